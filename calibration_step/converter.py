@@ -1,0 +1,144 @@
+"""The one cattrs converter of the package: JSON-ready dicts to and from our frozen types.
+
+Rules: unknown keys are rejected; primitives are strict (``"yes"`` is not a bool, ``"3"`` not an
+int, ``True`` not an int); enums travel as their values; every load error is reported with the
+path of the field that caused it, e.g. ``$.dependencies[0].dependency_type``.
+
+Examples
+--------
+>>> from calibration_step.enums import DependencyType
+>>> unstructure(DependencyType.TRAINING_DATA)
+'training_data'
+>>> structure("training_data", DependencyType) is DependencyType.TRAINING_DATA
+True
+>>> structure("nope", DependencyType)
+Traceback (most recent call last):
+...
+calibration_step.errors.SerializationError: [SERIALIZATION-INVALID] cannot load DependencyType: ...
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TypeVar
+
+import cattrs
+from cattrs.errors import BaseValidationError
+
+from calibration_step.errors import CalibrationStepError, Problem, SerializationError
+
+__all__ = ["CONVERTER", "from_json", "make_converter", "structure", "to_json", "unstructure"]
+
+T = TypeVar("T")
+
+
+def _strict_str(value: object, _type: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected a string, got {type(value).__name__} {value!r}")
+    return value
+
+
+def _strict_bool(value: object, _type: object) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"expected true or false, got {type(value).__name__} {value!r}")
+    return value
+
+
+def _strict_int(value: object, _type: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"expected an integer, got {type(value).__name__} {value!r}")
+    return value
+
+
+def _strict_float(value: object, _type: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"expected a number, got {type(value).__name__} {value!r}")
+    return float(value)
+
+
+def make_converter() -> cattrs.Converter:
+    """A new converter with the package's rules (strict primitives, no unknown keys).
+
+    Examples
+    --------
+    >>> make_converter().structure(3, int)
+    3
+    """
+    converter = cattrs.Converter(forbid_extra_keys=True)
+    converter.register_structure_hook(str, _strict_str)
+    converter.register_structure_hook(bool, _strict_bool)
+    converter.register_structure_hook(int, _strict_int)
+    converter.register_structure_hook(float, _strict_float)
+    return converter
+
+
+CONVERTER = make_converter()
+"""The package's converter. Step modules may register hooks for their own types here, at import."""
+
+
+def unstructure(value: object) -> object:
+    """``value`` as JSON-ready builtins (dicts, lists, strings, numbers, booleans, None)."""
+    return CONVERTER.unstructure(value)
+
+
+def _type_name(cls: object) -> str:
+    return str(getattr(cls, "__name__", cls))
+
+
+def structure(data: object, cls: type[T]) -> T:
+    """Load ``data`` as ``cls``, validating every field.
+
+    Raises
+    ------
+    SerializationError
+        ``SERIALIZATION-INVALID`` with one problem per offending field path.
+    CalibrationStepError
+        Errors of our own types' validators pass through unchanged (their codes are more precise).
+    """
+    try:
+        return CONVERTER.structure(data, cls)
+    except CalibrationStepError:
+        raise
+    except BaseValidationError as exc:
+        messages = cattrs.transform_error(exc, path=f"${''}")
+        problems = [_problem_from_message(message) for message in messages]
+        raise SerializationError(
+            "SERIALIZATION-INVALID",
+            f"cannot load {_type_name(cls)}: " + "; ".join(messages),
+            hint="fix the listed fields; unknown keys are not allowed",
+            problems=problems,
+        ) from exc
+    except (TypeError, ValueError, KeyError) as exc:
+        raise SerializationError(
+            "SERIALIZATION-INVALID",
+            f"cannot load {_type_name(cls)}: {exc}",
+            hint="the document does not have the expected shape",
+            problems=[Problem(code="SERIALIZATION-INVALID", message=str(exc), hint="", location="$")],
+        ) from exc
+
+
+def _problem_from_message(message: str) -> Problem:
+    text, _, location = message.rpartition(" @ ")
+    return Problem(code="SERIALIZATION-INVALID", message=text or message, hint="fix or remove this field", location=location)
+
+
+def to_json(value: object) -> str:
+    """``value`` as indented JSON text with sorted keys (stable, reviewable diffs)."""
+    return json.dumps(unstructure(value), indent=2, sort_keys=True) + "\n"
+
+
+def from_json(text: str, cls: type[T]) -> T:
+    """Parse JSON text and load it as ``cls``.
+
+    Raises
+    ------
+    SerializationError
+        ``SERIALIZATION-JSON`` when the text is not JSON, else as :func:`structure`.
+    """
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SerializationError(
+            "SERIALIZATION-JSON", f"not valid JSON: {exc}", hint="check the file is the JSON this package wrote"
+        ) from exc
+    return structure(data, cls)

@@ -1,0 +1,143 @@
+"""The step-name registry: canonical step type -> config class, builder, spec, contract.
+
+The registry is a value: built explicitly from registrations by :func:`build_registry`, immutable
+afterwards, with no import-time discovery and no I/O. The package's own steps are collected by
+:func:`calibration_step.steps.default_registry`.
+
+Examples
+--------
+>>> registry = build_registry(())
+>>> len(registry)
+0
+>>> registry.get("ModelCalibraton")
+Traceback (most recent call last):
+...
+calibration_step.errors.RegistryError: [REGISTRY-UNKNOWN-STEP] no step type 'ModelCalibraton' is registered ...
+"""
+
+from __future__ import annotations
+
+import difflib
+import enum
+import types
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Literal
+
+import attrs
+
+from calibration_step.contract import ScriptContract
+from calibration_step.errors import Problem, RegistryError, SpecError
+from calibration_step.invariants import alignment_problems, config_class_problems
+from calibration_step.spec import StepSpecification
+
+__all__ = ["SageMakerStepType", "StepRegistration", "StepRegistry", "build_registry", "registration_problems"]
+
+SageMakerStepType = Literal["Processing", "Training", "Transform", "CreateModel", "RegisterModel"]
+"""The SageMaker pipeline step type a registered step produces."""
+
+
+@attrs.frozen(kw_only=True)
+class StepRegistration:
+    """Everything the framework knows about one step type.
+
+    ``builder`` is the step's pure builder function (its own signature is typed in its module);
+    the registry erases it, as it erases the name types of ``spec`` and ``contract``.
+
+    Raises
+    ------
+    SpecError
+        ``REGISTRATION-INVALID`` listing every problem of :func:`registration_problems`.
+    """
+
+    step_type: str
+    config_class: type
+    builder: Callable[..., object]
+    spec: StepSpecification[enum.Enum, enum.Enum]
+    contract: ScriptContract[enum.Enum, enum.Enum, enum.Enum]
+    sagemaker_step_type: SageMakerStepType
+    description: str
+
+    def __attrs_post_init__(self) -> None:
+        problems = registration_problems(self)
+        if problems:
+            raise SpecError.from_problems("REGISTRATION-INVALID", f"registration of {self.step_type!r}", problems)
+
+
+def registration_problems(registration: StepRegistration) -> tuple[Problem, ...]:
+    """Spec and contract agree, the spec's step type is the registered one, the config class is named right."""
+    problems: list[Problem] = []
+    if registration.spec.step_type != registration.step_type:
+        problems.append(
+            Problem(
+                code="REGISTRATION-STEP-TYPE",
+                message=f"registered as {registration.step_type!r} but its spec says {registration.spec.step_type!r}",
+                hint="register the step under its spec's step type",
+                location=registration.step_type,
+            )
+        )
+    problems += alignment_problems(registration.spec, registration.contract)
+    problems += config_class_problems(registration.step_type, registration.config_class)
+    return tuple(problems)
+
+
+def _read_only(entries: Mapping[str, StepRegistration]) -> Mapping[str, StepRegistration]:
+    return types.MappingProxyType(dict(entries))
+
+
+@attrs.frozen
+class StepRegistry:
+    """An immutable mapping of step type to :class:`StepRegistration`; see :func:`build_registry`."""
+
+    _entries: Mapping[str, StepRegistration] = attrs.field(converter=_read_only)
+
+    def get(self, step_type: str) -> StepRegistration:
+        """The registration of ``step_type``.
+
+        Raises
+        ------
+        RegistryError
+            ``REGISTRY-UNKNOWN-STEP``, naming the closest registered step types.
+        """
+        try:
+            return self._entries[step_type]
+        except KeyError:
+            close = difflib.get_close_matches(step_type, list(self._entries), n=3, cutoff=0.5)
+            suggestion = f"did you mean {', '.join(repr(c) for c in close)}?" if close else "no registered name is close"
+            raise RegistryError(
+                "REGISTRY-UNKNOWN-STEP",
+                f"no step type {step_type!r} is registered ({suggestion})",
+                hint=f"use one of {sorted(self._entries)}",
+            ) from None
+
+    def names(self) -> tuple[str, ...]:
+        """Registered step types, sorted."""
+        return tuple(sorted(self._entries))
+
+    def __contains__(self, step_type: object) -> bool:
+        return step_type in self._entries
+
+    def __iter__(self) -> Iterator[StepRegistration]:
+        return iter(self._entries[name] for name in self.names())
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def build_registry(registrations: Iterable[StepRegistration]) -> StepRegistry:
+    """Build an immutable registry; each step type may be registered once.
+
+    Raises
+    ------
+    RegistryError
+        ``REGISTRY-DUPLICATE-STEP`` when a step type is registered twice.
+    """
+    entries: dict[str, StepRegistration] = {}
+    for registration in registrations:
+        if registration.step_type in entries:
+            raise RegistryError(
+                "REGISTRY-DUPLICATE-STEP",
+                f"step type {registration.step_type!r} is registered twice",
+                hint="register each step type once",
+            )
+        entries[registration.step_type] = registration
+    return StepRegistry(entries)
