@@ -1,0 +1,1641 @@
+"""Model calibration processing script (binary engine).
+
+SageMaker uploads and runs this one file; it is also importable as
+``calibration_step.script.model_calibration``. It never imports ``calibration_step`` and stays
+compatible with Python 3.10 and scikit-learn 1.4 (the stock SageMaker scikit-learn image 1.4-2).
+scikit-learn and matplotlib are imported lazily, only by the functions that need them, so that
+importing this module (``load_calibrator`` / ``apply_calibrator``) stays cheap. pygam is not used
+at run time: the ``gam`` method is fitted by the penalised IRLS below, whose objective is the one
+of pygam's ``LogisticGAM(s(0, n_splines=GAM_SPLINES, constraints='monotonic_inc'))``.
+
+Interface
+---------
+``main(input_paths, output_paths, environ, job_args)``: the keys of ``input_paths`` and
+``output_paths`` are the contract's logical names; the command-line entry passes each one as an
+argument of the same name (``--evaluation_data DIR``, ``--calibration_output DIR``,
+``--metrics_output DIR``, ``--calibrated_data DIR``) plus ``--job_type``
+(training|calibration|validation|testing, default calibration; engine I treats them alike and
+records the value). There is no path literal in this file.
+
+Environment variables (all optional; defaults in brackets):
+
+- ``CALIBRATION_METHOD`` [gam]: isotonic | platt | gam | beta
+- ``LABEL_FIELD`` [label], ``SCORE_FIELD`` [prob_class_1]
+- ``IS_BINARY`` [true]: false is refused (multi-class arrives in engine II)
+- ``MONOTONIC_CONSTRAINT`` [true]: gam monotone increasing (isotonic is always monotone, beta
+  always has a, b >= 0, platt is unconstrained)
+- ``GAM_SPLINES`` [10] (4..200), ``ERROR_THRESHOLD`` [0.05] (0 < t <= 1)
+- ``CALIBRATION_BINS`` [15] (2..1000), ``CALIBRATION_FOLDS`` [5] (2..100),
+  ``CALIBRATION_SEED`` [0] (>= 0)
+- ``SCORE_SPACE`` [probability]: probability (scores in the closed interval [0, 1]) | logit
+  (raw margins, any finite value)
+- ``LOG_LEVEL`` [INFO]: DEBUG | INFO | WARNING | ERROR
+
+Booleans accept true/false/1/0 in any case.
+
+Data: every ``.csv``, ``.tsv``, ``.parquet``/``.pq``, ``.jsonl`` and ``.json`` (JSON lines or
+one JSON array of records) file under the input folder, recursively, sorted by relative path, plus
+the data files inside any ``.tar.gz``/``.tgz`` archive there (a training job's
+``output.tar.gz``), extracted member by member into a temporary folder; absolute member paths,
+``..``, links and special files are refused. Hidden files (``.*``, ``_*``) are skipped. A single
+file path is accepted too. All shards must have the same column names. Scores must be numeric;
+labels may be 0/1, 0.0/1.0, booleans or the strings "0", "1", "true", "false" (any case). Rows with
+a missing score or label are dropped and counted. All validation happens before any fitting.
+
+Methods. Logit-based methods (platt, beta, gam in probability space) clip probabilities to
+``[CLIP_EPSILON, 1 - CLIP_EPSILON]`` with ``CLIP_EPSILON = 1e-15`` and count the clipped rows.
+
+- ``isotonic``: pool-adjacent-violators on the scores aggregated exactly by unique value
+  (identical to ``IsotonicRegression(out_of_bounds='clip')``); applied by ``np.interp`` on its
+  knots, so constant outside the fitted range and never NaN.
+- ``platt``: ``sigmoid(a * logit(s) + b)``, unpenalised maximum likelihood by Newton's method on
+  aggregated sufficient statistics (margins are used as they are in logit space).
+- ``beta``: ``sigmoid(a * ln(s) - b * ln(1 - s) + c)`` with ``a, b >= 0`` (monotone).
+- ``gam``: penalised logistic cubic B-spline on logit(score) with ``GAM_SPLINES`` basis functions
+  on equally spaced knots over the fitted range, second-difference penalty ``lam = 0.6`` and
+  pygam's monotonicity penalty (1e9 on decreasing neighbouring coefficients), fitted by PIRLS on
+  rows aggregated by unique score (or, above 20,000 unique scores, on 8,192 equal-width bins of
+  logit(score) with their mean). The shipped calibrator is the fitted curve tabulated at
+  2,049 equally spaced logits over the fitted range and applied by ``np.interp`` (constant outside
+  the range); the in-memory calibrator is that same table.
+
+Evaluation: calibrated metrics are cross-fitted (stratified K-fold, seeded): each row is scored by
+a calibrator fitted without its fold. The shipped calibrator is fitted on all kept rows.
+
+Outputs (file names are fixed):
+
+- ``calibration_output/calibrator.json``: see ``Calibrator.to_json_dict``. Keys:
+  ``schema_version`` (1), ``kind``, ``method``, ``score_space``, ``clip_epsilon``, ``params``
+  (isotonic/gam: ``x``, ``y`` knots; platt: ``a``, ``b``; beta: ``a``, ``b``, ``c``; gam also
+  ``spline_coef``, ``intercept``, ``edge_knots``, ``n_splines``, ``lam``, ``monotonic``),
+  ``fit`` (fit statistics), ``rows``, ``input_fingerprint``, ``producer`` and ``checksum``
+  (``sha256:`` + hex digest of the canonical JSON of every other key: sorted keys, separators
+  ``,`` and ``:``, no NaN).
+- ``metrics_output/metrics.json``: ``schema_version``; ``job_type``; ``method``; ``settings``;
+  ``rows`` (read, used, positives, dropped by reason, clipped); ``evaluation`` (scheme, folds,
+  seed, bins); ``uncalibrated`` and ``calibrated`` (cross-fitted) blocks, each with ``n``,
+  ``positives``, ``ece_equal_width``, ``ece_equal_mass``, ``mce_*``, ``rmsce_*``, ``bins``
+  (per strategy: n_bins, count, mean_predicted, observed_rate, lower, upper), ``brier``,
+  ``brier_decomposition`` (reliability, resolution, uncertainty over equal-width bins),
+  ``log_loss`` (+ clip epsilon and clipped rows), ``auc`` (+ ``auc_null_reason``),
+  ``calibration_slope``/``calibration_intercept`` (+ null reason), ``spiegelhalter_z`` and its
+  two-sided p-value; ``folds`` (per fold sizes, timings, held-out metrics); ``threshold``
+  (``metric``, ``value``, ``threshold``, ``passed``); ``calibrator`` (method, checksum);
+  ``plot`` (written, error); ``timings``. Fixed paths read by the pipeline condition:
+  ``calibrated.ece_equal_width`` (number) and ``threshold.passed`` (calibrated ECE <=
+  ERROR_THRESHOLD).
+- ``metrics_output/reliability_diagram.png``: uncalibrated vs calibrated reliability curve and
+  score histogram; a plotting failure is logged and recorded in ``metrics.plot``, never fatal.
+- ``calibrated_data/<relative shard path>``: each input shard in its own format with a
+  ``calibrated_<SCORE_FIELD>`` column (unrounded; empty where the score is missing).
+- ``metrics_output/summary.json``: written last, the completion marker.
+
+Every output is first written into a hidden ``.staging-<random>`` folder inside its destination
+and moved into place with ``os.replace`` only when all outputs are complete; on error the staging
+folders are removed, so every output folder is left without visible entries. A staging folder
+left by a killed run is removed at start. Output folders that already hold visible entries are
+refused.
+
+Error codes (``CalibrationScriptError.code``; the command-line entry logs ``code: message (hint)``
+once and exits with status 2):
+
+- ``MC-E101-INVALID-ENV``: an environment variable has a bad value
+- ``MC-E102-MULTICLASS-UNSUPPORTED``: IS_BINARY=false (engine II)
+- ``MC-E103-MISSING-PATH``: a logical input/output path was not given
+- ``MC-E104-INVALID-JOB-TYPE``: job_type not one of the four job types
+- ``MC-E201-NO-INPUT-FILES``: no data file found / input path missing
+- ``MC-E202-UNSUPPORTED-FORMAT``: a file given directly has an unknown extension
+- ``MC-E203-READ-FAILED``: a data file could not be parsed
+- ``MC-E204-SCHEMA-MISMATCH``: shards have different columns
+- ``MC-E205-MISSING-COLUMN``: the score or label column is absent
+- ``MC-E206-NON-NUMERIC-SCORE``: the score column is not numeric
+- ``MC-E207-SCORE-OUT-OF-RANGE``: score outside [0, 1] (probability) or infinite
+- ``MC-E208-INVALID-LABEL``: a label value is not binary
+- ``MC-E209-UNSAFE-ARCHIVE``: an archive member is absolute, has ``..``, is a link or special file
+- ``MC-E210-NO-ROWS``: no row left after dropping missing values
+- ``MC-E301-SINGLE-CLASS``: the rows to fit hold a single class
+- ``MC-E302-MISSING-LIBRARY``: a required library (scikit-learn for isotonic) is not installed
+- ``MC-E303-FIT-FAILED``: the fit produced non-finite parameters
+- ``MC-E401-CALIBRATOR-INVALID``: a calibrator JSON is malformed
+- ``MC-E402-CHECKSUM-MISMATCH``: a calibrator JSON's checksum does not match its content
+- ``MC-E403-SCHEMA-VERSION``: a calibrator JSON has an unsupported schema version
+- ``MC-E404-INVALID-SCORES``: scores given to ``apply_calibrator`` are NaN, infinite or outside
+  the score space
+- ``MC-E501-OUTPUT-NOT-EMPTY``: an output folder already holds visible entries
+- ``MC-E502-WRITE-FAILED``: an output could not be written
+
+Example:
+
+>>> import numpy as np
+>>> cal = Calibrator(method="platt", score_space="probability", clip_epsilon=CLIP_EPSILON,
+...                  coef=(1.0, 0.0))
+>>> loaded = load_calibrator(cal.to_json_dict())
+>>> apply_calibrator(loaded, np.array([0.0, 0.25, 1.0])).round(6).tolist()
+[0.0, 0.25, 1.0]
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import hashlib
+import json
+import logging
+import math
+import os
+import shutil
+import sys
+import tarfile
+import tempfile
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Optional, Union
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+JsonDict = dict[str, object]
+
+SCRIPT_VERSION = "0.1.0"
+CALIBRATOR_SCHEMA_VERSION = 1
+METRICS_SCHEMA_VERSION = 1
+CALIBRATOR_KIND = "calibration_step.calibrator"
+CLIP_EPSILON = 1e-15
+GAM_LAMBDA = 0.6
+GAM_CONSTRAINT_LAMBDA = 1e9
+GAM_TABLE_POINTS = 2049
+GAM_MAX_EXACT_POINTS = 20000
+GAM_BINS = 8192
+
+# Logical names (the contract's keys).
+INPUT_EVALUATION_DATA = "evaluation_data"
+OUTPUT_CALIBRATION = "calibration_output"
+OUTPUT_METRICS = "metrics_output"
+OUTPUT_CALIBRATED_DATA = "calibrated_data"
+OUTPUT_NAMES = (OUTPUT_CALIBRATION, OUTPUT_METRICS, OUTPUT_CALIBRATED_DATA)
+
+# Output file names.
+CALIBRATOR_FILE = "calibrator.json"
+METRICS_FILE = "metrics.json"
+SUMMARY_FILE = "summary.json"
+RELIABILITY_PLOT_FILE = "reliability_diagram.png"
+STAGING_PREFIX = ".staging-"
+
+# Environment variable names.
+ENV_CALIBRATION_METHOD = "CALIBRATION_METHOD"
+ENV_LABEL_FIELD = "LABEL_FIELD"
+ENV_SCORE_FIELD = "SCORE_FIELD"
+ENV_IS_BINARY = "IS_BINARY"
+ENV_MONOTONIC_CONSTRAINT = "MONOTONIC_CONSTRAINT"
+ENV_GAM_SPLINES = "GAM_SPLINES"
+ENV_ERROR_THRESHOLD = "ERROR_THRESHOLD"
+ENV_CALIBRATION_BINS = "CALIBRATION_BINS"
+ENV_CALIBRATION_FOLDS = "CALIBRATION_FOLDS"
+ENV_CALIBRATION_SEED = "CALIBRATION_SEED"
+ENV_SCORE_SPACE = "SCORE_SPACE"
+ENV_LOG_LEVEL = "LOG_LEVEL"
+
+METHODS = ("isotonic", "platt", "gam", "beta")
+SCORE_SPACES = ("probability", "logit")
+JOB_TYPES = ("training", "calibration", "validation", "testing")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+DATA_EXTENSIONS = (".csv", ".tsv", ".parquet", ".pq", ".jsonl", ".json")
+ARCHIVE_EXTENSIONS = (".tar.gz", ".tgz")
+
+logger = logging.getLogger("model_calibration")
+
+# Test-only hook: when set, called with a stage name ("before_staging", "during_staging",
+# "after_staging", "during_publish") so tests can interrupt the run at that point.
+TEST_HOOK: Optional[Callable[[str], None]] = None
+
+
+# --------------------------------------------------------------------------------------------
+# Errors
+# --------------------------------------------------------------------------------------------
+class CalibrationScriptError(Exception):
+    """The script's only error type: a stable ``code``, a message and a ``hint``.
+
+    >>> str(CalibrationScriptError("MC-E101-INVALID-ENV", "bad", "fix it"))
+    'MC-E101-INVALID-ENV: bad (fix it)'
+    """
+
+    def __init__(self, code: str, message: str, hint: str) -> None:
+        super().__init__(f"{code}: {message} ({hint})")
+        self.code = code
+        self.message = message
+        self.hint = hint
+
+
+def _error(code: str, message: str, hint: str) -> CalibrationScriptError:
+    return CalibrationScriptError(code, message, hint)
+
+
+# --------------------------------------------------------------------------------------------
+# Settings
+# --------------------------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """Every environment variable the script reads, parsed and validated."""
+
+    method: str = "gam"
+    label_field: str = "label"
+    score_field: str = "prob_class_1"
+    is_binary: bool = True
+    monotonic: bool = True
+    gam_splines: int = 10
+    error_threshold: float = 0.05
+    bins: int = 15
+    folds: int = 5
+    seed: int = 0
+    score_space: str = "probability"
+    log_level: str = "INFO"
+
+
+def _parse_bool(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in ("true", "1"):
+        return True
+    if value in ("false", "0"):
+        return False
+    raise _error("MC-E101-INVALID-ENV", f"{name}={raw!r} is not a boolean",
+                 f"set {name} to one of true, false, 1, 0")
+
+
+def _parse_choice(name: str, raw: str, choices: Sequence[str], lower: bool = True) -> str:
+    value = raw.strip().lower() if lower else raw.strip().upper()
+    if value not in choices:
+        raise _error("MC-E101-INVALID-ENV", f"{name}={raw!r} is not accepted",
+                     f"set {name} to one of {', '.join(choices)}")
+    return value
+
+
+def _parse_int(name: str, raw: str, low: int, high: int) -> int:
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        value = low - 1
+    if not low <= value <= high:
+        raise _error("MC-E101-INVALID-ENV", f"{name}={raw!r} is not accepted",
+                     f"set {name} to an integer from {low} to {high}")
+    return value
+
+
+def _parse_threshold(name: str, raw: str) -> float:
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        value = math.nan
+    if not 0.0 < value <= 1.0:
+        raise _error("MC-E101-INVALID-ENV", f"{name}={raw!r} is not accepted",
+                     f"set {name} to a number in (0, 1]")
+    return value
+
+
+def _parse_field(name: str, raw: str) -> str:
+    if not raw.strip():
+        raise _error("MC-E101-INVALID-ENV", f"{name} is empty", f"set {name} to a column name")
+    return raw.strip()
+
+
+def read_settings(environ: Mapping[str, str]) -> Settings:
+    """Read and validate every environment variable (the only place env vars are read).
+
+    >>> read_settings({"CALIBRATION_METHOD": "Platt", "IS_BINARY": "1"}).method
+    'platt'
+    """
+    settings = Settings(
+        method=_parse_choice(ENV_CALIBRATION_METHOD, environ.get(ENV_CALIBRATION_METHOD, "gam"),
+                             METHODS),
+        label_field=_parse_field(ENV_LABEL_FIELD, environ.get(ENV_LABEL_FIELD, "label")),
+        score_field=_parse_field(ENV_SCORE_FIELD, environ.get(ENV_SCORE_FIELD, "prob_class_1")),
+        is_binary=_parse_bool(ENV_IS_BINARY, environ.get(ENV_IS_BINARY, "true")),
+        monotonic=_parse_bool(ENV_MONOTONIC_CONSTRAINT,
+                              environ.get(ENV_MONOTONIC_CONSTRAINT, "true")),
+        gam_splines=_parse_int(ENV_GAM_SPLINES, environ.get(ENV_GAM_SPLINES, "10"), 4, 200),
+        error_threshold=_parse_threshold(ENV_ERROR_THRESHOLD,
+                                         environ.get(ENV_ERROR_THRESHOLD, "0.05")),
+        bins=_parse_int(ENV_CALIBRATION_BINS, environ.get(ENV_CALIBRATION_BINS, "15"), 2, 1000),
+        folds=_parse_int(ENV_CALIBRATION_FOLDS, environ.get(ENV_CALIBRATION_FOLDS, "5"), 2, 100),
+        seed=_parse_int(ENV_CALIBRATION_SEED, environ.get(ENV_CALIBRATION_SEED, "0"), 0,
+                        2**32 - 1),
+        score_space=_parse_choice(ENV_SCORE_SPACE, environ.get(ENV_SCORE_SPACE, "probability"),
+                                  SCORE_SPACES),
+        log_level=_parse_choice(ENV_LOG_LEVEL, environ.get(ENV_LOG_LEVEL, "INFO"), LOG_LEVELS,
+                                lower=False),
+    )
+    if not settings.is_binary:
+        raise _error("MC-E102-MULTICLASS-UNSUPPORTED", "IS_BINARY=false is not supported yet",
+                     "multi-class calibration arrives in engine II; set IS_BINARY=true")
+    if settings.label_field == settings.score_field:
+        raise _error("MC-E101-INVALID-ENV", "LABEL_FIELD and SCORE_FIELD name the same column",
+                     "set LABEL_FIELD and SCORE_FIELD to two different columns")
+    return settings
+
+
+# --------------------------------------------------------------------------------------------
+# Numerics
+# --------------------------------------------------------------------------------------------
+def _sigmoid(z: FloatArray) -> FloatArray:
+    with np.errstate(over="ignore"):
+        out = np.exp(-z)
+    out += 1.0
+    np.reciprocal(out, out=out)
+    return out
+
+
+def _logit(p: FloatArray, eps: float) -> FloatArray:
+    t = np.clip(p, eps, 1.0 - eps)
+    out = np.log(t)
+    out -= np.log1p(-t)
+    return out
+
+
+def _log_sigmoid(z: FloatArray) -> FloatArray:
+    """ln(sigmoid(z)) computed stably."""
+    return -np.logaddexp(0.0, -z)
+
+
+@dataclasses.dataclass(frozen=True)
+class LogisticFit:
+    coef: FloatArray
+    iterations: int
+    converged: bool
+    neg_log_lik: float
+
+
+def _neg_log_lik(eta: FloatArray, n: FloatArray, k: FloatArray) -> float:
+    # -sum k ln s(eta) + (n - k) ln(1 - s(eta)) = sum n softplus(eta) - k eta
+    return float(np.dot(n, np.logaddexp(0.0, eta)) - np.dot(k, eta))
+
+
+def fit_logistic(x: FloatArray, n: FloatArray, k: FloatArray, max_iter: int = 100,
+                 tol: float = 1e-12) -> LogisticFit:
+    """Unpenalised logistic regression on aggregated rows by Newton's method with step halving.
+
+    ``x`` is the (m, d) design (with its own intercept column), ``n`` the row counts and ``k``
+    the positive counts per aggregated row.
+
+    >>> x = np.column_stack([np.array([-1.0, 0.0, 1.0]), np.ones(3)])
+    >>> fit = fit_logistic(x, np.array([4.0, 4.0, 4.0]), np.array([1.0, 2.0, 3.0]))
+    >>> fit.converged, round(float(fit.coef[1]), 9)
+    (True, 0.0)
+    """
+    d = x.shape[1]
+    beta = np.zeros(d)
+    total_n = float(n.sum())
+    rate = min(max(float(k.sum()) / total_n, 1e-6), 1.0 - 1e-6)
+    beta[d - 1] = math.log(rate / (1.0 - rate))
+    eta = x @ beta
+    obj = _neg_log_lik(eta, n, k)
+    converged = False
+    iterations = 0
+    for iterations in range(1, max_iter + 1):
+        p = _sigmoid(eta)
+        grad = x.T @ (n * p - k)
+        w = n * p * (1.0 - p)
+        hess = (x * w[:, None]).T @ x
+        try:
+            step = np.linalg.solve(hess, grad)
+        except np.linalg.LinAlgError:
+            step = np.linalg.lstsq(hess, grad, rcond=None)[0]
+        t = 1.0
+        while True:
+            candidate = beta - t * step
+            eta_c = x @ candidate
+            obj_c = _neg_log_lik(eta_c, n, k)
+            if obj_c <= obj + 1e-12 * abs(obj) or t < 1e-10:
+                break
+            t *= 0.5
+        beta, eta, obj = candidate, eta_c, obj_c
+        if float(np.max(np.abs(t * step))) <= tol * (1.0 + float(np.max(np.abs(beta)))):
+            converged = True
+            break
+    if not np.all(np.isfinite(beta)):
+        raise _error("MC-E303-FIT-FAILED", "logistic fit produced non-finite parameters",
+                     "check that the scores are not perfectly separating the labels")
+    return LogisticFit(beta, iterations, converged, obj)
+
+
+def pav_aggregated(x_unique: FloatArray, n: FloatArray, k: FloatArray) -> FloatArray:
+    """Isotonic (increasing) fit of the per-value positive rates ``k / n`` weighted by ``n``."""
+    try:
+        from sklearn.isotonic import isotonic_regression
+    except ImportError as exc:  # pragma: no cover - exercised by monkeypatching sys.modules
+        raise _error("MC-E302-MISSING-LIBRARY", f"scikit-learn is required for isotonic ({exc})",
+                     "install scikit-learn>=1.4 (see requirements.txt)") from exc
+    del x_unique
+    fitted = isotonic_regression(k / n, sample_weight=n, increasing=True)
+    return np.asarray(fitted, dtype=np.float64)
+
+
+def _bspline_basis(x01: FloatArray, n_splines: int) -> FloatArray:
+    """Cubic B-spline basis on ``n_splines - 3`` equal intervals of [0, 1] (pygam's basis)."""
+    intervals = n_splines - 3
+    t = np.clip(x01, 0.0, 1.0) * intervals
+    i = np.minimum(np.floor(t), intervals - 1).astype(np.int64)
+    u = t - i
+    u2 = u * u
+    u3 = u2 * u
+    pieces = (
+        (1.0 - u) ** 3 / 6.0,
+        (3.0 * u3 - 6.0 * u2 + 4.0) / 6.0,
+        (-3.0 * u3 + 3.0 * u2 + 3.0 * u + 1.0) / 6.0,
+        u3 / 6.0,
+    )
+    basis = np.zeros((x01.shape[0], n_splines))
+    rows = np.arange(x01.shape[0])
+    for offset, piece in enumerate(pieces):
+        basis[rows, i + offset] = piece
+    return basis
+
+
+@dataclasses.dataclass(frozen=True)
+class GamFit:
+    spline_coef: FloatArray
+    intercept: float
+    edge_knots: tuple[float, float]
+    iterations: int
+    converged: bool
+    points: int
+    binned: bool
+
+
+def _aggregate_for_gam(z: FloatArray, n: FloatArray, k: FloatArray
+                       ) -> tuple[FloatArray, FloatArray, FloatArray, bool]:
+    if z.shape[0] <= GAM_MAX_EXACT_POINTS:
+        return z, n, k, False
+    lo, hi = float(z.min()), float(z.max())
+    idx = np.minimum(((z - lo) / (hi - lo) * GAM_BINS).astype(np.int64), GAM_BINS - 1)
+    nb = np.bincount(idx, weights=n, minlength=GAM_BINS)
+    kb = np.bincount(idx, weights=k, minlength=GAM_BINS)
+    zb = np.bincount(idx, weights=n * z, minlength=GAM_BINS)
+    keep = nb > 0
+    zb = zb[keep] / nb[keep]
+    # Keep the exact extremes so the edge knots are unchanged.
+    zb[0], zb[-1] = lo, hi
+    return zb, nb[keep], kb[keep], True
+
+
+def fit_gam(z: FloatArray, n: FloatArray, k: FloatArray, n_splines: int, monotonic: bool,
+            lam: float = GAM_LAMBDA, max_iter: int = 100) -> GamFit:
+    """Penalised logistic B-spline by PIRLS (pygam's LogisticGAM objective) on aggregated rows."""
+    zf, nf, kf, binned = _aggregate_for_gam(z, n, k)
+    lo, hi = float(zf.min()), float(zf.max())
+    scale = hi - lo if hi > lo else 1.0
+    basis = _bspline_basis((zf - lo) / scale, n_splines)
+    x = np.column_stack([basis, np.ones(zf.shape[0])])
+    m = n_splines + 1
+    d2 = np.diff(np.eye(n_splines), n=2, axis=0)
+    penalty = np.zeros((m, m))
+    penalty[:n_splines, :n_splines] = lam * (d2.T @ d2)
+    penalty[np.diag_indices(m)] += math.sqrt(np.finfo(np.float64).eps)
+    d1 = np.diff(np.eye(n_splines), n=1, axis=0)
+    beta = np.zeros(m)
+    rate = min(max(float(kf.sum() / nf.sum()), 1e-6), 1.0 - 1e-6)
+    beta[n_splines] = math.log(rate / (1.0 - rate))
+    converged = False
+    iterations = 0
+    for iterations in range(1, max_iter + 1):
+        full = penalty.copy()
+        if monotonic:
+            mask = (np.diff(beta[:n_splines]) < 0).astype(np.float64)
+            if mask.any():
+                full[:n_splines, :n_splines] += GAM_CONSTRAINT_LAMBDA * (d1.T * mask) @ d1
+                full[np.diag_indices(n_splines)] += 1e-3
+        eta = x @ beta
+        p = _sigmoid(eta)
+        w = nf * p * (1.0 - p)
+        rhs = x.T @ (w * eta + (kf - nf * p))
+        lhs = (x * w[:, None]).T @ x + full
+        new_beta = np.linalg.solve(lhs, rhs)
+        change = float(np.max(np.abs(new_beta - beta)))
+        beta = new_beta
+        if change <= 1e-10 * (1.0 + float(np.max(np.abs(beta)))):
+            converged = True
+            break
+    if not np.all(np.isfinite(beta)):
+        raise _error("MC-E303-FIT-FAILED", "gam fit produced non-finite parameters",
+                     "reduce GAM_SPLINES or check the score distribution")
+    return GamFit(beta[:n_splines].copy(), float(beta[n_splines]), (lo, hi), iterations,
+                  converged, int(zf.shape[0]), binned)
+
+
+def gam_predict_logit(fit: GamFit, z: FloatArray) -> FloatArray:
+    """The fitted GAM's linear predictor at logits ``z`` (clamped to the fitted range)."""
+    lo, hi = fit.edge_knots
+    scale = hi - lo if hi > lo else 1.0
+    basis = _bspline_basis((z - lo) / scale, fit.spline_coef.shape[0])
+    out: FloatArray = basis @ fit.spline_coef + fit.intercept
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Calibrator
+# --------------------------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True, eq=False)
+class Calibrator:
+    """A fitted calibrator, exactly what ``calibrator.json`` holds.
+
+    ``knots_x``/``knots_y`` (isotonic, gam) define ``np.interp`` in the score space; ``coef``
+    holds ``(a, b)`` for platt and ``(a, b, c)`` for beta. ``extra_params``, ``fit``, ``rows``,
+    ``input_fingerprint`` and ``producer`` are descriptive JSON values.
+    """
+
+    method: str
+    score_space: str
+    clip_epsilon: float
+    knots_x: Optional[FloatArray] = None
+    knots_y: Optional[FloatArray] = None
+    coef: tuple[float, ...] = ()
+    extra_params: Mapping[str, object] = dataclasses.field(default_factory=dict)
+    fit: Mapping[str, object] = dataclasses.field(default_factory=dict)
+    rows: Mapping[str, object] = dataclasses.field(default_factory=dict)
+    input_fingerprint: Mapping[str, object] = dataclasses.field(default_factory=dict)
+    producer: Mapping[str, object] = dataclasses.field(default_factory=dict)
+
+    def params(self) -> JsonDict:
+        params: JsonDict = dict(self.extra_params)
+        if self.method in ("isotonic", "gam"):
+            assert self.knots_x is not None and self.knots_y is not None
+            params["x"] = [float(v) for v in self.knots_x]
+            params["y"] = [float(v) for v in self.knots_y]
+        else:
+            for name, value in zip("abc", self.coef):
+                params[name] = float(value)
+        return params
+
+    def to_json_dict(self) -> JsonDict:
+        """The versioned JSON content with its checksum."""
+        content: JsonDict = {
+            "schema_version": CALIBRATOR_SCHEMA_VERSION,
+            "kind": CALIBRATOR_KIND,
+            "method": self.method,
+            "score_space": self.score_space,
+            "clip_epsilon": float(self.clip_epsilon),
+            "params": self.params(),
+            "fit": dict(self.fit),
+            "rows": dict(self.rows),
+            "input_fingerprint": dict(self.input_fingerprint),
+            "producer": dict(self.producer) or {"script": "model_calibration.py",
+                                                "version": SCRIPT_VERSION},
+        }
+        content["checksum"] = _checksum(content)
+        return content
+
+
+def _canonical_json(content: Mapping[str, object]) -> str:
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
+def _checksum(content: Mapping[str, object]) -> str:
+    body = {key: value for key, value in content.items() if key != "checksum"}
+    return "sha256:" + hashlib.sha256(_canonical_json(body).encode("utf-8")).hexdigest()
+
+
+def _invalid(message: str) -> CalibrationScriptError:
+    return _error("MC-E401-CALIBRATOR-INVALID", message,
+                  "use a calibrator.json written by this script, unmodified")
+
+
+def _float_list(value: object, name: str) -> FloatArray:
+    if not isinstance(value, list) or not value:
+        raise _invalid(f"params.{name} must be a non-empty list of numbers")
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+        raise _invalid(f"params.{name} must hold numbers only")
+    arr = np.asarray(value, dtype=np.float64)
+    if not np.all(np.isfinite(arr)):
+        raise _invalid(f"params.{name} holds non-finite numbers")
+    return arr
+
+
+def _number(value: object, name: str) -> float:
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
+        raise _invalid(f"{name} must be a finite number")
+    return float(value)
+
+
+def _mapping(value: object, name: str) -> Mapping[str, object]:
+    if not isinstance(value, dict):
+        raise _invalid(f"{name} must be an object")
+    return {str(key): item for key, item in value.items()}
+
+
+def load_calibrator(source: Union[str, os.PathLike[str], Mapping[str, object]]) -> Calibrator:
+    """Load a calibrator from a ``calibrator.json`` path or its parsed content.
+
+    Verifies the schema version (``MC-E403-SCHEMA-VERSION``), the checksum
+    (``MC-E402-CHECKSUM-MISMATCH``) and the fields (``MC-E401-CALIBRATOR-INVALID``).
+
+    >>> good = Calibrator("platt", "probability", CLIP_EPSILON, coef=(2.0, 0.5)).to_json_dict()
+    >>> load_calibrator(good).coef
+    (2.0, 0.5)
+    >>> try:
+    ...     load_calibrator({**good, "method": "beta"})
+    ... except CalibrationScriptError as exc:
+    ...     print(exc.code)
+    MC-E402-CHECKSUM-MISMATCH
+    """
+    if isinstance(source, Mapping):
+        content: Mapping[str, object] = source
+    else:
+        try:
+            with open(source, encoding="utf-8") as handle:
+                parsed: object = json.load(handle)
+        except (OSError, ValueError) as exc:
+            raise _invalid(f"cannot read calibrator JSON {os.fspath(source)!r}: {exc}") from exc
+        content = _mapping(parsed, "calibrator")
+    version = content.get("schema_version")
+    if version != CALIBRATOR_SCHEMA_VERSION or isinstance(version, bool):
+        raise _error("MC-E403-SCHEMA-VERSION", f"calibrator schema_version {version!r} "
+                     f"is not supported", f"this script reads schema_version "
+                     f"{CALIBRATOR_SCHEMA_VERSION}; refit with a matching script version")
+    checksum = content.get("checksum")
+    try:
+        expected = _checksum(content)
+    except (TypeError, ValueError) as exc:
+        raise _invalid(f"calibrator content is not canonical JSON: {exc}") from exc
+    if checksum != expected:
+        raise _error("MC-E402-CHECKSUM-MISMATCH", "calibrator checksum does not match its content",
+                     "the file was modified or truncated; use the file written by the script")
+    method = content.get("method")
+    space = content.get("score_space")
+    if method not in METHODS or not isinstance(method, str):
+        raise _invalid(f"unknown method {method!r}")
+    if space not in SCORE_SPACES or not isinstance(space, str):
+        raise _invalid(f"unknown score_space {space!r}")
+    eps = _number(content.get("clip_epsilon"), "clip_epsilon")
+    params = _mapping(content.get("params"), "params")
+    common = dict(
+        fit=_mapping(content.get("fit", {}), "fit"),
+        rows=_mapping(content.get("rows", {}), "rows"),
+        input_fingerprint=_mapping(content.get("input_fingerprint", {}), "input_fingerprint"),
+        producer=_mapping(content.get("producer", {}), "producer"),
+    )
+    if method in ("isotonic", "gam"):
+        xs = _float_list(params.get("x"), "x")
+        ys = _float_list(params.get("y"), "y")
+        if xs.shape != ys.shape or np.any(np.diff(xs) < 0):
+            raise _invalid("params.x must be increasing and as long as params.y")
+        extra = {key: value for key, value in params.items() if key not in ("x", "y")}
+        return Calibrator(method, space, eps, knots_x=xs, knots_y=ys, extra_params=extra,
+                          fit=common["fit"], rows=common["rows"],
+                          input_fingerprint=common["input_fingerprint"],
+                          producer=common["producer"])
+    names = "ab" if method == "platt" else "abc"
+    coef = tuple(_number(params.get(name), f"params.{name}") for name in names)
+    return Calibrator(method, space, eps, coef=coef, fit=common["fit"], rows=common["rows"],
+                      input_fingerprint=common["input_fingerprint"], producer=common["producer"])
+
+
+def _check_scores(scores: FloatArray, score_space: str) -> None:
+    if scores.size == 0:
+        return
+    lo = float(np.min(scores))
+    hi = float(np.max(scores))
+    if score_space == "probability":
+        ok = lo >= 0.0 and hi <= 1.0
+        hint = "probability scores must lie in [0, 1] with no NaN"
+    else:
+        ok = math.isfinite(lo) and math.isfinite(hi)
+        hint = "logit scores must be finite numbers"
+    if not ok:
+        raise _error("MC-E404-INVALID-SCORES",
+                     f"scores contain NaN, infinite or out-of-space values (min {lo}, max {hi})",
+                     hint)
+
+
+def apply_calibrator(calibrator: Calibrator, scores: npt.ArrayLike) -> FloatArray:
+    """Calibrated probabilities for ``scores`` (vectorised; no per-row Python code).
+
+    Raises ``MC-E404-INVALID-SCORES`` for NaN, infinite or out-of-space scores.
+
+    >>> iso = Calibrator("isotonic", "probability", CLIP_EPSILON,
+    ...                  knots_x=np.array([0.2, 0.8]), knots_y=np.array([0.1, 0.9]))
+    >>> apply_calibrator(iso, [0.0, 0.5, 1.0]).tolist()
+    [0.1, 0.5, 0.9]
+    """
+    s = np.asarray(scores, dtype=np.float64)
+    if s.ndim != 1:
+        s = s.ravel()
+    _check_scores(s, calibrator.score_space)
+    if calibrator.knots_x is not None and calibrator.knots_y is not None:
+        out: FloatArray = np.interp(s, calibrator.knots_x, calibrator.knots_y)
+        return out
+    eps = calibrator.clip_epsilon
+    if calibrator.method == "platt":
+        a, b = calibrator.coef
+        z = _logit(s, eps) if calibrator.score_space == "probability" else s.copy()
+        z *= a
+        z += b
+        return _sigmoid(z)
+    a, b, c = calibrator.coef
+    ln_s, ln_1ms = _beta_features(s, calibrator.score_space, eps)
+    eta = a * ln_s
+    eta -= b * ln_1ms
+    eta += c
+    return _sigmoid(eta)
+
+
+def _beta_features(s: FloatArray, score_space: str, eps: float) -> tuple[FloatArray, FloatArray]:
+    if score_space == "probability":
+        t = np.clip(s, eps, 1.0 - eps)
+        return np.log(t), np.log1p(-t)
+    return _log_sigmoid(s), _log_sigmoid(-s)
+
+
+# --------------------------------------------------------------------------------------------
+# Fitting on aggregated statistics
+# --------------------------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class Aggregated:
+    """Rows aggregated by unique score: ``values`` ascending, ``n`` rows, ``k`` positives."""
+
+    values: FloatArray
+    n: FloatArray
+    k: FloatArray
+
+
+def aggregate(scores: FloatArray, labels: FloatArray) -> Aggregated:
+    """Exact aggregation of equal scores."""
+    values, inverse = np.unique(scores, return_inverse=True)
+    inv = inverse.ravel()
+    n = np.bincount(inv, minlength=values.shape[0]).astype(np.float64)
+    k = np.bincount(inv, weights=labels, minlength=values.shape[0])
+    return Aggregated(values, n, k)
+
+
+def _check_two_classes(agg: Aggregated, context: str) -> None:
+    positives = float(agg.k.sum())
+    total = float(agg.n.sum())
+    if positives <= 0.0 or positives >= total:
+        only = "positive" if positives > 0 else "negative"
+        raise _error("MC-E301-SINGLE-CLASS",
+                     f"{context}: all {int(total)} rows are {only}; a calibrator needs both classes",
+                     "provide evaluation data with both label values")
+
+
+def fit_calibrator(agg: Aggregated, settings: Settings, context: str = "fit") -> Calibrator:
+    """Fit the configured method on aggregated rows (counts with zero rows are ignored)."""
+    keep = agg.n > 0
+    if not np.all(keep):
+        agg = Aggregated(agg.values[keep], agg.n[keep], agg.k[keep])
+    _check_two_classes(agg, context)
+    eps = CLIP_EPSILON
+    space = settings.score_space
+    start = time.perf_counter()
+    fit: JsonDict = {"rows": int(agg.n.sum()), "positives": int(agg.k.sum()),
+                     "unique_scores": int(agg.values.shape[0])}
+    if space == "probability":
+        clipped = (agg.values < eps) | (agg.values > 1.0 - eps)
+        fit["clipped_rows"] = int(agg.n[clipped].sum()) if settings.method != "isotonic" else 0
+    if settings.method == "isotonic":
+        fitted = pav_aggregated(agg.values, agg.n, agg.k)
+        xs, ys = _compress_knots(agg.values, fitted)
+        cal = Calibrator("isotonic", space, eps, knots_x=xs, knots_y=ys, fit=fit)
+    elif settings.method == "platt":
+        z = _logit(agg.values, eps) if space == "probability" else agg.values
+        res = fit_logistic(np.column_stack([z, np.ones_like(z)]), agg.n, agg.k)
+        fit.update(iterations=res.iterations, converged=res.converged,
+                   neg_log_likelihood=res.neg_log_lik)
+        cal = Calibrator("platt", space, eps, coef=(float(res.coef[0]), float(res.coef[1])),
+                         fit=fit)
+    elif settings.method == "beta":
+        coef, res = _fit_beta(agg, space, eps)
+        fit.update(iterations=res.iterations, converged=res.converged,
+                   neg_log_likelihood=res.neg_log_lik)
+        cal = Calibrator("beta", space, eps, coef=coef, fit=fit)
+    else:
+        z = _logit(agg.values, eps) if space == "probability" else agg.values
+        gam = fit_gam(z, agg.n, agg.k, settings.gam_splines, settings.monotonic)
+        grid = np.linspace(gam.edge_knots[0], gam.edge_knots[1], GAM_TABLE_POINTS)
+        table = _sigmoid(gam_predict_logit(gam, grid))
+        if settings.monotonic:
+            table = np.maximum.accumulate(table)
+        xs = _sigmoid(grid) if space == "probability" else grid
+        xs, unique_idx = np.unique(xs, return_index=True)
+        fit.update(iterations=gam.iterations, converged=gam.converged, fit_points=gam.points,
+                   binned=gam.binned)
+        extra: JsonDict = {"spline_coef": [float(v) for v in gam.spline_coef],
+                           "intercept": gam.intercept, "edge_knots": list(gam.edge_knots),
+                           "n_splines": settings.gam_splines, "lam": GAM_LAMBDA,
+                           "monotonic": settings.monotonic, "knot_space": "logit grid"}
+        cal = Calibrator("gam", space, eps, knots_x=xs, knots_y=table[unique_idx],
+                         extra_params=extra, fit=fit)
+    fit["seconds"] = round(time.perf_counter() - start, 6)
+    if settings.method != "isotonic" and fit.get("converged") is False:
+        logger.warning("%s: %s fit did not converge in %s iterations", context, settings.method,
+                       fit.get("iterations"))
+    return cal
+
+
+def _compress_knots(xs: FloatArray, ys: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Drop interior points of constant runs (interpolation is unchanged)."""
+    if xs.shape[0] <= 2:
+        return xs, ys
+    same_prev = np.r_[False, ys[1:] == ys[:-1]]
+    same_next = np.r_[ys[:-1] == ys[1:], False]
+    keep = ~(same_prev & same_next)
+    return xs[keep], ys[keep]
+
+
+def _fit_beta(agg: Aggregated, space: str, eps: float
+              ) -> tuple[tuple[float, float, float], LogisticFit]:
+    ln_s, ln_1ms = _beta_features(agg.values, space, eps)
+    features = {"a": ln_s, "b": -ln_1ms}
+    best: Optional[tuple[tuple[float, float, float], LogisticFit]] = None
+    for active in (("a", "b"), ("a",), ("b",), ()):
+        cols = [features[name] for name in active] + [np.ones_like(ln_s)]
+        res = fit_logistic(np.column_stack(cols), agg.n, agg.k)
+        values = dict(zip(active, (float(v) for v in res.coef)))
+        a, b = values.get("a", 0.0), values.get("b", 0.0)
+        if a < 0.0 or b < 0.0:
+            continue
+        coef = (a, b, float(res.coef[-1]))
+        if best is None or res.neg_log_lik < best[1].neg_log_lik - 1e-9:
+            best = (coef, res)
+        if len(active) == 2:
+            break
+    assert best is not None  # the intercept-only model is always feasible
+    return best
+
+
+# --------------------------------------------------------------------------------------------
+# Metrics
+# --------------------------------------------------------------------------------------------
+def _nan_to_none(value: float) -> Optional[float]:
+    return float(value) if math.isfinite(value) else None
+
+
+def _bin_block(idx: IntArray, agg: Aggregated, bins: int, strategy: str) -> tuple[JsonDict,
+                                                                                   FloatArray,
+                                                                                   FloatArray,
+                                                                                   FloatArray]:
+    count = np.bincount(idx, weights=agg.n, minlength=bins)
+    sum_p = np.bincount(idx, weights=agg.n * agg.values, minlength=bins)
+    pos = np.bincount(idx, weights=agg.k, minlength=bins)
+    # idx is non-decreasing along the ascending values: a bin's edges are its first/last value.
+    ids = np.arange(bins)
+    first = np.searchsorted(idx, ids, side="left")
+    last = np.searchsorted(idx, ids, side="right") - 1
+    filled = last >= first
+    lower = np.where(filled, agg.values[np.minimum(first, idx.shape[0] - 1)], np.nan)
+    upper = np.where(filled, agg.values[np.maximum(last, 0)], np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_p = sum_p / count
+        rate = pos / count
+    block: JsonDict = {
+        "strategy": strategy, "n_bins": bins,
+        "count": [int(c) for c in count],
+        "mean_predicted": [_nan_to_none(v) for v in mean_p],
+        "observed_rate": [_nan_to_none(v) for v in rate],
+        "lower": [_nan_to_none(v) for v in lower],
+        "upper": [_nan_to_none(v) for v in upper],
+    }
+    return block, count, mean_p, rate
+
+
+def _calibration_errors(count: FloatArray, mean_p: FloatArray, rate: FloatArray
+                        ) -> tuple[float, float, float]:
+    nonempty = count > 0
+    weight = count[nonempty] / count.sum()
+    gap = np.abs(mean_p[nonempty] - rate[nonempty])
+    return float(np.dot(weight, gap)), float(gap.max()), float(math.sqrt(np.dot(weight, gap**2)))
+
+
+def auc_aggregated(agg: Aggregated) -> tuple[Optional[float], Optional[str]]:
+    """Rank AUC (ties count one half) from rows aggregated by ascending unique score."""
+    pos_total = float(agg.k.sum())
+    neg = agg.n - agg.k
+    neg_total = float(neg.sum())
+    if pos_total <= 0 or neg_total <= 0:
+        return None, "only one class present"
+    neg_below = np.cumsum(neg) - neg
+    auc = (float(np.dot(agg.k, neg_below)) + 0.5 * float(np.dot(agg.k, neg))) / (
+        pos_total * neg_total)
+    return auc, None
+
+
+def binary_metrics(agg: Aggregated, bins: int) -> JsonDict:
+    """All binary calibration metrics of predictions ``agg.values`` (probabilities)."""
+    total = float(agg.n.sum())
+    positives = float(agg.k.sum())
+    p = agg.values
+    width_idx = np.minimum((p * bins).astype(np.int64), bins - 1)
+    width_block, w_count, w_mean, w_rate = _bin_block(width_idx, agg, bins, "equal_width")
+    cum_before = np.cumsum(agg.n) - agg.n
+    mass_idx = np.minimum((cum_before * bins / total).astype(np.int64), bins - 1)
+    mass_block, m_count, m_mean, m_rate = _bin_block(mass_idx, agg, bins, "equal_mass")
+    ece_w, mce_w, rms_w = _calibration_errors(w_count, w_mean, w_rate)
+    ece_m, mce_m, rms_m = _calibration_errors(m_count, m_mean, m_rate)
+    base = positives / total
+    brier = float(np.dot(agg.n, p * p) - 2.0 * np.dot(agg.k, p) + positives) / total
+    nonempty = w_count > 0
+    weight = w_count[nonempty] / total
+    reliability = float(np.dot(weight, (w_mean[nonempty] - w_rate[nonempty]) ** 2))
+    resolution = float(np.dot(weight, (w_rate[nonempty] - base) ** 2))
+    pc = np.clip(p, CLIP_EPSILON, 1.0 - CLIP_EPSILON)
+    clipped = int(agg.n[(p < CLIP_EPSILON) | (p > 1.0 - CLIP_EPSILON)].sum())
+    log_loss = -float(np.dot(agg.k, np.log(pc)) + np.dot(agg.n - agg.k, np.log1p(-pc))) / total
+    auc, auc_reason = auc_aggregated(agg)
+    slope: Optional[float] = None
+    intercept: Optional[float] = None
+    slope_reason: Optional[str] = None
+    if 0 < positives < total:
+        z = _logit(p, CLIP_EPSILON)
+        if np.ptp(z) > 0:
+            res = fit_logistic(np.column_stack([z, np.ones_like(z)]), agg.n, agg.k)
+            slope, intercept = float(res.coef[0]), float(res.coef[1])
+        else:
+            slope_reason = "all predictions are equal"
+    else:
+        slope_reason = "only one class present"
+    var = float(np.dot(agg.n, (1.0 - 2.0 * p) ** 2 * p * (1.0 - p)))
+    z_num = float(np.dot(agg.k - agg.n * p, 1.0 - 2.0 * p))
+    spiegel = z_num / math.sqrt(var) if var > 0 else None
+    return {
+        "n": int(total), "positives": int(positives), "base_rate": base,
+        "ece_equal_width": ece_w, "ece_equal_mass": ece_m,
+        "mce_equal_width": mce_w, "mce_equal_mass": mce_m,
+        "rmsce_equal_width": rms_w, "rmsce_equal_mass": rms_m,
+        "bins": {"equal_width": width_block, "equal_mass": mass_block},
+        "brier": brier,
+        "brier_decomposition": {"reliability": reliability, "resolution": resolution,
+                                "uncertainty": base * (1.0 - base), "bins": "equal_width"},
+        "log_loss": log_loss, "log_loss_clip_epsilon": CLIP_EPSILON,
+        "log_loss_clipped_rows": clipped,
+        "auc": auc, "auc_null_reason": auc_reason,
+        "calibration_slope": slope, "calibration_intercept": intercept,
+        "calibration_slope_null_reason": slope_reason,
+        "spiegelhalter_z": spiegel,
+        "spiegelhalter_p_value": math.erfc(abs(spiegel) / math.sqrt(2.0))
+        if spiegel is not None else None,
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Cross-fitting
+# --------------------------------------------------------------------------------------------
+def stratified_folds(labels: FloatArray, folds: int, seed: int) -> npt.NDArray[np.int64]:
+    """Fold index per row: each class shuffled (seeded) and dealt round-robin."""
+    rng = np.random.default_rng(seed)
+    out = np.empty(labels.shape[0], dtype=np.int64)
+    for cls in (0.0, 1.0):
+        idx = np.flatnonzero(labels == cls)
+        perm = rng.permutation(idx.shape[0])
+        out[idx[perm]] = np.arange(idx.shape[0]) % folds
+    return out
+
+
+@dataclasses.dataclass(frozen=True)
+class CrossFit:
+    predictions: FloatArray
+    folds: list[JsonDict]
+
+
+def cross_fit(scores: FloatArray, labels: FloatArray, settings: Settings) -> CrossFit:
+    """Held-out calibrated predictions: row i scored by the calibrator fitted without its fold."""
+    values, inverse = np.unique(scores, return_inverse=True)
+    inv = inverse.ravel()
+    u = values.shape[0]
+    k_folds = settings.folds
+    fold = stratified_folds(labels, k_folds, settings.seed)
+    key = inv * k_folds + fold
+    cnt = np.bincount(key, minlength=u * k_folds).astype(np.float64).reshape(u, k_folds)
+    pos = np.bincount(key, weights=labels, minlength=u * k_folds).reshape(u, k_folds)
+    n_all = cnt.sum(axis=1)
+    k_all = pos.sum(axis=1)
+    table = np.empty((u, k_folds))
+    info: list[JsonDict] = []
+    for f in range(k_folds):
+        start = time.perf_counter()
+        cal = fit_calibrator(Aggregated(values, n_all - cnt[:, f], k_all - pos[:, f]), settings,
+                             context=f"fold {f}")
+        fit_seconds = time.perf_counter() - start
+        table[:, f] = apply_calibrator(cal, values)
+        held = cnt[:, f] > 0
+        held_agg = Aggregated(table[held, f], cnt[held, f], pos[held, f])
+        order = np.argsort(held_agg.values, kind="stable")
+        held_agg = Aggregated(held_agg.values[order], held_agg.n[order], held_agg.k[order])
+        auc, reason = auc_aggregated(held_agg)
+        n_test = float(held_agg.n.sum())
+        pc = np.clip(held_agg.values, CLIP_EPSILON, 1.0 - CLIP_EPSILON)
+        ll = -float(np.dot(held_agg.k, np.log(pc)) + np.dot(held_agg.n - held_agg.k,
+                                                             np.log1p(-pc))) / n_test
+        info.append({"fold": f, "n_train": int(n_all.sum() - n_test), "n_test": int(n_test),
+                     "positives_test": int(held_agg.k.sum()), "fit_seconds": round(fit_seconds, 6),
+                     "log_loss": ll, "auc": auc, "auc_null_reason": reason})
+        logger.info("fold %d: trained on %d rows, scored %d held-out rows in %.3fs", f,
+                    int(n_all.sum() - n_test), int(n_test), fit_seconds)
+    predictions = table.ravel()[key]
+    return CrossFit(predictions, info)
+
+
+# --------------------------------------------------------------------------------------------
+# Reading data
+# --------------------------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class Shard:
+    """One input data file: its frame, format and path relative to the input root."""
+
+    relative: str
+    fmt: str
+    frame: pd.DataFrame
+    size: int
+    json_array: bool = False
+
+
+def _format_of(name: str) -> Optional[str]:
+    lower = name.lower()
+    for ext in DATA_EXTENSIONS:
+        if lower.endswith(ext):
+            return {".pq": "parquet"}.get(ext, ext.lstrip("."))
+    return None
+
+
+def _is_archive(name: str) -> bool:
+    return name.lower().endswith(ARCHIVE_EXTENSIONS)
+
+
+def _hidden(name: str) -> bool:
+    return name.startswith((".", "_"))
+
+
+def safe_extract(archive: str, destination: str) -> list[str]:
+    """Extract regular files of a tar archive, refusing unsafe members (``MC-E209``)."""
+    extracted: list[str] = []
+    try:
+        with tarfile.open(archive, "r:*") as tar:
+            members = tar.getmembers()
+            for member in members:
+                name = member.name
+                parts = name.replace("\\", "/").split("/")
+                if name.startswith(("/", "\\")) or os.path.isabs(name) or ".." in parts or (
+                        len(name) > 1 and name[1] == ":"):
+                    raise _error("MC-E209-UNSAFE-ARCHIVE",
+                                 f"{os.path.basename(archive)}: member {name!r} escapes the "
+                                 "extraction folder", "rebuild the archive with relative paths")
+                if not (member.isfile() or member.isdir()):
+                    raise _error("MC-E209-UNSAFE-ARCHIVE",
+                                 f"{os.path.basename(archive)}: member {name!r} is a link or "
+                                 "special file", "rebuild the archive with regular files only")
+            for member in members:
+                if not member.isfile():
+                    continue
+                target = os.path.join(destination, *[p for p in member.name.split("/")
+                                                     if p not in ("", ".")])
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                source = tar.extractfile(member)
+                assert source is not None  # regular file
+                with source, open(target, "wb") as handle:
+                    shutil.copyfileobj(source, handle)
+                extracted.append(target)
+    except (tarfile.TarError, OSError, EOFError) as exc:
+        raise _error("MC-E203-READ-FAILED", f"cannot read archive {os.path.basename(archive)}: "
+                     f"{exc}", "provide a valid .tar.gz archive") from exc
+    return extracted
+
+
+def _walk_files(root: str) -> list[str]:
+    found: list[str] = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not _hidden(d))
+        found.extend(os.path.join(folder, f) for f in files if not _hidden(f))
+    return sorted(found, key=lambda p: os.path.relpath(p, root))
+
+
+def discover_files(path: str, scratch: str) -> list[tuple[str, str, str]]:
+    """``(absolute path, relative name, format)`` of every data file (archives extracted)."""
+    if not os.path.exists(path):
+        raise _error("MC-E201-NO-INPUT-FILES", f"input path {path!r} does not exist",
+                     "pass the folder or file holding the evaluation data")
+    if os.path.isfile(path):
+        name = os.path.basename(path)
+        candidates = [(path, name)]
+    else:
+        candidates = [(p, os.path.relpath(p, path).replace(os.sep, "/"))
+                      for p in _walk_files(path)]
+    result: list[tuple[str, str, str]] = []
+    skipped: list[str] = []
+    for absolute, relative in candidates:
+        fmt = _format_of(relative)
+        if fmt is not None:
+            result.append((absolute, relative, fmt))
+        elif _is_archive(relative):
+            target = tempfile.mkdtemp(prefix="archive-", dir=scratch)
+            stem = relative[: -len(".tar.gz")] if relative.lower().endswith(".tar.gz") else \
+                relative[: -len(".tgz")]
+            for member in sorted(safe_extract(absolute, target)):
+                inner = os.path.relpath(member, target).replace(os.sep, "/")
+                inner_fmt = _format_of(inner)
+                if inner_fmt is not None and not any(_hidden(p) for p in inner.split("/")):
+                    result.append((member, f"{stem}/{inner}", inner_fmt))
+                else:
+                    skipped.append(f"{relative}:{inner}")
+        else:
+            skipped.append(relative)
+    if os.path.isfile(path) and not result:
+        raise _error("MC-E202-UNSUPPORTED-FORMAT", f"{os.path.basename(path)} is not a "
+                     "supported data file", f"use one of {', '.join(DATA_EXTENSIONS)} or "
+                     f"{', '.join(ARCHIVE_EXTENSIONS)}")
+    if skipped:
+        logger.warning("skipped %d non-data files: %s", len(skipped), ", ".join(skipped[:10]))
+    if not result:
+        raise _error("MC-E201-NO-INPUT-FILES", f"no data file found under {path!r}",
+                     f"provide files ending in {', '.join(DATA_EXTENSIONS)}")
+    return result
+
+
+def _json_is_array(path: str) -> bool:
+    with open(path, "rb") as handle:
+        while True:
+            chunk = handle.read(1)
+            if not chunk or not chunk.isspace():
+                return chunk == b"["
+
+
+def read_frame(path: str, fmt: str) -> tuple[pd.DataFrame, bool]:
+    """The file's rows, and whether it is a JSON array (else JSON lines for json formats)."""
+    try:
+        if fmt == "csv":
+            return pd.read_csv(path), False
+        if fmt == "tsv":
+            return pd.read_csv(path, sep="\t"), False
+        if fmt == "parquet":
+            return pd.read_parquet(path), False
+        if fmt == "json" and _json_is_array(path):
+            return pd.read_json(path, orient="records", precise_float=True), True
+        return pd.read_json(path, lines=True, orient="records", precise_float=True), False
+    except Exception as exc:  # pandas raises many types for malformed files
+        raise _error("MC-E203-READ-FAILED", f"cannot read {os.path.basename(path)} as {fmt}: "
+                     f"{type(exc).__name__}: {exc}", "check the file's format and content") \
+            from exc
+
+
+def read_shards(path: str, scratch: str) -> list[Shard]:
+    files = discover_files(path, scratch)
+    shards: list[Shard] = []
+    columns: Optional[list[str]] = None
+    for absolute, relative, fmt in files:
+        frame, json_array = read_frame(absolute, fmt)
+        names = [str(c) for c in frame.columns]
+        if columns is None:
+            columns = names
+        elif names != columns:
+            raise _error("MC-E204-SCHEMA-MISMATCH",
+                         f"{relative} has columns {names}, the first shard has {columns}",
+                         "all shards must share one schema")
+        shards.append(Shard(relative, fmt, frame, os.path.getsize(absolute), json_array))
+        logger.info("read %s (%s): %d rows", relative, fmt, len(frame))
+    return shards
+
+
+_LABEL_WORDS = {"0": 0.0, "1": 1.0, "0.0": 0.0, "1.0": 1.0, "true": 1.0, "false": 0.0}
+
+
+def parse_labels(series: pd.Series, name: str) -> FloatArray:
+    """Labels as 0.0/1.0 with NaN where missing; anything else raises ``MC-E208``.
+
+    >>> parse_labels(pd.Series(["1", "false", None, "TRUE"]), "label").tolist()
+    [1.0, 0.0, nan, 1.0]
+    """
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    mapped = np.empty(len(uniques) + 1, dtype=np.float64)
+    bad: list[str] = []
+    for i, value in enumerate(list(uniques)):
+        parsed: Optional[float]
+        if isinstance(value, (bool, np.bool_)):
+            parsed = 1.0 if value else 0.0
+        elif isinstance(value, (int, float, np.integer, np.floating)):
+            parsed = float(value) if float(value) in (0.0, 1.0) else None
+            if parsed is None and math.isnan(float(value)):
+                parsed = math.nan
+        elif isinstance(value, str):
+            text = value.strip().lower()
+            parsed = math.nan if text in ("", "nan", "null", "none") else _LABEL_WORDS.get(text)
+        else:
+            parsed = None
+        if parsed is None:
+            bad.append(repr(value))
+            parsed = math.nan
+        mapped[i] = parsed
+    if bad:
+        raise _error("MC-E208-INVALID-LABEL",
+                     f"column {name!r} holds non-binary labels: {', '.join(sorted(bad)[:5])}",
+                     "labels must be 0/1, true/false or their strings")
+    mapped[-1] = math.nan
+    result: FloatArray = mapped[codes]
+    return result
+
+
+def parse_scores(series: pd.Series, name: str, score_space: str) -> FloatArray:
+    """Scores as float64 (NaN where missing), validated for the score space."""
+    if pd.api.types.is_bool_dtype(series.dtype) or not pd.api.types.is_numeric_dtype(
+            series.dtype):
+        raise _error("MC-E206-NON-NUMERIC-SCORE",
+                     f"column {name!r} has non-numeric type {series.dtype}",
+                     "scores must be numbers (probabilities or margins)")
+    values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+    finite = values[~np.isnan(values)]
+    if finite.size:
+        lo, hi = float(finite.min()), float(finite.max())
+        if score_space == "probability" and (lo < 0.0 or hi > 1.0):
+            bad = int(np.count_nonzero((finite < 0.0) | (finite > 1.0)))
+            raise _error("MC-E207-SCORE-OUT-OF-RANGE",
+                         f"column {name!r}: {bad} scores outside [0, 1] (min {lo}, max {hi})",
+                         "set SCORE_SPACE=logit for raw margins, or fix the scores")
+        if not (math.isfinite(lo) and math.isfinite(hi)):
+            raise _error("MC-E207-SCORE-OUT-OF-RANGE", f"column {name!r} holds infinite scores",
+                         "scores must be finite")
+    return values
+
+
+@dataclasses.dataclass(frozen=True)
+class InputData:
+    shards: list[Shard]
+    scores: FloatArray
+    labels: FloatArray
+    keep: npt.NDArray[np.bool_]
+    rows_read: int
+    dropped_missing_score: int
+    dropped_missing_label: int
+
+
+def load_input(path: str, settings: Settings, scratch: str) -> InputData:
+    shards = read_shards(path, scratch)
+    columns = [str(c) for c in shards[0].frame.columns]
+    for field in (settings.score_field, settings.label_field):
+        if field not in columns:
+            raise _error("MC-E205-MISSING-COLUMN",
+                         f"column {field!r} not found; columns present: {columns}",
+                         "set SCORE_FIELD / LABEL_FIELD to existing columns")
+    scores = np.concatenate([parse_scores(s.frame[settings.score_field], settings.score_field,
+                                          settings.score_space) for s in shards])
+    labels = np.concatenate([parse_labels(s.frame[settings.label_field], settings.label_field)
+                             for s in shards])
+    missing_score = np.isnan(scores)
+    missing_label = np.isnan(labels) & ~missing_score
+    keep = ~(missing_score | np.isnan(labels))
+    data = InputData(shards, scores, labels, keep, int(scores.shape[0]),
+                     int(missing_score.sum()), int(missing_label.sum()))
+    logger.info("read %d files, %d rows; dropped %d rows with missing score and %d with missing "
+                "label; %d rows kept", len(shards), data.rows_read, data.dropped_missing_score,
+                data.dropped_missing_label, int(keep.sum()))
+    if not keep.any():
+        raise _error("MC-E210-NO-ROWS", "no row has both a score and a label",
+                     "check SCORE_FIELD / LABEL_FIELD and missing values")
+    return data
+
+
+# --------------------------------------------------------------------------------------------
+# Writing outputs
+# --------------------------------------------------------------------------------------------
+def _write_json(path: str, content: Mapping[str, object]) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(content, handle, indent=2, sort_keys=True, allow_nan=False)
+        handle.write("\n")
+
+
+def write_frame(frame: pd.DataFrame, path: str, fmt: str, json_array: bool) -> None:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    if fmt == "csv":
+        frame.to_csv(path, index=False)
+    elif fmt == "tsv":
+        frame.to_csv(path, index=False, sep="\t")
+    elif fmt == "parquet":
+        frame.to_parquet(path, index=False)
+    else:
+        records = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
+        with open(path, "w", encoding="utf-8") as handle:
+            if json_array:
+                json.dump(records, handle, allow_nan=False, default=str)
+            else:
+                for record in records:
+                    handle.write(json.dumps(record, allow_nan=False, default=str))
+                    handle.write("\n")
+
+
+def _hook(stage: str) -> None:
+    if TEST_HOOK is not None:
+        TEST_HOOK(stage)
+
+
+class Staging:
+    """Hidden staging folders inside each output folder, published with ``os.replace``."""
+
+    def __init__(self, outputs: Mapping[str, str]) -> None:
+        self.outputs = dict(outputs)
+        self.dirs: dict[str, str] = {}
+
+    def prepare(self) -> None:
+        for name, folder in self.outputs.items():
+            os.makedirs(folder, exist_ok=True)
+            for entry in os.listdir(folder):
+                if entry.startswith(STAGING_PREFIX):
+                    logger.warning("removing staging folder %s left by an earlier run in %s",
+                                   entry, name)
+                    shutil.rmtree(os.path.join(folder, entry), ignore_errors=True)
+            visible = [e for e in os.listdir(folder) if not e.startswith(".")]
+            if visible:
+                raise _error("MC-E501-OUTPUT-NOT-EMPTY",
+                             f"output {name} already holds {sorted(visible)[:5]}",
+                             "point the output at an empty folder")
+
+    def open(self) -> None:
+        for name, folder in self.outputs.items():
+            self.dirs[name] = tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=folder)
+
+    def path(self, name: str, relative: str) -> str:
+        return os.path.join(self.dirs[name], *relative.split("/"))
+
+    def publish(self, last: tuple[str, str]) -> None:
+        moves: list[tuple[str, str]] = []
+        for name, staging in self.dirs.items():
+            for folder, _dirs, files in os.walk(staging):
+                for file in sorted(files):
+                    source = os.path.join(folder, file)
+                    relative = os.path.relpath(source, staging)
+                    moves.append((source, os.path.join(self.outputs[name], relative)))
+        final = (self.path(*last), os.path.join(self.outputs[last[0]], last[1]))
+        moves.sort(key=lambda move: move == final)
+        for i, (source, target) in enumerate(moves):
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            os.replace(source, target)
+            if i == 0:
+                _hook("during_publish")
+        self.cleanup()
+
+    def cleanup(self) -> None:
+        for staging in self.dirs.values():
+            shutil.rmtree(staging, ignore_errors=True)
+        self.dirs.clear()
+
+    def remove_published(self) -> None:
+        """On error after a partial publish: remove every visible entry we may have written."""
+        for folder in self.outputs.values():
+            for entry in os.listdir(folder):
+                target = os.path.join(folder, entry)
+                if os.path.isdir(target) and not os.path.islink(target):
+                    shutil.rmtree(target, ignore_errors=True)
+                else:
+                    os.remove(target)
+
+
+def plot_reliability(path: str, uncalibrated: Mapping[str, object],
+                     calibrated: Mapping[str, object]) -> None:
+    """Reliability diagram (equal-width bins) with the score histogram (matplotlib Agg)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(6, 8), height_ratios=[3, 1], sharex=True)
+    try:
+        top.plot([0, 1], [0, 1], linestyle="--", color="grey", label="perfect")
+        for label, block in (("uncalibrated", uncalibrated), ("calibrated", calibrated)):
+            bins = _json_get(block, "bins", "equal_width")
+            xs = _json_floats(bins.get("mean_predicted"))
+            ys = _json_floats(bins.get("observed_rate"))
+            keep = ~(np.isnan(xs) | np.isnan(ys))
+            top.plot(xs[keep], ys[keep], marker="o", label=f"{label} (ECE "
+                     f"{_json_number(block.get('ece_equal_width')):.4f})")
+            counts = _json_floats(bins.get("count"))
+            n_bins = counts.shape[0]
+            edges = np.arange(n_bins) / n_bins
+            bottom.bar(edges, counts, width=1.0 / n_bins, align="edge", alpha=0.5, label=label)
+        top.set_ylabel("observed positive rate")
+        top.set_title("Reliability diagram (cross-fitted calibration)")
+        top.legend(loc="upper left")
+        bottom.set_xlabel("predicted probability")
+        bottom.set_ylabel("rows")
+        bottom.legend(loc="upper center")
+        fig.savefig(path, dpi=100)
+    finally:
+        plt.close(fig)
+
+
+def _json_get(block: Mapping[str, object], *keys: str) -> Mapping[str, object]:
+    current: object = block
+    for key in keys:
+        if not isinstance(current, Mapping):
+            raise TypeError(f"{key} is not an object")
+        current = current[key]
+    if not isinstance(current, Mapping):
+        raise TypeError("not an object")
+    return current
+
+
+def _json_floats(value: object) -> FloatArray:
+    if not isinstance(value, list):
+        raise TypeError("not a list")
+    return np.array([math.nan if v is None else float(v) for v in value], dtype=np.float64)
+
+
+def _json_number(value: object) -> float:
+    if not isinstance(value, (int, float)):
+        raise TypeError("not a number")
+    return float(value)
+
+
+# --------------------------------------------------------------------------------------------
+# Orchestration
+# --------------------------------------------------------------------------------------------
+def _fingerprint(shards: Sequence[Shard]) -> JsonDict:
+    digest = hashlib.sha256()
+    for shard in shards:
+        digest.update(f"{shard.relative}\0{shard.size}\n".encode("utf-8"))
+    return {"algorithm": "sha256", "of": "relative file names and sizes",
+            "files": len(shards), "digest": digest.hexdigest()}
+
+
+def _required(paths: Mapping[str, str], names: Sequence[str], kind: str) -> dict[str, str]:
+    missing = [name for name in names if not paths.get(name)]
+    if missing:
+        raise _error("MC-E103-MISSING-PATH", f"missing {kind} path(s): {', '.join(missing)}",
+                     f"pass --{missing[0]} DIR")
+    return {name: paths[name] for name in names}
+
+
+def _uncalibrated_probabilities(scores: FloatArray, space: str) -> FloatArray:
+    return scores if space == "probability" else _sigmoid(scores)
+
+
+def main(input_paths: Mapping[str, str], output_paths: Mapping[str, str],
+         environ: Mapping[str, str], job_args: argparse.Namespace) -> None:
+    """Run the calibration step: read, validate, fit, cross-fit, evaluate, write.
+
+    Raises ``CalibrationScriptError`` (every output folder is then left without visible entries).
+    """
+    started = time.perf_counter()
+    settings = read_settings(environ)
+    logger.setLevel(settings.log_level)
+    job_type = str(getattr(job_args, "job_type", "calibration"))
+    if job_type not in JOB_TYPES:
+        raise _error("MC-E104-INVALID-JOB-TYPE", f"job_type {job_type!r} is not accepted",
+                     f"use one of {', '.join(JOB_TYPES)}")
+    inputs = _required(input_paths, (INPUT_EVALUATION_DATA,), "input")
+    outputs = _required(output_paths, OUTPUT_NAMES, "output")
+    logger.info("job_type=%s method=%s score_space=%s folds=%d bins=%d seed=%d", job_type,
+                settings.method, settings.score_space, settings.folds, settings.bins,
+                settings.seed)
+    staging = Staging(outputs)
+    staging.prepare()
+    published = False
+    try:
+        with tempfile.TemporaryDirectory(prefix="calibration-") as scratch:
+            timings: JsonDict = {}
+            t0 = time.perf_counter()
+            data = load_input(inputs[INPUT_EVALUATION_DATA], settings, scratch)
+            timings["read_seconds"] = round(time.perf_counter() - t0, 6)
+            scores = data.scores[data.keep]
+            labels = data.labels[data.keep]
+
+            t0 = time.perf_counter()
+            full_agg = aggregate(scores, labels)
+            _check_two_classes(full_agg, "all kept rows")
+            calibrator = fit_calibrator(full_agg, settings, context="full fit")
+            timings["fit_seconds"] = round(time.perf_counter() - t0, 6)
+            clipped = int(_json_number(calibrator.fit.get("clipped_rows", 0)))
+            logger.info("fitted %s on %d rows (%d positive, %d unique scores, %d clipped to "
+                        "epsilon %g) in %.3fs", settings.method, full_agg.n.sum(),
+                        full_agg.k.sum(), full_agg.values.shape[0], clipped, CLIP_EPSILON,
+                        timings["fit_seconds"])
+
+            t0 = time.perf_counter()
+            crossed = cross_fit(scores, labels, settings)
+            timings["crossfit_seconds"] = round(time.perf_counter() - t0, 6)
+
+            t0 = time.perf_counter()
+            uncal_agg = full_agg if settings.score_space == "probability" else Aggregated(
+                _sigmoid(full_agg.values), full_agg.n, full_agg.k)
+            uncal = binary_metrics(uncal_agg, settings.bins)
+            cal_metrics = binary_metrics(aggregate(crossed.predictions, labels), settings.bins)
+            timings["metrics_seconds"] = round(time.perf_counter() - t0, 6)
+            ece = _json_number(cal_metrics["ece_equal_width"])
+            passed = ece <= settings.error_threshold
+            logger.info("ECE (equal width, %d bins): uncalibrated %.6f, calibrated (cross-fitted) "
+                        "%.6f; threshold %g %s", settings.bins,
+                        _json_number(uncal["ece_equal_width"]), ece, settings.error_threshold,
+                        "passed" if passed else "NOT passed")
+            if not passed:
+                logger.warning("calibrated ECE %.6f exceeds ERROR_THRESHOLD %g", ece,
+                               settings.error_threshold)
+
+            rows: JsonDict = {"read": data.rows_read, "used": int(scores.shape[0]),
+                              "positives": int(labels.sum()),
+                              "dropped": {"missing_score": data.dropped_missing_score,
+                                          "missing_label": data.dropped_missing_label},
+                              "clipped_for_logit": clipped}
+            calibrator = dataclasses.replace(
+                calibrator, rows=rows, input_fingerprint=_fingerprint(data.shards),
+                producer={"script": "model_calibration.py", "version": SCRIPT_VERSION,
+                          "python": sys.version.split()[0], "numpy": np.__version__,
+                          "pandas": pd.__version__})
+            calibrator_json = calibrator.to_json_dict()
+
+            _hook("before_staging")
+            staging.open()
+            t0 = time.perf_counter()
+            _write_json(staging.path(OUTPUT_CALIBRATION, CALIBRATOR_FILE), calibrator_json)
+            written_rows = 0
+            for shard in data.shards:
+                frame = shard.frame
+                raw = parse_scores(frame[settings.score_field], settings.score_field,
+                                   settings.score_space)
+                valid = ~np.isnan(raw)
+                if valid.all():
+                    calibrated = apply_calibrator(calibrator, raw)
+                else:
+                    calibrated = np.full(raw.shape[0], np.nan)
+                    calibrated[valid] = apply_calibrator(calibrator, raw[valid])
+                out = frame.assign(**{f"calibrated_{settings.score_field}": calibrated})
+                write_frame(out, staging.path(OUTPUT_CALIBRATED_DATA, shard.relative), shard.fmt,
+                            shard.json_array)
+                written_rows += len(out)
+            _hook("during_staging")
+            plot: JsonDict = {"file": RELIABILITY_PLOT_FILE, "written": False, "error": None}
+            try:
+                plot_reliability(staging.path(OUTPUT_METRICS, RELIABILITY_PLOT_FILE), uncal,
+                                 cal_metrics)
+                plot["written"] = True
+            except Exception as exc:  # plotting must never fail the job
+                plot["error"] = f"{type(exc).__name__}: {exc}"
+                logger.warning("reliability diagram not written: %s", plot["error"])
+            timings["write_seconds"] = round(time.perf_counter() - t0, 6)
+            metrics: JsonDict = {
+                "schema_version": METRICS_SCHEMA_VERSION,
+                "job_type": job_type,
+                "method": settings.method,
+                "settings": dataclasses.asdict(settings),
+                "rows": rows,
+                "evaluation": {"scheme": "stratified_kfold_crossfit", "folds": settings.folds,
+                               "seed": settings.seed, "bins": settings.bins,
+                               "calibrated_predictions": "held-out (cross-fitted)"},
+                "uncalibrated": uncal,
+                "calibrated": cal_metrics,
+                "folds": crossed.folds,
+                "threshold": {"metric": "calibrated.ece_equal_width", "value": ece,
+                              "threshold": settings.error_threshold, "passed": passed},
+                "calibrator": {"method": settings.method,
+                               "checksum": calibrator_json["checksum"],
+                               "params": {k: v for k, v in calibrator_json["params"].items()
+                                          if k not in ("x", "y")}
+                               if isinstance(calibrator_json["params"], dict) else {}},
+                "plot": plot,
+                "timings": timings,
+            }
+            _write_json(staging.path(OUTPUT_METRICS, METRICS_FILE), metrics)
+            summary: JsonDict = {
+                "schema_version": METRICS_SCHEMA_VERSION, "status": "completed",
+                "job_type": job_type, "method": settings.method,
+                "ece_equal_width": ece, "threshold_passed": passed,
+                "rows_used": int(scores.shape[0]), "rows_written": written_rows,
+                "files": {OUTPUT_CALIBRATION: [CALIBRATOR_FILE],
+                          OUTPUT_METRICS: [METRICS_FILE] + (
+                              [RELIABILITY_PLOT_FILE] if plot["written"] else []) +
+                          [SUMMARY_FILE],
+                          OUTPUT_CALIBRATED_DATA: [s.relative for s in data.shards]},
+                "seconds": round(time.perf_counter() - started, 6),
+            }
+            _write_json(staging.path(OUTPUT_METRICS, SUMMARY_FILE), summary)
+            _hook("after_staging")
+            published = True
+            staging.publish(last=(OUTPUT_METRICS, SUMMARY_FILE))
+            logger.info("wrote %s, %d calibrated rows in %d files, metrics and summary in %.3fs",
+                        CALIBRATOR_FILE, written_rows, len(data.shards),
+                        time.perf_counter() - started)
+    except BaseException:
+        staging.cleanup()
+        if published:
+            staging.remove_published()
+        raise
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description="Fit and evaluate a binary score calibrator.")
+    parser.add_argument("--job_type", default="calibration", choices=JOB_TYPES)
+    parser.add_argument("--evaluation_data", required=True)
+    parser.add_argument("--calibration_output", required=True)
+    parser.add_argument("--metrics_output", required=True)
+    parser.add_argument("--calibrated_data", required=True)
+    return parser
+
+
+def run_cli(argv: Optional[Sequence[str]] = None) -> int:
+    """Command-line entry: returns 0 on success, 2 on a ``CalibrationScriptError``."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: "
+                                                   "%(message)s")
+    try:
+        main({INPUT_EVALUATION_DATA: args.evaluation_data},
+             {name: getattr(args, name) for name in OUTPUT_NAMES}, os.environ, args)
+    except CalibrationScriptError as exc:
+        logger.error("%s: %s (%s)", exc.code, exc.message, exc.hint)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run_cli())
