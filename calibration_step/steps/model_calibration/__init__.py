@@ -1,0 +1,35 @@
+"""The ModelCalibration step: names, script contract, specification and config.
+
+The builder (``builder.py``) and the registration (``registration.py``) are imported from their
+own modules, so importing this package never imports sagemaker.
+
+Examples
+--------
+>>> from calibration_step.steps.model_calibration import MODEL_CALIBRATION_SPEC, MODEL_CALIBRATION_CONTRACT
+>>> MODEL_CALIBRATION_SPEC.step_type, MODEL_CALIBRATION_CONTRACT.entry_point
+('ModelCalibration', 'model_calibration.py')
+"""
+
+from __future__ import annotations
+
+from calibration_step.steps.model_calibration.contract import MODEL_CALIBRATION_CONTRACT
+from calibration_step.steps.model_calibration.names import (
+    CalibrationMethod,
+    JobType,
+    ModelCalibrationEnv,
+    ModelCalibrationInput,
+    ModelCalibrationOutput,
+    ScoreSpace,
+)
+from calibration_step.steps.model_calibration.spec import MODEL_CALIBRATION_SPEC
+
+__all__ = [
+    "MODEL_CALIBRATION_CONTRACT",
+    "MODEL_CALIBRATION_SPEC",
+    "CalibrationMethod",
+    "JobType",
+    "ModelCalibrationEnv",
+    "ModelCalibrationInput",
+    "ModelCalibrationOutput",
+    "ScoreSpace",
+]
