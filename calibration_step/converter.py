@@ -20,7 +20,9 @@ calibration_step.errors.SerializationError: [SERIALIZATION-INVALID] cannot load 
 from __future__ import annotations
 
 import json
-from typing import TypeVar
+import types
+from collections.abc import Mapping
+from typing import TypeVar, get_args, get_origin
 
 import cattrs
 from cattrs.errors import BaseValidationError
@@ -56,6 +58,26 @@ def _strict_float(value: object, _type: object) -> float:
     return float(value)
 
 
+def _own_error(exc: BaseException) -> CalibrationStepError | None:
+    """The first of our own errors inside a cattrs exception group (a validator raised it)."""
+    if isinstance(exc, CalibrationStepError):
+        return exc
+    for inner in getattr(exc, "exceptions", ()):
+        found = _own_error(inner)
+        if found is not None:
+            return found
+    return None
+
+
+def _is_generic_mapping(cls: object) -> bool:
+    origin = get_origin(cls)
+    return (
+        isinstance(origin, type)
+        and issubclass(origin, Mapping)
+        and any(isinstance(arg, TypeVar) for arg in get_args(cls))
+    )
+
+
 def make_converter() -> cattrs.Converter:
     """A new converter with the package's rules (strict primitives, no unknown keys).
 
@@ -69,6 +91,14 @@ def make_converter() -> cattrs.Converter:
     converter.register_structure_hook(bool, _strict_bool)
     converter.register_structure_hook(int, _strict_int)
     converter.register_structure_hook(float, _strict_float)
+
+    def unstructure_read_only_mapping(mapping: Mapping[object, object]) -> dict[object, object]:
+        return {converter.unstructure(key): converter.unstructure(value) for key, value in mapping.items()}
+
+    converter.register_unstructure_hook(types.MappingProxyType, unstructure_read_only_mapping)
+    # Fields typed Mapping[<type variable>, ...] (generic contracts) are unstructured by the
+    # runtime types of their keys and values, so enum keys become their values.
+    converter.register_unstructure_hook_func(_is_generic_mapping, unstructure_read_only_mapping)
     return converter
 
 
@@ -93,13 +123,17 @@ def structure(data: object, cls: type[T]) -> T:
     SerializationError
         ``SERIALIZATION-INVALID`` with one problem per offending field path.
     CalibrationStepError
-        Errors of our own types' validators pass through unchanged (their codes are more precise).
+        Errors raised by our own types when built (e.g. :class:`SpecError`) pass through unchanged:
+        their codes are more precise.
     """
     try:
         return CONVERTER.structure(data, cls)
     except CalibrationStepError:
         raise
     except BaseValidationError as exc:
+        own = _own_error(exc)
+        if own is not None:
+            raise own from exc
         messages = cattrs.transform_error(exc, path=f"${''}")
         problems = [_problem_from_message(message) for message in messages]
         raise SerializationError(

@@ -21,7 +21,7 @@ Examples
 ...     outputs=(OutputSpec(logical_name=Out.RESULT, output_type=DependencyType.PROCESSING_OUTPUT,
 ...         property_path="properties.ProcessingOutputConfig.Outputs['result'].S3Output.S3Uri"),),
 ... )
->>> dependency_of(spec, In.DATA).required
+>>> spec.dependency_map[In.DATA].required
 True
 >>> output_by_name(spec, "RESULT") is None, output_by_name(spec, "result") is not None
 (True, True)
@@ -29,6 +29,7 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Generic, Literal
 
 import attrs
@@ -103,6 +104,16 @@ class StepSpecification(Generic[InputName, OutputName]):
     outputs: tuple[OutputSpec[OutputName], ...] = ()
     description: str = ""
 
+    @property
+    def dependency_map(self) -> Mapping[InputName, DependencySpec[InputName]]:
+        """Dependencies by logical name; indexing with another step's name is a type error."""
+        return {dependency.logical_name: dependency for dependency in self.dependencies}
+
+    @property
+    def output_map(self) -> Mapping[OutputName, OutputSpec[OutputName]]:
+        """Outputs by logical name; indexing with another step's name is a type error."""
+        return {output.logical_name: output for output in self.outputs}
+
     def __attrs_post_init__(self) -> None:
         from calibration_step.invariants import spec_problems
 
@@ -112,7 +123,8 @@ class StepSpecification(Generic[InputName, OutputName]):
 
 
 def dependency_of(spec: StepSpecification[InputNameT, OutputNameT], name: InputNameT) -> DependencySpec[InputNameT]:
-    """The dependency of ``spec`` with logical name ``name``.
+    """The dependency of ``spec`` with logical name ``name`` (prefer ``spec.dependency_map[name]``,
+    which mypy checks more strictly for a concretely typed spec).
 
     Raises
     ------

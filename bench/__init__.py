@@ -1,0 +1,1 @@
+"""Speed and memory measurements (run as scripts; see each module's docstring)."""
