@@ -1,0 +1,107 @@
+"""The ``calibration-step`` command line: a thin edge over the library.
+
+Parse, call the library, print. Errors of the package (and of the processing script) print one
+line with their code and hint and return a non-zero exit code; ``--debug`` shows the traceback.
+
+Examples
+--------
+>>> main(["--version"])  # doctest: +ELLIPSIS
+calibration-step ...
+0
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from importlib import metadata
+from types import ModuleType
+from typing import cast
+
+from calibration_step.errors import CalibrationStepError
+
+__all__ = ["COMMANDS", "main", "main_entry"]
+
+COMMANDS: tuple[str, ...] = ()
+"""Subcommand names, in help order; each is the module ``calibration_step.commands.<name>``."""
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_ERROR = 2
+
+
+def _version() -> str:
+    try:
+        return metadata.version("calibration_step")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def _command_module(name: str) -> ModuleType:
+    return importlib.import_module(f"calibration_step.commands.{name}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand registered."""
+    parser = argparse.ArgumentParser(
+        prog="calibration-step",
+        description="Calibrate classifier scores in SageMaker Pipelines, and run, check and inspect the step offline.",
+    )
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    parser.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
+    parser.add_argument("--quiet", action="store_true", help="log warnings and errors only")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        module = _command_module(name)
+        sub = subparsers.add_parser(name, help=str(module.HELP), description=str(module.HELP))
+        module.add_arguments(sub)
+        sub.set_defaults(handler=module.run)
+    return parser
+
+
+def _script_error_line(exc: BaseException) -> str | None:
+    """One line for an error of the processing script, which does not import this package."""
+    code, hint = getattr(exc, "code", None), getattr(exc, "hint", None)
+    if type(exc).__name__.endswith("ScriptError") and isinstance(code, str):
+        return f"error [{code}] {exc}" + (f" (hint: {hint})" if hint and str(hint) not in str(exc) else "")
+    return None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line with ``argv`` (default: ``sys.argv[1:]``) and return the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.version:
+        print(f"calibration-step {_version()}")
+        return EXIT_OK
+    if args.command is None:
+        parser.print_help()
+        return EXIT_ERROR
+    logging.basicConfig(
+        level=logging.WARNING if args.quiet else logging.INFO, format="%(levelname)s %(name)s: %(message)s"
+    )
+    handler = cast(Callable[[argparse.Namespace], int], args.handler)
+    try:
+        return handler(args)
+    except CalibrationStepError as exc:
+        if args.debug:
+            traceback.print_exc()
+        print(f"error {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except Exception as exc:
+        line = _script_error_line(exc)
+        if line is None:
+            raise
+        if args.debug:
+            traceback.print_exc()
+        print(line, file=sys.stderr)
+        return EXIT_ERROR
+
+
+def main_entry() -> None:
+    """Console-script entry point."""
+    sys.exit(main())
