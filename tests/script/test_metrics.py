@@ -1,0 +1,123 @@
+"""Metrics: definitions, cross-fitting (not in-sample), threshold, single-class AUC."""
+
+from __future__ import annotations
+
+import math
+import os
+
+import numpy as np
+import pytest
+from sklearn.isotonic import IsotonicRegression
+
+from script import model_calibration as mc
+from tests.script.synthetic import read_json, run_main, scenario, write_csv
+
+
+def test_equal_width_bins_are_half_open_with_the_last_closed() -> None:
+    p = np.array([0.0, 0.5, 0.5, 1.0])
+    y = np.array([0.0, 1.0, 0.0, 1.0])
+    metrics = mc.binary_metrics(mc.aggregate(p, y), bins=2)
+    bins = metrics["bins"]
+    assert isinstance(bins, dict)
+    width = bins["equal_width"]
+    assert width["count"] == [1, 3]  # 0.5 opens bin 1; 1.0 falls in the last, closed bin
+    assert width["mean_predicted"] == [0.0, pytest.approx(2.0 / 3.0)]
+    assert width["observed_rate"] == [0.0, pytest.approx(2.0 / 3.0)]
+    assert metrics["ece_equal_width"] == pytest.approx(0.0)
+    assert metrics["brier"] == pytest.approx((0 + 0.25 + 0.25 + 0) / 4)
+
+
+def test_metrics_agree_with_direct_formulas() -> None:
+    s, y, _ = scenario("linear", 5000, seed=41)
+    m = mc.binary_metrics(mc.aggregate(s, y), bins=10)
+    idx = np.minimum((s * 10).astype(int), 9)
+    ece = sum(abs(s[idx == b].mean() - y[idx == b].mean()) * (idx == b).mean()
+              for b in range(10) if (idx == b).any())
+    assert m["ece_equal_width"] == pytest.approx(ece, rel=1e-9)
+    ll = -np.mean(y * np.log(s) + (1 - y) * np.log1p(-s))
+    assert m["log_loss"] == pytest.approx(ll, rel=1e-12)
+    pos, neg = s[y == 1], s[y == 0]
+    auc = ((pos[:, None] > neg[None, :]).mean() + 0.5 * (pos[:, None] == neg[None, :]).mean())
+    assert m["auc"] == pytest.approx(auc, rel=1e-12)
+    z = (np.sum((y - s) * (1 - 2 * s)) / math.sqrt(np.sum((1 - 2 * s) ** 2 * s * (1 - s))))
+    assert m["spiegelhalter_z"] == pytest.approx(z, rel=1e-9)
+    dec = m["brier_decomposition"]
+    assert isinstance(dec, dict)
+    assert dec["uncertainty"] == pytest.approx(y.mean() * (1 - y.mean()))
+    slope = m["calibration_slope"]
+    assert isinstance(slope, float) and slope == pytest.approx(0.5, abs=0.1)  # truth: 0.5
+
+
+def test_single_class_auc_is_null_with_a_reason_not_a_crash() -> None:
+    m = mc.binary_metrics(mc.aggregate(np.array([0.2, 0.4, 0.9]), np.ones(3)), bins=5)
+    assert m["auc"] is None and m["auc_null_reason"] == "only one class present"
+    assert m["calibration_slope"] is None
+
+
+def test_fold_with_a_single_class_reports_null_auc(tmp_path: str) -> None:
+    s, y, _ = scenario("linear", 2000, seed=42)
+    y[:] = 0.0
+    y[:3] = 1.0  # 3 positives over 5 folds: two held-out folds have no positive
+    write_csv(os.path.join(tmp_path, "in", "d.csv"), s, y)
+    out = run_main(os.path.join(tmp_path, "in"), os.path.join(tmp_path, "out"),
+                   {"CALIBRATION_METHOD": "platt"})
+    metrics = read_json(os.path.join(out[mc.OUTPUT_METRICS], mc.METRICS_FILE))
+    folds = metrics["folds"]
+    assert isinstance(folds, list)
+    nulls = [f for f in folds if f["auc"] is None]
+    assert len(nulls) == 2 and all(f["auc_null_reason"] == "only one class present"
+                                   for f in nulls)
+
+
+def test_calibrated_metrics_are_cross_fitted_not_in_sample(tmp_path: str) -> None:
+    s, y, _ = scenario("nonlinear", 4000, seed=43)
+    write_csv(os.path.join(tmp_path, "in", "d.csv"), s, y)
+    out = run_main(os.path.join(tmp_path, "in"), os.path.join(tmp_path, "out"),
+                   {"CALIBRATION_METHOD": "isotonic", "CALIBRATION_FOLDS": "4",
+                    "CALIBRATION_SEED": "7"})
+    metrics = read_json(os.path.join(out[mc.OUTPUT_METRICS], mc.METRICS_FILE))
+    calibrated = metrics["calibrated"]
+    assert isinstance(calibrated, dict)
+    # in-sample isotonic is perfectly calibrated on its own bins; the reported value is not
+    in_sample = IsotonicRegression(out_of_bounds="clip").fit(s, y).predict(s)
+    in_sample_ll = mc.binary_metrics(mc.aggregate(in_sample, y), 15)["log_loss"]
+    # recompute the held-out predictions independently
+    folds = mc.stratified_folds(y, 4, 7)
+    held = np.empty_like(s)
+    for f in range(4):
+        train = folds != f
+        held[~train] = IsotonicRegression(out_of_bounds="clip").fit(
+            s[train], y[train]).predict(s[~train])
+    expected = mc.binary_metrics(mc.aggregate(held, y), 15)
+    assert calibrated["ece_equal_width"] == pytest.approx(expected["ece_equal_width"], abs=1e-9)
+    assert calibrated["log_loss"] == pytest.approx(expected["log_loss"], rel=1e-9)
+    assert isinstance(in_sample_ll, float) and calibrated["log_loss"] != pytest.approx(
+        in_sample_ll, rel=1e-6)
+    evaluation = metrics["evaluation"]
+    assert isinstance(evaluation, dict) and evaluation["scheme"] == "stratified_kfold_crossfit"
+
+
+def test_stratified_folds_are_seeded_and_balanced() -> None:
+    y = np.array([1.0] * 50 + [0.0] * 150)
+    a, b = mc.stratified_folds(y, 5, 3), mc.stratified_folds(y, 5, 3)
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, mc.stratified_folds(y, 5, 4))
+    for f in range(5):
+        assert (y[a == f] == 1).sum() == 10 and (a == f).sum() == 40
+
+
+@pytest.mark.parametrize("threshold,passed", [("0.5", True), ("0.0001", False)])
+def test_error_threshold_is_enforced_at_the_fixed_paths(tmp_path: str, threshold: str,
+                                                        passed: bool) -> None:
+    s, y, _ = scenario("linear", 3000, seed=44)
+    write_csv(os.path.join(tmp_path, "in", "d.csv"), s, y)
+    out = run_main(os.path.join(tmp_path, "in"), os.path.join(tmp_path, "out"),
+                   {"CALIBRATION_METHOD": "beta", "ERROR_THRESHOLD": threshold})
+    metrics = read_json(os.path.join(out[mc.OUTPUT_METRICS], mc.METRICS_FILE))
+    calibrated = metrics["calibrated"]
+    threshold_block = metrics["threshold"]
+    assert isinstance(calibrated, dict) and isinstance(threshold_block, dict)
+    ece = calibrated["ece_equal_width"]
+    assert isinstance(ece, float)
+    assert threshold_block["passed"] is passed
+    assert (ece <= float(threshold)) is passed

@@ -1,0 +1,104 @@
+"""End-to-end outputs: layout, formats per shard, staging, empty outputs on error."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from script import model_calibration as mc
+from tests.script.synthetic import read_json, run_main, scenario, visible
+
+
+def _input(tmp_path: str) -> str:
+    s, y, _ = scenario("nonlinear", 6000, seed=51)
+    folder = os.path.join(tmp_path, "in")
+    os.makedirs(os.path.join(folder, "b"))
+    frame = pd.DataFrame({"prob_class_1": s, "label": y.astype(int), "id": np.arange(s.size)})
+    frame.iloc[:3000].to_csv(os.path.join(folder, "a.csv"), index=False)
+    frame.iloc[3000:].to_parquet(os.path.join(folder, "b", "c.parquet"), index=False)
+    return folder
+
+
+def test_outputs_layout_and_calibrated_data_per_shard(tmp_path: str) -> None:
+    out = run_main(_input(tmp_path), os.path.join(tmp_path, "out"), {"CALIBRATION_METHOD": "gam"})
+    assert visible(out[mc.OUTPUT_CALIBRATION]) == [mc.CALIBRATOR_FILE]
+    assert visible(out[mc.OUTPUT_METRICS]) == sorted(
+        [mc.METRICS_FILE, mc.RELIABILITY_PLOT_FILE, mc.SUMMARY_FILE])
+    assert visible(out[mc.OUTPUT_CALIBRATED_DATA]) == ["a.csv", "b"]
+    cal = mc.load_calibrator(os.path.join(out[mc.OUTPUT_CALIBRATION], mc.CALIBRATOR_FILE))
+    part_a = pd.read_csv(os.path.join(out[mc.OUTPUT_CALIBRATED_DATA], "a.csv"))
+    part_b = pd.read_parquet(os.path.join(out[mc.OUTPUT_CALIBRATED_DATA], "b", "c.parquet"))
+    assert len(part_a) == 3000 and len(part_b) == 3000
+    for part in (part_a, part_b):
+        np.testing.assert_allclose(part["calibrated_prob_class_1"],
+                                   mc.apply_calibrator(cal, part["prob_class_1"].to_numpy()),
+                                   rtol=0, atol=1e-15)  # unrounded
+    summary = read_json(os.path.join(out[mc.OUTPUT_METRICS], mc.SUMMARY_FILE))
+    assert summary["status"] == "completed"
+    content = read_json(os.path.join(out[mc.OUTPUT_CALIBRATION], mc.CALIBRATOR_FILE))
+    for key in ("schema_version", "checksum", "method", "params", "score_space", "clip_epsilon",
+                "fit", "rows", "input_fingerprint", "producer"):
+        assert key in content
+    with open(os.path.join(out[mc.OUTPUT_METRICS], mc.RELIABILITY_PLOT_FILE), "rb") as handle:
+        assert handle.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("stage", ["before_staging", "during_staging", "after_staging",
+                                   "during_publish"])
+def test_error_at_any_stage_leaves_every_output_empty(
+        tmp_path: str, monkeypatch: pytest.MonkeyPatch, stage: str) -> None:
+    def hook(current: str) -> None:
+        if current == stage:
+            raise RuntimeError(f"injected at {stage}")
+
+    monkeypatch.setattr(mc, "TEST_HOOK", hook)
+    root = os.path.join(tmp_path, "out")
+    with pytest.raises(RuntimeError, match="injected"):
+        run_main(_input(tmp_path), root, {"CALIBRATION_METHOD": "platt"})
+    for name in mc.OUTPUT_NAMES:
+        assert os.listdir(os.path.join(root, name)) == []
+
+
+def test_leftover_staging_folder_is_removed_and_visible_outputs_refused(tmp_path: str) -> None:
+    root = os.path.join(tmp_path, "out")
+    leftover = os.path.join(root, mc.OUTPUT_METRICS, mc.STAGING_PREFIX + "old")
+    os.makedirs(leftover)
+    with open(os.path.join(leftover, mc.METRICS_FILE), "w", encoding="utf-8") as handle:
+        handle.write("{}")
+    out = run_main(_input(tmp_path), root, {"CALIBRATION_METHOD": "isotonic"})
+    assert not os.path.exists(leftover)
+    assert sorted(os.listdir(out[mc.OUTPUT_METRICS])) == visible(out[mc.OUTPUT_METRICS])
+    with pytest.raises(mc.CalibrationScriptError, match="MC-E501-OUTPUT-NOT-EMPTY"):
+        run_main(_input(os.path.join(tmp_path, "again")), root)
+
+
+def test_plot_failure_is_recorded_not_fatal(tmp_path: str,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: object) -> None:
+        raise ValueError("no display")
+
+    monkeypatch.setattr(mc, "plot_reliability", broken)
+    out = run_main(_input(tmp_path), os.path.join(tmp_path, "out"), {"CALIBRATION_METHOD": "beta"})
+    metrics = read_json(os.path.join(out[mc.OUTPUT_METRICS], mc.METRICS_FILE))
+    assert metrics["plot"] == {"file": mc.RELIABILITY_PLOT_FILE, "written": False,
+                               "error": "ValueError: no display"}
+    assert mc.RELIABILITY_PLOT_FILE not in visible(out[mc.OUTPUT_METRICS])
+
+
+def test_json_inputs_are_written_back_in_their_own_layout(tmp_path: str) -> None:
+    s, y, _ = scenario("linear", 2000, seed=52)
+    folder = os.path.join(tmp_path, "in")
+    os.makedirs(folder)
+    frame = pd.DataFrame({"prob_class_1": s, "label": y.astype(int)})
+    frame.iloc[:1000].to_json(os.path.join(folder, "a.json"), orient="records")
+    frame.iloc[1000:].to_json(os.path.join(folder, "b.json"), orient="records", lines=True)
+    out = run_main(folder, os.path.join(tmp_path, "out"), {"CALIBRATION_METHOD": "platt"})
+    with open(os.path.join(out[mc.OUTPUT_CALIBRATED_DATA], "a.json"), encoding="utf-8") as h:
+        assert h.read(1) == "["
+    with open(os.path.join(out[mc.OUTPUT_CALIBRATED_DATA], "b.json"), encoding="utf-8") as h:
+        assert h.read(1) == "{"
+    back = pd.read_json(os.path.join(out[mc.OUTPUT_CALIBRATED_DATA], "b.json"), lines=True)
+    assert len(back) == 1000 and "calibrated_prob_class_1" in back.columns
