@@ -12,6 +12,11 @@ Examples
 
 from __future__ import annotations
 
+from calibration_step.steps.model_calibration.config import (
+    ModelCalibrationConfig,
+    model_calibration_arguments,
+    model_calibration_environment,
+)
 from calibration_step.steps.model_calibration.contract import MODEL_CALIBRATION_CONTRACT
 from calibration_step.steps.model_calibration.names import (
     CalibrationMethod,
@@ -28,8 +33,11 @@ __all__ = [
     "MODEL_CALIBRATION_SPEC",
     "CalibrationMethod",
     "JobType",
+    "ModelCalibrationConfig",
     "ModelCalibrationEnv",
     "ModelCalibrationInput",
     "ModelCalibrationOutput",
     "ScoreSpace",
+    "model_calibration_arguments",
+    "model_calibration_environment",
 ]

@@ -1,0 +1,330 @@
+"""Validators and converters shared by the config classes, and the SageMaker name sanitiser.
+
+Validators are attrs validators (``validator(instance, attribute, value)``). Each raises a
+:class:`~calibration_step.errors.ConfigError` whose message names the class and the field, says
+what was expected and what was got, and whose single problem's ``location`` is the field name
+(the config JSON loader turns it into a path such as ``$.configuration.specific.calibrate.gam_splines``).
+
+Codes
+-----
+CONFIG-TYPE      a field holds a value of the wrong type
+CONFIG-VALUE     a field's value is out of range or malformed
+CONFIG-CONFLICT  fields that contradict each other (raised by the classes' cross-field checks)
+
+Converters only normalise (a list becomes a tuple, an int a float, a dict a read-only mapping);
+anything they cannot normalise is passed on unchanged for the validators to reject.
+
+Examples
+--------
+>>> import attrs
+>>> @attrs.frozen(kw_only=True)
+... class Example:
+...     folds: int = attrs.field(default=5, validator=[is_int, int_between(2, 100)])
+>>> Example(folds=1)
+Traceback (most recent call last):
+...
+calibration_step.errors.ConfigError: [CONFIG-VALUE] Example.folds must be an int from 2 to 100; got 1. ...
+>>> sanitize_sagemaker_name("jane.doe / Risk_Model v2", max_length=63)
+'jane-doe-Risk-Model-v2'
+"""
+
+from __future__ import annotations
+
+import re
+import types
+from collections.abc import Callable, Collection, Iterable, Mapping
+from typing import NoReturn, Protocol, TypeVar
+
+from calibration_step.errors import ConfigError, Problem
+
+__all__ = [
+    "AttributeLike",
+    "Validator",
+    "aws_region",
+    "fail_validation",
+    "float_in_unit_interval",
+    "iam_role_arn",
+    "instance_type",
+    "int_between",
+    "is_bool",
+    "is_float",
+    "is_int",
+    "is_optional_str",
+    "is_str",
+    "matches",
+    "non_empty",
+    "one_of",
+    "raise_conflicts",
+    "s3_bucket_name",
+    "s3_script_uri",
+    "sanitize_sagemaker_name",
+    "str_tuple",
+    "to_float",
+    "to_read_only_str_mapping",
+    "to_tuple",
+]
+
+
+class AttributeLike(Protocol):
+    """What a validator reads of an ``attrs.Attribute``: its name."""
+
+    @property
+    def name(self) -> str: ...
+
+
+V = TypeVar("V")
+
+
+class Validator(Protocol):
+    """An attrs validator. Generic in the value, so a field's type comes from its annotation."""
+
+    def __call__(self, instance: object, attribute: AttributeLike, value: V, /) -> None: ...
+
+
+def fail_validation(instance: object, attribute: AttributeLike, requirement: str, value: object, *,
+                    code: str = "CONFIG-VALUE", hint: str = "") -> NoReturn:
+    """Raise the ``ConfigError`` of a validator: "<Class>.<field> must be <requirement>; got <value>."."""
+    where = f"{type(instance).__name__}.{attribute.name}"
+    message = f"{where} must be {requirement}; got {value!r}."
+    hint = hint or f"set {attribute.name} to {requirement}"
+    raise ConfigError(code, message, hint=hint,
+                      problems=(Problem(code=code, message=message, hint=hint, location=attribute.name),))
+
+
+# ---------------------------------------------------------------------------------------------
+# Types
+# ---------------------------------------------------------------------------------------------
+def is_str(instance: object, attribute: AttributeLike, value: V) -> None:
+    """The value is a string."""
+    if not isinstance(value, str):
+        fail_validation(instance, attribute, "a string", value, code="CONFIG-TYPE")
+
+
+def is_optional_str(instance: object, attribute: AttributeLike, value: V) -> None:
+    """The value is a string or None."""
+    if value is not None and not isinstance(value, str):
+        fail_validation(instance, attribute, "a string or None", value, code="CONFIG-TYPE")
+
+
+def is_bool(instance: object, attribute: AttributeLike, value: V) -> None:
+    """The value is ``True`` or ``False`` (not 0/1, not "true")."""
+    if not isinstance(value, bool):
+        fail_validation(instance, attribute, "a bool", value, code="CONFIG-TYPE")
+
+
+def is_int(instance: object, attribute: AttributeLike, value: V) -> None:
+    """The value is an int (a bool is not)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        fail_validation(instance, attribute, "an int", value, code="CONFIG-TYPE")
+
+
+def is_float(instance: object, attribute: AttributeLike, value: V) -> None:
+    """The value is a float (ints are converted by :func:`to_float` first)."""
+    if not isinstance(value, float):
+        fail_validation(instance, attribute, "a number", value, code="CONFIG-TYPE")
+
+
+# ---------------------------------------------------------------------------------------------
+# Values
+# ---------------------------------------------------------------------------------------------
+def int_between(low: int, high: int | None = None, *, optional: bool = False) -> Validator:
+    """An int from ``low`` to ``high`` inclusive (no upper bound when ``high`` is None).
+
+    With ``optional=True`` the value may also be None; the type is checked here too.
+    """
+    requirement = f"an int from {low} to {high}" if high is not None else f"an int >= {low}"
+    if optional:
+        requirement += " or None"
+
+    def check(instance: object, attribute: AttributeLike, value: V) -> None:
+        if value is None and optional:
+            return
+        if isinstance(value, bool) or not isinstance(value, int):
+            fail_validation(instance, attribute, requirement, value, code="CONFIG-TYPE")
+        if value < low or (high is not None and value > high):
+            fail_validation(instance, attribute, requirement, value)
+
+    return check
+
+
+def float_in_unit_interval(instance: object, attribute: AttributeLike, value: V) -> None:
+    """A finite float in (0, 1]."""
+    if isinstance(value, float) and not 0.0 < value <= 1.0:
+        fail_validation(instance, attribute, "a number in (0, 1]", value)
+
+
+def one_of(choices: Collection[str]) -> Validator:
+    """One of ``choices`` (used for ``Literal`` fields; the type is checked here too)."""
+    requirement = f"one of {', '.join(repr(c) for c in choices)}"
+
+    def check(instance: object, attribute: AttributeLike, value: V) -> None:
+        if not isinstance(value, str) or value not in choices:
+            fail_validation(instance, attribute, requirement, value, code="CONFIG-VALUE" if isinstance(value, str) else "CONFIG-TYPE")
+
+    return check
+
+
+def matches(pattern: str, description: str, *, optional: bool = False) -> Validator:
+    """A string that fully matches ``pattern``; ``description`` says what that means to a user."""
+    compiled = re.compile(pattern)
+
+    def check(instance: object, attribute: AttributeLike, value: V) -> None:
+        if value is None and optional:
+            return
+        if isinstance(value, str) and compiled.fullmatch(value) is None:
+            fail_validation(instance, attribute, description, value)
+
+    return check
+
+
+def non_empty(instance: object, attribute: AttributeLike, value: V) -> None:
+    """A string with visible characters and no surrounding whitespace (or None, when allowed)."""
+    if isinstance(value, str) and (not value.strip() or value != value.strip()):
+        fail_validation(instance, attribute, "a non-empty string without surrounding whitespace", value)
+
+
+def str_tuple(*, choices: Collection[str] = (), unique: bool = True, max_items: int | None = None) -> Validator:
+    """A tuple of non-empty strings, unique by default, each one of ``choices`` when given."""
+    what = "a list of " + (f"values from {', '.join(repr(c) for c in choices)}" if choices else "non-empty strings")
+    if unique:
+        what += " without repeats"
+    if max_items is not None:
+        what += f" ({max_items} at most)"
+
+    def check(instance: object, attribute: AttributeLike, value: V) -> None:
+        if not isinstance(value, tuple) or not all(isinstance(item, str) for item in value):
+            fail_validation(instance, attribute, what, value, code="CONFIG-TYPE")
+        if any(not item.strip() or item != item.strip() for item in value):
+            fail_validation(instance, attribute, what, value)
+        if choices and any(item not in choices for item in value):
+            fail_validation(instance, attribute, what, value)
+        if unique and len(set(value)) != len(value):
+            fail_validation(instance, attribute, what, value)
+        if max_items is not None and len(value) > max_items:
+            fail_validation(instance, attribute, what, value)
+
+    return check
+
+
+# ---------------------------------------------------------------------------------------------
+# AWS names
+# ---------------------------------------------------------------------------------------------
+_BUCKET = re.compile(r"(?!xn--)(?!sthree-)(?!amzn-s3-demo-)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+_IP_ADDRESS = re.compile(r"\d{1,3}(\.\d{1,3}){3}")
+
+
+def _bucket_name_ok(name: str) -> bool:
+    return (
+        _BUCKET.fullmatch(name) is not None
+        and ".." not in name
+        and ".-" not in name
+        and "-." not in name
+        and _IP_ADDRESS.fullmatch(name) is None
+        and not name.endswith(("-s3alias", "--ol-s3", ".mrap", "--x-s3"))
+    )
+
+
+def s3_bucket_name(instance: object, attribute: AttributeLike, value: V) -> None:
+    """An S3 bucket name under the general-purpose bucket rules (3-63 characters, lowercase ...)."""
+    if isinstance(value, str) and not _bucket_name_ok(value):
+        fail_validation(instance, attribute, "an S3 bucket name (3-63 lowercase letters, digits, '.' and '-', "
+              "starting and ending with a letter or digit, not an IP address)", value)
+
+
+_S3_SCRIPT = re.compile(r"s3://(?P<bucket>[^/]+)/(?P<key>[^\s]+\.py)")
+
+
+def s3_script_uri(instance: object, attribute: AttributeLike, value: V) -> None:
+    """None, or ``s3://<bucket>/<key>.py`` with a valid bucket and no empty key segment."""
+    if not isinstance(value, str):
+        return
+    match = _S3_SCRIPT.fullmatch(value)
+    if match is None or not _bucket_name_ok(match["bucket"]) or "//" in match["key"] or match["key"].startswith("/"):
+        fail_validation(instance, attribute, "an S3 URI of a Python file, s3://<bucket>/<key>.py", value)
+
+
+iam_role_arn = matches(
+    r"arn:aws[a-z-]*:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-/]+",
+    "an IAM role ARN, arn:aws:iam::<12-digit account>:role/<name>",
+)
+"""An IAM role ARN (SageMaker's ``RoleArn`` pattern)."""
+
+aws_region = matches(r"[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d{1,2}", "an AWS region name such as 'us-east-1'")
+"""An AWS region name."""
+
+instance_type = matches(r"ml\.[a-z0-9-]+\.[a-z0-9]+", "a SageMaker instance type such as 'ml.m5.xlarge'")
+"""A SageMaker instance type (``ml.<family>.<size>``)."""
+
+
+def raise_conflicts(subject: str, problems: Iterable[Problem]) -> None:
+    """Raise one ``CONFIG-CONFLICT`` error listing every cross-field problem, if there are any.
+
+    Examples
+    --------
+    >>> raise_conflicts("Example", ())
+    """
+    found = tuple(problems)
+    if not found:
+        return
+    if len(found) == 1:
+        raise ConfigError("CONFIG-CONFLICT", found[0].message, hint=found[0].hint, problems=found)
+    lines = "\n".join(f"  - {p}" for p in found)
+    raise ConfigError("CONFIG-CONFLICT", f"{subject} has {len(found)} conflicting settings:\n{lines}",
+                      hint="fix every listed setting", problems=found)
+
+
+# ---------------------------------------------------------------------------------------------
+# Converters
+# ---------------------------------------------------------------------------------------------
+def to_tuple(value: Iterable[str]) -> tuple[str, ...]:
+    """Lists and tuples become tuples; anything else (a bare string included) is left to the validator."""
+    raw: object = value  # at run time any object may arrive here
+    if isinstance(raw, (list, tuple)):
+        return tuple(raw)
+    return value  # type: ignore[return-value]  # not a sequence: the validator rejects it with the field name
+
+
+def to_float(value: float) -> float:
+    """Ints (not bools) become floats; anything else is left to the validator."""
+    raw: object = value  # at run time any object may arrive here
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return float(raw)
+    return value
+
+
+def to_read_only_str_mapping(value: Mapping[str, str]) -> Mapping[str, str]:
+    """A dict (or any mapping) becomes a read-only copy; anything else is left to the validator."""
+    raw: object = value  # at run time any object may arrive here
+    if isinstance(raw, Mapping):
+        return types.MappingProxyType(dict(raw))
+    return value
+
+
+# ---------------------------------------------------------------------------------------------
+# Names
+# ---------------------------------------------------------------------------------------------
+_NOT_ALNUM = re.compile(r"[^A-Za-z0-9]+")
+
+
+def sanitize_sagemaker_name(text: str, *, max_length: int) -> str:
+    """``text`` made a valid SageMaker name: ``[a-zA-Z0-9](-*[a-zA-Z0-9])*``, ``max_length`` at most.
+
+    Runs of other characters become one hyphen; leading and trailing hyphens are dropped.
+
+    Raises
+    ------
+    ConfigError
+        ``CONFIG-VALUE`` when ``text`` has no letter or digit.
+
+    Examples
+    --------
+    >>> sanitize_sagemaker_name("--a__b--", max_length=63)
+    'a-b'
+    >>> sanitize_sagemaker_name("abc-def", max_length=4)
+    'abc'
+    """
+    name = _NOT_ALNUM.sub("-", text).strip("-")[:max_length].rstrip("-")
+    if not name:
+        raise ConfigError("CONFIG-VALUE", f"cannot make a SageMaker name of {text!r}: it has no letter or digit",
+                          hint="use a name with letters or digits")
+    return name
