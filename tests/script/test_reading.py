@@ -17,7 +17,9 @@ from tests.script.synthetic import read_json, run_main, scenario, visible, write
 
 def _frame(n: int = 400, seed: int = 31) -> pd.DataFrame:
     s, y, _ = scenario("linear", n, seed=seed)
-    return pd.DataFrame({"prob_class_1": s, "label": y.astype(int), "id": np.arange(n)})
+    frame: pd.DataFrame = pd.DataFrame({"prob_class_1": s, "label": y.astype(int),
+                                        "id": np.arange(n)})
+    return frame
 
 
 def _load(path: str, **env: str) -> mc.InputData:
