@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from calibration_step.build.arguments import checked_environment, declared_arguments, job_arguments, path_arguments
 from calibration_step.build.inputs import ProcessingInputDefinition, normalise_source, processing_inputs
-from calibration_step.build.names import MAX_NAME_LENGTH, job_name_prefix, sanitize_name, snake_case, step_name
+from calibration_step.build.names import JOB_NAME_PREFIX_MAX_LENGTH, MAX_NAME_LENGTH, job_name_prefix, sanitize_name, snake_case, step_name
 from calibration_step.build.outputs import (
     EXECUTION_PREFIX_PARAMETER,
     ProcessingOutputDefinition,
@@ -41,6 +41,7 @@ from calibration_step.build.values import (
 
 __all__ = [
     "EXECUTION_PREFIX_PARAMETER",
+    "JOB_NAME_PREFIX_MAX_LENGTH",
     "MAX_NAME_LENGTH",
     "CacheSettings",
     "InputSource",

@@ -21,7 +21,7 @@ Examples
 ...     arguments=(ArgumentSpec(name="job_type", choices=("training", "testing"), default="training"),))
 >>> job_arguments(contract, inputs=[In.DATA], values={"job_type": "testing"})
 ('--job_type', 'testing', '--data', '/opt/ml/processing/input/data', '--result', '/opt/ml/processing/output/result')
->>> checked_environment(contract, {"MODE": "fast"})
+>>> checked_environment(contract, {Env.MODE: "fast"})
 {'MODE': 'fast'}
 """
 
@@ -104,9 +104,9 @@ def job_arguments(
 
 
 def checked_environment(
-    contract: ScriptContract[InputNameT, OutputNameT, EnvNameT], environment: Mapping[str, str]
+    contract: ScriptContract[InputNameT, OutputNameT, EnvNameT], environment: Mapping[EnvNameT, str]
 ) -> dict[str, str]:
-    """``environment`` as a plain dict, after checking its names against the contract.
+    """``environment`` keyed by env var name, after checking its names against the contract.
 
     Raises
     ------
@@ -114,9 +114,10 @@ def checked_environment(
         ``BUILD-ENVIRONMENT`` listing env vars the contract does not declare and required ones
         that are missing (both, if both happen).
     """
+    named = {str(name.value): value for name, value in environment.items()}
     declared = set(contract.env_var_names())
-    unknown = sorted(set(environment) - declared)
-    missing = [str(name.value) for name in contract.required_env_vars if str(name.value) not in environment]
+    unknown = sorted(set(named) - declared)
+    missing = [str(name.value) for name in contract.required_env_vars if str(name.value) not in named]
     if unknown or missing:
         parts = []
         if unknown:
@@ -128,4 +129,4 @@ def checked_environment(
             f"the environment for {contract.entry_point} " + "; ".join(parts) + ".",
             hint="set exactly the contract's env vars (every required one)",
         )
-    return dict(environment)
+    return named

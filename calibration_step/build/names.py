@@ -25,10 +25,13 @@ import re
 
 from calibration_step.errors import BuildError
 
-__all__ = ["MAX_NAME_LENGTH", "job_name_prefix", "sanitize_name", "snake_case", "step_name"]
+__all__ = ["JOB_NAME_PREFIX_MAX_LENGTH", "MAX_NAME_LENGTH", "job_name_prefix", "sanitize_name", "snake_case", "step_name"]
 
 MAX_NAME_LENGTH = 63
 """The longest step or processing job name SageMaker accepts."""
+
+JOB_NAME_PREFIX_MAX_LENGTH = 39
+"""The longest job name prefix the SDK keeps: 63 minus a ``-YYYY-mm-dd-HH-MM-SS-mmm`` timestamp."""
 
 _INVALID = re.compile(r"[^a-zA-Z0-9-]+")
 _HYPHENS = re.compile(r"-{2,}")
@@ -87,11 +90,13 @@ def step_name(step_type: str, job_type: str | None = None) -> str:
 
 
 def job_name_prefix(name: str) -> str:
-    """The processing job name prefix of a step (SageMaker appends a timestamp at run time).
+    """The processing job name prefix of a step (a timestamp is appended at run time).
 
     Examples
     --------
     >>> job_name_prefix("ModelCalibration-Calibration")
     'ModelCalibration-Calibration'
+    >>> len(job_name_prefix("ModelCalibration-" + "x" * 40))
+    39
     """
-    return sanitize_name(name)
+    return sanitize_name(name, max_length=JOB_NAME_PREFIX_MAX_LENGTH)

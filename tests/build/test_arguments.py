@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import enum
+
 import attrs
 import pytest
 
@@ -7,6 +9,10 @@ from calibration_step.build.arguments import checked_environment, declared_argum
 from calibration_step.contract import ArgumentSpec, ScriptContract
 from calibration_step.errors import BuildError
 from tests.examples import ExampleEnv, ExampleInput, ExampleOutput, example_contract
+
+
+class _Foreign(enum.Enum):
+    LEARNING_RATEZ = "LEARNING_RATEZ"
 
 
 def _contract_with_required_tag() -> ScriptContract[ExampleInput, ExampleOutput, ExampleEnv]:
@@ -57,12 +63,12 @@ def test_argument_errors(values: dict[str, str], code: str, message: str) -> Non
 
 
 def test_environment_is_checked_against_the_contract() -> None:
-    env = {"LEARNING_RATE": "0.1", "MODE": "slow"}
-    assert checked_environment(example_contract(), env) == env
+    env = {ExampleEnv.LEARNING_RATE: "0.1", ExampleEnv.MODE: "slow"}
+    assert checked_environment(example_contract(), env) == {"LEARNING_RATE": "0.1", "MODE": "slow"}
     with pytest.raises(
         BuildError,
         match=r"sets \['LEARNING_RATEZ'\], which the contract does not declare; "
         r"lacks \['LEARNING_RATE'\], which the contract requires",
     ) as info:
-        checked_environment(example_contract(), {"LEARNING_RATEZ": "0.1"})
+        checked_environment(example_contract(), {_Foreign.LEARNING_RATEZ: "0.1"})  # type: ignore[misc]  # a foreign env enum (untyped caller)
     assert info.value.code == "BUILD-ENVIRONMENT"
