@@ -47,8 +47,8 @@ from calibration_step.config.validation import (
     non_empty,
     raise_conflicts,
     s3_bucket_name,
-    sanitize_sagemaker_name,
 )
+from calibration_step.build.names import sanitize_name
 from calibration_step.errors import Problem
 
 __all__ = ["PIPELINE_NAME_MAX_LENGTH", "BasePipelineConfig"]
@@ -126,8 +126,7 @@ class BasePipelineConfig:
     @property
     def pipeline_name(self) -> str:
         """``<author>-<service_name>-<region>``, sanitised to SageMaker's pipeline-name rules (derived)."""
-        return sanitize_sagemaker_name(f"{self.author}-{self.service_name}-{self.region}",
-                                       max_length=PIPELINE_NAME_MAX_LENGTH)
+        return sanitize_name(f"{self.author}-{self.service_name}-{self.region}", max_length=PIPELINE_NAME_MAX_LENGTH)
 
     @property
     def pipeline_s3_location(self) -> str:

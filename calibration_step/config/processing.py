@@ -45,6 +45,7 @@ from calibration_step.config.validation import (
     s3_script_uri,
     str_tuple,
     to_read_only_str_mapping,
+    to_s3_uri,
     to_tuple,
 )
 from calibration_step.errors import Problem
@@ -153,7 +154,7 @@ class ProcessingConfig(BasePipelineConfig):
     enable_network_isolation: bool = attrs.field(default=False, validator=is_bool)
     encrypt_inter_container_traffic: bool = attrs.field(default=False, validator=is_bool)
     tags: Mapping[str, str] = attrs.field(factory=dict, converter=to_read_only_str_mapping, validator=_tags)
-    script_uri: str | None = attrs.field(default=None, validator=[is_optional_str, s3_script_uri])
+    script_uri: str | None = attrs.field(default=None, converter=to_s3_uri, validator=[is_optional_str, s3_script_uri])
     enable_caching: bool = attrs.field(default=False, validator=is_bool)
     cache_expire_after: str = attrs.field(
         default="P30D", validator=[is_str, matches(_ISO_DURATION, "an ISO 8601 duration such as 'P30D' or 'PT12H'")]

@@ -1,4 +1,4 @@
-"""Validators and converters shared by the config classes, and the SageMaker name sanitiser.
+"""Validators and converters shared by the config classes.
 
 Validators are attrs validators (``validator(instance, attribute, value)``). Each raises a
 :class:`~calibration_step.errors.ConfigError` whose message names the class and the field, says
@@ -24,8 +24,6 @@ Examples
 Traceback (most recent call last):
 ...
 calibration_step.errors.ConfigError: [CONFIG-VALUE] Example.folds must be an int from 2 to 100; got 1. ...
->>> sanitize_sagemaker_name("jane.doe / Risk_Model v2", max_length=63)
-'jane-doe-Risk-Model-v2'
 """
 
 from __future__ import annotations
@@ -35,7 +33,8 @@ import types
 from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import NoReturn, Protocol, TypeVar
 
-from calibration_step.errors import ConfigError, Problem
+from calibration_step.build.s3 import bucket_problem, normalise_s3_uri, split_s3_uri
+from calibration_step.errors import BuildError, ConfigError, Problem
 
 __all__ = [
     "AttributeLike",
@@ -57,10 +56,10 @@ __all__ = [
     "raise_conflicts",
     "s3_bucket_name",
     "s3_script_uri",
-    "sanitize_sagemaker_name",
     "str_tuple",
     "to_float",
     "to_read_only_str_mapping",
+    "to_s3_uri",
     "to_tuple",
 ]
 
@@ -209,37 +208,21 @@ def str_tuple(*, choices: Collection[str] = (), unique: bool = True, max_items: 
 # ---------------------------------------------------------------------------------------------
 # AWS names
 # ---------------------------------------------------------------------------------------------
-_BUCKET = re.compile(r"(?!xn--)(?!sthree-)(?!amzn-s3-demo-)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
-_IP_ADDRESS = re.compile(r"\d{1,3}(\.\d{1,3}){3}")
-
-
-def _bucket_name_ok(name: str) -> bool:
-    return (
-        _BUCKET.fullmatch(name) is not None
-        and ".." not in name
-        and ".-" not in name
-        and "-." not in name
-        and _IP_ADDRESS.fullmatch(name) is None
-        and not name.endswith(("-s3alias", "--ol-s3", ".mrap", "--x-s3"))
-    )
-
-
 def s3_bucket_name(instance: object, attribute: AttributeLike, value: V) -> None:
     """An S3 bucket name under the general-purpose bucket rules (3-63 characters, lowercase ...)."""
-    if isinstance(value, str) and not _bucket_name_ok(value):
-        fail_validation(instance, attribute, "an S3 bucket name (3-63 lowercase letters, digits, '.' and '-', "
-              "starting and ending with a letter or digit, not an IP address)", value)
-
-
-_S3_SCRIPT = re.compile(r"s3://(?P<bucket>[^/]+)/(?P<key>[^\s]+\.py)")
+    if isinstance(value, str) and bucket_problem(value) is not None:
+        fail_validation(instance, attribute, f"an S3 bucket name ({bucket_problem(value)})", value)
 
 
 def s3_script_uri(instance: object, attribute: AttributeLike, value: V) -> None:
-    """None, or ``s3://<bucket>/<key>.py`` with a valid bucket and no empty key segment."""
+    """None, or ``s3://<bucket>/<key>.py`` with a valid bucket (see :func:`to_s3_uri`)."""
     if not isinstance(value, str):
         return
-    match = _S3_SCRIPT.fullmatch(value)
-    if match is None or not _bucket_name_ok(match["bucket"]) or "//" in match["key"] or match["key"].startswith("/"):
+    try:
+        _, key = split_s3_uri(value, what=attribute.name)
+    except BuildError as exc:
+        fail_validation(instance, attribute, "an S3 URI of a Python file, s3://<bucket>/<key>.py", value, hint=exc.message)
+    if not key.endswith(".py") or value != normalise_s3_uri(value, what=attribute.name):
         fail_validation(instance, attribute, "an S3 URI of a Python file, s3://<bucket>/<key>.py", value)
 
 
@@ -292,39 +275,25 @@ def to_float(value: float) -> float:
     return value
 
 
+def to_s3_uri(value: str | None) -> str | None:
+    """A valid S3 URI without doubled or trailing slashes; anything else is left to the validator.
+
+    Examples
+    --------
+    >>> to_s3_uri("s3://my-bucket//code/script.py")
+    's3://my-bucket/code/script.py'
+    """
+    if isinstance(value, str):
+        try:
+            return normalise_s3_uri(value, what="S3 URI")
+        except BuildError:
+            return value
+    return value
+
+
 def to_read_only_str_mapping(value: Mapping[str, str]) -> Mapping[str, str]:
     """A dict (or any mapping) becomes a read-only copy; anything else is left to the validator."""
     raw: object = value  # at run time any object may arrive here
     if isinstance(raw, Mapping):
         return types.MappingProxyType(dict(raw))
     return value
-
-
-# ---------------------------------------------------------------------------------------------
-# Names
-# ---------------------------------------------------------------------------------------------
-_NOT_ALNUM = re.compile(r"[^A-Za-z0-9]+")
-
-
-def sanitize_sagemaker_name(text: str, *, max_length: int) -> str:
-    """``text`` made a valid SageMaker name: ``[a-zA-Z0-9](-*[a-zA-Z0-9])*``, ``max_length`` at most.
-
-    Runs of other characters become one hyphen; leading and trailing hyphens are dropped.
-
-    Raises
-    ------
-    ConfigError
-        ``CONFIG-VALUE`` when ``text`` has no letter or digit.
-
-    Examples
-    --------
-    >>> sanitize_sagemaker_name("--a__b--", max_length=63)
-    'a-b'
-    >>> sanitize_sagemaker_name("abc-def", max_length=4)
-    'abc'
-    """
-    name = _NOT_ALNUM.sub("-", text).strip("-")[:max_length].rstrip("-")
-    if not name:
-        raise ConfigError("CONFIG-VALUE", f"cannot make a SageMaker name of {text!r}: it has no letter or digit",
-                          hint="use a name with letters or digits")
-    return name
