@@ -56,6 +56,7 @@ from typing import Final
 
 import attrs
 import cattrs
+import cattrs.v
 from cattrs.errors import BaseValidationError
 
 from calibration_step.config.base import BasePipelineConfig
@@ -261,6 +262,14 @@ def _shape_problems(cls: type[BasePipelineConfig], data: Mapping[str, object], w
     return problems
 
 
+def _format(exc: BaseException, type_: type | None) -> str:
+    """cattrs' wording, plus what was got (our strict hooks and Literal checks say it)."""
+    text = cattrs.v.format_exception(exc, type_)
+    if isinstance(exc, (TypeError, ValueError)) and not isinstance(exc, KeyError) and str(exc) not in text:
+        text += f": {exc}"
+    return text
+
+
 def _relocate(message: str, where: Mapping[str, str], fallback: str) -> Problem:
     """A cattrs message ``"<text> @ $.<field><rest>"`` as a problem at the field's place in the file."""
     text, _, path = message.rpartition(" @ ")
@@ -281,7 +290,7 @@ def _validation_problems(exc: BaseException, where: Mapping[str, str], fallback:
     if isinstance(exc, BaseValidationError):
         rest = exc.subgroup(lambda e: not isinstance(e, (CalibrationStepError, BaseExceptionGroup)))
         if rest is not None:
-            problems += [_relocate(m, where, fallback) for m in cattrs.transform_error(rest, path="$")]
+            problems += [_relocate(m, where, fallback) for m in cattrs.transform_error(rest, path="$", format_exception=_format)]
     return problems
 
 
