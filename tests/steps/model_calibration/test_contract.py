@@ -1,0 +1,111 @@
+"""The ModelCalibration contract: sound, complete, and equal to what the script reads and writes."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from calibration_step.invariants import contract_problems
+from script import model_calibration as script
+from calibration_step.steps.model_calibration import MODEL_CALIBRATION_CONTRACT, ModelCalibrationEnv
+from calibration_step.steps.model_calibration.names import (
+    JOB_TYPE_CHOICES,
+    LOG_LEVEL_CHOICES,
+    SCORE_SPACE_CHOICES,
+    ModelCalibrationInput,
+    ModelCalibrationOutput,
+)
+
+CONTRACT = MODEL_CALIBRATION_CONTRACT
+
+# DESIGN.md section 1: the names users already know (add new ones, never rename).
+USER_ENV_VARS = {
+    "CALIBRATION_METHOD", "LABEL_FIELD", "SCORE_FIELD", "IS_BINARY", "MONOTONIC_CONSTRAINT", "GAM_SPLINES",
+    "ERROR_THRESHOLD", "NUM_CLASSES", "SCORE_FIELD_PREFIX", "MULTICLASS_CATEGORIES", "SCORE_FIELDS", "TASK_LABEL_NAMES",
+}
+
+
+def test_the_contract_breaks_no_invariant() -> None:
+    assert contract_problems(CONTRACT) == ()
+
+
+def test_container_paths() -> None:
+    assert {name.value: path for name, path in CONTRACT.input_paths.items()} == {
+        "evaluation_data": "/opt/ml/processing/input/eval_data",
+        "calibration_model": "/opt/ml/processing/input/calibration_model",
+    }
+    assert {name.value: path for name, path in CONTRACT.output_paths.items()} == {
+        "calibration_output": "/opt/ml/processing/output/calibration",
+        "metrics_output": "/opt/ml/processing/output/metrics",
+        "calibrated_data": "/opt/ml/processing/output/calibrated_data",
+    }
+
+
+def test_every_env_var_is_declared_once_and_users_names_are_kept() -> None:
+    names = CONTRACT.env_var_names()
+    assert sorted(names) == sorted(member.value for member in ModelCalibrationEnv)
+    assert USER_ENV_VARS <= set(names)
+    assert [e.value for e in CONTRACT.required_env_vars] == ["CALIBRATION_METHOD", "LABEL_FIELD", "IS_BINARY"]
+
+
+def test_job_type_argument() -> None:
+    (job_type,) = CONTRACT.arguments
+    assert (job_type.flag, job_type.choices, job_type.default, job_type.required) == (
+        "--job_type", JOB_TYPE_CHOICES, "calibration", False)
+
+
+def test_output_files() -> None:
+    assert dict(CONTRACT.output_files) == {
+        ModelCalibrationOutput.CALIBRATION_OUTPUT: ("calibrator.json",),
+        ModelCalibrationOutput.METRICS_OUTPUT: ("metrics.json", "summary.json", "reliability_diagram.png"),
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Against the script as it is (engine I); engine II names are checked once the script reads them.
+# --------------------------------------------------------------------------------------------
+def _script_env_names() -> dict[str, str]:
+    return {name: value for name, value in vars(script).items() if name.startswith("ENV_") and isinstance(value, str)}
+
+
+def test_every_env_var_the_script_names_is_declared() -> None:
+    assert set(_script_env_names().values()) <= set(CONTRACT.env_var_names())
+
+
+def test_optional_defaults_equal_the_scripts_defaults() -> None:
+    defaults = script.read_settings({})
+    by_env = {
+        ModelCalibrationEnv.SCORE_FIELD: defaults.score_field,
+        ModelCalibrationEnv.MONOTONIC_CONSTRAINT: str(defaults.monotonic).lower(),
+        ModelCalibrationEnv.GAM_SPLINES: str(defaults.gam_splines),
+        ModelCalibrationEnv.ERROR_THRESHOLD: repr(defaults.error_threshold),
+        ModelCalibrationEnv.CALIBRATION_BINS: str(defaults.bins),
+        ModelCalibrationEnv.CALIBRATION_FOLDS: str(defaults.folds),
+        ModelCalibrationEnv.CALIBRATION_SEED: str(defaults.seed),
+        ModelCalibrationEnv.SCORE_SPACE: defaults.score_space,
+        ModelCalibrationEnv.LOG_LEVEL: defaults.log_level,
+    }
+    assert {env: CONTRACT.optional_env_vars[env] for env in by_env} == by_env
+    assert len(dataclasses.fields(defaults)) >= len(by_env)
+
+
+def test_choices_equal_the_scripts() -> None:
+    assert set(script.JOB_TYPES) == set(JOB_TYPE_CHOICES)
+    assert set(script.SCORE_SPACES) == set(SCORE_SPACE_CHOICES)
+    assert set(script.LOG_LEVELS) == set(LOG_LEVEL_CHOICES)
+
+
+def test_arguments_and_output_files_equal_the_scripts() -> None:
+    parser_flags = {flag for action in script.build_parser()._actions for flag in action.option_strings} - {"-h", "--help"}
+    declared = set(CONTRACT.argument_flags())
+    assert parser_flags <= declared
+    # The only declared flag the engine-I script lacks is the engine-II input.
+    assert declared - parser_flags <= {f"--{ModelCalibrationInput.CALIBRATION_MODEL.value}"}
+    assert (script.CALIBRATOR_FILE, script.METRICS_FILE, script.SUMMARY_FILE, script.RELIABILITY_PLOT_FILE) == (
+        "calibrator.json", "metrics.json", "summary.json", "reliability_diagram.png")
+
+
+@pytest.mark.parametrize("name", list(ModelCalibrationOutput))
+def test_script_output_names_are_the_logical_names(name: ModelCalibrationOutput) -> None:
+    assert name.value in script.OUTPUT_NAMES
