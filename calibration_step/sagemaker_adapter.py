@@ -1,0 +1,410 @@
+"""The one module that imports sagemaker: our frozen step values in, SageMaker objects out.
+
+Importing this module is cheap: sagemaker (about 2.5-3.5 s to import) is imported the first time
+a function here needs it, never when ``calibration_step`` or a builder module is imported.
+
+Offline and side-effect free
+----------------------------
+``import sagemaker.mlops...`` builds a boto3 client at import time and needs a region, and
+``ProcessingStep`` builds a local session from the default boto3 chain. Every call into the SDK
+therefore runs inside :func:`offline_aws_environment`, which sets ``AWS_DEFAULT_REGION``, dummy
+credentials and ``AWS_EC2_METADATA_DISABLED=true`` only where the user has not set them, and
+removes what it set on exit. The SDK's own session (:func:`pipeline_session`) gets an explicit
+boto3 session with static dummy credentials and an explicit ``sagemaker_config`` that opts out of
+telemetry, so neither the user's credentials nor their SageMaker config files are read.
+The import runs inside :func:`kept_root_logging`, because the SDK calls ``logging.basicConfig``
+(an INFO ``StreamHandler`` on the root logger) at import: the user's root level and handlers are
+restored afterwards. The ``PipelineSession`` "no wait, no logs" warning is silenced.
+
+Examples
+--------
+>>> import os, sys
+>>> before = dict(os.environ)
+>>> with offline_aws_environment("eu-west-1"):
+...     "AWS_DEFAULT_REGION" in os.environ and os.environ["AWS_EC2_METADATA_DISABLED"] == "true"
+True
+>>> dict(os.environ) == before
+True
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import logging
+import os
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Final
+
+from calibration_step.build.step import CacheSettings, ProcessingStepDefinition, PropertyFileDefinition
+from calibration_step.build.values import InputSource, Join, JoinValue, PipelineVariableLike, StringParameter
+from calibration_step.errors import BuildError
+from calibration_step.properties import PropertyReference
+
+if TYPE_CHECKING:
+    from sagemaker.core.helper.pipeline_variable import PipelineVariable
+    from sagemaker.core.workflow.parameters import ParameterString
+    from sagemaker.core.workflow.pipeline_context import PipelineSession
+    from sagemaker.core.workflow.properties import PropertyFile
+    from sagemaker.mlops.workflow import CacheConfig, ConditionStep, Pipeline, ProcessingStep, Step
+
+__all__ = [
+    "DEFAULT_OFFLINE_REGION",
+    "TELEMETRY_OPT_OUT_CONFIG",
+    "cache_config",
+    "condition_step",
+    "import_sdk",
+    "kept_root_logging",
+    "offline_aws_environment",
+    "pipeline",
+    "pipeline_definition_text",
+    "pipeline_session",
+    "pipeline_variable",
+    "processing_step",
+    "property_file",
+    "sklearn_image_uri",
+    "string_parameter",
+]
+
+DEFAULT_OFFLINE_REGION: Final = "us-east-1"
+"""Region set for the SDK's import when the user has none (no request is ever sent)."""
+
+_DUMMY_KEY: Final = "offline-dummy"
+
+TELEMETRY_OPT_OUT_CONFIG: Final[Mapping[str, object]] = {
+    "SchemaVersion": "1.0",
+    "SageMaker": {"PythonSDK": {"Modules": {"TelemetryOptOut": True}}},
+}
+"""The ``sagemaker_config`` of our sessions: telemetry off, no other default applied."""
+
+_QUIET_WARNINGS: Final = (r"Running within a PipelineSession",)
+
+
+@contextlib.contextmanager
+def offline_aws_environment(region: str | None = None) -> Iterator[None]:
+    """Within the block, AWS env vars the SDK needs are set where the user left them unset.
+
+    Sets ``AWS_DEFAULT_REGION`` (``region`` or :data:`DEFAULT_OFFLINE_REGION`), dummy
+    ``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY`` (only if neither is set and no ``AWS_PROFILE``
+    is chosen) and ``AWS_EC2_METADATA_DISABLED=true``; on exit removes exactly what it set.
+    The process environment is global: do not build steps from several threads at once.
+    """
+    wanted = {"AWS_DEFAULT_REGION": region or DEFAULT_OFFLINE_REGION, "AWS_EC2_METADATA_DISABLED": "true"}
+    if not any(name in os.environ for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE")):
+        wanted.update(AWS_ACCESS_KEY_ID=_DUMMY_KEY, AWS_SECRET_ACCESS_KEY=_DUMMY_KEY)
+    if "AWS_REGION" in os.environ:
+        wanted.pop("AWS_DEFAULT_REGION")
+    added = {name: value for name, value in wanted.items() if name not in os.environ}
+    os.environ.update(added)
+    try:
+        yield
+    finally:
+        for name, value in added.items():
+            if os.environ.get(name) == value:
+                del os.environ[name]
+
+
+@contextlib.contextmanager
+def kept_root_logging() -> Iterator[None]:
+    """Restore the root logger's level and handlers after the block (the SDK calls ``basicConfig``).
+
+    Examples
+    --------
+    >>> root = logging.getLogger()
+    >>> level, handlers = root.level, list(root.handlers)
+    >>> with kept_root_logging():
+    ...     logging.basicConfig(level=logging.DEBUG, force=True)
+    >>> root.level == level and root.handlers == handlers
+    True
+    """
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    try:
+        yield
+    finally:
+        for handler in list(root.handlers):
+            if handler not in handlers:
+                root.removeHandler(handler)
+        for handler in handlers:
+            if handler not in root.handlers:
+                root.addHandler(handler)
+        root.setLevel(level)
+
+
+@contextlib.contextmanager
+def _sdk_call(region: str | None) -> Iterator[None]:
+    with offline_aws_environment(region), kept_root_logging(), warnings.catch_warnings():
+        for message in _QUIET_WARNINGS:
+            warnings.filterwarnings("ignore", message=message, category=UserWarning)
+        yield
+
+
+@functools.cache
+def import_sdk() -> None:
+    """Import the SageMaker modules we use, once, offline and keeping the user's logging.
+
+    The SDK's own deprecation warnings about its internal shims are silenced during the import.
+    """
+    with _sdk_call(None):
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import sagemaker.core.image_uris  # noqa: F401
+        import sagemaker.core.network  # noqa: F401
+        import sagemaker.core.processing  # noqa: F401
+        import sagemaker.core.shapes  # noqa: F401
+        import sagemaker.core.workflow  # noqa: F401
+        import sagemaker.core.workflow.conditions  # noqa: F401
+        import sagemaker.core.workflow.pipeline_context  # noqa: F401
+        import sagemaker.core.workflow.pipeline_definition_config  # noqa: F401
+        import sagemaker.mlops.workflow  # noqa: F401
+
+
+@functools.lru_cache(maxsize=8)
+def pipeline_session(region: str, default_bucket: str) -> PipelineSession:
+    """A ``PipelineSession`` that never calls AWS: static dummy credentials, telemetry off.
+
+    ``default_bucket`` is given so that the SDK never asks STS for the account to derive one.
+    """
+    import_sdk()
+    import boto3
+    from sagemaker.core.workflow.pipeline_context import PipelineSession
+
+    with _sdk_call(region):
+        boto_session = boto3.Session(
+            aws_access_key_id=_DUMMY_KEY, aws_secret_access_key=_DUMMY_KEY, region_name=region
+        )
+        return PipelineSession(
+            boto_session=boto_session,
+            default_bucket=default_bucket,
+            sagemaker_config=dict(TELEMETRY_OPT_OUT_CONFIG),
+        )
+
+
+def sklearn_image_uri(region: str, framework_version: str, instance_type: str, py_version: str = "py3") -> str:
+    """The stock SageMaker scikit-learn image URI, from the SDK's bundled image table (no request).
+
+    Raises
+    ------
+    BuildError
+        ``BUILD-IMAGE-URI`` when the SDK knows no such image (version, region or instance type).
+    """
+    import_sdk()
+    from sagemaker.core import image_uris
+
+    with _sdk_call(region):
+        try:
+            return image_uris.retrieve(
+                "sklearn",
+                region=region,
+                version=framework_version,
+                py_version=py_version,
+                instance_type=instance_type,
+                image_scope="training",
+            )
+        except ValueError as exc:
+            raise BuildError(
+                "BUILD-IMAGE-URI",
+                f"no stock scikit-learn image for framework_version={framework_version!r}, "
+                f"py_version={py_version!r}, region={region!r}, instance_type={instance_type!r}: {exc}",
+                hint="use a framework version the SDK knows (e.g. '1.4-2'), a CPU instance type, or set image_uri",
+            ) from exc
+
+
+def string_parameter(parameter: StringParameter) -> ParameterString:
+    """The SageMaker ``ParameterString`` of ``parameter``."""
+    import_sdk()
+    from sagemaker.core.workflow import ParameterString
+
+    return ParameterString(name=parameter.name, default_value=parameter.default_value)
+
+
+def _property(reference: PropertyReference) -> PipelineVariable:
+    from sagemaker.core.workflow import Properties
+
+    head = f"Steps.{reference.step_name}."
+    return Properties(step_name=reference.step_name, path=reference.to_get()["Get"][len(head) :])
+
+
+def pipeline_variable(value: JoinValue) -> object:
+    """``value`` in SageMaker's terms: our values become SageMaker objects, the rest passes through.
+
+    A :class:`PropertyReference` becomes a ``Properties`` of the named step, which serialises as
+    ``{"Get": "Steps.<name>.<path>"}``; a SageMaker pipeline variable is returned untouched.
+    """
+    import_sdk()
+    from sagemaker.core.workflow import Join as SageMakerJoin
+
+    if isinstance(value, StringParameter):
+        return string_parameter(value)
+    if isinstance(value, Join):
+        return SageMakerJoin(on=value.on, values=[pipeline_variable(item) for item in value.values])
+    if isinstance(value, PropertyReference):
+        return _property(value)
+    return value
+
+
+def _s3_uri(value: InputSource | Join) -> str | PipelineVariable:
+    converted = pipeline_variable(value)
+    from sagemaker.core.workflow import PipelineVariable as SageMakerVariable
+
+    if isinstance(converted, (str, SageMakerVariable)):
+        return converted
+    if isinstance(converted, PipelineVariableLike):
+        raise BuildError(
+            "BUILD-INPUT-SOURCE",
+            f"{converted!r} has an 'expr' but is not a SageMaker PipelineVariable.",
+            hint="pass a SageMaker pipeline variable, or one of calibration_step.build's values",
+        )
+    raise BuildError("BUILD-INPUT-SOURCE", f"not an S3 location: {converted!r}", hint="pass an s3:// URI")
+
+
+def property_file(definition: PropertyFileDefinition) -> PropertyFile:
+    """The SageMaker ``PropertyFile`` of ``definition``."""
+    import_sdk()
+    from sagemaker.core.workflow import PropertyFile
+
+    return PropertyFile(name=definition.name, output_name=definition.output_name, path=definition.path)
+
+
+def cache_config(settings: CacheSettings) -> CacheConfig | None:
+    """The SageMaker ``CacheConfig`` of ``settings`` (``None`` when caching is off)."""
+    import_sdk()
+    from sagemaker.mlops.workflow import CacheConfig
+
+    if not settings.enabled:
+        return None
+    return CacheConfig(enable_caching=True, expire_after=settings.expire_after)
+
+
+def processing_step(
+    definition: ProcessingStepDefinition,
+    *,
+    region: str,
+    default_bucket: str,
+    depends_on: Sequence[Step] = (),
+) -> tuple[ProcessingStep, tuple[PropertyFile, ...]]:
+    """The SageMaker ``ProcessingStep`` of ``definition`` and its ``PropertyFile`` objects.
+
+    ``depends_on`` adds step objects to the step names already in ``definition.depends_on``.
+    Nothing is uploaded: every input, the script included, is an S3 URI or a pipeline variable.
+    """
+    import_sdk()
+    from sagemaker.core.network import NetworkConfig
+    from sagemaker.core.processing import Processor
+    from sagemaker.core.shapes import ProcessingInput, ProcessingOutput, ProcessingS3Input, ProcessingS3Output
+    from sagemaker.mlops.workflow import ProcessingStep
+
+    settings = definition.processor
+    with _sdk_call(region):
+        session = pipeline_session(region, default_bucket)
+        network = NetworkConfig(
+            enable_network_isolation=settings.enable_network_isolation,
+            security_group_ids=list(settings.security_group_ids) or None,
+            subnets=list(settings.subnets) or None,
+            encrypt_inter_container_traffic=settings.encrypt_inter_container_traffic,
+        )
+        processor = Processor(
+            role=settings.role,
+            image_uri=settings.image_uri,
+            instance_count=settings.instance_count,
+            instance_type=settings.instance_type,
+            entrypoint=list(definition.entrypoint),
+            volume_size_in_gb=settings.volume_size_gb,
+            volume_kms_key=settings.volume_kms_key,
+            output_kms_key=settings.output_kms_key,
+            max_runtime_in_seconds=settings.max_runtime_seconds,
+            base_job_name=definition.job_name_prefix,
+            sagemaker_session=session,
+            env=dict(definition.environment),
+            tags=[{"Key": key, "Value": value} for key, value in settings.tags] or None,
+            network_config=network,
+        )
+        inputs = [
+            ProcessingInput(
+                input_name=item.input_name,
+                s3_input=ProcessingS3Input(
+                    s3_uri=_s3_uri(item.source),
+                    local_path=item.destination,
+                    s3_data_type=item.s3_data_type,
+                    s3_input_mode=item.s3_input_mode,
+                    s3_data_distribution_type="FullyReplicated",
+                ),
+            )
+            for item in definition.all_inputs
+        ]
+        outputs = [
+            ProcessingOutput(
+                output_name=item.output_name,
+                s3_output=ProcessingS3Output(
+                    s3_uri=_s3_uri(item.destination), local_path=item.source, s3_upload_mode=item.s3_upload_mode
+                ),
+            )
+            for item in definition.outputs
+        ]
+        step_args = processor.run(inputs=inputs, outputs=outputs, arguments=list(definition.arguments))
+        files = tuple(property_file(item) for item in definition.property_files)
+        step = ProcessingStep(
+            name=definition.name,
+            step_args=step_args,
+            display_name=definition.display_name,
+            description=definition.description,
+            property_files=list(files),
+            cache_config=cache_config(definition.cache),
+            depends_on=[*definition.depends_on, *depends_on] or None,
+        )
+    return step, files
+
+
+def condition_step(
+    name: str,
+    *,
+    step: Step,
+    file: PropertyFile,
+    json_path: str,
+    equals: bool | int | float | str,
+    if_steps: Sequence[Step] = (),
+    else_steps: Sequence[Step] = (),
+) -> ConditionStep:
+    """A ``ConditionStep`` whose condition is ``JsonGet(file of step, json_path) == equals``."""
+    import_sdk()
+    from sagemaker.core.workflow import JsonGet
+    from sagemaker.core.workflow.conditions import ConditionEquals
+    from sagemaker.mlops.workflow import ConditionStep
+
+    with _sdk_call(None):
+        left = JsonGet(step_name=step.name, property_file=file, json_path=json_path)
+        return ConditionStep(
+            name=name,
+            conditions=[ConditionEquals(left=left, right=equals)],
+            if_steps=list(if_steps),
+            else_steps=list(else_steps),
+        )
+
+
+def pipeline(
+    name: str,
+    *,
+    steps: Sequence[Step],
+    parameters: Sequence[StringParameter],
+    region: str,
+    default_bucket: str,
+) -> Pipeline:
+    """A SageMaker ``Pipeline`` on an offline session, keeping job-name prefixes in its definition."""
+    import_sdk()
+    from sagemaker.core.workflow.pipeline_definition_config import PipelineDefinitionConfig
+    from sagemaker.mlops.workflow import Pipeline
+
+    with _sdk_call(region):
+        return Pipeline(
+            name=name,
+            parameters=[string_parameter(parameter) for parameter in parameters],
+            steps=list(steps),
+            sagemaker_session=pipeline_session(region, default_bucket),
+            pipeline_definition_config=PipelineDefinitionConfig(use_custom_job_prefix=True),
+        )
+
+
+def pipeline_definition_text(built: Pipeline, *, region: str) -> str:
+    """``built.definition()`` computed offline (the SDK's compact JSON text)."""
+    with _sdk_call(region):
+        return built.definition()

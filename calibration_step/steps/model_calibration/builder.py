@@ -1,0 +1,309 @@
+"""The ModelCalibration builder: pure functions from a config and input sources to a ``ProcessingStep``.
+
+Each function does one thing; :func:`model_calibration_step_definition` composes them into a
+:class:`~calibration_step.build.step.ProcessingStepDefinition` (no sagemaker involved), and
+:func:`build_model_calibration_step` hands it to :mod:`calibration_step.sagemaker_adapter`.
+Names come from the contract and the spec only; the inputs mapping is keyed by
+:class:`ModelCalibrationInput`, so a wrong logical name is a mypy error.
+
+Nothing is uploaded when a step is built: the script is referenced by its S3 URI
+(:func:`script_code`); :func:`calibration_step.steps.model_calibration.upload.upload_script`
+puts the shipped script there.
+
+Examples
+--------
+>>> from calibration_step.steps.model_calibration.config import ModelCalibrationConfig
+>>> config = ModelCalibrationConfig(author="jane", bucket="my-ml-bucket",
+...     role="arn:aws:iam::123456789012:role/SageMakerRole", region="us-east-1",
+...     service_name="risk", pipeline_version="1.0", calibration_method="isotonic")
+>>> definition = model_calibration_step_definition(
+...     config, {ModelCalibrationInput.EVALUATION_DATA: "s3://my-ml-bucket/scores/"},
+...     image_uri="123456789012.dkr.ecr.us-east-1.amazonaws.com/calibration:1")
+>>> definition.name, definition.environment["CALIBRATION_METHOD"]
+('ModelCalibration-Calibration', 'isotonic')
+>>> definition.code.script_uri
+'s3://my-ml-bucket/pipelines/jane-risk-us-east-1/1.0/code/model_calibration.py'
+>>> [i.input_name for i in definition.all_inputs]
+['evaluation_data', 'code', 'requirements']
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Final
+
+import attrs
+
+from calibration_step import sagemaker_adapter
+from calibration_step.build.arguments import checked_environment, job_arguments
+from calibration_step.build.inputs import ProcessingInputDefinition, processing_inputs
+from calibration_step.build.names import job_name_prefix, sanitize_name, step_name
+from calibration_step.build.outputs import ProcessingOutputDefinition, execution_prefix_parameter, processing_outputs
+from calibration_step.build.s3 import s3_join
+from calibration_step.build.step import (
+    CacheSettings,
+    ProcessingStepDefinition,
+    ProcessorSettings,
+    PropertyFileDefinition,
+    ScriptCode,
+)
+from calibration_step.build.values import InputSource, PipelineValue, StringParameter
+from calibration_step.steps.model_calibration.config import (
+    ModelCalibrationConfig,
+    model_calibration_arguments,
+    model_calibration_environment,
+)
+from calibration_step.steps.model_calibration.contract import METRICS_FILE, MODEL_CALIBRATION_CONTRACT
+from calibration_step.steps.model_calibration.names import (
+    MODEL_CALIBRATION_SCRIPT,
+    MODEL_CALIBRATION_STEP_TYPE,
+    ModelCalibrationInput,
+    ModelCalibrationOutput,
+)
+from calibration_step.steps.model_calibration.spec import MODEL_CALIBRATION_SPEC
+
+if TYPE_CHECKING:
+    from sagemaker.core.workflow.properties import PropertyFile
+    from sagemaker.mlops.workflow import ConditionStep, ProcessingStep, Step
+
+__all__ = [
+    "METRICS_PROPERTY_FILE",
+    "REQUIREMENTS_FILE",
+    "THRESHOLD_PASSED_PATH",
+    "ModelCalibrationStep",
+    "build_model_calibration_step",
+    "cache_settings",
+    "calibration_condition_step",
+    "code_folder_uri",
+    "default_execution_prefix",
+    "image_uri",
+    "metrics_property_file",
+    "model_calibration_env",
+    "model_calibration_inputs",
+    "model_calibration_job_arguments",
+    "model_calibration_outputs",
+    "model_calibration_step_definition",
+    "processor_settings",
+    "script_code",
+]
+
+METRICS_PROPERTY_FILE: Final = "CalibrationMetrics"
+"""Name of the property file over ``metrics_output/metrics.json``."""
+THRESHOLD_PASSED_PATH: Final = "threshold.passed"
+"""JSON path in ``metrics.json``: whether the calibrated ECE is within ``ERROR_THRESHOLD``."""
+REQUIREMENTS_FILE: Final = "requirements.txt"
+"""The script's pip requirements, shipped beside it in ``calibration_step.script``."""
+
+
+def model_calibration_env(config: ModelCalibrationConfig) -> dict[str, str]:
+    """The job's env vars, checked against the contract (every required one, nothing undeclared)."""
+    return checked_environment(MODEL_CALIBRATION_CONTRACT, model_calibration_environment(config))
+
+
+def model_calibration_job_arguments(
+    config: ModelCalibrationConfig, inputs: Iterable[ModelCalibrationInput]
+) -> tuple[str, ...]:
+    """``--job_type <job type>`` and ``--<logical_name> <container path>`` for present inputs and all outputs."""
+    return job_arguments(MODEL_CALIBRATION_CONTRACT, inputs=inputs, values=model_calibration_arguments(config))
+
+
+def code_folder_uri(config: ModelCalibrationConfig) -> str:
+    """``<pipeline S3 location>/code``: where :func:`upload_script` puts the shipped script."""
+    return s3_join(config.pipeline_s3_location, "code")
+
+
+def script_code(config: ModelCalibrationConfig, *, install_requirements: bool | None = None) -> ScriptCode:
+    """The script's S3 URI and, if requirements are installed, that of its requirements file.
+
+    The script is ``config.script_uri`` or the shipped script under :func:`code_folder_uri`.
+    ``install_requirements=None`` installs them exactly when the shipped script runs on the stock
+    image (a configured ``image_uri`` is expected to carry what the script needs); ``True`` reads
+    ``requirements.txt`` beside the script, ``False`` installs nothing.
+    """
+    if config.script_uri is None:
+        script_uri = s3_join(code_folder_uri(config), MODEL_CALIBRATION_SCRIPT)
+        install = config.image_uri is None if install_requirements is None else install_requirements
+    else:
+        script_uri = config.script_uri
+        install = bool(install_requirements)
+    requirements = s3_join(posixpath.dirname(script_uri), REQUIREMENTS_FILE) if install else None
+    return ScriptCode(script_uri=script_uri, requirements_uri=requirements)
+
+
+def image_uri(config: ModelCalibrationConfig) -> str:
+    """``config.image_uri``, or the stock scikit-learn image of ``config.framework_version`` (offline lookup)."""
+    if config.image_uri is not None:
+        return config.image_uri
+    version = config.framework_version or ""
+    return sagemaker_adapter.sklearn_image_uri(config.region, version, config.instance_type, config.py_version)
+
+
+def processor_settings(config: ModelCalibrationConfig, *, image: str) -> ProcessorSettings:
+    """Compute, image, encryption, network and tag settings of the job."""
+    return ProcessorSettings(
+        role=config.role,
+        image_uri=image,
+        instance_type=config.instance_type,
+        instance_count=config.instance_count,
+        volume_size_gb=config.volume_size_gb,
+        max_runtime_seconds=config.max_runtime_seconds,
+        volume_kms_key=config.volume_kms_key,
+        output_kms_key=config.output_kms_key,
+        subnets=config.subnets,
+        security_group_ids=config.security_group_ids,
+        enable_network_isolation=config.enable_network_isolation,
+        encrypt_inter_container_traffic=config.encrypt_inter_container_traffic,
+        tags=tuple(sorted(config.tags.items())),
+    )
+
+
+def model_calibration_inputs(
+    inputs: Mapping[ModelCalibrationInput, InputSource],
+) -> tuple[ProcessingInputDefinition, ...]:
+    """Processing inputs from the spec and contract; ``evaluation_data`` is required."""
+    return processing_inputs(MODEL_CALIBRATION_SPEC, MODEL_CALIBRATION_CONTRACT, inputs)
+
+
+def default_execution_prefix(config: ModelCalibrationConfig) -> StringParameter:
+    """The execution-prefix parameter, named by the config, defaulting to the pipeline's S3 location."""
+    return execution_prefix_parameter(config.pipeline_s3_location, name=config.execution_prefix_parameter_name)
+
+
+def model_calibration_outputs(
+    config: ModelCalibrationConfig, execution_prefix: str | PipelineValue
+) -> tuple[ProcessingOutputDefinition, ...]:
+    """``<prefix>/model_calibration/<job_type>/<logical_name>`` for every output."""
+    return processing_outputs(
+        MODEL_CALIBRATION_SPEC, MODEL_CALIBRATION_CONTRACT, execution_prefix=execution_prefix, job_type=config.job_type
+    )
+
+
+def cache_settings(config: ModelCalibrationConfig) -> CacheSettings:
+    """Step caching as configured."""
+    return CacheSettings(enabled=config.enable_caching, expire_after=config.cache_expire_after)
+
+
+def metrics_property_file() -> PropertyFileDefinition:
+    """The property file over ``metrics.json`` in ``metrics_output``."""
+    return PropertyFileDefinition(
+        name=METRICS_PROPERTY_FILE, output_name=ModelCalibrationOutput.METRICS_OUTPUT.value, path=METRICS_FILE
+    )
+
+
+def model_calibration_step_definition(
+    config: ModelCalibrationConfig,
+    inputs: Mapping[ModelCalibrationInput, InputSource],
+    *,
+    image_uri: str,
+    execution_prefix: str | PipelineValue | None = None,
+    step_name_override: str | None = None,
+    depends_on: Sequence[str] = (),
+    install_requirements: bool | None = None,
+) -> ProcessingStepDefinition:
+    """The whole step as a value (no sagemaker): see the module docstring.
+
+    Raises
+    ------
+    BuildError
+        A missing required input or a bad S3 URI (named), a clash of channels, requirements to
+        install in a network-isolated job.
+    """
+    name = step_name(MODEL_CALIBRATION_STEP_TYPE, config.job_type) if step_name_override is None else step_name_override
+    prefix = default_execution_prefix(config) if execution_prefix is None else execution_prefix
+    channels = model_calibration_inputs(inputs)
+    present = [ModelCalibrationInput(channel.input_name) for channel in channels]
+    return ProcessingStepDefinition(
+        name=name,
+        job_name_prefix=job_name_prefix(name),
+        processor=processor_settings(config, image=image_uri),
+        code=script_code(config, install_requirements=install_requirements),
+        environment=model_calibration_env(config),
+        arguments=model_calibration_job_arguments(config, present),
+        inputs=channels,
+        outputs=model_calibration_outputs(config, prefix),
+        property_files=(metrics_property_file(),),
+        cache=cache_settings(config),
+        depends_on=tuple(depends_on),
+        description=MODEL_CALIBRATION_SPEC.description or None,
+    )
+
+
+@attrs.frozen(kw_only=True)
+class ModelCalibrationStep:
+    """A built ModelCalibration step: the SageMaker step, its metrics property file, and its definition."""
+
+    step: ProcessingStep
+    metrics_file: PropertyFile
+    definition: ProcessingStepDefinition
+
+
+def build_model_calibration_step(
+    config: ModelCalibrationConfig,
+    inputs: Mapping[ModelCalibrationInput, InputSource],
+    *,
+    execution_prefix: str | PipelineValue | None = None,
+    step_name: str | None = None,
+    depends_on: Sequence[str | Step] = (),
+    install_requirements: bool | None = None,
+) -> ModelCalibrationStep:
+    """The SageMaker ``ProcessingStep`` of a ModelCalibration config, built offline.
+
+    Parameters
+    ----------
+    config : ModelCalibrationConfig
+        Every job and script setting.
+    inputs : mapping of ModelCalibrationInput to InputSource
+        ``evaluation_data`` (required) and ``calibration_model`` (optional): an ``s3://`` URI,
+        a :class:`StringParameter`, a :class:`Join`, a :class:`PropertyReference` of an upstream
+        step, or a SageMaker pipeline variable.
+    execution_prefix : str or pipeline value, optional
+        Prefix of the output destinations; default :func:`default_execution_prefix` (include that
+        parameter in the pipeline's parameters).
+    step_name : str, optional
+        Default ``ModelCalibration-<JobType>``.
+    depends_on : sequence of step names or SageMaker steps, default ()
+        Extra ordering dependencies (data dependencies are implied by the inputs).
+    install_requirements : bool or None, default None
+        See :func:`script_code`.
+
+    Returns
+    -------
+    ModelCalibrationStep
+        ``step`` (the ``ProcessingStep``), ``metrics_file`` (``PropertyFile`` over ``metrics.json``)
+        and ``definition`` (the value it was built from).
+    """
+    names = tuple(item for item in depends_on if isinstance(item, str))
+    steps = [item for item in depends_on if not isinstance(item, str)]
+    definition = model_calibration_step_definition(
+        config,
+        inputs,
+        image_uri=image_uri(config),
+        execution_prefix=execution_prefix,
+        step_name_override=step_name,
+        depends_on=names,
+        install_requirements=install_requirements,
+    )
+    step, files = sagemaker_adapter.processing_step(
+        definition, region=config.region, default_bucket=config.bucket, depends_on=steps
+    )
+    return ModelCalibrationStep(step=step, metrics_file=files[0], definition=definition)
+
+
+def calibration_condition_step(
+    built: ModelCalibrationStep,
+    *,
+    name: str | None = None,
+    if_steps: Sequence[Step] = (),
+    else_steps: Sequence[Step] = (),
+) -> ConditionStep:
+    """A ``ConditionStep`` that takes ``if_steps`` when ``metrics.json``'s ``threshold.passed`` is true."""
+    return sagemaker_adapter.condition_step(
+        sanitize_name(name if name is not None else f"{built.step.name}-ThresholdPassed"),
+        step=built.step,
+        file=built.metrics_file,
+        json_path=THRESHOLD_PASSED_PATH,
+        equals=True,
+        if_steps=if_steps,
+        else_steps=else_steps,
+    )

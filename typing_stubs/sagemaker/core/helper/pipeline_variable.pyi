@@ -1,0 +1,3 @@
+class PipelineVariable:
+    @property
+    def expr(self) -> object: ...

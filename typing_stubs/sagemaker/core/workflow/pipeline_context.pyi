@@ -1,0 +1,9 @@
+from boto3 import Session
+
+class PipelineSession:
+    def __init__(
+        self,
+        boto_session: Session | None = ...,
+        default_bucket: str | None = ...,
+        sagemaker_config: dict[str, object] | None = ...,
+    ) -> None: ...

@@ -1,0 +1,3 @@
+class PipelineDefinitionConfig:
+    use_custom_job_prefix: bool
+    def __init__(self, use_custom_job_prefix: bool) -> None: ...
