@@ -26,7 +26,7 @@ from calibration_step.errors import CalibrationStepError
 
 __all__ = ["COMMANDS", "main", "main_entry"]
 
-COMMANDS: tuple[str, ...] = ()
+COMMANDS: tuple[str, ...] = ("check",)
 """Subcommand names, in help order; each is the module ``calibration_step.commands.<name>``."""
 
 EXIT_OK = 0
