@@ -47,13 +47,13 @@ Examples
 from __future__ import annotations
 
 import enum
-from collections.abc import Collection, Iterable, Mapping, Sequence
+import heapq
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 
 import attrs
 
-from calibration_step.enums import DependencyType
 from calibration_step.errors import Problem, ResolutionError
-from calibration_step.matching import NormalizedName, name_similarity
+from calibration_step.matching import NormalizedName, name_similarity, normalize_name
 from calibration_step.resolver.graph import check_nodes, check_upstream, topological_order
 from calibration_step.resolver.report import (
     Candidate,
@@ -71,10 +71,13 @@ from calibration_step.resolver.scoring import (
     THRESHOLD,
     DependencyProfile,
     OutputProfile,
+    Scored,
     ScoringWeights,
+    candidate,
     profile_dependency,
     profile_output,
-    score,
+    accepts,
+    quick_score,
 )
 from calibration_step.resolver.wiring import Fixed, check_wiring, unresolved_problem
 from calibration_step.spec import StepSpecification
@@ -89,26 +92,31 @@ class _MemoSimilarity:
     """:func:`name_similarity` memoised on the normalised strings, for one resolution only."""
 
     def __init__(self) -> None:
-        self._memo: dict[tuple[str, str], float] = {}
+        self._memo: dict[tuple[tuple[str, ...], tuple[str, ...]], float] = {}
 
     def __call__(self, left: NormalizedName, right: NormalizedName) -> float:
-        key = (left.text, right.text)
+        key = (left.tokens, right.tokens)
         value = self._memo.get(key)
         if value is None:
             value = self._memo[key] = name_similarity(left, right)
         return value
 
 
+_DIRECT_SCAN = 32
+"""With at most this many eligible steps, scan their outputs instead of the concept index."""
+
+
 class _Index:
     """Output profiles by step and by concept, built once per resolution."""
 
-    def __init__(self, nodes: Sequence[Node]) -> None:
+    def __init__(self, nodes: Sequence[Node], normalize: Callable[[str], NormalizedName]) -> None:
         self.by_step: dict[str, tuple[OutputProfile, ...]] = {}
         self.by_concept: dict[str, list[OutputProfile]] = {}
         self.by_type: dict[str, list[str]] = {}
         for position, (name, spec) in enumerate(nodes):
             profiles = tuple(
-                profile_output(name, spec.step_type, position, index, output) for index, output in enumerate(spec.outputs)
+                profile_output(name, spec.step_type, position, index, output, normalize=normalize)
+                for index, output in enumerate(spec.outputs)
             )
             self.by_step[name] = profiles
             self.by_type.setdefault(spec.step_type, []).append(name)
@@ -121,12 +129,20 @@ class _Index:
         concepts = set(dep.name.concepts)
         for keyword in dep.keywords:
             concepts.update(keyword.concepts)
+        sources = dep.dependency.compatible_sources
+        if len(eligible) <= _DIRECT_SCAN:
+            return [
+                profile
+                for step in eligible
+                for profile in self.by_step[step]
+                if not profile.concepts.isdisjoint(concepts) or profile.step_type in sources
+            ]
         seen: dict[tuple[str, int], OutputProfile] = {}
         for concept in concepts:
             for profile in self.by_concept.get(concept, ()):
                 if profile.step in eligible:
                     seen[(profile.step, profile.index)] = profile
-        for step_type in dep.dependency.compatible_sources:
+        for step_type in sources:
             for step in self.by_type.get(step_type, ()):
                 if step in eligible:
                     for profile in self.by_step[step]:
@@ -137,9 +153,30 @@ class _Index:
         return [profile for step in eligible for profile in self.by_step[step]]
 
 
-def _rank(candidate: Candidate, output_index: int, dep_index: int) -> tuple[float, bool, str, int, int]:
-    exact = any(item.startswith("exact:") for item in candidate.evidence)
-    return (-candidate.score, not exact, candidate.provider_step, output_index, dep_index)
+_Rank = tuple[float, bool, str, int, int]
+
+
+def _rank(scored: Scored, dep_index: int) -> _Rank:
+    return (-scored.score, not scored.exact, scored.out.step, scored.out.index, dep_index)
+
+
+class _Scorer:
+    """Scores outputs for one dependency, memoised by (provider step type, output spec): equal inputs, equal score."""
+
+    def __init__(self, dep: DependencyProfile, weights: ScoringWeights, similarity: _MemoSimilarity) -> None:
+        self.dep, self.weights, self.similarity = dep, weights, similarity
+        self._memo: dict[tuple[str, int], tuple[float, bool, bool]] = {}
+
+    def __call__(self, out: OutputProfile) -> Scored:
+        key = (out.step_type, id(out.output))
+        found = self._memo.get(key)
+        if found is None:
+            first = quick_score(self.dep, out, self.weights, self.similarity)
+            found = self._memo[key] = (first.score, first.exact, first.evidenced)
+        return Scored(found[0], found[1], found[2], out)
+
+    def candidate(self, out: OutputProfile) -> Candidate:
+        return candidate(self.dep, out, self.weights, self.similarity)
 
 
 def _eligible(nodes: Sequence[Node], upstream: Mapping[str, Collection[str]] | None, fixed: Fixed) -> dict[str, frozenset[str]]:
@@ -196,12 +233,22 @@ def resolve(
     fixed = check_wiring(nodes, tuple(edges), tuple(bindings))
     eligible = _eligible(nodes, upstream, fixed)
     topological_order(nodes, eligible if upstream is not None else fixed.step_graph())
-    index = _Index(nodes)
+    normalized: dict[str, NormalizedName] = {}
+
+    def normalize(raw: str) -> NormalizedName:
+        found = normalized.get(raw)
+        if found is None:
+            found = normalized[raw] = normalize_name(raw)
+        return found
+
+    index = _Index(nodes, normalize)
     similarity = _MemoSimilarity()
     resolutions: list[DependencyResolution] = []
     problems: list[Problem] = []
     for name, spec in nodes:
-        step_resolutions = _resolve_step(name, spec, index, eligible[name], fixed, threshold, weights, similarity, max_rejected)
+        step_resolutions = _resolve_step(
+            name, spec, index, eligible[name], fixed, threshold, weights, similarity, max_rejected, normalize
+        )
         for item in step_resolutions:
             if item.source == "unresolved" and item.required:
                 problems.append(unresolved_problem(item, threshold, has_providers=bool(eligible[name])))
@@ -232,45 +279,49 @@ def _resolve_step(
     weights: ScoringWeights,
     similarity: _MemoSimilarity,
     max_rejected: int,
+    normalize: Callable[[str], NormalizedName],
 ) -> list[DependencyResolution]:
-    deps = [profile_dependency(name, spec.step_type, i, dep) for i, dep in enumerate(spec.dependencies)]
+    deps = [profile_dependency(name, spec.step_type, i, dep, normalize=normalize) for i, dep in enumerate(spec.dependencies)]
+    scorers = {dep.name.raw: _Scorer(dep, weights, similarity) for dep in deps}
     outcome: dict[str, DependencyResolution] = {}
-    used: dict[tuple[str, str], str] = {}  # (provider step, output) -> the input it feeds
+    used: dict[tuple[str, str], str] = {}  # (provider step, output) -> the input of this step it feeds
     for dep in deps:
-        edge = fixed.edge_for(name, dep.dependency.name)
+        edge = fixed.edge_for(name, dep.name.raw)
         if edge is not None:
             provider = next(p for p in index.by_step[edge.upstream_step] if p.output.logical_name == edge.upstream_output)
-            chosen = score(dep, provider, weights, similarity)
-            outcome[dep.dependency.name] = _resolution(dep, "explicit", chosen=chosen)
-            used[(provider.step, provider.output.name)] = dep.dependency.name
-        binding = fixed.binding_for(name, dep.dependency.name)
+            chosen = scorers[dep.name.raw].candidate(provider)
+            outcome[dep.name.raw] = _resolution(dep, "explicit", chosen=chosen)
+            used[(provider.step, provider.output_name)] = dep.name.raw
+        binding = fixed.binding_for(name, dep.name.raw)
         if binding is not None:
-            outcome[dep.dependency.name] = _resolution(dep, "external", external=describe_value(binding.value))
-    scored: dict[str, list[tuple[Candidate, int]]] = {}
+            outcome[dep.name.raw] = _resolution(dep, "external", external=describe_value(binding.value))
+    pools: dict[str, list[Scored]] = {}
     for dep in deps:
-        outputs = [] if dep.dependency.name in outcome else index.evidenced(dep, eligible)
-        scored[dep.dependency.name] = [(score(dep, out, weights, similarity), out.index) for out in outputs]
+        outputs = [] if dep.name.raw in outcome else index.evidenced(dep, eligible)
+        pools[dep.name.raw] = [scorers[dep.name.raw](out) for out in outputs]
     for required in (True, False):
-        phase = [d for d in deps if d.dependency.required is required and d.dependency.name not in outcome]
+        phase = [d for d in deps if d.dependency.required is required and d.name.raw not in outcome]
         pairs = [
-            (_rank(cand, out_index, dep.index), dep, cand)
+            (_rank(scored, dep.index), dep, scored)
             for dep in phase
-            for cand, out_index in scored[dep.dependency.name]
-            if cand.evidence and cand.score > threshold
+            for scored in pools[dep.name.raw]
+            if scored.evidenced and scored.score > threshold
         ]
-        for _key, dep, cand in sorted(pairs, key=lambda item: item[0]):
-            if dep.dependency.name not in outcome and (cand.provider_step, cand.output) not in used:
-                outcome[dep.dependency.name] = _resolution(dep, "inferred", chosen=cand)
-                used[(cand.provider_step, cand.output)] = dep.dependency.name
+        pairs.sort(key=lambda item: item[0])
+        for _key, dep, scored in pairs:
+            wire = (scored.out.step, scored.out.output_name)
+            if dep.name.raw not in outcome and wire not in used:
+                chosen = scorers[dep.name.raw].candidate(scored.out)
+                outcome[dep.name.raw] = _resolution(dep, "inferred", chosen=chosen)
+                used[wire] = dep.name.raw
     results: list[DependencyResolution] = []
     for dep in deps:
-        found = outcome.get(dep.dependency.name)
-        pool = scored[dep.dependency.name]
+        found = outcome.get(dep.name.raw)
+        pool = pools[dep.name.raw]
         if found is None:
             found = _resolution(dep, "unresolved")
-            pool = [(score(dep, out, weights, similarity), out.index) for out in index.all_outputs(sorted(eligible))]
-        rejected = _rejections(found, pool, dep.index, used, threshold)
-        results.append(_with_rejections(found, rejected, max_rejected))
+            pool = [scorers[dep.name.raw](out) for out in index.all_outputs(sorted(eligible))]
+        results.append(_with_rejections(found, dep, pool, scorers[dep.name.raw], used, threshold, max_rejected))
     return results
 
 
@@ -290,44 +341,46 @@ def _resolution(
     )
 
 
-def _rejections(
+def _with_rejections(
     found: DependencyResolution,
-    pool: list[tuple[Candidate, int]],
-    dep_index: int,
+    dep: DependencyProfile,
+    pool: list[Scored],
+    scorer: _Scorer,
     used: Mapping[tuple[str, str], str],
     threshold: float,
-) -> list[Rejection]:
+    max_rejected: int,
+) -> DependencyResolution:
+    """Attach the best ``max_rejected`` rejected candidates (in rank order) and the count of all of them."""
     chosen = found.chosen
-    rejected: list[tuple[tuple[float, bool, str, int, int], Rejection]] = []
-    for cand, out_index in pool:
-        if chosen is not None and (cand.provider_step, cand.output) == (chosen.provider_step, chosen.output):
-            continue
-        reason, detail = _reason(found, cand, used, threshold)
-        rejected.append((_rank(cand, out_index, dep_index), Rejection(candidate=cand, reason=reason, detail=detail)))
-    return [item for _key, item in sorted(rejected, key=lambda pair: pair[0])]
+    others = [
+        scored
+        for scored in pool
+        if chosen is None or (scored.out.step, scored.out.output_name) != (chosen.provider_step, chosen.output)
+    ]
+    best = heapq.nsmallest(max_rejected, others, key=lambda scored: _rank(scored, dep.index))
+    rejected = []
+    for scored in best:
+        reason, detail = _reason(found, scored, used, threshold)
+        rejected.append(Rejection(candidate=scorer.candidate(scored.out), reason=reason, detail=detail))
+    return attrs.evolve(found, rejected=tuple(rejected), n_rejected=len(others))
 
 
 def _reason(
-    found: DependencyResolution, cand: Candidate, used: Mapping[tuple[str, str], str], threshold: float
+    found: DependencyResolution, scored: Scored, used: Mapping[tuple[str, str], str], threshold: float
 ) -> tuple[RejectionReason, str]:
-    if cand.breakdown.dependency_type == 0.0:
-        return RejectionReason.INCOMPATIBLE_TYPE, _type_detail(found.dependency_type)
-    if not cand.evidence:
+    output = scored.out.output
+    if not accepts(found.dependency_type, output.output_type):
+        return RejectionReason.INCOMPATIBLE_TYPE, (
+            f"a {found.dependency_type.value} dependency does not accept a {output.output_type.value} output"
+        )
+    if not scored.evidenced:
         return RejectionReason.NO_NAME_EVIDENCE, (
             f"no shared token, synonym, exact name, keyword or compatible source between "
-            f"{found.dependency!r} and {cand.output!r}"
+            f"{found.dependency!r} and {output.name!r}"
         )
-    if cand.score <= threshold:
-        return RejectionReason.BELOW_THRESHOLD, f"score {cand.score:.3f} is not above the threshold {threshold}"
-    taker = used.get((cand.provider_step, cand.output))
+    if scored.score <= threshold:
+        return RejectionReason.BELOW_THRESHOLD, f"score {scored.score:.3f} is not above the threshold {threshold}"
+    taker = used.get((scored.out.step, output.name))
     if taker is not None and taker != found.dependency:
         return RejectionReason.OUTPUT_ALREADY_USED, f"the output already feeds input {taker!r} of this step"
     return RejectionReason.OUTRANKED, "a higher-ranked candidate was chosen"
-
-
-def _type_detail(wanted: DependencyType) -> str:
-    return f"a {wanted.value} dependency does not accept this output type"
-
-
-def _with_rejections(found: DependencyResolution, rejected: list[Rejection], max_rejected: int) -> DependencyResolution:
-    return attrs.evolve(found, rejected=tuple(rejected[:max_rejected]), n_rejected=len(rejected))

@@ -13,8 +13,9 @@ Score (see ``docs/resolver.md``)::
 A candidate is wired only with *name evidence* (an exact name, a shared concept, a matched
 keyword, or a compatible source) and a score above the threshold (0.5).
 
-Profiles normalise every name once; :func:`score` is then a few set operations plus one
-memoised string similarity.
+Profiles normalise every name once; :func:`quick_score` is then a few set operations plus one
+memoised string similarity, and :func:`candidate` builds the reported breakdown for the few
+candidates a report shows.
 
 Examples
 --------
@@ -28,7 +29,9 @@ Examples
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Callable, Mapping
+from typing import NamedTuple
 
 import attrs
 
@@ -46,8 +49,11 @@ __all__ = [
     "ScoringWeights",
     "Similarity",
     "profile_dependency",
+    "Scored",
+    "accepts",
+    "candidate",
     "profile_output",
-    "score",
+    "quick_score",
     "type_component",
 ]
 
@@ -99,6 +105,7 @@ class OutputProfile:
     position: int
     index: int
     output: OutputSpec[enum.Enum]
+    output_name: str
     names: tuple[NormalizedName, ...]
     exact_keys: frozenset[tuple[str, ...]]
     concepts: frozenset[str]
@@ -117,33 +124,57 @@ class DependencyProfile:
     keywords: tuple[NormalizedName, ...]
 
 
-def profile_output(step: str, step_type: str, position: int, index: int, output: OutputSpec[enum.Enum]) -> OutputProfile:
-    """Normalise ``output``'s logical name and aliases (the logical name first)."""
+def profile_output(
+    step: str,
+    step_type: str,
+    position: int,
+    index: int,
+    output: OutputSpec[enum.Enum],
+    *,
+    normalize: Callable[[str], NormalizedName] = normalize_name,
+) -> OutputProfile:
+    """Normalise ``output``'s logical name and aliases (the logical name first).
+
+    ``normalize`` may be a memoised :func:`~calibration_step.matching.normalize_name`.
+    """
     raw_names = (output.name, *output.aliases)
-    names = tuple(normalize_name(raw) for raw in raw_names)
+    names = tuple(normalize(raw) for raw in raw_names)
     return OutputProfile(
         step=step,
         step_type=step_type,
         position=position,
         index=index,
         output=output,
+        output_name=output.name,
         names=names,
         exact_keys=frozenset(split_words(raw) for raw in raw_names),
         concepts=frozenset().union(*(name.concepts for name in names)),
     )
 
 
-def profile_dependency(step: str, step_type: str, index: int, dependency: DependencySpec[enum.Enum]) -> DependencyProfile:
+def profile_dependency(
+    step: str,
+    step_type: str,
+    index: int,
+    dependency: DependencySpec[enum.Enum],
+    *,
+    normalize: Callable[[str], NormalizedName] = normalize_name,
+) -> DependencyProfile:
     """Normalise ``dependency``'s logical name and semantic keywords."""
     return DependencyProfile(
         step=step,
         step_type=step_type,
         index=index,
         dependency=dependency,
-        name=normalize_name(dependency.name),
+        name=normalize(dependency.name),
         exact_key=split_words(dependency.name),
-        keywords=tuple(normalize_name(keyword) for keyword in dependency.semantic_keywords),
+        keywords=tuple(normalize(keyword) for keyword in dependency.semantic_keywords),
     )
+
+
+def accepts(wanted: DependencyType, offered: DependencyType) -> bool:
+    """Whether a ``wanted`` dependency accepts an ``offered`` output type (same or compatible)."""
+    return wanted is offered or offered in COMPATIBLE_TYPES[wanted]
 
 
 def type_component(wanted: DependencyType, offered: DependencyType, weights: ScoringWeights) -> float:
@@ -177,41 +208,81 @@ def _evidence(dep: DependencyProfile, out: OutputProfile, exact: bool, matched_k
     return tuple(found)
 
 
-def score(dep: DependencyProfile, out: OutputProfile, weights: ScoringWeights, similarity: Similarity) -> Candidate:
-    """Score ``out`` for ``dep``: the breakdown, the evidence, and the best-matching name.
+class Scored(NamedTuple):
+    """The numbers the resolver ranks by; :func:`candidate` turns one into a full :class:`Candidate`."""
 
-    An incompatible dependency type scores 0 in every component (the evidence is still listed).
-    """
+    score: float
+    exact: bool
+    evidenced: bool
+    out: OutputProfile
+
+
+class _Parts(NamedTuple):
+    components: tuple[float, float, float, float, float, float, float]
+    exact: bool
+    matched_keywords: list[str]
+    similarity: float
+    matched_name: str
+
+
+def _parts(dep: DependencyProfile, out: OutputProfile, weights: ScoringWeights, similarity: Similarity) -> _Parts:
     spec, offered = dep.dependency, out.output
-    type_part = type_component(spec.dependency_type, offered.output_type, weights)
     exact = dep.exact_key in out.exact_keys
     matched_keywords = [kw.raw for kw in dep.keywords if kw.concepts and kw.concepts <= out.concepts]
-    evidence = _evidence(dep, out, exact, matched_keywords)
     best, matched = 0.0, out.names[0].raw
     for name in out.names:
         value = similarity(dep.name, name)
         if value > best:
             best, matched = value, name.raw
+    type_part = type_component(spec.dependency_type, offered.output_type, weights)
     if type_part == 0.0:
-        breakdown = ScoreBreakdown()
-    else:
-        raw = ScoreBreakdown(
-            dependency_type=type_part,
-            data_type=_data_type_component(spec.data_type, offered.data_type, weights),
-            name=round(best * weights.name, 6),
-            exact_bonus=weights.exact_bonus if exact else 0.0,
-            source_bonus=weights.source_bonus if out.step_type in spec.compatible_sources else 0.0,
-            keywords=round(weights.keywords * len(matched_keywords) / len(dep.keywords), 6) if dep.keywords else 0.0,
-        )
-        breakdown = attrs.evolve(raw, cap_adjustment=round(min(0.0, weights.cap - raw.total), 6))
+        return _Parts((0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0), exact, matched_keywords, best, matched)
+    raw = (
+        type_part,
+        _data_type_component(spec.data_type, offered.data_type, weights),
+        round(best * weights.name, 6),
+        weights.exact_bonus if exact else 0.0,
+        weights.source_bonus if out.step_type in spec.compatible_sources else 0.0,
+        round(weights.keywords * len(matched_keywords) / len(dep.keywords), 6) if dep.keywords else 0.0,
+    )
+    cap = round(min(0.0, weights.cap - round(math.fsum(raw), 6)), 6)
+    return _Parts((*raw, cap), exact, matched_keywords, best, matched)
+
+
+def _has_evidence(dep: DependencyProfile, out: OutputProfile, parts: _Parts) -> bool:
+    return (
+        parts.exact
+        or bool(parts.matched_keywords)
+        or not dep.name.concepts.isdisjoint(out.concepts)
+        or out.step_type in dep.dependency.compatible_sources
+    )
+
+
+def quick_score(dep: DependencyProfile, out: OutputProfile, weights: ScoringWeights, similarity: Similarity) -> Scored:
+    """The score of ``out`` for ``dep`` and whether it is an exact match / has name evidence (no report objects)."""
+    parts = _parts(dep, out, weights, similarity)
+    return Scored(round(math.fsum(parts.components), 6), parts.exact, _has_evidence(dep, out, parts), out)
+
+
+def candidate(dep: DependencyProfile, out: OutputProfile, weights: ScoringWeights, similarity: Similarity) -> Candidate:
+    """Score ``out`` for ``dep`` with the full breakdown, the evidence, and the best-matching name.
+
+    An incompatible dependency type scores 0 in every component (the evidence is still listed).
+    The score equals :func:`quick_score`'s.
+    """
+    parts = _parts(dep, out, weights, similarity)
+    breakdown = ScoreBreakdown(**dict(zip(_BREAKDOWN_FIELDS, parts.components)))
     return Candidate(
         provider_step=out.step,
         provider_type=out.step_type,
-        output=offered.name,
-        property_path=offered.property_path,
-        matched_name=matched,
-        similarity=round(best, 6),
+        output=out.output_name,
+        property_path=out.output.property_path,
+        matched_name=parts.matched_name,
+        similarity=round(parts.similarity, 6),
         score=breakdown.total,
         breakdown=breakdown,
-        evidence=evidence,
+        evidence=_evidence(dep, out, parts.exact, parts.matched_keywords),
     )
+
+
+_BREAKDOWN_FIELDS = tuple(field.name for field in attrs.fields(ScoreBreakdown))
