@@ -96,8 +96,8 @@ def default_config_classes() -> ConfigClasses:
 
     Examples
     --------
-    >>> sorted(default_config_classes())[:2]
-    ['BasePipelineConfig', 'ProcessingConfig']
+    >>> sorted(default_config_classes())
+    ['BasePipelineConfig', 'ModelCalibrationConfig', 'ProcessingConfig']
     """
     from calibration_step.steps import default_registry  # the registry imports every step's builder
 

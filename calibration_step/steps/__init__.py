@@ -12,7 +12,10 @@ def default_registry() -> StepRegistry:
 
     Examples
     --------
-    >>> isinstance(default_registry(), StepRegistry)
-    True
+    >>> registry = default_registry()
+    >>> isinstance(registry, StepRegistry), registry.names()
+    (True, ('ModelCalibration',))
     """
-    return build_registry(())
+    from calibration_step.steps.model_calibration.registration import model_calibration_registration
+
+    return build_registry((model_calibration_registration(),))

@@ -131,6 +131,9 @@ def calibration_configs(draw: st.DrawFn) -> ModelCalibrationConfig:
             "num_classes": len(categories) if use_count else None,
         }
         methods.append("temperature")
+        fields["temperature_bias"] = draw(st.booleans())
+    if mode != "multiclass":
+        fields["negative_sampling_rate"] = draw(st.floats(min_value=1e-6, max_value=1.0))
     tasks: list[str] = []
     if mode == "multitask":
         tasks = draw(st.lists(_column.filter(lambda c: c not in (label, score)), min_size=2, max_size=8, unique=True)

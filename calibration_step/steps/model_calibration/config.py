@@ -116,11 +116,17 @@ class ModelCalibrationConfig(ProcessingConfig):
     multiclass_categories : tuple of str, default ()
         Class labels (multi-class); their score columns are ``score_field_prefix + category``.
     score_fields, task_label_names : tuple of str, default ()
-        Score and label columns of each task (multi-task binary); equal length.
+        Score and label columns of each task (multi-task binary); equal length. Score columns
+        are unique; two tasks may share a label column (two models of one target).
     weight_field : str or None, default None
         Column of sample weights used in every fit and metric.
     auto_candidates : tuple of str, default ()
         Methods ``auto`` chooses among; ``()`` means every method that fits the mode.
+    negative_sampling_rate : float, default 1.0
+        Fraction of negatives kept when the data were down-sampled, in (0, 1]; the script
+        re-weights negatives by its inverse (binary and multi-task only).
+    temperature_bias : bool, default False
+        Whether ``temperature`` also fits a per-class bias (multi-class only).
     log_level : {"INFO", "DEBUG", "WARNING", "ERROR"}, default "INFO"
         The script's log level.
     """
@@ -141,11 +147,15 @@ class ModelCalibrationConfig(ProcessingConfig):
     score_field_prefix: str = attrs.field(default="prob_class_", validator=[is_str, non_empty])
     multiclass_categories: tuple[str, ...] = attrs.field(default=(), converter=to_tuple, validator=str_tuple())
     score_fields: tuple[str, ...] = attrs.field(default=(), converter=to_tuple, validator=str_tuple())
-    task_label_names: tuple[str, ...] = attrs.field(default=(), converter=to_tuple, validator=str_tuple())
+    task_label_names: tuple[str, ...] = attrs.field(default=(), converter=to_tuple, validator=str_tuple(unique=False))
     weight_field: str | None = attrs.field(default=None, validator=[is_optional_str, non_empty])
     auto_candidates: tuple[CalibrationMethod, ...] = attrs.field(
         default=(), converter=to_tuple, validator=str_tuple(choices=_CANDIDATE_CHOICES)
     )
+    negative_sampling_rate: float = attrs.field(
+        default=1.0, converter=to_float, validator=[is_float, float_in_unit_interval]
+    )
+    temperature_bias: bool = attrs.field(default=False, validator=is_bool)
     log_level: LogLevel = attrs.field(default="INFO", validator=one_of(LOG_LEVEL_CHOICES))
 
     @property
@@ -189,6 +199,10 @@ class ModelCalibrationConfig(ProcessingConfig):
                                          f"given) when is_binary is false; got num_classes=None and "
                                          f"multiclass_categories={list(self.multiclass_categories)}.",
                                          "give num_classes or multiclass_categories"))
+            if self.negative_sampling_rate != 1.0:
+                problems.append(_problem(self, "negative_sampling_rate", "applies to binary labels only; got "
+                                         f"{self.negative_sampling_rate} with is_binary=False.",
+                                         "leave it 1.0, or express the sampling in weight_field"))
             if self.multiclass_categories and self.num_classes is not None \
                     and len(self.multiclass_categories) != self.num_classes:
                 problems.append(_problem(self, "multiclass_categories", f"must hold num_classes={self.num_classes} "
@@ -208,6 +222,9 @@ class ModelCalibrationConfig(ProcessingConfig):
             problems.append(_problem(self, "auto_candidates", "must be empty unless calibration_method is 'auto'; "
                                      f"got {list(self.auto_candidates)} with {self.calibration_method!r}.",
                                      "drop auto_candidates or set calibration_method='auto'"))
+        if self.temperature_bias and self.is_binary:
+            problems.append(_problem(self, "temperature_bias", "applies to multi-class temperature scaling only; "
+                                     "got True with is_binary=True.", "leave temperature_bias False"))
         if "temperature" in self.auto_candidates and self.is_binary:
             problems.append(_problem(self, "auto_candidates", "may name 'temperature' only when is_binary is false; "
                                      f"got {list(self.auto_candidates)}.", "drop 'temperature' from the candidates"))
@@ -218,7 +235,8 @@ class ModelCalibrationConfig(ProcessingConfig):
             return set(self.score_fields) | set(self.task_label_names)
         if self.is_binary:
             return {self.label_field, self.score_field}
-        return {self.label_field}
+        categories = self.multiclass_categories or tuple(str(i) for i in range(self.num_classes or 0))
+        return {self.label_field} | {self.score_field_prefix + category for category in categories}
 
 
 def _flag(value: bool) -> str:
@@ -261,6 +279,8 @@ def model_calibration_environment(config: ModelCalibrationConfig) -> Mapping[Mod
         env.SCORE_FIELDS: json.dumps(list(config.score_fields)),
         env.TASK_LABEL_NAMES: json.dumps(list(config.task_label_names)),
         env.AUTO_CANDIDATES: json.dumps(list(config.auto_candidates)),
+        env.NEGATIVE_SAMPLING_RATE: repr(config.negative_sampling_rate),
+        env.TEMPERATURE_BIAS: _flag(config.temperature_bias),
     }
     if config.num_classes is not None:
         values[env.NUM_CLASSES] = str(config.num_classes)

@@ -91,6 +91,8 @@ MODEL_CALIBRATION_CONTRACT: Final[ScriptContract[ModelCalibrationInput, ModelCal
             _Env.TASK_LABEL_NAMES: "[]",
             _Env.WEIGHT_FIELD: "",
             _Env.AUTO_CANDIDATES: "[]",
+            _Env.NEGATIVE_SAMPLING_RATE: "1",
+            _Env.TEMPERATURE_BIAS: "false",
         },
         arguments=(
             ArgumentSpec(

@@ -98,6 +98,8 @@ class ModelCalibrationEnv(enum.Enum):
     TASK_LABEL_NAMES = "TASK_LABEL_NAMES"
     WEIGHT_FIELD = "WEIGHT_FIELD"
     AUTO_CANDIDATES = "AUTO_CANDIDATES"
+    NEGATIVE_SAMPLING_RATE = "NEGATIVE_SAMPLING_RATE"
+    TEMPERATURE_BIAS = "TEMPERATURE_BIAS"
 
 
 JobType = Literal["training", "calibration", "validation", "testing"]

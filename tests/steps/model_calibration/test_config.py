@@ -36,6 +36,11 @@ def test_env_vars_are_contract_names_with_every_required_one(config: ModelCalibr
     assert set(model_calibration_arguments(config)) == {argument.name for argument in CONTRACT.arguments}
 
 
+def test_two_tasks_may_share_a_label_column() -> None:
+    config = calibration_config(score_fields=("p_model_a", "p_model_b"), task_label_names=("y", "y"))
+    assert config.task_label_names == ("y", "y")
+
+
 def test_the_default_config_sends_every_env_var_but_the_unset_ones() -> None:
     sent = {name.value for name in model_calibration_environment(calibration_config())}
     assert set(CONTRACT.env_var_names()) - sent == {"NUM_CLASSES", "WEIGHT_FIELD"}
@@ -100,6 +105,8 @@ def test_arguments_follow_job_type() -> None:
         ("multiclass_categories", ("a", "a"), "CONFIG-VALUE", r"without repeats; got \('a', 'a'\)"),
         ("score_fields", ("a", 1), "CONFIG-TYPE", r"score_fields must be a list of non-empty strings"),
         ("weight_field", "", "CONFIG-VALUE", r"weight_field must be a non-empty string"),
+        ("negative_sampling_rate", 0.0, "CONFIG-VALUE", r"negative_sampling_rate must be a number in \(0, 1\]"),
+        ("temperature_bias", "yes", "CONFIG-TYPE", r"temperature_bias must be a bool; got 'yes'"),
         ("auto_candidates", ("auto",), "CONFIG-VALUE", r"auto_candidates must be a list of values from 'isotonic'"),
         ("log_level", "info", "CONFIG-VALUE", r"log_level must be one of 'DEBUG', 'INFO', 'WARNING', 'ERROR'; got 'info'"),
     ],
@@ -125,6 +132,11 @@ def test_an_invalid_field_is_refused_with_its_name(field: str, value: object, co
         ({"score_fields": ("a", "b"), "task_label_names": ("c",)}, "task_label_names",
          r"must have one label per score field; got 1 labels for 2 score fields"),
         ({"score_fields": ("a",), "task_label_names": ("a",)}, "task_label_names", r"must not name a score column"),
+        ({"is_binary": False, "num_classes": 3, "negative_sampling_rate": 0.5}, "negative_sampling_rate",
+         r"negative_sampling_rate applies to binary labels only"),
+        ({"temperature_bias": True}, "temperature_bias", r"temperature_bias applies to multi-class"),
+        ({"is_binary": False, "num_classes": 2, "weight_field": "prob_class_1"}, "weight_field",
+         r"weight_field must not be a label or score column"),
         ({"calibration_method": "temperature"}, "calibration_method", r"'temperature' needs is_binary=False"),
         ({"auto_candidates": ("platt",)}, "auto_candidates", r"must be empty unless calibration_method is 'auto'"),
         ({"calibration_method": "auto", "auto_candidates": ("temperature",)}, "auto_candidates",
@@ -166,3 +178,4 @@ def test_multiclass_modes_build() -> None:
                               calibration_method="temperature")
     assert (by_count.num_classes, by_categories.multiclass_categories, both.calibration_method) == (
         4, ("low", "mid", "high"), "temperature")
+
