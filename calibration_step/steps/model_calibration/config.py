@@ -69,7 +69,7 @@ from calibration_step.steps.model_calibration.names import (
     ScoreSpace,
 )
 
-__all__ = ["ModelCalibrationConfig", "model_calibration_arguments", "model_calibration_environment"]
+__all__ = ["ModelCalibrationConfig", "example_config", "model_calibration_arguments", "model_calibration_environment"]
 
 _CANDIDATE_CHOICES = tuple(m for m in CALIBRATION_METHOD_CHOICES if m != "auto")
 
@@ -237,6 +237,27 @@ class ModelCalibrationConfig(ProcessingConfig):
             return {self.label_field, self.score_field}
         categories = self.multiclass_categories or tuple(str(i) for i in range(self.num_classes or 0))
         return {self.label_field} | {self.score_field_prefix + category for category in categories}
+
+
+def example_config() -> ModelCalibrationConfig:
+    """A complete, valid example: binary GAM calibration with the script's defaults.
+
+    Its essential fields are placeholders (``example-bucket``, account ``123456789012``); the
+    alignment checker builds the step from it, and users can start from it with ``attrs.evolve``.
+
+    Examples
+    --------
+    >>> example_config().pipeline_name
+    'data-scientist-calibration-demo-us-east-1'
+    """
+    return ModelCalibrationConfig(
+        author="data-scientist",
+        bucket="example-bucket",
+        role="arn:aws:iam::123456789012:role/SageMakerExecutionRole",
+        region="us-east-1",
+        service_name="calibration-demo",
+        pipeline_version="1.0.0",
+    )
 
 
 def _flag(value: bool) -> str:

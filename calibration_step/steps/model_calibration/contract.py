@@ -109,11 +109,12 @@ MODEL_CALIBRATION_CONTRACT: Final[ScriptContract[ModelCalibrationInput, ModelCal
             _Out.CALIBRATION_OUTPUT: (CALIBRATOR_FILE,),
             _Out.METRICS_OUTPUT: (METRICS_FILE, SUMMARY_FILE, RELIABILITY_DIAGRAM_FILE),
         },
-        # The stock scikit-learn image 1.4-2 provides Python 3.10, numpy, pandas and
+        # The stock scikit-learn image 1.4-2 provides Python 3.10, numpy, pandas, scipy and
         # scikit-learn 1.4.2; pyarrow and matplotlib come from the script's requirements.txt.
         framework_requirements={
             "numpy": ">=1.23",
             "pandas": ">=1.5",
+            "scipy": ">=1.10",
             "scikit-learn": ">=1.4",
             "pyarrow": ">=14,<28",
             "matplotlib": ">=3.7,<4",
