@@ -1,0 +1,142 @@
+"""Run one measurement in a child process with an address-space limit and a wall-clock timeout.
+
+The parent starts ``python -m bench.worker SPEC RESULT`` with:
+
+- ``RLIMIT_AS`` set in the child before it runs (``preexec_fn``), so a peer that needs more
+  memory fails with ``MemoryError`` instead of taking the machine down;
+- one thread for every numerical pool (``OMP_NUM_THREADS=1`` and friends; Arrow's CPU pool
+  reads ``OMP_NUM_THREADS`` too), so figures are per core;
+- a wall-clock timeout after which the child's process group is killed.
+
+The child's peak resident set size comes from ``os.wait4`` (``ru_maxrss`` of that child alone),
+so it is known even when the child was killed; the worker also reports per-phase peaks read from
+``/proc/self/status`` (``VmHWM``, reset between phases through ``/proc/self/clear_refs``).
+
+Examples
+--------
+>>> env = pinned_environment({"PATH": "/bin"})
+>>> env["OMP_NUM_THREADS"], env["PATH"]
+('1', '/bin')
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+import resource
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                    "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS", "BLIS_NUM_THREADS")
+JsonDict = dict[str, object]
+
+
+def pinned_environment(base: Mapping[str, str]) -> dict[str, str]:
+    """``base`` with every thread-count variable set to 1."""
+    env = dict(base)
+    for name in THREAD_VARIABLES:
+        env[name] = "1"
+    return env
+
+
+def _status_kib(field: str) -> int:
+    with open("/proc/self/status", encoding="ascii") as handle:
+        match = re.search(rf"^{field}:\s+(\d+) kB", handle.read(), re.MULTILINE)
+    return int(match.group(1)) if match else 0
+
+
+def rss_bytes() -> int:
+    """Current resident set size of this process."""
+    return _status_kib("VmRSS") * 1024
+
+
+def peak_rss_bytes() -> int:
+    """Peak resident set size of this process since start or the last ``reset_peak``."""
+    return _status_kib("VmHWM") * 1024
+
+
+def reset_peak() -> bool:
+    """Reset ``VmHWM`` to the current RSS (Linux ``clear_refs`` 5); False if not supported."""
+    try:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as handle:
+            handle.write("5")
+    except OSError:
+        return False
+    return True
+
+
+@dataclasses.dataclass(frozen=True)
+class ChildOutcome:
+    """What the parent knows about one child: status, its result and its peak memory."""
+
+    status: str  # ok | timeout | memory_limit | failed
+    seconds: float
+    max_rss_bytes: int
+    result: JsonDict
+    error: str
+
+
+def _limit(memory_bytes: int) -> None:
+    os.setsid()
+    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+
+
+def run_child(spec: Mapping[str, object], workdir: str, timeout_seconds: float,
+              memory_bytes: int, extra_env: Mapping[str, str] | None = None) -> ChildOutcome:
+    """Run ``bench.worker`` on ``spec`` in a limited child; never raises for child failures.
+
+    ``extra_env`` is added to the child's environment (e.g. ``BENCH_SCRIPT_FILE``).
+    """
+    os.makedirs(workdir, exist_ok=True)
+    name = str(spec["name"])
+    spec_path = os.path.join(workdir, f"{name}.spec.json")
+    result_path = os.path.join(workdir, f"{name}.result.json")
+    log_path = os.path.join(workdir, f"{name}.log")
+    with open(spec_path, "w", encoding="utf-8") as handle:
+        json.dump(dict(spec), handle)
+    if os.path.exists(result_path):
+        os.remove(result_path)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = pinned_environment({**os.environ, **(extra_env or {})})
+    env["PYTHONPATH"] = os.pathsep.join([root] + [p for p in [env.get("PYTHONPATH")] if p])
+    started = time.perf_counter()
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "bench.worker", spec_path, result_path],
+                                cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                preexec_fn=lambda: _limit(memory_bytes))
+        timed_out = False
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid == proc.pid:
+                break
+            if time.perf_counter() - started > timeout_seconds:
+                timed_out = True
+                os.killpg(proc.pid, signal.SIGKILL)
+                pid, status, usage = os.wait4(proc.pid, 0)
+                break
+            time.sleep(0.05)
+        proc.returncode = os.waitstatus_to_exitcode(status)  # Popen must not wait again
+    seconds = time.perf_counter() - started
+    max_rss = int(usage.ru_maxrss) * 1024
+    result: JsonDict = {}
+    if os.path.exists(result_path):
+        with open(result_path, encoding="utf-8") as handle:
+            loaded = json.load(handle)
+        result = loaded if isinstance(loaded, dict) else {}
+    with open(log_path, encoding="utf-8", errors="replace") as handle:
+        tail = handle.read()[-2000:]
+    if timed_out:
+        return ChildOutcome("timeout", seconds, max_rss, result,
+                            f"killed after {timeout_seconds:.0f} s")
+    if result.get("status") == "ok":
+        return ChildOutcome("ok", seconds, max_rss, result, "")
+    error = str(result.get("error") or f"exit code {proc.returncode}: {tail[-600:]}")
+    status_name = "memory_limit" if "MemoryError" in error or "MemoryError" in tail or (
+        "bad_alloc" in tail) else "failed"
+    return ChildOutcome(status_name, seconds, max_rss, result, error)

@@ -1,0 +1,224 @@
+"""Run every comparison of issue 9 and write the results table (JSON + markdown).
+
+Usage (from the repository root)::
+
+    python -m bench.run                       # sizes 1e5 1e6 1e7, script at 1e6 and 1e7
+    python -m bench.run --quick               # 1e5 rows only, under 2 minutes
+    python -m bench.run --sizes 1e5 1e6 --script-sizes 1e6 --out /tmp/bench
+
+Data are generated once per (scenario, size) into ``--cache-dir`` (parquet, reused by later
+runs). Each measurement runs in its own child process (``bench.child``) with ``--timeout``
+seconds and ``--memory-gb`` of address space, one thread per numerical pool. Results are
+rewritten after every measurement to ``<out>/<name>.json`` and ``<out>/<name>.md`` (name
+``quick`` or ``full``, or ``--name``), so a long run can be polled.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+
+import numpy as np
+
+from bench import data, fitters, report
+from bench.child import run_child
+from bench.worker import SCRIPT_FILE_VARIABLE
+
+JsonDict = dict[str, object]
+GIB = 1024**3
+DEFAULT_SIZES = (100_000, 1_000_000, 10_000_000)
+QUICK_SIZES = (100_000,)
+SCRIPT_DEFAULT_SIZES = (1_000_000, 10_000_000)
+SCRIPT_PATH = "script/model_calibration.py"
+
+
+def _size(text: str) -> int:
+    value = float(text)
+    if value < 100 or value != int(value):
+        raise argparse.ArgumentTypeError(f"a size must be an integer >= 100; got {text!r}.")
+    return int(value)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=_size, nargs="+", help="rows per fit (e.g. 1e5 1e6)")
+    parser.add_argument("--script-sizes", type=_size, nargs="*",
+                        help="rows for the whole-script runs (default: sizes among 1e6, 1e7; "
+                             "--quick: the quick size)")
+    parser.add_argument("--quick", action="store_true", help="1e5 rows only (< 2 minutes)")
+    parser.add_argument("--scenarios", nargs="+", choices=data.SCENARIOS,
+                        default=list(data.SCENARIOS))
+    parser.add_argument("--fitters", nargs="+", choices=sorted(fitters.FITTERS),
+                        default=list(fitters.OURS + fitters.PEERS))
+    parser.add_argument("--timeout", type=float, default=600.0, help="seconds per child")
+    parser.add_argument("--memory-gb", type=float, default=20.0, help="address space per child")
+    parser.add_argument("--cache-dir", default=os.path.join(tempfile.gettempdir(),
+                                                            "calibration-step-bench"))
+    parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results"))
+    parser.add_argument("--script-source", default="HEAD",
+                        help="git revision whose script/model_calibration.py is measured "
+                             "(default HEAD), or 'worktree' for the file as it is on disk")
+    parser.add_argument("--name", help="results file stem (default: quick or full)")
+    return parser
+
+
+def _meta(args: argparse.Namespace, sizes: Sequence[int], script_sizes: Sequence[int]
+          ) -> JsonDict:
+    import sklearn
+
+    from bench.arrow import VERSION as pyarrow_version
+
+    try:
+        import pygam
+
+        pygam_version = str(getattr(pygam, "__version__", "?"))
+    except ImportError:
+        pygam_version = "not installed"
+    cpu = "?"
+    if os.path.exists("/proc/cpuinfo"):
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            names = [line.split(":", 1)[1].strip() for line in handle if
+                     line.startswith("model name")]
+        cpu = names[0] if names else "?"
+    return {
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "command": " ".join(["python -m bench.run"] + sys.argv[1:]),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores ({cpu}), shared with other "
+                   "engineers' test runs",
+        "python": platform.python_version(),
+        "versions": f"numpy {np.__version__}, scikit-learn {sklearn.__version__}, pygam "
+                    f"{pygam_version}, pyarrow {pyarrow_version}",
+        "sizes": [report.fmt_rows(n) for n in sizes],
+        "script_sizes": [report.fmt_rows(n) for n in script_sizes],
+        "scenarios": list(args.scenarios),
+        "limits": f"{args.timeout:.0f} s wall clock and {args.memory_gb:g} GiB address space "
+                  "per child; one thread (OMP_NUM_THREADS=1 etc.)",
+        "test_rows": f"min(n, {data.TEST_ROWS_MAX:,})",
+    }
+
+
+def agreement_rows(measurements: Sequence[JsonDict], preds_dir: str) -> list[JsonDict]:
+    """Max abs difference of held-out predictions, ours vs each reference peer."""
+    rows: list[JsonDict] = []
+    pairs = [("ours_isotonic", "sklearn_isotonic", True),
+             ("ours_platt", "sklearn_logistic_newton", True),
+             ("ours_platt", "sklearn_logistic_lbfgs", False),
+             ("ours_gam", "pygam_gam", False)]
+    keys = sorted({(str(m["scenario"]), int(str(m["rows"]))) for m in measurements})
+    for scenario, n in keys:
+        for ours, peer, is_target in pairs:
+            paths = [os.path.join(preds_dir, f"{scenario}-n{n}-{label}.npy")
+                     for label in (ours, peer)]
+            ok = all(report.value(measurements, scenario, n, label, "fit_seconds") is not None
+                     for label in (ours, peer))
+            if not ok or not all(os.path.exists(p) for p in paths):
+                continue
+            a, b = (np.load(p) for p in paths)
+            rows.append({"scenario": scenario, "rows": n, "ours": ours, "peer": peer,
+                         "target": is_target, "max_abs_diff": float(np.max(np.abs(a - b)))})
+    return rows
+
+
+def _specs(dataset: data.Dataset, labels: Sequence[str], script: bool, preds_dir: str,
+           scratch: str) -> list[JsonDict]:
+    prefix = f"{dataset.scenario}-n{dataset.rows}"
+    shards = dataset.shard_paths()
+    specs: list[JsonDict] = [
+        {"name": f"{prefix}-{label}", "kind": "fit", "label": label, "fitter": label,
+         "train": shards, "test": dataset.test_path,
+         "preds_path": os.path.join(preds_dir, f"{prefix}-{label}.npy")} for label in labels]
+    if script:
+        specs.append({"name": f"{prefix}-script_gam", "kind": "script", "label": "script_gam",
+                      "method": "gam", "train_dir": dataset.train_dir, "scratch": scratch})
+        specs.append({"name": f"{prefix}-io_floor", "kind": "io_floor", "label": "io_floor",
+                      "train": shards, "scratch": scratch})
+    return specs
+
+
+def script_snapshot(source: str, folder: str) -> tuple[dict[str, str], str]:
+    """The child environment that selects the measured script, and a description of it."""
+    if source == "worktree":
+        return {}, "script/model_calibration.py as in the working tree (uncommitted edits included)"
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    commit = subprocess.run(["git", "rev-parse", "--verify", f"{source}^{{commit}}"], cwd=root,
+                            check=True, capture_output=True, text=True).stdout.strip()
+    text = subprocess.run(["git", "show", f"{commit}:{SCRIPT_PATH}"], cwd=root, check=True,
+                          capture_output=True, text=True).stdout
+    path = os.path.join(folder, f"model_calibration_{commit[:12]}.py")
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    return {SCRIPT_FILE_VARIABLE: path}, f"{SCRIPT_PATH} at commit {commit[:12]} ({source})"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    sizes = sorted(args.sizes or (QUICK_SIZES if args.quick else DEFAULT_SIZES))
+    if args.script_sizes is not None:
+        script_sizes = sorted(args.script_sizes)
+    elif args.quick:
+        script_sizes = list(sizes)
+    else:
+        script_sizes = [n for n in sizes if n in SCRIPT_DEFAULT_SIZES]
+    name = args.name or ("quick" if args.quick else "full")
+    os.makedirs(args.out, exist_ok=True)
+    os.makedirs(args.cache_dir, exist_ok=True)
+    work = tempfile.mkdtemp(prefix="bench-run-", dir=args.cache_dir)
+    preds_dir = os.path.join(work, "preds")
+    os.makedirs(preds_dir)
+    child_env, script_description = script_snapshot(args.script_source, work)
+    meta = _meta(args, sizes, script_sizes)
+    meta["script"] = script_description
+    measurements: list[JsonDict] = []
+    memory_bytes = int(args.memory_gb * GIB)
+
+    def write() -> None:
+        agreement = agreement_rows(measurements, preds_dir)
+        checks = report.targets(measurements, agreement, args.scenarios, sizes, script_sizes)
+        payload = {"meta": meta, "measurements": measurements, "agreement": agreement,
+                   "targets": checks}
+        with open(os.path.join(args.out, f"{name}.json"), "w", encoding="utf-8") as handle:
+            json.dump(payload, handle, indent=1)
+        with open(os.path.join(args.out, f"{name}.md"), "w", encoding="utf-8") as handle:
+            handle.write(report.markdown(meta, measurements, agreement, checks))
+
+    started = time.perf_counter()
+    for n in sorted(set(sizes) | set(script_sizes)):
+        for scenario in args.scenarios:
+            t0 = time.perf_counter()
+            dataset = data.prepare(args.cache_dir, scenario, n)
+            print(f"[{time.perf_counter() - started:7.1f}s] data {scenario} n={n} ready in "
+                  f"{time.perf_counter() - t0:.1f}s", flush=True)
+            labels = args.fitters if n in sizes else []
+            for spec in _specs(dataset, labels, n in script_sizes, preds_dir, work):
+                outcome = run_child(spec, os.path.join(work, "children"), args.timeout,
+                                    memory_bytes, child_env)
+                measurements.append({
+                    "scenario": scenario, "rows": n, "kind": spec["kind"],
+                    "label": spec["label"], "status": outcome.status,
+                    "wall_seconds": round(outcome.seconds, 3),
+                    "max_rss_bytes": outcome.max_rss_bytes, "error": outcome.error,
+                    "result": outcome.result})
+                print(f"[{time.perf_counter() - started:7.1f}s] {spec['name']}: "
+                      f"{outcome.status} in {outcome.seconds:.1f}s, peak "
+                      f"{outcome.max_rss_bytes / GIB:.2f} GiB {outcome.error[:120]}", flush=True)
+                write()
+    write()
+    shutil.rmtree(preds_dir, ignore_errors=True)
+    print(f"child logs in {os.path.join(work, 'children')}", flush=True)
+    print(f"wrote {os.path.join(args.out, name)}.json and .md in "
+          f"{time.perf_counter() - started:.0f}s", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
