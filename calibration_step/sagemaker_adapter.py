@@ -7,9 +7,10 @@ Offline and side-effect free
 ----------------------------
 ``import sagemaker.mlops...`` builds a boto3 client at import time and needs a region, and
 ``ProcessingStep`` builds a local session from the default boto3 chain. Every call into the SDK
-therefore runs inside :func:`offline_aws_environment`, which sets ``AWS_DEFAULT_REGION``, dummy
-credentials and ``AWS_EC2_METADATA_DISABLED=true`` only where the user has not set them, and
-removes what it set on exit. The SDK's own session (:func:`pipeline_session`) gets an explicit
+therefore runs inside :func:`offline_aws_environment`, which sets ``AWS_DEFAULT_REGION`` and
+``AWS_EC2_METADATA_DISABLED=true`` where the user has not, puts a dummy identity in place of the
+user's for the duration of the call, and restores the environment (and boto3's default session)
+on exit. The SDK's own session (:func:`pipeline_session`) gets an explicit
 boto3 session with static dummy credentials and an explicit ``sagemaker_config`` that opts out of
 telemetry, so neither the user's credentials nor their SageMaker config files are read.
 The import runs inside :func:`kept_root_logging`, because the SDK calls ``logging.basicConfig``
@@ -21,8 +22,8 @@ Examples
 >>> import os, sys
 >>> before = dict(os.environ)
 >>> with offline_aws_environment("eu-west-1"):
-...     "AWS_DEFAULT_REGION" in os.environ and os.environ["AWS_EC2_METADATA_DISABLED"] == "true"
-True
+...     os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_EC2_METADATA_DISABLED"]
+('offline-dummy', 'true')
 >>> dict(os.environ) == before
 True
 """
@@ -81,28 +82,51 @@ TELEMETRY_OPT_OUT_CONFIG: Final[Mapping[str, object]] = {
 _QUIET_WARNINGS: Final = (r"Running within a PipelineSession",)
 
 
+_IDENTITY_VARIABLES: Final = (
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_ROLE_ARN",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+)
+"""Variables that choose an identity; hidden inside :func:`offline_aws_environment`."""
+
+
 @contextlib.contextmanager
 def offline_aws_environment(region: str | None = None) -> Iterator[None]:
-    """Within the block, AWS env vars the SDK needs are set where the user left them unset.
+    """Within the block the SDK sees a region and a dummy identity; the environment is restored on exit.
 
-    Sets ``AWS_DEFAULT_REGION`` (``region`` or :data:`DEFAULT_OFFLINE_REGION`), dummy
-    ``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY`` (only if neither is set and no ``AWS_PROFILE``
-    is chosen) and ``AWS_EC2_METADATA_DISABLED=true``; on exit removes exactly what it set.
-    The process environment is global: do not build steps from several threads at once.
+    ``AWS_DEFAULT_REGION`` (``region`` or :data:`DEFAULT_OFFLINE_REGION`) and
+    ``AWS_EC2_METADATA_DISABLED=true`` are set only where the user set no region / no value. The
+    identity variables (``AWS_PROFILE``, access keys, session token, web identity, container
+    credentials) are replaced by dummy static keys for the block, so the SDK neither uses nor
+    depends on the user's identity (an unknown ``AWS_PROFILE`` would otherwise fail the build),
+    and boto3's default session is put back as it was, so no dummy credential outlives the block.
+    The process environment is global: do not build steps while other threads call AWS.
     """
-    wanted = {"AWS_DEFAULT_REGION": region or DEFAULT_OFFLINE_REGION, "AWS_EC2_METADATA_DISABLED": "true"}
-    if not any(name in os.environ for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE")):
-        wanted.update(AWS_ACCESS_KEY_ID=_DUMMY_KEY, AWS_SECRET_ACCESS_KEY=_DUMMY_KEY)
-    if "AWS_REGION" in os.environ:
-        wanted.pop("AWS_DEFAULT_REGION")
-    added = {name: value for name, value in wanted.items() if name not in os.environ}
-    os.environ.update(added)
+    import boto3
+
+    wanted: dict[str, str] = {"AWS_EC2_METADATA_DISABLED": "true"}
+    if "AWS_DEFAULT_REGION" not in os.environ and "AWS_REGION" not in os.environ:
+        wanted["AWS_DEFAULT_REGION"] = region or DEFAULT_OFFLINE_REGION
+    saved = {name: os.environ[name] for name in (*wanted, *_IDENTITY_VARIABLES) if name in os.environ}
+    default_session = boto3.DEFAULT_SESSION
+    for name in _IDENTITY_VARIABLES:
+        os.environ.pop(name, None)
+    os.environ.update({name: value for name, value in wanted.items() if name not in saved})
+    os.environ.update(AWS_ACCESS_KEY_ID=_DUMMY_KEY, AWS_SECRET_ACCESS_KEY=_DUMMY_KEY)
     try:
         yield
     finally:
-        for name, value in added.items():
-            if os.environ.get(name) == value:
-                del os.environ[name]
+        boto3.DEFAULT_SESSION = default_session
+        for name in (*wanted, *_IDENTITY_VARIABLES):
+            os.environ.pop(name, None)
+        os.environ.update(saved)
 
 
 @contextlib.contextmanager

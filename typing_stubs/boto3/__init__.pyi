@@ -22,6 +22,8 @@ class S3Client(Protocol):
     def get_object(self, *, Bucket: str, Key: str) -> _GetObjectOutput: ...
     def create_bucket(self, *, Bucket: str) -> Mapping[str, object]: ...
 
+DEFAULT_SESSION: Session | None
+
 class Session:
     def __init__(
         self,
