@@ -149,7 +149,7 @@ import tarfile
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Optional, Union
+from typing import Any, Optional, Protocol, TypeVar, Union
 
 import numpy as np
 import numpy.typing as npt
@@ -157,6 +157,7 @@ import pandas as pd
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
 JsonDict = dict[str, object]
 
 SCRIPT_VERSION = "0.1.0"
@@ -172,6 +173,7 @@ GAM_BINS = 8192
 
 # Logical names (the contract's keys).
 INPUT_EVALUATION_DATA = "evaluation_data"
+INPUT_CALIBRATION_MODEL = "calibration_model"
 OUTPUT_CALIBRATION = "calibration_output"
 OUTPUT_METRICS = "metrics_output"
 OUTPUT_CALIBRATED_DATA = "calibrated_data"
@@ -197,10 +199,24 @@ ENV_CALIBRATION_FOLDS = "CALIBRATION_FOLDS"
 ENV_CALIBRATION_SEED = "CALIBRATION_SEED"
 ENV_SCORE_SPACE = "SCORE_SPACE"
 ENV_LOG_LEVEL = "LOG_LEVEL"
+ENV_NUM_CLASSES = "NUM_CLASSES"
+ENV_SCORE_FIELD_PREFIX = "SCORE_FIELD_PREFIX"
+ENV_MULTICLASS_CATEGORIES = "MULTICLASS_CATEGORIES"
+ENV_SCORE_FIELDS = "SCORE_FIELDS"
+ENV_TASK_LABEL_NAMES = "TASK_LABEL_NAMES"
+ENV_WEIGHT_FIELD = "WEIGHT_FIELD"
+ENV_AUTO_CANDIDATES = "AUTO_CANDIDATES"
+ENV_NEGATIVE_SAMPLING_RATE = "NEGATIVE_SAMPLING_RATE"
+ENV_TEMPERATURE_BIAS = "TEMPERATURE_BIAS"
 
-METHODS = ("isotonic", "platt", "gam", "beta")
+BINARY_METHODS = ("isotonic", "platt", "gam", "beta")
+METHODS = BINARY_METHODS + ("temperature", "auto")
+# auto prefers the simplest candidate within one standard error of the best (this order).
+AUTO_SIMPLICITY_ORDER = ("temperature", "platt", "beta", "gam", "isotonic")
+MODES = ("binary", "multitask", "multiclass")
 SCORE_SPACES = ("probability", "logit")
 JOB_TYPES = ("training", "calibration", "validation", "testing")
+APPLY_JOB_TYPES = ("validation", "testing")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 DATA_EXTENSIONS = (".csv", ".tsv", ".parquet", ".pq", ".jsonl", ".json")
 ARCHIVE_EXTENSIONS = (".tar.gz", ".tgz")
@@ -252,6 +268,26 @@ class Settings:
     seed: int = 0
     score_space: str = "probability"
     log_level: str = "INFO"
+    num_classes: int = 2
+    score_field_prefix: str = "prob_class_"
+    categories: tuple[str, ...] = ()
+    score_fields: tuple[str, ...] = ()
+    task_label_names: tuple[str, ...] = ()
+    weight_field: str = ""
+    auto_candidates: tuple[str, ...] = ()
+    negative_sampling_rate: float = 1.0
+    temperature_bias: bool = False
+
+    @property
+    def mode(self) -> str:
+        """``binary`` (one score column), ``multitask`` (SCORE_FIELDS) or ``multiclass``."""
+        if not self.is_binary:
+            return "multiclass"
+        return "multitask" if self.score_fields else "binary"
+
+    def mode_methods(self) -> tuple[str, ...]:
+        """The concrete methods that fit this mode (``temperature`` is multi-class only)."""
+        return METHODS[:5] if self.mode == "multiclass" else BINARY_METHODS
 
 
 def _parse_bool(name: str, raw: str) -> bool:
@@ -300,18 +336,76 @@ def _parse_field(name: str, raw: str) -> str:
     return raw.strip()
 
 
+def _parse_json_list(name: str, raw: str) -> list[object]:
+    text = raw.strip() or "[]"
+    try:
+        value: object = json.loads(text)
+    except ValueError:
+        value = None
+    if not isinstance(value, list):
+        raise _error("MC-E101-INVALID-ENV", f"{name}={raw!r} is not a JSON array",
+                     f'set {name} to a JSON array such as ["a", "b"] (or [] for none)')
+    return value
+
+
+def _parse_name_list(name: str, raw: str, integers: bool = False,
+                     unique: bool = True) -> tuple[str, ...]:
+    """A JSON array of non-empty names; with ``integers``, integral numbers become names."""
+    names: list[str] = []
+    for item in _parse_json_list(name, raw):
+        if isinstance(item, str) and item.strip():
+            names.append(item.strip())
+        elif integers and isinstance(item, (int, float)) and not isinstance(item, bool) \
+                and math.isfinite(item) and float(item).is_integer():
+            names.append(str(int(item)))
+        else:
+            raise _error("MC-E101-INVALID-ENV", f"{name} holds {item!r}, not a non-empty name",
+                         f"list {'names or integers' if integers else 'column names'} in {name}")
+    if unique and len(set(names)) != len(names):
+        raise _error("MC-E101-INVALID-ENV", f"{name} repeats a name: {names}",
+                     f"list each name once in {name}")
+    return tuple(names)
+
+
+def _parse_rate(name: str, raw: str) -> float:
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        value = math.nan
+    if not 0.0 < value <= 1.0:
+        raise _error("MC-E101-INVALID-ENV", f"{name}={raw!r} is not accepted",
+                     f"set {name} to the fraction of negatives kept, a number in (0, 1]")
+    return value
+
+
+def _conflict(message: str, hint: str) -> CalibrationScriptError:
+    return _error("MC-E105-MODE-CONFLICT", message, hint)
+
+
 def read_settings(environ: Mapping[str, str]) -> Settings:
     """Read and validate every environment variable (the only place env vars are read).
 
     >>> read_settings({"CALIBRATION_METHOD": "Platt", "IS_BINARY": "1"}).method
     'platt'
+    >>> read_settings({"IS_BINARY": "false", "NUM_CLASSES": "3"}).categories
+    ('0', '1', '2')
     """
+    is_binary = _parse_bool(ENV_IS_BINARY, environ.get(ENV_IS_BINARY, "true"))
+    method = _parse_choice(ENV_CALIBRATION_METHOD, environ.get(ENV_CALIBRATION_METHOD, "gam"),
+                           METHODS)
+    num_classes = _parse_int(ENV_NUM_CLASSES, environ.get(ENV_NUM_CLASSES, "2"), 2, 10000)
+    categories = _parse_name_list(ENV_MULTICLASS_CATEGORIES,
+                                  environ.get(ENV_MULTICLASS_CATEGORIES, "[]"), integers=True)
+    score_fields = _parse_name_list(ENV_SCORE_FIELDS, environ.get(ENV_SCORE_FIELDS, "[]"))
+    # Two tasks may share a label column (two models of one target).
+    task_labels = _parse_name_list(ENV_TASK_LABEL_NAMES, environ.get(ENV_TASK_LABEL_NAMES, "[]"),
+                                   unique=False)
+    candidates = _parse_name_list(ENV_AUTO_CANDIDATES, environ.get(ENV_AUTO_CANDIDATES, "[]"))
     settings = Settings(
-        method=_parse_choice(ENV_CALIBRATION_METHOD, environ.get(ENV_CALIBRATION_METHOD, "gam"),
-                             METHODS),
+        method=method,
         label_field=_parse_field(ENV_LABEL_FIELD, environ.get(ENV_LABEL_FIELD, "label")),
         score_field=_parse_field(ENV_SCORE_FIELD, environ.get(ENV_SCORE_FIELD, "prob_class_1")),
-        is_binary=_parse_bool(ENV_IS_BINARY, environ.get(ENV_IS_BINARY, "true")),
+        is_binary=is_binary,
         monotonic=_parse_bool(ENV_MONOTONIC_CONSTRAINT,
                               environ.get(ENV_MONOTONIC_CONSTRAINT, "true")),
         gam_splines=_parse_int(ENV_GAM_SPLINES, environ.get(ENV_GAM_SPLINES, "10"), 4, 200),
@@ -325,14 +419,81 @@ def read_settings(environ: Mapping[str, str]) -> Settings:
                                   SCORE_SPACES),
         log_level=_parse_choice(ENV_LOG_LEVEL, environ.get(ENV_LOG_LEVEL, "INFO"), LOG_LEVELS,
                                 lower=False),
+        num_classes=num_classes,
+        score_field_prefix=_parse_field(ENV_SCORE_FIELD_PREFIX,
+                                        environ.get(ENV_SCORE_FIELD_PREFIX, "prob_class_")),
+        categories=categories,
+        score_fields=score_fields,
+        task_label_names=task_labels,
+        weight_field=environ.get(ENV_WEIGHT_FIELD, "").strip(),
+        auto_candidates=tuple(c.lower() for c in candidates),
+        negative_sampling_rate=_parse_rate(ENV_NEGATIVE_SAMPLING_RATE,
+                                           environ.get(ENV_NEGATIVE_SAMPLING_RATE, "1")),
+        temperature_bias=_parse_bool(ENV_TEMPERATURE_BIAS,
+                                     environ.get(ENV_TEMPERATURE_BIAS, "false")),
     )
-    if not settings.is_binary:
-        raise _error("MC-E102-MULTICLASS-UNSUPPORTED", "IS_BINARY=false is not supported yet",
-                     "multi-class calibration arrives in engine II; set IS_BINARY=true")
-    if settings.label_field == settings.score_field:
-        raise _error("MC-E101-INVALID-ENV", "LABEL_FIELD and SCORE_FIELD name the same column",
-                     "set LABEL_FIELD and SCORE_FIELD to two different columns")
-    return settings
+    num_classes_given = ENV_NUM_CLASSES in environ
+    return _check_modes(settings, num_classes_given)
+
+
+def _check_modes(settings: Settings, num_classes_given: bool) -> Settings:
+    """Cross-variable checks (``MC-E105-MODE-CONFLICT``); resolves categories and candidates."""
+    if len(settings.score_fields) != len(settings.task_label_names):
+        raise _conflict(f"SCORE_FIELDS has {len(settings.score_fields)} columns and "
+                        f"TASK_LABEL_NAMES {len(settings.task_label_names)}",
+                        "give one label column per score column (JSON arrays of equal length)")
+    if set(settings.score_fields) & set(settings.task_label_names):
+        raise _conflict(f"{sorted(set(settings.score_fields) & set(settings.task_label_names))} "
+                        "is both a task score and a task label", "a column is one or the other")
+    categories = settings.categories
+    if settings.is_binary:
+        if settings.num_classes != 2:
+            raise _conflict(f"NUM_CLASSES={settings.num_classes} with IS_BINARY=true",
+                            "set IS_BINARY=false for multi-class, or NUM_CLASSES=2")
+        if categories:
+            raise _conflict(f"MULTICLASS_CATEGORIES={list(categories)} with IS_BINARY=true",
+                            "set IS_BINARY=false for multi-class, or MULTICLASS_CATEGORIES=[]")
+        if settings.method == "temperature":
+            raise _conflict("CALIBRATION_METHOD=temperature needs IS_BINARY=false",
+                            "use a binary method (isotonic, platt, gam, beta) or auto")
+        if not settings.score_fields and settings.label_field == settings.score_field:
+            raise _error("MC-E101-INVALID-ENV", "LABEL_FIELD and SCORE_FIELD name the same column",
+                         "set LABEL_FIELD and SCORE_FIELD to two different columns")
+    else:
+        if settings.score_fields:
+            raise _conflict("SCORE_FIELDS is set with IS_BINARY=false; multi-task calibration "
+                            "is binary", "set IS_BINARY=true for multi-task, or SCORE_FIELDS=[]")
+        if not categories:
+            categories = tuple(str(i) for i in range(settings.num_classes))
+        elif len(categories) < 2:
+            raise _conflict(f"MULTICLASS_CATEGORIES={list(categories)} holds fewer than two "
+                            "categories", "list every category (at least two)")
+        elif num_classes_given and len(categories) != settings.num_classes:
+            raise _conflict(f"MULTICLASS_CATEGORIES holds {len(categories)} categories, "
+                            f"NUM_CLASSES={settings.num_classes}",
+                            "make NUM_CLASSES the number of categories, or leave it unset")
+        if settings.negative_sampling_rate != 1.0:
+            raise _conflict("NEGATIVE_SAMPLING_RATE applies to binary labels only",
+                            "unset NEGATIVE_SAMPLING_RATE, or express the sampling in "
+                            "WEIGHT_FIELD")
+    candidates = settings.auto_candidates
+    allowed = settings.mode_methods()
+    if candidates and settings.method != "auto":
+        raise _conflict(f"AUTO_CANDIDATES={list(candidates)} with CALIBRATION_METHOD="
+                        f"{settings.method}", "set CALIBRATION_METHOD=auto or AUTO_CANDIDATES=[]")
+    unknown = [c for c in candidates if c not in allowed]
+    if unknown:
+        raise _conflict(f"AUTO_CANDIDATES names {unknown}, not a method of {settings.mode} "
+                        "calibration", f"choose among {', '.join(allowed)}")
+    if settings.method == "auto" and not candidates:
+        candidates = allowed
+    columns = set(settings.score_fields) | set(settings.task_label_names) if settings.score_fields \
+        else {settings.label_field, settings.score_field} if settings.is_binary \
+        else {settings.label_field} | {settings.score_field_prefix + c for c in categories}
+    if settings.weight_field and settings.weight_field in columns:
+        raise _conflict(f"WEIGHT_FIELD={settings.weight_field!r} is a label or score column",
+                        "name the column of sample weights")
+    return dataclasses.replace(settings, categories=categories, auto_candidates=candidates)
 
 
 # --------------------------------------------------------------------------------------------
@@ -588,6 +749,12 @@ class Calibrator:
                 params[name] = float(value)
         return params
 
+    def member_dict(self) -> JsonDict:
+        """The calibrator's own fields, as held inside a multi-class or multi-task calibrator."""
+        return {"method": self.method, "score_space": self.score_space,
+                "clip_epsilon": float(self.clip_epsilon), "params": self.params(),
+                "fit": dict(self.fit), "rows": dict(self.rows)}
+
     def to_json_dict(self) -> JsonDict:
         """The versioned JSON content with its checksum."""
         content: JsonDict = {
@@ -659,6 +826,17 @@ def load_calibrator(source: Union[str, os.PathLike[str], Mapping[str, object]]) 
     ...     print(exc.code)
     MC-E402-CHECKSUM-MISMATCH
     """
+    content = _verified_content(source)
+    kind = content.get("kind", CALIBRATOR_KIND)
+    if kind != CALIBRATOR_KIND:
+        raise _invalid(f"kind {kind!r} is not a single binary calibrator; read it with "
+                       "load_calibration_model")
+    return _parse_member(content, "calibrator")
+
+
+def _verified_content(source: Union[str, os.PathLike[str], Mapping[str, object]]
+                      ) -> Mapping[str, object]:
+    """The calibrator JSON content, its schema version and checksum verified."""
     if isinstance(source, Mapping):
         content: Mapping[str, object] = source
     else:
@@ -681,14 +859,19 @@ def load_calibrator(source: Union[str, os.PathLike[str], Mapping[str, object]]) 
     if checksum != expected:
         raise _error("MC-E402-CHECKSUM-MISMATCH", "calibrator checksum does not match its content",
                      "the file was modified or truncated; use the file written by the script")
+    return content
+
+
+def _parse_member(content: Mapping[str, object], where: str) -> Calibrator:
+    """One binary calibrator from its JSON fields (checksum verified by the caller)."""
     method = content.get("method")
     space = content.get("score_space")
-    if method not in METHODS or not isinstance(method, str):
-        raise _invalid(f"unknown method {method!r}")
+    if method not in BINARY_METHODS or not isinstance(method, str):
+        raise _invalid(f"{where}: unknown method {method!r}")
     if space not in SCORE_SPACES or not isinstance(space, str):
-        raise _invalid(f"unknown score_space {space!r}")
-    eps = _number(content.get("clip_epsilon"), "clip_epsilon")
-    params = _mapping(content.get("params"), "params")
+        raise _invalid(f"{where}: unknown score_space {space!r}")
+    eps = _number(content.get("clip_epsilon"), f"{where}.clip_epsilon")
+    params = _mapping(content.get("params"), f"{where}.params")
     common = dict(
         fit=_mapping(content.get("fit", {}), "fit"),
         rows=_mapping(content.get("rows", {}), "rows"),
@@ -699,14 +882,14 @@ def load_calibrator(source: Union[str, os.PathLike[str], Mapping[str, object]]) 
         xs = _float_list(params.get("x"), "x")
         ys = _float_list(params.get("y"), "y")
         if xs.shape != ys.shape or np.any(np.diff(xs) < 0):
-            raise _invalid("params.x must be increasing and as long as params.y")
+            raise _invalid(f"{where}: params.x must be increasing and as long as params.y")
         extra = {key: value for key, value in params.items() if key not in ("x", "y")}
         return Calibrator(method, space, eps, knots_x=xs, knots_y=ys, extra_params=extra,
                           fit=common["fit"], rows=common["rows"],
                           input_fingerprint=common["input_fingerprint"],
                           producer=common["producer"])
     names = "ab" if method == "platt" else "abc"
-    coef = tuple(_number(params.get(name), f"params.{name}") for name in names)
+    coef = tuple(_number(params.get(name), f"{where}.params.{name}") for name in names)
     return Calibrator(method, space, eps, coef=coef, fit=common["fit"], rows=common["rows"],
                       input_fingerprint=common["input_fingerprint"], producer=common["producer"])
 
@@ -779,12 +962,23 @@ class Aggregated:
     k: FloatArray
 
 
-def aggregate(scores: FloatArray, labels: FloatArray) -> Aggregated:
-    """Exact aggregation of equal scores."""
+def aggregate(scores: FloatArray, labels: FloatArray,
+              weights: Optional[FloatArray] = None) -> Aggregated:
+    """Exact aggregation of equal scores: sums of weights (row counts) and of weighted labels.
+
+    >>> agg = aggregate(np.array([0.2, 0.2, 0.7]), np.array([1.0, 0.0, 1.0]),
+    ...                 np.array([2.0, 1.0, 0.5]))
+    >>> agg.values.tolist(), agg.n.tolist(), agg.k.tolist()
+    ([0.2, 0.7], [3.0, 0.5], [2.0, 0.5])
+    """
     values, inverse = np.unique(scores, return_inverse=True)
     inv = inverse.ravel()
-    n = np.bincount(inv, minlength=values.shape[0]).astype(np.float64)
-    k = _weighted_count(inv, labels, values.shape[0])
+    if weights is None:
+        n = np.bincount(inv, minlength=values.shape[0]).astype(np.float64)
+        k = _weighted_count(inv, labels, values.shape[0])
+    else:
+        n = _weighted_count(inv, weights, values.shape[0])
+        k = _weighted_count(inv, labels * weights, values.shape[0])
     return Aggregated(values, n, k)
 
 
@@ -886,6 +1080,11 @@ def _fit_beta(agg: Aggregated, space: str, eps: float
 # --------------------------------------------------------------------------------------------
 # Metrics
 # --------------------------------------------------------------------------------------------
+def _num(value: float) -> Union[int, float]:
+    """An integral sum as ``int`` (row counts), any other as ``float`` (sums of weights)."""
+    return int(value) if float(value).is_integer() else float(value)
+
+
 def _nan_to_none(value: float) -> Optional[float]:
     return float(value) if math.isfinite(value) else None
 
@@ -909,7 +1108,7 @@ def _bin_block(idx: IntArray, agg: Aggregated, bins: int, strategy: str) -> tupl
         rate = pos / count
     block: JsonDict = {
         "strategy": strategy, "n_bins": bins,
-        "count": [int(c) for c in count],
+        "count": [_num(c) for c in count],
         "mean_predicted": [_nan_to_none(v) for v in mean_p],
         "observed_rate": [_nan_to_none(v) for v in rate],
         "lower": [_nan_to_none(v) for v in lower],
@@ -939,8 +1138,12 @@ def auc_aggregated(agg: Aggregated) -> tuple[Optional[float], Optional[str]]:
     return auc, None
 
 
-def binary_metrics(agg: Aggregated, bins: int) -> JsonDict:
-    """All binary calibration metrics of predictions ``agg.values`` (probabilities)."""
+def binary_metrics(agg: Aggregated, bins: int, rows: Optional[int] = None) -> JsonDict:
+    """All binary calibration metrics of predictions ``agg.values`` (probabilities).
+
+    ``agg.n``/``agg.k`` may be sums of weights: every figure is then weighted, ``n`` is the
+    row count ``rows`` and ``weight_sum`` the total weight.
+    """
     total = float(agg.n.sum())
     positives = float(agg.k.sum())
     p = agg.values
@@ -958,7 +1161,7 @@ def binary_metrics(agg: Aggregated, bins: int) -> JsonDict:
     reliability = float(np.dot(weight, (w_mean[nonempty] - w_rate[nonempty]) ** 2))
     resolution = float(np.dot(weight, (w_rate[nonempty] - base) ** 2))
     pc = np.clip(p, CLIP_EPSILON, 1.0 - CLIP_EPSILON)
-    clipped = int(agg.n[(p < CLIP_EPSILON) | (p > 1.0 - CLIP_EPSILON)].sum())
+    clipped = _num(float(agg.n[(p < CLIP_EPSILON) | (p > 1.0 - CLIP_EPSILON)].sum()))
     log_loss = -float(np.dot(agg.k, np.log(pc)) + np.dot(agg.n - agg.k, np.log1p(-pc))) / total
     auc, auc_reason = auc_aggregated(agg)
     slope: Optional[float] = None
@@ -977,7 +1180,8 @@ def binary_metrics(agg: Aggregated, bins: int) -> JsonDict:
     z_num = float(np.dot(agg.k - agg.n * p, 1.0 - 2.0 * p))
     spiegel = z_num / math.sqrt(var) if var > 0 else None
     return {
-        "n": int(total), "positives": int(positives), "base_rate": base,
+        "n": int(total) if rows is None else rows, "weight_sum": float(total),
+        "positives": _num(positives), "base_rate": base,
         "ece_equal_width": ece_w, "ece_equal_mass": ece_m,
         "mce_equal_width": mce_w, "mce_equal_mass": mce_m,
         "rmsce_equal_width": rms_w, "rmsce_equal_mass": rms_m,
@@ -996,15 +1200,449 @@ def binary_metrics(agg: Aggregated, bins: int) -> JsonDict:
     }
 
 
+def multiclass_metrics(probs: FloatArray, labels: IntArray, weights: FloatArray,
+                       names: Sequence[str], bins: int) -> JsonDict:
+    """Multi-class metrics: top-label, per-class (one-vs-rest) and macro figures, all weighted.
+
+    ``ece_equal_width`` is the top-label ECE (confidence = the highest class probability,
+    outcome = whether that class is the label): the figure the gate compares with the threshold.
+    """
+    n = probs.shape[0]
+    total = float(weights.sum())
+    per_class: JsonDict = {}
+    eces_w: list[float] = []
+    eces_m: list[float] = []
+    aucs: dict[str, Optional[float]] = {}
+    reasons: dict[str, str] = {}
+    for j, name in enumerate(names):
+        block = binary_metrics(aggregate(probs[:, j], (labels == j).astype(np.float64), weights),
+                               bins, rows=n)
+        per_class[name] = block
+        eces_w.append(_json_number(block["ece_equal_width"]))
+        eces_m.append(_json_number(block["ece_equal_mass"]))
+        auc = block["auc"]
+        aucs[name] = float(auc) if isinstance(auc, float) else None
+        if auc is None:
+            reasons[name] = f"class {name!r} is absent or is every row's label"
+    rows = np.arange(n)
+    correct = (probs.argmax(axis=1) == labels).astype(np.float64)
+    top = binary_metrics(aggregate(probs.max(axis=1), correct, weights), bins, rows=n)
+    p_true = probs[rows, labels]
+    brier = float(np.dot(weights, np.einsum("ij,ij->i", probs, probs) - 2.0 * p_true + 1.0))
+    clipped = p_true < CLIP_EPSILON
+    log_loss = -float(np.dot(weights, np.log(np.clip(p_true, CLIP_EPSILON, 1.0)))) / total
+    defined = [a for a in aucs.values() if a is not None]
+    class_weight = _weighted_count(labels, weights, len(names))
+    return {
+        "n": n, "weight_sum": total, "classes": list(names),
+        "class_counts": {name: _num(float(v)) for name, v in zip(names, class_weight)},
+        "ece_equal_width": top["ece_equal_width"], "ece_equal_mass": top["ece_equal_mass"],
+        "ece_definition": "top-label: confidence = highest class probability, outcome = "
+                          "that class is the label",
+        "top_label": top,
+        "macro": {"ece_equal_width": float(np.mean(eces_w)),
+                  "ece_equal_mass": float(np.mean(eces_m)),
+                  "definition": "mean over classes of the one-vs-rest (class-wise) figures"},
+        "brier": brier / total, "brier_definition": "sum over classes of squared errors",
+        "log_loss": log_loss, "log_loss_clip_epsilon": CLIP_EPSILON,
+        "log_loss_clipped_rows": int(clipped.sum()),
+        "accuracy": float(np.dot(weights, correct)) / total,
+        "auc_ovr": {"per_class": aucs, "null_reasons": reasons,
+                    "macro": float(np.mean(defined)) if defined else None,
+                    "macro_over_classes": len(defined),
+                    "macro_null_reason": None if defined else "no class has both outcomes"},
+        "per_class": per_class,
+    }
+
+
+def multitask_metrics(tasks: Mapping[str, JsonDict]) -> JsonDict:
+    """Per-task blocks and their aggregate; ``ece_equal_width`` is the worst task's."""
+    eces = {name: _json_number(block["ece_equal_width"]) for name, block in tasks.items()}
+    worst = max(eces, key=lambda name: eces[name])
+
+    def mean_of(key: str) -> Optional[float]:
+        values = [float(v) for v in (block.get(key) for block in tasks.values())
+                  if isinstance(v, (int, float))]
+        return float(np.mean(values)) if values else None
+
+    return {"ece_equal_width": eces[worst], "worst_task": worst,
+            "aggregate": {"max_ece_equal_width": eces[worst],
+                          "mean_ece_equal_width": mean_of("ece_equal_width"),
+                          "mean_ece_equal_mass": mean_of("ece_equal_mass"),
+                          "mean_brier": mean_of("brier"), "mean_log_loss": mean_of("log_loss"),
+                          "mean_auc": mean_of("auc"), "tasks": len(tasks)},
+            "tasks": dict(tasks)}
+
+
 # --------------------------------------------------------------------------------------------
-# Cross-fitting
+# Multi-class and multi-task calibrators
 # --------------------------------------------------------------------------------------------
-def stratified_folds(labels: FloatArray, folds: int, seed: int) -> npt.NDArray[np.int64]:
-    """Fold index per row: each class shuffled (seeded) and dealt round-robin."""
+MULTICLASS_KIND = "calibration_step.multiclass_calibrator"
+MULTITASK_KIND = "calibration_step.multitask_calibrator"
+RENORMALISATION = ("one-vs-rest outputs divided by their row sum; a row whose outputs are all 0 "
+                   "becomes uniform")
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class MultiCalibrator:
+    """A multi-class or multi-task calibrator: one ``calibrator.json`` for every class or task.
+
+    ``mode="multiclass"``: ``names`` are the categories, ``score_fields`` their columns and
+    ``label_fields`` the one label column; ``members`` hold one binary calibrator per class
+    (one-vs-rest, renormalised) or nothing for ``temperature``, which keeps ``scale`` (1/T) and
+    ``bias`` (one per class; zeros without TEMPERATURE_BIAS). ``mode="multitask"``: ``names`` are
+    the tasks (their score columns), ``label_fields`` one per task, ``members`` one per task.
+
+    >>> temp = MultiCalibrator(mode="multiclass", method="temperature", score_space="logit",
+    ...                        clip_epsilon=CLIP_EPSILON, names=("a", "b"),
+    ...                        score_fields=("p_a", "p_b"), label_fields=("y",), scale=0.5,
+    ...                        bias=(0.0, 0.0))
+    >>> loaded = load_calibration_model(temp.to_json_dict())
+    >>> apply_multiclass(loaded, np.array([[2.0, 0.0]])).round(4).tolist()
+    [[0.7311, 0.2689]]
+    """
+
+    mode: str
+    method: str
+    score_space: str
+    clip_epsilon: float
+    names: tuple[str, ...]
+    score_fields: tuple[str, ...]
+    label_fields: tuple[str, ...]
+    members: tuple[Calibrator, ...] = ()
+    scale: float = 1.0
+    bias: tuple[float, ...] = ()
+    fit: Mapping[str, object] = dataclasses.field(default_factory=dict)
+    rows: Mapping[str, object] = dataclasses.field(default_factory=dict)
+    input_fingerprint: Mapping[str, object] = dataclasses.field(default_factory=dict)
+    producer: Mapping[str, object] = dataclasses.field(default_factory=dict)
+
+    def params(self) -> JsonDict:
+        if self.method == "temperature":
+            return {"scale": float(self.scale), "temperature": 1.0 / float(self.scale),
+                    "bias": [float(b) for b in self.bias]}
+        if self.mode == "multiclass":
+            return {"renormalisation": RENORMALISATION}
+        return {}
+
+    def to_json_dict(self) -> JsonDict:
+        """The versioned JSON content with its checksum (members carry no checksum of their own)."""
+        content: JsonDict = {
+            "schema_version": CALIBRATOR_SCHEMA_VERSION,
+            "kind": MULTICLASS_KIND if self.mode == "multiclass" else MULTITASK_KIND,
+            "mode": self.mode,
+            "method": self.method,
+            "score_space": self.score_space,
+            "clip_epsilon": float(self.clip_epsilon),
+            "names": list(self.names),
+            "score_fields": list(self.score_fields),
+            "label_fields": list(self.label_fields),
+            "params": self.params(),
+            "members": [{"name": name, **member.member_dict()}
+                        for name, member in zip(self.names, self.members)],
+            "fit": dict(self.fit),
+            "rows": dict(self.rows),
+            "input_fingerprint": dict(self.input_fingerprint),
+            "producer": dict(self.producer) or {"script": "model_calibration.py",
+                                                "version": SCRIPT_VERSION},
+        }
+        content["checksum"] = _checksum(content)
+        return content
+
+
+AnyCalibrator = Union[Calibrator, MultiCalibrator]
+
+
+def _name_list(value: object, name: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise _invalid(f"{name} must be a list of non-empty strings")
+    return tuple(str(v) for v in value)
+
+
+def load_calibration_model(source: Union[str, os.PathLike[str], Mapping[str, object]]
+                           ) -> AnyCalibrator:
+    """Load any ``calibrator.json`` (binary, multi-class or multi-task), checksum verified.
+
+    >>> good = Calibrator("platt", "probability", CLIP_EPSILON, coef=(2.0, 0.5)).to_json_dict()
+    >>> type(load_calibration_model(good)).__name__
+    'Calibrator'
+    """
+    content = _verified_content(source)
+    kind = content.get("kind", CALIBRATOR_KIND)
+    if kind == CALIBRATOR_KIND:
+        return _parse_member(content, "calibrator")
+    if kind not in (MULTICLASS_KIND, MULTITASK_KIND):
+        raise _invalid(f"unknown calibrator kind {kind!r}")
+    mode = "multiclass" if kind == MULTICLASS_KIND else "multitask"
+    method = content.get("method")
+    allowed = METHODS[:5] if mode == "multiclass" else METHODS
+    if not isinstance(method, str) or method not in allowed:
+        raise _invalid(f"unknown {mode} method {method!r}")
+    space = content.get("score_space")
+    if not isinstance(space, str) or space not in SCORE_SPACES:
+        raise _invalid(f"unknown score_space {space!r}")
+    names = _name_list(content.get("names"), "names")
+    fields = _name_list(content.get("score_fields"), "score_fields")
+    labels = _name_list(content.get("label_fields"), "label_fields")
+    if len(fields) != len(names) or len(names) < (2 if mode == "multiclass" else 1):
+        raise _invalid("names and score_fields must be lists of equal length")
+    if len(labels) != (1 if mode == "multiclass" else len(names)):
+        raise _invalid("label_fields must hold one label column per task (one for multiclass)")
+    raw_members = content.get("members")
+    if not isinstance(raw_members, list):
+        raise _invalid("members must be a list")
+    members = tuple(_parse_member(_mapping(item, f"members[{i}]"), f"members[{i}]")
+                    for i, item in enumerate(raw_members))
+    member_names = [_mapping(item, "member").get("name") for item in raw_members]
+    params = _mapping(content.get("params"), "params")
+    scale = 1.0
+    bias: tuple[float, ...] = ()
+    if method == "temperature":
+        scale = _number(params.get("scale"), "params.scale")
+        bias_list = _float_list(params.get("bias"), "bias")
+        bias = tuple(float(b) for b in bias_list)
+        if scale <= 0.0 or len(bias) != len(names) or members:
+            raise _invalid("temperature needs scale > 0, one bias per class and no members")
+    elif member_names != list(names):
+        raise _invalid("members must hold one calibrator per name, in the order of names")
+    return MultiCalibrator(
+        mode=mode, method=method, score_space=space,
+        clip_epsilon=_number(content.get("clip_epsilon"), "clip_epsilon"), names=names,
+        score_fields=fields, label_fields=labels, members=members, scale=scale, bias=bias,
+        fit=_mapping(content.get("fit", {}), "fit"), rows=_mapping(content.get("rows", {}), "rows"),
+        input_fingerprint=_mapping(content.get("input_fingerprint", {}), "input_fingerprint"),
+        producer=_mapping(content.get("producer", {}), "producer"))
+
+
+def _softmax(eta: FloatArray) -> FloatArray:
+    out: FloatArray = eta - eta.max(axis=1, keepdims=True)
+    np.exp(out, out=out)
+    out /= out.sum(axis=1, keepdims=True)
+    return out
+
+
+def class_logits(scores: FloatArray, score_space: str, eps: float) -> FloatArray:
+    """Per-class log-scores: ``ln(max(p, eps))`` for probabilities, the margins for logits."""
+    if score_space == "logit":
+        return scores.astype(np.float64, copy=True)
+    out: FloatArray = np.log(np.clip(scores, eps, 1.0))
+    return out
+
+
+def renormalise(q: FloatArray) -> tuple[FloatArray, int]:
+    """Rows divided by their sum; rows summing to 0 become uniform (never a division by zero).
+
+    >>> out, zero = renormalise(np.array([[0.2, 0.6], [0.0, 0.0]]))
+    >>> out.round(3).tolist(), zero
+    ([[0.25, 0.75], [0.5, 0.5]], 1)
+    """
+    sums = q.sum(axis=1)
+    zero = ~(sums > 0.0)
+    out: FloatArray = q / np.where(zero, 1.0, sums)[:, None]
+    out[zero] = 1.0 / q.shape[1]
+    return out, int(zero.sum())
+
+
+def apply_multiclass(calibrator: MultiCalibrator, scores: npt.ArrayLike) -> FloatArray:
+    """Calibrated class probabilities (rows sum to 1) for an ``(n, classes)`` score matrix."""
+    s = np.asarray(scores, dtype=np.float64)
+    if calibrator.mode != "multiclass" or s.ndim != 2 or s.shape[1] != len(calibrator.names):
+        raise _error("MC-E404-INVALID-SCORES", f"expected an (n, {len(calibrator.names)}) score "
+                     f"matrix for a multiclass calibrator; got shape {s.shape}",
+                     "pass one column per category, in the calibrator's order")
+    _check_scores(s.ravel(), calibrator.score_space)
+    if calibrator.method == "temperature":
+        eta = class_logits(s, calibrator.score_space, calibrator.clip_epsilon)
+        eta *= calibrator.scale
+        eta += np.asarray(calibrator.bias)
+        return _softmax(eta)
+    q = np.column_stack([apply_calibrator(member, s[:, c])
+                         for c, member in enumerate(calibrator.members)])
+    return renormalise(q)[0]
+
+
+def fit_temperature(logits: FloatArray, labels: IntArray, weights: FloatArray,
+                    bias: bool) -> tuple[float, tuple[float, ...], JsonDict]:
+    """Weighted maximum likelihood of ``softmax(scale * logits + bias)`` (``bias[0] = 0``).
+
+    L-BFGS-B (scipy) with the exact gradient, ``scale >= 1e-6``.
+    """
+    try:
+        from scipy.optimize import minimize
+    except ImportError as exc:  # pragma: no cover - scipy ships with scikit-learn
+        raise _error("MC-E302-MISSING-LIBRARY", f"scipy is required for temperature ({exc})",
+                     "install scipy (a scikit-learn dependency)") from exc
+    n, c = logits.shape
+    total = float(weights.sum())
+    w = weights / total
+    rows = np.arange(n)
+    z_true = logits[rows, labels]
+    n_free = c - 1 if bias else 0
+
+    def objective(theta: FloatArray) -> tuple[float, FloatArray]:
+        b = np.zeros(c)
+        b[1:] = theta[1:] if bias else 0.0
+        eta = theta[0] * logits + b
+        top = eta.max(axis=1)
+        expd = np.exp(eta - top[:, None])
+        sums = expd.sum(axis=1)
+        lse = top + np.log(sums)
+        loss = float(np.dot(w, lse - (theta[0] * z_true + b[labels])))
+        g = expd / sums[:, None]
+        g[rows, labels] -= 1.0
+        g *= w[:, None]
+        grad = np.empty(1 + n_free)
+        grad[0] = float(np.sum(g * logits))
+        if bias:
+            grad[1:] = g.sum(axis=0)[1:]
+        return loss, grad
+
+    start = np.zeros(1 + n_free)
+    start[0] = 1.0
+    result = minimize(objective, start, jac=True, method="L-BFGS-B",
+                      bounds=[(1e-6, None)] + [(None, None)] * n_free,
+                      options={"maxiter": 1000, "ftol": 1e-15, "gtol": 1e-10})
+    theta = np.asarray(result.x, dtype=np.float64)
+    if not np.all(np.isfinite(theta)):
+        raise _error("MC-E303-FIT-FAILED", "temperature fit produced non-finite parameters",
+                     "check the class scores")
+    b_out = np.zeros(c)
+    if bias:
+        b_out[1:] = theta[1:]
+    info: JsonDict = {"iterations": int(result.nit), "converged": bool(result.success),
+                      "neg_log_likelihood": float(result.fun) * total, "bias": bias}
+    return float(theta[0]), tuple(float(v) for v in b_out), info
+
+
+# --------------------------------------------------------------------------------------------
+# Problems: what cross-fitting and auto fit, predict and score
+# --------------------------------------------------------------------------------------------
+ModelT = TypeVar("ModelT")
+
+
+class Problem(Protocol[ModelT]):
+    """A calibration problem on its kept rows: fit on a row mask, predict every row."""
+
+    strata: IntArray
+    weights: FloatArray
+
+    def fit(self, method: str, mask: Optional[BoolArray], context: str) -> ModelT: ...
+
+    def predict(self, model: ModelT) -> FloatArray: ...
+
+    def row_loss(self, predictions: FloatArray) -> FloatArray: ...
+
+    def held_out_summary(self, predictions: FloatArray, mask: BoolArray) -> JsonDict: ...
+
+
+class BinaryProblem:
+    """One binary task: rows indexed once by unique score, every fit a weighted bincount."""
+
+    def __init__(self, scores: FloatArray, labels: FloatArray, weights: FloatArray,
+                 settings: Settings) -> None:
+        values, inverse = np.unique(scores, return_inverse=True)
+        self.values: FloatArray = values
+        self.inv: IntArray = inverse.ravel().astype(np.int64)
+        self.labels = labels
+        self.weights = weights
+        self.strata: IntArray = labels.astype(np.int64)
+        self.settings = settings
+
+    def aggregated(self, mask: Optional[BoolArray] = None) -> Aggregated:
+        u = self.values.shape[0]
+        inv, w, y = self.inv, self.weights, self.labels
+        if mask is not None:
+            inv, w, y = inv[mask], w[mask], y[mask]
+        return Aggregated(self.values, _weighted_count(inv, w, u), _weighted_count(inv, w * y, u))
+
+    def fit(self, method: str, mask: Optional[BoolArray], context: str) -> Calibrator:
+        return fit_calibrator(self.aggregated(mask), dataclasses.replace(self.settings,
+                                                                         method=method), context)
+
+    def predict(self, model: Calibrator) -> FloatArray:
+        out: FloatArray = apply_calibrator(model, self.values)[self.inv]
+        return out
+
+    def row_loss(self, predictions: FloatArray) -> FloatArray:
+        pc = np.clip(predictions, CLIP_EPSILON, 1.0 - CLIP_EPSILON)
+        out: FloatArray = -np.where(self.labels > 0.5, np.log(pc), np.log1p(-pc))
+        return out
+
+    def held_out_summary(self, predictions: FloatArray, mask: BoolArray) -> JsonDict:
+        held = aggregate(predictions[mask], self.labels[mask], self.weights[mask])
+        auc, reason = auc_aggregated(held)
+        w = self.weights[mask]
+        return {"positives_test": _num(float(np.dot(w, self.labels[mask]))),
+                "log_loss": float(np.dot(w, self.row_loss(predictions)[mask]) / w.sum()),
+                "auc": auc, "auc_null_reason": reason}
+
+
+class MulticlassProblem:
+    """Multi-class rows: one :class:`BinaryProblem` per class (one-vs-rest) and the log-scores."""
+
+    def __init__(self, scores: FloatArray, labels: IntArray, weights: FloatArray,
+                 settings: Settings) -> None:
+        self.names = settings.categories
+        self.columns = [BinaryProblem(scores[:, c], (labels == c).astype(np.float64), weights,
+                                      settings) for c in range(scores.shape[1])]
+        self.logits = class_logits(scores, settings.score_space, CLIP_EPSILON)
+        self.labels = labels
+        self.weights = weights
+        self.strata = labels
+        self.settings = settings
+
+    def fit(self, method: str, mask: Optional[BoolArray], context: str) -> MultiCalibrator:
+        s = self.settings
+        base = MultiCalibrator(mode="multiclass", method=method, score_space=s.score_space,
+                               clip_epsilon=CLIP_EPSILON, names=self.names,
+                               score_fields=tuple(s.score_field_prefix + c for c in self.names),
+                               label_fields=(s.label_field,))
+        if method == "temperature":
+            rows = slice(None) if mask is None else mask
+            start = time.perf_counter()
+            scale, bias, info = fit_temperature(self.logits[rows], self.labels[rows],
+                                                self.weights[rows], s.temperature_bias)
+            info["seconds"] = round(time.perf_counter() - start, 6)
+            if info["converged"] is False:
+                logger.warning("%s: temperature fit did not converge", context)
+            return dataclasses.replace(base, scale=scale, bias=bias, fit=info)
+        members = tuple(problem.fit(method, mask, f"{context}, class {name!r}")
+                        for name, problem in zip(self.names, self.columns))
+        return dataclasses.replace(base, members=members)
+
+    def predict(self, model: MultiCalibrator) -> FloatArray:
+        if model.method == "temperature":
+            return _softmax(model.scale * self.logits + np.asarray(model.bias))
+        q = np.column_stack([problem.predict(member)
+                             for problem, member in zip(self.columns, model.members)])
+        return renormalise(q)[0]
+
+    def row_loss(self, predictions: FloatArray) -> FloatArray:
+        p_true = predictions[np.arange(self.labels.shape[0]), self.labels]
+        out: FloatArray = -np.log(np.clip(p_true, CLIP_EPSILON, 1.0))
+        return out
+
+    def held_out_summary(self, predictions: FloatArray, mask: BoolArray) -> JsonDict:
+        w = self.weights[mask]
+        correct = predictions[mask].argmax(axis=1) == self.labels[mask]
+        return {"log_loss": float(np.dot(w, self.row_loss(predictions)[mask]) / w.sum()),
+                "accuracy": float(np.dot(w, correct) / w.sum())}
+
+
+# --------------------------------------------------------------------------------------------
+# Cross-fitting and automatic method choice
+# --------------------------------------------------------------------------------------------
+def stratified_folds(labels: npt.ArrayLike, folds: int, seed: int) -> npt.NDArray[np.int64]:
+    """Fold index per row: each class shuffled (seeded) and dealt round-robin.
+
+    >>> stratified_folds(np.array([0.0, 1.0, 0.0, 1.0]), 2, 0).tolist()
+    [0, 1, 1, 0]
+    """
+    y = np.asarray(labels)
     rng = np.random.default_rng(seed)
-    out = np.empty(labels.shape[0], dtype=np.int64)
-    for cls in (0.0, 1.0):
-        idx = np.flatnonzero(labels == cls)
+    out = np.empty(y.shape[0], dtype=np.int64)
+    for cls in np.unique(y):
+        idx = np.flatnonzero(y == cls)
         perm = rng.permutation(idx.shape[0])
         out[idx[perm]] = np.arange(idx.shape[0]) % folds
     return out
@@ -1016,41 +1654,108 @@ class CrossFit:
     folds: list[JsonDict]
 
 
-def cross_fit(scores: FloatArray, labels: FloatArray, settings: Settings) -> CrossFit:
-    """Held-out calibrated predictions: row i scored by the calibrator fitted without its fold."""
-    values, inverse = np.unique(scores, return_inverse=True)
-    inv = inverse.ravel()
-    u = values.shape[0]
-    k_folds = settings.folds
-    fold = stratified_folds(labels, k_folds, settings.seed)
-    key = inv * k_folds + fold
-    cnt = np.bincount(key, minlength=u * k_folds).astype(np.float64).reshape(u, k_folds)
-    pos = _weighted_count(key, labels, u * k_folds).reshape(u, k_folds)
-    n_all = cnt.sum(axis=1)
-    k_all = pos.sum(axis=1)
-    table = np.empty((u, k_folds))
+def _weighted_mean(weights: FloatArray, values: FloatArray) -> float:
+    return float(np.dot(weights, values) / weights.sum())
+
+
+def select_method(problem: Problem[ModelT], settings: Settings, mask: Optional[BoolArray],
+                  seed: int, context: str) -> JsonDict:
+    """Choose among ``settings.auto_candidates`` by inner cross-validated log loss on ``mask``.
+
+    Every candidate is fitted on K-1 inner folds and scored on the held-out one; the winner is
+    the simplest candidate (``AUTO_SIMPLICITY_ORDER``) whose mean log loss is within one
+    standard error (of its paired per-row difference) of the lowest; the record names every
+    candidate's score and why the winner won.
+    """
+    n = problem.strata.shape[0]
+    rows = np.arange(n) if mask is None else np.flatnonzero(mask)
+    inner = np.full(n, -1, dtype=np.int64)
+    inner[rows] = stratified_folds(problem.strata[rows], settings.folds, seed)
+    w = problem.weights[rows]
+    losses: dict[str, FloatArray] = {}
+    record: dict[str, JsonDict] = {}
+    for method in settings.auto_candidates:
+        held = np.empty(n)
+        try:
+            for g in range(settings.folds):
+                model = problem.fit(method, (inner >= 0) & (inner != g),
+                                    f"{context}, candidate {method}, inner fold {g}")
+                test = inner == g
+                held[test] = problem.row_loss(problem.predict(model))[test]
+        except CalibrationScriptError as exc:
+            if exc.code != "MC-E303-FIT-FAILED":
+                raise
+            record[method] = {"status": "failed", "error": exc.message}
+            continue
+        losses[method] = held[rows]
+        record[method] = {"status": "ok", "log_loss": _weighted_mean(w, held[rows])}
+    if not losses:
+        raise _error("MC-E303-FIT-FAILED", f"{context}: every auto candidate failed",
+                     "check the scores, or name other AUTO_CANDIDATES")
+    best = min(losses, key=lambda m: (_weighted_mean(w, losses[m]),
+                                      AUTO_SIMPLICITY_ORDER.index(m)))
+    n_eff = float(w.sum()) ** 2 / float(np.dot(w, w))
+    for method, loss in losses.items():
+        diff = loss - losses[best]
+        mean_d = _weighted_mean(w, diff)
+        se = math.sqrt(max(_weighted_mean(w, (diff - mean_d) ** 2), 0.0) / n_eff)
+        record[method].update(difference_to_best=mean_d, standard_error=se,
+                              within_one_se=mean_d <= se)
+    eligible = [m for m in AUTO_SIMPLICITY_ORDER if m in losses and record[m]["within_one_se"]]
+    winner = eligible[0]
+    if winner == best:
+        reason = (f"{winner} has the lowest inner cross-validated log loss "
+                  f"({record[winner]['log_loss']:.6f}) and no simpler candidate is within one "
+                  "standard error of it")
+    else:
+        reason = (f"{winner} is the simplest candidate within one standard error of the lowest "
+                  f"log loss ({best}: {record[best]['log_loss']:.6f}; {winner}: "
+                  f"{record[winner]['log_loss']:.6f}, difference "
+                  f"{record[winner]['difference_to_best']:.2e} <= standard error "
+                  f"{record[winner]['standard_error']:.2e})")
+    logger.info("%s: auto selected %s (%s)", context, winner, reason)
+    return {"criterion": "inner cross-validated log loss (weighted mean over held-out rows)",
+            "rule": "simplest candidate within one standard error of the lowest log loss; "
+                    f"simplicity order {', '.join(AUTO_SIMPLICITY_ORDER)}",
+            "inner_folds": settings.folds, "inner_seed": seed, "rows": int(rows.shape[0]),
+            "candidates": record, "best": best, "selected": winner, "reason": reason}
+
+
+def cross_fit(problem: Problem[ModelT], settings: Settings) -> CrossFit:
+    """Held-out predictions: each row scored by a calibrator fitted without its fold.
+
+    With ``auto`` the method is chosen inside each outer fold by :func:`select_method` on that
+    fold's training rows only, so the reported figures include the cost of choosing.
+    """
+    fold = stratified_folds(problem.strata, settings.folds, settings.seed)
+    predictions: Optional[FloatArray] = None
     info: list[JsonDict] = []
-    for f in range(k_folds):
+    for f in range(settings.folds):
+        train = fold != f
         start = time.perf_counter()
-        cal = fit_calibrator(Aggregated(values, n_all - cnt[:, f], k_all - pos[:, f]), settings,
-                             context=f"fold {f}")
+        entry: JsonDict = {"fold": f}
+        method = settings.method
+        if method == "auto":
+            choice = select_method(problem, settings, train, settings.seed + 1 + f, f"fold {f}")
+            method = str(choice["selected"])
+            entry["selected_method"] = method
+            entry["candidate_log_loss"] = {
+                m: c.get("log_loss") for m, c in _json_get(choice, "candidates").items()
+                if isinstance(c, dict)}
+        model = problem.fit(method, train, f"fold {f}")
         fit_seconds = time.perf_counter() - start
-        table[:, f] = apply_calibrator(cal, values)
-        held = cnt[:, f] > 0
-        held_agg = Aggregated(table[held, f], cnt[held, f], pos[held, f])
-        order = np.argsort(held_agg.values, kind="stable")
-        held_agg = Aggregated(held_agg.values[order], held_agg.n[order], held_agg.k[order])
-        auc, reason = auc_aggregated(held_agg)
-        n_test = float(held_agg.n.sum())
-        pc = np.clip(held_agg.values, CLIP_EPSILON, 1.0 - CLIP_EPSILON)
-        ll = -float(np.dot(held_agg.k, np.log(pc)) + np.dot(held_agg.n - held_agg.k,
-                                                             np.log1p(-pc))) / n_test
-        info.append({"fold": f, "n_train": int(n_all.sum() - n_test), "n_test": int(n_test),
-                     "positives_test": int(held_agg.k.sum()), "fit_seconds": round(fit_seconds, 6),
-                     "log_loss": ll, "auc": auc, "auc_null_reason": reason})
+        pred = problem.predict(model)
+        if predictions is None:
+            predictions = np.empty_like(pred)
+        held = ~train
+        predictions[held] = pred[held]
+        entry.update(n_train=int(train.sum()), n_test=int(held.sum()),
+                     fit_seconds=round(fit_seconds, 6))
+        entry.update(problem.held_out_summary(pred, held))
+        info.append(entry)
         logger.info("fold %d: trained on %d rows, scored %d held-out rows in %.3fs", f,
-                    int(n_all.sum() - n_test), int(n_test), fit_seconds)
-    predictions = table.ravel()[key]
+                    int(train.sum()), int(held.sum()), fit_seconds)
+    assert predictions is not None  # folds >= 2
     return CrossFit(predictions, info)
 
 
@@ -1275,38 +1980,238 @@ def parse_scores(series: pd.Series, name: str, score_space: str) -> FloatArray:
 
 @dataclasses.dataclass(frozen=True)
 class InputData:
+    """One binary task over every row read; ``keep`` marks the rows used.
+
+    ``weights`` are the effective row weights (WEIGHT_FIELD times the negative-sampling
+    correction; NaN where the weight is missing), or None when every row weighs 1.
+    """
+
     shards: list[Shard]
     scores: FloatArray
     labels: FloatArray
-    keep: npt.NDArray[np.bool_]
+    keep: BoolArray
     rows_read: int
     dropped_missing_score: int
     dropped_missing_label: int
+    weights: Optional[FloatArray] = None
+    dropped_missing_weight: int = 0
+    score_field: str = ""
+    label_field: str = ""
+
+    def kept_weights(self) -> FloatArray:
+        if self.weights is None:
+            return np.ones(int(self.keep.sum()))
+        out: FloatArray = self.weights[self.keep]
+        return out
+
+    def rows_block(self) -> JsonDict:
+        w = self.kept_weights()
+        block: JsonDict = {
+            "read": self.rows_read, "used": int(self.keep.sum()),
+            "positives": int(self.labels[self.keep].sum()),
+            "dropped": {"missing_score": self.dropped_missing_score,
+                        "missing_label": self.dropped_missing_label}}
+        if self.weights is not None:
+            block["dropped"] = {**_json_get(block, "dropped"),
+                                "missing_weight": self.dropped_missing_weight}
+            block["weight_sum"] = float(w.sum())
+            block["positive_weight_sum"] = float(np.dot(w, self.labels[self.keep]))
+        return block
 
 
-def load_input(path: str, settings: Settings, scratch: str) -> InputData:
-    shards = read_shards(path, scratch)
+def _require_columns(shards: Sequence[Shard], fields: Sequence[str], hint: str) -> None:
     columns = [str(c) for c in shards[0].frame.columns]
-    for field in (settings.score_field, settings.label_field):
+    for field in fields:
         if field not in columns:
             raise _error("MC-E205-MISSING-COLUMN",
-                         f"column {field!r} not found; columns present: {columns}",
-                         "set SCORE_FIELD / LABEL_FIELD to existing columns")
-    scores = np.concatenate([parse_scores(s.frame[settings.score_field], settings.score_field,
+                         f"column {field!r} not found; columns present: {columns}", hint)
+
+
+def parse_weights(shards: Sequence[Shard], settings: Settings) -> Optional[FloatArray]:
+    """WEIGHT_FIELD as float64 (NaN where missing); negative, infinite or non-numeric: MC-E211."""
+    if not settings.weight_field:
+        return None
+    name = settings.weight_field
+    _require_columns(shards, [name], "set WEIGHT_FIELD to an existing column, or leave it empty")
+    parts = []
+    for shard in shards:
+        series = shard.frame[name]
+        if pd.api.types.is_bool_dtype(series.dtype) or not pd.api.types.is_numeric_dtype(
+                series.dtype):
+            raise _error("MC-E211-INVALID-WEIGHT",
+                         f"weight column {name!r} has non-numeric type {series.dtype}",
+                         "weights must be finite numbers >= 0")
+        parts.append(series.to_numpy(dtype=np.float64, na_value=np.nan))
+    weights = np.concatenate(parts)
+    bad = (weights < 0.0) | np.isinf(weights)
+    if bad.any():
+        raise _error("MC-E211-INVALID-WEIGHT",
+                     f"weight column {name!r} holds {int(bad.sum())} negative or infinite values "
+                     f"(min {float(np.nanmin(weights))})", "weights must be finite numbers >= 0")
+    return weights
+
+
+def task_data(shards: list[Shard], score_field: str, label_field: str,
+              raw_weights: Optional[FloatArray], settings: Settings, task: str) -> InputData:
+    """One binary task's scores, labels and effective weights; rows missing any are dropped."""
+    scores = np.concatenate([parse_scores(s.frame[score_field], score_field,
                                           settings.score_space) for s in shards])
-    labels = np.concatenate([parse_labels(s.frame[settings.label_field], settings.label_field)
-                             for s in shards])
+    labels = np.concatenate([parse_labels(s.frame[label_field], label_field) for s in shards])
     missing_score = np.isnan(scores)
     missing_label = np.isnan(labels) & ~missing_score
     keep = ~(missing_score | np.isnan(labels))
+    weights = raw_weights
+    missing_weight = 0
+    if settings.negative_sampling_rate < 1.0:
+        # Negatives were kept with probability r: each kept negative stands for 1/r negatives.
+        factor = np.where(labels == 0.0, 1.0 / settings.negative_sampling_rate, 1.0)
+        weights = factor if weights is None else weights * factor
+    if weights is not None:
+        lost = np.isnan(weights) & keep
+        missing_weight = int(lost.sum())
+        keep &= ~lost
     data = InputData(shards, scores, labels, keep, int(scores.shape[0]),
-                     int(missing_score.sum()), int(missing_label.sum()))
-    logger.info("read %d files, %d rows; dropped %d rows with missing score and %d with missing "
-                "label; %d rows kept", len(shards), data.rows_read, data.dropped_missing_score,
-                data.dropped_missing_label, int(keep.sum()))
+                     int(missing_score.sum()), int(missing_label.sum()), weights, missing_weight,
+                     score_field, label_field)
+    logger.info("%s: %d rows; dropped %d with missing score, %d with missing label, %d with "
+                "missing weight; %d rows kept", task, data.rows_read, data.dropped_missing_score,
+                data.dropped_missing_label, missing_weight, int(keep.sum()))
     if not keep.any():
-        raise _error("MC-E210-NO-ROWS", "no row has both a score and a label",
+        raise _error("MC-E210-NO-ROWS", f"{task}: no row has both a score and a label",
                      "check SCORE_FIELD / LABEL_FIELD and missing values")
+    if not float(data.kept_weights().sum()) > 0.0:
+        raise _error("MC-E210-NO-ROWS", f"{task}: the kept rows weigh 0 in total",
+                     "check WEIGHT_FIELD")
+    return data
+
+
+def load_input(path: str, settings: Settings, scratch: str) -> InputData:
+    """Read every shard and the binary task of SCORE_FIELD / LABEL_FIELD."""
+    shards = read_shards(path, scratch)
+    _require_columns(shards, [settings.score_field, settings.label_field],
+                     "set SCORE_FIELD / LABEL_FIELD to existing columns")
+    logger.info("read %d files", len(shards))
+    return task_data(shards, settings.score_field, settings.label_field,
+                     parse_weights(shards, settings), settings, "binary task")
+
+
+def load_tasks(shards: list[Shard], settings: Settings) -> list[InputData]:
+    """The multi-task tasks (SCORE_FIELDS / TASK_LABEL_NAMES), each keeping its own rows."""
+    _require_columns(shards, list(settings.score_fields) + list(settings.task_label_names),
+                     "set SCORE_FIELDS / TASK_LABEL_NAMES to existing columns")
+    weights = parse_weights(shards, settings)
+    return [task_data(shards, score, label, weights, settings, f"task {score!r}")
+            for score, label in zip(settings.score_fields, settings.task_label_names)]
+
+
+def _category_name(value: object) -> Optional[str]:
+    """A label value as a category name: integral numbers as integers, strings stripped."""
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value)).lower()
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        number = float(value)
+        if math.isnan(number):
+            return None
+        return str(int(number)) if number.is_integer() else repr(number)
+    if isinstance(value, str):
+        text = value.strip()
+        return None if text.lower() in ("", "nan", "null", "none") else text
+    return str(value)
+
+
+def parse_class_labels(series: pd.Series, name: str, categories: Sequence[str]) -> FloatArray:
+    """Class indices (NaN where missing); labels compare to categories as strings, ``1.0`` as 1.
+
+    >>> parse_class_labels(pd.Series([2.0, "a", None]), "y", ["a", "2"]).tolist()
+    [1.0, 0.0, nan]
+    """
+    index = {category: float(i) for i, category in enumerate(categories)}
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    mapped = np.empty(len(uniques) + 1, dtype=np.float64)
+    bad: list[str] = []
+    for i, value in enumerate(list(uniques)):
+        category = _category_name(value)
+        if category is None:
+            mapped[i] = math.nan
+        elif category in index:
+            mapped[i] = index[category]
+        else:
+            bad.append(repr(value))
+            mapped[i] = math.nan
+    if bad:
+        raise _error("MC-E208-INVALID-LABEL",
+                     f"column {name!r} holds labels that are not categories: "
+                     f"{', '.join(sorted(bad)[:5])}; categories are {list(categories)[:20]}",
+                     "set MULTICLASS_CATEGORIES (or NUM_CLASSES) to every label value")
+    mapped[-1] = math.nan
+    result: FloatArray = mapped[codes]
+    return result
+
+
+@dataclasses.dataclass(frozen=True)
+class MulticlassData:
+    """Multi-class rows: an ``(n, classes)`` score matrix, class indices, kept rows, weights."""
+
+    shards: list[Shard]
+    scores: FloatArray
+    labels: FloatArray
+    keep: BoolArray
+    rows_read: int
+    dropped_missing_score: int
+    dropped_missing_label: int
+    weights: Optional[FloatArray] = None
+    dropped_missing_weight: int = 0
+
+    def kept_weights(self) -> FloatArray:
+        if self.weights is None:
+            return np.ones(int(self.keep.sum()))
+        out: FloatArray = self.weights[self.keep]
+        return out
+
+    def rows_block(self) -> JsonDict:
+        block: JsonDict = {"read": self.rows_read, "used": int(self.keep.sum()),
+                           "dropped": {"missing_score": self.dropped_missing_score,
+                                       "missing_label": self.dropped_missing_label}}
+        if self.weights is not None:
+            block["dropped"] = {**_json_get(block, "dropped"),
+                                "missing_weight": self.dropped_missing_weight}
+            block["weight_sum"] = float(self.kept_weights().sum())
+        return block
+
+
+def load_multiclass(shards: list[Shard], settings: Settings) -> MulticlassData:
+    """Class score columns ``SCORE_FIELD_PREFIX + category`` and the label column."""
+    fields = [settings.score_field_prefix + c for c in settings.categories]
+    _require_columns(shards, fields + [settings.label_field],
+                     "set SCORE_FIELD_PREFIX / MULTICLASS_CATEGORIES (or NUM_CLASSES) / "
+                     "LABEL_FIELD to existing columns")
+    scores = np.column_stack([
+        np.concatenate([parse_scores(s.frame[f], f, settings.score_space) for s in shards])
+        for f in fields])
+    labels = np.concatenate([parse_class_labels(s.frame[settings.label_field],
+                                                settings.label_field, settings.categories)
+                             for s in shards])
+    missing_score = np.isnan(scores).any(axis=1)
+    missing_label = np.isnan(labels) & ~missing_score
+    keep = ~(missing_score | np.isnan(labels))
+    weights = parse_weights(shards, settings)
+    missing_weight = 0
+    if weights is not None:
+        lost = np.isnan(weights) & keep
+        missing_weight = int(lost.sum())
+        keep &= ~lost
+    data = MulticlassData(shards, scores, labels, keep, int(labels.shape[0]),
+                          int(missing_score.sum()), int(missing_label.sum()), weights,
+                          missing_weight)
+    logger.info("read %d files, %d rows, %d classes; dropped %d with a missing class score, %d "
+                "with missing label, %d with missing weight; %d rows kept", len(shards),
+                data.rows_read, len(fields), data.dropped_missing_score,
+                data.dropped_missing_label, missing_weight, int(keep.sum()))
+    if not keep.any() or not float(data.kept_weights().sum()) > 0.0:
+        raise _error("MC-E210-NO-ROWS", "no row has every class score, a label and a weight",
+                     "check the score columns, LABEL_FIELD and missing values")
     return data
 
 
@@ -1404,37 +2309,66 @@ class Staging:
                     os.remove(target)
 
 
-def plot_reliability(path: str, uncalibrated: Mapping[str, object],
-                     calibrated: Mapping[str, object]) -> None:
-    """Reliability diagram (equal-width bins) with the score histogram (matplotlib Agg)."""
+Panel = tuple[str, Mapping[str, object], Mapping[str, object]]
+MAX_PLOT_PANELS = 36
+
+
+def plot_reliability(path: str, panels: Sequence[Panel]) -> None:
+    """Reliability diagram (equal-width bins): one panel per class or task, in a grid.
+
+    Each panel holds the uncalibrated and calibrated reliability curves over the diagonal and,
+    below them, the histogram of predictions; at most ``MAX_PLOT_PANELS`` panels are drawn.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(6, 8), height_ratios=[3, 1], sharex=True)
+    shown = list(panels)[:MAX_PLOT_PANELS]
+    cols = max(1, math.ceil(math.sqrt(len(shown))))
+    grid_rows = math.ceil(len(shown) / cols)
+    fig, axes = plt.subplots(2 * grid_rows, cols, figsize=(6 * cols, 8 * grid_rows),
+                             height_ratios=[3, 1] * grid_rows, squeeze=False)
     try:
-        top.plot([0, 1], [0, 1], linestyle="--", color="grey", label="perfect")
-        for label, block in (("uncalibrated", uncalibrated), ("calibrated", calibrated)):
-            bins = _json_get(block, "bins", "equal_width")
-            xs = _json_floats(bins.get("mean_predicted"))
-            ys = _json_floats(bins.get("observed_rate"))
-            keep = ~(np.isnan(xs) | np.isnan(ys))
-            top.plot(xs[keep], ys[keep], marker="o", label=f"{label} (ECE "
-                     f"{_json_number(block.get('ece_equal_width')):.4f})")
-            counts = _json_floats(bins.get("count"))
-            n_bins = counts.shape[0]
-            edges = np.arange(n_bins) / n_bins
-            bottom.bar(edges, counts, width=1.0 / n_bins, align="edge", alpha=0.5, label=label)
-        top.set_ylabel("observed positive rate")
-        top.set_title("Reliability diagram (cross-fitted calibration)")
-        top.legend(loc="upper left")
-        bottom.set_xlabel("predicted probability")
-        bottom.set_ylabel("rows")
-        bottom.legend(loc="upper center")
+        for i in range(grid_rows * cols):
+            top, bottom = axes[2 * (i // cols)][i % cols], axes[2 * (i // cols) + 1][i % cols]
+            if i >= len(shown):
+                top.axis("off")
+                bottom.axis("off")
+                continue
+            title, uncalibrated, calibrated = shown[i]
+            _reliability_panel(top, bottom, uncalibrated, calibrated)
+            top.set_title(f"{title} (cross-fitted calibration)" if title else
+                          "Reliability diagram (cross-fitted calibration)")
+        if len(panels) > len(shown):
+            fig.suptitle(f"first {len(shown)} of {len(panels)} panels")
+        fig.tight_layout()
         fig.savefig(path, dpi=100)
     finally:
         plt.close(fig)
+
+
+def _reliability_panel(top: object, bottom: object, uncalibrated: Mapping[str, object],
+                       calibrated: Mapping[str, object]) -> None:
+    top_ax: Any = top
+    bottom_ax: Any = bottom
+    top_ax.plot([0, 1], [0, 1], linestyle="--", color="grey", label="perfect")
+    for label, block in (("uncalibrated", uncalibrated), ("calibrated", calibrated)):
+        bins = _json_get(block, "bins", "equal_width")
+        xs = _json_floats(bins.get("mean_predicted"))
+        ys = _json_floats(bins.get("observed_rate"))
+        keep = ~(np.isnan(xs) | np.isnan(ys))
+        top_ax.plot(xs[keep], ys[keep], marker="o", label=f"{label} (ECE "
+                    f"{_json_number(block.get('ece_equal_width')):.4f})")
+        counts = _json_floats(bins.get("count"))
+        n_bins = counts.shape[0]
+        edges = np.arange(n_bins) / n_bins
+        bottom_ax.bar(edges, counts, width=1.0 / n_bins, align="edge", alpha=0.5, label=label)
+    top_ax.set_ylabel("observed positive rate")
+    top_ax.legend(loc="upper left")
+    bottom_ax.set_xlabel("predicted probability")
+    bottom_ax.set_ylabel("rows")
+    bottom_ax.legend(loc="upper center")
 
 
 def _json_get(block: Mapping[str, object], *keys: str) -> Mapping[str, object]:
@@ -1483,9 +2417,254 @@ def _uncalibrated_probabilities(scores: FloatArray, space: str) -> FloatArray:
     return scores if space == "probability" else _sigmoid(scores)
 
 
+def _uncalibrated_class_probabilities(scores: FloatArray, space: str) -> tuple[FloatArray, int]:
+    """Class scores as probabilities: softmax of margins, or probabilities renormalised."""
+    if space == "logit":
+        return _softmax(scores.astype(np.float64, copy=True)), 0
+    return renormalise(scores)
+
+
+@dataclasses.dataclass(frozen=True)
+class TaskResult:
+    """One binary task's calibrator (fitted or given), metrics, folds and auto record."""
+
+    calibrator: Calibrator
+    uncalibrated: JsonDict
+    calibrated: JsonDict
+    folds: list[JsonDict]
+    selection: Optional[JsonDict]
+    rows: JsonDict
+
+
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+    """Everything a mode produces for the writing stage."""
+
+    method: str
+    calibrator: AnyCalibrator
+    rows: JsonDict
+    uncalibrated: JsonDict
+    calibrated: JsonDict
+    folds: object
+    selection: object
+    panels: list[Panel]
+    gate_metric: str
+    columns: Callable[[pd.DataFrame], dict[str, FloatArray]]
+
+
+def _choose_and_fit(problem: Problem[ModelT], settings: Settings, context: str
+                    ) -> tuple[ModelT, Optional[JsonDict], str]:
+    selection: Optional[JsonDict] = None
+    method = settings.method
+    if method == "auto":
+        selection = select_method(problem, settings, None, settings.seed, context)
+        method = str(selection["selected"])
+    return problem.fit(method, None, f"{context}: full fit"), selection, method
+
+
+def run_task(data: InputData, settings: Settings, given: Optional[Calibrator],
+             context: str) -> TaskResult:
+    """Fit (with cross-fitted metrics) or apply ``given`` (metrics of its predictions)."""
+    scores = data.scores[data.keep]
+    labels = data.labels[data.keep]
+    weights = data.kept_weights()
+    n = int(scores.shape[0])
+    problem = BinaryProblem(scores, labels, weights, settings)
+    uncal = binary_metrics(aggregate(_uncalibrated_probabilities(scores, settings.score_space),
+                                     labels, weights), settings.bins, rows=n)
+    rows = data.rows_block()
+    selection: Optional[JsonDict] = None
+    folds: list[JsonDict] = []
+    if given is None:
+        _check_two_classes(problem.aggregated(), f"{context}: all kept rows")
+        start = time.perf_counter()
+        calibrator, selection, method = _choose_and_fit(problem, settings, context)
+        clipped = int(_json_number(calibrator.fit.get("clipped_rows", 0)))
+        logger.info("%s: fitted %s on %d rows (%d unique scores, %d clipped to epsilon %g) in "
+                    "%.3fs", context, method, n, problem.values.shape[0], clipped, CLIP_EPSILON,
+                    time.perf_counter() - start)
+        if selection is not None:
+            calibrator = dataclasses.replace(calibrator, fit={**calibrator.fit,
+                                                              "auto": _auto_summary(selection)})
+        crossed = cross_fit(problem, dataclasses.replace(settings))
+        predictions, folds = crossed.predictions, crossed.folds
+        rows["clipped_for_logit"] = clipped
+    else:
+        predictions = problem.predict(given)
+        calibrator = given
+    calibrated = binary_metrics(aggregate(predictions, labels, weights), settings.bins, rows=n)
+    return TaskResult(calibrator, uncal, calibrated, folds, selection, rows)
+
+
+def _auto_summary(selection: Mapping[str, object]) -> JsonDict:
+    candidates = _json_get(selection, "candidates")
+    return {"selected": selection["selected"], "reason": selection["reason"],
+            "log_loss": {m: c.get("log_loss") for m, c in candidates.items()
+                         if isinstance(c, dict)}}
+
+
+def _calibrated_column(calibrator: Calibrator, raw: FloatArray) -> FloatArray:
+    valid = ~np.isnan(raw)
+    if valid.all():
+        return apply_calibrator(calibrator, raw)
+    out = np.full(raw.shape[0], np.nan)
+    out[valid] = apply_calibrator(calibrator, raw[valid])
+    return out
+
+
+def run_binary(shards: list[Shard], settings: Settings, given: Optional[AnyCalibrator]
+               ) -> Outcome:
+    _require_columns(shards, [settings.score_field, settings.label_field],
+                     "set SCORE_FIELD / LABEL_FIELD to existing columns")
+    data = task_data(shards, settings.score_field, settings.label_field,
+                     parse_weights(shards, settings), settings, "binary task")
+    if given is not None and not isinstance(given, Calibrator):
+        raise _mismatch(f"calibration_model is a {given.mode} calibrator; this job is binary")
+    result = run_task(data, settings, given, "binary task")
+    cal = result.calibrator
+
+    def columns(frame: pd.DataFrame) -> dict[str, FloatArray]:
+        raw = parse_scores(frame[settings.score_field], settings.score_field,
+                           settings.score_space)
+        return {f"calibrated_{settings.score_field}": _calibrated_column(cal, raw)}
+
+    return Outcome(cal.method, cal, result.rows, result.uncalibrated, result.calibrated,
+                   result.folds, result.selection, [("", result.uncalibrated, result.calibrated)],
+                   "calibrated.ece_equal_width", columns)
+
+
+def run_multitask(shards: list[Shard], settings: Settings, given: Optional[AnyCalibrator]
+                  ) -> Outcome:
+    tasks = load_tasks(shards, settings)
+    names = settings.score_fields
+    members: list[Optional[Calibrator]] = [None] * len(names)
+    if given is not None:
+        if not isinstance(given, MultiCalibrator) or given.mode != "multitask":
+            raise _mismatch("calibration_model is not a multi-task calibrator")
+        if given.score_fields != names or given.label_fields != settings.task_label_names:
+            raise _mismatch(f"calibration_model holds tasks {list(given.score_fields)} with labels "
+                            f"{list(given.label_fields)}; SCORE_FIELDS={list(names)}, "
+                            f"TASK_LABEL_NAMES={list(settings.task_label_names)}")
+        members = list(given.members)
+    results = [run_task(data, settings, member, f"task {name!r}")
+               for data, member, name in zip(tasks, members, names)]
+    calibrator = given if given is not None else MultiCalibrator(
+        mode="multitask", method=settings.method, score_space=settings.score_space,
+        clip_epsilon=CLIP_EPSILON, names=names, score_fields=names,
+        label_fields=settings.task_label_names, members=tuple(r.calibrator for r in results))
+    assert isinstance(calibrator, MultiCalibrator)
+    fitted = calibrator.members
+
+    def columns(frame: pd.DataFrame) -> dict[str, FloatArray]:
+        return {f"calibrated_{name}": _calibrated_column(
+            member, parse_scores(frame[name], name, settings.score_space))
+            for name, member in zip(names, fitted)}
+
+    uncal = multitask_metrics({n: r.uncalibrated for n, r in zip(names, results)})
+    cal = multitask_metrics({n: r.calibrated for n, r in zip(names, results)})
+    selection = {n: r.selection for n, r in zip(names, results)} \
+        if settings.method == "auto" and given is None else None
+    return Outcome(settings.method if given is None else calibrator.method, calibrator,
+                   {"read": tasks[0].rows_read, "tasks": {n: r.rows for n, r in zip(names, results)}},
+                   uncal, cal, {n: r.folds for n, r in zip(names, results)}, selection,
+                   [(f"task {n}", r.uncalibrated, r.calibrated) for n, r in zip(names, results)],
+                   "max over tasks of calibrated.tasks.<task>.ece_equal_width", columns)
+
+
+def run_multiclass(shards: list[Shard], settings: Settings, given: Optional[AnyCalibrator]
+                   ) -> Outcome:
+    data = load_multiclass(shards, settings)
+    fields = tuple(settings.score_field_prefix + c for c in settings.categories)
+    if given is not None:
+        if not isinstance(given, MultiCalibrator) or given.mode != "multiclass":
+            raise _mismatch("calibration_model is not a multi-class calibrator")
+        if given.names != settings.categories or given.score_fields != fields:
+            raise _mismatch(f"calibration_model holds categories {list(given.names)} in columns "
+                            f"{list(given.score_fields)}; the job has {list(settings.categories)} "
+                            f"in {list(fields)}")
+    scores = data.scores[data.keep]
+    labels = data.labels[data.keep].astype(np.int64)
+    weights = data.kept_weights()
+    problem = MulticlassProblem(scores, labels, weights, settings)
+    uncal_probs, zero_rows = _uncalibrated_class_probabilities(scores, settings.score_space)
+    if settings.score_space == "probability":
+        off = int(np.count_nonzero(np.abs(scores.sum(axis=1) - 1.0) > 1e-6))
+        if off:
+            logger.warning("%d rows' class probabilities do not sum to 1 (tolerance 1e-6); the "
+                           "uncalibrated figures use them renormalised", off)
+    uncal = multiclass_metrics(uncal_probs, labels, weights, settings.categories, settings.bins)
+    rows = data.rows_block()
+    rows["uncalibrated_zero_sum_rows"] = zero_rows
+    selection: Optional[JsonDict] = None
+    folds: list[JsonDict] = []
+    if given is None:
+        start = time.perf_counter()
+        calibrator, selection, method = _choose_and_fit(problem, settings, "multiclass")
+        logger.info("multiclass: fitted %s on %d rows, %d classes in %.3fs", method,
+                    scores.shape[0], scores.shape[1], time.perf_counter() - start)
+        if selection is not None:
+            calibrator = dataclasses.replace(calibrator, fit={**calibrator.fit,
+                                                              "auto": _auto_summary(selection)})
+        crossed = cross_fit(problem, settings)
+        predictions, folds = crossed.predictions, crossed.folds
+    else:
+        calibrator = given
+        predictions = problem.predict(given)
+    cal = multiclass_metrics(predictions, labels, weights, settings.categories, settings.bins)
+    fitted = calibrator
+
+    def columns(frame: pd.DataFrame) -> dict[str, FloatArray]:
+        raw = np.column_stack([parse_scores(frame[f], f, settings.score_space) for f in fields])
+        valid = ~np.isnan(raw).any(axis=1)
+        out = np.full(raw.shape, np.nan)
+        if valid.any():
+            out[valid] = apply_multiclass(fitted, raw[valid])
+        return {f"calibrated_{f}": out[:, j] for j, f in enumerate(fields)}
+
+    panels: list[Panel] = [("top label", _json_get(uncal, "top_label"),
+                            _json_get(cal, "top_label"))]
+    panels += [(f"class {c}", _json_get(uncal, "per_class", c), _json_get(cal, "per_class", c))
+               for c in settings.categories]
+    return Outcome(calibrator.method, calibrator, rows, uncal, cal, folds, selection, panels,
+                   "calibrated.ece_equal_width (top-label)", columns)
+
+
+def _mismatch(message: str) -> CalibrationScriptError:
+    return _error("MC-E405-CALIBRATOR-MISMATCH", message,
+                  "pass the calibrator.json fitted for these columns and this mode")
+
+
+def find_calibrator_file(path: str) -> str:
+    """The calibrator JSON given on ``calibration_model``: the file, or the one in the folder."""
+    if os.path.isfile(path):
+        return path
+    if os.path.isdir(path):
+        found = [p for p in _walk_files(path) if os.path.basename(p) == CALIBRATOR_FILE]
+        if len(found) == 1:
+            return found[0]
+        if len(found) > 1:
+            raise _error("MC-E406-NO-CALIBRATOR-FILE", f"calibration_model holds {len(found)} "
+                         f"{CALIBRATOR_FILE} files", "give a folder with exactly one")
+    raise _error("MC-E406-NO-CALIBRATOR-FILE", f"no {CALIBRATOR_FILE} under calibration_model "
+                 f"{path!r}", f"pass the calibration_output folder (holding {CALIBRATOR_FILE}) of "
+                 "a calibration job")
+
+
+def _producer() -> JsonDict:
+    return {"script": "model_calibration.py", "version": SCRIPT_VERSION,
+            "python": sys.version.split()[0], "numpy": np.__version__, "pandas": pd.__version__}
+
+
+def _public_params(content: Mapping[str, object]) -> JsonDict:
+    params = content.get("params")
+    if not isinstance(params, dict):
+        return {}
+    return {k: v for k, v in params.items() if k not in ("x", "y")}
+
+
 def main(input_paths: Mapping[str, str], output_paths: Mapping[str, str],
          environ: Mapping[str, str], job_args: argparse.Namespace) -> None:
-    """Run the calibration step: read, validate, fit, cross-fit, evaluate, write.
+    """Run the calibration step: read, validate, fit (or apply), evaluate, write.
 
     Raises ``CalibrationScriptError`` (every output folder is then left without visible entries).
     """
@@ -1496,11 +2675,38 @@ def main(input_paths: Mapping[str, str], output_paths: Mapping[str, str],
     if job_type not in JOB_TYPES:
         raise _error("MC-E104-INVALID-JOB-TYPE", f"job_type {job_type!r} is not accepted",
                      f"use one of {', '.join(JOB_TYPES)}")
+    applies = job_type in APPLY_JOB_TYPES
     inputs = _required(input_paths, (INPUT_EVALUATION_DATA,), "input")
     outputs = _required(output_paths, OUTPUT_NAMES, "output")
-    logger.info("job_type=%s method=%s score_space=%s folds=%d bins=%d seed=%d", job_type,
-                settings.method, settings.score_space, settings.folds, settings.bins,
-                settings.seed)
+    warnings: list[str] = []
+    given_content: Optional[Mapping[str, object]] = None
+    given: Optional[AnyCalibrator] = None
+    model_path = input_paths.get(INPUT_CALIBRATION_MODEL)
+    if applies:
+        if not model_path:
+            raise _error("MC-E103-MISSING-PATH", f"a {job_type} job applies a given calibrator: "
+                         "missing input path calibration_model",
+                         "pass --calibration_model DIR (a calibration job's calibration_output)")
+        given_content = _verified_content(find_calibrator_file(model_path))
+        given = load_calibration_model(given_content)
+        if given.score_space != settings.score_space:
+            raise _mismatch(f"calibration_model works on {given.score_space} scores; "
+                            f"SCORE_SPACE={settings.score_space}")
+        if settings.method != given.method and settings.method != "auto":
+            logger.info("CALIBRATION_METHOD=%s is not used: a %s job applies the given %s "
+                        "calibrator", settings.method, job_type, given.method)
+    elif model_path:
+        warnings.append(f"the calibration_model input is ignored: a {job_type} job fits its own "
+                        "calibrator")
+    if job_type == "training":
+        warnings.append("calibrating on training data: the scores are in-sample (the model saw "
+                        "these rows), so they are usually over-confident in a way held-out data "
+                        "is not; prefer a calibration or validation split")
+    for warning in warnings:
+        logger.warning("%s", warning)
+    logger.info("job_type=%s mode=%s method=%s score_space=%s folds=%d bins=%d seed=%d weights=%s",
+                job_type, settings.mode, settings.method, settings.score_space, settings.folds,
+                settings.bins, settings.seed, settings.weight_field or "none")
     staging = Staging(outputs)
     staging.prepare()
     published = False
@@ -1508,116 +2714,96 @@ def main(input_paths: Mapping[str, str], output_paths: Mapping[str, str],
         with tempfile.TemporaryDirectory(prefix="calibration-") as scratch:
             timings: JsonDict = {}
             t0 = time.perf_counter()
-            data = load_input(inputs[INPUT_EVALUATION_DATA], settings, scratch)
+            shards = read_shards(inputs[INPUT_EVALUATION_DATA], scratch)
             timings["read_seconds"] = round(time.perf_counter() - t0, 6)
-            scores = data.scores[data.keep]
-            labels = data.labels[data.keep]
-
             t0 = time.perf_counter()
-            full_agg = aggregate(scores, labels)
-            _check_two_classes(full_agg, "all kept rows")
-            calibrator = fit_calibrator(full_agg, settings, context="full fit")
-            timings["fit_seconds"] = round(time.perf_counter() - t0, 6)
-            clipped = int(_json_number(calibrator.fit.get("clipped_rows", 0)))
-            logger.info("fitted %s on %d rows (%d positive, %d unique scores, %d clipped to "
-                        "epsilon %g) in %.3fs", settings.method, full_agg.n.sum(),
-                        full_agg.k.sum(), full_agg.values.shape[0], clipped, CLIP_EPSILON,
-                        timings["fit_seconds"])
-
-            t0 = time.perf_counter()
-            crossed = cross_fit(scores, labels, settings)
-            timings["crossfit_seconds"] = round(time.perf_counter() - t0, 6)
-
-            t0 = time.perf_counter()
-            uncal_agg = full_agg if settings.score_space == "probability" else Aggregated(
-                _sigmoid(full_agg.values), full_agg.n, full_agg.k)
-            uncal = binary_metrics(uncal_agg, settings.bins)
-            cal_metrics = binary_metrics(aggregate(crossed.predictions, labels), settings.bins)
-            timings["metrics_seconds"] = round(time.perf_counter() - t0, 6)
-            ece = _json_number(cal_metrics["ece_equal_width"])
+            runner = {"binary": run_binary, "multitask": run_multitask,
+                      "multiclass": run_multiclass}[settings.mode]
+            outcome = runner(shards, settings, given)
+            timings["fit_and_evaluate_seconds"] = round(time.perf_counter() - t0, 6)
+            ece = _json_number(outcome.calibrated["ece_equal_width"])
             passed = ece <= settings.error_threshold
-            logger.info("ECE (equal width, %d bins): uncalibrated %.6f, calibrated (cross-fitted) "
-                        "%.6f; threshold %g %s", settings.bins,
-                        _json_number(uncal["ece_equal_width"]), ece, settings.error_threshold,
+            logger.info("ECE (equal width, %d bins): uncalibrated %.6f, calibrated (%s) %.6f; "
+                        "threshold %g %s", settings.bins,
+                        _json_number(outcome.uncalibrated["ece_equal_width"]),
+                        "applied" if applies else "cross-fitted", ece, settings.error_threshold,
                         "passed" if passed else "NOT passed")
             if not passed:
                 logger.warning("calibrated ECE %.6f exceeds ERROR_THRESHOLD %g", ece,
                                settings.error_threshold)
-
-            rows: JsonDict = {"read": data.rows_read, "used": int(scores.shape[0]),
-                              "positives": int(labels.sum()),
-                              "dropped": {"missing_score": data.dropped_missing_score,
-                                          "missing_label": data.dropped_missing_label},
-                              "clipped_for_logit": clipped}
-            calibrator = dataclasses.replace(
-                calibrator, rows=rows, input_fingerprint=_fingerprint(data.shards),
-                producer={"script": "model_calibration.py", "version": SCRIPT_VERSION,
-                          "python": sys.version.split()[0], "numpy": np.__version__,
-                          "pandas": pd.__version__})
-            calibrator_json = calibrator.to_json_dict()
+            if given_content is not None:
+                calibrator_json: JsonDict = dict(given_content)
+            else:
+                calibrator = dataclasses.replace(outcome.calibrator, rows=outcome.rows,
+                                                 input_fingerprint=_fingerprint(shards),
+                                                 producer=_producer())
+                calibrator_json = calibrator.to_json_dict()
 
             _hook("before_staging")
             staging.open()
             t0 = time.perf_counter()
             _write_json(staging.path(OUTPUT_CALIBRATION, CALIBRATOR_FILE), calibrator_json)
             written_rows = 0
-            for shard in data.shards:
-                frame = shard.frame
-                raw = parse_scores(frame[settings.score_field], settings.score_field,
-                                   settings.score_space)
-                valid = ~np.isnan(raw)
-                if valid.all():
-                    calibrated = apply_calibrator(calibrator, raw)
-                else:
-                    calibrated = np.full(raw.shape[0], np.nan)
-                    calibrated[valid] = apply_calibrator(calibrator, raw[valid])
-                out = frame.assign(**{f"calibrated_{settings.score_field}": calibrated})
+            for shard in shards:
+                out = shard.frame.assign(**outcome.columns(shard.frame))
                 write_frame(out, staging.path(OUTPUT_CALIBRATED_DATA, shard.relative), shard.fmt,
                             shard.json_array)
                 written_rows += len(out)
             _hook("during_staging")
-            plot: JsonDict = {"file": RELIABILITY_PLOT_FILE, "written": False, "error": None}
+            plot: JsonDict = {"file": RELIABILITY_PLOT_FILE, "written": False, "error": None,
+                              "panels": len(outcome.panels)}
             try:
-                plot_reliability(staging.path(OUTPUT_METRICS, RELIABILITY_PLOT_FILE), uncal,
-                                 cal_metrics)
+                plot_reliability(staging.path(OUTPUT_METRICS, RELIABILITY_PLOT_FILE),
+                                 outcome.panels)
                 plot["written"] = True
             except Exception as exc:  # plotting must never fail the job
                 plot["error"] = f"{type(exc).__name__}: {exc}"
                 logger.warning("reliability diagram not written: %s", plot["error"])
             timings["write_seconds"] = round(time.perf_counter() - t0, 6)
+            evaluation: JsonDict = {
+                "scheme": "applied_given_calibrator" if applies else "stratified_kfold_crossfit",
+                "folds": None if applies else settings.folds, "seed": settings.seed,
+                "bins": settings.bins, "weighted": bool(settings.weight_field) or
+                settings.negative_sampling_rate < 1.0,
+                "negative_sampling_rate": settings.negative_sampling_rate,
+                "calibrated_predictions": "the given calibrator applied to every row" if applies
+                else "held-out (cross-fitted)"}
             metrics: JsonDict = {
                 "schema_version": METRICS_SCHEMA_VERSION,
                 "job_type": job_type,
-                "method": settings.method,
+                "mode": settings.mode,
+                "method": settings.method if not applies else outcome.method,
+                "selected_method": outcome.method,
                 "settings": dataclasses.asdict(settings),
-                "rows": rows,
-                "evaluation": {"scheme": "stratified_kfold_crossfit", "folds": settings.folds,
-                               "seed": settings.seed, "bins": settings.bins,
-                               "calibrated_predictions": "held-out (cross-fitted)"},
-                "uncalibrated": uncal,
-                "calibrated": cal_metrics,
-                "folds": crossed.folds,
-                "threshold": {"metric": "calibrated.ece_equal_width", "value": ece,
+                "rows": outcome.rows,
+                "evaluation": evaluation,
+                "uncalibrated": outcome.uncalibrated,
+                "calibrated": outcome.calibrated,
+                "folds": outcome.folds,
+                "selection": outcome.selection,
+                "threshold": {"metric": outcome.gate_metric, "value": ece,
                               "threshold": settings.error_threshold, "passed": passed},
-                "calibrator": {"method": settings.method,
+                "calibrator": {"method": calibrator_json.get("method"),
+                               "kind": calibrator_json.get("kind"),
+                               "source": "given" if applies else "fitted",
                                "checksum": calibrator_json["checksum"],
-                               "params": {k: v for k, v in calibrator_json["params"].items()
-                                          if k not in ("x", "y")}
-                               if isinstance(calibrator_json["params"], dict) else {}},
+                               "params": _public_params(calibrator_json)},
+                "warnings": warnings,
                 "plot": plot,
                 "timings": timings,
             }
             _write_json(staging.path(OUTPUT_METRICS, METRICS_FILE), metrics)
             summary: JsonDict = {
                 "schema_version": METRICS_SCHEMA_VERSION, "status": "completed",
-                "job_type": job_type, "method": settings.method,
+                "job_type": job_type, "mode": settings.mode, "method": outcome.method,
                 "ece_equal_width": ece, "threshold_passed": passed,
-                "rows_used": int(scores.shape[0]), "rows_written": written_rows,
+                "rows_read": shards and sum(len(s.frame) for s in shards),
+                "rows_written": written_rows,
                 "files": {OUTPUT_CALIBRATION: [CALIBRATOR_FILE],
                           OUTPUT_METRICS: [METRICS_FILE] + (
                               [RELIABILITY_PLOT_FILE] if plot["written"] else []) +
                           [SUMMARY_FILE],
-                          OUTPUT_CALIBRATED_DATA: [s.relative for s in data.shards]},
+                          OUTPUT_CALIBRATED_DATA: [s.relative for s in shards]},
                 "seconds": round(time.perf_counter() - started, 6),
             }
             _write_json(staging.path(OUTPUT_METRICS, SUMMARY_FILE), summary)
@@ -1625,7 +2811,7 @@ def main(input_paths: Mapping[str, str], output_paths: Mapping[str, str],
             published = True
             staging.publish(last=(OUTPUT_METRICS, SUMMARY_FILE))
             logger.info("wrote %s, %d calibrated rows in %d files, metrics and summary in %.3fs",
-                        CALIBRATOR_FILE, written_rows, len(data.shards),
+                        CALIBRATOR_FILE, written_rows, len(shards),
                         time.perf_counter() - started)
     except BaseException:
         staging.cleanup()
@@ -1635,9 +2821,11 @@ def main(input_paths: Mapping[str, str], output_paths: Mapping[str, str],
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(description="Fit and evaluate a binary score calibrator.")
+    parser = argparse.ArgumentParser(description="Fit and evaluate a score calibrator, or apply "
+                                                 "a given one.")
     parser.add_argument("--job_type", default="calibration", choices=JOB_TYPES)
     parser.add_argument("--evaluation_data", required=True)
+    parser.add_argument("--calibration_model", default=None)
     parser.add_argument("--calibration_output", required=True)
     parser.add_argument("--metrics_output", required=True)
     parser.add_argument("--calibrated_data", required=True)
@@ -1649,9 +2837,11 @@ def run_cli(argv: Optional[Sequence[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: "
                                                    "%(message)s")
+    inputs = {INPUT_EVALUATION_DATA: args.evaluation_data}
+    if args.calibration_model:
+        inputs[INPUT_CALIBRATION_MODEL] = args.calibration_model
     try:
-        main({INPUT_EVALUATION_DATA: args.evaluation_data},
-             {name: getattr(args, name) for name in OUTPUT_NAMES}, os.environ, args)
+        main(inputs, {name: getattr(args, name) for name in OUTPUT_NAMES}, os.environ, args)
     except CalibrationScriptError as exc:
         logger.error("%s: %s (%s)", exc.code, exc.message, exc.hint)
         return 2

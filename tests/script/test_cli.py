@@ -44,7 +44,7 @@ def test_cli_error_logs_one_line_with_code_and_exits_2(tmp_path: str) -> None:
 
 def test_cli_bad_env_exits_2(tmp_path: str) -> None:
     write_csv(os.path.join(tmp_path, "in", "d.csv"), *scenario("linear", 300, seed=63)[:2])
-    done = _run(tmp_path, {"CALIBRATION_METHOD": "temperature"})
+    done = _run(tmp_path, {"CALIBRATION_METHOD": "sigmoid"})
     assert done.returncode == 2 and "MC-E101-INVALID-ENV" in done.stderr
 
 

@@ -19,7 +19,7 @@ def _fit(method: str, s: np.ndarray, y: np.ndarray, **env: str) -> mc.Calibrator
 
 
 @pytest.mark.parametrize("kind", ["linear", "nonlinear"])
-@pytest.mark.parametrize("method", mc.METHODS)
+@pytest.mark.parametrize("method", mc.BINARY_METHODS)
 def test_each_method_cuts_true_calibration_error_5x(method: str, kind: str) -> None:
     s, y, true = scenario(kind, 40000, seed=1)
     cal = _fit(method, s, y)
@@ -137,7 +137,7 @@ def test_gam_binned_fit_for_many_unique_scores_matches_exact_fit() -> None:
 
 def test_single_class_fit_is_refused_with_its_code() -> None:
     s = np.linspace(0.1, 0.9, 100)
-    for method in mc.METHODS:
+    for method in mc.BINARY_METHODS:
         with pytest.raises(mc.CalibrationScriptError, match="MC-E301-SINGLE-CLASS"):
             _fit(method, s, np.ones_like(s))
 

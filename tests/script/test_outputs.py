@@ -84,7 +84,7 @@ def test_plot_failure_is_recorded_not_fatal(tmp_path: str,
     out = run_main(_input(tmp_path), os.path.join(tmp_path, "out"), {"CALIBRATION_METHOD": "beta"})
     metrics = read_json(os.path.join(out[mc.OUTPUT_METRICS], mc.METRICS_FILE))
     assert metrics["plot"] == {"file": mc.RELIABILITY_PLOT_FILE, "written": False,
-                               "error": "ValueError: no display"}
+                               "error": "ValueError: no display", "panels": 1}
     assert mc.RELIABILITY_PLOT_FILE not in visible(out[mc.OUTPUT_METRICS])
 
 

@@ -42,9 +42,11 @@ def test_bad_values_name_the_variable_and_accepted_values(name: str, value: str,
     assert accepted in info.value.hint
 
 
-def test_multiclass_is_refused_with_its_own_code() -> None:
-    with pytest.raises(mc.CalibrationScriptError, match="MC-E102-MULTICLASS-UNSUPPORTED"):
-        mc.read_settings({"IS_BINARY": "false"})
+def test_temperature_needs_multiclass_mode_conflict_code() -> None:
+    with pytest.raises(mc.CalibrationScriptError, match="MC-E105-MODE-CONFLICT.*temperature"):
+        mc.read_settings({"CALIBRATION_METHOD": "temperature"})
+    assert mc.read_settings({"CALIBRATION_METHOD": "temperature", "IS_BINARY": "false"}).mode \
+        == "multiclass"
 
 
 def test_settings_are_frozen() -> None:
