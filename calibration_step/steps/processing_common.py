@@ -1,0 +1,162 @@
+"""A processing step from any step's spec, contract and :class:`ProcessingConfig`: the generic builder.
+
+The companion steps of calibration (XGBoost training, model evaluation, packaging) are plain
+processing jobs; each step module supplies its names, env vars and arguments and calls
+:func:`processing_step_definition`, then :func:`build_processing_step` hands the value to
+:mod:`calibration_step.sagemaker_adapter`. Generic over the step's name enums, so the inputs
+mapping and the environment are checked by mypy against the step's own enums.
+
+Examples
+--------
+>>> from calibration_step.config.processing import ProcessingConfig
+>>> config = ProcessingConfig(author="jane", bucket="my-ml-bucket",
+...     role="arn:aws:iam::123456789012:role/SageMakerRole", region="us-east-1",
+...     service_name="risk", pipeline_version="1.0")
+>>> script_code_for(config, "model_evaluation.py").script_uri
+'s3://my-ml-bucket/pipelines/jane-risk-us-east-1/1.0/code/model_evaluation.py'
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from calibration_step import sagemaker_adapter
+from calibration_step._typevars import EnvNameT, InputNameT, OutputNameT
+from calibration_step.build.arguments import checked_environment, job_arguments
+from calibration_step.build.inputs import processing_inputs
+from calibration_step.build.names import job_name_prefix, step_name
+from calibration_step.build.outputs import execution_prefix_parameter, processing_outputs
+from calibration_step.build.s3 import s3_join
+from calibration_step.build.step import (
+    CacheSettings,
+    ProcessingStepDefinition,
+    ProcessorSettings,
+    PropertyFileDefinition,
+    ScriptCode,
+)
+from calibration_step.build.values import InputSource, PipelineValue
+from calibration_step.config.processing import ProcessingConfig
+from calibration_step.contract import ScriptContract
+from calibration_step.spec import StepSpecification
+
+if TYPE_CHECKING:
+    from sagemaker.mlops.workflow import ProcessingStep, Step
+
+__all__ = [
+    "build_processing_step",
+    "processing_output_path",
+    "image_uri_for",
+    "processing_step_definition",
+    "processor_settings_for",
+    "script_code_for",
+]
+
+
+def processing_output_path(name: enum.Enum) -> str:
+    """The property path of a processing output's S3 URI (lowercase ``properties.``).
+
+    Examples
+    --------
+    >>> import enum
+    >>> class Out(enum.Enum):
+    ...     EVAL_OUTPUT = "eval_output"
+    >>> processing_output_path(Out.EVAL_OUTPUT)
+    "properties.ProcessingOutputConfig.Outputs['eval_output'].S3Output.S3Uri"
+    """
+    return f"properties.ProcessingOutputConfig.Outputs['{name.value}'].S3Output.S3Uri"
+
+
+def script_code_for(config: ProcessingConfig, script: str) -> ScriptCode:
+    """``config.script_uri``, or ``<pipeline S3 location>/code/<script>``; no requirements file."""
+    uri = config.script_uri if config.script_uri is not None else s3_join(config.pipeline_s3_location, "code", script)
+    return ScriptCode(script_uri=uri)
+
+
+def image_uri_for(config: ProcessingConfig) -> str:
+    """``config.image_uri``, or the stock scikit-learn image of ``config.framework_version`` (offline lookup)."""
+    if config.image_uri is not None:
+        return config.image_uri
+    return sagemaker_adapter.sklearn_image_uri(
+        config.region, config.framework_version or "", config.instance_type, config.py_version
+    )
+
+
+def processor_settings_for(config: ProcessingConfig, *, image: str) -> ProcessorSettings:
+    """Compute, image, encryption, network and tag settings of the job."""
+    return ProcessorSettings(
+        role=config.role,
+        image_uri=image,
+        instance_type=config.instance_type,
+        instance_count=config.instance_count,
+        volume_size_gb=config.volume_size_gb,
+        max_runtime_seconds=config.max_runtime_seconds,
+        volume_kms_key=config.volume_kms_key,
+        output_kms_key=config.output_kms_key,
+        subnets=config.subnets,
+        security_group_ids=config.security_group_ids,
+        enable_network_isolation=config.enable_network_isolation,
+        encrypt_inter_container_traffic=config.encrypt_inter_container_traffic,
+        tags=tuple(sorted(config.tags.items())),
+    )
+
+
+def processing_step_definition(
+    spec: StepSpecification[InputNameT, OutputNameT],
+    contract: ScriptContract[InputNameT, OutputNameT, EnvNameT],
+    config: ProcessingConfig,
+    inputs: Mapping[InputNameT, InputSource],
+    *,
+    environment: Mapping[EnvNameT, str],
+    argument_values: Mapping[str, str],
+    job_type: str,
+    image_uri: str,
+    execution_prefix: str | PipelineValue | None = None,
+    step_name_override: str | None = None,
+    depends_on: Sequence[str] = (),
+    property_files: Sequence[PropertyFileDefinition] = (),
+) -> ProcessingStepDefinition:
+    """One processing step as a value: inputs, outputs, env vars and arguments from the spec and contract.
+
+    Outputs go to ``<execution prefix>/<snake_case step type>/<job_type>/<logical name>``; the
+    default prefix is the ``ExecutionPrefix`` parameter of ``config``.
+
+    Raises
+    ------
+    BuildError
+        A missing required input or a bad S3 URI (named), env vars or arguments the contract does
+        not declare, a clash of channels.
+    """
+    name = step_name(spec.step_type, job_type) if step_name_override is None else step_name_override
+    prefix = (
+        execution_prefix_parameter(config.pipeline_s3_location, name=config.execution_prefix_parameter_name)
+        if execution_prefix is None
+        else execution_prefix
+    )
+    channels = processing_inputs(spec, contract, inputs)
+    present = [dependency.logical_name for dependency in spec.dependencies if dependency.logical_name in inputs]
+    return ProcessingStepDefinition(
+        name=name,
+        job_name_prefix=job_name_prefix(name),
+        processor=processor_settings_for(config, image=image_uri),
+        code=script_code_for(config, contract.entry_point),
+        environment=checked_environment(contract, environment),
+        arguments=job_arguments(contract, inputs=present, values=argument_values),
+        inputs=channels,
+        outputs=processing_outputs(spec, contract, execution_prefix=prefix, job_type=job_type),
+        property_files=tuple(property_files),
+        cache=CacheSettings(enabled=config.enable_caching, expire_after=config.cache_expire_after),
+        depends_on=tuple(depends_on),
+        description=spec.description or None,
+    )
+
+
+def build_processing_step(
+    definition: ProcessingStepDefinition, config: ProcessingConfig, *, depends_on: Sequence[Step] = ()
+) -> ProcessingStep:
+    """The SageMaker ``ProcessingStep`` of ``definition``, built offline."""
+    step, _files = sagemaker_adapter.processing_step(
+        definition, region=config.region, default_bucket=config.bucket, depends_on=depends_on
+    )
+    return step
