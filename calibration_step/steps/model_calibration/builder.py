@@ -1,6 +1,8 @@
 """The ModelCalibration builder: pure functions from a config and input sources to a ``ProcessingStep``.
 
-Each function does one thing; :func:`model_calibration_step_definition` composes them into a
+Each function does one thing; :func:`model_calibration_step_definition` composes them, through
+the generic :func:`~calibration_step.steps.processing_common.processing_step_definition` (which
+also supplies the processor settings and the image), into a
 :class:`~calibration_step.build.step.ProcessingStepDefinition` (no sagemaker involved), and
 :func:`build_model_calibration_step` hands it to :mod:`calibration_step.sagemaker_adapter`.
 Names come from the contract and the spec only; the inputs mapping is keyed by
@@ -38,16 +40,10 @@ import attrs
 from calibration_step import sagemaker_adapter
 from calibration_step.build.arguments import checked_environment, job_arguments
 from calibration_step.build.inputs import ProcessingInputDefinition, processing_inputs
-from calibration_step.build.names import job_name_prefix, sanitize_name, step_name
+from calibration_step.build.names import sanitize_name
 from calibration_step.build.outputs import ProcessingOutputDefinition, execution_prefix_parameter, processing_outputs
 from calibration_step.build.s3 import s3_join
-from calibration_step.build.step import (
-    CacheSettings,
-    ProcessingStepDefinition,
-    ProcessorSettings,
-    PropertyFileDefinition,
-    ScriptCode,
-)
+from calibration_step.build.step import CacheSettings, ProcessingStepDefinition, PropertyFileDefinition, ScriptCode
 from calibration_step.build.values import InputSource, PipelineValue, StringParameter
 from calibration_step.steps.model_calibration.config import (
     ModelCalibrationConfig,
@@ -57,11 +53,11 @@ from calibration_step.steps.model_calibration.config import (
 from calibration_step.steps.model_calibration.contract import METRICS_FILE, MODEL_CALIBRATION_CONTRACT
 from calibration_step.steps.model_calibration.names import (
     MODEL_CALIBRATION_SCRIPT,
-    MODEL_CALIBRATION_STEP_TYPE,
     ModelCalibrationInput,
     ModelCalibrationOutput,
 )
 from calibration_step.steps.model_calibration.spec import MODEL_CALIBRATION_SPEC
+from calibration_step.steps.processing_common import image_uri_for, processing_step_definition
 
 if TYPE_CHECKING:
     from sagemaker.core.workflow.properties import PropertyFile
@@ -77,14 +73,12 @@ __all__ = [
     "calibration_condition_step",
     "code_folder_uri",
     "default_execution_prefix",
-    "image_uri",
     "metrics_property_file",
     "model_calibration_env",
     "model_calibration_inputs",
     "model_calibration_job_arguments",
     "model_calibration_outputs",
     "model_calibration_step_definition",
-    "processor_settings",
     "script_code",
 ]
 
@@ -129,33 +123,6 @@ def script_code(config: ModelCalibrationConfig, *, install_requirements: bool | 
         install = bool(install_requirements)
     requirements = s3_join(posixpath.dirname(script_uri), REQUIREMENTS_FILE) if install else None
     return ScriptCode(script_uri=script_uri, requirements_uri=requirements)
-
-
-def image_uri(config: ModelCalibrationConfig) -> str:
-    """``config.image_uri``, or the stock scikit-learn image of ``config.framework_version`` (offline lookup)."""
-    if config.image_uri is not None:
-        return config.image_uri
-    version = config.framework_version or ""
-    return sagemaker_adapter.sklearn_image_uri(config.region, version, config.instance_type, config.py_version)
-
-
-def processor_settings(config: ModelCalibrationConfig, *, image: str) -> ProcessorSettings:
-    """Compute, image, encryption, network and tag settings of the job."""
-    return ProcessorSettings(
-        role=config.role,
-        image_uri=image,
-        instance_type=config.instance_type,
-        instance_count=config.instance_count,
-        volume_size_gb=config.volume_size_gb,
-        max_runtime_seconds=config.max_runtime_seconds,
-        volume_kms_key=config.volume_kms_key,
-        output_kms_key=config.output_kms_key,
-        subnets=config.subnets,
-        security_group_ids=config.security_group_ids,
-        enable_network_isolation=config.enable_network_isolation,
-        encrypt_inter_container_traffic=config.encrypt_inter_container_traffic,
-        tags=tuple(sorted(config.tags.items())),
-    )
 
 
 def model_calibration_inputs(
@@ -209,24 +176,21 @@ def model_calibration_step_definition(
         A missing required input or a bad S3 URI (named), a clash of channels, requirements to
         install in a network-isolated job.
     """
-    name = step_name(MODEL_CALIBRATION_STEP_TYPE, config.job_type) if step_name_override is None else step_name_override
-    prefix = default_execution_prefix(config) if execution_prefix is None else execution_prefix
-    channels = model_calibration_inputs(inputs)
-    present = [ModelCalibrationInput(channel.input_name) for channel in channels]
-    return ProcessingStepDefinition(
-        name=name,
-        job_name_prefix=job_name_prefix(name),
-        processor=processor_settings(config, image=image_uri),
-        code=script_code(config, install_requirements=install_requirements),
-        environment=model_calibration_env(config),
-        arguments=model_calibration_job_arguments(config, present),
-        inputs=channels,
-        outputs=model_calibration_outputs(config, prefix),
+    generic = processing_step_definition(
+        MODEL_CALIBRATION_SPEC,
+        MODEL_CALIBRATION_CONTRACT,
+        config,
+        inputs,
+        environment=model_calibration_environment(config),
+        argument_values=model_calibration_arguments(config),
+        job_type=config.job_type,
+        image_uri=image_uri,
+        execution_prefix=default_execution_prefix(config) if execution_prefix is None else execution_prefix,
+        step_name_override=step_name_override,
+        depends_on=depends_on,
         property_files=(metrics_property_file(),),
-        cache=cache_settings(config),
-        depends_on=tuple(depends_on),
-        description=MODEL_CALIBRATION_SPEC.description or None,
     )
+    return attrs.evolve(generic, code=script_code(config, install_requirements=install_requirements))
 
 
 @attrs.frozen(kw_only=True)
@@ -278,7 +242,7 @@ def build_model_calibration_step(
     definition = model_calibration_step_definition(
         config,
         inputs,
-        image_uri=image_uri(config),
+        image_uri=image_uri_for(config),
         execution_prefix=execution_prefix,
         step_name_override=step_name,
         depends_on=names,
