@@ -13,7 +13,6 @@ from calibration_step.steps.model_calibration.names import (
     JOB_TYPE_CHOICES,
     LOG_LEVEL_CHOICES,
     SCORE_SPACE_CHOICES,
-    ModelCalibrationInput,
     ModelCalibrationOutput,
 )
 
@@ -63,7 +62,7 @@ def test_output_files() -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# Against the script as it is (engine I); engine II names are checked once the script reads them.
+# Against the script itself: names, defaults, choices, flags and files.
 # --------------------------------------------------------------------------------------------
 def _script_env_names() -> dict[str, str]:
     return {name: value for name, value in vars(script).items() if name.startswith("ENV_") and isinstance(value, str)}
@@ -98,10 +97,7 @@ def test_choices_equal_the_scripts() -> None:
 
 def test_arguments_and_output_files_equal_the_scripts() -> None:
     parser_flags = {flag for action in script.build_parser()._actions for flag in action.option_strings} - {"-h", "--help"}
-    declared = set(CONTRACT.argument_flags())
-    assert parser_flags <= declared
-    # The only declared flag the engine-I script lacks is the engine-II input.
-    assert declared - parser_flags <= {f"--{ModelCalibrationInput.CALIBRATION_MODEL.value}"}
+    assert parser_flags == set(CONTRACT.argument_flags())
     assert (script.CALIBRATOR_FILE, script.METRICS_FILE, script.SUMMARY_FILE, script.RELIABILITY_PLOT_FILE) == (
         "calibrator.json", "metrics.json", "summary.json", "reliability_diagram.png")
 
