@@ -2,7 +2,8 @@
 
 Four levels, each a module of pure functions returning :class:`~.findings.Finding` values:
 
-1. :mod:`.level1_script_contract` (with :mod:`.script_analysis` and :mod:`.requirements`): the
+1. :mod:`.level1_script_contract` (with :mod:`.script_analysis`, :mod:`.script_facts`,
+   :mod:`.script_values` and :mod:`.requirements`): the
    script, analysed statically, reads and writes what its contract declares;
 2. :mod:`.level2_contract_spec`: contract and specification agree;
 3. :mod:`.level3_spec_dependencies` (with :mod:`.property_paths`): dependencies can be satisfied

@@ -20,11 +20,13 @@ evidence and scores strictly above the threshold, exactly as the resolver wires.
 
 Examples
 --------
->>> from calibration_step.steps import default_registry
->>> registry = default_registry()
->>> found = check_spec_dependencies(registry.get("ModelCalibration"), registry)
->>> sorted({f.code for f in found})
-['DEPENDENCY-EXTERNAL', 'DEPENDENCY-SATISFIED']
+>>> from calibration_step.registry import build_registry
+>>> from calibration_step.steps.model_calibration.registration import model_calibration_registration
+>>> registration = model_calibration_registration()
+>>> for finding in check_spec_dependencies(registration, build_registry([registration])):
+...     print(finding.severity, finding.code, finding.location)
+info DEPENDENCY-SATISFIED ModelCalibration.dependencies.evaluation_data
+info DEPENDENCY-SATISFIED ModelCalibration.dependencies.calibration_model
 """
 
 from __future__ import annotations

@@ -53,225 +53,39 @@ Examples
 from __future__ import annotations
 
 import ast
-import itertools
-import re
-import sys
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping
 from pathlib import Path
 
 import attrs
 
+from calibration_step.checker.script_facts import (
+    STDLIB_MODULES,
+    ArgumentRead,
+    ContainerPathLiteral,
+    EnvRead,
+    FileWrite,
+    ImportedModule,
+    LogicalNameConstant,
+    ScriptFacts,
+    is_file_name,
+)
+from calibration_step.checker.script_values import Scope, module_constants, resolve, resolve_sequence
+
 __all__ = [
+    "STDLIB_MODULES",
     "ArgumentRead",
     "ContainerPathLiteral",
     "EnvRead",
     "FileWrite",
     "ImportedModule",
     "LogicalNameConstant",
-    "STDLIB_MODULES",
     "ScriptFacts",
     "analyse_script",
     "analyse_source",
     "is_file_name",
 ]
 
-STDLIB_MODULES: frozenset[str] = frozenset(sys.stdlib_module_names)
-"""Modules of the standard library (never framework requirements)."""
-
-_FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\.[A-Za-z][A-Za-z0-9]{0,7}")
-_MAX_VALUES = 64
 _ENV_METHODS = frozenset({"get", "pop", "setdefault"})
-
-
-def is_file_name(value: str) -> bool:
-    """A bare file name with an extension, e.g. ``metrics.json`` (no folder part).
-
-    Examples
-    --------
-    >>> is_file_name("metrics.json"), is_file_name("output/metrics.json"), is_file_name("json")
-    (True, False, False)
-    """
-    return _FILE_NAME.fullmatch(value) is not None
-
-
-@attrs.frozen(kw_only=True)
-class EnvRead:
-    """One read of an environment variable."""
-
-    name: str
-    line: int
-    has_default: bool
-    default: str | None = None
-    """The default when it is a resolvable string constant."""
-
-
-@attrs.frozen(kw_only=True)
-class ArgumentRead:
-    """One ``add_argument`` flag, with what could be read of its options."""
-
-    flag: str
-    line: int
-    required: bool | None = None
-    choices: tuple[str, ...] | None = None
-    default: str | None = None
-
-
-@attrs.frozen(kw_only=True)
-class LogicalNameConstant:
-    """A module constant ``INPUT_<X>`` / ``OUTPUT_<X>`` holding a logical name."""
-
-    constant: str
-    value: str
-    kind: str  # "input" | "output"
-    line: int
-
-
-@attrs.frozen(kw_only=True)
-class FileWrite:
-    """A file name written into an output folder."""
-
-    output: str
-    file: str
-    line: int
-
-
-@attrs.frozen(kw_only=True)
-class ImportedModule:
-    """The top-level module of an import statement."""
-
-    module: str
-    line: int
-    optional: bool = False
-
-
-@attrs.frozen(kw_only=True)
-class ContainerPathLiteral:
-    """A string constant (or constant join) that spells a container path."""
-
-    value: str
-    line: int
-
-
-@attrs.frozen(kw_only=True)
-class ScriptFacts:
-    """Everything :func:`analyse_source` found in one script."""
-
-    env_reads: tuple[EnvRead, ...] = ()
-    dynamic_env_reads: tuple[int, ...] = ()
-    arguments: tuple[ArgumentRead, ...] = ()
-    dynamic_arguments: tuple[int, ...] = ()
-    logical_names: tuple[LogicalNameConstant, ...] = ()
-    file_writes: tuple[FileWrite, ...] = ()
-    file_constants: Mapping[str, str] = attrs.field(factory=dict)
-    """Module constants whose name ends in ``_FILE``: name -> value."""
-    imports: tuple[ImportedModule, ...] = ()
-    container_paths: tuple[ContainerPathLiteral, ...] = ()
-    string_constants: frozenset[str] = frozenset()
-    """Every string constant of the script, docstrings included."""
-    attribute_calls: frozenset[str] = frozenset()
-    """The attribute names of every method call (``frame.to_parquet(...)`` -> ``to_parquet``)."""
-
-    def env_names(self) -> frozenset[str]:
-        """The names of every resolved env read."""
-        return frozenset(read.name for read in self.env_reads)
-
-    def flags(self) -> frozenset[str]:
-        """Every resolved ``add_argument`` flag."""
-        return frozenset(argument.flag for argument in self.arguments)
-
-
-# ------------------------------------------------------------------------------------------
-# Constants and value resolution
-# ------------------------------------------------------------------------------------------
-def _module_constants(tree: ast.Module) -> tuple[dict[str, tuple[str, ...]], dict[str, int]]:
-    """Module and class-level constants: name -> possible string values (one for a str)."""
-    values: dict[str, tuple[str, ...]] = {}
-    lines: dict[str, int] = {}
-
-    def bind(prefix: str, body: Sequence[ast.stmt]) -> None:
-        for statement in body:
-            targets: list[ast.expr]
-            if isinstance(statement, ast.Assign):
-                targets, value = statement.targets, statement.value
-            elif isinstance(statement, ast.AnnAssign) and statement.value is not None:
-                targets, value = [statement.target], statement.value
-            elif isinstance(statement, ast.ClassDef) and not prefix:
-                bind(f"{statement.name}.", statement.body)
-                continue
-            else:
-                continue
-            resolved = _resolve(value, values, {})
-            if resolved is None and isinstance(value, (ast.Tuple, ast.List, ast.Set)):
-                resolved = _resolve_sequence(value, values, {})
-            for target in targets:
-                if isinstance(target, ast.Name) and resolved is not None:
-                    values[prefix + target.id] = resolved
-                    lines[prefix + target.id] = statement.lineno
-
-    bind("", tree.body)
-    return values, lines
-
-
-Scope = Mapping[str, tuple[str, ...]]
-
-
-def _resolve_sequence(node: ast.expr, constants: Scope, loops: Scope) -> tuple[str, ...] | None:
-    """The string items of a constant tuple/list/set, or of a name bound to one."""
-    if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
-        items: list[str] = []
-        for element in node.elts:
-            resolved = _resolve(element, constants, loops)
-            if resolved is None or len(resolved) != 1:
-                return None
-            items += resolved
-        return tuple(items)
-    if isinstance(node, ast.Name):
-        return loops.get(node.id, constants.get(node.id))
-    return None
-
-
-def _resolve(node: ast.expr, constants: Scope, loops: Scope) -> tuple[str, ...] | None:
-    """The possible string values of an expression, or None when it is not a known constant."""
-    if isinstance(node, ast.Constant):
-        return (node.value,) if isinstance(node.value, str) else None
-    if isinstance(node, ast.Name):
-        if node.id in loops:
-            return loops[node.id]
-        value = constants.get(node.id)
-        return value if value is not None and len(value) == 1 else None
-    if isinstance(node, ast.Attribute):
-        # Cls.ATTR and Cls.ATTR.value -> the constant; Cls.ATTR.name -> "ATTR"
-        outer = node.attr if isinstance(node.value, ast.Attribute) else None
-        inner = node.value if isinstance(node.value, ast.Attribute) else node
-        if isinstance(inner.value, ast.Name) and outer in (None, "value", "name"):
-            value = constants.get(f"{inner.value.id}.{inner.attr}")
-            if value is not None and len(value) == 1:
-                return (inner.attr,) if outer == "name" else value
-        return None
-    if isinstance(node, ast.JoinedStr):
-        parts: list[tuple[str, ...]] = []
-        for part in node.values:
-            piece = part.value if isinstance(part, ast.FormattedValue) else part
-            resolved = _resolve(piece, constants, loops)
-            if resolved is None or (isinstance(part, ast.FormattedValue) and part.format_spec is not None):
-                return None
-            parts.append(resolved)
-        return _combine(parts)
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        left, right = _resolve(node.left, constants, loops), _resolve(node.right, constants, loops)
-        if left is None or right is None:
-            return None
-        return _combine([left, right])
-    return None
-
-
-def _combine(parts: Sequence[tuple[str, ...]]) -> tuple[str, ...] | None:
-    size = 1
-    for part in parts:
-        size *= len(part)
-    if size > _MAX_VALUES:
-        return None
-    return tuple("".join(combo) for combo in itertools.product(*parts))
 
 
 # ------------------------------------------------------------------------------------------
@@ -320,8 +134,9 @@ class _EnvHelper:
 class _Walker:
     """One pass over the tree with loop-variable scopes; collects every fact."""
 
-    def __init__(self, constants: Scope, output_names: Collection[str]) -> None:
+    def __init__(self, constants: Scope, sequences: Scope, output_names: Collection[str]) -> None:
         self.constants = constants
+        self.sequences = sequences
         self.output_names = frozenset(output_names)
         self.loops: list[dict[str, tuple[str, ...]]] = [{}]
         self.params: list[list[str]] = [[]]
@@ -340,7 +155,7 @@ class _Walker:
 
     # -- helpers ---------------------------------------------------------------------------
     def resolve(self, node: ast.expr) -> tuple[str, ...] | None:
-        return _resolve(node, self.constants, self.loops[-1])
+        return resolve(node, self.constants, self.loops[-1])
 
     def _default(self, node: ast.expr | None) -> tuple[bool, str | None]:
         if node is None:
@@ -402,7 +217,7 @@ class _Walker:
         self.params.pop()
 
     def _bind(self, target: ast.expr, iterable: ast.expr) -> dict[str, tuple[str, ...]]:
-        items = _resolve_sequence(iterable, self.constants, self.loops[-1])
+        items = resolve_sequence(iterable, self.constants, self.loops[-1], self.sequences)
         scope = dict(self.loops[-1])
         if isinstance(target, ast.Name):
             if items is not None:
@@ -491,7 +306,7 @@ class _Walker:
                 flag=flag,
                 line=line,
                 required=required.value if isinstance(required, ast.Constant) and isinstance(required.value, bool) else None,
-                choices=None if choices is None else _resolve_sequence(choices, self.constants, self.loops[-1]),
+                choices=None if choices is None else resolve_sequence(choices, self.constants, self.loops[-1], self.sequences),
                 default=default if has_default else None,
             ))
 
@@ -543,12 +358,12 @@ class _Walker:
                 continue
             default = (_argument_at(node, helper.default_index - offset, helper.default_param, keywords)
                        if helper.default_index is not None and helper.default_param else None)
-            resolved = _resolve(key, self.constants, {})
+            resolved = resolve(key, self.constants, {})
             if resolved is None:
                 self.dynamic_env.append(node.lineno)
                 continue
             if default is not None:
-                default_values = _resolve(default, self.constants, {})
+                default_values = resolve(default, self.constants, {})
                 has_default = True
             else:
                 default_values = helper.default_constant
@@ -591,8 +406,8 @@ def analyse_source(source: str, *, output_names: Collection[str] = (), filename:
         When the source does not parse.
     """
     tree = ast.parse(source, filename=filename)
-    constants, lines = _module_constants(tree)
-    walker = _Walker(constants, output_names)
+    constants, sequences, lines = module_constants(tree)
+    walker = _Walker(constants, sequences, output_names)
     walker.visit(tree)
     walker.helper_reads(tree)
     file_constants = {name: values[0] for name, values in constants.items()
