@@ -18,6 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from calibration_step.build.values import StringParameter
 from calibration_step.converter import from_json, to_json
 from calibration_step.enums import DependencyType, NodeType
 from calibration_step.errors import ResolutionError
@@ -339,17 +340,19 @@ class Param:
 
 
 def test_external_bindings_feed_source_steps() -> None:
-    dst = spec("Dst", deps=[D("data"), D("labels")])
+    dst = spec("Dst", deps=[D("data"), D("labels"), D("weights")])
     report = resolve(
         [("b", dst)],
         bindings=[
             ExternalBinding(step="b", dependency=member(dst, "data"), value="s3://bucket/data/"),
             ExternalBinding(step="b", dependency=member(dst, "labels"), value=Param()),
+            ExternalBinding(step="b", dependency=member(dst, "weights"), value=StringParameter(name="Weights")),
         ],
     )
     assert [(r.source, r.external) for r in report.resolutions] == [
         ("external", "s3://bucket/data/"),
         ("external", '{"Get": "Parameters.EvalData"}'),
+        ("external", '{"Get": "Parameters.Weights"}'),
     ]
     assert report.edges() == ()
 
@@ -371,7 +374,7 @@ def test_unbound_source_dependency_names_the_fix() -> None:
 )
 def test_binding_values_are_checked(value: object, message: str) -> None:
     dst = spec("Dst", deps=[D("data")])
-    binding = ExternalBinding(step="b", dependency=member(dst, "data"), value=value)  # type: ignore[arg-type]  # a wrong value on purpose
+    binding = ExternalBinding(step="b", dependency=member(dst, "data"), value=value)
     with pytest.raises(ResolutionError, match=message):
         resolve([("b", dst)], bindings=[binding])
 

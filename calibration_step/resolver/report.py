@@ -76,18 +76,23 @@ class Edge(Generic[OutputName, InputName]):
 
 @attrs.frozen(kw_only=True)
 class ExternalBinding(Generic[InputName]):
-    """A dependency bound to a value from outside the DAG: an ``s3://`` URI or a :class:`PipelineValue`.
+    """A dependency bound to a value from outside the DAG: an ``s3://`` URI or a pipeline value.
 
-    This is how a pipeline's first steps get their data. The resolver never looks inside ``value``.
+    This is how a pipeline's first steps get their data. A pipeline value is opaque to the
+    resolver (a SageMaker ``ParameterString``, one of :mod:`calibration_step.build.values`, ...);
+    only primitives other than ``s3://`` strings are refused.
     """
 
     step: str
     dependency: InputName
-    value: str | PipelineValue
+    value: object
 
 
 def describe_value(value: object) -> str:
-    """A stable, readable description of a bound value: the URI itself, else its ``expr`` as JSON.
+    """A stable, readable description of a bound value: the URI itself, else its expression as JSON.
+
+    The expression is ``value.expr`` (SageMaker pipeline variables) or ``value.to_expr()`` (this
+    package's pipeline values); anything else is described by its ``repr``.
 
     Examples
     --------
@@ -100,9 +105,14 @@ def describe_value(value: object) -> str:
     """
     if isinstance(value, str):
         return value
+    expression: object = None
     if isinstance(value, PipelineValue):
+        expression = value.expr
+    elif callable(getattr(value, "to_expr", None)):
+        expression = value.to_expr()  # type: ignore[attr-defined]  # checked just above
+    if expression is not None:
         try:
-            return json.dumps(value.expr, sort_keys=True)
+            return json.dumps(expression, sort_keys=True)
         except (TypeError, ValueError):
             pass
     return repr(value)

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import attrs
 
 from calibration_step.errors import Problem, ResolutionError
-from calibration_step.resolver.report import DependencyResolution, Edge, ExternalBinding, PipelineValue
+from calibration_step.resolver.report import DependencyResolution, Edge, ExternalBinding
 from calibration_step.spec import StepSpecification
 
 __all__ = ["Fixed", "check_wiring", "unresolved_problem"]
@@ -97,13 +97,13 @@ def _binding_problems(specs: dict[str, StepSpecification[enum.Enum, enum.Enum]],
                 where,
             )
         )
-    value: object = binding.value  # typed str | PipelineValue, but checked at run time too
+    value = binding.value
     if isinstance(value, str) and not value.startswith("s3://"):
         problems.append(_problem(f"bound value {value!r} is not an s3:// URI", "bind an s3://bucket/key URI or a pipeline parameter", where))
-    elif not isinstance(value, (str, PipelineValue)):
+    elif value is None or isinstance(value, (bool, int, float, bytes)):
         problems.append(
             _problem(
-                f"bound value {value!r} is neither an s3:// URI nor a pipeline value (no 'expr')",
+                f"bound value {value!r} is neither an s3:// URI nor a pipeline value",
                 "bind an s3://bucket/key URI or a pipeline parameter",
                 where,
             )

@@ -1,0 +1,200 @@
+"""Pipeline assembly: a DAG of steps -> resolved edges -> step inputs -> a SageMaker ``Pipeline`` definition.
+
+:func:`inputs_for` turns one step's resolutions into the typed inputs its builder takes: an
+inferred or explicit edge becomes a :class:`~calibration_step.properties.PropertyReference` to the
+upstream step's output (serialised as ``{"Get": "Steps.<name>...."}``), an external binding its
+value. DAG node names are the SageMaker step names, so the references point at the right steps.
+
+:func:`calibration_dag_steps` assembles the DAG users pair with calibration,
+``XGBoostModelEval -> ModelCalibration -> Package``, with the Package step inside the calibration
+condition step (it runs only when the calibrated ECE is within ``error_threshold``), and
+:func:`calibration_dag_definition` returns its pipeline definition, built offline.
+
+Examples
+--------
+>>> from calibration_step.resolver import ExternalBinding, resolve
+>>> from calibration_step.steps.model_calibration.spec import MODEL_CALIBRATION_SPEC
+>>> from calibration_step.steps.model_evaluation.spec import XGBOOST_MODEL_EVAL_SPEC
+>>> report = resolve([("Eval", XGBOOST_MODEL_EVAL_SPEC), ("Calibrate", MODEL_CALIBRATION_SPEC)],
+...     upstream={"Calibrate": {"Eval"}},
+...     bindings=[ExternalBinding(step="Eval", dependency=d.logical_name, value="s3://b/in")
+...               for d in XGBOOST_MODEL_EVAL_SPEC.dependencies])
+>>> inputs = inputs_for(report, "Calibrate", MODEL_CALIBRATION_SPEC, ())
+>>> [(name.value, source.to_get()) for name, source in inputs.items() if isinstance(source, PropertyReference)]
+[('evaluation_data', {'Get': "Steps.Eval.ProcessingOutputConfig.Outputs['eval_output'].S3Output.S3Uri"})]
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Final
+
+import attrs
+
+from calibration_step.build.values import InputSource, StringParameter, is_pipeline_value
+from calibration_step.errors import BuildError
+from calibration_step.pipeline import pipeline_definition
+from calibration_step.properties import PropertyReference
+from calibration_step.resolver import ExternalBinding, Node, ResolutionReport, resolve
+from calibration_step.spec import StepSpecification
+from calibration_step.steps.model_calibration.builder import (
+    build_model_calibration_step,
+    calibration_condition_step,
+    default_execution_prefix,
+)
+from calibration_step.steps.model_calibration.config import ModelCalibrationConfig
+from calibration_step.steps.model_calibration.names import ModelCalibrationInput
+from calibration_step.steps.model_calibration.spec import MODEL_CALIBRATION_SPEC
+from calibration_step.steps.model_evaluation.builder import build_xgboost_model_eval_step
+from calibration_step.steps.model_evaluation.config import XGBoostModelEvalConfig
+from calibration_step.steps.model_evaluation.names import XGBoostModelEvalInput
+from calibration_step.steps.model_evaluation.spec import XGBOOST_MODEL_EVAL_SPEC
+from calibration_step.steps.package.builder import build_package_step
+from calibration_step.steps.package.config import PackageConfig
+from calibration_step.steps.package.names import PackageInput
+from calibration_step.steps.package.spec import PACKAGE_SPEC
+from calibration_step._typevars import InputNameT, OutputNameT
+
+if TYPE_CHECKING:
+    from sagemaker.mlops.workflow import Step
+
+__all__ = [
+    "CALIBRATION_STEP",
+    "EVALUATION_DATA_PARAMETER",
+    "EVALUATION_STEP",
+    "MODEL_ARTIFACTS_PARAMETER",
+    "PACKAGE_STEP",
+    "CalibrationDag",
+    "calibration_dag_definition",
+    "calibration_dag_parameters",
+    "calibration_dag_report",
+    "calibration_dag_steps",
+    "inputs_for",
+]
+
+EVALUATION_STEP: Final = "XGBoostModelEval-Calibration"
+CALIBRATION_STEP: Final = "ModelCalibration-Calibration"
+PACKAGE_STEP: Final = "Package"
+MODEL_ARTIFACTS_PARAMETER: Final = "ModelArtifacts"
+"""Pipeline parameter: S3 URI of the trained model (read by evaluation and packaging)."""
+EVALUATION_DATA_PARAMETER: Final = "EvaluationData"
+"""Pipeline parameter: S3 URI of the rows the model scores."""
+
+
+def _external_source(value: object, where: str) -> InputSource:
+    if isinstance(value, str):
+        return value
+    if is_pipeline_value(value):
+        return value  # type: ignore[return-value]  # is_pipeline_value narrows to the InputSource members
+    raise BuildError(
+        "BUILD-INPUT-SOURCE",
+        f"the value bound to {where} is not an S3 URI or pipeline value; got {value!r}.",
+        hint="bind an s3:// URI, a StringParameter, a Join or a SageMaker pipeline variable",
+    )
+
+
+def inputs_for(
+    report: ResolutionReport,
+    step: str,
+    spec: StepSpecification[InputNameT, OutputNameT],
+    bindings: Iterable[ExternalBinding[enum.Enum]],
+) -> dict[InputNameT, InputSource]:
+    """The inputs of ``step`` (a DAG node name) keyed by its own input enum, from ``report``.
+
+    Unresolved (optional) dependencies are left out. ``bindings`` are the external bindings the
+    report was resolved with (the report keeps only their descriptions).
+
+    Raises
+    ------
+    BuildError
+        ``BUILD-INPUT-SOURCE`` for a bound value that is not an S3 URI or pipeline value.
+    """
+    bound = {(binding.step, str(binding.dependency.value)): binding.value for binding in bindings}
+    inputs: dict[InputNameT, InputSource] = {}
+    for dependency in spec.dependencies:
+        found = report.get(step, dependency.name)
+        if found is None or found.source == "unresolved":
+            continue
+        if found.source == "external":
+            inputs[dependency.logical_name] = _external_source(bound[(step, dependency.name)], f"{step}.{dependency.name}")
+        elif found.chosen is not None:
+            inputs[dependency.logical_name] = PropertyReference(
+                step_name=found.chosen.provider_step, property_path=found.chosen.property_path
+            )
+    return inputs
+
+
+@attrs.frozen(kw_only=True)
+class CalibrationDag:
+    """The configs of ``XGBoostModelEval -> ModelCalibration -> Package``.
+
+    The pipeline's name, region, bucket and execution prefix come from ``calibration``.
+    """
+
+    evaluation: XGBoostModelEvalConfig
+    calibration: ModelCalibrationConfig
+    package: PackageConfig
+
+
+def calibration_dag_parameters(dag: CalibrationDag) -> tuple[StringParameter, ...]:
+    """``ExecutionPrefix``, ``ModelArtifacts`` and ``EvaluationData`` (the latter two default under the bucket)."""
+    bucket = f"s3://{dag.calibration.bucket}"
+    return (
+        default_execution_prefix(dag.calibration),
+        StringParameter(name=MODEL_ARTIFACTS_PARAMETER, default_value=f"{bucket}/model/model.tar.gz"),
+        StringParameter(name=EVALUATION_DATA_PARAMETER, default_value=f"{bucket}/data/calibration"),
+    )
+
+
+_NODES: Final[Sequence[Node]] = (
+    (EVALUATION_STEP, XGBOOST_MODEL_EVAL_SPEC),
+    (CALIBRATION_STEP, MODEL_CALIBRATION_SPEC),
+    (PACKAGE_STEP, PACKAGE_SPEC),
+)
+_UPSTREAM: Final = {CALIBRATION_STEP: {EVALUATION_STEP}, PACKAGE_STEP: {CALIBRATION_STEP}}
+
+
+def _bindings(parameters: Sequence[StringParameter]) -> tuple[ExternalBinding[enum.Enum], ...]:
+    model, data = parameters[1], parameters[2]
+    return (
+        ExternalBinding(step=EVALUATION_STEP, dependency=XGBoostModelEvalInput.MODEL_INPUT, value=model),
+        ExternalBinding(step=EVALUATION_STEP, dependency=XGBoostModelEvalInput.PROCESSED_DATA, value=data),
+        ExternalBinding(step=PACKAGE_STEP, dependency=PackageInput.MODEL_INPUT, value=model),
+    )
+
+
+def calibration_dag_report(dag: CalibrationDag) -> ResolutionReport:
+    """The resolution of the calibration DAG (``evaluation_data`` and ``calibration_model`` are inferred)."""
+    return resolve(_NODES, upstream=_UPSTREAM, bindings=_bindings(calibration_dag_parameters(dag)))
+
+
+def calibration_dag_steps(dag: CalibrationDag) -> tuple[list[Step], tuple[StringParameter, ...], ResolutionReport]:
+    """The pipeline's top-level steps (evaluation, calibration, condition with Package inside), its parameters, the report."""
+    parameters = calibration_dag_parameters(dag)
+    bindings = _bindings(parameters)
+    report = resolve(_NODES, upstream=_UPSTREAM, bindings=bindings)
+    prefix = parameters[0]
+    evaluation = build_xgboost_model_eval_step(
+        dag.evaluation,
+        inputs_for(report, EVALUATION_STEP, XGBOOST_MODEL_EVAL_SPEC, bindings),
+        execution_prefix=prefix,
+        step_name=EVALUATION_STEP,
+    )
+    calibration_inputs: dict[ModelCalibrationInput, InputSource] = inputs_for(
+        report, CALIBRATION_STEP, MODEL_CALIBRATION_SPEC, bindings
+    )
+    calibration = build_model_calibration_step(
+        dag.calibration, calibration_inputs, execution_prefix=prefix, step_name=CALIBRATION_STEP
+    )
+    package = build_package_step(
+        dag.package, inputs_for(report, PACKAGE_STEP, PACKAGE_SPEC, bindings), execution_prefix=prefix, step_name=PACKAGE_STEP
+    )
+    condition = calibration_condition_step(calibration, if_steps=[package])
+    return [evaluation, calibration.step, condition], parameters, report
+
+
+def calibration_dag_definition(dag: CalibrationDag) -> dict[str, object]:
+    """The pipeline definition of the calibration DAG, built offline (no AWS request)."""
+    steps, parameters, _report = calibration_dag_steps(dag)
+    return pipeline_definition(steps, parameters, dag.calibration)

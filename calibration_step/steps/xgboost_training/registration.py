@@ -1,0 +1,31 @@
+"""The registry entry of the XGBoostTraining step.
+
+Examples
+--------
+>>> xgboost_training_registration().step_type
+'XGBoostTraining'
+"""
+
+from __future__ import annotations
+
+from calibration_step.registry import StepRegistration
+from calibration_step.steps.xgboost_training.builder import build_xgboost_training_step
+from calibration_step.steps.xgboost_training.config import XGBoostTrainingConfig
+from calibration_step.steps.xgboost_training.contract import XGBOOST_TRAINING_CONTRACT
+from calibration_step.steps.xgboost_training.names import XGBOOST_TRAINING_STEP_TYPE
+from calibration_step.steps.xgboost_training.spec import XGBOOST_TRAINING_SPEC
+
+__all__ = ["xgboost_training_registration"]
+
+
+def xgboost_training_registration() -> StepRegistration:
+    """The XGBoostTraining step: config class, builder, spec and contract (checked to agree when built)."""
+    return StepRegistration(
+        step_type=XGBOOST_TRAINING_STEP_TYPE,
+        config_class=XGBoostTrainingConfig,
+        builder=build_xgboost_training_step,
+        spec=XGBOOST_TRAINING_SPEC,
+        contract=XGBOOST_TRAINING_CONTRACT,
+        sagemaker_step_type="Processing",
+        description="Trains an XGBoost model on a processing job (model, validation predictions).",
+    )

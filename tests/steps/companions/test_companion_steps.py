@@ -1,0 +1,100 @@
+"""XGBoostTraining, XGBoostModelEval and Package: registrations agree, configs check, builders make valid values."""
+
+from __future__ import annotations
+
+import attrs
+import pytest
+
+from calibration_step.errors import BuildError, ConfigError
+from calibration_step.registry import StepRegistration, build_registry
+from calibration_step.resolver import ExternalBinding, resolve
+from calibration_step.steps.model_calibration.spec import MODEL_CALIBRATION_SPEC
+from calibration_step.steps.model_evaluation.builder import xgboost_model_eval_step_definition
+from calibration_step.steps.model_evaluation.config import XGBoostModelEvalConfig
+from calibration_step.steps.model_evaluation.names import XGBoostModelEvalInput
+from calibration_step.steps.model_evaluation.registration import xgboost_model_eval_registration
+from calibration_step.steps.model_evaluation.spec import XGBOOST_MODEL_EVAL_SPEC
+from calibration_step.steps.package.builder import package_step_definition
+from calibration_step.steps.package.config import PackageConfig
+from calibration_step.steps.package.names import PackageInput
+from calibration_step.steps.package.registration import package_registration
+from calibration_step.steps.package.spec import PACKAGE_SPEC
+from calibration_step.steps.xgboost_training.builder import xgboost_training_step_definition
+from calibration_step.steps.xgboost_training.config import XGBoostTrainingConfig
+from calibration_step.steps.xgboost_training.names import XGBoostTrainingInput
+from calibration_step.steps.xgboost_training.registration import xgboost_training_registration
+from calibration_step.steps.xgboost_training.spec import XGBOOST_TRAINING_SPEC
+
+COMMON = {
+    "author": "jane",
+    "bucket": "my-ml-bucket",
+    "role": "arn:aws:iam::123456789012:role/SageMakerRole",
+    "region": "us-east-1",
+    "service_name": "risk",
+    "pipeline_version": "1.0",
+}
+IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/xgboost:1"
+
+
+@pytest.mark.parametrize(
+    "registration", [xgboost_training_registration, xgboost_model_eval_registration, package_registration]
+)
+def test_registrations_agree_and_register(registration: object) -> None:
+    built = registration()  # type: ignore[operator]  # parametrised factory
+    assert isinstance(built, StepRegistration)
+    assert built.step_type in build_registry([built])
+
+
+def test_training_feeds_evaluation_feeds_calibration_feeds_package() -> None:
+    nodes = [
+        ("train", XGBOOST_TRAINING_SPEC),
+        ("evaluate", XGBOOST_MODEL_EVAL_SPEC),
+        ("calibrate", MODEL_CALIBRATION_SPEC),
+        ("package", PACKAGE_SPEC),
+    ]
+    upstream = {"evaluate": {"train"}, "calibrate": {"evaluate"}, "package": {"train", "calibrate"}}
+    bindings = [
+        ExternalBinding(step="train", dependency=XGBoostTrainingInput.INPUT_PATH, value="s3://my-ml-bucket/train"),
+        ExternalBinding(step="evaluate", dependency=XGBoostModelEvalInput.PROCESSED_DATA, value="s3://my-ml-bucket/eval"),
+    ]
+    report = resolve(nodes, upstream=upstream, bindings=bindings)
+    wires = {(e.upstream_step + "." + e.upstream_output, e.downstream_step + "." + e.downstream_input) for e in report.edges()}
+    assert wires == {
+        ("train.model_output", "evaluate.model_input"),
+        ("evaluate.eval_output", "calibrate.evaluation_data"),
+        ("train.model_output", "package.model_input"),
+        ("calibrate.calibration_output", "package.calibration_model"),
+    }
+
+
+def test_configs_check_their_fields() -> None:
+    with pytest.raises(ConfigError, match=r"XGBoostTrainingConfig\.num_round must be an int from 1 to 100000; got 0"):
+        XGBoostTrainingConfig(**COMMON, num_round=0)  # type: ignore[arg-type]  # str-valued test dict
+    with pytest.raises(ConfigError, match=r"XGBoostModelEvalConfig\.job_type must be one of"):
+        XGBoostModelEvalConfig(**COMMON, job_type="serving")  # type: ignore[arg-type]  # wrong on purpose
+    with pytest.raises(ConfigError, match=r"PackageConfig\.calibrator_file must be a \.json file name"):
+        PackageConfig(**COMMON, calibrator_file="calibrator.pkl")  # type: ignore[arg-type]  # str-valued test dict
+
+
+def test_builders_name_a_missing_required_input() -> None:
+    config = PackageConfig(**COMMON)  # type: ignore[arg-type]  # str-valued test dict
+    with pytest.raises(BuildError, match=r"Package input 'calibration_model' is required but no source was given"):
+        package_step_definition(config, {PackageInput.MODEL_INPUT: "s3://my-ml-bucket/model"}, image_uri=IMAGE)
+
+
+def test_builders_send_exactly_the_contract_env_vars_and_arguments() -> None:
+    training = XGBoostTrainingConfig(**COMMON, eta=0.1)  # type: ignore[arg-type]  # str-valued test dict
+    definition = xgboost_training_step_definition(training, {XGBoostTrainingInput.INPUT_PATH: "s3://my-ml-bucket/d"}, image_uri=IMAGE)
+    assert dict(definition.environment) == {
+        "LABEL_FIELD": "label", "OBJECTIVE": "binary:logistic", "NUM_ROUND": "100", "MAX_DEPTH": "6", "ETA": "0.1",
+    }
+    assert definition.arguments == (
+        "--input_path", "/opt/ml/processing/input/data",
+        "--model_output", "/opt/ml/processing/output/model",
+        "--evaluation_output", "/opt/ml/processing/output/evaluation",
+    )
+    evaluation = attrs.evolve(XGBoostModelEvalConfig(**COMMON), job_type="testing")  # type: ignore[arg-type]  # str-valued test dict
+    sources = {XGBoostModelEvalInput.MODEL_INPUT: "s3://my-ml-bucket/m", XGBoostModelEvalInput.PROCESSED_DATA: "s3://my-ml-bucket/d"}
+    eval_definition = xgboost_model_eval_step_definition(evaluation, sources, image_uri=IMAGE)
+    assert eval_definition.name == "XGBoostModelEval-Testing"
+    assert eval_definition.arguments[:2] == ("--job_type", "testing")
