@@ -1,0 +1,212 @@
+"""Multi-class calibration: one-vs-rest and temperature, categories, renormalisation, metrics."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from script import model_calibration as mc
+from tests.script.synthetic import (
+    multiclass_log_loss,
+    multiclass_scenario,
+    read_json,
+    run_main,
+    write_multiclass,
+)
+
+MULTICLASS = {"IS_BINARY": "false", "NUM_CLASSES": "3", "CALIBRATION_FOLDS": "3"}
+
+
+def _fit(tmp_path: str, env: dict[str, str], n: int = 6000, seed: int = 1
+         ) -> tuple[dict[str, str], dict[str, object]]:
+    scores, labels, _ = multiclass_scenario(n, seed)
+    write_multiclass(os.path.join(tmp_path, "in", "d.csv"), scores, labels)
+    out = run_main(os.path.join(tmp_path, "in"), os.path.join(tmp_path, "out"),
+                   {**MULTICLASS, **env})
+    return out, read_json(os.path.join(out[mc.OUTPUT_METRICS], mc.METRICS_FILE))
+
+
+@pytest.mark.parametrize("method,bias", [("platt", "false"), ("temperature", "false"),
+                                         ("temperature", "true"), ("isotonic", "false")])
+def test_held_out_log_loss_improves_and_rows_sum_to_one(tmp_path: str, no_plot: list[int],
+                                                        method: str, bias: str) -> None:
+    out, metrics = _fit(tmp_path, {"CALIBRATION_METHOD": method, "TEMPERATURE_BIAS": bias})
+    cal = mc.load_calibration_model(os.path.join(out[mc.OUTPUT_CALIBRATION], mc.CALIBRATOR_FILE))
+    assert isinstance(cal, mc.MultiCalibrator) and cal.method == method
+    test_scores, test_labels, truth = multiclass_scenario(20000, seed=99)
+    calibrated = mc.apply_multiclass(cal, test_scores)
+    np.testing.assert_allclose(calibrated.sum(axis=1), 1.0, rtol=0, atol=1e-12)
+    before = multiclass_log_loss(test_scores, test_labels)
+    after = multiclass_log_loss(calibrated, test_labels)
+    best = multiclass_log_loss(truth, test_labels)
+    assert after < before - 0.1  # 1.04 -> about 0.80 on this scenario
+    assert after < best + 0.03
+    # the written rows sum to 1 too, and equal apply on the calibrator JSON
+    written = pd.read_csv(os.path.join(out[mc.OUTPUT_CALIBRATED_DATA], "d.csv"))
+    columns = [f"calibrated_prob_class_{c}" for c in range(3)]
+    np.testing.assert_allclose(written[columns].to_numpy().sum(axis=1), 1.0, atol=1e-12)
+    raw = written[[f"prob_class_{c}" for c in range(3)]].to_numpy()
+    np.testing.assert_allclose(written[columns].to_numpy(), mc.apply_multiclass(cal, raw),
+                               atol=1e-15, rtol=0)
+    uncal, calm = metrics["uncalibrated"], metrics["calibrated"]
+    assert isinstance(uncal, dict) and isinstance(calm, dict)
+    assert calm["log_loss"] < uncal["log_loss"]  # cross-fitted figures agree
+    assert no_plot == [4]  # top label + one panel per class
+
+
+def test_temperature_recovers_the_known_scale_and_bias() -> None:
+    scores, labels, _ = multiclass_scenario(30000, seed=3, sharpen=2.5, shift=0.5)
+    logits = mc.class_logits(scores, "probability", mc.CLIP_EPSILON)
+    scale, bias, info = mc.fit_temperature(logits, labels, np.ones(labels.shape[0]), bias=True)
+    assert info["converged"] is True
+    assert scale == pytest.approx(0.4, abs=0.02)
+    # scores' logits are 2.5 z + (0.5, 0, -0.5): the exact inverse bias is 0.4 * (0.5, 0, -0.5)
+    # relative to class 0, i.e. (0, 0.2, 0.4)
+    np.testing.assert_allclose(bias, [0.0, 0.2, 0.4], atol=0.06)
+    scale_only, no_bias, _ = mc.fit_temperature(logits, labels, np.ones(labels.shape[0]), False)
+    assert no_bias == (0.0, 0.0, 0.0) and scale_only == pytest.approx(0.4, abs=0.03)
+
+
+def test_renormalisation_never_divides_by_zero() -> None:
+    out, zero = mc.renormalise(np.array([[0.0, 0.0, 0.0], [0.2, 0.2, 0.0], [1.0, 1.0, 2.0]]))
+    assert zero == 1
+    np.testing.assert_allclose(out, [[1 / 3, 1 / 3, 1 / 3], [0.5, 0.5, 0.0], [0.25, 0.25, 0.5]])
+    assert not np.isnan(out).any()
+
+
+def test_isotonic_one_vs_rest_rows_of_zeros_become_uniform() -> None:
+    members = tuple(mc.Calibrator("isotonic", "probability", mc.CLIP_EPSILON,
+                                  knots_x=np.array([0.0, 0.5, 1.0]),
+                                  knots_y=np.array([0.0, 0.0, 1.0])) for _ in range(2))
+    cal = mc.MultiCalibrator(mode="multiclass", method="isotonic", score_space="probability",
+                             clip_epsilon=mc.CLIP_EPSILON, names=("a", "b"),
+                             score_fields=("p_a", "p_b"), label_fields=("y",), members=members)
+    out = mc.apply_multiclass(mc.load_calibration_model(cal.to_json_dict()),
+                              np.array([[0.3, 0.4], [1.0, 0.5]]))
+    np.testing.assert_allclose(out, [[0.5, 0.5], [1.0, 0.0]])
+
+
+def test_categories_compare_as_strings_and_integral_floats_read_as_integers(
+        tmp_path: str, no_plot: list[int]) -> None:
+    scores, labels, _ = multiclass_scenario(3000, seed=5)
+    names = ["cat", "dog", "7"]
+    as_text: list[object] = [names[c] if names[c] != "7" else 7.0 for c in labels]
+    as_text[0] = None  # a missing label is dropped and counted
+    write_multiclass(os.path.join(tmp_path, "in", "d.parquet"), scores,
+                     pd.Series(as_text, dtype=object).astype(str).where(
+                         pd.Series(as_text).notna(), None), prefix="p_", names=names)
+    out = run_main(os.path.join(tmp_path, "in"), os.path.join(tmp_path, "out"),
+                   {"IS_BINARY": "false", "MULTICLASS_CATEGORIES": '["cat", "dog", 7]',
+                    "SCORE_FIELD_PREFIX": "p_", "CALIBRATION_METHOD": "temperature",
+                    "CALIBRATION_FOLDS": "2"})
+    metrics = read_json(os.path.join(out[mc.OUTPUT_METRICS], mc.METRICS_FILE))
+    rows = metrics["rows"]
+    assert isinstance(rows, dict) and rows["used"] == 2999
+    assert rows["dropped"] == {"missing_score": 0, "missing_label": 1}
+    calibrated = metrics["calibrated"]
+    assert isinstance(calibrated, dict) and calibrated["classes"] == names
+    parsed = mc.parse_class_labels(pd.Series([7.0, "7", 7, "dog", " cat "]), "label", names)
+    assert parsed.tolist() == [2.0, 2.0, 2.0, 1.0, 0.0]
+
+
+def test_unknown_label_is_an_error_that_names_it(tmp_path: str) -> None:
+    scores, labels, _ = multiclass_scenario(300, seed=6)
+    values: list[object] = [int(c) for c in labels]
+    values[10] = "horse"
+    write_multiclass(os.path.join(tmp_path, "in", "d.csv"), scores, values)
+    with pytest.raises(mc.CalibrationScriptError, match="MC-E208-INVALID-LABEL.*'horse'"):
+        run_main(os.path.join(tmp_path, "in"), os.path.join(tmp_path, "out"),
+                 {**MULTICLASS, "CALIBRATION_METHOD": "temperature"})
+    for name in mc.OUTPUT_NAMES:
+        assert os.listdir(os.path.join(tmp_path, "out", name)) == []
+
+
+def test_metrics_top_label_gate_per_class_macro_and_null_auc_with_reason(
+        tmp_path: str, no_plot: list[int]) -> None:
+    scores, labels, _ = multiclass_scenario(4000, seed=7, classes=4)
+    labels[labels == 3] = 0  # class 3 never occurs: its one-vs-rest AUC is undefined
+    write_multiclass(os.path.join(tmp_path, "in", "d.csv"), scores, labels)
+    out = run_main(os.path.join(tmp_path, "in"), os.path.join(tmp_path, "out"),
+                   {"IS_BINARY": "false", "NUM_CLASSES": "4", "CALIBRATION_METHOD": "temperature",
+                    "CALIBRATION_FOLDS": "3", "ERROR_THRESHOLD": "0.5"})
+    metrics = read_json(os.path.join(out[mc.OUTPUT_METRICS], mc.METRICS_FILE))
+    cal = metrics["calibrated"]
+    threshold = metrics["threshold"]
+    assert isinstance(cal, dict) and isinstance(threshold, dict)
+    top = cal["top_label"]
+    assert isinstance(top, dict)
+    assert cal["ece_equal_width"] == top["ece_equal_width"] == threshold["value"]
+    assert threshold["passed"] is True and metrics["mode"] == "multiclass"
+    per_class = cal["per_class"]
+    assert isinstance(per_class, dict) and sorted(per_class) == ["0", "1", "2", "3"]
+    macro = cal["macro"]
+    assert isinstance(macro, dict)
+    assert macro["ece_equal_width"] == pytest.approx(
+        np.mean([block["ece_equal_width"] for block in per_class.values()]))
+    auc = cal["auc_ovr"]
+    assert isinstance(auc, dict)
+    assert auc["per_class"]["3"] is None and "absent" in auc["null_reasons"]["3"]
+    assert auc["macro_over_classes"] == 3 and 0.5 < auc["macro"] < 1.0
+    # multi-class Brier and log loss from their definitions, on the written calibrated rows
+    written = pd.read_csv(os.path.join(out[mc.OUTPUT_CALIBRATED_DATA], "d.csv"))
+    onehot = np.eye(4)[labels]
+    brier_all = np.mean(np.sum((written.filter(like="calibrated_").to_numpy() - onehot) ** 2,
+                               axis=1))
+    uncal = metrics["uncalibrated"]
+    assert isinstance(uncal, dict)
+    assert uncal["brier"] == pytest.approx(np.mean(np.sum((scores - onehot) ** 2, axis=1)))
+    assert uncal["log_loss"] == pytest.approx(multiclass_log_loss(scores, labels))
+    assert cal["brier"] > brier_all - 0.01  # cross-fitted is not better than in-sample by much
+
+
+def test_logit_space_margins_are_softmaxed(tmp_path: str, no_plot: list[int]) -> None:
+    scores, labels, _ = multiclass_scenario(3000, seed=8)
+    margins = np.log(scores)
+    write_multiclass(os.path.join(tmp_path, "in", "d.csv"), margins, labels)
+    out = run_main(os.path.join(tmp_path, "in"), os.path.join(tmp_path, "out"),
+                   {**MULTICLASS, "CALIBRATION_METHOD": "temperature", "SCORE_SPACE": "logit"})
+    metrics = read_json(os.path.join(out[mc.OUTPUT_METRICS], mc.METRICS_FILE))
+    uncal = metrics["uncalibrated"]
+    assert isinstance(uncal, dict)
+    assert uncal["log_loss"] == pytest.approx(multiclass_log_loss(scores, labels), rel=1e-9)
+    cal = mc.load_calibration_model(os.path.join(out[mc.OUTPUT_CALIBRATION], mc.CALIBRATOR_FILE))
+    assert isinstance(cal, mc.MultiCalibrator) and cal.score_space == "logit"
+    assert 1.0 / cal.scale == pytest.approx(2.5, rel=0.15)
+
+
+def test_missing_class_score_leaves_the_row_uncalibrated(tmp_path: str,
+                                                         no_plot: list[int]) -> None:
+    scores, labels, _ = multiclass_scenario(2000, seed=9)
+    scores[5, 1] = np.nan
+    write_multiclass(os.path.join(tmp_path, "in", "d.csv"), scores, labels)
+    out = run_main(os.path.join(tmp_path, "in"), os.path.join(tmp_path, "out"),
+                   {**MULTICLASS, "CALIBRATION_METHOD": "platt"})
+    written = pd.read_csv(os.path.join(out[mc.OUTPUT_CALIBRATED_DATA], "d.csv"))
+    calibrated = written.filter(like="calibrated_")
+    assert calibrated.iloc[5].isna().all() and calibrated.drop(index=5).notna().all().all()
+    rows = read_json(os.path.join(out[mc.OUTPUT_METRICS], mc.METRICS_FILE))["rows"]
+    assert isinstance(rows, dict) and rows["dropped"]["missing_score"] == 1
+
+
+def test_multiclass_calibrator_json_is_checksummed_and_validated() -> None:
+    cal = mc.MultiCalibrator(mode="multiclass", method="temperature", score_space="probability",
+                             clip_epsilon=mc.CLIP_EPSILON, names=("a", "b", "c"),
+                             score_fields=("p_a", "p_b", "p_c"), label_fields=("y",), scale=0.5,
+                             bias=(0.0, 0.1, 0.2))
+    content = cal.to_json_dict()
+    assert content["kind"] == mc.MULTICLASS_KIND and content["params"] == {
+        "scale": 0.5, "temperature": 2.0, "bias": [0.0, 0.1, 0.2]}
+    with pytest.raises(mc.CalibrationScriptError, match="MC-E402-CHECKSUM-MISMATCH"):
+        mc.load_calibration_model({**content, "params": {"scale": 1.0, "temperature": 1.0,
+                                                         "bias": [0.0, 0.1, 0.2]}})
+    broken = {**content, "names": ["a", "b"]}
+    broken["checksum"] = mc._checksum(broken)
+    with pytest.raises(mc.CalibrationScriptError, match="MC-E401-CALIBRATOR-INVALID"):
+        mc.load_calibration_model(broken)
+    with pytest.raises(mc.CalibrationScriptError, match="MC-E401.*load_calibration_model"):
+        mc.load_calibrator(content)
+    with pytest.raises(mc.CalibrationScriptError, match="MC-E404-INVALID-SCORES"):
+        mc.apply_multiclass(mc.load_calibration_model(content), np.array([[0.5, 0.5]]))
