@@ -11,8 +11,8 @@ therefore runs inside :func:`offline_aws_environment`, which sets ``AWS_DEFAULT_
 ``AWS_EC2_METADATA_DISABLED=true`` where the user has not, puts a dummy identity in place of the
 user's for the duration of the call, and restores the environment (and boto3's default session)
 on exit. The SDK's own session (:func:`pipeline_session`) gets an explicit
-boto3 session with static dummy credentials and an explicit ``sagemaker_config`` that opts out of
-telemetry, so neither the user's credentials nor their SageMaker config files are read.
+boto3 session with static dummy credentials and an explicit ``sagemaker_config`` (telemetry opt-out),
+so neither the user's credentials nor their SageMaker config files (``config.yaml`` defaults) are read.
 The import runs inside :func:`kept_root_logging`, because the SDK calls ``logging.basicConfig``
 (an INFO ``StreamHandler`` on the root logger) at import: the user's root level and handlers are
 restored afterwards. The ``PipelineSession`` "no wait, no logs" warning is silenced.
@@ -185,7 +185,7 @@ def import_sdk() -> None:
 
 @functools.lru_cache(maxsize=8)
 def pipeline_session(region: str, default_bucket: str) -> PipelineSession:
-    """A ``PipelineSession`` that never calls AWS: static dummy credentials, telemetry off.
+    """A ``PipelineSession`` that never calls AWS and applies no SageMaker config-file defaults.
 
     ``default_bucket`` is given so that the SDK never asks STS for the account to derive one.
     """
@@ -197,11 +197,18 @@ def pipeline_session(region: str, default_bucket: str) -> PipelineSession:
         boto_session = boto3.Session(
             aws_access_key_id=_DUMMY_KEY, aws_secret_access_key=_DUMMY_KEY, region_name=region
         )
-        return PipelineSession(
+        session = PipelineSession(
             boto_session=boto_session,
             default_bucket=default_bucket,
             sagemaker_config=dict(TELEMETRY_OPT_OUT_CONFIG),
         )
+    # Given at construction, the config keeps the user's SageMaker config files from being read;
+    # emptied afterwards, because the SDK re-validates a non-empty config against its JSON schema
+    # on every lookup (32 lookups, ~0.2-0.4 s each, for a three-step pipeline). No function on the
+    # adapter's path reports telemetry (base Processor.run and Pipeline.definition are not
+    # instrumented; Pipeline.create/start are, and are never called here); a test pins that.
+    session.sagemaker_config = {}
+    return session
 
 
 def sklearn_image_uri(region: str, framework_version: str, instance_type: str, py_version: str = "py3") -> str:

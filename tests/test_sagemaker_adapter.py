@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import subprocess
@@ -14,7 +15,7 @@ from calibration_step import sagemaker_adapter
 from calibration_step.build import CacheSettings, Join, PropertyFileDefinition, StringParameter
 from calibration_step.errors import BuildError
 from calibration_step.properties import PropertyReference
-from tests.pipeline_example import REPO_ROOT, offline
+from tests.pipeline_example import REPO_ROOT, calibration_pipeline_definition, example_config, offline
 
 __all__ = ["offline"]  # the fixture, used by name
 
@@ -154,6 +155,16 @@ def test_property_file_and_cache_config(offline: list[object]) -> None:
     assert config is not None and (config.enable_caching, config.expire_after) == (True, "PT12H")
 
 
-def test_telemetry_is_opted_out_in_our_session(offline: list[object]) -> None:
+def test_no_telemetry_and_no_config_defaults_on_the_adapters_path(
+    offline: list[object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sagemaker_adapter.import_sdk()
+    telemetry_logging = importlib.import_module("sagemaker.core.telemetry.telemetry_logging")  # not in our stubs
+
+    sent: list[object] = []
+    monkeypatch.setattr(telemetry_logging, "_send_telemetry_request", lambda *args, **kwargs: sent.append(args))
+    monkeypatch.setattr(telemetry_logging, "_send_telemetry_request_sync", lambda *args, **kwargs: sent.append(args))
+    calibration_pipeline_definition(example_config())
+    assert sent == [] and offline == []
     session = sagemaker_adapter.pipeline_session("eu-west-1", "my-ml-bucket")
-    assert getattr(session, "sagemaker_config") == dict(sagemaker_adapter.TELEMETRY_OPT_OUT_CONFIG)
+    assert session.sagemaker_config == {}

@@ -1,6 +1,7 @@
 from boto3 import Session
 
 class PipelineSession:
+    sagemaker_config: dict[str, object] | None
     def __init__(
         self,
         boto_session: Session | None = ...,
