@@ -21,11 +21,19 @@ from __future__ import annotations
 
 import json
 import types
-from collections.abc import Mapping
-from typing import TypeVar, get_args, get_origin
+from collections.abc import Callable, Mapping
+from typing import TypeVar, cast, get_args, get_origin
 
 import cattrs
+from cattrs.cols import (
+    homogenous_tuple_structure_factory,
+    is_mapping,
+    is_sequence,
+    list_structure_factory,
+    mapping_structure_factory,
+)
 from cattrs.errors import BaseValidationError
+from cattrs.v import format_exception
 
 from calibration_step.errors import CalibrationStepError, Problem, SerializationError
 
@@ -78,6 +86,48 @@ def _is_generic_mapping(cls: object) -> bool:
     )
 
 
+def _is_sequence_or_tuple(cls: object) -> bool:
+    origin: object = get_origin(cls)
+    return is_sequence(cls) or origin is tuple
+
+
+def _sequence_hook_factory(cls: type, converter: cattrs.Converter) -> Callable[[object, type], object]:
+    """Sequences load only from JSON arrays: a string or an object is not a tuple of its parts."""
+    origin, args = get_origin(cls), get_args(cls)
+    inner: Callable[[object, type], object]
+    if origin is tuple and not (len(args) == 2 and args[1] is Ellipsis):
+
+        def inner(value: object, _type: type) -> object:
+            items = list(value)  # type: ignore[call-overload]  # checked to be a list or tuple below
+            if len(items) != len(args):
+                raise ValueError(f"expected {len(args)} items, got {len(items)}")
+            return tuple(converter.structure(item, arg) for item, arg in zip(items, args))
+
+    elif origin is tuple:
+        inner = homogenous_tuple_structure_factory(cls, converter)
+    else:
+        inner = list_structure_factory(cls, converter)
+
+    def hook(value: object, _type: type) -> object:
+        if not isinstance(value, (list, tuple)):
+            raise TypeError(f"expected an array, got {type(value).__name__} {value!r}")
+        return inner(value, cls)
+
+    return hook
+
+
+def _mapping_hook_factory(cls: type, converter: cattrs.Converter) -> Callable[[object, type], object]:
+    """Mappings load only from JSON objects."""
+    inner = cast(Callable[[object, type], object], mapping_structure_factory(cls, converter))
+
+    def hook(value: object, _type: type) -> object:
+        if not isinstance(value, Mapping):
+            raise TypeError(f"expected an object, got {type(value).__name__} {value!r}")
+        return inner(value, cls)
+
+    return hook
+
+
 def make_converter() -> cattrs.Converter:
     """A new converter with the package's rules (strict primitives, no unknown keys).
 
@@ -91,6 +141,10 @@ def make_converter() -> cattrs.Converter:
     converter.register_structure_hook(bool, _strict_bool)
     converter.register_structure_hook(int, _strict_int)
     converter.register_structure_hook(float, _strict_float)
+    converter.register_structure_hook_factory(
+        _is_sequence_or_tuple, lambda cls: _sequence_hook_factory(cls, converter)
+    )
+    converter.register_structure_hook_factory(is_mapping, lambda cls: _mapping_hook_factory(cls, converter))
 
     def unstructure_read_only_mapping(mapping: Mapping[object, object]) -> dict[object, object]:
         return {converter.unstructure(key): converter.unstructure(value) for key, value in mapping.items()}
@@ -134,7 +188,7 @@ def structure(data: object, cls: type[T]) -> T:
         own = _own_error(exc)
         if own is not None:
             raise own from exc
-        messages = cattrs.transform_error(exc, path=f"${''}")
+        messages = cattrs.transform_error(exc, path="$", format_exception=_format_exception)
         problems = [_problem_from_message(message) for message in messages]
         raise SerializationError(
             "SERIALIZATION-INVALID",
@@ -149,6 +203,13 @@ def structure(data: object, cls: type[T]) -> T:
             hint="the document does not have the expected shape",
             problems=[Problem(code="SERIALIZATION-INVALID", message=str(exc), hint="", location="$")],
         ) from exc
+
+
+def _format_exception(exc: BaseException, cls: object) -> str:
+    """Our hooks' messages say what was expected and what was got; keep them."""
+    if type(exc) in (TypeError, ValueError) and str(exc):
+        return str(exc)
+    return format_exception(exc, cls if isinstance(cls, type) else None)
 
 
 def _problem_from_message(message: str) -> Problem:

@@ -171,3 +171,19 @@ def test_strict_primitives() -> None:
         structure(3, str)
     with pytest.raises(SerializationError, match="SERIALIZATION-JSON"):
         from_json("{not json", SpecType)
+
+
+def test_sequences_and_mappings_load_only_from_arrays_and_objects() -> None:
+    assert structure(["a", "b"], tuple[str, ...]) == ("a", "b")
+    assert structure([1, "x"], tuple[int, str]) == (1, "x")
+    assert structure({"a": 1}, dict[str, int]) == {"a": 1}
+    with pytest.raises(SerializationError, match="expected an array"):
+        structure("abc", tuple[str, ...])
+    with pytest.raises(SerializationError, match="expected an array"):
+        structure({"a": 1}, list[str])
+    with pytest.raises(SerializationError, match="expected an array"):
+        structure("ab", tuple[str, str])
+    with pytest.raises(SerializationError, match="expected 2 items"):
+        structure([1], tuple[int, str])
+    with pytest.raises(SerializationError, match="expected an object"):
+        structure(["a"], dict[str, int])
