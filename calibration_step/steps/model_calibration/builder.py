@@ -43,7 +43,7 @@ from calibration_step.build.inputs import ProcessingInputDefinition, processing_
 from calibration_step.build.names import sanitize_name
 from calibration_step.build.outputs import ProcessingOutputDefinition, execution_prefix_parameter, processing_outputs
 from calibration_step.build.s3 import s3_join
-from calibration_step.build.step import CacheSettings, ProcessingStepDefinition, PropertyFileDefinition, ScriptCode
+from calibration_step.build.step import ProcessingStepDefinition, PropertyFileDefinition, ScriptCode
 from calibration_step.build.values import InputSource, PipelineValue, StringParameter
 from calibration_step.steps.model_calibration.config import (
     ModelCalibrationConfig,
@@ -69,7 +69,6 @@ __all__ = [
     "THRESHOLD_PASSED_PATH",
     "ModelCalibrationStep",
     "build_model_calibration_step",
-    "cache_settings",
     "calibration_condition_step",
     "code_folder_uri",
     "default_execution_prefix",
@@ -144,11 +143,6 @@ def model_calibration_outputs(
     return processing_outputs(
         MODEL_CALIBRATION_SPEC, MODEL_CALIBRATION_CONTRACT, execution_prefix=execution_prefix, job_type=config.job_type
     )
-
-
-def cache_settings(config: ModelCalibrationConfig) -> CacheSettings:
-    """Step caching as configured."""
-    return CacheSettings(enabled=config.enable_caching, expire_after=config.cache_expire_after)
 
 
 def metrics_property_file() -> PropertyFileDefinition:
