@@ -2539,8 +2539,7 @@ def run_binary(shards: list[Shard], settings: Settings, given: Optional[AnyCalib
                      "set SCORE_FIELD / LABEL_FIELD to existing columns")
     data = task_data(shards, settings.score_field, settings.label_field,
                      parse_weights(shards, settings), settings, "binary task")
-    if given is not None and not isinstance(given, Calibrator):
-        raise _mismatch(f"calibration_model is a {given.mode} calibrator; this job is binary")
+    assert given is None or isinstance(given, Calibrator)  # check_given
     result = run_task(data, settings, given, "binary task")
     cal = result.calibrator
 
@@ -2560,12 +2559,7 @@ def run_multitask(shards: list[Shard], settings: Settings, given: Optional[AnyCa
     names = settings.score_fields
     members: list[Optional[Calibrator]] = [None] * len(names)
     if given is not None:
-        if not isinstance(given, MultiCalibrator) or given.mode != "multitask":
-            raise _mismatch("calibration_model is not a multi-task calibrator")
-        if given.score_fields != names or given.label_fields != settings.task_label_names:
-            raise _mismatch(f"calibration_model holds tasks {list(given.score_fields)} with labels "
-                            f"{list(given.label_fields)}; SCORE_FIELDS={list(names)}, "
-                            f"TASK_LABEL_NAMES={list(settings.task_label_names)}")
+        assert isinstance(given, MultiCalibrator)  # check_given
         members = list(given.members)
     results = [run_task(data, settings, member, f"task {name!r}")
                for data, member, name in zip(tasks, members, names)]
@@ -2596,13 +2590,7 @@ def run_multiclass(shards: list[Shard], settings: Settings, given: Optional[AnyC
                    ) -> Outcome:
     data = load_multiclass(shards, settings)
     fields = tuple(settings.score_field_prefix + c for c in settings.categories)
-    if given is not None:
-        if not isinstance(given, MultiCalibrator) or given.mode != "multiclass":
-            raise _mismatch("calibration_model is not a multi-class calibrator")
-        if given.names != settings.categories or given.score_fields != fields:
-            raise _mismatch(f"calibration_model holds categories {list(given.names)} in columns "
-                            f"{list(given.score_fields)}; the job has {list(settings.categories)} "
-                            f"in {list(fields)}")
+    assert given is None or isinstance(given, MultiCalibrator)  # check_given
     scores = data.scores[data.keep]
     labels = data.labels[data.keep].astype(np.int64)
     weights = data.kept_weights()
@@ -2653,6 +2641,29 @@ def run_multiclass(shards: list[Shard], settings: Settings, given: Optional[AnyC
 def _mismatch(message: str) -> CalibrationScriptError:
     return _error("MC-E405-CALIBRATOR-MISMATCH", message,
                   "pass the calibrator.json fitted for these columns and this mode")
+
+
+def check_given(given: AnyCalibrator, settings: Settings) -> None:
+    """A given calibrator must match the job's mode, columns and score space (``MC-E405``)."""
+    kind = "binary" if isinstance(given, Calibrator) else given.mode
+    if kind != settings.mode:
+        raise _mismatch(f"calibration_model is a {kind} calibrator; this job is {settings.mode}")
+    if given.score_space != settings.score_space:
+        raise _mismatch(f"calibration_model works on {given.score_space} scores; "
+                        f"SCORE_SPACE={settings.score_space}")
+    if isinstance(given, Calibrator):
+        return
+    if settings.mode == "multitask" and (given.score_fields != settings.score_fields or
+                                         given.label_fields != settings.task_label_names):
+        raise _mismatch(f"calibration_model holds tasks {list(given.score_fields)} with labels "
+                        f"{list(given.label_fields)}; SCORE_FIELDS={list(settings.score_fields)}, "
+                        f"TASK_LABEL_NAMES={list(settings.task_label_names)}")
+    fields = tuple(settings.score_field_prefix + c for c in settings.categories)
+    if settings.mode == "multiclass" and (given.names != settings.categories or
+                                          given.score_fields != fields):
+        raise _mismatch(f"calibration_model holds categories {list(given.names)} in columns "
+                        f"{list(given.score_fields)}; the job has {list(settings.categories)} "
+                        f"in {list(fields)}")
 
 
 def find_calibrator_file(path: str) -> str:
@@ -2710,9 +2721,7 @@ def main(input_paths: Mapping[str, str], output_paths: Mapping[str, str],
                          "pass --calibration_model DIR (a calibration job's calibration_output)")
         given_content = _verified_content(find_calibrator_file(model_path))
         given = load_calibration_model(given_content)
-        if given.score_space != settings.score_space:
-            raise _mismatch(f"calibration_model works on {given.score_space} scores; "
-                            f"SCORE_SPACE={settings.score_space}")
+        check_given(given, settings)
         if settings.method != given.method and settings.method != "auto":
             logger.info("CALIBRATION_METHOD=%s is not used: a %s job applies the given %s "
                         "calibrator", settings.method, job_type, given.method)

@@ -107,12 +107,13 @@ def multiclass_scenario(n: int, seed: int, classes: int = 3, sharpen: float = 2.
     return scores, labels, true
 
 
-def write_multiclass(path: str, scores: FloatArray, labels: object,
+def write_multiclass(path: str, scores: FloatArray,
+                     labels: npt.NDArray[np.int64] | list[object] | pd.Series,
                      prefix: str = "prob_class_", names: list[str] | None = None) -> None:
     os.makedirs(os.path.dirname(path), exist_ok=True)
     names = names or [str(c) for c in range(scores.shape[1])]
     frame = pd.DataFrame({f"{prefix}{name}": scores[:, c] for c, name in enumerate(names)})
-    frame["label"] = labels
+    frame["label"] = list(labels)
     if path.endswith(".parquet"):
         frame.to_parquet(path, index=False)
     else:

@@ -84,8 +84,9 @@ def test_isotonic_one_vs_rest_rows_of_zeros_become_uniform() -> None:
     cal = mc.MultiCalibrator(mode="multiclass", method="isotonic", score_space="probability",
                              clip_epsilon=mc.CLIP_EPSILON, names=("a", "b"),
                              score_fields=("p_a", "p_b"), label_fields=("y",), members=members)
-    out = mc.apply_multiclass(mc.load_calibration_model(cal.to_json_dict()),
-                              np.array([[0.3, 0.4], [1.0, 0.5]]))
+    loaded = mc.load_calibration_model(cal.to_json_dict())
+    assert isinstance(loaded, mc.MultiCalibrator)
+    out = mc.apply_multiclass(loaded, np.array([[0.3, 0.4], [1.0, 0.5]]))
     np.testing.assert_allclose(out, [[0.5, 0.5], [1.0, 0.0]])
 
 
@@ -208,5 +209,7 @@ def test_multiclass_calibrator_json_is_checksummed_and_validated() -> None:
         mc.load_calibration_model(broken)
     with pytest.raises(mc.CalibrationScriptError, match="MC-E401.*load_calibration_model"):
         mc.load_calibrator(content)
+    loaded = mc.load_calibration_model(content)
+    assert isinstance(loaded, mc.MultiCalibrator) and loaded.bias == (0.0, 0.1, 0.2)
     with pytest.raises(mc.CalibrationScriptError, match="MC-E404-INVALID-SCORES"):
-        mc.apply_multiclass(mc.load_calibration_model(content), np.array([[0.5, 0.5]]))
+        mc.apply_multiclass(loaded, np.array([[0.5, 0.5]]))

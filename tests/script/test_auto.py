@@ -1,0 +1,137 @@
+"""``auto``: inner cross-validation nested in the outer folds picks the true model family."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from script import model_calibration as mc
+from tests.script.synthetic import (
+    family_scenario,
+    multiclass_scenario,
+    read_json,
+    run_main,
+    write_csv,
+    write_multiclass,
+)
+
+SIZES = {"platt": 6000, "beta": 6000, "gam": 6000, "isotonic": 10000}
+
+
+@pytest.mark.parametrize("family", ["platt", "beta", "gam", "isotonic"])
+def test_auto_picks_the_true_family(family: str) -> None:
+    s, y = family_scenario(family, SIZES[family], seed=1)
+    settings = mc.read_settings({"CALIBRATION_METHOD": "auto"})
+    problem = mc.BinaryProblem(s, y, np.ones(s.shape[0]), settings)
+    choice = mc.select_method(problem, settings, None, seed=0, context="test")
+    assert choice["selected"] == family, choice["reason"]
+    candidates = choice["candidates"]
+    assert isinstance(candidates, dict) and sorted(candidates) == sorted(mc.BINARY_METHODS)
+    assert all(isinstance(c, dict) and c["status"] == "ok" and isinstance(c["log_loss"], float)
+               for c in candidates.values())
+    assert family in str(choice["reason"])
+
+
+def test_auto_picks_temperature_for_a_temperature_miscalibration() -> None:
+    scores, labels, _ = multiclass_scenario(3000, seed=11)
+    settings = mc.read_settings({"IS_BINARY": "false", "NUM_CLASSES": "3",
+                                 "CALIBRATION_METHOD": "auto", "TEMPERATURE_BIAS": "true",
+                                 "AUTO_CANDIDATES": '["temperature", "platt", "isotonic"]'})
+    problem = mc.MulticlassProblem(scores, labels, np.ones(labels.shape[0]), settings)
+    choice = mc.select_method(problem, settings, None, seed=0, context="test")
+    assert choice["selected"] == "temperature", choice["reason"]
+    assert sorted(choice["candidates"]) == ["isotonic", "platt", "temperature"]  # type: ignore[call-overload]  # a JSON object
+
+
+def test_simplest_within_one_standard_error_wins_over_a_noisy_best() -> None:
+    # logit-linear truth: beta and gam nest platt and may edge it out by noise; platt is kept
+    s, y = family_scenario("platt", 4000, seed=2)
+    settings = mc.read_settings({"CALIBRATION_METHOD": "auto",
+                                 "AUTO_CANDIDATES": '["gam", "beta", "platt"]'})
+    choice = mc.select_method(mc.BinaryProblem(s, y, np.ones(4000), settings), settings, None, 0,
+                              "test")
+    record = choice["candidates"]
+    assert isinstance(record, dict)
+    assert choice["selected"] == "platt"
+    assert record["platt"]["within_one_se"] is True
+    assert record["platt"]["difference_to_best"] <= record["platt"]["standard_error"]
+
+
+def test_auto_in_main_is_nested_and_records_every_candidate(tmp_path: str,
+                                                            no_plot: list[int]) -> None:
+    s, y = family_scenario("beta", 5000, seed=3)
+    write_csv(os.path.join(tmp_path, "in", "d.csv"), s, y)
+    out = run_main(os.path.join(tmp_path, "in"), os.path.join(tmp_path, "out"),
+                   {"CALIBRATION_METHOD": "auto", "AUTO_CANDIDATES": '["platt", "beta"]',
+                    "CALIBRATION_FOLDS": "3"})
+    metrics = read_json(os.path.join(out[mc.OUTPUT_METRICS], mc.METRICS_FILE))
+    assert metrics["method"] == "auto" and metrics["selected_method"] == "beta"
+    selection = metrics["selection"]
+    assert isinstance(selection, dict) and selection["selected"] == "beta"
+    assert sorted(selection["candidates"]) == ["beta", "platt"]
+    assert "reason" in selection and selection["inner_folds"] == 3
+    folds = metrics["folds"]
+    assert isinstance(folds, list) and len(folds) == 3
+    for fold in folds:  # each outer fold chose on its own training rows
+        assert fold["selected_method"] in ("platt", "beta")
+        assert sorted(fold["candidate_log_loss"]) == ["beta", "platt"]
+    cal = read_json(os.path.join(out[mc.OUTPUT_CALIBRATION], mc.CALIBRATOR_FILE))
+    assert cal["method"] == "beta"
+    fit = cal["fit"]
+    assert isinstance(fit, dict) and fit["auto"]["selected"] == "beta"
+
+
+def test_each_outer_fold_chooses_on_its_training_rows_only(
+        tmp_path: str, no_plot: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nested: the method scoring an outer fold was chosen without that fold's rows, so the
+    reported calibrated figures include the cost of choosing."""
+    s, y = family_scenario("gam", 3000, seed=4)
+    write_csv(os.path.join(tmp_path, "in", "d.csv"), s, y)
+    seen: list[tuple[str, int]] = []
+    original = mc.select_method
+
+    def spy(problem: mc.BinaryProblem, settings: mc.Settings,
+            mask: npt.NDArray[np.bool_] | None, seed: int, context: str) -> dict[str, object]:
+        seen.append((context, -1 if mask is None else int(mask.sum())))
+        if mask is not None:
+            folds = mc.stratified_folds(y, 3, 0)
+            held = int(context.split()[-1])
+            assert np.array_equal(mask, folds != held)
+        return original(problem, settings, mask, seed, context)
+
+    monkeypatch.setattr(mc, "select_method", spy)
+    run_main(os.path.join(tmp_path, "in"), os.path.join(tmp_path, "out"),
+             {"CALIBRATION_METHOD": "auto", "AUTO_CANDIDATES": '["platt", "gam"]',
+              "CALIBRATION_FOLDS": "3"})
+    assert [context for context, _ in seen] == ["binary task", "fold 0", "fold 1", "fold 2"]
+    assert seen[0][1] == -1 and all(0 < rows < 3000 for _, rows in seen[1:])
+
+
+@pytest.mark.parametrize("env,match", [
+    ({"AUTO_CANDIDATES": '["platt"]', "CALIBRATION_METHOD": "gam"}, "CALIBRATION_METHOD=auto"),
+    ({"AUTO_CANDIDATES": '["temperature"]', "CALIBRATION_METHOD": "auto"}, "temperature"),
+    ({"AUTO_CANDIDATES": '["sigmoid"]', "CALIBRATION_METHOD": "auto"}, "sigmoid"),
+])
+def test_auto_candidates_are_checked(env: dict[str, str], match: str) -> None:
+    with pytest.raises(mc.CalibrationScriptError, match=f"MC-E105-MODE-CONFLICT.*{match}"):
+        mc.read_settings(env)
+
+
+def test_auto_candidates_default_to_every_method_of_the_mode() -> None:
+    assert mc.read_settings({"CALIBRATION_METHOD": "auto"}).auto_candidates == mc.BINARY_METHODS
+    multi = mc.read_settings({"CALIBRATION_METHOD": "auto", "IS_BINARY": "false"})
+    assert "temperature" in multi.auto_candidates and len(multi.auto_candidates) == 5
+
+
+def test_multiclass_auto_end_to_end(tmp_path: str, no_plot: list[int]) -> None:
+    scores, labels, _ = multiclass_scenario(2400, seed=12)
+    write_multiclass(os.path.join(tmp_path, "in", "d.csv"), scores, labels)
+    out = run_main(os.path.join(tmp_path, "in"), os.path.join(tmp_path, "out"),
+                   {"IS_BINARY": "false", "NUM_CLASSES": "3", "CALIBRATION_METHOD": "auto",
+                    "AUTO_CANDIDATES": '["temperature", "platt"]', "CALIBRATION_FOLDS": "2",
+                    "TEMPERATURE_BIAS": "true"})
+    cal = mc.load_calibration_model(os.path.join(out[mc.OUTPUT_CALIBRATION], mc.CALIBRATOR_FILE))
+    assert isinstance(cal, mc.MultiCalibrator) and cal.method == "temperature"

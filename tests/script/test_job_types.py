@@ -1,0 +1,169 @@
+"""Job types: training/calibration fit; validation/testing apply a given calibrator."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from script import model_calibration as mc
+from tests.script.synthetic import (
+    multiclass_scenario,
+    read_json,
+    run_main,
+    scenario,
+    write_csv,
+    write_multiclass,
+)
+
+
+def _fit_binary(tmp_path: str, method: str = "gam") -> str:
+    s, y, _ = scenario("nonlinear", 4000, seed=81)
+    write_csv(os.path.join(tmp_path, "fit_in", "d.csv"), s, y)
+    out = run_main(os.path.join(tmp_path, "fit_in"), os.path.join(tmp_path, "fit_out"),
+                   {"CALIBRATION_METHOD": method, "CALIBRATION_FOLDS": "3"})
+    return out[mc.OUTPUT_CALIBRATION]
+
+
+def _apply_job(tmp_path: str, model: str | None, env: dict[str, str], job_type: str,
+               data: str) -> dict[str, str]:
+    outputs = {name: os.path.join(tmp_path, job_type, name) for name in mc.OUTPUT_NAMES}
+    inputs = {mc.INPUT_EVALUATION_DATA: data}
+    if model is not None:
+        inputs[mc.INPUT_CALIBRATION_MODEL] = model
+    import argparse
+
+    mc.main(inputs, outputs, env, argparse.Namespace(job_type=job_type))
+    return outputs
+
+
+@pytest.mark.parametrize("job_type", ["validation", "testing"])
+def test_validation_figures_equal_applying_the_given_calibrator(
+        tmp_path: str, no_plot: list[int], job_type: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    model_dir = _fit_binary(tmp_path)
+    s, y, _ = scenario("nonlinear", 3000, seed=82)
+    s[7] = np.nan
+    write_csv(os.path.join(tmp_path, "val_in", "d.csv"), s, y)
+
+    def no_fit(*args: object, **kwargs: object) -> mc.Calibrator:
+        raise AssertionError("a validation job must not fit")
+
+    monkeypatch.setattr(mc, "fit_calibrator", no_fit)
+    out = _apply_job(tmp_path, model_dir, {"CALIBRATION_METHOD": "isotonic"}, job_type,
+                     os.path.join(tmp_path, "val_in"))
+    metrics = read_json(os.path.join(out[mc.OUTPUT_METRICS], mc.METRICS_FILE))
+    cal = mc.load_calibrator(os.path.join(model_dir, mc.CALIBRATOR_FILE))
+    keep = ~np.isnan(s)
+    expected = mc.binary_metrics(mc.aggregate(mc.apply_calibrator(cal, s[keep]), y[keep]), 15)
+    calibrated = metrics["calibrated"]
+    assert isinstance(calibrated, dict)
+    for key in ("ece_equal_width", "ece_equal_mass", "brier", "log_loss", "auc",
+                "calibration_slope", "spiegelhalter_z"):
+        assert calibrated[key] == pytest.approx(expected[key], rel=1e-12, abs=1e-15), key
+    assert metrics["job_type"] == job_type and metrics["method"] == "gam"
+    evaluation = metrics["evaluation"]
+    assert isinstance(evaluation, dict) and evaluation["scheme"] == "applied_given_calibrator"
+    ece = expected["ece_equal_width"]
+    assert isinstance(ece, float)
+    assert metrics["folds"] == [] and metrics["threshold"] == {
+        "metric": "calibrated.ece_equal_width", "value": ece, "threshold": 0.05,
+        "passed": ece <= 0.05}
+    # the given calibrator is passed on unchanged, and the rows are calibrated with it
+    with open(os.path.join(model_dir, mc.CALIBRATOR_FILE), encoding="utf-8") as a, \
+            open(os.path.join(out[mc.OUTPUT_CALIBRATION], mc.CALIBRATOR_FILE),
+                 encoding="utf-8") as b:
+        assert json.load(a) == json.load(b)
+    written = pd.read_csv(os.path.join(out[mc.OUTPUT_CALIBRATED_DATA], "d.csv"))
+    np.testing.assert_allclose(written["calibrated_prob_class_1"][keep],
+                               mc.apply_calibrator(cal, s[keep]), atol=1e-15, rtol=0)
+
+
+def test_validation_of_a_multiclass_calibrator(tmp_path: str, no_plot: list[int]) -> None:
+    env = {"IS_BINARY": "false", "NUM_CLASSES": "3", "CALIBRATION_METHOD": "temperature",
+           "CALIBRATION_FOLDS": "2"}
+    scores, labels, _ = multiclass_scenario(2000, seed=83)
+    write_multiclass(os.path.join(tmp_path, "fit_in", "d.csv"), scores, labels)
+    fitted = run_main(os.path.join(tmp_path, "fit_in"), os.path.join(tmp_path, "fit_out"), env)
+    model_file = os.path.join(fitted[mc.OUTPUT_CALIBRATION], mc.CALIBRATOR_FILE)
+    val_scores, val_labels, _ = multiclass_scenario(1500, seed=84)
+    write_multiclass(os.path.join(tmp_path, "val_in", "d.csv"), val_scores, val_labels)
+    out = _apply_job(tmp_path, model_file, env, "validation", os.path.join(tmp_path, "val_in"))
+    cal = mc.load_calibration_model(model_file)
+    assert isinstance(cal, mc.MultiCalibrator)
+    expected = mc.multiclass_metrics(mc.apply_multiclass(cal, val_scores), val_labels,
+                                     np.ones(1500), ("0", "1", "2"), 15)
+    calibrated = read_json(os.path.join(out[mc.OUTPUT_METRICS], mc.METRICS_FILE))["calibrated"]
+    assert isinstance(calibrated, dict)
+    for key in ("ece_equal_width", "brier", "log_loss", "accuracy"):
+        assert calibrated[key] == pytest.approx(expected[key], rel=1e-12), key
+
+
+def test_validation_without_a_calibrator_is_refused(tmp_path: str) -> None:
+    s, y, _ = scenario("linear", 500, seed=85)
+    write_csv(os.path.join(tmp_path, "in", "d.csv"), s, y)
+    with pytest.raises(mc.CalibrationScriptError, match="MC-E103-MISSING-PATH.*calibration_model"):
+        _apply_job(tmp_path, None, {}, "validation", os.path.join(tmp_path, "in"))
+    os.makedirs(os.path.join(tmp_path, "empty_model"))
+    with pytest.raises(mc.CalibrationScriptError, match="MC-E406-NO-CALIBRATOR-FILE"):
+        _apply_job(tmp_path, os.path.join(tmp_path, "empty_model"), {}, "testing",
+                   os.path.join(tmp_path, "in"))
+
+
+def test_tampered_or_mismatched_calibrator_is_refused(tmp_path: str) -> None:
+    model_dir = _fit_binary(tmp_path, "platt")
+    s, y, _ = scenario("linear", 500, seed=86)
+    write_csv(os.path.join(tmp_path, "in", "d.csv"), s, y)
+    tampered = os.path.join(tmp_path, "tampered")
+    os.makedirs(tampered)
+    content = read_json(os.path.join(model_dir, mc.CALIBRATOR_FILE))
+    params = content["params"]
+    assert isinstance(params, dict)
+    params["a"] = 0.0
+    with open(os.path.join(tampered, mc.CALIBRATOR_FILE), "w", encoding="utf-8") as handle:
+        json.dump(content, handle)
+    with pytest.raises(mc.CalibrationScriptError, match="MC-E402-CHECKSUM-MISMATCH"):
+        _apply_job(tmp_path, tampered, {}, "validation", os.path.join(tmp_path, "in"))
+    with pytest.raises(mc.CalibrationScriptError, match="MC-E405-CALIBRATOR-MISMATCH"):
+        _apply_job(tmp_path, model_dir, {"SCORE_SPACE": "logit"}, "validation",
+                   os.path.join(tmp_path, "in"))
+    with pytest.raises(mc.CalibrationScriptError, match="MC-E405-CALIBRATOR-MISMATCH.*binary"):
+        _apply_job(tmp_path, model_dir, {"IS_BINARY": "false", "NUM_CLASSES": "2",
+                                         "CALIBRATION_METHOD": "temperature"}, "validation",
+                   os.path.join(tmp_path, "in"))
+
+
+def test_training_job_warns_that_scores_are_in_sample(tmp_path: str, no_plot: list[int],
+                                                      caplog: pytest.LogCaptureFixture) -> None:
+    s, y, _ = scenario("linear", 1500, seed=87)
+    write_csv(os.path.join(tmp_path, "in", "d.csv"), s, y)
+    with caplog.at_level(logging.WARNING, logger="model_calibration"):
+        out = run_main(os.path.join(tmp_path, "in"), os.path.join(tmp_path, "out"),
+                       {"CALIBRATION_METHOD": "platt"}, job_type="training")
+    assert any("in-sample" in r.getMessage() for r in caplog.records)
+    metrics = read_json(os.path.join(out[mc.OUTPUT_METRICS], mc.METRICS_FILE))
+    warnings = metrics["warnings"]
+    assert isinstance(warnings, list) and any("in-sample" in w for w in warnings)
+    evaluation = metrics["evaluation"]
+    assert isinstance(evaluation, dict) and evaluation["scheme"] == "stratified_kfold_crossfit"
+
+
+def test_cli_passes_calibration_model(tmp_path: str) -> None:
+    model_dir = _fit_binary(tmp_path, "platt")
+    model_copy = os.path.join(tmp_path, "model")
+    shutil.copytree(model_dir, model_copy)
+    s, y, _ = scenario("linear", 500, seed=88)
+    write_csv(os.path.join(tmp_path, "in", "d.csv"), s, y)
+    args = ["--job_type", "validation", "--evaluation_data", os.path.join(tmp_path, "in"),
+            "--calibration_model", model_copy]
+    for name in mc.OUTPUT_NAMES:
+        args += [f"--{name}", os.path.join(tmp_path, "cli", name)]
+    assert mc.run_cli(args) == 0
+    metrics = read_json(os.path.join(tmp_path, "cli", mc.OUTPUT_METRICS, mc.METRICS_FILE))
+    calibrator = metrics["calibrator"]
+    assert isinstance(calibrator, dict) and calibrator["source"] == "given"
