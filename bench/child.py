@@ -10,7 +10,9 @@ The parent starts ``python -m bench.worker SPEC RESULT`` with:
 
 The child's peak resident set size comes from ``os.wait4`` (``ru_maxrss`` of that child alone),
 so it is known even when the child was killed; the worker also reports per-phase peaks read from
-``/proc/self/status`` (``VmHWM``, reset between phases through ``/proc/self/clear_refs``).
+``/proc/self/status`` (``VmHWM``, reset between phases through ``/proc/self/clear_refs``). A reset
+also lowers what the kernel later reports as ``ru_maxrss``, so the child's peak is the larger of
+``ru_maxrss`` and the worker's ``peak_rss_bytes`` (the largest phase peak).
 
 Examples
 --------
@@ -131,6 +133,10 @@ def run_child(spec: Mapping[str, object], workdir: str, timeout_seconds: float,
         result = loaded if isinstance(loaded, dict) else {}
     with open(log_path, encoding="utf-8", errors="replace") as handle:
         tail = handle.read()[-2000:]
+    reported = result.get("peak_rss_bytes")
+    if isinstance(reported, int):
+        # The worker resets VmHWM between phases, which also resets ru_maxrss.
+        max_rss = max(max_rss, reported)
     if timed_out:
         return ChildOutcome("timeout", seconds, max_rss, result,
                             f"killed after {timeout_seconds:.0f} s")

@@ -79,8 +79,9 @@ def test_script_and_io_floor_tasks(measurements: tuple[list[dict[str, object]], 
     script, floor = by_label["script_gam"], by_label["io_floor"]
     assert isinstance(script, dict) and isinstance(floor, dict)
     assert script["rows"] == ROWS and floor["rows"] == ROWS
-    assert floor["fitting_columns_bytes"] == ROWS * 16
-    assert math.isfinite(script["seconds"]) and "crossfit_seconds" in script["timings"]
+    assert 16 * ROWS <= floor["fitting_columns_bytes"] <= 17 * ROWS  # float64 + int64 (+ buffers)
+    assert math.isfinite(script["seconds"]) and script["peak_rss_bytes"] > 0
+    assert script["timings"] and all(isinstance(t, float) for t in script["timings"].values())
 
 
 def test_child_runs_a_task_under_limits(dataset: data.Dataset, tmp_path: Path) -> None:
