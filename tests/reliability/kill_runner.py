@@ -1,0 +1,40 @@
+"""Run the calibration script's command line and SIGKILL it at one test-only hook point.
+
+Usage: ``python -m tests.reliability.kill_runner STAGE [script arguments...]``; ``STAGE`` is one of
+the script's hook stages (``before_staging``, ``during_staging``, ``after_staging``,
+``during_publish``) or ``none`` to run to the end.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from collections.abc import Callable, Sequence
+
+from script import model_calibration as mc
+
+STAGES = ("before_staging", "during_staging", "after_staging", "during_publish")
+
+
+def killer(stage: str) -> Callable[[str], None]:
+    """A ``TEST_HOOK`` that kills this process (no cleanup can run) on reaching ``stage``."""
+
+    def hook(current: str) -> None:
+        if current == stage:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    return hook
+
+
+def main(argv: Sequence[str]) -> int:
+    stage, *arguments = argv
+    if stage != "none":
+        if stage not in STAGES:
+            raise SystemExit(f"unknown stage {stage!r}; use one of {', '.join(STAGES)} or none")
+        mc.TEST_HOOK = killer(stage)
+    return mc.run_cli(arguments)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,111 @@
+"""A run killed (SIGKILL, no cleanup possible) at the script's test-only hook points leaves each
+output folder without visible entries or holding its complete set; ``summary.json`` is there only
+when every output is complete; a hidden staging folder left behind is removed by the next run,
+which succeeds."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from script import model_calibration as mc
+from tests.reliability.kill_runner import STAGES
+from tests.script.synthetic import scenario
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPLETE = {
+    mc.OUTPUT_CALIBRATION: [mc.CALIBRATOR_FILE],
+    mc.OUTPUT_METRICS: sorted([mc.METRICS_FILE, mc.RELIABILITY_PLOT_FILE, mc.SUMMARY_FILE]),
+    mc.OUTPUT_CALIBRATED_DATA: ["a.csv", "b"],
+}
+"""The visible entries of each output folder after a complete run of :func:`_inputs`."""
+ENV = {"CALIBRATION_METHOD": "platt", "CALIBRATION_FOLDS": "3"}
+
+
+def _inputs(folder: Path) -> None:
+    s, y, _ = scenario("linear", 2000, seed=81)
+    data = pd.DataFrame({"prob_class_1": s, "label": y.astype(int)})
+    (folder / "b").mkdir(parents=True)
+    data.iloc[:1000].to_csv(folder / "a.csv", index=False)
+    data.iloc[1000:].to_parquet(folder / "b" / "c.parquet", index=False)
+
+
+def _outputs(root: Path) -> dict[str, str]:
+    return {name: str(root / name) for name in mc.OUTPUT_NAMES}
+
+
+def _run(stage: str, root: Path) -> subprocess.CompletedProcess[str]:
+    args = ["--job_type", "calibration", "--evaluation_data", str(root / "in")]
+    for name, folder in _outputs(root).items():
+        args += [f"--{name}", folder]
+    return subprocess.run([sys.executable, "-m", "tests.reliability.kill_runner", stage, *args],
+                          capture_output=True, text=True, timeout=120, cwd=ROOT,
+                          env={**os.environ, **ENV})
+
+
+def _split(folder: str) -> tuple[list[str], list[str]]:
+    """(visible, hidden) entries of an output folder."""
+    entries = sorted(os.listdir(folder)) if os.path.isdir(folder) else []
+    return [e for e in entries if not e.startswith(".")], [e for e in entries if e.startswith(".")]
+
+
+def _check_each_folder_empty_or_complete(outputs: dict[str, str]) -> bool:
+    """Each folder: no visible entry or its complete set; hidden entries are staging folders only.
+    Returns whether every folder is complete."""
+    complete = []
+    for name, folder in outputs.items():
+        visible, hidden = _split(folder)
+        assert visible in ([], COMPLETE[name]), f"{name} holds {visible}"
+        assert all(e.startswith(mc.STAGING_PREFIX) for e in hidden), f"{name} hides {hidden}"
+        complete.append(visible == COMPLETE[name])
+    summary = os.path.exists(os.path.join(outputs[mc.OUTPUT_METRICS], mc.SUMMARY_FILE))
+    assert summary == all(complete), "summary.json must mark exactly a complete set"
+    return all(complete)
+
+
+def _no_plot(path: str, *args: object) -> None:
+    with open(path, "wb") as handle:
+        handle.write(b"\x89PNG\r\n\x1a\n")
+
+
+def test_the_runner_without_a_kill_completes(tmp_path: Path) -> None:
+    _inputs(tmp_path / "in")
+    done = _run("none", tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert _check_each_folder_empty_or_complete(_outputs(tmp_path))
+    assert all(_split(folder)[1] == [] for folder in _outputs(tmp_path).values())
+
+
+@pytest.mark.parametrize("stage", [s for s in STAGES if s != "during_publish"])
+def test_killed_while_staging_leaves_no_visible_entry_and_the_next_run_succeeds(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stage: str) -> None:
+    _inputs(tmp_path / "in")
+    done = _run(stage, tmp_path)
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    outputs = _outputs(tmp_path)
+    assert not _check_each_folder_empty_or_complete(outputs)
+    assert all(_split(folder)[0] == [] for folder in outputs.values())
+    leftovers = [h for folder in outputs.values() for h in _split(folder)[1]]
+    assert bool(leftovers) == (stage != "before_staging")  # staging opens after this hook
+
+    monkeypatch.setattr(mc, "plot_reliability", _no_plot)
+    mc.main({mc.INPUT_EVALUATION_DATA: str(tmp_path / "in")}, outputs, ENV,
+            argparse.Namespace(job_type="calibration"))
+    assert _check_each_folder_empty_or_complete(outputs)
+    assert all(_split(folder)[1] == [] for folder in outputs.values()), "staging left over"
+
+
+def test_killed_while_publishing_leaves_each_folder_empty_or_complete_and_no_summary(
+        tmp_path: Path) -> None:
+    _inputs(tmp_path / "in")
+    done = _run("during_publish", tmp_path)
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    # The summary is published last: a consumer reading summary.json never sees a partial set.
+    assert not _check_each_folder_empty_or_complete(_outputs(tmp_path))
