@@ -1,27 +1,52 @@
-"""Model calibration processing script (binary engine).
+"""Model calibration processing script: binary, multi-task and multi-class calibration.
 
 SageMaker uploads and runs this one file; it is also importable as
 ``calibration_step.script.model_calibration``. It never imports ``calibration_step`` and stays
 compatible with Python 3.10 and scikit-learn 1.4 (the stock SageMaker scikit-learn image 1.4-2).
-scikit-learn and matplotlib are imported lazily, only by the functions that need them, so that
-importing this module (``load_calibrator`` / ``apply_calibrator``) stays cheap. pygam is not used
-at run time: the ``gam`` method is fitted by the penalised IRLS below, whose objective is the one
-of pygam's ``LogisticGAM(s(0, n_splines=GAM_SPLINES, constraints='monotonic_inc'))``.
+scikit-learn, scipy and matplotlib are imported lazily, only by the functions that need them, so
+that importing this module (``load_calibrator`` / ``apply_calibrator``) stays cheap. pygam is not
+used at run time: the ``gam`` method is fitted by the penalised IRLS below, whose objective is the
+one of pygam's ``LogisticGAM(s(0, n_splines=GAM_SPLINES, constraints='monotonic_inc'))``.
 
 Interface
 ---------
 ``main(input_paths, output_paths, environ, job_args)``: the keys of ``input_paths`` and
 ``output_paths`` are the contract's logical names; the command-line entry passes each one as an
-argument of the same name (``--evaluation_data DIR``, ``--calibration_output DIR``,
-``--metrics_output DIR``, ``--calibrated_data DIR``) plus ``--job_type``
-(training|calibration|validation|testing, default calibration; engine I treats them alike and
-records the value). There is no path literal in this file.
+argument of the same name (``--evaluation_data DIR``, the optional ``--calibration_model DIR``,
+``--calibration_output DIR``, ``--metrics_output DIR``, ``--calibrated_data DIR``) plus
+``--job_type``. There is no path literal in this file.
+
+Job types (``--job_type``, default calibration):
+
+- ``training`` and ``calibration`` fit a calibrator and evaluate it by cross-fitting. A
+  ``training`` job logs (and records in ``metrics.warnings``) that the scores are in-sample.
+  A ``calibration_model`` input given to them is ignored, with a warning.
+- ``validation`` and ``testing`` fit nothing: they apply the calibrator given on the input
+  ``calibration_model`` (a ``calibrator.json`` file, or a folder holding exactly one; its checksum
+  is verified) to every row and evaluate those predictions. The calibrator must match the job's
+  mode, columns and score space (``MC-E405``); it is copied unchanged to ``calibration_output``.
+
+Modes:
+
+- binary (``IS_BINARY=true``, ``SCORE_FIELDS=[]``): ``LABEL_FIELD`` against ``SCORE_FIELD``.
+- multi-task binary (``SCORE_FIELDS`` and ``TASK_LABEL_NAMES``, JSON arrays of equal length):
+  task *i* is ``SCORE_FIELDS[i]`` against ``TASK_LABEL_NAMES[i]`` with its own missing-value
+  handling (a row missing task *i*'s score or label is dropped for task *i* only), calibrator,
+  metrics and, with ``auto``, its own method. ``LABEL_FIELD``/``SCORE_FIELD`` are unused.
+- multi-class (``IS_BINARY=false``): the score columns are ``SCORE_FIELD_PREFIX + category`` for
+  the categories in ``MULTICLASS_CATEGORIES`` or, when it is ``[]``, ``0 .. NUM_CLASSES-1``.
+  Labels compare to the categories as strings (``" cat "`` is ``cat``; the numbers ``7``, ``7.0``
+  and the text ``"7.0"`` are category ``7``); an unknown label is ``MC-E208`` naming it. A row
+  missing any class score, or its label, is dropped. In probability space rows not summing to 1
+  are renormalised for the uncalibrated figures (counted in a warning); logit-space scores are
+  class margins (softmax).
 
 Environment variables (all optional; defaults in brackets):
 
-- ``CALIBRATION_METHOD`` [gam]: isotonic | platt | gam | beta
+- ``CALIBRATION_METHOD`` [gam]: isotonic | platt | gam | beta | temperature (multi-class only)
+  | auto
 - ``LABEL_FIELD`` [label], ``SCORE_FIELD`` [prob_class_1]
-- ``IS_BINARY`` [true]: false is refused (multi-class arrives in engine II)
+- ``IS_BINARY`` [true]: false selects multi-class
 - ``MONOTONIC_CONSTRAINT`` [true]: gam monotone increasing (isotonic is always monotone, beta
   always has a, b >= 0, platt is unconstrained)
 - ``GAM_SPLINES`` [10] (4..200), ``ERROR_THRESHOLD`` [0.05] (0 < t <= 1)
@@ -30,8 +55,33 @@ Environment variables (all optional; defaults in brackets):
 - ``SCORE_SPACE`` [probability]: probability (scores in the closed interval [0, 1]) | logit
   (raw margins, any finite value)
 - ``LOG_LEVEL`` [INFO]: DEBUG | INFO | WARNING | ERROR
+- ``NUM_CLASSES`` [2] (2..10000): multi-class category count when ``MULTICLASS_CATEGORIES`` is
+  ``[]``; must be 2 (or unset) with IS_BINARY=true, and must equal the number of categories when
+  both are set
+- ``SCORE_FIELD_PREFIX`` [prob_class_], ``MULTICLASS_CATEGORIES`` [[]] (JSON array of names or
+  integers)
+- ``SCORE_FIELDS`` [[]], ``TASK_LABEL_NAMES`` [[]] (JSON arrays; score fields unique, a label
+  column may serve several tasks, no column both)
+- ``WEIGHT_FIELD`` [""]: column of sample weights (finite, >= 0; a missing weight drops the row,
+  counted as ``missing_weight``); empty means every row weighs 1
+- ``AUTO_CANDIDATES`` [[]]: the methods ``auto`` chooses among; ``[]`` means every method of the
+  mode (isotonic, platt, gam, beta; plus temperature for multi-class); only with ``auto``
+- ``NEGATIVE_SAMPLING_RATE`` [1] (0 < r <= 1), new in engine II: the fraction of negatives kept
+  when the evaluation data was down-sampled (binary and multi-task labels only)
+- ``TEMPERATURE_BIAS`` [false], new in engine II: temperature also fits one bias per class
 
 Booleans accept true/false/1/0 in any case.
+
+Weights and down-sampling. Every fit and every metric uses the row weights: the sufficient
+statistics per unique score are sums of weights and of weighted positives (rows aggregated
+exactly, as in engine I), so unit weights reproduce the unweighted figures exactly and an integer
+weight equals repeating the row. Temperature maximises the weighted likelihood; metrics report
+``n`` (rows) and ``weight_sum``. Down-sampled negatives: if the negatives of the evaluation data
+were kept with probability ``r`` (all positives kept), set ``NEGATIVE_SAMPLING_RATE=r``: each
+kept negative then weighs ``1/r`` (times its ``WEIGHT_FIELD`` weight), so the calibrator and the
+metrics target the population's positive rate, not the sample's (for Platt this is the classic
+intercept shift ``b + ln r``). Classes of a multi-class sample are re-weighted with
+``WEIGHT_FIELD`` instead.
 
 Data: every ``.csv``, ``.tsv``, ``.parquet``/``.pq``, ``.jsonl`` and ``.json`` (JSON lines or
 one JSON array of records) file under the input folder, recursively, sorted by relative path, plus
@@ -39,8 +89,9 @@ the data files inside any ``.tar.gz``/``.tgz`` archive there (a training job's
 ``output.tar.gz``), extracted member by member into a temporary folder; absolute member paths,
 ``..``, links and special files are refused. Hidden files (``.*``, ``_*``) are skipped. A single
 file path is accepted too. All shards must have the same column names. Scores must be numeric;
-labels may be 0/1, 0.0/1.0, booleans or the strings "0", "1", "true", "false" (any case). Rows with
-a missing score or label are dropped and counted. All validation happens before any fitting.
+binary labels may be 0/1, 0.0/1.0, booleans or the strings "0", "1", "true", "false" (any case).
+Rows with a missing score or label are dropped and counted. All validation happens before any
+fitting.
 
 Methods. Logit-based methods (platt, beta, gam in probability space) clip probabilities to
 ``[CLIP_EPSILON, 1 - CLIP_EPSILON]`` with ``CLIP_EPSILON = 1e-15`` and count the clipped rows.
@@ -58,36 +109,74 @@ Methods. Logit-based methods (platt, beta, gam in probability space) clip probab
   logit(score) with their mean). The shipped calibrator is the fitted curve tabulated at
   2,049 equally spaced logits over the fitted range and applied by ``np.interp`` (constant outside
   the range); the in-memory calibrator is that same table.
+- multi-class one-vs-rest (any of the four above): class *c*'s calibrator is fitted on column
+  *c* against "label is *c*"; the outputs are divided by their row sum, and a row whose outputs
+  are all 0 becomes uniform (never a division by zero; counted for the shipped or given
+  calibrator in ``rows.ovr_zero_sum_rows``).
+- ``temperature`` (multi-class): ``softmax(scale * l + bias)`` where ``l`` is ``ln(max(p, eps))``
+  of the class probabilities (or the margins in logit space), ``scale = 1 / T`` and ``bias`` one
+  per class with ``bias[0] = 0`` (all 0 unless TEMPERATURE_BIAS=true); weighted maximum
+  likelihood by L-BFGS-B (scipy) with the exact gradient.
+- ``auto``: every candidate is scored by log loss in a K-fold (CALIBRATION_FOLDS) inner
+  cross-validation; the winner is the simplest candidate (order temperature, platt, beta, gam,
+  isotonic) whose mean log loss is within one standard error (of the paired per-row
+  difference) of the lowest, so a nesting family wins only by a real margin. The choice runs
+  inside each outer fold on that fold's training rows only (nested: the reported calibrated
+  figures pay for the choice), and once on all rows for the shipped calibrator;
+  ``metrics.selection`` records every candidate's score, the rule and why the winner won.
 
 Evaluation: calibrated metrics are cross-fitted (stratified K-fold, seeded): each row is scored by
 a calibrator fitted without its fold. The shipped calibrator is fitted on all kept rows.
+Validation and testing jobs evaluate the given calibrator's predictions instead.
 
 Outputs (file names are fixed):
 
-- ``calibration_output/calibrator.json``: see ``Calibrator.to_json_dict``. Keys:
-  ``schema_version`` (1), ``kind``, ``method``, ``score_space``, ``clip_epsilon``, ``params``
-  (isotonic/gam: ``x``, ``y`` knots; platt: ``a``, ``b``; beta: ``a``, ``b``, ``c``; gam also
-  ``spline_coef``, ``intercept``, ``edge_knots``, ``n_splines``, ``lam``, ``monotonic``),
-  ``fit`` (fit statistics), ``rows``, ``input_fingerprint``, ``producer`` and ``checksum``
-  (``sha256:`` + hex digest of the canonical JSON of every other key: sorted keys, separators
-  ``,`` and ``:``, no NaN).
-- ``metrics_output/metrics.json``: ``schema_version``; ``job_type``; ``method``; ``settings``;
-  ``rows`` (read, used, positives, dropped by reason, clipped); ``evaluation`` (scheme, folds,
-  seed, bins); ``uncalibrated`` and ``calibrated`` (cross-fitted) blocks, each with ``n``,
-  ``positives``, ``ece_equal_width``, ``ece_equal_mass``, ``mce_*``, ``rmsce_*``, ``bins``
-  (per strategy: n_bins, count, mean_predicted, observed_rate, lower, upper), ``brier``,
-  ``brier_decomposition`` (reliability, resolution, uncertainty over equal-width bins),
-  ``log_loss`` (+ clip epsilon and clipped rows), ``auc`` (+ ``auc_null_reason``),
-  ``calibration_slope``/``calibration_intercept`` (+ null reason), ``spiegelhalter_z`` and its
-  two-sided p-value; ``folds`` (per fold sizes, timings, held-out metrics); ``threshold``
-  (``metric``, ``value``, ``threshold``, ``passed``); ``calibrator`` (method, checksum);
-  ``plot`` (written, error); ``timings``. Fixed paths read by the pipeline condition:
-  ``calibrated.ece_equal_width`` (number) and ``threshold.passed`` (calibrated ECE <=
-  ERROR_THRESHOLD).
+- ``calibration_output/calibrator.json``: binary: see ``Calibrator.to_json_dict``. Keys:
+  ``schema_version`` (1), ``kind`` (``calibration_step.calibrator``), ``method``,
+  ``score_space``, ``clip_epsilon``, ``params`` (isotonic/gam: ``x``, ``y`` knots; platt: ``a``,
+  ``b``; beta: ``a``, ``b``, ``c``; gam also ``spline_coef``, ``intercept``, ``edge_knots``,
+  ``n_splines``, ``lam``, ``monotonic``), ``fit`` (fit statistics; with auto also ``auto``:
+  selected method, reason, candidates' log loss), ``rows``, ``input_fingerprint``, ``producer``
+  and ``checksum`` (``sha256:`` + hex digest of the canonical JSON of every other key: sorted
+  keys, separators ``,`` and ``:``, no NaN). Multi-class and multi-task (``MultiCalibrator``):
+  ``kind`` ``calibration_step.multiclass_calibrator`` / ``calibration_step.multitask_calibrator``,
+  ``mode``, ``method``, ``score_space``, ``clip_epsilon``, ``names`` (categories or tasks),
+  ``score_fields``, ``label_fields``, ``params`` (temperature: ``scale``, ``temperature``,
+  ``bias``; one-vs-rest: ``renormalisation``), ``members`` (one per class or task: ``name``,
+  ``method``, ``score_space``, ``clip_epsilon``, ``params``, ``fit``, ``rows``), ``fit``,
+  ``rows``, ``input_fingerprint``, ``producer`` and one ``checksum`` over everything.
+  ``load_calibration_model`` reads any kind; ``apply_multiclass`` applies a multi-class one.
+- ``metrics_output/metrics.json``: ``schema_version``; ``job_type``; ``mode``; ``method``
+  (as configured, or the given calibrator's); ``selected_method``; ``settings``; ``rows`` (read,
+  used, positives, dropped by reason, clipped, weight sums; multi-task: per task under
+  ``tasks``); ``evaluation`` (scheme ``stratified_kfold_crossfit`` or
+  ``applied_given_calibrator``, folds, seed, bins, weighted, negative_sampling_rate);
+  ``uncalibrated`` and ``calibrated`` blocks; ``folds`` (per fold sizes, timings, held-out
+  metrics, with auto the fold's choice; multi-task: per task; [] when applying); ``selection``
+  (auto's record, per task for multi-task, else null); ``threshold`` (``metric``, ``value``,
+  ``threshold``, ``passed``); ``calibrator`` (method, kind, source fitted|given, checksum,
+  params); ``warnings``; ``plot`` (written, error, panels); ``timings``.
+  Binary blocks hold ``n`` (rows), ``weight_sum``, ``positives``, ``ece_equal_width``,
+  ``ece_equal_mass``, ``mce_*``, ``rmsce_*``, ``bins`` (per strategy: n_bins, count,
+  mean_predicted, observed_rate, lower, upper), ``brier``, ``brier_decomposition`` (reliability,
+  resolution, uncertainty over equal-width bins), ``log_loss`` (+ clip epsilon and clipped rows),
+  ``auc`` (+ ``auc_null_reason``), ``calibration_slope``/``calibration_intercept`` (+ null
+  reason), ``spiegelhalter_z`` and its two-sided p-value. Multi-task blocks: ``tasks`` (a binary
+  block per task), ``aggregate`` (max and mean ECE, mean Brier, log loss and AUC),
+  ``worst_task`` and ``ece_equal_width`` = the worst task's. Multi-class blocks: ``top_label`` (a
+  binary block of confidence vs correctness), ``ece_equal_width``/``ece_equal_mass`` = the
+  top-label figures, ``per_class`` (a one-vs-rest binary block per category), ``macro`` (mean
+  class-wise ECE), multi-class ``brier`` (sum over classes) and ``log_loss``, ``accuracy``,
+  ``auc_ovr`` (per class, null with a reason where a class is absent or is every label; macro
+  over defined classes), ``class_counts``. Fixed paths read by the pipeline condition:
+  ``calibrated.ece_equal_width`` (number: binary ECE, multi-class top-label ECE, multi-task worst
+  task) and ``threshold.passed`` (that value <= ERROR_THRESHOLD).
 - ``metrics_output/reliability_diagram.png``: uncalibrated vs calibrated reliability curve and
-  score histogram; a plotting failure is logged and recorded in ``metrics.plot``, never fatal.
+  score histogram; a grid with one panel per task, or the top label and one panel per class
+  (at most 36 panels); a plotting failure is logged and recorded in ``metrics.plot``, never fatal.
 - ``calibrated_data/<relative shard path>``: each input shard in its own format with a
-  ``calibrated_<SCORE_FIELD>`` column (unrounded; empty where the score is missing).
+  ``calibrated_<score column>`` column per task or class (unrounded; empty where a needed score
+  is missing).
 - ``metrics_output/summary.json``: written last, the completion marker.
 
 Every output is first written into a hidden ``.staging-<random>`` folder inside its destination
@@ -100,27 +189,40 @@ Error codes (``CalibrationScriptError.code``; the command-line entry logs ``code
 once and exits with status 2):
 
 - ``MC-E101-INVALID-ENV``: an environment variable has a bad value
-- ``MC-E102-MULTICLASS-UNSUPPORTED``: IS_BINARY=false (engine II)
-- ``MC-E103-MISSING-PATH``: a logical input/output path was not given
+- ``MC-E102-MULTICLASS-UNSUPPORTED``: retired (engine I refused IS_BINARY=false); never raised
+- ``MC-E103-MISSING-PATH``: a logical input/output path was not given (also: a validation or
+  testing job without ``calibration_model``)
 - ``MC-E104-INVALID-JOB-TYPE``: job_type not one of the four job types
+- ``MC-E105-MODE-CONFLICT``: environment variables that contradict each other (temperature with
+  IS_BINARY=true, SCORE_FIELDS with IS_BINARY=false, unequal SCORE_FIELDS/TASK_LABEL_NAMES,
+  NUM_CLASSES vs MULTICLASS_CATEGORIES, AUTO_CANDIDATES without auto or outside the mode,
+  WEIGHT_FIELD naming a label or score column, NEGATIVE_SAMPLING_RATE with multi-class)
 - ``MC-E201-NO-INPUT-FILES``: no data file found / input path missing
 - ``MC-E202-UNSUPPORTED-FORMAT``: a file given directly has an unknown extension
 - ``MC-E203-READ-FAILED``: a data file could not be parsed
 - ``MC-E204-SCHEMA-MISMATCH``: shards have different columns
-- ``MC-E205-MISSING-COLUMN``: the score or label column is absent
-- ``MC-E206-NON-NUMERIC-SCORE``: the score column is not numeric
+- ``MC-E205-MISSING-COLUMN``: a score, label or weight column is absent
+- ``MC-E206-NON-NUMERIC-SCORE``: a score column is not numeric
 - ``MC-E207-SCORE-OUT-OF-RANGE``: score outside [0, 1] (probability) or infinite
-- ``MC-E208-INVALID-LABEL``: a label value is not binary
+- ``MC-E208-INVALID-LABEL``: a label value is not binary, or not a category (multi-class)
 - ``MC-E209-UNSAFE-ARCHIVE``: an archive member is absolute, has ``..``, is a link or special file
-- ``MC-E210-NO-ROWS``: no row left after dropping missing values
-- ``MC-E301-SINGLE-CLASS``: the rows to fit hold a single class
-- ``MC-E302-MISSING-LIBRARY``: a required library (scikit-learn for isotonic) is not installed
-- ``MC-E303-FIT-FAILED``: the fit produced non-finite parameters
-- ``MC-E401-CALIBRATOR-INVALID``: a calibrator JSON is malformed
+- ``MC-E210-NO-ROWS``: no row left after dropping missing values, or the kept rows weigh 0
+- ``MC-E211-INVALID-WEIGHT``: the weight column is non-numeric, negative or infinite
+- ``MC-E301-SINGLE-CLASS``: the rows to fit hold a single class (for one-vs-rest: a class with
+  no row, or every row)
+- ``MC-E302-MISSING-LIBRARY``: a required library (scikit-learn for isotonic, scipy for
+  temperature) is not installed
+- ``MC-E303-FIT-FAILED``: the fit produced non-finite parameters (``auto`` skips such a
+  candidate and records it)
+- ``MC-E401-CALIBRATOR-INVALID``: a calibrator JSON is malformed (or of the wrong kind for
+  ``load_calibrator``)
 - ``MC-E402-CHECKSUM-MISMATCH``: a calibrator JSON's checksum does not match its content
 - ``MC-E403-SCHEMA-VERSION``: a calibrator JSON has an unsupported schema version
-- ``MC-E404-INVALID-SCORES``: scores given to ``apply_calibrator`` are NaN, infinite or outside
-  the score space
+- ``MC-E404-INVALID-SCORES``: scores given to ``apply_calibrator``/``apply_multiclass`` are NaN,
+  infinite, outside the score space or of the wrong shape
+- ``MC-E405-CALIBRATOR-MISMATCH``: the given calibrator's mode, columns or score space differ
+  from the job's
+- ``MC-E406-NO-CALIBRATOR-FILE``: ``calibration_model`` holds no (or several) calibrator.json
 - ``MC-E501-OUTPUT-NOT-EMPTY``: an output folder already holds visible entries
 - ``MC-E502-WRITE-FAILED``: an output could not be written
 
@@ -149,11 +251,14 @@ import tarfile
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Optional, Protocol, TypeVar, Union
+from typing import TYPE_CHECKING, Optional, Protocol, TypeVar, Union
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+
+if TYPE_CHECKING:  # matplotlib is imported lazily, by plot_reliability only
+    from matplotlib.axes import Axes
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -1617,11 +1722,15 @@ class MulticlassProblem:
         return dataclasses.replace(base, members=members)
 
     def predict(self, model: MultiCalibrator) -> FloatArray:
+        return self.predict_counted(model)[0]
+
+    def predict_counted(self, model: MultiCalibrator) -> tuple[FloatArray, int]:
+        """Predictions and the number of rows whose one-vs-rest outputs were all 0."""
         if model.method == "temperature":
-            return _softmax(model.scale * self.logits + np.asarray(model.bias))
+            return _softmax(model.scale * self.logits + np.asarray(model.bias)), 0
         q = np.column_stack([problem.predict(member)
                              for problem, member in zip(self.columns, model.members)])
-        return renormalise(q)[0]
+        return renormalise(q)
 
     def row_loss(self, predictions: FloatArray) -> FloatArray:
         p_true = predictions[np.arange(self.labels.shape[0]), self.labels]
@@ -1642,7 +1751,7 @@ def stratified_folds(labels: npt.ArrayLike, folds: int, seed: int) -> npt.NDArra
     """Fold index per row: each class shuffled (seeded) and dealt round-robin.
 
     >>> stratified_folds(np.array([0.0, 1.0, 0.0, 1.0]), 2, 0).tolist()
-    [0, 1, 1, 0]
+    [0, 0, 1, 1]
     """
     y = np.asarray(labels)
     rng = np.random.default_rng(seed)
@@ -2369,10 +2478,8 @@ def plot_reliability(path: str, panels: Sequence[Panel],
         plt.close(fig)
 
 
-def _reliability_panel(top: object, bottom: object, uncalibrated: Mapping[str, object],
+def _reliability_panel(top_ax: Axes, bottom_ax: Axes, uncalibrated: Mapping[str, object],
                        calibrated: Mapping[str, object]) -> None:
-    top_ax: Any = top
-    bottom_ax: Any = bottom
     top_ax.plot([0, 1], [0, 1], linestyle="--", color="grey", label="perfect")
     for label, block in (("uncalibrated", uncalibrated), ("calibrated", calibrated)):
         bins = _json_get(block, "bins", "equal_width")
@@ -2621,6 +2728,11 @@ def run_multiclass(shards: list[Shard], settings: Settings, given: Optional[AnyC
         predictions = problem.predict(given)
     cal = multiclass_metrics(predictions, labels, weights, settings.categories, settings.bins)
     fitted = calibrator
+    zero = problem.predict_counted(calibrator)[1]
+    rows["ovr_zero_sum_rows"] = zero
+    if zero:
+        logger.warning("%d rows' one-vs-rest outputs are all 0 under the %s calibrator; they "
+                       "become uniform", zero, "given" if given is not None else "shipped")
 
     def columns(frame: pd.DataFrame) -> dict[str, FloatArray]:
         raw = np.column_stack([parse_scores(frame[f], f, settings.score_space) for f in fields])

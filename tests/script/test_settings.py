@@ -13,6 +13,11 @@ def test_defaults_match_the_documented_interface() -> None:
         "gam", "label", "prob_class_1", True, True)
     assert (s.gam_splines, s.error_threshold, s.bins, s.folds, s.seed) == (10, 0.05, 15, 5, 0)
     assert (s.score_space, s.log_level) == ("probability", "INFO")
+    assert (s.mode, s.num_classes, s.score_field_prefix, s.categories) == ("binary", 2,
+                                                                          "prob_class_", ())
+    assert (s.score_fields, s.task_label_names, s.weight_field, s.auto_candidates) == (
+        (), (), "", ())
+    assert (s.negative_sampling_rate, s.temperature_bias) == (1.0, False)
 
 
 @pytest.mark.parametrize("raw,expected", [("TRUE", True), ("1", True), ("False", False),
@@ -53,3 +58,42 @@ def test_settings_are_frozen() -> None:
     s = mc.read_settings({})
     with pytest.raises(AttributeError):
         s.method = "platt"  # type: ignore[misc]  # proving the dataclass is frozen
+
+
+def test_engine_two_variables_are_parsed() -> None:
+    s = mc.read_settings({"IS_BINARY": "False", "MULTICLASS_CATEGORIES": '["cat", 2, 3.0]',
+                          "SCORE_FIELD_PREFIX": "p_", "CALIBRATION_METHOD": "auto",
+                          "AUTO_CANDIDATES": '["Temperature", "platt"]', "WEIGHT_FIELD": " w ",
+                          "TEMPERATURE_BIAS": "1"})
+    assert (s.mode, s.categories, s.score_field_prefix) == ("multiclass", ("cat", "2", "3"), "p_")
+    assert (s.auto_candidates, s.weight_field, s.temperature_bias) == (
+        ("temperature", "platt"), "w", True)
+    assert mc.read_settings({"IS_BINARY": "false", "NUM_CLASSES": "4"}).categories == (
+        "0", "1", "2", "3")
+    tasks = mc.read_settings({"SCORE_FIELDS": '["a", "b"]', "TASK_LABEL_NAMES": '["y", "y"]',
+                              "NEGATIVE_SAMPLING_RATE": "0.25"})
+    assert (tasks.mode, tasks.task_label_names, tasks.negative_sampling_rate) == (
+        "multitask", ("y", "y"), 0.25)
+
+
+@pytest.mark.parametrize("env,code,words", [
+    ({"MULTICLASS_CATEGORIES": "cat"}, "MC-E101-INVALID-ENV", "JSON array"),
+    ({"IS_BINARY": "false", "MULTICLASS_CATEGORIES": '["a", 1.5]'}, "MC-E101-INVALID-ENV",
+     "1.5"),
+    ({"IS_BINARY": "false", "MULTICLASS_CATEGORIES": '["a", "a"]'}, "MC-E101-INVALID-ENV",
+     "repeats"),
+    ({"NUM_CLASSES": "1"}, "MC-E101-INVALID-ENV", "NUM_CLASSES"),
+    ({"NUM_CLASSES": "3"}, "MC-E105-MODE-CONFLICT", "IS_BINARY=true"),
+    ({"MULTICLASS_CATEGORIES": '["a", "b"]'}, "MC-E105-MODE-CONFLICT", "IS_BINARY=true"),
+    ({"IS_BINARY": "false", "MULTICLASS_CATEGORIES": '["a"]'}, "MC-E105-MODE-CONFLICT",
+     "fewer than two"),
+    ({"IS_BINARY": "false", "NUM_CLASSES": "3", "MULTICLASS_CATEGORIES": '["a", "b"]'},
+     "MC-E105-MODE-CONFLICT", "NUM_CLASSES=3"),
+    ({"TEMPERATURE_BIAS": "maybe"}, "MC-E101-INVALID-ENV", "TEMPERATURE_BIAS"),
+    ({"NEGATIVE_SAMPLING_RATE": "1.5"}, "MC-E101-INVALID-ENV", "NEGATIVE_SAMPLING_RATE"),
+])
+def test_engine_two_bad_values_have_codes(env: dict[str, str], code: str, words: str) -> None:
+    with pytest.raises(mc.CalibrationScriptError) as info:
+        mc.read_settings(env)
+    assert info.value.code == code
+    assert words in info.value.message
