@@ -5,7 +5,8 @@ ModelCalibration step (names, contract, spec, config, builder), the registry, th
 the offline pipeline definition. Importing the package imports neither sagemaker nor pandas.
 """
 
-from calibration_step.config import BasePipelineConfig, ProcessingConfig
+from typing import TYPE_CHECKING
+
 from calibration_step.contract import ArgumentSpec, ContainerKind, ScriptContract
 from calibration_step.enums import DependencyType, NodeType
 from calibration_step.errors import (
@@ -19,22 +20,60 @@ from calibration_step.errors import (
     SpecError,
 )
 from calibration_step.invariants import alignment_problems, contract_problems, spec_problems
-from calibration_step.pipeline import pipeline_definition
 from calibration_step.properties import PropertyReference
 from calibration_step.registry import StepRegistration, StepRegistry
-from calibration_step.resolver import Edge, ExternalBinding, ResolutionReport, resolve
 from calibration_step.spec import DependencySpec, OutputSpec, StepSpecification, dependency_of, output_by_name, output_of
-from calibration_step.steps import default_registry
-from calibration_step.steps.model_calibration import (
-    MODEL_CALIBRATION_CONTRACT,
-    MODEL_CALIBRATION_SPEC,
-    ModelCalibrationConfig,
-    ModelCalibrationEnv,
-    ModelCalibrationInput,
-    ModelCalibrationOutput,
-    model_calibration_environment,
-)
-from calibration_step.steps.model_calibration.builder import build_model_calibration_step, calibration_condition_step
+
+if TYPE_CHECKING:
+    from calibration_step.config import BasePipelineConfig, ProcessingConfig
+    from calibration_step.pipeline import pipeline_definition
+    from calibration_step.resolver import Edge, ExternalBinding, ResolutionReport, resolve
+    from calibration_step.steps import default_registry
+    from calibration_step.steps.model_calibration import (
+        MODEL_CALIBRATION_CONTRACT,
+        MODEL_CALIBRATION_SPEC,
+        ModelCalibrationConfig,
+        ModelCalibrationEnv,
+        ModelCalibrationInput,
+        ModelCalibrationOutput,
+        model_calibration_environment,
+    )
+    from calibration_step.steps.model_calibration.builder import build_model_calibration_step, calibration_condition_step
+
+# Steps, configs, the resolver and builders load on first use (PEP 562): importing the package
+# stays cheap, and a broken step definition cannot stop the core (or the alignment checker that
+# reports it) from importing.
+_LAZY = {
+    "BasePipelineConfig": "calibration_step.config",
+    "ProcessingConfig": "calibration_step.config",
+    "pipeline_definition": "calibration_step.pipeline",
+    "Edge": "calibration_step.resolver",
+    "ExternalBinding": "calibration_step.resolver",
+    "ResolutionReport": "calibration_step.resolver",
+    "resolve": "calibration_step.resolver",
+    "default_registry": "calibration_step.steps",
+    "MODEL_CALIBRATION_CONTRACT": "calibration_step.steps.model_calibration",
+    "MODEL_CALIBRATION_SPEC": "calibration_step.steps.model_calibration",
+    "ModelCalibrationConfig": "calibration_step.steps.model_calibration",
+    "ModelCalibrationEnv": "calibration_step.steps.model_calibration",
+    "ModelCalibrationInput": "calibration_step.steps.model_calibration",
+    "ModelCalibrationOutput": "calibration_step.steps.model_calibration",
+    "model_calibration_environment": "calibration_step.steps.model_calibration",
+    "build_model_calibration_step": "calibration_step.steps.model_calibration.builder",
+    "calibration_condition_step": "calibration_step.steps.model_calibration.builder",
+}
+
+
+def __getattr__(name: str) -> object:
+    module_name = _LAZY.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'calibration_step' has no attribute {name!r}")
+    import importlib
+
+    value: object = getattr(importlib.import_module(module_name), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "ArgumentSpec",
