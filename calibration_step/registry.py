@@ -56,6 +56,12 @@ class StepRegistration:
     contract: ScriptContract[enum.Enum, enum.Enum, enum.Enum]
     sagemaker_step_type: SageMakerStepType
     description: str
+    definition_builder: Callable[..., object] | None = None
+    """The step's pure counterpart of ``builder``: ``(config, inputs, *, image_uri) -> definition``,
+    a plain value holding what the step sends (env vars, arguments, channels), made without sagemaker."""
+    script_shipped: bool = True
+    """False when the step's script is the user's own (their image or ``script_uri``), so the package
+    holds no copy to check against the contract; the alignment checker says so instead."""
 
     def __attrs_post_init__(self) -> None:
         problems = registration_problems(self)

@@ -241,6 +241,11 @@ def check_script_contract(registration: StepRegistration, script_dir: Path) -> t
     """
     contract = registration.contract
     step_type = registration.step_type
+    if not registration.script_shipped:
+        return (_finding("info", "SCRIPT-USER-PROVIDED",
+                         f"{step_type} runs the user's own {contract.entry_point}; the package ships no copy to analyse",
+                         "check that script against the contract in its own repository",
+                         step_type, contract.entry_point),)
     path = script_dir / contract.entry_point
     try:
         facts = analyse_script(path, output_names=[str(n.value) for n in contract.output_paths])

@@ -25,7 +25,7 @@ Examples
 >>> registration = model_calibration_registration()
 >>> for finding in check_spec_dependencies(registration, build_registry([registration])):
 ...     print(finding.severity, finding.code, finding.location)
-info DEPENDENCY-SATISFIED ModelCalibration.dependencies.evaluation_data
+info DEPENDENCY-EXTERNAL ModelCalibration.dependencies.evaluation_data
 info DEPENDENCY-SATISFIED ModelCalibration.dependencies.calibration_model
 """
 
@@ -71,7 +71,9 @@ def dependency_findings(registration: StepRegistration, registry: StepRegistry) 
     for index, dependency in enumerate(registration.spec.dependencies):
         where = f"{step_type}.dependencies.{dependency.name}"
         profile = profile_dependency(step_type, step_type, index, dependency)
-        candidates = sorted((candidate(profile, output, DEFAULT_WEIGHTS, name_similarity) for output in outputs),
+        # A step's own outputs feed another instance of it only where it lists itself as a source.
+        producers = [o for o in outputs if o.step_type != step_type or step_type in dependency.compatible_sources]
+        candidates = sorted((candidate(profile, output, DEFAULT_WEIGHTS, name_similarity) for output in producers),
                             key=lambda c: (-c.score, c.provider_type, c.output))
         wired = [c for c in candidates if c.evidence and c.score > THRESHOLD]
         sources = [c for c in candidates if c.provider_type in dependency.compatible_sources]

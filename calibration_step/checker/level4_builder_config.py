@@ -46,6 +46,7 @@ import enum
 import importlib
 import sys
 from collections.abc import Callable, Collection, Mapping, Sequence
+from typing import Final
 
 import attrs
 
@@ -213,6 +214,10 @@ def read_sent(result: object) -> Sent | None:
     return None
 
 
+PLACEHOLDER_IMAGE_URI: Final = "123456789012.dkr.ecr.us-east-1.amazonaws.com/placeholder:latest"
+"""The image handed to definition builders: the image does not change the env vars, arguments or channels."""
+
+
 def check_builder_config(registration: StepRegistration) -> tuple[Finding, ...]:
     """Level 4 for one registered step: build it from its example config and compare with the contract."""
     step_type = registration.step_type
@@ -228,9 +233,12 @@ def check_builder_config(registration: StepRegistration) -> tuple[Finding, ...]:
                          f"define example_config() -> {registration.config_class.__name__} in "
                          f"{registration.config_class.__module__}", step_type, where),)
     inputs = {dependency.logical_name: f"s3://{EXAMPLE_BUCKET}/{dependency.name}/" for dependency in registration.spec.dependencies}
-    builder: Callable[..., object] = registration.builder
     try:
-        result = builder(config, inputs)
+        if registration.definition_builder is not None:
+            # The pure definition holds exactly what the builder sends; no sagemaker import needed.
+            result = registration.definition_builder(config, inputs, image_uri=PLACEHOLDER_IMAGE_URI)
+        else:
+            result = registration.builder(config, inputs)
     except Exception as exc:  # reported with its code and message, never a traceback
         return (_finding("error", "BUILDER-FAILED", f"the builder of {step_type} raised on its example config: {_describe(exc)}",
                          "fix the builder or the example config", step_type, where),)

@@ -35,7 +35,7 @@ calibration_step.errors.ConfigError: [CONFIG-VALUE] BasePipelineConfig.bucket mu
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, TypedDict
 
 import attrs
 
@@ -51,7 +51,7 @@ from calibration_step.config.validation import (
 from calibration_step.build.names import sanitize_name
 from calibration_step.errors import Problem
 
-__all__ = ["PIPELINE_NAME_MAX_LENGTH", "BasePipelineConfig"]
+__all__ = ["EXAMPLE_ESSENTIALS", "PIPELINE_NAME_MAX_LENGTH", "BasePipelineConfig", "ExampleEssentials"]
 
 PIPELINE_NAME_MAX_LENGTH: Final = 256
 """SageMaker's limit on a pipeline name."""
@@ -133,3 +133,31 @@ class BasePipelineConfig:
         """``s3://<bucket>/<s3_key_prefix>/<pipeline_name>/<pipeline_version>`` (derived)."""
         parts = [part for part in (self.s3_key_prefix, self.pipeline_name, self.pipeline_version) if part]
         return f"s3://{self.bucket}/" + "/".join(parts)
+
+
+class ExampleEssentials(TypedDict):
+    """The essential fields every config needs, as keyword arguments."""
+
+    author: str
+    bucket: str
+    role: str
+    region: str
+    service_name: str
+    pipeline_version: str
+
+
+EXAMPLE_ESSENTIALS: ExampleEssentials = {
+    "author": "data-scientist",
+    "bucket": "example-bucket",
+    "role": "arn:aws:iam::123456789012:role/SageMakerExecutionRole",
+    "region": "us-east-1",
+    "service_name": "calibration-demo",
+    "pipeline_version": "1.0.0",
+}
+"""Placeholder essentials (no real account) for the steps' ``example_config()`` functions.
+
+Examples
+--------
+>>> BasePipelineConfig(**EXAMPLE_ESSENTIALS).pipeline_name
+'data-scientist-calibration-demo-us-east-1'
+"""

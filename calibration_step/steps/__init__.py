@@ -10,12 +10,27 @@ __all__ = ["default_registry"]
 def default_registry() -> StepRegistry:
     """The registry of every step shipped with the package, built on each call (cheap, no I/O).
 
+    ModelCalibration ships its script; the companion steps users pair with it (XGBoost training,
+    model evaluation, packaging) run the user's own scripts.
+
     Examples
     --------
     >>> registry = default_registry()
-    >>> isinstance(registry, StepRegistry), registry.names()
-    (True, ('ModelCalibration',))
+    >>> registry.names()
+    ('ModelCalibration', 'Package', 'XGBoostModelEval', 'XGBoostTraining')
+    >>> registry.get("ModelCalibration").script_shipped
+    True
     """
     from calibration_step.steps.model_calibration.registration import model_calibration_registration
+    from calibration_step.steps.model_evaluation.registration import xgboost_model_eval_registration
+    from calibration_step.steps.package.registration import package_registration
+    from calibration_step.steps.xgboost_training.registration import xgboost_training_registration
 
-    return build_registry((model_calibration_registration(),))
+    return build_registry(
+        (
+            model_calibration_registration(),
+            xgboost_model_eval_registration(),
+            package_registration(),
+            xgboost_training_registration(),
+        )
+    )

@@ -56,6 +56,7 @@ from calibration_step.config.validation import (
     to_float,
     to_tuple,
 )
+from calibration_step.config.base import EXAMPLE_ESSENTIALS
 from calibration_step.errors import Problem
 from calibration_step.steps.model_calibration.names import (
     CALIBRATION_METHOD_CHOICES,
@@ -250,14 +251,7 @@ def example_config() -> ModelCalibrationConfig:
     >>> example_config().pipeline_name
     'data-scientist-calibration-demo-us-east-1'
     """
-    return ModelCalibrationConfig(
-        author="data-scientist",
-        bucket="example-bucket",
-        role="arn:aws:iam::123456789012:role/SageMakerExecutionRole",
-        region="us-east-1",
-        service_name="calibration-demo",
-        pipeline_version="1.0.0",
-    )
+    return ModelCalibrationConfig(**EXAMPLE_ESSENTIALS)
 
 
 def _flag(value: bool) -> str:

@@ -10,7 +10,7 @@ Examples
 from __future__ import annotations
 
 from calibration_step.registry import StepRegistration
-from calibration_step.steps.model_calibration.builder import build_model_calibration_step
+from calibration_step.steps.model_calibration.builder import build_model_calibration_step, model_calibration_step_definition
 from calibration_step.steps.model_calibration.config import ModelCalibrationConfig
 from calibration_step.steps.model_calibration.contract import MODEL_CALIBRATION_CONTRACT
 from calibration_step.steps.model_calibration.names import MODEL_CALIBRATION_STEP_TYPE
@@ -31,6 +31,7 @@ def model_calibration_registration() -> StepRegistration:
         step_type=MODEL_CALIBRATION_STEP_TYPE,
         config_class=ModelCalibrationConfig,
         builder=build_model_calibration_step,
+        definition_builder=model_calibration_step_definition,
         spec=MODEL_CALIBRATION_SPEC,
         contract=MODEL_CALIBRATION_CONTRACT,
         sagemaker_step_type="Processing",

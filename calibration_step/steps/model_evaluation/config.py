@@ -15,11 +15,12 @@ from collections.abc import Mapping
 
 import attrs
 
+from calibration_step.config.base import EXAMPLE_ESSENTIALS
 from calibration_step.config.processing import ProcessingConfig
 from calibration_step.config.validation import is_str, non_empty, one_of
 from calibration_step.steps.model_evaluation.names import EVAL_JOB_TYPE_CHOICES, EvalJobType, XGBoostModelEvalEnv
 
-__all__ = ["XGBoostModelEvalConfig", "xgboost_model_eval_arguments", "xgboost_model_eval_environment"]
+__all__ = ["XGBoostModelEvalConfig", "example_config", "xgboost_model_eval_arguments", "xgboost_model_eval_environment"]
 
 
 @attrs.frozen(kw_only=True)
@@ -49,3 +50,14 @@ def xgboost_model_eval_environment(config: XGBoostModelEvalConfig) -> Mapping[XG
 def xgboost_model_eval_arguments(config: XGBoostModelEvalConfig) -> Mapping[str, str]:
     """The script's non-path arguments."""
     return {"job_type": config.job_type}
+
+
+def example_config() -> XGBoostModelEvalConfig:
+    """A complete, valid example with placeholder essentials; the alignment checker builds from it.
+
+    Examples
+    --------
+    >>> example_config().region
+    'us-east-1'
+    """
+    return XGBoostModelEvalConfig(**EXAMPLE_ESSENTIALS)

@@ -15,11 +15,12 @@ from collections.abc import Mapping
 
 import attrs
 
+from calibration_step.config.base import EXAMPLE_ESSENTIALS
 from calibration_step.config.processing import ProcessingConfig
 from calibration_step.config.validation import is_str, matches
 from calibration_step.steps.package.names import PackageEnv
 
-__all__ = ["PackageConfig", "package_environment"]
+__all__ = ["PackageConfig", "example_config", "package_environment"]
 
 
 @attrs.frozen(kw_only=True)
@@ -40,3 +41,14 @@ class PackageConfig(ProcessingConfig):
 def package_environment(config: PackageConfig) -> Mapping[PackageEnv, str]:
     """The env vars of the job, keyed by the contract's names."""
     return {PackageEnv.CALIBRATOR_FILE: config.calibrator_file}
+
+
+def example_config() -> PackageConfig:
+    """A complete, valid example with placeholder essentials; the alignment checker builds from it.
+
+    Examples
+    --------
+    >>> example_config().region
+    'us-east-1'
+    """
+    return PackageConfig(**EXAMPLE_ESSENTIALS)

@@ -9,7 +9,7 @@ Examples
 from __future__ import annotations
 
 from calibration_step.registry import StepRegistration
-from calibration_step.steps.package.builder import build_package_step
+from calibration_step.steps.package.builder import build_package_step, package_step_definition
 from calibration_step.steps.package.config import PackageConfig
 from calibration_step.steps.package.contract import PACKAGE_CONTRACT
 from calibration_step.steps.package.names import PACKAGE_STEP_TYPE
@@ -24,8 +24,10 @@ def package_registration() -> StepRegistration:
         step_type=PACKAGE_STEP_TYPE,
         config_class=PackageConfig,
         builder=build_package_step,
+        definition_builder=package_step_definition,
         spec=PACKAGE_SPEC,
         contract=PACKAGE_CONTRACT,
         sagemaker_step_type="Processing",
         description="Packages a trained model with its calibrator into one archive on a processing job.",
+        script_shipped=False,
     )

@@ -29,10 +29,11 @@ from calibration_step.config.validation import (
     one_of,
     to_float,
 )
+from calibration_step.config.base import EXAMPLE_ESSENTIALS
 from calibration_step.config.processing import ProcessingConfig
 from calibration_step.steps.xgboost_training.names import OBJECTIVE_CHOICES, Objective, XGBoostTrainingEnv
 
-__all__ = ["XGBoostTrainingConfig", "xgboost_training_environment"]
+__all__ = ["XGBoostTrainingConfig", "example_config", "xgboost_training_environment"]
 
 
 @attrs.frozen(kw_only=True)
@@ -68,3 +69,14 @@ def xgboost_training_environment(config: XGBoostTrainingConfig) -> Mapping[XGBoo
         env.MAX_DEPTH: str(config.max_depth),
         env.ETA: repr(config.eta),
     }
+
+
+def example_config() -> XGBoostTrainingConfig:
+    """A complete, valid example with placeholder essentials; the alignment checker builds from it.
+
+    Examples
+    --------
+    >>> example_config().region
+    'us-east-1'
+    """
+    return XGBoostTrainingConfig(**EXAMPLE_ESSENTIALS)

@@ -9,7 +9,7 @@ Examples
 from __future__ import annotations
 
 from calibration_step.registry import StepRegistration
-from calibration_step.steps.xgboost_training.builder import build_xgboost_training_step
+from calibration_step.steps.xgboost_training.builder import build_xgboost_training_step, xgboost_training_step_definition
 from calibration_step.steps.xgboost_training.config import XGBoostTrainingConfig
 from calibration_step.steps.xgboost_training.contract import XGBOOST_TRAINING_CONTRACT
 from calibration_step.steps.xgboost_training.names import XGBOOST_TRAINING_STEP_TYPE
@@ -24,8 +24,10 @@ def xgboost_training_registration() -> StepRegistration:
         step_type=XGBOOST_TRAINING_STEP_TYPE,
         config_class=XGBoostTrainingConfig,
         builder=build_xgboost_training_step,
+        definition_builder=xgboost_training_step_definition,
         spec=XGBOOST_TRAINING_SPEC,
         contract=XGBOOST_TRAINING_CONTRACT,
         sagemaker_step_type="Processing",
         description="Trains an XGBoost model on a processing job (model, validation predictions).",
+        script_shipped=False,
     )
