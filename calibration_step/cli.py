@@ -26,7 +26,7 @@ from calibration_step.errors import CalibrationStepError
 
 __all__ = ["COMMANDS", "main", "main_entry"]
 
-COMMANDS: tuple[str, ...] = ("check",)
+COMMANDS: tuple[str, ...] = ("demo", "run", "apply", "definition", "config", "check")
 """Subcommand names, in help order; each is the module ``calibration_step.commands.<name>``."""
 
 EXIT_OK = 0
@@ -63,6 +63,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _configure_logging(*, quiet: bool, debug: bool) -> None:
+    """Our loggers (and the script's) at INFO, WARNING with ``--quiet``; other libraries at WARNING.
+
+    The SDK and botocore log at INFO about the offline dummy session (``Found credentials in
+    environment variables``, ``Not applying SDK defaults``), which would mislead: their INFO lines
+    show only with ``--debug``.
+    """
+    logging.basicConfig(level=logging.INFO if debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    ours = logging.WARNING if quiet else logging.INFO
+    for name in ("calibration_step", "model_calibration"):
+        logging.getLogger(name).setLevel(ours)
+    if not debug:  # the SDK sets this logger to INFO only when it has no level yet
+        logging.getLogger("sagemaker.config").setLevel(logging.WARNING)
+
+
 def _script_error_line(exc: BaseException) -> str | None:
     """One line for an error of the processing script, which does not import this package."""
     code, hint = getattr(exc, "code", None), getattr(exc, "hint", None)
@@ -81,9 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_ERROR
-    logging.basicConfig(
-        level=logging.WARNING if args.quiet else logging.INFO, format="%(levelname)s %(name)s: %(message)s"
-    )
+    _configure_logging(quiet=args.quiet, debug=args.debug)
     handler = cast(Callable[[argparse.Namespace], int], args.handler)
     try:
         return handler(args)
