@@ -2614,7 +2614,7 @@ def run_task(data: InputData, settings: Settings, given: Optional[Calibrator],
         if selection is not None:
             calibrator = dataclasses.replace(calibrator, fit={**calibrator.fit,
                                                               "auto": _auto_summary(selection)})
-        crossed = cross_fit(problem, dataclasses.replace(settings))
+        crossed = cross_fit(problem, settings)
         predictions, folds = crossed.predictions, crossed.folds
         rows["clipped_for_logit"] = clipped
     else:
@@ -2940,7 +2940,7 @@ def main(input_paths: Mapping[str, str], output_paths: Mapping[str, str],
                 "schema_version": METRICS_SCHEMA_VERSION, "status": "completed",
                 "job_type": job_type, "mode": settings.mode, "method": outcome.method,
                 "ece_equal_width": ece, "threshold_passed": passed,
-                "rows_read": shards and sum(len(s.frame) for s in shards),
+                "rows_read": sum(len(s.frame) for s in shards),
                 "rows_written": written_rows,
                 "files": {OUTPUT_CALIBRATION: [CALIBRATOR_FILE],
                           OUTPUT_METRICS: [METRICS_FILE] + (

@@ -167,3 +167,38 @@ def test_cli_passes_calibration_model(tmp_path: str) -> None:
     metrics = read_json(os.path.join(tmp_path, "cli", mc.OUTPUT_METRICS, mc.METRICS_FILE))
     calibrator = metrics["calibrator"]
     assert isinstance(calibrator, dict) and calibrator["source"] == "given"
+
+
+def test_validation_of_a_multitask_calibrator_and_task_mismatch(tmp_path: str,
+                                                                no_plot: list[int]) -> None:
+    env = {"SCORE_FIELDS": '["a", "b"]', "TASK_LABEL_NAMES": '["ya", "yb"]',
+           "CALIBRATION_METHOD": "beta", "CALIBRATION_FOLDS": "2"}
+
+    def frame(seed: int) -> pd.DataFrame:
+        s_a, y_a, _ = scenario("linear", 1500, seed=seed)
+        s_b, y_b, _ = scenario("nonlinear", 1500, seed=seed + 1)
+        out = pd.DataFrame({"a": s_a, "ya": y_a, "b": s_b, "yb": y_b})
+        out.loc[:9, "yb"] = np.nan
+        return out
+
+    for name, seed in (("fit_in", 89), ("val_in", 90)):
+        os.makedirs(os.path.join(tmp_path, name))
+        frame(seed).to_csv(os.path.join(tmp_path, name, "d.csv"), index=False)
+    fitted = run_main(os.path.join(tmp_path, "fit_in"), os.path.join(tmp_path, "fit_out"), env)
+    model = fitted[mc.OUTPUT_CALIBRATION]
+    out = _apply_job(tmp_path, model, env, "testing", os.path.join(tmp_path, "val_in"))
+    cal = mc.load_calibration_model(os.path.join(model, mc.CALIBRATOR_FILE))
+    assert isinstance(cal, mc.MultiCalibrator)
+    val = frame(90)
+    calibrated = read_json(os.path.join(out[mc.OUTPUT_METRICS], mc.METRICS_FILE))["calibrated"]
+    assert isinstance(calibrated, dict)
+    for member, score, label in zip(cal.members, ("a", "b"), ("ya", "yb")):
+        keep = val[label].notna()
+        expected = mc.binary_metrics(mc.aggregate(
+            mc.apply_calibrator(member, val.loc[keep, score].to_numpy()),
+            val.loc[keep, label].to_numpy()), 15)
+        assert calibrated["tasks"][score]["log_loss"] == pytest.approx(expected["log_loss"],
+                                                                       rel=1e-12)
+    with pytest.raises(mc.CalibrationScriptError, match="MC-E405-CALIBRATOR-MISMATCH.*tasks"):
+        _apply_job(tmp_path, model, {**env, "TASK_LABEL_NAMES": '["yb", "ya"]'}, "validation",
+                   os.path.join(tmp_path, "val_in"))
