@@ -1032,6 +1032,9 @@ def apply_calibrator(calibrator: Calibrator, scores: npt.ArrayLike) -> FloatArra
     _check_scores(s, calibrator.score_space)
     if calibrator.knots_x is not None and calibrator.knots_y is not None:
         out: FloatArray = np.interp(s, calibrator.knots_x, calibrator.knots_y)
+        # Knots a subnormal distance apart give an infinite slope (np.interp then returns inf):
+        # an interpolation never leaves the range of its knots.
+        np.clip(out, calibrator.knots_y.min(), calibrator.knots_y.max(), out=out)
         return out
     eps = calibrator.clip_epsilon
     if calibrator.method == "platt":
