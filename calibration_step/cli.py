@@ -82,6 +82,9 @@ def _script_error_line(exc: BaseException) -> str | None:
     """One line for an error of the processing script, which does not import this package."""
     code, hint = getattr(exc, "code", None), getattr(exc, "hint", None)
     if type(exc).__name__.endswith("ScriptError") and isinstance(code, str):
+        message = getattr(exc, "message", None)
+        if isinstance(message, str):
+            return f"error [{code}] {message}" + (f" (hint: {hint})" if hint else "")
         return f"error [{code}] {exc}" + (f" (hint: {hint})" if hint and str(hint) not in str(exc) else "")
     return None
 

@@ -5,7 +5,8 @@ flag (``--evaluation_data PATH``, ``--calibration_model PATH``, ``--calibration_
 ``--metrics_output DIR``, ``--calibrated_data DIR``), and ``--output DIR`` maps every output not
 given explicitly to ``DIR/<logical_name>``. The script's env vars come, lowest precedence first,
 from the environment (only the names the contract declares), the ``ModelCalibrationConfig`` of
-``--config FILE`` (exactly what the pipeline step would send) and ``--env KEY=VALUE``.
+``--config FILE`` (exactly what the pipeline step would send) and ``--env KEY=VALUE``; ``--quiet``
+sets ``LOG_LEVEL=WARNING`` unless ``--env`` sets it.
 
 Examples
 --------
@@ -140,6 +141,8 @@ def run(args: argparse.Namespace) -> int:
     outputs = output_paths(args)
     config = load_calibration_config(args.config)
     environ = script_environment(args, ambient=os.environ, config=config)
+    if getattr(args, "quiet", False) and not any(key == ModelCalibrationEnv.LOG_LEVEL.value for key, _ in args.env):
+        environ[ModelCalibrationEnv.LOG_LEVEL.value] = "WARNING"
     job_type: str = args.job_type or (config.job_type if config is not None else "calibration")
     progress = Progress(total=1, quiet=bool(getattr(args, "quiet", False)))
     with progress.stage(f"running model_calibration.py (job_type {job_type})"):

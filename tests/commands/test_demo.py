@@ -1,0 +1,138 @@
+"""``calibration-step demo``: the whole story offline; and the README's demo after a wheel install.
+
+The install test builds the package from a copy of the sources into a fresh venv that sees the
+installed dependencies (``--system-site-packages``; ``pip install --no-deps --no-build-isolation
+--no-index``: nothing is downloaded), then runs the demo from an empty folder with every AWS_*
+variable removed and every network connection refused (a ``sitecustomize`` records and refuses
+``socket.connect``). It takes about half a minute; it is the one test of its kind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from calibration_step.cli import main
+from calibration_step.commands.demo import CONFIG_FILE, DATA_FILE, DEFINITION_FILE
+from calibration_step.commands._configs import dag_from_configs, load_configs
+from script import model_calibration as mc
+from tests.pipeline_example import REPO_ROOT, schema_errors
+
+EXPECTED_FILES = sorted([
+    "calibrated_data/" + DATA_FILE,
+    CONFIG_FILE,
+    "calibration_output/calibrator.json",
+    "evaluation_data/" + DATA_FILE,
+    "metrics_output/metrics.json",
+    "metrics_output/reliability_diagram.png",
+    "metrics_output/summary.json",
+    DEFINITION_FILE,
+])
+REFUSE_NETWORK = '''
+import os, socket
+_connect = socket.socket.connect
+def _refuse(self, address):
+    if self.family == socket.AF_UNIX:
+        return _connect(self, address)
+    with open(os.environ["NETWORK_LOG"], "a") as log:
+        log.write(repr(address) + "\\n")
+    raise OSError("network refused in the demo test: %r" % (address,))
+socket.socket.connect = _refuse
+'''
+
+
+def check_demo_folder(folder: Path, listed: list[str]) -> dict[str, object]:
+    """Every listed file exists and is valid; returns metrics.json."""
+    assert listed == EXPECTED_FILES
+    for name in listed:
+        path = folder / name
+        assert path.is_file() and path.stat().st_size > 0, name
+        if name.endswith(".json"):
+            json.loads(path.read_text())
+    assert (folder / "metrics_output/reliability_diagram.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    data = pd.read_parquet(folder / "calibrated_data" / DATA_FILE)
+    assert {"label", "prob_class_1", "calibrated_prob_class_1"} <= set(data.columns)
+    calibrator = mc.load_calibrator(str(folder / "calibration_output/calibrator.json"))
+    assert len(mc.apply_calibrator(calibrator, data["prob_class_1"].to_numpy())) == len(data)
+    definition = json.loads((folder / DEFINITION_FILE).read_text())
+    assert schema_errors(definition) == []
+    assert "threshold.passed" in json.dumps(definition)
+    assert '"Get": "Steps.XGBoostModelEval-Calibration.ProcessingOutputConfig' in json.dumps(definition)
+    dag = dag_from_configs(load_configs(folder / CONFIG_FILE))
+    assert dag.calibration.calibration_method == calibrator.method
+    metrics: dict[str, object] = json.loads((folder / "metrics_output/metrics.json").read_text())
+    return metrics
+
+
+def _listed(stdout: str) -> tuple[Path, list[str]]:
+    match = re.search(r"^wrote (.+):\n((?:  .+\n?)+)", stdout, flags=re.MULTILINE)
+    assert match is not None, stdout
+    return Path(match[1]), [line.strip() for line in match[2].splitlines()]
+
+
+def test_demo_in_process(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "demo"
+    assert main(["--quiet", "demo", "--output", str(out), "--rows", "3000", "--method", "platt"]) == 0
+    stdout = capsys.readouterr().out
+    folder, listed = _listed(stdout)
+    assert folder == out.resolve()
+    metrics = check_demo_folder(folder, listed)
+    assert "calibration slope" in stdout and "mean |probability - true probability|" in stdout
+    calibrated, uncalibrated = metrics["calibrated"], metrics["uncalibrated"]
+    assert isinstance(calibrated, dict) and isinstance(uncalibrated, dict)
+    assert calibrated["ece_equal_width"] < uncalibrated["ece_equal_width"]
+
+
+def test_demo_never_writes_into_a_non_empty_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "keep.txt").write_text("mine")
+    assert main(["demo", "--output", str(tmp_path)]) == 2
+    assert "error [CLI-DEMO-OUTPUT]" in capsys.readouterr().err
+    assert sorted(os.listdir(tmp_path)) == ["keep.txt"]
+
+
+def _copy_sources(target: Path) -> Path:
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".mypy_cache")
+    for name in ("calibration_step", "script"):
+        shutil.copytree(REPO_ROOT / name, target / name, ignore=ignore)
+    for name in ("setup.cfg", "pyproject.toml", "README.md"):
+        shutil.copy2(REPO_ROOT / name, target / name)
+    return target
+
+
+def test_readme_demo_after_a_wheel_install_from_an_empty_folder(tmp_path: Path) -> None:
+    source = _copy_sources(tmp_path / "src")
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
+    python, command = venv / "bin" / "python", venv / "bin" / "calibration-step"
+    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "--no-index",
+                    "--disable-pip-version-check", str(source)], check=True, cwd=tmp_path)
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    (hooks / "sitecustomize.py").write_text(REFUSE_NETWORK)
+    network_log = tmp_path / "network.log"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k not in ("PYTHONPATH", "MYPYPATH")}
+    env.update(PYTHONPATH=str(hooks), NETWORK_LOG=str(network_log))
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    where = subprocess.run([str(python), "-c", "import calibration_step.script.model_calibration as m; print(m.__file__)"],
+                           check=True, cwd=empty, env=env, capture_output=True, text=True).stdout.strip()
+    assert Path(where).is_relative_to(venv), where  # the wheel's copy, not the repository's
+    hook = subprocess.run([str(python), "-c", "import socket; print(socket.socket.connect.__name__)"],
+                          check=True, cwd=empty, env=env, capture_output=True, text=True).stdout.strip()
+    assert hook == "_refuse"  # connections are refused in the child processes
+    done = subprocess.run([str(command), "demo"], cwd=empty, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    folder, listed = _listed(done.stdout)
+    assert folder.parent == empty.resolve() and folder.name.startswith("calibration-demo-")
+    metrics = check_demo_folder(folder, listed)
+    assert isinstance(metrics["threshold"], dict) and metrics["threshold"]["passed"] is True
+    assert "[3/3] building the pipeline definition" in done.stderr
+    assert not network_log.exists(), network_log.read_text()
