@@ -248,9 +248,9 @@ def _assert_monotone_probabilities(calibrator: mc.Calibrator, scores: list[float
 
 
 def _no_subnormal_gaps(value: float) -> float:
-    """``value`` rounded to 12 decimals, so two distinct knots are at least 1e-12 apart: knots a
-    subnormal distance apart make ``np.interp`` return inf (a known script bug, see
-    docs/reliability.md)."""
+    """``value`` rounded to 12 decimals, so two distinct knots are at least 1e-12 apart: between
+    knots a subnormal distance apart ``np.interp``'s slope is infinite and the script's clipped
+    result is not monotone (a known script bug, see docs/reliability.md)."""
     return round(value, 12)
 
 
