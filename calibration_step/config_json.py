@@ -97,7 +97,7 @@ def default_config_classes() -> ConfigClasses:
     Examples
     --------
     >>> sorted(default_config_classes())
-    ['BasePipelineConfig', 'ModelCalibrationConfig', 'ProcessingConfig']
+    ['BasePipelineConfig', 'ModelCalibrationConfig', 'PackageConfig', 'ProcessingConfig', 'XGBoostModelEvalConfig', 'XGBoostTrainingConfig']
     """
     from calibration_step.steps import default_registry  # the registry imports every step's builder
 
