@@ -88,7 +88,9 @@ one JSON array of records) file under the input folder, recursively, sorted by r
 the data files inside any ``.tar.gz``/``.tgz`` archive there (a training job's
 ``output.tar.gz``), extracted member by member into a temporary folder; absolute member paths,
 ``..``, links and special files are refused. Hidden files (``.*``, ``_*``) are skipped. A single
-file path is accepted too. All shards must have the same column names. Scores must be numeric;
+file path is accepted too. All shards must have the same column names, and no file may repeat
+one (``MC-E204``). A header-only or all-missing column has no type to check: its rows are
+dropped (``MC-E210`` when none is left). Scores must be numeric;
 binary labels may be 0/1, 0.0/1.0, booleans or the strings "0", "1", "true", "false" (any case).
 Rows with a missing score or label are dropped and counted. All validation happens before any
 fitting.
@@ -200,7 +202,8 @@ once and exits with status 2):
 - ``MC-E201-NO-INPUT-FILES``: no data file found / input path missing
 - ``MC-E202-UNSUPPORTED-FORMAT``: a file given directly has an unknown extension
 - ``MC-E203-READ-FAILED``: a data file could not be parsed
-- ``MC-E204-SCHEMA-MISMATCH``: shards have different columns
+- ``MC-E204-SCHEMA-MISMATCH``: shards have different columns, or a file repeats a column name
+  (a csv/tsv header, a parquet schema or a JSON object with the same key twice)
 - ``MC-E205-MISSING-COLUMN``: a score, label or weight column is absent
 - ``MC-E206-NON-NUMERIC-SCORE``: a score column is not numeric
 - ``MC-E207-SCORE-OUT-OF-RANGE``: score outside [0, 1] (probability) or infinite
@@ -241,6 +244,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import hashlib
+import itertools
 import json
 import logging
 import math
@@ -2000,22 +2004,78 @@ def _json_is_array(path: str) -> bool:
                 return chunk == b"["
 
 
-def read_frame(path: str, fmt: str) -> tuple[pd.DataFrame, bool]:
-    """The file's rows, and whether it is a JSON array (else JSON lines for json formats)."""
+class _DuplicateKey(ValueError):
+    """A JSON object repeats a key (raised by the duplicate scan's ``object_pairs_hook``)."""
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, object]]) -> None:
+    if len(dict(pairs)) != len(pairs):
+        keys = [key for key, _ in pairs]
+        raise _DuplicateKey(sorted({key for key in keys if keys.count(key) > 1}))
+
+
+def _json_duplicate_keys(path: str, array: bool) -> list[str]:
+    """Keys an object of the JSON file repeats (the JSON readers keep only the last value).
+
+    JSON lines are decoded in batches of lines as one array: a Python call per object, no
+    object built.
+    """
     try:
-        if fmt == "csv":
-            return pd.read_csv(path), False
-        if fmt == "tsv":
-            return pd.read_csv(path, sep="\t"), False
-        if fmt == "parquet":
-            return pd.read_parquet(path), False
-        if fmt == "json" and _json_is_array(path):
-            return pd.read_json(path, orient="records", precise_float=True), True
-        return pd.read_json(path, lines=True, orient="records", precise_float=True), False
+        with open(path, encoding="utf-8") as handle:
+            if array:
+                json.load(handle, object_pairs_hook=_no_duplicate_keys)
+                return []
+            while True:
+                lines = [line for line in itertools.islice(handle, 65536) if line.strip()]
+                if not lines:
+                    return []
+                json.loads("[" + ",".join(lines) + "]", object_pairs_hook=_no_duplicate_keys)
+    except _DuplicateKey as exc:
+        return list(exc.args[0])
+
+
+def _header_duplicates(path: str, sep: str) -> list[str]:
+    """Names the text file's header repeats (pandas renames the second ``a`` to ``a.1``)."""
+    header = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str, keep_default_na=False)
+    names = [str(v) for v in header.iloc[0]] if len(header) else []
+    return sorted({n for n in names if n and names.count(n) > 1})
+
+
+def _parquet_duplicates(path: str) -> list[str]:
+    """Names the parquet schema repeats (pandas cannot read such a file)."""
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]  # no stubs; read_schema only
+
+    names = [str(n) for n in pq.read_schema(path).names]
+    return sorted({n for n in names if names.count(n) > 1})
+
+
+def read_frame(path: str, fmt: str) -> tuple[pd.DataFrame, bool]:
+    """The file's rows, and whether it is a JSON array (else JSON lines for json formats).
+
+    A file whose header, schema or JSON object repeats a column name is refused
+    (``MC-E204-SCHEMA-MISMATCH``): the readers would rename or drop one of the two columns.
+    """
+    try:
+        array = False
+        if fmt in ("csv", "tsv"):
+            sep = "," if fmt == "csv" else "\t"
+            frame = pd.read_csv(path, sep=sep)
+            duplicates = _header_duplicates(path, sep)
+        elif fmt == "parquet":
+            duplicates = _parquet_duplicates(path)
+            frame = pd.read_parquet(path) if not duplicates else pd.DataFrame()
+        else:
+            array = fmt == "json" and _json_is_array(path)
+            frame = pd.read_json(path, lines=not array, orient="records", precise_float=True)
+            duplicates = _json_duplicate_keys(path, array)
     except Exception as exc:  # pandas raises many types for malformed files
         raise _error("MC-E203-READ-FAILED", f"cannot read {os.path.basename(path)} as {fmt}: "
                      f"{type(exc).__name__}: {exc}", "check the file's format and content") \
             from exc
+    if duplicates:
+        raise _error("MC-E204-SCHEMA-MISMATCH", f"{os.path.basename(path)} repeats the column "
+                     f"names {duplicates}", "give every column a unique name")
+    return frame, array
 
 
 def read_shards(path: str, scratch: str) -> list[Shard]:
@@ -2074,8 +2134,22 @@ def parse_labels(series: pd.Series, name: str) -> FloatArray:
     return result
 
 
+def _all_missing(series: pd.Series) -> bool:
+    """Whether the column has no value at all (no rows, or every cell missing)."""
+    return bool(series.isna().all())
+
+
 def parse_scores(series: pd.Series, name: str, score_space: str) -> FloatArray:
-    """Scores as float64 (NaN where missing), validated for the score space."""
+    """Scores as float64 (NaN where missing), validated for the score space.
+
+    An empty or all-missing column has no score to check (its rows are dropped: ``MC-E210``),
+    whatever type the reader gave it (a header-only CSV gives ``object``).
+
+    >>> parse_scores(pd.Series([], dtype=object), "s", "probability").tolist()
+    []
+    """
+    if _all_missing(series):
+        return np.full(len(series), np.nan)
     if pd.api.types.is_bool_dtype(series.dtype) or not pd.api.types.is_numeric_dtype(
             series.dtype):
         raise _error("MC-E206-NON-NUMERIC-SCORE",
@@ -2154,6 +2228,9 @@ def parse_weights(shards: Sequence[Shard], settings: Settings) -> Optional[Float
     parts = []
     for shard in shards:
         series = shard.frame[name]
+        if _all_missing(series):
+            parts.append(np.full(len(series), np.nan))
+            continue
         if pd.api.types.is_bool_dtype(series.dtype) or not pd.api.types.is_numeric_dtype(
                 series.dtype):
             raise _error("MC-E211-INVALID-WEIGHT",

@@ -171,6 +171,19 @@ def _duplicate_parquet(folder: Path) -> Path:
     return folder
 
 
+def _duplicate_text(name: str) -> InputBuilder:
+    """Valid rows plus a second ``label`` column (1 - label): csv, tsv, JSON lines or array."""
+    data = frame()
+    pairs = list(zip(data["prob_class_1"], data["label"]))
+    if name.endswith((".csv", ".tsv")):
+        sep = "," if name.endswith(".csv") else "\t"
+        rows = "".join(f"{s}{sep}{y}{sep}{1 - y}\n" for s, y in pairs)
+        return _text(name, sep.join(["prob_class_1", "label", "label"]) + "\n" + rows)
+    records = [f'{{"prob_class_1": {s}, "label": {y}, "label": {1 - y}}}' for s, y in pairs]
+    return _text(name, "[" + ", ".join(records) + "]" if name.endswith(".json") else
+                 "".join(r + "\n" for r in records))
+
+
 def _member(name: str, payload: bytes) -> tuple[tarfile.TarInfo, bytes | None]:
     info = tarfile.TarInfo(name)
     info.size = len(payload)
@@ -307,7 +320,12 @@ CORPUS: tuple[BadInput, ...] = (
     _case("empty_folder", EMPTY, E["nofiles"], lambda folder: folder),
     _case("only_hidden_files", EMPTY, E["nofiles"], _frames({".d.csv": frame, "_d.csv": frame})),
     _case("only_non_data_files", EMPTY, E["nofiles"], _frames({"notes.txt": frame})),
-    # Header only (a typed zero-row file; a header-only CSV is a known script bug, see the docs).
+    # Header only (text files, whose empty columns have no type, and typed zero-row files).
+    _case("header_only_csv", HEADER, E["norows"], _text("d.csv", "prob_class_1,label\n")),
+    _case("header_only_tsv", HEADER, E["norows"], _text("d.tsv", "prob_class_1\tlabel\n")),
+    _case("header_only_csv_with_weights", HEADER, E["norows"], _text("d.csv", "prob_class_1,label,w\n"),
+          env={"WEIGHT_FIELD": "w"}),
+    _case("header_only_multiclass_csv", HEADER, E["norows"], _text("d.csv", _MC_HEADER + "\n"), env=_MC),
     _case("zero_row_parquet", HEADER, E["norows"], _frames({"d.parquet": lambda: frame().iloc[:0]})),
     _case("zero_row_multiclass_parquet", HEADER, E["norows"], _frames({"d.parquet": lambda: pd.DataFrame(
         {"prob_class_0": [0.5], "prob_class_1": [0.2], "prob_class_2": [0.3], "label": [0]}).iloc[:0]}),
@@ -345,8 +363,13 @@ CORPUS: tuple[BadInput, ...] = (
         "s1,s2,y1", "0.2,0.3,0\n"), env=_MT),
     _case("weight_column_missing", MISSING_COLUMN, E["column"], _frames({"d.csv": frame}),
           env={"WEIGHT_FIELD": "w"}),
-    # Duplicate column names (CSV and JSON lines: known script bugs, see the docs).
-    _case("duplicate_columns_parquet", DUPLICATE_COLUMNS, E["read"], _duplicate_parquet),
+    # Duplicate column names (refused before pandas renames one or keeps the last value).
+    _case("duplicate_columns_parquet", DUPLICATE_COLUMNS, E["schema"], _duplicate_parquet),
+    _case("duplicate_columns_csv", DUPLICATE_COLUMNS, E["schema"], _duplicate_text("d.csv"), env=_PLATT),
+    _case("duplicate_columns_tsv", DUPLICATE_COLUMNS, E["schema"], _duplicate_text("d.tsv"), env=_PLATT),
+    _case("duplicate_keys_jsonl", DUPLICATE_COLUMNS, E["schema"], _duplicate_text("d.jsonl"), env=_PLATT),
+    _case("duplicate_keys_json_array", DUPLICATE_COLUMNS, E["schema"], _duplicate_text("d.json"),
+          env=_PLATT),
     # Scores outside the score space.
     _case("probability_above_one", OUT_OF_SPACE, E["range"], _frames({"d.csv": _with_row("prob_class_1", 1.5)})),
     _case("probability_below_zero", OUT_OF_SPACE, E["range"], _frames(
