@@ -81,7 +81,9 @@ were kept with probability ``r`` (all positives kept), set ``NEGATIVE_SAMPLING_R
 kept negative then weighs ``1/r`` (times its ``WEIGHT_FIELD`` weight), so the calibrator and the
 metrics target the population's positive rate, not the sample's (for Platt this is the classic
 intercept shift ``b + ln r``). Classes of a multi-class sample are re-weighted with
-``WEIGHT_FIELD`` instead.
+``WEIGHT_FIELD`` instead. When the largest kept weight is outside [2**-64, 2**64] every weight is
+divided by a power of two (exact) that brings it into [1, 2), so that sums neither overflow nor
+underflow; weight sums are then reported in that unit (``rescale_weights``).
 
 Data: every ``.csv``, ``.tsv``, ``.parquet``/``.pq``, ``.jsonl`` and ``.json`` (JSON lines or
 one JSON array of records) file under the input folder, recursively, sorted by relative path, plus
@@ -227,7 +229,8 @@ once and exits with status 2):
   from the job's
 - ``MC-E406-NO-CALIBRATOR-FILE``: ``calibration_model`` holds no (or several) calibrator.json
 - ``MC-E501-OUTPUT-NOT-EMPTY``: an output folder already holds visible entries
-- ``MC-E502-WRITE-FAILED``: an output could not be written
+- ``MC-E502-WRITE-FAILED``: an output could not be written (an OS error, or a value that is not
+  finite, which JSON cannot hold; undefined figures are written as null)
 
 Example:
 
@@ -1244,10 +1247,12 @@ def auc_aggregated(agg: Aggregated) -> tuple[Optional[float], Optional[str]]:
     neg_total = float(neg.sum())
     if pos_total <= 0 or neg_total <= 0:
         return None, "only one class present"
+    # Each class's weights as fractions of its total: no product of two sums over- or underflows.
+    pos = agg.k / pos_total
+    neg = neg / neg_total
     neg_below = np.cumsum(neg) - neg
-    auc = (float(np.dot(agg.k, neg_below)) + 0.5 * float(np.dot(agg.k, neg))) / (
-        pos_total * neg_total)
-    return auc, None
+    auc = float(np.dot(pos, neg_below)) + 0.5 * float(np.dot(pos, neg))
+    return min(max(auc, 0.0), 1.0), None
 
 
 def binary_metrics(agg: Aggregated, bins: int, rows: Optional[int] = None) -> JsonDict:
@@ -2246,6 +2251,39 @@ def parse_weights(shards: Sequence[Shard], settings: Settings) -> Optional[Float
     return weights
 
 
+WEIGHT_SAFE_RANGE = (2.0 ** -64, 2.0 ** 64)
+"""Largest kept weight outside this range: the weights are rescaled (sums would overflow or
+underflow in the fits and metrics)."""
+
+
+def rescale_weights(weights: Optional[FloatArray], keep: BoolArray) -> Optional[FloatArray]:
+    """Weights divided by a power of two when the largest kept one is outside WEIGHT_SAFE_RANGE.
+
+    The division is exact and brings the largest kept weight into [1, 2). The unpenalised fits
+    (isotonic, platt, beta, temperature) and every metric depend on weight ratios only; for gam
+    the rescaling sets the data's weight against the penalty as if the largest weight were 1.
+    Sums such as ``weight_sum`` are then reported in the rescaled unit.
+
+    >>> rescale_weights(np.array([2.0 ** 70, 2.0 ** 68, np.nan]), np.array([True, True, True])
+    ...                 ).tolist()
+    [1.0, 0.25, nan]
+    >>> rescale_weights(np.array([3.0, 0.5]), np.array([True, True])).tolist()
+    [3.0, 0.5]
+    """
+    if weights is None:
+        return None
+    kept = weights[keep & ~np.isnan(weights)]
+    top = float(kept.max()) if kept.size else 0.0
+    if top == 0.0 or not math.isfinite(top) or WEIGHT_SAFE_RANGE[0] <= top <= WEIGHT_SAFE_RANGE[1]:
+        return weights
+    scale = math.ldexp(1.0, math.frexp(top)[1] - 1)
+    logger.warning("the largest weight is %g: every weight is divided by %g (exact; the "
+                   "calibration does not depend on the weights' unit)", top, scale)
+    with np.errstate(over="ignore"):  # a dropped row's weight may overflow: it is never used
+        out: FloatArray = weights / scale
+    return out
+
+
 def task_data(shards: list[Shard], score_field: str, label_field: str,
               raw_weights: Optional[FloatArray], settings: Settings, task: str) -> InputData:
     """One binary task's scores, labels and effective weights; rows missing any are dropped."""
@@ -2265,6 +2303,7 @@ def task_data(shards: list[Shard], score_field: str, label_field: str,
         lost = np.isnan(weights) & keep
         missing_weight = int(lost.sum())
         keep &= ~lost
+        weights = rescale_weights(weights, keep)
     data = InputData(shards, scores, labels, keep, int(scores.shape[0]),
                      int(missing_score.sum()), int(missing_label.sum()), weights, missing_weight,
                      score_field, label_field)
@@ -2408,6 +2447,7 @@ def load_multiclass(shards: list[Shard], settings: Settings) -> MulticlassData:
         lost = np.isnan(weights) & keep
         missing_weight = int(lost.sum())
         keep &= ~lost
+        weights = rescale_weights(weights, keep)
     data = MulticlassData(shards, scores, labels, keep, int(labels.shape[0]),
                           int(missing_score.sum()), int(missing_label.sum()), weights,
                           missing_weight)
@@ -2424,10 +2464,20 @@ def load_multiclass(shards: list[Shard], settings: Settings) -> MulticlassData:
 # --------------------------------------------------------------------------------------------
 # Writing outputs
 # --------------------------------------------------------------------------------------------
+def _write_failed(path: str, exc: Exception) -> CalibrationScriptError:
+    return _error("MC-E502-WRITE-FAILED", f"cannot write {os.path.basename(path)}: "
+                  f"{type(exc).__name__}: {exc}", "check the output volume (space, permissions); "
+                  "a value that is not finite is a bug of the script: report it with the input")
+
+
 def _write_json(path: str, content: Mapping[str, object]) -> None:
-    with open(path, "w", encoding="utf-8") as handle:
-        json.dump(content, handle, indent=2, sort_keys=True, allow_nan=False)
-        handle.write("\n")
+    """Write ``content`` as JSON; NaN or infinity (never valid JSON) or an OS error: MC-E502."""
+    try:
+        text = json.dumps(content, indent=2, sort_keys=True, allow_nan=False)
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(text + "\n")
+    except (OSError, ValueError, TypeError) as exc:
+        raise _write_failed(path, exc) from exc
 
 
 def write_frame(frame: pd.DataFrame, path: str, fmt: str, json_array: bool) -> None:
@@ -2959,7 +3009,10 @@ def main(input_paths: Mapping[str, str], output_paths: Mapping[str, str],
                 calibrator = dataclasses.replace(outcome.calibrator, rows=outcome.rows,
                                                  input_fingerprint=_fingerprint(shards),
                                                  producer=_producer())
-                calibrator_json = calibrator.to_json_dict()
+                try:
+                    calibrator_json = calibrator.to_json_dict()
+                except ValueError as exc:  # a value that is not finite has no canonical JSON
+                    raise _write_failed(CALIBRATOR_FILE, exc) from exc
 
             _hook("before_staging")
             staging.open()
@@ -2968,8 +3021,11 @@ def main(input_paths: Mapping[str, str], output_paths: Mapping[str, str],
             written_rows = 0
             for shard in shards:
                 out = shard.frame.assign(**outcome.columns(shard.frame))
-                write_frame(out, staging.path(OUTPUT_CALIBRATED_DATA, shard.relative), shard.fmt,
-                            shard.json_array)
+                target = staging.path(OUTPUT_CALIBRATED_DATA, shard.relative)
+                try:
+                    write_frame(out, target, shard.fmt, shard.json_array)
+                except (OSError, ValueError) as exc:
+                    raise _write_failed(target, exc) from exc
                 written_rows += len(out)
             _hook("during_staging")
             plot: JsonDict = {"file": RELIABILITY_PLOT_FILE, "written": False, "error": None,

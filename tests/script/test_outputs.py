@@ -75,6 +75,32 @@ def test_leftover_staging_folder_is_removed_and_visible_outputs_refused(tmp_path
         run_main(_input(os.path.join(tmp_path, "again")), root)
 
 
+@pytest.mark.parametrize("where", [mc.CALIBRATOR_FILE, mc.METRICS_FILE])
+def test_a_value_that_is_not_finite_is_a_write_failure(tmp_path: str,
+                                                        monkeypatch: pytest.MonkeyPatch,
+                                                        where: str) -> None:
+    if where == mc.CALIBRATOR_FILE:
+        monkeypatch.setattr(mc, "_producer", lambda: {"not_finite": float("nan")})
+    else:
+        metrics = mc.binary_metrics
+        monkeypatch.setattr(mc, "binary_metrics", lambda *args, **kwargs: {
+            **metrics(*args, **kwargs), "brier": float("nan")})
+    root = os.path.join(tmp_path, "out")
+    with pytest.raises(mc.CalibrationScriptError,
+                       match=rf"MC-E502-WRITE-FAILED: cannot write {where}: ValueError"):
+        run_main(_input(tmp_path), root, {"CALIBRATION_METHOD": "platt"})
+    for name in mc.OUTPUT_NAMES:
+        assert os.listdir(os.path.join(root, name)) == []
+
+
+def test_write_json_refuses_nan_and_unwritable_paths(tmp_path: str) -> None:
+    with pytest.raises(mc.CalibrationScriptError, match="MC-E502-WRITE-FAILED.*ValueError"):
+        mc._write_json(os.path.join(tmp_path, "m.json"), {"ece": float("inf")})
+    with pytest.raises(mc.CalibrationScriptError, match="MC-E502-WRITE-FAILED.*m.json: "
+                                                        "FileNotFoundError"):
+        mc._write_json(os.path.join(tmp_path, "absent", "m.json"), {"ece": 0.1})
+
+
 def test_plot_failure_is_recorded_not_fatal(tmp_path: str,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(*args: object) -> None:

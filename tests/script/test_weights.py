@@ -173,3 +173,56 @@ def test_multiclass_weights_write_rows(tmp_path: str, no_plot: list[int]) -> Non
     assert isinstance(calibrated, dict)
     assert calibrated["weight_sum"] == pytest.approx(900 + float((labels == 0).sum()))
     assert calibrated["class_counts"]["0"] == 2 * int((labels == 0).sum())
+
+
+@pytest.mark.parametrize("weight", [1e308, 1e300, 5e-324, 1e-320])
+@pytest.mark.parametrize("method", ["platt", "isotonic"])
+def test_extreme_uniform_weights_give_the_unit_weight_calibrator(tmp_path: str, no_plot: list[int],
+                                                                 weight: float, method: str) -> None:
+    # Found by the reliability suite: 1e308 overflowed np.bincount, 1e300 gave a NaN metric,
+    # 5e-324 and 1e-320 divided by zero in the AUC.
+    s, y, _ = scenario("linear", 400, seed=98)
+    frame = pd.DataFrame({"prob_class_1": s, "label": y.astype(int), "w": weight})
+    env = {"CALIBRATION_METHOD": method, "CALIBRATION_FOLDS": "2"}
+    plain, plain_cal = _run(tmp_path, frame, env, "plain")
+    weighted, weighted_cal = _run(tmp_path, frame, {**env, "WEIGHT_FIELD": "w"}, "weighted")
+    for key, value in _floats(plain_cal["params"]).items():
+        np.testing.assert_allclose(_floats(weighted_cal["params"])[key], value, rtol=1e-9, atol=1e-12)
+    # Isotonic's step predictions (ratios such as 2/10) may round to the other side of a bin
+    # edge, or stop tying across folds, with other weights: its ECE and AUC are left out.
+    for key in ("brier", "log_loss") + (("ece_equal_width", "auc") if method == "platt" else ()):
+        assert _floats(weighted["calibrated"])[key] == pytest.approx(
+            _floats(plain["calibrated"])[key], rel=1e-9), key
+    rows = weighted["rows"]
+    assert isinstance(rows, dict) and 400 <= float(rows["weight_sum"]) < 800  # the rescaled unit
+
+
+def _floats(block: object) -> dict[str, float | list[float]]:
+    assert isinstance(block, dict)
+    return {k: v for k, v in block.items() if isinstance(v, (float, list))}
+
+
+def test_weights_spanning_the_float_range_complete(tmp_path: str, no_plot: list[int]) -> None:
+    s, y, _ = scenario("linear", 400, seed=99)
+    w = np.where(np.arange(400) % 2 == 0, 1e308, 5e-324)
+    metrics, _cal = _run(tmp_path, pd.DataFrame({"prob_class_1": s, "label": y.astype(int), "w": w}),
+                         {"CALIBRATION_METHOD": "beta", "WEIGHT_FIELD": "w", "CALIBRATION_FOLDS": "2"},
+                         "span")
+    calibrated = metrics["calibrated"]
+    assert isinstance(calibrated, dict) and 0.0 <= float(calibrated["auc"]) <= 1.0
+
+
+def test_rescale_weights_only_outside_the_safe_range() -> None:
+    keep = np.array([True, True, False])
+    rescaled = mc.rescale_weights(np.array([5e-324, 5e-324, 1.0]), keep)
+    assert rescaled is not None and rescaled.tolist() == [1.0, 1.0, np.inf]  # row 3 is dropped
+    unchanged = np.array([2.0 ** 64, 1.0, 7.0])
+    assert mc.rescale_weights(unchanged, keep) is unchanged
+    assert mc.rescale_weights(None, keep) is None
+    zero = np.zeros(3)
+    assert mc.rescale_weights(zero, keep) is zero
+
+
+def test_auc_of_tiny_weights_is_finite() -> None:
+    agg = mc.Aggregated(np.array([0.2, 0.8]), np.array([1e-323, 1e-323]), np.array([0.0, 1e-323]))
+    assert mc.auc_aggregated(agg) == (1.0, None)
