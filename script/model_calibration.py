@@ -220,7 +220,9 @@ once and exits with status 2):
 - ``MC-E303-FIT-FAILED``: the fit produced non-finite parameters (``auto`` skips such a
   candidate and records it)
 - ``MC-E401-CALIBRATOR-INVALID``: a calibrator JSON is malformed (or of the wrong kind for
-  ``load_calibrator``)
+  ``load_calibrator``), or holds a value outside its range even with a correct checksum
+  (``clip_epsilon`` not in (0, 0.5); knot ``y`` outside [0, 1], or decreasing for isotonic and
+  monotone gam; beta ``a`` or ``b`` < 0; temperature ``scale`` <= 0); the message names the field
 - ``MC-E402-CHECKSUM-MISMATCH``: a calibrator JSON's checksum does not match its content
 - ``MC-E403-SCHEMA-VERSION``: a calibrator JSON has an unsupported schema version
 - ``MC-E404-INVALID-SCORES``: scores given to ``apply_calibrator``/``apply_multiclass`` are NaN,
@@ -917,6 +919,27 @@ def _number(value: object, name: str) -> float:
     return float(value)
 
 
+def _clip_epsilon(value: object, name: str) -> float:
+    """A clip epsilon: a finite number strictly between 0 and 0.5 (else ``[eps, 1 - eps]`` is
+    empty, or clipping at 0 makes the logit of 0 and 1 infinite)."""
+    eps = _number(value, name)
+    if not 0.0 < eps < 0.5:
+        raise _invalid(f"{name} must lie strictly between 0 and 0.5; got {eps!r}")
+    return eps
+
+
+def _knot_values(ys: FloatArray, name: str, monotone: bool) -> FloatArray:
+    """Knot probabilities: in [0, 1] and, for a monotone fit, never decreasing."""
+    if float(ys.min()) < 0.0 or float(ys.max()) > 1.0:
+        raise _invalid(f"{name} must hold probabilities in [0, 1]; got min {float(ys.min())!r}, "
+                       f"max {float(ys.max())!r}")
+    if monotone and np.any(np.diff(ys) < 0.0):
+        at = int(np.argmax(np.diff(ys) < 0.0))
+        raise _invalid(f"{name} must not decrease for a monotone fit; y[{at + 1}] = "
+                       f"{float(ys[at + 1])!r} < y[{at}] = {float(ys[at])!r}")
+    return ys
+
+
 def _mapping(value: object, name: str) -> Mapping[str, object]:
     if not isinstance(value, dict):
         raise _invalid(f"{name} must be an object")
@@ -982,7 +1005,7 @@ def _parse_member(content: Mapping[str, object], where: str) -> Calibrator:
         raise _invalid(f"{where}: unknown method {method!r}")
     if space not in SCORE_SPACES or not isinstance(space, str):
         raise _invalid(f"{where}: unknown score_space {space!r}")
-    eps = _number(content.get("clip_epsilon"), f"{where}.clip_epsilon")
+    eps = _clip_epsilon(content.get("clip_epsilon"), f"{where}.clip_epsilon")
     params = _mapping(content.get("params"), f"{where}.params")
     common = dict(
         fit=_mapping(content.get("fit", {}), "fit"),
@@ -995,6 +1018,9 @@ def _parse_member(content: Mapping[str, object], where: str) -> Calibrator:
         ys = _float_list(params.get("y"), "y")
         if xs.shape != ys.shape or np.any(np.diff(xs) < 0):
             raise _invalid(f"{where}: params.x must be increasing and as long as params.y")
+        # isotonic is always monotone; gam unless it was fitted with MONOTONIC_CONSTRAINT=false
+        _knot_values(ys, f"{where}.params.y",
+                     monotone=method == "isotonic" or params.get("monotonic") is not False)
         extra = {key: value for key, value in params.items() if key not in ("x", "y")}
         return Calibrator(method, space, eps, knots_x=xs, knots_y=ys, extra_params=extra,
                           fit=common["fit"], rows=common["rows"],
@@ -1002,6 +1028,11 @@ def _parse_member(content: Mapping[str, object], where: str) -> Calibrator:
                           producer=common["producer"])
     names = "ab" if method == "platt" else "abc"
     coef = tuple(_number(params.get(name), f"{where}.params.{name}") for name in names)
+    if method == "beta":
+        for name, value in zip("ab", coef):
+            if value < 0.0:
+                raise _invalid(f"{where}.params.{name} must be >= 0 (beta is monotone); "
+                               f"got {value!r}")
     return Calibrator(method, space, eps, coef=coef, fit=common["fit"], rows=common["rows"],
                       input_fingerprint=common["input_fingerprint"], producer=common["producer"])
 
@@ -1524,7 +1555,7 @@ def load_calibration_model(source: Union[str, os.PathLike[str], Mapping[str, obj
         raise _invalid("members must hold one calibrator per name, in the order of names")
     return MultiCalibrator(
         mode=mode, method=method, score_space=space,
-        clip_epsilon=_number(content.get("clip_epsilon"), "clip_epsilon"), names=names,
+        clip_epsilon=_clip_epsilon(content.get("clip_epsilon"), "clip_epsilon"), names=names,
         score_fields=fields, label_fields=labels, members=members, scale=scale, bias=bias,
         fit=_mapping(content.get("fit", {}), "fit"), rows=_mapping(content.get("rows", {}), "rows"),
         input_fingerprint=_mapping(content.get("input_fingerprint", {}), "input_fingerprint"),

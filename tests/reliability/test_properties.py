@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+import re
 from collections.abc import Callable, Mapping
 
 import attrs
@@ -203,8 +204,65 @@ def test_calibrator_loaders_return_a_calibrator_or_our_error(
             continue
         assert resign or not edited, "an edit without a new checksum was loaded"
         assert isinstance(loaded, (mc.Calibrator, mc.MultiCalibrator))
-        assert loaded.score_space in mc.SCORE_SPACES and math.isfinite(loaded.clip_epsilon)
+        assert loaded.score_space in mc.SCORE_SPACES
+        _assert_in_range(loaded)
         _check_applies(loaded)
+
+
+def _assert_in_range(calibrator: mc.AnyCalibrator) -> None:
+    """Every value a loaded calibrator holds is within its documented range."""
+    assert 0.0 < calibrator.clip_epsilon < 0.5
+    if isinstance(calibrator, mc.MultiCalibrator):
+        assert calibrator.method != "temperature" or calibrator.scale > 0.0
+        for member in calibrator.members:
+            _assert_in_range(member)
+        return
+    if calibrator.knots_y is not None:
+        ys = calibrator.knots_y
+        assert np.all((ys >= 0.0) & (ys <= 1.0))
+        if calibrator.method == "isotonic" or calibrator.extra_params.get("monotonic") is not False:
+            assert np.all(np.diff(ys) >= 0.0)
+    if calibrator.method == "beta":
+        assert calibrator.coef[0] >= 0.0 and calibrator.coef[1] >= 0.0
+
+
+@pytest.mark.parametrize("edit,field", [
+    ("iso_y_above_one", "params.y"), ("iso_y_negative", "params.y"), ("iso_y_decreasing", "params.y"),
+    ("gam_y_decreasing", "params.y"), ("eps_zero", "clip_epsilon"), ("eps_negative", "clip_epsilon"),
+    ("eps_half", "clip_epsilon"), ("beta_negative_a", "params.a"), ("beta_negative_b", "params.b"),
+    ("member_eps_zero", "members[1].clip_epsilon"), ("member_y_above_one", "members[0].params.y"),
+])
+def test_out_of_range_calibrator_values_are_refused_even_when_signed(edit: str, field: str) -> None:
+    # Found by the loader property above: with a correct checksum these were loaded.
+    content: dict[str, object]
+    if edit.startswith(("iso", "gam")):
+        content = _binary("isotonic" if edit.startswith("iso") else "gam", "probability").to_json_dict()
+        ys = {"iso_y_above_one": [0.2, 0.4, 1.5], "iso_y_negative": [-0.1, 0.4, 0.7]}.get(edit, [0.9, 0.5, 0.1])
+        content["params"] = {**_dict(content["params"]), "y": ys}
+    elif edit.startswith("eps"):
+        content = _binary("platt", "probability").to_json_dict()
+        content["clip_epsilon"] = {"eps_zero": 0.0, "eps_negative": -1.0, "eps_half": 0.5}[edit]
+    elif edit.startswith("beta"):
+        content = _binary("beta", "probability").to_json_dict()
+        content["params"] = {**_dict(content["params"]), edit[-1]: -2.0}
+    else:
+        content = CONTENTS["multitask"]()
+        members = content["members"]
+        assert isinstance(members, list)
+        if edit == "member_eps_zero":
+            members[1]["clip_epsilon"] = 0.0
+        else:
+            members[0]["params"]["y"] = [0.1, 0.3, 1.01]
+    content["checksum"] = mc._checksum(content)
+    loaders = [mc.load_calibration_model] + ([mc.load_calibrator] if "members" not in content else [])
+    for load in loaders:
+        with pytest.raises(mc.CalibrationScriptError, match=rf"MC-E401-CALIBRATOR-INVALID: .*{re.escape(field)} must"):
+            load(json.loads(json.dumps(content)))
+
+
+def _dict(value: object) -> dict[str, object]:
+    assert isinstance(value, dict)
+    return value
 
 
 @settings(max_examples=100, deadline=None)
