@@ -305,18 +305,15 @@ def _assert_monotone_probabilities(calibrator: mc.Calibrator, scores: list[float
     assert np.all(steps >= 0.0), f"decreases by {float(-steps.min())} at {probe[int(np.argmin(steps))]}"
 
 
-def _no_subnormal_gaps(value: float) -> float:
-    """``value`` rounded to 12 decimals, so two distinct knots are at least 1e-12 apart: between
-    knots a subnormal distance apart ``np.interp``'s slope is infinite and the script's clipped
-    result is not monotone (a known script bug, see docs/reliability.md)."""
-    return round(value, 12)
+_subnormals = st.sampled_from([0.0, 5e-324, 1e-320, 2.2e-311, 4.4e-311, 1e-309, 2.2250738585072014e-308])
+"""Scores a subnormal distance apart: np.interp's slope between such knots is infinite."""
 
 
 @st.composite
 def _fit_data(draw: st.DrawFn) -> tuple[str, FloatArray, FloatArray]:
     space = draw(st.sampled_from(mc.SCORE_SPACES))
     element = (st.floats(min_value=0.0, max_value=1.0) if space == "probability"
-               else st.floats(min_value=-1e6, max_value=1e6)).map(_no_subnormal_gaps)
+               else st.floats(min_value=-1e6, max_value=1e6)) | _subnormals
     rows = draw(st.lists(st.tuples(element, st.sampled_from([0.0, 1.0])), min_size=2, max_size=60))
     rows += [(rows[0][0], 1.0 - rows[0][1])]  # both classes
     scores, labels = (np.array(column, dtype=np.float64) for column in zip(*rows))
@@ -349,7 +346,7 @@ def _monotone_calibrators(draw: st.DrawFn) -> mc.Calibrator:
     if method in ("isotonic", "gam"):
         n = draw(st.integers(1, 12))
         xs = np.sort(np.array(draw(st.lists((st.floats(0.0, 1.0) if space == "probability" else finite)
-                                            .map(_no_subnormal_gaps), min_size=n, max_size=n))))
+                                            | _subnormals, min_size=n, max_size=n))))
         ys = np.sort(np.array(draw(st.lists(st.floats(0.0, 1.0), min_size=n, max_size=n))))
         return mc.Calibrator(method, space, mc.CLIP_EPSILON, knots_x=xs, knots_y=ys)
     slopes = st.floats(min_value=0.0, max_value=1e3)
@@ -364,3 +361,36 @@ def test_monotone_calibrators_on_any_in_space_scores_never_decrease(
     loaded = mc.load_calibrator(json.loads(json.dumps(calibrator.to_json_dict())))
     scores = data.draw(_scores(calibrator.score_space, min_size=1, max_size=40))
     _assert_monotone_probabilities(loaded, scores + _in_space_probe(calibrator.score_space).tolist())
+
+
+@pytest.mark.parametrize("space,scores", [
+    ("probability", [2.2250738585072014e-311, 4.4e-311, 0.3, 0.6]),
+    ("logit", [-2.2e-313, 2.2e-311, 1.0, 2.0]),
+])
+def test_isotonic_between_subnormal_knots_is_monotone(space: str, scores: list[float]) -> None:
+    # Found by the fitted-calibrator property: 3e-311 mapped to 1.0 and 4.4e-311 to 0.5.
+    calibrator = mc.fit_calibrator(mc.aggregate(np.array(scores), np.array([0.0, 1.0, 0.0, 1.0])),
+                                   mc.read_settings({"CALIBRATION_METHOD": "isotonic", "SCORE_SPACE": space}))
+    assert calibrator.knots_x is not None
+    gaps = np.diff(calibrator.knots_x)
+    assert np.all((gaps == 0.0) | (gaps >= mc.KNOT_MIN_GAP)), gaps
+    _assert_monotone_probabilities(calibrator, [0.0, 1e-312, 3e-311, *scores])
+    # the fitted values at the training scores are kept
+    np.testing.assert_array_equal(mc.apply_calibrator(calibrator, scores), [0.0, 0.5, 0.5, 1.0])
+
+
+def test_loaded_knots_a_subnormal_distance_apart_are_a_step() -> None:
+    # Infinite slope: each value is clipped to its segment's y, so the step is at the first knot.
+    calibrator = mc.Calibrator("gam", "probability", mc.CLIP_EPSILON, knots_x=np.array([0.0, 5e-324, 1e-320, 0.5]),
+                               knots_y=np.array([0.1, 0.2, 0.6, 0.9]), extra_params={"monotonic": True})
+    loaded = mc.load_calibrator(json.loads(json.dumps(calibrator.to_json_dict())))
+    out = mc.apply_calibrator(loaded, [0.0, 5e-324, 5e-321, 1e-320, 0.25])
+    assert out.tolist() == [0.1, 0.2, 0.6, 0.6, 0.75]
+
+
+def test_a_subnormal_slope_never_overshoots_the_next_knot() -> None:
+    # Found by the property above: a rise of 2.2e-313 over 29850 has a subnormal slope (few
+    # significant bits), and np.interp overshot the next knot's y just left of it.
+    calibrator = mc.Calibrator("isotonic", "logit", mc.CLIP_EPSILON, knots_x=np.array([-29850.0, -0.00390625, 0.0]),
+                               knots_y=np.array([0.0, 2.2250738585e-313, 1.0]))
+    _assert_monotone_probabilities(calibrator, [-29850.0, -0.0078125, -0.00390625, -1e-300, 0.0, 1.0])
