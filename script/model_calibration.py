@@ -186,10 +186,14 @@ Outputs (file names are fixed):
 - ``metrics_output/summary.json``: written last, the completion marker.
 
 Every output is first written into a hidden ``.staging-<random>`` folder inside its destination
-and moved into place with ``os.replace`` only when all outputs are complete; on error the staging
-folders are removed, so every output folder is left without visible entries. A staging folder
-left by a killed run is removed at start. Output folders that already hold visible entries are
-refused.
+and moved into place with ``os.replace`` only when all outputs are complete, summary.json last;
+on error the staging folders are removed, so every output folder is left without visible entries.
+Before the first move a hidden journal (``.staging-journal.json``) listing the files to move is
+written into every output folder, and removed after the last. At start, a staging folder left by
+a killed run is removed, and journals left by a run killed while moving its files are resolved:
+if summary.json had been moved the outputs are complete and kept, otherwise the files listed
+(only inside their own folder) are removed and the run goes on. Output folders that already hold
+visible entries are refused.
 
 Error codes (``CalibrationScriptError.code``; the command-line entry logs ``code: message (hint)``
 once and exits with status 2):
@@ -1922,8 +1926,8 @@ def select_method(problem: Problem[ModelT], settings: Settings, mask: Optional[B
         held = np.empty(n)
         try:
             for g in range(settings.folds):
-                model = problem.fit(method, (inner >= 0) & (inner != g),
-                                    f"{context}, candidate {method}, inner fold {g}")
+                model = _fit_fold(problem, method, (inner >= 0) & (inner != g), inner >= 0,
+                                  settings.folds, f"{context}, candidate {method}, inner fold {g}")
                 test = inner == g
                 held[test] = problem.row_loss(problem.predict(model))[test]
         except CalibrationScriptError as exc:
@@ -1965,6 +1969,24 @@ def select_method(problem: Problem[ModelT], settings: Settings, mask: Optional[B
             "candidates": record, "best": best, "selected": winner, "reason": reason}
 
 
+def _fit_fold(problem: Problem[ModelT], method: str, train: BoolArray, rows: BoolArray,
+              folds: int, context: str) -> ModelT:
+    """``problem.fit`` on a fold's training rows; a single class there while ``rows`` (the rows
+    the folds divide) hold more is reported as too few rows for the folds (``MC-E301``)."""
+    try:
+        return problem.fit(method, train, context)
+    except CalibrationScriptError as exc:
+        missing = np.setdiff1d(problem.strata[rows], problem.strata[train])
+        if exc.code != "MC-E301-SINGLE-CLASS" or missing.size == 0:
+            raise
+        raise _error("MC-E301-SINGLE-CLASS",
+                     f"too few rows for CALIBRATION_FOLDS={folds}: {context}'s training rows "
+                     f"({int(train.sum())}) hold no row of class "
+                     f"{', '.join(str(int(c)) for c in missing)} ({exc.message})",
+                     "every class needs at least 2 rows so that each fold trains on it; add "
+                     "rows or lower CALIBRATION_FOLDS") from exc
+
+
 def cross_fit(problem: Problem[ModelT], settings: Settings) -> CrossFit:
     """Held-out predictions: each row scored by a calibrator fitted without its fold.
 
@@ -1986,7 +2008,8 @@ def cross_fit(problem: Problem[ModelT], settings: Settings) -> CrossFit:
             entry["candidate_log_loss"] = {
                 m: c.get("log_loss") for m, c in _json_get(choice, "candidates").items()
                 if isinstance(c, dict)}
-        model = problem.fit(method, train, f"fold {f}")
+        model = _fit_fold(problem, method, train, np.ones_like(train), settings.folds,
+                          f"fold {f}")
         fit_seconds = time.perf_counter() - start
         pred = problem.predict(model)
         if predictions is None:
@@ -2189,6 +2212,8 @@ def read_frame(path: str, fmt: str) -> tuple[pd.DataFrame, bool]:
         else:
             array = fmt == "json" and _json_is_array(path)
             frame = pd.read_json(path, lines=not array, orient="records", precise_float=True)
+            if frame.shape[1] == 0:  # as pandas says of an empty csv
+                raise ValueError("no records, so no columns to parse from file")
             duplicates = _json_duplicate_keys(path, array)
     except Exception as exc:  # pandas raises many types for malformed files
         raise _error("MC-E203-READ-FAILED", f"cannot read {os.path.basename(path)} as {fmt}: "
@@ -2621,26 +2646,119 @@ def _hook(stage: str) -> None:
         TEST_HOOK(stage)
 
 
+PUBLISH_JOURNAL = STAGING_PREFIX + "journal.json"
+"""Hidden file written into every output folder before the first move of a publish: the files
+that folder is about to receive (``targets``) and, for the folder receiving summary.json, that
+``final`` file. Its name starts with STAGING_PREFIX, as every leftover of a run does."""
+
+
+def _remove_entry(path: str) -> None:
+    if os.path.isdir(path) and not os.path.islink(path):
+        shutil.rmtree(path, ignore_errors=True)
+    elif os.path.lexists(path):
+        os.remove(path)
+
+
+def _journal_path(folder: str) -> str:
+    return os.path.join(folder, PUBLISH_JOURNAL)
+
+
+def _read_journal(folder: str) -> Optional[Mapping[str, object]]:
+    """The folder's publish journal; ``{}`` if it cannot be read, None if there is none."""
+    path = _journal_path(folder)
+    if not os.path.lexists(path):
+        return None
+    try:
+        with open(path, encoding="utf-8") as handle:
+            content: object = json.load(handle)
+    except (OSError, ValueError):
+        content = None
+    if not isinstance(content, dict):
+        logger.warning("ignoring an unreadable publish journal in %s", folder)
+        return {}
+    return content
+
+
+def _inside(folder: str, relative: object) -> Optional[str]:
+    """``folder/relative`` if ``relative`` is a plain relative path that stays inside ``folder``
+    (a journal is never trusted to name another file), else None."""
+    if not isinstance(relative, str) or not relative or relative.startswith(("/", "\\")):
+        return None
+    parts = relative.split("/")
+    if any(part in ("", ".", "..") or "\\" in part for part in parts):
+        return None
+    path = os.path.join(folder, *parts)
+    root = os.path.realpath(folder)
+    parent = os.path.realpath(os.path.dirname(path))
+    if parent != root and not parent.startswith(root + os.sep):
+        return None
+    return path
+
+
 class Staging:
-    """Hidden staging folders inside each output folder, published with ``os.replace``."""
+    """Hidden staging folders inside each output folder, published with ``os.replace``.
+
+    A publish writes a journal (``PUBLISH_JOURNAL``) into every output folder before its first
+    move (the folder receiving summary.json first) and removes them after its last move (that
+    folder's last), so a run killed while publishing leaves journals behind. ``prepare`` then
+    finishes or undoes it: if the final file (summary.json) is in place the publish had
+    completed and only the journals are removed; otherwise every file the journals list is
+    removed (with the folders the publish created), leaving each output folder without visible
+    entries, and the run goes on.
+    """
 
     def __init__(self, outputs: Mapping[str, str]) -> None:
         self.outputs = dict(outputs)
         self.dirs: dict[str, str] = {}
 
     def prepare(self) -> None:
-        for name, folder in self.outputs.items():
+        for folder in self.outputs.values():
             os.makedirs(folder, exist_ok=True)
+        self.recover()
+        for name, folder in self.outputs.items():
             for entry in os.listdir(folder):
                 if entry.startswith(STAGING_PREFIX):
                     logger.warning("removing staging folder %s left by an earlier run in %s",
                                    entry, name)
-                    shutil.rmtree(os.path.join(folder, entry), ignore_errors=True)
+                    _remove_entry(os.path.join(folder, entry))
+        for name, folder in self.outputs.items():
             visible = [e for e in os.listdir(folder) if not e.startswith(".")]
             if visible:
                 raise _error("MC-E501-OUTPUT-NOT-EMPTY",
                              f"output {name} already holds {sorted(visible)[:5]}",
                              "point the output at an empty folder")
+
+    def recover(self) -> None:
+        """Finish or undo a publish interrupted by a kill (see the class docstring)."""
+        journals = {name: journal for name, folder in self.outputs.items()
+                    if (journal := _read_journal(folder)) is not None}
+        if not journals:
+            return
+        completed = any(
+            (path := _inside(self.outputs[name], journal.get("final"))) is not None
+            and os.path.lexists(path) for name, journal in journals.items())
+        removed = 0
+        if not completed:
+            for name, journal in journals.items():
+                folder = self.outputs[name]
+                targets = journal.get("targets")
+                for relative in targets if isinstance(targets, list) else []:
+                    path = _inside(folder, relative)
+                    if path is None or not (os.path.isfile(path) or os.path.islink(path)):
+                        continue
+                    os.remove(path)
+                    removed += 1
+                    parent = os.path.dirname(path)
+                    while os.path.realpath(parent) != os.path.realpath(folder):
+                        if os.listdir(parent):
+                            break
+                        os.rmdir(parent)
+                        parent = os.path.dirname(parent)
+        logger.warning("an earlier run was killed while publishing its outputs: %s",
+                       "it had completed; removing its journals" if completed else
+                       f"removed the {removed} files it had moved into place")
+        for name in journals:
+            os.remove(_journal_path(self.outputs[name]))
 
     def open(self) -> None:
         for name, folder in self.outputs.items():
@@ -2650,20 +2768,35 @@ class Staging:
         return os.path.join(self.dirs[name], *relative.split("/"))
 
     def publish(self, last: tuple[str, str]) -> None:
+        """Move every staged file into place, ``last`` (summary.json) last, under journals."""
         moves: list[tuple[str, str]] = []
+        targets: dict[str, list[str]] = {name: [] for name in self.dirs}
         for name, staging in self.dirs.items():
             for folder, _dirs, files in os.walk(staging):
                 for file in sorted(files):
                     source = os.path.join(folder, file)
                     relative = os.path.relpath(source, staging)
+                    targets[name].append(relative.replace(os.sep, "/"))
                     moves.append((source, os.path.join(self.outputs[name], relative)))
         final = (self.path(*last), os.path.join(self.outputs[last[0]], last[1]))
         moves.sort(key=lambda move: move == final)
+        order = [last[0]] + [name for name in self.dirs if name != last[0]]
+        for name in order:
+            journal = _journal_path(self.outputs[name])
+            with open(journal + ".tmp", "w", encoding="utf-8") as handle:
+                json.dump({"targets": targets[name],
+                           "final": last[1] if name == last[0] else None}, handle)
+            os.replace(journal + ".tmp", journal)
         for i, (source, target) in enumerate(moves):
+            if i == len(moves) - 1:
+                _hook("before_final_move")
             os.makedirs(os.path.dirname(target), exist_ok=True)
             os.replace(source, target)
             if i == 0:
                 _hook("during_publish")
+        _hook("after_final_move")
+        for name in reversed(order):
+            os.remove(_journal_path(self.outputs[name]))
         self.cleanup()
 
     def cleanup(self) -> None:
@@ -2672,14 +2805,12 @@ class Staging:
         self.dirs.clear()
 
     def remove_published(self) -> None:
-        """On error after a partial publish: remove every visible entry we may have written."""
+        """On error after a partial publish: remove every visible entry we may have written, and
+        the journals."""
         for folder in self.outputs.values():
             for entry in os.listdir(folder):
-                target = os.path.join(folder, entry)
-                if os.path.isdir(target) and not os.path.islink(target):
-                    shutil.rmtree(target, ignore_errors=True)
-                else:
-                    os.remove(target)
+                if not entry.startswith(".") or entry.startswith(PUBLISH_JOURNAL):
+                    _remove_entry(os.path.join(folder, entry))
 
 
 Panel = tuple[str, Mapping[str, object], Mapping[str, object]]
@@ -3205,7 +3336,10 @@ def main(input_paths: Mapping[str, str], output_paths: Mapping[str, str],
             _write_json(staging.path(OUTPUT_METRICS, SUMMARY_FILE), summary)
             _hook("after_staging")
             published = True
-            staging.publish(last=(OUTPUT_METRICS, SUMMARY_FILE))
+            try:
+                staging.publish(last=(OUTPUT_METRICS, SUMMARY_FILE))
+            except OSError as exc:
+                raise _write_failed(exc.filename or SUMMARY_FILE, exc) from exc
             logger.info("wrote %s, %d calibrated rows in %d files, metrics and summary in %.3fs",
                         CALIBRATOR_FILE, written_rows, len(shards),
                         time.perf_counter() - started)

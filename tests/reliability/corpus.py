@@ -315,8 +315,9 @@ CORPUS: tuple[BadInput, ...] = (
     _case("empty_csv", EMPTY, E["read"], _text("d.csv", "")),
     _case("empty_tsv", EMPTY, E["read"], _text("d.tsv", "")),
     _case("empty_parquet", EMPTY, E["read"], _text("d.parquet", b"")),
-    _case("empty_jsonl", EMPTY, E["column"], _text("d.jsonl", "")),
-    _case("empty_json_array", EMPTY, E["column"], _text("d.json", "[]")),
+    _case("empty_jsonl", EMPTY, E["read"], _text("d.jsonl", "")),
+    _case("empty_json_array", EMPTY, E["read"], _text("d.json", "[]")),
+    _case("blank_lines_jsonl", EMPTY, E["read"], _text("d.jsonl", "\n\n")),
     _case("empty_folder", EMPTY, E["nofiles"], lambda folder: folder),
     _case("only_hidden_files", EMPTY, E["nofiles"], _frames({".d.csv": frame, "_d.csv": frame})),
     _case("only_non_data_files", EMPTY, E["nofiles"], _frames({"notes.txt": frame})),
@@ -346,6 +347,9 @@ CORPUS: tuple[BadInput, ...] = (
     _case("all_positive", SINGLE_CLASS, E["single"], _frames({"d.csv": _changed(label=1)})),
     _case("all_negative", SINGLE_CLASS, E["single"], _frames({"d.parquet": _changed(label=0)}),
           env=_PLATT),
+    _case("two_rows", SINGLE_CLASS, E["single"], _csv_rows("prob_class_1,label", "0.2,0\n0.7,1\n", repeat=1)),
+    _case("three_rows_auto", SINGLE_CLASS, E["single"], _csv_rows("prob_class_1,label", "0.2,0\n0.7,1\n0.4,0\n",
+          repeat=1), env={"CALIBRATION_METHOD": "auto"}),
     _case("one_class_after_dropping", SINGLE_CLASS, E["single"], _csv_rows(
         "prob_class_1,label", "0.3,1\n,0\n0.6,1\n")),
     _case("multiclass_one_class", SINGLE_CLASS, E["single"], _csv_rows(

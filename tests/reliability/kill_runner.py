@@ -2,7 +2,7 @@
 
 Usage: ``python -m tests.reliability.kill_runner STAGE [script arguments...]``; ``STAGE`` is one of
 the script's hook stages (``before_staging``, ``during_staging``, ``after_staging``,
-``during_publish``) or ``none`` to run to the end.
+``during_publish``, ``before_final_move``, ``after_final_move``) or ``none`` to run to the end.
 """
 
 from __future__ import annotations
@@ -14,7 +14,11 @@ from collections.abc import Callable, Sequence
 
 from script import model_calibration as mc
 
-STAGES = ("before_staging", "during_staging", "after_staging", "during_publish")
+STAGING_STAGES = ("before_staging", "during_staging", "after_staging")
+"""Hook points before the first file is moved into place."""
+PUBLISH_STAGES = ("during_publish", "before_final_move", "after_final_move")
+"""Hook points of the publish: after the first move, before summary.json's, after it."""
+STAGES = STAGING_STAGES + PUBLISH_STAGES
 
 
 def killer(stage: str) -> Callable[[str], None]:

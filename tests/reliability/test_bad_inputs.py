@@ -51,6 +51,19 @@ def test_bad_input_raises_its_code_and_leaves_every_output_empty(case: BadInput,
             assert left == [], f"{name} holds {left}"  # not even a hidden staging folder
 
 
+@pytest.mark.parametrize("name,match", [
+    ("two_rows", r"too few rows for CALIBRATION_FOLDS=5: fold 0's training rows \(0\) hold no row of class 0, 1"),
+    ("three_rows_auto", r"too few rows for CALIBRATION_FOLDS=5: binary task, candidate \w+, inner fold 0's "
+                        r"training rows \(1\) hold no row of class 1"),
+    ("empty_jsonl", r"cannot read d.jsonl as jsonl: ValueError: no records, so no columns"),
+    ("empty_json_array", r"cannot read d.json as json: ValueError: no records, so no columns"),
+])
+def test_the_message_says_what_is_wrong(name: str, match: str, tmp_path: Path) -> None:
+    inputs, outputs = prepare(BY_NAME[name], tmp_path)
+    with pytest.raises(mc.CalibrationScriptError, match=match):
+        mc.main(inputs, outputs, dict(BY_NAME[name].env), argparse.Namespace(job_type="calibration"))
+
+
 def test_the_corpus_covers_every_category_of_the_issue() -> None:
     counts = collections.Counter(case.category for case in CORPUS)
     assert set(counts) == set(CATEGORIES)

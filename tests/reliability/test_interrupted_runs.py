@@ -1,7 +1,9 @@
 """A run killed (SIGKILL, no cleanup possible) at the script's test-only hook points leaves each
 output folder without visible entries or holding its complete set; ``summary.json`` is there only
-when every output is complete; a hidden staging folder left behind is removed by the next run,
-which succeeds."""
+when every output is complete. The hidden leftovers (staging folders, and the publish journals of
+a run killed while moving its files into place) are dealt with by the next run: it removes the
+staging folders, undoes an interrupted publish and succeeds, or, when the publish had moved
+summary.json, keeps the complete outputs and refuses them as any finished run's."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ import pandas as pd
 import pytest
 
 from script import model_calibration as mc
-from tests.reliability.kill_runner import STAGES
+from tests.reliability.kill_runner import PUBLISH_STAGES, STAGING_STAGES
 from tests.script.synthetic import scenario
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,7 +85,7 @@ def test_the_runner_without_a_kill_completes(tmp_path: Path) -> None:
     assert all(_split(folder)[1] == [] for folder in _outputs(tmp_path).values())
 
 
-@pytest.mark.parametrize("stage", [s for s in STAGES if s != "during_publish"])
+@pytest.mark.parametrize("stage", STAGING_STAGES)
 def test_killed_while_staging_leaves_no_visible_entry_and_the_next_run_succeeds(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stage: str) -> None:
     _inputs(tmp_path / "in")
@@ -102,10 +104,47 @@ def test_killed_while_staging_leaves_no_visible_entry_and_the_next_run_succeeds(
     assert all(_split(folder)[1] == [] for folder in outputs.values()), "staging left over"
 
 
-def test_killed_while_publishing_leaves_each_folder_empty_or_complete_and_no_summary(
-        tmp_path: Path) -> None:
+def _rerun(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    outputs = _outputs(tmp_path)
+    monkeypatch.setattr(mc, "plot_reliability", _no_plot)
+    mc.main({mc.INPUT_EVALUATION_DATA: str(tmp_path / "in")}, outputs, ENV,
+            argparse.Namespace(job_type="calibration"))
+    return outputs
+
+
+@pytest.mark.parametrize("stage", PUBLISH_STAGES[:2])
+def test_killed_while_publishing_the_next_run_undoes_it_and_succeeds(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stage: str) -> None:
+    # Found by the reliability suite: the next run refused the moved calibrator.json (MC-E501).
     _inputs(tmp_path / "in")
-    done = _run("during_publish", tmp_path)
+    done = _run(stage, tmp_path)
     assert done.returncode == -signal.SIGKILL, done.stderr
-    # The summary is published last: a consumer reading summary.json never sees a partial set.
-    assert not _check_each_folder_empty_or_complete(_outputs(tmp_path))
+    outputs = _outputs(tmp_path)
+    # summary.json is moved last: a consumer reading it never takes a partial set for a complete
+    # one. (Several folders cannot change at once: some files of this run are visible now.)
+    assert not os.path.exists(os.path.join(outputs[mc.OUTPUT_METRICS], mc.SUMMARY_FILE))
+    for name, folder in outputs.items():
+        visible, hidden = _split(folder)
+        assert set(visible) <= set(COMPLETE[name]), f"{name} holds {visible}"
+        assert mc.PUBLISH_JOURNAL in hidden, f"{name} has no journal"
+    if stage == "during_publish":  # only the first move (calibrator.json) happened
+        assert _check_each_folder_empty_or_complete(outputs) is False
+
+    _rerun(tmp_path, monkeypatch)
+    assert _check_each_folder_empty_or_complete(outputs)
+    assert all(_split(folder)[1] == [] for folder in outputs.values()), "leftovers"
+
+
+def test_killed_after_moving_the_summary_the_outputs_are_complete_and_kept(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _inputs(tmp_path / "in")
+    done = _run("after_final_move", tmp_path)
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    outputs = _outputs(tmp_path)
+    assert _check_each_folder_empty_or_complete(outputs)
+    summary = (Path(outputs[mc.OUTPUT_METRICS]) / mc.SUMMARY_FILE).read_bytes()
+    with pytest.raises(mc.CalibrationScriptError, match="MC-E501-OUTPUT-NOT-EMPTY"):
+        _rerun(tmp_path, monkeypatch)
+    assert _check_each_folder_empty_or_complete(outputs)  # the finished publish is kept
+    assert (Path(outputs[mc.OUTPUT_METRICS]) / mc.SUMMARY_FILE).read_bytes() == summary
+    assert all(_split(folder)[1] == [] for folder in outputs.values()), "journals left over"

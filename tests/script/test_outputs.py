@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 import numpy as np
@@ -128,3 +129,37 @@ def test_json_inputs_are_written_back_in_their_own_layout(tmp_path: str) -> None
         assert h.read(1) == "{"
     back = pd.read_json(os.path.join(out[mc.OUTPUT_CALIBRATED_DATA], "b.json"), lines=True)
     assert len(back) == 1000 and "calibrated_prob_class_1" in back.columns
+
+
+def _journal(folder: str, content: object) -> None:
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, mc.PUBLISH_JOURNAL), "w", encoding="utf-8") as handle:
+        handle.write(content if isinstance(content, str) else json.dumps(content))
+
+
+def test_an_interrupted_publish_is_undone_only_inside_its_folder(tmp_path: str) -> None:
+    outside = os.path.join(tmp_path, "outside")
+    os.makedirs(outside)
+    for name in ("f.csv", "g.csv"):
+        with open(os.path.join(outside, name), "w", encoding="utf-8") as handle:
+            handle.write("keep")
+    folder = os.path.join(tmp_path, "out", mc.OUTPUT_CALIBRATED_DATA)
+    os.makedirs(os.path.join(folder, "b"))
+    for relative in ("a.csv", "b/c.csv"):
+        with open(os.path.join(folder, *relative.split("/")), "w", encoding="utf-8") as handle:
+            handle.write("moved")
+    os.symlink(outside, os.path.join(folder, "link"))
+    _journal(folder, {"targets": ["a.csv", "b/c.csv", "../outside/f.csv", outside + "/g.csv",
+                                  "link/f.csv", "b/../../outside/g.csv", 7], "final": None})
+    staging = mc.Staging({mc.OUTPUT_CALIBRATED_DATA: folder})
+    with pytest.raises(mc.CalibrationScriptError, match="MC-E501.*'link'"):
+        staging.prepare()  # the symlink was not the publish's: it stays, and is refused
+    assert sorted(os.listdir(folder)) == ["link"]  # a.csv, b/c.csv and b/ removed; journal too
+    assert sorted(os.listdir(outside)) == ["f.csv", "g.csv"]
+
+
+def test_an_unreadable_journal_is_ignored_and_removed(tmp_path: str) -> None:
+    folder = os.path.join(tmp_path, "out", mc.OUTPUT_METRICS)
+    _journal(folder, "\x00 not json")
+    mc.Staging({mc.OUTPUT_METRICS: folder}).prepare()
+    assert os.listdir(folder) == []
