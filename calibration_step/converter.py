@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import types
 from collections.abc import Callable, Mapping
-from typing import TypeVar, cast, get_args, get_origin
+from typing import Literal, TypeVar, cast, get_args, get_origin
 
 import cattrs
 from cattrs.cols import (
@@ -128,6 +128,23 @@ def _mapping_hook_factory(cls: type, converter: cattrs.Converter) -> Callable[[o
     return hook
 
 
+def _is_literal(cls: object) -> bool:
+    return get_origin(cls) is Literal
+
+
+def _literal_hook_factory(cls: object) -> Callable[[object, type], object]:
+    """A literal accepts exactly its values (``True`` is not ``1``) and names them when it refuses."""
+    allowed = get_args(cls)
+
+    def hook(value: object, _type: type) -> object:
+        for option in allowed:
+            if type(option) is type(value) and option == value:
+                return option
+        raise ValueError(f"expected one of {list(allowed)}; got {value!r}")
+
+    return hook
+
+
 def make_converter() -> cattrs.Converter:
     """A new converter with the package's rules (strict primitives, no unknown keys).
 
@@ -141,6 +158,7 @@ def make_converter() -> cattrs.Converter:
     converter.register_structure_hook(bool, _strict_bool)
     converter.register_structure_hook(int, _strict_int)
     converter.register_structure_hook(float, _strict_float)
+    converter.register_structure_hook_factory(_is_literal, _literal_hook_factory)
     converter.register_structure_hook_factory(
         _is_sequence_or_tuple, lambda cls: _sequence_hook_factory(cls, converter)
     )

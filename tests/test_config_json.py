@@ -131,7 +131,7 @@ def _shared(document: dict[str, object]) -> dict[str, object]:
         ("gam_splines", True, r"expected an integer"),
         ("error_threshold", 0, r"error_threshold must be a number in \(0, 1\]; got 0.0"),
         ("error_threshold", float("nan"), r"error_threshold must be a number in \(0, 1\]; got nan"),
-        ("calibration_method", "Gam", r"not in literal"),
+        ("calibration_method", "Gam", r"expected one of \[.isotonic.*got .Gam."),
         ("is_binary", "true", r"expected true or false"),
         ("score_fields", "abc", r"score_fields must be a JSON array"),
         ("calibration_bins", 1, r"calibration_bins must be an int from 2 to 1000; got 1"),

@@ -187,3 +187,14 @@ def test_sequences_and_mappings_load_only_from_arrays_and_objects() -> None:
         structure([1], tuple[int, str])
     with pytest.raises(SerializationError, match="expected an object"):
         structure(["a"], dict[str, int])
+
+
+def test_literals_accept_exactly_their_values_and_name_them() -> None:
+    data = unstructure(example_spec())
+    assert isinstance(data, dict)
+    data["dependencies"][0]["data_type"] = "s3uri"
+    with pytest.raises(SerializationError) as caught:
+        structure(data, SpecType)
+    [problem] = caught.value.problems
+    assert problem.location == "$.dependencies[0].data_type"
+    assert problem.message == "expected one of ['S3Uri', 'String', 'Integer', 'Float', 'Boolean']; got 's3uri'"
