@@ -25,13 +25,15 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Sequence
 
 from bench import data, fitters
 from bench.child import run_child
-from bench.run import _size, script_snapshot
+from bench.run import SCRIPT_PATH, _size, script_snapshot
+from bench.worker import SCRIPT_FILE_VARIABLE
 
 JsonDict = dict[str, object]
 GIB = 1024**3
@@ -80,7 +82,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     for side, source in (("base", args.base), ("patched", args.patched)):
         folder = os.path.join(work, side)
         os.makedirs(folder)
-        sides[side] = script_snapshot(source, folder)
+        if source == "worktree":
+            # A copy taken now: edits made while the A/B runs do not leak into later rounds.
+            copy = os.path.join(folder, "model_calibration_worktree.py")
+            shutil.copyfile(SCRIPT_PATH, copy)
+            sides[side] = ({SCRIPT_FILE_VARIABLE: copy},
+                           f"{SCRIPT_PATH} as in the working tree when the A/B started")
+        else:
+            sides[side] = script_snapshot(source, folder)
     for side, (_, description) in sides.items():
         print(f"{side}: {description}", flush=True)
     memory_name = "fit extra" if args.kind == "fit" else "peak above baseline"

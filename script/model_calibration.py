@@ -1902,17 +1902,22 @@ class BinaryProblem:
         return out
 
     def row_loss(self, predictions: FloatArray) -> FloatArray:
-        pc = np.clip(predictions, CLIP_EPSILON, 1.0 - CLIP_EPSILON)
-        out: FloatArray = -np.where(self.labels > 0.5, np.log(pc), np.log1p(-pc))
-        return out
+        return _binary_row_loss(predictions, self.labels)
 
     def held_out_summary(self, predictions: FloatArray, mask: BoolArray) -> JsonDict:
-        held = aggregate(predictions[mask], self.labels[mask], self.weights[mask])
-        auc, reason = auc_aggregated(held)
-        w = self.weights[mask]
-        return {"positives_test": _num(float(np.dot(w, self.labels[mask]))),
-                "log_loss": float(np.dot(w, self.row_loss(predictions)[mask]) / w.sum()),
+        # Only the held-out rows: the loss of the other K-1 folds' rows is never used.
+        pred, labels, w = predictions[mask], self.labels[mask], self.weights[mask]
+        auc, reason = auc_aggregated(aggregate(pred, labels, w))
+        return {"positives_test": _num(float(np.dot(w, labels))),
+                "log_loss": float(np.dot(w, _binary_row_loss(pred, labels)) / w.sum()),
                 "auc": auc, "auc_null_reason": reason}
+
+
+def _binary_row_loss(predictions: FloatArray, labels: FloatArray) -> FloatArray:
+    """Per-row log loss of probabilities (clipped to ``CLIP_EPSILON``) against 0/1 labels."""
+    pc = np.clip(predictions, CLIP_EPSILON, 1.0 - CLIP_EPSILON)
+    out: FloatArray = -np.where(labels > 0.5, np.log(pc), np.log1p(-pc))
+    return out
 
 
 class MulticlassProblem:
@@ -1965,9 +1970,11 @@ class MulticlassProblem:
         return out
 
     def held_out_summary(self, predictions: FloatArray, mask: BoolArray) -> JsonDict:
-        w = self.weights[mask]
-        correct = predictions[mask].argmax(axis=1) == self.labels[mask]
-        return {"log_loss": float(np.dot(w, self.row_loss(predictions)[mask]) / w.sum()),
+        w, pred, labels = self.weights[mask], predictions[mask], self.labels[mask]
+        correct = pred.argmax(axis=1) == labels
+        p_true = pred[np.arange(labels.shape[0]), labels]
+        loss = -np.log(np.clip(p_true, CLIP_EPSILON, 1.0))
+        return {"log_loss": float(np.dot(w, loss) / w.sum()),
                 "accuracy": float(np.dot(w, correct) / w.sum())}
 
 
