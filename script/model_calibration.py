@@ -266,7 +266,7 @@ import tarfile
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Optional, Protocol, TypeVar, Union
+from typing import TYPE_CHECKING, Literal, Optional, Protocol, TypeVar, Union
 
 import numpy as np
 import numpy.typing as npt
@@ -2132,13 +2132,23 @@ def cross_fit(problem: Problem[ModelT], settings: Settings) -> CrossFit:
 # --------------------------------------------------------------------------------------------
 @dataclasses.dataclass(frozen=True)
 class Shard:
-    """One input data file: its frame, format and path relative to the input root."""
+    """One input data file: path relative to the input root, format, columns and rows.
+
+    ``fitting`` holds only the columns the fits need (score, label, weight columns; every
+    column when ``read_shards`` was given no fields) until the mode has parsed them: the runner
+    empties it (``release_fitting``), so the run does not keep the shards' data. The other
+    columns are read again, one shard at a time, when the calibrated shard is written.
+    """
 
     relative: str
     fmt: str
-    frame: pd.DataFrame
+    path: str
+    columns: tuple[str, ...]
+    rows: int
     size: int
     json_array: bool = False
+    fitting: dict[str, pd.Series] = dataclasses.field(default_factory=dict, compare=False,
+                                                      repr=False)
 
 
 def _format_of(name: str) -> Optional[str]:
@@ -2280,6 +2290,15 @@ def _json_duplicate_keys(path: str, array: bool) -> list[str]:
         return list(exc.args[0])
 
 
+CSV_FLOAT_PRECISION: Optional[Literal["round_trip"]] = (
+    "round_trip" if int(pd.__version__.split(".")[0]) < 3 else None)
+"""pandas < 3 parses CSV floats with a fast converter that can be an ulp off; ``round_trip``
+parses them exactly (pandas 3 does by default and deprecates the option)."""
+
+WRITE_CHUNK_ROWS = 1 << 20
+"""Rows of a csv/tsv shard read, calibrated and written at a time when the outputs are written."""
+
+
 def _header_duplicates(path: str, sep: str) -> list[str]:
     """Names the text file's header repeats (pandas renames the second ``a`` to ``a.1``)."""
     header = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str, keep_default_na=False)
@@ -2287,35 +2306,64 @@ def _header_duplicates(path: str, sep: str) -> list[str]:
     return sorted({n for n in names if n and names.count(n) > 1})
 
 
-def _parquet_duplicates(path: str) -> list[str]:
-    """Names the parquet schema repeats (pandas cannot read such a file)."""
-    import pyarrow.parquet as pq  # type: ignore[import-untyped]  # no stubs; read_schema only
+def _parquet_schema(path: str) -> tuple[list[str], list[str], int]:
+    """The columns pandas would give (index columns of pandas metadata excluded), the names the
+    schema repeats (pandas cannot read such a file) and the row count, from the footer only."""
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]  # no stubs; footer only
 
-    names = [str(n) for n in pq.read_schema(path).names]
-    return sorted({n for n in names if names.count(n) > 1})
+    parquet = pq.ParquetFile(path)
+    schema = parquet.schema_arrow
+    names = [str(n) for n in schema.names]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    return ([n for n in names if n not in _pandas_index_columns(schema)], duplicates,
+            int(parquet.metadata.num_rows))
 
 
-def read_frame(path: str, fmt: str) -> tuple[pd.DataFrame, bool]:
-    """The file's rows, and whether it is a JSON array (else JSON lines for json formats).
+def _pandas_index_columns(schema: object) -> set[str]:
+    """Columns a pandas-written parquet schema stores the frame's index in."""
+    metadata = getattr(schema, "pandas_metadata", None)
+    if not isinstance(metadata, dict):
+        return set()
+    return {c for c in metadata.get("index_columns", []) if isinstance(c, str)}
+
+
+def read_frame(path: str, fmt: str, fields: Optional[Sequence[str]] = None
+               ) -> tuple[pd.DataFrame, bool, list[str], int]:
+    """The file's rows (only the columns of ``fields`` it has, or all when None), whether it is
+    a JSON array (else JSON lines for json formats), its column names and its row count.
 
     A file whose header, schema or JSON object repeats a column name is refused
     (``MC-E204-SCHEMA-MISMATCH``): the readers would rename or drop one of the two columns.
+    CSV/TSV floats are parsed exactly (``CSV_FLOAT_PRECISION``). A parquet file is read for the
+    requested columns only; a csv/tsv or JSON file is parsed whole (which validates its
+    structure) and the other columns are dropped at once.
     """
     try:
         array = False
         if fmt in ("csv", "tsv"):
             sep = "," if fmt == "csv" else "\t"
-            frame = pd.read_csv(path, sep=sep)
+            # Every column is parsed (``usecols`` would skip the check that each row has as
+            # many fields as the header); only the fitting ones are kept.
+            frame = pd.read_csv(path, sep=sep, float_precision=CSV_FLOAT_PRECISION)
             duplicates = _header_duplicates(path, sep)
+            names = [str(c) for c in frame.columns]
+            rows = len(frame)
+            if fields is not None:
+                frame = frame[[c for c in frame.columns if str(c) in fields]]
         elif fmt == "parquet":
-            duplicates = _parquet_duplicates(path)
-            frame = pd.read_parquet(path) if not duplicates else pd.DataFrame()
+            names, duplicates, rows = _parquet_schema(path)
+            wanted = names if fields is None else [n for n in names if n in fields]
+            frame = pd.read_parquet(path, columns=wanted) if not duplicates else pd.DataFrame()
         else:
             array = fmt == "json" and _json_is_array(path)
             frame = pd.read_json(path, lines=not array, orient="records", precise_float=True)
             if frame.shape[1] == 0:  # as pandas says of an empty csv
                 raise ValueError("no records, so no columns to parse from file")
             duplicates = _json_duplicate_keys(path, array)
+            names = [str(c) for c in frame.columns]
+            rows = len(frame)
+            if fields is not None:
+                frame = frame[[c for c in frame.columns if str(c) in fields]]
     except Exception as exc:  # pandas raises many types for malformed files
         raise _error("MC-E203-READ-FAILED", f"cannot read {os.path.basename(path)} as {fmt}: "
                      f"{type(exc).__name__}: {exc}", "check the file's format and content") \
@@ -2323,25 +2371,35 @@ def read_frame(path: str, fmt: str) -> tuple[pd.DataFrame, bool]:
     if duplicates:
         raise _error("MC-E204-SCHEMA-MISMATCH", f"{os.path.basename(path)} repeats the column "
                      f"names {duplicates}", "give every column a unique name")
-    return frame, array
+    return frame, array, names, rows
 
 
-def read_shards(path: str, scratch: str) -> list[Shard]:
+def read_shards(path: str, scratch: str, fields: Optional[Sequence[str]] = None) -> list[Shard]:
+    """Every data file under ``path``: schema checks, row counts and the ``fields`` columns
+    (all columns when None) of each, in ``Shard.fitting``."""
     files = discover_files(path, scratch)
     shards: list[Shard] = []
     columns: Optional[list[str]] = None
     for absolute, relative, fmt in files:
-        frame, json_array = read_frame(absolute, fmt)
-        names = [str(c) for c in frame.columns]
+        frame, json_array, names, rows = read_frame(absolute, fmt, fields)
         if columns is None:
             columns = names
         elif names != columns:
             raise _error("MC-E204-SCHEMA-MISMATCH",
                          f"{relative} has columns {names}, the first shard has {columns}",
                          "all shards must share one schema")
-        shards.append(Shard(relative, fmt, frame, os.path.getsize(absolute), json_array))
-        logger.info("read %s (%s): %d rows", relative, fmt, len(frame))
+        fitting = {str(c): frame[c] for c in frame.columns}
+        del frame
+        shards.append(Shard(relative, fmt, absolute, tuple(names), rows,
+                            os.path.getsize(absolute), json_array, fitting))
+        logger.info("read %s (%s): %d rows", relative, fmt, rows)
     return shards
+
+
+def release_fitting(shards: Sequence[Shard]) -> None:
+    """Drop the fitting columns the runner has parsed (``Shard.fitting``)."""
+    for shard in shards:
+        shard.fitting.clear()
 
 
 _LABEL_WORDS = {"0": 0.0, "1": 1.0, "0.0": 0.0, "1.0": 1.0, "true": 1.0, "false": 0.0}
@@ -2460,7 +2518,7 @@ class InputData:
 
 
 def _require_columns(shards: Sequence[Shard], fields: Sequence[str], hint: str) -> None:
-    columns = [str(c) for c in shards[0].frame.columns]
+    columns = list(shards[0].columns)
     for field in fields:
         if field not in columns:
             raise _error("MC-E205-MISSING-COLUMN",
@@ -2475,7 +2533,7 @@ def parse_weights(shards: Sequence[Shard], settings: Settings) -> Optional[Float
     _require_columns(shards, [name], "set WEIGHT_FIELD to an existing column, or leave it empty")
     parts = []
     for shard in shards:
-        series = shard.frame[name]
+        series = shard.fitting[name]
         if _all_missing(series):
             parts.append(np.full(len(series), np.nan))
             continue
@@ -2530,9 +2588,9 @@ def rescale_weights(weights: Optional[FloatArray], keep: BoolArray) -> Optional[
 def task_data(shards: list[Shard], score_field: str, label_field: str,
               raw_weights: Optional[FloatArray], settings: Settings, task: str) -> InputData:
     """One binary task's scores, labels and effective weights; rows missing any are dropped."""
-    scores = np.concatenate([parse_scores(s.frame[score_field], score_field,
+    scores = np.concatenate([parse_scores(s.fitting[score_field], score_field,
                                           settings.score_space) for s in shards])
-    labels = np.concatenate([parse_labels(s.frame[label_field], label_field) for s in shards])
+    labels = np.concatenate([parse_labels(s.fitting[label_field], label_field) for s in shards])
     missing_score = np.isnan(scores)
     missing_label = np.isnan(labels) & ~missing_score
     keep = ~(missing_score | np.isnan(labels))
@@ -2562,9 +2620,28 @@ def task_data(shards: list[Shard], score_field: str, label_field: str,
     return data
 
 
+def fitting_fields(settings: Settings) -> list[str]:
+    """The columns the mode fits on (scores, labels and the weight column); only these are read
+    before fitting.
+
+    >>> fitting_fields(read_settings({"WEIGHT_FIELD": "w"}))
+    ['prob_class_1', 'label', 'w']
+    """
+    if settings.mode == "multitask":
+        fields = list(settings.score_fields) + list(settings.task_label_names)
+    elif settings.mode == "multiclass":
+        fields = [settings.score_field_prefix + c for c in settings.categories]
+        fields.append(settings.label_field)
+    else:
+        fields = [settings.score_field, settings.label_field]
+    if settings.weight_field:
+        fields.append(settings.weight_field)
+    return list(dict.fromkeys(fields))
+
+
 def load_input(path: str, settings: Settings, scratch: str) -> InputData:
     """Read every shard and the binary task of SCORE_FIELD / LABEL_FIELD."""
-    shards = read_shards(path, scratch)
+    shards = read_shards(path, scratch, fitting_fields(settings))
     _require_columns(shards, [settings.score_field, settings.label_field],
                      "set SCORE_FIELD / LABEL_FIELD to existing columns")
     logger.info("read %d files", len(shards))
@@ -2676,9 +2753,9 @@ def load_multiclass(shards: list[Shard], settings: Settings) -> MulticlassData:
                      "set SCORE_FIELD_PREFIX / MULTICLASS_CATEGORIES (or NUM_CLASSES) / "
                      "LABEL_FIELD to existing columns")
     scores = np.column_stack([
-        np.concatenate([parse_scores(s.frame[f], f, settings.score_space) for s in shards])
+        np.concatenate([parse_scores(s.fitting[f], f, settings.score_space) for s in shards])
         for f in fields])
-    labels = np.concatenate([parse_class_labels(s.frame[settings.label_field],
+    labels = np.concatenate([parse_class_labels(s.fitting[settings.label_field],
                                                 settings.label_field, settings.categories)
                              for s in shards])
     missing_score = np.isnan(scores).any(axis=1)
@@ -2740,6 +2817,71 @@ def write_frame(frame: pd.DataFrame, path: str, fmt: str, json_array: bool) -> N
                 for record in records:
                     handle.write(json.dumps(record, allow_nan=False, default=str))
                     handle.write("\n")
+
+
+def write_calibrated_shard(shard: Shard, target: str,
+                           columns: Callable[[pd.DataFrame], dict[str, FloatArray]],
+                           score_columns: Sequence[str]) -> int:
+    """Read ``shard`` again in full (every column), add the calibrated columns and write it to
+    ``target`` in its format; returns the rows written. One shard (a csv/tsv: one chunk of
+    ``WRITE_CHUNK_ROWS`` rows) is in memory at a time.
+
+    parquet goes through pyarrow tables (columns keep their Arrow types; a pandas index column
+    is dropped, as ``to_parquet(index=False)`` did); csv/tsv through pandas in chunks; JSON is
+    read and written whole. An OS error or a value JSON cannot hold is ``MC-E502``; a file that
+    changed since it was read is ``MC-E203``.
+    """
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    try:
+        if shard.fmt == "parquet":
+            return _write_parquet_shard(shard, target, columns, score_columns)
+        if shard.fmt in ("csv", "tsv"):
+            sep = "," if shard.fmt == "csv" else "\t"
+            rows = 0
+            chunks = pd.read_csv(shard.path, sep=sep, chunksize=WRITE_CHUNK_ROWS,
+                                 float_precision=CSV_FLOAT_PRECISION)
+            with chunks:
+                for i, chunk in enumerate(chunks):
+                    out = chunk.assign(**columns(chunk))
+                    out.to_csv(target, index=False, sep=sep, mode="w" if i == 0 else "a",
+                               header=i == 0)
+                    rows += len(out)
+            return rows
+        frame = read_frame(shard.path, shard.fmt)[0]
+        out = frame.assign(**columns(frame))
+        write_frame(out, target, shard.fmt, shard.json_array)
+        return len(out)
+    except CalibrationScriptError:
+        raise
+    except (OSError, ValueError) as exc:
+        raise _write_failed(target, exc) from exc
+
+
+def _write_parquet_shard(shard: Shard, target: str,
+                         columns: Callable[[pd.DataFrame], dict[str, FloatArray]],
+                         score_columns: Sequence[str]) -> int:
+    import pyarrow
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(shard.path)
+    index_columns = _pandas_index_columns(table.schema)
+    if index_columns:
+        table = table.drop_columns(sorted(index_columns))
+    if table.schema.metadata and b"pandas" in table.schema.metadata:
+        # pandas metadata would not describe the added columns (pandas reads them regardless).
+        table = table.replace_schema_metadata(
+            {k: v for k, v in table.schema.metadata.items() if k != b"pandas"} or None)
+    scores = pd.DataFrame({name: table.column(name).to_pandas() for name in score_columns})
+    for name, values in columns(scores).items():
+        array = pyarrow.array(values, type=pyarrow.float64())
+        position = table.schema.get_field_index(name)
+        if position >= 0:
+            table = table.set_column(position, name, array)
+        else:
+            table = table.append_column(name, array)
+    del scores
+    pq.write_table(table, target)
+    return int(table.num_rows)
 
 
 def _hook(stage: str) -> None:
@@ -3057,6 +3199,7 @@ class Outcome:
     panels: list[Panel]
     gate_metric: str
     columns: Callable[[pd.DataFrame], dict[str, FloatArray]]
+    score_columns: tuple[str, ...]
 
 
 def _choose_and_fit(problem: Problem[ModelT], settings: Settings, context: str
@@ -3125,6 +3268,7 @@ def run_binary(shards: list[Shard], settings: Settings, given: Optional[AnyCalib
                      "set SCORE_FIELD / LABEL_FIELD to existing columns")
     data = task_data(shards, settings.score_field, settings.label_field,
                      parse_weights(shards, settings), settings, "binary task")
+    release_fitting(shards)
     assert given is None or isinstance(given, Calibrator)  # check_given
     result = run_task(data, settings, given, "binary task")
     cal = result.calibrator
@@ -3136,12 +3280,13 @@ def run_binary(shards: list[Shard], settings: Settings, given: Optional[AnyCalib
 
     return Outcome(cal.method, cal, result.rows, result.uncalibrated, result.calibrated,
                    result.folds, result.selection, [("", result.uncalibrated, result.calibrated)],
-                   "calibrated.ece_equal_width", columns)
+                   "calibrated.ece_equal_width", columns, (settings.score_field,))
 
 
 def run_multitask(shards: list[Shard], settings: Settings, given: Optional[AnyCalibrator]
                   ) -> Outcome:
     tasks = load_tasks(shards, settings)
+    release_fitting(shards)
     names = settings.score_fields
     members: list[Optional[Calibrator]] = [None] * len(names)
     if given is not None:
@@ -3169,12 +3314,14 @@ def run_multitask(shards: list[Shard], settings: Settings, given: Optional[AnyCa
                    {"read": tasks[0].rows_read, "tasks": {n: r.rows for n, r in zip(names, results)}},
                    uncal, cal, {n: r.folds for n, r in zip(names, results)}, selection,
                    [(f"task {n}", r.uncalibrated, r.calibrated) for n, r in zip(names, results)],
-                   "max over tasks of calibrated.tasks.<task>.ece_equal_width", columns)
+                   "max over tasks of calibrated.tasks.<task>.ece_equal_width", columns,
+                   tuple(names))
 
 
 def run_multiclass(shards: list[Shard], settings: Settings, given: Optional[AnyCalibrator]
                    ) -> Outcome:
     data = load_multiclass(shards, settings)
+    release_fitting(shards)
     fields = tuple(settings.score_field_prefix + c for c in settings.categories)
     assert given is None or isinstance(given, MultiCalibrator)  # check_given
     scores = data.scores[data.keep]
@@ -3226,7 +3373,7 @@ def run_multiclass(shards: list[Shard], settings: Settings, given: Optional[AnyC
     panels += [(f"class {c}", _json_get(uncal, "per_class", c), _json_get(cal, "per_class", c))
                for c in settings.categories]
     return Outcome(calibrator.method, calibrator, rows, uncal, cal, folds, selection, panels,
-                   "calibrated.ece_equal_width (top-label)", columns)
+                   "calibrated.ece_equal_width (top-label)", columns, fields)
 
 
 def _mismatch(message: str) -> CalibrationScriptError:
@@ -3335,7 +3482,8 @@ def main(input_paths: Mapping[str, str], output_paths: Mapping[str, str],
         with tempfile.TemporaryDirectory(prefix="calibration-") as scratch:
             timings: JsonDict = {}
             t0 = time.perf_counter()
-            shards = read_shards(inputs[INPUT_EVALUATION_DATA], scratch)
+            shards = read_shards(inputs[INPUT_EVALUATION_DATA], scratch,
+                                 fitting_fields(settings))
             timings["read_seconds"] = round(time.perf_counter() - t0, 6)
             t0 = time.perf_counter()
             runner = {"binary": run_binary, "multitask": run_multitask,
@@ -3369,13 +3517,9 @@ def main(input_paths: Mapping[str, str], output_paths: Mapping[str, str],
             _write_json(staging.path(OUTPUT_CALIBRATION, CALIBRATOR_FILE), calibrator_json)
             written_rows = 0
             for shard in shards:
-                out = shard.frame.assign(**outcome.columns(shard.frame))
                 target = staging.path(OUTPUT_CALIBRATED_DATA, shard.relative)
-                try:
-                    write_frame(out, target, shard.fmt, shard.json_array)
-                except (OSError, ValueError) as exc:
-                    raise _write_failed(target, exc) from exc
-                written_rows += len(out)
+                written_rows += write_calibrated_shard(shard, target, outcome.columns,
+                                                       outcome.score_columns)
             _hook("during_staging")
             plot: JsonDict = {"file": RELIABILITY_PLOT_FILE, "written": False, "error": None,
                               "panels": len(outcome.panels)}
@@ -3425,7 +3569,7 @@ def main(input_paths: Mapping[str, str], output_paths: Mapping[str, str],
                 "schema_version": METRICS_SCHEMA_VERSION, "status": "completed",
                 "job_type": job_type, "mode": settings.mode, "method": outcome.method,
                 "ece_equal_width": ece, "threshold_passed": passed,
-                "rows_read": sum(len(s.frame) for s in shards),
+                "rows_read": sum(s.rows for s in shards),
                 "rows_written": written_rows,
                 "files": {OUTPUT_CALIBRATION: [CALIBRATOR_FILE],
                           OUTPUT_METRICS: [METRICS_FILE] + (
