@@ -266,7 +266,7 @@ import tarfile
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Literal, Optional, Protocol, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Literal, Optional, Protocol, TypeVar, Union
 
 import numpy as np
 import numpy.typing as npt
@@ -278,6 +278,7 @@ if TYPE_CHECKING:  # matplotlib is imported lazily, by plot_reliability only
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
+LabelArray = npt.NDArray[np.signedinteger[Any]]  # 0/1 labels as int8, class indices as int64
 JsonDict = dict[str, object]
 
 SCRIPT_VERSION = "0.1.0"
@@ -1253,23 +1254,56 @@ class Aggregated:
     k: FloatArray
 
 
-def aggregate(scores: FloatArray, labels: FloatArray,
+def _runs(ordered: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """The distinct values of a sorted array and how many times each occurs."""
+    m = ordered.shape[0]
+    change = np.empty(m, dtype=bool)
+    change[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=change[1:])
+    starts = np.flatnonzero(change)
+    del change
+    counts = np.diff(starts, append=m).astype(np.float64)
+    values: FloatArray = ordered[starts]
+    return values, counts
+
+
+def aggregate(scores: FloatArray, labels: npt.NDArray[np.generic],
               weights: Optional[FloatArray] = None) -> Aggregated:
     """Exact aggregation of equal scores: sums of weights (row counts) and of weighted labels.
+
+    Without weights and with 0/1 labels (bool or numbers) the rows are counted by sorting all
+    scores and the positives' scores (no permutation, no per-row index); otherwise by
+    ``np.unique`` and weighted bincounts. Scores must not be NaN.
 
     >>> agg = aggregate(np.array([0.2, 0.2, 0.7]), np.array([1.0, 0.0, 1.0]),
     ...                 np.array([2.0, 1.0, 0.5]))
     >>> agg.values.tolist(), agg.n.tolist(), agg.k.tolist()
     ([0.2, 0.7], [3.0, 0.5], [2.0, 0.5])
+    >>> agg = aggregate(np.array([0.7, 0.2, 0.2]), np.array([True, False, True]))
+    >>> agg.values.tolist(), agg.n.tolist(), agg.k.tolist()
+    ([0.2, 0.7], [2.0, 1.0], [1.0, 1.0])
     """
+    if weights is None:
+        positive = labels if labels.dtype == np.bool_ else labels == 1
+        binary = labels.dtype == np.bool_ or (
+            int(np.count_nonzero(positive)) + int(np.count_nonzero(labels == 0)) ==
+            labels.shape[0])
+        if binary:
+            values, n = _runs(np.sort(scores))
+            k = np.zeros(values.shape[0])
+            if values.shape[0]:
+                pos_values, pos_counts = _runs(np.sort(scores[positive]))
+                k[np.searchsorted(values, pos_values)] = pos_counts
+            return Aggregated(values, n, k)
     values, inverse = np.unique(scores, return_inverse=True)
     inv = inverse.ravel()
+    y = np.asarray(labels, dtype=np.float64)
     if weights is None:
         n = np.bincount(inv, minlength=values.shape[0]).astype(np.float64)
-        k = _weighted_count(inv, labels, values.shape[0])
+        k = _weighted_count(inv, y, values.shape[0])
     else:
         n = _weighted_count(inv, weights, values.shape[0])
-        k = _weighted_count(inv, labels * weights, values.shape[0])
+        k = _weighted_count(inv, y * weights, values.shape[0])
     return Aggregated(values, n, k)
 
 
@@ -1859,80 +1893,136 @@ ModelT = TypeVar("ModelT")
 
 
 class Problem(Protocol[ModelT]):
-    """A calibration problem on its kept rows: fit on a row mask, predict every row."""
+    """A calibration problem on its kept rows: fit on a row mask, predict any rows.
 
-    strata: IntArray
-    weights: FloatArray
+    ``predict(model, rows)`` and ``row_loss(predictions, rows)`` work on the rows of the mask
+    ``rows`` only (every row when None), so a fold scores just its held-out rows.
+    """
+
+    strata: LabelArray
+
+    def row_weights(self, rows: npt.NDArray[np.intp]) -> FloatArray: ...
 
     def fit(self, method: str, mask: Optional[BoolArray], context: str) -> ModelT: ...
 
-    def predict(self, model: ModelT) -> FloatArray: ...
+    def predict(self, model: ModelT, rows: Optional[BoolArray] = None) -> FloatArray: ...
 
-    def row_loss(self, predictions: FloatArray) -> FloatArray: ...
+    def row_loss(self, predictions: FloatArray, rows: Optional[BoolArray] = None
+                 ) -> FloatArray: ...
 
     def held_out_summary(self, predictions: FloatArray, mask: BoolArray) -> JsonDict: ...
 
 
 class BinaryProblem:
-    """One binary task: rows indexed once by unique score, every fit a weighted bincount."""
+    """One binary task: its kept rows' scores, labels (0/1, held as bool) and weights.
 
-    def __init__(self, scores: FloatArray, labels: FloatArray, weights: FloatArray,
-                 settings: Settings) -> None:
-        values, inverse = np.unique(scores, return_inverse=True)
-        self.values: FloatArray = values
-        self.inv: IntArray = inverse.ravel().astype(np.int64)
-        self.labels = labels
+    ``weights`` None means every row weighs 1 (no all-ones array is made): a fit's rows are
+    then aggregated by sorting (``aggregate``). With weights, the rows are indexed once by
+    unique score (int32 when it fits) and every fit is a weighted bincount. The aggregate of all
+    rows is computed once and shared (uncalibrated metrics, the class check, the full fit) until
+    ``forget_all_rows``.
+    """
+
+    def __init__(self, scores: FloatArray, labels: npt.NDArray[np.generic],
+                 weights: Optional[FloatArray], settings: Settings) -> None:
+        self.scores = scores
+        self.labels: BoolArray = np.asarray(labels, dtype=np.bool_) if labels.dtype == np.bool_ \
+            else np.asarray(labels, dtype=np.float64) > 0.5
         self.weights = weights
-        self.strata: IntArray = labels.astype(np.int64)
+        self.strata: LabelArray = self.labels.view(np.int8)
         self.settings = settings
+        self._index: Optional[tuple[FloatArray, npt.NDArray[np.signedinteger[Any]]]] = None
+        self._all_rows: Optional[Aggregated] = None
+
+    def row_weights(self, rows: npt.NDArray[np.intp]) -> FloatArray:
+        if self.weights is None:
+            return np.ones(rows.shape[0])
+        out: FloatArray = self.weights[rows]
+        return out
+
+    def _unique_index(self) -> tuple[FloatArray, npt.NDArray[np.signedinteger[Any]]]:
+        if self._index is None:
+            values, inverse = np.unique(self.scores, return_inverse=True)
+            inv = inverse.ravel()
+            self._index = (values, inv.astype(np.int32) if values.shape[0] < 2**31 else inv)
+        return self._index
 
     def aggregated(self, mask: Optional[BoolArray] = None) -> Aggregated:
-        u = self.values.shape[0]
-        inv, w, y = self.inv, self.weights, self.labels
-        if mask is not None:
-            inv, w, y = inv[mask], w[mask], y[mask]
-        return Aggregated(self.values, _weighted_count(inv, w, u), _weighted_count(inv, w * y, u))
+        if mask is None and self._all_rows is not None:
+            return self._all_rows
+        if self.weights is None:
+            if mask is None:
+                agg = aggregate(self.scores, self.labels)
+            else:
+                agg = aggregate(self.scores[mask], self.labels[mask])
+        else:
+            values, inv = self._unique_index()
+            u = values.shape[0]
+            w, y = self.weights, self.labels
+            if mask is not None:
+                inv, w, y = inv[mask], w[mask], y[mask]
+            agg = Aggregated(values, _weighted_count(inv, w, u),
+                             _weighted_count(inv[y], w[y], u))
+        if mask is None:
+            self._all_rows = agg
+        return agg
+
+    def forget_all_rows(self) -> None:
+        """Drop the shared aggregate of all rows (and the unique-score index)."""
+        self._all_rows = None
+        self._index = None
 
     def fit(self, method: str, mask: Optional[BoolArray], context: str) -> Calibrator:
         return fit_calibrator(self.aggregated(mask), dataclasses.replace(self.settings,
                                                                          method=method), context)
 
-    def predict(self, model: Calibrator) -> FloatArray:
-        out: FloatArray = apply_calibrator(model, self.values)[self.inv]
-        return out
+    def predict(self, model: Calibrator, rows: Optional[BoolArray] = None) -> FloatArray:
+        return apply_calibrator(model, self.scores if rows is None else self.scores[rows])
 
-    def row_loss(self, predictions: FloatArray) -> FloatArray:
-        return _binary_row_loss(predictions, self.labels)
+    def row_loss(self, predictions: FloatArray, rows: Optional[BoolArray] = None
+                 ) -> FloatArray:
+        return _binary_row_loss(predictions, self.labels if rows is None else self.labels[rows])
 
     def held_out_summary(self, predictions: FloatArray, mask: BoolArray) -> JsonDict:
-        # Only the held-out rows: the loss of the other K-1 folds' rows is never used.
-        pred, labels, w = predictions[mask], self.labels[mask], self.weights[mask]
-        auc, reason = auc_aggregated(aggregate(pred, labels, w))
-        return {"positives_test": _num(float(np.dot(w, labels))),
-                "log_loss": float(np.dot(w, _binary_row_loss(pred, labels)) / w.sum()),
-                "auc": auc, "auc_null_reason": reason}
+        labels = self.labels[mask]
+        w = None if self.weights is None else self.weights[mask]
+        auc, reason = auc_aggregated(aggregate(predictions, labels, w))
+        loss = _binary_row_loss(predictions, labels)
+        if w is None:
+            positives: Union[int, float] = int(np.count_nonzero(labels))
+            log_loss = float(loss.sum()) / labels.shape[0]
+        else:
+            positives = _num(float(w[labels].sum()))
+            # (w * loss).sum(), not a dot product: unit weights then give the unweighted figure
+            log_loss = float((w * loss).sum() / w.sum())
+        return {"positives_test": positives, "log_loss": log_loss, "auc": auc,
+                "auc_null_reason": reason}
 
 
-def _binary_row_loss(predictions: FloatArray, labels: FloatArray) -> FloatArray:
+def _binary_row_loss(predictions: FloatArray, labels: BoolArray) -> FloatArray:
     """Per-row log loss of probabilities (clipped to ``CLIP_EPSILON``) against 0/1 labels."""
     pc = np.clip(predictions, CLIP_EPSILON, 1.0 - CLIP_EPSILON)
-    out: FloatArray = -np.where(labels > 0.5, np.log(pc), np.log1p(-pc))
+    out: FloatArray = -np.where(labels, np.log(pc), np.log1p(-pc))
     return out
 
 
 class MulticlassProblem:
     """Multi-class rows: one :class:`BinaryProblem` per class (one-vs-rest) and the log-scores."""
 
-    def __init__(self, scores: FloatArray, labels: IntArray, weights: FloatArray,
+    def __init__(self, scores: FloatArray, labels: IntArray, weights: Optional[FloatArray],
                  settings: Settings) -> None:
         self.names = settings.categories
-        self.columns = [BinaryProblem(scores[:, c], (labels == c).astype(np.float64), weights,
-                                      settings) for c in range(scores.shape[1])]
+        self.columns = [BinaryProblem(scores[:, c], labels == c, weights, settings)
+                        for c in range(scores.shape[1])]
         self.logits = class_logits(scores, settings.score_space, CLIP_EPSILON)
         self.labels = labels
-        self.weights = weights
-        self.strata = labels
+        self.weights: FloatArray = np.ones(labels.shape[0]) if weights is None else weights
+        self.strata: LabelArray = labels
         self.settings = settings
+
+    def row_weights(self, rows: npt.NDArray[np.intp]) -> FloatArray:
+        out: FloatArray = self.weights[rows]
+        return out
 
     def fit(self, method: str, mask: Optional[BoolArray], context: str) -> MultiCalibrator:
         s = self.settings
@@ -1953,47 +2043,51 @@ class MulticlassProblem:
                         for name, problem in zip(self.names, self.columns))
         return dataclasses.replace(base, members=members)
 
-    def predict(self, model: MultiCalibrator) -> FloatArray:
-        return self.predict_counted(model)[0]
+    def predict(self, model: MultiCalibrator, rows: Optional[BoolArray] = None) -> FloatArray:
+        return self.predict_counted(model, rows)[0]
 
-    def predict_counted(self, model: MultiCalibrator) -> tuple[FloatArray, int]:
+    def predict_counted(self, model: MultiCalibrator, rows: Optional[BoolArray] = None
+                        ) -> tuple[FloatArray, int]:
         """Predictions and the number of rows whose one-vs-rest outputs were all 0."""
         if model.method == "temperature":
-            return _softmax(model.scale * self.logits + np.asarray(model.bias)), 0
-        q = np.column_stack([problem.predict(member)
+            logits = self.logits if rows is None else self.logits[rows]
+            return _softmax(model.scale * logits + np.asarray(model.bias)), 0
+        q = np.column_stack([problem.predict(member, rows)
                              for problem, member in zip(self.columns, model.members)])
         return renormalise(q)
 
-    def row_loss(self, predictions: FloatArray) -> FloatArray:
-        p_true = predictions[np.arange(self.labels.shape[0]), self.labels]
+    def row_loss(self, predictions: FloatArray, rows: Optional[BoolArray] = None
+                 ) -> FloatArray:
+        labels = self.labels if rows is None else self.labels[rows]
+        p_true = predictions[np.arange(labels.shape[0]), labels]
         out: FloatArray = -np.log(np.clip(p_true, CLIP_EPSILON, 1.0))
         return out
 
     def held_out_summary(self, predictions: FloatArray, mask: BoolArray) -> JsonDict:
-        w, pred, labels = self.weights[mask], predictions[mask], self.labels[mask]
-        correct = pred.argmax(axis=1) == labels
-        p_true = pred[np.arange(labels.shape[0]), labels]
-        loss = -np.log(np.clip(p_true, CLIP_EPSILON, 1.0))
-        return {"log_loss": float(np.dot(w, loss) / w.sum()),
+        w, labels = self.weights[mask], self.labels[mask]
+        correct = predictions.argmax(axis=1) == labels
+        return {"log_loss": float(np.dot(w, self.row_loss(predictions, mask)) / w.sum()),
                 "accuracy": float(np.dot(w, correct) / w.sum())}
 
 
 # --------------------------------------------------------------------------------------------
 # Cross-fitting and automatic method choice
 # --------------------------------------------------------------------------------------------
-def stratified_folds(labels: npt.ArrayLike, folds: int, seed: int) -> npt.NDArray[np.int64]:
-    """Fold index per row: each class shuffled (seeded) and dealt round-robin.
+def stratified_folds(labels: npt.ArrayLike, folds: int, seed: int) -> npt.NDArray[np.int8]:
+    """Fold index per row (int8: at most 100 folds): each class shuffled (seeded) and dealt
+    round-robin.
 
     >>> stratified_folds(np.array([0.0, 1.0, 0.0, 1.0]), 2, 0).tolist()
     [0, 0, 1, 1]
     """
     y = np.asarray(labels)
     rng = np.random.default_rng(seed)
-    out = np.empty(y.shape[0], dtype=np.int64)
+    out = np.empty(y.shape[0], dtype=np.int8)
+    deal = np.arange(folds, dtype=np.int8)
     for cls in np.unique(y):
         idx = np.flatnonzero(y == cls)
         perm = rng.permutation(idx.shape[0])
-        out[idx[perm]] = np.arange(idx.shape[0]) % folds
+        out[idx[perm]] = np.resize(deal, idx.shape[0])
     return out
 
 
@@ -2018,9 +2112,9 @@ def select_method(problem: Problem[ModelT], settings: Settings, mask: Optional[B
     """
     n = problem.strata.shape[0]
     rows = np.arange(n) if mask is None else np.flatnonzero(mask)
-    inner = np.full(n, -1, dtype=np.int64)
+    inner = np.full(n, -1, dtype=np.int8)
     inner[rows] = stratified_folds(problem.strata[rows], settings.folds, seed)
-    w = problem.weights[rows]
+    w = problem.row_weights(rows)
     losses: dict[str, FloatArray] = {}
     record: dict[str, JsonDict] = {}
     for method in settings.auto_candidates:
@@ -2030,7 +2124,7 @@ def select_method(problem: Problem[ModelT], settings: Settings, mask: Optional[B
                 model = _fit_fold(problem, method, (inner >= 0) & (inner != g), inner >= 0,
                                   settings.folds, f"{context}, candidate {method}, inner fold {g}")
                 test = inner == g
-                held[test] = problem.row_loss(problem.predict(model))[test]
+                held[test] = problem.row_loss(problem.predict(model, test), test)
         except CalibrationScriptError as exc:
             if exc.code != "MC-E303-FIT-FAILED":
                 raise
@@ -2112,11 +2206,11 @@ def cross_fit(problem: Problem[ModelT], settings: Settings) -> CrossFit:
         model = _fit_fold(problem, method, train, np.ones_like(train), settings.folds,
                           f"fold {f}")
         fit_seconds = time.perf_counter() - start
-        pred = problem.predict(model)
-        if predictions is None:
-            predictions = np.empty_like(pred)
         held = ~train
-        predictions[held] = pred[held]
+        pred = problem.predict(model, held)  # the held-out rows only
+        if predictions is None:
+            predictions = np.empty((fold.shape[0],) + pred.shape[1:])
+        predictions[held] = pred
         entry.update(n_train=int(train.sum()), n_test=int(held.sum()),
                      fit_seconds=round(fit_seconds, 6))
         entry.update(problem.held_out_summary(pred, held))
@@ -2503,13 +2597,13 @@ class InputData:
         return out
 
     def rows_block(self) -> JsonDict:
-        w = self.kept_weights()
         block: JsonDict = {
-            "read": self.rows_read, "used": int(self.keep.sum()),
-            "positives": int(self.labels[self.keep].sum()),
+            "read": self.rows_read, "used": int(np.count_nonzero(self.keep)),
+            "positives": int(np.count_nonzero((self.labels == 1.0) & self.keep)),
             "dropped": {"missing_score": self.dropped_missing_score,
                         "missing_label": self.dropped_missing_label}}
         if self.weights is not None:
+            w = self.kept_weights()
             block["dropped"] = {**_json_get(block, "dropped"),
                                 "missing_weight": self.dropped_missing_weight}
             block["weight_sum"] = float(w.sum())
@@ -2614,7 +2708,7 @@ def task_data(shards: list[Shard], score_field: str, label_field: str,
     if not keep.any():
         raise _error("MC-E210-NO-ROWS", f"{task}: no row has both a score and a label",
                      "check SCORE_FIELD / LABEL_FIELD and missing values")
-    if not float(data.kept_weights().sum()) > 0.0:
+    if weights is not None and not float(data.kept_weights().sum()) > 0.0:
         raise _error("MC-E210-NO-ROWS", f"{task}: the kept rows weigh 0 in total",
                      "check WEIGHT_FIELD")
     return data
@@ -3215,23 +3309,31 @@ def _choose_and_fit(problem: Problem[ModelT], settings: Settings, context: str
 def run_task(data: InputData, settings: Settings, given: Optional[Calibrator],
              context: str) -> TaskResult:
     """Fit (with cross-fitted metrics) or apply ``given`` (metrics of its predictions)."""
-    scores = data.scores[data.keep]
-    labels = data.labels[data.keep]
-    weights = data.kept_weights()
+    every_row = bool(data.keep.all())  # then no copies of the columns
+    scores = data.scores if every_row else data.scores[data.keep]
+    labels = data.labels == 1.0 if every_row else data.labels[data.keep] == 1.0
+    weights = None if data.weights is None else \
+        data.weights if every_row else data.weights[data.keep]
     n = int(scores.shape[0])
     problem = BinaryProblem(scores, labels, weights, settings)
-    uncal = binary_metrics(aggregate(_uncalibrated_probabilities(scores, settings.score_space),
-                                     labels, weights), settings.bins, rows=n)
+    if settings.score_space == "probability":
+        uncal_agg = problem.aggregated()  # shared with the class check and the full fit
+    else:
+        uncal_agg = aggregate(_sigmoid(scores), labels, weights)
+    uncal = binary_metrics(uncal_agg, settings.bins, rows=n)
+    del uncal_agg
     rows = data.rows_block()
     selection: Optional[JsonDict] = None
     folds: list[JsonDict] = []
     if given is None:
         _check_two_classes(problem.aggregated(), f"{context}: all kept rows")
         start = time.perf_counter()
+        unique_scores = problem.aggregated().values.shape[0]
         calibrator, selection, method = _choose_and_fit(problem, settings, context)
+        problem.forget_all_rows()
         clipped = int(_json_number(calibrator.fit.get("clipped_rows", 0)))
         logger.info("%s: fitted %s on %d rows (%d unique scores, %d clipped to epsilon %g) in "
-                    "%.3fs", context, method, n, problem.values.shape[0], clipped, CLIP_EPSILON,
+                    "%.3fs", context, method, n, unique_scores, clipped, CLIP_EPSILON,
                     time.perf_counter() - start)
         if selection is not None:
             calibrator = dataclasses.replace(calibrator, fit={**calibrator.fit,
@@ -3327,7 +3429,8 @@ def run_multiclass(shards: list[Shard], settings: Settings, given: Optional[AnyC
     scores = data.scores[data.keep]
     labels = data.labels[data.keep].astype(np.int64)
     weights = data.kept_weights()
-    problem = MulticlassProblem(scores, labels, weights, settings)
+    problem = MulticlassProblem(scores, labels, None if data.weights is None else weights,
+                                settings)
     uncal_probs, zero_rows = _uncalibrated_class_probabilities(scores, settings.score_space)
     if settings.score_space == "probability":
         off = int(np.count_nonzero(np.abs(scores.sum(axis=1) - 1.0) > 1e-6))
