@@ -1267,6 +1267,36 @@ def _runs(ordered: FloatArray) -> tuple[FloatArray, FloatArray]:
     return values, counts
 
 
+def _aggregate_by_keys(scores: FloatArray, positive: BoolArray) -> Aggregated:
+    """``aggregate`` of scores >= 0 with 0/1 labels and unit weights, by one sort.
+
+    The bits of a float >= 0 read as an unsigned integer sort as the float does, and their top
+    (sign) bit is 0: shifted left by one, the label fits in the lowest bit. One sort of these
+    keys orders the rows by score (negatives first within a score); the counts are run lengths
+    and the positives a sum per run. -0.0 becomes 0.0.
+    """
+    m = scores.shape[0]
+    one = np.uint64(1)
+    keys = np.left_shift(scores.view(np.uint64), one)
+    keys |= positive
+    keys.sort()
+    label = np.empty(m, dtype=np.uint8)
+    np.bitwise_and(keys, one, out=label, casting="unsafe")
+    keys >>= one
+    ordered = keys.view(np.float64)
+    change = np.empty(m, dtype=bool)
+    change[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=change[1:])
+    starts = np.flatnonzero(change)
+    del change
+    values: FloatArray = ordered[starts]
+    del keys, ordered
+    k: FloatArray = np.add.reduceat(label, starts, dtype=np.float64)
+    del label
+    n: FloatArray = np.diff(starts, append=m).astype(np.float64)
+    return Aggregated(values, n, k)
+
+
 def aggregate(scores: FloatArray, labels: npt.NDArray[np.generic],
               weights: Optional[FloatArray] = None) -> Aggregated:
     """Exact aggregation of equal scores: sums of weights (row counts) and of weighted labels.
@@ -1288,6 +1318,9 @@ def aggregate(scores: FloatArray, labels: npt.NDArray[np.generic],
         binary = labels.dtype == np.bool_ or (
             int(np.count_nonzero(positive)) + int(np.count_nonzero(labels == 0)) ==
             labels.shape[0])
+        if binary and scores.shape[0] and scores.dtype == np.float64 and \
+                float(np.min(scores)) >= 0.0:
+            return _aggregate_by_keys(scores, np.asarray(positive, dtype=np.bool_))
         if binary:
             values, n = _runs(np.sort(scores))
             k = np.zeros(values.shape[0])
