@@ -767,20 +767,21 @@ def fit_logistic_line(z: FloatArray, n: FloatArray, k: FloatArray, max_iter: int
     iterations = 0
     for iterations in range(1, max_iter + 1):
         # p = sigmoid(eta) from e = exp(-|eta|); p (1 - p) = e / (1 + e)**2 for either sign.
-        d = e + 1.0
+        # Three n-length buffers: r (new), d (in eta's) and w (in e's).
         r = np.where(eta >= 0.0, 1.0, e)
+        d = np.add(e, 1.0, out=eta)
         r /= d  # p
         r *= n
         r -= k
         g_a, g_b = float(np.dot(z, r)), float(r.sum())
-        w = r  # reused buffer
-        np.divide(e, d, out=w)
+        del r
+        w = np.divide(e, d, out=e)
         w /= d
         w *= n
         h_ab, h_bb = float(np.dot(w, z)), float(w.sum())
         w *= z
         h_aa = float(np.dot(w, z))
-        del d, r, w, eta, e  # the line search below needs only obj
+        del d, w, eta, e  # the line search below needs only obj
         det = h_aa * h_bb - h_ab * h_ab
         if det > 0.0 and math.isfinite(det):
             step_a = (h_bb * g_a - h_ab * g_b) / det
@@ -1548,9 +1549,15 @@ def binary_metrics(agg: Aggregated, bins: int, rows: Optional[int] = None) -> Js
     p = agg.values
     width_idx = np.minimum((p * bins).astype(np.int64), bins - 1)
     width_block, w_count, w_mean, w_rate = _bin_block(width_idx, agg, bins, "equal_width")
-    cum_before = np.cumsum(agg.n) - agg.n
-    mass_idx = np.minimum((cum_before * bins / total).astype(np.int64), bins - 1)
+    del width_idx  # n-length temporaries are freed as soon as they are used
+    cum_before = np.cumsum(agg.n)
+    cum_before -= agg.n
+    cum_before *= bins
+    cum_before /= total
+    mass_idx = np.minimum(cum_before.astype(np.int64), bins - 1)
+    del cum_before
     mass_block, m_count, m_mean, m_rate = _bin_block(mass_idx, agg, bins, "equal_mass")
+    del mass_idx
     ece_w, mce_w, rms_w = _calibration_errors(w_count, w_mean, w_rate)
     ece_m, mce_m, rms_m = _calibration_errors(m_count, m_mean, m_rate)
     base = positives / total
@@ -1562,6 +1569,7 @@ def binary_metrics(agg: Aggregated, bins: int, rows: Optional[int] = None) -> Js
     pc = np.clip(p, CLIP_EPSILON, 1.0 - CLIP_EPSILON)
     clipped = _num(float(agg.n[(p < CLIP_EPSILON) | (p > 1.0 - CLIP_EPSILON)].sum()))
     log_loss = -float(np.dot(agg.k, np.log(pc)) + np.dot(agg.n - agg.k, np.log1p(-pc))) / total
+    del pc
     auc, auc_reason = auc_aggregated(agg)
     slope: Optional[float] = None
     intercept: Optional[float] = None
@@ -1571,6 +1579,7 @@ def binary_metrics(agg: Aggregated, bins: int, rows: Optional[int] = None) -> Js
         if np.ptp(z) > 0:
             res = fit_logistic_line(z, agg.n, agg.k)
             slope, intercept = float(res.coef[0]), float(res.coef[1])
+            del z
         else:
             slope_reason = "all predictions are equal"
     else:
@@ -3373,11 +3382,14 @@ def run_task(data: InputData, settings: Settings, given: Optional[Calibrator],
                                                               "auto": _auto_summary(selection)})
         crossed = cross_fit(problem, settings)
         predictions, folds = crossed.predictions, crossed.folds
+        del crossed
         rows["clipped_for_logit"] = clipped
     else:
         predictions = problem.predict(given)
         calibrator = given
-    calibrated = binary_metrics(aggregate(predictions, labels, weights), settings.bins, rows=n)
+    calibrated_agg = aggregate(predictions, labels, weights)
+    del predictions, problem  # the metrics' own temporaries need the room at 1e7 rows
+    calibrated = binary_metrics(calibrated_agg, settings.bins, rows=n)
     return TaskResult(calibrator, uncal, calibrated, folds, selection, rows)
 
 
