@@ -55,6 +55,12 @@ def write_csv(path: str, scores: FloatArray, labels: FloatArray,
     pd.DataFrame({score_field: scores, "label": labels.astype(int)}).to_csv(path, index=False)
 
 
+def read_csv_exact(path: str, sep: str = ",") -> pd.DataFrame:
+    """A csv/tsv as the script reads it: floats parsed exactly on pandas 2 as well (its default
+    parser can be an ulp off; the written files hold every float's shortest repr)."""
+    return pd.read_csv(path, sep=sep, float_precision=mc.CSV_FLOAT_PRECISION)
+
+
 def read_json(path: str) -> dict[str, object]:
     with open(path, encoding="utf-8") as handle:
         data = json.load(handle)

@@ -14,6 +14,7 @@ import pytest
 from script import model_calibration as mc
 from tests.script.synthetic import (
     multiclass_scenario,
+    read_csv_exact,
     read_json,
     run_main,
     scenario,
@@ -79,7 +80,7 @@ def test_validation_figures_equal_applying_the_given_calibrator(
             open(os.path.join(out[mc.OUTPUT_CALIBRATION], mc.CALIBRATOR_FILE),
                  encoding="utf-8") as b:
         assert json.load(a) == json.load(b)
-    written = pd.read_csv(os.path.join(out[mc.OUTPUT_CALIBRATED_DATA], "d.csv"))
+    written = read_csv_exact(os.path.join(out[mc.OUTPUT_CALIBRATED_DATA], "d.csv"))
     np.testing.assert_allclose(written["calibrated_prob_class_1"][keep],
                                mc.apply_calibrator(cal, s[keep]), atol=1e-15, rtol=0)
 

@@ -12,6 +12,7 @@ from script import model_calibration as mc
 from tests.script.synthetic import (
     multiclass_log_loss,
     multiclass_scenario,
+    read_csv_exact,
     read_json,
     run_main,
     write_multiclass,
@@ -45,7 +46,7 @@ def test_held_out_log_loss_improves_and_rows_sum_to_one(tmp_path: str, no_plot: 
     assert after < before - 0.1  # 1.04 -> about 0.80 on this scenario
     assert after < best + 0.03
     # the written rows sum to 1 too, and equal apply on the calibrator JSON
-    written = pd.read_csv(os.path.join(out[mc.OUTPUT_CALIBRATED_DATA], "d.csv"))
+    written = read_csv_exact(os.path.join(out[mc.OUTPUT_CALIBRATED_DATA], "d.csv"))
     columns = [f"calibrated_prob_class_{c}" for c in range(3)]
     np.testing.assert_allclose(written[columns].to_numpy().sum(axis=1), 1.0, atol=1e-12)
     raw = written[[f"prob_class_{c}" for c in range(3)]].to_numpy()
@@ -152,7 +153,7 @@ def test_metrics_top_label_gate_per_class_macro_and_null_auc_with_reason(
     assert auc["per_class"]["3"] is None and "absent" in auc["null_reasons"]["3"]
     assert auc["macro_over_classes"] == 3 and 0.5 < auc["macro"] < 1.0
     # multi-class Brier and log loss from their definitions, on the written calibrated rows
-    written = pd.read_csv(os.path.join(out[mc.OUTPUT_CALIBRATED_DATA], "d.csv"))
+    written = read_csv_exact(os.path.join(out[mc.OUTPUT_CALIBRATED_DATA], "d.csv"))
     onehot = np.eye(4)[labels]
     brier_all = np.mean(np.sum((written.filter(like="calibrated_").to_numpy() - onehot) ** 2,
                                axis=1))
@@ -185,7 +186,7 @@ def test_missing_class_score_leaves_the_row_uncalibrated(tmp_path: str,
     write_multiclass(os.path.join(tmp_path, "in", "d.csv"), scores, labels)
     out = run_main(os.path.join(tmp_path, "in"), os.path.join(tmp_path, "out"),
                    {**MULTICLASS, "CALIBRATION_METHOD": "platt"})
-    written = pd.read_csv(os.path.join(out[mc.OUTPUT_CALIBRATED_DATA], "d.csv"))
+    written = read_csv_exact(os.path.join(out[mc.OUTPUT_CALIBRATED_DATA], "d.csv"))
     calibrated = written.filter(like="calibrated_")
     assert calibrated.iloc[5].isna().all() and calibrated.drop(index=5).notna().all().all()
     rows = read_json(os.path.join(out[mc.OUTPUT_METRICS], mc.METRICS_FILE))["rows"]

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from script import model_calibration as mc
-from tests.script.synthetic import read_json, run_main, scenario, visible
+from tests.script.synthetic import read_csv_exact, read_json, run_main, scenario, visible
 
 
 def _input(tmp_path: str) -> str:
@@ -30,7 +30,7 @@ def test_outputs_layout_and_calibrated_data_per_shard(tmp_path: str) -> None:
         [mc.METRICS_FILE, mc.RELIABILITY_PLOT_FILE, mc.SUMMARY_FILE])
     assert visible(out[mc.OUTPUT_CALIBRATED_DATA]) == ["a.csv", "b"]
     cal = mc.load_calibrator(os.path.join(out[mc.OUTPUT_CALIBRATION], mc.CALIBRATOR_FILE))
-    part_a = pd.read_csv(os.path.join(out[mc.OUTPUT_CALIBRATED_DATA], "a.csv"))
+    part_a = read_csv_exact(os.path.join(out[mc.OUTPUT_CALIBRATED_DATA], "a.csv"))
     part_b = pd.read_parquet(os.path.join(out[mc.OUTPUT_CALIBRATED_DATA], "b", "c.parquet"))
     assert len(part_a) == 3000 and len(part_b) == 3000
     for part in (part_a, part_b):

@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 
 from script import model_calibration as mc
-from tests.script.synthetic import read_json, run_main, scenario, visible, write_csv
+from tests.script.synthetic import (read_csv_exact, read_json, run_main, scenario, visible,
+                                    write_csv)
 
 
 def _frame(n: int = 400, seed: int = 31) -> pd.DataFrame:
@@ -178,7 +179,7 @@ def test_nan_labels_and_scores_are_dropped_and_counted(tmp_path: str) -> None:
     assert isinstance(rows, dict)
     assert rows["dropped"] == {"missing_label": 10, "missing_score": 6}
     assert rows["used"] == 3000 - 16
-    calibrated = pd.read_csv(os.path.join(out[mc.OUTPUT_CALIBRATED_DATA], "d.csv"))
+    calibrated = read_csv_exact(os.path.join(out[mc.OUTPUT_CALIBRATED_DATA], "d.csv"))
     column = calibrated["calibrated_prob_class_1"]
     assert column.isna().sum() == 6  # rows without a score; rows without a label are scored
     assert column.notna().sum() == 3000 - 6

@@ -12,6 +12,7 @@ from script import model_calibration as mc
 from tests.script.synthetic import (
     logit,
     multiclass_scenario,
+    read_csv_exact,
     read_json,
     run_main,
     scenario,
@@ -162,7 +163,7 @@ def test_weight_settings_are_checked(env: dict[str, str], match: str) -> None:
 def test_multiclass_weights_write_rows(tmp_path: str, no_plot: list[int]) -> None:
     scores, labels, _ = multiclass_scenario(900, seed=97)
     write_multiclass(os.path.join(tmp_path, "in", "d.csv"), scores, labels)
-    frame = pd.read_csv(os.path.join(tmp_path, "in", "d.csv"))
+    frame = read_csv_exact(os.path.join(tmp_path, "in", "d.csv"))
     frame["w"] = np.where(labels == 0, 2.0, 1.0)
     frame.to_csv(os.path.join(tmp_path, "in", "d.csv"), index=False)
     out = run_main(os.path.join(tmp_path, "in"), os.path.join(tmp_path, "out"),
