@@ -638,7 +638,8 @@ def _sigmoid(z: FloatArray) -> FloatArray:
 def _logit(p: FloatArray, eps: float) -> FloatArray:
     t = np.clip(p, eps, 1.0 - eps)
     out = np.log(t)
-    out -= np.log1p(-t)
+    np.negative(t, out=t)  # in place: two n-length buffers, the same arithmetic
+    out -= np.log1p(t, out=t)
     return out
 
 
@@ -857,7 +858,12 @@ def _aggregate_for_gam(z: FloatArray, n: FloatArray, k: FloatArray
     if z.shape[0] <= GAM_MAX_EXACT_POINTS:
         return z, n, k, False
     lo, hi = float(z.min()), float(z.max())
-    idx = np.minimum(((z - lo) / (hi - lo) * GAM_BINS).astype(np.int64), GAM_BINS - 1)
+    scaled = z - lo  # ((z - lo) / (hi - lo) * GAM_BINS) in place
+    scaled /= hi - lo
+    scaled *= GAM_BINS
+    idx = scaled.astype(np.int64)
+    del scaled
+    np.minimum(idx, GAM_BINS - 1, out=idx)
     nb = _weighted_count(idx, n, GAM_BINS)
     kb = _weighted_count(idx, k, GAM_BINS)
     zb = _weighted_count(idx, n * z, GAM_BINS)
@@ -2529,13 +2535,23 @@ def read_shards(path: str, scratch: str, fields: Optional[Sequence[str]] = None)
         shards.append(Shard(relative, fmt, absolute, tuple(names), rows,
                             os.path.getsize(absolute), json_array, fitting))
         logger.info("read %s (%s): %d rows", relative, fmt, rows)
+    _release_arrow_memory()
     return shards
+
+
+def _release_arrow_memory() -> None:
+    """Return the memory Arrow's pool keeps cached after a read or write to the system (the
+    pool's allocator would otherwise hold the freed tables' pages for the rest of the run)."""
+    pyarrow = sys.modules.get("pyarrow")
+    if pyarrow is not None:
+        pyarrow.default_memory_pool().release_unused()
 
 
 def release_fitting(shards: Sequence[Shard]) -> None:
     """Drop the fitting columns the runner has parsed (``Shard.fitting``)."""
     for shard in shards:
         shard.fitting.clear()
+    _release_arrow_memory()  # the parquet columns' buffers were Arrow's (zero-copy to pandas)
 
 
 _LABEL_WORDS = {"0": 0.0, "1": 1.0, "0.0": 0.0, "1.0": 1.0, "true": 1.0, "false": 0.0}
@@ -3017,7 +3033,10 @@ def _write_parquet_shard(shard: Shard, target: str,
             table = table.append_column(name, array)
     del scores
     pq.write_table(table, target)
-    return int(table.num_rows)
+    rows = int(table.num_rows)
+    del table
+    _release_arrow_memory()
+    return rows
 
 
 def _hook(stage: str) -> None:
