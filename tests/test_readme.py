@@ -48,7 +48,8 @@ def test_the_demo_is_one_shell_line() -> None:
 
 def test_the_test_command_is_what_ci_runs() -> None:
     assert [TEST_COMMAND] in [b.splitlines() for b in blocks("sh")]
-    assert (REPO_ROOT / ".ci" / "run").read_text().strip().splitlines()[-1] == TEST_COMMAND
+    ci_lines = (REPO_ROOT / ".ci" / "run").read_text().splitlines()
+    assert TEST_COMMAND in ci_lines  # run as written; the processing-image stage comes after it
 
 
 def test_every_command_mentioned_exists() -> None:
