@@ -440,14 +440,15 @@ def _parse_int(name: str, raw: str, low: int, high: int) -> int:
     return value
 
 
-def _parse_threshold(name: str, raw: str) -> float:
+def _parse_fraction(name: str, raw: str, meaning: str = "a number") -> float:
+    """A number in (0, 1]: the error threshold, or the fraction of negatives kept."""
     try:
         value = float(raw.strip())
     except ValueError:
         value = math.nan
     if not 0.0 < value <= 1.0:
         raise _error("MC-E101-INVALID-ENV", f"{name}={raw!r} is not accepted",
-                     f"set {name} to a number in (0, 1]")
+                     f"set {name} to {meaning} in (0, 1]")
     return value
 
 
@@ -488,17 +489,6 @@ def _parse_name_list(name: str, raw: str, integers: bool = False,
     return tuple(names)
 
 
-def _parse_rate(name: str, raw: str) -> float:
-    try:
-        value = float(raw.strip())
-    except ValueError:
-        value = math.nan
-    if not 0.0 < value <= 1.0:
-        raise _error("MC-E101-INVALID-ENV", f"{name}={raw!r} is not accepted",
-                     f"set {name} to the fraction of negatives kept, a number in (0, 1]")
-    return value
-
-
 def _conflict(message: str, hint: str) -> CalibrationScriptError:
     return _error("MC-E105-MODE-CONFLICT", message, hint)
 
@@ -530,8 +520,8 @@ def read_settings(environ: Mapping[str, str]) -> Settings:
         monotonic=_parse_bool(ENV_MONOTONIC_CONSTRAINT,
                               environ.get(ENV_MONOTONIC_CONSTRAINT, "true")),
         gam_splines=_parse_int(ENV_GAM_SPLINES, environ.get(ENV_GAM_SPLINES, "10"), 4, 200),
-        error_threshold=_parse_threshold(ENV_ERROR_THRESHOLD,
-                                         environ.get(ENV_ERROR_THRESHOLD, "0.05")),
+        error_threshold=_parse_fraction(ENV_ERROR_THRESHOLD,
+                                        environ.get(ENV_ERROR_THRESHOLD, "0.05")),
         bins=_parse_int(ENV_CALIBRATION_BINS, environ.get(ENV_CALIBRATION_BINS, "15"), 2, 1000),
         folds=_parse_int(ENV_CALIBRATION_FOLDS, environ.get(ENV_CALIBRATION_FOLDS, "5"), 2, 100),
         seed=_parse_int(ENV_CALIBRATION_SEED, environ.get(ENV_CALIBRATION_SEED, "0"), 0,
@@ -548,8 +538,9 @@ def read_settings(environ: Mapping[str, str]) -> Settings:
         task_label_names=task_labels,
         weight_field=environ.get(ENV_WEIGHT_FIELD, "").strip(),
         auto_candidates=tuple(c.lower() for c in candidates),
-        negative_sampling_rate=_parse_rate(ENV_NEGATIVE_SAMPLING_RATE,
-                                           environ.get(ENV_NEGATIVE_SAMPLING_RATE, "1")),
+        negative_sampling_rate=_parse_fraction(ENV_NEGATIVE_SAMPLING_RATE,
+                                               environ.get(ENV_NEGATIVE_SAMPLING_RATE, "1"),
+                                               "the fraction of negatives kept, a number"),
         temperature_bias=_parse_bool(ENV_TEMPERATURE_BIAS,
                                      environ.get(ENV_TEMPERATURE_BIAS, "false")),
     )
