@@ -167,7 +167,9 @@ Outputs (file names are fixed):
   mean_predicted, observed_rate, lower, upper), ``brier``, ``brier_decomposition`` (reliability,
   resolution, uncertainty over equal-width bins), ``log_loss`` (+ clip epsilon and clipped rows),
   ``auc`` (+ ``auc_null_reason``), ``calibration_slope``/``calibration_intercept`` (+ null
-  reason), ``spiegelhalter_z`` and its two-sided p-value. Multi-task blocks: ``tasks`` (a binary
+  reason; ``calibration_slope_bins``: null when fitted on every distinct prediction, else
+  ``SLOPE_BINS`` = 65536 when fitted on the weight, positive weight and mean logit of that many
+  equal-width bins of the clipped logit), ``spiegelhalter_z`` and its two-sided p-value. Multi-task blocks: ``tasks`` (a binary
   block per task), ``aggregate`` (max and mean ECE, mean Brier, log loss and AUC),
   ``worst_task`` and ``ece_equal_width`` = the worst task's. Multi-class blocks: ``top_label`` (a
   binary block of confidence vs correctness), ``ece_equal_width``/``ece_equal_mass`` = the
@@ -291,6 +293,8 @@ GAM_CONSTRAINT_LAMBDA = 1e9
 GAM_TABLE_POINTS = 2049
 GAM_MAX_EXACT_POINTS = 20000
 GAM_BINS = 8192
+SLOPE_BINS = 1 << 16
+METRICS_CHUNK_ROWS = 1 << 18
 
 # Logical names (the contract's keys).
 INPUT_EVALUATION_DATA = "evaluation_data"
@@ -1527,12 +1531,59 @@ def auc_aggregated(agg: Aggregated) -> tuple[Optional[float], Optional[str]]:
     neg_total = float(neg.sum())
     if pos_total <= 0 or neg_total <= 0:
         return None, "only one class present"
+    del neg
     # Each class's weights as fractions of its total: no product of two sums over- or underflows.
-    pos = agg.k / pos_total
-    neg = neg / neg_total
-    neg_below = np.cumsum(neg) - neg
-    auc = float(np.dot(pos, neg_below)) + 0.5 * float(np.dot(pos, neg))
+    # In chunks of METRICS_CHUNK_ROWS (the running sum carried over: the same additions in the
+    # same order as one cumsum), so no n-length temporary is made.
+    auc = 0.0
+    carry = 0.0
+    for start in range(0, agg.n.shape[0], METRICS_CHUNK_ROWS):
+        part = slice(start, start + METRICS_CHUNK_ROWS)
+        pos = agg.k[part] / pos_total
+        neg = agg.n[part] - agg.k[part]
+        neg /= neg_total
+        running = np.cumsum(np.concatenate(([carry], neg)))
+        carry = float(running[-1])
+        neg_below = running[:-1]
+        auc += float(np.dot(pos, neg_below)) + 0.5 * float(np.dot(pos, neg))
     return min(max(auc, 0.0), 1.0), None
+
+
+def logit_bin_stats(agg: Aggregated, bins: int = SLOPE_BINS) -> Optional[Aggregated]:
+    """Sufficient statistics of ``logit(p)`` over ``bins`` equal-width bins, for the slope fit.
+
+    The clipped logit of the predictions ``agg.values`` (clip ``CLIP_EPSILON``) is cut into
+    ``bins`` equal-width bins between its minimum and maximum; each non-empty bin gives its
+    weight (``n``), positive weight (``k``) and weighted mean logit (``values``, ascending). One
+    pass in chunks of ``METRICS_CHUNK_ROWS`` with ``np.bincount``: no n-length temporary.
+    ``None`` when every logit is equal.
+
+    >>> stats = logit_bin_stats(aggregate(np.array([0.1, 0.5, 0.9]), np.array([0, 1, 1])), 2)
+    >>> [round(v, 6) for v in stats.values.tolist()], stats.n.tolist(), stats.k.tolist()
+    ([-2.197225, 1.098612], [1.0, 2.0], [0.0, 2.0])
+    """
+    p = agg.values
+    lo_hi = _logit(np.array([np.min(p), np.max(p)]), CLIP_EPSILON)
+    lo, hi = float(lo_hi[0]), float(lo_hi[1])
+    if not hi > lo:
+        return None
+    scale = bins / (hi - lo)
+    count = np.zeros(bins)
+    pos = np.zeros(bins)
+    sum_z = np.zeros(bins)
+    for start in range(0, p.shape[0], METRICS_CHUNK_ROWS):
+        part = slice(start, start + METRICS_CHUNK_ROWS)
+        z = _logit(p[part], CLIP_EPSILON)
+        idx = np.minimum(((z - lo) * scale).astype(np.int64), bins - 1)
+        np.maximum(idx, 0, out=idx)
+        n = agg.n[part]
+        count += _weighted_count(idx, n, bins)
+        pos += _weighted_count(idx, agg.k[part], bins)
+        z *= n
+        sum_z += _weighted_count(idx, z, bins)
+    filled = count > 0
+    mean_z: FloatArray = sum_z[filled] / count[filled]
+    return Aggregated(mean_z, count[filled], pos[filled])
 
 
 def binary_metrics(agg: Aggregated, bins: int, rows: Optional[int] = None) -> JsonDict:
@@ -1558,31 +1609,48 @@ def binary_metrics(agg: Aggregated, bins: int, rows: Optional[int] = None) -> Js
     ece_w, mce_w, rms_w = _calibration_errors(w_count, w_mean, w_rate)
     ece_m, mce_m, rms_m = _calibration_errors(m_count, m_mean, m_rate)
     base = positives / total
-    brier = float(np.dot(agg.n, p * p) - 2.0 * np.dot(agg.k, p) + positives) / total
+    # Brier, log loss and Spiegelhalter's sums in chunks of METRICS_CHUNK_ROWS predictions: no
+    # n-length temporary (the same terms, summed chunk by chunk).
+    sq = k_p = ll = var = z_num = 0.0
+    clipped_sum = 0.0
+    for start in range(0, p.shape[0], METRICS_CHUNK_ROWS):
+        part = slice(start, start + METRICS_CHUNK_ROWS)
+        pp, nn, kk = p[part], agg.n[part], agg.k[part]
+        sq += float(np.dot(nn, pp * pp))
+        k_p += float(np.dot(kk, pp))
+        pc = np.clip(pp, CLIP_EPSILON, 1.0 - CLIP_EPSILON)
+        clipped_sum += float(nn[(pp < CLIP_EPSILON) | (pp > 1.0 - CLIP_EPSILON)].sum())
+        ll += float(np.dot(kk, np.log(pc)) + np.dot(nn - kk, np.log1p(-pc)))
+        var += float(np.dot(nn, (1.0 - 2.0 * pp) ** 2 * pp * (1.0 - pp)))
+        z_num += float(np.dot(kk - nn * pp, 1.0 - 2.0 * pp))
+    brier = (sq - 2.0 * k_p + positives) / total
     nonempty = w_count > 0
     weight = w_count[nonempty] / total
     reliability = float(np.dot(weight, (w_mean[nonempty] - w_rate[nonempty]) ** 2))
     resolution = float(np.dot(weight, (w_rate[nonempty] - base) ** 2))
-    pc = np.clip(p, CLIP_EPSILON, 1.0 - CLIP_EPSILON)
-    clipped = _num(float(agg.n[(p < CLIP_EPSILON) | (p > 1.0 - CLIP_EPSILON)].sum()))
-    log_loss = -float(np.dot(agg.k, np.log(pc)) + np.dot(agg.n - agg.k, np.log1p(-pc))) / total
-    del pc
+    clipped = _num(clipped_sum)
+    log_loss = -ll / total
     auc, auc_reason = auc_aggregated(agg)
     slope: Optional[float] = None
     intercept: Optional[float] = None
     slope_reason: Optional[str] = None
+    slope_bins: Optional[int] = None
     if 0 < positives < total:
-        z = _logit(p, CLIP_EPSILON)
-        if np.ptp(z) > 0:
-            res = fit_logistic_line(z, agg.n, agg.k)
+        if p.shape[0] <= SLOPE_BINS:  # few distinct predictions: the exact fit on all of them
+            z = _logit(p, CLIP_EPSILON)
+            line: Optional[Aggregated] = Aggregated(z, agg.n, agg.k) if np.ptp(z) > 0 else None
+        else:
+            line = logit_bin_stats(agg, SLOPE_BINS)
+            slope_bins = SLOPE_BINS
+        if line is not None:
+            res = fit_logistic_line(line.values, line.n, line.k)
             slope, intercept = float(res.coef[0]), float(res.coef[1])
-            del z
         else:
             slope_reason = "all predictions are equal"
+            slope_bins = None
+        del line
     else:
         slope_reason = "only one class present"
-    var = float(np.dot(agg.n, (1.0 - 2.0 * p) ** 2 * p * (1.0 - p)))
-    z_num = float(np.dot(agg.k - agg.n * p, 1.0 - 2.0 * p))
     spiegel = z_num / math.sqrt(var) if var > 0 else None
     return {
         "n": int(total) if rows is None else rows, "weight_sum": float(total),
@@ -1598,7 +1666,7 @@ def binary_metrics(agg: Aggregated, bins: int, rows: Optional[int] = None) -> Js
         "log_loss_clipped_rows": clipped,
         "auc": auc, "auc_null_reason": auc_reason,
         "calibration_slope": slope, "calibration_intercept": intercept,
-        "calibration_slope_null_reason": slope_reason,
+        "calibration_slope_null_reason": slope_reason, "calibration_slope_bins": slope_bins,
         "spiegelhalter_z": spiegel,
         "spiegelhalter_p_value": math.erfc(abs(spiegel) / math.sqrt(2.0))
         if spiegel is not None else None,

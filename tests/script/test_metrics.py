@@ -121,3 +121,56 @@ def test_error_threshold_is_enforced_at_the_fixed_paths(tmp_path: str, threshold
     assert isinstance(ece, float)
     assert threshold_block["passed"] is passed
     assert (ece <= float(threshold)) is passed
+
+
+def _miscalibrated(rows: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Predictions whose true logit is 0.7 * logit(p) - 0.3 (logit-linear miscalibration)."""
+    rng = np.random.default_rng(seed)
+    z = rng.normal(0.0, 2.0, rows)
+    p = 1.0 / (1.0 + np.exp(-z))
+    y = (rng.random(rows) < 1.0 / (1.0 + np.exp(-(0.7 * z - 0.3)))).astype(np.float64)
+    return p, y
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_binned_slope_and_intercept_agree_with_the_exact_fit(weighted: bool) -> None:
+    p, y = _miscalibrated(200_000, seed=91)
+    draw = np.random.default_rng(92).uniform(0.2, 3.0, size=p.shape[0])
+    weights = np.asarray(draw, dtype=np.float64) if weighted else None
+    agg = mc.aggregate(p, y, weights)
+    assert agg.values.shape[0] > mc.SLOPE_BINS  # the binned path
+    m = mc.binary_metrics(agg, bins=10, rows=p.shape[0])
+    exact = mc.fit_logistic_line(mc._logit(agg.values, mc.CLIP_EPSILON), agg.n, agg.k)
+    assert m["calibration_slope_bins"] == mc.SLOPE_BINS
+    assert m["calibration_slope"] == pytest.approx(float(exact.coef[0]), abs=1e-4)
+    assert m["calibration_intercept"] == pytest.approx(float(exact.coef[1]), abs=1e-4)
+    assert m["calibration_slope"] == pytest.approx(0.7, abs=0.03)
+
+
+def test_few_distinct_predictions_fit_the_slope_exactly() -> None:
+    p, y = _miscalibrated(5000, seed=93)
+    agg = mc.aggregate(p, y)
+    m = mc.binary_metrics(agg, bins=10)
+    exact = mc.fit_logistic_line(mc._logit(agg.values, mc.CLIP_EPSILON), agg.n, agg.k)
+    assert m["calibration_slope_bins"] is None
+    assert m["calibration_slope"] == float(exact.coef[0])
+    assert m["calibration_intercept"] == float(exact.coef[1])
+
+
+def test_chunked_sums_equal_the_direct_formulas_across_chunks() -> None:
+    p, y = _miscalibrated(3 * mc.METRICS_CHUNK_ROWS + 17, seed=94)
+    agg = mc.aggregate(p, y)
+    m = mc.binary_metrics(agg, bins=10)
+    pc = np.clip(p, mc.CLIP_EPSILON, 1 - mc.CLIP_EPSILON)
+    assert m["log_loss"] == pytest.approx(-np.mean(y * np.log(pc) + (1 - y) * np.log1p(-pc)),
+                                          rel=1e-12)
+    assert m["brier"] == pytest.approx(np.mean((p - y) ** 2), rel=1e-12)
+    z = np.sum((y - p) * (1 - 2 * p)) / math.sqrt(np.sum((1 - 2 * p) ** 2 * p * (1 - p)))
+    assert m["spiegelhalter_z"] == pytest.approx(z, rel=1e-9)
+    order = np.argsort(p, kind="stable")
+    ranks = np.empty(p.shape[0])
+    ranks[order] = np.arange(1, p.shape[0] + 1)
+    pos = y == 1
+    n_pos, n_neg = float(pos.sum()), float((~pos).sum())
+    auc = (ranks[pos].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)  # no ties here
+    assert m["auc"] == pytest.approx(auc, rel=1e-9)  # the rank sums' own rounding: ~1e-11
