@@ -1488,20 +1488,45 @@ def _nan_to_none(value: float) -> Optional[float]:
     return float(value) if math.isfinite(value) else None
 
 
-def _bin_block(idx: IntArray, agg: Aggregated, bins: int, strategy: str) -> tuple[JsonDict,
-                                                                                   FloatArray,
-                                                                                   FloatArray,
-                                                                                   FloatArray]:
-    count = _weighted_count(idx, agg.n, bins)
-    sum_p = _weighted_count(idx, agg.n * agg.values, bins)
-    pos = _weighted_count(idx, agg.k, bins)
-    # idx is non-decreasing along the ascending values: a bin's edges are its first/last value.
+def _bin_block(agg: Aggregated, bins: int, strategy: str, total: float
+               ) -> tuple[JsonDict, FloatArray, FloatArray, FloatArray]:
+    """One ``bins`` block of ``binary_metrics`` (``equal_width`` or ``equal_mass``).
+
+    The bin index of each prediction is computed in chunks of ``METRICS_CHUNK_ROWS`` (equal mass:
+    the running sum of weights carried over, the same additions as one cumsum), so no
+    n-length temporary is made.
+    """
+    count = np.zeros(bins)
+    sum_p = np.zeros(bins)
+    pos = np.zeros(bins)
+    lower = np.full(bins, np.nan)
+    upper = np.full(bins, np.nan)
     ids = np.arange(bins)
-    first = np.searchsorted(idx, ids, side="left")
-    last = np.searchsorted(idx, ids, side="right") - 1
-    filled = last >= first
-    lower = np.where(filled, agg.values[np.minimum(first, idx.shape[0] - 1)], np.nan)
-    upper = np.where(filled, agg.values[np.maximum(last, 0)], np.nan)
+    carry = 0.0
+    for start in range(0, agg.values.shape[0], METRICS_CHUNK_ROWS):
+        part = slice(start, start + METRICS_CHUNK_ROWS)
+        p, n = agg.values[part], agg.n[part]
+        if strategy == "equal_width":
+            idx = np.minimum((p * bins).astype(np.int64), bins - 1)
+        else:
+            running = np.cumsum(np.concatenate(([carry], n)))[1:]
+            carry = float(running[-1])
+            running -= n  # the weight before each prediction
+            running *= bins
+            running /= total
+            idx = np.minimum(running.astype(np.int64), bins - 1)
+            del running
+        count += _weighted_count(idx, n, bins)
+        sum_p += _weighted_count(idx, n * p, bins)
+        pos += _weighted_count(idx, agg.k[part], bins)
+        # idx is non-decreasing along the ascending values: a bin's edges are its first/last
+        # value (the first from the first chunk that holds the bin, the last from the last).
+        first = np.searchsorted(idx, ids, side="left")
+        last = np.searchsorted(idx, ids, side="right") - 1
+        filled = last >= first
+        new = filled & np.isnan(lower)
+        lower[new] = p[first[new]]
+        upper[filled] = p[last[filled]]
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_p = sum_p / count
         rate = pos / count
@@ -1595,17 +1620,8 @@ def binary_metrics(agg: Aggregated, bins: int, rows: Optional[int] = None) -> Js
     total = float(agg.n.sum())
     positives = float(agg.k.sum())
     p = agg.values
-    width_idx = np.minimum((p * bins).astype(np.int64), bins - 1)
-    width_block, w_count, w_mean, w_rate = _bin_block(width_idx, agg, bins, "equal_width")
-    del width_idx  # n-length temporaries are freed as soon as they are used
-    cum_before = np.cumsum(agg.n)
-    cum_before -= agg.n
-    cum_before *= bins
-    cum_before /= total
-    mass_idx = np.minimum(cum_before.astype(np.int64), bins - 1)
-    del cum_before
-    mass_block, m_count, m_mean, m_rate = _bin_block(mass_idx, agg, bins, "equal_mass")
-    del mass_idx
+    width_block, w_count, w_mean, w_rate = _bin_block(agg, bins, "equal_width", total)
+    mass_block, m_count, m_mean, m_rate = _bin_block(agg, bins, "equal_mass", total)
     ece_w, mce_w, rms_w = _calibration_errors(w_count, w_mean, w_rate)
     ece_m, mce_m, rms_m = _calibration_errors(m_count, m_mean, m_rate)
     base = positives / total

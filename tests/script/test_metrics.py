@@ -174,3 +174,26 @@ def test_chunked_sums_equal_the_direct_formulas_across_chunks() -> None:
     n_pos, n_neg = float(pos.sum()), float((~pos).sum())
     auc = (ranks[pos].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)  # no ties here
     assert m["auc"] == pytest.approx(auc, rel=1e-9)  # the rank sums' own rounding: ~1e-11
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_metrics_in_small_chunks_equal_metrics_in_one_chunk(weighted: bool,
+                                                            monkeypatch: pytest.MonkeyPatch
+                                                            ) -> None:
+    p, y = _miscalibrated(20_000, seed=95)
+    draw = np.random.default_rng(96).uniform(0.2, 3.0, size=p.shape[0])
+    agg = mc.aggregate(p, y, np.asarray(draw, dtype=np.float64) if weighted else None)
+    whole = mc.binary_metrics(agg, bins=15)
+    monkeypatch.setattr(mc, "METRICS_CHUNK_ROWS", 777)  # bins straddle chunk boundaries
+    chunked = mc.binary_metrics(agg, bins=15)
+    for strategy in ("equal_width", "equal_mass"):
+        a, b = chunked["bins"], whole["bins"]
+        assert isinstance(a, dict) and isinstance(b, dict)
+        assert a[strategy]["lower"] == b[strategy]["lower"]
+        assert a[strategy]["upper"] == b[strategy]["upper"]
+        assert a[strategy]["count"] == pytest.approx(b[strategy]["count"], rel=1e-12)
+        for key in ("observed_rate", "mean_predicted"):
+            assert a[strategy][key] == pytest.approx(b[strategy][key], rel=1e-12)
+    for key in ("ece_equal_width", "ece_equal_mass", "mce_equal_mass", "brier", "log_loss",
+                "auc", "spiegelhalter_z", "calibration_slope", "calibration_intercept"):
+        assert chunked[key] == pytest.approx(whole[key], rel=1e-12), key
