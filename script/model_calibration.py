@@ -2197,8 +2197,9 @@ class MulticlassProblem:
 # Cross-fitting and automatic method choice
 # --------------------------------------------------------------------------------------------
 def stratified_folds(labels: npt.ArrayLike, folds: int, seed: int) -> npt.NDArray[np.int8]:
-    """Fold index per row (int8: at most 100 folds): each class shuffled (seeded) and dealt
-    round-robin.
+    """Fold index per row (int8: at most 100 folds): each class's rows get the fold ids
+    ``0, 1, ..., folds - 1, 0, 1, ...`` in a seeded random order (so every fold holds each
+    class's rows within one of an equal share).
 
     >>> stratified_folds(np.array([0.0, 1.0, 0.0, 1.0]), 2, 0).tolist()
     [0, 0, 1, 1]
@@ -2206,11 +2207,17 @@ def stratified_folds(labels: npt.ArrayLike, folds: int, seed: int) -> npt.NDArra
     y = np.asarray(labels)
     rng = np.random.default_rng(seed)
     out = np.empty(y.shape[0], dtype=np.int8)
-    deal = np.arange(folds, dtype=np.int8)
-    for cls in np.unique(y):
-        idx = np.flatnonzero(y == cls)
-        perm = rng.permutation(idx.shape[0])
-        out[idx[perm]] = np.resize(deal, idx.shape[0])
+    if y.dtype in (np.bool_, np.int8, np.uint8) and y.shape[0]:
+        # a byte per label: the classes present from one count, not a sort of every label
+        classes = np.flatnonzero(np.bincount(y.view(np.uint8), minlength=2)).astype(y.dtype)
+    else:
+        classes = np.unique(y)
+    for cls in classes:
+        rows = y == cls
+        # shuffling the dealt ids (one byte each) costs less than permuting row indices
+        deal = np.resize(np.arange(folds, dtype=np.int8), int(np.count_nonzero(rows)))
+        rng.shuffle(deal)
+        out[rows] = deal
     return out
 
 
