@@ -1352,8 +1352,15 @@ def _check_two_classes(agg: Aggregated, context: str) -> None:
                      "provide evaluation data with both label values")
 
 
-def fit_calibrator(agg: Aggregated, settings: Settings, context: str = "fit") -> Calibrator:
-    """Fit the configured method on aggregated rows (counts with zero rows are ignored)."""
+def fit_calibrator(agg: Aggregated, settings: Settings, context: str = "fit",
+                   row_bins: Optional[JsonDict] = None,
+                   clipped_rows: Optional[int] = None) -> Calibrator:
+    """Fit the configured method on aggregated rows (counts with zero rows are ignored).
+
+    ``row_bins`` (a :meth:`RowBins.describe`) says ``agg`` holds logit bins of the rows, not
+    their distinct scores: the fit statistics then record it instead of ``unique_scores``, with
+    the ``clipped_rows`` counted on the rows.
+    """
     keep = agg.n > 0
     if not np.all(keep):
         agg = Aggregated(agg.values[keep], agg.n[keep], agg.k[keep])
@@ -1361,11 +1368,15 @@ def fit_calibrator(agg: Aggregated, settings: Settings, context: str = "fit") ->
     eps = CLIP_EPSILON
     space = settings.score_space
     start = time.perf_counter()
-    fit: JsonDict = {"rows": int(agg.n.sum()), "positives": int(agg.k.sum()),
-                     "unique_scores": int(agg.values.shape[0])}
+    fit: JsonDict = {"rows": int(agg.n.sum()), "positives": int(agg.k.sum())}
+    if row_bins is None:
+        fit["unique_scores"] = int(agg.values.shape[0])
+    else:
+        fit["row_bins"] = row_bins
     if space == "probability":
         clipped = (agg.values < eps) | (agg.values > 1.0 - eps)
-        fit["clipped_rows"] = int(agg.n[clipped].sum()) if settings.method != "isotonic" else 0
+        fit["clipped_rows"] = 0 if settings.method == "isotonic" else \
+            int(agg.n[clipped].sum()) if clipped_rows is None else clipped_rows
     if settings.method == "isotonic":
         fitted = pav_aggregated(agg.values, agg.n, agg.k)
         xs, ys = _compress_knots(agg.values, fitted)
@@ -2349,6 +2360,247 @@ def cross_fit(problem: Problem[ModelT], settings: Settings) -> CrossFit:
                     int(train.sum()), int(held.sum()), fit_seconds)
     assert predictions is not None  # folds >= 2
     return CrossFit(predictions, info)
+
+
+# --------------------------------------------------------------------------------------------
+# Many rows: cross-fitting and metrics on sufficient statistics of fine logit bins
+# --------------------------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class RowBins:
+    """The kept rows' sufficient statistics per (group, logit bin): ``(groups, bins)`` arrays.
+
+    The score's logit (``logit(clip(s, CLIP_EPSILON))`` for probabilities, the score itself in
+    logit space) is cut into ``bins`` equal-width bins between its minimum ``lo`` and maximum
+    ``hi``; a group is a cross-fitting fold (one group when there are no folds). ``n`` is each
+    group and bin's weight (its row count without weights), ``k`` its positive weight and
+    ``sum_z`` its weighted sum of logits, so ``sum_z / n`` is the bin's weighted mean logit:
+    the value that stands for its rows. ``rows`` counts each group's rows.
+    """
+
+    bins: int
+    lo: float
+    hi: float
+    n: FloatArray
+    k: FloatArray
+    sum_z: FloatArray
+    rows: IntArray
+    clipped_rows: int
+
+    def describe(self) -> JsonDict:
+        """The binning, as recorded in the metrics (``row_bins``)."""
+        return {"bins": self.bins, "groups": int(self.n.shape[0]), "logit_low": self.lo,
+                "logit_high": self.hi, "bin_width": (self.hi - self.lo) / self.bins}
+
+    def aggregated(self, groups: Sequence[int], space: str) -> Aggregated:
+        """The rows of ``groups`` as an :class:`Aggregated`: one value per non-empty bin, its
+        weighted mean logit (``space='logit'``) or that logit's sigmoid (``'probability'``)."""
+        pick = list(groups)
+        n = self.n[pick].sum(axis=0)
+        filled = n > 0
+        n = n[filled]
+        k = self.k[pick].sum(axis=0)[filled]
+        z = self.sum_z[pick].sum(axis=0)[filled]
+        z /= n
+        return _merge_equal(z if space == "logit" else _sigmoid(z), n, k)
+
+    def group(self, g: int, space: str) -> Aggregated:
+        """The rows of group ``g``, as :meth:`aggregated` gives them."""
+        return self.aggregated((g,), space)
+
+
+BINNED_MIN_ROWS = 1 << 21
+"""Binary tasks with at least this many kept rows (and a method other than ``auto``) are
+cross-fitted and evaluated on :class:`RowBins` (see :func:`run_task_binned`)."""
+ROW_BINS = 1 << 16
+ROW_BIN_MAX_WIDTH = 2.0 ** -9
+"""Widest logit bin used (probability scores: at most 2 * 34.5 / ROW_BINS, always below); wider
+bins (logit scores spread over more than ``ROW_BINS * ROW_BIN_MAX_WIDTH``) mean the exact path."""
+BIN_CHUNK_ROWS = 1 << 20
+
+
+def _merge_equal(values: FloatArray, n: FloatArray, k: FloatArray) -> Aggregated:
+    """Runs of equal ``values`` (non-decreasing) merged into one value with summed ``n``, ``k``.
+
+    >>> agg = _merge_equal(np.array([0.1, 0.1, 0.3]), np.array([1.0, 2.0, 3.0]),
+    ...                    np.array([0.0, 1.0, 3.0]))
+    >>> agg.values.tolist(), agg.n.tolist(), agg.k.tolist()
+    ([0.1, 0.3], [3.0, 3.0], [1.0, 3.0])
+    """
+    if values.shape[0] < 2:
+        return Aggregated(values, n, k)
+    change = values[1:] != values[:-1]
+    if change.all():
+        return Aggregated(values, n, k)
+    starts = np.flatnonzero(np.r_[True, change])
+    return Aggregated(values[starts], np.add.reduceat(n, starts), np.add.reduceat(k, starts))
+
+
+def group_predictions(values: FloatArray, n: FloatArray, k: FloatArray) -> Aggregated:
+    """Predictions given per group of rows (weight ``n``, positive weight ``k``) as an
+    :class:`Aggregated`: sorted, equal predictions merged.
+
+    >>> agg = group_predictions(np.array([0.7, 0.2, 0.7]), np.array([1.0, 2.0, 3.0]),
+    ...                         np.array([1.0, 0.0, 2.0]))
+    >>> agg.values.tolist(), agg.n.tolist(), agg.k.tolist()
+    ([0.2, 0.7], [2.0, 4.0], [0.0, 3.0])
+    """
+    order = np.argsort(values, kind="stable")
+    return _merge_equal(values[order], n[order], k[order])
+
+
+def bin_rows(scores: FloatArray, positive: BoolArray, weights: Optional[FloatArray],
+             groups: Optional[npt.NDArray[np.int8]], n_groups: int, space: str,
+             bins: Optional[int] = None) -> Optional[RowBins]:
+    """:class:`RowBins` of the rows in one pass, in chunks of ``BIN_CHUNK_ROWS`` (no n-length
+    temporary); ``groups`` gives each row's group (None: one group); ``bins`` defaults to
+    ``ROW_BINS``. None when the logit is constant or its bins would be wider than
+    ``ROW_BIN_MAX_WIDTH``.
+
+    >>> rb = bin_rows(np.array([0.0, 0.0005, 0.001, 0.001]),
+    ...               np.array([False, True, True, False]), None, None, 1, "logit", bins=2)
+    >>> rb.n.tolist(), rb.k.tolist(), rb.sum_z.tolist(), rb.rows.tolist()
+    ([[1.0, 3.0]], [[0.0, 2.0]], [[0.0, 0.0025]], [4])
+    """
+    m = scores.shape[0]
+    if m == 0:
+        return None
+    bins = ROW_BINS if bins is None else bins
+    ends = np.array([np.min(scores), np.max(scores)])
+    if space == "probability":
+        ends = _logit(ends, CLIP_EPSILON)
+    lo, hi = float(ends[0]), float(ends[1])
+    if not hi > lo or (hi - lo) / bins > ROW_BIN_MAX_WIDTH:
+        return None
+    scale = bins / (hi - lo)
+    size = n_groups * bins
+    n = np.zeros(size)
+    k = np.zeros(size)
+    sum_z = np.zeros(size)
+    clipped = 0
+    for start in range(0, m, BIN_CHUNK_ROWS):
+        part = slice(start, start + BIN_CHUNK_ROWS)
+        s = scores[part]
+        if space == "probability":
+            z = _logit(s, CLIP_EPSILON)
+            clipped += int(np.count_nonzero(s < CLIP_EPSILON)) + \
+                int(np.count_nonzero(s > 1.0 - CLIP_EPSILON))
+        else:
+            z = s
+        t = z - lo
+        t *= scale
+        idx = t.astype(np.intp)
+        del t
+        np.clip(idx, 0, bins - 1, out=idx)
+        if groups is not None:
+            idx += groups[part].astype(np.intp) * bins
+        y = positive[part]
+        if weights is None:
+            n += np.bincount(idx, minlength=size)
+            k += np.bincount(idx[y], minlength=size)
+            sum_z += _weighted_count(idx, z, size)
+        else:
+            w = weights[part]
+            n += _weighted_count(idx, w, size)
+            k += _weighted_count(idx[y], w[y], size)
+            sum_z += _weighted_count(idx, z * w, size)
+    rows = np.bincount(groups, minlength=n_groups).astype(np.int64) if groups is not None \
+        else np.array([m], dtype=np.int64)
+    shape = (n_groups, bins)
+    return RowBins(bins, lo, hi, n.reshape(shape), k.reshape(shape), sum_z.reshape(shape),
+                   rows, clipped)
+
+
+def _binned_summary(pred: Aggregated, positives: Union[int, float]) -> JsonDict:
+    """A fold's held-out summary (as ``BinaryProblem.held_out_summary``) from its predictions
+    per bin."""
+    agg = group_predictions(pred.values, pred.n, pred.k)
+    auc, reason = auc_aggregated(agg)
+    pc = np.clip(agg.values, CLIP_EPSILON, 1.0 - CLIP_EPSILON)
+    loss = -(float(np.dot(agg.k, np.log(pc))) + float(np.dot(agg.n - agg.k, np.log1p(-pc))))
+    return {"positives_test": positives, "log_loss": loss / float(agg.n.sum()), "auc": auc,
+            "auc_null_reason": reason}
+
+
+def run_task_binned(scores: FloatArray, labels: BoolArray, weights: Optional[FloatArray],
+                    settings: Settings, given: Optional[Calibrator], context: str
+                    ) -> Optional[tuple[Calibrator, JsonDict, JsonDict, list[JsonDict], int]]:
+    """``run_task``'s fit and evaluation on :class:`RowBins` (None when the scores cannot be
+    binned finely enough: the caller then takes the exact path).
+
+    One pass bins every row by fold and logit; each fold's calibrator is fitted on the other
+    folds' bins and predicts its own bins (each bin's rows get the prediction at their weighted
+    mean logit); the metrics are computed from those per-bin predictions, and the uncalibrated
+    ones from the bins' mean logits. gam's full fit uses the bins too (it bins finer than its own
+    ``GAM_BINS``); isotonic, platt and beta are fitted on the exact aggregate of all rows.
+    Returns the calibrator, the uncalibrated and calibrated metrics, the fold records and the
+    rows clipped for the logit.
+    """
+    space = settings.score_space
+    folds = settings.folds
+    fold = None if given is not None else stratified_folds(labels.view(np.int8), folds,
+                                                           settings.seed)
+    rb = bin_rows(scores, labels, weights, fold, 1 if fold is None else folds, space)
+    if rb is None:
+        return None
+    binning = rb.describe()
+    every = range(rb.n.shape[0])
+    n_rows = int(scores.shape[0])
+    uncal = binary_metrics(rb.aggregated(every, "probability"), settings.bins, rows=n_rows)
+    uncal["row_bins"] = binning
+    info: list[JsonDict] = []
+    if given is not None:
+        held = rb.group(0, space)
+        parts = [Aggregated(apply_calibrator(given, held.values), held.n, held.k)]
+        calibrator = given
+        clipped = 0
+    else:
+        all_rows = rb.aggregated(every, space)
+        _check_two_classes(all_rows, f"{context}: all kept rows")
+        start = time.perf_counter()
+        if settings.method == "gam":
+            calibrator = fit_calibrator(all_rows, settings, f"{context}: full fit",
+                                        row_bins=binning, clipped_rows=rb.clipped_rows)
+        else:
+            calibrator = fit_calibrator(BinaryProblem(scores, labels, weights,
+                                                      settings).aggregated(),
+                                        settings, f"{context}: full fit")
+        del all_rows
+        clipped = int(_json_number(calibrator.fit.get("clipped_rows", 0)))
+        logger.info("%s: fitted %s on %d rows (%d clipped to epsilon %g) in %.3fs", context,
+                    settings.method, n_rows, clipped, CLIP_EPSILON, time.perf_counter() - start)
+        parts = []
+        for f in range(folds):
+            start = time.perf_counter()
+            train = rb.aggregated([g for g in every if g != f], space)
+            try:
+                model = fit_calibrator(train, settings, f"fold {f}")
+            except CalibrationScriptError as exc:
+                if exc.code != "MC-E301-SINGLE-CLASS":
+                    raise
+                raise _error("MC-E301-SINGLE-CLASS",
+                             f"too few rows for CALIBRATION_FOLDS={folds}: fold {f}'s training "
+                             f"rows hold a single class ({exc.message})",
+                             "every class needs at least 2 rows so that each fold trains on it; "
+                             "add rows or lower CALIBRATION_FOLDS") from exc
+            fit_seconds = time.perf_counter() - start
+            held = rb.group(f, space)
+            pred = Aggregated(apply_calibrator(model, held.values), held.n, held.k)
+            parts.append(pred)
+            n_test = int(rb.rows[f])
+            positives: Union[int, float] = _num(float(held.k.sum())) if weights is not None \
+                else int(held.k.sum())
+            entry: JsonDict = {"fold": f, "n_train": n_rows - n_test, "n_test": n_test,
+                               "fit_seconds": round(fit_seconds, 6)}
+            entry.update(_binned_summary(pred, positives))
+            info.append(entry)
+            logger.info("fold %d: trained on %d rows, scored %d held-out rows in %.3fs", f,
+                        n_rows - n_test, n_test, fit_seconds)
+    calibrated_agg = group_predictions(np.concatenate([p.values for p in parts]),
+                                       np.concatenate([p.n for p in parts]),
+                                       np.concatenate([p.k for p in parts]))
+    calibrated = binary_metrics(calibrated_agg, settings.bins, rows=n_rows)
+    calibrated["row_bins"] = binning
+    return calibrator, uncal, calibrated, info, clipped
 
 
 # --------------------------------------------------------------------------------------------
@@ -3458,12 +3710,21 @@ def run_task(data: InputData, settings: Settings, given: Optional[Calibrator],
     weights = None if data.weights is None else \
         data.weights if every_row else data.weights[data.keep]
     n = int(scores.shape[0])
+    if n >= BINNED_MIN_ROWS and settings.method != "auto":
+        binned = run_task_binned(scores, labels, weights, settings, given, context)
+        if binned is not None:
+            calibrator, uncal, calibrated, fold_info, clipped = binned
+            rows = data.rows_block()
+            if given is None:
+                rows["clipped_for_logit"] = clipped
+            return TaskResult(calibrator, uncal, calibrated, fold_info, None, rows)
     problem = BinaryProblem(scores, labels, weights, settings)
     if settings.score_space == "probability":
         uncal_agg = problem.aggregated()  # shared with the class check and the full fit
     else:
         uncal_agg = aggregate(_sigmoid(scores), labels, weights)
     uncal = binary_metrics(uncal_agg, settings.bins, rows=n)
+    uncal["row_bins"] = None  # every distinct score (run_task_binned records its bins here)
     del uncal_agg
     rows = data.rows_block()
     selection: Optional[JsonDict] = None
@@ -3491,6 +3752,7 @@ def run_task(data: InputData, settings: Settings, given: Optional[Calibrator],
     calibrated_agg = aggregate(predictions, labels, weights)
     del predictions, problem  # the metrics' own temporaries need the room at 1e7 rows
     calibrated = binary_metrics(calibrated_agg, settings.bins, rows=n)
+    calibrated["row_bins"] = None
     return TaskResult(calibrator, uncal, calibrated, folds, selection, rows)
 
 

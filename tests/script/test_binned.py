@@ -1,0 +1,222 @@
+"""Many rows: cross-fitting and metrics on logit bins (``run_task_binned``) against the exact path.
+
+The binned path starts at ``BINNED_MIN_ROWS`` rows; here it is lowered so that both paths run on
+the same rows, with coarse bins (``ROW_BINS``) so that the approximation is visible at all.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from script import model_calibration as mc
+from tests.script.synthetic import read_json, run_main, scenario, sigmoid
+
+ROWS = 120_000
+COARSE_BINS = 2048  # about 60 rows a bin here; the default (65,536) is far finer
+
+Metrics = dict[str, object]
+
+
+def _write(folder: str, scores: np.ndarray, labels: np.ndarray,
+           weights: np.ndarray | None = None) -> str:
+    os.makedirs(folder, exist_ok=True)
+    frame = pd.DataFrame({"prob_class_1": scores, "label": labels.astype(np.int64)})
+    if weights is not None:
+        frame["w"] = weights
+    frame.to_parquet(os.path.join(folder, "part-0.parquet"), index=False)
+    return folder
+
+
+def _run(tmp_path: str, name: str, inp: str, env: dict[str, str], binned: bool,
+         monkeypatch: pytest.MonkeyPatch, job_type: str = "calibration",
+         model: str | None = None) -> tuple[Metrics, Metrics, dict[str, str]]:
+    monkeypatch.setattr(mc, "BINNED_MIN_ROWS", 1 if binned else 1 << 40)
+    monkeypatch.setattr(mc, "ROW_BINS", COARSE_BINS)
+    monkeypatch.setattr(mc, "ROW_BIN_MAX_WIDTH", 0.05)  # coarse bins are the point here
+    outputs = {n: os.path.join(tmp_path, name, n) for n in mc.OUTPUT_NAMES}
+    inputs = {mc.INPUT_EVALUATION_DATA: inp}
+    if model is not None:
+        inputs[mc.INPUT_CALIBRATION_MODEL] = model
+    import argparse
+    mc.main(inputs, outputs, env, argparse.Namespace(job_type=job_type))
+    metrics = read_json(os.path.join(outputs[mc.OUTPUT_METRICS], mc.METRICS_FILE))
+    calibrator = read_json(os.path.join(outputs[mc.OUTPUT_CALIBRATION], mc.CALIBRATOR_FILE))
+    return metrics, calibrator, outputs
+
+
+def _block(metrics: Metrics, name: str) -> dict[str, object]:
+    block = metrics[name]
+    assert isinstance(block, dict)
+    return block
+
+
+def _close(exact: dict[str, object], binned: dict[str, object], key: str, tol: float) -> None:
+    a, b = exact[key], binned[key]
+    assert isinstance(a, float) and isinstance(b, float)
+    assert abs(a - b) <= tol, f"{key}: exact {a}, binned {b}"
+
+
+@pytest.fixture(scope="module")
+def nonlinear() -> tuple[np.ndarray, np.ndarray]:
+    s, y, _ = scenario("nonlinear", ROWS, seed=11)
+    return s, y
+
+
+@pytest.mark.parametrize("method", ["gam", "isotonic", "platt"])
+def test_binned_metrics_agree_with_the_exact_path(
+        tmp_path: str, nonlinear: tuple[np.ndarray, np.ndarray], method: str,
+        monkeypatch: pytest.MonkeyPatch, no_plot: list[int]) -> None:
+    inp = _write(os.path.join(tmp_path, "in"), *nonlinear)
+    env = {"CALIBRATION_METHOD": method}
+    exact, exact_cal, _ = _run(tmp_path, "exact", inp, env, False, monkeypatch)
+    binned, binned_cal, _ = _run(tmp_path, "binned", inp, env, True, monkeypatch)
+    for name in ("uncalibrated", "calibrated"):
+        e, b = _block(exact, name), _block(binned, name)
+        assert e["row_bins"] is None
+        bins = b["row_bins"]
+        assert isinstance(bins, dict) and bins["bins"] == COARSE_BINS and bins["groups"] == 5
+        assert e["n"] == b["n"] == ROWS and e["positives"] == b["positives"]
+        for key, tol in (("ece_equal_width", 1e-3), ("ece_equal_mass", 1e-3),
+                         ("brier", 1e-5), ("log_loss", 2e-5), ("auc", 2e-4),
+                         ("calibration_slope", 2e-3), ("calibration_intercept", 2e-3)):
+            _close(e, b, key, tol)
+    # The same folds (one seed), so the per-fold figures match as closely.
+    exact_folds, binned_folds = exact["folds"], binned["folds"]
+    assert isinstance(exact_folds, list) and isinstance(binned_folds, list)
+    for e_fold, b_fold in zip(exact_folds, binned_folds):
+        assert {k: e_fold[k] for k in ("fold", "n_train", "n_test", "positives_test")} == \
+            {k: b_fold[k] for k in ("fold", "n_train", "n_test", "positives_test")}
+        _close(e_fold, b_fold, "log_loss", 2e-4)
+        _close(e_fold, b_fold, "auc", 5e-4)
+    # isotonic and platt keep their exact full fit (they equal scikit-learn's); gam's full fit
+    # runs on the bins, which it would have binned more coarsely itself.
+    if method == "gam":
+        grid = np.linspace(0.01, 0.99, 99)
+        cal_e = mc.load_calibrator(exact_cal)
+        cal_b = mc.load_calibrator(binned_cal)
+        diff = np.abs(mc.apply_calibrator(cal_e, grid) - mc.apply_calibrator(cal_b, grid))
+        assert float(diff.max()) < 2e-3
+        fit = binned_cal["fit"]
+        assert isinstance(fit, dict) and "unique_scores" not in fit
+        assert fit["row_bins"] == _block(binned, "calibrated")["row_bins"]
+    else:
+        assert exact_cal["params"] == binned_cal["params"]
+
+
+def test_binned_path_is_finer_with_more_bins(
+        tmp_path: str, nonlinear: tuple[np.ndarray, np.ndarray],
+        monkeypatch: pytest.MonkeyPatch, no_plot: list[int]) -> None:
+    """The approximation shrinks as the bins narrow: at 65,536 bins (the default) the metrics
+    are within 2e-5 (ECE) and 1e-7 (Brier, log loss) of the exact ones on these rows."""
+    inp = _write(os.path.join(tmp_path, "in"), *nonlinear)
+    env = {"CALIBRATION_METHOD": "platt"}
+    exact, _, _ = _run(tmp_path, "exact", inp, env, False, monkeypatch)
+    monkeypatch.setattr(mc, "BINNED_MIN_ROWS", 1)
+    monkeypatch.setattr(mc, "ROW_BINS", 1 << 16)
+    out = run_main(inp, os.path.join(tmp_path, "fine"), env)
+    fine = read_json(os.path.join(out[mc.OUTPUT_METRICS], mc.METRICS_FILE))
+    for key, tol in (("ece_equal_width", 2e-5), ("ece_equal_mass", 2e-5), ("brier", 1e-7),
+                     ("log_loss", 1e-7), ("auc", 1e-6), ("calibration_slope", 1e-5)):
+        _close(_block(exact, "calibrated"), _block(fine, "calibrated"), key, tol)
+
+
+def test_weighted_binned_metrics_agree_with_the_exact_path(
+        tmp_path: str, nonlinear: tuple[np.ndarray, np.ndarray],
+        monkeypatch: pytest.MonkeyPatch, no_plot: list[int]) -> None:
+    s, y = nonlinear
+    w = np.random.default_rng(3).uniform(0.2, 3.0, size=len(s))
+    inp = _write(os.path.join(tmp_path, "in"), s, y, w)
+    env = {"CALIBRATION_METHOD": "gam", "WEIGHT_FIELD": "w"}
+    exact, _, _ = _run(tmp_path, "exact", inp, env, False, monkeypatch)
+    binned, _, _ = _run(tmp_path, "binned", inp, env, True, monkeypatch)
+    for name in ("uncalibrated", "calibrated"):
+        e, b = _block(exact, name), _block(binned, name)
+        assert e["weight_sum"] == pytest.approx(b["weight_sum"], rel=1e-12)
+        for key, tol in (("ece_equal_width", 1e-3), ("brier", 1e-5), ("log_loss", 2e-5),
+                         ("auc", 2e-4)):
+            _close(e, b, key, tol)
+
+
+def test_bin_rows_sums_equal_the_rows_and_means_lie_in_their_bins(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(mc, "ROW_BIN_MAX_WIDTH", 1.0)
+    rng = np.random.default_rng(5)
+    s = rng.beta(0.5, 0.5, 50_000)
+    s[:3] = [0.0, 1.0, 1e-18]  # clipped to CLIP_EPSILON for the logit
+    y = rng.uniform(size=len(s)) < s
+    w = rng.uniform(0.0, 2.0, size=len(s))
+    folds = mc.stratified_folds(y.view(np.int8), 4, 0)
+    rb = mc.bin_rows(s, y, w, folds, 4, "probability", bins=256)
+    assert rb is not None
+    assert rb.n.shape == rb.k.shape == rb.sum_z.shape == (4, 256)
+    assert rb.rows.tolist() == np.bincount(folds).tolist()
+    assert rb.clipped_rows == 3
+    for g in range(4):
+        mask = folds == g
+        assert rb.n[g].sum() == pytest.approx(w[mask].sum(), rel=1e-12)
+        assert rb.k[g].sum() == pytest.approx(w[mask & y].sum(), rel=1e-12)
+    edges = rb.lo + np.arange(257) * (rb.hi - rb.lo) / 256
+    filled = rb.n.sum(axis=0) > 0
+    mean_z = rb.sum_z.sum(axis=0)[filled] / rb.n.sum(axis=0)[filled]
+    centre = np.flatnonzero(filled)
+    assert np.all(mean_z >= edges[centre] - 1e-9) and np.all(mean_z <= edges[centre + 1] + 1e-9)
+    agg = rb.aggregated(range(4), "probability")
+    assert np.all(np.diff(agg.values) > 0)
+    np.testing.assert_allclose(agg.values, sigmoid(mean_z), rtol=1e-12)
+
+
+def test_wide_logit_scores_take_the_exact_path(
+        tmp_path: str, monkeypatch: pytest.MonkeyPatch, no_plot: list[int]) -> None:
+    """Margins spread so wide that the bins would be coarser than ROW_BIN_MAX_WIDTH."""
+    rng = np.random.default_rng(2)
+    z = rng.normal(0.0, 2.0, 4000)
+    z[0] = 1e4
+    y = rng.uniform(size=z.shape[0]) < sigmoid(np.clip(z, -50, 50))
+    inp = _write(os.path.join(tmp_path, "in"), z, y)
+    assert mc.bin_rows(z, y, None, None, 1, "logit") is None
+    metrics, _, _ = _run(tmp_path, "out", inp, {"CALIBRATION_METHOD": "platt",
+                                                "SCORE_SPACE": "logit"}, True, monkeypatch)
+    assert _block(metrics, "calibrated")["row_bins"] is None
+
+
+def test_validation_job_on_bins_agrees_with_the_exact_path(
+        tmp_path: str, nonlinear: tuple[np.ndarray, np.ndarray],
+        monkeypatch: pytest.MonkeyPatch, no_plot: list[int]) -> None:
+    inp = _write(os.path.join(tmp_path, "in"), *nonlinear)
+    _, _, fitted = _run(tmp_path, "fit", inp, {"CALIBRATION_METHOD": "isotonic"}, False,
+                        monkeypatch)
+    model = fitted[mc.OUTPUT_CALIBRATION]
+    exact, _, _ = _run(tmp_path, "exact", inp, {}, False, monkeypatch, "validation", model)
+    binned, _, _ = _run(tmp_path, "binned", inp, {}, True, monkeypatch, "validation", model)
+    e, b = _block(exact, "calibrated"), _block(binned, "calibrated")
+    bins = b["row_bins"]
+    assert isinstance(bins, dict) and bins["groups"] == 1
+    # an isotonic step inside a bin is smoothed over that bin's rows: the coarse bins show it
+    for key, tol in (("ece_equal_width", 1e-3), ("brier", 1e-4), ("log_loss", 3e-4),
+                     ("auc", 5e-4)):
+        _close(e, b, key, tol)
+
+
+def test_a_fold_without_positives_is_refused_on_bins(
+        tmp_path: str, monkeypatch: pytest.MonkeyPatch, no_plot: list[int]) -> None:
+    s, y, _ = scenario("linear", 3000, seed=4)
+    y[:] = 0.0
+    y[0] = 1.0  # one positive: four folds train without it
+    inp = _write(os.path.join(tmp_path, "in"), s, y)
+    with pytest.raises(mc.CalibrationScriptError,
+                       match="too few rows for CALIBRATION_FOLDS=5") as info:
+        _run(tmp_path, "out", inp, {"CALIBRATION_METHOD": "gam"}, True, monkeypatch)
+    assert info.value.code == "MC-E301-SINGLE-CLASS"
+
+
+def test_group_predictions_sorts_and_merges_equal_values() -> None:
+    values = np.array([0.3, 0.1, 0.3, 0.2, 0.1])
+    n = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+    k = np.array([1.0, 0.0, 2.0, 1.0, 3.0])
+    agg = mc.group_predictions(values, n, k)
+    assert agg.values.tolist() == [0.1, 0.2, 0.3]
+    assert agg.n.tolist() == [7.0, 4.0, 4.0] and agg.k.tolist() == [3.0, 1.0, 3.0]
