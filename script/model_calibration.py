@@ -2226,7 +2226,8 @@ def stratified_folds(labels: npt.ArrayLike, folds: int, seed: int) -> npt.NDArra
     for cls in classes:
         rows = y == cls
         # shuffling the dealt ids (one byte each) costs less than permuting row indices
-        deal = np.resize(np.arange(folds, dtype=np.int8), int(np.count_nonzero(rows)))
+        count = int(np.count_nonzero(rows))
+        deal = np.tile(np.arange(folds, dtype=np.int8), -(-count // folds))[:count]
         rng.shuffle(deal)
         out[rows] = deal
     return out
