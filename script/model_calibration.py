@@ -2250,7 +2250,7 @@ def select_method(problem: Problem[ModelT], settings: Settings, mask: Optional[B
     Every candidate is fitted on K-1 inner folds and scored on the held-out one; the winner is
     the simplest candidate (``AUTO_SIMPLICITY_ORDER``) whose mean log loss is within one
     standard error (of its paired per-row difference) of the lowest; the record names every
-    candidate's score and why the winner won.
+    candidate's score and why the winner won (:func:`choose_by_log_loss`).
     """
     n = problem.strata.shape[0]
     rows = np.arange(n) if mask is None else np.flatnonzero(mask)
@@ -2273,13 +2273,37 @@ def select_method(problem: Problem[ModelT], settings: Settings, mask: Optional[B
             record[method] = {"status": "failed", "error": exc.message}
             continue
         losses[method] = held[rows]
-        record[method] = {"status": "ok", "log_loss": _weighted_mean(w, held[rows])}
+    n_eff = float(w.sum()) ** 2 / float(np.dot(w, w))
+    chosen = choose_by_log_loss(losses, w, n_eff, record, settings.auto_candidates, context)
+    return {"criterion": "inner cross-validated log loss (weighted mean over held-out rows)",
+            "rule": "simplest candidate within one standard error of the lowest log loss; "
+                    f"simplicity order {', '.join(AUTO_SIMPLICITY_ORDER)}",
+            "inner_folds": settings.folds, "inner_seed": seed, "rows": int(rows.shape[0]),
+            **chosen}
+
+
+def choose_by_log_loss(losses: Mapping[str, FloatArray], w: FloatArray, n_eff: float,
+                       record: dict[str, JsonDict], order: Sequence[str], context: str
+                       ) -> JsonDict:
+    """The selection rule of ``auto``: each candidate's held-out losses (one per row, or per group
+    of rows with equal loss, weighing ``w``) against the lowest mean; the simplest candidate
+    within one standard error (``n_eff`` effective rows) of it wins. ``record`` holds the
+    candidates that failed and gets every other one's figures; returns ``candidates`` (in
+    ``order``), ``best``, ``selected`` and ``reason``.
+
+    >>> out = choose_by_log_loss({"platt": np.array([0.5, 0.7, 0.6]),
+    ...                           "gam": np.array([0.5, 0.68, 0.61])}, np.ones(3), 3.0, {},
+    ...                          ["platt", "gam"], "doc")
+    >>> out["best"], out["selected"]
+    ('gam', 'platt')
+    """
     if not losses:
         raise _error("MC-E303-FIT-FAILED", f"{context}: every auto candidate failed",
                      "check the scores, or name other AUTO_CANDIDATES")
-    best = min(losses, key=lambda m: (_weighted_mean(w, losses[m]),
+    for method, loss in losses.items():
+        record[method] = {"status": "ok", "log_loss": _weighted_mean(w, loss)}
+    best = min(losses, key=lambda m: (_json_number(record[m]["log_loss"]),
                                       AUTO_SIMPLICITY_ORDER.index(m)))
-    n_eff = float(w.sum()) ** 2 / float(np.dot(w, w))
     for method, loss in losses.items():
         diff = loss - losses[best]
         mean_d = _weighted_mean(w, diff)
@@ -2299,11 +2323,8 @@ def select_method(problem: Problem[ModelT], settings: Settings, mask: Optional[B
                   f"{record[winner]['difference_to_best']:.2e} <= standard error "
                   f"{record[winner]['standard_error']:.2e})")
     logger.info("%s: auto selected %s (%s)", context, winner, reason)
-    return {"criterion": "inner cross-validated log loss (weighted mean over held-out rows)",
-            "rule": "simplest candidate within one standard error of the lowest log loss; "
-                    f"simplicity order {', '.join(AUTO_SIMPLICITY_ORDER)}",
-            "inner_folds": settings.folds, "inner_seed": seed, "rows": int(rows.shape[0]),
-            "candidates": record, "best": best, "selected": winner, "reason": reason}
+    return {"candidates": {m: record[m] for m in order if m in record},
+            "best": best, "selected": winner, "reason": reason}
 
 
 def _fit_fold(problem: Problem[ModelT], method: str, train: BoolArray, rows: BoolArray,
