@@ -2278,8 +2278,9 @@ def select_method(problem: Problem[ModelT], settings: Settings, mask: Optional[B
     return {"criterion": "inner cross-validated log loss (weighted mean over held-out rows)",
             "rule": "simplest candidate within one standard error of the lowest log loss; "
                     f"simplicity order {', '.join(AUTO_SIMPLICITY_ORDER)}",
-            "inner_folds": settings.folds, "inner_seed": seed, "rows": int(rows.shape[0]),
-            **chosen}
+            "inner_folds": settings.folds, "inner_seed": seed,
+            "inner_split": "stratified folds of the rows, seeded by inner_seed",
+            "rows": int(rows.shape[0]), **chosen}
 
 
 def choose_by_log_loss(losses: Mapping[str, FloatArray], w: FloatArray, n_eff: float,
@@ -2396,7 +2397,8 @@ class RowBins:
     ``hi``; a group is a cross-fitting fold (one group when there are no folds). ``n`` is each
     group and bin's weight (its row count without weights), ``k`` its positive weight and
     ``sum_z`` its weighted sum of logits, so ``sum_z / n`` is the bin's weighted mean logit:
-    the value that stands for its rows. ``rows`` counts each group's rows.
+    the value that stands for its rows. ``rows`` counts each group's rows and ``sum_w2`` sums
+    their squared weights (for effective sample sizes).
     """
 
     bins: int
@@ -2406,6 +2408,7 @@ class RowBins:
     k: FloatArray
     sum_z: FloatArray
     rows: IntArray
+    sum_w2: FloatArray
     clipped_rows: int
 
     def describe(self) -> JsonDict:
@@ -2431,8 +2434,8 @@ class RowBins:
 
 
 BINNED_MIN_ROWS = 1 << 21
-"""Binary tasks with at least this many kept rows (and a method other than ``auto``) are
-cross-fitted and evaluated on :class:`RowBins` (see :func:`run_task_binned`)."""
+"""Binary tasks with at least this many kept rows are cross-fitted and evaluated on
+:class:`RowBins` (see :func:`run_task_binned`)."""
 ROW_BINS = 1 << 16
 ROW_BIN_MAX_WIDTH = 2.0 ** -9
 """Widest logit bin used (probability scores: at most 2 * 34.5 / ROW_BINS, always below); wider
@@ -2499,6 +2502,7 @@ def bin_rows(scores: FloatArray, positive: BoolArray, weights: Optional[FloatArr
     k = np.zeros(size)
     sum_z = np.zeros(size)
     clipped = 0
+    sum_w2 = np.zeros(n_groups)
     for start in range(0, m, BIN_CHUNK_ROWS):
         part = slice(start, start + BIN_CHUNK_ROWS)
         s = scores[part]
@@ -2525,11 +2529,17 @@ def bin_rows(scores: FloatArray, positive: BoolArray, weights: Optional[FloatArr
             n += _weighted_count(idx, w, size)
             k += _weighted_count(idx[y], w[y], size)
             sum_z += _weighted_count(idx, z * w, size)
+            if groups is None:
+                sum_w2[0] += float(np.dot(w, w))
+            else:
+                sum_w2 += np.bincount(groups[part], weights=w * w, minlength=n_groups)
     rows = np.bincount(groups, minlength=n_groups).astype(np.int64) if groups is not None \
         else np.array([m], dtype=np.int64)
+    if weights is None:
+        sum_w2 = rows.astype(np.float64)
     shape = (n_groups, bins)
     return RowBins(bins, lo, hi, n.reshape(shape), k.reshape(shape), sum_z.reshape(shape),
-                   rows, clipped)
+                   rows, sum_w2, clipped)
 
 
 def _binned_summary(pred: Aggregated, positives: Union[int, float]) -> JsonDict:
@@ -2543,9 +2553,77 @@ def _binned_summary(pred: Aggregated, positives: Union[int, float]) -> JsonDict:
             "auc_null_reason": reason}
 
 
+def _fit_on_bins(train: Aggregated, settings: Settings, method: str, context: str
+                 ) -> Calibrator:
+    """``fit_calibrator`` with ``method`` on a fold's training bins; a single class there is
+    reported as too few rows for the folds (``MC-E301``), as ``_fit_fold`` does."""
+    try:
+        return fit_calibrator(train, dataclasses.replace(settings, method=method), context)
+    except CalibrationScriptError as exc:
+        if exc.code != "MC-E301-SINGLE-CLASS":
+            raise
+        raise _error("MC-E301-SINGLE-CLASS",
+                     f"too few rows for CALIBRATION_FOLDS={settings.folds}: {context}'s training "
+                     f"rows hold a single class ({exc.message})",
+                     "every class needs at least 2 rows so that each fold trains on it; add "
+                     "rows or lower CALIBRATION_FOLDS") from exc
+
+
+def select_method_binned(rb: RowBins, settings: Settings, groups: Sequence[int], context: str
+                         ) -> JsonDict:
+    """:func:`select_method` on the bins of the cross-fitting folds ``groups``: the inner folds
+    are those folds (each candidate fitted on all but one, scored on that one's bins), so a
+    fold's selection never sees its own rows and no row is binned twice. Each bin's positive
+    and negative rows share a held-out loss, so the losses and their paired differences are
+    summed per bin and label (exact for the per-bin predictions).
+    """
+    space = settings.score_space
+    held = {g: rb.group(g, space) for g in groups}
+    train = {g: rb.aggregated([h for h in groups if h != g], space) for g in groups}
+    w = np.concatenate([np.concatenate((held[g].k, held[g].n - held[g].k)) for g in groups])
+    losses: dict[str, FloatArray] = {}
+    record: dict[str, JsonDict] = {}
+    for method in settings.auto_candidates:
+        parts: list[FloatArray] = []
+        try:
+            for g in groups:
+                model = _fit_on_bins(train[g], settings, method,
+                                     f"{context}, candidate {method}, inner fold {g}")
+                p = np.clip(apply_calibrator(model, held[g].values), CLIP_EPSILON,
+                            1.0 - CLIP_EPSILON)
+                parts += [-np.log(p), -np.log1p(-p)]
+        except CalibrationScriptError as exc:
+            if exc.code != "MC-E303-FIT-FAILED":
+                raise
+            record[method] = {"status": "failed", "error": exc.message}
+            continue
+        losses[method] = np.concatenate(parts)
+    pick = list(groups)
+    n_eff = float(rb.n[pick].sum()) ** 2 / float(rb.sum_w2[pick].sum())
+    chosen = choose_by_log_loss(losses, w, n_eff, record, settings.auto_candidates, context)
+    return {"criterion": "inner cross-validated log loss (weighted mean over held-out rows)",
+            "rule": "simplest candidate within one standard error of the lowest log loss; "
+                    f"simplicity order {', '.join(AUTO_SIMPLICITY_ORDER)}",
+            "inner_folds": len(pick), "inner_seed": settings.seed,
+            "inner_split": "the cross-fitting folds, on row bins",
+            "rows": int(rb.rows[pick].sum()), **chosen}
+
+
+@dataclasses.dataclass(frozen=True)
+class BinnedResult:
+    """What :func:`run_task_binned` gives ``run_task``."""
+
+    calibrator: Calibrator
+    uncalibrated: JsonDict
+    calibrated: JsonDict
+    folds: list[JsonDict]
+    selection: Optional[JsonDict]
+    clipped_rows: int
+
+
 def run_task_binned(scores: FloatArray, labels: BoolArray, weights: Optional[FloatArray],
                     settings: Settings, given: Optional[Calibrator], context: str
-                    ) -> Optional[tuple[Calibrator, JsonDict, JsonDict, list[JsonDict], int]]:
+                    ) -> Optional[BinnedResult]:
     """``run_task``'s fit and evaluation on :class:`RowBins` (None when the scores cannot be
     binned finely enough: the caller then takes the exact path).
 
@@ -2554,8 +2632,8 @@ def run_task_binned(scores: FloatArray, labels: BoolArray, weights: Optional[Flo
     mean logit); the metrics are computed from those per-bin predictions, and the uncalibrated
     ones from the bins' mean logits. gam's full fit uses the bins too (it bins finer than its own
     ``GAM_BINS``); isotonic, platt and beta are fitted on the exact aggregate of all rows.
-    Returns the calibrator, the uncalibrated and calibrated metrics, the fold records and the
-    rows clipped for the logit.
+    ``auto`` selects on the bins (:func:`select_method_binned`), for the full fit and within
+    each fold.
     """
     space = settings.score_space
     folds = settings.folds
@@ -2570,6 +2648,7 @@ def run_task_binned(scores: FloatArray, labels: BoolArray, weights: Optional[Flo
     uncal = binary_metrics(rb.aggregated(every, "probability"), settings.bins, rows=n_rows)
     uncal["row_bins"] = binning
     info: list[JsonDict] = []
+    selection: Optional[JsonDict] = None
     if given is not None:
         held = rb.group(0, space)
         parts = [Aggregated(apply_calibrator(given, held.values), held.n, held.k)]
@@ -2579,31 +2658,40 @@ def run_task_binned(scores: FloatArray, labels: BoolArray, weights: Optional[Flo
         all_rows = rb.aggregated(every, space)
         _check_two_classes(all_rows, f"{context}: all kept rows")
         start = time.perf_counter()
-        if settings.method == "gam":
-            calibrator = fit_calibrator(all_rows, settings, f"{context}: full fit",
+        method = settings.method
+        if method == "auto":
+            selection = select_method_binned(rb, settings, every, context)
+            method = str(selection["selected"])
+        chosen = dataclasses.replace(settings, method=method)
+        if method == "gam":
+            calibrator = fit_calibrator(all_rows, chosen, f"{context}: full fit",
                                         row_bins=binning, clipped_rows=rb.clipped_rows)
         else:
             calibrator = fit_calibrator(BinaryProblem(scores, labels, weights,
                                                       settings).aggregated(),
-                                        settings, f"{context}: full fit")
+                                        chosen, f"{context}: full fit")
         del all_rows
+        if selection is not None:
+            calibrator = dataclasses.replace(calibrator, fit={**calibrator.fit,
+                                                              "auto": _auto_summary(selection)})
         clipped = int(_json_number(calibrator.fit.get("clipped_rows", 0)))
         logger.info("%s: fitted %s on %d rows (%d clipped to epsilon %g) in %.3fs", context,
-                    settings.method, n_rows, clipped, CLIP_EPSILON, time.perf_counter() - start)
+                    method, n_rows, clipped, CLIP_EPSILON, time.perf_counter() - start)
         parts = []
         for f in range(folds):
             start = time.perf_counter()
-            train = rb.aggregated([g for g in every if g != f], space)
-            try:
-                model = fit_calibrator(train, settings, f"fold {f}")
-            except CalibrationScriptError as exc:
-                if exc.code != "MC-E301-SINGLE-CLASS":
-                    raise
-                raise _error("MC-E301-SINGLE-CLASS",
-                             f"too few rows for CALIBRATION_FOLDS={folds}: fold {f}'s training "
-                             f"rows hold a single class ({exc.message})",
-                             "every class needs at least 2 rows so that each fold trains on it; "
-                             "add rows or lower CALIBRATION_FOLDS") from exc
+            others = [g for g in every if g != f]
+            entry: JsonDict = {"fold": f}
+            fold_method = settings.method
+            if fold_method == "auto":
+                choice = select_method_binned(rb, settings, others, f"fold {f}")
+                fold_method = str(choice["selected"])
+                entry["selected_method"] = fold_method
+                entry["candidate_log_loss"] = {
+                    m: c.get("log_loss") for m, c in _json_get(choice, "candidates").items()
+                    if isinstance(c, dict)}
+            model = _fit_on_bins(rb.aggregated(others, space), settings, fold_method,
+                                 f"fold {f}")
             fit_seconds = time.perf_counter() - start
             held = rb.group(f, space)
             pred = Aggregated(apply_calibrator(model, held.values), held.n, held.k)
@@ -2611,8 +2699,8 @@ def run_task_binned(scores: FloatArray, labels: BoolArray, weights: Optional[Flo
             n_test = int(rb.rows[f])
             positives: Union[int, float] = _num(float(held.k.sum())) if weights is not None \
                 else int(held.k.sum())
-            entry: JsonDict = {"fold": f, "n_train": n_rows - n_test, "n_test": n_test,
-                               "fit_seconds": round(fit_seconds, 6)}
+            entry.update(n_train=n_rows - n_test, n_test=n_test,
+                         fit_seconds=round(fit_seconds, 6))
             entry.update(_binned_summary(pred, positives))
             info.append(entry)
             logger.info("fold %d: trained on %d rows, scored %d held-out rows in %.3fs", f,
@@ -2622,7 +2710,7 @@ def run_task_binned(scores: FloatArray, labels: BoolArray, weights: Optional[Flo
                                        np.concatenate([p.k for p in parts]))
     calibrated = binary_metrics(calibrated_agg, settings.bins, rows=n_rows)
     calibrated["row_bins"] = binning
-    return calibrator, uncal, calibrated, info, clipped
+    return BinnedResult(calibrator, uncal, calibrated, info, selection, clipped)
 
 
 # --------------------------------------------------------------------------------------------
@@ -3732,14 +3820,14 @@ def run_task(data: InputData, settings: Settings, given: Optional[Calibrator],
     weights = None if data.weights is None else \
         data.weights if every_row else data.weights[data.keep]
     n = int(scores.shape[0])
-    if n >= BINNED_MIN_ROWS and settings.method != "auto":
+    if n >= BINNED_MIN_ROWS:
         binned = run_task_binned(scores, labels, weights, settings, given, context)
         if binned is not None:
-            calibrator, uncal, calibrated, fold_info, clipped = binned
             rows = data.rows_block()
             if given is None:
-                rows["clipped_for_logit"] = clipped
-            return TaskResult(calibrator, uncal, calibrated, fold_info, None, rows)
+                rows["clipped_for_logit"] = binned.clipped_rows
+            return TaskResult(binned.calibrator, binned.uncalibrated, binned.calibrated,
+                              binned.folds, binned.selection, rows)
     problem = BinaryProblem(scores, labels, weights, settings)
     if settings.score_space == "probability":
         uncal_agg = problem.aggregated()  # shared with the class check and the full fit

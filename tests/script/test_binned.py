@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from script import model_calibration as mc
-from tests.script.synthetic import read_json, run_main, scenario, sigmoid
+from tests.script.synthetic import family_scenario, read_json, run_main, scenario, sigmoid
 
 ROWS = 120_000
 COARSE_BINS = 2048  # about 60 rows a bin here; the default (65,536) is far finer
@@ -220,3 +220,44 @@ def test_group_predictions_sorts_and_merges_equal_values() -> None:
     agg = mc.group_predictions(values, n, k)
     assert agg.values.tolist() == [0.1, 0.2, 0.3]
     assert agg.n.tolist() == [7.0, 4.0, 4.0] and agg.k.tolist() == [3.0, 1.0, 3.0]
+
+
+@pytest.mark.parametrize("family", ["platt", "beta", "gam", "isotonic"])
+def test_auto_on_bins_picks_the_true_family(family: str) -> None:
+    """The binned selection (inner folds = the cross-fitting folds) finds what the exact one
+    finds on the scenarios of tests/script/test_auto.py, at the default bins."""
+    s, y = family_scenario(family, {"isotonic": 10000}.get(family, 6000), seed=1)
+    positive = y == 1.0
+    settings = mc.read_settings({"CALIBRATION_METHOD": "auto"})
+    folds = mc.stratified_folds(positive.view(np.int8), settings.folds, settings.seed)
+    rb = mc.bin_rows(s, positive, None, folds, settings.folds, "probability")
+    assert rb is not None
+    choice = mc.select_method_binned(rb, settings, range(settings.folds), "test")
+    assert choice["selected"] == family, choice["reason"]
+    assert choice["inner_folds"] == settings.folds and choice["rows"] == s.shape[0]
+    candidates = choice["candidates"]
+    assert isinstance(candidates, dict) and list(candidates) == list(mc.BINARY_METHODS)
+    # one fold's selection uses only the other folds' rows
+    inner = mc.select_method_binned(rb, settings, [1, 2, 3, 4], "fold 0")
+    assert inner["inner_folds"] == 4 and inner["rows"] == int((folds != 0).sum())
+
+
+def test_auto_in_main_on_bins_records_the_selection(
+        tmp_path: str, monkeypatch: pytest.MonkeyPatch, no_plot: list[int]) -> None:
+    s, y = family_scenario("beta", 6000, seed=3)
+    inp = _write(os.path.join(tmp_path, "in"), s, y)
+    env = {"CALIBRATION_METHOD": "auto", "AUTO_CANDIDATES": '["platt", "beta"]',
+           "CALIBRATION_FOLDS": "3"}
+    monkeypatch.setattr(mc, "BINNED_MIN_ROWS", 1)
+    metrics = read_json(os.path.join(
+        run_main(inp, os.path.join(tmp_path, "out"), env)[mc.OUTPUT_METRICS], mc.METRICS_FILE))
+    assert metrics["selected_method"] == "beta"
+    selection = metrics["selection"]
+    assert isinstance(selection, dict) and selection["inner_folds"] == 3
+    assert selection["inner_split"] == "the cross-fitting folds, on row bins"
+    assert isinstance(_block(metrics, "calibrated")["row_bins"], dict)
+    folds = metrics["folds"]
+    assert isinstance(folds, list) and len(folds) == 3
+    for fold in folds:
+        assert fold["selected_method"] in ("platt", "beta")
+        assert sorted(fold["candidate_log_loss"]) == ["beta", "platt"]
