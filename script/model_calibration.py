@@ -2638,6 +2638,12 @@ def parse_labels(series: pd.Series, name: str) -> FloatArray:
     >>> parse_labels(pd.Series(["1", "false", None, "TRUE"]), "label").tolist()
     [1.0, 0.0, nan, 1.0]
     """
+    values = _binary_label_values(series)
+    return _factorized_labels(series, name) if values is None else values.astype(np.float64)
+
+
+def _factorized_labels(series: pd.Series, name: str) -> FloatArray:
+    """``parse_labels`` of any column: each distinct value parsed once."""
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
     mapped = np.empty(len(uniques) + 1, dtype=np.float64)
     bad: list[str] = []
@@ -2667,6 +2673,38 @@ def parse_labels(series: pd.Series, name: str) -> FloatArray:
     return result
 
 
+def _binary_label_values(series: pd.Series) -> Optional[npt.NDArray[Any]]:
+    """The column's values, uncopied, when it is a numpy bool, integer or float column of 0, 1
+    and NaN only (what ``parse_labels`` accepts of such a column); None otherwise, for
+    ``parse_labels``' general path to parse or refuse (vectorised checks, no factorisation).
+
+    >>> _binary_label_values(pd.Series([1, 0, 1])).tolist()
+    [1, 0, 1]
+    >>> _binary_label_values(pd.Series([0.0, 2.0])) is None
+    True
+    """
+    dtype = series.dtype
+    if not isinstance(dtype, np.dtype) or dtype.kind not in "biuf":
+        return None
+    values = series.to_numpy()
+    if dtype.kind == "b" or values.size == 0:
+        return values
+    if dtype.kind in "iu":
+        return values if values.min() >= 0 and values.max() <= 1 else None
+    with np.errstate(invalid="ignore"):
+        bad = (values != 0.0) & (values != 1.0)
+        bad &= ~np.isnan(values)
+    return None if bad.any() else values
+
+
+def _label_values(series: pd.Series, name: str) -> npt.NDArray[Any]:
+    """``parse_labels``' result, or the same values uncopied in their own dtype (bool, integer
+    or float) for a numeric 0/1 column: ``np.concatenate(..., dtype=np.float64)`` of the parts
+    then makes the only copy."""
+    values = _binary_label_values(series)
+    return _factorized_labels(series, name) if values is None else values
+
+
 def _all_missing(series: pd.Series) -> bool:
     """Whether the column has no value at all (no rows, or every cell missing)."""
     return bool(series.isna().all())
@@ -2681,6 +2719,20 @@ def parse_scores(series: pd.Series, name: str, score_space: str) -> FloatArray:
     >>> parse_scores(pd.Series([], dtype=object), "s", "probability").tolist()
     []
     """
+    dtype = series.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "iuf" and len(series):
+        # A numpy number column (float64: no copy): when its min and max are finite and in
+        # the space, no value needs looking at (NaN in the column makes them NaN).
+        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        lo, hi = float(values.min()), float(values.max())
+        if math.isfinite(lo) and math.isfinite(hi) and (
+                score_space != "probability" or (lo >= 0.0 and hi <= 1.0)):
+            return values
+    return _checked_scores(series, name, score_space)
+
+
+def _checked_scores(series: pd.Series, name: str, score_space: str) -> FloatArray:
+    """``parse_scores`` of any column, every value looked at."""
     if _all_missing(series):
         return np.full(len(series), np.nan)
     if pd.api.types.is_bool_dtype(series.dtype) or not pd.api.types.is_numeric_dtype(
@@ -2761,7 +2813,8 @@ def parse_weights(shards: Sequence[Shard], settings: Settings) -> Optional[Float
     parts = []
     for shard in shards:
         series = shard.fitting[name]
-        if _all_missing(series):
+        numbers = isinstance(series.dtype, np.dtype) and series.dtype.kind in "iuf"
+        if not numbers and _all_missing(series):  # (a number column is NaN there anyway)
             parts.append(np.full(len(series), np.nan))
             continue
         if pd.api.types.is_bool_dtype(series.dtype) or not pd.api.types.is_numeric_dtype(
@@ -2771,6 +2824,9 @@ def parse_weights(shards: Sequence[Shard], settings: Settings) -> Optional[Float
                          "weights must be finite numbers >= 0")
         parts.append(series.to_numpy(dtype=np.float64, na_value=np.nan))
     weights = np.concatenate(parts)
+    lo, hi = (float(weights.min()), float(weights.max())) if weights.size else (0.0, 0.0)
+    if lo >= 0.0 and hi < math.inf:  # (False with a NaN weight: then look at each)
+        return weights
     bad = (weights < 0.0) | np.isinf(weights)
     if bad.any():
         raise _error("MC-E211-INVALID-WEIGHT",
@@ -2817,10 +2873,13 @@ def task_data(shards: list[Shard], score_field: str, label_field: str,
     """One binary task's scores, labels and effective weights; rows missing any are dropped."""
     scores = np.concatenate([parse_scores(s.fitting[score_field], score_field,
                                           settings.score_space) for s in shards])
-    labels = np.concatenate([parse_labels(s.fitting[label_field], label_field) for s in shards])
-    missing_score = np.isnan(scores)
-    missing_label = np.isnan(labels) & ~missing_score
-    keep = ~(missing_score | np.isnan(labels))
+    labels = np.concatenate([_label_values(s.fitting[label_field], label_field)
+                             for s in shards], dtype=np.float64)
+    keep = np.isnan(scores)  # missing score, then missing either, then kept
+    dropped_score = int(np.count_nonzero(keep))
+    keep |= np.isnan(labels)
+    dropped_label = int(np.count_nonzero(keep)) - dropped_score
+    np.logical_not(keep, out=keep)
     weights = raw_weights
     missing_weight = 0
     if settings.negative_sampling_rate < 1.0:
@@ -2832,12 +2891,11 @@ def task_data(shards: list[Shard], score_field: str, label_field: str,
         missing_weight = int(lost.sum())
         keep &= ~lost
         weights = rescale_weights(weights, keep)
-    data = InputData(shards, scores, labels, keep, int(scores.shape[0]),
-                     int(missing_score.sum()), int(missing_label.sum()), weights, missing_weight,
-                     score_field, label_field)
+    data = InputData(shards, scores, labels, keep, int(scores.shape[0]), dropped_score,
+                     dropped_label, weights, missing_weight, score_field, label_field)
     logger.info("%s: %d rows; dropped %d with missing score, %d with missing label, %d with "
                 "missing weight; %d rows kept", task, data.rows_read, data.dropped_missing_score,
-                data.dropped_missing_label, missing_weight, int(keep.sum()))
+                data.dropped_missing_label, missing_weight, int(np.count_nonzero(keep)))
     if not keep.any():
         raise _error("MC-E210-NO-ROWS", f"{task}: no row has both a score and a label",
                      "check SCORE_FIELD / LABEL_FIELD and missing values")
