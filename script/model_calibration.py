@@ -1220,10 +1220,11 @@ def interpolate_knots(s: FloatArray, knots_x: FloatArray, knots_y: FloatArray) -
     low = np.r_[np.minimum(knots_y[:-1], knots_y[1:]), last]
     high = np.r_[np.maximum(knots_y[:-1], knots_y[1:]), last]
     out = np.empty_like(s)
+    search = KnotSearch(knots_x, s)
     with np.errstate(invalid="ignore", over="ignore"):
         for start in range(0, s.shape[0], APPLY_CHUNK_ROWS):
             part = s[start:start + APPLY_CHUNK_ROWS]
-            j = np.searchsorted(knots_x, part, side="right")
+            j = search.right(part)
             j -= 1
             np.maximum(j, 0, out=j)  # below the first knot: segment 0, clipped to its y
             chunk = out[start:start + APPLY_CHUNK_ROWS]
@@ -1235,6 +1236,66 @@ def interpolate_knots(s: FloatArray, knots_x: FloatArray, knots_y: FloatArray) -
             np.fmax(chunk, low.take(j), out=chunk)
             np.fmin(chunk, high.take(j), out=chunk)
     return out
+
+
+class KnotSearch:
+    """``np.searchsorted(knots_x, values, side="right")``, exactly, in a quarter of its time on
+    many values: a table over equal-width buckets of ``[knots_x[0], knots_x[-1]]`` gives the
+    knots before each value's bucket, and a branch-free binary search over the few knots in
+    the bucket finishes (a plain binary search is slow from mispredicted branches).
+
+    Exact because the bucket of a value, ``floor((v - x0) * scale)`` clipped, never decreases
+    as v grows, in floating point too, and the knots' buckets are computed the same way: a
+    knot in an earlier bucket is below the value, one in a later bucket above it. Used for
+    ``values`` with at least as many rows as buckets and no NaN or infinity; otherwise (and for
+    knots spanning no or an infinite width) ``right`` is ``np.searchsorted``.
+
+    >>> knots = np.array([0.0, 0.1, 0.1, 0.5, 2.0])
+    >>> values = np.linspace(-1.0, 3.0, 40001)
+    >>> search = KnotSearch(knots, values, buckets=8)
+    >>> bool((search.right(values) == np.searchsorted(knots, values, side="right")).all())
+    True
+    """
+
+    def __init__(self, knots_x: FloatArray, values: FloatArray,
+                 buckets: Optional[int] = None) -> None:
+        self.knots_x = knots_x
+        self.buckets = buckets if buckets is not None else min(
+            1 << 16, 1 << max(4, int(8 * knots_x.shape[0] - 1).bit_length()))
+        self.first: Optional[npt.NDArray[np.intp]] = None
+        x0, x1 = float(knots_x[0]), float(knots_x[-1])
+        with np.errstate(over="ignore"):
+            width = x1 - x0
+        if values.shape[0] < self.buckets or not (0.0 < width < math.inf):
+            return
+        scale = self.buckets / width
+        lo, hi = float(values.min()), float(values.max())
+        if not (0.0 < scale < math.inf and math.isfinite(lo) and math.isfinite(hi)):
+            return
+        self.x0, self.scale = x0, scale
+        knot_buckets = self._bucket(knots_x)
+        every = np.arange(self.buckets)
+        self.first = np.searchsorted(knot_buckets, every, side="left")
+        most = int((np.searchsorted(knot_buckets, every, side="right") - self.first).max())
+        self.steps = [1 << k for k in reversed(range(max(1, most.bit_length())))]
+        # +inf after the last knot: a step past a bucket's knots compares False, in bounds.
+        self.padded = np.concatenate([knots_x, np.full(2 * self.steps[0], np.inf)])
+
+    def _bucket(self, v: FloatArray) -> npt.NDArray[np.intp]:
+        t = v - self.x0
+        with np.errstate(over="ignore"):
+            t *= self.scale
+        np.clip(t, 0.0, self.buckets - 1, out=t)
+        return t.astype(np.intp)
+
+    def right(self, values: FloatArray) -> npt.NDArray[np.intp]:
+        """Per value, the number of knots at or below it (``side="right"``)."""
+        if self.first is None:
+            return np.searchsorted(self.knots_x, values, side="right")
+        j = self.first.take(self._bucket(values))
+        for step in self.steps:  # j + step knots at or below the value: j moves there
+            j += (self.padded.take(j + (step - 1)) <= values) * step
+        return j
 
 
 def _beta_features(s: FloatArray, score_space: str, eps: float) -> tuple[FloatArray, FloatArray]:

@@ -131,3 +131,58 @@ def test_task_data_counts_and_keeps_as_before() -> None:
     assert [None if math.isnan(v) else v for v in data.labels.tolist()] == [
         1.0, 0.0, None, None, 1.0, 0.0, None, 0.0, 1.0]
     assert data.labels.dtype == np.float64 and data.scores.dtype == np.float64
+
+
+def _around(points: np.ndarray) -> np.ndarray:
+    """The points, their neighbouring floats and the points' midpoints."""
+    return np.concatenate([points, np.nextafter(points, -np.inf), np.nextafter(points, np.inf),
+                           (points[:-1] + points[1:]) / 2])
+
+
+def _between(lo: float, hi: float, u: np.ndarray) -> np.ndarray:
+    return (1.0 - u) * lo + u * hi  # (no hi - lo: it overflows for the widest knots)
+
+
+KNOT_SETS = {
+    "logit grid": 1.0 / (1.0 + np.exp(-np.linspace(-7.0, 7.0, 2049))),
+    "steps": np.array([0.0, 0.1, 0.1, 0.1, 0.5, 0.5, 1.0]),
+    "dense at one end": np.r_[np.geomspace(1e-300, 1e-3, 500), [0.5, 1.0]],
+    "wide": np.array([-1e308, -1.0, 0.0, 1.0, 1e308]),
+    "subnormal width": np.array([0.0, 5e-324, 1e-323]),
+    "negative zero": np.array([-0.0, 0.0, 0.25]),
+    "one width": np.array([3.0, 3.0, 3.0]),
+}
+
+
+@pytest.mark.parametrize("name", list(KNOT_SETS))
+def test_bucketed_knot_search_is_searchsorted(name: str) -> None:
+    knots = KNOT_SETS[name]
+    rng = np.random.default_rng(7)
+    values = np.concatenate([_around(knots), _between(knots[0], knots[-1], rng.uniform(0.0, 1.0, 50_000)),
+                             rng.choice(knots, 20_000), [-0.0, 0.0, -1e308, 1e308]])
+    values = values[np.isfinite(values)]
+    for buckets in (4, 64, None):
+        search = mc.KnotSearch(knots, values, buckets=buckets)
+        expected = np.searchsorted(knots, values, side="right")
+        assert np.array_equal(search.right(values), expected), buckets
+        # a chunk of the values, as interpolate_knots asks for
+        assert np.array_equal(search.right(values[:1000]), expected[:1000])
+
+
+def test_knot_search_falls_back_for_values_that_are_not_finite() -> None:
+    knots = KNOT_SETS["logit grid"]
+    values = np.r_[np.linspace(0.0, 1.0, 100_000), np.nan, np.inf, -np.inf]
+    search = mc.KnotSearch(knots, values)
+    assert search.first is None
+    assert np.array_equal(search.right(values), np.searchsorted(knots, values, side="right"))
+
+
+def test_interpolation_through_the_bucketed_search_stays_monotone_and_equal() -> None:
+    knots_x = KNOT_SETS["logit grid"]
+    knots_y = np.sort(np.random.default_rng(3).uniform(0.0, 1.0, knots_x.shape[0]))
+    s = np.sort(np.concatenate([_around(knots_x), np.linspace(0.0, 1.0, 200_001)]))
+    fast = mc.interpolate_knots(s, knots_x, knots_y)
+    slow = np.concatenate([mc.interpolate_knots(s[i:i + 100], knots_x, knots_y)
+                           for i in range(0, s.shape[0], 100)])  # too few rows: searchsorted
+    assert np.array_equal(fast, slow)
+    assert (np.diff(fast) >= 0.0).all()
