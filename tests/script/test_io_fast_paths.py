@@ -1,0 +1,188 @@
+"""The fast paths of reading and parsing give what the general paths give: the same values, or
+the same error (code and message)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from script import model_calibration as mc
+
+LABEL_COLUMNS = [
+    pd.Series([0, 1, 1, 0], dtype=np.int64),
+    pd.Series([0, 1, 1], dtype=np.uint8),
+    pd.Series([1, 1], dtype=np.int32),
+    pd.Series([True, False, True]),
+    pd.Series([0.0, 1.0, np.nan, -0.0], dtype=np.float64),
+    pd.Series([1.0, 0.0], dtype=np.float32),
+    pd.Series([np.nan, np.nan]),
+    pd.Series([], dtype=np.int64),
+    pd.Series([], dtype=np.float64),
+    pd.Series([0, 2, 1], dtype=np.int64),
+    pd.Series([-1, 0], dtype=np.int64),
+    pd.Series([0.0, 0.5, np.nan]),
+    pd.Series([1.0, np.inf]),
+    pd.Series([0.0, -np.inf]),
+    pd.Series([2, 3], dtype=np.uint64),
+]
+
+SCORE_COLUMNS = [
+    pd.Series([0.1, 0.9, 0.5]),
+    pd.Series([0.0, 1.0]),
+    pd.Series([0.25, 0.75], dtype=np.float32),
+    pd.Series([0, 1, 1], dtype=np.int64),
+    pd.Series([-3.0, 7.5]),
+    pd.Series([0.2, np.nan, 0.4]),
+    pd.Series([np.nan, np.nan]),
+    pd.Series([], dtype=np.float64),
+    pd.Series([0.5, 1.5, -0.5, np.nan]),
+    pd.Series([0.5, np.inf]),
+    pd.Series([-np.inf, 0.5]),
+    pd.Series([-2, 5], dtype=np.int16),
+    pd.Series([np.nan, -1.0]),
+]
+
+
+def _outcome(parse: Callable[[], np.ndarray]) -> tuple[str, object]:
+    try:
+        values = parse()
+    except mc.CalibrationScriptError as exc:
+        return "error", str(exc)
+    return "values", [None if math.isnan(v) else v for v in values.tolist()]
+
+
+@pytest.mark.parametrize("series", LABEL_COLUMNS, ids=lambda s: f"{s.dtype}:{s.tolist()}")
+def test_numeric_labels_parse_as_the_general_path_does(series: pd.Series) -> None:
+    general = _outcome(lambda: mc._factorized_labels(series, "y"))
+    assert _outcome(lambda: mc.parse_labels(series, "y")) == general
+    if general[0] == "values":
+        assert mc.parse_labels(series, "y").dtype == np.float64
+    parts = _outcome(lambda: np.concatenate([mc._label_values(series, "y")], dtype=np.float64))
+    assert parts == general
+
+
+def test_numeric_label_errors_name_the_bad_values() -> None:
+    with pytest.raises(mc.CalibrationScriptError, match="MC-E208-INVALID-LABEL.*2"):
+        mc.parse_labels(pd.Series([0, 2, 1]), "label")
+
+
+@pytest.mark.parametrize("space", ["probability", "logit"])
+@pytest.mark.parametrize("series", SCORE_COLUMNS, ids=lambda s: f"{s.dtype}:{s.tolist()}")
+def test_numeric_scores_parse_as_the_general_path_does(series: pd.Series, space: str) -> None:
+    general = _outcome(lambda: mc._checked_scores(series, "s", space))
+    assert _outcome(lambda: mc.parse_scores(series, "s", space)) == general
+
+
+def _shards(*columns: pd.Series) -> list[mc.Shard]:
+    return [mc.Shard(f"p{i}.parquet", "parquet", f"p{i}.parquet", ("s", "y", "w"), len(c),
+                     0, False, {"s": pd.Series(np.full(len(c), 0.5)),
+                                "y": pd.Series(np.zeros(len(c), dtype=np.int64)), "w": c})
+            for i, c in enumerate(columns)]
+
+
+@pytest.mark.parametrize("weights", [
+    [pd.Series([1.0, 2.0]), pd.Series([0, 3], dtype=np.int64)],
+    [pd.Series([1.0, np.nan]), pd.Series([np.nan, np.nan])],
+    [pd.Series([1.0, -2.0])],
+    [pd.Series([np.nan, np.inf])],
+    [pd.Series([np.nan, -np.inf]), pd.Series([1.0])],
+    [pd.Series([], dtype=np.float64)],
+    [pd.Series([None, None], dtype=object), pd.Series([2.0, 1.0])],
+    [pd.Series(["a", "b"])],
+], ids=str)
+def test_weights_parse_as_each_value_checked(weights: list[pd.Series]) -> None:
+    settings = mc.read_settings({"WEIGHT_FIELD": "w", "SCORE_FIELD": "s", "LABEL_FIELD": "y"})
+    try:
+        parsed = mc.parse_weights(_shards(*weights), settings)
+    except mc.CalibrationScriptError as exc:
+        got: tuple[str, object] = ("error", exc.code)
+    else:
+        assert parsed is not None
+        got = ("values", [None if math.isnan(v) else v for v in parsed.tolist()])
+    every = np.concatenate([np.full(len(w), np.nan) if w.isna().all() else
+                            pd.to_numeric(w, errors="coerce").to_numpy(np.float64, na_value=np.nan)
+                            for w in weights])
+    non_numeric = any(not w.isna().all() and not pd.api.types.is_numeric_dtype(w.dtype)
+                      for w in weights)
+    if non_numeric or ((every < 0) | np.isinf(every)).any():
+        assert got == ("error", "MC-E211-INVALID-WEIGHT")
+    else:
+        assert got == ("values", [None if math.isnan(v) else v for v in every.tolist()])
+
+
+def test_task_data_counts_and_keeps_as_before() -> None:
+    settings = mc.read_settings({"SCORE_FIELD": "s", "LABEL_FIELD": "y"})
+    shards = [mc.Shard("a", "parquet", "a", ("s", "y"), 4, 0, False,
+                       {"s": pd.Series([0.1, np.nan, 0.3, np.nan]),
+                        "y": pd.Series([1.0, 0.0, np.nan, np.nan])}),
+              mc.Shard("b", "parquet", "b", ("s", "y"), 3, 0, False,
+                       {"s": pd.Series([0.6, 0.7, 0.8]),
+                        "y": pd.Series(["1", "false", None], dtype=object)}),
+              mc.Shard("c", "parquet", "c", ("s", "y"), 2, 0, False,
+                       {"s": pd.Series([0.2, 0.9]), "y": pd.Series([0, 1], dtype=np.int64)})]
+    data = mc.task_data(shards, "s", "y", None, settings, "t")
+    assert data.rows_read == 9
+    assert (data.dropped_missing_score, data.dropped_missing_label) == (2, 2)
+    assert data.keep.tolist() == [True, False, False, False, True, True, False, True, True]
+    assert [None if math.isnan(v) else v for v in data.labels.tolist()] == [
+        1.0, 0.0, None, None, 1.0, 0.0, None, 0.0, 1.0]
+    assert data.labels.dtype == np.float64 and data.scores.dtype == np.float64
+
+
+def _around(points: np.ndarray) -> np.ndarray:
+    """The points, their neighbouring floats and the points' midpoints."""
+    return np.concatenate([points, np.nextafter(points, -np.inf), np.nextafter(points, np.inf),
+                           (points[:-1] + points[1:]) / 2])
+
+
+def _between(lo: float, hi: float, u: np.ndarray) -> np.ndarray:
+    return (1.0 - u) * lo + u * hi  # (no hi - lo: it overflows for the widest knots)
+
+
+KNOT_SETS = {
+    "logit grid": 1.0 / (1.0 + np.exp(-np.linspace(-7.0, 7.0, 2049))),
+    "steps": np.array([0.0, 0.1, 0.1, 0.1, 0.5, 0.5, 1.0]),
+    "dense at one end": np.r_[np.geomspace(1e-300, 1e-3, 500), [0.5, 1.0]],
+    "wide": np.array([-1e308, -1.0, 0.0, 1.0, 1e308]),
+    "subnormal width": np.array([0.0, 5e-324, 1e-323]),
+    "negative zero": np.array([-0.0, 0.0, 0.25]),
+    "one width": np.array([3.0, 3.0, 3.0]),
+}
+
+
+@pytest.mark.parametrize("name", list(KNOT_SETS))
+def test_bucketed_knot_search_is_searchsorted(name: str) -> None:
+    knots = KNOT_SETS[name]
+    rng = np.random.default_rng(7)
+    values = np.concatenate([_around(knots), _between(knots[0], knots[-1], rng.uniform(0.0, 1.0, 50_000)),
+                             rng.choice(knots, 20_000), [-0.0, 0.0, -1e308, 1e308]])
+    values = values[np.isfinite(values)]
+    for buckets in (4, 64, None):
+        search = mc.KnotSearch(knots, values, buckets=buckets)
+        expected = np.searchsorted(knots, values, side="right")
+        assert np.array_equal(search.right(values), expected), buckets
+        # a chunk of the values, as interpolate_knots asks for
+        assert np.array_equal(search.right(values[:1000]), expected[:1000])
+
+
+def test_knot_search_falls_back_for_values_that_are_not_finite() -> None:
+    knots = KNOT_SETS["logit grid"]
+    values = np.r_[np.linspace(0.0, 1.0, 100_000), np.nan, np.inf, -np.inf]
+    search = mc.KnotSearch(knots, values)
+    assert search.first is None
+    assert np.array_equal(search.right(values), np.searchsorted(knots, values, side="right"))
+
+
+def test_interpolation_through_the_bucketed_search_stays_monotone_and_equal() -> None:
+    knots_x = KNOT_SETS["logit grid"]
+    knots_y = np.sort(np.random.default_rng(3).uniform(0.0, 1.0, knots_x.shape[0]))
+    s = np.sort(np.concatenate([_around(knots_x), np.linspace(0.0, 1.0, 200_001)]))
+    fast = mc.interpolate_knots(s, knots_x, knots_y)
+    slow = np.concatenate([mc.interpolate_knots(s[i:i + 100], knots_x, knots_y)
+                           for i in range(0, s.shape[0], 100)])  # too few rows: searchsorted
+    assert np.array_equal(fast, slow)
+    assert (np.diff(fast) >= 0.0).all()
