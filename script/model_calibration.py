@@ -2670,6 +2670,121 @@ def select_method_binned(rb: RowBins, settings: Settings, groups: Sequence[int],
             "rows": int(rb.rows[pick].sum()), **chosen}
 
 
+def fit_logistic_rows(features: Callable[[slice], FloatArray], positive: BoolArray,
+                      weights: Optional[FloatArray], start: Sequence[float],
+                      max_iter: int = 100, tol: float = 1e-12) -> LogisticFit:
+    """``fit_logistic`` on every row, in chunks of ``BIN_CHUNK_ROWS``: the exact maximum
+    likelihood with no per-row working array, for a start a few Newton steps away (a fit on
+    row bins). ``features(rows)`` gives the design of a slice of rows (intercept column
+    included); each Newton step is one pass (objective, gradient and Hessian together), and a
+    halved step one more.
+
+    >>> z = np.array([-1.0, 0.0, 1.0] * 4)
+    >>> y = np.array([1, 1, 1, 0, 1, 1, 0, 0, 1, 0, 0, 0], dtype=bool)
+    >>> fit = fit_logistic_rows(lambda rows: np.column_stack([z[rows], np.ones(z[rows].size)]),
+    ...                         y, None, [1.0, 0.1])
+    >>> fit.converged, round(float(fit.coef[0]), 9), round(float(fit.coef[1]), 9)
+    (True, 1.098612289, 0.0)
+    """
+    m = positive.shape[0]
+
+    def sums(beta: FloatArray) -> tuple[float, FloatArray, FloatArray]:
+        obj = 0.0
+        grad = np.zeros(beta.shape[0])
+        hess = np.zeros((beta.shape[0], beta.shape[0]))
+        for begin in range(0, m, BIN_CHUNK_ROWS):
+            part = slice(begin, begin + BIN_CHUNK_ROWS)
+            x = features(part)
+            y = positive[part]
+            eta = x @ beta
+            e = np.exp(-np.abs(eta))
+            loss = np.maximum(eta, 0.0)
+            loss += np.log1p(e)
+            loss -= np.where(y, eta, 0.0)
+            p = np.where(eta >= 0.0, 1.0, e)
+            d = e + 1.0
+            p /= d
+            r = p - y
+            v = e / (d * d)
+            if weights is not None:
+                w = weights[part]
+                loss *= w
+                r *= w
+                v *= w
+            obj += float(loss.sum())
+            grad += x.T @ r
+            hess += (x * v[:, None]).T @ x
+        return obj, grad, hess
+
+    beta = np.asarray(start, dtype=np.float64)
+    obj, grad, hess = sums(beta)
+    converged = False
+    iterations = 0
+    for iterations in range(1, max_iter + 1):
+        try:
+            step = np.linalg.solve(hess, grad)
+        except np.linalg.LinAlgError:
+            step = np.linalg.lstsq(hess, grad, rcond=None)[0]
+        t = 1.0
+        while True:
+            candidate = beta - t * step
+            obj_c, grad_c, hess_c = sums(candidate)
+            if obj_c <= obj + 1e-12 * abs(obj) or t < 1e-10:
+                break
+            t *= 0.5
+        beta, obj, grad, hess = candidate, obj_c, grad_c, hess_c
+        if float(np.max(np.abs(t * step))) <= tol * (1.0 + float(np.max(np.abs(beta)))):
+            converged = True
+            break
+    if not np.all(np.isfinite(beta)):
+        raise _error("MC-E303-FIT-FAILED", "logistic fit produced non-finite parameters",
+                     "check that the scores are not perfectly separating the labels")
+    return LogisticFit(beta, iterations, converged, obj)
+
+
+def polish_on_rows(binned: Calibrator, scores: FloatArray, positive: BoolArray,
+                   weights: Optional[FloatArray]) -> Optional[Calibrator]:
+    """A platt or beta calibrator fitted on row bins, refitted on every row
+    (:func:`fit_logistic_rows` from its coefficients): the exact fit, as on the aggregate of
+    every distinct score. beta keeps the bins' active set (the coefficients held at 0); None
+    when the refit leaves it (a bound coefficient turned negative), for the exact path.
+    """
+    eps = binned.clip_epsilon
+    space = binned.score_space
+    if binned.method == "platt":
+        def platt_design(rows: slice) -> FloatArray:
+            s = scores[rows]
+            z = _logit(s, eps) if space == "probability" else s
+            return np.column_stack([z, np.ones(s.shape[0])])
+        start: list[float] = list(binned.coef)
+        design = platt_design
+        active: tuple[str, ...] = ("a", "b")
+    else:
+        a, b, c = binned.coef
+        active = tuple(name for name, value in (("a", a), ("b", b)) if value > 0.0)
+        start = [v for name, v in (("a", a), ("b", b)) if name in active] + [c]
+
+        def beta_design(rows: slice) -> FloatArray:
+            ln_s, ln_1ms = _beta_features(scores[rows], space, eps)
+            columns = {"a": ln_s, "b": -ln_1ms}
+            return np.column_stack([columns[name] for name in active] +
+                                   [np.ones(ln_s.shape[0])])
+        design = beta_design
+    res = fit_logistic_rows(design, positive, weights, start)
+    coef = [float(v) for v in res.coef]
+    if binned.method == "beta":
+        values = dict(zip(active, coef))
+        if min(values.values(), default=0.0) < 0.0:
+            return None
+        coef = [values.get("a", 0.0), values.get("b", 0.0), coef[-1]]
+    fit = {key: value for key, value in binned.fit.items() if key != "row_bins"}
+    fit.update(iterations=res.iterations, converged=res.converged,
+               neg_log_likelihood=res.neg_log_lik,
+               fitted_on="every row, from a fit on row bins",
+               start_iterations=binned.fit.get("iterations"))
+    return dataclasses.replace(binned, coef=tuple(coef), fit=fit)
+
+
 @dataclasses.dataclass(frozen=True)
 class BinnedResult:
     """What :func:`run_task_binned` gives ``run_task``."""
@@ -2692,7 +2807,8 @@ def run_task_binned(scores: FloatArray, labels: BoolArray, weights: Optional[Flo
     folds' bins and predicts its own bins (each bin's rows get the prediction at their weighted
     mean logit); the metrics are computed from those per-bin predictions, and the uncalibrated
     ones from the bins' mean logits. gam's full fit uses the bins too (it bins finer than its own
-    ``GAM_BINS``); isotonic, platt and beta are fitted on the exact aggregate of all rows.
+    ``GAM_BINS``); platt and beta are refitted exactly on every row from their fit on the bins
+    (:func:`polish_on_rows`), isotonic on the exact aggregate of all rows.
     ``auto`` selects on the bins (:func:`select_method_binned`), for the full fit and within
     each fold.
     """
@@ -2724,13 +2840,18 @@ def run_task_binned(scores: FloatArray, labels: BoolArray, weights: Optional[Flo
             selection = select_method_binned(rb, settings, every, context)
             method = str(selection["selected"])
         chosen = dataclasses.replace(settings, method=method)
-        if method == "gam":
+        polished: Optional[Calibrator] = None
+        if method != "isotonic":
             calibrator = fit_calibrator(all_rows, chosen, f"{context}: full fit",
                                         row_bins=binning, clipped_rows=rb.clipped_rows)
-        else:
+            if method != "gam":  # platt and beta: their exact fit, from the bins' one
+                polished = polish_on_rows(calibrator, scores, labels, weights)
+        if method == "isotonic" or (method != "gam" and polished is None):
             calibrator = fit_calibrator(BinaryProblem(scores, labels, weights,
                                                       settings).aggregated(),
                                         chosen, f"{context}: full fit")
+        elif polished is not None:
+            calibrator = polished
         del all_rows
         if selection is not None:
             calibrator = dataclasses.replace(calibrator, fit={**calibrator.fit,

@@ -66,7 +66,7 @@ def nonlinear() -> tuple[np.ndarray, np.ndarray]:
     return s, y
 
 
-@pytest.mark.parametrize("method", ["gam", "isotonic", "platt"])
+@pytest.mark.parametrize("method", ["gam", "isotonic", "platt", "beta"])
 def test_binned_metrics_agree_with_the_exact_path(
         tmp_path: str, nonlinear: tuple[np.ndarray, np.ndarray], method: str,
         monkeypatch: pytest.MonkeyPatch, no_plot: list[int]) -> None:
@@ -92,8 +92,9 @@ def test_binned_metrics_agree_with_the_exact_path(
             {k: b_fold[k] for k in ("fold", "n_train", "n_test", "positives_test")}
         _close(e_fold, b_fold, "log_loss", 2e-4)
         _close(e_fold, b_fold, "auc", 5e-4)
-    # isotonic and platt keep their exact full fit (they equal scikit-learn's); gam's full fit
-    # runs on the bins, which it would have binned more coarsely itself.
+    # isotonic keeps its exact full fit, platt and beta are refitted on every row from their
+    # fit on the bins (all three still equal their exact fits); gam's full fit runs on the bins,
+    # which it would have binned more coarsely itself.
     if method == "gam":
         grid = np.linspace(0.01, 0.99, 99)
         cal_e = mc.load_calibrator(exact_cal)
@@ -103,8 +104,18 @@ def test_binned_metrics_agree_with_the_exact_path(
         fit = binned_cal["fit"]
         assert isinstance(fit, dict) and "unique_scores" not in fit
         assert fit["row_bins"] == _block(binned, "calibrated")["row_bins"]
-    else:
+    elif method == "isotonic":
         assert exact_cal["params"] == binned_cal["params"]
+    else:
+        exact_params, binned_params = exact_cal["params"], binned_cal["params"]
+        assert isinstance(exact_params, dict) and isinstance(binned_params, dict)
+        exact_coef = [exact_params[k] for k in ("a", "b", "c") if k in exact_params]
+        binned_coef = [binned_params[k] for k in ("a", "b", "c") if k in binned_params]
+        assert len(exact_coef) == len(binned_coef) == (2 if method == "platt" else 3)
+        np.testing.assert_allclose(binned_coef, exact_coef, rtol=1e-9, atol=1e-12)
+        fit = binned_cal["fit"]
+        assert isinstance(fit, dict) and fit["fitted_on"] == "every row, from a fit on row bins"
+        assert fit["converged"] is True
 
 
 def test_binned_path_is_finer_with_more_bins(
