@@ -266,6 +266,7 @@ import shutil
 import sys
 import tarfile
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, Optional, Protocol, TypeVar, Union
@@ -3897,6 +3898,34 @@ Panel = tuple[str, Mapping[str, object], Mapping[str, object]]
 MAX_PLOT_PANELS = 36
 
 
+def _import_plotting() -> None:
+    """Import matplotlib with the Agg backend (what :func:`plot_reliability` needs)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot  # noqa: F401  # the import is the point
+
+
+def preload_plotting() -> Optional[threading.Thread]:
+    """Start importing matplotlib on a background thread, so that its ~0.3 s import overlaps
+    reading and fitting instead of adding to the run (the reliability diagram is drawn last).
+    Any failure is left for :func:`plot_reliability` to meet and report; None when matplotlib
+    is imported already.
+    """
+    if "matplotlib.pyplot" in sys.modules:
+        return None
+
+    def run() -> None:
+        try:
+            _import_plotting()
+        except Exception:  # plot_reliability imports again and records the error
+            logger.debug("preloading matplotlib failed", exc_info=True)
+
+    thread = threading.Thread(target=run, name="preload-matplotlib", daemon=True)
+    thread.start()
+    return thread
+
+
 def plot_reliability(path: str, panels: Sequence[Panel],
                      evaluation: str = "cross-fitted calibration") -> None:
     """Reliability diagram (equal-width bins): one panel per class or task, in a grid.
@@ -3904,9 +3933,7 @@ def plot_reliability(path: str, panels: Sequence[Panel],
     Each panel holds the uncalibrated and calibrated reliability curves over the diagonal and,
     below them, the histogram of predictions; at most ``MAX_PLOT_PANELS`` panels are drawn.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
+    _import_plotting()
     import matplotlib.pyplot as plt
 
     shown = list(panels)[:MAX_PLOT_PANELS]
@@ -4344,6 +4371,7 @@ def main(input_paths: Mapping[str, str], output_paths: Mapping[str, str],
             shards = read_shards(inputs[INPUT_EVALUATION_DATA], scratch,
                                  fitting_fields(settings))
             timings["read_seconds"] = round(time.perf_counter() - t0, 6)
+            preload_plotting()  # overlaps fitting, which spends its time in numpy
             t0 = time.perf_counter()
             runner = {"binary": run_binary, "multitask": run_multitask,
                       "multiclass": run_multiclass}[settings.mode]

@@ -1,0 +1,42 @@
+"""matplotlib is imported on a background thread while the script fits (preload_plotting)."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from script import model_calibration as mc
+
+
+def test_preload_imports_matplotlib_with_the_agg_backend(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    monkeypatch.delitem(sys.modules, "matplotlib.pyplot", raising=False)
+    monkeypatch.setattr(mc, "_import_plotting", lambda: calls.append("imported"))
+    thread = mc.preload_plotting()
+    assert thread is not None and thread.daemon
+    thread.join(timeout=60)
+    assert calls == ["imported"]
+
+
+def test_preload_is_skipped_once_matplotlib_is_imported() -> None:
+    mc._import_plotting()
+    assert mc.preload_plotting() is None
+    import matplotlib
+
+    assert matplotlib.get_backend().lower() == "agg"
+
+
+def test_a_failed_preload_is_left_to_the_plot(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The thread swallows the error; plot_reliability meets it again and main records it."""
+    def broken() -> None:
+        raise ImportError("no matplotlib here")
+
+    monkeypatch.delitem(sys.modules, "matplotlib.pyplot", raising=False)
+    monkeypatch.setattr(mc, "_import_plotting", broken)
+    thread = mc.preload_plotting()
+    assert thread is not None
+    thread.join(timeout=60)
+    assert not thread.is_alive()
+    with pytest.raises(ImportError, match="no matplotlib here"):
+        mc.plot_reliability("unused.png", [])
