@@ -1440,8 +1440,7 @@ def fit_calibrator(agg: Aggregated, settings: Settings, context: str = "fit",
         fit["clipped_rows"] = 0 if settings.method == "isotonic" else \
             int(agg.n[clipped].sum()) if clipped_rows is None else clipped_rows
     if settings.method == "isotonic":
-        fitted = pav_aggregated(agg.values, agg.n, agg.k)
-        xs, ys = _compress_knots(agg.values, fitted)
+        xs, ys = isotonic_knots(agg.values, agg.n, agg.k)
         cal = Calibrator("isotonic", space, eps, knots_x=xs, knots_y=ys, fit=fit)
     elif settings.method == "platt":
         z = _logit(agg.values, eps) if space == "probability" else agg.values
@@ -1479,15 +1478,96 @@ def fit_calibrator(agg: Aggregated, settings: Settings, context: str = "fit",
     return cal
 
 
-def _compress_knots(xs: FloatArray, ys: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Drop interior points of constant runs (interpolation is unchanged); merge knots closer
-    than ``KNOT_MIN_GAP`` (``merge_close_knots``)."""
-    if xs.shape[0] > 2:
-        same_prev = np.r_[False, ys[1:] == ys[:-1]]
-        same_next = np.r_[ys[:-1] == ys[1:], False]
-        keep = ~(same_prev & same_next)
-        xs, ys = xs[keep], ys[keep]
-    return merge_close_knots(xs, ys)
+def isotonic_knots(values: FloatArray, n: FloatArray, k: FloatArray
+                   ) -> tuple[FloatArray, FloatArray]:
+    """The exact isotonic fit of the rates ``k / n`` at ascending ``values`` (weights ``n``),
+    as knots: the first and last value of each constant block.
+
+    A block of the fit can only end where the rate rises (the last rate of a block is at most
+    its mean, the first of the next at least that block's higher mean), so each maximal run of
+    values whose rate does not rise lies inside one block: the runs are pooled first and the
+    pool-adjacent-violators fit runs on them (about 4x fewer points for continuous scores with
+    0/1 labels). The optimum is unique, so this is the fit on every value, up to rounding.
+
+    >>> xs, ys = isotonic_knots(np.array([0.1, 0.2, 0.3, 0.4]), np.ones(4),
+    ...                         np.array([0.0, 1.0, 0.0, 1.0]))
+    >>> xs.tolist(), ys.tolist()
+    ([0.1, 0.2, 0.3, 0.4], [0.0, 0.5, 0.5, 1.0])
+    """
+    rate = k / n
+    rise = rate[1:] > rate[:-1]
+    del rate
+    starts = np.flatnonzero(np.r_[True, rise])
+    del rise
+    fitted = pav_aggregated(values[starts], np.add.reduceat(n, starts),
+                            np.add.reduceat(k, starts))
+    return _block_knots(values, starts, fitted)
+
+
+def _block_knots(values: FloatArray, starts: IntArray, fitted: FloatArray
+                 ) -> tuple[FloatArray, FloatArray]:
+    """Knots of a fit constant on the runs of ``values`` beginning at ``starts`` (``fitted``
+    per run): the first and last value of each block of equal fitted runs (one knot for a
+    single value), knots closer than ``KNOT_MIN_GAP`` merged (``merge_close_knots``)."""
+    m = values.shape[0]
+    block = np.flatnonzero(np.r_[True, fitted[1:] != fitted[:-1]])
+    first = starts[block]
+    last = np.r_[first[1:] - 1, m - 1]
+    xs = np.empty(2 * block.shape[0])
+    xs[0::2] = values[first]
+    xs[1::2] = values[last]
+    ys = np.repeat(fitted[block], 2)
+    keep = np.ones(xs.shape[0], dtype=bool)
+    keep[1::2] = last > first
+    return merge_close_knots(xs[keep], ys[keep])
+
+
+def isotonic_rows(scores: FloatArray, positive: BoolArray
+                  ) -> Optional[tuple[FloatArray, FloatArray]]:
+    """:func:`isotonic_knots` of unweighted rows with scores >= 0, from one sort of 64-bit keys
+    (as ``_aggregate_by_keys``) and no aggregate: with every score distinct, a block can only
+    end between a negative and the positive after it, so the rows between such pairs are
+    pooled straight from the sorted labels. None when two rows share a score (the caller then
+    aggregates).
+    """
+    m = scores.shape[0]
+    one = np.uint64(1)
+    keys = np.left_shift(scores.view(np.uint64), one)
+    keys |= positive
+    keys.sort()
+    label = np.empty(m, dtype=np.uint8)
+    np.bitwise_and(keys, one, out=label, casting="unsafe")
+    keys >>= one
+    ordered = keys.view(np.float64)
+    if not bool((ordered[1:] != ordered[:-1]).all()):
+        return None
+    starts = np.flatnonzero(np.r_[True, label[1:] > label[:-1]])
+    n = np.diff(starts, append=m).astype(np.float64)
+    k = np.add.reduceat(label, starts, dtype=np.float64)
+    del label
+    fitted = pav_aggregated(ordered[starts], n, k)
+    return _block_knots(ordered, starts, fitted)
+
+
+def fit_isotonic_rows(scores: FloatArray, positive: BoolArray, settings: Settings
+                      ) -> Optional[Calibrator]:
+    """The isotonic calibrator of unweighted rows by :func:`isotonic_rows` (the same knots and
+    fit statistics as ``fit_calibrator`` on their aggregate); None when it does not apply
+    (a negative score, or a score shared by two rows)."""
+    if scores.shape[0] == 0 or scores.dtype != np.float64 or not float(np.min(scores)) >= 0.0:
+        return None
+    start = time.perf_counter()
+    knots = isotonic_rows(scores, positive)
+    if knots is None:
+        return None
+    m = int(scores.shape[0])
+    fit: JsonDict = {"rows": m, "positives": int(np.count_nonzero(positive)),
+                     "unique_scores": m}
+    if settings.score_space == "probability":
+        fit["clipped_rows"] = 0
+    fit["seconds"] = round(time.perf_counter() - start, 6)
+    return Calibrator("isotonic", settings.score_space, CLIP_EPSILON, knots_x=knots[0],
+                      knots_y=knots[1], fit=fit)
 
 
 KNOT_MIN_GAP = 1e-300
@@ -2809,7 +2889,8 @@ def run_task_binned(scores: FloatArray, labels: BoolArray, weights: Optional[Flo
     mean logit); the metrics are computed from those per-bin predictions, and the uncalibrated
     ones from the bins' mean logits. gam's full fit uses the bins too (it bins finer than its own
     ``GAM_BINS``); platt and beta are refitted exactly on every row from their fit on the bins
-    (:func:`polish_on_rows`), isotonic on the exact aggregate of all rows.
+    (:func:`polish_on_rows`), isotonic exactly from the sorted rows (:func:`fit_isotonic_rows`;
+    from the aggregate of every distinct score when weighted or tied).
     ``auto`` selects on the bins (:func:`select_method_binned`), for the full fit and within
     each fold.
     """
@@ -2841,18 +2922,23 @@ def run_task_binned(scores: FloatArray, labels: BoolArray, weights: Optional[Flo
             selection = select_method_binned(rb, settings, every, context)
             method = str(selection["selected"])
         chosen = dataclasses.replace(settings, method=method)
-        polished: Optional[Calibrator] = None
-        if method != "isotonic":
+        # isotonic, platt and beta ship their exact fit: found without the aggregate of every
+        # distinct score where it can be (else from that aggregate); gam ships its fit on the bins
+        exact: Optional[Calibrator] = None
+        if method == "isotonic":
+            if weights is None:
+                exact = fit_isotonic_rows(scores, labels, chosen)
+        else:
             calibrator = fit_calibrator(all_rows, chosen, f"{context}: full fit",
                                         row_bins=binning, clipped_rows=rb.clipped_rows)
-            if method != "gam":  # platt and beta: their exact fit, from the bins' one
-                polished = polish_on_rows(calibrator, scores, labels, weights)
-        if method == "isotonic" or (method != "gam" and polished is None):
+            if method != "gam":
+                exact = polish_on_rows(calibrator, scores, labels, weights)
+        if exact is not None:
+            calibrator = exact
+        elif method != "gam":
             calibrator = fit_calibrator(BinaryProblem(scores, labels, weights,
                                                       settings).aggregated(),
                                         chosen, f"{context}: full fit")
-        elif polished is not None:
-            calibrator = polished
         del all_rows
         if selection is not None:
             calibrator = dataclasses.replace(calibrator, fit={**calibrator.fit,

@@ -272,3 +272,46 @@ def test_auto_in_main_on_bins_records_the_selection(
     for fold in folds:
         assert fold["selected_method"] in ("platt", "beta")
         assert sorted(fold["candidate_log_loss"]) == ["beta", "platt"]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_pooled_isotonic_equals_scikit_learn_with_ties_and_weights(seed: int) -> None:
+    from sklearn.isotonic import IsotonicRegression
+
+    rng = np.random.default_rng(seed)
+    x = np.round(rng.beta(2.0, 2.0, 3000), 2 if seed == 0 else 6)  # many ties, or none
+    y = (rng.uniform(size=len(x)) < x).astype(np.float64)
+    w = rng.uniform(0.1, 2.0, size=len(x)) if seed == 2 else None
+    agg = mc.aggregate(x, y, w)
+    xs, ys = mc.isotonic_knots(agg.values, agg.n, agg.k)
+    grid = np.linspace(-0.1, 1.1, 2001)
+    ours = mc.interpolate_knots(grid, xs, ys)
+    ref = IsotonicRegression(out_of_bounds="clip").fit(x, y, sample_weight=w).predict(grid)
+    np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-12)
+    step = np.diff(ys)  # a block's two ends are equal; no block keeps an interior point
+    assert np.all(step >= 0) and not np.any((step[1:] == 0) & (step[:-1] == 0))
+
+
+def test_isotonic_rows_equals_the_aggregate_fit_and_declines_ties() -> None:
+    s, y, _ = scenario("nonlinear", 20_000, seed=8)
+    positive = y == 1.0
+    knots = mc.isotonic_rows(s, positive)
+    assert knots is not None
+    xs, ys = mc.isotonic_knots(*(lambda a: (a.values, a.n, a.k))(mc.aggregate(s, positive)))
+    assert knots[0].tolist() == xs.tolist() and knots[1].tolist() == ys.tolist()
+    tied = np.round(s, 3)
+    assert mc.isotonic_rows(tied, positive) is None
+
+
+def test_binned_isotonic_with_tied_scores_equals_the_exact_path(
+        tmp_path: str, monkeypatch: pytest.MonkeyPatch, no_plot: list[int]) -> None:
+    s, y, _ = scenario("nonlinear", 40_000, seed=9)
+    inp = _write(os.path.join(tmp_path, "in"), np.round(s, 4), y)
+    env = {"CALIBRATION_METHOD": "isotonic"}
+    _, exact_cal, _ = _run(tmp_path, "exact", inp, env, False, monkeypatch)
+    binned, binned_cal, _ = _run(tmp_path, "binned", inp, env, True, monkeypatch)
+    assert isinstance(_block(binned, "calibrated")["row_bins"], dict)
+    assert exact_cal["params"] == binned_cal["params"]
+    exact_fit, binned_fit = exact_cal["fit"], binned_cal["fit"]
+    assert isinstance(exact_fit, dict) and isinstance(binned_fit, dict)
+    assert exact_fit["unique_scores"] == binned_fit["unique_scores"] < 40_000
