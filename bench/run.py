@@ -55,6 +55,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--script-sizes", type=_size, nargs="*",
                         help="rows for the whole-script runs (default: sizes among 1e6, 1e7; "
                              "--quick: the quick size)")
+    parser.add_argument("--script-methods", nargs="+", default=["gam"],
+                        choices=("gam", "isotonic", "platt", "beta", "auto"),
+                        help="CALIBRATION_METHOD of the whole-script runs (default gam, the one "
+                             "the targets name); each is reported as script_<method>")
     parser.add_argument("--quick", action="store_true", help="1e5 rows only (< 2 minutes)")
     parser.add_argument("--scenarios", nargs="+", choices=data.SCENARIOS,
                         default=list(data.SCENARIOS))
@@ -130,7 +134,7 @@ def agreement_rows(measurements: Sequence[JsonDict], preds_dir: str) -> list[Jso
 
 
 def _specs(dataset: data.Dataset, labels: Sequence[str], script: bool, preds_dir: str,
-           scratch: str) -> list[JsonDict]:
+           scratch: str, script_methods: Sequence[str] = ("gam",)) -> list[JsonDict]:
     prefix = f"{dataset.scenario}-n{dataset.rows}"
     shards = dataset.shard_paths()
     specs: list[JsonDict] = [
@@ -138,8 +142,10 @@ def _specs(dataset: data.Dataset, labels: Sequence[str], script: bool, preds_dir
          "train": shards, "test": dataset.test_path,
          "preds_path": os.path.join(preds_dir, f"{prefix}-{label}.npy")} for label in labels]
     if script:
-        specs.append({"name": f"{prefix}-script_gam", "kind": "script", "label": "script_gam",
-                      "method": "gam", "train_dir": dataset.train_dir, "scratch": scratch})
+        specs += [{"name": f"{prefix}-script_{method}", "kind": "script",
+                   "label": f"script_{method}", "method": method,
+                   "train_dir": dataset.train_dir, "scratch": scratch}
+                  for method in script_methods]
         specs.append({"name": f"{prefix}-io_floor", "kind": "io_floor", "label": "io_floor",
                       "train": shards, "scratch": scratch})
     return specs
@@ -199,7 +205,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"[{time.perf_counter() - started:7.1f}s] data {scenario} n={n} ready in "
                   f"{time.perf_counter() - t0:.1f}s", flush=True)
             labels = args.fitters if n in sizes else []
-            for spec in _specs(dataset, labels, n in script_sizes, preds_dir, work):
+            for spec in _specs(dataset, labels, n in script_sizes, preds_dir, work,
+                               args.script_methods):
                 outcome = run_child(spec, os.path.join(work, "children"), args.timeout,
                                     memory_bytes, child_env)
                 measurements.append({
