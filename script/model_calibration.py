@@ -1851,14 +1851,16 @@ def multiclass_metrics(probs: FloatArray, labels: IntArray, weights: FloatArray,
     """
     n = probs.shape[0]
     total = float(weights.sum())
+    # unit weights aggregate by one sort of bool-labelled keys, not by np.unique
+    agg_weights = None if bool(np.all(weights == 1.0)) else weights
     per_class: JsonDict = {}
     eces_w: list[float] = []
     eces_m: list[float] = []
     aucs: dict[str, Optional[float]] = {}
     reasons: dict[str, str] = {}
     for j, name in enumerate(names):
-        block = binary_metrics(aggregate(probs[:, j], (labels == j).astype(np.float64), weights),
-                               bins, rows=n)
+        block = binary_metrics(aggregate(np.ascontiguousarray(probs[:, j]), labels == j,
+                                         agg_weights), bins, rows=n)
         per_class[name] = block
         eces_w.append(_json_number(block["ece_equal_width"]))
         eces_m.append(_json_number(block["ece_equal_mass"]))
@@ -1867,8 +1869,9 @@ def multiclass_metrics(probs: FloatArray, labels: IntArray, weights: FloatArray,
         if auc is None:
             reasons[name] = f"class {name!r} is absent or is every row's label"
     rows = np.arange(n)
-    correct = (probs.argmax(axis=1) == labels).astype(np.float64)
-    top = binary_metrics(aggregate(probs.max(axis=1), correct, weights), bins, rows=n)
+    hit = probs.argmax(axis=1) == labels
+    top = binary_metrics(aggregate(probs.max(axis=1), hit, agg_weights), bins, rows=n)
+    correct = hit.astype(np.float64)
     p_true = probs[rows, labels]
     brier = float(np.dot(weights, np.einsum("ij,ij->i", probs, probs) - 2.0 * p_true + 1.0))
     clipped = p_true < CLIP_EPSILON
@@ -2103,63 +2106,144 @@ def apply_multiclass(calibrator: MultiCalibrator, scores: npt.ArrayLike) -> Floa
     return renormalise(q)[0]
 
 
+def _temperature_sums(theta: FloatArray, logits: FloatArray, labels: IntArray,
+                      w: FloatArray, bias: bool, hessian: bool
+                      ) -> tuple[float, FloatArray, Optional[FloatArray]]:
+    """Negative log-likelihood of ``softmax(theta[0] * logits + (0, theta[1:]))`` with row
+    weights ``w``, its gradient and (``hessian``) its Hessian, summed over chunks of
+    ``BIN_CHUNK_ROWS`` rows (no n x classes temporary)."""
+    n, c = logits.shape
+    d = theta.shape[0]
+    b = np.zeros(c)
+    if bias:
+        b[1:] = theta[1:]
+    loss = 0.0
+    grad = np.zeros(d)
+    hess = np.zeros((d, d)) if hessian else None
+    step = max(1, BIN_CHUNK_ROWS // c)
+    for begin in range(0, n, step):
+        part = slice(begin, begin + step)
+        # class-major (classes x rows): the per-row reductions over a few classes then run
+        # along contiguous rows instead of numpy's slow short inner axis
+        x = np.ascontiguousarray(logits[part].T)
+        y, wi = labels[part], w[part]
+        rows = np.arange(x.shape[1])
+        eta = theta[0] * x
+        eta += b[:, None]
+        top = eta.max(axis=0)
+        p = np.exp(eta - top)
+        sums = p.sum(axis=0)
+        p /= sums
+        loss += float(np.dot(wi, top + np.log(sums) - eta[y, rows]))
+        del eta
+        mean_x = (p * x).sum(axis=0)  # the logit expected under p, per row
+        grad[0] += float(np.dot(wi, mean_x - x[y, rows]))
+        wp = p * wi
+        if bias:
+            counts = np.bincount(y, weights=wi, minlength=c)
+            grad[1:] += (wp.sum(axis=1) - counts)[1:]
+        if hess is not None:
+            x -= mean_x  # centred, in place
+            hess[0, 0] += float(np.dot((wp * x).ravel(), x.ravel()))
+            if bias:
+                cross = (wp * x).sum(axis=1)
+                hess[0, 1:] += cross[1:]
+                hess[1:, 0] += cross[1:]
+                block = np.diag(wp.sum(axis=1)) - wp @ p.T
+                hess[1:, 1:] += block[1:, 1:]
+    return loss, grad, hess
+
+
 def fit_temperature(logits: FloatArray, labels: IntArray, weights: FloatArray,
                     bias: bool) -> tuple[float, tuple[float, ...], JsonDict]:
     """Weighted maximum likelihood of ``softmax(scale * logits + bias)`` (``bias[0] = 0``).
 
-    L-BFGS-B (scipy) with the exact gradient, ``scale >= 1e-6``.
+    Newton's method with step halving on the exact Hessian (a convex problem in the scale and
+    the biases), summed over chunks of rows; ``scale >= 1e-6``: a step that would cross the bound
+    (scores ranked against the labels) hands over to L-BFGS-B (scipy) with the bound.
+
+    >>> logits = np.array([[2.0, 0.0], [0.0, 2.0], [2.0, 0.0], [0.0, 2.0]])
+    >>> scale, bias, info = fit_temperature(logits, np.array([0, 1, 1, 0]), np.ones(4), False)
+    >>> info["converged"], info["solver"], scale
+    (True, 'L-BFGS-B', 1e-06)
     """
-    try:
-        from scipy.optimize import minimize
-    except ImportError as exc:  # pragma: no cover - scipy ships with scikit-learn
-        raise _error("MC-E302-MISSING-LIBRARY", f"scipy is required for temperature ({exc})",
-                     "install scipy (a scikit-learn dependency)") from exc
     n, c = logits.shape
     total = float(weights.sum())
     w = weights / total
-    rows = np.arange(n)
-    z_true = logits[rows, labels]
     n_free = c - 1 if bias else 0
-
-    def objective(theta: FloatArray) -> tuple[float, FloatArray]:
-        b = np.zeros(c)
-        b[1:] = theta[1:] if bias else 0.0
-        eta = theta[0] * logits + b
-        top = eta.max(axis=1)
-        expd = np.exp(eta - top[:, None])
-        sums = expd.sum(axis=1)
-        lse = top + np.log(sums)
-        loss = float(np.dot(w, lse - (theta[0] * z_true + b[labels])))
-        g = expd / sums[:, None]
-        g[rows, labels] -= 1.0
-        g *= w[:, None]
-        grad = np.empty(1 + n_free)
-        grad[0] = float(np.sum(g * logits))
+    theta = np.zeros(1 + n_free)
+    theta[0] = 1.0
+    if n > 200_000:
+        # Warm start from every 64th row: the exact Newton polish then needs about 3 steps.
+        sub_scale, sub_bias, _ = fit_temperature(logits[::64], labels[::64], weights[::64],
+                                                 bias)
+        theta[0] = max(sub_scale, 1e-6)
         if bias:
-            grad[1:] = g.sum(axis=0)[1:]
-        return loss, grad
-
-    start = np.zeros(1 + n_free)
-    start[0] = 1.0
-    result = minimize(objective, start, jac=True, method="L-BFGS-B",
-                      bounds=[(1e-6, None)] + [(None, None)] * n_free,
-                      options={"maxiter": 1000, "ftol": 1e-15, "gtol": 1e-10})
-    theta = np.asarray(result.x, dtype=np.float64)
+            theta[1:] = sub_bias[1:]
+    loss, grad, hess = _temperature_sums(theta, logits, labels, w, bias, True)
+    converged = False
+    solver = "newton"
+    iterations = 0
+    for iterations in range(1, 101):
+        assert hess is not None
+        try:
+            step = np.linalg.solve(hess, grad)
+        except np.linalg.LinAlgError:
+            step = np.linalg.lstsq(hess, grad, rcond=None)[0]
+        if theta[0] - step[0] < 1e-6:
+            break  # the step would leave scale >= 1e-6: the bounded fit takes over
+        t = 1.0
+        while True:
+            candidate = theta - t * step
+            loss_c, grad_c, hess_c = _temperature_sums(candidate, logits, labels, w, bias, True)
+            if loss_c <= loss + 1e-15 * abs(loss) or t < 1e-10:
+                break
+            t *= 0.5
+        theta, loss, grad, hess = candidate, loss_c, grad_c, hess_c
+        if float(np.max(np.abs(t * step))) <= 1e-10 * (1.0 + float(np.max(np.abs(theta)))):
+            converged = True
+            break
+        if t < 1e-10:
+            break
+    if not converged:  # at the scale bound, or stalled: the bounded quasi-Newton fit
+        solver = "L-BFGS-B"
+        theta, iterations = _temperature_lbfgs(logits, labels, w, bias, theta)
+        loss, grad, _ = _temperature_sums(theta, logits, labels, w, bias, False)
     if not np.all(np.isfinite(theta)):
         raise _error("MC-E303-FIT-FAILED", "temperature fit produced non-finite parameters",
                      "check the class scores")
     b_out = np.zeros(c)
     if bias:
         b_out[1:] = theta[1:]
-    # L-BFGS-B may stop on a line-search failure at the optimum: judge by the gradient instead.
-    grad_max = float(np.max(np.abs(objective(theta)[1])))
-    if theta[0] <= 1e-6:
-        grad_max = float(np.max(np.abs(objective(theta)[1][1:]), initial=0.0))
-    info: JsonDict = {"iterations": int(result.nit),
-                      "converged": bool(result.success) or grad_max <= 1e-6,
+    grad_max = float(np.max(np.abs(grad)))
+    if theta[0] <= 1e-6:  # at the bound the scale's gradient need not vanish
+        grad_max = float(np.max(np.abs(grad[1:]), initial=0.0))
+    info: JsonDict = {"iterations": iterations, "solver": solver,
+                      "converged": converged or grad_max <= 1e-6,
                       "max_abs_gradient": grad_max,
-                      "neg_log_likelihood": float(result.fun) * total, "bias": bias}
+                      "neg_log_likelihood": loss * total, "bias": bias}
     return float(theta[0]), tuple(float(v) for v in b_out), info
+
+
+def _temperature_lbfgs(logits: FloatArray, labels: IntArray, w: FloatArray, bias: bool,
+                       start: FloatArray) -> tuple[FloatArray, int]:
+    """The temperature fit by L-BFGS-B with the bound ``scale >= 1e-6``."""
+    try:
+        from scipy.optimize import minimize
+    except ImportError as exc:  # pragma: no cover - scipy ships with scikit-learn
+        raise _error("MC-E302-MISSING-LIBRARY", f"scipy is required for temperature ({exc})",
+                     "install scipy (a scikit-learn dependency)") from exc
+
+    def objective(theta: FloatArray) -> tuple[float, FloatArray]:
+        loss, grad, _ = _temperature_sums(theta, logits, labels, w, bias, False)
+        return loss, grad
+
+    x0 = start.copy()
+    x0[0] = max(float(x0[0]), 1e-6)
+    result = minimize(objective, x0, jac=True, method="L-BFGS-B",
+                      bounds=[(1e-6, None)] + [(None, None)] * (start.shape[0] - 1),
+                      options={"maxiter": 1000, "ftol": 1e-15, "gtol": 1e-10})
+    return np.asarray(result.x, dtype=np.float64), int(result.nit)
 
 
 # --------------------------------------------------------------------------------------------

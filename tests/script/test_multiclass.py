@@ -214,3 +214,33 @@ def test_multiclass_calibrator_json_is_checksummed_and_validated() -> None:
     assert isinstance(loaded, mc.MultiCalibrator) and loaded.bias == (0.0, 0.1, 0.2)
     with pytest.raises(mc.CalibrationScriptError, match="MC-E404-INVALID-SCORES"):
         mc.apply_multiclass(loaded, np.array([[0.5, 0.5]]))
+
+
+@pytest.mark.parametrize("bias", [True, False])
+def test_temperature_newton_reaches_the_bounded_quasi_newton_optimum(bias: bool) -> None:
+    """The Newton fit (warm-started from every 64th row above 200,000 rows) and scipy's
+    L-BFGS-B with the scale bound agree on the optimum."""
+    scores, labels, _ = multiclass_scenario(210_000, seed=5, sharpen=2.0, shift=0.3)
+    logits = mc.class_logits(scores, "probability", mc.CLIP_EPSILON)
+    w = np.random.default_rng(2).uniform(0.5, 2.0, size=len(labels))
+    scale, offsets, info = mc.fit_temperature(logits, labels, w, bias)
+    assert info["solver"] == "newton" and info["converged"] is True
+    assert isinstance(info["iterations"], int) and info["iterations"] <= 6
+    start = np.zeros(3 if bias else 1)
+    start[0] = 1.0
+    theta, _ = mc._temperature_lbfgs(logits, labels, w / w.sum(), bias, start)
+    assert scale == pytest.approx(float(theta[0]), rel=1e-6)
+    if bias:
+        np.testing.assert_allclose(offsets[1:], theta[1:], atol=1e-6)
+
+
+@pytest.mark.parametrize("bias", [True, False])
+def test_temperature_at_the_scale_bound_hands_over_to_the_bounded_fit(bias: bool) -> None:
+    """Scores ranked against the labels: the likelihood wants a negative scale, so the scale
+    sits at its bound and the biases are fitted given it (their gradient vanishes)."""
+    scores, labels, _ = multiclass_scenario(3000, seed=6)
+    logits = -mc.class_logits(scores, "probability", mc.CLIP_EPSILON)
+    scale, _, info = mc.fit_temperature(logits, labels, np.ones(len(labels)), bias)
+    assert scale == 1e-6
+    assert info["solver"] == "L-BFGS-B" and info["converged"] is True
+    assert isinstance(info["max_abs_gradient"], float) and info["max_abs_gradient"] <= 1e-6
