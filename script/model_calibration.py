@@ -657,6 +657,60 @@ def _neg_log_lik(eta: FloatArray, n: FloatArray, k: FloatArray) -> float:
     return float(np.dot(n, np.logaddexp(0.0, eta)) - np.dot(k, eta))
 
 
+Evaluation = tuple[float, FloatArray, FloatArray]
+"""An objective's value, gradient and Hessian at a point."""
+
+
+@dataclasses.dataclass(frozen=True)
+class NewtonResult:
+    theta: FloatArray
+    value: float
+    gradient: FloatArray
+    iterations: int
+    converged: bool
+
+
+def newton_minimize(evaluate: Callable[[FloatArray], Evaluation], start: FloatArray,
+                    max_iter: int = 100, tol: float = 1e-12, rel_decrease: float = 1e-12,
+                    allowed: Optional[Callable[[FloatArray], bool]] = None) -> NewtonResult:
+    """Newton's method with step halving for a smooth convex objective: ``evaluate(theta)``
+    gives its value, gradient and Hessian. A step is halved until the value does not rise
+    (above ``rel_decrease`` of itself); the iterations stop when a step moves no coordinate by
+    more than ``tol * (1 + max |theta|)`` (converged), after ``max_iter`` steps, when halving
+    reaches ``1e-10``, or when the full step leaves the region ``allowed`` (not converged).
+
+    >>> res = newton_minimize(lambda t: (float((t[0] - 3.0) ** 2), 2.0 * (t - 3.0),
+    ...                                  np.array([[2.0]])), np.array([0.0]))
+    >>> res.converged, res.theta.tolist()
+    (True, [3.0])
+    """
+    theta = np.asarray(start, dtype=np.float64)
+    value, grad, hess = evaluate(theta)
+    converged = False
+    iterations = 0
+    for iterations in range(1, max_iter + 1):
+        try:
+            step = np.asarray(np.linalg.solve(hess, grad), dtype=np.float64)
+        except np.linalg.LinAlgError:
+            step = np.asarray(np.linalg.lstsq(hess, grad, rcond=None)[0], dtype=np.float64)
+        if allowed is not None and not allowed(theta - step):
+            break
+        t = 1.0
+        while True:
+            candidate = theta - t * step
+            value_c, grad_c, hess_c = evaluate(candidate)
+            if value_c <= value + rel_decrease * abs(value) or t < 1e-10:
+                break
+            t *= 0.5
+        theta, value, grad, hess = candidate, value_c, grad_c, hess_c
+        if float(np.max(np.abs(t * step))) <= tol * (1.0 + float(np.max(np.abs(theta)))):
+            converged = True
+            break
+        if t < 1e-10:
+            break
+    return NewtonResult(theta, value, grad, iterations, converged)
+
+
 def fit_logistic(x: FloatArray, n: FloatArray, k: FloatArray, max_iter: int = 100,
                  tol: float = 1e-12, start: Optional[FloatArray] = None) -> LogisticFit:
     """Unpenalised logistic regression on aggregated rows by Newton's method with step halving.
@@ -682,31 +736,15 @@ def fit_logistic(x: FloatArray, n: FloatArray, k: FloatArray, max_iter: int = 10
         sub_k = k[stride]
         if 0.0 < float(sub_k.sum()) < float(n[stride].sum()):
             beta = fit_logistic(x[stride], n[stride], sub_k, max_iter, 1e-8).coef
-    eta = x @ beta
-    obj = _neg_log_lik(eta, n, k)
-    converged = False
-    iterations = 0
-    for iterations in range(1, max_iter + 1):
+
+    def evaluate(b: FloatArray) -> Evaluation:
+        eta = x @ b
         p = _sigmoid(eta)
-        grad = x.T @ (n * p - k)
         w = n * p * (1.0 - p)
-        hess = (x * w[:, None]).T @ x
-        try:
-            step = np.linalg.solve(hess, grad)
-        except np.linalg.LinAlgError:
-            step = np.linalg.lstsq(hess, grad, rcond=None)[0]
-        t = 1.0
-        while True:
-            candidate = beta - t * step
-            eta_c = x @ candidate
-            obj_c = _neg_log_lik(eta_c, n, k)
-            if obj_c <= obj + 1e-12 * abs(obj) or t < 1e-10:
-                break
-            t *= 0.5
-        beta, eta, obj = candidate, eta_c, obj_c
-        if float(np.max(np.abs(t * step))) <= tol * (1.0 + float(np.max(np.abs(beta)))):
-            converged = True
-            break
+        return _neg_log_lik(eta, n, k), x.T @ (n * p - k), (x * w[:, None]).T @ x
+
+    res = newton_minimize(evaluate, beta, max_iter, tol)
+    beta, iterations, converged, obj = res.theta, res.iterations, res.converged, res.value
     if not np.all(np.isfinite(beta)):
         raise _error("MC-E303-FIT-FAILED", "logistic fit produced non-finite parameters",
                      "check that the scores are not perfectly separating the labels")
@@ -1331,6 +1369,27 @@ def _runs(ordered: FloatArray) -> tuple[FloatArray, FloatArray]:
     return values, counts
 
 
+def _sort_with_labels(scores: FloatArray, positive: BoolArray
+                      ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint8]]:
+    """Scores >= 0 sorted (as the bits of their floats: read them with ``.view(np.float64)``)
+    and their 0/1 labels in that order, by one sort of 64-bit keys, negatives first within a
+    score (see ``_aggregate_by_keys``).
+
+    >>> keys, label = _sort_with_labels(np.array([0.5, 0.25, 0.5]),
+    ...                                 np.array([True, False, False]))
+    >>> keys.view(np.float64).tolist(), label.tolist()
+    ([0.25, 0.5, 0.5], [0, 0, 1])
+    """
+    one = np.uint64(1)
+    keys = np.left_shift(scores.view(np.uint64), one)
+    keys |= positive
+    keys.sort()
+    label = np.empty(scores.shape[0], dtype=np.uint8)
+    np.bitwise_and(keys, one, out=label, casting="unsafe")
+    keys >>= one
+    return keys, label
+
+
 def _aggregate_by_keys(scores: FloatArray, positive: BoolArray) -> Aggregated:
     """``aggregate`` of scores >= 0 with 0/1 labels and unit weights, by one sort.
 
@@ -1340,13 +1399,7 @@ def _aggregate_by_keys(scores: FloatArray, positive: BoolArray) -> Aggregated:
     and the positives a sum per run. -0.0 becomes 0.0.
     """
     m = scores.shape[0]
-    one = np.uint64(1)
-    keys = np.left_shift(scores.view(np.uint64), one)
-    keys |= positive
-    keys.sort()
-    label = np.empty(m, dtype=np.uint8)
-    np.bitwise_and(keys, one, out=label, casting="unsafe")
-    keys >>= one
+    keys, label = _sort_with_labels(scores, positive)
     ordered = keys.view(np.float64)
     change = np.empty(m, dtype=bool)
     change[:1] = True
@@ -1531,13 +1584,7 @@ def isotonic_rows(scores: FloatArray, positive: BoolArray
     aggregates).
     """
     m = scores.shape[0]
-    one = np.uint64(1)
-    keys = np.left_shift(scores.view(np.uint64), one)
-    keys |= positive
-    keys.sort()
-    label = np.empty(m, dtype=np.uint8)
-    np.bitwise_and(keys, one, out=label, casting="unsafe")
-    keys >>= one
+    keys, label = _sort_with_labels(scores, positive)
     ordered = keys.view(np.float64)
     if not bool((ordered[1:] != ordered[:-1]).all()):
         return None
@@ -2180,31 +2227,16 @@ def fit_temperature(logits: FloatArray, labels: IntArray, weights: FloatArray,
         theta[0] = max(sub_scale, 1e-6)
         if bias:
             theta[1:] = sub_bias[1:]
-    loss, grad, hess = _temperature_sums(theta, logits, labels, w, bias, True)
-    converged = False
-    solver = "newton"
-    iterations = 0
-    for iterations in range(1, 101):
+
+    def evaluate(t: FloatArray) -> Evaluation:
+        loss, grad, hess = _temperature_sums(t, logits, labels, w, bias, True)
         assert hess is not None
-        try:
-            step = np.linalg.solve(hess, grad)
-        except np.linalg.LinAlgError:
-            step = np.linalg.lstsq(hess, grad, rcond=None)[0]
-        if theta[0] - step[0] < 1e-6:
-            break  # the step would leave scale >= 1e-6: the bounded fit takes over
-        t = 1.0
-        while True:
-            candidate = theta - t * step
-            loss_c, grad_c, hess_c = _temperature_sums(candidate, logits, labels, w, bias, True)
-            if loss_c <= loss + 1e-15 * abs(loss) or t < 1e-10:
-                break
-            t *= 0.5
-        theta, loss, grad, hess = candidate, loss_c, grad_c, hess_c
-        if float(np.max(np.abs(t * step))) <= 1e-10 * (1.0 + float(np.max(np.abs(theta)))):
-            converged = True
-            break
-        if t < 1e-10:
-            break
+        return loss, grad, hess
+
+    # a step that would leave scale >= 1e-6 hands over to the bounded fit
+    res = newton_minimize(evaluate, theta, 100, 1e-10, 1e-15, lambda t: float(t[0]) >= 1e-6)
+    theta, loss, grad = res.theta, res.value, res.gradient
+    iterations, converged, solver = res.iterations, res.converged, "newton"
     if not converged:  # at the scale bound, or stalled: the bounded quasi-Newton fit
         solver = "L-BFGS-B"
         theta, iterations = _temperature_lbfgs(logits, labels, w, bias, theta)
@@ -2853,7 +2885,7 @@ def fit_logistic_rows(features: Callable[[slice], FloatArray], positive: BoolArr
     """
     m = positive.shape[0]
 
-    def sums(beta: FloatArray) -> tuple[float, FloatArray, FloatArray]:
+    def sums(beta: FloatArray) -> Evaluation:
         obj = 0.0
         grad = np.zeros(beta.shape[0])
         hess = np.zeros((beta.shape[0], beta.shape[0]))
@@ -2881,30 +2913,12 @@ def fit_logistic_rows(features: Callable[[slice], FloatArray], positive: BoolArr
             hess += (x * v[:, None]).T @ x
         return obj, grad, hess
 
-    beta = np.asarray(start, dtype=np.float64)
-    obj, grad, hess = sums(beta)
-    converged = False
-    iterations = 0
-    for iterations in range(1, max_iter + 1):
-        try:
-            step = np.linalg.solve(hess, grad)
-        except np.linalg.LinAlgError:
-            step = np.linalg.lstsq(hess, grad, rcond=None)[0]
-        t = 1.0
-        while True:
-            candidate = beta - t * step
-            obj_c, grad_c, hess_c = sums(candidate)
-            if obj_c <= obj + 1e-12 * abs(obj) or t < 1e-10:
-                break
-            t *= 0.5
-        beta, obj, grad, hess = candidate, obj_c, grad_c, hess_c
-        if float(np.max(np.abs(t * step))) <= tol * (1.0 + float(np.max(np.abs(beta)))):
-            converged = True
-            break
+    res = newton_minimize(sums, np.asarray(start, dtype=np.float64), max_iter, tol)
+    beta = res.theta
     if not np.all(np.isfinite(beta)):
         raise _error("MC-E303-FIT-FAILED", "logistic fit produced non-finite parameters",
                      "check that the scores are not perfectly separating the labels")
-    return LogisticFit(beta, iterations, converged, obj)
+    return LogisticFit(beta, res.iterations, res.converged, res.value)
 
 
 def polish_on_rows(binned: Calibrator, scores: FloatArray, positive: BoolArray,
