@@ -315,3 +315,68 @@ def test_binned_isotonic_with_tied_scores_equals_the_exact_path(
     exact_fit, binned_fit = exact_cal["fit"], binned_cal["fit"]
     assert isinstance(exact_fit, dict) and isinstance(binned_fit, dict)
     assert exact_fit["unique_scores"] == binned_fit["unique_scores"] < 40_000
+
+
+def _edge_frame(rows: int, seed: int) -> pd.DataFrame:
+    s, y, _ = scenario("nonlinear", rows, seed=seed)
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame({"prob_class_1": s, "label": y, "w": rng.uniform(0.0, 2.0, size=rows),
+                          "margin": np.log(s) - np.log1p(-s)})
+    frame.loc[rng.choice(rows, 300, replace=False), "label"] = np.nan
+    frame.loc[rng.choice(rows, 200, replace=False), "prob_class_1"] = np.nan
+    frame.loc[rng.choice(rows, 500, replace=False), "w"] = 0.0
+    return frame
+
+
+@pytest.mark.parametrize("env", [
+    {"CALIBRATION_METHOD": "gam", "NEGATIVE_SAMPLING_RATE": "0.25"},
+    {"CALIBRATION_METHOD": "platt", "WEIGHT_FIELD": "w"},
+    {"CALIBRATION_METHOD": "isotonic", "WEIGHT_FIELD": "w"},
+    {"CALIBRATION_METHOD": "beta", "SCORE_FIELD": "margin", "SCORE_SPACE": "logit"},
+    {"CALIBRATION_METHOD": "gam", "SCORE_FIELD": "margin", "SCORE_SPACE": "logit"},
+], ids=["negative-sampling", "weighted-platt", "weighted-isotonic", "logit-beta", "logit-gam"])
+def test_binned_path_with_dropped_rows_and_options_agrees_with_the_exact_path(
+        tmp_path: str, env: dict[str, str], monkeypatch: pytest.MonkeyPatch,
+        no_plot: list[int]) -> None:
+    folder = os.path.join(tmp_path, "in")
+    os.makedirs(folder)
+    _edge_frame(60_000, 12).to_parquet(os.path.join(folder, "d.parquet"), index=False)
+    exact, exact_cal, _ = _run(tmp_path, "exact", folder, env, False, monkeypatch)
+    binned, binned_cal, _ = _run(tmp_path, "binned", folder, env, True, monkeypatch)
+    assert exact["rows"] == binned["rows"]  # the same rows dropped and kept
+    # an isotonic step inside a coarse bin is smoothed over that bin's rows (as in the
+    # validation test above): its folds' figures move more than the smooth methods'
+    loose = 5.0 if env["CALIBRATION_METHOD"] == "isotonic" else 1.0
+    for name in ("uncalibrated", "calibrated"):
+        e, b = _block(exact, name), _block(binned, name)
+        assert isinstance(b["row_bins"], dict)
+        assert b["weight_sum"] == pytest.approx(e["weight_sum"], rel=1e-12)
+        for key, tol in (("ece_equal_width", 2e-3), ("brier", 2e-5), ("log_loss", 1e-4),
+                         ("auc", 5e-4)):
+            _close(e, b, key, tol * loose)
+    if env["CALIBRATION_METHOD"] != "gam":  # the shipped fit is the exact one
+        e_params, b_params = exact_cal["params"], binned_cal["params"]
+        assert isinstance(e_params, dict) and isinstance(b_params, dict)
+        for key, value in e_params.items():
+            if isinstance(value, float):
+                assert b_params[key] == pytest.approx(value, rel=1e-9, abs=1e-12), key
+            else:
+                assert b_params[key] == value, key
+
+
+def test_every_task_of_a_multitask_run_is_binned(
+        tmp_path: str, monkeypatch: pytest.MonkeyPatch, no_plot: list[int]) -> None:
+    s_a, y_a, _ = scenario("linear", 20_000, seed=31)
+    s_b, y_b, _ = scenario("nonlinear", 20_000, seed=32)
+    folder = os.path.join(tmp_path, "in")
+    os.makedirs(folder)
+    frame = pd.DataFrame({"score_a": s_a, "label_a": y_a, "score_b": s_b, "label_b": y_b})
+    frame.loc[:99, "label_a"] = np.nan
+    frame.to_parquet(os.path.join(folder, "d.parquet"), index=False)
+    env = {"SCORE_FIELDS": '["score_a", "score_b"]', "TASK_LABEL_NAMES": '["label_a", "label_b"]',
+           "CALIBRATION_METHOD": "platt"}
+    metrics, _, _ = _run(tmp_path, "out", folder, env, True, monkeypatch)
+    tasks = _block(metrics, "calibrated")["tasks"]
+    assert isinstance(tasks, dict) and sorted(tasks) == ["score_a", "score_b"]
+    assert tasks["score_a"]["n"] == 19_900 and tasks["score_b"]["n"] == 20_000
+    assert all(isinstance(block["row_bins"], dict) for block in tasks.values())
