@@ -2982,27 +2982,21 @@ def run_task_binned(scores: FloatArray, labels: BoolArray, weights: Optional[Flo
     """``run_task``'s fit and evaluation on :class:`RowBins` (None when the scores cannot be
     binned finely enough: the caller then takes the exact path).
 
-    One pass bins every row by fold and logit; each fold's calibrator is fitted on the other
-    folds' bins and predicts its own bins (each bin's rows get the prediction at their weighted
-    mean logit); the metrics are computed from those per-bin predictions, and the uncalibrated
-    ones from the bins' mean logits. gam's full fit uses the bins too (it bins finer than its own
-    ``GAM_BINS``); platt and beta are refitted exactly on every row from their fit on the bins
-    (:func:`polish_on_rows`), isotonic exactly from the sorted rows (:func:`fit_isotonic_rows`;
-    from the aggregate of every distinct score when weighted or tied).
-    ``auto`` selects on the bins (:func:`select_method_binned`), for the full fit and within
-    each fold.
+    One pass bins every row by fold and logit; the shipped calibrator comes from
+    :func:`full_fit_binned`, the held-out predictions per bin from :func:`cross_fit_binned`
+    (or from ``given``, applied at each bin's mean logit); the metrics are computed from those
+    per-bin predictions, and the uncalibrated ones from the bins' mean logits.
     """
     space = settings.score_space
-    folds = settings.folds
-    fold = None if given is not None else stratified_folds(labels.view(np.int8), folds,
+    fold = None if given is not None else stratified_folds(labels.view(np.int8), settings.folds,
                                                            settings.seed)
-    rb = bin_rows(scores, labels, weights, fold, 1 if fold is None else folds, space)
+    rb = bin_rows(scores, labels, weights, fold, 1 if fold is None else settings.folds, space)
     if rb is None:
         return None
     binning = rb.describe()
-    every = range(rb.n.shape[0])
     n_rows = int(scores.shape[0])
-    uncal = binary_metrics(rb.aggregated(every, "probability"), settings.bins, rows=n_rows)
+    uncal = binary_metrics(rb.aggregated(range(rb.n.shape[0]), "probability"), settings.bins,
+                           rows=n_rows)
     uncal["row_bins"] = binning
     info: list[JsonDict] = []
     selection: Optional[JsonDict] = None
@@ -3012,72 +3006,100 @@ def run_task_binned(scores: FloatArray, labels: BoolArray, weights: Optional[Flo
         calibrator = given
         clipped = 0
     else:
-        all_rows = rb.aggregated(every, space)
-        _check_two_classes(all_rows, f"{context}: all kept rows")
-        start = time.perf_counter()
-        method = settings.method
-        if method == "auto":
-            selection = select_method_binned(rb, settings, every, context)
-            method = str(selection["selected"])
-        chosen = dataclasses.replace(settings, method=method)
-        # isotonic, platt and beta ship their exact fit: found without the aggregate of every
-        # distinct score where it can be (else from that aggregate); gam ships its fit on the bins
-        exact: Optional[Calibrator] = None
-        if method == "isotonic":
-            if weights is None:
-                exact = fit_isotonic_rows(scores, labels, chosen)
-        else:
-            calibrator = fit_calibrator(all_rows, chosen, f"{context}: full fit",
-                                        row_bins=binning, clipped_rows=rb.clipped_rows)
-            if method != "gam":
-                exact = polish_on_rows(calibrator, scores, labels, weights)
-        if exact is not None:
-            calibrator = exact
-        elif method != "gam":
-            calibrator = fit_calibrator(BinaryProblem(scores, labels, weights,
-                                                      settings).aggregated(),
-                                        chosen, f"{context}: full fit")
-        del all_rows
-        if selection is not None:
-            calibrator = dataclasses.replace(calibrator, fit={**calibrator.fit,
-                                                              "auto": _auto_summary(selection)})
+        calibrator, selection = full_fit_binned(rb, scores, labels, weights, settings, context)
         clipped = int(_json_number(calibrator.fit.get("clipped_rows", 0)))
-        logger.info("%s: fitted %s on %d rows (%d clipped to epsilon %g) in %.3fs", context,
-                    method, n_rows, clipped, CLIP_EPSILON, time.perf_counter() - start)
-        parts = []
-        for f in range(folds):
-            start = time.perf_counter()
-            others = [g for g in every if g != f]
-            entry: JsonDict = {"fold": f}
-            fold_method = settings.method
-            if fold_method == "auto":
-                choice = select_method_binned(rb, settings, others, f"fold {f}")
-                fold_method = str(choice["selected"])
-                entry["selected_method"] = fold_method
-                entry["candidate_log_loss"] = {
-                    m: c.get("log_loss") for m, c in _json_get(choice, "candidates").items()
-                    if isinstance(c, dict)}
-            model = _fit_on_bins(rb.aggregated(others, space), settings, fold_method,
-                                 f"fold {f}")
-            fit_seconds = time.perf_counter() - start
-            held = rb.group(f, space)
-            pred = Aggregated(apply_calibrator(model, held.values), held.n, held.k)
-            parts.append(pred)
-            n_test = int(rb.rows[f])
-            positives: Union[int, float] = _num(float(held.k.sum())) if weights is not None \
-                else int(held.k.sum())
-            entry.update(n_train=n_rows - n_test, n_test=n_test,
-                         fit_seconds=round(fit_seconds, 6))
-            entry.update(_binned_summary(pred, positives))
-            info.append(entry)
-            logger.info("fold %d: trained on %d rows, scored %d held-out rows in %.3fs", f,
-                        n_rows - n_test, n_test, fit_seconds)
+        parts, info = cross_fit_binned(rb, settings, weighted=weights is not None)
     calibrated_agg = group_predictions(np.concatenate([p.values for p in parts]),
                                        np.concatenate([p.n for p in parts]),
                                        np.concatenate([p.k for p in parts]))
     calibrated = binary_metrics(calibrated_agg, settings.bins, rows=n_rows)
     calibrated["row_bins"] = binning
     return BinnedResult(calibrator, uncal, calibrated, info, selection, clipped)
+
+
+def full_fit_binned(rb: RowBins, scores: FloatArray, labels: BoolArray,
+                    weights: Optional[FloatArray], settings: Settings, context: str
+                    ) -> tuple[Calibrator, Optional[JsonDict]]:
+    """The shipped calibrator of a binned task, and ``auto``'s selection record.
+
+    ``auto`` selects on the bins (:func:`select_method_binned`). gam is fitted on the bins (it
+    bins finer than its own ``GAM_BINS``); isotonic, platt and beta ship their exact fit,
+    found without the aggregate of every distinct score where they can: platt and beta
+    refitted on every row from their fit on the bins (:func:`polish_on_rows`), isotonic from
+    the sorted rows (:func:`fit_isotonic_rows`); else (weighted isotonic, tied scores, a beta
+    leaving its active set) from that aggregate.
+    """
+    every = range(rb.n.shape[0])
+    space = settings.score_space
+    all_rows = rb.aggregated(every, space)
+    _check_two_classes(all_rows, f"{context}: all kept rows")
+    start = time.perf_counter()
+    selection: Optional[JsonDict] = None
+    method = settings.method
+    if method == "auto":
+        selection = select_method_binned(rb, settings, every, context)
+        method = str(selection["selected"])
+    chosen = dataclasses.replace(settings, method=method)
+    exact: Optional[Calibrator] = None
+    if method == "isotonic":
+        if weights is None:
+            exact = fit_isotonic_rows(scores, labels, chosen)
+    else:
+        calibrator = fit_calibrator(all_rows, chosen, f"{context}: full fit",
+                                    row_bins=rb.describe(), clipped_rows=rb.clipped_rows)
+        if method != "gam":
+            exact = polish_on_rows(calibrator, scores, labels, weights)
+    del all_rows
+    if exact is not None:
+        calibrator = exact
+    elif method != "gam":
+        calibrator = fit_calibrator(BinaryProblem(scores, labels, weights, settings).aggregated(),
+                                    chosen, f"{context}: full fit")
+    if selection is not None:
+        calibrator = dataclasses.replace(calibrator, fit={**calibrator.fit,
+                                                          "auto": _auto_summary(selection)})
+    logger.info("%s: fitted %s on %d rows (%d clipped to epsilon %g) in %.3fs", context, method,
+                int(scores.shape[0]), int(_json_number(calibrator.fit.get("clipped_rows", 0))),
+                CLIP_EPSILON, time.perf_counter() - start)
+    return calibrator, selection
+
+
+def cross_fit_binned(rb: RowBins, settings: Settings, weighted: bool
+                     ) -> tuple[list[Aggregated], list[JsonDict]]:
+    """Each fold's calibrator fitted on the other folds' bins (with ``auto``: the method chosen
+    on them) and applied to its own bins at their mean logits; returns the held-out predictions
+    per fold (``values``, with each bin's ``n`` and ``k``) and the fold records, as
+    :func:`cross_fit` gives them."""
+    space = settings.score_space
+    every = range(rb.n.shape[0])
+    n_rows = int(rb.rows.sum())
+    parts: list[Aggregated] = []
+    info: list[JsonDict] = []
+    for f in every:
+        start = time.perf_counter()
+        others = [g for g in every if g != f]
+        entry: JsonDict = {"fold": f}
+        method = settings.method
+        if method == "auto":
+            choice = select_method_binned(rb, settings, others, f"fold {f}")
+            method = str(choice["selected"])
+            entry["selected_method"] = method
+            entry["candidate_log_loss"] = {
+                m: c.get("log_loss") for m, c in _json_get(choice, "candidates").items()
+                if isinstance(c, dict)}
+        model = _fit_on_bins(rb.aggregated(others, space), settings, method, f"fold {f}")
+        fit_seconds = time.perf_counter() - start
+        held = rb.group(f, space)
+        pred = Aggregated(apply_calibrator(model, held.values), held.n, held.k)
+        parts.append(pred)
+        n_test = int(rb.rows[f])
+        positives = _num(float(held.k.sum())) if weighted else int(held.k.sum())
+        entry.update(n_train=n_rows - n_test, n_test=n_test, fit_seconds=round(fit_seconds, 6))
+        entry.update(_binned_summary(pred, positives))
+        info.append(entry)
+        logger.info("fold %d: trained on %d rows, scored %d held-out rows in %.3fs", f,
+                    n_rows - n_test, n_test, fit_seconds)
+    return parts, info
 
 
 # --------------------------------------------------------------------------------------------
