@@ -122,7 +122,8 @@ Methods. Logit-based methods (platt, beta, gam in probability space) clip probab
 - ``temperature`` (multi-class): ``softmax(scale * l + bias)`` where ``l`` is ``ln(max(p, eps))``
   of the class probabilities (or the margins in logit space), ``scale = 1 / T`` and ``bias`` one
   per class with ``bias[0] = 0`` (all 0 unless TEMPERATURE_BIAS=true); weighted maximum
-  likelihood by L-BFGS-B (scipy) with the exact gradient.
+  likelihood by Newton's method on the exact Hessian (L-BFGS-B from scipy when the scale
+  reaches its bound 1e-6).
 - ``auto``: every candidate is scored by log loss in a K-fold (CALIBRATION_FOLDS) inner
   cross-validation; the winner is the simplest candidate (order temperature, platt, beta, gam,
   isotonic) whose mean log loss is within one standard error (of the paired per-row
@@ -134,6 +135,15 @@ Methods. Logit-based methods (platt, beta, gam in probability space) clip probab
 Evaluation: calibrated metrics are cross-fitted (stratified K-fold, seeded): each row is scored by
 a calibrator fitted without its fold. The shipped calibrator is fitted on all kept rows.
 Validation and testing jobs evaluate the given calibrator's predictions instead.
+
+Many rows: a binary task (or a task of a multi-task run) with at least ``BINNED_MIN_ROWS``
+(2**21) kept rows is cross-fitted and evaluated on sufficient statistics of ``ROW_BINS``
+(65,536) equal-width bins of the clipped logit per fold (``run_task_binned``): one pass over the
+rows, no sort for ``gam``. Folds fit on the other folds' bins and predict their own bins at their
+mean logit; ``auto`` uses the folds as its inner folds; both metric blocks record ``row_bins``.
+isotonic, platt and beta still ship their exact fits (from the sorted rows, or refitted on every
+row from the bins' fit); gam ships its fit on the bins. Margins spread so wide that a bin would
+be wider than ``ROW_BIN_MAX_WIDTH`` take the exact path.
 
 Outputs (file names are fixed):
 
