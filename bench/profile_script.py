@@ -1,0 +1,150 @@
+"""Where the whole script spends its time and memory: one run of ``main`` on benchmark data.
+
+Runs ``script/model_calibration.py`` (the working tree's) once on the cached benchmark shards of
+a scenario and size, one thread, and prints the wall time, the script's own stage timings, the
+peak resident memory above the interpreter (sampled every 2 ms by a thread that also notes the
+main thread's innermost frames at the peak), and optionally a cProfile table or a memory
+timeline. For the comparisons that the targets are judged by, use ``bench.run`` and
+``bench.ab`` (each measurement in its own child process); this is the tool for finding the next
+hot spot.
+
+    python -m bench.profile_script --size 1e7 --method gam
+    python -m bench.profile_script --size 1e7 --method isotonic --profile 30
+    python -m bench.profile_script --size 1e6 --timeline 150
+
+Examples
+--------
+>>> build_parser().parse_args(["--size", "1e5"]).method
+'gam'
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import os
+import pstats
+import shutil
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from collections.abc import Sequence
+from typing import Optional
+
+from bench import data
+from bench.run import _size
+
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bench.profile_script", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--size", type=_size, default=10_000_000, help="rows (default 1e7)")
+    parser.add_argument("--scenario", choices=data.SCENARIOS, default="nonlinear")
+    parser.add_argument("--method", default="gam", help="CALIBRATION_METHOD (default gam)")
+    parser.add_argument("--profile", type=int, default=0, metavar="N",
+                        help="print the N most expensive functions (cumulative time)")
+    parser.add_argument("--timeline", type=float, default=0.0, metavar="MIB",
+                        help="print every change of the sampled stack while more than MIB "
+                             "MiB above the interpreter are resident")
+    parser.add_argument("--cache-dir", default=os.path.join(tempfile.gettempdir(),
+                                                            "calibration-step-bench"))
+    return parser
+
+
+def _rss() -> int:
+    with open("/proc/self/status", encoding="ascii") as handle:
+        for line in handle:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+class MemorySampler:
+    """Samples the resident size every 2 ms; keeps the peak, the main thread's frames at the
+    peak and (when ``timeline``) every (seconds, bytes, frames) sample."""
+
+    def __init__(self, timeline: bool) -> None:
+        self.main = threading.get_ident()
+        self.base = _rss()
+        self.peak = self.base
+        self.where: list[str] = []
+        self.samples: list[tuple[float, int, tuple[str, ...]]] = []
+        self._timeline = timeline
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._start = time.perf_counter()
+
+    def _frames(self) -> tuple[str, ...]:
+        frame = sys._current_frames().get(self.main)  # the main thread's current stack
+        if frame is None:
+            return ()
+        return tuple(f"{f.name}:{f.lineno}" for f in traceback.extract_stack(frame)[-4:])
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            rss = _rss()
+            if rss > self.peak:
+                self.peak, self.where = rss, list(self._frames())
+            if self._timeline:
+                self.samples.append((time.perf_counter() - self._start, rss, self._frames()))
+            self._stop.wait(0.002)
+
+    def __enter__(self) -> MemorySampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    for name in THREAD_VARIABLES:
+        os.environ[name] = "1"
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    sys.path.insert(0, root)
+    from script import model_calibration as mc
+
+    dataset = data.prepare(args.cache_dir, args.scenario, args.size)
+    scratch = tempfile.mkdtemp(prefix="bench-profile-", dir=args.cache_dir)
+    outputs = {name: os.path.join(scratch, name) for name in mc.OUTPUT_NAMES}
+    environ = {mc.ENV_CALIBRATION_METHOD: args.method, mc.ENV_LOG_LEVEL: "WARNING"}
+    profiler = cProfile.Profile() if args.profile else None
+    try:
+        with MemorySampler(args.timeline > 0) as sampler:
+            start = time.perf_counter()
+            if profiler is not None:
+                profiler.enable()
+            mc.main({mc.INPUT_EVALUATION_DATA: dataset.train_dir}, outputs, environ,
+                    argparse.Namespace(job_type="calibration"))
+            if profiler is not None:
+                profiler.disable()
+            seconds = time.perf_counter() - start
+        with open(os.path.join(outputs[mc.OUTPUT_METRICS], mc.METRICS_FILE),
+                  encoding="utf-8") as handle:
+            timings = json.load(handle).get("timings")
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    mib = 1024 * 1024
+    print(f"{args.scenario} {args.size:,} rows, {args.method}: {seconds:.2f} s; stages {timings}")
+    print(f"peak {(sampler.peak - sampler.base) / mib:.0f} MiB above the interpreter, at "
+          f"{' > '.join(sampler.where)}")
+    last: tuple[str, ...] = ()
+    for at, rss, frames in sampler.samples:
+        if rss - sampler.base > args.timeline * mib and frames != last:
+            print(f"{at:7.2f} s {(rss - sampler.base) / mib:6.0f} MiB  {' > '.join(frames)}")
+            last = frames
+    if profiler is not None:
+        pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(
+            args.profile)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
