@@ -4242,10 +4242,6 @@ def _required(paths: Mapping[str, str], names: Sequence[str], kind: str) -> dict
     return {name: paths[name] for name in names}
 
 
-def _uncalibrated_probabilities(scores: FloatArray, space: str) -> FloatArray:
-    return scores if space == "probability" else _sigmoid(scores)
-
-
 def _uncalibrated_class_probabilities(scores: FloatArray, space: str) -> tuple[FloatArray, int]:
     """Class scores as probabilities: softmax of margins, or probabilities renormalised."""
     if space == "logit":
