@@ -1223,7 +1223,8 @@ def apply_calibrator(calibrator: Calibrator, scores: npt.ArrayLike) -> FloatArra
     if calibrator.method == "platt":
         a, b = calibrator.coef
         z = _logit(s, eps) if calibrator.score_space == "probability" else s.copy()
-        z *= a
+        with np.errstate(over="ignore"):  # a huge slope times a margin is +-inf: sigmoid 1 or 0
+            z *= a
         z += b
         return _sigmoid(z)
     a, b, c = calibrator.coef
