@@ -3,7 +3,9 @@
 Every comparison of the benchmark reads the same files: per scenario and size, a training set of
 ``n`` rows split into ``TRAIN_SHARDS`` parquet shards (score, label and three passthrough
 columns, the input of the whole script) and a held-out test set of ``min(n, TEST_ROWS_MAX)``
-rows (score and label) drawn from the same generator with another seed.
+rows (score and label) drawn from the same generator with another seed. ``prepare_csv`` writes
+the same training shards once more as CSV (pandas ``to_csv``), beside the parquet ones, for the
+whole-script runs with ``--script-format csv``.
 
 Scenarios (scores ~ Beta(2, 2), continuous float64, so almost every score is unique: the worst
 case for aggregation by unique score):
@@ -12,6 +14,12 @@ case for aggregation by unique score):
 - ``nonlinear``: true logit ``0.5 logit(s) + 0.8 + 0.3 tanh(2 logit(s))`` (monotone, not
   logit-linear).
 
+Opt-in (not in ``SCENARIOS``, the default; whole-script runs only):
+
+- ``multiclass``: ``NUM_CLASSES`` = 3 score columns ``prob_class_0..2`` = softmax of logits
+  ~ N(0, 1.5^2) (independent per class) and a label in 0..2 drawn from softmax(0.6 * logits):
+  the scores are over-confident (temperature 1/0.6).
+
 Examples
 --------
 >>> scores, labels = generate("linear", 5, seed=1)
@@ -19,6 +27,9 @@ Examples
 ((5,), True)
 >>> bool(np.array_equal(generate("linear", 5, seed=1)[0], scores))
 True
+>>> probs, classes = generate_multiclass(4, seed=1)
+>>> probs.shape, bool(np.allclose(probs.sum(axis=1), 1.0)), set(classes.tolist()) <= {0, 1, 2}
+((4, 3), True, True)
 """
 
 from __future__ import annotations
@@ -37,15 +48,24 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 SCENARIOS = ("linear", "nonlinear")
+MULTICLASS = "multiclass"
+ALL_SCENARIOS = SCENARIOS + (MULTICLASS,)
+NUM_CLASSES = 3
+MULTICLASS_LOGIT_SD = 1.5
+MULTICLASS_TRUE_SCALE = 0.6
 SCORE_FIELD = "prob_class_1"
+MULTICLASS_SCORE_FIELDS = tuple(f"prob_class_{k}" for k in range(NUM_CLASSES))
 LABEL_FIELD = "label"
 PASSTHROUGH_FIELDS = ("row_id", "segment", "feature_a")
 TRAIN_SHARDS = 10
 TEST_ROWS_MAX = 1_000_000
+FORMATS = ("parquet", "csv")
 # Bump when the generator changes: cached files of another version are not reused.
 GENERATOR_VERSION = 1
+# Bump when the CSV writing changes (it derives the CSV shards from the parquet ones).
+CSV_VERSION = 1
 _SEGMENTS = np.array(["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel"])
-_SCENARIO_SEED = {"linear": 11, "nonlinear": 23}
+_SCENARIO_SEED = {"linear": 11, "nonlinear": 23, MULTICLASS: 37}
 
 
 def _logit(p: FloatArray) -> FloatArray:
@@ -77,27 +97,77 @@ def generate(scenario: str, n: int, seed: int) -> tuple[FloatArray, IntArray]:
     return scores, labels
 
 
+def generate_multiclass(n: int, seed: int) -> tuple[FloatArray, IntArray]:
+    """``n`` x ``NUM_CLASSES`` softmax scores and labels in ``0 .. NUM_CLASSES-1`` drawn from
+    softmax(``MULTICLASS_TRUE_SCALE`` * logits) (deterministic in seed)."""
+    rng = np.random.default_rng([_SCENARIO_SEED[MULTICLASS], seed])
+    logits = rng.normal(0.0, MULTICLASS_LOGIT_SD, (n, NUM_CLASSES))
+    probs = _softmax(logits)
+    cumulative = np.cumsum(_softmax(MULTICLASS_TRUE_SCALE * logits), axis=1)
+    draws = rng.uniform(size=(n, 1))
+    labels = np.minimum((draws > cumulative[:, :-1]).sum(axis=1), NUM_CLASSES - 1)
+    return probs, labels.astype(np.int64)
+
+
+def _softmax(logits: FloatArray) -> FloatArray:
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    out: FloatArray = e / e.sum(axis=1, keepdims=True)
+    return out
+
+
+def score_fields(scenario: str) -> tuple[str, ...]:
+    """The score columns of ``scenario``'s files."""
+    return MULTICLASS_SCORE_FIELDS if scenario == MULTICLASS else (SCORE_FIELD,)
+
+
+def fitting_fields(scenario: str) -> list[str]:
+    """The columns the script fits on: the score columns and the label."""
+    return list(score_fields(scenario)) + [LABEL_FIELD]
+
+
+def script_environment(scenario: str) -> dict[str, str]:
+    """The script's environment for ``scenario`` besides ``CALIBRATION_METHOD`` (none for the
+    binary scenarios, whose columns are the script's defaults)."""
+    if scenario == MULTICLASS:
+        return {"IS_BINARY": "false", "NUM_CLASSES": str(NUM_CLASSES)}
+    return {}
+
+
 @dataclasses.dataclass(frozen=True)
 class Dataset:
-    """Where one (scenario, size) lives: the training shards' folder and the test file."""
+    """Where one (scenario, size) lives: the training shards' folder (in ``fmt``) and the test
+    file (parquet)."""
 
     scenario: str
     rows: int
     train_dir: str
     test_path: str
     test_rows: int
+    fmt: str = "parquet"
 
     def shard_paths(self) -> list[str]:
         return sorted(os.path.join(self.train_dir, f) for f in os.listdir(self.train_dir)
-                      if f.endswith(".parquet"))
+                      if f.endswith(f".{self.fmt}"))
+
+
+def _score_columns(scenario: str, rows: int, seed: int) -> dict[str, npt.NDArray[np.generic]]:
+    if scenario == MULTICLASS:
+        probs, labels = generate_multiclass(rows, seed)
+        columns: dict[str, npt.NDArray[np.generic]] = {
+            name: np.ascontiguousarray(probs[:, k])
+            for k, name in enumerate(MULTICLASS_SCORE_FIELDS)}
+    else:
+        scores, labels = generate(scenario, rows, seed)
+        columns = {SCORE_FIELD: scores}
+    columns[LABEL_FIELD] = labels
+    return columns
 
 
 def _write_train_shard(path: str, scenario: str, start: int, rows: int, shard: int) -> None:
-    scores, labels = generate(scenario, rows, seed=1000 + shard)
+    columns = _score_columns(scenario, rows, seed=1000 + shard)
     rng = np.random.default_rng([_SCENARIO_SEED[scenario], 5000 + shard])
     write_parquet(path, {
-        SCORE_FIELD: scores,
-        LABEL_FIELD: labels,
+        **columns,
         "row_id": np.arange(start, start + rows, dtype=np.int64),
         "segment": _SEGMENTS[rng.integers(0, len(_SEGMENTS), rows)],
         "feature_a": rng.standard_normal(rows).astype(np.float32),
@@ -119,11 +189,39 @@ def prepare(cache_dir: str, scenario: str, rows: int, shards: int = TRAIN_SHARDS
     for shard, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:])):
         _write_train_shard(os.path.join(dataset.train_dir, f"part-{shard:03d}.parquet"),
                            scenario, int(lo), int(hi - lo), shard)
-    scores, labels = generate(scenario, test_rows, seed=999_999)
-    write_parquet(dataset.test_path, {SCORE_FIELD: scores, LABEL_FIELD: labels})
+    write_parquet(dataset.test_path, _score_columns(scenario, test_rows, seed=999_999))
     with open(marker, "w", encoding="utf-8") as handle:
         handle.write("ok\n")
     return dataset
+
+
+def prepare_csv(dataset: Dataset) -> Dataset:
+    """The training shards of a parquet ``dataset`` as CSV, written once beside them.
+
+    Each parquet shard is read with pandas and written with ``DataFrame.to_csv(index=False)``
+    (float64 written by shortest round-trip repr, so the CSV parses back to the same float64;
+    ``feature_a`` is float32 in parquet and written as its float32 repr). The folder is
+    ``train-csv-v<CSV_VERSION>`` beside ``train``, reused when its ``_COMPLETE_CSV_v<version>``
+    marker exists; the test file stays parquet (only the whole script reads CSV).
+    """
+    import pandas as pd
+
+    if dataset.fmt != "parquet":
+        raise ValueError(f"prepare_csv needs the parquet dataset; got {dataset.fmt!r}.")
+    root = os.path.dirname(dataset.train_dir)
+    csv = dataclasses.replace(dataset, train_dir=os.path.join(root, f"train-csv-v{CSV_VERSION}"),
+                              fmt="csv")
+    marker = os.path.join(root, f"_COMPLETE_CSV_v{CSV_VERSION}")
+    if os.path.exists(marker):
+        return csv
+    shutil.rmtree(csv.train_dir, ignore_errors=True)
+    os.makedirs(csv.train_dir)
+    for path in dataset.shard_paths():
+        stem = os.path.splitext(os.path.basename(path))[0]
+        pd.read_parquet(path).to_csv(os.path.join(csv.train_dir, f"{stem}.csv"), index=False)
+    with open(marker, "w", encoding="utf-8") as handle:
+        handle.write(f"ok (pandas {pd.__version__})\n")
+    return csv
 
 
 def read_columns(paths: Sequence[str]) -> tuple[FloatArray, FloatArray]:

@@ -6,9 +6,25 @@ Usage (from the repository root)::
     python -m bench.run --quick               # 1e5 rows only, under 2 minutes
     python -m bench.run --sizes 1e5 1e6 --script-sizes 1e6 --out /tmp/bench
 
+Opt-in whole-script variants (the defaults measure binary parquet data only)::
+
+    python -m bench.run --sizes 1e5 --fitters ours_gam --script-sizes 1e6 \
+        --scenarios multiclass --script-methods temperature isotonic
+    python -m bench.run --sizes 1e5 --fitters ours_gam --script-sizes 1e6 \
+        --scenarios nonlinear --script-methods gam --script-format csv
+
+``--scenarios multiclass`` (3 classes, see ``bench.data``) runs the whole script with
+``IS_BINARY=false NUM_CLASSES=3`` and its I/O floor only: the fit-level comparisons (ours vs
+scikit-learn/pygam) are binary and are skipped for it, as is ``temperature`` (multi-class only)
+for the binary scenarios. ``--script-format csv`` gives the whole script and the I/O floor the
+same shards written as CSV; the floor is then pandas ``read_csv`` + ``to_csv`` (the script's own
+reader and writer), with pyarrow's CSV reader and writer reported beside it as
+``io_floor_pyarrow_csv``.
+
 Data are generated once per (scenario, size) into ``--cache-dir`` (parquet, reused by later
-runs). Each measurement runs in its own child process (``bench.child``) with ``--timeout``
-seconds and ``--memory-gb`` of address space, one thread per numerical pool. Results are
+runs; the CSV shards beside them when asked for). Each measurement runs in its own child
+process (``bench.child``) with ``--timeout`` seconds and ``--memory-gb`` of address space, one
+thread per numerical pool. Results are
 rewritten after every measurement to ``<out>/<name>.json`` and ``<out>/<name>.md`` (name
 ``quick`` or ``full``, or ``--name``), so a long run can be polled.
 """
@@ -56,12 +72,18 @@ def build_parser() -> argparse.ArgumentParser:
                         help="rows for the whole-script runs (default: sizes among 1e6, 1e7; "
                              "--quick: the quick size)")
     parser.add_argument("--script-methods", nargs="+", default=["gam"],
-                        choices=("gam", "isotonic", "platt", "beta", "auto"),
+                        choices=("gam", "isotonic", "platt", "beta", "temperature", "auto"),
                         help="CALIBRATION_METHOD of the whole-script runs (default gam, the one "
-                             "the targets name); each is reported as script_<method>")
+                             "the targets name); each is reported as script_<method>; "
+                             "temperature runs on the multiclass scenario only")
+    parser.add_argument("--script-format", choices=data.FORMATS, default="parquet",
+                        help="file format of the whole-script runs' input and of the I/O floor "
+                             "(default parquet; csv: the same shards written as CSV)")
     parser.add_argument("--quick", action="store_true", help="1e5 rows only (< 2 minutes)")
-    parser.add_argument("--scenarios", nargs="+", choices=data.SCENARIOS,
-                        default=list(data.SCENARIOS))
+    parser.add_argument("--scenarios", nargs="+", choices=data.ALL_SCENARIOS,
+                        default=list(data.SCENARIOS),
+                        help="default: the binary ones (linear nonlinear); multiclass is opt-in "
+                             "and measures the whole script only")
     parser.add_argument("--fitters", nargs="+", choices=sorted(fitters.FITTERS),
                         default=list(fitters.OURS + fitters.PEERS))
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds per child")
@@ -105,6 +127,7 @@ def _meta(args: argparse.Namespace, sizes: Sequence[int], script_sizes: Sequence
         "sizes": [report.fmt_rows(n) for n in sizes],
         "script_sizes": [report.fmt_rows(n) for n in script_sizes],
         "scenarios": list(args.scenarios),
+        "script_format": args.script_format,
         "limits": f"{args.timeout:.0f} s wall clock and {args.memory_gb:g} GiB address space "
                   "per child; one thread (OMP_NUM_THREADS=1 etc.)",
         "test_rows": f"min(n, {data.TEST_ROWS_MAX:,})",
@@ -134,20 +157,37 @@ def agreement_rows(measurements: Sequence[JsonDict], preds_dir: str) -> list[Jso
 
 
 def _specs(dataset: data.Dataset, labels: Sequence[str], script: bool, preds_dir: str,
-           scratch: str, script_methods: Sequence[str] = ("gam",)) -> list[JsonDict]:
+           scratch: str, script_methods: Sequence[str] = ("gam",),
+           script_data: data.Dataset | None = None) -> list[JsonDict]:
+    """The measurements of one (scenario, size): fits of ``labels`` on ``dataset`` (none for
+    multiclass), and when ``script`` the whole script per method and the I/O floor(s) on
+    ``script_data`` (default ``dataset``; its ``fmt`` is the format of those runs)."""
     prefix = f"{dataset.scenario}-n{dataset.rows}"
     shards = dataset.shard_paths()
+    if dataset.scenario == data.MULTICLASS:
+        labels = []
     specs: list[JsonDict] = [
         {"name": f"{prefix}-{label}", "kind": "fit", "label": label, "fitter": label,
          "train": shards, "test": dataset.test_path,
          "preds_path": os.path.join(preds_dir, f"{prefix}-{label}.npy")} for label in labels]
     if script:
+        target = script_data or dataset
+        fmt = target.fmt
+        if fmt != "parquet":
+            prefix = f"{prefix}-{fmt}"
+        env = data.script_environment(dataset.scenario)
         specs += [{"name": f"{prefix}-script_{method}", "kind": "script",
-                   "label": f"script_{method}", "method": method,
-                   "train_dir": dataset.train_dir, "scratch": scratch}
-                  for method in script_methods]
-        specs.append({"name": f"{prefix}-io_floor", "kind": "io_floor", "label": "io_floor",
-                      "train": shards, "scratch": scratch})
+                   "label": f"script_{method}", "method": method, "format": fmt,
+                   "train_dir": target.train_dir, "scratch": scratch,
+                   **({"env": env} if env else {})}
+                  for method in script_methods
+                  if method != "temperature" or dataset.scenario == data.MULTICLASS]
+        floors = [("io_floor", fmt)] + ([("io_floor_pyarrow_csv", "csv_pyarrow")]
+                                        if fmt == "csv" else [])
+        specs += [{"name": f"{prefix}-{label}", "kind": "io_floor", "label": label,
+                   "format": fmt, "floor": floor, "train": target.shard_paths(),
+                   "fit_columns": data.fitting_fields(dataset.scenario), "scratch": scratch}
+                  for label, floor in floors]
     return specs
 
 
@@ -191,27 +231,42 @@ def main(argv: Sequence[str] | None = None) -> int:
         agreement = agreement_rows(measurements, preds_dir)
         checks = report.targets(measurements, agreement, args.scenarios, sizes, script_sizes)
         payload = {"meta": meta, "measurements": measurements, "agreement": agreement,
-                   "targets": checks}
+                   "targets": checks, "script_vs_floor": report.script_vs_floor(measurements)}
         with open(os.path.join(args.out, f"{name}.json"), "w", encoding="utf-8") as handle:
             json.dump(payload, handle, indent=1)
         with open(os.path.join(args.out, f"{name}.md"), "w", encoding="utf-8") as handle:
             handle.write(report.markdown(meta, measurements, agreement, checks))
 
     started = time.perf_counter()
+    if data.MULTICLASS in args.scenarios:
+        print("multiclass: fit-level comparisons are binary only; only the whole script and "
+              "its I/O floor are measured", flush=True)
+    if "temperature" in args.script_methods and set(args.scenarios) - {data.MULTICLASS}:
+        print("script_temperature: multi-class only; not run on the binary scenarios",
+              flush=True)
     for n in sorted(set(sizes) | set(script_sizes)):
         for scenario in args.scenarios:
+            labels = args.fitters if n in sizes and scenario != data.MULTICLASS else []
+            if not labels and n not in script_sizes:
+                continue
             t0 = time.perf_counter()
             dataset = data.prepare(args.cache_dir, scenario, n)
             print(f"[{time.perf_counter() - started:7.1f}s] data {scenario} n={n} ready in "
                   f"{time.perf_counter() - t0:.1f}s", flush=True)
-            labels = args.fitters if n in sizes else []
+            script_data = dataset
+            if n in script_sizes and args.script_format == "csv":
+                t0 = time.perf_counter()
+                script_data = data.prepare_csv(dataset)
+                print(f"[{time.perf_counter() - started:7.1f}s] csv {scenario} n={n} ready in "
+                      f"{time.perf_counter() - t0:.1f}s", flush=True)
             for spec in _specs(dataset, labels, n in script_sizes, preds_dir, work,
-                               args.script_methods):
+                               args.script_methods, script_data):
                 outcome = run_child(spec, os.path.join(work, "children"), args.timeout,
                                     memory_bytes, child_env)
                 measurements.append({
                     "scenario": scenario, "rows": n, "kind": spec["kind"],
-                    "label": spec["label"], "status": outcome.status,
+                    "label": spec["label"], "format": spec.get("format", "parquet"),
+                    "status": outcome.status,
                     "wall_seconds": round(outcome.seconds, 3),
                     "max_rss_bytes": outcome.max_rss_bytes, "error": outcome.error,
                     "result": outcome.result})

@@ -8,9 +8,16 @@ kind's keys:
   peak memory of the fit (best of up to 5 within ``FIT_BUDGET_SECONDS``), of predicting the
   ``n`` training scores, and held-out log loss; for ours also a bare ``numpy.interp`` over the
   same number of knots on the same scores (2,049 for platt, which has no knots);
-- ``script`` (``train_dir``, ``method``, ``scratch``): the whole ``main`` with the method;
-- ``io_floor`` (``train`` shard paths, ``scratch``): read and write every shard with pyarrow, and
-  the in-memory sizes the script's memory target is measured against.
+- ``script`` (``train_dir``, ``method``, ``scratch``, optional ``env``: more script environment
+  variables, e.g. ``IS_BINARY``/``NUM_CLASSES`` for multi-class): the whole ``main`` with the
+  method;
+- ``io_floor`` (``train`` shard paths, ``scratch``, optional ``floor`` and ``fit_columns``): read
+  and write every shard, and the in-memory sizes the script's memory target is measured
+  against (``fit_columns``, default score and label, against the largest shard's other
+  columns). Floors (``FLOORS``): ``parquet`` (pyarrow ``read_table`` + ``write_table``, Arrow
+  sizes), ``csv`` (pandas ``read_csv`` + ``to_csv(index=False)``, the reader and writer the
+  script uses, pandas sizes with ``memory_usage(deep=True)``) and ``csv_pyarrow`` (pyarrow's
+  CSV reader and writer, Arrow sizes: a faster floor than the script's pandas I/O can reach).
 
 Examples
 --------
@@ -27,12 +34,12 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Mapping
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 import numpy as np
 
 from bench import data, fitters
-from bench.arrow import copy_parquet
+from bench.arrow import copy_csv, copy_parquet
 from bench.child import peak_rss_bytes, reset_peak, rss_bytes
 
 JsonDict = dict[str, object]
@@ -132,7 +139,8 @@ def script_task(spec: Mapping[str, object]) -> JsonDict:
     scratch = tempfile.mkdtemp(prefix="bench-script-", dir=_str(spec, "scratch"))
     try:
         outputs = {name: os.path.join(scratch, name) for name in mc.OUTPUT_NAMES}
-        environ = {mc.ENV_CALIBRATION_METHOD: _str(spec, "method"), mc.ENV_LOG_LEVEL: "WARNING"}
+        environ = {**_env(spec), mc.ENV_CALIBRATION_METHOD: _str(spec, "method"),
+                   mc.ENV_LOG_LEVEL: "WARNING"}
         baseline = rss_bytes()
         before = peak_rss_bytes()
         reset_peak()
@@ -148,13 +156,49 @@ def script_task(spec: Mapping[str, object]) -> JsonDict:
         rows = metrics.get("rows", {}).get("used") if isinstance(metrics, dict) else None
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    return {"method": _str(spec, "method"), "rows": rows, "seconds": seconds,
+    return {"method": _str(spec, "method"), "env": _env(spec), "rows": rows, "seconds": seconds,
             "baseline_rss_bytes": baseline, "peak_rss_bytes": max(before, peak),
             "peak_above_baseline_bytes": max(peak - baseline, 0), "timings": timings}
 
 
+def _env(spec: Mapping[str, object]) -> dict[str, str]:
+    value = spec.get("env", {})
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise TypeError(f"spec['env'] must map names to strings; got {value!r}.")
+    return {str(k): str(v) for k, v in value.items()}
+
+
+def copy_csv_pandas(source: str, target: str) -> tuple[int, dict[str, int]]:
+    """Read a CSV file with pandas (floats parsed as the script parses them) and write it back
+    with ``to_csv(index=False)``: rows and in-memory bytes per column (strings included)."""
+    import pandas as pd
+
+    precision: Literal["round_trip"] | None = (
+        "round_trip" if int(pd.__version__.split(".")[0]) < 3 else None)
+    frame = pd.read_csv(source, float_precision=precision)
+    frame.to_csv(target, index=False)
+    usage = frame.memory_usage(index=False, deep=True)
+    return len(frame), {str(name): int(size) for name, size in usage.items()}
+
+
+FLOORS: dict[str, tuple[Callable[[str, str], tuple[int, dict[str, int]]], str, str]] = {
+    "parquet": (copy_parquet, "parquet", "pyarrow read_table + write_table"),
+    "csv": (copy_csv_pandas, "csv", "pandas read_csv + to_csv"),
+    "csv_pyarrow": (copy_csv, "csv", "pyarrow.csv read_csv + write_csv"),
+}
+"""Floor format -> (copy function, file extension, description)."""
+
+
 def io_floor_task(spec: Mapping[str, object]) -> JsonDict:
-    """Read and write every shard with pyarrow; sizes of the fitting and passthrough columns."""
+    """Read and write every shard (``FLOORS[spec['floor']]``, default parquet); sizes of the
+    fitting and passthrough columns."""
+    floor = str(spec.get("floor", "parquet"))
+    copy, extension, description = FLOORS[floor]
+    fit_cols = tuple(_paths(spec, "fit_columns")) if "fit_columns" in spec else (
+        data.SCORE_FIELD, data.LABEL_FIELD)
+    if floor == "csv":
+        import pandas  # noqa: F401  # imported before the baseline, as the script's child does
+
     scratch = tempfile.mkdtemp(prefix="bench-io-", dir=_str(spec, "scratch"))
     fitting_bytes = 0
     shard_passthrough = 0
@@ -164,9 +208,8 @@ def io_floor_task(spec: Mapping[str, object]) -> JsonDict:
         before = peak_rss_bytes()
         reset_peak()
         start = time.perf_counter()
-        fit_cols = (data.SCORE_FIELD, data.LABEL_FIELD)
         for i, path in enumerate(_paths(spec, "train")):
-            count, sizes = copy_parquet(path, os.path.join(scratch, f"{i:03d}.parquet"))
+            count, sizes = copy(path, os.path.join(scratch, f"{i:03d}.{extension}"))
             rows += count
             fitting_bytes += sum(sizes[c] for c in fit_cols)
             shard_passthrough = max(shard_passthrough, sum(
@@ -175,7 +218,8 @@ def io_floor_task(spec: Mapping[str, object]) -> JsonDict:
         peak = peak_rss_bytes()
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    return {"rows": rows, "seconds": seconds, "baseline_rss_bytes": baseline,
+    return {"floor": floor, "floor_io": description, "fit_columns": list(fit_cols),
+            "rows": rows, "seconds": seconds, "baseline_rss_bytes": baseline,
             "peak_rss_bytes": max(before, peak), "peak_above_baseline_bytes": max(peak - baseline, 0),
             "fitting_columns_bytes": fitting_bytes,
             "passthrough_shard_bytes": shard_passthrough}

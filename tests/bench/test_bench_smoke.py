@@ -3,6 +3,7 @@ bench/, never in unit tests)."""
 
 from __future__ import annotations
 
+import json
 import math
 import os
 from pathlib import Path
@@ -95,3 +96,100 @@ def test_child_runs_a_task_under_limits(dataset: data.Dataset, tmp_path: Path) -
                          "scratch": str(tmp_path)}, str(tmp_path / "work"), 120, 8 * 1024**3)
     assert failing.status == "failed" and "nonexistent" in failing.error
     assert os.path.exists(tmp_path / "work" / "bad.log")
+
+
+# Opt-in variants: the multiclass scenario and CSV input of the whole script.
+
+
+@pytest.fixture(scope="module")
+def multiclass(tmp_path_factory: pytest.TempPathFactory) -> data.Dataset:
+    return data.prepare(str(tmp_path_factory.mktemp("cache-mc")), data.MULTICLASS, ROWS)
+
+
+def test_multiclass_data(multiclass: data.Dataset) -> None:
+    from bench.arrow import read_float_columns
+
+    parts = [read_float_columns(p, data.fitting_fields(data.MULTICLASS))
+             for p in multiclass.shard_paths()]
+    assert len(parts) == data.TRAIN_SHARDS
+    probs = np.column_stack([np.concatenate([p[f] for p in parts])
+                             for f in data.MULTICLASS_SCORE_FIELDS])
+    labels = np.concatenate([p[data.LABEL_FIELD] for p in parts])
+    assert probs.shape == (ROWS, 3) and np.allclose(probs.sum(axis=1), 1.0)
+    assert set(labels.tolist()) == {0.0, 1.0, 2.0}
+    # over-confident: the top score's mean exceeds the accuracy of the top class
+    top = probs.argmax(axis=1)
+    assert probs.max(axis=1).mean() > np.mean(top == labels) + 0.03
+    again, _ = data.generate_multiclass(5, seed=3)
+    assert np.array_equal(again, data.generate_multiclass(5, seed=3)[0])
+
+
+def test_multiclass_specs_skip_fits_and_run_script(
+        multiclass: data.Dataset, tmp_path: Path) -> None:
+    specs = run._specs(multiclass, fitters.OURS + fitters.PEERS, True, str(tmp_path),
+                       str(tmp_path), ["temperature", "isotonic"])
+    assert [s["label"] for s in specs] == ["script_temperature", "script_isotonic", "io_floor"]
+    assert specs[0]["env"] == {"IS_BINARY": "false", "NUM_CLASSES": "3"}
+    found = [{"scenario": data.MULTICLASS, "rows": ROWS, "kind": s["kind"], "label": s["label"],
+              "format": s["format"], "status": "ok", "max_rss_bytes": 1,
+              "result": tasks.run_task(s)} for s in specs]
+    by_label = {str(m["label"]): m["result"] for m in found}
+    floor = by_label["io_floor"]
+    assert isinstance(floor, dict) and floor["rows"] == ROWS
+    assert 32 * ROWS <= floor["fitting_columns_bytes"] <= 33 * ROWS  # 3 float64 + int64
+    for method in ("temperature", "isotonic"):
+        result = by_label[f"script_{method}"]
+        assert isinstance(result, dict) and result["rows"] == ROWS and result["seconds"] > 0
+    assert report.targets(found, [], [data.MULTICLASS], [ROWS], [ROWS]) == []
+    rows = report.script_vs_floor(found)
+    assert {r["run"] for r in rows} == {"script_temperature", "script_isotonic"}
+    assert all(r["time_ratio"] is not None and r["memory_ratio"] is not None for r in rows)
+    text = report.markdown({}, found, [], [])
+    assert "## Opt-in whole-script runs vs their I/O floor" in text
+    assert "| multiclass | 1e3 | parquet | script_temperature | ok |" in text
+
+
+def test_csv_shards_and_floors(dataset: data.Dataset, tmp_path: Path) -> None:
+    import pandas as pd
+
+    csv = data.prepare_csv(dataset)
+    assert csv.fmt == "csv" and len(csv.shard_paths()) == data.TRAIN_SHARDS
+    assert data.prepare_csv(dataset) == csv  # reused
+    first = pd.read_csv(csv.shard_paths()[0])
+    original = pd.read_parquet(dataset.shard_paths()[0])
+    assert list(first.columns) == list(original.columns)
+    assert np.array_equal(first[data.SCORE_FIELD].to_numpy(),
+                          original[data.SCORE_FIELD].to_numpy())  # exact round trip
+    specs = run._specs(dataset, [], True, str(tmp_path), str(tmp_path),
+                       ["gam", "temperature"], csv)  # temperature: multi-class only, skipped
+    assert [s["label"] for s in specs] == ["script_gam", "io_floor", "io_floor_pyarrow_csv"]
+    assert all("-csv-" in str(s["name"]) for s in specs)
+    found = [{"scenario": dataset.scenario, "rows": ROWS, "kind": s["kind"],
+              "label": s["label"], "format": "csv", "status": "ok", "max_rss_bytes": 1,
+              "result": tasks.run_task(s)} for s in specs]
+    by_label = {str(m["label"]): m["result"] for m in found}
+    for label in ("script_gam", "io_floor", "io_floor_pyarrow_csv"):
+        result = by_label[label]
+        assert isinstance(result, dict) and result["rows"] == ROWS, label
+    checks = report.targets(found, [], [dataset.scenario], [ROWS], [ROWS])
+    floor_check = [c for c in checks if c["target"] == "script gam time / I/O floor"]
+    assert floor_check[0]["met"] is not None and "pandas" in str(floor_check[0]["note"])
+    text = report.markdown({}, found, [], checks)
+    assert "| nonlinear | 1e3 | csv | io_floor_pyarrow_csv | ok |" in text
+
+
+def test_run_main_with_opt_in_flags(tmp_path: Path) -> None:
+    """The whole runner (children included) on the multiclass scenario with CSV input."""
+    out = tmp_path / "out"
+    code = run.main(["--sizes", "1000", "--fitters", "ours_gam", "--script-sizes", "1000",
+                     "--scenarios", "multiclass", "--script-methods", "temperature",
+                     "--script-format", "csv", "--cache-dir", str(tmp_path / "cache"),
+                     "--out", str(out), "--name", "smoke", "--timeout", "120"])
+    assert code == 0
+    payload = json.loads((out / "smoke.json").read_text(encoding="utf-8"))
+    labels = {(m["label"], m["format"], m["status"]) for m in payload["measurements"]}
+    assert labels == {("script_temperature", "csv", "ok"), ("io_floor", "csv", "ok"),
+                      ("io_floor_pyarrow_csv", "csv", "ok")}
+    assert payload["meta"]["script_format"] == "csv" and payload["targets"] == []
+    assert len(payload["script_vs_floor"]) == 2
+    assert "script_temperature" in (out / "smoke.md").read_text(encoding="utf-8")
