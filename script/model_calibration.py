@@ -1900,6 +1900,29 @@ def binary_metrics(agg: Aggregated, bins: int, rows: Optional[int] = None) -> Js
     }
 
 
+def binary_metrics_of(p: FloatArray, positive: BoolArray, weights: Optional[FloatArray],
+                      bins: int) -> JsonDict:
+    """``binary_metrics`` of per-row predictions ``p``: aggregated exactly by distinct value,
+    or from ``BINNED_MIN_ROWS`` rows on :class:`RowBins` of their logit (recorded in
+    ``row_bins``, as the binned binary path does).
+
+    >>> round(binary_metrics_of(np.array([0.2, 0.8]), np.array([False, True]), None, 2)["brier"],
+    ...       12)
+    0.04
+    """
+    agg: Optional[Aggregated] = None
+    binning: Optional[JsonDict] = None
+    if p.shape[0] >= BINNED_MIN_ROWS:
+        rb = bin_rows(p, positive, weights, None, 1, "probability")
+        if rb is not None:
+            agg, binning = rb.aggregated((0,), "probability"), rb.describe()
+    if agg is None:
+        agg = aggregate(p, positive, weights)
+    block = binary_metrics(agg, bins, rows=int(p.shape[0]))
+    block["row_bins"] = binning
+    return block
+
+
 def multiclass_metrics(probs: FloatArray, labels: IntArray, weights: FloatArray,
                        names: Sequence[str], bins: int) -> JsonDict:
     """Multi-class metrics: top-label, per-class (one-vs-rest) and macro figures, all weighted.
@@ -1917,8 +1940,8 @@ def multiclass_metrics(probs: FloatArray, labels: IntArray, weights: FloatArray,
     aucs: dict[str, Optional[float]] = {}
     reasons: dict[str, str] = {}
     for j, name in enumerate(names):
-        block = binary_metrics(aggregate(np.ascontiguousarray(probs[:, j]), labels == j,
-                                         agg_weights), bins, rows=n)
+        block = binary_metrics_of(np.ascontiguousarray(probs[:, j]), labels == j, agg_weights,
+                                  bins)
         per_class[name] = block
         eces_w.append(_json_number(block["ece_equal_width"]))
         eces_m.append(_json_number(block["ece_equal_mass"]))
@@ -1928,7 +1951,7 @@ def multiclass_metrics(probs: FloatArray, labels: IntArray, weights: FloatArray,
             reasons[name] = f"class {name!r} is absent or is every row's label"
     rows = np.arange(n)
     hit = probs.argmax(axis=1) == labels
-    top = binary_metrics(aggregate(probs.max(axis=1), hit, agg_weights), bins, rows=n)
+    top = binary_metrics_of(probs.max(axis=1), hit, agg_weights, bins)
     correct = hit.astype(np.float64)
     p_true = probs[rows, labels]
     brier = float(np.dot(weights, np.einsum("ij,ij->i", probs, probs) - 2.0 * p_true + 1.0))
@@ -2165,11 +2188,13 @@ def apply_multiclass(calibrator: MultiCalibrator, scores: npt.ArrayLike) -> Floa
 
 
 def _temperature_sums(theta: FloatArray, logits: FloatArray, labels: IntArray,
-                      w: FloatArray, bias: bool, hessian: bool
+                      w: FloatArray, bias: bool, hessian: bool,
+                      rows: Optional[BoolArray] = None
                       ) -> tuple[float, FloatArray, Optional[FloatArray]]:
     """Negative log-likelihood of ``softmax(theta[0] * logits + (0, theta[1:]))`` with row
-    weights ``w``, its gradient and (``hessian``) its Hessian, summed over chunks of
-    ``BIN_CHUNK_ROWS`` rows (no n x classes temporary)."""
+    weights ``w``, its gradient and (``hessian``) its Hessian, over the rows of the mask
+    ``rows`` (every row when None), summed over chunks of ``BIN_CHUNK_ROWS`` rows (no
+    n x classes temporary)."""
     n, c = logits.shape
     d = theta.shape[0]
     b = np.zeros(c)
@@ -2181,21 +2206,24 @@ def _temperature_sums(theta: FloatArray, logits: FloatArray, labels: IntArray,
     step = max(1, BIN_CHUNK_ROWS // c)
     for begin in range(0, n, step):
         part = slice(begin, begin + step)
+        chunk, y, wi = logits[part], labels[part], w[part]
+        if rows is not None:
+            keep = rows[part]
+            chunk, y, wi = chunk[keep], y[keep], wi[keep]
         # class-major (classes x rows): the per-row reductions over a few classes then run
         # along contiguous rows instead of numpy's slow short inner axis
-        x = np.ascontiguousarray(logits[part].T)
-        y, wi = labels[part], w[part]
-        rows = np.arange(x.shape[1])
+        x = np.ascontiguousarray(chunk.T)
+        index = np.arange(x.shape[1])
         eta = theta[0] * x
         eta += b[:, None]
         top = eta.max(axis=0)
         p = np.exp(eta - top)
         sums = p.sum(axis=0)
         p /= sums
-        loss += float(np.dot(wi, top + np.log(sums) - eta[y, rows]))
+        loss += float(np.dot(wi, top + np.log(sums) - eta[y, index]))
         del eta
         mean_x = (p * x).sum(axis=0)  # the logit expected under p, per row
-        grad[0] += float(np.dot(wi, mean_x - x[y, rows]))
+        grad[0] += float(np.dot(wi, mean_x - x[y, index]))
         wp = p * wi
         if bias:
             counts = np.bincount(y, weights=wi, minlength=c)
@@ -2213,8 +2241,10 @@ def _temperature_sums(theta: FloatArray, logits: FloatArray, labels: IntArray,
 
 
 def fit_temperature(logits: FloatArray, labels: IntArray, weights: FloatArray,
-                    bias: bool) -> tuple[float, tuple[float, ...], JsonDict]:
-    """Weighted maximum likelihood of ``softmax(scale * logits + bias)`` (``bias[0] = 0``).
+                    bias: bool, rows: Optional[BoolArray] = None
+                    ) -> tuple[float, tuple[float, ...], JsonDict]:
+    """Weighted maximum likelihood of ``softmax(scale * logits + bias)`` (``bias[0] = 0``) on
+    the rows of the mask ``rows`` (every row when None; the rows are not copied).
 
     Newton's method with step halving on the exact Hessian (a convex problem in the scale and
     the biases), summed over chunks of rows; ``scale >= 1e-6``: a step that would cross the bound
@@ -2225,8 +2255,9 @@ def fit_temperature(logits: FloatArray, labels: IntArray, weights: FloatArray,
     >>> info["converged"], info["solver"], scale
     (True, 'L-BFGS-B', 1e-06)
     """
-    n, c = logits.shape
-    total = float(weights.sum())
+    c = logits.shape[1]
+    n = logits.shape[0] if rows is None else int(np.count_nonzero(rows))
+    total = float(weights.sum() if rows is None else weights[rows].sum())
     w = weights / total
     n_free = c - 1 if bias else 0
     theta = np.zeros(1 + n_free)
@@ -2234,13 +2265,13 @@ def fit_temperature(logits: FloatArray, labels: IntArray, weights: FloatArray,
     if n > 200_000:
         # Warm start from every 64th row: the exact Newton polish then needs about 3 steps.
         sub_scale, sub_bias, _ = fit_temperature(logits[::64], labels[::64], weights[::64],
-                                                 bias)
+                                                 bias, None if rows is None else rows[::64])
         theta[0] = max(sub_scale, 1e-6)
         if bias:
             theta[1:] = sub_bias[1:]
 
     def evaluate(t: FloatArray) -> Evaluation:
-        loss, grad, hess = _temperature_sums(t, logits, labels, w, bias, True)
+        loss, grad, hess = _temperature_sums(t, logits, labels, w, bias, True, rows)
         assert hess is not None
         return loss, grad, hess
 
@@ -2250,8 +2281,8 @@ def fit_temperature(logits: FloatArray, labels: IntArray, weights: FloatArray,
     iterations, converged, solver = res.iterations, res.converged, "newton"
     if not converged:  # at the scale bound, or stalled: the bounded quasi-Newton fit
         solver = "L-BFGS-B"
-        theta, iterations = _temperature_lbfgs(logits, labels, w, bias, theta)
-        loss, grad, _ = _temperature_sums(theta, logits, labels, w, bias, False)
+        theta, iterations = _temperature_lbfgs(logits, labels, w, bias, theta, rows)
+        loss, grad, _ = _temperature_sums(theta, logits, labels, w, bias, False, rows)
     if not np.all(np.isfinite(theta)):
         raise _error("MC-E303-FIT-FAILED", "temperature fit produced non-finite parameters",
                      "check the class scores")
@@ -2269,7 +2300,8 @@ def fit_temperature(logits: FloatArray, labels: IntArray, weights: FloatArray,
 
 
 def _temperature_lbfgs(logits: FloatArray, labels: IntArray, w: FloatArray, bias: bool,
-                       start: FloatArray) -> tuple[FloatArray, int]:
+                       start: FloatArray, rows: Optional[BoolArray] = None
+                       ) -> tuple[FloatArray, int]:
     """The temperature fit by L-BFGS-B with the bound ``scale >= 1e-6``."""
     try:
         from scipy.optimize import minimize
@@ -2278,7 +2310,7 @@ def _temperature_lbfgs(logits: FloatArray, labels: IntArray, w: FloatArray, bias
                      "install scipy (a scikit-learn dependency)") from exc
 
     def objective(theta: FloatArray) -> tuple[float, FloatArray]:
-        loss, grad, _ = _temperature_sums(theta, logits, labels, w, bias, False)
+        loss, grad, _ = _temperature_sums(theta, logits, labels, w, bias, False, rows)
         return loss, grad
 
     x0 = start.copy()
@@ -2434,10 +2466,9 @@ class MulticlassProblem:
                                score_fields=tuple(s.score_field_prefix + c for c in self.names),
                                label_fields=(s.label_field,))
         if method == "temperature":
-            rows = slice(None) if mask is None else mask
             start = time.perf_counter()
-            scale, bias, info = fit_temperature(self.logits[rows], self.labels[rows],
-                                                self.weights[rows], s.temperature_bias)
+            scale, bias, info = fit_temperature(self.logits, self.labels, self.weights,
+                                                s.temperature_bias, mask)
             info["seconds"] = round(time.perf_counter() - start, 6)
             if info["converged"] is False:
                 logger.warning("%s: temperature fit did not converge", context)

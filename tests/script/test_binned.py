@@ -13,7 +13,15 @@ import pandas as pd
 import pytest
 
 from script import model_calibration as mc
-from tests.script.synthetic import family_scenario, read_json, run_main, scenario, sigmoid
+from tests.script.synthetic import (
+    family_scenario,
+    multiclass_scenario,
+    read_json,
+    run_main,
+    scenario,
+    sigmoid,
+    write_multiclass,
+)
 
 ROWS = 120_000
 COARSE_BINS = 2048  # about 60 rows a bin here; the default (65,536) is far finer
@@ -380,3 +388,27 @@ def test_every_task_of_a_multitask_run_is_binned(
     assert isinstance(tasks, dict) and sorted(tasks) == ["score_a", "score_b"]
     assert tasks["score_a"]["n"] == 19_900 and tasks["score_b"]["n"] == 20_000
     assert all(isinstance(block["row_bins"], dict) for block in tasks.values())
+
+
+def test_multiclass_metrics_of_many_rows_on_bins_agree_with_the_exact_ones(
+        tmp_path: str, monkeypatch: pytest.MonkeyPatch, no_plot: list[int]) -> None:
+    """Multi-class fits stay exact; from BINNED_MIN_ROWS rows its per-class and top-label
+    blocks aggregate the predictions on logit bins."""
+    scores, labels, _ = multiclass_scenario(40_000, seed=13)
+    write_multiclass(os.path.join(tmp_path, "in", "d.parquet"), scores, labels)
+    env = {"IS_BINARY": "false", "NUM_CLASSES": "3", "CALIBRATION_METHOD": "temperature"}
+    exact, exact_cal, _ = _run(tmp_path, "exact", os.path.join(tmp_path, "in"), env, False,
+                               monkeypatch)
+    binned, binned_cal, _ = _run(tmp_path, "binned", os.path.join(tmp_path, "in"), env, True,
+                                 monkeypatch)
+    assert exact_cal["params"] == binned_cal["params"]
+    for name in ("uncalibrated", "calibrated"):
+        e, b = _block(exact, name), _block(binned, name)
+        assert e["log_loss"] == b["log_loss"] and e["brier"] == b["brier"]  # row by row still
+        blocks = [("top_label", _block(e, "top_label"), _block(b, "top_label"))] + [
+            (c, _block(e, "per_class")[c], _block(b, "per_class")[c]) for c in ("0", "1", "2")]
+        for label, e_block, b_block in blocks:
+            assert isinstance(e_block, dict) and isinstance(b_block, dict)
+            assert e_block["row_bins"] is None and isinstance(b_block["row_bins"], dict), label
+            for key, tol in (("ece_equal_width", 2e-3), ("brier", 2e-5), ("auc", 5e-4)):
+                _close(e_block, b_block, key, tol)

@@ -244,3 +244,19 @@ def test_temperature_at_the_scale_bound_hands_over_to_the_bounded_fit(bias: bool
     assert scale == 1e-6
     assert info["solver"] == "L-BFGS-B" and info["converged"] is True
     assert isinstance(info["max_abs_gradient"], float) and info["max_abs_gradient"] <= 1e-6
+
+
+@pytest.mark.parametrize("bias", [True, False])
+def test_temperature_on_a_row_mask_equals_the_fit_on_those_rows(
+        bias: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(mc, "BIN_CHUNK_ROWS", 3000)  # several chunks, each masked
+    scores, labels, _ = multiclass_scenario(20_000, seed=7, sharpen=2.0, shift=0.3)
+    logits = mc.class_logits(scores, "probability", mc.CLIP_EPSILON)
+    w = np.random.default_rng(4).uniform(0.5, 2.0, size=len(labels))
+    mask = np.random.default_rng(5).uniform(size=len(labels)) < 0.7
+    masked = mc.fit_temperature(logits, labels, w, bias, mask)
+    copied = mc.fit_temperature(logits[mask], labels[mask], w[mask], bias)
+    assert masked[0] == pytest.approx(copied[0], rel=1e-8)  # Newton stops at a 1e-10 step
+    np.testing.assert_allclose(masked[1], copied[1], atol=1e-8)
+    assert masked[2]["neg_log_likelihood"] == pytest.approx(copied[2]["neg_log_likelihood"],
+                                                            rel=1e-12)
