@@ -11,6 +11,7 @@ hot spot.
     python -m bench.profile_script --size 1e7 --method gam
     python -m bench.profile_script --size 1e7 --method isotonic --profile 30
     python -m bench.profile_script --size 1e6 --timeline 150
+    python -m bench.profile_script --scenario multiclass --size 1e7 --method temperature
 
 Examples
 --------
@@ -44,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench.profile_script", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", type=_size, default=10_000_000, help="rows (default 1e7)")
-    parser.add_argument("--scenario", choices=data.SCENARIOS, default="nonlinear")
+    parser.add_argument("--scenario", choices=data.ALL_SCENARIOS, default="nonlinear")
     parser.add_argument("--method", default="gam", help="CALIBRATION_METHOD (default gam)")
     parser.add_argument("--profile", type=int, default=0, metavar="N",
                         help="print the N most expensive functions (cumulative time)")
@@ -114,7 +115,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     dataset = data.prepare(args.cache_dir, args.scenario, args.size)
     scratch = tempfile.mkdtemp(prefix="bench-profile-", dir=args.cache_dir)
     outputs = {name: os.path.join(scratch, name) for name in mc.OUTPUT_NAMES}
-    environ = {mc.ENV_CALIBRATION_METHOD: args.method, mc.ENV_LOG_LEVEL: "WARNING"}
+    environ = {mc.ENV_CALIBRATION_METHOD: args.method, mc.ENV_LOG_LEVEL: "WARNING",
+               **data.script_environment(args.scenario)}
     profiler = cProfile.Profile() if args.profile else None
     try:
         with MemorySampler(args.timeline > 0) as sampler:

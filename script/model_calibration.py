@@ -2140,10 +2140,27 @@ def load_calibration_model(source: Union[str, os.PathLike[str], Mapping[str, obj
         producer=_mapping(content.get("producer", {}), "producer"))
 
 
+def _row_reduce(ufunc: np.ufunc, values: FloatArray) -> FloatArray:
+    """``ufunc.reduce(values, axis=1)``; for a few columns, column by column (numpy reduces a
+    short inner axis far slower than it combines whole columns)."""
+    if values.shape[1] > 32 or values.shape[1] == 0:
+        out: FloatArray = ufunc.reduce(values, axis=1)
+        return out
+    out = values[:, 0].copy()
+    for j in range(1, values.shape[1]):
+        ufunc(out, values[:, j], out=out)
+    return out
+
+
 def _softmax(eta: FloatArray) -> FloatArray:
-    out: FloatArray = eta - eta.max(axis=1, keepdims=True)
+    """Row-wise softmax (stable: each row shifted by its maximum).
+
+    >>> _softmax(np.array([[0.0, 0.0], [1000.0, 0.0]])).tolist()
+    [[0.5, 0.5], [1.0, 0.0]]
+    """
+    out: FloatArray = eta - _row_reduce(np.maximum, eta)[:, None]
     np.exp(out, out=out)
-    out /= out.sum(axis=1, keepdims=True)
+    out /= _row_reduce(np.add, out)[:, None]
     return out
 
 
@@ -2162,7 +2179,7 @@ def renormalise(q: FloatArray) -> tuple[FloatArray, int]:
     >>> out.round(3).tolist(), zero
     ([[0.25, 0.75], [0.5, 0.5]], 1)
     """
-    sums = q.sum(axis=1)
+    sums = _row_reduce(np.add, q)
     zero = ~(sums > 0.0)
     out: FloatArray = q / np.where(zero, 1.0, sums)[:, None]
     out[zero] = 1.0 / q.shape[1]
@@ -2489,6 +2506,21 @@ class MulticlassProblem:
         q = np.column_stack([problem.predict(member, rows)
                              for problem, member in zip(self.columns, model.members)])
         return renormalise(q)
+
+    def zero_sum_rows(self, model: MultiCalibrator) -> int:
+        """Rows whose one-vs-rest outputs under ``model`` are all 0 (``renormalise`` makes them
+        uniform), counted in chunks of ``BIN_CHUNK_ROWS`` rows; 0 for temperature."""
+        if model.method == "temperature":
+            return 0
+        n = self.labels.shape[0]
+        zero = 0
+        for begin in range(0, n, BIN_CHUNK_ROWS):
+            part = slice(begin, begin + BIN_CHUNK_ROWS)
+            sums = np.zeros(min(BIN_CHUNK_ROWS, n - begin))
+            for problem, member in zip(self.columns, model.members):
+                sums += apply_calibrator(member, problem.scores[part])
+            zero += int(np.count_nonzero(~(sums > 0.0)))
+        return zero
 
     def row_loss(self, predictions: FloatArray, rows: Optional[BoolArray] = None
                  ) -> FloatArray:
@@ -4465,6 +4497,7 @@ def run_multiclass(shards: list[Shard], settings: Settings, given: Optional[AnyC
             logger.warning("%d rows' class probabilities do not sum to 1 (tolerance 1e-6); the "
                            "uncalibrated figures use them renormalised", off)
     uncal = multiclass_metrics(uncal_probs, labels, weights, settings.categories, settings.bins)
+    del uncal_probs
     rows = data.rows_block()
     rows["uncalibrated_zero_sum_rows"] = zero_rows
     selection: Optional[JsonDict] = None
@@ -4483,8 +4516,9 @@ def run_multiclass(shards: list[Shard], settings: Settings, given: Optional[AnyC
         calibrator = given
         predictions = problem.predict(given)
     cal = multiclass_metrics(predictions, labels, weights, settings.categories, settings.bins)
+    del predictions
     fitted = calibrator
-    zero = problem.predict_counted(calibrator)[1]
+    zero = problem.zero_sum_rows(calibrator)
     rows["ovr_zero_sum_rows"] = zero
     if zero:
         logger.warning("%d rows' one-vs-rest outputs are all 0 under the %s calibrator; they "
