@@ -32,6 +32,7 @@ rewritten after every measurement to ``<out>/<name>.json`` and ``<out>/<name>.md
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime
 import json
 import os
@@ -46,7 +47,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from bench import data, fitters, report
-from bench.child import run_child
+from bench.child import ChildOutcome, run_child
 from bench.worker import SCRIPT_FILE_VARIABLE
 
 JsonDict = dict[str, object]
@@ -79,6 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--script-format", choices=data.FORMATS, default="parquet",
                         help="file format of the whole-script runs' input and of the I/O floor "
                              "(default parquet; csv: the same shards written as CSV)")
+    parser.add_argument("--script-repeats", type=int, default=3,
+                        help="runs of each whole-script and I/O-floor measurement: the fastest "
+                             "counts for time, the largest peak for memory (default 3)")
     parser.add_argument("--quick", action="store_true", help="1e5 rows only (< 2 minutes)")
     parser.add_argument("--scenarios", nargs="+", choices=data.ALL_SCENARIOS,
                         default=list(data.SCENARIOS),
@@ -224,6 +228,30 @@ def warm_page_cache(spec: Mapping[str, object]) -> None:
                 pass
 
 
+def best_of_runs(spec: Mapping[str, object], repeats: int, workdir: str, timeout: float,
+                 memory_bytes: int, child_env: Mapping[str, str]) -> ChildOutcome:
+    """A whole-script or I/O-floor run repeated ``repeats`` times, each in a fresh child with
+    its shards in the page cache (``warm_page_cache``): the fastest run's result, with the
+    largest peak memory of all the runs (time is judged by the best run, memory by the worst)
+    and every run's seconds in ``result['seconds_all']``. The first failed run is returned as
+    it is."""
+    outcomes: list[ChildOutcome] = []
+    for _ in range(max(1, repeats)):
+        warm_page_cache(spec)
+        outcome = run_child(spec, workdir, timeout, memory_bytes, dict(child_env))
+        if outcome.status != "ok":
+            return outcome
+        outcomes.append(outcome)
+    best = min(outcomes, key=lambda o: float(str(o.result.get("seconds", o.seconds))))
+    result = dict(best.result)
+    result["seconds_all"] = [o.result.get("seconds") for o in outcomes]
+    peaks = [o.result.get("peak_above_baseline_bytes") for o in outcomes]
+    if all(isinstance(p, int) for p in peaks):
+        result["peak_above_baseline_bytes"] = max(p for p in peaks if isinstance(p, int))
+    return dataclasses.replace(best, result=result,
+                               max_rss_bytes=max(o.max_rss_bytes for o in outcomes))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     sizes = sorted(args.sizes or (QUICK_SIZES if args.quick else DEFAULT_SIZES))
@@ -280,9 +308,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             for spec in _specs(dataset, labels, n in script_sizes, preds_dir, work,
                                args.script_methods, script_data):
                 if spec["kind"] in ("script", "io_floor"):
-                    warm_page_cache(spec)
-                outcome = run_child(spec, os.path.join(work, "children"), args.timeout,
-                                    memory_bytes, child_env)
+                    outcome = best_of_runs(spec, args.script_repeats,
+                                           os.path.join(work, "children"), args.timeout,
+                                           memory_bytes, child_env)
+                else:
+                    outcome = run_child(spec, os.path.join(work, "children"), args.timeout,
+                                        memory_bytes, child_env)
                 measurements.append({
                     "scenario": scenario, "rows": n, "kind": spec["kind"],
                     "label": spec["label"], "format": spec.get("format", "parquet"),
