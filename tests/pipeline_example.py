@@ -40,10 +40,10 @@ if TYPE_CHECKING:
     from sagemaker.mlops.workflow import Step
 
 REPO_ROOT: Final = Path(__file__).resolve().parents[1]
-SCHEMA_PATH: Final = REPO_ROOT / ".." / "shared" / "schemas" / "sagemaker-pipeline-definition.extended.schema.json"
-"""CI runs in a fresh clone with a copy of ``shared/`` beside it."""
+SCHEMA_PATH: Final = REPO_ROOT / "calibration_step" / "schemas" / "sagemaker-pipeline-definition.extended.schema.json"
+"""The published pipeline-definition schema plus the SDK 3.x constructs (its ``$comment`` lists them)."""
 SET_ASIDE_KEYS: Final = ("PipelineExperimentConfig", "MlflowConfig")
-"""Top-level keys SDK 3.x emits that the published schema predates (DESIGN.md section 4)."""
+"""Top-level keys SDK 3.x emits that the published schema predates."""
 
 UPSTREAM_STEP: Final = "PrepareScores"
 UPSTREAM_OUTPUT: Final = "scores"

@@ -41,6 +41,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_wheel_carries_the_script_and_type_marker(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "calibration_step/py.typed" in names
+    assert "calibration_step/schemas/sagemaker-pipeline-definition.extended.schema.json" in names
     assert "calibration_step/script/__init__.py" in names
     for listed in _listed_packages():
         assert f"{listed.replace('.', '/')}/__init__.py" in names

@@ -3,7 +3,7 @@
 Schema validation sets the top-level ``PipelineExperimentConfig`` and ``MlflowConfig`` keys aside
 (SDK 3.x emits them; the published schema predates them, DESIGN.md section 4); everything else,
 ``PropertyFiles``, ``Std:Join`` and ``Std:JsonGet`` included, is validated against
-``../shared/schemas/sagemaker-pipeline-definition.extended.schema.json``.
+``calibration_step/schemas/sagemaker-pipeline-definition.extended.schema.json``.
 
 Regenerate the golden copy with ``UPDATE_GOLDEN=1 python -m pytest tests/test_pipeline.py`` and
 review the diff.
@@ -43,7 +43,7 @@ def _steps(definition: dict[str, object]) -> list[dict[str, object]]:
 
 
 def test_schema_is_found_beside_the_repository() -> None:
-    assert SCHEMA_PATH.is_file(), f"expected the shared schemas at {SCHEMA_PATH}"
+    assert SCHEMA_PATH.is_file(), f"expected the vendored schema at {SCHEMA_PATH}"
 
 
 def test_definition_validates_against_the_extended_schema(offline: list[object]) -> None:

@@ -1,10 +1,13 @@
 """``calibration-step demo``: the whole story offline; and the README's demo after a wheel install.
 
-The install test builds the package from a copy of the sources into a fresh venv that sees the
-installed dependencies (``--system-site-packages``; ``pip install --no-deps --no-build-isolation
---no-index``: nothing is downloaded), then runs the demo from an empty folder with every AWS_*
-variable removed and every network connection refused (a ``sitecustomize`` records and refuses
-``socket.connect``). It takes about half a minute; it is the one test of its kind.
+The install test builds a wheel from a copy of the sources with the running interpreter (``pip wheel
+--no-deps --no-build-isolation``: the ``dev`` extra provides setuptools and wheel), installs it into
+a fresh venv without system site packages (``--no-deps --no-index``: nothing is downloaded), makes
+the running environment's dependencies visible to that venv through a ``.pth`` file (its own
+``.pth`` files, an editable install of this repository among them, are not processed there), then
+runs the demo from an empty folder with every AWS_* variable removed and every network connection
+refused (a ``sitecustomize`` records and refuses ``socket.connect``). It works the same from a venv
+or a base interpreter. It takes about half a minute; it is the one test of its kind.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import json
 import os
 import re
 import shutil
+import site
 import subprocess
 import sys
 from pathlib import Path
@@ -107,13 +111,25 @@ def _copy_sources(target: Path) -> Path:
     return target
 
 
+def _see_running_dependencies(python: Path) -> None:
+    """Append the running interpreter's site directories to the venv's ``sys.path``."""
+    purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                             check=True, capture_output=True, text=True).stdout.strip()
+    directories = [*site.getsitepackages(), site.getusersitepackages()]
+    (Path(purelib) / "running_dependencies.pth").write_text("\n".join(directories) + "\n")
+
+
 def test_readme_demo_after_a_wheel_install_from_an_empty_folder(tmp_path: Path) -> None:
     source = _copy_sources(tmp_path / "src")
+    wheels = tmp_path / "wheels"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "--no-index",
+                    "--disable-pip-version-check", "-w", str(wheels), str(source)], check=True, cwd=tmp_path)
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python, command = venv / "bin" / "python", venv / "bin" / "calibration-step"
-    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "--no-index",
-                    "--disable-pip-version-check", str(source)], check=True, cwd=tmp_path)
+    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--no-index",
+                    "--disable-pip-version-check", *map(str, wheels.glob("*.whl"))], check=True, cwd=tmp_path)
+    _see_running_dependencies(python)
     hooks = tmp_path / "hooks"
     hooks.mkdir()
     (hooks / "sitecustomize.py").write_text(REFUSE_NETWORK)
