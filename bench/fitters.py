@@ -59,7 +59,7 @@ class Predictor:
 def _ours(method: str) -> Callable[[FloatArray, FloatArray], Predictor]:
     def fit(scores: FloatArray, labels: FloatArray) -> Predictor:
         # Imported here: the child may have installed a snapshot of the script (bench.worker).
-        from script import model_calibration as mc
+        from calibration_step.script import model_calibration as mc
 
         settings = mc.read_settings({mc.ENV_CALIBRATION_METHOD: method})
         cal = mc.fit_calibrator(mc.aggregate(scores, labels), settings, context="bench")

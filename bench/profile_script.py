@@ -110,7 +110,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         os.environ[name] = "1"
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     sys.path.insert(0, root)
-    from script import model_calibration as mc
+    from calibration_step.script import model_calibration as mc
 
     dataset = data.prepare(args.cache_dir, args.scenario, args.size)
     scratch = tempfile.mkdtemp(prefix="bench-profile-", dir=args.cache_dir)

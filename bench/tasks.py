@@ -134,7 +134,7 @@ def fit_task(spec: Mapping[str, object]) -> JsonDict:
 
 def script_task(spec: Mapping[str, object]) -> JsonDict:
     """The whole script (``main``) on the training shards, outputs in a scratch folder."""
-    from script import model_calibration as mc
+    from calibration_step.script import model_calibration as mc
 
     scratch = tempfile.mkdtemp(prefix="bench-script-", dir=_str(spec, "scratch"))
     try:

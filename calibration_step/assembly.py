@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Final
 
 import attrs
 
-from calibration_step.build.values import InputSource, StringParameter, is_pipeline_value
+from calibration_step.processing.values import InputSource, StringParameter, is_pipeline_value
 from calibration_step.errors import BuildError
 from calibration_step.pipeline import pipeline_definition
 from calibration_step.properties import PropertyReference

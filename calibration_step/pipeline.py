@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from calibration_step import sagemaker_adapter
-from calibration_step.build.values import StringParameter
+from calibration_step.processing.values import StringParameter
 from calibration_step.config.base import BasePipelineConfig
 from calibration_step.errors import BuildError
 

@@ -38,8 +38,8 @@ import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Final
 
-from calibration_step.build.step import CacheSettings, ProcessingStepDefinition, PropertyFileDefinition
-from calibration_step.build.values import InputSource, Join, JoinValue, PipelineVariableLike, StringParameter
+from calibration_step.processing.step import CacheSettings, ProcessingStepDefinition, PropertyFileDefinition
+from calibration_step.processing.values import InputSource, Join, JoinValue, PipelineVariableLike, StringParameter
 from calibration_step.errors import BuildError
 from calibration_step.properties import PropertyReference
 
@@ -284,7 +284,7 @@ def _s3_uri(value: InputSource | Join) -> str | PipelineVariable:
         raise BuildError(
             "BUILD-INPUT-SOURCE",
             f"{converted!r} has an 'expr' but is not a SageMaker PipelineVariable.",
-            hint="pass a SageMaker pipeline variable, or one of calibration_step.build's values",
+            hint="pass a SageMaker pipeline variable, or one of calibration_step.processing's values",
         )
     raise BuildError("BUILD-INPUT-SOURCE", f"not an S3 location: {converted!r}", hint="pass an s3:// URI")
 

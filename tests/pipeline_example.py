@@ -1,6 +1,6 @@
 """A calibration pipeline built offline for the builder, adapter and pipeline tests.
 
-An upstream processing step (built with the generic pieces of ``calibration_step.build``) writes
+An upstream processing step (built with the generic pieces of ``calibration_step.processing``) writes
 scores; the ModelCalibration step reads them through a :class:`PropertyReference` (serialised as
 ``{"Get": ...}``); a condition step checks ``threshold.passed`` in ``metrics.json``.
 """
@@ -17,7 +17,7 @@ import jsonschema
 import pytest
 
 from calibration_step import sagemaker_adapter
-from calibration_step.build import (
+from calibration_step.processing import (
     ProcessingInputDefinition,
     ProcessingOutputDefinition,
     ProcessingStepDefinition,

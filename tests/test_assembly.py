@@ -24,7 +24,7 @@ from calibration_step.assembly import (
     calibration_dag_report,
     inputs_for,
 )
-from calibration_step.build.values import StringParameter
+from calibration_step.processing.values import StringParameter
 from calibration_step.errors import BuildError
 from calibration_step.properties import PropertyReference
 from calibration_step.resolver import ExternalBinding, resolve

@@ -19,7 +19,7 @@ import pytest
 from calibration_step.cli import COMMANDS, main
 from calibration_step.commands._demo_data import miscalibrated_scores
 from calibration_step.errors import ConfigError
-from script import model_calibration as mc
+from calibration_step.script import model_calibration as mc
 
 HEAVY = ("sagemaker", "boto3", "botocore", "pandas", "numpy", "scipy", "sklearn", "matplotlib", "pyarrow")
 PROBE = """

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from calibration_step.build.values import StringParameter
+from calibration_step.processing.values import StringParameter
 from calibration_step.converter import from_json, to_json
 from calibration_step.enums import DependencyType, NodeType
 from calibration_step.errors import ResolutionError

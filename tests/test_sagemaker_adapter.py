@@ -12,7 +12,7 @@ import textwrap
 import pytest
 
 from calibration_step import sagemaker_adapter
-from calibration_step.build import CacheSettings, Join, PropertyFileDefinition, StringParameter
+from calibration_step.processing import CacheSettings, Join, PropertyFileDefinition, StringParameter
 from calibration_step.errors import BuildError
 from calibration_step.properties import PropertyReference
 from tests.pipeline_example import REPO_ROOT, calibration_pipeline_definition, example_config, offline
@@ -31,7 +31,7 @@ def test_importing_the_package_and_its_builders_does_not_import_sagemaker() -> N
     result = _run(
         """
         import sys
-        import calibration_step, calibration_step.build, calibration_step.sagemaker_adapter, calibration_step.pipeline
+        import calibration_step, calibration_step.processing, calibration_step.sagemaker_adapter, calibration_step.pipeline
         import calibration_step.steps.model_calibration.builder, calibration_step.steps.model_calibration.upload
         import calibration_step.steps
         calibration_step.steps.default_registry()

@@ -144,26 +144,19 @@ def check_installed(root: Path | None = None, *, levels: Collection[int] = ALL_L
 
 
 _BOOTSTRAP: Final = """
-import importlib.abc, importlib.util, sys
+import sys
 from pathlib import Path
-root = Path(sys.argv[1]).resolve()
-sys.meta_path[:] = [f for f in sys.meta_path if "__editable__" not in str(getattr(f, "__module__", ""))]
-class _ScriptFinder(importlib.abc.MetaPathFinder):
-    def find_spec(self, name, path, target=None):
-        init = root / "script" / "__init__.py"
-        if name == "calibration_step.script" and init.is_file():
-            return importlib.util.spec_from_file_location(name, init, submodule_search_locations=[str(init.parent)])
-        return None
-sys.meta_path.insert(0, _ScriptFinder())
-sys.path.insert(0, str(root))
+root = Path.cwd().resolve()
 import calibration_step
 if Path(calibration_step.__file__).resolve().parent != root / "calibration_step":
     sys.exit(f"imported calibration_step from {calibration_step.__file__}, not from {root}")
 from calibration_step.checker.findings import render_json
 from calibration_step.checker.runner import check_installed
-report = check_installed(root, levels=[int(level) for level in sys.argv[3].split(",")])
-Path(sys.argv[2]).write_text(render_json(report), encoding="utf-8")
+report = check_installed(root, levels=[int(level) for level in sys.argv[2].split(",")])
+Path(sys.argv[1]).write_text(render_json(report), encoding="utf-8")
 """
+"""Run with the tree as the working directory: ``python -c`` puts it first on ``sys.path``, before
+any installed (or editable) copy of the package."""
 
 
 def _isolated_env() -> dict[str, str]:
@@ -187,8 +180,8 @@ def check_tree(root: Path, *, levels: Collection[int] = ALL_LEVELS, python: str 
     with tempfile.TemporaryDirectory(prefix="calibration-step-check-") as scratch:
         out = Path(scratch) / "report.json"
         completed = subprocess.run(
-            [python, "-c", _BOOTSTRAP, str(root), str(out), ",".join(str(level) for level in sorted(levels))],
-            cwd=scratch, env=_isolated_env(), capture_output=True, text=True, timeout=_TIMEOUT_SECONDS, check=False,
+            [python, "-c", _BOOTSTRAP, str(out), ",".join(str(level) for level in sorted(levels))],
+            cwd=root, env=_isolated_env(), capture_output=True, text=True, timeout=_TIMEOUT_SECONDS, check=False,
         )
         text = out.read_text(encoding="utf-8") if out.is_file() else ""
     if completed.returncode != 0 or not text:

@@ -115,10 +115,7 @@ def _column_maker(calibrator_path: Path, score_field: str) -> Callable[[pd.DataF
     """A function from a batch to its calibrated columns, built on the script's own code."""
     import numpy as np
 
-    if TYPE_CHECKING:  # mypy knows the script by its source folder; installed, it is calibration_step.script
-        from script import model_calibration as mc
-    else:
-        from calibration_step.script import model_calibration as mc
+    from calibration_step.script import model_calibration as mc
 
     model = mc.load_calibration_model(mc.find_calibrator_file(os.fspath(calibrator_path)))
 

@@ -123,10 +123,7 @@ def script_environment(
 
 def run_script(inputs: Mapping[str, str], outputs: Mapping[str, str], environ: Mapping[str, str], job_type: str) -> None:
     """Call the shipped script's ``main`` with local paths (raises its ``CalibrationScriptError``)."""
-    if TYPE_CHECKING:  # mypy knows the script by its source folder; installed, it is calibration_step.script
-        from script import model_calibration
-    else:
-        from calibration_step.script import model_calibration
+    from calibration_step.script import model_calibration
 
     model_calibration.main(inputs, outputs, environ, argparse.Namespace(job_type=job_type))
 

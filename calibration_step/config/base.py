@@ -48,7 +48,7 @@ from calibration_step.config.validation import (
     raise_conflicts,
     s3_bucket_name,
 )
-from calibration_step.build.names import sanitize_name
+from calibration_step.processing.names import sanitize_name
 from calibration_step.errors import Problem
 
 __all__ = ["EXAMPLE_ESSENTIALS", "PIPELINE_NAME_MAX_LENGTH", "BasePipelineConfig", "ExampleEssentials"]

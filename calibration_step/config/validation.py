@@ -33,7 +33,7 @@ import types
 from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import NoReturn, Protocol, TypeVar
 
-from calibration_step.build.s3 import bucket_problem, normalise_s3_uri, split_s3_uri
+from calibration_step.processing.s3 import bucket_problem, normalise_s3_uri, split_s3_uri
 from calibration_step.errors import BuildError, ConfigError, Problem
 
 __all__ = [

@@ -79,7 +79,7 @@ class ExternalBinding(Generic[InputName]):
     """A dependency bound to a value from outside the DAG: an ``s3://`` URI or a pipeline value.
 
     This is how a pipeline's first steps get their data. A pipeline value is opaque to the
-    resolver (a SageMaker ``ParameterString``, one of :mod:`calibration_step.build.values`, ...);
+    resolver (a SageMaker ``ParameterString``, one of :mod:`calibration_step.processing.values`, ...);
     only primitives other than ``s3://`` strings are refused.
     """
 

@@ -24,19 +24,19 @@ from typing import TYPE_CHECKING
 
 from calibration_step import sagemaker_adapter
 from calibration_step._typevars import EnvNameT, InputNameT, OutputNameT
-from calibration_step.build.arguments import checked_environment, job_arguments
-from calibration_step.build.inputs import processing_inputs
-from calibration_step.build.names import job_name_prefix, step_name
-from calibration_step.build.outputs import execution_prefix_parameter, processing_outputs
-from calibration_step.build.s3 import s3_join
-from calibration_step.build.step import (
+from calibration_step.processing.arguments import checked_environment, job_arguments
+from calibration_step.processing.inputs import processing_inputs
+from calibration_step.processing.names import job_name_prefix, step_name
+from calibration_step.processing.outputs import execution_prefix_parameter, processing_outputs
+from calibration_step.processing.s3 import s3_join
+from calibration_step.processing.step import (
     CacheSettings,
     ProcessingStepDefinition,
     ProcessorSettings,
     PropertyFileDefinition,
     ScriptCode,
 )
-from calibration_step.build.values import InputSource, PipelineValue
+from calibration_step.processing.values import InputSource, PipelineValue
 from calibration_step.config.processing import ProcessingConfig
 from calibration_step.contract import ScriptContract
 from calibration_step.spec import StepSpecification

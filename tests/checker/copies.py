@@ -11,7 +11,7 @@ def copy_tree(destination: Path) -> Path:
     """Copy the repository's ``calibration_step/`` and ``script/`` into ``destination``."""
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     for folder in ("calibration_step", "script"):
-        shutil.copytree(REPO_ROOT / folder, destination / folder, ignore=ignore)
+        shutil.copytree(REPO_ROOT / folder, destination / folder, ignore=ignore, symlinks=True)
     return destination
 
 

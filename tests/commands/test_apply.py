@@ -11,7 +11,7 @@ import pytest
 
 from calibration_step.cli import main
 from calibration_step.commands.apply import calibrated_batches, default_output
-from script import model_calibration as mc
+from calibration_step.script import model_calibration as mc
 
 PLATT = mc.Calibrator("platt", "probability", mc.CLIP_EPSILON, coef=(0.5, -0.25))
 

@@ -27,7 +27,7 @@ import pytest
 from calibration_step.cli import main
 from calibration_step.commands.demo import CONFIG_FILE, DATA_FILE, DEFINITION_FILE
 from calibration_step.commands._configs import dag_from_configs, load_configs
-from script import model_calibration as mc
+from calibration_step.script import model_calibration as mc
 from tests.pipeline_example import REPO_ROOT, schema_errors
 
 EXPECTED_FILES = sorted([
@@ -105,7 +105,7 @@ def test_demo_never_writes_into_a_non_empty_folder(tmp_path: Path, capsys: pytes
 def _copy_sources(target: Path) -> Path:
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".mypy_cache")
     for name in ("calibration_step", "script"):
-        shutil.copytree(REPO_ROOT / name, target / name, ignore=ignore)
+        shutil.copytree(REPO_ROOT / name, target / name, ignore=ignore, symlinks=True)
     for name in ("setup.cfg", "pyproject.toml", "README.md"):
         shutil.copy2(REPO_ROOT / name, target / name)
     return target

@@ -24,7 +24,7 @@ import pandas as pd
 import pyarrow as pa  # type: ignore[import-untyped]  # no stubs; only table() and write_table()
 import pyarrow.parquet as pq  # type: ignore[import-untyped]  # no stubs; only table() and write_table()
 
-from script import model_calibration as mc
+from calibration_step.script import model_calibration as mc
 from tests.script.synthetic import scenario
 
 InputBuilder = Callable[[Path], Path]

@@ -12,7 +12,7 @@ import signal
 import sys
 from collections.abc import Callable, Sequence
 
-from script import model_calibration as mc
+from calibration_step.script import model_calibration as mc
 
 STAGING_STAGES = ("before_staging", "during_staging", "after_staging")
 """Hook points before the first file is moved into place."""

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from script import model_calibration as mc
+from calibration_step.script import model_calibration as mc
 
 ROOT = Path(__file__).resolve().parents[2]
 BANNED_MODULES = frozenset({"pickle", "_pickle", "cPickle", "joblib", "dill", "cloudpickle",

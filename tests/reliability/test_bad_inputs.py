@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from script import model_calibration as mc
+from calibration_step.script import model_calibration as mc
 from tests.reliability.corpus import (
     CATEGORIES,
     CORPUS,

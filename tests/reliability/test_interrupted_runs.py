@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from script import model_calibration as mc
+from calibration_step.script import model_calibration as mc
 from tests.reliability.kill_runner import PUBLISH_STAGES, STAGING_STAGES
 from tests.script.synthetic import scenario
 

@@ -31,7 +31,7 @@ from calibration_step.config_json import ConfigClasses, from_document, loads, du
 from calibration_step.errors import CalibrationStepError, SerializationError
 from calibration_step.steps.model_calibration import ModelCalibrationConfig
 from calibration_step.steps.model_calibration.config import model_calibration_environment
-from script import model_calibration as mc
+from calibration_step.script import model_calibration as mc
 from tests.config.strategies import calibration_configs
 
 FloatArray = npt.NDArray[np.float64]

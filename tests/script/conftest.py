@@ -1,4 +1,4 @@
-"""Make the repository root importable so tests can ``from script import model_calibration``."""
+"""Make the repository root importable so tests can ``from calibration_step.script import model_calibration``."""
 
 import os
 import sys
@@ -15,7 +15,7 @@ if ROOT not in sys.path:
 def no_plot(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Skip matplotlib (about 0.3 s a panel) in tests that do not look at the diagram; returns
     the panel counts the script asked for."""
-    from script import model_calibration as mc
+    from calibration_step.script import model_calibration as mc
 
     calls: list[int] = []
 

@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from script import model_calibration as mc
+from calibration_step.script import model_calibration as mc
 
 FloatArray = npt.NDArray[np.float64]
 

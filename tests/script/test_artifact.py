@@ -10,7 +10,7 @@ import time
 import numpy as np
 import pytest
 
-from script import model_calibration as mc
+from calibration_step.script import model_calibration as mc
 from tests.script.synthetic import logit, scenario
 
 TOLERANCE = {"isotonic": 1e-12, "platt": 1e-12, "beta": 1e-12, "gam": 1e-6}

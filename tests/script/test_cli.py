@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from script import model_calibration as mc
+from calibration_step.script import model_calibration as mc
 from tests.script.synthetic import scenario, write_csv
 
 SCRIPT = mc.__file__

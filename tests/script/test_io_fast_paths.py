@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from script import model_calibration as mc
+from calibration_step.script import model_calibration as mc
 
 LABEL_COLUMNS = [
     pd.Series([0, 1, 1, 0], dtype=np.int64),

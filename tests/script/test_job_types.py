@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from script import model_calibration as mc
+from calibration_step.script import model_calibration as mc
 from tests.script.synthetic import (
     multiclass_scenario,
     read_csv_exact,

@@ -9,7 +9,7 @@ import pytest
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 
-from script import model_calibration as mc
+from calibration_step.script import model_calibration as mc
 from tests.script.synthetic import logit, scenario
 
 

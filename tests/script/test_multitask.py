@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from script import model_calibration as mc
+from calibration_step.script import model_calibration as mc
 from tests.script.synthetic import read_json, run_main, scenario
 
 TASKS = {"SCORE_FIELDS": '["score_a", "score_b"]', "TASK_LABEL_NAMES": '["label_a", "label_b"]',

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from script import model_calibration as mc
+from calibration_step.script import model_calibration as mc
 from tests.script.synthetic import read_csv_exact, read_json, run_main, scenario, visible
 
 

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from script import model_calibration as mc
+from calibration_step.script import model_calibration as mc
 
 
 def test_preload_imports_matplotlib_with_the_agg_backend(monkeypatch: pytest.MonkeyPatch) -> None:

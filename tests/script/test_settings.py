@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from script import model_calibration as mc
+from calibration_step.script import model_calibration as mc
 
 
 def test_defaults_match_the_documented_interface() -> None:

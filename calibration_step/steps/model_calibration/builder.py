@@ -3,7 +3,7 @@
 Each function does one thing; :func:`model_calibration_step_definition` composes them, through
 the generic :func:`~calibration_step.steps.processing_common.processing_step_definition` (which
 also supplies the processor settings and the image), into a
-:class:`~calibration_step.build.step.ProcessingStepDefinition` (no sagemaker involved), and
+:class:`~calibration_step.processing.step.ProcessingStepDefinition` (no sagemaker involved), and
 :func:`build_model_calibration_step` hands it to :mod:`calibration_step.sagemaker_adapter`.
 Names come from the contract and the spec only; the inputs mapping is keyed by
 :class:`ModelCalibrationInput`, so a wrong logical name is a mypy error.
@@ -38,13 +38,13 @@ from typing import TYPE_CHECKING, Final
 import attrs
 
 from calibration_step import sagemaker_adapter
-from calibration_step.build.arguments import checked_environment, job_arguments
-from calibration_step.build.inputs import ProcessingInputDefinition, processing_inputs
-from calibration_step.build.names import sanitize_name
-from calibration_step.build.outputs import ProcessingOutputDefinition, execution_prefix_parameter, processing_outputs
-from calibration_step.build.s3 import s3_join
-from calibration_step.build.step import ProcessingStepDefinition, PropertyFileDefinition, ScriptCode
-from calibration_step.build.values import InputSource, PipelineValue, StringParameter
+from calibration_step.processing.arguments import checked_environment, job_arguments
+from calibration_step.processing.inputs import ProcessingInputDefinition, processing_inputs
+from calibration_step.processing.names import sanitize_name
+from calibration_step.processing.outputs import ProcessingOutputDefinition, execution_prefix_parameter, processing_outputs
+from calibration_step.processing.s3 import s3_join
+from calibration_step.processing.step import ProcessingStepDefinition, PropertyFileDefinition, ScriptCode
+from calibration_step.processing.values import InputSource, PipelineValue, StringParameter
 from calibration_step.steps.model_calibration.config import (
     ModelCalibrationConfig,
     model_calibration_arguments,

@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from importlib import resources
 from typing import TYPE_CHECKING, Final
 
-from calibration_step.build.s3 import split_s3_uri
-from calibration_step.build.step import ScriptCode
+from calibration_step.processing.s3 import split_s3_uri
+from calibration_step.processing.step import ScriptCode
 from calibration_step.errors import BuildError
 from calibration_step.steps.model_calibration.builder import REQUIREMENTS_FILE, script_code
 from calibration_step.steps.model_calibration.config import ModelCalibrationConfig

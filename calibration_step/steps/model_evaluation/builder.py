@@ -19,8 +19,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from calibration_step.build.step import ProcessingStepDefinition
-from calibration_step.build.values import InputSource, PipelineValue
+from calibration_step.processing.step import ProcessingStepDefinition
+from calibration_step.processing.values import InputSource, PipelineValue
 from calibration_step.steps.model_evaluation.config import (
     XGBoostModelEvalConfig,
     xgboost_model_eval_arguments,

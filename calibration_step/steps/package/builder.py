@@ -19,9 +19,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from calibration_step.build.names import step_name as default_step_name
-from calibration_step.build.step import ProcessingStepDefinition
-from calibration_step.build.values import InputSource, PipelineValue
+from calibration_step.processing.names import step_name as default_step_name
+from calibration_step.processing.step import ProcessingStepDefinition
+from calibration_step.processing.values import InputSource, PipelineValue
 from calibration_step.steps.package.config import PackageConfig, package_environment
 from calibration_step.steps.package.contract import PACKAGE_CONTRACT
 from calibration_step.steps.package.names import PACKAGE_JOB_FOLDER, PACKAGE_STEP_TYPE, PackageInput

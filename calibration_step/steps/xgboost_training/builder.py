@@ -21,9 +21,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from calibration_step.build.names import step_name as default_step_name
-from calibration_step.build.step import ProcessingStepDefinition
-from calibration_step.build.values import InputSource, PipelineValue
+from calibration_step.processing.names import step_name as default_step_name
+from calibration_step.processing.step import ProcessingStepDefinition
+from calibration_step.processing.values import InputSource, PipelineValue
 from calibration_step.steps.processing_common import build_processing_step, image_uri_for, processing_step_definition
 from calibration_step.steps.xgboost_training.config import XGBoostTrainingConfig, xgboost_training_environment
 from calibration_step.steps.xgboost_training.contract import XGBOOST_TRAINING_CONTRACT

@@ -8,7 +8,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from calibration_step.build import StringParameter
+from calibration_step.processing import StringParameter
 from calibration_step.errors import BuildError
 from calibration_step.steps.model_calibration.builder import (
     build_model_calibration_step,

@@ -16,7 +16,7 @@ from calibration_step.steps.model_calibration import (
     model_calibration_arguments,
     model_calibration_environment,
 )
-from script import model_calibration as script
+from calibration_step.script import model_calibration as script
 from tests.config.strategies import calibration_config, calibration_configs
 
 CONTRACT = MODEL_CALIBRATION_CONTRACT

@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from calibration_step.invariants import contract_problems
-from script import model_calibration as script
+from calibration_step.script import model_calibration as script
 from calibration_step.steps.model_calibration import MODEL_CALIBRATION_CONTRACT, ModelCalibrationEnv
 from calibration_step.steps.model_calibration.names import (
     JOB_TYPE_CHOICES,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 
 from calibration_step.steps.model_calibration import ModelCalibrationConfig, model_calibration_environment
-from script import model_calibration as script
+from calibration_step.script import model_calibration as script
 from tests.config.strategies import calibration_configs
 
 

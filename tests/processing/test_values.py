@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from calibration_step.build.values import Join, StringParameter, is_pipeline_value, value_expr
+from calibration_step.processing.values import Join, StringParameter, is_pipeline_value, value_expr
 from calibration_step.properties import PropertyReference
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from calibration_step.build.s3 import bucket_problem, normalise_s3_uri, s3_join, split_s3_uri
+from calibration_step.processing.s3 import bucket_problem, normalise_s3_uri, s3_join, split_s3_uri
 from calibration_step.errors import BuildError
 
 

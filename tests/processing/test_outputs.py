@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from calibration_step.build.outputs import execution_prefix_parameter, output_destination, processing_outputs
-from calibration_step.build.values import Join, StringParameter
+from calibration_step.processing.outputs import execution_prefix_parameter, output_destination, processing_outputs
+from calibration_step.processing.values import Join, StringParameter
 from calibration_step.errors import BuildError
 from tests.examples import example_contract, example_spec
 

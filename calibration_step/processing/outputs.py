@@ -4,7 +4,7 @@ The destination of output ``<logical_name>`` of a step is
 ``<execution prefix>/<step folder>/<job type>/<logical_name>``, where the execution prefix is a
 pipeline parameter (so each execution can write elsewhere), the step folder is the snake_case step
 type (``model_calibration``) and the job type separates training/calibration/... runs of one step.
-With a parameter prefix the destination is a :class:`~calibration_step.build.values.Join`; with a
+With a parameter prefix the destination is a :class:`~calibration_step.processing.values.Join`; with a
 plain ``s3://`` prefix it is a normalised string.
 
 Examples
@@ -25,9 +25,9 @@ from typing import Literal
 import attrs
 
 from calibration_step._typevars import EnvNameT, InputNameT, OutputNameT
-from calibration_step.build.names import snake_case
-from calibration_step.build.s3 import s3_join
-from calibration_step.build.values import Join, PipelineValue, StringParameter
+from calibration_step.processing.names import snake_case
+from calibration_step.processing.s3 import s3_join
+from calibration_step.processing.values import Join, PipelineValue, StringParameter
 from calibration_step.contract import ScriptContract
 from calibration_step.errors import BuildError
 from calibration_step.naming import is_snake_case

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from calibration_step.build.inputs import ProcessingInputDefinition, processing_inputs
-from calibration_step.build.values import Join, StringParameter
+from calibration_step.processing.inputs import ProcessingInputDefinition, processing_inputs
+from calibration_step.processing.values import Join, StringParameter
 from calibration_step.errors import BuildError
 from calibration_step.properties import PropertyReference
 from tests.examples import ExampleInput, example_contract, example_spec

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from calibration_step.build.names import MAX_NAME_LENGTH, job_name_prefix, sanitize_name, snake_case, step_name
+from calibration_step.processing.names import MAX_NAME_LENGTH, job_name_prefix, sanitize_name, snake_case, step_name
 from calibration_step.errors import BuildError
 
 _ALLOWED = re.compile(r"[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?")

@@ -34,9 +34,9 @@ from typing import Final
 
 import attrs
 
-from calibration_step.build.inputs import ProcessingInputDefinition
-from calibration_step.build.outputs import ProcessingOutputDefinition
-from calibration_step.build.s3 import normalise_s3_uri
+from calibration_step.processing.inputs import ProcessingInputDefinition
+from calibration_step.processing.outputs import ProcessingOutputDefinition
+from calibration_step.processing.s3 import normalise_s3_uri
 from calibration_step.errors import BuildError
 
 __all__ = [

@@ -42,8 +42,8 @@ from typing import Literal
 import attrs
 
 from calibration_step._typevars import EnvNameT, InputNameT, OutputNameT
-from calibration_step.build.s3 import normalise_s3_uri
-from calibration_step.build.values import InputSource, is_pipeline_value
+from calibration_step.processing.s3 import normalise_s3_uri
+from calibration_step.processing.values import InputSource, is_pipeline_value
 from calibration_step.contract import ScriptContract
 from calibration_step.errors import BuildError
 from calibration_step.spec import StepSpecification

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from calibration_step.build.inputs import ProcessingInputDefinition
-from calibration_step.build.outputs import ProcessingOutputDefinition
-from calibration_step.build.step import (
+from calibration_step.processing.inputs import ProcessingInputDefinition
+from calibration_step.processing.outputs import ProcessingOutputDefinition
+from calibration_step.processing.step import (
     CODE_DIR,
     CacheSettings,
     ProcessingStepDefinition,

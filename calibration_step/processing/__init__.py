@@ -8,18 +8,18 @@ SageMaker objects.
 
 from __future__ import annotations
 
-from calibration_step.build.arguments import checked_environment, declared_arguments, job_arguments, path_arguments
-from calibration_step.build.inputs import ProcessingInputDefinition, normalise_source, processing_inputs
-from calibration_step.build.names import JOB_NAME_PREFIX_MAX_LENGTH, MAX_NAME_LENGTH, job_name_prefix, sanitize_name, snake_case, step_name
-from calibration_step.build.outputs import (
+from calibration_step.processing.arguments import checked_environment, declared_arguments, job_arguments, path_arguments
+from calibration_step.processing.inputs import ProcessingInputDefinition, normalise_source, processing_inputs
+from calibration_step.processing.names import JOB_NAME_PREFIX_MAX_LENGTH, MAX_NAME_LENGTH, job_name_prefix, sanitize_name, snake_case, step_name
+from calibration_step.processing.outputs import (
     EXECUTION_PREFIX_PARAMETER,
     ProcessingOutputDefinition,
     execution_prefix_parameter,
     output_destination,
     processing_outputs,
 )
-from calibration_step.build.s3 import bucket_problem, normalise_s3_uri, s3_join, split_s3_uri
-from calibration_step.build.step import (
+from calibration_step.processing.s3 import bucket_problem, normalise_s3_uri, s3_join, split_s3_uri
+from calibration_step.processing.step import (
     CacheSettings,
     ProcessingStepDefinition,
     ProcessorSettings,
@@ -28,7 +28,7 @@ from calibration_step.build.step import (
     code_inputs,
     container_entrypoint,
 )
-from calibration_step.build.values import (
+from calibration_step.processing.values import (
     InputSource,
     Join,
     JoinValue,

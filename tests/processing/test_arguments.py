@@ -5,7 +5,7 @@ import enum
 import attrs
 import pytest
 
-from calibration_step.build.arguments import checked_environment, declared_arguments, job_arguments
+from calibration_step.processing.arguments import checked_environment, declared_arguments, job_arguments
 from calibration_step.contract import ArgumentSpec, ScriptContract
 from calibration_step.errors import BuildError
 from tests.examples import ExampleEnv, ExampleInput, ExampleOutput, example_contract
