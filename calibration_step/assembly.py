@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Final
 import attrs
 
 from calibration_step.processing.values import InputSource, StringParameter, is_pipeline_value
-from calibration_step.errors import BuildError
+from calibration_step.errors import BuildError, Code
 from calibration_step.pipeline import pipeline_definition
 from calibration_step.properties import PropertyReference
 from calibration_step.resolver import ExternalBinding, Node, ResolutionReport, resolve
@@ -88,7 +88,7 @@ def _external_source(value: object, where: str) -> InputSource:
     if is_pipeline_value(value):
         return value  # type: ignore[return-value]  # is_pipeline_value narrows to the InputSource members
     raise BuildError(
-        "BUILD-INPUT-SOURCE",
+        Code.BUILD_INPUT_SOURCE,
         f"the value bound to {where} is not an S3 URI or pipeline value; got {value!r}.",
         hint="bind an s3:// URI, a StringParameter, a Join or a SageMaker pipeline variable",
     )

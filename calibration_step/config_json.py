@@ -45,6 +45,7 @@ calibration_step.errors.SerializationError: [SERIALIZATION-INVALID] the config f
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -62,7 +63,7 @@ from cattrs.errors import BaseValidationError
 from calibration_step.config.base import BasePipelineConfig
 from calibration_step.config.processing import ProcessingConfig
 from calibration_step.converter import CONVERTER
-from calibration_step.errors import CalibrationStepError, Problem, SerializationError
+from calibration_step.errors import CalibrationStepError, Code, Problem, SerializationError
 
 __all__ = [
     "MODEL_TYPE_KEY",
@@ -121,7 +122,7 @@ def _problem(code: str, location: str, message: str, hint: str) -> Problem:
 
 def _fail(problems: list[Problem]) -> SerializationError:
     lines = "\n".join(f"  - {p}" for p in problems)
-    return SerializationError("SERIALIZATION-INVALID", f"the config file has {len(problems)} problem(s):\n{lines}",
+    return SerializationError(Code.SERIALIZATION_INVALID, f"the config file has {len(problems)} problem(s):\n{lines}",
                               hint="fix every listed field; each line names its JSON path", problems=problems)
 
 
@@ -143,11 +144,11 @@ def to_document(
     problems = []
     for step, config in configs.items():
         if _STEP_NAME.fullmatch(step) is None:
-            problems.append(_problem("SERIALIZATION-UNSAVABLE", f"{_SPECIFIC}.{step}", f"step name {step!r} is not "
+            problems.append(_problem(Code.SERIALIZATION_UNSAVABLE, f"{_SPECIFIC}.{step}", f"step name {step!r} is not "
                                      "1-128 letters, digits, '_' or '-' starting with a letter or digit",
                                      "rename the step"))
         if allowed.get(type(config).__name__) is not type(config):
-            problems.append(_problem("SERIALIZATION-UNSAVABLE", f"{_SPECIFIC}.{step}", f"{type(config).__name__} is "
+            problems.append(_problem(Code.SERIALIZATION_UNSAVABLE, f"{_SPECIFIC}.{step}", f"{type(config).__name__} is "
                                      f"not an allowed config class ({sorted(allowed)})", "pass its class in classes"))
     if problems:
         raise _fail(problems)
@@ -196,17 +197,17 @@ def save(
 def _object(value: object, location: str, problems: list[Problem]) -> dict[str, object] | None:
     if isinstance(value, dict):
         return value
-    problems.append(_problem("SERIALIZATION-INVALID", location, f"expected a JSON object, got {type(value).__name__}",
+    problems.append(_problem(Code.SERIALIZATION_INVALID, location, f"expected a JSON object, got {type(value).__name__}",
                              "write an object {...} here"))
     return None
 
 
 def _exact_keys(data: dict[str, object], expected: tuple[str, ...], location: str, problems: list[Problem]) -> None:
     for key in sorted(set(data) - set(expected)):
-        problems.append(_problem("SERIALIZATION-UNKNOWN-KEY", f"{location}.{key}", f"unknown key {key!r}",
+        problems.append(_problem(Code.SERIALIZATION_UNKNOWN_KEY, f"{location}.{key}", f"unknown key {key!r}",
                                  f"remove it; the keys here are {list(expected)}"))
     for key in sorted(set(expected) - set(data)):
-        problems.append(_problem("SERIALIZATION-MISSING-KEY", f"{location}.{key}", f"missing key {key!r}",
+        problems.append(_problem(Code.SERIALIZATION_MISSING_KEY, f"{location}.{key}", f"missing key {key!r}",
                                  "the file must hold every key this package writes"))
 
 
@@ -217,14 +218,14 @@ def _metadata_types(document: dict[str, object], problems: list[Problem]) -> dic
     _exact_keys(meta, _METADATA_KEYS, "$.metadata", problems)
     version = meta.get("schema_version")
     if "schema_version" in meta and (isinstance(version, bool) or version != SCHEMA_VERSION):
-        problems.append(_problem("SERIALIZATION-SCHEMA-VERSION", "$.metadata.schema_version", f"schema version "
+        problems.append(_problem(Code.SERIALIZATION_SCHEMA_VERSION, "$.metadata.schema_version", f"schema version "
                                  f"{version!r} is not {SCHEMA_VERSION}", "save the configs again with this package"))
     created = meta.get("created_at")
     if "created_at" in meta and not _is_timestamp(created):
-        problems.append(_problem("SERIALIZATION-INVALID", "$.metadata.created_at", f"expected an ISO 8601 timestamp, got "
+        problems.append(_problem(Code.SERIALIZATION_INVALID, "$.metadata.created_at", f"expected an ISO 8601 timestamp, got "
                                  f"{created!r}", "write e.g. 2026-01-01T00:00:00+00:00"))
     if "package_version" in meta and not isinstance(meta.get("package_version"), str):
-        problems.append(_problem("SERIALIZATION-INVALID", "$.metadata.package_version", "expected a string",
+        problems.append(_problem(Code.SERIALIZATION_INVALID, "$.metadata.package_version", "expected a string",
                                  "write the version as a string"))
     types_ = _object(meta.get("config_types", {}), "$.metadata.config_types", problems)
     return types_ or {}
@@ -254,10 +255,10 @@ def _shape_problems(cls: type[BasePipelineConfig], data: Mapping[str, object], w
             continue
         value = data[name]
         if origin is tuple and not isinstance(value, list):
-            problems.append(_problem("CONFIG-TYPE", where[name], f"{cls.__name__}.{name} must be a JSON array; got "
+            problems.append(_problem(Code.CONFIG_TYPE, where[name], f"{cls.__name__}.{name} must be a JSON array; got "
                                      f"{value!r}", "write a list [...]"))
         if isinstance(origin, type) and issubclass(origin, Mapping) and not isinstance(value, dict):
-            problems.append(_problem("CONFIG-TYPE", where[name], f"{cls.__name__}.{name} must be a JSON object; got "
+            problems.append(_problem(Code.CONFIG_TYPE, where[name], f"{cls.__name__}.{name} must be a JSON object; got "
                                      f"{value!r}", "write an object {...}"))
     return problems
 
@@ -275,15 +276,15 @@ def _relocate(message: str, where: Mapping[str, str], fallback: str) -> Problem:
     text, _, path = message.rpartition(" @ ")
     match = re.fullmatch(r"\$\.(\w+)(.*)", path)
     if match is None:
-        return _problem("SERIALIZATION-INVALID", fallback, text or message, "fix this config")
+        return _problem(Code.SERIALIZATION_INVALID, fallback, text or message, "fix this config")
     base = where.get(match[1], f"{fallback}.{match[1]}")
-    return _problem("SERIALIZATION-INVALID", base + match[2], text, "fix or remove this field")
+    return _problem(Code.SERIALIZATION_INVALID, base + match[2], text, "fix or remove this field")
 
 
 def _validation_problems(exc: BaseException, where: Mapping[str, str], fallback: str) -> list[Problem]:
     own = [e for e in getattr(exc, "exceptions", ()) if isinstance(e, CalibrationStepError)]
     problems = [
-        attrs.evolve(p, location=where.get(p.location, f"{fallback}.{p.location}") if p.location else fallback)
+        dataclasses.replace(p, location=where.get(p.location, f"{fallback}.{p.location}") if p.location else fallback)
         for error in own
         for p in (error.problems or (_problem(error.code, "", error.message, error.hint),))
     ]
@@ -304,23 +305,23 @@ def _load_step(
     model_type = body.get(MODEL_TYPE_KEY)
     cls = allowed.get(model_type) if isinstance(model_type, str) else None
     if cls is None:
-        problems.append(_problem("SERIALIZATION-UNKNOWN-CLASS", f"{here}.{MODEL_TYPE_KEY}", f"{model_type!r} is not an "
+        problems.append(_problem(Code.SERIALIZATION_UNKNOWN_CLASS, f"{here}.{MODEL_TYPE_KEY}", f"{model_type!r} is not an "
                                  f"allowed config class", f"use one of {sorted(allowed)}"))
         return None
     if declared != model_type:
-        problems.append(_problem("SERIALIZATION-INVALID", f"$.metadata.config_types.{step}", f"says {declared!r} but "
+        problems.append(_problem(Code.SERIALIZATION_INVALID, f"$.metadata.config_types.{step}", f"says {declared!r} but "
                                  f"{here}.{MODEL_TYPE_KEY} says {model_type!r}", "make the two agree"))
     fields = {k: v for k, v in body.items() if k != MODEL_TYPE_KEY}
     known = set(_field_types(cls))
     before = len(problems)
     for key in sorted(set(shared) - known):
-        problems.append(_problem("SERIALIZATION-UNKNOWN-KEY", f"{_SHARED}.{key}", f"unknown key {key!r} for {step} "
+        problems.append(_problem(Code.SERIALIZATION_UNKNOWN_KEY, f"{_SHARED}.{key}", f"unknown key {key!r} for {step} "
                                  f"({cls.__name__})", f"remove it; {cls.__name__} has no such field"))
     for key in sorted(set(fields) - known):
-        problems.append(_problem("SERIALIZATION-UNKNOWN-KEY", f"{here}.{key}", f"unknown key {key!r} "
+        problems.append(_problem(Code.SERIALIZATION_UNKNOWN_KEY, f"{here}.{key}", f"unknown key {key!r} "
                                  f"({cls.__name__})", f"remove it; {cls.__name__} has no such field"))
     for key in sorted(set(fields) & set(shared)):
-        problems.append(_problem("SERIALIZATION-DUPLICATE-KEY", f"{here}.{key}", f"{key!r} is both shared and "
+        problems.append(_problem(Code.SERIALIZATION_DUPLICATE_KEY, f"{here}.{key}", f"{key!r} is both shared and "
                                  "specific", "keep the key in one place"))
     where = {key: f"{_SHARED}.{key}" for key in shared} | {key: f"{here}.{key}" for key in fields}
     data = shared | fields
@@ -345,7 +346,7 @@ def from_document(document: object, *, classes: ConfigClasses | None = None) -> 
         ``SERIALIZATION-INVALID`` listing every problem with its JSON path.
     """
     if attrs.validators.get_disabled():
-        raise SerializationError("SERIALIZATION-UNVALIDATED", "attrs validators are disabled globally; configs would "
+        raise SerializationError(Code.SERIALIZATION_UNVALIDATED, "attrs validators are disabled globally; configs would "
                                  "load unvalidated", hint="call attrs.validators.set_disabled(False) first")
     allowed = default_config_classes() if classes is None else classes
     problems: list[Problem] = []
@@ -359,12 +360,12 @@ def from_document(document: object, *, classes: ConfigClasses | None = None) -> 
     shared = _object(configuration.get("shared", {}), _SHARED, problems) or {}
     specific = _object(configuration.get("specific", {}), _SPECIFIC, problems) or {}
     for step in sorted(set(declared) ^ set(specific)):
-        problems.append(_problem("SERIALIZATION-INVALID", f"$.metadata.config_types.{step}", f"step {step!r} is not in "
+        problems.append(_problem(Code.SERIALIZATION_INVALID, f"$.metadata.config_types.{step}", f"step {step!r} is not in "
                                  "both metadata.config_types and configuration.specific", "list each step in both"))
     configs: dict[str, BasePipelineConfig] = {}
     for step, entry in specific.items():
         if _STEP_NAME.fullmatch(step) is None:
-            problems.append(_problem("SERIALIZATION-INVALID", f"{_SPECIFIC}.{step}", f"step name {step!r} is not 1-128 "
+            problems.append(_problem(Code.SERIALIZATION_INVALID, f"{_SPECIFIC}.{step}", f"step name {step!r} is not 1-128 "
                                      "letters, digits, '_' or '-'", "rename the step"))
             continue
         config = _load_step(step, entry, shared, declared.get(step), allowed, problems)
@@ -386,7 +387,7 @@ def loads(text: str, *, classes: ConfigClasses | None = None) -> dict[str, BaseP
     try:
         document = json.loads(text)
     except (ValueError, RecursionError) as exc:
-        raise SerializationError("SERIALIZATION-JSON", f"the config file is not valid JSON: {exc}",
+        raise SerializationError(Code.SERIALIZATION_JSON, f"the config file is not valid JSON: {exc}",
                                  hint="check the file is the JSON this package wrote") from exc
     return from_document(document, classes=classes)
 

@@ -35,7 +35,7 @@ from cattrs.cols import (
 from cattrs.errors import BaseValidationError
 from cattrs.v import format_exception
 
-from calibration_step.errors import CalibrationStepError, Problem, SerializationError
+from calibration_step.errors import CalibrationStepError, Code, Problem, SerializationError
 
 __all__ = ["CONVERTER", "from_json", "make_converter", "structure", "to_json", "unstructure"]
 
@@ -209,17 +209,17 @@ def structure(data: object, cls: type[T]) -> T:
         messages = cattrs.transform_error(exc, path="$", format_exception=_format_exception)
         problems = [_problem_from_message(message) for message in messages]
         raise SerializationError(
-            "SERIALIZATION-INVALID",
+            Code.SERIALIZATION_INVALID,
             f"cannot load {_type_name(cls)}: " + "; ".join(messages),
             hint="fix the listed fields; unknown keys are not allowed",
             problems=problems,
         ) from exc
     except (TypeError, ValueError, KeyError) as exc:
         raise SerializationError(
-            "SERIALIZATION-INVALID",
+            Code.SERIALIZATION_INVALID,
             f"cannot load {_type_name(cls)}: {exc}",
             hint="the document does not have the expected shape",
-            problems=[Problem(code="SERIALIZATION-INVALID", message=str(exc), hint="", location="$")],
+            problems=[Problem(code=Code.SERIALIZATION_INVALID, message=str(exc), hint="", location="$")],
         ) from exc
 
 
@@ -232,7 +232,7 @@ def _format_exception(exc: BaseException, cls: object) -> str:
 
 def _problem_from_message(message: str) -> Problem:
     text, _, location = message.rpartition(" @ ")
-    return Problem(code="SERIALIZATION-INVALID", message=text or message, hint="fix or remove this field", location=location)
+    return Problem(code=Code.SERIALIZATION_INVALID, message=text or message, hint="fix or remove this field", location=location)
 
 
 def to_json(value: object) -> str:
@@ -252,6 +252,6 @@ def from_json(text: str, cls: type[T]) -> T:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise SerializationError(
-            "SERIALIZATION-JSON", f"not valid JSON: {exc}", hint="check the file is the JSON this package wrote"
+            Code.SERIALIZATION_JSON, f"not valid JSON: {exc}", hint="check the file is the JSON this package wrote"
         ) from exc
     return structure(data, cls)

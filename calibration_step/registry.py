@@ -26,7 +26,7 @@ from typing import Literal
 import attrs
 
 from calibration_step.contract import ScriptContract
-from calibration_step.errors import Problem, RegistryError, SpecError
+from calibration_step.errors import Code, Problem, RegistryError, SpecError
 from calibration_step.invariants import alignment_problems, config_class_problems
 from calibration_step.spec import StepSpecification
 
@@ -66,7 +66,7 @@ class StepRegistration:
     def __attrs_post_init__(self) -> None:
         problems = registration_problems(self)
         if problems:
-            raise SpecError.from_problems("REGISTRATION-INVALID", f"registration of {self.step_type!r}", problems)
+            raise SpecError.from_problems(Code.REGISTRATION_INVALID, f"registration of {self.step_type!r}", problems)
 
 
 def registration_problems(registration: StepRegistration) -> tuple[Problem, ...]:
@@ -75,7 +75,7 @@ def registration_problems(registration: StepRegistration) -> tuple[Problem, ...]
     if registration.spec.step_type != registration.step_type:
         problems.append(
             Problem(
-                code="REGISTRATION-STEP-TYPE",
+                code=Code.REGISTRATION_STEP_TYPE,
                 message=f"registered as {registration.step_type!r} but its spec says {registration.spec.step_type!r}",
                 hint="register the step under its spec's step type",
                 location=registration.step_type,
@@ -110,7 +110,7 @@ class StepRegistry:
             close = difflib.get_close_matches(step_type, list(self._entries), n=3, cutoff=0.5)
             suggestion = f"did you mean {', '.join(repr(c) for c in close)}?" if close else "no registered name is close"
             raise RegistryError(
-                "REGISTRY-UNKNOWN-STEP",
+                Code.REGISTRY_UNKNOWN_STEP,
                 f"no step type {step_type!r} is registered ({suggestion})",
                 hint=f"use one of {sorted(self._entries)}",
             ) from None
@@ -141,7 +141,7 @@ def build_registry(registrations: Iterable[StepRegistration]) -> StepRegistry:
     for registration in registrations:
         if registration.step_type in entries:
             raise RegistryError(
-                "REGISTRY-DUPLICATE-STEP",
+                Code.REGISTRY_DUPLICATE_STEP,
                 f"step type {registration.step_type!r} is registered twice",
                 hint="register each step type once",
             )

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Final
 
 from calibration_step.processing.step import CacheSettings, ProcessingStepDefinition, PropertyFileDefinition
 from calibration_step.processing.values import InputSource, Join, JoinValue, PipelineVariableLike, StringParameter
-from calibration_step.errors import BuildError
+from calibration_step.errors import BuildError, Code
 from calibration_step.properties import PropertyReference
 
 if TYPE_CHECKING:
@@ -234,7 +234,7 @@ def sklearn_image_uri(region: str, framework_version: str, instance_type: str, p
             )
         except ValueError as exc:
             raise BuildError(
-                "BUILD-IMAGE-URI",
+                Code.BUILD_IMAGE_URI,
                 f"no stock scikit-learn image for framework_version={framework_version!r}, "
                 f"py_version={py_version!r}, region={region!r}, instance_type={instance_type!r}: {exc}",
                 hint="use a framework version the SDK knows (e.g. '1.4-2'), a CPU instance type, or set image_uri",
@@ -282,11 +282,11 @@ def _s3_uri(value: InputSource | Join) -> str | PipelineVariable:
         return converted
     if isinstance(converted, PipelineVariableLike):
         raise BuildError(
-            "BUILD-INPUT-SOURCE",
+            Code.BUILD_INPUT_SOURCE,
             f"{converted!r} has an 'expr' but is not a SageMaker PipelineVariable.",
             hint="pass a SageMaker pipeline variable, or one of calibration_step.processing's values",
         )
-    raise BuildError("BUILD-INPUT-SOURCE", f"not an S3 location: {converted!r}", hint="pass an s3:// URI")
+    raise BuildError(Code.BUILD_INPUT_SOURCE, f"not an S3 location: {converted!r}", hint="pass an s3:// URI")
 
 
 def property_file(definition: PropertyFileDefinition) -> PropertyFile:

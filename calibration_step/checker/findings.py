@@ -12,7 +12,7 @@ and reads its report this way).
 
 Examples
 --------
->>> finding = Finding(level=1, severity="error", code="SCRIPT-ENV-UNDECLARED", step_type="Demo",
+>>> finding = Finding(level=1, severity="error", code=Code.SCRIPT_ENV_UNDECLARED, step_type="Demo",
 ...                   message="script reads LABEL_FIELDZ, which the contract does not declare",
 ...                   fix="declare LABEL_FIELDZ in the contract or read LABEL_FIELD")
 >>> report = Report(steps=("Demo",), findings=(finding,))
@@ -38,7 +38,7 @@ from typing import Final, Literal
 import attrs
 
 from calibration_step.converter import structure, unstructure
-from calibration_step.errors import Problem, SerializationError
+from calibration_step.errors import Code, Problem, SerializationError
 
 __all__ = [
     "LEVEL_TITLES",
@@ -89,7 +89,7 @@ def finding_from_problem(problem: Problem, *, level: int, step_type: str, severi
 
     Examples
     --------
-    >>> p = Problem(code="ALIGN-OUTPUTS", message="m", hint="h", location="Demo / demo.py")
+    >>> p = Problem(code=Code.ALIGN_OUTPUTS, message="m", hint="h", location="Demo / demo.py")
     >>> finding_from_problem(p, level=2, step_type="Demo").fix
     'h'
     """
@@ -188,10 +188,10 @@ def report_from_json(text: str) -> Report:
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise SerializationError("SERIALIZATION-JSON", f"not a JSON report: {exc}",
+        raise SerializationError(Code.SERIALIZATION_JSON, f"not a JSON report: {exc}",
                                  hint="pass the output of render_json") from exc
     if not isinstance(document, dict):
-        raise SerializationError("SERIALIZATION-INVALID", "a report must be a JSON object",
+        raise SerializationError(Code.SERIALIZATION_INVALID, "a report must be a JSON object",
                                  hint="pass the output of render_json")
     document.pop("passed", None)
     document.pop("counts", None)

@@ -12,9 +12,9 @@ Rules:
 
 Examples
 --------
->>> from calibration_step.errors import Problem, SpecError
->>> error = SpecError.from_problems("SPEC-INVALID", "specification 'Demo'", [Problem(
-...     code="SPEC-PROPERTY-PATH", message="bad prefix", hint="use properties.", location="Demo.outputs.x")])
+>>> from calibration_step.errors import Code, Problem, SpecError
+>>> error = SpecError.from_problems(Code.SPEC_INVALID, "specification 'Demo'", [Problem(
+...     code=Code.SPEC_PROPERTY_PATH, message="bad prefix", hint="use properties.", location="Demo.outputs.x")])
 >>> [(f.level, f.code, f.severity) for f in construction_findings(error, step_type="Demo")]
 [(2, 'SPEC-PROPERTY-PATH', 'error')]
 """
@@ -25,7 +25,7 @@ import enum
 
 from calibration_step.checker.findings import Finding, finding_from_problem
 from calibration_step.contract import ScriptContract
-from calibration_step.errors import CalibrationStepError, SpecError
+from calibration_step.errors import CalibrationStepError, Code, SpecError
 from calibration_step.invariants import contract_problems, spec_problems
 from calibration_step.properties import parse_property_path
 from calibration_step.registry import StepRegistration, registration_problems
@@ -58,7 +58,7 @@ def property_key_findings(
             if key != output.name:
                 where = "another of the contract's outputs" if key in contract_outputs else "no output of the contract"
                 found.append(Finding(
-                    level=2, severity="error", code="SPEC-PROPERTY-PATH-OUTPUT", step_type=spec.step_type,
+                    level=2, severity="error", code=Code.SPEC_PROPERTY_PATH_OUTPUT, step_type=spec.step_type,
                     message=f"output {output.name!r} has property path {output.property_path!r}, whose key {key!r} is {where}",
                     fix=f"use the output's own logical name as the key: ['{output.name}']",
                     location=f"{spec.step_type}.outputs.{output.name}.property_path",

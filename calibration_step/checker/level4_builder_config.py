@@ -52,7 +52,7 @@ import attrs
 
 from calibration_step.checker.findings import Finding, Severity
 from calibration_step.contract import ScriptContract
-from calibration_step.errors import CalibrationStepError
+from calibration_step.errors import CalibrationStepError, Code
 from calibration_step.registry import StepRegistration
 
 __all__ = ["EXAMPLE_BUCKET", "Sent", "check_builder_config", "find_example_config", "sent_findings"]
@@ -120,10 +120,10 @@ def _env_findings(contract: AnyContract, sent: Sent, step_type: str, where: str)
     required = {str(v.value) for v in contract.required_env_vars}
     declared = set(contract.env_var_names())
     names = set(sent.environment)
-    found = [_finding("error", "BUILDER-ENV-MISSING", f"the contract requires {name}, which the builder does not send",
+    found = [_finding("error", Code.BUILDER_ENV_MISSING, f"the contract requires {name}, which the builder does not send",
                       f"make the builder set {name} from the config", step_type, where)
              for name in sorted(required - names)]
-    found += [_finding("error", "BUILDER-ENV-UNDECLARED", f"the builder sends {name}, which the contract does not declare",
+    found += [_finding("error", Code.BUILDER_ENV_UNDECLARED, f"the builder sends {name}, which the contract does not declare",
                        f"declare {name} in the contract, or stop sending it", step_type, where)
               for name in sorted(names - declared)]
     return found
@@ -137,20 +137,20 @@ def _argument_findings(contract: AnyContract, sent: Sent, given_inputs: Collecti
         paths.update({f"--{n.value}": p for n, p in contract.output_paths.items()})
     required = {a.flag for a in contract.arguments if a.required} | set(paths)
     declared = set(contract.argument_flags())
-    found = [_finding("error", "BUILDER-ARGUMENT-MISSING", f"the contract declares {flag}, which the builder does not send",
+    found = [_finding("error", Code.BUILDER_ARGUMENT_MISSING, f"the contract declares {flag}, which the builder does not send",
                       f"make the builder pass {flag}", step_type, where)
              for flag in sorted(required - set(values))]
-    found += [_finding("error", "BUILDER-ARGUMENT-UNDECLARED", f"the builder sends {flag}, which the contract does not declare",
+    found += [_finding("error", Code.BUILDER_ARGUMENT_UNDECLARED, f"the builder sends {flag}, which the contract does not declare",
                        f"declare {flag.lstrip('-')} in the contract, or stop sending it", step_type, where)
               for flag in sorted(set(values) - declared)]
     choices = {a.flag: a.choices for a in contract.arguments if a.choices}
     for flag, value in sorted(values.items()):
         if flag in choices and value not in choices[flag]:
-            found.append(_finding("error", "BUILDER-ARGUMENT-VALUE",
+            found.append(_finding("error", Code.BUILDER_ARGUMENT_VALUE,
                                   f"the builder sends {flag} {value!r}, which is not one of {list(choices[flag])}",
                                   "send one of the contract's choices", step_type, where))
         if flag in paths and value != paths[flag]:
-            found.append(_finding("error", "BUILDER-ARGUMENT-VALUE",
+            found.append(_finding("error", Code.BUILDER_ARGUMENT_VALUE,
                                   f"the builder sends {flag} {value!r}, not the contract's container path {paths[flag]!r}",
                                   "take path arguments from the contract", step_type, where))
     return found
@@ -163,14 +163,14 @@ def _channel_findings(kind: str, channels: Sequence[Channel] | None, paths: Mapp
     found: list[Finding] = []
     for channel in channels:
         if channel.name not in paths:
-            found.append(_finding("error", "BUILDER-CHANNEL", f"the builder adds {kind} channel {channel.name!r}, "
+            found.append(_finding("error", Code.BUILDER_CHANNEL, f"the builder adds {kind} channel {channel.name!r}, "
                                   "which the contract does not declare", f"use the contract's {kind} names", step_type, where))
         elif channel.container_path.rstrip("/") != paths[channel.name].rstrip("/"):
-            found.append(_finding("error", "BUILDER-CHANNEL", f"the builder maps {kind} {channel.name!r} to "
+            found.append(_finding("error", Code.BUILDER_CHANNEL, f"the builder maps {kind} {channel.name!r} to "
                                   f"{channel.container_path!r}, the contract to {paths[channel.name]!r}",
                                   "take container paths from the contract", step_type, where))
     for name in sorted(set(expected) - {c.name for c in channels}):
-        found.append(_finding("error", "BUILDER-CHANNEL", f"the contract declares {kind} {name!r}, for which the builder adds no channel",
+        found.append(_finding("error", Code.BUILDER_CHANNEL, f"the contract declares {kind} {name!r}, for which the builder adds no channel",
                               f"add a processing {kind} for {name!r}", step_type, where))
     return found
 
@@ -225,10 +225,10 @@ def check_builder_config(registration: StepRegistration) -> tuple[Finding, ...]:
     try:
         config = find_example_config(registration)
     except Exception as exc:  # a broken step package must become a finding, never a traceback
-        return (_finding("error", "BUILDER-FAILED", f"the example config of {step_type} cannot be made: {_describe(exc)}",
+        return (_finding("error", Code.BUILDER_FAILED, f"the example config of {step_type} cannot be made: {_describe(exc)}",
                          "fix example_config()", step_type, where),)
     if config is None:
-        return (_finding("info", "CHECK-NOT-CHECKED",
+        return (_finding("info", Code.CHECK_NOT_CHECKED,
                          f"not checked: builder/config <-> contract, because {step_type} offers no example config",
                          f"define example_config() -> {registration.config_class.__name__} in "
                          f"{registration.config_class.__module__}", step_type, where),)
@@ -240,11 +240,11 @@ def check_builder_config(registration: StepRegistration) -> tuple[Finding, ...]:
         else:
             result = registration.builder(config, inputs)
     except Exception as exc:  # reported with its code and message, never a traceback
-        return (_finding("error", "BUILDER-FAILED", f"the builder of {step_type} raised on its example config: {_describe(exc)}",
+        return (_finding("error", Code.BUILDER_FAILED, f"the builder of {step_type} raised on its example config: {_describe(exc)}",
                          "fix the builder or the example config", step_type, where),)
     sent = read_sent(result)
     if sent is None:
-        return (_finding("info", "CHECK-NOT-CHECKED",
+        return (_finding("info", Code.CHECK_NOT_CHECKED,
                          f"not checked: builder/config <-> contract, because the builder's {type(result).__name__} "
                          "has no environment and arguments (nor a definition with them)",
                          "return a ProcessingStepDefinition or an object with .definition", step_type, where),)

@@ -40,6 +40,7 @@ from typing import Final
 from calibration_step.checker.findings import Finding, Severity
 from calibration_step.checker.script_analysis import STDLIB_MODULES, ScriptFacts
 from calibration_step.contract import ScriptContract
+from calibration_step.errors import Code
 
 __all__ = [
     "IMPLICIT_USES",
@@ -128,7 +129,7 @@ def _import_findings(declared: Mapping[str, str], facts: ScriptFacts, step_type:
     used: set[str] = set()
     for imported in facts.imports:
         if imported.module == _PACKAGE:
-            found.append(_finding("error", "SCRIPT-IMPORTS-PACKAGE",
+            found.append(_finding("error", Code.SCRIPT_IMPORTS_PACKAGE,
                                   f"script imports {_PACKAGE} (line {imported.line}); SageMaker uploads the script alone",
                                   "keep the script self-contained; pass values through arguments and env vars",
                                   step_type, where))
@@ -140,7 +141,7 @@ def _import_findings(declared: Mapping[str, str], facts: ScriptFacts, step_type:
         if distribution not in declared:
             severity: Severity = "warning" if imported.optional else "error"
             kind = "optionally imports" if imported.optional else "imports"
-            found.append(_finding(severity, "SCRIPT-IMPORT-UNDECLARED",
+            found.append(_finding(severity, Code.SCRIPT_IMPORT_UNDECLARED,
                                   f"script {kind} {imported.module} (line {imported.line}), whose distribution {distribution} "
                                   "the contract's framework_requirements do not declare",
                                   f"add {distribution!r} with a version specifier to framework_requirements",
@@ -149,7 +150,7 @@ def _import_findings(declared: Mapping[str, str], facts: ScriptFacts, step_type:
         if calls & facts.attribute_calls:
             used.add(distribution)
     for distribution in sorted(set(declared) - used):
-        found.append(_finding("warning", "SCRIPT-REQUIREMENT-UNUSED",
+        found.append(_finding("warning", Code.SCRIPT_REQUIREMENT_UNUSED,
                               f"the contract requires {distribution}, which the script never imports",
                               f"import it where it is needed, or remove {distribution!r} from framework_requirements",
                               step_type, where))
@@ -171,20 +172,20 @@ def requirement_findings(
     if requirements_text is not None:
         listed, unreadable = parse_requirements(requirements_text)
         for line in unreadable:
-            found.append(_finding("error", "SCRIPT-REQUIREMENTS-TXT", f"requirements.txt line {line!r} cannot be read",
+            found.append(_finding("error", Code.SCRIPT_REQUIREMENTS_TXT, f"requirements.txt line {line!r} cannot be read",
                                   "write one 'name<specifier>' per line", step_type, "requirements.txt"))
     for name, specifier in sorted(listed.items()):
         if name not in declared:
-            found.append(_finding("error", "SCRIPT-REQUIREMENTS-TXT",
+            found.append(_finding("error", Code.SCRIPT_REQUIREMENTS_TXT,
                                   f"requirements.txt installs {name}{specifier}, which the contract's framework_requirements do not declare",
                                   f"add {name!r}: {specifier!r} to framework_requirements, or remove it from requirements.txt",
                                   step_type, "requirements.txt"))
         elif declared[name] != specifier:
-            found.append(_finding("error", "SCRIPT-REQUIREMENTS-TXT",
+            found.append(_finding("error", Code.SCRIPT_REQUIREMENTS_TXT,
                                   f"requirements.txt pins {name}{specifier}, the contract {name}{declared[name]}",
                                   "use the same version specifier in both", step_type, "requirements.txt"))
     for name in sorted(set(declared) - set(listed)):
-        found.append(_finding("info", "SCRIPT-REQUIREMENT-FROM-IMAGE",
+        found.append(_finding("info", Code.SCRIPT_REQUIREMENT_FROM_IMAGE,
                               f"the contract requires {name}{declared[name]}, which requirements.txt does not install",
                               "make sure the processing image provides it, or add it to requirements.txt",
                               step_type, where))

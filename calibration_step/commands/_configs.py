@@ -35,7 +35,7 @@ import attrs
 from calibration_step.config.base import BasePipelineConfig
 from calibration_step.config.processing import ProcessingConfig
 from calibration_step.config_json import ConfigClasses, default_config_classes, load
-from calibration_step.errors import ConfigError
+from calibration_step.errors import Code, ConfigError
 from calibration_step.steps.model_calibration.config import ModelCalibrationConfig, example_config
 from calibration_step.steps.model_evaluation.config import XGBoostModelEvalConfig
 from calibration_step.steps.package.config import PackageConfig
@@ -77,7 +77,7 @@ def config_classes() -> ConfigClasses:
 def load_configs(path: Path) -> dict[str, BasePipelineConfig]:
     """Every config in the file at ``path``, strictly validated (``SerializationError`` lists every problem)."""
     if not path.is_file():
-        raise ConfigError("CLI-CONFIG-FILE", f"config file {str(path)!r} does not exist.",
+        raise ConfigError(Code.CLI_CONFIG_FILE, f"config file {str(path)!r} does not exist.",
                           hint="write one with: calibration-step config init FILE")
     return load(path, classes=config_classes())
 
@@ -87,7 +87,7 @@ def _one(configs: Mapping[str, BasePipelineConfig], cls: type[C], *, required: b
     if len(found) > 1 or (required and not found):
         steps = sorted(step for step, config in configs.items() if type(config) is cls)
         raise ConfigError(
-            "CLI-CONFIG-STEPS",
+            Code.CLI_CONFIG_STEPS,
             f"the config file holds {len(found) or 'no'} {cls.__name__}{'' if not found else f' ({steps})'}; "
             f"the commands need exactly one.",
             hint=f"keep one {cls.__name__} (calibration-step config init writes a complete file)",

@@ -26,6 +26,8 @@ import json
 from pathlib import Path
 from typing import Final
 
+from calibration_step.errors import Code
+
 __all__ = ["DEFAULT_CONFIG_FILE", "HELP", "add_arguments", "run"]
 
 HELP = "write a default config file (init), describe its fields (describe), check one (validate)"
@@ -75,7 +77,7 @@ def _describe(args: argparse.Namespace) -> int:
     classes = config_classes()
     cls = classes.get(args.config_class)
     if cls is None:
-        raise ConfigError("CLI-CONFIG-CLASS", f"{args.config_class!r} is not a config class.",
+        raise ConfigError(Code.CLI_CONFIG_CLASS, f"{args.config_class!r} is not a config class.",
                           hint=f"use one of {sorted(classes)}")
     docs = field_docs(cls)
     if args.format == "json":
@@ -97,12 +99,12 @@ def _validate(args: argparse.Namespace) -> int:
 
     path: Path = args.file
     if not path.is_file():
-        raise ConfigError("CLI-CONFIG-FILE", f"config file {str(path)!r} does not exist.",
+        raise ConfigError(Code.CLI_CONFIG_FILE, f"config file {str(path)!r} does not exist.",
                           hint="write one with: calibration-step config init FILE")
     try:
         document: object = json.loads(path.read_text(encoding="utf-8"))
     except ValueError as exc:
-        problems = [Problem(code="SERIALIZATION-JSON", location="$", message=f"not valid JSON: {exc}",
+        problems = [Problem(code=Code.SERIALIZATION_JSON, location="$", message=f"not valid JSON: {exc}",
                             hint="check the file is the JSON this package wrote")]
     else:
         problems = document_problems(document)

@@ -37,7 +37,7 @@ from collections.abc import Mapping, Set
 from pathlib import Path
 from typing import Final
 
-from calibration_step.errors import ConfigError
+from calibration_step.errors import Code, ConfigError
 from calibration_step.steps.model_calibration.contract import METRICS_FILE
 from calibration_step.steps.model_calibration.names import (
     BINARY_METHODS,
@@ -93,7 +93,7 @@ def _output_folder(chosen: Path | None) -> Path:
         here = Path.cwd()
         chosen = here / new_folder_name(time.strftime("%Y%m%d-%H%M%S"), existing=set(os.listdir(here)))
     elif chosen.exists() and (not chosen.is_dir() or any(chosen.iterdir())):
-        raise ConfigError("CLI-DEMO-OUTPUT", f"the demo output {str(chosen)!r} exists and is not an empty folder.",
+        raise ConfigError(Code.CLI_DEMO_OUTPUT, f"the demo output {str(chosen)!r} exists and is not an empty folder.",
                           hint="give a new or empty folder with --output, or leave it out for a new one")
     chosen.mkdir(parents=True, exist_ok=True)
     return chosen.resolve()

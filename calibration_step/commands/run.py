@@ -31,7 +31,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from calibration_step.errors import ConfigError
+from calibration_step.commands._script_errors import script_errors
+from calibration_step.errors import Code, ConfigError
 from calibration_step.steps.model_calibration.contract import METRICS_FILE, MODEL_CALIBRATION_CONTRACT
 from calibration_step.steps.model_calibration.names import (
     JOB_TYPE_CHOICES,
@@ -92,7 +93,7 @@ def output_paths(args: argparse.Namespace) -> dict[str, str]:
     for name in ModelCalibrationOutput:
         given: Path | None = getattr(args, name.value)
         if given is None and output is None:
-            raise ConfigError("CLI-RUN-OUTPUT", f"no folder for the output {name.value!r}.",
+            raise ConfigError(Code.CLI_RUN_OUTPUT, f"no folder for the output {name.value!r}.",
                               hint=f"give --output DIR (outputs go to DIR/<logical_name>) or --{name.value} DIR")
         paths[name.value] = os.fspath(given if given is not None else output / name.value)  # type: ignore[operator]  # output is not None here
     return paths
@@ -122,10 +123,11 @@ def script_environment(
 
 
 def run_script(inputs: Mapping[str, str], outputs: Mapping[str, str], environ: Mapping[str, str], job_type: str) -> None:
-    """Call the shipped script's ``main`` with local paths (raises its ``CalibrationScriptError``)."""
+    """Call the shipped script's ``main`` with local paths (raises ``CalibrationScriptError``)."""
     from calibration_step.script import model_calibration
 
-    model_calibration.main(inputs, outputs, environ, argparse.Namespace(job_type=job_type))
+    with script_errors():
+        model_calibration.main(inputs, outputs, environ, argparse.Namespace(job_type=job_type))
 
 
 def run(args: argparse.Namespace) -> int:

@@ -37,7 +37,7 @@ import attrs
 from calibration_step.processing.inputs import ProcessingInputDefinition
 from calibration_step.processing.outputs import ProcessingOutputDefinition
 from calibration_step.processing.s3 import normalise_s3_uri
-from calibration_step.errors import BuildError
+from calibration_step.errors import BuildError, Code
 
 __all__ = [
     "CODE_DIR",
@@ -73,7 +73,7 @@ def _check_script_uri(_instance: object, _attribute: object, value: str) -> None
     normalise_s3_uri(value, what="script URI")
     if _SCRIPT_NAME.fullmatch(posixpath.basename(value)) is None:
         raise BuildError(
-            "BUILD-SCRIPT-URI",
+            Code.BUILD_SCRIPT_URI,
             f"the script URI must name a .py file; got {value!r}.",
             hint="point it at the script object, e.g. s3://bucket/prefix/code/model_calibration.py",
         )
@@ -85,7 +85,7 @@ def _check_requirements_uri(_instance: object, _attribute: object, value: str | 
     normalise_s3_uri(value, what="requirements URI")
     if _REQUIREMENTS_NAME.fullmatch(posixpath.basename(value)) is None:
         raise BuildError(
-            "BUILD-SCRIPT-URI",
+            Code.BUILD_SCRIPT_URI,
             f"the requirements URI must name a file; got {value!r}.",
             hint="point it at the requirements object, e.g. s3://bucket/prefix/code/requirements.txt",
         )
@@ -135,7 +135,7 @@ def code_inputs(code: ScriptCode) -> tuple[ProcessingInputDefinition, ...]:
 def _check_expire_after(_instance: object, _attribute: object, value: str | None) -> None:
     if value is not None and _ISO_DURATION.fullmatch(value) is None:
         raise BuildError(
-            "BUILD-CACHE-EXPIRY",
+            Code.BUILD_CACHE_EXPIRY,
             f"cache expire_after must be an ISO 8601 duration such as 'P30D' or 'PT12H'; got {value!r}.",
             hint="write a duration starting with P",
         )
@@ -214,13 +214,13 @@ class ProcessingStepDefinition:
             twice = sorted({value for value in values if values.count(value) > 1})
             if twice:
                 raise BuildError(
-                    "BUILD-CHANNEL-CLASH",
+                    Code.BUILD_CHANNEL_CLASH,
                     f"step {self.name!r} uses the {label} {twice} more than once.",
                     hint=f"the channels {CODE_INPUT!r} and {REQUIREMENTS_INPUT!r} are reserved for the script",
                 )
         if self.code.requirements_uri is not None and self.processor.enable_network_isolation:
             raise BuildError(
-                "BUILD-NETWORK-ISOLATION",
+                Code.BUILD_NETWORK_ISOLATION,
                 f"step {self.name!r} installs requirements with pip but its job is network-isolated.",
                 hint="use an image that already has the requirements and give no requirements file",
             )

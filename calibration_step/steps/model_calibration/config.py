@@ -57,7 +57,7 @@ from calibration_step.config.validation import (
     to_tuple,
 )
 from calibration_step.config.base import EXAMPLE_ESSENTIALS
-from calibration_step.errors import Problem
+from calibration_step.errors import Code, Problem
 from calibration_step.steps.model_calibration.names import (
     CALIBRATION_METHOD_CHOICES,
     JOB_TYPE_CHOICES,
@@ -76,7 +76,7 @@ _CANDIDATE_CHOICES = tuple(m for m in CALIBRATION_METHOD_CHOICES if m != "auto")
 
 
 def _problem(config: object, field: str, message: str, hint: str) -> Problem:
-    return Problem(code="CONFIG-CONFLICT", message=f"{type(config).__name__}.{field} {message}", hint=hint,
+    return Problem(code=Code.CONFIG_CONFLICT, message=f"{type(config).__name__}.{field} {message}", hint=hint,
                    location=field)
 
 

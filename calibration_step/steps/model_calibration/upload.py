@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Final
 
 from calibration_step.processing.s3 import split_s3_uri
 from calibration_step.processing.step import ScriptCode
-from calibration_step.errors import BuildError
+from calibration_step.errors import BuildError, Code
 from calibration_step.steps.model_calibration.builder import REQUIREMENTS_FILE, script_code
 from calibration_step.steps.model_calibration.config import ModelCalibrationConfig
 from calibration_step.steps.model_calibration.names import MODEL_CALIBRATION_SCRIPT
@@ -50,7 +50,7 @@ def shipped_files(*, include_requirements: bool) -> tuple[tuple[str, bytes], ...
         resource = package / name
         if not resource.is_file():
             raise BuildError(
-                "BUILD-SCRIPT-MISSING",
+                Code.BUILD_SCRIPT_MISSING,
                 f"the installed package {SCRIPT_PACKAGE} has no {name}.",
                 hint="reinstall calibration_step; the script ships as package data",
             )
@@ -91,7 +91,7 @@ def upload_script(
     """
     if config.script_uri is not None:
         raise BuildError(
-            "BUILD-SCRIPT-URI-OVERRIDDEN",
+            Code.BUILD_SCRIPT_URI_OVERRIDDEN,
             f"ModelCalibrationConfig.script_uri is set ({config.script_uri!r}); the shipped script is "
             "not uploaded over a user's script.",
             hint="upload your own script yourself, or unset script_uri to use the shipped one",
