@@ -105,6 +105,14 @@ with `UPDATE_GOLDEN=1 python -m pytest tests/test_errors.py`.
 """
 
 
+def _heading(raiser: Raiser) -> str:
+    """``Class``: the first line of its docstring; the checker's findings have no class."""
+    if raiser is Raiser.CHECKER:
+        return "Checker findings: what `calibration-step check` reports (severity first)"
+    summary = (globals()[raiser.value].__doc__ or "").strip().splitlines()[0]
+    return f"`{raiser.value}`: {summary.replace('``', '`').rstrip('.')}"
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
@@ -123,7 +131,7 @@ def errors_markdown(entries: tuple[CodeEntry, ...] = CODES) -> str:
         rows = [e for e in entries if e.raised_by is raiser]
         if not rows:
             continue
-        parts.append(f"\n## {raiser.value}\n\n| Code | Meaning | Usual fix |\n| --- | --- | --- |\n")
+        parts.append(f"\n## {_heading(raiser)}\n\n| Code | Meaning | Usual fix |\n| --- | --- | --- |\n")
         for row in rows:
             retired = "retired, never raised: " if row.retired else ""
             parts.append(f"| `{row.code}` | {retired}{_cell(row.meaning)} | {_cell(row.hint)} |\n")
