@@ -32,7 +32,7 @@ from typing import Final
 import attrs
 
 from calibration_step.config.base import BasePipelineConfig
-from calibration_step.converter import CONVERTER
+from calibration_step.converter import unstructure
 
 __all__ = ["FALLBACK_MEANINGS", "FieldDoc", "docstring_parameters", "field_docs", "json_type"]
 
@@ -109,8 +109,8 @@ def _default(field: attrs.Attribute[object]) -> str:
     if callable(factory):  # an attrs.Factory
         if getattr(default, "takes_self", False):
             return "(derived; see meaning)"
-        return json.dumps(CONVERTER.unstructure(factory()))
-    return json.dumps(CONVERTER.unstructure(default))
+        return json.dumps(unstructure(factory()))
+    return json.dumps(unstructure(default))
 
 
 def field_docs(cls: type[BasePipelineConfig]) -> list[FieldDoc]:
