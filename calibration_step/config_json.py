@@ -64,12 +64,12 @@ from calibration_step.converter import structure_all, unstructure
 from calibration_step.errors import Problem, SerializationError
 
 __all__ = [
-    "MODEL_TYPE_KEY",
-    "SCHEMA_VERSION",
     "ConfigClasses",
     "ConfigFile",
     "FileConfiguration",
     "FileMetadata",
+    "MODEL_TYPE_KEY",
+    "SCHEMA_VERSION",
     "default_config_classes",
     "dumps",
     "from_document",

@@ -6,8 +6,7 @@ path of the field that caused it, e.g. ``$.dependencies[0].dependency_type``. Th
 one place that turns a failed load into :class:`~calibration_step.errors.Problem` values; the
 config file (:mod:`calibration_step.config_json`) only moves them to where each value sits in it.
 
-The converter is built on first use (:func:`make_converter` makes a fresh one to extend); nothing
-registers hooks at import time.
+The converter is built on first use, by one function; nothing registers hooks at import time.
 
 Examples
 --------
@@ -51,7 +50,7 @@ from cattrs.v import format_exception
 
 from calibration_step.errors import CalibrationStepError, Problem, SerializationError
 
-__all__ = ["from_json", "make_converter", "structure", "structure_all", "to_json", "unstructure"]
+__all__ = ["from_json", "structure", "structure_all", "to_json", "unstructure"]
 
 T = TypeVar("T")
 
@@ -181,14 +180,15 @@ def _as_is(value: object, _type: object) -> object:
     return value
 
 
-def make_converter() -> cattrs.Converter:
-    """A new converter with the package's rules (strict primitives, no unknown keys).
+@functools.cache
+def _converter() -> cattrs.Converter:
+    """The converter with the package's rules (strict primitives, no unknown keys), made on first use.
 
     A field typed ``object`` holds any JSON value as it is.
 
     Examples
     --------
-    >>> make_converter().structure(3, int)
+    >>> _converter().structure(3, int)
     3
     """
     converter = cattrs.Converter(forbid_extra_keys=True)
@@ -212,12 +212,6 @@ def make_converter() -> cattrs.Converter:
     # runtime types of their keys and values, so enum keys become their values.
     converter.register_unstructure_hook_func(_is_generic_mapping, unstructure_read_only_mapping)
     return converter
-
-
-@functools.cache
-def _converter() -> cattrs.Converter:
-    """The converter every function of this module uses, made on first use."""
-    return make_converter()
 
 
 def unstructure(value: object) -> object:

@@ -26,11 +26,11 @@ import json
 from pathlib import Path
 from typing import Final
 
-__all__ = ["DEFAULT_CONFIG_FILE", "HELP", "add_arguments", "run"]
+__all__ = ["HELP", "add_arguments", "run"]
 
 HELP = "write a default config file (init), describe its fields (describe), check one (validate)"
 
-DEFAULT_CONFIG_FILE: Final = "calibration-config.json"
+_DEFAULT_CONFIG_FILE: Final = "calibration-config.json"
 _DEFAULT_CLASS: Final = "ModelCalibrationConfig"
 
 
@@ -39,8 +39,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     init = actions.add_parser("init", help="write a default config file", description="write a default config file "
                               "(the calibration DAG's three configs, placeholders to replace)")
-    init.add_argument("file", type=Path, nargs="?", default=Path(DEFAULT_CONFIG_FILE), metavar="FILE",
-                      help=f"where to write (default {DEFAULT_CONFIG_FILE})")
+    init.add_argument("file", type=Path, nargs="?", default=Path(_DEFAULT_CONFIG_FILE), metavar="FILE",
+                      help=f"where to write (default {_DEFAULT_CONFIG_FILE})")
     init.add_argument("--overwrite", action="store_true", help="replace an existing file")
     describe = actions.add_parser("describe", help="print each field's type, default and meaning",
                                   description="print each field's JSON type, default and meaning")
