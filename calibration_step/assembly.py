@@ -61,13 +61,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CALIBRATION_STEP",
-    "EVALUATION_DATA_PARAMETER",
-    "EVALUATION_STEP",
-    "MODEL_ARTIFACTS_PARAMETER",
-    "PACKAGE_STEP",
     "CalibrationDag",
+    "EVALUATION_STEP",
+    "PACKAGE_STEP",
     "calibration_dag_definition",
-    "calibration_dag_parameters",
     "calibration_dag_report",
     "calibration_dag_steps",
     "inputs_for",
@@ -76,9 +73,9 @@ __all__ = [
 EVALUATION_STEP: Final = "XGBoostModelEval-Calibration"
 CALIBRATION_STEP: Final = "ModelCalibration-Calibration"
 PACKAGE_STEP: Final = "Package"
-MODEL_ARTIFACTS_PARAMETER: Final = "ModelArtifacts"
+_MODEL_ARTIFACTS_PARAMETER: Final = "ModelArtifacts"
 """Pipeline parameter: S3 URI of the trained model (read by evaluation and packaging)."""
-EVALUATION_DATA_PARAMETER: Final = "EvaluationData"
+_EVALUATION_DATA_PARAMETER: Final = "EvaluationData"
 """Pipeline parameter: S3 URI of the rows the model scores."""
 
 
@@ -137,13 +134,13 @@ class CalibrationDag:
     package: PackageConfig
 
 
-def calibration_dag_parameters(dag: CalibrationDag) -> tuple[StringParameter, ...]:
+def _calibration_dag_parameters(dag: CalibrationDag) -> tuple[StringParameter, ...]:
     """``ExecutionPrefix``, ``ModelArtifacts`` and ``EvaluationData`` (the latter two default under the bucket)."""
     bucket = f"s3://{dag.calibration.bucket}"
     return (
         default_execution_prefix(dag.calibration),
-        StringParameter(name=MODEL_ARTIFACTS_PARAMETER, default_value=f"{bucket}/model/model.tar.gz"),
-        StringParameter(name=EVALUATION_DATA_PARAMETER, default_value=f"{bucket}/data/calibration"),
+        StringParameter(name=_MODEL_ARTIFACTS_PARAMETER, default_value=f"{bucket}/model/model.tar.gz"),
+        StringParameter(name=_EVALUATION_DATA_PARAMETER, default_value=f"{bucket}/data/calibration"),
     )
 
 
@@ -166,12 +163,12 @@ def _bindings(parameters: Sequence[StringParameter]) -> tuple[ExternalBinding[en
 
 def calibration_dag_report(dag: CalibrationDag) -> ResolutionReport:
     """The resolution of the calibration DAG (``evaluation_data`` and ``calibration_model`` are inferred)."""
-    return resolve(_NODES, upstream=_UPSTREAM, bindings=_bindings(calibration_dag_parameters(dag)))
+    return resolve(_NODES, upstream=_UPSTREAM, bindings=_bindings(_calibration_dag_parameters(dag)))
 
 
 def calibration_dag_steps(dag: CalibrationDag) -> tuple[list[Step], tuple[StringParameter, ...], ResolutionReport]:
     """The pipeline's top-level steps (evaluation, calibration, condition with Package inside), its parameters, the report."""
-    parameters = calibration_dag_parameters(dag)
+    parameters = _calibration_dag_parameters(dag)
     bindings = _bindings(parameters)
     report = resolve(_NODES, upstream=_UPSTREAM, bindings=bindings)
     prefix = parameters[0]

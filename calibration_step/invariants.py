@@ -10,7 +10,7 @@ Codes: the ``SPEC-*``, ``CONTRACT-*``, ``ALIGN-*`` and ``NAMING-*`` rows of ``do
 Examples
 --------
 >>> from calibration_step.enums import NodeType
->>> [p.code for p in node_type_problems("Source", NodeType.SOURCE, n_dependencies=1, n_outputs=1)]
+>>> [p.code for p in _node_type_problems("Source", NodeType.SOURCE, n_dependencies=1, n_outputs=1)]
 ['SPEC-NODE-TYPE']
 """
 
@@ -32,7 +32,6 @@ __all__ = [
     "alignment_problems",
     "config_class_problems",
     "contract_problems",
-    "node_type_problems",
     "spec_problems",
 ]
 
@@ -43,7 +42,7 @@ def _duplicates(names: Iterable[str]) -> list[str]:
     return sorted(name for name, count in Counter(names).items() if count > 1)
 
 
-def node_type_problems(step_type: str, node_type: NodeType, *, n_dependencies: int, n_outputs: int) -> tuple[Problem, ...]:
+def _node_type_problems(step_type: str, node_type: NodeType, *, n_dependencies: int, n_outputs: int) -> tuple[Problem, ...]:
     """Node-type rules: source has no dependencies, sink no outputs, singular neither."""
     wants_no_dependencies = node_type in (NodeType.SOURCE, NodeType.SINGULAR)
     wants_no_outputs = node_type in (NodeType.SINK, NodeType.SINGULAR)
@@ -114,7 +113,7 @@ def spec_problems(spec: StepSpecification[enum.Enum, enum.Enum]) -> tuple[Proble
         except SpecError as exc:
             problems.append(Problem(code=Code.SPEC_PROPERTY_PATH, message=exc.message, hint=exc.hint,
                                     location=f"{where}.outputs.{output.name}.property_path"))
-    problems += node_type_problems(where, spec.node_type, n_dependencies=len(spec.dependencies), n_outputs=len(spec.outputs))
+    problems += _node_type_problems(where, spec.node_type, n_dependencies=len(spec.dependencies), n_outputs=len(spec.outputs))
     return tuple(problems)
 
 

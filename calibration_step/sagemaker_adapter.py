@@ -51,8 +51,6 @@ if TYPE_CHECKING:
     from sagemaker.mlops.workflow import CacheConfig, ConditionStep, Pipeline, ProcessingStep, Step
 
 __all__ = [
-    "DEFAULT_OFFLINE_REGION",
-    "TELEMETRY_OPT_OUT_CONFIG",
     "cache_config",
     "condition_step",
     "import_sdk",
@@ -68,12 +66,12 @@ __all__ = [
     "string_parameter",
 ]
 
-DEFAULT_OFFLINE_REGION: Final = "us-east-1"
+_DEFAULT_OFFLINE_REGION: Final = "us-east-1"
 """Region set for the SDK's import when the user has none (no request is ever sent)."""
 
 _DUMMY_KEY: Final = "offline-dummy"
 
-TELEMETRY_OPT_OUT_CONFIG: Final[Mapping[str, object]] = {
+_TELEMETRY_OPT_OUT_CONFIG: Final[Mapping[str, object]] = {
     "SchemaVersion": "1.0",
     "SageMaker": {"PythonSDK": {"Modules": {"TelemetryOptOut": True}}},
 }
@@ -101,7 +99,7 @@ _IDENTITY_VARIABLES: Final = (
 def offline_aws_environment(region: str | None = None) -> Iterator[None]:
     """Within the block the SDK sees a region and a dummy identity; the environment is restored on exit.
 
-    ``AWS_DEFAULT_REGION`` (``region`` or :data:`DEFAULT_OFFLINE_REGION`) and
+    ``AWS_DEFAULT_REGION`` (``region``, else ``us-east-1``) and
     ``AWS_EC2_METADATA_DISABLED=true`` are set only where the user set no region / no value. The
     identity variables (``AWS_PROFILE``, access keys, session token, web identity, container
     credentials) are replaced by dummy static keys for the block, so the SDK neither uses nor
@@ -113,7 +111,7 @@ def offline_aws_environment(region: str | None = None) -> Iterator[None]:
 
     wanted: dict[str, str] = {"AWS_EC2_METADATA_DISABLED": "true"}
     if "AWS_DEFAULT_REGION" not in os.environ and "AWS_REGION" not in os.environ:
-        wanted["AWS_DEFAULT_REGION"] = region or DEFAULT_OFFLINE_REGION
+        wanted["AWS_DEFAULT_REGION"] = region or _DEFAULT_OFFLINE_REGION
     saved = {name: os.environ[name] for name in (*wanted, *_IDENTITY_VARIABLES) if name in os.environ}
     default_session = boto3.DEFAULT_SESSION
     for name in _IDENTITY_VARIABLES:
@@ -200,7 +198,7 @@ def pipeline_session(region: str, default_bucket: str) -> PipelineSession:
         session = PipelineSession(
             boto_session=boto_session,
             default_bucket=default_bucket,
-            sagemaker_config=dict(TELEMETRY_OPT_OUT_CONFIG),
+            sagemaker_config=dict(_TELEMETRY_OPT_OUT_CONFIG),
         )
     # Given at construction, the config keeps the user's SageMaker config files from being read;
     # emptied afterwards, because the SDK re-validates a non-empty config against its JSON schema

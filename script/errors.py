@@ -354,8 +354,8 @@ class Code:
         "a config file has a key its class does not have",
         "remove the key")
     SERIALIZATION_MISSING_KEY: Final = _code("SERIALIZATION-MISSING-KEY", _SERIAL,
-        "a config file lacks a key this package writes",
-        "the file must hold every key this package writes")
+        "a config file lacks a key this package writes (now reported as a required field by SERIALIZATION-INVALID)",
+        "the file must hold every key this package writes", retired=True)
     SERIALIZATION_SCHEMA_VERSION: Final = _code("SERIALIZATION-SCHEMA-VERSION", _SERIAL,
         "a config file has another schema version",
         "save the configs again with this package")

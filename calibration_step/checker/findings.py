@@ -41,7 +41,6 @@ from calibration_step.converter import structure, unstructure
 from calibration_step.errors import Code, Problem, SerializationError
 
 __all__ = [
-    "LEVEL_TITLES",
     "Finding",
     "Report",
     "Severity",
@@ -54,7 +53,7 @@ __all__ = [
 Severity = Literal["error", "warning", "info"]
 """``error`` fails the check; ``warning`` and ``info`` are reported only."""
 
-LEVEL_TITLES: Final[dict[int, str]] = {
+_LEVEL_TITLES: Final[dict[int, str]] = {
     0: "checker set-up",
     1: "script <-> contract",
     2: "contract <-> spec",
@@ -67,8 +66,8 @@ _SEVERITY_ORDER: Final[dict[str, int]] = {"error": 0, "warning": 1, "info": 2}
 
 
 def _check_level(_instance: object, _attribute: object, value: int) -> None:
-    if value not in LEVEL_TITLES:
-        raise ValueError(f"Finding.level must be one of {sorted(LEVEL_TITLES)}; got {value!r}.")
+    if value not in _LEVEL_TITLES:
+        raise ValueError(f"Finding.level must be one of {sorted(_LEVEL_TITLES)}; got {value!r}.")
 
 
 @attrs.frozen(kw_only=True)
@@ -158,7 +157,7 @@ def render_text(report: Report) -> str:
             lines += ["", step or "(all steps)"]
         if finding.level != level:
             level = finding.level
-            lines.append(f"  level {level} ({LEVEL_TITLES[level]})")
+            lines.append(f"  level {level} ({_LEVEL_TITLES[level]})")
         where_found = f" [{finding.location}]" if finding.location else ""
         lines.append(f"    {finding.severity:<7} {finding.code}: {finding.message}{where_found}")
         lines.append(f"            fix: {finding.fix}")

@@ -31,7 +31,7 @@ from calibration_step.properties import parse_property_path
 from calibration_step.registry import StepRegistration, registration_problems
 from calibration_step.spec import StepSpecification
 
-__all__ = ["check_contract_spec", "construction_findings", "property_key_findings"]
+__all__ = ["check_contract_spec", "construction_findings"]
 
 
 def construction_findings(error: CalibrationStepError, *, step_type: str, level: int = 2) -> tuple[Finding, ...]:
@@ -42,7 +42,7 @@ def construction_findings(error: CalibrationStepError, *, step_type: str, level:
                     fix=error.hint or "fix the step definition", step_type=step_type),)
 
 
-def property_key_findings(
+def _property_key_findings(
     spec: StepSpecification[enum.Enum, enum.Enum], contract: ScriptContract[enum.Enum, enum.Enum, enum.Enum]
 ) -> tuple[Finding, ...]:
     """Property paths that name an output by key must name their own output, one of the contract's."""
@@ -72,5 +72,5 @@ def check_contract_spec(registration: StepRegistration) -> tuple[Finding, ...]:
     problems = (*spec_problems(registration.spec), *contract_problems(registration.contract),
                 *registration_problems(registration))
     found = [finding_from_problem(problem, level=2, step_type=step_type) for problem in dict.fromkeys(problems)]
-    found += property_key_findings(registration.spec, registration.contract)
+    found += _property_key_findings(registration.spec, registration.contract)
     return tuple(found)

@@ -40,14 +40,14 @@ from calibration_step.errors import Code
 from calibration_step.registry import StepRegistration, StepRegistry
 from calibration_step.spec import DependencySpec
 
-__all__ = ["check_spec_dependencies", "dependency_findings", "property_path_findings"]
+__all__ = ["check_spec_dependencies"]
 
 
 def _finding(severity: Severity, code: str, message: str, fix: str, step_type: str, location: str) -> Finding:
     return Finding(level=3, severity=severity, code=code, message=message, fix=fix, step_type=step_type, location=location)
 
 
-def dependency_findings(registration: StepRegistration, registry: StepRegistry) -> list[Finding]:
+def _dependency_findings(registration: StepRegistration, registry: StepRegistry) -> list[Finding]:
     """Score every dependency of ``registration`` against every registered output."""
     step_type = registration.step_type
     try:
@@ -114,7 +114,7 @@ def _external_message(dependency: DependencySpec[enum.Enum], registry: StepRegis
             f"it is an external input among {len(registry)} registered step(s)")
 
 
-def property_path_findings(registration: StepRegistration) -> list[Finding]:
+def _property_path_findings(registration: StepRegistration) -> list[Finding]:
     """Every output's property path must be a runtime property of the registered SageMaker step type."""
     step_type = registration.step_type
     kind = registration.sagemaker_step_type
@@ -148,4 +148,4 @@ def _path_fix(kind: str, name: str) -> str:
 
 def check_spec_dependencies(registration: StepRegistration, registry: StepRegistry) -> tuple[Finding, ...]:
     """Level 3 for one registered step, against every step in ``registry``."""
-    return (*dependency_findings(registration, registry), *property_path_findings(registration))
+    return (*_dependency_findings(registration, registry), *_property_path_findings(registration))

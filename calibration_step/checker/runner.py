@@ -40,13 +40,13 @@ from calibration_step.checker.level4_builder_config import check_builder_config
 from calibration_step.errors import CalibrationStepError, Code, SerializationError
 from calibration_step.registry import StepRegistration, StepRegistry, build_registry  # build_registry: doctest
 
-__all__ = ["ALL_LEVELS", "check_installed", "check_registry", "check_tree", "installed_script_dir"]
+__all__ = ["check_installed", "check_registry", "check_tree"]
 
-ALL_LEVELS: Final[tuple[int, ...]] = (1, 2, 3, 4)
+_ALL_LEVELS: Final[tuple[int, ...]] = (1, 2, 3, 4)
 _TIMEOUT_SECONDS: Final = 600
 
 
-def installed_script_dir() -> Path | None:
+def _installed_script_dir() -> Path | None:
     """The folder of the installed ``calibration_step.script`` package (the processing scripts)."""
     spec = importlib.util.find_spec("calibration_step.script")
     if spec is None or not spec.submodule_search_locations:
@@ -90,7 +90,7 @@ def _check_one(registration: StepRegistration, registry: StepRegistry, script_di
     return found
 
 
-def check_registry(registry: StepRegistry, root: Path | None = None, *, levels: Collection[int] = ALL_LEVELS) -> Report:
+def check_registry(registry: StepRegistry, root: Path | None = None, *, levels: Collection[int] = _ALL_LEVELS) -> Report:
     """Check every step of ``registry`` at the given levels.
 
     Parameters
@@ -102,7 +102,7 @@ def check_registry(registry: StepRegistry, root: Path | None = None, *, levels: 
     levels : collection of int, default (1, 2, 3, 4)
         Which levels to run.
     """
-    script_dir = root / "script" if root is not None else installed_script_dir()
+    script_dir = root / "script" if root is not None else _installed_script_dir()
     found: list[Finding] = []
     if len(registry) == 0:
         found.append(_setup("warning", Code.CHECK_NO_STEPS, "the registry holds no step, so nothing was checked",
@@ -120,7 +120,7 @@ def _step_of(error: CalibrationStepError) -> str:
     return ""
 
 
-def check_installed(root: Path | None = None, *, levels: Collection[int] = ALL_LEVELS) -> Report:
+def check_installed(root: Path | None = None, *, levels: Collection[int] = _ALL_LEVELS) -> Report:
     """Check :func:`~calibration_step.steps.default_registry` of the imported package.
 
     A step whose spec, contract or registration cannot be built is reported with the codes of
@@ -166,7 +166,7 @@ def _isolated_env() -> dict[str, str]:
     return env
 
 
-def check_tree(root: Path, *, levels: Collection[int] = ALL_LEVELS, python: str = sys.executable) -> Report:
+def check_tree(root: Path, *, levels: Collection[int] = _ALL_LEVELS, python: str = sys.executable) -> Report:
     """Check the project tree at ``root`` (its ``calibration_step/`` and ``script/``) without installing it.
 
     The tree's own package (and checker) runs in a subprocess with ``root`` first on ``sys.path``;

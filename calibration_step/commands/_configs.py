@@ -5,7 +5,7 @@ A config file (the :mod:`calibration_step.config_json` layout) for the commands 
 ``PackageConfig``: the three steps of ``XGBoostModelEval -> ModelCalibration -> Package``. A
 missing companion config is derived from the calibration config (same pipeline and processing
 settings, same label column). ``calibration-step config init`` writes all three under the step
-names :data:`EVALUATION`, :data:`CALIBRATION` and :data:`PACKAGE`.
+names ``evaluation``, :data:`CALIBRATION` and :data:`PACKAGE`.
 
 Nothing here imports sagemaker: the DAG's configs are plain values; only building its definition
 (:func:`calibration_step.assembly.calibration_dag_definition`) does.
@@ -45,7 +45,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CALIBRATION",
-    "EVALUATION",
     "PACKAGE",
     "calibration_config",
     "config_classes",
@@ -54,7 +53,7 @@ __all__ = [
     "load_configs",
 ]
 
-EVALUATION: Final = "evaluation"
+_EVALUATION: Final = "evaluation"
 CALIBRATION: Final = "calibration"
 PACKAGE: Final = "package"
 
@@ -133,4 +132,4 @@ def default_configs(calibration: ModelCalibrationConfig | None = None) -> dict[s
     """The three configs ``config init`` writes: ``calibration`` (default :func:`example_config`) and its companions."""
     chosen = example_config() if calibration is None else calibration
     evaluation, package = _companions(chosen)
-    return {EVALUATION: evaluation, CALIBRATION: chosen, PACKAGE: package}
+    return {_EVALUATION: evaluation, CALIBRATION: chosen, PACKAGE: package}

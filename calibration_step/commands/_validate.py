@@ -27,13 +27,13 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Mapping
-from typing import Final
+from typing import Final, cast
 
 import attrs
 
 from calibration_step.config.base import BasePipelineConfig
 from calibration_step.config_json import MODEL_TYPE_KEY, SCHEMA_VERSION, ConfigClasses, from_document
-from calibration_step.converter import CONVERTER
+from calibration_step.converter import unstructure
 from calibration_step.errors import CalibrationStepError, Code, Problem
 from calibration_step.steps.model_calibration.config import example_config
 
@@ -48,8 +48,7 @@ def _baseline(cls: type[BasePipelineConfig]) -> dict[str, object]:
     example = example_config()
     names = {field.name for field in attrs.fields(cls) if field.init}
     shared = {field.name: getattr(example, field.name) for field in attrs.fields(type(example)) if field.name in names}
-    unstructured: dict[str, object] = CONVERTER.unstructure(cls(**shared))
-    return unstructured
+    return cast(dict[str, object], unstructure(cls(**shared)))
 
 
 def _probe_problems(cls: type[BasePipelineConfig], data: Mapping[str, object], classes: ConfigClasses) -> list[Problem]:

@@ -26,13 +26,11 @@ import json
 from pathlib import Path
 from typing import Final
 
-from calibration_step.errors import Code
-
-__all__ = ["DEFAULT_CONFIG_FILE", "HELP", "add_arguments", "run"]
+__all__ = ["HELP", "add_arguments", "run"]
 
 HELP = "write a default config file (init), describe its fields (describe), check one (validate)"
 
-DEFAULT_CONFIG_FILE: Final = "calibration-config.json"
+_DEFAULT_CONFIG_FILE: Final = "calibration-config.json"
 _DEFAULT_CLASS: Final = "ModelCalibrationConfig"
 
 
@@ -41,8 +39,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     init = actions.add_parser("init", help="write a default config file", description="write a default config file "
                               "(the calibration DAG's three configs, placeholders to replace)")
-    init.add_argument("file", type=Path, nargs="?", default=Path(DEFAULT_CONFIG_FILE), metavar="FILE",
-                      help=f"where to write (default {DEFAULT_CONFIG_FILE})")
+    init.add_argument("file", type=Path, nargs="?", default=Path(_DEFAULT_CONFIG_FILE), metavar="FILE",
+                      help=f"where to write (default {_DEFAULT_CONFIG_FILE})")
     init.add_argument("--overwrite", action="store_true", help="replace an existing file")
     describe = actions.add_parser("describe", help="print each field's type, default and meaning",
                                   description="print each field's JSON type, default and meaning")
@@ -72,7 +70,7 @@ def _init(args: argparse.Namespace) -> int:
 def _describe(args: argparse.Namespace) -> int:
     from calibration_step.commands._configs import config_classes
     from calibration_step.commands._field_docs import field_docs
-    from calibration_step.errors import ConfigError
+    from calibration_step.errors import Code, ConfigError
 
     classes = config_classes()
     cls = classes.get(args.config_class)
@@ -95,7 +93,7 @@ def _describe(args: argparse.Namespace) -> int:
 def _validate(args: argparse.Namespace) -> int:
     from calibration_step.commands._configs import dag_from_configs, load_configs
     from calibration_step.commands._validate import document_problems
-    from calibration_step.errors import CalibrationStepError, ConfigError, Problem
+    from calibration_step.errors import CalibrationStepError, Code, ConfigError, Problem
 
     path: Path = args.file
     if not path.is_file():

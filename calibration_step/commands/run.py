@@ -44,7 +44,7 @@ from calibration_step.steps.model_calibration.names import (
 if TYPE_CHECKING:
     from calibration_step.steps.model_calibration.config import ModelCalibrationConfig
 
-__all__ = ["HELP", "add_arguments", "load_calibration_config", "output_paths", "run", "run_script", "script_environment"]
+__all__ = ["HELP", "add_arguments", "output_paths", "run", "run_script", "script_environment"]
 
 HELP = "run the processing script locally on a folder or file (local folders stand in for the container paths)"
 
@@ -99,7 +99,7 @@ def output_paths(args: argparse.Namespace) -> dict[str, str]:
     return paths
 
 
-def load_calibration_config(path: Path | None) -> ModelCalibrationConfig | None:
+def _load_calibration_config(path: Path | None) -> ModelCalibrationConfig | None:
     """The ``ModelCalibrationConfig`` of the config file at ``path`` (None when no file is given)."""
     if path is None:
         return None
@@ -138,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
     inputs = {name.value: os.fspath(getattr(args, name.value)) for name in ModelCalibrationInput
               if getattr(args, name.value) is not None}
     outputs = output_paths(args)
-    config = load_calibration_config(args.config)
+    config = _load_calibration_config(args.config)
     environ = script_environment(args, ambient=os.environ, config=config)
     if getattr(args, "quiet", False) and not any(key == ModelCalibrationEnv.LOG_LEVEL.value for key, _ in args.env):
         environ[ModelCalibrationEnv.LOG_LEVEL.value] = "WARNING"

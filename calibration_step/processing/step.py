@@ -8,7 +8,7 @@ reviewable (it is an attrs value with equality and a readable repr).
 How the script and its requirements reach the container
 --------------------------------------------------------
 The job downloads the script's S3 object into :data:`CODE_DIR` and, if a requirements file is
-given, that object into :data:`REQUIREMENTS_DIR`. Without requirements the entrypoint is
+given, that object into :data:`_REQUIREMENTS_DIR`. Without requirements the entrypoint is
 ``python3 <script>``; with them it is a short ``/bin/sh -c`` command that first runs
 ``python3 -m pip install -r <requirements>`` (the job needs outbound network access for that) and
 then ``exec``s the script with the job arguments. Nothing is uploaded when a definition is built.
@@ -41,9 +41,6 @@ from calibration_step.errors import BuildError, Code
 
 __all__ = [
     "CODE_DIR",
-    "CODE_INPUT",
-    "REQUIREMENTS_DIR",
-    "REQUIREMENTS_INPUT",
     "CacheSettings",
     "ProcessingStepDefinition",
     "ProcessorSettings",
@@ -53,12 +50,12 @@ __all__ = [
     "container_entrypoint",
 ]
 
-CODE_INPUT: Final = "code"
+_CODE_INPUT: Final = "code"
 """Input channel that carries the script."""
 CODE_DIR: Final = "/opt/ml/processing/input/code"
-REQUIREMENTS_INPUT: Final = "requirements"
+_REQUIREMENTS_INPUT: Final = "requirements"
 """Input channel that carries the requirements file."""
-REQUIREMENTS_DIR: Final = "/opt/ml/processing/input/requirements"
+_REQUIREMENTS_DIR: Final = "/opt/ml/processing/input/requirements"
 
 _ISO_DURATION = re.compile(r"P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?", re.IGNORECASE)
 _SCRIPT_NAME = re.compile(r"[A-Za-z0-9_.-]+\.py")
@@ -112,7 +109,7 @@ def container_entrypoint(code: ScriptCode) -> tuple[str, ...]:
     script = f"{CODE_DIR}/{code.script_name}"
     if code.requirements_uri is None:
         return ("python3", script)
-    requirements = f"{REQUIREMENTS_DIR}/{posixpath.basename(code.requirements_uri)}"
+    requirements = f"{_REQUIREMENTS_DIR}/{posixpath.basename(code.requirements_uri)}"
     command = (
         f"set -e; python3 -m pip install --no-cache-dir --quiet --disable-pip-version-check -r {requirements}; "
         f'exec python3 {script} "$@"'
@@ -122,11 +119,11 @@ def container_entrypoint(code: ScriptCode) -> tuple[str, ...]:
 
 def code_inputs(code: ScriptCode) -> tuple[ProcessingInputDefinition, ...]:
     """The input channels that bring the script (and the requirements file) into the container."""
-    inputs = [ProcessingInputDefinition(input_name=CODE_INPUT, source=code.script_uri, destination=CODE_DIR)]
+    inputs = [ProcessingInputDefinition(input_name=_CODE_INPUT, source=code.script_uri, destination=CODE_DIR)]
     if code.requirements_uri is not None:
         inputs.append(
             ProcessingInputDefinition(
-                input_name=REQUIREMENTS_INPUT, source=code.requirements_uri, destination=REQUIREMENTS_DIR
+                input_name=_REQUIREMENTS_INPUT, source=code.requirements_uri, destination=_REQUIREMENTS_DIR
             )
         )
     return tuple(inputs)
@@ -216,7 +213,7 @@ class ProcessingStepDefinition:
                 raise BuildError(
                     Code.BUILD_CHANNEL_CLASH,
                     f"step {self.name!r} uses the {label} {twice} more than once.",
-                    hint=f"the channels {CODE_INPUT!r} and {REQUIREMENTS_INPUT!r} are reserved for the script",
+                    hint=f"the channels {_CODE_INPUT!r} and {_REQUIREMENTS_INPUT!r} are reserved for the script",
                 )
         if self.code.requirements_uri is not None and self.processor.enable_network_isolation:
             raise BuildError(

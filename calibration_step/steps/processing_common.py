@@ -44,14 +44,7 @@ from calibration_step.spec import StepSpecification
 if TYPE_CHECKING:
     from sagemaker.mlops.workflow import ProcessingStep, Step
 
-__all__ = [
-    "build_processing_step",
-    "processing_output_path",
-    "image_uri_for",
-    "processing_step_definition",
-    "processor_settings_for",
-    "script_code_for",
-]
+__all__ = ["build_processing_step", "image_uri_for", "processing_output_path", "processing_step_definition"]
 
 
 def processing_output_path(name: enum.Enum) -> str:

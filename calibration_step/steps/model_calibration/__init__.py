@@ -29,10 +29,10 @@ from calibration_step.steps.model_calibration.names import (
 from calibration_step.steps.model_calibration.spec import MODEL_CALIBRATION_SPEC
 
 __all__ = [
-    "MODEL_CALIBRATION_CONTRACT",
-    "MODEL_CALIBRATION_SPEC",
     "CalibrationMethod",
     "JobType",
+    "MODEL_CALIBRATION_CONTRACT",
+    "MODEL_CALIBRATION_SPEC",
     "ModelCalibrationConfig",
     "ModelCalibrationEnv",
     "ModelCalibrationInput",

@@ -64,19 +64,11 @@ if TYPE_CHECKING:
     from sagemaker.mlops.workflow import ConditionStep, ProcessingStep, Step
 
 __all__ = [
-    "METRICS_PROPERTY_FILE",
-    "REQUIREMENTS_FILE",
-    "THRESHOLD_PASSED_PATH",
     "ModelCalibrationStep",
+    "REQUIREMENTS_FILE",
     "build_model_calibration_step",
     "calibration_condition_step",
-    "code_folder_uri",
     "default_execution_prefix",
-    "metrics_property_file",
-    "model_calibration_env",
-    "model_calibration_inputs",
-    "model_calibration_job_arguments",
-    "model_calibration_outputs",
     "model_calibration_step_definition",
     "script_code",
 ]

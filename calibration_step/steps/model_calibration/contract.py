@@ -39,13 +39,7 @@ from calibration_step.steps.model_calibration.names import (
     ModelCalibrationOutput,
 )
 
-__all__ = [
-    "CALIBRATOR_FILE",
-    "METRICS_FILE",
-    "MODEL_CALIBRATION_CONTRACT",
-    "RELIABILITY_DIAGRAM_FILE",
-    "SUMMARY_FILE",
-]
+__all__ = ["CALIBRATOR_FILE", "METRICS_FILE", "MODEL_CALIBRATION_CONTRACT", "SUMMARY_FILE"]
 
 CALIBRATOR_FILE: Final = "calibrator.json"
 """The calibrator artifact in ``calibration_output``."""

@@ -36,7 +36,7 @@ from calibration_step.steps.model_calibration.names import (
     ModelCalibrationOutput,
 )
 
-__all__ = ["EVALUATION_DATA_SOURCES", "MODEL_CALIBRATION_SPEC", "processing_output_property_path"]
+__all__ = ["MODEL_CALIBRATION_SPEC"]
 
 EVALUATION_DATA_SOURCES: Final[tuple[str, ...]] = (
     "XGBoostTraining",

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     import boto3
     from boto3 import S3Client  # only in typing_stubs/boto3: the client's static shape
 
-__all__ = ["SCRIPT_PACKAGE", "shipped_files", "upload_script"]
+__all__ = ["shipped_files", "upload_script"]
 
 SCRIPT_PACKAGE: Final = "calibration_step.script"
 """The package that ships ``model_calibration.py`` and ``requirements.txt``."""
