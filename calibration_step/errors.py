@@ -36,8 +36,8 @@ from calibration_step.script.errors import (
 )
 
 __all__ = [
-    "CODES",
     "BuildError",
+    "CODES",
     "CalibrationScriptError",
     "CalibrationStepError",
     "Code",

@@ -27,14 +27,14 @@ from typing import Final, TypedDict
 
 __all__ = [
     "CODES",
-    "LIBRARY_CODE",
-    "SCRIPT_CODE",
     "CalibrationScriptError",
     "CalibrationStepError",
     "Code",
     "CodeEntry",
+    "LIBRARY_CODE",
     "Problem",
     "Raiser",
+    "SCRIPT_CODE",
     "WarningEntry",
     "warning_entry",
 ]
