@@ -33,8 +33,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from calibration_step.errors import ConfigError
+from calibration_step.script.interface import ModelCalibrationEnv
 from calibration_step.steps.model_calibration.contract import MODEL_CALIBRATION_CONTRACT
-from calibration_step.steps.model_calibration.names import ModelCalibrationEnv
 
 if TYPE_CHECKING:
     import numpy as np

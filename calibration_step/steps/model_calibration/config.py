@@ -58,7 +58,7 @@ from calibration_step.config.validation import (
 )
 from calibration_step.config.base import EXAMPLE_ESSENTIALS
 from calibration_step.errors import Problem
-from calibration_step.steps.model_calibration.names import (
+from calibration_step.script.interface import (
     CALIBRATION_METHOD_CHOICES,
     JOB_TYPE_CHOICES,
     LOG_LEVEL_CHOICES,
