@@ -336,17 +336,19 @@ def setting_field_name(env: ModelCalibrationEnv) -> str:
     return env.value.lower()
 
 
-def _setting_specs() -> Mapping[ModelCalibrationEnv, SettingSpec]:
-    by_field = {field.name: field.metadata[_SPEC] for field in dataclasses.fields(CalibrationSettings)}
-    names = {setting_field_name(env) for env in ModelCalibrationEnv}
-    if set(by_field) != names:
-        raise TypeError(f"CalibrationSettings must have one field per ModelCalibrationEnv member: fields without "
-                        f"an env var {sorted(set(by_field) - names)}, env vars without a field "
-                        f"{sorted(names - set(by_field))}")
+def _setting_specs(fields: tuple[dataclasses.Field[object], ...]) -> Mapping[ModelCalibrationEnv, SettingSpec]:
+    """The spec of each env var, from the fields of :class:`CalibrationSettings` (one per env var)."""
+    by_field = {field.name: field.metadata[_SPEC] for field in fields}
+    unknown = sorted(set(by_field) - {setting_field_name(env) for env in ModelCalibrationEnv})
+    missing = [env.value for env in ModelCalibrationEnv if setting_field_name(env) not in by_field]
+    if unknown or missing:
+        raise TypeError(f"CalibrationSettings must have one field per ModelCalibrationEnv member: fields "
+                        f"without an env var {unknown}, env vars without a field {missing}")
     return types.MappingProxyType({env: by_field[setting_field_name(env)] for env in ModelCalibrationEnv})
 
 
-SETTING_SPECS: Final[Mapping[ModelCalibrationEnv, SettingSpec]] = _setting_specs()
+SETTING_SPECS: Final[Mapping[ModelCalibrationEnv, SettingSpec]] = _setting_specs(
+    dataclasses.fields(CalibrationSettings))
 """The spec of every env var, in the order of :class:`ModelCalibrationEnv`."""
 
 SETTING_DEFAULTS: Final = CalibrationSettings()
