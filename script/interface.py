@@ -362,9 +362,17 @@ def settings_of(source: object) -> CalibrationSettings:
     --------
     >>> settings_of(CalibrationSettings(gam_splines=12)).gam_splines
     12
+    >>> settings_of(object())
+    Traceback (most recent call last):
+    ...
+    TypeError: object has no field calibration_method, label_field, ...: it needs one field per setting ...
     """
-    return CalibrationSettings(**{field.name: getattr(source, field.name)
-                                  for field in dataclasses.fields(CalibrationSettings)})
+    names = [field.name for field in dataclasses.fields(CalibrationSettings)]
+    missing = [name for name in names if not hasattr(source, name)]
+    if missing:
+        raise TypeError(f"{type(source).__name__} has no field {', '.join(missing)}: it needs one field per "
+                        "setting of the interface, named like the env var in lower case")
+    return CalibrationSettings(**{name: getattr(source, name) for name in names})
 
 
 def env_value(env: ModelCalibrationEnv, value: object) -> str | None:
