@@ -530,7 +530,7 @@ def _binary_rules(settings: CalibrationSettings, found: _Found) -> None:
                   f"set {binary}=false for multi-class, or {found.name(_E.MULTICLASS_CATEGORIES)}=[]")
     if settings.calibration_method == "temperature":
         found.add(_E.CALIBRATION_METHOD, f"may be 'temperature' only when {binary} is false.",
-                  f"use a binary method ({', '.join(BINARY_METHODS)}) or auto")
+                  f"use auto or a binary method: {', '.join(BINARY_METHODS)}")
     if settings_mode(settings) == "binary" and settings.label_field == settings.score_field:
         found.add(_E.SCORE_FIELD, f"must differ from {found.name(_E.LABEL_FIELD)}; both are {settings.label_field!r}.",
                   "name two different columns", INVALID_ENV_CODE)
@@ -551,7 +551,7 @@ def _multiclass_rules(settings: CalibrationSettings, found: _Found) -> None:
                   "got neither.", f"give {count} or {categories}", None)
     if len(given) == 1:
         found.add(_E.MULTICLASS_CATEGORIES, f"holds fewer than two categories: {list(given)}.",
-                  "list every category (at least two)")
+                  "list every category, at least two")
     if given and settings.num_classes is not None and len(given) != settings.num_classes:
         found.add(_E.MULTICLASS_CATEGORIES, f"must hold {count}={settings.num_classes} categories; got {len(given)}.",
                   f"make {count} the number of categories, or leave it unset")
