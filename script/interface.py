@@ -69,9 +69,7 @@ MODEL_CALIBRATION_SCRIPT: Final = "model_calibration.py"
 """The entry point of the processing script."""
 
 
-# ---------------------------------------------------------------------------------------------
-# Logical inputs and outputs, their container paths and files
-# ---------------------------------------------------------------------------------------------
+# --- Logical inputs and outputs, their container paths and files -----------------------------
 class ModelCalibrationInput(enum.Enum):
     """Logical inputs of the step (also the script's path arguments ``--<logical_name>``)."""
 
@@ -125,9 +123,7 @@ OUTPUT_FILES: Final[Mapping[ModelCalibrationOutput, tuple[str, ...]]] = types.Ma
 """The fixed file names the script writes into each output folder."""
 
 
-# ---------------------------------------------------------------------------------------------
-# Choices
-# ---------------------------------------------------------------------------------------------
+# --- Choices ---------------------------------------------------------------------------------
 JobType = Literal["training", "calibration", "validation", "testing"]
 """``--job_type``: ``training``/``calibration`` fit and evaluate; ``validation``/``testing`` apply
 the calibrator given on ``calibration_model`` and only evaluate."""
@@ -177,9 +173,7 @@ INVALID_ENV_CODE: Final = "MC-E101-INVALID-ENV"
 """The script's code of an env var with a bad value."""
 
 
-# ---------------------------------------------------------------------------------------------
-# Env vars and settings
-# ---------------------------------------------------------------------------------------------
+# --- Env vars and settings -------------------------------------------------------------------
 class ModelCalibrationEnv(enum.Enum):
     """Env vars the script reads; each value is the env var's name (users' interface: add, never rename)."""
 
@@ -417,9 +411,7 @@ def settings_environment(settings: CalibrationSettings) -> dict[ModelCalibration
     return environment
 
 
-# ---------------------------------------------------------------------------------------------
-# Modes and the rules between settings
-# ---------------------------------------------------------------------------------------------
+# --- Modes and the rules between settings ----------------------------------------------------
 def settings_mode(settings: CalibrationSettings) -> Mode:
     """``multiclass`` (IS_BINARY false), ``multitask`` (task columns given) or ``binary``.
 
@@ -476,7 +468,14 @@ def label_and_score_columns(settings: CalibrationSettings) -> frozenset[str]:
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class Conflict:
-    """Settings that contradict each other, reported on one of them."""
+    """Settings that contradict each other, reported on one of them.
+
+    Examples
+    --------
+    >>> (conflict,) = setting_conflicts(CalibrationSettings(auto_candidates=("platt",)))
+    >>> conflict.setting, conflict.hint
+    (<ModelCalibrationEnv.AUTO_CANDIDATES: 'AUTO_CANDIDATES'>, 'set CALIBRATION_METHOD=auto, or AUTO_CANDIDATES=[]')
+    """
 
     setting: ModelCalibrationEnv
     """The setting the conflict is reported on (the config's problem location)."""
