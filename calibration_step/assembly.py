@@ -37,6 +37,7 @@ from calibration_step.errors import BuildError, Code
 from calibration_step.pipeline import pipeline_definition
 from calibration_step.properties import PropertyReference
 from calibration_step.resolver import ExternalBinding, Node, ResolutionReport, resolve
+from calibration_step.script.interface import ModelCalibrationInput
 from calibration_step.spec import StepSpecification
 from calibration_step.steps.model_calibration.builder import (
     build_model_calibration_step,
@@ -44,7 +45,6 @@ from calibration_step.steps.model_calibration.builder import (
     default_execution_prefix,
 )
 from calibration_step.steps.model_calibration.config import ModelCalibrationConfig
-from calibration_step.steps.model_calibration.names import ModelCalibrationInput
 from calibration_step.steps.model_calibration.spec import MODEL_CALIBRATION_SPEC
 from calibration_step.steps.model_evaluation.builder import build_xgboost_model_eval_step
 from calibration_step.steps.model_evaluation.config import XGBoostModelEvalConfig

@@ -10,7 +10,7 @@ Examples
 >>> from calibration_step.steps.model_calibration.config import ModelCalibrationConfig
 >>> from calibration_step.steps.model_calibration.builder import (
 ...     build_model_calibration_step, default_execution_prefix)
->>> from calibration_step.steps.model_calibration.names import ModelCalibrationInput
+>>> from calibration_step.script.interface import ModelCalibrationInput
 >>> config = ModelCalibrationConfig(author="jane", bucket="my-ml-bucket",
 ...     role="arn:aws:iam::123456789012:role/SageMakerRole", region="us-east-1",
 ...     service_name="risk", pipeline_version="1.0")

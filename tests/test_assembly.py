@@ -24,11 +24,11 @@ from calibration_step.assembly import (
     calibration_dag_report,
     inputs_for,
 )
-from calibration_step.processing.values import StringParameter
 from calibration_step.errors import BuildError
+from calibration_step.processing.values import StringParameter
 from calibration_step.properties import PropertyReference
 from calibration_step.resolver import ExternalBinding, resolve
-from calibration_step.steps.model_calibration.names import ModelCalibrationInput
+from calibration_step.script.interface import ModelCalibrationInput
 from calibration_step.steps.model_evaluation.config import XGBoostModelEvalConfig
 from calibration_step.steps.model_evaluation.names import XGBoostModelEvalInput
 from calibration_step.steps.model_evaluation.spec import XGBOOST_MODEL_EVAL_SPEC

@@ -168,7 +168,7 @@ def test_a_cross_field_conflict_is_rejected_at_the_field_to_change() -> None:
     document = _two()
     _specific(document)["calibrate"]["calibration_method"] = "temperature"
     _shared(document).pop("calibration_method")
-    with pytest.raises(SerializationError, match=r"'temperature' needs is_binary=False") as exc:
+    with pytest.raises(SerializationError, match=r"'temperature' only when is_binary is false") as exc:
         loads(_text(document), classes=CLASSES)
     assert _paths(exc) == ["$.configuration.specific.calibrate.calibration_method"]
 

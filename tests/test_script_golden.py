@@ -31,7 +31,7 @@ from calibration_step import (
     model_calibration_environment,
 )
 from calibration_step.script import model_calibration as mc
-from calibration_step.steps.model_calibration.contract import CALIBRATOR_FILE, METRICS_FILE
+from calibration_step.script.interface import CALIBRATOR_FILE, METRICS_FILE
 from tests.config.strategies import calibration_config
 
 GOLDEN: Final = Path(__file__).parent / "golden" / "script"

@@ -34,8 +34,8 @@ from typing import TYPE_CHECKING, Final
 
 from calibration_step.commands._script_errors import script_errors
 from calibration_step.errors import Code, ConfigError
+from calibration_step.script.interface import ModelCalibrationEnv
 from calibration_step.steps.model_calibration.contract import MODEL_CALIBRATION_CONTRACT
-from calibration_step.steps.model_calibration.names import ModelCalibrationEnv
 
 if TYPE_CHECKING:
     import numpy as np

@@ -38,9 +38,9 @@ from pathlib import Path
 from typing import Final
 
 from calibration_step.errors import Code, ConfigError
-from calibration_step.steps.model_calibration.contract import METRICS_FILE
-from calibration_step.steps.model_calibration.names import (
+from calibration_step.script.interface import (
     BINARY_METHODS,
+    METRICS_FILE,
     ModelCalibrationEnv,
     ModelCalibrationInput,
     ModelCalibrationOutput,

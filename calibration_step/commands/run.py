@@ -33,13 +33,14 @@ from typing import TYPE_CHECKING
 
 from calibration_step.commands._script_errors import script_errors
 from calibration_step.errors import Code, ConfigError
-from calibration_step.steps.model_calibration.contract import METRICS_FILE, MODEL_CALIBRATION_CONTRACT
-from calibration_step.steps.model_calibration.names import (
+from calibration_step.script.interface import (
     JOB_TYPE_CHOICES,
+    METRICS_FILE,
     ModelCalibrationEnv,
     ModelCalibrationInput,
     ModelCalibrationOutput,
 )
+from calibration_step.steps.model_calibration.contract import MODEL_CALIBRATION_CONTRACT
 
 if TYPE_CHECKING:
     from calibration_step.steps.model_calibration.config import ModelCalibrationConfig

@@ -45,17 +45,19 @@ from calibration_step.processing.outputs import ProcessingOutputDefinition, exec
 from calibration_step.processing.s3 import s3_join
 from calibration_step.processing.step import ProcessingStepDefinition, PropertyFileDefinition, ScriptCode
 from calibration_step.processing.values import InputSource, PipelineValue, StringParameter
+from calibration_step.script.interface import (
+    METRICS_FILE,
+    MODEL_CALIBRATION_SCRIPT,
+    REQUIREMENTS_FILE,
+    ModelCalibrationInput,
+    ModelCalibrationOutput,
+)
 from calibration_step.steps.model_calibration.config import (
     ModelCalibrationConfig,
     model_calibration_arguments,
     model_calibration_environment,
 )
-from calibration_step.steps.model_calibration.contract import METRICS_FILE, MODEL_CALIBRATION_CONTRACT
-from calibration_step.steps.model_calibration.names import (
-    MODEL_CALIBRATION_SCRIPT,
-    ModelCalibrationInput,
-    ModelCalibrationOutput,
-)
+from calibration_step.steps.model_calibration.contract import MODEL_CALIBRATION_CONTRACT
 from calibration_step.steps.model_calibration.spec import MODEL_CALIBRATION_SPEC
 from calibration_step.steps.processing_common import image_uri_for, processing_step_definition
 
@@ -65,7 +67,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ModelCalibrationStep",
-    "REQUIREMENTS_FILE",
     "build_model_calibration_step",
     "calibration_condition_step",
     "default_execution_prefix",
@@ -77,8 +78,6 @@ METRICS_PROPERTY_FILE: Final = "CalibrationMetrics"
 """Name of the property file over ``metrics_output/metrics.json``."""
 THRESHOLD_PASSED_PATH: Final = "threshold.passed"
 """JSON path in ``metrics.json``: whether the calibrated ECE is within ``ERROR_THRESHOLD``."""
-REQUIREMENTS_FILE: Final = "requirements.txt"
-"""The script's pip requirements, shipped beside it in ``calibration_step.script``."""
 
 
 def model_calibration_env(config: ModelCalibrationConfig) -> dict[str, str]:

@@ -10,10 +10,10 @@ Examples
 from __future__ import annotations
 
 from calibration_step.registry import StepRegistration
+from calibration_step.script.interface import MODEL_CALIBRATION_STEP_TYPE
 from calibration_step.steps.model_calibration.builder import build_model_calibration_step, model_calibration_step_definition
 from calibration_step.steps.model_calibration.config import ModelCalibrationConfig
 from calibration_step.steps.model_calibration.contract import MODEL_CALIBRATION_CONTRACT
-from calibration_step.steps.model_calibration.names import MODEL_CALIBRATION_STEP_TYPE
 from calibration_step.steps.model_calibration.spec import MODEL_CALIBRATION_SPEC
 
 __all__ = ["model_calibration_registration"]

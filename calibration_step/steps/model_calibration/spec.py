@@ -29,12 +29,12 @@ from __future__ import annotations
 from typing import Final
 
 from calibration_step.enums import DependencyType, NodeType
-from calibration_step.spec import DependencySpec, OutputSpec, StepSpecification
-from calibration_step.steps.model_calibration.names import (
+from calibration_step.script.interface import (
     MODEL_CALIBRATION_STEP_TYPE,
     ModelCalibrationInput,
     ModelCalibrationOutput,
 )
+from calibration_step.spec import DependencySpec, OutputSpec, StepSpecification
 
 __all__ = ["MODEL_CALIBRATION_SPEC"]
 

@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, Final
 from calibration_step.processing.s3 import split_s3_uri
 from calibration_step.processing.step import ScriptCode
 from calibration_step.errors import BuildError, Code
-from calibration_step.steps.model_calibration.builder import REQUIREMENTS_FILE, script_code
+from calibration_step.script.interface import MODEL_CALIBRATION_SCRIPT, REQUIREMENTS_FILE
+from calibration_step.steps.model_calibration.builder import script_code
 from calibration_step.steps.model_calibration.config import ModelCalibrationConfig
-from calibration_step.steps.model_calibration.names import MODEL_CALIBRATION_SCRIPT
 
 if TYPE_CHECKING:
     import boto3

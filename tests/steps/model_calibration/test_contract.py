@@ -8,13 +8,13 @@ import pytest
 
 from calibration_step.invariants import contract_problems
 from calibration_step.script import model_calibration as script
-from calibration_step.steps.model_calibration import MODEL_CALIBRATION_CONTRACT, ModelCalibrationEnv
-from calibration_step.steps.model_calibration.names import (
+from calibration_step.script.interface import (
     JOB_TYPE_CHOICES,
     LOG_LEVEL_CHOICES,
     SCORE_SPACE_CHOICES,
     ModelCalibrationOutput,
 )
+from calibration_step.steps.model_calibration import MODEL_CALIBRATION_CONTRACT, ModelCalibrationEnv
 
 CONTRACT = MODEL_CALIBRATION_CONTRACT
 
