@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from calibration_step.processing.names import step_name as default_step_name
 from calibration_step.processing.step import ProcessingStepDefinition
 from calibration_step.processing.values import InputSource, PipelineValue
 from calibration_step.steps.model_evaluation.config import (
@@ -29,7 +30,12 @@ from calibration_step.steps.model_evaluation.config import (
 from calibration_step.steps.model_evaluation.contract import XGBOOST_MODEL_EVAL_CONTRACT
 from calibration_step.steps.model_evaluation.names import XGBoostModelEvalInput
 from calibration_step.steps.model_evaluation.spec import XGBOOST_MODEL_EVAL_SPEC
-from calibration_step.steps.processing_common import build_processing_step, image_uri_for, processing_step_definition
+from calibration_step.steps.processing_common import (
+    build_processing_step,
+    image_uri_for,
+    processing_step_definition,
+    script_code_for,
+)
 
 if TYPE_CHECKING:
     from sagemaker.mlops.workflow import ProcessingStep, Step
@@ -58,12 +64,13 @@ def xgboost_model_eval_step_definition(
         XGBOOST_MODEL_EVAL_CONTRACT,
         config,
         inputs,
+        name=default_step_name(XGBOOST_MODEL_EVAL_SPEC.step_type, config.job_type) if step_name is None else step_name,
+        job_type=config.job_type,
+        code=script_code_for(config, XGBOOST_MODEL_EVAL_CONTRACT.entry_point),
         environment=xgboost_model_eval_environment(config),
         argument_values=xgboost_model_eval_arguments(config),
-        job_type=config.job_type,
         image_uri=image_uri,
         execution_prefix=execution_prefix,
-        step_name_override=step_name,
         depends_on=depends_on,
     )
 
@@ -74,7 +81,7 @@ def build_xgboost_model_eval_step(
     *,
     execution_prefix: str | PipelineValue | None = None,
     step_name: str | None = None,
-    depends_on: Sequence[Step] = (),
+    depends_on: Sequence[str | Step] = (),
 ) -> ProcessingStep:
     """The SageMaker ``ProcessingStep`` of the config, built offline (``image_uri`` or the stock image)."""
     definition = xgboost_model_eval_step_definition(

@@ -26,7 +26,12 @@ from calibration_step.steps.package.config import PackageConfig, package_environ
 from calibration_step.steps.package.contract import PACKAGE_CONTRACT
 from calibration_step.steps.package.names import PACKAGE_JOB_FOLDER, PACKAGE_STEP_TYPE, PackageInput
 from calibration_step.steps.package.spec import PACKAGE_SPEC
-from calibration_step.steps.processing_common import build_processing_step, image_uri_for, processing_step_definition
+from calibration_step.steps.processing_common import (
+    build_processing_step,
+    image_uri_for,
+    processing_step_definition,
+    script_code_for,
+)
 
 if TYPE_CHECKING:
     from sagemaker.mlops.workflow import ProcessingStep, Step
@@ -55,12 +60,13 @@ def package_step_definition(
         PACKAGE_CONTRACT,
         config,
         inputs,
+        name=default_step_name(PACKAGE_STEP_TYPE) if step_name is None else step_name,
+        job_type=PACKAGE_JOB_FOLDER,
+        code=script_code_for(config, PACKAGE_CONTRACT.entry_point),
         environment=package_environment(config),
         argument_values={},
-        job_type=PACKAGE_JOB_FOLDER,
         image_uri=image_uri,
         execution_prefix=execution_prefix,
-        step_name_override=default_step_name(PACKAGE_STEP_TYPE) if step_name is None else step_name,
         depends_on=depends_on,
     )
 
@@ -71,7 +77,7 @@ def build_package_step(
     *,
     execution_prefix: str | PipelineValue | None = None,
     step_name: str | None = None,
-    depends_on: Sequence[Step] = (),
+    depends_on: Sequence[str | Step] = (),
 ) -> ProcessingStep:
     """The SageMaker ``ProcessingStep`` of the config, built offline."""
     definition = package_step_definition(

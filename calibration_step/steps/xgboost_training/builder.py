@@ -24,7 +24,12 @@ from typing import TYPE_CHECKING
 from calibration_step.processing.names import step_name as default_step_name
 from calibration_step.processing.step import ProcessingStepDefinition
 from calibration_step.processing.values import InputSource, PipelineValue
-from calibration_step.steps.processing_common import build_processing_step, image_uri_for, processing_step_definition
+from calibration_step.steps.processing_common import (
+    build_processing_step,
+    image_uri_for,
+    processing_step_definition,
+    script_code_for,
+)
 from calibration_step.steps.xgboost_training.config import XGBoostTrainingConfig, xgboost_training_environment
 from calibration_step.steps.xgboost_training.contract import XGBOOST_TRAINING_CONTRACT
 from calibration_step.steps.xgboost_training.names import (
@@ -61,12 +66,13 @@ def xgboost_training_step_definition(
         XGBOOST_TRAINING_CONTRACT,
         config,
         inputs,
+        name=default_step_name(XGBOOST_TRAINING_STEP_TYPE) if step_name is None else step_name,
+        job_type=XGBOOST_TRAINING_JOB_FOLDER,
+        code=script_code_for(config, XGBOOST_TRAINING_CONTRACT.entry_point),
         environment=xgboost_training_environment(config),
         argument_values={},
-        job_type=XGBOOST_TRAINING_JOB_FOLDER,
         image_uri=image_uri,
         execution_prefix=execution_prefix,
-        step_name_override=default_step_name(XGBOOST_TRAINING_STEP_TYPE) if step_name is None else step_name,
         depends_on=depends_on,
     )
 
@@ -77,7 +83,7 @@ def build_xgboost_training_step(
     *,
     execution_prefix: str | PipelineValue | None = None,
     step_name: str | None = None,
-    depends_on: Sequence[Step] = (),
+    depends_on: Sequence[str | Step] = (),
 ) -> ProcessingStep:
     """The SageMaker ``ProcessingStep`` of the config, built offline."""
     definition = xgboost_training_step_definition(
