@@ -16,11 +16,11 @@ Examples
 --------
 >>> from calibration_step.resolver import ExternalBinding
 >>> from calibration_step.steps.model_calibration.spec import MODEL_CALIBRATION_SPEC
->>> from calibration_step.steps.model_evaluation.spec import XGBOOST_MODEL_EVAL_SPEC
->>> resolved = resolve_inputs([("Eval", XGBOOST_MODEL_EVAL_SPEC), ("Calibrate", MODEL_CALIBRATION_SPEC)],
+>>> from calibration_step.steps.model_evaluation import XGBOOST_MODEL_EVAL
+>>> resolved = resolve_inputs([("Eval", XGBOOST_MODEL_EVAL.spec), ("Calibrate", MODEL_CALIBRATION_SPEC)],
 ...     upstream={"Calibrate": {"Eval"}},
 ...     bindings=[ExternalBinding(step="Eval", dependency=d.logical_name, value="s3://b/in")
-...               for d in XGBOOST_MODEL_EVAL_SPEC.dependencies])
+...               for d in XGBOOST_MODEL_EVAL.spec.dependencies])
 >>> inputs = resolved.inputs_for("Calibrate", MODEL_CALIBRATION_SPEC)
 >>> [(name.value, source.to_get()) for name, source in inputs.items() if isinstance(source, PropertyReference)]
 [('evaluation_data', {'Get': "Steps.Eval.ProcessingOutputConfig.Outputs['eval_output'].S3Output.S3Uri"})]
@@ -48,14 +48,13 @@ from calibration_step.steps.model_calibration.builder import (
 from calibration_step.steps.model_calibration.config import ModelCalibrationConfig
 from calibration_step.steps.model_calibration.names import ModelCalibrationInput
 from calibration_step.steps.model_calibration.spec import MODEL_CALIBRATION_SPEC
-from calibration_step.steps.model_evaluation.builder import build_xgboost_model_eval_step
-from calibration_step.steps.model_evaluation.config import XGBoostModelEvalConfig
-from calibration_step.steps.model_evaluation.names import XGBoostModelEvalInput
-from calibration_step.steps.model_evaluation.spec import XGBOOST_MODEL_EVAL_SPEC
-from calibration_step.steps.package.builder import build_package_step
-from calibration_step.steps.package.config import PackageConfig
-from calibration_step.steps.package.names import PackageInput
-from calibration_step.steps.package.spec import PACKAGE_SPEC
+from calibration_step.steps.model_evaluation import (
+    XGBOOST_MODEL_EVAL,
+    XGBoostModelEvalConfig,
+    XGBoostModelEvalInput,
+    build_xgboost_model_eval_step,
+)
+from calibration_step.steps.package import PACKAGE, PackageConfig, PackageInput, build_package_step
 from calibration_step._typevars import InputNameT, OutputNameT
 
 if TYPE_CHECKING:
@@ -171,9 +170,9 @@ def calibration_dag_parameters(dag: CalibrationDag) -> tuple[StringParameter, ..
 
 
 _NODES: Final[Sequence[Node]] = (
-    (EVALUATION_STEP, XGBOOST_MODEL_EVAL_SPEC),
+    (EVALUATION_STEP, XGBOOST_MODEL_EVAL.spec),
     (CALIBRATION_STEP, MODEL_CALIBRATION_SPEC),
-    (PACKAGE_STEP, PACKAGE_SPEC),
+    (PACKAGE_STEP, PACKAGE.spec),
 )
 _UPSTREAM: Final = {CALIBRATION_STEP: {EVALUATION_STEP}, PACKAGE_STEP: {CALIBRATION_STEP}}
 
@@ -203,7 +202,7 @@ def calibration_dag_steps(dag: CalibrationDag) -> tuple[list[Step], tuple[String
     prefix = parameters[0]
     evaluation = build_xgboost_model_eval_step(
         dag.evaluation,
-        resolved.inputs_for(EVALUATION_STEP, XGBOOST_MODEL_EVAL_SPEC),
+        resolved.inputs_for(EVALUATION_STEP, XGBOOST_MODEL_EVAL.spec),
         execution_prefix=prefix,
         step_name=EVALUATION_STEP,
     )
@@ -212,7 +211,7 @@ def calibration_dag_steps(dag: CalibrationDag) -> tuple[list[Step], tuple[String
         dag.calibration, calibration_inputs, execution_prefix=prefix, step_name=CALIBRATION_STEP
     )
     package = build_package_step(
-        dag.package, resolved.inputs_for(PACKAGE_STEP, PACKAGE_SPEC), execution_prefix=prefix, step_name=PACKAGE_STEP
+        dag.package, resolved.inputs_for(PACKAGE_STEP, PACKAGE.spec), execution_prefix=prefix, step_name=PACKAGE_STEP
     )
     condition = calibration_condition_step(calibration, if_steps=[package])
     return [evaluation, calibration.step, condition], parameters, resolved.report

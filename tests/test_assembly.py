@@ -29,11 +29,9 @@ from calibration_step.errors import BuildError
 from calibration_step.properties import PropertyReference
 from calibration_step.resolver import ExternalBinding, resolve
 from calibration_step.steps.model_calibration.names import ModelCalibrationInput
-from calibration_step.steps.model_evaluation.config import XGBoostModelEvalConfig
-from calibration_step.steps.model_evaluation.names import XGBoostModelEvalInput
 from calibration_step.steps.model_calibration.spec import MODEL_CALIBRATION_SPEC
-from calibration_step.steps.model_evaluation.spec import XGBOOST_MODEL_EVAL_SPEC
-from calibration_step.steps.package.config import PackageConfig
+from calibration_step.steps.model_evaluation import XGBOOST_MODEL_EVAL, XGBoostModelEvalConfig, XGBoostModelEvalInput
+from calibration_step.steps.package import PackageConfig
 from tests.pipeline_example import example_config, offline, schema_errors
 
 __all__ = ["offline"]  # the fixture, used by name
@@ -119,7 +117,7 @@ def test_inputs_for_types_the_inputs_by_the_steps_enum() -> None:
         ExternalBinding(step="eval", dependency=XGBoostModelEvalInput.MODEL_INPUT, value="s3://b/model"),
         ExternalBinding(step="eval", dependency=XGBoostModelEvalInput.PROCESSED_DATA, value=param),
     ]
-    inputs = resolve_inputs([("eval", XGBOOST_MODEL_EVAL_SPEC)], bindings=bindings).inputs_for("eval", XGBOOST_MODEL_EVAL_SPEC)
+    inputs = resolve_inputs([("eval", XGBOOST_MODEL_EVAL.spec)], bindings=bindings).inputs_for("eval", XGBOOST_MODEL_EVAL.spec)
     assert inputs == {XGBoostModelEvalInput.MODEL_INPUT: "s3://b/model", XGBoostModelEvalInput.PROCESSED_DATA: param}
     assert not any(isinstance(source, PropertyReference) for source in inputs.values())
 
@@ -133,7 +131,7 @@ def test_inputs_for_refuses_a_value_no_builder_takes() -> None:
         ExternalBinding(step="eval", dependency=XGBoostModelEvalInput.PROCESSED_DATA, value="s3://b/rows"),
     ]
     with pytest.raises(BuildError, match=r"value bound to eval\.model_input is not an S3 URI or pipeline value"):
-        resolve_inputs([("eval", XGBOOST_MODEL_EVAL_SPEC)], bindings=bindings)
+        resolve_inputs([("eval", XGBOOST_MODEL_EVAL.spec)], bindings=bindings)
 
 
 def test_resolve_inputs_reports_as_resolve_and_leaves_an_unresolved_input_out() -> None:
@@ -141,7 +139,7 @@ def test_resolve_inputs_reports_as_resolve_and_leaves_an_unresolved_input_out() 
         ExternalBinding(step="eval", dependency=XGBoostModelEvalInput.MODEL_INPUT, value="s3://b/model"),
         ExternalBinding(step="eval", dependency=XGBoostModelEvalInput.PROCESSED_DATA, value="s3://b/rows"),
     ]
-    nodes = [("eval", XGBOOST_MODEL_EVAL_SPEC), ("calibrate", MODEL_CALIBRATION_SPEC)]
+    nodes = [("eval", XGBOOST_MODEL_EVAL.spec), ("calibrate", MODEL_CALIBRATION_SPEC)]
     resolved = resolve_inputs(nodes, bindings=bindings)
     assert resolved.report == resolve(nodes, bindings=bindings)
     assert resolved.inputs_for("calibrate", MODEL_CALIBRATION_SPEC) == {

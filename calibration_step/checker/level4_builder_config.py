@@ -165,7 +165,18 @@ def sent_findings(contract: AnyContract, sent: Sent, *, given_inputs: Collection
 
 
 def sent_by(definition: ProcessingStepDefinition) -> Sent:
-    """Environment, arguments and channels of a step definition (the code channels aside)."""
+    """Environment, arguments and channels of a step definition (the code channels aside).
+
+    Examples
+    --------
+    >>> from calibration_step.steps.package import PACKAGE, PackageInput
+    >>> definition = PACKAGE.step_definition(PACKAGE.example_config(), {
+    ...     PackageInput.MODEL_INPUT: "s3://my-ml-bucket/model/", PackageInput.CALIBRATION_MODEL: "s3://my-ml-bucket/cal/"},
+    ...     image_uri=PLACEHOLDER_IMAGE_URI)
+    >>> sent = sent_by(definition)
+    >>> dict(sent.environment), [channel.name for channel in sent.outputs or ()]
+    ({'CALIBRATOR_FILE': 'calibrator.json'}, ['packaged_model'])
+    """
     return Sent(
         environment=dict(definition.environment),
         arguments=definition.arguments,
@@ -179,7 +190,14 @@ PLACEHOLDER_IMAGE_URI: Final = "123456789012.dkr.ecr.us-east-1.amazonaws.com/pla
 
 
 def check_builder_config(registration: StepRegistration[ConfigT, InputNameT]) -> tuple[Finding, ...]:
-    """Level 4 for one registered step: build it from its example config and compare with the contract."""
+    """Level 4 for one registered step: build it from its example config and compare with the contract.
+
+    Examples
+    --------
+    >>> from calibration_step.steps.package import PACKAGE
+    >>> check_builder_config(PACKAGE.registration())
+    ()
+    """
     step_type = registration.step_type
     where = f"{step_type} builder"
     if registration.example_config is None:

@@ -1,10 +1,10 @@
 """A processing step from any step's spec, contract and :class:`ProcessingConfig`: the generic builder.
 
-The companion steps of calibration (XGBoost training, model evaluation, packaging) are plain
-processing jobs; each step module supplies its names, env vars and arguments and calls
-:func:`processing_step_definition`, then :func:`build_processing_step` hands the value to
-:mod:`calibration_step.sagemaker_adapter`. Generic over the step's name enums, so the inputs
-mapping and the environment are checked by mypy against the step's own enums.
+Every step of the package is a processing job: ModelCalibration and the companion steps
+(:class:`~calibration_step.steps.companion.CompanionStep`) decide their name, script code, env vars
+and arguments and call :func:`processing_step_definition`, which makes the step's
+:class:`~calibration_step.processing.step.ProcessingStepDefinition`. Generic over the step's name
+enums, so the inputs mapping and the environment are checked by mypy against the step's own enums.
 
 Examples
 --------
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
 
 from calibration_step import sagemaker_adapter
 from calibration_step._typevars import EnvNameT, InputNameT, OutputNameT
@@ -41,11 +40,7 @@ from calibration_step.config.processing import ProcessingConfig
 from calibration_step.contract import ScriptContract
 from calibration_step.spec import StepSpecification
 
-if TYPE_CHECKING:
-    from sagemaker.mlops.workflow import ProcessingStep, Step
-
 __all__ = [
-    "build_processing_step",
     "default_execution_prefix",
     "processing_output_path",
     "image_uri_for",
@@ -160,13 +155,3 @@ def processing_step_definition(
         depends_on=tuple(depends_on),
         description=spec.description or None,
     )
-
-
-def build_processing_step(
-    definition: ProcessingStepDefinition, config: ProcessingConfig, *, depends_on: Sequence[str | Step] = ()
-) -> ProcessingStep:
-    """The SageMaker ``ProcessingStep`` of ``definition``, built offline; ``depends_on`` orders it after those steps."""
-    step, _files = sagemaker_adapter.processing_step(
-        definition, region=config.region, default_bucket=config.bucket, depends_on=depends_on
-    )
-    return step
