@@ -62,11 +62,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CALIBRATION_STEP",
+    "CalibrationDag",
     "EVALUATION_DATA_PARAMETER",
     "EVALUATION_STEP",
     "MODEL_ARTIFACTS_PARAMETER",
     "PACKAGE_STEP",
-    "CalibrationDag",
     "ResolvedInputs",
     "calibration_dag_definition",
     "calibration_dag_parameters",

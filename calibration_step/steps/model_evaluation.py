@@ -35,8 +35,8 @@ from calibration_step.steps.xgboost_training import XGBOOST_REQUIREMENTS, traine
 
 __all__ = [
     "EVAL_JOB_TYPE_CHOICES",
-    "XGBOOST_MODEL_EVAL",
     "EvalJobType",
+    "XGBOOST_MODEL_EVAL",
     "XGBoostModelEvalConfig",
     "XGBoostModelEvalEnv",
     "XGBoostModelEvalInput",

@@ -42,8 +42,8 @@ from calibration_step.spec import StepSpecification
 
 __all__ = [
     "default_execution_prefix",
-    "processing_output_path",
     "image_uri_for",
+    "processing_output_path",
     "processing_step_definition",
     "processor_settings_for",
     "script_code_for",

@@ -44,9 +44,9 @@ from calibration_step.steps.companion import CompanionStep, InputChannel, Output
 
 __all__ = [
     "OBJECTIVE_CHOICES",
+    "Objective",
     "XGBOOST_REQUIREMENTS",
     "XGBOOST_TRAINING",
-    "Objective",
     "XGBoostTrainingConfig",
     "XGBoostTrainingEnv",
     "XGBoostTrainingInput",
