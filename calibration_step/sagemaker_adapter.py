@@ -310,11 +310,12 @@ def processing_step(
     *,
     region: str,
     default_bucket: str,
-    depends_on: Sequence[Step] = (),
+    depends_on: Sequence[str | Step] = (),
 ) -> tuple[ProcessingStep, tuple[PropertyFile, ...]]:
     """The SageMaker ``ProcessingStep`` of ``definition`` and its ``PropertyFile`` objects.
 
-    ``depends_on`` adds step objects to the step names already in ``definition.depends_on``.
+    ``depends_on`` (step names or step objects, in the caller's order) follows the step names
+    already in ``definition.depends_on``.
     Nothing is uploaded: every input, the script included, is an S3 URI or a pipeline variable.
     """
     import_sdk()

@@ -63,7 +63,7 @@ from calibration_step.checker.requirements import requirement_findings
 from calibration_step.checker.script_analysis import ScriptFacts, analyse_script, analyse_source  # analyse_source: doctest
 from calibration_step.contract import ScriptContract
 from calibration_step.errors import Code
-from calibration_step.registry import StepRegistration
+from calibration_step.registry import AnyStepRegistration
 
 __all__ = ["check_script_contract", "script_findings"]
 
@@ -234,7 +234,7 @@ def script_findings(
     return tuple(found)
 
 
-def check_script_contract(registration: StepRegistration, script_dir: Path) -> tuple[Finding, ...]:
+def check_script_contract(registration: AnyStepRegistration, script_dir: Path) -> tuple[Finding, ...]:
     """Level 1 for one registered step: analyse ``script_dir/<entry point>`` against its contract.
 
     The ``requirements.txt`` next to the script is compared with the contract's framework

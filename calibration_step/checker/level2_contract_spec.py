@@ -28,7 +28,7 @@ from calibration_step.contract import ScriptContract
 from calibration_step.errors import CalibrationStepError, Code, SpecError
 from calibration_step.invariants import contract_problems, spec_problems
 from calibration_step.properties import parse_property_path
-from calibration_step.registry import StepRegistration, registration_problems
+from calibration_step.registry import AnyStepRegistration, registration_problems
 from calibration_step.spec import StepSpecification
 
 __all__ = ["check_contract_spec", "construction_findings"]
@@ -66,7 +66,7 @@ def _property_key_findings(
     return tuple(found)
 
 
-def check_contract_spec(registration: StepRegistration) -> tuple[Finding, ...]:
+def check_contract_spec(registration: AnyStepRegistration) -> tuple[Finding, ...]:
     """Level 2 for one registered step."""
     step_type = registration.step_type
     problems = (*spec_problems(registration.spec), *contract_problems(registration.contract),

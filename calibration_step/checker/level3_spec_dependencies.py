@@ -37,7 +37,7 @@ from collections.abc import Sequence
 from calibration_step.checker.findings import Finding, Severity
 from calibration_step.checker.property_paths import ServiceModelUnavailable, property_path_errors
 from calibration_step.errors import Code
-from calibration_step.registry import StepRegistration, StepRegistry
+from calibration_step.registry import AnyStepRegistration, StepRegistry
 from calibration_step.spec import DependencySpec
 
 __all__ = ["check_spec_dependencies"]
@@ -47,7 +47,7 @@ def _finding(severity: Severity, code: str, message: str, fix: str, step_type: s
     return Finding(level=3, severity=severity, code=code, message=message, fix=fix, step_type=step_type, location=location)
 
 
-def _dependency_findings(registration: StepRegistration, registry: StepRegistry) -> list[Finding]:
+def _dependency_findings(registration: AnyStepRegistration, registry: StepRegistry) -> list[Finding]:
     """Score every dependency of ``registration`` against every registered output."""
     step_type = registration.step_type
     try:
@@ -114,7 +114,7 @@ def _external_message(dependency: DependencySpec[enum.Enum], registry: StepRegis
             f"it is an external input among {len(registry)} registered step(s)")
 
 
-def _property_path_findings(registration: StepRegistration) -> list[Finding]:
+def _property_path_findings(registration: AnyStepRegistration) -> list[Finding]:
     """Every output's property path must be a runtime property of the registered SageMaker step type."""
     step_type = registration.step_type
     kind = registration.sagemaker_step_type
@@ -146,6 +146,6 @@ def _path_fix(kind: str, name: str) -> str:
     return f"write it as in the SageMaker API, e.g. {example}" if example else "write it as in the SageMaker API (lowercase properties.)"
 
 
-def check_spec_dependencies(registration: StepRegistration, registry: StepRegistry) -> tuple[Finding, ...]:
+def check_spec_dependencies(registration: AnyStepRegistration, registry: StepRegistry) -> tuple[Finding, ...]:
     """Level 3 for one registered step, against every step in ``registry``."""
     return (*_dependency_findings(registration, registry), *_property_path_findings(registration))

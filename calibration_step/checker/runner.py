@@ -38,7 +38,7 @@ from calibration_step.checker.level2_contract_spec import check_contract_spec, c
 from calibration_step.checker.level3_spec_dependencies import check_spec_dependencies
 from calibration_step.checker.level4_builder_config import check_builder_config
 from calibration_step.errors import CalibrationStepError, Code, SerializationError
-from calibration_step.registry import StepRegistration, StepRegistry, build_registry  # build_registry: doctest
+from calibration_step.registry import AnyStepRegistration, StepRegistry, build_registry  # build_registry: doctest
 
 __all__ = ["check_installed", "check_registry", "check_tree"]
 
@@ -70,7 +70,7 @@ def _guarded(level: int, step_type: str, run: Callable[[], Iterable[Finding]]) -
                         fix="report this: the checker should turn every problem into a finding")]
 
 
-def _check_one(registration: StepRegistration, registry: StepRegistry, script_dir: Path | None,
+def _check_one(registration: AnyStepRegistration, registry: StepRegistry, script_dir: Path | None,
                levels: Collection[int]) -> list[Finding]:
     step = registration.step_type
     found: list[Finding] = []

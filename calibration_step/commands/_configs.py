@@ -37,8 +37,8 @@ from calibration_step.config.processing import ProcessingConfig
 from calibration_step.config_json import ConfigClasses, default_config_classes, load
 from calibration_step.errors import Code, ConfigError
 from calibration_step.steps.model_calibration.config import ModelCalibrationConfig, example_config
-from calibration_step.steps.model_evaluation.config import XGBoostModelEvalConfig
-from calibration_step.steps.package.config import PackageConfig
+from calibration_step.steps.model_evaluation import XGBoostModelEvalConfig
+from calibration_step.steps.package import PackageConfig
 
 if TYPE_CHECKING:
     from calibration_step.assembly import CalibrationDag

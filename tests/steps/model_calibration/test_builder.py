@@ -124,6 +124,16 @@ def test_build_step_and_condition(offline: list[object]) -> None:
     assert offline == []
 
 
+def test_depends_on_reaches_the_step_whole_in_the_callers_order(offline: list[object]) -> None:
+    config = example_config(image_uri=IMAGE)
+    first = build_model_calibration_step(config, {EVAL: "s3://my-ml-bucket/scores"}, step_name="First")
+    built = build_model_calibration_step(
+        config, {EVAL: "s3://my-ml-bucket/scores"}, step_name="Second", depends_on=[first.step, "Upstream"]
+    )
+    assert built.step.depends_on == [first.step, "Upstream"]
+    assert built.definition.depends_on == ()
+
+
 def test_type_checker_rejects_a_wrong_logical_name(tmp_path: Path) -> None:
     header = """
 from calibration_step.steps.model_calibration.builder import build_model_calibration_step
