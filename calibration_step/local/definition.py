@@ -39,14 +39,13 @@ import attrs
 from calibration_step.local.conditions import condition_operands
 from calibration_step.local.errors import LocalExecutionError
 from calibration_step.local.expressions import JOIN, JSON_GET, references, step_reference
+from calibration_step.local.parameters import ParameterDeclaration
+from calibration_step.processing.step import PropertyFileDefinition
 
 __all__ = [
     "EXECUTION_VARIABLES",
     "STEP_TYPES",
-    "Branch",
-    "ParameterDeclaration",
     "PipelineDocument",
-    "PropertyFileDeclaration",
     "StepNode",
     "execution_order",
     "read_definition",
@@ -61,40 +60,19 @@ EXECUTION_VARIABLES: Final = (
 
 
 @attrs.frozen(kw_only=True)
-class ParameterDeclaration:
-    """One entry of ``Parameters``: a name, a type (String, Integer, Float, Boolean), maybe a default."""
-
-    name: str
-    type: str
-    default: object = None
-
-
-@attrs.frozen(kw_only=True)
-class PropertyFileDeclaration:
-    """One entry of a processing step's ``PropertyFiles``: a JSON file in one of its outputs."""
-
-    name: str
-    output_name: str
-    file_path: str
-
-
-@attrs.frozen(kw_only=True)
-class Branch:
-    """Where a nested step sits: in the ``IfSteps`` (``if_branch``) or ``ElseSteps`` of ``condition``."""
-
-    condition: str
-    if_branch: bool
-
-
-@attrs.frozen(kw_only=True)
 class StepNode:
-    """One step: its name, type, raw arguments, property files, branch and every step it depends on."""
+    """One step: its name, type, raw arguments, property files and every step it depends on.
+
+    A step nested in a condition step has that step's name as ``condition``, and ``if_branch``
+    tells whether it is in its ``IfSteps`` (else in its ``ElseSteps``).
+    """
 
     name: str
     step_type: str
     arguments: Mapping[str, object]
-    property_files: Mapping[str, PropertyFileDeclaration] = attrs.field(factory=dict)
-    branch: Branch | None = None
+    property_files: Mapping[str, PropertyFileDefinition] = attrs.field(factory=dict)
+    condition: str | None = None
+    if_branch: bool = True
     upstream: tuple[str, ...] = ()
 
 
@@ -126,8 +104,8 @@ def _parameters(raw: object) -> tuple[ParameterDeclaration, ...]:
     return tuple(declared)
 
 
-def _property_files(step: Mapping[str, object], name: str) -> dict[str, PropertyFileDeclaration]:
-    files: dict[str, PropertyFileDeclaration] = {}
+def _property_files(step: Mapping[str, object], name: str) -> dict[str, PropertyFileDefinition]:
+    files: dict[str, PropertyFileDefinition] = {}
     declared = step.get("PropertyFiles") or []
     if not isinstance(declared, list):
         raise _bad(f"step {name!r} has PropertyFiles that are not a list.", "write PropertyFiles as a list")
@@ -136,12 +114,16 @@ def _property_files(step: Mapping[str, object], name: str) -> dict[str, Property
         if not all(isinstance(value, str) for value in fields):
             raise _bad(f"step {name!r} has a property file without PropertyFileName, OutputName and FilePath.",
                        "write each property file as the SDK does")
-        file = PropertyFileDeclaration(name=str(fields[0]), output_name=str(fields[1]), file_path=str(fields[2]))
+        file = PropertyFileDefinition(name=str(fields[0]), output_name=str(fields[1]), path=str(fields[2]))
         files[file.name] = file
     return files
 
 
-def _flatten(raw_steps: object, branch: Branch | None) -> Iterator[tuple[Mapping[str, object], Branch | None]]:
+Placement = tuple[str, bool] | None
+"""Where a nested step sits: its condition step and whether in the ``IfSteps``; None at the top."""
+
+
+def _flatten(raw_steps: object, branch: Placement) -> Iterator[tuple[Mapping[str, object], Placement]]:
     if not isinstance(raw_steps, list):
         raise _bad("Steps, IfSteps and ElseSteps must be lists of steps.", 'write "Steps": [{...}, ...]')
     for raw in raw_steps:
@@ -155,8 +137,8 @@ def _flatten(raw_steps: object, branch: Branch | None) -> Iterator[tuple[Mapping
             arguments = raw.get("Arguments")
             if not isinstance(arguments, Mapping):
                 raise _bad(f"condition step {raw['Name']!r} has no Arguments object.", "give it Arguments.Conditions")
-            yield from _flatten(arguments.get("IfSteps", []), Branch(condition=raw["Name"], if_branch=True))
-            yield from _flatten(arguments.get("ElseSteps", []), Branch(condition=raw["Name"], if_branch=False))
+            yield from _flatten(arguments.get("IfSteps", []), (raw["Name"], True))
+            yield from _flatten(arguments.get("ElseSteps", []), (raw["Name"], False))
 
 
 def _evaluated_parts(step_type: str, arguments: Mapping[str, object], name: str) -> list[object]:
@@ -207,7 +189,7 @@ def _check_reference(reference: str, where: str, parameters: Sequence[str], step
     return step
 
 
-def _node(raw: Mapping[str, object], branch: Branch | None, parameters: Sequence[str],
+def _node(raw: Mapping[str, object], branch: Placement, parameters: Sequence[str],
           steps: Mapping[str, Mapping[str, object]]) -> StepNode:
     name, step_type = str(raw["Name"]), str(raw["Type"])
     arguments = raw.get("Arguments", {})
@@ -222,9 +204,10 @@ def _node(raw: Mapping[str, object], branch: Branch | None, parameters: Sequence
     if not isinstance(depends_on, list) or any(d not in steps or d == name for d in depends_on):
         raise LocalExecutionError("LOCAL-STEP-UNKNOWN", f"step {name!r} has DependsOn {depends_on!r}, which names a "
                                   "step the definition lacks.", hint="list names of other steps of the definition")
-    upstream += [str(d) for d in depends_on] + ([branch.condition] if branch else [])
+    upstream += [str(d) for d in depends_on] + ([branch[0]] if branch else [])
     return StepNode(name=name, step_type=step_type, arguments=arguments, property_files=_property_files(raw, name),
-                    branch=branch, upstream=tuple(dict.fromkeys(upstream)))
+                    condition=branch[0] if branch else None, if_branch=branch[1] if branch else True,
+                    upstream=tuple(dict.fromkeys(upstream)))
 
 
 def read_definition(definition: Mapping[str, object]) -> PipelineDocument:

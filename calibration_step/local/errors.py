@@ -27,4 +27,11 @@ class LocalExecutionError(CalibrationStepError, ValueError):
 
 
 class StepFailure(LocalExecutionError):
-    """One step fails as it would on SageMaker; the execution goes on to report it as Failed."""
+    """One step fails as it would on SageMaker; the execution goes on to report it as Failed.
+
+    ``log_tail`` holds the last lines of the step's output, when it ran.
+    """
+
+    def __init__(self, code: str, message: str, *, hint: str = "", log_tail: tuple[str, ...] = ()) -> None:
+        super().__init__(code, message, hint=hint)
+        self.log_tail = log_tail

@@ -33,8 +33,8 @@ from calibration_step.local.definition import PipelineDocument, StepNode, execut
 from calibration_step.local.errors import StepFailure
 from calibration_step.local.expressions import Scope, evaluate, lookup, text_of
 from calibration_step.local.parameters import bind_parameters
-from calibration_step.local.processing import ProcessingJob, instance_count, run_processing_job
-from calibration_step.local.properties import check_property_references, job_name, processing_properties
+from calibration_step.local.processing import instance_count, run_processing_job
+from calibration_step.local.properties import check_property_references, job_arn, job_name, processing_properties
 from calibration_step.local.report import executing_line, execution_line, step_lines
 from calibration_step.local.results import ExecutionResult, ExecutionStatus, StepResult, StepStatus
 from calibration_step.local.store import S3Store, join_uri
@@ -81,19 +81,18 @@ class _Run:
         declared = self.document.step(step).property_files[name]
         output = lookup(self.results[step].properties, f"ProcessingOutputConfig.Outputs['{declared.output_name}']"
                         ".S3Output.S3Uri", where=f"property file {name!r} of step {step!r}")
-        return self.json_document(join_uri(text_of(output), declared.file_path))
+        return self.json_document(join_uri(text_of(output), declared.path))
 
     def not_run(self, step: StepNode) -> StepResult | None:
         """The result of a step that does not run (skipped, or not started after a failure), else None."""
         skipped = [up for up in step.upstream if self.results[up].status is StepStatus.SKIPPED]
-        branch = step.branch
-        decided = branch is not None and self.results[branch.condition].status is StepStatus.SUCCEEDED
+        condition = self.results[step.condition] if step.condition else None
         status, reason = StepStatus.SKIPPED, ""
         if skipped:
             reason = f"it depends on {skipped[0]!r}, which did not run"
-        elif branch is not None and decided and self.results[branch.condition].properties["Outcome"] is not branch.if_branch:
-            taken, other = ("ElseSteps", "IfSteps") if branch.if_branch else ("IfSteps", "ElseSteps")
-            reason = f"it is in the {other} of {branch.condition!r}, which took its {taken}"
+        elif condition and condition.status is StepStatus.SUCCEEDED and condition.properties["Outcome"] is not step.if_branch:
+            taken, other = ("ElseSteps", "IfSteps") if step.if_branch else ("IfSteps", "ElseSteps")
+            reason = f"it is in the {other} of {step.condition!r}, which took its {taken}"
         elif self.failure_reason:
             status, reason = StepStatus.NOT_STARTED, "the execution has failed"
         if not reason:
@@ -104,21 +103,24 @@ class _Run:
         arguments = evaluate(step.arguments, self.scope())
         assert isinstance(arguments, Mapping)  # an object in, an object out
         name = job_name(str(self.variables["PipelineExecutionId"]), step.name, new_execution_id()[:10])
-        arn = f"arn:aws:sagemaker:local:000000000000:processing-job/{name.lower()}"
+        arn = job_arn(name)
         folder = self.folder / step.name
         folder.mkdir(parents=True, exist_ok=True)
         count = instance_count(arguments)
         self.report(executing_line(step.name, f"Processing, {count} instance{'s' if count != 1 else ''}"))
         start_time = _now()
-        run = run_processing_job(ProcessingJob(store=self.store, folder=folder, job_name=name, job_arn=arn), arguments)
-        for note in run.notes:
-            self.report(f"[{step.name}] note: {note}")
-        properties = processing_properties(arguments, job_name=name, job_arn=arn, failure_reason=run.failure,
-                                           status="Failed" if run.failure else "Completed",
+        failure: StepFailure | None = None
+        try:
+            run_processing_job(self.store, folder, name, arguments,
+                               note=lambda text: self.report(f"[{step.name}] note: {text}"))
+        except StepFailure as error:
+            failure = error
+        properties = processing_properties(arguments, job_name=name, job_arn=arn, failure_reason=str(failure or ""),
+                                           status="Failed" if failure else "Completed",
                                            times={"ProcessingStartTime": start_time, "ProcessingEndTime": _now()})
-        status = StepStatus.FAILED if run.failure else StepStatus.SUCCEEDED
-        return StepResult(name=step.name, step_type=step.step_type, status=status, reason=run.failure,
-                          properties=properties, log_tail=run.log_tail, seconds=time.monotonic() - started,
+        return StepResult(name=step.name, step_type=step.step_type, reason=str(failure or ""),
+                          status=StepStatus.FAILED if failure else StepStatus.SUCCEEDED, properties=properties,
+                          log_tail=failure.log_tail if failure else (), seconds=time.monotonic() - started,
                           work_dir=str(folder))
 
     def run_condition(self, step: StepNode, started: float) -> StepResult:
@@ -127,8 +129,7 @@ class _Run:
         assert isinstance(conditions, list)  # checked when the definition was read
         outcome = conditions_hold(conditions, lambda value: evaluate(value, scope))
         branch = "IfSteps" if outcome else "ElseSteps"
-        taken = [s.name for s in self.document.steps if s.branch and s.branch.condition == step.name
-                 and s.branch.if_branch is outcome]
+        taken = [s.name for s in self.document.steps if s.condition == step.name and s.if_branch is outcome]
         return StepResult(name=step.name, step_type=step.step_type, status=StepStatus.SUCCEEDED,
                           reason=f"conditions {'held' if outcome else 'did not hold'}: {branch} {taken}",
                           properties={"Outcome": outcome}, seconds=time.monotonic() - started)

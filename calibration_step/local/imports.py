@@ -7,6 +7,11 @@ and packages beside a script, or at the top of a zip application), imports under
 ``if TYPE_CHECKING:``, and imports inside a ``try`` whose handlers catch ``ImportError``,
 ``ModuleNotFoundError`` or ``Exception`` (the code copes with their absence).
 
+The alignment checker's script analysis (:mod:`calibration_step.checker.script_analysis`) lists
+imports too, for one script file and with every fact the checker needs; this reader is the
+narrower question a running step asks: over a zip application, without its own modules and
+without what only a type checker imports.
+
 Examples
 --------
 >>> sorted(imported_modules('''

@@ -23,10 +23,20 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Final
 
-from calibration_step.local.definition import ParameterDeclaration
+import attrs
+
 from calibration_step.local.errors import LocalExecutionError
 
-__all__ = ["PARAMETER_TYPES", "bind_parameters"]
+__all__ = ["PARAMETER_TYPES", "ParameterDeclaration", "bind_parameters"]
+
+
+@attrs.frozen(kw_only=True)
+class ParameterDeclaration:
+    """One entry of a definition's ``Parameters``: a name, a type, maybe a default value."""
+
+    name: str
+    type: str
+    default: object = None
 
 
 def _boolean(text: str) -> bool:

@@ -19,11 +19,9 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Final
-
-import attrs
 
 from calibration_step.local.checks import check_image_imports, check_requirements, step_requirements
 from calibration_step.local.command import PreparedCommand, prepare_command, python_shims
@@ -31,35 +29,15 @@ from calibration_step.local.container import InstanceFolder, checked_local_path,
 from calibration_step.local.errors import LocalExecutionError, StepFailure
 from calibration_step.local.expressions import text_of
 from calibration_step.local.images import image_manifest
+from calibration_step.local.properties import job_arn
 from calibration_step.local.s3_rules import InputObject, download_input, input_objects, shard, upload_output
 from calibration_step.local.store import S3Store, split_uri
 
-__all__ = ["LOG_TAIL_LINES", "ProcessingJob", "ProcessingRun", "instance_count", "run_processing_job"]
+__all__ = ["LOG_TAIL_LINES", "instance_count", "run_processing_job"]
 
 LOG_TAIL_LINES: Final = 20
 """How many last lines of a failed instance's output a failure shows."""
 _SYSTEM_PATH: Final = "/usr/local/bin:/usr/bin:/bin"
-
-
-@attrs.frozen(kw_only=True)
-class ProcessingJob:
-    """Where and as what a processing step runs: its store, folder, interpreter, job name and ARN."""
-
-    store: S3Store
-    folder: Path
-    job_name: str
-    job_arn: str
-    python: str = sys.executable
-
-
-@attrs.frozen(kw_only=True)
-class ProcessingRun:
-    """How the job went: its failure reason (``""`` when it completed), log tail and notes."""
-
-    failure: str = ""
-    log_tail: tuple[str, ...] = ()
-    notes: tuple[str, ...] = ()
-    uploaded: tuple[str, ...] = ()
 
 
 def _mapping(value: object, what: str) -> Mapping[str, object]:
@@ -87,19 +65,19 @@ def instance_count(arguments: Mapping[str, object]) -> int:
     return count
 
 
-def _stage_inputs(job: ProcessingJob, arguments: Mapping[str, object], instances: Sequence[InstanceFolder]) -> None:
+def _stage_inputs(store: S3Store, arguments: Mapping[str, object], instances: Sequence[InstanceFolder]) -> None:
     for item in _items(arguments.get("ProcessingInputs", []), "ProcessingInputs"):
         name = text_of(item.get("InputName", "?"))
         s3_input = _mapping(item.get("S3Input"), f"input {name!r} S3Input")
         local_path = checked_local_path(s3_input.get("LocalPath"), what=f"input {name!r}")
-        objects: list[InputObject] = input_objects(job.store, s3_input, name=name)
+        objects: list[InputObject] = input_objects(store, s3_input, name=name)
         bucket, _ = split_uri(text_of(s3_input["S3Uri"]))
         sharded = s3_input.get("S3DataDistributionType", "FullyReplicated") == "ShardedByS3Key"
         for index, instance in enumerate(instances):
             chosen = shard(objects, instances=len(instances), index=index) if sharded else objects
             folder = instance.local(local_path)
             folder.mkdir(parents=True, exist_ok=True)
-            download_input(job.store, bucket, chosen, folder)
+            download_input(store, bucket, chosen, folder)
 
 
 def _outputs(arguments: Mapping[str, object]) -> list[tuple[str, str]]:
@@ -123,12 +101,12 @@ def _command(arguments: Mapping[str, object], python: str) -> PreparedCommand:
     return prepare_command([text_of(w) for w in entrypoint], [text_of(w) for w in container_arguments], python=python)
 
 
-def _environment(job: ProcessingJob, arguments: Mapping[str, object], image_uri: str,
+def _environment(folder: Path, arguments: Mapping[str, object], image_uri: str,
                  instance: InstanceFolder) -> dict[str, str]:
     image = image_manifest(image_uri)
-    shims = python_shims(job.folder / "bin", job.python)
+    shims = python_shims(folder / "bin", sys.executable)
     environment = dict(image.environment) if image else {}
-    environment.update(PATH=f"{shims}:{_SYSTEM_PATH}", HOME=os.environ.get("HOME", os.fspath(job.folder)))
+    environment.update(PATH=f"{shims}:{_SYSTEM_PATH}", HOME=os.environ.get("HOME", os.fspath(folder)))
     step_environment = _mapping(arguments.get("Environment", {}), "Environment")
     environment.update({key: instance.map_text(text_of(value)) for key, value in step_environment.items()})
     return environment
@@ -139,19 +117,19 @@ def _tail(log: Path) -> tuple[str, ...]:
     return tuple(lines[-LOG_TAIL_LINES:])
 
 
-def _run_instances(job: ProcessingJob, arguments: Mapping[str, object], command: PreparedCommand,
-                   instances: Sequence[InstanceFolder], image_uri: str) -> tuple[str, tuple[str, ...]]:
-    """Run every instance at once; the failure (``""`` if none) and the failed instances' log tail."""
+def _run_instances(folder: Path, arguments: Mapping[str, object], command: PreparedCommand,
+                   instances: Sequence[InstanceFolder], image_uri: str) -> None:
+    """Run every instance at once; ``LOCAL-JOB-FAILED`` with the failed instances' log tails if one fails."""
     stopping = _mapping(arguments.get("StoppingCondition", {}), "StoppingCondition")
     limit = stopping.get("MaxRuntimeInSeconds")
     deadline = time.monotonic() + float(limit) if isinstance(limit, (int, float)) else None
     running = []
     for instance in instances:
-        log = job.folder / f"{instance.host}.log"
+        log = folder / f"{instance.host}.log"
         with log.open("wb") as stream:
             running.append((instance, log, subprocess.Popen(
                 [instance.map_text(word) for word in command.argv], cwd=instance.root, stdout=stream,
-                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=_environment(job, arguments, image_uri, instance))))
+                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=_environment(folder, arguments, image_uri, instance))))
     failures, tail = [], []
     for instance, log, process in running:
         try:
@@ -166,42 +144,41 @@ def _run_instances(job: ProcessingJob, arguments: Mapping[str, object], command:
                 failures.append(f"{instance.host} exited with code {code}")
         if code != 0:
             tail += [f"{instance.host}: {line}" for line in _tail(log)]
-    failure = ""
     if failures:
-        failure = str(StepFailure("LOCAL-JOB-FAILED", f"AlgorithmError: {'; '.join(failures)}.",
-                                  hint=f"read the instance logs in {job.folder}"))
-    return failure, tuple(tail)
+        raise StepFailure("LOCAL-JOB-FAILED", f"AlgorithmError: {'; '.join(failures)}.",
+                          hint=f"read the instance logs in {folder}", log_tail=tuple(tail))
 
 
-def run_processing_job(job: ProcessingJob, arguments: Mapping[str, object]) -> ProcessingRun:
-    """Run a processing step's resolved arguments (see the module docstring).
+def run_processing_job(store: S3Store, folder: Path, job_name: str, arguments: Mapping[str, object], *,
+                       note: Callable[[str], None]) -> None:
+    """Run a processing step's resolved ``arguments`` as the job ``job_name`` in ``folder`` (see the module docstring).
+
+    ``note`` receives what the run could not check (an image without a manifest).
 
     Raises
     ------
+    StepFailure
+        What would fail the job on SageMaker (the message says what; ``log_tail`` the last lines
+        of each failed instance's output).
     LocalExecutionError
-        For a request the executor cannot run (malformed, or a feature it lacks). What would
-        fail on SageMaker is returned as the run's ``failure`` instead.
+        For a request the executor cannot run (malformed, or a feature it lacks).
     """
-    try:
-        app = _mapping(arguments.get("AppSpecification", {}), "AppSpecification")
-        image_uri = text_of(app.get("ImageUri", ""))
-        instances = [InstanceFolder(root=job.folder / host, host=host) for host in hosts(instance_count(arguments))]
-        outputs = _outputs(arguments)
-        for instance in instances:
-            instance.write_config([i.host for i in instances], {**arguments, "ProcessingJobName": job.job_name,
-                                                                 "ProcessingJobArn": job.job_arn})
-            for local_path, _uri in outputs:
-                instance.local(local_path).mkdir(parents=True, exist_ok=True)
-        _stage_inputs(job, arguments, instances)
-        command = _command(arguments, job.python)
-        requirements = step_requirements(command, instances[0])
-        check_requirements(requirements)
-        note = check_image_imports(command, instances[0], image_uri, requirements)
-    except StepFailure as refused:
-        return ProcessingRun(failure=str(refused))
-    failure, tail = _run_instances(job, arguments, command, instances, image_uri)
-    if failure:
-        return ProcessingRun(failure=failure, log_tail=tail, notes=(note,) if note else ())
-    uploaded = [uri for instance in instances for local_path, s3_uri in outputs
-                for uri in upload_output(job.store, instance.local(local_path), s3_uri)]
-    return ProcessingRun(notes=(note,) if note else (), uploaded=tuple(uploaded))
+    image_uri = text_of(_mapping(arguments.get("AppSpecification", {}), "AppSpecification").get("ImageUri", ""))
+    instances = [InstanceFolder(root=folder / host, host=host) for host in hosts(instance_count(arguments))]
+    outputs = _outputs(arguments)
+    for instance in instances:
+        instance.write_config([i.host for i in instances],
+                              {**arguments, "ProcessingJobName": job_name, "ProcessingJobArn": job_arn(job_name)})
+        for local_path, _uri in outputs:
+            instance.local(local_path).mkdir(parents=True, exist_ok=True)
+    _stage_inputs(store, arguments, instances)
+    command = _command(arguments, sys.executable)
+    requirements = step_requirements(command, instances[0])
+    check_requirements(requirements)
+    unchecked = check_image_imports(command, instances[0], image_uri, requirements)
+    if unchecked:
+        note(unchecked)
+    _run_instances(folder, arguments, command, instances, image_uri)
+    for instance in instances:
+        for local_path, s3_uri in outputs:
+            upload_output(store, instance.local(local_path), s3_uri)

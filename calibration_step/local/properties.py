@@ -21,6 +21,8 @@ Examples
 ('Completed', 's3://b/m')
 >>> job_name("e1", "Fit", "abc")
 'pipelines-e1-Fit-abc'
+>>> job_arn("pipelines-e1-Fit-abc")
+'arn:aws:sagemaker:local:000000000000:processing-job/pipelines-e1-fit-abc'
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from calibration_step.local.definition import PipelineDocument, StepNode
 from calibration_step.local.errors import LocalExecutionError
 from calibration_step.local.expressions import lookup, references, step_reference
 
-__all__ = ["check_property_references", "job_name", "processing_properties", "template_properties"]
+__all__ = ["check_property_references", "job_arn", "job_name", "processing_properties", "template_properties"]
 
 _DERIVED = ("ProcessingJobName", "ProcessingJobArn", "ProcessingJobStatus", "ExitMessage", "FailureReason",
             "CreationTime", "ProcessingStartTime", "ProcessingEndTime", "LastModifiedTime")
@@ -40,6 +42,11 @@ _DERIVED = ("ProcessingJobName", "ProcessingJobArn", "ProcessingJobStatus", "Exi
 def job_name(execution_id: str, step: str, suffix: str) -> str:
     """The processing job name of ``step`` in an execution."""
     return f"pipelines-{execution_id}-{step}-{suffix}"[:63].rstrip("-")
+
+
+def job_arn(name: str) -> str:
+    """The ARN of the processing job called ``name`` (account ``000000000000``, region ``local``)."""
+    return f"arn:aws:sagemaker:local:000000000000:processing-job/{name.lower()}"
 
 
 def processing_properties(arguments: Mapping[str, object], *, job_name: str, job_arn: str, status: str,

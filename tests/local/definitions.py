@@ -9,7 +9,10 @@ and exit with 3.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Final
+from typing import Any, Final
+
+JsonDocument = dict[str, Any]
+"""A test's definition document: tests edit it in place by key paths, so its values are ``Any``."""
 
 BUCKET: Final = "bucket"
 CODE_URI: Final = f"s3://{BUCKET}/code/step.py"
@@ -62,7 +65,7 @@ def processing_step(
     extra_inputs: Sequence[dict[str, object]] = (),
     code_uri: str = CODE_URI,
     image: str = SKLEARN_IMAGE,
-) -> dict[str, object]:
+) -> JsonDocument:
     """A processing step running :data:`STEP_SCRIPT`, with a ``result`` output and a ``Metrics`` property file."""
     inputs = [s3_input("code", code_uri, CODE_PATH), *extra_inputs]
     arguments = ["--config", "/opt/ml/config/resourceconfig.json", "--output", OUTPUT_PATH, *extra_arguments]
@@ -107,7 +110,7 @@ def parameter(name: str) -> dict[str, str]:
 EXECUTION_ID: Final = {"Get": "Execution.PipelineExecutionId"}
 
 
-def definition(*steps: dict[str, object], parameters: Sequence[dict[str, object]] = ()) -> dict[str, object]:
+def definition(*steps: JsonDocument, parameters: Sequence[dict[str, object]] = ()) -> JsonDocument:
     """A whole pipeline definition document."""
     return {"Version": "2020-12-01", "Metadata": {}, "Parameters": list(parameters), "Steps": list(steps)}
 

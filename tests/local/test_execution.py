@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from calibration_step.local import (
 )
 from tests.local.definitions import (
     EXECUTION_ID,
+    JsonDocument,
     definition,
     join,
     output_of,
@@ -25,12 +27,15 @@ from tests.local.definitions import (
 )
 
 
+Edit = Callable[[JsonDocument], object]
+
+
 def _report(store: LocalS3Store, uri: str) -> dict[str, object]:
     loaded: dict[str, object] = json.loads(store.read_bytes(uri))
     return loaded
 
 
-def _greeting_pipeline() -> dict[str, object]:
+def _greeting_pipeline() -> JsonDocument:
     return definition(
         processing_step("Greet", output_uri="s3://bucket/greet", environment={"GREETING": parameter("Greeting")}),
         parameters=[string_parameter("Greeting", "hello"),
@@ -112,7 +117,7 @@ def test_get_of_a_step_output_feeds_the_next_step_and_orders_them(store: LocalS3
     assert result.step("Produce").properties["ProcessingJobStatus"] == "Completed"
 
 
-def _scored_pipeline() -> dict[str, object]:
+def _scored_pipeline() -> JsonDocument:
     score = {"Std:JsonGet": {"PropertyFile": {"Get": "Steps.Score.PropertyFiles.Metrics"}, "Path": "model.score"}}
     return definition(
         processing_step("Score", output_uri=join("s3://bucket/score", EXECUTION_ID),
@@ -155,7 +160,7 @@ def test_the_else_branch_fail_step_fails_the_execution_with_its_rendered_message
 
 def test_a_missing_json_path_fails_the_condition_step(store: LocalS3Store, work: Path) -> None:
     pipeline = _scored_pipeline()
-    condition = pipeline["Steps"][1]  # type: ignore[index]  # the test's own document
+    condition = pipeline["Steps"][1]
     condition["Arguments"]["Conditions"][0]["LeftValue"]["Std:JsonGet"]["Path"] = "model.auc"
     result = run_pipeline_definition(pipeline, store=store, work_dir=work)
     assert result.status is ExecutionStatus.FAILED
@@ -202,21 +207,50 @@ def test_depends_on_orders_steps_without_data(store: LocalS3Store, work: Path) -
     assert started == ["[First] Executing (Processing, 1 instance)", "[Second] Executing (Processing, 1 instance)"]
 
 
+def _add_training_step(document: JsonDocument) -> None:
+    document["Steps"].append({"Name": "Train", "Type": "Training", "Arguments": {}})
+
+
+def _depend_on_a_missing_step(document: JsonDocument) -> None:
+    document["Steps"][0]["DependsOn"] = ["Nowhere"]
+
+
+def _depend_on_each_other(document: JsonDocument) -> None:
+    document["Steps"][0]["DependsOn"] = ["Other"]
+    document["Steps"][1]["DependsOn"] = ["Only"]
+
+
+def _read(value: object) -> Edit:
+    def edit(document: JsonDocument) -> None:
+        document["Steps"][1]["Arguments"]["Environment"]["X"] = value
+
+    return edit
+
+
+def _repeat_a_name(document: JsonDocument) -> None:
+    document["Steps"].append({"Name": "Only", "Type": "Fail", "Arguments": {}})
+
+
 @pytest.mark.parametrize(("change", "code"), [
-    (lambda d: d["Steps"].append({"Name": "Train", "Type": "Training", "Arguments": {}}), "LOCAL-STEP-TYPE"),
-    (lambda d: d["Steps"][0].update(DependsOn=["Nowhere"]), "LOCAL-STEP-UNKNOWN"),
-    (lambda d: d["Steps"][0].update(DependsOn=["Other"]) or d["Steps"][1].update(DependsOn=["Only"]), "LOCAL-CYCLE"),
-    (lambda d: d["Steps"][1]["Arguments"]["Environment"].update(X={"Get": "Steps.Only.ProcessingOutputConfig.Outputs['nope'].S3Output.S3Uri"}), "LOCAL-PROPERTY"),
-    (lambda d: d["Steps"][1]["Arguments"]["Environment"].update(X={"Get": "Execution.Tomorrow"}), "LOCAL-EXECUTION-VARIABLE"),
-    (lambda d: d["Steps"][1]["Arguments"]["Environment"].update(X={"Std:Upper": "a"}), "LOCAL-EXPRESSION"),
-    (lambda d: d["Steps"][1]["Arguments"]["Environment"].update(X={"Std:JsonGet": {"PropertyFile": {"Get": "Steps.Only.PropertyFiles.Nope"}, "Path": "a"}}), "LOCAL-PROPERTY-FILE"),
-    (lambda d: d["Steps"].append({"Name": "Only", "Type": "Fail", "Arguments": {}}), "LOCAL-DEFINITION"),
+    (_add_training_step, "LOCAL-STEP-TYPE"),
+    (_depend_on_a_missing_step, "LOCAL-STEP-UNKNOWN"),
+    (_depend_on_each_other, "LOCAL-CYCLE"),
+    (_read({"Get": "Steps.Only.ProcessingOutputConfig.Outputs['nope'].S3Output.S3Uri"}), "LOCAL-PROPERTY"),
+    (_read({"Get": "Steps.Only.ProcessingJobStatus"}), None),
+    (_read({"Get": "Execution.Tomorrow"}), "LOCAL-EXECUTION-VARIABLE"),
+    (_read({"Std:Upper": "a"}), "LOCAL-EXPRESSION"),
+    (_read({"Std:JsonGet": {"PropertyFile": {"Get": "Steps.Only.PropertyFiles.Nope"}, "Path": "a"}}),
+     "LOCAL-PROPERTY-FILE"),
+    (_repeat_a_name, "LOCAL-DEFINITION"),
 ])
-def test_definitions_that_cannot_run_are_refused_before_any_step(store: LocalS3Store, work: Path, change: object,
-                                                                 code: str) -> None:
+def test_definitions_that_cannot_run_are_refused_before_any_step(store: LocalS3Store, work: Path, change: Edit,
+                                                                 code: str | None) -> None:
     pipeline = definition(processing_step("Only", output_uri="s3://bucket/only"),
                           processing_step("Other", output_uri="s3://bucket/other"))
-    change(pipeline)  # type: ignore[operator]  # the parametrized edits of the test's own document
+    change(pipeline)
+    if code is None:  # the control: the same edit with a property the step has runs
+        assert run_pipeline_definition(pipeline, store=store, work_dir=work).succeeded
+        return
     with pytest.raises(LocalExecutionError, match=code):
         run_pipeline_definition(pipeline, store=store, work_dir=work)
     assert store.list_keys("bucket", "only") == []

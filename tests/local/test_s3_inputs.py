@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from moto import mock_aws
@@ -13,6 +14,9 @@ from calibration_step.local import Boto3S3Store, LocalExecutionError, LocalS3Sto
 from calibration_step.local.s3_rules import select_objects, shard
 from tests.local.definitions import CODE_URI, STEP_SCRIPT, definition, processing_step
 from tests.pipeline_example import offline
+
+if TYPE_CHECKING:
+    from boto3 import S3Client  # only in typing_stubs/boto3: the client's static shape
 
 __all__ = ["offline"]
 
@@ -85,20 +89,20 @@ def test_an_input_prefix_with_no_object_fails_the_step(store: LocalS3Store, work
 
 def test_a_manifest_file_input_is_refused(store: LocalS3Store, work: Path) -> None:
     step = processing_step("Read", output_uri="s3://bucket/read", input_uri="s3://bucket/list.manifest")
-    step["Arguments"]["ProcessingInputs"][1]["S3Input"]["S3DataType"] = "ManifestFile"  # type: ignore[index]  # test document
+    step["Arguments"]["ProcessingInputs"][1]["S3Input"]["S3DataType"] = "ManifestFile"
     with pytest.raises(LocalExecutionError, match=r"LOCAL-UNSUPPORTED.*ManifestFile.*S3Prefix inputs"):
         run_pipeline_definition(definition(step), store=store, work_dir=work)
 
 
 def test_a_local_path_outside_the_processing_folder_fails_the_step(store: LocalS3Store, work: Path) -> None:
     step = processing_step("Read", output_uri="s3://bucket/read")
-    step["Arguments"]["ProcessingOutputConfig"]["Outputs"][0]["S3Output"]["LocalPath"] = "/tmp/out"  # type: ignore[index]  # test document
+    step["Arguments"]["ProcessingOutputConfig"]["Outputs"][0]["S3Output"]["LocalPath"] = "/tmp/out"
     result = run_pipeline_definition(definition(step), store=store, work_dir=work)
     assert "[LOCAL-LOCAL-PATH] output 'result' has LocalPath '/tmp/out'" in result.step("Read").reason
 
 
 @pytest.fixture
-def s3_client(offline: list[object]) -> Iterator[object]:
+def s3_client(offline: list[object]) -> Iterator[S3Client]:
     with mock_aws():
         import boto3
 
@@ -109,8 +113,8 @@ def s3_client(offline: list[object]) -> Iterator[object]:
     assert offline == []
 
 
-def test_the_boto3_store_runs_a_step_against_moto(s3_client: object, work: Path) -> None:
-    store = Boto3S3Store(s3_client)  # type: ignore[arg-type]  # moto's client is boto3's S3 client
+def test_the_boto3_store_runs_a_step_against_moto(s3_client: S3Client, work: Path) -> None:
+    store = Boto3S3Store(s3_client)
     store.put_bytes(CODE_URI, STEP_SCRIPT.encode())
     for key in SCORES:
         store.put_bytes(f"s3://bucket/{key}", b"x\n")
