@@ -80,11 +80,12 @@ def run(args: argparse.Namespace) -> int:
     from calibration_step.local import LocalS3Store, run_pipeline_definition
 
     definition_path: Path = args.definition
+    definition = load_definition(definition_path)
     work_dir: Path = args.work_dir
     s3_root: Path = args.s3_root if args.s3_root is not None else work_dir / "s3"
     print(f"work folder {work_dir.resolve()}; s3:// is {s3_root.resolve()}", flush=True)
     result = run_pipeline_definition(
-        load_definition(definition_path),
+        definition,
         store=LocalS3Store(s3_root.resolve()),
         work_dir=work_dir,
         parameters=dict(args.parameter),

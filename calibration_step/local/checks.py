@@ -8,6 +8,15 @@ manifest, :mod:`calibration_step.local.images`).
 
 A module counts as installed by the requirements when its distribution
 (:func:`calibration_step.checker.requirements.distribution_of`) is one of them.
+
+Examples
+--------
+>>> from calibration_step.local.requirements import parse_requirement
+>>> check_requirements([parse_requirement("attrs>=20", where="requirements.txt:1")])
+>>> check_requirements([parse_requirement("attrs<1", where="requirements.txt:1")])
+Traceback (most recent call last):
+...
+calibration_step.local.errors.StepFailure: [LOCAL-REQUIREMENT-UNMET] ... attrs<1 (requirements.txt:1): installed attrs ... is outside <1. ...
 """
 
 from __future__ import annotations

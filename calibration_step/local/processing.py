@@ -11,6 +11,15 @@ packages are checked (:mod:`calibration_step.local.checks`), then the instances'
 goes to ``<step folder>/<host>.log``. When every instance exits with 0, each output folder of
 every instance is uploaded to its ``S3Uri``. ``StoppingCondition.MaxRuntimeInSeconds`` stops
 instances that run longer, failing the step.
+
+Examples
+--------
+>>> instance_count({"ProcessingResources": {"ClusterConfig": {"InstanceCount": 2}}})
+2
+>>> instance_count({"ProcessingResources": {"ClusterConfig": {"InstanceCount": 0}}})
+Traceback (most recent call last):
+...
+calibration_step.local.errors.StepFailure: [LOCAL-INSTANCE-COUNT] InstanceCount must be a positive integer; got 0. ...
 """
 
 from __future__ import annotations
