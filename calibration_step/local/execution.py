@@ -63,6 +63,7 @@ class _Run:
         self.document, self.store, self.folder, self.report = document, store, folder, report
         self.variables, self.parameters = variables, parameters
         self.results: dict[str, StepResult] = {}
+        self.failed = False
         self.failure_reason = ""
 
     def scope(self) -> Scope:
@@ -93,7 +94,7 @@ class _Run:
         elif condition and condition.status is StepStatus.SUCCEEDED and condition.properties["Outcome"] is not step.if_branch:
             taken, other = ("ElseSteps", "IfSteps") if step.if_branch else ("IfSteps", "ElseSteps")
             reason = f"it is in the {other} of {step.condition!r}, which took its {taken}"
-        elif self.failure_reason:
+        elif self.failed:
             status, reason = StepStatus.NOT_STARTED, "the execution has failed"
         if not reason:
             return None
@@ -142,7 +143,7 @@ class _Run:
             if step.step_type == "Condition":
                 return self.run_condition(step, started)
             message = text_of(evaluate(step.arguments.get("ErrorMessage", ""), self.scope()))
-            self.failure_reason = message
+            self.failed, self.failure_reason = True, message
             return StepResult(name=step.name, step_type=step.step_type, status=StepStatus.FAILED, reason=message)
         except StepFailure as failure:
             return StepResult(name=step.name, step_type=step.step_type, status=StepStatus.FAILED, reason=str(failure),
@@ -153,8 +154,8 @@ class _Run:
             result = self.not_run(step)
             if result is None:
                 result = self.run_step(step)
-                if result.status is StepStatus.FAILED and not self.failure_reason:
-                    self.failure_reason = STEP_FAILURE_REASON
+                if result.status is StepStatus.FAILED and not self.failed:
+                    self.failed, self.failure_reason = True, STEP_FAILURE_REASON
             self.results[step.name] = result
             for line in step_lines(result):
                 self.report(line)
@@ -234,7 +235,7 @@ def run_pipeline_definition(
     run.execute()
     result = ExecutionResult(
         execution_id=execution_id, pipeline_name=pipeline_name, parameters=values,
-        status=ExecutionStatus.FAILED if run.failure_reason else ExecutionStatus.SUCCEEDED,
+        status=ExecutionStatus.FAILED if run.failed else ExecutionStatus.SUCCEEDED,
         failure_reason=run.failure_reason, steps=tuple(run.results[step.name] for step in document.steps),
     )
     say(execution_line(result))

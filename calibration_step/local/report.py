@@ -38,4 +38,5 @@ def execution_line(result: ExecutionResult) -> str:
     """The execution's last line: its status, and its failure reason when it failed."""
     if result.succeeded:
         return f"Execution {result.execution_id}: Succeeded"
-    return f"Execution {result.execution_id}: Failed: {result.failure_reason}"
+    reason = f": {result.failure_reason}" if result.failure_reason else ""
+    return f"Execution {result.execution_id}: Failed{reason}"

@@ -158,6 +158,13 @@ def test_the_else_branch_fail_step_fails_the_execution_with_its_rendered_message
     assert store.list_keys("bucket", "publish") == []
 
 
+def test_a_fail_step_without_message_fails_the_execution(store: LocalS3Store, work: Path) -> None:
+    result = run_pipeline_definition(definition({"Name": "Stop", "Type": "Fail", "Arguments": {}}),
+                                     store=store, work_dir=work)
+    assert result.status is ExecutionStatus.FAILED and result.failure_reason == ""
+    assert result.step("Stop").status is StepStatus.FAILED
+
+
 def test_a_missing_json_path_fails_the_condition_step(store: LocalS3Store, work: Path) -> None:
     pipeline = _scored_pipeline()
     condition = pipeline["Steps"][1]
