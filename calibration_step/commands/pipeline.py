@@ -24,8 +24,6 @@ import argparse
 import json
 from pathlib import Path
 
-from calibration_step.errors import ConfigError
-
 __all__ = ["DEFAULT_WORK_DIR", "HELP", "add_arguments", "load_definition", "run"]
 
 HELP = "pipeline definitions: run-local executes a definition JSON here (local processes, a local S3 folder)"
@@ -61,17 +59,21 @@ def load_definition(path: Path) -> dict[str, object]:
 
     Raises
     ------
-    ConfigError
-        ``CLI-DEFINITION-FILE`` when the file is missing or is not a JSON object.
+    LocalExecutionError
+        ``LOCAL-DEFINITION-FILE`` when the file is missing or is not a JSON object.
     """
+    from calibration_step.local.codes import LocalCode
+    from calibration_step.local.errors import LocalExecutionError
+
     try:
         loaded = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
-        raise ConfigError("CLI-DEFINITION-FILE", f"cannot read the pipeline definition {str(path)!r}: {error}.",
-                          hint="give the JSON file of a pipeline definition (calibration-step definition writes one)") from None
+        raise LocalExecutionError(LocalCode.DEFINITION_FILE, f"cannot read the pipeline definition {str(path)!r}: {error}.",
+                                  hint="give the JSON file of a pipeline definition (calibration-step definition writes "
+                                  "one)") from None
     if not isinstance(loaded, dict):
-        raise ConfigError("CLI-DEFINITION-FILE", f"{str(path)!r} holds no JSON object.",
-                          hint="give the JSON file of a pipeline definition")
+        raise LocalExecutionError(LocalCode.DEFINITION_FILE, f"{str(path)!r} holds no JSON object.",
+                                  hint="give the JSON file of a pipeline definition")
     return loaded
 
 

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from calibration_step.checker.requirements import distribution_of, normalise_distribution
+from calibration_step.local.codes import LocalCode
 from calibration_step.local.command import PreparedCommand
 from calibration_step.local.container import InstanceFolder
 from calibration_step.local.errors import StepFailure
@@ -47,7 +48,7 @@ def step_requirements(command: PreparedCommand, instance: InstanceFolder) -> lis
     for container_path in command.requirement_files:
         path = instance.local(container_path)
         if not path.is_file():
-            raise StepFailure("LOCAL-REQUIREMENTS-FILE", f"the command installs -r {container_path}, which no input of "
+            raise StepFailure(LocalCode.REQUIREMENTS_FILE, f"the command installs -r {container_path}, which no input of "
                               "the step provides.", hint="add an input whose LocalPath holds that file")
         found += requirement_file_lines(path, shown_as=container_path)
     return found
@@ -64,7 +65,7 @@ def check_requirements(requirements: Sequence[Requirement]) -> None:
     unmet = [reason for requirement in requirements if (reason := unmet_requirement(requirement)) is not None]
     if unmet:
         names = " ".join(f"'{r.line}'" for r in requirements)
-        raise StepFailure("LOCAL-REQUIREMENT-UNMET", "the step installs requirements that are not met here (a local "
+        raise StepFailure(LocalCode.REQUIREMENT_UNMET, "the step installs requirements that are not met here (a local "
                           f"run checks them instead of installing): {'; '.join(unmet)}.",
                           hint=f"install them into this environment: python -m pip install {names}")
 
@@ -93,7 +94,7 @@ def check_image_imports(command: PreparedCommand, instance: InstanceFolder, imag
                     missing.setdefault(module, filename)
     if missing:
         listed = ", ".join(f"{module} (imported by {filename})" for module, filename in sorted(missing.items()))
-        raise StepFailure("LOCAL-IMAGE-IMPORT", f"the step's code imports {listed}, which image {image.name} does not "
+        raise StepFailure(LocalCode.IMAGE_IMPORT, f"the step's code imports {listed}, which image {image.name} does not "
                           "have and the step's requirements do not install.",
                           hint="add the package to the requirements file the step installs, or use an image that has it")
     return ""

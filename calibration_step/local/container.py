@@ -32,6 +32,7 @@ from typing import Final
 
 import attrs
 
+from calibration_step.local.codes import LocalCode
 from calibration_step.local.errors import LocalExecutionError, StepFailure
 
 __all__ = ["PROCESSING_ROOT", "InstanceFolder", "checked_local_path", "hosts"]
@@ -56,7 +57,7 @@ def checked_local_path(value: object, *, what: str) -> str:
         ``LOCAL-LOCAL-PATH``: SageMaker rejects such a job.
     """
     if not isinstance(value, str) or not value.startswith(PROCESSING_ROOT) or ".." in value.split("/"):
-        raise StepFailure("LOCAL-LOCAL-PATH", f"{what} has LocalPath {value!r}; it must be an absolute path under "
+        raise StepFailure(LocalCode.LOCAL_PATH, f"{what} has LocalPath {value!r}; it must be an absolute path under "
                           f"{PROCESSING_ROOT}.", hint=f"choose a LocalPath under {PROCESSING_ROOT}")
     return value
 
@@ -70,7 +71,7 @@ class InstanceFolder:
 
     def __attrs_post_init__(self) -> None:
         if not self.root.is_absolute() or _SAFE_FOLDER.fullmatch(os.fspath(self.root)) is None:
-            raise LocalExecutionError("LOCAL-WORK-DIR", f"the work folder {os.fspath(self.root)!r} must be an absolute "
+            raise LocalExecutionError(LocalCode.WORK_DIR, f"the work folder {os.fspath(self.root)!r} must be an absolute "
                                       "path of letters, digits and . _ + - /, so that it can stand in shell commands.",
                                       hint="choose a --work-dir without spaces or shell characters")
 

@@ -28,6 +28,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Final
 
+from calibration_step.local.codes import LocalCode
 from calibration_step.local.conditions import conditions_hold
 from calibration_step.local.definition import PipelineDocument, StepNode, execution_order, read_definition
 from calibration_step.local.errors import StepFailure
@@ -75,7 +76,7 @@ class _Run:
         try:
             return json.loads(self.store.read_bytes(uri))
         except (ValueError, LookupError) as error:
-            raise StepFailure("LOCAL-JSON-DOCUMENT", f"cannot read a JSON document at {uri!r}: {error}.",
+            raise StepFailure(LocalCode.JSON_DOCUMENT, f"cannot read a JSON document at {uri!r}: {error}.",
                               hint="make the step that writes it write valid JSON there") from None
 
     def property_file(self, step: str, name: str) -> object:

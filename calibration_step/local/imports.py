@@ -37,6 +37,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Final
 
+from calibration_step.local.codes import LocalCode
 from calibration_step.local.errors import StepFailure
 
 __all__ = ["code_imports", "imported_modules"]
@@ -89,7 +90,7 @@ def imported_modules(source: str, filename: str = "<code>") -> set[str]:
     try:
         tree = ast.parse(source, filename=filename)
     except SyntaxError as error:
-        raise StepFailure("LOCAL-CODE-SYNTAX", f"{filename} does not parse: {error.msg} (line {error.lineno}).",
+        raise StepFailure(LocalCode.CODE_SYNTAX, f"{filename} does not parse: {error.msg} (line {error.lineno}).",
                           hint="fix the code") from None
     return {name for name in _imports(tree) if name != "__future__" and name not in sys.stdlib_module_names}
 

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Final
 
 from calibration_step.local.checks import check_image_imports, check_requirements, step_requirements
+from calibration_step.local.codes import LocalCode
 from calibration_step.local.command import PreparedCommand, prepare_command, python_shims
 from calibration_step.local.container import InstanceFolder, checked_local_path, hosts
 from calibration_step.local.errors import LocalExecutionError, StepFailure
@@ -51,14 +52,14 @@ _SYSTEM_PATH: Final = "/usr/local/bin:/usr/bin:/bin"
 
 def _mapping(value: object, what: str) -> Mapping[str, object]:
     if not isinstance(value, Mapping):
-        raise LocalExecutionError("LOCAL-DEFINITION", f"{what} must be an object; got {value!r}.",
+        raise LocalExecutionError(LocalCode.DEFINITION, f"{what} must be an object; got {value!r}.",
                                   hint="write it as CreateProcessingJob does")
     return value
 
 
 def _items(value: object, what: str) -> list[Mapping[str, object]]:
     if not isinstance(value, list):
-        raise LocalExecutionError("LOCAL-DEFINITION", f"{what} must be a list; got {value!r}.",
+        raise LocalExecutionError(LocalCode.DEFINITION, f"{what} must be a list; got {value!r}.",
                                   hint="write it as CreateProcessingJob does")
     return [_mapping(item, what) for item in value]
 
@@ -69,7 +70,7 @@ def instance_count(arguments: Mapping[str, object]) -> int:
                        .get("ClusterConfig", {}), "ClusterConfig")
     count = cluster.get("InstanceCount", 1)
     if not isinstance(count, int) or isinstance(count, bool) or count < 1:
-        raise StepFailure("LOCAL-INSTANCE-COUNT", f"InstanceCount must be a positive integer; got {count!r}.",
+        raise StepFailure(LocalCode.INSTANCE_COUNT, f"InstanceCount must be a positive integer; got {count!r}.",
                           hint="set ProcessingResources.ClusterConfig.InstanceCount to 1 or more")
     return count
 
@@ -105,7 +106,7 @@ def _command(arguments: Mapping[str, object], python: str) -> PreparedCommand:
     app = _mapping(arguments.get("AppSpecification", {}), "AppSpecification")
     entrypoint, container_arguments = app.get("ContainerEntrypoint", []), app.get("ContainerArguments", [])
     if not isinstance(entrypoint, list) or not isinstance(container_arguments, list):
-        raise LocalExecutionError("LOCAL-DEFINITION", "ContainerEntrypoint and ContainerArguments must be lists.",
+        raise LocalExecutionError(LocalCode.DEFINITION, "ContainerEntrypoint and ContainerArguments must be lists.",
                                   hint="write them as lists of strings")
     return prepare_command([text_of(w) for w in entrypoint], [text_of(w) for w in container_arguments], python=python)
 
@@ -154,7 +155,7 @@ def _run_instances(folder: Path, arguments: Mapping[str, object], command: Prepa
         if code != 0:
             tail += [f"{instance.host}: {line}" for line in _tail(log)]
     if failures:
-        raise StepFailure("LOCAL-JOB-FAILED", f"AlgorithmError: {'; '.join(failures)}.",
+        raise StepFailure(LocalCode.JOB_FAILED, f"AlgorithmError: {'; '.join(failures)}.",
                           hint=f"read the instance logs in {folder}", log_tail=tuple(tail))
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from calibration_step.cli import main
 from calibration_step.commands.pipeline import load_definition
-from calibration_step.errors import ConfigError
+from calibration_step.local import LocalExecutionError
 from tests.local.definitions import CODE_URI, STEP_SCRIPT, definition, join, parameter, processing_step, string_parameter
 
 
@@ -71,10 +71,10 @@ def test_a_definition_that_cannot_run_prints_one_error_line_and_exits_2(
 
 
 def test_a_file_that_is_not_a_definition_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="CLI-DEFINITION-FILE.*does-not-exist.json"):
+    with pytest.raises(LocalExecutionError, match="LOCAL-DEFINITION-FILE.*does-not-exist.json"):
         load_definition(tmp_path / "does-not-exist.json")
     (tmp_path / "list.json").write_text("[]")
-    with pytest.raises(ConfigError, match="CLI-DEFINITION-FILE.*holds no JSON object"):
+    with pytest.raises(LocalExecutionError, match="LOCAL-DEFINITION-FILE.*holds no JSON object"):
         load_definition(tmp_path / "list.json")
 
 
