@@ -6,11 +6,16 @@ and the step's code can import only what its image has plus what it installed (h
 are read from the code, :mod:`calibration_step.local.imports`, and compared with the image's
 manifest, :mod:`calibration_step.local.images`).
 
-A module counts as installed by the requirements when its distribution
-(:func:`calibration_step.checker.requirements.distribution_of`) is one of them.
+A module counts as installed by the requirements when one of them is its distribution (by the
+installed packages' metadata, :func:`importlib.metadata.packages_distributions`), or when it is
+a requirement's name itself.
 
 Examples
 --------
+>>> sorted(provided_modules(["Matplotlib"]) & {"matplotlib", "mpl_toolkits", "pylab"})
+['matplotlib', 'mpl_toolkits', 'pylab']
+>>> provided_modules(["no-such-distribution"])
+{'no_such_distribution'}
 >>> from calibration_step.local.requirements import parse_requirement
 >>> check_requirements([parse_requirement("attrs>=20", where="requirements.txt:1")])
 >>> check_requirements([parse_requirement("attrs<1", where="requirements.txt:1")])
@@ -21,10 +26,11 @@ calibration_step.local.errors.StepFailure: [LOCAL-REQUIREMENT-UNMET] ... attrs<1
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Sequence
+from importlib import metadata
 from pathlib import Path
 
-from calibration_step.checker.requirements import distribution_of, normalise_distribution
 from calibration_step.local.codes import LocalCode
 from calibration_step.local.command import PreparedCommand
 from calibration_step.local.container import InstanceFolder
@@ -33,7 +39,22 @@ from calibration_step.local.images import image_manifest
 from calibration_step.local.imports import code_imports
 from calibration_step.local.requirements import Requirement, parse_requirement, requirement_file_lines, unmet_requirement
 
-__all__ = ["check_image_imports", "check_requirements", "step_requirements"]
+__all__ = ["check_image_imports", "check_requirements", "provided_modules", "step_requirements"]
+
+
+def _normalised(name: str) -> str:
+    """A distribution name in its normal form (PEP 503), as an import name would spell it."""
+    return re.sub(r"[-_.]+", "_", name).lower()
+
+
+def provided_modules(distributions: Iterable[str]) -> set[str]:
+    """The top-level modules the installed ``distributions`` provide (a name's own form when unknown)."""
+    wanted = {_normalised(name) for name in distributions}
+    modules = set(wanted)
+    for module, owners in metadata.packages_distributions().items():
+        if any(_normalised(owner) in wanted for owner in owners):
+            modules.add(module)
+    return modules
 
 
 def step_requirements(command: PreparedCommand, instance: InstanceFolder) -> list[Requirement]:
@@ -84,13 +105,13 @@ def check_image_imports(command: PreparedCommand, instance: InstanceFolder, imag
     image = image_manifest(image_uri)
     if image is None:
         return f"no package manifest for image {image_uri!r}: the code's imports are not checked"
-    installed = {normalise_distribution(r.name) for r in requirements}
+    available = image.modules | provided_modules(r.name for r in requirements)
     missing: dict[str, str] = {}
     for container_path in command.python_files:
         path: Path = instance.local(container_path)
         if path.is_file():
             for module, filename in code_imports(path).items():
-                if module not in image.modules and distribution_of(module) not in installed:
+                if module not in available:
                     missing.setdefault(module, filename)
     if missing:
         listed = ", ".join(f"{module} (imported by {filename})" for module, filename in sorted(missing.items()))
