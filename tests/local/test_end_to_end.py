@@ -40,7 +40,7 @@ def _calibration_definition(config: ModelCalibrationConfig) -> dict[str, object]
         calibration_condition_step,
         default_execution_prefix,
     )
-    from calibration_step.steps.model_calibration.names import ModelCalibrationInput
+    from calibration_step.script.interface import ModelCalibrationInput
 
     prefix = default_execution_prefix(config)
     data = StringParameter(name="EvaluationData", default_value=DATA_URI)
