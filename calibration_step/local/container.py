@@ -35,7 +35,7 @@ import attrs
 from calibration_step.local.codes import LocalCode
 from calibration_step.local.errors import LocalExecutionError, StepFailure
 
-__all__ = ["PROCESSING_ROOT", "InstanceFolder", "checked_local_path", "hosts"]
+__all__ = ["InstanceFolder", "PROCESSING_ROOT", "checked_local_path", "hosts"]
 
 PROCESSING_ROOT: Final = "/opt/ml/processing/"
 """Every input and output ``LocalPath`` starts here (the API's rule)."""

@@ -45,8 +45,8 @@ from calibration_step.processing.step import PropertyFileDefinition
 
 __all__ = [
     "EXECUTION_VARIABLES",
-    "STEP_TYPES",
     "PipelineDocument",
+    "STEP_TYPES",
     "StepNode",
     "execution_order",
     "read_definition",

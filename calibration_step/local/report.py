@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from calibration_step.local.results import ExecutionResult, StepResult, StepStatus
 
-__all__ = ["execution_line", "executing_line", "step_lines"]
+__all__ = ["executing_line", "execution_line", "step_lines"]
 
 
 def executing_line(name: str, detail: str) -> str:
