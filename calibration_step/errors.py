@@ -13,9 +13,10 @@ Hierarchy::
 
 Each error has ``code`` (stable, documented, safe to match on), ``message`` (what was wrong and
 where) and ``hint`` (how to fix it). Errors built from several findings keep them in ``problems``.
-The base class, :class:`Problem`, :class:`CalibrationScriptError` and the table of every code
-(:class:`Code`, :data:`CODES`) live in :mod:`calibration_step.script.errors`, which ships with the
-processing script; ``docs/errors.md`` is :func:`errors_markdown` of that table.
+The base class, :class:`Problem` and :class:`CalibrationScriptError` live in
+:mod:`calibration_step.script.errors`, the table of every code (:class:`Code`, :data:`CODES`) in
+:mod:`calibration_step.script.error_codes`; both ship with the processing script.
+``docs/errors.md`` is :func:`errors_markdown` of that table.
 
 Examples
 --------
@@ -100,7 +101,7 @@ Each warning the processing script records in the `warnings` list of `metrics.js
 {"code": "<a code of this table>", "message": "<what happened>"}
 ```
 
-This file is generated from the table `Code` in `calibration_step/script/errors.py`; regenerate it
+This file is generated from the table `Code` in `calibration_step/script/error_codes.py`; regenerate it
 with `UPDATE_GOLDEN=1 python -m pytest tests/test_errors.py`.
 """
 

@@ -31,7 +31,8 @@ from calibration_step.script.errors import LIBRARY_CODE, SCRIPT_CODE, warning_en
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DOC = REPO_ROOT / "docs" / "errors.md"
-TABLE_MODULE = REPO_ROOT / "script" / "errors.py"
+ERRORS_MODULE = REPO_ROOT / "script" / "errors.py"
+TABLE_MODULE = REPO_ROOT / "script" / "error_codes.py"
 TABLE = {entry.code: entry for entry in CODES}
 
 
@@ -142,8 +143,19 @@ def test_a_warning_entry_has_the_recorded_shape() -> None:
     assert warning_entry(Code.MC_E303_FIT_FAILED, "a candidate failed") == {"code": "MC-E303-FIT-FAILED", "message": "a candidate failed"}
 
 
-def test_the_table_module_is_python_3_10_standard_library_only() -> None:
-    tree = ast.parse(TABLE_MODULE.read_text(encoding="utf-8"), feature_version=(3, 10))
+@pytest.mark.parametrize("module", [ERRORS_MODULE, TABLE_MODULE], ids=lambda path: path.name)
+def test_the_error_modules_are_python_3_10_standard_library_only(module: Path) -> None:
+    tree = ast.parse(module.read_text(encoding="utf-8"), feature_version=(3, 10))
     imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
     imported |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module and not node.level}
+    siblings = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.level}
     assert imported - {"__future__"} <= set(sys.stdlib_module_names)
+    assert siblings <= {"error_codes"}
+
+
+def test_the_error_modules_export_the_table() -> None:
+    from calibration_step.script import error_codes
+    from calibration_step.script import errors as script_errors
+
+    assert set(error_codes.__all__) <= set(script_errors.__all__)
+    assert all(getattr(script_errors, name) is getattr(error_codes, name) for name in error_codes.__all__)
