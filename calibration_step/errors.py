@@ -9,6 +9,8 @@ Hierarchy::
     ├── RegistryError(.., LookupError)       an unknown or duplicate step name
     ├── BuildError(.., ValueError)           a builder cannot make the SageMaker step
     ├── ResolutionError(.., LookupError)     a dependency cannot be wired to an upstream output
+    ├── LocalExecutionError(.., ValueError)  a pipeline definition cannot be executed locally
+    │   └── StepFailure                      a step fails locally as it would on SageMaker
     └── CalibrationScriptError               the processing script refuses its settings, data or outputs
 
 Each error has ``code`` (stable, documented, safe to match on), ``message`` (what was wrong and
@@ -44,12 +46,14 @@ __all__ = [
     "Code",
     "CodeEntry",
     "ConfigError",
+    "LocalExecutionError",
     "Problem",
     "Raiser",
     "RegistryError",
     "ResolutionError",
     "SerializationError",
     "SpecError",
+    "StepFailure",
     "errors_markdown",
 ]
 
@@ -76,6 +80,38 @@ class BuildError(CalibrationStepError, ValueError):
 
 class ResolutionError(CalibrationStepError, LookupError):
     """A dependency that cannot be wired to an upstream output or external value."""
+
+
+class LocalExecutionError(CalibrationStepError, ValueError):
+    """A pipeline definition the local executor cannot run; the run stops (exit 2).
+
+    Raised for a definition of a shape the executor does not know, an undeclared parameter or a
+    feature it does not implement; its codes start with ``LOCAL-``.
+
+    Examples
+    --------
+    >>> str(LocalExecutionError(Code.LOCAL_CYCLE, "steps ['A', 'B'] depend on each other in a cycle."))
+    "[LOCAL-CYCLE] steps ['A', 'B'] depend on each other in a cycle."
+    """
+
+
+class StepFailure(LocalExecutionError):
+    """A step that fails locally as it would on SageMaker; it fails the execution (exit 1).
+
+    The executor catches it and marks the step Failed with the message as its reason (a missing
+    requirement, an import the image lacks, a non-zero exit, no object under an input prefix).
+    ``log_tail`` holds the last lines of the step's output, when it ran.
+
+    Examples
+    --------
+    >>> failure = StepFailure(Code.LOCAL_JOB_FAILED, "AlgorithmError: exit code 1.", log_tail=("Traceback ...",))
+    >>> isinstance(failure, LocalExecutionError), failure.log_tail
+    (True, ('Traceback ...',))
+    """
+
+    def __init__(self, code: str, message: str, *, hint: str = "", log_tail: tuple[str, ...] = ()) -> None:
+        super().__init__(code, message, hint=hint)
+        self.log_tail = log_tail
 
 
 _PREAMBLE = """\

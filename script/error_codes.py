@@ -33,7 +33,7 @@ __all__ = [
 ]
 
 LIBRARY_CODE: Final = re.compile(
-    r"(?:ALIGN|BUILD|BUILDER|CHECK|CLI|CONFIG|CONTRACT|DEPENDENCY|NAMING|PROPERTY|REGISTRATION"
+    r"(?:ALIGN|BUILD|BUILDER|CHECK|CLI|CONFIG|CONTRACT|DEPENDENCY|LOCAL|NAMING|PROPERTY|REGISTRATION"
     r"|REGISTRY|RESOLUTION|SCRIPT|SERIALIZATION|SPEC)(?:-[A-Z0-9]+)+"
 )
 """The shape of a library code (match it whole): a known area, then hyphenated capitals."""
@@ -81,6 +81,8 @@ class Raiser(enum.Enum):
     REGISTRY_ERROR = "RegistryError"
     BUILD_ERROR = "BuildError"
     RESOLUTION_ERROR = "ResolutionError"
+    LOCAL_EXECUTION_ERROR = "LocalExecutionError"
+    STEP_FAILURE = "StepFailure"
     CHECKER = "checker finding"
     SCRIPT = "CalibrationScriptError"
 
@@ -104,6 +106,8 @@ _SERIAL: Final = Raiser.SERIALIZATION_ERROR
 _REGISTRY: Final = Raiser.REGISTRY_ERROR
 _BUILD: Final = Raiser.BUILD_ERROR
 _RESOLVE: Final = Raiser.RESOLUTION_ERROR
+_LOCAL: Final = Raiser.LOCAL_EXECUTION_ERROR
+_STEP: Final = Raiser.STEP_FAILURE
 _CHECK: Final = Raiser.CHECKER
 _SCRIPT: Final = Raiser.SCRIPT
 
@@ -277,6 +281,78 @@ class Code:
         "fix every listed edge and binding (each names its fix)")
     RESOLUTION_UNRESOLVED: Final = _code("RESOLUTION-UNRESOLVED", _RESOLVE, "a required dependency has no edge, binding or upstream output scoring above the threshold",
         "add an Edge or an ExternalBinding, or an output alias or dependency keyword that matches")
+    # The local executor: a run that stops (LocalExecutionError, exit 2)
+    LOCAL_DEFINITION: Final = _code("LOCAL-DEFINITION", _LOCAL, "the document is not of the shape of a pipeline definition",
+        "write the part the message names as the SageMaker SDK writes it")
+    LOCAL_DEFINITION_FILE: Final = _code("LOCAL-DEFINITION-FILE", _LOCAL, "the definition file is missing or holds no JSON object",
+        "give the JSON file of a pipeline definition (calibration-step definition writes one)")
+    LOCAL_STEP_TYPE: Final = _code("LOCAL-STEP-TYPE", _LOCAL, "a step of a type the executor does not run",
+        "run steps of type Processing, Condition and Fail only")
+    LOCAL_STEP_UNKNOWN: Final = _code("LOCAL-STEP-UNKNOWN", _LOCAL, "a Get or DependsOn names a step the definition lacks",
+        "reference only steps of the definition")
+    LOCAL_CYCLE: Final = _code("LOCAL-CYCLE", _LOCAL, "steps depend on each other in a cycle",
+        "remove a Get or DependsOn so that the steps form a DAG")
+    LOCAL_PARAMETER_UNDECLARED: Final = _code("LOCAL-PARAMETER-UNDECLARED", _LOCAL, "a Get reads a parameter the definition does not declare",
+        "declare it under Parameters, or fix the name")
+    LOCAL_PARAMETER_UNKNOWN: Final = _code("LOCAL-PARAMETER-UNKNOWN", _LOCAL, "a value is given for an undeclared parameter",
+        "give values only for declared parameters")
+    LOCAL_PARAMETER_MISSING: Final = _code("LOCAL-PARAMETER-MISSING", _LOCAL, "a parameter has neither a default nor a value",
+        "give one: --parameter NAME=VALUE")
+    LOCAL_PARAMETER_VALUE: Final = _code("LOCAL-PARAMETER-VALUE", _LOCAL, "a parameter value is not of the declared type",
+        "give a value of the declared type (Boolean: true or false)")
+    LOCAL_PARAMETER_TYPE: Final = _code("LOCAL-PARAMETER-TYPE", _LOCAL, "a parameter's Type is not String, Integer, Float or Boolean",
+        "use one of String, Integer, Float, Boolean")
+    LOCAL_EXECUTION_VARIABLE: Final = _code("LOCAL-EXECUTION-VARIABLE", _LOCAL, "a Get reads an execution variable the executor lacks",
+        "use one of the execution variables the message lists")
+    LOCAL_EXPRESSION: Final = _code("LOCAL-EXPRESSION", _LOCAL, "a function the executor does not evaluate, or a malformed one",
+        "use Get, Std:Join and Std:JsonGet, written as the message shows")
+    LOCAL_REFERENCE: Final = _code("LOCAL-REFERENCE", _LOCAL, "a Get reads something that is not available where it is evaluated",
+        "reference a declared parameter, an execution variable or a step property")
+    LOCAL_PATH: Final = _code("LOCAL-PATH", _LOCAL, "a property or JSON path that cannot be read or leads nowhere",
+        "write names separated by dots, [N] for a list index, ['name'] for a named item")
+    LOCAL_PROPERTY: Final = _code("LOCAL-PROPERTY", _LOCAL, "a Get reads a property the step will not have",
+        "reference a property the step has, e.g. ProcessingOutputConfig.Outputs['<output name>'].S3Output.S3Uri")
+    LOCAL_PROPERTY_FILE: Final = _code("LOCAL-PROPERTY-FILE", _LOCAL, "a JsonGet names a property file the step does not declare",
+        "declare the property file under PropertyFiles of the step that writes it")
+    LOCAL_CONDITION: Final = _code("LOCAL-CONDITION", _LOCAL, "a condition of unknown type or shape",
+        "use a condition type the message lists, written as the SageMaker SDK writes it")
+    LOCAL_UNSUPPORTED: Final = _code("LOCAL-UNSUPPORTED", _LOCAL, "a ManifestFile input or Pipe mode, which the executor does not read",
+        "use an S3Prefix input (list the objects under one prefix) for a local run")
+    LOCAL_REQUIREMENT_UNSUPPORTED: Final = _code("LOCAL-REQUIREMENT-UNSUPPORTED", _LOCAL, "a requirement with a marker, URL or path, or an editable install",
+        "write the requirement as name and version range, e.g. pyarrow>=14,<28")
+    LOCAL_WORK_DIR: Final = _code("LOCAL-WORK-DIR", _LOCAL, "the work folder cannot stand in shell commands",
+        "choose a --work-dir without spaces or shell characters")
+    LOCAL_S3_URI: Final = _code("LOCAL-S3-URI", _LOCAL, "not an s3:// URI of an object the store can keep",
+        "write s3://bucket/key, without '..' segments and not ending with '/'")
+    LOCAL_S3_MISSING: Final = _code("LOCAL-S3-MISSING", _LOCAL, "no object at an S3 URI that is read",
+        "write the object first")
+    # The local executor: a step that fails (StepFailure; the execution fails, exit 1)
+    LOCAL_JSONGET: Final = _code("LOCAL-JSONGET", _STEP, "a property file has nothing at a JsonGet path",
+        "write the value at that path, or fix the Path")
+    LOCAL_JSON_DOCUMENT: Final = _code("LOCAL-JSON-DOCUMENT", _STEP, "a property file is missing or not JSON",
+        "make the step that writes it write valid JSON there")
+    LOCAL_CONDITION_OPERANDS: Final = _code("LOCAL-CONDITION-OPERANDS", _STEP, "an ordering of values that do not order",
+        "compare values of one kind (a JsonGet gives the JSON value as written)")
+    LOCAL_INSTANCE_COUNT: Final = _code("LOCAL-INSTANCE-COUNT", _STEP, "InstanceCount is not a positive integer",
+        "set ProcessingResources.ClusterConfig.InstanceCount to 1 or more")
+    LOCAL_LOCAL_PATH: Final = _code("LOCAL-LOCAL-PATH", _STEP, "a LocalPath outside /opt/ml/processing/",
+        "choose a LocalPath under /opt/ml/processing/")
+    LOCAL_INPUT_EMPTY: Final = _code("LOCAL-INPUT-EMPTY", _STEP, "no S3 object has the prefix of an input",
+        "write the data there first, or fix the S3Uri (an S3Prefix is a plain key prefix)")
+    LOCAL_INPUT_KEY: Final = _code("LOCAL-INPUT-KEY", _STEP, "an object would land outside its input folder",
+        "rename the object without '..' segments")
+    LOCAL_ENTRYPOINT: Final = _code("LOCAL-ENTRYPOINT", _STEP, "the step has no ContainerEntrypoint",
+        "give the step an explicit ContainerEntrypoint")
+    LOCAL_REQUIREMENTS_FILE: Final = _code("LOCAL-REQUIREMENTS-FILE", _STEP, "no input provides a pip -r file",
+        "add an input whose LocalPath holds that file")
+    LOCAL_REQUIREMENT_UNMET: Final = _code("LOCAL-REQUIREMENT-UNMET", _STEP, "a requirement the step installs is not installed here, in range",
+        "install it into this environment: python -m pip install '<requirement>'")
+    LOCAL_IMAGE_IMPORT: Final = _code("LOCAL-IMAGE-IMPORT", _STEP, "the code imports a package its image lacks",
+        "add the package to the requirements file the step installs, or use an image that has it")
+    LOCAL_CODE_SYNTAX: Final = _code("LOCAL-CODE-SYNTAX", _STEP, "the step's Python code does not parse",
+        "fix the code")
+    LOCAL_JOB_FAILED: Final = _code("LOCAL-JOB-FAILED", _STEP, "an instance exited with a non-zero code or ran too long",
+        "read the instance logs in the step's work folder")
     # Alignment checker findings (calibration-step check)
     CHECK_CRASHED: Final = _code("CHECK-CRASHED", _CHECK, "error: a check level crashed (a bug of the checker)",
         "report this: the checker should turn every problem into a finding")

@@ -62,17 +62,16 @@ def load_definition(path: Path) -> dict[str, object]:
     LocalExecutionError
         ``LOCAL-DEFINITION-FILE`` when the file is missing or is not a JSON object.
     """
-    from calibration_step.local.codes import LocalCode
-    from calibration_step.local.errors import LocalExecutionError
+    from calibration_step.errors import Code, LocalExecutionError
 
     try:
         loaded = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
-        raise LocalExecutionError(LocalCode.DEFINITION_FILE, f"cannot read the pipeline definition {str(path)!r}: {error}.",
+        raise LocalExecutionError(Code.LOCAL_DEFINITION_FILE, f"cannot read the pipeline definition {str(path)!r}: {error}.",
                                   hint="give the JSON file of a pipeline definition (calibration-step definition writes "
                                   "one)") from None
     if not isinstance(loaded, dict):
-        raise LocalExecutionError(LocalCode.DEFINITION_FILE, f"{str(path)!r} holds no JSON object.",
+        raise LocalExecutionError(Code.LOCAL_DEFINITION_FILE, f"{str(path)!r} holds no JSON object.",
                                   hint="give the JSON file of a pipeline definition")
     return loaded
 

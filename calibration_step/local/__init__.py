@@ -15,7 +15,7 @@ Examples
 ('Failed', 'no')
 """
 
-from calibration_step.local.errors import LocalExecutionError, StepFailure
+from calibration_step.errors import LocalExecutionError, StepFailure
 from calibration_step.local.execution import run_pipeline_definition
 from calibration_step.local.results import ExecutionResult, ExecutionStatus, StepResult, StepStatus
 from calibration_step.local.store import Boto3S3Store, LocalS3Store, S3Store

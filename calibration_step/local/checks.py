@@ -21,7 +21,7 @@ Examples
 >>> check_requirements([parse_requirement("attrs<1", where="requirements.txt:1")])
 Traceback (most recent call last):
 ...
-calibration_step.local.errors.StepFailure: [LOCAL-REQUIREMENT-UNMET] ... attrs<1 (requirements.txt:1): installed attrs ... is outside <1. ...
+calibration_step.errors.StepFailure: [LOCAL-REQUIREMENT-UNMET] ... attrs<1 (requirements.txt:1): installed attrs ... is outside <1. ...
 """
 
 from __future__ import annotations
@@ -31,10 +31,9 @@ from collections.abc import Iterable, Sequence
 from importlib import metadata
 from pathlib import Path
 
-from calibration_step.local.codes import LocalCode
+from calibration_step.errors import Code, StepFailure
 from calibration_step.local.command import PreparedCommand
 from calibration_step.local.container import InstanceFolder
-from calibration_step.local.errors import StepFailure
 from calibration_step.local.images import image_manifest
 from calibration_step.local.imports import code_imports
 from calibration_step.local.requirements import Requirement, parse_requirement, requirement_file_lines, unmet_requirement
@@ -69,7 +68,7 @@ def step_requirements(command: PreparedCommand, instance: InstanceFolder) -> lis
     for container_path in command.requirement_files:
         path = instance.local(container_path)
         if not path.is_file():
-            raise StepFailure(LocalCode.REQUIREMENTS_FILE, f"the command installs -r {container_path}, which no input of "
+            raise StepFailure(Code.LOCAL_REQUIREMENTS_FILE, f"the command installs -r {container_path}, which no input of "
                               "the step provides.", hint="add an input whose LocalPath holds that file")
         found += requirement_file_lines(path, shown_as=container_path)
     return found
@@ -86,7 +85,7 @@ def check_requirements(requirements: Sequence[Requirement]) -> None:
     unmet = [reason for requirement in requirements if (reason := unmet_requirement(requirement)) is not None]
     if unmet:
         names = " ".join(f"'{r.line}'" for r in requirements)
-        raise StepFailure(LocalCode.REQUIREMENT_UNMET, "the step installs requirements that are not met here (a local "
+        raise StepFailure(Code.LOCAL_REQUIREMENT_UNMET, "the step installs requirements that are not met here (a local "
                           f"run checks them instead of installing): {'; '.join(unmet)}.",
                           hint=f"install them into this environment: python -m pip install {names}")
 
@@ -115,7 +114,7 @@ def check_image_imports(command: PreparedCommand, instance: InstanceFolder, imag
                     missing.setdefault(module, filename)
     if missing:
         listed = ", ".join(f"{module} (imported by {filename})" for module, filename in sorted(missing.items()))
-        raise StepFailure(LocalCode.IMAGE_IMPORT, f"the step's code imports {listed}, which image {image.name} does not "
+        raise StepFailure(Code.LOCAL_IMAGE_IMPORT, f"the step's code imports {listed}, which image {image.name} does not "
                           "have and the step's requirements do not install.",
                           hint="add the package to the requirements file the step installs, or use an image that has it")
     return ""

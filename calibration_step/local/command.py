@@ -34,8 +34,7 @@ from typing import Final
 
 import attrs
 
-from calibration_step.local.codes import LocalCode
-from calibration_step.local.errors import LocalExecutionError, StepFailure
+from calibration_step.errors import Code, LocalExecutionError, StepFailure
 
 __all__ = ["PreparedCommand", "prepare_command", "python_shims"]
 
@@ -76,7 +75,7 @@ def _pip_requirements(segment: str) -> tuple[list[str], list[str]]:
         elif word.startswith("-r") and not word.startswith("--"):
             files.append(word[2:])
         elif word in ("-e", "--editable"):
-            raise LocalExecutionError(LocalCode.REQUIREMENT_UNSUPPORTED, f"'pip install {word}' cannot be checked locally.",
+            raise LocalExecutionError(Code.LOCAL_REQUIREMENT_UNSUPPORTED, f"'pip install {word}' cannot be checked locally.",
                                       hint="install from requirement lines (name and version range)")
         elif word in _VALUE_OPTIONS:
             position += 1
@@ -110,7 +109,7 @@ def prepare_command(entrypoint: Sequence[str], arguments: Sequence[str], *, pyth
         ``LOCAL-ENTRYPOINT`` when the step has no entrypoint (the image's own is unknown here).
     """
     if not entrypoint:
-        raise StepFailure(LocalCode.ENTRYPOINT, "the step has no AppSpecification.ContainerEntrypoint; the image's own "
+        raise StepFailure(Code.LOCAL_ENTRYPOINT, "the step has no AppSpecification.ContainerEntrypoint; the image's own "
                           "entrypoint is not known locally.", hint="give the step an explicit ContainerEntrypoint")
     program = os.path.basename(entrypoint[0])
     if program in _SHELLS and len(entrypoint) >= 3 and entrypoint[1] == "-c":

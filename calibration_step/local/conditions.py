@@ -28,8 +28,7 @@ import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Final
 
-from calibration_step.local.codes import LocalCode
-from calibration_step.local.errors import LocalExecutionError, StepFailure
+from calibration_step.errors import Code, LocalExecutionError, StepFailure
 
 __all__ = ["CONDITION_TYPES", "condition_operands", "conditions_hold"]
 
@@ -65,7 +64,7 @@ def _sign(left: object, right: object) -> int | None:
 def _ordered(kind: str, left: object, right: object) -> bool:
     sign = _sign(left, right)
     if sign is None:
-        raise StepFailure(LocalCode.CONDITION_OPERANDS, f"{kind} compares two numbers or two strings; got "
+        raise StepFailure(Code.LOCAL_CONDITION_OPERANDS, f"{kind} compares two numbers or two strings; got "
                           f"{json.dumps(left)} and {json.dumps(right)}.",
                           hint="compare values of one kind (a JsonGet gives the JSON value as written)")
     return sign in _ORDERINGS[kind]
@@ -74,7 +73,7 @@ def _ordered(kind: str, left: object, right: object) -> bool:
 def _shape(condition: object) -> tuple[str, Mapping[str, object]]:
     if not isinstance(condition, Mapping) or condition.get("Type") not in CONDITION_TYPES:
         kind = condition.get("Type") if isinstance(condition, Mapping) else condition
-        raise LocalExecutionError(LocalCode.CONDITION, f"unknown condition {json.dumps(kind)[:120]}.",
+        raise LocalExecutionError(Code.LOCAL_CONDITION, f"unknown condition {json.dumps(kind)[:120]}.",
                                   hint=f"use one of {', '.join(CONDITION_TYPES)}")
     return str(condition["Type"]), condition
 
@@ -83,14 +82,14 @@ def _field(condition: Mapping[str, object], *names: str) -> object:
     for name in names:
         if name in condition:
             return condition[name]
-    raise LocalExecutionError(LocalCode.CONDITION, f"condition {condition.get('Type')} needs {' or '.join(names)}; "
+    raise LocalExecutionError(Code.LOCAL_CONDITION, f"condition {condition.get('Type')} needs {' or '.join(names)}; "
                               f"got keys {sorted(condition)}.", hint="write the condition as the SDK does")
 
 
 def _members(condition: Mapping[str, object]) -> list[object]:
     values = _field(condition, "Values", "In")
     if not isinstance(values, list):
-        raise LocalExecutionError(LocalCode.CONDITION, f"condition {condition['Type']}'s values must be a list.",
+        raise LocalExecutionError(Code.LOCAL_CONDITION, f"condition {condition['Type']}'s values must be a list.",
                                   hint='write "Values": [...]')
     return values
 
@@ -99,7 +98,7 @@ def _sub_conditions(condition: Mapping[str, object]) -> list[object]:
     kind = condition["Type"]
     inner = _field(condition, "Conditions") if kind == "Or" else [_field(condition, "Condition", "Expression")]
     if not isinstance(inner, list):
-        raise LocalExecutionError(LocalCode.CONDITION, "condition Or's Conditions must be a list.",
+        raise LocalExecutionError(Code.LOCAL_CONDITION, "condition Or's Conditions must be a list.",
                                   hint='write "Conditions": [...]')
     return inner
 

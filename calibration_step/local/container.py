@@ -32,8 +32,7 @@ from typing import Final
 
 import attrs
 
-from calibration_step.local.codes import LocalCode
-from calibration_step.local.errors import LocalExecutionError, StepFailure
+from calibration_step.errors import Code, LocalExecutionError, StepFailure
 
 __all__ = ["InstanceFolder", "PROCESSING_ROOT", "checked_local_path", "hosts"]
 
@@ -57,7 +56,7 @@ def checked_local_path(value: object, *, what: str) -> str:
         ``LOCAL-LOCAL-PATH``: SageMaker rejects such a job.
     """
     if not isinstance(value, str) or not value.startswith(PROCESSING_ROOT) or ".." in value.split("/"):
-        raise StepFailure(LocalCode.LOCAL_PATH, f"{what} has LocalPath {value!r}; it must be an absolute path under "
+        raise StepFailure(Code.LOCAL_LOCAL_PATH, f"{what} has LocalPath {value!r}; it must be an absolute path under "
                           f"{PROCESSING_ROOT}.", hint=f"choose a LocalPath under {PROCESSING_ROOT}")
     return value
 
@@ -71,7 +70,7 @@ class InstanceFolder:
 
     def __attrs_post_init__(self) -> None:
         if not self.root.is_absolute() or _SAFE_FOLDER.fullmatch(os.fspath(self.root)) is None:
-            raise LocalExecutionError(LocalCode.WORK_DIR, f"the work folder {os.fspath(self.root)!r} must be an absolute "
+            raise LocalExecutionError(Code.LOCAL_WORK_DIR, f"the work folder {os.fspath(self.root)!r} must be an absolute "
                                       "path of letters, digits and . _ + - /, so that it can stand in shell commands.",
                                       hint="choose a --work-dir without spaces or shell characters")
 

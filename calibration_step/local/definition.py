@@ -25,7 +25,7 @@ Examples
 >>> read_definition({"Steps": [{"Name": "Stop", "Type": "Fail", "Arguments": {"ErrorMessage": {"Get": "Parameters.X"}}}]})
 Traceback (most recent call last):
 ...
-calibration_step.local.errors.LocalExecutionError: [LOCAL-PARAMETER-UNDECLARED] step 'Stop' reads parameter 'X', ...
+calibration_step.errors.LocalExecutionError: [LOCAL-PARAMETER-UNDECLARED] step 'Stop' reads parameter 'X', ...
 """
 
 from __future__ import annotations
@@ -36,9 +36,8 @@ from typing import Final
 
 import attrs
 
-from calibration_step.local.codes import LocalCode
+from calibration_step.errors import Code, LocalExecutionError
 from calibration_step.local.conditions import condition_operands
-from calibration_step.local.errors import LocalExecutionError
 from calibration_step.local.expressions import JOIN, JSON_GET, references, step_reference
 from calibration_step.local.parameters import ParameterDeclaration
 from calibration_step.processing.step import PropertyFileDefinition
@@ -90,7 +89,7 @@ class PipelineDocument:
 
 
 def _bad(message: str, hint: str) -> LocalExecutionError:
-    return LocalExecutionError(LocalCode.DEFINITION, message, hint=hint)
+    return LocalExecutionError(Code.LOCAL_DEFINITION, message, hint=hint)
 
 
 def _parameters(raw: object) -> tuple[ParameterDeclaration, ...]:
@@ -131,7 +130,7 @@ def _flatten(raw_steps: object, branch: Placement) -> Iterator[tuple[Mapping[str
         if not isinstance(raw, Mapping) or not isinstance(raw.get("Name"), str) or not isinstance(raw.get("Type"), str):
             raise _bad(f"a step needs a Name and a Type; got {json.dumps(raw)[:200]}.", "give every step a Name and a Type")
         if raw["Type"] not in STEP_TYPES:
-            raise LocalExecutionError(LocalCode.STEP_TYPE, f"step {raw['Name']!r} is of type {raw['Type']!r}, which the "
+            raise LocalExecutionError(Code.LOCAL_STEP_TYPE, f"step {raw['Name']!r} is of type {raw['Type']!r}, which the "
                                       "local executor does not run.", hint=f"it runs steps of type {', '.join(STEP_TYPES)}")
         yield raw, branch
         if raw["Type"] == "Condition":
@@ -167,25 +166,25 @@ def _check_reference(reference: str, where: str, parameters: Sequence[str], step
     kind, _, rest = reference.partition(".")
     if kind == "Parameters":
         if rest not in parameters:
-            raise LocalExecutionError(LocalCode.PARAMETER_UNDECLARED, f"step {where!r} reads parameter {rest!r}, which "
+            raise LocalExecutionError(Code.LOCAL_PARAMETER_UNDECLARED, f"step {where!r} reads parameter {rest!r}, which "
                                       f"the definition does not declare (declared: {list(parameters)}).",
                                       hint="declare it under Parameters, or fix the name")
         return None
     if kind == "Execution":
         if rest not in EXECUTION_VARIABLES:
-            raise LocalExecutionError(LocalCode.EXECUTION_VARIABLE, f"step {where!r} reads Execution.{rest}, which the "
+            raise LocalExecutionError(Code.LOCAL_EXECUTION_VARIABLE, f"step {where!r} reads Execution.{rest}, which the "
                                       "local executor does not know.", hint=f"use one of {', '.join(EXECUTION_VARIABLES)}")
         return None
     found = step_reference(reference)
     if found is None or found[0] not in steps or found[0] == where:
-        raise LocalExecutionError(LocalCode.STEP_UNKNOWN, f"step {where!r} reads {reference!r}, and no other step of the "
+        raise LocalExecutionError(Code.LOCAL_STEP_UNKNOWN, f"step {where!r} reads {reference!r}, and no other step of the "
                                   "definition has that name.", hint="reference Parameters.<name>, Execution.<variable> "
                                   "or Steps.<another step>.<property>")
     step, path = found
     if path.startswith("PropertyFiles."):
         declared = _property_files(steps[step], step)
         if path[len("PropertyFiles."):] not in declared:
-            raise LocalExecutionError(LocalCode.PROPERTY_FILE, f"step {where!r} reads {reference!r}, but step {step!r} "
+            raise LocalExecutionError(Code.LOCAL_PROPERTY_FILE, f"step {where!r} reads {reference!r}, but step {step!r} "
                                       f"declares the property files {sorted(declared)}.", hint="declare it under PropertyFiles")
     return step
 
@@ -198,12 +197,12 @@ def _node(raw: Mapping[str, object], branch: Placement, parameters: Sequence[str
         raise _bad(f"step {name!r} has Arguments that are not an object.", "write Arguments as an object")
     parts = _evaluated_parts(step_type, arguments, name)
     for function in _unknown_functions(parts):
-        raise LocalExecutionError(LocalCode.EXPRESSION, f"step {name!r} uses the function {function!r}, which the local "
+        raise LocalExecutionError(Code.LOCAL_EXPRESSION, f"step {name!r} uses the function {function!r}, which the local "
                                   "executor does not evaluate.", hint="it evaluates Get, Std:Join and Std:JsonGet")
     upstream = [step for ref in references(parts) if (step := _check_reference(ref, name, parameters, steps))]
     depends_on = raw.get("DependsOn", [])
     if not isinstance(depends_on, list) or any(d not in steps or d == name for d in depends_on):
-        raise LocalExecutionError(LocalCode.STEP_UNKNOWN, f"step {name!r} has DependsOn {depends_on!r}, which names a "
+        raise LocalExecutionError(Code.LOCAL_STEP_UNKNOWN, f"step {name!r} has DependsOn {depends_on!r}, which names a "
                                   "step the definition lacks.", hint="list names of other steps of the definition")
     upstream += [str(d) for d in depends_on] + ([branch[0]] if branch else [])
     return StepNode(name=name, step_type=step_type, arguments=arguments, property_files=_property_files(raw, name),
@@ -249,7 +248,7 @@ def execution_order(document: PipelineDocument) -> tuple[StepNode, ...]:
     while waiting:
         ready = next((step for step in waiting if all(up in done for up in step.upstream)), None)
         if ready is None:
-            raise LocalExecutionError(LocalCode.CYCLE, f"steps {[s.name for s in waiting]} depend on each other in a cycle.",
+            raise LocalExecutionError(Code.LOCAL_CYCLE, f"steps {[s.name for s in waiting]} depend on each other in a cycle.",
                                       hint="remove a Get or DependsOn so that the steps form a DAG")
         done[ready.name] = ready
         waiting.remove(ready)

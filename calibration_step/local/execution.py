@@ -28,10 +28,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Final
 
-from calibration_step.local.codes import LocalCode
+from calibration_step.errors import Code, StepFailure
 from calibration_step.local.conditions import conditions_hold
 from calibration_step.local.definition import PipelineDocument, StepNode, execution_order, read_definition
-from calibration_step.local.errors import StepFailure
 from calibration_step.local.expressions import Scope, evaluate, lookup, text_of
 from calibration_step.local.parameters import bind_parameters
 from calibration_step.local.processing import instance_count, run_processing_job
@@ -76,7 +75,7 @@ class _Run:
         try:
             return json.loads(self.store.read_bytes(uri))
         except (ValueError, LookupError) as error:
-            raise StepFailure(LocalCode.JSON_DOCUMENT, f"cannot read a JSON document at {uri!r}: {error}.",
+            raise StepFailure(Code.LOCAL_JSON_DOCUMENT, f"cannot read a JSON document at {uri!r}: {error}.",
                               hint="make the step that writes it write valid JSON there") from None
 
     def property_file(self, step: str, name: str) -> object:

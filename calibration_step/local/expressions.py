@@ -33,8 +33,7 @@ from typing import Final
 
 import attrs
 
-from calibration_step.local.codes import LocalCode
-from calibration_step.local.errors import LocalExecutionError, StepFailure
+from calibration_step.errors import Code, LocalExecutionError, StepFailure
 
 __all__ = ["Scope", "evaluate", "lookup", "path_tokens", "references", "step_reference", "text_of"]
 
@@ -45,17 +44,17 @@ _TOKEN = re.compile(r"""\.?([A-Za-z_][\w-]*)|\[(\d+)\]|\[(['"])(.*?)\3\]""")
 
 
 def _no_properties(step: str) -> Mapping[str, object]:
-    raise LocalExecutionError(LocalCode.STEP_UNKNOWN, f"no properties of step {step!r} are available here.",
+    raise LocalExecutionError(Code.LOCAL_STEP_UNKNOWN, f"no properties of step {step!r} are available here.",
                               hint="reference only steps of the definition")
 
 
 def _no_document(step: str, name: str) -> object:
-    raise LocalExecutionError(LocalCode.PROPERTY_FILE, f"no property file {name!r} of step {step!r} is available here.",
+    raise LocalExecutionError(Code.LOCAL_PROPERTY_FILE, f"no property file {name!r} of step {step!r} is available here.",
                               hint="declare the property file on the step that writes it")
 
 
 def _no_json(uri: str) -> object:
-    raise LocalExecutionError(LocalCode.EXPRESSION, f"no JSON document at {uri!r} is available here.",
+    raise LocalExecutionError(Code.LOCAL_EXPRESSION, f"no JSON document at {uri!r} is available here.",
                               hint="read JSON documents only while executing")
 
 
@@ -88,7 +87,7 @@ def path_tokens(path: str, *, where: str) -> tuple[str | int, ...]:
     while position < len(path):
         match = _TOKEN.match(path, position)
         if match is None or (position == 0 and match[0].startswith(".")):
-            raise LocalExecutionError(LocalCode.PATH, f"{where}: cannot read the path {path!r} at character {position}.",
+            raise LocalExecutionError(Code.LOCAL_PATH, f"{where}: cannot read the path {path!r} at character {position}.",
                                       hint="write names separated by dots, [N] for a list index, ['name'] for a named item")
         name, index, _quote, key = match.groups()
         tokens.append(name if name is not None else int(index) if index is not None else key)
@@ -122,7 +121,7 @@ def lookup(document: object, path: str, *, where: str) -> object:
             else:
                 raise KeyError(token)
         except (KeyError, IndexError):
-            raise LocalExecutionError(LocalCode.PATH, f"{where}: {path!r} has no {token!r}.",
+            raise LocalExecutionError(Code.LOCAL_PATH, f"{where}: {path!r} has no {token!r}.",
                                       hint="check the path against the document it reads") from None
     return value
 
@@ -156,7 +155,7 @@ def references(value: object) -> Iterator[str]:
 def _function_body(value: Mapping[str, object], name: str) -> Mapping[str, object]:
     body = value[name]
     if len(value) != 1 or not isinstance(body, Mapping):
-        raise LocalExecutionError(LocalCode.EXPRESSION, f"{name} must be the only key of its object, holding an object; "
+        raise LocalExecutionError(Code.LOCAL_EXPRESSION, f"{name} must be the only key of its object, holding an object; "
                                   f"got {json.dumps(value)[:200]}.", hint=f"write {{\"{name}\": {{...}}}}")
     return body
 
@@ -171,17 +170,17 @@ def _get(reference: str, scope: Scope) -> object:
     if step is not None:
         name, path = step
         if path.startswith("PropertyFiles."):
-            raise LocalExecutionError(LocalCode.EXPRESSION, f"{reference!r} is a property file, not a value.",
+            raise LocalExecutionError(Code.LOCAL_EXPRESSION, f"{reference!r} is a property file, not a value.",
                                       hint="read a property file with Std:JsonGet and a Path")
         return lookup(scope.properties(name), path, where=f"property {reference!r}")
-    raise LocalExecutionError(LocalCode.REFERENCE, f"{reference!r} is not available.",
+    raise LocalExecutionError(Code.LOCAL_REFERENCE, f"{reference!r} is not available.",
                               hint="reference a declared parameter, an execution variable or a step property")
 
 
 def _join(body: Mapping[str, object], scope: Scope) -> str:
     separator, values = body.get("On", ""), body.get("Values")
     if not isinstance(separator, str) or not isinstance(values, list):
-        raise LocalExecutionError(LocalCode.EXPRESSION, f"Std:Join needs On (text) and Values (a list); got {body!r}.",
+        raise LocalExecutionError(Code.LOCAL_EXPRESSION, f"Std:Join needs On (text) and Values (a list); got {body!r}.",
                                   hint='write {"Std:Join": {"On": "/", "Values": [...]}}')
     return separator.join(text_of(evaluate(item, scope)) for item in values)
 
@@ -189,12 +188,12 @@ def _join(body: Mapping[str, object], scope: Scope) -> str:
 def _json_get(body: Mapping[str, object], scope: Scope) -> object:
     path, source, uri = body.get("Path"), body.get("PropertyFile"), body.get("S3Uri")
     if not isinstance(path, str):
-        raise LocalExecutionError(LocalCode.EXPRESSION, f"Std:JsonGet needs a Path (text); got {body!r}.",
+        raise LocalExecutionError(Code.LOCAL_EXPRESSION, f"Std:JsonGet needs a Path (text); got {body!r}.",
                                   hint='write {"Std:JsonGet": {"PropertyFile": {"Get": ...}, "Path": "a.b"}}')
     if isinstance(source, Mapping) and isinstance(source.get(GET), str):
         step = step_reference(str(source[GET]))
         if step is None or not step[1].startswith("PropertyFiles."):
-            raise LocalExecutionError(LocalCode.EXPRESSION, f"Std:JsonGet's PropertyFile must be Steps.<step>.PropertyFiles."
+            raise LocalExecutionError(Code.LOCAL_EXPRESSION, f"Std:JsonGet's PropertyFile must be Steps.<step>.PropertyFiles."
                                       f"<name>; got {source[GET]!r}.", hint="name a property file of a processing step")
         document = scope.property_file(step[0], step[1][len("PropertyFiles."):])
         where = f"property file {source[GET]!r}"
@@ -202,12 +201,12 @@ def _json_get(body: Mapping[str, object], scope: Scope) -> object:
         location = text_of(evaluate(uri, scope))
         document, where = scope.json_document(location), f"JSON document {location!r}"
     else:
-        raise LocalExecutionError(LocalCode.EXPRESSION, f"Std:JsonGet needs a PropertyFile or an S3Uri; got {body!r}.",
+        raise LocalExecutionError(Code.LOCAL_EXPRESSION, f"Std:JsonGet needs a PropertyFile or an S3Uri; got {body!r}.",
                                   hint="give PropertyFile: {\"Get\": \"Steps.<step>.PropertyFiles.<name>\"}")
     try:
         return lookup(document, path, where=where)
     except LocalExecutionError as error:
-        raise StepFailure(LocalCode.JSONGET, error.message, hint="write the value at that path, or fix the Path") from None
+        raise StepFailure(Code.LOCAL_JSONGET, error.message, hint="write the value at that path, or fix the Path") from None
 
 
 def evaluate(value: object, scope: Scope) -> object:
@@ -225,7 +224,7 @@ def evaluate(value: object, scope: Scope) -> object:
         if GET in value:
             reference = value[GET]
             if len(value) != 1 or not isinstance(reference, str):
-                raise LocalExecutionError(LocalCode.EXPRESSION, f"Get must be the only key, holding text; got {value!r}.",
+                raise LocalExecutionError(Code.LOCAL_EXPRESSION, f"Get must be the only key, holding text; got {value!r}.",
                                           hint='write {"Get": "Parameters.<name>"}')
             return _get(reference, scope)
         if JOIN in value:
@@ -234,7 +233,7 @@ def evaluate(value: object, scope: Scope) -> object:
             return _json_get(_function_body(value, JSON_GET), scope)
         unknown = [key for key in value if key.startswith("Std:")]
         if unknown:
-            raise LocalExecutionError(LocalCode.EXPRESSION, f"the function {unknown[0]!r} is not supported locally.",
+            raise LocalExecutionError(Code.LOCAL_EXPRESSION, f"the function {unknown[0]!r} is not supported locally.",
                                       hint="the local executor evaluates Get, Std:Join and Std:JsonGet")
         return {key: evaluate(item, scope) for key, item in value.items()}
     if isinstance(value, list):

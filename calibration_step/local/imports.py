@@ -37,8 +37,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Final
 
-from calibration_step.local.codes import LocalCode
-from calibration_step.local.errors import StepFailure
+from calibration_step.errors import Code, StepFailure
 
 __all__ = ["code_imports", "imported_modules"]
 
@@ -90,7 +89,7 @@ def imported_modules(source: str, filename: str = "<code>") -> set[str]:
     try:
         tree = ast.parse(source, filename=filename)
     except SyntaxError as error:
-        raise StepFailure(LocalCode.CODE_SYNTAX, f"{filename} does not parse: {error.msg} (line {error.lineno}).",
+        raise StepFailure(Code.LOCAL_CODE_SYNTAX, f"{filename} does not parse: {error.msg} (line {error.lineno}).",
                           hint="fix the code") from None
     return {name for name in _imports(tree) if name != "__future__" and name not in sys.stdlib_module_names}
 

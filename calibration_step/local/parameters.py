@@ -15,7 +15,7 @@ Examples
 >>> bind_parameters(declared, {"Rows": "ten"})
 Traceback (most recent call last):
 ...
-calibration_step.local.errors.LocalExecutionError: [LOCAL-PARAMETER-VALUE] parameter 'Rows' is an Integer; got 'ten'. ...
+calibration_step.errors.LocalExecutionError: [LOCAL-PARAMETER-VALUE] parameter 'Rows' is an Integer; got 'ten'. ...
 """
 
 from __future__ import annotations
@@ -25,8 +25,7 @@ from typing import Final
 
 import attrs
 
-from calibration_step.local.codes import LocalCode
-from calibration_step.local.errors import LocalExecutionError
+from calibration_step.errors import Code, LocalExecutionError
 
 __all__ = ["PARAMETER_TYPES", "ParameterDeclaration", "bind_parameters"]
 
@@ -66,7 +65,7 @@ def _value(declaration: ParameterDeclaration, given: object) -> object:
             pass
     elif _of_type(declaration.type, given):
         return given
-    raise LocalExecutionError(LocalCode.PARAMETER_VALUE, f"parameter {declaration.name!r} is a{'n' if declaration.type[0] in 'IA' else ''} "
+    raise LocalExecutionError(Code.LOCAL_PARAMETER_VALUE, f"parameter {declaration.name!r} is a{'n' if declaration.type[0] in 'IA' else ''} "
                               f"{declaration.type}; got {given!r}.",
                               hint="give a value of the declared type (Boolean: true or false)")
 
@@ -84,18 +83,18 @@ def bind_parameters(declared: Sequence[ParameterDeclaration], given: Mapping[str
     names = [declaration.name for declaration in declared]
     unknown = sorted(set(given) - set(names))
     if unknown:
-        raise LocalExecutionError(LocalCode.PARAMETER_UNKNOWN, f"values are given for {unknown}, which the definition does "
+        raise LocalExecutionError(Code.LOCAL_PARAMETER_UNKNOWN, f"values are given for {unknown}, which the definition does "
                                   f"not declare (declared: {names}).", hint="give values only for declared parameters")
     values: dict[str, object] = {}
     for declaration in declared:
         if declaration.type not in _READERS:
-            raise LocalExecutionError(LocalCode.PARAMETER_TYPE, f"parameter {declaration.name!r} has type {declaration.type!r}.",
+            raise LocalExecutionError(Code.LOCAL_PARAMETER_TYPE, f"parameter {declaration.name!r} has type {declaration.type!r}.",
                                       hint=f"use one of {', '.join(PARAMETER_TYPES)}")
         if declaration.name in given:
             values[declaration.name] = _value(declaration, given[declaration.name])
         elif declaration.default is not None:
             values[declaration.name] = _value(declaration, declaration.default)
         else:
-            raise LocalExecutionError(LocalCode.PARAMETER_MISSING, f"parameter {declaration.name!r} has no DefaultValue and "
+            raise LocalExecutionError(Code.LOCAL_PARAMETER_MISSING, f"parameter {declaration.name!r} has no DefaultValue and "
                                       "no value is given.", hint=f"give one: --parameter {declaration.name}=VALUE")
     return values

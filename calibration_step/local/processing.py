@@ -19,7 +19,7 @@ Examples
 >>> instance_count({"ProcessingResources": {"ClusterConfig": {"InstanceCount": 0}}})
 Traceback (most recent call last):
 ...
-calibration_step.local.errors.StepFailure: [LOCAL-INSTANCE-COUNT] InstanceCount must be a positive integer; got 0. ...
+calibration_step.errors.StepFailure: [LOCAL-INSTANCE-COUNT] InstanceCount must be a positive integer; got 0. ...
 """
 
 from __future__ import annotations
@@ -32,11 +32,10 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Final
 
+from calibration_step.errors import Code, LocalExecutionError, StepFailure
 from calibration_step.local.checks import check_image_imports, check_requirements, step_requirements
-from calibration_step.local.codes import LocalCode
 from calibration_step.local.command import PreparedCommand, prepare_command, python_shims
 from calibration_step.local.container import InstanceFolder, checked_local_path, hosts
-from calibration_step.local.errors import LocalExecutionError, StepFailure
 from calibration_step.local.expressions import text_of
 from calibration_step.local.images import image_manifest
 from calibration_step.local.properties import job_arn
@@ -52,14 +51,14 @@ _SYSTEM_PATH: Final = "/usr/local/bin:/usr/bin:/bin"
 
 def _mapping(value: object, what: str) -> Mapping[str, object]:
     if not isinstance(value, Mapping):
-        raise LocalExecutionError(LocalCode.DEFINITION, f"{what} must be an object; got {value!r}.",
+        raise LocalExecutionError(Code.LOCAL_DEFINITION, f"{what} must be an object; got {value!r}.",
                                   hint="write it as CreateProcessingJob does")
     return value
 
 
 def _items(value: object, what: str) -> list[Mapping[str, object]]:
     if not isinstance(value, list):
-        raise LocalExecutionError(LocalCode.DEFINITION, f"{what} must be a list; got {value!r}.",
+        raise LocalExecutionError(Code.LOCAL_DEFINITION, f"{what} must be a list; got {value!r}.",
                                   hint="write it as CreateProcessingJob does")
     return [_mapping(item, what) for item in value]
 
@@ -70,7 +69,7 @@ def instance_count(arguments: Mapping[str, object]) -> int:
                        .get("ClusterConfig", {}), "ClusterConfig")
     count = cluster.get("InstanceCount", 1)
     if not isinstance(count, int) or isinstance(count, bool) or count < 1:
-        raise StepFailure(LocalCode.INSTANCE_COUNT, f"InstanceCount must be a positive integer; got {count!r}.",
+        raise StepFailure(Code.LOCAL_INSTANCE_COUNT, f"InstanceCount must be a positive integer; got {count!r}.",
                           hint="set ProcessingResources.ClusterConfig.InstanceCount to 1 or more")
     return count
 
@@ -106,7 +105,7 @@ def _command(arguments: Mapping[str, object], python: str) -> PreparedCommand:
     app = _mapping(arguments.get("AppSpecification", {}), "AppSpecification")
     entrypoint, container_arguments = app.get("ContainerEntrypoint", []), app.get("ContainerArguments", [])
     if not isinstance(entrypoint, list) or not isinstance(container_arguments, list):
-        raise LocalExecutionError(LocalCode.DEFINITION, "ContainerEntrypoint and ContainerArguments must be lists.",
+        raise LocalExecutionError(Code.LOCAL_DEFINITION, "ContainerEntrypoint and ContainerArguments must be lists.",
                                   hint="write them as lists of strings")
     return prepare_command([text_of(w) for w in entrypoint], [text_of(w) for w in container_arguments], python=python)
 
@@ -155,7 +154,7 @@ def _run_instances(folder: Path, arguments: Mapping[str, object], command: Prepa
         if code != 0:
             tail += [f"{instance.host}: {line}" for line in _tail(log)]
     if failures:
-        raise StepFailure(LocalCode.JOB_FAILED, f"AlgorithmError: {'; '.join(failures)}.",
+        raise StepFailure(Code.LOCAL_JOB_FAILED, f"AlgorithmError: {'; '.join(failures)}.",
                           hint=f"read the instance logs in {folder}", log_tail=tuple(tail))
 
 

@@ -29,9 +29,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from calibration_step.local.codes import LocalCode
+from calibration_step.errors import Code, LocalExecutionError
 from calibration_step.local.definition import PipelineDocument, StepNode
-from calibration_step.local.errors import LocalExecutionError
 from calibration_step.local.expressions import lookup, references, step_reference
 
 __all__ = ["check_property_references", "job_arn", "job_name", "processing_properties", "template_properties"]
@@ -86,7 +85,7 @@ def check_property_references(document: PipelineDocument) -> None:
             try:
                 lookup(template_properties(upstream), found[1], where=f"step {step.name!r} reads {reference!r}")
             except LocalExecutionError as error:
-                raise LocalExecutionError(LocalCode.PROPERTY, f"{error.message} ({upstream.step_type} steps have the "
+                raise LocalExecutionError(Code.LOCAL_PROPERTY, f"{error.message} ({upstream.step_type} steps have the "
                                           f"properties {sorted(template_properties(upstream))})",
                                           hint="reference a property the step has, e.g. ProcessingOutputConfig."
                                           "Outputs['<output name>'].S3Output.S3Uri") from None

@@ -32,8 +32,7 @@ from typing import Final
 
 import attrs
 
-from calibration_step.local.codes import LocalCode
-from calibration_step.local.errors import LocalExecutionError
+from calibration_step.errors import Code, LocalExecutionError
 
 __all__ = ["Requirement", "installed_version", "parse_requirement", "requirement_file_lines", "unmet_requirement",
            "version_key"]
@@ -60,7 +59,7 @@ class Requirement:
 
 
 def _refuse(line: str, where: str, why: str) -> LocalExecutionError:
-    return LocalExecutionError(LocalCode.REQUIREMENT_UNSUPPORTED, f"requirement {line!r} ({where}) {why}; the local "
+    return LocalExecutionError(Code.LOCAL_REQUIREMENT_UNSUPPORTED, f"requirement {line!r} ({where}) {why}; the local "
                                "executor checks name and version-range lines only.",
                                hint="write the requirement as name and version range, e.g. pyarrow>=14,<28")
 

@@ -42,8 +42,7 @@ from typing import Final, TypeVar
 
 import attrs
 
-from calibration_step.local.codes import LocalCode
-from calibration_step.local.errors import LocalExecutionError, StepFailure
+from calibration_step.errors import Code, LocalExecutionError, StepFailure
 from calibration_step.local.expressions import text_of
 from calibration_step.local.store import S3Store, join_uri, split_uri
 
@@ -92,14 +91,14 @@ def input_objects(store: S3Store, s3_input: Mapping[str, object], *, name: str) 
     """
     data_type, mode = _setting(s3_input, "S3DataType", "S3Prefix"), _setting(s3_input, "S3InputMode", "File")
     if data_type != "S3Prefix" or mode not in _MODES:
-        raise LocalExecutionError(LocalCode.UNSUPPORTED, f"input {name!r} has S3DataType {data_type!r} and S3InputMode "
+        raise LocalExecutionError(Code.LOCAL_UNSUPPORTED, f"input {name!r} has S3DataType {data_type!r} and S3InputMode "
                                   f"{mode!r}; the local executor reads S3Prefix inputs in File or FastFile mode.",
                                   hint="use an S3Prefix input (list the objects under one prefix) for a local run")
     uri = text_of(s3_input.get("S3Uri", ""))
     bucket, prefix = split_uri(uri)
     objects = select_objects(store.list_keys(bucket, prefix), prefix)
     if not objects:
-        raise StepFailure(LocalCode.INPUT_EMPTY, f"input {name!r}: no S3 objects found under {uri!r}.",
+        raise StepFailure(Code.LOCAL_INPUT_EMPTY, f"input {name!r}: no S3 objects found under {uri!r}.",
                           hint="write the data there first, or fix the S3Uri (an S3Prefix is a plain key prefix)")
     return objects
 
@@ -109,7 +108,7 @@ def download_input(store: S3Store, bucket: str, objects: Sequence[InputObject], 
     for item in objects:
         target = folder.joinpath(*item.relative.split("/"))
         if ".." in item.relative.split("/"):
-            raise StepFailure(LocalCode.INPUT_KEY, f"object {item.key!r} would land outside the input folder.",
+            raise StepFailure(Code.LOCAL_INPUT_KEY, f"object {item.key!r} would land outside the input folder.",
                               hint="rename the object without '..' segments")
         target.parent.mkdir(parents=True, exist_ok=True)
         store.get_file(bucket, item.key, target)

@@ -27,8 +27,7 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from calibration_step.local.codes import LocalCode
-from calibration_step.local.errors import LocalExecutionError
+from calibration_step.errors import Code, LocalExecutionError
 
 if TYPE_CHECKING:
     from boto3 import S3Client  # only in typing_stubs/boto3: the client's static shape
@@ -48,7 +47,7 @@ def split_uri(uri: str) -> tuple[str, str]:
     """
     bucket, _, key = uri[len(_SCHEME):].partition("/") if uri.startswith(_SCHEME) else ("", "", "")
     if not bucket or ".." in key.split("/"):
-        raise LocalExecutionError(LocalCode.S3_URI, f"{uri!r} is not an S3 URI the executor can read or write.",
+        raise LocalExecutionError(Code.LOCAL_S3_URI, f"{uri!r} is not an S3 URI the executor can read or write.",
                                   hint="write s3://bucket/key, without '..' segments")
     return bucket, key
 
@@ -78,7 +77,7 @@ class S3Store(Protocol):
 
 
 def _missing(uri: str) -> LocalExecutionError:
-    return LocalExecutionError(LocalCode.S3_MISSING, f"no object at {uri!r}.", hint="write the object first")
+    return LocalExecutionError(Code.LOCAL_S3_MISSING, f"no object at {uri!r}.", hint="write the object first")
 
 
 class LocalS3Store:
@@ -89,7 +88,7 @@ class LocalS3Store:
 
     def _path(self, bucket: str, key: str) -> Path:
         if not key or key.endswith("/"):
-            raise LocalExecutionError(LocalCode.S3_URI, f"the local store keeps objects, not folders; got key {key!r}.",
+            raise LocalExecutionError(Code.LOCAL_S3_URI, f"the local store keeps objects, not folders; got key {key!r}.",
                                       hint="name an object key that does not end with '/'")
         return self.root / bucket / key
 

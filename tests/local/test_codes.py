@@ -1,40 +1,49 @@
-"""The executor's codes: typed once in their table, each used, each documented."""
+"""The executor's codes: rows of the one table, raised by the class their row names, documented there."""
 
 from __future__ import annotations
 
 import ast
 import re
-from collections import Counter
+from collections import defaultdict
 from pathlib import Path
 
-from calibration_step.local.codes import LOCAL_CODES, LocalCode
+from calibration_step.errors import CODES, LocalExecutionError, Raiser, StepFailure
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-MODULES = sorted((REPO_ROOT / "calibration_step" / "local").glob("*.py")) + [
-    REPO_ROOT / "calibration_step" / "commands" / "pipeline.py"]
-TABLE = REPO_ROOT / "calibration_step" / "local" / "codes.py"
-_CODE = re.compile(r"LOCAL(?:-[A-Z0-9]+)+")
+PAGE = REPO_ROOT / "docs" / "local_execution.md"
+LOCAL_RAISERS = {Raiser.LOCAL_EXECUTION_ERROR: LocalExecutionError, Raiser.STEP_FAILURE: StepFailure}
+LOCAL_ROWS = {entry.code: entry for entry in CODES if entry.code.startswith("LOCAL-")}
 
 
-def _literals(path: Path) -> list[str]:
-    return [node.value for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and _CODE.fullmatch(node.value)]
+def _raised_by() -> dict[str, set[str]]:
+    """Each ``Code.<NAME>`` passed first to a call of the executor's error classes, and the class called."""
+    found: dict[str, set[str]] = defaultdict(set)
+    for path in (REPO_ROOT / "calibration_step").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                    and node.func.id in {cls.__name__ for cls in LOCAL_RAISERS.values()}
+                    and node.args and isinstance(node.args[0], ast.Attribute)
+                    and isinstance(node.args[0].value, ast.Name) and node.args[0].value.id == "Code"):
+                found[node.args[0].attr.replace("_", "-")].add(node.func.id)
+    return found
 
 
-def test_each_code_is_typed_once_in_the_table_and_nowhere_else() -> None:
-    assert Counter(_literals(TABLE)) == Counter(list(LOCAL_CODES))
-    elsewhere = {f"{path.name}: {code}" for path in MODULES if path != TABLE for code in _literals(path)}
-    assert elsewhere == set()
+def test_the_local_codes_are_the_rows_of_the_executor_classes() -> None:
+    assert LOCAL_ROWS
+    assert {code for code, entry in LOCAL_ROWS.items() if entry.raised_by not in LOCAL_RAISERS} == set()
+    assert {entry.code for entry in CODES if entry.raised_by in LOCAL_RAISERS} == set(LOCAL_ROWS)
 
 
-def test_each_constant_is_named_after_its_code_and_used() -> None:
-    constants = {name: value for name, value in vars(LocalCode).items() if name.isupper()}
-    assert sorted(constants.values()) == sorted(LOCAL_CODES)
-    assert all(value == "LOCAL-" + name.replace("_", "-") for name, value in constants.items())
-    sources = "\n".join(path.read_text(encoding="utf-8") for path in MODULES if path != TABLE)
-    assert {name for name in constants if f"LocalCode.{name}" not in sources} == set()
+def test_each_code_is_raised_by_the_class_its_row_names() -> None:
+    raised = _raised_by()
+    assert set(raised) == set(LOCAL_ROWS)
+    wrong = {code: classes for code, classes in raised.items() if classes != {LOCAL_RAISERS[LOCAL_ROWS[code].raised_by].__name__}}
+    assert wrong == {}
 
 
-def test_the_documentation_lists_every_code_with_its_meaning() -> None:
-    page = (REPO_ROOT / "docs" / "local_execution.md").read_text(encoding="utf-8")
-    assert {code for code, meaning in LOCAL_CODES.items() if f"| `{code}` | {meaning} |" not in page} == set()
+def test_the_documentation_links_to_the_table_and_names_only_its_codes() -> None:
+    page = PAGE.read_text(encoding="utf-8")
+    assert "](errors.md)" in page
+    assert "| `LOCAL-" not in page, "the codes are listed once, in docs/errors.md"
+    named = set(re.findall(r"LOCAL(?:-[A-Z0-9]+)+", page))
+    assert named and named - set(LOCAL_ROWS) == set()

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from calibration_step.errors import LocalExecutionError, StepFailure
 from calibration_step.local.command import prepare_command, python_shims
 from calibration_step.local.conditions import conditions_hold
 from calibration_step.local.container import InstanceFolder
-from calibration_step.local.errors import LocalExecutionError, StepFailure
 from calibration_step.local.expressions import Scope, evaluate, lookup
 from calibration_step.local.imports import code_imports
 
