@@ -1,7 +1,7 @@
 """Tier 2: settings of a SageMaker processing job, on top of the pipeline-wide config.
 
 The image is given either as ``framework_version`` of the stock scikit-learn processing image
-(default ``1.4-2``: Python 3.10, scikit-learn 1.4.2; DESIGN.md section 4) or as an explicit
+(default ``1.4-2``: Python 3.10, scikit-learn 1.4.2, the image the script is tested on) or as an explicit
 ``image_uri``; giving ``image_uri`` makes ``framework_version`` default to None, and setting both
 is a conflict. Limits follow the SageMaker API (instance count 1-100, volume 1-16384 GB, runtime
 1-777600 s, at most 16 subnets, 5 security groups, 50 tags).
