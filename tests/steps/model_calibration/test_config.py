@@ -76,7 +76,7 @@ def test_the_script_reads_back_what_a_binary_config_sends() -> None:
         "beta", "y", "p", True, False, 12, 0.1, 20, 3, 7, "logit", "DEBUG")
 
 
-def test_engine_two_values_are_json_arrays_and_optional_ones_appear_when_set() -> None:
+def test_list_values_are_json_arrays_and_optional_ones_appear_when_set() -> None:
     config = calibration_config(score_fields=("p_a", "p_b"), task_label_names=("y_a", "y_b"), weight_field="w",
                                 calibration_method="auto", auto_candidates=("platt", "isotonic"))
     env = model_calibration_environment(config)

@@ -18,7 +18,7 @@ from calibration_step.steps.model_calibration import MODEL_CALIBRATION_CONTRACT,
 
 CONTRACT = MODEL_CALIBRATION_CONTRACT
 
-# DESIGN.md section 1: the names users already know (add new ones, never rename).
+# The names users already know (add new ones, never rename: docs/adding_a_parameter.md).
 USER_ENV_VARS = {
     "CALIBRATION_METHOD", "LABEL_FIELD", "SCORE_FIELD", "IS_BINARY", "MONOTONIC_CONSTRAINT", "GAM_SPLINES",
     "ERROR_THRESHOLD", "NUM_CLASSES", "SCORE_FIELD_PREFIX", "MULTICLASS_CATEGORIES", "SCORE_FIELDS", "TASK_LABEL_NAMES",
