@@ -93,7 +93,8 @@ def run_all(specs: Sequence[RunSpec], calibrators: Sequence[str] | None, jobs: i
     def report_progress(result: RunResult) -> None:
         done[result.spec] = result
         failed = sorted(n for n, c in result.calibrators.items() if c.status != "ok")
-        print(f"[{len(done)}/{len(specs)}] {result.spec.run_id}: {result.seconds:.1f} s"
+        print(f"[{len(done)}/{len(specs)}] {result.spec.run_id}: {result.seconds:.1f} s "
+              f"({result.cpu_seconds:.1f} s CPU)"
               + (f", failed: {' '.join(failed)}" if failed else ""), flush=True)
 
     if jobs <= 1:
@@ -118,10 +119,12 @@ def _git(*args: str) -> str:
         return "?"
 
 
-def meta(args: argparse.Namespace, specs: Sequence[RunSpec], seconds: float) -> dict[str, object]:
+def meta(args: argparse.Namespace, results: Sequence[RunResult], seconds: float
+         ) -> dict[str, object]:
     import sklearn
 
     edited = _git("status", "--porcelain", "--", "script")
+    specs = [r.spec for r in results]
     return {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "command": " ".join(["python -m bench.quality"] + sys.argv[1:]),
@@ -143,6 +146,7 @@ def meta(args: argparse.Namespace, specs: Sequence[RunSpec], seconds: float) -> 
                  "metrics, reliability diagram, writes) plus applying; peers: fit plus "
                  "predict; one thread per process",
         "wall seconds": round(seconds, 1),
+        "CPU seconds of the runs": round(sum(r.cpu_seconds for r in results), 1),
         "jobs": args.jobs,
     }
 
@@ -161,7 +165,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     summaries = [summarize(results, mode) for mode in (BINARY, MULTICLASS)
                  if any(r.mode == mode for r in results)]
     name = args.name or ("quality_quick" if args.quick else "quality")
-    paths = report.write(args.out, name, meta(args, specs, time.perf_counter() - started),
+    paths = report.write(args.out, name, meta(args, results, time.perf_counter() - started),
                          summaries, results)
     print("\n".join(line for s in summaries for line in report.headline(s)))
     print(f"wrote {paths[0]} and {paths[1]}")

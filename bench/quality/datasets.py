@@ -214,6 +214,10 @@ class Part:
     scores: FloatArray
     labels: IntArray
 
+    @property
+    def rows(self) -> int:
+        return int(self.labels.shape[0])
+
 
 @dataclasses.dataclass(frozen=True)
 class RunData:

@@ -54,9 +54,9 @@ MULTICLASS_METHODS = {"ours_temperature": "temperature", "ours_ovr_isotonic": "i
 @dataclasses.dataclass(frozen=True)
 class ScriptFit:
     """One run of the script: the test probabilities (``n x K``), the method it shipped, which
-    shipped fits say they did not converge (``fit`` or ``<class>`` for a one-vs-rest member),
-    the warnings metrics.json records, and times (``main`` and the script's own fit and
-    evaluation)."""
+    shipped fits say they did not converge (``fit``, ``<class>`` for a one-vs-rest member, or
+    ``warning: ...`` for a metrics.json warning about convergence), the warnings metrics.json
+    records, and times (``main`` and the script's own fit and evaluation)."""
 
     probabilities: FloatArray
     selected_method: str
@@ -132,7 +132,9 @@ def fit_and_apply(method: str, scores: FloatArray, labels: IntArray, test_scores
         probabilities = np.asarray(apply(mc.load_calibration_model(path), test_scores),
                                    dtype=np.float64)
     metrics = _load_json(os.path.join(outputs["metrics_output"], "metrics.json"))
-    return ScriptFit(probabilities, str(metrics.get("selected_method")),
-                     unconverged_fits(_load_json(path)),
-                     [str(w) for w in metrics.get("warnings", [])], main_seconds,
+    warnings = [str(w) for w in metrics.get("warnings", [])]
+    unconverged = unconverged_fits(_load_json(path))
+    unconverged += [f"warning: {w}" for w in warnings if "converge" in w.lower()]
+    return ScriptFit(probabilities, str(metrics.get("selected_method")), unconverged, warnings,
+                     main_seconds,
                      float(metrics.get("timings", {}).get("fit_and_evaluate_seconds", 0.0)))

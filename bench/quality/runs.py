@@ -58,11 +58,12 @@ class RunSpec:
 @dataclasses.dataclass(frozen=True)
 class CalibratorResult:
     """A calibrator on one run: ``status`` ok | failed, the error of a failure, the held-out
-    figures, the seconds to fit and apply, and what ours reports (selected method, shipped
+    figures, the wall and CPU seconds to fit and apply, and what ours reports (selected method, shipped
     fits that did not converge, script warnings, the script's own fit-and-evaluate time)."""
 
     status: str
     seconds: float
+    cpu_seconds: float
     figures: Figures | None = None
     error: str | None = None
     selected_method: str | None = None
@@ -89,6 +90,7 @@ class RunResult:
     temperature_vs_sklearn: float | None
     temperature_skipped: str | None  # why the temperature comparison was not made
     seconds: float
+    cpu_seconds: float
 
 
 def calibrators_of(mode: str) -> list[str]:
@@ -102,14 +104,15 @@ def calibrators_of(mode: str) -> list[str]:
 
 
 def _judge(run: RunData, fit: Callable[[], FloatArray]) -> tuple[CalibratorResult, FloatArray]:
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     try:
         probabilities = fit()
-        seconds = time.perf_counter() - started
-        return CalibratorResult("ok", seconds, figures(probabilities, run.test.labels)), \
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+        return CalibratorResult("ok", seconds, cpu, figures(probabilities, run.test.labels)), \
             probabilities
     except Exception as exc:  # a peer's or ours' failure is a result, not a crash
         return CalibratorResult("failed", time.perf_counter() - started,
+                                time.process_time() - cpu,
                                 error=f"{type(exc).__name__}: {exc}"[:500]), np.empty((0, 0))
 
 
@@ -154,7 +157,7 @@ def _max_abs(a: FloatArray, b: FloatArray) -> float:
 def execute(spec: RunSpec, calibrators: Sequence[str] | None = None) -> RunResult:
     """Run every calibrator of ``spec``'s mode (or only those named in ``calibrators``; peers
     that are not available are left out)."""
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     run = prepare(spec.dataset, spec.model, spec.seed)
     wanted = [c for c in calibrators_of(run.mode) if calibrators is None or c in calibrators]
     methods = ours.BINARY_METHODS if run.mode == BINARY else ours.MULTICLASS_METHODS
@@ -182,12 +185,12 @@ def execute(spec: RunSpec, calibrators: Sequence[str] | None = None) -> RunResul
         else:
             reference = peers.sklearn_temperature_reference(run.calibration, run.test)
             temperature = _max_abs(predictions["ours_temperature"], reference)
-    rows = {"train": run.train_rows, "calibration": int(run.calibration.labels.shape[0]),
-            "test": int(run.test.labels.shape[0])}
+    rows = {"train": run.train_rows, "calibration": run.calibration.rows,
+            "test": run.test.rows}
     return RunResult(spec, run.mode, run.classes, rows,
                      score_shape(run.calibration.scores, run.calibration.labels), results,
                      isotonic, near_ties(run.calibration.scores[:, 1]), temperature, skipped,
-                     time.perf_counter() - started)
+                     time.perf_counter() - started, time.process_time() - cpu)
 
 
 def _ok(results: dict[str, CalibratorResult], name: str) -> bool:

@@ -69,6 +69,7 @@ class CalibratorSummary:
     runs_with_exact_01: int
     unconverged_runs: int | None  # ours only: runs whose shipped fit did not converge
     mean_seconds: float | None
+    mean_cpu_seconds: float | None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -123,7 +124,7 @@ def _calibrator(name: str, runs: Sequence[RunResult],
         _mean([f.log_loss for f in figures]), _mean([f.brier for f in figures]),
         _mean([f.ece for f in figures]), sum(f.confident_misses for f in figures),
         sum(1 for f in figures if f.confident_misses), sum(1 for f in figures if f.exact_01),
-        unconverged, _mean([c.seconds for c in ok]))
+        unconverged, _mean([c.seconds for c in ok]), _mean([c.cpu_seconds for c in ok]))
 
 
 def _comparison(peer: str, runs: Sequence[RunResult]) -> PeerComparison:

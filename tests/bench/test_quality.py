@@ -97,6 +97,20 @@ def test_each_installed_peer_ran(name: str, smoke: tuple[dict[str, Any], str]) -
     assert modes == [mode for mode in (BINARY, MULTICLASS) if mode in peer.modes]
 
 
+def test_the_synthetic_data_sets_have_their_failure_modes() -> None:
+    tiny = prepare("synthetic_tiny", "logistic_c0005", 0)
+    assert tiny.calibration.rows == 45 and tiny.classes == 2
+    separable = prepare("synthetic_separable", "logistic_c0005", 0).calibration
+    assert metrics.score_shape(separable.scores, separable.labels).separable
+    saturated = prepare("synthetic_saturated", "naive_bayes", 0).calibration
+    assert metrics.score_shape(saturated.scores, saturated.labels).saturated > 0.3
+    tied = prepare("synthetic_tied", "logistic_c0005", 0).calibration
+    assert metrics.score_shape(tied.scores, tied.labels).distinct < 0.2
+    small = prepare("synthetic_8_classes_small", "naive_bayes", 0)
+    assert small.classes == 8 and abs(small.calibration.rows - 120) <= 1  # 30% of 400
+    assert set(small.calibration.labels.tolist()) == set(range(8))
+
+
 def test_a_failing_calibrator_is_recorded_not_raised(monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(data: peers.PeerInput) -> metrics.FloatArray:
         raise RuntimeError("no fit today")
@@ -135,15 +149,15 @@ def _result(losses: dict[str, float | None], run_id: str = "d/m/0",
     calibrators = {}
     for name, loss in losses.items():
         if loss is None:
-            calibrators[name] = CalibratorResult("failed", 0.1, error="E")
+            calibrators[name] = CalibratorResult("failed", 0.1, 0.1, error="E")
             continue
         figures = metrics.Figures(loss, 0.1, 0.05, 0, False)
         calibrators[name] = CalibratorResult(
-            "ok", 0.1, figures, selected_method=auto_method if name == "ours_auto" else None,
+            "ok", 0.1, 0.1, figures, selected_method=auto_method if name == "ours_auto" else None,
             unconverged=(unconverged or []) if name.startswith("ours_") else None)
     return RunResult(RunSpec(dataset, model, int(seed)), BINARY, 2, {"calibration": 10},
                      metrics.ScoreShape(0.0, 1.0, False), calibrators, 0.0, False, None, None,
-                     1.0)
+                     1.0, 1.0)
 
 
 def test_summarize_counts_tolerance_failures_and_unconverged_fits() -> None:
