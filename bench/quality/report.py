@@ -46,14 +46,21 @@ def headline(summary: ModeSummary) -> list[str]:
                      f"{auto.runs_with_exact_01} runs with exact 0/1, {auto.failed} failed")
     lines.append(f"  - auto worse than uncalibrated by > {WORSE_THAN_UNCALIBRATED} nats: "
                  f"{_percent(len(summary.auto_worse_than_uncalibrated), summary.runs)}; shipped "
-                 f"unconverged fits: {summary.unconverged_fits}; "
-                 + (f"isotonic vs scikit-learn max |diff| "
-                    f"{cell(summary.isotonic_vs_sklearn.max_abs_diff)} (without near ties), "
-                    f"{cell(summary.isotonic_vs_sklearn_all.max_abs_diff)} (all)"
-                    if summary.mode == BINARY else
-                    f"temperature vs scikit-learn max |diff| "
-                    f"{cell(summary.temperature_vs_sklearn.max_abs_diff)}"))
+                 f"unconverged fits: {summary.unconverged_fits}; " + _agreements(summary))
     return lines
+
+
+def _agreements(summary: ModeSummary) -> str:
+    """The agreement figures of a mode, in one line."""
+    parts = []
+    if summary.isotonic_vs_sklearn is not None and summary.isotonic_vs_sklearn_all is not None:
+        parts.append(f"isotonic vs scikit-learn max |diff| "
+                     f"{cell(summary.isotonic_vs_sklearn.max_abs_diff)} (without near ties), "
+                     f"{cell(summary.isotonic_vs_sklearn_all.max_abs_diff)} (all)")
+    if summary.temperature_vs_sklearn is not None:
+        parts.append(f"temperature vs scikit-learn max |diff| "
+                     f"{cell(summary.temperature_vs_sklearn.max_abs_diff)}")
+    return "; ".join(parts)
 
 
 def _summary_tables(summary: ModeSummary) -> list[str]:
@@ -73,7 +80,8 @@ def _summary_tables(summary: ModeSummary) -> list[str]:
             f"{c.confident_misses} / {c.runs_with_confident_misses} | {c.runs_with_exact_01} | "
             f"{'-' if c.unconverged_runs is None else c.unconverged_runs} | "
             f"{cell(c.mean_seconds, 3)} ({cell(c.mean_cpu_seconds, 3)}) |")
-    iso, temp = summary.isotonic_vs_sklearn, summary.temperature_vs_sklearn
+    iso, every = summary.isotonic_vs_sklearn, summary.isotonic_vs_sklearn_all
+    temp = summary.temperature_vs_sklearn
     lines += [
         "",
         f"- auto worse than uncalibrated by > {WORSE_THAN_UNCALIBRATED} nats: "
@@ -85,14 +93,13 @@ def _summary_tables(summary: ModeSummary) -> list[str]:
         f"- auto's choices: {', '.join(f'{k} {v}' for k, v in summary.auto_choices.items())}",
         f"- shipped unconverged fits (runs x methods whose calibrator.json has a fit with "
         f"converged = false): {summary.unconverged_fits}"]
-    if summary.mode == BINARY:
-        every = summary.isotonic_vs_sklearn_all
+    if iso is not None and every is not None:
         lines.append(f"- ours isotonic vs IsotonicRegression(out_of_bounds='clip'), max abs "
                      f"difference of test predictions: {cell(iso.max_abs_diff)} over the "
                      f"{iso.runs} runs without near ties (distinct calibration scores closer "
                      f"than 1e-15, which scikit-learn pools); {cell(every.max_abs_diff)} over "
                      f"all {every.runs} runs")
-    else:
+    if temp is not None:
         lines.append(f"- ours temperature vs scikit-learn's temperature on the same "
                      f"probabilities, max abs difference of test predictions: "
                      f"{cell(temp.max_abs_diff)} over the {temp.runs} runs whose probabilities "

@@ -189,7 +189,8 @@ def execute(spec: RunSpec, calibrators: Sequence[str] | None = None) -> RunResul
             "test": run.test.rows}
     return RunResult(spec, run.mode, run.classes, rows,
                      score_shape(run.calibration.scores, run.calibration.labels), results,
-                     isotonic, near_ties(run.calibration.scores[:, 1]), temperature, skipped,
+                     isotonic, run.mode == BINARY and near_ties(run.calibration.scores[:, 1]),
+                     temperature, skipped,
                      time.perf_counter() - started, time.process_time() - cpu)
 
 

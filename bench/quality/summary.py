@@ -32,6 +32,7 @@ import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 
+from bench.quality.datasets import BINARY
 from bench.quality.runs import AUTO, UNCALIBRATED, RunResult, calibrators_of
 
 WITHIN_RELATIVE = 0.01
@@ -101,9 +102,10 @@ class ModeSummary:
     auto_worse_than_uncalibrated: list[str]
     auto_failed: list[str]
     unconverged_fits: int
-    isotonic_vs_sklearn: Agreement  # runs without near ties (skipped: runs with them)
-    isotonic_vs_sklearn_all: Agreement
-    temperature_vs_sklearn: Agreement
+    # binary only: runs without near ties (skipped: runs with them), and every run
+    isotonic_vs_sklearn: Agreement | None
+    isotonic_vs_sklearn_all: Agreement | None
+    temperature_vs_sklearn: Agreement | None  # multi-class only
     auto_choices: dict[str, int]
 
 
@@ -165,12 +167,13 @@ def summarize(results: Sequence[RunResult], mode: str) -> ModeSummary:
                 worse.append(run.spec.run_id)
     summaries = [_calibrator(n, runs, ranks) for n in names]
     peers = [n for n in names if n != UNCALIBRATED and not n.startswith("ours_")]
+    binary = mode == BINARY
     return ModeSummary(
         mode, len(runs), summaries, [_comparison(p, runs) for p in peers], worse, failed,
         sum(s.unconverged_runs or 0 for s in summaries),
         _agreement([r.isotonic_vs_sklearn for r in runs if not r.isotonic_near_ties],
-                   sum(1 for r in runs if r.isotonic_near_ties)),
-        _agreement([r.isotonic_vs_sklearn for r in runs]),
-        _agreement([r.temperature_vs_sklearn for r in runs],
-                   sum(1 for r in runs if r.temperature_skipped)),
+                   sum(1 for r in runs if r.isotonic_near_ties)) if binary else None,
+        _agreement([r.isotonic_vs_sklearn for r in runs]) if binary else None,
+        None if binary else _agreement([r.temperature_vs_sklearn for r in runs],
+                                       sum(1 for r in runs if r.temperature_skipped)),
         dict(sorted(choices.items())))
