@@ -21,6 +21,8 @@ True
 from __future__ import annotations
 
 import math
+import os
+import platform
 from collections.abc import Mapping, Sequence
 
 from bench import data, fitters
@@ -28,6 +30,18 @@ from bench import data, fitters
 JsonDict = dict[str, object]
 MB = 1024.0 * 1024.0
 GB = 1024.0 * MB
+
+
+def machine_description() -> str:
+    """The machine a benchmark ran on: architecture, cores and processor model."""
+    cpu = "?"
+    if os.path.exists("/proc/cpuinfo"):
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            names = [line.split(":", 1)[1].strip() for line in handle if
+                     line.startswith("model name")]
+        cpu = names[0] if names else "?"
+    return (f"{platform.machine()}, {os.cpu_count()} cores ({cpu}), shared with other "
+            "engineers' test runs")
 
 
 def fmt_rows(rows: int) -> str:
@@ -204,7 +218,12 @@ def script_vs_floor(measurements: Sequence[Mapping[str, object]]) -> list[JsonDi
     return rows
 
 
-def _cell(x: float | None, digits: int = 3) -> str:
+def cell(x: float | None, digits: int = 3) -> str:
+    """A table cell: ``-`` for None, scientific notation below 1e-3 or from 1e5, else fixed.
+
+    >>> cell(None), cell(0.25), cell(2e-6), cell(0.123456, 4)
+    ('-', '0.250', '2.00e-06', '0.1235')
+    """
     if x is None:
         return "-"
     if x != 0 and (abs(x) >= 1e5 or abs(x) < 1e-3):
@@ -236,15 +255,15 @@ def markdown(meta: Mapping[str, object], measurements: Sequence[Mapping[str, obj
         status = str(m.get("status")) + ("" if ok else f": {str(m.get('error'))[:60]}")
         lines.append(
             f"| {m['scenario']} | {fmt_rows(int(str(m['rows'])))} | {m['label']} | {status} | "
-            f"{_cell(_num(r.get('fit_seconds')))} | {_mb(_num(m.get('max_rss_bytes')))} | "
-            f"{_mb(_num(r.get('fit_extra_bytes')))} | {_cell(_num(r.get('apply_seconds')))} | "
+            f"{cell(_num(r.get('fit_seconds')))} | {_mb(_num(m.get('max_rss_bytes')))} | "
+            f"{_mb(_num(r.get('fit_extra_bytes')))} | {cell(_num(r.get('apply_seconds')))} | "
             f"{'-' if rate is None else f'{rate / 1e6:.1f}'} | {interp} | "
-            f"{_cell(_num(r.get('test_log_loss')), 6)} |")
+            f"{cell(_num(r.get('test_log_loss')), 6)} |")
     lines += ["", "## Agreement (held-out predictions)", "",
               "| scenario | rows | ours | peer | max abs difference |", "|---|---|---|---|---|"]
     for row in agreement:
         lines.append(f"| {row['scenario']} | {fmt_rows(int(str(row['rows'])))} | {row['ours']} | "
-                     f"{row['peer']} | {_cell(_num(row['max_abs_diff']))} |")
+                     f"{row['peer']} | {cell(_num(row['max_abs_diff']))} |")
     # The format column only when a run read something else than parquet (default tables as
     # before).
     formats = any(_format(m) != "parquet" for m in measurements)
@@ -263,7 +282,7 @@ def markdown(meta: Mapping[str, object], measurements: Sequence[Mapping[str, obj
             stages = str(r["floor_io"])
         fmt = f"{_format(m)} | " if formats else ""
         lines.append(f"| {m['scenario']} | {fmt_rows(int(str(m['rows'])))} | {fmt}{m['label']} | "
-                     f"{m['status']} | {_cell(_num(r.get('seconds')))} | "
+                     f"{m['status']} | {cell(_num(r.get('seconds')))} | "
                      f"{_mb(_num(m.get('max_rss_bytes')))} | "
                      f"{_mb(_num(r.get('peak_above_baseline_bytes')))} | {stages} |")
     if any(is_opt_in(m) for m in measurements):
@@ -278,19 +297,19 @@ def markdown(meta: Mapping[str, object], measurements: Sequence[Mapping[str, obj
                 continue
             lines.append(
                 f"| {row['scenario']} | {fmt_rows(int(str(row['rows'])))} | {row['format']} | "
-                f"{row['run']} | {row['status']} | {_cell(_num(row['seconds']))} | "
-                f"{row['floor']} | {_cell(_num(row['floor_seconds']))} | "
-                f"{_cell(_num(row['time_ratio']), 2)} | "
+                f"{row['run']} | {row['status']} | {cell(_num(row['seconds']))} | "
+                f"{row['floor']} | {cell(_num(row['floor_seconds']))} | "
+                f"{cell(_num(row['time_ratio']), 2)} | "
                 f"{_mb(_num(row['peak_above_baseline_bytes']))} | "
                 f"{_mb(_num(row['memory_budget_bytes']))} | "
-                f"{_cell(_num(row['memory_ratio']), 2)} |")
+                f"{cell(_num(row['memory_ratio']), 2)} |")
     lines += ["", "## Targets (ratios from this run)", "",
               "| target | scenario | rows | ratio | threshold | met |", "|---|---|---|---|---|---|"]
     for c in checks:
         met = {True: "met", False: "NOT met", None: "not measured"}[
             c["met"] if isinstance(c["met"], bool) else None]
         lines.append(f"| {c['target']} | {c['scenario']} | {fmt_rows(int(str(c['rows'])))} | "
-                     f"{_cell(_num(c['ratio']), 4)} | {c['op']} {c['threshold']} | {met} |")
+                     f"{cell(_num(c['ratio']), 4)} | {c['op']} {c['threshold']} | {met} |")
     if not checks:
         lines += ["", "No target applies: the targets are binary (multiclass runs are compared "
                   "with their I/O floor above)."]

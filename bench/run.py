@@ -114,17 +114,10 @@ def _meta(args: argparse.Namespace, sizes: Sequence[int], script_sizes: Sequence
         pygam_version = str(getattr(pygam, "__version__", "?"))
     except ImportError:
         pygam_version = "not installed"
-    cpu = "?"
-    if os.path.exists("/proc/cpuinfo"):
-        with open("/proc/cpuinfo", encoding="utf-8") as handle:
-            names = [line.split(":", 1)[1].strip() for line in handle if
-                     line.startswith("model name")]
-        cpu = names[0] if names else "?"
     return {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "command": " ".join(["python -m bench.run"] + sys.argv[1:]),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores ({cpu}), shared with other "
-                   "engineers' test runs",
+        "machine": report.machine_description(),
         "python": platform.python_version(),
         "versions": f"numpy {np.__version__}, scikit-learn {sklearn.__version__}, pygam "
                     f"{pygam_version}, pyarrow {pyarrow_version}",

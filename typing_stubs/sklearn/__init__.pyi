@@ -1,2 +1,2 @@
-# Narrow stubs: only what script/ and tests/script/ use (scikit-learn ships no type hints).
+# Narrow stubs: only what script/, tests/ and bench/ use (scikit-learn ships no type hints).
 __version__: str

@@ -1,7 +1,9 @@
 import numpy as np
 import numpy.typing as npt
 
-class LogisticRegression:
+from sklearn.base import BaseEstimator, ClassifierMixin
+
+class LogisticRegression(ClassifierMixin, BaseEstimator):
     coef_: npt.NDArray[np.float64]
     intercept_: npt.NDArray[np.float64]
     def __init__(

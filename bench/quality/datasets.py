@@ -1,0 +1,246 @@
+"""Data sets, model kinds and splits of the quality benchmark.
+
+A run is one (data set, model kind, seed): the data set's rows are split stratified 40 / 30 / 30
+into train / calibration / test (``split``), the model is trained on the train split, and its
+scores on the calibration and test splits are what every calibrator sees (``prepare``).
+
+Data sets: scikit-learn's bundled ones (binary, multi-class, and binary tasks derived from the
+multi-class ones) and synthetic ones built for known failure modes (``DATASETS``). Model kinds:
+five classifiers with different score shapes (``MODELS``): naive Bayes and random forests give
+saturated and tied scores, logistic regression with ``C=0.005`` under-confident ones, an RBF
+SVM's decision function through a sigmoid (binary) or softmax (multi-class) scores that are
+not probabilities of anything.
+
+Examples
+--------
+>>> features, labels = DATASETS["iris"].load()
+>>> features.shape, sorted(set(labels.tolist()))
+((150, 4), [0, 1, 2])
+>>> parts = split(labels, seed=0)
+>>> [len(p) for p in parts], len(set(np.concatenate(parts).tolist()))
+([60, 45, 45], 150)
+>>> run = prepare("iris", "naive_bayes", seed=0)
+>>> run.classes, run.calibration.scores.shape, bool(np.allclose(run.test.scores.sum(axis=1), 1))
+(3, (45, 3), True)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+import numpy as np
+import numpy.typing as npt
+from sklearn.base import BaseEstimator
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BINARY = "binary"
+MULTICLASS = "multiclass"
+TRAIN_FRACTION, CALIBRATION_FRACTION = 0.4, 0.3  # the test split is the remaining 0.3
+
+
+@dataclasses.dataclass(frozen=True)
+class DataSet:
+    """A named table of features and labels ``0 .. K-1`` (``load`` is deterministic)."""
+
+    name: str
+    description: str
+    load: Callable[[], tuple[FloatArray, IntArray]]
+
+
+def _bundled(name: str, positive: int | None = None
+             ) -> Callable[[], tuple[FloatArray, IntArray]]:
+    """A data set bundled with scikit-learn, or with ``positive`` its binary task "class
+    ``positive`` vs the rest"."""
+    def load() -> tuple[FloatArray, IntArray]:
+        from sklearn import datasets
+
+        loader = {"breast_cancer": datasets.load_breast_cancer, "digits": datasets.load_digits,
+                  "iris": datasets.load_iris, "wine": datasets.load_wine}[name]
+        features, labels = loader(return_X_y=True)
+        if positive is not None:
+            labels = (labels == positive).astype(np.int64)
+        return np.asarray(features, dtype=np.float64), np.asarray(labels, dtype=np.int64)
+
+    return load
+
+
+def _synthetic(rows: int, features: int, informative: int, redundant: int = 0, classes: int = 2,
+               class_sep: float = 1.0, flip_y: float = 0.01, round_to_integers: bool = False,
+               seed: int = 0) -> Callable[[], tuple[FloatArray, IntArray]]:
+    """``make_classification`` with fixed parameters (the population; runs vary the split and
+    the model's seed); ``round_to_integers`` puts every feature on the integer grid, so that
+    every model gives few distinct (heavily tied) scores."""
+    def load() -> tuple[FloatArray, IntArray]:
+        from sklearn.datasets import make_classification
+
+        x, y = make_classification(rows, features, n_informative=informative,
+                                   n_redundant=redundant, n_classes=classes,
+                                   n_clusters_per_class=1, class_sep=class_sep, flip_y=flip_y,
+                                   random_state=seed)
+        if round_to_integers:
+            x = np.round(x)
+        return np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.int64)
+
+    return load
+
+
+DATASETS: dict[str, DataSet] = {d.name: d for d in (
+    DataSet("breast_cancer", "scikit-learn breast cancer (569 rows, binary)",
+            _bundled("breast_cancer")),
+    DataSet("digits_8_vs_rest", "scikit-learn digits, 8 vs the other digits (1,797 rows, 10% "
+            "positive)", _bundled("digits", positive=8)),
+    DataSet("iris_versicolor_vs_rest", "scikit-learn iris, versicolor vs the rest (150 rows: "
+            "45 calibration rows)", _bundled("iris", positive=1)),
+    DataSet("digits", "scikit-learn digits (1,797 rows, 10 classes)",
+            _bundled("digits")),
+    DataSet("wine", "scikit-learn wine (178 rows, 3 classes: 53 calibration rows)",
+            _bundled("wine")),
+    DataSet("iris", "scikit-learn iris (150 rows, 3 classes: 45 calibration rows)",
+            _bundled("iris")),
+    DataSet("synthetic_tiny", "150 rows (45 calibration rows), 8 features, 5% label noise",
+            _synthetic(150, 8, 4, redundant=2, flip_y=0.05, seed=101)),
+    DataSet("synthetic_separable", "600 rows, classes 3.5 apart and no label noise: the "
+            "calibration split is separable by most models' scores",
+            _synthetic(600, 6, 4, class_sep=3.5, flip_y=0.0, seed=102)),
+    DataSet("synthetic_saturated", "3,000 rows, 60 features of which 40 redundant: naive "
+            "Bayes double counts them and saturates (exact 0/1, below 1e-15)",
+            _synthetic(3000, 60, 20, redundant=40, class_sep=1.5, seed=103)),
+    DataSet("synthetic_tied", "3,000 rows, 3 features rounded to integers: few distinct "
+            "scores (heavy ties)", _synthetic(3000, 3, 3, round_to_integers=True, seed=104)),
+    DataSet("synthetic_5_classes", "2,000 rows, 5 classes, 20 features",
+            _synthetic(2000, 20, 10, classes=5, seed=105)),
+    DataSet("synthetic_8_classes_small", "400 rows (120 calibration rows), 8 classes",
+            _synthetic(400, 20, 10, classes=8, seed=106)),
+)}
+
+
+@dataclasses.dataclass(frozen=True)
+class Fitted:
+    """A trained model: the estimator (for peers that wrap it) and its score function
+    (features -> class probability matrix, rows summing to 1)."""
+
+    estimator: BaseEstimator
+    scores: Callable[[FloatArray], FloatArray]
+
+
+def _softmax(margins: FloatArray) -> FloatArray:
+    if margins.ndim == 1:  # binary decision function: P(class 1) = sigmoid(margin)
+        margins = np.column_stack([np.zeros_like(margins), margins])
+    e = np.exp(margins - margins.max(axis=1, keepdims=True))
+    out: FloatArray = e / e.sum(axis=1, keepdims=True)
+    return out
+
+
+def _naive_bayes(x: FloatArray, y: IntArray, seed: int) -> Fitted:
+    from sklearn.naive_bayes import GaussianNB
+
+    model = GaussianNB().fit(x, y)
+    return Fitted(model, model.predict_proba)
+
+
+def _random_forest(x: FloatArray, y: IntArray, seed: int) -> Fitted:
+    from sklearn.ensemble import RandomForestClassifier
+
+    model = RandomForestClassifier(100, random_state=seed, n_jobs=1).fit(x, y)
+    return Fitted(model, model.predict_proba)
+
+
+def _boosting(x: FloatArray, y: IntArray, seed: int) -> Fitted:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    model = HistGradientBoostingClassifier(random_state=seed).fit(x, y)
+    return Fitted(model, model.predict_proba)
+
+
+def _svm(x: FloatArray, y: IntArray, seed: int) -> Fitted:
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.svm import SVC
+
+    model = make_pipeline(StandardScaler(), SVC(kernel="rbf")).fit(x, y)
+    return Fitted(model, lambda f: _softmax(model.decision_function(f)))
+
+
+def _logistic(x: FloatArray, y: IntArray, seed: int) -> Fitted:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    model = make_pipeline(StandardScaler(), LogisticRegression(C=0.005, max_iter=1000)).fit(x, y)
+    return Fitted(model, model.predict_proba)
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelKind:
+    name: str
+    description: str
+    train: Callable[[FloatArray, IntArray, int], Fitted]
+
+
+MODELS: dict[str, ModelKind] = {m.name: m for m in (
+    ModelKind("naive_bayes", "GaussianNB: saturated scores (exact 0/1, below 1e-15)",
+              _naive_bayes),
+    ModelKind("random_forest", "RandomForestClassifier(100 trees): tied scores k/100, exact "
+              "0/1", _random_forest),
+    ModelKind("boosting", "HistGradientBoostingClassifier (defaults)", _boosting),
+    ModelKind("svm", "standardised RBF SVC, decision function through a sigmoid (binary) or "
+              "softmax (one-vs-rest margins)", _svm),
+    ModelKind("logistic_c0005", "standardised LogisticRegression(C=0.005): under-confident",
+              _logistic),
+)}
+
+
+def split(labels: IntArray, seed: int) -> tuple[IntArray, IntArray, IntArray]:
+    """Row indices of the stratified train / calibration / test splits (40 / 30 / 30)."""
+    from sklearn.model_selection import train_test_split
+
+    rows = np.arange(labels.shape[0], dtype=np.int64)
+    rest, test = train_test_split(rows, test_size=1.0 - TRAIN_FRACTION - CALIBRATION_FRACTION,
+                                  stratify=labels, random_state=seed)
+    train, calibration = train_test_split(
+        rest, test_size=CALIBRATION_FRACTION / (TRAIN_FRACTION + CALIBRATION_FRACTION),
+        stratify=labels[rest], random_state=seed)
+    return (np.sort(train).astype(np.int64), np.sort(calibration).astype(np.int64),
+            np.sort(test).astype(np.int64))
+
+
+@dataclasses.dataclass(frozen=True)
+class Part:
+    """The calibration or the test split: features, the model's class probabilities, labels."""
+
+    features: FloatArray
+    scores: FloatArray
+    labels: IntArray
+
+    @property
+    def rows(self) -> int:
+        return int(self.labels.shape[0])
+
+
+@dataclasses.dataclass(frozen=True)
+class RunData:
+    dataset: str
+    model: str
+    seed: int
+    classes: int
+    train_rows: int
+    fitted: Fitted
+    calibration: Part
+    test: Part
+
+    @property
+    def mode(self) -> str:
+        return BINARY if self.classes == 2 else MULTICLASS
+
+
+def prepare(dataset: str, model: str, seed: int) -> RunData:
+    """Split ``dataset``, train ``model`` on the train split and score the other two."""
+    features, labels = DATASETS[dataset].load()
+    train, calibration, test = split(labels, seed)
+    fitted = MODELS[model].train(features[train], labels[train], seed)
+    parts = [Part(features[rows], np.asarray(fitted.scores(features[rows]), dtype=np.float64),
+                  labels[rows]) for rows in (calibration, test)]
+    return RunData(dataset, model, seed, int(labels.max()) + 1, int(train.shape[0]), fitted,
+                   parts[0], parts[1])

@@ -1,0 +1,171 @@
+"""The quality benchmark's results: ``<name>.json`` (everything) and ``<name>.md`` (tables).
+
+The markdown holds the headline figures, the summary per mode (auto against each peer, each
+calibrator's rank, misses, exact 0/1 outputs, unconverged fits, agreement with scikit-learn),
+a per-run table of held-out log loss per calibrator, and every failure with its error. The JSON
+holds the metadata, the summaries and every run with every calibrator's figures.
+
+Examples
+--------
+>>> loss(None), loss(0.1234567)
+('failed', '0.1235')
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from collections.abc import Mapping, Sequence
+
+from bench.quality.datasets import BINARY, MULTICLASS
+from bench.quality.runs import AUTO, RunResult, calibrators_of
+from bench.quality.summary import (WITHIN_ABSOLUTE, WITHIN_RELATIVE, WORSE_THAN_UNCALIBRATED,
+                                   ModeSummary)
+from bench.report import cell
+
+TITLES = {BINARY: "Binary", MULTICLASS: "Multi-class"}
+
+
+def loss(value: float | None) -> str:
+    return "failed" if value is None else f"{value:.4f}"
+
+
+def _percent(part: int, whole: int) -> str:
+    return f"{part}/{whole} ({100.0 * part / whole:.0f}%)" if whole else "-"
+
+
+def headline(summary: ModeSummary) -> list[str]:
+    """The figures the calibration-quality work is judged by, as markdown bullets."""
+    auto = {c.name: c for c in summary.calibrators}.get(AUTO)
+    lines = [f"- {TITLES[summary.mode]} ({summary.runs} runs): auto within tolerance of "
+             + ", ".join(f"{c.peer} {_percent(c.within, c.runs)}" for c in summary.auto_vs_peers)]
+    if auto is not None:
+        lines.append(f"  - auto: mean rank {cell(auto.mean_rank, 2)} of "
+                     f"{len(summary.calibrators)}, {auto.confident_misses} confident misses, "
+                     f"{auto.runs_with_exact_01} runs with exact 0/1, {auto.failed} failed")
+    lines.append(f"  - auto worse than uncalibrated by > {WORSE_THAN_UNCALIBRATED} nats: "
+                 f"{_percent(len(summary.auto_worse_than_uncalibrated), summary.runs)}; shipped "
+                 f"unconverged fits: {summary.unconverged_fits}; " + _agreements(summary))
+    return lines
+
+
+def _agreements(summary: ModeSummary) -> str:
+    """The agreement figures of a mode, in one line."""
+    parts = []
+    if summary.isotonic_vs_sklearn is not None and summary.isotonic_vs_sklearn_all is not None:
+        parts.append(f"isotonic vs scikit-learn max |diff| "
+                     f"{cell(summary.isotonic_vs_sklearn.max_abs_diff)} (without near ties), "
+                     f"{cell(summary.isotonic_vs_sklearn_all.max_abs_diff)} (all)")
+    if summary.temperature_vs_sklearn is not None:
+        parts.append(f"temperature vs scikit-learn max |diff| "
+                     f"{cell(summary.temperature_vs_sklearn.max_abs_diff)}")
+    return "; ".join(parts)
+
+
+def _summary_tables(summary: ModeSummary) -> list[str]:
+    lines = [f"## {TITLES[summary.mode]}: summary ({summary.runs} runs)", "",
+             "| auto vs peer | runs (peer ran) | auto within tolerance | share |",
+             "|---|---|---|---|"]
+    lines += [f"| {c.peer} | {c.runs} | {c.within} | {cell(c.fraction, 3)} |"
+              for c in summary.auto_vs_peers]
+    lines += ["", "| calibrator | mean rank | runs | failed | mean log loss | mean Brier | "
+              "mean ECE | confident misses (rows / runs) | runs with exact 0/1 | "
+              "unconverged shipped fits | mean s (CPU s) |",
+              "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for c in sorted(summary.calibrators, key=lambda c: (c.mean_rank is None, c.mean_rank)):
+        lines.append(
+            f"| {c.name} | {cell(c.mean_rank, 2)} | {c.runs} | {c.failed} | "
+            f"{cell(c.mean_log_loss, 4)} | {cell(c.mean_brier, 4)} | {cell(c.mean_ece, 4)} | "
+            f"{c.confident_misses} / {c.runs_with_confident_misses} | {c.runs_with_exact_01} | "
+            f"{'-' if c.unconverged_runs is None else c.unconverged_runs} | "
+            f"{cell(c.mean_seconds, 3)} ({cell(c.mean_cpu_seconds, 3)}) |")
+    iso, every = summary.isotonic_vs_sklearn, summary.isotonic_vs_sklearn_all
+    temp = summary.temperature_vs_sklearn
+    lines += [
+        "",
+        f"- auto worse than uncalibrated by > {WORSE_THAN_UNCALIBRATED} nats: "
+        f"{_percent(len(summary.auto_worse_than_uncalibrated), summary.runs)}"
+        + (f": {', '.join(summary.auto_worse_than_uncalibrated)}"
+           if summary.auto_worse_than_uncalibrated else ""),
+        f"- auto failed: {len(summary.auto_failed)}"
+        + (f": {', '.join(summary.auto_failed)}" if summary.auto_failed else ""),
+        f"- auto's choices: {', '.join(f'{k} {v}' for k, v in summary.auto_choices.items())}",
+        f"- shipped unconverged fits (runs x methods whose calibrator.json has a fit with "
+        f"converged = false): {summary.unconverged_fits}"]
+    if iso is not None and every is not None:
+        lines.append(f"- ours isotonic vs IsotonicRegression(out_of_bounds='clip'), max abs "
+                     f"difference of test predictions: {cell(iso.max_abs_diff)} over the "
+                     f"{iso.runs} runs without near ties (distinct calibration scores closer "
+                     f"than 1e-15, which scikit-learn pools); {cell(every.max_abs_diff)} over "
+                     f"all {every.runs} runs")
+    if temp is not None:
+        lines.append(f"- ours temperature vs scikit-learn's temperature on the same "
+                     f"probabilities, max abs difference of test predictions: "
+                     f"{cell(temp.max_abs_diff)} over the {temp.runs} runs whose probabilities "
+                     f"are all >= 1e-6 (scikit-learn takes log(p + 1e-12), ours "
+                     f"log(max(p, 1e-15)); {temp.skipped} runs skipped)")
+    return lines
+
+
+def _run_table(results: Sequence[RunResult], mode: str) -> list[str]:
+    runs = [r for r in results if r.mode == mode]
+    names = [n for n in calibrators_of(mode) if any(n in r.calibrators for r in runs)]
+    lines = [f"## {TITLES[mode]}: held-out log loss per run", "",
+             "Calibration split: rows, share of saturated scores (0/1 or within 1e-15), share "
+             "of distinct scores, separable (binary). Lowest log loss in bold.", "",
+             "| run | rows | saturated | distinct | separable | " + " | ".join(names) + " |",
+             "|---" * (5 + len(names)) + "|"]
+    for r in runs:
+        losses = {n: r.calibrators[n].log_loss if n in r.calibrators else None for n in names}
+        best = min((v for v in losses.values() if v is not None), default=None)
+        cells = [("-" if n not in r.calibrators else
+                  f"**{loss(v)}**" if v is not None and v == best else loss(v))
+                 for n, v in losses.items()]
+        shape = r.calibration_scores
+        lines.append(f"| {r.spec.run_id} | {r.rows['calibration']} | {shape.saturated:.2f} | "
+                     f"{shape.distinct:.2f} | {'yes' if shape.separable else 'no'} | "
+                     + " | ".join(cells) + " |")
+    return lines
+
+
+def _failures(results: Sequence[RunResult]) -> list[str]:
+    lines = ["## Failures", ""]
+    found = [(r.spec.run_id, name, c.error) for r in results
+             for name, c in r.calibrators.items() if c.status != "ok"]
+    lines += [f"- {run_id} {name}: {error}" for run_id, name, error in found] or ["None."]
+    return lines
+
+
+def markdown(meta: Mapping[str, object], summaries: Sequence[ModeSummary],
+             results: Sequence[RunResult]) -> str:
+    lines = ["# Calibration quality on held-out data", ""]
+    lines += [f"- {key}: {value}" for key, value in meta.items()]
+    lines += ["", "## Headline", "",
+              f"Tolerance: auto's log loss <= the peer's + max({WITHIN_RELATIVE:.0%} of it, "
+              f"{WITHIN_ABSOLUTE} nats). Confident miss: the true class got p < 1e-6.", ""]
+    for summary in summaries:
+        lines += headline(summary)
+    for summary in summaries:
+        lines += [""] + _summary_tables(summary)
+    for mode in (BINARY, MULTICLASS):
+        if any(r.mode == mode for r in results):
+            lines += [""] + _run_table(results, mode)
+    lines += [""] + _failures(results)
+    return "\n".join(lines) + "\n"
+
+
+def write(folder: str, name: str, meta: Mapping[str, object],
+          summaries: Sequence[ModeSummary], results: Sequence[RunResult]) -> tuple[str, str]:
+    """Write ``<name>.json`` and ``<name>.md`` into ``folder``; their paths."""
+    os.makedirs(folder, exist_ok=True)
+    payload = {"meta": dict(meta),
+               "summary": {s.mode: dataclasses.asdict(s) for s in summaries},
+               "runs": [dict(dataclasses.asdict(r), run_id=r.spec.run_id) for r in results]}
+    paths = (os.path.join(folder, f"{name}.json"), os.path.join(folder, f"{name}.md"))
+    with open(paths[0], "w", encoding="utf-8") as handle:
+        json.dump(payload, handle, indent=1)
+        handle.write("\n")
+    with open(paths[1], "w", encoding="utf-8") as handle:
+        handle.write(markdown(meta, summaries, results))
+    return paths

@@ -1,0 +1,179 @@
+"""The summary figures of a set of runs, binary and multi-class separately.
+
+These are the targets of the calibration-quality work:
+
+- for each peer, the share of runs where ``ours_auto``'s held-out log loss is within
+  ``max(WITHIN_RELATIVE * peer's, WITHIN_ABSOLUTE)`` nats of the peer's (or below it); runs
+  where the peer failed are left out, runs where auto failed count as not within;
+- each calibrator's mean rank by held-out log loss among every calibrator of the run (ours,
+  peers and the uncalibrated scores; ties share their mean rank, failures share the last ranks);
+- confident misses (rows whose true class got p < 1e-6) and runs with exact 0/1 outputs, per
+  calibrator;
+- runs where auto is worse than the uncalibrated scores by more than ``WORSE_THAN_UNCALIBRATED``
+  nats;
+- shipped fits that the script's calibrator.json says did not converge;
+- the largest difference between ours isotonic and ``IsotonicRegression(out_of_bounds='clip')``
+  (over the runs whose calibration scores have no near ties, which scikit-learn pools, and over
+  all runs) and between ours temperature and scikit-learn's temperature scaling (over the runs
+  without probabilities below 1e-6), on the test predictions.
+
+Examples
+--------
+>>> within(0.300, 0.296), within(0.31, 0.30), within(0.2, 0.3)
+(True, False, True)
+>>> ranks_of({"a": 0.2, "b": None, "c": 0.1, "d": 0.2})
+{'a': 2.5, 'b': 4.0, 'c': 1.0, 'd': 2.5}
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import math
+from collections.abc import Mapping, Sequence
+
+from bench.quality.datasets import BINARY
+from bench.quality.runs import AUTO, UNCALIBRATED, RunResult, calibrators_of
+
+WITHIN_RELATIVE = 0.01
+WITHIN_ABSOLUTE = 0.005
+WORSE_THAN_UNCALIBRATED = 0.005
+
+
+def within(ours: float, peer: float) -> bool:
+    """Whether a log loss of ``ours`` is within the tolerance of ``peer``'s (or below it)."""
+    return ours <= peer + max(WITHIN_RELATIVE * peer, WITHIN_ABSOLUTE)
+
+
+def ranks_of(losses: Mapping[str, float | None]) -> dict[str, float]:
+    """Ranks by log loss (1 = lowest; ties share their mean rank; None = failed, last)."""
+    keyed = {name: math.inf if loss is None else loss for name, loss in losses.items()}
+    ranks: dict[str, float] = {}
+    for name, loss in keyed.items():
+        below = sum(1 for other in keyed.values() if other < loss)
+        tied = sum(1 for other in keyed.values() if other == loss)
+        ranks[name] = below + (tied + 1) / 2
+    return ranks
+
+
+@dataclasses.dataclass(frozen=True)
+class CalibratorSummary:
+    name: str
+    runs: int
+    failed: int
+    mean_rank: float | None
+    mean_log_loss: float | None
+    mean_brier: float | None
+    mean_ece: float | None
+    confident_misses: int
+    runs_with_confident_misses: int
+    runs_with_exact_01: int
+    unconverged_runs: int | None  # ours only: runs whose shipped fit did not converge
+    mean_seconds: float | None
+    mean_cpu_seconds: float | None
+
+
+@dataclasses.dataclass(frozen=True)
+class PeerComparison:
+    """Auto against one peer: runs where the peer ran, and where auto was within tolerance."""
+
+    peer: str
+    runs: int
+    within: int
+    fraction: float | None
+
+
+@dataclasses.dataclass(frozen=True)
+class Agreement:
+    """Max abs difference of ours and a scikit-learn reference over ``runs`` runs (``skipped``
+    runs had inputs the comparison excludes)."""
+
+    runs: int
+    max_abs_diff: float | None
+    skipped: int = 0
+
+
+@dataclasses.dataclass(frozen=True)
+class ModeSummary:
+    mode: str
+    runs: int
+    calibrators: list[CalibratorSummary]
+    auto_vs_peers: list[PeerComparison]
+    auto_worse_than_uncalibrated: list[str]
+    auto_failed: list[str]
+    unconverged_fits: int
+    # binary only: runs without near ties (skipped: runs with them), and every run
+    isotonic_vs_sklearn: Agreement | None
+    isotonic_vs_sklearn_all: Agreement | None
+    temperature_vs_sklearn: Agreement | None  # multi-class only
+    auto_choices: dict[str, int]
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def _calibrator(name: str, runs: Sequence[RunResult],
+                ranks: Mapping[str, list[float]]) -> CalibratorSummary:
+    results = [r.calibrators[name] for r in runs if name in r.calibrators]
+    ok = [c for c in results if c.figures is not None]
+    figures = [c.figures for c in ok if c.figures is not None]
+    unconverged = None
+    if name.startswith("ours_"):
+        unconverged = sum(1 for c in ok if c.unconverged)
+    return CalibratorSummary(
+        name, len(results), len(results) - len(ok), _mean(ranks.get(name, [])),
+        _mean([f.log_loss for f in figures]), _mean([f.brier for f in figures]),
+        _mean([f.ece for f in figures]), sum(f.confident_misses for f in figures),
+        sum(1 for f in figures if f.confident_misses), sum(1 for f in figures if f.exact_01),
+        unconverged, _mean([c.seconds for c in ok]), _mean([c.cpu_seconds for c in ok]))
+
+
+def _comparison(peer: str, runs: Sequence[RunResult]) -> PeerComparison:
+    compared = hits = 0
+    for run in runs:
+        theirs = run.calibrators.get(peer)
+        if theirs is None or theirs.log_loss is None:
+            continue
+        compared += 1
+        auto = run.calibrators.get(AUTO)
+        hits += int(auto is not None and auto.log_loss is not None and
+                    within(auto.log_loss, theirs.log_loss))
+    return PeerComparison(peer, compared, hits, hits / compared if compared else None)
+
+
+def _agreement(values: Sequence[float | None], skipped: int = 0) -> Agreement:
+    found = [v for v in values if v is not None]
+    return Agreement(len(found), max(found) if found else None, skipped)
+
+
+def summarize(results: Sequence[RunResult], mode: str) -> ModeSummary:
+    """Every summary figure of the runs of ``mode``."""
+    runs = [r for r in results if r.mode == mode]
+    names = [n for n in calibrators_of(mode) if any(n in r.calibrators for r in runs)]
+    ranks: dict[str, list[float]] = collections.defaultdict(list)
+    worse, failed = [], []
+    choices: collections.Counter[str] = collections.Counter()
+    for run in runs:
+        for name, rank in ranks_of({n: c.log_loss for n, c in run.calibrators.items()}).items():
+            ranks[name].append(rank)
+        auto, base = run.calibrators.get(AUTO), run.calibrators.get(UNCALIBRATED)
+        if auto is not None and auto.log_loss is None:
+            failed.append(run.spec.run_id)
+        elif auto is not None and auto.log_loss is not None:
+            choices[str(auto.selected_method)] += 1
+            if base is not None and base.log_loss is not None and \
+                    auto.log_loss > base.log_loss + WORSE_THAN_UNCALIBRATED:
+                worse.append(run.spec.run_id)
+    summaries = [_calibrator(n, runs, ranks) for n in names]
+    peers = [n for n in names if n != UNCALIBRATED and not n.startswith("ours_")]
+    binary = mode == BINARY
+    return ModeSummary(
+        mode, len(runs), summaries, [_comparison(p, runs) for p in peers], worse, failed,
+        sum(s.unconverged_runs or 0 for s in summaries),
+        _agreement([r.isotonic_vs_sklearn for r in runs if not r.isotonic_near_ties],
+                   sum(1 for r in runs if r.isotonic_near_ties)) if binary else None,
+        _agreement([r.isotonic_vs_sklearn for r in runs]) if binary else None,
+        None if binary else _agreement([r.temperature_vs_sklearn for r in runs],
+                                       sum(1 for r in runs if r.temperature_skipped)),
+        dict(sorted(choices.items())))

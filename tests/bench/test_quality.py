@@ -1,0 +1,201 @@
+"""The quality benchmark (python -m bench.quality): a quick run end to end, then its parts.
+
+The end-to-end run uses one binary and one multi-class data set with one model kind (seconds);
+its figures are checked against invariants, never against hard-coded values. A peer that is not
+installed is skipped (its package is an extra: pip install -e '.[bench]').
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from bench.quality import cli, metrics, ours, peers, runs, summary
+from bench.quality.datasets import BINARY, MULTICLASS, prepare
+from bench.quality.runs import CalibratorResult, RunResult, RunSpec
+
+SMOKE_RUNS = ("iris_versicolor_vs_rest/logistic_c0005/0", "iris/logistic_c0005/0")
+
+
+@pytest.fixture(scope="module")
+def smoke(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], str]:
+    out = tmp_path_factory.mktemp("quality")
+    code = cli.main(["--quick", "--datasets", "iris_versicolor_vs_rest", "iris", "--models",
+                     "logistic_c0005", "--jobs", "1", "--out", str(out), "--name", "smoke"])
+    assert code == 0
+    payload: dict[str, Any] = json.loads((out / "smoke.json").read_text(encoding="utf-8"))
+    return payload, (out / "smoke.md").read_text(encoding="utf-8")
+
+
+def test_quick_run_writes_every_run_and_calibrator(smoke: tuple[dict[str, Any], str]) -> None:
+    payload, text = smoke
+    assert [r["run_id"] for r in payload["runs"]] == list(SMOKE_RUNS)
+    assert set(payload["summary"]) == {BINARY, MULTICLASS}
+    for run in payload["runs"]:
+        expected = [name for name in runs.calibrators_of(run["mode"])
+                    if name not in peers.PEERS or peers.unavailable(peers.PEERS[name]) is None]
+        assert list(run["calibrators"]) == expected
+        for name in expected:
+            result = run["calibrators"][name]
+            assert result["status"] == "ok", (name, result["error"])
+            assert result["figures"]["log_loss"] > 0 and 0 <= result["figures"]["ece"] <= 1
+        assert run["rows"]["calibration"] == 45 and run["rows"]["test"] == 45
+    for heading in ("## Headline", "## Binary: summary (1 runs)",
+                    "## Multi-class: summary (1 runs)", "## Binary: held-out log loss per run",
+                    "## Failures"):
+        assert heading in text
+    assert f"| {SMOKE_RUNS[0]} | 45 |" in text and f"| {SMOKE_RUNS[1]} | 45 |" in text
+
+
+def test_uncalibrated_log_loss_is_the_direct_computation(
+        smoke: tuple[dict[str, Any], str]) -> None:
+    payload, _ = smoke
+    for run in payload["runs"]:
+        data = prepare(run["spec"]["dataset"], run["spec"]["model"], run["spec"]["seed"])
+        truth = data.test.scores[np.arange(data.test.labels.shape[0]), data.test.labels]
+        reported = run["calibrators"]["uncalibrated"]["figures"]["log_loss"]
+        assert reported == pytest.approx(-np.mean(np.log(truth)), rel=1e-12)
+
+
+def test_agreement_checks_are_reported(smoke: tuple[dict[str, Any], str]) -> None:
+    payload, text = smoke
+    binary, multiclass = payload["runs"]
+    assert isinstance(binary["isotonic_vs_sklearn"], float)
+    assert binary["isotonic_vs_sklearn"] <= 1e-9 or binary["isotonic_near_ties"]
+    assert (multiclass["temperature_vs_sklearn"] is None) == \
+        (multiclass["temperature_skipped"] is not None)
+    isotonic = payload["summary"][BINARY]["isotonic_vs_sklearn_all"]
+    assert isotonic["runs"] == 1 and isotonic["max_abs_diff"] == binary["isotonic_vs_sklearn"]
+    assert payload["summary"][BINARY]["temperature_vs_sklearn"] is None
+    assert payload["summary"][MULTICLASS]["isotonic_vs_sklearn"] is None
+    assert not multiclass["isotonic_near_ties"]
+    assert "ours isotonic vs IsotonicRegression(out_of_bounds='clip')" in text
+    assert "ours temperature vs scikit-learn's temperature" in text
+
+
+def test_summary_figures_are_consistent(smoke: tuple[dict[str, Any], str]) -> None:
+    payload, _ = smoke
+    for mode, block in payload["summary"].items():
+        count = len(block["calibrators"])
+        ranks = [c["mean_rank"] for c in block["calibrators"]]
+        assert sum(ranks) == pytest.approx(count * (count + 1) / 2)  # one run: a permutation
+        for comparison in block["auto_vs_peers"]:
+            assert comparison["runs"] == 1 and comparison["within"] in (0, 1)
+        assert block["runs"] == 1 and block["auto_failed"] == []
+        assert sum(block["auto_choices"].values()) == 1
+
+
+@pytest.mark.parametrize("name", sorted(peers.PEERS))
+def test_each_installed_peer_ran(name: str, smoke: tuple[dict[str, Any], str]) -> None:
+    peer = peers.PEERS[name]
+    pytest.importorskip(peer.module)
+    if peers.unavailable(peer) is not None:
+        pytest.skip(str(peers.unavailable(peer)))
+    modes = [run["mode"] for run in smoke[0]["runs"] if name in run["calibrators"]]
+    assert modes == [mode for mode in (BINARY, MULTICLASS) if mode in peer.modes]
+
+
+def test_the_synthetic_data_sets_have_their_failure_modes() -> None:
+    tiny = prepare("synthetic_tiny", "logistic_c0005", 0)
+    assert tiny.calibration.rows == 45 and tiny.classes == 2
+    separable = prepare("synthetic_separable", "logistic_c0005", 0).calibration
+    assert metrics.score_shape(separable.scores, separable.labels).separable
+    saturated = prepare("synthetic_saturated", "naive_bayes", 0).calibration
+    assert metrics.score_shape(saturated.scores, saturated.labels).saturated > 0.3
+    tied = prepare("synthetic_tied", "logistic_c0005", 0).calibration
+    assert metrics.score_shape(tied.scores, tied.labels).distinct < 0.2
+    small = prepare("synthetic_8_classes_small", "naive_bayes", 0)
+    assert small.classes == 8 and abs(small.calibration.rows - 120) <= 1  # 30% of 400
+    assert set(small.calibration.labels.tolist()) == set(range(8))
+
+
+def test_a_failing_calibrator_is_recorded_not_raised(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(data: peers.PeerInput) -> metrics.FloatArray:
+        raise RuntimeError("no fit today")
+
+    peer = dataclasses.replace(peers.PEERS["sklearn_sigmoid"], fit_predict=broken)
+    monkeypatch.setitem(peers.PEERS, "sklearn_sigmoid", peer)
+    result = runs.execute(RunSpec("iris_versicolor_vs_rest", "naive_bayes", 1),
+                          ["uncalibrated", "sklearn_sigmoid"])
+    failed = result.calibrators["sklearn_sigmoid"]
+    assert failed.status == "failed" and failed.error == "RuntimeError: no fit today"
+    assert failed.figures is None and result.calibrators["uncalibrated"].status == "ok"
+
+
+def test_figures_refuse_invalid_probabilities() -> None:
+    labels = np.array([0, 1])
+    with pytest.raises(ValueError, match="1 rows hold a probability that is not finite"):
+        metrics.figures(np.array([[0.5, 0.5], [np.nan, 0.5]]), labels)
+    with pytest.raises(ValueError, match=r"shape \(2,\); expected \(2, >= 2\)"):
+        metrics.figures(np.array([0.5, 0.5]), labels)
+
+
+def test_metrics_on_a_multiclass_example() -> None:
+    p = np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8], [0.5, 0.5, 0.0]])
+    y = np.array([0, 1, 2])
+    assert metrics.log_loss(p, y) == pytest.approx(-(np.log(0.7) + np.log(0.1) +
+                                                     np.log(1e-15)) / 3)
+    assert metrics.brier(p, y) == pytest.approx((0.14 + 1.46 + 1.5) / 3)
+    # top-label ECE: confidences 0.7 (right), 0.8 (wrong), 0.5 (wrong) in three bins
+    assert metrics.ece(p, y) == pytest.approx((0.3 + 0.8 + 0.5) / 3)
+    assert metrics.confident_misses(p, y) == 1 and metrics.exact_01(p)
+
+
+def _result(losses: dict[str, float | None], run_id: str = "d/m/0",
+            unconverged: list[str] | None = None, auto_method: str = "platt") -> RunResult:
+    dataset, model, seed = run_id.split("/")
+    calibrators = {}
+    for name, loss in losses.items():
+        if loss is None:
+            calibrators[name] = CalibratorResult("failed", 0.1, 0.1, error="E")
+            continue
+        figures = metrics.Figures(loss, 0.1, 0.05, 0, False)
+        calibrators[name] = CalibratorResult(
+            "ok", 0.1, 0.1, figures, selected_method=auto_method if name == "ours_auto" else None,
+            unconverged=(unconverged or []) if name.startswith("ours_") else None)
+    return RunResult(RunSpec(dataset, model, int(seed)), BINARY, 2, {"calibration": 10},
+                     metrics.ScoreShape(0.0, 1.0, False), calibrators, 0.0, False, None, None,
+                     1.0, 1.0)
+
+
+def test_summarize_counts_tolerance_failures_and_unconverged_fits() -> None:
+    results = [
+        _result({"uncalibrated": 0.50, "ours_auto": 0.300, "betacal": 0.296}, "a/m/0"),
+        _result({"uncalibrated": 0.30, "ours_auto": 0.320, "betacal": 0.250}, "b/m/0",
+                unconverged=["fit"], auto_method="gam"),
+        _result({"uncalibrated": 0.30, "ours_auto": None, "betacal": 0.280}, "c/m/0"),
+        _result({"uncalibrated": 0.30, "ours_auto": 0.200, "betacal": None}, "d/m/0"),
+    ]
+    found = summary.summarize(results, BINARY)
+    assert found.auto_vs_peers == [summary.PeerComparison("betacal", 3, 1, 1 / 3)]
+    assert found.auto_worse_than_uncalibrated == ["b/m/0"]
+    assert found.auto_failed == ["c/m/0"]
+    assert found.unconverged_fits == 1 and found.auto_choices == {"gam": 1, "platt": 2}
+    by_name = {c.name: c for c in found.calibrators}
+    assert by_name["ours_auto"].failed == 1 and by_name["ours_auto"].runs == 4
+    # ranks: a: betacal 1, auto 2, uncal 3; b: betacal 1, uncal 2, auto 3;
+    # c: betacal 1, uncal 2, auto 3 (failed); d: auto 1, uncal 2, betacal 3 (failed)
+    assert by_name["ours_auto"].mean_rank == pytest.approx((2 + 3 + 3 + 1) / 4)
+    assert by_name["betacal"].mean_rank == pytest.approx((1 + 1 + 1 + 3) / 4)
+    assert summary.summarize(results, MULTICLASS).runs == 0
+
+
+def test_ours_reports_the_shipped_method_and_warnings(tmp_path: Path) -> None:
+    data = prepare("breast_cancer", "logistic_c0005", 0)
+    fit = ours.fit_and_apply("auto", data.calibration.scores, data.calibration.labels,
+                             data.test.scores, str(tmp_path))
+    assert fit.selected_method in ours.BINARY_METHODS.values()
+    assert fit.probabilities.shape == (data.test.labels.shape[0], 2)
+    assert np.allclose(fit.probabilities.sum(axis=1), 1.0)
+    assert fit.main_seconds >= fit.fit_and_evaluate_seconds > 0
+    assert (tmp_path / "calibration_output" / "calibrator.json").exists()
+
+
+def test_unknown_calibrator_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["--quick", "--calibrators", "ours_magic"]) == 2
+    assert "unknown calibrator(s) ours_magic; choose from" in capsys.readouterr().err
