@@ -32,8 +32,8 @@ from collections.abc import Sequence
 
 from bench import data, fitters
 from bench.child import run_child
-from bench.run import SCRIPT_PATH, _size, script_snapshot
-from bench.worker import SCRIPT_FILE_VARIABLE
+from bench.run import SCRIPT_DIR, _size, script_snapshot
+from bench.worker import SCRIPT_DIR_VARIABLE
 
 JsonDict = dict[str, object]
 GIB = 1024**3
@@ -84,10 +84,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.makedirs(folder)
         if source == "worktree":
             # A copy taken now: edits made while the A/B runs do not leak into later rounds.
-            copy = os.path.join(folder, "model_calibration_worktree.py")
-            shutil.copyfile(SCRIPT_PATH, copy)
-            sides[side] = ({SCRIPT_FILE_VARIABLE: copy},
-                           f"{SCRIPT_PATH} as in the working tree when the A/B started")
+            copy = os.path.join(folder, SCRIPT_DIR)
+            shutil.copytree(SCRIPT_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
+            sides[side] = ({SCRIPT_DIR_VARIABLE: copy},
+                           f"{SCRIPT_DIR}/ as in the working tree when the A/B started")
         else:
             sides[side] = script_snapshot(source, folder)
     for side, (_, description) in sides.items():

@@ -60,8 +60,9 @@ from pathlib import Path
 
 from calibration_step.checker.findings import Finding, Severity
 from calibration_step.checker.requirements import requirement_findings
-from calibration_step.checker.script_analysis import ScriptFacts, analyse_script, analyse_source  # analyse_source: doctest
+from calibration_step.checker.script_analysis import ScriptFacts, analyse_source, analyse_sources  # analyse_source: doctest
 from calibration_step.contract import ScriptContract
+from calibration_step.processing.script_source import script_source_files
 from calibration_step.registry import StepRegistration
 
 __all__ = ["check_script_contract", "script_findings"]
@@ -233,10 +234,28 @@ def script_findings(
     return tuple(found)
 
 
-def check_script_contract(registration: StepRegistration, script_dir: Path) -> tuple[Finding, ...]:
-    """Level 1 for one registered step: analyse ``script_dir/<entry point>`` against its contract.
+def _script_facts(contract: AnyContract, script_dir: Path) -> ScriptFacts:
+    """The facts of the script's source: the file ``script_dir/<entry point>``, or the package of
+    that name with the modules beside it (:func:`script_source_files`), analysed as one script.
 
-    The ``requirements.txt`` next to the script is compared with the contract's framework
+    Raises
+    ------
+    OSError
+        When there is no such source or a file cannot be read.
+    SyntaxError
+        When a module does not parse (``filename``: its path).
+    """
+    files = script_source_files(script_dir, contract.entry_point)
+    sources = {str(script_dir / name): content.decode("utf-8") for name, content in files}
+    return analyse_sources(sources, output_names=[str(n.value) for n in contract.output_paths])
+
+
+def check_script_contract(registration: StepRegistration, script_dir: Path) -> tuple[Finding, ...]:
+    """Level 1 for one registered step: analyse the script's source in ``script_dir`` against its contract.
+
+    The source is ``script_dir/<entry point>``, or the package of the entry point's stem with the
+    modules beside it (see :mod:`calibration_step.processing.script_source`). The
+    ``requirements.txt`` in ``script_dir`` is compared with the contract's framework
     requirements. Never raises for a broken script: it becomes a finding.
     """
     contract = registration.contract
@@ -248,13 +267,13 @@ def check_script_contract(registration: StepRegistration, script_dir: Path) -> t
                          step_type, contract.entry_point),)
     path = script_dir / contract.entry_point
     try:
-        facts = analyse_script(path, output_names=[str(n.value) for n in contract.output_paths])
+        facts = _script_facts(contract, script_dir)
     except OSError as exc:
         return (_finding("error", "SCRIPT-NOT-FOUND", f"cannot read the script {path}: {exc.strerror or exc}",
                          f"put {contract.entry_point} into {script_dir}, or fix the contract's entry_point",
                          step_type, contract.entry_point),)
     except SyntaxError as exc:
-        return (_finding("error", "SCRIPT-SYNTAX", f"the script {path} does not parse: {exc.msg} (line {exc.lineno})",
+        return (_finding("error", "SCRIPT-SYNTAX", f"the script {exc.filename} does not parse: {exc.msg} (line {exc.lineno})",
                          "fix the syntax error", step_type, contract.entry_point),)
     requirements = script_dir / "requirements.txt"
     text = requirements.read_text(encoding="utf-8") if requirements.is_file() else None

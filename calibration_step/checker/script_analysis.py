@@ -6,6 +6,11 @@ also annotated ones and ones defined from other constants), class attributes
 (``Env.LABEL_FIELD`` and ``Env.LABEL_FIELD.value``), f-strings and ``+`` of those, and loop
 variables of ``for`` loops over constant tuples.
 
+A script may be a package of modules (:func:`analyse_sources`): its modules are analysed as one
+script. Their module constants form one scope (a constant defined in one module resolves where
+another imports it; the package defines each name once), an env helper defined in one module
+counts wherever it is called, and lines are those of the module that holds the code.
+
 What counts
 -----------
 - Env reads: ``os.environ[K]``, ``os.environ.get(K[, default])`` (also ``pop``/``setdefault``),
@@ -80,8 +85,8 @@ __all__ = [
     "ImportedModule",
     "LogicalNameConstant",
     "ScriptFacts",
-    "analyse_script",
     "analyse_source",
+    "analyse_sources",
     "is_file_name",
 ]
 
@@ -405,11 +410,38 @@ def analyse_source(source: str, *, output_names: Collection[str] = (), filename:
     SyntaxError
         When the source does not parse.
     """
-    tree = ast.parse(source, filename=filename)
-    constants, sequences, lines = module_constants(tree)
+    return analyse_sources({filename: source}, output_names=output_names)
+
+
+def analyse_sources(sources: Mapping[str, str], *, output_names: Collection[str] = ()) -> ScriptFacts:
+    """Analyse the modules of one script together: ``sources`` maps each file name to its text.
+
+    Raises
+    ------
+    SyntaxError
+        When a module does not parse (its ``filename`` is the module's name).
+
+    Examples
+    --------
+    >>> facts = analyse_sources({"names.py": 'ENV_BINS = "BINS"\\nMETRICS_FILE = "metrics.json"\\n',
+    ...                          "main.py": "from .names import ENV_BINS\\nbins = environ.get(ENV_BINS, '15')\\n"})
+    >>> [(r.name, r.default, r.line) for r in facts.env_reads], sorted(facts.file_constants)
+    ([('BINS', '15', 2)], ['METRICS_FILE'])
+    """
+    trees = [ast.parse(source, filename=filename) for filename, source in sources.items()]
+    constants: dict[str, tuple[str, ...]] = {}
+    sequences: dict[str, tuple[str, ...]] = {}
+    lines: dict[str, int] = {}
+    for tree in trees:
+        found = module_constants(tree)
+        constants.update(found[0])
+        sequences.update(found[1])
+        lines.update(found[2])
     walker = _Walker(constants, sequences, output_names)
-    walker.visit(tree)
-    walker.helper_reads(tree)
+    for tree in trees:
+        walker.visit(tree)
+    for tree in trees:
+        walker.helper_reads(tree)
     file_constants = {name: values[0] for name, values in constants.items()
                       if name.endswith("_FILE") and "." not in name and len(values) == 1}
     imports = sorted({(i.module, i.optional): i for i in walker.imports if i.module != "__future__"}.values(),
@@ -427,17 +459,4 @@ def analyse_source(source: str, *, output_names: Collection[str] = (), filename:
         string_constants=frozenset(walker.strings),
         attribute_calls=frozenset(walker.attribute_calls),
     )
-
-
-def analyse_script(path: Path, *, output_names: Collection[str] = ()) -> ScriptFacts:
-    """Analyse the script file at ``path`` without importing it.
-
-    Raises
-    ------
-    OSError
-        When the file cannot be read.
-    SyntaxError
-        When it does not parse.
-    """
-    return analyse_source(path.read_text(encoding="utf-8"), output_names=output_names, filename=str(path))
 

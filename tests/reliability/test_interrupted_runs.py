@@ -18,14 +18,21 @@ import pandas as pd
 import pytest
 
 from calibration_step.script import model_calibration as mc
+from calibration_step.script.model_calibration import runner
+from calibration_step.script.model_calibration.names import (CALIBRATOR_FILE, INPUT_EVALUATION_DATA,
+                                                             METRICS_FILE, OUTPUT_CALIBRATED_DATA,
+                                                             OUTPUT_CALIBRATION, OUTPUT_METRICS,
+                                                             OUTPUT_NAMES, RELIABILITY_PLOT_FILE,
+                                                             SUMMARY_FILE)
+from calibration_step.script.model_calibration.staging import PUBLISH_JOURNAL, STAGING_PREFIX
 from tests.reliability.kill_runner import PUBLISH_STAGES, STAGING_STAGES
 from tests.script.synthetic import scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPLETE = {
-    mc.OUTPUT_CALIBRATION: [mc.CALIBRATOR_FILE],
-    mc.OUTPUT_METRICS: sorted([mc.METRICS_FILE, mc.RELIABILITY_PLOT_FILE, mc.SUMMARY_FILE]),
-    mc.OUTPUT_CALIBRATED_DATA: ["a.csv", "b"],
+    OUTPUT_CALIBRATION: [CALIBRATOR_FILE],
+    OUTPUT_METRICS: sorted([METRICS_FILE, RELIABILITY_PLOT_FILE, SUMMARY_FILE]),
+    OUTPUT_CALIBRATED_DATA: ["a.csv", "b"],
 }
 """The visible entries of each output folder after a complete run of :func:`_inputs`."""
 ENV = {"CALIBRATION_METHOD": "platt", "CALIBRATION_FOLDS": "3"}
@@ -40,7 +47,7 @@ def _inputs(folder: Path) -> None:
 
 
 def _outputs(root: Path) -> dict[str, str]:
-    return {name: str(root / name) for name in mc.OUTPUT_NAMES}
+    return {name: str(root / name) for name in OUTPUT_NAMES}
 
 
 def _run(stage: str, root: Path) -> subprocess.CompletedProcess[str]:
@@ -65,9 +72,9 @@ def _check_each_folder_empty_or_complete(outputs: dict[str, str]) -> bool:
     for name, folder in outputs.items():
         visible, hidden = _split(folder)
         assert visible in ([], COMPLETE[name]), f"{name} holds {visible}"
-        assert all(e.startswith(mc.STAGING_PREFIX) for e in hidden), f"{name} hides {hidden}"
+        assert all(e.startswith(STAGING_PREFIX) for e in hidden), f"{name} hides {hidden}"
         complete.append(visible == COMPLETE[name])
-    summary = os.path.exists(os.path.join(outputs[mc.OUTPUT_METRICS], mc.SUMMARY_FILE))
+    summary = os.path.exists(os.path.join(outputs[OUTPUT_METRICS], SUMMARY_FILE))
     assert summary == all(complete), "summary.json must mark exactly a complete set"
     return all(complete)
 
@@ -97,8 +104,8 @@ def test_killed_while_staging_leaves_no_visible_entry_and_the_next_run_succeeds(
     leftovers = [h for folder in outputs.values() for h in _split(folder)[1]]
     assert bool(leftovers) == (stage != "before_staging")  # staging opens after this hook
 
-    monkeypatch.setattr(mc, "plot_reliability", _no_plot)
-    mc.main({mc.INPUT_EVALUATION_DATA: str(tmp_path / "in")}, outputs, ENV,
+    monkeypatch.setattr(runner, "plot_reliability", _no_plot)
+    mc.main({INPUT_EVALUATION_DATA: str(tmp_path / "in")}, outputs, ENV,
             argparse.Namespace(job_type="calibration"))
     assert _check_each_folder_empty_or_complete(outputs)
     assert all(_split(folder)[1] == [] for folder in outputs.values()), "staging left over"
@@ -106,8 +113,8 @@ def test_killed_while_staging_leaves_no_visible_entry_and_the_next_run_succeeds(
 
 def _rerun(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     outputs = _outputs(tmp_path)
-    monkeypatch.setattr(mc, "plot_reliability", _no_plot)
-    mc.main({mc.INPUT_EVALUATION_DATA: str(tmp_path / "in")}, outputs, ENV,
+    monkeypatch.setattr(runner, "plot_reliability", _no_plot)
+    mc.main({INPUT_EVALUATION_DATA: str(tmp_path / "in")}, outputs, ENV,
             argparse.Namespace(job_type="calibration"))
     return outputs
 
@@ -122,11 +129,11 @@ def test_killed_while_publishing_the_next_run_undoes_it_and_succeeds(
     outputs = _outputs(tmp_path)
     # summary.json is moved last: a consumer reading it never takes a partial set for a complete
     # one. (Several folders cannot change at once: some files of this run are visible now.)
-    assert not os.path.exists(os.path.join(outputs[mc.OUTPUT_METRICS], mc.SUMMARY_FILE))
+    assert not os.path.exists(os.path.join(outputs[OUTPUT_METRICS], SUMMARY_FILE))
     for name, folder in outputs.items():
         visible, hidden = _split(folder)
         assert set(visible) <= set(COMPLETE[name]), f"{name} holds {visible}"
-        assert mc.PUBLISH_JOURNAL in hidden, f"{name} has no journal"
+        assert PUBLISH_JOURNAL in hidden, f"{name} has no journal"
     if stage == "during_publish":  # only the first move (calibrator.json) happened
         assert _check_each_folder_empty_or_complete(outputs) is False
 
@@ -142,9 +149,9 @@ def test_killed_after_moving_the_summary_the_outputs_are_complete_and_kept(
     assert done.returncode == -signal.SIGKILL, done.stderr
     outputs = _outputs(tmp_path)
     assert _check_each_folder_empty_or_complete(outputs)
-    summary = (Path(outputs[mc.OUTPUT_METRICS]) / mc.SUMMARY_FILE).read_bytes()
+    summary = (Path(outputs[OUTPUT_METRICS]) / SUMMARY_FILE).read_bytes()
     with pytest.raises(mc.CalibrationScriptError, match="MC-E501-OUTPUT-NOT-EMPTY"):
         _rerun(tmp_path, monkeypatch)
     assert _check_each_folder_empty_or_complete(outputs)  # the finished publish is kept
-    assert (Path(outputs[mc.OUTPUT_METRICS]) / mc.SUMMARY_FILE).read_bytes() == summary
+    assert (Path(outputs[OUTPUT_METRICS]) / SUMMARY_FILE).read_bytes() == summary
     assert all(_split(folder)[1] == [] for folder in outputs.values()), "journals left over"

@@ -3,7 +3,9 @@
 Building a step or a pipeline definition never uploads anything; this is the one function that
 does, and only when called. The files are read from the installed package
 (``calibration_step.script``) with :mod:`importlib.resources`, so a wheel install works as well as
-an editable one. Objects are written with ``put_object`` and encrypted with ``config.output_kms_key``
+an editable one; the script package is packed into one zipapp at upload time
+(:mod:`calibration_step.processing.zipapp`: ``python3`` runs a zip archive holding a
+``__main__.py`` whatever the file's name). Objects are written with ``put_object`` and encrypted with ``config.output_kms_key``
 when one is set (as the SDK does for code it uploads).
 
 Examples
@@ -19,6 +21,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Final
 
 from calibration_step.processing.s3 import split_s3_uri
+from calibration_step.processing.zipapp import script_zipapp
 from calibration_step.processing.step import ScriptCode
 from calibration_step.errors import BuildError
 from calibration_step.steps.model_calibration.builder import REQUIREMENTS_FILE, script_code
@@ -32,29 +35,38 @@ if TYPE_CHECKING:
 __all__ = ["SCRIPT_PACKAGE", "shipped_files", "upload_script"]
 
 SCRIPT_PACKAGE: Final = "calibration_step.script"
-"""The package that ships ``model_calibration.py`` and ``requirements.txt``."""
+"""The package that ships the script package ``model_calibration`` and ``requirements.txt``."""
 
 
 def shipped_files(*, include_requirements: bool) -> tuple[tuple[str, bytes], ...]:
     """``(file name, content)`` of the shipped script, then of its requirements file if asked.
+
+    The script is the zipapp of the installed script package (:func:`script_zipapp`), built now
+    from the package's files: one file that ``python3`` runs.
 
     Raises
     ------
     BuildError
         ``BUILD-SCRIPT-MISSING`` when the installed package lacks a file (a broken install).
     """
-    names = [MODEL_CALIBRATION_SCRIPT] + ([REQUIREMENTS_FILE] if include_requirements else [])
     package = resources.files(SCRIPT_PACKAGE)
-    files: list[tuple[str, bytes]] = []
-    for name in names:
-        resource = package / name
+    try:
+        files = [(MODEL_CALIBRATION_SCRIPT, script_zipapp(package, MODEL_CALIBRATION_SCRIPT))]
+    except FileNotFoundError as exc:
+        raise BuildError(
+            "BUILD-SCRIPT-MISSING",
+            f"the installed package {SCRIPT_PACKAGE} has no script package to ship ({exc}).",
+            hint="reinstall calibration_step; the script ships as package data",
+        ) from exc
+    if include_requirements:
+        resource = package / REQUIREMENTS_FILE
         if not resource.is_file():
             raise BuildError(
                 "BUILD-SCRIPT-MISSING",
-                f"the installed package {SCRIPT_PACKAGE} has no {name}.",
+                f"the installed package {SCRIPT_PACKAGE} has no {REQUIREMENTS_FILE}.",
                 hint="reinstall calibration_step; the script ships as package data",
             )
-        files.append((name, resource.read_bytes()))
+        files.append((REQUIREMENTS_FILE, resource.read_bytes()))
     return tuple(files)
 
 

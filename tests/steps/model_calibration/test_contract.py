@@ -8,6 +8,11 @@ import pytest
 
 from calibration_step.invariants import contract_problems
 from calibration_step.script import model_calibration as script
+from calibration_step.script.model_calibration.cli import build_parser
+from calibration_step.script.model_calibration.names import (CALIBRATOR_FILE, JOB_TYPES, LOG_LEVELS,
+                                                             METRICS_FILE, OUTPUT_NAMES,
+                                                             RELIABILITY_PLOT_FILE, SCORE_SPACES,
+                                                             SUMMARY_FILE)
 from calibration_step.steps.model_calibration import MODEL_CALIBRATION_CONTRACT, ModelCalibrationEnv
 from calibration_step.steps.model_calibration.names import (
     JOB_TYPE_CHOICES,
@@ -90,18 +95,18 @@ def test_optional_defaults_equal_the_scripts_defaults() -> None:
 
 
 def test_choices_equal_the_scripts() -> None:
-    assert set(script.JOB_TYPES) == set(JOB_TYPE_CHOICES)
-    assert set(script.SCORE_SPACES) == set(SCORE_SPACE_CHOICES)
-    assert set(script.LOG_LEVELS) == set(LOG_LEVEL_CHOICES)
+    assert set(JOB_TYPES) == set(JOB_TYPE_CHOICES)
+    assert set(SCORE_SPACES) == set(SCORE_SPACE_CHOICES)
+    assert set(LOG_LEVELS) == set(LOG_LEVEL_CHOICES)
 
 
 def test_arguments_and_output_files_equal_the_scripts() -> None:
-    parser_flags = {flag for action in script.build_parser()._actions for flag in action.option_strings} - {"-h", "--help"}
+    parser_flags = {flag for action in build_parser()._actions for flag in action.option_strings} - {"-h", "--help"}
     assert parser_flags == set(CONTRACT.argument_flags())
-    assert (script.CALIBRATOR_FILE, script.METRICS_FILE, script.SUMMARY_FILE, script.RELIABILITY_PLOT_FILE) == (
+    assert (CALIBRATOR_FILE, METRICS_FILE, SUMMARY_FILE, RELIABILITY_PLOT_FILE) == (
         "calibrator.json", "metrics.json", "summary.json", "reliability_diagram.png")
 
 
 @pytest.mark.parametrize("name", list(ModelCalibrationOutput))
 def test_script_output_names_are_the_logical_names(name: ModelCalibrationOutput) -> None:
-    assert name.value in script.OUTPUT_NAMES
+    assert name.value in OUTPUT_NAMES
