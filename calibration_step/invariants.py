@@ -14,7 +14,7 @@ SPEC-DUPLICATE-ALIAS        an alias is used twice (case-insensitively)
 SPEC-ALIAS-SHADOWS-OUTPUT   an alias equals another output's logical name (case-insensitively)
 SPEC-PROPERTY-PATH          a property path does not start with lowercase ``properties.`` or cannot be read
 SPEC-NODE-TYPE              dependencies/outputs contradict the node type
-CONTRACT-ENTRY-POINT-NAMING entry point is not a snake_case ``.py`` file
+CONTRACT-ENTRY-POINT-NAMING entry point is not a snake_case ``.py`` file or ``.pyz`` zipapp
 CONTRACT-LOGICAL-NAME-NAMING an input or output logical name is not snake_case
 CONTRACT-MISSING-PATH       a member of the name enum has no container path
 CONTRACT-CONTAINER-PATH     a container path is not under the container root, or is not absolute
@@ -165,7 +165,7 @@ def contract_problems(contract: ScriptContract[enum.Enum, enum.Enum, enum.Enum])
     where = contract.entry_point
     problems: list[Problem] = []
     if not is_script_file_name(contract.entry_point):
-        problems.append(Problem(code="CONTRACT-ENTRY-POINT-NAMING", message=f"entry point {contract.entry_point!r} is not a snake_case .py file",
+        problems.append(Problem(code="CONTRACT-ENTRY-POINT-NAMING", message=f"entry point {contract.entry_point!r} is not a snake_case .py file or .pyz zipapp",
                                 hint="name scripts like model_calibration.py", location=where))
     problems += _path_problems(contract, "input", contract.input_paths)
     problems += _path_problems(contract, "output", contract.output_paths)
