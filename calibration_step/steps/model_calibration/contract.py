@@ -1,4 +1,4 @@
-"""The script contract of ``model_calibration.py``: container paths, env vars, arguments, files.
+"""The script contract of ``model_calibration.pyz``: container paths, env vars, arguments, files.
 
 The contract is the single source of truth for container paths: the builder passes each path to
 the script as ``--<logical_name> <container path>``, so the script holds no path literal.
@@ -123,4 +123,4 @@ MODEL_CALIBRATION_CONTRACT: Final[ScriptContract[ModelCalibrationInput, ModelCal
         "writes the calibrator JSON, metrics and calibrated rows.",
     )
 )
-"""The container-side interface of ``model_calibration.py``."""
+"""The container-side interface of ``model_calibration.pyz`` (the zipapp of ``script/model_calibration/``)."""

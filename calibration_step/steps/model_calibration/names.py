@@ -52,8 +52,9 @@ __all__ = [
 MODEL_CALIBRATION_STEP_TYPE: Final = "ModelCalibration"
 """The canonical step type (registry key, spec step type, config class prefix)."""
 
-MODEL_CALIBRATION_SCRIPT: Final = "model_calibration.py"
-"""The entry point of the processing script (``script/model_calibration.py``)."""
+MODEL_CALIBRATION_SCRIPT: Final = "model_calibration.pyz"
+"""The entry point of the processing script: the zipapp packed from the script package
+``script/model_calibration/`` when it is uploaded (``python3 model_calibration.pyz``)."""
 
 
 class ModelCalibrationInput(enum.Enum):

@@ -1,17 +1,20 @@
 """Upload the shipped script (and its requirements file) to the S3 URIs the step references.
 
 Building a step or a pipeline definition never uploads anything; this is the one function that
-does, and only when called. The files are read from the installed package
-(``calibration_step.script``) with :mod:`importlib.resources`, so a wheel install works as well as
-an editable one; the script package is packed into one zipapp at upload time
-(:mod:`calibration_step.processing.zipapp`: ``python3`` runs a zip archive holding a
-``__main__.py`` whatever the file's name). Objects are written with ``put_object`` and encrypted with ``config.output_kms_key``
+does, and only when called. The script ships as one file, the zipapp ``model_calibration.pyz``,
+packed now from the installed script package (``calibration_step.script``, read with
+:mod:`importlib.resources`, so a wheel install works as well as an editable one; never
+committed): one object, so an upload replaces the whole script at once, and the stock image runs
+it with ``python3 model_calibration.pyz`` (see :mod:`calibration_step.processing.zipapp`). The
+zipapp and ``requirements.txt`` are the only objects of the code folder
+(:func:`~calibration_step.steps.model_calibration.builder.code_folder_uri`), which one channel
+downloads. Objects are written with ``put_object`` and encrypted with ``config.output_kms_key``
 when one is set (as the SDK does for code it uploads).
 
 Examples
 --------
 >>> [name for name, _ in shipped_files(include_requirements=True)]
-['model_calibration.py', 'requirements.txt']
+['model_calibration.pyz', 'requirements.txt']
 """
 
 from __future__ import annotations
@@ -41,8 +44,8 @@ SCRIPT_PACKAGE: Final = "calibration_step.script"
 def shipped_files(*, include_requirements: bool) -> tuple[tuple[str, bytes], ...]:
     """``(file name, content)`` of the shipped script, then of its requirements file if asked.
 
-    The script is the zipapp of the installed script package (:func:`script_zipapp`), built now
-    from the package's files: one file that ``python3`` runs.
+    The script is the zipapp of the installed script package (:func:`script_zipapp`), packed now
+    from the package's files; the same files give the same bytes.
 
     Raises
     ------
