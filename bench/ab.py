@@ -113,10 +113,11 @@ def _script_dirs(args: argparse.Namespace, work: str) -> dict[str, tuple[Path, s
 def _outputs(args: argparse.Namespace, work: str, dirs: dict[str, tuple[Path, str]]) -> int:
     """``--kind outputs``: every case on both sides, and the differences of their outputs."""
     root = Path(work)
+    for side in dirs:
+        (root / f"{side}-run").mkdir()
     sides = {side: side_command(path, root / f"{side}-run", args.zipapp)
              for side, (path, _) in dirs.items()}
     for side, (command, _) in sides.items():
-        (root / f"{side}-run").mkdir(exist_ok=True)
         print(f"{side} runs: {' '.join(command[1:])}", flush=True)
     print("set aside: " + "; ".join(f"{f}: {', '.join(p)}" for f, p in SET_ASIDE.items()), flush=True)
     cases = bench_cases(args.cache_dir, args.scenario, sorted(args.sizes), args.method)
