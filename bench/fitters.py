@@ -1,8 +1,8 @@
-"""The fitters compared by the benchmark: ours (the script's engine) and the reference peers.
+"""The fitters compared by the benchmark: ours (the script's own fits) and the reference peers.
 
 Each fitter maps training scores and 0/1 labels to a ``Predictor`` (scores -> calibrated
-probabilities). Peers work on ``logit(score)`` where the brief says so; the logit transform is
-inside the timed fit and predict for everyone (ours computes it too).
+probabilities). Logistic regression and pygam work on ``logit(score)``, as our platt and gam do;
+the logit transform is inside the timed fit and predict for everyone (ours computes it too).
 
 Examples
 --------

@@ -35,7 +35,7 @@ import pandas as pd
 
 from calibration_step.processing.zipapp import script_zipapp
 from calibration_step.script.model_calibration.reading import CSV_FLOAT_PRECISION
-from calibration_step.steps.model_calibration.names import ModelCalibrationInput, ModelCalibrationOutput
+from calibration_step.script.interface import ModelCalibrationInput, ModelCalibrationOutput
 
 JsonDict = dict[str, object]
 SCRIPT_FILE = "model_calibration.py"

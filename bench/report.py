@@ -1,4 +1,4 @@
-"""Targets of issue 9 and the markdown tables, computed from one run's measurements.
+"""The performance targets and the markdown tables, computed from one run's measurements.
 
 A measurement is a JSON object with ``scenario``, ``rows``, ``kind`` (fit | script | io_floor),
 ``label`` (the fitter or ``script_<method>`` / ``io_floor`` / ``io_floor_pyarrow_csv``),
@@ -6,8 +6,8 @@ A measurement is a JSON object with ``scenario``, ``rows``, ``kind`` (fit | scri
 results), ``status`` (ok | timeout | memory_limit | failed), ``max_rss_bytes`` (the child's peak)
 and ``result`` (the task's output).
 
-The targets are the binary ones of issue 9: the opt-in ``multiclass`` scenario has none, and
-its whole-script runs (like every run on CSV) are compared with their I/O floor in
+The targets (``docs/performance.md``) are for binary data: the opt-in ``multiclass`` scenario
+has none, and its whole-script runs (like every run on CSV) are compared with their I/O floor in
 ``script_vs_floor``, a markdown section of its own that default runs do not print.
 
 Examples
@@ -80,7 +80,7 @@ def ratio_row(target: str, scenario: str, rows: int, numerator: float | None,
 def targets(measurements: Sequence[Mapping[str, object]], agreement: Sequence[JsonDict],
             scenarios: Sequence[str], sizes: Sequence[int], script_sizes: Sequence[int]
             ) -> list[JsonDict]:
-    """Every target of the issue, each as a ratio measured in this run."""
+    """Every performance target, each as a ratio measured in this run."""
     def at(wanted: int, pool: Sequence[int]) -> int | None:
         return wanted if wanted in pool else (max(pool) if pool else None)
 

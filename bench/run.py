@@ -1,4 +1,4 @@
-"""Run every comparison of issue 9 and write the results table (JSON + markdown).
+"""Run every comparison of ``docs/performance.md`` and write the results table (JSON + markdown).
 
 Usage (from the repository root)::
 

@@ -137,8 +137,8 @@ def script_task(spec: Mapping[str, object]) -> JsonDict:
     # The names are the contract's (the library's), so that any revision of the script runs
     # (bench.worker may have installed a snapshot); main is the script's one public entry.
     from calibration_step.script import model_calibration as mc
-    from calibration_step.steps.model_calibration.contract import METRICS_FILE
-    from calibration_step.steps.model_calibration.names import (
+    from calibration_step.script.interface import (
+        METRICS_FILE,
         ModelCalibrationEnv,
         ModelCalibrationInput,
         ModelCalibrationOutput,

@@ -1,8 +1,10 @@
 """calibration_step: a typed, specification-driven model-calibration step for SageMaker Pipelines.
 
 The public API: the core model (contracts, specs, property references, invariants), the
-ModelCalibration step (names, contract, spec, config, builder), the registry, the resolver and
-the offline pipeline definition. Importing the package imports neither sagemaker nor pandas.
+ModelCalibration step (names, contract, spec, config, builder, script upload), the configs of its
+companion steps and the calibration DAG they form, the registry, the resolver and the offline
+pipeline definition; config files are read and written by :mod:`calibration_step.config_json`.
+Importing the package imports neither sagemaker nor pandas.
 """
 
 from typing import TYPE_CHECKING
@@ -25,6 +27,7 @@ from calibration_step.registry import StepRegistration, StepRegistry
 from calibration_step.spec import DependencySpec, OutputSpec, StepSpecification, dependency_of, output_by_name, output_of
 
 if TYPE_CHECKING:
+    from calibration_step.assembly import CalibrationDag, calibration_dag_definition, calibration_dag_report
     from calibration_step.config import BasePipelineConfig, ProcessingConfig
     from calibration_step.pipeline import pipeline_definition
     from calibration_step.resolver import Edge, ExternalBinding, ResolutionReport, resolve
@@ -38,12 +41,23 @@ if TYPE_CHECKING:
         ModelCalibrationOutput,
         model_calibration_environment,
     )
-    from calibration_step.steps.model_calibration.builder import build_model_calibration_step, calibration_condition_step
+    from calibration_step.steps.model_calibration.builder import (
+        ModelCalibrationStep,
+        build_model_calibration_step,
+        calibration_condition_step,
+        default_execution_prefix,
+    )
+    from calibration_step.steps.model_calibration.upload import upload_script
+    from calibration_step.steps.model_evaluation import XGBoostModelEvalConfig
+    from calibration_step.steps.package import PackageConfig
 
 # Steps, configs, the resolver and builders load on first use (PEP 562): importing the package
 # stays cheap, and a broken step definition cannot stop the core (or the alignment checker that
 # reports it) from importing.
 _LAZY = {
+    "CalibrationDag": "calibration_step.assembly",
+    "calibration_dag_definition": "calibration_step.assembly",
+    "calibration_dag_report": "calibration_step.assembly",
     "BasePipelineConfig": "calibration_step.config",
     "ProcessingConfig": "calibration_step.config",
     "pipeline_definition": "calibration_step.pipeline",
@@ -59,8 +73,13 @@ _LAZY = {
     "ModelCalibrationInput": "calibration_step.steps.model_calibration",
     "ModelCalibrationOutput": "calibration_step.steps.model_calibration",
     "model_calibration_environment": "calibration_step.steps.model_calibration",
+    "ModelCalibrationStep": "calibration_step.steps.model_calibration.builder",
     "build_model_calibration_step": "calibration_step.steps.model_calibration.builder",
     "calibration_condition_step": "calibration_step.steps.model_calibration.builder",
+    "default_execution_prefix": "calibration_step.steps.model_calibration.builder",
+    "upload_script": "calibration_step.steps.model_calibration.upload",
+    "XGBoostModelEvalConfig": "calibration_step.steps.model_evaluation",
+    "PackageConfig": "calibration_step.steps.package",
 }
 
 
@@ -79,6 +98,7 @@ __all__ = [
     "ArgumentSpec",
     "BasePipelineConfig",
     "BuildError",
+    "CalibrationDag",
     "CalibrationStepError",
     "ConfigError",
     "ContainerKind",
@@ -92,8 +112,10 @@ __all__ = [
     "ModelCalibrationEnv",
     "ModelCalibrationInput",
     "ModelCalibrationOutput",
+    "ModelCalibrationStep",
     "NodeType",
     "OutputSpec",
+    "PackageConfig",
     "Problem",
     "ProcessingConfig",
     "PropertyReference",
@@ -106,10 +128,14 @@ __all__ = [
     "StepRegistration",
     "StepRegistry",
     "StepSpecification",
+    "XGBoostModelEvalConfig",
     "alignment_problems",
     "build_model_calibration_step",
     "calibration_condition_step",
+    "calibration_dag_definition",
+    "calibration_dag_report",
     "contract_problems",
+    "default_execution_prefix",
     "default_registry",
     "dependency_of",
     "model_calibration_environment",
@@ -118,4 +144,5 @@ __all__ = [
     "pipeline_definition",
     "resolve",
     "spec_problems",
+    "upload_script",
 ]

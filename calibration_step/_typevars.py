@@ -15,3 +15,8 @@ EnvName = TypeVar("EnvName", bound=enum.Enum, covariant=True)
 InputNameT = TypeVar("InputNameT", bound=enum.Enum)
 OutputNameT = TypeVar("OutputNameT", bound=enum.Enum)
 EnvNameT = TypeVar("EnvNameT", bound=enum.Enum)
+
+# A step's config class (any class: the registry only checks its name), and its contravariant
+# twin for the builder protocols, which take a config.
+ConfigT = TypeVar("ConfigT")
+ConfigContra = TypeVar("ConfigContra", contravariant=True)

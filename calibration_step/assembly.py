@@ -1,9 +1,11 @@
 """Pipeline assembly: a DAG of steps -> resolved edges -> step inputs -> a SageMaker ``Pipeline`` definition.
 
-:func:`inputs_for` turns one step's resolutions into the typed inputs its builder takes: an
-inferred or explicit edge becomes a :class:`~calibration_step.properties.PropertyReference` to the
-upstream step's output (serialised as ``{"Get": "Steps.<name>...."}``), an external binding its
-value. DAG node names are the SageMaker step names, so the references point at the right steps.
+:func:`resolve_inputs` resolves a DAG and turns every resolution into the input source a builder
+takes: an inferred or explicit edge becomes a
+:class:`~calibration_step.properties.PropertyReference` to the upstream step's output (serialised
+as ``{"Get": "Steps.<name>...."}``), an external binding its value;
+:meth:`ResolvedInputs.inputs_for` gives one step's inputs keyed by its own input enum. DAG node
+names are the SageMaker step names, so the references point at the right steps.
 
 :func:`calibration_dag_steps` assembles the DAG users pair with calibration,
 ``XGBoostModelEval -> ModelCalibration -> Package``, with the Package step inside the calibration
@@ -12,14 +14,14 @@ condition step (it runs only when the calibrated ECE is within ``error_threshold
 
 Examples
 --------
->>> from calibration_step.resolver import ExternalBinding, resolve
+>>> from calibration_step.resolver import ExternalBinding
 >>> from calibration_step.steps.model_calibration.spec import MODEL_CALIBRATION_SPEC
->>> from calibration_step.steps.model_evaluation.spec import XGBOOST_MODEL_EVAL_SPEC
->>> report = resolve([("Eval", XGBOOST_MODEL_EVAL_SPEC), ("Calibrate", MODEL_CALIBRATION_SPEC)],
+>>> from calibration_step.steps.model_evaluation import XGBOOST_MODEL_EVAL
+>>> resolved = resolve_inputs([("Eval", XGBOOST_MODEL_EVAL.spec), ("Calibrate", MODEL_CALIBRATION_SPEC)],
 ...     upstream={"Calibrate": {"Eval"}},
 ...     bindings=[ExternalBinding(step="Eval", dependency=d.logical_name, value="s3://b/in")
-...               for d in XGBOOST_MODEL_EVAL_SPEC.dependencies])
->>> inputs = inputs_for(report, "Calibrate", MODEL_CALIBRATION_SPEC, ())
+...               for d in XGBOOST_MODEL_EVAL.spec.dependencies])
+>>> inputs = resolved.inputs_for("Calibrate", MODEL_CALIBRATION_SPEC)
 >>> [(name.value, source.to_get()) for name, source in inputs.items() if isinstance(source, PropertyReference)]
 [('evaluation_data', {'Get': "Steps.Eval.ProcessingOutputConfig.Outputs['eval_output'].S3Output.S3Uri"})]
 """
@@ -27,16 +29,17 @@ Examples
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Final
 
 import attrs
 
 from calibration_step.processing.values import InputSource, StringParameter, is_pipeline_value
-from calibration_step.errors import BuildError
+from calibration_step.errors import BuildError, Code
 from calibration_step.pipeline import pipeline_definition
 from calibration_step.properties import PropertyReference
-from calibration_step.resolver import ExternalBinding, Node, ResolutionReport, resolve
+from calibration_step.resolver import Edge, ExternalBinding, Node, ResolutionReport, resolve
+from calibration_step.script.interface import ModelCalibrationInput
 from calibration_step.spec import StepSpecification
 from calibration_step.steps.model_calibration.builder import (
     build_model_calibration_step,
@@ -44,16 +47,14 @@ from calibration_step.steps.model_calibration.builder import (
     default_execution_prefix,
 )
 from calibration_step.steps.model_calibration.config import ModelCalibrationConfig
-from calibration_step.steps.model_calibration.names import ModelCalibrationInput
 from calibration_step.steps.model_calibration.spec import MODEL_CALIBRATION_SPEC
-from calibration_step.steps.model_evaluation.builder import build_xgboost_model_eval_step
-from calibration_step.steps.model_evaluation.config import XGBoostModelEvalConfig
-from calibration_step.steps.model_evaluation.names import XGBoostModelEvalInput
-from calibration_step.steps.model_evaluation.spec import XGBOOST_MODEL_EVAL_SPEC
-from calibration_step.steps.package.builder import build_package_step
-from calibration_step.steps.package.config import PackageConfig
-from calibration_step.steps.package.names import PackageInput
-from calibration_step.steps.package.spec import PACKAGE_SPEC
+from calibration_step.steps.model_evaluation import (
+    XGBOOST_MODEL_EVAL,
+    XGBoostModelEvalConfig,
+    XGBoostModelEvalInput,
+    build_xgboost_model_eval_step,
+)
+from calibration_step.steps.package import PACKAGE, PackageConfig, PackageInput, build_package_step
 from calibration_step._typevars import InputNameT, OutputNameT
 
 if TYPE_CHECKING:
@@ -61,24 +62,22 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CALIBRATION_STEP",
-    "EVALUATION_DATA_PARAMETER",
-    "EVALUATION_STEP",
-    "MODEL_ARTIFACTS_PARAMETER",
-    "PACKAGE_STEP",
     "CalibrationDag",
+    "EVALUATION_STEP",
+    "PACKAGE_STEP",
+    "ResolvedInputs",
     "calibration_dag_definition",
-    "calibration_dag_parameters",
     "calibration_dag_report",
     "calibration_dag_steps",
-    "inputs_for",
+    "resolve_inputs",
 ]
 
 EVALUATION_STEP: Final = "XGBoostModelEval-Calibration"
 CALIBRATION_STEP: Final = "ModelCalibration-Calibration"
 PACKAGE_STEP: Final = "Package"
-MODEL_ARTIFACTS_PARAMETER: Final = "ModelArtifacts"
+_MODEL_ARTIFACTS_PARAMETER: Final = "ModelArtifacts"
 """Pipeline parameter: S3 URI of the trained model (read by evaluation and packaging)."""
-EVALUATION_DATA_PARAMETER: Final = "EvaluationData"
+_EVALUATION_DATA_PARAMETER: Final = "EvaluationData"
 """Pipeline parameter: S3 URI of the rows the model scores."""
 
 
@@ -88,41 +87,61 @@ def _external_source(value: object, where: str) -> InputSource:
     if is_pipeline_value(value):
         return value  # type: ignore[return-value]  # is_pipeline_value narrows to the InputSource members
     raise BuildError(
-        "BUILD-INPUT-SOURCE",
+        Code.BUILD_INPUT_SOURCE,
         f"the value bound to {where} is not an S3 URI or pipeline value; got {value!r}.",
         hint="bind an s3:// URI, a StringParameter, a Join or a SageMaker pipeline variable",
     )
 
 
-def inputs_for(
-    report: ResolutionReport,
-    step: str,
-    spec: StepSpecification[InputNameT, OutputNameT],
-    bindings: Iterable[ExternalBinding[enum.Enum]],
-) -> dict[InputNameT, InputSource]:
-    """The inputs of ``step`` (a DAG node name) keyed by its own input enum, from ``report``.
+@attrs.frozen(kw_only=True)
+class ResolvedInputs:
+    """A DAG's resolution report and the input source of every dependency it resolved.
 
-    Unresolved (optional) dependencies are left out. ``bindings`` are the external bindings the
-    report was resolved with (the report keeps only their descriptions).
+    ``sources`` is keyed by ``(step, dependency)``, both names; unresolved (optional)
+    dependencies have none.
+    """
+
+    report: ResolutionReport
+    sources: Mapping[tuple[str, str], InputSource]
+
+    def inputs_for(self, step: str, spec: StepSpecification[InputNameT, OutputNameT]) -> dict[InputNameT, InputSource]:
+        """The inputs of ``step`` (a DAG node name) keyed by its own input enum; unresolved ones are left out."""
+        return {
+            dependency.logical_name: self.sources[(step, dependency.name)]
+            for dependency in spec.dependencies
+            if (step, dependency.name) in self.sources
+        }
+
+
+def resolve_inputs(
+    nodes: Sequence[Node],
+    *,
+    upstream: Mapping[str, Collection[str]] | None = None,
+    edges: Iterable[Edge[enum.Enum, enum.Enum]] = (),
+    bindings: Iterable[ExternalBinding[enum.Enum]] = (),
+) -> ResolvedInputs:
+    """Resolve the DAG (see :func:`~calibration_step.resolver.resolve`) and make each resolved input's source.
+
+    The report describes an external binding; its value, the source, is kept from ``bindings``.
 
     Raises
     ------
+    ResolutionError
+        As :func:`~calibration_step.resolver.resolve`.
     BuildError
         ``BUILD-INPUT-SOURCE`` for a bound value that is not an S3 URI or pipeline value.
     """
-    bound = {(binding.step, str(binding.dependency.value)): binding.value for binding in bindings}
-    inputs: dict[InputNameT, InputSource] = {}
-    for dependency in spec.dependencies:
-        found = report.get(step, dependency.name)
-        if found is None or found.source == "unresolved":
-            continue
-        if found.source == "external":
-            inputs[dependency.logical_name] = _external_source(bound[(step, dependency.name)], f"{step}.{dependency.name}")
-        elif found.chosen is not None:
-            inputs[dependency.logical_name] = PropertyReference(
-                step_name=found.chosen.provider_step, property_path=found.chosen.property_path
-            )
-    return inputs
+    given = tuple(bindings)
+    report = resolve(nodes, upstream=upstream, edges=edges, bindings=given)
+    bound = {(binding.step, str(binding.dependency.value)): binding.value for binding in given}
+    sources: dict[tuple[str, str], InputSource] = {}
+    for item in report.resolutions:
+        key = (item.step, item.dependency)
+        if item.source == "external":
+            sources[key] = _external_source(bound[key], f"{item.step}.{item.dependency}")
+        elif item.chosen is not None:
+            sources[key] = PropertyReference(step_name=item.chosen.provider_step, property_path=item.chosen.property_path)
+    return ResolvedInputs(report=report, sources=sources)
 
 
 @attrs.frozen(kw_only=True)
@@ -137,20 +156,20 @@ class CalibrationDag:
     package: PackageConfig
 
 
-def calibration_dag_parameters(dag: CalibrationDag) -> tuple[StringParameter, ...]:
+def _calibration_dag_parameters(dag: CalibrationDag) -> tuple[StringParameter, ...]:
     """``ExecutionPrefix``, ``ModelArtifacts`` and ``EvaluationData`` (the latter two default under the bucket)."""
     bucket = f"s3://{dag.calibration.bucket}"
     return (
         default_execution_prefix(dag.calibration),
-        StringParameter(name=MODEL_ARTIFACTS_PARAMETER, default_value=f"{bucket}/model/model.tar.gz"),
-        StringParameter(name=EVALUATION_DATA_PARAMETER, default_value=f"{bucket}/data/calibration"),
+        StringParameter(name=_MODEL_ARTIFACTS_PARAMETER, default_value=f"{bucket}/model/model.tar.gz"),
+        StringParameter(name=_EVALUATION_DATA_PARAMETER, default_value=f"{bucket}/data/calibration"),
     )
 
 
 _NODES: Final[Sequence[Node]] = (
-    (EVALUATION_STEP, XGBOOST_MODEL_EVAL_SPEC),
+    (EVALUATION_STEP, XGBOOST_MODEL_EVAL.spec),
     (CALIBRATION_STEP, MODEL_CALIBRATION_SPEC),
-    (PACKAGE_STEP, PACKAGE_SPEC),
+    (PACKAGE_STEP, PACKAGE.spec),
 )
 _UPSTREAM: Final = {CALIBRATION_STEP: {EVALUATION_STEP}, PACKAGE_STEP: {CALIBRATION_STEP}}
 
@@ -164,34 +183,35 @@ def _bindings(parameters: Sequence[StringParameter]) -> tuple[ExternalBinding[en
     )
 
 
+def _resolved_inputs(parameters: Sequence[StringParameter]) -> ResolvedInputs:
+    return resolve_inputs(_NODES, upstream=_UPSTREAM, bindings=_bindings(parameters))
+
+
 def calibration_dag_report(dag: CalibrationDag) -> ResolutionReport:
     """The resolution of the calibration DAG (``evaluation_data`` and ``calibration_model`` are inferred)."""
-    return resolve(_NODES, upstream=_UPSTREAM, bindings=_bindings(calibration_dag_parameters(dag)))
+    return _resolved_inputs(_calibration_dag_parameters(dag)).report
 
 
 def calibration_dag_steps(dag: CalibrationDag) -> tuple[list[Step], tuple[StringParameter, ...], ResolutionReport]:
     """The pipeline's top-level steps (evaluation, calibration, condition with Package inside), its parameters, the report."""
-    parameters = calibration_dag_parameters(dag)
-    bindings = _bindings(parameters)
-    report = resolve(_NODES, upstream=_UPSTREAM, bindings=bindings)
+    parameters = _calibration_dag_parameters(dag)
+    resolved = _resolved_inputs(parameters)
     prefix = parameters[0]
     evaluation = build_xgboost_model_eval_step(
         dag.evaluation,
-        inputs_for(report, EVALUATION_STEP, XGBOOST_MODEL_EVAL_SPEC, bindings),
+        resolved.inputs_for(EVALUATION_STEP, XGBOOST_MODEL_EVAL.spec),
         execution_prefix=prefix,
         step_name=EVALUATION_STEP,
     )
-    calibration_inputs: dict[ModelCalibrationInput, InputSource] = inputs_for(
-        report, CALIBRATION_STEP, MODEL_CALIBRATION_SPEC, bindings
-    )
+    calibration_inputs: dict[ModelCalibrationInput, InputSource] = resolved.inputs_for(CALIBRATION_STEP, MODEL_CALIBRATION_SPEC)
     calibration = build_model_calibration_step(
         dag.calibration, calibration_inputs, execution_prefix=prefix, step_name=CALIBRATION_STEP
     )
     package = build_package_step(
-        dag.package, inputs_for(report, PACKAGE_STEP, PACKAGE_SPEC, bindings), execution_prefix=prefix, step_name=PACKAGE_STEP
+        dag.package, resolved.inputs_for(PACKAGE_STEP, PACKAGE.spec), execution_prefix=prefix, step_name=PACKAGE_STEP
     )
     condition = calibration_condition_step(calibration, if_steps=[package])
-    return [evaluation, calibration.step, condition], parameters, report
+    return [evaluation, calibration.step, condition], parameters, resolved.report
 
 
 def calibration_dag_definition(dag: CalibrationDag) -> dict[str, object]:

@@ -27,7 +27,7 @@ from calibration_step.errors import CalibrationStepError
 
 __all__ = ["COMMANDS", "main", "main_entry"]
 
-COMMANDS: tuple[str, ...] = ("demo", "run", "apply", "definition", "config", "check")
+COMMANDS: tuple[str, ...] = ("demo", "run", "apply", "definition", "pipeline", "config", "check")
 """Subcommand names, in help order; each is the module ``calibration_step.commands.<name>``."""
 
 EXIT_OK = 0
@@ -79,17 +79,6 @@ def _configure_logging(*, quiet: bool, debug: bool) -> None:
         logging.getLogger("sagemaker.config").setLevel(logging.WARNING)
 
 
-def _script_error_line(exc: BaseException) -> str | None:
-    """One line for an error of the processing script, which does not import this package."""
-    code, hint = getattr(exc, "code", None), getattr(exc, "hint", None)
-    if type(exc).__name__.endswith("ScriptError") and isinstance(code, str):
-        message = getattr(exc, "message", None)
-        if isinstance(message, str):
-            return f"error [{code}] {message}" + (f" (hint: {hint})" if hint else "")
-        return f"error [{code}] {exc}" + (f" (hint: {hint})" if hint and str(hint) not in str(exc) else "")
-    return None
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` (default: ``sys.argv[1:]``) and return the exit code."""
     parser = build_parser()
@@ -107,15 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CalibrationStepError as exc:
         if args.debug:
             traceback.print_exc()
-        print(f"error {exc}", file=sys.stderr)
-        return EXIT_ERROR
-    except Exception as exc:
-        line = _script_error_line(exc)
-        if line is None:
-            raise
-        if args.debug:
-            traceback.print_exc()
-        print(line, file=sys.stderr)
+        print(f"error {exc.describe()}", file=sys.stderr)
         return EXIT_ERROR
 
 

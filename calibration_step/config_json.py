@@ -24,8 +24,11 @@ Loading is strict. ``__model_type__`` must name one of the allowed classes (pass
 of the registry; a class is never imported by name) and agree with ``metadata.config_types``;
 unknown keys, a key both shared and specific, wrong types and out-of-range values are all
 rejected, each with its JSON path (``$.configuration.specific.calibrate.gam_splines``), in one
-:class:`~calibration_step.errors.SerializationError` listing every problem. Every config is built
-through the converter and its class's validators; nothing loads unvalidated.
+:class:`~calibration_step.errors.SerializationError`: every problem of the file's frame (metadata
+and the two parts of ``configuration``) or, when the frame loads, of every config. The frame and
+every config are loaded by :func:`calibration_step.converter.structure_all`, which says what is
+wrong with a value and where in it; this module only places each problem in the file (a field
+that every config shares is reported under ``shared``). Nothing loads unvalidated.
 
 Examples
 --------
@@ -45,29 +48,29 @@ calibration_step.errors.SerializationError: [SERIALIZATION-INVALID] the config f
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import re
-import typing
 from collections.abc import Mapping
 from importlib import metadata
 from pathlib import Path
-from typing import Final
+from typing import Final, TypeVar, cast
 
 import attrs
-import cattrs
-import cattrs.v
-from cattrs.errors import BaseValidationError
 
 from calibration_step.config.base import BasePipelineConfig
 from calibration_step.config.processing import ProcessingConfig
-from calibration_step.converter import CONVERTER
-from calibration_step.errors import CalibrationStepError, Problem, SerializationError
+from calibration_step.converter import structure_all, unstructure
+from calibration_step.errors import Code, Problem, SerializationError
 
 __all__ = [
+    "ConfigClasses",
+    "ConfigFile",
+    "FileConfiguration",
+    "FileMetadata",
     "MODEL_TYPE_KEY",
     "SCHEMA_VERSION",
-    "ConfigClasses",
     "default_config_classes",
     "dumps",
     "from_document",
@@ -85,10 +88,82 @@ MODEL_TYPE_KEY: Final = "__model_type__"
 ConfigClasses = Mapping[str, type[BasePipelineConfig]]
 """Allowed config classes by class name."""
 
+T = TypeVar("T")
+
 _STEP_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
-_METADATA_KEYS = ("config_types", "created_at", "package_version", "schema_version")
 _SHARED = "$.configuration.shared"
 _SPECIFIC = "$.configuration.specific"
+_FIELD_PATH = re.compile(r"\$\.(\w+)(.*)")
+
+
+def _refuse(code: str, field: str, message: str, hint: str) -> SerializationError:
+    """The error of a metadata validator: one problem at ``field``, which the converter places."""
+    return SerializationError(code, message, hint=hint, problems=(Problem(code=code, message=message, hint=hint,
+                                                                          location=field),))
+
+
+def _check_schema_version(_instance: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if value != SCHEMA_VERSION:
+        raise _refuse(Code.SERIALIZATION_SCHEMA_VERSION, attribute.name, f"schema version {value!r} is not "
+                      f"{SCHEMA_VERSION}", "save the configs again with this package")
+
+
+def _check_timestamp(_instance: object, attribute: attrs.Attribute[str], value: str) -> None:
+    try:
+        dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise _refuse(Code.SERIALIZATION_INVALID, attribute.name, f"expected an ISO 8601 timestamp, got {value!r}",
+                      "write e.g. 2026-01-01T00:00:00+00:00") from None
+
+
+@attrs.frozen(kw_only=True)
+class FileMetadata:
+    """The ``metadata`` of a config file: what wrote it, when, and each step's config class.
+
+    Examples
+    --------
+    >>> FileMetadata(schema_version=2, config_types={}, created_at="2026-01-01T00:00:00+00:00",
+    ...              package_version="0.1.0")
+    Traceback (most recent call last):
+    ...
+    calibration_step.errors.SerializationError: [SERIALIZATION-SCHEMA-VERSION] schema version 2 is not 1 ...
+    """
+
+    schema_version: int = attrs.field(validator=_check_schema_version)
+    config_types: Mapping[str, str]
+    created_at: str = attrs.field(validator=_check_timestamp)
+    package_version: str
+
+
+@attrs.frozen(kw_only=True)
+class FileConfiguration:
+    """The ``configuration`` of a config file: fields every config shares, then each step's own.
+
+    ``specific`` maps a step name to that step's fields; each is loaded on its own, so that its
+    problems are reported at its own path.
+
+    Examples
+    --------
+    >>> FileConfiguration(shared={"author": "jane"}, specific={"calibrate": {"__model_type__": "ProcessingConfig"}})
+    FileConfiguration(shared={'author': 'jane'}, specific={'calibrate': {'__model_type__': 'ProcessingConfig'}})
+    """
+
+    shared: Mapping[str, object]
+    specific: Mapping[str, object]
+
+
+@attrs.frozen(kw_only=True)
+class ConfigFile:
+    """A config file's frame: everything but the fields of each config, loaded first.
+
+    Examples
+    --------
+    >>> sorted(field.name for field in attrs.fields(ConfigFile))
+    ['configuration', 'metadata']
+    """
+
+    metadata: FileMetadata
+    configuration: FileConfiguration
 
 
 def default_config_classes() -> ConfigClasses:
@@ -121,7 +196,7 @@ def _problem(code: str, location: str, message: str, hint: str) -> Problem:
 
 def _fail(problems: list[Problem]) -> SerializationError:
     lines = "\n".join(f"  - {p}" for p in problems)
-    return SerializationError("SERIALIZATION-INVALID", f"the config file has {len(problems)} problem(s):\n{lines}",
+    return SerializationError(Code.SERIALIZATION_INVALID, f"the config file has {len(problems)} problem(s):\n{lines}",
                               hint="fix every listed field; each line names its JSON path", problems=problems)
 
 
@@ -143,33 +218,34 @@ def to_document(
     problems = []
     for step, config in configs.items():
         if _STEP_NAME.fullmatch(step) is None:
-            problems.append(_problem("SERIALIZATION-UNSAVABLE", f"{_SPECIFIC}.{step}", f"step name {step!r} is not "
+            problems.append(_problem(Code.SERIALIZATION_UNSAVABLE, f"{_SPECIFIC}.{step}", f"step name {step!r} is not "
                                      "1-128 letters, digits, '_' or '-' starting with a letter or digit",
                                      "rename the step"))
         if allowed.get(type(config).__name__) is not type(config):
-            problems.append(_problem("SERIALIZATION-UNSAVABLE", f"{_SPECIFIC}.{step}", f"{type(config).__name__} is "
+            problems.append(_problem(Code.SERIALIZATION_UNSAVABLE, f"{_SPECIFIC}.{step}", f"{type(config).__name__} is "
                                      f"not an allowed config class ({sorted(allowed)})", "pass its class in classes"))
     if problems:
         raise _fail(problems)
-    fields = {step: typing.cast(dict[str, object], CONVERTER.unstructure(config)) for step, config in configs.items()}
+    fields = {step: cast(dict[str, object], unstructure(config)) for step, config in configs.items()}
     shared: dict[str, object] = {}
     if len(fields) > 1:
         first, *rest = fields.values()
         shared = {key: value for key, value in first.items() if all(key in other and other[key] == value for other in rest)}
-    specific = {
+    specific: dict[str, object] = {
         step: {MODEL_TYPE_KEY: type(configs[step]).__name__, **{k: v for k, v in values.items() if k not in shared}}
         for step, values in fields.items()
     }
     when = created_at if created_at is not None else dt.datetime.now(dt.timezone.utc)
-    return {
-        "metadata": {
-            "schema_version": SCHEMA_VERSION,
-            "config_types": {step: type(config).__name__ for step, config in configs.items()},
-            "created_at": when.isoformat(timespec="seconds"),
-            "package_version": _package_version(),
-        },
-        "configuration": {"shared": shared, "specific": specific},
-    }
+    document = ConfigFile(
+        metadata=FileMetadata(
+            schema_version=SCHEMA_VERSION,
+            config_types={step: type(config).__name__ for step, config in configs.items()},
+            created_at=when.isoformat(timespec="seconds"),
+            package_version=_package_version(),
+        ),
+        configuration=FileConfiguration(shared=shared, specific=specific),
+    )
+    return cast(dict[str, object], unstructure(document))
 
 
 def dumps(
@@ -193,146 +269,50 @@ def save(
 # ---------------------------------------------------------------------------------------------
 # Loading
 # ---------------------------------------------------------------------------------------------
-def _object(value: object, location: str, problems: list[Problem]) -> dict[str, object] | None:
-    if isinstance(value, dict):
-        return value
-    problems.append(_problem("SERIALIZATION-INVALID", location, f"expected a JSON object, got {type(value).__name__}",
-                             "write an object {...} here"))
-    return None
-
-
-def _exact_keys(data: dict[str, object], expected: tuple[str, ...], location: str, problems: list[Problem]) -> None:
-    for key in sorted(set(data) - set(expected)):
-        problems.append(_problem("SERIALIZATION-UNKNOWN-KEY", f"{location}.{key}", f"unknown key {key!r}",
-                                 f"remove it; the keys here are {list(expected)}"))
-    for key in sorted(set(expected) - set(data)):
-        problems.append(_problem("SERIALIZATION-MISSING-KEY", f"{location}.{key}", f"missing key {key!r}",
-                                 "the file must hold every key this package writes"))
-
-
-def _metadata_types(document: dict[str, object], problems: list[Problem]) -> dict[str, object]:
-    meta = _object(document.get("metadata"), "$.metadata", problems)
-    if meta is None:
-        return {}
-    _exact_keys(meta, _METADATA_KEYS, "$.metadata", problems)
-    version = meta.get("schema_version")
-    if "schema_version" in meta and (isinstance(version, bool) or version != SCHEMA_VERSION):
-        problems.append(_problem("SERIALIZATION-SCHEMA-VERSION", "$.metadata.schema_version", f"schema version "
-                                 f"{version!r} is not {SCHEMA_VERSION}", "save the configs again with this package"))
-    created = meta.get("created_at")
-    if "created_at" in meta and not _is_timestamp(created):
-        problems.append(_problem("SERIALIZATION-INVALID", "$.metadata.created_at", f"expected an ISO 8601 timestamp, got "
-                                 f"{created!r}", "write e.g. 2026-01-01T00:00:00+00:00"))
-    if "package_version" in meta and not isinstance(meta.get("package_version"), str):
-        problems.append(_problem("SERIALIZATION-INVALID", "$.metadata.package_version", "expected a string",
-                                 "write the version as a string"))
-    types_ = _object(meta.get("config_types", {}), "$.metadata.config_types", problems)
-    return types_ or {}
-
-
-def _is_timestamp(value: object) -> bool:
-    if not isinstance(value, str):
-        return False
-    try:
-        dt.datetime.fromisoformat(value)
-    except ValueError:
-        return False
-    return True
-
-
-def _field_types(cls: type[BasePipelineConfig]) -> dict[str, object]:
-    hints = typing.get_type_hints(cls)
-    return {field.name: hints[field.name] for field in attrs.fields(cls) if field.init}
-
-
-def _shape_problems(cls: type[BasePipelineConfig], data: Mapping[str, object], where: Mapping[str, str]) -> list[Problem]:
-    """JSON arrays for tuple fields, objects for mapping fields (cattrs would turn a string into a tuple)."""
-    problems = []
-    for name, hint in _field_types(cls).items():
-        origin = typing.get_origin(hint)
-        if name not in data or origin is None:
-            continue
-        value = data[name]
-        if origin is tuple and not isinstance(value, list):
-            problems.append(_problem("CONFIG-TYPE", where[name], f"{cls.__name__}.{name} must be a JSON array; got "
-                                     f"{value!r}", "write a list [...]"))
-        if isinstance(origin, type) and issubclass(origin, Mapping) and not isinstance(value, dict):
-            problems.append(_problem("CONFIG-TYPE", where[name], f"{cls.__name__}.{name} must be a JSON object; got "
-                                     f"{value!r}", "write an object {...}"))
-    return problems
-
-
-def _format(exc: BaseException, type_: type | None) -> str:
-    """cattrs' wording, plus what was got (our strict hooks and Literal checks say it)."""
-    text = cattrs.v.format_exception(exc, type_)
-    if isinstance(exc, (TypeError, ValueError)) and not isinstance(exc, KeyError) and str(exc) not in text:
-        text += f": {exc}"
-    return text
-
-
-def _relocate(message: str, where: Mapping[str, str], fallback: str) -> Problem:
-    """A cattrs message ``"<text> @ $.<field><rest>"`` as a problem at the field's place in the file."""
-    text, _, path = message.rpartition(" @ ")
-    match = re.fullmatch(r"\$\.(\w+)(.*)", path)
+def _placed(problem: Problem, where: Mapping[str, str], here: str) -> Problem:
+    """A problem at ``$.<field><rest>`` of a config, moved to where that field sits in the file."""
+    match = _FIELD_PATH.fullmatch(problem.location)
     if match is None:
-        return _problem("SERIALIZATION-INVALID", fallback, text or message, "fix this config")
-    base = where.get(match[1], f"{fallback}.{match[1]}")
-    return _problem("SERIALIZATION-INVALID", base + match[2], text, "fix or remove this field")
+        return dataclasses.replace(problem, location=here)
+    return dataclasses.replace(problem, location=where.get(match[1], f"{here}.{match[1]}") + match[2])
 
 
-def _validation_problems(exc: BaseException, where: Mapping[str, str], fallback: str) -> list[Problem]:
-    own = [e for e in getattr(exc, "exceptions", ()) if isinstance(e, CalibrationStepError)]
-    problems = [
-        attrs.evolve(p, location=where.get(p.location, f"{fallback}.{p.location}") if p.location else fallback)
-        for error in own
-        for p in (error.problems or (_problem(error.code, "", error.message, error.hint),))
-    ]
-    if isinstance(exc, BaseValidationError):
-        rest = exc.subgroup(lambda e: not isinstance(e, (CalibrationStepError, BaseExceptionGroup)))
-        if rest is not None:
-            problems += [_relocate(m, where, fallback) for m in cattrs.transform_error(rest, path="$", format_exception=_format)]
-    return problems
+def _load(value: object, cls: type[T], here: str, problems: list[Problem]) -> T | None:
+    """``value`` loaded as ``cls``, or None with its problems recorded under ``here``."""
+    try:
+        return structure_all(value, cls)
+    except SerializationError as exc:
+        problems += [dataclasses.replace(p, location=here + p.location.removeprefix("$")) for p in exc.problems]
+        return None
 
 
 def _load_step(
-    step: str, entry: object, shared: dict[str, object], declared: object, allowed: ConfigClasses, problems: list[Problem]
+    step: str, entry: object, shared: Mapping[str, object], declared: object, allowed: ConfigClasses,
+    problems: list[Problem],
 ) -> BasePipelineConfig | None:
     here = f"{_SPECIFIC}.{step}"
-    body = _object(entry, here, problems)
+    body = _load(entry, dict[str, object], here, problems)
     if body is None:
         return None
-    model_type = body.get(MODEL_TYPE_KEY)
+    model_type = body.pop(MODEL_TYPE_KEY, None)
     cls = allowed.get(model_type) if isinstance(model_type, str) else None
     if cls is None:
-        problems.append(_problem("SERIALIZATION-UNKNOWN-CLASS", f"{here}.{MODEL_TYPE_KEY}", f"{model_type!r} is not an "
+        problems.append(_problem(Code.SERIALIZATION_UNKNOWN_CLASS, f"{here}.{MODEL_TYPE_KEY}", f"{model_type!r} is not an "
                                  f"allowed config class", f"use one of {sorted(allowed)}"))
         return None
     if declared != model_type:
-        problems.append(_problem("SERIALIZATION-INVALID", f"$.metadata.config_types.{step}", f"says {declared!r} but "
+        problems.append(_problem(Code.SERIALIZATION_INVALID, f"$.metadata.config_types.{step}", f"says {declared!r} but "
                                  f"{here}.{MODEL_TYPE_KEY} says {model_type!r}", "make the two agree"))
-    fields = {k: v for k, v in body.items() if k != MODEL_TYPE_KEY}
-    known = set(_field_types(cls))
-    before = len(problems)
-    for key in sorted(set(shared) - known):
-        problems.append(_problem("SERIALIZATION-UNKNOWN-KEY", f"{_SHARED}.{key}", f"unknown key {key!r} for {step} "
-                                 f"({cls.__name__})", f"remove it; {cls.__name__} has no such field"))
-    for key in sorted(set(fields) - known):
-        problems.append(_problem("SERIALIZATION-UNKNOWN-KEY", f"{here}.{key}", f"unknown key {key!r} "
-                                 f"({cls.__name__})", f"remove it; {cls.__name__} has no such field"))
-    for key in sorted(set(fields) & set(shared)):
-        problems.append(_problem("SERIALIZATION-DUPLICATE-KEY", f"{here}.{key}", f"{key!r} is both shared and "
-                                 "specific", "keep the key in one place"))
-    where = {key: f"{_SHARED}.{key}" for key in shared} | {key: f"{here}.{key}" for key in fields}
-    data = shared | fields
-    problems += _shape_problems(cls, data, where)
-    if len(problems) > before:
+    duplicates = sorted(set(body) & set(shared))
+    problems += [_problem(Code.SERIALIZATION_DUPLICATE_KEY, f"{here}.{key}", f"{key!r} is both shared and specific",
+                          "keep the key in one place") for key in duplicates]
+    if duplicates:
         return None
+    where = {key: f"{_SHARED}.{key}" for key in shared} | {key: f"{here}.{key}" for key in body}
     try:
-        return CONVERTER.structure(data, cls)
-    except BaseValidationError as exc:
-        problems += _validation_problems(exc, where, here)
-    except CalibrationStepError as exc:
-        problems += _validation_problems(BaseExceptionGroup("", [exc]), where, here)
+        return structure_all({**shared, **body}, cls)
+    except SerializationError as exc:
+        problems += [_placed(p, where, here) for p in exc.problems]
     return None
 
 
@@ -345,29 +325,24 @@ def from_document(document: object, *, classes: ConfigClasses | None = None) -> 
         ``SERIALIZATION-INVALID`` listing every problem with its JSON path.
     """
     if attrs.validators.get_disabled():
-        raise SerializationError("SERIALIZATION-UNVALIDATED", "attrs validators are disabled globally; configs would "
+        raise SerializationError(Code.SERIALIZATION_UNVALIDATED, "attrs validators are disabled globally; configs would "
                                  "load unvalidated", hint="call attrs.validators.set_disabled(False) first")
     allowed = default_config_classes() if classes is None else classes
     problems: list[Problem] = []
-    root = _object(document, "$", problems)
-    if root is None:
+    frame = _load(document, ConfigFile, "$", problems)
+    if frame is None:
         raise _fail(problems)
-    _exact_keys(root, ("configuration", "metadata"), "$", problems)
-    declared = _metadata_types(root, problems)
-    configuration = _object(root.get("configuration", {}), "$.configuration", problems) or {}
-    _exact_keys(configuration, ("shared", "specific"), "$.configuration", problems)
-    shared = _object(configuration.get("shared", {}), _SHARED, problems) or {}
-    specific = _object(configuration.get("specific", {}), _SPECIFIC, problems) or {}
+    declared, specific = frame.metadata.config_types, frame.configuration.specific
     for step in sorted(set(declared) ^ set(specific)):
-        problems.append(_problem("SERIALIZATION-INVALID", f"$.metadata.config_types.{step}", f"step {step!r} is not in "
+        problems.append(_problem(Code.SERIALIZATION_INVALID, f"$.metadata.config_types.{step}", f"step {step!r} is not in "
                                  "both metadata.config_types and configuration.specific", "list each step in both"))
     configs: dict[str, BasePipelineConfig] = {}
     for step, entry in specific.items():
         if _STEP_NAME.fullmatch(step) is None:
-            problems.append(_problem("SERIALIZATION-INVALID", f"{_SPECIFIC}.{step}", f"step name {step!r} is not 1-128 "
+            problems.append(_problem(Code.SERIALIZATION_INVALID, f"{_SPECIFIC}.{step}", f"step name {step!r} is not 1-128 "
                                      "letters, digits, '_' or '-'", "rename the step"))
             continue
-        config = _load_step(step, entry, shared, declared.get(step), allowed, problems)
+        config = _load_step(step, entry, frame.configuration.shared, declared.get(step), allowed, problems)
         if config is not None:
             configs[step] = config
     if problems:
@@ -386,7 +361,7 @@ def loads(text: str, *, classes: ConfigClasses | None = None) -> dict[str, BaseP
     try:
         document = json.loads(text)
     except (ValueError, RecursionError) as exc:
-        raise SerializationError("SERIALIZATION-JSON", f"the config file is not valid JSON: {exc}",
+        raise SerializationError(Code.SERIALIZATION_JSON, f"the config file is not valid JSON: {exc}",
                                  hint="check the file is the JSON this package wrote") from exc
     return from_document(document, classes=classes)
 

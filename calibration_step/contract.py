@@ -35,7 +35,7 @@ from typing import Generic, Literal
 import attrs
 
 from calibration_step._typevars import EnvName, InputName, OutputName
-from calibration_step.errors import SpecError
+from calibration_step.errors import Code, SpecError
 
 __all__ = ["ArgumentSpec", "ContainerKind", "ScriptContract"]
 
@@ -98,7 +98,7 @@ class ScriptContract(Generic[InputName, OutputName, EnvName]):
 
         problems = contract_problems(self)
         if problems:
-            raise SpecError.from_problems("CONTRACT-INVALID", f"contract {self.entry_point!r}", problems)
+            raise SpecError.from_problems(Code.CONTRACT_INVALID, f"contract {self.entry_point!r}", problems)
 
     def env_var_names(self) -> tuple[str, ...]:
         """Every env var the script may read, required first, as plain strings."""

@@ -2,7 +2,11 @@
 
 Rules: unknown keys are rejected; primitives are strict (``"yes"`` is not a bool, ``"3"`` not an
 int, ``True`` not an int); enums travel as their values; every load error is reported with the
-path of the field that caused it, e.g. ``$.dependencies[0].dependency_type``.
+path of the field that caused it, e.g. ``$.dependencies[0].dependency_type``. This module is the
+one place that turns a failed load into :class:`~calibration_step.errors.Problem` values; the
+config file (:mod:`calibration_step.config_json`) only moves them to where each value sits in it.
+
+The converter is built on first use, by one function; nothing registers hooks at import time.
 
 Examples
 --------
@@ -19,11 +23,14 @@ calibration_step.errors.SerializationError: [SERIALIZATION-INVALID] cannot load 
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import json
 import types
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Literal, TypeVar, cast, get_args, get_origin
 
+import attrs
 import cattrs
 from cattrs.cols import (
     homogenous_tuple_structure_factory,
@@ -32,12 +39,19 @@ from cattrs.cols import (
     list_structure_factory,
     mapping_structure_factory,
 )
-from cattrs.errors import BaseValidationError
+from cattrs.errors import (
+    AttributeValidationNote,
+    BaseValidationError,
+    ClassValidationError,
+    ForbiddenExtraKeysError,
+    IterableValidationError,
+    IterableValidationNote,
+)
 from cattrs.v import format_exception
 
-from calibration_step.errors import CalibrationStepError, Problem, SerializationError
+from calibration_step.errors import CalibrationStepError, Code, Problem, SerializationError
 
-__all__ = ["CONVERTER", "from_json", "make_converter", "structure", "to_json", "unstructure"]
+__all__ = ["from_json", "structure", "structure_all", "to_json", "unstructure"]
 
 T = TypeVar("T")
 
@@ -116,9 +130,8 @@ def _sequence_hook_factory(cls: type, converter: cattrs.Converter) -> Callable[[
     return hook
 
 
-def _mapping_hook_factory(cls: type, converter: cattrs.Converter) -> Callable[[object, type], object]:
-    """Mappings load only from JSON objects."""
-    inner = cast(Callable[[object, type], object], mapping_structure_factory(cls, converter))
+def _from_object(cls: type, inner: Callable[[object, type], object]) -> Callable[[object, type], object]:
+    """A hook that loads ``cls`` with ``inner`` from a JSON object, and refuses anything else."""
 
     def hook(value: object, _type: type) -> object:
         if not isinstance(value, Mapping):
@@ -126,6 +139,21 @@ def _mapping_hook_factory(cls: type, converter: cattrs.Converter) -> Callable[[o
         return inner(value, cls)
 
     return hook
+
+
+def _mapping_hook_factory(cls: type, converter: cattrs.Converter) -> Callable[[object, type], object]:
+    """Mappings load only from JSON objects."""
+    return _from_object(cls, cast(Callable[[object, type], object], mapping_structure_factory(cls, converter)))
+
+
+def _is_attrs_class(cls: object) -> bool:
+    origin = get_origin(cls) or cls
+    return isinstance(origin, type) and attrs.has(origin)
+
+
+def _attrs_hook_factory(cls: type, converter: cattrs.Converter) -> Callable[[object, type], object]:
+    """attrs classes load only from JSON objects (cattrs' own hook assumes a mapping)."""
+    return _from_object(cls, cast(Callable[[object, type], object], converter.gen_structure_attrs_fromdict(cls)))
 
 
 def _is_literal(cls: object) -> bool:
@@ -145,12 +173,23 @@ def _literal_hook_factory(cls: object) -> Callable[[object, type], object]:
     return hook
 
 
-def make_converter() -> cattrs.Converter:
-    """A new converter with the package's rules (strict primitives, no unknown keys).
+def _is_object(cls: object) -> bool:
+    return cls is object
+
+
+def _as_is(value: object, _type: object) -> object:
+    return value
+
+
+@functools.cache
+def _converter() -> cattrs.Converter:
+    """The converter with the package's rules (strict primitives, no unknown keys), made on first use.
+
+    A field typed ``object`` holds any JSON value as it is.
 
     Examples
     --------
-    >>> make_converter().structure(3, int)
+    >>> _converter().structure(3, int)
     3
     """
     converter = cattrs.Converter(forbid_extra_keys=True)
@@ -158,11 +197,13 @@ def make_converter() -> cattrs.Converter:
     converter.register_structure_hook(bool, _strict_bool)
     converter.register_structure_hook(int, _strict_int)
     converter.register_structure_hook(float, _strict_float)
+    converter.register_structure_hook_func(_is_object, _as_is)
     converter.register_structure_hook_factory(_is_literal, _literal_hook_factory)
     converter.register_structure_hook_factory(
         _is_sequence_or_tuple, lambda cls: _sequence_hook_factory(cls, converter)
     )
     converter.register_structure_hook_factory(is_mapping, lambda cls: _mapping_hook_factory(cls, converter))
+    converter.register_structure_hook_factory(_is_attrs_class, lambda cls: _attrs_hook_factory(cls, converter))
 
     def unstructure_read_only_mapping(mapping: Mapping[object, object]) -> dict[object, object]:
         return {converter.unstructure(key): converter.unstructure(value) for key, value in mapping.items()}
@@ -174,17 +215,17 @@ def make_converter() -> cattrs.Converter:
     return converter
 
 
-CONVERTER = make_converter()
-"""The package's converter. Step modules may register hooks for their own types here, at import."""
-
-
 def unstructure(value: object) -> object:
     """``value`` as JSON-ready builtins (dicts, lists, strings, numbers, booleans, None)."""
-    return CONVERTER.unstructure(value)
+    return _converter().unstructure(value)
 
 
 def _type_name(cls: object) -> str:
     return str(getattr(cls, "__name__", cls))
+
+
+_SHAPE_ERRORS = (TypeError, ValueError, KeyError)
+"""What the converter raises, outside cattrs' exception groups, for data of the wrong shape."""
 
 
 def structure(data: object, cls: type[T]) -> T:
@@ -199,40 +240,91 @@ def structure(data: object, cls: type[T]) -> T:
         their codes are more precise.
     """
     try:
-        return CONVERTER.structure(data, cls)
+        return _converter().structure(data, cls)
     except CalibrationStepError:
         raise
     except BaseValidationError as exc:
         own = _own_error(exc)
         if own is not None:
             raise own from exc
-        messages = cattrs.transform_error(exc, path="$", format_exception=_format_exception)
-        problems = [_problem_from_message(message) for message in messages]
-        raise SerializationError(
-            "SERIALIZATION-INVALID",
-            f"cannot load {_type_name(cls)}: " + "; ".join(messages),
-            hint="fix the listed fields; unknown keys are not allowed",
-            problems=problems,
-        ) from exc
-    except (TypeError, ValueError, KeyError) as exc:
-        raise SerializationError(
-            "SERIALIZATION-INVALID",
-            f"cannot load {_type_name(cls)}: {exc}",
-            hint="the document does not have the expected shape",
-            problems=[Problem(code="SERIALIZATION-INVALID", message=str(exc), hint="", location="$")],
-        ) from exc
+        raise _load_error(exc, cls) from exc
+    except _SHAPE_ERRORS as exc:
+        raise _load_error(exc, cls) from exc
 
 
-def _format_exception(exc: BaseException, cls: object) -> str:
+def structure_all(data: object, cls: type[T]) -> T:
+    """Load ``data`` as ``cls``; every problem, our own types' errors included, in one error.
+
+    Examples
+    --------
+    >>> from calibration_step.spec import DependencySpec
+    >>> structure_all({"logical_name": "x", "colour": "red"}, DependencySpec[str])
+    Traceback (most recent call last):
+    ...
+    calibration_step.errors.SerializationError: [SERIALIZATION-INVALID] cannot load DependencySpec: ...unknown key 'colour' (DependencySpec) @ $.colour...
+
+    Raises
+    ------
+    SerializationError
+        ``SERIALIZATION-INVALID`` whose problems each carry their JSON path (``$.<field>...``): an
+        unknown key is ``SERIALIZATION-UNKNOWN-KEY`` at the key; an error a class raised when
+        built keeps its code and is placed at the field its problem names (at the object when it
+        names no field of the class).
+    """
+    try:
+        return _converter().structure(data, cls)
+    except (BaseValidationError, CalibrationStepError, *_SHAPE_ERRORS) as exc:
+        raise _load_error(exc, cls) from exc
+
+
+def _load_error(exc: BaseException, cls: object) -> SerializationError:
+    problems = list(_problems(exc, cls, "$"))
+    return SerializationError(
+        Code.SERIALIZATION_INVALID,
+        f"cannot load {_type_name(cls)}: " + "; ".join(f"{p.message} @ {p.location}" for p in problems),
+        hint="fix the listed fields; unknown keys are not allowed",
+        problems=problems,
+    )
+
+
+def _problems(exc: BaseException, cls: object, path: str) -> Iterator[Problem]:
+    """The problems of a failed load of ``cls`` at ``path``, each at the JSON path of its value."""
+    if isinstance(exc, CalibrationStepError):
+        yield from _own_problems(exc, cls, path)
+    elif isinstance(exc, ForbiddenExtraKeysError):
+        name = _type_name(exc.cl)
+        for key in sorted(exc.extra_fields):
+            yield Problem(code=Code.SERIALIZATION_UNKNOWN_KEY, message=f"unknown key {key!r} ({name})",
+                          hint=f"remove it; {name} has no such field", location=f"{path}.{key}")
+    elif isinstance(exc, (ClassValidationError, IterableValidationError)):
+        placed, rest = exc.group_exceptions()
+        for inner, note in placed:
+            yield from _problems(inner, note.type, path + _path_step(note))
+        for inner in rest:
+            yield from _problems(inner, exc.cl, path)
+    else:
+        yield Problem(code=Code.SERIALIZATION_INVALID, message=_describe(exc, cls), hint="fix or remove this field",
+                      location=path)
+
+
+def _path_step(note: AttributeValidationNote | IterableValidationNote) -> str:
+    """``.field`` for a field of a class, ``[index]`` for an item of a list or a mapping."""
+    return f".{note.name}" if isinstance(note, AttributeValidationNote) else f"[{note.index!r}]"
+
+
+def _own_problems(error: CalibrationStepError, cls: object, path: str) -> Iterator[Problem]:
+    """An error ``cls`` raised when built at ``path``: its problems at the fields they name."""
+    origin = get_origin(cls) or cls
+    fields = attrs.fields_dict(origin) if isinstance(origin, type) and attrs.has(origin) else {}
+    for problem in error.problems or (Problem(code=error.code, message=error.message, hint=error.hint),):
+        yield dataclasses.replace(problem, location=f"{path}.{problem.location}" if problem.location in fields else path)
+
+
+def _describe(exc: BaseException, cls: object) -> str:
     """Our hooks' messages say what was expected and what was got; keep them."""
     if type(exc) in (TypeError, ValueError) and str(exc):
         return str(exc)
     return format_exception(exc, cls if isinstance(cls, type) else None)
-
-
-def _problem_from_message(message: str) -> Problem:
-    text, _, location = message.rpartition(" @ ")
-    return Problem(code="SERIALIZATION-INVALID", message=text or message, hint="fix or remove this field", location=location)
 
 
 def to_json(value: object) -> str:
@@ -252,6 +344,6 @@ def from_json(text: str, cls: type[T]) -> T:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise SerializationError(
-            "SERIALIZATION-JSON", f"not valid JSON: {exc}", hint="check the file is the JSON this package wrote"
+            Code.SERIALIZATION_JSON, f"not valid JSON: {exc}", hint="check the file is the JSON this package wrote"
         ) from exc
     return structure(data, cls)

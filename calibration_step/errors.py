@@ -2,97 +2,60 @@
 
 Hierarchy::
 
-    CalibrationStepError(Exception)          every error the package raises on purpose
+    CalibrationStepError(Exception)          every error the package or its script raises on purpose
     ├── SpecError(.., ValueError)            a contract, spec or step definition breaks an invariant
     ├── ConfigError(.., ValueError)          a config value is invalid
     ├── SerializationError(.., ValueError)   JSON that does not structure into our types
     ├── RegistryError(.., LookupError)       an unknown or duplicate step name
     ├── BuildError(.., ValueError)           a builder cannot make the SageMaker step
-    └── ResolutionError(.., LookupError)     a dependency cannot be wired to an upstream output
+    ├── ResolutionError(.., LookupError)     a dependency cannot be wired to an upstream output
+    ├── LocalExecutionError(.., ValueError)  a pipeline definition cannot be executed locally
+    │   └── StepFailure                      a step fails locally as it would on SageMaker
+    └── CalibrationScriptError               the processing script refuses its settings, data or outputs
 
 Each error has ``code`` (stable, documented, safe to match on), ``message`` (what was wrong and
 where) and ``hint`` (how to fix it). Errors built from several findings keep them in ``problems``.
+The base class, :class:`Problem` and :class:`CalibrationScriptError` live in
+:mod:`calibration_step.script.errors`, the table of every code (:class:`Code`, :data:`CODES`) in
+:mod:`calibration_step.script.error_codes`; both ship with the processing script.
+``docs/errors.md`` is :func:`errors_markdown` of that table.
+
+Examples
+--------
+>>> issubclass(CalibrationScriptError, CalibrationStepError), Code.CONFIG_VALUE
+(True, 'CONFIG-VALUE')
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
-import attrs
+from calibration_step.script.errors import (
+    CODES,
+    CalibrationScriptError,
+    CalibrationStepError,
+    Code,
+    CodeEntry,
+    Problem,
+    Raiser,
+)
 
 __all__ = [
     "BuildError",
+    "CODES",
+    "CalibrationScriptError",
     "CalibrationStepError",
+    "Code",
+    "CodeEntry",
     "ConfigError",
+    "LocalExecutionError",
     "Problem",
+    "Raiser",
     "RegistryError",
     "ResolutionError",
     "SerializationError",
     "SpecError",
+    "StepFailure",
+    "errors_markdown",
 ]
-
-
-@attrs.frozen(kw_only=True)
-class Problem:
-    """One finding of a check: a stable code, what is wrong, where, and how to fix it.
-
-    Examples
-    --------
-    >>> p = Problem(code="SPEC-DUPLICATE-DEPENDENCY", message="dependency 'x' is declared twice",
-    ...             hint="declare each dependency once", location="ModelCalibration.dependencies")
-    >>> str(p)
-    "SPEC-DUPLICATE-DEPENDENCY at ModelCalibration.dependencies: dependency 'x' is declared twice (hint: declare each dependency once)"
-    """
-
-    code: str
-    message: str
-    hint: str
-    location: str = ""
-
-    def __str__(self) -> str:
-        where = f" at {self.location}" if self.location else ""
-        return f"{self.code}{where}: {self.message} (hint: {self.hint})"
-
-
-class CalibrationStepError(Exception):
-    """Base class of every error raised on purpose by ``calibration_step``.
-
-    Examples
-    --------
-    >>> err = CalibrationStepError("CS-EXAMPLE", "something is off", hint="do this instead")
-    >>> err.code, str(err)
-    ('CS-EXAMPLE', '[CS-EXAMPLE] something is off (hint: do this instead)')
-    """
-
-    def __init__(
-        self,
-        code: str,
-        message: str,
-        *,
-        hint: str = "",
-        problems: Iterable[Problem] = (),
-    ) -> None:
-        self.code = code
-        self.message = message
-        self.hint = hint
-        self.problems: tuple[Problem, ...] = tuple(problems)
-        super().__init__(self.__str__())
-
-    def __str__(self) -> str:
-        hint = f" (hint: {self.hint})" if self.hint else ""
-        return f"[{self.code}] {self.message}{hint}"
-
-    @classmethod
-    def from_problems(cls, code: str, subject: str, problems: Iterable[Problem]) -> CalibrationStepError:
-        """Build one error that lists every problem found in ``subject``."""
-        found = tuple(problems)
-        lines = "\n".join(f"  - {p}" for p in found)
-        return cls(
-            code,
-            f"{subject} has {len(found)} problem(s):\n{lines}",
-            hint="fix every listed problem; each line names its own code and fix",
-            problems=found,
-        )
 
 
 class SpecError(CalibrationStepError, ValueError):
@@ -117,3 +80,96 @@ class BuildError(CalibrationStepError, ValueError):
 
 class ResolutionError(CalibrationStepError, LookupError):
     """A dependency that cannot be wired to an upstream output or external value."""
+
+
+class LocalExecutionError(CalibrationStepError, ValueError):
+    """A pipeline definition the local executor cannot run; the run stops (exit 2).
+
+    Raised for a definition of a shape the executor does not know, an undeclared parameter or a
+    feature it does not implement; its codes start with ``LOCAL-``.
+
+    Examples
+    --------
+    >>> str(LocalExecutionError(Code.LOCAL_CYCLE, "steps ['A', 'B'] depend on each other in a cycle."))
+    "[LOCAL-CYCLE] steps ['A', 'B'] depend on each other in a cycle."
+    """
+
+
+class StepFailure(LocalExecutionError):
+    """A step that fails locally as it would on SageMaker; it fails the execution (exit 1).
+
+    The executor catches it and marks the step Failed with the message as its reason (a missing
+    requirement, an import the image lacks, a non-zero exit, no object under an input prefix).
+    ``log_tail`` holds the last lines of the step's output, when it ran.
+
+    Examples
+    --------
+    >>> failure = StepFailure(Code.LOCAL_JOB_FAILED, "AlgorithmError: exit code 1.", log_tail=("Traceback ...",))
+    >>> isinstance(failure, LocalExecutionError), failure.log_tail
+    (True, ('Traceback ...',))
+    """
+
+    def __init__(self, code: str, message: str, *, hint: str = "", log_tail: tuple[str, ...] = ()) -> None:
+        super().__init__(code, message, hint=hint)
+        self.log_tail = log_tail
+
+
+_PREAMBLE = """\
+# Error codes
+
+Every error the package and its processing script raise on purpose carries a stable `code` (safe
+to match on), a `message` (what was wrong and where) and a `hint` (how to fix it); the alignment
+checker's findings carry codes from the same table. The command line prints an error as one line,
+`error [CODE] message (hint: ...)`, and exits with status 2; the processing script logs
+`CODE: message (hint)`. The hints below are the usual fix; an error's own hint is more precise.
+
+Every error class derives from `CalibrationStepError` (`calibration_step.errors`). Library codes
+look like `AREA-WHAT`; script codes like `MC-E<stage><nn>-WHAT`, the stage being 1 settings,
+2 input data, 3 fitting, 4 calibrator files, 5 outputs. A retired code is never raised again and
+never reused.
+
+## Warnings in `metrics.json` and `summary.json`
+
+Each warning the processing script records in the `warnings` list of `metrics.json` and
+`summary.json` has one shape, built by `calibration_step.script.errors.warning_entry`:
+
+```json
+{"code": "<a code of this table>", "message": "<what happened>"}
+```
+
+This file is generated from the table `Code` in `calibration_step/script/error_codes.py`; regenerate it
+with `UPDATE_GOLDEN=1 python -m pytest tests/test_errors.py`.
+"""
+
+
+def _heading(raiser: Raiser) -> str:
+    """``Class``: the first line of its docstring; the checker's findings have no class."""
+    if raiser is Raiser.CHECKER:
+        return "Checker findings: what `calibration-step check` reports (severity first)"
+    summary = (globals()[raiser.value].__doc__ or "").strip().splitlines()[0]
+    return f"`{raiser.value}`: {summary.replace('``', '`').rstrip('.')}"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def errors_markdown(entries: tuple[CodeEntry, ...] = CODES) -> str:
+    """``docs/errors.md``: the table of codes as Markdown, one section per raising class.
+
+    Examples
+    --------
+    >>> entry = CodeEntry("CS-EXAMPLE", Raiser.CONFIG_ERROR, "a | b", "do this")
+    >>> errors_markdown((entry,)).splitlines()[-1]
+    '| `CS-EXAMPLE` | a \\\\| b | do this |'
+    """
+    parts = [_PREAMBLE]
+    for raiser in Raiser:
+        rows = [e for e in entries if e.raised_by is raiser]
+        if not rows:
+            continue
+        parts.append(f"\n## {_heading(raiser)}\n\n| Code | Meaning | Usual fix |\n| --- | --- | --- |\n")
+        for row in rows:
+            retired = "retired, never raised: " if row.retired else ""
+            parts.append(f"| `{row.code}` | {retired}{_cell(row.meaning)} | {_cell(row.hint)} |\n")
+    return "".join(parts)

@@ -4,33 +4,13 @@ Each function returns every problem it finds (an empty tuple when all is well) a
 so the alignment checker can report them as findings; the classes call them when built and raise
 one :class:`~calibration_step.errors.SpecError` listing all of them.
 
-Codes
------
-SPEC-STEP-TYPE-NAMING       step type is not PascalCase
-SPEC-LOGICAL-NAME-NAMING    a dependency or output logical name is not snake_case
-SPEC-DUPLICATE-DEPENDENCY   two dependencies share a logical name
-SPEC-DUPLICATE-OUTPUT       two outputs share a logical name
-SPEC-DUPLICATE-ALIAS        an alias is used twice (case-insensitively)
-SPEC-ALIAS-SHADOWS-OUTPUT   an alias equals another output's logical name (case-insensitively)
-SPEC-PROPERTY-PATH          a property path does not start with lowercase ``properties.`` or cannot be read
-SPEC-NODE-TYPE              dependencies/outputs contradict the node type
-CONTRACT-ENTRY-POINT-NAMING entry point is not a snake_case ``.py`` file or ``.pyz`` zipapp
-CONTRACT-LOGICAL-NAME-NAMING an input or output logical name is not snake_case
-CONTRACT-MISSING-PATH       a member of the name enum has no container path
-CONTRACT-CONTAINER-PATH     a container path is not under the container root, or is not absolute
-CONTRACT-DUPLICATE-PATH     two logical names share one container path
-CONTRACT-ENV-VAR-NAMING     an env var name is not UPPER_SNAKE_CASE
-CONTRACT-ENV-VAR-TWICE      an env var is both required and optional, or listed twice
-CONTRACT-ARGUMENT           an argument is not snake_case, is declared twice or clashes with a path argument
-CONTRACT-OUTPUT-FILES       files are declared for an output the contract does not have
-ALIGN-INPUTS                contract inputs differ from spec dependencies
-ALIGN-OUTPUTS               contract outputs differ from spec outputs
-NAMING-CONFIG-CLASS         config class is not ``<StepType>Config``
+Codes: the ``SPEC-*``, ``CONTRACT-*``, ``ALIGN-*`` and ``NAMING-*`` rows of ``docs/errors.md``
+(:class:`~calibration_step.errors.Code`), each with its meaning and fix.
 
 Examples
 --------
 >>> from calibration_step.enums import NodeType
->>> [p.code for p in node_type_problems("Source", NodeType.SOURCE, n_dependencies=1, n_outputs=1)]
+>>> [p.code for p in _node_type_problems("Source", NodeType.SOURCE, n_dependencies=1, n_outputs=1)]
 ['SPEC-NODE-TYPE']
 """
 
@@ -43,7 +23,7 @@ from collections.abc import Iterable, Mapping
 
 from calibration_step.contract import ScriptContract
 from calibration_step.enums import NodeType
-from calibration_step.errors import Problem, SpecError
+from calibration_step.errors import Code, Problem, SpecError
 from calibration_step.naming import is_env_var_name, is_pascal_case, is_script_file_name, is_snake_case
 from calibration_step.properties import parse_property_path
 from calibration_step.spec import StepSpecification
@@ -52,7 +32,6 @@ __all__ = [
     "alignment_problems",
     "config_class_problems",
     "contract_problems",
-    "node_type_problems",
     "spec_problems",
 ]
 
@@ -63,7 +42,7 @@ def _duplicates(names: Iterable[str]) -> list[str]:
     return sorted(name for name, count in Counter(names).items() if count > 1)
 
 
-def node_type_problems(step_type: str, node_type: NodeType, *, n_dependencies: int, n_outputs: int) -> tuple[Problem, ...]:
+def _node_type_problems(step_type: str, node_type: NodeType, *, n_dependencies: int, n_outputs: int) -> tuple[Problem, ...]:
     """Node-type rules: source has no dependencies, sink no outputs, singular neither."""
     wants_no_dependencies = node_type in (NodeType.SOURCE, NodeType.SINGULAR)
     wants_no_outputs = node_type in (NodeType.SINK, NodeType.SINGULAR)
@@ -71,7 +50,7 @@ def node_type_problems(step_type: str, node_type: NodeType, *, n_dependencies: i
     if wants_no_dependencies and n_dependencies:
         problems.append(
             Problem(
-                code="SPEC-NODE-TYPE",
+                code=Code.SPEC_NODE_TYPE,
                 message=f"a {node_type.value} step has no dependencies, but {n_dependencies} are declared",
                 hint="remove the dependencies or use node type internal/sink",
                 location=f"{step_type}.dependencies",
@@ -80,7 +59,7 @@ def node_type_problems(step_type: str, node_type: NodeType, *, n_dependencies: i
     if wants_no_outputs and n_outputs:
         problems.append(
             Problem(
-                code="SPEC-NODE-TYPE",
+                code=Code.SPEC_NODE_TYPE,
                 message=f"a {node_type.value} step has no outputs, but {n_outputs} are declared",
                 hint="remove the outputs or use node type internal/source",
                 location=f"{step_type}.outputs",
@@ -89,7 +68,7 @@ def node_type_problems(step_type: str, node_type: NodeType, *, n_dependencies: i
     if node_type is NodeType.INTERNAL and not (n_dependencies and n_outputs):
         problems.append(
             Problem(
-                code="SPEC-NODE-TYPE",
+                code=Code.SPEC_NODE_TYPE,
                 message="an internal step has both dependencies and outputs",
                 hint="declare both, or use node type source/sink/singular",
                 location=f"{step_type}.node_type",
@@ -103,38 +82,38 @@ def spec_problems(spec: StepSpecification[enum.Enum, enum.Enum]) -> tuple[Proble
     where = spec.step_type
     problems: list[Problem] = []
     if not is_pascal_case(spec.step_type):
-        problems.append(Problem(code="SPEC-STEP-TYPE-NAMING", message=f"step type {spec.step_type!r} is not PascalCase",
+        problems.append(Problem(code=Code.SPEC_STEP_TYPE_NAMING, message=f"step type {spec.step_type!r} is not PascalCase",
                                 hint="name step types like ModelCalibration", location=where))
     dependency_names = [d.name for d in spec.dependencies]
     output_names = [o.name for o in spec.outputs]
     for name in dependency_names + output_names:
         if not is_snake_case(name):
-            problems.append(Problem(code="SPEC-LOGICAL-NAME-NAMING", message=f"logical name {name!r} is not snake_case",
+            problems.append(Problem(code=Code.SPEC_LOGICAL_NAME_NAMING, message=f"logical name {name!r} is not snake_case",
                                     hint="name logical inputs and outputs like evaluation_data", location=where))
     for name in _duplicates(dependency_names):
-        problems.append(Problem(code="SPEC-DUPLICATE-DEPENDENCY", message=f"dependency {name!r} is declared more than once",
+        problems.append(Problem(code=Code.SPEC_DUPLICATE_DEPENDENCY, message=f"dependency {name!r} is declared more than once",
                                 hint="declare each dependency once", location=f"{where}.dependencies"))
     for name in _duplicates(output_names):
-        problems.append(Problem(code="SPEC-DUPLICATE-OUTPUT", message=f"output {name!r} is declared more than once",
+        problems.append(Problem(code=Code.SPEC_DUPLICATE_OUTPUT, message=f"output {name!r} is declared more than once",
                                 hint="declare each output once", location=f"{where}.outputs"))
     aliases = [(alias, output.name) for output in spec.outputs for alias in output.aliases]
     for alias in _duplicates(a.casefold() for a, _ in aliases):
-        problems.append(Problem(code="SPEC-DUPLICATE-ALIAS", message=f"alias {alias!r} is used more than once (case-insensitively)",
+        problems.append(Problem(code=Code.SPEC_DUPLICATE_ALIAS, message=f"alias {alias!r} is used more than once (case-insensitively)",
                                 hint="give each alias to one output only", location=f"{where}.outputs"))
     folded_outputs = {name.casefold(): name for name in output_names}
     for alias, owner in aliases:
         other = folded_outputs.get(alias.casefold())
         if other is not None and other != owner:
-            problems.append(Problem(code="SPEC-ALIAS-SHADOWS-OUTPUT",
+            problems.append(Problem(code=Code.SPEC_ALIAS_SHADOWS_OUTPUT,
                                     message=f"alias {alias!r} of output {owner!r} equals the name of output {other!r}",
                                     hint="choose an alias no other output is named", location=f"{where}.outputs.{owner}"))
     for output in spec.outputs:
         try:
             parse_property_path(output.property_path)
         except SpecError as exc:
-            problems.append(Problem(code="SPEC-PROPERTY-PATH", message=exc.message, hint=exc.hint,
+            problems.append(Problem(code=Code.SPEC_PROPERTY_PATH, message=exc.message, hint=exc.hint,
                                     location=f"{where}.outputs.{output.name}.property_path"))
-    problems += node_type_problems(where, spec.node_type, n_dependencies=len(spec.dependencies), n_outputs=len(spec.outputs))
+    problems += _node_type_problems(where, spec.node_type, n_dependencies=len(spec.dependencies), n_outputs=len(spec.outputs))
     return tuple(problems)
 
 
@@ -144,17 +123,17 @@ def _path_problems(contract: ScriptContract[enum.Enum, enum.Enum, enum.Enum], ki
     problems: list[Problem] = []
     for name, path in paths.items():
         if not is_snake_case(str(name.value)):
-            problems.append(Problem(code="CONTRACT-LOGICAL-NAME-NAMING", message=f"logical name {name.value!r} is not snake_case",
+            problems.append(Problem(code=Code.CONTRACT_LOGICAL_NAME_NAMING, message=f"logical name {name.value!r} is not snake_case",
                                     hint="name logical inputs and outputs like evaluation_data", location=where))
         if posixpath.normpath(path) != path.rstrip("/") or not path.startswith(root) or path.rstrip("/") == root.rstrip("/"):
-            problems.append(Problem(code="CONTRACT-CONTAINER-PATH",
+            problems.append(Problem(code=Code.CONTRACT_CONTAINER_PATH,
                                     message=f"container path {path!r} of {name.value!r} is not a normalised path below {root}",
                                     hint=f"use a folder under {root}, e.g. {root}input/data", location=where))
     enum_types = {type(name) for name in paths}
     for enum_type in enum_types:
         missing = [member.value for member in enum_type if member not in paths]
         if missing:
-            problems.append(Problem(code="CONTRACT-MISSING-PATH",
+            problems.append(Problem(code=Code.CONTRACT_MISSING_PATH,
                                     message=f"{enum_type.__name__} members {missing} have no {kind} path",
                                     hint=f"give every {kind} logical name a container path", location=where))
     return problems
@@ -165,40 +144,40 @@ def contract_problems(contract: ScriptContract[enum.Enum, enum.Enum, enum.Enum])
     where = contract.entry_point
     problems: list[Problem] = []
     if not is_script_file_name(contract.entry_point):
-        problems.append(Problem(code="CONTRACT-ENTRY-POINT-NAMING", message=f"entry point {contract.entry_point!r} is not a snake_case .py file or .pyz zipapp",
+        problems.append(Problem(code=Code.CONTRACT_ENTRY_POINT_NAMING, message=f"entry point {contract.entry_point!r} is not a snake_case .py file or .pyz zipapp",
                                 hint="name scripts like model_calibration.py", location=where))
     problems += _path_problems(contract, "input", contract.input_paths)
     problems += _path_problems(contract, "output", contract.output_paths)
     all_paths = [p.rstrip("/") for p in (*contract.input_paths.values(), *contract.output_paths.values())]
     for path in _duplicates(all_paths):
-        problems.append(Problem(code="CONTRACT-DUPLICATE-PATH", message=f"container path {path!r} is used by more than one logical name",
+        problems.append(Problem(code=Code.CONTRACT_DUPLICATE_PATH, message=f"container path {path!r} is used by more than one logical name",
                                 hint="give each logical input and output its own folder", location=where))
     env_names = [str(v.value) for v in contract.required_env_vars] + [str(v.value) for v in contract.optional_env_vars]
     for env in env_names:
         if not is_env_var_name(env):
-            problems.append(Problem(code="CONTRACT-ENV-VAR-NAMING", message=f"env var {env!r} is not UPPER_SNAKE_CASE",
+            problems.append(Problem(code=Code.CONTRACT_ENV_VAR_NAMING, message=f"env var {env!r} is not UPPER_SNAKE_CASE",
                                     hint="name env vars like CALIBRATION_METHOD", location=f"{where}.env_vars"))
     for env in _duplicates(env_names):
-        problems.append(Problem(code="CONTRACT-ENV-VAR-TWICE", message=f"env var {env!r} is declared more than once (required and optional?)",
+        problems.append(Problem(code=Code.CONTRACT_ENV_VAR_TWICE, message=f"env var {env!r} is declared more than once (required and optional?)",
                                 hint="declare each env var once: required, or optional with a default", location=f"{where}.env_vars"))
     argument_names = [a.name for a in contract.arguments]
     path_names = {str(n.value) for n in (*contract.input_paths, *contract.output_paths)} if contract.path_arguments else set()
     for argument in contract.arguments:
         if not is_snake_case(argument.name):
-            problems.append(Problem(code="CONTRACT-ARGUMENT", message=f"argument {argument.name!r} is not snake_case",
+            problems.append(Problem(code=Code.CONTRACT_ARGUMENT, message=f"argument {argument.name!r} is not snake_case",
                                     hint="name arguments like job_type", location=f"{where}.arguments"))
         if argument.name in path_names:
-            problems.append(Problem(code="CONTRACT-ARGUMENT", message=f"argument {argument.name!r} clashes with the path argument of that logical name",
+            problems.append(Problem(code=Code.CONTRACT_ARGUMENT, message=f"argument {argument.name!r} clashes with the path argument of that logical name",
                                     hint="rename the argument; path arguments are implied by logical names", location=f"{where}.arguments"))
         if argument.default is not None and argument.choices and argument.default not in argument.choices:
-            problems.append(Problem(code="CONTRACT-ARGUMENT", message=f"argument {argument.name!r} defaults to {argument.default!r}, not one of {list(argument.choices)}",
+            problems.append(Problem(code=Code.CONTRACT_ARGUMENT, message=f"argument {argument.name!r} defaults to {argument.default!r}, not one of {list(argument.choices)}",
                                     hint="make the default one of the choices", location=f"{where}.arguments"))
     for name in _duplicates(argument_names):
-        problems.append(Problem(code="CONTRACT-ARGUMENT", message=f"argument {name!r} is declared more than once",
+        problems.append(Problem(code=Code.CONTRACT_ARGUMENT, message=f"argument {name!r} is declared more than once",
                                 hint="declare each argument once", location=f"{where}.arguments"))
     for output in contract.output_files:
         if output not in contract.output_paths:
-            problems.append(Problem(code="CONTRACT-OUTPUT-FILES", message=f"files are declared for {output.value!r}, which has no output path",
+            problems.append(Problem(code=Code.CONTRACT_OUTPUT_FILES, message=f"files are declared for {output.value!r}, which has no output path",
                                     hint="declare output files only for the contract's outputs", location=f"{where}.output_files"))
     return tuple(problems)
 
@@ -226,10 +205,10 @@ def alignment_problems(
     """
     where = f"{spec.step_type} / {contract.entry_point}"
     problems = _set_difference_problems(
-        "ALIGN-INPUTS", where, {str(n.value) for n in contract.input_paths}, {d.name for d in spec.dependencies}, "input"
+        Code.ALIGN_INPUTS, where, {str(n.value) for n in contract.input_paths}, {d.name for d in spec.dependencies}, "input"
     )
     problems += _set_difference_problems(
-        "ALIGN-OUTPUTS", where, {str(n.value) for n in contract.output_paths}, {o.name for o in spec.outputs}, "output"
+        Code.ALIGN_OUTPUTS, where, {str(n.value) for n in contract.output_paths}, {o.name for o in spec.outputs}, "output"
     )
     return tuple(problems)
 
@@ -248,5 +227,5 @@ def config_class_problems(step_type: str, config_class: type) -> tuple[Problem, 
     expected = f"{step_type}Config"
     if config_class.__name__ == expected:
         return ()
-    return (Problem(code="NAMING-CONFIG-CLASS", message=f"config class of {step_type} is {config_class.__name__}, not {expected}",
+    return (Problem(code=Code.NAMING_CONFIG_CLASS, message=f"config class of {step_type} is {config_class.__name__}, not {expected}",
                     hint=f"name the class {expected}", location=step_type),)

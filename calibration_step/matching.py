@@ -6,9 +6,9 @@ A name (a logical name, an alias or a semantic keyword) is normalised once into 
 1. split on ``_``, ``-``, ``.``, spaces and camelCase/PascalCase humps (``XGBoostModelEval`` ->
    ``xg boost model eval``; runs of capitals stay together: ``S3Uri`` -> ``s3 uri``);
 2. lowercase, and drop a plural ``s`` (``metrics`` -> ``metric``; not after ``s``, ``u``, ``i``);
-3. drop generic tokens (:data:`GENERIC_TOKENS`: ``output``, ``input``, ``path``, ``uri`` ...)
+3. drop generic tokens (:data:`_GENERIC_TOKENS`: ``output``, ``input``, ``path``, ``uri`` ...)
    unless nothing else is left (``input_path`` keeps both tokens);
-4. map every token to its *concept* through the small synonym table :data:`SYNONYMS`
+4. map every token to its *concept* through the small synonym table :data:`_SYNONYMS`
    (``artifact`` -> ``model``, ``dataset`` -> ``data``, ``evaluation`` -> ``eval`` ...).
 
 Two names share *name evidence* when their concept sets intersect. Their *similarity* is
@@ -42,8 +42,6 @@ from collections.abc import Iterable, Mapping
 import attrs
 
 __all__ = [
-    "GENERIC_TOKENS",
-    "SYNONYMS",
     "NormalizedName",
     "best_similarity",
     "concept_of",
@@ -53,7 +51,7 @@ __all__ = [
     "split_words",
 ]
 
-GENERIC_TOKENS: frozenset[str] = frozenset(
+_GENERIC_TOKENS: frozenset[str] = frozenset(
     {"output", "input", "path", "uri", "s3", "dir", "directory", "file", "folder", "location", "prefix"}
 )
 """Tokens that say where something is, not what it is; dropped unless nothing else is left."""
@@ -71,7 +69,7 @@ _SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
     ("package", "packaged", "packaging"),
 )
 
-SYNONYMS: Mapping[str, str] = {token: group[0] for group in _SYNONYM_GROUPS for token in group}
+_SYNONYMS: Mapping[str, str] = {token: group[0] for group in _SYNONYM_GROUPS for token in group}
 """Token -> concept (the first word of its synonym group); tokens not listed are their own concept."""
 
 _SEPARATORS = re.compile(r"[\s_\-./:]+")
@@ -123,7 +121,7 @@ def concept_of(token: str) -> str:
     >>> concept_of("artifact"), concept_of("dataset"), concept_of("label")
     ('model', 'data', 'label')
     """
-    return SYNONYMS.get(token, token)
+    return _SYNONYMS.get(token, token)
 
 
 def normalize_name(name: str) -> NormalizedName:
@@ -136,7 +134,7 @@ def normalize_name(name: str) -> NormalizedName:
     (('processed', 'feature'), ['feature', 'process'])
     """
     words = tuple(_singular(word) for word in split_words(name))
-    specific = tuple(word for word in words if word not in GENERIC_TOKENS)
+    specific = tuple(word for word in words if word not in _GENERIC_TOKENS)
     tokens = specific or words
     return NormalizedName(raw=name, tokens=tokens, concepts=frozenset(concept_of(t) for t in tokens))
 

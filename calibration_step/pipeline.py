@@ -10,7 +10,7 @@ Examples
 >>> from calibration_step.steps.model_calibration.config import ModelCalibrationConfig
 >>> from calibration_step.steps.model_calibration.builder import (
 ...     build_model_calibration_step, default_execution_prefix)
->>> from calibration_step.steps.model_calibration.names import ModelCalibrationInput
+>>> from calibration_step.script.interface import ModelCalibrationInput
 >>> config = ModelCalibrationConfig(author="jane", bucket="my-ml-bucket",
 ...     role="arn:aws:iam::123456789012:role/SageMakerRole", region="us-east-1",
 ...     service_name="risk", pipeline_version="1.0")
@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 from calibration_step import sagemaker_adapter
 from calibration_step.processing.values import StringParameter
 from calibration_step.config.base import BasePipelineConfig
-from calibration_step.errors import BuildError
+from calibration_step.errors import BuildError, Code
 
 if TYPE_CHECKING:
     from sagemaker.mlops.workflow import Step
@@ -45,7 +45,7 @@ def _check_parameters(parameters: Sequence[StringParameter]) -> None:
     twice = sorted({name for name in names if names.count(name) > 1})
     if twice:
         raise BuildError(
-            "BUILD-PIPELINE-PARAMETER",
+            Code.BUILD_PIPELINE_PARAMETER,
             f"pipeline parameters {twice} are given more than once.",
             hint="pass each parameter once (steps sharing a parameter share the same value)",
         )
@@ -84,7 +84,7 @@ def pipeline_definition(
         text = sagemaker_adapter.pipeline_definition_text(built, region=config.region)
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
         raise BuildError(
-            "BUILD-PIPELINE-DEFINITION",
+            Code.BUILD_PIPELINE_DEFINITION,
             f"SageMaker could not serialise pipeline {config.pipeline_name!r}: {exc}",
             hint="check that every referenced step is in the pipeline and every input is an S3 URI or pipeline value",
         ) from exc

@@ -10,7 +10,7 @@ import re
 
 import attrs
 
-from calibration_step.errors import SpecError
+from calibration_step.errors import Code, SpecError
 
 __all__ = ["PropertyReference", "PropertyStep", "parse_property_path"]
 
@@ -53,7 +53,7 @@ def parse_property_path(path: str) -> tuple[PropertyStep, ...]:
     """
     if not path.startswith(PROPERTIES_PREFIX):
         raise SpecError(
-            "PROPERTY-PATH-PREFIX",
+            Code.PROPERTY_PATH_PREFIX,
             f"property path {path!r} does not start with lowercase 'properties.'",
             hint="write it as in the SageMaker API, e.g. "
             "properties.ProcessingOutputConfig.Outputs['name'].S3Output.S3Uri",
@@ -65,7 +65,7 @@ def parse_property_path(path: str) -> tuple[PropertyStep, ...]:
         match = _TOKEN.match(rest, position)
         if match is None:
             raise SpecError(
-                "PROPERTY-PATH-SYNTAX",
+                Code.PROPERTY_PATH_SYNTAX,
                 f"property path {path!r} cannot be read at {rest[position:]!r}",
                 hint="use .Attribute, ['key'] and [0] parts only",
             )
@@ -78,7 +78,7 @@ def parse_property_path(path: str) -> tuple[PropertyStep, ...]:
         position = match.end()
     if not steps:
         raise SpecError(
-            "PROPERTY-PATH-SYNTAX",
+            Code.PROPERTY_PATH_SYNTAX,
             f"property path {path!r} names no property",
             hint="name at least one property after 'properties.'",
         )
@@ -136,7 +136,7 @@ class PropertyReference:
             current: object = getattr(step, "properties")
         except AttributeError as exc:
             raise SpecError(
-                "PROPERTY-PATH-UNRESOLVED",
+                Code.PROPERTY_PATH_UNRESOLVED,
                 f"step {self.step_name!r} has no 'properties'",
                 hint="pass a SageMaker step object (or anything with a properties tree)",
             ) from exc
@@ -149,7 +149,7 @@ class PropertyReference:
                     current = current.__getitem__(part.value)  # type: ignore[index]  # any object with item access
             except (AttributeError, KeyError, IndexError, TypeError) as exc:
                 raise SpecError(
-                    "PROPERTY-PATH-UNRESOLVED",
+                    Code.PROPERTY_PATH_UNRESOLVED,
                     f"step {self.step_name!r} has no property {walked}{part.render()} ({exc!r})",
                     hint="check the property path against the step type's properties",
                 ) from exc

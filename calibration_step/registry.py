@@ -21,27 +21,61 @@ import difflib
 import enum
 import types
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Literal
+from typing import Any, Generic, Literal, Protocol, TypeAlias
 
 import attrs
 
+from calibration_step._typevars import ConfigContra, ConfigT, InputNameT
 from calibration_step.contract import ScriptContract
-from calibration_step.errors import Problem, RegistryError, SpecError
+from calibration_step.errors import Code, Problem, RegistryError, SpecError
 from calibration_step.invariants import alignment_problems, config_class_problems
+from calibration_step.processing.step import ProcessingStepDefinition
+from calibration_step.processing.values import InputSource
 from calibration_step.spec import StepSpecification
 
-__all__ = ["SageMakerStepType", "StepRegistration", "StepRegistry", "build_registry", "registration_problems"]
+__all__ = [
+    "AnyStepRegistration",
+    "DefinitionBuilder",
+    "SageMakerStepType",
+    "StepBuilder",
+    "StepRegistration",
+    "StepRegistry",
+    "build_registry",
+    "registration_problems",
+]
 
 SageMakerStepType = Literal["Processing", "Training", "Transform", "CreateModel", "RegisterModel"]
 """The SageMaker pipeline step type a registered step produces."""
 
 
-@attrs.frozen(kw_only=True)
-class StepRegistration:
-    """Everything the framework knows about one step type.
+class StepBuilder(Protocol[ConfigContra, InputNameT]):
+    """A step's builder: its config and its inputs, keyed by its own input enum, to the built step.
 
-    ``builder`` is the step's pure builder function (its own signature is typed in its module);
-    the registry erases it, as it erases the name types of ``spec`` and ``contract``.
+    Builders may take keyword options after these two (step name, execution prefix, ...).
+    """
+
+    def __call__(self, config: ConfigContra, inputs: Mapping[InputNameT, InputSource], /) -> object:
+        """The built step (a SageMaker step, or a value holding one)."""
+
+
+class DefinitionBuilder(Protocol[ConfigContra, InputNameT]):
+    """A processing step's pure builder: config, inputs and image to a :class:`ProcessingStepDefinition`.
+
+    The definition holds what the step sends (env vars, arguments, channels), made without sagemaker.
+    """
+
+    def __call__(
+        self, config: ConfigContra, inputs: Mapping[InputNameT, InputSource], /, *, image_uri: str
+    ) -> ProcessingStepDefinition:
+        """The step as a value."""
+
+
+@attrs.frozen(kw_only=True)
+class StepRegistration(Generic[ConfigT, InputNameT]):
+    """Everything the framework knows about one step type, typed by its config class and input enum.
+
+    The builders take the step's own config and inputs; ``spec`` and ``contract`` are read through
+    their (covariant) output and env-var name types.
 
     Raises
     ------
@@ -50,15 +84,16 @@ class StepRegistration:
     """
 
     step_type: str
-    config_class: type
-    builder: Callable[..., object]
-    spec: StepSpecification[enum.Enum, enum.Enum]
-    contract: ScriptContract[enum.Enum, enum.Enum, enum.Enum]
+    config_class: type[ConfigT]
+    builder: StepBuilder[ConfigT, InputNameT]
+    spec: StepSpecification[InputNameT, enum.Enum]
+    contract: ScriptContract[InputNameT, enum.Enum, enum.Enum]
     sagemaker_step_type: SageMakerStepType
     description: str
-    definition_builder: Callable[..., object] | None = None
-    """The step's pure counterpart of ``builder``: ``(config, inputs, *, image_uri) -> definition``,
-    a plain value holding what the step sends (env vars, arguments, channels), made without sagemaker."""
+    definition_builder: DefinitionBuilder[ConfigT, InputNameT] | None = None
+    """The step's pure counterpart of ``builder``; the alignment checker builds the step with it."""
+    example_config: Callable[[], ConfigT] | None = None
+    """A complete, valid config of the step; the alignment checker builds the step from it."""
     script_shipped: bool = True
     """False when the step's script is the user's own (their image or ``script_uri``), so the package
     holds no copy to check against the contract; the alignment checker says so instead."""
@@ -66,16 +101,22 @@ class StepRegistration:
     def __attrs_post_init__(self) -> None:
         problems = registration_problems(self)
         if problems:
-            raise SpecError.from_problems("REGISTRATION-INVALID", f"registration of {self.step_type!r}", problems)
+            raise SpecError.from_problems(Code.REGISTRATION_INVALID, f"registration of {self.step_type!r}", problems)
 
 
-def registration_problems(registration: StepRegistration) -> tuple[Problem, ...]:
+AnyStepRegistration: TypeAlias = "StepRegistration[Any, Any]"
+"""A registration of any step. The registry holds steps of different config and input types; code
+that uses a registration's typed pieces is generic over them (as the alignment checker's level 4
+is), so mypy checks each use against the registration's own types."""
+
+
+def registration_problems(registration: AnyStepRegistration) -> tuple[Problem, ...]:
     """Spec and contract agree, the spec's step type is the registered one, the config class is named right."""
     problems: list[Problem] = []
     if registration.spec.step_type != registration.step_type:
         problems.append(
             Problem(
-                code="REGISTRATION-STEP-TYPE",
+                code=Code.REGISTRATION_STEP_TYPE,
                 message=f"registered as {registration.step_type!r} but its spec says {registration.spec.step_type!r}",
                 hint="register the step under its spec's step type",
                 location=registration.step_type,
@@ -86,7 +127,7 @@ def registration_problems(registration: StepRegistration) -> tuple[Problem, ...]
     return tuple(problems)
 
 
-def _read_only(entries: Mapping[str, StepRegistration]) -> Mapping[str, StepRegistration]:
+def _read_only(entries: Mapping[str, AnyStepRegistration]) -> Mapping[str, AnyStepRegistration]:
     return types.MappingProxyType(dict(entries))
 
 
@@ -94,9 +135,9 @@ def _read_only(entries: Mapping[str, StepRegistration]) -> Mapping[str, StepRegi
 class StepRegistry:
     """An immutable mapping of step type to :class:`StepRegistration`; see :func:`build_registry`."""
 
-    _entries: Mapping[str, StepRegistration] = attrs.field(converter=_read_only)
+    _entries: Mapping[str, AnyStepRegistration] = attrs.field(converter=_read_only)
 
-    def get(self, step_type: str) -> StepRegistration:
+    def get(self, step_type: str) -> AnyStepRegistration:
         """The registration of ``step_type``.
 
         Raises
@@ -110,7 +151,7 @@ class StepRegistry:
             close = difflib.get_close_matches(step_type, list(self._entries), n=3, cutoff=0.5)
             suggestion = f"did you mean {', '.join(repr(c) for c in close)}?" if close else "no registered name is close"
             raise RegistryError(
-                "REGISTRY-UNKNOWN-STEP",
+                Code.REGISTRY_UNKNOWN_STEP,
                 f"no step type {step_type!r} is registered ({suggestion})",
                 hint=f"use one of {sorted(self._entries)}",
             ) from None
@@ -122,14 +163,14 @@ class StepRegistry:
     def __contains__(self, step_type: object) -> bool:
         return step_type in self._entries
 
-    def __iter__(self) -> Iterator[StepRegistration]:
+    def __iter__(self) -> Iterator[AnyStepRegistration]:
         return iter(self._entries[name] for name in self.names())
 
     def __len__(self) -> int:
         return len(self._entries)
 
 
-def build_registry(registrations: Iterable[StepRegistration]) -> StepRegistry:
+def build_registry(registrations: Iterable[AnyStepRegistration]) -> StepRegistry:
     """Build an immutable registry; each step type may be registered once.
 
     Raises
@@ -137,11 +178,11 @@ def build_registry(registrations: Iterable[StepRegistration]) -> StepRegistry:
     RegistryError
         ``REGISTRY-DUPLICATE-STEP`` when a step type is registered twice.
     """
-    entries: dict[str, StepRegistration] = {}
+    entries: dict[str, AnyStepRegistration] = {}
     for registration in registrations:
         if registration.step_type in entries:
             raise RegistryError(
-                "REGISTRY-DUPLICATE-STEP",
+                Code.REGISTRY_DUPLICATE_STEP,
                 f"step type {registration.step_type!r} is registered twice",
                 hint="register each step type once",
             )

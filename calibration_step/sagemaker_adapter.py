@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Final
 
 from calibration_step.processing.step import CacheSettings, ProcessingStepDefinition, PropertyFileDefinition
 from calibration_step.processing.values import InputSource, Join, JoinValue, PipelineVariableLike, StringParameter
-from calibration_step.errors import BuildError
+from calibration_step.errors import BuildError, Code
 from calibration_step.properties import PropertyReference
 
 if TYPE_CHECKING:
@@ -51,8 +51,6 @@ if TYPE_CHECKING:
     from sagemaker.mlops.workflow import CacheConfig, ConditionStep, Pipeline, ProcessingStep, Step
 
 __all__ = [
-    "DEFAULT_OFFLINE_REGION",
-    "TELEMETRY_OPT_OUT_CONFIG",
     "cache_config",
     "condition_step",
     "import_sdk",
@@ -68,12 +66,12 @@ __all__ = [
     "string_parameter",
 ]
 
-DEFAULT_OFFLINE_REGION: Final = "us-east-1"
+_DEFAULT_OFFLINE_REGION: Final = "us-east-1"
 """Region set for the SDK's import when the user has none (no request is ever sent)."""
 
 _DUMMY_KEY: Final = "offline-dummy"
 
-TELEMETRY_OPT_OUT_CONFIG: Final[Mapping[str, object]] = {
+_TELEMETRY_OPT_OUT_CONFIG: Final[Mapping[str, object]] = {
     "SchemaVersion": "1.0",
     "SageMaker": {"PythonSDK": {"Modules": {"TelemetryOptOut": True}}},
 }
@@ -101,7 +99,7 @@ _IDENTITY_VARIABLES: Final = (
 def offline_aws_environment(region: str | None = None) -> Iterator[None]:
     """Within the block the SDK sees a region and a dummy identity; the environment is restored on exit.
 
-    ``AWS_DEFAULT_REGION`` (``region`` or :data:`DEFAULT_OFFLINE_REGION`) and
+    ``AWS_DEFAULT_REGION`` (``region``, else ``us-east-1``) and
     ``AWS_EC2_METADATA_DISABLED=true`` are set only where the user set no region / no value. The
     identity variables (``AWS_PROFILE``, access keys, session token, web identity, container
     credentials) are replaced by dummy static keys for the block, so the SDK neither uses nor
@@ -113,7 +111,7 @@ def offline_aws_environment(region: str | None = None) -> Iterator[None]:
 
     wanted: dict[str, str] = {"AWS_EC2_METADATA_DISABLED": "true"}
     if "AWS_DEFAULT_REGION" not in os.environ and "AWS_REGION" not in os.environ:
-        wanted["AWS_DEFAULT_REGION"] = region or DEFAULT_OFFLINE_REGION
+        wanted["AWS_DEFAULT_REGION"] = region or _DEFAULT_OFFLINE_REGION
     saved = {name: os.environ[name] for name in (*wanted, *_IDENTITY_VARIABLES) if name in os.environ}
     default_session = boto3.DEFAULT_SESSION
     for name in _IDENTITY_VARIABLES:
@@ -200,7 +198,7 @@ def pipeline_session(region: str, default_bucket: str) -> PipelineSession:
         session = PipelineSession(
             boto_session=boto_session,
             default_bucket=default_bucket,
-            sagemaker_config=dict(TELEMETRY_OPT_OUT_CONFIG),
+            sagemaker_config=dict(_TELEMETRY_OPT_OUT_CONFIG),
         )
     # Given at construction, the config keeps the user's SageMaker config files from being read;
     # emptied afterwards, because the SDK re-validates a non-empty config against its JSON schema
@@ -234,7 +232,7 @@ def sklearn_image_uri(region: str, framework_version: str, instance_type: str, p
             )
         except ValueError as exc:
             raise BuildError(
-                "BUILD-IMAGE-URI",
+                Code.BUILD_IMAGE_URI,
                 f"no stock scikit-learn image for framework_version={framework_version!r}, "
                 f"py_version={py_version!r}, region={region!r}, instance_type={instance_type!r}: {exc}",
                 hint="use a framework version the SDK knows (e.g. '1.4-2'), a CPU instance type, or set image_uri",
@@ -282,11 +280,11 @@ def _s3_uri(value: InputSource | Join) -> str | PipelineVariable:
         return converted
     if isinstance(converted, PipelineVariableLike):
         raise BuildError(
-            "BUILD-INPUT-SOURCE",
+            Code.BUILD_INPUT_SOURCE,
             f"{converted!r} has an 'expr' but is not a SageMaker PipelineVariable.",
             hint="pass a SageMaker pipeline variable, or one of calibration_step.processing's values",
         )
-    raise BuildError("BUILD-INPUT-SOURCE", f"not an S3 location: {converted!r}", hint="pass an s3:// URI")
+    raise BuildError(Code.BUILD_INPUT_SOURCE, f"not an S3 location: {converted!r}", hint="pass an s3:// URI")
 
 
 def property_file(definition: PropertyFileDefinition) -> PropertyFile:
@@ -312,11 +310,12 @@ def processing_step(
     *,
     region: str,
     default_bucket: str,
-    depends_on: Sequence[Step] = (),
+    depends_on: Sequence[str | Step] = (),
 ) -> tuple[ProcessingStep, tuple[PropertyFile, ...]]:
     """The SageMaker ``ProcessingStep`` of ``definition`` and its ``PropertyFile`` objects.
 
-    ``depends_on`` adds step objects to the step names already in ``definition.depends_on``.
+    ``depends_on`` (step names or step objects, in the caller's order) follows the step names
+    already in ``definition.depends_on``.
     Nothing is uploaded: every input, the script included, is an S3 URI or a pipeline variable.
     """
     import_sdk()

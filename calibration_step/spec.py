@@ -36,7 +36,7 @@ import attrs
 
 from calibration_step._typevars import InputName, InputNameT, OutputName, OutputNameT
 from calibration_step.enums import DependencyType, NodeType
-from calibration_step.errors import SpecError
+from calibration_step.errors import Code, SpecError
 
 __all__ = [
     "DataType",
@@ -119,7 +119,7 @@ class StepSpecification(Generic[InputName, OutputName]):
 
         problems = spec_problems(self)
         if problems:
-            raise SpecError.from_problems("SPEC-INVALID", f"specification {self.step_type!r}", problems)
+            raise SpecError.from_problems(Code.SPEC_INVALID, f"specification {self.step_type!r}", problems)
 
 
 def dependency_of(spec: StepSpecification[InputNameT, OutputNameT], name: InputNameT) -> DependencySpec[InputNameT]:
@@ -135,7 +135,7 @@ def dependency_of(spec: StepSpecification[InputNameT, OutputNameT], name: InputN
         if dependency.logical_name == name:
             return dependency
     raise SpecError(
-        "SPEC-UNKNOWN-DEPENDENCY",
+        Code.SPEC_UNKNOWN_DEPENDENCY,
         f"{spec.step_type} has no dependency {name.value!r}",
         hint=f"use one of {[d.name for d in spec.dependencies]}",
     )
@@ -153,7 +153,7 @@ def output_of(spec: StepSpecification[InputNameT, OutputNameT], name: OutputName
         if output.logical_name == name:
             return output
     raise SpecError(
-        "SPEC-UNKNOWN-OUTPUT",
+        Code.SPEC_UNKNOWN_OUTPUT,
         f"{spec.step_type} has no output {name.value!r}",
         hint=f"use one of {[o.name for o in spec.outputs]}",
     )

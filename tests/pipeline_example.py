@@ -17,6 +17,7 @@ import jsonschema
 import pytest
 
 from calibration_step import sagemaker_adapter
+from calibration_step.pipeline import pipeline_definition
 from calibration_step.processing import (
     ProcessingInputDefinition,
     ProcessingOutputDefinition,
@@ -26,15 +27,14 @@ from calibration_step.processing import (
     StringParameter,
     output_destination,
 )
-from calibration_step.pipeline import pipeline_definition
 from calibration_step.properties import PropertyReference
+from calibration_step.script.interface import ModelCalibrationInput
 from calibration_step.steps.model_calibration.builder import (
     build_model_calibration_step,
     calibration_condition_step,
     default_execution_prefix,
 )
 from calibration_step.steps.model_calibration.config import ModelCalibrationConfig
-from calibration_step.steps.model_calibration.names import ModelCalibrationInput
 
 if TYPE_CHECKING:
     from sagemaker.mlops.workflow import Step

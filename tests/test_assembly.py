@@ -22,17 +22,16 @@ from calibration_step.assembly import (
     CalibrationDag,
     calibration_dag_definition,
     calibration_dag_report,
-    inputs_for,
+    resolve_inputs,
 )
-from calibration_step.processing.values import StringParameter
 from calibration_step.errors import BuildError
+from calibration_step.processing.values import StringParameter
 from calibration_step.properties import PropertyReference
 from calibration_step.resolver import ExternalBinding, resolve
-from calibration_step.steps.model_calibration.names import ModelCalibrationInput
-from calibration_step.steps.model_evaluation.config import XGBoostModelEvalConfig
-from calibration_step.steps.model_evaluation.names import XGBoostModelEvalInput
-from calibration_step.steps.model_evaluation.spec import XGBOOST_MODEL_EVAL_SPEC
-from calibration_step.steps.package.config import PackageConfig
+from calibration_step.script.interface import ModelCalibrationInput
+from calibration_step.steps.model_calibration.spec import MODEL_CALIBRATION_SPEC
+from calibration_step.steps.model_evaluation import XGBOOST_MODEL_EVAL, XGBoostModelEvalConfig, XGBoostModelEvalInput
+from calibration_step.steps.package import PackageConfig
 from tests.pipeline_example import example_config, offline, schema_errors
 
 __all__ = ["offline"]  # the fixture, used by name
@@ -118,8 +117,7 @@ def test_inputs_for_types_the_inputs_by_the_steps_enum() -> None:
         ExternalBinding(step="eval", dependency=XGBoostModelEvalInput.MODEL_INPUT, value="s3://b/model"),
         ExternalBinding(step="eval", dependency=XGBoostModelEvalInput.PROCESSED_DATA, value=param),
     ]
-    report = resolve([("eval", XGBOOST_MODEL_EVAL_SPEC)], bindings=bindings)
-    inputs = inputs_for(report, "eval", XGBOOST_MODEL_EVAL_SPEC, bindings)
+    inputs = resolve_inputs([("eval", XGBOOST_MODEL_EVAL.spec)], bindings=bindings).inputs_for("eval", XGBOOST_MODEL_EVAL.spec)
     assert inputs == {XGBoostModelEvalInput.MODEL_INPUT: "s3://b/model", XGBoostModelEvalInput.PROCESSED_DATA: param}
     assert not any(isinstance(source, PropertyReference) for source in inputs.values())
 
@@ -132,6 +130,20 @@ def test_inputs_for_refuses_a_value_no_builder_takes() -> None:
         ExternalBinding(step="eval", dependency=XGBoostModelEvalInput.MODEL_INPUT, value=Opaque()),
         ExternalBinding(step="eval", dependency=XGBoostModelEvalInput.PROCESSED_DATA, value="s3://b/rows"),
     ]
-    report = resolve([("eval", XGBOOST_MODEL_EVAL_SPEC)], bindings=bindings)
     with pytest.raises(BuildError, match=r"value bound to eval\.model_input is not an S3 URI or pipeline value"):
-        inputs_for(report, "eval", XGBOOST_MODEL_EVAL_SPEC, bindings)
+        resolve_inputs([("eval", XGBOOST_MODEL_EVAL.spec)], bindings=bindings)
+
+
+def test_resolve_inputs_reports_as_resolve_and_leaves_an_unresolved_input_out() -> None:
+    bindings = [
+        ExternalBinding(step="eval", dependency=XGBoostModelEvalInput.MODEL_INPUT, value="s3://b/model"),
+        ExternalBinding(step="eval", dependency=XGBoostModelEvalInput.PROCESSED_DATA, value="s3://b/rows"),
+    ]
+    nodes = [("eval", XGBOOST_MODEL_EVAL.spec), ("calibrate", MODEL_CALIBRATION_SPEC)]
+    resolved = resolve_inputs(nodes, bindings=bindings)
+    assert resolved.report == resolve(nodes, bindings=bindings)
+    assert resolved.inputs_for("calibrate", MODEL_CALIBRATION_SPEC) == {
+        ModelCalibrationInput.EVALUATION_DATA: PropertyReference(
+            step_name="eval", property_path="properties.ProcessingOutputConfig.Outputs['eval_output'].S3Output.S3Uri"
+        )
+    }

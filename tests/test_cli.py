@@ -18,8 +18,7 @@ import pytest
 
 from calibration_step.cli import COMMANDS, main
 from calibration_step.commands._demo_data import miscalibrated_scores
-from calibration_step.errors import ConfigError
-from calibration_step.script import model_calibration as mc
+from calibration_step.errors import CalibrationScriptError, ConfigError
 
 HEAVY = ("sagemaker", "boto3", "botocore", "pandas", "numpy", "scipy", "sklearn", "matplotlib", "pyarrow")
 PROBE = """
@@ -42,7 +41,7 @@ def _probe(cwd: Path, *argv: str) -> tuple[object, list[str]]:
 
 
 def test_every_command_module_has_the_interface() -> None:
-    assert set(COMMANDS) == {"demo", "run", "apply", "definition", "config", "check"}
+    assert set(COMMANDS) == {"demo", "run", "apply", "definition", "pipeline", "config", "check"}
     for name in COMMANDS:
         module = importlib.import_module(f"calibration_step.commands.{name}")
         assert isinstance(module.HELP, str) and module.HELP
@@ -65,7 +64,7 @@ def _crashing(_args: argparse.Namespace) -> int:
 
 
 def _script_failing(_args: argparse.Namespace) -> int:
-    raise mc.CalibrationScriptError("MC-E101-INVALID-ENV", "GAM_SPLINES='x' is not an int", "set it to 4-200")
+    raise CalibrationScriptError("MC-E101-INVALID-ENV", "GAM_SPLINES='x' is not an int", "set it to 4-200")
 
 
 @pytest.fixture

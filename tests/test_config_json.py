@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from pathlib import Path
@@ -23,6 +24,7 @@ from calibration_step.config_json import (
     save,
     to_document,
 )
+from calibration_step.converter import structure_all
 from calibration_step.errors import CalibrationStepError, SerializationError
 from calibration_step.steps.model_calibration import ModelCalibrationConfig
 from tests.config.strategies import calibration_config, calibration_configs, processing_config, processing_configs
@@ -133,7 +135,7 @@ def _shared(document: dict[str, object]) -> dict[str, object]:
         ("error_threshold", float("nan"), r"error_threshold must be a number in \(0, 1\]; got nan"),
         ("calibration_method", "Gam", r"expected one of \[.isotonic.*got .Gam."),
         ("is_binary", "true", r"expected true or false"),
-        ("score_fields", "abc", r"score_fields must be a JSON array"),
+        ("score_fields", "abc", r"score_fields: expected an array, got str 'abc'"),
         ("calibration_bins", 1, r"calibration_bins must be an int from 2 to 1000; got 1"),
     ],
 )
@@ -166,7 +168,7 @@ def test_a_cross_field_conflict_is_rejected_at_the_field_to_change() -> None:
     document = _two()
     _specific(document)["calibrate"]["calibration_method"] = "temperature"
     _shared(document).pop("calibration_method")
-    with pytest.raises(SerializationError, match=r"'temperature' needs is_binary=False") as exc:
+    with pytest.raises(SerializationError, match=r"'temperature' only when is_binary is false") as exc:
         loads(_text(document), classes=CLASSES)
     assert _paths(exc) == ["$.configuration.specific.calibrate.calibration_method"]
 
@@ -225,6 +227,41 @@ def test_saving_a_class_that_could_not_be_loaded_is_refused() -> None:
 def test_saving_a_bad_step_name_is_refused() -> None:
     with pytest.raises(SerializationError, match=r"step name 'a.b'"):
         dumps({"a.b": processing_config()}, classes=CLASSES)
+
+
+@pytest.mark.parametrize(
+    ("edit", "path", "message"),
+    [
+        (lambda d: d.update(metadata=[]), "$.metadata", r"expected an object, got list \[\]"),
+        (lambda d: d["metadata"].pop("created_at"), "$.metadata.created_at", r"required field missing"),
+        (lambda d: d["metadata"]["config_types"].update(calibrate=1), "$.metadata.config_types['calibrate']",
+         r"expected a string"),
+        (lambda d: d["configuration"].update(shared="x"), "$.configuration.shared", r"expected an object"),
+        (lambda d: _specific(d).update(calibrate="x"),  # type: ignore[call-overload]  # not an object on purpose
+         "$.configuration.specific.calibrate", r"expected an object"),
+    ],
+)
+def test_the_frame_is_loaded_by_the_converter(edit: object, path: str, message: str) -> None:
+    document = _two()
+    edit(document)  # type: ignore[operator]  # the parametrised edit
+    with pytest.raises(SerializationError, match=message) as exc:
+        loads(_text(document), classes=CLASSES)
+    assert _paths(exc) == [path]
+
+
+def test_a_config_problem_is_the_converters_placed_in_the_file() -> None:
+    document = _two()
+    _specific(document)["calibrate"].update(gam_spline=10, score_fields="abc")
+    _shared(document).pop("score_fields", None)
+    with pytest.raises(SerializationError) as in_file:
+        loads(_text(document), classes=CLASSES)
+    fields = {**_shared(document), **_specific(document)["calibrate"]}
+    fields.pop(MODEL_TYPE_KEY)
+    with pytest.raises(SerializationError) as alone:
+        structure_all(fields, ModelCalibrationConfig)
+    here = "$.configuration.specific.calibrate"
+    assert in_file.value.problems == tuple(dataclasses.replace(p, location=here + p.location[1:]) for p in alone.value.problems)
+    assert sorted(_paths(in_file)) == [f"{here}.gam_spline", f"{here}.score_fields"]
 
 
 def test_text_that_is_not_json_is_refused() -> None:

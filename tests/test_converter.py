@@ -17,7 +17,7 @@ from calibration_step import (
     SpecError,
     StepSpecification,
 )
-from calibration_step.converter import from_json, structure, to_json, unstructure
+from calibration_step.converter import from_json, structure, structure_all, to_json, unstructure
 from calibration_step.spec import DataType
 from tests.examples import ExampleEnv, ExampleInput, ExampleOutput, example_contract, example_spec, output_path
 
@@ -144,7 +144,9 @@ def test_unknown_keys_and_bad_fields_are_reported_with_paths() -> None:
     with pytest.raises(SerializationError, match="SERIALIZATION-INVALID") as caught:
         structure(data, SpecType)
     locations = sorted(problem.location for problem in caught.value.problems)
-    assert locations == ["$", "$.dependencies[0].dependency_type", "$.dependencies[1].required"]
+    assert locations == ["$.dependencies[0].dependency_type", "$.dependencies[1].required", "$.surprise"]
+    [unknown] = [problem for problem in caught.value.problems if problem.location == "$.surprise"]
+    assert (unknown.code, unknown.message) == ("SERIALIZATION-UNKNOWN-KEY", "unknown key 'surprise' (StepSpecification)")
 
 
 def test_a_foreign_logical_name_does_not_load() -> None:
@@ -162,6 +164,9 @@ def test_loaded_objects_still_enforce_their_invariants() -> None:
     data["outputs"][0]["property_path"] = "Properties.Outputs"
     with pytest.raises(SpecError, match="SPEC-PROPERTY-PATH"):
         structure(data, SpecType)
+    with pytest.raises(SerializationError, match="SERIALIZATION-INVALID") as caught:
+        structure_all(data, SpecType)  # lists them as problems instead
+    assert [(p.location, p.code) for p in caught.value.problems] == [("$", "SPEC-PROPERTY-PATH")]
 
 
 def test_strict_primitives() -> None:
@@ -198,3 +203,10 @@ def test_literals_accept_exactly_their_values_and_name_them() -> None:
     [problem] = caught.value.problems
     assert problem.location == "$.dependencies[0].data_type"
     assert problem.message == "expected one of ['S3Uri', 'String', 'Integer', 'Float', 'Boolean']; got 's3uri'"
+
+
+def test_attrs_classes_load_only_from_objects() -> None:
+    with pytest.raises(SerializationError, match=r"expected an object, got NoneType None") as caught:
+        structure(None, SpecType)
+    assert [p.location for p in caught.value.problems] == ["$"]
+

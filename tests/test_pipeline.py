@@ -1,7 +1,7 @@
 """The offline pipeline definition: schema-valid, deterministic, equal to the checked-in golden copy.
 
 Schema validation sets the top-level ``PipelineExperimentConfig`` and ``MlflowConfig`` keys aside
-(SDK 3.x emits them; the published schema predates them, DESIGN.md section 4); everything else,
+(SDK 3.x emits them; the published schema does not define them); everything else,
 ``PropertyFiles``, ``Std:Join`` and ``Std:JsonGet`` included, is validated against
 ``calibration_step/schemas/sagemaker-pipeline-definition.extended.schema.json``.
 

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import attrs
 import pytest
 
 from calibration_step import RegistryError, SpecError
-from calibration_step.registry import StepRegistration, build_registry
+from calibration_step.registry import AnyStepRegistration, StepRegistration, build_registry
 from calibration_step.steps import default_registry
 from tests.examples import example_contract, example_spec
+from tests.typecheck import check_snippets
 
 
 class ExampleTrainingConfig:
@@ -21,7 +24,7 @@ def _build(config: object) -> object:
     return config
 
 
-def _registration(**changes: object) -> StepRegistration:
+def _registration(**changes: object) -> AnyStepRegistration:
     fields: dict[str, object] = dict(
         step_type="ExampleTraining",
         config_class=ExampleTrainingConfig,
@@ -77,3 +80,44 @@ def test_default_registry_entries_are_sound() -> None:
     registry = default_registry()
     for entry in registry:
         assert entry.spec.step_type == entry.step_type
+
+
+def test_type_checker_rejects_a_builder_or_example_config_of_another_step(tmp_path: Path) -> None:
+    header = """
+from collections.abc import Mapping
+
+from calibration_step.processing.values import InputSource
+from calibration_step.registry import StepRegistration
+from tests.examples import ExampleInput, OtherInput, example_contract, example_spec
+
+
+class ExampleTrainingConfig:
+    pass
+
+
+class OtherConfig:
+    pass
+
+
+def build(config: ExampleTrainingConfig, inputs: Mapping[ExampleInput, InputSource]) -> None: ...
+def build_other(config: ExampleTrainingConfig, inputs: Mapping[OtherInput, InputSource]) -> None: ...
+
+
+def register(builder: object = None) -> None:
+"""
+    call = (
+        "    StepRegistration(step_type='ExampleTraining', config_class=ExampleTrainingConfig, builder={builder},"
+        " spec=example_spec(), contract=example_contract(), sagemaker_step_type='Processing', description='d',"
+        " example_config={example})\n"
+    )
+    errors = check_snippets(
+        {
+            "correct": header + call.format(builder="build", example="ExampleTrainingConfig"),
+            "other_inputs": header + call.format(builder="build_other", example="ExampleTrainingConfig"),
+            "other_config": header + call.format(builder="build", example="OtherConfig"),
+        },
+        tmp_path,
+    )
+    assert errors["correct"] == []
+    assert any('type parameter "InputNameT"' in e for e in errors["other_inputs"]), errors
+    assert any('"type[OtherConfig]"' in e and "ExampleTrainingConfig" in e for e in errors["other_config"]), errors

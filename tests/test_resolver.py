@@ -1,8 +1,9 @@
 """The resolver: weights, name evidence, tie-breaking, one output per consumer input, explicit edges,
 external bindings, the report (breakdowns add up, JSON round-trip) and its errors.
 
-The DESIGN.md section 2 defects each have a test: ties broken by iteration order, one output
-wired into two inputs of one consumer, a same-type pair with unrelated names wired at 0.6.
+The rules of ``docs/resolver.md`` each have a test: ties are broken by a total order, never by
+iteration order; one output feeds at most one input of a consumer; a same-type pair with unrelated
+names (0.6) is not wired.
 """
 
 from __future__ import annotations
@@ -111,7 +112,7 @@ def chosen_label(report: ResolutionReport, step: str, dependency: str) -> str | 
     return None if found.chosen is None else found.chosen.label
 
 
-# --- The DESIGN.md example pairs still wire; the same-type pair with unrelated names does not ---
+# --- The example pairs of docs/resolver.md wire; the same-type pair with unrelated names does not ---
 
 
 def test_data_to_data_wires_with_exact_bonus() -> None:

@@ -12,7 +12,7 @@ and reads its report this way).
 
 Examples
 --------
->>> finding = Finding(level=1, severity="error", code="SCRIPT-ENV-UNDECLARED", step_type="Demo",
+>>> finding = Finding(level=1, severity="error", code=Code.SCRIPT_ENV_UNDECLARED, step_type="Demo",
 ...                   message="script reads LABEL_FIELDZ, which the contract does not declare",
 ...                   fix="declare LABEL_FIELDZ in the contract or read LABEL_FIELD")
 >>> report = Report(steps=("Demo",), findings=(finding,))
@@ -38,10 +38,9 @@ from typing import Final, Literal
 import attrs
 
 from calibration_step.converter import structure, unstructure
-from calibration_step.errors import Problem, SerializationError
+from calibration_step.errors import Code, Problem, SerializationError
 
 __all__ = [
-    "LEVEL_TITLES",
     "Finding",
     "Report",
     "Severity",
@@ -54,7 +53,7 @@ __all__ = [
 Severity = Literal["error", "warning", "info"]
 """``error`` fails the check; ``warning`` and ``info`` are reported only."""
 
-LEVEL_TITLES: Final[dict[int, str]] = {
+_LEVEL_TITLES: Final[dict[int, str]] = {
     0: "checker set-up",
     1: "script <-> contract",
     2: "contract <-> spec",
@@ -67,8 +66,8 @@ _SEVERITY_ORDER: Final[dict[str, int]] = {"error": 0, "warning": 1, "info": 2}
 
 
 def _check_level(_instance: object, _attribute: object, value: int) -> None:
-    if value not in LEVEL_TITLES:
-        raise ValueError(f"Finding.level must be one of {sorted(LEVEL_TITLES)}; got {value!r}.")
+    if value not in _LEVEL_TITLES:
+        raise ValueError(f"Finding.level must be one of {sorted(_LEVEL_TITLES)}; got {value!r}.")
 
 
 @attrs.frozen(kw_only=True)
@@ -89,7 +88,7 @@ def finding_from_problem(problem: Problem, *, level: int, step_type: str, severi
 
     Examples
     --------
-    >>> p = Problem(code="ALIGN-OUTPUTS", message="m", hint="h", location="Demo / demo.py")
+    >>> p = Problem(code=Code.ALIGN_OUTPUTS, message="m", hint="h", location="Demo / demo.py")
     >>> finding_from_problem(p, level=2, step_type="Demo").fix
     'h'
     """
@@ -158,7 +157,7 @@ def render_text(report: Report) -> str:
             lines += ["", step or "(all steps)"]
         if finding.level != level:
             level = finding.level
-            lines.append(f"  level {level} ({LEVEL_TITLES[level]})")
+            lines.append(f"  level {level} ({_LEVEL_TITLES[level]})")
         where_found = f" [{finding.location}]" if finding.location else ""
         lines.append(f"    {finding.severity:<7} {finding.code}: {finding.message}{where_found}")
         lines.append(f"            fix: {finding.fix}")
@@ -188,10 +187,10 @@ def report_from_json(text: str) -> Report:
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise SerializationError("SERIALIZATION-JSON", f"not a JSON report: {exc}",
+        raise SerializationError(Code.SERIALIZATION_JSON, f"not a JSON report: {exc}",
                                  hint="pass the output of render_json") from exc
     if not isinstance(document, dict):
-        raise SerializationError("SERIALIZATION-INVALID", "a report must be a JSON object",
+        raise SerializationError(Code.SERIALIZATION_INVALID, "a report must be a JSON object",
                                  hint="pass the output of render_json")
     document.pop("passed", None)
     document.pop("counts", None)

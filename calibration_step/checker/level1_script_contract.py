@@ -62,8 +62,9 @@ from calibration_step.checker.findings import Finding, Severity
 from calibration_step.checker.requirements import requirement_findings
 from calibration_step.checker.script_analysis import ScriptFacts, analyse_source, analyse_sources  # analyse_source: doctest
 from calibration_step.contract import ScriptContract
+from calibration_step.errors import Code
 from calibration_step.processing.script_source import script_source_files
-from calibration_step.registry import StepRegistration
+from calibration_step.registry import AnyStepRegistration
 
 __all__ = ["check_script_contract", "script_findings"]
 
@@ -92,29 +93,29 @@ def _env_findings(contract: AnyContract, facts: ScriptFacts, step_type: str, whe
     found: list[Finding] = []
     for name in sorted(read - declared):
         lines = [r.line for r in facts.env_reads if r.name == name]
-        found.append(_finding("error", "SCRIPT-ENV-UNDECLARED",
+        found.append(_finding("error", Code.SCRIPT_ENV_UNDECLARED,
                               f"script reads {name} ({_lines(lines)}), which the contract does not declare{_close(name, declared - read)}",
                               f"declare {name} in the contract (required, or optional with its default), or read a declared name",
                               step_type, where))
     for name in sorted(set(required) - read):
-        found.append(_finding("error", "SCRIPT-ENV-REQUIRED-UNREAD",
+        found.append(_finding("error", Code.SCRIPT_ENV_REQUIRED_UNREAD,
                               f"the contract requires {name}, which the script never reads",
                               f"read {name} in the script, or remove it from the contract's required env vars",
                               step_type, where))
     for name in sorted(set(optional) - read):
-        found.append(_finding("warning", "SCRIPT-ENV-OPTIONAL-UNREAD",
+        found.append(_finding("warning", Code.SCRIPT_ENV_OPTIONAL_UNREAD,
                               f"the contract declares optional {name}, which the script never reads",
                               f"read {name} in the script (default {optional[name]!r}), or remove it from the contract",
                               step_type, where))
     for name, contract_default in sorted(optional.items()):
         defaults = {r.default for r in facts.env_reads if r.name == name and r.has_default and r.default is not None}
         for default in sorted(defaults - {contract_default}):
-            found.append(_finding("error", "SCRIPT-ENV-DEFAULT",
+            found.append(_finding("error", Code.SCRIPT_ENV_DEFAULT,
                                   f"script defaults {name} to {default!r}, the contract to {contract_default!r}",
                                   "use one default: the contract's optional_env_vars value is the one users read",
                                   step_type, where))
     if facts.dynamic_env_reads:
-        found.append(_finding("warning", "SCRIPT-ENV-DYNAMIC",
+        found.append(_finding("warning", Code.SCRIPT_ENV_DYNAMIC,
                               f"script reads env vars whose names the checker cannot resolve ({_lines(facts.dynamic_env_reads)})",
                               "name env vars with string literals or module-level constants",
                               step_type, where))
@@ -129,12 +130,12 @@ def _argument_findings(
     found: list[Finding] = []
     for flag in sorted(flags - declared):
         lines = [a.line for a in facts.arguments if a.flag == flag]
-        found.append(_finding("error", "SCRIPT-ARGUMENT-UNDECLARED",
+        found.append(_finding("error", Code.SCRIPT_ARGUMENT_UNDECLARED,
                               f"script parses {flag} ({_lines(lines)}), which the contract does not declare{_close(flag, declared - flags)}",
                               f"declare {flag.lstrip('-')} in the contract's arguments (or as a logical input/output), or remove it",
                               step_type, where))
     for flag in sorted(declared - flags):
-        found.append(_finding("error", "SCRIPT-ARGUMENT-UNREAD",
+        found.append(_finding("error", Code.SCRIPT_ARGUMENT_UNREAD,
                               f"the contract declares {flag}, which the script never parses",
                               f"add parser.add_argument({flag!r}) to the script, or remove it from the contract",
                               step_type, where))
@@ -152,12 +153,12 @@ def _argument_findings(
         elif read.flag.lstrip("-") in optional_inputs and read.required:
             problems.append("required=True, but the specification makes that input optional")
         if problems:
-            found.append(_finding("error", "SCRIPT-ARGUMENT-MISMATCH",
+            found.append(_finding("error", Code.SCRIPT_ARGUMENT_MISMATCH,
                                   f"script parses {read.flag} (line {read.line}) with " + "; ".join(problems),
                                   "make the script's add_argument agree with the contract and specification",
                                   step_type, where))
     if facts.dynamic_arguments:
-        found.append(_finding("warning", "SCRIPT-ARGUMENT-DYNAMIC",
+        found.append(_finding("warning", Code.SCRIPT_ARGUMENT_DYNAMIC,
                               f"script adds arguments whose flags the checker cannot resolve ({_lines(facts.dynamic_arguments)})",
                               "write each flag as a string literal or module-level constant",
                               step_type, where))
@@ -170,13 +171,13 @@ def _path_findings(contract: AnyContract, facts: ScriptFacts, step_type: str, wh
     for constant in facts.logical_names:
         known = names[constant.kind]
         if constant.value not in known:
-            found.append(_finding("error", "SCRIPT-LOGICAL-NAME",
+            found.append(_finding("error", Code.SCRIPT_LOGICAL_NAME,
                                   f"script names {constant.kind} {constant.value!r} ({constant.constant}, line {constant.line}), "
                                   f"which is not one of the contract's {constant.kind}s {sorted(known)}{_close(constant.value, known)}",
                                   f"use the contract's logical {constant.kind} names; paths arrive as --<logical_name> arguments",
                                   step_type, where))
     for literal in facts.container_paths:
-        found.append(_finding("error", "SCRIPT-CONTAINER-PATH",
+        found.append(_finding("error", Code.SCRIPT_CONTAINER_PATH,
                               f"script spells the container path {literal.value!r} (line {literal.line}), which only the contract may hold",
                               "take the path from the --<logical_name> argument the builder passes",
                               step_type, where))
@@ -190,18 +191,18 @@ def _output_file_findings(contract: AnyContract, facts: ScriptFacts, step_type: 
     found: list[Finding] = []
     for output, file in sorted(declared - written):
         if file not in facts.string_constants:
-            found.append(_finding("error", "SCRIPT-OUTPUT-FILE-UNWRITTEN",
+            found.append(_finding("error", Code.SCRIPT_OUTPUT_FILE_UNWRITTEN,
                                   f"the contract declares {output}/{file}, which the script never writes (no string {file!r} in it)",
                                   f"write {file} into {output} in the script, or remove it from the contract's output_files",
                                   step_type, where))
         else:
-            found.append(_finding("warning", "SCRIPT-OUTPUT-FILE-UNSEEN",
+            found.append(_finding("warning", Code.SCRIPT_OUTPUT_FILE_UNSEEN,
                                   f"the contract declares {output}/{file}; the script names {file!r} but no write into {output} was recognised",
                                   f"build the path in one call naming both, e.g. os.path.join(outputs[OUTPUT_X], {file!r})",
                                   step_type, where))
     for output, file in sorted(written - declared):
         lines = [w.line for w in facts.file_writes if (w.output, w.file) == (output, file)]
-        found.append(_finding("error", "SCRIPT-OUTPUT-FILE-UNDECLARED",
+        found.append(_finding("error", Code.SCRIPT_OUTPUT_FILE_UNDECLARED,
                               f"script writes {output}/{file} ({_lines(lines)}), which the contract does not declare",
                               f"add {file!r} to the contract's output_files for {output}, or stop writing it",
                               step_type, where))
@@ -209,7 +210,7 @@ def _output_file_findings(contract: AnyContract, facts: ScriptFacts, step_type: 
     written_files = {file for _, file in written}
     for constant, file in sorted(facts.file_constants.items()):
         if file not in declared_files and file not in written_files:
-            found.append(_finding("warning", "SCRIPT-FILE-CONSTANT",
+            found.append(_finding("warning", Code.SCRIPT_FILE_CONSTANT,
                                   f"script defines {constant} = {file!r}, which no output of the contract declares",
                                   "declare the file in the contract's output_files, or rename the constant if it is not an output file",
                                   step_type, where))
@@ -250,7 +251,7 @@ def _script_facts(contract: AnyContract, script_dir: Path) -> ScriptFacts:
     return analyse_sources(sources, output_names=[str(n.value) for n in contract.output_paths])
 
 
-def check_script_contract(registration: StepRegistration, script_dir: Path) -> tuple[Finding, ...]:
+def check_script_contract(registration: AnyStepRegistration, script_dir: Path) -> tuple[Finding, ...]:
     """Level 1 for one registered step: analyse the script's source in ``script_dir`` against its contract.
 
     The source is ``script_dir/<entry point>``, or the package of the entry point's stem with the
@@ -261,7 +262,7 @@ def check_script_contract(registration: StepRegistration, script_dir: Path) -> t
     contract = registration.contract
     step_type = registration.step_type
     if not registration.script_shipped:
-        return (_finding("info", "SCRIPT-USER-PROVIDED",
+        return (_finding("info", Code.SCRIPT_USER_PROVIDED,
                          f"{step_type} runs the user's own {contract.entry_point}; the package ships no copy to analyse",
                          "check that script against the contract in its own repository",
                          step_type, contract.entry_point),)
@@ -269,11 +270,11 @@ def check_script_contract(registration: StepRegistration, script_dir: Path) -> t
     try:
         facts = _script_facts(contract, script_dir)
     except OSError as exc:
-        return (_finding("error", "SCRIPT-NOT-FOUND", f"cannot read the script {path}: {exc.strerror or exc}",
+        return (_finding("error", Code.SCRIPT_NOT_FOUND, f"cannot read the script {path}: {exc.strerror or exc}",
                          f"put {contract.entry_point} into {script_dir}, or fix the contract's entry_point",
                          step_type, contract.entry_point),)
     except SyntaxError as exc:
-        return (_finding("error", "SCRIPT-SYNTAX", f"the script {exc.filename} does not parse: {exc.msg} (line {exc.lineno})",
+        return (_finding("error", Code.SCRIPT_SYNTAX, f"the script {exc.filename} does not parse: {exc.msg} (line {exc.lineno})",
                          "fix the syntax error", step_type, contract.entry_point),)
     requirements = script_dir / "requirements.txt"
     text = requirements.read_text(encoding="utf-8") if requirements.is_file() else None

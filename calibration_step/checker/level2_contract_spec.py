@@ -12,9 +12,9 @@ Rules:
 
 Examples
 --------
->>> from calibration_step.errors import Problem, SpecError
->>> error = SpecError.from_problems("SPEC-INVALID", "specification 'Demo'", [Problem(
-...     code="SPEC-PROPERTY-PATH", message="bad prefix", hint="use properties.", location="Demo.outputs.x")])
+>>> from calibration_step.errors import Code, Problem, SpecError
+>>> error = SpecError.from_problems(Code.SPEC_INVALID, "specification 'Demo'", [Problem(
+...     code=Code.SPEC_PROPERTY_PATH, message="bad prefix", hint="use properties.", location="Demo.outputs.x")])
 >>> [(f.level, f.code, f.severity) for f in construction_findings(error, step_type="Demo")]
 [(2, 'SPEC-PROPERTY-PATH', 'error')]
 """
@@ -25,13 +25,13 @@ import enum
 
 from calibration_step.checker.findings import Finding, finding_from_problem
 from calibration_step.contract import ScriptContract
-from calibration_step.errors import CalibrationStepError, SpecError
+from calibration_step.errors import CalibrationStepError, Code, SpecError
 from calibration_step.invariants import contract_problems, spec_problems
 from calibration_step.properties import parse_property_path
-from calibration_step.registry import StepRegistration, registration_problems
+from calibration_step.registry import AnyStepRegistration, registration_problems
 from calibration_step.spec import StepSpecification
 
-__all__ = ["check_contract_spec", "construction_findings", "property_key_findings"]
+__all__ = ["check_contract_spec", "construction_findings"]
 
 
 def construction_findings(error: CalibrationStepError, *, step_type: str, level: int = 2) -> tuple[Finding, ...]:
@@ -42,7 +42,7 @@ def construction_findings(error: CalibrationStepError, *, step_type: str, level:
                     fix=error.hint or "fix the step definition", step_type=step_type),)
 
 
-def property_key_findings(
+def _property_key_findings(
     spec: StepSpecification[enum.Enum, enum.Enum], contract: ScriptContract[enum.Enum, enum.Enum, enum.Enum]
 ) -> tuple[Finding, ...]:
     """Property paths that name an output by key must name their own output, one of the contract's."""
@@ -58,7 +58,7 @@ def property_key_findings(
             if key != output.name:
                 where = "another of the contract's outputs" if key in contract_outputs else "no output of the contract"
                 found.append(Finding(
-                    level=2, severity="error", code="SPEC-PROPERTY-PATH-OUTPUT", step_type=spec.step_type,
+                    level=2, severity="error", code=Code.SPEC_PROPERTY_PATH_OUTPUT, step_type=spec.step_type,
                     message=f"output {output.name!r} has property path {output.property_path!r}, whose key {key!r} is {where}",
                     fix=f"use the output's own logical name as the key: ['{output.name}']",
                     location=f"{spec.step_type}.outputs.{output.name}.property_path",
@@ -66,11 +66,11 @@ def property_key_findings(
     return tuple(found)
 
 
-def check_contract_spec(registration: StepRegistration) -> tuple[Finding, ...]:
+def check_contract_spec(registration: AnyStepRegistration) -> tuple[Finding, ...]:
     """Level 2 for one registered step."""
     step_type = registration.step_type
     problems = (*spec_problems(registration.spec), *contract_problems(registration.contract),
                 *registration_problems(registration))
     found = [finding_from_problem(problem, level=2, step_type=step_type) for problem in dict.fromkeys(problems)]
-    found += property_key_findings(registration.spec, registration.contract)
+    found += _property_key_findings(registration.spec, registration.contract)
     return tuple(found)

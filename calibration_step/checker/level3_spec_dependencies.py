@@ -36,17 +36,18 @@ from collections.abc import Sequence
 
 from calibration_step.checker.findings import Finding, Severity
 from calibration_step.checker.property_paths import ServiceModelUnavailable, property_path_errors
-from calibration_step.registry import StepRegistration, StepRegistry
+from calibration_step.errors import Code
+from calibration_step.registry import AnyStepRegistration, StepRegistry
 from calibration_step.spec import DependencySpec
 
-__all__ = ["check_spec_dependencies", "dependency_findings", "property_path_findings"]
+__all__ = ["check_spec_dependencies"]
 
 
 def _finding(severity: Severity, code: str, message: str, fix: str, step_type: str, location: str) -> Finding:
     return Finding(level=3, severity=severity, code=code, message=message, fix=fix, step_type=step_type, location=location)
 
 
-def dependency_findings(registration: StepRegistration, registry: StepRegistry) -> list[Finding]:
+def _dependency_findings(registration: AnyStepRegistration, registry: StepRegistry) -> list[Finding]:
     """Score every dependency of ``registration`` against every registered output."""
     step_type = registration.step_type
     try:
@@ -59,7 +60,7 @@ def dependency_findings(registration: StepRegistration, registry: StepRegistry) 
             profile_output,
         )
     except ImportError as exc:
-        return [_finding("info", "CHECK-NOT-CHECKED",
+        return [_finding("info", Code.CHECK_NOT_CHECKED,
                          f"not checked: dependency satisfaction, because the resolver cannot be imported ({exc})",
                          "install a package version with calibration_step.resolver", step_type, f"{step_type}.dependencies")]
     outputs = [
@@ -80,17 +81,17 @@ def dependency_findings(registration: StepRegistration, registry: StepRegistry) 
         if wired:
             best = wired[0]
             declared = "" if best.provider_type in dependency.compatible_sources else ", not a declared compatible source"
-            found.append(_finding("info", "DEPENDENCY-SATISFIED",
+            found.append(_finding("info", Code.DEPENDENCY_SATISFIED,
                                   f"dependency {dependency.name!r} is satisfied by {best.provider_type}.{best.output} "
                                   f"(score {best.score:.3f} > {THRESHOLD}{declared}; evidence {', '.join(best.evidence)})",
                                   "nothing to do", step_type, where))
         elif not sources:
-            found.append(_finding("info", "DEPENDENCY-EXTERNAL", _external_message(dependency, registry),
+            found.append(_finding("info", Code.DEPENDENCY_EXTERNAL, _external_message(dependency, registry),
                                   "bind it to a pipeline parameter or S3 URI, or register a compatible source step",
                                   step_type, where))
         elif all(c.score == 0.0 for c in sources):
             offered = sorted({f"{c.provider_type}.{c.output}" for c in sources})
-            found.append(_finding("error", "DEPENDENCY-TYPE",
+            found.append(_finding("error", Code.DEPENDENCY_TYPE,
                                   f"dependency {dependency.name!r} wants {dependency.dependency_type.value}, which no output of "
                                   f"its registered compatible sources accepts as a type ({', '.join(offered)})",
                                   "make the dependency type and the source's output type the same or compatible",
@@ -98,7 +99,7 @@ def dependency_findings(registration: StepRegistration, registry: StepRegistry) 
         else:
             best = max(sources, key=lambda c: c.score)
             evidence = ", ".join(best.evidence) or "no name evidence"
-            found.append(_finding("error", "DEPENDENCY-UNSATISFIED",
+            found.append(_finding("error", Code.DEPENDENCY_UNSATISFIED,
                                   f"dependency {dependency.name!r}: the best registered source {best.provider_type}.{best.output} "
                                   f"scores {best.score:.3f} ({evidence}), not above the threshold {THRESHOLD}",
                                   "align the names: give the output an alias equal to the dependency's logical name, "
@@ -113,7 +114,7 @@ def _external_message(dependency: DependencySpec[enum.Enum], registry: StepRegis
             f"it is an external input among {len(registry)} registered step(s)")
 
 
-def property_path_findings(registration: StepRegistration) -> list[Finding]:
+def _property_path_findings(registration: AnyStepRegistration) -> list[Finding]:
     """Every output's property path must be a runtime property of the registered SageMaker step type."""
     step_type = registration.step_type
     kind = registration.sagemaker_step_type
@@ -123,11 +124,11 @@ def property_path_findings(registration: StepRegistration) -> list[Finding]:
         try:
             errors: Sequence[str] = property_path_errors(output.property_path, kind)
         except ServiceModelUnavailable as exc:
-            return [_finding("info", "CHECK-NOT-CHECKED",
+            return [_finding("info", Code.CHECK_NOT_CHECKED,
                              f"not checked: property paths against the {kind} step's properties, because {exc}",
                              "install botocore", step_type, f"{step_type}.outputs")]
         for error in errors:
-            code = "PROPERTY-PATH-CAPITALISED" if output.property_path.startswith("Properties.") else "PROPERTY-PATH-STEP-TYPE"
+            code = Code.PROPERTY_PATH_CAPITALISED if output.property_path.startswith("Properties.") else Code.PROPERTY_PATH_STEP_TYPE
             found.append(_finding("error", code,
                                   f"output {output.name!r} has property path {output.property_path!r}, which a {kind} step "
                                   f"does not have: {error}",
@@ -145,6 +146,6 @@ def _path_fix(kind: str, name: str) -> str:
     return f"write it as in the SageMaker API, e.g. {example}" if example else "write it as in the SageMaker API (lowercase properties.)"
 
 
-def check_spec_dependencies(registration: StepRegistration, registry: StepRegistry) -> tuple[Finding, ...]:
+def check_spec_dependencies(registration: AnyStepRegistration, registry: StepRegistry) -> tuple[Finding, ...]:
     """Level 3 for one registered step, against every step in ``registry``."""
-    return (*dependency_findings(registration, registry), *property_path_findings(registration))
+    return (*_dependency_findings(registration, registry), *_property_path_findings(registration))

@@ -1,11 +1,8 @@
 """Level 4: what the builder sends from an example config covers the contract, and no more.
 
-The checker needs an example config of each registered step. It looks, in this order, for
-``registration.example_config`` (a callable or a value, if the registration has one), then a
-function ``example_config()`` in the config class's module, then in its package. It builds the
-step with ``registration.builder(config, inputs)``, giving every dependency (required or not) an
-S3 URI, and reads ``environment``, ``arguments``, ``inputs`` and ``outputs`` from the result (or
-from its ``definition``).
+The checker builds each registered step with its registration's ``definition_builder`` from its
+``example_config()``, giving every dependency (required or not) an S3 URI, and compares the
+definition's ``environment``, ``arguments``, ``inputs`` and ``outputs`` with the contract.
 
 - ``BUILDER-ENV-MISSING`` (error): the contract requires an env var the builder does not send.
 - ``BUILDER-ENV-UNDECLARED`` (error): the builder sends an env var the contract does not declare.
@@ -17,7 +14,7 @@ from its ``definition``).
 - ``BUILDER-CHANNEL`` (error): a processing input/output channel that is not one of the
   contract's logical names, whose container path is not the contract's, or that is missing.
 - ``BUILDER-FAILED`` (error): the builder raised (its code and message, no traceback).
-- ``CHECK-NOT-CHECKED`` (info): no example config was found, or the result has no environment.
+- ``CHECK-NOT-CHECKED`` (info): the registration has no example config or no definition builder.
 
 Examples
 --------
@@ -43,19 +40,20 @@ BUILDER-ARGUMENT-MISSING | the contract declares --result, which the builder doe
 from __future__ import annotations
 
 import enum
-import importlib
-import sys
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Final
 
 import attrs
 
+from calibration_step._typevars import ConfigT, InputNameT
 from calibration_step.checker.findings import Finding, Severity
 from calibration_step.contract import ScriptContract
-from calibration_step.errors import CalibrationStepError
+from calibration_step.errors import CalibrationStepError, Code
+from calibration_step.processing.step import ProcessingStepDefinition
+from calibration_step.processing.values import InputSource
 from calibration_step.registry import StepRegistration
 
-__all__ = ["EXAMPLE_BUCKET", "Sent", "check_builder_config", "find_example_config", "sent_findings"]
+__all__ = ["EXAMPLE_BUCKET", "Sent", "check_builder_config", "sent_by", "sent_findings"]
 
 EXAMPLE_BUCKET = "calibration-step-check"
 """The bucket of the S3 URIs given to every dependency when the builder is called."""
@@ -85,27 +83,6 @@ def _finding(severity: Severity, code: str, message: str, fix: str, step_type: s
     return Finding(level=4, severity=severity, code=code, message=message, fix=fix, step_type=step_type, location=location)
 
 
-def find_example_config(registration: StepRegistration) -> object | None:
-    """The step's example config (see the module docstring for where it is looked up), or None."""
-    attribute: object = getattr(registration, "example_config", None)
-    if attribute is not None:
-        return _call(attribute) if callable(attribute) else attribute
-    module_name = registration.config_class.__module__
-    candidates = [module_name]
-    if "." in module_name:
-        candidates.append(module_name.rsplit(".", 1)[0])
-    for name in candidates:
-        module = sys.modules.get(name) or importlib.import_module(name)
-        factory: object = getattr(module, "example_config", None)
-        if callable(factory):
-            return _call(factory)
-    return None
-
-
-def _call(factory: Callable[[], object]) -> object:
-    return factory()
-
-
 def _flags(arguments: Sequence[str]) -> dict[str, str | None]:
     """``--flag value`` pairs (a flag followed by another flag, or last, has no value)."""
     values: dict[str, str | None] = {}
@@ -120,10 +97,10 @@ def _env_findings(contract: AnyContract, sent: Sent, step_type: str, where: str)
     required = {str(v.value) for v in contract.required_env_vars}
     declared = set(contract.env_var_names())
     names = set(sent.environment)
-    found = [_finding("error", "BUILDER-ENV-MISSING", f"the contract requires {name}, which the builder does not send",
+    found = [_finding("error", Code.BUILDER_ENV_MISSING, f"the contract requires {name}, which the builder does not send",
                       f"make the builder set {name} from the config", step_type, where)
              for name in sorted(required - names)]
-    found += [_finding("error", "BUILDER-ENV-UNDECLARED", f"the builder sends {name}, which the contract does not declare",
+    found += [_finding("error", Code.BUILDER_ENV_UNDECLARED, f"the builder sends {name}, which the contract does not declare",
                        f"declare {name} in the contract, or stop sending it", step_type, where)
               for name in sorted(names - declared)]
     return found
@@ -137,20 +114,20 @@ def _argument_findings(contract: AnyContract, sent: Sent, given_inputs: Collecti
         paths.update({f"--{n.value}": p for n, p in contract.output_paths.items()})
     required = {a.flag for a in contract.arguments if a.required} | set(paths)
     declared = set(contract.argument_flags())
-    found = [_finding("error", "BUILDER-ARGUMENT-MISSING", f"the contract declares {flag}, which the builder does not send",
+    found = [_finding("error", Code.BUILDER_ARGUMENT_MISSING, f"the contract declares {flag}, which the builder does not send",
                       f"make the builder pass {flag}", step_type, where)
              for flag in sorted(required - set(values))]
-    found += [_finding("error", "BUILDER-ARGUMENT-UNDECLARED", f"the builder sends {flag}, which the contract does not declare",
+    found += [_finding("error", Code.BUILDER_ARGUMENT_UNDECLARED, f"the builder sends {flag}, which the contract does not declare",
                        f"declare {flag.lstrip('-')} in the contract, or stop sending it", step_type, where)
               for flag in sorted(set(values) - declared)]
     choices = {a.flag: a.choices for a in contract.arguments if a.choices}
     for flag, value in sorted(values.items()):
         if flag in choices and value not in choices[flag]:
-            found.append(_finding("error", "BUILDER-ARGUMENT-VALUE",
+            found.append(_finding("error", Code.BUILDER_ARGUMENT_VALUE,
                                   f"the builder sends {flag} {value!r}, which is not one of {list(choices[flag])}",
                                   "send one of the contract's choices", step_type, where))
         if flag in paths and value != paths[flag]:
-            found.append(_finding("error", "BUILDER-ARGUMENT-VALUE",
+            found.append(_finding("error", Code.BUILDER_ARGUMENT_VALUE,
                                   f"the builder sends {flag} {value!r}, not the contract's container path {paths[flag]!r}",
                                   "take path arguments from the contract", step_type, where))
     return found
@@ -163,14 +140,14 @@ def _channel_findings(kind: str, channels: Sequence[Channel] | None, paths: Mapp
     found: list[Finding] = []
     for channel in channels:
         if channel.name not in paths:
-            found.append(_finding("error", "BUILDER-CHANNEL", f"the builder adds {kind} channel {channel.name!r}, "
+            found.append(_finding("error", Code.BUILDER_CHANNEL, f"the builder adds {kind} channel {channel.name!r}, "
                                   "which the contract does not declare", f"use the contract's {kind} names", step_type, where))
         elif channel.container_path.rstrip("/") != paths[channel.name].rstrip("/"):
-            found.append(_finding("error", "BUILDER-CHANNEL", f"the builder maps {kind} {channel.name!r} to "
+            found.append(_finding("error", Code.BUILDER_CHANNEL, f"the builder maps {kind} {channel.name!r} to "
                                   f"{channel.container_path!r}, the contract to {paths[channel.name]!r}",
                                   "take container paths from the contract", step_type, where))
     for name in sorted(set(expected) - {c.name for c in channels}):
-        found.append(_finding("error", "BUILDER-CHANNEL", f"the contract declares {kind} {name!r}, for which the builder adds no channel",
+        found.append(_finding("error", Code.BUILDER_CHANNEL, f"the contract declares {kind} {name!r}, for which the builder adds no channel",
                               f"add a processing {kind} for {name!r}", step_type, where))
     return found
 
@@ -187,69 +164,66 @@ def sent_findings(contract: AnyContract, sent: Sent, *, given_inputs: Collection
     return tuple(found)
 
 
-def _channels(items: object, name_attribute: str, path_attribute: str) -> tuple[Channel, ...] | None:
-    if not isinstance(items, (tuple, list)):
-        return None
-    channels = []
-    for item in items:
-        name, path = getattr(item, name_attribute, None), getattr(item, path_attribute, None)
-        if not isinstance(name, str) or not isinstance(path, str):
-            return None
-        channels.append(Channel(name=name, container_path=path))
-    return tuple(channels)
+def sent_by(definition: ProcessingStepDefinition) -> Sent:
+    """Environment, arguments and channels of a step definition (the code channels aside).
 
-
-def read_sent(result: object) -> Sent | None:
-    """Environment, arguments and channels of a builder's result (or of its ``definition``)."""
-    for candidate in (getattr(result, "definition", None), result):
-        environment = getattr(candidate, "environment", None)
-        arguments = getattr(candidate, "arguments", None)
-        if isinstance(environment, Mapping) and isinstance(arguments, (tuple, list)):
-            return Sent(
-                environment={str(k): str(v) for k, v in environment.items()},
-                arguments=tuple(str(a) for a in arguments),
-                inputs=_channels(getattr(candidate, "inputs", None), "input_name", "destination"),
-                outputs=_channels(getattr(candidate, "outputs", None), "output_name", "source"),
-            )
-    return None
+    Examples
+    --------
+    >>> from calibration_step.steps.package import PACKAGE, PackageInput
+    >>> definition = PACKAGE.step_definition(PACKAGE.example_config(), {
+    ...     PackageInput.MODEL_INPUT: "s3://my-ml-bucket/model/", PackageInput.CALIBRATION_MODEL: "s3://my-ml-bucket/cal/"},
+    ...     image_uri=PLACEHOLDER_IMAGE_URI)
+    >>> sent = sent_by(definition)
+    >>> dict(sent.environment), [channel.name for channel in sent.outputs or ()]
+    ({'CALIBRATOR_FILE': 'calibrator.json'}, ['packaged_model'])
+    """
+    return Sent(
+        environment=dict(definition.environment),
+        arguments=definition.arguments,
+        inputs=tuple(Channel(name=item.input_name, container_path=item.destination) for item in definition.inputs),
+        outputs=tuple(Channel(name=item.output_name, container_path=item.source) for item in definition.outputs),
+    )
 
 
 PLACEHOLDER_IMAGE_URI: Final = "123456789012.dkr.ecr.us-east-1.amazonaws.com/placeholder:latest"
 """The image handed to definition builders: the image does not change the env vars, arguments or channels."""
 
 
-def check_builder_config(registration: StepRegistration) -> tuple[Finding, ...]:
-    """Level 4 for one registered step: build it from its example config and compare with the contract."""
+def check_builder_config(registration: StepRegistration[ConfigT, InputNameT]) -> tuple[Finding, ...]:
+    """Level 4 for one registered step: build it from its example config and compare with the contract.
+
+    Examples
+    --------
+    >>> from calibration_step.steps.package import PACKAGE
+    >>> check_builder_config(PACKAGE.registration())
+    ()
+    """
     step_type = registration.step_type
     where = f"{step_type} builder"
-    try:
-        config = find_example_config(registration)
-    except Exception as exc:  # a broken step package must become a finding, never a traceback
-        return (_finding("error", "BUILDER-FAILED", f"the example config of {step_type} cannot be made: {_describe(exc)}",
-                         "fix example_config()", step_type, where),)
-    if config is None:
-        return (_finding("info", "CHECK-NOT-CHECKED",
+    if registration.example_config is None:
+        return (_finding("info", Code.CHECK_NOT_CHECKED,
                          f"not checked: builder/config <-> contract, because {step_type} offers no example config",
-                         f"define example_config() -> {registration.config_class.__name__} in "
-                         f"{registration.config_class.__module__}", step_type, where),)
-    inputs = {dependency.logical_name: f"s3://{EXAMPLE_BUCKET}/{dependency.name}/" for dependency in registration.spec.dependencies}
+                         f"register an example_config returning a complete {registration.config_class.__name__}",
+                         step_type, where),)
+    if registration.definition_builder is None:
+        return (_finding("info", Code.CHECK_NOT_CHECKED,
+                         f"not checked: builder/config <-> contract, because {step_type} offers no definition builder",
+                         "register a definition_builder returning the step's ProcessingStepDefinition", step_type, where),)
     try:
-        if registration.definition_builder is not None:
-            # The pure definition holds exactly what the builder sends; no sagemaker import needed.
-            result = registration.definition_builder(config, inputs, image_uri=PLACEHOLDER_IMAGE_URI)
-        else:
-            result = registration.builder(config, inputs)
+        config = registration.example_config()
+    except Exception as exc:  # a broken step package must become a finding, never a traceback
+        return (_finding("error", Code.BUILDER_FAILED, f"the example config of {step_type} cannot be made: {_describe(exc)}",
+                         "fix example_config()", step_type, where),)
+    inputs: dict[InputNameT, InputSource] = {
+        dependency.logical_name: f"s3://{EXAMPLE_BUCKET}/{dependency.name}/" for dependency in registration.spec.dependencies
+    }
+    try:
+        definition = registration.definition_builder(config, inputs, image_uri=PLACEHOLDER_IMAGE_URI)
     except Exception as exc:  # reported with its code and message, never a traceback
-        return (_finding("error", "BUILDER-FAILED", f"the builder of {step_type} raised on its example config: {_describe(exc)}",
+        return (_finding("error", Code.BUILDER_FAILED, f"the builder of {step_type} raised on its example config: {_describe(exc)}",
                          "fix the builder or the example config", step_type, where),)
-    sent = read_sent(result)
-    if sent is None:
-        return (_finding("info", "CHECK-NOT-CHECKED",
-                         f"not checked: builder/config <-> contract, because the builder's {type(result).__name__} "
-                         "has no environment and arguments (nor a definition with them)",
-                         "return a ProcessingStepDefinition or an object with .definition", step_type, where),)
     given = [dependency.name for dependency in registration.spec.dependencies]
-    return sent_findings(registration.contract, sent, given_inputs=given, step_type=step_type)
+    return sent_findings(registration.contract, sent_by(definition), given_inputs=given, step_type=step_type)
 
 
 def _describe(exc: BaseException) -> str:

@@ -33,9 +33,9 @@ from typing import Final, cast
 from calibration_step.errors import SpecError
 from calibration_step.properties import parse_property_path
 
-__all__ = ["RESPONSE_SHAPES", "ServiceModelUnavailable", "property_path_errors"]
+__all__ = ["ServiceModelUnavailable", "property_path_errors"]
 
-RESPONSE_SHAPES: Final[Mapping[str, str]] = {
+_RESPONSE_SHAPES: Final[Mapping[str, str]] = {
     "Processing": "DescribeProcessingJobResponse",
     "Training": "DescribeTrainingJobResponse",
     "Transform": "DescribeTransformJobResponse",
@@ -88,7 +88,7 @@ def property_path_errors(path: str, sagemaker_step_type: str) -> tuple[str, ...]
         steps = parse_property_path(path)
     except SpecError as exc:
         return (exc.message,)
-    root = RESPONSE_SHAPES.get(sagemaker_step_type)
+    root = _RESPONSE_SHAPES.get(sagemaker_step_type)
     if root is None:
         return (f"step type {sagemaker_step_type!r} has no known properties",)
     shapes = _shapes()

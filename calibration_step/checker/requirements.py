@@ -8,7 +8,7 @@ Rules:
   i.e. inside ``try ... except ImportError``).
 - ``SCRIPT-REQUIREMENT-UNUSED`` (warning): a framework requirement the script never imports. A
   distribution counts as used without an import when the script calls a method that needs it
-  (:data:`IMPLICIT_USES`: ``to_parquet``/``read_parquet`` need ``pyarrow``).
+  (:data:`_IMPLICIT_USES`: ``to_parquet``/``read_parquet`` need ``pyarrow``).
 - ``SCRIPT-REQUIREMENTS-TXT`` (error): a ``requirements.txt`` entry that the contract does not
   declare, or declares with another version specifier; an unreadable line.
 - ``SCRIPT-REQUIREMENT-FROM-IMAGE`` (info): a framework requirement not in ``requirements.txt``,
@@ -17,14 +17,14 @@ Rules:
   the script alone.
 
 Distribution names are compared in their normalised form (PEP 503: ``Scikit_Learn`` ->
-``scikit-learn``); modules map to distributions through :data:`MODULE_DISTRIBUTIONS`, then the
+``scikit-learn``); modules map to distributions through :data:`_MODULE_DISTRIBUTIONS`, then the
 installed packages' metadata.
 
 Examples
 --------
->>> parse_requirements("pyarrow>=14,<28  # parquet\\nmatplotlib >=3.7, <4\\n")
+>>> _parse_requirements("pyarrow>=14,<28  # parquet\\nmatplotlib >=3.7, <4\\n")
 ({'pyarrow': '<28,>=14', 'matplotlib': '<4,>=3.7'}, ())
->>> distribution_of("sklearn")
+>>> _distribution_of("sklearn")
 'scikit-learn'
 """
 
@@ -40,18 +40,13 @@ from typing import Final
 from calibration_step.checker.findings import Finding, Severity
 from calibration_step.checker.script_analysis import STDLIB_MODULES, ScriptFacts
 from calibration_step.contract import ScriptContract
+from calibration_step.errors import Code
 
 __all__ = [
-    "IMPLICIT_USES",
-    "MODULE_DISTRIBUTIONS",
-    "distribution_of",
-    "normalise_distribution",
-    "normalise_specifier",
-    "parse_requirements",
     "requirement_findings",
 ]
 
-MODULE_DISTRIBUTIONS: Final[Mapping[str, str]] = {
+_MODULE_DISTRIBUTIONS: Final[Mapping[str, str]] = {
     "sklearn": "scikit-learn",
     "PIL": "pillow",
     "yaml": "pyyaml",
@@ -62,7 +57,7 @@ MODULE_DISTRIBUTIONS: Final[Mapping[str, str]] = {
 }
 """Import names whose distribution is named differently (checked before installed metadata)."""
 
-IMPLICIT_USES: Final[Mapping[str, frozenset[str]]] = {
+_IMPLICIT_USES: Final[Mapping[str, frozenset[str]]] = {
     "pyarrow": frozenset({"to_parquet", "read_parquet"}),
 }
 """Distributions used through another library: the method calls that need them."""
@@ -71,18 +66,18 @@ _PACKAGE = "calibration_step"
 _LINE = re.compile(r"(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*(?P<spec>[^;]*)(?:;.*)?")
 
 
-def normalise_distribution(name: str) -> str:
+def _normalise_distribution(name: str) -> str:
     """The PEP 503 normal form of a distribution name.
 
     Examples
     --------
-    >>> normalise_distribution("Scikit_Learn")
+    >>> _normalise_distribution("Scikit_Learn")
     'scikit-learn'
     """
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def normalise_specifier(specifier: str) -> str:
+def _normalise_specifier(specifier: str) -> str:
     """A version specifier without spaces, its clauses sorted (``">=14, <28"`` -> ``"<28,>=14"``)."""
     return ",".join(sorted(part.strip() for part in specifier.replace(" ", "").split(",") if part.strip()))
 
@@ -92,15 +87,15 @@ def _installed() -> Mapping[str, list[str]]:
     return metadata.packages_distributions()
 
 
-def distribution_of(module: str) -> str:
+def _distribution_of(module: str) -> str:
     """The normalised distribution name that provides the top-level ``module``."""
-    if module in MODULE_DISTRIBUTIONS:
-        return MODULE_DISTRIBUTIONS[module]
+    if module in _MODULE_DISTRIBUTIONS:
+        return _MODULE_DISTRIBUTIONS[module]
     installed = _installed().get(module)
-    return normalise_distribution(installed[0] if installed else module)
+    return _normalise_distribution(installed[0] if installed else module)
 
 
-def parse_requirements(text: str) -> tuple[dict[str, str], tuple[str, ...]]:
+def _parse_requirements(text: str) -> tuple[dict[str, str], tuple[str, ...]]:
     """Requirement lines as ``{normalised name: normalised specifier}``, and the unreadable lines.
 
     Comments, blank lines and option lines (``-r``, ``--index-url``) are skipped.
@@ -115,7 +110,7 @@ def parse_requirements(text: str) -> tuple[dict[str, str], tuple[str, ...]]:
         if match is None:
             unreadable.append(line)
             continue
-        found[normalise_distribution(match.group("name"))] = normalise_specifier(match.group("spec"))
+        found[_normalise_distribution(match.group("name"))] = _normalise_specifier(match.group("spec"))
     return found, tuple(unreadable)
 
 
@@ -128,28 +123,28 @@ def _import_findings(declared: Mapping[str, str], facts: ScriptFacts, step_type:
     used: set[str] = set()
     for imported in facts.imports:
         if imported.module == _PACKAGE:
-            found.append(_finding("error", "SCRIPT-IMPORTS-PACKAGE",
+            found.append(_finding("error", Code.SCRIPT_IMPORTS_PACKAGE,
                                   f"script imports {_PACKAGE} (line {imported.line}); SageMaker uploads the script alone",
                                   "keep the script self-contained; pass values through arguments and env vars",
                                   step_type, where))
             continue
         if imported.module in STDLIB_MODULES:
             continue
-        distribution = distribution_of(imported.module)
+        distribution = _distribution_of(imported.module)
         used.add(distribution)
         if distribution not in declared:
             severity: Severity = "warning" if imported.optional else "error"
             kind = "optionally imports" if imported.optional else "imports"
-            found.append(_finding(severity, "SCRIPT-IMPORT-UNDECLARED",
+            found.append(_finding(severity, Code.SCRIPT_IMPORT_UNDECLARED,
                                   f"script {kind} {imported.module} (line {imported.line}), whose distribution {distribution} "
                                   "the contract's framework_requirements do not declare",
                                   f"add {distribution!r} with a version specifier to framework_requirements",
                                   step_type, where))
-    for distribution, calls in IMPLICIT_USES.items():
+    for distribution, calls in _IMPLICIT_USES.items():
         if calls & facts.attribute_calls:
             used.add(distribution)
     for distribution in sorted(set(declared) - used):
-        found.append(_finding("warning", "SCRIPT-REQUIREMENT-UNUSED",
+        found.append(_finding("warning", Code.SCRIPT_REQUIREMENT_UNUSED,
                               f"the contract requires {distribution}, which the script never imports",
                               f"import it where it is needed, or remove {distribution!r} from framework_requirements",
                               step_type, where))
@@ -165,26 +160,26 @@ def requirement_findings(
 ) -> list[Finding]:
     """Every requirement finding of a script (``requirements_text``: its requirements.txt, if any)."""
     where = contract.entry_point
-    declared = {normalise_distribution(k): normalise_specifier(v) for k, v in contract.framework_requirements.items()}
+    declared = {_normalise_distribution(k): _normalise_specifier(v) for k, v in contract.framework_requirements.items()}
     found = _import_findings(declared, facts, step_type, where)
     listed: dict[str, str] = {}
     if requirements_text is not None:
-        listed, unreadable = parse_requirements(requirements_text)
+        listed, unreadable = _parse_requirements(requirements_text)
         for line in unreadable:
-            found.append(_finding("error", "SCRIPT-REQUIREMENTS-TXT", f"requirements.txt line {line!r} cannot be read",
+            found.append(_finding("error", Code.SCRIPT_REQUIREMENTS_TXT, f"requirements.txt line {line!r} cannot be read",
                                   "write one 'name<specifier>' per line", step_type, "requirements.txt"))
     for name, specifier in sorted(listed.items()):
         if name not in declared:
-            found.append(_finding("error", "SCRIPT-REQUIREMENTS-TXT",
+            found.append(_finding("error", Code.SCRIPT_REQUIREMENTS_TXT,
                                   f"requirements.txt installs {name}{specifier}, which the contract's framework_requirements do not declare",
                                   f"add {name!r}: {specifier!r} to framework_requirements, or remove it from requirements.txt",
                                   step_type, "requirements.txt"))
         elif declared[name] != specifier:
-            found.append(_finding("error", "SCRIPT-REQUIREMENTS-TXT",
+            found.append(_finding("error", Code.SCRIPT_REQUIREMENTS_TXT,
                                   f"requirements.txt pins {name}{specifier}, the contract {name}{declared[name]}",
                                   "use the same version specifier in both", step_type, "requirements.txt"))
     for name in sorted(set(declared) - set(listed)):
-        found.append(_finding("info", "SCRIPT-REQUIREMENT-FROM-IMAGE",
+        found.append(_finding("info", Code.SCRIPT_REQUIREMENT_FROM_IMAGE,
                               f"the contract requires {name}{declared[name]}, which requirements.txt does not install",
                               "make sure the processing image provides it, or add it to requirements.txt",
                               step_type, where))

@@ -37,16 +37,16 @@ from calibration_step.checker.level1_script_contract import check_script_contrac
 from calibration_step.checker.level2_contract_spec import check_contract_spec, construction_findings
 from calibration_step.checker.level3_spec_dependencies import check_spec_dependencies
 from calibration_step.checker.level4_builder_config import check_builder_config
-from calibration_step.errors import CalibrationStepError, SerializationError
-from calibration_step.registry import StepRegistration, StepRegistry, build_registry  # build_registry: doctest
+from calibration_step.errors import CalibrationStepError, Code, SerializationError
+from calibration_step.registry import AnyStepRegistration, StepRegistry, build_registry  # build_registry: doctest
 
-__all__ = ["ALL_LEVELS", "check_installed", "check_registry", "check_tree", "installed_script_dir"]
+__all__ = ["check_installed", "check_registry", "check_tree"]
 
-ALL_LEVELS: Final[tuple[int, ...]] = (1, 2, 3, 4)
+_ALL_LEVELS: Final[tuple[int, ...]] = (1, 2, 3, 4)
 _TIMEOUT_SECONDS: Final = 600
 
 
-def installed_script_dir() -> Path | None:
+def _installed_script_dir() -> Path | None:
     """The folder of the installed ``calibration_step.script`` package (the processing scripts)."""
     spec = importlib.util.find_spec("calibration_step.script")
     if spec is None or not spec.submodule_search_locations:
@@ -64,19 +64,19 @@ def _guarded(level: int, step_type: str, run: Callable[[], Iterable[Finding]]) -
         return list(run())
     except Exception as exc:  # a crashing level is a finding, never a traceback
         frame = traceback.extract_tb(exc.__traceback__)[-1]
-        return [Finding(level=level, severity="error", code="CHECK-CRASHED", step_type=step_type,
+        return [Finding(level=level, severity="error", code=Code.CHECK_CRASHED, step_type=step_type,
                         message=f"level {level} crashed: {type(exc).__name__}: {exc} "
                                 f"({Path(frame.filename).name}:{frame.lineno})",
                         fix="report this: the checker should turn every problem into a finding")]
 
 
-def _check_one(registration: StepRegistration, registry: StepRegistry, script_dir: Path | None,
+def _check_one(registration: AnyStepRegistration, registry: StepRegistry, script_dir: Path | None,
                levels: Collection[int]) -> list[Finding]:
     step = registration.step_type
     found: list[Finding] = []
     if 1 in levels:
         if script_dir is None:
-            found.append(Finding(level=1, severity="info", code="CHECK-NOT-CHECKED", step_type=step,
+            found.append(Finding(level=1, severity="info", code=Code.CHECK_NOT_CHECKED, step_type=step,
                                  message="not checked: script <-> contract, because the scripts' folder was not found",
                                  fix="install calibration_step with its script package, or pass --root"))
         else:
@@ -90,7 +90,7 @@ def _check_one(registration: StepRegistration, registry: StepRegistry, script_di
     return found
 
 
-def check_registry(registry: StepRegistry, root: Path | None = None, *, levels: Collection[int] = ALL_LEVELS) -> Report:
+def check_registry(registry: StepRegistry, root: Path | None = None, *, levels: Collection[int] = _ALL_LEVELS) -> Report:
     """Check every step of ``registry`` at the given levels.
 
     Parameters
@@ -102,10 +102,10 @@ def check_registry(registry: StepRegistry, root: Path | None = None, *, levels: 
     levels : collection of int, default (1, 2, 3, 4)
         Which levels to run.
     """
-    script_dir = root / "script" if root is not None else installed_script_dir()
+    script_dir = root / "script" if root is not None else _installed_script_dir()
     found: list[Finding] = []
     if len(registry) == 0:
-        found.append(_setup("warning", "CHECK-NO-STEPS", "the registry holds no step, so nothing was checked",
+        found.append(_setup("warning", Code.CHECK_NO_STEPS, "the registry holds no step, so nothing was checked",
                             "register the package's steps in calibration_step.steps.default_registry()"))
     for registration in registry:
         found += _check_one(registration, registry, script_dir, levels)
@@ -120,7 +120,7 @@ def _step_of(error: CalibrationStepError) -> str:
     return ""
 
 
-def check_installed(root: Path | None = None, *, levels: Collection[int] = ALL_LEVELS) -> Report:
+def check_installed(root: Path | None = None, *, levels: Collection[int] = _ALL_LEVELS) -> Report:
     """Check :func:`~calibration_step.steps.default_registry` of the imported package.
 
     A step whose spec, contract or registration cannot be built is reported with the codes of
@@ -138,7 +138,7 @@ def check_installed(root: Path | None = None, *, levels: Collection[int] = ALL_L
     except Exception as exc:  # an import error of a broken tree is a finding, never a traceback
         frame = traceback.extract_tb(exc.__traceback__)[-1]
         return Report(steps=(), root=where, findings=(_setup(
-            "error", "CHECK-IMPORT", f"the steps cannot be imported: {type(exc).__name__}: {exc} "
+            "error", Code.CHECK_IMPORT, f"the steps cannot be imported: {type(exc).__name__}: {exc} "
             f"({frame.filename}:{frame.lineno})", "fix the import error"),))
     return check_registry(registry, root, levels=levels)
 
@@ -166,7 +166,7 @@ def _isolated_env() -> dict[str, str]:
     return env
 
 
-def check_tree(root: Path, *, levels: Collection[int] = ALL_LEVELS, python: str = sys.executable) -> Report:
+def check_tree(root: Path, *, levels: Collection[int] = _ALL_LEVELS, python: str = sys.executable) -> Report:
     """Check the project tree at ``root`` (its ``calibration_step/`` and ``script/``) without installing it.
 
     The tree's own package (and checker) runs in a subprocess with ``root`` first on ``sys.path``;
@@ -175,7 +175,7 @@ def check_tree(root: Path, *, levels: Collection[int] = ALL_LEVELS, python: str 
     root = Path(root).resolve()
     if not (root / "calibration_step" / "__init__.py").is_file():
         return Report(steps=(), root=str(root), findings=(_setup(
-            "error", "CHECK-ROOT", f"{root} has no calibration_step/__init__.py",
+            "error", Code.CHECK_ROOT, f"{root} has no calibration_step/__init__.py",
             "pass the root of a calibration_step project tree (the folder holding setup.cfg)"),))
     with tempfile.TemporaryDirectory(prefix="calibration-step-check-") as scratch:
         out = Path(scratch) / "report.json"
@@ -187,12 +187,12 @@ def check_tree(root: Path, *, levels: Collection[int] = ALL_LEVELS, python: str 
     if completed.returncode != 0 or not text:
         tail = (completed.stderr or completed.stdout).strip().splitlines()[-3:]
         return Report(steps=(), root=str(root), findings=(_setup(
-            "error", "CHECK-ROOT", f"the checker of {root} failed (exit {completed.returncode}): " + " | ".join(tail),
+            "error", Code.CHECK_ROOT, f"the checker of {root} failed (exit {completed.returncode}): " + " | ".join(tail),
             "run `calibration-step --debug check` inside that tree to see the traceback"),))
     try:
         return report_from_json(text)
     except SerializationError as exc:
         return Report(steps=(), root=str(root), findings=(_setup(
-            "error", "CHECK-ROOT", f"the checker of {root} wrote a report this version cannot read: {exc.message}",
+            "error", Code.CHECK_ROOT, f"the checker of {root} wrote a report this version cannot read: {exc.message}",
             "check the tree with its own calibration-step command"),))
 

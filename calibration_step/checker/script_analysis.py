@@ -77,13 +77,13 @@ from calibration_step.checker.script_facts import (
 from calibration_step.checker.script_values import Scope, module_constants, resolve, resolve_sequence
 
 __all__ = [
-    "STDLIB_MODULES",
     "ArgumentRead",
     "ContainerPathLiteral",
     "EnvRead",
     "FileWrite",
     "ImportedModule",
     "LogicalNameConstant",
+    "STDLIB_MODULES",
     "ScriptFacts",
     "analyse_source",
     "analyse_sources",

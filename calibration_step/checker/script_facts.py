@@ -15,13 +15,13 @@ from collections.abc import Mapping
 import attrs
 
 __all__ = [
-    "STDLIB_MODULES",
     "ArgumentRead",
     "ContainerPathLiteral",
     "EnvRead",
     "FileWrite",
     "ImportedModule",
     "LogicalNameConstant",
+    "STDLIB_MODULES",
     "ScriptFacts",
     "is_file_name",
 ]

@@ -5,7 +5,7 @@ A config file (the :mod:`calibration_step.config_json` layout) for the commands 
 ``PackageConfig``: the three steps of ``XGBoostModelEval -> ModelCalibration -> Package``. A
 missing companion config is derived from the calibration config (same pipeline and processing
 settings, same label column). ``calibration-step config init`` writes all three under the step
-names :data:`EVALUATION`, :data:`CALIBRATION` and :data:`PACKAGE`.
+names ``evaluation``, :data:`CALIBRATION` and :data:`PACKAGE`.
 
 Nothing here imports sagemaker: the DAG's configs are plain values; only building its definition
 (:func:`calibration_step.assembly.calibration_dag_definition`) does.
@@ -35,17 +35,16 @@ import attrs
 from calibration_step.config.base import BasePipelineConfig
 from calibration_step.config.processing import ProcessingConfig
 from calibration_step.config_json import ConfigClasses, default_config_classes, load
-from calibration_step.errors import ConfigError
+from calibration_step.errors import Code, ConfigError
 from calibration_step.steps.model_calibration.config import ModelCalibrationConfig, example_config
-from calibration_step.steps.model_evaluation.config import XGBoostModelEvalConfig
-from calibration_step.steps.package.config import PackageConfig
+from calibration_step.steps.model_evaluation import XGBoostModelEvalConfig
+from calibration_step.steps.package import PackageConfig
 
 if TYPE_CHECKING:
     from calibration_step.assembly import CalibrationDag
 
 __all__ = [
     "CALIBRATION",
-    "EVALUATION",
     "PACKAGE",
     "calibration_config",
     "config_classes",
@@ -54,7 +53,7 @@ __all__ = [
     "load_configs",
 ]
 
-EVALUATION: Final = "evaluation"
+_EVALUATION: Final = "evaluation"
 CALIBRATION: Final = "calibration"
 PACKAGE: Final = "package"
 
@@ -77,7 +76,7 @@ def config_classes() -> ConfigClasses:
 def load_configs(path: Path) -> dict[str, BasePipelineConfig]:
     """Every config in the file at ``path``, strictly validated (``SerializationError`` lists every problem)."""
     if not path.is_file():
-        raise ConfigError("CLI-CONFIG-FILE", f"config file {str(path)!r} does not exist.",
+        raise ConfigError(Code.CLI_CONFIG_FILE, f"config file {str(path)!r} does not exist.",
                           hint="write one with: calibration-step config init FILE")
     return load(path, classes=config_classes())
 
@@ -87,7 +86,7 @@ def _one(configs: Mapping[str, BasePipelineConfig], cls: type[C], *, required: b
     if len(found) > 1 or (required and not found):
         steps = sorted(step for step, config in configs.items() if type(config) is cls)
         raise ConfigError(
-            "CLI-CONFIG-STEPS",
+            Code.CLI_CONFIG_STEPS,
             f"the config file holds {len(found) or 'no'} {cls.__name__}{'' if not found else f' ({steps})'}; "
             f"the commands need exactly one.",
             hint=f"keep one {cls.__name__} (calibration-step config init writes a complete file)",
@@ -133,4 +132,4 @@ def default_configs(calibration: ModelCalibrationConfig | None = None) -> dict[s
     """The three configs ``config init`` writes: ``calibration`` (default :func:`example_config`) and its companions."""
     chosen = example_config() if calibration is None else calibration
     evaluation, package = _companions(chosen)
-    return {EVALUATION: evaluation, CALIBRATION: chosen, PACKAGE: package}
+    return {_EVALUATION: evaluation, CALIBRATION: chosen, PACKAGE: package}

@@ -1,10 +1,10 @@
 """The demo's scored rows: a model whose scores are over-confident in a known way.
 
 Each row has a true probability ``p = sigmoid(z)`` with ``z ~ Normal(-1, 1.5)`` and a label drawn
-from it. The "model" reports ``sigmoid(SHARPNESS * z + SHIFT)``: twice as sharp as the truth and
+from it. The "model" reports ``sigmoid(2 * z + 0.5)``: twice as sharp as the truth and
 shifted up, so its scores are too extreme and too high, the typical fault of boosted trees. A
-perfect calibrator maps score ``s`` back to ``sigmoid((logit(s) - SHIFT) / SHARPNESS)``; in logit
-space its slope is ``1 / SHARPNESS = 0.5``, which is what the uncalibrated calibration slope
+perfect calibrator maps score ``s`` back to ``sigmoid((logit(s) - 0.5) / 2)``; in logit
+space its slope is ``1 / 2 = 0.5``, which is what the uncalibrated calibration slope
 reports.
 
 Examples
@@ -23,14 +23,14 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-__all__ = ["DESCRIPTION", "SHARPNESS", "SHIFT", "miscalibrated_scores"]
+__all__ = ["DESCRIPTION", "miscalibrated_scores"]
 
-SHARPNESS: Final = 2.0
+_SHARPNESS: Final = 2.0
 """How much sharper than the truth the model's logits are."""
-SHIFT: Final = 0.5
+_SHIFT: Final = 0.5
 """How far up the model's logits are shifted."""
 DESCRIPTION: Final = (
-    f"score = sigmoid({SHARPNESS:g} * z + {SHIFT:g}) where the true probability is sigmoid(z): "
+    f"score = sigmoid({_SHARPNESS:g} * z + {_SHIFT:g}) where the true probability is sigmoid(z): "
     "over-confident and too high"
 )
 
@@ -46,7 +46,7 @@ def miscalibrated_scores(*, rows: int, seed: int) -> pd.DataFrame:
     z = rng.normal(-1.0, 1.5, size=rows)
     truth = _sigmoid(z)
     labels = (rng.random(rows) < truth).astype(np.int64)
-    scores = _sigmoid(SHARPNESS * z + SHIFT)
+    scores = _sigmoid(_SHARPNESS * z + _SHIFT)
     return pd.DataFrame(
         {"id": np.arange(rows, dtype=np.int64), "label": labels, "prob_class_1": scores, "true_probability": truth}
     )

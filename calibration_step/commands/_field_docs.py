@@ -5,7 +5,7 @@ it (``BasePipelineConfig``, ``ProcessingConfig``, then the step's class); the JS
 the field's annotation and the default from its attrs default. ``tests/commands/test_config.py``
 checks that every field of every config class is described, so a new field without a docstring
 entry fails the suite. A field named in a docstring without a description takes its meaning from
-:data:`FALLBACK_MEANINGS`.
+:data:`_FALLBACK_MEANINGS`.
 
 Examples
 --------
@@ -32,11 +32,11 @@ from typing import Final
 import attrs
 
 from calibration_step.config.base import BasePipelineConfig
-from calibration_step.converter import CONVERTER
+from calibration_step.converter import unstructure
 
-__all__ = ["FALLBACK_MEANINGS", "FieldDoc", "docstring_parameters", "field_docs", "json_type"]
+__all__ = ["FieldDoc", "field_docs", "json_type"]
 
-FALLBACK_MEANINGS: Final[Mapping[str, str]] = {
+_FALLBACK_MEANINGS: Final[Mapping[str, str]] = {
     "label_field": "The label column of the rows.",
     "objective": "The XGBoost learning objective (binary, multi-class probabilities or regression).",
 }
@@ -57,7 +57,7 @@ class FieldDoc:
     declared_in: str
 
 
-def docstring_parameters(cls: type) -> dict[str, tuple[str, str]]:
+def _docstring_parameters(cls: type) -> dict[str, tuple[str, str]]:
     """``name -> (type line, description)`` from the numpydoc ``Parameters`` section of ``cls``'s own docstring."""
     lines = (inspect.cleandoc(cls.__dict__.get("__doc__") or "")).splitlines()
     try:
@@ -109,8 +109,8 @@ def _default(field: attrs.Attribute[object]) -> str:
     if callable(factory):  # an attrs.Factory
         if getattr(default, "takes_self", False):
             return "(derived; see meaning)"
-        return json.dumps(CONVERTER.unstructure(factory()))
-    return json.dumps(CONVERTER.unstructure(default))
+        return json.dumps(unstructure(factory()))
+    return json.dumps(unstructure(default))
 
 
 def field_docs(cls: type[BasePipelineConfig]) -> list[FieldDoc]:
@@ -118,14 +118,14 @@ def field_docs(cls: type[BasePipelineConfig]) -> list[FieldDoc]:
     hints = typing.get_type_hints(cls)
     described: dict[str, tuple[str, str, str]] = {}
     for klass in reversed(cls.__mro__):
-        for name, (doc_type, meaning) in docstring_parameters(klass).items():
+        for name, (doc_type, meaning) in _docstring_parameters(klass).items():
             described[name] = (doc_type, meaning, klass.__name__)
     docs = []
     for field in attrs.fields(cls):
         if not field.init:
             continue
         doc_type, meaning, declared_in = described.get(field.name, ("", "", ""))
-        meaning = meaning or FALLBACK_MEANINGS.get(field.name, "")
+        meaning = meaning or _FALLBACK_MEANINGS.get(field.name, "")
         docs.append(FieldDoc(name=field.name, json_type=json_type(hints[field.name]), doc_type=doc_type,
                              default=_default(field), meaning=meaning, declared_in=declared_in))
     return docs

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from calibration_step.errors import ConfigError
+from calibration_step.errors import Code, ConfigError
 
 __all__ = ["write_new_file"]
 
@@ -29,6 +29,6 @@ def write_new_file(path: Path, text: str, *, overwrite: bool) -> None:
         ``CLI-OUTPUT-EXISTS`` when ``path`` exists and ``overwrite`` is false.
     """
     if path.exists() and not overwrite:
-        raise ConfigError("CLI-OUTPUT-EXISTS", f"{str(path)!r} exists.", hint="pass --overwrite, or choose another path")
+        raise ConfigError(Code.CLI_OUTPUT_EXISTS, f"{str(path)!r} exists.", hint="pass --overwrite, or choose another path")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")

@@ -19,9 +19,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Final
 
-__all__ = ["METRIC_ROWS", "file_listing", "metrics_table"]
+__all__ = ["file_listing", "metrics_table"]
 
-METRIC_ROWS: Final[Sequence[tuple[str, str]]] = (
+_METRIC_ROWS: Final[Sequence[tuple[str, str]]] = (
     ("ece_equal_width", "ECE (equal width)"),
     ("ece_equal_mass", "ECE (equal mass)"),
     ("mce_equal_width", "MCE (equal width)"),
@@ -46,7 +46,7 @@ def _cell(block: object, key: str) -> str:
 def metrics_table(metrics: Mapping[str, object]) -> str:
     """The metrics of ``metrics.json`` found in both blocks, one row each, then the threshold verdict."""
     before, after = metrics.get("uncalibrated"), metrics.get("calibrated")
-    rows = [(label, _cell(before, key), _cell(after, key)) for key, label in METRIC_ROWS]
+    rows = [(label, _cell(before, key), _cell(after, key)) for key, label in _METRIC_ROWS]
     rows = [row for row in rows if row[1:] != ("-", "-")]
     width = max([len("metric")] + [len(label) for label, _, _ in rows])
     lines = [f"{'metric':<{width}}  {'uncalibrated':>12}  {'calibrated':>10}"]

@@ -24,23 +24,23 @@ $.configuration.specific.calibration.calibration_bins
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
-from typing import Final
+from typing import Final, cast
 
 import attrs
 
 from calibration_step.config.base import BasePipelineConfig
 from calibration_step.config_json import MODEL_TYPE_KEY, SCHEMA_VERSION, ConfigClasses, from_document
-from calibration_step.converter import CONVERTER
-from calibration_step.errors import CalibrationStepError, Problem
+from calibration_step.converter import unstructure
+from calibration_step.errors import CalibrationStepError, Code, Problem
 from calibration_step.steps.model_calibration.config import example_config
 
 __all__ = ["document_problems"]
 
 _PROBE: Final = "probe"
 _PROBE_PATH: Final = re.compile(rf"\$\.configuration\.specific\.{_PROBE}\.(\w+)(.*)")
-_CONFLICT: Final = "CONFIG-CONFLICT"
 
 
 def _baseline(cls: type[BasePipelineConfig]) -> dict[str, object]:
@@ -48,8 +48,7 @@ def _baseline(cls: type[BasePipelineConfig]) -> dict[str, object]:
     example = example_config()
     names = {field.name for field in attrs.fields(cls) if field.init}
     shared = {field.name: getattr(example, field.name) for field in attrs.fields(type(example)) if field.name in names}
-    unstructured: dict[str, object] = CONVERTER.unstructure(cls(**shared))
-    return unstructured
+    return cast(dict[str, object], unstructure(cls(**shared)))
 
 
 def _probe_problems(cls: type[BasePipelineConfig], data: Mapping[str, object], classes: ConfigClasses) -> list[Problem]:
@@ -72,8 +71,8 @@ def _probe_problems(cls: type[BasePipelineConfig], data: Mapping[str, object], c
 def _relocated(problem: Problem, where: Mapping[str, str], fallback: str) -> Problem:
     match = _PROBE_PATH.fullmatch(problem.location)
     if match is None:
-        return attrs.evolve(problem, location=fallback)
-    return attrs.evolve(problem, location=where.get(match[1], f"{fallback}.{match[1]}") + match[2])
+        return dataclasses.replace(problem, location=fallback)
+    return dataclasses.replace(problem, location=where.get(match[1], f"{fallback}.{match[1]}") + match[2])
 
 
 def _dict(value: object) -> dict[str, object]:
@@ -93,12 +92,12 @@ def _step_problems(step: str, entry: dict[str, object], shared: dict[str, object
     problems: list[Problem] = []
     rejected: set[str] = set()
     for name, value in data.items():
-        found = [p for p in _probe_problems(cls, baseline | {name: value}, classes) if p.code != _CONFLICT]
+        found = [p for p in _probe_problems(cls, baseline | {name: value}, classes) if p.code != Code.CONFIG_CONFLICT]
         if found:
             rejected.add(name)
             problems += [_relocated(p, where, here) for p in found]
     repaired = data | {name: baseline[name] for name in rejected if name in baseline}
-    problems += [_relocated(p, where, here) for p in _probe_problems(cls, repaired, classes) if p.code == _CONFLICT]
+    problems += [_relocated(p, where, here) for p in _probe_problems(cls, repaired, classes) if p.code == Code.CONFIG_CONFLICT]
     return problems
 
 

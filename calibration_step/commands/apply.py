@@ -32,9 +32,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
-from calibration_step.errors import ConfigError
+from calibration_step.errors import Code, ConfigError
+from calibration_step.script.interface import ModelCalibrationEnv
 from calibration_step.steps.model_calibration.contract import MODEL_CALIBRATION_CONTRACT
-from calibration_step.steps.model_calibration.names import ModelCalibrationEnv
 
 if TYPE_CHECKING:
     import numpy as np
@@ -88,7 +88,7 @@ def default_output(source: Path) -> Path:
 def _format(path: Path, role: str) -> str:
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
-        raise ConfigError("CLI-APPLY-FORMAT", f"the {role} {str(path)!r} is not a csv, tsv or parquet file.",
+        raise ConfigError(Code.CLI_APPLY_FORMAT, f"the {role} {str(path)!r} is not a csv, tsv or parquet file.",
                           hint=f"use one of the extensions {sorted(FORMATS)}")
     return fmt
 
@@ -145,7 +145,7 @@ def _column_maker(calibrator_path: Path, score_field: str) -> Callable[[pd.DataF
 
 def _column(frame: pd.DataFrame, field: str) -> pd.Series[float]:
     if field not in frame.columns:
-        raise ConfigError("CLI-APPLY-COLUMN", f"the scores have no column {field!r}; they have {list(frame.columns)}.",
+        raise ConfigError(Code.CLI_APPLY_COLUMN, f"the scores have no column {field!r}; they have {list(frame.columns)}.",
                           hint="name the score column with --score_field (binary calibrators)")
     column: pd.Series[float] = frame[field]
     return column
@@ -199,9 +199,9 @@ def run(args: argparse.Namespace) -> int:
     target: Path = args.output if args.output is not None else default_output(source)
     fmt = _format(target, "output")
     if not source.is_file():
-        raise ConfigError("CLI-APPLY-INPUT", f"the input {str(source)!r} is not a file.", hint="give a file of scores")
+        raise ConfigError(Code.CLI_APPLY_INPUT, f"the input {str(source)!r} is not a file.", hint="give a file of scores")
     if target.exists() and not args.overwrite:
-        raise ConfigError("CLI-APPLY-OUTPUT-EXISTS", f"the output {str(target)!r} exists.",
+        raise ConfigError(Code.CLI_APPLY_OUTPUT_EXISTS, f"the output {str(target)!r} exists.",
                           hint="pass --overwrite, or choose another --output")
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)

@@ -26,11 +26,11 @@ import json
 from pathlib import Path
 from typing import Final
 
-__all__ = ["DEFAULT_CONFIG_FILE", "HELP", "add_arguments", "run"]
+__all__ = ["HELP", "add_arguments", "run"]
 
 HELP = "write a default config file (init), describe its fields (describe), check one (validate)"
 
-DEFAULT_CONFIG_FILE: Final = "calibration-config.json"
+_DEFAULT_CONFIG_FILE: Final = "calibration-config.json"
 _DEFAULT_CLASS: Final = "ModelCalibrationConfig"
 
 
@@ -39,8 +39,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     init = actions.add_parser("init", help="write a default config file", description="write a default config file "
                               "(the calibration DAG's three configs, placeholders to replace)")
-    init.add_argument("file", type=Path, nargs="?", default=Path(DEFAULT_CONFIG_FILE), metavar="FILE",
-                      help=f"where to write (default {DEFAULT_CONFIG_FILE})")
+    init.add_argument("file", type=Path, nargs="?", default=Path(_DEFAULT_CONFIG_FILE), metavar="FILE",
+                      help=f"where to write (default {_DEFAULT_CONFIG_FILE})")
     init.add_argument("--overwrite", action="store_true", help="replace an existing file")
     describe = actions.add_parser("describe", help="print each field's type, default and meaning",
                                   description="print each field's JSON type, default and meaning")
@@ -70,12 +70,12 @@ def _init(args: argparse.Namespace) -> int:
 def _describe(args: argparse.Namespace) -> int:
     from calibration_step.commands._configs import config_classes
     from calibration_step.commands._field_docs import field_docs
-    from calibration_step.errors import ConfigError
+    from calibration_step.errors import Code, ConfigError
 
     classes = config_classes()
     cls = classes.get(args.config_class)
     if cls is None:
-        raise ConfigError("CLI-CONFIG-CLASS", f"{args.config_class!r} is not a config class.",
+        raise ConfigError(Code.CLI_CONFIG_CLASS, f"{args.config_class!r} is not a config class.",
                           hint=f"use one of {sorted(classes)}")
     docs = field_docs(cls)
     if args.format == "json":
@@ -93,16 +93,16 @@ def _describe(args: argparse.Namespace) -> int:
 def _validate(args: argparse.Namespace) -> int:
     from calibration_step.commands._configs import dag_from_configs, load_configs
     from calibration_step.commands._validate import document_problems
-    from calibration_step.errors import CalibrationStepError, ConfigError, Problem
+    from calibration_step.errors import CalibrationStepError, Code, ConfigError, Problem
 
     path: Path = args.file
     if not path.is_file():
-        raise ConfigError("CLI-CONFIG-FILE", f"config file {str(path)!r} does not exist.",
+        raise ConfigError(Code.CLI_CONFIG_FILE, f"config file {str(path)!r} does not exist.",
                           hint="write one with: calibration-step config init FILE")
     try:
         document: object = json.loads(path.read_text(encoding="utf-8"))
     except ValueError as exc:
-        problems = [Problem(code="SERIALIZATION-JSON", location="$", message=f"not valid JSON: {exc}",
+        problems = [Problem(code=Code.SERIALIZATION_JSON, location="$", message=f"not valid JSON: {exc}",
                             hint="check the file is the JSON this package wrote")]
     else:
         problems = document_problems(document)

@@ -21,9 +21,9 @@ Examples
 >>> args = parser.parse_args(["--method", "platt", "--rows", "5000"])
 >>> args.method, args.rows, args.output
 ('platt', 5000, None)
->>> new_folder_name("20260101-120000", existing=set())
+>>> _new_folder_name("20260101-120000", existing=set())
 'calibration-demo-20260101-120000'
->>> new_folder_name("20260101-120000", existing={"calibration-demo-20260101-120000"})
+>>> _new_folder_name("20260101-120000", existing={"calibration-demo-20260101-120000"})
 'calibration-demo-20260101-120000-2'
 """
 
@@ -37,16 +37,16 @@ from collections.abc import Mapping, Set
 from pathlib import Path
 from typing import Final
 
-from calibration_step.errors import ConfigError
-from calibration_step.steps.model_calibration.contract import METRICS_FILE
-from calibration_step.steps.model_calibration.names import (
+from calibration_step.errors import Code, ConfigError
+from calibration_step.script.interface import (
     BINARY_METHODS,
+    METRICS_FILE,
     ModelCalibrationEnv,
     ModelCalibrationInput,
     ModelCalibrationOutput,
 )
 
-__all__ = ["CONFIG_FILE", "DATA_FILE", "DEFINITION_FILE", "HELP", "add_arguments", "new_folder_name", "run"]
+__all__ = ["CONFIG_FILE", "DATA_FILE", "DEFINITION_FILE", "HELP", "add_arguments", "run"]
 
 HELP = "run the whole story offline on generated data: fit, metrics, artifacts, pipeline definition"
 
@@ -79,7 +79,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, metavar="S", help="seed of the data and the folds (default 0)")
 
 
-def new_folder_name(stamp: str, *, existing: Set[str]) -> str:
+def _new_folder_name(stamp: str, *, existing: Set[str]) -> str:
     """``calibration-demo-<stamp>``, with ``-2``, ``-3`` ... appended while the name is taken."""
     name, number = f"{_PREFIX}{stamp}", 1
     while name in existing:
@@ -91,9 +91,9 @@ def new_folder_name(stamp: str, *, existing: Set[str]) -> str:
 def _output_folder(chosen: Path | None) -> Path:
     if chosen is None:
         here = Path.cwd()
-        chosen = here / new_folder_name(time.strftime("%Y%m%d-%H%M%S"), existing=set(os.listdir(here)))
+        chosen = here / _new_folder_name(time.strftime("%Y%m%d-%H%M%S"), existing=set(os.listdir(here)))
     elif chosen.exists() and (not chosen.is_dir() or any(chosen.iterdir())):
-        raise ConfigError("CLI-DEMO-OUTPUT", f"the demo output {str(chosen)!r} exists and is not an empty folder.",
+        raise ConfigError(Code.CLI_DEMO_OUTPUT, f"the demo output {str(chosen)!r} exists and is not an empty folder.",
                           hint="give a new or empty folder with --output, or leave it out for a new one")
     chosen.mkdir(parents=True, exist_ok=True)
     return chosen.resolve()

@@ -31,19 +31,20 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from calibration_step.errors import ConfigError
-from calibration_step.steps.model_calibration.contract import METRICS_FILE, MODEL_CALIBRATION_CONTRACT
-from calibration_step.steps.model_calibration.names import (
+from calibration_step.errors import Code, ConfigError
+from calibration_step.script.interface import (
     JOB_TYPE_CHOICES,
+    METRICS_FILE,
     ModelCalibrationEnv,
     ModelCalibrationInput,
     ModelCalibrationOutput,
 )
+from calibration_step.steps.model_calibration.contract import MODEL_CALIBRATION_CONTRACT
 
 if TYPE_CHECKING:
     from calibration_step.steps.model_calibration.config import ModelCalibrationConfig
 
-__all__ = ["HELP", "add_arguments", "load_calibration_config", "output_paths", "run", "run_script", "script_environment"]
+__all__ = ["HELP", "add_arguments", "output_paths", "run", "run_script", "script_environment"]
 
 HELP = "run the processing script locally on a folder or file (local folders stand in for the container paths)"
 
@@ -92,13 +93,13 @@ def output_paths(args: argparse.Namespace) -> dict[str, str]:
     for name in ModelCalibrationOutput:
         given: Path | None = getattr(args, name.value)
         if given is None and output is None:
-            raise ConfigError("CLI-RUN-OUTPUT", f"no folder for the output {name.value!r}.",
+            raise ConfigError(Code.CLI_RUN_OUTPUT, f"no folder for the output {name.value!r}.",
                               hint=f"give --output DIR (outputs go to DIR/<logical_name>) or --{name.value} DIR")
         paths[name.value] = os.fspath(given if given is not None else output / name.value)  # type: ignore[operator]  # output is not None here
     return paths
 
 
-def load_calibration_config(path: Path | None) -> ModelCalibrationConfig | None:
+def _load_calibration_config(path: Path | None) -> ModelCalibrationConfig | None:
     """The ``ModelCalibrationConfig`` of the config file at ``path`` (None when no file is given)."""
     if path is None:
         return None
@@ -122,7 +123,7 @@ def script_environment(
 
 
 def run_script(inputs: Mapping[str, str], outputs: Mapping[str, str], environ: Mapping[str, str], job_type: str) -> None:
-    """Call the shipped script's ``main`` with local paths (raises its ``CalibrationScriptError``)."""
+    """Call the shipped script's ``main`` with local paths (raises ``CalibrationScriptError``)."""
     from calibration_step.script import model_calibration
 
     model_calibration.main(inputs, outputs, environ, argparse.Namespace(job_type=job_type))
@@ -136,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
     inputs = {name.value: os.fspath(getattr(args, name.value)) for name in ModelCalibrationInput
               if getattr(args, name.value) is not None}
     outputs = output_paths(args)
-    config = load_calibration_config(args.config)
+    config = _load_calibration_config(args.config)
     environ = script_environment(args, ambient=os.environ, config=config)
     if getattr(args, "quiet", False) and not any(key == ModelCalibrationEnv.LOG_LEVEL.value for key, _ in args.env):
         environ[ModelCalibrationEnv.LOG_LEVEL.value] = "WARNING"

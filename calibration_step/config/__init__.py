@@ -16,4 +16,4 @@ from __future__ import annotations
 from calibration_step.config.base import BasePipelineConfig
 from calibration_step.config.processing import DEFAULT_FRAMEWORK_VERSION, ProcessingConfig
 
-__all__ = ["DEFAULT_FRAMEWORK_VERSION", "BasePipelineConfig", "ProcessingConfig"]
+__all__ = ["BasePipelineConfig", "DEFAULT_FRAMEWORK_VERSION", "ProcessingConfig"]

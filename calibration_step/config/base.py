@@ -51,9 +51,9 @@ from calibration_step.config.validation import (
 from calibration_step.processing.names import sanitize_name
 from calibration_step.errors import Problem
 
-__all__ = ["EXAMPLE_ESSENTIALS", "PIPELINE_NAME_MAX_LENGTH", "BasePipelineConfig", "ExampleEssentials"]
+__all__ = ["BasePipelineConfig", "EXAMPLE_ESSENTIALS", "ExampleEssentials"]
 
-PIPELINE_NAME_MAX_LENGTH: Final = 256
+_PIPELINE_NAME_MAX_LENGTH: Final = 256
 """SageMaker's limit on a pipeline name."""
 
 _NAME_PART = r"[A-Za-z0-9][A-Za-z0-9._@ -]{0,62}"
@@ -126,7 +126,7 @@ class BasePipelineConfig:
     @property
     def pipeline_name(self) -> str:
         """``<author>-<service_name>-<region>``, sanitised to SageMaker's pipeline-name rules (derived)."""
-        return sanitize_name(f"{self.author}-{self.service_name}-{self.region}", max_length=PIPELINE_NAME_MAX_LENGTH)
+        return sanitize_name(f"{self.author}-{self.service_name}-{self.region}", max_length=_PIPELINE_NAME_MAX_LENGTH)
 
     @property
     def pipeline_s3_location(self) -> str:

@@ -1,7 +1,7 @@
 """Tier 2: settings of a SageMaker processing job, on top of the pipeline-wide config.
 
 The image is given either as ``framework_version`` of the stock scikit-learn processing image
-(default ``1.4-2``: Python 3.10, scikit-learn 1.4.2; DESIGN.md section 4) or as an explicit
+(default ``1.4-2``: Python 3.10, scikit-learn 1.4.2, the image the script is tested on) or as an explicit
 ``image_uri``; giving ``image_uri`` makes ``framework_version`` default to None, and setting both
 is a conflict. Limits follow the SageMaker API (instance count 1-100, volume 1-16384 GB, runtime
 1-777600 s, at most 16 subnets, 5 security groups, 50 tags).
@@ -48,7 +48,7 @@ from calibration_step.config.validation import (
     to_s3_uri,
     to_tuple,
 )
-from calibration_step.errors import Problem
+from calibration_step.errors import Code, Problem
 
 __all__ = ["DEFAULT_FRAMEWORK_VERSION", "ProcessingConfig"]
 
@@ -78,7 +78,7 @@ def _tags(instance: object, attribute: AttributeLike, value: V) -> None:
     requirement = ("a mapping of at most 50 tags: keys of 1-128 and values of 0-256 letters, digits, spaces or "
                    "_.:/=+-@, keys not starting with 'aws:'")
     if not isinstance(value, Mapping) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
-        fail_validation(instance, attribute, requirement, value, code="CONFIG-TYPE")
+        fail_validation(instance, attribute, requirement, value, code=Code.CONFIG_TYPE)
     shown = dict(value)
     for key, item in value.items():
         if not (1 <= len(key) <= 128 and len(item) <= 256 and _TAG_TEXT.fullmatch(key) and _TAG_TEXT.fullmatch(item)):
@@ -166,7 +166,7 @@ class ProcessingConfig(BasePipelineConfig):
         name = type(self).__name__
         if self.image_uri is not None and self.framework_version is not None:
             problems.append(Problem(
-                code="CONFIG-CONFLICT",
+                code=Code.CONFIG_CONFLICT,
                 message=f"{name}.framework_version must be None when image_uri is given; got "
                         f"framework_version={self.framework_version!r} and image_uri={self.image_uri!r}.",
                 hint="give either image_uri or framework_version, not both",
@@ -174,14 +174,14 @@ class ProcessingConfig(BasePipelineConfig):
             ))
         if self.image_uri is None and self.framework_version is None:
             problems.append(Problem(
-                code="CONFIG-CONFLICT",
+                code=Code.CONFIG_CONFLICT,
                 message=f"{name}.framework_version must be set when image_uri is None; got neither.",
                 hint=f"set framework_version (e.g. {DEFAULT_FRAMEWORK_VERSION!r}) or image_uri",
                 location="framework_version",
             ))
         if bool(self.subnets) != bool(self.security_group_ids):
             problems.append(Problem(
-                code="CONFIG-CONFLICT",
+                code=Code.CONFIG_CONFLICT,
                 message=f"{name}.subnets and security_group_ids must be given together; got "
                         f"subnets={list(self.subnets)} and security_group_ids={list(self.security_group_ids)}.",
                 hint="a VPC configuration needs both subnets and security groups",

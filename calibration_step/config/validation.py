@@ -34,7 +34,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import NoReturn, Protocol, TypeVar
 
 from calibration_step.processing.s3 import bucket_problem, normalise_s3_uri, split_s3_uri
-from calibration_step.errors import BuildError, ConfigError, Problem
+from calibration_step.errors import BuildError, Code, ConfigError, Problem
 
 __all__ = [
     "AttributeLike",
@@ -81,7 +81,7 @@ class Validator(Protocol):
 
 
 def fail_validation(instance: object, attribute: AttributeLike, requirement: str, value: object, *,
-                    code: str = "CONFIG-VALUE", hint: str = "") -> NoReturn:
+                    code: str = Code.CONFIG_VALUE, hint: str = "") -> NoReturn:
     """Raise the ``ConfigError`` of a validator: "<Class>.<field> must be <requirement>; got <value>."."""
     where = f"{type(instance).__name__}.{attribute.name}"
     message = f"{where} must be {requirement}; got {value!r}."
@@ -96,31 +96,31 @@ def fail_validation(instance: object, attribute: AttributeLike, requirement: str
 def is_str(instance: object, attribute: AttributeLike, value: V) -> None:
     """The value is a string."""
     if not isinstance(value, str):
-        fail_validation(instance, attribute, "a string", value, code="CONFIG-TYPE")
+        fail_validation(instance, attribute, "a string", value, code=Code.CONFIG_TYPE)
 
 
 def is_optional_str(instance: object, attribute: AttributeLike, value: V) -> None:
     """The value is a string or None."""
     if value is not None and not isinstance(value, str):
-        fail_validation(instance, attribute, "a string or None", value, code="CONFIG-TYPE")
+        fail_validation(instance, attribute, "a string or None", value, code=Code.CONFIG_TYPE)
 
 
 def is_bool(instance: object, attribute: AttributeLike, value: V) -> None:
     """The value is ``True`` or ``False`` (not 0/1, not "true")."""
     if not isinstance(value, bool):
-        fail_validation(instance, attribute, "a bool", value, code="CONFIG-TYPE")
+        fail_validation(instance, attribute, "a bool", value, code=Code.CONFIG_TYPE)
 
 
 def is_int(instance: object, attribute: AttributeLike, value: V) -> None:
     """The value is an int (a bool is not)."""
     if isinstance(value, bool) or not isinstance(value, int):
-        fail_validation(instance, attribute, "an int", value, code="CONFIG-TYPE")
+        fail_validation(instance, attribute, "an int", value, code=Code.CONFIG_TYPE)
 
 
 def is_float(instance: object, attribute: AttributeLike, value: V) -> None:
     """The value is a float (ints are converted by :func:`to_float` first)."""
     if not isinstance(value, float):
-        fail_validation(instance, attribute, "a number", value, code="CONFIG-TYPE")
+        fail_validation(instance, attribute, "a number", value, code=Code.CONFIG_TYPE)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -139,7 +139,7 @@ def int_between(low: int, high: int | None = None, *, optional: bool = False) ->
         if value is None and optional:
             return
         if isinstance(value, bool) or not isinstance(value, int):
-            fail_validation(instance, attribute, requirement, value, code="CONFIG-TYPE")
+            fail_validation(instance, attribute, requirement, value, code=Code.CONFIG_TYPE)
         if value < low or (high is not None and value > high):
             fail_validation(instance, attribute, requirement, value)
 
@@ -158,7 +158,7 @@ def one_of(choices: Collection[str]) -> Validator:
 
     def check(instance: object, attribute: AttributeLike, value: V) -> None:
         if not isinstance(value, str) or value not in choices:
-            fail_validation(instance, attribute, requirement, value, code="CONFIG-VALUE" if isinstance(value, str) else "CONFIG-TYPE")
+            fail_validation(instance, attribute, requirement, value, code=Code.CONFIG_VALUE if isinstance(value, str) else Code.CONFIG_TYPE)
 
     return check
 
@@ -192,7 +192,7 @@ def str_tuple(*, choices: Collection[str] = (), unique: bool = True, max_items: 
 
     def check(instance: object, attribute: AttributeLike, value: V) -> None:
         if not isinstance(value, tuple) or not all(isinstance(item, str) for item in value):
-            fail_validation(instance, attribute, what, value, code="CONFIG-TYPE")
+            fail_validation(instance, attribute, what, value, code=Code.CONFIG_TYPE)
         if any(not item.strip() or item != item.strip() for item in value):
             fail_validation(instance, attribute, what, value)
         if choices and any(item not in choices for item in value):
@@ -251,9 +251,9 @@ def raise_conflicts(subject: str, problems: Iterable[Problem]) -> None:
     if not found:
         return
     if len(found) == 1:
-        raise ConfigError("CONFIG-CONFLICT", found[0].message, hint=found[0].hint, problems=found)
+        raise ConfigError(Code.CONFIG_CONFLICT, found[0].message, hint=found[0].hint, problems=found)
     lines = "\n".join(f"  - {p}" for p in found)
-    raise ConfigError("CONFIG-CONFLICT", f"{subject} has {len(found)} conflicting settings:\n{lines}",
+    raise ConfigError(Code.CONFIG_CONFLICT, f"{subject} has {len(found)} conflicting settings:\n{lines}",
                       hint="fix every listed setting", problems=found)
 
 

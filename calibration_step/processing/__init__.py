@@ -40,13 +40,13 @@ from calibration_step.processing.values import (
 )
 
 __all__ = [
-    "EXECUTION_PREFIX_PARAMETER",
-    "JOB_NAME_PREFIX_MAX_LENGTH",
-    "MAX_NAME_LENGTH",
     "CacheSettings",
+    "EXECUTION_PREFIX_PARAMETER",
     "InputSource",
+    "JOB_NAME_PREFIX_MAX_LENGTH",
     "Join",
     "JoinValue",
+    "MAX_NAME_LENGTH",
     "PipelineValue",
     "PipelineVariableLike",
     "ProcessingInputDefinition",

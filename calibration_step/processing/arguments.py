@@ -31,7 +31,7 @@ from collections.abc import Iterable, Mapping
 
 from calibration_step._typevars import EnvNameT, InputNameT, OutputNameT
 from calibration_step.contract import ScriptContract
-from calibration_step.errors import BuildError
+from calibration_step.errors import BuildError, Code
 
 __all__ = ["checked_environment", "declared_arguments", "job_arguments", "path_arguments"]
 
@@ -52,7 +52,7 @@ def declared_arguments(
     unknown = sorted(set(values) - set(names))
     if unknown:
         raise BuildError(
-            "BUILD-UNKNOWN-ARGUMENT",
+            Code.BUILD_UNKNOWN_ARGUMENT,
             f"{contract.entry_point} declares no argument {', '.join(repr(u) for u in unknown)}.",
             hint=f"use one of {names}",
         )
@@ -62,14 +62,14 @@ def declared_arguments(
         if value is None:
             if argument.required:
                 raise BuildError(
-                    "BUILD-MISSING-ARGUMENT",
+                    Code.BUILD_MISSING_ARGUMENT,
                     f"{contract.entry_point} requires argument {argument.flag} and none was given.",
                     hint="give it a value",
                 )
             continue
         if argument.choices and value not in argument.choices:
             raise BuildError(
-                "BUILD-ARGUMENT-CHOICE",
+                Code.BUILD_ARGUMENT_CHOICE,
                 f"{contract.entry_point} argument {argument.flag} must be one of {list(argument.choices)}; got {value!r}.",
                 hint="pick one of the listed values",
             )
@@ -125,7 +125,7 @@ def checked_environment(
         if missing:
             parts.append(f"lacks {missing}, which the contract requires")
         raise BuildError(
-            "BUILD-ENVIRONMENT",
+            Code.BUILD_ENVIRONMENT,
             f"the environment for {contract.entry_point} " + "; ".join(parts) + ".",
             hint="set exactly the contract's env vars (every required one)",
         )

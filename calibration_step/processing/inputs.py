@@ -45,7 +45,7 @@ from calibration_step._typevars import EnvNameT, InputNameT, OutputNameT
 from calibration_step.processing.s3 import normalise_s3_uri
 from calibration_step.processing.values import InputSource, is_pipeline_value
 from calibration_step.contract import ScriptContract
-from calibration_step.errors import BuildError
+from calibration_step.errors import BuildError, Code
 from calibration_step.spec import StepSpecification
 
 __all__ = ["ProcessingInputDefinition", "normalise_source", "processing_inputs"]
@@ -76,7 +76,7 @@ def normalise_source(source: InputSource, *, what: str) -> InputSource:
     if is_pipeline_value(source):
         return source
     raise BuildError(
-        "BUILD-INPUT-SOURCE",
+        Code.BUILD_INPUT_SOURCE,
         f"{what} must be an s3:// URI or a pipeline value; got {type(source).__name__} {source!r}.",
         hint="pass an S3 URI string, a StringParameter, a Join, a PropertyReference or a SageMaker pipeline variable",
     )
@@ -100,7 +100,7 @@ def processing_inputs(
     unknown = [name for name in sources if name not in declared]
     if unknown:
         raise BuildError(
-            "BUILD-UNKNOWN-INPUT",
+            Code.BUILD_UNKNOWN_INPUT,
             f"{spec.step_type} has no input {', '.join(repr(getattr(n, 'value', n)) for n in unknown)}.",
             hint=f"use one of {[d.name for d in spec.dependencies]}",
         )
@@ -110,7 +110,7 @@ def processing_inputs(
         if dependency.logical_name not in sources:
             if dependency.required:
                 raise BuildError(
-                    "BUILD-MISSING-INPUT",
+                    Code.BUILD_MISSING_INPUT,
                     f"{what} is required but no source was given.",
                     hint="pass an S3 URI or an upstream step's output for it",
                 )

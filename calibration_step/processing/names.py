@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from calibration_step.errors import BuildError
+from calibration_step.errors import BuildError, Code
 
 __all__ = ["JOB_NAME_PREFIX_MAX_LENGTH", "MAX_NAME_LENGTH", "job_name_prefix", "sanitize_name", "snake_case", "step_name"]
 
@@ -58,7 +58,7 @@ def sanitize_name(text: str, *, max_length: int = MAX_NAME_LENGTH) -> str:
     cleaned = _HYPHENS.sub("-", _INVALID.sub("-", text)).strip("-")
     if not cleaned:
         raise BuildError(
-            "BUILD-NAME",
+            Code.BUILD_NAME,
             f"name {text!r} has no letter or digit left after sanitising.",
             hint="use letters, digits and hyphens",
         )

@@ -29,7 +29,7 @@ from calibration_step.processing.names import snake_case
 from calibration_step.processing.s3 import s3_join
 from calibration_step.processing.values import Join, PipelineValue, StringParameter
 from calibration_step.contract import ScriptContract
-from calibration_step.errors import BuildError
+from calibration_step.errors import BuildError, Code
 from calibration_step.naming import is_snake_case
 from calibration_step.spec import StepSpecification
 
@@ -86,7 +86,7 @@ def output_destination(
     for label, part in (("step folder", step_folder), ("job type", job_type), ("output name", logical_name)):
         if not is_snake_case(part):
             raise BuildError(
-                "BUILD-OUTPUT-PATH",
+                Code.BUILD_OUTPUT_PATH,
                 f"the {label} of an output destination must be snake_case; got {part!r}.",
                 hint="use lowercase letters, digits and underscores",
             )

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from calibration_step.errors import BuildError
+from calibration_step.errors import BuildError, Code
 
 __all__ = ["bucket_problem", "normalise_s3_uri", "s3_join", "split_s3_uri"]
 
@@ -60,7 +60,7 @@ def split_s3_uri(uri: str, *, what: str) -> tuple[str, str]:
     """
     if not uri.startswith(_SCHEME):
         raise BuildError(
-            "BUILD-S3-URI",
+            Code.BUILD_S3_URI,
             f"{what} must be an S3 URI (s3://bucket/key); got {uri!r}.",
             hint="local paths are not uploaded when a definition is built; upload first, pass the s3:// URI",
         )
@@ -68,19 +68,19 @@ def split_s3_uri(uri: str, *, what: str) -> tuple[str, str]:
     problem = bucket_problem(bucket)
     if problem is not None:
         raise BuildError(
-            "BUILD-S3-URI",
+            Code.BUILD_S3_URI,
             f"{what} has an invalid bucket name {bucket!r} in {uri!r}: {problem}.",
             hint="use the name of an existing S3 bucket",
         )
     parts = [part for part in key.split("/") if part]
     if any(part in (".", "..") for part in parts):
         raise BuildError(
-            "BUILD-S3-URI",
+            Code.BUILD_S3_URI,
             f"{what} has a '.' or '..' path segment in {uri!r}.",
             hint="write the key without relative segments",
         )
     if any(ord(char) < 32 for char in key):
-        raise BuildError("BUILD-S3-URI", f"{what} has a control character in {uri!r}.", hint="remove it")
+        raise BuildError(Code.BUILD_S3_URI, f"{what} has a control character in {uri!r}.", hint="remove it")
     return bucket, "/".join(parts)
 
 

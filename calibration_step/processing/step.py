@@ -10,7 +10,7 @@ How the script and its requirements reach the container
 The script is one file: a Python file (``.py``) or a zipapp (``.pyz``, a zip archive holding a
 ``__main__.py``); ``python3 <file>`` runs either. The job downloads the script's S3 object into
 :data:`CODE_DIR` and, if a requirements file is given, that object into
-:data:`REQUIREMENTS_DIR`; or, when the script and its requirements sit alone in a code folder of
+:data:`_REQUIREMENTS_DIR`; or, when the script and its requirements sit alone in a code folder of
 their own (``code_folder_uri``), that one folder into :data:`CODE_DIR` through one channel.
 Without requirements the entrypoint is ``python3 <script>``; with them it is a short
 ``/bin/sh -c`` command that first runs ``python3 -m pip install -r <requirements>`` (the job
@@ -54,13 +54,10 @@ import attrs
 from calibration_step.processing.inputs import ProcessingInputDefinition
 from calibration_step.processing.outputs import ProcessingOutputDefinition
 from calibration_step.processing.s3 import normalise_s3_uri
-from calibration_step.errors import BuildError
+from calibration_step.errors import BuildError, Code
 
 __all__ = [
     "CODE_DIR",
-    "CODE_INPUT",
-    "REQUIREMENTS_DIR",
-    "REQUIREMENTS_INPUT",
     "CacheSettings",
     "ProcessingStepDefinition",
     "ProcessorSettings",
@@ -70,12 +67,12 @@ __all__ = [
     "container_entrypoint",
 ]
 
-CODE_INPUT: Final = "code"
+_CODE_INPUT: Final = "code"
 """Input channel that carries the script (or the code folder: script and requirements)."""
 CODE_DIR: Final = "/opt/ml/processing/input/code"
-REQUIREMENTS_INPUT: Final = "requirements"
+_REQUIREMENTS_INPUT: Final = "requirements"
 """Input channel that carries the requirements file."""
-REQUIREMENTS_DIR: Final = "/opt/ml/processing/input/requirements"
+_REQUIREMENTS_DIR: Final = "/opt/ml/processing/input/requirements"
 
 _ISO_DURATION = re.compile(r"P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?", re.IGNORECASE)
 _SCRIPT_NAME = re.compile(r"[A-Za-z0-9_.-]+\.pyz?")
@@ -90,7 +87,7 @@ def _check_script_uri(_instance: object, _attribute: object, value: str) -> None
     normalise_s3_uri(value, what="script URI")
     if _SCRIPT_NAME.fullmatch(posixpath.basename(value)) is None:
         raise BuildError(
-            "BUILD-SCRIPT-URI",
+            Code.BUILD_SCRIPT_URI,
             f"the script URI must name a .py file or a .pyz zipapp; got {value!r}.",
             hint="point it at the script object, e.g. s3://bucket/prefix/code/model_calibration.py",
         )
@@ -102,7 +99,7 @@ def _check_requirements_uri(_instance: object, _attribute: object, value: str | 
     normalise_s3_uri(value, what="requirements URI")
     if _REQUIREMENTS_NAME.fullmatch(posixpath.basename(value)) is None:
         raise BuildError(
-            "BUILD-SCRIPT-URI",
+            Code.BUILD_SCRIPT_URI,
             f"the requirements URI must name a file; got {value!r}.",
             hint="point it at the requirements object, e.g. s3://bucket/prefix/code/requirements.txt",
         )
@@ -151,7 +148,7 @@ def container_entrypoint(code: ScriptCode) -> tuple[str, ...]:
     script = f"{CODE_DIR}/{code.script_name}"
     if code.requirements_uri is None:
         return ("python3", script)
-    folder = CODE_DIR if code.code_folder_uri is not None else REQUIREMENTS_DIR
+    folder = CODE_DIR if code.code_folder_uri is not None else _REQUIREMENTS_DIR
     requirements = f"{folder}/{posixpath.basename(code.requirements_uri)}"
     command = (
         f"set -e; python3 -m pip install --no-cache-dir --quiet --disable-pip-version-check -r {requirements}; "
@@ -164,12 +161,12 @@ def code_inputs(code: ScriptCode) -> tuple[ProcessingInputDefinition, ...]:
     """The input channels that bring the script (and the requirements file) into the container:
     one for the code folder, or one for each object."""
     if code.code_folder_uri is not None:
-        return (ProcessingInputDefinition(input_name=CODE_INPUT, source=code.code_folder_uri, destination=CODE_DIR),)
-    inputs = [ProcessingInputDefinition(input_name=CODE_INPUT, source=code.script_uri, destination=CODE_DIR)]
+        return (ProcessingInputDefinition(input_name=_CODE_INPUT, source=code.code_folder_uri, destination=CODE_DIR),)
+    inputs = [ProcessingInputDefinition(input_name=_CODE_INPUT, source=code.script_uri, destination=CODE_DIR)]
     if code.requirements_uri is not None:
         inputs.append(
             ProcessingInputDefinition(
-                input_name=REQUIREMENTS_INPUT, source=code.requirements_uri, destination=REQUIREMENTS_DIR
+                input_name=_REQUIREMENTS_INPUT, source=code.requirements_uri, destination=_REQUIREMENTS_DIR
             )
         )
     return tuple(inputs)
@@ -178,7 +175,7 @@ def code_inputs(code: ScriptCode) -> tuple[ProcessingInputDefinition, ...]:
 def _check_expire_after(_instance: object, _attribute: object, value: str | None) -> None:
     if value is not None and _ISO_DURATION.fullmatch(value) is None:
         raise BuildError(
-            "BUILD-CACHE-EXPIRY",
+            Code.BUILD_CACHE_EXPIRY,
             f"cache expire_after must be an ISO 8601 duration such as 'P30D' or 'PT12H'; got {value!r}.",
             hint="write a duration starting with P",
         )
@@ -257,13 +254,13 @@ class ProcessingStepDefinition:
             twice = sorted({value for value in values if values.count(value) > 1})
             if twice:
                 raise BuildError(
-                    "BUILD-CHANNEL-CLASH",
+                    Code.BUILD_CHANNEL_CLASH,
                     f"step {self.name!r} uses the {label} {twice} more than once.",
-                    hint=f"the channels {CODE_INPUT!r} and {REQUIREMENTS_INPUT!r} are reserved for the script",
+                    hint=f"the channels {_CODE_INPUT!r} and {_REQUIREMENTS_INPUT!r} are reserved for the script",
                 )
         if self.code.requirements_uri is not None and self.processor.enable_network_isolation:
             raise BuildError(
-                "BUILD-NETWORK-ISOLATION",
+                Code.BUILD_NETWORK_ISOLATION,
                 f"step {self.name!r} installs requirements with pip but its job is network-isolated.",
                 hint="use an image that already has the requirements and give no requirements file",
             )

@@ -28,9 +28,8 @@ from calibration_step.resolver.scoring import COMPATIBLE_TYPES, DEFAULT_WEIGHTS,
 
 __all__ = [
     "COMPATIBLE_TYPES",
-    "DEFAULT_WEIGHTS",
-    "THRESHOLD",
     "Candidate",
+    "DEFAULT_WEIGHTS",
     "DependencyResolution",
     "Edge",
     "ExternalBinding",
@@ -42,6 +41,7 @@ __all__ = [
     "ResolutionSource",
     "ScoreBreakdown",
     "ScoringWeights",
+    "THRESHOLD",
     "WiredEdge",
     "resolve",
 ]

@@ -52,7 +52,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 
 import attrs
 
-from calibration_step.errors import Problem, ResolutionError
+from calibration_step.errors import Code, Problem, ResolutionError
 from calibration_step.matching import NormalizedName, name_similarity, normalize_name
 from calibration_step.resolver.graph import check_nodes, check_upstream, topological_order
 from calibration_step.resolver.report import (
@@ -254,7 +254,7 @@ def resolve(
                 problems.append(unresolved_problem(item, threshold, has_providers=bool(eligible[name])))
         resolutions.extend(step_resolutions)
     if problems:
-        raise ResolutionError.from_problems("RESOLUTION-UNRESOLVED", "dependency resolution", problems)
+        raise ResolutionError.from_problems(Code.RESOLUTION_UNRESOLVED, "dependency resolution", problems)
     graph: dict[str, frozenset[str]] = {name: frozenset() for name, _ in nodes} | _wired_graph(resolutions)
     if upstream is not None:
         graph = {name: graph[name] | eligible[name] for name in graph}

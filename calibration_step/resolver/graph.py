@@ -19,7 +19,7 @@ import heapq
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 
-from calibration_step.errors import Problem, ResolutionError
+from calibration_step.errors import Code, Problem, ResolutionError
 
 __all__ = ["check_nodes", "check_upstream", "topological_order"]
 
@@ -33,14 +33,14 @@ def check_nodes(nodes: Sequence[tuple[str, object]]) -> None:
         ``RESOLUTION-DAG`` listing every empty or duplicate name.
     """
     problems = [
-        Problem(code="RESOLUTION-DAG", message=f"step name {name!r} is used {count} times", hint="give each step a unique name", location=name)
+        Problem(code=Code.RESOLUTION_DAG, message=f"step name {name!r} is used {count} times", hint="give each step a unique name", location=name)
         for name, count in sorted(Counter(name for name, _ in nodes).items())
         if count > 1
     ]
     if any(not name for name, _ in nodes):
-        problems.append(Problem(code="RESOLUTION-DAG", message="a step has an empty name", hint="name every step"))
+        problems.append(Problem(code=Code.RESOLUTION_DAG, message="a step has an empty name", hint="name every step"))
     if problems:
-        raise ResolutionError.from_problems("RESOLUTION-DAG", "the DAG", problems)
+        raise ResolutionError.from_problems(Code.RESOLUTION_DAG, "the DAG", problems)
 
 
 def check_upstream(nodes: Sequence[tuple[str, object]], upstream: Mapping[str, Collection[str]]) -> None:
@@ -59,7 +59,7 @@ def check_upstream(nodes: Sequence[tuple[str, object]], upstream: Mapping[str, C
             if name not in known:
                 problems.append(
                     Problem(
-                        code="RESOLUTION-DAG",
+                        code=Code.RESOLUTION_DAG,
                         message=f"upstream of {step!r} names unknown step {name!r}",
                         hint=f"use one of {sorted(known)}",
                         location=f"upstream[{step!r}]",
@@ -67,10 +67,10 @@ def check_upstream(nodes: Sequence[tuple[str, object]], upstream: Mapping[str, C
                 )
         if step in providers:
             problems.append(
-                Problem(code="RESOLUTION-DAG", message=f"step {step!r} is its own upstream", hint="remove the self-loop", location=f"upstream[{step!r}]")
+                Problem(code=Code.RESOLUTION_DAG, message=f"step {step!r} is its own upstream", hint="remove the self-loop", location=f"upstream[{step!r}]")
             )
     if problems:
-        raise ResolutionError.from_problems("RESOLUTION-DAG", "the DAG", problems)
+        raise ResolutionError.from_problems(Code.RESOLUTION_DAG, "the DAG", problems)
 
 
 def topological_order(nodes: Sequence[tuple[str, object]], graph: Mapping[str, Collection[str]]) -> tuple[str, ...]:
@@ -101,7 +101,7 @@ def topological_order(nodes: Sequence[tuple[str, object]], graph: Mapping[str, C
     if len(order) < len(position):
         cycle = _find_cycle({name for name, count in waiting.items() if count > 0}, providers, position)
         raise ResolutionError(
-            "RESOLUTION-CYCLE",
+            Code.RESOLUTION_CYCLE,
             "the steps form a cycle: " + " -> ".join([*cycle, cycle[0]]),
             hint="remove an upstream declaration or explicit edge on the cycle",
         )

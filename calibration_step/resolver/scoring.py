@@ -20,9 +20,9 @@ candidates a report shows.
 Examples
 --------
 >>> from calibration_step.enums import DependencyType as T
->>> type_component(T.TRAINING_DATA, T.PROCESSING_OUTPUT, DEFAULT_WEIGHTS)
+>>> _type_component(T.TRAINING_DATA, T.PROCESSING_OUTPUT, DEFAULT_WEIGHTS)
 0.2
->>> type_component(T.MODEL_ARTIFACTS, T.PROCESSING_OUTPUT, DEFAULT_WEIGHTS)
+>>> _type_component(T.MODEL_ARTIFACTS, T.PROCESSING_OUTPUT, DEFAULT_WEIGHTS)
 0.0
 """
 
@@ -43,18 +43,17 @@ from calibration_step.spec import DataType, DependencySpec, OutputSpec
 __all__ = [
     "COMPATIBLE_TYPES",
     "DEFAULT_WEIGHTS",
-    "THRESHOLD",
     "DependencyProfile",
     "OutputProfile",
+    "Scored",
     "ScoringWeights",
     "Similarity",
-    "profile_dependency",
-    "Scored",
+    "THRESHOLD",
     "accepts",
     "candidate",
+    "profile_dependency",
     "profile_output",
     "quick_score",
-    "type_component",
 ]
 
 THRESHOLD = 0.5
@@ -177,7 +176,7 @@ def accepts(wanted: DependencyType, offered: DependencyType) -> bool:
     return wanted is offered or offered in COMPATIBLE_TYPES[wanted]
 
 
-def type_component(wanted: DependencyType, offered: DependencyType, weights: ScoringWeights) -> float:
+def _type_component(wanted: DependencyType, offered: DependencyType, weights: ScoringWeights) -> float:
     """The dependency-type component: full weight, compatible weight, or 0.0 (incompatible)."""
     if wanted is offered:
         return weights.dependency_type
@@ -234,7 +233,7 @@ def _parts(dep: DependencyProfile, out: OutputProfile, weights: ScoringWeights, 
         value = similarity(dep.name, name)
         if value > best:
             best, matched = value, name.raw
-    type_part = type_component(spec.dependency_type, offered.output_type, weights)
+    type_part = _type_component(spec.dependency_type, offered.output_type, weights)
     if type_part == 0.0:
         return _Parts((0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0), exact, matched_keywords, best, matched)
     raw = (

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import attrs
 
-from calibration_step.errors import Problem, ResolutionError
+from calibration_step.errors import Code, Problem, ResolutionError
 from calibration_step.resolver.report import DependencyResolution, Edge, ExternalBinding
 from calibration_step.spec import StepSpecification
 
@@ -51,7 +51,7 @@ class Fixed:
 
 
 def _problem(message: str, hint: str, location: str) -> Problem:
-    return Problem(code="RESOLUTION-WIRING", message=message, hint=hint, location=location)
+    return Problem(code=Code.RESOLUTION_WIRING, message=message, hint=hint, location=location)
 
 
 def _edge_problems(specs: dict[str, StepSpecification[enum.Enum, enum.Enum]], edge: Edge[enum.Enum, enum.Enum]) -> list[Problem]:
@@ -145,7 +145,7 @@ def check_wiring(
         problems += found
         keyed_bindings.setdefault(key, binding)
     if problems:
-        raise ResolutionError.from_problems("RESOLUTION-WIRING", "the explicit edges and bindings", problems)
+        raise ResolutionError.from_problems(Code.RESOLUTION_WIRING, "the explicit edges and bindings", problems)
     return Fixed(edges=keyed_edges, bindings=keyed_bindings)
 
 
@@ -159,4 +159,4 @@ def unresolved_problem(item: DependencyResolution, threshold: float, *, has_prov
     else:
         best = "; ".join(str(rejection) for rejection in item.rejected[:3])
         why = f"no candidate scores above {threshold} with name evidence; best candidates: {best}"
-    return Problem(code="RESOLUTION-UNRESOLVED", message=f"{what} is unresolved: {why}", hint=_HINT, location=f"{item.step}.{item.dependency}")
+    return Problem(code=Code.RESOLUTION_UNRESOLVED, message=f"{what} is unresolved: {why}", hint=_HINT, location=f"{item.step}.{item.dependency}")

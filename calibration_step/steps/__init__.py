@@ -22,15 +22,15 @@ def default_registry() -> StepRegistry:
     True
     """
     from calibration_step.steps.model_calibration.registration import model_calibration_registration
-    from calibration_step.steps.model_evaluation.registration import xgboost_model_eval_registration
-    from calibration_step.steps.package.registration import package_registration
-    from calibration_step.steps.xgboost_training.registration import xgboost_training_registration
+    from calibration_step.steps.model_evaluation import XGBOOST_MODEL_EVAL
+    from calibration_step.steps.package import PACKAGE
+    from calibration_step.steps.xgboost_training import XGBOOST_TRAINING
 
     return build_registry(
         (
             model_calibration_registration(),
-            xgboost_model_eval_registration(),
-            package_registration(),
-            xgboost_training_registration(),
+            XGBOOST_MODEL_EVAL.registration(),
+            PACKAGE.registration(),
+            XGBOOST_TRAINING.registration(),
         )
     )

@@ -1,10 +1,10 @@
 """A processing step from any step's spec, contract and :class:`ProcessingConfig`: the generic builder.
 
-The companion steps of calibration (XGBoost training, model evaluation, packaging) are plain
-processing jobs; each step module supplies its names, env vars and arguments and calls
-:func:`processing_step_definition`, then :func:`build_processing_step` hands the value to
-:mod:`calibration_step.sagemaker_adapter`. Generic over the step's name enums, so the inputs
-mapping and the environment are checked by mypy against the step's own enums.
+Every step of the package is a processing job: ModelCalibration and the companion steps
+(:class:`~calibration_step.steps.companion.CompanionStep`) decide their name, script code, env vars
+and arguments and call :func:`processing_step_definition`, which makes the step's
+:class:`~calibration_step.processing.step.ProcessingStepDefinition`. Generic over the step's name
+enums, so the inputs mapping and the environment are checked by mypy against the step's own enums.
 
 Examples
 --------
@@ -20,13 +20,12 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
 
 from calibration_step import sagemaker_adapter
 from calibration_step._typevars import EnvNameT, InputNameT, OutputNameT
 from calibration_step.processing.arguments import checked_environment, job_arguments
 from calibration_step.processing.inputs import processing_inputs
-from calibration_step.processing.names import job_name_prefix, step_name
+from calibration_step.processing.names import job_name_prefix
 from calibration_step.processing.outputs import execution_prefix_parameter, processing_outputs
 from calibration_step.processing.s3 import s3_join
 from calibration_step.processing.step import (
@@ -36,18 +35,15 @@ from calibration_step.processing.step import (
     PropertyFileDefinition,
     ScriptCode,
 )
-from calibration_step.processing.values import InputSource, PipelineValue
+from calibration_step.processing.values import InputSource, PipelineValue, StringParameter
 from calibration_step.config.processing import ProcessingConfig
 from calibration_step.contract import ScriptContract
 from calibration_step.spec import StepSpecification
 
-if TYPE_CHECKING:
-    from sagemaker.mlops.workflow import ProcessingStep, Step
-
 __all__ = [
-    "build_processing_step",
-    "processing_output_path",
+    "default_execution_prefix",
     "image_uri_for",
+    "processing_output_path",
     "processing_step_definition",
     "processor_settings_for",
     "script_code_for",
@@ -102,25 +98,39 @@ def processor_settings_for(config: ProcessingConfig, *, image: str) -> Processor
     )
 
 
+def default_execution_prefix(config: ProcessingConfig) -> StringParameter:
+    """The execution-prefix parameter, named by the config, defaulting to the pipeline's S3 location.
+
+    Examples
+    --------
+    >>> from calibration_step.config.base import EXAMPLE_ESSENTIALS
+    >>> default_execution_prefix(ProcessingConfig(**EXAMPLE_ESSENTIALS)).to_expr()
+    {'Get': 'Parameters.ExecutionPrefix'}
+    """
+    return execution_prefix_parameter(config.pipeline_s3_location, name=config.execution_prefix_parameter_name)
+
+
 def processing_step_definition(
     spec: StepSpecification[InputNameT, OutputNameT],
     contract: ScriptContract[InputNameT, OutputNameT, EnvNameT],
     config: ProcessingConfig,
     inputs: Mapping[InputNameT, InputSource],
     *,
+    name: str,
+    job_type: str,
+    code: ScriptCode,
     environment: Mapping[EnvNameT, str],
     argument_values: Mapping[str, str],
-    job_type: str,
     image_uri: str,
     execution_prefix: str | PipelineValue | None = None,
-    step_name_override: str | None = None,
     depends_on: Sequence[str] = (),
     property_files: Sequence[PropertyFileDefinition] = (),
 ) -> ProcessingStepDefinition:
     """One processing step as a value: inputs, outputs, env vars and arguments from the spec and contract.
 
-    Outputs go to ``<execution prefix>/<snake_case step type>/<job_type>/<logical name>``; the
-    default prefix is the ``ExecutionPrefix`` parameter of ``config``.
+    The caller decides the step's ``name`` and its script ``code``. Outputs go to
+    ``<execution prefix>/<snake_case step type>/<job_type>/<logical name>``; the default prefix is
+    :func:`default_execution_prefix`.
 
     Raises
     ------
@@ -128,19 +138,14 @@ def processing_step_definition(
         A missing required input or a bad S3 URI (named), env vars or arguments the contract does
         not declare, a clash of channels.
     """
-    name = step_name(spec.step_type, job_type) if step_name_override is None else step_name_override
-    prefix = (
-        execution_prefix_parameter(config.pipeline_s3_location, name=config.execution_prefix_parameter_name)
-        if execution_prefix is None
-        else execution_prefix
-    )
+    prefix = default_execution_prefix(config) if execution_prefix is None else execution_prefix
     channels = processing_inputs(spec, contract, inputs)
     present = [dependency.logical_name for dependency in spec.dependencies if dependency.logical_name in inputs]
     return ProcessingStepDefinition(
         name=name,
         job_name_prefix=job_name_prefix(name),
         processor=processor_settings_for(config, image=image_uri),
-        code=script_code_for(config, contract.entry_point),
+        code=code,
         environment=checked_environment(contract, environment),
         arguments=job_arguments(contract, inputs=present, values=argument_values),
         inputs=channels,
@@ -150,13 +155,3 @@ def processing_step_definition(
         depends_on=tuple(depends_on),
         description=spec.description or None,
     )
-
-
-def build_processing_step(
-    definition: ProcessingStepDefinition, config: ProcessingConfig, *, depends_on: Sequence[Step] = ()
-) -> ProcessingStep:
-    """The SageMaker ``ProcessingStep`` of ``definition``, built offline."""
-    step, _files = sagemaker_adapter.processing_step(
-        definition, region=config.region, default_bucket=config.bucket, depends_on=depends_on
-    )
-    return step

@@ -19,7 +19,7 @@ from .apply import apply_calibrator, apply_multiclass
 from .artifact import Calibrator, MultiCalibrator, load_calibration_model, load_calibrator
 from .cli import run_cli
 from .columns import parse_scores
-from .exceptions import CalibrationScriptError
+from ..errors import CalibrationScriptError
 from .given import find_calibrator_file
 from .runner import main
 from .settings import Settings, read_settings

@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .artifact import Calibrator, MultiCalibrator
-from .exceptions import CalibrationScriptError
+from ..errors import CalibrationScriptError
 from .knots import interpolate_knots
 from .numerics import FloatArray, beta_features, logit, row_reduce, sigmoid, softmax
 

@@ -23,7 +23,7 @@ from typing import Optional, Union
 
 import numpy as np
 
-from .exceptions import CalibrationScriptError
+from ..errors import CalibrationScriptError
 from .jsonvalues import JsonDict
 from .names import BINARY_METHODS, METHODS, SCORE_SPACES
 from .numerics import FloatArray

@@ -20,7 +20,7 @@ from .aggregation import Aggregated
 from .apply import apply_calibrator
 from .artifact import Calibrator
 from .crossfit import AUTO_SIMPLICITY_ORDER, auto_summary, choose_by_log_loss, stratified_folds
-from .exceptions import CalibrationScriptError
+from ..errors import CalibrationScriptError
 from .fitting import check_two_classes, fit_calibrator, fit_isotonic_rows
 from .jsonvalues import JsonDict, int_if_integral, json_get, json_number
 from .logs import logger

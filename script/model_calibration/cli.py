@@ -11,7 +11,7 @@ import os
 from collections.abc import Sequence
 from typing import Optional
 
-from .exceptions import CalibrationScriptError
+from ..errors import CalibrationScriptError
 from .logs import logger
 from .names import INPUT_CALIBRATION_MODEL, INPUT_EVALUATION_DATA, JOB_TYPES, OUTPUT_NAMES
 from .runner import main

@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .exceptions import CalibrationScriptError
+from ..errors import CalibrationScriptError
 from .logs import logger
 from .numerics import BoolArray, FloatArray
 from .reading import Shard

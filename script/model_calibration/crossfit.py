@@ -18,7 +18,7 @@ from typing import Optional
 import numpy as np
 import numpy.typing as npt
 
-from .exceptions import CalibrationScriptError
+from ..errors import CalibrationScriptError
 from .jsonvalues import JsonDict, json_get, json_number
 from .logs import logger
 from .numerics import BoolArray, FloatArray

@@ -19,7 +19,7 @@ import numpy as np
 
 from .aggregation import Aggregated, sort_with_labels
 from .artifact import Calibrator
-from .exceptions import CalibrationScriptError
+from ..errors import CalibrationScriptError
 from .gam import GAM_LAMBDA, GAM_TABLE_POINTS, fit_gam, gam_predict_logit
 from .jsonvalues import JsonDict
 from .knots import merge_close_knots
@@ -48,7 +48,7 @@ def check_two_classes(agg: Aggregated, context: str) -> None:
     >>> check_two_classes(Aggregated(np.array([0.5]), np.array([2.0]), np.array([2.0])), "doc")
     Traceback (most recent call last):
     ...
-    calibration_step.script.model_calibration.exceptions.CalibrationScriptError: MC-E301-SINGLE-CLASS: ...
+    calibration_step.script.errors.CalibrationScriptError: MC-E301-SINGLE-CLASS: ...
     """
     positives = float(agg.k.sum())
     total = float(agg.n.sum())

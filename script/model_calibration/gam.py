@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from .exceptions import CalibrationScriptError
+from ..errors import CalibrationScriptError
 from .numerics import FloatArray, sigmoid, weighted_count
 
 GAM_LAMBDA = 0.6

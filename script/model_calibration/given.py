@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Optional
 
 from .artifact import AnyCalibrator, Calibrator, load_calibration_model, verified_content
-from .exceptions import CalibrationScriptError
+from ..errors import CalibrationScriptError
 from .logs import logger
 from .names import CALIBRATOR_FILE
 from .reading import walk_files

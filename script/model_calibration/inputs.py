@@ -16,7 +16,7 @@ import numpy as np
 
 from .columns import (label_values, parse_class_labels, parse_scores, parse_weights,
                       require_columns, rescale_weights)
-from .exceptions import CalibrationScriptError
+from ..errors import CalibrationScriptError
 from .jsonvalues import JsonDict, json_get
 from .logs import logger
 from .numerics import BoolArray, FloatArray

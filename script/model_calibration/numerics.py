@@ -17,7 +17,7 @@ from typing import Any, Optional
 import numpy as np
 import numpy.typing as npt
 
-from .exceptions import CalibrationScriptError
+from ..errors import CalibrationScriptError
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]

@@ -24,7 +24,7 @@ from typing import Literal, Optional
 
 import pandas as pd
 
-from .exceptions import CalibrationScriptError
+from ..errors import CalibrationScriptError
 from .logs import logger
 
 DATA_EXTENSIONS = (".csv", ".tsv", ".parquet", ".pq", ".jsonl", ".json")

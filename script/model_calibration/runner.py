@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .artifact import SCRIPT_VERSION, AnyCalibrator
-from .exceptions import CalibrationScriptError
+from ..errors import CalibrationScriptError
 from .inputs import fitting_fields
 from .jsonvalues import JsonDict, json_number
 from .logs import logger

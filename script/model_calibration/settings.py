@@ -30,7 +30,7 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 
-from .exceptions import CalibrationScriptError
+from ..errors import CalibrationScriptError
 from .names import BINARY_METHODS, LOG_LEVELS, METHODS, SCORE_SPACES
 
 # Environment variable names.

@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import Callable, Mapping
 from typing import Optional
 
-from .exceptions import CalibrationScriptError
+from ..errors import CalibrationScriptError
 from .logs import logger
 
 STAGING_PREFIX = ".staging-"

@@ -13,7 +13,7 @@ from typing import Optional
 import numpy as np
 
 from . import limits
-from .exceptions import CalibrationScriptError
+from ..errors import CalibrationScriptError
 from .jsonvalues import JsonDict
 from .numerics import BoolArray, Evaluation, FloatArray, IntArray, newton_minimize
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 import pandas as pd
 
 from . import limits
-from .exceptions import CalibrationScriptError
+from ..errors import CalibrationScriptError
 from .numerics import FloatArray
 from .reading import CSV_FLOAT_PRECISION, Shard, pandas_index_columns, read_frame
 

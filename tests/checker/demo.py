@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from calibration_step.contract import ArgumentSpec, ScriptContract
 from calibration_step.enums import DependencyType, NodeType
-from calibration_step.registry import SageMakerStepType, StepRegistration
+from calibration_step.processing.values import InputSource
+from calibration_step.registry import DefinitionBuilder, SageMakerStepType, StepRegistration
 from calibration_step.spec import DependencySpec, OutputSpec, StepSpecification
 
 
@@ -93,21 +94,27 @@ def build_parser():
 """A script that agrees with :data:`DEMO_CONTRACT` (level 1 finds nothing but infos)."""
 
 
+def _no_step(config: DemoConfig, inputs: Mapping[DemoInput, InputSource]) -> None:
+    """The demo's builder: builds nothing (the checker's levels 1-3 never call it)."""
+
+
 def demo_registration(
     *,
     spec: StepSpecification[DemoInput, DemoOutput] = DEMO_SPEC,
     contract: ScriptContract[DemoInput, DemoOutput, DemoEnv] = DEMO_CONTRACT,
-    builder: Callable[..., object] = lambda config, inputs: None,
+    definition_builder: DefinitionBuilder[DemoConfig, DemoInput] | None = None,
+    example_config: Callable[[], DemoConfig] | None = None,
     sagemaker_step_type: SageMakerStepType = "Processing",
     step_type: str = "Demo",
-    config_class: type = DemoConfig,
-) -> StepRegistration:
+) -> StepRegistration[DemoConfig, DemoInput]:
     return StepRegistration(
         step_type=step_type,
-        config_class=config_class,
-        builder=builder,
+        config_class=DemoConfig,
+        builder=_no_step,
         spec=spec,
         contract=contract,
         sagemaker_step_type=sagemaker_step_type,
         description="demo",
+        definition_builder=definition_builder,
+        example_config=example_config,
     )

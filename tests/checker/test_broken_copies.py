@@ -27,7 +27,7 @@ SCRIPT_NAMES = SCRIPT / "names.py"
 SCRIPT_RUNNER = SCRIPT / "runner.py"
 SPEC = Path("calibration_step/steps/model_calibration/spec.py")
 BUILDER = Path("calibration_step/steps/model_calibration/builder.py")
-NAMES = Path("calibration_step/steps/model_calibration/names.py")
+CONTRACT = Path("calibration_step/steps/model_calibration/contract.py")
 
 
 @attrs.frozen
@@ -104,7 +104,7 @@ BREAKS: dict[str, Break] = {
         frozenset({"DEPENDENCY-TYPE"})),
     "builder drops a required env var": Break(
         lambda root: append(root / BUILDER, _DROP_LABEL_FIELD), frozenset({"BUILDER-ENV-MISSING"}), levels=(4,)),
-    "syntax error in the package": Break(lambda root: append(root / NAMES, "\ndef broken(:\n"), frozenset({"CHECK-IMPORT"})),
+    "syntax error in the package": Break(lambda root: append(root / CONTRACT, "\ndef broken(:\n"), frozenset({"CHECK-IMPORT"})),
 }
 
 

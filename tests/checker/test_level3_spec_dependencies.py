@@ -35,7 +35,7 @@ class OtherOutput(enum.Enum):
     OTHER = "zzz"
 
 
-def upstream(name: DataOutput | OtherOutput, output_type: DependencyType) -> StepRegistration:
+def upstream(name: DataOutput | OtherOutput, output_type: DependencyType) -> StepRegistration[UpstreamConfig, NoInput]:
     """A registered source step ``Upstream`` with one output."""
     spec: StepSpecification[NoInput, enum.Enum] = StepSpecification(
         step_type="Upstream",

@@ -2,31 +2,19 @@
 
 from __future__ import annotations
 
-import sys
-import types
-from collections.abc import Iterator, Mapping
-
-import attrs
-import pytest
+from collections.abc import Mapping
 
 from calibration_step.checker.level4_builder_config import Channel, Sent, check_builder_config, sent_findings
 from calibration_step.errors import BuildError
-from calibration_step.registry import StepRegistration
-from tests.checker.demo import DEMO_CONTRACT, demo_registration
+from calibration_step.processing.inputs import processing_inputs
+from calibration_step.processing.outputs import processing_outputs
+from calibration_step.processing.step import ProcessingStepDefinition, ProcessorSettings, ScriptCode
+from calibration_step.processing.values import InputSource
+from calibration_step.steps import default_registry
+from tests.checker.demo import DEMO_CONTRACT, DEMO_SPEC, DemoConfig, DemoInput, demo_registration
 
 PATHS = ("--data", "/opt/ml/processing/input/data", "--prior", "/opt/ml/processing/input/prior",
          "--result", "/opt/ml/processing/output/result", "--report", "/opt/ml/processing/output/report")
-
-
-@attrs.frozen
-class Definition:
-    environment: Mapping[str, str]
-    arguments: tuple[str, ...]
-
-
-@attrs.frozen
-class Built:
-    definition: Definition
 
 
 def codes(sent: Sent) -> list[tuple[str, str]]:
@@ -70,51 +58,70 @@ def test_channels_must_be_the_contracts() -> None:
     ]
 
 
-@pytest.fixture
-def config_module() -> Iterator[types.ModuleType]:
-    """A module holding the demo's config class, so that example_config() can be found next to it."""
-    module = types.ModuleType("demo_checker_config")
-
-    class DemoConfig:
-        pass
-
-    DemoConfig.__module__ = module.__name__
-    setattr(module, "DemoConfig", DemoConfig)
-    sys.modules[module.__name__] = module
-    yield module
-    del sys.modules[module.__name__]
-
-
-def registration_in(module: types.ModuleType, builder: object) -> StepRegistration:
-    return demo_registration(config_class=getattr(module, "DemoConfig"), builder=builder)  # type: ignore[arg-type]  # any callable
+def definition(
+    environment: Mapping[str, str], arguments: tuple[str, ...], inputs: Mapping[DemoInput, InputSource]
+) -> ProcessingStepDefinition:
+    """A definition sending ``environment`` and ``arguments``, with the contract's channels."""
+    return ProcessingStepDefinition(
+        name="Demo",
+        job_name_prefix="Demo",
+        processor=ProcessorSettings(role="arn:aws:iam::123456789012:role/R", image_uri="image", instance_type="ml.m5.xlarge"),
+        code=ScriptCode(script_uri="s3://bucket/code/demo.py"),
+        environment=environment,
+        arguments=arguments,
+        inputs=processing_inputs(DEMO_SPEC, DEMO_CONTRACT, inputs),
+        outputs=processing_outputs(DEMO_SPEC, DEMO_CONTRACT, execution_prefix="s3://bucket/run", job_type="training"),
+    )
 
 
-def test_without_an_example_config_level_4_is_not_checked(config_module: types.ModuleType) -> None:
-    [finding] = check_builder_config(registration_in(config_module, lambda config, inputs: None))
+def test_without_an_example_config_level_4_is_not_checked() -> None:
+    [finding] = check_builder_config(demo_registration())
     assert (finding.severity, finding.code) == ("info", "CHECK-NOT-CHECKED")
     assert finding.message == "not checked: builder/config <-> contract, because Demo offers no example config"
-    assert finding.fix == "define example_config() -> DemoConfig in demo_checker_config"
+    assert finding.fix == "register an example_config returning a complete DemoConfig"
 
 
-def test_the_builder_gets_the_example_config_and_every_dependency(config_module: types.ModuleType) -> None:
+def test_without_a_definition_builder_level_4_is_not_checked() -> None:
+    [finding] = check_builder_config(demo_registration(example_config=DemoConfig))
+    assert (finding.severity, finding.code) == ("info", "CHECK-NOT-CHECKED")
+    assert finding.message == "not checked: builder/config <-> contract, because Demo offers no definition builder"
+
+
+def test_the_builder_gets_the_example_config_and_every_dependency() -> None:
+    example = DemoConfig()
     seen: list[object] = []
 
-    def builder(config: object, inputs: Mapping[object, str]) -> Built:
-        seen.extend([config, sorted(inputs.values())])
-        return Built(Definition(environment={"BINS": "3"}, arguments=("--job_type", "training", *PATHS)))
+    def builder(config: DemoConfig, inputs: Mapping[DemoInput, InputSource], *, image_uri: str) -> ProcessingStepDefinition:
+        seen.extend([config, sorted(str(source) for source in inputs.values())])
+        return definition({"BINS": "3"}, ("--job_type", "training", *PATHS), inputs)
 
-    setattr(config_module, "example_config", lambda: "the example")
-    found = check_builder_config(registration_in(config_module, builder))
-    assert seen == ["the example", ["s3://calibration-step-check/data/", "s3://calibration-step-check/prior/"]]
+    found = check_builder_config(demo_registration(definition_builder=builder, example_config=lambda: example))
+    assert seen == [example, ["s3://calibration-step-check/data/", "s3://calibration-step-check/prior/"]]
     assert [f.code for f in found] == ["BUILDER-ENV-MISSING"]
 
 
-def test_a_builder_that_raises_is_a_finding_not_a_traceback(config_module: types.ModuleType) -> None:
-    def builder(config: object, inputs: object) -> object:
+def test_a_builder_that_raises_is_a_finding_not_a_traceback() -> None:
+    def builder(config: DemoConfig, inputs: Mapping[DemoInput, InputSource], *, image_uri: str) -> ProcessingStepDefinition:
         raise BuildError("BUILD-ENVIRONMENT", "model_calibration.py: the config sets no LABEL_FIELD", hint="h")
 
-    setattr(config_module, "example_config", lambda: "the example")
-    [finding] = check_builder_config(registration_in(config_module, builder))
+    [finding] = check_builder_config(demo_registration(definition_builder=builder, example_config=DemoConfig))
     assert (finding.severity, finding.code) == ("error", "BUILDER-FAILED")
     assert finding.message == ("the builder of Demo raised on its example config: [BUILD-ENVIRONMENT] "
                                "model_calibration.py: the config sets no LABEL_FIELD")
+
+
+def test_an_example_config_that_raises_is_a_finding_not_a_traceback() -> None:
+    def broken() -> DemoConfig:
+        raise ValueError("no region")
+
+    def builder(config: DemoConfig, inputs: Mapping[DemoInput, InputSource], *, image_uri: str) -> ProcessingStepDefinition:
+        return definition({}, (), inputs)
+
+    [finding] = check_builder_config(demo_registration(definition_builder=builder, example_config=broken))
+    assert (finding.severity, finding.code) == ("error", "BUILDER-FAILED")
+    assert finding.message == "the example config of Demo cannot be made: ValueError: no region"
+
+
+def test_the_shipped_steps_send_what_their_contracts_declare() -> None:
+    for registration in default_registry():
+        assert check_builder_config(registration) == ()

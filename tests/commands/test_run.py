@@ -12,8 +12,8 @@ from calibration_step.cli import main
 from calibration_step.commands import run as run_command
 from calibration_step.commands._configs import config_classes, default_configs
 from calibration_step.config_json import save
+from calibration_step.script.interface import ModelCalibrationOutput
 from calibration_step.steps.model_calibration.config import example_config
-from calibration_step.steps.model_calibration.names import ModelCalibrationOutput
 
 
 def _parse(*argv: str) -> argparse.Namespace:

@@ -8,13 +8,13 @@ from collections.abc import Mapping
 from hypothesis import strategies as st
 
 from calibration_step.config import BasePipelineConfig, ProcessingConfig
-from calibration_step.steps.model_calibration import ModelCalibrationConfig
-from calibration_step.steps.model_calibration.names import (
+from calibration_step.script.interface import (
     BINARY_METHODS,
     JOB_TYPE_CHOICES,
     LOG_LEVEL_CHOICES,
     SCORE_SPACE_CHOICES,
 )
+from calibration_step.steps.model_calibration import ModelCalibrationConfig
 
 ESSENTIALS: Mapping[str, str] = {
     "author": "jane.doe",

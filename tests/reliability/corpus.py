@@ -1,6 +1,6 @@
 """The bad-input corpus of the calibration script, as data.
 
-Each :class:`BadInput` names the issue's category it belongs to, builds its input files in an
+Each :class:`BadInput` names the category of bad input it belongs to, builds its input files in an
 empty folder, and gives the stable error code the script must raise, with the environment and
 job type to run it with. :func:`run_case` runs one entry through ``main`` in-process and reports
 what happened; :func:`cli_arguments` gives the command line of the same run.
@@ -59,7 +59,7 @@ BAD_MODEL = "invalid calibration model"
 CATEGORIES = (EMPTY, HEADER, NO_ROWS, SINGLE_CLASS, MISSING_COLUMN, DUPLICATE_COLUMNS, OUT_OF_SPACE,
               BAD_SCORE, BAD_LABEL, SHARD_SCHEMAS, CORRUPT, UNSAFE_ARCHIVE, WRONG_EXTENSION,
               BAD_WEIGHTS, BAD_ENV, BAD_PATHS, BAD_MODEL)
-"""The issue's kinds of bad input (the first thirteen) and the script's other refusals."""
+"""The kinds of bad input every data-reading tool must survive (the first thirteen) and the script's other refusals."""
 
 
 @attrs.frozen(kw_only=True)

@@ -68,7 +68,7 @@ def test_the_message_says_what_is_wrong(name: str, match: str, tmp_path: Path) -
         mc.main(inputs, outputs, dict(BY_NAME[name].env), argparse.Namespace(job_type="calibration"))
 
 
-def test_the_corpus_covers_every_category_of_the_issue() -> None:
+def test_the_corpus_covers_every_category() -> None:
     counts = collections.Counter(case.category for case in CORPUS)
     assert set(counts) == set(CATEGORIES)
     assert len(BY_NAME) == len(CORPUS), "corpus names must be unique"

@@ -95,5 +95,5 @@ def test_apply_is_vectorised_a_million_rows_well_under_a_second() -> None:
         out = mc.apply_calibrator(cal, big)
         elapsed = time.perf_counter() - start
         assert out.shape == big.shape and np.isfinite(out).all()
-        # the prior art's per-row loop took about 60 s per million rows
+        # a per-row Python loop takes about 60 s per million rows
         assert elapsed < 0.5, (method, elapsed)

@@ -60,7 +60,7 @@ def test_settings_are_frozen() -> None:
         s.method = "platt"  # type: ignore[misc]  # proving the dataclass is frozen
 
 
-def test_engine_two_variables_are_parsed() -> None:
+def test_mode_and_method_variables_are_parsed() -> None:
     s = mc.read_settings({"IS_BINARY": "False", "MULTICLASS_CATEGORIES": '["cat", 2, 3.0]',
                           "SCORE_FIELD_PREFIX": "p_", "CALIBRATION_METHOD": "auto",
                           "AUTO_CANDIDATES": '["Temperature", "platt"]', "WEIGHT_FIELD": " w ",
@@ -92,7 +92,7 @@ def test_engine_two_variables_are_parsed() -> None:
     ({"TEMPERATURE_BIAS": "maybe"}, "MC-E101-INVALID-ENV", "TEMPERATURE_BIAS"),
     ({"NEGATIVE_SAMPLING_RATE": "1.5"}, "MC-E101-INVALID-ENV", "NEGATIVE_SAMPLING_RATE"),
 ])
-def test_engine_two_bad_values_have_codes(env: dict[str, str], code: str, words: str) -> None:
+def test_bad_mode_and_method_values_have_codes(env: dict[str, str], code: str, words: str) -> None:
     with pytest.raises(mc.CalibrationScriptError) as info:
         mc.read_settings(env)
     assert info.value.code == code

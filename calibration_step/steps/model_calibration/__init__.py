@@ -12,13 +12,7 @@ Examples
 
 from __future__ import annotations
 
-from calibration_step.steps.model_calibration.config import (
-    ModelCalibrationConfig,
-    model_calibration_arguments,
-    model_calibration_environment,
-)
-from calibration_step.steps.model_calibration.contract import MODEL_CALIBRATION_CONTRACT
-from calibration_step.steps.model_calibration.names import (
+from calibration_step.script.interface import (
     CalibrationMethod,
     JobType,
     ModelCalibrationEnv,
@@ -26,13 +20,19 @@ from calibration_step.steps.model_calibration.names import (
     ModelCalibrationOutput,
     ScoreSpace,
 )
+from calibration_step.steps.model_calibration.config import (
+    ModelCalibrationConfig,
+    model_calibration_arguments,
+    model_calibration_environment,
+)
+from calibration_step.steps.model_calibration.contract import MODEL_CALIBRATION_CONTRACT
 from calibration_step.steps.model_calibration.spec import MODEL_CALIBRATION_SPEC
 
 __all__ = [
-    "MODEL_CALIBRATION_CONTRACT",
-    "MODEL_CALIBRATION_SPEC",
     "CalibrationMethod",
     "JobType",
+    "MODEL_CALIBRATION_CONTRACT",
+    "MODEL_CALIBRATION_SPEC",
     "ModelCalibrationConfig",
     "ModelCalibrationEnv",
     "ModelCalibrationInput",

@@ -43,43 +43,38 @@ from calibration_step import sagemaker_adapter
 from calibration_step.processing.arguments import checked_environment, job_arguments
 from calibration_step.processing.inputs import ProcessingInputDefinition, processing_inputs
 from calibration_step.processing.names import sanitize_name
-from calibration_step.processing.outputs import ProcessingOutputDefinition, execution_prefix_parameter, processing_outputs
+from calibration_step.processing.names import step_name as default_step_name
+from calibration_step.processing.outputs import ProcessingOutputDefinition, processing_outputs
 from calibration_step.processing.s3 import s3_join
 from calibration_step.processing.script_source import script_package_name
 from calibration_step.processing.step import ProcessingStepDefinition, PropertyFileDefinition, ScriptCode
-from calibration_step.processing.values import InputSource, PipelineValue, StringParameter
+from calibration_step.processing.values import InputSource, PipelineValue
+from calibration_step.script.interface import (
+    METRICS_FILE,
+    MODEL_CALIBRATION_SCRIPT,
+    MODEL_CALIBRATION_STEP_TYPE,
+    REQUIREMENTS_FILE,
+    ModelCalibrationInput,
+    ModelCalibrationOutput,
+)
 from calibration_step.steps.model_calibration.config import (
     ModelCalibrationConfig,
     model_calibration_arguments,
     model_calibration_environment,
 )
-from calibration_step.steps.model_calibration.contract import METRICS_FILE, MODEL_CALIBRATION_CONTRACT
-from calibration_step.steps.model_calibration.names import (
-    MODEL_CALIBRATION_SCRIPT,
-    ModelCalibrationInput,
-    ModelCalibrationOutput,
-)
+from calibration_step.steps.model_calibration.contract import MODEL_CALIBRATION_CONTRACT
 from calibration_step.steps.model_calibration.spec import MODEL_CALIBRATION_SPEC
-from calibration_step.steps.processing_common import image_uri_for, processing_step_definition
+from calibration_step.steps.processing_common import default_execution_prefix, image_uri_for, processing_step_definition
 
 if TYPE_CHECKING:
     from sagemaker.core.workflow.properties import PropertyFile
     from sagemaker.mlops.workflow import ConditionStep, ProcessingStep, Step
 
 __all__ = [
-    "METRICS_PROPERTY_FILE",
-    "REQUIREMENTS_FILE",
-    "THRESHOLD_PASSED_PATH",
     "ModelCalibrationStep",
     "build_model_calibration_step",
     "calibration_condition_step",
-    "code_folder_uri",
     "default_execution_prefix",
-    "metrics_property_file",
-    "model_calibration_env",
-    "model_calibration_inputs",
-    "model_calibration_job_arguments",
-    "model_calibration_outputs",
     "model_calibration_step_definition",
     "script_code",
 ]
@@ -88,8 +83,6 @@ METRICS_PROPERTY_FILE: Final = "CalibrationMetrics"
 """Name of the property file over ``metrics_output/metrics.json``."""
 THRESHOLD_PASSED_PATH: Final = "threshold.passed"
 """JSON path in ``metrics.json``: whether the calibrated ECE is within ``ERROR_THRESHOLD``."""
-REQUIREMENTS_FILE: Final = "requirements.txt"
-"""The script's pip requirements, shipped beside it in ``calibration_step.script``."""
 
 
 def model_calibration_env(config: ModelCalibrationConfig) -> dict[str, str]:
@@ -138,11 +131,6 @@ def model_calibration_inputs(
     return processing_inputs(MODEL_CALIBRATION_SPEC, MODEL_CALIBRATION_CONTRACT, inputs)
 
 
-def default_execution_prefix(config: ModelCalibrationConfig) -> StringParameter:
-    """The execution-prefix parameter, named by the config, defaulting to the pipeline's S3 location."""
-    return execution_prefix_parameter(config.pipeline_s3_location, name=config.execution_prefix_parameter_name)
-
-
 def model_calibration_outputs(
     config: ModelCalibrationConfig, execution_prefix: str | PipelineValue
 ) -> tuple[ProcessingOutputDefinition, ...]:
@@ -177,21 +165,21 @@ def model_calibration_step_definition(
         A missing required input or a bad S3 URI (named), a clash of channels, requirements to
         install in a network-isolated job.
     """
-    generic = processing_step_definition(
+    return processing_step_definition(
         MODEL_CALIBRATION_SPEC,
         MODEL_CALIBRATION_CONTRACT,
         config,
         inputs,
+        name=default_step_name(MODEL_CALIBRATION_STEP_TYPE, config.job_type) if step_name_override is None else step_name_override,
+        job_type=config.job_type,
+        code=script_code(config, install_requirements=install_requirements),
         environment=model_calibration_environment(config),
         argument_values=model_calibration_arguments(config),
-        job_type=config.job_type,
         image_uri=image_uri,
-        execution_prefix=default_execution_prefix(config) if execution_prefix is None else execution_prefix,
-        step_name_override=step_name_override,
+        execution_prefix=execution_prefix,
         depends_on=depends_on,
         property_files=(metrics_property_file(),),
     )
-    return attrs.evolve(generic, code=script_code(config, install_requirements=install_requirements))
 
 
 @attrs.frozen(kw_only=True)
@@ -228,7 +216,8 @@ def build_model_calibration_step(
     step_name : str, optional
         Default ``ModelCalibration-<JobType>``.
     depends_on : sequence of step names or SageMaker steps, default ()
-        Extra ordering dependencies (data dependencies are implied by the inputs).
+        Extra ordering dependencies (data dependencies are implied by the inputs), handed to the
+        SageMaker step as given.
     install_requirements : bool or None, default None
         See :func:`script_code`.
 
@@ -236,21 +225,18 @@ def build_model_calibration_step(
     -------
     ModelCalibrationStep
         ``step`` (the ``ProcessingStep``), ``metrics_file`` (``PropertyFile`` over ``metrics.json``)
-        and ``definition`` (the value it was built from).
+        and ``definition`` (the value it was built from, ``depends_on`` aside).
     """
-    names = tuple(item for item in depends_on if isinstance(item, str))
-    steps = [item for item in depends_on if not isinstance(item, str)]
     definition = model_calibration_step_definition(
         config,
         inputs,
         image_uri=image_uri_for(config),
         execution_prefix=execution_prefix,
         step_name_override=step_name,
-        depends_on=names,
         install_requirements=install_requirements,
     )
     step, files = sagemaker_adapter.processing_step(
-        definition, region=config.region, default_bucket=config.bucket, depends_on=steps
+        definition, region=config.region, default_bucket=config.bucket, depends_on=depends_on
     )
     return ModelCalibrationStep(step=step, metrics_file=files[0], definition=definition)
 

@@ -1,9 +1,12 @@
 """Tier 3: ``ModelCalibrationConfig``, every parameter of the script, and what it sends to it.
 
-Each script parameter is one field, with the script's default and range (so a config that builds
-is a config the script accepts). :func:`model_calibration_environment` turns a config into the
-env vars of the contract, :func:`model_calibration_arguments` into the script's non-path
-arguments (``job_type``); the builder adds the path arguments from the contract.
+Each script parameter is one field, named like its env var in lower case, with the default,
+accepted values and range of the step's interface (:mod:`calibration_step.script.interface`), so
+a config that builds is a config the script accepts; the rules between fields are the
+interface's :func:`~calibration_step.script.interface.setting_conflicts`.
+:func:`model_calibration_environment` turns a config into the env vars of the contract,
+:func:`model_calibration_arguments` into the script's non-path arguments (``job_type``); the
+builder adds the path arguments from the contract.
 
 Modes
 -----
@@ -36,12 +39,13 @@ calibration_step.errors.ConfigError: [CONFIG-VALUE] ModelCalibrationConfig.gam_s
 
 from __future__ import annotations
 
-import json
 import types
 from collections.abc import Mapping
+from typing import Any
 
 import attrs
 
+from calibration_step.config.base import EXAMPLE_ESSENTIALS
 from calibration_step.config.processing import ProcessingConfig
 from calibration_step.config.validation import (
     float_in_unit_interval,
@@ -56,28 +60,51 @@ from calibration_step.config.validation import (
     to_float,
     to_tuple,
 )
-from calibration_step.config.base import EXAMPLE_ESSENTIALS
 from calibration_step.errors import Problem
-from calibration_step.steps.model_calibration.names import (
-    CALIBRATION_METHOD_CHOICES,
+from calibration_step.script.interface import (
+    DEFAULT_JOB_TYPE,
+    JOB_TYPE_ARGUMENT,
     JOB_TYPE_CHOICES,
-    LOG_LEVEL_CHOICES,
-    SCORE_SPACE_CHOICES,
+    SETTING_DEFAULTS,
+    SETTING_SPECS,
     CalibrationMethod,
     JobType,
     LogLevel,
     ModelCalibrationEnv,
     ScoreSpace,
+    setting_conflicts,
+    setting_field_name,
+    settings_environment,
+    settings_of,
 )
 
 __all__ = ["ModelCalibrationConfig", "example_config", "model_calibration_arguments", "model_calibration_environment"]
 
-_CANDIDATE_CHOICES = tuple(m for m in CALIBRATION_METHOD_CHOICES if m != "auto")
+_Env = ModelCalibrationEnv
 
 
-def _problem(config: object, field: str, message: str, hint: str) -> Problem:
-    return Problem(code="CONFIG-CONFLICT", message=f"{type(config).__name__}.{field} {message}", hint=hint,
-                   location=field)
+def _setting(env: ModelCalibrationEnv) -> Any:
+    """The attrs field of the setting ``env``: the interface's default, checked against its spec.
+
+    Returns ``Any`` as ``attrs.field`` does for a default of unknown type; the field's annotation
+    in the class states the type, and the tests compare it with the interface's.
+    """
+    spec = SETTING_SPECS[env]
+    default = getattr(SETTING_DEFAULTS, setting_field_name(env))
+    if spec.kind == "choice":
+        return attrs.field(default=default, validator=one_of(spec.choices))
+    if spec.kind == "column":
+        return attrs.field(default=default, validator=[is_str if default is not None else is_optional_str, non_empty])
+    if spec.kind == "flag":
+        return attrs.field(default=default, validator=is_bool)
+    if spec.kind == "integer" and spec.low is not None:
+        return attrs.field(default=default, validator=int_between(spec.low, spec.high, optional=default is None))
+    if spec.kind == "fraction":
+        return attrs.field(default=default, converter=to_float, validator=[is_float, float_in_unit_interval])
+    if spec.kind == "names":
+        return attrs.field(default=default, converter=to_tuple,
+                           validator=str_tuple(choices=spec.choices, unique=spec.unique))
+    raise TypeError(f"the interface's spec of {env.value} has no config field: {spec}")
 
 
 @attrs.frozen(kw_only=True)
@@ -132,32 +159,28 @@ class ModelCalibrationConfig(ProcessingConfig):
         The script's log level.
     """
 
-    calibration_method: CalibrationMethod = attrs.field(default="gam", validator=one_of(CALIBRATION_METHOD_CHOICES))
-    label_field: str = attrs.field(default="label", validator=[is_str, non_empty])
-    score_field: str = attrs.field(default="prob_class_1", validator=[is_str, non_empty])
-    is_binary: bool = attrs.field(default=True, validator=is_bool)
-    monotonic_constraint: bool = attrs.field(default=True, validator=is_bool)
-    gam_splines: int = attrs.field(default=10, validator=int_between(4, 200))
-    error_threshold: float = attrs.field(default=0.05, converter=to_float, validator=[is_float, float_in_unit_interval])
-    calibration_bins: int = attrs.field(default=15, validator=int_between(2, 1000))
-    calibration_folds: int = attrs.field(default=5, validator=int_between(2, 100))
-    calibration_seed: int = attrs.field(default=0, validator=int_between(0, 2**32 - 1))
-    score_space: ScoreSpace = attrs.field(default="probability", validator=one_of(SCORE_SPACE_CHOICES))
-    job_type: JobType = attrs.field(default="calibration", validator=one_of(JOB_TYPE_CHOICES))
-    num_classes: int | None = attrs.field(default=None, validator=int_between(2, 10000, optional=True))
-    score_field_prefix: str = attrs.field(default="prob_class_", validator=[is_str, non_empty])
-    multiclass_categories: tuple[str, ...] = attrs.field(default=(), converter=to_tuple, validator=str_tuple())
-    score_fields: tuple[str, ...] = attrs.field(default=(), converter=to_tuple, validator=str_tuple())
-    task_label_names: tuple[str, ...] = attrs.field(default=(), converter=to_tuple, validator=str_tuple(unique=False))
-    weight_field: str | None = attrs.field(default=None, validator=[is_optional_str, non_empty])
-    auto_candidates: tuple[CalibrationMethod, ...] = attrs.field(
-        default=(), converter=to_tuple, validator=str_tuple(choices=_CANDIDATE_CHOICES)
-    )
-    negative_sampling_rate: float = attrs.field(
-        default=1.0, converter=to_float, validator=[is_float, float_in_unit_interval]
-    )
-    temperature_bias: bool = attrs.field(default=False, validator=is_bool)
-    log_level: LogLevel = attrs.field(default="INFO", validator=one_of(LOG_LEVEL_CHOICES))
+    calibration_method: CalibrationMethod = _setting(_Env.CALIBRATION_METHOD)
+    label_field: str = _setting(_Env.LABEL_FIELD)
+    score_field: str = _setting(_Env.SCORE_FIELD)
+    is_binary: bool = _setting(_Env.IS_BINARY)
+    monotonic_constraint: bool = _setting(_Env.MONOTONIC_CONSTRAINT)
+    gam_splines: int = _setting(_Env.GAM_SPLINES)
+    error_threshold: float = _setting(_Env.ERROR_THRESHOLD)
+    calibration_bins: int = _setting(_Env.CALIBRATION_BINS)
+    calibration_folds: int = _setting(_Env.CALIBRATION_FOLDS)
+    calibration_seed: int = _setting(_Env.CALIBRATION_SEED)
+    score_space: ScoreSpace = _setting(_Env.SCORE_SPACE)
+    job_type: JobType = attrs.field(default=DEFAULT_JOB_TYPE, validator=one_of(JOB_TYPE_CHOICES))
+    num_classes: int | None = _setting(_Env.NUM_CLASSES)
+    score_field_prefix: str = _setting(_Env.SCORE_FIELD_PREFIX)
+    multiclass_categories: tuple[str, ...] = _setting(_Env.MULTICLASS_CATEGORIES)
+    score_fields: tuple[str, ...] = _setting(_Env.SCORE_FIELDS)
+    task_label_names: tuple[str, ...] = _setting(_Env.TASK_LABEL_NAMES)
+    weight_field: str | None = _setting(_Env.WEIGHT_FIELD)
+    auto_candidates: tuple[CalibrationMethod, ...] = _setting(_Env.AUTO_CANDIDATES)
+    negative_sampling_rate: float = _setting(_Env.NEGATIVE_SAMPLING_RATE)
+    temperature_bias: bool = _setting(_Env.TEMPERATURE_BIAS)
+    log_level: LogLevel = _setting(_Env.LOG_LEVEL)
 
     @property
     def is_multi_task(self) -> bool:
@@ -166,78 +189,11 @@ class ModelCalibrationConfig(ProcessingConfig):
 
     def _conflicts(self) -> list[Problem]:
         problems = super()._conflicts()
-        problems += self._mode_conflicts()
-        problems += self._method_conflicts()
+        subject = type(self).__name__
+        for conflict in setting_conflicts(settings_of(self), spell=setting_field_name):
+            problems.append(Problem(code=conflict.config_code, message=f"{subject}.{conflict.message}",
+                                    hint=conflict.hint, location=setting_field_name(conflict.setting)))
         return problems
-
-    def _mode_conflicts(self) -> list[Problem]:
-        problems: list[Problem] = []
-        if len(self.score_fields) != len(self.task_label_names):
-            problems.append(_problem(self, "task_label_names", f"must have one label per score field; got "
-                                     f"{len(self.task_label_names)} labels for {len(self.score_fields)} score fields.",
-                                     "give score_fields and task_label_names of equal length"))
-        if set(self.score_fields) & set(self.task_label_names):
-            problems.append(_problem(self, "task_label_names", f"must not name a score column; got "
-                                     f"{sorted(set(self.score_fields) & set(self.task_label_names))} in both lists.",
-                                     "a column is a task's score or its label, not both"))
-        if self.is_binary:
-            if self.num_classes not in (None, 2):
-                problems.append(_problem(self, "num_classes", f"must be None or 2 when is_binary is true; got "
-                                         f"{self.num_classes}.", "set is_binary=False for multi-class"))
-            if self.multiclass_categories:
-                problems.append(_problem(self, "multiclass_categories", "must be empty when is_binary is true; got "
-                                         f"{list(self.multiclass_categories)}.", "set is_binary=False for multi-class"))
-            if not self.is_multi_task and self.label_field == self.score_field:
-                problems.append(_problem(self, "score_field", f"must differ from label_field; both are "
-                                         f"{self.label_field!r}.", "name two different columns"))
-        else:
-            if self.is_multi_task:
-                problems.append(_problem(self, "score_fields", "must be empty when is_binary is false; multi-task "
-                                         f"calibration is binary; got {list(self.score_fields)}.",
-                                         "set is_binary=True for multi-task, or drop score_fields"))
-            if self.num_classes is None and len(self.multiclass_categories) < 2:
-                problems.append(_problem(self, "num_classes", "must be set (or at least two multiclass_categories "
-                                         f"given) when is_binary is false; got num_classes=None and "
-                                         f"multiclass_categories={list(self.multiclass_categories)}.",
-                                         "give num_classes or multiclass_categories"))
-            if self.negative_sampling_rate != 1.0:
-                problems.append(_problem(self, "negative_sampling_rate", "applies to binary labels only; got "
-                                         f"{self.negative_sampling_rate} with is_binary=False.",
-                                         "leave it 1.0, or express the sampling in weight_field"))
-            if self.multiclass_categories and self.num_classes is not None \
-                    and len(self.multiclass_categories) != self.num_classes:
-                problems.append(_problem(self, "multiclass_categories", f"must hold num_classes={self.num_classes} "
-                                         f"categories; got {len(self.multiclass_categories)}.",
-                                         "make num_classes the number of categories, or leave it None"))
-        if self.weight_field is not None and self.weight_field in self._label_and_score_columns():
-            problems.append(_problem(self, "weight_field", f"must not be a label or score column; got "
-                                     f"{self.weight_field!r}.", "name the column of sample weights"))
-        return problems
-
-    def _method_conflicts(self) -> list[Problem]:
-        problems: list[Problem] = []
-        if self.calibration_method == "temperature" and self.is_binary:
-            problems.append(_problem(self, "calibration_method", "'temperature' needs is_binary=False; got "
-                                     "is_binary=True.", "use a binary method (isotonic, platt, gam, beta) or auto"))
-        if self.auto_candidates and self.calibration_method != "auto":
-            problems.append(_problem(self, "auto_candidates", "must be empty unless calibration_method is 'auto'; "
-                                     f"got {list(self.auto_candidates)} with {self.calibration_method!r}.",
-                                     "drop auto_candidates or set calibration_method='auto'"))
-        if self.temperature_bias and self.is_binary:
-            problems.append(_problem(self, "temperature_bias", "applies to multi-class temperature scaling only; "
-                                     "got True with is_binary=True.", "leave temperature_bias False"))
-        if "temperature" in self.auto_candidates and self.is_binary:
-            problems.append(_problem(self, "auto_candidates", "may name 'temperature' only when is_binary is false; "
-                                     f"got {list(self.auto_candidates)}.", "drop 'temperature' from the candidates"))
-        return problems
-
-    def _label_and_score_columns(self) -> set[str]:
-        if self.is_multi_task:
-            return set(self.score_fields) | set(self.task_label_names)
-        if self.is_binary:
-            return {self.label_field, self.score_field}
-        categories = self.multiclass_categories or tuple(str(i) for i in range(self.num_classes or 0))
-        return {self.label_field} | {self.score_field_prefix + category for category in categories}
 
 
 def example_config() -> ModelCalibrationConfig:
@@ -252,10 +208,6 @@ def example_config() -> ModelCalibrationConfig:
     'data-scientist-calibration-demo-us-east-1'
     """
     return ModelCalibrationConfig(**EXAMPLE_ESSENTIALS)
-
-
-def _flag(value: bool) -> str:
-    return "true" if value else "false"
 
 
 def model_calibration_environment(config: ModelCalibrationConfig) -> Mapping[ModelCalibrationEnv, str]:
@@ -275,33 +227,7 @@ def model_calibration_environment(config: ModelCalibrationConfig) -> Mapping[Mod
     >>> env[ModelCalibrationEnv.MULTICLASS_CATEGORIES], ModelCalibrationEnv.NUM_CLASSES in env
     ('["a", "b", "c"]', False)
     """
-    env = ModelCalibrationEnv
-    values: dict[ModelCalibrationEnv, str] = {
-        env.CALIBRATION_METHOD: config.calibration_method,
-        env.LABEL_FIELD: config.label_field,
-        env.IS_BINARY: _flag(config.is_binary),
-        env.SCORE_FIELD: config.score_field,
-        env.MONOTONIC_CONSTRAINT: _flag(config.monotonic_constraint),
-        env.GAM_SPLINES: str(config.gam_splines),
-        env.ERROR_THRESHOLD: repr(config.error_threshold),
-        env.CALIBRATION_BINS: str(config.calibration_bins),
-        env.CALIBRATION_FOLDS: str(config.calibration_folds),
-        env.CALIBRATION_SEED: str(config.calibration_seed),
-        env.SCORE_SPACE: config.score_space,
-        env.LOG_LEVEL: config.log_level,
-        env.SCORE_FIELD_PREFIX: config.score_field_prefix,
-        env.MULTICLASS_CATEGORIES: json.dumps(list(config.multiclass_categories)),
-        env.SCORE_FIELDS: json.dumps(list(config.score_fields)),
-        env.TASK_LABEL_NAMES: json.dumps(list(config.task_label_names)),
-        env.AUTO_CANDIDATES: json.dumps(list(config.auto_candidates)),
-        env.NEGATIVE_SAMPLING_RATE: repr(config.negative_sampling_rate),
-        env.TEMPERATURE_BIAS: _flag(config.temperature_bias),
-    }
-    if config.num_classes is not None:
-        values[env.NUM_CLASSES] = str(config.num_classes)
-    if config.weight_field is not None:
-        values[env.WEIGHT_FIELD] = config.weight_field
-    return types.MappingProxyType(values)
+    return types.MappingProxyType(settings_environment(settings_of(config)))
 
 
 def model_calibration_arguments(config: ModelCalibrationConfig) -> Mapping[str, str]:
@@ -316,4 +242,4 @@ def model_calibration_arguments(config: ModelCalibrationConfig) -> Mapping[str, 
     >>> dict(model_calibration_arguments(attrs.evolve(config, job_type="testing")))
     {'job_type': 'testing'}
     """
-    return types.MappingProxyType({"job_type": config.job_type})
+    return types.MappingProxyType({JOB_TYPE_ARGUMENT: config.job_type})

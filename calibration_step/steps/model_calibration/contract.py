@@ -1,7 +1,9 @@
-"""The script contract of ``model_calibration.pyz``: container paths, env vars, arguments, files.
+"""The script contract of ``model_calibration.pyz``, built from the step's interface.
 
-The contract is the single source of truth for container paths: the builder passes each path to
-the script as ``--<logical_name> <container path>``, so the script holds no path literal.
+Container paths, env var names and defaults, the ``job_type`` argument and the output files all
+come from :mod:`calibration_step.script.interface`; this module adds what only the library needs:
+the framework requirements and the description. The builder passes each container path to the
+script as ``--<logical_name> <container path>``, so the script holds no path literal.
 
 Env vars
 --------
@@ -11,8 +13,9 @@ against which column and in which mode; a step whose meaning silently follows th
 defaults for them would be a step nobody reviewed. Every other env var is optional and declared
 with the default the script applies when it is unset (the alignment checker compares them).
 
-Engine II env vars (``NUM_CLASSES`` ... ``AUTO_CANDIDATES``) use ``[]`` for "no list" and ``""``
-for "no weight column"; ``AUTO_CANDIDATES=[]`` means every method that fits the mode.
+List-valued env vars (``MULTICLASS_CATEGORIES``, ``SCORE_FIELDS``, ``TASK_LABEL_NAMES``,
+``AUTO_CANDIDATES``) use ``[]`` for "no list" and ``WEIGHT_FIELD`` uses ``""`` for "no weight
+column"; ``AUTO_CANDIDATES=[]`` means every method that fits the mode.
 
 Examples
 --------
@@ -31,84 +34,42 @@ from __future__ import annotations
 from typing import Final
 
 from calibration_step.contract import ArgumentSpec, ScriptContract
-from calibration_step.steps.model_calibration.names import (
+from calibration_step.script.interface import (
+    DEFAULT_JOB_TYPE,
+    INPUT_PATHS,
+    JOB_TYPE_ARGUMENT,
     JOB_TYPE_CHOICES,
     MODEL_CALIBRATION_SCRIPT,
+    OUTPUT_FILES,
+    OUTPUT_PATHS,
+    SETTING_SPECS,
     ModelCalibrationEnv,
     ModelCalibrationInput,
     ModelCalibrationOutput,
 )
 
-__all__ = [
-    "CALIBRATOR_FILE",
-    "METRICS_FILE",
-    "MODEL_CALIBRATION_CONTRACT",
-    "RELIABILITY_DIAGRAM_FILE",
-    "SUMMARY_FILE",
-]
-
-CALIBRATOR_FILE: Final = "calibrator.json"
-"""The calibrator artifact in ``calibration_output``."""
-METRICS_FILE: Final = "metrics.json"
-"""Metrics in ``metrics_output``; ``calibrated.ece_equal_width`` and ``threshold.passed`` are fixed paths."""
-SUMMARY_FILE: Final = "summary.json"
-"""Written last into ``metrics_output``: the completion marker."""
-RELIABILITY_DIAGRAM_FILE: Final = "reliability_diagram.png"
-"""The reliability diagram in ``metrics_output`` (its failure is recorded, never fatal)."""
-
-_In = ModelCalibrationInput
-_Out = ModelCalibrationOutput
-_Env = ModelCalibrationEnv
+__all__ = ["MODEL_CALIBRATION_CONTRACT"]
 
 MODEL_CALIBRATION_CONTRACT: Final[ScriptContract[ModelCalibrationInput, ModelCalibrationOutput, ModelCalibrationEnv]] = (
     ScriptContract(
         entry_point=MODEL_CALIBRATION_SCRIPT,
-        input_paths={
-            _In.EVALUATION_DATA: "/opt/ml/processing/input/eval_data",
-            _In.CALIBRATION_MODEL: "/opt/ml/processing/input/calibration_model",
-        },
-        output_paths={
-            _Out.CALIBRATION_OUTPUT: "/opt/ml/processing/output/calibration",
-            _Out.METRICS_OUTPUT: "/opt/ml/processing/output/metrics",
-            _Out.CALIBRATED_DATA: "/opt/ml/processing/output/calibrated_data",
-        },
+        input_paths=INPUT_PATHS,
+        output_paths=OUTPUT_PATHS,
         container_kind="processing",
-        required_env_vars=(_Env.CALIBRATION_METHOD, _Env.LABEL_FIELD, _Env.IS_BINARY),
-        optional_env_vars={
-            _Env.SCORE_FIELD: "prob_class_1",
-            _Env.MONOTONIC_CONSTRAINT: "true",
-            _Env.GAM_SPLINES: "10",
-            _Env.ERROR_THRESHOLD: "0.05",
-            _Env.CALIBRATION_BINS: "15",
-            _Env.CALIBRATION_FOLDS: "5",
-            _Env.CALIBRATION_SEED: "0",
-            _Env.SCORE_SPACE: "probability",
-            _Env.LOG_LEVEL: "INFO",
-            _Env.NUM_CLASSES: "2",
-            _Env.SCORE_FIELD_PREFIX: "prob_class_",
-            _Env.MULTICLASS_CATEGORIES: "[]",
-            _Env.SCORE_FIELDS: "[]",
-            _Env.TASK_LABEL_NAMES: "[]",
-            _Env.WEIGHT_FIELD: "",
-            _Env.AUTO_CANDIDATES: "[]",
-            _Env.NEGATIVE_SAMPLING_RATE: "1",
-            _Env.TEMPERATURE_BIAS: "false",
-        },
+        required_env_vars=tuple(env for env, spec in SETTING_SPECS.items() if spec.required),
+        optional_env_vars={env: spec.env_default for env, spec in SETTING_SPECS.items() if not spec.required},
         arguments=(
             ArgumentSpec(
-                name="job_type",
+                name=JOB_TYPE_ARGUMENT,
                 required=False,
                 choices=JOB_TYPE_CHOICES,
-                default="calibration",
+                default=DEFAULT_JOB_TYPE,
                 description="training/calibration fit and evaluate; validation/testing apply "
                 "the calibrator given on calibration_model and only evaluate",
             ),
         ),
         path_arguments=True,
-        output_files={
-            _Out.CALIBRATION_OUTPUT: (CALIBRATOR_FILE,),
-            _Out.METRICS_OUTPUT: (METRICS_FILE, SUMMARY_FILE, RELIABILITY_DIAGRAM_FILE),
-        },
+        output_files=OUTPUT_FILES,
         # The stock scikit-learn image 1.4-2 provides Python 3.10, numpy, pandas, scipy and
         # scikit-learn 1.4.2; pyarrow and matplotlib come from the script's requirements.txt.
         framework_requirements={

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 from calibration_step.registry import StepRegistration
 from calibration_step.steps.model_calibration.builder import build_model_calibration_step, model_calibration_step_definition
-from calibration_step.steps.model_calibration.config import ModelCalibrationConfig
+from calibration_step.steps.model_calibration.config import ModelCalibrationConfig, example_config
 from calibration_step.steps.model_calibration.contract import MODEL_CALIBRATION_CONTRACT
-from calibration_step.steps.model_calibration.names import MODEL_CALIBRATION_STEP_TYPE
+from calibration_step.script.interface import MODEL_CALIBRATION_STEP_TYPE, ModelCalibrationInput
 from calibration_step.steps.model_calibration.spec import MODEL_CALIBRATION_SPEC
 
 __all__ = ["model_calibration_registration"]
 
 
-def model_calibration_registration() -> StepRegistration:
+def model_calibration_registration() -> StepRegistration[ModelCalibrationConfig, ModelCalibrationInput]:
     """The ModelCalibration step: config class, builder, spec and contract (checked to agree when built).
 
     Raises
@@ -35,6 +35,7 @@ def model_calibration_registration() -> StepRegistration:
         spec=MODEL_CALIBRATION_SPEC,
         contract=MODEL_CALIBRATION_CONTRACT,
         sagemaker_step_type="Processing",
+        example_config=example_config,
         description="Calibrates model scores into probabilities on a SageMaker processing job and reports "
         "calibration metrics (calibrator JSON, metrics, calibrated rows).",
     )

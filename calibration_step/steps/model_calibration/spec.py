@@ -29,14 +29,15 @@ from __future__ import annotations
 from typing import Final
 
 from calibration_step.enums import DependencyType, NodeType
-from calibration_step.spec import DependencySpec, OutputSpec, StepSpecification
-from calibration_step.steps.model_calibration.names import (
+from calibration_step.script.interface import (
     MODEL_CALIBRATION_STEP_TYPE,
     ModelCalibrationInput,
     ModelCalibrationOutput,
 )
+from calibration_step.spec import DependencySpec, OutputSpec, StepSpecification
+from calibration_step.steps.processing_common import processing_output_path
 
-__all__ = ["EVALUATION_DATA_SOURCES", "MODEL_CALIBRATION_SPEC", "processing_output_property_path"]
+__all__ = ["MODEL_CALIBRATION_SPEC"]
 
 EVALUATION_DATA_SOURCES: Final[tuple[str, ...]] = (
     "XGBoostTraining",
@@ -49,18 +50,7 @@ EVALUATION_DATA_SOURCES: Final[tuple[str, ...]] = (
     "TrainingEvaluation",
     "CrossValidation",
 )
-"""Upstream step types whose outputs hold scored rows (DESIGN.md section 1)."""
-
-
-def processing_output_property_path(output: ModelCalibrationOutput) -> str:
-    """The SageMaker property path of a processing output's S3 URI (lowercase ``properties.``).
-
-    Examples
-    --------
-    >>> processing_output_property_path(ModelCalibrationOutput.METRICS_OUTPUT)
-    "properties.ProcessingOutputConfig.Outputs['metrics_output'].S3Output.S3Uri"
-    """
-    return f"properties.ProcessingOutputConfig.Outputs['{output.value}'].S3Output.S3Uri"
+"""Upstream step types whose outputs hold scored rows."""
 
 
 def _output(
@@ -69,7 +59,7 @@ def _output(
     return OutputSpec(
         logical_name=name,
         output_type=output_type,
-        property_path=processing_output_property_path(name),
+        property_path=processing_output_path(name),
         aliases=aliases,
         data_type="S3Uri",
         description=description,

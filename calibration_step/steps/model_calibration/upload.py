@@ -26,16 +26,16 @@ from typing import TYPE_CHECKING, Final
 from calibration_step.processing.s3 import split_s3_uri
 from calibration_step.processing.zipapp import script_zipapp
 from calibration_step.processing.step import ScriptCode
-from calibration_step.errors import BuildError
-from calibration_step.steps.model_calibration.builder import REQUIREMENTS_FILE, script_code
+from calibration_step.errors import BuildError, Code
+from calibration_step.script.interface import MODEL_CALIBRATION_SCRIPT, REQUIREMENTS_FILE
+from calibration_step.steps.model_calibration.builder import script_code
 from calibration_step.steps.model_calibration.config import ModelCalibrationConfig
-from calibration_step.steps.model_calibration.names import MODEL_CALIBRATION_SCRIPT
 
 if TYPE_CHECKING:
     import boto3
     from boto3 import S3Client  # only in typing_stubs/boto3: the client's static shape
 
-__all__ = ["SCRIPT_PACKAGE", "shipped_files", "upload_script"]
+__all__ = ["shipped_files", "upload_script"]
 
 SCRIPT_PACKAGE: Final = "calibration_step.script"
 """The package that ships the script package ``model_calibration`` and ``requirements.txt``."""
@@ -65,7 +65,7 @@ def shipped_files(*, include_requirements: bool) -> tuple[tuple[str, bytes], ...
         resource = package / REQUIREMENTS_FILE
         if not resource.is_file():
             raise BuildError(
-                "BUILD-SCRIPT-MISSING",
+                Code.BUILD_SCRIPT_MISSING,
                 f"the installed package {SCRIPT_PACKAGE} has no {REQUIREMENTS_FILE}.",
                 hint="reinstall calibration_step; the script ships as package data",
             )
@@ -106,7 +106,7 @@ def upload_script(
     """
     if config.script_uri is not None:
         raise BuildError(
-            "BUILD-SCRIPT-URI-OVERRIDDEN",
+            Code.BUILD_SCRIPT_URI_OVERRIDDEN,
             f"ModelCalibrationConfig.script_uri is set ({config.script_uri!r}); the shipped script is "
             "not uploaded over a user's script.",
             hint="upload your own script yourself, or unset script_uri to use the shipped one",

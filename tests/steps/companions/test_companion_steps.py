@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import attrs
 import pytest
 
@@ -9,21 +11,20 @@ from calibration_step.errors import BuildError, ConfigError
 from calibration_step.registry import StepRegistration, build_registry
 from calibration_step.resolver import ExternalBinding, resolve
 from calibration_step.steps.model_calibration.spec import MODEL_CALIBRATION_SPEC
-from calibration_step.steps.model_evaluation.builder import xgboost_model_eval_step_definition
-from calibration_step.steps.model_evaluation.config import XGBoostModelEvalConfig
-from calibration_step.steps.model_evaluation.names import XGBoostModelEvalInput
-from calibration_step.steps.model_evaluation.registration import xgboost_model_eval_registration
-from calibration_step.steps.model_evaluation.spec import XGBOOST_MODEL_EVAL_SPEC
-from calibration_step.steps.package.builder import package_step_definition
-from calibration_step.steps.package.config import PackageConfig
-from calibration_step.steps.package.names import PackageInput
-from calibration_step.steps.package.registration import package_registration
-from calibration_step.steps.package.spec import PACKAGE_SPEC
-from calibration_step.steps.xgboost_training.builder import xgboost_training_step_definition
-from calibration_step.steps.xgboost_training.config import XGBoostTrainingConfig
-from calibration_step.steps.xgboost_training.names import XGBoostTrainingInput
-from calibration_step.steps.xgboost_training.registration import xgboost_training_registration
-from calibration_step.steps.xgboost_training.spec import XGBOOST_TRAINING_SPEC
+from calibration_step.steps.model_evaluation import (
+    XGBOOST_MODEL_EVAL,
+    XGBoostModelEvalConfig,
+    XGBoostModelEvalInput,
+    xgboost_model_eval_step_definition,
+)
+from calibration_step.steps.package import PACKAGE, PackageConfig, PackageInput, package_step_definition
+from calibration_step.steps.xgboost_training import (
+    XGBOOST_TRAINING,
+    XGBoostTrainingConfig,
+    XGBoostTrainingInput,
+    xgboost_training_step_definition,
+)
+from tests.typecheck import check_snippets
 
 COMMON = {
     "author": "jane",
@@ -37,7 +38,7 @@ IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/xgboost:1"
 
 
 @pytest.mark.parametrize(
-    "registration", [xgboost_training_registration, xgboost_model_eval_registration, package_registration]
+    "registration", [XGBOOST_TRAINING.registration, XGBOOST_MODEL_EVAL.registration, PACKAGE.registration]
 )
 def test_registrations_agree_and_register(registration: object) -> None:
     built = registration()  # type: ignore[operator]  # parametrised factory
@@ -47,10 +48,10 @@ def test_registrations_agree_and_register(registration: object) -> None:
 
 def test_training_feeds_evaluation_feeds_calibration_feeds_package() -> None:
     nodes = [
-        ("train", XGBOOST_TRAINING_SPEC),
-        ("evaluate", XGBOOST_MODEL_EVAL_SPEC),
+        ("train", XGBOOST_TRAINING.spec),
+        ("evaluate", XGBOOST_MODEL_EVAL.spec),
         ("calibrate", MODEL_CALIBRATION_SPEC),
-        ("package", PACKAGE_SPEC),
+        ("package", PACKAGE.spec),
     ]
     upstream = {"evaluate": {"train"}, "calibrate": {"evaluate"}, "package": {"train", "calibrate"}}
     bindings = [
@@ -98,3 +99,30 @@ def test_builders_send_exactly_the_contract_env_vars_and_arguments() -> None:
     eval_definition = xgboost_model_eval_step_definition(evaluation, sources, image_uri=IMAGE)
     assert eval_definition.name == "XGBoostModelEval-Testing"
     assert eval_definition.arguments[:2] == ("--job_type", "testing")
+
+
+def test_type_checker_keeps_each_companion_builder_to_its_own_config_and_inputs(tmp_path: Path) -> None:
+    header = """
+from calibration_step.steps.model_evaluation import XGBoostModelEvalInput
+from calibration_step.steps.package import PACKAGE, PackageConfig, PackageInput, build_package_step, package_step_definition
+from calibration_step.steps.xgboost_training import XGBOOST_TRAINING
+
+IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/sklearn:1"
+
+
+def build(config: PackageConfig) -> None:
+"""
+    errors = check_snippets(
+        {
+            "correct": header + '    build_package_step(config, {PackageInput.MODEL_INPUT: "s3://b/k"})\n',
+            "other_steps_input": header + '    build_package_step(config, {XGBoostModelEvalInput.MODEL_INPUT: "s3://b/k"})\n',
+            "string_name": header + '    package_step_definition(config, {"model_input": "s3://b/k"}, image_uri=IMAGE)\n',
+            "other_steps_config": header
+            + '    package_step_definition(XGBOOST_TRAINING.example_config(), {}, image_uri=IMAGE)\n',
+        },
+        tmp_path,
+    )
+    assert errors["correct"] == []
+    assert any("XGBoostModelEvalInput" in e and "PackageInput" in e for e in errors["other_steps_input"]), errors
+    assert any('"str"' in e and "PackageInput" in e for e in errors["string_name"]), errors
+    assert any("XGBoostTrainingConfig" in e and "PackageConfig" in e for e in errors["other_steps_config"]), errors

@@ -10,8 +10,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from calibration_step.processing import StringParameter
 from calibration_step.errors import BuildError
+from calibration_step.processing import StringParameter
+from calibration_step.script.interface import ModelCalibrationInput
 from calibration_step.steps.model_calibration.builder import (
     build_model_calibration_step,
     calibration_condition_step,
@@ -19,7 +20,6 @@ from calibration_step.steps.model_calibration.builder import (
     script_code,
 )
 from calibration_step.steps.model_calibration.contract import MODEL_CALIBRATION_CONTRACT
-from calibration_step.steps.model_calibration.names import ModelCalibrationInput
 from calibration_step.steps.model_calibration.upload import shipped_files, upload_script
 from tests.pipeline_example import example_config, offline
 from tests.typecheck import check_snippets
@@ -147,11 +147,21 @@ def test_build_step_and_condition(offline: list[object]) -> None:
     assert offline == []
 
 
+def test_depends_on_reaches_the_step_whole_in_the_callers_order(offline: list[object]) -> None:
+    config = example_config(image_uri=IMAGE)
+    first = build_model_calibration_step(config, {EVAL: "s3://my-ml-bucket/scores"}, step_name="First")
+    built = build_model_calibration_step(
+        config, {EVAL: "s3://my-ml-bucket/scores"}, step_name="Second", depends_on=[first.step, "Upstream"]
+    )
+    assert built.step.depends_on == [first.step, "Upstream"]
+    assert built.definition.depends_on == ()
+
+
 def test_type_checker_rejects_a_wrong_logical_name(tmp_path: Path) -> None:
     header = """
 from calibration_step.steps.model_calibration.builder import build_model_calibration_step
 from calibration_step.steps.model_calibration.config import ModelCalibrationConfig
-from calibration_step.steps.model_calibration.names import ModelCalibrationInput, ModelCalibrationOutput
+from calibration_step.script.interface import ModelCalibrationInput, ModelCalibrationOutput
 
 def build(config: ModelCalibrationConfig) -> None:
 """

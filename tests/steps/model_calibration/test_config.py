@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import typing
 
 import attrs
 import pytest
@@ -17,6 +18,12 @@ from calibration_step.steps.model_calibration import (
     model_calibration_environment,
 )
 from calibration_step.script import model_calibration as script
+from calibration_step.script.interface import (
+    DEFAULT_JOB_TYPE,
+    SETTING_DEFAULTS,
+    CalibrationSettings,
+    setting_field_name,
+)
 from tests.config.strategies import calibration_config, calibration_configs
 
 CONTRACT = MODEL_CALIBRATION_CONTRACT
@@ -34,6 +41,18 @@ def test_env_vars_are_contract_names_with_every_required_one(config: ModelCalibr
     assert sent <= declared, f"sends {sorted(sent - declared)}, which the contract does not declare"
     assert required <= sent, f"the contract requires {sorted(required - sent)}, which the config does not send"
     assert set(model_calibration_arguments(config)) == {argument.name for argument in CONTRACT.arguments}
+
+
+def test_every_setting_is_a_field_with_the_interfaces_default_and_type() -> None:
+    fields = attrs.fields_dict(ModelCalibrationConfig)
+    config_types = typing.get_type_hints(ModelCalibrationConfig)
+    interface_types = typing.get_type_hints(CalibrationSettings)
+    for env in ModelCalibrationEnv:
+        name = setting_field_name(env)
+        assert fields[name].default == getattr(SETTING_DEFAULTS, name), name
+        if env is not ModelCalibrationEnv.AUTO_CANDIDATES:  # the config narrows the items to the methods
+            assert config_types[name] == interface_types[name], name
+    assert fields["job_type"].default == DEFAULT_JOB_TYPE
 
 
 def test_two_tasks_may_share_a_label_column() -> None:
@@ -57,7 +76,7 @@ def test_the_script_reads_back_what_a_binary_config_sends() -> None:
         "beta", "y", "p", True, False, 12, 0.1, 20, 3, 7, "logit", "DEBUG")
 
 
-def test_engine_two_values_are_json_arrays_and_optional_ones_appear_when_set() -> None:
+def test_list_values_are_json_arrays_and_optional_ones_appear_when_set() -> None:
     config = calibration_config(score_fields=("p_a", "p_b"), task_label_names=("y_a", "y_b"), weight_field="w",
                                 calibration_method="auto", auto_candidates=("platt", "isotonic"))
     env = model_calibration_environment(config)
@@ -122,7 +141,7 @@ def test_an_invalid_field_is_refused_with_its_name(field: str, value: object, co
     ("changes", "field", "message"),
     [
         ({"score_field": "label"}, "score_field", r"score_field must differ from label_field; both are 'label'"),
-        ({"num_classes": 3}, "num_classes", r"num_classes must be None or 2 when is_binary is true; got 3"),
+        ({"num_classes": 3}, "num_classes", r"num_classes must be unset or 2 when is_binary is true; got 3"),
         ({"multiclass_categories": ("a", "b")}, "multiclass_categories", r"must be empty when is_binary is true"),
         ({"is_binary": False}, "num_classes", r"num_classes must be set \(or at least two multiclass_categories"),
         ({"is_binary": False, "num_classes": 3, "multiclass_categories": ("a", "b")}, "multiclass_categories",
@@ -137,10 +156,12 @@ def test_an_invalid_field_is_refused_with_its_name(field: str, value: object, co
         ({"temperature_bias": True}, "temperature_bias", r"temperature_bias applies to multi-class"),
         ({"is_binary": False, "num_classes": 2, "weight_field": "prob_class_1"}, "weight_field",
          r"weight_field must not be a label or score column"),
-        ({"calibration_method": "temperature"}, "calibration_method", r"'temperature' needs is_binary=False"),
+        ({"calibration_method": "temperature"}, "calibration_method", r"calibration_method may be 'temperature' only when is_binary is false"),
         ({"auto_candidates": ("platt",)}, "auto_candidates", r"must be empty unless calibration_method is 'auto'"),
         ({"calibration_method": "auto", "auto_candidates": ("temperature",)}, "auto_candidates",
-         r"may name 'temperature' only when is_binary is false"),
+         r"auto_candidates may name only methods of binary calibration; got \['temperature'\]"),
+        ({"is_binary": False, "multiclass_categories": ("a",)}, "multiclass_categories",
+         r"multiclass_categories holds fewer than two categories: \['a'\]"),
         ({"weight_field": "label"}, "weight_field", r"weight_field must not be a label or score column"),
     ],
 )

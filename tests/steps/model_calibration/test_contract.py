@@ -13,17 +13,17 @@ from calibration_step.script.model_calibration.names import (CALIBRATOR_FILE, JO
                                                              METRICS_FILE, OUTPUT_NAMES,
                                                              RELIABILITY_PLOT_FILE, SCORE_SPACES,
                                                              SUMMARY_FILE)
-from calibration_step.steps.model_calibration import MODEL_CALIBRATION_CONTRACT, ModelCalibrationEnv
-from calibration_step.steps.model_calibration.names import (
+from calibration_step.script.interface import (
     JOB_TYPE_CHOICES,
     LOG_LEVEL_CHOICES,
     SCORE_SPACE_CHOICES,
     ModelCalibrationOutput,
 )
+from calibration_step.steps.model_calibration import MODEL_CALIBRATION_CONTRACT, ModelCalibrationEnv
 
 CONTRACT = MODEL_CALIBRATION_CONTRACT
 
-# DESIGN.md section 1: the names users already know (add new ones, never rename).
+# The names users already know (add new ones, never rename: docs/adding_a_parameter.md).
 USER_ENV_VARS = {
     "CALIBRATION_METHOD", "LABEL_FIELD", "SCORE_FIELD", "IS_BINARY", "MONOTONIC_CONSTRAINT", "GAM_SPLINES",
     "ERROR_THRESHOLD", "NUM_CLASSES", "SCORE_FIELD_PREFIX", "MULTICLASS_CATEGORIES", "SCORE_FIELDS", "TASK_LABEL_NAMES",

@@ -1,4 +1,4 @@
-"""Every config that builds is one the script (engine II) accepts, and it reads back the values sent."""
+"""Every config that builds is one the script accepts, and it reads back the values sent."""
 
 from __future__ import annotations
 

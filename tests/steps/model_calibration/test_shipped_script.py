@@ -18,7 +18,7 @@ import pytest
 from bench.outputs import output_differences
 from calibration_step.processing.zipapp import script_zipapp
 from calibration_step.script import model_calibration as mc
-from calibration_step.steps.model_calibration.names import MODEL_CALIBRATION_SCRIPT, ModelCalibrationOutput
+from calibration_step.script.interface import MODEL_CALIBRATION_SCRIPT, ModelCalibrationOutput
 from calibration_step.steps.model_calibration.upload import shipped_files
 
 ROOT = Path(__file__).resolve().parents[3]

@@ -1,4 +1,4 @@
-"""The ModelCalibration specification: sound, aligned with the contract, as DESIGN.md lists it."""
+"""The ModelCalibration specification: sound, aligned with the contract, its dependencies and outputs as declared."""
 
 from __future__ import annotations
 

@@ -9,6 +9,7 @@ from sagemaker.core.workflow.properties import Properties, PropertyFile
 
 class Step:
     name: str
+    depends_on: list[str | Step] | None
     @property
     def properties(self) -> Properties: ...
 
