@@ -111,15 +111,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     sys.path.insert(0, root)
     from calibration_step.script import model_calibration as mc
-    from calibration_step.script.model_calibration.names import (INPUT_EVALUATION_DATA,
-                                                                 METRICS_FILE, OUTPUT_METRICS,
-                                                                 OUTPUT_NAMES)
-    from calibration_step.script.model_calibration.settings import ENV_CALIBRATION_METHOD, ENV_LOG_LEVEL
+    from calibration_step.script.interface import (
+    METRICS_FILE, ModelCalibrationEnv, ModelCalibrationInput, ModelCalibrationOutput,
+)
 
     dataset = data.prepare(args.cache_dir, args.scenario, args.size)
     scratch = tempfile.mkdtemp(prefix="bench-profile-", dir=args.cache_dir)
-    outputs = {name: os.path.join(scratch, name) for name in OUTPUT_NAMES}
-    environ = {ENV_CALIBRATION_METHOD: args.method, ENV_LOG_LEVEL: "WARNING",
+    outputs = {o.value: os.path.join(scratch, o.value) for o in ModelCalibrationOutput}
+    environ = {ModelCalibrationEnv.CALIBRATION_METHOD.value: args.method,
+               ModelCalibrationEnv.LOG_LEVEL.value: "WARNING",
                **data.script_environment(args.scenario)}
     profiler = cProfile.Profile() if args.profile else None
     try:
@@ -127,12 +127,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             start = time.perf_counter()
             if profiler is not None:
                 profiler.enable()
-            mc.main({INPUT_EVALUATION_DATA: dataset.train_dir}, outputs, environ,
+            mc.main({ModelCalibrationInput.EVALUATION_DATA.value: dataset.train_dir}, outputs, environ,
                     argparse.Namespace(job_type="calibration"))
             if profiler is not None:
                 profiler.disable()
             seconds = time.perf_counter() - start
-        with open(os.path.join(outputs[OUTPUT_METRICS], METRICS_FILE),
+        with open(os.path.join(outputs[ModelCalibrationOutput.METRICS_OUTPUT.value], METRICS_FILE),
                   encoding="utf-8") as handle:
             timings = json.load(handle).get("timings")
     finally:

@@ -161,7 +161,7 @@ class Code:
     CONTRACT_MISSING_PATH: Final = _code("CONTRACT-MISSING-PATH", _SPEC, "a member of a logical-name enum has no container path",
         "give every logical input and output a container path")
     CONTRACT_CONTAINER_PATH: Final = _code("CONTRACT-CONTAINER-PATH", _SPEC, "a container path is not a normalised path below the container root",
-        "use a folder under the root, e.g. /opt/ml/processing/input/data")
+        "use a normalised folder under the container's processing root (the message names it)")
     CONTRACT_DUPLICATE_PATH: Final = _code("CONTRACT-DUPLICATE-PATH", _SPEC, "two logical names share one container path",
         "give each logical input and output its own folder")
     CONTRACT_ENV_VAR_NAMING: Final = _code("CONTRACT-ENV-VAR-NAMING", _SPEC, "an env var name is not UPPER_SNAKE_CASE",
@@ -335,8 +335,8 @@ class Code:
         "compare values of one kind (a JsonGet gives the JSON value as written)")
     LOCAL_INSTANCE_COUNT: Final = _code("LOCAL-INSTANCE-COUNT", _STEP, "InstanceCount is not a positive integer",
         "set ProcessingResources.ClusterConfig.InstanceCount to 1 or more")
-    LOCAL_LOCAL_PATH: Final = _code("LOCAL-LOCAL-PATH", _STEP, "a LocalPath outside /opt/ml/processing/",
-        "choose a LocalPath under /opt/ml/processing/")
+    LOCAL_LOCAL_PATH: Final = _code("LOCAL-LOCAL-PATH", _STEP, "a LocalPath outside the container's processing root",
+        "choose a LocalPath under the processing root the message names")
     LOCAL_INPUT_EMPTY: Final = _code("LOCAL-INPUT-EMPTY", _STEP, "no S3 object has the prefix of an input",
         "write the data there first, or fix the S3Uri (an S3Prefix is a plain key prefix)")
     LOCAL_INPUT_KEY: Final = _code("LOCAL-INPUT-KEY", _STEP, "an object would land outside its input folder",

@@ -115,7 +115,7 @@ def _check_code_folder_uri(instance: ScriptCode, _attribute: object, value: str 
     for name, uri in (("script", instance.script_uri), ("requirements", instance.requirements_uri)):
         if uri is not None and posixpath.dirname(uri) + "/" != value:
             raise BuildError(
-                "BUILD-SCRIPT-URI",
+                Code.BUILD_SCRIPT_URI,
                 f"the {name} URI {uri!r} is not directly in the code folder {value!r}.",
                 hint="put the script and its requirements file in the code folder the channel downloads",
             )

@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .artifact import Calibrator, MultiCalibrator
-from ..errors import CalibrationScriptError
+from ..errors import CalibrationScriptError, Code
 from .knots import interpolate_knots
 from .numerics import FloatArray, beta_features, logit, row_reduce, sigmoid, softmax
 
@@ -31,7 +31,7 @@ def _check_scores(scores: FloatArray, score_space: str) -> None:
         hint = "logit scores must be finite numbers"
     if not ok:
         raise CalibrationScriptError(
-            "MC-E404-INVALID-SCORES",
+            Code.MC_E404_INVALID_SCORES,
             f"scores contain NaN, infinite or out-of-space values (min {lo}, max {hi})", hint)
 
 
@@ -105,7 +105,7 @@ def apply_multiclass(calibrator: MultiCalibrator, scores: npt.ArrayLike) -> Floa
     s = np.asarray(scores, dtype=np.float64)
     if calibrator.mode != "multiclass" or s.ndim != 2 or s.shape[1] != len(calibrator.names):
         raise CalibrationScriptError(
-            "MC-E404-INVALID-SCORES",
+            Code.MC_E404_INVALID_SCORES,
             f"expected an (n, {len(calibrator.names)}) score "
             f"matrix for a multiclass calibrator; got shape {s.shape}",
             "pass one column per category, in the calibrator's order")

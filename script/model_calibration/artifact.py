@@ -23,9 +23,9 @@ from typing import Optional, Union
 
 import numpy as np
 
-from ..errors import CalibrationScriptError
+from ..errors import CalibrationScriptError, Code
 from .jsonvalues import JsonDict
-from .names import BINARY_METHODS, METHODS, SCORE_SPACES
+from ..interface import BINARY_METHODS, CALIBRATION_METHOD_CHOICES, MULTICLASS_METHODS, SCORE_SPACE_CHOICES
 from .numerics import FloatArray
 
 SCRIPT_VERSION = "0.1.0"
@@ -178,7 +178,7 @@ def checksum(content: Mapping[str, object]) -> str:
 
 
 def _invalid(message: str) -> CalibrationScriptError:
-    return CalibrationScriptError("MC-E401-CALIBRATOR-INVALID", message,
+    return CalibrationScriptError(Code.MC_E401_CALIBRATOR_INVALID, message,
                                   "use a calibrator.json written by this script, unmodified")
 
 
@@ -264,7 +264,7 @@ def verified_content(source: Union[str, os.PathLike[str], Mapping[str, object]]
     version = content.get("schema_version")
     if version != CALIBRATOR_SCHEMA_VERSION or isinstance(version, bool):
         raise CalibrationScriptError(
-            "MC-E403-SCHEMA-VERSION",
+            Code.MC_E403_SCHEMA_VERSION,
             f"calibrator schema_version {version!r} is not supported",
             f"this script reads schema_version {CALIBRATOR_SCHEMA_VERSION}; refit with a matching "
             "script version")
@@ -275,7 +275,7 @@ def verified_content(source: Union[str, os.PathLike[str], Mapping[str, object]]
         raise _invalid(f"calibrator content is not canonical JSON: {exc}") from exc
     if stated != expected:
         raise CalibrationScriptError(
-            "MC-E402-CHECKSUM-MISMATCH", "calibrator checksum does not match its content",
+            Code.MC_E402_CHECKSUM_MISMATCH, "calibrator checksum does not match its content",
             "the file was modified or truncated; use the file written by the script")
     return content
 
@@ -286,7 +286,7 @@ def _parse_member(content: Mapping[str, object], where: str) -> Calibrator:
     space = content.get("score_space")
     if method not in BINARY_METHODS or not isinstance(method, str):
         raise _invalid(f"{where}: unknown method {method!r}")
-    if space not in SCORE_SPACES or not isinstance(space, str):
+    if space not in SCORE_SPACE_CHOICES or not isinstance(space, str):
         raise _invalid(f"{where}: unknown score_space {space!r}")
     eps = _clip_epsilon(content.get("clip_epsilon"), f"{where}.clip_epsilon")
     params = _mapping(content.get("params"), f"{where}.params")
@@ -342,11 +342,11 @@ def load_calibration_model(source: Union[str, os.PathLike[str], Mapping[str, obj
         raise _invalid(f"unknown calibrator kind {kind!r}")
     mode = "multiclass" if kind == MULTICLASS_KIND else "multitask"
     method = content.get("method")
-    allowed = METHODS[:5] if mode == "multiclass" else METHODS
+    allowed = MULTICLASS_METHODS if mode == "multiclass" else CALIBRATION_METHOD_CHOICES
     if not isinstance(method, str) or method not in allowed:
         raise _invalid(f"unknown {mode} method {method!r}")
     space = content.get("score_space")
-    if not isinstance(space, str) or space not in SCORE_SPACES:
+    if not isinstance(space, str) or space not in SCORE_SPACE_CHOICES:
         raise _invalid(f"unknown score_space {space!r}")
     names = _name_list(content.get("names"), "names")
     fields = _name_list(content.get("score_fields"), "score_fields")

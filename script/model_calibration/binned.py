@@ -20,7 +20,7 @@ from .aggregation import Aggregated
 from .apply import apply_calibrator
 from .artifact import Calibrator
 from .crossfit import AUTO_SIMPLICITY_ORDER, auto_summary, choose_by_log_loss, stratified_folds
-from ..errors import CalibrationScriptError
+from ..errors import CalibrationScriptError, Code
 from .fitting import check_two_classes, fit_calibrator, fit_isotonic_rows
 from .jsonvalues import JsonDict, int_if_integral, json_get, json_number
 from .logs import logger
@@ -50,10 +50,10 @@ def _fit_on_bins(train: Aggregated, settings: Settings, method: str, context: st
     try:
         return fit_calibrator(train, dataclasses.replace(settings, method=method), context)
     except CalibrationScriptError as exc:
-        if exc.code != "MC-E301-SINGLE-CLASS":
+        if exc.code != Code.MC_E301_SINGLE_CLASS:
             raise
         raise CalibrationScriptError(
-            "MC-E301-SINGLE-CLASS",
+            Code.MC_E301_SINGLE_CLASS,
             f"too few rows for CALIBRATION_FOLDS={settings.folds}: {context}'s training "
             f"rows hold a single class ({exc.message})",
             "every class needs at least 2 rows so that each fold trains on it; add "
@@ -84,7 +84,7 @@ def select_method_binned(rb: RowBins, settings: Settings, groups: Sequence[int],
                             1.0 - CLIP_EPSILON)
                 parts += [-np.log(p), -np.log1p(-p)]
         except CalibrationScriptError as exc:
-            if exc.code != "MC-E303-FIT-FAILED":
+            if exc.code != Code.MC_E303_FIT_FAILED:
                 raise
             record[method] = {"status": "failed", "error": exc.message}
             continue
@@ -150,7 +150,7 @@ def fit_logistic_rows(features: Callable[[slice], FloatArray], positive: BoolArr
     beta = res.theta
     if not np.all(np.isfinite(beta)):
         raise CalibrationScriptError(
-            "MC-E303-FIT-FAILED", "logistic fit produced non-finite parameters",
+            Code.MC_E303_FIT_FAILED, "logistic fit produced non-finite parameters",
             "check that the scores are not perfectly separating the labels")
     return LogisticFit(beta, res.iterations, res.converged, res.value)
 

@@ -13,7 +13,8 @@ from typing import Optional
 
 from ..errors import CalibrationScriptError
 from .logs import logger
-from .names import INPUT_CALIBRATION_MODEL, INPUT_EVALUATION_DATA, JOB_TYPES, OUTPUT_NAMES
+from ..interface import (DEFAULT_JOB_TYPE, JOB_TYPE_ARGUMENT, JOB_TYPE_CHOICES, ModelCalibrationInput,
+                         ModelCalibrationOutput)
 from .runner import main
 
 
@@ -21,12 +22,11 @@ def build_parser() -> argparse.ArgumentParser:
     """The parser of the script's arguments: every path argument is a logical name."""
     parser = argparse.ArgumentParser(description="Fit and evaluate a score calibrator, or apply "
                                                  "a given one.")
-    parser.add_argument("--job_type", default="calibration", choices=JOB_TYPES)
-    parser.add_argument("--evaluation_data", required=True)
-    parser.add_argument("--calibration_model", default=None)
-    parser.add_argument("--calibration_output", required=True)
-    parser.add_argument("--metrics_output", required=True)
-    parser.add_argument("--calibrated_data", required=True)
+    parser.add_argument(f"--{JOB_TYPE_ARGUMENT}", default=DEFAULT_JOB_TYPE, choices=JOB_TYPE_CHOICES)
+    parser.add_argument(f"--{ModelCalibrationInput.EVALUATION_DATA.value}", required=True)
+    parser.add_argument(f"--{ModelCalibrationInput.CALIBRATION_MODEL.value}", default=None)
+    for output in ModelCalibrationOutput:
+        parser.add_argument(f"--{output.value}", required=True)
     return parser
 
 
@@ -35,11 +35,11 @@ def run_cli(argv: Optional[Sequence[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: "
                                                    "%(message)s")
-    inputs = {INPUT_EVALUATION_DATA: args.evaluation_data}
-    if args.calibration_model:
-        inputs[INPUT_CALIBRATION_MODEL] = args.calibration_model
+    inputs = {name.value: getattr(args, name.value) for name in ModelCalibrationInput
+              if getattr(args, name.value)}
     try:
-        main(inputs, {name: getattr(args, name) for name in OUTPUT_NAMES}, os.environ, args)
+        main(inputs, {name.value: getattr(args, name.value) for name in ModelCalibrationOutput},
+             os.environ, args)
     except CalibrationScriptError as exc:
         logger.error("%s: %s (%s)", exc.code, exc.message, exc.hint)
         return 2

@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ..errors import CalibrationScriptError
+from ..errors import CalibrationScriptError, Code
 from .logs import logger
 from .numerics import BoolArray, FloatArray
 from .reading import Shard
@@ -60,7 +60,7 @@ def _factorized_labels(series: pd.Series, name: str) -> FloatArray:
         mapped[i] = parsed
     if bad:
         raise CalibrationScriptError(
-            "MC-E208-INVALID-LABEL",
+            Code.MC_E208_INVALID_LABEL,
             f"column {name!r} holds non-binary labels: {', '.join(sorted(bad)[:5])}",
             "labels must be 0/1, true/false or their strings")
     mapped[-1] = math.nan
@@ -132,7 +132,7 @@ def _checked_scores(series: pd.Series, name: str, score_space: str) -> FloatArra
         return np.full(len(series), np.nan)
     if pd.api.types.is_bool_dtype(series.dtype) or not pd.api.types.is_numeric_dtype(
             series.dtype):
-        raise CalibrationScriptError("MC-E206-NON-NUMERIC-SCORE",
+        raise CalibrationScriptError(Code.MC_E206_NON_NUMERIC_SCORE,
                                      f"column {name!r} has non-numeric type {series.dtype}",
                                      "scores must be numbers (probabilities or margins)")
     values = series.to_numpy(dtype=np.float64, na_value=np.nan)
@@ -142,12 +142,12 @@ def _checked_scores(series: pd.Series, name: str, score_space: str) -> FloatArra
         if score_space == "probability" and (lo < 0.0 or hi > 1.0):
             bad = int(np.count_nonzero((finite < 0.0) | (finite > 1.0)))
             raise CalibrationScriptError(
-                "MC-E207-SCORE-OUT-OF-RANGE",
+                Code.MC_E207_SCORE_OUT_OF_RANGE,
                 f"column {name!r}: {bad} scores outside [0, 1] (min {lo}, max {hi})",
                 "set SCORE_SPACE=logit for raw margins, or fix the scores")
         if not (math.isfinite(lo) and math.isfinite(hi)):
             raise CalibrationScriptError(
-                "MC-E207-SCORE-OUT-OF-RANGE", f"column {name!r} holds infinite scores",
+                Code.MC_E207_SCORE_OUT_OF_RANGE, f"column {name!r} holds infinite scores",
                 "scores must be finite")
     return values
 
@@ -158,7 +158,7 @@ def require_columns(shards: Sequence[Shard], fields: Sequence[str], hint: str) -
     for field in fields:
         if field not in columns:
             raise CalibrationScriptError(
-                "MC-E205-MISSING-COLUMN", f"column {field!r} not found; columns present: {columns}",
+                Code.MC_E205_MISSING_COLUMN, f"column {field!r} not found; columns present: {columns}",
                 hint)
 
 
@@ -178,7 +178,7 @@ def parse_weights(shards: Sequence[Shard], settings: Settings) -> Optional[Float
         if pd.api.types.is_bool_dtype(series.dtype) or not pd.api.types.is_numeric_dtype(
                 series.dtype):
             raise CalibrationScriptError(
-                "MC-E211-INVALID-WEIGHT",
+                Code.MC_E211_INVALID_WEIGHT,
                 f"weight column {name!r} has non-numeric type {series.dtype}",
                 "weights must be finite numbers >= 0")
         parts.append(series.to_numpy(dtype=np.float64, na_value=np.nan))
@@ -189,7 +189,7 @@ def parse_weights(shards: Sequence[Shard], settings: Settings) -> Optional[Float
     bad = (weights < 0.0) | np.isinf(weights)
     if bad.any():
         raise CalibrationScriptError(
-            "MC-E211-INVALID-WEIGHT",
+            Code.MC_E211_INVALID_WEIGHT,
             f"weight column {name!r} holds {int(bad.sum())} negative or infinite values "
             f"(min {float(np.nanmin(weights))})",
             "weights must be finite numbers >= 0")
@@ -278,7 +278,7 @@ def parse_class_labels(series: pd.Series, name: str, categories: Sequence[str]) 
             mapped[i] = math.nan
     if bad:
         raise CalibrationScriptError(
-            "MC-E208-INVALID-LABEL",
+            Code.MC_E208_INVALID_LABEL,
             f"column {name!r} holds labels that are not categories: "
             f"{', '.join(sorted(bad)[:5])}; categories are {list(categories)[:20]}",
             "set MULTICLASS_CATEGORIES (or NUM_CLASSES) to every label value")

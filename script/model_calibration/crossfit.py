@@ -18,7 +18,7 @@ from typing import Optional
 import numpy as np
 import numpy.typing as npt
 
-from ..errors import CalibrationScriptError
+from ..errors import CalibrationScriptError, Code
 from .jsonvalues import JsonDict, json_get, json_number
 from .logs import logger
 from .numerics import BoolArray, FloatArray
@@ -92,7 +92,7 @@ def select_method(problem: Problem[ModelT], settings: Settings, mask: Optional[B
                 test = inner == g
                 held[test] = problem.row_loss(problem.predict(model, test), test)
         except CalibrationScriptError as exc:
-            if exc.code != "MC-E303-FIT-FAILED":
+            if exc.code != Code.MC_E303_FIT_FAILED:
                 raise
             record[method] = {"status": "failed", "error": exc.message}
             continue
@@ -124,7 +124,7 @@ def choose_by_log_loss(losses: Mapping[str, FloatArray], w: FloatArray, n_eff: f
     """
     if not losses:
         raise CalibrationScriptError(
-            "MC-E303-FIT-FAILED", f"{context}: every auto candidate failed",
+            Code.MC_E303_FIT_FAILED, f"{context}: every auto candidate failed",
             "check the scores, or name other AUTO_CANDIDATES")
     for method, loss in losses.items():
         record[method] = {"status": "ok", "log_loss": _weighted_mean(w, loss)}
@@ -161,10 +161,10 @@ def _fit_fold(problem: Problem[ModelT], method: str, train: BoolArray, rows: Boo
         return problem.fit(method, train, context)
     except CalibrationScriptError as exc:
         missing = np.setdiff1d(problem.strata[rows], problem.strata[train])
-        if exc.code != "MC-E301-SINGLE-CLASS" or missing.size == 0:
+        if exc.code != Code.MC_E301_SINGLE_CLASS or missing.size == 0:
             raise
         raise CalibrationScriptError(
-            "MC-E301-SINGLE-CLASS",
+            Code.MC_E301_SINGLE_CLASS,
             f"too few rows for CALIBRATION_FOLDS={folds}: {context}'s training rows "
             f"({int(train.sum())}) hold no row of class "
             f"{', '.join(str(int(c)) for c in missing)} ({exc.message})",

@@ -19,7 +19,7 @@ import numpy as np
 
 from .aggregation import Aggregated, sort_with_labels
 from .artifact import Calibrator
-from ..errors import CalibrationScriptError
+from ..errors import CalibrationScriptError, Code
 from .gam import GAM_LAMBDA, GAM_TABLE_POINTS, fit_gam, gam_predict_logit
 from .jsonvalues import JsonDict
 from .knots import merge_close_knots
@@ -35,7 +35,7 @@ def pav_aggregated(x_unique: FloatArray, n: FloatArray, k: FloatArray) -> FloatA
         from sklearn.isotonic import isotonic_regression
     except ImportError as exc:  # pragma: no cover - exercised by monkeypatching sys.modules
         raise CalibrationScriptError(
-            "MC-E302-MISSING-LIBRARY", f"scikit-learn is required for isotonic ({exc})",
+            Code.MC_E302_MISSING_LIBRARY, f"scikit-learn is required for isotonic ({exc})",
             "install scikit-learn>=1.4 (see requirements.txt)") from exc
     del x_unique
     fitted = isotonic_regression(k / n, sample_weight=n, increasing=True)
@@ -55,7 +55,7 @@ def check_two_classes(agg: Aggregated, context: str) -> None:
     if positives <= 0.0 or positives >= total:
         only = "positive" if positives > 0 else "negative"
         raise CalibrationScriptError(
-            "MC-E301-SINGLE-CLASS",
+            Code.MC_E301_SINGLE_CLASS,
             f"{context}: all {int(total)} rows are {only}; a calibrator needs both classes",
             "provide evaluation data with both label values")
 

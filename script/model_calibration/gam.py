@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from ..errors import CalibrationScriptError
+from ..errors import CalibrationScriptError, Code
 from .numerics import FloatArray, sigmoid, weighted_count
 
 GAM_LAMBDA = 0.6
@@ -126,7 +126,7 @@ def fit_gam(z: FloatArray, n: FloatArray, k: FloatArray, n_splines: int, monoton
             converged = True
             break
     if not np.all(np.isfinite(beta)):
-        raise CalibrationScriptError("MC-E303-FIT-FAILED", "gam fit produced non-finite parameters",
+        raise CalibrationScriptError(Code.MC_E303_FIT_FAILED, "gam fit produced non-finite parameters",
                                      "reduce GAM_SPLINES or check the score distribution")
     return GamFit(beta[:n_splines].copy(), float(beta[n_splines]), (lo, hi), iterations,
                   converged, int(zf.shape[0]), binned)

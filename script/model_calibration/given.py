@@ -9,15 +9,15 @@ from collections.abc import Mapping
 from typing import Optional
 
 from .artifact import AnyCalibrator, Calibrator, load_calibration_model, verified_content
-from ..errors import CalibrationScriptError
+from ..errors import CalibrationScriptError, Code
 from .logs import logger
-from .names import CALIBRATOR_FILE
+from ..interface import CALIBRATOR_FILE
 from .reading import walk_files
 from .settings import Settings
 
 
 def _mismatch(message: str) -> CalibrationScriptError:
-    return CalibrationScriptError("MC-E405-CALIBRATOR-MISMATCH", message,
+    return CalibrationScriptError(Code.MC_E405_CALIBRATOR_MISMATCH, message,
                                   "pass the calibrator.json fitted for these columns and this mode")
 
 
@@ -54,11 +54,11 @@ def find_calibrator_file(path: str) -> str:
             return found[0]
         if len(found) > 1:
             raise CalibrationScriptError(
-                "MC-E406-NO-CALIBRATOR-FILE",
+                Code.MC_E406_NO_CALIBRATOR_FILE,
                 f"calibration_model holds {len(found)} {CALIBRATOR_FILE} files",
                 "give a folder with exactly one")
     raise CalibrationScriptError(
-        "MC-E406-NO-CALIBRATOR-FILE",
+        Code.MC_E406_NO_CALIBRATOR_FILE,
         f"no {CALIBRATOR_FILE} under calibration_model {path!r}",
         f"pass the calibration_output folder (holding {CALIBRATOR_FILE}) of a calibration job")
 
@@ -69,7 +69,7 @@ def load_given(model_path: Optional[str], settings: Settings, job_type: str
     against the job (``MC-E103`` when there is no such input)."""
     if not model_path:
         raise CalibrationScriptError(
-            "MC-E103-MISSING-PATH",
+            Code.MC_E103_MISSING_PATH,
             f"a {job_type} job applies a given calibrator: missing input path calibration_model",
             "pass --calibration_model DIR (a calibration job's calibration_output)")
     content = verified_content(find_calibrator_file(model_path))

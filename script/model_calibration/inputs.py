@@ -16,7 +16,7 @@ import numpy as np
 
 from .columns import (label_values, parse_class_labels, parse_scores, parse_weights,
                       require_columns, rescale_weights)
-from ..errors import CalibrationScriptError
+from ..errors import CalibrationScriptError, Code
 from .jsonvalues import JsonDict, json_get
 from .logs import logger
 from .numerics import BoolArray, FloatArray
@@ -104,10 +104,10 @@ def task_data(shards: list[Shard], score_field: str, label_field: str,
                 data.dropped_missing_label, missing_weight, int(np.count_nonzero(keep)))
     if not keep.any():
         raise CalibrationScriptError(
-            "MC-E210-NO-ROWS", f"{task}: no row has both a score and a label",
+            Code.MC_E210_NO_ROWS, f"{task}: no row has both a score and a label",
             "check SCORE_FIELD / LABEL_FIELD and missing values")
     if weights is not None and not float(data.kept_weights().sum()) > 0.0:
-        raise CalibrationScriptError("MC-E210-NO-ROWS", f"{task}: the kept rows weigh 0 in total",
+        raise CalibrationScriptError(Code.MC_E210_NO_ROWS, f"{task}: the kept rows weigh 0 in total",
                                      "check WEIGHT_FIELD")
     return data
 
@@ -196,6 +196,6 @@ def load_multiclass(shards: list[Shard], settings: Settings) -> MulticlassData:
                 data.dropped_missing_label, missing_weight, int(keep.sum()))
     if not keep.any() or not float(data.kept_weights().sum()) > 0.0:
         raise CalibrationScriptError(
-            "MC-E210-NO-ROWS", "no row has every class score, a label and a weight",
+            Code.MC_E210_NO_ROWS, "no row has every class score, a label and a weight",
             "check the score columns, LABEL_FIELD and missing values")
     return data

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from . import limits
+from ..interface import CALIBRATED_COLUMN_PREFIX
 from .aggregation import aggregate
 from .apply import apply_calibrator, apply_multiclass, renormalise
 from .artifact import AnyCalibrator, Calibrator, MultiCalibrator
@@ -161,7 +162,7 @@ def run_binary(shards: list[Shard], settings: Settings, given: Optional[AnyCalib
     def columns(frame: pd.DataFrame) -> dict[str, FloatArray]:
         raw = parse_scores(frame[settings.score_field], settings.score_field,
                            settings.score_space)
-        return {f"calibrated_{settings.score_field}": _calibrated_column(cal, raw)}
+        return {CALIBRATED_COLUMN_PREFIX + settings.score_field: _calibrated_column(cal, raw)}
 
     return Outcome(cal.method, cal, result.rows, result.uncalibrated, result.calibrated,
                    result.folds, result.selection, [("", result.uncalibrated, result.calibrated)],
@@ -189,7 +190,7 @@ def run_multitask(shards: list[Shard], settings: Settings, given: Optional[AnyCa
     fitted = calibrator.members
 
     def columns(frame: pd.DataFrame) -> dict[str, FloatArray]:
-        return {f"calibrated_{name}": _calibrated_column(
+        return {CALIBRATED_COLUMN_PREFIX + name: _calibrated_column(
             member, parse_scores(frame[name], name, settings.score_space))
             for name, member in zip(names, fitted)}
 
@@ -258,7 +259,7 @@ def run_multiclass(shards: list[Shard], settings: Settings, given: Optional[AnyC
         out = np.full(raw.shape, np.nan)
         if valid.any():
             out[valid] = apply_multiclass(fitted, raw[valid])
-        return {f"calibrated_{f}": out[:, j] for j, f in enumerate(fields)}
+        return {CALIBRATED_COLUMN_PREFIX + f: out[:, j] for j, f in enumerate(fields)}
 
     panels: list[Panel] = [("top label", json_get(uncal, "top_label"),
                             json_get(cal, "top_label"))]

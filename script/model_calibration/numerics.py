@@ -17,7 +17,7 @@ from typing import Any, Optional
 import numpy as np
 import numpy.typing as npt
 
-from ..errors import CalibrationScriptError
+from ..errors import CalibrationScriptError, Code
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -224,7 +224,7 @@ def fit_logistic(x: FloatArray, n: FloatArray, k: FloatArray, max_iter: int = 10
     beta, iterations, converged, obj = res.theta, res.iterations, res.converged, res.value
     if not np.all(np.isfinite(beta)):
         raise CalibrationScriptError(
-            "MC-E303-FIT-FAILED", "logistic fit produced non-finite parameters",
+            Code.MC_E303_FIT_FAILED, "logistic fit produced non-finite parameters",
             "check that the scores are not perfectly separating the labels")
     return LogisticFit(beta, iterations, converged, obj)
 
@@ -317,6 +317,6 @@ def fit_logistic_line(z: FloatArray, n: FloatArray, k: FloatArray, max_iter: int
             break
     if not (math.isfinite(a) and math.isfinite(b)):
         raise CalibrationScriptError(
-            "MC-E303-FIT-FAILED", "logistic fit produced non-finite parameters",
+            Code.MC_E303_FIT_FAILED, "logistic fit produced non-finite parameters",
             "check that the scores are not perfectly separating the labels")
     return LogisticFit(np.array([a, b]), iterations, converged, obj)

@@ -24,7 +24,7 @@ from typing import Literal, Optional
 
 import pandas as pd
 
-from ..errors import CalibrationScriptError
+from ..errors import CalibrationScriptError, Code
 from .logs import logger
 
 DATA_EXTENSIONS = (".csv", ".tsv", ".parquet", ".pq", ".jsonl", ".json")
@@ -80,13 +80,13 @@ def safe_extract(archive: str, destination: str) -> list[str]:
                 if name.startswith(("/", "\\")) or os.path.isabs(name) or ".." in parts or (
                         len(name) > 1 and name[1] == ":"):
                     raise CalibrationScriptError(
-                        "MC-E209-UNSAFE-ARCHIVE",
+                        Code.MC_E209_UNSAFE_ARCHIVE,
                         f"{os.path.basename(archive)}: member {name!r} escapes the "
                         "extraction folder",
                         "rebuild the archive with relative paths")
                 if not (member.isfile() or member.isdir()):
                     raise CalibrationScriptError(
-                        "MC-E209-UNSAFE-ARCHIVE",
+                        Code.MC_E209_UNSAFE_ARCHIVE,
                         f"{os.path.basename(archive)}: member {name!r} is a link or special file",
                         "rebuild the archive with regular files only")
             for member in members:
@@ -102,7 +102,7 @@ def safe_extract(archive: str, destination: str) -> list[str]:
                 extracted.append(target)
     except (tarfile.TarError, OSError, EOFError) as exc:
         raise CalibrationScriptError(
-            "MC-E203-READ-FAILED",
+            Code.MC_E203_READ_FAILED,
             f"cannot read archive {os.path.basename(archive)}: {exc}",
             "provide a valid .tar.gz archive") from exc
     return extracted
@@ -122,7 +122,7 @@ def discover_files(path: str, scratch: str) -> list[tuple[str, str, str]]:
     """``(absolute path, relative name, format)`` of every data file (archives extracted)."""
     if not os.path.exists(path):
         raise CalibrationScriptError(
-            "MC-E201-NO-INPUT-FILES", f"input path {path!r} does not exist",
+            Code.MC_E201_NO_INPUT_FILES, f"input path {path!r} does not exist",
             "pass the folder or file holding the evaluation data")
     if os.path.isfile(path):
         name = os.path.basename(path)
@@ -151,13 +151,13 @@ def discover_files(path: str, scratch: str) -> list[tuple[str, str, str]]:
             skipped.append(relative)
     if os.path.isfile(path) and not result:
         raise CalibrationScriptError(
-            "MC-E202-UNSUPPORTED-FORMAT",
+            Code.MC_E202_UNSUPPORTED_FORMAT,
             f"{os.path.basename(path)} is not a supported data file",
             f"use one of {', '.join(DATA_EXTENSIONS)} or {', '.join(ARCHIVE_EXTENSIONS)}")
     if skipped:
         logger.warning("skipped %d non-data files: %s", len(skipped), ", ".join(skipped[:10]))
     if not result:
-        raise CalibrationScriptError("MC-E201-NO-INPUT-FILES", f"no data file found under {path!r}",
+        raise CalibrationScriptError(Code.MC_E201_NO_INPUT_FILES, f"no data file found under {path!r}",
                                      f"provide files ending in {', '.join(DATA_EXTENSIONS)}")
     return result
 
@@ -273,13 +273,13 @@ def read_frame(path: str, fmt: str, fields: Optional[Sequence[str]] = None
                 frame = frame[[c for c in frame.columns if str(c) in fields]]
     except Exception as exc:  # pandas raises many types for malformed files
         raise CalibrationScriptError(
-            "MC-E203-READ-FAILED",
+            Code.MC_E203_READ_FAILED,
             f"cannot read {os.path.basename(path)} as {fmt}: {type(exc).__name__}: {exc}",
             "check the file's format and content") \
             from exc
     if duplicates:
         raise CalibrationScriptError(
-            "MC-E204-SCHEMA-MISMATCH",
+            Code.MC_E204_SCHEMA_MISMATCH,
             f"{os.path.basename(path)} repeats the column names {duplicates}",
             "give every column a unique name")
     return frame, array, names, rows
@@ -297,7 +297,7 @@ def read_shards(path: str, scratch: str, fields: Optional[Sequence[str]] = None)
             columns = names
         elif names != columns:
             raise CalibrationScriptError(
-                "MC-E204-SCHEMA-MISMATCH",
+                Code.MC_E204_SCHEMA_MISMATCH,
                 f"{relative} has columns {names}, the first shard has {columns}",
                 "all shards must share one schema")
         fitting = {str(c): frame[c] for c in frame.columns}

@@ -24,16 +24,15 @@ import numpy as np
 import pandas as pd
 
 from .artifact import SCRIPT_VERSION, AnyCalibrator
-from ..errors import CalibrationScriptError
+from ..errors import CalibrationScriptError, Code
 from .inputs import fitting_fields
 from .jsonvalues import JsonDict, json_number
 from .logs import logger
 from .given import load_given
 from .modes import Outcome, run_binary, run_multiclass, run_multitask
-from .names import (APPLY_JOB_TYPES, CALIBRATOR_FILE, INPUT_CALIBRATION_MODEL,
-                    INPUT_EVALUATION_DATA, JOB_TYPES, METRICS_FILE, OUTPUT_CALIBRATED_DATA,
-                    OUTPUT_CALIBRATION, OUTPUT_METRICS, OUTPUT_NAMES, RELIABILITY_PLOT_FILE,
-                    SUMMARY_FILE)
+from ..interface import (APPLY_JOB_TYPES, CALIBRATOR_FILE, DEFAULT_JOB_TYPE, JOB_TYPE_ARGUMENT,
+                         JOB_TYPE_CHOICES, METRICS_FILE, RELIABILITY_DIAGRAM_FILE, SUMMARY_FILE,
+                         ModelCalibrationInput, ModelCalibrationOutput)
 from .plotting import plot_reliability, preload_plotting
 from .reading import Shard, read_shards, release_arrow_memory
 from .settings import Settings, read_settings
@@ -55,7 +54,7 @@ def _required(paths: Mapping[str, str], names: Sequence[str], kind: str) -> dict
     missing = [name for name in names if not paths.get(name)]
     if missing:
         raise CalibrationScriptError(
-            "MC-E103-MISSING-PATH", f"missing {kind} path(s): {', '.join(missing)}",
+            Code.MC_E103_MISSING_PATH, f"missing {kind} path(s): {', '.join(missing)}",
             f"pass --{missing[0]} DIR")
     return {name: paths[name] for name in names}
 
@@ -73,11 +72,11 @@ def _public_params(content: Mapping[str, object]) -> JsonDict:
 
 
 def _job_type(job_args: argparse.Namespace) -> str:
-    job_type = str(getattr(job_args, "job_type", "calibration"))
-    if job_type not in JOB_TYPES:
+    job_type = str(getattr(job_args, JOB_TYPE_ARGUMENT, DEFAULT_JOB_TYPE))
+    if job_type not in JOB_TYPE_CHOICES:
         raise CalibrationScriptError(
-            "MC-E104-INVALID-JOB-TYPE", f"job_type {job_type!r} is not accepted",
-            f"use one of {', '.join(JOB_TYPES)}")
+            Code.MC_E104_INVALID_JOB_TYPE, f"job_type {job_type!r} is not accepted",
+            f"use one of {', '.join(JOB_TYPE_CHOICES)}")
     return job_type
 
 
@@ -143,10 +142,11 @@ def _stage_calibrator_and_data(staging: Staging, calibrator_json: JsonDict,
                                shards: Sequence[Shard], outcome: Outcome) -> int:
     """Write calibrator.json and every calibrated shard into the staging folders; the rows
     written."""
-    write_json(staging.path(OUTPUT_CALIBRATION, CALIBRATOR_FILE), calibrator_json)
+    write_json(staging.path(ModelCalibrationOutput.CALIBRATION_OUTPUT.value, CALIBRATOR_FILE),
+               calibrator_json)
     written_rows = 0
     for shard in shards:
-        target = staging.path(OUTPUT_CALIBRATED_DATA, shard.relative)
+        target = staging.path(ModelCalibrationOutput.CALIBRATED_DATA.value, shard.relative)
         written_rows += write_calibrated_shard(shard, target, outcome.columns,
                                                outcome.score_columns)
     # Once, not per shard: the pool's pages then serve every shard (one shard's worth of
@@ -158,10 +158,11 @@ def _stage_calibrator_and_data(staging: Staging, calibrator_json: JsonDict,
 def _stage_plot(staging: Staging, outcome: Outcome, applies: bool) -> JsonDict:
     """Draw the reliability diagram into the staging folder; ``metrics.plot`` (a failure is
     recorded there, never raised)."""
-    plot: JsonDict = {"file": RELIABILITY_PLOT_FILE, "written": False, "error": None,
+    plot: JsonDict = {"file": RELIABILITY_DIAGRAM_FILE, "written": False, "error": None,
                       "panels": len(outcome.panels)}
     try:
-        plot_reliability(staging.path(OUTPUT_METRICS, RELIABILITY_PLOT_FILE), outcome.panels,
+        plot_reliability(staging.path(ModelCalibrationOutput.METRICS_OUTPUT.value,
+                                      RELIABILITY_DIAGRAM_FILE), outcome.panels,
                          "given calibrator applied" if applies else "cross-fitted calibration")
         plot["written"] = True
     except Exception as exc:  # plotting must never fail the job
@@ -225,10 +226,10 @@ def _summary(job_type: str, settings: Settings, outcome: Outcome, gate: tuple[fl
         "ece_equal_width": ece, "threshold_passed": passed,
         "rows_read": sum(s.rows for s in shards),
         "rows_written": written_rows,
-        "files": {OUTPUT_CALIBRATION: [CALIBRATOR_FILE],
-                  OUTPUT_METRICS: [METRICS_FILE] + (
-                      [RELIABILITY_PLOT_FILE] if plot["written"] else []) + [SUMMARY_FILE],
-                  OUTPUT_CALIBRATED_DATA: [s.relative for s in shards]},
+        "files": {ModelCalibrationOutput.CALIBRATION_OUTPUT.value: [CALIBRATOR_FILE],
+                  ModelCalibrationOutput.METRICS_OUTPUT.value: [METRICS_FILE] + (
+                      [RELIABILITY_DIAGRAM_FILE] if plot["written"] else []) + [SUMMARY_FILE],
+                  ModelCalibrationOutput.CALIBRATED_DATA.value: [s.relative for s in shards]},
         "seconds": round(time.perf_counter() - started, 6),
     }
 
@@ -249,9 +250,9 @@ def main(input_paths: Mapping[str, str], output_paths: Mapping[str, str],
     logger.setLevel(settings.log_level)
     job_type = _job_type(job_args)
     applies = job_type in APPLY_JOB_TYPES
-    inputs = _required(input_paths, (INPUT_EVALUATION_DATA,), "input")
-    outputs = _required(output_paths, OUTPUT_NAMES, "output")
-    model_path = input_paths.get(INPUT_CALIBRATION_MODEL)
+    inputs = _required(input_paths, (ModelCalibrationInput.EVALUATION_DATA.value,), "input")
+    outputs = _required(output_paths, tuple(o.value for o in ModelCalibrationOutput), "output")
+    model_path = input_paths.get(ModelCalibrationInput.CALIBRATION_MODEL.value)
     given_content, given = load_given(model_path, settings, job_type) if applies else (None, None)
     warnings = _job_warnings(job_type, model_path)
     for warning in warnings:
@@ -264,8 +265,8 @@ def main(input_paths: Mapping[str, str], output_paths: Mapping[str, str],
     published = False
     try:
         with tempfile.TemporaryDirectory(prefix="calibration-") as scratch:
-            shards, outcome, timings = _read_and_run(inputs[INPUT_EVALUATION_DATA], scratch,
-                                                     settings, given)
+            shards, outcome, timings = _read_and_run(
+                inputs[ModelCalibrationInput.EVALUATION_DATA.value], scratch, settings, given)
             gate = _gate(outcome, settings, applies)
             calibrator_json = _calibrator_json(given_content, outcome, shards)
             stage_reached("before_staging")
@@ -275,16 +276,16 @@ def main(input_paths: Mapping[str, str], output_paths: Mapping[str, str],
             stage_reached("during_staging")
             plot = _stage_plot(staging, outcome, applies)
             timings["write_seconds"] = round(time.perf_counter() - t0, 6)
-            write_json(staging.path(OUTPUT_METRICS, METRICS_FILE),
+            write_json(staging.path(ModelCalibrationOutput.METRICS_OUTPUT.value, METRICS_FILE),
                        _metrics(job_type, settings, outcome, calibrator_json, gate, warnings,
                                 plot, timings))
-            write_json(staging.path(OUTPUT_METRICS, SUMMARY_FILE),
+            write_json(staging.path(ModelCalibrationOutput.METRICS_OUTPUT.value, SUMMARY_FILE),
                        _summary(job_type, settings, outcome, gate, shards, written_rows, plot,
                                 started))
             stage_reached("after_staging")
             published = True
             try:
-                staging.publish(last=(OUTPUT_METRICS, SUMMARY_FILE))
+                staging.publish(last=(ModelCalibrationOutput.METRICS_OUTPUT.value, SUMMARY_FILE))
             except OSError as exc:
                 raise write_failed(exc.filename or SUMMARY_FILE, exc) from exc
             logger.info("wrote %s, %d calibrated rows in %d files, metrics and summary in %.3fs",

@@ -29,32 +29,20 @@ import dataclasses
 import json
 import math
 from collections.abc import Mapping, Sequence
+from typing import Optional, Tuple, Type, TypeVar, Union
 
-from ..errors import CalibrationScriptError
-from .names import BINARY_METHODS, LOG_LEVELS, METHODS, SCORE_SPACES
+from ..errors import CalibrationScriptError, Code
+from ..interface import (SETTING_DEFAULTS, SETTING_SPECS, CalibrationSettings, ModelCalibrationEnv,
+                         class_categories, mode_methods, setting_conflicts, setting_field_name,
+                         settings_mode)
 
-# Environment variable names.
-ENV_CALIBRATION_METHOD = "CALIBRATION_METHOD"
-ENV_LABEL_FIELD = "LABEL_FIELD"
-ENV_SCORE_FIELD = "SCORE_FIELD"
-ENV_IS_BINARY = "IS_BINARY"
-ENV_MONOTONIC_CONSTRAINT = "MONOTONIC_CONSTRAINT"
-ENV_GAM_SPLINES = "GAM_SPLINES"
-ENV_ERROR_THRESHOLD = "ERROR_THRESHOLD"
-ENV_CALIBRATION_BINS = "CALIBRATION_BINS"
-ENV_CALIBRATION_FOLDS = "CALIBRATION_FOLDS"
-ENV_CALIBRATION_SEED = "CALIBRATION_SEED"
-ENV_SCORE_SPACE = "SCORE_SPACE"
-ENV_LOG_LEVEL = "LOG_LEVEL"
-ENV_NUM_CLASSES = "NUM_CLASSES"
-ENV_SCORE_FIELD_PREFIX = "SCORE_FIELD_PREFIX"
-ENV_MULTICLASS_CATEGORIES = "MULTICLASS_CATEGORIES"
-ENV_SCORE_FIELDS = "SCORE_FIELDS"
-ENV_TASK_LABEL_NAMES = "TASK_LABEL_NAMES"
-ENV_WEIGHT_FIELD = "WEIGHT_FIELD"
-ENV_AUTO_CANDIDATES = "AUTO_CANDIDATES"
-ENV_NEGATIVE_SAMPLING_RATE = "NEGATIVE_SAMPLING_RATE"
-ENV_TEMPERATURE_BIAS = "TEMPERATURE_BIAS"
+Value = Union[bool, int, float, str, Tuple[str, ...], None]
+"""A parsed setting; None for an unset env var whose interface default is None."""
+
+T = TypeVar("T")
+
+_FRACTION_MEANINGS = {ModelCalibrationEnv.NEGATIVE_SAMPLING_RATE: "the fraction of negatives kept, a number"}
+"""What a fraction setting is, for its hint (default: a number)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -90,10 +78,6 @@ class Settings:
             return "multiclass"
         return "multitask" if self.score_fields else "binary"
 
-    def mode_methods(self) -> tuple[str, ...]:
-        """The concrete methods that fit this mode (``temperature`` is multi-class only)."""
-        return METHODS[:5] if self.mode == "multiclass" else BINARY_METHODS
-
 
 def _parse_bool(name: str, raw: str) -> bool:
     value = raw.strip().lower()
@@ -101,14 +85,14 @@ def _parse_bool(name: str, raw: str) -> bool:
         return True
     if value in ("false", "0"):
         return False
-    raise CalibrationScriptError("MC-E101-INVALID-ENV", f"{name}={raw!r} is not a boolean",
+    raise CalibrationScriptError(Code.MC_E101_INVALID_ENV, f"{name}={raw!r} is not a boolean",
                                  f"set {name} to one of true, false, 1, 0")
 
 
 def _parse_choice(name: str, raw: str, choices: Sequence[str], lower: bool = True) -> str:
     value = raw.strip().lower() if lower else raw.strip().upper()
     if value not in choices:
-        raise CalibrationScriptError("MC-E101-INVALID-ENV", f"{name}={raw!r} is not accepted",
+        raise CalibrationScriptError(Code.MC_E101_INVALID_ENV, f"{name}={raw!r} is not accepted",
                                      f"set {name} to one of {', '.join(choices)}")
     return value
 
@@ -119,7 +103,7 @@ def _parse_int(name: str, raw: str, low: int, high: int) -> int:
     except ValueError:
         value = low - 1
     if not low <= value <= high:
-        raise CalibrationScriptError("MC-E101-INVALID-ENV", f"{name}={raw!r} is not accepted",
+        raise CalibrationScriptError(Code.MC_E101_INVALID_ENV, f"{name}={raw!r} is not accepted",
                                      f"set {name} to an integer from {low} to {high}")
     return value
 
@@ -131,7 +115,7 @@ def _parse_fraction(name: str, raw: str, meaning: str = "a number") -> float:
     except ValueError:
         value = math.nan
     if not 0.0 < value <= 1.0:
-        raise CalibrationScriptError("MC-E101-INVALID-ENV", f"{name}={raw!r} is not accepted",
+        raise CalibrationScriptError(Code.MC_E101_INVALID_ENV, f"{name}={raw!r} is not accepted",
                                      f"set {name} to {meaning} in (0, 1]")
     return value
 
@@ -139,7 +123,7 @@ def _parse_fraction(name: str, raw: str, meaning: str = "a number") -> float:
 def _parse_field(name: str, raw: str) -> str:
     if not raw.strip():
         raise CalibrationScriptError(
-            "MC-E101-INVALID-ENV", f"{name} is empty", f"set {name} to a column name")
+            Code.MC_E101_INVALID_ENV, f"{name} is empty", f"set {name} to a column name")
     return raw.strip()
 
 
@@ -151,7 +135,7 @@ def _parse_json_list(name: str, raw: str) -> list[object]:
         value = None
     if not isinstance(value, list):
         raise CalibrationScriptError(
-            "MC-E101-INVALID-ENV", f"{name}={raw!r} is not a JSON array",
+            Code.MC_E101_INVALID_ENV, f"{name}={raw!r} is not a JSON array",
             f'set {name} to a JSON array such as ["a", "b"] (or [] for none)')
     return value
 
@@ -168,16 +152,46 @@ def _parse_name_list(name: str, raw: str, integers: bool = False,
             names.append(str(int(item)))
         else:
             raise CalibrationScriptError(
-                "MC-E101-INVALID-ENV", f"{name} holds {item!r}, not a non-empty name",
+                Code.MC_E101_INVALID_ENV, f"{name} holds {item!r}, not a non-empty name",
                 f"list {'names or integers' if integers else 'column names'} in {name}")
     if unique and len(set(names)) != len(names):
-        raise CalibrationScriptError("MC-E101-INVALID-ENV", f"{name} repeats a name: {names}",
+        raise CalibrationScriptError(Code.MC_E101_INVALID_ENV, f"{name} repeats a name: {names}",
                                      f"list each name once in {name}")
     return tuple(names)
 
 
-def _conflict(message: str, hint: str) -> CalibrationScriptError:
-    return CalibrationScriptError("MC-E105-MODE-CONFLICT", message, hint)
+def _read(environ: Mapping[str, str], env: ModelCalibrationEnv) -> Value:
+    """The env var ``env`` parsed by its interface spec (kind, default, choices, range).
+
+    An env var that is unset takes the spec's default, except one whose interface default is
+    None (NUM_CLASSES, WEIGHT_FIELD): it is None, as is a blank column name of that kind.
+    """
+    if env.value not in environ and getattr(SETTING_DEFAULTS, setting_field_name(env)) is None:
+        return None
+    raw = environ.get(env.value, SETTING_SPECS[env].env_default)
+    spec, name = SETTING_SPECS[env], env.value
+    if spec.kind == "flag":
+        return _parse_bool(name, raw)
+    if spec.kind == "choice":
+        return _parse_choice(name, raw, spec.choices, lower=spec.fold_case == "lower")
+    if spec.kind == "integer":
+        low, high = spec.low if spec.low is not None else 0, spec.high if spec.high is not None else 2**63
+        return _parse_int(name, raw, low, high)
+    if spec.kind == "fraction":
+        return _parse_fraction(name, raw, _FRACTION_MEANINGS.get(env, "a number"))
+    if spec.kind == "names":
+        names = _parse_name_list(name, raw, integers=spec.integer_names, unique=spec.unique)
+        return tuple(n.lower() for n in names) if spec.fold_case == "lower" else names
+    if getattr(SETTING_DEFAULTS, setting_field_name(env)) is None:  # a column that may be "none"
+        return raw.strip() or None
+    return _parse_field(name, raw)
+
+
+def _typed(kind: Type[T], value: Value) -> T:
+    """``value``, which its spec's kind parses to a ``kind``."""
+    if not isinstance(value, kind):
+        raise TypeError(f"a setting parsed to {value!r}, not a {kind.__name__}")
+    return value
 
 
 def read_settings(environ: Mapping[str, str]) -> Settings:
@@ -188,108 +202,65 @@ def read_settings(environ: Mapping[str, str]) -> Settings:
     >>> read_settings({"IS_BINARY": "false", "NUM_CLASSES": "3"}).categories
     ('0', '1', '2')
     """
-    is_binary = _parse_bool(ENV_IS_BINARY, environ.get(ENV_IS_BINARY, "true"))
-    method = _parse_choice(ENV_CALIBRATION_METHOD, environ.get(ENV_CALIBRATION_METHOD, "gam"),
-                           METHODS)
-    num_classes = _parse_int(ENV_NUM_CLASSES, environ.get(ENV_NUM_CLASSES, "2"), 2, 10000)
-    categories = _parse_name_list(ENV_MULTICLASS_CATEGORIES,
-                                  environ.get(ENV_MULTICLASS_CATEGORIES, "[]"), integers=True)
-    score_fields = _parse_name_list(ENV_SCORE_FIELDS, environ.get(ENV_SCORE_FIELDS, "[]"))
-    # Two tasks may share a label column (two models of one target).
-    task_labels = _parse_name_list(ENV_TASK_LABEL_NAMES, environ.get(ENV_TASK_LABEL_NAMES, "[]"),
-                                   unique=False)
-    candidates = _parse_name_list(ENV_AUTO_CANDIDATES, environ.get(ENV_AUTO_CANDIDATES, "[]"))
+    is_binary = _typed(bool, _read(environ, ModelCalibrationEnv.IS_BINARY))
+    method = _typed(str, _read(environ, ModelCalibrationEnv.CALIBRATION_METHOD))
+    num_classes = _read(environ, ModelCalibrationEnv.NUM_CLASSES)
+    categories = _typed(tuple, _read(environ, ModelCalibrationEnv.MULTICLASS_CATEGORIES))
+    score_fields = _typed(tuple, _read(environ, ModelCalibrationEnv.SCORE_FIELDS))
+    task_labels = _typed(tuple, _read(environ, ModelCalibrationEnv.TASK_LABEL_NAMES))
+    candidates = _typed(tuple, _read(environ, ModelCalibrationEnv.AUTO_CANDIDATES))
     settings = Settings(
         method=method,
-        label_field=_parse_field(ENV_LABEL_FIELD, environ.get(ENV_LABEL_FIELD, "label")),
-        score_field=_parse_field(ENV_SCORE_FIELD, environ.get(ENV_SCORE_FIELD, "prob_class_1")),
+        label_field=_typed(str, _read(environ, ModelCalibrationEnv.LABEL_FIELD)),
+        score_field=_typed(str, _read(environ, ModelCalibrationEnv.SCORE_FIELD)),
         is_binary=is_binary,
-        monotonic=_parse_bool(ENV_MONOTONIC_CONSTRAINT,
-                              environ.get(ENV_MONOTONIC_CONSTRAINT, "true")),
-        gam_splines=_parse_int(ENV_GAM_SPLINES, environ.get(ENV_GAM_SPLINES, "10"), 4, 200),
-        error_threshold=_parse_fraction(ENV_ERROR_THRESHOLD,
-                                        environ.get(ENV_ERROR_THRESHOLD, "0.05")),
-        bins=_parse_int(ENV_CALIBRATION_BINS, environ.get(ENV_CALIBRATION_BINS, "15"), 2, 1000),
-        folds=_parse_int(ENV_CALIBRATION_FOLDS, environ.get(ENV_CALIBRATION_FOLDS, "5"), 2, 100),
-        seed=_parse_int(ENV_CALIBRATION_SEED, environ.get(ENV_CALIBRATION_SEED, "0"), 0,
-                        2**32 - 1),
-        score_space=_parse_choice(ENV_SCORE_SPACE, environ.get(ENV_SCORE_SPACE, "probability"),
-                                  SCORE_SPACES),
-        log_level=_parse_choice(ENV_LOG_LEVEL, environ.get(ENV_LOG_LEVEL, "INFO"), LOG_LEVELS,
-                                lower=False),
-        num_classes=num_classes,
-        score_field_prefix=_parse_field(ENV_SCORE_FIELD_PREFIX,
-                                        environ.get(ENV_SCORE_FIELD_PREFIX, "prob_class_")),
+        monotonic=_typed(bool, _read(environ, ModelCalibrationEnv.MONOTONIC_CONSTRAINT)),
+        gam_splines=_typed(int, _read(environ, ModelCalibrationEnv.GAM_SPLINES)),
+        error_threshold=_typed(float, _read(environ, ModelCalibrationEnv.ERROR_THRESHOLD)),
+        bins=_typed(int, _read(environ, ModelCalibrationEnv.CALIBRATION_BINS)),
+        folds=_typed(int, _read(environ, ModelCalibrationEnv.CALIBRATION_FOLDS)),
+        seed=_typed(int, _read(environ, ModelCalibrationEnv.CALIBRATION_SEED)),
+        score_space=_typed(str, _read(environ, ModelCalibrationEnv.SCORE_SPACE)),
+        log_level=_typed(str, _read(environ, ModelCalibrationEnv.LOG_LEVEL)),
+        num_classes=Settings.num_classes if num_classes is None else _typed(int, num_classes),
+        score_field_prefix=_typed(str, _read(environ, ModelCalibrationEnv.SCORE_FIELD_PREFIX)),
         categories=categories,
         score_fields=score_fields,
         task_label_names=task_labels,
-        weight_field=environ.get(ENV_WEIGHT_FIELD, "").strip(),
-        auto_candidates=tuple(c.lower() for c in candidates),
-        negative_sampling_rate=_parse_fraction(ENV_NEGATIVE_SAMPLING_RATE,
-                                               environ.get(ENV_NEGATIVE_SAMPLING_RATE, "1"),
-                                               "the fraction of negatives kept, a number"),
-        temperature_bias=_parse_bool(ENV_TEMPERATURE_BIAS,
-                                     environ.get(ENV_TEMPERATURE_BIAS, "false")),
+        weight_field=str(_read(environ, ModelCalibrationEnv.WEIGHT_FIELD) or ""),
+        auto_candidates=candidates,
+        negative_sampling_rate=_typed(float, _read(environ, ModelCalibrationEnv.NEGATIVE_SAMPLING_RATE)),
+        temperature_bias=_typed(bool, _read(environ, ModelCalibrationEnv.TEMPERATURE_BIAS)),
     )
-    num_classes_given = ENV_NUM_CLASSES in environ
-    return _check_modes(settings, num_classes_given)
+    return _check_modes(settings, None if num_classes is None else settings.num_classes)
 
 
-def _check_modes(settings: Settings, num_classes_given: bool) -> Settings:
-    """Cross-variable checks (``MC-E105-MODE-CONFLICT``); resolves categories and candidates."""
-    if len(settings.score_fields) != len(settings.task_label_names):
-        raise _conflict(f"SCORE_FIELDS has {len(settings.score_fields)} columns and "
-                        f"TASK_LABEL_NAMES {len(settings.task_label_names)}",
-                        "give one label column per score column (JSON arrays of equal length)")
-    if set(settings.score_fields) & set(settings.task_label_names):
-        raise _conflict(f"{sorted(set(settings.score_fields) & set(settings.task_label_names))} "
-                        "is both a task score and a task label", "a column is one or the other")
-    categories = settings.categories
-    if settings.is_binary:
-        if settings.num_classes != 2:
-            raise _conflict(f"NUM_CLASSES={settings.num_classes} with IS_BINARY=true",
-                            "set IS_BINARY=false for multi-class, or NUM_CLASSES=2")
-        if categories:
-            raise _conflict(f"MULTICLASS_CATEGORIES={list(categories)} with IS_BINARY=true",
-                            "set IS_BINARY=false for multi-class, or MULTICLASS_CATEGORIES=[]")
-        if settings.method == "temperature":
-            raise _conflict("CALIBRATION_METHOD=temperature needs IS_BINARY=false",
-                            "use a binary method (isotonic, platt, gam, beta) or auto")
-        if not settings.score_fields and settings.label_field == settings.score_field:
-            raise CalibrationScriptError(
-                "MC-E101-INVALID-ENV", "LABEL_FIELD and SCORE_FIELD name the same column",
-                "set LABEL_FIELD and SCORE_FIELD to two different columns")
-    else:
-        if settings.score_fields:
-            raise _conflict("SCORE_FIELDS is set with IS_BINARY=false; multi-task calibration "
-                            "is binary", "set IS_BINARY=true for multi-task, or SCORE_FIELDS=[]")
-        if not categories:
-            categories = tuple(str(i) for i in range(settings.num_classes))
-        elif len(categories) < 2:
-            raise _conflict(f"MULTICLASS_CATEGORIES={list(categories)} holds fewer than two "
-                            "categories", "list every category (at least two)")
-        elif num_classes_given and len(categories) != settings.num_classes:
-            raise _conflict(f"MULTICLASS_CATEGORIES holds {len(categories)} categories, "
-                            f"NUM_CLASSES={settings.num_classes}",
-                            "make NUM_CLASSES the number of categories, or leave it unset")
-        if settings.negative_sampling_rate != 1.0:
-            raise _conflict("NEGATIVE_SAMPLING_RATE applies to binary labels only",
-                            "unset NEGATIVE_SAMPLING_RATE, or express the sampling in WEIGHT_FIELD")
-    candidates = settings.auto_candidates
-    allowed = settings.mode_methods()
-    if candidates and settings.method != "auto":
-        raise _conflict(f"AUTO_CANDIDATES={list(candidates)} with CALIBRATION_METHOD="
-                        f"{settings.method}", "set CALIBRATION_METHOD=auto or AUTO_CANDIDATES=[]")
-    unknown = [c for c in candidates if c not in allowed]
-    if unknown:
-        raise _conflict(f"AUTO_CANDIDATES names {unknown}, not a method of {settings.mode} "
-                        "calibration", f"choose among {', '.join(allowed)}")
-    if settings.method == "auto" and not candidates:
-        candidates = allowed
-    columns = set(settings.score_fields) | set(settings.task_label_names) if settings.score_fields \
-        else {settings.label_field, settings.score_field} if settings.is_binary \
-        else {settings.label_field} | {settings.score_field_prefix + c for c in categories}
-    if settings.weight_field and settings.weight_field in columns:
-        raise _conflict(f"WEIGHT_FIELD={settings.weight_field!r} is a label or score column",
-                        "name the column of sample weights")
-    return dataclasses.replace(settings, categories=categories, auto_candidates=candidates)
+def _interface_settings(values: Settings, num_classes: Optional[int]) -> CalibrationSettings:
+    """The interface's settings of ``values`` (``num_classes``: None when NUM_CLASSES is unset)."""
+    return CalibrationSettings(
+        calibration_method=values.method,  # type: ignore[arg-type]  # parsed among its choices
+        label_field=values.label_field, score_field=values.score_field, is_binary=values.is_binary,
+        monotonic_constraint=values.monotonic, gam_splines=values.gam_splines,
+        error_threshold=values.error_threshold, calibration_bins=values.bins,
+        calibration_folds=values.folds, calibration_seed=values.seed,
+        score_space=values.score_space,  # type: ignore[arg-type]  # parsed among its choices
+        log_level=values.log_level,  # type: ignore[arg-type]  # parsed among its choices
+        num_classes=num_classes, score_field_prefix=values.score_field_prefix,
+        multiclass_categories=values.categories, score_fields=values.score_fields,
+        task_label_names=values.task_label_names, weight_field=values.weight_field or None,
+        auto_candidates=values.auto_candidates, negative_sampling_rate=values.negative_sampling_rate,
+        temperature_bias=values.temperature_bias)
+
+
+def _check_modes(values: Settings, num_classes: Optional[int]) -> Settings:
+    """The interface's rules between settings (the first conflict the script raises is
+    ``MC-E105-MODE-CONFLICT`` or ``MC-E101-INVALID-ENV``); resolves categories and candidates."""
+    settings = _interface_settings(values, num_classes)
+    for conflict in setting_conflicts(settings):
+        if conflict.script_code is not None:
+            raise CalibrationScriptError(conflict.script_code, conflict.message, conflict.hint)
+    categories = values.categories if values.is_binary else class_categories(settings)
+    candidates = values.auto_candidates
+    if values.method == "auto" and not candidates:
+        candidates = mode_methods(settings_mode(settings))
+    return dataclasses.replace(values, categories=categories, auto_candidates=candidates)

@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import Callable, Mapping
 from typing import Optional
 
-from ..errors import CalibrationScriptError
+from ..errors import CalibrationScriptError, Code
 from .logs import logger
 
 STAGING_PREFIX = ".staging-"
@@ -109,7 +109,7 @@ class Staging:
         for name, folder in self.outputs.items():
             visible = [e for e in os.listdir(folder) if not e.startswith(".")]
             if visible:
-                raise CalibrationScriptError("MC-E501-OUTPUT-NOT-EMPTY",
+                raise CalibrationScriptError(Code.MC_E501_OUTPUT_NOT_EMPTY,
                                              f"output {name} already holds {sorted(visible)[:5]}",
                                              "point the output at an empty folder")
 

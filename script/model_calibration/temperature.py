@@ -13,7 +13,7 @@ from typing import Optional
 import numpy as np
 
 from . import limits
-from ..errors import CalibrationScriptError
+from ..errors import CalibrationScriptError, Code
 from .jsonvalues import JsonDict
 from .numerics import BoolArray, Evaluation, FloatArray, IntArray, newton_minimize
 
@@ -116,7 +116,7 @@ def fit_temperature(logits: FloatArray, labels: IntArray, weights: FloatArray,
         loss, grad, _ = _temperature_sums(theta, logits, labels, w, bias, False, rows)
     if not np.all(np.isfinite(theta)):
         raise CalibrationScriptError(
-            "MC-E303-FIT-FAILED", "temperature fit produced non-finite parameters",
+            Code.MC_E303_FIT_FAILED, "temperature fit produced non-finite parameters",
             "check the class scores")
     b_out = np.zeros(c)
     if bias:
@@ -139,7 +139,7 @@ def _temperature_lbfgs(logits: FloatArray, labels: IntArray, w: FloatArray, bias
         from scipy.optimize import minimize
     except ImportError as exc:  # pragma: no cover - scipy ships with scikit-learn
         raise CalibrationScriptError(
-            "MC-E302-MISSING-LIBRARY", f"scipy is required for temperature ({exc})",
+            Code.MC_E302_MISSING_LIBRARY, f"scipy is required for temperature ({exc})",
             "install scipy (a scikit-learn dependency)") from exc
 
     def objective(theta: FloatArray) -> tuple[float, FloatArray]:

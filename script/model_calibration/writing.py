@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 import pandas as pd
 
 from . import limits
-from ..errors import CalibrationScriptError
+from ..errors import CalibrationScriptError, Code
 from .numerics import FloatArray
 from .reading import CSV_FLOAT_PRECISION, Shard, pandas_index_columns, read_frame
 
@@ -22,7 +22,7 @@ from .reading import CSV_FLOAT_PRECISION, Shard, pandas_index_columns, read_fram
 def write_failed(path: str, exc: Exception) -> CalibrationScriptError:
     """``MC-E502-WRITE-FAILED`` naming the file that could not be written and why."""
     return CalibrationScriptError(
-        "MC-E502-WRITE-FAILED",
+        Code.MC_E502_WRITE_FAILED,
         f"cannot write {os.path.basename(path)}: {type(exc).__name__}: {exc}",
         "check the output volume (space, permissions); "
         "a value that is not finite is a bug of the script: report it with the input")

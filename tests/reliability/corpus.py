@@ -26,11 +26,9 @@ import pyarrow.parquet as pq  # type: ignore[import-untyped]  # no stubs; only t
 
 from calibration_step.script import model_calibration as mc
 from calibration_step.script.model_calibration.artifact import checksum
-from calibration_step.script.model_calibration.names import (CALIBRATOR_FILE,
-                                                             INPUT_CALIBRATION_MODEL,
-                                                             INPUT_EVALUATION_DATA,
-                                                             OUTPUT_CALIBRATION, OUTPUT_METRICS,
-                                                             OUTPUT_NAMES)
+from calibration_step.script.interface import (
+    CALIBRATOR_FILE, ModelCalibrationInput, ModelCalibrationOutput,
+)
 from calibration_step.script.model_calibration.numerics import CLIP_EPSILON
 from tests.script.synthetic import scenario
 
@@ -486,9 +484,9 @@ CORPUS: tuple[BadInput, ...] = (
     _case("input_path_missing", BAD_PATHS, E["nofiles"], _missing),
     _case("unknown_job_type", BAD_PATHS, E["job"], _frames({"d.csv": frame}), job_type="scoring"),
     _case("output_path_missing", BAD_PATHS, E["path"], _frames({"d.csv": frame}),
-          missing_output=OUTPUT_METRICS),
+          missing_output=ModelCalibrationOutput.METRICS_OUTPUT.value),
     _case("output_already_written", BAD_PATHS, E["occupied"], _frames({"d.csv": frame}),
-          occupied_output=OUTPUT_CALIBRATION),
+          occupied_output=ModelCalibrationOutput.CALIBRATION_OUTPUT.value),
     _case("validation_without_model", BAD_PATHS, E["path"], _frames({"d.csv": frame}), job_type="validation"),
     # Invalid calibration model (validation / testing jobs).
     _case("model_folder_without_calibrator", BAD_MODEL, E["nomodel"], _frames({"d.csv": frame}),
@@ -518,12 +516,12 @@ def prepare(case: BadInput, root: Path) -> tuple[dict[str, str], dict[str, str]]
     """Build the case's files under ``root``; return its input and output paths."""
     folder = root / "in"
     folder.mkdir(parents=True)
-    inputs = {INPUT_EVALUATION_DATA: str(case.build(folder))}
+    inputs = {ModelCalibrationInput.EVALUATION_DATA.value: str(case.build(folder))}
     if case.model is not None:
         model = root / "model"
         model.mkdir()
-        inputs[INPUT_CALIBRATION_MODEL] = str(case.model(model))
-    outputs = {name: str(root / "out" / name) for name in OUTPUT_NAMES
+        inputs[ModelCalibrationInput.CALIBRATION_MODEL.value] = str(case.model(model))
+    outputs = {name: str(root / "out" / name) for name in [o.value for o in ModelCalibrationOutput]
                if name != case.missing_output}
     if case.occupied_output is not None:
         occupied = Path(outputs[case.occupied_output])

@@ -15,7 +15,7 @@ import pytest
 from calibration_step.script import model_calibration as mc
 from calibration_step.script.model_calibration import runner
 from calibration_step.script.model_calibration.artifact import CALIBRATOR_SCHEMA_VERSION, checksum
-from calibration_step.script.model_calibration.names import CALIBRATOR_FILE, OUTPUT_CALIBRATION
+from calibration_step.script.interface import CALIBRATOR_FILE, ModelCalibrationOutput
 from calibration_step.script.model_calibration.numerics import CLIP_EPSILON
 
 
@@ -205,5 +205,5 @@ def test_a_run_writes_only_json_and_data_never_a_pickle(tmp_path: Path, monkeypa
     written = sorted(p.name for folder in outputs.values() for p in Path(folder).rglob("*") if p.is_file())
     assert written == sorted(["calibrator.json", "metrics.json", "summary.json", "reliability_diagram.png",
                               "d.parquet"])
-    loaded = mc.load_calibrator(str(Path(outputs[OUTPUT_CALIBRATION]) / CALIBRATOR_FILE))
+    loaded = mc.load_calibrator(str(Path(outputs[ModelCalibrationOutput.CALIBRATION_OUTPUT.value]) / CALIBRATOR_FILE))
     assert loaded.method == "beta"

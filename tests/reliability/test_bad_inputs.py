@@ -20,9 +20,9 @@ from hypothesis import strategies as st
 
 from calibration_step.script import model_calibration as mc
 from calibration_step.script.model_calibration import runner
-from calibration_step.script.model_calibration.names import (INPUT_EVALUATION_DATA, OUTPUT_METRICS,
-                                                             OUTPUT_NAMES, SCORE_SPACES,
-                                                             SUMMARY_FILE)
+from calibration_step.script.interface import (
+    SCORE_SPACE_CHOICES, SUMMARY_FILE, ModelCalibrationInput, ModelCalibrationOutput,
+)
 from tests.reliability.corpus import (
     CATEGORIES,
     CORPUS,
@@ -139,7 +139,7 @@ def _no_plot(path: str, *args: object) -> None:
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=_table, fmt=st.sampled_from(["csv", "jsonl"]),
        method=st.sampled_from(["platt", "isotonic", "beta", "gam"]), weighted=st.booleans(),
-       space=st.sampled_from(SCORE_SPACES))
+       space=st.sampled_from(SCORE_SPACE_CHOICES))
 def test_random_tables_give_a_complete_set_or_our_error(
         monkeypatch: pytest.MonkeyPatch, rows: list[tuple[object, object, float]], fmt: str,
         method: str, weighted: bool, space: str) -> None:
@@ -150,14 +150,14 @@ def test_random_tables_give_a_complete_set_or_our_error(
         root = Path(tmp)
         (root / "in").mkdir()
         _write(root / "in", rows, fmt)
-        outputs = {name: str(root / name) for name in OUTPUT_NAMES}
+        outputs = {name: str(root / name) for name in [o.value for o in ModelCalibrationOutput]}
         try:
-            mc.main({INPUT_EVALUATION_DATA: str(root / "in")}, outputs, env,
+            mc.main({ModelCalibrationInput.EVALUATION_DATA.value: str(root / "in")}, outputs, env,
                     argparse.Namespace(job_type="calibration"))
         except mc.CalibrationScriptError:
             assert all(_entries(folder) == [] for folder in outputs.values())
             return
-        summary = json.loads((root / OUTPUT_METRICS / SUMMARY_FILE).read_text(encoding="utf-8"))
+        summary = json.loads((root / ModelCalibrationOutput.METRICS_OUTPUT.value / SUMMARY_FILE).read_text(encoding="utf-8"))
         files = summary["files"]
         assert {name: sorted(names) for name, names in files.items()} == {
             name: sorted(_entries(folder)) for name, folder in outputs.items()}

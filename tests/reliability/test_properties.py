@@ -36,7 +36,7 @@ from calibration_step.script.model_calibration.aggregation import aggregate
 from calibration_step.script.model_calibration.artifact import AnyCalibrator, checksum
 from calibration_step.script.model_calibration.fitting import fit_calibrator
 from calibration_step.script.model_calibration.knots import KNOT_MIN_GAP
-from calibration_step.script.model_calibration.names import BINARY_METHODS, SCORE_SPACES
+from calibration_step.script.interface import BINARY_METHODS, SCORE_SPACE_CHOICES
 from calibration_step.script.model_calibration.numerics import CLIP_EPSILON
 from tests.config.strategies import calibration_configs
 
@@ -129,7 +129,7 @@ def _binary(method: str, space: str) -> mc.Calibrator:
 def _contents() -> dict[str, Callable[[], dict[str, object]]]:
     made: dict[str, Callable[[], dict[str, object]]] = {}
     for method in BINARY_METHODS:
-        for space in SCORE_SPACES:
+        for space in SCORE_SPACE_CHOICES:
             made[f"{method}-{space}"] = lambda m=method, s=space: _binary(m, s).to_json_dict()  # type: ignore[misc]  # defaults bind the loop values
     made["multiclass-ovr"] = lambda: mc.MultiCalibrator(
         mode="multiclass", method="platt", score_space="probability", clip_epsilon=CLIP_EPSILON,
@@ -210,7 +210,7 @@ def test_calibrator_loaders_return_a_calibrator_or_our_error(
             continue
         assert resign or not edited, "an edit without a new checksum was loaded"
         assert isinstance(loaded, (mc.Calibrator, mc.MultiCalibrator))
-        assert loaded.score_space in SCORE_SPACES
+        assert loaded.score_space in SCORE_SPACE_CHOICES
         _assert_in_range(loaded)
         _check_applies(loaded)
 
@@ -290,7 +290,7 @@ def _scores(space: str, min_size: int = 0, max_size: int = 20) -> st.SearchStrat
 
 
 @settings(max_examples=100, deadline=None)
-@given(space=st.sampled_from(SCORE_SPACES), method=st.sampled_from(BINARY_METHODS), data=st.data(),
+@given(space=st.sampled_from(SCORE_SPACE_CHOICES), method=st.sampled_from(BINARY_METHODS), data=st.data(),
        bad=st.sampled_from([math.nan, math.inf, -math.inf, -1e-9, 1.0 + 1e-9, 2.0, -5.0]))
 def test_apply_refuses_nan_infinite_and_out_of_space_scores(
         space: str, method: str, data: st.DataObject, bad: float) -> None:
@@ -317,7 +317,7 @@ _subnormals = st.sampled_from([0.0, 5e-324, 1e-320, 2.2e-311, 4.4e-311, 1e-309, 
 
 @st.composite
 def _fit_data(draw: st.DrawFn) -> tuple[str, FloatArray, FloatArray]:
-    space = draw(st.sampled_from(SCORE_SPACES))
+    space = draw(st.sampled_from(SCORE_SPACE_CHOICES))
     element = (st.floats(min_value=0.0, max_value=1.0) if space == "probability"
                else st.floats(min_value=-1e6, max_value=1e6)) | _subnormals
     rows = draw(st.lists(st.tuples(element, st.sampled_from([0.0, 1.0])), min_size=2, max_size=60))
@@ -347,7 +347,7 @@ def test_fitted_monotone_calibrators_give_probabilities_that_never_decrease(
 def _monotone_calibrators(draw: st.DrawFn) -> mc.Calibrator:
     """Calibrators of every method with monotone non-decreasing parameters."""
     method = draw(st.sampled_from(BINARY_METHODS))
-    space = draw(st.sampled_from(SCORE_SPACES))
+    space = draw(st.sampled_from(SCORE_SPACE_CHOICES))
     finite = st.floats(min_value=-1e6, max_value=1e6)
     if method in ("isotonic", "gam"):
         n = draw(st.integers(1, 12))

@@ -12,7 +12,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from calibration_step.script import model_calibration as mc
-from calibration_step.script.model_calibration.names import INPUT_EVALUATION_DATA, OUTPUT_NAMES
+from calibration_step.script.interface import ModelCalibrationInput, ModelCalibrationOutput
 from calibration_step.script.model_calibration.reading import CSV_FLOAT_PRECISION
 
 
@@ -46,8 +46,8 @@ def scenario(kind: str, n: int, seed: int) -> tuple[FloatArray, FloatArray, Floa
 
 def run_main(inp: str, root: str, env: Mapping[str, str] | None = None,
              job_type: str = "calibration") -> dict[str, str]:
-    outputs = {name: os.path.join(root, name) for name in OUTPUT_NAMES}
-    mc.main({INPUT_EVALUATION_DATA: inp}, outputs, dict(env or {}),
+    outputs = {name: os.path.join(root, name) for name in [o.value for o in ModelCalibrationOutput]}
+    mc.main({ModelCalibrationInput.EVALUATION_DATA.value: inp}, outputs, dict(env or {}),
             argparse.Namespace(job_type=job_type))
     return outputs
 

@@ -14,14 +14,14 @@ from calibration_step.script import model_calibration as mc
 from calibration_step.script.model_calibration.aggregation import aggregate
 from calibration_step.script.model_calibration.artifact import CALIBRATOR_SCHEMA_VERSION, checksum
 from calibration_step.script.model_calibration.fitting import fit_calibrator
-from calibration_step.script.model_calibration.names import BINARY_METHODS, SCORE_SPACES
+from calibration_step.script.interface import BINARY_METHODS, SCORE_SPACE_CHOICES
 from calibration_step.script.model_calibration.numerics import CLIP_EPSILON
 from tests.script.synthetic import logit, scenario
 
 TOLERANCE = {"isotonic": 1e-12, "platt": 1e-12, "beta": 1e-12, "gam": 1e-6}
 
 
-@pytest.mark.parametrize("space", SCORE_SPACES)
+@pytest.mark.parametrize("space", SCORE_SPACE_CHOICES)
 @pytest.mark.parametrize("method", BINARY_METHODS)
 def test_apply_from_json_reproduces_in_memory(method: str, space: str, tmp_path: str) -> None:
     s, y, _ = scenario("nonlinear", 20000, seed=21)

@@ -11,9 +11,9 @@ import pytest
 from calibration_step.script import model_calibration as mc
 from calibration_step.script.model_calibration import crossfit, modes
 from calibration_step.script.model_calibration.crossfit import select_method, stratified_folds
-from calibration_step.script.model_calibration.names import (BINARY_METHODS, CALIBRATOR_FILE,
-                                                             METRICS_FILE, OUTPUT_CALIBRATION,
-                                                             OUTPUT_METRICS)
+from calibration_step.script.interface import (
+    BINARY_METHODS, CALIBRATOR_FILE, METRICS_FILE, ModelCalibrationOutput,
+)
 from calibration_step.script.model_calibration.problems import BinaryProblem, MulticlassProblem
 from tests.script.synthetic import (
     family_scenario,
@@ -73,7 +73,7 @@ def test_auto_in_main_is_nested_and_records_every_candidate(tmp_path: str,
     out = run_main(os.path.join(tmp_path, "in"), os.path.join(tmp_path, "out"),
                    {"CALIBRATION_METHOD": "auto", "AUTO_CANDIDATES": '["platt", "beta"]',
                     "CALIBRATION_FOLDS": "3"})
-    metrics = read_json(os.path.join(out[OUTPUT_METRICS], METRICS_FILE))
+    metrics = read_json(os.path.join(out[ModelCalibrationOutput.METRICS_OUTPUT.value], METRICS_FILE))
     assert metrics["method"] == "auto" and metrics["selected_method"] == "beta"
     selection = metrics["selection"]
     assert isinstance(selection, dict) and selection["selected"] == "beta"
@@ -84,7 +84,7 @@ def test_auto_in_main_is_nested_and_records_every_candidate(tmp_path: str,
     for fold in folds:  # each outer fold chose on its own training rows
         assert fold["selected_method"] in ("platt", "beta")
         assert sorted(fold["candidate_log_loss"]) == ["beta", "platt"]
-    cal = read_json(os.path.join(out[OUTPUT_CALIBRATION], CALIBRATOR_FILE))
+    cal = read_json(os.path.join(out[ModelCalibrationOutput.CALIBRATION_OUTPUT.value], CALIBRATOR_FILE))
     assert cal["method"] == "beta"
     fit = cal["fit"]
     assert isinstance(fit, dict) and fit["auto"]["selected"] == "beta"
@@ -140,5 +140,5 @@ def test_multiclass_auto_end_to_end(tmp_path: str, no_plot: list[int]) -> None:
                    {"IS_BINARY": "false", "NUM_CLASSES": "3", "CALIBRATION_METHOD": "auto",
                     "AUTO_CANDIDATES": '["temperature", "platt"]', "CALIBRATION_FOLDS": "2",
                     "TEMPERATURE_BIAS": "true"})
-    cal = mc.load_calibration_model(os.path.join(out[OUTPUT_CALIBRATION], CALIBRATOR_FILE))
+    cal = mc.load_calibration_model(os.path.join(out[ModelCalibrationOutput.CALIBRATION_OUTPUT.value], CALIBRATOR_FILE))
     assert isinstance(cal, mc.MultiCalibrator) and cal.method == "temperature"

@@ -19,11 +19,9 @@ from calibration_step.script.model_calibration.binned import select_method_binne
 from calibration_step.script.model_calibration.crossfit import stratified_folds
 from calibration_step.script.model_calibration.fitting import isotonic_knots, isotonic_rows
 from calibration_step.script.model_calibration.knots import interpolate_knots
-from calibration_step.script.model_calibration.names import (BINARY_METHODS, CALIBRATOR_FILE,
-                                                             INPUT_CALIBRATION_MODEL,
-                                                             INPUT_EVALUATION_DATA, METRICS_FILE,
-                                                             OUTPUT_CALIBRATION, OUTPUT_METRICS,
-                                                             OUTPUT_NAMES)
+from calibration_step.script.interface import (
+    BINARY_METHODS, CALIBRATOR_FILE, METRICS_FILE, ModelCalibrationInput, ModelCalibrationOutput,
+)
 from calibration_step.script.model_calibration.rowbins import bin_rows, group_predictions
 from tests.script.synthetic import (
     family_scenario,
@@ -57,14 +55,14 @@ def _run(tmp_path: str, name: str, inp: str, env: dict[str, str], binned: bool,
     monkeypatch.setattr(limits, "BINNED_MIN_ROWS", 1 if binned else 1 << 40)
     monkeypatch.setattr(rowbins, "ROW_BINS", COARSE_BINS)
     monkeypatch.setattr(rowbins, "ROW_BIN_MAX_WIDTH", 0.05)  # coarse bins are the point here
-    outputs = {n: os.path.join(tmp_path, name, n) for n in OUTPUT_NAMES}
-    inputs = {INPUT_EVALUATION_DATA: inp}
+    outputs = {n: os.path.join(tmp_path, name, n) for n in [o.value for o in ModelCalibrationOutput]}
+    inputs = {ModelCalibrationInput.EVALUATION_DATA.value: inp}
     if model is not None:
-        inputs[INPUT_CALIBRATION_MODEL] = model
+        inputs[ModelCalibrationInput.CALIBRATION_MODEL.value] = model
     import argparse
     mc.main(inputs, outputs, env, argparse.Namespace(job_type=job_type))
-    metrics = read_json(os.path.join(outputs[OUTPUT_METRICS], METRICS_FILE))
-    calibrator = read_json(os.path.join(outputs[OUTPUT_CALIBRATION], CALIBRATOR_FILE))
+    metrics = read_json(os.path.join(outputs[ModelCalibrationOutput.METRICS_OUTPUT.value], METRICS_FILE))
+    calibrator = read_json(os.path.join(outputs[ModelCalibrationOutput.CALIBRATION_OUTPUT.value], CALIBRATOR_FILE))
     return metrics, calibrator, outputs
 
 
@@ -149,7 +147,7 @@ def test_binned_path_is_finer_with_more_bins(
     monkeypatch.setattr(limits, "BINNED_MIN_ROWS", 1)
     monkeypatch.setattr(rowbins, "ROW_BINS", 1 << 16)
     out = run_main(inp, os.path.join(tmp_path, "fine"), env)
-    fine = read_json(os.path.join(out[OUTPUT_METRICS], METRICS_FILE))
+    fine = read_json(os.path.join(out[ModelCalibrationOutput.METRICS_OUTPUT.value], METRICS_FILE))
     for key, tol in (("ece_equal_width", 2e-5), ("ece_equal_mass", 2e-5), ("brier", 1e-7),
                      ("log_loss", 1e-7), ("auc", 1e-6), ("calibration_slope", 1e-5)):
         _close(_block(exact, "calibrated"), _block(fine, "calibrated"), key, tol)
@@ -220,7 +218,7 @@ def test_validation_job_on_bins_agrees_with_the_exact_path(
     inp = _write(os.path.join(tmp_path, "in"), *nonlinear)
     _, _, fitted = _run(tmp_path, "fit", inp, {"CALIBRATION_METHOD": "isotonic"}, False,
                         monkeypatch)
-    model = fitted[OUTPUT_CALIBRATION]
+    model = fitted[ModelCalibrationOutput.CALIBRATION_OUTPUT.value]
     exact, _, _ = _run(tmp_path, "exact", inp, {}, False, monkeypatch, "validation", model)
     binned, _, _ = _run(tmp_path, "binned", inp, {}, True, monkeypatch, "validation", model)
     e, b = _block(exact, "calibrated"), _block(binned, "calibrated")
@@ -281,7 +279,7 @@ def test_auto_in_main_on_bins_records_the_selection(
            "CALIBRATION_FOLDS": "3"}
     monkeypatch.setattr(limits, "BINNED_MIN_ROWS", 1)
     metrics = read_json(os.path.join(
-        run_main(inp, os.path.join(tmp_path, "out"), env)[OUTPUT_METRICS], METRICS_FILE))
+        run_main(inp, os.path.join(tmp_path, "out"), env)[ModelCalibrationOutput.METRICS_OUTPUT.value], METRICS_FILE))
     assert metrics["selected_method"] == "beta"
     selection = metrics["selection"]
     assert isinstance(selection, dict) and selection["inner_folds"] == 3

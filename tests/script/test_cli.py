@@ -11,8 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from calibration_step.script.model_calibration.names import (OUTPUT_METRICS, OUTPUT_NAMES,
-                                                             SUMMARY_FILE)
+from calibration_step.script.interface import SUMMARY_FILE, ModelCalibrationOutput
 from tests.script.synthetic import scenario, write_csv
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,7 +21,7 @@ PACKAGE = "script.model_calibration"
 def _run(tmp_path: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     args = [sys.executable, "-m", PACKAGE, "--job_type", "calibration",
             "--evaluation_data", os.path.join(tmp_path, "in")]
-    for name in OUTPUT_NAMES:
+    for name in [o.value for o in ModelCalibrationOutput]:
         args += [f"--{name}", os.path.join(tmp_path, name)]
     return subprocess.run(args, capture_output=True, text=True, timeout=120, cwd=ROOT,
                           env={**os.environ, **env})
@@ -33,7 +32,7 @@ def test_cli_success_exits_zero(tmp_path: str) -> None:
     write_csv(os.path.join(tmp_path, "in", "d.csv"), s, y)
     done = _run(tmp_path, {"CALIBRATION_METHOD": "platt"})
     assert done.returncode == 0, done.stderr
-    assert os.path.exists(os.path.join(tmp_path, OUTPUT_METRICS, SUMMARY_FILE))
+    assert os.path.exists(os.path.join(tmp_path, ModelCalibrationOutput.METRICS_OUTPUT.value, SUMMARY_FILE))
 
 
 def test_cli_error_logs_one_line_with_code_and_exits_2(tmp_path: str) -> None:
@@ -45,7 +44,7 @@ def test_cli_error_logs_one_line_with_code_and_exits_2(tmp_path: str) -> None:
     errors = [line for line in done.stderr.splitlines() if "ERROR" in line]
     assert len(errors) == 1 and "MC-E207-SCORE-OUT-OF-RANGE: " in errors[0]
     assert "Traceback" not in done.stderr
-    for name in OUTPUT_NAMES:
+    for name in [o.value for o in ModelCalibrationOutput]:
         assert os.listdir(os.path.join(tmp_path, name)) == []
 
 
@@ -56,10 +55,11 @@ def test_cli_bad_env_exits_2(tmp_path: str) -> None:
 
 
 def test_no_container_path_literals_in_the_script() -> None:
+    interface = ROOT / "script" / "interface.py"
     modules = sorted((ROOT / "script").rglob("*.py"))
-    assert len(modules) > 20
-    for module in modules:
-        assert "/opt/ml" not in module.read_text(encoding="utf-8"), module
+    assert len(modules) > 20 and interface in modules
+    spelled = [module for module in modules if "/opt/ml" in module.read_text(encoding="utf-8")]
+    assert spelled == [interface], "container paths are spelled in the interface only"
 
 
 def test_import_is_cheap_heavy_libraries_are_lazy() -> None:

@@ -14,7 +14,7 @@ from calibration_step.script.model_calibration.aggregation import aggregate
 from calibration_step.script.model_calibration.fitting import fit_calibrator
 from calibration_step.script.model_calibration import gam
 from calibration_step.script.model_calibration.gam import fit_gam, gam_predict_logit
-from calibration_step.script.model_calibration.names import BINARY_METHODS
+from calibration_step.script.interface import BINARY_METHODS
 from calibration_step.script.model_calibration.numerics import CLIP_EPSILON
 from tests.script.synthetic import logit, scenario
 

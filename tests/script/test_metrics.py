@@ -14,7 +14,7 @@ from calibration_step.script.model_calibration.aggregation import aggregate
 from calibration_step.script.model_calibration.crossfit import stratified_folds
 from calibration_step.script.model_calibration.limits import METRICS_CHUNK_ROWS
 from calibration_step.script.model_calibration.metrics import SLOPE_BINS, binary_metrics
-from calibration_step.script.model_calibration.names import METRICS_FILE, OUTPUT_METRICS
+from calibration_step.script.interface import METRICS_FILE, ModelCalibrationOutput
 from calibration_step.script.model_calibration.numerics import (CLIP_EPSILON, fit_logistic_line,
                                                                 logit)
 from tests.script.synthetic import read_json, run_main, scenario, write_csv
@@ -68,7 +68,7 @@ def test_fold_with_a_single_class_reports_null_auc(tmp_path: str) -> None:
     write_csv(os.path.join(tmp_path, "in", "d.csv"), s, y)
     out = run_main(os.path.join(tmp_path, "in"), os.path.join(tmp_path, "out"),
                    {"CALIBRATION_METHOD": "platt"})
-    metrics = read_json(os.path.join(out[OUTPUT_METRICS], METRICS_FILE))
+    metrics = read_json(os.path.join(out[ModelCalibrationOutput.METRICS_OUTPUT.value], METRICS_FILE))
     folds = metrics["folds"]
     assert isinstance(folds, list)
     nulls = [f for f in folds if f["auc"] is None]
@@ -82,7 +82,7 @@ def test_calibrated_metrics_are_cross_fitted_not_in_sample(tmp_path: str) -> Non
     out = run_main(os.path.join(tmp_path, "in"), os.path.join(tmp_path, "out"),
                    {"CALIBRATION_METHOD": "isotonic", "CALIBRATION_FOLDS": "4",
                     "CALIBRATION_SEED": "7"})
-    metrics = read_json(os.path.join(out[OUTPUT_METRICS], METRICS_FILE))
+    metrics = read_json(os.path.join(out[ModelCalibrationOutput.METRICS_OUTPUT.value], METRICS_FILE))
     calibrated = metrics["calibrated"]
     assert isinstance(calibrated, dict)
     # in-sample isotonic is perfectly calibrated on its own bins; the reported value is not
@@ -120,7 +120,7 @@ def test_error_threshold_is_enforced_at_the_fixed_paths(tmp_path: str, threshold
     write_csv(os.path.join(tmp_path, "in", "d.csv"), s, y)
     out = run_main(os.path.join(tmp_path, "in"), os.path.join(tmp_path, "out"),
                    {"CALIBRATION_METHOD": "beta", "ERROR_THRESHOLD": threshold})
-    metrics = read_json(os.path.join(out[OUTPUT_METRICS], METRICS_FILE))
+    metrics = read_json(os.path.join(out[ModelCalibrationOutput.METRICS_OUTPUT.value], METRICS_FILE))
     calibrated = metrics["calibrated"]
     threshold_block = metrics["threshold"]
     assert isinstance(calibrated, dict) and isinstance(threshold_block, dict)

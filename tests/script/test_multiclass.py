@@ -13,10 +13,7 @@ from calibration_step.script.model_calibration import limits
 from calibration_step.script.model_calibration.apply import class_logits, renormalise
 from calibration_step.script.model_calibration.artifact import MULTICLASS_KIND, checksum
 from calibration_step.script.model_calibration.columns import parse_class_labels
-from calibration_step.script.model_calibration.names import (CALIBRATOR_FILE, METRICS_FILE,
-                                                             OUTPUT_CALIBRATED_DATA,
-                                                             OUTPUT_CALIBRATION, OUTPUT_METRICS,
-                                                             OUTPUT_NAMES)
+from calibration_step.script.interface import CALIBRATOR_FILE, METRICS_FILE, ModelCalibrationOutput
 from calibration_step.script.model_calibration.numerics import CLIP_EPSILON
 from calibration_step.script.model_calibration.temperature import (_temperature_lbfgs,
                                                                    fit_temperature)
@@ -38,7 +35,7 @@ def _fit(tmp_path: str, env: dict[str, str], n: int = 6000, seed: int = 1
     write_multiclass(os.path.join(tmp_path, "in", "d.csv"), scores, labels)
     out = run_main(os.path.join(tmp_path, "in"), os.path.join(tmp_path, "out"),
                    {**MULTICLASS, **env})
-    return out, read_json(os.path.join(out[OUTPUT_METRICS], METRICS_FILE))
+    return out, read_json(os.path.join(out[ModelCalibrationOutput.METRICS_OUTPUT.value], METRICS_FILE))
 
 
 @pytest.mark.parametrize("method,bias", [("platt", "false"), ("temperature", "false"),
@@ -46,7 +43,7 @@ def _fit(tmp_path: str, env: dict[str, str], n: int = 6000, seed: int = 1
 def test_held_out_log_loss_improves_and_rows_sum_to_one(tmp_path: str, no_plot: list[int],
                                                         method: str, bias: str) -> None:
     out, metrics = _fit(tmp_path, {"CALIBRATION_METHOD": method, "TEMPERATURE_BIAS": bias})
-    cal = mc.load_calibration_model(os.path.join(out[OUTPUT_CALIBRATION], CALIBRATOR_FILE))
+    cal = mc.load_calibration_model(os.path.join(out[ModelCalibrationOutput.CALIBRATION_OUTPUT.value], CALIBRATOR_FILE))
     assert isinstance(cal, mc.MultiCalibrator) and cal.method == method
     test_scores, test_labels, truth = multiclass_scenario(20000, seed=99)
     calibrated = mc.apply_multiclass(cal, test_scores)
@@ -57,7 +54,7 @@ def test_held_out_log_loss_improves_and_rows_sum_to_one(tmp_path: str, no_plot: 
     assert after < before - 0.1  # 1.04 -> about 0.80 on this scenario
     assert after < best + 0.03
     # the written rows sum to 1 too, and equal apply on the calibrator JSON
-    written = read_csv_exact(os.path.join(out[OUTPUT_CALIBRATED_DATA], "d.csv"))
+    written = read_csv_exact(os.path.join(out[ModelCalibrationOutput.CALIBRATED_DATA.value], "d.csv"))
     columns = [f"calibrated_prob_class_{c}" for c in range(3)]
     np.testing.assert_allclose(written[columns].to_numpy().sum(axis=1), 1.0, atol=1e-12)
     raw = written[[f"prob_class_{c}" for c in range(3)]].to_numpy()
@@ -115,7 +112,7 @@ def test_categories_compare_as_strings_and_integral_floats_read_as_integers(
                    {"IS_BINARY": "false", "MULTICLASS_CATEGORIES": '["cat", "dog", 7]',
                     "SCORE_FIELD_PREFIX": "p_", "CALIBRATION_METHOD": "temperature",
                     "CALIBRATION_FOLDS": "2"})
-    metrics = read_json(os.path.join(out[OUTPUT_METRICS], METRICS_FILE))
+    metrics = read_json(os.path.join(out[ModelCalibrationOutput.METRICS_OUTPUT.value], METRICS_FILE))
     rows = metrics["rows"]
     assert isinstance(rows, dict) and rows["used"] == 2999
     assert rows["dropped"] == {"missing_score": 0, "missing_label": 1}
@@ -133,7 +130,7 @@ def test_unknown_label_is_an_error_that_names_it(tmp_path: str) -> None:
     with pytest.raises(mc.CalibrationScriptError, match="MC-E208-INVALID-LABEL.*'horse'"):
         run_main(os.path.join(tmp_path, "in"), os.path.join(tmp_path, "out"),
                  {**MULTICLASS, "CALIBRATION_METHOD": "temperature"})
-    for name in OUTPUT_NAMES:
+    for name in [o.value for o in ModelCalibrationOutput]:
         assert os.listdir(os.path.join(tmp_path, "out", name)) == []
 
 
@@ -145,7 +142,7 @@ def test_metrics_top_label_gate_per_class_macro_and_null_auc_with_reason(
     out = run_main(os.path.join(tmp_path, "in"), os.path.join(tmp_path, "out"),
                    {"IS_BINARY": "false", "NUM_CLASSES": "4", "CALIBRATION_METHOD": "temperature",
                     "CALIBRATION_FOLDS": "3", "ERROR_THRESHOLD": "0.5"})
-    metrics = read_json(os.path.join(out[OUTPUT_METRICS], METRICS_FILE))
+    metrics = read_json(os.path.join(out[ModelCalibrationOutput.METRICS_OUTPUT.value], METRICS_FILE))
     cal = metrics["calibrated"]
     threshold = metrics["threshold"]
     assert isinstance(cal, dict) and isinstance(threshold, dict)
@@ -164,7 +161,7 @@ def test_metrics_top_label_gate_per_class_macro_and_null_auc_with_reason(
     assert auc["per_class"]["3"] is None and "absent" in auc["null_reasons"]["3"]
     assert auc["macro_over_classes"] == 3 and 0.5 < auc["macro"] < 1.0
     # multi-class Brier and log loss from their definitions, on the written calibrated rows
-    written = read_csv_exact(os.path.join(out[OUTPUT_CALIBRATED_DATA], "d.csv"))
+    written = read_csv_exact(os.path.join(out[ModelCalibrationOutput.CALIBRATED_DATA.value], "d.csv"))
     onehot = np.eye(4)[labels]
     brier_all = np.mean(np.sum((written.filter(like="calibrated_").to_numpy() - onehot) ** 2,
                                axis=1))
@@ -181,11 +178,11 @@ def test_logit_space_margins_are_softmaxed(tmp_path: str, no_plot: list[int]) ->
     write_multiclass(os.path.join(tmp_path, "in", "d.csv"), margins, labels)
     out = run_main(os.path.join(tmp_path, "in"), os.path.join(tmp_path, "out"),
                    {**MULTICLASS, "CALIBRATION_METHOD": "temperature", "SCORE_SPACE": "logit"})
-    metrics = read_json(os.path.join(out[OUTPUT_METRICS], METRICS_FILE))
+    metrics = read_json(os.path.join(out[ModelCalibrationOutput.METRICS_OUTPUT.value], METRICS_FILE))
     uncal = metrics["uncalibrated"]
     assert isinstance(uncal, dict)
     assert uncal["log_loss"] == pytest.approx(multiclass_log_loss(scores, labels), rel=1e-9)
-    cal = mc.load_calibration_model(os.path.join(out[OUTPUT_CALIBRATION], CALIBRATOR_FILE))
+    cal = mc.load_calibration_model(os.path.join(out[ModelCalibrationOutput.CALIBRATION_OUTPUT.value], CALIBRATOR_FILE))
     assert isinstance(cal, mc.MultiCalibrator) and cal.score_space == "logit"
     assert 1.0 / cal.scale == pytest.approx(2.5, rel=0.15)
 
@@ -197,10 +194,10 @@ def test_missing_class_score_leaves_the_row_uncalibrated(tmp_path: str,
     write_multiclass(os.path.join(tmp_path, "in", "d.csv"), scores, labels)
     out = run_main(os.path.join(tmp_path, "in"), os.path.join(tmp_path, "out"),
                    {**MULTICLASS, "CALIBRATION_METHOD": "platt"})
-    written = read_csv_exact(os.path.join(out[OUTPUT_CALIBRATED_DATA], "d.csv"))
+    written = read_csv_exact(os.path.join(out[ModelCalibrationOutput.CALIBRATED_DATA.value], "d.csv"))
     calibrated = written.filter(like="calibrated_")
     assert calibrated.iloc[5].isna().all() and calibrated.drop(index=5).notna().all().all()
-    rows = read_json(os.path.join(out[OUTPUT_METRICS], METRICS_FILE))["rows"]
+    rows = read_json(os.path.join(out[ModelCalibrationOutput.METRICS_OUTPUT.value], METRICS_FILE))["rows"]
     assert isinstance(rows, dict) and rows["dropped"]["missing_score"] == 1
 
 

@@ -14,8 +14,7 @@ import pytest
 from calibration_step.script import model_calibration as mc
 from calibration_step.script.model_calibration import binned, problems
 from calibration_step.script.model_calibration.inputs import InputData, load_input
-from calibration_step.script.model_calibration.names import (METRICS_FILE, OUTPUT_CALIBRATED_DATA,
-                                                             OUTPUT_METRICS, OUTPUT_NAMES)
+from calibration_step.script.interface import METRICS_FILE, ModelCalibrationOutput
 from tests.script.synthetic import (read_csv_exact, read_json, run_main, scenario, visible,
                                     write_csv)
 
@@ -178,12 +177,12 @@ def test_nan_labels_and_scores_are_dropped_and_counted(tmp_path: str) -> None:
     os.makedirs(folder)
     frame.to_csv(os.path.join(folder, "d.csv"), index=False)
     out = run_main(folder, os.path.join(tmp_path, "out"), {"CALIBRATION_METHOD": "platt"})
-    metrics = read_json(os.path.join(out[OUTPUT_METRICS], METRICS_FILE))
+    metrics = read_json(os.path.join(out[ModelCalibrationOutput.METRICS_OUTPUT.value], METRICS_FILE))
     rows = metrics["rows"]
     assert isinstance(rows, dict)
     assert rows["dropped"] == {"missing_label": 10, "missing_score": 6}
     assert rows["used"] == 3000 - 16
-    calibrated = read_csv_exact(os.path.join(out[OUTPUT_CALIBRATED_DATA], "d.csv"))
+    calibrated = read_csv_exact(os.path.join(out[ModelCalibrationOutput.CALIBRATED_DATA.value], "d.csv"))
     column = calibrated["calibrated_prob_class_1"]
     assert column.isna().sum() == 6  # rows without a score; rows without a label are scored
     assert column.notna().sum() == 3000 - 6
@@ -206,7 +205,7 @@ def test_out_of_range_scores_are_rejected_before_any_fitting(
     frame.to_parquet(os.path.join(folder, "d.parquet"), index=False)
     with pytest.raises(mc.CalibrationScriptError, match="MC-E207-SCORE-OUT-OF-RANGE"):
         run_main(folder, os.path.join(tmp_path, "out"), {"SCORE_SPACE": space})
-    for name in OUTPUT_NAMES:
+    for name in [o.value for o in ModelCalibrationOutput]:
         assert os.listdir(os.path.join(tmp_path, "out", name)) == []
 
 

@@ -11,9 +11,7 @@ import pytest
 from calibration_step.script import model_calibration as mc
 from calibration_step.script.model_calibration import limits
 from calibration_step.script.model_calibration.inputs import fitting_fields
-from calibration_step.script.model_calibration.names import (CALIBRATOR_FILE,
-                                                             OUTPUT_CALIBRATED_DATA,
-                                                             OUTPUT_CALIBRATION)
+from calibration_step.script.interface import CALIBRATOR_FILE, ModelCalibrationOutput
 from calibration_step.script.model_calibration.reading import (CSV_FLOAT_PRECISION, read_shards,
                                                                release_fitting)
 from tests.script.synthetic import run_main, scenario
@@ -64,12 +62,12 @@ def test_text_shards_are_written_in_chunks_as_one_frame_would_be(
     monkeypatch.setattr(limits, "WRITE_CHUNK_ROWS", 1000)
     out = run_main(folder, os.path.join(tmp_path, "out"),
                    {"CALIBRATION_METHOD": "platt"})
-    cal = mc.load_calibrator(os.path.join(out[OUTPUT_CALIBRATION], CALIBRATOR_FILE))
+    cal = mc.load_calibrator(os.path.join(out[ModelCalibrationOutput.CALIBRATION_OUTPUT.value], CALIBRATOR_FILE))
     read_back = pd.read_csv(os.path.join(folder, f"d.{fmt}"), sep=sep,
                             float_precision=CSV_FLOAT_PRECISION)
     expected = read_back.assign(calibrated_prob_class_1=mc.apply_calibrator(
         cal, read_back["prob_class_1"].to_numpy()))
-    with open(os.path.join(out[OUTPUT_CALIBRATED_DATA], f"d.{fmt}"), encoding="utf-8") as f:
+    with open(os.path.join(out[ModelCalibrationOutput.CALIBRATED_DATA.value], f"d.{fmt}"), encoding="utf-8") as f:
         assert f.read() == expected.to_csv(index=False, sep=sep)
 
 
@@ -83,11 +81,11 @@ def test_parquet_passthrough_keeps_arrow_types_and_drops_a_pandas_index(
     frame.to_parquet(os.path.join(folder, "d.parquet"))  # the index is stored as a column
     out = run_main(folder, os.path.join(tmp_path, "out"),
                    {"CALIBRATION_METHOD": "isotonic"})
-    written = pd.read_parquet(os.path.join(out[OUTPUT_CALIBRATED_DATA], "d.parquet"))
+    written = pd.read_parquet(os.path.join(out[ModelCalibrationOutput.CALIBRATED_DATA.value], "d.parquet"))
     assert list(written.columns) == ["id", "prob_class_1", "label", "segment", "feature",
                                      "calibrated_prob_class_1"]
     assert written["feature"].dtype == np.float32 and written["id"].dtype == np.int64
-    cal = mc.load_calibrator(os.path.join(out[OUTPUT_CALIBRATION], CALIBRATOR_FILE))
+    cal = mc.load_calibrator(os.path.join(out[ModelCalibrationOutput.CALIBRATION_OUTPUT.value], CALIBRATOR_FILE))
     np.testing.assert_array_equal(written["calibrated_prob_class_1"],
                                   mc.apply_calibrator(cal, frame["prob_class_1"].to_numpy()))
     pd.testing.assert_frame_equal(written.drop(columns="calibrated_prob_class_1"),

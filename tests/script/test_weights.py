@@ -14,9 +14,9 @@ from calibration_step.script.model_calibration.columns import rescale_weights
 from calibration_step.script.model_calibration.fitting import fit_calibrator
 from calibration_step.script.model_calibration.metrics import (auc_aggregated, binary_metrics,
                                                                multiclass_metrics)
-from calibration_step.script.model_calibration.names import (BINARY_METHODS, CALIBRATOR_FILE,
-                                                             METRICS_FILE, OUTPUT_CALIBRATION,
-                                                             OUTPUT_METRICS)
+from calibration_step.script.interface import (
+    BINARY_METHODS, CALIBRATOR_FILE, METRICS_FILE, ModelCalibrationOutput,
+)
 from tests.script.synthetic import (
     logit,
     multiclass_scenario,
@@ -35,8 +35,8 @@ def _run(tmp_path: str, frame: pd.DataFrame, env: dict[str, str], tag: str
     os.makedirs(folder)
     frame.to_csv(os.path.join(folder, "d.csv"), index=False)
     out = run_main(folder, os.path.join(tmp_path, tag, "out"), env)
-    return (read_json(os.path.join(out[OUTPUT_METRICS], METRICS_FILE)),
-            read_json(os.path.join(out[OUTPUT_CALIBRATION], CALIBRATOR_FILE)))
+    return (read_json(os.path.join(out[ModelCalibrationOutput.METRICS_OUTPUT.value], METRICS_FILE)),
+            read_json(os.path.join(out[ModelCalibrationOutput.CALIBRATION_OUTPUT.value], CALIBRATOR_FILE)))
 
 
 @pytest.mark.parametrize("method", BINARY_METHODS)
@@ -177,7 +177,7 @@ def test_multiclass_weights_write_rows(tmp_path: str, no_plot: list[int]) -> Non
     out = run_main(os.path.join(tmp_path, "in"), os.path.join(tmp_path, "out"),
                    {"IS_BINARY": "false", "NUM_CLASSES": "3", "CALIBRATION_METHOD": "temperature",
                     "WEIGHT_FIELD": "w", "CALIBRATION_FOLDS": "2"})
-    metrics = read_json(os.path.join(out[OUTPUT_METRICS], METRICS_FILE))
+    metrics = read_json(os.path.join(out[ModelCalibrationOutput.METRICS_OUTPUT.value], METRICS_FILE))
     calibrated = metrics["calibrated"]
     assert isinstance(calibrated, dict)
     assert calibrated["weight_sum"] == pytest.approx(900 + float((labels == 0).sum()))

@@ -57,7 +57,7 @@ def shipped_files(*, include_requirements: bool) -> tuple[tuple[str, bytes], ...
         files = [(MODEL_CALIBRATION_SCRIPT, script_zipapp(package, MODEL_CALIBRATION_SCRIPT))]
     except FileNotFoundError as exc:
         raise BuildError(
-            "BUILD-SCRIPT-MISSING",
+            Code.BUILD_SCRIPT_MISSING,
             f"the installed package {SCRIPT_PACKAGE} has no script package to ship ({exc}).",
             hint="reinstall calibration_step; the script ships as package data",
         ) from exc
