@@ -1,7 +1,8 @@
 """The script's settings: every environment variable, read once, parsed and checked.
 
-:func:`read_settings` is the only place the environment is read. All variables are optional
-(defaults in brackets):
+:func:`read_settings` is the only place the environment is read; each variable's name, default,
+choices or range are those of the interface (``SETTING_SPECS``), and the rules between them its
+``setting_conflicts``. All variables are optional (defaults in brackets):
 
 - ``CALIBRATION_METHOD`` [gam]: isotonic | platt | gam | beta | temperature (multi-class only)
   | auto; ``AUTO_CANDIDATES`` [[]]: the methods ``auto`` chooses among (``[]``: every method of
@@ -166,7 +167,8 @@ def _read(environ: Mapping[str, str], env: ModelCalibrationEnv) -> Value:
     An env var that is unset takes the spec's default, except one whose interface default is
     None (NUM_CLASSES, WEIGHT_FIELD): it is None, as is a blank column name of that kind.
     """
-    if env.value not in environ and getattr(SETTING_DEFAULTS, setting_field_name(env)) is None:
+    optional = getattr(SETTING_DEFAULTS, setting_field_name(env)) is None
+    if optional and env.value not in environ:
         return None
     raw = environ.get(env.value, SETTING_SPECS[env].env_default)
     spec, name = SETTING_SPECS[env], env.value
@@ -182,7 +184,7 @@ def _read(environ: Mapping[str, str], env: ModelCalibrationEnv) -> Value:
     if spec.kind == "names":
         names = _parse_name_list(name, raw, integers=spec.integer_names, unique=spec.unique)
         return tuple(n.lower() for n in names) if spec.fold_case == "lower" else names
-    if getattr(SETTING_DEFAULTS, setting_field_name(env)) is None:  # a column that may be "none"
+    if optional:  # a column that may be "none"
         return raw.strip() or None
     return _parse_field(name, raw)
 
