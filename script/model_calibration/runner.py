@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .artifact import SCRIPT_VERSION, AnyCalibrator
-from ..errors import CalibrationScriptError, Code
+from ..errors import CalibrationScriptError, Code, WarningEntry, warning_entry
 from .inputs import fitting_fields
 from .jsonvalues import JsonDict, json_number
 from .logs import logger
@@ -39,7 +39,8 @@ from .settings import Settings, read_settings
 from .staging import Staging, stage_reached
 from .writing import write_calibrated_shard, write_failed, write_json
 
-METRICS_SCHEMA_VERSION = 1
+METRICS_SCHEMA_VERSION = 2
+"""Of ``metrics.json`` and ``summary.json``; 2: ``warnings`` are ``{"code", "message"}`` entries, in both."""
 
 
 def _fingerprint(shards: Sequence[Shard]) -> JsonDict:
@@ -80,16 +81,19 @@ def _job_type(job_args: argparse.Namespace) -> str:
     return job_type
 
 
-def _job_warnings(job_type: str, model_path: Optional[str]) -> list[str]:
-    """What ``metrics.warnings`` records about the job itself."""
-    warnings: list[str] = []
+def _job_warnings(job_type: str, model_path: Optional[str]) -> list[WarningEntry]:
+    """What ``metrics.warnings`` and ``summary.warnings`` record about the job itself."""
+    warnings: list[WarningEntry] = []
     if model_path and job_type not in APPLY_JOB_TYPES:
-        warnings.append(f"the calibration_model input is ignored: a {job_type} job fits its own "
-                        "calibrator")
+        warnings.append(warning_entry(
+            Code.MC_W101_MODEL_IGNORED,
+            f"the calibration_model input is ignored: a {job_type} job fits its own calibrator"))
     if job_type == "training":
-        warnings.append("calibrating on training data: the scores are in-sample (the model saw "
-                        "these rows), so they are usually over-confident in a way held-out data "
-                        "is not; prefer a calibration or validation split")
+        warnings.append(warning_entry(
+            Code.MC_W102_IN_SAMPLE_SCORES,
+            "calibrating on training data: the scores are in-sample (the model saw these rows), so "
+            "they are usually over-confident in a way held-out data is not; prefer a calibration "
+            "or validation split"))
     return warnings
 
 
@@ -184,8 +188,8 @@ def _evaluation(settings: Settings, applies: bool) -> JsonDict:
 
 
 def _metrics(job_type: str, settings: Settings, outcome: Outcome, calibrator_json: JsonDict,
-             gate: tuple[float, bool], warnings: list[str], plot: JsonDict, timings: JsonDict
-             ) -> JsonDict:
+             gate: tuple[float, bool], warnings: list[WarningEntry], plot: JsonDict,
+             timings: JsonDict) -> JsonDict:
     """``metrics.json``."""
     applies = job_type in APPLY_JOB_TYPES
     ece, passed = gate
@@ -209,15 +213,15 @@ def _metrics(job_type: str, settings: Settings, outcome: Outcome, calibrator_jso
                        "source": "given" if applies else "fitted",
                        "checksum": calibrator_json["checksum"],
                        "params": _public_params(calibrator_json)},
-        "warnings": warnings,
+        "warnings": [dict(warning) for warning in warnings],
         "plot": plot,
         "timings": timings,
     }
 
 
 def _summary(job_type: str, settings: Settings, outcome: Outcome, gate: tuple[float, bool],
-             shards: Sequence[Shard], written_rows: int, plot: JsonDict, started: float
-             ) -> JsonDict:
+             shards: Sequence[Shard], written_rows: int, plot: JsonDict,
+             warnings: list[WarningEntry], started: float) -> JsonDict:
     """``summary.json``, the completion marker."""
     ece, passed = gate
     return {
@@ -230,6 +234,7 @@ def _summary(job_type: str, settings: Settings, outcome: Outcome, gate: tuple[fl
                   ModelCalibrationOutput.METRICS_OUTPUT.value: [METRICS_FILE] + (
                       [RELIABILITY_DIAGRAM_FILE] if plot["written"] else []) + [SUMMARY_FILE],
                   ModelCalibrationOutput.CALIBRATED_DATA.value: [s.relative for s in shards]},
+        "warnings": [dict(warning) for warning in warnings],
         "seconds": round(time.perf_counter() - started, 6),
     }
 
@@ -256,7 +261,7 @@ def main(input_paths: Mapping[str, str], output_paths: Mapping[str, str],
     given_content, given = load_given(model_path, settings, job_type) if applies else (None, None)
     warnings = _job_warnings(job_type, model_path)
     for warning in warnings:
-        logger.warning("%s", warning)
+        logger.warning("%s: %s", warning["code"], warning["message"])
     logger.info("job_type=%s mode=%s method=%s score_space=%s folds=%d bins=%d seed=%d weights=%s",
                 job_type, settings.mode, settings.method, settings.score_space, settings.folds,
                 settings.bins, settings.seed, settings.weight_field or "none")
@@ -281,7 +286,7 @@ def main(input_paths: Mapping[str, str], output_paths: Mapping[str, str],
                                 plot, timings))
             write_json(staging.path(ModelCalibrationOutput.METRICS_OUTPUT.value, SUMMARY_FILE),
                        _summary(job_type, settings, outcome, gate, shards, written_rows, plot,
-                                started))
+                                warnings, started))
             stage_reached("after_staging")
             published = True
             try:

@@ -16,7 +16,7 @@ from calibration_step.script.model_calibration import binned, problems
 from calibration_step.script.model_calibration.aggregation import aggregate
 from calibration_step.script.model_calibration.metrics import binary_metrics, multiclass_metrics
 from calibration_step.script.interface import (
-    CALIBRATOR_FILE, METRICS_FILE, ModelCalibrationInput, ModelCalibrationOutput,
+    CALIBRATOR_FILE, METRICS_FILE, SUMMARY_FILE, ModelCalibrationInput, ModelCalibrationOutput,
 )
 from tests.script.synthetic import (
     multiclass_scenario,
@@ -156,10 +156,27 @@ def test_training_job_warns_that_scores_are_in_sample(tmp_path: str, no_plot: li
                        {"CALIBRATION_METHOD": "platt"}, job_type="training")
     assert any("in-sample" in r.getMessage() for r in caplog.records)
     metrics = read_json(os.path.join(out[ModelCalibrationOutput.METRICS_OUTPUT.value], METRICS_FILE))
+    summary = read_json(os.path.join(out[ModelCalibrationOutput.METRICS_OUTPUT.value], SUMMARY_FILE))
     warnings = metrics["warnings"]
-    assert isinstance(warnings, list) and any("in-sample" in w for w in warnings)
+    assert isinstance(warnings, list) and [w["code"] for w in warnings] == ["MC-W102-IN-SAMPLE-SCORES"]
+    assert "in-sample" in warnings[0]["message"]
+    assert summary["warnings"] == metrics["warnings"]
+    assert (metrics["schema_version"], summary["schema_version"]) == (2, 2)
     evaluation = metrics["evaluation"]
     assert isinstance(evaluation, dict) and evaluation["scheme"] == "stratified_kfold_crossfit"
+
+
+def test_a_fitting_job_records_that_it_ignores_a_given_calibrator(tmp_path: str, no_plot: list[int]) -> None:
+    model_dir = _fit_binary(tmp_path, "platt")
+    s, y, _ = scenario("linear", 800, seed=89)
+    write_csv(os.path.join(tmp_path, "in", "d.csv"), s, y)
+    out = _apply_job(tmp_path, model_dir, {"CALIBRATION_METHOD": "platt"}, "calibration",
+                     os.path.join(tmp_path, "in"))
+    metrics = read_json(os.path.join(out[ModelCalibrationOutput.METRICS_OUTPUT.value], METRICS_FILE))
+    assert metrics["warnings"] == [{"code": "MC-W101-MODEL-IGNORED", "message": "the calibration_model input "
+                                    "is ignored: a calibration job fits its own calibrator"}]
+    calibrator = metrics["calibrator"]
+    assert isinstance(calibrator, dict) and calibrator["source"] == "fitted"
 
 
 def test_cli_passes_calibration_model(tmp_path: str) -> None:
