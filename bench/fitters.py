@@ -20,8 +20,11 @@ True
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import math
+import pkgutil
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -56,13 +59,30 @@ class Predictor:
     knots_xy: tuple[FloatArray, FloatArray] | None = None
 
 
+def script_function(name: str) -> Callable[..., Any]:
+    """The script's function ``name``: from the submodule of the script package that defines it,
+    or from the script module itself when it is one file (a revision from before the package,
+    which ``bench.worker`` may have installed), so that an A/B can span both layouts."""
+    from calibration_step.script import model_calibration as mc
+
+    found: object = getattr(mc, name, None)
+    for module in pkgutil.iter_modules(getattr(mc, "__path__", [])):
+        if found is not None:
+            break
+        found = getattr(importlib.import_module(f"{mc.__name__}.{module.name}"), name, None)
+    if not callable(found):
+        raise AttributeError(f"the script defines no function {name!r}")
+    return found
+
+
 def _ours(method: str) -> Callable[[FloatArray, FloatArray], Predictor]:
     def fit(scores: FloatArray, labels: FloatArray) -> Predictor:
         # Imported here: the child may have installed a snapshot of the script (bench.worker).
         from calibration_step.script import model_calibration as mc
 
-        settings = mc.read_settings({mc.ENV_CALIBRATION_METHOD: method})
-        cal = mc.fit_calibrator(mc.aggregate(scores, labels), settings, context="bench")
+        settings = mc.read_settings({"CALIBRATION_METHOD": method})
+        cal = script_function("fit_calibrator")(script_function("aggregate")(scores, labels),
+                                                settings, context="bench")
 
         def predict(s: FloatArray) -> FloatArray:
             return mc.apply_calibrator(cal, s)

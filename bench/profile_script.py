@@ -1,10 +1,10 @@
 """Where the whole script spends its time and memory: one run of ``main`` on benchmark data.
 
-Runs ``script/model_calibration.py`` (the working tree's) once on the cached benchmark shards of
-a scenario and size, one thread, and prints the wall time, the script's own stage timings, the
-peak resident memory above the interpreter (sampled every 2 ms by a thread that also notes the
-main thread's innermost frames at the peak), and optionally a cProfile table or a memory
-timeline. For the comparisons that the targets are judged by, use ``bench.run`` and
+Runs the script package ``script/model_calibration/`` (the working tree's) once on the cached
+benchmark shards of a scenario and size, one thread, and prints the wall time, the script's own
+stage timings, the peak resident memory above the interpreter (sampled every 2 ms by a thread
+that also notes the main thread's innermost frames at the peak), and optionally a cProfile table
+or a memory timeline. For the comparisons that the targets are judged by, use ``bench.run`` and
 ``bench.ab`` (each measurement in its own child process); this is the tool for finding the next
 hot spot.
 
@@ -111,11 +111,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     sys.path.insert(0, root)
     from calibration_step.script import model_calibration as mc
+    from calibration_step.script.interface import (
+    METRICS_FILE, ModelCalibrationEnv, ModelCalibrationInput, ModelCalibrationOutput,
+)
 
     dataset = data.prepare(args.cache_dir, args.scenario, args.size)
     scratch = tempfile.mkdtemp(prefix="bench-profile-", dir=args.cache_dir)
-    outputs = {name: os.path.join(scratch, name) for name in mc.OUTPUT_NAMES}
-    environ = {mc.ENV_CALIBRATION_METHOD: args.method, mc.ENV_LOG_LEVEL: "WARNING",
+    outputs = {o.value: os.path.join(scratch, o.value) for o in ModelCalibrationOutput}
+    environ = {ModelCalibrationEnv.CALIBRATION_METHOD.value: args.method,
+               ModelCalibrationEnv.LOG_LEVEL.value: "WARNING",
                **data.script_environment(args.scenario)}
     profiler = cProfile.Profile() if args.profile else None
     try:
@@ -123,12 +127,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             start = time.perf_counter()
             if profiler is not None:
                 profiler.enable()
-            mc.main({mc.INPUT_EVALUATION_DATA: dataset.train_dir}, outputs, environ,
+            mc.main({ModelCalibrationInput.EVALUATION_DATA.value: dataset.train_dir}, outputs, environ,
                     argparse.Namespace(job_type="calibration"))
             if profiler is not None:
                 profiler.disable()
             seconds = time.perf_counter() - start
-        with open(os.path.join(outputs[mc.OUTPUT_METRICS], mc.METRICS_FILE),
+        with open(os.path.join(outputs[ModelCalibrationOutput.METRICS_OUTPUT.value], METRICS_FILE),
                   encoding="utf-8") as handle:
             timings = json.load(handle).get("timings")
     finally:

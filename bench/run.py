@@ -34,12 +34,14 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime
+import io
 import json
 import os
 import platform
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
@@ -48,14 +50,15 @@ import numpy as np
 
 from bench import data, fitters, report
 from bench.child import ChildOutcome, run_child
-from bench.worker import SCRIPT_FILE_VARIABLE
+from bench.worker import SCRIPT_DIR_VARIABLE
 
 JsonDict = dict[str, object]
 GIB = 1024**3
 DEFAULT_SIZES = (100_000, 1_000_000, 10_000_000)
 QUICK_SIZES = (100_000,)
 SCRIPT_DEFAULT_SIZES = (1_000_000, 10_000_000)
-SCRIPT_PATH = "script/model_calibration.py"
+SCRIPT_DIR = "script"
+"""The processing script's folder (the package ``calibration_step.script``)."""
 
 
 def _size(text: str) -> int:
@@ -96,8 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
                                                             "calibration-step-bench"))
     parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results"))
     parser.add_argument("--script-source", default="HEAD",
-                        help="git revision whose script/model_calibration.py is measured "
-                             "(default HEAD), or 'worktree' for the file as it is on disk")
+                        help="git revision whose script/ is measured (default HEAD), or "
+                             "'worktree' for the files as they are on disk")
     parser.add_argument("--name", help="results file stem (default: quick or full)")
     return parser
 
@@ -188,19 +191,26 @@ def _specs(dataset: data.Dataset, labels: Sequence[str], script: bool, preds_dir
     return specs
 
 
-def script_snapshot(source: str, folder: str) -> tuple[dict[str, str], str]:
-    """The child environment that selects the measured script, and a description of it."""
-    if source == "worktree":
-        return {}, "script/model_calibration.py as in the working tree (uncommitted edits included)"
+def extract_script(source: str, folder: str) -> tuple[str, str]:
+    """``script/`` of the git revision ``source``, extracted into ``folder``: its path and a
+    description naming the commit."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     commit = subprocess.run(["git", "rev-parse", "--verify", f"{source}^{{commit}}"], cwd=root,
                             check=True, capture_output=True, text=True).stdout.strip()
-    text = subprocess.run(["git", "show", f"{commit}:{SCRIPT_PATH}"], cwd=root, check=True,
-                          capture_output=True, text=True).stdout
-    path = os.path.join(folder, f"model_calibration_{commit[:12]}.py")
-    with open(path, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    return {SCRIPT_FILE_VARIABLE: path}, f"{SCRIPT_PATH} at commit {commit[:12]} ({source})"
+    archive = subprocess.run(["git", "archive", "--format=tar", commit, SCRIPT_DIR], cwd=root,
+                             check=True, capture_output=True).stdout
+    target = os.path.join(folder, f"script_{commit[:12]}")
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(target, filter="data")
+    return os.path.join(target, SCRIPT_DIR), f"{SCRIPT_DIR}/ at commit {commit[:12]} ({source})"
+
+
+def script_snapshot(source: str, folder: str) -> tuple[dict[str, str], str]:
+    """The child environment that selects the measured script, and a description of it."""
+    if source == "worktree":
+        return {}, f"{SCRIPT_DIR}/ as in the working tree (uncommitted edits included)"
+    path, description = extract_script(source, folder)
+    return {SCRIPT_DIR_VARIABLE: path}, description
 
 
 def warm_page_cache(spec: Mapping[str, object]) -> None:

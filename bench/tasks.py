@@ -134,22 +134,30 @@ def fit_task(spec: Mapping[str, object]) -> JsonDict:
 
 def script_task(spec: Mapping[str, object]) -> JsonDict:
     """The whole script (``main``) on the training shards, outputs in a scratch folder."""
+    # The names are the contract's (the library's), so that any revision of the script runs
+    # (bench.worker may have installed a snapshot); main is the script's one public entry.
     from calibration_step.script import model_calibration as mc
+    from calibration_step.script.interface import (
+        METRICS_FILE,
+        ModelCalibrationEnv,
+        ModelCalibrationInput,
+        ModelCalibrationOutput,
+    )
 
     scratch = tempfile.mkdtemp(prefix="bench-script-", dir=_str(spec, "scratch"))
     try:
-        outputs = {name: os.path.join(scratch, name) for name in mc.OUTPUT_NAMES}
-        environ = {**_env(spec), mc.ENV_CALIBRATION_METHOD: _str(spec, "method"),
-                   mc.ENV_LOG_LEVEL: "WARNING"}
+        outputs = {name.value: os.path.join(scratch, name.value) for name in ModelCalibrationOutput}
+        environ = {**_env(spec), ModelCalibrationEnv.CALIBRATION_METHOD.value: _str(spec, "method"),
+                   ModelCalibrationEnv.LOG_LEVEL.value: "WARNING"}
         baseline = rss_bytes()
         before = peak_rss_bytes()
         reset_peak()
         start = time.perf_counter()
-        mc.main({mc.INPUT_EVALUATION_DATA: _str(spec, "train_dir")}, outputs, environ,
-                argparse.Namespace(job_type="calibration"))
+        mc.main({ModelCalibrationInput.EVALUATION_DATA.value: _str(spec, "train_dir")}, outputs,
+                environ, argparse.Namespace(job_type="calibration"))
         seconds = time.perf_counter() - start
         peak = peak_rss_bytes()
-        with open(os.path.join(outputs[mc.OUTPUT_METRICS], mc.METRICS_FILE),
+        with open(os.path.join(outputs[ModelCalibrationOutput.METRICS_OUTPUT.value], METRICS_FILE),
                   encoding="utf-8") as handle:
             metrics = json.load(handle)
         timings = metrics.get("timings", {}) if isinstance(metrics, dict) else {}

@@ -1,8 +1,9 @@
 """Child-process entry: ``python -m bench.worker SPEC.json RESULT.json``.
 
-If ``BENCH_SCRIPT_FILE`` is set, that file (a snapshot of ``script/model_calibration.py`` at a
-commit, written by ``bench.run``) is installed as the module ``script.model_calibration`` before
-any task imports it, so a run measures one committed revision whatever the working tree holds.
+If ``BENCH_SCRIPT_DIR`` is set, that folder (a copy of ``script/`` at a commit, written by
+``bench.run``) is installed as the package ``calibration_step.script`` before any task imports
+it, so a run measures one committed revision whatever the working tree holds; the script there
+may be one file (``model_calibration.py``) or the package ``model_calibration/``.
 
 Runs one task of ``bench.tasks`` and writes ``{"status": "ok", ...result}`` or
 ``{"status": "failed", "error": "Type: message"}`` to the result file. Started by
@@ -18,22 +19,22 @@ import sys
 import traceback
 from collections.abc import Sequence
 
+SCRIPT_DIR_VARIABLE = "BENCH_SCRIPT_DIR"
 
-SCRIPT_FILE_VARIABLE = "BENCH_SCRIPT_FILE"
 
+def install_script(folder: str) -> None:
+    """Import ``folder`` as ``calibration_step.script`` (replacing the working tree's package)."""
+    import calibration_step
 
-def install_script(path: str) -> None:
-    """Import ``path`` as ``script.model_calibration`` (replacing the working-tree module)."""
-    import script
-
-    name = "script.model_calibration"
-    spec = importlib.util.spec_from_file_location(name, path)
+    name = "calibration_step.script"
+    spec = importlib.util.spec_from_file_location(name, os.path.join(folder, "__init__.py"),
+                                                  submodule_search_locations=[folder])
     if spec is None or spec.loader is None:
-        raise ImportError(f"cannot import the script snapshot {path!r}")
+        raise ImportError(f"cannot import the script snapshot {folder!r}")
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)
-    setattr(script, "model_calibration", module)
+    setattr(calibration_step, "script", module)
 
 
 def main(argv: Sequence[str]) -> int:
@@ -41,7 +42,7 @@ def main(argv: Sequence[str]) -> int:
     with open(spec_path, encoding="utf-8") as handle:
         spec = json.load(handle)
     try:
-        snapshot = os.environ.get(SCRIPT_FILE_VARIABLE)
+        snapshot = os.environ.get(SCRIPT_DIR_VARIABLE)
         if snapshot:
             install_script(snapshot)
         from bench.tasks import run_task

@@ -124,7 +124,8 @@ checker's findings carry codes from the same table. The command line prints an e
 `CODE: message (hint)`. The hints below are the usual fix; an error's own hint is more precise.
 
 Every error class derives from `CalibrationStepError` (`calibration_step.errors`). Library codes
-look like `AREA-WHAT`; script codes like `MC-E<stage><nn>-WHAT`, the stage being 1 settings,
+look like `AREA-WHAT`; script codes like `MC-E<stage><nn>-WHAT` (errors) and
+`MC-W<stage><nn>-WHAT` (warnings a completed job records), the stage being 1 settings and job,
 2 input data, 3 fitting, 4 calibrator files, 5 outputs. A retired code is never raised again and
 never reused.
 
@@ -143,9 +144,11 @@ with `UPDATE_GOLDEN=1 python -m pytest tests/test_errors.py`.
 
 
 def _heading(raiser: Raiser) -> str:
-    """``Class``: the first line of its docstring; the checker's findings have no class."""
+    """``Class``: the first line of its docstring; the checker's findings and recorded warnings have no class."""
     if raiser is Raiser.CHECKER:
         return "Checker findings: what `calibration-step check` reports (severity first)"
+    if raiser is Raiser.SCRIPT_WARNING:
+        return "Recorded warnings: the `warnings` of `metrics.json` and `summary.json` (the job completes)"
     summary = (globals()[raiser.value].__doc__ or "").strip().splitlines()[0]
     return f"`{raiser.value}`: {summary.replace('``', '`').rstrip('.')}"
 

@@ -144,7 +144,7 @@ def contract_problems(contract: ScriptContract[enum.Enum, enum.Enum, enum.Enum])
     where = contract.entry_point
     problems: list[Problem] = []
     if not is_script_file_name(contract.entry_point):
-        problems.append(Problem(code=Code.CONTRACT_ENTRY_POINT_NAMING, message=f"entry point {contract.entry_point!r} is not a snake_case .py file",
+        problems.append(Problem(code=Code.CONTRACT_ENTRY_POINT_NAMING, message=f"entry point {contract.entry_point!r} is not a snake_case .py file or .pyz zipapp",
                                 hint="name scripts like model_calibration.py", location=where))
     problems += _path_problems(contract, "input", contract.input_paths)
     problems += _path_problems(contract, "output", contract.output_paths)

@@ -8,6 +8,8 @@ Examples
 (True, False)
 >>> is_env_var_name("CALIBRATION_METHOD"), is_script_file_name("model_calibration.py")
 (True, True)
+>>> is_script_file_name("model_calibration.pyz"), is_script_file_name("ModelCalibration.py")
+(True, False)
 """
 
 from __future__ import annotations
@@ -37,5 +39,7 @@ def is_env_var_name(name: str) -> bool:
 
 
 def is_script_file_name(name: str) -> bool:
-    """Script files: snake_case with a ``.py`` suffix."""
-    return name.endswith(".py") and is_snake_case(name[: -len(".py")])
+    """Script files: snake_case with a ``.py`` suffix, or ``.pyz`` for a zipapp (one zip file that
+    ``python3`` runs)."""
+    stem, _, suffix = name.rpartition(".")
+    return suffix in ("py", "pyz") and is_snake_case(stem)

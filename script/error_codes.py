@@ -5,8 +5,9 @@ Standard library only (Python 3.10): this module ships with the processing scrip
 class that carries it, its meaning and its usual fix. Raise sites name codes by constant
 (``Code.SPEC_INVALID``); :data:`CODES` is the table (``docs/errors.md`` is rendered from it).
 Library codes look like ``AREA-WHAT`` (:data:`LIBRARY_CODE`); script codes like
-``MC-E<stage><nn>-WHAT`` (:data:`SCRIPT_CODE`; stages 1 settings, 2 input data, 3 fitting,
-4 calibrator files, 5 outputs). The error classes are in :mod:`calibration_step.script.errors`.
+``MC-E<stage><nn>-WHAT`` for errors and ``MC-W<stage><nn>-WHAT`` for the warnings a job records
+(:data:`SCRIPT_CODE`; stages 1 settings and job, 2 input data, 3 fitting, 4 calibrator files,
+5 outputs). The error classes are in :mod:`calibration_step.script.errors`.
 
 Examples
 --------
@@ -38,8 +39,8 @@ LIBRARY_CODE: Final = re.compile(
 )
 """The shape of a library code (match it whole): a known area, then hyphenated capitals."""
 
-SCRIPT_CODE: Final = re.compile(r"MC-E[1-5][0-9]{2}(?:-[A-Z]+)+")
-"""The shape of a processing-script code (match it whole)."""
+SCRIPT_CODE: Final = re.compile(r"MC-[EW][1-5][0-9]{2}(?:-[A-Z]+)+")
+"""The shape of a processing-script code (match it whole): ``E`` an error, ``W`` a recorded warning."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,7 +64,7 @@ class CodeEntry:
     @property
     def part(self) -> str:
         """``script`` for the processing script's codes, ``library`` for the package's."""
-        return "script" if self.raised_by is Raiser.SCRIPT else "library"
+        return "script" if self.raised_by in (Raiser.SCRIPT, Raiser.SCRIPT_WARNING) else "library"
 
 
 class Raiser(enum.Enum):
@@ -85,6 +86,7 @@ class Raiser(enum.Enum):
     STEP_FAILURE = "StepFailure"
     CHECKER = "checker finding"
     SCRIPT = "CalibrationScriptError"
+    SCRIPT_WARNING = "recorded warning"
 
 
 _ENTRIES: list[CodeEntry] = []
@@ -110,6 +112,7 @@ _LOCAL: Final = Raiser.LOCAL_EXECUTION_ERROR
 _STEP: Final = Raiser.STEP_FAILURE
 _CHECK: Final = Raiser.CHECKER
 _SCRIPT: Final = Raiser.SCRIPT
+_WARNING: Final = Raiser.SCRIPT_WARNING
 
 
 class Code:
@@ -161,7 +164,7 @@ class Code:
     CONTRACT_MISSING_PATH: Final = _code("CONTRACT-MISSING-PATH", _SPEC, "a member of a logical-name enum has no container path",
         "give every logical input and output a container path")
     CONTRACT_CONTAINER_PATH: Final = _code("CONTRACT-CONTAINER-PATH", _SPEC, "a container path is not a normalised path below the container root",
-        "use a folder under the root, e.g. /opt/ml/processing/input/data")
+        "use a normalised folder under the container's processing root (the message names it)")
     CONTRACT_DUPLICATE_PATH: Final = _code("CONTRACT-DUPLICATE-PATH", _SPEC, "two logical names share one container path",
         "give each logical input and output its own folder")
     CONTRACT_ENV_VAR_NAMING: Final = _code("CONTRACT-ENV-VAR-NAMING", _SPEC, "an env var name is not UPPER_SNAKE_CASE",
@@ -335,8 +338,8 @@ class Code:
         "compare values of one kind (a JsonGet gives the JSON value as written)")
     LOCAL_INSTANCE_COUNT: Final = _code("LOCAL-INSTANCE-COUNT", _STEP, "InstanceCount is not a positive integer",
         "set ProcessingResources.ClusterConfig.InstanceCount to 1 or more")
-    LOCAL_LOCAL_PATH: Final = _code("LOCAL-LOCAL-PATH", _STEP, "a LocalPath outside /opt/ml/processing/",
-        "choose a LocalPath under /opt/ml/processing/")
+    LOCAL_LOCAL_PATH: Final = _code("LOCAL-LOCAL-PATH", _STEP, "a LocalPath outside the container's processing root",
+        "choose a LocalPath under the processing root the message names")
     LOCAL_INPUT_EMPTY: Final = _code("LOCAL-INPUT-EMPTY", _STEP, "no S3 object has the prefix of an input",
         "write the data there first, or fix the S3Uri (an S3Prefix is a plain key prefix)")
     LOCAL_INPUT_KEY: Final = _code("LOCAL-INPUT-KEY", _STEP, "an object would land outside its input folder",
@@ -497,6 +500,11 @@ class Code:
         "point the output at an empty folder")
     MC_E502_WRITE_FAILED: Final = _code("MC-E502-WRITE-FAILED", _SCRIPT, "an output could not be written (an OS error, or a value that is not finite)",
         "check the output volume (space, permissions); a non-finite value is a bug: report it with the input")
+    # Warnings the script records in metrics.json and summary.json (the job still completes)
+    MC_W101_MODEL_IGNORED: Final = _code("MC-W101-MODEL-IGNORED", _WARNING, "a training or calibration job was given calibration_model, which it ignores (it fits its own calibrator)",
+        "leave calibration_model out, or run a validation or testing job to apply it")
+    MC_W102_IN_SAMPLE_SCORES: Final = _code("MC-W102-IN-SAMPLE-SCORES", _WARNING, "a training job calibrates on the model's training rows, whose scores are in-sample and usually over-confident",
+        "calibrate on a calibration or validation split the model did not see")
 
 
 CODES: Final[tuple[CodeEntry, ...]] = tuple(_ENTRIES)

@@ -8,21 +8,12 @@ this module (``calibration_step.script.interface``); the processing script reads
 definitions in the container, so this module uses the standard library only and runs on
 Python 3.10.
 
-Settings
---------
 Each env var is one field of :class:`CalibrationSettings`, named like the env var in lower case
-(``GAM_SPLINES`` is ``gam_splines``, also in the config). The field's default is the value a
-config starts from; its :class:`SettingSpec` (``SETTING_SPECS[env]``) says how the value travels:
-its kind, the default the script applies when the env var is unset, the accepted choices or
-range, and whether the builder must always send it. A default of None means "not sent": the
-script then applies ``env_default``.
-
-Rules
------
-:func:`setting_conflicts` is the one statement of the rules between settings. Each
-:class:`Conflict` carries the code the script raises in the container (``script_code``) and the
-one the config raises in the library (``config_code``); a rule with ``script_code=None`` is a
-policy of the config only (the script applies its default, or ignores the setting).
+(also in the config); its default is the value a config starts from (None: "not sent"), and its
+:class:`SettingSpec` (``SETTING_SPECS[env]``) says how it travels: kind, the default the script
+applies when it is unset, choices or range, and whether the builder always sends it.
+:func:`setting_conflicts` is the one statement of the rules between settings; each
+:class:`Conflict` carries the script's code (None: a policy of the config only) and the config's.
 
 Examples
 --------
@@ -67,7 +58,7 @@ __all__ = [
 MODEL_CALIBRATION_STEP_TYPE: Final = "ModelCalibration"
 """The canonical step type (registry key, spec step type, config class prefix)."""
 
-MODEL_CALIBRATION_SCRIPT: Final = "model_calibration.py"
+MODEL_CALIBRATION_SCRIPT: Final = "model_calibration.pyz"
 """The entry point of the processing script."""
 
 
@@ -166,7 +157,6 @@ APPLY_JOB_TYPES: Final[tuple[JobType, ...]] = ("validation", "testing")
 
 NUM_CLASSES_WHEN_UNSET: Final = 2
 """Classes ``0 .. NUM_CLASSES-1`` the script assumes when neither NUM_CLASSES nor categories are given."""
-
 
 
 # --- Env vars and settings -------------------------------------------------------------------

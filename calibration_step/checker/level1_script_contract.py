@@ -14,7 +14,9 @@ Rules (each finding names its code):
   an optional dependency must not be required). ``SCRIPT-ARGUMENT-DYNAMIC`` (warning).
 - Paths. ``SCRIPT-LOGICAL-NAME`` (error): a constant ``INPUT_<X>``/``OUTPUT_<X>`` holds a name
   that is not one of the contract's inputs/outputs. ``SCRIPT-CONTAINER-PATH`` (error): a string
-  spells a container path (``/opt/ml...``); the contract owns them.
+  spells a container path (``/opt/ml...``); the contract owns them. The module that defines the
+  contract's names (the step's interface, shipped beside the script) is exempt: it is the
+  contract's one definition, so the checker reads it only to resolve the names the script imports.
 - Requirements (:mod:`.requirements`): ``SCRIPT-IMPORT-UNDECLARED``,
   ``SCRIPT-REQUIREMENT-UNUSED``, ``SCRIPT-REQUIREMENTS-TXT``, ``SCRIPT-IMPORTS-PACKAGE``.
 - Output files: ``SCRIPT-OUTPUT-FILE-UNWRITTEN`` (error): a declared file name appears nowhere
@@ -55,14 +57,16 @@ from __future__ import annotations
 
 import difflib
 import enum
+import sys
 from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
 
 from calibration_step.checker.findings import Finding, Severity
 from calibration_step.checker.requirements import requirement_findings
-from calibration_step.checker.script_analysis import ScriptFacts, analyse_script, analyse_source  # analyse_source: doctest
+from calibration_step.checker.script_analysis import ScriptFacts, analyse_source, analyse_sources  # analyse_source: doctest
 from calibration_step.contract import ScriptContract
 from calibration_step.errors import Code
+from calibration_step.processing.script_source import script_source_files
 from calibration_step.registry import AnyStepRegistration
 
 __all__ = ["check_script_contract", "script_findings"]
@@ -234,10 +238,48 @@ def script_findings(
     return tuple(found)
 
 
-def check_script_contract(registration: AnyStepRegistration, script_dir: Path) -> tuple[Finding, ...]:
-    """Level 1 for one registered step: analyse ``script_dir/<entry point>`` against its contract.
+def _definition_files(contract: AnyContract, script_dir: Path, files: Iterable[str]) -> tuple[str, ...]:
+    """The source files that define the contract's names: the modules of its enums (the step's
+    interface, which ships beside the script and rightly spells its paths and env var names).
 
-    The ``requirements.txt`` next to the script is compared with the contract's framework
+    Examples
+    --------
+    >>> from calibration_step.script import interface
+    >>> from calibration_step.steps.model_calibration import MODEL_CALIBRATION_CONTRACT
+    >>> folder = Path(interface.__file__).parent
+    >>> _definition_files(MODEL_CALIBRATION_CONTRACT, folder, ["errors.py", "interface.py", "model_calibration/cli.py"])
+    ('interface.py',)
+    """
+    members = (*contract.input_paths, *contract.output_paths, *contract.required_env_vars, *contract.optional_env_vars)
+    modules = {sys.modules.get(type(member).__module__) for member in members}
+    defining = {Path(module.__file__).resolve() for module in modules if module is not None and module.__file__}
+    return tuple(name for name in files if (script_dir / name).resolve() in defining)
+
+
+def _script_facts(contract: AnyContract, script_dir: Path) -> ScriptFacts:
+    """The facts of the script's source: the file ``script_dir/<entry point>``, or the package of
+    that name with the modules beside it (:func:`script_source_files`), analysed as one script;
+    the modules that define the contract's names only resolve the names the others import.
+
+    Raises
+    ------
+    OSError
+        When there is no such source or a file cannot be read.
+    SyntaxError
+        When a module does not parse (``filename``: its path).
+    """
+    files = script_source_files(script_dir, contract.entry_point)
+    sources = {str(script_dir / name): content.decode("utf-8") for name, content in files}
+    definitions = [str(script_dir / name) for name in _definition_files(contract, script_dir, [name for name, _ in files])]
+    return analyse_sources(sources, output_names=[str(n.value) for n in contract.output_paths], definitions=definitions)
+
+
+def check_script_contract(registration: AnyStepRegistration, script_dir: Path) -> tuple[Finding, ...]:
+    """Level 1 for one registered step: analyse the script's source in ``script_dir`` against its contract.
+
+    The source is ``script_dir/<entry point>``, or the package of the entry point's stem with the
+    modules beside it (see :mod:`calibration_step.processing.script_source`). The
+    ``requirements.txt`` in ``script_dir`` is compared with the contract's framework
     requirements. Never raises for a broken script: it becomes a finding.
     """
     contract = registration.contract
@@ -249,13 +291,13 @@ def check_script_contract(registration: AnyStepRegistration, script_dir: Path) -
                          step_type, contract.entry_point),)
     path = script_dir / contract.entry_point
     try:
-        facts = analyse_script(path, output_names=[str(n.value) for n in contract.output_paths])
+        facts = _script_facts(contract, script_dir)
     except OSError as exc:
         return (_finding("error", Code.SCRIPT_NOT_FOUND, f"cannot read the script {path}: {exc.strerror or exc}",
                          f"put {contract.entry_point} into {script_dir}, or fix the contract's entry_point",
                          step_type, contract.entry_point),)
     except SyntaxError as exc:
-        return (_finding("error", Code.SCRIPT_SYNTAX, f"the script {path} does not parse: {exc.msg} (line {exc.lineno})",
+        return (_finding("error", Code.SCRIPT_SYNTAX, f"the script {exc.filename} does not parse: {exc.msg} (line {exc.lineno})",
                          "fix the syntax error", step_type, contract.entry_point),)
     requirements = script_dir / "requirements.txt"
     text = requirements.read_text(encoding="utf-8") if requirements.is_file() else None

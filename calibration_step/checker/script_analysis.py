@@ -4,15 +4,25 @@ The script is parsed with :mod:`ast`; it is never imported or executed. Names ar
 through string literals, module-level name constants (``ENV_LABEL_FIELD = "LABEL_FIELD"``,
 also annotated ones and ones defined from other constants), class attributes
 (``Env.LABEL_FIELD`` and ``Env.LABEL_FIELD.value``), f-strings and ``+`` of those, and loop
-variables of ``for`` loops over constant tuples.
+variables of ``for`` loops over constant tuples or over an enum class (``for env in Env``
+reads every member where ``env`` or ``env.value`` is the key).
+
+A script may be a package of modules (:func:`analyse_sources`): its modules are analysed as one
+script. Their module constants form one scope (a constant defined in one module resolves where
+another imports it, also under an ``import ... as`` alias; the package defines each name once),
+an env helper defined in one module counts wherever it is called, and lines are those of the
+module that holds the code. The step's shared definition (its interface module) only supplies
+constants: what it spells is not the script's.
 
 What counts
 -----------
 - Env reads: ``os.environ[K]``, ``os.environ.get(K[, default])`` (also ``pop``/``setdefault``),
   ``os.getenv(K[, default])``, the same on a name ``environ`` (the mapping passed to ``main``)
-  and ``K in environ``. A read whose key is a parameter of its function makes that function an
-  *env helper*: each call ``helper(..., "NAME", ...)`` is then a read of ``NAME``. A key that
-  cannot be resolved is a *dynamic* read.
+  and ``K in environ``. A read whose key is a parameter of its function (or its ``.value``, an
+  enum member) makes that function an *env helper*: each call ``helper(..., "NAME", ...)`` is
+  then a read of ``NAME``. A key that cannot be resolved is a *dynamic* read. A default that is
+  not a constant (the interface's ``SETTING_SPECS[env].env_default``) is a default the checker
+  does not compare with the contract's: both come from that one definition.
 - Arguments: the flags of every ``<parser>.add_argument(...)`` call, with ``required``,
   ``choices`` and ``default`` when they are constants.
 - Logical names: module constants named ``INPUT_<X>`` / ``OUTPUT_<X>`` with a string value.
@@ -53,7 +63,7 @@ Examples
 from __future__ import annotations
 
 import ast
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import attrs
@@ -69,7 +79,13 @@ from calibration_step.checker.script_facts import (
     ScriptFacts,
     is_file_name,
 )
-from calibration_step.checker.script_values import Scope, module_constants, resolve, resolve_sequence
+from calibration_step.checker.script_values import (
+    Scope,
+    bind_import_aliases,
+    module_constants,
+    resolve,
+    resolve_sequence,
+)
 
 __all__ = [
     "ArgumentRead",
@@ -80,8 +96,8 @@ __all__ = [
     "LogicalNameConstant",
     "STDLIB_MODULES",
     "ScriptFacts",
-    "analyse_script",
     "analyse_source",
+    "analyse_sources",
     "is_file_name",
 ]
 
@@ -129,6 +145,8 @@ class _EnvHelper:
     default_index: int | None
     default_param: str | None
     default_constant: tuple[str, ...] | None
+    has_default: bool
+    """The read has a default (a constant, a parameter, or the interface's ``SETTING_SPECS[...]``)."""
 
 
 class _Walker:
@@ -152,6 +170,8 @@ class _Walker:
         self.file_writes: list[FileWrite] = []
         self.strings: set[str] = set()
         self.attribute_calls: set[str] = set()
+        self.calls: list[tuple[ast.Call, dict[str, tuple[str, ...]]]] = []
+        """Every call with its loop scope: the second pass finds the env helpers among them."""
 
     # -- helpers ---------------------------------------------------------------------------
     def resolve(self, node: ast.expr) -> tuple[str, ...] | None:
@@ -171,15 +191,18 @@ class _Walker:
                 self.env_reads.append(EnvRead(name=name, line=line, has_default=has_default, default=default_value))
             return
         params = self.params[-1]
-        if isinstance(key, ast.Name) and key.id in params and self.function[-1]:
+        key_param = _parameter_key(key, params)
+        if key_param is not None and self.function[-1]:
             default_param = default.id if isinstance(default, ast.Name) and default.id in params else None
+            known = self.helpers.get(self.function[-1])
             self.helpers[self.function[-1]] = _EnvHelper(
-                key_index=params.index(key.id),
-                key_param=key.id,
+                key_index=params.index(key_param),
+                key_param=key_param,
                 is_method=params[0] in ("self", "cls"),
                 default_index=params.index(default_param) if default_param else None,
                 default_param=default_param,
                 default_constant=None if default is None or default_param else self.resolve(default),
+                has_default=default is not None or (known is not None and known.has_default),
             )
             return
         self.dynamic_env.append(line)
@@ -256,6 +279,10 @@ class _Walker:
 
     def _inspect(self, node: ast.AST) -> None:
         line = getattr(node, "lineno", 0)
+        if isinstance(node, (ast.Name, ast.Attribute)) and isinstance(node.ctx, ast.Load):
+            named = self.resolve(node)
+            if named is not None and len(named) == 1:
+                self.strings.add(named[0])
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             self.strings.add(node.value)
             if "/opt/ml" in node.value:
@@ -279,6 +306,8 @@ class _Walker:
         func = node.func
         if isinstance(func, ast.Attribute):
             self.attribute_calls.add(func.attr)
+        if _callee_name(func):
+            self.calls.append((node, self.loops[-1]))
         keywords = {k.arg: k.value for k in node.keywords if k.arg}
         if isinstance(func, ast.Attribute) and func.attr in _ENV_METHODS and _is_env_mapping(func.value) and node.args:
             self._env_key(node.args[0], node.args[1] if len(node.args) > 1 else keywords.get("default"), line)
@@ -324,13 +353,13 @@ class _Walker:
         files: set[str] = set()
         for argument in (*node.args, *(k.value for k in node.keywords)):
             for inner in ast.walk(argument):
-                if isinstance(inner, ast.Name):
-                    value = self.constants.get(inner.id)
+                if isinstance(inner, (ast.Name, ast.Attribute)):
+                    value = resolve(inner, self.constants, {})
                     if value is None or len(value) != 1:
                         continue
                     if value[0] in self.output_names:
                         outputs.add(value[0])
-                    elif inner.id.endswith("_FILE") or is_file_name(value[0]):
+                    elif (isinstance(inner, ast.Name) and inner.id.endswith("_FILE")) or is_file_name(value[0]):
                         files.add(value[0])
                 elif isinstance(inner, ast.Constant) and isinstance(inner.value, str):
                     if inner.value in self.output_names:
@@ -342,12 +371,8 @@ class _Walker:
             self.file_writes += [FileWrite(output=output, file=file, line=line) for file in sorted(files)]
 
     # -- second pass: calls of env helpers -------------------------------------------------
-    def helper_reads(self, tree: ast.AST) -> None:
-        if not self.helpers:
-            return
-        for node in ast.walk(tree):
-            if not isinstance(node, ast.Call):
-                continue
+    def helper_reads(self) -> None:
+        for node, loops in self.calls:
             helper = self.helpers.get(_callee_name(node.func) or "")
             if helper is None:
                 continue
@@ -358,19 +383,26 @@ class _Walker:
                 continue
             default = (_argument_at(node, helper.default_index - offset, helper.default_param, keywords)
                        if helper.default_index is not None and helper.default_param else None)
-            resolved = resolve(key, self.constants, {})
+            resolved = resolve(key, self.constants, loops)
             if resolved is None:
                 self.dynamic_env.append(node.lineno)
                 continue
             if default is not None:
-                default_values = resolve(default, self.constants, {})
+                default_values = resolve(default, self.constants, loops)
                 has_default = True
             else:
                 default_values = helper.default_constant
-                has_default = helper.default_constant is not None
+                has_default = helper.has_default
             value = default_values[0] if default_values is not None and len(default_values) == 1 else None
             for name in resolved:
                 self.env_reads.append(EnvRead(name=name, line=node.lineno, has_default=has_default, default=value))
+
+
+def _parameter_key(key: ast.expr, params: Sequence[str]) -> str | None:
+    """The parameter that names the env var: ``key`` itself, or ``key.value`` (an enum member)."""
+    if isinstance(key, ast.Attribute) and key.attr == "value":
+        key = key.value
+    return key.id if isinstance(key, ast.Name) and key.id in params else None
 
 
 def _argument_at(node: ast.Call, index: int, name: str, keywords: Mapping[str, ast.expr]) -> ast.expr | None:
@@ -405,12 +437,56 @@ def analyse_source(source: str, *, output_names: Collection[str] = (), filename:
     SyntaxError
         When the source does not parse.
     """
-    tree = ast.parse(source, filename=filename)
-    constants, sequences, lines = module_constants(tree)
+    return analyse_sources({filename: source}, output_names=output_names)
+
+
+def analyse_sources(sources: Mapping[str, str], *, output_names: Collection[str] = (),
+                    definitions: Collection[str] = ()) -> ScriptFacts:
+    """Analyse the modules of one script together: ``sources`` maps each file name to its text.
+
+    ``definitions`` names the modules among ``sources`` that are the step's shared definition
+    (its interface: names, paths, env vars, defaults). Their constants resolve the names the
+    other modules import from them, but they are not script code: their strings, container
+    paths, ``*_FILE`` and ``INPUT_``/``OUTPUT_`` constants are not the script's.
+
+    Raises
+    ------
+    SyntaxError
+        When a module does not parse (its ``filename`` is the module's name).
+
+    Examples
+    --------
+    >>> facts = analyse_sources({"names.py": 'ENV_BINS = "BINS"\\nMETRICS_FILE = "metrics.json"\\n',
+    ...                          "main.py": "from .names import ENV_BINS\\nbins = environ.get(ENV_BINS, '15')\\n"})
+    >>> [(r.name, r.default, r.line) for r in facts.env_reads], sorted(facts.file_constants)
+    ([('BINS', '15', 2)], ['METRICS_FILE'])
+    >>> shared = "import enum\\nPATH = '/opt/ml/processing/input/data'\\nclass Env(enum.Enum):\\n    BINS = 'BINS'\\n"
+    >>> facts = analyse_sources({"interface.py": shared, "main.py": "from .interface import Env as E\\n"
+    ...     "def read(environ, env):\\n    return environ.get(env.value, SPECS[env].default)\\n"
+    ...     "values = [read(environ, env) for env in E]\\n"}, definitions=("interface.py",))
+    >>> [(r.name, r.has_default, r.default) for r in facts.env_reads], facts.container_paths
+    ([('BINS', True, None)], ())
+    """
+    trees = {filename: ast.parse(source, filename=filename) for filename, source in sources.items()}
+    constants: dict[str, tuple[str, ...]] = {}
+    own: dict[str, tuple[str, ...]] = {}
+    sequences: dict[str, tuple[str, ...]] = {}
+    lines: dict[str, int] = {}
+    for filename, tree in trees.items():
+        found = module_constants(tree)
+        constants.update(found[0])
+        sequences.update(found[1])
+        if filename not in definitions:
+            own.update(found[0])
+            lines.update(found[2])
+    for tree in trees.values():
+        bind_import_aliases(tree, constants, sequences)
     walker = _Walker(constants, sequences, output_names)
-    walker.visit(tree)
-    walker.helper_reads(tree)
-    file_constants = {name: values[0] for name, values in constants.items()
+    for filename, tree in trees.items():
+        if filename not in definitions:
+            walker.visit(tree)
+    walker.helper_reads()
+    file_constants = {name: values[0] for name, values in own.items()
                       if name.endswith("_FILE") and "." not in name and len(values) == 1}
     imports = sorted({(i.module, i.optional): i for i in walker.imports if i.module != "__future__"}.values(),
                      key=lambda i: (i.module, i.line))
@@ -419,7 +495,7 @@ def analyse_source(source: str, *, output_names: Collection[str] = (), filename:
         dynamic_env_reads=tuple(sorted(set(walker.dynamic_env))),
         arguments=tuple(sorted(walker.arguments, key=lambda a: a.line)),
         dynamic_arguments=tuple(sorted(set(walker.dynamic_arguments))),
-        logical_names=tuple(sorted(_logical_names(constants, lines), key=lambda n: n.line)),
+        logical_names=tuple(sorted(_logical_names(own, lines), key=lambda n: n.line)),
         file_writes=tuple(sorted(set(walker.file_writes), key=lambda w: (w.output, w.file, w.line))),
         file_constants=file_constants,
         imports=tuple(imports),
@@ -427,17 +503,4 @@ def analyse_source(source: str, *, output_names: Collection[str] = (), filename:
         string_constants=frozenset(walker.strings),
         attribute_calls=frozenset(walker.attribute_calls),
     )
-
-
-def analyse_script(path: Path, *, output_names: Collection[str] = ()) -> ScriptFacts:
-    """Analyse the script file at ``path`` without importing it.
-
-    Raises
-    ------
-    OSError
-        When the file cannot be read.
-    SyntaxError
-        When it does not parse.
-    """
-    return analyse_source(path.read_text(encoding="utf-8"), output_names=output_names, filename=str(path))
 

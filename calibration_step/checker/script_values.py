@@ -3,13 +3,14 @@
 A value is known when it is a string literal, a module-level constant (annotated or not, also one
 defined from other constants), a class attribute (``Env.LABEL``, ``Env.LABEL.value``;
 ``Env.LABEL.name`` is ``"LABEL"``), an f-string or ``+`` of known values, or a loop variable over
-a constant sequence (the caller passes those as ``loops``). Several values are possible for a loop
-variable; at most 64 combinations are followed.
+a constant sequence (the caller passes those as ``loops``). An enum class is the sequence of its
+members' values, so ``for env in Env`` binds ``env`` (and ``env.value``) to every one. Several
+values are possible for a loop variable; at most 64 combinations are followed.
 
 Examples
 --------
 >>> import ast
->>> tree = ast.parse("PREFIX = 'LABEL'\\nNAMES = ('A', 'B')\\nclass Env:\\n    X = 'X_VAR'")
+>>> tree = ast.parse("PREFIX = 'LABEL'\\nNAMES = ('A', 'B')\\nclass Env(enum.Enum):\\n    X = 'X_VAR'")
 >>> constants, sequences, _ = module_constants(tree)
 >>> resolve(ast.parse("f'{PREFIX}_FIELD'", mode="eval").body, constants, {})
 ('LABEL_FIELD',)
@@ -17,6 +18,8 @@ Examples
 ('X_VAR',)
 >>> resolve_sequence(ast.parse("NAMES", mode="eval").body, constants, {}, sequences)
 ('A', 'B')
+>>> resolve(ast.parse("env.value", mode="eval").body, constants, {"env": sequences["Env"]})
+('X_VAR',)
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import ast
 import itertools
 from collections.abc import Mapping, Sequence
 
-__all__ = ["Scope", "module_constants", "resolve", "resolve_sequence"]
+__all__ = ["Scope", "bind_import_aliases", "module_constants", "resolve", "resolve_sequence"]
 
 _MAX_VALUES = 64
 
@@ -47,6 +50,9 @@ def module_constants(tree: ast.Module) -> tuple[dict[str, tuple[str, ...]], dict
                 targets, value = [statement.target], statement.value
             elif isinstance(statement, ast.ClassDef) and not prefix:
                 bind(f"{statement.name}.", statement.body)
+                if _is_enum(statement):
+                    members = [v for k, v in values.items() if k.startswith(f"{statement.name}.")]
+                    sequences[statement.name] = tuple(value for (value,) in members)
                 continue
             else:
                 continue
@@ -62,6 +68,37 @@ def module_constants(tree: ast.Module) -> tuple[dict[str, tuple[str, ...]], dict
     bind("", tree.body)
     return values, sequences, lines
 
+
+
+def _is_enum(node: ast.ClassDef) -> bool:
+    """A class derived from ``Enum`` (or ``enum.Enum``, ``StrEnum``, ...): iterating it yields its members."""
+    return any((base.id if isinstance(base, ast.Name) else base.attr if isinstance(base, ast.Attribute) else "")
+               .endswith("Enum") for base in node.bases)
+
+
+def bind_import_aliases(tree: ast.Module, constants: dict[str, tuple[str, ...]],
+                        sequences: dict[str, tuple[str, ...]]) -> None:
+    """Bind ``from m import NAME as ALIAS``: the alias resolves as NAME (and ``ALIAS.X`` as ``NAME.X``).
+
+    Examples
+    --------
+    >>> constants, sequences = {"Env.X": ("X_VAR",)}, {"Env": ("X_VAR",)}
+    >>> bind_import_aliases(ast.parse("from .names import Env as E"), constants, sequences)
+    >>> constants["E.X"], sequences["E"]
+    (('X_VAR',), ('X_VAR',))
+    """
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.ImportFrom):
+            continue
+        for alias in node.names:
+            if alias.asname is None or alias.asname == alias.name:
+                continue
+            for scope in (constants, sequences):
+                for name, value in list(scope.items()):
+                    if name == alias.name:
+                        scope[alias.asname] = value
+                    elif name.startswith(f"{alias.name}."):
+                        scope[alias.asname + name[len(alias.name):]] = value
 
 
 def resolve_sequence(node: ast.expr, constants: Scope, loops: Scope, sequences: Scope) -> tuple[str, ...] | None:
@@ -89,6 +126,8 @@ def resolve(node: ast.expr, constants: Scope, loops: Scope) -> tuple[str, ...] |
         value = constants.get(node.id)
         return value if value is not None and len(value) == 1 else None
     if isinstance(node, ast.Attribute):
+        if node.attr == "value" and isinstance(node.value, ast.Name) and node.value.id in loops:
+            return loops[node.value.id]  # a loop over an enum binds its members' values
         # Cls.ATTR and Cls.ATTR.value -> the constant; Cls.ATTR.name -> "ATTR"
         outer = node.attr if isinstance(node.value, ast.Attribute) else None
         inner = node.value if isinstance(node.value, ast.Attribute) else node

@@ -32,7 +32,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
-from calibration_step.commands._script_errors import script_errors
 from calibration_step.errors import Code, ConfigError
 from calibration_step.script.interface import ModelCalibrationEnv
 from calibration_step.steps.model_calibration.contract import MODEL_CALIBRATION_CONTRACT
@@ -163,10 +162,9 @@ def calibrated_batches(calibrator: Path, source: Path, *, score_field: str, batc
         From the script: an invalid calibrator (``MC-E40x``) or invalid scores (``MC-E20x``).
     """
     fmt = _format(source, "input")
-    with script_errors():
-        make_columns = _column_maker(calibrator, score_field)
-        for frame in _read_batches(source, fmt, batch_rows):
-            yield frame.assign(**make_columns(frame))
+    make_columns = _column_maker(calibrator, score_field)
+    for frame in _read_batches(source, fmt, batch_rows):
+        yield frame.assign(**make_columns(frame))
 
 
 class _Writer:

@@ -119,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
     from calibration_step.commands._progress import Progress
     from calibration_step.commands._report import file_listing, metrics_table
     from calibration_step.commands.definition import definition_text
-    from calibration_step.commands.run import run_script
+    from calibration_step.commands.run import LOCAL_SCRIPT, run_script
     from calibration_step.config_json import dumps
     from calibration_step.steps.model_calibration.config import example_config, model_calibration_environment
 
@@ -132,7 +132,7 @@ def run(args: argparse.Namespace) -> int:
         miscalibrated_scores(rows=args.rows, seed=args.seed).to_parquet(data_folder / DATA_FILE, index=False)
     outputs = {name.value: os.fspath(output / name.value) for name in ModelCalibrationOutput}
     environ: Mapping[str, str] = {key.value: value for key, value in model_calibration_environment(config).items()}
-    with progress.stage(f"running model_calibration.py locally ({args.method}, cross-fitted metrics)"):
+    with progress.stage(f"running {LOCAL_SCRIPT} locally ({args.method}, cross-fitted metrics)"):
         run_script({ModelCalibrationInput.EVALUATION_DATA.value: os.fspath(data_folder)}, outputs,
                    {**environ, ModelCalibrationEnv.LOG_LEVEL.value: "WARNING"}, config.job_type)
     configs = default_configs(config)

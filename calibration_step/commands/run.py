@@ -31,11 +31,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from calibration_step.commands._script_errors import script_errors
 from calibration_step.errors import Code, ConfigError
+from calibration_step.processing.script_source import script_package_name
 from calibration_step.script.interface import (
     JOB_TYPE_CHOICES,
     METRICS_FILE,
+    MODEL_CALIBRATION_SCRIPT,
     ModelCalibrationEnv,
     ModelCalibrationInput,
     ModelCalibrationOutput,
@@ -45,9 +46,12 @@ from calibration_step.steps.model_calibration.contract import MODEL_CALIBRATION_
 if TYPE_CHECKING:
     from calibration_step.steps.model_calibration.config import ModelCalibrationConfig
 
-__all__ = ["HELP", "add_arguments", "output_paths", "run", "run_script", "script_environment"]
+__all__ = ["HELP", "LOCAL_SCRIPT", "add_arguments", "output_paths", "run", "run_script", "script_environment"]
 
 HELP = "run the processing script locally on a folder or file (local folders stand in for the container paths)"
+
+LOCAL_SCRIPT = f"the script package {script_package_name(MODEL_CALIBRATION_SCRIPT)}/ (shipped as {MODEL_CALIBRATION_SCRIPT})"
+"""What :func:`run_script` runs, as the local commands name it: the zipapp's source, in this process."""
 
 _ENV_NAMES = tuple(member.value for member in ModelCalibrationEnv)
 
@@ -127,8 +131,7 @@ def run_script(inputs: Mapping[str, str], outputs: Mapping[str, str], environ: M
     """Call the shipped script's ``main`` with local paths (raises ``CalibrationScriptError``)."""
     from calibration_step.script import model_calibration
 
-    with script_errors():
-        model_calibration.main(inputs, outputs, environ, argparse.Namespace(job_type=job_type))
+    model_calibration.main(inputs, outputs, environ, argparse.Namespace(job_type=job_type))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -145,7 +148,7 @@ def run(args: argparse.Namespace) -> int:
         environ[ModelCalibrationEnv.LOG_LEVEL.value] = "WARNING"
     job_type: str = args.job_type or (config.job_type if config is not None else "calibration")
     progress = Progress(total=1, quiet=bool(getattr(args, "quiet", False)))
-    with progress.stage(f"running model_calibration.py (job_type {job_type})"):
+    with progress.stage(f"running {LOCAL_SCRIPT} (job_type {job_type})"):
         run_script(inputs, outputs, environ, job_type)
     metrics_path = Path(outputs[ModelCalibrationOutput.METRICS_OUTPUT.value]) / METRICS_FILE
     print(metrics_table(json.loads(metrics_path.read_text(encoding="utf-8"))))

@@ -122,7 +122,8 @@ class ProcessingConfig(BasePipelineConfig):
     tags : mapping of str to str, default {}
         Tags of the job (stored read-only).
     script_uri : str or None, default None
-        ``s3://<bucket>/<key>.py``: run this script (a user's own version) instead of the shipped one.
+        ``s3://<bucket>/<key>.py`` (or a ``.pyz`` zipapp): run this script (a user's own version) instead
+        of the shipped one, with the same entrypoint (``python3 <file>``).
     enable_caching : bool, default False
         Reuse a previous run of the step with the same arguments.
     cache_expire_after : str, default "P30D"

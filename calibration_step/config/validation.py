@@ -215,15 +215,16 @@ def s3_bucket_name(instance: object, attribute: AttributeLike, value: V) -> None
 
 
 def s3_script_uri(instance: object, attribute: AttributeLike, value: V) -> None:
-    """None, or ``s3://<bucket>/<key>.py`` with a valid bucket (see :func:`to_s3_uri`)."""
+    """None, or ``s3://<bucket>/<key>.py`` (or ``.pyz``, a zipapp) with a valid bucket (see :func:`to_s3_uri`)."""
     if not isinstance(value, str):
         return
+    expected = "an S3 URI of a Python file or zipapp, s3://<bucket>/<key>.py or .pyz"
     try:
         _, key = split_s3_uri(value, what=attribute.name)
     except BuildError as exc:
-        fail_validation(instance, attribute, "an S3 URI of a Python file, s3://<bucket>/<key>.py", value, hint=exc.message)
-    if not key.endswith(".py") or value != normalise_s3_uri(value, what=attribute.name):
-        fail_validation(instance, attribute, "an S3 URI of a Python file, s3://<bucket>/<key>.py", value)
+        fail_validation(instance, attribute, expected, value, hint=exc.message)
+    if not key.endswith((".py", ".pyz")) or value != normalise_s3_uri(value, what=attribute.name):
+        fail_validation(instance, attribute, expected, value)
 
 
 iam_role_arn = matches(

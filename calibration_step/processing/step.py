@@ -7,11 +7,21 @@ reviewable (it is an attrs value with equality and a readable repr).
 
 How the script and its requirements reach the container
 --------------------------------------------------------
-The job downloads the script's S3 object into :data:`CODE_DIR` and, if a requirements file is
-given, that object into :data:`_REQUIREMENTS_DIR`. Without requirements the entrypoint is
-``python3 <script>``; with them it is a short ``/bin/sh -c`` command that first runs
-``python3 -m pip install -r <requirements>`` (the job needs outbound network access for that) and
-then ``exec``s the script with the job arguments. Nothing is uploaded when a definition is built.
+The script is one file: a Python file (``.py``) or a zipapp (``.pyz``, a zip archive holding a
+``__main__.py``); ``python3 <file>`` runs either. The job downloads the script's S3 object into
+:data:`CODE_DIR` and, if a requirements file is given, that object into
+:data:`_REQUIREMENTS_DIR`; or, when the script and its requirements sit alone in a code folder of
+their own (``code_folder_uri``), that one folder into :data:`CODE_DIR` through one channel.
+Without requirements the entrypoint is ``python3 <script>``; with them it is a short
+``/bin/sh -c`` command that first runs ``python3 -m pip install -r <requirements>`` (the job
+needs outbound network access for that) and then ``exec``s the script with the job arguments.
+Nothing is uploaded when a definition is built.
+
+Why a folder of its own: an input channel of type ``S3Prefix`` downloads every object whose key
+*starts with* its URI, so a channel on ``.../code/model_calibration.py`` also downloads a
+neighbour such as ``.../code/model_calibration.pyz`` or ``.../code/model_calibration.py.bak``. A
+URI ending in ``/`` matches only the keys inside that folder (a key starting with
+``code/model_calibration/`` is in it), so the channel brings exactly the files put there.
 
 Examples
 --------
@@ -22,6 +32,13 @@ Examples
 ...                                requirements_uri="s3://bucket/pipe/code/requirements.txt")
 >>> container_entrypoint(with_requirements)[:2]
 ('/bin/sh', '-c')
+>>> shipped = ScriptCode(script_uri="s3://bucket/pipe/code/tool/tool.pyz",
+...                      requirements_uri="s3://bucket/pipe/code/tool/requirements.txt",
+...                      code_folder_uri="s3://bucket/pipe/code/tool/")
+>>> [(channel.input_name, channel.source) for channel in code_inputs(shipped)]
+[('code', 's3://bucket/pipe/code/tool/')]
+>>> container_entrypoint(shipped)[2].split("; ")[1]
+'python3 -m pip install --no-cache-dir --quiet --disable-pip-version-check -r /opt/ml/processing/input/code/requirements.txt'
 """
 
 from __future__ import annotations
@@ -51,14 +68,14 @@ __all__ = [
 ]
 
 _CODE_INPUT: Final = "code"
-"""Input channel that carries the script."""
+"""Input channel that carries the script (or the code folder: script and requirements)."""
 CODE_DIR: Final = "/opt/ml/processing/input/code"
 _REQUIREMENTS_INPUT: Final = "requirements"
 """Input channel that carries the requirements file."""
 _REQUIREMENTS_DIR: Final = "/opt/ml/processing/input/requirements"
 
 _ISO_DURATION = re.compile(r"P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?", re.IGNORECASE)
-_SCRIPT_NAME = re.compile(r"[A-Za-z0-9_.-]+\.py")
+_SCRIPT_NAME = re.compile(r"[A-Za-z0-9_.-]+\.pyz?")
 _REQUIREMENTS_NAME = re.compile(r"[A-Za-z0-9_.-]+")
 
 
@@ -71,7 +88,7 @@ def _check_script_uri(_instance: object, _attribute: object, value: str) -> None
     if _SCRIPT_NAME.fullmatch(posixpath.basename(value)) is None:
         raise BuildError(
             Code.BUILD_SCRIPT_URI,
-            f"the script URI must name a .py file; got {value!r}.",
+            f"the script URI must name a .py file or a .pyz zipapp; got {value!r}.",
             hint="point it at the script object, e.g. s3://bucket/prefix/code/model_calibration.py",
         )
 
@@ -88,12 +105,34 @@ def _check_requirements_uri(_instance: object, _attribute: object, value: str | 
         )
 
 
+def _normalised_folder_uri(value: str | None) -> str | None:
+    return None if value is None else normalise_s3_uri(value, what="code folder URI") + "/"
+
+
+def _check_code_folder_uri(instance: ScriptCode, _attribute: object, value: str | None) -> None:
+    if value is None:
+        return
+    for name, uri in (("script", instance.script_uri), ("requirements", instance.requirements_uri)):
+        if uri is not None and posixpath.dirname(uri) + "/" != value:
+            raise BuildError(
+                Code.BUILD_SCRIPT_URI,
+                f"the {name} URI {uri!r} is not directly in the code folder {value!r}.",
+                hint="put the script and its requirements file in the code folder the channel downloads",
+            )
+
+
 @attrs.frozen(kw_only=True)
 class ScriptCode:
-    """The S3 objects of the script and (optionally) of its pip requirements file."""
+    """The S3 objects of the script and (optionally) of its pip requirements file.
+
+    ``code_folder_uri`` (normalised to end in ``/``), when given, is a folder that holds exactly
+    the script and the requirements file: one channel downloads it (see the module docstring).
+    """
 
     script_uri: str = attrs.field(converter=_normalised_script_uri, validator=_check_script_uri)
     requirements_uri: str | None = attrs.field(default=None, validator=_check_requirements_uri)
+    code_folder_uri: str | None = attrs.field(default=None, converter=_normalised_folder_uri,
+                                              validator=_check_code_folder_uri)
 
     @property
     def script_name(self) -> str:
@@ -109,7 +148,8 @@ def container_entrypoint(code: ScriptCode) -> tuple[str, ...]:
     script = f"{CODE_DIR}/{code.script_name}"
     if code.requirements_uri is None:
         return ("python3", script)
-    requirements = f"{_REQUIREMENTS_DIR}/{posixpath.basename(code.requirements_uri)}"
+    folder = CODE_DIR if code.code_folder_uri is not None else _REQUIREMENTS_DIR
+    requirements = f"{folder}/{posixpath.basename(code.requirements_uri)}"
     command = (
         f"set -e; python3 -m pip install --no-cache-dir --quiet --disable-pip-version-check -r {requirements}; "
         f'exec python3 {script} "$@"'
@@ -118,7 +158,10 @@ def container_entrypoint(code: ScriptCode) -> tuple[str, ...]:
 
 
 def code_inputs(code: ScriptCode) -> tuple[ProcessingInputDefinition, ...]:
-    """The input channels that bring the script (and the requirements file) into the container."""
+    """The input channels that bring the script (and the requirements file) into the container:
+    one for the code folder, or one for each object."""
+    if code.code_folder_uri is not None:
+        return (ProcessingInputDefinition(input_name=_CODE_INPUT, source=code.code_folder_uri, destination=CODE_DIR),)
     inputs = [ProcessingInputDefinition(input_name=_CODE_INPUT, source=code.script_uri, destination=CODE_DIR)]
     if code.requirements_uri is not None:
         inputs.append(

@@ -7,6 +7,9 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
+RENAMED_LABEL_FIELD = ("_read(environ, ModelCalibrationEnv.LABEL_FIELD)", 'environ.get("LABEL_FIELDZ", "label")')
+"""An edit of ``script/model_calibration/settings.py`` (old, new): the script reads LABEL_FIELD under another name."""
+
 def copy_tree(destination: Path) -> Path:
     """Copy the repository's ``calibration_step/`` and ``script/`` into ``destination``."""
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")

@@ -18,9 +18,12 @@ import pytest
 from calibration_step.checker.findings import Report
 from calibration_step.checker.runner import check_tree
 from calibration_step.steps import default_registry
-from tests.checker.copies import append, copy_tree, replace
+from tests.checker.copies import RENAMED_LABEL_FIELD, append, copy_tree, replace
 
-SCRIPT = Path("script/model_calibration.py")
+SCRIPT = Path("script/model_calibration")  # the script package: each edit goes to the module holding its text
+SCRIPT_SETTINGS = SCRIPT / "settings.py"
+SCRIPT_CLI = SCRIPT / "cli.py"
+SCRIPT_RUNNER = SCRIPT / "runner.py"
 SPEC = Path("calibration_step/steps/model_calibration/spec.py")
 BUILDER = Path("calibration_step/steps/model_calibration/builder.py")
 CONTRACT = Path("calibration_step/steps/model_calibration/contract.py")
@@ -36,11 +39,11 @@ class Break:
 
 
 def _undeclared_argument(root: Path) -> None:
-    path = root / SCRIPT
-    text, count = re.subn(r'^(\s*)(\w+)\.add_argument\("--job_type"',
-                          r'\1\2.add_argument("--debug_mode", default="false")\n\1\2.add_argument("--job_type"',
+    path = root / SCRIPT_CLI
+    text, count = re.subn(r'^(\s*)(\w+)\.add_argument\(f"--{JOB_TYPE_ARGUMENT}"',
+                          r'\1\2.add_argument("--debug_mode", default="false")\n\1\2.add_argument(f"--{JOB_TYPE_ARGUMENT}"',
                           path.read_text(encoding="utf-8"), count=1, flags=re.MULTILINE)
-    assert count == 1, "the script has no add_argument('--job_type') line any more"
+    assert count == 1, "the script has no add_argument(f'--{JOB_TYPE_ARGUMENT}') line any more"
     path.write_text(text, encoding="utf-8")
 
 
@@ -70,16 +73,16 @@ def model_calibration_step_definition(config, inputs, **options):  # type: ignor
 
 BREAKS: dict[str, Break] = {
     "renamed env var in the script": Break(
-        lambda root: replace(root / SCRIPT, 'ENV_LABEL_FIELD = "LABEL_FIELD"', 'ENV_LABEL_FIELD = "LABEL_FIELDZ"'),
+        lambda root: replace(root / SCRIPT_SETTINGS, *RENAMED_LABEL_FIELD),
         frozenset({"SCRIPT-ENV-UNDECLARED", "SCRIPT-ENV-REQUIRED-UNREAD"})),
     "undeclared argument": Break(_undeclared_argument, frozenset({"SCRIPT-ARGUMENT-UNDECLARED"})),
     "container path literal": Break(
-        lambda root: append(root / SCRIPT, '\nFALLBACK_INPUT = "/opt/ml/processing/input/eval_data"\n'),
+        lambda root: append(root / SCRIPT_RUNNER, '\nFALLBACK_INPUT = "/opt/ml/processing/input/eval_data"\n'),
         frozenset({"SCRIPT-CONTAINER-PATH"})),
     "renamed output file": Break(
-        lambda root: replace(root / SCRIPT, 'METRICS_FILE = "metrics.json"', 'METRICS_FILE = "metric.json"'),
+        lambda root: append(root / SCRIPT_RUNNER, '\nMETRICS_FILE = "metric.json"  # shadows the interface\'s name\n'),
         frozenset({"SCRIPT-OUTPUT-FILE-UNDECLARED", "SCRIPT-OUTPUT-FILE-UNWRITTEN"})),
-    "undeclared import": Break(lambda root: append(root / SCRIPT, "\nimport yaml\n"), frozenset({"SCRIPT-IMPORT-UNDECLARED"})),
+    "undeclared import": Break(lambda root: append(root / SCRIPT_RUNNER, "\nimport yaml\n"), frozenset({"SCRIPT-IMPORT-UNDECLARED"})),
     "contract output missing from the spec": Break(
         _evolve_spec("_attrs.evolve(MODEL_CALIBRATION_SPEC, outputs=tuple(o for o in MODEL_CALIBRATION_SPEC.outputs "
                      "if o.name != 'metrics_output'))"),

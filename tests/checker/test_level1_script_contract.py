@@ -143,3 +143,53 @@ def test_check_reads_the_requirements_next_to_the_script(tmp_path: Path) -> None
     assert [f.message for f in found if f.severity == "error"] == [
         "requirements.txt installs scipy, which the contract's framework_requirements do not declare"
     ]
+
+
+# --------------------------------------------------------------------------------------------
+# A script that is a package: its modules are analysed as one script
+# --------------------------------------------------------------------------------------------
+def _demo_package(root: Path) -> Path:
+    """DEMO_SCRIPT split into a package ``demo/`` (names in one module, code in another) with a
+    module beside it, as the shipped script is laid out."""
+    names, code = DEMO_SCRIPT.split("\n\ndef main(", 1)
+    package = root / "demo"
+    package.mkdir()
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / "names.py").write_text(names.replace("import numpy as np\n", ""), encoding="utf-8")
+    imports = "import argparse\nimport os\n\nimport numpy as np\n\nfrom .names import *\n"
+    (package / "job.py").write_text(imports + "\n\ndef main(" + code, encoding="utf-8")
+    (package / "__main__.py").write_text("from .job import main\n", encoding="utf-8")
+    (root / "helpers.py").write_text('NOTES = "kept beside the package"\n', encoding="utf-8")
+    return package
+
+
+def test_a_package_is_checked_as_one_script(tmp_path: Path) -> None:
+    _demo_package(tmp_path)
+    single = tmp_path / "single"
+    single.mkdir()
+    (single / "demo.py").write_text(DEMO_SCRIPT, encoding="utf-8")
+    as_package = check_script_contract(demo_registration(), tmp_path)
+    as_file = check_script_contract(demo_registration(), single)
+    assert [(f.code, f.message) for f in as_package] == [(f.code, f.message) for f in as_file]
+    assert {f.severity for f in as_package} == {"info"}
+
+
+def test_a_package_edit_is_found_in_the_module_that_holds_it(tmp_path: Path) -> None:
+    package = _demo_package(tmp_path)
+    names = package / "names.py"
+    names.write_text(names.read_text(encoding="utf-8").replace('"LABEL_FIELD"', '"LABEL_FIELDZ"'), encoding="utf-8")
+    (tmp_path / "helpers.py").write_text('FALLBACK = "/opt/ml/processing/input/data"\n', encoding="utf-8")
+    found = {f.code: f.message for f in check_script_contract(demo_registration(), tmp_path) if f.severity == "error"}
+    assert found == {
+        "SCRIPT-ENV-UNDECLARED": "script reads LABEL_FIELDZ (line 10), which the contract does not declare (did you mean LABEL_FIELD?)",
+        "SCRIPT-ENV-REQUIRED-UNREAD": "the contract requires LABEL_FIELD, which the script never reads",
+        "SCRIPT-CONTAINER-PATH": "script spells the container path '/opt/ml/processing/input/data' (line 1), which only the contract may hold",
+    }
+
+
+def test_a_syntax_error_in_a_package_module_names_that_module(tmp_path: Path) -> None:
+    package = _demo_package(tmp_path)
+    (package / "job.py").write_text("def broken(:\n", encoding="utf-8")
+    [broken] = check_script_contract(demo_registration(), tmp_path)
+    assert broken.code == "SCRIPT-SYNTAX"
+    assert broken.message.startswith(f"the script {package / 'job.py'} does not parse") and "line 1" in broken.message

@@ -12,8 +12,10 @@ import pytest
 from calibration_step.cli import main
 from calibration_step.commands.apply import calibrated_batches, default_output
 from calibration_step.script import model_calibration as mc
+from calibration_step.script.model_calibration.numerics import CLIP_EPSILON
 
-PLATT = mc.Calibrator("platt", "probability", mc.CLIP_EPSILON, coef=(0.5, -0.25))
+
+PLATT = mc.Calibrator("platt", "probability", CLIP_EPSILON, coef=(0.5, -0.25))
 
 
 def _write(path: Path, content: dict[str, object]) -> Path:
@@ -112,13 +114,13 @@ def test_an_empty_file_gives_an_empty_output_with_the_column(platt_json: Path, t
 
 
 def test_multitask_and_multiclass_calibrators_name_their_columns(tmp_path: Path) -> None:
-    iso = mc.Calibrator("isotonic", "probability", mc.CLIP_EPSILON, knots_x=np.array([0.2, 0.8]),
+    iso = mc.Calibrator("isotonic", "probability", CLIP_EPSILON, knots_x=np.array([0.2, 0.8]),
                         knots_y=np.array([0.1, 0.9]))
     multitask = mc.MultiCalibrator(mode="multitask", method="isotonic", score_space="probability",
-                                   clip_epsilon=mc.CLIP_EPSILON, names=("p_a", "p_b"), score_fields=("p_a", "p_b"),
+                                   clip_epsilon=CLIP_EPSILON, names=("p_a", "p_b"), score_fields=("p_a", "p_b"),
                                    label_fields=("y_a", "y_b"), members=(iso, PLATT))
     multiclass = mc.MultiCalibrator(mode="multiclass", method="temperature", score_space="logit",
-                                    clip_epsilon=mc.CLIP_EPSILON, names=("a", "b"), score_fields=("m_a", "m_b"),
+                                    clip_epsilon=CLIP_EPSILON, names=("a", "b"), score_fields=("m_a", "m_b"),
                                     label_fields=("y",), scale=0.5, bias=(0.0, 0.0))
     frame = pd.DataFrame({"p_a": [0.5, 0.9], "p_b": [0.25, np.nan], "m_a": [2.0, 0.0], "m_b": [0.0, 0.0]})
     source = tmp_path / "scores.csv"

@@ -9,7 +9,7 @@ import pytest
 
 from calibration_step.cli import COMMANDS, main
 from calibration_step.steps import default_registry
-from tests.checker.copies import copy_tree, replace
+from tests.checker.copies import RENAMED_LABEL_FIELD, copy_tree, replace
 
 
 def test_check_is_a_command() -> None:
@@ -33,7 +33,7 @@ def test_json_report_of_the_installed_package(capsys: pytest.CaptureFixture[str]
 
 def test_a_broken_tree_fails_with_exit_status_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = copy_tree(tmp_path)
-    replace(root / "script" / "model_calibration.py", 'ENV_LABEL_FIELD = "LABEL_FIELD"', 'ENV_LABEL_FIELD = "LABEL_FIELDZ"')
+    replace(root / "script" / "model_calibration" / "settings.py", *RENAMED_LABEL_FIELD)
     assert main(["--quiet", "check", "--root", str(root), "--format", "json", "--levels", "1"]) == 1
     document = json.loads(capsys.readouterr().out)
     assert document["passed"] is False

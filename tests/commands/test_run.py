@@ -36,6 +36,15 @@ def test_run_maps_every_output_to_a_folder_named_by_its_logical_name(
     assert f"metrics_output: {out / 'metrics_output'}" in printed
 
 
+def test_the_progress_line_names_the_script_package_and_its_zipapp(
+    scores_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["run", "--evaluation_data", str(scores_csv.parent), "--output", str(tmp_path / "out"),
+                 "--env", "CALIBRATION_METHOD=platt", "--env", "LOG_LEVEL=WARNING"]) == 0
+    assert ("[1/1] running the script package model_calibration/ (shipped as model_calibration.pyz) "
+            "(job_type calibration) ...") in capsys.readouterr().err.splitlines()
+
+
 def test_an_explicit_output_folder_wins_over_output(tmp_path: Path) -> None:
     args = _parse("--evaluation_data", "x", "--output", str(tmp_path / "all"), "--metrics_output", str(tmp_path / "m"))
     paths = run_command.output_paths(args)

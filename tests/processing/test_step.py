@@ -44,6 +44,17 @@ def test_script_code_is_normalised_and_entrypoint_installs_requirements() -> Non
     assert [i.input_name for i in code_inputs(_CODE)] == ["code", "requirements"]
 
 
+def test_a_code_folder_is_one_channel_ending_in_a_slash() -> None:
+    code = ScriptCode(script_uri="s3://bucket/code/tool/tool.pyz", requirements_uri="s3://bucket/code/tool/requirements.txt",
+                      code_folder_uri="s3://bucket//code/tool")
+    assert code.code_folder_uri == "s3://bucket/code/tool/"
+    assert [(i.input_name, i.source, i.destination) for i in code_inputs(code)] == [("code", "s3://bucket/code/tool/", CODE_DIR)]
+    entry = container_entrypoint(code)
+    assert f"-r {CODE_DIR}/requirements.txt" in entry[2] and entry[2].endswith(f'exec python3 {CODE_DIR}/tool.pyz "$@"')
+    alone = ScriptCode(script_uri="s3://bucket/code/tool/tool.pyz", code_folder_uri="s3://bucket/code/tool/")
+    assert container_entrypoint(alone) == ("python3", f"{CODE_DIR}/tool.pyz")
+
+
 def test_without_requirements_the_script_runs_directly() -> None:
     code = ScriptCode(script_uri="s3://bucket/code/run.py")
     assert container_entrypoint(code) == ("python3", "/opt/ml/processing/input/code/run.py")
@@ -53,7 +64,13 @@ def test_without_requirements_the_script_runs_directly() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"script_uri": "s3://bucket/code/"}, r"the script URI must name a \.py file; got 's3://bucket/code'"),
+        ({"script_uri": "s3://bucket/code/"}, r"the script URI must name a \.py file or a \.pyz zipapp; got 's3://bucket/code'"),
+        ({"script_uri": "s3://bucket/code/run.zip"}, r"must name a \.py file or a \.pyz zipapp; got 's3://bucket/code/run.zip'"),
+        ({"script_uri": "s3://bucket/code/run.pyz", "code_folder_uri": "s3://bucket/other"},
+         r"the script URI 's3://bucket/code/run.pyz' is not directly in the code folder 's3://bucket/other/'"),
+        ({"script_uri": "s3://bucket/code/run.pyz", "requirements_uri": "s3://bucket/requirements.txt",
+          "code_folder_uri": "s3://bucket/code"},
+         r"the requirements URI 's3://bucket/requirements.txt' is not directly in the code folder 's3://bucket/code/'"),
         ({"script_uri": "./run.py"}, r"script URI must be an S3 URI"),
         ({"script_uri": "s3://bucket/run.py", "requirements_uri": "file:///r.txt"}, r"requirements URI must be an S3 URI"),
     ],

@@ -25,6 +25,11 @@ import pyarrow as pa  # type: ignore[import-untyped]  # no stubs; only table() a
 import pyarrow.parquet as pq  # type: ignore[import-untyped]  # no stubs; only table() and write_table()
 
 from calibration_step.script import model_calibration as mc
+from calibration_step.script.model_calibration.artifact import checksum
+from calibration_step.script.interface import (
+    CALIBRATOR_FILE, ModelCalibrationInput, ModelCalibrationOutput,
+)
+from calibration_step.script.model_calibration.numerics import CLIP_EPSILON
 from tests.script.synthetic import scenario
 
 InputBuilder = Callable[[Path], Path]
@@ -244,10 +249,10 @@ def _mixed(folder: Path) -> Path:
 # Calibration models (validation / testing jobs apply a given calibrator).
 def platt_content(space: str = "probability") -> dict[str, object]:
     """A valid single binary calibrator's ``calibrator.json`` content."""
-    return mc.Calibrator("platt", space, mc.CLIP_EPSILON, coef=(1.5, 0.2)).to_json_dict()
+    return mc.Calibrator("platt", space, CLIP_EPSILON, coef=(1.5, 0.2)).to_json_dict()
 
 
-def _model(content: Callable[[], object], name: str = mc.CALIBRATOR_FILE, copies: int = 1,
+def _model(content: Callable[[], object], name: str = CALIBRATOR_FILE, copies: int = 1,
            raw: bytes | None = None) -> ModelBuilder:
     def build(folder: Path) -> Path:
         for i in range(copies):
@@ -265,7 +270,7 @@ def _resigned(**changes: object) -> Callable[[], object]:
 
     def make() -> object:
         content = {**platt_content(), **changes}
-        content["checksum"] = mc._checksum(content)
+        content["checksum"] = checksum(content)
         return content
 
     return make
@@ -479,9 +484,9 @@ CORPUS: tuple[BadInput, ...] = (
     _case("input_path_missing", BAD_PATHS, E["nofiles"], _missing),
     _case("unknown_job_type", BAD_PATHS, E["job"], _frames({"d.csv": frame}), job_type="scoring"),
     _case("output_path_missing", BAD_PATHS, E["path"], _frames({"d.csv": frame}),
-          missing_output=mc.OUTPUT_METRICS),
+          missing_output=ModelCalibrationOutput.METRICS_OUTPUT.value),
     _case("output_already_written", BAD_PATHS, E["occupied"], _frames({"d.csv": frame}),
-          occupied_output=mc.OUTPUT_CALIBRATION),
+          occupied_output=ModelCalibrationOutput.CALIBRATION_OUTPUT.value),
     _case("validation_without_model", BAD_PATHS, E["path"], _frames({"d.csv": frame}), job_type="validation"),
     # Invalid calibration model (validation / testing jobs).
     _case("model_folder_without_calibrator", BAD_MODEL, E["nomodel"], _frames({"d.csv": frame}),
@@ -511,12 +516,12 @@ def prepare(case: BadInput, root: Path) -> tuple[dict[str, str], dict[str, str]]
     """Build the case's files under ``root``; return its input and output paths."""
     folder = root / "in"
     folder.mkdir(parents=True)
-    inputs = {mc.INPUT_EVALUATION_DATA: str(case.build(folder))}
+    inputs = {ModelCalibrationInput.EVALUATION_DATA.value: str(case.build(folder))}
     if case.model is not None:
         model = root / "model"
         model.mkdir()
-        inputs[mc.INPUT_CALIBRATION_MODEL] = str(case.model(model))
-    outputs = {name: str(root / "out" / name) for name in mc.OUTPUT_NAMES
+        inputs[ModelCalibrationInput.CALIBRATION_MODEL.value] = str(case.model(model))
+    outputs = {name: str(root / "out" / name) for name in [o.value for o in ModelCalibrationOutput]
                if name != case.missing_output}
     if case.occupied_output is not None:
         occupied = Path(outputs[case.occupied_output])

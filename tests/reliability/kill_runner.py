@@ -13,6 +13,8 @@ import sys
 from collections.abc import Callable, Sequence
 
 from calibration_step.script import model_calibration as mc
+from calibration_step.script.model_calibration import staging
+
 
 STAGING_STAGES = ("before_staging", "during_staging", "after_staging")
 """Hook points before the first file is moved into place."""
@@ -36,7 +38,7 @@ def main(argv: Sequence[str]) -> int:
     if stage != "none":
         if stage not in STAGES:
             raise SystemExit(f"unknown stage {stage!r}; use one of {', '.join(STAGES)} or none")
-        mc.TEST_HOOK = killer(stage)
+        staging.TEST_HOOK = killer(stage)
     return mc.run_cli(arguments)
 
 

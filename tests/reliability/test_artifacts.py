@@ -13,6 +13,11 @@ import numpy as np
 import pytest
 
 from calibration_step.script import model_calibration as mc
+from calibration_step.script.model_calibration import runner
+from calibration_step.script.model_calibration.artifact import CALIBRATOR_SCHEMA_VERSION, checksum
+from calibration_step.script.interface import CALIBRATOR_FILE, ModelCalibrationOutput
+from calibration_step.script.model_calibration.numerics import CLIP_EPSILON
+
 
 ROOT = Path(__file__).resolve().parents[2]
 BANNED_MODULES = frozenset({"pickle", "_pickle", "cPickle", "joblib", "dill", "cloudpickle",
@@ -76,7 +81,7 @@ def test_the_scanner_finds_every_kind_of_unsafe_use() -> None:
 
 def test_no_pickle_eval_or_exec_in_the_package_or_the_script() -> None:
     files = sources()
-    assert len(files) > 20 and ROOT / "script" / "model_calibration.py" in files
+    assert len(files) > 20 and ROOT / "script" / "model_calibration" / "runner.py" in files
     found = {str(path.relative_to(ROOT)): list(unsafe_uses(path.read_text(encoding="utf-8"), str(path)))
              for path in files}
     assert {path: uses for path, uses in found.items() if uses} == {}
@@ -95,20 +100,20 @@ def test_no_pickle_library_is_a_requirement() -> None:
 # Checksums and schema versions
 # --------------------------------------------------------------------------------------------
 def _binary() -> dict[str, object]:
-    return mc.Calibrator("isotonic", "probability", mc.CLIP_EPSILON, knots_x=np.array([0.1, 0.9]),
+    return mc.Calibrator("isotonic", "probability", CLIP_EPSILON, knots_x=np.array([0.1, 0.9]),
                          knots_y=np.array([0.2, 0.7])).to_json_dict()
 
 
 def _multiclass() -> dict[str, object]:
     return mc.MultiCalibrator(mode="multiclass", method="temperature", score_space="logit",
-                              clip_epsilon=mc.CLIP_EPSILON, names=("a", "b"), score_fields=("p_a", "p_b"),
+                              clip_epsilon=CLIP_EPSILON, names=("a", "b"), score_fields=("p_a", "p_b"),
                               label_fields=("y",), scale=0.5, bias=(0.0, 0.1)).to_json_dict()
 
 
 def _multitask() -> dict[str, object]:
-    member = mc.Calibrator("platt", "probability", mc.CLIP_EPSILON, coef=(1.2, -0.1))
+    member = mc.Calibrator("platt", "probability", CLIP_EPSILON, coef=(1.2, -0.1))
     return mc.MultiCalibrator(mode="multitask", method="platt", score_space="probability",
-                              clip_epsilon=mc.CLIP_EPSILON, names=("s1", "s2"), score_fields=("s1", "s2"),
+                              clip_epsilon=CLIP_EPSILON, names=("s1", "s2"), score_fields=("s1", "s2"),
                               label_fields=("y1", "y2"), members=(member, member)).to_json_dict()
 
 
@@ -122,7 +127,7 @@ def _loaders(kind: str) -> list[Callable[..., object]]:
 
 
 def _write(tmp_path: Path, content: object, text: str | None = None) -> Path:
-    path = tmp_path / mc.CALIBRATOR_FILE
+    path = tmp_path / CALIBRATOR_FILE
     path.write_text(text if text is not None else json.dumps(content, indent=2), encoding="utf-8")
     return path
 
@@ -172,13 +177,13 @@ def test_an_unknown_schema_version_is_refused_even_with_a_correct_checksum(
         del content["schema_version"]
     else:
         content["schema_version"] = version
-    content["checksum"] = mc._checksum(content)
+    content["checksum"] = checksum(content)
     for source in (content, str(_write(tmp_path, content))):
         for load in _loaders(kind):
             with pytest.raises(mc.CalibrationScriptError, match="MC-E403-SCHEMA-VERSION") as info:
                 load(source)
             assert "is not supported" in info.value.message
-            assert f"schema_version {mc.CALIBRATOR_SCHEMA_VERSION}" in info.value.hint
+            assert f"schema_version {CALIBRATOR_SCHEMA_VERSION}" in info.value.hint
 
 
 @pytest.mark.parametrize("text", ["", "{", "[1, 2]", "null", '"calibrator"', "\x00\x01", '{"a": NaN}'])
@@ -195,10 +200,10 @@ def test_a_run_writes_only_json_and_data_never_a_pickle(tmp_path: Path, monkeypa
 
     (tmp_path / "in").mkdir()
     frame(2000).to_parquet(tmp_path / "in" / "d.parquet", index=False)
-    monkeypatch.setattr(mc, "plot_reliability", lambda path, *args: Path(path).write_bytes(b"\x89PNG"))
+    monkeypatch.setattr(runner, "plot_reliability", lambda path, *args: Path(path).write_bytes(b"\x89PNG"))
     outputs = run_main(str(tmp_path / "in"), str(tmp_path / "out"), {"CALIBRATION_METHOD": "beta"})
     written = sorted(p.name for folder in outputs.values() for p in Path(folder).rglob("*") if p.is_file())
     assert written == sorted(["calibrator.json", "metrics.json", "summary.json", "reliability_diagram.png",
                               "d.parquet"])
-    loaded = mc.load_calibrator(str(Path(outputs[mc.OUTPUT_CALIBRATION]) / mc.CALIBRATOR_FILE))
+    loaded = mc.load_calibrator(str(Path(outputs[ModelCalibrationOutput.CALIBRATION_OUTPUT.value]) / CALIBRATOR_FILE))
     assert loaded.method == "beta"

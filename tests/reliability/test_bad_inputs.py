@@ -19,6 +19,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from calibration_step.script import model_calibration as mc
+from calibration_step.script.model_calibration import runner
+from calibration_step.script.interface import (
+    SCORE_SPACE_CHOICES, SUMMARY_FILE, ModelCalibrationInput, ModelCalibrationOutput,
+)
 from tests.reliability.corpus import (
     CATEGORIES,
     CORPUS,
@@ -87,7 +91,9 @@ CLI_CASES = ("archive_dotdot_member", "probability_above_one", "truncated_parque
 def test_command_line_exits_2_with_one_line_naming_the_code(name: str, tmp_path: Path) -> None:
     case = BY_NAME[name]
     inputs, outputs = prepare(case, tmp_path)
-    done = subprocess.run([sys.executable, mc.__file__, *cli_arguments(case, inputs, outputs)],
+    # As it runs from the zipapp: the script package under a top-level name of its own.
+    done = subprocess.run([sys.executable, "-m", "script.model_calibration",
+                           *cli_arguments(case, inputs, outputs)],
                           capture_output=True, text=True, timeout=120, cwd=ROOT,
                           env={**os.environ, **case.env})
     assert done.returncode == 2, done.stderr
@@ -108,6 +114,8 @@ _cell = st.one_of(
     st.integers(-2, 3),
     st.sampled_from(["0", "1", "true", "maybe", "", "0.5", "nan", "1e-3"]),
 )
+
+
 _label = st.one_of(st.sampled_from([0, 1]), _cell)
 _table = st.lists(st.tuples(_cell, _label, st.floats(min_value=0.0, max_value=100.0)),
                   min_size=0, max_size=30)
@@ -131,25 +139,25 @@ def _no_plot(path: str, *args: object) -> None:
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=_table, fmt=st.sampled_from(["csv", "jsonl"]),
        method=st.sampled_from(["platt", "isotonic", "beta", "gam"]), weighted=st.booleans(),
-       space=st.sampled_from(mc.SCORE_SPACES))
+       space=st.sampled_from(SCORE_SPACE_CHOICES))
 def test_random_tables_give_a_complete_set_or_our_error(
         monkeypatch: pytest.MonkeyPatch, rows: list[tuple[object, object, float]], fmt: str,
         method: str, weighted: bool, space: str) -> None:
-    monkeypatch.setattr(mc, "plot_reliability", _no_plot)
+    monkeypatch.setattr(runner, "plot_reliability", _no_plot)
     env = {"CALIBRATION_METHOD": method, "CALIBRATION_FOLDS": "2", "SCORE_SPACE": space,
            "WEIGHT_FIELD": "w" if weighted else ""}
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         (root / "in").mkdir()
         _write(root / "in", rows, fmt)
-        outputs = {name: str(root / name) for name in mc.OUTPUT_NAMES}
+        outputs = {name: str(root / name) for name in [o.value for o in ModelCalibrationOutput]}
         try:
-            mc.main({mc.INPUT_EVALUATION_DATA: str(root / "in")}, outputs, env,
+            mc.main({ModelCalibrationInput.EVALUATION_DATA.value: str(root / "in")}, outputs, env,
                     argparse.Namespace(job_type="calibration"))
         except mc.CalibrationScriptError:
             assert all(_entries(folder) == [] for folder in outputs.values())
             return
-        summary = json.loads((root / mc.OUTPUT_METRICS / mc.SUMMARY_FILE).read_text(encoding="utf-8"))
+        summary = json.loads((root / ModelCalibrationOutput.METRICS_OUTPUT.value / SUMMARY_FILE).read_text(encoding="utf-8"))
         files = summary["files"]
         assert {name: sorted(names) for name, names in files.items()} == {
             name: sorted(_entries(folder)) for name, folder in outputs.items()}

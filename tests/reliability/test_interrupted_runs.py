@@ -18,14 +18,20 @@ import pandas as pd
 import pytest
 
 from calibration_step.script import model_calibration as mc
+from calibration_step.script.model_calibration import runner
+from calibration_step.script.interface import (
+    CALIBRATOR_FILE, METRICS_FILE, RELIABILITY_DIAGRAM_FILE, SUMMARY_FILE, ModelCalibrationInput,
+    ModelCalibrationOutput,
+)
+from calibration_step.script.model_calibration.staging import PUBLISH_JOURNAL, STAGING_PREFIX
 from tests.reliability.kill_runner import PUBLISH_STAGES, STAGING_STAGES
 from tests.script.synthetic import scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPLETE = {
-    mc.OUTPUT_CALIBRATION: [mc.CALIBRATOR_FILE],
-    mc.OUTPUT_METRICS: sorted([mc.METRICS_FILE, mc.RELIABILITY_PLOT_FILE, mc.SUMMARY_FILE]),
-    mc.OUTPUT_CALIBRATED_DATA: ["a.csv", "b"],
+    ModelCalibrationOutput.CALIBRATION_OUTPUT.value: [CALIBRATOR_FILE],
+    ModelCalibrationOutput.METRICS_OUTPUT.value: sorted([METRICS_FILE, RELIABILITY_DIAGRAM_FILE, SUMMARY_FILE]),
+    ModelCalibrationOutput.CALIBRATED_DATA.value: ["a.csv", "b"],
 }
 """The visible entries of each output folder after a complete run of :func:`_inputs`."""
 ENV = {"CALIBRATION_METHOD": "platt", "CALIBRATION_FOLDS": "3"}
@@ -40,7 +46,7 @@ def _inputs(folder: Path) -> None:
 
 
 def _outputs(root: Path) -> dict[str, str]:
-    return {name: str(root / name) for name in mc.OUTPUT_NAMES}
+    return {name: str(root / name) for name in [o.value for o in ModelCalibrationOutput]}
 
 
 def _run(stage: str, root: Path) -> subprocess.CompletedProcess[str]:
@@ -65,9 +71,9 @@ def _check_each_folder_empty_or_complete(outputs: dict[str, str]) -> bool:
     for name, folder in outputs.items():
         visible, hidden = _split(folder)
         assert visible in ([], COMPLETE[name]), f"{name} holds {visible}"
-        assert all(e.startswith(mc.STAGING_PREFIX) for e in hidden), f"{name} hides {hidden}"
+        assert all(e.startswith(STAGING_PREFIX) for e in hidden), f"{name} hides {hidden}"
         complete.append(visible == COMPLETE[name])
-    summary = os.path.exists(os.path.join(outputs[mc.OUTPUT_METRICS], mc.SUMMARY_FILE))
+    summary = os.path.exists(os.path.join(outputs[ModelCalibrationOutput.METRICS_OUTPUT.value], SUMMARY_FILE))
     assert summary == all(complete), "summary.json must mark exactly a complete set"
     return all(complete)
 
@@ -97,8 +103,8 @@ def test_killed_while_staging_leaves_no_visible_entry_and_the_next_run_succeeds(
     leftovers = [h for folder in outputs.values() for h in _split(folder)[1]]
     assert bool(leftovers) == (stage != "before_staging")  # staging opens after this hook
 
-    monkeypatch.setattr(mc, "plot_reliability", _no_plot)
-    mc.main({mc.INPUT_EVALUATION_DATA: str(tmp_path / "in")}, outputs, ENV,
+    monkeypatch.setattr(runner, "plot_reliability", _no_plot)
+    mc.main({ModelCalibrationInput.EVALUATION_DATA.value: str(tmp_path / "in")}, outputs, ENV,
             argparse.Namespace(job_type="calibration"))
     assert _check_each_folder_empty_or_complete(outputs)
     assert all(_split(folder)[1] == [] for folder in outputs.values()), "staging left over"
@@ -106,8 +112,8 @@ def test_killed_while_staging_leaves_no_visible_entry_and_the_next_run_succeeds(
 
 def _rerun(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     outputs = _outputs(tmp_path)
-    monkeypatch.setattr(mc, "plot_reliability", _no_plot)
-    mc.main({mc.INPUT_EVALUATION_DATA: str(tmp_path / "in")}, outputs, ENV,
+    monkeypatch.setattr(runner, "plot_reliability", _no_plot)
+    mc.main({ModelCalibrationInput.EVALUATION_DATA.value: str(tmp_path / "in")}, outputs, ENV,
             argparse.Namespace(job_type="calibration"))
     return outputs
 
@@ -122,11 +128,11 @@ def test_killed_while_publishing_the_next_run_undoes_it_and_succeeds(
     outputs = _outputs(tmp_path)
     # summary.json is moved last: a consumer reading it never takes a partial set for a complete
     # one. (Several folders cannot change at once: some files of this run are visible now.)
-    assert not os.path.exists(os.path.join(outputs[mc.OUTPUT_METRICS], mc.SUMMARY_FILE))
+    assert not os.path.exists(os.path.join(outputs[ModelCalibrationOutput.METRICS_OUTPUT.value], SUMMARY_FILE))
     for name, folder in outputs.items():
         visible, hidden = _split(folder)
         assert set(visible) <= set(COMPLETE[name]), f"{name} holds {visible}"
-        assert mc.PUBLISH_JOURNAL in hidden, f"{name} has no journal"
+        assert PUBLISH_JOURNAL in hidden, f"{name} has no journal"
     if stage == "during_publish":  # only the first move (calibrator.json) happened
         assert _check_each_folder_empty_or_complete(outputs) is False
 
@@ -142,9 +148,9 @@ def test_killed_after_moving_the_summary_the_outputs_are_complete_and_kept(
     assert done.returncode == -signal.SIGKILL, done.stderr
     outputs = _outputs(tmp_path)
     assert _check_each_folder_empty_or_complete(outputs)
-    summary = (Path(outputs[mc.OUTPUT_METRICS]) / mc.SUMMARY_FILE).read_bytes()
+    summary = (Path(outputs[ModelCalibrationOutput.METRICS_OUTPUT.value]) / SUMMARY_FILE).read_bytes()
     with pytest.raises(mc.CalibrationScriptError, match="MC-E501-OUTPUT-NOT-EMPTY"):
         _rerun(tmp_path, monkeypatch)
     assert _check_each_folder_empty_or_complete(outputs)  # the finished publish is kept
-    assert (Path(outputs[mc.OUTPUT_METRICS]) / mc.SUMMARY_FILE).read_bytes() == summary
+    assert (Path(outputs[ModelCalibrationOutput.METRICS_OUTPUT.value]) / SUMMARY_FILE).read_bytes() == summary
     assert all(_split(folder)[1] == [] for folder in outputs.values()), "journals left over"

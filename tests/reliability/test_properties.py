@@ -32,6 +32,12 @@ from calibration_step.errors import CalibrationStepError, SerializationError
 from calibration_step.steps.model_calibration import ModelCalibrationConfig
 from calibration_step.steps.model_calibration.config import model_calibration_environment
 from calibration_step.script import model_calibration as mc
+from calibration_step.script.model_calibration.aggregation import aggregate
+from calibration_step.script.model_calibration.artifact import AnyCalibrator, checksum
+from calibration_step.script.model_calibration.fitting import fit_calibrator
+from calibration_step.script.model_calibration.knots import KNOT_MIN_GAP
+from calibration_step.script.interface import BINARY_METHODS, SCORE_SPACE_CHOICES
+from calibration_step.script.model_calibration.numerics import CLIP_EPSILON
 from tests.config.strategies import calibration_configs
 
 FloatArray = npt.NDArray[np.float64]
@@ -114,27 +120,27 @@ def _binary(method: str, space: str) -> mc.Calibrator:
     if method in ("isotonic", "gam"):
         xs = np.array([0.05, 0.4, 0.9]) if space == "probability" else np.array([-3.0, 0.0, 2.5])
         extra: Mapping[str, object] = {"n_splines": 10, "lam": 0.6, "monotonic": True} if method == "gam" else {}
-        return mc.Calibrator(method, space, mc.CLIP_EPSILON, knots_x=xs, knots_y=np.array([0.1, 0.3, 0.8]),
+        return mc.Calibrator(method, space, CLIP_EPSILON, knots_x=xs, knots_y=np.array([0.1, 0.3, 0.8]),
                              extra_params=extra)
     coef = (1.3, -0.2) if method == "platt" else (0.8, 1.1, 0.1)
-    return mc.Calibrator(method, space, mc.CLIP_EPSILON, coef=coef)
+    return mc.Calibrator(method, space, CLIP_EPSILON, coef=coef)
 
 
 def _contents() -> dict[str, Callable[[], dict[str, object]]]:
     made: dict[str, Callable[[], dict[str, object]]] = {}
-    for method in mc.BINARY_METHODS:
-        for space in mc.SCORE_SPACES:
+    for method in BINARY_METHODS:
+        for space in SCORE_SPACE_CHOICES:
             made[f"{method}-{space}"] = lambda m=method, s=space: _binary(m, s).to_json_dict()  # type: ignore[misc]  # defaults bind the loop values
     made["multiclass-ovr"] = lambda: mc.MultiCalibrator(
-        mode="multiclass", method="platt", score_space="probability", clip_epsilon=mc.CLIP_EPSILON,
+        mode="multiclass", method="platt", score_space="probability", clip_epsilon=CLIP_EPSILON,
         names=("a", "b", "c"), score_fields=("p_a", "p_b", "p_c"), label_fields=("y",),
         members=tuple(_binary("platt", "probability") for _ in range(3))).to_json_dict()
     made["multiclass-temperature"] = lambda: mc.MultiCalibrator(
-        mode="multiclass", method="temperature", score_space="logit", clip_epsilon=mc.CLIP_EPSILON,
+        mode="multiclass", method="temperature", score_space="logit", clip_epsilon=CLIP_EPSILON,
         names=("a", "b"), score_fields=("p_a", "p_b"), label_fields=("y",), scale=0.7,
         bias=(0.1, -0.1)).to_json_dict()
     made["multitask"] = lambda: mc.MultiCalibrator(
-        mode="multitask", method="isotonic", score_space="probability", clip_epsilon=mc.CLIP_EPSILON,
+        mode="multitask", method="isotonic", score_space="probability", clip_epsilon=CLIP_EPSILON,
         names=("s1", "s2"), score_fields=("s1", "s2"), label_fields=("y1", "y2"),
         members=(_binary("isotonic", "probability"), _binary("isotonic", "probability"))).to_json_dict()
     return made
@@ -164,7 +170,7 @@ def _in_space_probe(space: str) -> FloatArray:
     return np.array([-1e300, -700.0, -30.0, -1.0, 0.0, 0.5, 40.0, 800.0, 1e300])
 
 
-def _check_applies(calibrator: mc.AnyCalibrator) -> None:
+def _check_applies(calibrator: AnyCalibrator) -> None:
     """A loaded calibrator maps in-space scores to probabilities (or refuses with our error)."""
     probe = _in_space_probe(calibrator.score_space)
     try:
@@ -192,7 +198,7 @@ def test_calibrator_loaders_return_a_calibrator_or_our_error(
         target[key] = value
     if resign:
         try:
-            content["checksum"] = mc._checksum(content)
+            content["checksum"] = checksum(content)
         except ValueError:  # NaN or infinity: no canonical JSON, so no checksum to carry
             pass
     edited = json.dumps(content, sort_keys=True) != json.dumps(CONTENTS[kind](), sort_keys=True)
@@ -204,12 +210,12 @@ def test_calibrator_loaders_return_a_calibrator_or_our_error(
             continue
         assert resign or not edited, "an edit without a new checksum was loaded"
         assert isinstance(loaded, (mc.Calibrator, mc.MultiCalibrator))
-        assert loaded.score_space in mc.SCORE_SPACES
+        assert loaded.score_space in SCORE_SPACE_CHOICES
         _assert_in_range(loaded)
         _check_applies(loaded)
 
 
-def _assert_in_range(calibrator: mc.AnyCalibrator) -> None:
+def _assert_in_range(calibrator: AnyCalibrator) -> None:
     """Every value a loaded calibrator holds is within its documented range."""
     assert 0.0 < calibrator.clip_epsilon < 0.5
     if isinstance(calibrator, mc.MultiCalibrator):
@@ -253,7 +259,7 @@ def test_out_of_range_calibrator_values_are_refused_even_when_signed(edit: str, 
             members[1]["clip_epsilon"] = 0.0
         else:
             members[0]["params"]["y"] = [0.1, 0.3, 1.01]
-    content["checksum"] = mc._checksum(content)
+    content["checksum"] = checksum(content)
     loaders = [mc.load_calibration_model] + ([mc.load_calibrator] if "members" not in content else [])
     for load in loaders:
         with pytest.raises(mc.CalibrationScriptError, match=rf"MC-E401-CALIBRATOR-INVALID: .*{re.escape(field)} must"):
@@ -284,7 +290,7 @@ def _scores(space: str, min_size: int = 0, max_size: int = 20) -> st.SearchStrat
 
 
 @settings(max_examples=100, deadline=None)
-@given(space=st.sampled_from(mc.SCORE_SPACES), method=st.sampled_from(mc.BINARY_METHODS), data=st.data(),
+@given(space=st.sampled_from(SCORE_SPACE_CHOICES), method=st.sampled_from(BINARY_METHODS), data=st.data(),
        bad=st.sampled_from([math.nan, math.inf, -math.inf, -1e-9, 1.0 + 1e-9, 2.0, -5.0]))
 def test_apply_refuses_nan_infinite_and_out_of_space_scores(
         space: str, method: str, data: st.DataObject, bad: float) -> None:
@@ -311,7 +317,7 @@ _subnormals = st.sampled_from([0.0, 5e-324, 1e-320, 2.2e-311, 4.4e-311, 1e-309, 
 
 @st.composite
 def _fit_data(draw: st.DrawFn) -> tuple[str, FloatArray, FloatArray]:
-    space = draw(st.sampled_from(mc.SCORE_SPACES))
+    space = draw(st.sampled_from(SCORE_SPACE_CHOICES))
     element = (st.floats(min_value=0.0, max_value=1.0) if space == "probability"
                else st.floats(min_value=-1e6, max_value=1e6)) | _subnormals
     rows = draw(st.lists(st.tuples(element, st.sampled_from([0.0, 1.0])), min_size=2, max_size=60))
@@ -321,13 +327,13 @@ def _fit_data(draw: st.DrawFn) -> tuple[str, FloatArray, FloatArray]:
 
 
 @settings(max_examples=80, deadline=None)
-@given(method=st.sampled_from(mc.BINARY_METHODS), fit=_fit_data(), data=st.data())
+@given(method=st.sampled_from(BINARY_METHODS), fit=_fit_data(), data=st.data())
 def test_fitted_monotone_calibrators_give_probabilities_that_never_decrease(
         method: str, fit: tuple[str, FloatArray, FloatArray], data: st.DataObject) -> None:
     space, scores, labels = fit
     env = {"CALIBRATION_METHOD": method, "SCORE_SPACE": space, "MONOTONIC_CONSTRAINT": "true", "GAM_SPLINES": "6"}
     try:
-        calibrator = mc.fit_calibrator(mc.aggregate(scores, labels), mc.read_settings(env))
+        calibrator = fit_calibrator(aggregate(scores, labels), mc.read_settings(env))
     except mc.CalibrationScriptError as exc:
         assert exc.code == "MC-E303-FIT-FAILED"
         return
@@ -340,18 +346,18 @@ def test_fitted_monotone_calibrators_give_probabilities_that_never_decrease(
 @st.composite
 def _monotone_calibrators(draw: st.DrawFn) -> mc.Calibrator:
     """Calibrators of every method with monotone non-decreasing parameters."""
-    method = draw(st.sampled_from(mc.BINARY_METHODS))
-    space = draw(st.sampled_from(mc.SCORE_SPACES))
+    method = draw(st.sampled_from(BINARY_METHODS))
+    space = draw(st.sampled_from(SCORE_SPACE_CHOICES))
     finite = st.floats(min_value=-1e6, max_value=1e6)
     if method in ("isotonic", "gam"):
         n = draw(st.integers(1, 12))
         xs = np.sort(np.array(draw(st.lists((st.floats(0.0, 1.0) if space == "probability" else finite)
                                             | _subnormals, min_size=n, max_size=n))))
         ys = np.sort(np.array(draw(st.lists(st.floats(0.0, 1.0), min_size=n, max_size=n))))
-        return mc.Calibrator(method, space, mc.CLIP_EPSILON, knots_x=xs, knots_y=ys)
+        return mc.Calibrator(method, space, CLIP_EPSILON, knots_x=xs, knots_y=ys)
     slopes = st.floats(min_value=0.0, max_value=1e3)
     coef = ((draw(slopes), draw(finite)) if method == "platt" else (draw(slopes), draw(slopes), draw(finite)))
-    return mc.Calibrator(method, space, mc.CLIP_EPSILON, coef=coef)
+    return mc.Calibrator(method, space, CLIP_EPSILON, coef=coef)
 
 
 @settings(max_examples=200, deadline=None)
@@ -369,11 +375,11 @@ def test_monotone_calibrators_on_any_in_space_scores_never_decrease(
 ])
 def test_isotonic_between_subnormal_knots_is_monotone(space: str, scores: list[float]) -> None:
     # Found by the fitted-calibrator property: 3e-311 mapped to 1.0 and 4.4e-311 to 0.5.
-    calibrator = mc.fit_calibrator(mc.aggregate(np.array(scores), np.array([0.0, 1.0, 0.0, 1.0])),
-                                   mc.read_settings({"CALIBRATION_METHOD": "isotonic", "SCORE_SPACE": space}))
+    calibrator = fit_calibrator(aggregate(np.array(scores), np.array([0.0, 1.0, 0.0, 1.0])),
+                                mc.read_settings({"CALIBRATION_METHOD": "isotonic", "SCORE_SPACE": space}))
     assert calibrator.knots_x is not None
     gaps = np.diff(calibrator.knots_x)
-    assert np.all((gaps == 0.0) | (gaps >= mc.KNOT_MIN_GAP)), gaps
+    assert np.all((gaps == 0.0) | (gaps >= KNOT_MIN_GAP)), gaps
     _assert_monotone_probabilities(calibrator, [0.0, 1e-312, 3e-311, *scores])
     # the fitted values at the training scores are kept
     np.testing.assert_array_equal(mc.apply_calibrator(calibrator, scores), [0.0, 0.5, 0.5, 1.0])
@@ -381,7 +387,7 @@ def test_isotonic_between_subnormal_knots_is_monotone(space: str, scores: list[f
 
 def test_loaded_knots_a_subnormal_distance_apart_are_a_step() -> None:
     # Infinite slope: each value is clipped to its segment's y, so the step is at the first knot.
-    calibrator = mc.Calibrator("gam", "probability", mc.CLIP_EPSILON, knots_x=np.array([0.0, 5e-324, 1e-320, 0.5]),
+    calibrator = mc.Calibrator("gam", "probability", CLIP_EPSILON, knots_x=np.array([0.0, 5e-324, 1e-320, 0.5]),
                                knots_y=np.array([0.1, 0.2, 0.6, 0.9]), extra_params={"monotonic": True})
     loaded = mc.load_calibrator(json.loads(json.dumps(calibrator.to_json_dict())))
     out = mc.apply_calibrator(loaded, [0.0, 5e-324, 5e-321, 1e-320, 0.25])
@@ -391,6 +397,6 @@ def test_loaded_knots_a_subnormal_distance_apart_are_a_step() -> None:
 def test_a_subnormal_slope_never_overshoots_the_next_knot() -> None:
     # Found by the property above: a rise of 2.2e-313 over 29850 has a subnormal slope (few
     # significant bits), and np.interp overshot the next knot's y just left of it.
-    calibrator = mc.Calibrator("isotonic", "logit", mc.CLIP_EPSILON, knots_x=np.array([-29850.0, -0.00390625, 0.0]),
+    calibrator = mc.Calibrator("isotonic", "logit", CLIP_EPSILON, knots_x=np.array([-29850.0, -0.00390625, 0.0]),
                                knots_y=np.array([0.0, 2.2250738585e-313, 1.0]))
     _assert_monotone_probabilities(calibrator, [-29850.0, -0.0078125, -0.00390625, -1e-300, 0.0, 1.0])

@@ -15,7 +15,7 @@ if ROOT not in sys.path:
 def no_plot(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Skip matplotlib (about 0.3 s a panel) in tests that do not look at the diagram; returns
     the panel counts the script asked for."""
-    from calibration_step.script import model_calibration as mc
+    from calibration_step.script.model_calibration import runner
 
     calls: list[int] = []
 
@@ -24,5 +24,5 @@ def no_plot(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         with open(path, "wb") as handle:
             handle.write(b"\x89PNG\r\n\x1a\n")
 
-    monkeypatch.setattr(mc, "plot_reliability", record)
+    monkeypatch.setattr(runner, "plot_reliability", record)  # main draws the diagram
     return calls

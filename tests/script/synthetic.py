@@ -12,6 +12,9 @@ import numpy.typing as npt
 import pandas as pd
 
 from calibration_step.script import model_calibration as mc
+from calibration_step.script.interface import ModelCalibrationInput, ModelCalibrationOutput
+from calibration_step.script.model_calibration.reading import CSV_FLOAT_PRECISION
+
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -43,8 +46,8 @@ def scenario(kind: str, n: int, seed: int) -> tuple[FloatArray, FloatArray, Floa
 
 def run_main(inp: str, root: str, env: Mapping[str, str] | None = None,
              job_type: str = "calibration") -> dict[str, str]:
-    outputs = {name: os.path.join(root, name) for name in mc.OUTPUT_NAMES}
-    mc.main({mc.INPUT_EVALUATION_DATA: inp}, outputs, dict(env or {}),
+    outputs = {name: os.path.join(root, name) for name in [o.value for o in ModelCalibrationOutput]}
+    mc.main({ModelCalibrationInput.EVALUATION_DATA.value: inp}, outputs, dict(env or {}),
             argparse.Namespace(job_type=job_type))
     return outputs
 
@@ -58,7 +61,7 @@ def write_csv(path: str, scores: FloatArray, labels: FloatArray,
 def read_csv_exact(path: str, sep: str = ",") -> pd.DataFrame:
     """A csv/tsv as the script reads it: floats parsed exactly on pandas 2 as well (its default
     parser can be an ulp off; the written files hold every float's shortest repr)."""
-    return pd.read_csv(path, sep=sep, float_precision=mc.CSV_FLOAT_PRECISION)
+    return pd.read_csv(path, sep=sep, float_precision=CSV_FLOAT_PRECISION)
 
 
 def read_json(path: str) -> dict[str, object]:

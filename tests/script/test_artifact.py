@@ -11,18 +11,23 @@ import numpy as np
 import pytest
 
 from calibration_step.script import model_calibration as mc
+from calibration_step.script.model_calibration.aggregation import aggregate
+from calibration_step.script.model_calibration.artifact import CALIBRATOR_SCHEMA_VERSION, checksum
+from calibration_step.script.model_calibration.fitting import fit_calibrator
+from calibration_step.script.interface import BINARY_METHODS, SCORE_SPACE_CHOICES
+from calibration_step.script.model_calibration.numerics import CLIP_EPSILON
 from tests.script.synthetic import logit, scenario
 
 TOLERANCE = {"isotonic": 1e-12, "platt": 1e-12, "beta": 1e-12, "gam": 1e-6}
 
 
-@pytest.mark.parametrize("space", mc.SCORE_SPACES)
-@pytest.mark.parametrize("method", mc.BINARY_METHODS)
+@pytest.mark.parametrize("space", SCORE_SPACE_CHOICES)
+@pytest.mark.parametrize("method", BINARY_METHODS)
 def test_apply_from_json_reproduces_in_memory(method: str, space: str, tmp_path: str) -> None:
     s, y, _ = scenario("nonlinear", 20000, seed=21)
     scores = s if space == "probability" else logit(s)
     settings = mc.read_settings({"CALIBRATION_METHOD": method, "SCORE_SPACE": space})
-    cal = mc.fit_calibrator(mc.aggregate(scores, y), settings)
+    cal = fit_calibrator(aggregate(scores, y), settings)
     path = os.path.join(tmp_path, "calibrator.json")
     with open(path, "w", encoding="utf-8") as handle:
         json.dump(cal.to_json_dict(), handle)
@@ -34,13 +39,13 @@ def test_apply_from_json_reproduces_in_memory(method: str, space: str, tmp_path:
 
 def _content() -> dict[str, object]:
     s, y, _ = scenario("linear", 3000, seed=22)
-    cal = mc.fit_calibrator(mc.aggregate(s, y), mc.read_settings({"CALIBRATION_METHOD": "platt"}))
+    cal = fit_calibrator(aggregate(s, y), mc.read_settings({"CALIBRATION_METHOD": "platt"}))
     return cal.to_json_dict()
 
 
 def test_checksum_and_schema_version_are_verified() -> None:
     content = _content()
-    assert content["schema_version"] == mc.CALIBRATOR_SCHEMA_VERSION
+    assert content["schema_version"] == CALIBRATOR_SCHEMA_VERSION
     assert isinstance(content["checksum"], str) and content["checksum"].startswith("sha256:")
     params = content["params"]
     assert isinstance(params, dict)
@@ -50,7 +55,7 @@ def test_checksum_and_schema_version_are_verified() -> None:
     with pytest.raises(mc.CalibrationScriptError, match="MC-E403-SCHEMA-VERSION"):
         mc.load_calibrator({**content, "schema_version": 99})
     broken = {key: value for key, value in content.items() if key != "params"}
-    broken["checksum"] = mc._checksum(broken)
+    broken["checksum"] = checksum(broken)
     with pytest.raises(mc.CalibrationScriptError, match="MC-E401-CALIBRATOR-INVALID"):
         mc.load_calibrator(broken)
 
@@ -65,7 +70,7 @@ def test_parameters_keep_full_float_precision() -> None:
 
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -0.1, 1.1])
 def test_apply_rejects_nan_inf_and_out_of_space_scores(bad: float) -> None:
-    cal = mc.Calibrator("isotonic", "probability", mc.CLIP_EPSILON,
+    cal = mc.Calibrator("isotonic", "probability", CLIP_EPSILON,
                         knots_x=np.array([0.0, 1.0]), knots_y=np.array([0.0, 1.0]))
     with pytest.raises(mc.CalibrationScriptError, match="MC-E404-INVALID-SCORES"):
         mc.apply_calibrator(cal, np.array([0.5, bad]))
@@ -83,9 +88,9 @@ def test_apply_is_vectorised_a_million_rows_well_under_a_second() -> None:
     s, y, _ = scenario("nonlinear", 20000, seed=23)
     rng = np.random.default_rng(0)
     big = rng.uniform(0.0, 1.0, 1_000_000)
-    for method in mc.BINARY_METHODS:
-        cal = mc.fit_calibrator(mc.aggregate(s, y),
-                                mc.read_settings({"CALIBRATION_METHOD": method}))
+    for method in BINARY_METHODS:
+        cal = fit_calibrator(aggregate(s, y),
+                             mc.read_settings({"CALIBRATION_METHOD": method}))
         start = time.perf_counter()
         out = mc.apply_calibrator(cal, big)
         elapsed = time.perf_counter() - start

@@ -9,6 +9,12 @@ import numpy.typing as npt
 import pytest
 
 from calibration_step.script import model_calibration as mc
+from calibration_step.script.model_calibration import crossfit, modes
+from calibration_step.script.model_calibration.crossfit import select_method, stratified_folds
+from calibration_step.script.interface import (
+    BINARY_METHODS, CALIBRATOR_FILE, METRICS_FILE, ModelCalibrationOutput,
+)
+from calibration_step.script.model_calibration.problems import BinaryProblem, MulticlassProblem
 from tests.script.synthetic import (
     family_scenario,
     multiclass_scenario,
@@ -25,11 +31,11 @@ SIZES = {"platt": 6000, "beta": 6000, "gam": 6000, "isotonic": 10000}
 def test_auto_picks_the_true_family(family: str) -> None:
     s, y = family_scenario(family, SIZES[family], seed=1)
     settings = mc.read_settings({"CALIBRATION_METHOD": "auto"})
-    problem = mc.BinaryProblem(s, y, np.ones(s.shape[0]), settings)
-    choice = mc.select_method(problem, settings, None, seed=0, context="test")
+    problem = BinaryProblem(s, y, np.ones(s.shape[0]), settings)
+    choice = select_method(problem, settings, None, seed=0, context="test")
     assert choice["selected"] == family, choice["reason"]
     candidates = choice["candidates"]
-    assert isinstance(candidates, dict) and sorted(candidates) == sorted(mc.BINARY_METHODS)
+    assert isinstance(candidates, dict) and sorted(candidates) == sorted(BINARY_METHODS)
     assert all(isinstance(c, dict) and c["status"] == "ok" and isinstance(c["log_loss"], float)
                for c in candidates.values())
     assert family in str(choice["reason"])
@@ -40,8 +46,8 @@ def test_auto_picks_temperature_for_a_temperature_miscalibration() -> None:
     settings = mc.read_settings({"IS_BINARY": "false", "NUM_CLASSES": "3",
                                  "CALIBRATION_METHOD": "auto", "TEMPERATURE_BIAS": "true",
                                  "AUTO_CANDIDATES": '["temperature", "platt", "isotonic"]'})
-    problem = mc.MulticlassProblem(scores, labels, np.ones(labels.shape[0]), settings)
-    choice = mc.select_method(problem, settings, None, seed=0, context="test")
+    problem = MulticlassProblem(scores, labels, np.ones(labels.shape[0]), settings)
+    choice = select_method(problem, settings, None, seed=0, context="test")
     assert choice["selected"] == "temperature", choice["reason"]
     assert sorted(choice["candidates"]) == ["isotonic", "platt", "temperature"]  # type: ignore[call-overload]  # a JSON object
 
@@ -51,8 +57,8 @@ def test_simplest_within_one_standard_error_wins_over_a_noisy_best() -> None:
     s, y = family_scenario("platt", 4000, seed=2)
     settings = mc.read_settings({"CALIBRATION_METHOD": "auto",
                                  "AUTO_CANDIDATES": '["gam", "beta", "platt"]'})
-    choice = mc.select_method(mc.BinaryProblem(s, y, np.ones(4000), settings), settings, None, 0,
-                              "test")
+    choice = select_method(BinaryProblem(s, y, np.ones(4000), settings), settings, None, 0,
+                           "test")
     record = choice["candidates"]
     assert isinstance(record, dict)
     assert choice["selected"] == "platt"
@@ -67,7 +73,7 @@ def test_auto_in_main_is_nested_and_records_every_candidate(tmp_path: str,
     out = run_main(os.path.join(tmp_path, "in"), os.path.join(tmp_path, "out"),
                    {"CALIBRATION_METHOD": "auto", "AUTO_CANDIDATES": '["platt", "beta"]',
                     "CALIBRATION_FOLDS": "3"})
-    metrics = read_json(os.path.join(out[mc.OUTPUT_METRICS], mc.METRICS_FILE))
+    metrics = read_json(os.path.join(out[ModelCalibrationOutput.METRICS_OUTPUT.value], METRICS_FILE))
     assert metrics["method"] == "auto" and metrics["selected_method"] == "beta"
     selection = metrics["selection"]
     assert isinstance(selection, dict) and selection["selected"] == "beta"
@@ -78,7 +84,7 @@ def test_auto_in_main_is_nested_and_records_every_candidate(tmp_path: str,
     for fold in folds:  # each outer fold chose on its own training rows
         assert fold["selected_method"] in ("platt", "beta")
         assert sorted(fold["candidate_log_loss"]) == ["beta", "platt"]
-    cal = read_json(os.path.join(out[mc.OUTPUT_CALIBRATION], mc.CALIBRATOR_FILE))
+    cal = read_json(os.path.join(out[ModelCalibrationOutput.CALIBRATION_OUTPUT.value], CALIBRATOR_FILE))
     assert cal["method"] == "beta"
     fit = cal["fit"]
     assert isinstance(fit, dict) and fit["auto"]["selected"] == "beta"
@@ -91,18 +97,19 @@ def test_each_outer_fold_chooses_on_its_training_rows_only(
     s, y = family_scenario("gam", 3000, seed=4)
     write_csv(os.path.join(tmp_path, "in", "d.csv"), s, y)
     seen: list[tuple[str, int]] = []
-    original = mc.select_method
+    original = select_method
 
-    def spy(problem: mc.BinaryProblem, settings: mc.Settings,
+    def spy(problem: BinaryProblem, settings: mc.Settings,
             mask: npt.NDArray[np.bool_] | None, seed: int, context: str) -> dict[str, object]:
         seen.append((context, -1 if mask is None else int(mask.sum())))
         if mask is not None:
-            folds = mc.stratified_folds(y, 3, 0)
+            folds = stratified_folds(y, 3, 0)
             held = int(context.split()[-1])
             assert np.array_equal(mask, folds != held)
         return original(problem, settings, mask, seed, context)
 
-    monkeypatch.setattr(mc, "select_method", spy)
+    monkeypatch.setattr(modes, "select_method", spy)  # the shipped calibrator's choice
+    monkeypatch.setattr(crossfit, "select_method", spy)  # each outer fold's
     run_main(os.path.join(tmp_path, "in"), os.path.join(tmp_path, "out"),
              {"CALIBRATION_METHOD": "auto", "AUTO_CANDIDATES": '["platt", "gam"]',
               "CALIBRATION_FOLDS": "3"})
@@ -121,7 +128,7 @@ def test_auto_candidates_are_checked(env: dict[str, str], match: str) -> None:
 
 
 def test_auto_candidates_default_to_every_method_of_the_mode() -> None:
-    assert mc.read_settings({"CALIBRATION_METHOD": "auto"}).auto_candidates == mc.BINARY_METHODS
+    assert mc.read_settings({"CALIBRATION_METHOD": "auto"}).auto_candidates == BINARY_METHODS
     multi = mc.read_settings({"CALIBRATION_METHOD": "auto", "IS_BINARY": "false"})
     assert "temperature" in multi.auto_candidates and len(multi.auto_candidates) == 5
 
@@ -133,5 +140,5 @@ def test_multiclass_auto_end_to_end(tmp_path: str, no_plot: list[int]) -> None:
                    {"IS_BINARY": "false", "NUM_CLASSES": "3", "CALIBRATION_METHOD": "auto",
                     "AUTO_CANDIDATES": '["temperature", "platt"]', "CALIBRATION_FOLDS": "2",
                     "TEMPERATURE_BIAS": "true"})
-    cal = mc.load_calibration_model(os.path.join(out[mc.OUTPUT_CALIBRATION], mc.CALIBRATOR_FILE))
+    cal = mc.load_calibration_model(os.path.join(out[ModelCalibrationOutput.CALIBRATION_OUTPUT.value], CALIBRATOR_FILE))
     assert isinstance(cal, mc.MultiCalibrator) and cal.method == "temperature"

@@ -13,6 +13,16 @@ import pandas as pd
 import pytest
 
 from calibration_step.script import model_calibration as mc
+from calibration_step.script.model_calibration import limits, rowbins
+from calibration_step.script.model_calibration.aggregation import aggregate
+from calibration_step.script.model_calibration.binned import select_method_binned
+from calibration_step.script.model_calibration.crossfit import stratified_folds
+from calibration_step.script.model_calibration.fitting import isotonic_knots, isotonic_rows
+from calibration_step.script.model_calibration.knots import interpolate_knots
+from calibration_step.script.interface import (
+    BINARY_METHODS, CALIBRATOR_FILE, METRICS_FILE, ModelCalibrationInput, ModelCalibrationOutput,
+)
+from calibration_step.script.model_calibration.rowbins import bin_rows, group_predictions
 from tests.script.synthetic import (
     family_scenario,
     multiclass_scenario,
@@ -42,17 +52,17 @@ def _write(folder: str, scores: np.ndarray, labels: np.ndarray,
 def _run(tmp_path: str, name: str, inp: str, env: dict[str, str], binned: bool,
          monkeypatch: pytest.MonkeyPatch, job_type: str = "calibration",
          model: str | None = None) -> tuple[Metrics, Metrics, dict[str, str]]:
-    monkeypatch.setattr(mc, "BINNED_MIN_ROWS", 1 if binned else 1 << 40)
-    monkeypatch.setattr(mc, "ROW_BINS", COARSE_BINS)
-    monkeypatch.setattr(mc, "ROW_BIN_MAX_WIDTH", 0.05)  # coarse bins are the point here
-    outputs = {n: os.path.join(tmp_path, name, n) for n in mc.OUTPUT_NAMES}
-    inputs = {mc.INPUT_EVALUATION_DATA: inp}
+    monkeypatch.setattr(limits, "BINNED_MIN_ROWS", 1 if binned else 1 << 40)
+    monkeypatch.setattr(rowbins, "ROW_BINS", COARSE_BINS)
+    monkeypatch.setattr(rowbins, "ROW_BIN_MAX_WIDTH", 0.05)  # coarse bins are the point here
+    outputs = {n: os.path.join(tmp_path, name, n) for n in [o.value for o in ModelCalibrationOutput]}
+    inputs = {ModelCalibrationInput.EVALUATION_DATA.value: inp}
     if model is not None:
-        inputs[mc.INPUT_CALIBRATION_MODEL] = model
+        inputs[ModelCalibrationInput.CALIBRATION_MODEL.value] = model
     import argparse
     mc.main(inputs, outputs, env, argparse.Namespace(job_type=job_type))
-    metrics = read_json(os.path.join(outputs[mc.OUTPUT_METRICS], mc.METRICS_FILE))
-    calibrator = read_json(os.path.join(outputs[mc.OUTPUT_CALIBRATION], mc.CALIBRATOR_FILE))
+    metrics = read_json(os.path.join(outputs[ModelCalibrationOutput.METRICS_OUTPUT.value], METRICS_FILE))
+    calibrator = read_json(os.path.join(outputs[ModelCalibrationOutput.CALIBRATION_OUTPUT.value], CALIBRATOR_FILE))
     return metrics, calibrator, outputs
 
 
@@ -134,10 +144,10 @@ def test_binned_path_is_finer_with_more_bins(
     inp = _write(os.path.join(tmp_path, "in"), *nonlinear)
     env = {"CALIBRATION_METHOD": "platt"}
     exact, _, _ = _run(tmp_path, "exact", inp, env, False, monkeypatch)
-    monkeypatch.setattr(mc, "BINNED_MIN_ROWS", 1)
-    monkeypatch.setattr(mc, "ROW_BINS", 1 << 16)
+    monkeypatch.setattr(limits, "BINNED_MIN_ROWS", 1)
+    monkeypatch.setattr(rowbins, "ROW_BINS", 1 << 16)
     out = run_main(inp, os.path.join(tmp_path, "fine"), env)
-    fine = read_json(os.path.join(out[mc.OUTPUT_METRICS], mc.METRICS_FILE))
+    fine = read_json(os.path.join(out[ModelCalibrationOutput.METRICS_OUTPUT.value], METRICS_FILE))
     for key, tol in (("ece_equal_width", 2e-5), ("ece_equal_mass", 2e-5), ("brier", 1e-7),
                      ("log_loss", 1e-7), ("auc", 1e-6), ("calibration_slope", 1e-5)):
         _close(_block(exact, "calibrated"), _block(fine, "calibrated"), key, tol)
@@ -162,14 +172,14 @@ def test_weighted_binned_metrics_agree_with_the_exact_path(
 
 def test_bin_rows_sums_equal_the_rows_and_means_lie_in_their_bins(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(mc, "ROW_BIN_MAX_WIDTH", 1.0)
+    monkeypatch.setattr(rowbins, "ROW_BIN_MAX_WIDTH", 1.0)
     rng = np.random.default_rng(5)
     s = rng.beta(0.5, 0.5, 50_000)
     s[:3] = [0.0, 1.0, 1e-18]  # clipped to CLIP_EPSILON for the logit
     y = rng.uniform(size=len(s)) < s
     w = rng.uniform(0.0, 2.0, size=len(s))
-    folds = mc.stratified_folds(y.view(np.int8), 4, 0)
-    rb = mc.bin_rows(s, y, w, folds, 4, "probability", bins=256)
+    folds = stratified_folds(y.view(np.int8), 4, 0)
+    rb = bin_rows(s, y, w, folds, 4, "probability", bins=256)
     assert rb is not None
     assert rb.n.shape == rb.k.shape == rb.sum_z.shape == (4, 256)
     assert rb.rows.tolist() == np.bincount(folds).tolist()
@@ -196,7 +206,7 @@ def test_wide_logit_scores_take_the_exact_path(
     z[0] = 1e4
     y = rng.uniform(size=z.shape[0]) < sigmoid(np.clip(z, -50, 50))
     inp = _write(os.path.join(tmp_path, "in"), z, y)
-    assert mc.bin_rows(z, y, None, None, 1, "logit") is None
+    assert bin_rows(z, y, None, None, 1, "logit") is None
     metrics, _, _ = _run(tmp_path, "out", inp, {"CALIBRATION_METHOD": "platt",
                                                 "SCORE_SPACE": "logit"}, True, monkeypatch)
     assert _block(metrics, "calibrated")["row_bins"] is None
@@ -208,7 +218,7 @@ def test_validation_job_on_bins_agrees_with_the_exact_path(
     inp = _write(os.path.join(tmp_path, "in"), *nonlinear)
     _, _, fitted = _run(tmp_path, "fit", inp, {"CALIBRATION_METHOD": "isotonic"}, False,
                         monkeypatch)
-    model = fitted[mc.OUTPUT_CALIBRATION]
+    model = fitted[ModelCalibrationOutput.CALIBRATION_OUTPUT.value]
     exact, _, _ = _run(tmp_path, "exact", inp, {}, False, monkeypatch, "validation", model)
     binned, _, _ = _run(tmp_path, "binned", inp, {}, True, monkeypatch, "validation", model)
     e, b = _block(exact, "calibrated"), _block(binned, "calibrated")
@@ -236,7 +246,7 @@ def test_group_predictions_sorts_and_merges_equal_values() -> None:
     values = np.array([0.3, 0.1, 0.3, 0.2, 0.1])
     n = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
     k = np.array([1.0, 0.0, 2.0, 1.0, 3.0])
-    agg = mc.group_predictions(values, n, k)
+    agg = group_predictions(values, n, k)
     assert agg.values.tolist() == [0.1, 0.2, 0.3]
     assert agg.n.tolist() == [7.0, 4.0, 4.0] and agg.k.tolist() == [3.0, 1.0, 3.0]
 
@@ -248,16 +258,16 @@ def test_auto_on_bins_picks_the_true_family(family: str) -> None:
     s, y = family_scenario(family, {"isotonic": 10000}.get(family, 6000), seed=1)
     positive = y == 1.0
     settings = mc.read_settings({"CALIBRATION_METHOD": "auto"})
-    folds = mc.stratified_folds(positive.view(np.int8), settings.folds, settings.seed)
-    rb = mc.bin_rows(s, positive, None, folds, settings.folds, "probability")
+    folds = stratified_folds(positive.view(np.int8), settings.folds, settings.seed)
+    rb = bin_rows(s, positive, None, folds, settings.folds, "probability")
     assert rb is not None
-    choice = mc.select_method_binned(rb, settings, range(settings.folds), "test")
+    choice = select_method_binned(rb, settings, range(settings.folds), "test")
     assert choice["selected"] == family, choice["reason"]
     assert choice["inner_folds"] == settings.folds and choice["rows"] == s.shape[0]
     candidates = choice["candidates"]
-    assert isinstance(candidates, dict) and list(candidates) == list(mc.BINARY_METHODS)
+    assert isinstance(candidates, dict) and list(candidates) == list(BINARY_METHODS)
     # one fold's selection uses only the other folds' rows
-    inner = mc.select_method_binned(rb, settings, [1, 2, 3, 4], "fold 0")
+    inner = select_method_binned(rb, settings, [1, 2, 3, 4], "fold 0")
     assert inner["inner_folds"] == 4 and inner["rows"] == int((folds != 0).sum())
 
 
@@ -267,9 +277,9 @@ def test_auto_in_main_on_bins_records_the_selection(
     inp = _write(os.path.join(tmp_path, "in"), s, y)
     env = {"CALIBRATION_METHOD": "auto", "AUTO_CANDIDATES": '["platt", "beta"]',
            "CALIBRATION_FOLDS": "3"}
-    monkeypatch.setattr(mc, "BINNED_MIN_ROWS", 1)
+    monkeypatch.setattr(limits, "BINNED_MIN_ROWS", 1)
     metrics = read_json(os.path.join(
-        run_main(inp, os.path.join(tmp_path, "out"), env)[mc.OUTPUT_METRICS], mc.METRICS_FILE))
+        run_main(inp, os.path.join(tmp_path, "out"), env)[ModelCalibrationOutput.METRICS_OUTPUT.value], METRICS_FILE))
     assert metrics["selected_method"] == "beta"
     selection = metrics["selection"]
     assert isinstance(selection, dict) and selection["inner_folds"] == 3
@@ -290,10 +300,10 @@ def test_pooled_isotonic_equals_scikit_learn_with_ties_and_weights(seed: int) ->
     x = np.round(rng.beta(2.0, 2.0, 3000), 2 if seed == 0 else 6)  # many ties, or none
     y = (rng.uniform(size=len(x)) < x).astype(np.float64)
     w = rng.uniform(0.1, 2.0, size=len(x)) if seed == 2 else None
-    agg = mc.aggregate(x, y, w)
-    xs, ys = mc.isotonic_knots(agg.values, agg.n, agg.k)
+    agg = aggregate(x, y, w)
+    xs, ys = isotonic_knots(agg.values, agg.n, agg.k)
     grid = np.linspace(-0.1, 1.1, 2001)
-    ours = mc.interpolate_knots(grid, xs, ys)
+    ours = interpolate_knots(grid, xs, ys)
     ref = IsotonicRegression(out_of_bounds="clip").fit(x, y, sample_weight=w).predict(grid)
     np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-12)
     step = np.diff(ys)  # a block's two ends are equal; no block keeps an interior point
@@ -303,12 +313,12 @@ def test_pooled_isotonic_equals_scikit_learn_with_ties_and_weights(seed: int) ->
 def test_isotonic_rows_equals_the_aggregate_fit_and_declines_ties() -> None:
     s, y, _ = scenario("nonlinear", 20_000, seed=8)
     positive = y == 1.0
-    knots = mc.isotonic_rows(s, positive)
+    knots = isotonic_rows(s, positive)
     assert knots is not None
-    xs, ys = mc.isotonic_knots(*(lambda a: (a.values, a.n, a.k))(mc.aggregate(s, positive)))
+    xs, ys = isotonic_knots(*(lambda a: (a.values, a.n, a.k))(aggregate(s, positive)))
     assert knots[0].tolist() == xs.tolist() and knots[1].tolist() == ys.tolist()
     tied = np.round(s, 3)
-    assert mc.isotonic_rows(tied, positive) is None
+    assert isotonic_rows(tied, positive) is None
 
 
 def test_binned_isotonic_with_tied_scores_equals_the_exact_path(

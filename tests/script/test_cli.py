@@ -1,23 +1,29 @@
-"""The command-line entry: arguments, exit codes, one error line; no path literals; lazy imports."""
+"""The command-line entry: arguments, exit codes, one error line; no path literals; lazy imports.
+
+The script runs as ``python -m script.model_calibration`` from the repository root: under a
+top-level name of its own, without the library's package, as it runs from the zipapp.
+"""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+from pathlib import Path
 
-from calibration_step.script import model_calibration as mc
+from calibration_step.script.interface import SUMMARY_FILE, ModelCalibrationOutput
 from tests.script.synthetic import scenario, write_csv
 
-SCRIPT = mc.__file__
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGE = "script.model_calibration"
 
 
 def _run(tmp_path: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    args = [sys.executable, SCRIPT, "--job_type", "calibration",
+    args = [sys.executable, "-m", PACKAGE, "--job_type", "calibration",
             "--evaluation_data", os.path.join(tmp_path, "in")]
-    for name in mc.OUTPUT_NAMES:
+    for name in [o.value for o in ModelCalibrationOutput]:
         args += [f"--{name}", os.path.join(tmp_path, name)]
-    return subprocess.run(args, capture_output=True, text=True, timeout=120,
+    return subprocess.run(args, capture_output=True, text=True, timeout=120, cwd=ROOT,
                           env={**os.environ, **env})
 
 
@@ -26,7 +32,7 @@ def test_cli_success_exits_zero(tmp_path: str) -> None:
     write_csv(os.path.join(tmp_path, "in", "d.csv"), s, y)
     done = _run(tmp_path, {"CALIBRATION_METHOD": "platt"})
     assert done.returncode == 0, done.stderr
-    assert os.path.exists(os.path.join(tmp_path, mc.OUTPUT_METRICS, mc.SUMMARY_FILE))
+    assert os.path.exists(os.path.join(tmp_path, ModelCalibrationOutput.METRICS_OUTPUT.value, SUMMARY_FILE))
 
 
 def test_cli_error_logs_one_line_with_code_and_exits_2(tmp_path: str) -> None:
@@ -38,7 +44,7 @@ def test_cli_error_logs_one_line_with_code_and_exits_2(tmp_path: str) -> None:
     errors = [line for line in done.stderr.splitlines() if "ERROR" in line]
     assert len(errors) == 1 and "MC-E207-SCORE-OUT-OF-RANGE: " in errors[0]
     assert "Traceback" not in done.stderr
-    for name in mc.OUTPUT_NAMES:
+    for name in [o.value for o in ModelCalibrationOutput]:
         assert os.listdir(os.path.join(tmp_path, name)) == []
 
 
@@ -49,18 +55,17 @@ def test_cli_bad_env_exits_2(tmp_path: str) -> None:
 
 
 def test_no_container_path_literals_in_the_script() -> None:
-    with open(SCRIPT, encoding="utf-8") as handle:
-        source = handle.read()
-    assert "/opt/ml" not in source
+    interface = ROOT / "script" / "interface.py"
+    modules = sorted((ROOT / "script").rglob("*.py"))
+    assert len(modules) > 20 and interface in modules
+    spelled = [module for module in modules if "/opt/ml" in module.read_text(encoding="utf-8")]
+    assert spelled == [interface], "container paths are spelled in the interface only"
 
 
 def test_import_is_cheap_heavy_libraries_are_lazy() -> None:
-    code = ("import importlib.util, sys\n"
-            f"spec = importlib.util.spec_from_file_location('mc', {SCRIPT!r})\n"
-            "module = importlib.util.module_from_spec(spec); sys.modules['mc'] = module\n"
-            "spec.loader.exec_module(module)\n"
-            "print(sorted(m for m in ('sklearn', 'scipy', 'pygam', 'matplotlib') "
-            "if m in sys.modules))\n")
+    code = (f"import sys, {PACKAGE}\n"
+            "print(sorted(m for m in ('sklearn', 'scipy', 'pygam', 'matplotlib', "
+            "'calibration_step') if m in sys.modules))\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=60, check=True)
+                          timeout=60, check=True, cwd=ROOT)
     assert done.stdout.strip() == "[]"

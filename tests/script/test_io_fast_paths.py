@@ -11,6 +11,13 @@ import pandas as pd
 import pytest
 
 from calibration_step.script import model_calibration as mc
+from calibration_step.script.model_calibration.columns import (_checked_scores, _factorized_labels,
+                                                               label_values, parse_labels,
+                                                               parse_weights)
+from calibration_step.script.model_calibration.inputs import task_data
+from calibration_step.script.model_calibration.knots import KnotSearch, interpolate_knots
+from calibration_step.script.model_calibration.reading import Shard
+
 
 LABEL_COLUMNS = [
     pd.Series([0, 1, 1, 0], dtype=np.int64),
@@ -57,30 +64,30 @@ def _outcome(parse: Callable[[], np.ndarray]) -> tuple[str, object]:
 
 @pytest.mark.parametrize("series", LABEL_COLUMNS, ids=lambda s: f"{s.dtype}:{s.tolist()}")
 def test_numeric_labels_parse_as_the_general_path_does(series: pd.Series) -> None:
-    general = _outcome(lambda: mc._factorized_labels(series, "y"))
-    assert _outcome(lambda: mc.parse_labels(series, "y")) == general
+    general = _outcome(lambda: _factorized_labels(series, "y"))
+    assert _outcome(lambda: parse_labels(series, "y")) == general
     if general[0] == "values":
-        assert mc.parse_labels(series, "y").dtype == np.float64
-    parts = _outcome(lambda: np.concatenate([mc._label_values(series, "y")], dtype=np.float64))
+        assert parse_labels(series, "y").dtype == np.float64
+    parts = _outcome(lambda: np.concatenate([label_values(series, "y")], dtype=np.float64))
     assert parts == general
 
 
 def test_numeric_label_errors_name_the_bad_values() -> None:
     with pytest.raises(mc.CalibrationScriptError, match="MC-E208-INVALID-LABEL.*2"):
-        mc.parse_labels(pd.Series([0, 2, 1]), "label")
+        parse_labels(pd.Series([0, 2, 1]), "label")
 
 
 @pytest.mark.parametrize("space", ["probability", "logit"])
 @pytest.mark.parametrize("series", SCORE_COLUMNS, ids=lambda s: f"{s.dtype}:{s.tolist()}")
 def test_numeric_scores_parse_as_the_general_path_does(series: pd.Series, space: str) -> None:
-    general = _outcome(lambda: mc._checked_scores(series, "s", space))
+    general = _outcome(lambda: _checked_scores(series, "s", space))
     assert _outcome(lambda: mc.parse_scores(series, "s", space)) == general
 
 
-def _shards(*columns: pd.Series) -> list[mc.Shard]:
-    return [mc.Shard(f"p{i}.parquet", "parquet", f"p{i}.parquet", ("s", "y", "w"), len(c),
-                     0, False, {"s": pd.Series(np.full(len(c), 0.5)),
-                                "y": pd.Series(np.zeros(len(c), dtype=np.int64)), "w": c})
+def _shards(*columns: pd.Series) -> list[Shard]:
+    return [Shard(f"p{i}.parquet", "parquet", f"p{i}.parquet", ("s", "y", "w"), len(c),
+                  0, False, {"s": pd.Series(np.full(len(c), 0.5)),
+                             "y": pd.Series(np.zeros(len(c), dtype=np.int64)), "w": c})
             for i, c in enumerate(columns)]
 
 
@@ -97,7 +104,7 @@ def _shards(*columns: pd.Series) -> list[mc.Shard]:
 def test_weights_parse_as_each_value_checked(weights: list[pd.Series]) -> None:
     settings = mc.read_settings({"WEIGHT_FIELD": "w", "SCORE_FIELD": "s", "LABEL_FIELD": "y"})
     try:
-        parsed = mc.parse_weights(_shards(*weights), settings)
+        parsed = parse_weights(_shards(*weights), settings)
     except mc.CalibrationScriptError as exc:
         got: tuple[str, object] = ("error", exc.code)
     else:
@@ -116,15 +123,15 @@ def test_weights_parse_as_each_value_checked(weights: list[pd.Series]) -> None:
 
 def test_task_data_counts_and_keeps_as_before() -> None:
     settings = mc.read_settings({"SCORE_FIELD": "s", "LABEL_FIELD": "y"})
-    shards = [mc.Shard("a", "parquet", "a", ("s", "y"), 4, 0, False,
-                       {"s": pd.Series([0.1, np.nan, 0.3, np.nan]),
-                        "y": pd.Series([1.0, 0.0, np.nan, np.nan])}),
-              mc.Shard("b", "parquet", "b", ("s", "y"), 3, 0, False,
-                       {"s": pd.Series([0.6, 0.7, 0.8]),
-                        "y": pd.Series(["1", "false", None], dtype=object)}),
-              mc.Shard("c", "parquet", "c", ("s", "y"), 2, 0, False,
-                       {"s": pd.Series([0.2, 0.9]), "y": pd.Series([0, 1], dtype=np.int64)})]
-    data = mc.task_data(shards, "s", "y", None, settings, "t")
+    shards = [Shard("a", "parquet", "a", ("s", "y"), 4, 0, False,
+                    {"s": pd.Series([0.1, np.nan, 0.3, np.nan]),
+                     "y": pd.Series([1.0, 0.0, np.nan, np.nan])}),
+              Shard("b", "parquet", "b", ("s", "y"), 3, 0, False,
+                    {"s": pd.Series([0.6, 0.7, 0.8]),
+                     "y": pd.Series(["1", "false", None], dtype=object)}),
+              Shard("c", "parquet", "c", ("s", "y"), 2, 0, False,
+                    {"s": pd.Series([0.2, 0.9]), "y": pd.Series([0, 1], dtype=np.int64)})]
+    data = task_data(shards, "s", "y", None, settings, "t")
     assert data.rows_read == 9
     assert (data.dropped_missing_score, data.dropped_missing_label) == (2, 2)
     assert data.keep.tolist() == [True, False, False, False, True, True, False, True, True]
@@ -162,7 +169,7 @@ def test_bucketed_knot_search_is_searchsorted(name: str) -> None:
                              rng.choice(knots, 20_000), [-0.0, 0.0, -1e308, 1e308]])
     values = values[np.isfinite(values)]
     for buckets in (4, 64, None):
-        search = mc.KnotSearch(knots, values, buckets=buckets)
+        search = KnotSearch(knots, values, buckets=buckets)
         expected = np.searchsorted(knots, values, side="right")
         assert np.array_equal(search.right(values), expected), buckets
         # a chunk of the values, as interpolate_knots asks for
@@ -172,7 +179,7 @@ def test_bucketed_knot_search_is_searchsorted(name: str) -> None:
 def test_knot_search_falls_back_for_values_that_are_not_finite() -> None:
     knots = KNOT_SETS["logit grid"]
     values = np.r_[np.linspace(0.0, 1.0, 100_000), np.nan, np.inf, -np.inf]
-    search = mc.KnotSearch(knots, values)
+    search = KnotSearch(knots, values)
     assert search.first is None
     assert np.array_equal(search.right(values), np.searchsorted(knots, values, side="right"))
 
@@ -181,8 +188,8 @@ def test_interpolation_through_the_bucketed_search_stays_monotone_and_equal() ->
     knots_x = KNOT_SETS["logit grid"]
     knots_y = np.sort(np.random.default_rng(3).uniform(0.0, 1.0, knots_x.shape[0]))
     s = np.sort(np.concatenate([_around(knots_x), np.linspace(0.0, 1.0, 200_001)]))
-    fast = mc.interpolate_knots(s, knots_x, knots_y)
-    slow = np.concatenate([mc.interpolate_knots(s[i:i + 100], knots_x, knots_y)
+    fast = interpolate_knots(s, knots_x, knots_y)
+    slow = np.concatenate([interpolate_knots(s[i:i + 100], knots_x, knots_y)
                            for i in range(0, s.shape[0], 100)])  # too few rows: searchsorted
     assert np.array_equal(fast, slow)
     assert (np.diff(fast) >= 0.0).all()

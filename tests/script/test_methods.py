@@ -10,16 +10,22 @@ from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 
 from calibration_step.script import model_calibration as mc
+from calibration_step.script.model_calibration.aggregation import aggregate
+from calibration_step.script.model_calibration.fitting import fit_calibrator
+from calibration_step.script.model_calibration import gam
+from calibration_step.script.model_calibration.gam import fit_gam, gam_predict_logit
+from calibration_step.script.interface import BINARY_METHODS
+from calibration_step.script.model_calibration.numerics import CLIP_EPSILON
 from tests.script.synthetic import logit, scenario
 
 
 def _fit(method: str, s: np.ndarray, y: np.ndarray, **env: str) -> mc.Calibrator:
     settings = mc.read_settings({"CALIBRATION_METHOD": method, **env})
-    return mc.fit_calibrator(mc.aggregate(s, y), settings)
+    return fit_calibrator(aggregate(s, y), settings)
 
 
 @pytest.mark.parametrize("kind", ["linear", "nonlinear"])
-@pytest.mark.parametrize("method", mc.BINARY_METHODS)
+@pytest.mark.parametrize("method", BINARY_METHODS)
 def test_each_method_cuts_true_calibration_error_5x(method: str, kind: str) -> None:
     s, y, true = scenario(kind, 40000, seed=1)
     cal = _fit(method, s, y)
@@ -54,7 +60,7 @@ def _sklearn_unpenalised() -> LogisticRegression:
 def test_platt_is_fitted_on_the_logit_and_matches_sklearn_to_1e9() -> None:
     s, y, _ = scenario("linear", 30000, seed=4)
     cal = _fit("platt", s, y)
-    z = logit(np.clip(s, mc.CLIP_EPSILON, 1 - mc.CLIP_EPSILON)).reshape(-1, 1)
+    z = logit(np.clip(s, CLIP_EPSILON, 1 - CLIP_EPSILON)).reshape(-1, 1)
     ref = _sklearn_unpenalised().fit(z, y)
     probe = np.linspace(0.001, 0.999, 999)
     expected = ref.predict_proba(logit(probe).reshape(-1, 1))[:, 1]
@@ -103,7 +109,7 @@ def test_gam_held_out_log_loss_within_0p1_percent_of_pygam() -> None:
     pygam = pytest.importorskip("pygam")
     s, y, _ = scenario("nonlinear", 30000, seed=8)
     s_test, y_test, _ = scenario("nonlinear", 30000, seed=9)
-    z, z_test = logit(np.clip(s, mc.CLIP_EPSILON, 1 - mc.CLIP_EPSILON)), logit(s_test)
+    z, z_test = logit(np.clip(s, CLIP_EPSILON, 1 - CLIP_EPSILON)), logit(s_test)
     ref = pygam.LogisticGAM(pygam.s(0, n_splines=10, constraints="monotonic_inc")).fit(
         z.reshape(-1, 1), y)
     cal = _fit("gam", s, y)
@@ -119,25 +125,22 @@ def test_gam_held_out_log_loss_within_0p1_percent_of_pygam() -> None:
 
 def test_gam_binned_fit_for_many_unique_scores_matches_exact_fit() -> None:
     s, y, _ = scenario("nonlinear", 60000, seed=10)  # > GAM_MAX_EXACT_POINTS unique scores
-    agg = mc.aggregate(s, y)
+    agg = aggregate(s, y)
     z = logit(agg.values)
-    binned = mc.fit_gam(z, agg.n, agg.k, 10, True)
+    binned = fit_gam(z, agg.n, agg.k, 10, True)
     assert binned.binned
-    exact_points = mc.GAM_MAX_EXACT_POINTS
-    try:
-        mc.GAM_MAX_EXACT_POINTS = 10**9
-        exact = mc.fit_gam(z, agg.n, agg.k, 10, True)
-    finally:
-        mc.GAM_MAX_EXACT_POINTS = exact_points
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(gam, "GAM_MAX_EXACT_POINTS", 10**9)  # read by gam's own aggregation
+        exact = fit_gam(z, agg.n, agg.k, 10, True)
     assert not exact.binned
     grid = np.linspace(z.min(), z.max(), 200)
-    diff = np.abs(mc.gam_predict_logit(binned, grid) - mc.gam_predict_logit(exact, grid))
+    diff = np.abs(gam_predict_logit(binned, grid) - gam_predict_logit(exact, grid))
     assert float(diff.max()) < 1e-3
 
 
 def test_single_class_fit_is_refused_with_its_code() -> None:
     s = np.linspace(0.1, 0.9, 100)
-    for method in mc.BINARY_METHODS:
+    for method in BINARY_METHODS:
         with pytest.raises(mc.CalibrationScriptError, match="MC-E301-SINGLE-CLASS"):
             _fit(method, s, np.ones_like(s))
 

@@ -9,14 +9,21 @@ import numpy as np
 import pytest
 from sklearn.isotonic import IsotonicRegression
 
-from calibration_step.script import model_calibration as mc
+from calibration_step.script.model_calibration import limits
+from calibration_step.script.model_calibration.aggregation import aggregate
+from calibration_step.script.model_calibration.crossfit import stratified_folds
+from calibration_step.script.model_calibration.limits import METRICS_CHUNK_ROWS
+from calibration_step.script.model_calibration.metrics import SLOPE_BINS, binary_metrics
+from calibration_step.script.interface import METRICS_FILE, ModelCalibrationOutput
+from calibration_step.script.model_calibration.numerics import (CLIP_EPSILON, fit_logistic_line,
+                                                                logit)
 from tests.script.synthetic import read_json, run_main, scenario, write_csv
 
 
 def test_equal_width_bins_are_half_open_with_the_last_closed() -> None:
     p = np.array([0.0, 0.5, 0.5, 1.0])
     y = np.array([0.0, 1.0, 0.0, 1.0])
-    metrics = mc.binary_metrics(mc.aggregate(p, y), bins=2)
+    metrics = binary_metrics(aggregate(p, y), bins=2)
     bins = metrics["bins"]
     assert isinstance(bins, dict)
     width = bins["equal_width"]
@@ -29,7 +36,7 @@ def test_equal_width_bins_are_half_open_with_the_last_closed() -> None:
 
 def test_metrics_agree_with_direct_formulas() -> None:
     s, y, _ = scenario("linear", 5000, seed=41)
-    m = mc.binary_metrics(mc.aggregate(s, y), bins=10)
+    m = binary_metrics(aggregate(s, y), bins=10)
     idx = np.minimum((s * 10).astype(int), 9)
     ece = sum(abs(s[idx == b].mean() - y[idx == b].mean()) * (idx == b).mean()
               for b in range(10) if (idx == b).any())
@@ -49,7 +56,7 @@ def test_metrics_agree_with_direct_formulas() -> None:
 
 
 def test_single_class_auc_is_null_with_a_reason_not_a_crash() -> None:
-    m = mc.binary_metrics(mc.aggregate(np.array([0.2, 0.4, 0.9]), np.ones(3)), bins=5)
+    m = binary_metrics(aggregate(np.array([0.2, 0.4, 0.9]), np.ones(3)), bins=5)
     assert m["auc"] is None and m["auc_null_reason"] == "only one class present"
     assert m["calibration_slope"] is None
 
@@ -61,7 +68,7 @@ def test_fold_with_a_single_class_reports_null_auc(tmp_path: str) -> None:
     write_csv(os.path.join(tmp_path, "in", "d.csv"), s, y)
     out = run_main(os.path.join(tmp_path, "in"), os.path.join(tmp_path, "out"),
                    {"CALIBRATION_METHOD": "platt"})
-    metrics = read_json(os.path.join(out[mc.OUTPUT_METRICS], mc.METRICS_FILE))
+    metrics = read_json(os.path.join(out[ModelCalibrationOutput.METRICS_OUTPUT.value], METRICS_FILE))
     folds = metrics["folds"]
     assert isinstance(folds, list)
     nulls = [f for f in folds if f["auc"] is None]
@@ -75,20 +82,20 @@ def test_calibrated_metrics_are_cross_fitted_not_in_sample(tmp_path: str) -> Non
     out = run_main(os.path.join(tmp_path, "in"), os.path.join(tmp_path, "out"),
                    {"CALIBRATION_METHOD": "isotonic", "CALIBRATION_FOLDS": "4",
                     "CALIBRATION_SEED": "7"})
-    metrics = read_json(os.path.join(out[mc.OUTPUT_METRICS], mc.METRICS_FILE))
+    metrics = read_json(os.path.join(out[ModelCalibrationOutput.METRICS_OUTPUT.value], METRICS_FILE))
     calibrated = metrics["calibrated"]
     assert isinstance(calibrated, dict)
     # in-sample isotonic is perfectly calibrated on its own bins; the reported value is not
     in_sample = IsotonicRegression(out_of_bounds="clip").fit(s, y).predict(s)
-    in_sample_ll = mc.binary_metrics(mc.aggregate(in_sample, y), 15)["log_loss"]
+    in_sample_ll = binary_metrics(aggregate(in_sample, y), 15)["log_loss"]
     # recompute the held-out predictions independently
-    folds = mc.stratified_folds(y, 4, 7)
+    folds = stratified_folds(y, 4, 7)
     held = np.empty_like(s)
     for f in range(4):
         train = folds != f
         held[~train] = IsotonicRegression(out_of_bounds="clip").fit(
             s[train], y[train]).predict(s[~train])
-    expected = mc.binary_metrics(mc.aggregate(held, y), 15)
+    expected = binary_metrics(aggregate(held, y), 15)
     assert calibrated["ece_equal_width"] == pytest.approx(expected["ece_equal_width"], abs=1e-9)
     assert calibrated["log_loss"] == pytest.approx(expected["log_loss"], rel=1e-9)
     assert isinstance(in_sample_ll, float) and calibrated["log_loss"] != pytest.approx(
@@ -99,9 +106,9 @@ def test_calibrated_metrics_are_cross_fitted_not_in_sample(tmp_path: str) -> Non
 
 def test_stratified_folds_are_seeded_and_balanced() -> None:
     y = np.array([1.0] * 50 + [0.0] * 150)
-    a, b = mc.stratified_folds(y, 5, 3), mc.stratified_folds(y, 5, 3)
+    a, b = stratified_folds(y, 5, 3), stratified_folds(y, 5, 3)
     np.testing.assert_array_equal(a, b)
-    assert not np.array_equal(a, mc.stratified_folds(y, 5, 4))
+    assert not np.array_equal(a, stratified_folds(y, 5, 4))
     for f in range(5):
         assert (y[a == f] == 1).sum() == 10 and (a == f).sum() == 40
 
@@ -113,7 +120,7 @@ def test_error_threshold_is_enforced_at_the_fixed_paths(tmp_path: str, threshold
     write_csv(os.path.join(tmp_path, "in", "d.csv"), s, y)
     out = run_main(os.path.join(tmp_path, "in"), os.path.join(tmp_path, "out"),
                    {"CALIBRATION_METHOD": "beta", "ERROR_THRESHOLD": threshold})
-    metrics = read_json(os.path.join(out[mc.OUTPUT_METRICS], mc.METRICS_FILE))
+    metrics = read_json(os.path.join(out[ModelCalibrationOutput.METRICS_OUTPUT.value], METRICS_FILE))
     calibrated = metrics["calibrated"]
     threshold_block = metrics["threshold"]
     assert isinstance(calibrated, dict) and isinstance(threshold_block, dict)
@@ -137,11 +144,11 @@ def test_binned_slope_and_intercept_agree_with_the_exact_fit(weighted: bool) -> 
     p, y = _miscalibrated(200_000, seed=91)
     draw = np.random.default_rng(92).uniform(0.2, 3.0, size=p.shape[0])
     weights = np.asarray(draw, dtype=np.float64) if weighted else None
-    agg = mc.aggregate(p, y, weights)
-    assert agg.values.shape[0] > mc.SLOPE_BINS  # the binned path
-    m = mc.binary_metrics(agg, bins=10, rows=p.shape[0])
-    exact = mc.fit_logistic_line(mc._logit(agg.values, mc.CLIP_EPSILON), agg.n, agg.k)
-    assert m["calibration_slope_bins"] == mc.SLOPE_BINS
+    agg = aggregate(p, y, weights)
+    assert agg.values.shape[0] > SLOPE_BINS  # the binned path
+    m = binary_metrics(agg, bins=10, rows=p.shape[0])
+    exact = fit_logistic_line(logit(agg.values, CLIP_EPSILON), agg.n, agg.k)
+    assert m["calibration_slope_bins"] == SLOPE_BINS
     assert m["calibration_slope"] == pytest.approx(float(exact.coef[0]), abs=1e-4)
     assert m["calibration_intercept"] == pytest.approx(float(exact.coef[1]), abs=1e-4)
     assert m["calibration_slope"] == pytest.approx(0.7, abs=0.03)
@@ -149,19 +156,19 @@ def test_binned_slope_and_intercept_agree_with_the_exact_fit(weighted: bool) -> 
 
 def test_few_distinct_predictions_fit_the_slope_exactly() -> None:
     p, y = _miscalibrated(5000, seed=93)
-    agg = mc.aggregate(p, y)
-    m = mc.binary_metrics(agg, bins=10)
-    exact = mc.fit_logistic_line(mc._logit(agg.values, mc.CLIP_EPSILON), agg.n, agg.k)
+    agg = aggregate(p, y)
+    m = binary_metrics(agg, bins=10)
+    exact = fit_logistic_line(logit(agg.values, CLIP_EPSILON), agg.n, agg.k)
     assert m["calibration_slope_bins"] is None
     assert m["calibration_slope"] == float(exact.coef[0])
     assert m["calibration_intercept"] == float(exact.coef[1])
 
 
 def test_chunked_sums_equal_the_direct_formulas_across_chunks() -> None:
-    p, y = _miscalibrated(3 * mc.METRICS_CHUNK_ROWS + 17, seed=94)
-    agg = mc.aggregate(p, y)
-    m = mc.binary_metrics(agg, bins=10)
-    pc = np.clip(p, mc.CLIP_EPSILON, 1 - mc.CLIP_EPSILON)
+    p, y = _miscalibrated(3 * METRICS_CHUNK_ROWS + 17, seed=94)
+    agg = aggregate(p, y)
+    m = binary_metrics(agg, bins=10)
+    pc = np.clip(p, CLIP_EPSILON, 1 - CLIP_EPSILON)
     assert m["log_loss"] == pytest.approx(-np.mean(y * np.log(pc) + (1 - y) * np.log1p(-pc)),
                                           rel=1e-12)
     assert m["brier"] == pytest.approx(np.mean((p - y) ** 2), rel=1e-12)
@@ -182,10 +189,10 @@ def test_metrics_in_small_chunks_equal_metrics_in_one_chunk(weighted: bool,
                                                             ) -> None:
     p, y = _miscalibrated(20_000, seed=95)
     draw = np.random.default_rng(96).uniform(0.2, 3.0, size=p.shape[0])
-    agg = mc.aggregate(p, y, np.asarray(draw, dtype=np.float64) if weighted else None)
-    whole = mc.binary_metrics(agg, bins=15)
-    monkeypatch.setattr(mc, "METRICS_CHUNK_ROWS", 777)  # bins straddle chunk boundaries
-    chunked = mc.binary_metrics(agg, bins=15)
+    agg = aggregate(p, y, np.asarray(draw, dtype=np.float64) if weighted else None)
+    whole = binary_metrics(agg, bins=15)
+    monkeypatch.setattr(limits, "METRICS_CHUNK_ROWS", 777)  # bins straddle chunk boundaries
+    chunked = binary_metrics(agg, bins=15)
     for strategy in ("equal_width", "equal_mass"):
         a, b = chunked["bins"], whole["bins"]
         assert isinstance(a, dict) and isinstance(b, dict)

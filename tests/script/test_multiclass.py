@@ -9,6 +9,14 @@ import pandas as pd
 import pytest
 
 from calibration_step.script import model_calibration as mc
+from calibration_step.script.model_calibration import limits
+from calibration_step.script.model_calibration.apply import class_logits, renormalise
+from calibration_step.script.model_calibration.artifact import MULTICLASS_KIND, checksum
+from calibration_step.script.model_calibration.columns import parse_class_labels
+from calibration_step.script.interface import CALIBRATOR_FILE, METRICS_FILE, ModelCalibrationOutput
+from calibration_step.script.model_calibration.numerics import CLIP_EPSILON
+from calibration_step.script.model_calibration.temperature import (_temperature_lbfgs,
+                                                                   fit_temperature)
 from tests.script.synthetic import (
     multiclass_log_loss,
     multiclass_scenario,
@@ -27,7 +35,7 @@ def _fit(tmp_path: str, env: dict[str, str], n: int = 6000, seed: int = 1
     write_multiclass(os.path.join(tmp_path, "in", "d.csv"), scores, labels)
     out = run_main(os.path.join(tmp_path, "in"), os.path.join(tmp_path, "out"),
                    {**MULTICLASS, **env})
-    return out, read_json(os.path.join(out[mc.OUTPUT_METRICS], mc.METRICS_FILE))
+    return out, read_json(os.path.join(out[ModelCalibrationOutput.METRICS_OUTPUT.value], METRICS_FILE))
 
 
 @pytest.mark.parametrize("method,bias", [("platt", "false"), ("temperature", "false"),
@@ -35,7 +43,7 @@ def _fit(tmp_path: str, env: dict[str, str], n: int = 6000, seed: int = 1
 def test_held_out_log_loss_improves_and_rows_sum_to_one(tmp_path: str, no_plot: list[int],
                                                         method: str, bias: str) -> None:
     out, metrics = _fit(tmp_path, {"CALIBRATION_METHOD": method, "TEMPERATURE_BIAS": bias})
-    cal = mc.load_calibration_model(os.path.join(out[mc.OUTPUT_CALIBRATION], mc.CALIBRATOR_FILE))
+    cal = mc.load_calibration_model(os.path.join(out[ModelCalibrationOutput.CALIBRATION_OUTPUT.value], CALIBRATOR_FILE))
     assert isinstance(cal, mc.MultiCalibrator) and cal.method == method
     test_scores, test_labels, truth = multiclass_scenario(20000, seed=99)
     calibrated = mc.apply_multiclass(cal, test_scores)
@@ -46,7 +54,7 @@ def test_held_out_log_loss_improves_and_rows_sum_to_one(tmp_path: str, no_plot: 
     assert after < before - 0.1  # 1.04 -> about 0.80 on this scenario
     assert after < best + 0.03
     # the written rows sum to 1 too, and equal apply on the calibrator JSON
-    written = read_csv_exact(os.path.join(out[mc.OUTPUT_CALIBRATED_DATA], "d.csv"))
+    written = read_csv_exact(os.path.join(out[ModelCalibrationOutput.CALIBRATED_DATA.value], "d.csv"))
     columns = [f"calibrated_prob_class_{c}" for c in range(3)]
     np.testing.assert_allclose(written[columns].to_numpy().sum(axis=1), 1.0, atol=1e-12)
     raw = written[[f"prob_class_{c}" for c in range(3)]].to_numpy()
@@ -60,30 +68,30 @@ def test_held_out_log_loss_improves_and_rows_sum_to_one(tmp_path: str, no_plot: 
 
 def test_temperature_recovers_the_known_scale_and_bias() -> None:
     scores, labels, _ = multiclass_scenario(30000, seed=3, sharpen=2.5, shift=0.5)
-    logits = mc.class_logits(scores, "probability", mc.CLIP_EPSILON)
-    scale, bias, info = mc.fit_temperature(logits, labels, np.ones(labels.shape[0]), bias=True)
+    logits = class_logits(scores, "probability", CLIP_EPSILON)
+    scale, bias, info = fit_temperature(logits, labels, np.ones(labels.shape[0]), bias=True)
     assert info["converged"] is True
     assert scale == pytest.approx(0.4, abs=0.02)
     # scores' logits are 2.5 z + (0.5, 0, -0.5): the exact inverse bias is 0.4 * (0.5, 0, -0.5)
     # relative to class 0, i.e. (0, 0.2, 0.4)
     np.testing.assert_allclose(bias, [0.0, 0.2, 0.4], atol=0.06)
-    scale_only, no_bias, _ = mc.fit_temperature(logits, labels, np.ones(labels.shape[0]), False)
+    scale_only, no_bias, _ = fit_temperature(logits, labels, np.ones(labels.shape[0]), False)
     assert no_bias == (0.0, 0.0, 0.0) and scale_only == pytest.approx(0.4, abs=0.03)
 
 
 def test_renormalisation_never_divides_by_zero() -> None:
-    out, zero = mc.renormalise(np.array([[0.0, 0.0, 0.0], [0.2, 0.2, 0.0], [1.0, 1.0, 2.0]]))
+    out, zero = renormalise(np.array([[0.0, 0.0, 0.0], [0.2, 0.2, 0.0], [1.0, 1.0, 2.0]]))
     assert zero == 1
     np.testing.assert_allclose(out, [[1 / 3, 1 / 3, 1 / 3], [0.5, 0.5, 0.0], [0.25, 0.25, 0.5]])
     assert not np.isnan(out).any()
 
 
 def test_isotonic_one_vs_rest_rows_of_zeros_become_uniform() -> None:
-    members = tuple(mc.Calibrator("isotonic", "probability", mc.CLIP_EPSILON,
+    members = tuple(mc.Calibrator("isotonic", "probability", CLIP_EPSILON,
                                   knots_x=np.array([0.0, 0.5, 1.0]),
                                   knots_y=np.array([0.0, 0.0, 1.0])) for _ in range(2))
     cal = mc.MultiCalibrator(mode="multiclass", method="isotonic", score_space="probability",
-                             clip_epsilon=mc.CLIP_EPSILON, names=("a", "b"),
+                             clip_epsilon=CLIP_EPSILON, names=("a", "b"),
                              score_fields=("p_a", "p_b"), label_fields=("y",), members=members)
     loaded = mc.load_calibration_model(cal.to_json_dict())
     assert isinstance(loaded, mc.MultiCalibrator)
@@ -104,13 +112,13 @@ def test_categories_compare_as_strings_and_integral_floats_read_as_integers(
                    {"IS_BINARY": "false", "MULTICLASS_CATEGORIES": '["cat", "dog", 7]',
                     "SCORE_FIELD_PREFIX": "p_", "CALIBRATION_METHOD": "temperature",
                     "CALIBRATION_FOLDS": "2"})
-    metrics = read_json(os.path.join(out[mc.OUTPUT_METRICS], mc.METRICS_FILE))
+    metrics = read_json(os.path.join(out[ModelCalibrationOutput.METRICS_OUTPUT.value], METRICS_FILE))
     rows = metrics["rows"]
     assert isinstance(rows, dict) and rows["used"] == 2999
     assert rows["dropped"] == {"missing_score": 0, "missing_label": 1}
     calibrated = metrics["calibrated"]
     assert isinstance(calibrated, dict) and calibrated["classes"] == names
-    parsed = mc.parse_class_labels(pd.Series([7.0, "7", 7, "dog", " cat "]), "label", names)
+    parsed = parse_class_labels(pd.Series([7.0, "7", 7, "dog", " cat "]), "label", names)
     assert parsed.tolist() == [2.0, 2.0, 2.0, 1.0, 0.0]
 
 
@@ -122,7 +130,7 @@ def test_unknown_label_is_an_error_that_names_it(tmp_path: str) -> None:
     with pytest.raises(mc.CalibrationScriptError, match="MC-E208-INVALID-LABEL.*'horse'"):
         run_main(os.path.join(tmp_path, "in"), os.path.join(tmp_path, "out"),
                  {**MULTICLASS, "CALIBRATION_METHOD": "temperature"})
-    for name in mc.OUTPUT_NAMES:
+    for name in [o.value for o in ModelCalibrationOutput]:
         assert os.listdir(os.path.join(tmp_path, "out", name)) == []
 
 
@@ -134,7 +142,7 @@ def test_metrics_top_label_gate_per_class_macro_and_null_auc_with_reason(
     out = run_main(os.path.join(tmp_path, "in"), os.path.join(tmp_path, "out"),
                    {"IS_BINARY": "false", "NUM_CLASSES": "4", "CALIBRATION_METHOD": "temperature",
                     "CALIBRATION_FOLDS": "3", "ERROR_THRESHOLD": "0.5"})
-    metrics = read_json(os.path.join(out[mc.OUTPUT_METRICS], mc.METRICS_FILE))
+    metrics = read_json(os.path.join(out[ModelCalibrationOutput.METRICS_OUTPUT.value], METRICS_FILE))
     cal = metrics["calibrated"]
     threshold = metrics["threshold"]
     assert isinstance(cal, dict) and isinstance(threshold, dict)
@@ -153,7 +161,7 @@ def test_metrics_top_label_gate_per_class_macro_and_null_auc_with_reason(
     assert auc["per_class"]["3"] is None and "absent" in auc["null_reasons"]["3"]
     assert auc["macro_over_classes"] == 3 and 0.5 < auc["macro"] < 1.0
     # multi-class Brier and log loss from their definitions, on the written calibrated rows
-    written = read_csv_exact(os.path.join(out[mc.OUTPUT_CALIBRATED_DATA], "d.csv"))
+    written = read_csv_exact(os.path.join(out[ModelCalibrationOutput.CALIBRATED_DATA.value], "d.csv"))
     onehot = np.eye(4)[labels]
     brier_all = np.mean(np.sum((written.filter(like="calibrated_").to_numpy() - onehot) ** 2,
                                axis=1))
@@ -170,11 +178,11 @@ def test_logit_space_margins_are_softmaxed(tmp_path: str, no_plot: list[int]) ->
     write_multiclass(os.path.join(tmp_path, "in", "d.csv"), margins, labels)
     out = run_main(os.path.join(tmp_path, "in"), os.path.join(tmp_path, "out"),
                    {**MULTICLASS, "CALIBRATION_METHOD": "temperature", "SCORE_SPACE": "logit"})
-    metrics = read_json(os.path.join(out[mc.OUTPUT_METRICS], mc.METRICS_FILE))
+    metrics = read_json(os.path.join(out[ModelCalibrationOutput.METRICS_OUTPUT.value], METRICS_FILE))
     uncal = metrics["uncalibrated"]
     assert isinstance(uncal, dict)
     assert uncal["log_loss"] == pytest.approx(multiclass_log_loss(scores, labels), rel=1e-9)
-    cal = mc.load_calibration_model(os.path.join(out[mc.OUTPUT_CALIBRATION], mc.CALIBRATOR_FILE))
+    cal = mc.load_calibration_model(os.path.join(out[ModelCalibrationOutput.CALIBRATION_OUTPUT.value], CALIBRATOR_FILE))
     assert isinstance(cal, mc.MultiCalibrator) and cal.score_space == "logit"
     assert 1.0 / cal.scale == pytest.approx(2.5, rel=0.15)
 
@@ -186,26 +194,26 @@ def test_missing_class_score_leaves_the_row_uncalibrated(tmp_path: str,
     write_multiclass(os.path.join(tmp_path, "in", "d.csv"), scores, labels)
     out = run_main(os.path.join(tmp_path, "in"), os.path.join(tmp_path, "out"),
                    {**MULTICLASS, "CALIBRATION_METHOD": "platt"})
-    written = read_csv_exact(os.path.join(out[mc.OUTPUT_CALIBRATED_DATA], "d.csv"))
+    written = read_csv_exact(os.path.join(out[ModelCalibrationOutput.CALIBRATED_DATA.value], "d.csv"))
     calibrated = written.filter(like="calibrated_")
     assert calibrated.iloc[5].isna().all() and calibrated.drop(index=5).notna().all().all()
-    rows = read_json(os.path.join(out[mc.OUTPUT_METRICS], mc.METRICS_FILE))["rows"]
+    rows = read_json(os.path.join(out[ModelCalibrationOutput.METRICS_OUTPUT.value], METRICS_FILE))["rows"]
     assert isinstance(rows, dict) and rows["dropped"]["missing_score"] == 1
 
 
 def test_multiclass_calibrator_json_is_checksummed_and_validated() -> None:
     cal = mc.MultiCalibrator(mode="multiclass", method="temperature", score_space="probability",
-                             clip_epsilon=mc.CLIP_EPSILON, names=("a", "b", "c"),
+                             clip_epsilon=CLIP_EPSILON, names=("a", "b", "c"),
                              score_fields=("p_a", "p_b", "p_c"), label_fields=("y",), scale=0.5,
                              bias=(0.0, 0.1, 0.2))
     content = cal.to_json_dict()
-    assert content["kind"] == mc.MULTICLASS_KIND and content["params"] == {
+    assert content["kind"] == MULTICLASS_KIND and content["params"] == {
         "scale": 0.5, "temperature": 2.0, "bias": [0.0, 0.1, 0.2]}
     with pytest.raises(mc.CalibrationScriptError, match="MC-E402-CHECKSUM-MISMATCH"):
         mc.load_calibration_model({**content, "params": {"scale": 1.0, "temperature": 1.0,
                                                          "bias": [0.0, 0.1, 0.2]}})
     broken = {**content, "names": ["a", "b"]}
-    broken["checksum"] = mc._checksum(broken)
+    broken["checksum"] = checksum(broken)
     with pytest.raises(mc.CalibrationScriptError, match="MC-E401-CALIBRATOR-INVALID"):
         mc.load_calibration_model(broken)
     with pytest.raises(mc.CalibrationScriptError, match="MC-E401.*load_calibration_model"):
@@ -221,14 +229,14 @@ def test_temperature_newton_reaches_the_bounded_quasi_newton_optimum(bias: bool)
     """The Newton fit (warm-started from every 64th row above 200,000 rows) and scipy's
     L-BFGS-B with the scale bound agree on the optimum."""
     scores, labels, _ = multiclass_scenario(210_000, seed=5, sharpen=2.0, shift=0.3)
-    logits = mc.class_logits(scores, "probability", mc.CLIP_EPSILON)
+    logits = class_logits(scores, "probability", CLIP_EPSILON)
     w = np.random.default_rng(2).uniform(0.5, 2.0, size=len(labels))
-    scale, offsets, info = mc.fit_temperature(logits, labels, w, bias)
+    scale, offsets, info = fit_temperature(logits, labels, w, bias)
     assert info["solver"] == "newton" and info["converged"] is True
     assert isinstance(info["iterations"], int) and info["iterations"] <= 6
     start = np.zeros(3 if bias else 1)
     start[0] = 1.0
-    theta, _ = mc._temperature_lbfgs(logits, labels, w / w.sum(), bias, start)
+    theta, _ = _temperature_lbfgs(logits, labels, w / w.sum(), bias, start)
     assert scale == pytest.approx(float(theta[0]), rel=1e-6)
     if bias:
         np.testing.assert_allclose(offsets[1:], theta[1:], atol=1e-6)
@@ -239,8 +247,8 @@ def test_temperature_at_the_scale_bound_hands_over_to_the_bounded_fit(bias: bool
     """Scores ranked against the labels: the likelihood wants a negative scale, so the scale
     sits at its bound and the biases are fitted given it (their gradient vanishes)."""
     scores, labels, _ = multiclass_scenario(3000, seed=6)
-    logits = -mc.class_logits(scores, "probability", mc.CLIP_EPSILON)
-    scale, _, info = mc.fit_temperature(logits, labels, np.ones(len(labels)), bias)
+    logits = -class_logits(scores, "probability", CLIP_EPSILON)
+    scale, _, info = fit_temperature(logits, labels, np.ones(len(labels)), bias)
     assert scale == 1e-6
     assert info["solver"] == "L-BFGS-B" and info["converged"] is True
     assert isinstance(info["max_abs_gradient"], float) and info["max_abs_gradient"] <= 1e-6
@@ -249,13 +257,13 @@ def test_temperature_at_the_scale_bound_hands_over_to_the_bounded_fit(bias: bool
 @pytest.mark.parametrize("bias", [True, False])
 def test_temperature_on_a_row_mask_equals_the_fit_on_those_rows(
         bias: bool, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(mc, "BIN_CHUNK_ROWS", 3000)  # several chunks, each masked
+    monkeypatch.setattr(limits, "BIN_CHUNK_ROWS", 3000)  # several chunks, each masked
     scores, labels, _ = multiclass_scenario(20_000, seed=7, sharpen=2.0, shift=0.3)
-    logits = mc.class_logits(scores, "probability", mc.CLIP_EPSILON)
+    logits = class_logits(scores, "probability", CLIP_EPSILON)
     w = np.random.default_rng(4).uniform(0.5, 2.0, size=len(labels))
     mask = np.random.default_rng(5).uniform(size=len(labels)) < 0.7
-    masked = mc.fit_temperature(logits, labels, w, bias, mask)
-    copied = mc.fit_temperature(logits[mask], labels[mask], w[mask], bias)
+    masked = fit_temperature(logits, labels, w, bias, mask)
+    copied = fit_temperature(logits[mask], labels[mask], w[mask], bias)
     assert masked[0] == pytest.approx(copied[0], rel=1e-8)  # Newton stops at a 1e-10 step
     np.testing.assert_allclose(masked[1], copied[1], atol=1e-8)
     assert masked[2]["neg_log_likelihood"] == pytest.approx(copied[2]["neg_log_likelihood"],

@@ -10,6 +10,10 @@ import pandas as pd
 import pytest
 
 from calibration_step.script import model_calibration as mc
+from calibration_step.script.model_calibration.aggregation import aggregate
+from calibration_step.script.model_calibration.artifact import MULTITASK_KIND, checksum
+from calibration_step.script.model_calibration.fitting import fit_calibrator
+from calibration_step.script.interface import CALIBRATOR_FILE, METRICS_FILE, ModelCalibrationOutput
 from tests.script.synthetic import read_json, run_main, scenario
 
 TASKS = {"SCORE_FIELDS": '["score_a", "score_b"]', "TASK_LABEL_NAMES": '["label_a", "label_b"]',
@@ -31,7 +35,7 @@ def _run(tmp_path: str, env: dict[str, str]) -> tuple[dict[str, str], dict[str, 
     os.makedirs(folder)
     _frame().to_parquet(os.path.join(folder, "d.parquet"), index=False)
     out = run_main(folder, os.path.join(tmp_path, "out"), {**TASKS, **env})
-    return out, read_json(os.path.join(out[mc.OUTPUT_METRICS], mc.METRICS_FILE))
+    return out, read_json(os.path.join(out[ModelCalibrationOutput.METRICS_OUTPUT.value], METRICS_FILE))
 
 
 def test_tasks_with_nan_labels_in_different_rows_keep_their_own_rows(
@@ -44,17 +48,17 @@ def test_tasks_with_nan_labels_in_different_rows_keep_their_own_rows(
     assert tasks["score_a"]["dropped"] == {"missing_score": 0, "missing_label": 100}
     assert tasks["score_b"]["dropped"] == {"missing_score": 1, "missing_label": 250}
     frame = _frame()
-    cal = mc.load_calibration_model(os.path.join(out[mc.OUTPUT_CALIBRATION], mc.CALIBRATOR_FILE))
+    cal = mc.load_calibration_model(os.path.join(out[ModelCalibrationOutput.CALIBRATION_OUTPUT.value], CALIBRATOR_FILE))
     assert isinstance(cal, mc.MultiCalibrator) and cal.mode == "multitask"
     assert cal.names == ("score_a", "score_b") and cal.label_fields == ("label_a", "label_b")
     # each task's calibrator equals a binary fit on exactly that task's rows
     for name, label, member in zip(cal.names, cal.label_fields, cal.members):
         keep = frame[name].notna() & frame[label].notna()
-        alone = mc.fit_calibrator(mc.aggregate(frame.loc[keep, name].to_numpy(),
-                                               frame.loc[keep, label].to_numpy()),
-                                  mc.read_settings({"CALIBRATION_METHOD": "platt"}))
+        alone = fit_calibrator(aggregate(frame.loc[keep, name].to_numpy(),
+                                         frame.loc[keep, label].to_numpy()),
+                               mc.read_settings({"CALIBRATION_METHOD": "platt"}))
         np.testing.assert_allclose(member.coef, alone.coef, rtol=1e-10)
-    written = pd.read_parquet(os.path.join(out[mc.OUTPUT_CALIBRATED_DATA], "d.parquet"))
+    written = pd.read_parquet(os.path.join(out[ModelCalibrationOutput.CALIBRATED_DATA.value], "d.parquet"))
     # rows without a label are still calibrated; only the missing score stays empty
     assert written["calibrated_score_a"].notna().all()
     assert written["calibrated_score_b"].isna().tolist() == [i == 500 for i in range(4000)]
@@ -84,13 +88,13 @@ def test_gate_is_the_worst_task_and_metrics_aggregate(tmp_path: str, no_plot: li
 
 def test_one_calibrator_json_holds_every_task(tmp_path: str, no_plot: list[int]) -> None:
     out, _metrics = _run(tmp_path, {"CALIBRATION_METHOD": "isotonic"})
-    with open(os.path.join(out[mc.OUTPUT_CALIBRATION], mc.CALIBRATOR_FILE),
+    with open(os.path.join(out[ModelCalibrationOutput.CALIBRATION_OUTPUT.value], CALIBRATOR_FILE),
               encoding="utf-8") as handle:
         content = json.load(handle)
-    assert content["kind"] == mc.MULTITASK_KIND and content["mode"] == "multitask"
+    assert content["kind"] == MULTITASK_KIND and content["mode"] == "multitask"
     assert [m["name"] for m in content["members"]] == ["score_a", "score_b"]
     assert all(m["method"] == "isotonic" and "x" in m["params"] for m in content["members"])
-    assert content["checksum"] == mc._checksum(content)
+    assert content["checksum"] == checksum(content)
 
 
 @pytest.mark.parametrize("env,match", [

@@ -6,22 +6,24 @@ import sys
 
 import pytest
 
-from calibration_step.script import model_calibration as mc
+from calibration_step.script.model_calibration import plotting
+from calibration_step.script.model_calibration.plotting import (_import_plotting, plot_reliability,
+                                                                preload_plotting)
 
 
 def test_preload_imports_matplotlib_with_the_agg_backend(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[str] = []
     monkeypatch.delitem(sys.modules, "matplotlib.pyplot", raising=False)
-    monkeypatch.setattr(mc, "_import_plotting", lambda: calls.append("imported"))
-    thread = mc.preload_plotting()
+    monkeypatch.setattr(plotting, "_import_plotting", lambda: calls.append("imported"))
+    thread = preload_plotting()
     assert thread is not None and thread.daemon
     thread.join(timeout=60)
     assert calls == ["imported"]
 
 
 def test_preload_is_skipped_once_matplotlib_is_imported() -> None:
-    mc._import_plotting()
-    assert mc.preload_plotting() is None
+    _import_plotting()
+    assert preload_plotting() is None
     import matplotlib
 
     assert matplotlib.get_backend().lower() == "agg"
@@ -33,10 +35,10 @@ def test_a_failed_preload_is_left_to_the_plot(monkeypatch: pytest.MonkeyPatch) -
         raise ImportError("no matplotlib here")
 
     monkeypatch.delitem(sys.modules, "matplotlib.pyplot", raising=False)
-    monkeypatch.setattr(mc, "_import_plotting", broken)
-    thread = mc.preload_plotting()
+    monkeypatch.setattr(plotting, "_import_plotting", broken)
+    thread = preload_plotting()
     assert thread is not None
     thread.join(timeout=60)
     assert not thread.is_alive()
     with pytest.raises(ImportError, match="no matplotlib here"):
-        mc.plot_reliability("unused.png", [])
+        plot_reliability("unused.png", [])

@@ -12,6 +12,9 @@ import pandas as pd
 import pytest
 
 from calibration_step.script import model_calibration as mc
+from calibration_step.script.model_calibration import binned, problems
+from calibration_step.script.model_calibration.inputs import InputData, load_input
+from calibration_step.script.interface import METRICS_FILE, ModelCalibrationOutput
 from tests.script.synthetic import (read_csv_exact, read_json, run_main, scenario, visible,
                                     write_csv)
 
@@ -23,8 +26,8 @@ def _frame(n: int = 400, seed: int = 31) -> pd.DataFrame:
     return frame
 
 
-def _load(path: str, **env: str) -> mc.InputData:
-    return mc.load_input(path, mc.read_settings(env), os.path.dirname(path))
+def _load(path: str, **env: str) -> InputData:
+    return load_input(path, mc.read_settings(env), os.path.dirname(path))
 
 
 @pytest.mark.parametrize("name", ["d.csv", "d.tsv", "d.parquet", "d.jsonl", "d.json",
@@ -94,7 +97,7 @@ def test_training_job_output_tar_gz_is_read(tmp_path: str) -> None:
     os.makedirs(folder)
     payload = _frame().to_csv(index=False).encode()
     _tar(os.path.join(folder, "output.tar.gz"), [_file("val/predictions.csv", payload),
-                                                  _file("model/notes.txt", b"x")])
+                                                 _file("model/notes.txt", b"x")])
     data = _load(folder)
     assert data.rows_read == 400
     assert data.shards[0].relative == "output/val/predictions.csv"
@@ -174,12 +177,12 @@ def test_nan_labels_and_scores_are_dropped_and_counted(tmp_path: str) -> None:
     os.makedirs(folder)
     frame.to_csv(os.path.join(folder, "d.csv"), index=False)
     out = run_main(folder, os.path.join(tmp_path, "out"), {"CALIBRATION_METHOD": "platt"})
-    metrics = read_json(os.path.join(out[mc.OUTPUT_METRICS], mc.METRICS_FILE))
+    metrics = read_json(os.path.join(out[ModelCalibrationOutput.METRICS_OUTPUT.value], METRICS_FILE))
     rows = metrics["rows"]
     assert isinstance(rows, dict)
     assert rows["dropped"] == {"missing_label": 10, "missing_score": 6}
     assert rows["used"] == 3000 - 16
-    calibrated = read_csv_exact(os.path.join(out[mc.OUTPUT_CALIBRATED_DATA], "d.csv"))
+    calibrated = read_csv_exact(os.path.join(out[ModelCalibrationOutput.CALIBRATED_DATA.value], "d.csv"))
     column = calibrated["calibrated_prob_class_1"]
     assert column.isna().sum() == 6  # rows without a score; rows without a label are scored
     assert column.notna().sum() == 3000 - 6
@@ -192,7 +195,9 @@ def test_out_of_range_scores_are_rejected_before_any_fitting(
     def no_fit(*args: object, **kwargs: object) -> mc.Calibrator:
         raise AssertionError("fit reached")
 
-    monkeypatch.setattr(mc, "fit_calibrator", no_fit)
+    monkeypatch.setattr(problems, "fit_calibrator", no_fit)
+
+    monkeypatch.setattr(binned, "fit_calibrator", no_fit)
     folder = os.path.join(tmp_path, "in")
     frame = _frame()
     frame.loc[3, "prob_class_1"] = bad
@@ -200,7 +205,7 @@ def test_out_of_range_scores_are_rejected_before_any_fitting(
     frame.to_parquet(os.path.join(folder, "d.parquet"), index=False)
     with pytest.raises(mc.CalibrationScriptError, match="MC-E207-SCORE-OUT-OF-RANGE"):
         run_main(folder, os.path.join(tmp_path, "out"), {"SCORE_SPACE": space})
-    for name in mc.OUTPUT_NAMES:
+    for name in [o.value for o in ModelCalibrationOutput]:
         assert os.listdir(os.path.join(tmp_path, "out", name)) == []
 
 

@@ -9,6 +9,14 @@ import pandas as pd
 import pytest
 
 from calibration_step.script import model_calibration as mc
+from calibration_step.script.model_calibration.aggregation import Aggregated, aggregate
+from calibration_step.script.model_calibration.columns import rescale_weights
+from calibration_step.script.model_calibration.fitting import fit_calibrator
+from calibration_step.script.model_calibration.metrics import (auc_aggregated, binary_metrics,
+                                                               multiclass_metrics)
+from calibration_step.script.interface import (
+    BINARY_METHODS, CALIBRATOR_FILE, METRICS_FILE, ModelCalibrationOutput,
+)
 from tests.script.synthetic import (
     logit,
     multiclass_scenario,
@@ -27,11 +35,11 @@ def _run(tmp_path: str, frame: pd.DataFrame, env: dict[str, str], tag: str
     os.makedirs(folder)
     frame.to_csv(os.path.join(folder, "d.csv"), index=False)
     out = run_main(folder, os.path.join(tmp_path, tag, "out"), env)
-    return (read_json(os.path.join(out[mc.OUTPUT_METRICS], mc.METRICS_FILE)),
-            read_json(os.path.join(out[mc.OUTPUT_CALIBRATION], mc.CALIBRATOR_FILE)))
+    return (read_json(os.path.join(out[ModelCalibrationOutput.METRICS_OUTPUT.value], METRICS_FILE)),
+            read_json(os.path.join(out[ModelCalibrationOutput.CALIBRATION_OUTPUT.value], CALIBRATOR_FILE)))
 
 
-@pytest.mark.parametrize("method", mc.BINARY_METHODS)
+@pytest.mark.parametrize("method", BINARY_METHODS)
 def test_unit_weights_agree_with_no_weights(tmp_path: str, no_plot: list[int],
                                             method: str) -> None:
     s, y, _ = scenario("nonlinear", 3000, seed=91)
@@ -73,16 +81,16 @@ def test_integer_weights_equal_repeated_rows() -> None:
     s, y, _ = scenario("nonlinear", 2000, seed=93)
     w = np.random.default_rng(0).integers(1, 4, 2000).astype(np.float64)
     s_rep, y_rep = np.repeat(s, w.astype(int)), np.repeat(y, w.astype(int))
-    weighted_agg, repeated_agg = mc.aggregate(s, y, w), mc.aggregate(s_rep, y_rep)
-    for method in mc.BINARY_METHODS:
+    weighted_agg, repeated_agg = aggregate(s, y, w), aggregate(s_rep, y_rep)
+    for method in BINARY_METHODS:
         settings = mc.read_settings({"CALIBRATION_METHOD": method})
-        a = mc.fit_calibrator(weighted_agg, settings)
-        b = mc.fit_calibrator(repeated_agg, settings)
+        a = fit_calibrator(weighted_agg, settings)
+        b = fit_calibrator(repeated_agg, settings)
         probe = np.linspace(0.01, 0.99, 50)
         np.testing.assert_allclose(mc.apply_calibrator(a, probe), mc.apply_calibrator(b, probe),
                                    rtol=0, atol=1e-9, err_msg=method)
-    weighted = mc.binary_metrics(weighted_agg, 10, rows=2000)
-    repeated = mc.binary_metrics(repeated_agg, 10)
+    weighted = binary_metrics(weighted_agg, 10, rows=2000)
+    repeated = binary_metrics(repeated_agg, 10)
     for key in ("ece_equal_width", "ece_equal_mass", "brier", "log_loss", "auc",
                 "calibration_slope", "spiegelhalter_z"):
         assert weighted[key] == pytest.approx(repeated[key], rel=1e-9), key
@@ -92,9 +100,9 @@ def test_integer_weights_equal_repeated_rows() -> None:
 def test_weighted_multiclass_metrics_equal_repeated_rows() -> None:
     scores, labels, _ = multiclass_scenario(800, seed=94)
     w = np.random.default_rng(1).integers(1, 4, 800)
-    weighted = mc.multiclass_metrics(scores, labels, w.astype(np.float64), ("0", "1", "2"), 10)
-    repeated = mc.multiclass_metrics(np.repeat(scores, w, axis=0), np.repeat(labels, w),
-                                     np.ones(int(w.sum())), ("0", "1", "2"), 10)
+    weighted = multiclass_metrics(scores, labels, w.astype(np.float64), ("0", "1", "2"), 10)
+    repeated = multiclass_metrics(np.repeat(scores, w, axis=0), np.repeat(labels, w),
+                                  np.ones(int(w.sum())), ("0", "1", "2"), 10)
     for key in ("ece_equal_width", "brier", "log_loss", "accuracy"):
         assert weighted[key] == pytest.approx(repeated[key], rel=1e-9), key
 
@@ -119,7 +127,7 @@ def test_negative_sampling_rate_restores_the_population_rates(tmp_path: str,
     params = corrected["params"]
     assert isinstance(params, dict)
     assert params["a"] == pytest.approx(1.0, abs=0.1) and params["b"] == pytest.approx(-2.5,
-                                                                                        abs=0.1)
+                                                                                       abs=0.1)
     rows = metrics["rows"]
     assert isinstance(rows, dict)
     negatives = int((~(y[kept] == 1.0)).sum())
@@ -169,7 +177,7 @@ def test_multiclass_weights_write_rows(tmp_path: str, no_plot: list[int]) -> Non
     out = run_main(os.path.join(tmp_path, "in"), os.path.join(tmp_path, "out"),
                    {"IS_BINARY": "false", "NUM_CLASSES": "3", "CALIBRATION_METHOD": "temperature",
                     "WEIGHT_FIELD": "w", "CALIBRATION_FOLDS": "2"})
-    metrics = read_json(os.path.join(out[mc.OUTPUT_METRICS], mc.METRICS_FILE))
+    metrics = read_json(os.path.join(out[ModelCalibrationOutput.METRICS_OUTPUT.value], METRICS_FILE))
     calibrated = metrics["calibrated"]
     assert isinstance(calibrated, dict)
     assert calibrated["weight_sum"] == pytest.approx(900 + float((labels == 0).sum()))
@@ -215,15 +223,15 @@ def test_weights_spanning_the_float_range_complete(tmp_path: str, no_plot: list[
 
 def test_rescale_weights_only_outside_the_safe_range() -> None:
     keep = np.array([True, True, False])
-    rescaled = mc.rescale_weights(np.array([5e-324, 5e-324, 1.0]), keep)
+    rescaled = rescale_weights(np.array([5e-324, 5e-324, 1.0]), keep)
     assert rescaled is not None and rescaled.tolist() == [1.0, 1.0, np.inf]  # row 3 is dropped
     unchanged = np.array([2.0 ** 64, 1.0, 7.0])
-    assert mc.rescale_weights(unchanged, keep) is unchanged
-    assert mc.rescale_weights(None, keep) is None
+    assert rescale_weights(unchanged, keep) is unchanged
+    assert rescale_weights(None, keep) is None
     zero = np.zeros(3)
-    assert mc.rescale_weights(zero, keep) is zero
+    assert rescale_weights(zero, keep) is zero
 
 
 def test_auc_of_tiny_weights_is_finite() -> None:
-    agg = mc.Aggregated(np.array([0.2, 0.8]), np.array([1e-323, 1e-323]), np.array([0.0, 1e-323]))
-    assert mc.auc_aggregated(agg) == (1.0, None)
+    agg = Aggregated(np.array([0.2, 0.8]), np.array([1e-323, 1e-323]), np.array([0.0, 1e-323]))
+    assert auc_aggregated(agg) == (1.0, None)

@@ -7,7 +7,7 @@ Examples
 --------
 >>> from calibration_step.steps.model_calibration import MODEL_CALIBRATION_SPEC, MODEL_CALIBRATION_CONTRACT
 >>> MODEL_CALIBRATION_SPEC.step_type, MODEL_CALIBRATION_CONTRACT.entry_point
-('ModelCalibration', 'model_calibration.py')
+('ModelCalibration', 'model_calibration.pyz')
 """
 
 from __future__ import annotations

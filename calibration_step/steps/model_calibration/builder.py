@@ -10,7 +10,9 @@ Names come from the contract and the spec only; the inputs mapping is keyed by
 
 Nothing is uploaded when a step is built: the script is referenced by its S3 URI
 (:func:`script_code`); :func:`calibration_step.steps.model_calibration.upload.upload_script`
-puts the shipped script there.
+puts the shipped script there: the zipapp ``model_calibration.pyz`` and its ``requirements.txt``,
+alone in the code folder ``<pipeline S3 location>/code/model_calibration/`` that one channel
+downloads.
 
 Examples
 --------
@@ -24,9 +26,9 @@ Examples
 >>> definition.name, definition.environment["CALIBRATION_METHOD"]
 ('ModelCalibration-Calibration', 'isotonic')
 >>> definition.code.script_uri
-'s3://my-ml-bucket/pipelines/jane-risk-us-east-1/1.0/code/model_calibration.py'
->>> [i.input_name for i in definition.all_inputs]
-['evaluation_data', 'code', 'requirements']
+'s3://my-ml-bucket/pipelines/jane-risk-us-east-1/1.0/code/model_calibration/model_calibration.pyz'
+>>> [(i.input_name, i.source) for i in definition.all_inputs][1:]
+[('code', 's3://my-ml-bucket/pipelines/jane-risk-us-east-1/1.0/code/model_calibration/')]
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from calibration_step.processing.names import sanitize_name
 from calibration_step.processing.names import step_name as default_step_name
 from calibration_step.processing.outputs import ProcessingOutputDefinition, processing_outputs
 from calibration_step.processing.s3 import s3_join
+from calibration_step.processing.script_source import script_package_name
 from calibration_step.processing.step import ProcessingStepDefinition, PropertyFileDefinition, ScriptCode
 from calibration_step.processing.values import InputSource, PipelineValue
 from calibration_step.script.interface import (
@@ -95,26 +98,30 @@ def model_calibration_job_arguments(
 
 
 def code_folder_uri(config: ModelCalibrationConfig) -> str:
-    """``<pipeline S3 location>/code``: where :func:`upload_script` puts the shipped script."""
-    return s3_join(config.pipeline_s3_location, "code")
+    """``<pipeline S3 location>/code/model_calibration/``: the folder of the shipped script and its
+    requirements file, nothing else (:func:`upload_script` puts them there); it ends in ``/`` so that
+    the channel downloading it matches no neighbour (see :mod:`calibration_step.processing.step`)."""
+    return s3_join(config.pipeline_s3_location, "code", script_package_name(MODEL_CALIBRATION_SCRIPT)) + "/"
 
 
 def script_code(config: ModelCalibrationConfig, *, install_requirements: bool | None = None) -> ScriptCode:
     """The script's S3 URI and, if requirements are installed, that of its requirements file.
 
-    The script is ``config.script_uri`` or the shipped script under :func:`code_folder_uri`.
-    ``install_requirements=None`` installs them exactly when the shipped script runs on the stock
-    image (a configured ``image_uri`` is expected to carry what the script needs); ``True`` reads
+    The script is the shipped zipapp in :func:`code_folder_uri`, which one channel downloads with
+    its requirements file, or ``config.script_uri`` (a user's own ``.py`` or ``.pyz``, run the same
+    way: ``python3 <file>``), downloaded alone. ``install_requirements=None`` installs the
+    requirements exactly when the shipped script runs on the stock image (a configured
+    ``image_uri`` is expected to carry what the script needs); ``True`` reads
     ``requirements.txt`` beside the script, ``False`` installs nothing.
     """
     if config.script_uri is None:
-        script_uri = s3_join(code_folder_uri(config), MODEL_CALIBRATION_SCRIPT)
+        folder = code_folder_uri(config)
         install = config.image_uri is None if install_requirements is None else install_requirements
-    else:
-        script_uri = config.script_uri
-        install = bool(install_requirements)
-    requirements = s3_join(posixpath.dirname(script_uri), REQUIREMENTS_FILE) if install else None
-    return ScriptCode(script_uri=script_uri, requirements_uri=requirements)
+        return ScriptCode(script_uri=s3_join(folder, MODEL_CALIBRATION_SCRIPT),
+                          requirements_uri=s3_join(folder, REQUIREMENTS_FILE) if install else None,
+                          code_folder_uri=folder)
+    requirements = s3_join(posixpath.dirname(config.script_uri), REQUIREMENTS_FILE) if install_requirements else None
+    return ScriptCode(script_uri=config.script_uri, requirements_uri=requirements)
 
 
 def model_calibration_inputs(

@@ -1,4 +1,4 @@
-"""The script contract of ``model_calibration.py``, built from the step's interface.
+"""The script contract of ``model_calibration.pyz``, built from the step's interface.
 
 Container paths, env var names and defaults, the ``job_type`` argument and the output files all
 come from :mod:`calibration_step.script.interface`; this module adds what only the library needs:
@@ -84,4 +84,4 @@ MODEL_CALIBRATION_CONTRACT: Final[ScriptContract[ModelCalibrationInput, ModelCal
         "writes the calibrator JSON, metrics and calibrated rows.",
     )
 )
-"""The container-side interface of ``model_calibration.py``."""
+"""The container-side interface of ``model_calibration.pyz`` (the zipapp of ``script/model_calibration/``)."""

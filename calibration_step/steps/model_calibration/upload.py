@@ -1,15 +1,20 @@
 """Upload the shipped script (and its requirements file) to the S3 URIs the step references.
 
 Building a step or a pipeline definition never uploads anything; this is the one function that
-does, and only when called. The files are read from the installed package
-(``calibration_step.script``) with :mod:`importlib.resources`, so a wheel install works as well as
-an editable one. Objects are written with ``put_object`` and encrypted with ``config.output_kms_key``
+does, and only when called. The script ships as one file, the zipapp ``model_calibration.pyz``,
+packed now from the installed script package (``calibration_step.script``, read with
+:mod:`importlib.resources`, so a wheel install works as well as an editable one; never
+committed): one object, so an upload replaces the whole script at once, and the stock image runs
+it with ``python3 model_calibration.pyz`` (see :mod:`calibration_step.processing.zipapp`). The
+zipapp and ``requirements.txt`` are the only objects of the code folder
+(:func:`~calibration_step.steps.model_calibration.builder.code_folder_uri`), which one channel
+downloads. Objects are written with ``put_object`` and encrypted with ``config.output_kms_key``
 when one is set (as the SDK does for code it uploads).
 
 Examples
 --------
 >>> [name for name, _ in shipped_files(include_requirements=True)]
-['model_calibration.py', 'requirements.txt']
+['model_calibration.pyz', 'requirements.txt']
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Final
 
 from calibration_step.processing.s3 import split_s3_uri
+from calibration_step.processing.zipapp import script_zipapp
 from calibration_step.processing.step import ScriptCode
 from calibration_step.errors import BuildError, Code
 from calibration_step.script.interface import MODEL_CALIBRATION_SCRIPT, REQUIREMENTS_FILE
@@ -32,29 +38,38 @@ if TYPE_CHECKING:
 __all__ = ["shipped_files", "upload_script"]
 
 SCRIPT_PACKAGE: Final = "calibration_step.script"
-"""The package that ships ``model_calibration.py`` and ``requirements.txt``."""
+"""The package that ships the script package ``model_calibration`` and ``requirements.txt``."""
 
 
 def shipped_files(*, include_requirements: bool) -> tuple[tuple[str, bytes], ...]:
     """``(file name, content)`` of the shipped script, then of its requirements file if asked.
+
+    The script is the zipapp of the installed script package (:func:`script_zipapp`), packed now
+    from the package's files; the same files give the same bytes.
 
     Raises
     ------
     BuildError
         ``BUILD-SCRIPT-MISSING`` when the installed package lacks a file (a broken install).
     """
-    names = [MODEL_CALIBRATION_SCRIPT] + ([REQUIREMENTS_FILE] if include_requirements else [])
     package = resources.files(SCRIPT_PACKAGE)
-    files: list[tuple[str, bytes]] = []
-    for name in names:
-        resource = package / name
+    try:
+        files = [(MODEL_CALIBRATION_SCRIPT, script_zipapp(package, MODEL_CALIBRATION_SCRIPT))]
+    except FileNotFoundError as exc:
+        raise BuildError(
+            Code.BUILD_SCRIPT_MISSING,
+            f"the installed package {SCRIPT_PACKAGE} has no script package to ship ({exc}).",
+            hint="reinstall calibration_step; the script ships as package data",
+        ) from exc
+    if include_requirements:
+        resource = package / REQUIREMENTS_FILE
         if not resource.is_file():
             raise BuildError(
                 Code.BUILD_SCRIPT_MISSING,
-                f"the installed package {SCRIPT_PACKAGE} has no {name}.",
+                f"the installed package {SCRIPT_PACKAGE} has no {REQUIREMENTS_FILE}.",
                 hint="reinstall calibration_step; the script ships as package data",
             )
-        files.append((name, resource.read_bytes()))
+        files.append((REQUIREMENTS_FILE, resource.read_bytes()))
     return tuple(files)
 
 

@@ -21,22 +21,23 @@ import pytest
 
 from calibration_step.checker.findings import Report
 from calibration_step.checker.runner import check_tree
-from calibration_step.script.interface import MODEL_CALIBRATION_SCRIPT
 from tests.checker.copies import REPO_ROOT, copy_tree, replace
 
 GUIDE = REPO_ROOT / "docs" / "adding_a_parameter.md"
 INTERFACE = Path("script/interface.py")
 CONFIG = Path("calibration_step/steps/model_calibration/config.py")
-SCRIPT = Path("script") / MODEL_CALIBRATION_SCRIPT
+SCRIPT = Path("script/model_calibration/settings.py")
 
 ENV_MEMBER = '    PLOT_DIAGRAM = "PLOT_DIAGRAM"\n'
 SETTINGS_FIELD = "    plot_diagram: bool = _flag(True)\n"
 CONFIG_FIELD = "    plot_diagram: bool = _setting(_Env.PLOT_DIAGRAM)\n"
-SCRIPT_CODE = '''
+SCRIPT_FIELD = "    plot_diagram: bool = True\n"
+SCRIPT_READ = "        plot_diagram=_typed(bool, _read(environ, ModelCalibrationEnv.PLOT_DIAGRAM)),\n"
+ANOTHER_DEFAULT = '''
 
 def plot_diagram_requested(environ: dict[str, str]) -> bool:
     """Whether PLOT_DIAGRAM asks for the reliability diagram."""
-    return environ.get("PLOT_DIAGRAM", "true").strip().lower() in ("true", "1")
+    return environ.get("PLOT_DIAGRAM", "false").strip().lower() in ("true", "1")
 '''
 
 
@@ -56,15 +57,16 @@ def _append(path: Path, text: str) -> Callable[[Path], None]:
 SHARED_DEFINITION = (_after(INTERFACE, '    TEMPERATURE_BIAS = "TEMPERATURE_BIAS"\n', ENV_MEMBER),
                      _after(INTERFACE, "    temperature_bias: bool = _flag(False)\n", SETTINGS_FIELD))
 CONFIG_EDIT = _after(CONFIG, "    log_level: LogLevel = _setting(_Env.LOG_LEVEL)\n", CONFIG_FIELD)
-SCRIPT_EDIT = _append(SCRIPT, SCRIPT_CODE)
+SCRIPT_EDITS = (_after(SCRIPT, "    temperature_bias: bool = False\n", SCRIPT_FIELD),
+                _after(SCRIPT, "        temperature_bias=_typed(bool, _read(environ, ModelCalibrationEnv.TEMPERATURE_BIAS)),\n",
+                       SCRIPT_READ))
 
 COPIES: dict[str, tuple[Callable[[Path], None], ...]] = {
-    "complete": (*SHARED_DEFINITION, CONFIG_EDIT, SCRIPT_EDIT),
+    "complete": (*SHARED_DEFINITION, CONFIG_EDIT, *SCRIPT_EDITS),
     "no script code": (*SHARED_DEFINITION, CONFIG_EDIT),
-    "another default in the script": (*SHARED_DEFINITION, CONFIG_EDIT, _append(SCRIPT, SCRIPT_CODE.replace(
-        '"PLOT_DIAGRAM", "true"', '"PLOT_DIAGRAM", "false"'))),
-    "no config field": (*SHARED_DEFINITION, SCRIPT_EDIT),
-    "no settings field": (SHARED_DEFINITION[0], CONFIG_EDIT, SCRIPT_EDIT),
+    "another default in the script": (*SHARED_DEFINITION, CONFIG_EDIT, _append(SCRIPT, ANOTHER_DEFAULT)),
+    "no config field": (*SHARED_DEFINITION, *SCRIPT_EDITS),
+    "no settings field": (SHARED_DEFINITION[0], CONFIG_EDIT, *SCRIPT_EDITS),
 }
 
 _READ_BACK = """
@@ -119,7 +121,7 @@ def _changed_files(root: Path) -> list[str]:
 
 def test_the_guide_shows_every_edit() -> None:
     guide = GUIDE.read_text(encoding="utf-8")
-    for snippet in (ENV_MEMBER, SETTINGS_FIELD, CONFIG_FIELD, SCRIPT_CODE.strip()):
+    for snippet in (ENV_MEMBER, SETTINGS_FIELD, CONFIG_FIELD, SCRIPT_FIELD, SCRIPT_READ, ANOTHER_DEFAULT.strip()):
         assert snippet.rstrip() in guide, f"docs/adding_a_parameter.md does not show {snippet!r}"
 
 

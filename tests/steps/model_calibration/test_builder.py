@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
 from pathlib import Path
 
 import boto3
@@ -76,17 +78,38 @@ def test_bad_input_uri_is_named() -> None:
         model_calibration_step_definition(example_config(), {EVAL: "s3://My_Bucket/scores"}, image_uri=IMAGE)
 
 
+FOLDER = "s3://my-ml-bucket/pipelines/jane-risk-eu-west-1/1.0/code/model_calibration/"
+
+
 def test_script_code_rules() -> None:
     shipped = script_code(example_config())
-    assert shipped.script_uri == "s3://my-ml-bucket/pipelines/jane-risk-eu-west-1/1.0/code/model_calibration.py"
-    assert shipped.requirements_uri == "s3://my-ml-bucket/pipelines/jane-risk-eu-west-1/1.0/code/requirements.txt"
+    assert shipped.code_folder_uri == FOLDER
+    assert (shipped.script_uri, shipped.requirements_uri) == (f"{FOLDER}model_calibration.pyz", f"{FOLDER}requirements.txt")
     own_image = script_code(example_config(image_uri=IMAGE))
-    assert own_image.requirements_uri is None
+    assert own_image.requirements_uri is None and own_image.code_folder_uri == FOLDER
     own_script = script_code(example_config(script_uri="s3://my-ml-bucket/mine/calibrate.py"))
     assert (own_script.script_uri, own_script.requirements_uri) == ("s3://my-ml-bucket/mine/calibrate.py", None)
+    assert own_script.code_folder_uri is None  # a user's folder may hold anything: the file alone is downloaded
     with_requirements = script_code(example_config(script_uri="s3://my-ml-bucket/mine/calibrate.py"), install_requirements=True)
     assert with_requirements.requirements_uri == "s3://my-ml-bucket/mine/requirements.txt"
     assert script_code(example_config(), install_requirements=False).requirements_uri is None
+
+
+def test_the_shipped_script_is_one_channel_over_its_own_folder() -> None:
+    definition = model_calibration_step_definition(example_config(), {EVAL: "s3://my-ml-bucket/scores"}, image_uri=IMAGE)
+    code = [(i.input_name, i.source, i.destination) for i in definition.all_inputs if i.input_name not in ("evaluation_data",)]
+    assert code == [("code", FOLDER, "/opt/ml/processing/input/code")]
+    command = definition.entrypoint[2]
+    assert "-r /opt/ml/processing/input/code/requirements.txt" in command
+    assert command.endswith('exec python3 /opt/ml/processing/input/code/model_calibration.pyz "$@"')
+
+
+@pytest.mark.parametrize("script", ["s3://my-ml-bucket/mine/calibrate.py", "s3://my-ml-bucket/mine/calibrate.pyz"])
+def test_a_users_script_still_builds_with_the_same_entrypoint(script: str) -> None:
+    definition = model_calibration_step_definition(example_config(script_uri=script), {EVAL: "s3://my-ml-bucket/scores"},
+                                                   image_uri=IMAGE)
+    assert definition.entrypoint == ("python3", f"/opt/ml/processing/input/code/{script.rsplit('/', 1)[1]}")
+    assert [(i.input_name, i.source) for i in definition.all_inputs][1:] == [("code", script)]
 
 
 def test_network_isolation_needs_an_image_with_the_requirements() -> None:
@@ -158,19 +181,30 @@ def build(config: ModelCalibrationConfig) -> None:
     assert any('has no attribute "EVALUATON_DATA"' in e for e in errors["misspelt"]), errors
 
 
-def test_upload_puts_the_shipped_files_where_the_step_reads_them(offline: list[object]) -> None:
+@pytest.mark.parametrize("install_requirements", [None, False])
+def test_upload_puts_exactly_the_files_the_definition_reads(offline: list[object], install_requirements: bool | None) -> None:
     config = example_config()
+    definition = model_calibration_step_definition(config, {EVAL: "s3://my-ml-bucket/scores"}, image_uri=IMAGE,
+                                                   install_requirements=install_requirements)
+    [channel] = [i for i in definition.all_inputs if i.input_name == "code"]
+    assert isinstance(channel.source, str) and channel.source.endswith("/")
     with mock_aws():
         session = boto3.Session(region_name="eu-west-1")
         client = session.client("s3")
         client.create_bucket(Bucket="my-ml-bucket", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
-        uploaded = upload_script(config, session=session)
-        code = script_code(config)
-        assert uploaded == (code.script_uri, code.requirements_uri)
-        for (_name, body), uri in zip(shipped_files(include_requirements=True), uploaded, strict=True):
+        client.put_object(Bucket="my-ml-bucket", Key="pipelines/jane-risk-eu-west-1/1.0/code/model_calibration.py", Body=b"old")
+        uploaded = upload_script(config, session=session, install_requirements=install_requirements)
+        referenced = tuple(uri for uri in (definition.code.script_uri, definition.code.requirements_uri) if uri)
+        assert uploaded == referenced
+        prefix = channel.source.removeprefix("s3://my-ml-bucket/")
+        listed = client.list_objects_v2(Bucket="my-ml-bucket", Prefix=prefix)["Contents"]
+        assert sorted(f"s3://my-ml-bucket/{o['Key']}" for o in listed) == sorted(referenced)  # what the channel downloads
+        files = shipped_files(include_requirements=install_requirements is None)
+        for (_name, body), uri in zip(files, uploaded, strict=True):
             key = uri.removeprefix("s3://my-ml-bucket/")
             assert client.get_object(Bucket="my-ml-bucket", Key=key)["Body"].read() == body
-    assert b"def main" in shipped_files(include_requirements=False)[0][1]
+    assert [name for name, _ in files] == ["model_calibration.pyz", "requirements.txt"][: len(uploaded)]
+    assert zipfile.ZipFile(io.BytesIO(files[0][1])).read("__main__.py").startswith(b'"""Runs calibration_script.model_calibration')
 
 
 def test_upload_never_overwrites_a_users_script() -> None:

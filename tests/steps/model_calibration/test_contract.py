@@ -6,17 +6,20 @@ import dataclasses
 
 import pytest
 
+from calibration_step.checker.script_analysis import analyse_sources
 from calibration_step.invariants import contract_problems
+from calibration_step.processing.script_source import script_source_files
 from calibration_step.script import model_calibration as script
+from calibration_step.script.model_calibration.cli import build_parser
 from calibration_step.script.interface import (
-    JOB_TYPE_CHOICES,
-    LOG_LEVEL_CHOICES,
-    SCORE_SPACE_CHOICES,
-    ModelCalibrationOutput,
+    CALIBRATOR_FILE, JOB_TYPE_CHOICES, LOG_LEVEL_CHOICES, METRICS_FILE, RELIABILITY_DIAGRAM_FILE,
+    SCORE_SPACE_CHOICES, SUMMARY_FILE, ModelCalibrationOutput,
 )
 from calibration_step.steps.model_calibration import MODEL_CALIBRATION_CONTRACT, ModelCalibrationEnv
+from tests.checker.copies import REPO_ROOT
 
 CONTRACT = MODEL_CALIBRATION_CONTRACT
+SCRIPT_DIR = REPO_ROOT / "script"
 
 # The names users already know (add new ones, never rename: docs/adding_a_parameter.md).
 USER_ENV_VARS = {
@@ -64,12 +67,14 @@ def test_output_files() -> None:
 # --------------------------------------------------------------------------------------------
 # Against the script itself: names, defaults, choices, flags and files.
 # --------------------------------------------------------------------------------------------
-def _script_env_names() -> dict[str, str]:
-    return {name: value for name, value in vars(script).items() if name.startswith("ENV_") and isinstance(value, str)}
+def _script_env_names() -> frozenset[str]:
+    """The env vars the script's source reads, as the checker resolves them."""
+    files = script_source_files(SCRIPT_DIR, CONTRACT.entry_point)
+    return analyse_sources({name: content.decode("utf-8") for name, content in files}).env_names()
 
 
-def test_every_env_var_the_script_names_is_declared() -> None:
-    assert set(_script_env_names().values()) <= set(CONTRACT.env_var_names())
+def test_every_env_var_the_script_reads_is_declared() -> None:
+    assert _script_env_names() == set(CONTRACT.env_var_names())
 
 
 def test_optional_defaults_equal_the_scripts_defaults() -> None:
@@ -90,18 +95,21 @@ def test_optional_defaults_equal_the_scripts_defaults() -> None:
 
 
 def test_choices_equal_the_scripts() -> None:
-    assert set(script.JOB_TYPES) == set(JOB_TYPE_CHOICES)
-    assert set(script.SCORE_SPACES) == set(SCORE_SPACE_CHOICES)
-    assert set(script.LOG_LEVELS) == set(LOG_LEVEL_CHOICES)
+    (job_type,) = [action for action in build_parser()._actions if "--job_type" in action.option_strings]
+    assert (tuple(job_type.choices or ()), job_type.default) == (JOB_TYPE_CHOICES, "calibration")
+    assert [script.read_settings({"SCORE_SPACE": space}).score_space for space in SCORE_SPACE_CHOICES] == list(
+        SCORE_SPACE_CHOICES)
+    assert [script.read_settings({"LOG_LEVEL": level.lower()}).log_level for level in LOG_LEVEL_CHOICES] == list(
+        LOG_LEVEL_CHOICES)
 
 
 def test_arguments_and_output_files_equal_the_scripts() -> None:
-    parser_flags = {flag for action in script.build_parser()._actions for flag in action.option_strings} - {"-h", "--help"}
+    parser_flags = {flag for action in build_parser()._actions for flag in action.option_strings} - {"-h", "--help"}
     assert parser_flags == set(CONTRACT.argument_flags())
-    assert (script.CALIBRATOR_FILE, script.METRICS_FILE, script.SUMMARY_FILE, script.RELIABILITY_PLOT_FILE) == (
+    assert (CALIBRATOR_FILE, METRICS_FILE, SUMMARY_FILE, RELIABILITY_DIAGRAM_FILE) == (
         "calibrator.json", "metrics.json", "summary.json", "reliability_diagram.png")
 
 
 @pytest.mark.parametrize("name", list(ModelCalibrationOutput))
 def test_script_output_names_are_the_logical_names(name: ModelCalibrationOutput) -> None:
-    assert name.value in script.OUTPUT_NAMES
+    assert name.value in {action.dest for action in build_parser()._actions if action.required}

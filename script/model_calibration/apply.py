@@ -1,0 +1,120 @@
+"""Applying a calibrator: calibrated probabilities for scores, vectorised (no per-row Python).
+
+Scores are checked first (``MC-E404-INVALID-SCORES`` for NaN, infinite or out-of-space
+values). Multi-class one-vs-rest outputs are divided by their row sum, and a row whose outputs
+are all 0 becomes uniform; temperature is ``softmax(scale * l + bias)`` of the class log-scores.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import numpy.typing as npt
+
+from .artifact import Calibrator, MultiCalibrator
+from ..errors import CalibrationScriptError, Code
+from .knots import interpolate_knots
+from .numerics import FloatArray, beta_features, logit, row_reduce, sigmoid, softmax
+
+
+def _check_scores(scores: FloatArray, score_space: str) -> None:
+    if scores.size == 0:
+        return
+    lo = float(np.min(scores))
+    hi = float(np.max(scores))
+    if score_space == "probability":
+        ok = lo >= 0.0 and hi <= 1.0
+        hint = "probability scores must lie in [0, 1] with no NaN"
+    else:
+        ok = math.isfinite(lo) and math.isfinite(hi)
+        hint = "logit scores must be finite numbers"
+    if not ok:
+        raise CalibrationScriptError(
+            Code.MC_E404_INVALID_SCORES,
+            f"scores contain NaN, infinite or out-of-space values (min {lo}, max {hi})", hint)
+
+
+def apply_calibrator(calibrator: Calibrator, scores: npt.ArrayLike) -> FloatArray:
+    """Calibrated probabilities for ``scores`` (vectorised; no per-row Python code).
+
+    Raises ``MC-E404-INVALID-SCORES`` for NaN, infinite or out-of-space scores.
+
+    >>> iso = Calibrator("isotonic", "probability", 1e-15,
+    ...                  knots_x=np.array([0.2, 0.8]), knots_y=np.array([0.1, 0.9]))
+    >>> apply_calibrator(iso, [0.0, 0.5, 1.0]).tolist()
+    [0.1, 0.5, 0.9]
+    """
+    s = np.asarray(scores, dtype=np.float64)
+    if s.ndim != 1:
+        s = s.ravel()
+    _check_scores(s, calibrator.score_space)
+    if calibrator.knots_x is not None and calibrator.knots_y is not None:
+        return interpolate_knots(s, calibrator.knots_x, calibrator.knots_y)
+    eps = calibrator.clip_epsilon
+    if calibrator.method == "platt":
+        a, b = calibrator.coef
+        z = logit(s, eps) if calibrator.score_space == "probability" else s.copy()
+        with np.errstate(over="ignore"):  # a huge slope times a margin is +-inf: sigmoid 1 or 0
+            z *= a
+        z += b
+        return sigmoid(z)
+    a, b, c = calibrator.coef
+    ln_s, ln_1ms = beta_features(s, calibrator.score_space, eps)
+    eta = a * ln_s
+    eta -= b * ln_1ms
+    eta += c
+    return sigmoid(eta)
+
+
+def class_logits(scores: FloatArray, score_space: str, eps: float) -> FloatArray:
+    """Per-class log-scores: ``ln(max(p, eps))`` for probabilities, the margins for logits."""
+    if score_space == "logit":
+        return scores.astype(np.float64, copy=True)
+    out: FloatArray = np.log(np.clip(scores, eps, 1.0))
+    return out
+
+
+def renormalise(q: FloatArray) -> tuple[FloatArray, int]:
+    """Rows divided by their sum; rows summing to 0 become uniform (never a division by zero).
+
+    >>> out, zero = renormalise(np.array([[0.2, 0.6], [0.0, 0.0]]))
+    >>> out.round(3).tolist(), zero
+    ([[0.25, 0.75], [0.5, 0.5]], 1)
+    """
+    sums = row_reduce(np.add, q)
+    zero = ~(sums > 0.0)
+    out: FloatArray = q / np.where(zero, 1.0, sums)[:, None]
+    out[zero] = 1.0 / q.shape[1]
+    return out, int(zero.sum())
+
+
+def apply_multiclass(calibrator: MultiCalibrator, scores: npt.ArrayLike) -> FloatArray:
+    """Calibrated class probabilities (rows sum to 1) for an ``(n, classes)`` score matrix.
+
+    Raises ``MC-E404-INVALID-SCORES`` for a matrix of another shape, or NaN, infinite or
+    out-of-space scores.
+
+    >>> temp = MultiCalibrator(mode="multiclass", method="temperature", score_space="logit",
+    ...                        clip_epsilon=1e-15, names=("a", "b"),
+    ...                        score_fields=("p_a", "p_b"), label_fields=("y",), scale=0.5,
+    ...                        bias=(0.0, 0.0))
+    >>> apply_multiclass(temp, np.array([[2.0, 0.0]])).round(4).tolist()
+    [[0.7311, 0.2689]]
+    """
+    s = np.asarray(scores, dtype=np.float64)
+    if calibrator.mode != "multiclass" or s.ndim != 2 or s.shape[1] != len(calibrator.names):
+        raise CalibrationScriptError(
+            Code.MC_E404_INVALID_SCORES,
+            f"expected an (n, {len(calibrator.names)}) score "
+            f"matrix for a multiclass calibrator; got shape {s.shape}",
+            "pass one column per category, in the calibrator's order")
+    _check_scores(s.ravel(), calibrator.score_space)
+    if calibrator.method == "temperature":
+        eta = class_logits(s, calibrator.score_space, calibrator.clip_epsilon)
+        eta *= calibrator.scale
+        eta += np.asarray(calibrator.bias)
+        return softmax(eta)
+    q = np.column_stack([apply_calibrator(member, s[:, c])
+                         for c, member in enumerate(calibrator.members)])
+    return renormalise(q)[0]

@@ -1,0 +1,381 @@
+"""The calibrator file, ``calibrator.json``: the calibrator classes, their versioned JSON with a
+checksum, and the loaders that verify it.
+
+A binary calibrator (:class:`Calibrator`, kind ``calibration_step.calibrator``) holds its method,
+score space, clip epsilon and parameters (isotonic/gam: knots ``x``, ``y``; platt: ``a``, ``b``;
+beta: ``a``, ``b``, ``c``), with descriptive ``fit``, ``rows``, ``input_fingerprint`` and
+``producer``. Multi-class and multi-task calibrators (:class:`MultiCalibrator`) hold one member
+per class or task, or the temperature parameters. The ``checksum`` is ``sha256:`` and the hex
+digest of the canonical JSON of every other key (sorted keys, separators ``,`` and ``:``, no
+NaN). Loading verifies the schema version (``MC-E403``), the checksum (``MC-E402``) and every
+field's range (``MC-E401``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+import os
+from collections.abc import Mapping
+from typing import Optional, Union
+
+import numpy as np
+
+from ..errors import CalibrationScriptError, Code
+from .jsonvalues import JsonDict
+from ..interface import BINARY_METHODS, CALIBRATION_METHOD_CHOICES, MULTICLASS_METHODS, SCORE_SPACE_CHOICES
+from .numerics import FloatArray
+
+SCRIPT_VERSION = "0.1.0"
+CALIBRATOR_SCHEMA_VERSION = 1
+CALIBRATOR_KIND = "calibration_step.calibrator"
+MULTICLASS_KIND = "calibration_step.multiclass_calibrator"
+MULTITASK_KIND = "calibration_step.multitask_calibrator"
+RENORMALISATION = ("one-vs-rest outputs divided by their row sum; a row whose outputs are all 0 "
+                   "becomes uniform")
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Calibrator:
+    """A fitted calibrator, exactly what ``calibrator.json`` holds.
+
+    ``knots_x``/``knots_y`` (isotonic, gam) are interpolated in the score space; ``coef``
+    holds ``(a, b)`` for platt and ``(a, b, c)`` for beta. ``extra_params``, ``fit``, ``rows``,
+    ``input_fingerprint`` and ``producer`` are descriptive JSON values.
+    """
+
+    method: str
+    score_space: str
+    clip_epsilon: float
+    knots_x: Optional[FloatArray] = None
+    knots_y: Optional[FloatArray] = None
+    coef: tuple[float, ...] = ()
+    extra_params: Mapping[str, object] = dataclasses.field(default_factory=dict)
+    fit: Mapping[str, object] = dataclasses.field(default_factory=dict)
+    rows: Mapping[str, object] = dataclasses.field(default_factory=dict)
+    input_fingerprint: Mapping[str, object] = dataclasses.field(default_factory=dict)
+    producer: Mapping[str, object] = dataclasses.field(default_factory=dict)
+
+    def params(self) -> JsonDict:
+        params: JsonDict = dict(self.extra_params)
+        if self.method in ("isotonic", "gam"):
+            assert self.knots_x is not None and self.knots_y is not None
+            params["x"] = [float(v) for v in self.knots_x]
+            params["y"] = [float(v) for v in self.knots_y]
+        else:
+            for name, value in zip("abc", self.coef):
+                params[name] = float(value)
+        return params
+
+    def member_dict(self) -> JsonDict:
+        """The calibrator's own fields, as held inside a multi-class or multi-task calibrator."""
+        return {"method": self.method, "score_space": self.score_space,
+                "clip_epsilon": float(self.clip_epsilon), "params": self.params(),
+                "fit": dict(self.fit), "rows": dict(self.rows)}
+
+    def to_json_dict(self) -> JsonDict:
+        """The versioned JSON content with its checksum."""
+        return _document(CALIBRATOR_KIND, {
+            "method": self.method,
+            "score_space": self.score_space,
+            "clip_epsilon": float(self.clip_epsilon),
+            "params": self.params(),
+        }, self)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class MultiCalibrator:
+    """A multi-class or multi-task calibrator: one ``calibrator.json`` for every class or task.
+
+    ``mode="multiclass"``: ``names`` are the categories, ``score_fields`` their columns and
+    ``label_fields`` the one label column; ``members`` hold one binary calibrator per class
+    (one-vs-rest, renormalised) or nothing for ``temperature``, which keeps ``scale`` (1/T) and
+    ``bias`` (one per class; zeros without TEMPERATURE_BIAS). ``mode="multitask"``: ``names`` are
+    the tasks (their score columns), ``label_fields`` one per task, ``members`` one per task.
+
+    >>> temp = MultiCalibrator(mode="multiclass", method="temperature", score_space="logit",
+    ...                        clip_epsilon=1e-15, names=("a", "b"),
+    ...                        score_fields=("p_a", "p_b"), label_fields=("y",), scale=0.5,
+    ...                        bias=(0.0, 0.0))
+    >>> loaded = load_calibration_model(temp.to_json_dict())
+    >>> loaded.mode, loaded.scale, loaded.bias
+    ('multiclass', 0.5, (0.0, 0.0))
+    """
+
+    mode: str
+    method: str
+    score_space: str
+    clip_epsilon: float
+    names: tuple[str, ...]
+    score_fields: tuple[str, ...]
+    label_fields: tuple[str, ...]
+    members: tuple[Calibrator, ...] = ()
+    scale: float = 1.0
+    bias: tuple[float, ...] = ()
+    fit: Mapping[str, object] = dataclasses.field(default_factory=dict)
+    rows: Mapping[str, object] = dataclasses.field(default_factory=dict)
+    input_fingerprint: Mapping[str, object] = dataclasses.field(default_factory=dict)
+    producer: Mapping[str, object] = dataclasses.field(default_factory=dict)
+
+    def params(self) -> JsonDict:
+        if self.method == "temperature":
+            return {"scale": float(self.scale), "temperature": 1.0 / float(self.scale),
+                    "bias": [float(b) for b in self.bias]}
+        if self.mode == "multiclass":
+            return {"renormalisation": RENORMALISATION}
+        return {}
+
+    def to_json_dict(self) -> JsonDict:
+        """The versioned JSON content with its checksum (members carry no checksum of their own)."""
+        return _document(MULTICLASS_KIND if self.mode == "multiclass" else MULTITASK_KIND, {
+            "mode": self.mode,
+            "method": self.method,
+            "score_space": self.score_space,
+            "clip_epsilon": float(self.clip_epsilon),
+            "names": list(self.names),
+            "score_fields": list(self.score_fields),
+            "label_fields": list(self.label_fields),
+            "params": self.params(),
+            "members": [{"name": name, **member.member_dict()}
+                        for name, member in zip(self.names, self.members)],
+        }, self)
+
+
+AnyCalibrator = Union[Calibrator, MultiCalibrator]
+
+
+def _document(kind: str, fields: JsonDict, calibrator: AnyCalibrator) -> JsonDict:
+    """A calibrator's versioned JSON: the schema version, ``kind``, its ``fields``, its
+    descriptive values and the checksum of all of them."""
+    content: JsonDict = {
+        "schema_version": CALIBRATOR_SCHEMA_VERSION,
+        "kind": kind,
+        **fields,
+        "fit": dict(calibrator.fit),
+        "rows": dict(calibrator.rows),
+        "input_fingerprint": dict(calibrator.input_fingerprint),
+        "producer": dict(calibrator.producer) or {"script": "model_calibration.py",
+                                                  "version": SCRIPT_VERSION},
+    }
+    content["checksum"] = checksum(content)
+    return content
+
+
+def _canonical_json(content: Mapping[str, object]) -> str:
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
+def checksum(content: Mapping[str, object]) -> str:
+    """``sha256:`` and the hex digest of the canonical JSON of every key but ``checksum``.
+
+    >>> checksum({"a": 1, "checksum": "ignored"}) == checksum({"a": 1})
+    True
+    """
+    body = {key: value for key, value in content.items() if key != "checksum"}
+    return "sha256:" + hashlib.sha256(_canonical_json(body).encode("utf-8")).hexdigest()
+
+
+def _invalid(message: str) -> CalibrationScriptError:
+    return CalibrationScriptError(Code.MC_E401_CALIBRATOR_INVALID, message,
+                                  "use a calibrator.json written by this script, unmodified")
+
+
+def _float_list(value: object, name: str) -> FloatArray:
+    if not isinstance(value, list) or not value:
+        raise _invalid(f"params.{name} must be a non-empty list of numbers")
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+        raise _invalid(f"params.{name} must hold numbers only")
+    arr = np.asarray(value, dtype=np.float64)
+    if not np.all(np.isfinite(arr)):
+        raise _invalid(f"params.{name} holds non-finite numbers")
+    return arr
+
+
+def _number(value: object, name: str) -> float:
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
+        raise _invalid(f"{name} must be a finite number")
+    return float(value)
+
+
+def _clip_epsilon(value: object, name: str) -> float:
+    """A clip epsilon: a finite number strictly between 0 and 0.5 (else ``[eps, 1 - eps]`` is
+    empty, or clipping at 0 makes the logit of 0 and 1 infinite)."""
+    eps = _number(value, name)
+    if not 0.0 < eps < 0.5:
+        raise _invalid(f"{name} must lie strictly between 0 and 0.5; got {eps!r}")
+    return eps
+
+
+def _knot_values(ys: FloatArray, name: str, monotone: bool) -> FloatArray:
+    """Knot probabilities: in [0, 1] and, for a monotone fit, never decreasing."""
+    if float(ys.min()) < 0.0 or float(ys.max()) > 1.0:
+        raise _invalid(f"{name} must hold probabilities in [0, 1]; got min {float(ys.min())!r}, "
+                       f"max {float(ys.max())!r}")
+    if monotone and np.any(np.diff(ys) < 0.0):
+        at = int(np.argmax(np.diff(ys) < 0.0))
+        raise _invalid(f"{name} must not decrease for a monotone fit; y[{at + 1}] = "
+                       f"{float(ys[at + 1])!r} < y[{at}] = {float(ys[at])!r}")
+    return ys
+
+
+def _mapping(value: object, name: str) -> Mapping[str, object]:
+    if not isinstance(value, dict):
+        raise _invalid(f"{name} must be an object")
+    return {str(key): item for key, item in value.items()}
+
+
+def load_calibrator(source: Union[str, os.PathLike[str], Mapping[str, object]]) -> Calibrator:
+    """Load a calibrator from a ``calibrator.json`` path or its parsed content.
+
+    Verifies the schema version (``MC-E403-SCHEMA-VERSION``), the checksum
+    (``MC-E402-CHECKSUM-MISMATCH``) and the fields (``MC-E401-CALIBRATOR-INVALID``).
+
+    >>> good = Calibrator("platt", "probability", 1e-15, coef=(2.0, 0.5)).to_json_dict()
+    >>> load_calibrator(good).coef
+    (2.0, 0.5)
+    >>> try:
+    ...     load_calibrator({**good, "method": "beta"})
+    ... except CalibrationScriptError as exc:
+    ...     print(exc.code)
+    MC-E402-CHECKSUM-MISMATCH
+    """
+    content = verified_content(source)
+    kind = content.get("kind", CALIBRATOR_KIND)
+    if kind != CALIBRATOR_KIND:
+        raise _invalid(f"kind {kind!r} is not a single binary calibrator; read it with "
+                       "load_calibration_model")
+    return _parse_member(content, "calibrator")
+
+
+def verified_content(source: Union[str, os.PathLike[str], Mapping[str, object]]
+                     ) -> Mapping[str, object]:
+    """The calibrator JSON content, its schema version and checksum verified."""
+    if isinstance(source, Mapping):
+        content: Mapping[str, object] = source
+    else:
+        try:
+            with open(source, encoding="utf-8") as handle:
+                parsed: object = json.load(handle)
+        except (OSError, ValueError) as exc:
+            raise _invalid(f"cannot read calibrator JSON {os.fspath(source)!r}: {exc}") from exc
+        content = _mapping(parsed, "calibrator")
+    version = content.get("schema_version")
+    if version != CALIBRATOR_SCHEMA_VERSION or isinstance(version, bool):
+        raise CalibrationScriptError(
+            Code.MC_E403_SCHEMA_VERSION,
+            f"calibrator schema_version {version!r} is not supported",
+            f"this script reads schema_version {CALIBRATOR_SCHEMA_VERSION}; refit with a matching "
+            "script version")
+    stated = content.get("checksum")
+    try:
+        expected = checksum(content)
+    except (TypeError, ValueError) as exc:
+        raise _invalid(f"calibrator content is not canonical JSON: {exc}") from exc
+    if stated != expected:
+        raise CalibrationScriptError(
+            Code.MC_E402_CHECKSUM_MISMATCH, "calibrator checksum does not match its content",
+            "the file was modified or truncated; use the file written by the script")
+    return content
+
+
+def _parse_member(content: Mapping[str, object], where: str) -> Calibrator:
+    """One binary calibrator from its JSON fields (checksum verified by the caller)."""
+    method = content.get("method")
+    space = content.get("score_space")
+    if method not in BINARY_METHODS or not isinstance(method, str):
+        raise _invalid(f"{where}: unknown method {method!r}")
+    if space not in SCORE_SPACE_CHOICES or not isinstance(space, str):
+        raise _invalid(f"{where}: unknown score_space {space!r}")
+    eps = _clip_epsilon(content.get("clip_epsilon"), f"{where}.clip_epsilon")
+    params = _mapping(content.get("params"), f"{where}.params")
+    common = dict(
+        fit=_mapping(content.get("fit", {}), "fit"),
+        rows=_mapping(content.get("rows", {}), "rows"),
+        input_fingerprint=_mapping(content.get("input_fingerprint", {}), "input_fingerprint"),
+        producer=_mapping(content.get("producer", {}), "producer"),
+    )
+    if method in ("isotonic", "gam"):
+        xs = _float_list(params.get("x"), "x")
+        ys = _float_list(params.get("y"), "y")
+        if xs.shape != ys.shape or np.any(np.diff(xs) < 0):
+            raise _invalid(f"{where}: params.x must be increasing and as long as params.y")
+        # isotonic is always monotone; gam unless it was fitted with MONOTONIC_CONSTRAINT=false
+        _knot_values(ys, f"{where}.params.y",
+                     monotone=method == "isotonic" or params.get("monotonic") is not False)
+        extra = {key: value for key, value in params.items() if key not in ("x", "y")}
+        return Calibrator(method, space, eps, knots_x=xs, knots_y=ys, extra_params=extra,
+                          fit=common["fit"], rows=common["rows"],
+                          input_fingerprint=common["input_fingerprint"],
+                          producer=common["producer"])
+    names = "ab" if method == "platt" else "abc"
+    coef = tuple(_number(params.get(name), f"{where}.params.{name}") for name in names)
+    if method == "beta":
+        for name, value in zip("ab", coef):
+            if value < 0.0:
+                raise _invalid(f"{where}.params.{name} must be >= 0 (beta is monotone); "
+                               f"got {value!r}")
+    return Calibrator(method, space, eps, coef=coef, fit=common["fit"], rows=common["rows"],
+                      input_fingerprint=common["input_fingerprint"], producer=common["producer"])
+
+
+def _name_list(value: object, name: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise _invalid(f"{name} must be a list of non-empty strings")
+    return tuple(str(v) for v in value)
+
+
+def load_calibration_model(source: Union[str, os.PathLike[str], Mapping[str, object]]
+                           ) -> AnyCalibrator:
+    """Load any ``calibrator.json`` (binary, multi-class or multi-task), checksum verified.
+
+    >>> good = Calibrator("platt", "probability", 1e-15, coef=(2.0, 0.5)).to_json_dict()
+    >>> type(load_calibration_model(good)).__name__
+    'Calibrator'
+    """
+    content = verified_content(source)
+    kind = content.get("kind", CALIBRATOR_KIND)
+    if kind == CALIBRATOR_KIND:
+        return _parse_member(content, "calibrator")
+    if kind not in (MULTICLASS_KIND, MULTITASK_KIND):
+        raise _invalid(f"unknown calibrator kind {kind!r}")
+    mode = "multiclass" if kind == MULTICLASS_KIND else "multitask"
+    method = content.get("method")
+    allowed = MULTICLASS_METHODS if mode == "multiclass" else CALIBRATION_METHOD_CHOICES
+    if not isinstance(method, str) or method not in allowed:
+        raise _invalid(f"unknown {mode} method {method!r}")
+    space = content.get("score_space")
+    if not isinstance(space, str) or space not in SCORE_SPACE_CHOICES:
+        raise _invalid(f"unknown score_space {space!r}")
+    names = _name_list(content.get("names"), "names")
+    fields = _name_list(content.get("score_fields"), "score_fields")
+    labels = _name_list(content.get("label_fields"), "label_fields")
+    if len(fields) != len(names) or len(names) < (2 if mode == "multiclass" else 1):
+        raise _invalid("names and score_fields must be lists of equal length")
+    if len(labels) != (1 if mode == "multiclass" else len(names)):
+        raise _invalid("label_fields must hold one label column per task (one for multiclass)")
+    raw_members = content.get("members")
+    if not isinstance(raw_members, list):
+        raise _invalid("members must be a list")
+    members = tuple(_parse_member(_mapping(item, f"members[{i}]"), f"members[{i}]")
+                    for i, item in enumerate(raw_members))
+    member_names = [_mapping(item, "member").get("name") for item in raw_members]
+    params = _mapping(content.get("params"), "params")
+    scale = 1.0
+    bias: tuple[float, ...] = ()
+    if method == "temperature":
+        scale = _number(params.get("scale"), "params.scale")
+        bias_list = _float_list(params.get("bias"), "bias")
+        bias = tuple(float(b) for b in bias_list)
+        if scale <= 0.0 or len(bias) != len(names) or members:
+            raise _invalid("temperature needs scale > 0, one bias per class and no members")
+    elif member_names != list(names):
+        raise _invalid("members must hold one calibrator per name, in the order of names")
+    return MultiCalibrator(
+        mode=mode, method=method, score_space=space,
+        clip_epsilon=_clip_epsilon(content.get("clip_epsilon"), "clip_epsilon"), names=names,
+        score_fields=fields, label_fields=labels, members=members, scale=scale, bias=bias,
+        fit=_mapping(content.get("fit", {}), "fit"), rows=_mapping(content.get("rows", {}), "rows"),
+        input_fingerprint=_mapping(content.get("input_fingerprint", {}), "input_fingerprint"),
+        producer=_mapping(content.get("producer", {}), "producer"))

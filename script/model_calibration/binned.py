@@ -1,0 +1,336 @@
+"""The binned path of a binary task with many rows: fit, cross-fit and evaluate on row bins.
+
+Folds fit on the other folds' bins and predict their own bins at their mean logit; ``auto`` uses
+the folds as its inner folds; both metric blocks record ``row_bins``. isotonic, platt and beta
+still ship their exact fit (from the sorted rows, or refitted on every row from the bins' fit);
+gam ships its fit on the bins.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable, Sequence
+from typing import Optional, Union
+
+import numpy as np
+
+from . import limits
+from .aggregation import Aggregated
+from .apply import apply_calibrator
+from .artifact import Calibrator
+from .crossfit import AUTO_SIMPLICITY_ORDER, auto_summary, choose_by_log_loss, stratified_folds
+from ..errors import CalibrationScriptError, Code
+from .fitting import check_two_classes, fit_calibrator, fit_isotonic_rows
+from .jsonvalues import JsonDict, int_if_integral, json_get, json_number
+from .logs import logger
+from .metrics import auc_aggregated, binary_metrics
+from .numerics import (CLIP_EPSILON, BoolArray, Evaluation, FloatArray, LogisticFit, beta_features,
+                       logit, newton_minimize)
+from .problems import BinaryProblem
+from .rowbins import RowBins, bin_rows, group_predictions
+from .settings import Settings
+
+
+def _binned_summary(pred: Aggregated, positives: Union[int, float]) -> JsonDict:
+    """A fold's held-out summary (as ``BinaryProblem.held_out_summary``) from its predictions
+    per bin."""
+    agg = group_predictions(pred.values, pred.n, pred.k)
+    auc, reason = auc_aggregated(agg)
+    pc = np.clip(agg.values, CLIP_EPSILON, 1.0 - CLIP_EPSILON)
+    loss = -(float(np.dot(agg.k, np.log(pc))) + float(np.dot(agg.n - agg.k, np.log1p(-pc))))
+    return {"positives_test": positives, "log_loss": loss / float(agg.n.sum()), "auc": auc,
+            "auc_null_reason": reason}
+
+
+def _fit_on_bins(train: Aggregated, settings: Settings, method: str, context: str
+                 ) -> Calibrator:
+    """``fit_calibrator`` with ``method`` on a fold's training bins; a single class there is
+    reported as too few rows for the folds (``MC-E301``), as ``crossfit.cross_fit`` does."""
+    try:
+        return fit_calibrator(train, dataclasses.replace(settings, method=method), context)
+    except CalibrationScriptError as exc:
+        if exc.code != Code.MC_E301_SINGLE_CLASS:
+            raise
+        raise CalibrationScriptError(
+            Code.MC_E301_SINGLE_CLASS,
+            f"too few rows for CALIBRATION_FOLDS={settings.folds}: {context}'s training "
+            f"rows hold a single class ({exc.message})",
+            "every class needs at least 2 rows so that each fold trains on it; add "
+            "rows or lower CALIBRATION_FOLDS") from exc
+
+
+def select_method_binned(rb: RowBins, settings: Settings, groups: Sequence[int], context: str
+                         ) -> JsonDict:
+    """:func:`select_method` on the bins of the cross-fitting folds ``groups``: the inner folds
+    are those folds (each candidate fitted on all but one, scored on that one's bins), so a
+    fold's selection never sees its own rows and no row is binned twice. Each bin's positive
+    and negative rows share a held-out loss, so the losses and their paired differences are
+    summed per bin and label (exact for the per-bin predictions).
+    """
+    space = settings.score_space
+    held = {g: rb.group(g, space) for g in groups}
+    train = {g: rb.aggregated([h for h in groups if h != g], space) for g in groups}
+    w = np.concatenate([np.concatenate((held[g].k, held[g].n - held[g].k)) for g in groups])
+    losses: dict[str, FloatArray] = {}
+    record: dict[str, JsonDict] = {}
+    for method in settings.auto_candidates:
+        parts: list[FloatArray] = []
+        try:
+            for g in groups:
+                model = _fit_on_bins(train[g], settings, method,
+                                     f"{context}, candidate {method}, inner fold {g}")
+                p = np.clip(apply_calibrator(model, held[g].values), CLIP_EPSILON,
+                            1.0 - CLIP_EPSILON)
+                parts += [-np.log(p), -np.log1p(-p)]
+        except CalibrationScriptError as exc:
+            if exc.code != Code.MC_E303_FIT_FAILED:
+                raise
+            record[method] = {"status": "failed", "error": exc.message}
+            continue
+        losses[method] = np.concatenate(parts)
+    pick = list(groups)
+    n_eff = float(rb.n[pick].sum()) ** 2 / float(rb.sum_w2[pick].sum())
+    chosen = choose_by_log_loss(losses, w, n_eff, record, settings.auto_candidates, context)
+    return {"criterion": "inner cross-validated log loss (weighted mean over held-out rows)",
+            "rule": "simplest candidate within one standard error of the lowest log loss; "
+                    f"simplicity order {', '.join(AUTO_SIMPLICITY_ORDER)}",
+            "inner_folds": len(pick), "inner_seed": settings.seed,
+            "inner_split": "the cross-fitting folds, on row bins",
+            "rows": int(rb.rows[pick].sum()), **chosen}
+
+
+def fit_logistic_rows(features: Callable[[slice], FloatArray], positive: BoolArray,
+                      weights: Optional[FloatArray], start: Sequence[float],
+                      max_iter: int = 100, tol: float = 1e-12) -> LogisticFit:
+    """``fit_logistic`` on every row, in chunks of ``BIN_CHUNK_ROWS``: the exact maximum
+    likelihood with no per-row working array, for a start a few Newton steps away (a fit on
+    row bins). ``features(rows)`` gives the design of a slice of rows (intercept column
+    included); each Newton step is one pass (objective, gradient and Hessian together), and a
+    halved step one more.
+
+    >>> z = np.array([-1.0, 0.0, 1.0] * 4)
+    >>> y = np.array([1, 1, 1, 0, 1, 1, 0, 0, 1, 0, 0, 0], dtype=bool)
+    >>> fit = fit_logistic_rows(lambda rows: np.column_stack([z[rows], np.ones(z[rows].size)]),
+    ...                         y, None, [1.0, 0.1])
+    >>> fit.converged, round(float(fit.coef[0]), 9), round(float(fit.coef[1]), 9)
+    (True, 1.098612289, 0.0)
+    """
+    m = positive.shape[0]
+
+    def sums(beta: FloatArray) -> Evaluation:
+        obj = 0.0
+        grad = np.zeros(beta.shape[0])
+        hess = np.zeros((beta.shape[0], beta.shape[0]))
+        for begin in range(0, m, limits.BIN_CHUNK_ROWS):
+            part = slice(begin, begin + limits.BIN_CHUNK_ROWS)
+            x = features(part)
+            y = positive[part]
+            eta = x @ beta
+            e = np.exp(-np.abs(eta))
+            loss = np.maximum(eta, 0.0)
+            loss += np.log1p(e)
+            loss -= np.where(y, eta, 0.0)
+            p = np.where(eta >= 0.0, 1.0, e)
+            d = e + 1.0
+            p /= d
+            r = p - y
+            v = e / (d * d)
+            if weights is not None:
+                w = weights[part]
+                loss *= w
+                r *= w
+                v *= w
+            obj += float(loss.sum())
+            grad += x.T @ r
+            hess += (x * v[:, None]).T @ x
+        return obj, grad, hess
+
+    res = newton_minimize(sums, np.asarray(start, dtype=np.float64), max_iter, tol)
+    beta = res.theta
+    if not np.all(np.isfinite(beta)):
+        raise CalibrationScriptError(
+            Code.MC_E303_FIT_FAILED, "logistic fit produced non-finite parameters",
+            "check that the scores are not perfectly separating the labels")
+    return LogisticFit(beta, res.iterations, res.converged, res.value)
+
+
+def polish_on_rows(binned: Calibrator, scores: FloatArray, positive: BoolArray,
+                   weights: Optional[FloatArray]) -> Optional[Calibrator]:
+    """A platt or beta calibrator fitted on row bins, refitted on every row
+    (:func:`fit_logistic_rows` from its coefficients): the exact fit, as on the aggregate of
+    every distinct score. beta keeps the bins' active set (the coefficients held at 0); None
+    when the refit leaves it (a bound coefficient turned negative), for the exact path.
+    """
+    eps = binned.clip_epsilon
+    space = binned.score_space
+    if binned.method == "platt":
+        def platt_design(rows: slice) -> FloatArray:
+            s = scores[rows]
+            z = logit(s, eps) if space == "probability" else s
+            return np.column_stack([z, np.ones(s.shape[0])])
+        start: list[float] = list(binned.coef)
+        design = platt_design
+        active: tuple[str, ...] = ("a", "b")
+    else:
+        a, b, c = binned.coef
+        active = tuple(name for name, value in (("a", a), ("b", b)) if value > 0.0)
+        start = [v for name, v in (("a", a), ("b", b)) if name in active] + [c]
+
+        def beta_design(rows: slice) -> FloatArray:
+            ln_s, ln_1ms = beta_features(scores[rows], space, eps)
+            columns = {"a": ln_s, "b": -ln_1ms}
+            return np.column_stack([columns[name] for name in active] +
+                                   [np.ones(ln_s.shape[0])])
+        design = beta_design
+    res = fit_logistic_rows(design, positive, weights, start)
+    coef = [float(v) for v in res.coef]
+    if binned.method == "beta":
+        values = dict(zip(active, coef))
+        if min(values.values(), default=0.0) < 0.0:
+            return None
+        coef = [values.get("a", 0.0), values.get("b", 0.0), coef[-1]]
+    fit = {key: value for key, value in binned.fit.items() if key != "row_bins"}
+    fit.update(iterations=res.iterations, converged=res.converged,
+               neg_log_likelihood=res.neg_log_lik,
+               fitted_on="every row, from a fit on row bins",
+               start_iterations=binned.fit.get("iterations"))
+    return dataclasses.replace(binned, coef=tuple(coef), fit=fit)
+
+
+@dataclasses.dataclass(frozen=True)
+class BinnedResult:
+    """What :func:`run_task_binned` gives ``run_task``."""
+
+    calibrator: Calibrator
+    uncalibrated: JsonDict
+    calibrated: JsonDict
+    folds: list[JsonDict]
+    selection: Optional[JsonDict]
+    clipped_rows: int
+
+
+def run_task_binned(scores: FloatArray, labels: BoolArray, weights: Optional[FloatArray],
+                    settings: Settings, given: Optional[Calibrator], context: str
+                    ) -> Optional[BinnedResult]:
+    """``run_task``'s fit and evaluation on :class:`RowBins` (None when the scores cannot be
+    binned finely enough: the caller then takes the exact path).
+
+    One pass bins every row by fold and logit; the shipped calibrator comes from
+    :func:`full_fit_binned`, the held-out predictions per bin from :func:`cross_fit_binned`
+    (or from ``given``, applied at each bin's mean logit); the metrics are computed from those
+    per-bin predictions, and the uncalibrated ones from the bins' mean logits.
+    """
+    space = settings.score_space
+    fold = None if given is not None else stratified_folds(labels.view(np.int8), settings.folds,
+                                                           settings.seed)
+    rb = bin_rows(scores, labels, weights, fold, 1 if fold is None else settings.folds, space)
+    if rb is None:
+        return None
+    binning = rb.describe()
+    n_rows = int(scores.shape[0])
+    uncal = binary_metrics(rb.aggregated(range(rb.n.shape[0]), "probability"), settings.bins,
+                           rows=n_rows)
+    uncal["row_bins"] = binning
+    info: list[JsonDict] = []
+    selection: Optional[JsonDict] = None
+    if given is not None:
+        held = rb.group(0, space)
+        parts = [Aggregated(apply_calibrator(given, held.values), held.n, held.k)]
+        calibrator = given
+        clipped = 0
+    else:
+        calibrator, selection = full_fit_binned(rb, scores, labels, weights, settings, context)
+        clipped = int(json_number(calibrator.fit.get("clipped_rows", 0)))
+        parts, info = cross_fit_binned(rb, settings, weighted=weights is not None)
+    calibrated_agg = group_predictions(np.concatenate([p.values for p in parts]),
+                                       np.concatenate([p.n for p in parts]),
+                                       np.concatenate([p.k for p in parts]))
+    calibrated = binary_metrics(calibrated_agg, settings.bins, rows=n_rows)
+    calibrated["row_bins"] = binning
+    return BinnedResult(calibrator, uncal, calibrated, info, selection, clipped)
+
+
+def full_fit_binned(rb: RowBins, scores: FloatArray, labels: BoolArray,
+                    weights: Optional[FloatArray], settings: Settings, context: str
+                    ) -> tuple[Calibrator, Optional[JsonDict]]:
+    """The shipped calibrator of a binned task, and ``auto``'s selection record.
+
+    ``auto`` selects on the bins (:func:`select_method_binned`). gam is fitted on the bins (it
+    bins finer than its own ``GAM_BINS``); isotonic, platt and beta ship their exact fit,
+    found without the aggregate of every distinct score where they can: platt and beta
+    refitted on every row from their fit on the bins (:func:`polish_on_rows`), isotonic from
+    the sorted rows (:func:`fit_isotonic_rows`); else (weighted isotonic, tied scores, a beta
+    leaving its active set) from that aggregate.
+    """
+    every = range(rb.n.shape[0])
+    space = settings.score_space
+    all_rows = rb.aggregated(every, space)
+    check_two_classes(all_rows, f"{context}: all kept rows")
+    start = time.perf_counter()
+    selection: Optional[JsonDict] = None
+    method = settings.method
+    if method == "auto":
+        selection = select_method_binned(rb, settings, every, context)
+        method = str(selection["selected"])
+    chosen = dataclasses.replace(settings, method=method)
+    exact: Optional[Calibrator] = None
+    if method == "isotonic":
+        if weights is None:
+            exact = fit_isotonic_rows(scores, labels, chosen)
+    else:
+        calibrator = fit_calibrator(all_rows, chosen, f"{context}: full fit",
+                                    row_bins=rb.describe(), clipped_rows=rb.clipped_rows)
+        if method != "gam":
+            exact = polish_on_rows(calibrator, scores, labels, weights)
+    del all_rows
+    if exact is not None:
+        calibrator = exact
+    elif method != "gam":
+        calibrator = fit_calibrator(BinaryProblem(scores, labels, weights, settings).aggregated(),
+                                    chosen, f"{context}: full fit")
+    if selection is not None:
+        calibrator = dataclasses.replace(calibrator, fit={**calibrator.fit,
+                                                          "auto": auto_summary(selection)})
+    logger.info("%s: fitted %s on %d rows (%d clipped to epsilon %g) in %.3fs", context, method,
+                int(scores.shape[0]), int(json_number(calibrator.fit.get("clipped_rows", 0))),
+                CLIP_EPSILON, time.perf_counter() - start)
+    return calibrator, selection
+
+
+def cross_fit_binned(rb: RowBins, settings: Settings, weighted: bool
+                     ) -> tuple[list[Aggregated], list[JsonDict]]:
+    """Each fold's calibrator fitted on the other folds' bins (with ``auto``: the method chosen
+    on them) and applied to its own bins at their mean logits; returns the held-out predictions
+    per fold (``values``, with each bin's ``n`` and ``k``) and the fold records, as
+    :func:`cross_fit` gives them."""
+    space = settings.score_space
+    every = range(rb.n.shape[0])
+    n_rows = int(rb.rows.sum())
+    parts: list[Aggregated] = []
+    info: list[JsonDict] = []
+    for f in every:
+        start = time.perf_counter()
+        others = [g for g in every if g != f]
+        entry: JsonDict = {"fold": f}
+        method = settings.method
+        if method == "auto":
+            choice = select_method_binned(rb, settings, others, f"fold {f}")
+            method = str(choice["selected"])
+            entry["selected_method"] = method
+            entry["candidate_log_loss"] = {
+                m: c.get("log_loss") for m, c in json_get(choice, "candidates").items()
+                if isinstance(c, dict)}
+        model = _fit_on_bins(rb.aggregated(others, space), settings, method, f"fold {f}")
+        fit_seconds = time.perf_counter() - start
+        held = rb.group(f, space)
+        pred = Aggregated(apply_calibrator(model, held.values), held.n, held.k)
+        parts.append(pred)
+        n_test = int(rb.rows[f])
+        positives = int_if_integral(float(held.k.sum())) if weighted else int(held.k.sum())
+        entry.update(n_train=n_rows - n_test, n_test=n_test, fit_seconds=round(fit_seconds, 6))
+        entry.update(_binned_summary(pred, positives))
+        info.append(entry)
+        logger.info("fold %d: trained on %d rows, scored %d held-out rows in %.3fs", f,
+                    n_rows - n_test, n_test, fit_seconds)
+    return parts, info

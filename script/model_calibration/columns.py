@@ -1,0 +1,287 @@
+"""Parsing the columns of the input data: scores, labels (binary or class) and weights.
+
+Scores must be numeric (``MC-E206``) and, as probabilities, in [0, 1] (``MC-E207``); binary
+labels may be 0/1, 0.0/1.0, booleans or the strings "0", "1", "true", "false" in any case
+(``MC-E208``); class labels compare to the categories as strings (``" cat "`` is ``cat``, the
+numbers ``7``, ``7.0`` and the text ``"7.0"`` are category ``7``). Weights must be finite and
+>= 0 (``MC-E211``). Missing values become NaN, for the caller to drop and count.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any, Optional
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from ..errors import CalibrationScriptError, Code
+from .logs import logger
+from .numerics import BoolArray, FloatArray
+from .reading import Shard
+from .settings import Settings
+
+_LABEL_WORDS = {"0": 0.0, "1": 1.0, "0.0": 0.0, "1.0": 1.0, "true": 1.0, "false": 0.0}
+
+
+def parse_labels(series: pd.Series, name: str) -> FloatArray:
+    """Labels as 0.0/1.0 with NaN where missing; anything else raises ``MC-E208``.
+
+    >>> parse_labels(pd.Series(["1", "false", None, "TRUE"]), "label").tolist()
+    [1.0, 0.0, nan, 1.0]
+    """
+    values = _binary_label_values(series)
+    return _factorized_labels(series, name) if values is None else values.astype(np.float64)
+
+
+def _factorized_labels(series: pd.Series, name: str) -> FloatArray:
+    """``parse_labels`` of any column: each distinct value parsed once."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    mapped = np.empty(len(uniques) + 1, dtype=np.float64)
+    bad: list[str] = []
+    for i, value in enumerate(list(uniques)):
+        parsed: Optional[float]
+        if isinstance(value, (bool, np.bool_)):
+            parsed = 1.0 if value else 0.0
+        elif isinstance(value, (int, float, np.integer, np.floating)):
+            parsed = float(value) if float(value) in (0.0, 1.0) else None
+            if parsed is None and math.isnan(float(value)):
+                parsed = math.nan
+        elif isinstance(value, str):
+            text = value.strip().lower()
+            parsed = math.nan if text in ("", "nan", "null", "none") else _LABEL_WORDS.get(text)
+        else:
+            parsed = None
+        if parsed is None:
+            bad.append(repr(value))
+            parsed = math.nan
+        mapped[i] = parsed
+    if bad:
+        raise CalibrationScriptError(
+            Code.MC_E208_INVALID_LABEL,
+            f"column {name!r} holds non-binary labels: {', '.join(sorted(bad)[:5])}",
+            "labels must be 0/1, true/false or their strings")
+    mapped[-1] = math.nan
+    result: FloatArray = mapped[codes]
+    return result
+
+
+def _binary_label_values(series: pd.Series) -> Optional[npt.NDArray[Any]]:
+    """The column's values, uncopied, when it is a numpy bool, integer or float column of 0, 1
+    and NaN only (what ``parse_labels`` accepts of such a column); None otherwise, for
+    ``parse_labels``' general path to parse or refuse (vectorised checks, no factorisation).
+
+    >>> _binary_label_values(pd.Series([1, 0, 1])).tolist()
+    [1, 0, 1]
+    >>> _binary_label_values(pd.Series([0.0, 2.0])) is None
+    True
+    """
+    dtype = series.dtype
+    if not isinstance(dtype, np.dtype) or dtype.kind not in "biuf":
+        return None
+    values = series.to_numpy()
+    if dtype.kind == "b" or values.size == 0:
+        return values
+    if dtype.kind in "iu":
+        return values if values.min() >= 0 and values.max() <= 1 else None
+    with np.errstate(invalid="ignore"):
+        bad = (values != 0.0) & (values != 1.0)
+        bad &= ~np.isnan(values)
+    return None if bad.any() else values
+
+
+def label_values(series: pd.Series, name: str) -> npt.NDArray[Any]:
+    """``parse_labels``' result, or the same values uncopied in their own dtype (bool, integer
+    or float) for a numeric 0/1 column: ``np.concatenate(..., dtype=np.float64)`` of the parts
+    then makes the only copy."""
+    values = _binary_label_values(series)
+    return _factorized_labels(series, name) if values is None else values
+
+
+def _all_missing(series: pd.Series) -> bool:
+    """Whether the column has no value at all (no rows, or every cell missing)."""
+    return bool(series.isna().all())
+
+
+def parse_scores(series: pd.Series, name: str, score_space: str) -> FloatArray:
+    """Scores as float64 (NaN where missing), validated for the score space.
+
+    An empty or all-missing column has no score to check (its rows are dropped: ``MC-E210``),
+    whatever type the reader gave it (a header-only CSV gives ``object``).
+
+    >>> parse_scores(pd.Series([], dtype=object), "s", "probability").tolist()
+    []
+    """
+    dtype = series.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "iuf" and len(series):
+        # A numpy number column (float64: no copy): when its min and max are finite and in
+        # the space, no value needs looking at (NaN in the column makes them NaN).
+        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        lo, hi = float(values.min()), float(values.max())
+        if math.isfinite(lo) and math.isfinite(hi) and (
+                score_space != "probability" or (lo >= 0.0 and hi <= 1.0)):
+            return values
+    return _checked_scores(series, name, score_space)
+
+
+def _checked_scores(series: pd.Series, name: str, score_space: str) -> FloatArray:
+    """``parse_scores`` of any column, every value looked at."""
+    if _all_missing(series):
+        return np.full(len(series), np.nan)
+    if pd.api.types.is_bool_dtype(series.dtype) or not pd.api.types.is_numeric_dtype(
+            series.dtype):
+        raise CalibrationScriptError(Code.MC_E206_NON_NUMERIC_SCORE,
+                                     f"column {name!r} has non-numeric type {series.dtype}",
+                                     "scores must be numbers (probabilities or margins)")
+    values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+    finite = values[~np.isnan(values)]
+    if finite.size:
+        lo, hi = float(finite.min()), float(finite.max())
+        if score_space == "probability" and (lo < 0.0 or hi > 1.0):
+            bad = int(np.count_nonzero((finite < 0.0) | (finite > 1.0)))
+            raise CalibrationScriptError(
+                Code.MC_E207_SCORE_OUT_OF_RANGE,
+                f"column {name!r}: {bad} scores outside [0, 1] (min {lo}, max {hi})",
+                "set SCORE_SPACE=logit for raw margins, or fix the scores")
+        if not (math.isfinite(lo) and math.isfinite(hi)):
+            raise CalibrationScriptError(
+                Code.MC_E207_SCORE_OUT_OF_RANGE, f"column {name!r} holds infinite scores",
+                "scores must be finite")
+    return values
+
+
+def require_columns(shards: Sequence[Shard], fields: Sequence[str], hint: str) -> None:
+    """``MC-E205-MISSING-COLUMN`` when the shards (which share one schema) lack a field."""
+    columns = list(shards[0].columns)
+    for field in fields:
+        if field not in columns:
+            raise CalibrationScriptError(
+                Code.MC_E205_MISSING_COLUMN, f"column {field!r} not found; columns present: {columns}",
+                hint)
+
+
+def parse_weights(shards: Sequence[Shard], settings: Settings) -> Optional[FloatArray]:
+    """WEIGHT_FIELD as float64 (NaN where missing); negative, infinite or non-numeric: MC-E211."""
+    if not settings.weight_field:
+        return None
+    name = settings.weight_field
+    require_columns(shards, [name], "set WEIGHT_FIELD to an existing column, or leave it empty")
+    parts = []
+    for shard in shards:
+        series = shard.fitting[name]
+        numbers = isinstance(series.dtype, np.dtype) and series.dtype.kind in "iuf"
+        if not numbers and _all_missing(series):  # (a number column is NaN there anyway)
+            parts.append(np.full(len(series), np.nan))
+            continue
+        if pd.api.types.is_bool_dtype(series.dtype) or not pd.api.types.is_numeric_dtype(
+                series.dtype):
+            raise CalibrationScriptError(
+                Code.MC_E211_INVALID_WEIGHT,
+                f"weight column {name!r} has non-numeric type {series.dtype}",
+                "weights must be finite numbers >= 0")
+        parts.append(series.to_numpy(dtype=np.float64, na_value=np.nan))
+    weights = np.concatenate(parts)
+    lo, hi = (float(weights.min()), float(weights.max())) if weights.size else (0.0, 0.0)
+    if lo >= 0.0 and hi < math.inf:  # (False with a NaN weight: then look at each)
+        return weights
+    bad = (weights < 0.0) | np.isinf(weights)
+    if bad.any():
+        raise CalibrationScriptError(
+            Code.MC_E211_INVALID_WEIGHT,
+            f"weight column {name!r} holds {int(bad.sum())} negative or infinite values "
+            f"(min {float(np.nanmin(weights))})",
+            "weights must be finite numbers >= 0")
+    return weights
+
+
+WEIGHT_SAFE_RANGE = (2.0 ** -64, 2.0 ** 64)
+"""Largest kept weight outside this range: the weights are rescaled (sums would overflow or
+underflow in the fits and metrics)."""
+
+
+def rescale_weights(weights: Optional[FloatArray], keep: BoolArray) -> Optional[FloatArray]:
+    """Weights divided by a power of two when the largest kept one is outside WEIGHT_SAFE_RANGE.
+
+    The division is exact and brings the largest kept weight into [1, 2). The unpenalised fits
+    (isotonic, platt, beta, temperature) and every metric depend on weight ratios only; for gam
+    the rescaling sets the data's weight against the penalty as if the largest weight were 1.
+    Sums such as ``weight_sum`` are then reported in the rescaled unit.
+
+    >>> rescale_weights(np.array([2.0 ** 70, 2.0 ** 68, np.nan]), np.array([True, True, True])
+    ...                 ).tolist()
+    [1.0, 0.25, nan]
+    >>> rescale_weights(np.array([3.0, 0.5]), np.array([True, True])).tolist()
+    [3.0, 0.5]
+    """
+    if weights is None:
+        return None
+    kept = weights[keep & ~np.isnan(weights)]
+    top = float(kept.max()) if kept.size else 0.0
+    if top == 0.0 or not math.isfinite(top) or WEIGHT_SAFE_RANGE[0] <= top <= WEIGHT_SAFE_RANGE[1]:
+        return weights
+    scale = math.ldexp(1.0, math.frexp(top)[1] - 1)
+    logger.warning("the largest weight is %g: every weight is divided by %g (exact; the "
+                   "calibration does not depend on the weights' unit)", top, scale)
+    with np.errstate(over="ignore"):  # a dropped row's weight may overflow: it is never used
+        out: FloatArray = weights / scale
+    return out
+
+
+def _category_name(value: object) -> Optional[str]:
+    """A label value as a category name: integral numbers as integers, strings stripped."""
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value)).lower()
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        number = float(value)
+        if math.isnan(number):
+            return None
+        return str(int(number)) if number.is_integer() else repr(number)
+    if isinstance(value, str):
+        text = value.strip()
+        return None if text.lower() in ("", "nan", "null", "none") else text
+    return str(value)
+
+
+def _integral_text(text: str) -> str:
+    """``"7.0"`` as ``"7"`` (a label written as an integral float); any other text unchanged."""
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return str(int(number)) if math.isfinite(number) and number.is_integer() else text
+
+
+def parse_class_labels(series: pd.Series, name: str, categories: Sequence[str]) -> FloatArray:
+    """Class indices (NaN where missing); labels compare to categories as strings, ``1.0`` as 1.
+
+    >>> parse_class_labels(pd.Series([2.0, "a", None]), "y", ["a", "2"]).tolist()
+    [1.0, 0.0, nan]
+    """
+    index = {category: float(i) for i, category in enumerate(categories)}
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    mapped = np.empty(len(uniques) + 1, dtype=np.float64)
+    bad: list[str] = []
+    for i, value in enumerate(list(uniques)):
+        category = _category_name(value)
+        if category is None:
+            mapped[i] = math.nan
+        elif category in index:
+            mapped[i] = index[category]
+        elif _integral_text(category) in index:
+            mapped[i] = index[_integral_text(category)]
+        else:
+            bad.append(repr(value))
+            mapped[i] = math.nan
+    if bad:
+        raise CalibrationScriptError(
+            Code.MC_E208_INVALID_LABEL,
+            f"column {name!r} holds labels that are not categories: "
+            f"{', '.join(sorted(bad)[:5])}; categories are {list(categories)[:20]}",
+            "set MULTICLASS_CATEGORIES (or NUM_CLASSES) to every label value")
+    mapped[-1] = math.nan
+    result: FloatArray = mapped[codes]
+    return result

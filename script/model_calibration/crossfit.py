@@ -1,0 +1,224 @@
+"""Cross-fitting and the automatic choice of method.
+
+Calibrated metrics are cross-fitted: stratified K-fold, seeded; each row is scored by a
+calibrator fitted without its fold. ``auto`` scores every candidate by inner cross-validated
+log loss and picks the simplest (``AUTO_SIMPLICITY_ORDER``) within one standard error of the
+lowest, inside each outer fold on its training rows only (so the reported figures pay for the
+choice) and once on all rows for the shipped calibrator.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from collections.abc import Mapping, Sequence
+from typing import Optional
+
+import numpy as np
+import numpy.typing as npt
+
+from ..errors import CalibrationScriptError, Code
+from .jsonvalues import JsonDict, json_get, json_number
+from .logs import logger
+from .numerics import BoolArray, FloatArray
+from .problems import ModelT, Problem
+from .settings import Settings
+
+# auto prefers the simplest candidate within one standard error of the best (this order).
+AUTO_SIMPLICITY_ORDER = ("temperature", "platt", "beta", "gam", "isotonic")
+
+
+def stratified_folds(labels: npt.ArrayLike, folds: int, seed: int) -> npt.NDArray[np.int8]:
+    """Fold index per row (int8: at most 100 folds): each class's rows get the fold ids
+    ``0, 1, ..., folds - 1, 0, 1, ...`` in a seeded random order (so every fold holds each
+    class's rows within one of an equal share).
+
+    >>> stratified_folds(np.array([0.0, 1.0, 0.0, 1.0]), 2, 0).tolist()
+    [0, 0, 1, 1]
+    """
+    y = np.asarray(labels)
+    rng = np.random.default_rng(seed)
+    out = np.empty(y.shape[0], dtype=np.int8)
+    if y.dtype in (np.bool_, np.int8, np.uint8) and y.shape[0]:
+        # a byte per label: the classes present from one count, not a sort of every label
+        classes = np.flatnonzero(np.bincount(y.view(np.uint8), minlength=2)).astype(y.dtype)
+    else:
+        classes = np.unique(y)
+    for cls in classes:
+        rows = y == cls
+        # shuffling the dealt ids (one byte each) costs less than permuting row indices
+        count = int(np.count_nonzero(rows))
+        deal = np.tile(np.arange(folds, dtype=np.int8), -(-count // folds))[:count]
+        rng.shuffle(deal)
+        out[rows] = deal
+    return out
+
+
+@dataclasses.dataclass(frozen=True)
+class CrossFit:
+    """Held-out predictions of every row and the per-fold records of :func:`cross_fit`."""
+
+    predictions: FloatArray
+    folds: list[JsonDict]
+
+
+def _weighted_mean(weights: FloatArray, values: FloatArray) -> float:
+    return float(np.dot(weights, values) / weights.sum())
+
+
+def select_method(problem: Problem[ModelT], settings: Settings, mask: Optional[BoolArray],
+                  seed: int, context: str) -> JsonDict:
+    """Choose among ``settings.auto_candidates`` by inner cross-validated log loss on ``mask``.
+
+    Every candidate is fitted on K-1 inner folds and scored on the held-out one; the winner is
+    the simplest candidate (``AUTO_SIMPLICITY_ORDER``) whose mean log loss is within one
+    standard error (of its paired per-row difference) of the lowest; the record names every
+    candidate's score and why the winner won (:func:`choose_by_log_loss`).
+    """
+    n = problem.strata.shape[0]
+    rows = np.arange(n) if mask is None else np.flatnonzero(mask)
+    inner = np.full(n, -1, dtype=np.int8)
+    inner[rows] = stratified_folds(problem.strata[rows], settings.folds, seed)
+    w = problem.row_weights(rows)
+    losses: dict[str, FloatArray] = {}
+    record: dict[str, JsonDict] = {}
+    for method in settings.auto_candidates:
+        held = np.empty(n)
+        try:
+            for g in range(settings.folds):
+                model = _fit_fold(problem, method, (inner >= 0) & (inner != g), inner >= 0,
+                                  settings.folds, f"{context}, candidate {method}, inner fold {g}")
+                test = inner == g
+                held[test] = problem.row_loss(problem.predict(model, test), test)
+        except CalibrationScriptError as exc:
+            if exc.code != Code.MC_E303_FIT_FAILED:
+                raise
+            record[method] = {"status": "failed", "error": exc.message}
+            continue
+        losses[method] = held[rows]
+    n_eff = float(w.sum()) ** 2 / float(np.dot(w, w))
+    chosen = choose_by_log_loss(losses, w, n_eff, record, settings.auto_candidates, context)
+    return {"criterion": "inner cross-validated log loss (weighted mean over held-out rows)",
+            "rule": "simplest candidate within one standard error of the lowest log loss; "
+                    f"simplicity order {', '.join(AUTO_SIMPLICITY_ORDER)}",
+            "inner_folds": settings.folds, "inner_seed": seed,
+            "inner_split": "stratified folds of the rows, seeded by inner_seed",
+            "rows": int(rows.shape[0]), **chosen}
+
+
+def choose_by_log_loss(losses: Mapping[str, FloatArray], w: FloatArray, n_eff: float,
+                       record: dict[str, JsonDict], order: Sequence[str], context: str
+                       ) -> JsonDict:
+    """The selection rule of ``auto``: each candidate's held-out losses (one per row, or per group
+    of rows with equal loss, weighing ``w``) against the lowest mean; the simplest candidate
+    within one standard error (``n_eff`` effective rows) of it wins. ``record`` holds the
+    candidates that failed and gets every other one's figures; returns ``candidates`` (in
+    ``order``), ``best``, ``selected`` and ``reason``.
+
+    >>> out = choose_by_log_loss({"platt": np.array([0.5, 0.7, 0.6]),
+    ...                           "gam": np.array([0.5, 0.68, 0.61])}, np.ones(3), 3.0, {},
+    ...                          ["platt", "gam"], "doc")
+    >>> out["best"], out["selected"]
+    ('gam', 'platt')
+    """
+    if not losses:
+        raise CalibrationScriptError(
+            Code.MC_E303_FIT_FAILED, f"{context}: every auto candidate failed",
+            "check the scores, or name other AUTO_CANDIDATES")
+    for method, loss in losses.items():
+        record[method] = {"status": "ok", "log_loss": _weighted_mean(w, loss)}
+    best = min(losses, key=lambda m: (json_number(record[m]["log_loss"]),
+                                      AUTO_SIMPLICITY_ORDER.index(m)))
+    for method, loss in losses.items():
+        diff = loss - losses[best]
+        mean_d = _weighted_mean(w, diff)
+        se = math.sqrt(max(_weighted_mean(w, (diff - mean_d) ** 2), 0.0) / n_eff)
+        record[method].update(difference_to_best=mean_d, standard_error=se,
+                              within_one_se=mean_d <= se)
+    eligible = [m for m in AUTO_SIMPLICITY_ORDER if m in losses and record[m]["within_one_se"]]
+    winner = eligible[0]
+    if winner == best:
+        reason = (f"{winner} has the lowest inner cross-validated log loss "
+                  f"({record[winner]['log_loss']:.6f}) and no simpler candidate is within one "
+                  "standard error of it")
+    else:
+        reason = (f"{winner} is the simplest candidate within one standard error of the lowest "
+                  f"log loss ({best}: {record[best]['log_loss']:.6f}; {winner}: "
+                  f"{record[winner]['log_loss']:.6f}, difference "
+                  f"{record[winner]['difference_to_best']:.2e} <= standard error "
+                  f"{record[winner]['standard_error']:.2e})")
+    logger.info("%s: auto selected %s (%s)", context, winner, reason)
+    return {"candidates": {m: record[m] for m in order if m in record},
+            "best": best, "selected": winner, "reason": reason}
+
+
+def _fit_fold(problem: Problem[ModelT], method: str, train: BoolArray, rows: BoolArray,
+              folds: int, context: str) -> ModelT:
+    """``problem.fit`` on a fold's training rows; a single class there while ``rows`` (the rows
+    the folds divide) hold more is reported as too few rows for the folds (``MC-E301``)."""
+    try:
+        return problem.fit(method, train, context)
+    except CalibrationScriptError as exc:
+        missing = np.setdiff1d(problem.strata[rows], problem.strata[train])
+        if exc.code != Code.MC_E301_SINGLE_CLASS or missing.size == 0:
+            raise
+        raise CalibrationScriptError(
+            Code.MC_E301_SINGLE_CLASS,
+            f"too few rows for CALIBRATION_FOLDS={folds}: {context}'s training rows "
+            f"({int(train.sum())}) hold no row of class "
+            f"{', '.join(str(int(c)) for c in missing)} ({exc.message})",
+            "every class needs at least 2 rows so that each fold trains on it; add "
+            "rows or lower CALIBRATION_FOLDS") from exc
+
+
+def cross_fit(problem: Problem[ModelT], settings: Settings) -> CrossFit:
+    """Held-out predictions: each row scored by a calibrator fitted without its fold.
+
+    With ``auto`` the method is chosen inside each outer fold by :func:`select_method` on that
+    fold's training rows only, so the reported figures include the cost of choosing.
+    """
+    fold = stratified_folds(problem.strata, settings.folds, settings.seed)
+    predictions: Optional[FloatArray] = None
+    info: list[JsonDict] = []
+    for f in range(settings.folds):
+        train = fold != f
+        start = time.perf_counter()
+        entry: JsonDict = {"fold": f}
+        method = settings.method
+        if method == "auto":
+            choice = select_method(problem, settings, train, settings.seed + 1 + f, f"fold {f}")
+            method = str(choice["selected"])
+            entry["selected_method"] = method
+            entry["candidate_log_loss"] = {
+                m: c.get("log_loss") for m, c in json_get(choice, "candidates").items()
+                if isinstance(c, dict)}
+        model = _fit_fold(problem, method, train, np.ones_like(train), settings.folds,
+                          f"fold {f}")
+        fit_seconds = time.perf_counter() - start
+        held = ~train
+        pred = problem.predict(model, held)  # the held-out rows only
+        if predictions is None:
+            predictions = np.empty((fold.shape[0],) + pred.shape[1:])
+        predictions[held] = pred
+        entry.update(n_train=int(train.sum()), n_test=int(held.sum()),
+                     fit_seconds=round(fit_seconds, 6))
+        entry.update(problem.held_out_summary(pred, held))
+        info.append(entry)
+        logger.info("fold %d: trained on %d rows, scored %d held-out rows in %.3fs", f,
+                    int(train.sum()), int(held.sum()), fit_seconds)
+    assert predictions is not None  # folds >= 2
+    return CrossFit(predictions, info)
+
+
+def auto_summary(selection: Mapping[str, object]) -> JsonDict:
+    """What the shipped calibrator's ``fit.auto`` records of ``auto``'s selection.
+
+    >>> auto_summary({"selected": "platt", "reason": "simplest",
+    ...               "candidates": {"platt": {"log_loss": 0.5}}})
+    {'selected': 'platt', 'reason': 'simplest', 'log_loss': {'platt': 0.5}}
+    """
+    candidates = json_get(selection, "candidates")
+    return {"selected": selection["selected"], "reason": selection["reason"],
+            "log_loss": {m: c.get("log_loss") for m, c in candidates.items()
+                         if isinstance(c, dict)}}

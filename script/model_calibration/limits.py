@@ -1,0 +1,26 @@
+"""Row counts that set how the script works through its rows: chunk sizes, and the task size
+from which a binary task is fitted and evaluated on row bins.
+
+The chunk sizes change no result (the chunks' sums are the same additions in the same order),
+only the size of the temporaries; ``BINNED_MIN_ROWS`` chooses the binned path. Every module reads
+them as ``limits.NAME`` when it runs, so a test that sets one here changes it for every module.
+"""
+
+from __future__ import annotations
+
+METRICS_CHUNK_ROWS = 1 << 18
+"""Predictions per chunk of the metrics' passes (no n-length temporary)."""
+
+APPLY_CHUNK_ROWS = 1 << 16
+"""Rows interpolated at a time by ``interpolate_knots`` (temporaries stay in cache)."""
+
+BIN_CHUNK_ROWS = 1 << 20
+"""Rows per chunk of the passes over every row: binning, the temperature sums, the logistic fit
+on every row and the count of rows whose one-vs-rest outputs are all 0."""
+
+WRITE_CHUNK_ROWS = 1 << 20
+"""Rows of a csv/tsv shard read, calibrated and written at a time when the outputs are written."""
+
+BINNED_MIN_ROWS = 1 << 21
+"""Binary tasks with at least this many kept rows are cross-fitted and evaluated on row bins
+(``rowbins.RowBins``, see ``binned.run_task_binned``)."""

@@ -1,0 +1,269 @@
+"""Running each mode: fit (or apply the given calibrator), evaluate, and describe the outputs.
+
+``run_binary``, ``run_multitask`` and ``run_multiclass`` turn the shards into an
+:class:`Outcome`: the calibrator, the rows block, the uncalibrated and calibrated metrics, the
+folds, the selection record, the plot panels and the function that adds the calibrated columns
+to a shard. The shipped calibrator is fitted on all kept rows; its figures are cross-fitted, or,
+for an applied calibrator, those of its predictions.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable
+from typing import Optional
+
+import numpy as np
+import pandas as pd
+
+from . import limits
+from ..interface import CALIBRATED_COLUMN_PREFIX
+from .aggregation import aggregate
+from .apply import apply_calibrator, apply_multiclass, renormalise
+from .artifact import AnyCalibrator, Calibrator, MultiCalibrator
+from .binned import run_task_binned
+from .columns import parse_scores, parse_weights, require_columns
+from .crossfit import auto_summary, cross_fit, select_method
+from .fitting import check_two_classes
+from .inputs import InputData, load_multiclass, load_tasks, task_data
+from .jsonvalues import JsonDict, json_get, json_number
+from .logs import logger
+from .metrics import binary_metrics, multiclass_metrics, multitask_metrics
+from .numerics import CLIP_EPSILON, FloatArray, sigmoid, softmax
+from .plotting import Panel
+from .problems import BinaryProblem, ModelT, MulticlassProblem, Problem
+from .reading import Shard, release_fitting
+from .settings import Settings
+
+
+@dataclasses.dataclass(frozen=True)
+class TaskResult:
+    """One binary task's calibrator (fitted or given), metrics, folds and auto record."""
+
+    calibrator: Calibrator
+    uncalibrated: JsonDict
+    calibrated: JsonDict
+    folds: list[JsonDict]
+    selection: Optional[JsonDict]
+    rows: JsonDict
+
+
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+    """Everything a mode produces for the writing stage."""
+
+    method: str
+    calibrator: AnyCalibrator
+    rows: JsonDict
+    uncalibrated: JsonDict
+    calibrated: JsonDict
+    folds: object
+    selection: object
+    panels: list[Panel]
+    gate_metric: str
+    columns: Callable[[pd.DataFrame], dict[str, FloatArray]]
+    score_columns: tuple[str, ...]
+
+
+def _uncalibrated_class_probabilities(scores: FloatArray, space: str) -> tuple[FloatArray, int]:
+    """Class scores as probabilities: softmax of margins, or probabilities renormalised."""
+    if space == "logit":
+        return softmax(scores.astype(np.float64, copy=True)), 0
+    return renormalise(scores)
+
+
+def _choose_and_fit(problem: Problem[ModelT], settings: Settings, context: str
+                    ) -> tuple[ModelT, Optional[JsonDict], str]:
+    selection: Optional[JsonDict] = None
+    method = settings.method
+    if method == "auto":
+        selection = select_method(problem, settings, None, settings.seed, context)
+        method = str(selection["selected"])
+    return problem.fit(method, None, f"{context}: full fit"), selection, method
+
+
+def run_task(data: InputData, settings: Settings, given: Optional[Calibrator],
+             context: str) -> TaskResult:
+    """Fit (with cross-fitted metrics) or apply ``given`` (metrics of its predictions)."""
+    every_row = bool(data.keep.all())  # then no copies of the columns
+    scores = data.scores if every_row else data.scores[data.keep]
+    labels = data.labels == 1.0 if every_row else data.labels[data.keep] == 1.0
+    weights = None if data.weights is None else \
+        data.weights if every_row else data.weights[data.keep]
+    n = int(scores.shape[0])
+    if n >= limits.BINNED_MIN_ROWS:
+        binned = run_task_binned(scores, labels, weights, settings, given, context)
+        if binned is not None:
+            rows = data.rows_block()
+            if given is None:
+                rows["clipped_for_logit"] = binned.clipped_rows
+            return TaskResult(binned.calibrator, binned.uncalibrated, binned.calibrated,
+                              binned.folds, binned.selection, rows)
+    problem = BinaryProblem(scores, labels, weights, settings)
+    if settings.score_space == "probability":
+        uncal_agg = problem.aggregated()  # shared with the class check and the full fit
+    else:
+        uncal_agg = aggregate(sigmoid(scores), labels, weights)
+    uncal = binary_metrics(uncal_agg, settings.bins, rows=n)
+    uncal["row_bins"] = None  # every distinct score (run_task_binned records its bins here)
+    del uncal_agg
+    rows = data.rows_block()
+    selection: Optional[JsonDict] = None
+    folds: list[JsonDict] = []
+    if given is None:
+        check_two_classes(problem.aggregated(), f"{context}: all kept rows")
+        start = time.perf_counter()
+        unique_scores = problem.aggregated().values.shape[0]
+        calibrator, selection, method = _choose_and_fit(problem, settings, context)
+        problem.forget_all_rows()
+        clipped = int(json_number(calibrator.fit.get("clipped_rows", 0)))
+        logger.info("%s: fitted %s on %d rows (%d unique scores, %d clipped to epsilon %g) in "
+                    "%.3fs", context, method, n, unique_scores, clipped, CLIP_EPSILON,
+                    time.perf_counter() - start)
+        if selection is not None:
+            calibrator = dataclasses.replace(calibrator, fit={**calibrator.fit,
+                                                              "auto": auto_summary(selection)})
+        crossed = cross_fit(problem, settings)
+        predictions, folds = crossed.predictions, crossed.folds
+        del crossed
+        rows["clipped_for_logit"] = clipped
+    else:
+        predictions = problem.predict(given)
+        calibrator = given
+    calibrated_agg = aggregate(predictions, labels, weights)
+    del predictions, problem  # the metrics' own temporaries need the room at 1e7 rows
+    calibrated = binary_metrics(calibrated_agg, settings.bins, rows=n)
+    calibrated["row_bins"] = None
+    return TaskResult(calibrator, uncal, calibrated, folds, selection, rows)
+
+
+def _calibrated_column(calibrator: Calibrator, raw: FloatArray) -> FloatArray:
+    valid = ~np.isnan(raw)
+    if valid.all():
+        return apply_calibrator(calibrator, raw)
+    out = np.full(raw.shape[0], np.nan)
+    out[valid] = apply_calibrator(calibrator, raw[valid])
+    return out
+
+
+def run_binary(shards: list[Shard], settings: Settings, given: Optional[AnyCalibrator]
+               ) -> Outcome:
+    """The binary mode: ``SCORE_FIELD`` against ``LABEL_FIELD``."""
+    require_columns(shards, [settings.score_field, settings.label_field],
+                    "set SCORE_FIELD / LABEL_FIELD to existing columns")
+    data = task_data(shards, settings.score_field, settings.label_field,
+                     parse_weights(shards, settings), settings, "binary task")
+    release_fitting(shards)
+    assert given is None or isinstance(given, Calibrator)  # check_given
+    result = run_task(data, settings, given, "binary task")
+    cal = result.calibrator
+
+    def columns(frame: pd.DataFrame) -> dict[str, FloatArray]:
+        raw = parse_scores(frame[settings.score_field], settings.score_field,
+                           settings.score_space)
+        return {CALIBRATED_COLUMN_PREFIX + settings.score_field: _calibrated_column(cal, raw)}
+
+    return Outcome(cal.method, cal, result.rows, result.uncalibrated, result.calibrated,
+                   result.folds, result.selection, [("", result.uncalibrated, result.calibrated)],
+                   "calibrated.ece_equal_width", columns, (settings.score_field,))
+
+
+def run_multitask(shards: list[Shard], settings: Settings, given: Optional[AnyCalibrator]
+                  ) -> Outcome:
+    """The multi-task mode: each task (``SCORE_FIELDS[i]`` against ``TASK_LABEL_NAMES[i]``) is a
+    binary task on its own rows; the gate's figure is the worst task's."""
+    tasks = load_tasks(shards, settings)
+    release_fitting(shards)
+    names = settings.score_fields
+    members: list[Optional[Calibrator]] = [None] * len(names)
+    if given is not None:
+        assert isinstance(given, MultiCalibrator)  # check_given
+        members = list(given.members)
+    results = [run_task(data, settings, member, f"task {name!r}")
+               for data, member, name in zip(tasks, members, names)]
+    calibrator = given if given is not None else MultiCalibrator(
+        mode="multitask", method=settings.method, score_space=settings.score_space,
+        clip_epsilon=CLIP_EPSILON, names=names, score_fields=names,
+        label_fields=settings.task_label_names, members=tuple(r.calibrator for r in results))
+    assert isinstance(calibrator, MultiCalibrator)
+    fitted = calibrator.members
+
+    def columns(frame: pd.DataFrame) -> dict[str, FloatArray]:
+        return {CALIBRATED_COLUMN_PREFIX + name: _calibrated_column(
+            member, parse_scores(frame[name], name, settings.score_space))
+            for name, member in zip(names, fitted)}
+
+    uncal = multitask_metrics({n: r.uncalibrated for n, r in zip(names, results)})
+    cal = multitask_metrics({n: r.calibrated for n, r in zip(names, results)})
+    selection = {n: r.selection for n, r in zip(names, results)} \
+        if settings.method == "auto" and given is None else None
+    rows = {"read": tasks[0].rows_read, "tasks": {n: r.rows for n, r in zip(names, results)}}
+    return Outcome(settings.method if given is None else calibrator.method, calibrator, rows,
+                   uncal, cal, {n: r.folds for n, r in zip(names, results)}, selection,
+                   [(f"task {n}", r.uncalibrated, r.calibrated) for n, r in zip(names, results)],
+                   "max over tasks of calibrated.tasks.<task>.ece_equal_width", columns,
+                   tuple(names))
+
+
+def run_multiclass(shards: list[Shard], settings: Settings, given: Optional[AnyCalibrator]
+                   ) -> Outcome:
+    """The multi-class mode: one-vs-rest or temperature on the class score columns; the gate's
+    figure is the top-label ECE."""
+    data = load_multiclass(shards, settings)
+    release_fitting(shards)
+    fields = tuple(settings.score_field_prefix + c for c in settings.categories)
+    assert given is None or isinstance(given, MultiCalibrator)  # check_given
+    scores = data.scores[data.keep]
+    labels = data.labels[data.keep].astype(np.int64)
+    weights = data.kept_weights()
+    problem = MulticlassProblem(scores, labels, None if data.weights is None else weights,
+                                settings)
+    uncal_probs, zero_rows = _uncalibrated_class_probabilities(scores, settings.score_space)
+    if settings.score_space == "probability":
+        off = int(np.count_nonzero(np.abs(scores.sum(axis=1) - 1.0) > 1e-6))
+        if off:
+            logger.warning("%d rows' class probabilities do not sum to 1 (tolerance 1e-6); the "
+                           "uncalibrated figures use them renormalised", off)
+    uncal = multiclass_metrics(uncal_probs, labels, weights, settings.categories, settings.bins)
+    del uncal_probs
+    rows = data.rows_block()
+    rows["uncalibrated_zero_sum_rows"] = zero_rows
+    selection: Optional[JsonDict] = None
+    folds: list[JsonDict] = []
+    if given is None:
+        start = time.perf_counter()
+        calibrator, selection, method = _choose_and_fit(problem, settings, "multiclass")
+        logger.info("multiclass: fitted %s on %d rows, %d classes in %.3fs", method,
+                    scores.shape[0], scores.shape[1], time.perf_counter() - start)
+        if selection is not None:
+            calibrator = dataclasses.replace(calibrator, fit={**calibrator.fit,
+                                                              "auto": auto_summary(selection)})
+        crossed = cross_fit(problem, settings)
+        predictions, folds = crossed.predictions, crossed.folds
+    else:
+        calibrator = given
+        predictions = problem.predict(given)
+    cal = multiclass_metrics(predictions, labels, weights, settings.categories, settings.bins)
+    del predictions
+    fitted = calibrator
+    zero = problem.zero_sum_rows(calibrator)
+    rows["ovr_zero_sum_rows"] = zero
+    if zero:
+        logger.warning("%d rows' one-vs-rest outputs are all 0 under the %s calibrator; they "
+                       "become uniform", zero, "given" if given is not None else "shipped")
+
+    def columns(frame: pd.DataFrame) -> dict[str, FloatArray]:
+        raw = np.column_stack([parse_scores(frame[f], f, settings.score_space) for f in fields])
+        valid = ~np.isnan(raw).any(axis=1)
+        out = np.full(raw.shape, np.nan)
+        if valid.any():
+            out[valid] = apply_multiclass(fitted, raw[valid])
+        return {CALIBRATED_COLUMN_PREFIX + f: out[:, j] for j, f in enumerate(fields)}
+
+    panels: list[Panel] = [("top label", json_get(uncal, "top_label"),
+                            json_get(cal, "top_label"))]
+    panels += [(f"class {c}", json_get(uncal, "per_class", c), json_get(cal, "per_class", c))
+               for c in settings.categories]
+    return Outcome(calibrator.method, calibrator, rows, uncal, cal, folds, selection, panels,
+                   "calibrated.ece_equal_width (top-label)", columns, fields)

@@ -1,0 +1,322 @@
+"""Numerical building blocks: array types, the logit and sigmoid, softmax, and the Newton
+solvers of the logistic fits (platt, beta, the calibration slope).
+
+Logit-based methods clip probabilities to ``[CLIP_EPSILON, 1 - CLIP_EPSILON]``. The logistic
+fits work on aggregated rows (a count ``n`` and a positive count ``k`` per distinct value), by
+Newton's method with step halving; above 200,000 aggregated rows they start from a fit on every
+64th row, so the exact polish needs about three steps.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable
+from typing import Any, Optional
+
+import numpy as np
+import numpy.typing as npt
+
+from ..errors import CalibrationScriptError, Code
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+LabelArray = npt.NDArray[np.signedinteger[Any]]  # 0/1 labels as int8, class indices as int64
+
+CLIP_EPSILON = 1e-15
+"""Probabilities are clipped to ``[CLIP_EPSILON, 1 - CLIP_EPSILON]`` before a logit or a log."""
+
+
+def weighted_count(idx: IntArray, weights: FloatArray, length: int) -> FloatArray:
+    """``np.bincount`` with float weights, typed.
+
+    >>> weighted_count(np.array([0, 2, 2]), np.array([0.5, 1.0, 2.0]), 3).tolist()
+    [0.5, 0.0, 3.0]
+    """
+    out: FloatArray = np.bincount(idx, weights=weights, minlength=length).astype(np.float64,
+                                                                               copy=False)
+    return out
+
+
+def sigmoid(z: FloatArray) -> FloatArray:
+    """``1 / (1 + exp(-z))``; an overflowing ``exp`` gives 0, not a warning.
+
+    >>> sigmoid(np.array([-1000.0, 0.0])).tolist()
+    [0.0, 0.5]
+    """
+    with np.errstate(over="ignore"):
+        out = np.exp(-z)
+    out += 1.0
+    np.reciprocal(out, out=out)
+    return out
+
+
+def logit(p: FloatArray, eps: float) -> FloatArray:
+    """``ln(t / (1 - t))`` of the probabilities ``p`` clipped to ``[eps, 1 - eps]``.
+
+    >>> logit(np.array([0.5, 0.0]), 0.25).round(6).tolist()
+    [0.0, -1.098612]
+    """
+    t = np.clip(p, eps, 1.0 - eps)
+    out = np.log(t)
+    np.negative(t, out=t)  # in place: two n-length buffers, the same arithmetic
+    out -= np.log1p(t, out=t)
+    return out
+
+
+def log_sigmoid(z: FloatArray) -> FloatArray:
+    """ln(sigmoid(z)) computed stably.
+
+    >>> log_sigmoid(np.array([0.0])).round(6).tolist()
+    [-0.693147]
+    """
+    return -np.logaddexp(0.0, -z)
+
+
+def beta_features(s: FloatArray, score_space: str, eps: float) -> tuple[FloatArray, FloatArray]:
+    """The beta calibrator's features ``ln(s)`` and ``ln(1 - s)`` (probabilities clipped to
+    ``[eps, 1 - eps]``; for margins, the log-sigmoids of ``s`` and ``-s``).
+
+    >>> [v.round(6).tolist() for v in beta_features(np.array([0.5]), "probability", 1e-15)]
+    [[-0.693147], [-0.693147]]
+    """
+    if score_space == "probability":
+        t = np.clip(s, eps, 1.0 - eps)
+        return np.log(t), np.log1p(-t)
+    return log_sigmoid(s), log_sigmoid(-s)
+
+
+def row_reduce(ufunc: np.ufunc, values: FloatArray) -> FloatArray:
+    """``ufunc.reduce(values, axis=1)``; for a few columns, column by column (numpy reduces a
+    short inner axis far slower than it combines whole columns).
+
+    >>> row_reduce(np.add, np.array([[1.0, 2.0], [3.0, 4.0]])).tolist()
+    [3.0, 7.0]
+    """
+    if values.shape[1] > 32 or values.shape[1] == 0:
+        out: FloatArray = ufunc.reduce(values, axis=1)
+        return out
+    out = values[:, 0].copy()
+    for j in range(1, values.shape[1]):
+        ufunc(out, values[:, j], out=out)
+    return out
+
+
+def softmax(eta: FloatArray) -> FloatArray:
+    """Row-wise softmax (stable: each row shifted by its maximum).
+
+    >>> softmax(np.array([[0.0, 0.0], [1000.0, 0.0]])).tolist()
+    [[0.5, 0.5], [1.0, 0.0]]
+    """
+    out: FloatArray = eta - row_reduce(np.maximum, eta)[:, None]
+    np.exp(out, out=out)
+    out /= row_reduce(np.add, out)[:, None]
+    return out
+
+
+@dataclasses.dataclass(frozen=True)
+class LogisticFit:
+    """A logistic fit: its coefficients, Newton iterations, whether they converged, and the
+    negative log-likelihood at the coefficients."""
+
+    coef: FloatArray
+    iterations: int
+    converged: bool
+    neg_log_lik: float
+
+
+def _neg_log_lik(eta: FloatArray, n: FloatArray, k: FloatArray) -> float:
+    # -sum k ln s(eta) + (n - k) ln(1 - s(eta)) = sum n softplus(eta) - k eta
+    return float(np.dot(n, np.logaddexp(0.0, eta)) - np.dot(k, eta))
+
+
+Evaluation = tuple[float, FloatArray, FloatArray]
+"""An objective's value, gradient and Hessian at a point."""
+
+
+@dataclasses.dataclass(frozen=True)
+class NewtonResult:
+    """What :func:`newton_minimize` found: the point, the objective's value and gradient there,
+    the iterations and whether the steps converged."""
+
+    theta: FloatArray
+    value: float
+    gradient: FloatArray
+    iterations: int
+    converged: bool
+
+
+def newton_minimize(evaluate: Callable[[FloatArray], Evaluation], start: FloatArray,
+                    max_iter: int = 100, tol: float = 1e-12, rel_decrease: float = 1e-12,
+                    allowed: Optional[Callable[[FloatArray], bool]] = None) -> NewtonResult:
+    """Newton's method with step halving for a smooth convex objective: ``evaluate(theta)``
+    gives its value, gradient and Hessian. A step is halved until the value does not rise
+    (above ``rel_decrease`` of itself); the iterations stop when a step moves no coordinate by
+    more than ``tol * (1 + max |theta|)`` (converged), after ``max_iter`` steps, when halving
+    reaches ``1e-10``, or when the full step leaves the region ``allowed`` (not converged).
+
+    >>> res = newton_minimize(lambda t: (float((t[0] - 3.0) ** 2), 2.0 * (t - 3.0),
+    ...                                  np.array([[2.0]])), np.array([0.0]))
+    >>> res.converged, res.theta.tolist()
+    (True, [3.0])
+    """
+    theta = np.asarray(start, dtype=np.float64)
+    value, grad, hess = evaluate(theta)
+    converged = False
+    iterations = 0
+    for iterations in range(1, max_iter + 1):
+        try:
+            step = np.asarray(np.linalg.solve(hess, grad), dtype=np.float64)
+        except np.linalg.LinAlgError:
+            step = np.asarray(np.linalg.lstsq(hess, grad, rcond=None)[0], dtype=np.float64)
+        if allowed is not None and not allowed(theta - step):
+            break
+        t = 1.0
+        while True:
+            candidate = theta - t * step
+            value_c, grad_c, hess_c = evaluate(candidate)
+            if value_c <= value + rel_decrease * abs(value) or t < 1e-10:
+                break
+            t *= 0.5
+        theta, value, grad, hess = candidate, value_c, grad_c, hess_c
+        if float(np.max(np.abs(t * step))) <= tol * (1.0 + float(np.max(np.abs(theta)))):
+            converged = True
+            break
+        if t < 1e-10:
+            break
+    return NewtonResult(theta, value, grad, iterations, converged)
+
+
+def fit_logistic(x: FloatArray, n: FloatArray, k: FloatArray, max_iter: int = 100,
+                 tol: float = 1e-12, start: Optional[FloatArray] = None) -> LogisticFit:
+    """Unpenalised logistic regression on aggregated rows by Newton's method with step halving.
+
+    ``x`` is the (m, d) design (with its own intercept column), ``n`` the row counts and ``k``
+    the positive counts per aggregated row.
+
+    >>> x = np.column_stack([np.array([-1.0, 0.0, 1.0]), np.ones(3)])
+    >>> fit = fit_logistic(x, np.array([4.0, 4.0, 4.0]), np.array([1.0, 2.0, 3.0]))
+    >>> fit.converged, round(float(fit.coef[1]), 9)
+    (True, 0.0)
+    """
+    d = x.shape[1]
+    beta = np.zeros(d)
+    total_n = float(n.sum())
+    rate = min(max(float(k.sum()) / total_n, 1e-6), 1.0 - 1e-6)
+    beta[d - 1] = math.log(rate / (1.0 - rate))
+    if start is not None:
+        beta = start.copy()
+    elif x.shape[0] > 200_000:
+        # Warm start from every 64th aggregated row: the exact Newton polish then needs ~3 steps.
+        stride = slice(None, None, 64)
+        sub_k = k[stride]
+        if 0.0 < float(sub_k.sum()) < float(n[stride].sum()):
+            beta = fit_logistic(x[stride], n[stride], sub_k, max_iter, 1e-8).coef
+
+    def evaluate(b: FloatArray) -> Evaluation:
+        eta = x @ b
+        p = sigmoid(eta)
+        w = n * p * (1.0 - p)
+        return _neg_log_lik(eta, n, k), x.T @ (n * p - k), (x * w[:, None]).T @ x
+
+    res = newton_minimize(evaluate, beta, max_iter, tol)
+    beta, iterations, converged, obj = res.theta, res.iterations, res.converged, res.value
+    if not np.all(np.isfinite(beta)):
+        raise CalibrationScriptError(
+            Code.MC_E303_FIT_FAILED, "logistic fit produced non-finite parameters",
+            "check that the scores are not perfectly separating the labels")
+    return LogisticFit(beta, iterations, converged, obj)
+
+
+def _softplus_terms(eta: FloatArray, n: FloatArray, k: FloatArray) -> tuple[float, FloatArray]:
+    """The negative log-likelihood ``n . softplus(eta) - k . eta`` and ``exp(-|eta|)``.
+
+    ``softplus(eta) = max(eta, 0) + log1p(exp(-|eta|))`` (stable for any ``eta``); the
+    returned ``exp(-|eta|)`` gives the probabilities of the next Newton step without a second
+    exponential.
+    """
+    e = np.abs(eta)
+    np.negative(e, out=e)
+    np.exp(e, out=e)
+    # One temporary at a time (the peak memory of a fit on 1e7 unique scores counts).
+    positive_part = float(np.dot(n, np.maximum(eta, 0.0)))
+    return positive_part + float(np.dot(n, np.log1p(e))) - float(np.dot(k, eta)), e
+
+
+def fit_logistic_line(z: FloatArray, n: FloatArray, k: FloatArray, max_iter: int = 100,
+                      tol: float = 1e-12, start: Optional[tuple[float, float]] = None
+                      ) -> LogisticFit:
+    """``fit_logistic`` of ``sigmoid(a * z + b)``: the two-parameter fast path (platt, the
+    calibration slope and intercept, beta's one-feature sub-models).
+
+    Works on the 1-D column ``z`` (no design matrix): the gradient and the 2x2 Hessian are dot
+    products, the Newton step is solved in closed form, and ``exp(-|eta|)`` is computed once
+    per evaluation for both the objective and the probabilities. Same start (the base rate's
+    logit, or a fit on every 64th aggregated row above 200,000 rows), step halving and stopping
+    rule as ``fit_logistic``; ``coef`` is ``[a, b]``.
+
+    >>> fit = fit_logistic_line(np.array([-1.0, 0.0, 1.0]), np.array([4.0, 4.0, 4.0]),
+    ...                         np.array([1.0, 2.0, 3.0]))
+    >>> fit.converged, round(float(fit.coef[0]), 9), round(float(fit.coef[1]), 9)
+    (True, 1.098612289, 0.0)
+    """
+    total_n = float(n.sum())
+    rate = min(max(float(k.sum()) / total_n, 1e-6), 1.0 - 1e-6)
+    a, b = 0.0, math.log(rate / (1.0 - rate))
+    if start is not None:
+        a, b = start
+    elif z.shape[0] > 200_000:
+        # Warm start from every 64th aggregated row: the exact Newton polish then needs ~3 steps.
+        stride = slice(None, None, 64)
+        sub_k = k[stride]
+        if 0.0 < float(sub_k.sum()) < float(n[stride].sum()):
+            warm = fit_logistic_line(z[stride], n[stride], sub_k, max_iter, 1e-8).coef
+            a, b = float(warm[0]), float(warm[1])
+    eta = z * a
+    eta += b
+    obj, e = _softplus_terms(eta, n, k)
+    converged = False
+    iterations = 0
+    for iterations in range(1, max_iter + 1):
+        # p = sigmoid(eta) from e = exp(-|eta|); p (1 - p) = e / (1 + e)**2 for either sign.
+        # Three n-length buffers: r (new), d (in eta's) and w (in e's).
+        r = np.where(eta >= 0.0, 1.0, e)
+        d = np.add(e, 1.0, out=eta)
+        r /= d  # p
+        r *= n
+        r -= k
+        g_a, g_b = float(np.dot(z, r)), float(r.sum())
+        del r
+        w = np.divide(e, d, out=e)
+        w /= d
+        w *= n
+        h_ab, h_bb = float(np.dot(w, z)), float(w.sum())
+        w *= z
+        h_aa = float(np.dot(w, z))
+        del d, w, eta, e  # the line search below needs only obj
+        det = h_aa * h_bb - h_ab * h_ab
+        if det > 0.0 and math.isfinite(det):
+            step_a = (h_bb * g_a - h_ab * g_b) / det
+            step_b = (h_aa * g_b - h_ab * g_a) / det
+        else:
+            step_a, step_b = (float(v) for v in np.linalg.lstsq(
+                np.array([[h_aa, h_ab], [h_ab, h_bb]]), np.array([g_a, g_b]), rcond=None)[0])
+        t = 1.0
+        while True:
+            cand_a, cand_b = a - t * step_a, b - t * step_b
+            eta_c = z * cand_a
+            eta_c += cand_b
+            obj_c, e_c = _softplus_terms(eta_c, n, k)
+            if obj_c <= obj + 1e-12 * abs(obj) or t < 1e-10:
+                break
+            t *= 0.5
+        a, b, eta, obj, e = cand_a, cand_b, eta_c, obj_c, e_c
+        if max(abs(t * step_a), abs(t * step_b)) <= tol * (1.0 + max(abs(a), abs(b))):
+            converged = True
+            break
+    if not (math.isfinite(a) and math.isfinite(b)):
+        raise CalibrationScriptError(
+            Code.MC_E303_FIT_FAILED, "logistic fit produced non-finite parameters",
+            "check that the scores are not perfectly separating the labels")
+    return LogisticFit(np.array([a, b]), iterations, converged, obj)

@@ -1,0 +1,222 @@
+"""What cross-fitting and ``auto`` fit, predict and score: one problem per mode.
+
+A :class:`Problem` holds a mode's kept rows; it fits a method on a row mask, predicts any rows
+and gives their per-row log loss. :class:`BinaryProblem` is one binary task,
+:class:`MulticlassProblem` one calibrator per class (one-vs-rest) or temperature.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from typing import Any, Optional, Protocol, TypeVar, Union
+
+import numpy as np
+import numpy.typing as npt
+
+from . import limits
+from .aggregation import Aggregated, aggregate
+from .apply import apply_calibrator, class_logits, renormalise
+from .artifact import Calibrator, MultiCalibrator
+from .fitting import fit_calibrator
+from .jsonvalues import JsonDict, int_if_integral
+from .logs import logger
+from .metrics import auc_aggregated
+from .numerics import (CLIP_EPSILON, BoolArray, FloatArray, IntArray, LabelArray, softmax,
+                       weighted_count)
+from .settings import Settings
+from .temperature import fit_temperature
+
+ModelT = TypeVar("ModelT")
+
+
+class Problem(Protocol[ModelT]):
+    """A calibration problem on its kept rows: fit on a row mask, predict any rows.
+
+    ``predict(model, rows)`` and ``row_loss(predictions, rows)`` work on the rows of the mask
+    ``rows`` only (every row when None), so a fold scores just its held-out rows.
+    """
+
+    strata: LabelArray
+
+    def row_weights(self, rows: npt.NDArray[np.intp]) -> FloatArray: ...
+
+    def fit(self, method: str, mask: Optional[BoolArray], context: str) -> ModelT: ...
+
+    def predict(self, model: ModelT, rows: Optional[BoolArray] = None) -> FloatArray: ...
+
+    def row_loss(self, predictions: FloatArray, rows: Optional[BoolArray] = None
+                 ) -> FloatArray: ...
+
+    def held_out_summary(self, predictions: FloatArray, mask: BoolArray) -> JsonDict: ...
+
+
+class BinaryProblem:
+    """One binary task: its kept rows' scores, labels (0/1, held as bool) and weights.
+
+    ``weights`` None means every row weighs 1 (no all-ones array is made): a fit's rows are
+    then aggregated by sorting (``aggregate``). With weights, the rows are indexed once by
+    unique score (int32 when it fits) and every fit is a weighted bincount. The aggregate of all
+    rows is computed once and shared (uncalibrated metrics, the class check, the full fit) until
+    ``forget_all_rows``.
+    """
+
+    def __init__(self, scores: FloatArray, labels: npt.NDArray[np.generic],
+                 weights: Optional[FloatArray], settings: Settings) -> None:
+        self.scores = scores
+        self.labels: BoolArray = np.asarray(labels, dtype=np.bool_) if labels.dtype == np.bool_ \
+            else np.asarray(labels, dtype=np.float64) > 0.5
+        self.weights = weights
+        self.strata: LabelArray = self.labels.view(np.int8)
+        self.settings = settings
+        self._index: Optional[tuple[FloatArray, npt.NDArray[np.signedinteger[Any]]]] = None
+        self._all_rows: Optional[Aggregated] = None
+
+    def row_weights(self, rows: npt.NDArray[np.intp]) -> FloatArray:
+        if self.weights is None:
+            return np.ones(rows.shape[0])
+        out: FloatArray = self.weights[rows]
+        return out
+
+    def _unique_index(self) -> tuple[FloatArray, npt.NDArray[np.signedinteger[Any]]]:
+        if self._index is None:
+            values, inverse = np.unique(self.scores, return_inverse=True)
+            inv = inverse.ravel()
+            self._index = (values, inv.astype(np.int32) if values.shape[0] < 2**31 else inv)
+        return self._index
+
+    def aggregated(self, mask: Optional[BoolArray] = None) -> Aggregated:
+        if mask is None and self._all_rows is not None:
+            return self._all_rows
+        if self.weights is None:
+            if mask is None:
+                agg = aggregate(self.scores, self.labels)
+            else:
+                agg = aggregate(self.scores[mask], self.labels[mask])
+        else:
+            values, inv = self._unique_index()
+            u = values.shape[0]
+            w, y = self.weights, self.labels
+            if mask is not None:
+                inv, w, y = inv[mask], w[mask], y[mask]
+            agg = Aggregated(values, weighted_count(inv, w, u),
+                             weighted_count(inv[y], w[y], u))
+        if mask is None:
+            self._all_rows = agg
+        return agg
+
+    def forget_all_rows(self) -> None:
+        """Drop the shared aggregate of all rows (and the unique-score index)."""
+        self._all_rows = None
+        self._index = None
+
+    def fit(self, method: str, mask: Optional[BoolArray], context: str) -> Calibrator:
+        return fit_calibrator(self.aggregated(mask), dataclasses.replace(self.settings,
+                                                                         method=method), context)
+
+    def predict(self, model: Calibrator, rows: Optional[BoolArray] = None) -> FloatArray:
+        return apply_calibrator(model, self.scores if rows is None else self.scores[rows])
+
+    def row_loss(self, predictions: FloatArray, rows: Optional[BoolArray] = None
+                 ) -> FloatArray:
+        return _binary_row_loss(predictions, self.labels if rows is None else self.labels[rows])
+
+    def held_out_summary(self, predictions: FloatArray, mask: BoolArray) -> JsonDict:
+        labels = self.labels[mask]
+        w = None if self.weights is None else self.weights[mask]
+        auc, reason = auc_aggregated(aggregate(predictions, labels, w))
+        loss = _binary_row_loss(predictions, labels)
+        if w is None:
+            positives: Union[int, float] = int(np.count_nonzero(labels))
+            log_loss = float(loss.sum()) / labels.shape[0]
+        else:
+            positives = int_if_integral(float(w[labels].sum()))
+            # (w * loss).sum(), not a dot product: unit weights then give the unweighted figure
+            log_loss = float((w * loss).sum() / w.sum())
+        return {"positives_test": positives, "log_loss": log_loss, "auc": auc,
+                "auc_null_reason": reason}
+
+
+def _binary_row_loss(predictions: FloatArray, labels: BoolArray) -> FloatArray:
+    """Per-row log loss of probabilities (clipped to ``CLIP_EPSILON``) against 0/1 labels."""
+    pc = np.clip(predictions, CLIP_EPSILON, 1.0 - CLIP_EPSILON)
+    out: FloatArray = -np.where(labels, np.log(pc), np.log1p(-pc))
+    return out
+
+
+class MulticlassProblem:
+    """Multi-class rows: one :class:`BinaryProblem` per class (one-vs-rest) and the log-scores."""
+
+    def __init__(self, scores: FloatArray, labels: IntArray, weights: Optional[FloatArray],
+                 settings: Settings) -> None:
+        self.names = settings.categories
+        self.columns = [BinaryProblem(scores[:, c], labels == c, weights, settings)
+                        for c in range(scores.shape[1])]
+        self.logits = class_logits(scores, settings.score_space, CLIP_EPSILON)
+        self.labels = labels
+        self.weights: FloatArray = np.ones(labels.shape[0]) if weights is None else weights
+        self.strata: LabelArray = labels
+        self.settings = settings
+
+    def row_weights(self, rows: npt.NDArray[np.intp]) -> FloatArray:
+        out: FloatArray = self.weights[rows]
+        return out
+
+    def fit(self, method: str, mask: Optional[BoolArray], context: str) -> MultiCalibrator:
+        s = self.settings
+        base = MultiCalibrator(mode="multiclass", method=method, score_space=s.score_space,
+                               clip_epsilon=CLIP_EPSILON, names=self.names,
+                               score_fields=tuple(s.score_field_prefix + c for c in self.names),
+                               label_fields=(s.label_field,))
+        if method == "temperature":
+            start = time.perf_counter()
+            scale, bias, info = fit_temperature(self.logits, self.labels, self.weights,
+                                                s.temperature_bias, mask)
+            info["seconds"] = round(time.perf_counter() - start, 6)
+            if info["converged"] is False:
+                logger.warning("%s: temperature fit did not converge", context)
+            return dataclasses.replace(base, scale=scale, bias=bias, fit=info)
+        members = tuple(problem.fit(method, mask, f"{context}, class {name!r}")
+                        for name, problem in zip(self.names, self.columns))
+        return dataclasses.replace(base, members=members)
+
+    def predict(self, model: MultiCalibrator, rows: Optional[BoolArray] = None) -> FloatArray:
+        return self.predict_counted(model, rows)[0]
+
+    def predict_counted(self, model: MultiCalibrator, rows: Optional[BoolArray] = None
+                        ) -> tuple[FloatArray, int]:
+        """Predictions and the number of rows whose one-vs-rest outputs were all 0."""
+        if model.method == "temperature":
+            logits = self.logits if rows is None else self.logits[rows]
+            return softmax(model.scale * logits + np.asarray(model.bias)), 0
+        q = np.column_stack([problem.predict(member, rows)
+                             for problem, member in zip(self.columns, model.members)])
+        return renormalise(q)
+
+    def zero_sum_rows(self, model: MultiCalibrator) -> int:
+        """Rows whose one-vs-rest outputs under ``model`` are all 0 (``renormalise`` makes them
+        uniform), counted in chunks of ``BIN_CHUNK_ROWS`` rows; 0 for temperature."""
+        if model.method == "temperature":
+            return 0
+        n = self.labels.shape[0]
+        zero = 0
+        for begin in range(0, n, limits.BIN_CHUNK_ROWS):
+            part = slice(begin, begin + limits.BIN_CHUNK_ROWS)
+            sums = np.zeros(min(limits.BIN_CHUNK_ROWS, n - begin))
+            for problem, member in zip(self.columns, model.members):
+                sums += apply_calibrator(member, problem.scores[part])
+            zero += int(np.count_nonzero(~(sums > 0.0)))
+        return zero
+
+    def row_loss(self, predictions: FloatArray, rows: Optional[BoolArray] = None
+                 ) -> FloatArray:
+        labels = self.labels if rows is None else self.labels[rows]
+        p_true = predictions[np.arange(labels.shape[0]), labels]
+        out: FloatArray = -np.log(np.clip(p_true, CLIP_EPSILON, 1.0))
+        return out
+
+    def held_out_summary(self, predictions: FloatArray, mask: BoolArray) -> JsonDict:
+        w, labels = self.weights[mask], self.labels[mask]
+        correct = predictions.argmax(axis=1) == labels
+        return {"log_loss": float(np.dot(w, self.row_loss(predictions, mask)) / w.sum()),
+                "accuracy": float(np.dot(w, correct) / w.sum())}

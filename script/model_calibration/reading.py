@@ -1,0 +1,324 @@
+"""Reading the input data: discovering the data files, extracting archives, reading shards.
+
+Every ``.csv``, ``.tsv``, ``.parquet``/``.pq``, ``.jsonl`` and ``.json`` file (JSON lines or one
+JSON array of records) under the input folder, recursively, sorted by relative path, plus the
+data files inside any ``.tar.gz``/``.tgz`` archive there, extracted member by member (absolute
+member paths, ``..``, links and special files are refused, ``MC-E209``). Hidden files (``.*``,
+``_*``) are skipped; a single file path is accepted too. All shards must have the same column
+names, and no file may repeat one (``MC-E204``). Only the columns the fits need are kept in
+memory; the others are read again when the calibrated shard is written.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import json
+import os
+import shutil
+import sys
+import tarfile
+import tempfile
+from collections.abc import Sequence
+from typing import Literal, Optional
+
+import pandas as pd
+
+from ..errors import CalibrationScriptError, Code
+from .logs import logger
+
+DATA_EXTENSIONS = (".csv", ".tsv", ".parquet", ".pq", ".jsonl", ".json")
+ARCHIVE_EXTENSIONS = (".tar.gz", ".tgz")
+
+
+@dataclasses.dataclass(frozen=True)
+class Shard:
+    """One input data file: path relative to the input root, format, columns and rows.
+
+    ``fitting`` holds only the columns the fits need (score, label, weight columns; every
+    column when ``read_shards`` was given no fields) until the mode has parsed them: the runner
+    empties it (``release_fitting``), so the run does not keep the shards' data. The other
+    columns are read again, one shard at a time, when the calibrated shard is written.
+    """
+
+    relative: str
+    fmt: str
+    path: str
+    columns: tuple[str, ...]
+    rows: int
+    size: int
+    json_array: bool = False
+    fitting: dict[str, pd.Series] = dataclasses.field(default_factory=dict, compare=False,
+                                                      repr=False)
+
+
+def _format_of(name: str) -> Optional[str]:
+    lower = name.lower()
+    for ext in DATA_EXTENSIONS:
+        if lower.endswith(ext):
+            return {".pq": "parquet"}.get(ext, ext.lstrip("."))
+    return None
+
+
+def _is_archive(name: str) -> bool:
+    return name.lower().endswith(ARCHIVE_EXTENSIONS)
+
+
+def _hidden(name: str) -> bool:
+    return name.startswith((".", "_"))
+
+
+def safe_extract(archive: str, destination: str) -> list[str]:
+    """Extract regular files of a tar archive, refusing unsafe members (``MC-E209``)."""
+    extracted: list[str] = []
+    try:
+        with tarfile.open(archive, "r:*") as tar:
+            members = tar.getmembers()
+            for member in members:
+                name = member.name
+                parts = name.replace("\\", "/").split("/")
+                if name.startswith(("/", "\\")) or os.path.isabs(name) or ".." in parts or (
+                        len(name) > 1 and name[1] == ":"):
+                    raise CalibrationScriptError(
+                        Code.MC_E209_UNSAFE_ARCHIVE,
+                        f"{os.path.basename(archive)}: member {name!r} escapes the "
+                        "extraction folder",
+                        "rebuild the archive with relative paths")
+                if not (member.isfile() or member.isdir()):
+                    raise CalibrationScriptError(
+                        Code.MC_E209_UNSAFE_ARCHIVE,
+                        f"{os.path.basename(archive)}: member {name!r} is a link or special file",
+                        "rebuild the archive with regular files only")
+            for member in members:
+                if not member.isfile():
+                    continue
+                target = os.path.join(destination, *[p for p in member.name.split("/")
+                                                     if p not in ("", ".")])
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                source = tar.extractfile(member)
+                assert source is not None  # regular file
+                with source, open(target, "wb") as handle:
+                    shutil.copyfileobj(source, handle)
+                extracted.append(target)
+    except (tarfile.TarError, OSError, EOFError) as exc:
+        raise CalibrationScriptError(
+            Code.MC_E203_READ_FAILED,
+            f"cannot read archive {os.path.basename(archive)}: {exc}",
+            "provide a valid .tar.gz archive") from exc
+    return extracted
+
+
+def walk_files(root: str) -> list[str]:
+    """Every file under ``root`` not hidden (``.*``, ``_*``, nor in a hidden folder), sorted by
+    relative path."""
+    found: list[str] = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not _hidden(d))
+        found.extend(os.path.join(folder, f) for f in files if not _hidden(f))
+    return sorted(found, key=lambda p: os.path.relpath(p, root))
+
+
+def discover_files(path: str, scratch: str) -> list[tuple[str, str, str]]:
+    """``(absolute path, relative name, format)`` of every data file (archives extracted)."""
+    if not os.path.exists(path):
+        raise CalibrationScriptError(
+            Code.MC_E201_NO_INPUT_FILES, f"input path {path!r} does not exist",
+            "pass the folder or file holding the evaluation data")
+    if os.path.isfile(path):
+        name = os.path.basename(path)
+        candidates = [(path, name)]
+    else:
+        candidates = [(p, os.path.relpath(p, path).replace(os.sep, "/"))
+                      for p in walk_files(path)]
+    result: list[tuple[str, str, str]] = []
+    skipped: list[str] = []
+    for absolute, relative in candidates:
+        fmt = _format_of(relative)
+        if fmt is not None:
+            result.append((absolute, relative, fmt))
+        elif _is_archive(relative):
+            target = tempfile.mkdtemp(prefix="archive-", dir=scratch)
+            stem = relative[: -len(".tar.gz")] if relative.lower().endswith(".tar.gz") else \
+                relative[: -len(".tgz")]
+            for member in sorted(safe_extract(absolute, target)):
+                inner = os.path.relpath(member, target).replace(os.sep, "/")
+                inner_fmt = _format_of(inner)
+                if inner_fmt is not None and not any(_hidden(p) for p in inner.split("/")):
+                    result.append((member, f"{stem}/{inner}", inner_fmt))
+                else:
+                    skipped.append(f"{relative}:{inner}")
+        else:
+            skipped.append(relative)
+    if os.path.isfile(path) and not result:
+        raise CalibrationScriptError(
+            Code.MC_E202_UNSUPPORTED_FORMAT,
+            f"{os.path.basename(path)} is not a supported data file",
+            f"use one of {', '.join(DATA_EXTENSIONS)} or {', '.join(ARCHIVE_EXTENSIONS)}")
+    if skipped:
+        logger.warning("skipped %d non-data files: %s", len(skipped), ", ".join(skipped[:10]))
+    if not result:
+        raise CalibrationScriptError(Code.MC_E201_NO_INPUT_FILES, f"no data file found under {path!r}",
+                                     f"provide files ending in {', '.join(DATA_EXTENSIONS)}")
+    return result
+
+
+def _json_is_array(path: str) -> bool:
+    with open(path, "rb") as handle:
+        while True:
+            chunk = handle.read(1)
+            if not chunk or not chunk.isspace():
+                return chunk == b"["
+
+
+class _DuplicateKey(ValueError):
+    """A JSON object repeats a key (raised by the duplicate scan's ``object_pairs_hook``)."""
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, object]]) -> None:
+    if len(dict(pairs)) != len(pairs):
+        keys = [key for key, _ in pairs]
+        raise _DuplicateKey(sorted({key for key in keys if keys.count(key) > 1}))
+
+
+def _json_duplicate_keys(path: str, array: bool) -> list[str]:
+    """Keys an object of the JSON file repeats (the JSON readers keep only the last value).
+
+    JSON lines are decoded in batches of lines as one array: a Python call per object, no
+    object built.
+    """
+    try:
+        with open(path, encoding="utf-8") as handle:
+            if array:
+                json.load(handle, object_pairs_hook=_no_duplicate_keys)
+                return []
+            while True:
+                lines = [line for line in itertools.islice(handle, 65536) if line.strip()]
+                if not lines:
+                    return []
+                json.loads("[" + ",".join(lines) + "]", object_pairs_hook=_no_duplicate_keys)
+    except _DuplicateKey as exc:
+        return list(exc.args[0])
+
+
+CSV_FLOAT_PRECISION: Optional[Literal["round_trip"]] = (
+    "round_trip" if int(pd.__version__.split(".")[0]) < 3 else None)
+"""pandas < 3 parses CSV floats with a fast converter that can be an ulp off; ``round_trip``
+parses them exactly (pandas 3 does by default and deprecates the option)."""
+
+
+def _header_duplicates(path: str, sep: str) -> list[str]:
+    """Names the text file's header repeats (pandas renames the second ``a`` to ``a.1``)."""
+    header = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str, keep_default_na=False)
+    names = [str(v) for v in header.iloc[0]] if len(header) else []
+    return sorted({n for n in names if n and names.count(n) > 1})
+
+
+def _parquet_schema(path: str) -> tuple[list[str], list[str], int]:
+    """The columns pandas would give (index columns of pandas metadata excluded), the names the
+    schema repeats (pandas cannot read such a file) and the row count, from the footer only."""
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]  # no stubs; footer only
+
+    parquet = pq.ParquetFile(path)
+    schema = parquet.schema_arrow
+    names = [str(n) for n in schema.names]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    return ([n for n in names if n not in pandas_index_columns(schema)], duplicates,
+            int(parquet.metadata.num_rows))
+
+
+def pandas_index_columns(schema: object) -> set[str]:
+    """Columns a pandas-written parquet schema stores the frame's index in."""
+    metadata = getattr(schema, "pandas_metadata", None)
+    if not isinstance(metadata, dict):
+        return set()
+    return {c for c in metadata.get("index_columns", []) if isinstance(c, str)}
+
+
+def read_frame(path: str, fmt: str, fields: Optional[Sequence[str]] = None
+               ) -> tuple[pd.DataFrame, bool, list[str], int]:
+    """The file's rows (only the columns of ``fields`` it has, or all when None), whether it is
+    a JSON array (else JSON lines for json formats), its column names and its row count.
+
+    A file whose header, schema or JSON object repeats a column name is refused
+    (``MC-E204-SCHEMA-MISMATCH``): the readers would rename or drop one of the two columns.
+    CSV/TSV floats are parsed exactly (``CSV_FLOAT_PRECISION``). A parquet file is read for the
+    requested columns only; a csv/tsv or JSON file is parsed whole (which validates its
+    structure) and the other columns are dropped at once.
+    """
+    try:
+        array = False
+        if fmt in ("csv", "tsv"):
+            sep = "," if fmt == "csv" else "\t"
+            # Every column is parsed (``usecols`` would skip the check that each row has as
+            # many fields as the header); only the fitting ones are kept.
+            frame = pd.read_csv(path, sep=sep, float_precision=CSV_FLOAT_PRECISION)
+            duplicates = _header_duplicates(path, sep)
+            names = [str(c) for c in frame.columns]
+            rows = len(frame)
+            if fields is not None:
+                frame = frame[[c for c in frame.columns if str(c) in fields]]
+        elif fmt == "parquet":
+            names, duplicates, rows = _parquet_schema(path)
+            wanted = names if fields is None else [n for n in names if n in fields]
+            frame = pd.read_parquet(path, columns=wanted) if not duplicates else pd.DataFrame()
+        else:
+            array = fmt == "json" and _json_is_array(path)
+            frame = pd.read_json(path, lines=not array, orient="records", precise_float=True)
+            if frame.shape[1] == 0:  # as pandas says of an empty csv
+                raise ValueError("no records, so no columns to parse from file")
+            duplicates = _json_duplicate_keys(path, array)
+            names = [str(c) for c in frame.columns]
+            rows = len(frame)
+            if fields is not None:
+                frame = frame[[c for c in frame.columns if str(c) in fields]]
+    except Exception as exc:  # pandas raises many types for malformed files
+        raise CalibrationScriptError(
+            Code.MC_E203_READ_FAILED,
+            f"cannot read {os.path.basename(path)} as {fmt}: {type(exc).__name__}: {exc}",
+            "check the file's format and content") \
+            from exc
+    if duplicates:
+        raise CalibrationScriptError(
+            Code.MC_E204_SCHEMA_MISMATCH,
+            f"{os.path.basename(path)} repeats the column names {duplicates}",
+            "give every column a unique name")
+    return frame, array, names, rows
+
+
+def read_shards(path: str, scratch: str, fields: Optional[Sequence[str]] = None) -> list[Shard]:
+    """Every data file under ``path``: schema checks, row counts and the ``fields`` columns
+    (all columns when None) of each, in ``Shard.fitting``."""
+    files = discover_files(path, scratch)
+    shards: list[Shard] = []
+    columns: Optional[list[str]] = None
+    for absolute, relative, fmt in files:
+        frame, json_array, names, rows = read_frame(absolute, fmt, fields)
+        if columns is None:
+            columns = names
+        elif names != columns:
+            raise CalibrationScriptError(
+                Code.MC_E204_SCHEMA_MISMATCH,
+                f"{relative} has columns {names}, the first shard has {columns}",
+                "all shards must share one schema")
+        fitting = {str(c): frame[c] for c in frame.columns}
+        del frame
+        shards.append(Shard(relative, fmt, absolute, tuple(names), rows,
+                            os.path.getsize(absolute), json_array, fitting))
+        logger.info("read %s (%s): %d rows", relative, fmt, rows)
+    release_arrow_memory()
+    return shards
+
+
+def release_arrow_memory() -> None:
+    """Return the memory Arrow's pool keeps cached after a read or write to the system (the
+    pool's allocator would otherwise hold the freed tables' pages for the rest of the run)."""
+    pyarrow = sys.modules.get("pyarrow")
+    if pyarrow is not None:
+        pyarrow.default_memory_pool().release_unused()
+
+
+def release_fitting(shards: Sequence[Shard]) -> None:
+    """Drop the fitting columns the runner has parsed (``Shard.fitting``)."""
+    for shard in shards:
+        shard.fitting.clear()
+    release_arrow_memory()  # the parquet columns' buffers were Arrow's (zero-copy to pandas)

@@ -1,0 +1,154 @@
+"""The multi-class ``temperature`` fit: ``softmax(scale * l + bias)`` of the class log-scores.
+
+``l`` is ``ln(max(p, eps))`` of the class probabilities (the margins in logit space),
+``scale = 1 / T`` and ``bias`` one per class with ``bias[0] = 0`` (all 0 unless
+``TEMPERATURE_BIAS``); weighted maximum likelihood by Newton's method on the exact Hessian,
+L-BFGS-B from scipy when the scale reaches its bound ``1e-6``.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+
+from . import limits
+from ..errors import CalibrationScriptError, Code
+from .jsonvalues import JsonDict
+from .numerics import BoolArray, Evaluation, FloatArray, IntArray, newton_minimize
+
+
+def _temperature_sums(theta: FloatArray, logits: FloatArray, labels: IntArray,
+                      w: FloatArray, bias: bool, hessian: bool,
+                      rows: Optional[BoolArray] = None
+                      ) -> tuple[float, FloatArray, Optional[FloatArray]]:
+    """Negative log-likelihood of ``softmax(theta[0] * logits + (0, theta[1:]))`` with row
+    weights ``w``, its gradient and (``hessian``) its Hessian, over the rows of the mask
+    ``rows`` (every row when None), summed over chunks of ``BIN_CHUNK_ROWS`` rows (no
+    n x classes temporary)."""
+    n, c = logits.shape
+    d = theta.shape[0]
+    b = np.zeros(c)
+    if bias:
+        b[1:] = theta[1:]
+    loss = 0.0
+    grad = np.zeros(d)
+    hess = np.zeros((d, d)) if hessian else None
+    step = max(1, limits.BIN_CHUNK_ROWS // c)
+    for begin in range(0, n, step):
+        part = slice(begin, begin + step)
+        chunk, y, wi = logits[part], labels[part], w[part]
+        if rows is not None:
+            keep = rows[part]
+            chunk, y, wi = chunk[keep], y[keep], wi[keep]
+        # class-major (classes x rows): the per-row reductions over a few classes then run
+        # along contiguous rows instead of numpy's slow short inner axis
+        x = np.ascontiguousarray(chunk.T)
+        index = np.arange(x.shape[1])
+        eta = theta[0] * x
+        eta += b[:, None]
+        top = eta.max(axis=0)
+        p = np.exp(eta - top)
+        sums = p.sum(axis=0)
+        p /= sums
+        loss += float(np.dot(wi, top + np.log(sums) - eta[y, index]))
+        del eta
+        mean_x = (p * x).sum(axis=0)  # the logit expected under p, per row
+        grad[0] += float(np.dot(wi, mean_x - x[y, index]))
+        wp = p * wi
+        if bias:
+            counts = np.bincount(y, weights=wi, minlength=c)
+            grad[1:] += (wp.sum(axis=1) - counts)[1:]
+        if hess is not None:
+            x -= mean_x  # centred, in place
+            hess[0, 0] += float(np.dot((wp * x).ravel(), x.ravel()))
+            if bias:
+                cross = (wp * x).sum(axis=1)
+                hess[0, 1:] += cross[1:]
+                hess[1:, 0] += cross[1:]
+                block = np.diag(wp.sum(axis=1)) - wp @ p.T
+                hess[1:, 1:] += block[1:, 1:]
+    return loss, grad, hess
+
+
+def fit_temperature(logits: FloatArray, labels: IntArray, weights: FloatArray,
+                    bias: bool, rows: Optional[BoolArray] = None
+                    ) -> tuple[float, tuple[float, ...], JsonDict]:
+    """Weighted maximum likelihood of ``softmax(scale * logits + bias)`` (``bias[0] = 0``) on
+    the rows of the mask ``rows`` (every row when None; the rows are not copied).
+
+    Newton's method with step halving on the exact Hessian (a convex problem in the scale and
+    the biases), summed over chunks of rows; ``scale >= 1e-6``: a step that would cross the bound
+    (scores ranked against the labels) hands over to L-BFGS-B (scipy) with the bound.
+
+    >>> logits = np.array([[2.0, 0.0], [0.0, 2.0], [2.0, 0.0], [0.0, 2.0]])
+    >>> scale, bias, info = fit_temperature(logits, np.array([0, 1, 1, 0]), np.ones(4), False)
+    >>> info["converged"], info["solver"], scale
+    (True, 'L-BFGS-B', 1e-06)
+    """
+    c = logits.shape[1]
+    n = logits.shape[0] if rows is None else int(np.count_nonzero(rows))
+    total = float(weights.sum() if rows is None else weights[rows].sum())
+    w = weights / total
+    n_free = c - 1 if bias else 0
+    theta = np.zeros(1 + n_free)
+    theta[0] = 1.0
+    if n > 200_000:
+        # Warm start from every 64th row: the exact Newton polish then needs about 3 steps.
+        sub_scale, sub_bias, _ = fit_temperature(logits[::64], labels[::64], weights[::64],
+                                                 bias, None if rows is None else rows[::64])
+        theta[0] = max(sub_scale, 1e-6)
+        if bias:
+            theta[1:] = sub_bias[1:]
+
+    def evaluate(t: FloatArray) -> Evaluation:
+        loss, grad, hess = _temperature_sums(t, logits, labels, w, bias, True, rows)
+        assert hess is not None
+        return loss, grad, hess
+
+    # a step that would leave scale >= 1e-6 hands over to the bounded fit
+    res = newton_minimize(evaluate, theta, 100, 1e-10, 1e-15, lambda t: float(t[0]) >= 1e-6)
+    theta, loss, grad = res.theta, res.value, res.gradient
+    iterations, converged, solver = res.iterations, res.converged, "newton"
+    if not converged:  # at the scale bound, or stalled: the bounded quasi-Newton fit
+        solver = "L-BFGS-B"
+        theta, iterations = _temperature_lbfgs(logits, labels, w, bias, theta, rows)
+        loss, grad, _ = _temperature_sums(theta, logits, labels, w, bias, False, rows)
+    if not np.all(np.isfinite(theta)):
+        raise CalibrationScriptError(
+            Code.MC_E303_FIT_FAILED, "temperature fit produced non-finite parameters",
+            "check the class scores")
+    b_out = np.zeros(c)
+    if bias:
+        b_out[1:] = theta[1:]
+    grad_max = float(np.max(np.abs(grad)))
+    if theta[0] <= 1e-6:  # at the bound the scale's gradient need not vanish
+        grad_max = float(np.max(np.abs(grad[1:]), initial=0.0))
+    info: JsonDict = {"iterations": iterations, "solver": solver,
+                      "converged": converged or grad_max <= 1e-6,
+                      "max_abs_gradient": grad_max,
+                      "neg_log_likelihood": loss * total, "bias": bias}
+    return float(theta[0]), tuple(float(v) for v in b_out), info
+
+
+def _temperature_lbfgs(logits: FloatArray, labels: IntArray, w: FloatArray, bias: bool,
+                       start: FloatArray, rows: Optional[BoolArray] = None
+                       ) -> tuple[FloatArray, int]:
+    """The temperature fit by L-BFGS-B with the bound ``scale >= 1e-6``."""
+    try:
+        from scipy.optimize import minimize
+    except ImportError as exc:  # pragma: no cover - scipy ships with scikit-learn
+        raise CalibrationScriptError(
+            Code.MC_E302_MISSING_LIBRARY, f"scipy is required for temperature ({exc})",
+            "install scipy (a scikit-learn dependency)") from exc
+
+    def objective(theta: FloatArray) -> tuple[float, FloatArray]:
+        loss, grad, _ = _temperature_sums(theta, logits, labels, w, bias, False, rows)
+        return loss, grad
+
+    x0 = start.copy()
+    x0[0] = max(float(x0[0]), 1e-6)
+    result = minimize(objective, x0, jac=True, method="L-BFGS-B",
+                      bounds=[(1e-6, None)] + [(None, None)] * (start.shape[0] - 1),
+                      options={"maxiter": 1000, "ftol": 1e-15, "gtol": 1e-10})
+    return np.asarray(result.x, dtype=np.float64), int(result.nit)

@@ -1,0 +1,124 @@
+"""Writing outputs into the staging folders: JSON files and the calibrated data shards.
+
+Each input shard is written in its own format with a ``calibrated_<score column>`` column per
+task or class (unrounded; empty where a needed score is missing). A value that is not finite
+(JSON cannot hold it) or an OS error is ``MC-E502-WRITE-FAILED``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Mapping, Sequence
+
+import pandas as pd
+
+from . import limits
+from ..errors import CalibrationScriptError, Code
+from .numerics import FloatArray
+from .reading import CSV_FLOAT_PRECISION, Shard, pandas_index_columns, read_frame
+
+
+def write_failed(path: str, exc: Exception) -> CalibrationScriptError:
+    """``MC-E502-WRITE-FAILED`` naming the file that could not be written and why."""
+    return CalibrationScriptError(
+        Code.MC_E502_WRITE_FAILED,
+        f"cannot write {os.path.basename(path)}: {type(exc).__name__}: {exc}",
+        "check the output volume (space, permissions); "
+        "a value that is not finite is a bug of the script: report it with the input")
+
+
+def write_json(path: str, content: Mapping[str, object]) -> None:
+    """Write ``content`` as JSON; NaN or infinity (never valid JSON) or an OS error: MC-E502."""
+    try:
+        text = json.dumps(content, indent=2, sort_keys=True, allow_nan=False)
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(text + "\n")
+    except (OSError, ValueError, TypeError) as exc:
+        raise write_failed(path, exc) from exc
+
+
+def write_frame(frame: pd.DataFrame, path: str, fmt: str, json_array: bool) -> None:
+    """Write ``frame`` in the format ``fmt`` (JSON: an array of records, or JSON lines)."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    if fmt == "csv":
+        frame.to_csv(path, index=False)
+    elif fmt == "tsv":
+        frame.to_csv(path, index=False, sep="\t")
+    elif fmt == "parquet":
+        frame.to_parquet(path, index=False)
+    else:
+        records = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
+        with open(path, "w", encoding="utf-8") as handle:
+            if json_array:
+                json.dump(records, handle, allow_nan=False, default=str)
+            else:
+                for record in records:
+                    handle.write(json.dumps(record, allow_nan=False, default=str))
+                    handle.write("\n")
+
+
+def write_calibrated_shard(shard: Shard, target: str,
+                           columns: Callable[[pd.DataFrame], dict[str, FloatArray]],
+                           score_columns: Sequence[str]) -> int:
+    """Read ``shard`` again in full (every column), add the calibrated columns and write it to
+    ``target`` in its format; returns the rows written. One shard (a csv/tsv: one chunk of
+    ``WRITE_CHUNK_ROWS`` rows) is in memory at a time.
+
+    parquet goes through pyarrow tables (columns keep their Arrow types; a pandas index column
+    is dropped, as ``to_parquet(index=False)`` did); csv/tsv through pandas in chunks; JSON is
+    read and written whole. An OS error or a value JSON cannot hold is ``MC-E502``; a file that
+    changed since it was read is ``MC-E203``.
+    """
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    try:
+        if shard.fmt == "parquet":
+            return _write_parquet_shard(shard, target, columns, score_columns)
+        if shard.fmt in ("csv", "tsv"):
+            sep = "," if shard.fmt == "csv" else "\t"
+            rows = 0
+            chunks = pd.read_csv(shard.path, sep=sep, chunksize=limits.WRITE_CHUNK_ROWS,
+                                 float_precision=CSV_FLOAT_PRECISION)
+            with chunks:
+                for i, chunk in enumerate(chunks):
+                    out = chunk.assign(**columns(chunk))
+                    out.to_csv(target, index=False, sep=sep, mode="w" if i == 0 else "a",
+                               header=i == 0)
+                    rows += len(out)
+            return rows
+        frame = read_frame(shard.path, shard.fmt)[0]
+        out = frame.assign(**columns(frame))
+        write_frame(out, target, shard.fmt, shard.json_array)
+        return len(out)
+    except CalibrationScriptError:
+        raise
+    except (OSError, ValueError) as exc:
+        raise write_failed(target, exc) from exc
+
+
+def _write_parquet_shard(shard: Shard, target: str,
+                         columns: Callable[[pd.DataFrame], dict[str, FloatArray]],
+                         score_columns: Sequence[str]) -> int:
+    import pyarrow  # type: ignore[import-untyped]  # no stubs
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]  # no stubs
+
+    # Memory-mapped: the column chunks are decoded from the page cache without a read copy.
+    table = pq.read_table(shard.path, memory_map=True)
+    index_columns = pandas_index_columns(table.schema)
+    if index_columns:
+        table = table.drop_columns(sorted(index_columns))
+    if table.schema.metadata and b"pandas" in table.schema.metadata:
+        # pandas metadata would not describe the added columns (pandas reads them regardless).
+        table = table.replace_schema_metadata(
+            {k: v for k, v in table.schema.metadata.items() if k != b"pandas"} or None)
+    scores = pd.DataFrame({name: table.column(name).to_pandas() for name in score_columns})
+    for name, values in columns(scores).items():
+        array = pyarrow.array(values, type=pyarrow.float64())
+        position = table.schema.get_field_index(name)
+        if position >= 0:
+            table = table.set_column(position, name, array)
+        else:
+            table = table.append_column(name, array)
+    del scores
+    pq.write_table(table, target)
+    return int(table.num_rows)
