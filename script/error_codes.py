@@ -5,7 +5,7 @@ Standard library only (Python 3.10): this module ships with the processing scrip
 class that carries it, its meaning and its usual fix. Raise sites name codes by constant
 (``Code.SPEC_INVALID``); :data:`CODES` is the table (``docs/errors.md`` is rendered from it).
 Library codes look like ``AREA-WHAT`` (:data:`LIBRARY_CODE`); script codes like
-``MC-E<stage><nn>-WHAT`` (:data:`SCRIPT_CODE`; stages 1 settings, 2 input data, 3 fitting,
+``MC-E<stage><nn>-WHAT``, warnings ``MC-W<stage><nn>-WHAT`` (:data:`SCRIPT_CODE`; stages 1 settings, 2 input data, 3 fitting,
 4 calibrator files, 5 outputs). The error classes are in :mod:`calibration_step.script.errors`.
 
 Examples
@@ -38,7 +38,7 @@ LIBRARY_CODE: Final = re.compile(
 )
 """The shape of a library code (match it whole): a known area, then hyphenated capitals."""
 
-SCRIPT_CODE: Final = re.compile(r"MC-E[1-5][0-9]{2}(?:-[A-Z]+)+")
+SCRIPT_CODE: Final = re.compile(r"MC-[EW][1-5][0-9]{2}(?:-[A-Z]+)+")
 """The shape of a processing-script code (match it whole)."""
 
 
@@ -479,6 +479,10 @@ class Code:
         "install the requirements in requirements.txt")
     MC_E303_FIT_FAILED: Final = _code("MC-E303-FIT-FAILED", _SCRIPT, "the fit produced non-finite parameters (auto skips such a candidate and records it)",
         "check the score distribution, or choose another method or AUTO_CANDIDATES")
+    MC_E304_FIT_NOT_CONVERGED: Final = _code("MC-E304-FIT-NOT-CONVERGED", _SCRIPT, "a platt, beta or gam fit did not converge (auto drops such a candidate and records it)",
+        "choose another method (isotonic needs no iterations), or CALIBRATION_METHOD=auto")
+    MC_E305_FIT_DEGENERATE: Final = _code("MC-E305-FIT-DEGENERATE", _SCRIPT, "a platt, beta or gam fit is degenerate: runaway parameters (a slope or gam logit beyond 1e3) or a constant output on non-constant scores (auto drops such a candidate and records it)",
+        "choose isotonic, or CALIBRATION_METHOD=auto; check that the scores carry signal and do not separate the labels")
     # 4xx calibrator files
     MC_E401_CALIBRATOR_INVALID: Final = _code("MC-E401-CALIBRATOR-INVALID", _SCRIPT, "a calibrator JSON is malformed, of the wrong kind, or holds a value outside its range",
         "use a calibrator.json written by this script, unmodified")
@@ -497,6 +501,12 @@ class Code:
         "point the output at an empty folder")
     MC_E502_WRITE_FAILED: Final = _code("MC-E502-WRITE-FAILED", _SCRIPT, "an output could not be written (an OS error, or a value that is not finite)",
         "check the output volume (space, permissions); a non-finite value is a bug: report it with the input")
+
+    # warnings recorded in metrics.json (MC-W<stage><nn>): 3xx fitting
+    MC_W301_CONSTANT_SCORES: Final = _code("MC-W301-CONSTANT-SCORES", _SCRIPT, "warning: every score to fit is the same, so the platt, beta or gam calibrator is the constant base rate",
+        "check the score column; a constant score carries no ranking")
+    MC_W302_CANDIDATE_DROPPED: Final = _code("MC-W302-CANDIDATE-DROPPED", _SCRIPT, "warning: auto dropped a candidate whose fit failed, did not converge or was degenerate (its code is in the message and in the selection)",
+        "none needed; name other AUTO_CANDIDATES to avoid it")
 
 
 CODES: Final[tuple[CodeEntry, ...]] = tuple(_ENTRIES)

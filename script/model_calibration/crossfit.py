@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import CalibrationScriptError
+from .fitchecks import FIT_FAILURE_CODES
 from .jsonvalues import JsonDict, json_get, json_number
 from .logs import logger
 from .numerics import BoolArray, FloatArray
@@ -74,7 +75,9 @@ def select_method(problem: Problem[ModelT], settings: Settings, mask: Optional[B
     Every candidate is fitted on K-1 inner folds and scored on the held-out one; the winner is
     the simplest candidate (``AUTO_SIMPLICITY_ORDER``) whose mean log loss is within one
     standard error (of its paired per-row difference) of the lowest; the record names every
-    candidate's score and why the winner won (:func:`choose_by_log_loss`).
+    candidate's score and why the winner won (:func:`choose_by_log_loss`). A candidate whose
+    fit fails, does not converge or is degenerate in an inner fold (``FIT_FAILURE_CODES``) is
+    dropped: its record holds ``status: failed``, the ``code`` and the ``error``.
     """
     n = problem.strata.shape[0]
     rows = np.arange(n) if mask is None else np.flatnonzero(mask)
@@ -92,9 +95,9 @@ def select_method(problem: Problem[ModelT], settings: Settings, mask: Optional[B
                 test = inner == g
                 held[test] = problem.row_loss(problem.predict(model, test), test)
         except CalibrationScriptError as exc:
-            if exc.code != "MC-E303-FIT-FAILED":
+            if exc.code not in FIT_FAILURE_CODES:
                 raise
-            record[method] = {"status": "failed", "error": exc.message}
+            record[method] = {"status": "failed", "code": exc.code, "error": exc.message}
             continue
         losses[method] = held[rows]
     n_eff = float(w.sum()) ** 2 / float(np.dot(w, w))
@@ -193,6 +196,10 @@ def cross_fit(problem: Problem[ModelT], settings: Settings) -> CrossFit:
             entry["candidate_log_loss"] = {
                 m: c.get("log_loss") for m, c in json_get(choice, "candidates").items()
                 if isinstance(c, dict)}
+            dropped = {m: c for m, c in json_get(choice, "candidates").items()
+                       if isinstance(c, dict) and c.get("status") == "failed"}
+            if dropped:
+                entry["dropped_candidates"] = dropped
         model = _fit_fold(problem, method, train, np.ones_like(train), settings.folds,
                           f"fold {f}")
         fit_seconds = time.perf_counter() - start

@@ -25,6 +25,7 @@ import pandas as pd
 
 from .artifact import SCRIPT_VERSION, AnyCalibrator
 from ..errors import CalibrationScriptError
+from .fitchecks import fit_warnings
 from .inputs import fitting_fields
 from .jsonvalues import JsonDict, json_number
 from .logs import logger
@@ -92,6 +93,17 @@ def _job_warnings(job_type: str, model_path: Optional[str]) -> list[str]:
                         "these rows), so they are usually over-confident in a way held-out data "
                         "is not; prefer a calibration or validation split")
     return warnings
+
+
+def _fit_warnings(outcome: Outcome, applies: bool) -> list[object]:
+    """What ``metrics.warnings`` records of the fits (``fitchecks.fit_warnings``), each logged;
+    nothing for a given calibrator."""
+    if applies:
+        return []
+    found = fit_warnings(outcome.calibrator, [outcome.selection, outcome.folds])
+    for entry in found:
+        logger.warning("%s: %s", entry["code"], entry["message"])
+    return list(found)
 
 
 def _read_and_run(path: str, scratch: str, settings: Settings, given: Optional[AnyCalibrator]
@@ -183,7 +195,7 @@ def _evaluation(settings: Settings, applies: bool) -> JsonDict:
 
 
 def _metrics(job_type: str, settings: Settings, outcome: Outcome, calibrator_json: JsonDict,
-             gate: tuple[float, bool], warnings: list[str], plot: JsonDict, timings: JsonDict
+             gate: tuple[float, bool], warnings: list[object], plot: JsonDict, timings: JsonDict
              ) -> JsonDict:
     """``metrics.json``."""
     applies = job_type in APPLY_JOB_TYPES
@@ -267,6 +279,7 @@ def main(input_paths: Mapping[str, str], output_paths: Mapping[str, str],
             shards, outcome, timings = _read_and_run(inputs[INPUT_EVALUATION_DATA], scratch,
                                                      settings, given)
             gate = _gate(outcome, settings, applies)
+            recorded: list[object] = [*warnings, *_fit_warnings(outcome, applies)]
             calibrator_json = _calibrator_json(given_content, outcome, shards)
             stage_reached("before_staging")
             staging.open()
@@ -276,7 +289,7 @@ def main(input_paths: Mapping[str, str], output_paths: Mapping[str, str],
             plot = _stage_plot(staging, outcome, applies)
             timings["write_seconds"] = round(time.perf_counter() - t0, 6)
             write_json(staging.path(OUTPUT_METRICS, METRICS_FILE),
-                       _metrics(job_type, settings, outcome, calibrator_json, gate, warnings,
+                       _metrics(job_type, settings, outcome, calibrator_json, gate, recorded,
                                 plot, timings))
             write_json(staging.path(OUTPUT_METRICS, SUMMARY_FILE),
                        _summary(job_type, settings, outcome, gate, shards, written_rows, plot,
