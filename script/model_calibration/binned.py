@@ -47,9 +47,9 @@ def _binned_summary(pred: Aggregated, positives: Union[int, float]) -> JsonDict:
 
 def _fit_on_bins(train: Aggregated, settings: Settings, method: str, context: str,
                  clip_epsilon: Optional[float], rows: int) -> Calibrator:
-    """``fit_calibrator`` with ``method`` on a fold's training bins (probabilities clipped at
-    ``clip_epsilon``, the clip of every row's score; ``rows`` rows in the bins); a single class there is reported as too
-    few rows for the folds (``MC-E301``), as ``crossfit.cross_fit`` does."""
+    """``fit_calibrator`` with ``method`` on a fold's training bins (``rows`` rows; probabilities
+    clipped at ``clip_epsilon``, the clip of every row's score); a single class there is
+    reported as too few rows for the folds (``MC-E301``), as ``crossfit.cross_fit`` does."""
     try:
         return fit_calibrator(train, dataclasses.replace(settings, method=method), context,
                               clip_epsilon=clip_epsilon, weighted_rows=rows)
@@ -84,9 +84,10 @@ def select_method_binned(rb: RowBins, settings: Settings, groups: Sequence[int],
         parts: list[FloatArray] = []
         try:
             for g in groups:
+                train_rows = int(rb.rows[[h for h in groups if h != g]].sum())
                 model = _fit_on_bins(train[g], settings, method,
                                      f"{context}, candidate {method}, inner fold {g}",
-                                     clip_epsilon, int(rb.rows[[h for h in groups if h != g]].sum()))
+                                     clip_epsilon, train_rows)
                 p = np.clip(apply_calibrator(model, held[g].values), CLIP_EPSILON,
                             1.0 - CLIP_EPSILON)
                 parts += [-np.log(p), -np.log1p(-p)]

@@ -75,8 +75,8 @@ def fit_calibrator(agg: Aggregated, settings: Settings, context: str = "fit",
     platt, beta and gam fit Platt's smoothed targets (:func:`smoothed_positives`) and, for
     probability scores, clip at :func:`adaptive_clip_epsilon` of ``agg.values`` (or the given
     ``clip_epsilon``); isotonic fits the labels as they are. ``weighted_rows``: the number of
-    rows whose weights ``agg`` sums (None: unweighted), for the targets' totals. A fit that did not converge or is
-    degenerate raises ``MC-E304``/``MC-E305`` (:func:`check_fit`).
+    rows whose weights ``agg`` sums (None: unweighted), for the targets' totals. A fit that
+    did not converge or is degenerate raises ``MC-E304``/``MC-E305`` (:func:`check_fit`).
 
     ``row_bins`` (a :meth:`RowBins.describe`) says ``agg`` holds logit bins of the rows, not
     their distinct scores: the fit statistics then record it instead of ``unique_scores``, with

@@ -25,8 +25,9 @@ BoolArray = npt.NDArray[np.bool_]
 LabelArray = npt.NDArray[np.signedinteger[Any]]  # 0/1 labels as int8, class indices as int64
 
 CLIP_EPSILON = 1e-15
-"""Probabilities are clipped to ``[CLIP_EPSILON, 1 - CLIP_EPSILON]`` before a log (the metrics'
-log loss), and before a logit unless some score is exactly 0 or 1 (:func:`adaptive_clip_epsilon`)."""
+"""Probabilities are clipped to ``[CLIP_EPSILON, 1 - CLIP_EPSILON]`` before a log (the
+metrics' log loss), and before a logit unless a score is exactly 0 or 1 (see
+:func:`adaptive_clip_epsilon`)."""
 
 CLIP_EPSILON_MAX = 1e-2
 """The widest data-adaptive clip (:func:`adaptive_clip_epsilon`)."""
