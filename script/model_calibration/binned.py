@@ -19,11 +19,12 @@ from . import limits
 from .aggregation import Aggregated
 from .apply import apply_calibrator
 from .artifact import Calibrator
-from .crossfit import AUTO_SIMPLICITY_ORDER, auto_summary, choose_by_log_loss, stratified_folds
+from .crossfit import (AUTO_SIMPLICITY_ORDER, auto_summary, choose_by_log_loss, fold_selection,
+                       stratified_folds)
 from ..errors import CalibrationScriptError
 from .fitting import check_two_classes, fit_calibrator, fit_isotonic_rows
 from .fitchecks import FIT_FAILURE_CODES
-from .jsonvalues import JsonDict, int_if_integral, json_get, json_number
+from .jsonvalues import JsonDict, int_if_integral, json_number
 from .logs import logger
 from .metrics import auc_aggregated, binary_metrics
 from .fitchecks import check_fit
@@ -337,14 +338,7 @@ def cross_fit_binned(rb: RowBins, settings: Settings, weighted: bool,
         if method == "auto":
             choice = select_method_binned(rb, settings, others, f"fold {f}", clip_epsilon)
             method = str(choice["selected"])
-            entry["selected_method"] = method
-            entry["candidate_log_loss"] = {
-                m: c.get("log_loss") for m, c in json_get(choice, "candidates").items()
-                if isinstance(c, dict)}
-            dropped = {m: c for m, c in json_get(choice, "candidates").items()
-                       if isinstance(c, dict) and c.get("status") == "failed"}
-            if dropped:
-                entry["dropped_candidates"] = dropped
+            entry.update(fold_selection(choice))
         model = _fit_on_bins(rb.aggregated(others, space), settings, method, f"fold {f}",
                              clip_epsilon, n_rows - int(rb.rows[f]))
         fit_seconds = time.perf_counter() - start

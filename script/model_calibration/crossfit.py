@@ -192,14 +192,7 @@ def cross_fit(problem: Problem[ModelT], settings: Settings) -> CrossFit:
         if method == "auto":
             choice = select_method(problem, settings, train, settings.seed + 1 + f, f"fold {f}")
             method = str(choice["selected"])
-            entry["selected_method"] = method
-            entry["candidate_log_loss"] = {
-                m: c.get("log_loss") for m, c in json_get(choice, "candidates").items()
-                if isinstance(c, dict)}
-            dropped = {m: c for m, c in json_get(choice, "candidates").items()
-                       if isinstance(c, dict) and c.get("status") == "failed"}
-            if dropped:
-                entry["dropped_candidates"] = dropped
+            entry.update(fold_selection(choice))
         model = _fit_fold(problem, method, train, np.ones_like(train), settings.folds,
                           f"fold {f}")
         fit_seconds = time.perf_counter() - start
@@ -216,6 +209,27 @@ def cross_fit(problem: Problem[ModelT], settings: Settings) -> CrossFit:
                     int(train.sum()), int(held.sum()), fit_seconds)
     assert predictions is not None  # folds >= 2
     return CrossFit(predictions, info)
+
+
+def fold_selection(choice: Mapping[str, object]) -> JsonDict:
+    """What a fold's record keeps of its ``auto`` selection: the method, every candidate's log
+    loss and, when some were dropped, their records.
+
+    >>> fold_selection({"selected": "platt", "candidates": {
+    ...     "platt": {"status": "ok", "log_loss": 0.5},
+    ...     "gam": {"status": "failed", "code": "MC-E304-FIT-NOT-CONVERGED", "error": "..."}}})
+    ... # doctest: +NORMALIZE_WHITESPACE
+    {'selected_method': 'platt', 'candidate_log_loss': {'platt': 0.5, 'gam': None},
+     'dropped_candidates': {'gam': {'status': 'failed', 'code': 'MC-E304-FIT-NOT-CONVERGED',
+                                    'error': '...'}}}
+    """
+    candidates = {m: c for m, c in json_get(choice, "candidates").items() if isinstance(c, dict)}
+    out: JsonDict = {"selected_method": str(choice["selected"]),
+                     "candidate_log_loss": {m: c.get("log_loss") for m, c in candidates.items()}}
+    dropped = {m: c for m, c in candidates.items() if c.get("status") == "failed"}
+    if dropped:
+        out["dropped_candidates"] = dropped
+    return out
 
 
 def auto_summary(selection: Mapping[str, object]) -> JsonDict:

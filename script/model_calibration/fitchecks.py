@@ -5,8 +5,8 @@ the candidate under ``auto`` (recorded in the selection and in the run's warning
 Degenerate means: a non-finite parameter; a slope beyond ``FIT_MAX_SLOPE`` (platt's ``a``,
 beta's ``a`` or ``b``) or, for gam, a linear predictor beyond ``FIT_MAX_SLOPE`` in magnitude on
 its fitted range (runaway parameters: the fit has found no finite optimum); or a constant output
-on scores that are not constant. Constant scores legitimately give a constant calibrator: that
-is recorded as a warning in the fit block (``fit.warnings``), not refused.
+on scores that are not constant. Constant scores (after the clip) legitimately give a constant
+calibrator: that is recorded as a warning in the fit block (``fit.warnings``), not refused.
 """
 
 from __future__ import annotations
@@ -54,7 +54,9 @@ def check_fit(cal: Calibrator, agg: Aggregated, context: str) -> list[WarningEnt
             "iterations", "choose another method (isotonic needs no iterations), or "
             "CALIBRATION_METHOD=auto, which drops such a candidate")
     problem = _degeneracy(cal)
-    constant_scores = agg.values.shape[0] < 2
+    values = agg.values if cal.score_space == "logit" else \
+        np.clip(agg.values, cal.clip_epsilon, 1.0 - cal.clip_epsilon)
+    constant_scores = bool(np.all(values == values[0]))
     if problem is None and not constant_scores:
         from .apply import apply_calibrator  # apply imports nothing of the fitting modules
 
@@ -70,8 +72,9 @@ def check_fit(cal: Calibrator, agg: Aggregated, context: str) -> list[WarningEnt
     if not constant_scores:
         return []
     return [warning_entry(Code.MC_W301_CONSTANT_SCORES,
-                          f"{context}: every score is {float(agg.values[0])!r}; the {method} "
-                          "calibrator is the constant base rate")]
+                          f"{context}: every score is {float(values[0])!r} (after the clip "
+                          f"{cal.clip_epsilon:g}); the {method} calibrator is the constant base "
+                          "rate")]
 
 
 def _degeneracy(cal: Calibrator) -> str | None:

@@ -253,6 +253,9 @@ def _fit_beta(agg: Aggregated, space: str, eps: float
               ) -> tuple[tuple[float, float, float], LogisticFit]:
     ln_s, ln_1ms = beta_features(agg.values, space, eps)
     features = {"a": ln_s, "b": -ln_1ms}
+    if float(ln_s.min()) == float(ln_s.max()):  # one clipped value: the base rate only
+        res = fit_logistic_line(ln_s, agg.n, agg.k)
+        return (0.0, 0.0, float(res.coef[1])), res
     best: Optional[tuple[tuple[float, float, float], LogisticFit]] = None
     for active in (("a", "b"), ("a",), ("b",), ()):
         if len(active) == 1:

@@ -89,7 +89,7 @@ def smoothed_positives(n: FloatArray, k: FloatArray, rows: Optional[int] = None
 
     >>> k, targets = smoothed_positives(np.array([2.0, 2.0]), np.array([0.0, 2.0]))
     >>> k.round(6).tolist(), targets
-    ([0.333333, 1.5], (0.75, 0.25))
+    ([0.5, 1.5], (0.75, 0.25))
     """
     total = float(n.sum())
     unit = 1.0 if rows is None else rows / total
@@ -325,7 +325,8 @@ def fit_logistic_line(z: FloatArray, n: FloatArray, k: FloatArray, max_iter: int
     products, the Newton step is solved in closed form, and ``exp(-|eta|)`` is computed once
     per evaluation for both the objective and the probabilities. Same start (the base rate's
     logit, or a fit on every 64th aggregated row above 200,000 rows), step halving and stopping
-    rule as ``fit_logistic``; ``coef`` is ``[a, b]``.
+    rule as ``fit_logistic``; ``coef`` is ``[a, b]``. A constant ``z`` identifies the base rate
+    only: ``a = 0`` and ``b`` its logit.
 
     >>> fit = fit_logistic_line(np.array([-1.0, 0.0, 1.0]), np.array([4.0, 4.0, 4.0]),
     ...                         np.array([1.0, 2.0, 3.0]))
@@ -335,6 +336,12 @@ def fit_logistic_line(z: FloatArray, n: FloatArray, k: FloatArray, max_iter: int
     total_n = float(n.sum())
     rate = min(max(float(k.sum()) / total_n, 1e-6), 1.0 - 1e-6)
     a, b = 0.0, math.log(rate / (1.0 - rate))
+    if z.shape[0] and float(z.min()) == float(z.max()):
+        # one value: only the base rate is identified (its exact logit; no Newton steps)
+        rate = float(k.sum()) / total_n
+        b = math.log(rate / (1.0 - rate)) if 0.0 < rate < 1.0 else b
+        eta = np.full(z.shape[0], b)
+        return LogisticFit(np.array([0.0, b]), 0, True, _neg_log_lik(eta, n, k))
     if start is not None:
         a, b = start
     elif z.shape[0] > 200_000:

@@ -335,7 +335,8 @@ def test_fitted_monotone_calibrators_give_probabilities_that_never_decrease(
     try:
         calibrator = fit_calibrator(aggregate(scores, labels), mc.read_settings(env))
     except mc.CalibrationScriptError as exc:
-        assert exc.code == "MC-E303-FIT-FAILED"
+        # non-finite, or degenerate (e.g. no signal: a constant output); never non-converged
+        assert exc.code in ("MC-E303-FIT-FAILED", "MC-E305-FIT-DEGENERATE")
         return
     probe = data.draw(_scores(space, min_size=1, max_size=40)) + scores.tolist()
     # platt is the only method without a sign constraint: monotone in the direction of its slope

@@ -19,6 +19,8 @@ from calibration_step.script import model_calibration as mc
 from calibration_step.script.model_calibration import fitting, limits
 from calibration_step.script.model_calibration.aggregation import aggregate
 from calibration_step.script.model_calibration.fitting import fit_calibrator
+from calibration_step.script.model_calibration.gam import GamFit, fit_gam
+from calibration_step.script.model_calibration.jsonvalues import json_number
 from calibration_step.script.model_calibration.problems import BinaryProblem
 from calibration_step.script.model_calibration.names import (CALIBRATOR_FILE, METRICS_FILE,
                                                              OUTPUT_CALIBRATION, OUTPUT_METRICS)
@@ -149,7 +151,8 @@ def test_smoothed_targets_change_nothing_measurable_at_a_million_rows() -> None:
     agg = aggregate(s, y)
     smoothed = _fit("platt", s, y)
     plain = fit_logistic_line(logit(agg.values, CLIP_EPSILON), agg.n, agg.k)
-    assert smoothed.fit["target_positive"] < 1.0 and smoothed.fit["target_negative"] > 0.0
+    assert json_number(smoothed.fit["target_positive"]) < 1.0
+    assert json_number(smoothed.fit["target_negative"]) > 0.0
     change = np.abs(np.array(smoothed.coef) - plain.coef)
     assert 0.0 < float(change.max()) < 1e-5, change
 
@@ -184,11 +187,19 @@ def test_the_adaptive_clip_is_stored_and_used_by_apply_and_isotonic_keeps_its_ow
     assert _fit("isotonic", s, y.astype(float)).clip_epsilon == CLIP_EPSILON
 
 
+def _warnings(metrics: dict[str, object]) -> list[dict[str, object]]:
+    recorded = metrics["warnings"]
+    assert isinstance(recorded, list)
+    return [w for w in recorded if isinstance(w, dict)]
+
+
 def test_a_forced_fit_that_does_not_converge_fails_and_auto_drops_it(
         tmp_path: str, no_plot: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
-    real_fit_gam = fitting.fit_gam
-    monkeypatch.setattr(fitting, "fit_gam",
-                        lambda *args, **kw: real_fit_gam(*args, **kw, max_iter=1))
+    def one_iteration(z: np.ndarray, n: np.ndarray, k: np.ndarray, n_splines: int,
+                      monotonic: bool) -> GamFit:
+        return fit_gam(z, n, k, n_splines, monotonic, max_iter=1)
+
+    monkeypatch.setattr(fitting, "fit_gam", one_iteration)
     s, y, _ = scenario("nonlinear", 2000, seed=23)
     write_csv(os.path.join(tmp_path, "in", "d.csv"), s, y)
     with pytest.raises(mc.CalibrationScriptError, match="MC-E304-FIT-NOT-CONVERGED.*gam"):
@@ -201,7 +212,7 @@ def test_a_forced_fit_that_does_not_converge_fails_and_auto_drops_it(
     assert isinstance(selection, dict)
     assert selection["selected"] == "platt"
     assert selection["candidates"]["gam"]["code"] == "MC-E304-FIT-NOT-CONVERGED"
-    codes = [w["code"] for w in metrics["warnings"] if isinstance(w, dict)]
+    codes = [w["code"] for w in _warnings(metrics)]
     assert codes and set(codes) == {"MC-W302-CANDIDATE-DROPPED"}
     assert len(codes) == 1 + 5  # the full selection and each outer fold's
 
@@ -221,7 +232,7 @@ def test_constant_scores_give_the_base_rate_with_a_warning(tmp_path: str,
     out = run_main(os.path.join(tmp_path, "in"), os.path.join(tmp_path, "out"),
                    {"CALIBRATION_METHOD": "platt"})
     metrics = read_json(os.path.join(out[OUTPUT_METRICS], METRICS_FILE))
-    codes = {w["code"] for w in metrics["warnings"] if isinstance(w, dict)}
+    codes = {w["code"] for w in _warnings(metrics)}
     assert codes == {"MC-W301-CONSTANT-SCORES"}
     cal = mc.load_calibrator(os.path.join(out[OUTPUT_CALIBRATION], CALIBRATOR_FILE))
     assert float(mc.apply_calibrator(cal, np.array([0.3]))[0]) == pytest.approx(0.25, abs=0.01)

@@ -1,0 +1,4 @@
+from sklearn._classifier import Classifier
+
+class FrozenEstimator(Classifier):
+    def __init__(self, estimator: Classifier) -> None: ...

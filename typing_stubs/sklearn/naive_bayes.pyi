@@ -1,0 +1,4 @@
+from sklearn._classifier import Classifier
+
+class GaussianNB(Classifier):
+    def __init__(self) -> None: ...
