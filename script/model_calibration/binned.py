@@ -19,7 +19,8 @@ from . import limits
 from .aggregation import Aggregated
 from .apply import apply_calibrator
 from .artifact import Calibrator
-from .crossfit import AUTO_SIMPLICITY_ORDER, auto_summary, choose_by_log_loss, stratified_folds
+from .crossfit import (AUTO_RULE, auto_summary, choose_by_log_loss, skipped_candidate,
+                       stratified_folds)
 from ..errors import CalibrationScriptError
 from .fitting import check_two_classes, fit_calibrator, fit_isotonic_rows
 from .jsonvalues import JsonDict, int_if_integral, json_get, json_number
@@ -74,7 +75,12 @@ def select_method_binned(rb: RowBins, settings: Settings, groups: Sequence[int],
     w = np.concatenate([np.concatenate((held[g].k, held[g].n - held[g].k)) for g in groups])
     losses: dict[str, FloatArray] = {}
     record: dict[str, JsonDict] = {}
+    pick = list(groups)
     for method in settings.auto_candidates:
+        skipped = skipped_candidate(method, int(rb.rows[pick].sum()))
+        if skipped is not None:
+            record[method] = skipped
+            continue
         parts: list[FloatArray] = []
         try:
             for g in groups:
@@ -89,13 +95,10 @@ def select_method_binned(rb: RowBins, settings: Settings, groups: Sequence[int],
             record[method] = {"status": "failed", "error": exc.message}
             continue
         losses[method] = np.concatenate(parts)
-    pick = list(groups)
     n_eff = float(rb.n[pick].sum()) ** 2 / float(rb.sum_w2[pick].sum())
     chosen = choose_by_log_loss(losses, w, n_eff, record, settings.auto_candidates, context)
     return {"criterion": "inner cross-validated log loss (weighted mean over held-out rows)",
-            "rule": "simplest candidate within one standard error of the lowest log loss; "
-                    f"simplicity order {', '.join(AUTO_SIMPLICITY_ORDER)}",
-            "inner_folds": len(pick), "inner_seed": settings.seed,
+            "rule": AUTO_RULE, "inner_folds": len(pick), "inner_seed": settings.seed,
             "inner_split": "the cross-fitting folds, on row bins",
             "rows": int(rb.rows[pick].sum()), **chosen}
 
@@ -257,11 +260,12 @@ def full_fit_binned(rb: RowBins, scores: FloatArray, labels: BoolArray,
     """The shipped calibrator of a binned task, and ``auto``'s selection record.
 
     ``auto`` selects on the bins (:func:`select_method_binned`). gam is fitted on the bins (it
-    bins finer than its own ``GAM_BINS``); isotonic, platt and beta ship their exact fit,
-    found without the aggregate of every distinct score where they can: platt and beta
-    refitted on every row from their fit on the bins (:func:`polish_on_rows`), isotonic from
-    the sorted rows (:func:`fit_isotonic_rows`); else (weighted isotonic, tied scores, a beta
-    leaving its active set) from that aggregate.
+    bins finer than its own ``GAM_BINS``); identity has nothing to fit; isotonic, venn_abers,
+    platt and beta ship their exact fit, found without the aggregate of every distinct score
+    where they can: platt and beta refitted on every row from their fit on the bins
+    (:func:`polish_on_rows`), isotonic from the sorted rows (:func:`fit_isotonic_rows`); else
+    (venn_abers, weighted isotonic, tied or near-tied scores, a beta leaving its active set)
+    from that aggregate.
     """
     every = range(rb.n.shape[0])
     space = settings.score_space
@@ -275,14 +279,14 @@ def full_fit_binned(rb: RowBins, scores: FloatArray, labels: BoolArray,
         method = str(selection["selected"])
     chosen = dataclasses.replace(settings, method=method)
     exact: Optional[Calibrator] = None
-    if method == "isotonic":
-        if weights is None:
+    if method in ("isotonic", "venn_abers"):
+        if method == "isotonic" and weights is None:
             exact = fit_isotonic_rows(scores, labels, chosen)
     else:
         calibrator = fit_calibrator(all_rows, chosen, f"{context}: full fit",
                                     row_bins=rb.describe(), clipped_rows=rb.clipped_rows)
-        if method != "gam":
-            exact = polish_on_rows(calibrator, scores, labels, weights)
+        exact = calibrator if method == "identity" else None if method == "gam" else \
+            polish_on_rows(calibrator, scores, labels, weights)
     del all_rows
     if exact is not None:
         calibrator = exact
