@@ -19,8 +19,8 @@ from . import limits
 from .aggregation import Aggregated
 from .apply import apply_calibrator
 from .artifact import Calibrator
-from .crossfit import (AUTO_RULE, auto_summary, choose_by_log_loss, skipped_candidate,
-                       stratified_folds)
+from .crossfit import (AUTO_RULE, auto_summary, choose_by_log_loss, miss_rate, skipped_candidate,
+                       smoothed_loss, stratified_folds)
 from ..errors import CalibrationScriptError
 from .fitting import check_two_classes, fit_calibrator, fit_isotonic_rows
 from .jsonvalues import JsonDict, int_if_integral, json_get, json_number
@@ -76,6 +76,8 @@ def select_method_binned(rb: RowBins, settings: Settings, groups: Sequence[int],
     losses: dict[str, FloatArray] = {}
     record: dict[str, JsonDict] = {}
     pick = list(groups)
+    n_eff = float(rb.n[pick].sum()) ** 2 / float(rb.sum_w2[pick].sum())
+    eps = miss_rate(n_eff)
     for method in settings.auto_candidates:
         skipped = skipped_candidate(method, int(rb.rows[pick].sum()))
         if skipped is not None:
@@ -88,16 +90,18 @@ def select_method_binned(rb: RowBins, settings: Settings, groups: Sequence[int],
                                      f"{context}, candidate {method}, inner fold {g}")
                 p = np.clip(apply_calibrator(model, held[g].values), CLIP_EPSILON,
                             1.0 - CLIP_EPSILON)
-                parts += [-np.log(p), -np.log1p(-p)]
+                hit, miss = -np.log(p), -np.log1p(-p)
+                parts += [smoothed_loss(hit, miss, eps), smoothed_loss(miss, hit, eps)]
         except CalibrationScriptError as exc:
             if exc.code != "MC-E303-FIT-FAILED":
                 raise
             record[method] = {"status": "failed", "error": exc.message}
             continue
         losses[method] = np.concatenate(parts)
-    n_eff = float(rb.n[pick].sum()) ** 2 / float(rb.sum_w2[pick].sum())
     chosen = choose_by_log_loss(losses, w, n_eff, record, settings.auto_candidates, context)
-    return {"criterion": "inner cross-validated log loss (weighted mean over held-out rows)",
+    return {"criterion": "inner cross-validated log loss (weighted mean over held-out rows, "
+                         "against labels smoothed by label_smoothing = 1 / (effective rows + 2))",
+            "label_smoothing": eps,
             "rule": AUTO_RULE, "inner_folds": len(pick), "inner_seed": settings.seed,
             "inner_split": "the cross-fitting folds, on row bins",
             "rows": int(rb.rows[pick].sum()), **chosen}
