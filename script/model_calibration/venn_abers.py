@@ -7,7 +7,10 @@ probability is ``p1 / (1 - p0 + p1)``. Both depend on ``s`` only through its pla
 calibration scores (grouped as isotonic groups them: :mod:`.ties`), so they are step functions:
 with the groups' scores ``x[0] < ... < x[m - 1]``, position ``2 i`` is a score strictly between
 ``x[i - 1]`` and ``x[i]`` (below ``x[0]``, above ``x[m - 1]`` at the ends) and position
-``2 i + 1`` a score in ``x[i]``'s group (``x[i] <= s < x[i] + TIE_RESOLUTION``), which joins it.
+``2 i + 1`` a score that joins ``x[i]``'s group: ``x[i] <= s < x[i] + TIE_RESOLUTION``, or else
+``x[i] - TIE_RESOLUTION < s < x[i]`` (scikit-learn's isotonic regression of the calibration rows
+and the test row then starts the group at ``s``, with the same rows as long as none lies
+``TIE_RESOLUTION`` or more above ``s``).
 
 Weights: the calibration rows enter with their weights (``n`` and ``k`` are weighted counts);
 the test row weighs 1, one row, as an integer weight counts repeated rows.
@@ -113,15 +116,20 @@ def venn_abers_steps(agg: Aggregated) -> tuple[FloatArray, FloatArray, FloatArra
 
 def venn_abers_positions(scores: FloatArray, x: FloatArray) -> npt.NDArray[np.intp]:
     """Each score's position in the step functions over the group scores ``x``: ``2 i + 1`` in
-    group ``i`` (``x[i] <= s < x[i] + TIE_RESOLUTION``), else ``2 i`` with ``i`` groups below.
+    group ``i`` (``x[i] <= s < x[i] + TIE_RESOLUTION``, else ``x[i] - TIE_RESOLUTION < s``),
+    else ``2 i`` with ``i`` groups below.
 
-    >>> venn_abers_positions(np.array([0.1, 0.2, 0.3, 0.7]), np.array([0.2, 0.6])).tolist()
-    [0, 1, 2, 4]
+    >>> venn_abers_positions(np.array([0.1, 0.2, 0.3, 0.6 - 1e-16, 0.7]),
+    ...                      np.array([0.2, 0.6])).tolist()
+    [0, 1, 2, 3, 4]
     """
     j = np.searchsorted(x, scores, side="right")
+    m = x.shape[0]
     below = x.take(np.maximum(j - 1, 0))
-    tied = (j > 0) & (scores - below < TIE_RESOLUTION)
-    out: npt.NDArray[np.intp] = 2 * j - tied
+    above = x.take(np.minimum(j, m - 1))
+    joins_below = (j > 0) & (scores - below < TIE_RESOLUTION)
+    joins_above = ~joins_below & (j < m) & (above - scores < TIE_RESOLUTION)
+    out: npt.NDArray[np.intp] = 2 * j - joins_below + joins_above
     return out
 
 

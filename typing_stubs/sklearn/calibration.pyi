@@ -1,0 +1,9 @@
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+class CalibratedClassifierCV:
+    def __init__(self, estimator: object = ..., *, method: Literal["sigmoid", "isotonic"] = ...) -> None: ...
+    def fit(self, X: npt.ArrayLike, y: npt.ArrayLike) -> CalibratedClassifierCV: ...
+    def predict_proba(self, X: npt.ArrayLike) -> npt.NDArray[np.float64]: ...
