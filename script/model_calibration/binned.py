@@ -19,8 +19,8 @@ from . import limits
 from .aggregation import Aggregated
 from .apply import apply_calibrator
 from .artifact import Calibrator
-from .crossfit import (AUTO_SIMPLICITY_ORDER, auto_summary, choose_by_log_loss, fold_selection,
-                       stratified_folds)
+from .crossfit import (AUTO_RULE, auto_summary, choose_by_log_loss, fold_selection, miss_rate,
+                       skipped_candidate, smoothed_loss, stratified_folds)
 from ..errors import CalibrationScriptError
 from .fitting import check_two_classes, fit_calibrator, fit_isotonic_rows
 from .fitchecks import FIT_FAILURE_CODES
@@ -81,7 +81,14 @@ def select_method_binned(rb: RowBins, settings: Settings, groups: Sequence[int],
     w = np.concatenate([np.concatenate((held[g].k, held[g].n - held[g].k)) for g in groups])
     losses: dict[str, FloatArray] = {}
     record: dict[str, JsonDict] = {}
+    pick = list(groups)
+    n_eff = float(rb.n[pick].sum()) ** 2 / float(rb.sum_w2[pick].sum())
+    eps = miss_rate(n_eff)
     for method in settings.auto_candidates:
+        skipped = skipped_candidate(method, int(rb.rows[pick].sum()))
+        if skipped is not None:
+            record[method] = skipped
+            continue
         parts: list[FloatArray] = []
         try:
             for g in groups:
@@ -91,20 +98,19 @@ def select_method_binned(rb: RowBins, settings: Settings, groups: Sequence[int],
                                      clip_epsilon, train_rows)
                 p = np.clip(apply_calibrator(model, held[g].values), CLIP_EPSILON,
                             1.0 - CLIP_EPSILON)
-                parts += [-np.log(p), -np.log1p(-p)]
+                hit, miss = -np.log(p), -np.log1p(-p)
+                parts += [smoothed_loss(hit, miss, eps), smoothed_loss(miss, hit, eps)]
         except CalibrationScriptError as exc:
             if exc.code not in FIT_FAILURE_CODES:
                 raise
             record[method] = {"status": "failed", "code": exc.code, "error": exc.message}
             continue
         losses[method] = np.concatenate(parts)
-    pick = list(groups)
-    n_eff = float(rb.n[pick].sum()) ** 2 / float(rb.sum_w2[pick].sum())
     chosen = choose_by_log_loss(losses, w, n_eff, record, settings.auto_candidates, context)
-    return {"criterion": "inner cross-validated log loss (weighted mean over held-out rows)",
-            "rule": "simplest candidate within one standard error of the lowest log loss; "
-                    f"simplicity order {', '.join(AUTO_SIMPLICITY_ORDER)}",
-            "inner_folds": len(pick), "inner_seed": settings.seed,
+    return {"criterion": "inner cross-validated log loss (weighted mean over held-out rows, "
+                         "against labels smoothed by label_smoothing = 1 / (effective rows + 2))",
+            "label_smoothing": eps,
+            "rule": AUTO_RULE, "inner_folds": len(pick), "inner_seed": settings.seed,
             "inner_split": "the cross-fitting folds, on row bins",
             "rows": int(rb.rows[pick].sum()), **chosen}
 
@@ -274,11 +280,12 @@ def full_fit_binned(rb: RowBins, scores: FloatArray, labels: BoolArray,
     """The shipped calibrator of a binned task, and ``auto``'s selection record.
 
     ``auto`` selects on the bins (:func:`select_method_binned`). gam is fitted on the bins (it
-    bins finer than its own ``GAM_BINS``); isotonic, platt and beta ship their exact fit,
-    found without the aggregate of every distinct score where they can: platt and beta
-    refitted on every row from their fit on the bins (:func:`polish_on_rows`), isotonic from
-    the sorted rows (:func:`fit_isotonic_rows`); else (weighted isotonic, tied scores, a beta
-    leaving its active set) from that aggregate.
+    bins finer than its own ``GAM_BINS``); identity has nothing to fit; isotonic, venn_abers,
+    platt and beta ship their exact fit, found without the aggregate of every distinct score
+    where they can: platt and beta refitted on every row from their fit on the bins
+    (:func:`polish_on_rows`), isotonic from the sorted rows (:func:`fit_isotonic_rows`); else
+    (venn_abers, weighted isotonic, tied or near-tied scores, a beta leaving its active set)
+    from that aggregate.
     """
     every = range(rb.n.shape[0])
     space = settings.score_space
@@ -292,14 +299,16 @@ def full_fit_binned(rb: RowBins, scores: FloatArray, labels: BoolArray,
         method = str(selection["selected"])
     chosen = dataclasses.replace(settings, method=method)
     exact: Optional[Calibrator] = None
-    if method == "isotonic":
-        if weights is None:
+    if method in ("isotonic", "venn_abers"):
+        if method == "isotonic" and weights is None:
             exact = fit_isotonic_rows(scores, labels, chosen)
     else:
         calibrator = fit_calibrator(all_rows, chosen, f"{context}: full fit",
                                     row_bins=rb.describe(), clipped_rows=rb.clipped_rows,
                                     clip_epsilon=clip_epsilon, weighted_rows=int(scores.shape[0]))
-        if method != "gam":
+        if method == "identity":
+            exact = calibrator
+        elif method != "gam":
             exact = polish_on_rows(calibrator, scores, labels, weights)
             if exact is not None:
                 check_fit(exact, all_rows, f"{context}: full fit on every row")

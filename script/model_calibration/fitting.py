@@ -1,23 +1,28 @@
 """Fitting one binary calibrator on aggregated rows: isotonic, platt, beta or gam.
 
-- ``isotonic``: pool-adjacent-violators on the scores aggregated exactly by value (identical to
-  scikit-learn's ``IsotonicRegression(out_of_bounds='clip')``), shipped as knots.
+- ``isotonic``: pool-adjacent-violators on the scores aggregated by value, near-ties merged as
+  scikit-learn merges them (``ties``), shipped as knots: identical to scikit-learn's
+  ``IsotonicRegression(out_of_bounds='clip')``.
 - ``platt``: ``sigmoid(a * logit(s) + b)``, maximum likelihood of the smoothed targets (margins
   are used as they are in logit space).
 - ``beta``: ``sigmoid(a * ln(s) - b * ln(1 - s) + c)`` with ``a, b >= 0`` (monotone): where the
   full fit has a negative coefficient, the best fit with it (or both) held at 0 (betacal's
   ``abm`` rule refits without the negative one; this keeps the best feasible sub-model).
 - ``gam``: the penalised spline of ``gam``, tabulated as knots.
+- ``venn_abers``: inductive Venn-ABERS (:mod:`.venn_abers`), its step functions ``p0``, ``p1``.
+- ``identity``: the scores as they are (probabilities clipped to ``[eps, 1 - eps]``, logits
+  through the sigmoid): no fit, the uncalibrated baseline ``auto`` compares with.
 
 platt, beta and gam fit Platt's (1999) smoothed targets, clip probabilities at the data-adaptive
 ``adaptive_clip_epsilon`` (counting the clipped rows), and are checked (``fitchecks``): a fit that
-did not converge or is degenerate is never returned quietly.
+did not converge or is degenerate is never returned quietly. identity clips at the same
+``adaptive_clip_epsilon``; isotonic and venn_abers use the scores as they are.
 """
 
 from __future__ import annotations
 
 import time
-from typing import Optional
+from typing import Final, Optional
 
 import numpy as np
 
@@ -32,6 +37,8 @@ from .numerics import (CLIP_EPSILON, BoolArray, FloatArray, IntArray, LogisticFi
                        adaptive_clip_epsilon, beta_features, fit_logistic, fit_logistic_line,
                        logit, sigmoid, smoothed_positives)
 from .settings import Settings
+from .ties import TIE_RESOLUTION, merge_near_ties
+from .venn_abers import TEST_ROW_WEIGHT, venn_abers_steps
 
 
 def pav_aggregated(x_unique: FloatArray, n: FloatArray, k: FloatArray) -> FloatArray:
@@ -65,6 +72,12 @@ def check_two_classes(agg: Aggregated, context: str) -> None:
             "provide evaluation data with both label values")
 
 
+_AS_THEY_ARE: Final = ("isotonic", "venn_abers")
+"""Methods that fit the scores as they are: no clip, no smoothed targets."""
+SMOOTHED_METHODS: Final = ("platt", "beta", "gam")
+"""Methods fitted to Platt's smoothed targets and checked by ``check_fit``."""
+
+
 def fit_calibrator(agg: Aggregated, settings: Settings, context: str = "fit",
                    row_bins: Optional[JsonDict] = None,
                    clipped_rows: Optional[int] = None,
@@ -89,7 +102,7 @@ def fit_calibrator(agg: Aggregated, settings: Settings, context: str = "fit",
     space = settings.score_space
     method = settings.method
     eps = CLIP_EPSILON
-    if space == "probability" and method != "isotonic":
+    if space == "probability" and method not in _AS_THEY_ARE:
         eps = adaptive_clip_epsilon(agg.values) if clip_epsilon is None else clip_epsilon
     start = time.perf_counter()
     fit: JsonDict = {"rows": int(agg.n.sum()), "positives": int(agg.k.sum())}
@@ -99,11 +112,19 @@ def fit_calibrator(agg: Aggregated, settings: Settings, context: str = "fit",
         fit["row_bins"] = row_bins
     if space == "probability":
         clipped = (agg.values < eps) | (agg.values > 1.0 - eps)
-        fit["clipped_rows"] = 0 if method == "isotonic" else \
+        fit["clipped_rows"] = 0 if method in _AS_THEY_ARE else \
             int(agg.n[clipped].sum()) if clipped_rows is None else clipped_rows
     if method == "isotonic":
         xs, ys = isotonic_knots(agg.values, agg.n, agg.k)
         cal = Calibrator("isotonic", space, eps, knots_x=xs, knots_y=ys, fit=fit)
+    elif method == "venn_abers":
+        xs, p0, p1 = venn_abers_steps(agg)
+        fit["groups"] = int(xs.shape[0])
+        cal = Calibrator("venn_abers", space, eps, knots_x=xs, p0_p1=(p0, p1), fit=fit,
+                         extra_params={"tie_resolution": TIE_RESOLUTION,
+                                       "test_row_weight": TEST_ROW_WEIGHT})
+    elif method == "identity":
+        cal = Calibrator("identity", space, eps, fit=fit)
     else:
         targets_k, targets = smoothed_positives(agg.n, agg.k, weighted_rows)
         fit.update(targets=TARGETS_RULE, target_positive=targets[0],
@@ -112,7 +133,7 @@ def fit_calibrator(agg: Aggregated, settings: Settings, context: str = "fit",
             fit["clip_rule"] = CLIP_RULE
         cal = _fit_logit_method(Aggregated(agg.values, agg.n, targets_k), settings, eps, fit)
     fit["seconds"] = round(time.perf_counter() - start, 6)
-    if method != "isotonic":
+    if method in SMOOTHED_METHODS:
         warnings = check_fit(cal, agg, context)
         if warnings:
             fit["warnings"] = [dict(w) for w in warnings]
@@ -166,7 +187,9 @@ def _fit_logit_method(agg: Aggregated, settings: Settings, eps: float, fit: Json
 def isotonic_knots(values: FloatArray, n: FloatArray, k: FloatArray
                    ) -> tuple[FloatArray, FloatArray]:
     """The exact isotonic fit of the rates ``k / n`` at ascending ``values`` (weights ``n``),
-    as knots: the first and last value of each constant block.
+    as knots: the first and last value of each constant block. Values closer than
+    ``TIE_RESOLUTION`` are first merged as scikit-learn merges them (:func:`merge_near_ties`),
+    so the knots are scikit-learn's thresholds.
 
     A block of the fit can only end where the rate rises (the last rate of a block is at most
     its mean, the first of the next at least that block's higher mean), so each maximal run of
@@ -179,6 +202,8 @@ def isotonic_knots(values: FloatArray, n: FloatArray, k: FloatArray
     >>> xs.tolist(), ys.tolist()
     ([0.1, 0.2, 0.3, 0.4], [0.0, 0.5, 0.5, 1.0])
     """
+    merged = merge_near_ties(Aggregated(values, n, k))
+    values, n, k = merged.values, merged.n, merged.k
     rate = k / n
     rise = rate[1:] > rate[:-1]
     del rate
@@ -212,13 +237,13 @@ def isotonic_rows(scores: FloatArray, positive: BoolArray
     """:func:`isotonic_knots` of unweighted rows with scores >= 0, from one sort of 64-bit keys
     (``sort_with_labels``) and no aggregate: with every score distinct, a block can only end
     between a negative and the positive after it, so the rows between such pairs are pooled
-    straight from the sorted labels. None when two rows share a score (the caller then
-    aggregates).
+    straight from the sorted labels. None when two rows share a score or lie closer than
+    ``TIE_RESOLUTION`` (the caller then aggregates, and near-ties are merged there).
     """
     m = scores.shape[0]
     keys, label = sort_with_labels(scores, positive)
     ordered = keys.view(np.float64)
-    if not bool((ordered[1:] != ordered[:-1]).all()):
+    if not bool((np.diff(ordered) >= TIE_RESOLUTION).all()):
         return None
     starts = np.flatnonzero(np.r_[True, label[1:] > label[:-1]])
     n = np.diff(starts, append=m).astype(np.float64)
@@ -232,7 +257,7 @@ def fit_isotonic_rows(scores: FloatArray, positive: BoolArray, settings: Setting
                       ) -> Optional[Calibrator]:
     """The isotonic calibrator of unweighted rows by :func:`isotonic_rows` (the same knots and
     fit statistics as ``fit_calibrator`` on their aggregate); None when it does not apply
-    (a negative score, or a score shared by two rows)."""
+    (a negative score, or two rows with the same or near-tied scores)."""
     if scores.shape[0] == 0 or scores.dtype != np.float64 or not float(np.min(scores)) >= 0.0:
         return None
     start = time.perf_counter()

@@ -92,7 +92,7 @@ class Settings:
 
     def mode_methods(self) -> tuple[str, ...]:
         """The concrete methods that fit this mode (``temperature`` is multi-class only)."""
-        return METHODS[:5] if self.mode == "multiclass" else BINARY_METHODS
+        return METHODS[:-1] if self.mode == "multiclass" else BINARY_METHODS
 
 
 def _parse_bool(name: str, raw: str) -> bool:
