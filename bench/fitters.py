@@ -112,9 +112,16 @@ def _sklearn_logistic(solver: str, tol: float) -> Callable[[FloatArray, FloatArr
     def fit(scores: FloatArray, labels: FloatArray) -> Predictor:
         from sklearn.linear_model import LogisticRegression
 
-        # C = inf is the unpenalised fit (scikit-learn >= 1.8 deprecates penalty=None).
+        # C = inf is the unpenalised fit (scikit-learn >= 1.8 deprecates penalty=None), here of
+        # Platt's smoothed targets as platt fits them (scikit-learn's method='sigmoid' does
+        # too): each row once as a positive weighing its target, once as a negative.
+        positives = float(labels.sum())
+        target = np.where(labels > 0.5, (positives + 1.0) / (positives + 2.0),
+                          1.0 / (labels.shape[0] - positives + 2.0))
+        z = logit(scores)[:, None]
         model = LogisticRegression(C=math.inf, solver=solver, tol=tol, max_iter=1000)
-        model.fit(logit(scores)[:, None], labels)
+        model.fit(np.r_[z, z], np.r_[np.ones(z.shape[0]), np.zeros(z.shape[0])],
+                  sample_weight=np.r_[target, 1.0 - target])
         a, b = float(model.coef_[0, 0]), float(model.intercept_[0])
 
         def predict(s: FloatArray) -> FloatArray:

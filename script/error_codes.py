@@ -482,6 +482,10 @@ class Code:
         "install the requirements in requirements.txt")
     MC_E303_FIT_FAILED: Final = _code("MC-E303-FIT-FAILED", _SCRIPT, "the fit produced non-finite parameters (auto skips such a candidate and records it)",
         "check the score distribution, or choose another method or AUTO_CANDIDATES")
+    MC_E304_FIT_NOT_CONVERGED: Final = _code("MC-E304-FIT-NOT-CONVERGED", _SCRIPT, "a platt, beta or gam fit did not converge (auto drops such a candidate and records it)",
+        "choose another method (isotonic needs no iterations), or CALIBRATION_METHOD=auto")
+    MC_E305_FIT_DEGENERATE: Final = _code("MC-E305-FIT-DEGENERATE", _SCRIPT, "a platt, beta or gam fit is degenerate: runaway parameters (a slope or gam logit beyond 1e3) or a constant output on non-constant scores (auto drops such a candidate and records it)",
+        "choose isotonic, or CALIBRATION_METHOD=auto; check that the scores carry signal and do not separate the labels")
     # 4xx calibrator files
     MC_E401_CALIBRATOR_INVALID: Final = _code("MC-E401-CALIBRATOR-INVALID", _SCRIPT, "a calibrator JSON is malformed, of the wrong kind, or holds a value outside its range",
         "use a calibrator.json written by this script, unmodified")
@@ -505,6 +509,12 @@ class Code:
         "leave calibration_model out, or run a validation or testing job to apply it")
     MC_W102_IN_SAMPLE_SCORES: Final = _code("MC-W102-IN-SAMPLE-SCORES", _WARNING, "a training job calibrates on the model's training rows, whose scores are in-sample and usually over-confident",
         "calibrate on a calibration or validation split the model did not see")
+
+    # warnings recorded in metrics.json (MC-W<stage><nn>): 3xx fitting
+    MC_W301_CONSTANT_SCORES: Final = _code("MC-W301-CONSTANT-SCORES", _WARNING, "every score to fit is the same, so the platt, beta or gam calibrator is the constant base rate",
+        "check the score column; a constant score carries no ranking")
+    MC_W302_CANDIDATE_DROPPED: Final = _code("MC-W302-CANDIDATE-DROPPED", _WARNING, "auto dropped a candidate whose fit failed, did not converge or was degenerate (its code is in the message and in the selection)",
+        "none needed; name other AUTO_CANDIDATES to avoid it")
 
 
 CODES: Final[tuple[CodeEntry, ...]] = tuple(_ENTRIES)

@@ -121,7 +121,7 @@ JobType = Literal["training", "calibration", "validation", "testing"]
 """``--job_type``: ``training``/``calibration`` fit and evaluate; ``validation``/``testing`` apply
 the calibrator given on ``calibration_model`` and only evaluate."""
 
-BinaryMethod = Literal["isotonic", "platt", "gam", "beta"]
+BinaryMethod = Literal["isotonic", "platt", "gam", "beta", "venn_abers", "identity"]
 """Methods that fit one binary calibrator (per task, or per class one-vs-rest)."""
 
 ConcreteMethod = Literal[BinaryMethod, "temperature"]

@@ -16,6 +16,7 @@ from .artifact import Calibrator, MultiCalibrator
 from ..errors import CalibrationScriptError, Code
 from .knots import interpolate_knots
 from .numerics import FloatArray, beta_features, logit, row_reduce, sigmoid, softmax
+from .venn_abers import venn_abers_probabilities
 
 
 def _check_scores(scores: FloatArray, score_space: str) -> None:
@@ -51,7 +52,14 @@ def apply_calibrator(calibrator: Calibrator, scores: npt.ArrayLike) -> FloatArra
     _check_scores(s, calibrator.score_space)
     if calibrator.knots_x is not None and calibrator.knots_y is not None:
         return interpolate_knots(s, calibrator.knots_x, calibrator.knots_y)
+    if calibrator.knots_x is not None and calibrator.p0_p1 is not None:
+        return venn_abers_probabilities(s, calibrator.knots_x, *calibrator.p0_p1)
     eps = calibrator.clip_epsilon
+    if calibrator.method == "identity":
+        if calibrator.score_space == "logit":
+            return sigmoid(s)
+        out: FloatArray = np.clip(s, eps, 1.0 - eps)
+        return out
     if calibrator.method == "platt":
         a, b = calibrator.coef
         z = logit(s, eps) if calibrator.score_space == "probability" else s.copy()

@@ -3,12 +3,17 @@ checksum, and the loaders that verify it.
 
 A binary calibrator (:class:`Calibrator`, kind ``calibration_step.calibrator``) holds its method,
 score space, clip epsilon and parameters (isotonic/gam: knots ``x``, ``y``; platt: ``a``, ``b``;
-beta: ``a``, ``b``, ``c``), with descriptive ``fit``, ``rows``, ``input_fingerprint`` and
+beta: ``a``, ``b``, ``c``; venn_abers: the group scores ``x`` and the step functions ``p0``,
+``p1`` of ``2 len(x) + 1`` positions (:mod:`.venn_abers`); identity: none), with descriptive ``fit``, ``rows``, ``input_fingerprint`` and
 ``producer``. Multi-class and multi-task calibrators (:class:`MultiCalibrator`) hold one member
 per class or task, or the temperature parameters. The ``checksum`` is ``sha256:`` and the hex
 digest of the canonical JSON of every other key (sorted keys, separators ``,`` and ``:``, no
 NaN). Loading verifies the schema version (``MC-E403``), the checksum (``MC-E402``) and every
 field's range (``MC-E401``).
+
+Files are schema version 1, except those using a method added in version 2 (``venn_abers``,
+``identity``, :data:`SCHEMA_2_METHODS`), which are version 2: a file of version 1 written
+before those methods loads and applies as it always did.
 """
 
 from __future__ import annotations
@@ -30,6 +35,9 @@ from .numerics import FloatArray
 
 SCRIPT_VERSION = "0.1.0"
 CALIBRATOR_SCHEMA_VERSION = 1
+SCHEMA_2_METHODS = ("venn_abers", "identity")
+"""Methods a calibrator file can hold from schema version 2 on; a file holding none of them
+(as method or member method) is version 1, one holding any is version 2."""
 CALIBRATOR_KIND = "calibration_step.calibrator"
 MULTICLASS_KIND = "calibration_step.multiclass_calibrator"
 MULTITASK_KIND = "calibration_step.multitask_calibrator"
@@ -42,7 +50,8 @@ class Calibrator:
     """A fitted calibrator, exactly what ``calibrator.json`` holds.
 
     ``knots_x``/``knots_y`` (isotonic, gam) are interpolated in the score space; ``coef``
-    holds ``(a, b)`` for platt and ``(a, b, c)`` for beta. ``extra_params``, ``fit``, ``rows``,
+    holds ``(a, b)`` for platt and ``(a, b, c)`` for beta; venn_abers keeps its group scores in
+    ``knots_x`` and its step functions ``(p0, p1)`` in ``p0_p1``. ``extra_params``, ``fit``, ``rows``,
     ``input_fingerprint`` and ``producer`` are descriptive JSON values.
     """
 
@@ -52,6 +61,7 @@ class Calibrator:
     knots_x: Optional[FloatArray] = None
     knots_y: Optional[FloatArray] = None
     coef: tuple[float, ...] = ()
+    p0_p1: Optional[tuple[FloatArray, FloatArray]] = None
     extra_params: Mapping[str, object] = dataclasses.field(default_factory=dict)
     fit: Mapping[str, object] = dataclasses.field(default_factory=dict)
     rows: Mapping[str, object] = dataclasses.field(default_factory=dict)
@@ -64,6 +74,11 @@ class Calibrator:
             assert self.knots_x is not None and self.knots_y is not None
             params["x"] = [float(v) for v in self.knots_x]
             params["y"] = [float(v) for v in self.knots_y]
+        elif self.method == "venn_abers":
+            assert self.knots_x is not None and self.p0_p1 is not None
+            params["x"] = [float(v) for v in self.knots_x]
+            params["p0"] = [float(v) for v in self.p0_p1[0]]
+            params["p1"] = [float(v) for v in self.p0_p1[1]]
         else:
             for name, value in zip("abc", self.coef):
                 params[name] = float(value)
@@ -150,7 +165,7 @@ def _document(kind: str, fields: JsonDict, calibrator: AnyCalibrator) -> JsonDic
     """A calibrator's versioned JSON: the schema version, ``kind``, its ``fields``, its
     descriptive values and the checksum of all of them."""
     content: JsonDict = {
-        "schema_version": CALIBRATOR_SCHEMA_VERSION,
+        "schema_version": required_schema_version(fields),
         "kind": kind,
         **fields,
         "fit": dict(calibrator.fit),
@@ -161,6 +176,26 @@ def _document(kind: str, fields: JsonDict, calibrator: AnyCalibrator) -> JsonDic
     }
     content["checksum"] = checksum(content)
     return content
+
+
+def _methods(content: Mapping[str, object]) -> list[object]:
+    """The method and every member's method named by calibrator JSON content."""
+    members = content.get("members")
+    return [content.get("method")] + [
+        member.get("method") for member in (members if isinstance(members, list) else [])
+        if isinstance(member, dict)]
+
+
+def required_schema_version(content: Mapping[str, object]) -> int:
+    """The schema version of calibrator JSON content: 2 where it uses a method of
+    :data:`SCHEMA_2_METHODS`, else :data:`CALIBRATOR_SCHEMA_VERSION`.
+
+    >>> required_schema_version({"method": "platt"}), required_schema_version(
+    ...     {"method": "auto", "members": [{"method": "venn_abers"}]})
+    (1, 2)
+    """
+    return 2 if any(m in SCHEMA_2_METHODS for m in _methods(content)) \
+        else CALIBRATOR_SCHEMA_VERSION
 
 
 def _canonical_json(content: Mapping[str, object]) -> str:
@@ -262,12 +297,15 @@ def verified_content(source: Union[str, os.PathLike[str], Mapping[str, object]]
             raise _invalid(f"cannot read calibrator JSON {os.fspath(source)!r}: {exc}") from exc
         content = _mapping(parsed, "calibrator")
     version = content.get("schema_version")
-    if version != CALIBRATOR_SCHEMA_VERSION or isinstance(version, bool):
+    required = required_schema_version(content)
+    if version != required or isinstance(version, bool):
+        uses = f" for methods {', '.join(map(str, _methods(content)))}" if version in (1, 2) \
+            and not isinstance(version, bool) else ""
         raise CalibrationScriptError(
             Code.MC_E403_SCHEMA_VERSION,
-            f"calibrator schema_version {version!r} is not supported",
-            f"this script reads schema_version {CALIBRATOR_SCHEMA_VERSION}; refit with a matching "
-            "script version")
+            f"calibrator schema_version {version!r} is not supported{uses}",
+            f"this script reads schema_version {CALIBRATOR_SCHEMA_VERSION} (2 for calibrators "
+            f"using {' or '.join(SCHEMA_2_METHODS)}); refit with a matching script version")
     stated = content.get("checksum")
     try:
         expected = checksum(content)
@@ -309,6 +347,12 @@ def _parse_member(content: Mapping[str, object], where: str) -> Calibrator:
                           fit=common["fit"], rows=common["rows"],
                           input_fingerprint=common["input_fingerprint"],
                           producer=common["producer"])
+    if method == "venn_abers":
+        return _parse_venn_abers(params, space, eps, common, where)
+    if method == "identity":
+        return Calibrator(method, space, eps, extra_params=dict(params), fit=common["fit"],
+                          rows=common["rows"], input_fingerprint=common["input_fingerprint"],
+                          producer=common["producer"])
     names = "ab" if method == "platt" else "abc"
     coef = tuple(_number(params.get(name), f"{where}.params.{name}") for name in names)
     if method == "beta":
@@ -317,6 +361,24 @@ def _parse_member(content: Mapping[str, object], where: str) -> Calibrator:
                 raise _invalid(f"{where}.params.{name} must be >= 0 (beta is monotone); "
                                f"got {value!r}")
     return Calibrator(method, space, eps, coef=coef, fit=common["fit"], rows=common["rows"],
+                      input_fingerprint=common["input_fingerprint"], producer=common["producer"])
+
+
+def _parse_venn_abers(params: Mapping[str, object], space: str, eps: float,
+                      common: Mapping[str, Mapping[str, object]], where: str) -> Calibrator:
+    """A venn_abers calibrator: increasing group scores ``x`` and the step functions ``p0`` and
+    ``p1`` of ``2 len(x) + 1`` probabilities each, ``p0`` never above ``p1``."""
+    xs = _float_list(params.get("x"), "x")
+    p0 = _knot_values(_float_list(params.get("p0"), "p0"), f"{where}.params.p0", monotone=True)
+    p1 = _knot_values(_float_list(params.get("p1"), "p1"), f"{where}.params.p1", monotone=True)
+    if np.any(np.diff(xs) <= 0) or p0.shape != p1.shape or p0.shape[0] != 2 * xs.shape[0] + 1:
+        raise _invalid(f"{where}: params.x must be strictly increasing and params.p0, params.p1 "
+                       "hold 2 len(x) + 1 values each")
+    if np.any(p0 > p1) or float(p1.min()) <= 0.0 or float(p0.max()) >= 1.0:
+        raise _invalid(f"{where}: params.p0 must lie below params.p1, p1 above 0 and p0 below 1")
+    extra = {key: value for key, value in params.items() if key not in ("x", "p0", "p1")}
+    return Calibrator("venn_abers", space, eps, knots_x=xs, p0_p1=(p0, p1), extra_params=extra,
+                      fit=common["fit"], rows=common["rows"],
                       input_fingerprint=common["input_fingerprint"], producer=common["producer"])
 
 

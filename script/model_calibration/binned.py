@@ -19,14 +19,17 @@ from . import limits
 from .aggregation import Aggregated
 from .apply import apply_calibrator
 from .artifact import Calibrator
-from .crossfit import AUTO_SIMPLICITY_ORDER, auto_summary, choose_by_log_loss, stratified_folds
+from .crossfit import (AUTO_RULE, auto_summary, choose_by_log_loss, fold_selection, miss_rate,
+                       skipped_candidate, smoothed_loss, stratified_folds)
 from ..errors import CalibrationScriptError, Code
 from .fitting import check_two_classes, fit_calibrator, fit_isotonic_rows
-from .jsonvalues import JsonDict, int_if_integral, json_get, json_number
+from .fitchecks import FIT_FAILURE_CODES
+from .jsonvalues import JsonDict, int_if_integral, json_number
 from .logs import logger
 from .metrics import auc_aggregated, binary_metrics
-from .numerics import (CLIP_EPSILON, BoolArray, Evaluation, FloatArray, LogisticFit, beta_features,
-                       logit, newton_minimize)
+from .fitchecks import check_fit
+from .numerics import (CLIP_EPSILON, BoolArray, Evaluation, FloatArray, LogisticFit,
+                       adaptive_clip_epsilon, beta_features, logit, newton_minimize)
 from .problems import BinaryProblem
 from .rowbins import RowBins, bin_rows, group_predictions
 from .settings import Settings
@@ -43,12 +46,14 @@ def _binned_summary(pred: Aggregated, positives: Union[int, float]) -> JsonDict:
             "auc_null_reason": reason}
 
 
-def _fit_on_bins(train: Aggregated, settings: Settings, method: str, context: str
-                 ) -> Calibrator:
-    """``fit_calibrator`` with ``method`` on a fold's training bins; a single class there is
+def _fit_on_bins(train: Aggregated, settings: Settings, method: str, context: str,
+                 clip_epsilon: Optional[float], rows: int) -> Calibrator:
+    """``fit_calibrator`` with ``method`` on a fold's training bins (``rows`` rows; probabilities
+    clipped at ``clip_epsilon``, the clip of every row's score); a single class there is
     reported as too few rows for the folds (``MC-E301``), as ``crossfit.cross_fit`` does."""
     try:
-        return fit_calibrator(train, dataclasses.replace(settings, method=method), context)
+        return fit_calibrator(train, dataclasses.replace(settings, method=method), context,
+                              clip_epsilon=clip_epsilon, weighted_rows=rows)
     except CalibrationScriptError as exc:
         if exc.code != Code.MC_E301_SINGLE_CLASS:
             raise
@@ -60,13 +65,15 @@ def _fit_on_bins(train: Aggregated, settings: Settings, method: str, context: st
             "rows or lower CALIBRATION_FOLDS") from exc
 
 
-def select_method_binned(rb: RowBins, settings: Settings, groups: Sequence[int], context: str
-                         ) -> JsonDict:
+def select_method_binned(rb: RowBins, settings: Settings, groups: Sequence[int], context: str,
+                         clip_epsilon: Optional[float] = None) -> JsonDict:
     """:func:`select_method` on the bins of the cross-fitting folds ``groups``: the inner folds
     are those folds (each candidate fitted on all but one, scored on that one's bins), so a
     fold's selection never sees its own rows and no row is binned twice. Each bin's positive
     and negative rows share a held-out loss, so the losses and their paired differences are
-    summed per bin and label (exact for the per-bin predictions).
+    summed per bin and label (exact for the per-bin predictions). A candidate whose fit fails
+    in an inner fold is dropped and its code recorded. ``clip_epsilon`` is the probability clip
+    of every row (``adaptive_clip_epsilon`` of the scores; None: of the bins' values).
     """
     space = settings.score_space
     held = {g: rb.group(g, space) for g in groups}
@@ -74,40 +81,50 @@ def select_method_binned(rb: RowBins, settings: Settings, groups: Sequence[int],
     w = np.concatenate([np.concatenate((held[g].k, held[g].n - held[g].k)) for g in groups])
     losses: dict[str, FloatArray] = {}
     record: dict[str, JsonDict] = {}
+    pick = list(groups)
+    n_eff = float(rb.n[pick].sum()) ** 2 / float(rb.sum_w2[pick].sum())
+    eps = miss_rate(n_eff)
     for method in settings.auto_candidates:
+        skipped = skipped_candidate(method, int(rb.rows[pick].sum()))
+        if skipped is not None:
+            record[method] = skipped
+            continue
         parts: list[FloatArray] = []
         try:
             for g in groups:
+                train_rows = int(rb.rows[[h for h in groups if h != g]].sum())
                 model = _fit_on_bins(train[g], settings, method,
-                                     f"{context}, candidate {method}, inner fold {g}")
+                                     f"{context}, candidate {method}, inner fold {g}",
+                                     clip_epsilon, train_rows)
                 p = np.clip(apply_calibrator(model, held[g].values), CLIP_EPSILON,
                             1.0 - CLIP_EPSILON)
-                parts += [-np.log(p), -np.log1p(-p)]
+                hit, miss = -np.log(p), -np.log1p(-p)
+                parts += [smoothed_loss(hit, miss, eps), smoothed_loss(miss, hit, eps)]
         except CalibrationScriptError as exc:
-            if exc.code != Code.MC_E303_FIT_FAILED:
+            if exc.code not in FIT_FAILURE_CODES:
                 raise
-            record[method] = {"status": "failed", "error": exc.message}
+            record[method] = {"status": "failed", "code": exc.code, "error": exc.message}
             continue
         losses[method] = np.concatenate(parts)
-    pick = list(groups)
-    n_eff = float(rb.n[pick].sum()) ** 2 / float(rb.sum_w2[pick].sum())
     chosen = choose_by_log_loss(losses, w, n_eff, record, settings.auto_candidates, context)
-    return {"criterion": "inner cross-validated log loss (weighted mean over held-out rows)",
-            "rule": "simplest candidate within one standard error of the lowest log loss; "
-                    f"simplicity order {', '.join(AUTO_SIMPLICITY_ORDER)}",
-            "inner_folds": len(pick), "inner_seed": settings.seed,
+    return {"criterion": "inner cross-validated log loss (weighted mean over held-out rows, "
+                         "against labels smoothed by label_smoothing = 1 / (effective rows + 2))",
+            "label_smoothing": eps,
+            "rule": AUTO_RULE, "inner_folds": len(pick), "inner_seed": settings.seed,
             "inner_split": "the cross-fitting folds, on row bins",
             "rows": int(rb.rows[pick].sum()), **chosen}
 
 
 def fit_logistic_rows(features: Callable[[slice], FloatArray], positive: BoolArray,
                       weights: Optional[FloatArray], start: Sequence[float],
-                      max_iter: int = 100, tol: float = 1e-12) -> LogisticFit:
+                      max_iter: int = 100, tol: float = 1e-12,
+                      targets: tuple[float, float] = (1.0, 0.0)) -> LogisticFit:
     """``fit_logistic`` on every row, in chunks of ``BIN_CHUNK_ROWS``: the exact maximum
     likelihood with no per-row working array, for a start a few Newton steps away (a fit on
     row bins). ``features(rows)`` gives the design of a slice of rows (intercept column
     included); each Newton step is one pass (objective, gradient and Hessian together), and a
-    halved step one more.
+    halved step one more. A positive row's target is ``targets[0]``, a negative's
+    ``targets[1]`` (Platt's smoothed targets: ``numerics.platt_targets``).
 
     >>> z = np.array([-1.0, 0.0, 1.0] * 4)
     >>> y = np.array([1, 1, 1, 0, 1, 1, 0, 0, 1, 0, 0, 0], dtype=bool)
@@ -125,12 +142,12 @@ def fit_logistic_rows(features: Callable[[slice], FloatArray], positive: BoolArr
         for begin in range(0, m, limits.BIN_CHUNK_ROWS):
             part = slice(begin, begin + limits.BIN_CHUNK_ROWS)
             x = features(part)
-            y = positive[part]
+            y = np.where(positive[part], targets[0], targets[1])
             eta = x @ beta
             e = np.exp(-np.abs(eta))
             loss = np.maximum(eta, 0.0)
             loss += np.log1p(e)
-            loss -= np.where(y, eta, 0.0)
+            loss -= y * eta
             p = np.where(eta >= 0.0, 1.0, e)
             d = e + 1.0
             p /= d
@@ -183,7 +200,9 @@ def polish_on_rows(binned: Calibrator, scores: FloatArray, positive: BoolArray,
             return np.column_stack([columns[name] for name in active] +
                                    [np.ones(ln_s.shape[0])])
         design = beta_design
-    res = fit_logistic_rows(design, positive, weights, start)
+    t_pos, t_neg = binned.fit.get("target_positive"), binned.fit.get("target_negative")
+    assert isinstance(t_pos, float) and isinstance(t_neg, float)  # fit_calibrator's fit block
+    res = fit_logistic_rows(design, positive, weights, start, targets=(t_pos, t_neg))
     coef = [float(v) for v in res.coef]
     if binned.method == "beta":
         values = dict(zip(active, coef))
@@ -240,9 +259,12 @@ def run_task_binned(scores: FloatArray, labels: BoolArray, weights: Optional[Flo
         calibrator = given
         clipped = 0
     else:
-        calibrator, selection = full_fit_binned(rb, scores, labels, weights, settings, context)
+        eps = adaptive_clip_epsilon(scores) if space == "probability" else None
+        calibrator, selection = full_fit_binned(rb, scores, labels, weights, settings, context,
+                                                eps)
         clipped = int(json_number(calibrator.fit.get("clipped_rows", 0)))
-        parts, info = cross_fit_binned(rb, settings, weighted=weights is not None)
+        parts, info = cross_fit_binned(rb, settings, weighted=weights is not None,
+                                       clip_epsilon=eps)
     calibrated_agg = group_predictions(np.concatenate([p.values for p in parts]),
                                        np.concatenate([p.n for p in parts]),
                                        np.concatenate([p.k for p in parts]))
@@ -252,16 +274,18 @@ def run_task_binned(scores: FloatArray, labels: BoolArray, weights: Optional[Flo
 
 
 def full_fit_binned(rb: RowBins, scores: FloatArray, labels: BoolArray,
-                    weights: Optional[FloatArray], settings: Settings, context: str
+                    weights: Optional[FloatArray], settings: Settings, context: str,
+                    clip_epsilon: Optional[float] = None
                     ) -> tuple[Calibrator, Optional[JsonDict]]:
     """The shipped calibrator of a binned task, and ``auto``'s selection record.
 
     ``auto`` selects on the bins (:func:`select_method_binned`). gam is fitted on the bins (it
-    bins finer than its own ``GAM_BINS``); isotonic, platt and beta ship their exact fit,
-    found without the aggregate of every distinct score where they can: platt and beta
-    refitted on every row from their fit on the bins (:func:`polish_on_rows`), isotonic from
-    the sorted rows (:func:`fit_isotonic_rows`); else (weighted isotonic, tied scores, a beta
-    leaving its active set) from that aggregate.
+    bins finer than its own ``GAM_BINS``); identity has nothing to fit; isotonic, venn_abers,
+    platt and beta ship their exact fit, found without the aggregate of every distinct score
+    where they can: platt and beta refitted on every row from their fit on the bins
+    (:func:`polish_on_rows`), isotonic from the sorted rows (:func:`fit_isotonic_rows`); else
+    (venn_abers, weighted isotonic, tied or near-tied scores, a beta leaving its active set)
+    from that aggregate.
     """
     every = range(rb.n.shape[0])
     space = settings.score_space
@@ -271,34 +295,40 @@ def full_fit_binned(rb: RowBins, scores: FloatArray, labels: BoolArray,
     selection: Optional[JsonDict] = None
     method = settings.method
     if method == "auto":
-        selection = select_method_binned(rb, settings, every, context)
+        selection = select_method_binned(rb, settings, every, context, clip_epsilon)
         method = str(selection["selected"])
     chosen = dataclasses.replace(settings, method=method)
     exact: Optional[Calibrator] = None
-    if method == "isotonic":
-        if weights is None:
+    if method in ("isotonic", "venn_abers"):
+        if method == "isotonic" and weights is None:
             exact = fit_isotonic_rows(scores, labels, chosen)
     else:
         calibrator = fit_calibrator(all_rows, chosen, f"{context}: full fit",
-                                    row_bins=rb.describe(), clipped_rows=rb.clipped_rows)
-        if method != "gam":
+                                    row_bins=rb.describe(), clipped_rows=rb.clipped_rows,
+                                    clip_epsilon=clip_epsilon, weighted_rows=int(scores.shape[0]))
+        if method == "identity":
+            exact = calibrator
+        elif method != "gam":
             exact = polish_on_rows(calibrator, scores, labels, weights)
+            if exact is not None:
+                check_fit(exact, all_rows, f"{context}: full fit on every row")
     del all_rows
     if exact is not None:
         calibrator = exact
     elif method != "gam":
-        calibrator = fit_calibrator(BinaryProblem(scores, labels, weights, settings).aggregated(),
-                                    chosen, f"{context}: full fit")
+        calibrator = BinaryProblem(scores, labels, weights, settings).fit(
+            method, None, f"{context}: full fit")
     if selection is not None:
         calibrator = dataclasses.replace(calibrator, fit={**calibrator.fit,
                                                           "auto": auto_summary(selection)})
     logger.info("%s: fitted %s on %d rows (%d clipped to epsilon %g) in %.3fs", context, method,
                 int(scores.shape[0]), int(json_number(calibrator.fit.get("clipped_rows", 0))),
-                CLIP_EPSILON, time.perf_counter() - start)
+                calibrator.clip_epsilon, time.perf_counter() - start)
     return calibrator, selection
 
 
-def cross_fit_binned(rb: RowBins, settings: Settings, weighted: bool
+def cross_fit_binned(rb: RowBins, settings: Settings, weighted: bool,
+                     clip_epsilon: Optional[float] = None
                      ) -> tuple[list[Aggregated], list[JsonDict]]:
     """Each fold's calibrator fitted on the other folds' bins (with ``auto``: the method chosen
     on them) and applied to its own bins at their mean logits; returns the held-out predictions
@@ -315,13 +345,11 @@ def cross_fit_binned(rb: RowBins, settings: Settings, weighted: bool
         entry: JsonDict = {"fold": f}
         method = settings.method
         if method == "auto":
-            choice = select_method_binned(rb, settings, others, f"fold {f}")
+            choice = select_method_binned(rb, settings, others, f"fold {f}", clip_epsilon)
             method = str(choice["selected"])
-            entry["selected_method"] = method
-            entry["candidate_log_loss"] = {
-                m: c.get("log_loss") for m, c in json_get(choice, "candidates").items()
-                if isinstance(c, dict)}
-        model = _fit_on_bins(rb.aggregated(others, space), settings, method, f"fold {f}")
+            entry.update(fold_selection(choice))
+        model = _fit_on_bins(rb.aggregated(others, space), settings, method, f"fold {f}",
+                             clip_epsilon, n_rows - int(rb.rows[f]))
         fit_seconds = time.perf_counter() - start
         held = rb.group(f, space)
         pred = Aggregated(apply_calibrator(model, held.values), held.n, held.k)

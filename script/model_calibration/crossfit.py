@@ -3,8 +3,24 @@
 Calibrated metrics are cross-fitted: stratified K-fold, seeded; each row is scored by a
 calibrator fitted without its fold. ``auto`` scores every candidate by inner cross-validated
 log loss and picks the simplest (``AUTO_SIMPLICITY_ORDER``) within one standard error of the
-lowest, inside each outer fold on its training rows only (so the reported figures pay for the
-choice) and once on all rows for the shipped calibrator.
+lowest and no worse than ``identity`` (the scores as they are), inside each outer fold on its
+training rows only (so the reported figures pay for the choice) and once on all rows for the
+shipped calibrator.
+
+On few rows one split into inner folds is a noisy estimate: a candidate that separates the
+classes in one split can win by luck, and a confident miss may fall in no held-out fold.
+So the inner cross-validation is repeated with ``auto_repeats`` different seeded splits (up
+to ``AUTO_MAX_REPEATS``, until about ``AUTO_TARGET_HELD_OUT_ROWS`` held-out predictions), each
+row's loss averaged over the repeats; from that many rows on it runs once, as before.
+
+Nor can a few rows show a rare confident miss: a candidate that separates 45 rows predicts 0
+and 1 and pays nothing in the folds, then ``ln(1e-15) = -34.5`` on a test row it misses. So a
+binary selection scores each held-out row against its label smoothed by
+``miss_rate(n_eff) = 1 / (n_eff + 2)`` (Laplace's rule: the miss rate that ``n_eff`` rows
+without a miss cannot rule out): the row counts as its own class with weight ``1 - eps`` and as
+the other with weight ``eps``. A prediction ``q`` away from the true class then costs about
+``eps * ln(1 / q)`` more: what a confidence that the rows cannot back is expected to cost. The
+smoothing vanishes as rows grow (``1e-6`` at a million rows).
 """
 
 from __future__ import annotations
@@ -19,6 +35,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import CalibrationScriptError, Code
+from .fitchecks import FIT_FAILURE_CODES
 from .jsonvalues import JsonDict, json_get, json_number
 from .logs import logger
 from .numerics import BoolArray, FloatArray
@@ -26,7 +43,62 @@ from .problems import ModelT, Problem
 from .settings import Settings
 
 # auto prefers the simplest candidate within one standard error of the best (this order).
-AUTO_SIMPLICITY_ORDER = ("temperature", "platt", "beta", "gam", "isotonic")
+AUTO_SIMPLICITY_ORDER = ("identity", "temperature", "platt", "beta", "gam", "venn_abers",
+                         "isotonic")
+AUTO_TARGET_HELD_OUT_ROWS = 1000
+"""Inner cross-validation is repeated until about this many held-out predictions."""
+AUTO_MAX_REPEATS = 10
+"""The most repeats of the inner cross-validation (45 rows: 10 repeats)."""
+AUTO_REPEAT_SEED_STEP = 1000
+"""Repeat ``r`` splits with seed ``inner_seed + r * AUTO_REPEAT_SEED_STEP``."""
+AUTO_VENN_ABERS_MAX_ROWS = 20_000
+"""``auto`` skips venn_abers above this many rows: its fit is a Python pass over the distinct
+scores (a second a hundred thousand), and on that many rows its ``p0``-``p1`` interval is
+narrow, so it is isotonic's fit within about one row's share; CALIBRATION_METHOD=venn_abers
+fits it at any size."""
+
+
+def miss_rate(n_eff: float) -> float:
+    """The label smoothing of a binary selection on ``n_eff`` effective rows: ``1 / (n_eff + 2)``.
+
+    >>> round(miss_rate(45.0), 6), miss_rate(1e6) < 1.1e-6
+    (0.021277, True)
+    """
+    return 1.0 / (n_eff + 2.0)
+
+
+def smoothed_loss(loss: FloatArray, other: FloatArray, eps: float) -> FloatArray:
+    """Per-row log loss against labels smoothed by ``eps``: ``(1 - eps) loss + eps other``, with
+    ``other`` the loss had the row the other class.
+
+    >>> smoothed_loss(np.array([0.0]), np.array([34.5]), 0.02).round(3).tolist()
+    [0.69]
+    """
+    out: FloatArray = (1.0 - eps) * loss + eps * other
+    return out
+
+
+def auto_repeats(rows: int) -> int:
+    """How many times ``auto`` repeats its inner cross-validation on ``rows`` rows.
+
+    >>> auto_repeats(45), auto_repeats(400), auto_repeats(1000), auto_repeats(10**6)
+    (10, 3, 1, 1)
+    """
+    return max(1, min(AUTO_MAX_REPEATS, -(-AUTO_TARGET_HELD_OUT_ROWS // max(rows, 1))))
+
+
+def skipped_candidate(method: str, rows: int) -> Optional[JsonDict]:
+    """The record of a candidate ``auto`` does not fit on ``rows`` rows, or None.
+
+    >>> skipped_candidate("venn_abers", 10**6)["status"], skipped_candidate("platt", 10**6)
+    ('skipped', None)
+    """
+    if method == "venn_abers" and rows > AUTO_VENN_ABERS_MAX_ROWS:
+        return {"status": "skipped",
+                "reason": f"{rows} rows > {AUTO_VENN_ABERS_MAX_ROWS}: venn_abers is isotonic's "
+                          "fit within about one row's share there (name it in "
+                          "CALIBRATION_METHOD to fit it)"}
+    return None
 
 
 def stratified_folds(labels: npt.ArrayLike, folds: int, seed: int) -> npt.NDArray[np.int8]:
@@ -67,44 +139,78 @@ def _weighted_mean(weights: FloatArray, values: FloatArray) -> float:
     return float(np.dot(weights, values) / weights.sum())
 
 
+AUTO_RULE = ("simplest candidate within one standard error of the lowest log loss and no "
+             "worse than identity; simplicity order " + ", ".join(AUTO_SIMPLICITY_ORDER))
+
+
 def select_method(problem: Problem[ModelT], settings: Settings, mask: Optional[BoolArray],
                   seed: int, context: str) -> JsonDict:
     """Choose among ``settings.auto_candidates`` by inner cross-validated log loss on ``mask``.
 
-    Every candidate is fitted on K-1 inner folds and scored on the held-out one; the winner is
-    the simplest candidate (``AUTO_SIMPLICITY_ORDER``) whose mean log loss is within one
-    standard error (of its paired per-row difference) of the lowest; the record names every
-    candidate's score and why the winner won (:func:`choose_by_log_loss`).
+    Every candidate is fitted on K-1 inner folds and scored on the held-out one, for each of
+    ``auto_repeats`` seeded splits (seeds ``seed + r * AUTO_REPEAT_SEED_STEP``), and each row's
+    losses averaged over the splits; the winner is the simplest candidate
+    (``AUTO_SIMPLICITY_ORDER``) whose mean log loss is within one standard error (of its paired
+    per-row difference) of the lowest and at most identity's; the record names every
+    candidate's score and why the winner won (:func:`choose_by_log_loss`). A candidate whose fit
+    fails, does not converge or is degenerate in an inner fold (``FIT_FAILURE_CODES``) is
+    dropped: its record holds ``status: failed``, the ``code`` and the ``error``.
     """
     n = problem.strata.shape[0]
     rows = np.arange(n) if mask is None else np.flatnonzero(mask)
-    inner = np.full(n, -1, dtype=np.int8)
-    inner[rows] = stratified_folds(problem.strata[rows], settings.folds, seed)
+    repeats = auto_repeats(int(rows.shape[0]))
     w = problem.row_weights(rows)
+    n_eff = float(w.sum()) ** 2 / float(np.dot(w, w))
+    eps = miss_rate(n_eff) if settings.mode != "multiclass" else 0.0
+    splits = []
+    for r in range(repeats):
+        inner = np.full(n, -1, dtype=np.int8)
+        inner[rows] = stratified_folds(problem.strata[rows], settings.folds,
+                                       seed + r * AUTO_REPEAT_SEED_STEP)
+        splits.append(inner)
     losses: dict[str, FloatArray] = {}
     record: dict[str, JsonDict] = {}
     for method in settings.auto_candidates:
-        held = np.empty(n)
-        try:
-            for g in range(settings.folds):
-                model = _fit_fold(problem, method, (inner >= 0) & (inner != g), inner >= 0,
-                                  settings.folds, f"{context}, candidate {method}, inner fold {g}")
-                test = inner == g
-                held[test] = problem.row_loss(problem.predict(model, test), test)
-        except CalibrationScriptError as exc:
-            if exc.code != Code.MC_E303_FIT_FAILED:
-                raise
-            record[method] = {"status": "failed", "error": exc.message}
+        skipped = skipped_candidate(method, int(rows.shape[0]))
+        if skipped is not None:
+            record[method] = skipped
             continue
-        losses[method] = held[rows]
-    n_eff = float(w.sum()) ** 2 / float(np.dot(w, w))
+        try:
+            held = sum(_held_out_loss(problem, method, inner, settings.folds, eps,
+                                      f"{context}, candidate {method}, repeat {r}")
+                       for r, inner in enumerate(splits))
+        except CalibrationScriptError as exc:
+            if exc.code not in FIT_FAILURE_CODES:
+                raise
+            record[method] = {"status": "failed", "code": exc.code, "error": exc.message}
+            continue
+        losses[method] = np.asarray(held)[rows] / repeats
     chosen = choose_by_log_loss(losses, w, n_eff, record, settings.auto_candidates, context)
-    return {"criterion": "inner cross-validated log loss (weighted mean over held-out rows)",
-            "rule": "simplest candidate within one standard error of the lowest log loss; "
-                    f"simplicity order {', '.join(AUTO_SIMPLICITY_ORDER)}",
-            "inner_folds": settings.folds, "inner_seed": seed,
-            "inner_split": "stratified folds of the rows, seeded by inner_seed",
+    return {"criterion": "inner cross-validated log loss (weighted mean over held-out rows, "
+                         "each row's loss averaged over the repeats; binary: against labels "
+                         "smoothed by label_smoothing = 1 / (effective rows + 2))",
+            "label_smoothing": eps,
+            "rule": AUTO_RULE, "inner_folds": settings.folds, "inner_seed": seed,
+            "inner_repeats": repeats,
+            "inner_split": "stratified folds of the rows, seeded by inner_seed; repeat r by "
+                           f"inner_seed + {AUTO_REPEAT_SEED_STEP} r",
             "rows": int(rows.shape[0]), **chosen}
+
+
+def _held_out_loss(problem: Problem[ModelT], method: str, inner: npt.NDArray[np.int8],
+                   folds: int, eps: float, context: str) -> FloatArray:
+    """Each row's log loss under ``method`` fitted without its inner fold (rows outside the
+    folds, ``inner < 0``, get 0); binary predictions against labels smoothed by ``eps``."""
+    held = np.zeros(inner.shape[0])
+    for g in range(folds):
+        model = _fit_fold(problem, method, (inner >= 0) & (inner != g), inner >= 0, folds,
+                          f"{context}, inner fold {g}")
+        test = inner == g
+        pred = problem.predict(model, test)
+        held[test] = problem.row_loss(pred, test)
+        if eps > 0.0:  # binary: 1 - p is the prediction of the other class
+            held[test] = smoothed_loss(held[test], problem.row_loss(1.0 - pred, test), eps)
+    return held
 
 
 def choose_by_log_loss(losses: Mapping[str, FloatArray], w: FloatArray, n_eff: float,
@@ -112,9 +218,11 @@ def choose_by_log_loss(losses: Mapping[str, FloatArray], w: FloatArray, n_eff: f
                        ) -> JsonDict:
     """The selection rule of ``auto``: each candidate's held-out losses (one per row, or per group
     of rows with equal loss, weighing ``w``) against the lowest mean; the simplest candidate
-    within one standard error (``n_eff`` effective rows) of it wins. ``record`` holds the
-    candidates that failed and gets every other one's figures; returns ``candidates`` (in
-    ``order``), ``best``, ``selected`` and ``reason``.
+    within one standard error (``n_eff`` effective rows) of it, and with a mean at most
+    ``identity``'s (where identity is a candidate), wins: so ``auto`` is never worse than the
+    uncalibrated scores in its own estimate. ``record`` holds the candidates that failed or were
+    skipped and gets every other one's figures; returns ``candidates`` (in ``order``), ``best``,
+    ``selected`` and ``reason``.
 
     >>> out = choose_by_log_loss({"platt": np.array([0.5, 0.7, 0.6]),
     ...                           "gam": np.array([0.5, 0.68, 0.61])}, np.ones(3), 3.0, {},
@@ -136,15 +244,18 @@ def choose_by_log_loss(losses: Mapping[str, FloatArray], w: FloatArray, n_eff: f
         se = math.sqrt(max(_weighted_mean(w, (diff - mean_d) ** 2), 0.0) / n_eff)
         record[method].update(difference_to_best=mean_d, standard_error=se,
                               within_one_se=mean_d <= se)
-    eligible = [m for m in AUTO_SIMPLICITY_ORDER if m in losses and record[m]["within_one_se"]]
-    winner = eligible[0]
+    ceiling = json_number(record["identity"]["log_loss"]) if "identity" in losses else math.inf
+    eligible = [m for m in AUTO_SIMPLICITY_ORDER if m in losses and record[m]["within_one_se"]
+                and json_number(record[m]["log_loss"]) <= ceiling]
+    winner = eligible[0]  # best is eligible: its difference is 0, its loss at most identity's
+    bound = " and no worse than identity" if "identity" in losses else ""
     if winner == best:
         reason = (f"{winner} has the lowest inner cross-validated log loss "
                   f"({record[winner]['log_loss']:.6f}) and no simpler candidate is within one "
-                  "standard error of it")
+                  f"standard error of it{bound}")
     else:
         reason = (f"{winner} is the simplest candidate within one standard error of the lowest "
-                  f"log loss ({best}: {record[best]['log_loss']:.6f}; {winner}: "
+                  f"log loss{bound} ({best}: {record[best]['log_loss']:.6f}; {winner}: "
                   f"{record[winner]['log_loss']:.6f}, difference "
                   f"{record[winner]['difference_to_best']:.2e} <= standard error "
                   f"{record[winner]['standard_error']:.2e})")
@@ -189,10 +300,7 @@ def cross_fit(problem: Problem[ModelT], settings: Settings) -> CrossFit:
         if method == "auto":
             choice = select_method(problem, settings, train, settings.seed + 1 + f, f"fold {f}")
             method = str(choice["selected"])
-            entry["selected_method"] = method
-            entry["candidate_log_loss"] = {
-                m: c.get("log_loss") for m, c in json_get(choice, "candidates").items()
-                if isinstance(c, dict)}
+            entry.update(fold_selection(choice))
         model = _fit_fold(problem, method, train, np.ones_like(train), settings.folds,
                           f"fold {f}")
         fit_seconds = time.perf_counter() - start
@@ -209,6 +317,27 @@ def cross_fit(problem: Problem[ModelT], settings: Settings) -> CrossFit:
                     int(train.sum()), int(held.sum()), fit_seconds)
     assert predictions is not None  # folds >= 2
     return CrossFit(predictions, info)
+
+
+def fold_selection(choice: Mapping[str, object]) -> JsonDict:
+    """What a fold's record keeps of its ``auto`` selection: the method, every candidate's log
+    loss and, when some were dropped, their records.
+
+    >>> fold_selection({"selected": "platt", "candidates": {
+    ...     "platt": {"status": "ok", "log_loss": 0.5},
+    ...     "gam": {"status": "failed", "code": "MC-E304-FIT-NOT-CONVERGED", "error": "..."}}})
+    ... # doctest: +NORMALIZE_WHITESPACE
+    {'selected_method': 'platt', 'candidate_log_loss': {'platt': 0.5, 'gam': None},
+     'dropped_candidates': {'gam': {'status': 'failed', 'code': 'MC-E304-FIT-NOT-CONVERGED',
+                                    'error': '...'}}}
+    """
+    candidates = {m: c for m, c in json_get(choice, "candidates").items() if isinstance(c, dict)}
+    out: JsonDict = {"selected_method": str(choice["selected"]),
+                     "candidate_log_loss": {m: c.get("log_loss") for m, c in candidates.items()}}
+    dropped = {m: c for m, c in candidates.items() if c.get("status") == "failed"}
+    if dropped:
+        out["dropped_candidates"] = dropped
+    return out
 
 
 def auto_summary(selection: Mapping[str, object]) -> JsonDict:

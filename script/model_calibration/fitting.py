@@ -1,19 +1,28 @@
 """Fitting one binary calibrator on aggregated rows: isotonic, platt, beta or gam.
 
-- ``isotonic``: pool-adjacent-violators on the scores aggregated exactly by value (identical to
-  scikit-learn's ``IsotonicRegression(out_of_bounds='clip')``), shipped as knots.
-- ``platt``: ``sigmoid(a * logit(s) + b)``, unpenalised maximum likelihood (margins are used as
-  they are in logit space).
-- ``beta``: ``sigmoid(a * ln(s) - b * ln(1 - s) + c)`` with ``a, b >= 0`` (monotone).
+- ``isotonic``: pool-adjacent-violators on the scores aggregated by value, near-ties merged as
+  scikit-learn merges them (``ties``), shipped as knots: identical to scikit-learn's
+  ``IsotonicRegression(out_of_bounds='clip')``.
+- ``platt``: ``sigmoid(a * logit(s) + b)``, maximum likelihood of the smoothed targets (margins
+  are used as they are in logit space).
+- ``beta``: ``sigmoid(a * ln(s) - b * ln(1 - s) + c)`` with ``a, b >= 0`` (monotone): where the
+  full fit has a negative coefficient, the best fit with it (or both) held at 0 (betacal's
+  ``abm`` rule refits without the negative one; this keeps the best feasible sub-model).
 - ``gam``: the penalised spline of ``gam``, tabulated as knots.
+- ``venn_abers``: inductive Venn-ABERS (:mod:`.venn_abers`), its step functions ``p0``, ``p1``.
+- ``identity``: the scores as they are (probabilities clipped to ``[eps, 1 - eps]``, logits
+  through the sigmoid): no fit, the uncalibrated baseline ``auto`` compares with.
 
-Logit-based fits clip probabilities to ``CLIP_EPSILON`` and count the clipped rows.
+platt, beta and gam fit Platt's (1999) smoothed targets, clip probabilities at the data-adaptive
+``adaptive_clip_epsilon`` (counting the clipped rows), and are checked (``fitchecks``): a fit that
+did not converge or is degenerate is never returned quietly. identity clips at the same
+``adaptive_clip_epsilon``; isotonic and venn_abers use the scores as they are.
 """
 
 from __future__ import annotations
 
 import time
-from typing import Optional
+from typing import Final, Optional
 
 import numpy as np
 
@@ -23,10 +32,13 @@ from ..errors import CalibrationScriptError, Code
 from .gam import GAM_LAMBDA, GAM_TABLE_POINTS, fit_gam, gam_predict_logit
 from .jsonvalues import JsonDict
 from .knots import merge_close_knots
-from .logs import logger
-from .numerics import (CLIP_EPSILON, BoolArray, FloatArray, IntArray, LogisticFit, beta_features,
-                       fit_logistic, fit_logistic_line, logit, sigmoid)
+from .fitchecks import check_fit
+from .numerics import (CLIP_EPSILON, BoolArray, FloatArray, IntArray, LogisticFit,
+                       adaptive_clip_epsilon, beta_features, fit_logistic, fit_logistic_line,
+                       logit, sigmoid, smoothed_positives)
 from .settings import Settings
+from .ties import TIE_RESOLUTION, merge_near_ties
+from .venn_abers import TEST_ROW_WEIGHT, venn_abers_steps
 
 
 def pav_aggregated(x_unique: FloatArray, n: FloatArray, k: FloatArray) -> FloatArray:
@@ -60,10 +72,24 @@ def check_two_classes(agg: Aggregated, context: str) -> None:
             "provide evaluation data with both label values")
 
 
+_AS_THEY_ARE: Final = ("isotonic", "venn_abers")
+"""Methods that fit the scores as they are: no clip, no smoothed targets."""
+SMOOTHED_METHODS: Final = ("platt", "beta", "gam")
+"""Methods fitted to Platt's smoothed targets and checked by ``check_fit``."""
+
+
 def fit_calibrator(agg: Aggregated, settings: Settings, context: str = "fit",
                    row_bins: Optional[JsonDict] = None,
-                   clipped_rows: Optional[int] = None) -> Calibrator:
+                   clipped_rows: Optional[int] = None,
+                   clip_epsilon: Optional[float] = None,
+                   weighted_rows: Optional[int] = None) -> Calibrator:
     """Fit the configured method on aggregated rows (counts with zero rows are ignored).
+
+    platt, beta and gam fit Platt's smoothed targets (:func:`smoothed_positives`) and, for
+    probability scores, clip at :func:`adaptive_clip_epsilon` of ``agg.values`` (or the given
+    ``clip_epsilon``); isotonic fits the labels as they are. ``weighted_rows``: the number of
+    rows whose weights ``agg`` sums (None: unweighted), for the targets' totals. A fit that
+    did not converge or is degenerate raises ``MC-E304``/``MC-E305`` (:func:`check_fit`).
 
     ``row_bins`` (a :meth:`RowBins.describe`) says ``agg`` holds logit bins of the rows, not
     their distinct scores: the fit statistics then record it instead of ``unique_scores``, with
@@ -73,8 +99,11 @@ def fit_calibrator(agg: Aggregated, settings: Settings, context: str = "fit",
     if not np.all(keep):
         agg = Aggregated(agg.values[keep], agg.n[keep], agg.k[keep])
     check_two_classes(agg, context)
-    eps = CLIP_EPSILON
     space = settings.score_space
+    method = settings.method
+    eps = CLIP_EPSILON
+    if space == "probability" and method not in _AS_THEY_ARE:
+        eps = adaptive_clip_epsilon(agg.values) if clip_epsilon is None else clip_epsilon
     start = time.perf_counter()
     fit: JsonDict = {"rows": int(agg.n.sum()), "positives": int(agg.k.sum())}
     if row_bins is None:
@@ -83,51 +112,84 @@ def fit_calibrator(agg: Aggregated, settings: Settings, context: str = "fit",
         fit["row_bins"] = row_bins
     if space == "probability":
         clipped = (agg.values < eps) | (agg.values > 1.0 - eps)
-        fit["clipped_rows"] = 0 if settings.method == "isotonic" else \
+        fit["clipped_rows"] = 0 if method in _AS_THEY_ARE else \
             int(agg.n[clipped].sum()) if clipped_rows is None else clipped_rows
-    if settings.method == "isotonic":
+    if method == "isotonic":
         xs, ys = isotonic_knots(agg.values, agg.n, agg.k)
         cal = Calibrator("isotonic", space, eps, knots_x=xs, knots_y=ys, fit=fit)
-    elif settings.method == "platt":
+    elif method == "venn_abers":
+        xs, p0, p1 = venn_abers_steps(agg)
+        fit["groups"] = int(xs.shape[0])
+        cal = Calibrator("venn_abers", space, eps, knots_x=xs, p0_p1=(p0, p1), fit=fit,
+                         extra_params={"tie_resolution": TIE_RESOLUTION,
+                                       "test_row_weight": TEST_ROW_WEIGHT})
+    elif method == "identity":
+        cal = Calibrator("identity", space, eps, fit=fit)
+    else:
+        targets_k, targets = smoothed_positives(agg.n, agg.k, weighted_rows)
+        fit.update(targets=TARGETS_RULE, target_positive=targets[0],
+                   target_negative=targets[1])
+        if space == "probability":
+            fit["clip_rule"] = CLIP_RULE
+        cal = _fit_logit_method(Aggregated(agg.values, agg.n, targets_k), settings, eps, fit)
+    fit["seconds"] = round(time.perf_counter() - start, 6)
+    if method in SMOOTHED_METHODS:
+        warnings = check_fit(cal, agg, context)
+        if warnings:
+            fit["warnings"] = [dict(w) for w in warnings]
+    return cal
+
+
+TARGETS_RULE = "platt_smoothed"
+"""``fit.targets`` of platt, beta and gam: Platt's (1999) smoothed targets (``platt_targets``)."""
+
+CLIP_RULE = ("exact 0/1 scores clipped to half the smallest distance of another score from 0 or "
+             "1, within [1e-15, 1e-2]; else 1e-15")
+"""``fit.clip_rule`` of platt, beta and gam on probabilities (``adaptive_clip_epsilon``)."""
+
+
+def _fit_logit_method(agg: Aggregated, settings: Settings, eps: float, fit: JsonDict
+                      ) -> Calibrator:
+    """platt, beta or gam on ``agg`` (its ``k`` the smoothed targets' counts), the fit
+    statistics added to ``fit``."""
+    space = settings.score_space
+    if settings.method == "platt":
         z = logit(agg.values, eps) if space == "probability" else agg.values
         res = fit_logistic_line(z, agg.n, agg.k)
         fit.update(iterations=res.iterations, converged=res.converged,
                    neg_log_likelihood=res.neg_log_lik)
-        cal = Calibrator("platt", space, eps, coef=(float(res.coef[0]), float(res.coef[1])),
-                         fit=fit)
-    elif settings.method == "beta":
+        return Calibrator("platt", space, eps, coef=(float(res.coef[0]), float(res.coef[1])),
+                          fit=fit)
+    if settings.method == "beta":
         coef, res = _fit_beta(agg, space, eps)
         fit.update(iterations=res.iterations, converged=res.converged,
                    neg_log_likelihood=res.neg_log_lik)
-        cal = Calibrator("beta", space, eps, coef=coef, fit=fit)
-    else:
-        z = logit(agg.values, eps) if space == "probability" else agg.values
-        gam = fit_gam(z, agg.n, agg.k, settings.gam_splines, settings.monotonic)
-        grid = np.linspace(gam.edge_knots[0], gam.edge_knots[1], GAM_TABLE_POINTS)
-        table = sigmoid(gam_predict_logit(gam, grid))
-        if settings.monotonic:
-            table = np.maximum.accumulate(table)
-        xs = sigmoid(grid) if space == "probability" else grid
-        xs, unique_idx = np.unique(xs, return_index=True)
-        fit.update(iterations=gam.iterations, converged=gam.converged, fit_points=gam.points,
-                   binned=gam.binned)
-        extra: JsonDict = {"spline_coef": [float(v) for v in gam.spline_coef],
-                           "intercept": gam.intercept, "edge_knots": list(gam.edge_knots),
-                           "n_splines": settings.gam_splines, "lam": GAM_LAMBDA,
-                           "monotonic": settings.monotonic, "knot_space": "logit grid"}
-        xs, ys = merge_close_knots(xs, table[unique_idx])
-        cal = Calibrator("gam", space, eps, knots_x=xs, knots_y=ys, extra_params=extra, fit=fit)
-    fit["seconds"] = round(time.perf_counter() - start, 6)
-    if settings.method != "isotonic" and fit.get("converged") is False:
-        logger.warning("%s: %s fit did not converge in %s iterations", context, settings.method,
-                       fit.get("iterations"))
-    return cal
+        return Calibrator("beta", space, eps, coef=coef, fit=fit)
+    z = logit(agg.values, eps) if space == "probability" else agg.values
+    gam = fit_gam(z, agg.n, agg.k, settings.gam_splines, settings.monotonic)
+    grid = np.linspace(gam.edge_knots[0], gam.edge_knots[1], GAM_TABLE_POINTS)
+    eta = gam_predict_logit(gam, grid)
+    table = sigmoid(eta)
+    if settings.monotonic:
+        table = np.maximum.accumulate(table)
+    xs = sigmoid(grid) if space == "probability" else grid
+    xs, unique_idx = np.unique(xs, return_index=True)
+    fit.update(iterations=gam.iterations, converged=gam.converged, fit_points=gam.points,
+               binned=gam.binned, max_abs_logit=float(np.max(np.abs(eta))))
+    extra: JsonDict = {"spline_coef": [float(v) for v in gam.spline_coef],
+                       "intercept": gam.intercept, "edge_knots": list(gam.edge_knots),
+                       "n_splines": settings.gam_splines, "lam": GAM_LAMBDA,
+                       "monotonic": settings.monotonic, "knot_space": "logit grid"}
+    xs, ys = merge_close_knots(xs, table[unique_idx])
+    return Calibrator("gam", space, eps, knots_x=xs, knots_y=ys, extra_params=extra, fit=fit)
 
 
 def isotonic_knots(values: FloatArray, n: FloatArray, k: FloatArray
                    ) -> tuple[FloatArray, FloatArray]:
     """The exact isotonic fit of the rates ``k / n`` at ascending ``values`` (weights ``n``),
-    as knots: the first and last value of each constant block.
+    as knots: the first and last value of each constant block. Values closer than
+    ``TIE_RESOLUTION`` are first merged as scikit-learn merges them (:func:`merge_near_ties`),
+    so the knots are scikit-learn's thresholds.
 
     A block of the fit can only end where the rate rises (the last rate of a block is at most
     its mean, the first of the next at least that block's higher mean), so each maximal run of
@@ -140,6 +202,8 @@ def isotonic_knots(values: FloatArray, n: FloatArray, k: FloatArray
     >>> xs.tolist(), ys.tolist()
     ([0.1, 0.2, 0.3, 0.4], [0.0, 0.5, 0.5, 1.0])
     """
+    merged = merge_near_ties(Aggregated(values, n, k))
+    values, n, k = merged.values, merged.n, merged.k
     rate = k / n
     rise = rate[1:] > rate[:-1]
     del rate
@@ -173,13 +237,13 @@ def isotonic_rows(scores: FloatArray, positive: BoolArray
     """:func:`isotonic_knots` of unweighted rows with scores >= 0, from one sort of 64-bit keys
     (``sort_with_labels``) and no aggregate: with every score distinct, a block can only end
     between a negative and the positive after it, so the rows between such pairs are pooled
-    straight from the sorted labels. None when two rows share a score (the caller then
-    aggregates).
+    straight from the sorted labels. None when two rows share a score or lie closer than
+    ``TIE_RESOLUTION`` (the caller then aggregates, and near-ties are merged there).
     """
     m = scores.shape[0]
     keys, label = sort_with_labels(scores, positive)
     ordered = keys.view(np.float64)
-    if not bool((ordered[1:] != ordered[:-1]).all()):
+    if not bool((np.diff(ordered) >= TIE_RESOLUTION).all()):
         return None
     starts = np.flatnonzero(np.r_[True, label[1:] > label[:-1]])
     n = np.diff(starts, append=m).astype(np.float64)
@@ -193,7 +257,7 @@ def fit_isotonic_rows(scores: FloatArray, positive: BoolArray, settings: Setting
                       ) -> Optional[Calibrator]:
     """The isotonic calibrator of unweighted rows by :func:`isotonic_rows` (the same knots and
     fit statistics as ``fit_calibrator`` on their aggregate); None when it does not apply
-    (a negative score, or a score shared by two rows)."""
+    (a negative score, or two rows with the same or near-tied scores)."""
     if scores.shape[0] == 0 or scores.dtype != np.float64 or not float(np.min(scores)) >= 0.0:
         return None
     start = time.perf_counter()
@@ -214,6 +278,9 @@ def _fit_beta(agg: Aggregated, space: str, eps: float
               ) -> tuple[tuple[float, float, float], LogisticFit]:
     ln_s, ln_1ms = beta_features(agg.values, space, eps)
     features = {"a": ln_s, "b": -ln_1ms}
+    if float(ln_s.min()) == float(ln_s.max()):  # one clipped value: the base rate only
+        res = fit_logistic_line(ln_s, agg.n, agg.k)
+        return (0.0, 0.0, float(res.coef[1])), res
     best: Optional[tuple[tuple[float, float, float], LogisticFit]] = None
     for active in (("a", "b"), ("a",), ("b",), ()):
         if len(active) == 1:

@@ -6,7 +6,9 @@ decreasing neighbouring coefficients): the objective of pygam's
 ``LogisticGAM(s(0, n_splines=GAM_SPLINES, constraints='monotonic_inc'))``. The rows are
 aggregated by distinct score or, above ``GAM_MAX_EXACT_POINTS`` of them, into ``GAM_BINS``
 equal-width bins of logit(score) at their mean. The shipped calibrator is the fitted curve
-tabulated at ``GAM_TABLE_POINTS`` equally spaced logits (``fitting.fit_calibrator``).
+tabulated at ``GAM_TABLE_POINTS`` equally spaced logits (``fitting.fit_calibrator``). Each
+PIRLS step is halved until the penalised deviance does not rise (a damped
+Newton step), so the iterations cannot overshoot and run away on nearly separated scores.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ GAM_CONSTRAINT_LAMBDA = 1e9
 GAM_TABLE_POINTS = 2049
 GAM_MAX_EXACT_POINTS = 20000
 GAM_BINS = 8192
+GAM_MAX_HALVINGS = 30
 
 
 def _bspline_basis(x01: FloatArray, n_splines: int) -> FloatArray:
@@ -82,6 +85,31 @@ def _aggregate_for_gam(z: FloatArray, n: FloatArray, k: FloatArray
     return zb, nb[keep], kb[keep], True
 
 
+def _penalised_deviance(x: FloatArray, n: FloatArray, k: FloatArray, penalty: FloatArray,
+                        beta: FloatArray) -> float:
+    """Half the penalised deviance PIRLS minimises: ``n . softplus(eta) - k . eta`` plus
+    ``beta' P beta / 2`` (``eta = x beta``)."""
+    eta = x @ beta
+    return float(np.dot(n, np.logaddexp(0.0, eta)) - np.dot(k, eta)
+                 + 0.5 * beta @ penalty @ beta)
+
+
+def _halve_until_no_rise(x: FloatArray, n: FloatArray, k: FloatArray, penalty: FloatArray,
+                         beta: FloatArray, proposal: FloatArray) -> tuple[FloatArray, int]:
+    """The PIRLS step from ``beta`` towards ``proposal``, halved until the penalised deviance
+    does not rise (a damped Newton step: plain PIRLS can overshoot and run away on nearly
+    separated scores); returns the new coefficients and the halvings (more than
+    ``GAM_MAX_HALVINGS``: no step lowers it, the iterations stop)."""
+    before = _penalised_deviance(x, n, k, penalty, beta)
+    step = proposal - beta
+    for halvings in range(GAM_MAX_HALVINGS + 1):
+        candidate: FloatArray = beta + step * 0.5 ** halvings
+        after = _penalised_deviance(x, n, k, penalty, candidate)
+        if math.isfinite(after) and after <= before + 1e-12 * abs(before):
+            return candidate, halvings
+    return beta, GAM_MAX_HALVINGS + 1
+
+
 def fit_gam(z: FloatArray, n: FloatArray, k: FloatArray, n_splines: int, monotonic: bool,
             lam: float = GAM_LAMBDA, max_iter: int = 100) -> GamFit:
     """Penalised logistic B-spline by PIRLS (pygam's LogisticGAM objective) on aggregated rows."""
@@ -117,13 +145,16 @@ def fit_gam(z: FloatArray, n: FloatArray, k: FloatArray, n_splines: int, monoton
         w = nf * p * (1.0 - p)
         rhs = x.T @ (w * eta + (kf - nf * p))
         lhs = (x * w[:, None]).T @ x + full
-        beta = np.asarray(np.linalg.solve(lhs, rhs), dtype=np.float64)
+        proposal = np.asarray(np.linalg.solve(lhs, rhs), dtype=np.float64)
+        beta, halvings = _halve_until_no_rise(x, nf, kf, full, beta, proposal)
         # The intercept and the spline level are only separated by the tiny ridge, so judge
         # convergence on the linear predictor, not on the coefficients.
         change = float(np.max(np.abs(x @ beta - eta)))
         # The 1e9 constraint penalty limits attainable accuracy to about 1e-8 in eta.
         if change <= 1e-7 * (1.0 + float(np.max(np.abs(eta)))):
             converged = True
+            break
+        if halvings > GAM_MAX_HALVINGS:
             break
     if not np.all(np.isfinite(beta)):
         raise CalibrationScriptError(Code.MC_E303_FIT_FAILED, "gam fit produced non-finite parameters",

@@ -119,7 +119,7 @@ def run_task(data: InputData, settings: Settings, given: Optional[Calibrator],
         problem.forget_all_rows()
         clipped = int(json_number(calibrator.fit.get("clipped_rows", 0)))
         logger.info("%s: fitted %s on %d rows (%d unique scores, %d clipped to epsilon %g) in "
-                    "%.3fs", context, method, n, unique_scores, clipped, CLIP_EPSILON,
+                    "%.3fs", context, method, n, unique_scores, clipped, calibrator.clip_epsilon,
                     time.perf_counter() - start)
         if selection is not None:
             calibrator = dataclasses.replace(calibrator, fit={**calibrator.fit,

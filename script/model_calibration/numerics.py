@@ -25,7 +25,78 @@ BoolArray = npt.NDArray[np.bool_]
 LabelArray = npt.NDArray[np.signedinteger[Any]]  # 0/1 labels as int8, class indices as int64
 
 CLIP_EPSILON = 1e-15
-"""Probabilities are clipped to ``[CLIP_EPSILON, 1 - CLIP_EPSILON]`` before a logit or a log."""
+"""Probabilities are clipped to ``[CLIP_EPSILON, 1 - CLIP_EPSILON]`` before a log (the
+metrics' log loss), and before a logit unless a score is exactly 0 or 1 (see
+:func:`adaptive_clip_epsilon`)."""
+
+CLIP_EPSILON_MAX = 1e-2
+"""The widest data-adaptive clip (:func:`adaptive_clip_epsilon`)."""
+
+_CLIP_CHUNK = 1 << 20
+
+
+def adaptive_clip_epsilon(scores: FloatArray) -> float:
+    """The clip of probability scores before a logit: ``CLIP_EPSILON`` unless some score is
+    exactly 0 or 1 (random forests, naive Bayes); then half the smallest distance of any other
+    score from 0 or 1, within ``[CLIP_EPSILON, CLIP_EPSILON_MAX]`` (``CLIP_EPSILON_MAX`` when
+    every score is 0 or 1).
+
+    A score of exactly 0 then sits one clip below the smallest positive score in logit space,
+    not at ``logit(1e-15) = -34.5``, so a logit-space fit can move it; no other score is
+    clipped. The fit stores the value as the calibrator's ``clip_epsilon``, which its apply uses.
+
+    >>> adaptive_clip_epsilon(np.array([0.0, 0.02, 0.5, 0.97, 1.0]))
+    0.01
+    >>> adaptive_clip_epsilon(np.array([0.02, 0.5])) == CLIP_EPSILON
+    True
+    """
+    saturated = False
+    nearest = 0.5
+    for begin in range(0, scores.shape[0], _CLIP_CHUNK):
+        s = scores[begin:begin + _CLIP_CHUNK]
+        edge = np.minimum(s, 1.0 - s)
+        inside = edge > 0.0
+        if not bool(inside.all()):
+            saturated = True
+        if inside.any():
+            nearest = min(nearest, float(edge[inside].min()))
+    if not saturated:
+        return CLIP_EPSILON
+    return min(max(0.5 * nearest, CLIP_EPSILON), CLIP_EPSILON_MAX)
+
+
+def platt_targets(positives: float, negatives: float) -> tuple[float, float]:
+    """Platt's (1999) smoothed targets: ``(N+ + 1) / (N+ + 2)`` for a positive row and
+    ``1 / (N- + 2)`` for a negative one (scikit-learn's ``method='sigmoid'`` uses them). With
+    weights, ``N+`` and ``N-`` are the weighted totals (an integer weight counts as repeated
+    rows).
+
+    >>> platt_targets(3.0, 8.0)
+    (0.8, 0.1)
+    """
+    return (positives + 1.0) / (positives + 2.0), 1.0 / (negatives + 2.0)
+
+
+def smoothed_positives(n: FloatArray, k: FloatArray, rows: Optional[int] = None
+                       ) -> tuple[FloatArray, tuple[float, float]]:
+    """The aggregated rows' positive counts under :func:`platt_targets`: each row's ``k``
+    becomes ``k * t+ + (n - k) * t-``; returns them and ``(t+, t-)``. The change is of order
+    ``1 / N`` and vanishes as rows grow.
+
+    ``n`` and ``k`` may be weighted: given the number of ``rows`` they sum, ``N+`` and ``N-``
+    are the weighted totals in units of the mean weight (``rows / n.sum()`` times them), so
+    uniform weights give the unweighted targets and no weight unit changes the fit.
+
+    >>> k, targets = smoothed_positives(np.array([2.0, 2.0]), np.array([0.0, 2.0]))
+    >>> k.round(6).tolist(), targets
+    ([0.5, 1.5], (0.75, 0.25))
+    """
+    total = float(n.sum())
+    unit = 1.0 if rows is None else rows / total
+    positives = float(k.sum())
+    targets = platt_targets(positives * unit, (total - positives) * unit)
+    out: FloatArray = k * targets[0] + (n - k) * targets[1]
+    return out, targets
 
 
 def weighted_count(idx: IntArray, weights: FloatArray, length: int) -> FloatArray:
@@ -254,7 +325,8 @@ def fit_logistic_line(z: FloatArray, n: FloatArray, k: FloatArray, max_iter: int
     products, the Newton step is solved in closed form, and ``exp(-|eta|)`` is computed once
     per evaluation for both the objective and the probabilities. Same start (the base rate's
     logit, or a fit on every 64th aggregated row above 200,000 rows), step halving and stopping
-    rule as ``fit_logistic``; ``coef`` is ``[a, b]``.
+    rule as ``fit_logistic``; ``coef`` is ``[a, b]``. A constant ``z`` identifies the base rate
+    only: ``a = 0`` and ``b`` its logit.
 
     >>> fit = fit_logistic_line(np.array([-1.0, 0.0, 1.0]), np.array([4.0, 4.0, 4.0]),
     ...                         np.array([1.0, 2.0, 3.0]))
@@ -264,6 +336,12 @@ def fit_logistic_line(z: FloatArray, n: FloatArray, k: FloatArray, max_iter: int
     total_n = float(n.sum())
     rate = min(max(float(k.sum()) / total_n, 1e-6), 1.0 - 1e-6)
     a, b = 0.0, math.log(rate / (1.0 - rate))
+    if z.shape[0] and float(z.min()) == float(z.max()):
+        # one value: only the base rate is identified (its exact logit; no Newton steps)
+        rate = float(k.sum()) / total_n
+        b = math.log(rate / (1.0 - rate)) if 0.0 < rate < 1.0 else b
+        eta = np.full(z.shape[0], b)
+        return LogisticFit(np.array([0.0, b]), 0, True, _neg_log_lik(eta, n, k))
     if start is not None:
         a, b = start
     elif z.shape[0] > 200_000:

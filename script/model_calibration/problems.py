@@ -111,8 +111,11 @@ class BinaryProblem:
         self._index = None
 
     def fit(self, method: str, mask: Optional[BoolArray], context: str) -> Calibrator:
+        rows = None if self.weights is None else \
+            int(self.scores.shape[0] if mask is None else np.count_nonzero(mask))
         return fit_calibrator(self.aggregated(mask), dataclasses.replace(self.settings,
-                                                                         method=method), context)
+                                                                         method=method), context,
+                              weighted_rows=rows)
 
     def predict(self, model: Calibrator, rows: Optional[BoolArray] = None) -> FloatArray:
         return apply_calibrator(model, self.scores if rows is None else self.scores[rows])

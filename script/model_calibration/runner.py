@@ -25,6 +25,7 @@ import pandas as pd
 
 from .artifact import SCRIPT_VERSION, AnyCalibrator
 from ..errors import CalibrationScriptError, Code, WarningEntry, warning_entry
+from .fitchecks import fit_warnings
 from .inputs import fitting_fields
 from .jsonvalues import JsonDict, json_number
 from .logs import logger
@@ -95,6 +96,18 @@ def _job_warnings(job_type: str, model_path: Optional[str]) -> list[WarningEntry
             "they are usually over-confident in a way held-out data is not; prefer a calibration "
             "or validation split"))
     return warnings
+
+
+def _fit_warnings(outcome: Outcome, applies: bool) -> list[WarningEntry]:
+    """What ``metrics.warnings`` records of the fits (``fitchecks.fit_warnings``), each logged;
+    nothing for a given calibrator."""
+    if applies:
+        return []
+    found = [warning_entry(str(entry["code"]), str(entry["message"]))
+             for entry in fit_warnings(outcome.calibrator, [outcome.selection, outcome.folds])]
+    for entry in found:
+        logger.warning("%s: %s", entry["code"], entry["message"])
+    return found
 
 
 def _read_and_run(path: str, scratch: str, settings: Settings, given: Optional[AnyCalibrator]
@@ -273,6 +286,7 @@ def main(input_paths: Mapping[str, str], output_paths: Mapping[str, str],
             shards, outcome, timings = _read_and_run(
                 inputs[ModelCalibrationInput.EVALUATION_DATA.value], scratch, settings, given)
             gate = _gate(outcome, settings, applies)
+            recorded = [*warnings, *_fit_warnings(outcome, applies)]
             calibrator_json = _calibrator_json(given_content, outcome, shards)
             stage_reached("before_staging")
             staging.open()
@@ -282,11 +296,11 @@ def main(input_paths: Mapping[str, str], output_paths: Mapping[str, str],
             plot = _stage_plot(staging, outcome, applies)
             timings["write_seconds"] = round(time.perf_counter() - t0, 6)
             write_json(staging.path(ModelCalibrationOutput.METRICS_OUTPUT.value, METRICS_FILE),
-                       _metrics(job_type, settings, outcome, calibrator_json, gate, warnings,
+                       _metrics(job_type, settings, outcome, calibrator_json, gate, recorded,
                                 plot, timings))
             write_json(staging.path(ModelCalibrationOutput.METRICS_OUTPUT.value, SUMMARY_FILE),
                        _summary(job_type, settings, outcome, gate, shards, written_rows, plot,
-                                warnings, started))
+                                recorded, started))
             stage_reached("after_staging")
             published = True
             try:

@@ -6,6 +6,8 @@ import json
 import os
 import re
 import time
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -15,10 +17,11 @@ from calibration_step.script.model_calibration.aggregation import aggregate
 from calibration_step.script.model_calibration.artifact import CALIBRATOR_SCHEMA_VERSION, checksum
 from calibration_step.script.model_calibration.fitting import fit_calibrator
 from calibration_step.script.interface import BINARY_METHODS, SCORE_SPACE_CHOICES
-from calibration_step.script.model_calibration.numerics import CLIP_EPSILON
+from calibration_step.script.model_calibration.numerics import CLIP_EPSILON, FloatArray
 from tests.script.synthetic import logit, scenario
 
-TOLERANCE = {"isotonic": 1e-12, "platt": 1e-12, "beta": 1e-12, "gam": 1e-6}
+TOLERANCE = {"isotonic": 1e-12, "platt": 1e-12, "beta": 1e-12, "gam": 1e-6, "venn_abers": 0.0,
+             "identity": 0.0}
 
 
 @pytest.mark.parametrize("space", SCORE_SPACE_CHOICES)
@@ -97,3 +100,50 @@ def test_apply_is_vectorised_a_million_rows_well_under_a_second() -> None:
         assert out.shape == big.shape and np.isfinite(out).all()
         # a per-row Python loop takes about 60 s per million rows
         assert elapsed < 0.5, (method, elapsed)
+
+
+GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "script"
+
+
+def _expected_from_params(member: dict[str, Any], s: FloatArray) -> FloatArray:
+    """A schema-1 binary calibrator's output computed from its parameters alone."""
+    params = member["params"]
+    eps = float(member["clip_epsilon"])
+    if member["method"] in ("isotonic", "gam"):
+        knots: FloatArray = np.interp(s, params["x"], params["y"])
+        return knots
+    assert member["method"] == "platt"
+    z = params["a"] * logit(np.clip(s, eps, 1.0 - eps)) + params["b"]
+    platt: FloatArray = 1.0 / (1.0 + np.exp(-z))
+    return platt
+
+
+def _resigned(node: Any) -> Any:
+    """A golden copy with its run-dependent values (set aside there) made fixed, checksummed."""
+    if isinstance(node, dict):
+        out = {key: _resigned(value) for key, value in node.items() if key != "producer"}
+        if "seconds" in out:
+            out["seconds"] = 0.0
+        return out
+    return [_resigned(item) for item in node] if isinstance(node, list) else node
+
+
+@pytest.mark.parametrize("case", sorted(p.name for p in GOLDEN.iterdir()))
+def test_golden_schema_1_calibrators_load_and_apply_as_their_parameters_say(case: str) -> None:
+    content = _resigned(json.loads((GOLDEN / case / "calibrator.json").read_text(encoding="utf-8")))
+    content["checksum"] = checksum(content)
+    assert content["schema_version"] == CALIBRATOR_SCHEMA_VERSION == 1
+    model = mc.load_calibration_model(content)
+    s = np.linspace(0.0, 1.0, 1001)
+    if isinstance(model, mc.Calibrator):
+        np.testing.assert_allclose(mc.apply_calibrator(model, s), _expected_from_params(content, s),
+                                   rtol=0, atol=1e-12)
+    elif model.method == "temperature":
+        matrix = np.c_[s, 1.0 - s, np.full_like(s, 0.5)][:, :len(model.names)]
+        eta = model.scale * np.log(np.clip(matrix, model.clip_epsilon, 1.0)) + np.array(model.bias)
+        want = np.exp(eta) / np.exp(eta).sum(axis=1, keepdims=True)
+        np.testing.assert_allclose(mc.apply_multiclass(model, matrix), want, rtol=0, atol=1e-12)
+    else:
+        for member, raw in zip(model.members, content["members"]):
+            np.testing.assert_allclose(mc.apply_calibrator(member, s),
+                                       _expected_from_params(raw, s), rtol=0, atol=1e-12)

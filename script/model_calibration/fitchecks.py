@@ -1,0 +1,134 @@
+"""The checks every platt, beta and gam fit passes before it is used: it converged and it is not
+degenerate. A failing fit raises its own code, which fails a job with a named method and drops
+the candidate under ``auto`` (recorded in the selection and in the run's warnings).
+
+Degenerate means: a non-finite parameter; a slope beyond ``FIT_MAX_SLOPE`` (platt's ``a``,
+beta's ``a`` or ``b``) or, for gam, a linear predictor beyond ``FIT_MAX_SLOPE`` in magnitude on
+its fitted range (runaway parameters: the fit has found no finite optimum); or a constant output
+on scores that are not constant. Constant scores (after the clip) legitimately give a constant
+calibrator: that is recorded as a warning in the fit block (``fit.warnings``), not refused.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..errors import CalibrationScriptError, WarningEntry, warning_entry
+from ..error_codes import Code
+from .aggregation import Aggregated
+from .artifact import AnyCalibrator, Calibrator, MultiCalibrator
+from .jsonvalues import JsonDict
+
+FIT_MAX_SLOPE = 1e3
+"""The largest slope a platt or beta fit may have, and the largest ``|logit|`` of a gam's curve
+on its fitted range: beyond it the fit has run away (the smoothed targets keep a sound fit far
+below it)."""
+
+CONSTANT_OUTPUT = 1e-12
+"""Fitted probabilities spanning at most this over the fitted scores are a constant output."""
+
+FIT_FAILURE_CODES = (Code.MC_E303_FIT_FAILED, Code.MC_E304_FIT_NOT_CONVERGED,
+                     Code.MC_E305_FIT_DEGENERATE)
+"""The codes of a fit that cannot be used: ``auto`` drops such a candidate."""
+
+
+def check_fit(cal: Calibrator, agg: Aggregated, context: str) -> list[WarningEntry]:
+    """Raise ``MC-E304-FIT-NOT-CONVERGED`` or ``MC-E305-FIT-DEGENERATE`` for a platt, beta or gam
+    fit on ``agg`` that cannot be shipped; returns the fit's warnings (constant scores).
+
+    >>> agg = Aggregated(np.array([0.2, 0.8]), np.array([2.0, 2.0]), np.array([1.0, 1.0]))
+    >>> cal = Calibrator("platt", "probability", 1e-15, coef=(0.0, 0.0), fit={"converged": True})
+    >>> try:
+    ...     check_fit(cal, agg, "doc")
+    ... except CalibrationScriptError as exc:
+    ...     print(exc.code)
+    MC-E305-FIT-DEGENERATE
+    """
+    method = cal.method
+    if cal.fit.get("converged") is False:
+        raise CalibrationScriptError(
+            Code.MC_E304_FIT_NOT_CONVERGED,
+            f"{context}: the {method} fit did not converge in {cal.fit.get('iterations')} "
+            "iterations", "choose another method (isotonic needs no iterations), or "
+            "CALIBRATION_METHOD=auto, which drops such a candidate")
+    problem = _degeneracy(cal)
+    values = agg.values if cal.score_space == "logit" else \
+        np.clip(agg.values, cal.clip_epsilon, 1.0 - cal.clip_epsilon)
+    constant_scores = bool(np.all(values == values[0]))
+    if problem is None and not constant_scores:
+        from .apply import apply_calibrator  # apply imports nothing of the fitting modules
+
+        fitted = apply_calibrator(cal, agg.values)
+        if float(np.max(fitted) - np.min(fitted)) <= CONSTANT_OUTPUT:
+            problem = (f"its output is constant ({float(fitted[0]):.6g}) although the scores "
+                       f"take {agg.values.shape[0]} values")
+    if problem is not None:
+        raise CalibrationScriptError(
+            Code.MC_E305_FIT_DEGENERATE, f"{context}: the {method} fit is degenerate: {problem}",
+            "the scores may separate the labels or carry no signal in this method's family; "
+            "choose isotonic, or CALIBRATION_METHOD=auto, which drops such a candidate")
+    if not constant_scores:
+        return []
+    return [warning_entry(Code.MC_W301_CONSTANT_SCORES,
+                          f"{context}: every score is {float(values[0])!r} (after the clip "
+                          f"{cal.clip_epsilon:g}); the {method} calibrator is the constant base "
+                          "rate")]
+
+
+def _degeneracy(cal: Calibrator) -> str | None:
+    """What makes the fitted parameters unusable (non-finite or runaway), or None."""
+    if cal.method == "gam":
+        logit_max = cal.fit.get("max_abs_logit")
+        assert isinstance(logit_max, float)
+        if not math.isfinite(logit_max) or logit_max > FIT_MAX_SLOPE:
+            return (f"its logit reaches {logit_max:.3g} on the fitted range (bound "
+                    f"{FIT_MAX_SLOPE:g}): runaway coefficients")
+        return None
+    if not all(math.isfinite(v) for v in cal.coef):
+        return f"non-finite parameters {cal.coef}"
+    slopes = cal.coef[:-1]
+    if max(abs(v) for v in slopes) > FIT_MAX_SLOPE:
+        return (f"a slope of {max(abs(v) for v in slopes):.3g} exceeds the bound "
+                f"{FIT_MAX_SLOPE:g}: the scores (nearly) separate the labels")
+    return None
+
+
+def fit_warnings(calibrator: AnyCalibrator, records: object) -> list[JsonDict]:
+    """The warnings a run records of its fits: the ``fit.warnings`` of the calibrator (or of
+    its members) and one ``MC-W302-CANDIDATE-DROPPED`` per ``auto`` candidate dropped in
+    ``records`` (the selection and fold records: any ``{method: {"status": "failed", ...}}``).
+
+    >>> cal = Calibrator("platt", "probability", 1e-15, coef=(1.0, 0.0))
+    >>> dropped = {"candidates": {"gam": {"status": "failed", "code": "MC-E305-FIT-DEGENERATE",
+    ...                                   "error": "runaway"}}}
+    >>> [w["code"] for w in fit_warnings(cal, [dropped])]
+    ['MC-W302-CANDIDATE-DROPPED']
+    """
+    members = calibrator.members if isinstance(calibrator, MultiCalibrator) else (calibrator,)
+    out: list[JsonDict] = []
+    for member in members:
+        recorded = member.fit.get("warnings", [])
+        if isinstance(recorded, list):
+            out += [dict(w) for w in recorded if isinstance(w, dict)]
+    for method, record in _failed_candidates(records):
+        out.append(dict(warning_entry(
+            Code.MC_W302_CANDIDATE_DROPPED,
+            f"auto dropped candidate {method} ({record.get('code')}): {record.get('error')}")))
+    return out
+
+
+def _failed_candidates(records: object) -> list[tuple[str, dict[str, object]]]:
+    """Every ``(method, record)`` whose record says ``"status": "failed"``, depth first."""
+    found: list[tuple[str, dict[str, object]]] = []
+    if isinstance(records, dict):
+        for key, value in records.items():
+            if isinstance(value, dict) and value.get("status") == "failed":
+                found.append((str(key), value))
+            else:
+                found += _failed_candidates(value)
+    elif isinstance(records, list):
+        for item in records:
+            found += _failed_candidates(item)
+    return found

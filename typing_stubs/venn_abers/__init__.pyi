@@ -1,0 +1,16 @@
+# Narrow stubs: what tests/script/ and bench/quality/ use of the venn-abers package (it ships no type hints).
+import numpy as np
+import numpy.typing as npt
+
+class VennAbers:
+    def __init__(self, setting: str = ...) -> None: ...
+    def fit(self, X: npt.ArrayLike, y: npt.ArrayLike) -> VennAbers: ...
+    def predict_proba(
+        self, X: npt.ArrayLike
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
+
+class VennAbersCalibrator:
+    def __init__(self) -> None: ...
+    def predict_proba(
+        self, *, p_cal: npt.ArrayLike, y_cal: npt.ArrayLike, p_test: npt.ArrayLike
+    ) -> npt.NDArray[np.float64]: ...
