@@ -427,7 +427,7 @@ def mode_methods(mode: Mode) -> tuple[str, ...]:
     Examples
     --------
     >>> mode_methods("multiclass")
-    ('isotonic', 'platt', 'gam', 'beta', 'temperature')
+    ('isotonic', 'platt', 'gam', 'beta', 'venn_abers', 'identity', 'temperature')
     """
     return MULTICLASS_METHODS if mode == "multiclass" else BINARY_METHODS
 
