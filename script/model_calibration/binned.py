@@ -85,7 +85,7 @@ def select_method_binned(rb: RowBins, settings: Settings, groups: Sequence[int],
     n_eff = float(rb.n[pick].sum()) ** 2 / float(rb.sum_w2[pick].sum())
     eps = miss_rate(n_eff)
     for method in settings.auto_candidates:
-        skipped = skipped_candidate(method, int(rb.rows[pick].sum()))
+        skipped = skipped_candidate(method, int(rb.rows[pick].sum()), settings.auto_candidates)
         if skipped is not None:
             record[method] = skipped
             continue

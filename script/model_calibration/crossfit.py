@@ -52,10 +52,10 @@ AUTO_MAX_REPEATS = 10
 AUTO_REPEAT_SEED_STEP = 1000
 """Repeat ``r`` splits with seed ``inner_seed + r * AUTO_REPEAT_SEED_STEP``."""
 AUTO_VENN_ABERS_MAX_ROWS = 20_000
-"""``auto`` skips venn_abers above this many rows: its fit is a Python pass over the distinct
-scores (a second a hundred thousand), and on that many rows its ``p0``-``p1`` interval is
-narrow, so it is isotonic's fit within about one row's share; CALIBRATION_METHOD=venn_abers
-fits it at any size."""
+"""``auto`` skips venn_abers above this many rows when isotonic is a candidate too: its fit is a
+Python pass over the distinct scores (a second a hundred thousand), and on that many rows its
+``p0``-``p1`` interval is narrow, so it is isotonic's fit within about one row's share;
+CALIBRATION_METHOD=venn_abers fits it at any size."""
 
 
 def miss_rate(n_eff: float) -> float:
@@ -87,13 +87,18 @@ def auto_repeats(rows: int) -> int:
     return max(1, min(AUTO_MAX_REPEATS, -(-AUTO_TARGET_HELD_OUT_ROWS // max(rows, 1))))
 
 
-def skipped_candidate(method: str, rows: int) -> Optional[JsonDict]:
-    """The record of a candidate ``auto`` does not fit on ``rows`` rows, or None.
+def skipped_candidate(method: str, rows: int, candidates: Sequence[str]) -> Optional[JsonDict]:
+    """The record of a candidate ``auto`` does not fit on ``rows`` rows among ``candidates``, or
+    None.
 
-    >>> skipped_candidate("venn_abers", 10**6)["status"], skipped_candidate("platt", 10**6)
-    ('skipped', None)
+    >>> every = ("isotonic", "venn_abers")
+    >>> skipped_candidate("venn_abers", 10**6, every)["status"]
+    'skipped'
+    >>> skipped_candidate("venn_abers", 10**6, ("venn_abers",)), skipped_candidate(
+    ...     "venn_abers", 10**4, every)
+    (None, None)
     """
-    if method == "venn_abers" and rows > AUTO_VENN_ABERS_MAX_ROWS:
+    if method == "venn_abers" and rows > AUTO_VENN_ABERS_MAX_ROWS and "isotonic" in candidates:
         return {"status": "skipped",
                 "reason": f"{rows} rows > {AUTO_VENN_ABERS_MAX_ROWS}: venn_abers is isotonic's "
                           "fit within about one row's share there (name it in "
@@ -171,7 +176,7 @@ def select_method(problem: Problem[ModelT], settings: Settings, mask: Optional[B
     losses: dict[str, FloatArray] = {}
     record: dict[str, JsonDict] = {}
     for method in settings.auto_candidates:
-        skipped = skipped_candidate(method, int(rows.shape[0]))
+        skipped = skipped_candidate(method, int(rows.shape[0]), settings.auto_candidates)
         if skipped is not None:
             record[method] = skipped
             continue

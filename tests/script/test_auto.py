@@ -10,7 +10,8 @@ import pytest
 
 from calibration_step.script import model_calibration as mc
 from calibration_step.script.model_calibration import crossfit, modes
-from calibration_step.script.model_calibration.crossfit import select_method, stratified_folds
+from calibration_step.script.model_calibration.crossfit import (choose_by_log_loss, select_method,
+                                                                stratified_folds)
 from calibration_step.script.interface import (
     BINARY_METHODS, CALIBRATOR_FILE, METRICS_FILE, ModelCalibrationOutput,
 )
@@ -143,3 +144,33 @@ def test_multiclass_auto_end_to_end(tmp_path: str, no_plot: list[int]) -> None:
                     "TEMPERATURE_BIAS": "true"})
     cal = mc.load_calibration_model(os.path.join(out[ModelCalibrationOutput.CALIBRATION_OUTPUT.value], CALIBRATOR_FILE))
     assert isinstance(cal, mc.MultiCalibrator) and cal.method == "temperature"
+
+
+def test_no_candidate_worse_than_identity_wins_though_simpler() -> None:
+    # platt is within one (large) standard error of gam, the best; identity is not (its
+    # difference is constant), yet has a lower mean than platt: gam wins, not platt
+    rng = np.random.default_rng(0)
+    base = rng.uniform(0.2, 0.8, 200)
+    losses = {"gam": base, "identity": base + 0.012,
+              "platt": base + 0.015 + rng.normal(0.0, 0.5, 200)}
+    losses["platt"] += 0.015 - float(np.mean(losses["platt"] - base))
+    record: dict[str, dict[str, object]] = {}
+    out = choose_by_log_loss(losses, np.ones(200), 200.0, record,
+                             ["gam", "identity", "platt"], "test")
+    assert record["platt"]["within_one_se"] is True and record["identity"]["within_one_se"] is False
+    assert out["selected"] == "gam" and "no worse than identity" in str(out["reason"])
+
+
+def test_venn_abers_is_skipped_beside_isotonic_on_many_rows_and_the_split_is_not_repeated() -> None:
+    s, y = family_scenario("isotonic", 25_000, seed=3)
+    both = mc.read_settings({"CALIBRATION_METHOD": "auto",
+                             "AUTO_CANDIDATES": '["identity", "isotonic", "venn_abers"]'})
+    choice = select_method(BinaryProblem(s, y, None, both), both, None, 0, "test")
+    candidates = choice["candidates"]
+    assert isinstance(candidates, dict) and candidates["venn_abers"]["status"] == "skipped"
+    assert "25000 rows > 20000" in candidates["venn_abers"]["reason"]
+    assert choice["inner_repeats"] == 1 and choice["label_smoothing"] == 1.0 / 25_002
+    alone = mc.read_settings({"CALIBRATION_METHOD": "auto",
+                              "AUTO_CANDIDATES": '["identity", "venn_abers"]'})
+    choice = select_method(BinaryProblem(s, y, None, alone), alone, None, 0, "test")
+    assert choice["selected"] == "venn_abers"
