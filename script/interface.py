@@ -124,8 +124,12 @@ the calibrator given on ``calibration_model`` and only evaluate."""
 BinaryMethod = Literal["isotonic", "platt", "gam", "beta", "venn_abers", "identity"]
 """Methods that fit one binary calibrator (per task, or per class one-vs-rest)."""
 
-ConcreteMethod = Literal[BinaryMethod, "temperature"]
-"""Methods that fit one calibrator; ``temperature`` is multi-class only."""
+MulticlassOnlyMethod = Literal["temperature", "vector", "dirichlet"]
+"""Multi-class methods of one softmax over the class log-scores: temperature, vector scaling and
+Dirichlet calibration."""
+
+ConcreteMethod = Literal[BinaryMethod, MulticlassOnlyMethod]
+"""Methods that fit one calibrator; :data:`MulticlassOnlyMethod` ones are multi-class only."""
 
 CalibrationMethod = Literal[ConcreteMethod, "auto"]
 """``CALIBRATION_METHOD``: a :data:`ConcreteMethod`, or ``auto``, which chooses among
@@ -417,7 +421,7 @@ def mode_methods(mode: Mode) -> tuple[str, ...]:
     Examples
     --------
     >>> mode_methods("multiclass")
-    ('isotonic', 'platt', 'gam', 'beta', 'temperature')
+    ('isotonic', 'platt', 'gam', 'beta', 'temperature', 'vector', 'dirichlet')
     """
     return MULTICLASS_METHODS if mode == "multiclass" else BINARY_METHODS
 
@@ -513,8 +517,8 @@ def _binary_rules(settings: CalibrationSettings, found: _Found) -> None:
         found.add(_E.MULTICLASS_CATEGORIES, f"must be empty when {binary} is true; got "
                   f"{list(settings.multiclass_categories)}.",
                   f"set {binary}=false for multi-class, or {found.name(_E.MULTICLASS_CATEGORIES)}=[]")
-    if settings.calibration_method == "temperature":
-        found.add(_E.CALIBRATION_METHOD, f"may be 'temperature' only when {binary} is false.",
+    if settings.calibration_method in get_args(MulticlassOnlyMethod):
+        found.add(_E.CALIBRATION_METHOD, f"may be {settings.calibration_method!r} only when {binary} is false.",
                   f"use auto or a binary method: {', '.join(BINARY_METHODS)}")
     if settings_mode(settings) == "binary" and settings.label_field == settings.score_field:
         found.add(_E.SCORE_FIELD, f"must differ from {found.name(_E.LABEL_FIELD)}; both are {settings.label_field!r}.",

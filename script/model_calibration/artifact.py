@@ -6,7 +6,7 @@ score space, clip epsilon and parameters (isotonic/gam: knots ``x``, ``y``; plat
 beta: ``a``, ``b``, ``c``; venn_abers: the group scores ``x`` and the step functions ``p0``,
 ``p1`` of ``2 len(x) + 1`` positions (:mod:`.venn_abers`); identity: none), with descriptive ``fit``, ``rows``, ``input_fingerprint`` and
 ``producer``. Multi-class and multi-task calibrators (:class:`MultiCalibrator`) hold one member
-per class or task, or the temperature parameters. The ``checksum`` is ``sha256:`` and the hex
+per class or task, or the parameters of temperature, vector or dirichlet scaling. The ``checksum`` is ``sha256:`` and the hex
 digest of the canonical JSON of every other key (sorted keys, separators ``,`` and ``:``, no
 NaN). Loading verifies the schema version (``MC-E403``), the checksum (``MC-E402``) and every
 field's range (``MC-E401``).
@@ -107,7 +107,10 @@ class MultiCalibrator:
     ``mode="multiclass"``: ``names`` are the categories, ``score_fields`` their columns and
     ``label_fields`` the one label column; ``members`` hold one binary calibrator per class
     (one-vs-rest, renormalised) or nothing for ``temperature``, which keeps ``scale`` (1/T) and
-    ``bias`` (one per class; zeros without TEMPERATURE_BIAS). ``mode="multitask"``: ``names`` are
+    ``bias`` (one per class; zeros without TEMPERATURE_BIAS), ``vector`` (``class_scales`` and
+    ``bias``) and ``dirichlet`` (the ``k x k`` ``matrix`` and ``bias``). These three take the
+    log-scores ``ln(p + log_offset)`` of probabilities; ``log_offset`` None (temperature files
+    written before it) is ``ln(max(p, clip_epsilon))``. ``mode="multitask"``: ``names`` are
     the tasks (their score columns), ``label_fields`` one per task, ``members`` one per task.
 
     >>> temp = MultiCalibrator(mode="multiclass", method="temperature", score_space="logit",
@@ -129,15 +132,28 @@ class MultiCalibrator:
     members: tuple[Calibrator, ...] = ()
     scale: float = 1.0
     bias: tuple[float, ...] = ()
+    class_scales: tuple[float, ...] = ()
+    matrix: Optional[FloatArray] = None
+    log_offset: Optional[float] = None
     fit: Mapping[str, object] = dataclasses.field(default_factory=dict)
     rows: Mapping[str, object] = dataclasses.field(default_factory=dict)
     input_fingerprint: Mapping[str, object] = dataclasses.field(default_factory=dict)
     producer: Mapping[str, object] = dataclasses.field(default_factory=dict)
 
     def params(self) -> JsonDict:
+        params: JsonDict = {}
         if self.method == "temperature":
-            return {"scale": float(self.scale), "temperature": 1.0 / float(self.scale),
-                    "bias": [float(b) for b in self.bias]}
+            params = {"scale": float(self.scale), "temperature": 1.0 / float(self.scale)}
+        elif self.method == "vector":
+            params = {"scale": [float(v) for v in self.class_scales]}
+        elif self.method == "dirichlet":
+            assert self.matrix is not None
+            params = {"matrix": [[float(v) for v in row] for row in self.matrix]}
+        if params:
+            params["bias"] = [float(b) for b in self.bias]
+            if self.log_offset is not None:
+                params["log_offset"] = float(self.log_offset)
+            return params
         if self.mode == "multiclass":
             return {"renormalisation": RENORMALISATION}
         return {}
@@ -424,20 +440,50 @@ def load_calibration_model(source: Union[str, os.PathLike[str], Mapping[str, obj
                     for i, item in enumerate(raw_members))
     member_names = [_mapping(item, "member").get("name") for item in raw_members]
     params = _mapping(content.get("params"), "params")
-    scale = 1.0
-    bias: tuple[float, ...] = ()
-    if method == "temperature":
-        scale = _number(params.get("scale"), "params.scale")
-        bias_list = _float_list(params.get("bias"), "bias")
-        bias = tuple(float(b) for b in bias_list)
-        if scale <= 0.0 or len(bias) != len(names) or members:
-            raise _invalid("temperature needs scale > 0, one bias per class and no members")
-    elif member_names != list(names):
+    scaling = method in ("temperature", "vector", "dirichlet")
+    if scaling and members:
+        raise _invalid(f"{method} holds no members")
+    if not scaling and member_names != list(names):
         raise _invalid("members must hold one calibrator per name, in the order of names")
-    return MultiCalibrator(
+    loaded = MultiCalibrator(
         mode=mode, method=method, score_space=space,
         clip_epsilon=_clip_epsilon(content.get("clip_epsilon"), "clip_epsilon"), names=names,
-        score_fields=fields, label_fields=labels, members=members, scale=scale, bias=bias,
+        score_fields=fields, label_fields=labels, members=members,
         fit=_mapping(content.get("fit", {}), "fit"), rows=_mapping(content.get("rows", {}), "rows"),
         input_fingerprint=_mapping(content.get("input_fingerprint", {}), "input_fingerprint"),
         producer=_mapping(content.get("producer", {}), "producer"))
+    return _with_class_scaling(loaded, params) if scaling else loaded
+
+
+def _with_class_scaling(base: MultiCalibrator, params: Mapping[str, object]) -> MultiCalibrator:
+    """``base`` with the parameters of its temperature, vector or dirichlet ``params``: the
+    scale(s) or matrix, one bias per class and the optional ``log_offset``."""
+    method, classes = base.method, len(base.names)
+    bias = tuple(float(b) for b in _float_list(params.get("bias"), "bias"))
+    if len(bias) != classes:
+        raise _invalid(f"{method} needs one bias per class ({classes}); got {len(bias)}")
+    offset: Optional[float] = None
+    if "log_offset" in params:
+        offset = _number(params["log_offset"], "params.log_offset")
+        if not 0.0 < offset < 0.5:
+            raise _invalid(f"params.log_offset must lie strictly between 0 and 0.5; got "
+                           f"{offset!r}")
+    out = dataclasses.replace(base, bias=bias, log_offset=offset)
+    if method == "temperature":
+        scale = _number(params.get("scale"), "params.scale")
+        if scale <= 0.0:
+            raise _invalid(f"temperature needs params.scale > 0; got {scale!r}")
+        return dataclasses.replace(out, scale=scale)
+    if method == "vector":
+        scales = _float_list(params.get("scale"), "scale")
+        if scales.shape[0] != classes:
+            raise _invalid(f"vector needs one scale per class ({classes}); got "
+                           f"{scales.shape[0]}")
+        return dataclasses.replace(out, class_scales=tuple(float(v) for v in scales))
+    rows = params.get("matrix")
+    if not isinstance(rows, list) or len(rows) != classes or not all(
+            isinstance(row, list) and len(row) == classes for row in rows):
+        raise _invalid(f"dirichlet needs params.matrix: {classes} rows of {classes} numbers")
+    matrix = np.vstack([_float_list(row, f"matrix[{i}]") for i, row in enumerate(rows)])
+    return dataclasses.replace(out, matrix=matrix)
+

@@ -98,6 +98,10 @@ def smoothed_positives(n: FloatArray, k: FloatArray, rows: Optional[int] = None
     out: FloatArray = k * targets[0] + (n - k) * targets[1]
     return out, targets
 
+LOG_OFFSET = 1e-12
+"""Multi-class class log-scores of probabilities are ``ln(p + LOG_OFFSET)``, as scikit-learn's
+temperature scaling takes them (``sklearn.calibration._convert_to_logits``)."""
+
 
 def weighted_count(idx: IntArray, weights: FloatArray, length: int) -> FloatArray:
     """``np.bincount`` with float weights, typed.

@@ -1,9 +1,12 @@
 """The multi-class ``temperature`` fit: ``softmax(scale * l + bias)`` of the class log-scores.
 
-``l`` is ``ln(max(p, eps))`` of the class probabilities (the margins in logit space),
-``scale = 1 / T`` and ``bias`` one per class with ``bias[0] = 0`` (all 0 unless
-``TEMPERATURE_BIAS``); weighted maximum likelihood by Newton's method on the exact Hessian,
-L-BFGS-B from scipy when the scale reaches its bound ``1e-6``.
+``l`` is ``ln(p + LOG_OFFSET)`` of the class probabilities, as scikit-learn's temperature
+scaling takes them (the margins in logit space), ``scale = 1 / T`` and ``bias`` one per class
+with ``bias[0] = 0`` (all 0 unless ``TEMPERATURE_BIAS``); weighted maximum likelihood by
+Newton's method on the exact Hessian, L-BFGS-B from scipy when the scale reaches its bound
+``1e-6``. Without bias the fit is scikit-learn's (``CalibratedClassifierCV(...,
+method="temperature")``, 1.8 and later), which has no bias and bounds ``scale`` to
+``[exp(-10), exp(10)]``.
 """
 
 from __future__ import annotations
