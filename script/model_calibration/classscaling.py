@@ -16,6 +16,7 @@ probabilities). L-BFGS-B (scipy) on the exact gradient, summed over chunks of ro
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Optional
 
 import numpy as np
@@ -70,15 +71,11 @@ def penalty_weights(k: int, method: str, effective_rows: float) -> FloatArray:
     return out
 
 
-def _scaling_sums(theta: FloatArray, features: FloatArray, labels: IntArray, w: FloatArray,
-                  method: str, rows: Optional[BoolArray]) -> tuple[float, FloatArray]:
-    """Weighted negative log-likelihood of ``softmax(W l + b)`` and its gradient, summed over
-    chunks of ``BIN_CHUNK_ROWS`` rows of the mask ``rows`` (every row when None)."""
+def _row_chunks(features: FloatArray, labels: IntArray, w: FloatArray,
+                rows: Optional[BoolArray]) -> Iterator[tuple[FloatArray, IntArray, FloatArray]]:
+    """The class-major log-scores (classes x rows), labels and weights of the rows of
+    the mask ``rows`` (every row when None), in chunks of ``BIN_CHUNK_ROWS`` values."""
     n, k = features.shape
-    matrix, bias = _unpack(theta, k, method)
-    grad_matrix = np.zeros_like(matrix)
-    grad_bias = np.zeros(k)
-    loss = 0.0
     step = max(1, limits.BIN_CHUNK_ROWS // k)
     for begin in range(0, n, step):
         part = slice(begin, begin + step)
@@ -86,8 +83,20 @@ def _scaling_sums(theta: FloatArray, features: FloatArray, labels: IntArray, w: 
         if rows is not None:
             keep = rows[part]
             chunk, y, wi = chunk[keep], y[keep], wi[keep]
-        # class-major (classes x rows): reductions over a few classes run along contiguous rows
-        x = np.ascontiguousarray(chunk.T)
+        # class-major: reductions over a few classes run along contiguous rows
+        yield np.ascontiguousarray(chunk.T), y, wi
+
+
+def _scaling_sums(theta: FloatArray, features: FloatArray, labels: IntArray, w: FloatArray,
+                  method: str, rows: Optional[BoolArray]) -> tuple[float, FloatArray]:
+    """Weighted negative log-likelihood of ``softmax(W l + b)`` and its gradient, summed over
+    chunks of the rows of the mask ``rows`` (every row when None)."""
+    k = features.shape[1]
+    matrix, bias = _unpack(theta, k, method)
+    grad_matrix = np.zeros_like(matrix)
+    grad_bias = np.zeros(k)
+    loss = 0.0
+    for x, y, wi in _row_chunks(features, labels, w, rows):
         index = np.arange(x.shape[1])
         eta = matrix @ x if method == "dirichlet" else matrix[:, None] * x
         eta += bias[:, None]
@@ -104,16 +113,17 @@ def _scaling_sums(theta: FloatArray, features: FloatArray, labels: IntArray, w: 
 
 
 def _minimise(features: FloatArray, labels: IntArray, weights: FloatArray, method: str,
-              rows: Optional[BoolArray]) -> tuple[FloatArray, FloatArray, float, int]:
-    """The penalised fit's ``theta``, the prior weights, the rows' total weight and the
-    iterations; from the identity map (the scores unchanged), or above 200,000 rows from the
-    fit on every 64th row (the polish then needs few passes over every row)."""
+              rows: Optional[BoolArray]) -> tuple[FloatArray, FloatArray, float, float, int]:
+    """The penalised fit's ``theta``, the prior weights, the rows' total weight, their
+    effective number (``sum(w) ** 2 / sum(w ** 2)``) and the iterations; from the identity map (the scores unchanged), or above 200,000 rows from the
+    fit on every 64th row."""
     from scipy.optimize import minimize
 
     k = features.shape[1]
     used = weights if rows is None else weights[rows]
     total = float(used.sum())
-    prior = penalty_weights(k, method, total ** 2 / float(np.dot(used, used)))
+    effective_rows = total ** 2 / float(np.dot(used, used))
+    prior = penalty_weights(k, method, effective_rows)
     w = weights / total
     if used.shape[0] > 200_000:
         start = _minimise(features[::64], labels[::64], weights[::64], method,
@@ -128,7 +138,7 @@ def _minimise(features: FloatArray, labels: IntArray, weights: FloatArray, metho
 
     result = minimize(objective, start, jac=True, method="L-BFGS-B",
                       options={"maxiter": 2000, "maxcor": 20, "ftol": 1e-15, "gtol": 1e-10})
-    return np.asarray(result.x, dtype=np.float64), prior, total, int(result.nit)
+    return np.asarray(result.x, dtype=np.float64), prior, total, effective_rows, int(result.nit)
 
 
 def fit_class_scaling(features: FloatArray, labels: IntArray, weights: FloatArray, method: str,
@@ -154,7 +164,8 @@ def fit_class_scaling(features: FloatArray, labels: IntArray, weights: FloatArra
             f"dirichlet fits k (k + 1) + 1 parameters; {k} classes exceed its limit of "
             f"{DIRICHLET_MAX_CLASSES}", "choose vector or temperature for this many classes")
     try:
-        theta, prior, total, iterations = _minimise(features, labels, weights, method, rows)
+        theta, prior, total, effective_rows, iterations = _minimise(features, labels, weights,
+                                                                    method, rows)
     except ImportError as exc:  # pragma: no cover - scipy ships with scikit-learn
         raise CalibrationScriptError(
             "MC-E302-MISSING-LIBRARY", f"scipy is required for {method} ({exc})",
@@ -167,7 +178,7 @@ def fit_class_scaling(features: FloatArray, labels: IntArray, weights: FloatArra
     grad_max = float(np.max(np.abs(grad + 2.0 * prior * theta)))
     penalties: JsonDict = {"common_scale": COMMON_SCALE_PENALTY, "class_scale": SCALE_PENALTY,
                            "intercept": INTERCEPT_PENALTY,
-                           "effective_rows": COMMON_SCALE_PENALTY / float(prior[0])}
+                           "effective_rows": effective_rows}
     if method == "dirichlet":
         penalties["off_diagonal"] = OFF_DIAGONAL_PENALTY
     info: JsonDict = {"iterations": iterations, "solver": "L-BFGS-B",
