@@ -22,7 +22,7 @@ from typing import Optional
 import numpy as np
 
 from . import limits
-from ..errors import CalibrationScriptError
+from ..errors import CalibrationScriptError, Code
 from .jsonvalues import JsonDict
 from .numerics import BoolArray, FloatArray, IntArray
 
@@ -160,7 +160,7 @@ def fit_class_scaling(features: FloatArray, labels: IntArray, weights: FloatArra
     k = features.shape[1]
     if method == "dirichlet" and k > DIRICHLET_MAX_CLASSES:
         raise CalibrationScriptError(
-            "MC-E303-FIT-FAILED",
+            Code.MC_E303_FIT_FAILED,
             f"dirichlet fits k (k + 1) + 1 parameters; {k} classes exceed its limit of "
             f"{DIRICHLET_MAX_CLASSES}", "choose vector or temperature for this many classes")
     try:
@@ -168,11 +168,11 @@ def fit_class_scaling(features: FloatArray, labels: IntArray, weights: FloatArra
                                                                     method, rows)
     except ImportError as exc:  # pragma: no cover - scipy ships with scikit-learn
         raise CalibrationScriptError(
-            "MC-E302-MISSING-LIBRARY", f"scipy is required for {method} ({exc})",
+            Code.MC_E302_MISSING_LIBRARY, f"scipy is required for {method} ({exc})",
             "install scipy (a scikit-learn dependency)") from exc
     if not np.all(np.isfinite(theta)):
         raise CalibrationScriptError(
-            "MC-E303-FIT-FAILED", f"{method} fit produced non-finite parameters",
+            Code.MC_E303_FIT_FAILED, f"{method} fit produced non-finite parameters",
             "check the class scores")
     loss, grad = _scaling_sums(theta, features, labels, weights / total, method, rows)
     grad_max = float(np.max(np.abs(grad + 2.0 * prior * theta)))
