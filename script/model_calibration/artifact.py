@@ -4,16 +4,17 @@ checksum, and the loaders that verify it.
 A binary calibrator (:class:`Calibrator`, kind ``calibration_step.calibrator``) holds its method,
 score space, clip epsilon and parameters (isotonic/gam: knots ``x``, ``y``; platt: ``a``, ``b``;
 beta: ``a``, ``b``, ``c``; venn_abers: the group scores ``x`` and the step functions ``p0``,
-``p1`` of ``2 len(x) + 1`` positions (:mod:`.venn_abers`); identity: none), with descriptive ``fit``, ``rows``, ``input_fingerprint`` and
-``producer``. Multi-class and multi-task calibrators (:class:`MultiCalibrator`) hold one member
-per class or task, or the parameters of temperature, vector or dirichlet scaling. The ``checksum`` is ``sha256:`` and the hex
-digest of the canonical JSON of every other key (sorted keys, separators ``,`` and ``:``, no
-NaN). Loading verifies the schema version (``MC-E403``), the checksum (``MC-E402``) and every
+``p1`` of ``2 len(x) + 1`` positions (:mod:`.venn_abers`); identity: none), with descriptive
+``fit``, ``rows``, ``input_fingerprint`` and ``producer``. Multi-class and multi-task
+calibrators (:class:`MultiCalibrator`) hold one member per class or task, or the parameters of
+temperature, vector or dirichlet scaling. The ``checksum`` is ``sha256:`` and the hex digest of
+the canonical JSON of every other key (sorted keys, separators ``,`` and ``:``, no NaN). Loading verifies the schema version (``MC-E403``), the checksum (``MC-E402``) and every
 field's range (``MC-E401``).
 
 Files are schema version 1, except those using a method added in version 2 (``venn_abers``,
-``identity``, :data:`SCHEMA_2_METHODS`), which are version 2: a file of version 1 written
-before those methods loads and applies as it always did.
+``identity``, ``vector``, ``dirichlet``, :data:`SCHEMA_2_METHODS`) or temperature's
+``log_offset``, which are version 2: a file of version 1 written before them loads and applies
+as it always did.
 """
 
 from __future__ import annotations
@@ -35,9 +36,10 @@ from .numerics import FloatArray
 
 SCRIPT_VERSION = "0.1.0"
 CALIBRATOR_SCHEMA_VERSION = 1
-SCHEMA_2_METHODS = ("venn_abers", "identity")
+SCHEMA_2_METHODS = ("venn_abers", "identity", "vector", "dirichlet")
 """Methods a calibrator file can hold from schema version 2 on; a file holding none of them
-(as method or member method) is version 1, one holding any is version 2."""
+(as method or member method) nor a ``params.log_offset`` is version 1, one holding any is
+version 2."""
 CALIBRATOR_KIND = "calibration_step.calibrator"
 MULTICLASS_KIND = "calibration_step.multiclass_calibrator"
 MULTITASK_KIND = "calibration_step.multitask_calibrator"
@@ -204,13 +206,16 @@ def _methods(content: Mapping[str, object]) -> list[object]:
 
 def required_schema_version(content: Mapping[str, object]) -> int:
     """The schema version of calibrator JSON content: 2 where it uses a method of
-    :data:`SCHEMA_2_METHODS`, else :data:`CALIBRATOR_SCHEMA_VERSION`.
+    :data:`SCHEMA_2_METHODS` or the class log-scores ``ln(p + params.log_offset)``, else
+    :data:`CALIBRATOR_SCHEMA_VERSION`.
 
     >>> required_schema_version({"method": "platt"}), required_schema_version(
     ...     {"method": "auto", "members": [{"method": "venn_abers"}]})
     (1, 2)
     """
-    return 2 if any(m in SCHEMA_2_METHODS for m in _methods(content)) \
+    params = content.get("params")
+    offset = isinstance(params, dict) and "log_offset" in params
+    return 2 if offset or any(m in SCHEMA_2_METHODS for m in _methods(content)) \
         else CALIBRATOR_SCHEMA_VERSION
 
 
@@ -321,7 +326,8 @@ def verified_content(source: Union[str, os.PathLike[str], Mapping[str, object]]
             Code.MC_E403_SCHEMA_VERSION,
             f"calibrator schema_version {version!r} is not supported{uses}",
             f"this script reads schema_version {CALIBRATOR_SCHEMA_VERSION} (2 for calibrators "
-            f"using {' or '.join(SCHEMA_2_METHODS)}); refit with a matching script version")
+            f"using {' or '.join(SCHEMA_2_METHODS)} or a log_offset); refit with a matching "
+            "script version")
     stated = content.get("checksum")
     try:
         expected = checksum(content)

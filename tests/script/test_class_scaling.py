@@ -182,7 +182,9 @@ def _multicalibrator(method: str, k: int = 10) -> mc.MultiCalibrator:
 @pytest.mark.parametrize("method", ["vector", "dirichlet"])
 def test_the_file_reproduces_the_calibrator_and_rows_sum_to_one(method: str) -> None:
     cal = _multicalibrator(method)
-    loaded = mc.load_calibration_model(json.loads(json.dumps(cal.to_json_dict())))
+    content = cal.to_json_dict()
+    assert content["schema_version"] == 2  # scripts reading version 1 only refuse the file
+    loaded = mc.load_calibration_model(json.loads(json.dumps(content)))
     assert isinstance(loaded, mc.MultiCalibrator) and loaded.method == method
     scores = np.random.default_rng(9).dirichlet(np.full(10, 0.3), size=20000)
     scores[:50, 0] = 0.0  # exact zeros take ln(0 + 1e-12)
