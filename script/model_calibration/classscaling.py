@@ -16,15 +16,13 @@ probabilities). L-BFGS-B (scipy) on the exact gradient, summed over chunks of ro
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Optional
 
 import numpy as np
 
-from . import limits
 from ..errors import CalibrationScriptError, Code
 from .jsonvalues import JsonDict
-from .numerics import BoolArray, FloatArray, IntArray
+from .numerics import BoolArray, FloatArray, IntArray, class_major_chunks
 
 COMMON_SCALE_PENALTY = 0.01
 """Prior weight on the squared common scale ``s``, centred at 0 (uniform outputs): a separable
@@ -71,22 +69,6 @@ def penalty_weights(k: int, method: str, effective_rows: float) -> FloatArray:
     return out
 
 
-def _row_chunks(features: FloatArray, labels: IntArray, w: FloatArray,
-                rows: Optional[BoolArray]) -> Iterator[tuple[FloatArray, IntArray, FloatArray]]:
-    """The class-major log-scores (classes x rows), labels and weights of the rows of
-    the mask ``rows`` (every row when None), in chunks of ``BIN_CHUNK_ROWS`` values."""
-    n, k = features.shape
-    step = max(1, limits.BIN_CHUNK_ROWS // k)
-    for begin in range(0, n, step):
-        part = slice(begin, begin + step)
-        chunk, y, wi = features[part], labels[part], w[part]
-        if rows is not None:
-            keep = rows[part]
-            chunk, y, wi = chunk[keep], y[keep], wi[keep]
-        # class-major: reductions over a few classes run along contiguous rows
-        yield np.ascontiguousarray(chunk.T), y, wi
-
-
 def _scaling_sums(theta: FloatArray, features: FloatArray, labels: IntArray, w: FloatArray,
                   method: str, rows: Optional[BoolArray]) -> tuple[float, FloatArray]:
     """Weighted negative log-likelihood of ``softmax(W l + b)`` and its gradient, summed over
@@ -96,7 +78,7 @@ def _scaling_sums(theta: FloatArray, features: FloatArray, labels: IntArray, w: 
     grad_matrix = np.zeros_like(matrix)
     grad_bias = np.zeros(k)
     loss = 0.0
-    for x, y, wi in _row_chunks(features, labels, w, rows):
+    for x, y, wi in class_major_chunks(features, labels, w, rows):
         index = np.arange(x.shape[1])
         eta = matrix @ x if method == "dirichlet" else matrix[:, None] * x
         eta += bias[:, None]

@@ -15,10 +15,10 @@ from typing import Optional
 
 import numpy as np
 
-from . import limits
 from ..errors import CalibrationScriptError, Code
 from .jsonvalues import JsonDict
-from .numerics import BoolArray, Evaluation, FloatArray, IntArray, newton_minimize
+from .numerics import (BoolArray, Evaluation, FloatArray, IntArray, class_major_chunks,
+                       newton_minimize)
 
 
 def _temperature_sums(theta: FloatArray, logits: FloatArray, labels: IntArray,
@@ -29,7 +29,7 @@ def _temperature_sums(theta: FloatArray, logits: FloatArray, labels: IntArray,
     weights ``w``, its gradient and (``hessian``) its Hessian, over the rows of the mask
     ``rows`` (every row when None), summed over chunks of ``BIN_CHUNK_ROWS`` rows (no
     n x classes temporary)."""
-    n, c = logits.shape
+    c = logits.shape[1]
     d = theta.shape[0]
     b = np.zeros(c)
     if bias:
@@ -37,16 +37,7 @@ def _temperature_sums(theta: FloatArray, logits: FloatArray, labels: IntArray,
     loss = 0.0
     grad = np.zeros(d)
     hess = np.zeros((d, d)) if hessian else None
-    step = max(1, limits.BIN_CHUNK_ROWS // c)
-    for begin in range(0, n, step):
-        part = slice(begin, begin + step)
-        chunk, y, wi = logits[part], labels[part], w[part]
-        if rows is not None:
-            keep = rows[part]
-            chunk, y, wi = chunk[keep], y[keep], wi[keep]
-        # class-major (classes x rows): the per-row reductions over a few classes then run
-        # along contiguous rows instead of numpy's slow short inner axis
-        x = np.ascontiguousarray(chunk.T)
+    for x, y, wi in class_major_chunks(logits, labels, w, rows):
         index = np.arange(x.shape[1])
         eta = theta[0] * x
         eta += b[:, None]

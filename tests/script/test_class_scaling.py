@@ -267,3 +267,16 @@ def test_temperature_equals_scikit_learns(data: str, model: str) -> None:
                               LOG_OFFSET)
         np.testing.assert_allclose(softmax(scale * logits), theirs.predict_proba(x_probe),
                                    rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("method", ["temperature", "vector", "dirichlet"])
+def test_the_fits_leave_a_column_major_score_matrix_unchanged(method: str) -> None:
+    scores, labels, _ = multiclass_scenario(3000, seed=7)
+    features = np.asfortranarray(class_logits(scores, "probability", CLIP_EPSILON, LOG_OFFSET))
+    before = features.copy()
+    weights = np.ones(3000)
+    if method == "temperature":  # its Hessian centres each chunk in place
+        fit_temperature(features, labels, weights, True)
+    else:
+        fit_class_scaling(features, labels, weights, method)
+    np.testing.assert_array_equal(features, before)
