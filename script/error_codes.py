@@ -478,9 +478,9 @@ class Code:
     # 3xx fitting
     MC_E301_SINGLE_CLASS: Final = _code("MC-E301-SINGLE-CLASS", _SCRIPT, "the rows to fit hold a single class (one-vs-rest: a class with no row, or every row)",
         "provide rows of every class (at least 2 each with folds), or lower CALIBRATION_FOLDS")
-    MC_E302_MISSING_LIBRARY: Final = _code("MC-E302-MISSING-LIBRARY", _SCRIPT, "a required library is not installed (scikit-learn for isotonic, scipy for temperature)",
+    MC_E302_MISSING_LIBRARY: Final = _code("MC-E302-MISSING-LIBRARY", _SCRIPT, "a required library is not installed (scikit-learn for isotonic, scipy for temperature, vector and dirichlet)",
         "install the requirements in requirements.txt")
-    MC_E303_FIT_FAILED: Final = _code("MC-E303-FIT-FAILED", _SCRIPT, "the fit produced non-finite parameters (auto skips such a candidate and records it)",
+    MC_E303_FIT_FAILED: Final = _code("MC-E303-FIT-FAILED", _SCRIPT, "the fit produced non-finite parameters, or dirichlet was asked for more than 100 classes (auto skips such a candidate and records it)",
         "check the score distribution, or choose another method or AUTO_CANDIDATES")
     MC_E304_FIT_NOT_CONVERGED: Final = _code("MC-E304-FIT-NOT-CONVERGED", _SCRIPT, "a platt, beta or gam fit did not converge (auto drops such a candidate and records it)",
         "choose another method (isotonic needs no iterations), or CALIBRATION_METHOD=auto")

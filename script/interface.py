@@ -1,12 +1,9 @@
 """The ModelCalibration step's interface, written once: names, paths, files, settings and rules.
 
-Everything a user of the step can see is defined here: the step type and entry point, the
-logical input and output names and their container paths, the artifact file names, every env
-var the processing script reads with its default, accepted values and range, and the rules
-between settings. The library builds its script contract, step specification and config from
-this module (``calibration_step.script.interface``); the processing script reads the same
-definitions in the container, so this module uses the standard library only and runs on
-Python 3.10.
+Everything a user of the step can see: step type, entry point, logical names and their container
+paths, artifact file names, each env var with its default, values and range, and the rules
+between settings. The library builds its contract, specification and config from this module;
+the script reads it in the container (standard library only, Python 3.10).
 
 Each env var is one field of :class:`CalibrationSettings`, named like the env var in lower case
 (also in the config); its default is the value a config starts from (None: "not sent"), and its
@@ -124,8 +121,12 @@ the calibrator given on ``calibration_model`` and only evaluate."""
 BinaryMethod = Literal["isotonic", "platt", "gam", "beta", "venn_abers", "identity"]
 """Methods that fit one binary calibrator (per task, or per class one-vs-rest)."""
 
-ConcreteMethod = Literal[BinaryMethod, "temperature"]
-"""Methods that fit one calibrator; ``temperature`` is multi-class only."""
+MulticlassOnlyMethod = Literal["temperature", "vector", "dirichlet"]
+"""Multi-class methods of one softmax over the class log-scores: temperature, vector scaling and
+Dirichlet calibration."""
+
+ConcreteMethod = Literal[BinaryMethod, MulticlassOnlyMethod]
+"""Methods that fit one calibrator; :data:`MulticlassOnlyMethod` ones are multi-class only."""
 
 CalibrationMethod = Literal[ConcreteMethod, "auto"]
 """``CALIBRATION_METHOD``: a :data:`ConcreteMethod`, or ``auto``, which chooses among
@@ -417,7 +418,7 @@ def mode_methods(mode: Mode) -> tuple[str, ...]:
     Examples
     --------
     >>> mode_methods("multiclass")
-    ('isotonic', 'platt', 'gam', 'beta', 'venn_abers', 'identity', 'temperature')
+    ('isotonic', 'platt', 'gam', 'beta', 'venn_abers', 'identity', 'temperature', 'vector', 'dirichlet')
     """
     return MULTICLASS_METHODS if mode == "multiclass" else BINARY_METHODS
 
@@ -513,8 +514,8 @@ def _binary_rules(settings: CalibrationSettings, found: _Found) -> None:
         found.add(_E.MULTICLASS_CATEGORIES, f"must be empty when {binary} is true; got "
                   f"{list(settings.multiclass_categories)}.",
                   f"set {binary}=false for multi-class, or {found.name(_E.MULTICLASS_CATEGORIES)}=[]")
-    if settings.calibration_method == "temperature":
-        found.add(_E.CALIBRATION_METHOD, f"may be 'temperature' only when {binary} is false.",
+    if settings.calibration_method in get_args(MulticlassOnlyMethod):
+        found.add(_E.CALIBRATION_METHOD, f"may be {settings.calibration_method!r} only when {binary} is false.",
                   f"use auto or a binary method: {', '.join(BINARY_METHODS)}")
     if settings_mode(settings) == "binary" and settings.label_field == settings.score_field:
         found.add(_E.SCORE_FIELD, f"must differ from {found.name(_E.LABEL_FIELD)}; both are {settings.label_field!r}.",

@@ -2,12 +2,15 @@
 
 Scores are checked first (``MC-E404-INVALID-SCORES`` for NaN, infinite or out-of-space
 values). Multi-class one-vs-rest outputs are divided by their row sum, and a row whose outputs
-are all 0 becomes uniform; temperature is ``softmax(scale * l + bias)`` of the class log-scores.
+are all 0 becomes uniform; temperature is ``softmax(scale * l + bias)`` of the class log-scores
+``l``, vector ``softmax(scales * l + bias)`` (a scale per class) and dirichlet
+``softmax(l @ matrix.T + bias)``.
 """
 
 from __future__ import annotations
 
 import math
+from typing import Optional
 
 import numpy as np
 import numpy.typing as npt
@@ -17,6 +20,9 @@ from ..errors import CalibrationScriptError, Code
 from .knots import interpolate_knots
 from .numerics import FloatArray, beta_features, logit, row_reduce, sigmoid, softmax
 from .venn_abers import venn_abers_probabilities
+
+CLASS_SCALING_METHODS = ("temperature", "vector", "dirichlet")
+"""Multi-class methods that map the class log-scores through one softmax (no members)."""
 
 
 def _check_scores(scores: FloatArray, score_space: str) -> None:
@@ -75,11 +81,36 @@ def apply_calibrator(calibrator: Calibrator, scores: npt.ArrayLike) -> FloatArra
     return sigmoid(eta)
 
 
-def class_logits(scores: FloatArray, score_space: str, eps: float) -> FloatArray:
-    """Per-class log-scores: ``ln(max(p, eps))`` for probabilities, the margins for logits."""
+def class_logits(scores: FloatArray, score_space: str, eps: float,
+                 log_offset: Optional[float] = None) -> FloatArray:
+    """Per-class log-scores: for probabilities ``ln(p + log_offset)``, or ``ln(max(p, eps))``
+    when ``log_offset`` is None (calibrators written before the offset); the margins for logits.
+
+    >>> class_logits(np.array([[0.0, 1.0]]), "probability", 1e-15, 1e-12).round(4).tolist()
+    [[-27.631, 0.0]]
+    """
     if score_space == "logit":
         return scores.astype(np.float64, copy=True)
-    out: FloatArray = np.log(np.clip(scores, eps, 1.0))
+    if log_offset is None:
+        out: FloatArray = np.log(np.clip(scores, eps, 1.0))
+        return out
+    out = scores + log_offset
+    np.log(out, out=out)
+    return out
+
+
+def scaled_class_logits(calibrator: MultiCalibrator, logits: FloatArray) -> FloatArray:
+    """The softmax argument of a temperature, vector or dirichlet calibrator for the class
+    log-scores ``logits`` (a new array)."""
+    bias = np.asarray(calibrator.bias)
+    if calibrator.method == "dirichlet":
+        assert calibrator.matrix is not None
+        out: FloatArray = logits @ calibrator.matrix.T
+    elif calibrator.method == "vector":
+        out = logits * np.asarray(calibrator.class_scales)
+    else:
+        out = logits * calibrator.scale
+    out += bias
     return out
 
 
@@ -118,11 +149,10 @@ def apply_multiclass(calibrator: MultiCalibrator, scores: npt.ArrayLike) -> Floa
             f"matrix for a multiclass calibrator; got shape {s.shape}",
             "pass one column per category, in the calibrator's order")
     _check_scores(s.ravel(), calibrator.score_space)
-    if calibrator.method == "temperature":
-        eta = class_logits(s, calibrator.score_space, calibrator.clip_epsilon)
-        eta *= calibrator.scale
-        eta += np.asarray(calibrator.bias)
-        return softmax(eta)
+    if calibrator.method in CLASS_SCALING_METHODS:
+        logits = class_logits(s, calibrator.score_space, calibrator.clip_epsilon,
+                              calibrator.log_offset)
+        return softmax(scaled_class_logits(calibrator, logits))
     q = np.column_stack([apply_calibrator(member, s[:, c])
                          for c, member in enumerate(calibrator.members)])
     return renormalise(q)[0]

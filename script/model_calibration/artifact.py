@@ -4,16 +4,17 @@ checksum, and the loaders that verify it.
 A binary calibrator (:class:`Calibrator`, kind ``calibration_step.calibrator``) holds its method,
 score space, clip epsilon and parameters (isotonic/gam: knots ``x``, ``y``; platt: ``a``, ``b``;
 beta: ``a``, ``b``, ``c``; venn_abers: the group scores ``x`` and the step functions ``p0``,
-``p1`` of ``2 len(x) + 1`` positions (:mod:`.venn_abers`); identity: none), with descriptive ``fit``, ``rows``, ``input_fingerprint`` and
-``producer``. Multi-class and multi-task calibrators (:class:`MultiCalibrator`) hold one member
-per class or task, or the temperature parameters. The ``checksum`` is ``sha256:`` and the hex
-digest of the canonical JSON of every other key (sorted keys, separators ``,`` and ``:``, no
-NaN). Loading verifies the schema version (``MC-E403``), the checksum (``MC-E402``) and every
+``p1`` of ``2 len(x) + 1`` positions (:mod:`.venn_abers`); identity: none), with descriptive
+``fit``, ``rows``, ``input_fingerprint`` and ``producer``. Multi-class and multi-task
+calibrators (:class:`MultiCalibrator`) hold one member per class or task, or the parameters of
+temperature, vector or dirichlet scaling. The ``checksum`` is ``sha256:`` and the hex digest of
+the canonical JSON of every other key (sorted keys, separators ``,`` and ``:``, no NaN). Loading verifies the schema version (``MC-E403``), the checksum (``MC-E402``) and every
 field's range (``MC-E401``).
 
 Files are schema version 1, except those using a method added in version 2 (``venn_abers``,
-``identity``, :data:`SCHEMA_2_METHODS`), which are version 2: a file of version 1 written
-before those methods loads and applies as it always did.
+``identity``, ``vector``, ``dirichlet``, :data:`SCHEMA_2_METHODS`) or temperature's
+``log_offset``, which are version 2: a file of version 1 written before them loads and applies
+as it always did.
 """
 
 from __future__ import annotations
@@ -35,9 +36,10 @@ from .numerics import FloatArray
 
 SCRIPT_VERSION = "0.1.0"
 CALIBRATOR_SCHEMA_VERSION = 1
-SCHEMA_2_METHODS = ("venn_abers", "identity")
+SCHEMA_2_METHODS = ("venn_abers", "identity", "vector", "dirichlet")
 """Methods a calibrator file can hold from schema version 2 on; a file holding none of them
-(as method or member method) is version 1, one holding any is version 2."""
+(as method or member method) nor a ``params.log_offset`` is version 1, one holding any is
+version 2."""
 CALIBRATOR_KIND = "calibration_step.calibrator"
 MULTICLASS_KIND = "calibration_step.multiclass_calibrator"
 MULTITASK_KIND = "calibration_step.multitask_calibrator"
@@ -107,7 +109,10 @@ class MultiCalibrator:
     ``mode="multiclass"``: ``names`` are the categories, ``score_fields`` their columns and
     ``label_fields`` the one label column; ``members`` hold one binary calibrator per class
     (one-vs-rest, renormalised) or nothing for ``temperature``, which keeps ``scale`` (1/T) and
-    ``bias`` (one per class; zeros without TEMPERATURE_BIAS). ``mode="multitask"``: ``names`` are
+    ``bias`` (one per class; zeros without TEMPERATURE_BIAS), ``vector`` (``class_scales`` and
+    ``bias``) and ``dirichlet`` (the ``k x k`` ``matrix`` and ``bias``). These three take the
+    log-scores ``ln(p + log_offset)`` of probabilities; ``log_offset`` None (temperature files
+    written before it) is ``ln(max(p, clip_epsilon))``. ``mode="multitask"``: ``names`` are
     the tasks (their score columns), ``label_fields`` one per task, ``members`` one per task.
 
     >>> temp = MultiCalibrator(mode="multiclass", method="temperature", score_space="logit",
@@ -129,15 +134,28 @@ class MultiCalibrator:
     members: tuple[Calibrator, ...] = ()
     scale: float = 1.0
     bias: tuple[float, ...] = ()
+    class_scales: tuple[float, ...] = ()
+    matrix: Optional[FloatArray] = None
+    log_offset: Optional[float] = None
     fit: Mapping[str, object] = dataclasses.field(default_factory=dict)
     rows: Mapping[str, object] = dataclasses.field(default_factory=dict)
     input_fingerprint: Mapping[str, object] = dataclasses.field(default_factory=dict)
     producer: Mapping[str, object] = dataclasses.field(default_factory=dict)
 
     def params(self) -> JsonDict:
+        params: JsonDict = {}
         if self.method == "temperature":
-            return {"scale": float(self.scale), "temperature": 1.0 / float(self.scale),
-                    "bias": [float(b) for b in self.bias]}
+            params = {"scale": float(self.scale), "temperature": 1.0 / float(self.scale)}
+        elif self.method == "vector":
+            params = {"scale": [float(v) for v in self.class_scales]}
+        elif self.method == "dirichlet":
+            assert self.matrix is not None
+            params = {"matrix": [[float(v) for v in row] for row in self.matrix]}
+        if params:
+            params["bias"] = [float(b) for b in self.bias]
+            if self.log_offset is not None:
+                params["log_offset"] = float(self.log_offset)
+            return params
         if self.mode == "multiclass":
             return {"renormalisation": RENORMALISATION}
         return {}
@@ -188,13 +206,16 @@ def _methods(content: Mapping[str, object]) -> list[object]:
 
 def required_schema_version(content: Mapping[str, object]) -> int:
     """The schema version of calibrator JSON content: 2 where it uses a method of
-    :data:`SCHEMA_2_METHODS`, else :data:`CALIBRATOR_SCHEMA_VERSION`.
+    :data:`SCHEMA_2_METHODS` or the class log-scores ``ln(p + params.log_offset)``, else
+    :data:`CALIBRATOR_SCHEMA_VERSION`.
 
     >>> required_schema_version({"method": "platt"}), required_schema_version(
     ...     {"method": "auto", "members": [{"method": "venn_abers"}]})
     (1, 2)
     """
-    return 2 if any(m in SCHEMA_2_METHODS for m in _methods(content)) \
+    params = content.get("params")
+    offset = isinstance(params, dict) and "log_offset" in params
+    return 2 if offset or any(m in SCHEMA_2_METHODS for m in _methods(content)) \
         else CALIBRATOR_SCHEMA_VERSION
 
 
@@ -305,7 +326,8 @@ def verified_content(source: Union[str, os.PathLike[str], Mapping[str, object]]
             Code.MC_E403_SCHEMA_VERSION,
             f"calibrator schema_version {version!r} is not supported{uses}",
             f"this script reads schema_version {CALIBRATOR_SCHEMA_VERSION} (2 for calibrators "
-            f"using {' or '.join(SCHEMA_2_METHODS)}); refit with a matching script version")
+            f"using {' or '.join(SCHEMA_2_METHODS)} or a log_offset); refit with a matching "
+            "script version")
     stated = content.get("checksum")
     try:
         expected = checksum(content)
@@ -424,20 +446,50 @@ def load_calibration_model(source: Union[str, os.PathLike[str], Mapping[str, obj
                     for i, item in enumerate(raw_members))
     member_names = [_mapping(item, "member").get("name") for item in raw_members]
     params = _mapping(content.get("params"), "params")
-    scale = 1.0
-    bias: tuple[float, ...] = ()
-    if method == "temperature":
-        scale = _number(params.get("scale"), "params.scale")
-        bias_list = _float_list(params.get("bias"), "bias")
-        bias = tuple(float(b) for b in bias_list)
-        if scale <= 0.0 or len(bias) != len(names) or members:
-            raise _invalid("temperature needs scale > 0, one bias per class and no members")
-    elif member_names != list(names):
+    scaling = method in ("temperature", "vector", "dirichlet")
+    if scaling and members:
+        raise _invalid(f"{method} holds no members")
+    if not scaling and member_names != list(names):
         raise _invalid("members must hold one calibrator per name, in the order of names")
-    return MultiCalibrator(
+    loaded = MultiCalibrator(
         mode=mode, method=method, score_space=space,
         clip_epsilon=_clip_epsilon(content.get("clip_epsilon"), "clip_epsilon"), names=names,
-        score_fields=fields, label_fields=labels, members=members, scale=scale, bias=bias,
+        score_fields=fields, label_fields=labels, members=members,
         fit=_mapping(content.get("fit", {}), "fit"), rows=_mapping(content.get("rows", {}), "rows"),
         input_fingerprint=_mapping(content.get("input_fingerprint", {}), "input_fingerprint"),
         producer=_mapping(content.get("producer", {}), "producer"))
+    return _with_class_scaling(loaded, params) if scaling else loaded
+
+
+def _with_class_scaling(base: MultiCalibrator, params: Mapping[str, object]) -> MultiCalibrator:
+    """``base`` with the parameters of its temperature, vector or dirichlet ``params``: the
+    scale(s) or matrix, one bias per class and the optional ``log_offset``."""
+    method, classes = base.method, len(base.names)
+    bias = tuple(float(b) for b in _float_list(params.get("bias"), "bias"))
+    if len(bias) != classes:
+        raise _invalid(f"{method} needs one bias per class ({classes}); got {len(bias)}")
+    offset: Optional[float] = None
+    if "log_offset" in params:
+        offset = _number(params["log_offset"], "params.log_offset")
+        if not 0.0 < offset < 0.5:
+            raise _invalid(f"params.log_offset must lie strictly between 0 and 0.5; got "
+                           f"{offset!r}")
+    out = dataclasses.replace(base, bias=bias, log_offset=offset)
+    if method == "temperature":
+        scale = _number(params.get("scale"), "params.scale")
+        if scale <= 0.0:
+            raise _invalid(f"temperature needs params.scale > 0; got {scale!r}")
+        return dataclasses.replace(out, scale=scale)
+    if method == "vector":
+        scales = _float_list(params.get("scale"), "scale")
+        if scales.shape[0] != classes:
+            raise _invalid(f"vector needs one scale per class ({classes}); got "
+                           f"{scales.shape[0]}")
+        return dataclasses.replace(out, class_scales=tuple(float(v) for v in scales))
+    rows = params.get("matrix")
+    if not isinstance(rows, list) or len(rows) != classes or not all(
+            isinstance(row, list) and len(row) == classes for row in rows):
+        raise _invalid(f"dirichlet needs params.matrix: {classes} rows of {classes} numbers")
+    matrix = np.vstack([_float_list(row, f"matrix[{i}]") for i, row in enumerate(rows)])
+    return dataclasses.replace(out, matrix=matrix)
+

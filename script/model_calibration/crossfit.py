@@ -43,8 +43,8 @@ from .problems import ModelT, Problem
 from .settings import Settings
 
 # auto prefers the simplest candidate within one standard error of the best (this order).
-AUTO_SIMPLICITY_ORDER = ("identity", "temperature", "platt", "beta", "gam", "venn_abers",
-                         "isotonic")
+AUTO_SIMPLICITY_ORDER = ("identity", "temperature", "vector", "platt", "beta", "dirichlet",
+                         "gam", "venn_abers", "isotonic")
 AUTO_TARGET_HELD_OUT_ROWS = 1000
 """Inner cross-validation is repeated until about this many held-out predictions."""
 AUTO_MAX_REPEATS = 10

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, Optional
 
 import numpy as np
 import numpy.typing as npt
 
+from . import limits
 from ..errors import CalibrationScriptError, Code
 
 FloatArray = npt.NDArray[np.float64]
@@ -98,6 +99,10 @@ def smoothed_positives(n: FloatArray, k: FloatArray, rows: Optional[int] = None
     out: FloatArray = k * targets[0] + (n - k) * targets[1]
     return out, targets
 
+LOG_OFFSET = 1e-12
+"""Multi-class class log-scores of probabilities are ``ln(p + LOG_OFFSET)``, as scikit-learn's
+temperature scaling takes them (``sklearn.calibration._convert_to_logits``)."""
+
 
 def weighted_count(idx: IntArray, weights: FloatArray, length: int) -> FloatArray:
     """``np.bincount`` with float weights, typed.
@@ -172,6 +177,30 @@ def row_reduce(ufunc: np.ufunc, values: FloatArray) -> FloatArray:
     for j in range(1, values.shape[1]):
         ufunc(out, values[:, j], out=out)
     return out
+
+
+def class_major_chunks(values: FloatArray, labels: IntArray, weights: FloatArray,
+                       rows: Optional[BoolArray]) -> Iterator[tuple[FloatArray, IntArray,
+                                                                    FloatArray]]:
+    """An ``(n, classes)`` matrix as class-major chunks (classes x rows, always a new array the
+    caller may change in place) with their labels and weights: the rows of the mask ``rows``
+    (every row when None), ``BIN_CHUNK_ROWS`` values at a time. Class-major, the per-row
+    reductions over a few classes run along contiguous rows instead of numpy's slow short inner
+    axis.
+
+    >>> [x.tolist() for x, _, _ in class_major_chunks(np.array([[1.0, 2.0], [3.0, 4.0]]),
+    ...                                               np.array([0, 1]), np.ones(2), None)]
+    [[[1.0, 3.0], [2.0, 4.0]]]
+    """
+    n, k = values.shape
+    step = max(1, limits.BIN_CHUNK_ROWS // k)
+    for begin in range(0, n, step):
+        part = slice(begin, begin + step)
+        chunk, y, wi = values[part], labels[part], weights[part]
+        if rows is not None:
+            keep = rows[part]
+            chunk, y, wi = chunk[keep], y[keep], wi[keep]
+        yield np.array(chunk.T, order="C"), y, wi
 
 
 def softmax(eta: FloatArray) -> FloatArray:

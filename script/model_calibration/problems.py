@@ -2,7 +2,8 @@
 
 A :class:`Problem` holds a mode's kept rows; it fits a method on a row mask, predicts any rows
 and gives their per-row log loss. :class:`BinaryProblem` is one binary task,
-:class:`MulticlassProblem` one calibrator per class (one-vs-rest) or temperature.
+:class:`MulticlassProblem` one calibrator per class (one-vs-rest), or temperature, vector or
+dirichlet scaling of the class log-scores.
 """
 
 from __future__ import annotations
@@ -16,14 +17,16 @@ import numpy.typing as npt
 
 from . import limits
 from .aggregation import Aggregated, aggregate
-from .apply import apply_calibrator, class_logits, renormalise
+from .apply import (CLASS_SCALING_METHODS, apply_calibrator, class_logits, renormalise,
+                    scaled_class_logits)
 from .artifact import Calibrator, MultiCalibrator
 from .fitting import fit_calibrator
 from .jsonvalues import JsonDict, int_if_integral
 from .logs import logger
 from .metrics import auc_aggregated
-from .numerics import (CLIP_EPSILON, BoolArray, FloatArray, IntArray, LabelArray, softmax,
-                       weighted_count)
+from .classscaling import fit_class_scaling
+from .numerics import (CLIP_EPSILON, LOG_OFFSET, BoolArray, FloatArray, IntArray, LabelArray,
+                       softmax, weighted_count)
 from .settings import Settings
 from .temperature import fit_temperature
 
@@ -148,14 +151,15 @@ def _binary_row_loss(predictions: FloatArray, labels: BoolArray) -> FloatArray:
 
 
 class MulticlassProblem:
-    """Multi-class rows: one :class:`BinaryProblem` per class (one-vs-rest) and the log-scores."""
+    """Multi-class rows: one :class:`BinaryProblem` per class (one-vs-rest) and the class
+    log-scores (``ln(p + LOG_OFFSET)``, or the margins)."""
 
     def __init__(self, scores: FloatArray, labels: IntArray, weights: Optional[FloatArray],
                  settings: Settings) -> None:
         self.names = settings.categories
         self.columns = [BinaryProblem(scores[:, c], labels == c, weights, settings)
                         for c in range(scores.shape[1])]
-        self.logits = class_logits(scores, settings.score_space, CLIP_EPSILON)
+        self.logits = class_logits(scores, settings.score_space, CLIP_EPSILON, LOG_OFFSET)
         self.labels = labels
         self.weights: FloatArray = np.ones(labels.shape[0]) if weights is None else weights
         self.strata: LabelArray = labels
@@ -170,18 +174,33 @@ class MulticlassProblem:
         base = MultiCalibrator(mode="multiclass", method=method, score_space=s.score_space,
                                clip_epsilon=CLIP_EPSILON, names=self.names,
                                score_fields=tuple(s.score_field_prefix + c for c in self.names),
-                               label_fields=(s.label_field,))
-        if method == "temperature":
-            start = time.perf_counter()
-            scale, bias, info = fit_temperature(self.logits, self.labels, self.weights,
-                                                s.temperature_bias, mask)
-            info["seconds"] = round(time.perf_counter() - start, 6)
-            if info["converged"] is False:
-                logger.warning("%s: temperature fit did not converge", context)
-            return dataclasses.replace(base, scale=scale, bias=bias, fit=info)
+                               label_fields=(s.label_field,), log_offset=LOG_OFFSET)
+        if method in CLASS_SCALING_METHODS:
+            return self._fit_scaling(base, mask, context)
         members = tuple(problem.fit(method, mask, f"{context}, class {name!r}")
                         for name, problem in zip(self.names, self.columns))
         return dataclasses.replace(base, members=members)
+
+    def _fit_scaling(self, base: MultiCalibrator, mask: Optional[BoolArray], context: str
+                     ) -> MultiCalibrator:
+        """``base`` with its temperature, vector or dirichlet fit on the rows of ``mask``."""
+        start = time.perf_counter()
+        if base.method == "temperature":
+            scale, bias, info = fit_temperature(self.logits, self.labels, self.weights,
+                                                self.settings.temperature_bias, mask)
+            model = dataclasses.replace(base, scale=scale, bias=bias)
+        else:
+            params, intercept, info = fit_class_scaling(self.logits, self.labels, self.weights,
+                                                        base.method, mask)
+            model = dataclasses.replace(base, bias=tuple(float(b) for b in intercept))
+            if base.method == "vector":
+                model = dataclasses.replace(model, class_scales=tuple(float(v) for v in params))
+            else:
+                model = dataclasses.replace(model, matrix=params)
+        info["seconds"] = round(time.perf_counter() - start, 6)
+        if info["converged"] is False:
+            logger.warning("%s: %s fit did not converge", context, base.method)
+        return dataclasses.replace(model, fit=info)
 
     def predict(self, model: MultiCalibrator, rows: Optional[BoolArray] = None) -> FloatArray:
         return self.predict_counted(model, rows)[0]
@@ -189,17 +208,25 @@ class MulticlassProblem:
     def predict_counted(self, model: MultiCalibrator, rows: Optional[BoolArray] = None
                         ) -> tuple[FloatArray, int]:
         """Predictions and the number of rows whose one-vs-rest outputs were all 0."""
-        if model.method == "temperature":
-            logits = self.logits if rows is None else self.logits[rows]
-            return softmax(model.scale * logits + np.asarray(model.bias)), 0
+        if model.method in CLASS_SCALING_METHODS:
+            return softmax(scaled_class_logits(model, self._class_logits(model, rows))), 0
         q = np.column_stack([problem.predict(member, rows)
                              for problem, member in zip(self.columns, model.members)])
         return renormalise(q)
 
+    def _class_logits(self, model: MultiCalibrator, rows: Optional[BoolArray]) -> FloatArray:
+        """The class log-scores ``model`` takes: the problem's own unless ``model`` was written
+        with another log offset (a given calibrator), then recomputed from the scores."""
+        if model.score_space == "logit" or model.log_offset == LOG_OFFSET:
+            return self.logits if rows is None else self.logits[rows]
+        scores = np.column_stack([problem.scores if rows is None else problem.scores[rows]
+                                  for problem in self.columns])
+        return class_logits(scores, model.score_space, model.clip_epsilon, model.log_offset)
+
     def zero_sum_rows(self, model: MultiCalibrator) -> int:
         """Rows whose one-vs-rest outputs under ``model`` are all 0 (``renormalise`` makes them
-        uniform), counted in chunks of ``BIN_CHUNK_ROWS`` rows; 0 for temperature."""
-        if model.method == "temperature":
+        uniform), counted in chunks of ``BIN_CHUNK_ROWS`` rows; 0 for the class scalings."""
+        if model.method in CLASS_SCALING_METHODS:
             return 0
         n = self.labels.shape[0]
         zero = 0

@@ -1,9 +1,12 @@
 """The multi-class ``temperature`` fit: ``softmax(scale * l + bias)`` of the class log-scores.
 
-``l`` is ``ln(max(p, eps))`` of the class probabilities (the margins in logit space),
-``scale = 1 / T`` and ``bias`` one per class with ``bias[0] = 0`` (all 0 unless
-``TEMPERATURE_BIAS``); weighted maximum likelihood by Newton's method on the exact Hessian,
-L-BFGS-B from scipy when the scale reaches its bound ``1e-6``.
+``l`` is ``ln(p + LOG_OFFSET)`` of the class probabilities, as scikit-learn's temperature
+scaling takes them (the margins in logit space), ``scale = 1 / T`` and ``bias`` one per class
+with ``bias[0] = 0`` (all 0 unless ``TEMPERATURE_BIAS``); weighted maximum likelihood by
+Newton's method on the exact Hessian, L-BFGS-B from scipy when the scale reaches its bound
+``1e-6``. Without bias the fit is scikit-learn's (``CalibratedClassifierCV(...,
+method="temperature")``, 1.8 and later), which has no bias and bounds ``scale`` to
+``[exp(-10), exp(10)]``.
 """
 
 from __future__ import annotations
@@ -12,10 +15,10 @@ from typing import Optional
 
 import numpy as np
 
-from . import limits
 from ..errors import CalibrationScriptError, Code
 from .jsonvalues import JsonDict
-from .numerics import BoolArray, Evaluation, FloatArray, IntArray, newton_minimize
+from .numerics import (BoolArray, Evaluation, FloatArray, IntArray, class_major_chunks,
+                       newton_minimize)
 
 
 def _temperature_sums(theta: FloatArray, logits: FloatArray, labels: IntArray,
@@ -26,7 +29,7 @@ def _temperature_sums(theta: FloatArray, logits: FloatArray, labels: IntArray,
     weights ``w``, its gradient and (``hessian``) its Hessian, over the rows of the mask
     ``rows`` (every row when None), summed over chunks of ``BIN_CHUNK_ROWS`` rows (no
     n x classes temporary)."""
-    n, c = logits.shape
+    c = logits.shape[1]
     d = theta.shape[0]
     b = np.zeros(c)
     if bias:
@@ -34,16 +37,7 @@ def _temperature_sums(theta: FloatArray, logits: FloatArray, labels: IntArray,
     loss = 0.0
     grad = np.zeros(d)
     hess = np.zeros((d, d)) if hessian else None
-    step = max(1, limits.BIN_CHUNK_ROWS // c)
-    for begin in range(0, n, step):
-        part = slice(begin, begin + step)
-        chunk, y, wi = logits[part], labels[part], w[part]
-        if rows is not None:
-            keep = rows[part]
-            chunk, y, wi = chunk[keep], y[keep], wi[keep]
-        # class-major (classes x rows): the per-row reductions over a few classes then run
-        # along contiguous rows instead of numpy's slow short inner axis
-        x = np.ascontiguousarray(chunk.T)
+    for x, y, wi in class_major_chunks(logits, labels, w, rows):
         index = np.arange(x.shape[1])
         eta = theta[0] * x
         eta += b[:, None]

@@ -39,7 +39,8 @@ def _fit(tmp_path: str, env: dict[str, str], n: int = 6000, seed: int = 1
 
 
 @pytest.mark.parametrize("method,bias", [("platt", "false"), ("temperature", "false"),
-                                         ("temperature", "true"), ("isotonic", "false")])
+                                         ("temperature", "true"), ("isotonic", "false"),
+                                         ("vector", "false"), ("dirichlet", "false")])
 def test_held_out_log_loss_improves_and_rows_sum_to_one(tmp_path: str, no_plot: list[int],
                                                         method: str, bias: str) -> None:
     out, metrics = _fit(tmp_path, {"CALIBRATION_METHOD": method, "TEMPERATURE_BIAS": bias})

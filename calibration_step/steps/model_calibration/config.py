@@ -113,8 +113,9 @@ class ModelCalibrationConfig(ProcessingConfig):
 
     Parameters
     ----------
-    calibration_method : {"gam", "isotonic", "platt", "beta", "temperature", "auto"}, default "gam"
-        ``temperature`` is multi-class only; ``auto`` chooses among ``auto_candidates``.
+    calibration_method : {"gam", "isotonic", "platt", "beta", "temperature", "vector", "dirichlet", "auto"}, default "gam"
+        ``temperature``, ``vector`` and ``dirichlet`` are multi-class only; ``auto`` chooses
+        among ``auto_candidates``.
     label_field : str, default "label"
         The label column (binary and multi-class).
     score_field : str, default "prob_class_1"
