@@ -11,7 +11,9 @@ from typing import Literal
 import numpy as np
 import pytest
 from sklearn.calibration import CalibratedClassifierCV
-from sklearn.frozen import FrozenEstimator
+
+pytest.importorskip("sklearn.frozen", reason="the comparison needs FrozenEstimator (scikit-learn >= 1.6; the image has 1.4)")
+from sklearn.frozen import FrozenEstimator  # noqa: E402  (after the skip: the image's scikit-learn lacks it)
 
 from calibration_step.script import model_calibration as mc
 from calibration_step.script.model_calibration.crossfit import (AUTO_MAX_REPEATS, cross_fit,
