@@ -78,7 +78,7 @@ MODEL_CALIBRATION_CONTRACT: Final[ScriptContract[ModelCalibrationInput, ModelCal
             "scipy": ">=1.10",
             "scikit-learn": ">=1.4",
             "pyarrow": ">=14,<28",
-            "matplotlib": ">=3.7,<3.10",
+            "matplotlib": ">=3.7,<4",
         },
         description="Fits a score calibrator on evaluation data (or applies a given one), "
         "writes the calibrator JSON, metrics and calibrated rows.",
