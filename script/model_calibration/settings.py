@@ -33,9 +33,8 @@ from collections.abc import Mapping, Sequence
 from typing import Optional, Tuple, Type, TypeVar, Union
 
 from ..errors import CalibrationScriptError, Code
-from ..interface import (SETTING_DEFAULTS, SETTING_SPECS, CalibrationSettings, ModelCalibrationEnv,
-                         class_categories, mode_methods, setting_conflicts, setting_field_name,
-                         settings_mode)
+from ..interface import SETTING_DEFAULTS, SETTING_SPECS, CalibrationSettings, ModelCalibrationEnv, setting_field_name
+from ..setting_rules import class_categories, mode_methods, setting_conflicts, settings_mode
 
 Value = Union[bool, int, float, str, Tuple[str, ...], None]
 """A parsed setting; None for an unset env var whose interface default is None."""

@@ -3,7 +3,7 @@
 Each script parameter is one field, named like its env var in lower case, with the default,
 accepted values and range of the step's interface (:mod:`calibration_step.script.interface`), so
 a config that builds is a config the script accepts; the rules between fields are the
-interface's :func:`~calibration_step.script.interface.setting_conflicts`.
+rules of :func:`~calibration_step.script.setting_rules.setting_conflicts`.
 :func:`model_calibration_environment` turns a config into the env vars of the contract,
 :func:`model_calibration_arguments` into the script's non-path arguments (``job_type``); the
 builder adds the path arguments from the contract.
@@ -72,11 +72,11 @@ from calibration_step.script.interface import (
     LogLevel,
     ModelCalibrationEnv,
     ScoreSpace,
-    setting_conflicts,
     setting_field_name,
     settings_environment,
     settings_of,
 )
+from calibration_step.script.setting_rules import setting_conflicts
 
 __all__ = ["ModelCalibrationConfig", "example_config", "model_calibration_arguments", "model_calibration_environment"]
 

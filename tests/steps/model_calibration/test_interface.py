@@ -26,10 +26,10 @@ from calibration_step.script.interface import (
     SETTING_SPECS,
     CalibrationSettings,
     ModelCalibrationEnv,
-    setting_conflicts,
     setting_field_name,
     settings_environment,
 )
+from calibration_step.script.setting_rules import setting_conflicts
 
 _Env = ModelCalibrationEnv
 MULTICLASS = {_Env.IS_BINARY.value: "false"}
