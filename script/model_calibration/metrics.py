@@ -1,8 +1,9 @@
 """The calibration metrics of ``metrics.json``: binary, multi-class and multi-task blocks.
 
 A binary block holds ECE, MCE and RMSCE over equal-width and equal-mass bins (with the bins
-themselves), Brier score and its decomposition, log loss, AUC, the calibration slope and
-intercept and Spiegelhalter's z, every figure weighted by the rows' weights. Multi-class blocks
+themselves), the smooth ECE, Brier score and its decomposition, log loss, AUC, the calibration
+slope and intercept, Spiegelhalter's z and the CORP block (``corp.py``: decompositions, the
+reliability curve and its band), every figure weighted by the rows' weights. Multi-class blocks
 add top-label and per-class one-vs-rest blocks; multi-task blocks aggregate the tasks'. The
 figure the gate compares with ``ERROR_THRESHOLD`` is ``ece_equal_width`` (see docs/metrics.md).
 """
@@ -17,10 +18,12 @@ import numpy as np
 
 from . import limits
 from .aggregation import Aggregated, aggregate
+from .corp import corp_block
 from .jsonvalues import JsonDict, int_if_integral, json_number
 from .numerics import (CLIP_EPSILON, BoolArray, FloatArray, IntArray, fit_logistic_line, logit,
                        weighted_count)
 from .rowbins import bin_rows
+from .smoothece import smooth_ece
 
 SLOPE_BINS = 1 << 16
 
@@ -209,10 +212,12 @@ def binary_metrics(agg: Aggregated, bins: int, rows: Optional[int] = None) -> Js
     else:
         slope_reason = "only one class present"
     spiegel = z_num / math.sqrt(var) if var > 0 else None
+    smooth, bandwidth = smooth_ece(agg)
     return {
         "n": int(total) if rows is None else rows, "weight_sum": float(total),
         "positives": int_if_integral(positives), "base_rate": base,
         "ece_equal_width": ece_w, "ece_equal_mass": ece_m,
+        "smooth_ece": smooth, "smooth_ece_bandwidth": bandwidth,
         "mce_equal_width": mce_w, "mce_equal_mass": mce_m,
         "rmsce_equal_width": rms_w, "rmsce_equal_mass": rms_m,
         "bins": {"equal_width": width_block, "equal_mass": mass_block},
@@ -227,6 +232,7 @@ def binary_metrics(agg: Aggregated, bins: int, rows: Optional[int] = None) -> Js
         "spiegelhalter_z": spiegel,
         "spiegelhalter_p_value": math.erfc(abs(spiegel) / math.sqrt(2.0))
         if spiegel is not None else None,
+        "corp": corp_block(agg, int(round(total)) if rows is None else rows),
     }
 
 
