@@ -27,7 +27,7 @@ from calibration_step.errors import CalibrationStepError
 
 __all__ = ["COMMANDS", "main", "main_entry"]
 
-COMMANDS: tuple[str, ...] = ("demo", "run", "apply", "definition", "pipeline", "config", "check")
+COMMANDS: tuple[str, ...] = ("demo", "run", "apply", "report", "definition", "pipeline", "config", "check")
 """Subcommand names, in help order; each is the module ``calibration_step.commands.<name>``."""
 
 EXIT_OK = 0

@@ -217,6 +217,8 @@ class Code:
         "give a new or empty folder with --output, or leave it out for a new one")
     CLI_RUN_OUTPUT: Final = _code("CLI-RUN-OUTPUT", _CONFIG, "calibration-step run has no folder for an output",
         "give --output DIR (outputs go to DIR/<logical_name>) or --<logical_name> DIR")
+    CLI_REPORT_INPUT: Final = _code("CLI-REPORT-INPUT", _CONFIG, "calibration-step report found no readable metrics.json in the folder given",
+        "give the metrics_output folder of a finished run (it holds metrics.json)")
     # JSON documents (SerializationError)
     SERIALIZATION_JSON: Final = _code("SERIALIZATION-JSON", _SERIAL, "the text is not valid JSON",
         "check the file is the JSON this package wrote")

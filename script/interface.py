@@ -41,8 +41,8 @@ __all__ = [
     "INPUT_PATHS", "JOB_TYPE_ARGUMENT", "JOB_TYPE_CHOICES", "LOG_LEVEL_CHOICES",
     "METRICS_FILE", "MODEL_CALIBRATION_SCRIPT", "MODEL_CALIBRATION_STEP_TYPE", "MODES",
     "MULTICLASS_METHODS", "NUM_CLASSES_WHEN_UNSET", "OUTPUT_FILES", "OUTPUT_PATHS",
-    "RELIABILITY_DIAGRAM_FILE", "REQUIREMENTS_FILE", "SCORE_SPACE_CHOICES", "SETTING_DEFAULTS",
-    "SETTING_SPECS", "SUMMARY_FILE", "BinaryMethod", "CalibrationMethod", "CalibrationSettings",
+    "RELIABILITY_DIAGRAM_FILE", "REPORT_FILE", "REQUIREMENTS_FILE", "SCORE_SPACE_CHOICES",
+    "SETTING_DEFAULTS", "SETTING_SPECS", "SUMMARY_FILE", "BinaryMethod", "CalibrationMethod", "CalibrationSettings",
     "ConcreteMethod", "JobType", "LogLevel", "Mode", "ModelCalibrationEnv",
     "ModelCalibrationInput", "ModelCalibrationOutput", "ScoreSpace", "SettingKind", "SettingSpec",
     "env_value", "env_var_name",
@@ -72,7 +72,8 @@ class ModelCalibrationOutput(enum.Enum):
     CALIBRATION_OUTPUT = "calibration_output"
     """The calibrator artifact, ``calibrator.json``."""
     METRICS_OUTPUT = "metrics_output"
-    """``metrics.json``, ``summary.json`` (completion marker) and ``reliability_diagram.png``."""
+    """``metrics.json``, ``summary.json`` (completion marker), ``reliability_diagram.png`` and
+    ``report.html``."""
     CALIBRATED_DATA = "calibrated_data"
     """The input rows plus ``calibrated_<score column>`` columns, one file per input shard."""
 
@@ -98,6 +99,8 @@ SUMMARY_FILE: Final = "summary.json"
 """Written last into ``metrics_output``: the completion marker."""
 RELIABILITY_DIAGRAM_FILE: Final = "reliability_diagram.png"
 """The reliability diagram in ``metrics_output`` (its failure is recorded, never fatal)."""
+REPORT_FILE: Final = "report.html"
+"""The self-contained HTML report in ``metrics_output`` (its failure is recorded, never fatal)."""
 REQUIREMENTS_FILE: Final = "requirements.txt"
 """The script's pip requirements, shipped beside it."""
 CALIBRATED_COLUMN_PREFIX: Final = "calibrated_"
@@ -105,7 +108,8 @@ CALIBRATED_COLUMN_PREFIX: Final = "calibrated_"
 
 OUTPUT_FILES: Final[Mapping[ModelCalibrationOutput, tuple[str, ...]]] = types.MappingProxyType({
     ModelCalibrationOutput.CALIBRATION_OUTPUT: (CALIBRATOR_FILE,),
-    ModelCalibrationOutput.METRICS_OUTPUT: (METRICS_FILE, SUMMARY_FILE, RELIABILITY_DIAGRAM_FILE),
+    ModelCalibrationOutput.METRICS_OUTPUT: (METRICS_FILE, SUMMARY_FILE, RELIABILITY_DIAGRAM_FILE,
+                                            REPORT_FILE),
 })
 """The fixed file names the script writes into each output folder."""
 

@@ -41,7 +41,7 @@ def _probe(cwd: Path, *argv: str) -> tuple[object, list[str]]:
 
 
 def test_every_command_module_has_the_interface() -> None:
-    assert set(COMMANDS) == {"demo", "run", "apply", "definition", "pipeline", "config", "check"}
+    assert set(COMMANDS) == {"demo", "run", "apply", "report", "definition", "pipeline", "config", "check"}
     for name in COMMANDS:
         module = importlib.import_module(f"calibration_step.commands.{name}")
         assert isinstance(module.HELP, str) and module.HELP

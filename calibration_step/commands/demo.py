@@ -9,9 +9,9 @@
    config is built offline (assembled by the resolver; the Package step runs under the condition
    on ``threshold.passed``), with the config file beside it.
 
-The metrics table (uncalibrated vs calibrated) and every file written are printed. The output
-folder (``--output``, default ``./calibration-demo-<timestamp>``) must be new or empty: nothing is
-ever overwritten. No AWS account, credentials or network are used.
+The metrics table (uncalibrated vs calibrated), every file written and the path of the HTML report
+are printed. The output folder (``--output``, default ``./calibration-demo-<timestamp>``) must be
+new or empty: nothing is ever overwritten. No AWS account, credentials or network are used.
 
 Examples
 --------
@@ -41,6 +41,7 @@ from calibration_step.errors import Code, ConfigError
 from calibration_step.script.interface import (
     BINARY_METHODS,
     METRICS_FILE,
+    REPORT_FILE,
     ModelCalibrationEnv,
     ModelCalibrationInput,
     ModelCalibrationOutput,
@@ -148,4 +149,6 @@ def run(args: argparse.Namespace) -> int:
     print(f"\nwrote {output}:")
     for file in file_listing(output):
         print(f"  {file}")
+    report = Path(outputs[ModelCalibrationOutput.METRICS_OUTPUT.value]) / REPORT_FILE
+    print(f"\nreport (open it in a browser): {report}")
     return 0

@@ -27,11 +27,11 @@ from .columns import parse_scores, parse_weights, require_columns
 from .crossfit import auto_summary, cross_fit, select_method
 from .fitting import check_two_classes
 from .inputs import InputData, load_multiclass, load_tasks, task_data
-from .jsonvalues import JsonDict, json_get, json_number
+from .jsonvalues import JsonDict, json_number
 from .logs import logger
 from .metrics import binary_metrics, multiclass_metrics, multitask_metrics
 from .numerics import CLIP_EPSILON, FloatArray, sigmoid, softmax
-from .plotting import Panel
+from .plotting import Panel, metrics_panels
 from .problems import BinaryProblem, ModelT, MulticlassProblem, Problem
 from .reading import Shard, release_fitting
 from .settings import Settings
@@ -165,7 +165,8 @@ def run_binary(shards: list[Shard], settings: Settings, given: Optional[AnyCalib
         return {CALIBRATED_COLUMN_PREFIX + settings.score_field: _calibrated_column(cal, raw)}
 
     return Outcome(cal.method, cal, result.rows, result.uncalibrated, result.calibrated,
-                   result.folds, result.selection, [("", result.uncalibrated, result.calibrated)],
+                   result.folds, result.selection,
+                   metrics_panels("binary", result.uncalibrated, result.calibrated),
                    "calibrated.ece_equal_width", columns, (settings.score_field,))
 
 
@@ -201,7 +202,7 @@ def run_multitask(shards: list[Shard], settings: Settings, given: Optional[AnyCa
     rows = {"read": tasks[0].rows_read, "tasks": {n: r.rows for n, r in zip(names, results)}}
     return Outcome(settings.method if given is None else calibrator.method, calibrator, rows,
                    uncal, cal, {n: r.folds for n, r in zip(names, results)}, selection,
-                   [(f"task {n}", r.uncalibrated, r.calibrated) for n, r in zip(names, results)],
+                   metrics_panels("multitask", uncal, cal),
                    "max over tasks of calibrated.tasks.<task>.ece_equal_width", columns,
                    tuple(names))
 
@@ -261,9 +262,6 @@ def run_multiclass(shards: list[Shard], settings: Settings, given: Optional[AnyC
             out[valid] = apply_multiclass(fitted, raw[valid])
         return {CALIBRATED_COLUMN_PREFIX + f: out[:, j] for j, f in enumerate(fields)}
 
-    panels: list[Panel] = [("top label", json_get(uncal, "top_label"),
-                            json_get(cal, "top_label"))]
-    panels += [(f"class {c}", json_get(uncal, "per_class", c), json_get(cal, "per_class", c))
-               for c in settings.categories]
+    panels: list[Panel] = metrics_panels("multiclass", uncal, cal)
     return Outcome(calibrator.method, calibrator, rows, uncal, cal, folds, selection, panels,
                    "calibrated.ece_equal_width (top-label)", columns, fields)

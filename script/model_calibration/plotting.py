@@ -1,12 +1,18 @@
-"""The reliability diagram, ``reliability_diagram.png``: uncalibrated vs calibrated
-reliability curves and the score histogram, one panel per task or class in a grid.
+"""The reliability diagram, ``reliability_diagram.png``: uncalibrated vs calibrated, one panel per
+task or class in a grid, drawn from the metrics blocks alone (so ``calibration-step report`` can
+redraw a finished run from ``metrics.json``).
 
-matplotlib is imported on a background thread while the job fits (:func:`preload_plotting`);
-a plotting failure is recorded in ``metrics.plot`` by the caller, never fatal.
+Each panel's upper plot holds the CORP reliability curves (the PAV recalibration, bin-free) over
+the diagonal with the calibrated predictions' 90% consistency band, and the equal-width bins'
+observed rates with Wilson 95% intervals; the lower plot the rows per bin (a log scale where the
+counts are skewed). The legend sits above the panels, off the data. matplotlib is imported on a
+background thread while the job fits (:func:`preload_plotting`); a plotting failure is recorded
+in ``metrics.plot`` by the caller, never fatal.
 """
 
 from __future__ import annotations
 
+import io
 import math
 import sys
 import threading
@@ -15,7 +21,7 @@ from typing import TYPE_CHECKING, Optional
 
 import numpy as np
 
-from .jsonvalues import json_get, json_number
+from .jsonvalues import json_get
 from .logs import logger
 from .numerics import FloatArray
 
@@ -24,6 +30,13 @@ if TYPE_CHECKING:  # matplotlib is imported lazily, by plot_reliability only
 
 Panel = tuple[str, Mapping[str, object], Mapping[str, object]]
 MAX_PLOT_PANELS = 36
+PLOT_DPI = 150
+WILSON_Z = 1.959963984540054
+"""The Wilson intervals of the bins' observed rates are 95% intervals."""
+SKEWED_COUNTS = 20.0
+"""The count histogram takes a log scale when its largest bin holds this many times the rows
+of its smallest non-empty one."""
+_COLOURS = {"uncalibrated": "tab:blue", "calibrated": "tab:orange"}
 
 
 def _import_plotting() -> None:
@@ -54,62 +67,181 @@ def preload_plotting() -> Optional[threading.Thread]:
     return thread
 
 
-def plot_reliability(path: str, panels: Sequence[Panel],
-                     evaluation: str = "cross-fitted calibration") -> None:
-    """Reliability diagram (equal-width bins): one panel per class or task, in a grid.
+def metrics_panels(mode: str, uncalibrated: Mapping[str, object],
+                   calibrated: Mapping[str, object], order: Sequence[str] = ()) -> list[Panel]:
+    """The diagram's panels of a run's metrics blocks: the binary block; each task's; the
+    top-label block and each class's (one-vs-rest). Tasks and classes come in ``order`` (the
+    multi-class block's ``classes`` by default), any others after them.
 
-    Each panel holds the uncalibrated and calibrated reliability curves over the diagonal and,
-    below them, the histogram of predictions; at most ``MAX_PLOT_PANELS`` panels are drawn.
+    >>> block = {"n": 3}
+    >>> [title for title, _, _ in metrics_panels("binary", block, block)]
+    ['']
     """
+    if mode == "multitask":
+        tasks = json_get(calibrated, "tasks")
+        return [(f"task {name}", json_get(uncalibrated, "tasks", name), json_get(tasks, name))
+                for name in ordered_names(tasks, order)]
+    if mode == "multiclass":
+        classes = json_get(calibrated, "per_class")
+        listed = calibrated.get("classes")
+        names = ordered_names(classes, order or ([str(c) for c in listed]
+                                                 if isinstance(listed, list) else ()))
+        return [("top label", json_get(uncalibrated, "top_label"),
+                 json_get(calibrated, "top_label"))] + [
+            (f"class {name}", json_get(uncalibrated, "per_class", name), json_get(classes, name))
+            for name in names]
+    return [("", uncalibrated, calibrated)]
+
+
+def ordered_names(named: Mapping[str, object], order: Sequence[str]) -> list[str]:
+    """The keys of ``named``: those in ``order`` first (in that order), then the others.
+
+    >>> ordered_names({"b": 1, "a": 2, "c": 3}, ["c", "b"])
+    ['c', 'b', 'a']
+    """
+    first = [name for name in order if name in named]
+    return first + [name for name in named if name not in first]
+
+
+def wilson_interval(rate: FloatArray, count: FloatArray, z: float = WILSON_Z
+                    ) -> tuple[FloatArray, FloatArray]:
+    """Wilson score interval of observed rates ``rate`` out of ``count`` rows (a count of
+    weights is taken as that many rows).
+
+    >>> low, high = wilson_interval(np.array([0.0, 0.5]), np.array([10.0, 100.0]))
+    >>> [round(float(v), 4) for v in (low[0], high[0], low[1], high[1])]
+    [0.0, 0.2775, 0.4038, 0.5962]
+    """
+    n = np.maximum(count, 1e-12)
+    z2 = z * z
+    centre = (rate + z2 / (2.0 * n)) / (1.0 + z2 / n)
+    half = z / (1.0 + z2 / n) * np.sqrt(np.maximum(rate * (1.0 - rate), 0.0) / n
+                                       + z2 / (4.0 * n * n))
+    return np.maximum(centre - half, 0.0), np.minimum(centre + half, 1.0)
+
+
+def reliability_png(panels: Sequence[Panel], evaluation: str) -> bytes:
+    """The diagram as PNG bytes (``PLOT_DPI``): at most ``MAX_PLOT_PANELS`` panels in a grid."""
     _import_plotting()
     import matplotlib.pyplot as plt
 
     shown = list(panels)[:MAX_PLOT_PANELS]
     cols = max(1, math.ceil(math.sqrt(len(shown))))
-    grid_rows = math.ceil(len(shown) / cols)
-    single = len(shown) == 1
-    fig, axes = plt.subplots(2 * grid_rows, cols, figsize=(6, 8) if single else
-                             (4.5 * cols, 6 * grid_rows), height_ratios=[3, 1] * grid_rows,
-                             squeeze=False)
+    grid_rows = max(1, math.ceil(len(shown) / cols))
+    width, height = (7.0, 8.4) if len(shown) <= 1 else (5.2, 6.4)
+    fig = plt.figure(figsize=(width * cols, height * grid_rows + 0.9))
+    inch = 1.0 / fig.get_figheight()
+    outer = fig.add_gridspec(grid_rows, cols, top=1.0 - 1.25 * inch, bottom=0.5 * inch,
+                             left=0.09 if cols == 1 else 0.06, right=0.97, hspace=0.3,
+                             wspace=0.28)
     try:
-        for i in range(grid_rows * cols):
-            top, bottom = axes[2 * (i // cols)][i % cols], axes[2 * (i // cols) + 1][i % cols]
-            if i >= len(shown):
-                top.axis("off")
-                bottom.axis("off")
-                continue
-            title, uncalibrated, calibrated = shown[i]
+        for i, (title, uncalibrated, calibrated) in enumerate(shown):
+            pair = outer[i // cols, i % cols].subgridspec(2, 1, height_ratios=[3, 1],
+                                                         hspace=0.3)
+            top, bottom = fig.add_subplot(pair[0]), fig.add_subplot(pair[1])
             _reliability_panel(top, bottom, uncalibrated, calibrated)
-            top.set_title(f"{title} ({evaluation})" if title else
-                          f"Reliability diagram ({evaluation})")
-        if len(panels) > len(shown):
-            fig.suptitle(f"first {len(shown)} of {len(panels)} panels")
-        # tight_layout costs ~0.4 s per panel; fixed spacing is enough for this layout.
-        fig.subplots_adjust(hspace=0.3 if single else 0.5, wspace=0.25)
-        fig.savefig(path, dpi=100 if single else 80)
+            top.set_title(_panel_title(title, uncalibrated, calibrated), fontsize=9)
+        more = f" (first {len(shown)} of {len(panels)} panels)" if len(panels) > len(shown) else ""
+        fig.suptitle(f"Reliability diagram: {evaluation}{more}", y=1.0 - 0.15 * inch)
+        if shown:  # one legend for every panel, above them: never over the data
+            handles, labels = fig.axes[0].get_legend_handles_labels()
+            fig.legend(handles, labels, loc="upper center", ncol=3, fontsize=8, frameon=False,
+                       bbox_to_anchor=(0.5, 1.0 - 0.4 * inch))
+        buffer = io.BytesIO()
+        fig.savefig(buffer, dpi=PLOT_DPI, format="png")
+        return buffer.getvalue()
     finally:
         plt.close(fig)
 
 
+def plot_reliability(path: str, panels: Sequence[Panel],
+                     evaluation: str = "cross-fitted calibration") -> None:
+    """Write the reliability diagram of ``panels`` (:func:`reliability_png`) to ``path``."""
+    image = reliability_png(panels, evaluation)
+    with open(path, "wb") as handle:
+        handle.write(image)
+
+
+def _number(block: Mapping[str, object], key: str) -> Optional[float]:
+    value = block.get(key)
+    return float(value) if isinstance(value, (int, float)) else None
+
+
+def _panel_title(title: str, uncalibrated: Mapping[str, object],
+                 calibrated: Mapping[str, object]) -> str:
+    rows = calibrated.get("n")
+    bins = json_get(calibrated, "bins", "equal_width").get("n_bins")
+    head = f"{title}: " if title else ""
+    figures = []
+    for label, block in (("uncal.", uncalibrated), ("cal.", calibrated)):
+        ece, smooth = _number(block, "ece_equal_width"), _number(block, "smooth_ece")
+        figures.append(f"{label} ECE {_fmt(ece)}, smECE {_fmt(smooth)}")
+    return f"{head}{rows} rows, {bins} equal-width bins\n" + "; ".join(figures)
+
+
+def _fmt(value: Optional[float]) -> str:
+    return "n/a" if value is None else f"{value:.4f}"
+
+
 def _reliability_panel(top_ax: Axes, bottom_ax: Axes, uncalibrated: Mapping[str, object],
                        calibrated: Mapping[str, object]) -> None:
-    top_ax.plot([0, 1], [0, 1], linestyle="--", color="grey", label="perfect")
+    top_ax.plot([0, 1], [0, 1], linestyle="--", color="grey", linewidth=1, label="perfect")
+    corp = calibrated.get("corp")
+    if isinstance(corp, Mapping):
+        curve = json_get(corp, "curve")
+        level = json_get(corp, "band").get("level")
+        top_ax.fill_between(_json_floats(curve.get("prediction")),
+                            _json_floats(curve.get("band_lower")),
+                            _json_floats(curve.get("band_upper")), color="grey", alpha=0.25,
+                            linewidth=0, step="post",
+                            label=f"{_percent(level)} consistency band (calibrated)")
+    counts_by_label = {}
     for label, block in (("uncalibrated", uncalibrated), ("calibrated", calibrated)):
+        colour = _COLOURS[label]
+        corp = block.get("corp")
+        if isinstance(corp, Mapping):
+            curve = json_get(corp, "curve")
+            top_ax.plot(_json_floats(curve.get("prediction")),
+                        _json_floats(curve.get("recalibrated")), drawstyle="steps-post",
+                        color=colour, linewidth=1.6, label=f"{label}: CORP curve")
         bins = json_get(block, "bins", "equal_width")
         xs = _json_floats(bins.get("mean_predicted"))
         ys = _json_floats(bins.get("observed_rate"))
-        keep = ~(np.isnan(xs) | np.isnan(ys))
-        top_ax.plot(xs[keep], ys[keep], marker="o", label=f"{label} (ECE "
-                    f"{json_number(block.get('ece_equal_width')):.4f})")
         counts = _json_floats(bins.get("count"))
+        keep = ~(np.isnan(xs) | np.isnan(ys))
+        low, high = wilson_interval(ys[keep], counts[keep])
+        error = np.maximum([ys[keep] - low, high - ys[keep]], 0.0)  # rounding at 0 and 1
+        top_ax.errorbar(xs[keep], ys[keep], yerr=error, fmt="o",
+                        markersize=3.5, capsize=2, elinewidth=0.8, color=colour, alpha=0.8,
+                        label=f"{label}: bins, Wilson 95%")
+        counts_by_label[label] = counts
+    top_ax.set_xlim(-0.02, 1.02)
+    top_ax.set_ylim(-0.02, 1.02)
+    top_ax.set_xlabel("predicted probability", fontsize=8)
+    top_ax.set_ylabel("observed positive rate", fontsize=8)
+    top_ax.tick_params(labelsize=7)
+    _count_histogram(bottom_ax, counts_by_label)
+
+
+def _count_histogram(ax: Axes, counts_by_label: Mapping[str, FloatArray]) -> None:
+    """Rows per equal-width bin, the two predictions side by side in each bin."""
+    positive = np.concatenate([c[c > 0] for c in counts_by_label.values()])
+    for offset, (label, counts) in enumerate(counts_by_label.items()):
         n_bins = counts.shape[0]
-        edges = np.arange(n_bins) / n_bins
-        bottom_ax.bar(edges, counts, width=1.0 / n_bins, align="edge", alpha=0.5, label=label)
-    top_ax.set_ylabel("observed positive rate")
-    top_ax.legend(loc="upper left")
-    bottom_ax.set_xlabel("predicted probability")
-    bottom_ax.set_ylabel("rows")
-    bottom_ax.legend(loc="upper center")
+        left = np.arange(n_bins) / n_bins + offset * 0.5 / n_bins
+        ax.bar(left, counts, width=0.5 / n_bins, align="edge", color=_COLOURS[label], alpha=0.7)
+    skewed = positive.size > 0 and float(positive.max()) >= SKEWED_COUNTS * float(positive.min())
+    if skewed:
+        ax.set_yscale("log")
+        ax.set_ylim(bottom=0.5)  # a bin of one row still shows
+    ax.set_xlim(-0.02, 1.02)
+    ax.set_xlabel("predicted probability (bars: uncalibrated | calibrated)", fontsize=8)
+    ax.set_ylabel("rows per bin" + (" (log)" if skewed else ""), fontsize=8)
+    ax.tick_params(labelsize=7)
+
+
+def _percent(level: object) -> str:
+    return f"{float(level) * 100:.0f}%" if isinstance(level, (int, float)) else "the"
 
 
 def _json_floats(value: object) -> FloatArray:

@@ -5,7 +5,7 @@ training job warns that its scores are in-sample); ``validation`` and ``testing`
 calibrator given on ``calibration_model`` (checksum verified; it must match the job's mode,
 columns and score space, ``MC-E405``) and copy it unchanged to ``calibration_output``. The
 outputs: ``calibration_output/calibrator.json``, ``metrics_output/metrics.json``,
-``reliability_diagram.png`` and ``summary.json`` (written last, the completion marker), and
+``reliability_diagram.png``, ``report.html`` and ``summary.json`` (written last, the completion marker), and
 ``calibrated_data/<relative shard path>``.
 """
 
@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import hashlib
+import json
 import sys
 import tempfile
 import time
@@ -32,10 +33,11 @@ from .logs import logger
 from .given import load_given
 from .modes import Outcome, run_binary, run_multiclass, run_multitask
 from ..interface import (APPLY_JOB_TYPES, CALIBRATOR_FILE, DEFAULT_JOB_TYPE, JOB_TYPE_ARGUMENT,
-                         JOB_TYPE_CHOICES, METRICS_FILE, RELIABILITY_DIAGRAM_FILE, SUMMARY_FILE,
-                         ModelCalibrationInput, ModelCalibrationOutput)
+                         JOB_TYPE_CHOICES, METRICS_FILE, RELIABILITY_DIAGRAM_FILE, REPORT_FILE,
+                         SUMMARY_FILE, ModelCalibrationInput, ModelCalibrationOutput)
 from .plotting import plot_reliability, preload_plotting
 from .reading import Shard, read_shards, release_arrow_memory
+from .report import render_report
 from .settings import Settings, read_settings
 from .staging import Staging, stage_reached
 from .writing import write_calibrated_shard, write_failed, write_json
@@ -180,12 +182,36 @@ def _stage_plot(staging: Staging, outcome: Outcome, applies: bool) -> JsonDict:
     try:
         plot_reliability(staging.path(ModelCalibrationOutput.METRICS_OUTPUT.value,
                                       RELIABILITY_DIAGRAM_FILE), outcome.panels,
-                         "given calibrator applied" if applies else "cross-fitted calibration")
+                         f"method {outcome.method}, "
+                         f"{'given calibrator applied' if applies else 'cross-fitted calibration'}")
         plot["written"] = True
     except Exception as exc:  # plotting must never fail the job
         plot["error"] = f"{type(exc).__name__}: {exc}"
         logger.warning("reliability diagram not written: %s", plot["error"])
     return plot
+
+
+def _stage_report(staging: Staging, metrics: JsonDict) -> JsonDict:
+    """Write ``report.html`` (rendered from ``metrics`` and the staged diagram) into the staging
+    folder; ``metrics.report`` (a failure is recorded there, never raised)."""
+    record: JsonDict = {"file": REPORT_FILE, "written": False, "error": None}
+    try:
+        diagram: Optional[bytes] = None
+        plot = metrics["plot"]
+        if isinstance(plot, dict) and plot["written"]:
+            with open(staging.path(ModelCalibrationOutput.METRICS_OUTPUT.value,
+                                   RELIABILITY_DIAGRAM_FILE), "rb") as handle:
+                diagram = handle.read()
+        # rendered from metrics.json's content (keys sorted), as calibration-step report is
+        page = render_report(json.loads(json.dumps(metrics, sort_keys=True)), diagram)
+        with open(staging.path(ModelCalibrationOutput.METRICS_OUTPUT.value, REPORT_FILE), "w",
+                  encoding="utf-8") as handle:
+            handle.write(page)
+        record["written"] = True
+    except Exception as exc:  # the report must never fail the job
+        record["error"] = f"{type(exc).__name__}: {exc}"
+        logger.warning("report not written: %s", record["error"])
+    return record
 
 
 def _evaluation(settings: Settings, applies: bool) -> JsonDict:
@@ -233,7 +259,7 @@ def _metrics(job_type: str, settings: Settings, outcome: Outcome, calibrator_jso
 
 
 def _summary(job_type: str, settings: Settings, outcome: Outcome, gate: tuple[float, bool],
-             shards: Sequence[Shard], written_rows: int, plot: JsonDict,
+             shards: Sequence[Shard], written_rows: int, written: Sequence[str],
              warnings: list[WarningEntry], started: float) -> JsonDict:
     """``summary.json``, the completion marker."""
     ece, passed = gate
@@ -244,8 +270,8 @@ def _summary(job_type: str, settings: Settings, outcome: Outcome, gate: tuple[fl
         "rows_read": sum(s.rows for s in shards),
         "rows_written": written_rows,
         "files": {ModelCalibrationOutput.CALIBRATION_OUTPUT.value: [CALIBRATOR_FILE],
-                  ModelCalibrationOutput.METRICS_OUTPUT.value: [METRICS_FILE] + (
-                      [RELIABILITY_DIAGRAM_FILE] if plot["written"] else []) + [SUMMARY_FILE],
+                  ModelCalibrationOutput.METRICS_OUTPUT.value: [METRICS_FILE, *written,
+                                                                SUMMARY_FILE],
                   ModelCalibrationOutput.CALIBRATED_DATA.value: [s.relative for s in shards]},
         "warnings": [dict(warning) for warning in warnings],
         "seconds": round(time.perf_counter() - started, 6),
@@ -294,13 +320,17 @@ def main(input_paths: Mapping[str, str], output_paths: Mapping[str, str],
             written_rows = _stage_calibrator_and_data(staging, calibrator_json, shards, outcome)
             stage_reached("during_staging")
             plot = _stage_plot(staging, outcome, applies)
+            metrics = _metrics(job_type, settings, outcome, calibrator_json, gate, recorded,
+                               plot, timings)
+            metrics["report"] = _stage_report(staging, metrics)
             timings["write_seconds"] = round(time.perf_counter() - t0, 6)
             write_json(staging.path(ModelCalibrationOutput.METRICS_OUTPUT.value, METRICS_FILE),
-                       _metrics(job_type, settings, outcome, calibrator_json, gate, recorded,
-                                plot, timings))
+                       metrics)
+            written = [record["file"] for record in (plot, metrics["report"])
+                       if isinstance(record, dict) and record["written"]]
             write_json(staging.path(ModelCalibrationOutput.METRICS_OUTPUT.value, SUMMARY_FILE),
-                       _summary(job_type, settings, outcome, gate, shards, written_rows, plot,
-                                recorded, started))
+                       _summary(job_type, settings, outcome, gate, shards, written_rows,
+                                [str(name) for name in written], recorded, started))
             stage_reached("after_staging")
             published = True
             try:

@@ -37,6 +37,7 @@ EXPECTED_FILES = sorted([
     "evaluation_data/" + DATA_FILE,
     "metrics_output/metrics.json",
     "metrics_output/reliability_diagram.png",
+    "metrics_output/report.html",
     "metrics_output/summary.json",
     DEFINITION_FILE,
 ])

@@ -203,7 +203,7 @@ def test_a_run_writes_only_json_and_data_never_a_pickle(tmp_path: Path, monkeypa
     monkeypatch.setattr(runner, "plot_reliability", lambda path, *args: Path(path).write_bytes(b"\x89PNG"))
     outputs = run_main(str(tmp_path / "in"), str(tmp_path / "out"), {"CALIBRATION_METHOD": "beta"})
     written = sorted(p.name for folder in outputs.values() for p in Path(folder).rglob("*") if p.is_file())
-    assert written == sorted(["calibrator.json", "metrics.json", "summary.json", "reliability_diagram.png",
+    assert written == sorted(["calibrator.json", "metrics.json", "summary.json", "reliability_diagram.png", "report.html",
                               "d.parquet"])
     loaded = mc.load_calibrator(str(Path(outputs[ModelCalibrationOutput.CALIBRATION_OUTPUT.value]) / CALIBRATOR_FILE))
     assert loaded.method == "beta"

@@ -20,7 +20,7 @@ import pytest
 from calibration_step.script import model_calibration as mc
 from calibration_step.script.model_calibration import runner
 from calibration_step.script.interface import (
-    CALIBRATOR_FILE, METRICS_FILE, RELIABILITY_DIAGRAM_FILE, SUMMARY_FILE, ModelCalibrationInput,
+    CALIBRATOR_FILE, METRICS_FILE, RELIABILITY_DIAGRAM_FILE, REPORT_FILE, SUMMARY_FILE, ModelCalibrationInput,
     ModelCalibrationOutput,
 )
 from calibration_step.script.model_calibration.staging import PUBLISH_JOURNAL, STAGING_PREFIX
@@ -30,7 +30,8 @@ from tests.script.synthetic import scenario
 ROOT = Path(__file__).resolve().parents[2]
 COMPLETE = {
     ModelCalibrationOutput.CALIBRATION_OUTPUT.value: [CALIBRATOR_FILE],
-    ModelCalibrationOutput.METRICS_OUTPUT.value: sorted([METRICS_FILE, RELIABILITY_DIAGRAM_FILE, SUMMARY_FILE]),
+    ModelCalibrationOutput.METRICS_OUTPUT.value: sorted([METRICS_FILE, RELIABILITY_DIAGRAM_FILE, REPORT_FILE,
+                                                         SUMMARY_FILE]),
     ModelCalibrationOutput.CALIBRATED_DATA.value: ["a.csv", "b"],
 }
 """The visible entries of each output folder after a complete run of :func:`_inputs`."""

@@ -14,7 +14,7 @@ from calibration_step.script.model_calibration import modes, staging
 from calibration_step.script.model_calibration import runner
 from calibration_step.script.model_calibration.metrics import binary_metrics
 from calibration_step.script.interface import (
-    CALIBRATOR_FILE, METRICS_FILE, RELIABILITY_DIAGRAM_FILE, SUMMARY_FILE, ModelCalibrationOutput,
+    CALIBRATOR_FILE, METRICS_FILE, RELIABILITY_DIAGRAM_FILE, REPORT_FILE, SUMMARY_FILE, ModelCalibrationOutput,
 )
 from calibration_step.script.model_calibration.staging import (PUBLISH_JOURNAL, STAGING_PREFIX,
                                                                Staging)
@@ -36,7 +36,7 @@ def test_outputs_layout_and_calibrated_data_per_shard(tmp_path: str) -> None:
     out = run_main(_input(tmp_path), os.path.join(tmp_path, "out"), {"CALIBRATION_METHOD": "gam"})
     assert visible(out[ModelCalibrationOutput.CALIBRATION_OUTPUT.value]) == [CALIBRATOR_FILE]
     assert visible(out[ModelCalibrationOutput.METRICS_OUTPUT.value]) == sorted(
-        [METRICS_FILE, RELIABILITY_DIAGRAM_FILE, SUMMARY_FILE])
+        [METRICS_FILE, RELIABILITY_DIAGRAM_FILE, REPORT_FILE, SUMMARY_FILE])
     assert visible(out[ModelCalibrationOutput.CALIBRATED_DATA.value]) == ["a.csv", "b"]
     cal = mc.load_calibrator(os.path.join(out[ModelCalibrationOutput.CALIBRATION_OUTPUT.value], CALIBRATOR_FILE))
     part_a = read_csv_exact(os.path.join(out[ModelCalibrationOutput.CALIBRATED_DATA.value], "a.csv"))

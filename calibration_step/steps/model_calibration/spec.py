@@ -114,7 +114,7 @@ MODEL_CALIBRATION_SPEC: Final[StepSpecification[ModelCalibrationInput, ModelCali
             ModelCalibrationOutput.METRICS_OUTPUT,
             DependencyType.PROCESSING_OUTPUT,
             ("calibration_metrics", "CalibrationMetrics"),
-            "metrics.json, summary.json and reliability_diagram.png.",
+            "metrics.json, summary.json, reliability_diagram.png and report.html.",
         ),
         _output(
             ModelCalibrationOutput.CALIBRATED_DATA,

@@ -60,7 +60,8 @@ def test_job_type_argument() -> None:
 def test_output_files() -> None:
     assert dict(CONTRACT.output_files) == {
         ModelCalibrationOutput.CALIBRATION_OUTPUT: ("calibrator.json",),
-        ModelCalibrationOutput.METRICS_OUTPUT: ("metrics.json", "summary.json", "reliability_diagram.png"),
+        ModelCalibrationOutput.METRICS_OUTPUT: ("metrics.json", "summary.json", "reliability_diagram.png",
+                                                "report.html"),
     }
 
 

@@ -61,7 +61,8 @@ def test_the_zipapp_gives_the_outputs_of_main(tmp_path: Path, method: str) -> No
     assert done.returncode == 0, done.stderr
     assert "wrote calibrator.json" in done.stderr
     assert output_differences(by_main, by_zipapp) == []
-    assert sorted(os.listdir(by_zipapp / "metrics_output")) == ["metrics.json", "reliability_diagram.png", "summary.json"]
+    assert sorted(os.listdir(by_zipapp / "metrics_output")) == ["metrics.json", "reliability_diagram.png",
+                                                                     "report.html", "summary.json"]
 
 
 def test_the_zipapp_exits_2_with_the_scripts_error_line(tmp_path: Path) -> None:
