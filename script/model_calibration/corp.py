@@ -25,6 +25,7 @@ Chernoff's distribution for many distinct predictions (Wright 1981), the normal 
 from __future__ import annotations
 
 import math
+import sys
 from typing import Optional
 
 import numpy as np
@@ -54,6 +55,60 @@ CURVE_POINTS = 101
 """The stored curve holds at most this many points: every distinct prediction when there are so
 few, else the predictions at equally spaced quantiles of the weight."""
 _DENSITY_GRID = 2001
+PAV_NUMPY_PASSES = 8
+"""Vectorised pooling passes of :func:`pav` before its stack pass over the blocks left."""
+
+
+def sklearn_loaded() -> bool:
+    """Whether scikit-learn's isotonic module is imported (then :func:`pav` uses it)."""
+    return "sklearn.isotonic" in sys.modules
+
+
+def pav(values: FloatArray, n: FloatArray, k: FloatArray) -> FloatArray:
+    """The increasing (isotonic) fit of the rates ``k / n`` weighted by ``n``, at each value.
+
+    Adjacent blocks whose means decrease always belong to one block of the fit, so a numpy
+    pass pools every run of them at once; after ``PAV_NUMPY_PASSES`` such passes (which leave
+    far fewer blocks) the classic stack of pool-adjacent-violators finishes. scikit-learn's fit
+    (``fitting.pav_aggregated``, equal to rounding) is used where scikit-learn is imported
+    already: the script does not import it otherwise on the gam path (about 1 s).
+
+    >>> pav(np.arange(4.0), np.ones(4), np.array([0.0, 1.0, 0.0, 1.0])).tolist()
+    [0.0, 0.5, 0.5, 1.0]
+    """
+    if sklearn_loaded():
+        return pav_aggregated(values, n, k)
+    weight, total = n.copy(), k.copy()
+    length = np.ones(n.shape[0], dtype=np.int64)
+    for _ in range(PAV_NUMPY_PASSES):
+        mean = total / weight
+        falling = mean[:-1] > mean[1:]
+        if not bool(falling.any()):
+            out: FloatArray = np.repeat(mean, length)
+            return out
+        begins = np.ones(weight.shape[0], dtype=bool)
+        begins[1:] = ~falling
+        block = np.cumsum(begins) - 1
+        size = int(block[-1]) + 1
+        weight, total = weighted_count(block, weight, size), weighted_count(block, total, size)
+        length = np.bincount(block, weights=length, minlength=size).astype(np.int64)
+    return np.repeat(*_pav_stack(weight.tolist(), total.tolist(), length.tolist()))
+
+
+def _pav_stack(weight: list[float], total: list[float], length: list[int]
+               ) -> tuple[FloatArray, IntArray]:
+    """Pool-adjacent-violators over blocks (their weights, weighted positives and lengths):
+    each block's mean and length."""
+    w: list[float] = []
+    t: list[float] = []
+    size: list[int] = []
+    for wi, ti, li in zip(weight, total, length):
+        while w and t[-1] * wi > ti * w[-1]:  # the last block's mean exceeds this one's
+            wi, ti, li = wi + w.pop(), ti + t.pop(), li + size.pop()
+        w.append(wi)
+        t.append(ti)
+        size.append(li)
+    return np.array(t) / np.array(w), np.array(size, dtype=np.int64)
 
 
 def curve_grid(agg: Aggregated) -> IntArray:
@@ -128,7 +183,7 @@ def _resampled_band(agg: Aggregated, rows: int, at: FloatArray
         counts = weighted_count(drawn_idx, ones, m)
         drawn = counts > 0
         positives = rng.binomial(counts[drawn].astype(np.int64), p[drawn]).astype(np.float64)
-        fitted = pav_aggregated(p[drawn], counts[drawn], positives)
+        fitted = pav(p[drawn], counts[drawn], positives)
         where = np.clip(np.searchsorted(p[drawn], at, side="right") - 1, 0, None)
         curves[b] = fitted[where]
     tail = (1.0 - BAND_LEVEL) / 2.0
@@ -183,7 +238,7 @@ def corp_block(agg: Aggregated, rows: Optional[int] = None) -> Optional[JsonDict
     if not bool(np.all(agg.n > 0.0)):  # rows of weight 0 take no part
         weighed = agg.n > 0.0
         agg = Aggregated(agg.values[weighed], agg.n[weighed], agg.k[weighed])
-    recalibrated = pav_aggregated(agg.values, agg.n, agg.k)
+    recalibrated = pav(agg.values, agg.n, agg.k)
     block = decomposition(agg, recalibrated)
     at_idx = curve_grid(agg)
     at = agg.values[at_idx]
