@@ -263,6 +263,8 @@ class Code:
         "check that every referenced step is in the pipeline and every input is an S3 URI or pipeline value")
     BUILD_PIPELINE_PARAMETER: Final = _code("BUILD-PIPELINE-PARAMETER", _BUILD, "a pipeline parameter is given more than once",
         "pass each parameter once (steps sharing a parameter share the same value)")
+    BUILD_PIPELINE_PARAMETER_UNDECLARED: Final = _code("BUILD-PIPELINE-PARAMETER-UNDECLARED", _BUILD, "a step reads a pipeline parameter the pipeline does not declare",
+        "pass every parameter the steps use, e.g. default_execution_prefix(config) for ExecutionPrefix")
     BUILD_S3_URI: Final = _code("BUILD-S3-URI", _BUILD, "a value is not a valid S3 URI (scheme, bucket name, relative segment or control character)",
         "pass an s3://bucket/key URI; local paths are not uploaded")
     BUILD_SCRIPT_MISSING: Final = _code("BUILD-SCRIPT-MISSING", _BUILD, "the installed package lacks a shipped script file",

@@ -28,8 +28,8 @@ Examples
 ...     environment=lambda config: {ScoreEnv.LABEL_FIELD: "y"})
 >>> definition = score.step_definition(score.example_config(), {ScoreInput.ROWS: "s3://bucket/rows/"},
 ...     image_uri="123456789012.dkr.ecr.us-east-1.amazonaws.com/score:1", execution_prefix="s3://bucket/run")
->>> definition.name, definition.outputs[0].destination
-('Score', 's3://bucket/run/score/scoring/scored')
+>>> definition.name, definition.outputs[0].destination.values[2:]
+('Score', ('score', 'scoring', 'scored'))
 >>> score.spec.outputs[0].property_path
 "properties.ProcessingOutputConfig.Outputs['scored'].S3Output.S3Uri"
 """

@@ -10,8 +10,8 @@ Examples
 ...     PackageInput.MODEL_INPUT: "s3://my-ml-bucket/model/",
 ...     PackageInput.CALIBRATION_MODEL: "s3://my-ml-bucket/calibration/"},
 ...     image_uri="123456789012.dkr.ecr.us-east-1.amazonaws.com/sklearn:1", execution_prefix="s3://my-ml-bucket/run")
->>> definition.name, definition.outputs[0].destination
-('Package', 's3://my-ml-bucket/run/package/packaging/packaged_model')
+>>> definition.name, definition.outputs[0].destination.values[2:]
+('Package', ('package', 'packaging', 'packaged_model'))
 >>> definition.environment["CALIBRATOR_FILE"], [d.name for d in PACKAGE.spec.dependencies]
 ('calibrator.json', ['model_input', 'calibration_model'])
 """

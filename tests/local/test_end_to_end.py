@@ -95,7 +95,8 @@ def test_the_calibration_step_and_its_condition_run_from_the_real_definition(
     outputs = {name: str(lookup(calibration.properties, f"ProcessingOutputConfig.Outputs['{name}'].S3Output.S3Uri",
                                 where="calibration outputs"))
                for name in ("metrics_output", "calibrated_data")}
-    assert outputs["metrics_output"] == f"{config.pipeline_s3_location}/model_calibration/calibration/metrics_output"
+    assert outputs["metrics_output"] == (
+        f"{config.pipeline_s3_location}/{result.execution_id}/model_calibration/calibration/metrics_output")
     metrics = json.loads(store.read_bytes(f"{outputs['metrics_output']}/metrics.json"))
     condition = result.step("ModelCalibration-Calibration-ThresholdPassed")
     assert condition.status is StepStatus.SUCCEEDED

@@ -12,6 +12,7 @@ from moto import mock_aws
 
 from calibration_step.errors import BuildError
 from calibration_step.processing import StringParameter
+from calibration_step.processing.values import EXECUTION_ID
 from calibration_step.script.interface import ModelCalibrationInput
 from calibration_step.steps.model_calibration.builder import (
     build_model_calibration_step,
@@ -63,7 +64,7 @@ def test_outputs_go_under_the_execution_prefix() -> None:
     )
     destinations = [o.destination for o in definition.outputs]
     assert [getattr(d, "values", None) for d in destinations] == [
-        (prefix, "model_calibration", "calibration", name)
+        (prefix, EXECUTION_ID, "model_calibration", "calibration", name)
         for name in ("calibration_output", "metrics_output", "calibrated_data")
     ]
 
