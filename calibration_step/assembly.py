@@ -7,9 +7,12 @@ as ``{"Get": "Steps.<name>...."}``), an external binding its value;
 :meth:`ResolvedInputs.inputs_for` gives one step's inputs keyed by its own input enum. DAG node
 names are the SageMaker step names, so the references point at the right steps.
 
-:func:`calibration_dag_steps` assembles the DAG users pair with calibration,
-``XGBoostModelEval -> ModelCalibration -> Package``, with the Package step inside the calibration
-condition step (it runs only when the calibrated ECE is within ``error_threshold``), and
+:func:`calibration_dag_steps` assembles the calibration DAG, ``ModelCalibration -> gate ->
+Package``: the calibration reads the ``EvaluationData`` pipeline parameter, or the output of the
+user's own ``XGBoostModelEval`` step when the DAG has its config (whose ``script_uri`` names the
+user's script); the Package step (its script ships with the package) runs inside the calibration
+condition step, only when the calibrated ECE is within ``error_threshold``, and a Fail step on the
+else branch ends the execution Failed with the calibrated ECE and the threshold.
 :func:`calibration_dag_definition` returns its pipeline definition, built offline.
 
 Examples
@@ -146,63 +149,83 @@ def resolve_inputs(
 
 @attrs.frozen(kw_only=True)
 class CalibrationDag:
-    """The configs of ``XGBoostModelEval -> ModelCalibration -> Package``.
+    """The configs of ``[XGBoostModelEval ->] ModelCalibration -> Package``.
 
+    Without ``evaluation`` the calibration reads the ``EvaluationData`` parameter; with it, the
+    output of the user's own evaluation step (``evaluation.script_uri`` must name its script).
     The pipeline's name, region, bucket and execution prefix come from ``calibration``.
     """
 
-    evaluation: XGBoostModelEvalConfig
     calibration: ModelCalibrationConfig
     package: PackageConfig
+    evaluation: XGBoostModelEvalConfig | None = None
 
 
 def _calibration_dag_parameters(dag: CalibrationDag) -> tuple[StringParameter, ...]:
-    """``ExecutionPrefix``, ``ModelArtifacts`` and ``EvaluationData`` (the latter two default under the bucket)."""
+    """``ExecutionPrefix``, ``ModelArtifacts`` and ``EvaluationData`` (the latter two folders under the bucket).
+
+    The folders end in ``/``: an input reads every object whose key starts with its URI, so
+    ``.../data/calibration/`` reads that folder and not ``.../data/calibration_old/``.
+    """
     bucket = f"s3://{dag.calibration.bucket}"
     return (
         default_execution_prefix(dag.calibration),
-        StringParameter(name=_MODEL_ARTIFACTS_PARAMETER, default_value=f"{bucket}/model/model.tar.gz"),
-        StringParameter(name=_EVALUATION_DATA_PARAMETER, default_value=f"{bucket}/data/calibration"),
+        StringParameter(name=_MODEL_ARTIFACTS_PARAMETER, default_value=f"{bucket}/model/"),
+        StringParameter(name=_EVALUATION_DATA_PARAMETER, default_value=f"{bucket}/data/calibration/"),
     )
 
 
-_NODES: Final[Sequence[Node]] = (
-    (EVALUATION_STEP, XGBOOST_MODEL_EVAL.spec),
-    (CALIBRATION_STEP, MODEL_CALIBRATION_SPEC),
-    (PACKAGE_STEP, PACKAGE.spec),
-)
-_UPSTREAM: Final = {CALIBRATION_STEP: {EVALUATION_STEP}, PACKAGE_STEP: {CALIBRATION_STEP}}
+def _nodes(dag: CalibrationDag) -> tuple[Node, ...]:
+    evaluation: tuple[Node, ...] = ((EVALUATION_STEP, XGBOOST_MODEL_EVAL.spec),) if dag.evaluation is not None else ()
+    return (*evaluation, (CALIBRATION_STEP, MODEL_CALIBRATION_SPEC), (PACKAGE_STEP, PACKAGE.spec))
 
 
-def _bindings(parameters: Sequence[StringParameter]) -> tuple[ExternalBinding[enum.Enum], ...]:
+def _bindings(dag: CalibrationDag, parameters: Sequence[StringParameter]) -> tuple[ExternalBinding[enum.Enum], ...]:
     model, data = parameters[1], parameters[2]
+    package = ExternalBinding(step=PACKAGE_STEP, dependency=PackageInput.MODEL_INPUT, value=model)
+    if dag.evaluation is None:
+        return (ExternalBinding(step=CALIBRATION_STEP, dependency=ModelCalibrationInput.EVALUATION_DATA, value=data),
+                package)
     return (
         ExternalBinding(step=EVALUATION_STEP, dependency=XGBoostModelEvalInput.MODEL_INPUT, value=model),
         ExternalBinding(step=EVALUATION_STEP, dependency=XGBoostModelEvalInput.PROCESSED_DATA, value=data),
-        ExternalBinding(step=PACKAGE_STEP, dependency=PackageInput.MODEL_INPUT, value=model),
+        package,
     )
 
 
-def _resolved_inputs(parameters: Sequence[StringParameter]) -> ResolvedInputs:
-    return resolve_inputs(_NODES, upstream=_UPSTREAM, bindings=_bindings(parameters))
+def _resolved_inputs(dag: CalibrationDag, parameters: Sequence[StringParameter]) -> ResolvedInputs:
+    upstream = {PACKAGE_STEP: {CALIBRATION_STEP}}
+    if dag.evaluation is not None:
+        upstream[CALIBRATION_STEP] = {EVALUATION_STEP}
+    return resolve_inputs(_nodes(dag), upstream=upstream, bindings=_bindings(dag, parameters))
 
 
 def calibration_dag_report(dag: CalibrationDag) -> ResolutionReport:
-    """The resolution of the calibration DAG (``evaluation_data`` and ``calibration_model`` are inferred)."""
-    return _resolved_inputs(_calibration_dag_parameters(dag)).report
+    """The resolution of the calibration DAG (Package's ``calibration_model`` and ``calibration_metrics``,
+    and with an evaluation step ``evaluation_data``, are inferred)."""
+    return _resolved_inputs(dag, _calibration_dag_parameters(dag)).report
 
 
 def calibration_dag_steps(dag: CalibrationDag) -> tuple[list[Step], tuple[StringParameter, ...], ResolutionReport]:
-    """The pipeline's top-level steps (evaluation, calibration, condition with Package inside), its parameters, the report."""
+    """The pipeline's top-level steps ([evaluation,] calibration, condition with Package and the Fail step inside),
+    its parameters, the report.
+
+    Raises
+    ------
+    BuildError
+        ``BUILD-SCRIPT-REQUIRED`` for an evaluation config without ``script_uri``, and as the builders.
+    """
     parameters = _calibration_dag_parameters(dag)
-    resolved = _resolved_inputs(parameters)
+    resolved = _resolved_inputs(dag, parameters)
     prefix = parameters[0]
-    evaluation = build_xgboost_model_eval_step(
-        dag.evaluation,
-        resolved.inputs_for(EVALUATION_STEP, XGBOOST_MODEL_EVAL.spec),
-        execution_prefix=prefix,
-        step_name=EVALUATION_STEP,
-    )
+    top: list[Step] = []
+    if dag.evaluation is not None:
+        top.append(build_xgboost_model_eval_step(
+            dag.evaluation,
+            resolved.inputs_for(EVALUATION_STEP, XGBOOST_MODEL_EVAL.spec),
+            execution_prefix=prefix,
+            step_name=EVALUATION_STEP,
+        ))
     calibration_inputs: dict[ModelCalibrationInput, InputSource] = resolved.inputs_for(CALIBRATION_STEP, MODEL_CALIBRATION_SPEC)
     calibration = build_model_calibration_step(
         dag.calibration, calibration_inputs, execution_prefix=prefix, step_name=CALIBRATION_STEP
@@ -211,7 +234,7 @@ def calibration_dag_steps(dag: CalibrationDag) -> tuple[list[Step], tuple[String
         dag.package, resolved.inputs_for(PACKAGE_STEP, PACKAGE.spec), execution_prefix=prefix, step_name=PACKAGE_STEP
     )
     condition = calibration_condition_step(calibration, if_steps=[package])
-    return [evaluation, calibration.step, condition], parameters, resolved.report
+    return [*top, calibration.step, condition], parameters, resolved.report
 
 
 def calibration_dag_definition(dag: CalibrationDag) -> dict[str, object]:

@@ -126,7 +126,7 @@ checker's findings carry codes from the same table. The command line prints an e
 Every error class derives from `CalibrationStepError` (`calibration_step.errors`). Library codes
 look like `AREA-WHAT`; script codes like `MC-E<stage><nn>-WHAT` (errors) and
 `MC-W<stage><nn>-WHAT` (warnings a completed job records), the stage being 1 settings and job,
-2 input data, 3 fitting, 4 calibrator files, 5 outputs. A retired code is never raised again and
+2 input data, 3 fitting, 4 calibrator files, 5 outputs, 6 the Package step's script. A retired code is never raised again and
 never reused.
 
 ## Warnings in `metrics.json` and `summary.json`

@@ -26,7 +26,7 @@ Examples
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from calibration_step import sagemaker_adapter
@@ -51,6 +51,31 @@ def _check_parameters(parameters: Sequence[StringParameter]) -> None:
         )
 
 
+def _referenced_parameters(value: object) -> Iterator[str]:
+    """Names of every ``{"Get": "Parameters.<name>"}`` inside ``value``."""
+    if isinstance(value, dict):
+        reference = value.get("Get")
+        if isinstance(reference, str) and reference.startswith("Parameters."):
+            yield reference.removeprefix("Parameters.")
+        for item in value.values():
+            yield from _referenced_parameters(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _referenced_parameters(item)
+
+
+def _check_declared(definition: Mapping[str, object], parameters: Sequence[StringParameter]) -> None:
+    declared = {parameter.name for parameter in parameters}
+    missing = sorted(set(_referenced_parameters(definition.get("Steps"))) - declared)
+    if missing:
+        raise BuildError(
+            Code.BUILD_PIPELINE_PARAMETER_UNDECLARED,
+            f"the steps read the pipeline parameters {missing}, which are not among the pipeline's "
+            f"parameters {sorted(declared)}.",
+            hint="pass every parameter the steps use, e.g. default_execution_prefix(config) for ExecutionPrefix",
+        )
+
+
 def pipeline_definition_json(
     steps: Sequence[Step], parameters: Sequence[StringParameter], config: BasePipelineConfig
 ) -> str:
@@ -62,7 +87,8 @@ def pipeline_definition_json(
     Raises
     ------
     BuildError
-        ``BUILD-PIPELINE-PARAMETER`` for a parameter given twice; ``BUILD-PIPELINE-DEFINITION``
+        ``BUILD-PIPELINE-PARAMETER`` for a parameter given twice, ``BUILD-PIPELINE-PARAMETER-UNDECLARED``
+        for a parameter a step reads but ``parameters`` lacks; ``BUILD-PIPELINE-DEFINITION``
         when the SDK cannot serialise the steps (its message is included).
     """
     return json.dumps(pipeline_definition(steps, parameters, config), indent=2) + "\n"
@@ -89,4 +115,5 @@ def pipeline_definition(
             hint="check that every referenced step is in the pipeline and every input is an S3 URI or pipeline value",
         ) from exc
     loaded: dict[str, object] = json.loads(text)
+    _check_declared(loaded, parameters)
     return loaded

@@ -35,11 +35,19 @@ import functools
 import logging
 import os
 import warnings
+import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Final
 
 from calibration_step.processing.step import CacheSettings, ProcessingStepDefinition, PropertyFileDefinition
-from calibration_step.processing.values import InputSource, Join, JoinValue, PipelineVariableLike, StringParameter
+from calibration_step.processing.values import (
+    ExecutionVariable,
+    InputSource,
+    Join,
+    JoinValue,
+    PipelineVariableLike,
+    StringParameter,
+)
 from calibration_step.errors import BuildError, Code
 from calibration_step.properties import PropertyReference
 
@@ -48,11 +56,12 @@ if TYPE_CHECKING:
     from sagemaker.core.workflow.parameters import ParameterString
     from sagemaker.core.workflow.pipeline_context import PipelineSession
     from sagemaker.core.workflow.properties import PropertyFile
-    from sagemaker.mlops.workflow import CacheConfig, ConditionStep, Pipeline, ProcessingStep, Step
+    from sagemaker.mlops.workflow import CacheConfig, ConditionStep, FailStep, Pipeline, ProcessingStep, Step
 
 __all__ = [
     "cache_config",
     "condition_step",
+    "fail_step",
     "import_sdk",
     "kept_root_logging",
     "offline_aws_environment",
@@ -78,6 +87,10 @@ _TELEMETRY_OPT_OUT_CONFIG: Final[Mapping[str, object]] = {
 """The ``sagemaker_config`` of our sessions: telemetry off, no other default applied."""
 
 _QUIET_WARNINGS: Final = (r"Running within a PipelineSession",)
+
+_JOB_NAME_PREFIXES: Final[weakref.WeakKeyDictionary[Step, str]] = weakref.WeakKeyDictionary()
+"""The job-name prefix of every processing step this module built: only those keep a
+``ProcessingJobName`` in the definition (see :func:`pipeline_definition_text`)."""
 
 
 _IDENTITY_VARIABLES: Final = (
@@ -265,6 +278,10 @@ def pipeline_variable(value: JoinValue) -> object:
 
     if isinstance(value, StringParameter):
         return string_parameter(value)
+    if isinstance(value, ExecutionVariable):
+        from sagemaker.core.workflow.execution_variables import ExecutionVariable as SageMakerExecutionVariable
+
+        return SageMakerExecutionVariable(value.name)
     if isinstance(value, Join):
         return SageMakerJoin(on=value.on, values=[pipeline_variable(item) for item in value.values])
     if isinstance(value, PropertyReference):
@@ -371,7 +388,8 @@ def processing_step(
             )
             for item in definition.outputs
         ]
-        step_args = processor.run(inputs=inputs, outputs=outputs, arguments=list(definition.arguments))
+        # No arguments means no ContainerArguments at all: the API rejects an empty list.
+        step_args = processor.run(inputs=inputs, outputs=outputs, arguments=list(definition.arguments) or None)
         files = tuple(property_file(item) for item in definition.property_files)
         step = ProcessingStep(
             name=definition.name,
@@ -382,6 +400,7 @@ def processing_step(
             cache_config=cache_config(definition.cache),
             depends_on=[*definition.depends_on, *depends_on] or None,
         )
+    _JOB_NAME_PREFIXES[step] = definition.job_name_prefix
     return step, files
 
 
@@ -419,9 +438,13 @@ def pipeline(
     region: str,
     default_bucket: str,
 ) -> Pipeline:
-    """A SageMaker ``Pipeline`` on an offline session, keeping job-name prefixes in its definition."""
+    """A SageMaker ``Pipeline`` on an offline session, with the SDK's default definition config.
+
+    The SDK then drops every step's ``ProcessingJobName`` (its default); :func:`pipeline_definition_text`
+    puts back the job-name prefix of the steps this module built, so the user's own steps stay as
+    the SDK writes them.
+    """
     import_sdk()
-    from sagemaker.core.workflow.pipeline_definition_config import PipelineDefinitionConfig
     from sagemaker.mlops.workflow import Pipeline
 
     with _sdk_call(region):
@@ -430,11 +453,66 @@ def pipeline(
             parameters=[string_parameter(parameter) for parameter in parameters],
             steps=list(steps),
             sagemaker_session=pipeline_session(region, default_bucket),
-            pipeline_definition_config=PipelineDefinitionConfig(use_custom_job_prefix=True),
         )
 
 
+class _DroppedJobNameFilter(logging.Filter):
+    """Drops the SDK's notice that it leaves a step's job name out (its default; ours are put back)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "from the pipeline definition by default" not in record.getMessage()
+
+
+_SDK_DEFINITION_LOGGER: Final = "sagemaker.core.workflow.utilities"
+
+
+def _built_steps(steps: Sequence[Step]) -> Iterator[Step]:
+    """``steps`` and, recursively, the steps inside condition steps' branches."""
+    for step in steps:
+        yield step
+        yield from _built_steps([*getattr(step, "if_steps", ()), *getattr(step, "else_steps", ())])
+
+
+def _restore_job_names(steps: list[dict[str, object]], prefixes: Mapping[str, str]) -> None:
+    for step in steps:
+        name, arguments = step.get("Name"), step.get("Arguments")
+        if not isinstance(arguments, dict):
+            continue
+        if isinstance(name, str) and name in prefixes:
+            step["Arguments"] = {"ProcessingJobName": prefixes[name], **arguments}
+        for branch in ("IfSteps", "ElseSteps"):
+            nested = arguments.get(branch)
+            if step.get("Type") == "Condition" and isinstance(nested, list):
+                _restore_job_names(nested, prefixes)
+
+
 def pipeline_definition_text(built: Pipeline, *, region: str) -> str:
-    """``built.definition()`` computed offline (the SDK's compact JSON text)."""
+    """``built.definition()`` computed offline (the SDK's JSON text), our steps' job-name prefixes kept.
+
+    A processing step made by :func:`processing_step` keeps its ``ProcessingJobName`` (the
+    prefix SageMaker starts its jobs' names with); every other step is left as the SDK wrote it.
+    """
+    import json
+
+    quiet, sdk_logger = _DroppedJobNameFilter(), logging.getLogger(_SDK_DEFINITION_LOGGER)
     with _sdk_call(region):
-        return built.definition()
+        sdk_logger.addFilter(quiet)
+        try:
+            text = built.definition()
+        finally:
+            sdk_logger.removeFilter(quiet)
+    prefixes = {step.name: _JOB_NAME_PREFIXES[step] for step in _built_steps(built.steps) if step in _JOB_NAME_PREFIXES}
+    document = json.loads(text)
+    _restore_job_names(document["Steps"], prefixes)
+    return json.dumps(document)
+
+
+def fail_step(name: str, *, step: Step, file: PropertyFile, json_path: str) -> FailStep:
+    """A ``FailStep`` ending the execution Failed; its reason is the string at ``json_path`` of ``file``
+    of ``step``, read when it runs."""
+    import_sdk()
+    from sagemaker.core.workflow import JsonGet
+    from sagemaker.mlops.workflow import FailStep
+
+    with _sdk_call(None):
+        return FailStep(name=name, error_message=JsonGet(step_name=step.name, property_file=file, json_path=json_path))

@@ -7,7 +7,7 @@ class that carries it, its meaning and its usual fix. Raise sites name codes by 
 Library codes look like ``AREA-WHAT`` (:data:`LIBRARY_CODE`); script codes like
 ``MC-E<stage><nn>-WHAT`` for errors and ``MC-W<stage><nn>-WHAT`` for the warnings a job records
 (:data:`SCRIPT_CODE`; stages 1 settings and job, 2 input data, 3 fitting, 4 calibrator files,
-5 outputs). The error classes are in :mod:`calibration_step.script.errors`.
+5 outputs, 6 the Package step's script). The error classes are in :mod:`calibration_step.script.errors`.
 
 Examples
 --------
@@ -39,7 +39,7 @@ LIBRARY_CODE: Final = re.compile(
 )
 """The shape of a library code (match it whole): a known area, then hyphenated capitals."""
 
-SCRIPT_CODE: Final = re.compile(r"MC-[EW][1-5][0-9]{2}(?:-[A-Z]+)+")
+SCRIPT_CODE: Final = re.compile(r"MC-[EW][1-6][0-9]{2}(?:-[A-Z]+)+")
 """The shape of a processing-script code (match it whole): ``E`` an error, ``W`` a recorded warning."""
 
 
@@ -265,12 +265,16 @@ class Code:
         "check that every referenced step is in the pipeline and every input is an S3 URI or pipeline value")
     BUILD_PIPELINE_PARAMETER: Final = _code("BUILD-PIPELINE-PARAMETER", _BUILD, "a pipeline parameter is given more than once",
         "pass each parameter once (steps sharing a parameter share the same value)")
+    BUILD_PIPELINE_PARAMETER_UNDECLARED: Final = _code("BUILD-PIPELINE-PARAMETER-UNDECLARED", _BUILD, "a step reads a pipeline parameter the pipeline does not declare",
+        "pass every parameter the steps use, e.g. default_execution_prefix(config) for ExecutionPrefix")
     BUILD_S3_URI: Final = _code("BUILD-S3-URI", _BUILD, "a value is not a valid S3 URI (scheme, bucket name, relative segment or control character)",
         "pass an s3://bucket/key URI; local paths are not uploaded")
     BUILD_SCRIPT_MISSING: Final = _code("BUILD-SCRIPT-MISSING", _BUILD, "the installed package lacks a shipped script file",
         "reinstall calibration_step; the script ships as package data")
     BUILD_SCRIPT_URI: Final = _code("BUILD-SCRIPT-URI", _BUILD, "the script URI names no .py file, or the requirements URI names no file",
         "point it at the object, e.g. s3://bucket/prefix/code/model_calibration.py")
+    BUILD_SCRIPT_REQUIRED: Final = _code("BUILD-SCRIPT-REQUIRED", _BUILD, "a step that runs the user's own script has no script_uri",
+        "upload your script and set the step config's script_uri to its s3:// URI")
     BUILD_SCRIPT_URI_OVERRIDDEN: Final = _code("BUILD-SCRIPT-URI-OVERRIDDEN", _BUILD, "the shipped script is not uploaded over a user's script_uri",
         "upload your own script yourself, or unset script_uri to use the shipped one")
     BUILD_UNKNOWN_ARGUMENT: Final = _code("BUILD-UNKNOWN-ARGUMENT", _BUILD, "an argument is given that the contract does not declare",
@@ -506,6 +510,11 @@ class Code:
         "point the output at an empty folder")
     MC_E502_WRITE_FAILED: Final = _code("MC-E502-WRITE-FAILED", _SCRIPT, "an output could not be written (an OS error, or a value that is not finite)",
         "check the output volume (space, permissions); a non-finite value is a bug: report it with the input")
+    # 6xx the Package step's script (model_packaging)
+    MC_E601_PACKAGE_INPUT: Final = _code("MC-E601-PACKAGE-INPUT", _SCRIPT, "a Package input is missing or empty, its model archive unreadable, or its calibrator or metrics file not a JSON object of ModelCalibration",
+        "pass the trained model (model.tar.gz or its folder) and ModelCalibration's calibration_output and metrics_output")
+    MC_E602_PACKAGE_MEMBER: Final = _code("MC-E602-PACKAGE-MEMBER", _SCRIPT, "the model archive holds a link, a member outside the archive, or a calibration/ folder of its own",
+        "rebuild the model archive with regular files at relative paths, none under calibration/")
     # Warnings the script records in metrics.json and summary.json (the job still completes)
     MC_W101_MODEL_IGNORED: Final = _code("MC-W101-MODEL-IGNORED", _WARNING, "a training or calibration job was given calibration_model, which it ignores (it fits its own calibrator)",
         "leave calibration_model out, or run a validation or testing job to apply it")

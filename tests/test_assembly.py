@@ -1,7 +1,8 @@
-"""The calibration DAG ``XGBoostModelEval -> ModelCalibration -> Package`` assembled offline.
+"""The calibration DAG ``[XGBoostModelEval ->] ModelCalibration -> Package`` assembled offline.
 
-The resolver infers ``evaluation_data`` (eval_output) and Package's ``calibration_model``
-(calibration_output); the model and the rows come from pipeline parameters. The definition wires
+The resolver infers ``evaluation_data`` (eval_output, with the user's own evaluation step) and
+Package's ``calibration_model`` (calibration_output) and ``calibration_metrics``
+(metrics_output); the model and the rows come from pipeline parameters. The definition wires
 upstream outputs as ``{"Get": ...}``, puts Package inside the calibration condition step,
 validates against the extended schema, and equals ``tests/golden/calibration_dag_pipeline.json``
 (regenerate with ``UPDATE_GOLDEN=1 python -m pytest tests/test_assembly.py`` and review the diff).
@@ -13,6 +14,7 @@ import json
 import os
 from pathlib import Path
 
+import attrs
 import pytest
 
 from calibration_step.assembly import (
@@ -50,7 +52,8 @@ COMMON: dict[str, str] = {
 
 def example_dag() -> CalibrationDag:
     return CalibrationDag(
-        evaluation=XGBoostModelEvalConfig(**COMMON, image_uri=IMAGE, framework_version=None),  # type: ignore[arg-type]  # str-valued test dict
+        evaluation=XGBoostModelEvalConfig(**COMMON, image_uri=IMAGE, framework_version=None,  # type: ignore[arg-type]  # str-valued test dict
+                                          script_uri="s3://my-ml-bucket/code/evaluation/xgboost_model_eval.py"),
         calibration=example_config(),
         package=PackageConfig(**COMMON),  # type: ignore[arg-type]  # str-valued test dict
     )
@@ -68,6 +71,7 @@ def test_resolver_wires_the_calibration_dag() -> None:
     assert wires == {
         (EVALUATION_STEP, "eval_output", CALIBRATION_STEP, "evaluation_data"),
         (CALIBRATION_STEP, "calibration_output", PACKAGE_STEP, "calibration_model"),
+        (CALIBRATION_STEP, "metrics_output", PACKAGE_STEP, "calibration_metrics"),
     }
     assert report.order == (EVALUATION_STEP, CALIBRATION_STEP, PACKAGE_STEP)
     optional = report.get(CALIBRATION_STEP, ModelCalibrationInput.CALIBRATION_MODEL)
@@ -101,6 +105,25 @@ def test_definition_wires_gets_and_conditions_the_package_step(offline: list[obj
 
 def test_definition_validates_against_the_extended_schema(offline: list[object]) -> None:
     assert schema_errors(calibration_dag_definition(example_dag())) == []
+    assert schema_errors(calibration_dag_definition(attrs.evolve(example_dag(), evaluation=None))) == []
+
+
+def test_without_an_evaluation_config_the_calibration_reads_the_evaluation_data_parameter(offline: list[object]) -> None:
+    dag = attrs.evolve(example_dag(), evaluation=None)
+    steps = _steps(calibration_dag_definition(dag))
+    assert [step["Name"] for step in steps] == [CALIBRATION_STEP, f"{CALIBRATION_STEP}-ThresholdPassed"]
+    calibration = steps[0]["Arguments"]
+    assert isinstance(calibration, dict)
+    assert calibration["ProcessingInputs"][0]["S3Input"]["S3Uri"] == {"Get": "Parameters.EvaluationData"}
+    wires = {(e.upstream_step, e.downstream_input) for e in calibration_dag_report(dag).edges()}
+    assert wires == {(CALIBRATION_STEP, "calibration_model"), (CALIBRATION_STEP, "calibration_metrics")}
+
+
+def test_an_evaluation_step_needs_the_users_script(offline: list[object]) -> None:
+    dag = attrs.evolve(example_dag(), evaluation=XGBoostModelEvalConfig(**COMMON))  # type: ignore[arg-type]  # str-valued test dict
+    with pytest.raises(BuildError, match=r"\[BUILD-SCRIPT-REQUIRED\] XGBoostModelEval runs your own script "
+                                         r"\(xgboost_model_eval.py\), and XGBoostModelEvalConfig.script_uri is not set"):
+        calibration_dag_definition(dag)
 
 
 def test_definition_matches_the_golden_copy(offline: list[object]) -> None:

@@ -280,7 +280,7 @@ def check_script_contract(registration: AnyStepRegistration, script_dir: Path) -
     The source is ``script_dir/<entry point>``, or the package of the entry point's stem with the
     modules beside it (see :mod:`calibration_step.processing.script_source`). The
     ``requirements.txt`` in ``script_dir`` is compared with the contract's framework
-    requirements. Never raises for a broken script: it becomes a finding.
+    requirements when it declares any. Never raises for a broken script: it becomes a finding.
     """
     contract = registration.contract
     step_type = registration.step_type
@@ -300,6 +300,9 @@ def check_script_contract(registration: AnyStepRegistration, script_dir: Path) -
         return (_finding("error", Code.SCRIPT_SYNTAX, f"the script {exc.filename} does not parse: {exc.msg} (line {exc.lineno})",
                          "fix the syntax error", step_type, contract.entry_point),)
     requirements = script_dir / "requirements.txt"
-    text = requirements.read_text(encoding="utf-8") if requirements.is_file() else None
+    # The requirements file is the calibration script's; a script without framework requirements
+    # (Package's, standard library only) installs nothing, and its imports are checked alone.
+    reads_requirements = requirements.is_file() and bool(contract.framework_requirements)
+    text = requirements.read_text(encoding="utf-8") if reads_requirements else None
     optional_inputs = [d.name for d in registration.spec.dependencies if not d.required]
     return script_findings(contract, facts, step_type=step_type, optional_inputs=optional_inputs, requirements_text=text)

@@ -171,7 +171,8 @@ def sent_by(definition: ProcessingStepDefinition) -> Sent:
     --------
     >>> from calibration_step.steps.package import PACKAGE, PackageInput
     >>> definition = PACKAGE.step_definition(PACKAGE.example_config(), {
-    ...     PackageInput.MODEL_INPUT: "s3://my-ml-bucket/model/", PackageInput.CALIBRATION_MODEL: "s3://my-ml-bucket/cal/"},
+    ...     PackageInput.MODEL_INPUT: "s3://my-ml-bucket/model/", PackageInput.CALIBRATION_MODEL: "s3://my-ml-bucket/cal/",
+    ...     PackageInput.CALIBRATION_METRICS: "s3://my-ml-bucket/metrics/"},
     ...     image_uri=PLACEHOLDER_IMAGE_URI)
     >>> sent = sent_by(definition)
     >>> dict(sent.environment), [channel.name for channel in sent.outputs or ()]

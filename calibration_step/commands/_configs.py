@@ -1,11 +1,13 @@
 """Config files of the command line: which classes they may hold, and the calibration DAG they describe.
 
 A config file (the :mod:`calibration_step.config_json` layout) for the commands holds one
-``ModelCalibrationConfig`` and, optionally, one ``XGBoostModelEvalConfig`` and one
-``PackageConfig``: the three steps of ``XGBoostModelEval -> ModelCalibration -> Package``. A
-missing companion config is derived from the calibration config (same pipeline and processing
-settings, same label column). ``calibration-step config init`` writes all three under the step
-names ``evaluation``, :data:`CALIBRATION` and :data:`PACKAGE`.
+``ModelCalibrationConfig`` and, optionally, one ``PackageConfig`` and one
+``XGBoostModelEvalConfig``: the steps of ``[XGBoostModelEval ->] ModelCalibration -> gate ->
+Package``. A missing ``PackageConfig`` is derived from the calibration config (same pipeline and
+processing settings). The evaluation step runs the user's own script, so it is in the DAG only
+when the file has its config (with ``script_uri``); without it the calibration reads the
+``EvaluationData`` pipeline parameter. ``calibration-step config init`` writes the two configs
+whose code ships, under the step names :data:`CALIBRATION` and :data:`PACKAGE`.
 
 Nothing here imports sagemaker: the DAG's configs are plain values; only building its definition
 (:func:`calibration_step.assembly.calibration_dag_definition`) does.
@@ -14,10 +16,10 @@ Examples
 --------
 >>> configs = default_configs()
 >>> sorted(configs)
-['calibration', 'evaluation', 'package']
+['calibration', 'package']
 >>> dag = dag_from_configs(configs)
->>> dag.evaluation.bucket == dag.calibration.bucket == dag.package.bucket
-True
+>>> dag.evaluation is None, dag.calibration.bucket == dag.package.bucket
+(True, True)
 >>> calibration_config({})
 Traceback (most recent call last):
 ...
@@ -30,15 +32,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, TypeVar
 
-import attrs
 
 from calibration_step.config.base import BasePipelineConfig
-from calibration_step.config.processing import ProcessingConfig
 from calibration_step.config_json import ConfigClasses, default_config_classes, load
 from calibration_step.errors import Code, ConfigError
 from calibration_step.steps.model_calibration.config import ModelCalibrationConfig, example_config
 from calibration_step.steps.model_evaluation import XGBoostModelEvalConfig
-from calibration_step.steps.package import PackageConfig
+from calibration_step.steps.package import PackageConfig, package_config_for
 
 if TYPE_CHECKING:
     from calibration_step.assembly import CalibrationDag
@@ -53,7 +53,6 @@ __all__ = [
     "load_configs",
 ]
 
-_EVALUATION: Final = "evaluation"
 CALIBRATION: Final = "calibration"
 PACKAGE: Final = "package"
 
@@ -101,35 +100,20 @@ def calibration_config(configs: Mapping[str, BasePipelineConfig]) -> ModelCalibr
     return config
 
 
-def _processing_fields(config: ProcessingConfig) -> dict[str, object]:
-    names = [field.name for field in attrs.fields(ProcessingConfig) if field.init]
-    return {name: getattr(config, name) for name in names}
-
-
-def _companions(calibration: ModelCalibrationConfig) -> tuple[XGBoostModelEvalConfig, PackageConfig]:
-    common = _processing_fields(calibration)
-    evaluation = XGBoostModelEvalConfig(**common, label_field=calibration.label_field)  # type: ignore[arg-type]  # fields copied by name from the same attrs base class
-    package = PackageConfig(**common)  # type: ignore[arg-type]  # fields copied by name from the same attrs base class
-    return evaluation, package
-
-
 def dag_from_configs(configs: Mapping[str, BasePipelineConfig]) -> CalibrationDag:
-    """The calibration DAG's configs: the file's, with missing companions derived from the calibration config."""
+    """The calibration DAG's configs: the file's, a missing ``PackageConfig`` derived from the calibration config."""
     from calibration_step.assembly import CalibrationDag
 
     calibration = calibration_config(configs)
-    derived_evaluation, derived_package = _companions(calibration)
-    evaluation = _one(configs, XGBoostModelEvalConfig, required=False)
     package = _one(configs, PackageConfig, required=False)
     return CalibrationDag(
-        evaluation=evaluation if evaluation is not None else derived_evaluation,
+        evaluation=_one(configs, XGBoostModelEvalConfig, required=False),
         calibration=calibration,
-        package=package if package is not None else derived_package,
+        package=package if package is not None else package_config_for(calibration),
     )
 
 
 def default_configs(calibration: ModelCalibrationConfig | None = None) -> dict[str, BasePipelineConfig]:
-    """The three configs ``config init`` writes: ``calibration`` (default :func:`example_config`) and its companions."""
+    """The configs ``config init`` writes: ``calibration`` (default :func:`example_config`) and its ``package``."""
     chosen = example_config() if calibration is None else calibration
-    evaluation, package = _companions(chosen)
-    return {_EVALUATION: evaluation, CALIBRATION: chosen, PACKAGE: package}
+    return {CALIBRATION: chosen, PACKAGE: package_config_for(chosen)}

@@ -1,11 +1,14 @@
 """``calibration-step definition``: the pipeline definition JSON of a config file, built offline.
 
-The file's ``ModelCalibrationConfig`` (with its ``XGBoostModelEvalConfig`` and ``PackageConfig``,
-derived from it when absent) becomes ``XGBoostModelEval -> ModelCalibration -> Package``, wired by
-the resolver (:mod:`calibration_step.assembly`), with Package inside the condition step on
-``threshold.passed``. No AWS account, credentials or network are used: the script is referenced
-by its S3 URI (upload it with :func:`calibration_step.steps.model_calibration.upload.upload_script`
-before running the pipeline).
+The file's ``ModelCalibrationConfig`` (with its ``PackageConfig``, derived from it when absent)
+becomes ``ModelCalibration -> gate -> Package``, wired by the resolver
+(:mod:`calibration_step.assembly`): the calibration reads the ``EvaluationData`` parameter, or the
+output of the user's own ``XGBoostModelEval`` step when the file holds its config (with
+``script_uri``); Package runs inside the condition step on ``threshold.passed``, a Fail step on
+its else branch. No AWS account, credentials or network are used: the scripts are referenced by
+their S3 URIs (upload them with
+:func:`calibration_step.steps.model_calibration.upload.upload_script` before running the
+pipeline).
 
 Examples
 --------
@@ -29,7 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = ["HELP", "add_arguments", "definition_text", "run"]
 
-HELP = "print or write the pipeline definition JSON (XGBoostModelEval -> ModelCalibration -> Package) of a config file"
+HELP = "print or write the pipeline definition JSON ([XGBoostModelEval ->] ModelCalibration -> gate -> Package) of a config file"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -5,9 +5,11 @@
 2. The shipped processing script runs locally: each logical name of the script contract maps to
    ``<output>/<logical_name>`` in place of its container path, and the env vars are exactly those
    the pipeline step would send for the demo's ``ModelCalibrationConfig``.
-3. The pipeline definition of ``XGBoostModelEval -> ModelCalibration -> Package`` for that same
-   config is built offline (assembled by the resolver; the Package step runs under the condition
-   on ``threshold.passed``), with the config file beside it.
+3. The pipeline definition of ``ModelCalibration -> gate -> Package`` for that same config is
+   built offline (assembled by the resolver: the calibration reads the ``EvaluationData``
+   parameter, the Package step runs under the condition on ``threshold.passed`` and a Fail step
+   on its else branch), with the config file beside it. Every step of it runs code that
+   ``upload_script`` uploads, so ``calibration-step pipeline run-local`` runs it whole.
 
 The metrics table (uncalibrated vs calibrated), every file written and the path of the HTML report
 are printed. The output folder (``--output``, default ``./calibration-demo-<timestamp>``) must be
@@ -137,7 +139,7 @@ def run(args: argparse.Namespace) -> int:
         run_script({ModelCalibrationInput.EVALUATION_DATA.value: os.fspath(data_folder)}, outputs,
                    {**environ, ModelCalibrationEnv.LOG_LEVEL.value: "WARNING"}, config.job_type)
     configs = default_configs(config)
-    with progress.stage("building the pipeline definition XGBoostModelEval -> ModelCalibration -> Package offline"):
+    with progress.stage("building the pipeline definition ModelCalibration -> gate -> Package offline"):
         write_new_file(output / CONFIG_FILE, dumps(configs, classes=config_classes()), overwrite=False)
         write_new_file(output / DEFINITION_FILE, definition_text(dag_from_configs(configs)), overwrite=False)
     metrics = json.loads((Path(outputs[ModelCalibrationOutput.METRICS_OUTPUT.value]) / METRICS_FILE).read_text())

@@ -29,6 +29,8 @@ from calibration_step.processing.step import (
     container_entrypoint,
 )
 from calibration_step.processing.values import (
+    EXECUTION_ID,
+    ExecutionVariable,
     InputSource,
     Join,
     JoinValue,
@@ -41,7 +43,9 @@ from calibration_step.processing.values import (
 
 __all__ = [
     "CacheSettings",
+    "EXECUTION_ID",
     "EXECUTION_PREFIX_PARAMETER",
+    "ExecutionVariable",
     "InputSource",
     "JOB_NAME_PREFIX_MAX_LENGTH",
     "Join",

@@ -4,7 +4,10 @@ Generic over the step's input-name enum: ``sources`` is a ``Mapping[<the step's 
 InputSource]``, so a builder that fixes the enum makes a foreign or misspelt name a type error.
 At run time every spec dependency is visited in spec order: a required one without a source is
 a :class:`~calibration_step.errors.BuildError` naming it, an optional one without a source is left
-out, an ``s3://`` string is validated and normalised, and a pipeline value passes through untouched.
+out, an ``s3://`` string is validated and normalised (a trailing ``/`` is kept: an ``S3Prefix``
+input matches every key that starts with its URI, so ``s3://b/scores/`` reads the folder
+``scores`` alone while ``s3://b/scores`` would read ``scores_old/`` too), and a pipeline value
+passes through untouched.
 
 Examples
 --------
@@ -27,7 +30,7 @@ Examples
 ...     output_paths={Out.RESULT: "/opt/ml/processing/output/result"})
 >>> [(i.input_name, i.source, i.destination)
 ...  for i in processing_inputs(spec, contract, {In.DATA: "s3://bucket//scores/"})]
-[('data', 's3://bucket/scores', '/opt/ml/processing/input/data')]
+[('data', 's3://bucket/scores/', '/opt/ml/processing/input/data')]
 >>> processing_inputs(spec, contract, {})
 Traceback (most recent call last):
 ...
@@ -63,7 +66,7 @@ class ProcessingInputDefinition:
 
 
 def normalise_source(source: InputSource, *, what: str) -> InputSource:
-    """An ``s3://`` string validated and normalised; a pipeline value unchanged.
+    """An ``s3://`` string validated and normalised, keeping a trailing ``/``; a pipeline value unchanged.
 
     Raises
     ------
@@ -72,7 +75,8 @@ def normalise_source(source: InputSource, *, what: str) -> InputSource:
         neither a string nor a pipeline value.
     """
     if isinstance(source, str):
-        return normalise_s3_uri(source, what=what)
+        normalised = normalise_s3_uri(source, what=what)
+        return normalised + "/" if source.endswith("/") and normalised.count("/") > 2 else normalised
     if is_pipeline_value(source):
         return source
     raise BuildError(

@@ -1,21 +1,28 @@
 """Processing outputs: each contract output path uploaded under the execution prefix.
 
 The destination of output ``<logical_name>`` of a step is
-``<execution prefix>/<step folder>/<job type>/<logical_name>``, where the execution prefix is a
-pipeline parameter (so each execution can write elsewhere), the step folder is the snake_case step
-type (``model_calibration``) and the job type separates training/calibration/... runs of one step.
-With a parameter prefix the destination is a :class:`~calibration_step.processing.values.Join`; with a
-plain ``s3://`` prefix it is a normalised string.
+``<execution prefix>/<execution id>/<step folder>/<job type>/<logical_name>``, a
+:class:`~calibration_step.processing.values.Join` evaluated when the step runs: the execution prefix
+is a pipeline parameter (or a fixed ``s3://`` prefix), the execution id is
+``Execution.PipelineExecutionId`` (as SageMaker's own default output URIs carry it), so two
+executions, run one after the other or at once, never write to, or read, each other's outputs;
+the step folder is the snake_case step type (``model_calibration``) and the job type separates
+training/calibration/... runs of one step.
+
+Step caching: SageMaker's cache key of a processing step is its ``AppSpecification``,
+``Environment`` and ``ProcessingInputs``, not its output URIs, so a step with caching on is still
+reused by a later execution; the reused step's properties then name the outputs of the execution
+that ran it, and downstream steps read those.
 
 Examples
 --------
 >>> prefix = StringParameter(name="ExecutionPrefix", default_value="s3://bucket/runs")
 >>> output_destination(prefix, step_folder="model_calibration", job_type="calibration",
 ...                    logical_name="metrics_output").to_expr()["Std:Join"]["Values"]
-[{'Get': 'Parameters.ExecutionPrefix'}, 'model_calibration', 'calibration', 'metrics_output']
+[{'Get': 'Parameters.ExecutionPrefix'}, {'Get': 'Execution.PipelineExecutionId'}, 'model_calibration', 'calibration', 'metrics_output']
 >>> output_destination("s3://bucket/runs/", step_folder="model_calibration", job_type="calibration",
-...                    logical_name="metrics_output")
-'s3://bucket/runs/model_calibration/calibration/metrics_output'
+...                    logical_name="metrics_output").to_expr()["Std:Join"]["Values"][:2]
+['s3://bucket/runs', {'Get': 'Execution.PipelineExecutionId'}]
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ import attrs
 from calibration_step._typevars import EnvNameT, InputNameT, OutputNameT
 from calibration_step.processing.names import snake_case
 from calibration_step.processing.s3 import s3_join
-from calibration_step.processing.values import Join, PipelineValue, StringParameter
+from calibration_step.processing.values import EXECUTION_ID, Join, PipelineValue, StringParameter
 from calibration_step.contract import ScriptContract
 from calibration_step.errors import BuildError, Code
 from calibration_step.naming import is_snake_case
@@ -45,6 +52,7 @@ EXECUTION_PREFIX_PARAMETER = "ExecutionPrefix"
 """The name of the pipeline parameter that holds the S3 prefix of an execution's outputs."""
 
 OutputDestination = str | Join
+"""A fixed ``s3://`` URI, or a :class:`Join` evaluated when the step runs (what the builders make)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -75,8 +83,8 @@ def execution_prefix_parameter(default_value: str, *, name: str = EXECUTION_PREF
 
 def output_destination(
     execution_prefix: str | PipelineValue, *, step_folder: str, job_type: str, logical_name: str
-) -> OutputDestination:
-    """``<execution prefix>/<step folder>/<job type>/<logical name>``.
+) -> Join:
+    """``<execution prefix>/<execution id>/<step folder>/<job type>/<logical name>``, joined when the step runs.
 
     Raises
     ------
@@ -90,9 +98,8 @@ def output_destination(
                 f"the {label} of an output destination must be snake_case; got {part!r}.",
                 hint="use lowercase letters, digits and underscores",
             )
-    if isinstance(execution_prefix, str):
-        return s3_join(execution_prefix, step_folder, job_type, logical_name)
-    return Join(on="/", values=(execution_prefix, step_folder, job_type, logical_name))
+    prefix = s3_join(execution_prefix) if isinstance(execution_prefix, str) else execution_prefix
+    return Join(on="/", values=(prefix, EXECUTION_ID, step_folder, job_type, logical_name))
 
 
 def processing_outputs(

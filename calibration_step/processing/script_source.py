@@ -3,9 +3,11 @@
 A contract's entry point names what the job runs (``model_calibration.py``). Its source, in the
 folder that ships the scripts, is that file when it exists; otherwise the package of the same
 stem (``model_calibration/``, which has a ``__main__.py``): every module below that folder plus
-the modules directly in the scripts' folder, which the package imports relatively (``from ..x
-import y``) and which therefore ship with it. The checker analyses exactly these files, so what
-it checks is what runs.
+the modules directly in the scripts' folder that the package imports relatively (``from ..x
+import y``), directly or through one another, and the folder's ``__init__.py``; these ship with
+it. Several script packages share the folder (the calibration script and Package's), each with
+only the modules it imports. The checker analyses exactly these files, so what it checks is what
+runs.
 
 The folder is a :class:`~importlib.resources.abc.Traversable`: a :class:`pathlib.Path` in a
 tree, or the installed package's files (:func:`importlib.resources.files`).
@@ -15,14 +17,17 @@ Examples
 >>> import pathlib, tempfile
 >>> root = pathlib.Path(tempfile.mkdtemp())
 >>> (root / "tool").mkdir()
->>> for name in ("__init__.py", "helpers.py", "tool/__init__.py", "tool/__main__.py"):
+>>> for name in ("__init__.py", "helpers.py", "names.py", "unused.py", "tool/__init__.py"):
 ...     _ = (root / name).write_text("")
+>>> _ = (root / "tool" / "__main__.py").write_text("from ..helpers import run")
+>>> _ = (root / "helpers.py").write_text("from .names import NAME")
 >>> [name for name, _ in script_source_files(root, "tool.py")]
-['__init__.py', 'helpers.py', 'tool/__init__.py', 'tool/__main__.py']
+['__init__.py', 'helpers.py', 'names.py', 'tool/__init__.py', 'tool/__main__.py']
 """
 
 from __future__ import annotations
 
+import ast
 import posixpath
 import sys
 from typing import TYPE_CHECKING
@@ -66,12 +71,39 @@ def _modules(folder: Traversable, prefix: str, recursive: bool) -> list[tuple[st
     return found
 
 
+def _top_level_imports(name: str, content: bytes) -> set[str]:
+    """The modules of the scripts' folder that the module ``name`` (a relative path) imports relatively."""
+    level = name.count("/") + 1
+    try:
+        tree = ast.parse(content, filename=name)
+    except SyntaxError:  # the checker reports it when it analyses the module; it imports nothing here
+        return set()
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == level:
+            found.update([node.module.split(".")[0]] if node.module else [alias.name for alias in node.names])
+    return found
+
+
+def _imported_top_modules(folder: Traversable, package_files: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
+    available = dict(_modules(folder, "", recursive=False))
+    wanted = [module for name, content in package_files for module in _top_level_imports(name, content)]
+    chosen: dict[str, bytes] = {name: available[name] for name in ("__init__.py",) if name in available}
+    while wanted:
+        file_name = f"{wanted.pop()}.py"
+        if file_name in available and file_name not in chosen:
+            chosen[file_name] = available[file_name]
+            wanted += _top_level_imports(file_name, available[file_name])
+    return list(chosen.items())
+
+
 def script_source_files(folder: Traversable, entry_point: str) -> tuple[tuple[str, bytes], ...]:
     """``(path relative to folder, content)`` of every source file of the script ``entry_point``.
 
     The file ``folder/entry_point`` itself when it exists; else the package
-    ``folder/<stem>/`` (every ``.py`` below it, ``__pycache__`` skipped) and the ``.py`` modules
-    directly in ``folder``. Sorted by relative path (``/`` separated).
+    ``folder/<stem>/`` (every ``.py`` below it, ``__pycache__`` skipped), the ``.py`` modules
+    directly in ``folder`` that it imports (relatively, directly or through one another) and
+    ``folder/__init__.py``. Sorted by relative path (``/`` separated).
 
     Raises
     ------
@@ -84,4 +116,5 @@ def script_source_files(folder: Traversable, entry_point: str) -> tuple[tuple[st
     package = script_package_name(entry_point)
     if not (folder / package / PACKAGE_MAIN).is_file():
         raise FileNotFoundError(f"no {entry_point} and no package {package}/ with a {PACKAGE_MAIN} in {folder}")
-    return tuple(sorted(_modules(folder, "", recursive=False) + _modules(folder / package, package, recursive=True)))
+    package_files = _modules(folder / package, package, recursive=True)
+    return tuple(sorted(_imported_top_modules(folder, package_files) + package_files))

@@ -16,13 +16,15 @@ Examples
 
 from __future__ import annotations
 
-from typing import Protocol, Union, runtime_checkable
+from typing import Final, Protocol, Union, runtime_checkable
 
 import attrs
 
 from calibration_step.properties import PropertyReference
 
 __all__ = [
+    "EXECUTION_ID",
+    "ExecutionVariable",
     "InputSource",
     "Join",
     "JoinValue",
@@ -61,7 +63,27 @@ class StringParameter:
         return {"Get": f"Parameters.{self.name}"}
 
 
-JoinValue = Union[str, int, float, StringParameter, PropertyReference, "Join", PipelineVariableLike]
+@attrs.frozen(kw_only=True)
+class ExecutionVariable:
+    """A variable of the running execution (SageMaker's ``ExecutionVariables``), such as its id.
+
+    Examples
+    --------
+    >>> EXECUTION_ID.to_expr()
+    {'Get': 'Execution.PipelineExecutionId'}
+    """
+
+    name: str
+
+    def to_expr(self) -> dict[str, str]:
+        """The ``{"Get": "Execution.<name>"}`` form of a pipeline definition."""
+        return {"Get": f"Execution.{self.name}"}
+
+
+EXECUTION_ID: Final = ExecutionVariable(name="PipelineExecutionId")
+"""The id of the running execution: part of every output URI, so executions never share outputs."""
+
+JoinValue = Union[str, int, float, StringParameter, ExecutionVariable, PropertyReference, "Join", PipelineVariableLike]
 """One value of a :class:`Join`: a primitive or another pipeline value."""
 
 
@@ -77,7 +99,7 @@ class Join:
         return {"Std:Join": {"On": self.on, "Values": [value_expr(value) for value in self.values]}}
 
 
-PipelineValue = Union[StringParameter, Join, PropertyReference, PipelineVariableLike]
+PipelineValue = Union[StringParameter, ExecutionVariable, Join, PropertyReference, PipelineVariableLike]
 """A value only known when the pipeline runs."""
 
 InputSource = Union[str, PipelineValue]
@@ -86,7 +108,7 @@ InputSource = Union[str, PipelineValue]
 
 def is_pipeline_value(value: object) -> bool:
     """Whether ``value`` is resolved at run time (anything but a plain primitive)."""
-    return isinstance(value, (StringParameter, Join, PropertyReference, PipelineVariableLike))
+    return isinstance(value, (StringParameter, ExecutionVariable, Join, PropertyReference, PipelineVariableLike))
 
 
 def value_expr(value: JoinValue) -> object:
@@ -99,7 +121,7 @@ def value_expr(value: JoinValue) -> object:
     >>> value_expr(3)
     3
     """
-    if isinstance(value, (StringParameter, Join)):
+    if isinstance(value, (StringParameter, ExecutionVariable, Join)):
         return value.to_expr()
     if isinstance(value, PropertyReference):
         return value.to_get()

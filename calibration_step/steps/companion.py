@@ -26,10 +26,12 @@ Examples
 ...                            output_type=DependencyType.PROCESSING_OUTPUT),),
 ...     summary="Scores rows.", required_env=(ScoreEnv.LABEL_FIELD,),
 ...     environment=lambda config: {ScoreEnv.LABEL_FIELD: "y"})
+>>> score.example_config().script_uri  # the user's own script: the example names one
+'s3://example-bucket/code/score.py'
 >>> definition = score.step_definition(score.example_config(), {ScoreInput.ROWS: "s3://bucket/rows/"},
 ...     image_uri="123456789012.dkr.ecr.us-east-1.amazonaws.com/score:1", execution_prefix="s3://bucket/run")
->>> definition.name, definition.outputs[0].destination
-('Score', 's3://bucket/run/score/scoring/scored')
+>>> definition.name, definition.outputs[0].destination.values[2:]
+('Score', ('score', 'scoring', 'scored'))
 >>> score.spec.outputs[0].property_path
 "properties.ProcessingOutputConfig.Outputs['scored'].S3Output.S3Uri"
 """
@@ -53,12 +55,11 @@ from calibration_step.processing.step import ProcessingStepDefinition
 from calibration_step.processing.values import InputSource, PipelineValue
 from calibration_step.registry import StepRegistration
 from calibration_step.spec import DependencySpec, OutputSpec, StepSpecification
-from calibration_step.steps.processing_common import (
-    image_uri_for,
-    processing_output_path,
-    processing_step_definition,
-    script_code_for,
-)
+from calibration_step.errors import BuildError, Code
+from calibration_step.processing.s3 import s3_join
+from calibration_step.processing.script_source import script_package_name
+from calibration_step.processing.step import ScriptCode
+from calibration_step.steps.processing_common import image_uri_for, processing_output_path, processing_step_definition
 
 if TYPE_CHECKING:
     from sagemaker.mlops.workflow import ProcessingStep, Step
@@ -105,7 +106,14 @@ def _no_arguments(_config: object) -> Mapping[str, str]:
 
 @attrs.frozen(kw_only=True)
 class CompanionStep(Generic[ProcessingConfigT, InputNameT, OutputNameT, EnvNameT]):
-    """A processing step whose script is the user's own, described once.
+    """A processing step described once: its script is the user's own, or ships with the package.
+
+    A step whose script is the user's own (``shipped=False``) runs ``config.script_uri``, which
+    must be set: the package names no code it does not ship. A shipped script (``shipped=True``,
+    a script package beside the calibration script, packed into the zipapp ``entry_point``) runs
+    from its own code folder ``<pipeline S3 location>/code/<stem>/``, where
+    :func:`~calibration_step.steps.model_calibration.upload.upload_script` puts it, unless
+    ``config.script_uri`` names another.
 
     The step type is the config class's name without ``Config`` (``PackageConfig`` configures
     ``Package``). ``job_type`` is either the step's one job type (the folder of its outputs; the
@@ -130,6 +138,7 @@ class CompanionStep(Generic[ProcessingConfigT, InputNameT, OutputNameT, EnvNameT
     arguments: tuple[ArgumentSpec, ...] = ()
     argument_values: Callable[[ProcessingConfigT], Mapping[str, str]] = _no_arguments
     framework_requirements: Mapping[str, str] = attrs.field(factory=dict)
+    shipped: bool = False
     spec: StepSpecification[InputNameT, OutputNameT] = attrs.field(init=False)
     contract: ScriptContract[InputNameT, OutputNameT, EnvNameT] = attrs.field(init=False)
 
@@ -212,13 +221,44 @@ class CompanionStep(Generic[ProcessingConfigT, InputNameT, OutputNameT, EnvNameT
             inputs,
             name=default_name if step_name is None else step_name,
             job_type=job_type,
-            code=script_code_for(config, self.entry_point),
+            code=self.script_code(config),
             environment=self.environment(config),
             argument_values=self.argument_values(config),
             image_uri=image_uri,
             execution_prefix=execution_prefix,
             depends_on=depends_on,
         )
+
+    def code_folder_uri(self, config: ProcessingConfigT) -> str:
+        """``<pipeline S3 location>/code/<script stem>/``: the code folder of a shipped script.
+
+        Examples
+        --------
+        >>> from calibration_step.steps.package import PACKAGE
+        >>> PACKAGE.code_folder_uri(PACKAGE.example_config())
+        's3://example-bucket/pipelines/data-scientist-calibration-demo-us-east-1/1.0.0/code/model_packaging/'
+        """
+        return s3_join(config.pipeline_s3_location, "code", script_package_name(self.entry_point)) + "/"
+
+    def script_code(self, config: ProcessingConfigT) -> ScriptCode:
+        """``config.script_uri``, else the shipped script in :meth:`code_folder_uri`.
+
+        Raises
+        ------
+        BuildError
+            ``BUILD-SCRIPT-REQUIRED`` when the script is the user's own and ``script_uri`` is not set.
+        """
+        if config.script_uri is not None:
+            return ScriptCode(script_uri=config.script_uri)
+        if not self.shipped:
+            raise BuildError(
+                Code.BUILD_SCRIPT_REQUIRED,
+                f"{self.step_type} runs your own script ({self.entry_point}), and "
+                f"{self.config_class.__name__}.script_uri is not set.",
+                hint=f"upload your script and set {self.config_class.__name__}.script_uri to its s3:// URI",
+            )
+        folder = self.code_folder_uri(config)
+        return ScriptCode(script_uri=s3_join(folder, self.entry_point), code_folder_uri=folder)
 
     def build_step(
         self, config: ProcessingConfigT, inputs: Mapping[InputNameT, InputSource], *,
@@ -232,7 +272,8 @@ class CompanionStep(Generic[ProcessingConfigT, InputNameT, OutputNameT, EnvNameT
         --------
         >>> from calibration_step.steps.package import PACKAGE, PackageInput
         >>> step = PACKAGE.build_step(PACKAGE.example_config(), {PackageInput.MODEL_INPUT: "s3://bucket/model/",
-        ...     PackageInput.CALIBRATION_MODEL: "s3://bucket/calibration/"}, depends_on=["Train"])
+        ...     PackageInput.CALIBRATION_MODEL: "s3://bucket/calibration/",
+        ...     PackageInput.CALIBRATION_METRICS: "s3://bucket/metrics/"}, depends_on=["Train"])
         >>> step.name, step.depends_on
         ('Package', ['Train'])
         """
@@ -247,16 +288,22 @@ class CompanionStep(Generic[ProcessingConfigT, InputNameT, OutputNameT, EnvNameT
     def example_config(self) -> ProcessingConfigT:
         """A complete, valid config with placeholder essentials; the alignment checker builds from it.
 
+        A step whose script is the user's own gets a placeholder ``script_uri``
+        (``s3://<bucket>/code/<entry point>``).
+
         Examples
         --------
         >>> from calibration_step.steps.package import PACKAGE
         >>> PACKAGE.example_config().calibrator_file
         'calibrator.json'
         """
-        return self.config_class(**EXAMPLE_ESSENTIALS)
+        if self.shipped:
+            return self.config_class(**EXAMPLE_ESSENTIALS)
+        return self.config_class(**EXAMPLE_ESSENTIALS,
+                                 script_uri=f"s3://{EXAMPLE_ESSENTIALS['bucket']}/code/{self.entry_point}")
 
     def registration(self) -> StepRegistration[ProcessingConfigT, InputNameT]:
-        """The step's registry entry; its script is the user's own, so none ships with the package.
+        """The step's registry entry; ``script_shipped`` as the step's script ships or is the user's own.
 
         Raises
         ------
@@ -268,10 +315,10 @@ class CompanionStep(Generic[ProcessingConfigT, InputNameT, OutputNameT, EnvNameT
         >>> from calibration_step.steps.package import PACKAGE
         >>> registration = PACKAGE.registration()
         >>> registration.step_type, registration.script_shipped, registration.definition_builder == PACKAGE.step_definition
-        ('Package', False, True)
+        ('Package', True, True)
         """
         return StepRegistration(
             step_type=self.step_type, config_class=self.config_class, sagemaker_step_type="Processing",
             description=self.summary, spec=self.spec, contract=self.contract, builder=self.build_step,
-            definition_builder=self.step_definition, example_config=self.example_config, script_shipped=False,
+            definition_builder=self.step_definition, example_config=self.example_config, script_shipped=self.shipped,
         )

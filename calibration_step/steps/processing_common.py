@@ -5,15 +5,6 @@ Every step of the package is a processing job: ModelCalibration and the companio
 and arguments and call :func:`processing_step_definition`, which makes the step's
 :class:`~calibration_step.processing.step.ProcessingStepDefinition`. Generic over the step's name
 enums, so the inputs mapping and the environment are checked by mypy against the step's own enums.
-
-Examples
---------
->>> from calibration_step.config.processing import ProcessingConfig
->>> config = ProcessingConfig(author="jane", bucket="my-ml-bucket",
-...     role="arn:aws:iam::123456789012:role/SageMakerRole", region="us-east-1",
-...     service_name="risk", pipeline_version="1.0")
->>> script_code_for(config, "model_evaluation.py").script_uri
-'s3://my-ml-bucket/pipelines/jane-risk-us-east-1/1.0/code/model_evaluation.py'
 """
 
 from __future__ import annotations
@@ -27,7 +18,6 @@ from calibration_step.processing.arguments import checked_environment, job_argum
 from calibration_step.processing.inputs import processing_inputs
 from calibration_step.processing.names import job_name_prefix
 from calibration_step.processing.outputs import execution_prefix_parameter, processing_outputs
-from calibration_step.processing.s3 import s3_join
 from calibration_step.processing.step import (
     CacheSettings,
     ProcessingStepDefinition,
@@ -46,7 +36,6 @@ __all__ = [
     "processing_output_path",
     "processing_step_definition",
     "processor_settings_for",
-    "script_code_for",
 ]
 
 
@@ -62,12 +51,6 @@ def processing_output_path(name: enum.Enum) -> str:
     "properties.ProcessingOutputConfig.Outputs['eval_output'].S3Output.S3Uri"
     """
     return f"properties.ProcessingOutputConfig.Outputs['{name.value}'].S3Output.S3Uri"
-
-
-def script_code_for(config: ProcessingConfig, script: str) -> ScriptCode:
-    """``config.script_uri``, or ``<pipeline S3 location>/code/<script>``; no requirements file."""
-    uri = config.script_uri if config.script_uri is not None else s3_join(config.pipeline_s3_location, "code", script)
-    return ScriptCode(script_uri=uri)
 
 
 def image_uri_for(config: ProcessingConfig) -> str:

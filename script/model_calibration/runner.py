@@ -246,7 +246,8 @@ def _metrics(job_type: str, settings: Settings, outcome: Outcome, calibrator_jso
         "folds": outcome.folds,
         "selection": outcome.selection,
         "threshold": {"metric": outcome.gate_metric, "value": ece,
-                      "threshold": settings.error_threshold, "passed": passed},
+                      "threshold": settings.error_threshold, "passed": passed,
+                      "message": _gate_message(outcome.gate_metric, ece, settings.error_threshold, passed)},
         "calibrator": {"method": calibrator_json.get("method"),
                        "kind": calibrator_json.get("kind"),
                        "source": "given" if applies else "fitted",
@@ -256,6 +257,11 @@ def _metrics(job_type: str, settings: Settings, outcome: Outcome, calibrator_jso
         "plot": plot,
         "timings": timings,
     }
+
+
+def _gate_message(metric: str, value: float, threshold: float, passed: bool) -> str:
+    """The gate's verdict in words; a pipeline's Fail step shows it as the failure reason."""
+    return f"{metric} = {value:.6g} is {'within' if passed else 'above'} the error threshold {threshold:g}"
 
 
 def _summary(job_type: str, settings: Settings, outcome: Outcome, gate: tuple[float, bool],

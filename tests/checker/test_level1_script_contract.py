@@ -158,7 +158,7 @@ def _demo_package(root: Path) -> Path:
     (package / "names.py").write_text(names.replace("import numpy as np\n", ""), encoding="utf-8")
     imports = "import argparse\nimport os\n\nimport numpy as np\n\nfrom .names import *\n"
     (package / "job.py").write_text(imports + "\n\ndef main(" + code, encoding="utf-8")
-    (package / "__main__.py").write_text("from .job import main\n", encoding="utf-8")
+    (package / "__main__.py").write_text("from .job import main\nfrom ..helpers import *\n", encoding="utf-8")
     (root / "helpers.py").write_text('NOTES = "kept beside the package"\n', encoding="utf-8")
     return package
 

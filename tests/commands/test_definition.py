@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from calibration_step.assembly import CALIBRATION_STEP, EVALUATION_STEP, PACKAGE_STEP
+from calibration_step.assembly import CALIBRATION_STEP, PACKAGE_STEP
 from calibration_step.cli import main
 from calibration_step.commands._configs import config_classes
 from calibration_step.config_json import save
@@ -26,12 +26,11 @@ def test_definition_of_a_calibration_only_file(
     definition = json.loads(capsys.readouterr().out)
     assert schema_errors(definition) == []
     steps = definition["Steps"]
-    assert [s["Name"] for s in steps] == [EVALUATION_STEP, CALIBRATION_STEP, f"{CALIBRATION_STEP}-ThresholdPassed"]
-    assert steps[1]["Arguments"]["ProcessingInputs"][0]["S3Input"]["S3Uri"] == {
-        "Get": f"Steps.{EVALUATION_STEP}.ProcessingOutputConfig.Outputs['eval_output'].S3Output.S3Uri"
-    }
-    assert [s["Name"] for s in steps[2]["Arguments"]["IfSteps"]] == [PACKAGE_STEP]
-    assert "threshold.passed" in json.dumps(steps[2]["Arguments"]["Conditions"])
+    assert [s["Name"] for s in steps] == [CALIBRATION_STEP, f"{CALIBRATION_STEP}-ThresholdPassed"]
+    assert steps[0]["Arguments"]["ProcessingInputs"][0]["S3Input"]["S3Uri"] == {"Get": "Parameters.EvaluationData"}
+    assert [s["Name"] for s in steps[1]["Arguments"]["IfSteps"]] == [PACKAGE_STEP]
+    assert [s["Type"] for s in steps[1]["Arguments"]["ElseSteps"]] == ["Fail"]
+    assert "threshold.passed" in json.dumps(steps[1]["Arguments"]["Conditions"])
     assert offline == []
     output = tmp_path / "definition.json"
     assert main(["--quiet", "definition", str(path), "--output", str(output)]) == 0

@@ -70,7 +70,8 @@ def check_demo_folder(folder: Path, listed: list[str]) -> dict[str, object]:
     definition = json.loads((folder / DEFINITION_FILE).read_text())
     assert schema_errors(definition) == []
     assert "threshold.passed" in json.dumps(definition)
-    assert '"Get": "Steps.XGBoostModelEval-Calibration.ProcessingOutputConfig' in json.dumps(definition)
+    assert '"Get": "Steps.ModelCalibration-Calibration.ProcessingOutputConfig' in json.dumps(definition)
+    assert '"Get": "Parameters.EvaluationData"' in json.dumps(definition)
     dag = dag_from_configs(load_configs(folder / CONFIG_FILE))
     assert dag.calibration.calibration_method == calibrator.method
     metrics: dict[str, object] = json.loads((folder / "metrics_output/metrics.json").read_text())

@@ -2,8 +2,8 @@
 
 The ModelCalibration step and its condition step on ``threshold.passed`` run on generated
 scores, with the shipped script and requirements put where the definition's inputs read them.
-The whole calibration DAG is read and checked too; it stops at ``XGBoostModelEval``, whose code
-does not ship with this package (nor does Package's).
+The whole calibration DAG without its uploaded code stops at its first step; with it, it runs whole
+(``test_deployable_pipelines.py``).
 """
 
 from __future__ import annotations
@@ -95,7 +95,8 @@ def test_the_calibration_step_and_its_condition_run_from_the_real_definition(
     outputs = {name: str(lookup(calibration.properties, f"ProcessingOutputConfig.Outputs['{name}'].S3Output.S3Uri",
                                 where="calibration outputs"))
                for name in ("metrics_output", "calibrated_data")}
-    assert outputs["metrics_output"] == f"{config.pipeline_s3_location}/model_calibration/calibration/metrics_output"
+    assert outputs["metrics_output"] == (
+        f"{config.pipeline_s3_location}/{result.execution_id}/model_calibration/calibration/metrics_output")
     metrics = json.loads(store.read_bytes(f"{outputs['metrics_output']}/metrics.json"))
     condition = result.step("ModelCalibration-Calibration-ThresholdPassed")
     assert condition.status is StepStatus.SUCCEEDED
@@ -106,7 +107,7 @@ def test_the_calibration_step_and_its_condition_run_from_the_real_definition(
     assert offline == []
 
 
-def test_the_whole_calibration_dag_is_accepted_and_stops_where_code_does_not_ship(
+def test_the_whole_calibration_dag_stops_at_its_first_step_when_no_code_was_uploaded(
     offline: list[object], tmp_path: Path
 ) -> None:
     from calibration_step.assembly import calibration_dag_definition
@@ -114,10 +115,11 @@ def test_the_whole_calibration_dag_is_accepted_and_stops_where_code_does_not_shi
 
     pipeline = calibration_dag_definition(dag_from_configs(default_configs(_config())))
     store = LocalS3Store(tmp_path / "s3")
+    _put_scores(store, rows=500)
     result = run_pipeline_definition(pipeline, store=store, work_dir=tmp_path / "work")
-    evaluation = result.step("XGBoostModelEval-Calibration")
-    assert evaluation.status is StepStatus.FAILED
-    assert "[LOCAL-INPUT-EMPTY] input 'model_input': no S3 objects found under" in evaluation.reason
+    calibration = result.step("ModelCalibration-Calibration")
+    assert calibration.status is StepStatus.FAILED
+    assert "[LOCAL-INPUT-EMPTY] input 'code': no S3 objects found under" in calibration.reason
     assert {step.status for step in result.steps[1:]} == {StepStatus.NOT_STARTED}
 
 

@@ -18,7 +18,7 @@ def test_inputs_follow_spec_order_and_contract_paths() -> None:
     assert got == (
         ProcessingInputDefinition(input_name="training_data", source="s3://bucket/scores", destination="/opt/ml/processing/input/data"),
         ProcessingInputDefinition(
-            input_name="hyperparameters", source="s3://bucket/model", destination="/opt/ml/processing/input/config"
+            input_name="hyperparameters", source="s3://bucket/model/", destination="/opt/ml/processing/input/config"
         ),
     )
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from calibration_step.processing.outputs import execution_prefix_parameter, output_destination, processing_outputs
-from calibration_step.processing.values import Join, StringParameter
+from calibration_step.processing.values import EXECUTION_ID, Join, StringParameter
 from calibration_step.errors import BuildError
 from tests.examples import example_contract, example_spec
 
@@ -13,15 +13,17 @@ def test_outputs_are_joined_under_the_execution_prefix() -> None:
     got = processing_outputs(example_spec(), example_contract(), execution_prefix=prefix, job_type="training")
     assert [o.output_name for o in got] == ["model", "metrics"]
     assert [o.source for o in got] == ["/opt/ml/processing/output/model", "/opt/ml/processing/output/metrics"]
-    assert got[1].destination == Join(on="/", values=(prefix, "example_training", "training", "metrics"))
+    assert got[1].destination == Join(on="/", values=(prefix, EXECUTION_ID, "example_training", "training", "metrics"))
     assert prefix == StringParameter(name="ExecutionPrefix", default_value="s3://bucket/pipe")
 
 
-def test_plain_prefix_gives_plain_uri_and_folder_can_be_chosen() -> None:
+def test_a_plain_prefix_is_normalised_and_still_joined_with_the_execution_id() -> None:
     got = processing_outputs(
         example_spec(), example_contract(), execution_prefix="s3://bucket//runs/", job_type="testing", step_folder="scoring"
     )
-    assert got[0].destination == "s3://bucket/runs/scoring/testing/model"
+    assert got[0].destination == Join(on="/", values=("s3://bucket/runs", EXECUTION_ID, "scoring", "testing", "model"))
+    assert got[0].destination.to_expr()["Std:Join"] == {
+        "On": "/", "Values": ["s3://bucket/runs", {"Get": "Execution.PipelineExecutionId"}, "scoring", "testing", "model"]}
 
 
 def test_bad_parts_are_errors() -> None:

@@ -23,12 +23,23 @@ def test_a_file_entry_point_is_its_only_source(tmp_path: Path) -> None:
     assert script_source_files(tmp_path, "tool.py") == (("tool.py", b"# tool.py\n"),)
 
 
-def test_a_package_brings_its_modules_below_it_and_the_modules_beside_it(tmp_path: Path) -> None:
-    _write(tmp_path, "__init__.py", "helpers.py", "notes.txt", "other/__init__.py", "tool/__init__.py",
-           "tool/__main__.py", "tool/inner/deep.py", "tool/__pycache__/cached.py", "tool/data.json")
+def test_a_package_brings_its_modules_below_it_and_the_modules_beside_it_it_imports(tmp_path: Path) -> None:
+    _write(tmp_path, "__init__.py", "helpers.py", "names.py", "unused.py", "notes.txt", "other/__init__.py",
+           "tool/__init__.py", "tool/__main__.py", "tool/inner/deep.py", "tool/__pycache__/cached.py", "tool/data.json")
+    (tmp_path / "tool" / "inner" / "deep.py").write_text("from ...helpers import run\n", encoding="utf-8")
+    (tmp_path / "helpers.py").write_text("from .names import NAME\n", encoding="utf-8")
     files = dict(script_source_files(tmp_path, "tool.pyz"))
-    assert list(files) == ["__init__.py", "helpers.py", "tool/__init__.py", "tool/__main__.py", "tool/inner/deep.py"]
-    assert files["tool/inner/deep.py"] == b"# tool/inner/deep.py\n"
+    assert list(files) == ["__init__.py", "helpers.py", "names.py", "tool/__init__.py", "tool/__main__.py",
+                           "tool/inner/deep.py"]
+    assert files["tool/inner/deep.py"] == b"from ...helpers import run\n"
+
+
+def test_the_two_shipped_scripts_take_only_the_modules_they_import() -> None:
+    calibration = [name for name, _ in script_source_files(REPO_ROOT / "script", "model_calibration.pyz")]
+    packaging = [name for name, _ in script_source_files(REPO_ROOT / "script", "model_packaging.pyz")]
+    assert "interface.py" in calibration and "package_interface.py" not in calibration
+    assert "package_interface.py" in packaging and "interface.py" not in packaging
+    assert {"__init__.py", "errors.py", "error_codes.py"} <= set(calibration) & set(packaging)
 
 
 def test_a_folder_without_main_is_not_a_script(tmp_path: Path) -> None:

@@ -82,7 +82,8 @@ def test_validation_figures_equal_applying_the_given_calibrator(
     assert isinstance(ece, float)
     assert metrics["folds"] == [] and metrics["threshold"] == {
         "metric": "calibrated.ece_equal_width", "value": ece, "threshold": 0.05,
-        "passed": ece <= 0.05}
+        "passed": ece <= 0.05,
+        "message": f"calibrated.ece_equal_width = {ece:.6g} is {'within' if ece <= 0.05 else 'above'} the error threshold 0.05"}
     # the given calibrator is passed on unchanged, and the rows are calibrated with it
     with open(os.path.join(model_dir, CALIBRATOR_FILE), encoding="utf-8") as a, \
             open(os.path.join(out[ModelCalibrationOutput.CALIBRATION_OUTPUT.value], CALIBRATOR_FILE),

@@ -68,12 +68,13 @@ from calibration_step.steps.processing_common import default_execution_prefix, i
 
 if TYPE_CHECKING:
     from sagemaker.core.workflow.properties import PropertyFile
-    from sagemaker.mlops.workflow import ConditionStep, ProcessingStep, Step
+    from sagemaker.mlops.workflow import ConditionStep, FailStep, ProcessingStep, Step
 
 __all__ = [
     "ModelCalibrationStep",
     "build_model_calibration_step",
     "calibration_condition_step",
+    "calibration_fail_step",
     "default_execution_prefix",
     "model_calibration_step_definition",
     "script_code",
@@ -83,6 +84,8 @@ METRICS_PROPERTY_FILE: Final = "CalibrationMetrics"
 """Name of the property file over ``metrics_output/metrics.json``."""
 THRESHOLD_PASSED_PATH: Final = "threshold.passed"
 """JSON path in ``metrics.json``: whether the calibrated ECE is within ``ERROR_THRESHOLD``."""
+THRESHOLD_MESSAGE_PATH: Final = "threshold.message"
+"""JSON path in ``metrics.json``: the gate's verdict in words (metric, calibrated value, threshold)."""
 
 
 def model_calibration_env(config: ModelCalibrationConfig) -> dict[str, str]:
@@ -241,20 +244,40 @@ def build_model_calibration_step(
     return ModelCalibrationStep(step=step, metrics_file=files[0], definition=definition)
 
 
+def calibration_fail_step(built: ModelCalibrationStep, *, name: str | None = None) -> FailStep:
+    """A ``FailStep`` whose failure reason is the gate's verdict, with the calibrated value and the threshold.
+
+    The reason is ``metrics.json``'s ``threshold.message``, read when the step runs, for example
+    ``calibrated.ece_equal_width = 0.0712 is above the error threshold 0.05``.
+    """
+    return sagemaker_adapter.fail_step(
+        sanitize_name(name if name is not None else f"{built.step.name}-ThresholdFailed"),
+        step=built.step,
+        file=built.metrics_file,
+        json_path=THRESHOLD_MESSAGE_PATH,
+    )
+
+
 def calibration_condition_step(
     built: ModelCalibrationStep,
     *,
     name: str | None = None,
     if_steps: Sequence[Step] = (),
-    else_steps: Sequence[Step] = (),
+    else_steps: Sequence[Step] | None = None,
 ) -> ConditionStep:
-    """A ``ConditionStep`` that takes ``if_steps`` when ``metrics.json``'s ``threshold.passed`` is true."""
+    """A ``ConditionStep`` that takes ``if_steps`` when ``metrics.json``'s ``threshold.passed`` is true.
+
+    ``else_steps`` default to :func:`calibration_fail_step`, so an execution whose calibrated
+    error is above the threshold ends Failed with the figures in its failure reason; pass ``()``
+    for an empty else branch.
+    """
+    step_name = sanitize_name(name if name is not None else f"{built.step.name}-ThresholdPassed")
     return sagemaker_adapter.condition_step(
-        sanitize_name(name if name is not None else f"{built.step.name}-ThresholdPassed"),
+        step_name,
         step=built.step,
         file=built.metrics_file,
         json_path=THRESHOLD_PASSED_PATH,
         equals=True,
         if_steps=if_steps,
-        else_steps=else_steps,
+        else_steps=[calibration_fail_step(built)] if else_steps is None else else_steps,
     )

@@ -1,4 +1,4 @@
-"""Upload the shipped script (and its requirements file) to the S3 URIs the step references.
+"""Upload the shipped scripts (calibration with its requirements file, and Package) to the S3 URIs the steps reference.
 
 Building a step or a pipeline definition never uploads anything; this is the one function that
 does, and only when called. The script ships as one file, the zipapp ``model_calibration.pyz``,
@@ -8,18 +8,23 @@ committed): one object, so an upload replaces the whole script at once, and the 
 it with ``python3 model_calibration.pyz`` (see :mod:`calibration_step.processing.zipapp`). The
 zipapp and ``requirements.txt`` are the only objects of the code folder
 (:func:`~calibration_step.steps.model_calibration.builder.code_folder_uri`), which one channel
-downloads. Objects are written with ``put_object`` and encrypted with ``config.output_kms_key``
-when one is set (as the SDK does for code it uploads).
+downloads. The Package step's script, the zipapp ``model_packaging.pyz`` (standard library
+only, no requirements), goes alone into its own code folder
+(:meth:`~calibration_step.steps.companion.CompanionStep.code_folder_uri`), so every step a
+definition of this package names runs code that this one function uploaded (or the user's own,
+named by ``script_uri``). Objects are written with ``put_object`` and encrypted with
+``config.output_kms_key`` when one is set (as the SDK does for code it uploads).
 
 Examples
 --------
 >>> [name for name, _ in shipped_files(include_requirements=True)]
 ['model_calibration.pyz', 'requirements.txt']
+>>> [name for name, _ in package_files()]
+['model_packaging.pyz']
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from importlib import resources
 from typing import TYPE_CHECKING, Final
 
@@ -28,17 +33,41 @@ from calibration_step.processing.zipapp import script_zipapp
 from calibration_step.processing.step import ScriptCode
 from calibration_step.errors import BuildError, Code
 from calibration_step.script.interface import MODEL_CALIBRATION_SCRIPT, REQUIREMENTS_FILE
+from calibration_step.script.package_interface import PACKAGE_SCRIPT
 from calibration_step.steps.model_calibration.builder import script_code
 from calibration_step.steps.model_calibration.config import ModelCalibrationConfig
+from calibration_step.steps.package import PACKAGE, PackageConfig, package_config_for
 
 if TYPE_CHECKING:
     import boto3
     from boto3 import S3Client  # only in typing_stubs/boto3: the client's static shape
 
-__all__ = ["shipped_files", "upload_script"]
+__all__ = ["package_files", "shipped_files", "upload_script"]
 
 SCRIPT_PACKAGE: Final = "calibration_step.script"
 """The package that ships the script package ``model_calibration`` and ``requirements.txt``."""
+
+
+def _zipapp(entry_point: str) -> bytes:
+    try:
+        return script_zipapp(resources.files(SCRIPT_PACKAGE), entry_point)
+    except FileNotFoundError as exc:
+        raise BuildError(
+            Code.BUILD_SCRIPT_MISSING,
+            f"the installed package {SCRIPT_PACKAGE} has no script package to ship ({exc}).",
+            hint="reinstall calibration_step; the script ships as package data",
+        ) from exc
+
+
+def package_files() -> tuple[tuple[str, bytes], ...]:
+    """``(file name, content)`` of the Package step's script: its zipapp, packed now.
+
+    Raises
+    ------
+    BuildError
+        ``BUILD-SCRIPT-MISSING`` when the installed package lacks a file (a broken install).
+    """
+    return ((PACKAGE_SCRIPT, _zipapp(PACKAGE_SCRIPT)),)
 
 
 def shipped_files(*, include_requirements: bool) -> tuple[tuple[str, bytes], ...]:
@@ -53,14 +82,7 @@ def shipped_files(*, include_requirements: bool) -> tuple[tuple[str, bytes], ...
         ``BUILD-SCRIPT-MISSING`` when the installed package lacks a file (a broken install).
     """
     package = resources.files(SCRIPT_PACKAGE)
-    try:
-        files = [(MODEL_CALIBRATION_SCRIPT, script_zipapp(package, MODEL_CALIBRATION_SCRIPT))]
-    except FileNotFoundError as exc:
-        raise BuildError(
-            Code.BUILD_SCRIPT_MISSING,
-            f"the installed package {SCRIPT_PACKAGE} has no script package to ship ({exc}).",
-            hint="reinstall calibration_step; the script ships as package data",
-        ) from exc
+    files = [(MODEL_CALIBRATION_SCRIPT, _zipapp(MODEL_CALIBRATION_SCRIPT))]
     if include_requirements:
         resource = package / REQUIREMENTS_FILE
         if not resource.is_file():
@@ -86,8 +108,13 @@ def upload_script(
     *,
     session: boto3.Session | None = None,
     install_requirements: bool | None = None,
+    package: PackageConfig | None = None,
 ) -> tuple[str, ...]:
-    """Upload the shipped script (and requirements) to the URIs of :func:`script_code`; return them.
+    """Upload the shipped scripts to the URIs the steps run them from; return those URIs.
+
+    The calibration script (and requirements) go to the URIs of :func:`script_code`; the Package
+    step's script to its code folder, ``<pipeline S3 location>/code/model_packaging/``, unless
+    the Package config's ``script_uri`` names the user's own.
 
     Parameters
     ----------
@@ -97,6 +124,9 @@ def upload_script(
         Default: a new ``boto3.Session(region_name=config.region)`` (the user's credentials).
     install_requirements : bool or None, default None
         As for the step; the requirements file is uploaded exactly when the step installs it.
+    package : PackageConfig, optional
+        The Package step's config; default: derived from ``config`` (same pipeline S3 location),
+        as ``calibration-step definition`` derives it.
 
     Raises
     ------
@@ -112,8 +142,12 @@ def upload_script(
             hint="upload your own script yourself, or unset script_uri to use the shipped one",
         )
     code: ScriptCode = script_code(config, install_requirements=install_requirements)
-    targets: Sequence[str] = [code.script_uri] + ([code.requirements_uri] if code.requirements_uri else [])
-    files = shipped_files(include_requirements=code.requirements_uri is not None)
+    targets: list[str] = [code.script_uri] + ([code.requirements_uri] if code.requirements_uri else [])
+    files = list(shipped_files(include_requirements=code.requirements_uri is not None))
+    package_config = package if package is not None else package_config_for(config)
+    if package_config.script_uri is None:
+        targets.append(PACKAGE.script_code(package_config).script_uri)
+        files += package_files()
     if session is None:
         import boto3
 

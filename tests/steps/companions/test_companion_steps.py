@@ -65,7 +65,24 @@ def test_training_feeds_evaluation_feeds_calibration_feeds_package() -> None:
         ("evaluate.eval_output", "calibrate.evaluation_data"),
         ("train.model_output", "package.model_input"),
         ("calibrate.calibration_output", "package.calibration_model"),
+        ("calibrate.metrics_output", "package.calibration_metrics"),
     }
+
+
+def test_the_users_own_scripts_must_be_named_and_the_package_script_ships() -> None:
+    sources = {XGBoostModelEvalInput.MODEL_INPUT: "s3://my-ml-bucket/m", XGBoostModelEvalInput.PROCESSED_DATA: "s3://my-ml-bucket/d"}
+    with pytest.raises(BuildError, match=r"\[BUILD-SCRIPT-REQUIRED\] XGBoostModelEval runs your own script "
+                                         r"\(xgboost_model_eval.py\), and XGBoostModelEvalConfig.script_uri is not set"):
+        xgboost_model_eval_step_definition(XGBoostModelEvalConfig(**COMMON), sources, image_uri=IMAGE)  # type: ignore[arg-type]  # str-valued test dict
+    with pytest.raises(BuildError, match=r"\[BUILD-SCRIPT-REQUIRED\] XGBoostTraining runs your own script"):
+        xgboost_training_step_definition(XGBoostTrainingConfig(**COMMON), {XGBoostTrainingInput.INPUT_PATH: "s3://my-ml-bucket/d"},  # type: ignore[arg-type]  # str-valued test dict
+                                         image_uri=IMAGE)
+    package = PackageConfig(**COMMON)  # type: ignore[arg-type]  # str-valued test dict
+    code = PACKAGE.script_code(package)
+    assert code.code_folder_uri == f"{package.pipeline_s3_location}/code/model_packaging/"
+    assert code.script_uri == f"{package.pipeline_s3_location}/code/model_packaging/model_packaging.pyz"
+    assert code.requirements_uri is None
+    assert PACKAGE.registration().script_shipped and not XGBOOST_MODEL_EVAL.registration().script_shipped
 
 
 def test_configs_check_their_fields() -> None:
@@ -84,7 +101,7 @@ def test_builders_name_a_missing_required_input() -> None:
 
 
 def test_builders_send_exactly_the_contract_env_vars_and_arguments() -> None:
-    training = XGBoostTrainingConfig(**COMMON, eta=0.1)  # type: ignore[arg-type]  # str-valued test dict
+    training = XGBoostTrainingConfig(**COMMON, eta=0.1, script_uri="s3://my-ml-bucket/code/train/xgboost_training.py")  # type: ignore[arg-type]  # str-valued test dict
     definition = xgboost_training_step_definition(training, {XGBoostTrainingInput.INPUT_PATH: "s3://my-ml-bucket/d"}, image_uri=IMAGE)
     assert dict(definition.environment) == {
         "LABEL_FIELD": "label", "OBJECTIVE": "binary:logistic", "NUM_ROUND": "100", "MAX_DEPTH": "6", "ETA": "0.1",
@@ -94,7 +111,8 @@ def test_builders_send_exactly_the_contract_env_vars_and_arguments() -> None:
         "--model_output", "/opt/ml/processing/output/model",
         "--evaluation_output", "/opt/ml/processing/output/evaluation",
     )
-    evaluation = attrs.evolve(XGBoostModelEvalConfig(**COMMON), job_type="testing")  # type: ignore[arg-type]  # str-valued test dict
+    evaluation = attrs.evolve(XGBoostModelEvalConfig(**COMMON), job_type="testing",  # type: ignore[arg-type]  # str-valued test dict
+                              script_uri="s3://my-ml-bucket/code/eval/xgboost_model_eval.py")
     sources = {XGBoostModelEvalInput.MODEL_INPUT: "s3://my-ml-bucket/m", XGBoostModelEvalInput.PROCESSED_DATA: "s3://my-ml-bucket/d"}
     eval_definition = xgboost_model_eval_step_definition(evaluation, sources, image_uri=IMAGE)
     assert eval_definition.name == "XGBoostModelEval-Testing"

@@ -12,6 +12,7 @@ from moto import mock_aws
 
 from calibration_step.errors import BuildError
 from calibration_step.processing import StringParameter
+from calibration_step.processing.values import EXECUTION_ID
 from calibration_step.script.interface import ModelCalibrationInput
 from calibration_step.steps.model_calibration.builder import (
     build_model_calibration_step,
@@ -20,7 +21,7 @@ from calibration_step.steps.model_calibration.builder import (
     script_code,
 )
 from calibration_step.steps.model_calibration.contract import MODEL_CALIBRATION_CONTRACT
-from calibration_step.steps.model_calibration.upload import shipped_files, upload_script
+from calibration_step.steps.model_calibration.upload import package_files, shipped_files, upload_script
 from tests.pipeline_example import example_config, offline
 from tests.typecheck import check_snippets
 
@@ -63,7 +64,7 @@ def test_outputs_go_under_the_execution_prefix() -> None:
     )
     destinations = [o.destination for o in definition.outputs]
     assert [getattr(d, "values", None) for d in destinations] == [
-        (prefix, "model_calibration", "calibration", name)
+        (prefix, EXECUTION_ID, "model_calibration", "calibration", name)
         for name in ("calibration_output", "metrics_output", "calibrated_data")
     ]
 
@@ -195,15 +196,18 @@ def test_upload_puts_exactly_the_files_the_definition_reads(offline: list[object
         client.put_object(Bucket="my-ml-bucket", Key="pipelines/jane-risk-eu-west-1/1.0/code/model_calibration.py", Body=b"old")
         uploaded = upload_script(config, session=session, install_requirements=install_requirements)
         referenced = tuple(uri for uri in (definition.code.script_uri, definition.code.requirements_uri) if uri)
-        assert uploaded == referenced
+        package_script = f"{config.pipeline_s3_location}/code/model_packaging/model_packaging.pyz"
+        assert uploaded == (*referenced, package_script)
+        package_body = client.get_object(Bucket="my-ml-bucket", Key=package_script.removeprefix("s3://my-ml-bucket/"))
+        assert package_body["Body"].read() == package_files()[0][1]
         prefix = channel.source.removeprefix("s3://my-ml-bucket/")
         listed = client.list_objects_v2(Bucket="my-ml-bucket", Prefix=prefix)["Contents"]
         assert sorted(f"s3://my-ml-bucket/{o['Key']}" for o in listed) == sorted(referenced)  # what the channel downloads
         files = shipped_files(include_requirements=install_requirements is None)
-        for (_name, body), uri in zip(files, uploaded, strict=True):
+        for (_name, body), uri in zip(files, uploaded[:-1], strict=True):
             key = uri.removeprefix("s3://my-ml-bucket/")
             assert client.get_object(Bucket="my-ml-bucket", Key=key)["Body"].read() == body
-    assert [name for name, _ in files] == ["model_calibration.pyz", "requirements.txt"][: len(uploaded)]
+    assert [name for name, _ in files] == ["model_calibration.pyz", "requirements.txt"][: len(uploaded) - 1]
     assert zipfile.ZipFile(io.BytesIO(files[0][1])).read("__main__.py").startswith(b'"""Runs calibration_script.model_calibration')
 
 

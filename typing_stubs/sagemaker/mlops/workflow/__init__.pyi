@@ -1,5 +1,6 @@
 from collections.abc import Sequence
 
+from sagemaker.core.helper.pipeline_variable import PipelineVariable
 from sagemaker.core.processing import _StepArguments
 from sagemaker.core.workflow.conditions import Condition
 from sagemaker.core.workflow.parameters import Parameter
@@ -33,6 +34,8 @@ class ProcessingStep(Step):
     ) -> None: ...
 
 class ConditionStep(Step):
+    if_steps: list[Step]
+    else_steps: list[Step]
     def __init__(
         self,
         name: str,
@@ -46,6 +49,7 @@ class ConditionStep(Step):
 
 class Pipeline:
     name: str
+    steps: Sequence[Step]
     def __init__(
         self,
         name: str = ...,
@@ -55,3 +59,13 @@ class Pipeline:
         pipeline_definition_config: PipelineDefinitionConfig | None = ...,
     ) -> None: ...
     def definition(self) -> str: ...
+
+class FailStep(Step):
+    def __init__(
+        self,
+        name: str,
+        error_message: str | PipelineVariable | None = ...,
+        display_name: str | None = ...,
+        description: str | None = ...,
+        depends_on: list[str | Step] | None = ...,
+    ) -> None: ...
