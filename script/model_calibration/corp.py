@@ -25,13 +25,11 @@ predictions by nearest neighbours on the curve's quantile grid), the normal one 
 
 from __future__ import annotations
 
-import sys
 from typing import Optional
 
 import numpy as np
 
 from .aggregation import Aggregated
-from .fitting import pav_aggregated
 from .jsonvalues import JsonDict
 from .numerics import CLIP_EPSILON, FloatArray, IntArray, weighted_count
 
@@ -55,29 +53,23 @@ CURVE_POINTS = 101
 few, else the predictions at equally spaced quantiles of the weight."""
 DENSITY_SPAN = 2
 """Grid points to either side of the nearest-neighbour density estimate of the asymptotic band."""
-PAV_NUMPY_PASSES = 8
+PAV_NUMPY_PASSES = 24
 """Vectorised pooling passes of :func:`pav` before its stack pass over the blocks left."""
 
 
-def sklearn_loaded() -> bool:
-    """Whether scikit-learn's isotonic module is imported (then :func:`pav` uses it)."""
-    return "sklearn.isotonic" in sys.modules
-
-
-def pav(values: FloatArray, n: FloatArray, k: FloatArray) -> FloatArray:
-    """The increasing (isotonic) fit of the rates ``k / n`` weighted by ``n``, at each value.
+def pav(n: FloatArray, k: FloatArray) -> FloatArray:
+    """The increasing (isotonic) fit of the rates ``k / n`` weighted by ``n`` (in the order
+    given: of ascending predictions), at each of them.
 
     Adjacent blocks whose means decrease always belong to one block of the fit, so a numpy
     pass pools every run of them at once; after ``PAV_NUMPY_PASSES`` such passes (which leave
-    far fewer blocks) the classic stack of pool-adjacent-violators finishes. scikit-learn's fit
-    (``fitting.pav_aggregated``, equal to rounding) is used where scikit-learn is imported
-    already: the script does not import it otherwise on the gam path (about 1 s).
+    far fewer blocks) the classic stack of pool-adjacent-violators finishes. Equal to
+    scikit-learn's ``isotonic_regression`` to rounding, without its import (about 1 s, which
+    the gam path otherwise never pays), and the same bits whatever else the process imported.
 
-    >>> pav(np.arange(4.0), np.ones(4), np.array([0.0, 1.0, 0.0, 1.0])).tolist()
+    >>> pav(np.ones(4), np.array([0.0, 1.0, 0.0, 1.0])).tolist()
     [0.0, 0.5, 0.5, 1.0]
     """
-    if sklearn_loaded():
-        return pav_aggregated(values, n, k)
     weight, total = n.copy(), k.copy()
     length = np.ones(n.shape[0], dtype=np.int64)
     for _ in range(PAV_NUMPY_PASSES):
@@ -183,7 +175,7 @@ def _resampled_band(agg: Aggregated, rows: int, at: FloatArray
         counts = weighted_count(drawn_idx, ones, m)
         drawn = counts > 0
         positives = rng.binomial(counts[drawn].astype(np.int64), p[drawn]).astype(np.float64)
-        fitted = pav(p[drawn], counts[drawn], positives)
+        fitted = pav(counts[drawn], positives)
         where = np.clip(np.searchsorted(p[drawn], at, side="right") - 1, 0, None)
         curves[b] = fitted[where]
     tail = (1.0 - BAND_LEVEL) / 2.0
@@ -240,7 +232,7 @@ def corp_block(agg: Aggregated, rows: Optional[int] = None) -> Optional[JsonDict
     if not bool(np.all(agg.n > 0.0)):  # rows of weight 0 take no part
         weighed = agg.n > 0.0
         agg = Aggregated(agg.values[weighed], agg.n[weighed], agg.k[weighed])
-    recalibrated = pav(agg.values, agg.n, agg.k)
+    recalibrated = pav(agg.n, agg.k)
     block = decomposition(agg, recalibrated)
     at_idx = curve_grid(agg)
     at = agg.values[at_idx]
