@@ -18,23 +18,20 @@ The consistency band is where the curve of a calibrated forecast with these pred
 with probability ``BAND_LEVEL`` (pointwise, around the diagonal): up to
 ``BAND_RESAMPLING_MAX_ROWS`` rows by resampling (predictions drawn with replacement, outcomes
 drawn as Bernoulli(p), their PAV curve; ``BAND_RESAMPLES`` times), above it from asymptotic theory:
-Chernoff's distribution for many distinct predictions (Wright 1981), the normal one for few
+Chernoff's distribution for many distinct predictions (Wright 1981; the density of the
+predictions by nearest neighbours on the curve's quantile grid), the normal one for few
 (``BAND_DISCRETE_MAX_VALUES``), as the reference R package ``reliabilitydiag`` does.
 """
 
 from __future__ import annotations
 
-import math
-import sys
 from typing import Optional
 
 import numpy as np
 
 from .aggregation import Aggregated
-from .fitting import pav_aggregated
 from .jsonvalues import JsonDict
 from .numerics import CLIP_EPSILON, FloatArray, IntArray, weighted_count
-from .smoothece import interpolate_grid, reflected_smooth, spread_on_grid
 
 BAND_LEVEL = 0.9
 """Pointwise coverage of the consistency band."""
@@ -54,30 +51,25 @@ NORMAL_QUANTILE_95 = 1.6448536269514722
 CURVE_POINTS = 101
 """The stored curve holds at most this many points: every distinct prediction when there are so
 few, else the predictions at equally spaced quantiles of the weight."""
-_DENSITY_GRID = 2001
-PAV_NUMPY_PASSES = 8
+DENSITY_SPAN = 2
+"""Grid points to either side of the nearest-neighbour density estimate of the asymptotic band."""
+PAV_NUMPY_PASSES = 24
 """Vectorised pooling passes of :func:`pav` before its stack pass over the blocks left."""
 
 
-def sklearn_loaded() -> bool:
-    """Whether scikit-learn's isotonic module is imported (then :func:`pav` uses it)."""
-    return "sklearn.isotonic" in sys.modules
-
-
-def pav(values: FloatArray, n: FloatArray, k: FloatArray) -> FloatArray:
-    """The increasing (isotonic) fit of the rates ``k / n`` weighted by ``n``, at each value.
+def pav(n: FloatArray, k: FloatArray) -> FloatArray:
+    """The increasing (isotonic) fit of the rates ``k / n`` weighted by ``n`` (in the order
+    given: of ascending predictions), at each of them.
 
     Adjacent blocks whose means decrease always belong to one block of the fit, so a numpy
     pass pools every run of them at once; after ``PAV_NUMPY_PASSES`` such passes (which leave
-    far fewer blocks) the classic stack of pool-adjacent-violators finishes. scikit-learn's fit
-    (``fitting.pav_aggregated``, equal to rounding) is used where scikit-learn is imported
-    already: the script does not import it otherwise on the gam path (about 1 s).
+    far fewer blocks) the classic stack of pool-adjacent-violators finishes. Equal to
+    scikit-learn's ``isotonic_regression`` to rounding, without its import (about 1 s, which
+    the gam path otherwise never pays), and the same bits whatever else the process imported.
 
-    >>> pav(np.arange(4.0), np.ones(4), np.array([0.0, 1.0, 0.0, 1.0])).tolist()
+    >>> pav(np.ones(4), np.array([0.0, 1.0, 0.0, 1.0])).tolist()
     [0.0, 0.5, 0.5, 1.0]
     """
-    if sklearn_loaded():
-        return pav_aggregated(values, n, k)
     weight, total = n.copy(), k.copy()
     length = np.ones(n.shape[0], dtype=np.int64)
     for _ in range(PAV_NUMPY_PASSES):
@@ -183,7 +175,7 @@ def _resampled_band(agg: Aggregated, rows: int, at: FloatArray
         counts = weighted_count(drawn_idx, ones, m)
         drawn = counts > 0
         positives = rng.binomial(counts[drawn].astype(np.int64), p[drawn]).astype(np.float64)
-        fitted = pav(p[drawn], counts[drawn], positives)
+        fitted = pav(counts[drawn], positives)
         where = np.clip(np.searchsorted(p[drawn], at, side="right") - 1, 0, None)
         curves[b] = fitted[where]
     tail = (1.0 - BAND_LEVEL) / 2.0
@@ -191,15 +183,17 @@ def _resampled_band(agg: Aggregated, rows: int, at: FloatArray
     return lower, upper
 
 
-def _density(agg: Aggregated, at: FloatArray) -> FloatArray:
-    """Kernel density of the predictions (weighted, reflected at 0 and 1; Silverman's bandwidth)
-    at ``at``."""
-    total = float(agg.n.sum())
-    mean = float(np.dot(agg.n, agg.values)) / total
-    sd = math.sqrt(max(float(np.dot(agg.n, (agg.values - mean) ** 2)) / total, 0.0))
-    sigma = max(1.06 * sd * total ** -0.2, 1e-3)
-    grid = spread_on_grid(np.clip(agg.values, 0.0, 1.0), agg.n / total, _DENSITY_GRID)
-    out: FloatArray = interpolate_grid(at, reflected_smooth(grid, sigma))
+def _density(agg: Aggregated, at_idx: IntArray) -> FloatArray:
+    """The predictions' density at ``agg.values[at_idx]`` (ascending): the weight between the
+    points ``DENSITY_SPAN`` places to either side over their distance (a nearest-neighbour
+    estimate; on the quantile grid each side spans 2% of the weight)."""
+    cumulative = np.cumsum(agg.n) / float(agg.n.sum())
+    last = at_idx.shape[0] - 1
+    positions = np.arange(at_idx.shape[0])
+    low = at_idx[np.maximum(positions - DENSITY_SPAN, 0)]
+    high = at_idx[np.minimum(positions + DENSITY_SPAN, last)]
+    out: FloatArray = (cumulative[high] - cumulative[low]) / np.maximum(
+        agg.values[high] - agg.values[low], 1e-12)
     return out
 
 
@@ -213,7 +207,7 @@ def _asymptotic_band(agg: Aggregated, rows: int, at_idx: IntArray
         half = NORMAL_QUANTILE_95 * np.sqrt(variance / rows_at)
         method = "discrete_asymptotic"
     else:
-        density = np.maximum(_density(agg, x), 1e-12)
+        density = np.maximum(_density(agg, at_idx), 1e-12)
         half = CHERNOFF_QUANTILE_95 * np.cbrt(4.0 * variance / (density * rows))
         method = "continuous_asymptotic"
     return np.clip(x - half, 0.0, 1.0), np.clip(x + half, 0.0, 1.0), method
@@ -238,7 +232,7 @@ def corp_block(agg: Aggregated, rows: Optional[int] = None) -> Optional[JsonDict
     if not bool(np.all(agg.n > 0.0)):  # rows of weight 0 take no part
         weighed = agg.n > 0.0
         agg = Aggregated(agg.values[weighed], agg.n[weighed], agg.k[weighed])
-    recalibrated = pav(agg.values, agg.n, agg.k)
+    recalibrated = pav(agg.n, agg.k)
     block = decomposition(agg, recalibrated)
     at_idx = curve_grid(agg)
     at = agg.values[at_idx]
