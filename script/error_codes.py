@@ -197,6 +197,10 @@ class Code:
         "set the field to a value the message names")
     CONFIG_CONFLICT: Final = _code("CONFIG-CONFLICT", _CONFIG, "config fields contradict each other (one problem each)",
         "fix every listed setting")
+    CLI_USAGE: Final = _code("CLI-USAGE", _CONFIG, "the command line's arguments are not what the command takes",
+        "see calibration-step <command> --help")
+    CONFIG_PLACEHOLDER: Final = _code("CONFIG-PLACEHOLDER", _CONFIG, "a config field still holds the placeholder config init wrote (a warning of config validate)",
+        "set your own value: your name, bucket, IAM role and service")
     CLI_CONFIG_FILE: Final = _code("CLI-CONFIG-FILE", _CONFIG, "the config file given to a command does not exist",
         "write one with: calibration-step config init FILE")
     CLI_CONFIG_STEPS: Final = _code("CLI-CONFIG-STEPS", _CONFIG, "the config file holds no config, or several, of the class the command needs",
