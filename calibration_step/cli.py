@@ -21,9 +21,9 @@ import traceback
 from collections.abc import Callable, Sequence
 from importlib import metadata
 from types import ModuleType
-from typing import cast
+from typing import NoReturn, cast
 
-from calibration_step.errors import CalibrationStepError
+from calibration_step.errors import CalibrationStepError, Code, ConfigError
 
 __all__ = ["COMMANDS", "main", "main_entry"]
 
@@ -46,9 +46,27 @@ def _command_module(name: str) -> ModuleType:
     return importlib.import_module(f"calibration_step.commands.{name}")
 
 
+class _ArgumentParser(argparse.ArgumentParser):
+    """A parser whose errors are ``ConfigError`` (``CLI-USAGE``): printed in the one-line form, exit 2.
+
+    Its subparsers are of the same class, so every command's argument errors are too.
+    """
+
+    def error(self, message: str) -> NoReturn:
+        raise ConfigError(Code.CLI_USAGE, f"{self.prog}: {message}.", hint=f"see {self.prog} --help")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every subcommand registered."""
-    parser = argparse.ArgumentParser(
+    """The argument parser with every subcommand registered.
+
+    Examples
+    --------
+    >>> build_parser().parse_args(["run", "--env", "score_field=x"])
+    Traceback (most recent call last):
+    ...
+    calibration_step.errors.ConfigError: [CLI-USAGE] calibration-step run: argument --env: 'score_field' is not an env var of the script; ...
+    """
+    parser = _ArgumentParser(
         prog="calibration-step",
         description="Calibrate classifier scores in SageMaker Pipelines, and run, check and inspect the step offline.",
     )
@@ -82,7 +100,11 @@ def _configure_logging(*, quiet: bool, debug: bool) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` (default: ``sys.argv[1:]``) and return the exit code."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except ConfigError as exc:
+        print(f"error {exc.describe()}", file=sys.stderr)
+        return EXIT_ERROR
     if args.version:
         print(f"calibration-step {_version()}")
         return EXIT_OK

@@ -197,6 +197,10 @@ class Code:
         "set the field to a value the message names")
     CONFIG_CONFLICT: Final = _code("CONFIG-CONFLICT", _CONFIG, "config fields contradict each other (one problem each)",
         "fix every listed setting")
+    CLI_USAGE: Final = _code("CLI-USAGE", _CONFIG, "the command line's arguments are not what the command takes",
+        "see calibration-step <command> --help")
+    CONFIG_PLACEHOLDER: Final = _code("CONFIG-PLACEHOLDER", _CONFIG, "a config field still holds the placeholder config init wrote (a warning of config validate)",
+        "set your own value: your name, bucket, IAM role and service")
     CLI_CONFIG_FILE: Final = _code("CLI-CONFIG-FILE", _CONFIG, "the config file given to a command does not exist",
         "write one with: calibration-step config init FILE")
     CLI_CONFIG_STEPS: Final = _code("CLI-CONFIG-STEPS", _CONFIG, "the config file holds no config, or several, of the class the command needs",
@@ -277,6 +281,12 @@ class Code:
         "upload your script and set the step config's script_uri to its s3:// URI")
     BUILD_SCRIPT_URI_OVERRIDDEN: Final = _code("BUILD-SCRIPT-URI-OVERRIDDEN", _BUILD, "the shipped script is not uploaded over a user's script_uri",
         "upload your own script yourself, or unset script_uri to use the shipped one")
+    BUILD_EXECUTION_ARN: Final = _code("BUILD-EXECUTION-ARN", _BUILD, "a value is not the ARN of a pipeline execution",
+        "pass the PipelineExecutionArn that start_execution returned")
+    BUILD_EXECUTION_TIMEOUT: Final = _code("BUILD-EXECUTION-TIMEOUT", _BUILD, "a pipeline execution did not finish within the time waited",
+        "wait longer (timeout_seconds), or look at the execution in SageMaker Studio")
+    BUILD_EXECUTION_METRICS: Final = _code("BUILD-EXECUTION-METRICS", _BUILD, "an execution's metrics.json is missing or not a JSON object",
+        "check that the execution's calibration step succeeded and the execution prefix is the one it ran with")
     BUILD_UNKNOWN_ARGUMENT: Final = _code("BUILD-UNKNOWN-ARGUMENT", _BUILD, "an argument is given that the contract does not declare",
         "use one of the contract's arguments")
     BUILD_UNKNOWN_INPUT: Final = _code("BUILD-UNKNOWN-INPUT", _BUILD, "an input is given that the specification does not declare",

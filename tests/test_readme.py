@@ -2,7 +2,10 @@
 
 ``python`` blocks are concatenated in order into one module: it is run in a subprocess (one
 namespace, dummy AWS settings, no network needed) and checked with ``mypy --strict``. A block
-whose first line is ``# needs an AWS account`` is type-checked but not run.
+whose first line is ``# needs an AWS account`` is type-checked, and the Python route to SageMaker
+(build, upload, create or update, start, wait, read the metrics) also runs against faked AWS:
+moto's S3 and SageMaker, with the execution's calibration run in place of SageMaker by writing its
+``metrics.json`` where the execution writes it.
 """
 
 from __future__ import annotations
@@ -67,6 +70,62 @@ def test_python_blocks_run_in_order(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "[CONFIG-VALUE] ModelCalibrationConfig.gam_splines must be an int from 4 to 200; got 3." in done.stdout
     assert "XGBoostModelEval-Calibration.eval_output -> ModelCalibration-Calibration.evaluation_data" in done.stdout
+
+
+_FAKED_AWS: Final = '''
+import json
+
+import boto3
+from moto import mock_aws
+
+import calibration_step.deployment as deployment
+from calibration_step.processing.outputs import executed_output_uri
+
+mock_aws().start()
+boto3.Session(region_name="us-east-1").client("s3").create_bucket(Bucket="my-ml-bucket")
+STARTED: list[dict[str, object]] = []
+_start = deployment.start_execution
+
+
+def _start_and_fake_the_run(config, parameters=None, *, session=None):  # type: ignore[no-untyped-def]
+    """moto starts the execution; its calibration's metrics.json is then written where the execution writes it."""
+    arn = _start(config, parameters, session=session)
+    folder = executed_output_uri(config.pipeline_s3_location, deployment.execution_id(arn),
+                                 step_folder="model_calibration", job_type=config.job_type, logical_name="metrics_output")
+    bucket, _, key = folder.removeprefix("s3://").partition("/")
+    body = {"threshold": {"metric": "calibrated.ece_equal_width", "value": 0.01, "threshold": 0.03, "passed": True}}
+    boto3.Session(region_name="us-east-1").client("s3").put_object(Bucket=bucket, Key=f"{key}/metrics.json",
+                                                                    Body=json.dumps(body).encode())
+    STARTED.append({"arn": arn, "parameters": parameters})
+    return arn
+
+
+deployment.start_execution = _start_and_fake_the_run
+'''
+
+
+def test_the_python_route_to_sagemaker_runs_against_faked_aws(tmp_path: Path) -> None:
+    [route] = [b for b in blocks("python") if b.startswith(NOT_RUN) and "upsert_pipeline" in b]
+    source = tmp_path / "readme_route.py"
+    checks = (
+        "\nsagemaker = boto3.Session(region_name='us-east-1').client('sagemaker')\n"
+        "print('PIPELINE', sagemaker.describe_pipeline(PipelineName=config.pipeline_name)['PipelineName'])\n"
+        "code = boto3.Session(region_name='us-east-1').client('s3').list_objects_v2(Bucket='my-ml-bucket', Prefix='pipelines/')\n"
+        "print('CODE', sorted(item['Key'].rsplit('/', 1)[-1] for item in code['Contents'] if '/code/' in item['Key']))\n"
+        "print('STARTED', STARTED[0]['parameters'])\n"
+    )
+    source.write_text(_FAKED_AWS + _module(runnable_only=True) + "\n" + route + checks)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(AWS_DEFAULT_REGION="us-east-1", AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
+               AWS_EC2_METADATA_DISABLED="true")
+    done = subprocess.run([sys.executable, str(source)], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert "Succeeded " in lines
+    assert "{'metric': 'calibrated.ece_equal_width', 'value': 0.01, 'threshold': 0.03, 'passed': True}" in lines
+    assert "PIPELINE jane-risk-us-east-1" in lines
+    assert "CODE ['model_calibration.pyz', 'model_packaging.pyz', 'requirements.txt']" in lines
+    assert any(line.startswith("STARTED {'EvaluationData': 's3://my-ml-bucket/scores/'") for line in lines)
 
 
 def test_python_blocks_type_check(tmp_path: Path) -> None:

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Final, TypeVar
 
 from calibration_step.config.base import BasePipelineConfig
 from calibration_step.config_json import ConfigClasses, default_config_classes, load
-from calibration_step.errors import Code, ConfigError
+from calibration_step.errors import CalibrationStepError, Code, ConfigError, SerializationError
 from calibration_step.steps.model_calibration.config import ModelCalibrationConfig, example_config
 from calibration_step.steps.model_evaluation import XGBoostModelEvalConfig
 from calibration_step.steps.package import PackageConfig, package_config_for
@@ -77,7 +77,25 @@ def load_configs(path: Path) -> dict[str, BasePipelineConfig]:
     if not path.is_file():
         raise ConfigError(Code.CLI_CONFIG_FILE, f"config file {str(path)!r} does not exist.",
                           hint="write one with: calibration-step config init FILE")
-    return load(path, classes=config_classes())
+    try:
+        return load(path, classes=config_classes())
+    except SerializationError as exc:
+        raise _every_problem(path, exc) from exc
+
+
+def _every_problem(path: Path, error: SerializationError) -> CalibrationStepError:
+    """The load error with every problem of the file, each once at its JSON path (as ``config validate``)."""
+    import json
+
+    from calibration_step.commands._validate import document_problems
+
+    try:
+        problems = document_problems(json.loads(path.read_text(encoding="utf-8")))
+    except ValueError:
+        return error
+    if not problems:
+        return error
+    return SerializationError.from_problems(error.code, f"the config file {str(path)!r}", problems)
 
 
 def _one(configs: Mapping[str, BasePipelineConfig], cls: type[C], *, required: bool) -> C | None:

@@ -17,6 +17,8 @@ Examples
 '(required)'
 >>> json_type(tuple[str, ...]), json_type(int | None)
 ('array of string', 'integer or null')
+>>> {d.name: d for d in field_docs(ModelCalibrationConfig, env_vars={"GAM_SPLINES"})}["gam_splines"].env_var
+'GAM_SPLINES'
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import json
 import re
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Final
 
 import attrs
@@ -34,7 +36,7 @@ import attrs
 from calibration_step.config.base import BasePipelineConfig
 from calibration_step.converter import unstructure
 
-__all__ = ["FieldDoc", "field_docs", "json_type"]
+__all__ = ["FieldDoc", "contract_env_vars", "field_docs", "json_type"]
 
 _FALLBACK_MEANINGS: Final[Mapping[str, str]] = {
     "label_field": "The label column of the rows.",
@@ -55,6 +57,8 @@ class FieldDoc:
     default: str
     meaning: str
     declared_in: str
+    env_var: str | None = None
+    """The env var the step's job receives the field's value in, if any."""
 
 
 def _docstring_parameters(cls: type) -> dict[str, tuple[str, str]]:
@@ -113,8 +117,32 @@ def _default(field: attrs.Attribute[object]) -> str:
     return json.dumps(unstructure(default))
 
 
-def field_docs(cls: type[BasePipelineConfig]) -> list[FieldDoc]:
-    """Every init field of ``cls`` in declaration order; ``meaning`` is ``""`` for an undescribed field."""
+def contract_env_vars(cls: type[BasePipelineConfig]) -> frozenset[str]:
+    """The env vars of the contract of the step ``cls`` configures (none for a class of no registered step).
+
+    Examples
+    --------
+    >>> from calibration_step.steps.package import PackageConfig
+    >>> sorted(contract_env_vars(PackageConfig))
+    ['CALIBRATOR_FILE']
+    """
+    from calibration_step.steps import default_registry
+
+    registry = default_registry()
+    for name in registry.names():
+        registration = registry.get(name)
+        if registration.config_class is cls:
+            contract = registration.contract
+            return frozenset(str(env.value) for env in (*contract.required_env_vars, *contract.optional_env_vars))
+    return frozenset()
+
+
+def field_docs(cls: type[BasePipelineConfig], env_vars: Collection[str] = ()) -> list[FieldDoc]:
+    """Every init field of ``cls`` in declaration order; ``meaning`` is ``""`` for an undescribed field.
+
+    ``env_vars`` are the env vars of the step's contract: a field whose upper-cased name is one of
+    them (the settings' naming rule) gets it as ``env_var``.
+    """
     hints = typing.get_type_hints(cls)
     described: dict[str, tuple[str, str, str]] = {}
     for klass in reversed(cls.__mro__):
@@ -127,5 +155,6 @@ def field_docs(cls: type[BasePipelineConfig]) -> list[FieldDoc]:
         doc_type, meaning, declared_in = described.get(field.name, ("", "", ""))
         meaning = meaning or _FALLBACK_MEANINGS.get(field.name, "")
         docs.append(FieldDoc(name=field.name, json_type=json_type(hints[field.name]), doc_type=doc_type,
-                             default=_default(field), meaning=meaning, declared_in=declared_in))
+                             default=_default(field), meaning=meaning, declared_in=declared_in,
+                             env_var=field.name.upper() if field.name.upper() in env_vars else None))
     return docs

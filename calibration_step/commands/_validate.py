@@ -5,8 +5,15 @@ field its class rejects: attrs validators run in field order and raise. To list 
 each field of each config is also checked on its own: put into a valid config of the same class
 (the example values), loaded, and its per-field problems kept at the field's real path in the
 file. Cross-field conflicts are then checked on the config with every rejected field replaced by
-its example value. Problems are deduplicated; the file's own structural problems (unknown keys,
-wrong class names, ...) come first.
+its example value. Problems are deduplicated, and a field every config lacks is reported once, at
+its shared path (``$.configuration.shared.bucket``); the file's own structural problems (unknown
+keys, wrong class names, ...) come first.
+
+A file that loads is then built as ``calibration-step definition`` builds it, offline and without
+the SDK (:func:`build_problems`): what only a built step can refuse (requirements installed by pip
+in a network-isolated job, an evaluation step without its ``script_uri``) is a problem at the
+path of the field that causes it. :func:`placeholder_warnings` names the fields ``config init``
+wrote placeholders into that are still unchanged.
 
 Examples
 --------
@@ -37,9 +44,10 @@ from calibration_step.converter import unstructure
 from calibration_step.errors import CalibrationStepError, Code, Problem
 from calibration_step.steps.model_calibration.config import example_config
 
-__all__ = ["document_problems"]
+__all__ = ["build_problems", "document_problems", "placeholder_warnings"]
 
 _PROBE: Final = "probe"
+_MISSING: Final = "required field missing"
 _PROBE_PATH: Final = re.compile(rf"\$\.configuration\.specific\.{_PROBE}\.(\w+)(.*)")
 
 
@@ -118,6 +126,116 @@ def document_problems(document: object, classes: ConfigClasses | None = None) ->
         if isinstance(entry, dict):
             problems += _step_problems(step, entry, shared, allowed)
     unique: dict[tuple[str, str, str], Problem] = {}
-    for problem in problems:
+    for problem in _shared_where_every_step_lacks_it(problems, configuration):
         unique.setdefault((problem.code, problem.location, problem.message), problem)
     return list(unique.values())
+
+
+_SPECIFIC_FIELD: Final = re.compile(r"\$\.configuration\.specific\.(?P<step>[^.]+)\.(?P<field>\w+)")
+
+
+def _shared_where_every_step_lacks_it(problems: list[Problem], configuration: Mapping[str, object]) -> list[Problem]:
+    """A required field missing from every step's config is one problem of the shared section."""
+    steps = set(_dict(configuration.get("specific")))
+    missing: dict[str, set[str]] = {}
+    for problem in problems:
+        match = _SPECIFIC_FIELD.fullmatch(problem.location)
+        if match is not None and problem.message == _MISSING:
+            missing.setdefault(match["field"], set()).add(match["step"])
+    everywhere = {field for field, lacking in missing.items() if len(steps) > 1 and lacking == steps}
+    moved = []
+    for problem in problems:
+        match = _SPECIFIC_FIELD.fullmatch(problem.location)
+        if match is not None and problem.message == _MISSING and match["field"] in everywhere:
+            problem = dataclasses.replace(problem, location=f"$.configuration.shared.{match['field']}",
+                                          hint="add it to the shared section (every config needs it)")
+        moved.append(problem)
+    return moved
+
+
+def _field_path(document: object, step: str, field: str) -> str:
+    """Where ``field`` of ``step`` is written: its own entry, else the shared section, else the step."""
+    configuration = _dict(_dict(document).get("configuration"))
+    if field in _dict(_dict(configuration.get("specific")).get(step)):
+        return f"$.configuration.specific.{step}.{field}"
+    if field in _dict(configuration.get("shared")):
+        return f"$.configuration.shared.{field}"
+    return f"$.configuration.specific.{step}"
+
+
+_BUILD_FIELDS: Final[Mapping[str, str]] = {
+    Code.BUILD_NETWORK_ISOLATION: "enable_network_isolation",
+    Code.BUILD_SCRIPT_REQUIRED: "script_uri",
+}
+"""The config field that causes each build problem a loaded config can still have."""
+
+
+def _definition(config: BasePipelineConfig) -> None:
+    """Build the step of ``config`` as a value (no SDK), every input a placeholder S3 folder."""
+    from calibration_step.checker.level4_builder_config import PLACEHOLDER_IMAGE_URI
+    from calibration_step.steps import default_registry
+
+    registry = default_registry()
+    for name in registry.names():
+        registration = registry.get(name)
+        if registration.config_class is type(config) and registration.definition_builder is not None:
+            inputs = {dependency.logical_name: f"s3://{config.bucket}/placeholder/{dependency.name}/"
+                      for dependency in registration.spec.dependencies}
+            registration.definition_builder(config, inputs, image_uri=PLACEHOLDER_IMAGE_URI)
+
+
+def build_problems(configs: Mapping[str, BasePipelineConfig], document: object) -> list[Problem]:
+    """What building each config's step refuses, each at the path of the field that causes it.
+
+    Examples
+    --------
+    >>> import attrs, json
+    >>> from calibration_step.commands._configs import config_classes, default_configs
+    >>> from calibration_step.config_json import dumps
+    >>> configs = default_configs()
+    >>> configs["calibration"] = attrs.evolve(configs["calibration"], enable_network_isolation=True)
+    >>> [(p.code, p.location) for p in build_problems(configs, json.loads(dumps(configs, classes=config_classes())))]
+    [('BUILD-NETWORK-ISOLATION', '$.configuration.specific.calibration.enable_network_isolation')]
+    """
+    problems = []
+    for step, config in configs.items():
+        try:
+            _definition(config)
+        except CalibrationStepError as exc:
+            field = _BUILD_FIELDS.get(exc.code)
+            location = _field_path(document, step, field) if field else f"$.configuration.specific.{step}"
+            if exc.code == Code.BUILD_SCRIPT_REQUIRED:  # the user's script is that one step's own setting
+                location = f"$.configuration.specific.{step}.script_uri"
+            problems.append(Problem(code=exc.code, message=exc.message, hint=exc.hint, location=location))
+    return problems
+
+
+_PLACEHOLDER_FIELDS: Final = ("author", "bucket", "role", "service_name")
+"""Essentials ``config init`` fills with placeholders (no real account, bucket or owner)."""
+
+
+def placeholder_warnings(configs: Mapping[str, BasePipelineConfig], document: object) -> list[Problem]:
+    """A warning per essential still holding ``config init``'s placeholder, once per JSON path.
+
+    Examples
+    --------
+    >>> import json
+    >>> from calibration_step.commands._configs import config_classes, default_configs
+    >>> from calibration_step.config_json import dumps
+    >>> configs = default_configs()
+    >>> [p.location for p in placeholder_warnings(configs, json.loads(dumps(configs, classes=config_classes())))]
+    ['$.configuration.shared.author', '$.configuration.shared.bucket', '$.configuration.shared.role', '$.configuration.shared.service_name']
+    """
+    from calibration_step.config.base import EXAMPLE_ESSENTIALS
+
+    found: dict[str, Problem] = {}
+    for step, config in configs.items():
+        for field in _PLACEHOLDER_FIELDS:
+            value = getattr(config, field)
+            if value == EXAMPLE_ESSENTIALS[field]:
+                location = _field_path(document, step, field)
+                found.setdefault(location, Problem(
+                    code=Code.CONFIG_PLACEHOLDER, location=location,
+                    message=f"{field} is still {value!r}, the placeholder config init wrote",
+                    hint=f"set your own {field}"))
+    return list(found.values())

@@ -3,7 +3,8 @@
 The file is read in batches (pandas chunks for csv/tsv, pyarrow record batches for parquet) and
 written batch by batch, so memory stays flat however large it is. Each batch gets the columns
 the processing script would write: ``calibrated_<score column>`` for a binary calibrator (score
-column ``--score_field``, default ``prob_class_1``), one per task for a multi-task calibrator and
+column ``--score_field``, default the column the calibrator records it was fitted on, else
+``prob_class_1``), one per task for a multi-task calibrator and
 one per class for a multi-class calibrator (their columns are named in the calibrator). Missing
 scores give missing calibrated values. The calibrator is loaded, checked and applied by the
 shipped script's own functions (``load_calibration_model``, ``parse_scores``,
@@ -72,9 +73,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("input", type=Path, metavar="INPUT", help="the scores: a .csv, .tsv or .parquet file")
     parser.add_argument("--output", type=Path, default=None, metavar="FILE",
                         help="where to write (.csv, .tsv or .parquet; default INPUT's name with _calibrated)")
-    parser.add_argument("--score_field", default=_DEFAULT_SCORE_FIELD, metavar="COL",
-                        help=f"score column for a binary calibrator (default {_DEFAULT_SCORE_FIELD}); multi-class "
-                             "and multi-task calibrators name their own columns")
+    parser.add_argument("--score_field", default=None, metavar="COL",
+                        help="score column for a binary calibrator (default: the column it was fitted on, recorded "
+                             f"in the file, else {_DEFAULT_SCORE_FIELD}); multi-class and multi-task calibrators name "
+                             "their own columns")
     parser.add_argument("--batch_rows", type=_positive, default=100_000, metavar="N",
                         help="rows per batch (default 100000)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing output file")
@@ -111,7 +113,7 @@ def _read_batches(path: Path, fmt: str, rows: int) -> Iterator[pd.DataFrame]:
         yield pd.read_csv(path, sep=separator, nrows=0)
 
 
-def _column_maker(calibrator_path: Path, score_field: str) -> Callable[[pd.DataFrame], Columns]:
+def _column_maker(calibrator_path: Path, score_field: str | None) -> Callable[[pd.DataFrame], Columns]:
     """A function from a batch to its calibrated columns, built on the script's own code."""
     import numpy as np
 
@@ -127,7 +129,8 @@ def _column_maker(calibrator_path: Path, score_field: str) -> Callable[[pd.DataF
         return out
 
     if isinstance(model, mc.Calibrator):
-        return lambda frame: {f"calibrated_{score_field}": one(model, frame, score_field)}
+        column = score_field or model.score_field or _DEFAULT_SCORE_FIELD
+        return lambda frame: {f"calibrated_{column}": one(model, frame, column)}
     if model.mode == "multitask":
         return lambda frame: {f"calibrated_{field}": one(member, frame, field)
                               for field, member in zip(model.score_fields, model.members)}
@@ -151,7 +154,7 @@ def _column(frame: pd.DataFrame, field: str) -> pd.Series[float]:
     return column
 
 
-def calibrated_batches(calibrator: Path, source: Path, *, score_field: str, batch_rows: int) -> Iterator[pd.DataFrame]:
+def calibrated_batches(calibrator: Path, source: Path, *, score_field: str | None, batch_rows: int) -> Iterator[pd.DataFrame]:
     """Each batch of ``source`` with its calibrated columns added (the script's ``apply`` code).
 
     Raises

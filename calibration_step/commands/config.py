@@ -2,11 +2,12 @@
 
 - ``config init [FILE]`` writes a complete config file (default ``calibration-config.json``): the
   ``ModelCalibrationConfig`` of :func:`~calibration_step.steps.model_calibration.config.example_config`
-  and its two companions of the calibration DAG, in the :mod:`calibration_step.config_json` layout.
+  and its Package config (the calibration DAG whose code ships), in the :mod:`calibration_step.config_json` layout.
   Replace the placeholders (``author``, ``bucket``, ``role``, ``region``, ...) before use.
-- ``config describe [CLASS]`` prints each field's JSON type, default and meaning (from the
+- ``config describe [CLASS]`` prints each field's JSON type, default, env var and meaning (from the
   class docstrings), or all of it as JSON with ``--format json``.
-- ``config validate FILE`` prints every problem of the file with its JSON path and exits 1 if
+- ``config validate FILE`` prints every problem of the file with its JSON path (also what only
+  building the steps finds) and a warning per ``config init`` placeholder left unchanged, and exits 1 if
   there is one, 0 if the file is valid and describes the calibration DAG.
 
 Examples
@@ -69,7 +70,7 @@ def _init(args: argparse.Namespace) -> int:
 
 def _describe(args: argparse.Namespace) -> int:
     from calibration_step.commands._configs import config_classes
-    from calibration_step.commands._field_docs import field_docs
+    from calibration_step.commands._field_docs import contract_env_vars, field_docs
     from calibration_step.errors import Code, ConfigError
 
     classes = config_classes()
@@ -77,28 +78,30 @@ def _describe(args: argparse.Namespace) -> int:
     if cls is None:
         raise ConfigError(Code.CLI_CONFIG_CLASS, f"{args.config_class!r} is not a config class.",
                           hint=f"use one of {sorted(classes)}")
-    docs = field_docs(cls)
+    docs = field_docs(cls, contract_env_vars(cls))
     if args.format == "json":
-        rows = [{"name": d.name, "type": d.json_type, "default": d.default, "meaning": d.meaning,
-                 "declared_in": d.declared_in} for d in docs]
+        rows = [{"name": d.name, "type": d.json_type, "default": d.default, "env_var": d.env_var,
+                 "meaning": d.meaning, "declared_in": d.declared_in} for d in docs]
         print(json.dumps({"class": cls.__name__, "fields": rows}, indent=2))
         return 0
-    print(f"{cls.__name__}: {len(docs)} fields (JSON type, default, meaning)")
+    print(f"{cls.__name__}: {len(docs)} fields (JSON type, default, env var of the job, meaning)")
     for doc in docs:
-        print(f"\n{doc.name}: {doc.json_type}; default {doc.default}")
+        env = f"; env var {doc.env_var}" if doc.env_var else ""
+        print(f"\n{doc.name}: {doc.json_type}; default {doc.default}{env}")
         print(f"    {doc.meaning}")
     return 0
 
 
 def _validate(args: argparse.Namespace) -> int:
     from calibration_step.commands._configs import dag_from_configs, load_configs
-    from calibration_step.commands._validate import document_problems
+    from calibration_step.commands._validate import build_problems, document_problems, placeholder_warnings
     from calibration_step.errors import CalibrationStepError, Code, ConfigError, Problem
 
     path: Path = args.file
     if not path.is_file():
         raise ConfigError(Code.CLI_CONFIG_FILE, f"config file {str(path)!r} does not exist.",
                           hint="write one with: calibration-step config init FILE")
+    warnings: list[Problem] = []
     try:
         document: object = json.loads(path.read_text(encoding="utf-8"))
     except ValueError as exc:
@@ -108,16 +111,22 @@ def _validate(args: argparse.Namespace) -> int:
         problems = document_problems(document)
     if not problems:
         try:
-            dag = dag_from_configs(load_configs(path))
+            configs = load_configs(path)
+            dag = dag_from_configs(configs)
         except CalibrationStepError as exc:
             problems = [Problem(code=exc.code, location="$.configuration.specific", message=exc.message, hint=exc.hint)]
+        else:
+            problems = build_problems(configs, document)
+            warnings = placeholder_warnings(configs, document)
+    for warning in warnings:
+        print(f"warning {warning.location}: [{warning.code}] {warning.message} (hint: {warning.hint})")
     if problems:
         print(f"{path}: {len(problems)} problem(s)")
         for problem in problems:
             print(f"  {problem.location}: [{problem.code}] {problem.message} (hint: {problem.hint})")
         return 1
-    print(f"{path}: valid; pipeline {dag.calibration.pipeline_name!r}, "
-          f"calibration method {dag.calibration.calibration_method!r}")
+    print(f"{path}: valid{f' ({len(warnings)} warning(s))' if warnings else ''}; pipeline "
+          f"{dag.calibration.pipeline_name!r}, calibration method {dag.calibration.calibration_method!r}")
     return 0
 
 

@@ -15,6 +15,7 @@ from calibration_step.processing.outputs import (
     EXECUTION_PREFIX_PARAMETER,
     ProcessingOutputDefinition,
     execution_prefix_parameter,
+    executed_output_uri,
     output_destination,
     processing_outputs,
 )
@@ -65,6 +66,7 @@ __all__ = [
     "code_inputs",
     "container_entrypoint",
     "declared_arguments",
+    "executed_output_uri",
     "execution_prefix_parameter",
     "is_pipeline_value",
     "job_arguments",

@@ -43,6 +43,7 @@ from calibration_step.spec import StepSpecification
 __all__ = [
     "EXECUTION_PREFIX_PARAMETER",
     "ProcessingOutputDefinition",
+    "executed_output_uri",
     "execution_prefix_parameter",
     "output_destination",
     "processing_outputs",
@@ -100,6 +101,21 @@ def output_destination(
             )
     prefix = s3_join(execution_prefix) if isinstance(execution_prefix, str) else execution_prefix
     return Join(on="/", values=(prefix, EXECUTION_ID, step_folder, job_type, logical_name))
+
+
+def executed_output_uri(
+    execution_prefix: str, execution_id: str, *, step_folder: str, job_type: str, logical_name: str
+) -> str:
+    """The URI :func:`output_destination` becomes in the execution ``execution_id`` with the prefix's value.
+
+    Examples
+    --------
+    >>> executed_output_uri("s3://bucket/runs/", "a1b2c3", step_folder="model_calibration", job_type="calibration",
+    ...                     logical_name="metrics_output")
+    's3://bucket/runs/a1b2c3/model_calibration/calibration/metrics_output'
+    """
+    joined = output_destination(execution_prefix, step_folder=step_folder, job_type=job_type, logical_name=logical_name)
+    return s3_join(*(execution_id if value == EXECUTION_ID else str(value) for value in joined.values))
 
 
 def processing_outputs(

@@ -54,7 +54,9 @@ class Calibrator:
     ``knots_x``/``knots_y`` (isotonic, gam) are interpolated in the score space; ``coef``
     holds ``(a, b)`` for platt and ``(a, b, c)`` for beta; venn_abers keeps its group scores in
     ``knots_x`` and its step functions ``(p0, p1)`` in ``p0_p1``. ``extra_params``, ``fit``, ``rows``,
-    ``input_fingerprint`` and ``producer`` are descriptive JSON values.
+    ``input_fingerprint`` and ``producer`` are descriptive JSON values. ``score_field`` is the score
+    column it was fitted on, written when known (a file without it loads and applies as before),
+    so that applying it needs no column name again.
     """
 
     method: str
@@ -69,6 +71,7 @@ class Calibrator:
     rows: Mapping[str, object] = dataclasses.field(default_factory=dict)
     input_fingerprint: Mapping[str, object] = dataclasses.field(default_factory=dict)
     producer: Mapping[str, object] = dataclasses.field(default_factory=dict)
+    score_field: Optional[str] = None
 
     def params(self) -> JsonDict:
         params: JsonDict = dict(self.extra_params)
@@ -94,7 +97,9 @@ class Calibrator:
 
     def to_json_dict(self) -> JsonDict:
         """The versioned JSON content with its checksum."""
+        column: JsonDict = {} if self.score_field is None else {"score_field": self.score_field}
         return _document(CALIBRATOR_KIND, {
+            **column,
             "method": self.method,
             "score_space": self.score_space,
             "clip_epsilon": float(self.clip_epsilon),
@@ -302,7 +307,15 @@ def load_calibrator(source: Union[str, os.PathLike[str], Mapping[str, object]]) 
     if kind != CALIBRATOR_KIND:
         raise _invalid(f"kind {kind!r} is not a single binary calibrator; read it with "
                        "load_calibration_model")
-    return _parse_member(content, "calibrator")
+    return _binary(content)
+
+
+def _binary(content: Mapping[str, object]) -> Calibrator:
+    """A binary calibrator file's calibrator, with its score column when the file names one."""
+    column = content.get("score_field")
+    if column is not None and (not isinstance(column, str) or not column):
+        raise _invalid(f"calibrator.score_field must be a column name; got {column!r}")
+    return dataclasses.replace(_parse_member(content, "calibrator"), score_field=column)
 
 
 def verified_content(source: Union[str, os.PathLike[str], Mapping[str, object]]
@@ -421,7 +434,7 @@ def load_calibration_model(source: Union[str, os.PathLike[str], Mapping[str, obj
     content = verified_content(source)
     kind = content.get("kind", CALIBRATOR_KIND)
     if kind == CALIBRATOR_KIND:
-        return _parse_member(content, "calibrator")
+        return _binary(content)
     if kind not in (MULTICLASS_KIND, MULTITASK_KIND):
         raise _invalid(f"unknown calibrator kind {kind!r}")
     mode = "multiclass" if kind == MULTICLASS_KIND else "multitask"

@@ -24,7 +24,7 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 
-from .artifact import SCRIPT_VERSION, AnyCalibrator
+from .artifact import SCRIPT_VERSION, AnyCalibrator, Calibrator
 from ..errors import CalibrationScriptError, Code, WarningEntry, warning_entry
 from .fitchecks import fit_warnings
 from .inputs import fitting_fields
@@ -144,13 +144,16 @@ def _gate(outcome: Outcome, settings: Settings, applies: bool) -> tuple[float, b
 
 
 def _calibrator_json(given_content: Optional[Mapping[str, object]], outcome: Outcome,
-                     shards: Sequence[Shard]) -> JsonDict:
-    """``calibrator.json``: the given calibrator's content unchanged, or the fitted one's."""
+                     shards: Sequence[Shard], settings: Settings) -> JsonDict:
+    """``calibrator.json``: the given calibrator's content unchanged, or the fitted one's (a binary
+    one with its score column)."""
     if given_content is not None:
         return dict(given_content)
-    calibrator = dataclasses.replace(outcome.calibrator, rows=outcome.rows,
-                                     input_fingerprint=_fingerprint(shards),
-                                     producer=_producer())
+    calibrator: AnyCalibrator = dataclasses.replace(outcome.calibrator, rows=outcome.rows,
+                                                    input_fingerprint=_fingerprint(shards),
+                                                    producer=_producer())
+    if isinstance(calibrator, Calibrator):
+        calibrator = dataclasses.replace(calibrator, score_field=settings.score_field)
     try:
         return calibrator.to_json_dict()
     except ValueError as exc:  # a value that is not finite has no canonical JSON
@@ -319,7 +322,7 @@ def main(input_paths: Mapping[str, str], output_paths: Mapping[str, str],
                 inputs[ModelCalibrationInput.EVALUATION_DATA.value], scratch, settings, given)
             gate = _gate(outcome, settings, applies)
             recorded = [*warnings, *_fit_warnings(outcome, applies)]
-            calibrator_json = _calibrator_json(given_content, outcome, shards)
+            calibrator_json = _calibrator_json(given_content, outcome, shards, settings)
             stage_reached("before_staging")
             staging.open()
             t0 = time.perf_counter()

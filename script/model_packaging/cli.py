@@ -20,21 +20,21 @@ def build_parser() -> argparse.ArgumentParser:
     """The parser of the script's arguments: every argument is a logical name and its folder."""
     parser = argparse.ArgumentParser(description="Pack a trained model, its calibrator and its metrics "
                                                  "into one model archive.")
-    for name in PackageInput:
-        parser.add_argument(f"--{name.value}", required=True)
+    for name in PackageInput:  # every input is a required folder
+        parser.add_argument(f"--{name.value}", required=True, metavar="DIR")
     for output in PackageOutput:
-        parser.add_argument(f"--{output.value}", required=True)
+        parser.add_argument(f"--{output.value}", required=True, metavar="DIR")
     return parser
 
 
 def run_cli(argv: Optional[Sequence[str]] = None) -> int:
     """Command-line entry: returns 0 on success, 2 on a ``CalibrationScriptError``."""
-    args = build_parser().parse_args(argv)
+    folders = vars(build_parser().parse_args(argv))
+    inputs = {name: folders[name.value] for name in PackageInput}
+    outputs = {name: folders[name.value] for name in PackageOutput}
     try:
-        written = package_model({name: getattr(args, name.value) for name in PackageInput},
-                                {name: getattr(args, name.value) for name in PackageOutput}, os.environ)
+        print(f"wrote {package_model(inputs, outputs, os.environ)}")
     except CalibrationScriptError as exc:
         print(str(exc), file=sys.stderr)
         return 2
-    print(f"wrote {written}")
     return 0

@@ -12,6 +12,7 @@ import pytest
 from calibration_step.cli import main
 from calibration_step.commands.apply import calibrated_batches, default_output
 from calibration_step.script import model_calibration as mc
+from calibration_step.script.model_calibration.artifact import checksum
 from calibration_step.script.model_calibration.numerics import CLIP_EPSILON
 
 
@@ -134,3 +135,39 @@ def test_multitask_and_multiclass_calibrators_name_their_columns(tmp_path: Path)
                                       score_field="unused", batch_rows=10)
     np.testing.assert_allclose(class_out[["calibrated_m_a", "calibrated_m_b"]].to_numpy(),
                                [[0.7310585786, 0.2689414214], [0.5, 0.5]], rtol=1e-9)
+
+
+def test_a_calibrator_fitted_by_run_applies_to_its_own_score_column_without_naming_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rng = np.random.default_rng(5)
+    risk = rng.uniform(0.02, 0.98, 1500)
+    rows = pd.DataFrame({"risk_score": risk, "label": (rng.uniform(size=risk.size) < risk ** 1.5).astype(int)})
+    (tmp_path / "data").mkdir()
+    rows.to_csv(tmp_path / "data" / "rows.csv", index=False)
+    assert main(["--quiet", "run", "--evaluation_data", str(tmp_path / "data"), "--output", str(tmp_path / "out"),
+                 "--env", "SCORE_FIELD=risk_score", "--env", "CALIBRATION_METHOD=platt"]) == 0
+    calibrator = tmp_path / "out" / "calibration_output" / "calibrator.json"
+    assert json.loads(calibrator.read_text())["score_field"] == "risk_score"
+    assert mc.load_calibration_model(str(calibrator)).score_field == "risk_score"  # type: ignore[union-attr]  # binary
+    target = tmp_path / "applied.csv"
+    assert main(["--quiet", "apply", str(calibrator), str(tmp_path / "data" / "rows.csv"), "--output", str(target)]) == 0
+    applied = pd.read_csv(target)
+    calibrated = pd.read_csv(tmp_path / "out" / "calibrated_data" / "rows.csv")
+    np.testing.assert_allclose(applied["calibrated_risk_score"], calibrated["calibrated_risk_score"], rtol=1e-12)
+
+
+def test_a_file_without_a_score_column_loads_and_applies_as_before(platt_json: Path, scores_csv: Path, tmp_path: Path) -> None:
+    content = json.loads(platt_json.read_text())
+    assert "score_field" not in content  # the current schema without the optional field
+    assert mc.load_calibrator(content).score_field is None
+    target = tmp_path / "out.csv"
+    assert main(["--quiet", "apply", str(platt_json), str(scores_csv), "--output", str(target)]) == 0
+    source = pd.read_csv(scores_csv)
+    np.testing.assert_allclose(pd.read_csv(target)["calibrated_prob_class_1"],
+                               mc.apply_calibrator(PLATT, source["prob_class_1"].to_numpy()), rtol=1e-12)
+    named = dict(PLATT.to_json_dict())
+    named.pop("checksum")
+    named["score_field"] = ""
+    with pytest.raises(mc.CalibrationScriptError, match=r"calibrator.score_field must be a column name; got ''"):
+        mc.load_calibrator({**named, "checksum": checksum(named)})

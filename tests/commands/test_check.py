@@ -50,7 +50,8 @@ def test_a_folder_that_is_not_a_project_tree(tmp_path: Path, capsys: pytest.Capt
 
 @pytest.mark.parametrize("levels", ["0", "1,5", "x"])
 def test_levels_must_be_1_to_4(levels: str, capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit) as exit_info:
-        main(["check", "--levels", levels])
-    assert exit_info.value.code == 2
-    assert "levels must be comma-separated numbers from 1 to 4" in capsys.readouterr().err
+    assert main(["check", "--levels", levels]) == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith("error [CLI-USAGE] calibration-step check: argument --levels: ")
+    assert "levels must be comma-separated numbers from 1 to 4" in line and line.endswith(
+        "(hint: see calibration-step check --help)")

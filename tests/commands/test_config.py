@@ -52,7 +52,7 @@ def test_describe_prints_type_default_and_meaning(capsys: pytest.CaptureFixture[
     assert main(["config", "describe"]) == 0
     text = capsys.readouterr().out
     assert text.startswith("ModelCalibrationConfig: ")
-    assert "\ngam_splines: integer; default 10\n    Number of splines of ``gam``, 4 to 200." in text
+    assert "\ngam_splines: integer; default 10; env var GAM_SPLINES\n    Number of splines of ``gam``, 4 to 200." in text
     assert "\nauthor: string; default (required)\n" in text
 
 
@@ -78,7 +78,73 @@ def test_json_types() -> None:
 
 def test_validate_accepts_the_init_file(config_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["config", "validate", str(config_file)]) == 0
-    assert capsys.readouterr().out.startswith(f"{config_file}: valid; pipeline ")
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[-1].startswith(f"{config_file}: valid (4 warning(s)); pipeline ")
+    assert lines[:-1] == [
+        f"warning $.configuration.shared.{field}: [CONFIG-PLACEHOLDER] {field} is still {value!r}, the placeholder "
+        f"config init wrote (hint: set your own {field})"
+        for field, value in (("author", "data-scientist"), ("bucket", "example-bucket"),
+                             ("role", "arn:aws:iam::123456789012:role/SageMakerExecutionRole"),
+                             ("service_name", "calibration-demo"))]
+
+
+def test_validate_finds_what_only_building_finds(config_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    document = json.loads(config_file.read_text())
+    document["configuration"]["shared"]["enable_network_isolation"] = True
+    config_file.write_text(json.dumps(document))
+    assert main(["config", "validate", str(config_file)]) == 1
+    problems = [line for line in capsys.readouterr().out.splitlines() if not line.startswith("warning ")]
+    assert problems == [
+        f"{config_file}: 1 problem(s)",
+        "  $.configuration.shared.enable_network_isolation: [BUILD-NETWORK-ISOLATION] step "
+        "'ModelCalibration-Calibration' installs requirements with pip but its job is network-isolated. "
+        "(hint: use an image that already has the requirements and give no requirements file)",
+    ]
+    assert main(["--quiet", "definition", str(config_file)]) == 2
+    assert "error [BUILD-NETWORK-ISOLATION]" in capsys.readouterr().err
+
+
+def test_a_shared_field_missing_everywhere_is_one_problem_at_its_shared_path(
+    config_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    document = json.loads(config_file.read_text())
+    del document["configuration"]["shared"]["bucket"]
+    config_file.write_text(json.dumps(document))
+    assert main(["config", "validate", str(config_file)]) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        f"{config_file}: 1 problem(s)",
+        "  $.configuration.shared.bucket: [SERIALIZATION-INVALID] required field missing "
+        "(hint: add it to the shared section (every config needs it))",
+    ]
+    assert main(["definition", str(config_file)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("$.configuration.shared.bucket") == 1 and "specific" not in err
+
+
+def test_an_evaluation_config_without_its_script_is_a_problem_of_validate(
+    config_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+
+    from calibration_step.config_json import save
+    from calibration_step.steps.model_evaluation import XGBoostModelEvalConfig
+
+    configs = load_configs(config_file)
+    calibration = configs[CALIBRATION]
+    configs["evaluation"] = XGBoostModelEvalConfig(author=calibration.author, bucket=calibration.bucket,
+                                                   role=calibration.role, region=calibration.region,
+                                                   service_name=calibration.service_name,
+                                                   pipeline_version=calibration.pipeline_version)
+    config_file.unlink()
+    save(configs, config_file, classes=config_classes())
+    assert main(["config", "validate", str(config_file)]) == 1
+    out = capsys.readouterr().out
+    assert "  $.configuration.specific.evaluation.script_uri: [BUILD-SCRIPT-REQUIRED] XGBoostModelEval runs your own script" in out
+
+
+def test_describe_names_the_env_var_of_each_setting(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["config", "describe", "ModelCalibrationConfig", "--format", "json"]) == 0
+    fields = {f["name"]: f for f in json.loads(capsys.readouterr().out)["fields"]}
+    assert fields["score_field"]["env_var"] == "SCORE_FIELD" and fields["bucket"]["env_var"] is None
 
 
 def test_validate_prints_every_problem_with_its_path(config_file: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -79,6 +79,7 @@ def test_a_file_that_is_not_a_definition_is_refused(tmp_path: Path) -> None:
 
 
 def test_parameter_takes_name_equals_value(capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit):
-        main(["pipeline", "run-local", "x.json", "--parameter", "novalue"])
-    assert "--parameter takes NAME=VALUE; got 'novalue'" in capsys.readouterr().err
+    assert main(["pipeline", "run-local", "x.json", "--parameter", "novalue"]) == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith("error [CLI-USAGE] calibration-step pipeline run-local: argument --parameter: ")
+    assert "--parameter takes NAME=VALUE; got 'novalue'" in line

@@ -1,0 +1,4 @@
+from collections.abc import Mapping
+
+class ClientError(Exception):
+    response: Mapping[str, Mapping[str, str]]
