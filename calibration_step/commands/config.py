@@ -93,17 +93,17 @@ def _describe(args: argparse.Namespace) -> int:
 def _validate(args: argparse.Namespace) -> int:
     from calibration_step.commands._configs import dag_from_configs, load_configs
     from calibration_step.commands._validate import document_problems
-    from calibration_step.errors import CalibrationStepError, Code, ConfigError, Problem
+    from calibration_step.converter import parse_json
+    from calibration_step.errors import CalibrationStepError, Code, ConfigError, Problem, SerializationError
 
     path: Path = args.file
     if not path.is_file():
         raise ConfigError(Code.CLI_CONFIG_FILE, f"config file {str(path)!r} does not exist.",
                           hint="write one with: calibration-step config init FILE")
     try:
-        document: object = json.loads(path.read_text(encoding="utf-8"))
-    except ValueError as exc:
-        problems = [Problem(code=Code.SERIALIZATION_JSON, location="$", message=f"not valid JSON: {exc}",
-                            hint="check the file is the JSON this package wrote")]
+        document: object = parse_json(path.read_bytes())
+    except SerializationError as exc:
+        problems = list(exc.problems)
     else:
         problems = document_problems(document)
     if not problems:
