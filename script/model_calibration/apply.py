@@ -78,9 +78,10 @@ def apply_calibrator(calibrator: Calibrator, scores: npt.ArrayLike) -> FloatArra
         return sigmoid(z)
     a, b, c = calibrator.coef
     ln_s, ln_1ms = beta_features(s, calibrator.score_space, eps)
-    eta = a * ln_s
-    eta -= b * ln_1ms
-    eta += c
+    with np.errstate(over="ignore"):  # as platt: an overflow is +-inf, which sigmoid takes to 1 or 0
+        eta = a * ln_s
+        eta -= b * ln_1ms
+        eta += c
     return sigmoid(eta)
 
 
