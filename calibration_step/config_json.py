@@ -61,7 +61,7 @@ import attrs
 
 from calibration_step.config.base import BasePipelineConfig
 from calibration_step.config.processing import ProcessingConfig
-from calibration_step.converter import structure_all, unstructure
+from calibration_step.converter import parse_json, structure_all, unstructure
 from calibration_step.errors import Code, Problem, SerializationError
 
 __all__ = [
@@ -350,22 +350,19 @@ def from_document(document: object, *, classes: ConfigClasses | None = None) -> 
     return configs
 
 
-def loads(text: str, *, classes: ConfigClasses | None = None) -> dict[str, BasePipelineConfig]:
-    """Load configs from JSON text.
+def loads(text: str | bytes, *, classes: ConfigClasses | None = None) -> dict[str, BasePipelineConfig]:
+    """Load configs from JSON text (:func:`~calibration_step.converter.parse_json`, then
+    :func:`from_document`).
 
     Raises
     ------
     SerializationError
-        ``SERIALIZATION-JSON`` when the text is not JSON, else as :func:`from_document`.
+        As :func:`~calibration_step.converter.parse_json` when the text is not JSON this package reads, else as
+        :func:`from_document`.
     """
-    try:
-        document = json.loads(text)
-    except (ValueError, RecursionError) as exc:
-        raise SerializationError(Code.SERIALIZATION_JSON, f"the config file is not valid JSON: {exc}",
-                                 hint="check the file is the JSON this package wrote") from exc
-    return from_document(document, classes=classes)
+    return from_document(parse_json(text), classes=classes)
 
 
 def load(path: str | Path, *, classes: ConfigClasses | None = None) -> dict[str, BasePipelineConfig]:
     """Load configs from a JSON file (UTF-8); see :func:`loads`."""
-    return loads(Path(path).read_text(encoding="utf-8"), classes=classes)
+    return loads(Path(path).read_bytes(), classes=classes)

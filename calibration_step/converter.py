@@ -28,7 +28,7 @@ import functools
 import json
 import types
 from collections.abc import Callable, Iterator, Mapping
-from typing import Literal, TypeVar, cast, get_args, get_origin
+from typing import Final, Literal, TypeVar, cast, get_args, get_origin
 
 import attrs
 import cattrs
@@ -50,8 +50,9 @@ from cattrs.errors import (
 from cattrs.v import format_exception
 
 from calibration_step.errors import CalibrationStepError, Code, Problem, SerializationError
+from calibration_step.script.strict_json import JsonRefused, strict_loads
 
-__all__ = ["from_json", "structure", "structure_all", "to_json", "unstructure"]
+__all__ = ["from_json", "parse_json", "structure", "structure_all", "to_json", "unstructure"]
 
 T = TypeVar("T")
 
@@ -332,18 +333,49 @@ def to_json(value: object) -> str:
     return json.dumps(unstructure(value), indent=2, sort_keys=True) + "\n"
 
 
-def from_json(text: str, cls: type[T]) -> T:
-    """Parse JSON text and load it as ``cls``.
+_JSON_REFUSALS: Final = {"repeated_key": Code.SERIALIZATION_REPEATED_KEY, "too_deep": Code.SERIALIZATION_JSON_LIMIT,
+                          "number": Code.SERIALIZATION_JSON_LIMIT}
+
+
+def parse_json(text: str | bytes) -> object:
+    """The JSON document of a file's text (a config file), read strictly: no key twice in one object, nesting
+    at most 64 deep, every number a finite float (:mod:`calibration_step.script.strict_json`).
 
     Raises
     ------
     SerializationError
-        ``SERIALIZATION-JSON`` when the text is not JSON, else as :func:`structure`.
+        ``SERIALIZATION-JSON`` when the text is not JSON (or its bytes not UTF-8),
+        ``SERIALIZATION-REPEATED-KEY`` or ``SERIALIZATION-JSON-LIMIT`` with one problem that
+        names the JSON path.
+
+    Examples
+    --------
+    >>> parse_json('{"configuration": {"specific": {"a": {}, "a": {}}}}')
+    Traceback (most recent call last):
+    ...
+    calibration_step.errors.SerializationError: [SERIALIZATION-REPEATED-KEY] $.configuration.specific: the key 'a' appears twice in one object (hint: ...)
     """
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SerializationError(
-            Code.SERIALIZATION_JSON, f"not valid JSON: {exc}", hint="check the file is the JSON this package wrote"
-        ) from exc
-    return structure(data, cls)
+        return strict_loads(text)
+    except JsonRefused as exc:
+        code = _JSON_REFUSALS[exc.kind]
+        hint = "write each key once in every object" if exc.kind == "repeated_key" else \
+            "check the file is the JSON this package wrote"
+        raise SerializationError(code, str(exc), hint=hint, problems=[
+            Problem(code=code, location=exc.path, message=str(exc).split(": ", 1)[1], hint=hint)]) from exc
+    except ValueError as exc:
+        message = f"not valid JSON: {str(exc)[:200]}"
+        hint = "check the file is the JSON this package wrote, in UTF-8"
+        raise SerializationError(Code.SERIALIZATION_JSON, message, hint=hint, problems=[
+            Problem(code=Code.SERIALIZATION_JSON, location="$", message=message, hint=hint)]) from exc
+
+
+def from_json(text: str | bytes, cls: type[T]) -> T:
+    """Parse JSON text (:func:`parse_json`) and load it as ``cls``.
+
+    Raises
+    ------
+    SerializationError
+        As :func:`parse_json` when the text is not JSON this package reads, else as :func:`structure`.
+    """
+    return structure(parse_json(text), cls)

@@ -242,6 +242,10 @@ class Code:
         "rename the step, or pass its class in classes")
     SERIALIZATION_UNVALIDATED: Final = _code("SERIALIZATION-UNVALIDATED", _SERIAL, "attrs validators are disabled globally, so configs would load unvalidated",
         "call attrs.validators.set_disabled(False) first")
+    SERIALIZATION_REPEATED_KEY: Final = _code("SERIALIZATION-REPEATED-KEY", _SERIAL, "a JSON object of a config file names a key twice (JSON would keep the last one silently)",
+        "write each key once in every object; the problem names the object's JSON path")
+    SERIALIZATION_JSON_LIMIT: Final = _code("SERIALIZATION-JSON-LIMIT", _SERIAL, "a config file nests arrays and objects more than 64 deep, or holds a number that is not a finite float (NaN, Infinity, 1e400, an integer of 2**63 or more)",
+        "check the file is the JSON this package wrote; the problem names the JSON path")
     # Building steps and pipelines (BuildError)
     BUILD_ARGUMENT_CHOICE: Final = _code("BUILD-ARGUMENT-CHOICE", _BUILD, "a script argument's value is not one of its choices",
         "pick one of the listed values")
@@ -515,6 +519,8 @@ class Code:
         "pass the calibrator.json fitted for these columns and this mode")
     MC_E406_NO_CALIBRATOR_FILE: Final = _code("MC-E406-NO-CALIBRATOR-FILE", _SCRIPT, "calibration_model holds no calibrator.json, or several",
         "pass the calibration_output folder (holding one calibrator.json) of a calibration job")
+    MC_E407_CALIBRATOR_OUTPUTS: Final = _code("MC-E407-CALIBRATOR-OUTPUTS", _SCRIPT, "a calibrator JSON whose fields are each in range computes outputs that are not finite probabilities (NaN, infinite, outside [0, 1], or class rows not summing to 1) on the probe scores",
+        "use a calibrator.json written by this script, unmodified")
     # 5xx outputs
     MC_E501_OUTPUT_NOT_EMPTY: Final = _code("MC-E501-OUTPUT-NOT-EMPTY", _SCRIPT, "an output folder already holds visible entries",
         "point the output at an empty folder")
@@ -530,6 +536,10 @@ class Code:
         "leave calibration_model out, or run a validation or testing job to apply it")
     MC_W102_IN_SAMPLE_SCORES: Final = _code("MC-W102-IN-SAMPLE-SCORES", _WARNING, "a training job calibrates on the model's training rows, whose scores are in-sample and usually over-confident",
         "calibrate on a calibration or validation split the model did not see")
+    MC_W103_MISSPELT_ENV: Final = _code("MC-W103-MISSPELT-ENV", _WARNING, "an environment variable the script does not read is within edit distance 2 of a setting's name, so it is probably a misspelling that left the setting at its default",
+        "spell the setting's name as the message suggests, or remove the variable")
+    MC_W201_UNINFORMATIVE_GATE: Final = _code("MC-W201-UNINFORMATIVE-GATE", _WARNING, "every score evaluated is the same value, so the ECE gate measures only the base rate: its pass says nothing about the scores",
+        "check the score column; a constant score carries no ranking")
 
     # warnings recorded in metrics.json (MC-W<stage><nn>): 3xx fitting
     MC_W301_CONSTANT_SCORES: Final = _code("MC-W301-CONSTANT-SCORES", _WARNING, "every score to fit is the same, so the platt, beta or gam calibrator is the constant base rate",

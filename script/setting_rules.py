@@ -14,16 +14,37 @@ Examples
 
 from __future__ import annotations
 
+import collections
 import dataclasses
+import math
 from collections.abc import Callable
-from typing import get_args
+from typing import Final, get_args
 
 from .errors import Code
 from .interface import (BINARY_METHODS, MULTICLASS_METHODS, NUM_CLASSES_WHEN_UNSET, CalibrationSettings, Mode,
                         ModelCalibrationEnv, MulticlassOnlyMethod, env_var_name, setting_field_name)
 
-__all__ = ["Conflict", "class_categories", "label_and_score_columns", "mode_methods", "setting_conflicts",
-           "settings_mode"]
+__all__ = ["Conflict", "MIN_NEGATIVE_SAMPLING_RATE", "class_categories", "label_and_score_columns", "label_key",
+           "mode_methods", "setting_conflicts", "settings_mode"]
+
+MIN_NEGATIVE_SAMPLING_RATE: Final = 1e-300
+"""The smallest NEGATIVE_SAMPLING_RATE: a kept negative stands for ``1 / rate`` rows, a finite weight."""
+
+
+def label_key(text: str) -> str:
+    """What a label or category compares as: an integral number as its integer digits (``"7.0"``
+    is ``"7"``, as a label read as the number 7.0 is), any other text unchanged.
+
+    Examples
+    --------
+    >>> label_key("1.0"), label_key("1e3"), label_key("a"), label_key("0.5")
+    ('1', '1000', 'a', '0.5')
+    """
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return str(int(number)) if math.isfinite(number) and number.is_integer() else text
 
 
 def settings_mode(settings: CalibrationSettings) -> Mode:
@@ -147,6 +168,12 @@ def _binary_rules(settings: CalibrationSettings, found: _Found) -> None:
     if settings_mode(settings) == "binary" and settings.label_field == settings.score_field:
         found.add(_E.SCORE_FIELD, f"must differ from {found.name(_E.LABEL_FIELD)}; both are {settings.label_field!r}.",
                   "name two different columns", Code.MC_E101_INVALID_ENV)
+    rate = settings.negative_sampling_rate
+    if rate < MIN_NEGATIVE_SAMPLING_RATE:
+        found.add(_E.NEGATIVE_SAMPLING_RATE, f"must be at least {MIN_NEGATIVE_SAMPLING_RATE:g}: a kept negative "
+                  f"stands for 1 / rate rows, which must be a finite weight; got {rate!r}.",
+                  f"give the fraction of negatives kept, from {MIN_NEGATIVE_SAMPLING_RATE:g} to 1",
+                  Code.MC_E101_INVALID_ENV)
     if settings.temperature_bias:
         found.add(_E.TEMPERATURE_BIAS, f"applies to multi-class temperature scaling only; got true when {binary} "
                   "is true.", f"leave {found.name(_E.TEMPERATURE_BIAS)}=false", None)
@@ -165,6 +192,12 @@ def _multiclass_rules(settings: CalibrationSettings, found: _Found) -> None:
     if len(given) == 1:
         found.add(_E.MULTICLASS_CATEGORIES, f"holds fewer than two categories: {list(given)}.",
                   "list every category, at least two")
+    keys = collections.Counter(label_key(category) for category in given)
+    alike = [category for category in given if keys[label_key(category)] > 1]
+    if alike:
+        found.add(_E.MULTICLASS_CATEGORIES, f"holds categories that name one label value: {alike[:10]} (labels "
+                  "compare as numbers where they are numbers: 1.0 is 1).",
+                  "list each label value once, e.g. [\"0\", \"1\", \"2\"]", Code.MC_E101_INVALID_ENV)
     if given and settings.num_classes is not None and len(given) != settings.num_classes:
         found.add(_E.MULTICLASS_CATEGORIES, f"must hold {count}={settings.num_classes} categories; got {len(given)}.",
                   f"make {count} the number of categories, or leave it unset")

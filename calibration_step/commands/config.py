@@ -95,7 +95,8 @@ def _describe(args: argparse.Namespace) -> int:
 def _validate(args: argparse.Namespace) -> int:
     from calibration_step.commands._configs import dag_from_configs, load_configs
     from calibration_step.commands._validate import build_problems, document_problems, placeholder_warnings
-    from calibration_step.errors import CalibrationStepError, Code, ConfigError, Problem
+    from calibration_step.converter import parse_json
+    from calibration_step.errors import CalibrationStepError, Code, ConfigError, Problem, SerializationError
 
     path: Path = args.file
     if not path.is_file():
@@ -103,10 +104,9 @@ def _validate(args: argparse.Namespace) -> int:
                           hint="write one with: calibration-step config init FILE")
     warnings: list[Problem] = []
     try:
-        document: object = json.loads(path.read_text(encoding="utf-8"))
-    except ValueError as exc:
-        problems = [Problem(code=Code.SERIALIZATION_JSON, location="$", message=f"not valid JSON: {exc}",
-                            hint="check the file is the JSON this package wrote")]
+        document: object = parse_json(path.read_bytes())
+    except SerializationError as exc:
+        problems = list(exc.problems)
     else:
         problems = document_problems(document)
     if not problems:

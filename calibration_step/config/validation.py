@@ -28,12 +28,14 @@ calibration_step.errors.ConfigError: [CONFIG-VALUE] Example.folds must be an int
 
 from __future__ import annotations
 
+import difflib
 import re
 import types
 from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import NoReturn, Protocol, TypeVar
 
 from calibration_step.processing.s3 import bucket_problem, normalise_s3_uri, split_s3_uri
+from calibration_step.config.processing_instance_types import PROCESSING_INSTANCE_TYPES
 from calibration_step.errors import BuildError, Code, ConfigError, Problem
 
 __all__ = [
@@ -236,8 +238,14 @@ iam_role_arn = matches(
 aws_region = matches(r"[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d{1,2}", "an AWS region name such as 'us-east-1'")
 """An AWS region name."""
 
-instance_type = matches(r"ml\.[a-z0-9-]+\.[a-z0-9]+", "a SageMaker instance type such as 'ml.m5.xlarge'")
-"""A SageMaker instance type (``ml.<family>.<size>``)."""
+def instance_type(instance: object, attribute: AttributeLike, value: V) -> None:
+    """A SageMaker instance type that processing jobs accept (``PROCESSING_INSTANCE_TYPES``, the
+    SageMaker API model's list); the hint names the closest ones."""
+    if isinstance(value, str) and value not in PROCESSING_INSTANCE_TYPES:
+        close = difflib.get_close_matches(value[:100], sorted(PROCESSING_INSTANCE_TYPES), n=3)
+        fail_validation(instance, attribute, "a SageMaker instance type for processing jobs, such as 'ml.m5.xlarge'",
+                        value, hint=f"use a processing instance type{' such as ' + ', '.join(close) if close else ''} "
+                        "(the SageMaker API's ProcessingInstanceType list)")
 
 
 def raise_conflicts(subject: str, problems: Iterable[Problem]) -> None:

@@ -10,16 +10,18 @@ are all 0 becomes uniform; temperature is ``softmax(scale * l + bias)`` of the c
 from __future__ import annotations
 
 import math
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import numpy as np
 import numpy.typing as npt
 
-from .artifact import Calibrator, MultiCalibrator
 from ..errors import CalibrationScriptError, Code
 from .knots import interpolate_knots
-from .numerics import FloatArray, beta_features, logit, row_reduce, sigmoid, softmax
+from .numerics import LOGIT_LIMIT, FloatArray, beta_features, logit, row_reduce, sigmoid, softmax
 from .venn_abers import venn_abers_probabilities
+
+if TYPE_CHECKING:  # annotations only: the artifact's loaders apply calibrators to check them
+    from .artifact import Calibrator, MultiCalibrator
 
 CLASS_SCALING_METHODS = ("temperature", "vector", "dirichlet")
 """Multi-class methods that map the class log-scores through one softmax (no members)."""
@@ -47,6 +49,7 @@ def apply_calibrator(calibrator: Calibrator, scores: npt.ArrayLike) -> FloatArra
 
     Raises ``MC-E404-INVALID-SCORES`` for NaN, infinite or out-of-space scores.
 
+    >>> from calibration_step.script.model_calibration.artifact import Calibrator
     >>> iso = Calibrator("isotonic", "probability", 1e-15,
     ...                  knots_x=np.array([0.2, 0.8]), knots_y=np.array([0.1, 0.9]))
     >>> apply_calibrator(iso, [0.0, 0.5, 1.0]).tolist()
@@ -75,22 +78,26 @@ def apply_calibrator(calibrator: Calibrator, scores: npt.ArrayLike) -> FloatArra
         return sigmoid(z)
     a, b, c = calibrator.coef
     ln_s, ln_1ms = beta_features(s, calibrator.score_space, eps)
-    eta = a * ln_s
-    eta -= b * ln_1ms
-    eta += c
+    with np.errstate(over="ignore"):  # as platt: an overflow is +-inf, which sigmoid takes to 1 or 0
+        eta = a * ln_s
+        eta -= b * ln_1ms
+        eta += c
     return sigmoid(eta)
 
 
 def class_logits(scores: FloatArray, score_space: str, eps: float,
                  log_offset: Optional[float] = None) -> FloatArray:
     """Per-class log-scores: for probabilities ``ln(p + log_offset)``, or ``ln(max(p, eps))``
-    when ``log_offset`` is None (calibrators written before the offset); the margins for logits.
+    when ``log_offset`` is None (calibrators written before the offset); the margins for logits,
+    clipped to ``[-LOGIT_LIMIT, LOGIT_LIMIT]`` (the softmax is saturated beyond, and a scale or
+    matrix times them stays finite).
 
     >>> class_logits(np.array([[0.0, 1.0]]), "probability", 1e-15, 1e-12).round(4).tolist()
     [[-27.631, 0.0]]
     """
     if score_space == "logit":
-        return scores.astype(np.float64, copy=True)
+        clipped: FloatArray = np.clip(scores, -LOGIT_LIMIT, LOGIT_LIMIT, dtype=np.float64)
+        return clipped
     if log_offset is None:
         out: FloatArray = np.log(np.clip(scores, eps, 1.0))
         return out
@@ -134,6 +141,7 @@ def apply_multiclass(calibrator: MultiCalibrator, scores: npt.ArrayLike) -> Floa
     Raises ``MC-E404-INVALID-SCORES`` for a matrix of another shape, or NaN, infinite or
     out-of-space scores.
 
+    >>> from calibration_step.script.model_calibration.artifact import MultiCalibrator
     >>> temp = MultiCalibrator(mode="multiclass", method="temperature", score_space="logit",
     ...                        clip_epsilon=1e-15, names=("a", "b"),
     ...                        score_fields=("p_a", "p_b"), label_fields=("y",), scale=0.5,

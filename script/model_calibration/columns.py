@@ -18,6 +18,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from ..errors import CalibrationScriptError, Code
+from ..setting_rules import label_key
 from .logs import logger
 from .numerics import BoolArray, FloatArray
 from .reading import Shard
@@ -201,6 +202,30 @@ WEIGHT_SAFE_RANGE = (2.0 ** -64, 2.0 ** 64)
 underflow in the fits and metrics)."""
 
 
+def sampling_weights(weights: Optional[FloatArray], negatives: BoolArray, rate: float) -> FloatArray:
+    """The row weights with each negative standing for ``1 / rate`` rows (negatives kept with
+    probability ``rate``). Where the product would overflow, the weights are first divided by a
+    power of two (exact; the calibration depends on weight ratios only, see
+    :func:`rescale_weights`).
+
+    >>> sampling_weights(None, np.array([True, False]), 0.25).tolist()
+    [4.0, 1.0]
+    >>> sampling_weights(np.array([2.0**1023, 2.0**1000]), np.array([True, False]), 0.25).tolist() == [
+    ...     2.0, 2.0**-24]
+    True
+    """
+    factor = 1.0 / rate
+    if weights is None:
+        out: FloatArray = np.where(negatives, factor, 1.0)
+        return out
+    finite = weights[np.isfinite(weights)]
+    top = float(np.max(np.abs(finite))) if finite.size else 0.0
+    if top * factor > np.finfo(np.float64).max:
+        weights = weights * math.ldexp(1.0, -math.frexp(top)[1])  # the largest into [0.5, 1)
+    out = np.where(negatives, weights * factor, weights)
+    return out
+
+
 def rescale_weights(weights: Optional[FloatArray], keep: BoolArray) -> Optional[FloatArray]:
     """Weights divided by a power of two when the largest kept one is outside WEIGHT_SAFE_RANGE.
 
@@ -246,15 +271,6 @@ def _category_name(value: object) -> Optional[str]:
     return str(value)
 
 
-def _integral_text(text: str) -> str:
-    """``"7.0"`` as ``"7"`` (a label written as an integral float); any other text unchanged."""
-    try:
-        number = float(text)
-    except ValueError:
-        return text
-    return str(int(number)) if math.isfinite(number) and number.is_integer() else text
-
-
 def parse_class_labels(series: pd.Series, name: str, categories: Sequence[str]) -> FloatArray:
     """Class indices (NaN where missing); labels compare to categories as strings, ``1.0`` as 1.
 
@@ -271,8 +287,8 @@ def parse_class_labels(series: pd.Series, name: str, categories: Sequence[str]) 
             mapped[i] = math.nan
         elif category in index:
             mapped[i] = index[category]
-        elif _integral_text(category) in index:
-            mapped[i] = index[_integral_text(category)]
+        elif label_key(category) in index:
+            mapped[i] = index[label_key(category)]
         else:
             bad.append(repr(value))
             mapped[i] = math.nan

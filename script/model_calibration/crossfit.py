@@ -292,13 +292,18 @@ def cross_fit(problem: Problem[ModelT], settings: Settings) -> CrossFit:
     """Held-out predictions: each row scored by a calibrator fitted without its fold.
 
     With ``auto`` the method is chosen inside each outer fold by :func:`select_method` on that
-    fold's training rows only, so the reported figures include the cost of choosing.
+    fold's training rows only, so the reported figures include the cost of choosing. A fold
+    that holds no row (CALIBRATION_FOLDS above the largest class's row count) is skipped: every
+    row is still scored once, by the calibrator of its own fold.
     """
     fold = stratified_folds(problem.strata, settings.folds, settings.seed)
     predictions: Optional[FloatArray] = None
     info: list[JsonDict] = []
     for f in range(settings.folds):
         train = fold != f
+        if train.all():  # more folds than the largest class has rows: this fold scores no row
+            logger.info("fold %d holds no row (CALIBRATION_FOLDS=%d); skipped", f, settings.folds)
+            continue
         start = time.perf_counter()
         entry: JsonDict = {"fold": f}
         method = settings.method

@@ -33,7 +33,7 @@ from .gam import GAM_LAMBDA, GAM_TABLE_POINTS, fit_gam, gam_predict_logit
 from .jsonvalues import JsonDict
 from .knots import merge_close_knots
 from .fitchecks import check_fit
-from .numerics import (CLIP_EPSILON, BoolArray, FloatArray, IntArray, LogisticFit,
+from .numerics import (CLIP_EPSILON, LOGIT_LIMIT, BoolArray, FloatArray, IntArray, LogisticFit,
                        adaptive_clip_epsilon, beta_features, fit_logistic, fit_logistic_line,
                        logit, sigmoid, smoothed_positives)
 from .settings import Settings
@@ -151,8 +151,14 @@ CLIP_RULE = ("exact 0/1 scores clipped to half the smallest distance of another 
 def _fit_logit_method(agg: Aggregated, settings: Settings, eps: float, fit: JsonDict
                       ) -> Calibrator:
     """platt, beta or gam on ``agg`` (its ``k`` the smoothed targets' counts), the fit
-    statistics added to ``fit``."""
+    statistics added to ``fit``; margins beyond ``LOGIT_LIMIT`` are ``MC-E303``."""
     space = settings.score_space
+    largest = float(np.max(np.abs(agg.values))) if space == "logit" and agg.values.size else 0.0
+    if largest > LOGIT_LIMIT:
+        raise CalibrationScriptError(
+            Code.MC_E303_FIT_FAILED, f"{settings.method} cannot fit margins as large as {largest:g} "
+            f"(it fits logit scores within +-{LOGIT_LIMIT:g})",
+            "scale the margins down, or choose isotonic, venn_abers or CALIBRATION_METHOD=auto")
     if settings.method == "platt":
         z = logit(agg.values, eps) if space == "probability" else agg.values
         res = fit_logistic_line(z, agg.n, agg.k)

@@ -15,7 +15,7 @@ from typing import Optional
 import numpy as np
 
 from .columns import (label_values, parse_class_labels, parse_scores, parse_weights,
-                      require_columns, rescale_weights)
+                      require_columns, rescale_weights, sampling_weights)
 from ..errors import CalibrationScriptError, Code
 from .jsonvalues import JsonDict, json_get
 from .logs import logger
@@ -89,9 +89,7 @@ def task_data(shards: list[Shard], score_field: str, label_field: str,
     weights = raw_weights
     missing_weight = 0
     if settings.negative_sampling_rate < 1.0:
-        # Negatives were kept with probability r: each kept negative stands for 1/r negatives.
-        factor = np.where(labels == 0.0, 1.0 / settings.negative_sampling_rate, 1.0)
-        weights = factor if weights is None else weights * factor
+        weights = sampling_weights(weights, labels == 0.0, settings.negative_sampling_rate)
     if weights is not None:
         lost = np.isnan(weights) & keep
         missing_weight = int(lost.sum())

@@ -18,6 +18,7 @@ import numpy as np
 
 from . import limits
 from .aggregation import Aggregated, aggregate
+from ..errors import Code, WarningEntry, warning_entry
 from .corp import corp_block
 from .jsonvalues import JsonDict, int_if_integral, json_number
 from .numerics import (CLIP_EPSILON, BoolArray, FloatArray, IntArray, fit_logistic_line, logit,
@@ -26,6 +27,8 @@ from .rowbins import bin_rows
 from .smoothece import smooth_ece
 
 SLOPE_BINS = 1 << 16
+ALL_PREDICTIONS_EQUAL = "all predictions are equal"
+"""``calibration_slope_null_reason`` of a block whose predictions are one value."""
 
 
 def _nan_to_none(value: float) -> Optional[float]:
@@ -206,7 +209,7 @@ def binary_metrics(agg: Aggregated, bins: int, rows: Optional[int] = None) -> Js
             res = fit_logistic_line(line.values, line.n, line.k)
             slope, intercept = float(res.coef[0]), float(res.coef[1])
         else:
-            slope_reason = "all predictions are equal"
+            slope_reason = ALL_PREDICTIONS_EQUAL
             slope_bins = None
         del line
     else:
@@ -334,3 +337,31 @@ def multitask_metrics(tasks: Mapping[str, JsonDict]) -> JsonDict:
                           "mean_brier": mean_of("brier"), "mean_log_loss": mean_of("log_loss"),
                           "mean_auc": mean_of("auc"), "tasks": len(tasks)},
             "tasks": dict(tasks)}
+
+
+def uninformative_gate_warnings(uncalibrated: Mapping[str, object]) -> list[WarningEntry]:
+    """``MC-W201-UNINFORMATIVE-GATE`` when the scores evaluated are all equal: in the
+    uncalibrated block, or in any task's or class's block inside it. The gate's ECE then measures
+    the base rate only (a constant score's calibrated value is the base rate), so its pass says
+    nothing about the scores.
+
+    >>> [w["code"] for w in uninformative_gate_warnings(
+    ...     {"calibration_slope_null_reason": ALL_PREDICTIONS_EQUAL, "ece_equal_width": 0.0})]
+    ['MC-W201-UNINFORMATIVE-GATE']
+    """
+    constant: list[str] = []
+    stack: list[tuple[str, Mapping[str, object]]] = [("", uncalibrated)]
+    while stack:
+        where, block = stack.pop()
+        if block.get("calibration_slope_null_reason") == ALL_PREDICTIONS_EQUAL:
+            constant.append(where or "all rows")
+        stack.extend((f"{where}.{key}" if where else str(key), value)
+                     for key, value in sorted(block.items(), reverse=True)
+                     if isinstance(value, Mapping) and key != "bins")
+    if not constant:
+        return []
+    return [warning_entry(
+        Code.MC_W201_UNINFORMATIVE_GATE,
+        f"every score is the same value (uncalibrated block: {', '.join(constant[:10])}): the ECE gate "
+        "measures the base rate only, so passing it says nothing about the scores (they rank no row "
+        "above another)")]

@@ -115,6 +115,12 @@ def weighted_count(idx: IntArray, weights: FloatArray, length: int) -> FloatArra
     return out
 
 
+LOGIT_LIMIT = 1e100
+"""The largest logit (margin) the logit-space fits take (platt, beta and gam refuse larger,
+``MC-E303``) and that the class-scaling methods use (larger margins are clipped to it): its
+square and its product with any fitted scale stay finite."""
+
+
 def sigmoid(z: FloatArray) -> FloatArray:
     """``1 / (1 + exp(-z))``; an overflowing ``exp`` gives 0, not a warning.
 

@@ -31,6 +31,7 @@ from .inputs import fitting_fields
 from .jsonvalues import JsonDict, json_number
 from .logs import logger
 from .given import load_given
+from .metrics import uninformative_gate_warnings
 from .modes import Outcome, run_binary, run_multiclass, run_multitask
 from ..interface import (APPLY_JOB_TYPES, CALIBRATOR_FILE, DEFAULT_JOB_TYPE, JOB_TYPE_ARGUMENT,
                          JOB_TYPE_CHOICES, METRICS_FILE, RELIABILITY_DIAGRAM_FILE, REPORT_FILE,
@@ -38,7 +39,7 @@ from ..interface import (APPLY_JOB_TYPES, CALIBRATOR_FILE, DEFAULT_JOB_TYPE, JOB
 from .plotting import plot_reliability, preload_plotting
 from .reading import Shard, read_shards, release_arrow_memory
 from .report import render_report
-from .settings import Settings, read_settings
+from .settings import Settings, misspelt_env_warnings, read_settings
 from .staging import Staging, stage_reached
 from .writing import write_calibrated_shard, write_failed, write_json
 
@@ -307,7 +308,7 @@ def main(input_paths: Mapping[str, str], output_paths: Mapping[str, str],
     outputs = _required(output_paths, tuple(o.value for o in ModelCalibrationOutput), "output")
     model_path = input_paths.get(ModelCalibrationInput.CALIBRATION_MODEL.value)
     given_content, given = load_given(model_path, settings, job_type) if applies else (None, None)
-    warnings = _job_warnings(job_type, model_path)
+    warnings = [*misspelt_env_warnings(environ), *_job_warnings(job_type, model_path)]
     for warning in warnings:
         logger.warning("%s: %s", warning["code"], warning["message"])
     logger.info("job_type=%s mode=%s method=%s score_space=%s folds=%d bins=%d seed=%d weights=%s",
@@ -321,7 +322,10 @@ def main(input_paths: Mapping[str, str], output_paths: Mapping[str, str],
             shards, outcome, timings = _read_and_run(
                 inputs[ModelCalibrationInput.EVALUATION_DATA.value], scratch, settings, given)
             gate = _gate(outcome, settings, applies)
-            recorded = [*warnings, *_fit_warnings(outcome, applies)]
+            gate_warnings = uninformative_gate_warnings(outcome.uncalibrated)
+            for warning in gate_warnings:
+                logger.warning("%s: %s", warning["code"], warning["message"])
+            recorded = [*warnings, *_fit_warnings(outcome, applies), *gate_warnings]
             calibrator_json = _calibrator_json(given_content, outcome, shards, settings)
             stage_reached("before_staging")
             staging.open()

@@ -20,21 +20,25 @@ choices or range are those of the interface (``SETTING_SPECS``), and the rules b
   ``CALIBRATION_FOLDS`` [5] (2..100), ``CALIBRATION_SEED`` [0]
 - ``SCORE_SPACE`` [probability]: probability | logit; ``LOG_LEVEL`` [INFO]
 
-Booleans accept true/false/1/0 in any case. A bad value is ``MC-E101-INVALID-ENV``; variables
-that contradict each other are ``MC-E105-MODE-CONFLICT`` (see docs/script.md for each rule).
+Booleans accept true/false/1/0 in any case, integers ASCII digits only, and the JSON arrays are
+read strictly (:func:`~calibration_step.script.strict_json.strict_loads`: nesting at most 64 deep,
+no repeated key). A bad value is ``MC-E101-INVALID-ENV``; variables that contradict each other
+are ``MC-E105-MODE-CONFLICT`` (see docs/script.md for each rule). A variable that is not one of
+these but within edit distance 2 of one (``CALIBRATON_METHOD``) is recorded as
+``MC-W103-MISSPELT-ENV`` (:func:`misspelt_env_warnings`).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 from collections.abc import Mapping, Sequence
 from typing import Optional, Tuple, Type, TypeVar, Union
 
-from ..errors import CalibrationScriptError, Code
+from ..errors import CalibrationScriptError, Code, WarningEntry, warning_entry
 from ..interface import SETTING_DEFAULTS, SETTING_SPECS, CalibrationSettings, ModelCalibrationEnv, setting_field_name
 from ..setting_rules import class_categories, mode_methods, setting_conflicts, settings_mode
+from ..strict_json import strict_loads
 
 Value = Union[bool, int, float, str, Tuple[str, ...], None]
 """A parsed setting; None for an unset env var whose interface default is None."""
@@ -98,10 +102,9 @@ def _parse_choice(name: str, raw: str, choices: Sequence[str], lower: bool = Tru
 
 
 def _parse_int(name: str, raw: str, low: int, high: int) -> int:
-    try:
-        value = int(raw.strip())
-    except ValueError:
-        value = low - 1
+    """An integer written in ASCII digits (``int`` also reads ``٣``, ``１`` and ``1_0``)."""
+    text = raw.strip()
+    value = int(text) if text.isascii() and text.isdigit() else low - 1
     if not low <= value <= high:
         raise CalibrationScriptError(Code.MC_E101_INVALID_ENV, f"{name}={raw!r} is not accepted",
                                      f"set {name} to an integer from {low} to {high}")
@@ -129,13 +132,15 @@ def _parse_field(name: str, raw: str) -> str:
 
 def _parse_json_list(name: str, raw: str) -> list[object]:
     text = raw.strip() or "[]"
+    why = ""
     try:
-        value: object = json.loads(text)
-    except ValueError:
-        value = None
+        value: object = strict_loads(text)
+    except ValueError as exc:
+        value, why = None, f" ({exc})"
     if not isinstance(value, list):
+        shown = raw if len(raw) <= 80 else raw[:80] + "..."
         raise CalibrationScriptError(
-            Code.MC_E101_INVALID_ENV, f"{name}={raw!r} is not a JSON array",
+            Code.MC_E101_INVALID_ENV, f"{name}={shown!r} is not a JSON array{why}",
             f'set {name} to a JSON array such as ["a", "b"] (or [] for none)')
     return value
 
@@ -158,6 +163,49 @@ def _parse_name_list(name: str, raw: str, integers: bool = False,
         raise CalibrationScriptError(Code.MC_E101_INVALID_ENV, f"{name} repeats a name: {names}",
                                      f"list each name once in {name}")
     return tuple(names)
+
+
+_MAX_MISSPELLING = 2
+"""An env var this many edits or fewer from a setting's name is taken as a misspelling of it."""
+
+
+def _edit_distance(a: str, b: str, limit: int) -> int:
+    """Levenshtein distance of ``a`` and ``b``, or ``limit + 1`` once it is known to exceed ``limit``.
+
+    >>> _edit_distance("CALIBRATON_METHOD", "CALIBRATION_METHOD", 2), _edit_distance("A", "BCDE", 2)
+    (1, 3)
+    """
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous = list(range(len(b) + 1))
+    for i, left in enumerate(a, 1):
+        current = [i]
+        for j, right in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (left != right)))
+        if min(current) > limit:
+            return limit + 1
+        previous = current
+    return previous[-1]
+
+
+def misspelt_env_warnings(environ: Mapping[str, str]) -> list[WarningEntry]:
+    """``MC-W103-MISSPELT-ENV`` for each env var that is no setting's name but within edit
+    distance 2 of one (compared in upper case): the script would otherwise ignore it silently.
+
+    >>> (found,) = misspelt_env_warnings({"CALIBRATON_METHOD": "platt", "PATH": "/"})
+    >>> found["code"], found["message"].split("?")[0]
+    ('MC-W103-MISSPELT-ENV', 'CALIBRATON_METHOD is not read: did you mean CALIBRATION_METHOD')
+    """
+    known = [env.value for env in ModelCalibrationEnv]
+    found: list[WarningEntry] = []
+    for name in sorted(environ):
+        if name in known:
+            continue
+        near = [k for k in known if _edit_distance(name.upper(), k, _MAX_MISSPELLING) <= _MAX_MISSPELLING]
+        if near:
+            found.append(warning_entry(Code.MC_W103_MISSPELT_ENV, f"{name[:80]} is not read: did you mean "
+                                       f"{' or '.join(near)}? (a setting that is not set keeps its default)"))
+    return found
 
 
 def _read(environ: Mapping[str, str], env: ModelCalibrationEnv) -> Value:
