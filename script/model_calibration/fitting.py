@@ -7,7 +7,9 @@
   are used as they are in logit space).
 - ``beta``: ``sigmoid(a * ln(s) - b * ln(1 - s) + c)`` with ``a, b >= 0`` (monotone): where the
   full fit has a negative coefficient, the best fit with it (or both) held at 0 (betacal's
-  ``abm`` rule refits without the negative one; this keeps the best feasible sub-model).
+  ``abm`` rule refits without the negative one; this keeps the best feasible sub-model). Scores
+  that clip to two values (piled within the clip of 0 and 1) determine two parameters only:
+  the one-feature sub-models are fitted there, not the singular three-parameter one.
 - ``gam``: the penalised spline of ``gam``, tabulated as knots.
 - ``venn_abers``: inductive Venn-ABERS (:mod:`.venn_abers`), its step functions ``p0``, ``p1``.
 - ``identity``: the scores as they are (probabilities clipped to ``[eps, 1 - eps]``, logits
@@ -284,11 +286,15 @@ def _fit_beta(agg: Aggregated, space: str, eps: float
               ) -> tuple[tuple[float, float, float], LogisticFit]:
     ln_s, ln_1ms = beta_features(agg.values, space, eps)
     features = {"a": ln_s, "b": -ln_1ms}
-    if float(ln_s.min()) == float(ln_s.max()):  # one clipped value: the base rate only
+    lo, hi = float(ln_s.min()), float(ln_s.max())
+    if lo == hi:  # one clipped value: the base rate only
         res = fit_logistic_line(ln_s, agg.n, agg.k)
         return (0.0, 0.0, float(res.coef[1])), res
+    # Two clipped values (scores piled within the clip of 0 and 1) determine two parameters
+    # only: the three-parameter fit is singular there, so the one-feature sub-models decide.
+    three = bool(np.any((ln_s > lo) & (ln_s < hi)))
     best: Optional[tuple[tuple[float, float, float], LogisticFit]] = None
-    for active in (("a", "b"), ("a",), ("b",), ()):
+    for active in ((("a", "b"),) if three else ()) + (("a",), ("b",), ()):
         if len(active) == 1:
             res = fit_logistic_line(features[active[0]], agg.n, agg.k)
         else:
