@@ -37,6 +37,11 @@ that folder is about to receive (``targets``) and, for the folder receiving summ
 ``final`` file. Its name starts with STAGING_PREFIX, as every leftover of a run does."""
 
 
+RUN_LOCK = STAGING_PREFIX + "lock"
+"""Hidden file in every output folder that a running job holds an exclusive lock on
+(:mod:`.locking`); ``prepare`` leaves it in place."""
+
+
 def _remove_entry(path: str) -> None:
     if os.path.isdir(path) and not os.path.islink(path):
         shutil.rmtree(path, ignore_errors=True)
@@ -102,7 +107,7 @@ class Staging:
         self.recover()
         for name, folder in self.outputs.items():
             for entry in os.listdir(folder):
-                if entry.startswith(STAGING_PREFIX):
+                if entry.startswith(STAGING_PREFIX) and entry != RUN_LOCK:
                     logger.warning("removing staging folder %s left by an earlier run in %s",
                                    entry, name)
                     _remove_entry(os.path.join(folder, entry))
