@@ -78,7 +78,11 @@ def load_configs(path: Path) -> dict[str, BasePipelineConfig]:
     if not path.is_file():
         raise ConfigError(Code.CLI_CONFIG_FILE, f"config file {str(path)!r} does not exist.",
                           hint="write one with: calibration-step config init FILE")
-    return load(path, classes=config_classes())
+    try:
+        return load(path, classes=config_classes())
+    except (UnicodeDecodeError, OSError) as exc:
+        raise ConfigError(Code.CLI_CONFIG_ENCODING, f"cannot read the config file {str(path)!r}: {exc}.",
+                          hint="save the config file as UTF-8 (calibration-step config init writes one)") from exc
 
 
 def _one(configs: Mapping[str, BasePipelineConfig], cls: type[C], *, required: bool) -> C | None:
