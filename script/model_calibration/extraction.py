@@ -5,7 +5,8 @@ link or a special file is refused (``MC-E209``), and so is a name two members sh
 would silently replace the first). Only the regular members that will be read (a data extension,
 no hidden part) are extracted; each is copied in blocks and counted as it is written, so a
 member whose header understates its size (or a sparse member) stops at the limit too
-(``MC-E212``). An OS error while writing (a full scratch disk) is ``MC-E213``, not a read error.
+(``MC-E212``). The stream is read to its end, so gzip's checksum is verified. An OS error
+while writing (a full scratch disk) is ``MC-E213``, not a read error.
 
 The limits are module attributes, read when the extraction runs (a test or a caller may change
 them): ``MAX_ARCHIVE_BYTES`` for the total written, ``MAX_MEMBER_BYTES`` per member, and
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import os
 import tarfile
+import zlib
 from collections.abc import Callable
 from typing import IO
 
@@ -126,6 +128,15 @@ def _members(archive: str, tar: tarfile.TarFile) -> list[tarfile.TarInfo]:
     return members
 
 
+def _read_to_the_end(tar: tarfile.TarFile) -> None:
+    """Read the compressed stream to its end, where gzip checks its CRC: damage to stored
+    (uncompressed) blocks is found only there."""
+    stream = tar.fileobj
+    if stream is not None:
+        while stream.read(_BLOCK):
+            pass
+
+
 def safe_extract(archive: str, destination: str, wanted: Callable[[str], bool]) -> list[str]:
     """Extract the regular members whose name ``wanted`` accepts; their paths, in member order.
 
@@ -148,9 +159,10 @@ def safe_extract(archive: str, destination: str, wanted: Callable[[str], bool]) 
                 with source:
                     _copy(source, target, member.name, budget)
                 extracted.append(target)
+            _read_to_the_end(tar)
     except CalibrationScriptError:
         raise
-    except (tarfile.TarError, OSError, EOFError, ValueError) as exc:
+    except (tarfile.TarError, OSError, EOFError, ValueError, zlib.error) as exc:
         raise CalibrationScriptError(
             Code.MC_E203_READ_FAILED,
             f"cannot read archive {os.path.basename(archive)}: {quoted(str(exc))}",

@@ -15,6 +15,7 @@ memory; the others are read again when the calibrated shard is written.
 from __future__ import annotations
 
 import collections
+import csv
 import dataclasses
 import itertools
 import json
@@ -225,9 +226,15 @@ parses them exactly (pandas 3 does by default and deprecates the option)."""
 
 
 def _header_duplicates(path: str, sep: str) -> list[str]:
-    """Names the text file's header repeats (pandas renames the second ``a`` to ``a.1``)."""
-    header = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str, keep_default_na=False)
-    names = [str(v) for v in header.iloc[0]] if len(header) else []
+    """Names the text file's header (its first non-blank row) repeats (pandas renames the second
+    ``a`` to ``a.1``), read with the csv module: no frame of the header is built (pandas reads
+    a header with a name over the csv module's field limit)."""
+    try:
+        with open(path, encoding="utf-8", newline="") as handle:
+            names = next((row for row in csv.reader(handle, delimiter=sep) if row), [])
+    except csv.Error:
+        header = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str, keep_default_na=False)
+        names = [str(v) for v in header.iloc[0]] if len(header) else []
     return repeated(n for n in names if n)
 
 
@@ -283,14 +290,16 @@ def read_frame(path: str, fmt: str, fields: Optional[Sequence[str]] = None
         array = False
         if fmt in ("csv", "tsv"):
             sep = "," if fmt == "csv" else "\t"
+            duplicates = _header_duplicates(path, sep)
             # Every column is parsed (``usecols`` would skip the check that each row has as
             # many fields as the header); only the fitting ones are kept.
-            frame = pd.read_csv(path, sep=sep, float_precision=CSV_FLOAT_PRECISION)
-            duplicates = _header_duplicates(path, sep)
+            frame = pd.read_csv(path, sep=sep, float_precision=CSV_FLOAT_PRECISION) \
+                if not duplicates else pd.DataFrame()
             names = [str(c) for c in frame.columns]
             rows = len(frame)
             if fields is not None:
-                frame = frame[[c for c in frame.columns if str(c) in fields]]
+                kept = set(fields)
+                frame = frame[[c for c in frame.columns if str(c) in kept]]
         elif fmt == "parquet":
             names, duplicates, rows, decimals = _parquet_schema(path)
             wanted = names if fields is None else [n for n in names if n in fields]

@@ -296,6 +296,18 @@ def test_the_default_limits_fit_a_1e8_row_input() -> None:
     assert csv_bytes / extraction.MAX_EXPANSION_RATIO < csv_bytes / 10  # gzip of such rows: 2-5 to 1
 
 
+def test_a_gzip_stream_corrupt_past_its_header_is_a_read_error(tmp_path: Path) -> None:
+    # zlib raises its own error type (not an OSError) when the damage is deep in the stream
+    archive = _tar(tmp_path / "a.tar.gz", {"a.csv": np.random.default_rng(0).bytes(200_000)})
+    packed = bytearray(archive.read_bytes())
+    for offset in range(len(packed) // 3, len(packed) - 20, len(packed) // 20):
+        damaged = bytearray(packed)
+        damaged[offset] ^= 0xFF
+        archive.write_bytes(bytes(damaged))
+        with pytest.raises(mc.CalibrationScriptError, match="MC-E203-READ-FAILED: cannot read archive a.tar.gz"):
+            extraction.safe_extract(str(archive), str(tmp_path / "x"), lambda name: True)
+
+
 def test_a_full_disk_while_extracting_is_a_write_error_not_a_read_error(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     archive = _tar(tmp_path / "a.tar.gz", {"a.csv": b"0" * 1000})
