@@ -398,3 +398,19 @@ def test_the_local_executor_stages_inputs_as_copies_never_links(tmp_path: Path) 
     target = tmp_path / "staged.csv"
     store.get_file("bucket", "d.csv", target)
     assert not target.is_symlink() and target.read_text(encoding="utf-8") == "a\n1\n"
+
+
+@pytest.mark.parametrize("kind", ["fifo", "link_outside"])
+def test_the_calibration_model_folder_is_checked_as_the_input_is(tmp_path: Path, kind: str) -> None:
+    model = tmp_path / "model"
+    model.mkdir()
+    if kind == "fifo":
+        os.mkfifo(model / CALIBRATOR_FILE)
+        match = "MC-E214-NOT-A-REGULAR-FILE"
+    else:
+        (tmp_path / "elsewhere.json").write_text("{}", encoding="utf-8")
+        (model / CALIBRATOR_FILE).symlink_to(tmp_path / "elsewhere.json")
+        match = "MC-E215-LINK-OUTSIDE-INPUT"
+    with pytest.raises(mc.CalibrationScriptError, match=match):
+        mc.main({DATA: _input(tmp_path), ModelCalibrationInput.CALIBRATION_MODEL.value: str(model)},
+                _outputs(tmp_path), ENV, argparse.Namespace(job_type="validation"))
