@@ -4,6 +4,8 @@ Every output is written into a hidden ``.staging-<random>`` folder inside its de
 moved into place with ``os.replace`` when all are complete, summary.json last; on error the
 staging folders are removed, leaving every output folder without visible entries. A hidden
 journal lets the next run finish or undo a publish that a kill interrupted (:class:`Staging`).
+A run uses these folders only while it holds their lock (:mod:`.locking`), so the leftovers
+``prepare`` removes are never a live run's.
 """
 
 from __future__ import annotations
