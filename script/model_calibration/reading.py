@@ -200,7 +200,8 @@ def _no_duplicate_keys(pairs: list[tuple[str, object]]) -> None:
 
 
 def _json_duplicate_keys(path: str, array: bool) -> list[str]:
-    """Keys an object of the JSON file repeats (the JSON readers keep only the last value).
+    """Keys an object of the JSON file repeats (the JSON readers keep only the last value),
+    checked before pandas parses the file.
 
     JSON lines are decoded in batches of lines as one array: a Python call per object, no
     object built.
@@ -307,10 +308,12 @@ def read_frame(path: str, fmt: str, fields: Optional[Sequence[str]] = None
                 if not duplicates else pd.DataFrame()
         else:
             array = fmt == "json" and _json_is_array(path)
-            frame = pd.read_json(path, lines=not array, orient="records", precise_float=True)
-            if frame.shape[1] == 0:  # as pandas says of an empty csv
-                raise ValueError("no records, so no columns to parse from file")
             duplicates = _json_duplicate_keys(path, array)
+            frame = pd.DataFrame()
+            if not duplicates:
+                frame = pd.read_json(path, lines=not array, orient="records", precise_float=True)
+                if frame.shape[1] == 0:  # as pandas says of an empty csv
+                    raise ValueError("no records, so no columns to parse from file")
             names = [str(c) for c in frame.columns]
             rows = len(frame)
             if fields is not None:
