@@ -51,6 +51,7 @@ from cattrs.v import format_exception
 
 from calibration_step.errors import CalibrationStepError, Code, Problem, SerializationError
 from calibration_step.script.strict_json import JsonRefused, strict_loads
+from calibration_step.script.errors import quoted
 
 __all__ = ["from_json", "parse_json", "structure", "structure_all", "to_json", "unstructure"]
 
@@ -59,25 +60,25 @@ T = TypeVar("T")
 
 def _strict_str(value: object, _type: object) -> str:
     if not isinstance(value, str):
-        raise TypeError(f"expected a string, got {type(value).__name__} {value!r}")
+        raise TypeError(f"expected a string, got {type(value).__name__} {quoted(value)}")
     return value
 
 
 def _strict_bool(value: object, _type: object) -> bool:
     if not isinstance(value, bool):
-        raise TypeError(f"expected true or false, got {type(value).__name__} {value!r}")
+        raise TypeError(f"expected true or false, got {type(value).__name__} {quoted(value)}")
     return value
 
 
 def _strict_int(value: object, _type: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"expected an integer, got {type(value).__name__} {value!r}")
+        raise TypeError(f"expected an integer, got {type(value).__name__} {quoted(value)}")
     return value
 
 
 def _strict_float(value: object, _type: object) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"expected a number, got {type(value).__name__} {value!r}")
+        raise TypeError(f"expected a number, got {type(value).__name__} {quoted(value)}")
     return float(value)
 
 
@@ -125,7 +126,7 @@ def _sequence_hook_factory(cls: type, converter: cattrs.Converter) -> Callable[[
 
     def hook(value: object, _type: type) -> object:
         if not isinstance(value, (list, tuple)):
-            raise TypeError(f"expected an array, got {type(value).__name__} {value!r}")
+            raise TypeError(f"expected an array, got {type(value).__name__} {quoted(value)}")
         return inner(value, cls)
 
     return hook
@@ -136,7 +137,7 @@ def _from_object(cls: type, inner: Callable[[object, type], object]) -> Callable
 
     def hook(value: object, _type: type) -> object:
         if not isinstance(value, Mapping):
-            raise TypeError(f"expected an object, got {type(value).__name__} {value!r}")
+            raise TypeError(f"expected an object, got {type(value).__name__} {quoted(value)}")
         return inner(value, cls)
 
     return hook
@@ -169,7 +170,7 @@ def _literal_hook_factory(cls: object) -> Callable[[object, type], object]:
         for option in allowed:
             if type(option) is type(value) and option == value:
                 return option
-        raise ValueError(f"expected one of {list(allowed)}; got {value!r}")
+        raise ValueError(f"expected one of {list(allowed)}; got {quoted(value)}")
 
     return hook
 

@@ -223,6 +223,12 @@ class Code:
         "give --output DIR (outputs go to DIR/<logical_name>) or --<logical_name> DIR")
     CLI_REPORT_INPUT: Final = _code("CLI-REPORT-INPUT", _CONFIG, "calibration-step report found no readable metrics.json in the folder given",
         "give the metrics_output folder of a finished run (it holds metrics.json)")
+    CLI_APPLY_READ: Final = _code("CLI-APPLY-READ", _CONFIG, "calibration-step apply cannot read its input (empty, truncated, malformed or not UTF-8)",
+        "give a valid UTF-8 csv/tsv or a complete parquet file")
+    CLI_APPLY_OUTPUT: Final = _code("CLI-APPLY-OUTPUT", _CONFIG, "calibration-step apply cannot write its output (a folder, under a file, or not writable)",
+        "name a file in a writable folder with --output")
+    CLI_CONFIG_ENCODING: Final = _code("CLI-CONFIG-ENCODING", _CONFIG, "a config file given to a command is not UTF-8 text, or cannot be read",
+        "save the config file as UTF-8 (calibration-step config init writes one)")
     # JSON documents (SerializationError)
     SERIALIZATION_JSON: Final = _code("SERIALIZATION-JSON", _SERIAL, "the text is not valid JSON",
         "check the file is the JSON this package wrote")
@@ -472,6 +478,8 @@ class Code:
         "use one of calibration, training, validation, testing")
     MC_E105_MODE_CONFLICT: Final = _code("MC-E105-MODE-CONFLICT", _SCRIPT, "environment variables contradict each other",
         "change one of the two settings the message names")
+    MC_E106_STOPPED: Final = _code("MC-E106-STOPPED", _SCRIPT, "the job was stopped by SIGTERM (what SageMaker sends on a stop) before it completed; its staging and temporary folders were removed",
+        "run the job again; nothing of the stopped run was published")
     # 2xx input data
     MC_E201_NO_INPUT_FILES: Final = _code("MC-E201-NO-INPUT-FILES", _SCRIPT, "the input path is missing or holds no data file",
         "pass the folder or file holding the evaluation data")
@@ -495,6 +503,16 @@ class Code:
         "check the score, label and weight columns and their missing values")
     MC_E211_INVALID_WEIGHT: Final = _code("MC-E211-INVALID-WEIGHT", _SCRIPT, "the weight column is non-numeric, negative or infinite",
         "weights must be finite numbers >= 0")
+    MC_E212_ARCHIVE_TOO_LARGE: Final = _code("MC-E212-ARCHIVE-TOO-LARGE", _SCRIPT, "an input archive extracts to more than a limit (total, per member, expansion ratio or member count)",
+        "split the data into several archives or plain files")
+    MC_E213_SCRATCH_WRITE_FAILED: Final = _code("MC-E213-SCRATCH-WRITE-FAILED", _SCRIPT, "extracting an input archive failed to write (a full or read-only scratch disk)",
+        "give the job more local disk, or pass plain files instead of an archive")
+    MC_E214_NOT_A_REGULAR_FILE: Final = _code("MC-E214-NOT-A-REGULAR-FILE", _SCRIPT, "an input data file is a FIFO, a device, a socket or another special file (never opened)",
+        "put regular files in the input folder")
+    MC_E215_LINK_OUTSIDE_INPUT: Final = _code("MC-E215-LINK-OUTSIDE-INPUT", _SCRIPT, "a symbolic link in the input folder resolves outside it",
+        "copy the file into the input folder instead of linking to it")
+    MC_E216_FILE_NAME_ENCODING: Final = _code("MC-E216-FILE-NAME-ENCODING", _SCRIPT, "an input file name is not valid UTF-8 (it cannot be recorded in the outputs)",
+        "rename the file with a UTF-8 name")
     # 3xx fitting
     MC_E301_SINGLE_CLASS: Final = _code("MC-E301-SINGLE-CLASS", _SCRIPT, "the rows to fit hold a single class (one-vs-rest: a class with no row, or every row)",
         "provide rows of every class (at least 2 each with folds), or lower CALIBRATION_FOLDS")
@@ -531,6 +549,12 @@ class Code:
         "pass the trained model (model.tar.gz or its folder) and ModelCalibration's calibration_output and metrics_output")
     MC_E602_PACKAGE_MEMBER: Final = _code("MC-E602-PACKAGE-MEMBER", _SCRIPT, "the model archive holds a link, a member outside the archive, or a calibration/ folder of its own",
         "rebuild the model archive with regular files at relative paths, none under calibration/")
+    MC_E503_OUTPUT_PATH_INVALID: Final = _code("MC-E503-OUTPUT-PATH-INVALID", _SCRIPT, "an output path is a file, lies under a file, or is a folder the job cannot write (read-only, immutable, no permission)",
+        "point each output at a folder the job can create and write")
+    MC_E504_OUTPUT_IN_USE: Final = _code("MC-E504-OUTPUT-IN-USE", _SCRIPT, "another run holds the lock of an output folder (or took it over before publishing)",
+        "wait for the other run to finish, or give this run other output folders")
+    MC_E505_OUTPUTS_OVERLAP: Final = _code("MC-E505-OUTPUTS-OVERLAP", _SCRIPT, "two outputs are one folder, or one lies inside another, or an output lies inside an input folder",
+        "give every output its own folder, outside the input folders")
     # Warnings the script records in metrics.json and summary.json (the job still completes)
     MC_W101_MODEL_IGNORED: Final = _code("MC-W101-MODEL-IGNORED", _WARNING, "a training or calibration job was given calibration_model, which it ignores (it fits its own calibrator)",
         "leave calibration_model out, or run a validation or testing job to apply it")
@@ -540,6 +564,8 @@ class Code:
         "spell the setting's name as the message suggests, or remove the variable")
     MC_W201_UNINFORMATIVE_GATE: Final = _code("MC-W201-UNINFORMATIVE-GATE", _WARNING, "every score evaluated is the same value, so the ECE gate measures only the base rate: its pass says nothing about the scores",
         "check the score column; a constant score carries no ranking")
+    MC_W202_ROWS_DROPPED: Final = _code("MC-W202-ROWS-DROPPED", _WARNING, "rows were dropped for a missing score, label or weight (missing includes the empty cell and the texts the readers take as missing, such as n/a, NA, null)",
+        "check the counts in metrics.rows.dropped; fill or remove the missing values")
 
     # warnings recorded in metrics.json (MC-W<stage><nn>): 3xx fitting
     MC_W301_CONSTANT_SCORES: Final = _code("MC-W301-CONSTANT-SCORES", _WARNING, "every score to fit is the same, so the platt, beta or gam calibrator is the constant base rate",

@@ -17,6 +17,7 @@ Examples
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import Iterable
 from typing import TypedDict
 
@@ -32,7 +33,10 @@ __all__ = [
     "Problem",
     "Raiser",
     "SCRIPT_CODE",
+    "QUOTE_LIMIT",
     "WarningEntry",
+    "bounded",
+    "quoted",
     "warning_entry",
 ]
 
@@ -142,3 +146,43 @@ def warning_entry(code: str, message: str) -> WarningEntry:
     {'code': 'CS-EXAMPLE', 'message': 'the scores are in-sample'}
     """
     return {"code": code, "message": message}
+
+
+QUOTE_LIMIT = 200
+"""Characters of a user's value a message quotes (``bounded``); the rest is counted, not shown."""
+
+
+def bounded(text: str, limit: int = QUOTE_LIMIT) -> str:
+    """``text`` when it has at most ``limit`` characters, else its first ``limit`` characters and
+    how long it was: the one way a message quotes a value the user gave (a cell, a name, a
+    description), so that no message grows with the input.
+
+    Examples
+    --------
+    >>> bounded("abc")
+    'abc'
+    >>> bounded("x" * 1000, limit=5)
+    'xxxxx... (1000 characters)'
+    """
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text)} characters)"
+
+
+def quoted(value: object, limit: int = QUOTE_LIMIT) -> str:
+    """``repr(value)`` through :func:`bounded` (a huge container is not formatted whole).
+
+    Examples
+    --------
+    >>> quoted("label")
+    "'label'"
+    >>> quoted(["a"] * 1_000_000, limit=10)
+    "['a', 'a',... (1000000 items)"
+    >>> len(quoted("x" * 50_000_000))
+    225
+    """
+    if isinstance(value, (list, tuple, set, frozenset, dict)) and len(value) > limit:
+        items = value.items() if isinstance(value, dict) else value
+        shown = repr(list(itertools.islice(items, limit)))
+        return f"{shown[:limit]}... ({len(value)} items)"
+    return bounded(repr(value), limit)

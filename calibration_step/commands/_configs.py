@@ -81,17 +81,19 @@ def load_configs(path: Path) -> dict[str, BasePipelineConfig]:
         return load(path, classes=config_classes())
     except SerializationError as exc:
         raise _every_problem(path, exc) from exc
+    except (UnicodeDecodeError, OSError) as exc:
+        raise ConfigError(Code.CLI_CONFIG_ENCODING, f"cannot read the config file {str(path)!r}: {exc}.",
+                          hint="save the config file as UTF-8 (calibration-step config init writes one)") from exc
 
 
 def _every_problem(path: Path, error: SerializationError) -> CalibrationStepError:
     """The load error with every problem of the file, each once at its JSON path (as ``config validate``)."""
-    import json
-
     from calibration_step.commands._validate import document_problems
+    from calibration_step.converter import parse_json
 
     try:
-        problems = document_problems(json.loads(path.read_text(encoding="utf-8")))
-    except ValueError:
+        problems = document_problems(parse_json(path.read_bytes()))
+    except SerializationError:
         return error
     if not problems:
         return error

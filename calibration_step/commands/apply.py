@@ -33,7 +33,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
-from calibration_step.errors import Code, ConfigError
+from calibration_step.errors import CalibrationStepError, Code, ConfigError
+from calibration_step.script.errors import bounded, quoted
 from calibration_step.script.interface import ModelCalibrationEnv
 from calibration_step.steps.model_calibration.contract import MODEL_CALIBRATION_CONTRACT
 
@@ -96,6 +97,18 @@ def _format(path: Path, role: str) -> str:
 
 
 def _read_batches(path: Path, fmt: str, rows: int) -> Iterator[pd.DataFrame]:
+    """The file's batches; a file the readers cannot parse is ``CLI-APPLY-READ``."""
+    try:
+        yield from _parsed_batches(path, fmt, rows)
+    except CalibrationStepError:
+        raise
+    except Exception as exc:  # pandas and pyarrow raise many types for malformed files
+        raise ConfigError(Code.CLI_APPLY_READ,
+                          f"cannot read {quoted(str(path))} as {fmt}: {type(exc).__name__}: {bounded(str(exc))}",
+                          hint="give a valid UTF-8 csv/tsv or a complete parquet file") from exc
+
+
+def _parsed_batches(path: Path, fmt: str, rows: int) -> Iterator[pd.DataFrame]:
     if fmt == "parquet":
         from calibration_step.commands._arrow import parquet_batches
 
@@ -148,7 +161,8 @@ def _column_maker(calibrator_path: Path, score_field: str | None) -> Callable[[p
 
 def _column(frame: pd.DataFrame, field: str) -> pd.Series[float]:
     if field not in frame.columns:
-        raise ConfigError(Code.CLI_APPLY_COLUMN, f"the scores have no column {field!r}; they have {list(frame.columns)}.",
+        raise ConfigError(Code.CLI_APPLY_COLUMN, f"the scores have no column {quoted(field)}; they have "
+                          f"{quoted([str(c) for c in frame.columns])}.",
                           hint="name the score column with --score_field (binary calibrators)")
     column: pd.Series[float] = frame[field]
     return column
@@ -196,6 +210,11 @@ class _Writer:
             self._parquet.close()
 
 
+def _unwritable(target: Path, problem: str) -> ConfigError:
+    return ConfigError(Code.CLI_APPLY_OUTPUT, f"the output {quoted(str(target))} {problem}.",
+                       hint="name a file in a writable folder with --output")
+
+
 def run(args: argparse.Namespace) -> int:
     """Apply, stream to a temporary file, move it into place; print what was written."""
     source: Path = args.input
@@ -203,11 +222,16 @@ def run(args: argparse.Namespace) -> int:
     fmt = _format(target, "output")
     if not source.is_file():
         raise ConfigError(Code.CLI_APPLY_INPUT, f"the input {str(source)!r} is not a file.", hint="give a file of scores")
+    if target.is_dir():
+        raise _unwritable(target, "is a folder")
     if target.exists() and not args.overwrite:
         raise ConfigError(Code.CLI_APPLY_OUTPUT_EXISTS, f"the output {str(target)!r} exists.",
                           hint="pass --overwrite, or choose another --output")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    except OSError as exc:
+        raise _unwritable(target, f"cannot be written: {exc.strerror}") from exc
     os.close(handle)
     writer = _Writer(Path(temporary), fmt)
     rows, columns = 0, []
@@ -221,6 +245,10 @@ def run(args: argparse.Namespace) -> int:
                 print(f"applied {rows} rows", file=sys.stderr, flush=True)
         writer.close()
         os.replace(temporary, target)
+    except OSError as exc:
+        writer.close()
+        Path(temporary).unlink(missing_ok=True)
+        raise _unwritable(target, f"cannot be written: {exc.strerror}") from exc
     except BaseException:
         writer.close()
         Path(temporary).unlink(missing_ok=True)

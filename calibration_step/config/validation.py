@@ -37,6 +37,7 @@ from typing import NoReturn, Protocol, TypeVar
 from calibration_step.processing.s3 import bucket_problem, normalise_s3_uri, split_s3_uri
 from calibration_step.config.processing_instance_types import PROCESSING_INSTANCE_TYPES
 from calibration_step.errors import BuildError, Code, ConfigError, Problem
+from calibration_step.script.errors import quoted
 
 __all__ = [
     "AttributeLike",
@@ -86,7 +87,7 @@ def fail_validation(instance: object, attribute: AttributeLike, requirement: str
                     code: str = Code.CONFIG_VALUE, hint: str = "") -> NoReturn:
     """Raise the ``ConfigError`` of a validator: "<Class>.<field> must be <requirement>; got <value>."."""
     where = f"{type(instance).__name__}.{attribute.name}"
-    message = f"{where} must be {requirement}; got {value!r}."
+    message = f"{where} must be {requirement}; got {quoted(value)}."
     hint = hint or f"set {attribute.name} to {requirement}"
     raise ConfigError(code, message, hint=hint,
                       problems=(Problem(code=code, message=message, hint=hint, location=attribute.name),))

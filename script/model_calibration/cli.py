@@ -1,6 +1,8 @@
 """The command line: ``--job_type`` and one ``--<logical name> DIR`` per input and output.
 
 Exits with status 0, or 2 after logging a ``CalibrationScriptError`` as ``code: message (hint)``.
+SIGTERM (what SageMaker sends to stop a job) raises ``MC-E106-STOPPED`` where the run is, so it
+cleans up as on any error: staging and temporary folders removed, nothing published.
 """
 
 from __future__ import annotations
@@ -8,10 +10,14 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-from collections.abc import Sequence
+import signal
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from types import FrameType
 from typing import Optional
 
-from ..errors import CalibrationScriptError
+from ..errors import CalibrationScriptError, Code
 from .logs import logger
 from ..interface import (DEFAULT_JOB_TYPE, JOB_TYPE_ARGUMENT, JOB_TYPE_CHOICES, ModelCalibrationInput,
                          ModelCalibrationOutput)
@@ -30,6 +36,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _stopped(signum: int, frame: Optional[FrameType]) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not cut the cleanup
+    raise CalibrationScriptError(
+        Code.MC_E106_STOPPED, "the job received SIGTERM and stopped before completing; its "
+        "staging and temporary folders are removed", "run the job again; nothing was published")
+
+
+@contextmanager
+def sigterm_stops_the_run() -> Iterator[None]:
+    """While inside, SIGTERM raises ``MC-E106-STOPPED`` (main thread only; elsewhere a no-op)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _stopped)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def run_cli(argv: Optional[Sequence[str]] = None) -> int:
     """Command-line entry: returns 0 on success, 2 on a ``CalibrationScriptError``."""
     args = build_parser().parse_args(argv)
@@ -38,8 +64,9 @@ def run_cli(argv: Optional[Sequence[str]] = None) -> int:
     inputs = {name.value: getattr(args, name.value) for name in ModelCalibrationInput
               if getattr(args, name.value)}
     try:
-        main(inputs, {name.value: getattr(args, name.value) for name in ModelCalibrationOutput},
-             os.environ, args)
+        with sigterm_stops_the_run():
+            main(inputs, {name.value: getattr(args, name.value) for name in ModelCalibrationOutput},
+                 os.environ, args)
     except CalibrationScriptError as exc:
         logger.error("%s: %s (%s)", exc.code, exc.message, exc.hint)
         return 2

@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ..errors import CalibrationScriptError, Code
+from ..errors import CalibrationScriptError, Code, quoted
 from ..setting_rules import label_key
 from .logs import logger
 from .numerics import BoolArray, FloatArray
@@ -56,7 +56,7 @@ def _factorized_labels(series: pd.Series, name: str) -> FloatArray:
         else:
             parsed = None
         if parsed is None:
-            bad.append(repr(value))
+            bad.append(quoted(value))
             parsed = math.nan
         mapped[i] = parsed
     if bad:
@@ -159,7 +159,8 @@ def require_columns(shards: Sequence[Shard], fields: Sequence[str], hint: str) -
     for field in fields:
         if field not in columns:
             raise CalibrationScriptError(
-                Code.MC_E205_MISSING_COLUMN, f"column {field!r} not found; columns present: {columns}",
+                Code.MC_E205_MISSING_COLUMN,
+                f"column {quoted(field)} not found; columns present: {quoted(columns)}",
                 hint)
 
 
@@ -290,7 +291,7 @@ def parse_class_labels(series: pd.Series, name: str, categories: Sequence[str]) 
         elif label_key(category) in index:
             mapped[i] = index[label_key(category)]
         else:
-            bad.append(repr(value))
+            bad.append(quoted(value))
             mapped[i] = math.nan
     if bad:
         raise CalibrationScriptError(

@@ -9,10 +9,10 @@ from collections.abc import Mapping
 from typing import Optional
 
 from .artifact import AnyCalibrator, Calibrator, load_calibration_model, verified_content
-from ..errors import CalibrationScriptError, Code
+from ..errors import CalibrationScriptError, Code, quoted
 from .logs import logger
 from ..interface import CALIBRATOR_FILE
-from .reading import walk_files
+from .reading import check_data_file, walk_files
 from .settings import Settings
 
 
@@ -45,12 +45,14 @@ def check_given(given: AnyCalibrator, settings: Settings) -> None:
 
 
 def find_calibrator_file(path: str) -> str:
-    """The calibrator JSON given on ``calibration_model``: the file, or the one in the folder."""
+    """The calibrator JSON given on ``calibration_model``: the file, or the one in the folder (a
+    regular file inside it, checked as the input data files are: ``MC-E214`` to ``MC-E216``)."""
     if os.path.isfile(path):
         return path
     if os.path.isdir(path):
         found = [p for p in walk_files(path) if os.path.basename(p) == CALIBRATOR_FILE]
         if len(found) == 1:
+            check_data_file(found[0], os.path.relpath(found[0], path), path)
             return found[0]
         if len(found) > 1:
             raise CalibrationScriptError(
@@ -59,7 +61,7 @@ def find_calibrator_file(path: str) -> str:
                 "give a folder with exactly one")
     raise CalibrationScriptError(
         Code.MC_E406_NO_CALIBRATOR_FILE,
-        f"no {CALIBRATOR_FILE} under calibration_model {path!r}",
+        f"no {CALIBRATOR_FILE} under calibration_model {quoted(path)}",
         f"pass the calibration_output folder (holding {CALIBRATOR_FILE}) of a calibration job")
 
 

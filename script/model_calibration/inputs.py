@@ -10,13 +10,14 @@ rate), rescaled by a power of two when the largest is outside ``WEIGHT_SAFE_RANG
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from typing import Optional
 
 import numpy as np
 
 from .columns import (label_values, parse_class_labels, parse_scores, parse_weights,
                       require_columns, rescale_weights, sampling_weights)
-from ..errors import CalibrationScriptError, Code
+from ..errors import CalibrationScriptError, Code, WarningEntry, warning_entry
 from .jsonvalues import JsonDict, json_get
 from .logs import logger
 from .numerics import BoolArray, FloatArray
@@ -108,6 +109,35 @@ def task_data(shards: list[Shard], score_field: str, label_field: str,
         raise CalibrationScriptError(Code.MC_E210_NO_ROWS, f"{task}: the kept rows weigh 0 in total",
                                      "check WEIGHT_FIELD")
     return data
+
+
+MISSING_TEXTS = "an empty cell, or a text the readers take as missing such as n/a, NA, null, nan"
+"""What a missing value is (pandas' csv readers turn these texts into missing values)."""
+
+
+def dropped_rows_warnings(rows: Mapping[str, object]) -> list[WarningEntry]:
+    """One ``MC-W202-ROWS-DROPPED`` entry per task (the binary task, the multi-class rows or each
+    task of a multi-task job, from ``metrics.rows``) that dropped rows.
+
+    >>> dropped_rows_warnings({"read": 9, "dropped": {"missing_score": 0, "missing_label": 3}})[0]["message"]
+    '3 of 9 rows dropped (missing_score 0, missing_label 3); missing means an empty cell, or a text the readers take as missing such as n/a, NA, null, nan'
+    """
+    tasks = rows.get("tasks")
+    blocks = ({f"task {name!r}: ": block for name, block in tasks.items()}
+              if isinstance(tasks, dict) else {"": rows})
+    found: list[WarningEntry] = []
+    for where, block in blocks.items():
+        dropped = block.get("dropped") if isinstance(block, dict) else None
+        if not isinstance(dropped, dict):
+            continue
+        total = sum(int(count) for count in dropped.values())
+        if total:
+            counts = ", ".join(f"{reason} {count}" for reason, count in dropped.items())
+            found.append(warning_entry(
+                Code.MC_W202_ROWS_DROPPED,
+                f"{where}{total} of {block.get('read')} rows dropped ({counts}); missing means "
+                f"{MISSING_TEXTS}"))
+    return found
 
 
 def fitting_fields(settings: Settings) -> list[str]:

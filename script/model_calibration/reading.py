@@ -2,29 +2,35 @@
 
 Every ``.csv``, ``.tsv``, ``.parquet``/``.pq``, ``.jsonl`` and ``.json`` file (JSON lines or one
 JSON array of records) under the input folder, recursively, sorted by relative path, plus the
-data files inside any ``.tar.gz``/``.tgz`` archive there, extracted member by member (absolute
-member paths, ``..``, links and special files are refused, ``MC-E209``). Hidden files (``.*``,
-``_*``) are skipped; a single file path is accepted too. All shards must have the same column
-names, and no file may repeat one (``MC-E204``). Only the columns the fits need are kept in
+data files inside any ``.tar.gz``/``.tgz`` archive there (see :mod:`.extraction`: unsafe or
+repeated members ``MC-E209``, size limits ``MC-E212``). Hidden files (``.*``, ``_*``) are
+skipped; a single file path is accepted too. A data file must be a regular file (a FIFO, device
+or socket is never opened, ``MC-E214``), a symbolic link must resolve inside the input folder
+(``MC-E215``) and a name must be UTF-8 (``MC-E216``): all checked before any file is read. All
+shards must have the same column names, and no file may repeat one (``MC-E204``). Decimal
+parquet columns are read as float64. Only the columns the fits need are kept in
 memory; the others are read again when the calibrated shard is written.
 """
 
 from __future__ import annotations
 
+import collections
+import csv
 import dataclasses
 import itertools
 import json
 import os
-import shutil
+import stat
 import sys
-import tarfile
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Literal, Optional
 
+import numpy as np
 import pandas as pd
 
-from ..errors import CalibrationScriptError, Code
+from ..errors import CalibrationScriptError, Code, bounded, quoted
+from .extraction import safe_extract
 from .logs import logger
 
 DATA_EXTENSIONS = (".csv", ".tsv", ".parquet", ".pq", ".jsonl", ".json")
@@ -68,46 +74,6 @@ def _hidden(name: str) -> bool:
     return name.startswith((".", "_"))
 
 
-def safe_extract(archive: str, destination: str) -> list[str]:
-    """Extract regular files of a tar archive, refusing unsafe members (``MC-E209``)."""
-    extracted: list[str] = []
-    try:
-        with tarfile.open(archive, "r:*") as tar:
-            members = tar.getmembers()
-            for member in members:
-                name = member.name
-                parts = name.replace("\\", "/").split("/")
-                if name.startswith(("/", "\\")) or os.path.isabs(name) or ".." in parts or (
-                        len(name) > 1 and name[1] == ":"):
-                    raise CalibrationScriptError(
-                        Code.MC_E209_UNSAFE_ARCHIVE,
-                        f"{os.path.basename(archive)}: member {name!r} escapes the "
-                        "extraction folder",
-                        "rebuild the archive with relative paths")
-                if not (member.isfile() or member.isdir()):
-                    raise CalibrationScriptError(
-                        Code.MC_E209_UNSAFE_ARCHIVE,
-                        f"{os.path.basename(archive)}: member {name!r} is a link or special file",
-                        "rebuild the archive with regular files only")
-            for member in members:
-                if not member.isfile():
-                    continue
-                target = os.path.join(destination, *[p for p in member.name.split("/")
-                                                     if p not in ("", ".")])
-                os.makedirs(os.path.dirname(target), exist_ok=True)
-                source = tar.extractfile(member)
-                assert source is not None  # regular file
-                with source, open(target, "wb") as handle:
-                    shutil.copyfileobj(source, handle)
-                extracted.append(target)
-    except (tarfile.TarError, OSError, EOFError) as exc:
-        raise CalibrationScriptError(
-            Code.MC_E203_READ_FAILED,
-            f"cannot read archive {os.path.basename(archive)}: {exc}",
-            "provide a valid .tar.gz archive") from exc
-    return extracted
-
-
 def walk_files(root: str) -> list[str]:
     """Every file under ``root`` not hidden (``.*``, ``_*``, nor in a hidden folder), sorted by
     relative path."""
@@ -118,16 +84,70 @@ def walk_files(root: str) -> list[str]:
     return sorted(found, key=lambda p: os.path.relpath(p, root))
 
 
+def repeated(names: Iterable[str]) -> list[str]:
+    """The names that occur more than once, sorted (linear in the number of names).
+
+    >>> repeated(["a", "b", "a", "c", "b"])
+    ['a', 'b']
+    """
+    return sorted(name for name, count in collections.Counter(names).items() if count > 1)
+
+
+def _printable(name: str) -> str:
+    """A file name as a message can show it (undecodable bytes as ``\\x..``), bounded."""
+    return bounded(name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace"))
+
+
+def check_data_file(absolute: str, relative: str, root: Optional[str]) -> None:
+    """Refuse, before it is opened, a data file that is not a regular file (``MC-E214``), a link
+    resolving outside ``root`` (the input folder, ``MC-E215``) or a name that is not UTF-8
+    (``MC-E216``)."""
+    try:
+        relative.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise CalibrationScriptError(
+            Code.MC_E216_FILE_NAME_ENCODING,
+            f"the input file name {_printable(relative)} is not UTF-8", "rename the file with "
+            "a UTF-8 name (the calibrated data and summary.json record every name)") from exc
+    if root is not None and os.path.islink(absolute):
+        real_root = os.path.realpath(root)
+        target = os.path.realpath(absolute)
+        if os.path.commonpath([real_root, target]) != real_root:
+            raise CalibrationScriptError(
+                Code.MC_E215_LINK_OUTSIDE_INPUT,
+                f"{_printable(relative)} is a link to {_printable(target)}, outside the input "
+                "folder", "copy the file into the input folder instead of linking to it")
+    try:
+        mode = os.stat(absolute).st_mode
+    except OSError as exc:
+        raise CalibrationScriptError(Code.MC_E203_READ_FAILED,
+                                     f"cannot read {_printable(relative)}: {exc.strerror}",
+                                     "check the file and its permissions") from exc
+    if not stat.S_ISREG(mode):
+        raise CalibrationScriptError(
+            Code.MC_E214_NOT_A_REGULAR_FILE,
+            f"{_printable(relative)} is not a regular file (a FIFO, device, socket or folder)",
+            "put regular files in the input folder")
+
+
+def _wanted_member(name: str) -> bool:
+    """Whether an archive member is a data file that will be read (only these are extracted)."""
+    return _format_of(name) is not None and not any(_hidden(p) for p in name.split("/"))
+
+
 def discover_files(path: str, scratch: str) -> list[tuple[str, str, str]]:
-    """``(absolute path, relative name, format)`` of every data file (archives extracted)."""
+    """``(absolute path, relative name, format)`` of every data file (archives extracted), each
+    checked by ``check_data_file``."""
     if not os.path.exists(path):
         raise CalibrationScriptError(
-            Code.MC_E201_NO_INPUT_FILES, f"input path {path!r} does not exist",
+            Code.MC_E201_NO_INPUT_FILES, f"input path {quoted(path)} does not exist",
             "pass the folder or file holding the evaluation data")
-    if os.path.isfile(path):
+    root: Optional[str] = None
+    if not os.path.isdir(path):
         name = os.path.basename(path)
         candidates = [(path, name)]
     else:
+        root = path
         candidates = [(p, os.path.relpath(p, path).replace(os.sep, "/"))
                       for p in walk_files(path)]
     result: list[tuple[str, str, str]] = []
@@ -135,29 +155,29 @@ def discover_files(path: str, scratch: str) -> list[tuple[str, str, str]]:
     for absolute, relative in candidates:
         fmt = _format_of(relative)
         if fmt is not None:
+            check_data_file(absolute, relative, root)
             result.append((absolute, relative, fmt))
         elif _is_archive(relative):
+            check_data_file(absolute, relative, root)
             target = tempfile.mkdtemp(prefix="archive-", dir=scratch)
             stem = relative[: -len(".tar.gz")] if relative.lower().endswith(".tar.gz") else \
                 relative[: -len(".tgz")]
-            for member in sorted(safe_extract(absolute, target)):
+            for member in sorted(safe_extract(absolute, target, _wanted_member)):
                 inner = os.path.relpath(member, target).replace(os.sep, "/")
-                inner_fmt = _format_of(inner)
-                if inner_fmt is not None and not any(_hidden(p) for p in inner.split("/")):
-                    result.append((member, f"{stem}/{inner}", inner_fmt))
-                else:
-                    skipped.append(f"{relative}:{inner}")
+                check_data_file(member, f"{stem}/{inner}", None)
+                result.append((member, f"{stem}/{inner}", str(_format_of(inner))))
         else:
-            skipped.append(relative)
-    if os.path.isfile(path) and not result:
+            skipped.append(_printable(relative))
+    if root is None and not result:
         raise CalibrationScriptError(
             Code.MC_E202_UNSUPPORTED_FORMAT,
-            f"{os.path.basename(path)} is not a supported data file",
+            f"{_printable(os.path.basename(path))} is not a supported data file",
             f"use one of {', '.join(DATA_EXTENSIONS)} or {', '.join(ARCHIVE_EXTENSIONS)}")
     if skipped:
         logger.warning("skipped %d non-data files: %s", len(skipped), ", ".join(skipped[:10]))
     if not result:
-        raise CalibrationScriptError(Code.MC_E201_NO_INPUT_FILES, f"no data file found under {path!r}",
+        raise CalibrationScriptError(Code.MC_E201_NO_INPUT_FILES,
+                                     f"no data file found under {quoted(path)}",
                                      f"provide files ending in {', '.join(DATA_EXTENSIONS)}")
     return result
 
@@ -176,12 +196,12 @@ class _DuplicateKey(ValueError):
 
 def _no_duplicate_keys(pairs: list[tuple[str, object]]) -> None:
     if len(dict(pairs)) != len(pairs):
-        keys = [key for key, _ in pairs]
-        raise _DuplicateKey(sorted({key for key in keys if keys.count(key) > 1}))
+        raise _DuplicateKey(repeated(key for key, _ in pairs))
 
 
 def _json_duplicate_keys(path: str, array: bool) -> list[str]:
-    """Keys an object of the JSON file repeats (the JSON readers keep only the last value).
+    """Keys an object of the JSON file repeats (the JSON readers keep only the last value),
+    checked before pandas parses the file.
 
     JSON lines are decoded in batches of lines as one array: a Python call per object, no
     object built.
@@ -207,23 +227,45 @@ parses them exactly (pandas 3 does by default and deprecates the option)."""
 
 
 def _header_duplicates(path: str, sep: str) -> list[str]:
-    """Names the text file's header repeats (pandas renames the second ``a`` to ``a.1``)."""
-    header = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str, keep_default_na=False)
-    names = [str(v) for v in header.iloc[0]] if len(header) else []
-    return sorted({n for n in names if n and names.count(n) > 1})
+    """Names the text file's header (its first non-blank row) repeats (pandas renames the second
+    ``a`` to ``a.1``), read with the csv module: no frame of the header is built (pandas reads
+    a header with a name over the csv module's field limit)."""
+    try:
+        with open(path, encoding="utf-8", newline="") as handle:
+            names = next((row for row in csv.reader(handle, delimiter=sep) if row), [])
+    except csv.Error:
+        header = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str, keep_default_na=False)
+        names = [str(v) for v in header.iloc[0]] if len(header) else []
+    return repeated(n for n in names if n)
 
 
-def _parquet_schema(path: str) -> tuple[list[str], list[str], int]:
+def _parquet_schema(path: str) -> tuple[list[str], list[str], int, set[str]]:
     """The columns pandas would give (index columns of pandas metadata excluded), the names the
-    schema repeats (pandas cannot read such a file) and the row count, from the footer only."""
+    schema repeats (pandas cannot read such a file), the row count and the decimal columns,
+    from the footer only."""
     import pyarrow.parquet as pq  # type: ignore[import-untyped]  # no stubs; footer only
 
     parquet = pq.ParquetFile(path)
     schema = parquet.schema_arrow
     names = [str(n) for n in schema.names]
-    duplicates = sorted({n for n in names if names.count(n) > 1})
-    return ([n for n in names if n not in pandas_index_columns(schema)], duplicates,
-            int(parquet.metadata.num_rows))
+    return ([n for n in names if n not in pandas_index_columns(schema)], repeated(names),
+            int(parquet.metadata.num_rows), decimal_columns(schema))
+
+
+def decimal_columns(schema: object) -> set[str]:
+    """Names of an Arrow schema's decimal columns (pandas reads them as ``Decimal`` objects):
+    the types Arrow spells ``decimal32(p, s)`` to ``decimal256(p, s)``."""
+    return {str(field.name) for field in schema  # type: ignore[attr-defined]  # an Arrow schema
+            if str(field.type).startswith("decimal")}
+
+
+def decimals_as_floats(frame: pd.DataFrame, decimals: Iterable[str]) -> pd.DataFrame:
+    """``frame`` with its decimal columns (``decimals``) as float64, missing values NaN."""
+    present = [c for c in decimals if c in frame.columns]
+    if not present:
+        return frame
+    converted: pd.DataFrame = frame.assign(**{c: frame[c].astype(np.float64) for c in present})
+    return converted
 
 
 def pandas_index_columns(schema: object) -> set[str]:
@@ -249,24 +291,29 @@ def read_frame(path: str, fmt: str, fields: Optional[Sequence[str]] = None
         array = False
         if fmt in ("csv", "tsv"):
             sep = "," if fmt == "csv" else "\t"
+            duplicates = _header_duplicates(path, sep)
             # Every column is parsed (``usecols`` would skip the check that each row has as
             # many fields as the header); only the fitting ones are kept.
-            frame = pd.read_csv(path, sep=sep, float_precision=CSV_FLOAT_PRECISION)
-            duplicates = _header_duplicates(path, sep)
+            frame = pd.read_csv(path, sep=sep, float_precision=CSV_FLOAT_PRECISION) \
+                if not duplicates else pd.DataFrame()
             names = [str(c) for c in frame.columns]
             rows = len(frame)
             if fields is not None:
-                frame = frame[[c for c in frame.columns if str(c) in fields]]
+                kept = set(fields)
+                frame = frame[[c for c in frame.columns if str(c) in kept]]
         elif fmt == "parquet":
-            names, duplicates, rows = _parquet_schema(path)
+            names, duplicates, rows, decimals = _parquet_schema(path)
             wanted = names if fields is None else [n for n in names if n in fields]
-            frame = pd.read_parquet(path, columns=wanted) if not duplicates else pd.DataFrame()
+            frame = decimals_as_floats(pd.read_parquet(path, columns=wanted), decimals) \
+                if not duplicates else pd.DataFrame()
         else:
             array = fmt == "json" and _json_is_array(path)
-            frame = pd.read_json(path, lines=not array, orient="records", precise_float=True)
-            if frame.shape[1] == 0:  # as pandas says of an empty csv
-                raise ValueError("no records, so no columns to parse from file")
             duplicates = _json_duplicate_keys(path, array)
+            frame = pd.DataFrame()
+            if not duplicates:
+                frame = pd.read_json(path, lines=not array, orient="records", precise_float=True)
+                if frame.shape[1] == 0:  # as pandas says of an empty csv
+                    raise ValueError("no records, so no columns to parse from file")
             names = [str(c) for c in frame.columns]
             rows = len(frame)
             if fields is not None:
@@ -274,13 +321,14 @@ def read_frame(path: str, fmt: str, fields: Optional[Sequence[str]] = None
     except Exception as exc:  # pandas raises many types for malformed files
         raise CalibrationScriptError(
             Code.MC_E203_READ_FAILED,
-            f"cannot read {os.path.basename(path)} as {fmt}: {type(exc).__name__}: {exc}",
+            f"cannot read {_printable(os.path.basename(path))} as {fmt}: {type(exc).__name__}: "
+            f"{bounded(str(exc))}",
             "check the file's format and content") \
             from exc
     if duplicates:
         raise CalibrationScriptError(
             Code.MC_E204_SCHEMA_MISMATCH,
-            f"{os.path.basename(path)} repeats the column names {duplicates}",
+            f"{_printable(os.path.basename(path))} repeats the column names {quoted(duplicates)}",
             "give every column a unique name")
     return frame, array, names, rows
 
@@ -298,7 +346,8 @@ def read_shards(path: str, scratch: str, fields: Optional[Sequence[str]] = None)
         elif names != columns:
             raise CalibrationScriptError(
                 Code.MC_E204_SCHEMA_MISMATCH,
-                f"{relative} has columns {names}, the first shard has {columns}",
+                f"{_printable(relative)} has columns {quoted(names)}, the first shard has "
+                f"{quoted(columns)}",
                 "all shards must share one schema")
         fitting = {str(c): frame[c] for c in frame.columns}
         del frame

@@ -27,12 +27,14 @@ import pandas as pd
 from .artifact import SCRIPT_VERSION, AnyCalibrator, Calibrator
 from ..errors import CalibrationScriptError, Code, WarningEntry, warning_entry
 from .fitchecks import fit_warnings
-from .inputs import fitting_fields
+from .inputs import dropped_rows_warnings, fitting_fields
+from .locking import OutputLock
 from .jsonvalues import JsonDict, json_number
 from .logs import logger
 from .given import load_given
 from .metrics import uninformative_gate_warnings
 from .modes import Outcome, run_binary, run_multiclass, run_multitask
+from .outputpaths import check_output_paths
 from ..interface import (APPLY_JOB_TYPES, CALIBRATOR_FILE, DEFAULT_JOB_TYPE, JOB_TYPE_ARGUMENT,
                          JOB_TYPE_CHOICES, METRICS_FILE, RELIABILITY_DIAGRAM_FILE, REPORT_FILE,
                          SUMMARY_FILE, ModelCalibrationInput, ModelCalibrationOutput)
@@ -102,12 +104,12 @@ def _job_warnings(job_type: str, model_path: Optional[str]) -> list[WarningEntry
 
 
 def _fit_warnings(outcome: Outcome, applies: bool) -> list[WarningEntry]:
-    """What ``metrics.warnings`` records of the fits (``fitchecks.fit_warnings``), each logged;
-    nothing for a given calibrator."""
-    if applies:
-        return []
-    found = [warning_entry(str(entry["code"]), str(entry["message"]))
-             for entry in fit_warnings(outcome.calibrator, [outcome.selection, outcome.folds])]
+    """What ``metrics.warnings`` records of the rows dropped and of the fits
+    (``fitchecks.fit_warnings``; nothing of the fits for a given calibrator), each logged."""
+    found = dropped_rows_warnings(outcome.rows)
+    if not applies:
+        found += [warning_entry(str(entry["code"]), str(entry["message"])) for entry in
+                  fit_warnings(outcome.calibrator, [outcome.selection, outcome.folds])]
     for entry in found:
         logger.warning("%s: %s", entry["code"], entry["message"])
     return found
@@ -303,24 +305,42 @@ def main(input_paths: Mapping[str, str], output_paths: Mapping[str, str],
     settings = read_settings(environ)
     logger.setLevel(settings.log_level)
     job_type = _job_type(job_args)
-    applies = job_type in APPLY_JOB_TYPES
     inputs = _required(input_paths, (ModelCalibrationInput.EVALUATION_DATA.value,), "input")
     outputs = _required(output_paths, tuple(o.value for o in ModelCalibrationOutput), "output")
+    check_output_paths(outputs, [path for path in input_paths.values() if path])
     model_path = input_paths.get(ModelCalibrationInput.CALIBRATION_MODEL.value)
-    given_content, given = load_given(model_path, settings, job_type) if applies else (None, None)
+    given_content, given = load_given(model_path, settings, job_type) \
+        if job_type in APPLY_JOB_TYPES else (None, None)
     warnings = [*misspelt_env_warnings(environ), *_job_warnings(job_type, model_path)]
     for warning in warnings:
         logger.warning("%s: %s", warning["code"], warning["message"])
     logger.info("job_type=%s mode=%s method=%s score_space=%s folds=%d bins=%d seed=%d weights=%s",
                 job_type, settings.mode, settings.method, settings.score_space, settings.folds,
                 settings.bins, settings.seed, settings.weight_field or "none")
+    lock = OutputLock(outputs)
+    lock.acquire()
+    try:
+        _run_locked(job_type, settings, inputs, outputs, (given_content, given), warnings,
+                    (lock, started))
+    finally:
+        lock.release()
+
+
+def _run_locked(job_type: str, settings: Settings, inputs: Mapping[str, str],
+                outputs: Mapping[str, str],
+                given: tuple[Optional[Mapping[str, object]], Optional[AnyCalibrator]],
+                warnings: list[WarningEntry], run: tuple[OutputLock, float]) -> None:
+    """``main`` once the output folders are this run's: stage, verify the claim, publish."""
+    applies = job_type in APPLY_JOB_TYPES
+    given_content, calibrator = given
+    lock, started = run
     staging = Staging(outputs)
     staging.prepare()
     published = False
     try:
         with tempfile.TemporaryDirectory(prefix="calibration-") as scratch:
             shards, outcome, timings = _read_and_run(
-                inputs[ModelCalibrationInput.EVALUATION_DATA.value], scratch, settings, given)
+                inputs[ModelCalibrationInput.EVALUATION_DATA.value], scratch, settings, calibrator)
             gate = _gate(outcome, settings, applies)
             gate_warnings = uninformative_gate_warnings(outcome.uncalibrated)
             for warning in gate_warnings:
@@ -345,6 +365,7 @@ def main(input_paths: Mapping[str, str], output_paths: Mapping[str, str],
                        _summary(job_type, settings, outcome, gate, shards, written_rows,
                                 [str(name) for name in written], recorded, started))
             stage_reached("after_staging")
+            lock.verify()
             published = True
             try:
                 staging.publish(last=(ModelCalibrationOutput.METRICS_OUTPUT.value, SUMMARY_FILE))

@@ -4,6 +4,8 @@ Every output is written into a hidden ``.staging-<random>`` folder inside its de
 moved into place with ``os.replace`` when all are complete, summary.json last; on error the
 staging folders are removed, leaving every output folder without visible entries. A hidden
 journal lets the next run finish or undo a publish that a kill interrupted (:class:`Staging`).
+A run uses these folders only while it holds their lock (:mod:`.locking`), so the leftovers
+``prepare`` removes are never a live run's.
 """
 
 from __future__ import annotations
@@ -35,6 +37,11 @@ PUBLISH_JOURNAL = STAGING_PREFIX + "journal.json"
 """Hidden file written into every output folder before the first move of a publish: the files
 that folder is about to receive (``targets``) and, for the folder receiving summary.json, that
 ``final`` file. Its name starts with STAGING_PREFIX, as every leftover of a run does."""
+
+
+RUN_LOCK = STAGING_PREFIX + "lock"
+"""Hidden file in every output folder that a running job holds an exclusive lock on
+(:mod:`.locking`); ``prepare`` leaves it in place."""
 
 
 def _remove_entry(path: str) -> None:
@@ -102,7 +109,7 @@ class Staging:
         self.recover()
         for name, folder in self.outputs.items():
             for entry in os.listdir(folder):
-                if entry.startswith(STAGING_PREFIX):
+                if entry.startswith(STAGING_PREFIX) and entry != RUN_LOCK:
                     logger.warning("removing staging folder %s left by an earlier run in %s",
                                    entry, name)
                     _remove_entry(os.path.join(folder, entry))

@@ -16,7 +16,8 @@ import pandas as pd
 from . import limits
 from ..errors import CalibrationScriptError, Code
 from .numerics import FloatArray
-from .reading import CSV_FLOAT_PRECISION, Shard, pandas_index_columns, read_frame
+from .reading import (CSV_FLOAT_PRECISION, Shard, decimal_columns, decimals_as_floats,
+                      pandas_index_columns, read_frame)
 
 
 def write_failed(path: str, exc: Exception) -> CalibrationScriptError:
@@ -111,7 +112,9 @@ def _write_parquet_shard(shard: Shard, target: str,
         # pandas metadata would not describe the added columns (pandas reads them regardless).
         table = table.replace_schema_metadata(
             {k: v for k, v in table.schema.metadata.items() if k != b"pandas"} or None)
-    scores = pd.DataFrame({name: table.column(name).to_pandas() for name in score_columns})
+    scores = decimals_as_floats(
+        pd.DataFrame({name: table.column(name).to_pandas() for name in score_columns}),
+        decimal_columns(table.schema))
     for name, values in columns(scores).items():
         array = pyarrow.array(values, type=pyarrow.float64())
         position = table.schema.get_field_index(name)

@@ -36,6 +36,9 @@ InputBuilder = Callable[[Path], Path]
 """Writes the evaluation data into an empty folder; returns the path to pass (folder or file)."""
 ModelBuilder = Callable[[Path], Path]
 """Writes a calibrator into an empty folder; returns the ``calibration_model`` path to pass."""
+OutputPlacer = Callable[[Path, dict[str, str]], dict[str, str]]
+"""Given the run's root folder and the usual output paths, the output paths to run with
+(it may also put files where an output should go)."""
 
 EMPTY = "empty file"
 HEADER = "header only"
@@ -54,9 +57,12 @@ BAD_WEIGHTS = "invalid weights"
 BAD_ENV = "invalid environment"
 BAD_PATHS = "invalid paths, job type or output folders"
 BAD_MODEL = "invalid calibration model"
+UNSAFE_FILES = "special, linked or badly named input files"
+ARCHIVE_LIMITS = "archive over a size limit"
+OUTPUT_PLACES = "output paths that are files or overlap"
 CATEGORIES = (EMPTY, HEADER, NO_ROWS, SINGLE_CLASS, MISSING_COLUMN, DUPLICATE_COLUMNS, OUT_OF_SPACE,
               BAD_SCORE, BAD_LABEL, SHARD_SCHEMAS, CORRUPT, UNSAFE_ARCHIVE, WRONG_EXTENSION,
-              BAD_WEIGHTS, BAD_ENV, BAD_PATHS, BAD_MODEL)
+              BAD_WEIGHTS, BAD_ENV, BAD_PATHS, BAD_MODEL, UNSAFE_FILES, ARCHIVE_LIMITS, OUTPUT_PLACES)
 """The kinds of bad input every data-reading tool must survive (the first thirteen) and the script's other refusals."""
 
 
@@ -75,6 +81,8 @@ class BadInput:
     """An output folder that already holds a visible file before the run."""
     missing_output: str | None = None
     """An output path left out of the run's output paths."""
+    place_outputs: OutputPlacer | None = None
+    """Changes the output paths (two at one folder, inside the input, at a file)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -246,6 +254,105 @@ def _mixed(folder: Path) -> Path:
     return folder
 
 
+def _fifo(name: str) -> InputBuilder:
+    """A valid shard and a FIFO named like a data file (opening it would block forever)."""
+
+    def build(folder: Path) -> Path:
+        frame().to_csv(folder / "a.csv", index=False)
+        os.mkfifo(folder / name)
+        return folder if name != "only.csv" else folder / name
+
+    return build
+
+
+def _link_outside(target: str) -> InputBuilder:
+    """A valid shard and ``d.csv``, a link to ``target`` (relative to the input's parent)."""
+
+    def build(folder: Path) -> Path:
+        frame().to_csv(folder / "a.csv", index=False)
+        outside = folder.parent / target
+        if not outside.exists():
+            frame().assign(secret="s3cr3t").to_csv(outside, index=False)
+        (folder / "d.csv").symlink_to(os.path.relpath(outside, folder))
+        return folder
+
+    return build
+
+
+def _non_utf8_name(folder: Path) -> Path:
+    data = frame().to_csv(index=False).encode()
+    with open(os.path.join(os.fsencode(folder), b"d\xff.csv"), "wb") as handle:
+        handle.write(data)
+    return folder
+
+
+def _non_utf8_member(folder: Path) -> Path:
+    payload = frame().to_csv(index=False).encode()
+    with tarfile.open(folder / "output.tar.gz", "w:gz", encoding="utf-8", errors="surrogateescape") as tar:
+        info, _ = _member("val/d\udcff.csv", payload)
+        tar.addfile(info, io.BytesIO(payload))
+    return folder
+
+
+class _Zeros(io.RawIOBase):
+    """``size`` zero bytes, read without holding them (an archive member's content)."""
+
+    def __init__(self, size: int) -> None:
+        self.left = size
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]  # RawIOBase's buffer type
+        n = min(len(buffer), self.left)
+        buffer[:n] = bytes(n)
+        self.left -= n
+        return n
+
+
+def _zero_bomb(size: int) -> InputBuilder:
+    """A .tar.gz whose one csv member is ``size`` zero bytes (about 1000 times smaller packed)."""
+
+    def build(folder: Path) -> Path:
+        with tarfile.open(folder / "output.tar.gz", "w:gz", compresslevel=1) as tar:
+            info = tarfile.TarInfo("val/predictions.csv")
+            info.size = size
+            tar.addfile(info, io.BufferedReader(_Zeros(size)))
+        return folder
+
+    return build
+
+
+def _same_folder(first: str, second: str) -> OutputPlacer:
+    def place(root: Path, outputs: dict[str, str]) -> dict[str, str]:
+        return {**outputs, second: outputs[first]}
+
+    return place
+
+
+def _nested(outer: str, inner: str) -> OutputPlacer:
+    def place(root: Path, outputs: dict[str, str]) -> dict[str, str]:
+        return {**outputs, inner: os.path.join(outputs[outer], "inner")}
+
+    return place
+
+
+def _inside_input(name: str) -> OutputPlacer:
+    def place(root: Path, outputs: dict[str, str]) -> dict[str, str]:
+        return {**outputs, name: str(root / "in" / "outputs" / name)}
+
+    return place
+
+
+def _at_a_file(name: str, under: bool) -> OutputPlacer:
+    def place(root: Path, outputs: dict[str, str]) -> dict[str, str]:
+        blocker = root / "blocker"
+        blocker.write_text("not a folder", encoding="utf-8")
+        return {**outputs, name: str(blocker / "sub" if under else blocker)}
+
+    return place
+
+
 # Calibration models (validation / testing jobs apply a given calibrator).
 def platt_content(space: str = "probability") -> dict[str, object]:
     """A valid single binary calibrator's ``calibrator.json`` content."""
@@ -294,10 +401,10 @@ _PLATT = {"CALIBRATION_METHOD": "platt"}
 def _case(name: str, category: str, code: str, build: InputBuilder, *,
           env: Mapping[str, str] | None = None, job_type: str = "calibration",
           model: ModelBuilder | None = None, occupied_output: str | None = None,
-          missing_output: str | None = None) -> BadInput:
+          missing_output: str | None = None, place_outputs: OutputPlacer | None = None) -> BadInput:
     return BadInput(name=name, category=category, code=code, build=build, env=dict(env or {}),
                     job_type=job_type, model=model, occupied_output=occupied_output,
-                    missing_output=missing_output)
+                    missing_output=missing_output, place_outputs=place_outputs)
 
 
 E = {
@@ -311,7 +418,10 @@ E = {
     "single": "MC-E301-SINGLE-CLASS", "invalid": "MC-E401-CALIBRATOR-INVALID",
     "checksum": "MC-E402-CHECKSUM-MISMATCH", "version": "MC-E403-SCHEMA-VERSION",
     "mismatch": "MC-E405-CALIBRATOR-MISMATCH", "nomodel": "MC-E406-NO-CALIBRATOR-FILE",
-    "occupied": "MC-E501-OUTPUT-NOT-EMPTY",
+    "occupied": "MC-E501-OUTPUT-NOT-EMPTY", "too_large": "MC-E212-ARCHIVE-TOO-LARGE",
+    "special": "MC-E214-NOT-A-REGULAR-FILE", "outside": "MC-E215-LINK-OUTSIDE-INPUT",
+    "encoding": "MC-E216-FILE-NAME-ENCODING", "output_path": "MC-E503-OUTPUT-PATH-INVALID",
+    "overlap": "MC-E505-OUTPUTS-OVERLAP",
 }
 """Short names of the script's error codes used below."""
 
@@ -505,6 +615,34 @@ CORPUS: tuple[BadInput, ...] = (
           job_type="validation", model=_model(_resigned(method="sigmoid"))),
     _case("model_other_score_space", BAD_MODEL, E["mismatch"], _frames({"d.csv": frame}),
           job_type="validation", model=_model(lambda: platt_content("logit"))),
+    # Input files that are not regular files, link out of the input folder or have no UTF-8 name
+    # (refused before any is opened), and archive members that repeat a name.
+    _case("fifo_named_csv", UNSAFE_FILES, E["special"], _fifo("d.csv")),
+    _case("fifo_named_archive", UNSAFE_FILES, E["special"], _fifo("d.tar.gz")),
+    _case("fifo_given_as_the_file", UNSAFE_FILES, E["special"], _fifo("only.csv")),
+    _case("link_to_a_file_outside", UNSAFE_FILES, E["outside"], _link_outside("secret.csv")),
+    _case("link_to_a_device", UNSAFE_FILES, E["outside"], _link_outside("/dev/zero")),
+    _case("file_name_not_utf8", UNSAFE_FILES, E["encoding"], _non_utf8_name),
+    _case("archive_member_name_not_utf8", UNSAFE_FILES, E["encoding"], _non_utf8_member),
+    _case("archive_repeats_a_member", UNSAFE_ARCHIVE, E["archive"], _archive(
+        _member("val/predictions.csv", frame(seed=8).to_csv(index=False).encode()))),
+    _case("archive_repeats_a_member_as_dot_path", UNSAFE_ARCHIVE, E["archive"], _archive(
+        _member("./val/predictions.csv", frame(seed=8).to_csv(index=False).encode()))),
+    # An archive that expands past a limit (the expansion ratio here) stops at the limit.
+    _case("archive_zero_bomb", ARCHIVE_LIMITS, E["too_large"], _zero_bomb(80 << 20)),
+    # Output paths: refused before the input is read.
+    _case("two_outputs_one_folder", OUTPUT_PLACES, E["overlap"], _frames({"d.csv": frame}),
+          place_outputs=_same_folder(ModelCalibrationOutput.METRICS_OUTPUT.value,
+                                     ModelCalibrationOutput.CALIBRATION_OUTPUT.value)),
+    _case("output_inside_another", OUTPUT_PLACES, E["overlap"], _frames({"d.csv": frame}),
+          place_outputs=_nested(ModelCalibrationOutput.CALIBRATED_DATA.value,
+                                ModelCalibrationOutput.METRICS_OUTPUT.value)),
+    _case("output_inside_the_input", OUTPUT_PLACES, E["overlap"], _frames({"d.csv": frame}),
+          place_outputs=_inside_input(ModelCalibrationOutput.CALIBRATED_DATA.value)),
+    _case("output_is_a_file", OUTPUT_PLACES, E["output_path"], _frames({"d.csv": frame}),
+          place_outputs=_at_a_file(ModelCalibrationOutput.METRICS_OUTPUT.value, under=False)),
+    _case("output_under_a_file", OUTPUT_PLACES, E["output_path"], _frames({"d.csv": frame}),
+          place_outputs=_at_a_file(ModelCalibrationOutput.CALIBRATION_OUTPUT.value, under=True)),
 )
 """Every bad input the reliability tests run; names are unique."""
 
@@ -523,6 +661,8 @@ def prepare(case: BadInput, root: Path) -> tuple[dict[str, str], dict[str, str]]
         inputs[ModelCalibrationInput.CALIBRATION_MODEL.value] = str(case.model(model))
     outputs = {name: str(root / "out" / name) for name in [o.value for o in ModelCalibrationOutput]
                if name != case.missing_output}
+    if case.place_outputs is not None:
+        outputs = case.place_outputs(root, outputs)
     if case.occupied_output is not None:
         occupied = Path(outputs[case.occupied_output])
         occupied.mkdir(parents=True)

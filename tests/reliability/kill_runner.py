@@ -3,6 +3,7 @@
 Usage: ``python -m tests.reliability.kill_runner STAGE [script arguments...]``; ``STAGE`` is one of
 the script's hook stages (``before_staging``, ``during_staging``, ``after_staging``,
 ``during_publish``, ``before_final_move``, ``after_final_move``) or ``none`` to run to the end.
+The environment variable ``KILL_SIGNAL`` (a name such as ``SIGTERM``) sends another signal.
 """
 
 from __future__ import annotations
@@ -24,11 +25,13 @@ STAGES = STAGING_STAGES + PUBLISH_STAGES
 
 
 def killer(stage: str) -> Callable[[str], None]:
-    """A ``TEST_HOOK`` that kills this process (no cleanup can run) on reaching ``stage``."""
+    """A ``TEST_HOOK`` that kills this process (no cleanup can run) on reaching ``stage``, or
+    sends it ``KILL_SIGNAL``."""
+    number = signal.Signals[os.environ.get("KILL_SIGNAL", "SIGKILL")]
 
     def hook(current: str) -> None:
         if current == stage:
-            os.kill(os.getpid(), signal.SIGKILL)
+            os.kill(os.getpid(), number)
 
     return hook
 

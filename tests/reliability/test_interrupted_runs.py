@@ -23,7 +23,7 @@ from calibration_step.script.interface import (
     CALIBRATOR_FILE, METRICS_FILE, RELIABILITY_DIAGRAM_FILE, REPORT_FILE, SUMMARY_FILE, ModelCalibrationInput,
     ModelCalibrationOutput,
 )
-from calibration_step.script.model_calibration.staging import PUBLISH_JOURNAL, STAGING_PREFIX
+from calibration_step.script.model_calibration.staging import RUN_LOCK, PUBLISH_JOURNAL, STAGING_PREFIX
 from tests.reliability.kill_runner import PUBLISH_STAGES, STAGING_STAGES
 from tests.script.synthetic import scenario
 
@@ -50,13 +50,26 @@ def _outputs(root: Path) -> dict[str, str]:
     return {name: str(root / name) for name in [o.value for o in ModelCalibrationOutput]}
 
 
-def _run(stage: str, root: Path) -> subprocess.CompletedProcess[str]:
+def _run(stage: str, root: Path, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     args = ["--job_type", "calibration", "--evaluation_data", str(root / "in")]
     for name, folder in _outputs(root).items():
         args += [f"--{name}", folder]
     return subprocess.run([sys.executable, "-m", "tests.reliability.kill_runner", stage, *args],
                           capture_output=True, text=True, timeout=120, cwd=ROOT,
-                          env={**os.environ, **ENV})
+                          env={**os.environ, **ENV, **(extra_env or {})})
+
+
+@pytest.mark.parametrize("stage", ["before_staging", "during_staging", "during_publish"])
+def test_sigterm_cleans_up_like_an_error_and_exits_with_its_code(tmp_path: Path, stage: str) -> None:
+    # SageMaker stops a job with SIGTERM: the run must remove its staging and temporary folders.
+    _inputs(tmp_path / "in")
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    done = _run(stage, tmp_path, {"KILL_SIGNAL": "SIGTERM", "TMPDIR": str(scratch)})
+    assert done.returncode == 2, done.stderr
+    assert "MC-E106-STOPPED" in done.stderr and "Traceback" not in done.stderr
+    assert all(_split(folder) == ([], []) for folder in _outputs(tmp_path).values())
+    assert os.listdir(scratch) == []
 
 
 def _split(folder: str) -> tuple[list[str], list[str]]:
@@ -101,8 +114,9 @@ def test_killed_while_staging_leaves_no_visible_entry_and_the_next_run_succeeds(
     outputs = _outputs(tmp_path)
     assert not _check_each_folder_empty_or_complete(outputs)
     assert all(_split(folder)[0] == [] for folder in outputs.values())
-    leftovers = [h for folder in outputs.values() for h in _split(folder)[1]]
+    leftovers = [h for folder in outputs.values() for h in _split(folder)[1] if h != RUN_LOCK]
     assert bool(leftovers) == (stage != "before_staging")  # staging opens after this hook
+    assert all(RUN_LOCK in _split(folder)[1] for folder in outputs.values())  # unlocked by the kill
 
     monkeypatch.setattr(runner, "plot_reliability", _no_plot)
     mc.main({ModelCalibrationInput.EVALUATION_DATA.value: str(tmp_path / "in")}, outputs, ENV,
