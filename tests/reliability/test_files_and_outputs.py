@@ -24,7 +24,7 @@ import pytest
 from calibration_step.cli import main as cli_main
 from calibration_step.script import model_calibration as mc
 from calibration_step.script.interface import (
-    CALIBRATOR_FILE, METRICS_FILE, SUMMARY_FILE, ModelCalibrationInput, ModelCalibrationOutput,
+    CALIBRATOR_FILE, METRICS_FILE, REPORT_FILE, SUMMARY_FILE, ModelCalibrationInput, ModelCalibrationOutput,
 )
 from calibration_step.script.model_calibration import extraction, reading, runner, staging
 from calibration_step.script.model_calibration.locking import OutputLock
@@ -85,7 +85,7 @@ def test_a_second_run_into_a_running_runs_outputs_fails_early_and_changes_nothin
     _main(data, first)
     assert seen["after"] == seen["before"]  # the first run's staging folders were not touched
     assert any(e.startswith(STAGING_PREFIX) and e != RUN_LOCK for e in seen["before"][CALIBRATED])  # type: ignore[index]
-    assert _entries(first[METRICS]) == sorted(["metrics.json", "reliability_diagram.png", SUMMARY_FILE])
+    assert _entries(first[METRICS]) == sorted(["metrics.json", "reliability_diagram.png", REPORT_FILE, SUMMARY_FILE])
     assert all(RUN_LOCK not in _entries(folder) for folder in first.values())  # released
 
 

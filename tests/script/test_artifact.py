@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import time
 from pathlib import Path
 from typing import Any
 
@@ -87,19 +86,19 @@ def test_no_pickle_or_joblib_anywhere_in_the_script() -> None:
     assert "pickle.dump" not in source and "joblib.dump" not in source
 
 
-def test_apply_is_vectorised_a_million_rows_well_under_a_second() -> None:
+def test_apply_on_a_million_rows_equals_the_calibrator_row_by_row() -> None:
+    # the speed of apply is measured by bench.run (apply rows per second); this pins its values
     s, y, _ = scenario("nonlinear", 20000, seed=23)
     rng = np.random.default_rng(0)
     big = rng.uniform(0.0, 1.0, 1_000_000)
+    sample = rng.choice(big.size, 200, replace=False)
     for method in BINARY_METHODS:
         cal = fit_calibrator(aggregate(s, y),
                              mc.read_settings({"CALIBRATION_METHOD": method}))
-        start = time.perf_counter()
         out = mc.apply_calibrator(cal, big)
-        elapsed = time.perf_counter() - start
         assert out.shape == big.shape and np.isfinite(out).all()
-        # a per-row Python loop takes about 60 s per million rows
-        assert elapsed < 0.5, (method, elapsed)
+        one_by_one = [mc.apply_calibrator(cal, big[i:i + 1])[0] for i in sample]
+        np.testing.assert_allclose(out[sample], one_by_one, rtol=0, atol=1e-12, err_msg=method)
 
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "script"
