@@ -34,6 +34,7 @@ from .numerics import CLIP_EPSILON, FloatArray, sigmoid, softmax
 from .plotting import Panel
 from .problems import BinaryProblem, ModelT, MulticlassProblem, Problem
 from .reading import Shard, release_fitting
+from .rowfolds import FileRows, file_folds
 from .settings import Settings
 
 
@@ -92,8 +93,10 @@ def run_task(data: InputData, settings: Settings, given: Optional[Calibrator],
     weights = None if data.weights is None else \
         data.weights if every_row else data.weights[data.keep]
     n = int(scores.shape[0])
+    fold = None if given is not None else file_folds(
+        labels.view(np.int8), FileRows.of(data.shards, data.keep), settings.folds, settings.seed)
     if n >= limits.BINNED_MIN_ROWS:
-        binned = run_task_binned(scores, labels, weights, settings, given, context)
+        binned = run_task_binned(scores, labels, weights, settings, given, context, fold)
         if binned is not None:
             rows = data.rows_block()
             if given is None:
@@ -124,9 +127,10 @@ def run_task(data: InputData, settings: Settings, given: Optional[Calibrator],
         if selection is not None:
             calibrator = dataclasses.replace(calibrator, fit={**calibrator.fit,
                                                               "auto": auto_summary(selection)})
-        crossed = cross_fit(problem, settings)
+        assert fold is not None
+        crossed = cross_fit(problem, settings, fold)
         predictions, folds = crossed.predictions, crossed.folds
-        del crossed
+        del crossed, fold
         rows["clipped_for_logit"] = clipped
     else:
         predictions = problem.predict(given)
@@ -239,7 +243,9 @@ def run_multiclass(shards: list[Shard], settings: Settings, given: Optional[AnyC
         if selection is not None:
             calibrator = dataclasses.replace(calibrator, fit={**calibrator.fit,
                                                               "auto": auto_summary(selection)})
-        crossed = cross_fit(problem, settings)
+        fold = file_folds(labels, FileRows.of(data.shards, data.keep), settings.folds,
+                          settings.seed)
+        crossed = cross_fit(problem, settings, fold)
         predictions, folds = crossed.predictions, crossed.folds
     else:
         calibrator = given
