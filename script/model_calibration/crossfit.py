@@ -299,8 +299,17 @@ def cross_fit(problem: Problem[ModelT], settings: Settings, fold: npt.NDArray[np
     each row's fold, from :func:`~.rowfolds.file_folds`).
 
     With ``auto`` the method is chosen inside each outer fold by :func:`select_method` on that
-    fold's training rows only, so the reported figures include the cost of choosing.
+    fold's training rows only, so the reported figures include the cost of choosing. A fold
+    without a row (fewer rows than folds) is ``MC-E301``.
     """
+    empty = np.flatnonzero(np.bincount(fold, minlength=settings.folds) == 0)
+    if empty.size:
+        raise CalibrationScriptError(
+            Code.MC_E301_SINGLE_CLASS,
+            f"too few rows for CALIBRATION_FOLDS={settings.folds}: fold {int(empty[0])} holds "
+            f"no row of the {fold.shape[0]} kept rows",
+            "every class needs at least 2 rows so that each fold trains on it; add "
+            "rows or lower CALIBRATION_FOLDS")
     predictions: Optional[FloatArray] = None
     info: list[JsonDict] = []
     for f in range(settings.folds):
