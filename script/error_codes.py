@@ -452,6 +452,8 @@ class Code:
         "use one of calibration, training, validation, testing")
     MC_E105_MODE_CONFLICT: Final = _code("MC-E105-MODE-CONFLICT", _SCRIPT, "environment variables contradict each other",
         "change one of the two settings the message names")
+    MC_E106_INVALID_PHASE: Final = _code("MC-E106-INVALID-PHASE", _SCRIPT, "phase is not one of all, statistics, fit, apply",
+        "use one of all, statistics, fit, apply (the sharded steps pass it)")
     # 2xx input data
     MC_E201_NO_INPUT_FILES: Final = _code("MC-E201-NO-INPUT-FILES", _SCRIPT, "the input path is missing or holds no data file",
         "pass the folder or file holding the evaluation data")
@@ -475,6 +477,8 @@ class Code:
         "check the score, label and weight columns and their missing values")
     MC_E211_INVALID_WEIGHT: Final = _code("MC-E211-INVALID-WEIGHT", _SCRIPT, "the weight column is non-numeric, negative or infinite",
         "weights must be finite numbers >= 0")
+    MC_E212_STATISTICS_INVALID: Final = _code("MC-E212-STATISTICS-INVALID", _SCRIPT, "a fit phase found no statistics file, an unreadable one, or one data file in two of them",
+        "pass the calibration_output of this run's statistics step, alone, as evaluation_data")
     # 3xx fitting
     MC_E301_SINGLE_CLASS: Final = _code("MC-E301-SINGLE-CLASS", _SCRIPT, "the rows to fit hold a single class (one-vs-rest: a class with no row, or every row)",
         "provide rows of every class (at least 2 each with folds), or lower CALIBRATION_FOLDS")

@@ -162,15 +162,44 @@ def run_binary(shards: list[Shard], settings: Settings, given: Optional[AnyCalib
     assert given is None or isinstance(given, Calibrator)  # check_given
     result = run_task(data, settings, given, "binary task")
     cal = result.calibrator
-
-    def columns(frame: pd.DataFrame) -> dict[str, FloatArray]:
-        raw = parse_scores(frame[settings.score_field], settings.score_field,
-                           settings.score_space)
-        return {CALIBRATED_COLUMN_PREFIX + settings.score_field: _calibrated_column(cal, raw)}
-
     return Outcome(cal.method, cal, result.rows, result.uncalibrated, result.calibrated,
                    result.folds, result.selection, [("", result.uncalibrated, result.calibrated)],
-                   "calibrated.ece_equal_width", columns, (settings.score_field,))
+                   "calibrated.ece_equal_width", *calibrated_columns(cal, settings))
+
+
+def calibrated_columns(calibrator: AnyCalibrator, settings: Settings
+                       ) -> tuple[Callable[[pd.DataFrame], dict[str, FloatArray]],
+                                  tuple[str, ...]]:
+    """The function that computes a shard's calibrated columns under ``calibrator`` (the mode's
+    score columns, each parsed; empty where a needed score is missing), and those score
+    columns."""
+    space = settings.score_space
+    if isinstance(calibrator, Calibrator):
+        field = settings.score_field
+
+        def binary(frame: pd.DataFrame) -> dict[str, FloatArray]:
+            raw = parse_scores(frame[field], field, space)
+            return {CALIBRATED_COLUMN_PREFIX + field: _calibrated_column(calibrator, raw)}
+        return binary, (field,)
+    if calibrator.mode == "multitask":
+        names = settings.score_fields
+        members = calibrator.members
+
+        def multitask(frame: pd.DataFrame) -> dict[str, FloatArray]:
+            return {CALIBRATED_COLUMN_PREFIX + name: _calibrated_column(
+                member, parse_scores(frame[name], name, space))
+                for name, member in zip(names, members)}
+        return multitask, tuple(names)
+    fields = tuple(settings.score_field_prefix + c for c in settings.categories)
+
+    def multiclass(frame: pd.DataFrame) -> dict[str, FloatArray]:
+        raw = np.column_stack([parse_scores(frame[f], f, space) for f in fields])
+        valid = ~np.isnan(raw).any(axis=1)
+        out = np.full(raw.shape, np.nan)
+        if valid.any():
+            out[valid] = apply_multiclass(calibrator, raw[valid])
+        return {CALIBRATED_COLUMN_PREFIX + f: out[:, j] for j, f in enumerate(fields)}
+    return multiclass, fields
 
 
 def run_multitask(shards: list[Shard], settings: Settings, given: Optional[AnyCalibrator]
@@ -191,13 +220,6 @@ def run_multitask(shards: list[Shard], settings: Settings, given: Optional[AnyCa
         clip_epsilon=CLIP_EPSILON, names=names, score_fields=names,
         label_fields=settings.task_label_names, members=tuple(r.calibrator for r in results))
     assert isinstance(calibrator, MultiCalibrator)
-    fitted = calibrator.members
-
-    def columns(frame: pd.DataFrame) -> dict[str, FloatArray]:
-        return {CALIBRATED_COLUMN_PREFIX + name: _calibrated_column(
-            member, parse_scores(frame[name], name, settings.score_space))
-            for name, member in zip(names, fitted)}
-
     uncal = multitask_metrics({n: r.uncalibrated for n, r in zip(names, results)})
     cal = multitask_metrics({n: r.calibrated for n, r in zip(names, results)})
     selection = {n: r.selection for n, r in zip(names, results)} \
@@ -206,8 +228,8 @@ def run_multitask(shards: list[Shard], settings: Settings, given: Optional[AnyCa
     return Outcome(settings.method if given is None else calibrator.method, calibrator, rows,
                    uncal, cal, {n: r.folds for n, r in zip(names, results)}, selection,
                    [(f"task {n}", r.uncalibrated, r.calibrated) for n, r in zip(names, results)],
-                   "max over tasks of calibrated.tasks.<task>.ece_equal_width", columns,
-                   tuple(names))
+                   "max over tasks of calibrated.tasks.<task>.ece_equal_width",
+                   *calibrated_columns(calibrator, settings))
 
 
 def run_multiclass(shards: list[Shard], settings: Settings, given: Optional[AnyCalibrator]
@@ -252,24 +274,16 @@ def run_multiclass(shards: list[Shard], settings: Settings, given: Optional[AnyC
         predictions = problem.predict(given)
     cal = multiclass_metrics(predictions, labels, weights, settings.categories, settings.bins)
     del predictions
-    fitted = calibrator
     zero = problem.zero_sum_rows(calibrator)
     rows["ovr_zero_sum_rows"] = zero
     if zero:
         logger.warning("%d rows' one-vs-rest outputs are all 0 under the %s calibrator; they "
                        "become uniform", zero, "given" if given is not None else "shipped")
 
-    def columns(frame: pd.DataFrame) -> dict[str, FloatArray]:
-        raw = np.column_stack([parse_scores(frame[f], f, settings.score_space) for f in fields])
-        valid = ~np.isnan(raw).any(axis=1)
-        out = np.full(raw.shape, np.nan)
-        if valid.any():
-            out[valid] = apply_multiclass(fitted, raw[valid])
-        return {CALIBRATED_COLUMN_PREFIX + f: out[:, j] for j, f in enumerate(fields)}
-
     panels: list[Panel] = [("top label", json_get(uncal, "top_label"),
                             json_get(cal, "top_label"))]
     panels += [(f"class {c}", json_get(uncal, "per_class", c), json_get(cal, "per_class", c))
                for c in settings.categories]
     return Outcome(calibrator.method, calibrator, rows, uncal, cal, folds, selection, panels,
-                   "calibrated.ece_equal_width (top-label)", columns, fields)
+                   "calibrated.ece_equal_width (top-label)",
+                   *calibrated_columns(calibrator, settings))
