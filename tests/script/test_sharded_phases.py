@@ -17,14 +17,14 @@ from calibration_step.script.errors import CalibrationScriptError
 from calibration_step.script.interface import (CALIBRATOR_FILE, METRICS_FILE, SUMMARY_FILE,
                                                ModelCalibrationInput, ModelCalibrationOutput)
 from calibration_step.script.model_calibration import limits, rowbins
-from tests.script.synthetic import multiclass_scenario, read_json, scenario
+from tests.script.synthetic import (assert_json_close, multiclass_scenario, read_json, scenario,
+                                    without_timings)
 
 EVAL = ModelCalibrationInput.EVALUATION_DATA.value
 MODEL = ModelCalibrationInput.CALIBRATION_MODEL.value
 CAL_OUT = ModelCalibrationOutput.CALIBRATION_OUTPUT.value
 METRICS_OUT = ModelCalibrationOutput.METRICS_OUTPUT.value
 DATA_OUT = ModelCalibrationOutput.CALIBRATED_DATA.value
-TIMING_KEYS = {"timings", "fit_seconds", "seconds", "checksum"}  # checksum: over fit.seconds
 
 
 def _run(inputs: Mapping[str, str], root: str, env: Mapping[str, str], phase: str = "all"
@@ -97,38 +97,15 @@ def _sharded(data: str, root: str, env: Mapping[str, str], instances: int) -> di
     return {**fit, DATA_OUT: calibrated}
 
 
-def _without_timings(value: object) -> object:
-    if isinstance(value, dict):
-        return {k: _without_timings(v) for k, v in value.items() if k not in TIMING_KEYS}
-    if isinstance(value, list):
-        return [_without_timings(v) for v in value]
-    return value
-
-
-def _assert_close(a: object, b: object, where: str = "") -> None:
-    if isinstance(a, dict) and isinstance(b, dict):
-        assert sorted(a) == sorted(b), where
-        for key in a:
-            _assert_close(a[key], b[key], f"{where}.{key}")
-    elif isinstance(a, list) and isinstance(b, list):
-        assert len(a) == len(b), where
-        for i, (x, y) in enumerate(zip(a, b)):
-            _assert_close(x, y, f"{where}[{i}]")
-    elif isinstance(a, float) and isinstance(b, float):
-        assert a == pytest.approx(b, rel=1e-12, abs=1e-12, nan_ok=True), where
-    else:
-        assert a == b, where
-
-
 def _assert_same_as_single(data: str, root: str, env: Mapping[str, str], instances: int
                            ) -> None:
     single = _run({EVAL: data}, os.path.join(root, "single"), env)
     sharded = _sharded(data, os.path.join(root, f"sharded-{instances}"), env, instances)
     # equal but for the fit's own timing (and so the checksum over it)
-    assert _without_timings(read_json(os.path.join(sharded[CAL_OUT], CALIBRATOR_FILE))) == \
-        _without_timings(read_json(os.path.join(single[CAL_OUT], CALIBRATOR_FILE)))
-    _assert_close(_without_timings(read_json(os.path.join(sharded[METRICS_OUT], METRICS_FILE))),
-                  _without_timings(read_json(os.path.join(single[METRICS_OUT], METRICS_FILE))))
+    assert without_timings(read_json(os.path.join(sharded[CAL_OUT], CALIBRATOR_FILE))) == \
+        without_timings(read_json(os.path.join(single[CAL_OUT], CALIBRATOR_FILE)))
+    assert_json_close(without_timings(read_json(os.path.join(sharded[METRICS_OUT], METRICS_FILE))),
+                  without_timings(read_json(os.path.join(single[METRICS_OUT], METRICS_FILE))))
     summary = read_json(os.path.join(sharded[METRICS_OUT], SUMMARY_FILE))
     assert summary["rows_written"] == 0 and summary["files"][DATA_OUT] == []  # type: ignore[index]
     written = sorted(os.path.relpath(p, single[DATA_OUT]) for p in glob.glob(

@@ -25,8 +25,8 @@ Examples
 ['CALIBRATION_METHOD', 'LABEL_FIELD', 'IS_BINARY']
 >>> MODEL_CALIBRATION_CONTRACT.optional_env_vars[ModelCalibrationEnv.GAM_SPLINES]
 '10'
->>> MODEL_CALIBRATION_CONTRACT.argument_flags()[:2]
-('--job_type', '--evaluation_data')
+>>> MODEL_CALIBRATION_CONTRACT.argument_flags()[:3]
+('--job_type', '--phase', '--evaluation_data')
 """
 
 from __future__ import annotations
