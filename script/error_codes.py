@@ -275,8 +275,8 @@ class Code:
         "use one of the contract's arguments")
     BUILD_UNKNOWN_INPUT: Final = _code("BUILD-UNKNOWN-INPUT", _BUILD, "an input is given that the specification does not declare",
         "use one of the specification's dependencies")
-    BUILD_SHARDING: Final = _code("BUILD-SHARDING", _BUILD, "the sharded steps were asked of a config without sharding",
-        "set sharding=ShardingConfig(instance_count=N), or build the single step")
+    BUILD_SHARDING: Final = _code("BUILD-SHARDING", _BUILD, "the sharded steps were asked of a config without sharding, or the single step of one with it",
+        "set sharding=ShardingConfig(instance_count=N) for the three sharded steps, or leave it unset for the single step")
     # Wiring steps into a DAG (ResolutionError)
     RESOLUTION_DAG: Final = _code("RESOLUTION-DAG", _RESOLVE, "the DAG's step names are empty or repeated, or its upstreams unknown or self-loops",
         "fix every listed problem: unique non-empty step names, known upstreams, no self-loops")

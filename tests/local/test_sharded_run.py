@@ -103,6 +103,7 @@ def test_the_sharded_definition_on_1_2_and_4_instances_equals_the_single_run(
 
 
 def test_a_sharded_config_round_trips_through_json_and_sharding_is_explicit(offline: list[object]) -> None:
+    from calibration_step.steps.model_calibration.builder import model_calibration_step_definition
     from calibration_step.steps.model_calibration.sharded import sharded_step_definitions
 
     config = attrs.evolve(_config(), sharding=ShardingConfig(instance_count=3))
@@ -112,6 +113,8 @@ def test_a_sharded_config_round_trips_through_json_and_sharding_is_explicit(offl
     many = attrs.evolve(_config(), instance_count=3)  # SageMaker's meaning: every instance runs the job
     with pytest.raises(BuildError, match="the config has no sharding"):
         sharded_step_definitions(many, {ModelCalibrationInput.EVALUATION_DATA: DATA_URI}, image_uri="image")
+    with pytest.raises(BuildError, match="the config sets sharding: it builds three steps"):
+        model_calibration_step_definition(config, {ModelCalibrationInput.EVALUATION_DATA: DATA_URI}, image_uri="image")
     assert np.unique([i.distribution for i in sharded_step_definitions(
         config, {ModelCalibrationInput.EVALUATION_DATA: DATA_URI}, image_uri="image")[2].inputs]).tolist() == [
         "FullyReplicated", "ShardedByS3Key"]
