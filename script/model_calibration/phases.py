@@ -21,6 +21,7 @@ from typing import Optional
 
 from ..interface import ModelCalibrationInput, ModelCalibrationOutput
 from .artifact import AnyCalibrator
+from .columns import require_columns
 from .inputs import fitting_fields
 from .jsonvalues import JsonDict
 from .logs import logger
@@ -53,6 +54,9 @@ def _write_statistics(staging: Staging, shards: list[Shard], settings: Settings)
 def _write_calibrated(staging: Staging, shards: list[Shard], settings: Settings,
                       calibrator: AnyCalibrator) -> int:
     columns, score_columns = calibrated_columns(calibrator, settings)
+    if shards:
+        require_columns(shards, list(score_columns), "calibrate files holding the score columns "
+                                                     "the calibrator was fitted on")
     written = 0
     for shard in shards:
         target = staging.path(ModelCalibrationOutput.CALIBRATED_DATA.value, shard.relative)
@@ -72,8 +76,9 @@ def run_map_phase(phase: str, input_paths: Mapping[str, str], outputs: Mapping[s
     published = False
     try:
         with tempfile.TemporaryDirectory(prefix="calibration-") as scratch:
-            shards = read_shards(path, scratch, fitting_fields(settings)) \
-                if _has_data(path) else []
+            # apply re-reads each file whole when it writes it: no column is kept before
+            fields = fitting_fields(settings) if phase == "statistics" else []
+            shards = read_shards(path, scratch, fields) if _has_data(path) else []
             staging.open()
             if phase == "statistics":
                 rows = _write_statistics(staging, shards, settings)

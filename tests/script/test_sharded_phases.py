@@ -192,6 +192,22 @@ def test_a_bad_phase_and_an_apply_phase_without_a_calibrator_are_refused(tmp_pat
         _run({EVAL: data}, os.path.join(tmp_path, "b"), {}, "apply")
 
 
+def test_the_apply_phase_refuses_files_without_the_score_column(tmp_path: str) -> None:
+    data = os.path.join(tmp_path, "data")
+    _multitask_files(data)
+    env = {"SCORE_FIELDS": '["s1", "s2"]', "TASK_LABEL_NAMES": '["y1", "y2"]'}
+    fitted = _run({EVAL: data}, os.path.join(tmp_path, "whole"), env)
+    other = os.path.join(tmp_path, "other")
+    os.makedirs(other)
+    pd.read_csv(os.path.join(data, "part-0.csv")).drop(columns=["s2"]).to_csv(
+        os.path.join(other, "part-0.csv"), index=False)
+    with pytest.raises(CalibrationScriptError, match="s2") as info:
+        _run({EVAL: other, MODEL: fitted[CAL_OUT]}, os.path.join(tmp_path, "apply"), env, "apply")
+    assert info.value.code == "MC-E205-MISSING-COLUMN"
+    assert all(os.listdir(os.path.join(tmp_path, "apply", o.value)) == []
+               for o in ModelCalibrationOutput)
+
+
 def test_a_column_that_is_a_score_and_a_label_is_refused_by_the_statistics_phase(
         tmp_path: str) -> None:
     data = os.path.join(tmp_path, "data")
