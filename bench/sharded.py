@@ -8,8 +8,10 @@ S3 store per run and executes each definition with ``calibration_step.local``. I
 step's wall time, each map-phase instance's own seconds (from the ``<phase>-<hash>.json`` record
 it writes; the local executor starts a step's instances at once, so on a machine with fewer cores
 than instances they share the cores), and whether the fit step's calibrator and metrics equal the
-single step's (floats within 1e-12, counts exactly). Results: ``bench/results/<name>.json`` and
-``.md``.
+single step's (floats within 1e-12, counts exactly). Then, one instance at a time (``alone``):
+each instance's statistics and apply phase run by the shipped zipapp in a fresh process, one
+thread, over the files ``ShardedByS3Key`` gives it (round robin over the sorted keys), its wall
+time (interpreter start included) recorded. Results: ``bench/results/<name>.json`` and ``.md``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import argparse
 import json
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
@@ -26,6 +30,7 @@ from pathlib import Path
 import attrs
 
 from bench import data
+from bench.child import pinned_environment
 
 _SKIP = frozenset({"timings", "fit_seconds", "seconds", "checksum"})
 
@@ -115,6 +120,58 @@ def _run(instances: int | None, dataset: data.Dataset, work: Path) -> dict[str, 
             "artifacts": artifacts}
 
 
+def _phase_alone(script: str, phase: str, inputs: Mapping[str, str], root: Path) -> float:
+    """Wall seconds of one phase of one instance, run alone in a fresh process."""
+    from calibration_step.script.interface import ModelCalibrationOutput
+
+    argv = [sys.executable, script, "--phase", phase]
+    for name, path in inputs.items():
+        argv += [f"--{name}", path]
+    for output in ModelCalibrationOutput:
+        argv += [f"--{output.value}", os.fspath(root / output.value)]
+    env = pinned_environment(os.environ)
+    env["CALIBRATION_METHOD"] = "gam"
+    start = time.perf_counter()
+    subprocess.run(argv, check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def _alone(dataset: data.Dataset, counts: Sequence[int], scratch: Path) -> dict[str, object]:
+    """Each instance's statistics and apply phase alone, for each instance count."""
+    from calibration_step.steps.model_calibration.upload import shipped_files
+
+    scratch.mkdir(parents=True, exist_ok=True)
+    script = scratch / "model_calibration.pyz"
+    script.write_bytes(shipped_files(include_requirements=False)[0][1])
+    files = dataset.shard_paths()
+    statistics = scratch / "statistics"
+    statistics.mkdir()
+    # the fit once (over one instance's statistics of every file), for the apply phases' calibrator
+    every = scratch / "every"
+    _phase_alone(os.fspath(script), "statistics", {"evaluation_data": dataset.train_dir}, every)
+    for name in os.listdir(every / "calibration_output"):
+        shutil.copy(every / "calibration_output" / name, statistics)
+    fit = scratch / "fit"
+    _phase_alone(os.fspath(script), "fit", {"evaluation_data": os.fspath(statistics)}, fit)
+    out: dict[str, object] = {}
+    for count in counts:
+        seconds: dict[str, list[float]] = {"statistics": [], "apply": []}
+        for index in range(count):
+            own = scratch / f"n{count}-i{index}"
+            (own / "input").mkdir(parents=True)
+            for path in files[index::count]:
+                os.symlink(path, own / "input" / os.path.basename(path))
+            sources = {"evaluation_data": os.fspath(own / "input")}
+            seconds["statistics"].append(round(_phase_alone(os.fspath(script), "statistics", sources,
+                                                            own / "statistics"), 3))
+            sources["calibration_model"] = os.fspath(fit / "calibration_output")
+            seconds["apply"].append(round(_phase_alone(os.fspath(script), "apply", sources, own / "apply"), 3))
+            shutil.rmtree(own)
+        out[str(count)] = seconds
+        print(json.dumps({"alone": count, **seconds}), flush=True)
+    return out
+
+
 def _markdown(rows: Sequence[Mapping[str, object]], size: int) -> str:
     lines = [f"# Sharded run through the local executor ({size:.0e} rows, {data.TRAIN_SHARDS} shards, gam)", "",
              "| instances | status | total s | statistics s (per instance) | fit s | apply s (per instance) | "
@@ -132,6 +189,18 @@ def _markdown(rows: Sequence[Mapping[str, object]], size: int) -> str:
         lines.append(f"| {row['instances'] or 'single step'} | {row['status']} | {row['seconds']} | "
                      f"{cell('-Statistics')} | {cell('-Fit') if row['instances'] else cell('-Calibration')} | "
                      f"{cell('-Apply')} | {row.get('difference', '-')} |")
+    return "\n".join(lines) + "\n"
+
+
+def _alone_markdown(alone: Mapping[str, object]) -> str:
+    lines = ["", "One instance at a time (fresh process, one thread; seconds per instance, interpreter start "
+             "included):", "", "| instances | statistics | apply | largest statistics | largest apply |",
+             "|---|---|---|---|---|"]
+    for count, seconds in alone.items():
+        assert isinstance(seconds, dict)
+        lines.append(f"| {count} | {', '.join(map(str, seconds['statistics']))} | "
+                     f"{', '.join(map(str, seconds['apply']))} | {max(seconds['statistics'])} | "
+                     f"{max(seconds['apply'])} |")
     return "\n".join(lines) + "\n"
 
 
@@ -155,12 +224,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             if instances is not None and rows[0]["artifacts"] and row["artifacts"]:
                 row["difference"] = _largest_difference(_comparable(row["artifacts"]), _comparable(rows[0]["artifacts"]))
             print(json.dumps({k: v for k, v in row.items() if k != "artifacts"}), flush=True)
+        alone = _alone(dataset, args.instances, Path(scratch) / "alone")
     os.makedirs(args.out, exist_ok=True)
     kept = [{k: v for k, v in row.items() if k != "artifacts"} for row in rows]
     with open(os.path.join(args.out, f"{args.name}.json"), "w", encoding="utf-8") as handle:
-        json.dump({"size": size, "shards": data.TRAIN_SHARDS, "runs": kept}, handle, indent=2)
+        json.dump({"size": size, "shards": data.TRAIN_SHARDS, "runs": kept, "alone": alone}, handle, indent=2)
     with open(os.path.join(args.out, f"{args.name}.md"), "w", encoding="utf-8") as handle:
-        handle.write(_markdown(kept, size))
+        handle.write(_markdown(kept, size) + _alone_markdown(alone))
     return 0
 
 
