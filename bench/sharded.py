@@ -32,14 +32,21 @@ import attrs
 from bench import data
 from bench.child import pinned_environment
 
-_SKIP = frozenset({"timings", "fit_seconds", "seconds", "checksum"})
+TIMING_KEYS = frozenset({"timings", "fit_seconds", "seconds", "checksum"})
+"""What differs between two runs on the same data: timings (and the calibrator's checksum, which
+covers its fit's seconds)."""
 
 
-def _comparable(value: object) -> object:
+def without_timings(value: object) -> object:
+    """A JSON value without the ``TIMING_KEYS`` entries, at any depth.
+
+    >>> without_timings({"fit": {"seconds": 1.0, "params": [2.0]}, "checksum": "x"})
+    {'fit': {'params': [2.0]}}
+    """
     if isinstance(value, dict):
-        return {k: _comparable(v) for k, v in value.items() if k not in _SKIP}
+        return {k: without_timings(v) for k, v in value.items() if k not in TIMING_KEYS}
     if isinstance(value, list):
-        return [_comparable(v) for v in value]
+        return [without_timings(v) for v in value]
     return value
 
 
@@ -222,7 +229,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             shutil.rmtree(work, ignore_errors=True)
             rows.append(row)
             if instances is not None and rows[0]["artifacts"] and row["artifacts"]:
-                row["difference"] = _largest_difference(_comparable(row["artifacts"]), _comparable(rows[0]["artifacts"]))
+                row["difference"] = _largest_difference(without_timings(row["artifacts"]), without_timings(rows[0]["artifacts"]))
             print(json.dumps({k: v for k, v in row.items() if k != "artifacts"}), flush=True)
         alone = _alone(dataset, args.instances, Path(scratch) / "alone")
     os.makedirs(args.out, exist_ok=True)

@@ -12,12 +12,12 @@ def test_the_comparison_skips_timings_and_measures_every_other_difference() -> N
             "metrics": {"rows": {"read": 10}, "timings": {"read_seconds": 1.0}}}
     same = {"calibrator": {"params": [1.0, 2.0], "fit": {"seconds": 0.7}, "checksum": "b"},
             "metrics": {"rows": {"read": 10}, "timings": {"read_seconds": 3.0}}}
-    assert sharded._largest_difference(sharded._comparable(ours), sharded._comparable(same)) == 0.0
+    assert sharded._largest_difference(sharded.without_timings(ours), sharded.without_timings(same)) == 0.0
     nudged = {**same, "calibrator": {"params": [1.0, 2.0 * (1 + 1e-9)], "fit": {}}}
-    assert math.isclose(sharded._largest_difference(sharded._comparable(ours), sharded._comparable(nudged)),
+    assert math.isclose(sharded._largest_difference(sharded.without_timings(ours), sharded.without_timings(nudged)),
                         1e-9, rel_tol=1e-3)
     recounted = {**same, "metrics": {"rows": {"read": 11}}}
-    assert sharded._largest_difference(sharded._comparable(ours), sharded._comparable(recounted)) == math.inf
+    assert sharded._largest_difference(sharded.without_timings(ours), sharded.without_timings(recounted)) == math.inf
 
 
 def test_the_markdown_has_a_row_per_run_with_per_instance_seconds() -> None:

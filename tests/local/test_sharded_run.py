@@ -11,6 +11,7 @@ import attrs
 import numpy as np
 import pytest
 
+from bench.sharded import without_timings
 from calibration_step.config_json import dumps, loads
 from calibration_step.errors import BuildError
 from calibration_step.local import ExecutionStatus, LocalS3Store, StepStatus, run_pipeline_definition
@@ -20,7 +21,7 @@ from calibration_step.script.interface import ModelCalibrationInput
 from calibration_step.steps.model_calibration.config import ModelCalibrationConfig, ShardingConfig
 from tests.local.test_end_to_end import DATA_URI, _calibration_definition, _config, _put_shipped_code
 from tests.pipeline_example import offline, schema_errors
-from tests.script.synthetic import assert_json_close, without_timings
+from tests.script.synthetic import assert_json_close
 
 __all__ = ["offline"]
 

@@ -141,20 +141,6 @@ def multiclass_log_loss(probs: FloatArray, labels: npt.NDArray[np.int64]) -> flo
     return float(-np.mean(np.log(np.clip(probs[np.arange(labels.shape[0]), labels], 1e-15, 1.0))))
 
 
-TIMING_KEYS = frozenset({"timings", "fit_seconds", "seconds", "checksum"})
-"""What differs between two runs on the same data: timings (and the calibrator's checksum, which
-covers its fit's seconds)."""
-
-
-def without_timings(value: object) -> object:
-    """A JSON value without the ``TIMING_KEYS`` entries, at any depth."""
-    if isinstance(value, dict):
-        return {k: without_timings(v) for k, v in value.items() if k not in TIMING_KEYS}
-    if isinstance(value, list):
-        return [without_timings(v) for v in value]
-    return value
-
-
 def assert_json_close(a: object, b: object, where: str = "") -> None:
     """Equal JSON values, floats within 1e-12 (relative or absolute), everything else exactly."""
     if isinstance(a, dict) and isinstance(b, dict):

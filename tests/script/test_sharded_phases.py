@@ -12,13 +12,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from bench.sharded import without_timings
 from calibration_step.script import model_calibration as mc
 from calibration_step.script.errors import CalibrationScriptError
 from calibration_step.script.interface import (CALIBRATOR_FILE, METRICS_FILE, SUMMARY_FILE,
                                                ModelCalibrationInput, ModelCalibrationOutput)
 from calibration_step.script.model_calibration import limits, rowbins
-from tests.script.synthetic import (assert_json_close, multiclass_scenario, read_json, scenario,
-                                    without_timings)
+from tests.script.synthetic import assert_json_close, multiclass_scenario, read_json, scenario
 
 EVAL = ModelCalibrationInput.EVALUATION_DATA.value
 MODEL = ModelCalibrationInput.CALIBRATION_MODEL.value
