@@ -374,7 +374,7 @@ def processing_step(
                     local_path=item.destination,
                     s3_data_type=item.s3_data_type,
                     s3_input_mode=item.s3_input_mode,
-                    s3_data_distribution_type="FullyReplicated",
+                    s3_data_distribution_type=item.distribution,
                 ),
             )
             for item in definition.all_inputs

@@ -301,6 +301,8 @@ class Code:
         "use one of the contract's arguments")
     BUILD_UNKNOWN_INPUT: Final = _code("BUILD-UNKNOWN-INPUT", _BUILD, "an input is given that the specification does not declare",
         "use one of the specification's dependencies")
+    BUILD_SHARDING: Final = _code("BUILD-SHARDING", _BUILD, "the sharded steps were asked of a config without sharding, or the single step of one with it",
+        "set sharding=ShardingConfig(instance_count=N) for the three sharded steps, or leave it unset for the single step")
     # Wiring steps into a DAG (ResolutionError)
     RESOLUTION_DAG: Final = _code("RESOLUTION-DAG", _RESOLVE, "the DAG's step names are empty or repeated, or its upstreams unknown or self-loops",
         "fix every listed problem: unique non-empty step names, known upstreams, no self-loops")
@@ -480,6 +482,8 @@ class Code:
         "change one of the two settings the message names")
     MC_E106_STOPPED: Final = _code("MC-E106-STOPPED", _SCRIPT, "the job was stopped by SIGTERM (what SageMaker sends on a stop) before it completed; its staging and temporary folders were removed",
         "run the job again; nothing of the stopped run was published")
+    MC_E107_INVALID_PHASE: Final = _code("MC-E107-INVALID-PHASE", _SCRIPT, "phase is not one of all, statistics, fit, apply",
+        "use one of all, statistics, fit, apply (the sharded steps pass it)")
     # 2xx input data
     MC_E201_NO_INPUT_FILES: Final = _code("MC-E201-NO-INPUT-FILES", _SCRIPT, "the input path is missing or holds no data file",
         "pass the folder or file holding the evaluation data")
@@ -513,6 +517,8 @@ class Code:
         "copy the file into the input folder instead of linking to it")
     MC_E216_FILE_NAME_ENCODING: Final = _code("MC-E216-FILE-NAME-ENCODING", _SCRIPT, "an input file name is not valid UTF-8 (it cannot be recorded in the outputs)",
         "rename the file with a UTF-8 name")
+    MC_E217_STATISTICS_INVALID: Final = _code("MC-E217-STATISTICS-INVALID", _SCRIPT, "a fit phase found no statistics file, an unreadable one, or one data file in two of them",
+        "pass the calibration_output of this run's statistics step, alone, as evaluation_data")
     # 3xx fitting
     MC_E301_SINGLE_CLASS: Final = _code("MC-E301-SINGLE-CLASS", _SCRIPT, "the rows to fit hold a single class (one-vs-rest: a class with no row, or every row)",
         "provide rows of every class (at least 2 each with folds), or lower CALIBRATION_FOLDS")

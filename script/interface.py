@@ -39,7 +39,8 @@ __all__ = [
     "APPLY_JOB_TYPES", "AUTO_CANDIDATE_CHOICES", "BINARY_METHODS", "CALIBRATED_COLUMN_PREFIX",
     "CALIBRATION_METHOD_CHOICES", "CALIBRATOR_FILE", "DEFAULT_JOB_TYPE",
     "INPUT_PATHS", "JOB_TYPE_ARGUMENT", "JOB_TYPE_CHOICES", "LOG_LEVEL_CHOICES",
-    "METRICS_FILE", "MODEL_CALIBRATION_SCRIPT", "MODEL_CALIBRATION_STEP_TYPE", "MODES",
+    "METRICS_FILE", "MODEL_CALIBRATION_SCRIPT", "PHASE_ARGUMENT", "PHASE_CHOICES", "DEFAULT_PHASE",
+    "STATISTICS_FILE_PREFIX", "Phase", "MODEL_CALIBRATION_STEP_TYPE", "MODES",
     "MULTICLASS_METHODS", "NUM_CLASSES_WHEN_UNSET", "OUTPUT_FILES", "OUTPUT_PATHS",
     "RELIABILITY_DIAGRAM_FILE", "REPORT_FILE", "REQUIREMENTS_FILE", "SCORE_SPACE_CHOICES",
     "SETTING_DEFAULTS", "SETTING_SPECS", "SUMMARY_FILE", "BinaryMethod", "CalibrationMethod", "CalibrationSettings",
@@ -152,10 +153,22 @@ LOG_LEVEL_CHOICES: Final[tuple[str, ...]] = get_args(LogLevel)
 MODES: Final[tuple[str, ...]] = get_args(Mode)
 
 JOB_TYPE_ARGUMENT: Final = "job_type"
-"""The script's one non-path argument, ``--job_type``."""
+"""The script's non-path argument ``--job_type`` (and ``--phase``, for sharded runs)."""
 DEFAULT_JOB_TYPE: Final[JobType] = "calibration"
 APPLY_JOB_TYPES: Final[tuple[JobType, ...]] = ("validation", "testing")
 """Job types that apply the calibrator given on ``calibration_model`` instead of fitting one."""
+
+Phase = Literal["all", "statistics", "fit", "apply"]
+"""``--phase``: ``all`` (one job does everything), or one phase of a run sharded over instances:
+``statistics`` (each instance: its shards' fitting columns, parsed, into ``calibration_output``),
+``fit`` (every instance's statistics on ``evaluation_data``: calibrator and metrics, no data
+written), ``apply`` (each instance: its shards calibrated by ``calibration_model``)."""
+PHASE_CHOICES: Final[tuple[str, ...]] = get_args(Phase)
+PHASE_ARGUMENT: Final = "phase"
+DEFAULT_PHASE: Final[Phase] = "all"
+STATISTICS_FILE_PREFIX: Final = "statistics-"
+"""A statistics phase writes ``statistics-<hash of its input files>.parquet``, so the instances
+of one step never write the same name."""
 
 NUM_CLASSES_WHEN_UNSET: Final = 2
 """Classes ``0 .. NUM_CLASSES-1`` the script assumes when neither NUM_CLASSES nor categories are given."""

@@ -126,12 +126,20 @@ def python_shims(folder: Path, python: str) -> Path:
     """A folder with ``python``, ``python3`` and ``python3.X`` scripts that ``exec`` ``python``; returns it.
 
     A script rather than a link: a virtual environment's interpreter finds its packages from the
-    path it is started by, which a link in another folder would lose.
+    path it is started by, which a link in another folder would lose. A shim already in place is
+    left alone, and a new one appears whole (written aside, then renamed): the instances of a job
+    are started one after the other, each making the shims, and an instance already running
+    must never find one half-written (its shell would then run another ``python3`` on ``PATH``).
     """
     folder.mkdir(parents=True, exist_ok=True)
     names = ("python", "python3", f"python3.{sys.version_info.minor}", "python3.10")
+    text = f'#!/bin/sh\nexec {shlex.quote(python)} "$@"\n'
     for name in names:
         shim = folder / name
-        shim.write_text(f'#!/bin/sh\nexec {shlex.quote(python)} "$@"\n', encoding="utf-8")
-        shim.chmod(0o755)
+        if shim.is_file() and shim.read_text(encoding="utf-8") == text:
+            continue
+        partial = folder / f".{name}.partial"
+        partial.write_text(text, encoding="utf-8")
+        partial.chmod(0o755)
+        os.replace(partial, shim)
     return folder

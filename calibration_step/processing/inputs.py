@@ -63,6 +63,8 @@ class ProcessingInputDefinition:
     destination: str
     s3_data_type: Literal["S3Prefix", "ManifestFile"] = "S3Prefix"
     s3_input_mode: Literal["File", "Pipe"] = "File"
+    distribution: Literal["FullyReplicated", "ShardedByS3Key"] = "FullyReplicated"
+    """``ShardedByS3Key``: each instance of the job gets its share of the objects."""
 
 
 def normalise_source(source: InputSource, *, what: str) -> InputSource:

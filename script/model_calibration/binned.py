@@ -14,13 +14,14 @@ from collections.abc import Callable, Sequence
 from typing import Optional, Union
 
 import numpy as np
+import numpy.typing as npt
 
 from . import limits
 from .aggregation import Aggregated
 from .apply import apply_calibrator
 from .artifact import Calibrator
 from .crossfit import (AUTO_RULE, auto_summary, choose_by_log_loss, fold_selection, miss_rate,
-                       skipped_candidate, smoothed_loss, stratified_folds)
+                       skipped_candidate, smoothed_loss)
 from ..errors import CalibrationScriptError, Code
 from .fitting import check_two_classes, fit_calibrator, fit_isotonic_rows
 from .fitchecks import FIT_FAILURE_CODES
@@ -230,19 +231,20 @@ class BinnedResult:
 
 
 def run_task_binned(scores: FloatArray, labels: BoolArray, weights: Optional[FloatArray],
-                    settings: Settings, given: Optional[Calibrator], context: str
-                    ) -> Optional[BinnedResult]:
+                    settings: Settings, given: Optional[Calibrator], context: str,
+                    fold: Optional[npt.NDArray[np.int8]]) -> Optional[BinnedResult]:
     """``run_task``'s fit and evaluation on :class:`RowBins` (None when the scores cannot be
     binned finely enough: the caller then takes the exact path).
 
     One pass bins every row by fold and logit; the shipped calibrator comes from
     :func:`full_fit_binned`, the held-out predictions per bin from :func:`cross_fit_binned`
     (or from ``given``, applied at each bin's mean logit); the metrics are computed from those
-    per-bin predictions, and the uncalibrated ones from the bins' mean logits.
+    per-bin predictions, and the uncalibrated ones from the bins' mean logits. ``fold`` is each
+    row's cross-fitting fold (ignored when a calibrator is ``given``).
     """
     space = settings.score_space
-    fold = None if given is not None else stratified_folds(labels.view(np.int8), settings.folds,
-                                                           settings.seed)
+    if given is not None:
+        fold = None
     rb = bin_rows(scores, labels, weights, fold, 1 if fold is None else settings.folds, space)
     if rb is None:
         return None

@@ -1,4 +1,4 @@
-"""The command line: ``--job_type`` and one ``--<logical name> DIR`` per input and output.
+"""The command line: ``--job_type``, ``--phase`` and one ``--<logical name> DIR`` per input and output.
 
 Exits with status 0, or 2 after logging a ``CalibrationScriptError`` as ``code: message (hint)``.
 SIGTERM (what SageMaker sends to stop a job) raises ``MC-E106-STOPPED`` where the run is, so it
@@ -19,7 +19,8 @@ from typing import Optional
 
 from ..errors import CalibrationScriptError, Code
 from .logs import logger
-from ..interface import (DEFAULT_JOB_TYPE, JOB_TYPE_ARGUMENT, JOB_TYPE_CHOICES, ModelCalibrationInput,
+from ..interface import (DEFAULT_JOB_TYPE, DEFAULT_PHASE, JOB_TYPE_ARGUMENT, JOB_TYPE_CHOICES,
+                         PHASE_ARGUMENT, PHASE_CHOICES, ModelCalibrationInput,
                          ModelCalibrationOutput)
 from .runner import main
 
@@ -29,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description="Fit and evaluate a score calibrator, or apply "
                                                  "a given one.")
     parser.add_argument(f"--{JOB_TYPE_ARGUMENT}", default=DEFAULT_JOB_TYPE, choices=JOB_TYPE_CHOICES)
+    parser.add_argument(f"--{PHASE_ARGUMENT}", default=DEFAULT_PHASE, choices=PHASE_CHOICES)
     parser.add_argument(f"--{ModelCalibrationInput.EVALUATION_DATA.value}", required=True)
     parser.add_argument(f"--{ModelCalibrationInput.CALIBRATION_MODEL.value}", default=None)
     for output in ModelCalibrationOutput:

@@ -106,10 +106,13 @@ def skipped_candidate(method: str, rows: int, candidates: Sequence[str]) -> Opti
     return None
 
 
-def stratified_folds(labels: npt.ArrayLike, folds: int, seed: int) -> npt.NDArray[np.int8]:
+def stratified_folds(labels: npt.ArrayLike, folds: int, seed: int, rotate: bool = False
+                     ) -> npt.NDArray[np.int8]:
     """Fold index per row (int8: at most 100 folds): each class's rows get the fold ids
     ``0, 1, ..., folds - 1, 0, 1, ...`` in a seeded random order (so every fold holds each
-    class's rows within one of an equal share).
+    class's rows within one of an equal share). With ``rotate`` each class's ids start at a
+    seeded random fold, so that the folds that get one row more vary between calls (between the
+    files of :func:`~.rowfolds.file_folds`).
 
     >>> stratified_folds(np.array([0.0, 1.0, 0.0, 1.0]), 2, 0).tolist()
     [0, 0, 1, 1]
@@ -126,7 +129,9 @@ def stratified_folds(labels: npt.ArrayLike, folds: int, seed: int) -> npt.NDArra
         rows = y == cls
         # shuffling the dealt ids (one byte each) costs less than permuting row indices
         count = int(np.count_nonzero(rows))
-        deal = np.tile(np.arange(folds, dtype=np.int8), -(-count // folds))[:count]
+        first = int(rng.integers(folds)) if rotate else 0
+        deal = np.tile(np.arange(folds, dtype=np.int8), -(-(count + first) // folds))[
+            first:first + count]
         rng.shuffle(deal)
         out[rows] = deal
     return out
@@ -288,15 +293,16 @@ def _fit_fold(problem: Problem[ModelT], method: str, train: BoolArray, rows: Boo
             "rows or lower CALIBRATION_FOLDS") from exc
 
 
-def cross_fit(problem: Problem[ModelT], settings: Settings) -> CrossFit:
-    """Held-out predictions: each row scored by a calibrator fitted without its fold.
+def cross_fit(problem: Problem[ModelT], settings: Settings, fold: npt.NDArray[np.int8]
+              ) -> CrossFit:
+    """Held-out predictions: each row scored by a calibrator fitted without its fold (``fold``:
+    each row's fold, from :func:`~.rowfolds.file_folds`).
 
     With ``auto`` the method is chosen inside each outer fold by :func:`select_method` on that
     fold's training rows only, so the reported figures include the cost of choosing. A fold
     that holds no row (CALIBRATION_FOLDS above the largest class's row count) is skipped: every
     row is still scored once, by the calibrator of its own fold.
     """
-    fold = stratified_folds(problem.strata, settings.folds, settings.seed)
     predictions: Optional[FloatArray] = None
     info: list[JsonDict] = []
     for f in range(settings.folds):

@@ -34,6 +34,7 @@ from .numerics import CLIP_EPSILON, FloatArray, sigmoid, softmax
 from .plotting import Panel, metrics_panels
 from .problems import BinaryProblem, ModelT, MulticlassProblem, Problem
 from .reading import Shard, release_fitting
+from .rowfolds import FileRows, file_folds
 from .settings import Settings
 
 
@@ -92,8 +93,10 @@ def run_task(data: InputData, settings: Settings, given: Optional[Calibrator],
     weights = None if data.weights is None else \
         data.weights if every_row else data.weights[data.keep]
     n = int(scores.shape[0])
+    fold = None if given is not None else file_folds(
+        labels.view(np.int8), FileRows.of(data.shards, data.keep), settings.folds, settings.seed)
     if n >= limits.BINNED_MIN_ROWS:
-        binned = run_task_binned(scores, labels, weights, settings, given, context)
+        binned = run_task_binned(scores, labels, weights, settings, given, context, fold)
         if binned is not None:
             rows = data.rows_block()
             if given is None:
@@ -124,9 +127,10 @@ def run_task(data: InputData, settings: Settings, given: Optional[Calibrator],
         if selection is not None:
             calibrator = dataclasses.replace(calibrator, fit={**calibrator.fit,
                                                               "auto": auto_summary(selection)})
-        crossed = cross_fit(problem, settings)
+        assert fold is not None
+        crossed = cross_fit(problem, settings, fold)
         predictions, folds = crossed.predictions, crossed.folds
-        del crossed
+        del crossed, fold
         rows["clipped_for_logit"] = clipped
     else:
         predictions = problem.predict(given)
@@ -158,16 +162,45 @@ def run_binary(shards: list[Shard], settings: Settings, given: Optional[AnyCalib
     assert given is None or isinstance(given, Calibrator)  # check_given
     result = run_task(data, settings, given, "binary task")
     cal = result.calibrator
-
-    def columns(frame: pd.DataFrame) -> dict[str, FloatArray]:
-        raw = parse_scores(frame[settings.score_field], settings.score_field,
-                           settings.score_space)
-        return {CALIBRATED_COLUMN_PREFIX + settings.score_field: _calibrated_column(cal, raw)}
-
     return Outcome(cal.method, cal, result.rows, result.uncalibrated, result.calibrated,
                    result.folds, result.selection,
                    metrics_panels("binary", result.uncalibrated, result.calibrated),
-                   "calibrated.ece_equal_width", columns, (settings.score_field,))
+                   "calibrated.ece_equal_width", *calibrated_columns(cal, settings))
+
+
+def calibrated_columns(calibrator: AnyCalibrator, settings: Settings
+                       ) -> tuple[Callable[[pd.DataFrame], dict[str, FloatArray]],
+                                  tuple[str, ...]]:
+    """The function that computes a shard's calibrated columns under ``calibrator`` (the mode's
+    score columns, each parsed; empty where a needed score is missing), and those score
+    columns."""
+    space = settings.score_space
+    if isinstance(calibrator, Calibrator):
+        field = settings.score_field
+
+        def binary(frame: pd.DataFrame) -> dict[str, FloatArray]:
+            raw = parse_scores(frame[field], field, space)
+            return {CALIBRATED_COLUMN_PREFIX + field: _calibrated_column(calibrator, raw)}
+        return binary, (field,)
+    if calibrator.mode == "multitask":
+        names = settings.score_fields
+        members = calibrator.members
+
+        def multitask(frame: pd.DataFrame) -> dict[str, FloatArray]:
+            return {CALIBRATED_COLUMN_PREFIX + name: _calibrated_column(
+                member, parse_scores(frame[name], name, space))
+                for name, member in zip(names, members)}
+        return multitask, tuple(names)
+    fields = tuple(settings.score_field_prefix + c for c in settings.categories)
+
+    def multiclass(frame: pd.DataFrame) -> dict[str, FloatArray]:
+        raw = np.column_stack([parse_scores(frame[f], f, space) for f in fields])
+        valid = ~np.isnan(raw).any(axis=1)
+        out = np.full(raw.shape, np.nan)
+        if valid.any():
+            out[valid] = apply_multiclass(calibrator, raw[valid])
+        return {CALIBRATED_COLUMN_PREFIX + f: out[:, j] for j, f in enumerate(fields)}
+    return multiclass, fields
 
 
 def run_multitask(shards: list[Shard], settings: Settings, given: Optional[AnyCalibrator]
@@ -188,13 +221,6 @@ def run_multitask(shards: list[Shard], settings: Settings, given: Optional[AnyCa
         clip_epsilon=CLIP_EPSILON, names=names, score_fields=names,
         label_fields=settings.task_label_names, members=tuple(r.calibrator for r in results))
     assert isinstance(calibrator, MultiCalibrator)
-    fitted = calibrator.members
-
-    def columns(frame: pd.DataFrame) -> dict[str, FloatArray]:
-        return {CALIBRATED_COLUMN_PREFIX + name: _calibrated_column(
-            member, parse_scores(frame[name], name, settings.score_space))
-            for name, member in zip(names, fitted)}
-
     uncal = multitask_metrics({n: r.uncalibrated for n, r in zip(names, results)})
     cal = multitask_metrics({n: r.calibrated for n, r in zip(names, results)})
     selection = {n: r.selection for n, r in zip(names, results)} \
@@ -203,8 +229,8 @@ def run_multitask(shards: list[Shard], settings: Settings, given: Optional[AnyCa
     return Outcome(settings.method if given is None else calibrator.method, calibrator, rows,
                    uncal, cal, {n: r.folds for n, r in zip(names, results)}, selection,
                    metrics_panels("multitask", uncal, cal),
-                   "max over tasks of calibrated.tasks.<task>.ece_equal_width", columns,
-                   tuple(names))
+                   "max over tasks of calibrated.tasks.<task>.ece_equal_width",
+                   *calibrated_columns(calibrator, settings))
 
 
 def run_multiclass(shards: list[Shard], settings: Settings, given: Optional[AnyCalibrator]
@@ -213,7 +239,6 @@ def run_multiclass(shards: list[Shard], settings: Settings, given: Optional[AnyC
     figure is the top-label ECE."""
     data = load_multiclass(shards, settings)
     release_fitting(shards)
-    fields = tuple(settings.score_field_prefix + c for c in settings.categories)
     assert given is None or isinstance(given, MultiCalibrator)  # check_given
     scores = data.scores[data.keep]
     labels = data.labels[data.keep].astype(np.int64)
@@ -240,28 +265,22 @@ def run_multiclass(shards: list[Shard], settings: Settings, given: Optional[AnyC
         if selection is not None:
             calibrator = dataclasses.replace(calibrator, fit={**calibrator.fit,
                                                               "auto": auto_summary(selection)})
-        crossed = cross_fit(problem, settings)
+        fold = file_folds(labels, FileRows.of(data.shards, data.keep), settings.folds,
+                          settings.seed)
+        crossed = cross_fit(problem, settings, fold)
         predictions, folds = crossed.predictions, crossed.folds
     else:
         calibrator = given
         predictions = problem.predict(given)
     cal = multiclass_metrics(predictions, labels, weights, settings.categories, settings.bins)
     del predictions
-    fitted = calibrator
     zero = problem.zero_sum_rows(calibrator)
     rows["ovr_zero_sum_rows"] = zero
     if zero:
         logger.warning("%d rows' one-vs-rest outputs are all 0 under the %s calibrator; they "
                        "become uniform", zero, "given" if given is not None else "shipped")
 
-    def columns(frame: pd.DataFrame) -> dict[str, FloatArray]:
-        raw = np.column_stack([parse_scores(frame[f], f, settings.score_space) for f in fields])
-        valid = ~np.isnan(raw).any(axis=1)
-        out = np.full(raw.shape, np.nan)
-        if valid.any():
-            out[valid] = apply_multiclass(fitted, raw[valid])
-        return {CALIBRATED_COLUMN_PREFIX + f: out[:, j] for j, f in enumerate(fields)}
-
     panels: list[Panel] = metrics_panels("multiclass", uncal, cal)
     return Outcome(calibrator.method, calibrator, rows, uncal, cal, folds, selection, panels,
-                   "calibrated.ece_equal_width (top-label)", columns, fields)
+                   "calibrated.ece_equal_width (top-label)",
+                   *calibrated_columns(calibrator, settings))

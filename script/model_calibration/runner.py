@@ -35,14 +35,17 @@ from .given import load_given
 from .metrics import uninformative_gate_warnings
 from .modes import Outcome, run_binary, run_multiclass, run_multitask
 from .outputpaths import check_output_paths
-from ..interface import (APPLY_JOB_TYPES, CALIBRATOR_FILE, DEFAULT_JOB_TYPE, JOB_TYPE_ARGUMENT,
-                         JOB_TYPE_CHOICES, METRICS_FILE, RELIABILITY_DIAGRAM_FILE, REPORT_FILE,
-                         SUMMARY_FILE, ModelCalibrationInput, ModelCalibrationOutput)
+from ..interface import (APPLY_JOB_TYPES, CALIBRATOR_FILE, DEFAULT_JOB_TYPE, DEFAULT_PHASE,
+                         JOB_TYPE_ARGUMENT, JOB_TYPE_CHOICES, METRICS_FILE, PHASE_ARGUMENT,
+                         PHASE_CHOICES, RELIABILITY_DIAGRAM_FILE, REPORT_FILE, SUMMARY_FILE,
+                         ModelCalibrationInput, ModelCalibrationOutput)
+from .phases import run_map_phase
 from .plotting import plot_reliability, preload_plotting
 from .reading import Shard, read_shards, release_arrow_memory
 from .report import render_report
 from .settings import Settings, misspelt_env_warnings, read_settings
 from .staging import Staging, stage_reached
+from .statistics import load_statistics
 from .writing import write_calibrated_shard, write_failed, write_json
 
 METRICS_SCHEMA_VERSION = 2
@@ -78,13 +81,15 @@ def _public_params(content: Mapping[str, object]) -> JsonDict:
     return {k: v for k, v in params.items() if k not in ("x", "y")}
 
 
-def _job_type(job_args: argparse.Namespace) -> str:
-    job_type = str(getattr(job_args, JOB_TYPE_ARGUMENT, DEFAULT_JOB_TYPE))
-    if job_type not in JOB_TYPE_CHOICES:
-        raise CalibrationScriptError(
-            Code.MC_E104_INVALID_JOB_TYPE, f"job_type {job_type!r} is not accepted",
-            f"use one of {', '.join(JOB_TYPE_CHOICES)}")
-    return job_type
+def _argument(job_args: argparse.Namespace, name: str, default: str,
+              choices: Sequence[str], code: str) -> str:
+    """The value of the non-path argument ``name`` (``default`` when absent); ``code`` when it
+    is not one of ``choices``."""
+    value = str(getattr(job_args, name, default))
+    if value not in choices:
+        raise CalibrationScriptError(code, f"{name} {value!r} is not accepted",
+                                     f"use one of {', '.join(choices)}")
+    return value
 
 
 def _job_warnings(job_type: str, model_path: Optional[str]) -> list[WarningEntry]:
@@ -115,12 +120,14 @@ def _fit_warnings(outcome: Outcome, applies: bool) -> list[WarningEntry]:
     return found
 
 
-def _read_and_run(path: str, scratch: str, settings: Settings, given: Optional[AnyCalibrator]
-                  ) -> tuple[list[Shard], Outcome, JsonDict]:
-    """Read the shards and run the job's mode on them; the two stages' timings."""
+def _read_and_run(path: str, scratch: str, settings: Settings, given: Optional[AnyCalibrator],
+                  phase: str) -> tuple[list[Shard], Outcome, JsonDict]:
+    """Read the shards (the fit phase: the statistics phase's) and run the job's mode on them;
+    the two stages' timings."""
     timings: JsonDict = {}
     t0 = time.perf_counter()
-    shards = read_shards(path, scratch, fitting_fields(settings))
+    shards = load_statistics(path, settings) if phase == "fit" else \
+        read_shards(path, scratch, fitting_fields(settings))
     timings["read_seconds"] = round(time.perf_counter() - t0, 6)
     preload_plotting()  # overlaps fitting, which spends its time in numpy
     t0 = time.perf_counter()
@@ -271,9 +278,10 @@ def _gate_message(metric: str, value: float, threshold: float, passed: bool) -> 
 
 
 def _summary(job_type: str, settings: Settings, outcome: Outcome, gate: tuple[float, bool],
-             shards: Sequence[Shard], written_rows: int, written: Sequence[str],
-             warnings: list[WarningEntry], started: float) -> JsonDict:
-    """``summary.json``, the completion marker."""
+             shards: Sequence[Shard], calibrated: Sequence[Shard], written_rows: int,
+             written: Sequence[str], warnings: list[WarningEntry], started: float) -> JsonDict:
+    """``summary.json``, the completion marker (``calibrated``: the shards calibrated,
+    ``written``: the metrics output's files besides metrics.json and summary.json)."""
     ece, passed = gate
     return {
         "schema_version": METRICS_SCHEMA_VERSION, "status": "completed",
@@ -284,7 +292,7 @@ def _summary(job_type: str, settings: Settings, outcome: Outcome, gate: tuple[fl
         "files": {ModelCalibrationOutput.CALIBRATION_OUTPUT.value: [CALIBRATOR_FILE],
                   ModelCalibrationOutput.METRICS_OUTPUT.value: [METRICS_FILE, *written,
                                                                 SUMMARY_FILE],
-                  ModelCalibrationOutput.CALIBRATED_DATA.value: [s.relative for s in shards]},
+                  ModelCalibrationOutput.CALIBRATED_DATA.value: [s.relative for s in calibrated]},
         "warnings": [dict(warning) for warning in warnings],
         "seconds": round(time.perf_counter() - started, 6),
     }
@@ -297,18 +305,26 @@ def main(input_paths: Mapping[str, str], output_paths: Mapping[str, str],
     The keys of ``input_paths`` and ``output_paths`` are the logical names
     (``evaluation_data``, the optional ``calibration_model``; ``calibration_output``,
     ``metrics_output``, ``calibrated_data``); ``environ`` holds the settings and ``job_args``
-    the ``job_type``.
+    the ``job_type`` and the ``phase`` (``all`` by default; the others: :mod:`.phases` and
+    :mod:`.statistics`; the fit phase writes no calibrated data).
 
     Raises ``CalibrationScriptError`` (every output folder is then left without visible entries).
     """
     started = time.perf_counter()
     settings = read_settings(environ)
     logger.setLevel(settings.log_level)
-    job_type = _job_type(job_args)
+    job_type = _argument(job_args, JOB_TYPE_ARGUMENT, DEFAULT_JOB_TYPE, JOB_TYPE_CHOICES,
+                         Code.MC_E104_INVALID_JOB_TYPE)
+    phase = _argument(job_args, PHASE_ARGUMENT, DEFAULT_PHASE, PHASE_CHOICES,
+                      Code.MC_E107_INVALID_PHASE)
     inputs = _required(input_paths, (ModelCalibrationInput.EVALUATION_DATA.value,), "input")
     outputs = _required(output_paths, tuple(o.value for o in ModelCalibrationOutput), "output")
     check_output_paths(outputs, [path for path in input_paths.values() if path])
     model_path = input_paths.get(ModelCalibrationInput.CALIBRATION_MODEL.value)
+    if phase in ("statistics", "apply"):
+        run_map_phase(phase, inputs, outputs, settings, load_given(
+            model_path, settings, "sharded apply phase")[1] if phase == "apply" else None)
+        return
     given_content, given = load_given(model_path, settings, job_type) \
         if job_type in APPLY_JOB_TYPES else (None, None)
     warnings = [*misspelt_env_warnings(environ), *_job_warnings(job_type, model_path)]
@@ -320,17 +336,19 @@ def main(input_paths: Mapping[str, str], output_paths: Mapping[str, str],
     lock = OutputLock(outputs)
     lock.acquire()
     try:
-        _run_locked(job_type, settings, inputs, outputs, (given_content, given), warnings,
+        _run_locked((job_type, phase), settings, inputs, outputs, (given_content, given), warnings,
                     (lock, started))
     finally:
         lock.release()
 
 
-def _run_locked(job_type: str, settings: Settings, inputs: Mapping[str, str],
+def _run_locked(job: tuple[str, str], settings: Settings, inputs: Mapping[str, str],
                 outputs: Mapping[str, str],
                 given: tuple[Optional[Mapping[str, object]], Optional[AnyCalibrator]],
                 warnings: list[WarningEntry], run: tuple[OutputLock, float]) -> None:
-    """``main`` once the output folders are this run's: stage, verify the claim, publish."""
+    """``main`` once the output folders are this run's (``job``: the job type and the phase):
+    stage, verify the claim, publish."""
+    job_type, phase = job
     applies = job_type in APPLY_JOB_TYPES
     given_content, calibrator = given
     lock, started = run
@@ -340,7 +358,9 @@ def _run_locked(job_type: str, settings: Settings, inputs: Mapping[str, str],
     try:
         with tempfile.TemporaryDirectory(prefix="calibration-") as scratch:
             shards, outcome, timings = _read_and_run(
-                inputs[ModelCalibrationInput.EVALUATION_DATA.value], scratch, settings, calibrator)
+                inputs[ModelCalibrationInput.EVALUATION_DATA.value], scratch, settings, calibrator,
+                phase)
+            calibrated = [] if phase == "fit" else shards
             gate = _gate(outcome, settings, applies)
             gate_warnings = uninformative_gate_warnings(outcome.uncalibrated)
             for warning in gate_warnings:
@@ -350,7 +370,7 @@ def _run_locked(job_type: str, settings: Settings, inputs: Mapping[str, str],
             stage_reached("before_staging")
             staging.open()
             t0 = time.perf_counter()
-            written_rows = _stage_calibrator_and_data(staging, calibrator_json, shards, outcome)
+            written_rows = _stage_calibrator_and_data(staging, calibrator_json, calibrated, outcome)
             stage_reached("during_staging")
             plot = _stage_plot(staging, outcome, applies)
             metrics = _metrics(job_type, settings, outcome, calibrator_json, gate, recorded,
@@ -362,7 +382,7 @@ def _run_locked(job_type: str, settings: Settings, inputs: Mapping[str, str],
             written = [record["file"] for record in (plot, metrics["report"])
                        if isinstance(record, dict) and record["written"]]
             write_json(staging.path(ModelCalibrationOutput.METRICS_OUTPUT.value, SUMMARY_FILE),
-                       _summary(job_type, settings, outcome, gate, shards, written_rows,
+                       _summary(job_type, settings, outcome, gate, shards, calibrated, written_rows,
                                 [str(name) for name in written], recorded, started))
             stage_reached("after_staging")
             lock.verify()
@@ -372,7 +392,7 @@ def _run_locked(job_type: str, settings: Settings, inputs: Mapping[str, str],
             except OSError as exc:
                 raise write_failed(exc.filename or SUMMARY_FILE, exc) from exc
             logger.info("wrote %s, %d calibrated rows in %d files, metrics and summary in %.3fs",
-                        CALIBRATOR_FILE, written_rows, len(shards),
+                        CALIBRATOR_FILE, written_rows, len(calibrated),
                         time.perf_counter() - started)
     except BaseException:
         staging.cleanup()

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pytest
 
 from calibration_step.script import model_calibration as mc
 from calibration_step.script.interface import ModelCalibrationInput, ModelCalibrationOutput
@@ -138,3 +139,19 @@ def write_multiclass(path: str, scores: FloatArray,
 
 def multiclass_log_loss(probs: FloatArray, labels: npt.NDArray[np.int64]) -> float:
     return float(-np.mean(np.log(np.clip(probs[np.arange(labels.shape[0]), labels], 1e-15, 1.0))))
+
+
+def assert_json_close(a: object, b: object, where: str = "") -> None:
+    """Equal JSON values, floats within 1e-12 (relative or absolute), everything else exactly."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        assert sorted(a) == sorted(b), where
+        for key in a:
+            assert_json_close(a[key], b[key], f"{where}.{key}")
+    elif isinstance(a, list) and isinstance(b, list):
+        assert len(a) == len(b), where
+        for i, (x, y) in enumerate(zip(a, b)):
+            assert_json_close(x, y, f"{where}[{i}]")
+    elif isinstance(a, float) and isinstance(b, float):
+        assert a == pytest.approx(b, rel=1e-12, abs=1e-12, nan_ok=True), where
+    else:
+        assert a == b, where

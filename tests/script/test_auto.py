@@ -10,12 +10,12 @@ import pytest
 
 from calibration_step.script import model_calibration as mc
 from calibration_step.script.model_calibration import crossfit, modes
-from calibration_step.script.model_calibration.crossfit import (choose_by_log_loss, select_method,
-                                                                stratified_folds)
+from calibration_step.script.model_calibration.crossfit import choose_by_log_loss, select_method
 from calibration_step.script.interface import (
     BINARY_METHODS, CALIBRATOR_FILE, METRICS_FILE, ModelCalibrationOutput,
 )
 from calibration_step.script.model_calibration.problems import BinaryProblem, MulticlassProblem
+from calibration_step.script.model_calibration.rowfolds import FileRows, file_folds
 from tests.script.synthetic import (
     TRUE_CHOICES,
     family_scenario,
@@ -105,7 +105,7 @@ def test_each_outer_fold_chooses_on_its_training_rows_only(
             mask: npt.NDArray[np.bool_] | None, seed: int, context: str) -> dict[str, object]:
         seen.append((context, -1 if mask is None else int(mask.sum())))
         if mask is not None:
-            folds = stratified_folds(y, 3, 0)
+            folds = file_folds(y, FileRows(("d.csv",), (y.shape[0],)), 3, 0)
             held = int(context.split()[-1])
             assert np.array_equal(mask, folds != held)
         return original(problem, settings, mask, seed, context)

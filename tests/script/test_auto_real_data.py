@@ -19,6 +19,7 @@ from calibration_step.script import model_calibration as mc
 from calibration_step.script.model_calibration.crossfit import (AUTO_MAX_REPEATS, cross_fit,
                                                                 miss_rate, select_method)
 from calibration_step.script.model_calibration.jsonvalues import json_number
+from calibration_step.script.model_calibration.rowfolds import FileRows, file_folds
 from calibration_step.script.model_calibration.problems import BinaryProblem
 from tests.script.real_data import DATASETS, MODELS, RealSplit, log_loss, real_split
 
@@ -101,7 +102,9 @@ def test_the_cross_fitted_log_loss_of_auto_estimates_the_held_out_one(model: str
     for data in DATASETS:
         split = real_split(data, model, CAL_ROWS, seed=3)
         problem = BinaryProblem(split.cal_scores, split.y_cal, None, AUTO)
-        estimates.append(log_loss(cross_fit(problem, AUTO).predictions, split.y_cal))
+        fold = file_folds(problem.strata, FileRows((data,), (split.y_cal.shape[0],)), AUTO.folds,
+                          AUTO.seed)
+        estimates.append(log_loss(cross_fit(problem, AUTO, fold).predictions, split.y_cal))
         held_out.append(_outcome(split).auto)
     ratio = float(np.mean(estimates)) / float(np.mean(held_out))
     assert 0.6 <= ratio <= 1.5, (estimates, held_out)

@@ -100,7 +100,7 @@ def test_binned_metrics_agree_with_the_exact_path(
         assert isinstance(bins, dict) and bins["bins"] == COARSE_BINS and bins["groups"] == 5
         assert e["n"] == b["n"] == ROWS and e["positives"] == b["positives"]
         for key, tol in (("ece_equal_width", 1e-3), ("ece_equal_mass", 1e-3),
-                         ("brier", 1e-5), ("log_loss", 2e-5), ("auc", 2e-4),
+                         ("brier", 1e-5), ("log_loss", 3e-5), ("auc", 2e-4),
                          ("calibration_slope", 2e-3), ("calibration_intercept", 2e-3)):
             _close(e, b, key, tol)
     # The same folds (one seed), so the per-fold figures match as closely.

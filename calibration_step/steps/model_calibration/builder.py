@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Final
 import attrs
 
 from calibration_step import sagemaker_adapter
+from calibration_step.errors import BuildError, Code
 from calibration_step.processing.arguments import checked_environment, job_arguments
 from calibration_step.processing.inputs import ProcessingInputDefinition, processing_inputs
 from calibration_step.processing.names import sanitize_name
@@ -166,8 +167,13 @@ def model_calibration_step_definition(
     ------
     BuildError
         A missing required input or a bad S3 URI (named), a clash of channels, requirements to
-        install in a network-isolated job.
+        install in a network-isolated job; ``BUILD-SHARDING`` for a config with ``sharding``
+        (it builds three steps: :mod:`calibration_step.steps.model_calibration.sharded`).
     """
+    if config.sharding is not None:
+        raise BuildError(Code.BUILD_SHARDING, "the config sets sharding: it builds three steps, not one.",
+                         hint="build them with sharded_step_definitions or build_sharded_calibration_steps "
+                         "(calibration_step.steps.model_calibration.sharded), or leave sharding unset")
     return processing_step_definition(
         MODEL_CALIBRATION_SPEC,
         MODEL_CALIBRATION_CONTRACT,

@@ -78,9 +78,26 @@ from calibration_step.script.interface import (
 )
 from calibration_step.script.setting_rules import setting_conflicts
 
-__all__ = ["ModelCalibrationConfig", "example_config", "model_calibration_arguments", "model_calibration_environment"]
+__all__ = ["ModelCalibrationConfig", "ShardingConfig", "example_config", "model_calibration_arguments", "model_calibration_environment"]
 
 _Env = ModelCalibrationEnv
+
+
+@attrs.frozen(kw_only=True)
+class ShardingConfig:
+    """A run sharded over ``instance_count`` instances: the statistics and apply steps' count.
+
+    Examples
+    --------
+    >>> ShardingConfig(instance_count=4).instance_count
+    4
+    >>> ShardingConfig(instance_count=0)
+    Traceback (most recent call last):
+    ...
+    calibration_step.errors.ConfigError: [CONFIG-VALUE] ShardingConfig.instance_count must be an int from 1 to 100; got 0. ...
+    """
+
+    instance_count: int = attrs.field(validator=int_between(1, 100))
 
 
 def _setting(env: ModelCalibrationEnv) -> Any:
@@ -158,6 +175,11 @@ class ModelCalibrationConfig(ProcessingConfig):
         Whether ``temperature`` also fits a per-class bias (multi-class only).
     log_level : {"INFO", "DEBUG", "WARNING", "ERROR"}, default "INFO"
         The script's log level.
+    sharding : ShardingConfig or None, default None
+        Set: the step becomes three (statistics and apply on ``sharding.instance_count``
+        instances over ``ShardedByS3Key`` input, fit on one); see
+        :mod:`calibration_step.steps.model_calibration.sharded`. ``instance_count`` alone keeps
+        SageMaker's meaning (every instance runs the whole script on every file).
     """
 
     calibration_method: CalibrationMethod = _setting(_Env.CALIBRATION_METHOD)
@@ -182,6 +204,8 @@ class ModelCalibrationConfig(ProcessingConfig):
     negative_sampling_rate: float = _setting(_Env.NEGATIVE_SAMPLING_RATE)
     temperature_bias: bool = _setting(_Env.TEMPERATURE_BIAS)
     log_level: LogLevel = _setting(_Env.LOG_LEVEL)
+    sharding: ShardingConfig | None = attrs.field(
+        default=None, validator=attrs.validators.optional(attrs.validators.instance_of(ShardingConfig)))
 
     @property
     def is_multi_task(self) -> bool:

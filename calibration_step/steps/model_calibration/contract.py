@@ -25,8 +25,8 @@ Examples
 ['CALIBRATION_METHOD', 'LABEL_FIELD', 'IS_BINARY']
 >>> MODEL_CALIBRATION_CONTRACT.optional_env_vars[ModelCalibrationEnv.GAM_SPLINES]
 '10'
->>> MODEL_CALIBRATION_CONTRACT.argument_flags()[:2]
-('--job_type', '--evaluation_data')
+>>> MODEL_CALIBRATION_CONTRACT.argument_flags()[:3]
+('--job_type', '--phase', '--evaluation_data')
 """
 
 from __future__ import annotations
@@ -36,12 +36,15 @@ from typing import Final
 from calibration_step.contract import ArgumentSpec, ScriptContract
 from calibration_step.script.interface import (
     DEFAULT_JOB_TYPE,
+    DEFAULT_PHASE,
     INPUT_PATHS,
     JOB_TYPE_ARGUMENT,
     JOB_TYPE_CHOICES,
     MODEL_CALIBRATION_SCRIPT,
     OUTPUT_FILES,
     OUTPUT_PATHS,
+    PHASE_ARGUMENT,
+    PHASE_CHOICES,
     SETTING_SPECS,
     ModelCalibrationEnv,
     ModelCalibrationInput,
@@ -66,6 +69,15 @@ MODEL_CALIBRATION_CONTRACT: Final[ScriptContract[ModelCalibrationInput, ModelCal
                 default=DEFAULT_JOB_TYPE,
                 description="training/calibration fit and evaluate; validation/testing apply "
                 "the calibrator given on calibration_model and only evaluate",
+            ),
+            ArgumentSpec(
+                name=PHASE_ARGUMENT,
+                required=False,
+                choices=PHASE_CHOICES,
+                # not sent unless given: a whole-run step's arguments stay as they were
+                default=None,
+                description=f"{DEFAULT_PHASE} (the script's default): one job does everything; "
+                "statistics, fit, apply: the three steps of a run sharded over instances",
             ),
         ),
         path_arguments=True,

@@ -52,9 +52,12 @@ def test_every_env_var_is_declared_once_and_users_names_are_kept() -> None:
 
 
 def test_job_type_argument() -> None:
-    (job_type,) = CONTRACT.arguments
+    job_type, phase = CONTRACT.arguments
     assert (job_type.flag, job_type.choices, job_type.default, job_type.required) == (
         "--job_type", JOB_TYPE_CHOICES, "calibration", False)
+    # --phase is sent by the sharded steps only (no default: a whole run's arguments are as before)
+    assert (phase.flag, phase.choices, phase.default, phase.required) == (
+        "--phase", ("all", "statistics", "fit", "apply"), None, False)
 
 
 def test_output_files() -> None:

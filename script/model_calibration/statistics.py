@@ -1,0 +1,176 @@
+"""The statistics of a sharded run: each instance's shards reduced to their parsed fitting
+columns, merged by the fit phase.
+
+A statistics phase parses the fitting columns of the shards it was given (scores as float64, binary
+labels as 0/1/NaN, class labels as their category names, weights as float64: every check of the
+parsers runs there) and writes them, with each shard's name, format, columns, row count and size,
+into one parquet file named by a hash of those shards (``statistics-<hash>.parquet``), so the
+instances of one step never write the same name. The fit phase reads every such file, orders the
+shards by relative name (the order a single-instance run reads them in) and hands the modes shards
+whose fitting columns are the parsed values: the parsers give them back unchanged, so the
+calibrator and the metrics are those of a single-instance run over the same files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from ..errors import CalibrationScriptError, Code
+from ..interface import STATISTICS_FILE_PREFIX
+from .columns import label_values, parse_class_labels, parse_scores, parse_weights, require_columns
+from .logs import logger
+from .reading import Shard, walk_files
+from .settings import Settings
+
+STATISTICS_FORMAT = 1
+"""Version of the statistics file's layout (its ``calibration_statistics`` metadata)."""
+METADATA_KEY = b"calibration_statistics"
+
+Parser = Callable[[Shard], npt.NDArray[np.generic]]
+
+
+def input_digest(shards: Sequence[Shard]) -> str:
+    """16 hex digits of the sha256 of the shards' relative names and sizes.
+
+    >>> input_digest([Shard("a.csv", "csv", "/a.csv", ("s",), 3, 9)])
+    'a73eb7dd9dd82059'
+    """
+    digest = hashlib.sha256()
+    for shard in shards:
+        digest.update(f"{shard.relative}\0{shard.size}\n".encode("utf-8"))
+    return digest.hexdigest()[:16]
+
+
+def _class_names(settings: Settings) -> Parser:
+    names = np.array([*settings.categories, None], dtype=object)
+
+    def parse(shard: Shard) -> npt.NDArray[np.generic]:
+        index = parse_class_labels(shard.fitting[settings.label_field], settings.label_field,
+                                   settings.categories)
+        out: npt.NDArray[np.generic] = names[np.where(np.isnan(index), len(names) - 1,
+                                                      index).astype(np.intp)]
+        return out
+    return parse
+
+
+def field_parsers(settings: Settings) -> dict[str, Parser]:
+    """How the statistics phase parses each fitting field of the mode; a field with two roles
+    (a score column that is also a label column) is ``MC-E105``.
+
+    >>> sorted(field_parsers(Settings(weight_field="w")))
+    ['label', 'prob_class_1', 'w']
+    """
+    space = settings.score_space
+
+    def scores(name: str) -> Parser:
+        return lambda shard: parse_scores(shard.fitting[name], name, space)
+
+    def labels(name: str) -> Parser:
+        return lambda shard: np.asarray(label_values(shard.fitting[name], name),
+                                        dtype=np.float64)
+
+    roles: list[tuple[str, Parser]] = []
+    if settings.mode == "multiclass":
+        roles += [(settings.score_field_prefix + c, scores(settings.score_field_prefix + c))
+                  for c in settings.categories]
+        roles.append((settings.label_field, _class_names(settings)))
+    else:
+        names = settings.score_fields if settings.mode == "multitask" else (settings.score_field,)
+        label_names = settings.task_label_names if settings.mode == "multitask" else (
+            settings.label_field,)
+        roles += [(n, scores(n)) for n in names] + [(n, labels(n)) for n in label_names]
+    if settings.weight_field:
+        weight = settings.weight_field
+        roles.append((weight, lambda shard: np.asarray(parse_weights([shard], settings))))
+    parsers: dict[str, Parser] = {}
+    for name, parser in roles:
+        if name in parsers:
+            raise CalibrationScriptError(
+                Code.MC_E105_MODE_CONFLICT,
+                f"column {name!r} is both a score and a label (or weight) column",
+                "a sharded run parses each fitting column once: name distinct columns")
+        parsers[name] = parser
+    return parsers
+
+
+def statistics_table(shards: Sequence[Shard], settings: Settings) -> tuple[str, object]:
+    """The statistics file's name and its Arrow table (the parsed fitting columns of every
+    shard, in shard order; the shards' descriptions in the schema's metadata)."""
+    import pyarrow as pa  # type: ignore[import-untyped]  # no stubs
+
+    parsers = field_parsers(settings)
+    if shards:  # (an instance may be given no file)
+        require_columns(shards, list(parsers), "set the score, label and weight settings to "
+                                               "existing columns")
+    columns = {name: np.concatenate([parse(s) for s in shards]) if shards else np.empty(0)
+               for name, parse in parsers.items()}
+    described = [{"relative": s.relative, "fmt": s.fmt, "columns": list(s.columns),
+                  "rows": s.rows, "size": s.size, "json_array": s.json_array} for s in shards]
+    meta = {"format": STATISTICS_FORMAT, "fields": list(parsers), "shards": described}
+    table = pa.table({name: pa.array(values) for name, values in columns.items()})
+    table = table.replace_schema_metadata({METADATA_KEY: json.dumps(meta).encode("utf-8")})
+    return f"{STATISTICS_FILE_PREFIX}{input_digest(shards)}.parquet", table
+
+
+def _invalid(message: str) -> CalibrationScriptError:
+    return CalibrationScriptError(
+        Code.MC_E217_STATISTICS_INVALID, message,
+        "pass the calibration_output of this run's statistics step, alone, as evaluation_data")
+
+
+def _read_statistics(path: str, fields: Sequence[str]) -> list[Shard]:
+    """The shards one statistics file describes, their fitting columns filled from it."""
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]  # no stubs
+
+    try:
+        table = pq.read_table(path)
+        meta = json.loads((table.schema.metadata or {})[METADATA_KEY])
+    except (OSError, ValueError, KeyError) as exc:
+        raise _invalid(f"{os.path.basename(path)} is not a statistics file: {exc}") from exc
+    if meta.get("format") != STATISTICS_FORMAT or meta.get("fields") != list(fields):
+        raise _invalid(f"{os.path.basename(path)} holds the columns {meta.get('fields')} "
+                       f"(format {meta.get('format')}); this job fits on {list(fields)} "
+                       f"(format {STATISTICS_FORMAT})")
+    frame = table.to_pandas()
+    shards: list[Shard] = []
+    start = 0
+    for entry in meta["shards"]:
+        rows = int(entry["rows"])
+        fitting = {name: frame[name].iloc[start:start + rows].reset_index(drop=True)
+                   for name in fields}
+        start += rows
+        shards.append(Shard(str(entry["relative"]), str(entry["fmt"]), path,
+                            tuple(entry["columns"]), rows, int(entry["size"]),
+                            bool(entry["json_array"]), fitting))
+    return shards
+
+
+def load_statistics(path: str, settings: Settings) -> list[Shard]:
+    """Every shard of the statistics files under ``path``, ordered by relative name (as a
+    single-instance run reads them); ``MC-E217`` when there is none, a file is not a statistics
+    file of these settings, or two files describe the same data file."""
+    fields = list(field_parsers(settings))
+    files = [p for p in walk_files(path) if os.path.basename(p).startswith(
+        STATISTICS_FILE_PREFIX) and p.endswith(".parquet")] if os.path.isdir(path) else []
+    if not files:
+        raise _invalid(f"no {STATISTICS_FILE_PREFIX}*.parquet file under {path!r}")
+    shards = [shard for file in files for shard in _read_statistics(file, fields)]
+    shards.sort(key=lambda s: s.relative)
+    repeated = sorted({a.relative for a, b in zip(shards, shards[1:]) if a.relative == b.relative})
+    if repeated:
+        raise _invalid(f"{len(repeated)} data files are in two statistics files: "
+                       f"{', '.join(repeated[:5])}")
+    if not shards:
+        raise CalibrationScriptError(Code.MC_E201_NO_INPUT_FILES,
+                                     f"the statistics under {path!r} describe no data file",
+                                     "pass the folder or file holding the evaluation data")
+    logger.info("read %d statistics files: %d data files, %d rows", len(files), len(shards),
+                sum(s.rows for s in shards))
+    return shards
+
