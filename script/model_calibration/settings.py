@@ -35,7 +35,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Optional, Tuple, Type, TypeVar, Union
 
-from ..errors import CalibrationScriptError, Code, WarningEntry, warning_entry
+from ..errors import CalibrationScriptError, Code, WarningEntry, bounded, quoted, warning_entry
 from ..interface import SETTING_DEFAULTS, SETTING_SPECS, CalibrationSettings, ModelCalibrationEnv, setting_field_name
 from ..setting_rules import class_categories, mode_methods, setting_conflicts, settings_mode
 from ..strict_json import strict_loads
@@ -89,14 +89,14 @@ def _parse_bool(name: str, raw: str) -> bool:
         return True
     if value in ("false", "0"):
         return False
-    raise CalibrationScriptError(Code.MC_E101_INVALID_ENV, f"{name}={raw!r} is not a boolean",
+    raise CalibrationScriptError(Code.MC_E101_INVALID_ENV, f"{name}={quoted(raw)} is not a boolean",
                                  f"set {name} to one of true, false, 1, 0")
 
 
 def _parse_choice(name: str, raw: str, choices: Sequence[str], lower: bool = True) -> str:
     value = raw.strip().lower() if lower else raw.strip().upper()
     if value not in choices:
-        raise CalibrationScriptError(Code.MC_E101_INVALID_ENV, f"{name}={raw!r} is not accepted",
+        raise CalibrationScriptError(Code.MC_E101_INVALID_ENV, f"{name}={quoted(raw)} is not accepted",
                                      f"set {name} to one of {', '.join(choices)}")
     return value
 
@@ -106,7 +106,7 @@ def _parse_int(name: str, raw: str, low: int, high: int) -> int:
     text = raw.strip()
     value = int(text) if text.isascii() and text.isdigit() else low - 1
     if not low <= value <= high:
-        raise CalibrationScriptError(Code.MC_E101_INVALID_ENV, f"{name}={raw!r} is not accepted",
+        raise CalibrationScriptError(Code.MC_E101_INVALID_ENV, f"{name}={quoted(raw)} is not accepted",
                                      f"set {name} to an integer from {low} to {high}")
     return value
 
@@ -118,7 +118,7 @@ def _parse_fraction(name: str, raw: str, meaning: str = "a number") -> float:
     except ValueError:
         value = math.nan
     if not 0.0 < value <= 1.0:
-        raise CalibrationScriptError(Code.MC_E101_INVALID_ENV, f"{name}={raw!r} is not accepted",
+        raise CalibrationScriptError(Code.MC_E101_INVALID_ENV, f"{name}={quoted(raw)} is not accepted",
                                      f"set {name} to {meaning} in (0, 1]")
     return value
 
@@ -138,9 +138,8 @@ def _parse_json_list(name: str, raw: str) -> list[object]:
     except ValueError as exc:
         value, why = None, f" ({exc})"
     if not isinstance(value, list):
-        shown = raw if len(raw) <= 80 else raw[:80] + "..."
         raise CalibrationScriptError(
-            Code.MC_E101_INVALID_ENV, f"{name}={shown!r} is not a JSON array{why}",
+            Code.MC_E101_INVALID_ENV, f"{name}={quoted(raw)} is not a JSON array{bounded(why)}",
             f'set {name} to a JSON array such as ["a", "b"] (or [] for none)')
     return value
 
@@ -157,10 +156,10 @@ def _parse_name_list(name: str, raw: str, integers: bool = False,
             names.append(str(int(item)))
         else:
             raise CalibrationScriptError(
-                Code.MC_E101_INVALID_ENV, f"{name} holds {item!r}, not a non-empty name",
+                Code.MC_E101_INVALID_ENV, f"{name} holds {quoted(item)}, not a non-empty name",
                 f"list {'names or integers' if integers else 'column names'} in {name}")
     if unique and len(set(names)) != len(names):
-        raise CalibrationScriptError(Code.MC_E101_INVALID_ENV, f"{name} repeats a name: {names}",
+        raise CalibrationScriptError(Code.MC_E101_INVALID_ENV, f"{name} repeats a name: {quoted(names)}",
                                      f"list each name once in {name}")
     return tuple(names)
 

@@ -97,3 +97,16 @@ def test_bad_mode_and_method_values_have_codes(env: dict[str, str], code: str, w
         mc.read_settings(env)
     assert info.value.code == code
     assert words in info.value.message
+
+
+@pytest.mark.parametrize(("env", "huge"), [
+    ("IS_BINARY", "y" * 5_000_000),
+    ("CALIBRATION_METHOD", "x" * 5_000_000),
+    ("MULTICLASS_CATEGORIES", "[" + "1," * 2_000_000),
+    ("SCORE_FIELDS", '["' + "a" * 5_000_000 + '", 3]'),
+    ("AUTO_CANDIDATES", '["platt", "platt", ' + '"x", ' * 500_000 + '"y"]'),
+])
+def test_a_huge_env_value_is_quoted_bounded_in_the_error(env: str, huge: str) -> None:
+    with pytest.raises(mc.CalibrationScriptError, match="MC-E101-INVALID-ENV") as info:
+        mc.read_settings({env: huge})
+    assert len(str(info.value)) < 2_000
