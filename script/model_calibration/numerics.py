@@ -350,6 +350,10 @@ def _softplus_terms(eta: FloatArray, n: FloatArray, k: FloatArray) -> tuple[floa
     return positive_part + float(np.dot(n, np.log1p(e))) - float(np.dot(k, eta)), e
 
 
+NARROW_SPREAD = 1e-6
+"""Below this range of scores (in the fitted space) a line is fitted on the stretched column."""
+
+
 def fit_logistic_line(z: FloatArray, n: FloatArray, k: FloatArray, max_iter: int = 100,
                       tol: float = 1e-12, start: Optional[tuple[float, float]] = None
                       ) -> LogisticFit:
@@ -377,6 +381,19 @@ def fit_logistic_line(z: FloatArray, n: FloatArray, k: FloatArray, max_iter: int
         b = math.log(rate / (1.0 - rate)) if 0.0 < rate < 1.0 else b
         eta = np.full(z.shape[0], b)
         return LogisticFit(np.array([0.0, b]), 0, True, _neg_log_lik(eta, n, k))
+    low, spread = float(z.min()) if z.shape[0] else 0.0, float(np.ptp(z)) if z.shape[0] else 1.0
+    if start is None and 0.0 < spread < NARROW_SPREAD:
+        # Newton's 2x2 system is singular in floating point on so narrow a column: fit on the
+        # column stretched to [0, 1], then undo the stretch (the slope becomes a'/spread).
+        wide = fit_logistic_line((z - low) / spread, n, k, max_iter, tol)
+        a_wide, b_wide = float(wide.coef[0]), float(wide.coef[1])
+        a = a_wide / spread
+        b = b_wide - a * low
+        if not (math.isfinite(a) and math.isfinite(b)):
+            raise CalibrationScriptError(
+                Code.MC_E303_FIT_FAILED, f"logistic fit on scores spanning only {spread:g} produced "
+                "non-finite parameters", "the scores barely vary: check the score column")
+        return LogisticFit(np.array([a, b]), wide.iterations, wide.converged, wide.neg_log_lik)
     if start is not None:
         a, b = start
     elif z.shape[0] > 200_000:

@@ -258,3 +258,14 @@ def test_binned_path_uses_the_same_targets_and_clip_on_saturated_scores(
     assert fitted["binned"].fit["target_positive"] == fitted["exact"].fit["target_positive"]
     np.testing.assert_allclose(fitted["binned"].coef, fitted["exact"].coef, rtol=1e-9,
                                atol=1e-12)
+
+
+@pytest.mark.parametrize("spread", [5.56e-45, 1e-12, 1e-9, 1e-7])
+def test_platt_on_scores_of_a_vanishing_spread_converges_or_is_refused_as_degenerate(spread: float) -> None:
+    # Newton's 2x2 system is singular in floating point on such a column: it used to run out of
+    # iterations (MC-E304); the stretched fit converges, to a constant or a runaway slope
+    scores = np.array([spread, 0.0, 0.0, 0.0, 5e-324, spread])
+    labels = np.array([0.0, 0.0, 0.0, 1.0, 1.0, 1.0])
+    settings = mc.read_settings({"CALIBRATION_METHOD": "platt", "SCORE_SPACE": "logit"})
+    with pytest.raises(mc.CalibrationScriptError, match="MC-E305-FIT-DEGENERATE"):
+        fit_calibrator(aggregate(scores, labels), settings)
