@@ -26,6 +26,7 @@ Examples
 from __future__ import annotations
 
 import argparse
+import decimal
 import os
 import sys
 import tempfile
@@ -165,6 +166,10 @@ def _column(frame: pd.DataFrame, field: str) -> pd.Series[float]:
                           f"{quoted([str(c) for c in frame.columns])}.",
                           hint="name the score column with --score_field (binary calibrators)")
     column: pd.Series[float] = frame[field]
+    given = column.dropna()
+    if column.dtype == object and len(given) and isinstance(given.iloc[0], decimal.Decimal):
+        # a parquet decimal column: pandas holds Decimal objects; the script reads them as float64
+        column = column.astype("float64")
     return column
 
 

@@ -86,3 +86,24 @@ def test_config_validate_quotes_a_huge_value_bounded(tmp_path: Path, capsys: pyt
     assert main(["--quiet", "config", "validate", str(tmp_path / "c.json")]) == 1
     out = capsys.readouterr().out
     assert "(10000002 characters)" in out and len(out) < 5000
+
+
+def test_decimal_parquet_scores_are_applied_as_numbers_and_kept_as_given(tmp_path: Path) -> None:
+    import decimal
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    calibrator = tmp_path / "calibrator.json"
+    calibrator.write_text(json.dumps(PLATT.to_json_dict()), encoding="utf-8")
+    values = [decimal.Decimal("0.20"), None, decimal.Decimal("0.70")]
+    source = tmp_path / "scores.parquet"
+    pq.write_table(pa.table({"prob_class_1": pa.array(values, pa.decimal128(5, 2))}), source)
+    output = tmp_path / "out.parquet"
+    assert main(["--quiet", "apply", str(calibrator), str(source), "--output", str(output)]) == 0
+    written = pq.read_table(output)
+    assert str(written.schema.field("prob_class_1").type).startswith("decimal")  # the column itself is not converted
+    expected = mc.apply_calibrator(PLATT, [0.2, 0.7])
+    calibrated = written.column("calibrated_prob_class_1").to_pylist()
+    assert calibrated[1] is None or calibrated[1] != calibrated[1]  # the missing score stays missing
+    assert [calibrated[0], calibrated[2]] == pytest.approx(list(expected), abs=1e-15)
