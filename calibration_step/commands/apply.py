@@ -167,7 +167,8 @@ def _column(frame: pd.DataFrame, field: str) -> pd.Series[float]:
                           hint="name the score column with --score_field (binary calibrators)")
     column: pd.Series[float] = frame[field]
     given = column.dropna()
-    if column.dtype == object and len(given) and isinstance(given.iloc[0], decimal.Decimal):
+    first: object = given.iloc[0] if len(given) else None
+    if column.dtype == object and isinstance(first, decimal.Decimal):
         # a parquet decimal column: pandas holds Decimal objects; the script reads them as float64
         column = column.astype("float64")
     return column

@@ -91,8 +91,8 @@ def test_config_validate_quotes_a_huge_value_bounded(tmp_path: Path, capsys: pyt
 def test_decimal_parquet_scores_are_applied_as_numbers_and_kept_as_given(tmp_path: Path) -> None:
     import decimal
 
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+    import pyarrow as pa  # type: ignore[import-untyped]  # no stubs; only tables and parquet files
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]  # no stubs; only tables and parquet files
 
     calibrator = tmp_path / "calibrator.json"
     calibrator.write_text(json.dumps(PLATT.to_json_dict()), encoding="utf-8")
