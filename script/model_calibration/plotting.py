@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Optional
 
 import numpy as np
 
+from ..interface import SETTING_DEFAULTS
 from .jsonvalues import json_get
 from .logs import logger
 from .numerics import FloatArray
@@ -41,9 +42,6 @@ of its smallest non-empty one."""
 _COLOURS = {"uncalibrated": "tab:blue", "calibrated": "tab:orange"}
 MIN_BAR_WIDTH = 0.006
 """The narrowest bar of an equal-mass bin (its range can be one tied value): it still shows."""
-DEFAULT_DIAGRAM_BINS = "equal_width"
-"""The bins drawn where a run's ``metrics.json`` records no choice (runs before
-``RELIABILITY_BINS``)."""
 
 
 def _import_plotting() -> None:
@@ -128,7 +126,7 @@ def wilson_interval(rate: FloatArray, count: FloatArray, z: float = WILSON_Z
 
 
 def reliability_png(panels: Sequence[Panel], evaluation: str,
-                    bins: str = DEFAULT_DIAGRAM_BINS) -> bytes:
+                    bins: str = SETTING_DEFAULTS.reliability_bins) -> bytes:
     """The diagram as PNG bytes (``PLOT_DPI``): at most ``MAX_PLOT_PANELS`` panels in a grid,
     each drawing its blocks' ``bins`` binning (``equal_width`` or ``equal_mass``)."""
     _import_plotting()
@@ -165,7 +163,7 @@ def reliability_png(panels: Sequence[Panel], evaluation: str,
 
 def plot_reliability(path: str, panels: Sequence[Panel],
                      evaluation: str = "cross-fitted calibration",
-                     bins: str = DEFAULT_DIAGRAM_BINS) -> None:
+                     bins: str = SETTING_DEFAULTS.reliability_bins) -> None:
     """Write the reliability diagram of ``panels`` (:func:`reliability_png`) to ``path``."""
     image = reliability_png(panels, evaluation, bins)
     with open(path, "wb") as handle:

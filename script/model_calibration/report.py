@@ -18,10 +18,13 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Optional
 
-from .plotting import DEFAULT_DIAGRAM_BINS, metrics_panels, ordered_names, reliability_png
+from .plotting import metrics_panels, ordered_names, reliability_png
 
 REPORT_SECTIONS = ("summary", "selection", "threshold", "metrics", "diagram", "warnings", "rows")
 """The ``id`` of each section, in page order."""
+UNRECORDED_DIAGRAM_BINS = "equal_width"
+"""The bins of a run whose ``metrics.json`` records none (``plot.bins``): runs before
+``RELIABILITY_BINS`` drew equal-width bins."""
 
 _STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:2em auto;
@@ -287,7 +290,7 @@ def diagram_bins(metrics: Mapping[str, object]) -> str:
     ('equal_mass', 'equal_width')
     """
     bins = _at(metrics, ("plot", "bins"))
-    return bins if isinstance(bins, str) else DEFAULT_DIAGRAM_BINS
+    return bins if isinstance(bins, str) else UNRECORDED_DIAGRAM_BINS
 
 
 def redrawn_report(metrics: Mapping[str, object], bins: Optional[str] = None) -> str:
