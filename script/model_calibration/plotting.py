@@ -240,8 +240,8 @@ def _reliability_panel(top_ax: Axes, bottom_ax: Axes, uncalibrated: Mapping[str,
 def _count_histogram(ax: Axes, bins_by_label: Mapping[str, Mapping[str, object]],
                      bins_name: str) -> None:
     """Rows per bin: equal-width bins the two predictions side by side in each bin's width;
-    equal-mass bins (their own ranges per prediction) each over its range of predictions, the two
-    overlaid."""
+    equal-mass bins (their own ranges per prediction) each over its range of predictions, the
+    uncalibrated filled and the calibrated hatched over them."""
     counts_by_label = {label: _json_floats(bins.get("count"))
                        for label, bins in bins_by_label.items()}
     positive = np.concatenate([c[c > 0] for c in counts_by_label.values()])
@@ -255,8 +255,10 @@ def _count_histogram(ax: Axes, bins_by_label: Mapping[str, Mapping[str, object]]
         high = _json_floats(bins_by_label[label].get("upper"))
         keep = ~(np.isnan(low) | np.isnan(high))
         width = np.maximum(high[keep] - low[keep], MIN_BAR_WIDTH)
+        # the first prediction's bars filled, the second's hatched: where they overlap both show
         ax.bar((low[keep] + high[keep] - width) / 2.0, counts[keep], width=width, align="edge",
-               color=_COLOURS[label], alpha=0.45, edgecolor=_COLOURS[label], linewidth=0.6)
+               color=_COLOURS[label], alpha=0.45 if offset == 0 else 0.9, fill=offset == 0,
+               hatch=None if offset == 0 else "////", edgecolor=_COLOURS[label], linewidth=0.6)
     skewed = positive.size > 0 and float(positive.max()) >= SKEWED_COUNTS * float(positive.min())
     if skewed:
         ax.set_yscale("log")
@@ -264,7 +266,7 @@ def _count_histogram(ax: Axes, bins_by_label: Mapping[str, Mapping[str, object]]
     ax.set_xlim(-0.02, 1.02)
     ax.set_xlabel("predicted probability (bars: uncalibrated | calibrated)"
                   if bins_name == "equal_width" else
-                  "predicted probability (bars: each bin's range of predictions)", fontsize=8)
+                  "predicted probability (bin ranges: uncal. filled, cal. hatched)", fontsize=8)
     ax.set_ylabel("rows per bin" + (" (log)" if skewed else ""), fontsize=8)
     ax.tick_params(labelsize=7)
 
