@@ -140,6 +140,9 @@ ScoreSpace = Literal["probability", "logit"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
 """``LOG_LEVEL``: the levels the script accepts."""
 
+ReliabilityBins = Literal["equal_width", "equal_mass"]
+"""``RELIABILITY_BINS``: the bins the reliability diagram draws (``metrics.json`` holds both)."""
+
 Mode = Literal["binary", "multitask", "multiclass"]
 """What the settings calibrate: one score column, several (score, label) pairs, or classes."""
 
@@ -150,6 +153,7 @@ AUTO_CANDIDATE_CHOICES: Final[tuple[str, ...]] = MULTICLASS_METHODS
 CALIBRATION_METHOD_CHOICES: Final[tuple[str, ...]] = get_args(CalibrationMethod)
 SCORE_SPACE_CHOICES: Final[tuple[str, ...]] = get_args(ScoreSpace)
 LOG_LEVEL_CHOICES: Final[tuple[str, ...]] = get_args(LogLevel)
+RELIABILITY_BINS_CHOICES: Final[tuple[str, ...]] = get_args(ReliabilityBins)
 MODES: Final[tuple[str, ...]] = get_args(Mode)
 
 JOB_TYPE_ARGUMENT: Final = "job_type"
@@ -199,6 +203,7 @@ class ModelCalibrationEnv(enum.Enum):
     AUTO_CANDIDATES = "AUTO_CANDIDATES"
     NEGATIVE_SAMPLING_RATE = "NEGATIVE_SAMPLING_RATE"
     TEMPERATURE_BIAS = "TEMPERATURE_BIAS"
+    RELIABILITY_BINS = "RELIABILITY_BINS"
 
 
 SettingKind = Literal["choice", "column", "flag", "integer", "fraction", "names"]
@@ -307,6 +312,7 @@ class CalibrationSettings:
     auto_candidates: tuple[str, ...] = _names(choices=AUTO_CANDIDATE_CHOICES, fold_case="lower")
     negative_sampling_rate: float = _fraction(1.0, "1")
     temperature_bias: bool = _flag(False)
+    reliability_bins: ReliabilityBins = _choice("equal_width", RELIABILITY_BINS_CHOICES)
 
 
 def env_var_name(env: ModelCalibrationEnv) -> str:

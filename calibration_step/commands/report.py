@@ -6,7 +6,8 @@ the script's own ``report`` module): what was calibrated, the method and why, th
 verdict, the metrics before and after, the reliability diagram (redrawn from the curves and bins
 stored in ``metrics.json``), the warnings and the rows dropped. It is written to
 ``METRICS_DIR/report.html`` or ``--output FILE``; an existing file is replaced only with
-``--overwrite``.
+``--overwrite``. The diagram draws the bins the run drew (``RELIABILITY_BINS``, recorded as
+``metrics.plot.bins``), or those of ``--bins equal_width|equal_mass``.
 
 Examples
 --------
@@ -14,8 +15,8 @@ Examples
 >>> parser = argparse.ArgumentParser()
 >>> add_arguments(parser)
 >>> args = parser.parse_args(["run/metrics_output", "--output", "r.html"])
->>> str(args.metrics_dir), str(args.output), args.overwrite
-('run/metrics_output', 'r.html', False)
+>>> str(args.metrics_dir), str(args.output), args.overwrite, args.bins
+('run/metrics_output', 'r.html', False, None)
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import json
 from pathlib import Path
 
 from calibration_step.errors import Code, ConfigError
-from calibration_step.script.interface import METRICS_FILE, REPORT_FILE
+from calibration_step.script.interface import METRICS_FILE, RELIABILITY_BINS_CHOICES, REPORT_FILE
 
 __all__ = ["HELP", "add_arguments", "run"]
 
@@ -33,12 +34,14 @@ HELP = "render the HTML report of a finished run from its metrics_output folder 
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Register ``METRICS_DIR``, ``--output`` and ``--overwrite``."""
+    """Register ``METRICS_DIR``, ``--output``, ``--overwrite`` and ``--bins``."""
     parser.add_argument("metrics_dir", type=Path, metavar="METRICS_DIR",
                         help="the metrics_output folder of a finished run (holds metrics.json)")
     parser.add_argument("--output", type=Path, default=None, metavar="FILE",
                         help=f"where to write the page (default METRICS_DIR/{REPORT_FILE})")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing report")
+    parser.add_argument("--bins", choices=RELIABILITY_BINS_CHOICES, default=None,
+                        help="the bins the diagram draws (default: those the run drew)")
 
 
 def _metrics(folder: Path) -> dict[str, object]:
@@ -62,6 +65,6 @@ def run(args: argparse.Namespace) -> int:
     folder: Path = args.metrics_dir
     metrics = _metrics(folder)
     target: Path = args.output if args.output is not None else folder / REPORT_FILE
-    write_new_file(target, redrawn_report(metrics), overwrite=bool(args.overwrite))
+    write_new_file(target, redrawn_report(metrics, args.bins), overwrite=bool(args.overwrite))
     print(f"wrote {target}")
     return 0

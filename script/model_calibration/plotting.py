@@ -3,9 +3,11 @@ task or class in a grid, drawn from the metrics blocks alone (so ``calibration-s
 redraw a finished run from ``metrics.json``).
 
 Each panel's upper plot holds the CORP reliability curves (the PAV recalibration, bin-free) over
-the diagonal with the calibrated predictions' 90% consistency band, and the equal-width bins'
-observed rates with Wilson 95% intervals; the lower plot the rows per bin (a log scale where the
-counts are skewed). The legend sits above the panels, off the data. matplotlib is imported on a
+the diagonal with the calibrated predictions' 90% consistency band, and the bins' observed rates
+at their mean predictions with Wilson 95% intervals; the lower plot the rows per bin over each
+bin's range (a log scale where the counts are skewed). The bins are the ``bins.equal_width`` or
+``bins.equal_mass`` block of each metrics block (``RELIABILITY_BINS``), named in each panel's
+title. The legend sits above the panels, off the data. matplotlib is imported on a
 background thread while the job fits (:func:`preload_plotting`); a plotting failure is recorded
 in ``metrics.plot`` by the caller, never fatal.
 """
@@ -21,6 +23,7 @@ from typing import TYPE_CHECKING, Optional
 
 import numpy as np
 
+from ..interface import SETTING_DEFAULTS
 from .jsonvalues import json_get
 from .logs import logger
 from .numerics import FloatArray
@@ -37,6 +40,8 @@ SKEWED_COUNTS = 20.0
 """The count histogram takes a log scale when its largest bin holds this many times the rows
 of its smallest non-empty one."""
 _COLOURS = {"uncalibrated": "tab:blue", "calibrated": "tab:orange"}
+MIN_BAR_WIDTH = 0.006
+"""The narrowest bar of an equal-mass bin (its range can be one tied value): it still shows."""
 
 
 def _import_plotting() -> None:
@@ -120,8 +125,10 @@ def wilson_interval(rate: FloatArray, count: FloatArray, z: float = WILSON_Z
     return np.maximum(centre - half, 0.0), np.minimum(centre + half, 1.0)
 
 
-def reliability_png(panels: Sequence[Panel], evaluation: str) -> bytes:
-    """The diagram as PNG bytes (``PLOT_DPI``): at most ``MAX_PLOT_PANELS`` panels in a grid."""
+def reliability_png(panels: Sequence[Panel], evaluation: str,
+                    bins: str = SETTING_DEFAULTS.reliability_bins) -> bytes:
+    """The diagram as PNG bytes (``PLOT_DPI``): at most ``MAX_PLOT_PANELS`` panels in a grid,
+    each drawing its blocks' ``bins`` binning (``equal_width`` or ``equal_mass``)."""
     _import_plotting()
     import matplotlib.pyplot as plt
 
@@ -139,8 +146,8 @@ def reliability_png(panels: Sequence[Panel], evaluation: str) -> bytes:
             pair = outer[i // cols, i % cols].subgridspec(2, 1, height_ratios=[3, 1],
                                                          hspace=0.3)
             top, bottom = fig.add_subplot(pair[0]), fig.add_subplot(pair[1])
-            _reliability_panel(top, bottom, uncalibrated, calibrated)
-            top.set_title(_panel_title(title, uncalibrated, calibrated), fontsize=9)
+            _reliability_panel(top, bottom, uncalibrated, calibrated, bins)
+            top.set_title(_panel_title(title, uncalibrated, calibrated, bins), fontsize=9)
         more = f" (first {len(shown)} of {len(panels)} panels)" if len(panels) > len(shown) else ""
         fig.suptitle(f"Reliability diagram: {evaluation}{more}", y=1.0 - 0.15 * inch)
         if shown:  # one legend for every panel, above them: never over the data
@@ -155,9 +162,10 @@ def reliability_png(panels: Sequence[Panel], evaluation: str) -> bytes:
 
 
 def plot_reliability(path: str, panels: Sequence[Panel],
-                     evaluation: str = "cross-fitted calibration") -> None:
+                     evaluation: str = "cross-fitted calibration",
+                     bins: str = SETTING_DEFAULTS.reliability_bins) -> None:
     """Write the reliability diagram of ``panels`` (:func:`reliability_png`) to ``path``."""
-    image = reliability_png(panels, evaluation)
+    image = reliability_png(panels, evaluation, bins)
     with open(path, "wb") as handle:
         handle.write(image)
 
@@ -168,15 +176,21 @@ def _number(block: Mapping[str, object], key: str) -> Optional[float]:
 
 
 def _panel_title(title: str, uncalibrated: Mapping[str, object],
-                 calibrated: Mapping[str, object]) -> str:
+                 calibrated: Mapping[str, object], bins: str) -> str:
+    """The panel's rows, its binning and each prediction's ECE of that binning and smooth ECE.
+
+    >>> block = {"n": 9, "bins": {"equal_mass": {"n_bins": 3}}, "ece_equal_mass": 0.25}
+    >>> _panel_title("", block, block, "equal_mass").splitlines()[0]
+    '9 rows, 3 equal-mass bins'
+    """
     rows = calibrated.get("n")
-    bins = json_get(calibrated, "bins", "equal_width").get("n_bins")
+    n_bins = json_get(calibrated, "bins", bins).get("n_bins")
     head = f"{title}: " if title else ""
     figures = []
     for label, block in (("uncal.", uncalibrated), ("cal.", calibrated)):
-        ece, smooth = _number(block, "ece_equal_width"), _number(block, "smooth_ece")
+        ece, smooth = _number(block, f"ece_{bins}"), _number(block, "smooth_ece")
         figures.append(f"{label} ECE {_fmt(ece)}, smECE {_fmt(smooth)}")
-    return f"{head}{rows} rows, {bins} equal-width bins\n" + "; ".join(figures)
+    return f"{head}{rows} rows, {n_bins} {bins.replace('_', '-')} bins\n" + "; ".join(figures)
 
 
 def _fmt(value: Optional[float]) -> str:
@@ -184,7 +198,7 @@ def _fmt(value: Optional[float]) -> str:
 
 
 def _reliability_panel(top_ax: Axes, bottom_ax: Axes, uncalibrated: Mapping[str, object],
-                       calibrated: Mapping[str, object]) -> None:
+                       calibrated: Mapping[str, object], bins_name: str) -> None:
     top_ax.plot([0, 1], [0, 1], linestyle="--", color="grey", linewidth=1, label="perfect")
     corp = calibrated.get("corp")
     if isinstance(corp, Mapping):
@@ -195,7 +209,7 @@ def _reliability_panel(top_ax: Axes, bottom_ax: Axes, uncalibrated: Mapping[str,
                             _json_floats(curve.get("band_upper")), color="grey", alpha=0.25,
                             linewidth=0, step="post",
                             label=f"{_percent(level)} consistency band (calibrated)")
-    counts_by_label = {}
+    bins_by_label = {}
     for label, block in (("uncalibrated", uncalibrated), ("calibrated", calibrated)):
         colour = _COLOURS[label]
         corp = block.get("corp")
@@ -204,7 +218,7 @@ def _reliability_panel(top_ax: Axes, bottom_ax: Axes, uncalibrated: Mapping[str,
             top_ax.plot(_json_floats(curve.get("prediction")),
                         _json_floats(curve.get("recalibrated")), drawstyle="steps-post",
                         color=colour, linewidth=1.6, label=f"{label}: CORP curve")
-        bins = json_get(block, "bins", "equal_width")
+        bins = json_get(block, "bins", bins_name)
         xs = _json_floats(bins.get("mean_predicted"))
         ys = _json_floats(bins.get("observed_rate"))
         counts = _json_floats(bins.get("count"))
@@ -214,28 +228,45 @@ def _reliability_panel(top_ax: Axes, bottom_ax: Axes, uncalibrated: Mapping[str,
         top_ax.errorbar(xs[keep], ys[keep], yerr=error, fmt="o",
                         markersize=3.5, capsize=2, elinewidth=0.8, color=colour, alpha=0.8,
                         label=f"{label}: bins, Wilson 95%")
-        counts_by_label[label] = counts
+        bins_by_label[label] = bins
     top_ax.set_xlim(-0.02, 1.02)
     top_ax.set_ylim(-0.02, 1.02)
     top_ax.set_xlabel("predicted probability", fontsize=8)
     top_ax.set_ylabel("observed positive rate", fontsize=8)
     top_ax.tick_params(labelsize=7)
-    _count_histogram(bottom_ax, counts_by_label)
+    _count_histogram(bottom_ax, bins_by_label, bins_name)
 
 
-def _count_histogram(ax: Axes, counts_by_label: Mapping[str, FloatArray]) -> None:
-    """Rows per equal-width bin, the two predictions side by side in each bin."""
+def _count_histogram(ax: Axes, bins_by_label: Mapping[str, Mapping[str, object]],
+                     bins_name: str) -> None:
+    """Rows per bin: equal-width bins the two predictions side by side in each bin's width;
+    equal-mass bins (their own ranges per prediction) each over its range of predictions, the
+    uncalibrated filled and the calibrated hatched over them."""
+    counts_by_label = {label: _json_floats(bins.get("count"))
+                       for label, bins in bins_by_label.items()}
     positive = np.concatenate([c[c > 0] for c in counts_by_label.values()])
     for offset, (label, counts) in enumerate(counts_by_label.items()):
-        n_bins = counts.shape[0]
-        left = np.arange(n_bins) / n_bins + offset * 0.5 / n_bins
-        ax.bar(left, counts, width=0.5 / n_bins, align="edge", color=_COLOURS[label], alpha=0.7)
+        if bins_name == "equal_width":
+            n_bins = counts.shape[0]
+            ax.bar(np.arange(n_bins) / n_bins + offset * 0.5 / n_bins, counts, width=0.5 / n_bins,
+                   align="edge", color=_COLOURS[label], alpha=0.7)
+            continue
+        low = _json_floats(bins_by_label[label].get("lower"))
+        high = _json_floats(bins_by_label[label].get("upper"))
+        keep = ~(np.isnan(low) | np.isnan(high))
+        width = np.maximum(high[keep] - low[keep], MIN_BAR_WIDTH)
+        # the first prediction's bars filled, the second's hatched: where they overlap both show
+        ax.bar((low[keep] + high[keep] - width) / 2.0, counts[keep], width=width, align="edge",
+               color=_COLOURS[label], alpha=0.45 if offset == 0 else 0.9, fill=offset == 0,
+               hatch=None if offset == 0 else "////", edgecolor=_COLOURS[label], linewidth=0.6)
     skewed = positive.size > 0 and float(positive.max()) >= SKEWED_COUNTS * float(positive.min())
     if skewed:
         ax.set_yscale("log")
         ax.set_ylim(bottom=0.5)  # a bin of one row still shows
     ax.set_xlim(-0.02, 1.02)
-    ax.set_xlabel("predicted probability (bars: uncalibrated | calibrated)", fontsize=8)
+    ax.set_xlabel("predicted probability (bars: uncalibrated | calibrated)"
+                  if bins_name == "equal_width" else
+                  "predicted probability (bin ranges: uncal. filled, cal. hatched)", fontsize=8)
     ax.set_ylabel("rows per bin" + (" (log)" if skewed else ""), fontsize=8)
     ax.tick_params(labelsize=7)
 

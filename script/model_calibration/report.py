@@ -22,6 +22,9 @@ from .plotting import metrics_panels, ordered_names, reliability_png
 
 REPORT_SECTIONS = ("summary", "selection", "threshold", "metrics", "diagram", "warnings", "rows")
 """The ``id`` of each section, in page order."""
+UNRECORDED_DIAGRAM_BINS = "equal_width"
+"""The bins of a run whose ``metrics.json`` records none (``plot.bins``): runs before
+``RELIABILITY_BINS`` drew equal-width bins."""
 
 _STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:2em auto;
@@ -208,14 +211,15 @@ def _threshold_section(metrics: Mapping[str, object]) -> str:
             f"{_cell(threshold.get('value'))}, threshold {_cell(threshold.get('threshold'))}</p>")
 
 
-def _diagram_section(diagram_png: Optional[bytes], plot_error: object) -> str:
+def _diagram_section(diagram_png: Optional[bytes], plot_error: object, bins: str) -> str:
     if diagram_png is None:
         return f"<p>no diagram ({html.escape(str(plot_error or 'not drawn'))})</p>"
     encoded = base64.b64encode(diagram_png).decode("ascii")
     return (f"<img alt=\"reliability diagram\" src=\"data:image/png;base64,{encoded}\">"
             "<p class=\"note\">curves: CORP (the PAV recalibration of the predictions); grey: "
             "where the curve of a calibrated forecast falls (consistency band); points: "
-            "equal-width bins with Wilson 95% intervals; bars: rows per bin</p>")
+            f"{html.escape(bins.replace('_', '-'))} bins with Wilson 95% intervals; bars: rows "
+            "per bin</p>")
 
 
 def _warnings_section(metrics: Mapping[str, object]) -> str:
@@ -256,7 +260,8 @@ def render_report(metrics: Mapping[str, object], diagram_png: Optional[bytes]) -
               "rows": "Rows read, used and dropped"}
     bodies = {"summary": _summary_section(metrics), "selection": _selection_section(metrics),
               "threshold": _threshold_section(metrics), "metrics": _metrics_section(metrics),
-              "diagram": _diagram_section(diagram_png, _at(metrics, ("plot", "error"))),
+              "diagram": _diagram_section(diagram_png, _at(metrics, ("plot", "error")),
+                                          diagram_bins(metrics)),
               "warnings": _warnings_section(metrics), "rows": _rows_section(metrics)}
     sections = "".join(f"<section id=\"{name}\"><h2>{titles[name]}</h2>{bodies[name]}</section>"
                        for name in REPORT_SECTIONS)
@@ -277,16 +282,30 @@ def diagram_heading(metrics: Mapping[str, object]) -> str:
             f"{'given calibrator applied' if applied else 'cross-fitted calibration'}")
 
 
-def redrawn_report(metrics: Mapping[str, object]) -> str:
+def diagram_bins(metrics: Mapping[str, object]) -> str:
+    """The bins the run's diagram drew (``metrics.plot.bins``; equal width for runs that predate
+    the choice).
+
+    >>> diagram_bins({"plot": {"bins": "equal_mass"}}), diagram_bins({})
+    ('equal_mass', 'equal_width')
+    """
+    bins = _at(metrics, ("plot", "bins"))
+    return bins if isinstance(bins, str) else UNRECORDED_DIAGRAM_BINS
+
+
+def redrawn_report(metrics: Mapping[str, object], bins: Optional[str] = None) -> str:
     """The report of a finished run from its ``metrics.json`` alone, the diagram redrawn from the
-    curves and bins stored there (a drawing failure is said on the page, never raised)."""
+    curves and bins stored there: the binning the run drew, or ``bins`` (``equal_width`` or
+    ``equal_mass``). A drawing failure is said on the page, never raised."""
+    chosen = bins or diagram_bins(metrics)
     png: Optional[bytes] = None
     error: object = None
     try:
         png = reliability_png(metrics_panels(str(metrics.get("mode")),
                                              _mapping(metrics, "uncalibrated"),
                                              _mapping(metrics, "calibrated"), _task_names(metrics)),
-                              diagram_heading(metrics))
+                              diagram_heading(metrics), chosen)
     except Exception as exc:  # the page says so; the figures are still worth having
         error = f"{type(exc).__name__}: {exc}"
-    return render_report({**metrics, "plot": {**_mapping(metrics, "plot"), "error": error}}, png)
+    plot = {**_mapping(metrics, "plot"), "error": error, "bins": chosen}
+    return render_report({**metrics, "plot": plot}, png)

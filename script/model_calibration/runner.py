@@ -187,16 +187,17 @@ def _stage_calibrator_and_data(staging: Staging, calibrator_json: JsonDict,
     return written_rows
 
 
-def _stage_plot(staging: Staging, outcome: Outcome, applies: bool) -> JsonDict:
-    """Draw the reliability diagram into the staging folder; ``metrics.plot`` (a failure is
-    recorded there, never raised)."""
+def _stage_plot(staging: Staging, outcome: Outcome, applies: bool, bins: str) -> JsonDict:
+    """Draw the reliability diagram of ``bins`` (``RELIABILITY_BINS``) into the staging folder;
+    ``metrics.plot`` (a failure is recorded there, never raised)."""
     plot: JsonDict = {"file": RELIABILITY_DIAGRAM_FILE, "written": False, "error": None,
-                      "panels": len(outcome.panels)}
+                      "panels": len(outcome.panels), "bins": bins}
     try:
         plot_reliability(staging.path(ModelCalibrationOutput.METRICS_OUTPUT.value,
                                       RELIABILITY_DIAGRAM_FILE), outcome.panels,
                          f"method {outcome.method}, "
-                         f"{'given calibrator applied' if applies else 'cross-fitted calibration'}")
+                         f"{'given calibrator applied' if applies else 'cross-fitted calibration'}",
+                         bins)
         plot["written"] = True
     except Exception as exc:  # plotting must never fail the job
         plot["error"] = f"{type(exc).__name__}: {exc}"
@@ -372,7 +373,7 @@ def _run_locked(job: tuple[str, str], settings: Settings, inputs: Mapping[str, s
             t0 = time.perf_counter()
             written_rows = _stage_calibrator_and_data(staging, calibrator_json, calibrated, outcome)
             stage_reached("during_staging")
-            plot = _stage_plot(staging, outcome, applies)
+            plot = _stage_plot(staging, outcome, applies, settings.reliability_bins)
             metrics = _metrics(job_type, settings, outcome, calibrator_json, gate, recorded,
                                plot, timings)
             metrics["report"] = _stage_report(staging, metrics)

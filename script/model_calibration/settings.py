@@ -74,6 +74,7 @@ class Settings:
     auto_candidates: tuple[str, ...] = ()
     negative_sampling_rate: float = 1.0
     temperature_bias: bool = False
+    reliability_bins: str = "equal_width"
 
     @property
     def mode(self) -> str:
@@ -279,6 +280,7 @@ def read_settings(environ: Mapping[str, str]) -> Settings:
         auto_candidates=candidates,
         negative_sampling_rate=_typed(float, _read(environ, ModelCalibrationEnv.NEGATIVE_SAMPLING_RATE)),
         temperature_bias=_typed(bool, _read(environ, ModelCalibrationEnv.TEMPERATURE_BIAS)),
+        reliability_bins=_typed(str, _read(environ, ModelCalibrationEnv.RELIABILITY_BINS)),
     )
     return _check_modes(settings, None if num_classes is None else settings.num_classes)
 
@@ -297,7 +299,8 @@ def _interface_settings(values: Settings, num_classes: Optional[int]) -> Calibra
         multiclass_categories=values.categories, score_fields=values.score_fields,
         task_label_names=values.task_label_names, weight_field=values.weight_field or None,
         auto_candidates=values.auto_candidates, negative_sampling_rate=values.negative_sampling_rate,
-        temperature_bias=values.temperature_bias)
+        temperature_bias=values.temperature_bias,
+        reliability_bins=values.reliability_bins)  # type: ignore[arg-type]  # parsed among its choices
 
 
 def _check_modes(values: Settings, num_classes: Optional[int]) -> Settings:

@@ -19,7 +19,7 @@ def no_plot(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
     calls: list[int] = []
 
-    def record(path: str, panels: Sequence[object], evaluation: str = "") -> None:
+    def record(path: str, panels: Sequence[object], evaluation: str = "", bins: str = "") -> None:
         calls.append(len(panels))
         with open(path, "wb") as handle:
             handle.write(b"\x89PNG\r\n\x1a\n")

@@ -120,7 +120,8 @@ def test_plot_failure_is_recorded_not_fatal(tmp_path: str,
     out = run_main(_input(tmp_path), os.path.join(tmp_path, "out"), {"CALIBRATION_METHOD": "beta"})
     metrics = read_json(os.path.join(out[ModelCalibrationOutput.METRICS_OUTPUT.value], METRICS_FILE))
     assert metrics["plot"] == {"file": RELIABILITY_DIAGRAM_FILE, "written": False,
-                               "error": "ValueError: no display", "panels": 1}
+                               "error": "ValueError: no display", "panels": 1,
+                               "bins": "equal_width"}
     assert RELIABILITY_DIAGRAM_FILE not in visible(out[ModelCalibrationOutput.METRICS_OUTPUT.value])
 
 

@@ -1,6 +1,7 @@
 """The diagram and the HTML report: drawn without warnings for binary, multi-class and multi-task
-runs, self-contained, every section present; ``calibration-step report`` renders a finished run
-from its metrics.json alone."""
+runs and both binnings (``RELIABILITY_BINS``), self-contained, every section present;
+``calibration-step report`` renders a finished run from its metrics.json alone, with the bins the
+run drew or ``--bins``."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import pytest
 from calibration_step.cli import main as cli_main
 from calibration_step.script.interface import (METRICS_FILE, RELIABILITY_DIAGRAM_FILE, REPORT_FILE,
                                                ModelCalibrationOutput)
-from calibration_step.script.model_calibration.plotting import wilson_interval
+from calibration_step.script.model_calibration.plotting import metrics_panels, wilson_interval
 from calibration_step.script.model_calibration.report import REPORT_SECTIONS
 from tests.script.synthetic import (multiclass_scenario, read_json, run_main, scenario, write_csv,
                                     write_multiclass)
@@ -32,16 +33,16 @@ def _binary_run(root: Path, rows: int, env: dict[str, str] | None = None) -> Pat
     return Path(out[ModelCalibrationOutput.METRICS_OUTPUT.value])
 
 
-def _multiclass_run(root: Path) -> Path:
+def _multiclass_run(root: Path, env: dict[str, str] | None = None) -> Path:
     scores, labels, _ = multiclass_scenario(1500, seed=3)
     write_multiclass(str(root / "in" / "d.csv"), scores, labels)
     out = run_main(str(root / "in"), str(root / "out"),
                    {"IS_BINARY": "false", "NUM_CLASSES": "3", "CALIBRATION_FOLDS": "3",
-                    "CALIBRATION_METHOD": "temperature"})
+                    "CALIBRATION_METHOD": "temperature", **(env or {})})
     return Path(out[ModelCalibrationOutput.METRICS_OUTPUT.value])
 
 
-def _multitask_run(root: Path) -> Path:
+def _multitask_run(root: Path, env: dict[str, str] | None = None) -> Path:
     s_a, y_a, _ = scenario("linear", 2000, seed=7)
     s_b, y_b, _ = scenario("nonlinear", 2000, seed=8)
     (root / "in").mkdir(parents=True)
@@ -51,38 +52,47 @@ def _multitask_run(root: Path) -> Path:
     out = run_main(str(root / "in"), str(root / "out"),
                    {"SCORE_FIELDS": '["score_a", "score_b"]',
                     "TASK_LABEL_NAMES": '["label_a", "label_b"]', "CALIBRATION_FOLDS": "3",
-                    "CALIBRATION_METHOD": "auto", "AUTO_CANDIDATES": '["platt", "isotonic"]'})
+                    "CALIBRATION_METHOD": "auto", "AUTO_CANDIDATES": '["platt", "isotonic"]',
+                    **(env or {})})
     return Path(out[ModelCalibrationOutput.METRICS_OUTPUT.value])
 
 
-def _check_page(page: str, mode: str) -> None:
+def _check_page(page: str, mode: str, bins: str = "equal-width") -> None:
     assert page.startswith("<!DOCTYPE html>")
     for section in REPORT_SECTIONS:
         assert f'<section id="{section}">' in page, section
     # self-contained: no link, script or image from anywhere else
     assert not re.search(r"(src|href)=\"(?!data:image/png;base64,)", page)
-    assert "<script" not in page and "http" not in page
+    bare = re.sub(r"base64,[A-Za-z0-9+/=]+", "", page)  # the image's bytes may spell anything
+    assert "<script" not in bare and "http" not in bare
     image = re.search(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
     assert image is not None and base64.b64decode(image.group(1))[:8] == PNG
     assert "Metrics before and after" in page and "CORP MCB" in page
     assert f"Calibration report: {mode}" in page
+    assert f"points: {bins} bins with Wilson 95% intervals" in page
 
 
 @pytest.mark.filterwarnings("error")
-@pytest.mark.parametrize("kind", ["binary_300", "binary_auto", "multiclass", "multitask"])
-def test_runs_draw_the_diagram_and_the_report_without_warnings(tmp_path: Path, kind: str) -> None:
-    folder = {"binary_300": lambda: _binary_run(tmp_path, 300),
+@pytest.mark.parametrize("kind,bins", [
+    ("binary_300", "equal_width"), ("binary_auto", "equal_width"), ("multiclass", "equal_width"),
+    ("multitask", "equal_width"), ("binary_300", "equal_mass"), ("multiclass", "equal_mass"),
+    ("multitask", "equal_mass")])
+def test_runs_draw_the_diagram_and_the_report_without_warnings(tmp_path: Path, kind: str,
+                                                              bins: str) -> None:
+    env = {"RELIABILITY_BINS": bins}
+    folder = {"binary_300": lambda: _binary_run(tmp_path, 300, env),
               "binary_auto": lambda: _binary_run(tmp_path, 3000, {
-                  "CALIBRATION_METHOD": "auto", "AUTO_CANDIDATES": '["platt", "gam"]'}),
-              "multiclass": lambda: _multiclass_run(tmp_path),
-              "multitask": lambda: _multitask_run(tmp_path)}[kind]()
+                  "CALIBRATION_METHOD": "auto", "AUTO_CANDIDATES": '["platt", "gam"]', **env}),
+              "multiclass": lambda: _multiclass_run(tmp_path, env),
+              "multitask": lambda: _multitask_run(tmp_path, env)}[kind]()
     metrics = read_json(str(folder / METRICS_FILE))
     assert metrics["plot"]["written"] is True  # type: ignore[index]
+    assert metrics["plot"]["bins"] == bins  # type: ignore[index]
     assert metrics["report"] == {"file": REPORT_FILE, "written": True, "error": None}
     assert (folder / RELIABILITY_DIAGRAM_FILE).read_bytes()[:8] == PNG
     page = (folder / REPORT_FILE).read_text(encoding="utf-8")
     mode = str(metrics["mode"])
-    _check_page(page, mode)
+    _check_page(page, mode, bins.replace("_", "-"))
     summary = read_json(str(folder / "summary.json"))
     assert REPORT_FILE in summary["files"]["metrics_output"]  # type: ignore[index]
     if kind == "binary_auto":  # auto's table: every candidate and the reason
@@ -108,6 +118,57 @@ def test_report_command_redraws_a_finished_run_from_metrics_json_alone(
     # the same page as the run's own but for the diagram's bytes
     strip = re.compile(r"base64,[A-Za-z0-9+/=]+")
     assert strip.sub("", page) == strip.sub("", (folder / REPORT_FILE).read_text(encoding="utf-8"))
+
+
+def test_report_command_redraws_with_the_bins_the_run_drew_or_those_of_bins(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = _binary_run(tmp_path, 600, {"RELIABILITY_BINS": "equal_mass"})
+    run_page = (folder / REPORT_FILE).read_text(encoding="utf-8")
+    _check_page(run_page, "binary", "equal-mass")
+    redrawn = tmp_path / "redrawn.html"
+    assert cli_main(["report", str(folder), "--output", str(redrawn)]) == 0
+    strip = re.compile(r"base64,[A-Za-z0-9+/=]+")
+    assert strip.sub("", redrawn.read_text(encoding="utf-8")) == strip.sub("", run_page)
+    assert cli_main(["report", str(folder), "--output", str(redrawn), "--overwrite",
+                     "--bins", "equal_width"]) == 0
+    _check_page(redrawn.read_text(encoding="utf-8"), "binary", "equal-width")
+    assert cli_main(["report", str(folder), "--bins", "quantile"]) == 2
+    assert "CLI-USAGE" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("bins", ["equal_width", "equal_mass"])
+def test_the_panel_draws_the_chosen_bins_points_and_ranges(tmp_path: Path, bins: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from calibration_step.script.model_calibration.plotting import _reliability_panel
+
+    metrics = read_json(str(_binary_run(tmp_path, 300) / METRICS_FILE))
+    blocks = (metrics["uncalibrated"], metrics["calibrated"])
+    assert all(isinstance(block, dict) for block in blocks)
+    (_, uncalibrated, calibrated), = metrics_panels("binary", *blocks)  # type: ignore[arg-type]
+    fig, (top, bottom) = plt.subplots(2, 1)
+    try:
+        _reliability_panel(top, bottom, uncalibrated, calibrated, bins)
+        # one errorbar container and one bar container per prediction, uncalibrated first
+        for block, points, bars in zip((uncalibrated, calibrated), top.containers,
+                                       bottom.containers):
+            stored = block["bins"][bins]  # type: ignore[index]
+            means = [v for v in stored["mean_predicted"] if v is not None]
+            xs, _ = points.lines[0].get_data()
+            assert np.allclose(xs, means)
+            lefts = np.array([patch.get_x() for patch in bars.patches])
+            rights = lefts + np.array([patch.get_width() for patch in bars.patches])
+            if bins == "equal_mass":  # each bar over its bin's range of predictions
+                lows = np.array([v for v in stored["lower"] if v is not None])
+                highs = np.array([v for v in stored["upper"] if v is not None])
+                assert np.all(lefts <= lows + 1e-12) and np.all(highs <= rights + 1e-12)
+            else:
+                assert np.all(lefts >= -1e-12) and np.all(rights <= 1.0 + 1e-12)
+    finally:
+        plt.close(fig)
 
 
 def test_report_command_refuses_to_overwrite_and_a_folder_without_metrics(

@@ -18,6 +18,7 @@ def test_defaults_match_the_documented_interface() -> None:
     assert (s.score_fields, s.task_label_names, s.weight_field, s.auto_candidates) == (
         (), (), "", ())
     assert (s.negative_sampling_rate, s.temperature_bias) == (1.0, False)
+    assert s.reliability_bins == "equal_width"
 
 
 @pytest.mark.parametrize("raw,expected", [("TRUE", True), ("1", True), ("False", False),
@@ -37,6 +38,7 @@ def test_booleans_accept_true_false_1_0_any_case(raw: str, expected: bool) -> No
     ("CALIBRATION_SEED", "-1", "from 0"),
     ("SCORE_SPACE", "margin", "probability, logit"),
     ("LOG_LEVEL", "loud", "DEBUG, INFO, WARNING, ERROR"),
+    ("RELIABILITY_BINS", "quantile", "equal_width, equal_mass"),
 ])
 def test_bad_values_name_the_variable_and_accepted_values(name: str, value: str,
                                                           accepted: str) -> None:
@@ -68,6 +70,7 @@ def test_mode_and_method_variables_are_parsed() -> None:
     assert (s.mode, s.categories, s.score_field_prefix) == ("multiclass", ("cat", "2", "3"), "p_")
     assert (s.auto_candidates, s.weight_field, s.temperature_bias) == (
         ("temperature", "platt"), "w", True)
+    assert mc.read_settings({"RELIABILITY_BINS": " Equal_Mass "}).reliability_bins == "equal_mass"
     assert mc.read_settings({"IS_BINARY": "false", "NUM_CLASSES": "4"}).categories == (
         "0", "1", "2", "3")
     tasks = mc.read_settings({"SCORE_FIELDS": '["a", "b"]', "TASK_LABEL_NAMES": '["y", "y"]',

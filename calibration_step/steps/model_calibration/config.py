@@ -71,6 +71,7 @@ from calibration_step.script.interface import (
     JobType,
     LogLevel,
     ModelCalibrationEnv,
+    ReliabilityBins,
     ScoreSpace,
     setting_field_name,
     settings_environment,
@@ -173,6 +174,8 @@ class ModelCalibrationConfig(ProcessingConfig):
         re-weights negatives by its inverse (binary and multi-task only).
     temperature_bias : bool, default False
         Whether ``temperature`` also fits a per-class bias (multi-class only).
+    reliability_bins : {"equal_width", "equal_mass"}, default "equal_width"
+        The bins the reliability diagram draws (``metrics.json`` holds both).
     log_level : {"INFO", "DEBUG", "WARNING", "ERROR"}, default "INFO"
         The script's log level.
     sharding : ShardingConfig or None, default None
@@ -203,6 +206,7 @@ class ModelCalibrationConfig(ProcessingConfig):
     auto_candidates: tuple[CalibrationMethod, ...] = _setting(_Env.AUTO_CANDIDATES)
     negative_sampling_rate: float = _setting(_Env.NEGATIVE_SAMPLING_RATE)
     temperature_bias: bool = _setting(_Env.TEMPERATURE_BIAS)
+    reliability_bins: ReliabilityBins = _setting(_Env.RELIABILITY_BINS)
     log_level: LogLevel = _setting(_Env.LOG_LEVEL)
     sharding: ShardingConfig | None = attrs.field(
         default=None, validator=attrs.validators.optional(attrs.validators.instance_of(ShardingConfig)))
