@@ -28,7 +28,8 @@ from calibration_step.cli import main as cli_main
 from calibration_step.config_json import loads
 from calibration_step.errors import CalibrationStepError
 from calibration_step.script import model_calibration as mc
-from calibration_step.script.model_calibration.artifact import PROBE_SCORES, checksum
+from calibration_step.script.model_calibration.artifact import checksum
+from calibration_step.script.model_calibration.probes import PROBE_SCORES
 from tests.reliability.test_properties import CONTENTS
 
 FUZZ_SECONDS = float(os.environ.get("FUZZ_SECONDS", "0"))

@@ -28,7 +28,8 @@ from calibration_step.config_json import dumps, loads
 from calibration_step.errors import ConfigError, SerializationError
 from calibration_step.script import model_calibration as mc
 from calibration_step.script.interface import METRICS_FILE, ModelCalibrationEnv, ModelCalibrationOutput, SETTING_SPECS
-from calibration_step.script.model_calibration.artifact import PROBE_SCORES, check_outputs, checksum, probe_matrix
+from calibration_step.script.model_calibration.artifact import checksum
+from calibration_step.script.model_calibration.probes import PROBE_SCORES, check_outputs, probe_matrix
 from calibration_step.script.model_calibration.numerics import CLIP_EPSILON, LOGIT_LIMIT
 from calibration_step.script.setting_rules import MIN_NEGATIVE_SAMPLING_RATE
 from calibration_step.script.strict_json import MAX_JSON_DEPTH
