@@ -30,7 +30,8 @@ def _in_use(name: str, detail: str) -> CalibrationScriptError:
 
 
 class OutputLock:
-    """Exclusive locks on the output folders (``acquire``, ``verify``, ``release``)."""
+    """Exclusive locks on the output folders (``acquire``, ``verify``, ``release``); as a context
+    manager, held from entry to exit."""
 
     def __init__(self, outputs: Mapping[str, str]) -> None:
         self.outputs = dict(outputs)
@@ -84,6 +85,13 @@ class OutputLock:
             visible = sorted(e for e in os.listdir(folder) if not e.startswith("."))
             if visible:
                 raise _in_use(name, f": {quoted(visible[:5])} appeared in it during this run")
+
+    def __enter__(self) -> "OutputLock":
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
 
     def release(self) -> None:
         """Remove the lock files this run holds, then unlock them."""

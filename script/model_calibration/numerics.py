@@ -381,7 +381,7 @@ def fit_logistic_line(z: FloatArray, n: FloatArray, k: FloatArray, max_iter: int
         b = math.log(rate / (1.0 - rate)) if 0.0 < rate < 1.0 else b
         eta = np.full(z.shape[0], b)
         return LogisticFit(np.array([0.0, b]), 0, True, _neg_log_lik(eta, n, k))
-    low, spread = float(z.min()) if z.shape[0] else 0.0, float(np.ptp(z)) if z.shape[0] else 1.0
+    low, spread = (float(z.min()), float(z.max() - z.min())) if z.shape[0] else (0.0, 1.0)
     if start is None and 0.0 < spread < NARROW_SPREAD:
         # Newton's 2x2 system is singular in floating point on so narrow a column: fit on the
         # column stretched to [0, 1], then undo the stretch (the slope becomes a'/spread).

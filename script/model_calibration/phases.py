@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Optional
 
 from ..interface import ModelCalibrationInput, ModelCalibrationOutput
@@ -66,9 +66,11 @@ def _write_calibrated(staging: Staging, shards: list[Shard], settings: Settings,
 
 
 def run_map_phase(phase: str, input_paths: Mapping[str, str], outputs: Mapping[str, str],
-                  settings: Settings, calibrator: Optional[AnyCalibrator]) -> JsonDict:
+                  settings: Settings, calibrator: Optional[AnyCalibrator],
+                  verify_claim: Callable[[], None]) -> JsonDict:
     """Run the ``statistics`` or ``apply`` phase (``calibrator``: the one to apply) on the shards
-    under ``evaluation_data``; returns the phase's record."""
+    under ``evaluation_data``, with the outputs locked by the caller (``verify_claim``: the
+    lock's check before publishing); returns the phase's record."""
     started = time.perf_counter()
     path = input_paths[ModelCalibrationInput.EVALUATION_DATA.value]
     staging = Staging(outputs)
@@ -90,6 +92,7 @@ def run_map_phase(phase: str, input_paths: Mapping[str, str], outputs: Mapping[s
                                 "rows": rows, "seconds": round(time.perf_counter() - started, 6)}
             name = f"{phase}-{input_digest(shards)}.json"
             write_json(staging.path(ModelCalibrationOutput.METRICS_OUTPUT.value, name), record)
+            verify_claim()
             published = True
             try:
                 staging.publish(last=(ModelCalibrationOutput.METRICS_OUTPUT.value, name))

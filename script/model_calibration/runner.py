@@ -323,8 +323,9 @@ def main(input_paths: Mapping[str, str], output_paths: Mapping[str, str],
     check_output_paths(outputs, [path for path in input_paths.values() if path])
     model_path = input_paths.get(ModelCalibrationInput.CALIBRATION_MODEL.value)
     if phase in ("statistics", "apply"):
-        run_map_phase(phase, inputs, outputs, settings, load_given(
-            model_path, settings, "sharded apply phase")[1] if phase == "apply" else None)
+        applied = load_given(model_path, settings, "sharded apply phase")[1] if phase == "apply" else None
+        with OutputLock(outputs) as lock:
+            run_map_phase(phase, inputs, outputs, settings, applied, lock.verify)
         return
     given_content, given = load_given(model_path, settings, job_type) \
         if job_type in APPLY_JOB_TYPES else (None, None)
@@ -334,13 +335,9 @@ def main(input_paths: Mapping[str, str], output_paths: Mapping[str, str],
     logger.info("job_type=%s mode=%s method=%s score_space=%s folds=%d bins=%d seed=%d weights=%s",
                 job_type, settings.mode, settings.method, settings.score_space, settings.folds,
                 settings.bins, settings.seed, settings.weight_field or "none")
-    lock = OutputLock(outputs)
-    lock.acquire()
-    try:
+    with OutputLock(outputs) as lock:
         _run_locked((job_type, phase), settings, inputs, outputs, (given_content, given), warnings,
                     (lock, started))
-    finally:
-        lock.release()
 
 
 def _run_locked(job: tuple[str, str], settings: Settings, inputs: Mapping[str, str],

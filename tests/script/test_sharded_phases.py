@@ -216,3 +216,22 @@ def test_a_column_that_is_a_score_and_a_label_is_refused_by_the_statistics_phase
            "MULTICLASS_CATEGORIES": '["cat", "dog", "owl"]'}
     with pytest.raises(CalibrationScriptError, match="'p_cat' is both a score and a label"):
         _run({EVAL: data}, os.path.join(tmp_path, "out"), env, "statistics")
+
+
+@pytest.mark.parametrize("phase", ["statistics", "all"])
+def test_a_phase_into_outputs_another_run_holds_fails_early_and_changes_nothing(tmp_path: str,
+                                                                              phase: str) -> None:
+    from calibration_step.script.model_calibration.locking import OutputLock
+
+    data = os.path.join(tmp_path, "data")
+    _binary_files(data)
+    root = os.path.join(tmp_path, "out")
+    outputs = {o.value: os.path.join(root, o.value) for o in ModelCalibrationOutput}
+    for folder in outputs.values():
+        os.makedirs(folder)
+    with OutputLock(outputs):
+        before = {name: sorted(os.listdir(folder)) for name, folder in outputs.items()}
+        with pytest.raises(CalibrationScriptError, match="MC-E504-OUTPUT-IN-USE"):
+            _run({EVAL: data}, root, {"WEIGHT_FIELD": "w"}, phase)
+        assert {name: sorted(os.listdir(folder)) for name, folder in outputs.items()} == before
+    assert all(os.listdir(folder) == [] for folder in outputs.values())  # the lock files go with it
