@@ -21,8 +21,9 @@ Examples
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
+
+from calibration_step.script.strict_json import strict_loads
 
 __all__ = ["DEFAULT_WORK_DIR", "HELP", "add_arguments", "load_definition", "run"]
 
@@ -65,7 +66,7 @@ def load_definition(path: Path) -> dict[str, object]:
     from calibration_step.errors import Code, LocalExecutionError
 
     try:
-        loaded = json.loads(path.read_text(encoding="utf-8"))
+        loaded = strict_loads(path.read_bytes())
     except (OSError, ValueError) as error:
         raise LocalExecutionError(Code.LOCAL_DEFINITION_FILE, f"cannot read the pipeline definition {str(path)!r}: {error}.",
                                   hint="give the JSON file of a pipeline definition (calibration-step definition writes "

@@ -22,11 +22,11 @@ Examples
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 from calibration_step.errors import Code, ConfigError
 from calibration_step.script.interface import METRICS_FILE, RELIABILITY_BINS_CHOICES, REPORT_FILE
+from calibration_step.script.strict_json import strict_loads
 
 __all__ = ["HELP", "add_arguments", "run"]
 
@@ -47,7 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _metrics(folder: Path) -> dict[str, object]:
     path = folder / METRICS_FILE
     try:
-        loaded = json.loads(path.read_text(encoding="utf-8"))
+        loaded = strict_loads(path.read_bytes())
     except (OSError, ValueError) as exc:
         raise ConfigError(Code.CLI_REPORT_INPUT, f"cannot read {str(path)!r}: {exc}",
                           hint="give the metrics_output folder of a finished run (it holds metrics.json)") from exc

@@ -76,6 +76,12 @@ def test_a_file_that_is_not_a_definition_is_refused(tmp_path: Path) -> None:
     (tmp_path / "list.json").write_text("[]")
     with pytest.raises(LocalExecutionError, match="LOCAL-DEFINITION-FILE.*holds no JSON object"):
         load_definition(tmp_path / "list.json")
+    (tmp_path / "deep.json").write_text('{"Steps": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    with pytest.raises(LocalExecutionError, match="LOCAL-DEFINITION-FILE.*nest more than"):
+        load_definition(tmp_path / "deep.json")
+    (tmp_path / "twice.json").write_text('{"Steps": [], "Steps": [{"Name": "x"}]}')
+    with pytest.raises(LocalExecutionError, match="LOCAL-DEFINITION-FILE.*appears twice"):
+        load_definition(tmp_path / "twice.json")
 
 
 def test_parameter_takes_name_equals_value(capsys: pytest.CaptureFixture[str]) -> None:

@@ -183,6 +183,9 @@ def test_report_command_refuses_to_overwrite_and_a_folder_without_metrics(
     (tmp_path / "other" / METRICS_FILE).write_text(json.dumps({"schema_version": 2}))
     assert cli_main(["report", str(tmp_path / "other")]) == 2
     assert "is not the metrics.json of a calibration run" in capsys.readouterr().err
+    (tmp_path / "other" / METRICS_FILE).write_text('{"calibrated": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    assert cli_main(["report", str(tmp_path / "other")]) == 2
+    assert re.search(r"CLI-REPORT-INPUT.*nest more than", capsys.readouterr().err)
 
 
 def test_a_report_failure_is_recorded_not_fatal(tmp_path: Path, no_plot: list[int],
