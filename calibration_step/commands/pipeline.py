@@ -23,7 +23,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from calibration_step.script.strict_json import strict_loads
+from calibration_step.commands._files import read_json_object
 
 __all__ = ["DEFAULT_WORK_DIR", "HELP", "add_arguments", "load_definition", "run"]
 
@@ -66,15 +66,11 @@ def load_definition(path: Path) -> dict[str, object]:
     from calibration_step.errors import Code, LocalExecutionError
 
     try:
-        loaded = strict_loads(path.read_bytes())
-    except (OSError, ValueError) as error:
+        return read_json_object(path)
+    except ValueError as error:
         raise LocalExecutionError(Code.LOCAL_DEFINITION_FILE, f"cannot read the pipeline definition {str(path)!r}: {error}.",
                                   hint="give the JSON file of a pipeline definition (calibration-step definition writes "
                                   "one)") from None
-    if not isinstance(loaded, dict):
-        raise LocalExecutionError(Code.LOCAL_DEFINITION_FILE, f"{str(path)!r} holds no JSON object.",
-                                  hint="give the JSON file of a pipeline definition")
-    return loaded
 
 
 def run(args: argparse.Namespace) -> int:

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from calibration_step.errors import Code, ConfigError
 from calibration_step.script.interface import METRICS_FILE, RELIABILITY_BINS_CHOICES, REPORT_FILE
-from calibration_step.script.strict_json import strict_loads
+from calibration_step.commands._files import read_json_object
 
 __all__ = ["HELP", "add_arguments", "run"]
 
@@ -47,11 +47,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _metrics(folder: Path) -> dict[str, object]:
     path = folder / METRICS_FILE
     try:
-        loaded = strict_loads(path.read_bytes())
-    except (OSError, ValueError) as exc:
+        loaded = read_json_object(path)
+    except ValueError as exc:
         raise ConfigError(Code.CLI_REPORT_INPUT, f"cannot read {str(path)!r}: {exc}",
                           hint="give the metrics_output folder of a finished run (it holds metrics.json)") from exc
-    if not isinstance(loaded, dict) or "uncalibrated" not in loaded or "calibrated" not in loaded:
+    if "uncalibrated" not in loaded or "calibrated" not in loaded:
         raise ConfigError(Code.CLI_REPORT_INPUT, f"{str(path)!r} is not the metrics.json of a calibration run",
                           hint="give the metrics_output folder of a finished run (it holds metrics.json)")
     return loaded
