@@ -161,6 +161,11 @@ def run_binary(shards: list[Shard], settings: Settings, given: Optional[AnyCalib
     release_fitting(shards)
     assert given is None or isinstance(given, Calibrator)  # check_given
     result = run_task(data, settings, given, "binary task")
+    return binary_outcome(result, settings)
+
+
+def binary_outcome(result: TaskResult, settings: Settings) -> Outcome:
+    """The binary mode's :class:`Outcome` of its task's result."""
     cal = result.calibrator
     return Outcome(cal.method, cal, result.rows, result.uncalibrated, result.calibrated,
                    result.folds, result.selection,
