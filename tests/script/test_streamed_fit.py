@@ -185,3 +185,25 @@ def test_aligned_chunks_cut_pieces_at_every_chunk_size(monkeypatch: pytest.Monke
     assert all(c[1] is None for c in chunks)
     doubled = chunks[1][2]
     assert doubled is not None and doubled.tolist() == [8.0, 10.0, 12.0, 14.0]
+
+
+def test_parquet_shards_are_written_batch_by_batch_as_one_table_would_be(
+        tmp_path: str, monkeypatch: pytest.MonkeyPatch, no_plot: list[int]) -> None:
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]  # no stubs
+
+    data = _files(os.path.join(tmp_path, "data"))
+    indexed = pd.DataFrame({"prob_class_1": [0.2, 0.7], "label": [0, 1], "w": [1.0, 1.0],
+                            "row_id": [1, 2]}, index=pd.Index([5, 9], name="key"))
+    indexed.to_parquet(os.path.join(data, "f.parquet"))  # a pandas index column, dropped
+    indexed.iloc[:0].to_parquet(os.path.join(data, "g.parquet"))  # no rows
+    env = {"CALIBRATION_METHOD": "gam"}
+    whole = _run({EVAL: data}, os.path.join(tmp_path, "whole"), env, True, monkeypatch)
+    monkeypatch.setattr(limits, "WRITE_CHUNK_ROWS", 700)
+    batched = _run({EVAL: data}, os.path.join(tmp_path, "batched"), env, True, monkeypatch)
+    for name in [n for n, _ in SIZES] + ["f.parquet", "g.parquet"]:
+        ours, theirs = (os.path.join(out[DATA_OUT], name) for out in (batched, whole))
+        assert pq.read_schema(ours) == pq.read_schema(theirs)
+        pd.testing.assert_frame_equal(pd.read_parquet(ours), pd.read_parquet(theirs))
+        assert pq.read_table(ours).column_names == ["prob_class_1", "label", "w", "row_id",
+                                                    "calibrated_prob_class_1"]
+    assert pq.ParquetFile(os.path.join(batched[DATA_OUT], "a.parquet")).num_row_groups == 4
