@@ -26,6 +26,6 @@ BINNED_MIN_ROWS = 1 << 21
 (``rowbins.RowBins``, see ``binned.run_task_binned``)."""
 
 STREAM_MIN_ROWS = 1 << 21
-"""A binary job whose input files are all parquet and hold at least this many rows is run
-streamed (``streaming.run_binary_streamed``): its rows are read in chunks, twice, and never
-held (when at least ``BINNED_MIN_ROWS`` of them are kept)."""
+"""A binary or multi-task job whose input files are all parquet and hold at least this many rows
+is run streamed (``streaming.run_streamed``): its rows are read in chunks, twice, and never
+held (when every task keeps at least ``BINNED_MIN_ROWS`` of them)."""

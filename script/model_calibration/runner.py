@@ -46,7 +46,7 @@ from .report import render_report
 from .settings import Settings, misspelt_env_warnings, read_settings
 from .staging import Staging, stage_reached
 from .statistics import load_statistics
-from .streaming import run_binary_streamed, streams
+from .streaming import run_streamed, streams
 from .writing import write_calibrated_shard, write_failed, write_json
 
 METRICS_SCHEMA_VERSION = 2
@@ -124,12 +124,12 @@ def _fit_warnings(outcome: Outcome, applies: bool) -> list[WarningEntry]:
 def _read_and_run(path: str, scratch: str, settings: Settings, given: Optional[AnyCalibrator],
                   phase: str) -> tuple[list[Shard], Outcome, JsonDict]:
     """Read the shards (the fit phase: the statistics phase's) and run the job's mode on them;
-    the two stages' timings. A binary run over many parquet rows is streamed
+    the two stages' timings. A binary or multi-task run over many parquet rows is streamed
     (:mod:`.streaming`: its reading is part of fitting, ``timings.streamed``)."""
     timings: JsonDict = {}
     t0 = time.perf_counter()
     files = [] if phase == "fit" else discover_files(path, scratch)
-    every_parquet = settings.mode == "binary" and bool(files) and \
+    every_parquet = settings.mode in ("binary", "multitask") and bool(files) and \
         all(fmt == "parquet" for _, _, fmt in files)
     shards = load_statistics(path, settings) if phase == "fit" else \
         read_files(files, [] if every_parquet else fitting_fields(settings))
@@ -137,7 +137,7 @@ def _read_and_run(path: str, scratch: str, settings: Settings, given: Optional[A
     if every_parquet and streams(shards, settings):
         timings["read_seconds"] = round(time.perf_counter() - t0, 6)
         t0 = time.perf_counter()
-        streamed = run_binary_streamed(shards, settings, given)
+        streamed = run_streamed(shards, settings, given)
         if streamed is not None:
             timings["streamed"] = True
             timings["fit_and_evaluate_seconds"] = round(time.perf_counter() - t0, 6)

@@ -1,10 +1,11 @@
-"""The streamed run of a binary job with many rows: passes over the parquet files in chunks,
-in memory bounded by the row bins and a chunk, whatever the number of rows.
+"""The streamed run of a binary or multi-task job with many rows: passes over the parquet files
+in chunks, in memory bounded by the row bins and a chunk, whatever the number of rows.
 
-A binary job (the whole run, ``--phase all``) whose input files are all parquet and hold at
-least ``STREAM_MIN_ROWS`` rows never holds its rows:
+A binary or multi-task job (the whole run, ``--phase all``) whose input files are all parquet
+and hold at least ``STREAM_MIN_ROWS`` rows never holds its rows. Each task (the binary job's
+one, or each of a multi-task job's) is read on its own columns (score, label, weight):
 
-1. a first pass reads the fitting columns (score, label, weight) in record batches of
+1. a first pass reads the task's columns in record batches of
    ``BIN_CHUNK_ROWS`` rows, parses them with the parsers of every run, and keeps only counts
    and extremes: the rows read, dropped and kept, each file's kept negatives and positives
    (all its fold deal needs: :func:`~.rowfolds.file_deal`), the smallest and largest kept
@@ -18,9 +19,10 @@ least ``STREAM_MIN_ROWS`` rows never holds its rows:
    exact fit); isotonic and venn_abers, which need the sorted rows, ship their fit on the
    bins (docs/performance.md gives the accuracy).
 
-The calibrated files are then written one at a time, as in every run. A job keeping fewer than
-``BINNED_MIN_ROWS`` rows, or whose margins spread too wide for the bins, is not streamed
-(:func:`run_binary_streamed` returns None and the run reads its rows as usual).
+The calibrated files are then written one at a time, as in every run. A job with a task keeping
+fewer than ``BINNED_MIN_ROWS`` rows, or whose margins spread too wide for the bins, is not
+streamed (:func:`run_streamed` returns None after the first passes and the run reads its rows
+as usual).
 """
 
 from __future__ import annotations
@@ -36,14 +38,13 @@ import pandas as pd
 
 from . import limits
 from ..errors import CalibrationScriptError, Code, bounded
-from .artifact import AnyCalibrator, Calibrator
+from .artifact import AnyCalibrator, Calibrator, MultiCalibrator
 from .binned import evaluate_binned
 from .columns import (label_values, parse_scores, parse_weights, require_columns,
                       sampling_weights, weight_scale)
-from .inputs import fitting_fields
 from .jsonvalues import JsonDict
 from .logs import logger
-from .modes import Outcome, TaskResult, binary_outcome
+from .modes import Outcome, TaskResult, binary_outcome, multitask_outcome
 from .numerics import BoolArray, FloatArray, adaptive_clip_epsilon
 from .reading import Shard, decimal_columns, decimals_as_floats, release_arrow_memory
 from .rowbins import BinGrid, RowBinner
@@ -51,17 +52,40 @@ from .rowfolds import file_deal
 from .rowpasses import Chunk, aligned_chunks
 from .settings import Settings
 
-CONTEXT = "binary task"
+@dataclasses.dataclass(frozen=True)
+class StreamedTask:
+    """One binary task of the job: its score and label columns, and its name in the logs."""
+
+    score_field: str
+    label_field: str
+    context: str
+
+    def fields(self, settings: Settings) -> list[str]:
+        """The columns a pass over this task reads."""
+        return list(dict.fromkeys([self.score_field, self.label_field,
+                                   *([settings.weight_field] if settings.weight_field else [])]))
+
+
+def job_tasks(settings: Settings) -> list[StreamedTask]:
+    """The binary job's task, or the multi-task job's tasks.
+
+    >>> [t.context for t in job_tasks(Settings())]
+    ['binary task']
+    """
+    if settings.mode == "multitask":
+        return [StreamedTask(score, label, f"task {score!r}")
+                for score, label in zip(settings.score_fields, settings.task_label_names)]
+    return [StreamedTask(settings.score_field, settings.label_field, "binary task")]
 
 
 def streams(shards: Sequence[Shard], settings: Settings) -> bool:
-    """Whether a whole binary run over ``shards`` (read without their columns) is streamed:
-    every file parquet, at least ``STREAM_MIN_ROWS`` rows in all.
+    """Whether a whole binary or multi-task run over ``shards`` (read without their columns) is
+    streamed: every file parquet, at least ``STREAM_MIN_ROWS`` rows in all.
 
     >>> streams([Shard("a.pq", "parquet", "/a.pq", ("s",), 10, 99)], Settings())
     False
     """
-    return settings.mode == "binary" and bool(shards) and \
+    return settings.mode in ("binary", "multitask") and bool(shards) and \
         all(s.fmt == "parquet" for s in shards) and \
         sum(s.rows for s in shards) >= limits.STREAM_MIN_ROWS
 
@@ -98,11 +122,11 @@ class _Parsed:
     missing_weight: int
 
 
-def _parse(shard: Shard, batch: dict[str, pd.Series], settings: Settings) -> _Parsed:
-    """A batch parsed and its rows kept as ``inputs.task_data`` keeps them."""
-    scores = parse_scores(batch[settings.score_field], settings.score_field,
-                          settings.score_space)
-    labels = np.asarray(label_values(batch[settings.label_field], settings.label_field),
+def _parse(shard: Shard, batch: dict[str, pd.Series], settings: Settings,
+           task: StreamedTask) -> _Parsed:
+    """A batch parsed for ``task`` and its rows kept as ``inputs.task_data`` keeps them."""
+    scores = parse_scores(batch[task.score_field], task.score_field, settings.score_space)
+    labels = np.asarray(label_values(batch[task.label_field], task.label_field),
                         dtype=np.float64)
     raw = parse_weights([dataclasses.replace(shard, fitting=batch)], settings)
     dropped = np.isnan(scores)
@@ -183,13 +207,12 @@ class _FirstPass:
             [v for v in (self.saturated, self.nearest) if v is not None]))
 
 
-def _first_pass(shards: Sequence[Shard], settings: Settings) -> _FirstPass:
+def _first_pass(shards: Sequence[Shard], settings: Settings, task: StreamedTask) -> _FirstPass:
     counts = _FirstPass()
-    fields = fitting_fields(settings)
     for shard in shards:
         negatives = positives = 0
-        for batch in _batches(shard, fields):
-            n, p = counts.add(_parse(shard, batch, settings))
+        for batch in _batches(shard, task.fields(settings)):
+            n, p = counts.add(_parse(shard, batch, settings, task))
             negatives += n
             positives += p
         counts.per_file.append((negatives, positives))
@@ -252,6 +275,7 @@ class StreamedRows:
 
     shards: tuple[Shard, ...]
     settings: Settings
+    task: StreamedTask
     counts: _FirstPass
     weighting: Optional[_Weighting]
 
@@ -265,13 +289,13 @@ class StreamedRows:
 
     def pieces(self, folds: Optional[int]) -> Iterator[Piece]:
         """The kept rows batch by batch, with each row's fold when ``folds`` is given."""
-        fields = fitting_fields(self.settings)
+        fields = self.task.fields(self.settings)
         for shard, (negatives, positives) in zip(self.shards, self.counts.per_file):
             deal = None if folds is None else file_deal(negatives, positives, shard.relative,
                                                         folds, self.settings.seed)
             dealt = [0, 0]
             for batch in _batches(shard, fields):
-                parsed = _parse(shard, batch, self.settings)
+                parsed = _parse(shard, batch, self.settings, self.task)
                 keep = parsed.keep
                 weights = None if self.weighting is None else \
                     self.weighting.effective(parsed)[keep]
@@ -308,29 +332,21 @@ def _rows_block(counts: _FirstPass, weight_sums: Optional[tuple[float, float]]) 
     return block
 
 
-def run_binary_streamed(shards: Sequence[Shard], settings: Settings,
-                        given: Optional[AnyCalibrator]) -> Optional[Outcome]:
-    """The binary mode on ``shards`` (read without their columns) in passes over the files
-    (the module's docstring); None when the job is not streamed after the first pass (fewer
-    than ``BINNED_MIN_ROWS`` kept rows, margins too wide for the bins, or weights summing to
-    0): the caller then reads the rows."""
-    require_columns(shards, [settings.score_field, settings.label_field],
-                    "set SCORE_FIELD / LABEL_FIELD to existing columns")
-    if settings.weight_field:
-        require_columns(shards, [settings.weight_field],
-                        "set WEIGHT_FIELD to an existing column, or leave it empty")
-    assert given is None or isinstance(given, Calibrator)  # check_given
-    counts = _first_pass(shards, settings)
-    grid = BinGrid.spanning(counts.low, counts.high, settings.score_space) \
-        if counts.kept >= limits.BINNED_MIN_ROWS else None
-    weighted = bool(settings.weight_field)
-    if grid is None or weighted and max(counts.top_kept) == 0.0:
-        logger.info("%s: %d kept rows, not streamed: the rows are read", CONTEXT, counts.kept)
+def _grid(counts: _FirstPass, settings: Settings) -> Optional[BinGrid]:
+    """The bins' grid of a task (None: the task is not streamed: too few kept rows, margins too
+    wide for the bins, or weights summing to 0)."""
+    if counts.kept < limits.BINNED_MIN_ROWS or \
+            settings.weight_field and max(counts.top_kept) == 0.0:
         return None
+    return BinGrid.spanning(counts.low, counts.high, settings.score_space)
+
+
+def _stream_task(rows: StreamedRows, grid: BinGrid, given: Optional[Calibrator]) -> TaskResult:
+    """A task's second pass (its bins by fold on ``grid``) and its fits and metrics on them."""
+    settings, counts, context = rows.settings, rows.counts, rows.task.context
     logger.info("%s: %d rows; dropped %d with missing score, %d with missing label, %d with "
-                "missing weight; %d rows kept (streamed)", CONTEXT, counts.read,
+                "missing weight; %d rows kept (streamed)", context, counts.read,
                 counts.missing_score, counts.missing_label, counts.missing_weight, counts.kept)
-    rows = StreamedRows(tuple(shards), settings, counts, _Weighting.of(counts, settings))
     folds = None if given is not None else settings.folds
     binner = RowBinner(grid, 1 if folds is None else folds, rows.weighted)
     sums = [0.0, 0.0]
@@ -342,9 +358,45 @@ def run_binary_streamed(shards: Sequence[Shard], settings: Settings,
             sums[1] += float(weights[positive].sum())
     eps = counts.clip_epsilon() if settings.score_space == "probability" and given is None \
         else None
-    result = evaluate_binned(binner.result(), rows, settings, given, CONTEXT, eps)
+    result = evaluate_binned(binner.result(), rows, settings, given, context, eps)
     block = _rows_block(counts, (sums[0], sums[1]) if rows.weighted else None)
     if given is None:
         block["clipped_for_logit"] = result.clipped_rows
-    return binary_outcome(TaskResult(result.calibrator, result.uncalibrated, result.calibrated,
-                                     result.folds, result.selection, block), settings)
+    return TaskResult(result.calibrator, result.uncalibrated, result.calibrated, result.folds,
+                      result.selection, block)
+
+
+def run_streamed(shards: Sequence[Shard], settings: Settings,
+                 given: Optional[AnyCalibrator]) -> Optional[Outcome]:
+    """The binary or multi-task mode on ``shards`` (read without their columns) in passes over
+    the files (the module's docstring); None when the job is not streamed after the first
+    passes (a task with fewer than ``BINNED_MIN_ROWS`` kept rows, margins too wide for the
+    bins, or weights summing to 0): the caller then reads the rows."""
+    tasks = job_tasks(settings)
+    require_columns(shards, [t.score_field for t in tasks] + [t.label_field for t in tasks],
+                    "set SCORE_FIELDS / TASK_LABEL_NAMES to existing columns"
+                    if settings.mode == "multitask" else
+                    "set SCORE_FIELD / LABEL_FIELD to existing columns")
+    if settings.weight_field:
+        require_columns(shards, [settings.weight_field],
+                        "set WEIGHT_FIELD to an existing column, or leave it empty")
+    members: list[Optional[Calibrator]] = [None] * len(tasks)
+    if isinstance(given, MultiCalibrator):  # check_given: the mode's kind of calibrator
+        members = list(given.members)
+    elif isinstance(given, Calibrator):
+        members = [given]
+    counts = [_first_pass(shards, settings, task) for task in tasks]
+    grids = [_grid(c, settings) for c in counts]
+    for task, c, grid in zip(tasks, counts, grids):
+        if grid is None:
+            logger.info("%s: %d kept rows, not streamed: the rows are read", task.context,
+                        c.kept)
+            return None
+    results = []
+    for task, c, grid, member in zip(tasks, counts, grids, members):
+        assert grid is not None
+        rows = StreamedRows(tuple(shards), settings, task, c, _Weighting.of(c, settings))
+        results.append(_stream_task(rows, grid, member))
+    if settings.mode == "multitask":
+        return multitask_outcome(results, counts[0].read, settings, given)
+    return binary_outcome(results[0], settings)

@@ -207,3 +207,37 @@ def test_parquet_shards_are_written_batch_by_batch_as_one_table_would_be(
         assert pq.read_table(ours).column_names == ["prob_class_1", "label", "w", "row_id",
                                                     "calibrated_prob_class_1"]
     assert pq.ParquetFile(os.path.join(batched[DATA_OUT], "a.parquet")).num_row_groups == 4
+
+
+def _multitask_files(folder: str) -> str:
+    """Two tasks with their own missing scores and labels, one label column shared."""
+    rng = np.random.default_rng(8)
+    for i, (name, rows) in enumerate(SIZES):
+        s1, y1, _ = scenario("nonlinear", rows, seed=40 + i)
+        s2, _, _ = scenario("linear", rows, seed=50 + i)
+        frame = pd.DataFrame({"s1": s1, "s2": s2, "y1": y1, "w": rng.uniform(0.5, 2.0, rows)})
+        frame.loc[frame.index[::61], "s1"] = np.nan
+        frame.loc[frame.index[::53], "s2"] = np.nan
+        frame.loc[frame.index[::71], "y1"] = np.nan
+        path = os.path.join(folder, name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        frame.to_parquet(path, index=False)
+    return folder
+
+
+@pytest.mark.parametrize("method", ["gam", "platt"])
+def test_a_multitask_run_streamed_equals_the_binned_run_holding_the_rows(
+        tmp_path: str, method: str, monkeypatch: pytest.MonkeyPatch, no_plot: list[int]) -> None:
+    data = _multitask_files(os.path.join(tmp_path, "data"))
+    env = {"CALIBRATION_METHOD": method, "SCORE_FIELDS": '["s1", "s2"]',
+           "TASK_LABEL_NAMES": '["y1", "y1"]', "WEIGHT_FIELD": "w"}
+    held = _run({EVAL: data}, os.path.join(tmp_path, "held"), env, False, monkeypatch)
+    streamed = _run({EVAL: data}, os.path.join(tmp_path, "streamed"), env, True, monkeypatch)
+    _assert_same(streamed, held)
+    inputs = {EVAL: data, MODEL: held[CAL_OUT]}
+    given_env = {k: v for k, v in env.items() if k != "CALIBRATION_METHOD"}
+    applied_held = _run(inputs, os.path.join(tmp_path, "applied-held"), given_env, False,
+                        monkeypatch, "testing")
+    applied = _run(inputs, os.path.join(tmp_path, "applied"), given_env, True, monkeypatch,
+                   "testing")
+    _assert_same(applied, applied_held)
