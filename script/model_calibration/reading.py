@@ -56,6 +56,9 @@ class Shard:
     json_array: bool = False
     fitting: dict[str, pd.Series] = dataclasses.field(default_factory=dict, compare=False,
                                                       repr=False)
+    first_row: int = 0
+    """Where the shard's rows start in the parquet file at ``path`` (a statistics file holds
+    the rows of several shards, one after the other)."""
 
 
 def _format_of(name: str) -> Optional[str]:

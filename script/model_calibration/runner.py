@@ -128,13 +128,14 @@ def _read_and_run(path: str, scratch: str, settings: Settings, given: Optional[A
     (:mod:`.streaming`: its reading is part of fitting, ``timings.streamed``)."""
     timings: JsonDict = {}
     t0 = time.perf_counter()
-    files = [] if phase == "fit" else discover_files(path, scratch)
-    every_parquet = settings.mode in ("binary", "multitask") and bool(files) and \
-        all(fmt == "parquet" for _, _, fmt in files)
-    shards = load_statistics(path, settings) if phase == "fit" else \
-        read_files(files, [] if every_parquet else fitting_fields(settings))
+    fit_phase = phase == "fit"
+    files = [] if fit_phase else discover_files(path, scratch)
+    streamable = settings.mode in ("binary", "multitask") and (fit_phase or bool(files) and all(
+        fmt == "parquet" for _, _, fmt in files))
+    shards = load_statistics(path, settings, columns=not streamable) if fit_phase else \
+        read_files(files, [] if streamable else fitting_fields(settings))
     preload_plotting()  # overlaps fitting, which spends its time in numpy
-    if every_parquet and streams(shards, settings):
+    if streamable and streams(shards, settings, statistics=fit_phase):
         timings["read_seconds"] = round(time.perf_counter() - t0, 6)
         t0 = time.perf_counter()
         streamed = run_streamed(shards, settings, given)
@@ -142,8 +143,9 @@ def _read_and_run(path: str, scratch: str, settings: Settings, given: Optional[A
             timings["streamed"] = True
             timings["fit_and_evaluate_seconds"] = round(time.perf_counter() - t0, 6)
             return shards, streamed, timings
-    if every_parquet:
-        shards = read_files(files, fitting_fields(settings))
+    if streamable:
+        shards = load_statistics(path, settings) if fit_phase else \
+            read_files(files, fitting_fields(settings))
     timings["read_seconds"] = round(time.perf_counter() - t0, 6)
     t0 = time.perf_counter()
     run_mode = {"binary": run_binary, "multitask": run_multitask,

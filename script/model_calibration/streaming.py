@@ -78,29 +78,46 @@ def job_tasks(settings: Settings) -> list[StreamedTask]:
     return [StreamedTask(settings.score_field, settings.label_field, "binary task")]
 
 
-def streams(shards: Sequence[Shard], settings: Settings) -> bool:
+def streams(shards: Sequence[Shard], settings: Settings, statistics: bool = False) -> bool:
     """Whether a whole binary or multi-task run over ``shards`` (read without their columns) is
-    streamed: every file parquet, at least ``STREAM_MIN_ROWS`` rows in all.
+    streamed: at least ``STREAM_MIN_ROWS`` rows in all, every file parquet (or the shards of
+    the ``statistics`` files of a sharded run's fit phase).
 
     >>> streams([Shard("a.pq", "parquet", "/a.pq", ("s",), 10, 99)], Settings())
     False
     """
     return settings.mode in ("binary", "multitask") and bool(shards) and \
-        all(s.fmt == "parquet" for s in shards) and \
+        (statistics or all(s.fmt == "parquet" for s in shards)) and \
         sum(s.rows for s in shards) >= limits.STREAM_MIN_ROWS
 
 
 def _batches(shard: Shard, fields: Sequence[str]) -> Iterator[dict[str, pd.Series]]:
-    """The file's ``fields`` in record batches of ``BIN_CHUNK_ROWS`` rows (decimals as
-    float64), as pandas columns; a read error is ``MC-E203``."""
+    """The shard's ``fields`` in record batches of at most ``BIN_CHUNK_ROWS`` rows (decimals as
+    float64), as pandas columns: its file's rows from ``first_row`` on (only the row groups
+    holding them are read); a read error is ``MC-E203``."""
     import pyarrow.parquet as pq  # type: ignore[import-untyped]  # no stubs
 
     try:
         parquet = pq.ParquetFile(shard.path, memory_map=True)
         decimals = decimal_columns(parquet.schema_arrow)
-        for batch in parquet.iter_batches(batch_size=limits.BIN_CHUNK_ROWS, columns=list(fields)):
-            frame = decimals_as_floats(batch.to_pandas(), decimals)
-            yield {name: frame[name] for name in fields}
+        start, stop = shard.first_row, shard.first_row + shard.rows
+        groups: list[int] = []
+        at = position = 0
+        for i in range(parquet.metadata.num_row_groups):
+            count = int(parquet.metadata.row_group(i).num_rows)
+            if position + count > start and position < stop:
+                at = position if not groups else at
+                groups.append(i)
+            position += count
+        if not groups:
+            return
+        for batch in parquet.iter_batches(batch_size=limits.BIN_CHUNK_ROWS, row_groups=groups,
+                                          columns=list(fields)):
+            low, high = max(start - at, 0), min(stop - at, int(batch.num_rows))
+            at += int(batch.num_rows)
+            if high > low:
+                frame = decimals_as_floats(batch.slice(low, high - low).to_pandas(), decimals)
+                yield {name: frame[name] for name in fields}
     except (OSError, ValueError) as exc:
         raise CalibrationScriptError(
             Code.MC_E203_READ_FAILED,

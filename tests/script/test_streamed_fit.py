@@ -241,3 +241,19 @@ def test_a_multitask_run_streamed_equals_the_binned_run_holding_the_rows(
     applied = _run(inputs, os.path.join(tmp_path, "applied"), given_env, True, monkeypatch,
                    "testing")
     _assert_same(applied, applied_held)
+
+
+@pytest.mark.parametrize("instances", [1, 3])
+def test_a_sharded_fit_phase_streams_its_statistics_as_the_single_run_streams_its_files(
+        tmp_path: str, instances: int, monkeypatch: pytest.MonkeyPatch,
+        no_plot: list[int]) -> None:
+    from tests.script.test_sharded_phases import _sharded
+
+    data = _files(os.path.join(tmp_path, "data"))
+    env = {"CALIBRATION_METHOD": "auto", "AUTO_CANDIDATES": '["platt", "gam"]',
+           "WEIGHT_FIELD": "w"}
+    single = _run({EVAL: data}, os.path.join(tmp_path, "single"), env, True, monkeypatch)
+    sharded = _sharded(data, os.path.join(tmp_path, "sharded"), env, instances)
+    metrics = read_json(os.path.join(sharded[METRICS_OUT], METRICS_FILE))
+    assert metrics["timings"]["streamed"] is True  # type: ignore[index]
+    _assert_same(sharded, single)
