@@ -165,13 +165,13 @@ class _FirstPass:
 
     read: int = 0
     missing_score: int = 0
+    per_file: list[tuple[int, int]] = dataclasses.field(default_factory=list)
     missing_label: int = 0
     missing_weight: int = 0
+    saturated: Optional[float] = None
     positives: int = 0
-    per_file: list[tuple[int, int]] = dataclasses.field(default_factory=list)
     low: float = math.inf
     high: float = -math.inf
-    saturated: Optional[float] = None
     nearest: Optional[float] = None
     nearest_edge: float = math.inf
     top_raw: float = 0.0

@@ -19,16 +19,12 @@ import pytest
 from bench.sharded import without_timings
 from calibration_step.script import model_calibration as mc
 from calibration_step.script.interface import (CALIBRATOR_FILE, METRICS_FILE,
-                                               ModelCalibrationInput, ModelCalibrationOutput)
+                                               ModelCalibrationOutput)
 from calibration_step.script.model_calibration import limits, reading, rowbins
 from calibration_step.script.model_calibration.rowpasses import aligned_chunks
 from tests.script.synthetic import assert_json_close, read_json, scenario
-
-EVAL = ModelCalibrationInput.EVALUATION_DATA.value
-MODEL = ModelCalibrationInput.CALIBRATION_MODEL.value
-CAL_OUT = ModelCalibrationOutput.CALIBRATION_OUTPUT.value
-METRICS_OUT = ModelCalibrationOutput.METRICS_OUTPUT.value
-DATA_OUT = ModelCalibrationOutput.CALIBRATED_DATA.value
+from tests.script.test_sharded_phases import (CAL_OUT, DATA_OUT, EVAL, METRICS_OUT, MODEL,
+                                              _sharded)
 SIZES = [("a.parquet", 2500), ("b/c.parquet", 3100), ("d.parquet", 1700), ("e.parquet", 2900)]
 
 
@@ -50,13 +46,16 @@ def _files(folder: str, saturated: bool = False) -> str:
             s[7::50] = 0.0
         frame = pd.DataFrame({"prob_class_1": s, "label": y, "w": rng.uniform(0.5, 2.0, rows),
                               "row_id": np.arange(rows)})
-        frame.loc[frame.index[::97], "prob_class_1"] = np.nan
-        frame.loc[frame.index[::89], "label"] = np.nan
-        frame.loc[frame.index[::83], "w"] = np.nan
-        path = os.path.join(folder, name)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        frame.to_parquet(path, index=False)
+        _save(frame, os.path.join(folder, name), {"prob_class_1": 97, "label": 89, "w": 83})
     return folder
+
+
+def _save(frame: pd.DataFrame, path: str, missing_every: Mapping[str, int]) -> None:
+    """Write ``frame`` as parquet with every ``k``-th value of each column given missing."""
+    for column, every in missing_every.items():
+        frame.loc[frame.index[::every], column] = np.nan
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    frame.to_parquet(path, index=False)
 
 
 def _run(inputs: Mapping[str, str], root: str, env: Mapping[str, str], streamed: bool,
@@ -216,12 +215,7 @@ def _multitask_files(folder: str) -> str:
         s1, y1, _ = scenario("nonlinear", rows, seed=40 + i)
         s2, _, _ = scenario("linear", rows, seed=50 + i)
         frame = pd.DataFrame({"s1": s1, "s2": s2, "y1": y1, "w": rng.uniform(0.5, 2.0, rows)})
-        frame.loc[frame.index[::61], "s1"] = np.nan
-        frame.loc[frame.index[::53], "s2"] = np.nan
-        frame.loc[frame.index[::71], "y1"] = np.nan
-        path = os.path.join(folder, name)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        frame.to_parquet(path, index=False)
+        _save(frame, os.path.join(folder, name), {"s1": 61, "s2": 53, "y1": 71})
     return folder
 
 
@@ -247,8 +241,6 @@ def test_a_multitask_run_streamed_equals_the_binned_run_holding_the_rows(
 def test_a_sharded_fit_phase_streams_its_statistics_as_the_single_run_streams_its_files(
         tmp_path: str, instances: int, monkeypatch: pytest.MonkeyPatch,
         no_plot: list[int]) -> None:
-    from tests.script.test_sharded_phases import _sharded
-
     data = _files(os.path.join(tmp_path, "data"))
     env = {"CALIBRATION_METHOD": "auto", "AUTO_CANDIDATES": '["platt", "gam"]',
            "WEIGHT_FIELD": "w"}
