@@ -90,7 +90,8 @@ def _assert_same(ours: Mapping[str, str], theirs: Mapping[str, str]) -> None:
     {"CALIBRATION_METHOD": "beta", "NEGATIVE_SAMPLING_RATE": "0.25"},
     {"CALIBRATION_METHOD": "auto", "AUTO_CANDIDATES": '["identity", "platt", "gam"]',
      "WEIGHT_FIELD": "w", "NEGATIVE_SAMPLING_RATE": "0.5"},
-], ids=["gam", "platt-weighted", "beta-sampled", "auto-weighted-sampled"])
+    {"CALIBRATION_METHOD": "platt", "SCORE_SPACE": "logit"},
+], ids=["gam", "platt-weighted", "beta-sampled", "auto-weighted-sampled", "platt-logit"])
 def test_the_streamed_run_equals_the_binned_run_holding_the_rows(
         tmp_path: str, env: dict[str, str], monkeypatch: pytest.MonkeyPatch,
         no_plot: list[int]) -> None:
