@@ -277,7 +277,8 @@ def markdown(meta: Mapping[str, object], measurements: Sequence[Mapping[str, obj
         r = _result(m)
         timings = r.get("timings")
         stages = ", ".join(f"{k.replace('_seconds', '')} {float(str(t)):.2f}"
-                           for k, t in timings.items()) if isinstance(timings, dict) else ""
+                           for k, t in timings.items() if k.endswith("_seconds")
+                           ) if isinstance(timings, dict) else ""
         if formats and m.get("kind") == "io_floor" and r.get("floor_io"):
             stages = str(r["floor_io"])
         fmt = f"{_format(m)} | " if formats else ""

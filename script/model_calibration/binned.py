@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Optional, Union
 
 import numpy as np
 import numpy.typing as npt
 
-from . import limits
 from .aggregation import Aggregated
 from .apply import apply_calibrator
 from .artifact import Calibrator
@@ -33,6 +32,7 @@ from .numerics import (CLIP_EPSILON, BoolArray, Evaluation, FloatArray, Logistic
                        adaptive_clip_epsilon, beta_features, logit, newton_minimize)
 from .problems import BinaryProblem
 from .rowbins import RowBins, bin_rows, group_predictions
+from .rowpasses import ArrayRows, RowPasses
 from .settings import Settings
 
 
@@ -116,34 +116,35 @@ def select_method_binned(rb: RowBins, settings: Settings, groups: Sequence[int],
             "rows": int(rb.rows[pick].sum()), **chosen}
 
 
-def fit_logistic_rows(features: Callable[[slice], FloatArray], positive: BoolArray,
-                      weights: Optional[FloatArray], start: Sequence[float],
-                      max_iter: int = 100, tol: float = 1e-12,
+DesignChunk = tuple[FloatArray, BoolArray, Optional[FloatArray]]
+"""A chunk of rows for a logistic fit: its design (intercept column included), positive labels
+and weights (None: every row weighs 1)."""
+
+
+def fit_logistic_rows(design_chunks: Callable[[], Iterator[DesignChunk]],
+                      start: Sequence[float], max_iter: int = 100, tol: float = 1e-12,
                       targets: tuple[float, float] = (1.0, 0.0)) -> LogisticFit:
-    """``fit_logistic`` on every row, in chunks of ``BIN_CHUNK_ROWS``: the exact maximum
-    likelihood with no per-row working array, for a start a few Newton steps away (a fit on
-    row bins). ``features(rows)`` gives the design of a slice of rows (intercept column
-    included); each Newton step is one pass (objective, gradient and Hessian together), and a
-    halved step one more. A positive row's target is ``targets[0]``, a negative's
-    ``targets[1]`` (Platt's smoothed targets: ``numerics.platt_targets``).
+    """``fit_logistic`` on every row, chunk by chunk: the exact maximum likelihood with no
+    per-row working array, for a start a few Newton steps away (a fit on row bins).
+    ``design_chunks()`` is one pass over the rows (:class:`DesignChunk` each); each Newton
+    step is one pass (objective, gradient and Hessian together), and a halved step one more.
+    A positive row's target is ``targets[0]``, a negative's ``targets[1]`` (Platt's smoothed
+    targets: ``numerics.platt_targets``).
 
     >>> z = np.array([-1.0, 0.0, 1.0] * 4)
     >>> y = np.array([1, 1, 1, 0, 1, 1, 0, 0, 1, 0, 0, 0], dtype=bool)
-    >>> fit = fit_logistic_rows(lambda rows: np.column_stack([z[rows], np.ones(z[rows].size)]),
-    ...                         y, None, [1.0, 0.1])
+    >>> design = np.column_stack([z, np.ones(z.size)])
+    >>> fit = fit_logistic_rows(lambda: iter([(design[:5], y[:5], None),
+    ...                                       (design[5:], y[5:], None)]), [1.0, 0.1])
     >>> fit.converged, round(float(fit.coef[0]), 9), round(float(fit.coef[1]), 9)
     (True, 1.098612289, 0.0)
     """
-    m = positive.shape[0]
-
     def sums(beta: FloatArray) -> Evaluation:
         obj = 0.0
         grad = np.zeros(beta.shape[0])
         hess = np.zeros((beta.shape[0], beta.shape[0]))
-        for begin in range(0, m, limits.BIN_CHUNK_ROWS):
-            part = slice(begin, begin + limits.BIN_CHUNK_ROWS)
-            x = features(part)
-            y = np.where(positive[part], targets[0], targets[1])
+        for x, positive, weights in design_chunks():
+            y = np.where(positive, targets[0], targets[1])
             eta = x @ beta
             e = np.exp(-np.abs(eta))
             loss = np.maximum(eta, 0.0)
@@ -155,10 +156,9 @@ def fit_logistic_rows(features: Callable[[slice], FloatArray], positive: BoolArr
             r = p - y
             v = e / (d * d)
             if weights is not None:
-                w = weights[part]
-                loss *= w
-                r *= w
-                v *= w
+                loss *= weights
+                r *= weights
+                v *= weights
             obj += float(loss.sum())
             grad += x.T @ r
             hess += (x * v[:, None]).T @ x
@@ -173,20 +173,19 @@ def fit_logistic_rows(features: Callable[[slice], FloatArray], positive: BoolArr
     return LogisticFit(beta, res.iterations, res.converged, res.value)
 
 
-def polish_on_rows(binned: Calibrator, scores: FloatArray, positive: BoolArray,
-                   weights: Optional[FloatArray]) -> Optional[Calibrator]:
+def polish_on_rows(binned: Calibrator, rows: RowPasses) -> Optional[Calibrator]:
     """A platt or beta calibrator fitted on row bins, refitted on every row
-    (:func:`fit_logistic_rows` from its coefficients): the exact fit, as on the aggregate of
-    every distinct score. beta keeps the bins' active set (the coefficients held at 0); None
-    when the refit leaves it (a bound coefficient turned negative), for the exact path.
+    (:func:`fit_logistic_rows` from its coefficients, one pass over ``rows`` per Newton step):
+    the exact fit, as on the aggregate of every distinct score. beta keeps the bins' active set
+    (the coefficients held at 0); None when the refit leaves it (a bound coefficient turned
+    negative), for the exact path.
     """
     eps = binned.clip_epsilon
     space = binned.score_space
     if binned.method == "platt":
-        def platt_design(rows: slice) -> FloatArray:
-            s = scores[rows]
-            z = logit(s, eps) if space == "probability" else s
-            return np.column_stack([z, np.ones(s.shape[0])])
+        def platt_design(scores: FloatArray) -> FloatArray:
+            z = logit(scores, eps) if space == "probability" else scores
+            return np.column_stack([z, np.ones(scores.shape[0])])
         start: list[float] = list(binned.coef)
         design = platt_design
         active: tuple[str, ...] = ("a", "b")
@@ -195,15 +194,19 @@ def polish_on_rows(binned: Calibrator, scores: FloatArray, positive: BoolArray,
         active = tuple(name for name, value in (("a", a), ("b", b)) if value > 0.0)
         start = [v for name, v in (("a", a), ("b", b)) if name in active] + [c]
 
-        def beta_design(rows: slice) -> FloatArray:
-            ln_s, ln_1ms = beta_features(scores[rows], space, eps)
+        def beta_design(scores: FloatArray) -> FloatArray:
+            ln_s, ln_1ms = beta_features(scores, space, eps)
             columns = {"a": ln_s, "b": -ln_1ms}
             return np.column_stack([columns[name] for name in active] +
                                    [np.ones(ln_s.shape[0])])
         design = beta_design
+
+    def design_chunks() -> Iterator[DesignChunk]:
+        return ((design(s), y, w) for s, y, w in rows.chunks())
+
     t_pos, t_neg = binned.fit.get("target_positive"), binned.fit.get("target_negative")
     assert isinstance(t_pos, float) and isinstance(t_neg, float)  # fit_calibrator's fit block
-    res = fit_logistic_rows(design, positive, weights, start, targets=(t_pos, t_neg))
+    res = fit_logistic_rows(design_chunks, start, targets=(t_pos, t_neg))
     coef = [float(v) for v in res.coef]
     if binned.method == "beta":
         values = dict(zip(active, coef))
@@ -236,10 +239,7 @@ def run_task_binned(scores: FloatArray, labels: BoolArray, weights: Optional[Flo
     """``run_task``'s fit and evaluation on :class:`RowBins` (None when the scores cannot be
     binned finely enough: the caller then takes the exact path).
 
-    One pass bins every row by fold and logit; the shipped calibrator comes from
-    :func:`full_fit_binned`, the held-out predictions per bin from :func:`cross_fit_binned`
-    (or from ``given``, applied at each bin's mean logit); the metrics are computed from those
-    per-bin predictions, and the uncalibrated ones from the bins' mean logits. ``fold`` is each
+    One pass bins every row by fold and logit, then :func:`evaluate_binned`. ``fold`` is each
     row's cross-fitting fold (ignored when a calibrator is ``given``).
     """
     space = settings.score_space
@@ -248,8 +248,25 @@ def run_task_binned(scores: FloatArray, labels: BoolArray, weights: Optional[Flo
     rb = bin_rows(scores, labels, weights, fold, 1 if fold is None else settings.folds, space)
     if rb is None:
         return None
+    eps = adaptive_clip_epsilon(scores) if space == "probability" and given is None else None
+    return evaluate_binned(rb, ArrayRows(scores, labels, weights), settings, given, context, eps)
+
+
+def evaluate_binned(rb: RowBins, rows: RowPasses, settings: Settings,
+                    given: Optional[Calibrator], context: str,
+                    clip_epsilon: Optional[float]) -> BinnedResult:
+    """Fit and evaluate a task from its bins (by fold, or one group with a ``given``
+    calibrator) and passes over its kept ``rows`` (``clip_epsilon``: the probability clip of
+    every kept score, ``adaptive_clip_epsilon``).
+
+    The shipped calibrator comes from :func:`full_fit_binned`, the held-out predictions per bin
+    from :func:`cross_fit_binned` (or from ``given``, applied at each bin's mean logit); the
+    metrics are computed from those per-bin predictions, and the uncalibrated ones from the
+    bins' mean logits.
+    """
+    space = settings.score_space
     binning = rb.describe()
-    n_rows = int(scores.shape[0])
+    n_rows = rows.rows
     uncal = binary_metrics(rb.aggregated(range(rb.n.shape[0]), "probability"), settings.bins,
                            rows=n_rows)
     uncal["row_bins"] = binning
@@ -261,12 +278,10 @@ def run_task_binned(scores: FloatArray, labels: BoolArray, weights: Optional[Flo
         calibrator = given
         clipped = 0
     else:
-        eps = adaptive_clip_epsilon(scores) if space == "probability" else None
-        calibrator, selection = full_fit_binned(rb, scores, labels, weights, settings, context,
-                                                eps)
+        calibrator, selection = full_fit_binned(rb, rows, settings, context, clip_epsilon)
         clipped = int(json_number(calibrator.fit.get("clipped_rows", 0)))
-        parts, info = cross_fit_binned(rb, settings, weighted=weights is not None,
-                                       clip_epsilon=eps)
+        parts, info = cross_fit_binned(rb, settings, weighted=rows.weighted,
+                                       clip_epsilon=clip_epsilon)
     calibrated_agg = group_predictions(np.concatenate([p.values for p in parts]),
                                        np.concatenate([p.n for p in parts]),
                                        np.concatenate([p.k for p in parts]))
@@ -275,8 +290,7 @@ def run_task_binned(scores: FloatArray, labels: BoolArray, weights: Optional[Flo
     return BinnedResult(calibrator, uncal, calibrated, info, selection, clipped)
 
 
-def full_fit_binned(rb: RowBins, scores: FloatArray, labels: BoolArray,
-                    weights: Optional[FloatArray], settings: Settings, context: str,
+def full_fit_binned(rb: RowBins, rows: RowPasses, settings: Settings, context: str,
                     clip_epsilon: Optional[float] = None
                     ) -> tuple[Calibrator, Optional[JsonDict]]:
     """The shipped calibrator of a binned task, and ``auto``'s selection record.
@@ -287,7 +301,8 @@ def full_fit_binned(rb: RowBins, scores: FloatArray, labels: BoolArray,
     where they can: platt and beta refitted on every row from their fit on the bins
     (:func:`polish_on_rows`), isotonic from the sorted rows (:func:`fit_isotonic_rows`); else
     (venn_abers, weighted isotonic, tied or near-tied scores, a beta leaving its active set)
-    from that aggregate.
+    from that aggregate. When the rows are not in memory (a streamed run), isotonic,
+    venn_abers and a beta leaving its active set ship their fit on the bins instead.
     """
     every = range(rb.n.shape[0])
     space = settings.score_space
@@ -300,31 +315,34 @@ def full_fit_binned(rb: RowBins, scores: FloatArray, labels: BoolArray,
         selection = select_method_binned(rb, settings, every, context, clip_epsilon)
         method = str(selection["selected"])
     chosen = dataclasses.replace(settings, method=method)
+    in_memory = rows.arrays()
     exact: Optional[Calibrator] = None
-    if method in ("isotonic", "venn_abers"):
-        if method == "isotonic" and weights is None:
-            exact = fit_isotonic_rows(scores, labels, chosen)
+    if method in ("isotonic", "venn_abers") and in_memory is not None:
+        if method == "isotonic" and in_memory[2] is None:
+            exact = fit_isotonic_rows(in_memory[0], in_memory[1], chosen)
     else:
         calibrator = fit_calibrator(all_rows, chosen, f"{context}: full fit",
                                     row_bins=rb.describe(), clipped_rows=rb.clipped_rows,
-                                    clip_epsilon=clip_epsilon, weighted_rows=int(scores.shape[0]))
-        if method == "identity":
-            exact = calibrator
-        elif method != "gam":
-            exact = polish_on_rows(calibrator, scores, labels, weights)
+                                    clip_epsilon=clip_epsilon, weighted_rows=rows.rows)
+        exact = calibrator
+        if method in ("platt", "beta"):
+            exact = polish_on_rows(calibrator, rows)
             if exact is not None:
                 check_fit(exact, all_rows, f"{context}: full fit on every row")
+            elif in_memory is None:
+                exact = calibrator
     del all_rows
     if exact is not None:
         calibrator = exact
-    elif method != "gam":
-        calibrator = BinaryProblem(scores, labels, weights, settings).fit(
-            method, None, f"{context}: full fit")
+    else:
+        assert in_memory is not None  # a streamed run ships the bins' fit above
+        calibrator = BinaryProblem(*in_memory, settings).fit(method, None,
+                                                             f"{context}: full fit")
     if selection is not None:
         calibrator = dataclasses.replace(calibrator, fit={**calibrator.fit,
                                                           "auto": auto_summary(selection)})
     logger.info("%s: fitted %s on %d rows (%d clipped to epsilon %g) in %.3fs", context, method,
-                int(scores.shape[0]), int(json_number(calibrator.fit.get("clipped_rows", 0))),
+                rows.rows, int(json_number(calibrator.fit.get("clipped_rows", 0))),
                 calibrator.clip_epsilon, time.perf_counter() - start)
     return calibrator, selection
 

@@ -203,11 +203,13 @@ WEIGHT_SAFE_RANGE = (2.0 ** -64, 2.0 ** 64)
 underflow in the fits and metrics)."""
 
 
-def sampling_weights(weights: Optional[FloatArray], negatives: BoolArray, rate: float) -> FloatArray:
+def sampling_weights(weights: Optional[FloatArray], negatives: BoolArray, rate: float,
+                     top: Optional[float] = None) -> FloatArray:
     """The row weights with each negative standing for ``1 / rate`` rows (negatives kept with
     probability ``rate``). Where the product would overflow, the weights are first divided by a
     power of two (exact; the calibration depends on weight ratios only, see
-    :func:`rescale_weights`).
+    :func:`rescale_weights`). ``top`` is the largest finite weight of every row (None: of
+    ``weights``; a pass over the files in chunks gives it from a first pass).
 
     >>> sampling_weights(None, np.array([True, False]), 0.25).tolist()
     [4.0, 1.0]
@@ -219,12 +221,25 @@ def sampling_weights(weights: Optional[FloatArray], negatives: BoolArray, rate: 
     if weights is None:
         out: FloatArray = np.where(negatives, factor, 1.0)
         return out
-    finite = weights[np.isfinite(weights)]
-    top = float(np.max(np.abs(finite))) if finite.size else 0.0
+    if top is None:
+        finite = weights[np.isfinite(weights)]
+        top = float(np.max(np.abs(finite))) if finite.size else 0.0
     if top * factor > np.finfo(np.float64).max:
         weights = weights * math.ldexp(1.0, -math.frexp(top)[1])  # the largest into [0.5, 1)
     out = np.where(negatives, weights * factor, weights)
     return out
+
+
+def weight_scale(top: float) -> float:
+    """The power of two :func:`rescale_weights` divides every weight by when the largest kept
+    weight is ``top`` (1.0 when ``top`` is within WEIGHT_SAFE_RANGE, 0 or not finite).
+
+    >>> weight_scale(3.0), weight_scale(2.0 ** 70)
+    (1.0, 1.1805916207174113e+21)
+    """
+    if top == 0.0 or not math.isfinite(top) or WEIGHT_SAFE_RANGE[0] <= top <= WEIGHT_SAFE_RANGE[1]:
+        return 1.0
+    return math.ldexp(1.0, math.frexp(top)[1] - 1)
 
 
 def rescale_weights(weights: Optional[FloatArray], keep: BoolArray) -> Optional[FloatArray]:
@@ -245,9 +260,9 @@ def rescale_weights(weights: Optional[FloatArray], keep: BoolArray) -> Optional[
         return None
     kept = weights[keep & ~np.isnan(weights)]
     top = float(kept.max()) if kept.size else 0.0
-    if top == 0.0 or not math.isfinite(top) or WEIGHT_SAFE_RANGE[0] <= top <= WEIGHT_SAFE_RANGE[1]:
+    scale = weight_scale(top)
+    if scale == 1.0:
         return weights
-    scale = math.ldexp(1.0, math.frexp(top)[1] - 1)
     logger.warning("the largest weight is %g: every weight is divided by %g (exact; the "
                    "calibration does not depend on the weights' unit)", top, scale)
     with np.errstate(over="ignore"):  # a dropped row's weight may overflow: it is never used

@@ -24,3 +24,8 @@ WRITE_CHUNK_ROWS = 1 << 20
 BINNED_MIN_ROWS = 1 << 21
 """Binary tasks with at least this many kept rows are cross-fitted and evaluated on row bins
 (``rowbins.RowBins``, see ``binned.run_task_binned``)."""
+
+STREAM_MIN_ROWS = 1 << 21
+"""A binary or multi-task job whose input files are all parquet and hold at least this many rows
+is run streamed (``streaming.run_streamed``): its rows are read in chunks, twice, and never
+held (when every task keeps at least ``BINNED_MIN_ROWS`` of them)."""

@@ -161,6 +161,11 @@ def run_binary(shards: list[Shard], settings: Settings, given: Optional[AnyCalib
     release_fitting(shards)
     assert given is None or isinstance(given, Calibrator)  # check_given
     result = run_task(data, settings, given, "binary task")
+    return binary_outcome(result, settings)
+
+
+def binary_outcome(result: TaskResult, settings: Settings) -> Outcome:
+    """The binary mode's :class:`Outcome` of its task's result."""
     cal = result.calibrator
     return Outcome(cal.method, cal, result.rows, result.uncalibrated, result.calibrated,
                    result.folds, result.selection,
@@ -216,6 +221,14 @@ def run_multitask(shards: list[Shard], settings: Settings, given: Optional[AnyCa
         members = list(given.members)
     results = [run_task(data, settings, member, f"task {name!r}")
                for data, member, name in zip(tasks, members, names)]
+    return multitask_outcome(results, tasks[0].rows_read, settings, given)
+
+
+def multitask_outcome(results: list[TaskResult], rows_read: int, settings: Settings,
+                      given: Optional[AnyCalibrator]) -> Outcome:
+    """The multi-task mode's :class:`Outcome` of its tasks' results (``rows_read``: the rows
+    read, every task's)."""
+    names = settings.score_fields
     calibrator = given if given is not None else MultiCalibrator(
         mode="multitask", method=settings.method, score_space=settings.score_space,
         clip_epsilon=CLIP_EPSILON, names=names, score_fields=names,
@@ -225,7 +238,7 @@ def run_multitask(shards: list[Shard], settings: Settings, given: Optional[AnyCa
     cal = multitask_metrics({n: r.calibrated for n, r in zip(names, results)})
     selection = {n: r.selection for n, r in zip(names, results)} \
         if settings.method == "auto" and given is None else None
-    rows = {"read": tasks[0].rows_read, "tasks": {n: r.rows for n, r in zip(names, results)}}
+    rows = {"read": rows_read, "tasks": {n: r.rows for n, r in zip(names, results)}}
     return Outcome(settings.method if given is None else calibrator.method, calibrator, rows,
                    uncal, cal, {n: r.folds for n, r in zip(names, results)}, selection,
                    metrics_panels("multitask", uncal, cal),

@@ -56,6 +56,9 @@ class Shard:
     json_array: bool = False
     fitting: dict[str, pd.Series] = dataclasses.field(default_factory=dict, compare=False,
                                                       repr=False)
+    first_row: int = 0
+    """Where the shard's rows start in the parquet file at ``path`` (a statistics file holds
+    the rows of several shards, one after the other)."""
 
 
 def _format_of(name: str) -> Optional[str]:
@@ -336,7 +339,13 @@ def read_frame(path: str, fmt: str, fields: Optional[Sequence[str]] = None
 def read_shards(path: str, scratch: str, fields: Optional[Sequence[str]] = None) -> list[Shard]:
     """Every data file under ``path``: schema checks, row counts and the ``fields`` columns
     (all columns when None) of each, in ``Shard.fitting``."""
-    files = discover_files(path, scratch)
+    return read_files(discover_files(path, scratch), fields)
+
+
+def read_files(files: Sequence[tuple[str, str, str]], fields: Optional[Sequence[str]] = None
+               ) -> list[Shard]:
+    """:func:`read_shards` of the files :func:`discover_files` found (a parquet file read for
+    no field reads its footer only)."""
     shards: list[Shard] = []
     columns: Optional[list[str]] = None
     for absolute, relative, fmt in files:

@@ -102,6 +102,108 @@ def group_predictions(values: FloatArray, n: FloatArray, k: FloatArray) -> Aggre
     return _merge_equal(values[order], n[order], k[order])
 
 
+@dataclasses.dataclass(frozen=True)
+class BinGrid:
+    """``bins`` equal-width bins of the logit between ``lo`` and ``hi`` (of a score space)."""
+
+    bins: int
+    lo: float
+    hi: float
+    space: str
+
+    @classmethod
+    def spanning(cls, low: float, high: float, space: str,
+                 bins: Optional[int] = None) -> Optional[BinGrid]:
+        """The grid of scores from ``low`` to ``high`` (their logits' span; ``bins`` defaults to
+        ``ROW_BINS``); None when the logit is constant or a bin would be wider than
+        ``ROW_BIN_MAX_WIDTH``.
+
+        >>> BinGrid.spanning(0.5, 0.5, "probability") is None
+        True
+        >>> BinGrid.spanning(-0.001, 0.001, "logit", bins=4)
+        BinGrid(bins=4, lo=-0.001, hi=0.001, space='logit')
+        """
+        bins = ROW_BINS if bins is None else bins
+        ends = np.array([low, high])
+        if space == "probability":
+            ends = logit(ends, CLIP_EPSILON)
+        lo, hi = float(ends[0]), float(ends[1])
+        if not hi > lo or (hi - lo) / bins > ROW_BIN_MAX_WIDTH:
+            return None
+        return cls(bins, lo, hi, space)
+
+
+class RowBinner:
+    """:class:`RowBins` accumulated chunk by chunk on a fixed :class:`BinGrid`.
+
+    Each :meth:`add` is one chunk's sums added to the totals, so rows given in the same chunks
+    (``BIN_CHUNK_ROWS`` rows each, as :func:`bin_rows` and :func:`~.rowpasses.aligned_chunks`
+    cut them) give the same sums, to the last bit, whether they come from one array or from a
+    pass over the files.
+
+    >>> binner = RowBinner(BinGrid(2, 0.0, 1.0, "logit"), 1, weighted=False)
+    >>> binner.add(np.array([0.2, 0.9]), np.array([True, False]), None, None)
+    >>> binner.result().n.tolist()
+    [[1.0, 1.0]]
+    """
+
+    def __init__(self, grid: BinGrid, n_groups: int, weighted: bool) -> None:
+        self.grid = grid
+        self.n_groups = n_groups
+        self.weighted = weighted
+        size = n_groups * grid.bins
+        self._n = np.zeros(size)
+        self._k = np.zeros(size)
+        self._sum_z = np.zeros(size)
+        self._sum_w2 = np.zeros(n_groups)
+        self._rows = np.zeros(n_groups, dtype=np.int64)
+        self._clipped = 0
+
+    def add(self, scores: FloatArray, positive: BoolArray, weights: Optional[FloatArray],
+            groups: Optional[npt.NDArray[np.int8]]) -> None:
+        """Add one chunk of rows (``groups``: each row's group, None for one group)."""
+        grid = self.grid
+        size = self._n.shape[0]
+        if grid.space == "probability":
+            z = logit(scores, CLIP_EPSILON)
+            self._clipped += int(np.count_nonzero(scores < CLIP_EPSILON)) + \
+                int(np.count_nonzero(scores > 1.0 - CLIP_EPSILON))
+        else:
+            z = scores
+        t = z - grid.lo
+        t *= grid.bins / (grid.hi - grid.lo)
+        idx = t.astype(np.intp)
+        del t
+        np.clip(idx, 0, grid.bins - 1, out=idx)
+        if groups is not None:
+            idx += groups.astype(np.intp) * grid.bins
+            self._rows += np.bincount(groups, minlength=self.n_groups)
+        else:
+            self._rows[0] += scores.shape[0]
+        if weights is None:
+            self._n += np.bincount(idx, minlength=size)
+            self._k += np.bincount(idx[positive], minlength=size)
+            self._sum_z += weighted_count(idx, z, size)
+        else:
+            self._n += weighted_count(idx, weights, size)
+            self._k += weighted_count(idx[positive], weights[positive], size)
+            self._sum_z += weighted_count(idx, z * weights, size)
+            if groups is None:
+                self._sum_w2[0] += float(np.dot(weights, weights))
+            else:
+                self._sum_w2 += np.bincount(groups, weights=weights * weights,
+                                            minlength=self.n_groups)
+
+    def result(self) -> RowBins:
+        """The :class:`RowBins` of every row added."""
+        grid = self.grid
+        shape = (self.n_groups, grid.bins)
+        sum_w2 = self._sum_w2 if self.weighted else self._rows.astype(np.float64)
+        return RowBins(grid.bins, grid.lo, grid.hi, self._n.reshape(shape),
+                       self._k.reshape(shape), self._sum_z.reshape(shape), self._rows.copy(),
+                       sum_w2, self._clipped)
+
+
 def bin_rows(scores: FloatArray, positive: BoolArray, weights: Optional[FloatArray],
              groups: Optional[npt.NDArray[np.int8]], n_groups: int, space: str,
              bins: Optional[int] = None) -> Optional[RowBins]:
@@ -118,54 +220,12 @@ def bin_rows(scores: FloatArray, positive: BoolArray, weights: Optional[FloatArr
     m = scores.shape[0]
     if m == 0:
         return None
-    bins = ROW_BINS if bins is None else bins
-    ends = np.array([np.min(scores), np.max(scores)])
-    if space == "probability":
-        ends = logit(ends, CLIP_EPSILON)
-    lo, hi = float(ends[0]), float(ends[1])
-    if not hi > lo or (hi - lo) / bins > ROW_BIN_MAX_WIDTH:
+    grid = BinGrid.spanning(float(np.min(scores)), float(np.max(scores)), space, bins)
+    if grid is None:
         return None
-    scale = bins / (hi - lo)
-    size = n_groups * bins
-    n = np.zeros(size)
-    k = np.zeros(size)
-    sum_z = np.zeros(size)
-    clipped = 0
-    sum_w2 = np.zeros(n_groups)
+    binner = RowBinner(grid, n_groups, weighted=weights is not None)
     for start in range(0, m, limits.BIN_CHUNK_ROWS):
         part = slice(start, start + limits.BIN_CHUNK_ROWS)
-        s = scores[part]
-        if space == "probability":
-            z = logit(s, CLIP_EPSILON)
-            clipped += int(np.count_nonzero(s < CLIP_EPSILON)) + \
-                int(np.count_nonzero(s > 1.0 - CLIP_EPSILON))
-        else:
-            z = s
-        t = z - lo
-        t *= scale
-        idx = t.astype(np.intp)
-        del t
-        np.clip(idx, 0, bins - 1, out=idx)
-        if groups is not None:
-            idx += groups[part].astype(np.intp) * bins
-        y = positive[part]
-        if weights is None:
-            n += np.bincount(idx, minlength=size)
-            k += np.bincount(idx[y], minlength=size)
-            sum_z += weighted_count(idx, z, size)
-        else:
-            w = weights[part]
-            n += weighted_count(idx, w, size)
-            k += weighted_count(idx[y], w[y], size)
-            sum_z += weighted_count(idx, z * w, size)
-            if groups is None:
-                sum_w2[0] += float(np.dot(w, w))
-            else:
-                sum_w2 += np.bincount(groups[part], weights=w * w, minlength=n_groups)
-    rows = np.bincount(groups, minlength=n_groups).astype(np.int64) if groups is not None \
-        else np.array([m], dtype=np.int64)
-    if weights is None:
-        sum_w2 = rows.astype(np.float64)
-    shape = (n_groups, bins)
-    return RowBins(bins, lo, hi, n.reshape(shape), k.reshape(shape), sum_z.reshape(shape),
-                   rows, sum_w2, clipped)
+        binner.add(scores[part], positive[part], None if weights is None else weights[part],
+                   None if groups is None else groups[part])
+    return binner.result()

@@ -79,3 +79,20 @@ def file_folds(strata: npt.ArrayLike, files: FileRows, folds: int, seed: int
         out[part] = stratified_folds(labels[part], folds, file_seed(seed, name), rotate=True)
         start += count
     return out
+
+
+def file_deal(negatives: int, positives: int, relative: str, folds: int, seed: int
+              ) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.int8]]:
+    """The folds :func:`file_folds` deals a file's kept negative rows and its kept positive rows,
+    each class's in row order: all a pass over the file in chunks needs (the deal depends on
+    the file's class counts only).
+
+    >>> y = np.array([1, 0, 0, 1, 0], dtype=np.int8)
+    >>> whole = file_folds(y, FileRows(("a",), (5,)), 2, 3)
+    >>> neg, pos = file_deal(3, 2, "a", 2, 3)
+    >>> whole[y == 0].tolist() == neg.tolist() and whole[y == 1].tolist() == pos.tolist()
+    True
+    """
+    classes = np.repeat(np.array([0, 1], dtype=np.int8), [negatives, positives])
+    deal = stratified_folds(classes, folds, file_seed(seed, relative), rotate=True)
+    return deal[:negatives], deal[negatives:]

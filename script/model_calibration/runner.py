@@ -41,11 +41,12 @@ from ..interface import (APPLY_JOB_TYPES, CALIBRATOR_FILE, DEFAULT_JOB_TYPE, DEF
                          ModelCalibrationInput, ModelCalibrationOutput)
 from .phases import run_map_phase
 from .plotting import plot_reliability, preload_plotting
-from .reading import Shard, read_shards, release_arrow_memory
+from .reading import Shard, discover_files, read_files, release_arrow_memory
 from .report import render_report
 from .settings import Settings, misspelt_env_warnings, read_settings
 from .staging import Staging, stage_reached
 from .statistics import load_statistics
+from .streaming import run_streamed, streams
 from .writing import write_calibrated_shard, write_failed, write_json
 
 METRICS_SCHEMA_VERSION = 2
@@ -123,13 +124,29 @@ def _fit_warnings(outcome: Outcome, applies: bool) -> list[WarningEntry]:
 def _read_and_run(path: str, scratch: str, settings: Settings, given: Optional[AnyCalibrator],
                   phase: str) -> tuple[list[Shard], Outcome, JsonDict]:
     """Read the shards (the fit phase: the statistics phase's) and run the job's mode on them;
-    the two stages' timings."""
+    the two stages' timings. A binary or multi-task run over many parquet rows is streamed
+    (:mod:`.streaming`: its reading is part of fitting, ``timings.streamed``)."""
     timings: JsonDict = {}
     t0 = time.perf_counter()
-    shards = load_statistics(path, settings) if phase == "fit" else \
-        read_shards(path, scratch, fitting_fields(settings))
-    timings["read_seconds"] = round(time.perf_counter() - t0, 6)
+    fit_phase = phase == "fit"
+    files = [] if fit_phase else discover_files(path, scratch)
+    streamable = settings.mode in ("binary", "multitask") and (fit_phase or bool(files) and all(
+        fmt == "parquet" for _, _, fmt in files))
+    shards = load_statistics(path, settings, columns=not streamable) if fit_phase else \
+        read_files(files, [] if streamable else fitting_fields(settings))
     preload_plotting()  # overlaps fitting, which spends its time in numpy
+    if streamable and streams(shards, settings, statistics=fit_phase):
+        timings["read_seconds"] = round(time.perf_counter() - t0, 6)
+        t0 = time.perf_counter()
+        streamed = run_streamed(shards, settings, given)
+        if streamed is not None:
+            timings["streamed"] = True
+            timings["fit_and_evaluate_seconds"] = round(time.perf_counter() - t0, 6)
+            return shards, streamed, timings
+    if streamable:
+        shards = load_statistics(path, settings) if fit_phase else \
+            read_files(files, fitting_fields(settings))
+    timings["read_seconds"] = round(time.perf_counter() - t0, 6)
     t0 = time.perf_counter()
     run_mode = {"binary": run_binary, "multitask": run_multitask,
                 "multiclass": run_multiclass}[settings.mode]

@@ -124,43 +124,45 @@ def _invalid(message: str) -> CalibrationScriptError:
         "pass the calibration_output of this run's statistics step, alone, as evaluation_data")
 
 
-def _read_statistics(path: str, fields: Sequence[str]) -> list[Shard]:
-    """The shards one statistics file describes, their fitting columns filled from it."""
+def _read_statistics(path: str, fields: Sequence[str], columns: bool) -> list[Shard]:
+    """The shards one statistics file describes, their fitting columns filled from it (or, when
+    not ``columns``, where their rows start in it: ``Shard.first_row``)."""
     import pyarrow.parquet as pq  # type: ignore[import-untyped]  # no stubs
 
     try:
-        table = pq.read_table(path)
-        meta = json.loads((table.schema.metadata or {})[METADATA_KEY])
+        schema = pq.read_schema(path)
+        meta = json.loads((schema.metadata or {})[METADATA_KEY])
     except (OSError, ValueError, KeyError) as exc:
         raise _invalid(f"{os.path.basename(path)} is not a statistics file: {exc}") from exc
     if meta.get("format") != STATISTICS_FORMAT or meta.get("fields") != list(fields):
         raise _invalid(f"{os.path.basename(path)} holds the columns {meta.get('fields')} "
                        f"(format {meta.get('format')}); this job fits on {list(fields)} "
                        f"(format {STATISTICS_FORMAT})")
-    frame = table.to_pandas()
+    frame = pq.read_table(path).to_pandas() if columns else None
     shards: list[Shard] = []
     start = 0
     for entry in meta["shards"]:
         rows = int(entry["rows"])
-        fitting = {name: frame[name].iloc[start:start + rows].reset_index(drop=True)
-                   for name in fields}
-        start += rows
+        fitting = {} if frame is None else {
+            name: frame[name].iloc[start:start + rows].reset_index(drop=True) for name in fields}
         shards.append(Shard(str(entry["relative"]), str(entry["fmt"]), path,
                             tuple(entry["columns"]), rows, int(entry["size"]),
-                            bool(entry["json_array"]), fitting))
+                            bool(entry["json_array"]), fitting, first_row=start))
+        start += rows
     return shards
 
 
-def load_statistics(path: str, settings: Settings) -> list[Shard]:
+def load_statistics(path: str, settings: Settings, columns: bool = True) -> list[Shard]:
     """Every shard of the statistics files under ``path``, ordered by relative name (as a
     single-instance run reads them); ``MC-E217`` when there is none, a file is not a statistics
-    file of these settings, or two files describe the same data file."""
+    file of these settings, or two files describe the same data file. Without ``columns`` the
+    shards' fitting columns are left in the files (a streamed fit reads them in batches)."""
     fields = list(field_parsers(settings))
     files = [p for p in walk_files(path) if os.path.basename(p).startswith(
         STATISTICS_FILE_PREFIX) and p.endswith(".parquet")] if os.path.isdir(path) else []
     if not files:
         raise _invalid(f"no {STATISTICS_FILE_PREFIX}*.parquet file under {path!r}")
-    shards = [shard for file in files for shard in _read_statistics(file, fields)]
+    shards = [shard for file in files for shard in _read_statistics(file, fields, columns)]
     shards.sort(key=lambda s: s.relative)
     repeated = sorted({a.relative for a, b in zip(shards, shards[1:]) if a.relative == b.relative})
     if repeated:

@@ -7,6 +7,7 @@ task or class (unrounded; empty where a needed score is missing). A value that i
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 from collections.abc import Callable, Mapping, Sequence
@@ -63,12 +64,12 @@ def write_calibrated_shard(shard: Shard, target: str,
                            columns: Callable[[pd.DataFrame], dict[str, FloatArray]],
                            score_columns: Sequence[str]) -> int:
     """Read ``shard`` again in full (every column), add the calibrated columns and write it to
-    ``target`` in its format; returns the rows written. One shard (a csv/tsv: one chunk of
-    ``WRITE_CHUNK_ROWS`` rows) is in memory at a time.
+    ``target`` in its format; returns the rows written. One chunk of ``WRITE_CHUNK_ROWS`` rows
+    of a parquet or csv/tsv shard (a JSON shard: the shard) is in memory at a time.
 
-    parquet goes through pyarrow tables (columns keep their Arrow types; a pandas index column
-    is dropped, as ``to_parquet(index=False)`` did); csv/tsv through pandas in chunks; JSON is
-    read and written whole. An OS error or a value JSON cannot hold is ``MC-E502``; a file that
+    parquet goes through pyarrow record batches of ``WRITE_CHUNK_ROWS`` rows (columns keep
+    their Arrow types; a pandas index column is dropped, as ``to_parquet(index=False)`` did);
+    csv/tsv through pandas in chunks of as many rows; JSON is read and written whole. An OS error or a value JSON cannot hold is ``MC-E502``; a file that
     changed since it was read is ``MC-E203``.
     """
     os.makedirs(os.path.dirname(target), exist_ok=True)
@@ -100,28 +101,45 @@ def write_calibrated_shard(shard: Shard, target: str,
 def _write_parquet_shard(shard: Shard, target: str,
                          columns: Callable[[pd.DataFrame], dict[str, FloatArray]],
                          score_columns: Sequence[str]) -> int:
+    """A parquet shard calibrated in record batches of ``WRITE_CHUNK_ROWS`` rows, each written
+    as it is done (one batch in memory, however large the file)."""
     import pyarrow  # type: ignore[import-untyped]  # no stubs
     import pyarrow.parquet as pq  # type: ignore[import-untyped]  # no stubs
 
     # Memory-mapped: the column chunks are decoded from the page cache without a read copy.
-    table = pq.read_table(shard.path, memory_map=True)
-    index_columns = pandas_index_columns(table.schema)
-    if index_columns:
-        table = table.drop_columns(sorted(index_columns))
-    if table.schema.metadata and b"pandas" in table.schema.metadata:
-        # pandas metadata would not describe the added columns (pandas reads them regardless).
-        table = table.replace_schema_metadata(
-            {k: v for k, v in table.schema.metadata.items() if k != b"pandas"} or None)
-    scores = decimals_as_floats(
-        pd.DataFrame({name: table.column(name).to_pandas() for name in score_columns}),
-        decimal_columns(table.schema))
-    for name, values in columns(scores).items():
-        array = pyarrow.array(values, type=pyarrow.float64())
-        position = table.schema.get_field_index(name)
-        if position >= 0:
-            table = table.set_column(position, name, array)
-        else:
-            table = table.append_column(name, array)
-    del scores
-    pq.write_table(table, target)
-    return int(table.num_rows)
+    parquet = pq.ParquetFile(shard.path, memory_map=True)
+    schema = parquet.schema_arrow
+    index_columns = pandas_index_columns(schema)
+    kept = [name for name in schema.names if name not in index_columns]
+    decimals = decimal_columns(schema)
+    metadata = {k: v for k, v in (schema.metadata or {}).items() if k != b"pandas"} or None
+    batches = parquet.iter_batches(batch_size=limits.WRITE_CHUNK_ROWS, columns=kept) \
+        if parquet.metadata.num_rows else iter([])
+    rows = 0
+    writer = None
+    try:
+        for table in itertools.chain((pyarrow.Table.from_batches([b]) for b in batches),
+                                     [] if parquet.metadata.num_rows else
+                                     [schema.empty_table().select(kept)]):
+            # pandas metadata would not describe the added columns (pandas reads them
+            # regardless), nor a dropped index column.
+            table = table.replace_schema_metadata(metadata)
+            scores = decimals_as_floats(
+                pd.DataFrame({name: table.column(name).to_pandas() for name in score_columns}),
+                decimals)
+            for name, values in columns(scores).items():
+                array = pyarrow.array(values, type=pyarrow.float64())
+                position = table.schema.get_field_index(name)
+                if position >= 0:
+                    table = table.set_column(position, name, array)
+                else:
+                    table = table.append_column(name, array)
+            del scores
+            if writer is None:
+                writer = pq.ParquetWriter(target, table.schema)
+            writer.write_table(table)
+            rows += int(table.num_rows)
+    finally:
+        if writer is not None:
+            writer.close()
+    return rows

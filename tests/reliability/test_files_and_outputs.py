@@ -154,7 +154,7 @@ def test_overlapping_outputs_are_refused_before_reading(tmp_path: Path, monkeypa
         outputs[METRICS] = os.path.join(data, "metrics")
     else:
         outputs[METRICS] = str(model / "metrics")
-    monkeypatch.setattr(runner, "read_shards", lambda *args: pytest.fail("read before the check"))
+    monkeypatch.setattr(runner, "discover_files", lambda *args: pytest.fail("read before the check"))
     with pytest.raises(mc.CalibrationScriptError, match="MC-E505-OUTPUTS-OVERLAP.*(same folder|inside)"):
         mc.main({DATA: data, ModelCalibrationInput.CALIBRATION_MODEL.value: str(model)}, outputs, ENV,
                 argparse.Namespace(job_type="calibration"))
