@@ -31,6 +31,7 @@ from .jsonvalues import JsonDict, json_number
 from .logs import logger
 from .metrics import binary_metrics, multiclass_metrics, multitask_metrics
 from .numerics import CLIP_EPSILON, FloatArray, sigmoid, softmax
+from .ovrbinned import fit_ovr_binned
 from .plotting import Panel, metrics_panels
 from .problems import BinaryProblem, ModelT, MulticlassProblem, Problem
 from .reading import Shard, release_fitting
@@ -240,7 +241,7 @@ def run_multiclass(shards: list[Shard], settings: Settings, given: Optional[AnyC
     data = load_multiclass(shards, settings)
     release_fitting(shards)
     assert given is None or isinstance(given, MultiCalibrator)  # check_given
-    scores = data.scores[data.keep]
+    scores = data.kept_scores()
     labels = data.labels[data.keep].astype(np.int64)
     weights = data.kept_weights()
     problem = MulticlassProblem(scores, labels, None if data.weights is None else weights,
@@ -258,17 +259,22 @@ def run_multiclass(shards: list[Shard], settings: Settings, given: Optional[AnyC
     selection: Optional[JsonDict] = None
     folds: list[JsonDict] = []
     if given is None:
-        start = time.perf_counter()
-        calibrator, selection, method = _choose_and_fit(problem, settings, "multiclass")
-        logger.info("multiclass: fitted %s on %d rows, %d classes in %.3fs", method,
-                    scores.shape[0], scores.shape[1], time.perf_counter() - start)
-        if selection is not None:
-            calibrator = dataclasses.replace(calibrator, fit={**calibrator.fit,
-                                                              "auto": auto_summary(selection)})
         fold = file_folds(labels, FileRows.of(data.shards, data.keep), settings.folds,
                           settings.seed)
-        crossed = cross_fit(problem, settings, fold)
+        binned = fit_ovr_binned(problem, settings, fold, "multiclass")
+        if binned is not None:
+            calibrator, crossed = binned
+        else:
+            start = time.perf_counter()
+            calibrator, selection, method = _choose_and_fit(problem, settings, "multiclass")
+            logger.info("multiclass: fitted %s on %d rows, %d classes in %.3fs", method,
+                        scores.shape[0], scores.shape[1], time.perf_counter() - start)
+            if selection is not None:
+                calibrator = dataclasses.replace(calibrator, fit={
+                    **calibrator.fit, "auto": auto_summary(selection)})
+            crossed = cross_fit(problem, settings, fold)
         predictions, folds = crossed.predictions, crossed.folds
+        del crossed, fold
     else:
         calibrator = given
         predictions = problem.predict(given)

@@ -152,29 +152,49 @@ def _binary_row_loss(predictions: FloatArray, labels: BoolArray) -> FloatArray:
 
 class MulticlassProblem:
     """Multi-class rows: one :class:`BinaryProblem` per class (one-vs-rest) and the class
-    log-scores (``ln(p + LOG_OFFSET)``, or the margins)."""
+    log-scores (``ln(p + LOG_OFFSET)``, or the margins; computed when first used, so a
+    one-vs-rest fit never holds them).
+
+    A column-major (Fortran-ordered) score matrix keeps each class's scores contiguous: the
+    one-vs-rest members then read them without a copy, and the class log-scores (of the same
+    layout) give class-major chunks by plain copies.
+    """
 
     def __init__(self, scores: FloatArray, labels: IntArray, weights: Optional[FloatArray],
                  settings: Settings) -> None:
         self.names = settings.categories
+        self.scores = scores
         self.columns = [BinaryProblem(scores[:, c], labels == c, weights, settings)
                         for c in range(scores.shape[1])]
-        self.logits = class_logits(scores, settings.score_space, CLIP_EPSILON, LOG_OFFSET)
         self.labels = labels
+        self.unit_weights = weights is None
         self.weights: FloatArray = np.ones(labels.shape[0]) if weights is None else weights
         self.strata: LabelArray = labels
         self.settings = settings
+        self._logits: Optional[FloatArray] = None
+
+    @property
+    def logits(self) -> FloatArray:
+        """The class log-scores of every row (computed once, in the scores' layout)."""
+        if self._logits is None:
+            self._logits = class_logits(self.scores, self.settings.score_space, CLIP_EPSILON,
+                                        LOG_OFFSET)
+        return self._logits
 
     def row_weights(self, rows: npt.NDArray[np.intp]) -> FloatArray:
         out: FloatArray = self.weights[rows]
         return out
 
-    def fit(self, method: str, mask: Optional[BoolArray], context: str) -> MultiCalibrator:
+    def unfitted(self, method: str) -> MultiCalibrator:
+        """A calibrator of ``method`` for these classes, without its fitted parameters."""
         s = self.settings
-        base = MultiCalibrator(mode="multiclass", method=method, score_space=s.score_space,
+        return MultiCalibrator(mode="multiclass", method=method, score_space=s.score_space,
                                clip_epsilon=CLIP_EPSILON, names=self.names,
                                score_fields=tuple(s.score_field_prefix + c for c in self.names),
                                label_fields=(s.label_field,), log_offset=LOG_OFFSET)
+
+    def fit(self, method: str, mask: Optional[BoolArray], context: str) -> MultiCalibrator:
+        base = self.unfitted(method)
         if method in CLASS_SCALING_METHODS:
             return self._fit_scaling(base, mask, context)
         members = tuple(problem.fit(method, mask, f"{context}, class {name!r}")
@@ -219,8 +239,7 @@ class MulticlassProblem:
         with another log offset (a given calibrator), then recomputed from the scores."""
         if model.score_space == "logit" or model.log_offset == LOG_OFFSET:
             return self.logits if rows is None else self.logits[rows]
-        scores = np.column_stack([problem.scores if rows is None else problem.scores[rows]
-                                  for problem in self.columns])
+        scores = self.scores if rows is None else self.scores[rows]
         return class_logits(scores, model.score_space, model.clip_epsilon, model.log_offset)
 
     def zero_sum_rows(self, model: MultiCalibrator) -> int:
