@@ -195,11 +195,17 @@ def calibrated_columns(calibrator: AnyCalibrator, settings: Settings
     fields = tuple(settings.score_field_prefix + c for c in settings.categories)
 
     def multiclass(frame: pd.DataFrame) -> dict[str, FloatArray]:
-        raw = np.column_stack([parse_scores(frame[f], f, space) for f in fields])
-        valid = ~np.isnan(raw).any(axis=1)
-        out = np.full(raw.shape, np.nan)
-        if valid.any():
-            out[valid] = apply_multiclass(calibrator, raw[valid])
+        raw = np.empty((len(frame), len(fields)), order="F")  # column-major, as the fit's
+        valid = np.ones(len(frame), dtype=np.bool_)
+        for j, f in enumerate(fields):
+            raw[:, j] = parse_scores(frame[f], f, space)
+            valid &= ~np.isnan(raw[:, j])
+        if valid.all():
+            out = apply_multiclass(calibrator, raw)
+        else:
+            out = np.full(raw.shape, np.nan, order="F")
+            if valid.any():
+                out[valid] = apply_multiclass(calibrator, raw[valid])
         return {CALIBRATED_COLUMN_PREFIX + f: out[:, j] for j, f in enumerate(fields)}
     return multiclass, fields
 

@@ -23,7 +23,7 @@ from .artifact import Calibrator, MultiCalibrator
 from .fitting import fit_calibrator
 from .jsonvalues import JsonDict, int_if_integral
 from .logs import logger
-from .metrics import auc_aggregated
+from .metrics import auc_aggregated, row_figures
 from .classscaling import fit_class_scaling
 from .numerics import (CLIP_EPSILON, LOG_OFFSET, BoolArray, FloatArray, IntArray, LabelArray,
                        softmax, weighted_count)
@@ -260,12 +260,18 @@ class MulticlassProblem:
     def row_loss(self, predictions: FloatArray, rows: Optional[BoolArray] = None
                  ) -> FloatArray:
         labels = self.labels if rows is None else self.labels[rows]
-        p_true = predictions[np.arange(labels.shape[0]), labels]
-        out: FloatArray = -np.log(np.clip(p_true, CLIP_EPSILON, 1.0))
-        return out
+        return _class_row_loss(predictions[np.arange(labels.shape[0]), labels])
 
     def held_out_summary(self, predictions: FloatArray, mask: BoolArray) -> JsonDict:
         w, labels = self.weights[mask], self.labels[mask]
-        correct = predictions.argmax(axis=1) == labels
-        return {"log_loss": float(np.dot(w, self.row_loss(predictions, mask)) / w.sum()),
+        _, correct, p_true, _ = row_figures(predictions, labels)
+        loss = _class_row_loss(p_true)
+        return {"log_loss": float(np.dot(w, loss) / w.sum()),
                 "accuracy": float(np.dot(w, correct) / w.sum())}
+
+
+def _class_row_loss(p_true: FloatArray) -> FloatArray:
+    """Per-row log loss from each row's probability of its label (clipped to
+    ``CLIP_EPSILON``)."""
+    out: FloatArray = -np.log(np.clip(p_true, CLIP_EPSILON, 1.0))
+    return out
