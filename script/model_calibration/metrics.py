@@ -273,17 +273,16 @@ def row_figures(probs: FloatArray, labels: IntArray
     ([0.5, 0.8], [False, True], [0.5, 0.8], [0.5, 0.68])
     """
     n, k = probs.shape
-    top = np.full(n, -np.inf)
+    top = probs[:, 0].copy()
     first = np.zeros(n, dtype=labels.dtype)
-    p_true = np.zeros(n)
-    squares = np.zeros(n)
-    for j in range(k):
+    squares = top * top
+    square = np.empty(n)
+    for j in range(1, k):
         column = probs[:, j]
-        higher = column > top
-        first[higher] = j
+        first[column > top] = j
         np.maximum(top, column, out=top)
-        np.copyto(p_true, column, where=labels == j)
-        squares += column * column
+        squares += np.multiply(column, column, out=square)
+    p_true: FloatArray = probs[np.arange(n), labels]
     return top, first == labels, p_true, squares
 
 

@@ -172,6 +172,8 @@ class MulticlassProblem:
         self.strata: LabelArray = labels
         self.settings = settings
         self._logits: Optional[FloatArray] = None
+        # the temperature fit on every row, where each fold's fit starts
+        self._temperature: Optional[tuple[float, tuple[float, ...]]] = None
 
     @property
     def logits(self) -> FloatArray:
@@ -207,7 +209,10 @@ class MulticlassProblem:
         start = time.perf_counter()
         if base.method == "temperature":
             scale, bias, info = fit_temperature(self.logits, self.labels, self.weights,
-                                                self.settings.temperature_bias, mask)
+                                                self.settings.temperature_bias, mask,
+                                                None if mask is None else self._temperature)
+            if mask is None:
+                self._temperature = (scale, bias)
             model = dataclasses.replace(base, scale=scale, bias=bias)
         else:
             params, intercept, info = fit_class_scaling(self.logits, self.labels, self.weights,
