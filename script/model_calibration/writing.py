@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 import pandas as pd
 
 from . import limits
+from .csvwriter import write_csv_frame
 from ..errors import CalibrationScriptError, Code
 from .numerics import FloatArray
 from .reading import (CSV_FLOAT_PRECISION, Shard, decimal_columns, decimals_as_floats,
@@ -67,7 +68,8 @@ def write_calibrated_shard(shard: Shard, target: str,
     ``WRITE_CHUNK_ROWS`` rows) is in memory at a time.
 
     parquet goes through pyarrow tables (columns keep their Arrow types; a pandas index column
-    is dropped, as ``to_parquet(index=False)`` did); csv/tsv through pandas in chunks; JSON is
+    is dropped, as ``to_parquet(index=False)`` did); csv/tsv through pandas' reader in chunks,
+    written as pandas' ``to_csv`` writes them (:func:`~.csvwriter.write_csv_frame`); JSON is
     read and written whole. An OS error or a value JSON cannot hold is ``MC-E502``; a file that
     changed since it was read is ``MC-E203``.
     """
@@ -83,8 +85,7 @@ def write_calibrated_shard(shard: Shard, target: str,
             with chunks:
                 for i, chunk in enumerate(chunks):
                     out = chunk.assign(**columns(chunk))
-                    out.to_csv(target, index=False, sep=sep, mode="w" if i == 0 else "a",
-                               header=i == 0)
+                    write_csv_frame(out, target, sep, first=i == 0)
                     rows += len(out)
             return rows
         frame = read_frame(shard.path, shard.fmt)[0]
