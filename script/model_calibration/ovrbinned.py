@@ -68,7 +68,7 @@ def fit_ovr_binned(problem: MulticlassProblem, settings: Settings, fold: npt.NDA
                     for rb, c, name, e in zip(binned, problem.columns, problem.names, eps))
     logger.info("%s: fitted %s on %d rows, %d classes in %.3fs", context, method, n,
                 len(members), time.perf_counter() - start)
-    q = np.empty((n, len(members)), order="F")
+    predictions = np.empty((n, len(members)), order="F")
     info: list[JsonDict] = []
     folds = range(settings.folds)
     for f in folds:
@@ -85,16 +85,17 @@ def fit_ovr_binned(problem: MulticlassProblem, settings: Settings, fold: npt.NDA
                         f"fold {f}, class {name!r}", e, n - int(rb.rows[f]))
             for rb, name, e in zip(binned, problem.names, eps)]
         fit_seconds = time.perf_counter() - start
+        q = np.empty((n_test, len(models)), order="F")
         for j, (model, column) in enumerate(zip(models, problem.columns)):
-            q[held, j] = apply_calibrator(model, column.scores[held])
-        pred = renormalise(q[held])[0]
+            q[:, j] = apply_calibrator(model, column.scores[held])
+        pred = renormalise(q)[0]
+        del q
+        predictions[held] = pred
         entry: JsonDict = {"fold": f, "n_train": n - n_test, "n_test": n_test,
                            "fit_seconds": round(fit_seconds, 6)}
         entry.update(problem.held_out_summary(pred, held))
         info.append(entry)
         logger.info("fold %d: trained on %d rows, scored %d held-out rows in %.3fs", f,
                     n - n_test, n_test, fit_seconds)
-    predictions = renormalise(q)[0]
-    del q
     return dataclasses.replace(problem.unfitted(method), members=members), \
         CrossFit(predictions, info)
