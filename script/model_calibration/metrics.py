@@ -262,28 +262,32 @@ def binary_metrics_of(p: FloatArray, positive: BoolArray, weights: Optional[Floa
     return block
 
 
-def row_figures(probs: FloatArray, labels: IntArray
-                 ) -> tuple[FloatArray, BoolArray, FloatArray, FloatArray]:
+def row_figures(probs: FloatArray, labels: IntArray) -> tuple[FloatArray, BoolArray, FloatArray]:
     """Per row: the highest class probability, whether its class (the first of equal
-    highest, as ``argmax``) is the label, the label's probability and the sum of squared
-    probabilities; computed class by class (a few whole columns, not numpy's slow short rows).
+    highest, as ``argmax``) is the label, and the label's probability; computed class by class
+    (a few whole columns, not numpy's slow short rows), with no n-length index array.
 
-    >>> top, hit, p_true, sq = row_figures(np.array([[0.5, 0.5], [0.2, 0.8]]), np.array([1, 1]))
-    >>> top.tolist(), hit.tolist(), p_true.tolist(), sq.round(2).tolist()
-    ([0.5, 0.8], [False, True], [0.5, 0.8], [0.5, 0.68])
+    >>> top, hit, p_true = row_figures(np.array([[0.5, 0.5], [0.2, 0.8]]), np.array([1, 1]))
+    >>> top.tolist(), hit.tolist(), p_true.tolist()
+    ([0.5, 0.8], [False, True], [0.5, 0.8])
     """
     n, k = probs.shape
     top = probs[:, 0].copy()
-    first = np.zeros(n, dtype=labels.dtype)
-    squares = top * top
-    square = np.empty(n)
+    first = np.zeros(n, dtype=np.int8 if k <= 127 else labels.dtype)
     for j in range(1, k):
         column = probs[:, j]
         first[column > top] = j
         np.maximum(top, column, out=top)
-        squares += np.multiply(column, column, out=square)
-    p_true: FloatArray = probs[np.arange(n), labels]
-    return top, first == labels, p_true, squares
+    columns = [probs[:, j] for j in range(k)]
+    p_true: FloatArray = np.choose(labels, columns) if k <= 32 else probs[np.arange(n), labels]
+    return top, first == labels, p_true
+
+
+def _weighted_squares(probs: FloatArray, weights: FloatArray) -> float:
+    """The weighted sum over rows of each row's sum of squared class probabilities."""
+    square = np.empty(probs.shape[0])
+    return sum(float(np.dot(weights, np.square(probs[:, j], out=square)))
+               for j in range(probs.shape[1]))
 
 
 def multiclass_metrics(probs: FloatArray, labels: IntArray, weights: FloatArray,
@@ -312,14 +316,11 @@ def multiclass_metrics(probs: FloatArray, labels: IntArray, weights: FloatArray,
         aucs[name] = float(auc) if isinstance(auc, float) else None
         if auc is None:
             reasons[name] = f"class {name!r} is absent or is every row's label"
-    confidence, hit, p_true, squares = row_figures(probs, labels)
+    confidence, hit, p_true = row_figures(probs, labels)
     top = binary_metrics_of(confidence, hit, agg_weights, bins)
     del confidence
     correct = hit.astype(np.float64)
-    squares -= 2.0 * p_true
-    squares += 1.0
-    brier = float(np.dot(weights, squares))
-    del squares
+    brier = _weighted_squares(probs, weights) - 2.0 * float(np.dot(weights, p_true)) + total
     clipped = p_true < CLIP_EPSILON
     log_loss = -float(np.dot(weights, np.log(np.clip(p_true, CLIP_EPSILON, 1.0)))) / total
     defined = [a for a in aucs.values() if a is not None]

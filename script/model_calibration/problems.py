@@ -269,7 +269,7 @@ class MulticlassProblem:
 
     def held_out_summary(self, predictions: FloatArray, mask: BoolArray) -> JsonDict:
         w, labels = self.weights[mask], self.labels[mask]
-        _, correct, p_true, _ = row_figures(predictions, labels)
+        _, correct, p_true = row_figures(predictions, labels)
         loss = _class_row_loss(p_true)
         return {"log_loss": float(np.dot(w, loss) / w.sum()),
                 "accuracy": float(np.dot(w, correct) / w.sum())}
