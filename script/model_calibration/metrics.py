@@ -319,7 +319,6 @@ def multiclass_metrics(probs: FloatArray, labels: IntArray, weights: FloatArray,
     confidence, hit, p_true = row_figures(probs, labels)
     top = binary_metrics_of(confidence, hit, agg_weights, bins)
     del confidence
-    correct = hit.astype(np.float64)
     brier = _weighted_squares(probs, weights) - 2.0 * float(np.dot(weights, p_true)) + total
     clipped = p_true < CLIP_EPSILON
     log_loss = -float(np.dot(weights, np.log(np.clip(p_true, CLIP_EPSILON, 1.0)))) / total
@@ -338,7 +337,8 @@ def multiclass_metrics(probs: FloatArray, labels: IntArray, weights: FloatArray,
         "brier": brier / total, "brier_definition": "sum over classes of squared errors",
         "log_loss": log_loss, "log_loss_clip_epsilon": CLIP_EPSILON,
         "log_loss_clipped_rows": int(clipped.sum()),
-        "accuracy": float(np.dot(weights, correct)) / total,
+        "accuracy": (float(np.count_nonzero(hit)) if agg_weights is None else
+                     float(np.dot(weights, hit.astype(np.float64)))) / total,
         "auc_ovr": {"per_class": aucs, "null_reasons": reasons,
                     "macro": float(np.mean(defined)) if defined else None,
                     "macro_over_classes": len(defined),

@@ -249,9 +249,9 @@ def run_multiclass(shards: list[Shard], settings: Settings, given: Optional[AnyC
     assert given is None or isinstance(given, MultiCalibrator)  # check_given
     scores = data.kept_scores()
     labels = data.labels[data.keep].astype(np.int64)
-    weights = data.kept_weights()
-    problem = MulticlassProblem(scores, labels, None if data.weights is None else weights,
-                                settings)
+    problem = MulticlassProblem(scores, labels, None if data.weights is None else
+                                data.kept_weights(), settings)
+    weights = problem.weights  # the kept rows' weights (ones without weights), made once
     uncal_probs, zero_rows = _uncalibrated_class_probabilities(scores, settings.score_space)
     if settings.score_space == "probability":
         off = int(np.count_nonzero(np.abs(scores.sum(axis=1) - 1.0) > 1e-6))

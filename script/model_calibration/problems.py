@@ -249,8 +249,10 @@ class MulticlassProblem:
 
     def zero_sum_rows(self, model: MultiCalibrator) -> int:
         """Rows whose one-vs-rest outputs under ``model`` are all 0 (``renormalise`` makes them
-        uniform), counted in chunks of ``BIN_CHUNK_ROWS`` rows; 0 for the class scalings."""
-        if model.method in CLASS_SCALING_METHODS:
+        uniform), counted in chunks of ``BIN_CHUNK_ROWS`` rows; 0 for the class scalings, and
+        with no pass over the rows when a member is positive everywhere."""
+        if model.method in CLASS_SCALING_METHODS or any(_positive_everywhere(m)
+                                                         for m in model.members):
             return 0
         n = self.labels.shape[0]
         zero = 0
@@ -280,3 +282,15 @@ def _class_row_loss(p_true: FloatArray) -> FloatArray:
     ``CLIP_EPSILON``)."""
     out: FloatArray = -np.log(np.clip(p_true, CLIP_EPSILON, 1.0))
     return out
+
+
+def _positive_everywhere(member: Calibrator) -> bool:
+    """Whether ``member`` gives every score a positive probability: a knot table whose values
+    are all above 0 (``interpolate_knots`` keeps each output between two knots' values).
+
+    >>> _positive_everywhere(Calibrator("gam", "probability", 1e-15, knots_x=np.array([0.0, 1.0]),
+    ...                                 knots_y=np.array([0.01, 0.9])))
+    True
+    """
+    return member.knots_y is not None and member.knots_x is not None and \
+        float(np.min(member.knots_y)) > 0.0
