@@ -96,11 +96,11 @@ def _column_texts(column: pd.Series, sep: str) -> Optional[Any]:
         return None
     try:
         text = pa.array(column, from_pandas=True)
-        if not (pa.types.is_string(text.type) or pa.types.is_large_string(text.type)):
-            return None
-        text = text.cast(pa.string())  # one string type for the joins
     except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return None  # objects other than text, or more text than one array holds
+        return None  # objects other than text
+    if not (pa.types.is_string(text.type) or pa.types.is_large_string(text.type)):
+        return None
+    text = text.cast(pa.string())  # one string type for the joins
     return _quoted(text, sep)
 
 
@@ -117,22 +117,23 @@ def to_csv_text(frame: pd.DataFrame, sep: str, header: bool) -> Optional[bytes]:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    if frame.shape[1] < 2 or len(set(frame.columns)) != frame.shape[1]:
+    if frame.shape[1] < 2 or len(set(frame.columns)) != frame.shape[1] or \
+            isinstance(frame.columns, pd.MultiIndex):
         return None
     head = _header(frame, sep).encode("utf-8") if header else b""
     if len(frame) == 0:
         return head
-    columns = []
-    for name in frame.columns:
-        texts = _column_texts(frame[name], sep)
-        if texts is None:
-            return None
-        columns.append(texts)
     try:
+        columns = []
+        for name in frame.columns:
+            texts = _column_texts(frame[name], sep)
+            if texts is None:
+                return None
+            columns.append(texts)
         lines = pc.binary_join_element_wise(*columns, sep, null_handling="replace",
                                             null_replacement="")
         lines = pc.binary_join_element_wise(lines, "", os.linesep)
-    except pa.ArrowInvalid:  # more text than one Arrow string array holds
+    except (pa.ArrowInvalid, pa.ArrowCapacityError):  # more text than one string array holds
         return None
     if isinstance(lines, pa.ChunkedArray):
         lines = lines.combine_chunks()

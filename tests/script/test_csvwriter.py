@@ -64,7 +64,10 @@ def test_header_names_are_quoted_as_the_csv_module_quotes_them() -> None:
     pd.DataFrame({"only": [1.0, np.nan]}),  # one column: an empty row would be quoted
     pd.DataFrame({"n": pd.array([1, None], dtype="Int64"), "x": [1.0, 2.0]}),  # nullable
     pd.DataFrame({"c": pd.Categorical(["a", "b"]), "x": [1.0, 2.0]}),
-], ids=["date", "mixed", "carriage-return", "one-column", "nullable-int", "category"])
+    pd.DataFrame([[1.0, 2.0]], columns=pd.MultiIndex.from_tuples([("a", "b"), ("a", "c")])),
+    pd.DataFrame([[1.0, 2.0]], columns=["a", "a"]),
+], ids=["date", "mixed", "carriage-return", "one-column", "nullable-int", "category",
+        "column-levels", "repeated-name"])
 def test_other_columns_are_left_to_pandas(frame: pd.DataFrame, tmp_path: str) -> None:
     assert to_csv_text(frame, ",", header=True) is None
     path = os.path.join(tmp_path, "out.csv")
