@@ -218,7 +218,9 @@ def load_multiclass(shards: list[Shard], settings: Settings) -> MulticlassData:
     labels = np.concatenate([parse_class_labels(s.fitting[settings.label_field],
                                                 settings.label_field, settings.categories)
                              for s in shards])
-    missing_score = np.isnan(scores).any(axis=1)
+    missing_score = np.isnan(scores[:, 0])
+    for j in range(1, scores.shape[1]):  # column by column: no n x classes temporary
+        missing_score |= np.isnan(scores[:, j])
     missing_label = np.isnan(labels) & ~missing_score
     keep = ~(missing_score | np.isnan(labels))
     weights = parse_weights(shards, settings)
