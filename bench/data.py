@@ -19,6 +19,10 @@ Opt-in (not in ``SCENARIOS``, the default; whole-script runs only):
 - ``multiclass``: ``NUM_CLASSES`` = 3 score columns ``prob_class_0..2`` = softmax of logits
   ~ N(0, 1.5^2) (independent per class) and a label in 0..2 drawn from softmax(0.6 * logits):
   the scores are over-confident (temperature 1/0.6).
+- ``multitask``: ``NUM_TASKS`` = 3 binary tasks, score columns ``score_task_0..2`` (each
+  ~ Beta(2, 2), independent) against 0/1 labels ``label_task_0..2`` drawn from true logit
+  ``(0.5 + 0.1 t) logit(s) + 0.2 t + 0.3 tanh(2 logit(s))`` for task ``t``; the script runs
+  with ``SCORE_FIELDS`` / ``TASK_LABEL_NAMES`` naming them (``script_environment``).
 
 Examples
 --------
@@ -30,11 +34,15 @@ True
 >>> probs, classes = generate_multiclass(4, seed=1)
 >>> probs.shape, bool(np.allclose(probs.sum(axis=1), 1.0)), set(classes.tolist()) <= {0, 1, 2}
 ((4, 3), True, True)
+>>> task_scores, task_labels = generate_multitask(4, seed=1)
+>>> task_scores.shape, task_labels.shape, set(task_labels.ravel().tolist()) <= {0, 1}
+((4, 3), (4, 3), True)
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import shutil
 from collections.abc import Sequence
@@ -49,13 +57,19 @@ IntArray = npt.NDArray[np.int64]
 
 SCENARIOS = ("linear", "nonlinear")
 MULTICLASS = "multiclass"
-ALL_SCENARIOS = SCENARIOS + (MULTICLASS,)
+MULTITASK = "multitask"
+WHOLE_SCRIPT_ONLY = (MULTICLASS, MULTITASK)
+"""The opt-in scenarios: whole-script runs and their I/O floor only (the fitters are binary)."""
+ALL_SCENARIOS = SCENARIOS + WHOLE_SCRIPT_ONLY
 NUM_CLASSES = 3
+NUM_TASKS = 3
 MULTICLASS_LOGIT_SD = 1.5
 MULTICLASS_TRUE_SCALE = 0.6
 SCORE_FIELD = "prob_class_1"
 MULTICLASS_SCORE_FIELDS = tuple(f"prob_class_{k}" for k in range(NUM_CLASSES))
 LABEL_FIELD = "label"
+MULTITASK_SCORE_FIELDS = tuple(f"score_task_{t}" for t in range(NUM_TASKS))
+MULTITASK_LABEL_FIELDS = tuple(f"label_task_{t}" for t in range(NUM_TASKS))
 PASSTHROUGH_FIELDS = ("row_id", "segment", "feature_a")
 TRAIN_SHARDS = 10
 TEST_ROWS_MAX = 1_000_000
@@ -65,7 +79,7 @@ GENERATOR_VERSION = 1
 # Bump when the CSV writing changes (it derives the CSV shards from the parquet ones).
 CSV_VERSION = 1
 _SEGMENTS = np.array(["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel"])
-_SCENARIO_SEED = {"linear": 11, "nonlinear": 23, MULTICLASS: 37}
+_SCENARIO_SEED = {"linear": 11, "nonlinear": 23, MULTICLASS: 37, MULTITASK: 41}
 
 
 def _logit(p: FloatArray) -> FloatArray:
@@ -109,6 +123,18 @@ def generate_multiclass(n: int, seed: int) -> tuple[FloatArray, IntArray]:
     return probs, labels.astype(np.int64)
 
 
+def generate_multitask(n: int, seed: int) -> tuple[FloatArray, IntArray]:
+    """``n`` x ``NUM_TASKS`` independent scores and 0/1 labels (task ``t``'s true logit
+    ``(0.5 + 0.1 t) z + 0.2 t + 0.3 tanh(2 z)`` at score logit ``z``; deterministic in seed)."""
+    rng = np.random.default_rng([_SCENARIO_SEED[MULTITASK], seed])
+    scores = rng.beta(2.0, 2.0, (n, NUM_TASKS))
+    z = _logit(np.clip(scores, 1e-12, 1.0 - 1e-12))
+    task = np.arange(NUM_TASKS)
+    logit = (0.5 + 0.1 * task) * z + 0.2 * task + 0.3 * np.tanh(2.0 * z)
+    labels = (rng.uniform(size=(n, NUM_TASKS)) < _sigmoid(logit)).astype(np.int64)
+    return scores, labels
+
+
 def _softmax(logits: FloatArray) -> FloatArray:
     e = np.exp(logits - logits.max(axis=1, keepdims=True))
     out: FloatArray = e / e.sum(axis=1, keepdims=True)
@@ -117,12 +143,15 @@ def _softmax(logits: FloatArray) -> FloatArray:
 
 def score_fields(scenario: str) -> tuple[str, ...]:
     """The score columns of ``scenario``'s files."""
-    return MULTICLASS_SCORE_FIELDS if scenario == MULTICLASS else (SCORE_FIELD,)
+    if scenario == MULTICLASS:
+        return MULTICLASS_SCORE_FIELDS
+    return MULTITASK_SCORE_FIELDS if scenario == MULTITASK else (SCORE_FIELD,)
 
 
 def fitting_fields(scenario: str) -> list[str]:
-    """The columns the script fits on: the score columns and the label."""
-    return list(score_fields(scenario)) + [LABEL_FIELD]
+    """The columns the script fits on: the score columns and the label(s)."""
+    labels = MULTITASK_LABEL_FIELDS if scenario == MULTITASK else (LABEL_FIELD,)
+    return list(score_fields(scenario)) + list(labels)
 
 
 def script_environment(scenario: str) -> dict[str, str]:
@@ -130,6 +159,9 @@ def script_environment(scenario: str) -> dict[str, str]:
     binary scenarios, whose columns are the script's defaults)."""
     if scenario == MULTICLASS:
         return {"IS_BINARY": "false", "NUM_CLASSES": str(NUM_CLASSES)}
+    if scenario == MULTITASK:
+        return {"SCORE_FIELDS": json.dumps(list(MULTITASK_SCORE_FIELDS)),
+                "TASK_LABEL_NAMES": json.dumps(list(MULTITASK_LABEL_FIELDS))}
     return {}
 
 
@@ -156,6 +188,13 @@ def _score_columns(scenario: str, rows: int, seed: int) -> dict[str, npt.NDArray
         columns: dict[str, npt.NDArray[np.generic]] = {
             name: np.ascontiguousarray(probs[:, k])
             for k, name in enumerate(MULTICLASS_SCORE_FIELDS)}
+    elif scenario == MULTITASK:
+        task_scores, task_labels = generate_multitask(rows, seed)
+        columns = {name: np.ascontiguousarray(task_scores[:, t])
+                   for t, name in enumerate(MULTITASK_SCORE_FIELDS)}
+        columns.update({name: np.ascontiguousarray(task_labels[:, t])
+                        for t, name in enumerate(MULTITASK_LABEL_FIELDS)})
+        return columns
     else:
         scores, labels = generate(scenario, rows, seed)
         columns = {SCORE_FIELD: scores}

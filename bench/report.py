@@ -6,8 +6,8 @@ A measurement is a JSON object with ``scenario``, ``rows``, ``kind`` (fit | scri
 results), ``status`` (ok | timeout | memory_limit | failed), ``max_rss_bytes`` (the child's peak)
 and ``result`` (the task's output).
 
-The targets (``docs/performance.md``) are for binary data: the opt-in ``multiclass`` scenario
-has none, and its whole-script runs (like every run on CSV) are compared with their I/O floor in
+The targets (``docs/performance.md``) are for binary data: the opt-in ``multiclass`` and
+``multitask`` scenarios have none, and their whole-script runs (like every run on CSV) are compared with their I/O floor in
 ``script_vs_floor``, a markdown section of its own that default runs do not print.
 
 Examples
@@ -101,7 +101,7 @@ def targets(measurements: Sequence[Mapping[str, object]], agreement: Sequence[Js
     out: list[JsonDict] = []
     v = measurements
     for sc in scenarios:
-        if sc == data.MULTICLASS:  # binary targets; see script_vs_floor
+        if sc in data.WHOLE_SCRIPT_ONLY:  # binary targets; see script_vs_floor
             continue
         n6 = at(1_000_000, sizes)
         s6 = at(1_000_000, script_sizes)
@@ -181,8 +181,9 @@ def _floor_note(floor: Mapping[str, object] | None) -> str:
 
 
 def is_opt_in(m: Mapping[str, object]) -> bool:
-    """A measurement of an opt-in variant (multiclass scenario or non-parquet input)."""
-    return m.get("scenario") == data.MULTICLASS or _format(m) != "parquet"
+    """A measurement of an opt-in variant (multiclass or multitask scenario, or non-parquet
+    input)."""
+    return m.get("scenario") in data.WHOLE_SCRIPT_ONLY or _format(m) != "parquet"
 
 
 def script_vs_floor(measurements: Sequence[Mapping[str, object]]) -> list[JsonDict]:
@@ -312,6 +313,6 @@ def markdown(meta: Mapping[str, object], measurements: Sequence[Mapping[str, obj
         lines.append(f"| {c['target']} | {c['scenario']} | {fmt_rows(int(str(c['rows'])))} | "
                      f"{cell(_num(c['ratio']), 4)} | {c['op']} {c['threshold']} | {met} |")
     if not checks:
-        lines += ["", "No target applies: the targets are binary (multiclass runs are compared "
-                  "with their I/O floor above)."]
+        lines += ["", "No target applies: the targets are binary (multiclass and multitask runs "
+                  "are compared with their I/O floor above)."]
     return "\n".join(lines) + "\n"

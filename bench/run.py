@@ -9,14 +9,15 @@ Usage (from the repository root)::
 Opt-in whole-script variants (the defaults measure binary parquet data only)::
 
     python -m bench.run --sizes 1e5 --fitters ours_gam --script-sizes 1e6 \
-        --scenarios multiclass --script-methods temperature isotonic
+        --scenarios multiclass multitask --script-methods temperature isotonic
     python -m bench.run --sizes 1e5 --fitters ours_gam --script-sizes 1e6 \
         --scenarios nonlinear --script-methods gam --script-format csv
 
 ``--scenarios multiclass`` (3 classes, see ``bench.data``) runs the whole script with
-``IS_BINARY=false NUM_CLASSES=3`` and its I/O floor only: the fit-level comparisons (ours vs
-scikit-learn/pygam) are binary and are skipped for it, as is ``temperature`` (multi-class only)
-for the binary scenarios. ``--script-format csv`` gives the whole script and the I/O floor the
+``IS_BINARY=false NUM_CLASSES=3`` and its I/O floor only, ``--scenarios multitask`` (3 binary
+tasks) likewise with ``SCORE_FIELDS`` / ``TASK_LABEL_NAMES``: the fit-level comparisons (ours vs
+scikit-learn/pygam) are binary and are skipped for them, as is ``temperature`` (multi-class only)
+for every other scenario. ``--script-format csv`` gives the whole script and the I/O floor the
 same shards written as CSV; the floor is then pandas ``read_csv`` + ``to_csv`` (the script's own
 reader and writer), with pyarrow's CSV reader and writer reported beside it as
 ``io_floor_pyarrow_csv``.
@@ -89,8 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--quick", action="store_true", help="1e5 rows only (< 2 minutes)")
     parser.add_argument("--scenarios", nargs="+", choices=data.ALL_SCENARIOS,
                         default=list(data.SCENARIOS),
-                        help="default: the binary ones (linear nonlinear); multiclass is opt-in "
-                             "and measures the whole script only")
+                        help="default: the binary ones (linear nonlinear); multiclass and "
+                             "multitask are opt-in and measure the whole script only")
     parser.add_argument("--fitters", nargs="+", choices=sorted(fitters.FITTERS),
                         default=list(fitters.OURS + fitters.PEERS))
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds per child")
@@ -160,11 +161,11 @@ def _specs(dataset: data.Dataset, labels: Sequence[str], script: bool, preds_dir
            scratch: str, script_methods: Sequence[str] = ("gam",),
            script_data: data.Dataset | None = None) -> list[JsonDict]:
     """The measurements of one (scenario, size): fits of ``labels`` on ``dataset`` (none for
-    multiclass), and when ``script`` the whole script per method and the I/O floor(s) on
+    multiclass and multitask), and when ``script`` the whole script per method and the I/O floor(s) on
     ``script_data`` (default ``dataset``; its ``fmt`` is the format of those runs)."""
     prefix = f"{dataset.scenario}-n{dataset.rows}"
     shards = dataset.shard_paths()
-    if dataset.scenario == data.MULTICLASS:
+    if dataset.scenario in data.WHOLE_SCRIPT_ONLY:
         labels = []
     specs: list[JsonDict] = [
         {"name": f"{prefix}-{label}", "kind": "fit", "label": label, "fitter": label,
@@ -287,15 +288,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             handle.write(report.markdown(meta, measurements, agreement, checks))
 
     started = time.perf_counter()
-    if data.MULTICLASS in args.scenarios:
-        print("multiclass: fit-level comparisons are binary only; only the whole script and "
-              "its I/O floor are measured", flush=True)
+    for scenario in set(args.scenarios) & set(data.WHOLE_SCRIPT_ONLY):
+        print(f"{scenario}: fit-level comparisons are single-score binary only; only the whole "
+              "script and its I/O floor are measured", flush=True)
     if "temperature" in args.script_methods and set(args.scenarios) - {data.MULTICLASS}:
-        print("script_temperature: multi-class only; not run on the binary scenarios",
+        print("script_temperature: multi-class only; not run on the other scenarios",
               flush=True)
     for n in sorted(set(sizes) | set(script_sizes)):
         for scenario in args.scenarios:
-            labels = args.fitters if n in sizes and scenario != data.MULTICLASS else []
+            labels = args.fitters if n in sizes and scenario not in data.WHOLE_SCRIPT_ONLY \
+                else []
             if not labels and n not in script_sizes:
                 continue
             t0 = time.perf_counter()

@@ -161,7 +161,8 @@ def script_task(spec: Mapping[str, object]) -> JsonDict:
                   encoding="utf-8") as handle:
             metrics = json.load(handle)
         timings = metrics.get("timings", {}) if isinstance(metrics, dict) else {}
-        rows = metrics.get("rows", {}).get("used") if isinstance(metrics, dict) else None
+        block = metrics.get("rows", {}) if isinstance(metrics, dict) else {}
+        rows = block.get("used", block.get("read"))  # multi-task: rows read (used per task)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return {"method": _str(spec, "method"), "env": _env(spec), "rows": rows, "seconds": seconds,

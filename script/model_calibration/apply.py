@@ -130,7 +130,10 @@ def renormalise(q: FloatArray) -> tuple[FloatArray, int]:
     """
     sums = row_reduce(np.add, q)
     zero = ~(sums > 0.0)
-    out: FloatArray = q / np.where(zero, 1.0, sums)[:, None]
+    sums[zero] = 1.0
+    out: FloatArray = np.empty_like(q)  # q's layout; filled column by column
+    for j in range(q.shape[1]):
+        np.divide(q[:, j], sums, out=out[:, j])
     out[zero] = 1.0 / q.shape[1]
     return out, int(zero.sum())
 
@@ -156,11 +159,12 @@ def apply_multiclass(calibrator: MultiCalibrator, scores: npt.ArrayLike) -> Floa
             f"expected an (n, {len(calibrator.names)}) score "
             f"matrix for a multiclass calibrator; got shape {s.shape}",
             "pass one column per category, in the calibrator's order")
-    _check_scores(s.ravel(), calibrator.score_space)
+    _check_scores(s.ravel(order="K"), calibrator.score_space)  # no copy, in either layout
     if calibrator.method in CLASS_SCALING_METHODS:
         logits = class_logits(s, calibrator.score_space, calibrator.clip_epsilon,
                               calibrator.log_offset)
         return softmax(scaled_class_logits(calibrator, logits))
-    q = np.column_stack([apply_calibrator(member, s[:, c])
-                         for c, member in enumerate(calibrator.members)])
+    q = np.empty(s.shape, order="F")
+    for c, member in enumerate(calibrator.members):
+        q[:, c] = apply_calibrator(member, s[:, c])
     return renormalise(q)[0]

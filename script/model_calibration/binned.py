@@ -47,7 +47,7 @@ def _binned_summary(pred: Aggregated, positives: Union[int, float]) -> JsonDict:
             "auc_null_reason": reason}
 
 
-def _fit_on_bins(train: Aggregated, settings: Settings, method: str, context: str,
+def fit_on_bins(train: Aggregated, settings: Settings, method: str, context: str,
                  clip_epsilon: Optional[float], rows: int) -> Calibrator:
     """``fit_calibrator`` with ``method`` on a fold's training bins (``rows`` rows; probabilities
     clipped at ``clip_epsilon``, the clip of every row's score); a single class there is
@@ -94,7 +94,7 @@ def select_method_binned(rb: RowBins, settings: Settings, groups: Sequence[int],
         try:
             for g in groups:
                 train_rows = int(rb.rows[[h for h in groups if h != g]].sum())
-                model = _fit_on_bins(train[g], settings, method,
+                model = fit_on_bins(train[g], settings, method,
                                      f"{context}, candidate {method}, inner fold {g}",
                                      clip_epsilon, train_rows)
                 p = np.clip(apply_calibrator(model, held[g].values), CLIP_EPSILON,
@@ -368,7 +368,7 @@ def cross_fit_binned(rb: RowBins, settings: Settings, weighted: bool,
             choice = select_method_binned(rb, settings, others, f"fold {f}", clip_epsilon)
             method = str(choice["selected"])
             entry.update(fold_selection(choice))
-        model = _fit_on_bins(rb.aggregated(others, space), settings, method, f"fold {f}",
+        model = fit_on_bins(rb.aggregated(others, space), settings, method, f"fold {f}",
                              clip_epsilon, n_rows - int(rb.rows[f]))
         fit_seconds = time.perf_counter() - start
         held = rb.group(f, space)

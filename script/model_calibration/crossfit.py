@@ -323,7 +323,8 @@ def cross_fit(problem: Problem[ModelT], settings: Settings, fold: npt.NDArray[np
         held = ~train
         pred = problem.predict(model, held)  # the held-out rows only
         if predictions is None:
-            predictions = np.empty((fold.shape[0],) + pred.shape[1:])
+            # column-major: one class's predictions contiguous, as the metrics read them
+            predictions = np.empty((fold.shape[0],) + pred.shape[1:], order="F")
         predictions[held] = pred
         entry.update(n_train=int(train.sum()), n_test=int(held.sum()),
                      fit_seconds=round(fit_seconds, 6))

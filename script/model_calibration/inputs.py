@@ -180,7 +180,19 @@ def load_tasks(shards: list[Shard], settings: Settings) -> list[InputData]:
 
 @dataclasses.dataclass(frozen=True)
 class MulticlassData(KeptRows):
-    """Multi-class rows: an ``(n, classes)`` score matrix and class indices (NaN where missing)."""
+    """Multi-class rows: an ``(n, classes)`` column-major score matrix and class indices (NaN
+    where missing)."""
+
+    def kept_scores(self) -> FloatArray:
+        """The kept rows' score matrix, column-major (the matrix itself when every row is
+        kept)."""
+        if bool(self.keep.all()):
+            return self.scores
+        out: FloatArray = np.empty((int(np.count_nonzero(self.keep)), self.scores.shape[1]),
+                                   order="F")
+        for j in range(self.scores.shape[1]):
+            np.compress(self.keep, self.scores[:, j], out=out[:, j])
+        return out
 
     def rows_block(self) -> JsonDict:
         block: JsonDict = {"read": self.rows_read, "used": int(self.keep.sum()),
@@ -199,13 +211,16 @@ def load_multiclass(shards: list[Shard], settings: Settings) -> MulticlassData:
     require_columns(shards, fields + [settings.label_field],
                     "set SCORE_FIELD_PREFIX / MULTICLASS_CATEGORIES (or NUM_CLASSES) / "
                     "LABEL_FIELD to existing columns")
-    scores = np.column_stack([
-        np.concatenate([parse_scores(s.fitting[f], f, settings.score_space) for s in shards])
-        for f in fields])
+    scores = np.empty((sum(len(s.fitting[fields[0]]) for s in shards), len(fields)), order="F")
+    for j, f in enumerate(fields):  # column-major: each class's scores contiguous
+        np.concatenate([parse_scores(s.fitting[f], f, settings.score_space) for s in shards],
+                       out=scores[:, j])
     labels = np.concatenate([parse_class_labels(s.fitting[settings.label_field],
                                                 settings.label_field, settings.categories)
                              for s in shards])
-    missing_score = np.isnan(scores).any(axis=1)
+    missing_score = np.isnan(scores[:, 0])
+    for j in range(1, scores.shape[1]):  # column by column: no n x classes temporary
+        missing_score |= np.isnan(scores[:, j])
     missing_label = np.isnan(labels) & ~missing_score
     keep = ~(missing_score | np.isnan(labels))
     weights = parse_weights(shards, settings)

@@ -31,6 +31,7 @@ from .jsonvalues import JsonDict, json_number
 from .logs import logger
 from .metrics import binary_metrics, multiclass_metrics, multitask_metrics
 from .numerics import CLIP_EPSILON, FloatArray, sigmoid, softmax
+from .ovrbinned import fit_ovr_binned
 from .plotting import Panel, metrics_panels
 from .problems import BinaryProblem, ModelT, MulticlassProblem, Problem
 from .reading import Shard, release_fitting
@@ -199,11 +200,17 @@ def calibrated_columns(calibrator: AnyCalibrator, settings: Settings
     fields = tuple(settings.score_field_prefix + c for c in settings.categories)
 
     def multiclass(frame: pd.DataFrame) -> dict[str, FloatArray]:
-        raw = np.column_stack([parse_scores(frame[f], f, space) for f in fields])
-        valid = ~np.isnan(raw).any(axis=1)
-        out = np.full(raw.shape, np.nan)
-        if valid.any():
-            out[valid] = apply_multiclass(calibrator, raw[valid])
+        raw = np.empty((len(frame), len(fields)), order="F")  # column-major, as the fit's
+        valid = np.ones(len(frame), dtype=np.bool_)
+        for j, f in enumerate(fields):
+            raw[:, j] = parse_scores(frame[f], f, space)
+            valid &= ~np.isnan(raw[:, j])
+        if valid.all():
+            out = apply_multiclass(calibrator, raw)
+        else:
+            out = np.full(raw.shape, np.nan, order="F")
+            if valid.any():
+                out[valid] = apply_multiclass(calibrator, raw[valid])
         return {CALIBRATED_COLUMN_PREFIX + f: out[:, j] for j, f in enumerate(fields)}
     return multiclass, fields
 
@@ -253,11 +260,11 @@ def run_multiclass(shards: list[Shard], settings: Settings, given: Optional[AnyC
     data = load_multiclass(shards, settings)
     release_fitting(shards)
     assert given is None or isinstance(given, MultiCalibrator)  # check_given
-    scores = data.scores[data.keep]
+    scores = data.kept_scores()
     labels = data.labels[data.keep].astype(np.int64)
-    weights = data.kept_weights()
-    problem = MulticlassProblem(scores, labels, None if data.weights is None else weights,
-                                settings)
+    problem = MulticlassProblem(scores, labels, None if data.weights is None else
+                                data.kept_weights(), settings)
+    weights = problem.weights  # the kept rows' weights (ones without weights), made once
     uncal_probs, zero_rows = _uncalibrated_class_probabilities(scores, settings.score_space)
     if settings.score_space == "probability":
         off = int(np.count_nonzero(np.abs(scores.sum(axis=1) - 1.0) > 1e-6))
@@ -271,17 +278,22 @@ def run_multiclass(shards: list[Shard], settings: Settings, given: Optional[AnyC
     selection: Optional[JsonDict] = None
     folds: list[JsonDict] = []
     if given is None:
-        start = time.perf_counter()
-        calibrator, selection, method = _choose_and_fit(problem, settings, "multiclass")
-        logger.info("multiclass: fitted %s on %d rows, %d classes in %.3fs", method,
-                    scores.shape[0], scores.shape[1], time.perf_counter() - start)
-        if selection is not None:
-            calibrator = dataclasses.replace(calibrator, fit={**calibrator.fit,
-                                                              "auto": auto_summary(selection)})
         fold = file_folds(labels, FileRows.of(data.shards, data.keep), settings.folds,
                           settings.seed)
-        crossed = cross_fit(problem, settings, fold)
+        binned = fit_ovr_binned(problem, settings, fold, "multiclass")
+        if binned is not None:
+            calibrator, crossed = binned
+        else:
+            start = time.perf_counter()
+            calibrator, selection, method = _choose_and_fit(problem, settings, "multiclass")
+            logger.info("multiclass: fitted %s on %d rows, %d classes in %.3fs", method,
+                        scores.shape[0], scores.shape[1], time.perf_counter() - start)
+            if selection is not None:
+                calibrator = dataclasses.replace(calibrator, fit={
+                    **calibrator.fit, "auto": auto_summary(selection)})
+            crossed = cross_fit(problem, settings, fold)
         predictions, folds = crossed.predictions, crossed.folds
+        del crossed, fold
     else:
         calibrator = given
         predictions = problem.predict(given)

@@ -192,7 +192,7 @@ def class_major_chunks(values: FloatArray, labels: IntArray, weights: FloatArray
     caller may change in place) with their labels and weights: the rows of the mask ``rows``
     (every row when None), ``BIN_CHUNK_ROWS`` values at a time. Class-major, the per-row
     reductions over a few classes run along contiguous rows instead of numpy's slow short inner
-    axis.
+    axis. A column-major (Fortran-ordered) matrix gives them by contiguous copies.
 
     >>> [x.tolist() for x, _, _ in class_major_chunks(np.array([[1.0, 2.0], [3.0, 4.0]]),
     ...                                               np.array([0, 1]), np.ones(2), None)]
@@ -202,11 +202,14 @@ def class_major_chunks(values: FloatArray, labels: IntArray, weights: FloatArray
     step = max(1, limits.BIN_CHUNK_ROWS // k)
     for begin in range(0, n, step):
         part = slice(begin, begin + step)
-        chunk, y, wi = values[part], labels[part], weights[part]
-        if rows is not None:
+        chunk, y, wi = values[part].T, labels[part], weights[part]
+        if rows is None:
+            yield np.array(chunk, order="C"), y, wi
+        else:
+            # compressed along the rows of the class-major view: a column-major matrix's
+            # chunks are then read contiguously, class by class
             keep = rows[part]
-            chunk, y, wi = chunk[keep], y[keep], wi[keep]
-        yield np.array(chunk.T, order="C"), y, wi
+            yield np.compress(keep, chunk, axis=1), y[keep], wi[keep]
 
 
 def softmax(eta: FloatArray) -> FloatArray:

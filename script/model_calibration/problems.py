@@ -23,7 +23,7 @@ from .artifact import Calibrator, MultiCalibrator
 from .fitting import fit_calibrator
 from .jsonvalues import JsonDict, int_if_integral
 from .logs import logger
-from .metrics import auc_aggregated
+from .metrics import auc_aggregated, row_figures
 from .classscaling import fit_class_scaling
 from .numerics import (CLIP_EPSILON, LOG_OFFSET, BoolArray, FloatArray, IntArray, LabelArray,
                        softmax, weighted_count)
@@ -152,29 +152,51 @@ def _binary_row_loss(predictions: FloatArray, labels: BoolArray) -> FloatArray:
 
 class MulticlassProblem:
     """Multi-class rows: one :class:`BinaryProblem` per class (one-vs-rest) and the class
-    log-scores (``ln(p + LOG_OFFSET)``, or the margins)."""
+    log-scores (``ln(p + LOG_OFFSET)``, or the margins; computed when first used, so a
+    one-vs-rest fit never holds them).
+
+    A column-major (Fortran-ordered) score matrix keeps each class's scores contiguous: the
+    one-vs-rest members then read them without a copy, and the class log-scores (of the same
+    layout) give class-major chunks by plain copies.
+    """
 
     def __init__(self, scores: FloatArray, labels: IntArray, weights: Optional[FloatArray],
                  settings: Settings) -> None:
         self.names = settings.categories
+        self.scores = scores
         self.columns = [BinaryProblem(scores[:, c], labels == c, weights, settings)
                         for c in range(scores.shape[1])]
-        self.logits = class_logits(scores, settings.score_space, CLIP_EPSILON, LOG_OFFSET)
         self.labels = labels
+        self.unit_weights = weights is None
         self.weights: FloatArray = np.ones(labels.shape[0]) if weights is None else weights
         self.strata: LabelArray = labels
         self.settings = settings
+        self._logits: Optional[FloatArray] = None
+        # the temperature fit on every row, where each fold's fit starts
+        self._temperature: Optional[tuple[float, tuple[float, ...]]] = None
+
+    @property
+    def logits(self) -> FloatArray:
+        """The class log-scores of every row (computed once, in the scores' layout)."""
+        if self._logits is None:
+            self._logits = class_logits(self.scores, self.settings.score_space, CLIP_EPSILON,
+                                        LOG_OFFSET)
+        return self._logits
 
     def row_weights(self, rows: npt.NDArray[np.intp]) -> FloatArray:
         out: FloatArray = self.weights[rows]
         return out
 
-    def fit(self, method: str, mask: Optional[BoolArray], context: str) -> MultiCalibrator:
+    def unfitted(self, method: str) -> MultiCalibrator:
+        """A calibrator of ``method`` for these classes, without its fitted parameters."""
         s = self.settings
-        base = MultiCalibrator(mode="multiclass", method=method, score_space=s.score_space,
+        return MultiCalibrator(mode="multiclass", method=method, score_space=s.score_space,
                                clip_epsilon=CLIP_EPSILON, names=self.names,
                                score_fields=tuple(s.score_field_prefix + c for c in self.names),
                                label_fields=(s.label_field,), log_offset=LOG_OFFSET)
+
+    def fit(self, method: str, mask: Optional[BoolArray], context: str) -> MultiCalibrator:
+        base = self.unfitted(method)
         if method in CLASS_SCALING_METHODS:
             return self._fit_scaling(base, mask, context)
         members = tuple(problem.fit(method, mask, f"{context}, class {name!r}")
@@ -187,7 +209,10 @@ class MulticlassProblem:
         start = time.perf_counter()
         if base.method == "temperature":
             scale, bias, info = fit_temperature(self.logits, self.labels, self.weights,
-                                                self.settings.temperature_bias, mask)
+                                                self.settings.temperature_bias, mask,
+                                                None if mask is None else self._temperature)
+            if mask is None:
+                self._temperature = (scale, bias)
             model = dataclasses.replace(base, scale=scale, bias=bias)
         else:
             params, intercept, info = fit_class_scaling(self.logits, self.labels, self.weights,
@@ -219,14 +244,15 @@ class MulticlassProblem:
         with another log offset (a given calibrator), then recomputed from the scores."""
         if model.score_space == "logit" or model.log_offset == LOG_OFFSET:
             return self.logits if rows is None else self.logits[rows]
-        scores = np.column_stack([problem.scores if rows is None else problem.scores[rows]
-                                  for problem in self.columns])
+        scores = self.scores if rows is None else self.scores[rows]
         return class_logits(scores, model.score_space, model.clip_epsilon, model.log_offset)
 
     def zero_sum_rows(self, model: MultiCalibrator) -> int:
         """Rows whose one-vs-rest outputs under ``model`` are all 0 (``renormalise`` makes them
-        uniform), counted in chunks of ``BIN_CHUNK_ROWS`` rows; 0 for the class scalings."""
-        if model.method in CLASS_SCALING_METHODS:
+        uniform), counted in chunks of ``BIN_CHUNK_ROWS`` rows; 0 for the class scalings, and
+        with no pass over the rows when a member is positive everywhere."""
+        if model.method in CLASS_SCALING_METHODS or any(_positive_everywhere(m)
+                                                         for m in model.members):
             return 0
         n = self.labels.shape[0]
         zero = 0
@@ -241,12 +267,30 @@ class MulticlassProblem:
     def row_loss(self, predictions: FloatArray, rows: Optional[BoolArray] = None
                  ) -> FloatArray:
         labels = self.labels if rows is None else self.labels[rows]
-        p_true = predictions[np.arange(labels.shape[0]), labels]
-        out: FloatArray = -np.log(np.clip(p_true, CLIP_EPSILON, 1.0))
-        return out
+        return _class_row_loss(predictions[np.arange(labels.shape[0]), labels])
 
     def held_out_summary(self, predictions: FloatArray, mask: BoolArray) -> JsonDict:
         w, labels = self.weights[mask], self.labels[mask]
-        correct = predictions.argmax(axis=1) == labels
-        return {"log_loss": float(np.dot(w, self.row_loss(predictions, mask)) / w.sum()),
+        _, correct, p_true = row_figures(predictions, labels)
+        loss = _class_row_loss(p_true)
+        return {"log_loss": float(np.dot(w, loss) / w.sum()),
                 "accuracy": float(np.dot(w, correct) / w.sum())}
+
+
+def _class_row_loss(p_true: FloatArray) -> FloatArray:
+    """Per-row log loss from each row's probability of its label (clipped to
+    ``CLIP_EPSILON``)."""
+    out: FloatArray = -np.log(np.clip(p_true, CLIP_EPSILON, 1.0))
+    return out
+
+
+def _positive_everywhere(member: Calibrator) -> bool:
+    """Whether ``member`` gives every score a positive probability: a knot table whose values
+    are all above 0 (``interpolate_knots`` keeps each output between two knots' values).
+
+    >>> _positive_everywhere(Calibrator("gam", "probability", 1e-15, knots_x=np.array([0.0, 1.0]),
+    ...                                 knots_y=np.array([0.01, 0.9])))
+    True
+    """
+    return member.knots_y is not None and member.knots_x is not None and \
+        float(np.min(member.knots_y)) > 0.0

@@ -66,10 +66,12 @@ def _temperature_sums(theta: FloatArray, logits: FloatArray, labels: IntArray,
 
 
 def fit_temperature(logits: FloatArray, labels: IntArray, weights: FloatArray,
-                    bias: bool, rows: Optional[BoolArray] = None
+                    bias: bool, rows: Optional[BoolArray] = None,
+                    start: Optional[tuple[float, tuple[float, ...]]] = None
                     ) -> tuple[float, tuple[float, ...], JsonDict]:
     """Weighted maximum likelihood of ``softmax(scale * logits + bias)`` (``bias[0] = 0``) on
-    the rows of the mask ``rows`` (every row when None; the rows are not copied).
+    the rows of the mask ``rows`` (every row when None; the rows are not copied). ``start``
+    (scale, bias) is a fit on nearby rows to start from (a fold's from the fit on every row).
 
     Newton's method with step halving on the exact Hessian (a convex problem in the scale and
     the biases), summed over chunks of rows; ``scale >= 1e-6``: a step that would cross the bound
@@ -87,7 +89,11 @@ def fit_temperature(logits: FloatArray, labels: IntArray, weights: FloatArray,
     n_free = c - 1 if bias else 0
     theta = np.zeros(1 + n_free)
     theta[0] = 1.0
-    if n > 200_000:
+    if start is not None:
+        theta[0] = max(start[0], 1e-6)
+        if bias:
+            theta[1:] = start[1][1:]
+    elif n > 200_000:
         # Warm start from every 64th row: the exact Newton polish then needs about 3 steps.
         sub_scale, sub_bias, _ = fit_temperature(logits[::64], labels[::64], weights[::64],
                                                  bias, None if rows is None else rows[::64])

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 import pandas as pd
 
 from . import limits
+from .csvwriter import write_csv_frame
 from ..errors import CalibrationScriptError, Code
 from .numerics import FloatArray
 from .reading import (CSV_FLOAT_PRECISION, Shard, decimal_columns, decimals_as_floats,
@@ -69,7 +70,9 @@ def write_calibrated_shard(shard: Shard, target: str,
 
     parquet goes through pyarrow record batches of ``WRITE_CHUNK_ROWS`` rows (columns keep
     their Arrow types; a pandas index column is dropped, as ``to_parquet(index=False)`` did);
-    csv/tsv through pandas in chunks of as many rows; JSON is read and written whole. An OS error or a value JSON cannot hold is ``MC-E502``; a file that
+    csv/tsv through pandas' reader in chunks of as many rows, written as pandas' ``to_csv``
+    writes them (:func:`~.csvwriter.write_csv_frame`); JSON is read and written whole. An OS
+    error or a value JSON cannot hold is ``MC-E502``; a file that
     changed since it was read is ``MC-E203``.
     """
     os.makedirs(os.path.dirname(target), exist_ok=True)
@@ -84,8 +87,7 @@ def write_calibrated_shard(shard: Shard, target: str,
             with chunks:
                 for i, chunk in enumerate(chunks):
                     out = chunk.assign(**columns(chunk))
-                    out.to_csv(target, index=False, sep=sep, mode="w" if i == 0 else "a",
-                               header=i == 0)
+                    write_csv_frame(out, target, sep, first=i == 0)
                     rows += len(out)
             return rows
         frame = read_frame(shard.path, shard.fmt)[0]

@@ -149,6 +149,33 @@ def test_multiclass_specs_skip_fits_and_run_script(
     assert "| multiclass | 1e3 | parquet | script_temperature | ok |" in text
 
 
+def test_multitask_scenario_runs_the_script_per_task(tmp_path: Path) -> None:
+    dataset = data.prepare(str(tmp_path / "cache"), data.MULTITASK, ROWS)
+    from bench.arrow import read_float_columns
+
+    columns = read_float_columns(dataset.shard_paths()[0], data.fitting_fields(data.MULTITASK))
+    assert set(columns) == set(data.MULTITASK_SCORE_FIELDS + data.MULTITASK_LABEL_FIELDS)
+    for name in data.MULTITASK_LABEL_FIELDS:
+        assert set(columns[name].tolist()) == {0.0, 1.0}
+    scores, labels = data.generate_multitask(20_000, seed=4)
+    rates = labels.mean(axis=0)  # task t's intercept 0.2 t: the positive rate grows with t
+    assert rates[0] < rates[1] < rates[2]
+    specs = run._specs(dataset, fitters.OURS, True, str(tmp_path), str(tmp_path),
+                       ["gam", "temperature"])  # temperature: multi-class only, skipped
+    assert [s["label"] for s in specs] == ["script_gam", "io_floor"]
+    assert json.loads(str(specs[0]["env"]["SCORE_FIELDS"])) == list(  # type: ignore[index]
+        data.MULTITASK_SCORE_FIELDS)
+    found = [{"scenario": data.MULTITASK, "rows": ROWS, "kind": s["kind"], "label": s["label"],
+              "format": s["format"], "status": "ok", "max_rss_bytes": 1,
+              "result": tasks.run_task(s)} for s in specs]
+    script = found[0]["result"]
+    assert isinstance(script, dict) and script["rows"] == ROWS  # rows read (used: per task)
+    floor = found[1]["result"]
+    assert isinstance(floor, dict) and 48 * ROWS <= floor["fitting_columns_bytes"] <= 49 * ROWS
+    assert report.targets(found, [], [data.MULTITASK], [ROWS], [ROWS]) == []
+    assert "| multitask | 1e3 | parquet | script_gam | ok |" in report.markdown({}, found, [], [])
+
+
 def test_csv_shards_and_floors(dataset: data.Dataset, tmp_path: Path) -> None:
     import pandas as pd
 

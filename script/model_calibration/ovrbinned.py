@@ -1,0 +1,101 @@
+"""One-vs-rest multi-class with many rows: each class's fits on its row bins.
+
+From ``BINNED_MIN_ROWS`` kept rows a one-vs-rest run (any method but ``auto``) bins each class's
+scores by fold and logit in one pass (:class:`~.rowbins.RowBins`, as a binary task's binned
+path does): the shipped members come from :func:`~.binned.full_fit_binned` (isotonic, platt
+and beta exact, gam on the bins) and each fold's members are fitted on the other folds' bins.
+The one-vs-rest outputs of a row are renormalised over its classes, so the held-out
+predictions are per row: each held-out row is scored by its fold's members at its own scores.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from typing import Optional
+
+import numpy as np
+import numpy.typing as npt
+
+from . import limits
+from .apply import CLASS_SCALING_METHODS, apply_calibrator, renormalise
+from .artifact import Calibrator, MultiCalibrator
+from .binned import fit_on_bins, full_fit_binned
+from .crossfit import CrossFit
+from .jsonvalues import JsonDict
+from .logs import logger
+from .numerics import adaptive_clip_epsilon
+from .problems import MulticlassProblem
+from .rowbins import RowBins, bin_rows
+from .settings import Settings
+
+
+def _class_bins(problem: MulticlassProblem, settings: Settings, fold: npt.NDArray[np.int8]
+                ) -> Optional[list[RowBins]]:
+    """Each class's row bins by fold, or None when a class's scores cannot be binned."""
+    binned: list[RowBins] = []
+    for column in problem.columns:
+        rb = bin_rows(column.scores, column.labels, column.weights, fold, settings.folds,
+                      settings.score_space)
+        if rb is None:
+            return None
+        binned.append(rb)
+    return binned
+
+
+def fit_ovr_binned(problem: MulticlassProblem, settings: Settings, fold: npt.NDArray[np.int8],
+                   context: str) -> Optional[tuple[MultiCalibrator, CrossFit]]:
+    """The shipped one-vs-rest calibrator and the cross-fitted predictions on row bins, or
+    None where the exact path applies (fewer than ``BINNED_MIN_ROWS`` rows, ``auto``, a class
+    scaling, or scores too spread to bin).
+
+    The fold records are those of :func:`~.crossfit.cross_fit` (their fit seconds cover the
+    fold's members of every class); a fold without rows is skipped as there.
+    """
+    n = int(problem.labels.shape[0])
+    method = settings.method
+    if n < limits.BINNED_MIN_ROWS or method == "auto" or method in CLASS_SCALING_METHODS:
+        return None
+    binned = _class_bins(problem, settings, fold)
+    if binned is None:
+        return None
+    start = time.perf_counter()
+    space = settings.score_space
+    eps = [adaptive_clip_epsilon(c.scores) if space == "probability" else None
+           for c in problem.columns]
+    members = tuple(full_fit_binned(rb, c.scores, c.labels, c.weights, settings,
+                                    f"{context}, class {name!r}", e)[0]
+                    for rb, c, name, e in zip(binned, problem.columns, problem.names, eps))
+    logger.info("%s: fitted %s on %d rows, %d classes in %.3fs", context, method, n,
+                len(members), time.perf_counter() - start)
+    predictions = np.empty((n, len(members)), order="F")
+    info: list[JsonDict] = []
+    folds = range(settings.folds)
+    for f in folds:
+        held = fold == f
+        n_test = int(np.count_nonzero(held))
+        if n_test == 0:
+            logger.info("fold %d holds no row (CALIBRATION_FOLDS=%d); skipped", f,
+                        settings.folds)
+            continue
+        start = time.perf_counter()
+        others = [g for g in folds if g != f]
+        models: list[Calibrator] = [
+            fit_on_bins(rb.aggregated(others, space), settings, method,
+                        f"fold {f}, class {name!r}", e, n - int(rb.rows[f]))
+            for rb, name, e in zip(binned, problem.names, eps)]
+        fit_seconds = time.perf_counter() - start
+        q = np.empty((n_test, len(models)), order="F")
+        for j, (model, column) in enumerate(zip(models, problem.columns)):
+            q[:, j] = apply_calibrator(model, column.scores[held])
+        pred = renormalise(q)[0]
+        del q
+        predictions[held] = pred
+        entry: JsonDict = {"fold": f, "n_train": n - n_test, "n_test": n_test,
+                           "fit_seconds": round(fit_seconds, 6)}
+        entry.update(problem.held_out_summary(pred, held))
+        info.append(entry)
+        logger.info("fold %d: trained on %d rows, scored %d held-out rows in %.3fs", f,
+                    n - n_test, n_test, fit_seconds)
+    return dataclasses.replace(problem.unfitted(method), members=members), \
+        CrossFit(predictions, info)

@@ -1,0 +1,111 @@
+"""The CSV/TSV writer of calibrated shards writes the bytes pandas ``to_csv(index=False)``
+writes: every float's text, quoting, missing values and the header; other column types are
+left to pandas."""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from calibration_step.script import model_calibration as mc
+from calibration_step.script.interface import ModelCalibrationInput, ModelCalibrationOutput
+from calibration_step.script.model_calibration.csvwriter import to_csv_text, write_csv_frame
+from tests.script.synthetic import read_csv_exact
+
+TEXTS = ["a", "b,c", 'd"e', "x\ny", "", "ü é", None, "tab\there", " lead", "trail "]
+
+
+def _hard_frame(rows: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    quarter = rows // 4
+    floats = np.concatenate([
+        10.0 ** rng.uniform(-320, 308, quarter) * rng.choice([-1.0, 1.0], quarter),
+        10.0 ** rng.uniform(-5, 17, quarter),  # around both switches to exponent form
+        rng.random(quarter),
+        np.round(rng.random(rows - 3 * quarter) * 1000, 2),
+        [0.0, -0.0, np.inf, -np.inf, np.nan, 1e15, 1e16, 9.999999999999999e14, 1e-4, 9.99e-5,
+         123.0, 5e-324, 1.7976931348623157e308, 0.1 + 0.2]])
+    n = floats.shape[0]
+    with np.errstate(over="ignore"):
+        as_float32 = floats.astype(np.float32)
+    return pd.DataFrame({
+        "score": floats, "f32": as_float32, "n": rng.integers(-10**12, 10**12, n),
+        "u8": rng.integers(0, 255, n).astype(np.uint8), "flag": rng.random(n) < 0.5,
+        "text": rng.choice(np.array(TEXTS, dtype=object), n),
+        "calibrated_score": np.where(rng.random(n) < 0.1, np.nan, rng.random(n))})
+
+
+@pytest.mark.parametrize("sep", [",", "\t"])
+def test_the_text_is_pandas_to_csv_byte_for_byte(sep: str) -> None:
+    frame = _hard_frame(40_000, seed=3)
+    text = to_csv_text(frame, sep, header=True)
+    assert text is not None  # every column here is formatted without pandas
+    assert text == frame.to_csv(index=False, sep=sep).encode("utf-8")
+    assert to_csv_text(frame, sep, header=False) == \
+        frame.to_csv(index=False, sep=sep, header=False).encode("utf-8")
+
+
+def test_header_names_are_quoted_as_the_csv_module_quotes_them() -> None:
+    frame = pd.DataFrame({"a,b": [1.5], 'say "hi"': ["x"], 7: [True]})
+    text = to_csv_text(frame, ",", header=True)
+    assert text == frame.to_csv(index=False).encode("utf-8")
+    assert text.startswith(b'"a,b","say ""hi""",7')
+
+
+@pytest.mark.parametrize("frame", [
+    pd.DataFrame({"when": [datetime.datetime(2024, 1, 2)], "x": [1.0]}),  # a date column
+    pd.DataFrame({"mixed": ["a", 3], "x": [1.0, 2.0]}),  # objects that are not all text
+    pd.DataFrame({"text": ["a\rb", "c"], "x": [1.0, 2.0]}),  # a carriage return
+    pd.DataFrame({"only": [1.0, np.nan]}),  # one column: an empty row would be quoted
+    pd.DataFrame({"n": pd.array([1, None], dtype="Int64"), "x": [1.0, 2.0]}),  # nullable
+    pd.DataFrame({"c": pd.Categorical(["a", "b"]), "x": [1.0, 2.0]}),
+    pd.DataFrame([[1.0, 2.0]], columns=pd.MultiIndex.from_tuples([("a", "b"), ("a", "c")])),
+    pd.DataFrame([[1.0, 2.0]], columns=["a", "a"]),
+], ids=["date", "mixed", "carriage-return", "one-column", "nullable-int", "category",
+        "column-levels", "repeated-name"])
+def test_other_columns_are_left_to_pandas(frame: pd.DataFrame, tmp_path: str) -> None:
+    assert to_csv_text(frame, ",", header=True) is None
+    path = os.path.join(tmp_path, "out.csv")
+    write_csv_frame(frame, path, ",", first=True)
+    write_csv_frame(frame, path, ",", first=False)
+    with open(path, encoding="utf-8", newline="") as handle:
+        written = handle.read()
+    assert written == frame.to_csv(index=False) + frame.to_csv(index=False, header=False)
+
+
+def test_chunks_append_without_the_header(tmp_path: str) -> None:
+    frame = _hard_frame(2_000, seed=5)
+    path = os.path.join(tmp_path, "out.tsv")
+    write_csv_frame(frame.iloc[:1000], path, "\t", first=True)
+    write_csv_frame(frame.iloc[1000:], path, "\t", first=False)
+    with open(path, "rb") as handle:
+        assert handle.read() == frame.to_csv(index=False, sep="\t").encode("utf-8")
+    empty = frame.iloc[:0]
+    assert to_csv_text(empty, ",", header=True) == empty.to_csv(index=False).encode("utf-8")
+
+
+def test_a_calibrated_csv_shard_is_the_input_as_pandas_writes_it_plus_the_column(
+        tmp_path: str, no_plot: list[int]) -> None:
+    rng = np.random.default_rng(9)
+    n = 3_000
+    frame = pd.DataFrame({"prob_class_1": rng.random(n), "label": rng.integers(0, 2, n),
+                          "note": rng.choice(np.array(TEXTS, dtype=object), n),
+                          "amount": np.round(rng.random(n) * 100, 2)})
+    folder = os.path.join(tmp_path, "in")
+    os.makedirs(folder)
+    frame.to_csv(os.path.join(folder, "a.csv"), index=False)
+    outputs = {o.value: os.path.join(tmp_path, "out", o.value) for o in ModelCalibrationOutput}
+    mc.main({ModelCalibrationInput.EVALUATION_DATA.value: folder}, outputs,
+            {"CALIBRATION_METHOD": "platt"}, argparse.Namespace(job_type="calibration"))
+    target = os.path.join(outputs[ModelCalibrationOutput.CALIBRATED_DATA.value], "a.csv")
+    with open(target, "rb") as handle:
+        written = handle.read()
+    again = read_csv_exact(os.path.join(folder, "a.csv"))
+    expected = again.assign(calibrated_prob_class_1=read_csv_exact(target)[
+        "calibrated_prob_class_1"].to_numpy()).to_csv(index=False).encode("utf-8")
+    assert written == expected

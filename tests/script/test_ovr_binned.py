@@ -1,0 +1,112 @@
+"""One-vs-rest multi-class with many rows: each class fitted and cross-fitted on its row bins
+(``ovrbinned``), against the exact path on the same rows.
+
+``BINNED_MIN_ROWS`` is lowered so that both paths run on the same rows, with coarse bins
+(``ROW_BINS``) so that the approximation is visible at all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+import numpy as np
+import pytest
+
+from calibration_step.script import model_calibration as mc
+from calibration_step.script.interface import (
+    CALIBRATOR_FILE, METRICS_FILE, ModelCalibrationInput, ModelCalibrationOutput,
+)
+from calibration_step.script.model_calibration import limits, rowbins
+from tests.script.synthetic import multiclass_scenario, read_json, write_multiclass
+
+ROWS = 30_000
+COARSE_BINS = 2048
+
+Json = dict[str, object]
+
+
+def _run(tmp_path: str, name: str, env: dict[str, str], binned: bool,
+         monkeypatch: pytest.MonkeyPatch) -> tuple[Json, Json]:
+    monkeypatch.setattr(limits, "BINNED_MIN_ROWS", 1 if binned else 1 << 40)
+    monkeypatch.setattr(rowbins, "ROW_BINS", COARSE_BINS)
+    monkeypatch.setattr(rowbins, "ROW_BIN_MAX_WIDTH", 0.05)
+    outputs = {o.value: os.path.join(tmp_path, name, o.value) for o in ModelCalibrationOutput}
+    mc.main({ModelCalibrationInput.EVALUATION_DATA.value: os.path.join(tmp_path, "in")},
+            outputs, env, argparse.Namespace(job_type="calibration"))
+    metrics = read_json(os.path.join(outputs[ModelCalibrationOutput.METRICS_OUTPUT.value],
+                                     METRICS_FILE))
+    calibrator = read_json(os.path.join(outputs[ModelCalibrationOutput.CALIBRATION_OUTPUT.value],
+                                        CALIBRATOR_FILE))
+    return metrics, calibrator
+
+
+def _dict(value: object) -> Json:
+    assert isinstance(value, dict)
+    return value
+
+
+@pytest.fixture(scope="module")
+def rows() -> tuple[np.ndarray, np.ndarray]:
+    scores, labels, _ = multiclass_scenario(ROWS, seed=21)
+    return scores, labels
+
+
+@pytest.mark.parametrize("method", ["isotonic", "platt", "gam"])
+def test_one_vs_rest_on_row_bins_agrees_with_the_exact_path(
+        tmp_path: str, rows: tuple[np.ndarray, np.ndarray], method: str,
+        monkeypatch: pytest.MonkeyPatch, no_plot: list[int]) -> None:
+    write_multiclass(os.path.join(tmp_path, "in", "d.parquet"), *rows)
+    env = {"IS_BINARY": "false", "NUM_CLASSES": "3", "CALIBRATION_METHOD": method}
+    exact, exact_cal = _run(tmp_path, "exact", env, False, monkeypatch)
+    binned, binned_cal = _run(tmp_path, "binned", env, True, monkeypatch)
+    exact_members = exact_cal["members"]
+    binned_members = binned_cal["members"]
+    assert isinstance(exact_members, list) and isinstance(binned_members, list)
+    assert len(exact_members) == len(binned_members) == 3
+    # The shipped members: isotonic and platt exact (from the sorted rows, or refitted on every
+    # row), gam fitted on the bins (it records them).
+    for e_member, b_member in zip(exact_members, binned_members):
+        e_params, b_params = _dict(_dict(e_member)["params"]), _dict(_dict(b_member)["params"])
+        if method == "isotonic":
+            assert e_params == b_params
+        elif method == "platt":
+            np.testing.assert_allclose([float(str(b_params[k])) for k in ("a", "b")],
+                                       [float(str(e_params[k])) for k in ("a", "b")],
+                                       rtol=1e-9, atol=1e-12)
+        else:
+            assert isinstance(_dict(_dict(b_member)["fit"])["row_bins"], dict)
+    # The same folds; each fold's members fitted on the other folds' bins, so the held-out
+    # figures are close to the exact ones, not equal.
+    e_folds, b_folds = exact["folds"], binned["folds"]
+    assert isinstance(e_folds, list) and isinstance(b_folds, list) and len(b_folds) == 5
+    for e_fold, b_fold in zip(e_folds, b_folds):
+        assert {k: e_fold[k] for k in ("fold", "n_train", "n_test")} == \
+            {k: b_fold[k] for k in ("fold", "n_train", "n_test")}
+        assert abs(e_fold["log_loss"] - b_fold["log_loss"]) < 2e-3
+        assert abs(e_fold["accuracy"] - b_fold["accuracy"]) < 2e-3
+    e_cal, b_cal = _dict(exact["calibrated"]), _dict(binned["calibrated"])
+    for key, tol in (("log_loss", 2e-3), ("brier", 1e-3), ("ece_equal_width", 3e-3)):
+        a, b = e_cal[key], b_cal[key]
+        assert isinstance(a, float) and isinstance(b, float)
+        assert abs(a - b) <= tol, f"{key}: exact {a}, binned {b}"
+    assert _dict(exact["rows"]) == _dict(binned["rows"])
+    assert _dict(exact["uncalibrated"])["log_loss"] == _dict(binned["uncalibrated"])["log_loss"]
+
+
+def _without_seconds(folds: object) -> list[Json]:
+    assert isinstance(folds, list)
+    return [{k: v for k, v in _dict(f).items() if k != "fit_seconds"} for f in folds]
+
+
+def test_temperature_keeps_its_exact_fit(
+        tmp_path: str, rows: tuple[np.ndarray, np.ndarray],
+        monkeypatch: pytest.MonkeyPatch, no_plot: list[int]) -> None:
+    """The class scalings have no per-class bins: they fit row by row at any size (as does
+    ``auto``, which chooses one method for every class jointly)."""
+    write_multiclass(os.path.join(tmp_path, "in", "d.parquet"), *rows)
+    env = {"IS_BINARY": "false", "NUM_CLASSES": "3", "CALIBRATION_METHOD": "temperature"}
+    exact, exact_cal = _run(tmp_path, "exact", env, False, monkeypatch)
+    binned, binned_cal = _run(tmp_path, "binned", env, True, monkeypatch)
+    assert exact_cal["params"] == binned_cal["params"]
+    assert _without_seconds(exact["folds"]) == _without_seconds(binned["folds"])
