@@ -27,6 +27,7 @@ from .logs import logger
 from .numerics import adaptive_clip_epsilon
 from .problems import MulticlassProblem
 from .rowbins import RowBins, bin_rows
+from .rowpasses import ArrayRows
 from .settings import Settings
 
 
@@ -63,7 +64,7 @@ def fit_ovr_binned(problem: MulticlassProblem, settings: Settings, fold: npt.NDA
     space = settings.score_space
     eps = [adaptive_clip_epsilon(c.scores) if space == "probability" else None
            for c in problem.columns]
-    members = tuple(full_fit_binned(rb, c.scores, c.labels, c.weights, settings,
+    members = tuple(full_fit_binned(rb, ArrayRows(c.scores, c.labels, c.weights), settings,
                                     f"{context}, class {name!r}", e)[0]
                     for rb, c, name, e in zip(binned, problem.columns, problem.names, eps))
     logger.info("%s: fitted %s on %d rows, %d classes in %.3fs", context, method, n,
