@@ -47,7 +47,9 @@ def _check_scores(scores: FloatArray, score_space: str) -> None:
 def apply_calibrator(calibrator: Calibrator, scores: npt.ArrayLike) -> FloatArray:
     """Calibrated probabilities for ``scores`` (vectorised; no per-row Python code).
 
-    Raises ``MC-E404-INVALID-SCORES`` for NaN, infinite or out-of-space scores.
+    Raises ``MC-E404-INVALID-SCORES`` for NaN, infinite or out-of-space scores. A calibrator
+    whose parameters hold ``probability_floor`` (beta, and every calibrator ``auto`` ships)
+    gives outputs within ``[probability_floor, 1 - probability_floor]``.
 
     >>> from calibration_step.script.model_calibration.artifact import Calibrator
     >>> iso = Calibrator("isotonic", "probability", 1e-15,
@@ -59,6 +61,15 @@ def apply_calibrator(calibrator: Calibrator, scores: npt.ArrayLike) -> FloatArra
     if s.ndim != 1:
         s = s.ravel()
     _check_scores(s, calibrator.score_space)
+    out = _calibrated(calibrator, s)
+    floor = calibrator.extra_params.get("probability_floor")
+    if isinstance(floor, (int, float)) and floor > 0.0:  # older files hold none
+        np.clip(out, floor, 1.0 - floor, out=out)
+    return out
+
+
+def _calibrated(calibrator: Calibrator, s: FloatArray) -> FloatArray:
+    """``apply_calibrator`` before the bound ``probability_floor``."""
     if calibrator.knots_x is not None and calibrator.knots_y is not None:
         return interpolate_knots(s, calibrator.knots_x, calibrator.knots_y)
     if calibrator.knots_x is not None and calibrator.p0_p1 is not None:

@@ -12,8 +12,9 @@ the canonical JSON of every other key (sorted keys, separators ``,`` and ``:``, 
 field's range (``MC-E401``).
 
 Files are schema version 1, except those using a method added in version 2 (``venn_abers``,
-``identity``, ``vector``, ``dirichlet``, :data:`SCHEMA_2_METHODS`) or temperature's
-``log_offset``, which are version 2: a file of version 1 written before them loads and applies
+``identity``, ``vector``, ``dirichlet``, :data:`SCHEMA_2_METHODS`), temperature's
+``log_offset`` or a bounded output ``probability_floor`` (beta, and what ``auto`` ships), which
+are version 2: a file of version 1 written before them loads and applies
 as it always did.
 """
 
@@ -213,8 +214,8 @@ def _methods(content: Mapping[str, object]) -> list[object]:
 
 def required_schema_version(content: Mapping[str, object]) -> int:
     """The schema version of calibrator JSON content: 2 where it uses a method of
-    :data:`SCHEMA_2_METHODS` or the class log-scores ``ln(p + params.log_offset)``, else
-    :data:`CALIBRATOR_SCHEMA_VERSION`.
+    :data:`SCHEMA_2_METHODS`, the class log-scores ``ln(p + params.log_offset)`` or a bounded
+    output ``params.probability_floor``, else :data:`CALIBRATOR_SCHEMA_VERSION`.
 
     >>> required_schema_version({"method": "platt"}), required_schema_version(
     ...     {"method": "auto", "members": [{"method": "venn_abers"}]})
@@ -222,7 +223,11 @@ def required_schema_version(content: Mapping[str, object]) -> int:
     """
     params = content.get("params")
     offset = isinstance(params, dict) and "log_offset" in params
-    return 2 if offset or any(m in SCHEMA_2_METHODS for m in _methods(content)) \
+    members = content.get("members")
+    floor = any(isinstance(part, dict) and isinstance(part.get("params"), dict)
+                and "probability_floor" in part["params"]  # a bounded output
+                for part in [content] + (members if isinstance(members, list) else []))
+    return 2 if offset or floor or any(m in SCHEMA_2_METHODS for m in _methods(content)) \
         else CALIBRATOR_SCHEMA_VERSION
 
 
@@ -380,6 +385,8 @@ def _parse_member(content: Mapping[str, object], where: str) -> Calibrator:
         input_fingerprint=_mapping(content.get("input_fingerprint", {}), "input_fingerprint"),
         producer=_mapping(content.get("producer", {}), "producer"),
     )
+    bound: JsonDict = {} if "probability_floor" not in params else {
+        "probability_floor": _probability_floor(params, where)}  # every method's extra params
     if method in ("isotonic", "gam"):
         xs = _float_list(params.get("x"), "x")
         ys = _float_list(params.get("y"), "y")
@@ -406,8 +413,17 @@ def _parse_member(content: Mapping[str, object], where: str) -> Calibrator:
             if value < 0.0:
                 raise _invalid(f"{where}.params.{name} must be >= 0 (beta is monotone); "
                                f"got {value!r}")
-    return Calibrator(method, space, eps, coef=coef, fit=common["fit"], rows=common["rows"],
+    return Calibrator(method, space, eps, coef=coef, extra_params=bound, fit=common["fit"],
+                      rows=common["rows"],
                       input_fingerprint=common["input_fingerprint"], producer=common["producer"])
+
+
+def _probability_floor(params: Mapping[str, object], where: str) -> float:
+    """``params.probability_floor``: the bound of the outputs, a number in ``[0, 0.5)``."""
+    floor = _number(params.get("probability_floor"), f"{where}.params.probability_floor")
+    if not 0.0 <= floor < 0.5:
+        raise _invalid(f"{where}.params.probability_floor must lie in [0, 0.5); got {floor!r}")
+    return floor
 
 
 def _parse_venn_abers(params: Mapping[str, object], space: str, eps: float,

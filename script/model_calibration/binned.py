@@ -29,7 +29,8 @@ from .logs import logger
 from .metrics import auc_aggregated, binary_metrics
 from .fitchecks import check_fit
 from .numerics import (CLIP_EPSILON, BoolArray, Evaluation, FloatArray, LogisticFit,
-                       adaptive_clip_epsilon, beta_features, logit, newton_minimize)
+                       adaptive_clip_epsilon, beta_features, cauchy_prior, CauchyPrior, logit,
+                       newton_minimize)
 from .problems import BinaryProblem
 from .rowbins import RowBins, bin_rows, group_predictions
 from .rowpasses import ArrayRows, RowPasses
@@ -109,7 +110,8 @@ def select_method_binned(rb: RowBins, settings: Settings, groups: Sequence[int],
         losses[method] = np.concatenate(parts)
     chosen = choose_by_log_loss(losses, w, n_eff, record, settings.auto_candidates, context)
     return {"criterion": "inner cross-validated log loss (weighted mean over held-out rows, "
-                         "against labels smoothed by label_smoothing = 1 / (effective rows + 2))",
+                         "against labels smoothed by label_smoothing = 1 / (2 (effective rows "
+                         "+ 1)))",
             "label_smoothing": eps,
             "rule": AUTO_RULE, "inner_folds": len(pick), "inner_seed": settings.seed,
             "inner_split": "the cross-fitting folds, on row bins",
@@ -123,13 +125,15 @@ and weights (None: every row weighs 1)."""
 
 def fit_logistic_rows(design_chunks: Callable[[], Iterator[DesignChunk]],
                       start: Sequence[float], max_iter: int = 100, tol: float = 1e-12,
-                      targets: tuple[float, float] = (1.0, 0.0)) -> LogisticFit:
+                      targets: tuple[float, float] = (1.0, 0.0),
+                      prior: Optional[CauchyPrior] = None) -> LogisticFit:
     """``fit_logistic`` on every row, chunk by chunk: the exact maximum likelihood with no
     per-row working array, for a start a few Newton steps away (a fit on row bins).
     ``design_chunks()`` is one pass over the rows (:class:`DesignChunk` each); each Newton
     step is one pass (objective, gradient and Hessian together), and a halved step one more.
     A positive row's target is ``targets[0]``, a negative's ``targets[1]`` (Platt's smoothed
-    targets: ``numerics.platt_targets``).
+    targets: ``numerics.platt_targets``); ``prior`` adds a prior's negative log-density,
+    gradient and curvature (beta's ``cauchy_prior``).
 
     >>> z = np.array([-1.0, 0.0, 1.0] * 4)
     >>> y = np.array([1, 1, 1, 0, 1, 1, 0, 0, 1, 0, 0, 0], dtype=bool)
@@ -162,7 +166,7 @@ def fit_logistic_rows(design_chunks: Callable[[], Iterator[DesignChunk]],
             obj += float(loss.sum())
             grad += x.T @ r
             hess += (x * v[:, None]).T @ x
-        return obj, grad, hess
+        return (obj, grad, hess) if prior is None else prior(beta, (obj, grad, hess))
 
     res = newton_minimize(sums, np.asarray(start, dtype=np.float64), max_iter, tol)
     beta = res.theta
@@ -204,9 +208,15 @@ def polish_on_rows(binned: Calibrator, rows: RowPasses) -> Optional[Calibrator]:
     def design_chunks() -> Iterator[DesignChunk]:
         return ((design(s), y, w) for s, y, w in rows.chunks())
 
-    t_pos, t_neg = binned.fit.get("target_positive"), binned.fit.get("target_negative")
-    assert isinstance(t_pos, float) and isinstance(t_neg, float)  # fit_calibrator's fit block
-    res = fit_logistic_rows(design_chunks, start, targets=(t_pos, t_neg))
+    if binned.method == "beta":  # the labels under beta's prior (fitting.PRIOR_RULE)
+        unit = 1.0
+        if rows.weighted:  # the prior's unit is the mean weight: one more pass
+            unit = sum(float(w.sum()) for _, _, w in rows.chunks() if w is not None) / rows.rows
+        res = fit_logistic_rows(design_chunks, start, prior=cauchy_prior(len(start), unit))
+    else:
+        t_pos, t_neg = binned.fit.get("target_positive"), binned.fit.get("target_negative")
+        assert isinstance(t_pos, float) and isinstance(t_neg, float)  # fit_calibrator's block
+        res = fit_logistic_rows(design_chunks, start, targets=(t_pos, t_neg))
     coef = [float(v) for v in res.coef]
     if binned.method == "beta":
         values = dict(zip(active, coef))

@@ -16,11 +16,19 @@ row's loss averaged over the repeats; from that many rows on it runs once, as be
 Nor can a few rows show a rare confident miss: a candidate that separates 45 rows predicts 0
 and 1 and pays nothing in the folds, then ``ln(1e-15) = -34.5`` on a test row it misses. So a
 binary selection scores each held-out row against its label smoothed by
-``miss_rate(n_eff) = 1 / (n_eff + 2)`` (Laplace's rule: the miss rate that ``n_eff`` rows
-without a miss cannot rule out): the row counts as its own class with weight ``1 - eps`` and as
-the other with weight ``eps``. A prediction ``q`` away from the true class then costs about
-``eps * ln(1 / q)`` more: what a confidence that the rows cannot back is expected to cost. The
-smoothing vanishes as rows grow (``1e-6`` at a million rows).
+``miss_rate(n_eff) = 1 / (2 (n_eff + 1))`` (the Krichevsky-Trofimov estimate, Jeffreys' prior:
+the miss rate ``n_eff`` rows without a miss leave plausible): the row counts as its own class
+with weight ``1 - eps`` and as the other with weight ``eps``. A prediction ``q`` away from the
+true class then costs about ``eps * ln(1 / q)`` more: what a confidence that the rows cannot
+back is expected to cost. And every binary candidate but identity is bounded by
+``fitting.probability_floor`` of its training rows, the same rate (in each inner and outer fold
+and in the shipped calibrator): a confident candidate is then charged at most what the rows
+can rule out and never gives a confident miss or an exact 0 or 1, so a candidate that is right
+to be confident (a separable calibration set) is not pushed below a fit that keeps every row
+near ``1 - eps``; identity stays the scores as they are, the uncalibrated baseline. The
+smoothing vanishes as rows grow (``5e-7`` at a million rows). The binned path (from
+``limits.BINNED_MIN_ROWS`` rows) smooths by the same rate and bounds beta only: the bound is
+below ``3e-7`` there.
 """
 
 from __future__ import annotations
@@ -59,12 +67,13 @@ CALIBRATION_METHOD=venn_abers fits it at any size."""
 
 
 def miss_rate(n_eff: float) -> float:
-    """The label smoothing of a binary selection on ``n_eff`` effective rows: ``1 / (n_eff + 2)``.
+    """The label smoothing of a binary selection on ``n_eff`` effective rows:
+    ``1 / (2 (n_eff + 1))``.
 
     >>> round(miss_rate(45.0), 6), miss_rate(1e6) < 1.1e-6
-    (0.021277, True)
+    (0.01087, True)
     """
-    return 1.0 / (n_eff + 2.0)
+    return 0.5 / (n_eff + 1.0)
 
 
 def smoothed_loss(loss: FloatArray, other: FloatArray, eps: float) -> FloatArray:
@@ -198,7 +207,8 @@ def select_method(problem: Problem[ModelT], settings: Settings, mask: Optional[B
     chosen = choose_by_log_loss(losses, w, n_eff, record, settings.auto_candidates, context)
     return {"criterion": "inner cross-validated log loss (weighted mean over held-out rows, "
                          "each row's loss averaged over the repeats; binary: against labels "
-                         "smoothed by label_smoothing = 1 / (effective rows + 2))",
+                         "smoothed by label_smoothing = 1 / (2 (effective rows + 1)), every "
+                         "candidate but identity bounded by probability_floor)",
             "label_smoothing": eps,
             "rule": AUTO_RULE, "inner_folds": settings.folds, "inner_seed": seed,
             "inner_repeats": repeats,

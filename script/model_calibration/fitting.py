@@ -9,20 +9,24 @@
   full fit has a negative coefficient, the best fit with it (or both) held at 0 (betacal's
   ``abm`` rule refits without the negative one; this keeps the best feasible sub-model). Scores
   that clip to two values (piled within the clip of 0 and 1) determine two parameters only:
-  the one-feature sub-models are fitted there, not the singular three-parameter one.
+  the one-feature sub-models are fitted there, not the singular three-parameter one. beta fits
+  the labels under a weakly informative Cauchy prior (``PRIOR_RULE``, Gelman et al. 2008): finite
+  on separable rows, confident far from the class boundary; its outputs are bounded by
+  ``probability_floor`` (stored as ``params.probability_floor``).
 - ``gam``: the penalised spline of ``gam``, tabulated as knots.
 - ``venn_abers``: inductive Venn-ABERS (:mod:`.venn_abers`), its step functions ``p0``, ``p1``.
 - ``identity``: the scores as they are (probabilities clipped to ``[eps, 1 - eps]``, logits
   through the sigmoid): no fit, the uncalibrated baseline ``auto`` compares with.
 
-platt, beta and gam fit Platt's (1999) smoothed targets, clip probabilities at the data-adaptive
-``adaptive_clip_epsilon`` (counting the clipped rows), and are checked (``fitchecks``): a fit that
-did not converge or is degenerate is never returned quietly. identity clips at the same
+platt and gam fit Platt's (1999) smoothed targets; platt, beta and gam clip probabilities at
+the data-adaptive ``adaptive_clip_epsilon`` (counting the clipped rows), and are checked
+(``fitchecks``): a fit that did not converge or is degenerate is never returned quietly. identity clips at the same
 ``adaptive_clip_epsilon``; isotonic and venn_abers use the scores as they are.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import Final, Optional
 
@@ -35,9 +39,10 @@ from .gam import GAM_LAMBDA, GAM_TABLE_POINTS, fit_gam, gam_predict_logit
 from .jsonvalues import JsonDict
 from .knots import merge_close_knots
 from .fitchecks import check_fit
-from .numerics import (CLIP_EPSILON, LOGIT_LIMIT, BoolArray, FloatArray, IntArray, LogisticFit,
-                       adaptive_clip_epsilon, beta_features, fit_logistic, fit_logistic_line,
-                       logit, sigmoid, smoothed_positives)
+from .numerics import (CLIP_EPSILON, LOGIT_LIMIT, PRIOR_INTERCEPT_SCALE, PRIOR_SLOPE_SCALE,
+                       BoolArray, FloatArray, IntArray, LogisticFit, adaptive_clip_epsilon,
+                       beta_features, fit_logistic_line, fit_logistic_prior, logit, sigmoid,
+                       smoothed_positives)
 from .settings import Settings
 from .ties import TIE_RESOLUTION, merge_near_ties
 from .venn_abers import TEST_ROW_WEIGHT, venn_abers_steps
@@ -128,12 +133,17 @@ def fit_calibrator(agg: Aggregated, settings: Settings, context: str = "fit",
     elif method == "identity":
         cal = Calibrator("identity", space, eps, fit=fit)
     else:
-        targets_k, targets = smoothed_positives(agg.n, agg.k, weighted_rows)
-        fit.update(targets=TARGETS_RULE, target_positive=targets[0],
-                   target_negative=targets[1])
         if space == "probability":
             fit["clip_rule"] = CLIP_RULE
-        cal = _fit_logit_method(Aggregated(agg.values, agg.n, targets_k), settings, eps, fit)
+        if method == "beta":
+            fit.update(targets=PRIOR_TARGETS_RULE, prior=PRIOR_RULE)
+            fitted = agg
+        else:
+            targets_k, targets = smoothed_positives(agg.n, agg.k, weighted_rows)
+            fit.update(targets=TARGETS_RULE, target_positive=targets[0],
+                       target_negative=targets[1])
+            fitted = Aggregated(agg.values, agg.n, targets_k)
+        cal = _fit_logit_method(fitted, settings, eps, fit, weighted_rows)
     fit["seconds"] = round(time.perf_counter() - start, 6)
     if method in SMOOTHED_METHODS:
         warnings = check_fit(cal, agg, context)
@@ -143,17 +153,58 @@ def fit_calibrator(agg: Aggregated, settings: Settings, context: str = "fit",
 
 
 TARGETS_RULE = "platt_smoothed"
-"""``fit.targets`` of platt, beta and gam: Platt's (1999) smoothed targets (``platt_targets``)."""
+"""``fit.targets`` of platt and gam: Platt's (1999) smoothed targets (``platt_targets``)."""
+
+PRIOR_TARGETS_RULE = "labels"
+"""``fit.targets`` of beta: the labels as they are (its prior keeps it finite)."""
+
+PRIOR_RULE = (f"Cauchy(0, {PRIOR_SLOPE_SCALE:g}) on each slope, Cauchy(0, "
+              f"{PRIOR_INTERCEPT_SCALE:g}) on the intercept (Gelman et al. 2008); outputs "
+              "within [probability_floor, 1 - probability_floor], probability_floor = "
+              "1 / (2 (rows + 1))")
+"""``fit.prior`` of beta: its weakly informative prior and bounded output."""
+
+
+def probability_floor(rows: float) -> float:
+    """The bound of a beta calibrator's outputs, and of every calibrator ``auto`` fits but
+    identity: ``1 / (2 (rows + 1))`` on ``rows`` calibration rows, the Krichevsky-Trofimov
+    estimate of a miss rate after ``rows`` rows without a miss (the posterior mean under
+    Jeffreys' prior ``Beta(1/2, 1/2)``; Laplace's rule gives ``1 / (rows + 2)``). A miss then
+    costs at most ``ln(2 (rows + 1))`` nats instead of the metrics' ``ln(1e15) = 34.5``, no
+    output is below ``1e-6`` up to half a million rows (no confident miss), and the bound
+    vanishes as rows grow.
+
+    >>> probability_floor(45.0) > 1e-6 > probability_floor(1e6)
+    True
+    """
+    return 0.5 / (rows + 1.0)
+
 
 CLIP_RULE = ("exact 0/1 scores clipped to half the smallest distance of another score from 0 or "
              "1, within [1e-15, 1e-2]; else 1e-15")
 """``fit.clip_rule`` of platt, beta and gam on probabilities (``adaptive_clip_epsilon``)."""
 
 
-def _fit_logit_method(agg: Aggregated, settings: Settings, eps: float, fit: JsonDict
-                      ) -> Calibrator:
-    """platt, beta or gam on ``agg`` (its ``k`` the smoothed targets' counts), the fit
-    statistics added to ``fit``; margins beyond ``LOGIT_LIMIT`` are ``MC-E303``."""
+def with_probability_floor(cal: Calibrator, rows: float) -> Calibrator:
+    """``cal`` with its outputs bounded by :func:`probability_floor` of ``rows`` (what ``auto``
+    does to every candidate but identity and to what it ships: a confident fit then never
+    gives a confident miss or an exact 0 or 1).
+
+    >>> iso = Calibrator("isotonic", "probability", 1e-15, knots_x=np.array([0.2, 0.8]),
+    ...                  knots_y=np.array([0.0, 1.0]))
+    >>> from calibration_step.script.model_calibration.apply import apply_calibrator
+    >>> apply_calibrator(with_probability_floor(iso, 9.0), np.array([0.0, 1.0])).tolist()
+    [0.05, 0.95]
+    """
+    return dataclasses.replace(cal, extra_params={**cal.extra_params,
+                                                  "probability_floor": probability_floor(rows)})
+
+
+def _fit_logit_method(agg: Aggregated, settings: Settings, eps: float, fit: JsonDict,
+                      weighted_rows: Optional[int]) -> Calibrator:
+    """platt, beta or gam on ``agg`` (platt's and gam's ``k`` the smoothed targets' counts,
+    beta's the labels'), the fit statistics added to ``fit``; margins beyond ``LOGIT_LIMIT``
+    are ``MC-E303``."""
     space = settings.score_space
     largest = float(np.max(np.abs(agg.values))) if space == "logit" and agg.values.size else 0.0
     if largest > LOGIT_LIMIT:
@@ -169,10 +220,12 @@ def _fit_logit_method(agg: Aggregated, settings: Settings, eps: float, fit: Json
         return Calibrator("platt", space, eps, coef=(float(res.coef[0]), float(res.coef[1])),
                           fit=fit)
     if settings.method == "beta":
-        coef, res = _fit_beta(agg, space, eps)
+        coef, res = _fit_beta(agg, space, eps, weighted_rows)
         fit.update(iterations=res.iterations, converged=res.converged,
                    neg_log_likelihood=res.neg_log_lik)
-        return Calibrator("beta", space, eps, coef=coef, fit=fit)
+        rows = float(agg.n.sum()) if weighted_rows is None else float(weighted_rows)
+        return Calibrator("beta", space, eps, coef=coef, fit=fit,
+                          extra_params={"probability_floor": probability_floor(rows)})
     z = logit(agg.values, eps) if space == "probability" else agg.values
     gam = fit_gam(z, agg.n, agg.k, settings.gam_splines, settings.monotonic)
     grid = np.linspace(gam.edge_knots[0], gam.edge_knots[1], GAM_TABLE_POINTS)
@@ -282,8 +335,10 @@ def fit_isotonic_rows(scores: FloatArray, positive: BoolArray, settings: Setting
                       knots_y=knots[1], fit=fit)
 
 
-def _fit_beta(agg: Aggregated, space: str, eps: float
+def _fit_beta(agg: Aggregated, space: str, eps: float, weighted_rows: Optional[int]
               ) -> tuple[tuple[float, float, float], LogisticFit]:
+    """beta's coefficients ``(a, b, c)`` under its prior (:func:`fit_logistic_prior`), the
+    best sub-model with ``a, b >= 0``."""
     ln_s, ln_1ms = beta_features(agg.values, space, eps)
     features = {"a": ln_s, "b": -ln_1ms}
     lo, hi = float(ln_s.min()), float(ln_s.max())
@@ -295,11 +350,8 @@ def _fit_beta(agg: Aggregated, space: str, eps: float
     three = bool(np.any((ln_s > lo) & (ln_s < hi)))
     best: Optional[tuple[tuple[float, float, float], LogisticFit]] = None
     for active in ((("a", "b"),) if three else ()) + (("a",), ("b",), ()):
-        if len(active) == 1:
-            res = fit_logistic_line(features[active[0]], agg.n, agg.k)
-        else:
-            cols = [features[name] for name in active] + [np.ones_like(ln_s)]
-            res = fit_logistic(np.column_stack(cols), agg.n, agg.k)
+        cols = [features[name] for name in active] + [np.ones_like(ln_s)]
+        res = fit_logistic_prior(np.column_stack(cols), agg.n, agg.k, weighted_rows)
         values = dict(zip(active, (float(v) for v in res.coef)))
         a, b = values.get("a", 0.0), values.get("b", 0.0)
         if a < 0.0 or b < 0.0:

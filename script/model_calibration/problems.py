@@ -20,7 +20,7 @@ from .aggregation import Aggregated, aggregate
 from .apply import (CLASS_SCALING_METHODS, apply_calibrator, class_logits, renormalise,
                     scaled_class_logits)
 from .artifact import Calibrator, MultiCalibrator
-from .fitting import fit_calibrator
+from .fitting import fit_calibrator, with_probability_floor
 from .jsonvalues import JsonDict, int_if_integral
 from .logs import logger
 from .metrics import auc_aggregated, row_figures
@@ -114,11 +114,15 @@ class BinaryProblem:
         self._index = None
 
     def fit(self, method: str, mask: Optional[BoolArray], context: str) -> Calibrator:
-        rows = None if self.weights is None else \
-            int(self.scores.shape[0] if mask is None else np.count_nonzero(mask))
-        return fit_calibrator(self.aggregated(mask), dataclasses.replace(self.settings,
-                                                                         method=method), context,
-                              weighted_rows=rows)
+        """``method`` fitted on the rows of ``mask``; under ``auto`` (every candidate, fold
+        and the shipped fit) its outputs bounded (:func:`~.fitting.with_probability_floor`)."""
+        count = int(self.scores.shape[0] if mask is None else np.count_nonzero(mask))
+        rows = None if self.weights is None else count
+        cal = fit_calibrator(self.aggregated(mask), dataclasses.replace(self.settings,
+                                                                        method=method), context,
+                             weighted_rows=rows)
+        bound = self.settings.method == "auto" and method != "identity"
+        return with_probability_floor(cal, count) if bound else cal
 
     def predict(self, model: Calibrator, rows: Optional[BoolArray] = None) -> FloatArray:
         return apply_calibrator(model, self.scores if rows is None else self.scores[rows])

@@ -169,7 +169,7 @@ def test_venn_abers_is_skipped_beside_isotonic_on_many_rows_and_the_split_is_not
     candidates = choice["candidates"]
     assert isinstance(candidates, dict) and candidates["venn_abers"]["status"] == "skipped"
     assert "25000 rows > 20000" in candidates["venn_abers"]["reason"]
-    assert choice["inner_repeats"] == 1 and choice["label_smoothing"] == 1.0 / 25_002
+    assert choice["inner_repeats"] == 1 and choice["label_smoothing"] == 0.5 / 25_001
     alone = mc.read_settings({"CALIBRATION_METHOD": "auto",
                               "AUTO_CANDIDATES": '["identity", "venn_abers"]'})
     choice = select_method(BinaryProblem(s, y, None, alone), alone, None, 0, "test")

@@ -16,10 +16,11 @@ from calibration_step.script import model_calibration as mc
 from calibration_step.script.model_calibration import gam
 from calibration_step.script.model_calibration.aggregation import aggregate
 from calibration_step.script.model_calibration.crossfit import stratified_folds
-from calibration_step.script.model_calibration.fitting import fit_calibrator
+from calibration_step.script.model_calibration.fitting import fit_calibrator, probability_floor
 from calibration_step.script.model_calibration.jsonvalues import json_number
 from calibration_step.script.model_calibration.numerics import (adaptive_clip_epsilon,
-                                                                fit_logistic_line, logit,
+                                                                beta_features,
+                                                                fit_logistic_prior, logit,
                                                                 smoothed_positives)
 
 
@@ -92,17 +93,17 @@ def test_beta_on_scores_piled_within_the_clip_fits_what_two_values_determine() -
     cal = fit_calibrator(agg, mc.read_settings({"CALIBRATION_METHOD": "beta"}))
     assert cal.fit["converged"] is True
     a, b, c = cal.coef
-    assert b == 0.0 and a > 0.0
-    k, _ = smoothed_positives(agg.n, agg.k)
-    line = fit_logistic_line(np.log(np.clip(agg.values, cal.clip_epsilon, 1 - cal.clip_epsilon)),
-                             agg.n, k)
-    assert np.allclose([a, c], line.coef, rtol=1e-9)
+    # a one-feature sub-model (the two values fit either exactly; the prior takes the one with
+    # the smaller slope), the labels under beta's prior
+    assert min(a, b) == 0.0 and max(a, b) > 0.0
+    ln_s, ln_1ms = beta_features(agg.values, "probability", cal.clip_epsilon)
+    feature = ln_s if a > 0.0 else -ln_1ms
+    alone = fit_logistic_prior(np.column_stack([feature, np.ones_like(feature)]), agg.n, agg.k)
+    assert np.allclose([max(a, b), c], alone.coef, rtol=1e-9)
     low, high = mc.apply_calibrator(cal, np.array([0.0, 1.0]))
-    target_negative = json_number(cal.fit["target_negative"])
-    target_positive = json_number(cal.fit["target_positive"])
-    # the two clipped groups get their smoothed rates
-    assert low == pytest.approx((target_positive + 393 * target_negative) / 394, rel=1e-6)
-    assert high == pytest.approx(target_positive, rel=1e-6)
+    # the two clipped groups get their rates (1 positive of 394; 42 of 42, at the bound)
+    assert low == pytest.approx(1 / 394, rel=0.1)
+    assert high == 1.0 - probability_floor(436.0)
 
 
 def test_gam_converges_on_the_inner_folds_of_a_tiny_set() -> None:

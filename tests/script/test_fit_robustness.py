@@ -255,7 +255,9 @@ def test_binned_path_uses_the_same_targets_and_clip_on_saturated_scores(
                        {"CALIBRATION_METHOD": method})
         fitted[path] = mc.load_calibrator(os.path.join(out[ModelCalibrationOutput.CALIBRATION_OUTPUT.value], CALIBRATOR_FILE))
     assert fitted["binned"].clip_epsilon == fitted["exact"].clip_epsilon == pytest.approx(0.005)
-    assert fitted["binned"].fit["target_positive"] == fitted["exact"].fit["target_positive"]
+    rule = "target_positive" if method == "platt" else "prior"  # beta: the labels, its prior
+    assert fitted["binned"].fit[rule] == fitted["exact"].fit[rule]
+    assert fitted["binned"].extra_params == fitted["exact"].extra_params
     np.testing.assert_allclose(fitted["binned"].coef, fitted["exact"].coef, rtol=1e-9,
                                atol=1e-12)
 
