@@ -44,7 +44,7 @@ from .jsonvalues import JsonDict, json_number
 from .logs import logger
 from .numerics import CLIP_EPSILON, BoolArray, FloatArray
 
-MIXTURE_PRIOR_ROWS = 1.0
+MIXTURE_PRIOR_ROWS = 0.02
 """The Dirichlet prior's pseudo-rows per candidate (concentration ``1 + MIXTURE_PRIOR_ROWS``)."""
 MIXTURE_MIN_WEIGHT = 0.01
 """Weights below this are dropped and the others renormalised."""
@@ -68,15 +68,17 @@ def _true_class_probabilities(held: FloatArray, labels: BoolArray) -> tuple[Floa
 
 
 def stacking_weights(held: FloatArray, labels: BoolArray, row_weights: FloatArray, eps: float,
-                     prior_rows: float = MIXTURE_PRIOR_ROWS) -> tuple[FloatArray, float]:
+                     prior_rows: float = MIXTURE_PRIOR_ROWS, repeats: int = 1
+                     ) -> tuple[FloatArray, float]:
     """The mixture weights of the candidates' held-out predictions ``held`` (``(candidates,
-    rows)``: probabilities of the positive class; a row repeated once per inner repeat) and
-    their mixture's mean held-out log loss.
+    predictions)``: probabilities of the positive class; each row once per inner repeat, of
+    ``repeats``) and their mixture's mean held-out log loss.
 
     Maximises ``sum_i v_i [(1 - eps) ln m_i(y_i) + eps ln m_i(1 - y_i)] + prior_rows sum_k ln
-    w_k`` over the simplex, ``m_i = sum_k w_k p_ki`` and ``v_i`` the row weights scaled to sum
-    to the effective row count (so the prior weighs as ``prior_rows`` rows per candidate
-    whatever the weights' unit), by EM from uniform weights (each step raises the objective).
+    w_k`` over the simplex, ``m_i = sum_k w_k p_ki`` and ``v_i`` the weights scaled to sum to
+    the effective row count of the rows (not of their repeats: a repeat adds no row), so the
+    prior weighs as ``prior_rows`` rows per candidate whatever the weights' unit; by EM from
+    uniform weights (each step raises the objective).
 
     >>> held = np.array([[0.9, 0.2], [0.6, 0.4]])
     >>> w, loss = stacking_weights(held, np.array([True, False]), np.ones(2), 0.0, 1.0)
@@ -84,7 +86,7 @@ def stacking_weights(held: FloatArray, labels: BoolArray, row_weights: FloatArra
     ([0.581, 0.419], 0.2947)
     """
     candidates = held.shape[0]
-    n_eff = float(row_weights.sum()) ** 2 / float(np.dot(row_weights, row_weights))
+    n_eff = float(row_weights.sum()) ** 2 / float(np.dot(row_weights, row_weights)) / repeats
     v = row_weights * (n_eff / float(row_weights.sum()))
     own, other = _true_class_probabilities(held, labels)
     weights = np.full(candidates, 1.0 / candidates)
@@ -153,29 +155,31 @@ def stack(choice: Mapping[str, object], held: Mapping[str, FloatArray], labels: 
     stacked = np.stack([held[m].ravel() for m in methods])
     all_labels = np.tile(labels, repeats)
     all_weights = np.tile(row_weights, repeats)
-    raw, _ = stacking_weights(stacked, all_labels, all_weights, eps)
+    raw, _ = stacking_weights(stacked, all_labels, all_weights, eps, repeats=repeats)
     weights = kept_weights(methods, raw)
     kept = np.array([weights.get(m, 0.0) for m in methods])
     loss = mixture_log_loss(stacked, all_labels, all_weights, eps, kept)
     selected = str(choice["selected"])
     candidates = choice["candidates"]
     assert isinstance(candidates, dict)
-    single = json_number(candidates[selected]["log_loss"])
-    ships = len(weights) >= 2 and loss <= single
+    ceiling = json_number(candidates["identity"]["log_loss"]) if "identity" in held \
+        else math.inf
+    ships = len(weights) >= 2 and selected != "identity" and loss <= ceiling
     record: JsonDict = {
         "weights": weights, "log_loss": loss, "shipped": ships,
         "fitted_weights": {m: float(w) for m, w in zip(methods, raw)},
         "rule": f"EM on the held-out predictions, Dirichlet prior of {MIXTURE_PRIOR_ROWS:g} "
-                f"pseudo-row(s) per candidate; weights below {MIXTURE_MIN_WEIGHT:g} dropped; "
-                "shipped when two or more members remain and its held-out log loss is at most "
-                "the selected candidate's"}
+                f"pseudo-rows per candidate; weights below {MIXTURE_MIN_WEIGHT:g} dropped; "
+                "shipped when two or more members remain, the rule did not select identity "
+                "and its held-out log loss is at most identity's"}
     out["mixture"] = record
     if ships:
         out["rule_selected"] = selected
         out["selected"] = MIXTURE_METHOD
         shares = ", ".join(f"{m} {w:.3f}" for m, w in weights.items())
-        out["reason"] = (f"the stacked mixture ({shares}) has held-out log loss {loss:.6f}, at "
-                         f"most that of the selected {selected} ({single:.6f}; "
+        out["reason"] = (f"the stacked mixture ({shares}), held-out log loss {loss:.6f}, in "
+                         f"place of the rule's pick {selected} "
+                         f"({json_number(candidates[selected]['log_loss']):.6f}: "
                          f"{choice['reason']})")
         logger.info("auto ships the stacked mixture %s", shares)
     return out

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pytest
 from scipy.optimize import minimize_scalar
@@ -20,9 +21,10 @@ from calibration_step.script.model_calibration.artifact import (CALIBRATOR_KIND,
                                                                 Calibrator, MultiCalibrator,
                                                                 checksum, load_calibration_model)
 from calibration_step.script.model_calibration.crossfit import select_method
+from calibration_step.script.model_calibration.jsonvalues import json_get, json_number
 from calibration_step.script.model_calibration.mixture import (MIXTURE_MAX_ROWS, fit_selection,
                                                                mixture_calibrator,
-                                                               mixture_log_loss,
+                                                               mixture_log_loss, stack,
                                                                stacking_weights)
 from calibration_step.script.model_calibration.problems import BinaryProblem
 from tests.script.real_data import real_split
@@ -59,11 +61,50 @@ def test_the_prior_keeps_a_few_rows_from_putting_every_weight_on_one_candidate()
     labels = np.array([True, False, True, False, True])
     lucky = np.where(labels, 0.99, 0.01)  # perfect on these rows by chance
     held = np.vstack([lucky, np.full(5, 0.6)])
-    few, _ = stacking_weights(held, labels, np.ones(5), 0.0)
+    few, _ = stacking_weights(held, labels, np.ones(5), 0.0, prior_rows=1.0)
     free, _ = stacking_weights(held, labels, np.ones(5), 0.0, prior_rows=0.0)
     assert free[0] > 0.99 and 0.1 < few[1] < 0.5
-    many, _ = stacking_weights(np.tile(held, 200), np.tile(labels, 200), np.ones(1000), 0.0)
+    many, _ = stacking_weights(np.tile(held, 200), np.tile(labels, 200), np.ones(1000), 0.0,
+                               prior_rows=1.0)
     assert many[0] > 0.99  # the prior's share vanishes as rows grow
+
+
+def test_repeats_of_the_inner_split_weigh_as_the_rows_they_repeat() -> None:
+    rng = np.random.default_rng(2)
+    labels = rng.uniform(size=40) < 0.5
+    held = rng.uniform(0.05, 0.95, (2, 40))
+    once, loss_once = stacking_weights(held, labels, np.ones(40), 0.02, prior_rows=1.0)
+    tiled, loss_tiled = stacking_weights(np.tile(held, 5), np.tile(labels, 5), np.ones(200),
+                                         0.02, prior_rows=1.0, repeats=5)
+    np.testing.assert_allclose(once, tiled, rtol=1e-9)
+    assert loss_once == pytest.approx(loss_tiled)
+
+
+def _choice(selected: str, held: dict[str, npt.NDArray[np.float64]],
+            labels: npt.NDArray[np.bool_]) -> dict[str, object]:
+    """A selection record of ``held``'s candidates, their own held-out log losses in it."""
+    return {"selected": selected, "reason": "the rule", "candidates": {
+        m: {"log_loss": mixture_log_loss(p, labels, np.ones(labels.shape[0]), 0.01,
+                                         np.ones(1))} for m, p in held.items()}}
+
+
+def test_the_mixture_ships_unless_the_rule_keeps_the_scores() -> None:
+    rng = np.random.default_rng(3)
+    truth = rng.uniform(0.1, 0.9, 80)
+    labels = rng.uniform(size=80) < truth
+    held = {"identity": np.full((1, 80), 0.5),
+            "platt": np.clip(truth + rng.normal(0, 0.15, 80), 0.02, 0.98)[None, :],
+            "beta": np.clip(truth + rng.normal(0, 0.15, 80), 0.02, 0.98)[None, :]}
+    shipped = stack(_choice("platt", held, labels), held, labels, np.ones(80), 0.01)
+    record = json_get(shipped, "mixture")
+    assert shipped["selected"] == "mixture" and shipped["rule_selected"] == "platt"
+    assert len(json_get(record, "weights")) >= 2
+    assert json_number(record["log_loss"]) <= json_number(
+        json_get(shipped, "candidates", "identity")["log_loss"])
+    assert "in place of the rule's pick platt" in str(shipped["reason"])
+    kept = stack(_choice("identity", held, labels), held, labels, np.ones(80), 0.01)
+    assert kept["selected"] == "identity" and json_get(kept, "mixture")["shipped"] is False
+    assert "rule_selected" not in kept
 
 
 def test_the_weights_do_not_depend_on_the_unit_of_the_row_weights() -> None:
