@@ -23,9 +23,9 @@ the other with weight ``eps``. A prediction ``q`` away from the true class then 
 smoothing vanishes as rows grow (``1e-6`` at a million rows).
 
 A binary ``auto`` on at most ``MIXTURE_MAX_ROWS`` rows then ships the stacked mixture of the
-candidates (:mod:`.mixture`), its weights fitted on the same held-out predictions, when two or
-more candidates keep weight: it rarely loses to the best candidate, where a single pick on a
-few hundred rows often does.
+candidates (:mod:`.mixture`), its weights fitted on the same held-out predictions, in place
+of the rule's pick unless that pick is identity: it rarely loses much to the best candidate,
+where a single pick on a few hundred rows often does.
 """
 
 from __future__ import annotations

@@ -12,13 +12,16 @@ it gives weight, and identity (a candidate) keeps ``auto`` near the uncalibrated
 calibrator helps.
 
 The weights maximise the held-out log-likelihood (against the same smoothed labels as the
-selection, :func:`~.crossfit.miss_rate`) under a Dirichlet prior toward uniform of
+selection, :func:`~.crossfit.miss_rate`) under a light Dirichlet prior toward uniform of
 ``MIXTURE_PRIOR_ROWS`` pseudo-rows per candidate (maximum a posteriori by EM: Dempster, Laird
-and Rubin 1977), so a handful of rows cannot put all the weight on a candidate that was lucky in
-the folds; the prior's share vanishes as rows grow. Weights below ``MIXTURE_MIN_WEIGHT`` are
-dropped (the rest renormalised): on many rows the likelihood concentrates on the best one or two
-candidates, and a single survivor ships as that plain calibrator. Above ``MIXTURE_MAX_ROWS``
-rows ``auto`` ships its single selection as before:
+and Rubin 1977); the repeated inner splits and the smoothed labels are what keep a candidate
+lucky in one split from taking every weight, and a heavier prior pulls weight toward the
+candidates that are poor on few rows (measured: docs/methods.md). Weights below
+``MIXTURE_MIN_WEIGHT`` are dropped (the rest renormalised): on many rows the likelihood
+concentrates on the best one or two candidates. The mixture ships in place of the rule's pick
+unless that pick is identity (no candidate beats the scores by a standard error: the scores
+ship as they are), fewer than two members keep weight, or its held-out loss exceeds
+identity's. Above ``MIXTURE_MAX_ROWS`` rows ``auto`` ships its single selection as before:
 there the inner cross-validation's standard errors are a few thousandths of a nat, so the
 selection is stable, and fitting every candidate on every outer fold would cost time for no
 measurable gain.
