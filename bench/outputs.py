@@ -44,14 +44,16 @@ OUTPUTS = tuple(name.value for name in ModelCalibrationOutput)
 
 SET_ASIDE: Mapping[str, tuple[str, ...]] = {
     "calibrator.json": ("producer", "checksum", "**.fit.seconds"),
-    "metrics.json": ("timings", "folds.**.fit_seconds", "calibrator.checksum"),
+    "metrics.json": ("timings", "folds.**.fit_seconds", "calibrator.checksum",
+                     "calibrator.params.**.fit.seconds"),
     "summary.json": ("seconds",),
 }
 """Per output file, the values that depend on the run (``.``-separated paths; ``*`` is any one
 key or list index, ``**`` any number of them): ``producer`` (the interpreter and library
-versions; the script name), the wall-clock ``seconds`` of fits, folds and the whole run, the
-stage ``timings``, and the checksums over those (``calibrator.json``'s own, and the copy of it
-in ``metrics.calibrator``)."""
+versions; the script name), the wall-clock ``seconds`` of fits (a mixture's members' too,
+also in ``metrics.calibrator``), folds and the whole run, the stage ``timings``, and the
+checksums over those (``calibrator.json``'s own, and the copy of it in
+``metrics.calibrator``)."""
 
 
 @dataclasses.dataclass(frozen=True)

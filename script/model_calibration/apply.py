@@ -1,7 +1,8 @@
 """Applying a calibrator: calibrated probabilities for scores, vectorised (no per-row Python).
 
 Scores are checked first (``MC-E404-INVALID-SCORES`` for NaN, infinite or out-of-space
-values). Multi-class one-vs-rest outputs are divided by their row sum, and a row whose outputs
+values). A binary ``mixture`` is the weighted sum of its members' outputs. Multi-class
+one-vs-rest outputs are divided by their row sum, and a row whose outputs
 are all 0 becomes uniform; temperature is ``softmax(scale * l + bias)`` of the class log-scores
 ``l``, vector ``softmax(scales * l + bias)`` (a scale per class) and dirichlet
 ``softmax(l @ matrix.T + bias)``.
@@ -16,11 +17,12 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import CalibrationScriptError, Code
+from .artifact import MIXTURE_METHOD
 from .knots import interpolate_knots
 from .numerics import LOGIT_LIMIT, FloatArray, beta_features, logit, row_reduce, sigmoid, softmax
 from .venn_abers import venn_abers_probabilities
 
-if TYPE_CHECKING:  # annotations only: the artifact's loaders apply calibrators to check them
+if TYPE_CHECKING:  # annotations only
     from .artifact import Calibrator, MultiCalibrator
 
 CLASS_SCALING_METHODS = ("temperature", "vector", "dirichlet")
@@ -61,15 +63,30 @@ def apply_calibrator(calibrator: Calibrator, scores: npt.ArrayLike) -> FloatArra
     if s.ndim != 1:
         s = s.ravel()
     _check_scores(s, calibrator.score_space)
+    return _apply_checked(calibrator, s)
+
+
+def _apply_checked(calibrator: Calibrator, s: FloatArray) -> FloatArray:
+    """:func:`apply_calibrator` on checked 1-d float scores ``s``, bounded by the calibrator's
+    ``probability_floor`` where it holds one (older files hold none)."""
     out = _calibrated(calibrator, s)
     floor = calibrator.extra_params.get("probability_floor")
-    if isinstance(floor, (int, float)) and floor > 0.0:  # older files hold none
+    if isinstance(floor, (int, float)) and floor > 0.0:
         np.clip(out, floor, 1.0 - floor, out=out)
     return out
 
 
 def _calibrated(calibrator: Calibrator, s: FloatArray) -> FloatArray:
-    """``apply_calibrator`` before the bound ``probability_floor``."""
+    """:func:`_apply_checked` before the bound ``probability_floor``."""
+    if calibrator.method == MIXTURE_METHOD:
+        mixed: FloatArray = np.zeros(s.shape[0])
+        for weight, member in zip(calibrator.weights, calibrator.members):
+            part = _apply_checked(member, s)
+            part *= weight
+            mixed += part
+        # the weights sum to 1 within rounding: keep the sum a probability
+        np.clip(mixed, 0.0, 1.0, out=mixed)
+        return mixed
     if calibrator.knots_x is not None and calibrator.knots_y is not None:
         return interpolate_knots(s, calibrator.knots_x, calibrator.knots_y)
     if calibrator.knots_x is not None and calibrator.p0_p1 is not None:

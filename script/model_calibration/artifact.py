@@ -4,7 +4,8 @@ checksum, and the loaders that verify it.
 A binary calibrator (:class:`Calibrator`, kind ``calibration_step.calibrator``) holds its method,
 score space, clip epsilon and parameters (isotonic/gam: knots ``x``, ``y``; platt: ``a``, ``b``;
 beta: ``a``, ``b``, ``c``; venn_abers: the group scores ``x`` and the step functions ``p0``,
-``p1`` of ``2 len(x) + 1`` positions (:mod:`.venn_abers`); identity: none), with descriptive
+``p1`` of ``2 len(x) + 1`` positions (:mod:`.venn_abers`); identity: none; mixture: the
+``members`` (binary calibrators, without checksum) and their ``weights``), with descriptive
 ``fit``, ``rows``, ``input_fingerprint`` and ``producer``. Multi-class and multi-task
 calibrators (:class:`MultiCalibrator`) hold one member per class or task, or the parameters of
 temperature, vector or dirichlet scaling. The ``checksum`` is ``sha256:`` and the hex digest of
@@ -14,8 +15,8 @@ field's range (``MC-E401``).
 Files are schema version 1, except those using a method added in version 2 (``venn_abers``,
 ``identity``, ``vector``, ``dirichlet``, :data:`SCHEMA_2_METHODS`), temperature's
 ``log_offset`` or a bounded output ``probability_floor`` (beta, and what ``auto`` ships), which
-are version 2: a file of version 1 written before them loads and applies
-as it always did.
+are version 2, and those holding an ``auto`` mixture (``mixture``, :mod:`.mixture`), which are
+version 3: a file of version 1 or 2 written before them loads and applies as it always did.
 """
 
 from __future__ import annotations
@@ -42,6 +43,10 @@ SCHEMA_2_METHODS = ("venn_abers", "identity", "vector", "dirichlet")
 """Methods a calibrator file can hold from schema version 2 on; a file holding none of them
 (as method or member method) nor a ``params.log_offset`` is version 1, one holding any is
 version 2."""
+MIXTURE_METHOD = "mixture"
+"""``auto``'s stacked mixture of binary calibrators (:mod:`.mixture`): ``params.weights`` and
+``params.members``; a file holding one (as method or member method) is schema version 3."""
+MIXTURE_SCHEMA_VERSION = 3
 CALIBRATOR_KIND = "calibration_step.calibrator"
 MULTICLASS_KIND = "calibration_step.multiclass_calibrator"
 MULTITASK_KIND = "calibration_step.multitask_calibrator"
@@ -58,7 +63,8 @@ class Calibrator:
     ``knots_x`` and its step functions ``(p0, p1)`` in ``p0_p1``. ``extra_params``, ``fit``, ``rows``,
     ``input_fingerprint`` and ``producer`` are descriptive JSON values. ``score_field`` is the score
     column it was fitted on, written when known (a file without it loads and applies as before),
-    so that applying it needs no column name again.
+    so that applying it needs no column name again. A ``mixture`` holds its binary calibrators
+    in ``members`` and their ``weights`` (positive, summing to 1).
     """
 
     method: str
@@ -74,10 +80,15 @@ class Calibrator:
     input_fingerprint: Mapping[str, object] = dataclasses.field(default_factory=dict)
     producer: Mapping[str, object] = dataclasses.field(default_factory=dict)
     score_field: Optional[str] = None
+    members: tuple[Calibrator, ...] = ()
+    weights: tuple[float, ...] = ()
 
     def params(self) -> JsonDict:
         params: JsonDict = dict(self.extra_params)
-        if self.method in ("isotonic", "gam"):
+        if self.method == MIXTURE_METHOD:
+            params["weights"] = [float(w) for w in self.weights]
+            params["members"] = [member.member_dict() for member in self.members]
+        elif self.method in ("isotonic", "gam"):
             assert self.knots_x is not None and self.knots_y is not None
             params["x"] = [float(v) for v in self.knots_x]
             params["y"] = [float(v) for v in self.knots_y]
@@ -213,14 +224,18 @@ def _methods(content: Mapping[str, object]) -> list[object]:
 
 
 def required_schema_version(content: Mapping[str, object]) -> int:
-    """The schema version of calibrator JSON content: 2 where it uses a method of
-    :data:`SCHEMA_2_METHODS`, the class log-scores ``ln(p + params.log_offset)`` or a bounded
-    output ``params.probability_floor``, else :data:`CALIBRATOR_SCHEMA_VERSION`.
+    """The schema version of calibrator JSON content: 3 where it holds a ``mixture``, 2 where it
+    uses a method of :data:`SCHEMA_2_METHODS`, the class log-scores ``ln(p +
+    params.log_offset)`` or a bounded output ``params.probability_floor``, else
+    :data:`CALIBRATOR_SCHEMA_VERSION`.
 
     >>> required_schema_version({"method": "platt"}), required_schema_version(
-    ...     {"method": "auto", "members": [{"method": "venn_abers"}]})
-    (1, 2)
+    ...     {"method": "auto", "members": [{"method": "venn_abers"}]}), required_schema_version(
+    ...     {"method": "mixture"})
+    (1, 2, 3)
     """
+    if MIXTURE_METHOD in _methods(content):
+        return MIXTURE_SCHEMA_VERSION
     params = content.get("params")
     offset = isinstance(params, dict) and "log_offset" in params
     members = content.get("members")
@@ -349,13 +364,14 @@ def verified_content(source: Union[str, os.PathLike[str], Mapping[str, object]]
     version = content.get("schema_version")
     required = required_schema_version(content)
     if version != required or isinstance(version, bool):
-        uses = f" for methods {', '.join(map(str, _methods(content)))}" if version in (1, 2) \
+        uses = f" for methods {', '.join(map(str, _methods(content)))}" if version in (1, 2, 3) \
             and not isinstance(version, bool) else ""
         raise CalibrationScriptError(
             Code.MC_E403_SCHEMA_VERSION,
             f"calibrator schema_version {version!r} is not supported{uses}",
             f"this script reads schema_version {CALIBRATOR_SCHEMA_VERSION} (2 for calibrators "
-            f"using {' or '.join(SCHEMA_2_METHODS)} or a log_offset); refit with a matching "
+            f"using {' or '.join(SCHEMA_2_METHODS)} or a log_offset, 3 for an auto "
+            f"{MIXTURE_METHOD}); refit with a matching "
             "script version")
     stated = content.get("checksum")
     try:
@@ -369,10 +385,14 @@ def verified_content(source: Union[str, os.PathLike[str], Mapping[str, object]]
     return content
 
 
-def _parse_member(content: Mapping[str, object], where: str) -> Calibrator:
-    """One binary calibrator from its JSON fields (checksum verified by the caller)."""
+def _parse_member(content: Mapping[str, object], where: str, nested: bool = False
+                  ) -> Calibrator:
+    """One binary calibrator from its JSON fields (checksum verified by the caller); ``nested``:
+    a mixture's member, which cannot be a mixture itself."""
     method = content.get("method")
     space = content.get("score_space")
+    if method == MIXTURE_METHOD and not nested:
+        return _parse_mixture(content, where)
     if method not in BINARY_METHODS or not isinstance(method, str):
         raise _invalid(f"{where}: unknown method {method!r}")
     if space not in SCORE_SPACE_CHOICES or not isinstance(space, str):
@@ -424,6 +444,44 @@ def _probability_floor(params: Mapping[str, object], where: str) -> float:
     if not 0.0 <= floor < 0.5:
         raise _invalid(f"{where}.params.probability_floor must lie in [0, 0.5); got {floor!r}")
     return floor
+
+
+def _parse_mixture(content: Mapping[str, object], where: str) -> Calibrator:
+    """A mixture: ``params.members`` (binary calibrators in its score space, no mixture among
+    them) and ``params.weights``, one per member, each in (0, 1], summing to 1 within 1e-9.
+
+    >>> from .mixture import mixture_calibrator
+    >>> mix = mixture_calibrator([Calibrator("identity", "logit", 1e-15),
+    ...                           Calibrator("platt", "logit", 1e-15, coef=(2.0, 0.0))],
+    ...                          [0.25, 0.75])
+    >>> loaded = load_calibrator(mix.to_json_dict())
+    >>> [m.method for m in loaded.members], loaded.weights
+    (['identity', 'platt'], (0.25, 0.75))
+    """
+    params = _mapping(content.get("params"), f"{where}.params")
+    raw = params.get("members")
+    if not isinstance(raw, list) or len(raw) < 2:
+        raise _invalid(f"{where}.params.members must list two or more calibrators")
+    members = tuple(_parse_member(_mapping(item, f"{where}.params.members[{i}]"),
+                                  f"{where}.params.members[{i}]", nested=True)
+                    for i, item in enumerate(raw))
+    weights = tuple(float(w) for w in _float_list(params.get("weights"), "weights"))
+    space = content.get("score_space")
+    if len(weights) != len(members) or any(m.score_space != space for m in members):
+        raise _invalid(f"{where}: a mixture needs one weight per member, every member in its "
+                       f"score_space {space!r}")
+    if not all(0.0 < w <= 1.0 for w in weights) or abs(math.fsum(weights) - 1.0) > 1e-9:
+        raise _invalid(f"{where}.params.weights must each lie in (0, 1] and sum to 1; got "
+                       f"{list(weights)!r}")
+    extra = {key: value for key, value in params.items() if key not in ("members", "weights")}
+    return Calibrator(MIXTURE_METHOD, members[0].score_space,
+                      _clip_epsilon(content.get("clip_epsilon"), f"{where}.clip_epsilon"),
+                      members=members, weights=weights, extra_params=extra,
+                      fit=_mapping(content.get("fit", {}), "fit"),
+                      rows=_mapping(content.get("rows", {}), "rows"),
+                      input_fingerprint=_mapping(content.get("input_fingerprint", {}),
+                                                 "input_fingerprint"),
+                      producer=_mapping(content.get("producer", {}), "producer"))
 
 
 def _parse_venn_abers(params: Mapping[str, object], space: str, eps: float,

@@ -29,6 +29,11 @@ near ``1 - eps``; identity stays the scores as they are, the uncalibrated baseli
 smoothing vanishes as rows grow (``5e-7`` at a million rows). The binned path (from
 ``limits.BINNED_MIN_ROWS`` rows) smooths by the same rate and bounds beta only: the bound is
 below ``3e-7`` there.
+
+A binary ``auto`` on at most ``MIXTURE_MAX_ROWS`` rows then ships the stacked mixture of the
+candidates (:mod:`.mixture`), its weights fitted on the same held-out predictions, in place
+of the rule's pick unless that pick is identity: it rarely loses much to the best candidate,
+where a single pick on a few hundred rows often does.
 """
 
 from __future__ import annotations
@@ -43,9 +48,11 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import CalibrationScriptError, Code
+from .artifact import MIXTURE_METHOD
 from .fitchecks import FIT_FAILURE_CODES
 from .jsonvalues import JsonDict, json_get, json_number
 from .logs import logger
+from .mixture import MIXTURE_MAX_ROWS, fit_selection, stack
 from .numerics import BoolArray, FloatArray
 from .problems import ModelT, Problem
 from .settings import Settings
@@ -189,14 +196,18 @@ def select_method(problem: Problem[ModelT], settings: Settings, mask: Optional[B
         splits.append(inner)
     losses: dict[str, FloatArray] = {}
     record: dict[str, JsonDict] = {}
+    stacking = eps > 0.0 and rows.shape[0] <= MIXTURE_MAX_ROWS
+    held_predictions: dict[str, FloatArray] = {}
     for method in settings.auto_candidates:
         skipped = skipped_candidate(method, int(rows.shape[0]), settings.auto_candidates)
         if skipped is not None:
             record[method] = skipped
             continue
+        kept = np.zeros((repeats, n)) if stacking else None
         try:
             held = sum(_held_out_loss(problem, method, inner, settings.folds, eps,
-                                      f"{context}, candidate {method}, repeat {r}")
+                                      f"{context}, candidate {method}, repeat {r}",
+                                      None if kept is None else kept[r])
                        for r, inner in enumerate(splits))
         except CalibrationScriptError as exc:
             if exc.code not in FIT_FAILURE_CODES:
@@ -204,7 +215,11 @@ def select_method(problem: Problem[ModelT], settings: Settings, mask: Optional[B
             record[method] = {"status": "failed", "code": exc.code, "error": exc.message}
             continue
         losses[method] = np.asarray(held)[rows] / repeats
+        if kept is not None:
+            held_predictions[method] = kept[:, rows]
     chosen = choose_by_log_loss(losses, w, n_eff, record, settings.auto_candidates, context)
+    if stacking:
+        chosen = stack(chosen, held_predictions, problem.strata[rows] == 1, w, eps)
     return {"criterion": "inner cross-validated log loss (weighted mean over held-out rows, "
                          "each row's loss averaged over the repeats; binary: against labels "
                          "smoothed by label_smoothing = 1 / (2 (effective rows + 1)), every "
@@ -218,15 +233,19 @@ def select_method(problem: Problem[ModelT], settings: Settings, mask: Optional[B
 
 
 def _held_out_loss(problem: Problem[ModelT], method: str, inner: npt.NDArray[np.int8],
-                   folds: int, eps: float, context: str) -> FloatArray:
+                   folds: int, eps: float, context: str, kept: Optional[FloatArray] = None
+                   ) -> FloatArray:
     """Each row's log loss under ``method`` fitted without its inner fold (rows outside the
-    folds, ``inner < 0``, get 0); binary predictions against labels smoothed by ``eps``."""
+    folds, ``inner < 0``, get 0); binary predictions against labels smoothed by ``eps``, and
+    kept in ``kept`` when given (for the stacked mixture)."""
     held = np.zeros(inner.shape[0])
     for g in range(folds):
         model = _fit_fold(problem, method, (inner >= 0) & (inner != g), inner >= 0, folds,
                           f"{context}, inner fold {g}")
         test = inner == g
         pred = problem.predict(model, test)
+        if kept is not None:
+            kept[test] = pred
         held[test] = problem.row_loss(pred, test)
         if eps > 0.0:  # binary: 1 - p is the prediction of the other class
             held[test] = smoothed_loss(held[test], problem.row_loss(1.0 - pred, test), eps)
@@ -308,8 +327,9 @@ def cross_fit(problem: Problem[ModelT], settings: Settings, fold: npt.NDArray[np
     """Held-out predictions: each row scored by a calibrator fitted without its fold (``fold``:
     each row's fold, from :func:`~.rowfolds.file_folds`).
 
-    With ``auto`` the method is chosen inside each outer fold by :func:`select_method` on that
-    fold's training rows only, so the reported figures include the cost of choosing. A fold
+    With ``auto`` the method (or the mixture and its weights) is chosen inside each outer fold
+    by :func:`select_method` on that fold's training rows only, so the reported figures include
+    the cost of choosing. A fold
     that holds no row (CALIBRATION_FOLDS above the largest class's row count) is skipped: every
     row is still scored once, by the calibrator of its own fold.
     """
@@ -322,13 +342,13 @@ def cross_fit(problem: Problem[ModelT], settings: Settings, fold: npt.NDArray[np
             continue
         start = time.perf_counter()
         entry: JsonDict = {"fold": f}
-        method = settings.method
-        if method == "auto":
+        choice: JsonDict = {"selected": settings.method}
+        if settings.method == "auto":  # the fold's own choice: a method or a mixture
             choice = select_method(problem, settings, train, settings.seed + 1 + f, f"fold {f}")
-            method = str(choice["selected"])
             entry.update(fold_selection(choice))
-        model = _fit_fold(problem, method, train, np.ones_like(train), settings.folds,
-                          f"fold {f}")
+        model = fit_selection(choice, lambda method: _fit_fold(
+            problem, method, train, np.ones_like(train), settings.folds, f"fold {f}"),
+            problem.mixed)
         fit_seconds = time.perf_counter() - start
         held = ~train
         pred = problem.predict(model, held)  # the held-out rows only
@@ -361,6 +381,8 @@ def fold_selection(choice: Mapping[str, object]) -> JsonDict:
     candidates = {m: c for m, c in json_get(choice, "candidates").items() if isinstance(c, dict)}
     out: JsonDict = {"selected_method": str(choice["selected"]),
                      "candidate_log_loss": {m: c.get("log_loss") for m, c in candidates.items()}}
+    if choice["selected"] == MIXTURE_METHOD:
+        out["mixture_weights"] = json_get(choice, "mixture")["weights"]
     dropped = {m: c for m, c in candidates.items() if c.get("status") == "failed"}
     if dropped:
         out["dropped_candidates"] = dropped
@@ -375,6 +397,10 @@ def auto_summary(selection: Mapping[str, object]) -> JsonDict:
     {'selected': 'platt', 'reason': 'simplest', 'log_loss': {'platt': 0.5}}
     """
     candidates = json_get(selection, "candidates")
-    return {"selected": selection["selected"], "reason": selection["reason"],
-            "log_loss": {m: c.get("log_loss") for m, c in candidates.items()
-                         if isinstance(c, dict)}}
+    out: JsonDict = {"selected": selection["selected"], "reason": selection["reason"],
+                     "log_loss": {m: c.get("log_loss") for m, c in candidates.items()
+                                  if isinstance(c, dict)}}
+    if "mixture" in selection:
+        mixture = json_get(selection, "mixture")
+        out["mixture"] = {key: mixture[key] for key in ("weights", "log_loss", "shipped")}
+    return out

@@ -29,6 +29,7 @@ from .fitting import check_two_classes
 from .inputs import InputData, load_multiclass, load_tasks, task_data
 from .jsonvalues import JsonDict, json_number
 from .logs import logger
+from .mixture import fit_selection
 from .metrics import binary_metrics, multiclass_metrics, multitask_metrics
 from .numerics import CLIP_EPSILON, FloatArray, sigmoid, softmax
 from .ovrbinned import fit_ovr_binned
@@ -78,11 +79,13 @@ def _uncalibrated_class_probabilities(scores: FloatArray, space: str) -> tuple[F
 def _choose_and_fit(problem: Problem[ModelT], settings: Settings, context: str
                     ) -> tuple[ModelT, Optional[JsonDict], str]:
     selection: Optional[JsonDict] = None
-    method = settings.method
-    if method == "auto":
-        selection = select_method(problem, settings, None, settings.seed, context)
-        method = str(selection["selected"])
-    return problem.fit(method, None, f"{context}: full fit"), selection, method
+    choice: JsonDict = {"selected": settings.method}
+    if settings.method == "auto":  # a method, or binary auto's stacked mixture
+        selection = choice = select_method(problem, settings, None, settings.seed, context)
+    model = fit_selection(choice, lambda method: problem.fit(method, None,
+                                                             f"{context}: full fit"),
+                          problem.mixed)
+    return model, selection, str(choice["selected"])
 
 
 def run_task(data: InputData, settings: Settings, given: Optional[Calibrator],

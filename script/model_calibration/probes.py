@@ -54,7 +54,8 @@ def check_outputs(calibrator: AnyCalibrator) -> None:
     """``MC-E407-CALIBRATOR-OUTPUTS`` unless ``calibrator`` maps the probe scores
     (:data:`PROBE_SCORES`, :func:`probe_matrix`) to finite probabilities in [0, 1], each
     multi-class row summing to 1: a re-signed file whose values are each in range can still
-    compute NaN (a temperature scale of 1e308 times a margin).
+    compute NaN (a temperature scale of 1e308 times a margin). A binary mixture's members are
+    each checked, then the mixture.
 
     >>> check_outputs(Calibrator("platt", "logit", 1e-15, coef=(1.0, 1e308)))
     >>> check_outputs(MultiCalibrator(mode="multiclass", method="temperature", score_space="logit",
@@ -64,7 +65,9 @@ def check_outputs(calibrator: AnyCalibrator) -> None:
     ...
     calibration_step.script.errors.CalibrationScriptError: MC-E407-CALIBRATOR-OUTPUTS: ...
     """
-    binary = [calibrator] if isinstance(calibrator, Calibrator) else list(calibrator.members)
+    tops = [calibrator] if isinstance(calibrator, Calibrator) else list(calibrator.members)
+    # a mixture's members each, then the mixture: a bad member is named as itself
+    binary = [member for top in tops for member in (*top.members, top)]
     found: list[str] = []
     with np.errstate(all="ignore"):
         try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Sequence
 from typing import Any, Optional, Protocol, TypeVar, Union
 
 import numpy as np
@@ -24,6 +25,7 @@ from .fitting import fit_calibrator, with_probability_floor
 from .jsonvalues import JsonDict, int_if_integral
 from .logs import logger
 from .metrics import auc_aggregated, row_figures
+from .mixture import mixture_calibrator
 from .classscaling import fit_class_scaling
 from .numerics import (CLIP_EPSILON, LOG_OFFSET, BoolArray, FloatArray, IntArray, LabelArray,
                        softmax, weighted_count)
@@ -52,6 +54,8 @@ class Problem(Protocol[ModelT]):
                  ) -> FloatArray: ...
 
     def held_out_summary(self, predictions: FloatArray, mask: BoolArray) -> JsonDict: ...
+
+    def mixed(self, members: Sequence[ModelT], weights: Sequence[float]) -> ModelT: ...
 
 
 class BinaryProblem:
@@ -126,6 +130,10 @@ class BinaryProblem:
 
     def predict(self, model: Calibrator, rows: Optional[BoolArray] = None) -> FloatArray:
         return apply_calibrator(model, self.scores if rows is None else self.scores[rows])
+
+    def mixed(self, members: Sequence[Calibrator], weights: Sequence[float]) -> Calibrator:
+        """The stacked mixture of fitted ``members`` (:mod:`.mixture`)."""
+        return mixture_calibrator(members, weights)
 
     def row_loss(self, predictions: FloatArray, rows: Optional[BoolArray] = None
                  ) -> FloatArray:
@@ -233,6 +241,11 @@ class MulticlassProblem:
 
     def predict(self, model: MultiCalibrator, rows: Optional[BoolArray] = None) -> FloatArray:
         return self.predict_counted(model, rows)[0]
+
+    def mixed(self, members: Sequence[MultiCalibrator], weights: Sequence[float]
+              ) -> MultiCalibrator:
+        """Not reached: a multi-class ``auto`` ships one method (its selection stacks nothing)."""
+        raise NotImplementedError("a multi-class auto ships one method, never a mixture")
 
     def predict_counted(self, model: MultiCalibrator, rows: Optional[BoolArray] = None
                         ) -> tuple[FloatArray, int]:

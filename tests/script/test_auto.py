@@ -35,7 +35,9 @@ def test_auto_picks_the_true_family(family: str) -> None:
     settings = mc.read_settings({"CALIBRATION_METHOD": "auto"})
     problem = BinaryProblem(s, y, np.ones(s.shape[0]), settings)
     choice = select_method(problem, settings, None, seed=0, context="test")
-    assert choice["selected"] in TRUE_CHOICES[family], choice["reason"]
+    # the rule's own pick (the shipped calibrator may be the stacked mixture of the candidates)
+    assert choice.get("rule_selected", choice["selected"]) in TRUE_CHOICES[family], \
+        choice["reason"]
     candidates = choice["candidates"]
     assert isinstance(candidates, dict) and sorted(candidates) == sorted(BINARY_METHODS)
     assert all(isinstance(c, dict) and c["status"] == "ok" and isinstance(c["log_loss"], float)
@@ -63,7 +65,7 @@ def test_simplest_within_one_standard_error_wins_over_a_noisy_best() -> None:
                            "test")
     record = choice["candidates"]
     assert isinstance(record, dict)
-    assert choice["selected"] == "platt"
+    assert choice.get("rule_selected", choice["selected"]) == "platt"  # the rule's own pick
     assert record["platt"]["within_one_se"] is True
     assert record["platt"]["difference_to_best"] <= record["platt"]["standard_error"]
 
@@ -76,20 +78,28 @@ def test_auto_in_main_is_nested_and_records_every_candidate(tmp_path: str,
                    {"CALIBRATION_METHOD": "auto", "AUTO_CANDIDATES": '["platt", "beta"]',
                     "CALIBRATION_FOLDS": "3"})
     metrics = read_json(os.path.join(out[ModelCalibrationOutput.METRICS_OUTPUT.value], METRICS_FILE))
-    assert metrics["method"] == "auto" and metrics["selected_method"] == "beta"
+    # 5000 rows: the stacked mixture of platt and beta, beta the rule's own pick
+    assert metrics["method"] == "auto" and metrics["selected_method"] == "mixture"
     selection = metrics["selection"]
-    assert isinstance(selection, dict) and selection["selected"] == "beta"
+    assert isinstance(selection, dict) and selection["selected"] == "mixture"
+    assert selection["rule_selected"] == "beta"
+    assert sorted(selection["mixture"]["weights"]) == ["beta", "platt"]
     assert sorted(selection["candidates"]) == ["beta", "platt"]
     assert "reason" in selection and selection["inner_folds"] == 3
     folds = metrics["folds"]
     assert isinstance(folds, list) and len(folds) == 3
     for fold in folds:  # each outer fold chose on its own training rows
-        assert fold["selected_method"] in ("platt", "beta")
+        assert fold["selected_method"] in ("platt", "beta", "mixture")
         assert sorted(fold["candidate_log_loss"]) == ["beta", "platt"]
     cal = read_json(os.path.join(out[ModelCalibrationOutput.CALIBRATION_OUTPUT.value], CALIBRATOR_FILE))
-    assert cal["method"] == "beta"
+    assert cal["method"] == "mixture" and cal["schema_version"] == 3
+    params = cal["params"]
+    assert isinstance(params, dict)
+    shipped = dict(zip([m["method"] for m in params["members"]], params["weights"]))
+    assert shipped == selection["mixture"]["weights"]
     fit = cal["fit"]
-    assert isinstance(fit, dict) and fit["auto"]["selected"] == "beta"
+    assert isinstance(fit, dict) and fit["auto"]["selected"] == "mixture"
+    assert fit["auto"]["mixture"]["weights"] == selection["mixture"]["weights"]
 
 
 def test_each_outer_fold_chooses_on_its_training_rows_only(

@@ -18,7 +18,8 @@ from sklearn.frozen import FrozenEstimator  # noqa: E402  (after the skip: the i
 from calibration_step.script import model_calibration as mc
 from calibration_step.script.model_calibration.crossfit import (AUTO_MAX_REPEATS, cross_fit,
                                                                 miss_rate, select_method)
-from calibration_step.script.model_calibration.jsonvalues import json_number
+from calibration_step.script.model_calibration.jsonvalues import json_get, json_number
+from calibration_step.script.model_calibration.mixture import fit_selection
 from calibration_step.script.model_calibration.rowfolds import FileRows, file_folds
 from calibration_step.script.model_calibration.problems import BinaryProblem
 from tests.script.real_data import DATASETS, MODELS, RealSplit, log_loss, real_split
@@ -47,7 +48,8 @@ def _sklearn(split: RealSplit, method: Literal["sigmoid", "isotonic"]) -> float:
 def _outcome(split: RealSplit) -> Outcome:
     problem = BinaryProblem(split.cal_scores, split.y_cal, None, AUTO)
     selection = select_method(problem, AUTO, None, AUTO.seed, "test")
-    calibrator = problem.fit(str(selection["selected"]), None, "test")
+    calibrator = fit_selection(selection, lambda method: problem.fit(method, None, "test"),
+                               problem.mixed)
     return Outcome(raw=log_loss(split.test_scores, split.y_test),
                    sigmoid=_sklearn(split, "sigmoid"), isotonic=_sklearn(split, "isotonic"),
                    auto=log_loss(mc.apply_calibrator(calibrator, split.test_scores),
@@ -68,7 +70,9 @@ def test_auto_is_never_worse_than_the_scores_in_its_own_estimate(
         record = outcome.selection
         candidates = record["candidates"]
         assert isinstance(candidates, dict)
-        chosen = json_number(candidates[str(record["selected"])]["log_loss"])
+        shipped = json_get(record, "mixture") if record["selected"] == "mixture" \
+            else candidates[str(record["selected"])]
+        chosen = json_number(shipped["log_loss"])
         assert chosen <= json_number(candidates["identity"]["log_loss"]), case
         assert record["inner_repeats"] == AUTO_MAX_REPEATS
         assert record["label_smoothing"] == miss_rate(CAL_ROWS)

@@ -1,0 +1,236 @@
+"""``auto``'s stacked mixture: a convex combination of the binary candidates' calibrated
+probabilities, with weights fitted on the inner cross-validation's held-out predictions.
+
+On a few hundred rows the inner cross-validation cannot tell the candidates apart reliably, so
+shipping the one that scored best (or the simplest one within a standard error of it) often
+ships a loser by luck. Stacking (Wolpert 1992; Breiman, "Stacked regressions", 1996) ships
+``p(s) = sum_k w_k p_k(s)`` instead, every candidate ``p_k`` fitted on all rows and the weights
+``w`` on the simplex fitted to the held-out predictions ``p_k`` of every row (the same folds and
+repeats ``auto`` scores the candidates on). Log loss is convex in the prediction, so the
+mixture's loss is at most the weighted mean of its members': it cannot lose badly to any member
+it gives weight, and identity (a candidate) keeps ``auto`` near the uncalibrated scores when no
+calibrator helps.
+
+The weights maximise the held-out log-likelihood (against the same smoothed labels as the
+selection, :func:`~.crossfit.miss_rate`) under a light Dirichlet prior toward uniform of
+``MIXTURE_PRIOR_ROWS`` pseudo-rows per candidate (maximum a posteriori by EM: Dempster, Laird
+and Rubin 1977); the repeated inner splits and the smoothed labels are what keep a candidate
+lucky in one split from taking every weight, and a heavier prior pulls weight toward the
+candidates that are poor on few rows (measured: docs/methods.md). Weights below
+``MIXTURE_MIN_WEIGHT`` are dropped (the rest renormalised): on many rows the likelihood
+concentrates on the best one or two candidates. The mixture ships in place of the rule's pick
+unless that pick is identity (no candidate beats the scores by a standard error: the scores
+ship as they are), fewer than two members keep weight, or its held-out loss exceeds
+identity's. Above ``MIXTURE_MAX_ROWS`` rows ``auto`` ships its single selection as before:
+there the inner cross-validation's standard errors are a few thousandths of a nat, so the
+selection is stable, and fitting every candidate on every outer fold would cost time for no
+measurable gain.
+
+Examples
+--------
+>>> held = np.array([[0.9, 0.2, 0.8], [0.6, 0.4, 0.6]])  # two candidates, three rows
+>>> weights, loss = stacking_weights(held, np.array([True, False, True]), np.ones(3), 0.0, 0.0)
+>>> weights.round(3).tolist()
+[1.0, 0.0]
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from typing import TypeVar
+
+import numpy as np
+
+from .artifact import MIXTURE_METHOD, Calibrator
+from .jsonvalues import JsonDict, json_number
+from .logs import logger
+from .numerics import CLIP_EPSILON, BoolArray, FloatArray
+
+MIXTURE_PRIOR_ROWS = 0.02
+"""The Dirichlet prior's pseudo-rows per candidate (concentration ``1 + MIXTURE_PRIOR_ROWS``)."""
+MIXTURE_MIN_WEIGHT = 0.01
+"""Weights below this are dropped and the others renormalised."""
+MIXTURE_MAX_ROWS = 10_000
+"""Above this many rows ``auto`` ships its single selection (no mixture)."""
+MIXTURE_MAX_ITERATIONS = 1000
+MIXTURE_TOLERANCE = 1e-9
+"""EM stops once no weight moves by more than this."""
+
+T = TypeVar("T")
+
+
+def _true_class_probabilities(held: FloatArray, labels: BoolArray) -> tuple[FloatArray,
+                                                                             FloatArray]:
+    """Each candidate's held-out probability of each row's own class and of the other class,
+    clipped to ``[CLIP_EPSILON, 1 - CLIP_EPSILON]`` as the log loss clips them."""
+    p = np.clip(held, CLIP_EPSILON, 1.0 - CLIP_EPSILON)
+    own: FloatArray = np.where(labels, p, 1.0 - p)
+    other: FloatArray = 1.0 - own
+    return own, other
+
+
+def stacking_weights(held: FloatArray, labels: BoolArray, row_weights: FloatArray, eps: float,
+                     prior_rows: float = MIXTURE_PRIOR_ROWS, repeats: int = 1
+                     ) -> tuple[FloatArray, float]:
+    """The mixture weights of the candidates' held-out predictions ``held`` (``(candidates,
+    predictions)``: probabilities of the positive class; each row once per inner repeat, of
+    ``repeats``) and their mixture's mean held-out log loss.
+
+    Maximises ``sum_i v_i [(1 - eps) ln m_i(y_i) + eps ln m_i(1 - y_i)] + prior_rows sum_k ln
+    w_k`` over the simplex, ``m_i = sum_k w_k p_ki`` and ``v_i`` the weights scaled to sum to
+    the effective row count of the rows (not of their repeats: a repeat adds no row), so the
+    prior weighs as ``prior_rows`` rows per candidate whatever the weights' unit; by EM from
+    uniform weights (each step raises the objective).
+
+    >>> held = np.array([[0.9, 0.2], [0.6, 0.4]])
+    >>> w, loss = stacking_weights(held, np.array([True, False]), np.ones(2), 0.0, 1.0)
+    >>> w.round(3).tolist(), round(loss, 4)
+    ([0.581, 0.419], 0.2947)
+    """
+    candidates = held.shape[0]
+    n_eff = float(row_weights.sum()) ** 2 / float(np.dot(row_weights, row_weights)) / repeats
+    v = row_weights * (n_eff / float(row_weights.sum()))
+    own, other = _true_class_probabilities(held, labels)
+    weights = np.full(candidates, 1.0 / candidates)
+    for _ in range(MIXTURE_MAX_ITERATIONS):
+        counts = np.full(candidates, prior_rows)
+        for q, share in ((own, 1.0 - eps), (other, eps)):
+            if share > 0.0:
+                mixed = weights[:, None] * q
+                counts += share * (mixed / mixed.sum(axis=0)) @ v
+        updated = counts / counts.sum()
+        moved = float(np.max(np.abs(updated - weights)))
+        weights = updated
+        if moved <= MIXTURE_TOLERANCE:
+            break
+    return weights, mixture_log_loss(held, labels, row_weights, eps, weights)
+
+
+def mixture_log_loss(held: FloatArray, labels: BoolArray, row_weights: FloatArray, eps: float,
+                     weights: FloatArray) -> float:
+    """The weighted mean log loss of the mixture ``weights @ held`` against labels smoothed by
+    ``eps`` (the selection's criterion).
+
+    >>> round(mixture_log_loss(np.array([[0.5, 0.5]]), np.array([True, False]), np.ones(2),
+    ...                        0.0, np.array([1.0])), 4)
+    0.6931
+    """
+    own, other = _true_class_probabilities(held, labels)
+    loss = -(1.0 - eps) * np.log(weights @ own)
+    if eps > 0.0:
+        loss -= eps * np.log(weights @ other)
+    return float(np.dot(row_weights, loss) / row_weights.sum())
+
+
+def kept_weights(methods: Sequence[str], weights: FloatArray) -> dict[str, float]:
+    """The weights of at least ``MIXTURE_MIN_WEIGHT``, renormalised to sum to 1, by method.
+
+    >>> kept = kept_weights(["identity", "platt", "gam"], np.array([0.005, 0.595, 0.4]))
+    >>> {m: round(w, 4) for m, w in kept.items()}
+    {'platt': 0.598, 'gam': 0.402}
+    """
+    keep = weights >= MIXTURE_MIN_WEIGHT
+    total = float(weights[keep].sum())
+    return {m: float(w) / total for m, w, k in zip(methods, weights, keep) if k}
+
+
+def stack(choice: Mapping[str, object], held: Mapping[str, FloatArray], labels: BoolArray,
+          row_weights: FloatArray, eps: float) -> JsonDict:
+    """``choice`` (:func:`~.crossfit.choose_by_log_loss`'s record) with the stacked mixture of
+    the candidates' held-out predictions ``held`` (``(repeats, rows)`` each; ``row_weights``
+    per row): its record under ``mixture`` and, when it ships (two or more members, and a
+    held-out loss at most the selected candidate's), ``selected: mixture`` with the rule's own
+    pick kept as ``rule_selected``.
+
+    >>> choice = {"selected": "platt", "reason": "r",
+    ...           "candidates": {"platt": {"log_loss": 0.4}, "gam": {"log_loss": 0.41}}}
+    >>> held = {"platt": np.array([[0.9, 0.3, 0.6]]), "gam": np.array([[0.6, 0.1, 0.3]])}
+    >>> out = stack(choice, held, np.array([True, False, False]), np.ones(3), 0.0)
+    >>> out["selected"], sorted(out["mixture"]["weights"])
+    ('mixture', ['gam', 'platt'])
+    """
+    out: JsonDict = dict(choice)
+    if len(held) < 2:
+        return out
+    methods = list(held)
+    repeats = next(iter(held.values())).shape[0]
+    stacked = np.stack([held[m].ravel() for m in methods])
+    all_labels = np.tile(labels, repeats)
+    all_weights = np.tile(row_weights, repeats)
+    raw, _ = stacking_weights(stacked, all_labels, all_weights, eps, repeats=repeats)
+    weights = kept_weights(methods, raw)
+    kept = np.array([weights.get(m, 0.0) for m in methods])
+    loss = mixture_log_loss(stacked, all_labels, all_weights, eps, kept)
+    selected = str(choice["selected"])
+    candidates = choice["candidates"]
+    assert isinstance(candidates, dict)
+    ceiling = json_number(candidates["identity"]["log_loss"]) if "identity" in held \
+        else math.inf
+    ships = len(weights) >= 2 and selected != "identity" and loss <= ceiling
+    record: JsonDict = {
+        "weights": weights, "log_loss": loss, "shipped": ships,
+        "fitted_weights": {m: float(w) for m, w in zip(methods, raw)},
+        "rule": f"EM on the held-out predictions, Dirichlet prior of {MIXTURE_PRIOR_ROWS:g} "
+                f"pseudo-rows per candidate; weights below {MIXTURE_MIN_WEIGHT:g} dropped; "
+                "shipped when two or more members remain, the rule did not select identity "
+                "and its held-out log loss is at most identity's"}
+    out["mixture"] = record
+    if ships:
+        out["rule_selected"] = selected
+        out["selected"] = MIXTURE_METHOD
+        shares = ", ".join(f"{m} {w:.3f}" for m, w in weights.items())
+        out["reason"] = (f"the stacked mixture ({shares}), held-out log loss {loss:.6f}, in "
+                         f"place of the rule's pick {selected} "
+                         f"({json_number(candidates[selected]['log_loss']):.6f}: "
+                         f"{choice['reason']})")
+        logger.info("auto ships the stacked mixture %s", shares)
+    return out
+
+
+def fit_selection(choice: Mapping[str, object], fit_one: Callable[[str], T],
+                  mixed: Callable[[Sequence[T], Sequence[float]], T]) -> T:
+    """The calibrator ``choice`` ships: its selected method fitted by ``fit_one``, or, for a
+    mixture, every member fitted by ``fit_one`` and combined by ``mixed`` with the weights.
+
+    >>> fit_selection({"selected": "platt"}, str.upper, lambda ms, ws: "+".join(ms))
+    'PLATT'
+    >>> fit_selection({"selected": "mixture", "mixture": {"weights": {"platt": 0.6, "gam": 0.4}}},
+    ...               str.upper, lambda ms, ws: "+".join(ms))
+    'PLATT+GAM'
+    """
+    selected = str(choice["selected"])
+    if selected != MIXTURE_METHOD:
+        return fit_one(selected)
+    record = choice["mixture"]
+    assert isinstance(record, dict)
+    weights = record["weights"]
+    assert isinstance(weights, dict)
+    return mixed([fit_one(str(m)) for m in weights], [json_number(w) for w in weights.values()])
+
+
+def mixture_calibrator(members: Sequence[Calibrator], weights: Sequence[float]) -> Calibrator:
+    """The mixture of fitted binary calibrators ``members`` with ``weights`` (summing to 1): its
+    ``fit`` records the weights, the members' clipped rows (the most of any) and their warnings.
+
+    >>> from .apply import apply_calibrator
+    >>> mix = mixture_calibrator([Calibrator("identity", "probability", 1e-15),
+    ...                           Calibrator("platt", "probability", 1e-15, coef=(1.0, 1.0))],
+    ...                          [0.5, 0.5])
+    >>> apply_calibrator(mix, [0.5]).round(4).tolist()
+    [0.6155]
+    """
+    warnings = [w for m in members for w in _listed(m.fit.get("warnings"))]
+    clipped = max(json_number(m.fit.get("clipped_rows", 0)) for m in members)
+    fit: JsonDict = {"weights": {m.method: float(w) for m, w in zip(members, weights)},
+                     "clipped_rows": int(clipped)}
+    if warnings:
+        fit["warnings"] = warnings
+    first = members[0]
+    return Calibrator(MIXTURE_METHOD, first.score_space,
+                      max(m.clip_epsilon for m in members), members=tuple(members),
+                      weights=tuple(float(w) for w in weights), fit=fit)
+
+
+def _listed(value: object) -> list[object]:
+    return list(value) if isinstance(value, list) else []
