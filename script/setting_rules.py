@@ -24,7 +24,7 @@ from .errors import Code
 from .interface import (BINARY_METHODS, MULTICLASS_METHODS, NUM_CLASSES_WHEN_UNSET, CalibrationSettings, Mode,
                         ModelCalibrationEnv, MulticlassOnlyMethod, env_var_name, setting_field_name)
 
-__all__ = ["Conflict", "MIN_NEGATIVE_SAMPLING_RATE", "auto_default_candidates", "class_categories",
+__all__ = ["AUTO_MULTICLASS_LEFT_OUT", "Conflict", "MIN_NEGATIVE_SAMPLING_RATE", "auto_default_candidates", "class_categories",
            "label_and_score_columns", "label_key", "mode_methods", "setting_conflicts", "settings_mode"]
 
 MIN_NEGATIVE_SAMPLING_RATE: Final = 1e-300
@@ -71,20 +71,28 @@ def mode_methods(mode: Mode) -> tuple[str, ...]:
     return MULTICLASS_METHODS if mode == "multiclass" else BINARY_METHODS
 
 
+AUTO_MULTICLASS_LEFT_OUT: Final = ("isotonic", "temperature")
+"""Multi-class methods ``auto`` leaves out unless AUTO_CANDIDATES names them (docs/methods.md)."""
+
+
 def auto_default_candidates(mode: Mode) -> tuple[str, ...]:
     """What ``auto`` chooses among when AUTO_CANDIDATES is empty: every method of ``mode``, but
-    for multi-class not one-vs-rest isotonic. Its class probabilities are exactly 0 wherever a
-    class's step holds none of that class's rows, so a held-out row there is a confident miss,
-    which an inner cross-validation on a few rows cannot see (venn_abers, isotonic's bounded
-    kin, stays a candidate); name isotonic in AUTO_CANDIDATES to let ``auto`` choose it.
+    for multi-class not those of ``AUTO_MULTICLASS_LEFT_OUT``, which lack the small-sample
+    guarantees. One-vs-rest isotonic's class probabilities are exactly 0 wherever a class's
+    step holds none of that class's rows, so a held-out row there is a confident miss, which an
+    inner cross-validation on a few rows cannot see (venn_abers, isotonic's bounded kin, stays a
+    candidate). Temperature is scikit-learn's, unpenalised: on a few separable rows its scale
+    grows with the separation; vector scaling holds it as its common scale, under a prior.
 
     Examples
     --------
-    >>> "isotonic" in auto_default_candidates("multiclass"), auto_default_candidates("binary")[0]
-    (False, 'isotonic')
+    >>> auto_default_candidates("multiclass")[-2:], auto_default_candidates("binary")[0]
+    (('vector', 'dirichlet'), 'isotonic')
     """
     methods = mode_methods(mode)
-    return tuple(m for m in methods if m != "isotonic") if mode == "multiclass" else methods
+    if mode != "multiclass":
+        return methods
+    return tuple(m for m in methods if m not in AUTO_MULTICLASS_LEFT_OUT)
 
 
 def class_categories(settings: CalibrationSettings) -> tuple[str, ...]:

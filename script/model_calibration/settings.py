@@ -6,8 +6,8 @@ choices or range are those of the interface (``SETTING_SPECS``), and the rules b
 
 - ``CALIBRATION_METHOD`` [gam]: isotonic | platt | gam | beta | temperature | vector
   | dirichlet (these three multi-class only) | auto; ``AUTO_CANDIDATES`` [[]]: the methods
-  ``auto`` chooses among (``[]``: every method of the mode, but one-vs-rest isotonic for
-  multi-class)
+  ``auto`` chooses among (``[]``: every method of the mode, but one-vs-rest isotonic and
+  temperature for multi-class)
 - ``LABEL_FIELD`` [label], ``SCORE_FIELD`` [prob_class_1]: the binary columns
 - ``IS_BINARY`` [true]: false selects multi-class, whose score columns are
   ``SCORE_FIELD_PREFIX`` [prob_class_] + category, for the categories of

@@ -169,7 +169,7 @@ class ModelCalibrationConfig(ProcessingConfig):
         Column of sample weights used in every fit and metric.
     auto_candidates : tuple of str, default ()
         Methods ``auto`` chooses among; ``()`` means every method that fits the mode (for
-        multi-class every one but one-vs-rest isotonic, whose 0/1 outputs ``auto`` avoids).
+        multi-class every one but one-vs-rest isotonic and unpenalised temperature).
     negative_sampling_rate : float, default 1.0
         Fraction of negatives kept when the data were down-sampled, in (0, 1]; the script
         re-weights negatives by its inverse (binary and multi-task only).
