@@ -24,8 +24,8 @@ from .errors import Code
 from .interface import (BINARY_METHODS, MULTICLASS_METHODS, NUM_CLASSES_WHEN_UNSET, CalibrationSettings, Mode,
                         ModelCalibrationEnv, MulticlassOnlyMethod, env_var_name, setting_field_name)
 
-__all__ = ["Conflict", "MIN_NEGATIVE_SAMPLING_RATE", "class_categories", "label_and_score_columns", "label_key",
-           "mode_methods", "setting_conflicts", "settings_mode"]
+__all__ = ["AUTO_MULTICLASS_LEFT_OUT", "Conflict", "MIN_NEGATIVE_SAMPLING_RATE", "auto_default_candidates", "class_categories",
+           "label_and_score_columns", "label_key", "mode_methods", "setting_conflicts", "settings_mode"]
 
 MIN_NEGATIVE_SAMPLING_RATE: Final = 1e-300
 """The smallest NEGATIVE_SAMPLING_RATE: a kept negative stands for ``1 / rate`` rows, a finite weight."""
@@ -69,6 +69,30 @@ def mode_methods(mode: Mode) -> tuple[str, ...]:
     ('isotonic', 'platt', 'gam', 'beta', 'venn_abers', 'identity', 'temperature', 'vector', 'dirichlet')
     """
     return MULTICLASS_METHODS if mode == "multiclass" else BINARY_METHODS
+
+
+AUTO_MULTICLASS_LEFT_OUT: Final = ("isotonic", "temperature")
+"""Multi-class methods ``auto`` leaves out unless AUTO_CANDIDATES names them (docs/methods.md)."""
+
+
+def auto_default_candidates(mode: Mode) -> tuple[str, ...]:
+    """What ``auto`` chooses among when AUTO_CANDIDATES is empty: every method of ``mode``, but
+    for multi-class not those of ``AUTO_MULTICLASS_LEFT_OUT``, which lack the small-sample
+    guarantees. One-vs-rest isotonic's class probabilities are exactly 0 wherever a class's
+    step holds none of that class's rows, so a held-out row there is a confident miss, which an
+    inner cross-validation on a few rows cannot see (venn_abers, isotonic's bounded kin, stays a
+    candidate). Temperature is scikit-learn's, unpenalised: on a few separable rows its scale
+    grows with the separation; vector scaling holds it as its common scale, under a prior.
+
+    Examples
+    --------
+    >>> auto_default_candidates("multiclass")[-2:], auto_default_candidates("binary")[0]
+    (('vector', 'dirichlet'), 'isotonic')
+    """
+    methods = mode_methods(mode)
+    if mode != "multiclass":
+        return methods
+    return tuple(m for m in methods if m not in AUTO_MULTICLASS_LEFT_OUT)
 
 
 def class_categories(settings: CalibrationSettings) -> tuple[str, ...]:

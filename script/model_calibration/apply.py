@@ -5,7 +5,8 @@ values). A binary ``mixture`` is the weighted sum of its members' outputs. Multi
 one-vs-rest outputs are divided by their row sum, and a row whose outputs
 are all 0 becomes uniform; temperature is ``softmax(scale * l + bias)`` of the class log-scores
 ``l``, vector ``softmax(scales * l + bias)`` (a scale per class) and dirichlet
-``softmax(l @ matrix.T + bias)``.
+``softmax(l @ matrix.T + bias)``, each bounded (:func:`bounded_softmax`) so that no output is
+exactly 0 or 1.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ import numpy.typing as npt
 from ..errors import CalibrationScriptError, Code
 from .artifact import MIXTURE_METHOD
 from .knots import interpolate_knots
-from .numerics import LOGIT_LIMIT, FloatArray, beta_features, logit, row_reduce, sigmoid, softmax
+from .numerics import (CLIP_EPSILON, LOGIT_LIMIT, FloatArray, beta_features, logit, row_reduce,
+                       sigmoid)
 from .venn_abers import venn_abers_probabilities
 
 if TYPE_CHECKING:  # annotations only
@@ -149,6 +151,35 @@ def scaled_class_logits(calibrator: MultiCalibrator, logits: FloatArray) -> Floa
     return out
 
 
+SOFTMAX_LOG_RANGE = -math.log(CLIP_EPSILON)
+"""The class-scaling methods' outputs: no class's softmax argument lies more than this (34.5)
+below its row's largest, so each class gets at least ``CLIP_EPSILON / classes`` and the top
+class at most ``1 - CLIP_EPSILON``: never exactly 0 or 1 (``exp`` of a gap beyond 745 is 0,
+and ``1 - exp(-37)`` rounds to 1). Outputs change only where a class's probability relative to
+the top class is below ``CLIP_EPSILON`` (the metrics clip there too)."""
+
+
+def bounded_softmax(eta: FloatArray) -> FloatArray:
+    """Row-wise softmax of ``eta`` (a new array) with every gap below the row's largest bounded
+    by ``SOFTMAX_LOG_RANGE``.
+
+    >>> p = bounded_softmax(np.array([[0.0, -50.0, -2000.0], [0.0, 0.0, 0.0]]))
+    >>> bool(np.all((p > 0.0) & (p < 1.0))), p[1].tolist()
+    (True, [0.3333333333333333, 0.3333333333333333, 0.3333333333333333])
+    """
+    out: FloatArray = eta - row_reduce(np.maximum, eta)[:, None]
+    np.maximum(out, -SOFTMAX_LOG_RANGE, out=out)
+    np.exp(out, out=out)
+    out /= row_reduce(np.add, out)[:, None]
+    return out
+
+
+def class_scaling_probabilities(calibrator: MultiCalibrator, logits: FloatArray) -> FloatArray:
+    """The class probabilities of a temperature, vector or dirichlet calibrator for the class
+    log-scores ``logits``: :func:`bounded_softmax` of :func:`scaled_class_logits`."""
+    return bounded_softmax(scaled_class_logits(calibrator, logits))
+
+
 def renormalise(q: FloatArray) -> tuple[FloatArray, int]:
     """Rows divided by their sum; rows summing to 0 become uniform (never a division by zero).
 
@@ -191,7 +222,7 @@ def apply_multiclass(calibrator: MultiCalibrator, scores: npt.ArrayLike) -> Floa
     if calibrator.method in CLASS_SCALING_METHODS:
         logits = class_logits(s, calibrator.score_space, calibrator.clip_epsilon,
                               calibrator.log_offset)
-        return softmax(scaled_class_logits(calibrator, logits))
+        return class_scaling_probabilities(calibrator, logits)
     q = np.empty(s.shape, order="F")
     for c, member in enumerate(calibrator.members):
         q[:, c] = apply_calibrator(member, s[:, c])

@@ -18,8 +18,8 @@ import numpy.typing as npt
 
 from . import limits
 from .aggregation import Aggregated, aggregate
-from .apply import (CLASS_SCALING_METHODS, apply_calibrator, class_logits, renormalise,
-                    scaled_class_logits)
+from .apply import (CLASS_SCALING_METHODS, apply_calibrator, class_logits,
+                    class_scaling_probabilities, renormalise)
 from .artifact import Calibrator, MultiCalibrator
 from .fitting import fit_calibrator, with_probability_floor
 from .jsonvalues import JsonDict, int_if_integral
@@ -28,7 +28,7 @@ from .metrics import auc_aggregated, row_figures
 from .mixture import mixture_calibrator
 from .classscaling import fit_class_scaling
 from .numerics import (CLIP_EPSILON, LOG_OFFSET, BoolArray, FloatArray, IntArray, LabelArray,
-                       softmax, weighted_count)
+                       weighted_count)
 from .settings import Settings
 from .temperature import fit_temperature
 
@@ -251,7 +251,7 @@ class MulticlassProblem:
                         ) -> tuple[FloatArray, int]:
         """Predictions and the number of rows whose one-vs-rest outputs were all 0."""
         if model.method in CLASS_SCALING_METHODS:
-            return softmax(scaled_class_logits(model, self._class_logits(model, rows))), 0
+            return class_scaling_probabilities(model, self._class_logits(model, rows)), 0
         q = np.column_stack([problem.predict(member, rows)
                              for problem, member in zip(self.columns, model.members)])
         return renormalise(q)

@@ -6,7 +6,8 @@ choices or range are those of the interface (``SETTING_SPECS``), and the rules b
 
 - ``CALIBRATION_METHOD`` [gam]: isotonic | platt | gam | beta | temperature | vector
   | dirichlet (these three multi-class only) | auto; ``AUTO_CANDIDATES`` [[]]: the methods
-  ``auto`` chooses among (``[]``: every method of the mode)
+  ``auto`` chooses among (``[]``: every method of the mode, but one-vs-rest isotonic and
+  temperature for multi-class)
 - ``LABEL_FIELD`` [label], ``SCORE_FIELD`` [prob_class_1]: the binary columns
 - ``IS_BINARY`` [true]: false selects multi-class, whose score columns are
   ``SCORE_FIELD_PREFIX`` [prob_class_] + category, for the categories of
@@ -37,7 +38,8 @@ from typing import Optional, Tuple, Type, TypeVar, Union
 
 from ..errors import CalibrationScriptError, Code, WarningEntry, bounded, quoted, warning_entry
 from ..interface import SETTING_DEFAULTS, SETTING_SPECS, CalibrationSettings, ModelCalibrationEnv, setting_field_name
-from ..setting_rules import class_categories, mode_methods, setting_conflicts, settings_mode
+from ..setting_rules import (auto_default_candidates, class_categories, setting_conflicts,
+                             settings_mode)
 from ..strict_json import strict_loads
 
 Value = Union[bool, int, float, str, Tuple[str, ...], None]
@@ -313,5 +315,5 @@ def _check_modes(values: Settings, num_classes: Optional[int]) -> Settings:
     categories = values.categories if values.is_binary else class_categories(settings)
     candidates = values.auto_candidates
     if values.method == "auto" and not candidates:
-        candidates = mode_methods(settings_mode(settings))
+        candidates = auto_default_candidates(settings_mode(settings))
     return dataclasses.replace(values, categories=categories, auto_candidates=candidates)

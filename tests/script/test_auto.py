@@ -142,7 +142,12 @@ def test_auto_candidates_are_checked(env: dict[str, str], match: str) -> None:
 def test_auto_candidates_default_to_every_method_of_the_mode() -> None:
     assert mc.read_settings({"CALIBRATION_METHOD": "auto"}).auto_candidates == BINARY_METHODS
     multi = mc.read_settings({"CALIBRATION_METHOD": "auto", "IS_BINARY": "false"})
-    assert multi.auto_candidates == BINARY_METHODS + ("temperature", "vector", "dirichlet")
+    # but one-vs-rest isotonic (exact 0/1 outputs) and unpenalised temperature, unless named
+    assert multi.auto_candidates == tuple(m for m in BINARY_METHODS if m != "isotonic") + (
+        "vector", "dirichlet")
+    named = mc.read_settings({"CALIBRATION_METHOD": "auto", "IS_BINARY": "false",
+                              "AUTO_CANDIDATES": '["isotonic", "temperature"]'})
+    assert named.auto_candidates == ("isotonic", "temperature")
 
 
 def test_multiclass_auto_end_to_end(tmp_path: str, no_plot: list[int]) -> None:

@@ -130,6 +130,41 @@ def test_a_handful_of_separable_rows_gives_no_zero_or_one(method: str, extreme: 
     assert float(q[np.arange(6), labels].min()) > 0.5  # still ranks the rows right
 
 
+@pytest.mark.parametrize("method", ["temperature", "vector", "dirichlet"])
+def test_scores_of_exactly_0_and_1_give_no_output_of_exactly_0_or_1(method: str) -> None:
+    # random-forest-like votes: ln(0 + 1e-12) = -27.6, and a scale of 2 puts a class 55 below
+    # the top one: a plain softmax rounds the top class to exactly 1
+    scores = np.array([[1.0, 0.0, 0.0], [0.0, 0.97, 0.03], [0.2, 0.3, 0.5]])
+    cal = mc.MultiCalibrator(mode="multiclass", method=method, score_space="probability",
+                             clip_epsilon=CLIP_EPSILON, names=("a", "b", "c"),
+                             score_fields=("p_a", "p_b", "p_c"), label_fields=("y",),
+                             scale=2.0, bias=(0.0, 0.0, 0.0), class_scales=(2.0, 2.0, 2.0),
+                             matrix=2.0 * np.eye(3), log_offset=LOG_OFFSET)
+    plain = softmax(scaled_class_logits(cal, class_logits(scores, "probability", CLIP_EPSILON,
+                                                          LOG_OFFSET)))
+    assert plain[0, 0] == 1.0
+    q = mc.apply_multiclass(cal, scores)
+    assert bool(np.all((q > 0.0) & (q < 1.0)))
+    assert float(np.max(np.abs(q.sum(axis=1) - 1.0))) <= 1e-15
+    np.testing.assert_array_equal(q[2], plain[2])  # no class 34.5 below the top: unchanged
+    assert float(np.max(np.abs(q - plain))) <= 3 * CLIP_EPSILON  # classes x the bound
+
+
+def test_a_random_forests_votes_of_0_give_no_output_of_exactly_0_or_1() -> None:
+    # digits: 100 trees often agree, and temperature sharpens the under-confident forest
+    p_cal, y_cal, p_test, _ = _real_split("digits", "random_forest", 300)
+    scale, bias, _ = fit_temperature(class_logits(p_cal, "probability", CLIP_EPSILON,
+                                                  LOG_OFFSET), y_cal, np.ones(300), False)
+    cal = mc.MultiCalibrator(mode="multiclass", method="temperature", score_space="probability",
+                             clip_epsilon=CLIP_EPSILON, names=tuple(map(str, range(10))),
+                             score_fields=tuple(f"p{c}" for c in range(10)),
+                             label_fields=("y",), scale=scale, bias=bias, log_offset=LOG_OFFSET)
+    logits = class_logits(p_test, "probability", CLIP_EPSILON, LOG_OFFSET)
+    assert bool(np.any(softmax(scale * logits) == 1.0))  # unbounded: exactly 1
+    q = mc.apply_multiclass(cal, p_test)
+    assert bool(np.all((q > 0.0) & (q < 1.0)))
+
+
 def test_the_penalty_vanishes_as_rows_grow(monkeypatch: pytest.MonkeyPatch) -> None:
     scores, labels, truth = multiclass_scenario(100_000, seed=4)
     features = class_logits(scores, "probability", CLIP_EPSILON, LOG_OFFSET)
@@ -192,7 +227,10 @@ def test_the_file_reproduces_the_calibrator_and_rows_sum_to_one(method: str) -> 
     np.testing.assert_array_equal(q, mc.apply_multiclass(cal, scores))
     assert float(np.max(np.abs(q.sum(axis=1) - 1.0))) <= 1e-15
     logits = np.log(scores + LOG_OFFSET)
-    np.testing.assert_allclose(q, softmax(scaled_class_logits(cal, logits)), rtol=0, atol=1e-15)
+    # the bound moves outputs only where a class is below 1e-15 of its row's top class
+    np.testing.assert_allclose(q, softmax(scaled_class_logits(cal, logits)), rtol=0,
+                               atol=10 * CLIP_EPSILON)
+    assert bool(np.all((q > 0.0) & (q < 1.0)))
 
 
 def _resealed(content: dict[str, object], **params: object) -> dict[str, object]:

@@ -168,7 +168,8 @@ class ModelCalibrationConfig(ProcessingConfig):
     weight_field : str or None, default None
         Column of sample weights used in every fit and metric.
     auto_candidates : tuple of str, default ()
-        Methods ``auto`` chooses among; ``()`` means every method that fits the mode.
+        Methods ``auto`` chooses among; ``()`` means every method that fits the mode (for
+        multi-class every one but one-vs-rest isotonic and unpenalised temperature).
     negative_sampling_rate : float, default 1.0
         Fraction of negatives kept when the data were down-sampled, in (0, 1]; the script
         re-weights negatives by its inverse (binary and multi-task only).
