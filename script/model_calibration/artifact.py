@@ -474,6 +474,8 @@ def _parse_mixture(content: Mapping[str, object], where: str) -> Calibrator:
         raise _invalid(f"{where}.params.weights must each lie in (0, 1] and sum to 1; got "
                        f"{list(weights)!r}")
     extra = {key: value for key, value in params.items() if key not in ("members", "weights")}
+    if "probability_floor" in extra:
+        extra["probability_floor"] = _probability_floor(params, where)
     return Calibrator(MIXTURE_METHOD, members[0].score_space,
                       _clip_epsilon(content.get("clip_epsilon"), f"{where}.clip_epsilon"),
                       members=members, weights=weights, extra_params=extra,

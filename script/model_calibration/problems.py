@@ -132,8 +132,15 @@ class BinaryProblem:
         return apply_calibrator(model, self.scores if rows is None else self.scores[rows])
 
     def mixed(self, members: Sequence[Calibrator], weights: Sequence[float]) -> Calibrator:
-        """The stacked mixture of fitted ``members`` (:mod:`.mixture`)."""
-        return mixture_calibrator(members, weights)
+        """The stacked mixture of fitted ``members`` (:mod:`.mixture`), bounded by their
+        ``probability_floor`` (an identity member is not, so neither would the mixture be)."""
+        mixture = mixture_calibrator(members, weights)
+        floors = [f for m in members
+                  if isinstance(f := m.extra_params.get("probability_floor"), float)]
+        if not floors:
+            return mixture
+        return dataclasses.replace(mixture, extra_params={**mixture.extra_params,
+                                                          "probability_floor": max(floors)})
 
     def row_loss(self, predictions: FloatArray, rows: Optional[BoolArray] = None
                  ) -> FloatArray:

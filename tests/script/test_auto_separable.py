@@ -19,6 +19,7 @@ from calibration_step.script.model_calibration.artifact import (Calibrator, chec
                                                                 required_schema_version)
 from calibration_step.script.model_calibration.crossfit import miss_rate, select_method
 from calibration_step.script.model_calibration.fitting import fit_calibrator, probability_floor
+from calibration_step.script.model_calibration.mixture import fit_selection
 from calibration_step.script.model_calibration.numerics import (beta_features, fit_logistic,
                                                                 fit_logistic_prior)
 from calibration_step.script.model_calibration.problems import BinaryProblem
@@ -81,7 +82,8 @@ def test_auto_on_a_separable_real_task_is_confident_without_a_confident_miss(mod
     split = real_split("iris", model, 45, seed=0, positive=0)
     problem = BinaryProblem(split.cal_scores, split.y_cal, None, AUTO)
     selection = select_method(problem, AUTO, None, AUTO.seed, "test")
-    cal = problem.fit(str(selection["selected"]), None, "test")
+    cal = fit_selection(selection, lambda method: problem.fit(method, None, "test"),
+                        problem.mixed)
     p = mc.apply_calibrator(cal, split.test_scores)
     floor = probability_floor(45.0)
     truth = np.where(split.y_test == 1.0, p, 1.0 - p)
@@ -101,7 +103,11 @@ def test_auto_ships_its_bound_and_the_file_reproduces_it(tmp_path: str,
     content = read_json(path)
     loaded = load_calibrator(path)
     floor = probability_floor(120.0)
-    if content["method"] != "identity":
+    if content["method"] == "mixture":  # every member bounded
+        assert content["schema_version"] == 3
+        members = content["params"]["members"]  # type: ignore[index]  # JSON
+        assert [m["params"]["probability_floor"] for m in members] == [floor] * len(members)
+    elif content["method"] != "identity":
         assert content["schema_version"] == 2
         assert content["params"]["probability_floor"] == floor  # type: ignore[index]  # JSON
     grid = np.linspace(0.0, 1.0, 101)
@@ -138,3 +144,26 @@ def test_auto_leaves_identity_unbounded() -> None:
     assert bounded.extra_params["probability_floor"] == probability_floor(60.0)
     named = BinaryProblem(s, y, None, mc.read_settings({"CALIBRATION_METHOD": "isotonic"}))
     assert "probability_floor" not in named.fit("isotonic", None, "test").extra_params
+
+
+# 28 calibration rows of an RBF SVM's probabilities (a 45-row synthetic set, one inner fold):
+# ln s and -ln(1 - s) are nearly collinear there, so beta's coefficients sit on a ridge where
+# the prior's curvature is negative; majorised Newton steps crawled along it for 200 steps.
+RIDGE_SCORES = [0.30636763198583017, 0.6978709509528487, 0.6864279887535178, 0.7780163803549787,
+                0.6371884551929958, 0.2284836646698674, 0.5659723289193888, 0.6621488202250697,
+                0.5917934005428125, 0.21618258627010598, 0.6831705216314747, 0.4779384350496896,
+                0.18779250726561958, 0.44012440360377175, 0.1805966188458744, 0.7425685408168213,
+                0.282352778534047, 0.6812326944675751, 0.6828531302762418, 0.7760911525576476,
+                0.2216718434589216, 0.18837943026583395, 0.18908735840383903, 0.24229550511359604,
+                0.458081926623192, 0.1854811612281713, 0.652760462003872, 0.7046969426798789]
+RIDGE_LABELS = [0, 1, 1, 1, 1, 0, 1, 1, 1, 0, 1, 0, 0, 1, 0, 1, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0, 1, 1]
+
+
+def test_the_prior_fit_converges_along_a_ridge_of_near_collinear_features() -> None:
+    s, y = np.array(RIDGE_SCORES), np.array(RIDGE_LABELS, dtype=float)
+    ln_s, ln_1ms = beta_features(s, "probability", 1e-15)
+    x = np.column_stack([ln_s, -ln_1ms, np.ones_like(s)])
+    fit = fit_logistic_prior(x, np.ones_like(y), y)
+    assert fit.converged and fit.iterations < 100
+    cal = _fit("beta", s, y)
+    assert cal.fit["converged"] is True
