@@ -10,7 +10,6 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 import pytest
 from scipy.optimize import minimize_scalar
 
@@ -28,7 +27,7 @@ from calibration_step.script.model_calibration.mixture import (MIXTURE_MAX_ROWS,
                                                                stacking_weights)
 from calibration_step.script.model_calibration.problems import BinaryProblem
 from tests.script.real_data import real_split
-from tests.script.synthetic import family_scenario, read_json, run_main, write_csv
+from tests.script.synthetic import family_scenario, read_csv_exact, read_json, run_main, write_csv
 
 AUTO = mc.read_settings({"CALIBRATION_METHOD": "auto"})
 PLATT = Calibrator("platt", "probability", 1e-15, coef=(1.5, -0.2))
@@ -213,7 +212,7 @@ def test_the_written_mixture_reproduces_the_fit_and_the_apply_command(
     path = os.path.join(out[ModelCalibrationOutput.CALIBRATION_OUTPUT.value], CALIBRATOR_FILE)
     written = mc.load_calibrator(path)
     assert written.method == "mixture" and read_json(path)["schema_version"] == 3
-    data = pd.read_csv(os.path.join(root, "in", "d.csv"))
+    data = read_csv_exact(os.path.join(root, "in", "d.csv"))
     scores = data["prob_class_1"].to_numpy()
     problem = BinaryProblem(scores, data["label"].to_numpy(), None, AUTO)
     choice = select_method(problem, AUTO, None, AUTO.seed, "test")
@@ -224,5 +223,5 @@ def test_the_written_mixture_reproduces_the_fit_and_the_apply_command(
     target = tmp_path / "applied.csv"
     assert main(["--quiet", "apply", path, os.path.join(root, "in", "d.csv"),
                  "--output", str(target)]) == 0
-    applied = pd.read_csv(target)["calibrated_prob_class_1"].to_numpy()
+    applied = read_csv_exact(str(target))["calibrated_prob_class_1"].to_numpy()
     np.testing.assert_allclose(applied, mc.apply_calibrator(written, scores), rtol=1e-12)
