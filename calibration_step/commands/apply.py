@@ -117,9 +117,12 @@ def _parsed_batches(path: Path, fmt: str, rows: int) -> Iterator[pd.DataFrame]:
         return
     import pandas as pd
 
+    from calibration_step.script.model_calibration.reading import CSV_FLOAT_PRECISION
+
     separator = "\t" if fmt == "tsv" else ","
     yielded = False
-    with pd.read_csv(path, sep=separator, chunksize=rows) as chunks:
+    # floats parsed exactly, as the script parses them: pandas < 3's default can be an ulp off
+    with pd.read_csv(path, sep=separator, chunksize=rows, float_precision=CSV_FLOAT_PRECISION) as chunks:
         for chunk in chunks:
             yielded = True
             yield chunk
