@@ -167,3 +167,23 @@ def test_the_prior_fit_converges_along_a_ridge_of_near_collinear_features() -> N
     assert fit.converged and fit.iterations < 100
     cal = _fit("beta", s, y)
     assert cal.fit["converged"] is True
+
+
+def test_the_prior_fit_settles_after_a_long_drift_along_a_ridge() -> None:
+    # a 29-row inner fold of a 45-row set (a C = 0.005 logistic regression's probabilities):
+    # the fit drifts 430 steps along a ridge before it converges, to a lower objective
+    s = np.array([0.40607431239207875, 0.41492930469300965, 0.4206824110213298,
+                  0.42271790734306136, 0.423173223398556, 0.42845879317526425,
+                  0.4302553082502142, 0.4374344395993591, 0.4388468443343323, 0.4413353839676727,
+                  0.4415337317748114, 0.444338349672184, 0.44764155795220306, 0.450767481328258,
+                  0.458185167229811, 0.4652319803839224, 0.5134384588790872, 0.5311064469324679,
+                  0.5364752138389051, 0.5422037686669465, 0.542479679525857, 0.5447117223003752,
+                  0.5484414978425071, 0.5498019827938266, 0.5668619382140632, 0.5766816379959094,
+                  0.5850432293284102, 0.5860815207140333, 0.6129743909276272])
+    y = np.array([0.0] * 9 + [1.0] + [0.0] * 6 + [1.0] * 13)
+    ln_s, ln_1ms = beta_features(s, "probability", 1e-15)
+    x = np.column_stack([ln_s, -ln_1ms, np.ones_like(s)])
+    fit = fit_logistic_prior(x, np.ones_like(y), y)
+    assert fit.converged
+    short = fit_logistic_prior(x, np.ones_like(y), y, max_iter=200)
+    assert not short.converged and fit.neg_log_lik < short.neg_log_lik
