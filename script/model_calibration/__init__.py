@@ -16,7 +16,8 @@ docs/script.md.
 from __future__ import annotations
 
 from .apply import apply_calibrator, apply_multiclass
-from .artifact import Calibrator, MultiCalibrator, load_calibration_model, load_calibrator
+from .artifact import Calibrator, MultiCalibrator
+from .artifactreader import load_calibration_model, load_calibrator
 from .cli import run_cli
 from .columns import parse_scores
 from ..errors import CalibrationScriptError

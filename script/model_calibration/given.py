@@ -8,7 +8,8 @@ import os
 from collections.abc import Mapping
 from typing import Optional
 
-from .artifact import AnyCalibrator, Calibrator, load_calibration_model, verified_content
+from .artifact import AnyCalibrator, Calibrator
+from .artifactreader import load_calibration_model, verified_content
 from ..errors import CalibrationScriptError, Code, quoted
 from .logs import logger
 from ..interface import CALIBRATOR_FILE

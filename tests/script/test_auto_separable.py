@@ -15,8 +15,8 @@ from calibration_step.script.errors import CalibrationScriptError
 from calibration_step.script.interface import CALIBRATOR_FILE, ModelCalibrationOutput
 from calibration_step.script.model_calibration.aggregation import aggregate
 from calibration_step.script.model_calibration.artifact import (Calibrator, checksum,
-                                                                load_calibrator,
                                                                 required_schema_version)
+from calibration_step.script.model_calibration.artifactreader import load_calibrator
 from calibration_step.script.model_calibration.crossfit import miss_rate, select_method
 from calibration_step.script.model_calibration.fitting import fit_calibrator, probability_floor
 from calibration_step.script.model_calibration.mixture import fit_selection

@@ -18,7 +18,8 @@ from calibration_step.script import model_calibration as mc
 from calibration_step.script.interface import CALIBRATOR_FILE, METRICS_FILE, ModelCalibrationOutput
 from calibration_step.script.model_calibration.artifact import (CALIBRATOR_KIND, MULTITASK_KIND,
                                                                 Calibrator, MultiCalibrator,
-                                                                checksum, load_calibration_model)
+                                                                checksum)
+from calibration_step.script.model_calibration.artifactreader import load_calibration_model
 from calibration_step.script.model_calibration.crossfit import select_method
 from calibration_step.script.model_calibration.jsonvalues import json_get, json_number
 from calibration_step.script.model_calibration.mixture import (MIXTURE_MAX_ROWS, fit_selection,
