@@ -10,7 +10,9 @@ one, or each of a multi-task job's) is read on its own columns (score, label, we
    and extremes: the rows read, dropped and kept, each file's kept negatives and positives
    (all its fold deal needs: :func:`~.rowfolds.file_deal`), the smallest and largest kept
    score (the bins' grid, fixed before the second pass), the scores that set the probability
-   clip (``adaptive_clip_epsilon``) and the largest weights (their power-of-two rescaling);
+   clip (``adaptive_clip_epsilon``) and the largest weights (their power-of-two rescaling).
+   An unweighted file whose footer records its score column's extremes, none missing and none
+   0 or 1 (:mod:`.footers`), is counted from the footer and its label column alone;
 2. a second pass bins the kept rows by fold on that grid (:class:`~.rowbins.RowBinner`), in
    the chunks the in-memory path cuts the same rows into (:func:`~.rowpasses.aligned_chunks`),
    so the bins, and the fits, cross-fits and metrics on them, are those of a run holding the
@@ -40,6 +42,7 @@ from . import limits
 from ..errors import CalibrationScriptError, Code, bounded
 from .artifact import AnyCalibrator, Calibrator, MultiCalibrator
 from .binned import evaluate_binned
+from .footers import score_range
 from .columns import (label_values, parse_scores, parse_weights, require_columns,
                       sampling_weights, weight_scale)
 from .jsonvalues import JsonDict
@@ -176,6 +179,9 @@ class _FirstPass:
     nearest_edge: float = math.inf
     top_raw: float = 0.0
     top_kept: tuple[float, float] = (0.0, 0.0)  # the largest kept raw weight: negative, positive
+    described: set[int] = dataclasses.field(default_factory=set)
+    """The files counted from their footer (``add_described``), whose scores no pass has read
+    yet: the second pass checks that none is NaN."""
 
     @property
     def kept(self) -> int:
@@ -192,9 +198,10 @@ class _FirstPass:
         positives = int(np.count_nonzero(positive))
         self.positives += positives
         if scores.shape[0]:
-            self.low = min(self.low, float(scores.min()))
-            self.high = max(self.high, float(scores.max()))
-            self._clip_witnesses(scores)
+            low, high = float(scores.min()), float(scores.max())
+            self.low, self.high = min(self.low, low), max(self.high, high)
+            # strictly between 0 and 1, the nearest to either is the smallest or the largest
+            self._clip_witnesses(np.array([low, high]) if 0.0 < low and high < 1.0 else scores)
         raw = parsed.raw_weights
         if raw is not None:
             finite = raw[np.isfinite(raw)]
@@ -205,6 +212,17 @@ class _FirstPass:
                     for part in (kept[~positive], kept[positive])]
             self.top_kept = (max(self.top_kept[0], tops[0]), max(self.top_kept[1], tops[1]))
         return scores.shape[0] - positives, positives
+
+    def add_described(self, rows: int, positives: int, low: float, high: float) -> None:
+        """Count a file known from its footer (:func:`~.footers.score_range`: no missing or
+        saturated score, ``low`` and ``high`` the extremes) and its labels (none missing,
+        ``positives`` of them positive)."""
+        self.read += rows
+        self.positives += positives
+        self.per_file.append((rows - positives, positives))
+        self.low, self.high = min(self.low, low), max(self.high, high)
+        self._clip_witnesses(np.array([low, high]))
+        self.described.add(len(self.per_file) - 1)
 
     def _clip_witnesses(self, scores: FloatArray) -> None:
         """Keep a kept score at 0 or 1 and the one nearest to them: ``adaptive_clip_epsilon``
@@ -224,9 +242,39 @@ class _FirstPass:
             [v for v in (self.saturated, self.nearest) if v is not None]))
 
 
-def _first_pass(shards: Sequence[Shard], settings: Settings, task: StreamedTask) -> _FirstPass:
+def _described_file(shard: Shard, settings: Settings, task: StreamedTask
+                    ) -> Optional[tuple[int, float, float]]:
+    """The positives and the score extremes of a whole file whose footer describes its score
+    column (:func:`~.footers.score_range`) and whose labels (read alone) are none missing; None
+    for a file the first pass reads (weights, part of a file, a footer without statistics, a
+    missing or saturated score, a missing label)."""
+    if settings.weight_field or shard.first_row != 0:
+        return None
+    try:
+        extremes = score_range(shard.path, task.score_field, settings.score_space, shard.rows)
+    except (OSError, ValueError):
+        return None  # the first pass reads the file and reports its error
+    if extremes is None:
+        return None
+    positives = 0
+    for batch in _batches(shard, [task.label_field]):
+        labels = np.asarray(label_values(batch[task.label_field], task.label_field))
+        if labels.dtype.kind == "f" and bool(np.isnan(labels).any()):
+            return None
+        positives += int(np.count_nonzero(labels == 1))
+    return positives, extremes[0], extremes[1]
+
+
+def _first_pass(shards: Sequence[Shard], settings: Settings, task: StreamedTask,
+                footers: bool) -> _FirstPass:
+    """The first pass over a task's columns (the module's docstring); with ``footers``, a file
+    whose footer describes its scores is counted from it and its labels."""
     counts = _FirstPass()
     for shard in shards:
+        described = _described_file(shard, settings, task) if footers else None
+        if described is not None:
+            counts.add_described(shard.rows, *described)
+            continue
         negatives = positives = 0
         for batch in _batches(shard, task.fields(settings)):
             n, p = counts.add(_parse(shard, batch, settings, task))
@@ -282,6 +330,11 @@ class _Weighting:
         return out
 
 
+class _FooterMissedNaN(Exception):
+    """A file counted from its footer holds a NaN score (statistics do not count NaN): the
+    run starts again with a first pass reading every file."""
+
+
 Piece = tuple[FloatArray, BoolArray, Optional[FloatArray], Optional[npt.NDArray[np.int8]]]
 
 
@@ -307,12 +360,15 @@ class StreamedRows:
     def pieces(self, folds: Optional[int]) -> Iterator[Piece]:
         """The kept rows batch by batch, with each row's fold when ``folds`` is given."""
         fields = self.task.fields(self.settings)
-        for shard, (negatives, positives) in zip(self.shards, self.counts.per_file):
+        for i, (shard, (negatives, positives)) in enumerate(zip(self.shards,
+                                                                self.counts.per_file)):
             deal = None if folds is None else file_deal(negatives, positives, shard.relative,
                                                         folds, self.settings.seed)
             dealt = [0, 0]
             for batch in _batches(shard, fields):
                 parsed = _parse(shard, batch, self.settings, self.task)
+                if parsed.missing_score and i in self.counts.described:
+                    raise _FooterMissedNaN(shard.relative)
                 keep = parsed.keep
                 weights = None if self.weighting is None else \
                     self.weighting.effective(parsed)[keep]
@@ -388,7 +444,22 @@ def run_streamed(shards: Sequence[Shard], settings: Settings,
     """The binary or multi-task mode on ``shards`` (read without their columns) in passes over
     the files (the module's docstring); None when the job is not streamed after the first
     passes (a task with fewer than ``BINNED_MIN_ROWS`` kept rows, margins too wide for the
-    bins, or weights summing to 0): the caller then reads the rows."""
+    bins, or weights summing to 0): the caller then reads the rows.
+
+    The first passes take what the files' footers say of their scores
+    (:func:`~.footers.score_range`); should one of those files hold a NaN score after all,
+    the run starts again with first passes that read every score (the same result).
+    """
+    try:
+        return _run_streamed(shards, settings, given, footers=True)
+    except _FooterMissedNaN as exc:
+        logger.info("%s holds a NaN score its footer does not count: the first passes read "
+                    "every file", exc.args[0])
+        return _run_streamed(shards, settings, given, footers=False)
+
+
+def _run_streamed(shards: Sequence[Shard], settings: Settings, given: Optional[AnyCalibrator],
+                  footers: bool) -> Optional[Outcome]:
     tasks = job_tasks(settings)
     require_columns(shards, [t.score_field for t in tasks] + [t.label_field for t in tasks],
                     "set SCORE_FIELDS / TASK_LABEL_NAMES to existing columns"
@@ -402,7 +473,7 @@ def run_streamed(shards: Sequence[Shard], settings: Settings,
         members = list(given.members)
     elif isinstance(given, Calibrator):
         members = [given]
-    counts = [_first_pass(shards, settings, task) for task in tasks]
+    counts = [_first_pass(shards, settings, task, footers) for task in tasks]
     grids = [_grid(c, settings) for c in counts]
     for task, c, grid in zip(tasks, counts, grids):
         if grid is None:
