@@ -171,9 +171,10 @@ def _measure(args: argparse.Namespace, work: str, dataset: data.Dataset, n: int,
                         "fitter": method, "train": dataset.shard_paths(),
                         "test": dataset.test_path}
             else:
+                script_env = data.script_environment(args.scenario)
                 spec = {"name": name, "kind": "script", "label": f"script_{method}",
                         "method": method, "train_dir": dataset.train_dir,
-                        "scratch": work}
+                        "scratch": work, **({"env": script_env} if script_env else {})}
             outcome = run_child(spec, os.path.join(work, "children"), args.timeout,
                                 int(args.memory_gb * GIB), env)
             seconds, peak = _figures(args.kind, outcome.result)
