@@ -21,8 +21,9 @@ def score_range(path: str, field: str, space: str,
                 rows: int) -> Optional[tuple[float, float]]:
     """The smallest and largest value of the float column ``field`` of the parquet file at
     ``path``, from its footer, when the file holds ``rows`` rows, every row group records the
-    column's extremes and no null, and the values need no look at the rows: finite, and for ``space='probability'`` strictly between
-    0 and 1 (then no score sets the probability clip). None otherwise (the column must be read).
+    column's extremes and no null, and the values need no look at the rows: finite, and for
+    ``space='probability'`` strictly between 0 and 1 (then no score sets the probability
+    clip). None otherwise (the column must be read).
 
     >>> import os, tempfile, pyarrow as pa, pyarrow.parquet as pq
     >>> path = os.path.join(tempfile.mkdtemp(), "a.parquet")

@@ -109,3 +109,20 @@ def test_a_calibrated_csv_shard_is_the_input_as_pandas_writes_it_plus_the_column
     expected = again.assign(calibrated_prob_class_1=read_csv_exact(target)[
         "calibrated_prob_class_1"].to_numpy()).to_csv(index=False).encode("utf-8")
     assert written == expected
+
+
+def test_text_in_several_arrow_chunks_is_quoted_string_by_string() -> None:
+    parts = [pd.Series(TEXTS[:4], dtype="string[pyarrow]"),
+             pd.Series(TEXTS[4:] + ['q"', None], dtype="string[pyarrow]")]
+    text = pd.concat(parts, ignore_index=True)  # an Arrow column of two chunks
+    frame = pd.DataFrame({"text": text, "x": np.linspace(0.0, 1e5, len(text))})
+    assert to_csv_text(frame, ",", header=True) == frame.to_csv(index=False).encode("utf-8")
+
+
+def test_integral_and_exponent_floats_are_found_among_many(tmp_path: str) -> None:
+    values = np.random.default_rng(4).random(50_000)
+    values[[7, 40_000]] = [1.0, 3e14]  # Arrow writes "1" and "300000000000000"
+    values[[99, 30_000]] = [2e-7, 1e-5]  # exponent form in Arrow's text and in numpy's
+    frame = pd.DataFrame({"a": values, "b": values[::-1].copy()})
+    assert to_csv_text(frame, "\t", header=False) == \
+        frame.to_csv(index=False, sep="\t", header=False).encode("utf-8")
