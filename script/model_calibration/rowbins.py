@@ -180,13 +180,16 @@ class RowBinner:
             self._rows += np.bincount(groups, minlength=self.n_groups)
         else:
             self._rows[0] += scores.shape[0]
+        # the positive rows by their positions: a boolean index of a mixed mask is several
+        # times slower (the same rows, in the same order)
+        rows = np.flatnonzero(positive)
         if weights is None:
             self._n += np.bincount(idx, minlength=size)
-            self._k += np.bincount(idx[positive], minlength=size)
+            self._k += np.bincount(idx[rows], minlength=size)
             self._sum_z += weighted_count(idx, z, size)
         else:
             self._n += weighted_count(idx, weights, size)
-            self._k += weighted_count(idx[positive], weights[positive], size)
+            self._k += weighted_count(idx[rows], weights[rows], size)
             self._sum_z += weighted_count(idx, z * weights, size)
             if groups is None:
                 self._sum_w2[0] += float(np.dot(weights, weights))

@@ -376,8 +376,9 @@ class StreamedRows:
                 groups = None
                 if deal is not None:
                     groups = np.empty(positive.shape[0], dtype=np.int8)
-                    for cls, rows in ((0, ~positive), (1, positive)):
-                        count = int(np.count_nonzero(rows))
+                    for cls, mask in ((0, ~positive), (1, positive)):
+                        rows = np.flatnonzero(mask)  # faster than a boolean index here
+                        count = rows.shape[0]
                         groups[rows] = deal[cls][dealt[cls]:dealt[cls] + count]
                         dealt[cls] += count
                 yield parsed.scores[keep], positive, weights, groups
