@@ -179,9 +179,10 @@ class _FirstPass:
     nearest_edge: float = math.inf
     top_raw: float = 0.0
     top_kept: tuple[float, float] = (0.0, 0.0)  # the largest kept raw weight: negative, positive
-    described: set[int] = dataclasses.field(default_factory=set)
-    """The files counted from their footer (``add_described``), whose scores no pass has read
-    yet: the second pass checks that none is NaN."""
+    described: dict[int, tuple[float, float]] = dataclasses.field(default_factory=dict)
+    """The files counted from their footer (``add_described``) and the score extremes it
+    gives, which no pass has read yet: the second pass checks that no score is NaN and that
+    the extremes are the scores' (a footer with wrong statistics is never trusted)."""
 
     @property
     def kept(self) -> int:
@@ -222,7 +223,7 @@ class _FirstPass:
         self.per_file.append((rows - positives, positives))
         self.low, self.high = min(self.low, low), max(self.high, high)
         self._clip_witnesses(np.array([low, high]))
-        self.described.add(len(self.per_file) - 1)
+        self.described[len(self.per_file) - 1] = (low, high)
 
     def _clip_witnesses(self, scores: FloatArray) -> None:
         """Keep a kept score at 0 or 1 and the one nearest to them: ``adaptive_clip_epsilon``
@@ -330,9 +331,10 @@ class _Weighting:
         return out
 
 
-class _FooterMissedNaN(Exception):
-    """A file counted from its footer holds a NaN score (statistics do not count NaN): the
-    run starts again with a first pass reading every file."""
+class _FooterMismatch(Exception):
+    """A file counted from its footer holds a NaN score (statistics do not count NaN), or
+    scores whose extremes are not the footer's: the run starts again with first passes reading
+    every file."""
 
 
 Piece = tuple[FloatArray, BoolArray, Optional[FloatArray], Optional[npt.NDArray[np.int8]]]
@@ -365,10 +367,16 @@ class StreamedRows:
             deal = None if folds is None else file_deal(negatives, positives, shard.relative,
                                                         folds, self.settings.seed)
             dealt = [0, 0]
+            footer = self.counts.described.get(i)
+            extremes = (math.inf, -math.inf)
             for batch in _batches(shard, fields):
                 parsed = _parse(shard, batch, self.settings, self.task)
-                if parsed.missing_score and i in self.counts.described:
-                    raise _FooterMissedNaN(shard.relative)
+                if footer is not None:
+                    if parsed.missing_score:
+                        raise _FooterMismatch(f"{shard.relative} holds a NaN score")
+                    if parsed.scores.shape[0]:
+                        extremes = (min(extremes[0], float(parsed.scores.min())),
+                                    max(extremes[1], float(parsed.scores.max())))
                 keep = parsed.keep
                 weights = None if self.weighting is None else \
                     self.weighting.effective(parsed)[keep]
@@ -382,6 +390,9 @@ class StreamedRows:
                         groups[rows] = deal[cls][dealt[cls]:dealt[cls] + count]
                         dealt[cls] += count
                 yield parsed.scores[keep], positive, weights, groups
+            if footer is not None and extremes != footer:
+                raise _FooterMismatch(f"the scores of {shard.relative} span {extremes}, its "
+                                      f"footer says {footer}")
         release_arrow_memory()
 
     def chunks(self) -> Iterator[Chunk]:
@@ -448,14 +459,15 @@ def run_streamed(shards: Sequence[Shard], settings: Settings,
     bins, or weights summing to 0): the caller then reads the rows.
 
     The first passes take what the files' footers say of their scores
-    (:func:`~.footers.score_range`); should one of those files hold a NaN score after all,
-    the run starts again with first passes that read every score (the same result).
+    (:func:`~.footers.score_range`); should one of those files hold a NaN score after all (or
+    scores the footer misstates), the run starts again with first passes that read every
+    score (the same result).
     """
     try:
         return _run_streamed(shards, settings, given, footers=True)
-    except _FooterMissedNaN as exc:
-        logger.info("%s holds a NaN score its footer does not count: the first passes read "
-                    "every file", exc.args[0])
+    except _FooterMismatch as exc:
+        logger.info("%s (the footer's statistics do not count NaN): the first passes start "
+                    "again, reading every file", exc.args[0])
         return _run_streamed(shards, settings, given, footers=False)
 
 

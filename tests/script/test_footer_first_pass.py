@@ -145,3 +145,22 @@ def test_score_range_reads_only_what_the_footer_promises(tmp_path: str) -> None:
     assert score_range(written(np.r_[scores[:-1], np.inf]), "s", "logit", 50) is None
     assert score_range(written(np.arange(50)), "s", "logit", 50) is None  # integers
     assert score_range(path, "y", "logit", 50) is None
+
+
+def test_a_footer_misstating_the_extremes_is_caught_by_the_second_pass(
+        tmp_path: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+        no_plot: list[int]) -> None:
+    data = _write(os.path.join(tmp_path, "data"), True)
+    env = {"CALIBRATION_METHOD": "gam", **MULTITASK}
+    _without_footers(monkeypatch)
+    read = _run({EVAL: data}, os.path.join(tmp_path, "read"), env, True, monkeypatch)
+
+    def widened(path: str, field: str, space: str, rows: int) -> Optional[tuple[float, float]]:
+        extremes = score_range(path, field, space, rows)
+        return None if extremes is None else (extremes[0] / 2.0, extremes[1])
+
+    monkeypatch.setattr(streaming, "score_range", widened)
+    with caplog.at_level("INFO"):
+        footer = _run({EVAL: data}, os.path.join(tmp_path, "footer"), env, True, monkeypatch)
+    assert "its footer says" in caplog.text and "start again" in caplog.text
+    _assert_equal(footer, read)
