@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from typing import TypeVar
+from typing import Optional, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -64,6 +64,11 @@ MIXTURE_MAX_ROWS = 10_000
 MIXTURE_MAX_ITERATIONS = 1000
 MIXTURE_TOLERANCE = 1e-9
 """EM stops once no weight moves by more than this."""
+HONEST_MAX_ITERATIONS = 100
+"""The most EM steps of each inner fold's weights behind the honest held-out loss, from the
+weights of every fold: EM converges linearly (on thousands of rows it can take more than
+``MIXTURE_MAX_ITERATIONS`` steps to ``MIXTURE_TOLERANCE``), and a few hundredths of a weight
+do not change whether the mixture ships."""
 
 T = TypeVar("T")
 
@@ -79,8 +84,9 @@ def _true_class_probabilities(held: FloatArray, labels: BoolArray) -> tuple[Floa
 
 
 def stacking_weights(held: FloatArray, labels: BoolArray, row_weights: FloatArray, eps: float,
-                     prior_rows: float = MIXTURE_PRIOR_ROWS, repeats: int = 1
-                     ) -> tuple[FloatArray, float]:
+                     prior_rows: float = MIXTURE_PRIOR_ROWS, repeats: int = 1,
+                     start: Optional[FloatArray] = None,
+                     max_iterations: int = MIXTURE_MAX_ITERATIONS) -> tuple[FloatArray, float]:
     """The mixture weights of the candidates' held-out predictions ``held`` (``(candidates,
     predictions)``: probabilities of the positive class; each row once per inner repeat, of
     ``repeats``) and their mixture's mean held-out log loss.
@@ -89,7 +95,9 @@ def stacking_weights(held: FloatArray, labels: BoolArray, row_weights: FloatArra
     w_k`` over the simplex, ``m_i = sum_k w_k p_ki`` and ``v_i`` the weights scaled to sum to
     the effective row count of the rows (not of their repeats: a repeat adds no row), so the
     prior weighs as ``prior_rows`` rows per candidate whatever the weights' unit; by EM from
-    uniform weights (each step raises the objective).
+    ``start`` (uniform weights when None; each step raises the objective, which is concave
+    in the weights, so every start leads to its one maximum), for at most ``max_iterations``
+    steps.
 
     >>> held = np.array([[0.9, 0.2], [0.6, 0.4]])
     >>> w, loss = stacking_weights(held, np.array([True, False]), np.ones(2), 0.0, 1.0)
@@ -100,8 +108,8 @@ def stacking_weights(held: FloatArray, labels: BoolArray, row_weights: FloatArra
     n_eff = float(row_weights.sum()) ** 2 / float(np.dot(row_weights, row_weights)) / repeats
     v = row_weights * (n_eff / float(row_weights.sum()))
     own, other = _true_class_probabilities(held, labels)
-    weights = np.full(candidates, 1.0 / candidates)
-    for _ in range(MIXTURE_MAX_ITERATIONS):
+    weights = np.full(candidates, 1.0 / candidates) if start is None else start
+    for _ in range(max_iterations):
         counts = np.full(candidates, prior_rows)
         for q, share in ((own, 1.0 - eps), (other, eps)):
             if share > 0.0:
@@ -144,11 +152,14 @@ def kept_weights(methods: Sequence[str], weights: FloatArray) -> dict[str, float
 
 
 def honest_log_loss(held: FloatArray, labels: BoolArray, row_weights: FloatArray, eps: float,
-                    folds: npt.NDArray[np.int8], methods: Sequence[str]) -> float:
+                    folds: npt.NDArray[np.int8], methods: Sequence[str],
+                    start: Optional[FloatArray] = None) -> float:
     """The held-out log loss of the stacked mixture, its weights for each inner fold fitted on
     the other folds' held-out predictions: ``held`` is ``(candidates, repeats, rows)`` and
     ``folds`` each row's inner fold in each repeat (``(repeats, rows)``); the weights are
-    fitted as :func:`stacking_weights` (one repeat) and kept as :func:`kept_weights`.
+    fitted as :func:`stacking_weights` (one repeat; from ``start``, the weights fitted on
+    every fold, whose maximum is near; at most ``HONEST_MAX_ITERATIONS`` steps) and kept as
+    :func:`kept_weights`.
 
     >>> held = np.array([[[0.9, 0.8, 0.2, 0.3]], [[0.6, 0.6, 0.4, 0.4]]])
     >>> labels = np.array([True, True, False, False])
@@ -161,7 +172,8 @@ def honest_log_loss(held: FloatArray, labels: BoolArray, row_weights: FloatArray
     for r in range(repeats):
         for g in np.unique(folds[r]):
             test = folds[r] == g
-            raw, _ = stacking_weights(held[:, r, ~test], labels[~test], row_weights[~test], eps)
+            raw, _ = stacking_weights(held[:, r, ~test], labels[~test], row_weights[~test], eps,
+                                      start=start, max_iterations=HONEST_MAX_ITERATIONS)
             weights = kept_weights(methods, raw)
             kept = np.array([weights.get(m, 0.0) for m in methods])
             mixed[r, test] = kept @ held[:, r, test]
@@ -199,7 +211,7 @@ def stack(choice: Mapping[str, object], held: Mapping[str, FloatArray], labels: 
     weights = kept_weights(methods, raw)
     kept = np.array([weights.get(m, 0.0) for m in methods])
     loss = mixture_log_loss(stacked, all_labels, all_weights, eps, kept)
-    honest = honest_log_loss(by_repeat, labels, row_weights, eps, folds, methods)
+    honest = honest_log_loss(by_repeat, labels, row_weights, eps, folds, methods, raw)
     selected = str(choice["selected"])
     candidates = choice["candidates"]
     assert isinstance(candidates, dict)
