@@ -22,7 +22,8 @@ from calibration_step.script.model_calibration.artifact import (CALIBRATOR_KIND,
 from calibration_step.script.model_calibration.artifactreader import load_calibration_model
 from calibration_step.script.model_calibration.crossfit import select_method
 from calibration_step.script.model_calibration.jsonvalues import json_get, json_number
-from calibration_step.script.model_calibration.mixture import (MIXTURE_MAX_ROWS, fit_selection,
+from calibration_step.script.model_calibration.mixture import (HONEST_MAX_ITERATIONS,
+                                                               MIXTURE_MAX_ROWS, fit_selection,
                                                                honest_log_loss,
                                                                mixture_calibrator,
                                                                mixture_log_loss, stack,
@@ -132,7 +133,8 @@ def test_the_honest_loss_fits_each_folds_weights_without_it() -> None:
     mixed = np.empty(40)
     for g in range(4):
         test = folds[0] == g
-        weights, _ = stacking_weights(held[:, 0, ~test], labels[~test], np.ones(30), 0.02)
+        weights, _ = stacking_weights(held[:, 0, ~test], labels[~test], np.ones(30), 0.02,
+                                      max_iterations=HONEST_MAX_ITERATIONS)
         mixed[test] = weights @ held[:, 0, test]
     expected = mixture_log_loss(mixed[None, :], labels, np.ones(40), 0.02, np.ones(1))
     assert honest_log_loss(held, labels, np.ones(40), 0.02, folds,
