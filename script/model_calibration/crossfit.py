@@ -32,7 +32,8 @@ below ``3e-7`` there.
 
 A binary ``auto`` on at most ``MIXTURE_MAX_ROWS`` rows then ships the stacked mixture of the
 candidates (:mod:`.mixture`), its weights fitted on the same held-out predictions, in place
-of the rule's pick unless that pick is identity: it rarely loses much to the best candidate,
+of the rule's pick (identity included) when its honest held-out loss (each inner fold's weights
+fitted on the other folds) is at most identity's: it rarely loses much to the best candidate,
 where a single pick on a few hundred rows often does.
 """
 
@@ -219,7 +220,8 @@ def select_method(problem: Problem[ModelT], settings: Settings, mask: Optional[B
             held_predictions[method] = kept[:, rows]
     chosen = choose_by_log_loss(losses, w, n_eff, record, settings.auto_candidates, context)
     if stacking:
-        chosen = stack(chosen, held_predictions, problem.strata[rows] == 1, w, eps)
+        chosen = stack(chosen, held_predictions, problem.strata[rows] == 1, w, eps,
+                       np.stack([inner[rows] for inner in splits]))
     return {"criterion": "inner cross-validated log loss (weighted mean over held-out rows, "
                          "each row's loss averaged over the repeats; binary: against labels "
                          "smoothed by label_smoothing = 1 / (2 (effective rows + 1)), every "
@@ -402,5 +404,6 @@ def auto_summary(selection: Mapping[str, object]) -> JsonDict:
                                   if isinstance(c, dict)}}
     if "mixture" in selection:
         mixture = json_get(selection, "mixture")
-        out["mixture"] = {key: mixture[key] for key in ("weights", "log_loss", "shipped")}
+        out["mixture"] = {key: mixture[key] for key in ("weights", "log_loss", "honest_log_loss",
+                                                    "shipped")}
     return out

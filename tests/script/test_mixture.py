@@ -22,7 +22,9 @@ from calibration_step.script.model_calibration.artifact import (CALIBRATOR_KIND,
 from calibration_step.script.model_calibration.artifactreader import load_calibration_model
 from calibration_step.script.model_calibration.crossfit import select_method
 from calibration_step.script.model_calibration.jsonvalues import json_get, json_number
-from calibration_step.script.model_calibration.mixture import (MIXTURE_MAX_ROWS, fit_selection,
+from calibration_step.script.model_calibration.mixture import (HONEST_MAX_ITERATIONS,
+                                                               MIXTURE_MAX_ROWS, fit_selection,
+                                                               honest_log_loss,
                                                                mixture_calibrator,
                                                                mixture_log_loss, stack,
                                                                stacking_weights)
@@ -88,23 +90,55 @@ def _choice(selected: str, held: dict[str, npt.NDArray[np.float64]],
                                          np.ones(1))} for m, p in held.items()}}
 
 
-def test_the_mixture_ships_unless_the_rule_keeps_the_scores() -> None:
+def test_the_mixture_ships_when_its_honest_loss_is_at_most_identitys() -> None:
     rng = np.random.default_rng(3)
     truth = rng.uniform(0.1, 0.9, 80)
     labels = rng.uniform(size=80) < truth
+    folds = (np.arange(80) % 5)[None, :].astype(np.int8)
     held = {"identity": np.full((1, 80), 0.5),
             "platt": np.clip(truth + rng.normal(0, 0.15, 80), 0.02, 0.98)[None, :],
             "beta": np.clip(truth + rng.normal(0, 0.15, 80), 0.02, 0.98)[None, :]}
-    shipped = stack(_choice("platt", held, labels), held, labels, np.ones(80), 0.01)
-    record = json_get(shipped, "mixture")
-    assert shipped["selected"] == "mixture" and shipped["rule_selected"] == "platt"
-    assert len(json_get(record, "weights")) >= 2
-    assert json_number(record["log_loss"]) <= json_number(
-        json_get(shipped, "candidates", "identity")["log_loss"])
-    assert "in place of the rule's pick platt" in str(shipped["reason"])
-    kept = stack(_choice("identity", held, labels), held, labels, np.ones(80), 0.01)
-    assert kept["selected"] == "identity" and json_get(kept, "mixture")["shipped"] is False
+    for rule in ("platt", "identity"):  # the rule's pick, identity included, gives way
+        shipped = stack(_choice(rule, held, labels), held, labels, np.ones(80), 0.01, folds)
+        record = json_get(shipped, "mixture")
+        assert shipped["selected"] == "mixture" and shipped["rule_selected"] == rule
+        assert len(json_get(record, "weights")) >= 2
+        assert json_number(record["honest_log_loss"]) <= json_number(
+            json_get(shipped, "candidates", "identity")["log_loss"])
+        assert f"in place of the rule's pick {rule}" in str(shipped["reason"])
+
+
+def test_the_honest_loss_keeps_out_a_mixture_that_only_fits_its_own_weights() -> None:
+    rng = np.random.default_rng(4)
+    labels = rng.uniform(size=60) < 0.5
+    folds = (np.arange(60) % 5)[None, :].astype(np.int8)
+    # identity is right (0.5); two candidates are noise that their weights fit by luck
+    held = {"identity": np.full((1, 60), 0.5),
+            "platt": rng.uniform(0.05, 0.95, (1, 60)),
+            "isotonic": rng.uniform(0.05, 0.95, (1, 60))}
+    kept = stack(_choice("identity", held, labels), held, labels, np.ones(60), 0.01, folds)
+    record = json_get(kept, "mixture")
+    assert kept["selected"] == "identity" and record["shipped"] is False
     assert "rule_selected" not in kept
+    assert json_number(record["log_loss"]) <= json_number(record["honest_log_loss"])
+    assert json_number(record["honest_log_loss"]) > json_number(
+        json_get(kept, "candidates", "identity")["log_loss"])
+
+
+def test_the_honest_loss_fits_each_folds_weights_without_it() -> None:
+    rng = np.random.default_rng(5)
+    labels = rng.uniform(size=40) < 0.5
+    held = rng.uniform(0.05, 0.95, (2, 1, 40))
+    folds = (np.arange(40) % 4)[None, :].astype(np.int8)
+    mixed = np.empty(40)
+    for g in range(4):
+        test = folds[0] == g
+        weights, _ = stacking_weights(held[:, 0, ~test], labels[~test], np.ones(30), 0.02,
+                                      max_iterations=HONEST_MAX_ITERATIONS)
+        mixed[test] = weights @ held[:, 0, test]
+    expected = mixture_log_loss(mixed[None, :], labels, np.ones(40), 0.02, np.ones(1))
+    assert honest_log_loss(held, labels, np.ones(40), 0.02, folds,
+                           ["a", "b"]) == pytest.approx(expected, rel=1e-12)
 
 
 def test_the_weights_do_not_depend_on_the_unit_of_the_row_weights() -> None:
