@@ -38,6 +38,7 @@ from .problems import BinaryProblem, ModelT, MulticlassProblem, Problem
 from .reading import Shard, release_fitting
 from .rowfolds import FileRows, file_folds
 from .settings import Settings
+from .temperaturefolds import fit_temperature_folds
 
 
 @dataclasses.dataclass(frozen=True)
@@ -284,6 +285,8 @@ def run_multiclass(shards: list[Shard], settings: Settings, given: Optional[AnyC
         fold = file_folds(labels, FileRows.of(data.shards, data.keep), settings.folds,
                           settings.seed)
         binned = fit_ovr_binned(problem, settings, fold, "multiclass")
+        if binned is None:
+            binned = fit_temperature_folds(problem, settings, fold)
         if binned is not None:
             calibrator, crossed = binned
         else:

@@ -99,13 +99,14 @@ def _without_seconds(folds: object) -> list[Json]:
     return [{k: v for k, v in _dict(f).items() if k != "fit_seconds"} for f in folds]
 
 
-def test_temperature_keeps_its_exact_fit(
+def test_vector_keeps_its_exact_fit(
         tmp_path: str, rows: tuple[np.ndarray, np.ndarray],
         monkeypatch: pytest.MonkeyPatch, no_plot: list[int]) -> None:
-    """The class scalings have no per-class bins: they fit row by row at any size (as does
-    ``auto``, which chooses one method for every class jointly)."""
+    """The class scalings have no per-class bins: vector and dirichlet fit row by row at any
+    size (as does ``auto``, which chooses one method for every class jointly); temperature's
+    two passes on many rows are tested in ``test_temperature_folds``."""
     write_multiclass(os.path.join(tmp_path, "in", "d.parquet"), *rows)
-    env = {"IS_BINARY": "false", "NUM_CLASSES": "3", "CALIBRATION_METHOD": "temperature"}
+    env = {"IS_BINARY": "false", "NUM_CLASSES": "3", "CALIBRATION_METHOD": "vector"}
     exact, exact_cal = _run(tmp_path, "exact", env, False, monkeypatch)
     binned, binned_cal = _run(tmp_path, "binned", env, True, monkeypatch)
     assert exact_cal["params"] == binned_cal["params"]
