@@ -31,7 +31,7 @@ from .jsonvalues import JsonDict, json_number
 from .logs import logger
 from .mixture import fit_selection
 from .metrics import binary_metrics, multiclass_metrics, multitask_metrics
-from .numerics import CLIP_EPSILON, FloatArray, sigmoid, softmax
+from .numerics import CLIP_EPSILON, FloatArray, row_reduce, sigmoid, softmax
 from .ovrbinned import fit_ovr_binned
 from .plotting import Panel, metrics_panels
 from .problems import BinaryProblem, ModelT, MulticlassProblem, Problem
@@ -268,22 +268,23 @@ def run_multiclass(shards: list[Shard], settings: Settings, given: Optional[AnyC
     labels = data.labels[data.keep].astype(np.int64)
     problem = MulticlassProblem(scores, labels, None if data.weights is None else
                                 data.kept_weights(), settings)
+    rows = data.rows_block()
+    fold = None if given is not None else file_folds(
+        labels, FileRows.of(data.shards, data.keep), settings.folds, settings.seed)
+    del data  # its float labels and masks: the kept rows' are made
     weights = problem.weights  # the kept rows' weights (ones without weights), made once
     uncal_probs, zero_rows = _uncalibrated_class_probabilities(scores, settings.score_space)
     if settings.score_space == "probability":
-        off = int(np.count_nonzero(np.abs(scores.sum(axis=1) - 1.0) > 1e-6))
+        off = int(np.count_nonzero(np.abs(row_reduce(np.add, scores) - 1.0) > 1e-6))
         if off:
             logger.warning("%d rows' class probabilities do not sum to 1 (tolerance 1e-6); the "
                            "uncalibrated figures use them renormalised", off)
     uncal = multiclass_metrics(uncal_probs, labels, weights, settings.categories, settings.bins)
     del uncal_probs
-    rows = data.rows_block()
     rows["uncalibrated_zero_sum_rows"] = zero_rows
     selection: Optional[JsonDict] = None
     folds: list[JsonDict] = []
-    if given is None:
-        fold = file_folds(labels, FileRows.of(data.shards, data.keep), settings.folds,
-                          settings.seed)
+    if fold is not None:
         binned = fit_ovr_binned(problem, settings, fold, "multiclass")
         if binned is None:
             binned = fit_temperature_folds(problem, settings, fold)
@@ -301,8 +302,10 @@ def run_multiclass(shards: list[Shard], settings: Settings, given: Optional[AnyC
         predictions, folds = crossed.predictions, crossed.folds
         del crossed, fold
     else:
+        assert given is not None
         calibrator = given
         predictions = problem.predict(given)
+    problem.forget_logits()  # the metrics' temporaries need the room
     cal = multiclass_metrics(predictions, labels, weights, settings.categories, settings.bins)
     del predictions
     zero = problem.zero_sum_rows(calibrator)
