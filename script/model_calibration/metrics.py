@@ -278,8 +278,14 @@ def row_figures(probs: FloatArray, labels: IntArray) -> tuple[FloatArray, BoolAr
         column = probs[:, j]
         first[column > top] = j
         np.maximum(top, column, out=top)
-    columns = [probs[:, j] for j in range(k)]
-    p_true: FloatArray = np.choose(labels, columns) if k <= 32 else probs[np.arange(n), labels]
+    if k > 32:
+        p_true: FloatArray = probs[np.arange(n), labels]
+    elif labels.dtype == np.intp:
+        p_true = np.choose(labels, [probs[:, j] for j in range(k)])
+    else:  # np.choose would convert byte labels to intp first: a masked copy per class
+        p_true = probs[:, 0].copy()
+        for j in range(1, k):
+            np.copyto(p_true, probs[:, j], where=labels == j)
     return top, first == labels, p_true
 
 

@@ -275,7 +275,9 @@ def run_multiclass(shards: list[Shard], settings: Settings, given: Optional[AnyC
     release_fitting(shards)
     assert given is None or isinstance(given, MultiCalibrator)  # check_given
     scores = data.kept_scores()
-    labels = data.labels[data.keep].astype(np.int64)
+    # class indices as one byte a row (up to 127 classes)
+    labels: IntArray = data.labels[data.keep].astype(
+        np.int8 if len(settings.categories) <= 127 else np.int64)
     problem = MulticlassProblem(scores, labels, None if data.weights is None else
                                 data.kept_weights(), settings)
     rows = data.rows_block()
