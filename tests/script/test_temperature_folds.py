@@ -7,38 +7,35 @@ the binned metrics it brings, so that they take less time).
 
 from __future__ import annotations
 
-import argparse
 import os
 
 import numpy as np
 import pytest
 
-from calibration_step.script import model_calibration as mc
 from calibration_step.script.interface import (
-    CALIBRATOR_FILE, METRICS_FILE, ModelCalibrationInput, ModelCalibrationOutput,
+    CALIBRATOR_FILE, METRICS_FILE, ModelCalibrationOutput,
 )
 from calibration_step.script.model_calibration import limits, rowbins, temperaturefolds
 from calibration_step.script.model_calibration.temperature import fit_temperature
 from calibration_step.script.model_calibration.temperaturefolds import (
     fold_moments, taylor_minimum,
 )
-from tests.script.synthetic import multiclass_scenario, read_json, write_multiclass
+from tests.script.synthetic import multiclass_scenario, read_json, run_main, write_multiclass
 
 Json = dict[str, object]
 
 
 def _run(tmp_path: str, name: str, env: dict[str, str], many: bool,
          monkeypatch: pytest.MonkeyPatch) -> tuple[Json, Json]:
+    """metrics.json and calibrator.json of a run on ``tmp_path/in`` (``many``: every row count
+    takes the many-rows path)."""
     monkeypatch.setattr(limits, "BINNED_MIN_ROWS", 1 if many else 1 << 40)
     monkeypatch.setattr(rowbins, "ROW_BINS", 2048)  # the binned metrics' bins: fewer, faster
-    outputs = {o.value: os.path.join(tmp_path, name, o.value) for o in ModelCalibrationOutput}
-    mc.main({ModelCalibrationInput.EVALUATION_DATA.value: os.path.join(tmp_path, "in")},
-            outputs, env, argparse.Namespace(job_type="calibration"))
-    metrics = read_json(os.path.join(outputs[ModelCalibrationOutput.METRICS_OUTPUT.value],
-                                     METRICS_FILE))
-    calibrator = read_json(os.path.join(outputs[ModelCalibrationOutput.CALIBRATION_OUTPUT.value],
-                                        CALIBRATOR_FILE))
-    return metrics, calibrator
+    out = run_main(os.path.join(tmp_path, "in"), os.path.join(tmp_path, name), env)
+    return (read_json(os.path.join(out[ModelCalibrationOutput.METRICS_OUTPUT.value],
+                                   METRICS_FILE)),
+            read_json(os.path.join(out[ModelCalibrationOutput.CALIBRATION_OUTPUT.value],
+                                   CALIBRATOR_FILE)))
 
 
 def _dict(value: object) -> Json:
