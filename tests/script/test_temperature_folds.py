@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from calibration_step.script.interface import (
@@ -123,3 +124,27 @@ def test_fold_moments_are_the_derivatives_of_the_objective() -> None:
 
 def test_taylor_minimum_refuses_a_concave_expansion() -> None:
     assert taylor_minimum(np.array([0.0, 1.0, -1.0, 0.0, 0.0, 0.0, 0.0])) is None
+
+
+def test_two_pass_temperature_with_weights_equals_the_exact_fit(
+        tmp_path: str, monkeypatch: pytest.MonkeyPatch, no_plot: list[int]) -> None:
+    scores, labels, _ = multiclass_scenario(20_000, seed=8)
+    frame = pd.DataFrame({f"prob_class_{c}": scores[:, c] for c in range(3)})
+    frame["label"] = labels
+    frame["w"] = np.random.default_rng(9).uniform(0.2, 3.0, 20_000)
+    os.makedirs(os.path.join(tmp_path, "in"))
+    frame.to_parquet(os.path.join(tmp_path, "in", "d.parquet"), index=False)
+    env = {"IS_BINARY": "false", "NUM_CLASSES": "3", "CALIBRATION_METHOD": "temperature",
+           "WEIGHT_FIELD": "w"}
+    exact, exact_cal = _run(tmp_path, "exact", env, False, monkeypatch)
+    fast, fast_cal = _run(tmp_path, "fast", env, True, monkeypatch)
+    assert "expansion_error_bound" in _dict(fast_cal["fit"])
+    assert _number(_dict(fast_cal["params"])["scale"]) == pytest.approx(
+        _number(_dict(exact_cal["params"])["scale"]), rel=1e-10)
+    assert _number(_dict(fast_cal["fit"])["neg_log_likelihood"]) == pytest.approx(
+        _number(_dict(exact_cal["fit"])["neg_log_likelihood"]), rel=1e-12)
+    exact_folds, fast_folds = exact["folds"], fast["folds"]
+    assert isinstance(exact_folds, list) and isinstance(fast_folds, list)
+    for e, f in zip(exact_folds, fast_folds):
+        assert _number(_dict(f)["log_loss"]) == pytest.approx(_number(_dict(e)["log_loss"]),
+                                                              rel=1e-9)
