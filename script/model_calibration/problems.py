@@ -202,10 +202,6 @@ class MulticlassProblem:
                                         LOG_OFFSET)
         return self._logits
 
-    def forget_logits(self) -> None:
-        """Drop the class log-scores (computed again if used)."""
-        self._logits = None
-
     def row_weights(self, rows: npt.NDArray[np.intp]) -> FloatArray:
         out: FloatArray = self.weights[rows]
         return out
