@@ -16,8 +16,8 @@ Opt-in whole-script variants (the defaults measure binary parquet data only)::
 ``--scenarios multiclass`` (3 classes, see ``bench.data``) runs the whole script with
 ``IS_BINARY=false NUM_CLASSES=3`` and its I/O floor only, ``--scenarios multitask`` (3 binary
 tasks) likewise with ``SCORE_FIELDS`` / ``TASK_LABEL_NAMES``: the fit-level comparisons (ours vs
-scikit-learn/pygam) are binary and are skipped for them, as is ``temperature`` (multi-class only)
-for every other scenario. ``--script-format csv`` gives the whole script and the I/O floor the
+scikit-learn/pygam) are binary and are skipped for them, as are ``temperature``, ``vector`` and
+``dirichlet`` (multi-class only) for every other scenario. ``--script-format csv`` gives the whole script and the I/O floor the
 same shards written as CSV; the floor is then pandas ``read_csv`` + ``to_csv`` (the script's own
 reader and writer), with pyarrow's CSV reader and writer reported beside it as
 ``io_floor_pyarrow_csv``.
@@ -55,6 +55,8 @@ from bench.worker import SCRIPT_DIR_VARIABLE
 
 JsonDict = dict[str, object]
 GIB = 1024**3
+MULTICLASS_ONLY_METHODS = ("temperature", "vector", "dirichlet")
+"""Whole-script methods of the multiclass scenario only."""
 DEFAULT_SIZES = (100_000, 1_000_000, 10_000_000)
 QUICK_SIZES = (100_000,)
 SCRIPT_DEFAULT_SIZES = (1_000_000, 10_000_000)
@@ -77,10 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="rows for the whole-script runs (default: sizes among 1e6, 1e7; "
                              "--quick: the quick size)")
     parser.add_argument("--script-methods", nargs="+", default=["gam"],
-                        choices=("gam", "isotonic", "platt", "beta", "temperature", "auto"),
+                        choices=("gam", "isotonic", "platt", "beta", "auto")
+                        + MULTICLASS_ONLY_METHODS,
                         help="CALIBRATION_METHOD of the whole-script runs (default gam, the one "
                              "the targets name); each is reported as script_<method>; "
-                             "temperature runs on the multiclass scenario only")
+                             "temperature, vector and dirichlet run on the multiclass scenario "
+                             "only")
     parser.add_argument("--script-format", choices=data.FORMATS, default="parquet",
                         help="file format of the whole-script runs' input and of the I/O floor "
                              "(default parquet; csv: the same shards written as CSV)")
@@ -182,7 +186,7 @@ def _specs(dataset: data.Dataset, labels: Sequence[str], script: bool, preds_dir
                    "train_dir": target.train_dir, "scratch": scratch,
                    **({"env": env} if env else {})}
                   for method in script_methods
-                  if method != "temperature" or dataset.scenario == data.MULTICLASS]
+                  if method not in MULTICLASS_ONLY_METHODS or dataset.scenario == data.MULTICLASS]
         floors = [("io_floor", fmt)] + ([("io_floor_pyarrow_csv", "csv_pyarrow")]
                                         if fmt == "csv" else [])
         specs += [{"name": f"{prefix}-{label}", "kind": "io_floor", "label": label,
@@ -291,9 +295,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     for scenario in set(args.scenarios) & set(data.WHOLE_SCRIPT_ONLY):
         print(f"{scenario}: fit-level comparisons are single-score binary only; only the whole "
               "script and its I/O floor are measured", flush=True)
-    if "temperature" in args.script_methods and set(args.scenarios) - {data.MULTICLASS}:
-        print("script_temperature: multi-class only; not run on the other scenarios",
-              flush=True)
+    only = [m for m in args.script_methods if m in MULTICLASS_ONLY_METHODS]
+    if only and set(args.scenarios) - {data.MULTICLASS}:
+        print(f"script_{', script_'.join(only)}: multi-class only; not run on the other "
+              "scenarios", flush=True)
     for n in sorted(set(sizes) | set(script_sizes)):
         for scenario in args.scenarios:
             labels = args.fitters if n in sizes and scenario not in data.WHOLE_SCRIPT_ONLY \

@@ -11,7 +11,7 @@ figure the gate compares with ``ERROR_THRESHOLD`` is ``ece_equal_width`` (see do
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Optional
 
 import numpy as np
@@ -22,7 +22,7 @@ from ..errors import Code, WarningEntry, warning_entry
 from .corp import corp_block
 from .jsonvalues import JsonDict, int_if_integral, json_number
 from .numerics import (CLIP_EPSILON, BoolArray, FloatArray, IntArray, fit_logistic_line, logit,
-                       weighted_count)
+                       row_reduce, weighted_count)
 from .rowbins import bin_rows
 from .smoothece import smooth_ece
 
@@ -278,16 +278,42 @@ def row_figures(probs: FloatArray, labels: IntArray) -> tuple[FloatArray, BoolAr
         column = probs[:, j]
         first[column > top] = j
         np.maximum(top, column, out=top)
-    columns = [probs[:, j] for j in range(k)]
-    p_true: FloatArray = np.choose(labels, columns) if k <= 32 else probs[np.arange(n), labels]
+    if k > 32:
+        p_true: FloatArray = probs[np.arange(n), labels]
+    elif labels.dtype == np.intp:
+        p_true = np.choose(labels, [probs[:, j] for j in range(k)])
+    else:  # np.choose would convert byte labels to intp first: a masked copy per class
+        p_true = probs[:, 0].copy()
+        for j in range(1, k):
+            np.copyto(p_true, probs[:, j], where=labels == j)
     return top, first == labels, p_true
 
 
-def _weighted_squares(probs: FloatArray, weights: FloatArray) -> float:
-    """The weighted sum over rows of each row's sum of squared class probabilities."""
-    square = np.empty(probs.shape[0])
-    return sum(float(np.dot(weights, np.square(probs[:, j], out=square)))
-               for j in range(probs.shape[1]))
+ClassColumn = Callable[[int], FloatArray]
+"""Class ``j``'s probabilities of every row (a contiguous array, not changed by the caller)."""
+
+
+def renormalised_columns(scores: FloatArray) -> tuple[ClassColumn, int]:
+    """The columns of ``renormalise(scores)`` computed one at a time (the same values, with no
+    n x classes matrix), and the number of rows summing to 0 (uniform).
+
+    >>> column, zero = renormalised_columns(np.array([[0.2, 0.6], [0.0, 0.0]]))
+    >>> column(1).round(3).tolist(), zero
+    ([0.75, 0.5], 1)
+    """
+    sums = row_reduce(np.add, scores)
+    zero = ~(sums > 0.0)
+    sums[zero] = 1.0
+    count = int(zero.sum())
+    k = scores.shape[1]
+
+    def column(j: int) -> FloatArray:
+        out: FloatArray = scores[:, j] / sums
+        if count:
+            out[zero] = 1.0 / k
+        return out
+
+    return column, count
 
 
 def multiclass_metrics(probs: FloatArray, labels: IntArray, weights: FloatArray,
@@ -297,7 +323,16 @@ def multiclass_metrics(probs: FloatArray, labels: IntArray, weights: FloatArray,
     ``ece_equal_width`` is the top-label ECE (confidence = the highest class probability,
     outcome = whether that class is the label): the figure the gate compares with the threshold.
     """
-    n = probs.shape[0]
+    return multiclass_metrics_of(lambda j: np.ascontiguousarray(probs[:, j]), labels, weights,
+                                 names, bins)
+
+
+def multiclass_metrics_of(column: ClassColumn, labels: IntArray, weights: FloatArray,
+                          names: Sequence[str], bins: int) -> JsonDict:
+    """:func:`multiclass_metrics` of the class probabilities ``column(j)``, asked for one class
+    at a time and once each (every per-row figure is accumulated class by class)."""
+    n = labels.shape[0]
+    k = len(names)
     total = float(weights.sum())
     # unit weights aggregate by one sort of bool-labelled keys, not by np.unique
     agg_weights = None if bool(np.all(weights == 1.0)) else weights
@@ -306,9 +341,13 @@ def multiclass_metrics(probs: FloatArray, labels: IntArray, weights: FloatArray,
     eces_m: list[float] = []
     aucs: dict[str, Optional[float]] = {}
     reasons: dict[str, str] = {}
+    squares = 0.0
+    square = np.empty(n)
+    top = p_true = np.empty(0)
+    first = np.zeros(n, dtype=np.int8 if k <= 127 else labels.dtype)
     for j, name in enumerate(names):
-        block = binary_metrics_of(np.ascontiguousarray(probs[:, j]), labels == j, agg_weights,
-                                  bins)
+        probs = column(j)
+        block = binary_metrics_of(probs, labels == j, agg_weights, bins)
         per_class[name] = block
         eces_w.append(json_number(block["ece_equal_width"]))
         eces_m.append(json_number(block["ece_equal_mass"]))
@@ -316,10 +355,22 @@ def multiclass_metrics(probs: FloatArray, labels: IntArray, weights: FloatArray,
         aucs[name] = float(auc) if isinstance(auc, float) else None
         if auc is None:
             reasons[name] = f"class {name!r} is absent or is every row's label"
-    confidence, hit, p_true = row_figures(probs, labels)
-    top = binary_metrics_of(confidence, hit, agg_weights, bins)
-    del confidence
-    brier = _weighted_squares(probs, weights) - 2.0 * float(np.dot(weights, p_true)) + total
+        # the highest probability (the first class of equal highest, as argmax) and the
+        # label's, as row_figures finds them
+        if j == 0:
+            top, p_true = probs.copy(), probs.copy()
+        else:
+            first[probs > top] = j
+            np.maximum(top, probs, out=top)
+            np.copyto(p_true, probs, where=labels == j)
+        squares += float(np.dot(weights, np.square(probs, out=square)))
+        del probs
+    del square
+    hit = first == labels
+    del first
+    top_block = binary_metrics_of(top, hit, agg_weights, bins)
+    del top
+    brier = squares - 2.0 * float(np.dot(weights, p_true)) + total
     clipped = p_true < CLIP_EPSILON
     log_loss = -float(np.dot(weights, np.log(np.clip(p_true, CLIP_EPSILON, 1.0)))) / total
     defined = [a for a in aucs.values() if a is not None]
@@ -327,10 +378,11 @@ def multiclass_metrics(probs: FloatArray, labels: IntArray, weights: FloatArray,
     return {
         "n": n, "weight_sum": total, "classes": list(names),
         "class_counts": {name: int_if_integral(float(v)) for name, v in zip(names, class_weight)},
-        "ece_equal_width": top["ece_equal_width"], "ece_equal_mass": top["ece_equal_mass"],
+        "ece_equal_width": top_block["ece_equal_width"],
+        "ece_equal_mass": top_block["ece_equal_mass"],
         "ece_definition": "top-label: confidence = highest class probability, outcome = "
                           "that class is the label",
-        "top_label": top,
+        "top_label": top_block,
         "macro": {"ece_equal_width": float(np.mean(eces_w)),
                   "ece_equal_mass": float(np.mean(eces_m)),
                   "definition": "mean over classes of the one-vs-rest (class-wise) figures"},

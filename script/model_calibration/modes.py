@@ -20,7 +20,7 @@ import pandas as pd
 from . import limits
 from ..interface import CALIBRATED_COLUMN_PREFIX
 from .aggregation import aggregate
-from .apply import apply_calibrator, apply_multiclass, renormalise
+from .apply import apply_calibrator, apply_multiclass
 from .artifact import AnyCalibrator, Calibrator, MultiCalibrator
 from .binned import run_task_binned
 from .columns import parse_scores, parse_weights, require_columns
@@ -30,14 +30,16 @@ from .inputs import InputData, load_multiclass, load_tasks, task_data
 from .jsonvalues import JsonDict, json_number
 from .logs import logger
 from .mixture import fit_selection
-from .metrics import binary_metrics, multiclass_metrics, multitask_metrics
-from .numerics import CLIP_EPSILON, FloatArray, sigmoid, softmax
+from .metrics import (binary_metrics, multiclass_metrics, multiclass_metrics_of,
+                      multitask_metrics, renormalised_columns)
+from .numerics import CLIP_EPSILON, FloatArray, IntArray, row_reduce, sigmoid, softmax
 from .ovrbinned import fit_ovr_binned
 from .plotting import Panel, metrics_panels
 from .problems import BinaryProblem, ModelT, MulticlassProblem, Problem
 from .reading import Shard, release_fitting
 from .rowfolds import FileRows, file_folds
 from .settings import Settings
+from .temperaturefolds import fit_temperature_folds
 
 
 @dataclasses.dataclass(frozen=True)
@@ -69,11 +71,20 @@ class Outcome:
     score_columns: tuple[str, ...]
 
 
-def _uncalibrated_class_probabilities(scores: FloatArray, space: str) -> tuple[FloatArray, int]:
-    """Class scores as probabilities: softmax of margins, or probabilities renormalised."""
-    if space == "logit":
-        return softmax(scores.astype(np.float64, copy=True)), 0
-    return renormalise(scores)
+def _uncalibrated_metrics(scores: FloatArray, labels: IntArray, weights: FloatArray,
+                          settings: Settings) -> tuple[JsonDict, int]:
+    """The metrics of the class scores as probabilities (softmax of margins, or probabilities
+    renormalised one class at a time) and the rows whose probabilities sum to 0."""
+    if settings.score_space == "logit":
+        return multiclass_metrics(softmax(scores.astype(np.float64, copy=True)), labels,
+                                  weights, settings.categories, settings.bins), 0
+    off = int(np.count_nonzero(np.abs(row_reduce(np.add, scores) - 1.0) > 1e-6))
+    if off:
+        logger.warning("%d rows' class probabilities do not sum to 1 (tolerance 1e-6); the "
+                       "uncalibrated figures use them renormalised", off)
+    column, zero_rows = renormalised_columns(scores)
+    return multiclass_metrics_of(column, labels, weights, settings.categories,
+                                 settings.bins), zero_rows
 
 
 def _choose_and_fit(problem: Problem[ModelT], settings: Settings, context: str
@@ -264,26 +275,24 @@ def run_multiclass(shards: list[Shard], settings: Settings, given: Optional[AnyC
     release_fitting(shards)
     assert given is None or isinstance(given, MultiCalibrator)  # check_given
     scores = data.kept_scores()
-    labels = data.labels[data.keep].astype(np.int64)
+    # class indices as one byte a row (up to 127 classes)
+    labels: IntArray = data.labels[data.keep].astype(
+        np.int8 if len(settings.categories) <= 127 else np.int64)
     problem = MulticlassProblem(scores, labels, None if data.weights is None else
                                 data.kept_weights(), settings)
-    weights = problem.weights  # the kept rows' weights (ones without weights), made once
-    uncal_probs, zero_rows = _uncalibrated_class_probabilities(scores, settings.score_space)
-    if settings.score_space == "probability":
-        off = int(np.count_nonzero(np.abs(scores.sum(axis=1) - 1.0) > 1e-6))
-        if off:
-            logger.warning("%d rows' class probabilities do not sum to 1 (tolerance 1e-6); the "
-                           "uncalibrated figures use them renormalised", off)
-    uncal = multiclass_metrics(uncal_probs, labels, weights, settings.categories, settings.bins)
-    del uncal_probs
     rows = data.rows_block()
+    fold = None if given is not None else file_folds(
+        labels, FileRows.of(data.shards, data.keep), settings.folds, settings.seed)
+    del data  # its float labels and masks: the kept rows' are made
+    weights = problem.weights  # the kept rows' weights (ones without weights), made once
+    uncal, zero_rows = _uncalibrated_metrics(scores, labels, weights, settings)
     rows["uncalibrated_zero_sum_rows"] = zero_rows
     selection: Optional[JsonDict] = None
     folds: list[JsonDict] = []
-    if given is None:
-        fold = file_folds(labels, FileRows.of(data.shards, data.keep), settings.folds,
-                          settings.seed)
+    if fold is not None:
         binned = fit_ovr_binned(problem, settings, fold, "multiclass")
+        if binned is None:
+            binned = fit_temperature_folds(problem, settings, fold)
         if binned is not None:
             calibrator, crossed = binned
         else:
@@ -298,11 +307,13 @@ def run_multiclass(shards: list[Shard], settings: Settings, given: Optional[AnyC
         predictions, folds = crossed.predictions, crossed.folds
         del crossed, fold
     else:
+        assert given is not None
         calibrator = given
         predictions = problem.predict(given)
+    zero = problem.zero_sum_rows(calibrator)
+    del problem, scores  # the metrics' temporaries need the room
     cal = multiclass_metrics(predictions, labels, weights, settings.categories, settings.bins)
     del predictions
-    zero = problem.zero_sum_rows(calibrator)
     rows["ovr_zero_sum_rows"] = zero
     if zero:
         logger.warning("%d rows' one-vs-rest outputs are all 0 under the %s calibrator; they "

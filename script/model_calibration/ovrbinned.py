@@ -6,6 +6,11 @@ path does): the shipped members come from :func:`~.binned.full_fit_binned` (isot
 and beta exact, gam on the bins) and each fold's members are fitted on the other folds' bins.
 The one-vs-rest outputs of a row are renormalised over its classes, so the held-out
 predictions are per row: each held-out row is scored by its fold's members at its own scores.
+
+The rows are offered to the full fits as passes only (:class:`PassRows`), as a streamed binary
+run offers them: isotonic and venn_abers members are fitted on the bins (no sort of every
+class's scores; their accuracy is that of a streamed isotonic, docs/performance.md), platt and
+beta refitted on every row in chunks.
 """
 
 from __future__ import annotations
@@ -27,8 +32,21 @@ from .logs import logger
 from .numerics import adaptive_clip_epsilon
 from .problems import MulticlassProblem
 from .rowbins import RowBins, bin_rows
-from .rowpasses import ArrayRows
+from .rowpasses import ArrayRows, Chunk
 from .settings import Settings
+
+
+@dataclasses.dataclass(frozen=True)
+class PassRows(ArrayRows):
+    """Rows held in memory offered as chunked passes only (``arrays`` is None), so that a full
+    fit takes what a streamed run takes.
+
+    >>> PassRows(np.array([0.2, 0.7]), np.array([False, True]), None).arrays() is None
+    True
+    """
+
+    def arrays(self) -> Optional[Chunk]:
+        return None
 
 
 def _class_bins(problem: MulticlassProblem, settings: Settings, fold: npt.NDArray[np.int8]
@@ -64,7 +82,7 @@ def fit_ovr_binned(problem: MulticlassProblem, settings: Settings, fold: npt.NDA
     space = settings.score_space
     eps = [adaptive_clip_epsilon(c.scores) if space == "probability" else None
            for c in problem.columns]
-    members = tuple(full_fit_binned(rb, ArrayRows(c.scores, c.labels, c.weights), settings,
+    members = tuple(full_fit_binned(rb, PassRows(c.scores, c.labels, c.weights), settings,
                                     f"{context}, class {name!r}", e)[0]
                     for rb, c, name, e in zip(binned, problem.columns, problem.names, eps))
     logger.info("%s: fitted %s on %d rows, %d classes in %.3fs", context, method, n,
@@ -86,12 +104,17 @@ def fit_ovr_binned(problem: MulticlassProblem, settings: Settings, fold: npt.NDA
                         f"fold {f}, class {name!r}", e, n - int(rb.rows[f]))
             for rb, name, e in zip(binned, problem.names, eps)]
         fit_seconds = time.perf_counter() - start
+        # the held-out rows by index, class by class: boolean masks and 2-D masked
+        # assignments cost several times as much
+        index = np.flatnonzero(held)
         q = np.empty((n_test, len(models)), order="F")
         for j, (model, column) in enumerate(zip(models, problem.columns)):
-            q[:, j] = apply_calibrator(model, column.scores[held])
+            q[:, j] = apply_calibrator(model, column.scores.take(index))
         pred = renormalise(q)[0]
         del q
-        predictions[held] = pred
+        for j in range(len(models)):
+            predictions[:, j].put(index, pred[:, j])
+        del index
         entry: JsonDict = {"fold": f, "n_train": n - n_test, "n_test": n_test,
                            "fit_seconds": round(fit_seconds, 6)}
         entry.update(problem.held_out_summary(pred, held))

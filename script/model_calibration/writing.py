@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 import pandas as pd
 
 from . import limits
+from ..interface import CALIBRATED_COLUMN_PREFIX
 from .csvwriter import write_csv_frame
 from ..errors import CalibrationScriptError, Code
 from .numerics import FloatArray
@@ -69,7 +70,8 @@ def write_calibrated_shard(shard: Shard, target: str,
     of a parquet or csv/tsv shard (a JSON shard: the shard) is in memory at a time.
 
     parquet goes through pyarrow record batches of ``WRITE_CHUNK_ROWS`` rows (columns keep
-    their Arrow types; a pandas index column is dropped, as ``to_parquet(index=False)`` did);
+    their Arrow types; a pandas index column is dropped, as ``to_parquet(index=False)`` did;
+    the calibrated columns are written without a dictionary page);
     csv/tsv through pandas' reader in chunks of as many rows, written as pandas' ``to_csv``
     writes them (:func:`~.csvwriter.write_csv_frame`); JSON is read and written whole. An OS
     error or a value JSON cannot hold is ``MC-E502``; a file that
@@ -138,7 +140,11 @@ def _write_parquet_shard(shard: Shard, target: str,
                     table = table.append_column(name, array)
             del scores
             if writer is None:
-                writer = pq.ParquetWriter(target, table.schema)
+                # The calibrated columns are continuous floats: a dictionary would hold nearly
+                # every value, and trying one (Arrow's default) takes most of the write's time.
+                added = {CALIBRATED_COLUMN_PREFIX + name for name in score_columns}
+                writer = pq.ParquetWriter(target, table.schema, use_dictionary=[
+                    name for name in table.schema.names if name not in added])
             writer.write_table(table)
             rows += int(table.num_rows)
     finally:

@@ -130,6 +130,9 @@ def test_multiclass_specs_skip_fits_and_run_script(
                        str(tmp_path), ["temperature", "isotonic"])
     assert [s["label"] for s in specs] == ["script_temperature", "script_isotonic", "io_floor"]
     assert specs[0]["env"] == {"IS_BINARY": "false", "NUM_CLASSES": "3"}
+    scalings = run._specs(multiclass, (), True, str(tmp_path), str(tmp_path),
+                          ["vector", "dirichlet"])
+    assert [s["method"] for s in scalings if s["kind"] == "script"] == ["vector", "dirichlet"]
     found = [{"scenario": data.MULTICLASS, "rows": ROWS, "kind": s["kind"], "label": s["label"],
               "format": s["format"], "status": "ok", "max_rss_bytes": 1,
               "result": tasks.run_task(s)} for s in specs]

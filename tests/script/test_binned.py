@@ -412,10 +412,14 @@ def test_multiclass_metrics_of_many_rows_on_bins_agree_with_the_exact_ones(
                                monkeypatch)
     binned, binned_cal, _ = _run(tmp_path, "binned", os.path.join(tmp_path, "in"), env, True,
                                  monkeypatch)
-    assert exact_cal["params"] == binned_cal["params"]
+    # temperature from two passes on many rows: the exact fit's scale to about 1e-12
+    e_params, b_params = _block(exact_cal, "params"), _block(binned_cal, "params")
+    assert e_params["bias"] == b_params["bias"]
+    assert b_params["scale"] == pytest.approx(e_params["scale"], rel=1e-10)
     for name in ("uncalibrated", "calibrated"):
         e, b = _block(exact, name), _block(binned, name)
-        assert e["log_loss"] == b["log_loss"] and e["brier"] == b["brier"]  # row by row still
+        for key in ("log_loss", "brier"):  # row by row still
+            assert b[key] == pytest.approx(e[key], rel=1e-10)
         blocks = [("top_label", _block(e, "top_label"), _block(b, "top_label"))] + [
             (c, _block(e, "per_class")[c], _block(b, "per_class")[c]) for c in ("0", "1", "2")]
         for label, e_block, b_block in blocks:

@@ -13,7 +13,10 @@ from calibration_step.script.model_calibration import limits
 from calibration_step.script.model_calibration.aggregation import aggregate
 from calibration_step.script.model_calibration.crossfit import stratified_folds
 from calibration_step.script.model_calibration.limits import METRICS_CHUNK_ROWS
-from calibration_step.script.model_calibration.metrics import SLOPE_BINS, binary_metrics
+from calibration_step.script.model_calibration.apply import renormalise
+from calibration_step.script.model_calibration.metrics import (
+    SLOPE_BINS, binary_metrics, multiclass_metrics, multiclass_metrics_of, renormalised_columns,
+)
 from calibration_step.script.model_calibration.rowfolds import FileRows, file_folds
 from calibration_step.script.interface import METRICS_FILE, ModelCalibrationOutput
 from calibration_step.script.model_calibration.numerics import (CLIP_EPSILON, fit_logistic_line,
@@ -205,3 +208,19 @@ def test_metrics_in_small_chunks_equal_metrics_in_one_chunk(weighted: bool,
     for key in ("ece_equal_width", "ece_equal_mass", "mce_equal_mass", "brier", "log_loss",
                 "auc", "spiegelhalter_z", "calibration_slope", "calibration_intercept"):
         assert chunked[key] == pytest.approx(whole[key], rel=1e-12), key
+
+
+def test_multiclass_metrics_of_renormalised_columns_equal_those_of_the_matrix() -> None:
+    rng = np.random.default_rng(4)
+    scores = rng.dirichlet(np.ones(3), 500) * rng.uniform(0.9, 1.1, (500, 1))
+    scores[7] = 0.0  # a row summing to 0: uniform in both
+    labels = rng.integers(0, 3, 500)
+    weights = rng.uniform(0.5, 2.0, 500)
+    column, zero = renormalised_columns(scores)
+    matrix, zero_matrix = renormalise(scores)
+    assert zero == zero_matrix == 1
+    before = scores.copy()
+    names = ("a", "b", "c")
+    assert multiclass_metrics_of(column, labels, weights, names, 10) == \
+        multiclass_metrics(matrix, labels, weights, names, 10)
+    assert np.array_equal(scores, before)  # the columns are computed, not changed in place

@@ -1,0 +1,272 @@
+"""Temperature scaling and its cross-fitting folds on many rows, from two passes over the rows.
+
+On ``BINNED_MIN_ROWS`` rows or more (without ``TEMPERATURE_BIAS``), the shipped temperature
+and every fold's are fitted together. The objective of a set of rows is a smooth function of the
+one scale ``s``; its derivatives in ``s`` are sums over the rows of the cumulants of the row's
+class log-scores under its softmax probabilities (the first: the expected log-score minus the
+label's). One pass at a scale ``s0`` sums those of orders 1 to 6 per fold (:func:`fold_moments`),
+which gives the Taylor expansion of every fold's objective, and of every row's, around ``s0``;
+each fit is Newton's method on its expansion to the fifth order (:func:`taylor_minimum`), the
+sixth-order term bounding its error. The passes: one at the fit on every 64th row (the start
+``fit_temperature`` itself uses), one at the scale found from it; the shipped fit and every
+fold's come from the second. A fit whose error bound is above ``TAYLOR_TOLERANCE`` (a fold far
+from the full fit) is refitted exactly by ``fit_temperature`` from there. The held-out rows are
+then scored in one pass, in chunks (:func:`held_out_predictions`).
+
+The fits agree with ``fit_temperature``'s to about ``1e-12`` of the scale (Newton's own
+stopping rule there is a step of ``1e-10``); a fold's ``fit_seconds`` is its own solve (the
+passes are shared and counted in the shipped fit's ``seconds``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from collections.abc import Iterator
+from typing import Optional
+
+import numpy as np
+import numpy.typing as npt
+
+from . import limits
+from .apply import SOFTMAX_LOG_RANGE
+from .crossfit import CrossFit
+from .artifact import MultiCalibrator
+from .jsonvalues import JsonDict
+from .logs import logger
+from .numerics import CLIP_EPSILON, FloatArray, IntArray
+from .problems import MulticlassProblem
+from .settings import Settings
+from .temperature import fit_temperature
+
+ORDERS = 6
+"""Derivatives of the objective summed per pass: orders 1 to 6 (the value too)."""
+
+TAYLOR_TOLERANCE = 1e-12
+"""Largest accepted bound on a scale's error, relative to ``1 + scale``: the sixth-order term
+of the expansion at the minimum of the fifth-order one, divided by the curvature."""
+
+FOLD_CHUNK_ROWS = 1 << 16
+"""Rows per chunk of these passes (their temporaries, classes x rows, stay in cache)."""
+
+
+def _chunks(logits: FloatArray, labels: IntArray, weights: FloatArray,
+            fold: npt.NDArray[np.int8]) -> Iterator[tuple[slice, FloatArray, IntArray,
+                                                         FloatArray, npt.NDArray[np.int8]]]:
+    """The rows in chunks of ``FOLD_CHUNK_ROWS``: their slice, class-major log-scores (a new
+    array), labels, weights and folds."""
+    n = logits.shape[0]
+    for begin in range(0, n, FOLD_CHUNK_ROWS):
+        part = slice(begin, begin + FOLD_CHUNK_ROWS)
+        yield part, np.array(logits[part].T, order="C"), labels[part], weights[part], fold[part]
+
+
+def _cumulants(x: FloatArray, p: FloatArray) -> list[FloatArray]:
+    """Per row (columns of the class-major ``x``, ``p``): the cumulants of orders 2 to 6 of the
+    log-scores ``x`` under the probabilities ``p``, from their central moments."""
+    mean = (p * x).sum(axis=0)
+    d = x - mean
+    power = d * d
+    moments = {}
+    for order in range(2, ORDERS + 1):
+        if order > 2:
+            power *= d
+        moments[order] = (p * power).sum(axis=0)
+    m2, m3, m4, m5, m6 = (moments[o] for o in range(2, ORDERS + 1))
+    return [m2, m3, m4 - 3.0 * m2 * m2, m5 - 10.0 * m3 * m2,
+            m6 - 15.0 * m4 * m2 - 10.0 * m3 * m3 + 30.0 * m2 ** 3]
+
+
+def fold_moments(logits: FloatArray, labels: IntArray, weights: FloatArray,
+                 fold: npt.NDArray[np.int8], folds: int, scale: float) -> FloatArray:
+    """Per fold (columns), the weighted sums over its rows of the temperature objective at
+    ``scale`` (row 0: ``logsumexp(s l) - s l[label]``) and of its derivatives in ``s`` of orders
+    1 to ``ORDERS`` (rows 1 to 6): one pass over the rows.
+
+    >>> logits = np.log(np.array([[0.7, 0.3], [0.4, 0.6]]))
+    >>> m = fold_moments(logits, np.array([0, 1]), np.ones(2), np.array([0, 1], dtype=np.int8),
+    ...                  2, 1.0)
+    >>> np.round(m[:2], 6).tolist()  # the log losses and the first derivatives
+    [[0.356675, 0.510826], [-0.254189, -0.162186]]
+    """
+    out = np.zeros((ORDERS + 1, folds))
+    for _, x, y, w, g in _chunks(logits, labels, weights, fold):
+        index = np.arange(x.shape[1])
+        chosen = x[y, index]
+        eta = scale * x
+        top = eta.max(axis=0)
+        eta -= top
+        np.exp(eta, out=eta)
+        sums = eta.sum(axis=0)
+        eta /= sums  # the softmax probabilities
+        terms = [top + np.log(sums) - scale * chosen, (eta * x).sum(axis=0) - chosen]
+        terms += _cumulants(x, eta)
+        for order, term in enumerate(terms):
+            term *= w
+            out[order] += np.bincount(g, weights=term, minlength=folds)
+    return out
+
+
+@dataclasses.dataclass(frozen=True)
+class TaylorFit:
+    """The minimum of a fifth-order expansion: the step from its centre, the objective and its
+    first derivative there (per unit weight), the curvature and the bound on the step's error."""
+
+    step: float
+    value: float
+    gradient: float
+    curvature: float
+    error_bound: float
+    iterations: int
+
+
+def taylor_minimum(sums: FloatArray) -> Optional[TaylorFit]:
+    """Newton's method on the expansion ``sum_j sums[j] t**j / j!`` (``j`` up to 5) from
+    ``t = 0``; ``sums[6]`` bounds the error. None when the expansion is not convex on the way.
+
+    >>> fit = taylor_minimum(np.array([1.0, -2.0, 4.0, 0.0, 0.0, 0.0, 0.0]))
+    >>> fit.step, fit.value, fit.error_bound
+    (0.5, 0.5, 0.0)
+    """
+    coefficients = sums[:ORDERS] / np.array([math.factorial(j) for j in range(ORDERS)])
+    derivative = np.polynomial.polynomial.polyder(coefficients)
+    second = np.polynomial.polynomial.polyder(derivative)
+    t = 0.0
+    iterations = 0
+    for iterations in range(1, 51):
+        curvature = float(np.polynomial.polynomial.polyval(t, second))
+        if not curvature > 0.0:
+            return None
+        move = float(np.polynomial.polynomial.polyval(t, derivative)) / curvature
+        t -= move
+        if abs(move) <= 1e-16 * (1.0 + abs(t)):
+            break
+    curvature = float(np.polynomial.polynomial.polyval(t, second))
+    if not curvature > 0.0:
+        return None
+    bound = abs(float(sums[ORDERS])) * abs(t) ** (ORDERS - 1) / math.factorial(ORDERS - 1) \
+        / curvature
+    return TaylorFit(t, float(np.polynomial.polynomial.polyval(t, coefficients)),
+                     float(np.polynomial.polynomial.polyval(t, derivative)), curvature, bound,
+                     iterations)
+
+
+def _solve(sums: FloatArray, total: float, centre: float) -> Optional[tuple[float, TaylorFit]]:
+    """The scale minimising the expansion of ``sums`` (of rows weighing ``total``) around
+    ``centre``, when its error bound is within ``TAYLOR_TOLERANCE``; else None."""
+    fit = taylor_minimum(sums / total)
+    if fit is None:
+        return None
+    scale = centre + fit.step
+    if not scale >= 1e-6 or fit.error_bound > TAYLOR_TOLERANCE * (1.0 + abs(scale)):
+        return None
+    return scale, fit
+
+
+def _fit_info(fit: TaylorFit, total: float, passes: int) -> JsonDict:
+    """The record of a scale found from an expansion, as ``fit_temperature`` records its fit."""
+    return {"iterations": passes, "solver": "newton", "converged": True,
+            "max_abs_gradient": abs(fit.gradient), "neg_log_likelihood": fit.value * total,
+            "bias": False, "expansion_error_bound": fit.error_bound}
+
+
+def _scales(problem: MulticlassProblem, fold: npt.NDArray[np.int8], folds: int
+            ) -> Optional[tuple[float, JsonDict, list[Optional[float]]]]:
+    """The shipped scale, its record and each fold's scale (None: to be refitted exactly) from
+    two passes; None when the start's expansion does not reach a scale."""
+    logits, labels, weights = problem.logits, problem.labels, problem.weights
+    start, _, _ = fit_temperature(logits[::64], labels[::64], weights[::64], False)
+    first = fold_moments(logits, labels, weights, fold, folds, start).sum(axis=1)
+    total = float(weights.sum())
+    fit = taylor_minimum(first / total)
+    if fit is None or not start + fit.step >= 1e-6:
+        return None
+    centre = start + fit.step
+    moments = fold_moments(logits, labels, weights, fold, folds, centre)
+    weight = np.bincount(fold, weights=weights, minlength=folds)
+    full = _solve(moments.sum(axis=1), total, centre)
+    if full is None:
+        return None
+    scale, shipped = full
+    fold_scales: list[Optional[float]] = []
+    for f in range(folds):
+        train = moments.sum(axis=1) - moments[:, f]
+        solved = _solve(train, total - float(weight[f]), centre)
+        fold_scales.append(None if solved is None else solved[0])
+    return scale, _fit_info(shipped, total, 2), fold_scales
+
+
+def held_out_predictions(problem: MulticlassProblem, fold: npt.NDArray[np.int8],
+                         scales: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Each row's class probabilities under its fold's scale (``scales[fold]``, no bias), as
+    ``class_scaling_probabilities`` computes them, in one pass; and per fold the weighted sums
+    of the held-out log loss (clipped as the metrics clip), of the correct top labels and of the
+    weights (rows 0, 1, 2)."""
+    n, k = problem.logits.shape
+    folds = scales.shape[0]
+    predictions = np.empty((n, k), order="F")
+    sums = np.zeros((3, folds))
+    for part, x, y, w, g in _chunks(problem.logits, problem.labels, problem.weights, fold):
+        index = np.arange(x.shape[1])
+        x *= scales[g]
+        x -= x.max(axis=0)
+        np.maximum(x, -SOFTMAX_LOG_RANGE, out=x)
+        np.exp(x, out=x)
+        x /= x.sum(axis=0)
+        predictions[part] = x.T
+        loss = -np.log(np.clip(x[y, index], CLIP_EPSILON, 1.0))
+        hit = (np.argmax(x, axis=0) == y).astype(np.float64)
+        sums[0] += np.bincount(g, weights=w * loss, minlength=folds)
+        sums[1] += np.bincount(g, weights=w * hit, minlength=folds)
+        sums[2] += np.bincount(g, weights=w, minlength=folds)
+    return predictions, sums
+
+
+def fit_temperature_folds(problem: MulticlassProblem, settings: Settings,
+                          fold: npt.NDArray[np.int8]
+                          ) -> Optional[tuple[MultiCalibrator, CrossFit]]:
+    """The shipped temperature calibrator and the cross-fitted predictions with the fold
+    records (as :func:`~.crossfit.cross_fit` gives them), or None where the exact path applies
+    (fewer than ``BINNED_MIN_ROWS`` rows, ``TEMPERATURE_BIAS``, another method, or no expansion
+    reaching a scale)."""
+    n = int(problem.labels.shape[0])
+    if settings.method != "temperature" or settings.temperature_bias or \
+            n < limits.BINNED_MIN_ROWS:
+        return None
+    begin = time.perf_counter()
+    found = _scales(problem, fold, settings.folds)
+    if found is None:
+        return None
+    scale, info, fold_scales = found
+    info["seconds"] = round(time.perf_counter() - begin, 6)
+    logger.info("multiclass: fitted temperature on %d rows in %.3fs (two passes)", n,
+                time.perf_counter() - begin)
+    counts = np.bincount(fold, minlength=settings.folds)
+    scales = np.ones(settings.folds)
+    seconds = np.zeros(settings.folds)
+    for f, fold_scale in enumerate(fold_scales):
+        if counts[f] == 0:
+            continue
+        start = time.perf_counter()
+        if fold_scale is None:  # far from the full fit: the exact fit from there
+            fold_scale, _, _ = fit_temperature(problem.logits, problem.labels, problem.weights,
+                                               False, fold != f,
+                                               (scale, ()))
+        scales[f] = fold_scale
+        seconds[f] = time.perf_counter() - start
+    predictions, sums = held_out_predictions(problem, fold, scales)
+    records: list[JsonDict] = []
+    for f in range(settings.folds):
+        if counts[f] == 0:
+            logger.info("fold %d holds no row (CALIBRATION_FOLDS=%d); skipped", f,
+                        settings.folds)
+            continue
+        records.append({"fold": f, "n_train": n - int(counts[f]), "n_test": int(counts[f]),
+                        "fit_seconds": round(float(seconds[f]), 6),
+                        "log_loss": float(sums[0, f] / sums[2, f]),
+                        "accuracy": float(sums[1, f] / sums[2, f])})
+    k = problem.logits.shape[1]
+    calibrator = dataclasses.replace(problem.unfitted("temperature"), scale=scale,
+                                     bias=(0.0,) * k, fit=info)
+    return calibrator, CrossFit(predictions, records)
