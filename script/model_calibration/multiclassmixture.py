@@ -11,17 +11,19 @@ Dirichlet prior of ``MIXTURE_PRIOR_ROWS`` pseudo-rows per candidate (maximum a p
 Dempster, Laird and Rubin 1977; stacking: Wolpert 1992, Breiman 1996). Weights below
 ``MIXTURE_MIN_WEIGHT`` are dropped and the others renormalised.
 
-Each held-out row counts as its own class with weight ``1 - eps`` and as each other class with
-``eps / (classes - 1)``, ``eps = 1 / (2 (n_eff + 1))`` (the Krichevsky-Trofimov miss rate of
-:func:`~.fitting.probability_floor`, the binary selection's label smoothing spread over the
-other classes). A candidate that gives some class almost nothing on a row (the scores' exact
-zeros, a one-vs-rest isotonic fit's steps) then pays about ``eps / (classes - 1) ln(1 / q)``
-for it: on 45 rows, where no held-out row needs to be missed for such a candidate to lose
-badly on a test row, it cannot take every weight by luck; the smoothing vanishes as rows grow.
+:func:`class_stacking_weights` can score each held-out row against a smoothed label (its own
+class with weight ``1 - eps``, each other class with ``eps / (classes - 1)``), as the binary
+weights do with ``eps = 1 / (2 (n_eff + 1))``; the shipped weights use none
+(``MULTICLASS_MIXTURE_SMOOTHING``): with the Krichevsky-Trofimov rate the weights moved toward
+the one-vs-rest candidates, whose bounded outputs hedge, and on the near-separable wine runs of
+the quality benchmark that cost 0.01-0.02 nats a run (docs/methods.md). The candidates keep
+their own bounds (every one-vs-rest member is bounded under ``auto``; vector and dirichlet mix
+in a uniform share), so only identity (and temperature, when named) can give a class next to
+nothing, and it takes weight only where its held-out predictions earn it.
 
 As the binary one, the mixture ships in place of the rule's pick when two or more candidates
-keep weight, the pick is not identity (the scores ship as they are) and its smoothed held-out
-log loss is at most identity's.
+keep weight, the pick is not identity (the scores ship as they are) and its held-out log loss
+is at most identity's.
 
 Examples
 --------
@@ -39,12 +41,14 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from .artifact import MIXTURE_METHOD, MultiCalibrator
-from .fitting import probability_floor
 from .jsonvalues import JsonDict, json_get, json_number
 from .logs import logger
 from .mixture import (MIXTURE_MAX_ITERATIONS, MIXTURE_MIN_WEIGHT, MIXTURE_PRIOR_ROWS,
                       MIXTURE_TOLERANCE, kept_weights)
 from .numerics import CLIP_EPSILON, FloatArray, IntArray
+
+MULTICLASS_MIXTURE_SMOOTHING = 0.0
+"""The label smoothing of the multi-class weights: none (measured: docs/methods.md)."""
 
 
 def smoothed_targets(labels: IntArray, classes: int, eps: float) -> FloatArray:
@@ -113,8 +117,7 @@ def stack_classes(choice: Mapping[str, object], held: Mapping[str, FloatArray],
     """``choice`` (:func:`~.crossfit.choose_by_log_loss`'s record) with the stacked mixture of
     the candidates' held-out class probabilities ``held`` (``(repeats, rows, classes)`` each;
     ``labels`` and ``row_weights`` per row): its record under ``mixture`` and, when it ships
-    (two or more members, the pick not identity, a smoothed held-out loss at most
-    identity's), ``selected: mixture`` with the rule's own pick kept as ``rule_selected``.
+    (two or more members, the pick not identity, a held-out loss at most identity's), ``selected: mixture`` with the rule's own pick kept as ``rule_selected``.
 
     >>> choice = {"selected": "vector", "reason": "r",
     ...           "candidates": {"vector": {"log_loss": 0.4}, "dirichlet": {"log_loss": 0.41}}}
@@ -128,8 +131,7 @@ def stack_classes(choice: Mapping[str, object], held: Mapping[str, FloatArray],
         return dict(choice)
     stacked, all_labels, all_weights, repeats = _every_repeat(held, labels, row_weights)
     methods = list(held)
-    eps = probability_floor(float(row_weights.sum()) ** 2 / float(np.dot(row_weights,
-                                                                           row_weights)))
+    eps = MULTICLASS_MIXTURE_SMOOTHING
     raw, _ = class_stacking_weights(stacked, all_labels, all_weights, eps, repeats=repeats)
     weights = kept_weights(methods, raw)
     kept = np.array([weights.get(m, 0.0) for m in methods])
@@ -143,10 +145,10 @@ def stack_classes(choice: Mapping[str, object], held: Mapping[str, FloatArray],
         "weights": weights, "log_loss": loss, "shipped": ships, "label_smoothing": eps,
         "fitted_weights": {m: float(w) for m, w in zip(methods, raw)},
         "rule": f"EM on the held-out class probabilities against labels smoothed by "
-                f"label_smoothing (spread over the other classes), Dirichlet prior of "
+                f"label_smoothing (spread over the other classes; 0: none), Dirichlet prior of "
                 f"{MIXTURE_PRIOR_ROWS:g} pseudo-rows per candidate; weights below "
                 f"{MIXTURE_MIN_WEIGHT:g} dropped; shipped when two or more members remain and "
-                "the rule did not select identity and its smoothed held-out log loss is at "
+                "the rule did not select identity and its held-out log loss is at "
                 "most identity's"}
     if ships:
         out.update(rule_selected=selected, selected=MIXTURE_METHOD,
@@ -166,12 +168,12 @@ def _every_repeat(held: Mapping[str, FloatArray], labels: IntArray, row_weights:
 
 def _shipped_reason(choice: Mapping[str, object], weights: Mapping[str, float], loss: float
                     ) -> str:
-    """Why ``auto`` ships the mixture of ``weights`` (smoothed held-out ``loss``) in place of
+    """Why ``auto`` ships the mixture of ``weights`` (held-out ``loss``) in place of
     ``choice``'s pick."""
     selected = str(choice["selected"])
     pick = json_number(json_get(choice, "candidates", selected)["log_loss"])
     shares = ", ".join(f"{m} {w:.3f}" for m, w in weights.items())
-    return (f"the stacked mixture ({shares}), smoothed held-out log loss {loss:.6f}, in place "
+    return (f"the stacked mixture ({shares}), held-out log loss {loss:.6f}, in place "
             f"of the rule's pick {selected} ({pick:.6f}: {choice['reason']})")
 
 

@@ -32,7 +32,7 @@ from .mixture import mixture_calibrator
 from .multiclassmixture import class_mixture_calibrator
 from .classscaling import fit_class_scaling
 from .numerics import (CLIP_EPSILON, LOG_OFFSET, BoolArray, FloatArray, IntArray, LabelArray,
-                       weighted_count)
+                       row_reduce, weighted_count)
 from .settings import Settings
 from .temperature import fit_temperature
 
@@ -291,7 +291,7 @@ class MulticlassProblem:
             mixed = np.zeros_like(parts[0][0])
             for weight, (part, _) in zip(model.weights, parts):
                 mixed += weight * part
-            mixed /= mixed.sum(axis=1, keepdims=True)
+            mixed /= row_reduce(np.add, mixed)[:, None]  # as apply_multiclass does
             return mixed, max(zero for _, zero in parts)
         if model.method in CLASS_SCALING_METHODS:
             return class_scaling_probabilities(model, self._class_logits(model, rows)), 0
