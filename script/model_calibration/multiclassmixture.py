@@ -82,14 +82,18 @@ def class_stacking_weights(held: FloatArray, labels: IntArray, row_weights: Floa
     """
     candidates = held.shape[0]
     n_eff = float(row_weights.sum()) ** 2 / float(np.dot(row_weights, row_weights)) / repeats
-    targets = smoothed_targets(labels, held.shape[2], eps)
-    targets *= (row_weights * (n_eff / float(row_weights.sum())))[:, None]
+    v = row_weights * (n_eff / float(row_weights.sum()))
     p = np.clip(held, CLIP_EPSILON, 1.0)
+    if eps > 0.0:  # every (row, class) pair is an observation, weighing its target share
+        observed = p.reshape(candidates, -1)
+        shares = (smoothed_targets(labels, held.shape[2], eps) * v[:, None]).ravel()
+    else:  # only each row's own class
+        observed, shares = p[:, np.arange(labels.shape[0]), labels], v
     weights = np.full(candidates, 1.0 / candidates)
     for _ in range(MIXTURE_MAX_ITERATIONS):
-        mixed = weights[:, None, None] * p
+        mixed = weights[:, None] * observed
         mixed /= mixed.sum(axis=0)
-        counts = prior_rows + np.einsum("kic,ic->k", mixed, targets)
+        counts = prior_rows + mixed @ shares
         updated = counts / counts.sum()
         moved = float(np.max(np.abs(updated - weights)))
         weights = updated
