@@ -86,7 +86,7 @@ def test_smoothing_takes_weight_from_a_candidate_that_gives_other_classes_nothin
     assert plain[0] > 0.99 and smoothed[1] > 0.3
 
 
-def test_the_mixture_ships_unless_the_rule_keeps_the_scores() -> None:
+def test_the_mixture_ships_unless_the_rule_keeps_the_scores_or_the_rows_are_few() -> None:
     scores, labels, truth = multiclass_scenario(120, seed=2)
     held = {"identity": scores[None], "vector": truth[None],
             "dirichlet": (0.9 * truth + 0.1 * scores)[None]}
@@ -100,6 +100,9 @@ def test_the_mixture_ships_unless_the_rule_keeps_the_scores() -> None:
     assert mixture["label_smoothing"] == 0.0
     kept = stack_classes({**record, "selected": "identity"}, held, labels, np.ones(120))
     assert kept["selected"] == "identity" and json_get(kept, "mixture")["shipped"] is False
+    few = {m: p[:, :60] for m, p in held.items()}
+    recorded = stack_classes({**record, "selected": "dirichlet"}, few, labels[:60], np.ones(60))
+    assert recorded["selected"] == "dirichlet" and json_get(recorded, "mixture")["shipped"] is False
 
 
 def test_a_mixture_applies_as_the_weighted_sum_of_its_components_and_round_trips() -> None:
