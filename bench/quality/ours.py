@@ -91,15 +91,21 @@ def _score_columns(scores: FloatArray) -> dict[str, npt.NDArray[np.generic]]:
 
 def unconverged_fits(calibrator: Mapping[str, Any]) -> list[str]:
     """Where a calibrator.json says a shipped fit did not converge: ``fit`` for its own fit,
-    a member's name for a one-vs-rest member's.
+    a member's name for a one-vs-rest member's, and a multi-class mixture's component's by its
+    method.
 
     >>> unconverged_fits({"fit": {"converged": True},
     ...                   "members": [{"name": "2", "fit": {"converged": False}}]})
     ['2']
+    >>> unconverged_fits({"params": {"components": [{"method": "vector",
+    ...                                              "fit": {"converged": False}}]}})
+    ['vector: fit']
     """
     found = ["fit"] if calibrator.get("fit", {}).get("converged") is False else []
     found += [str(m.get("name")) for m in calibrator.get("members", [])
               if m.get("fit", {}).get("converged") is False]
+    for component in calibrator.get("params", {}).get("components", []):
+        found += [f"{component.get('method')}: {where}" for where in unconverged_fits(component)]
     return found
 
 

@@ -6,7 +6,9 @@ one-vs-rest outputs are divided by their row sum, and a row whose outputs
 are all 0 becomes uniform; temperature is ``softmax(scale * l + bias)`` of the class log-scores
 ``l``, vector ``softmax(scales * l + bias)`` (a scale per class) and dirichlet
 ``softmax(l @ matrix.T + bias)``, each bounded (:func:`bounded_softmax`) so that no output is
-exactly 0 or 1.
+exactly 0 or 1, vector and dirichlet then mixed with the uniform distribution by their
+``uniform_share``. A multi-class ``mixture`` is the weighted sum of its components' class
+probabilities, divided by its row sum.
 """
 
 from __future__ import annotations
@@ -176,8 +178,14 @@ def bounded_softmax(eta: FloatArray) -> FloatArray:
 
 def class_scaling_probabilities(calibrator: MultiCalibrator, logits: FloatArray) -> FloatArray:
     """The class probabilities of a temperature, vector or dirichlet calibrator for the class
-    log-scores ``logits``: :func:`bounded_softmax` of :func:`scaled_class_logits`."""
-    return bounded_softmax(scaled_class_logits(calibrator, logits))
+    log-scores ``logits``: :func:`bounded_softmax` of :func:`scaled_class_logits`, mixed with
+    the uniform distribution by ``uniform_share`` ``u``: ``(1 - u) p + u / classes``."""
+    out = bounded_softmax(scaled_class_logits(calibrator, logits))
+    share = calibrator.uniform_share
+    if share:
+        out *= 1.0 - share
+        out += share / out.shape[1]
+    return out
 
 
 def renormalise(q: FloatArray) -> tuple[FloatArray, int]:
@@ -219,6 +227,20 @@ def apply_multiclass(calibrator: MultiCalibrator, scores: npt.ArrayLike) -> Floa
             f"matrix for a multiclass calibrator; got shape {s.shape}",
             "pass one column per category, in the calibrator's order")
     _check_scores(s.ravel(order="K"), calibrator.score_space)  # no copy, in either layout
+    return _multiclass_checked(calibrator, s)
+
+
+def _multiclass_checked(calibrator: MultiCalibrator, s: FloatArray) -> FloatArray:
+    """:func:`apply_multiclass` on a checked score matrix ``s``."""
+    if calibrator.method == MIXTURE_METHOD:
+        mixed: FloatArray = np.zeros(s.shape, order="F")
+        for weight, component in zip(calibrator.weights, calibrator.components):
+            part = _multiclass_checked(component, s)
+            part *= weight
+            mixed += part
+        # the weights sum to 1 within rounding: keep each row a distribution
+        mixed /= row_reduce(np.add, mixed)[:, None]
+        return mixed
     if calibrator.method in CLASS_SCALING_METHODS:
         logits = class_logits(s, calibrator.score_space, calibrator.clip_epsilon,
                               calibrator.log_offset)

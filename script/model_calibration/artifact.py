@@ -15,7 +15,10 @@ Files are schema version 1, except those using a method added in version 2 (``ve
 ``identity``, ``vector``, ``dirichlet``, :data:`SCHEMA_2_METHODS`), temperature's
 ``log_offset`` or a bounded output ``probability_floor`` (beta, and what ``auto`` ships), which
 are version 2, and those holding an ``auto`` mixture (``mixture``, :mod:`.mixture`), which are
-version 3: a file of version 1 or 2 written before them loads and applies as it always did.
+version 3, as are multi-class files holding a mixture of multi-class calibrators
+(:mod:`.multiclassmixture`) or a vector or dirichlet calibrator mixed with the uniform
+distribution (``uniform_share``): a file of version 1 or 2 written before them loads and applies
+as it always did.
 """
 
 from __future__ import annotations
@@ -39,6 +42,9 @@ MIXTURE_METHOD = "mixture"
 """``auto``'s stacked mixture of binary calibrators (:mod:`.mixture`): ``params.weights`` and
 ``params.members``; a file holding one (as method or member method) is schema version 3."""
 MIXTURE_SCHEMA_VERSION = 3
+UNIFORM_SHARE = "uniform_share"
+"""``params.uniform_share`` of vector and dirichlet: the share ``u`` of the uniform distribution
+in their output ``(1 - u) softmax(...) + u / classes`` (schema version 3)."""
 CALIBRATOR_KIND = "calibration_step.calibrator"
 MULTICLASS_KIND = "calibration_step.multiclass_calibrator"
 MULTITASK_KIND = "calibration_step.multitask_calibrator"
@@ -120,10 +126,13 @@ class MultiCalibrator:
     ``label_fields`` the one label column; ``members`` hold one binary calibrator per class
     (one-vs-rest, renormalised) or nothing for ``temperature``, which keeps ``scale`` (1/T) and
     ``bias`` (one per class; zeros without TEMPERATURE_BIAS), ``vector`` (``class_scales`` and
-    ``bias``) and ``dirichlet`` (the ``k x k`` ``matrix`` and ``bias``). These three take the
+    ``bias``) and ``dirichlet`` (the ``k x k`` ``matrix`` and ``bias``; these two mixed with
+    the uniform distribution by ``uniform_share`` when it is not None). These three take the
     log-scores ``ln(p + log_offset)`` of probabilities; ``log_offset`` None (temperature files
     written before it) is ``ln(max(p, clip_epsilon))``. ``mode="multitask"``: ``names`` are
     the tasks (their score columns), ``label_fields`` one per task, ``members`` one per task.
+    A multi-class ``mixture`` holds multi-class calibrators of these classes in ``components``
+    (no mixture among them) and their ``weights`` (positive, summing to 1), and no members.
 
     >>> temp = MultiCalibrator(mode="multiclass", method="temperature", score_space="logit",
     ...                        clip_epsilon=1e-15, names=("a", "b"),
@@ -148,6 +157,9 @@ class MultiCalibrator:
     class_scales: tuple[float, ...] = ()
     matrix: Optional[FloatArray] = None
     log_offset: Optional[float] = None
+    uniform_share: Optional[float] = None
+    components: tuple[MultiCalibrator, ...] = ()
+    weights: tuple[float, ...] = ()
     fit: Mapping[str, object] = dataclasses.field(default_factory=dict)
     rows: Mapping[str, object] = dataclasses.field(default_factory=dict)
     input_fingerprint: Mapping[str, object] = dataclasses.field(default_factory=dict)
@@ -155,6 +167,9 @@ class MultiCalibrator:
 
     def params(self) -> JsonDict:
         params: JsonDict = {}
+        if self.method == MIXTURE_METHOD:
+            return {"weights": [float(w) for w in self.weights],
+                    "components": [c.component_dict() for c in self.components]}
         if self.method == "temperature":
             params = {"scale": float(self.scale), "temperature": 1.0 / float(self.scale)}
         elif self.method == "vector":
@@ -166,24 +181,35 @@ class MultiCalibrator:
             params["bias"] = [float(b) for b in self.bias]
             if self.log_offset is not None:
                 params["log_offset"] = float(self.log_offset)
+            if self.uniform_share is not None:
+                params[UNIFORM_SHARE] = float(self.uniform_share)
             return params
         if self.mode == "multiclass":
             return {"renormalisation": RENORMALISATION}
         return {}
 
+    def _method_fields(self) -> JsonDict:
+        """The fields that say what the calibrator computes (those a mixture's component keeps)."""
+        return {"method": self.method, "score_space": self.score_space,
+                "clip_epsilon": float(self.clip_epsilon), "params": self.params(),
+                "members": [{"name": name, **member.member_dict()}
+                            for name, member in zip(self.names, self.members)]}
+
+    def component_dict(self) -> JsonDict:
+        """The calibrator as a multi-class mixture's component: its method fields and ``fit``
+        (the names, columns and descriptive values are the mixture's)."""
+        return {**self._method_fields(), "fit": dict(self.fit)}
+
     def to_json_dict(self) -> JsonDict:
         """The versioned JSON content with its checksum (members carry no checksum of their own)."""
+        fields = self._method_fields()
         return _document(MULTICLASS_KIND if self.mode == "multiclass" else MULTITASK_KIND, {
-            "mode": self.mode,
-            "method": self.method,
-            "score_space": self.score_space,
-            "clip_epsilon": float(self.clip_epsilon),
+            "mode": self.mode, "method": fields.pop("method"),
+            "score_space": fields.pop("score_space"), "clip_epsilon": fields.pop("clip_epsilon"),
             "names": list(self.names),
             "score_fields": list(self.score_fields),
             "label_fields": list(self.label_fields),
-            "params": self.params(),
-            "members": [{"name": name, **member.member_dict()}
-                        for name, member in zip(self.names, self.members)],
+            **fields,
         }, self)
 
 
@@ -224,9 +250,10 @@ def required_schema_version(content: Mapping[str, object]) -> int:
     ...     {"method": "mixture"})
     (1, 2, 3)
     """
-    if MIXTURE_METHOD in named_methods(content):
-        return MIXTURE_SCHEMA_VERSION
     params = content.get("params")
+    if MIXTURE_METHOD in named_methods(content) or (isinstance(params, dict)
+                                                    and UNIFORM_SHARE in params):
+        return MIXTURE_SCHEMA_VERSION
     offset = isinstance(params, dict) and "log_offset" in params
     members = content.get("members")
     floor = any(isinstance(part, dict) and isinstance(part.get("params"), dict)

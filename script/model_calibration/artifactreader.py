@@ -17,7 +17,7 @@ from ..errors import CalibrationScriptError, Code
 from ..interface import BINARY_METHODS, CALIBRATION_METHOD_CHOICES, MULTICLASS_METHODS, SCORE_SPACE_CHOICES
 from ..strict_json import JsonRefused, check_json_value, strict_loads
 from .artifact import (CALIBRATOR_KIND, CALIBRATOR_SCHEMA_VERSION, MIXTURE_METHOD, MULTICLASS_KIND,
-                       MULTITASK_KIND, SCHEMA_2_METHODS, AnyCalibrator, Calibrator, MultiCalibrator,
+                       MULTITASK_KIND, SCHEMA_2_METHODS, UNIFORM_SHARE, AnyCalibrator, Calibrator, MultiCalibrator,
                        checksum, named_methods, required_schema_version)
 from .jsonvalues import JsonDict
 from .numerics import FloatArray
@@ -305,6 +305,8 @@ def _parsed_model(content: Mapping[str, object]) -> AnyCalibrator:
         raise _invalid(f"unknown calibrator kind {kind!r}")
     mode = "multiclass" if kind == MULTICLASS_KIND else "multitask"
     method = content.get("method")
+    if mode == "multiclass" and method == MIXTURE_METHOD:
+        return _parse_class_mixture(content)
     allowed = MULTICLASS_METHODS if mode == "multiclass" else CALIBRATION_METHOD_CHOICES
     if not isinstance(method, str) or method not in allowed:
         raise _invalid(f"unknown {mode} method {method!r}")
@@ -340,6 +342,56 @@ def _parsed_model(content: Mapping[str, object]) -> AnyCalibrator:
     return _with_class_scaling(loaded, params) if scaling else loaded
 
 
+def _parse_class_mixture(content: Mapping[str, object]) -> MultiCalibrator:
+    """A multi-class mixture: ``params.components`` (multi-class calibrators of its classes, in
+    its score space, no mixture among them, no members of its own) and ``params.weights``, one
+    per component, each in (0, 1], summing to 1 within 1e-9.
+
+    >>> from .multiclassmixture import class_mixture_calibrator
+    >>> temp = MultiCalibrator(mode="multiclass", method="temperature", score_space="logit",
+    ...                        clip_epsilon=1e-15, names=("a", "b"), score_fields=("a", "b"),
+    ...                        label_fields=("y",), scale=0.5, bias=(0.0, 0.0))
+    >>> mix = class_mixture_calibrator([temp, dataclasses.replace(temp, scale=2.0)], [0.3, 0.7])
+    >>> loaded = load_calibration_model(mix.to_json_dict())
+    >>> [c.scale for c in loaded.components], loaded.weights
+    ([0.5, 2.0], (0.3, 0.7))
+    """
+    params = _mapping(content.get("params"), "params")
+    raw = params.get("components")
+    if not isinstance(raw, list) or len(raw) < 2:
+        raise _invalid("a multiclass mixture's params.components must list two or more "
+                       "calibrators")
+    if content.get("members") != []:
+        raise _invalid("a multiclass mixture holds its calibrators in params.components and no "
+                       "members")
+    shared = {key: content.get(key) for key in ("kind", "score_space", "names", "score_fields",
+                                                "label_fields")}
+    components = []
+    for i, item in enumerate(raw):
+        part = _mapping(item, f"params.components[{i}]")
+        if part.get("method") == MIXTURE_METHOD or part.get("score_space") != shared[
+                "score_space"]:
+            raise _invalid(f"params.components[{i}] must be a multiclass calibrator in the "
+                           "mixture's score space, not a mixture")
+        components.append(_parsed_model({**part, **shared}))
+    weights = tuple(float(w) for w in _float_list(params.get("weights"), "weights"))
+    if len(weights) != len(components) or not all(0.0 < w <= 1.0 for w in weights) or \
+            abs(math.fsum(weights) - 1.0) > 1e-9:
+        raise _invalid("a multiclass mixture's params.weights must hold one weight per "
+                       f"component, each in (0, 1], summing to 1; got {list(weights)!r}")
+    first = components[0]
+    assert isinstance(first, MultiCalibrator)
+    return dataclasses.replace(
+        first, method=MIXTURE_METHOD, members=(), scale=1.0, bias=(), class_scales=(),
+        matrix=None, log_offset=None, uniform_share=None,
+        clip_epsilon=_clip_epsilon(content.get("clip_epsilon"), "clip_epsilon"),
+        components=tuple(c for c in components if isinstance(c, MultiCalibrator)),
+        weights=weights, fit=_mapping(content.get("fit", {}), "fit"),
+        rows=_mapping(content.get("rows", {}), "rows"),
+        input_fingerprint=_mapping(content.get("input_fingerprint", {}), "input_fingerprint"),
+        producer=_mapping(content.get("producer", {}), "producer"))
+
+
 def _with_class_scaling(base: MultiCalibrator, params: Mapping[str, object]) -> MultiCalibrator:
     """``base`` with the parameters of its temperature, vector or dirichlet ``params``: the
     scale(s) or matrix, one bias per class and the optional ``log_offset``."""
@@ -353,7 +405,12 @@ def _with_class_scaling(base: MultiCalibrator, params: Mapping[str, object]) -> 
         if not 0.0 < offset < 0.5:
             raise _invalid(f"params.log_offset must lie strictly between 0 and 0.5; got "
                            f"{offset!r}")
-    out = dataclasses.replace(base, bias=bias, log_offset=offset)
+    share: Optional[float] = None
+    if UNIFORM_SHARE in params and method != "temperature":
+        share = _number(params[UNIFORM_SHARE], f"params.{UNIFORM_SHARE}")
+        if not 0.0 <= share < 1.0:
+            raise _invalid(f"params.{UNIFORM_SHARE} must lie in [0, 1); got {share!r}")
+    out = dataclasses.replace(base, bias=bias, log_offset=offset, uniform_share=share)
     if method == "temperature":
         scale = _number(params.get("scale"), "params.scale")
         if scale <= 0.0:

@@ -34,7 +34,9 @@ A binary ``auto`` on at most ``MIXTURE_MAX_ROWS`` rows then ships the stacked mi
 candidates (:mod:`.mixture`), its weights fitted on the same held-out predictions, in place
 of the rule's pick (identity included) when its honest held-out loss (each inner fold's weights
 fitted on the other folds) is at most identity's: it rarely loses much to the best candidate,
-where a single pick on a few hundred rows often does.
+where a single pick on a few hundred rows often does. A multi-class ``auto`` mixes the
+candidates' class-probability vectors (:mod:`.multiclassmixture`) in place of the rule's pick
+unless that pick is identity.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ from .fitchecks import FIT_FAILURE_CODES
 from .jsonvalues import JsonDict, json_get, json_number
 from .logs import logger
 from .mixture import MIXTURE_MAX_ROWS, fit_selection, stack
+from .multiclassmixture import stack_classes
 from .numerics import BoolArray, FloatArray
 from .problems import ModelT, Problem
 from .settings import Settings
@@ -197,14 +200,15 @@ def select_method(problem: Problem[ModelT], settings: Settings, mask: Optional[B
         splits.append(inner)
     losses: dict[str, FloatArray] = {}
     record: dict[str, JsonDict] = {}
-    stacking = eps > 0.0 and rows.shape[0] <= MIXTURE_MAX_ROWS
+    stacking = (eps > 0.0 or settings.mode == "multiclass") and \
+        rows.shape[0] <= MIXTURE_MAX_ROWS
     held_predictions: dict[str, FloatArray] = {}
     for method in settings.auto_candidates:
         skipped = skipped_candidate(method, int(rows.shape[0]), settings.auto_candidates)
         if skipped is not None:
             record[method] = skipped
             continue
-        kept = np.zeros((repeats, n)) if stacking else None
+        kept = np.zeros((repeats, n, *problem.prediction_shape)) if stacking else None
         try:
             held = sum(_held_out_loss(problem, method, inner, settings.folds, eps,
                                       f"{context}, candidate {method}, repeat {r}",
@@ -219,9 +223,11 @@ def select_method(problem: Problem[ModelT], settings: Settings, mask: Optional[B
         if kept is not None:
             held_predictions[method] = kept[:, rows]
     chosen = choose_by_log_loss(losses, w, n_eff, record, settings.auto_candidates, context)
-    if stacking:
+    if stacking and eps > 0.0:
         chosen = stack(chosen, held_predictions, problem.strata[rows] == 1, w, eps,
                        np.stack([inner[rows] for inner in splits]))
+    elif stacking:  # multi-class: its own smoothing, over the other classes
+        chosen = stack_classes(chosen, held_predictions, problem.strata[rows], w)
     return {"criterion": "inner cross-validated log loss (weighted mean over held-out rows, "
                          "each row's loss averaged over the repeats; binary: against labels "
                          "smoothed by label_smoothing = 1 / (2 (effective rows + 1)), every "

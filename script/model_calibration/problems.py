@@ -3,7 +3,10 @@
 A :class:`Problem` holds a mode's kept rows; it fits a method on a row mask, predicts any rows
 and gives their per-row log loss. :class:`BinaryProblem` is one binary task,
 :class:`MulticlassProblem` one calibrator per class (one-vs-rest), or temperature, vector or
-dirichlet scaling of the class log-scores.
+dirichlet scaling of the class log-scores (vector and dirichlet mixed with the uniform
+distribution by ``fitting.probability_floor`` of the rows over the classes, their
+``uniform_share``), or a stacked
+mixture of those (:mod:`.multiclassmixture`).
 """
 
 from __future__ import annotations
@@ -20,15 +23,16 @@ from . import limits
 from .aggregation import Aggregated, aggregate
 from .apply import (CLASS_SCALING_METHODS, apply_calibrator, class_logits,
                     class_scaling_probabilities, renormalise)
-from .artifact import Calibrator, MultiCalibrator
-from .fitting import fit_calibrator, with_probability_floor
+from .artifact import MIXTURE_METHOD, Calibrator, MultiCalibrator
+from .fitting import fit_calibrator, probability_floor, with_probability_floor
 from .jsonvalues import JsonDict, int_if_integral
 from .logs import logger
 from .metrics import auc_aggregated, row_figures
 from .mixture import mixture_calibrator
+from .multiclassmixture import class_mixture_calibrator
 from .classscaling import fit_class_scaling
 from .numerics import (CLIP_EPSILON, LOG_OFFSET, BoolArray, FloatArray, IntArray, LabelArray,
-                       weighted_count)
+                       row_reduce, weighted_count)
 from .settings import Settings
 from .temperature import fit_temperature
 
@@ -43,6 +47,8 @@ class Problem(Protocol[ModelT]):
     """
 
     strata: LabelArray
+    prediction_shape: tuple[int, ...]
+    """The shape of one row's prediction: ``()`` for a probability, ``(classes,)``."""
 
     def row_weights(self, rows: npt.NDArray[np.intp]) -> FloatArray: ...
 
@@ -75,6 +81,7 @@ class BinaryProblem:
             else np.asarray(labels, dtype=np.float64) > 0.5
         self.weights = weights
         self.strata: LabelArray = self.labels.view(np.int8)
+        self.prediction_shape: tuple[int, ...] = ()
         self.settings = settings
         self._index: Optional[tuple[FloatArray, npt.NDArray[np.signedinteger[Any]]]] = None
         self._all_rows: Optional[Aggregated] = None
@@ -189,6 +196,7 @@ class MulticlassProblem:
         self.unit_weights = weights is None
         self.weights: FloatArray = np.ones(labels.shape[0]) if weights is None else weights
         self.strata: LabelArray = labels
+        self.prediction_shape: tuple[int, ...] = (int(scores.shape[1]),)
         self.settings = settings
         self._logits: Optional[FloatArray] = None
         # the temperature fit on every row, where each fold's fit starts
@@ -220,7 +228,23 @@ class MulticlassProblem:
             return self._fit_scaling(base, mask, context)
         members = tuple(problem.fit(method, mask, f"{context}, class {name!r}")
                         for name, problem in zip(self.names, self.columns))
+        if method == "identity":
+            members = tuple(self._scores_as_they_are(member, problem.scores, mask)
+                            for member, problem in zip(members, self.columns))
         return dataclasses.replace(base, members=members)
+
+    def _scores_as_they_are(self, member: Calibrator, scores: FloatArray,
+                            mask: Optional[BoolArray]) -> Calibrator:
+        """An identity member clipped at ``CLIP_EPSILON`` (the metrics' clip), not at the
+        binary fit's data-adaptive clip: renormalised, the classes' identity members are then
+        the uncalibrated class probabilities, the baseline ``auto`` compares with (the
+        adaptive clip moves a saturated score only for a fit that can use it)."""
+        if member.score_space != "probability":
+            return member
+        used = scores if mask is None else scores[mask]
+        clipped = int(np.count_nonzero((used < CLIP_EPSILON) | (used > 1.0 - CLIP_EPSILON)))
+        return dataclasses.replace(member, clip_epsilon=CLIP_EPSILON,
+                                   fit={**member.fit, "clipped_rows": clipped})
 
     def _fit_scaling(self, base: MultiCalibrator, mask: Optional[BoolArray], context: str
                      ) -> MultiCalibrator:
@@ -236,7 +260,11 @@ class MulticlassProblem:
         else:
             params, intercept, info = fit_class_scaling(self.logits, self.labels, self.weights,
                                                         base.method, mask)
-            model = dataclasses.replace(base, bias=tuple(float(b) for b in intercept))
+            penalty = info["penalty"]
+            assert isinstance(penalty, dict)
+            share = probability_floor(float(penalty["effective_rows"])) / len(self.names)
+            model = dataclasses.replace(base, bias=tuple(float(b) for b in intercept),
+                                        uniform_share=share)
             if base.method == "vector":
                 model = dataclasses.replace(model, class_scales=tuple(float(v) for v in params))
             else:
@@ -251,12 +279,20 @@ class MulticlassProblem:
 
     def mixed(self, members: Sequence[MultiCalibrator], weights: Sequence[float]
               ) -> MultiCalibrator:
-        """Not reached: a multi-class ``auto`` ships one method (its selection stacks nothing)."""
-        raise NotImplementedError("a multi-class auto ships one method, never a mixture")
+        """The stacked mixture of fitted ``members`` (:mod:`.multiclassmixture`)."""
+        return class_mixture_calibrator(members, weights)
 
     def predict_counted(self, model: MultiCalibrator, rows: Optional[BoolArray] = None
                         ) -> tuple[FloatArray, int]:
-        """Predictions and the number of rows whose one-vs-rest outputs were all 0."""
+        """Predictions and the number of rows whose one-vs-rest outputs were all 0 (a
+        mixture's: the most of any component's)."""
+        if model.method == MIXTURE_METHOD:
+            parts = [self.predict_counted(c, rows) for c in model.components]
+            mixed = np.zeros_like(parts[0][0])
+            for weight, (part, _) in zip(model.weights, parts):
+                mixed += weight * part
+            mixed /= row_reduce(np.add, mixed)[:, None]  # as apply_multiclass does
+            return mixed, max(zero for _, zero in parts)
         if model.method in CLASS_SCALING_METHODS:
             return class_scaling_probabilities(model, self._class_logits(model, rows)), 0
         q = np.column_stack([problem.predict(member, rows)
@@ -274,7 +310,10 @@ class MulticlassProblem:
     def zero_sum_rows(self, model: MultiCalibrator) -> int:
         """Rows whose one-vs-rest outputs under ``model`` are all 0 (``renormalise`` makes them
         uniform), counted in chunks of ``BIN_CHUNK_ROWS`` rows; 0 for the class scalings, and
-        with no pass over the rows when a member is positive everywhere."""
+        with no pass over the rows when a member is positive everywhere; a mixture's: the most
+        of any component's."""
+        if model.method == MIXTURE_METHOD:
+            return max(self.zero_sum_rows(c) for c in model.components)
         if model.method in CLASS_SCALING_METHODS or any(_positive_everywhere(m)
                                                          for m in model.members):
             return 0

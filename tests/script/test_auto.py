@@ -52,7 +52,7 @@ def test_auto_picks_temperature_for_a_temperature_miscalibration() -> None:
                                  "AUTO_CANDIDATES": '["temperature", "platt", "isotonic"]'})
     problem = MulticlassProblem(scores, labels, np.ones(labels.shape[0]), settings)
     choice = select_method(problem, settings, None, seed=0, context="test")
-    assert choice["selected"] == "temperature", choice["reason"]
+    assert choice.get("rule_selected", choice["selected"]) == "temperature", choice["reason"]
     assert sorted(choice["candidates"]) == ["isotonic", "platt", "temperature"]  # type: ignore[call-overload]  # a JSON object
 
 
@@ -158,7 +158,8 @@ def test_multiclass_auto_end_to_end(tmp_path: str, no_plot: list[int]) -> None:
                     "AUTO_CANDIDATES": '["temperature", "platt"]', "CALIBRATION_FOLDS": "2",
                     "TEMPERATURE_BIAS": "true"})
     cal = mc.load_calibration_model(os.path.join(out[ModelCalibrationOutput.CALIBRATION_OUTPUT.value], CALIBRATOR_FILE))
-    assert isinstance(cal, mc.MultiCalibrator) and cal.method == "temperature"
+    assert isinstance(cal, mc.MultiCalibrator) and cal.method == "mixture"  # stacked
+    assert [c.method for c in cal.components] == ["temperature", "platt"]
 
 
 def test_no_candidate_worse_than_identity_wins_though_simpler() -> None:
