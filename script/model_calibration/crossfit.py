@@ -417,5 +417,5 @@ def auto_summary(selection: Mapping[str, object]) -> JsonDict:
     if "mixture" in selection:
         mixture = json_get(selection, "mixture")
         out["mixture"] = {key: mixture[key] for key in ("weights", "log_loss", "honest_log_loss",
-                                                    "shipped")}
+                                                    "shipped") if key in mixture}
     return out
