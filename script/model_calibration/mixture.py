@@ -94,33 +94,49 @@ def stacking_weights(held: FloatArray, labels: BoolArray, row_weights: FloatArra
     Maximises ``sum_i v_i [(1 - eps) ln m_i(y_i) + eps ln m_i(1 - y_i)] + prior_rows sum_k ln
     w_k`` over the simplex, ``m_i = sum_k w_k p_ki`` and ``v_i`` the weights scaled to sum to
     the effective row count of the rows (not of their repeats: a repeat adds no row), so the
-    prior weighs as ``prior_rows`` rows per candidate whatever the weights' unit; by EM from
-    ``start`` (uniform weights when None; each step raises the objective, which is concave
-    in the weights, so every start leads to its one maximum), for at most ``max_iterations``
-    steps.
+    prior weighs as ``prior_rows`` rows per candidate whatever the weights' unit; by
+    :func:`em_weights` from ``start``, for at most ``max_iterations`` steps.
 
     >>> held = np.array([[0.9, 0.2], [0.6, 0.4]])
     >>> w, loss = stacking_weights(held, np.array([True, False]), np.ones(2), 0.0, 1.0)
     >>> w.round(3).tolist(), round(loss, 4)
     ([0.581, 0.419], 0.2947)
     """
-    candidates = held.shape[0]
     n_eff = float(row_weights.sum()) ** 2 / float(np.dot(row_weights, row_weights)) / repeats
     v = row_weights * (n_eff / float(row_weights.sum()))
     own, other = _true_class_probabilities(held, labels)
+    if eps > 0.0:  # each row is observed as its own class and, with weight eps, as the other
+        observed, shares = np.concatenate([own, other], axis=1), np.concatenate(
+            [(1.0 - eps) * v, eps * v])
+    else:
+        observed, shares = own, v
+    weights = em_weights(observed, shares, prior_rows, start, max_iterations)
+    return weights, mixture_log_loss(held, labels, row_weights, eps, weights)
+
+
+def em_weights(observed: FloatArray, shares: FloatArray, prior_rows: float,
+               start: Optional[FloatArray] = None,
+               max_iterations: int = MIXTURE_MAX_ITERATIONS) -> FloatArray:
+    """The mixture weights on the simplex maximising ``sum_j shares_j ln (w @ observed[:, j]) +
+    prior_rows sum_k ln w_k`` (``observed``: each candidate's probability of each observation),
+    by EM from ``start`` (uniform when None) until no weight moves by more than
+    ``MIXTURE_TOLERANCE``, at most ``max_iterations`` steps; each step raises the objective,
+    which is concave in the weights, so every start leads to its one maximum.
+
+    >>> em_weights(np.array([[0.9, 0.8], [0.5, 0.5]]), np.ones(2), 0.0).round(3).tolist()
+    [1.0, 0.0]
+    """
+    candidates = observed.shape[0]
     weights = np.full(candidates, 1.0 / candidates) if start is None else start
     for _ in range(max_iterations):
-        counts = np.full(candidates, prior_rows)
-        for q, share in ((own, 1.0 - eps), (other, eps)):
-            if share > 0.0:
-                mixed = weights[:, None] * q
-                counts += share * (mixed / mixed.sum(axis=0)) @ v
+        mixed = weights[:, None] * observed
+        counts = prior_rows + (mixed / mixed.sum(axis=0)) @ shares
         updated = counts / counts.sum()
         moved = float(np.max(np.abs(updated - weights)))
         weights = updated
         if moved <= MIXTURE_TOLERANCE:
             break
-    return weights, mixture_log_loss(held, labels, row_weights, eps, weights)
+    return weights
 
 
 def mixture_log_loss(held: FloatArray, labels: BoolArray, row_weights: FloatArray, eps: float,

@@ -46,8 +46,7 @@ import numpy as np
 from .artifact import MIXTURE_METHOD, MultiCalibrator
 from .jsonvalues import JsonDict, json_get, json_number
 from .logs import logger
-from .mixture import (MIXTURE_MAX_ITERATIONS, MIXTURE_MIN_WEIGHT, MIXTURE_PRIOR_ROWS,
-                      MIXTURE_TOLERANCE, kept_weights)
+from .mixture import MIXTURE_MIN_WEIGHT, MIXTURE_PRIOR_ROWS, em_weights, kept_weights
 from .numerics import CLIP_EPSILON, FloatArray, IntArray
 
 MULTICLASS_MIXTURE_SMOOTHING = 0.0
@@ -95,16 +94,7 @@ def class_stacking_weights(held: FloatArray, labels: IntArray, row_weights: Floa
         shares = (smoothed_targets(labels, held.shape[2], eps) * v[:, None]).ravel()
     else:  # only each row's own class
         observed, shares = p[:, np.arange(labels.shape[0]), labels], v
-    weights = np.full(candidates, 1.0 / candidates)
-    for _ in range(MIXTURE_MAX_ITERATIONS):
-        mixed = weights[:, None] * observed
-        mixed /= mixed.sum(axis=0)
-        counts = prior_rows + mixed @ shares
-        updated = counts / counts.sum()
-        moved = float(np.max(np.abs(updated - weights)))
-        weights = updated
-        if moved <= MIXTURE_TOLERANCE:
-            break
+    weights = em_weights(observed, shares, prior_rows)
     return weights, class_mixture_log_loss(held, labels, row_weights, eps, weights)
 
 
