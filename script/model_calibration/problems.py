@@ -36,6 +36,11 @@ from .numerics import (CLIP_EPSILON, LOG_OFFSET, BoolArray, FloatArray, IntArray
 from .settings import Settings
 from .temperature import fit_temperature
 
+ONE_VS_REST_BOUNDED = ("platt", "gam")
+"""One-vs-rest members bounded by ``fitting.probability_floor`` whatever the method setting
+(beta's fit always is; isotonic stays scikit-learn's; venn_abers' outputs are bounded by its
+construction)."""
+
 ModelT = TypeVar("ModelT")
 
 
@@ -125,14 +130,18 @@ class BinaryProblem:
         self._index = None
 
     def fit(self, method: str, mask: Optional[BoolArray], context: str) -> Calibrator:
-        """``method`` fitted on the rows of ``mask``; under ``auto`` (every candidate, fold
-        and the shipped fit) its outputs bounded (:func:`~.fitting.with_probability_floor`)."""
+        """``method`` fitted on the rows of ``mask``; its outputs bounded
+        (:func:`~.fitting.with_probability_floor`) under ``auto`` (every candidate, fold and the
+        shipped fit) but identity, and as a one-vs-rest member of platt or gam (a member far
+        below the floor for a row's own class would be a confident miss after the
+        renormalisation: digits / RBF SVM, 539 rows)."""
         count = int(self.scores.shape[0] if mask is None else np.count_nonzero(mask))
         rows = None if self.weights is None else count
         cal = fit_calibrator(self.aggregated(mask), dataclasses.replace(self.settings,
                                                                         method=method), context,
                              weighted_rows=rows)
-        bound = self.settings.method == "auto" and method != "identity"
+        bound = method != "identity" and (self.settings.method == "auto" or (
+            self.settings.mode == "multiclass" and method in ONE_VS_REST_BOUNDED))
         return with_probability_floor(cal, count) if bound else cal
 
     def predict(self, model: Calibrator, rows: Optional[BoolArray] = None) -> FloatArray:

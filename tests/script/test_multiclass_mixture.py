@@ -249,3 +249,48 @@ def test_the_written_multiclass_mixture_reproduces_the_fit_and_the_apply_command
                  "--output", str(target)]) == 0
     applied = read_csv_exact(str(target))[[f"calibrated_{c}" for c in columns]].to_numpy()
     np.testing.assert_allclose(applied, expected, rtol=1e-12, atol=1e-15)
+
+
+@pytest.fixture(scope="module")
+def digits_svm_scores() -> tuple[FloatArray, npt.NDArray[np.int64], FloatArray,
+                                 npt.NDArray[np.int64]]:
+    """digits scored by a standardised RBF SVM's margins through a softmax, split 40 / 30 / 30
+    (539 calibration rows): without its bound, one-vs-rest platt gives two test rows below
+    1e-6 for their own class."""
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.svm import SVC
+
+    x, y = load_digits(return_X_y=True)
+    rows = np.arange(y.shape[0])
+    rest, test = train_test_split(rows, test_size=0.3, stratify=y, random_state=0)
+    train, cal = train_test_split(rest, test_size=0.3 / 0.7, stratify=y[rest], random_state=0)
+    model = make_pipeline(StandardScaler(), SVC(kernel="rbf")).fit(x[train], y[train])
+
+    def softmax(rows_: npt.NDArray[np.intp]) -> FloatArray:
+        d = model.decision_function(x[rows_])
+        e = np.exp(d - d.max(axis=1, keepdims=True))
+        out: FloatArray = e / e.sum(axis=1, keepdims=True)
+        return out
+
+    return softmax(cal), y[cal].astype(np.int64), softmax(test), y[test].astype(np.int64)
+
+
+@pytest.mark.parametrize("method", ["platt", "gam"])
+def test_one_vs_rest_platt_and_gam_members_are_bounded_no_confident_miss_on_digits(
+        digits_svm_scores: tuple[FloatArray, npt.NDArray[np.int64], FloatArray,
+                                 npt.NDArray[np.int64]], method: str) -> None:
+    cal, y_cal, test, y_test = digits_svm_scores
+    settings = mc.read_settings({"CALIBRATION_METHOD": method, "IS_BINARY": "false",
+                                 "NUM_CLASSES": "10"})
+    problem = MulticlassProblem(np.asfortranarray(cal), y_cal, None, settings)
+    fitted = problem.fit(method, None, "test")
+    floor = 0.5 / (cal.shape[0] + 1)
+    assert all(m.extra_params["probability_floor"] == pytest.approx(floor)
+               for m in fitted.members)
+    out = mc.apply_multiclass(fitted, test)
+    own = out[np.arange(y_test.shape[0]), y_test]
+    assert own.min() >= floor / 10 * (1 - 1e-9) > 1e-6  # the floor over 10 members' sum
+    np.testing.assert_allclose(out.sum(axis=1), 1.0, atol=1e-12)
