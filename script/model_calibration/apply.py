@@ -14,6 +14,7 @@ probabilities, divided by its row sum.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Optional
 
 import numpy as np
@@ -188,6 +189,28 @@ def class_scaling_probabilities(calibrator: MultiCalibrator, logits: FloatArray)
     return out
 
 
+def mix_class_probabilities(weights: Sequence[float], parts: Iterable[FloatArray]
+                            ) -> FloatArray:
+    """The weighted sum of the class-probability matrices ``parts`` (a multi-class mixture's
+    components), divided by its row sum: the weights sum to 1 within rounding, and each row
+    stays a distribution.
+
+    >>> mix_class_probabilities([0.25, 0.75], [np.array([[1.0, 0.0]]),
+    ...                                         np.array([[0.5, 0.5]])]).tolist()
+    [[0.625, 0.375]]
+    """
+    mixed: Optional[FloatArray] = None
+    for weight, part in zip(weights, parts):
+        part = part * weight
+        if mixed is None:
+            mixed = np.asfortranarray(part)
+        else:
+            mixed += part
+    assert mixed is not None, "a mixture has components"
+    mixed /= row_reduce(np.add, mixed)[:, None]
+    return mixed
+
+
 def renormalise(q: FloatArray) -> tuple[FloatArray, int]:
     """Rows divided by their sum; rows summing to 0 become uniform (never a division by zero).
 
@@ -233,14 +256,8 @@ def apply_multiclass(calibrator: MultiCalibrator, scores: npt.ArrayLike) -> Floa
 def _multiclass_checked(calibrator: MultiCalibrator, s: FloatArray) -> FloatArray:
     """:func:`apply_multiclass` on a checked score matrix ``s``."""
     if calibrator.method == MIXTURE_METHOD:
-        mixed: FloatArray = np.zeros(s.shape, order="F")
-        for weight, component in zip(calibrator.weights, calibrator.components):
-            part = _multiclass_checked(component, s)
-            part *= weight
-            mixed += part
-        # the weights sum to 1 within rounding: keep each row a distribution
-        mixed /= row_reduce(np.add, mixed)[:, None]
-        return mixed
+        return mix_class_probabilities(calibrator.weights, (
+            _multiclass_checked(component, s) for component in calibrator.components))
     if calibrator.method in CLASS_SCALING_METHODS:
         logits = class_logits(s, calibrator.score_space, calibrator.clip_epsilon,
                               calibrator.log_offset)

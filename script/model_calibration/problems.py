@@ -5,8 +5,7 @@ and gives their per-row log loss. :class:`BinaryProblem` is one binary task,
 :class:`MulticlassProblem` one calibrator per class (one-vs-rest), or temperature, vector or
 dirichlet scaling of the class log-scores (vector and dirichlet mixed with the uniform
 distribution by ``fitting.probability_floor`` of the rows over the classes, their
-``uniform_share``), or a stacked
-mixture of those (:mod:`.multiclassmixture`).
+``uniform_share``), or a stacked mixture of those (:mod:`.multiclassmixture`).
 """
 
 from __future__ import annotations
@@ -22,17 +21,17 @@ import numpy.typing as npt
 from . import limits
 from .aggregation import Aggregated, aggregate
 from .apply import (CLASS_SCALING_METHODS, apply_calibrator, class_logits,
-                    class_scaling_probabilities, renormalise)
+                    class_scaling_probabilities, mix_class_probabilities, renormalise)
 from .artifact import MIXTURE_METHOD, Calibrator, MultiCalibrator
 from .fitting import fit_calibrator, probability_floor, with_probability_floor
 from .jsonvalues import JsonDict, int_if_integral
 from .logs import logger
 from .metrics import auc_aggregated, row_figures
+from .classscaling import fit_class_scaling
 from .mixture import mixture_calibrator
 from .multiclassmixture import class_mixture_calibrator
-from .classscaling import fit_class_scaling
 from .numerics import (CLIP_EPSILON, LOG_OFFSET, BoolArray, FloatArray, IntArray, LabelArray,
-                       row_reduce, weighted_count)
+                       weighted_count)
 from .settings import Settings
 from .temperature import fit_temperature
 
@@ -297,11 +296,8 @@ class MulticlassProblem:
         mixture's: the most of any component's)."""
         if model.method == MIXTURE_METHOD:
             parts = [self.predict_counted(c, rows) for c in model.components]
-            mixed = np.zeros_like(parts[0][0])
-            for weight, (part, _) in zip(model.weights, parts):
-                mixed += weight * part
-            mixed /= row_reduce(np.add, mixed)[:, None]  # as apply_multiclass does
-            return mixed, max(zero for _, zero in parts)
+            return (mix_class_probabilities(model.weights, (part for part, _ in parts)),
+                    max(zero for _, zero in parts))
         if model.method in CLASS_SCALING_METHODS:
             return class_scaling_probabilities(model, self._class_logits(model, rows)), 0
         q = np.column_stack([problem.predict(member, rows)
