@@ -10,6 +10,7 @@ figure the gate compares with ``ERROR_THRESHOLD`` is ``ece_equal_width`` (see do
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Optional
@@ -23,7 +24,7 @@ from .corp import corp_block
 from .jsonvalues import JsonDict, int_if_integral, json_number
 from .numerics import (CLIP_EPSILON, BoolArray, FloatArray, IntArray, fit_logistic_line, logit,
                        row_reduce, weighted_count)
-from .rowbins import bin_rows
+from .rowbins import BinGrid, RowBinner, RowBins, bin_rows
 from .smoothece import smooth_ece
 
 SLOPE_BINS = 1 << 16
@@ -249,16 +250,19 @@ def binary_metrics_of(p: FloatArray, positive: BoolArray, weights: Optional[Floa
     ...       12)
     0.04
     """
-    agg: Optional[Aggregated] = None
-    binning: Optional[JsonDict] = None
     if p.shape[0] >= limits.BINNED_MIN_ROWS:
         rb = bin_rows(p, positive, weights, None, 1, "probability")
         if rb is not None:
-            agg, binning = rb.aggregated((0,), "probability"), rb.describe()
-    if agg is None:
-        agg = aggregate(p, positive, weights)
-    block = binary_metrics(agg, bins, rows=int(p.shape[0]))
-    block["row_bins"] = binning
+            return _row_bins_block(rb, int(p.shape[0]), bins)
+    block = binary_metrics(aggregate(p, positive, weights), bins, rows=int(p.shape[0]))
+    block["row_bins"] = None
+    return block
+
+
+def _row_bins_block(rb: RowBins, rows: int, bins: int) -> JsonDict:
+    """``binary_metrics`` of ``rows`` rows binned in one group ``rb`` (recorded in ``row_bins``)."""
+    block = binary_metrics(rb.aggregated((0,), "probability"), bins, rows=rows)
+    block["row_bins"] = rb.describe()
     return block
 
 
@@ -289,16 +293,16 @@ def row_figures(probs: FloatArray, labels: IntArray) -> tuple[FloatArray, BoolAr
     return top, first == labels, p_true
 
 
-ClassColumn = Callable[[int], FloatArray]
-"""Class ``j``'s probabilities of every row (a contiguous array, not changed by the caller)."""
+ClassColumn = Callable[[int, slice], FloatArray]
+"""Class ``j``'s probabilities of the rows ``part`` (an array the caller does not change)."""
 
 
 def renormalised_columns(scores: FloatArray) -> tuple[ClassColumn, int]:
-    """The columns of ``renormalise(scores)`` computed one at a time (the same values, with no
-    n x classes matrix), and the number of rows summing to 0 (uniform).
+    """The columns of ``renormalise(scores)`` computed for the rows asked for (the same values,
+    with no n x classes matrix), and the number of rows summing to 0 (uniform).
 
     >>> column, zero = renormalised_columns(np.array([[0.2, 0.6], [0.0, 0.0]]))
-    >>> column(1).round(3).tolist(), zero
+    >>> column(1, slice(None)).round(3).tolist(), zero
     ([0.75, 0.5], 1)
     """
     sums = row_reduce(np.add, scores)
@@ -307,10 +311,10 @@ def renormalised_columns(scores: FloatArray) -> tuple[ClassColumn, int]:
     count = int(zero.sum())
     k = scores.shape[1]
 
-    def column(j: int) -> FloatArray:
-        out: FloatArray = scores[:, j] / sums
+    def column(j: int, part: slice) -> FloatArray:
+        out: FloatArray = scores[part, j] / sums[part]
         if count:
-            out[zero] = 1.0 / k
+            out[zero[part]] = 1.0 / k
         return out
 
     return column, count
@@ -323,56 +327,149 @@ def multiclass_metrics(probs: FloatArray, labels: IntArray, weights: FloatArray,
     ``ece_equal_width`` is the top-label ECE (confidence = the highest class probability,
     outcome = whether that class is the label): the figure the gate compares with the threshold.
     """
-    return multiclass_metrics_of(lambda j: np.ascontiguousarray(probs[:, j]), labels, weights,
-                                 names, bins)
+    return multiclass_metrics_of(lambda j, part: probs[part, j], labels, weights, names, bins)
+
+
+@dataclasses.dataclass
+class _RowSums:
+    """The multi-class figures summed over rows: squared probabilities, the label's probability
+    and its clipped log, the rows clipped and the correct top labels (weighted)."""
+
+    squares: float = 0.0
+    p_true: float = 0.0
+    log_p_true: float = 0.0
+    clipped: int = 0
+    correct: float = 0.0
+
+    def add(self, weights: FloatArray, p_true: FloatArray, hit: BoolArray, unit: bool) -> None:
+        """Add the rows' label probabilities ``p_true`` and top-label hits ``hit``."""
+        self.p_true += float(np.dot(weights, p_true))
+        self.clipped += int(np.count_nonzero(p_true < CLIP_EPSILON))
+        self.log_p_true += float(np.dot(weights, np.log(np.clip(p_true, CLIP_EPSILON, 1.0))))
+        self.correct += float(np.count_nonzero(hit)) if unit else \
+            float(np.dot(weights, hit.astype(np.float64)))
+
+
+def _top_label_step(j: int, k: int, probs: FloatArray, labels: IntArray,
+                    state: Optional[tuple[FloatArray, IntArray, FloatArray]]
+                    ) -> tuple[FloatArray, IntArray, FloatArray]:
+    """The highest probability so far, its class (the first of equal highest, as ``argmax``)
+    and the label's probability, after class ``j``'s probabilities ``probs`` (of ``k``)."""
+    if state is None:
+        first = np.zeros(probs.shape[0], dtype=np.int8 if k <= 127 else labels.dtype)
+        return probs.copy(), first, probs.copy()
+    top, first, p_true = state
+    first[probs > top] = j
+    np.maximum(top, probs, out=top)
+    np.copyto(p_true, probs, where=labels == j)
+    return top, first, p_true
+
+
+def _exact_figures(column: ClassColumn, labels: IntArray, weights: FloatArray,
+                   agg_weights: Optional[FloatArray], k: int, bins: int
+                   ) -> tuple[list[JsonDict], JsonDict, _RowSums]:
+    """Each class's block, the top-label block and the row sums, each class's probabilities
+    asked for once, whole (every per-row figure accumulated class by class)."""
+    blocks: list[JsonDict] = []
+    sums = _RowSums()
+    square = np.empty(labels.shape[0])
+    state: Optional[tuple[FloatArray, IntArray, FloatArray]] = None
+    for j in range(k):
+        probs = np.ascontiguousarray(column(j, slice(None)))
+        blocks.append(binary_metrics_of(probs, labels == j, agg_weights, bins))
+        state = _top_label_step(j, k, probs, labels, state)
+        sums.squares += float(np.dot(weights, np.square(probs, out=square)))
+        del probs
+    del square
+    assert state is not None
+    top, first, p_true = state
+    hit = first == labels
+    del first, state
+    top_block = binary_metrics_of(top, hit, agg_weights, bins)
+    del top
+    sums.add(weights, p_true, hit, agg_weights is None)
+    return blocks, top_block, sums
+
+
+def _chunks(n: int) -> list[slice]:
+    return [slice(start, start + limits.BIN_CHUNK_ROWS)
+            for start in range(0, n, limits.BIN_CHUNK_ROWS)]
+
+
+def _class_grids(column: ClassColumn, n: int, k: int) -> Optional[list[BinGrid]]:
+    """The row-bin grids of each class's probabilities and of the highest probability (last),
+    from one pass over the rows; None when one cannot be binned."""
+    lows: list[list[float]] = [[] for _ in range(k + 1)]
+    highs: list[list[float]] = [[] for _ in range(k + 1)]
+    for part in _chunks(n):
+        top: Optional[FloatArray] = None
+        for j in range(k):
+            probs = column(j, part)
+            lows[j].append(float(np.min(probs)))
+            highs[j].append(float(np.max(probs)))
+            top = probs.copy() if top is None else np.maximum(top, probs, out=top)
+        assert top is not None
+        lows[k].append(float(np.min(top)))
+        highs[k].append(float(np.max(top)))
+    grids = [BinGrid.spanning(float(np.min(low)), float(np.max(high)), "probability")
+             for low, high in zip(lows, highs)]
+    return None if any(grid is None for grid in grids) else \
+        [grid for grid in grids if grid is not None]
+
+
+def _binned_figures(column: ClassColumn, labels: IntArray, weights: FloatArray,
+                    agg_weights: Optional[FloatArray], k: int, bins: int
+                    ) -> Optional[tuple[list[JsonDict], JsonDict, _RowSums]]:
+    """:func:`_exact_figures` on row bins, in chunks of ``BIN_CHUNK_ROWS`` rows: a pass for the
+    bins' extremes, then one that bins every class and the top label and sums the row figures
+    (no n-length array). The blocks equal :func:`binary_metrics_of`'s (the same chunks); the
+    row sums are added chunk by chunk. None when a class cannot be binned."""
+    n = labels.shape[0]
+    grids = _class_grids(column, n, k)
+    if grids is None:
+        return None
+    binners = [RowBinner(grid, 1, weighted=agg_weights is not None) for grid in grids]
+    sums = _RowSums()
+    for part in _chunks(n):
+        part_labels, part_weights = labels[part], weights[part]
+        part_agg = None if agg_weights is None else agg_weights[part]
+        state: Optional[tuple[FloatArray, IntArray, FloatArray]] = None
+        for j in range(k):
+            probs = column(j, part)
+            binners[j].add(probs, part_labels == j, part_agg, None)
+            state = _top_label_step(j, k, probs, part_labels, state)
+            sums.squares += float(np.dot(part_weights, probs * probs))
+        assert state is not None
+        top, first, p_true = state
+        hit = first == part_labels
+        binners[k].add(top, hit, part_agg, None)
+        sums.add(part_weights, p_true, hit, agg_weights is None)
+    blocks = [_row_bins_block(binner.result(), n, bins) for binner in binners]
+    return blocks[:k], blocks[k], sums
 
 
 def multiclass_metrics_of(column: ClassColumn, labels: IntArray, weights: FloatArray,
                           names: Sequence[str], bins: int) -> JsonDict:
-    """:func:`multiclass_metrics` of the class probabilities ``column(j)``, asked for one class
-    at a time and once each (every per-row figure is accumulated class by class)."""
+    """:func:`multiclass_metrics` of the class probabilities ``column(j, rows)``, asked for one
+    class at a time (from ``BINNED_MIN_ROWS`` rows: in chunks of rows, every block on row
+    bins; below: once each, whole, every block exact)."""
     n = labels.shape[0]
     k = len(names)
     total = float(weights.sum())
     # unit weights aggregate by one sort of bool-labelled keys, not by np.unique
     agg_weights = None if bool(np.all(weights == 1.0)) else weights
-    per_class: JsonDict = {}
-    eces_w: list[float] = []
-    eces_m: list[float] = []
+    found = _binned_figures(column, labels, weights, agg_weights, k, bins) \
+        if n >= limits.BINNED_MIN_ROWS else None
+    blocks, top_block, sums = found if found is not None else \
+        _exact_figures(column, labels, weights, agg_weights, k, bins)
+    per_class: JsonDict = dict(zip(names, blocks))
     aucs: dict[str, Optional[float]] = {}
     reasons: dict[str, str] = {}
-    squares = 0.0
-    square = np.empty(n)
-    top = p_true = np.empty(0)
-    first = np.zeros(n, dtype=np.int8 if k <= 127 else labels.dtype)
-    for j, name in enumerate(names):
-        probs = column(j)
-        block = binary_metrics_of(probs, labels == j, agg_weights, bins)
-        per_class[name] = block
-        eces_w.append(json_number(block["ece_equal_width"]))
-        eces_m.append(json_number(block["ece_equal_mass"]))
+    for name, block in zip(names, blocks):
         auc = block["auc"]
         aucs[name] = float(auc) if isinstance(auc, float) else None
         if auc is None:
             reasons[name] = f"class {name!r} is absent or is every row's label"
-        # the highest probability (the first class of equal highest, as argmax) and the
-        # label's, as row_figures finds them
-        if j == 0:
-            top, p_true = probs.copy(), probs.copy()
-        else:
-            first[probs > top] = j
-            np.maximum(top, probs, out=top)
-            np.copyto(p_true, probs, where=labels == j)
-        squares += float(np.dot(weights, np.square(probs, out=square)))
-        del probs
-    del square
-    hit = first == labels
-    del first
-    top_block = binary_metrics_of(top, hit, agg_weights, bins)
-    del top
-    brier = squares - 2.0 * float(np.dot(weights, p_true)) + total
-    clipped = p_true < CLIP_EPSILON
-    log_loss = -float(np.dot(weights, np.log(np.clip(p_true, CLIP_EPSILON, 1.0)))) / total
     defined = [a for a in aucs.values() if a is not None]
     class_weight = weighted_count(labels, weights, len(names))
     return {
@@ -383,14 +480,16 @@ def multiclass_metrics_of(column: ClassColumn, labels: IntArray, weights: FloatA
         "ece_definition": "top-label: confidence = highest class probability, outcome = "
                           "that class is the label",
         "top_label": top_block,
-        "macro": {"ece_equal_width": float(np.mean(eces_w)),
-                  "ece_equal_mass": float(np.mean(eces_m)),
+        "macro": {"ece_equal_width": float(np.mean([json_number(b["ece_equal_width"])
+                                                    for b in blocks])),
+                  "ece_equal_mass": float(np.mean([json_number(b["ece_equal_mass"])
+                                                   for b in blocks])),
                   "definition": "mean over classes of the one-vs-rest (class-wise) figures"},
-        "brier": brier / total, "brier_definition": "sum over classes of squared errors",
-        "log_loss": log_loss, "log_loss_clip_epsilon": CLIP_EPSILON,
-        "log_loss_clipped_rows": int(clipped.sum()),
-        "accuracy": (float(np.count_nonzero(hit)) if agg_weights is None else
-                     float(np.dot(weights, hit.astype(np.float64)))) / total,
+        "brier": (sums.squares - 2.0 * sums.p_true + total) / total,
+        "brier_definition": "sum over classes of squared errors",
+        "log_loss": -sums.log_p_true / total, "log_loss_clip_epsilon": CLIP_EPSILON,
+        "log_loss_clipped_rows": sums.clipped,
+        "accuracy": sums.correct / total,
         "auc_ovr": {"per_class": aucs, "null_reasons": reasons,
                     "macro": float(np.mean(defined)) if defined else None,
                     "macro_over_classes": len(defined),

@@ -15,7 +15,7 @@ from calibration_step.script.model_calibration.crossfit import stratified_folds
 from calibration_step.script.model_calibration.limits import METRICS_CHUNK_ROWS
 from calibration_step.script.model_calibration.apply import renormalise
 from calibration_step.script.model_calibration.metrics import (
-    SLOPE_BINS, binary_metrics, multiclass_metrics, multiclass_metrics_of, renormalised_columns,
+    SLOPE_BINS, binary_metrics, binary_metrics_of, multiclass_metrics, multiclass_metrics_of, renormalised_columns,
 )
 from calibration_step.script.model_calibration.rowfolds import FileRows, file_folds
 from calibration_step.script.interface import METRICS_FILE, ModelCalibrationOutput
@@ -208,6 +208,60 @@ def test_metrics_in_small_chunks_equal_metrics_in_one_chunk(weighted: bool,
     for key in ("ece_equal_width", "ece_equal_mass", "mce_equal_mass", "brier", "log_loss",
                 "auc", "spiegelhalter_z", "calibration_slope", "calibration_intercept"):
         assert chunked[key] == pytest.approx(whole[key], rel=1e-12), key
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_multiclass_metrics_of_many_rows_bin_in_chunks_as_each_class_alone(
+        monkeypatch: pytest.MonkeyPatch, weighted: bool) -> None:
+    """From BINNED_MIN_ROWS rows every block comes from one chunked pass over the rows: each
+    class's and the top label's blocks equal binary_metrics_of's of the whole column (the same
+    chunks and bins), the row sums the exact path's up to the order of their additions."""
+    rng = np.random.default_rng(8)
+    n = 3000
+    scores = rng.dirichlet(np.ones(3), n) * rng.uniform(0.9, 1.1, (n, 1))
+    scores[11] = 0.0  # a row summing to 0: uniform
+    labels = rng.integers(0, 3, n).astype(np.int8)
+    weights = rng.uniform(0.5, 2.0, n) if weighted else np.ones(n)
+    names = ("a", "b", "c")
+    column, _ = renormalised_columns(scores)
+    exact = multiclass_metrics_of(column, labels, weights, names, 10)
+    monkeypatch.setattr(limits, "BINNED_MIN_ROWS", 1000)
+    monkeypatch.setattr(limits, "BIN_CHUNK_ROWS", 700)  # chunks with a shorter last one
+    binned = multiclass_metrics_of(column, labels, weights, names, 10)
+    matrix = renormalise(scores)[0]
+    agg_weights = weights if weighted else None
+    for j, name in enumerate(names):
+        alone = binary_metrics_of(np.ascontiguousarray(matrix[:, j]), labels == j, agg_weights,
+                                  10)
+        assert binned["per_class"][name] == alone and alone["row_bins"] is not None
+    top = matrix.max(axis=1)
+    hit = matrix.argmax(axis=1) == labels
+    assert binned["top_label"] == binary_metrics_of(top, hit, agg_weights, 10)
+    assert exact["top_label"]["row_bins"] is None
+    for key in ("brier", "log_loss", "accuracy", "weight_sum"):
+        assert binned[key] == pytest.approx(exact[key], rel=1e-13), key
+    for key in ("log_loss_clipped_rows", "class_counts", "n"):
+        assert binned[key] == exact[key], key
+    assert binned["macro"]["ece_equal_width"] == pytest.approx(
+        float(np.mean([binned["per_class"][c]["ece_equal_width"] for c in names])), rel=1e-15)
+
+
+def test_multiclass_metrics_of_unbinnable_classes_take_the_whole_columns(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A class whose probabilities are one value cannot be binned: the figures are those of the
+    whole columns, each class binned where it can be (as binary_metrics_of does)."""
+    rng = np.random.default_rng(9)
+    n = 1500
+    probs = np.column_stack([np.full(n, 0.2), rng.uniform(0.0, 0.8, n)])
+    probs = np.column_stack([probs, 1.0 - probs.sum(axis=1)])
+    labels = rng.integers(0, 3, n)
+    monkeypatch.setattr(limits, "BINNED_MIN_ROWS", 1000)
+    monkeypatch.setattr(limits, "BIN_CHUNK_ROWS", 400)
+    metrics = multiclass_metrics(probs, labels, np.ones(n), ("a", "b", "c"), 10)
+    assert metrics["per_class"]["a"]["row_bins"] is None  # every prediction 0.2: exact
+    assert metrics["per_class"]["b"]["row_bins"] is not None
+    assert metrics["per_class"]["b"] == binary_metrics_of(np.ascontiguousarray(probs[:, 1]),
+                                                          labels == 1, None, 10)
 
 
 def test_multiclass_metrics_of_renormalised_columns_equal_those_of_the_matrix() -> None:
