@@ -128,9 +128,9 @@ def _write_parquet_shard(shard: Shard, target: str,
             # pandas metadata would not describe the added columns (pandas reads them
             # regardless), nor a dropped index column.
             table = table.replace_schema_metadata(metadata)
+            # one block per column: the numbers are Arrow's buffers, not a 2-D copy
             scores = decimals_as_floats(
-                pd.DataFrame({name: table.column(name).to_pandas() for name in score_columns}),
-                decimals)
+                table.select(list(score_columns)).to_pandas(split_blocks=True), decimals)
             for name, values in columns(scores).items():
                 array = pyarrow.array(values, type=pyarrow.float64())
                 position = table.schema.get_field_index(name)
