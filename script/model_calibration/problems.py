@@ -335,17 +335,17 @@ class MulticlassProblem:
     def row_loss(self, predictions: FloatArray, rows: Optional[BoolArray] = None
                  ) -> FloatArray:
         labels = self.labels if rows is None else self.labels[rows]
-        return _class_row_loss(predictions[np.arange(labels.shape[0]), labels])
+        return class_row_loss(predictions[np.arange(labels.shape[0]), labels])
 
     def held_out_summary(self, predictions: FloatArray, mask: BoolArray) -> JsonDict:
         w, labels = self.weights[mask], self.labels[mask]
         _, correct, p_true = row_figures(predictions, labels)
-        loss = _class_row_loss(p_true)
+        loss = class_row_loss(p_true)
         return {"log_loss": float(np.dot(w, loss) / w.sum()),
                 "accuracy": float(np.dot(w, correct) / w.sum())}
 
 
-def _class_row_loss(p_true: FloatArray) -> FloatArray:
+def class_row_loss(p_true: FloatArray) -> FloatArray:
     """Per-row log loss from each row's probability of its label (clipped to
     ``CLIP_EPSILON``)."""
     out: FloatArray = -np.log(np.clip(p_true, CLIP_EPSILON, 1.0))

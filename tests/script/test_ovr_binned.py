@@ -117,3 +117,32 @@ def test_vector_keeps_its_exact_fit(
     binned, binned_cal = _run(tmp_path, "binned", env, True, monkeypatch)
     assert exact_cal["params"] == binned_cal["params"]
     assert _without_seconds(exact["folds"]) == _without_seconds(binned["folds"])
+
+
+def test_held_out_sums_in_chunks_equal_each_folds_figures(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The folds' held-out log loss and accuracy from one chunked pass over every row equal
+    each fold's own figures (its rows' clipped log loss and argmax hits, weighted)."""
+    from calibration_step.script.model_calibration.numerics import CLIP_EPSILON
+    from calibration_step.script.model_calibration.ovrbinned import held_out_sums
+
+    rng = np.random.default_rng(5)
+    n, folds = 2500, 4
+    predictions = np.asfortranarray(rng.dirichlet(np.ones(3), n))
+    predictions[3] = [0.0, 0.5, 0.5]  # a label probability clipped; a tie for the top label
+    labels = rng.integers(0, 3, n).astype(np.int8)
+    labels[3] = 0
+    weights = rng.uniform(0.5, 2.0, n)
+    fold = rng.integers(0, folds, n).astype(np.int8)
+    monkeypatch.setattr(limits, "BIN_CHUNK_ROWS", 600)
+    sums = held_out_sums(predictions, labels, weights, fold, folds)
+    loss = -np.log(np.clip(predictions[np.arange(n), labels], CLIP_EPSILON, 1.0))
+    hit = predictions.argmax(axis=1) == labels
+    for f in range(folds):
+        held = fold == f
+        w = weights[held]
+        assert sums[0, f] / sums[2, f] == pytest.approx(np.dot(w, loss[held]) / w.sum(),
+                                                        rel=1e-12)
+        assert sums[1, f] / sums[2, f] == pytest.approx(np.dot(w, hit[held]) / w.sum(),
+                                                        rel=1e-12)
+        assert sums[2, f] == pytest.approx(w.sum(), rel=1e-12)
