@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Sequence
 from typing import Optional
 
 import numpy as np
@@ -88,45 +89,62 @@ def fit_ovr_binned(problem: MulticlassProblem, settings: Settings, fold: npt.NDA
                     for rb, c, name, e in zip(binned, problem.columns, problem.names, eps))
     logger.info("%s: fitted %s on %d rows, %d classes in %.3fs", context, method, n,
                 len(members), time.perf_counter() - start)
-    predictions = np.empty((n, len(members)), order="F")
     info: list[JsonDict] = []
+    fold_models: list[Optional[list[Calibrator]]] = []
     folds = range(settings.folds)
+    counts = np.bincount(fold, minlength=settings.folds)
     for f in folds:
-        held = fold == f
-        n_test = int(np.count_nonzero(held))
+        n_test = int(counts[f])
+        fold_models.append(None)
         if n_test == 0:
             logger.info("fold %d holds no row (CALIBRATION_FOLDS=%d); skipped", f,
                         settings.folds)
             continue
         start = time.perf_counter()
         others = [g for g in folds if g != f]
-        models: list[Calibrator] = [
+        fold_models[f] = [
             fit_on_bins(rb.aggregated(others, space), settings, method,
                         f"fold {f}, class {name!r}", e, n - int(rb.rows[f]))
             for rb, name, e in zip(binned, problem.names, eps)]
         fit_seconds = time.perf_counter() - start
-        # the held-out rows by index, class by class: boolean masks and 2-D masked
-        # assignments cost several times as much
-        index = np.flatnonzero(held)
-        q = np.empty((n_test, len(models)), order="F")
-        for j, (model, column) in enumerate(zip(models, problem.columns)):
-            q[:, j] = apply_calibrator(model, column.scores.take(index))
-        pred = renormalise(q)[0]
-        del q
-        for j in range(len(models)):
-            predictions[:, j].put(index, pred[:, j])
-        del index
         info.append({"fold": f, "n_train": n - n_test, "n_test": n_test,
                      "fit_seconds": round(fit_seconds, 6)})
         logger.info("fold %d: trained on %d rows, scored %d held-out rows in %.3fs", f,
                     n - n_test, n_test, fit_seconds)
-    sums = held_out_sums(predictions, problem.labels, problem.weights, fold, settings.folds)
+    predictions, sums = held_out_predictions(problem, fold, fold_models)
     for entry in info:
         f = int(json_number(entry["fold"]))
         entry.update({"log_loss": float(sums[0, f] / sums[2, f]),
                       "accuracy": float(sums[1, f] / sums[2, f])})
     return dataclasses.replace(problem.unfitted(method), members=members), \
         CrossFit(predictions, info)
+
+
+def held_out_predictions(problem: MulticlassProblem, fold: npt.NDArray[np.int8],
+                         fold_models: Sequence[Optional[Sequence[Calibrator]]]
+                         ) -> tuple[FloatArray, FloatArray]:
+    """Each row's renormalised one-vs-rest outputs under its fold's members
+    (``fold_models[fold]``, one a class; None for a fold without rows), column-major, and the
+    folds' :func:`held_out_sums`, in one pass in chunks of ``BIN_CHUNK_ROWS`` rows: each
+    fold's rows of a chunk gathered and stored by index, class by class (boolean masks and
+    2-D masked assignments cost several times as much), and renormalised with the chunk."""
+    n, k = problem.labels.shape[0], len(problem.columns)
+    predictions = np.empty((n, k), order="F")
+    sums = np.zeros((3, len(fold_models)))
+    for start in range(0, n, limits.BIN_CHUNK_ROWS):
+        part = slice(start, start + limits.BIN_CHUNK_ROWS)
+        groups = fold[part]
+        q = np.empty((groups.shape[0], k), order="F")
+        for f, models in enumerate(fold_models):
+            index = np.flatnonzero(groups == f)
+            if models is None or index.size == 0:
+                continue
+            for j, (model, column) in enumerate(zip(models, problem.columns)):
+                q[:, j].put(index, apply_calibrator(model, column.scores[part].take(index)))
+        predictions[part] = renormalise(q)[0]
+        sums += held_out_sums(predictions[part], problem.labels[part], problem.weights[part],
+                              groups, len(fold_models))
+    return predictions, sums
 
 
 def held_out_sums(predictions: FloatArray, labels: IntArray, weights: FloatArray,

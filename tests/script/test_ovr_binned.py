@@ -146,3 +146,33 @@ def test_held_out_sums_in_chunks_equal_each_folds_figures(
         assert sums[1, f] / sums[2, f] == pytest.approx(np.dot(w, hit[held]) / w.sum(),
                                                         rel=1e-12)
         assert sums[2, f] == pytest.approx(w.sum(), rel=1e-12)
+
+
+def test_held_out_predictions_in_chunks_equal_each_folds_members_on_its_rows(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The chunked pass scores each row by its own fold's members and renormalises it: the
+    same values as each fold's members applied to all of its rows at once."""
+    from calibration_step.script.model_calibration.apply import renormalise
+    from calibration_step.script.model_calibration.ovrbinned import held_out_predictions
+    from calibration_step.script.model_calibration.problems import MulticlassProblem
+
+    scores, labels, _ = multiclass_scenario(3000, seed=22)
+    settings = mc.read_settings({"CALIBRATION_METHOD": "platt", "IS_BINARY": "false",
+                                 "NUM_CLASSES": "3"})
+    problem = MulticlassProblem(np.asfortranarray(scores), labels.astype(np.int8), None,
+                                settings)
+    fold = (np.arange(3000) % 3).astype(np.int8)
+    fold[fold == 2] = 3  # fold 2 holds no row
+    models = [problem.fit("platt", fold != f, f"fold {f}").members for f in range(3)]
+    fold_models = [models[0], models[1], None, models[2]]
+    monkeypatch.setattr(limits, "BIN_CHUNK_ROWS", 700)  # chunks with a shorter last one
+    predictions, sums = held_out_predictions(problem, fold, fold_models)
+    for f, members in enumerate(fold_models):
+        held = fold == f
+        if members is None:
+            assert not held.any() and sums[2, f] == 0.0
+            continue
+        q = np.column_stack([mc.apply_calibrator(m, scores[held, j])
+                             for j, m in enumerate(members)])
+        np.testing.assert_array_equal(predictions[held], renormalise(q)[0])
+        assert sums[2, f] == float(np.count_nonzero(held))
