@@ -260,7 +260,7 @@ def binary_metrics_of(p: FloatArray, positive: BoolArray, weights: Optional[Floa
 
 
 def _row_bins_block(rb: RowBins, rows: int, bins: int) -> JsonDict:
-    """``binary_metrics`` of ``rows`` rows binned in one group ``rb`` (recorded in ``row_bins``)."""
+    """``binary_metrics`` of ``rows`` rows binned in one group ``rb`` (in ``row_bins``)."""
     block = binary_metrics(rb.aggregated((0,), "probability"), bins, rows=rows)
     block["row_bins"] = rb.describe()
     return block

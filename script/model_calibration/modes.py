@@ -275,8 +275,8 @@ def run_multiclass(shards: list[Shard], settings: Settings, given: Optional[AnyC
     release_fitting(shards)
     assert given is None or isinstance(given, MultiCalibrator)  # check_given
     scores = data.kept_scores()
-    # class indices as one byte a row (up to 127 classes)
-    labels: IntArray = data.labels[data.keep].astype(
+    # class indices as one byte a row (up to 127 classes); no copy of every row's float labels
+    labels: IntArray = (data.labels if bool(data.keep.all()) else data.labels[data.keep]).astype(
         np.int8 if len(settings.categories) <= 127 else np.int64)
     problem = MulticlassProblem(scores, labels, None if data.weights is None else
                                 data.kept_weights(), settings)
