@@ -24,18 +24,18 @@ import dataclasses
 import math
 import time
 from collections.abc import Iterator
-from typing import Optional
+from typing import Optional, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from . import limits
-from .apply import SOFTMAX_LOG_RANGE
+from .apply import SOFTMAX_LOG_RANGE, class_logits
 from .crossfit import CrossFit
 from .artifact import MultiCalibrator
 from .jsonvalues import JsonDict
 from .logs import logger
-from .numerics import CLIP_EPSILON, FloatArray, IntArray
+from .numerics import CLIP_EPSILON, LOG_OFFSET, FloatArray, IntArray
 from .problems import MulticlassProblem
 from .settings import Settings
 from .temperature import fit_temperature
@@ -51,7 +51,39 @@ FOLD_CHUNK_ROWS = 1 << 16
 """Rows per chunk of these passes (their temporaries, classes x rows, stay in cache)."""
 
 
-def _chunks(logits: FloatArray, labels: IntArray, weights: FloatArray,
+class RowSlices(Protocol):
+    """Rows by slice: an ``(n, classes)`` array, or :class:`ChunkedLogScores`."""
+
+    @property
+    def shape(self) -> tuple[int, ...]: ...
+
+    def __getitem__(self, rows: slice, /) -> FloatArray: ...
+
+
+class ChunkedLogScores:
+    """A problem's class log-scores (the values of ``MulticlassProblem.logits``) computed for
+    the rows asked for, so that no n x classes matrix of them is made.
+
+    >>> from calibration_step.script.model_calibration.settings import read_settings
+    >>> problem = MulticlassProblem(np.array([[0.2, 0.8], [0.6, 0.4]]), np.array([1, 0]), None,
+    ...                             read_settings({"IS_BINARY": "false", "NUM_CLASSES": "2"}))
+    >>> bool(np.array_equal(ChunkedLogScores(problem)[1:], problem.logits[1:]))
+    True
+    """
+
+    def __init__(self, problem: MulticlassProblem) -> None:
+        self.scores = problem.scores
+        self.space = problem.settings.score_space
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self.scores.shape)
+
+    def __getitem__(self, rows: slice, /) -> FloatArray:
+        return class_logits(self.scores[rows], self.space, CLIP_EPSILON, LOG_OFFSET)
+
+
+def _chunks(logits: RowSlices, labels: IntArray, weights: FloatArray,
             fold: npt.NDArray[np.int8]) -> Iterator[tuple[slice, FloatArray, IntArray,
                                                          FloatArray, npt.NDArray[np.int8]]]:
     """The rows in chunks of ``FOLD_CHUNK_ROWS``: their slice, class-major log-scores (a new
@@ -78,7 +110,7 @@ def _cumulants(x: FloatArray, p: FloatArray) -> list[FloatArray]:
             m6 - 15.0 * m4 * m2 - 10.0 * m3 * m3 + 30.0 * m2 ** 3]
 
 
-def fold_moments(logits: FloatArray, labels: IntArray, weights: FloatArray,
+def fold_moments(logits: RowSlices, labels: IntArray, weights: FloatArray,
                  fold: npt.NDArray[np.int8], folds: int, scale: float) -> FloatArray:
     """Per fold (columns), the weighted sums over its rows of the temperature objective at
     ``scale`` (row 0: ``logsumexp(s l) - s l[label]``) and of its derivatives in ``s`` of orders
@@ -175,7 +207,7 @@ def _scales(problem: MulticlassProblem, fold: npt.NDArray[np.int8], folds: int
             ) -> Optional[tuple[float, JsonDict, list[Optional[float]]]]:
     """The shipped scale, its record and each fold's scale (None: to be refitted exactly) from
     two passes; None when the start's expansion does not reach a scale."""
-    logits, labels, weights = problem.logits, problem.labels, problem.weights
+    logits, labels, weights = ChunkedLogScores(problem), problem.labels, problem.weights
     start, _, _ = fit_temperature(logits[::64], labels[::64], weights[::64], False)
     first = fold_moments(logits, labels, weights, fold, folds, start).sum(axis=1)
     total = float(weights.sum())
@@ -203,11 +235,12 @@ def held_out_predictions(problem: MulticlassProblem, fold: npt.NDArray[np.int8],
     ``class_scaling_probabilities`` computes them, in one pass; and per fold the weighted sums
     of the held-out log loss (clipped as the metrics clip), of the correct top labels and of the
     weights (rows 0, 1, 2)."""
-    n, k = problem.logits.shape
+    logits = ChunkedLogScores(problem)
+    n, k = logits.shape
     folds = scales.shape[0]
     predictions = np.empty((n, k), order="F")
     sums = np.zeros((3, folds))
-    for part, x, y, w, g in _chunks(problem.logits, problem.labels, problem.weights, fold):
+    for part, x, y, w, g in _chunks(logits, problem.labels, problem.weights, fold):
         index = np.arange(x.shape[1])
         x *= scales[g]
         x -= x.max(axis=0)
@@ -266,7 +299,7 @@ def fit_temperature_folds(problem: MulticlassProblem, settings: Settings,
                         "fit_seconds": round(float(seconds[f]), 6),
                         "log_loss": float(sums[0, f] / sums[2, f]),
                         "accuracy": float(sums[1, f] / sums[2, f])})
-    k = problem.logits.shape[1]
+    k = problem.scores.shape[1]
     calibrator = dataclasses.replace(problem.unfitted("temperature"), scale=scale,
                                      bias=(0.0,) * k, fit=info)
     return calibrator, CrossFit(predictions, records)
