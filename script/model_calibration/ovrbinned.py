@@ -127,7 +127,18 @@ def held_out_predictions(problem: MulticlassProblem, fold: npt.NDArray[np.int8],
     (``fold_models[fold]``, one a class; None for a fold without rows), column-major, and the
     folds' :func:`held_out_sums`, in one pass in chunks of ``BIN_CHUNK_ROWS`` rows: each
     fold's rows of a chunk gathered and stored by index, class by class (boolean masks and
-    2-D masked assignments cost several times as much), and renormalised with the chunk."""
+    2-D masked assignments cost several times as much), and renormalised with the chunk.
+
+    >>> from calibration_step.script.model_calibration.settings import read_settings
+    >>> problem = MulticlassProblem(np.array([[0.2, 0.6], [0.3, 0.1]]), np.array([1, 0]), None,
+    ...                             read_settings({"IS_BINARY": "false", "NUM_CLASSES": "2"}))
+    >>> same = Calibrator("gam", "probability", 1e-15, knots_x=np.array([0.0, 1.0]),
+    ...                   knots_y=np.array([0.0, 1.0]))
+    >>> predictions, sums = held_out_predictions(problem, np.array([0, 1], dtype=np.int8),
+    ...                                          [[same, same], [same, same]])
+    >>> predictions.round(3).tolist(), sums[2].tolist()
+    ([[0.25, 0.75], [0.75, 0.25]], [1.0, 1.0])
+    """
     n, k = problem.labels.shape[0], len(problem.columns)
     predictions = np.empty((n, k), order="F")
     sums = np.zeros((3, len(fold_models)))

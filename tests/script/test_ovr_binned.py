@@ -130,7 +130,7 @@ def test_held_out_sums_in_chunks_equal_each_folds_figures(
     n, folds = 2500, 4
     predictions = np.asfortranarray(rng.dirichlet(np.ones(3), n))
     predictions[3] = [0.0, 0.5, 0.5]  # a label probability clipped; a tie for the top label
-    labels = rng.integers(0, 3, n).astype(np.int8)
+    labels = rng.integers(0, 3, n)
     labels[3] = 0
     weights = rng.uniform(0.5, 2.0, n)
     fold = rng.integers(0, folds, n).astype(np.int8)
