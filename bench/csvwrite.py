@@ -4,7 +4,9 @@ and pyarrow's CSV writer, on one benchmark shard with a calibrated column added.
 The shard is the cached parquet training shard of a scenario and size (``bench.data``), read
 with pandas as the script reads a CSV shard's chunk (its float columns float64, ``segment``
 text); every writer formats the same frame in memory, best of ``--repeats``, one thread. The
-script's text is checked to be pandas' byte for byte.
+script's text is checked to be pandas' byte for byte. Each writer's best wall time and best CPU
+time (``time.process_time``: less disturbed by other processes on a shared machine) are printed,
+the writers taking turns within each repeat so that all see the same load.
 
     python -m bench.csvwrite --size 1e7 --scenario nonlinear
     python -m bench.csvwrite --size 1e7 --scenario multitask
@@ -23,7 +25,7 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -43,12 +45,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _best(fn: Callable[[], object], repeats: int) -> float:
-    best = float("inf")
+def best_times(writers: Mapping[str, Callable[[], object]], repeats: int
+               ) -> dict[str, tuple[float, float]]:
+    """Each writer's best wall and best CPU seconds over ``repeats`` rounds, the writers run in
+    turn within a round.
+
+    >>> sorted(best_times({"a": lambda: None}, 2))
+    ['a']
+    """
+    best = {name: (float("inf"), float("inf")) for name in writers}
     for _ in range(max(1, repeats)):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
+        for name, fn in writers.items():
+            wall, cpu = time.perf_counter(), time.process_time()
+            fn()
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            best[name] = (min(best[name][0], wall), min(best[name][1], cpu))
     return best
 
 
@@ -68,15 +79,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     ours = to_csv_text(frame, ",", header=True)
     same = ours == frame.to_csv(index=False).encode("utf-8")
     table = pa.Table.from_pandas(frame, preserve_index=False)
-    seconds = {
-        "script (csvwriter)": _best(lambda: to_csv_text(frame, ",", header=True), args.repeats),
-        "pandas to_csv": _best(lambda: frame.to_csv(index=False), args.repeats),
-        "pyarrow write_csv": _best(lambda: pcsv.write_csv(table, io.BytesIO()), args.repeats),
-    }
+    seconds = best_times({
+        "script (csvwriter)": lambda: to_csv_text(frame, ",", header=True),
+        "pandas to_csv": lambda: frame.to_csv(index=False),
+        "pyarrow write_csv": lambda: pcsv.write_csv(table, io.BytesIO()),
+    }, args.repeats)
     print(f"{args.scenario}, one shard of {len(frame):,} rows x {frame.shape[1]} columns; "
           f"script text == pandas text: {same}")
-    for name, value in seconds.items():
-        print(f"  {name:20s} {value:7.3f} s  ({len(frame) / value / 1e6:5.2f} Mrows/s)")
+    for name, (wall, cpu) in seconds.items():
+        print(f"  {name:20s} {wall:7.3f} s  ({len(frame) / wall / 1e6:5.2f} Mrows/s), "
+              f"CPU {cpu:7.3f} s")
+    arrow = seconds["pyarrow write_csv"]
+    script = seconds["script (csvwriter)"]
+    print(f"  script / pyarrow: {script[0] / arrow[0]:.2f}x wall, {script[1] / arrow[1]:.2f}x CPU")
     return 0 if same else 1
 
 

@@ -11,8 +11,9 @@ The header is written by the ``csv`` module itself. A frame with a column of any
 column is left to pandas (``to_csv_text`` returns None), so the output is always pandas'.
 
 The float text is Arrow's cast (the formatter of pyarrow's own CSV writer); the few fields
-whose text differs from numpy's (integral values, exponent forms: found by one scan of the
-text's bytes, not a kernel call per string) are patched, and the lines are joined once and
+whose text differs from numpy's (integral values, and magnitudes outside
+``[POSITIONAL_LOW, POSITIONAL_HIGH)``) are patched, text fields needing quotes are found by one
+scan of the text's bytes (not a kernel call per string), and the lines are joined once and
 written from Arrow's buffer without a copy, so a chunk costs about what pyarrow's
 ``write_csv`` takes for it.
 
@@ -39,38 +40,42 @@ import numpy.typing as npt
 import pandas as pd
 
 POSITIONAL_LOW = 1e-4
-POSITIONAL_HIGH = 1e15
-"""float64 magnitudes in ``[POSITIONAL_LOW, POSITIONAL_HIGH)``: where Arrow's text is positional
-it has the shortest round-trip digits, as numpy's (and Python's repr), missing only the ``.0``
-of integral values; every other float (and every float32) is formatted by numpy."""
+POSITIONAL_HIGH = 1e10
+"""float64 magnitudes in ``[POSITIONAL_LOW, POSITIONAL_HIGH)``: there Arrow's text is always
+positional (it switches to the exponent form from 1e10 on, numpy from 1e16) with the shortest
+round-trip digits, as numpy's (and Python's repr), missing only the ``.0`` of integral values
+(pyarrow 17 to 25, checked on every magnitude's neighbours and millions of values); every other
+float (and every float32) is formatted by numpy."""
 
 
 def _holding(text: Any, chars: str) -> npt.NDArray[np.bool_]:
     """Which strings of the Arrow string array ``text`` hold one of ``chars`` (ASCII): a scan
     of its character buffer and a search of the hits' strings, instead of a kernel call per
     string."""
+    wanted = np.zeros(256, dtype=np.bool_)
+    wanted[[ord(c) for c in chars]] = True
     found = [np.zeros(0, dtype=np.bool_)]
     for chunk in getattr(text, "chunks", [text]):
         offsets, characters = _characters(chunk)
-        hit = characters == ord(chars[0])
-        for c in chars[1:]:
-            hit |= characters == ord(c)
+        hits = np.flatnonzero(wanted[characters])  # one pass, whatever the number of chars
         holding = np.zeros(len(chunk), dtype=np.bool_)
-        holding[np.searchsorted(offsets, np.flatnonzero(hit), side="right") - 1] = True
+        if hits.shape[0]:
+            hits += int(offsets[0])
+            holding[np.searchsorted(offsets[:-1], hits, side="right") - 1] = True
         found.append(holding)
     return np.concatenate(found)
 
 
-def _characters(text: Any) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.uint8]]:
-    """Where each string of a (not chunked) Arrow string array starts in its characters, and
-    those characters (the strings' bytes, one after the other)."""
+def _characters(text: Any) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.uint8]]:
+    """The offsets of a (not chunked) Arrow string array's strings in its character buffer
+    (one more than strings: the end of the last), and the strings' bytes, one after the
+    other."""
     _, offset_buffer, data = text.buffers()
     offsets = np.frombuffer(offset_buffer, dtype=np.int32)[text.offset:text.offset + len(text)
-                                                           + 1].astype(np.int64)
+                                                           + 1]
     if data is None:
-        return offsets[:-1], np.empty(0, dtype=np.uint8)
-    return offsets[:-1] - offsets[0], np.frombuffer(data, dtype=np.uint8)[
-        int(offsets[0]):int(offsets[-1])]
+        return offsets, np.empty(0, dtype=np.uint8)
+    return offsets, np.frombuffer(data, dtype=np.uint8)[int(offsets[0]):int(offsets[-1])]
 
 
 def _float_texts(values: npt.NDArray[np.floating[Any]]) -> Any:
@@ -81,12 +86,12 @@ def _float_texts(values: npt.NDArray[np.floating[Any]]) -> Any:
     missing = np.isnan(values)
     if values.dtype != np.float64:  # float32: numpy's text throughout (its own thresholds)
         return pa.array(values.astype(str), mask=missing)
-    text = pc.cast(pa.array(values, mask=missing), pa.string())
+    text = pc.cast(pa.array(values, mask=missing if missing.any() else None), pa.string())
     size = np.abs(values)
-    other = ~missing & ~((size >= POSITIONAL_LOW) & (size < POSITIONAL_HIGH))
-    other |= _holding(text, "e")  # Arrow writes some of those in exponent form too
+    positional = (size >= POSITIONAL_LOW) & (size < POSITIONAL_HIGH)  # never a missing value
+    other = ~(positional | missing)
     # an integral value in positional form lacks the ".0" numpy writes
-    integral = ~missing & ~other & (values == np.trunc(values))
+    integral = positional & (values == np.trunc(values, out=size))
     if integral.any():
         text = pc.if_else(pa.array(integral), pc.binary_join_element_wise(text, ".0", ""), text)
     if other.any():

@@ -1,24 +1,26 @@
 """Cross-fitting folds from a stable row identity: the input file's relative name and the row's
 place in it.
 
-Each file's kept rows are dealt into folds on their own, stratified within each label
-(:func:`~.crossfit.stratified_folds` with a random first fold per class), by a generator seeded
-from a hash of ``CALIBRATION_SEED`` and the file's relative name. A row's fold therefore depends
-on its file, its place among that file's kept rows and the labels there, never on which other
-files are read with it: a run over a subset of the files (one instance of a sharded run) gives
-its rows the folds a run over every file gives them.
+Each file's kept rows are dealt into folds on their own, stratified within each label, by a
+generator seeded from a hash of ``CALIBRATION_SEED`` and the file's relative name: each class's
+rows, in row order, in blocks of as many rows as folds, each block a random permutation of the
+folds (:func:`class_deal`). A row's fold therefore depends on its file, its place among that
+file's kept rows and the labels there, never on which other files are read with it: a run over
+a subset of the files (one instance of a sharded run) gives its rows the folds a run over every
+file gives them.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
 
-from .crossfit import stratified_folds
 from .numerics import BoolArray
 from .reading import Shard
 
@@ -59,10 +61,44 @@ def file_seed(seed: int, relative: str) -> int:
     return int.from_bytes(digest[:8], "little")
 
 
+TABLE_MAX_FOLDS = 8
+"""Up to this many folds a block's permutation is drawn from a table of every permutation (at
+most 8! = 40,320 rows of 8 bytes); above it each block is shuffled on its own."""
+
+
+@functools.lru_cache(maxsize=None)
+def _permutations(folds: int) -> npt.NDArray[np.int8]:
+    return np.array(list(itertools.permutations(range(folds))), dtype=np.int8)
+
+
+def class_deal(count: int, folds: int, rng: np.random.Generator) -> npt.NDArray[np.int8]:
+    """The folds of one class's ``count`` rows, in row order: blocks of ``folds`` rows, each a
+    random permutation of the folds, the last (shorter) block the first entries of one. Every
+    fold gets the class's rows within one of an equal share, and which folds get one more is
+    random. One draw per block: a shuffle of the dealt ids (a draw per row) took 0.14 s for
+    1e7 rows here, the blocks' draws 0.02 s. No draw for no row.
+
+    >>> deal = class_deal(7, 3, np.random.default_rng(0))
+    >>> sorted(deal[:3].tolist()) == sorted(deal[3:6].tolist()) == [0, 1, 2]
+    True
+    >>> class_deal(0, 3, np.random.default_rng(0)).shape
+    (0,)
+    """
+    blocks = -(-count // folds)
+    if folds <= TABLE_MAX_FOLDS:
+        table = _permutations(folds)
+        deal = table[rng.integers(table.shape[0], size=blocks)].reshape(-1)
+    else:
+        deal = rng.permuted(np.tile(np.arange(folds, dtype=np.int8), (blocks, 1)),
+                            axis=1).reshape(-1)
+    return deal[:count]
+
+
 def file_folds(strata: npt.ArrayLike, files: FileRows, folds: int, seed: int
                ) -> npt.NDArray[np.int8]:
     """Each kept row's fold: every file's rows (``files``, in row order) dealt on their own,
-    stratified by ``strata``, seeded by :func:`file_seed`.
+    each class of ``strata`` present there in increasing order by :func:`class_deal`, from
+    one generator seeded by :func:`file_seed`.
 
     >>> y = np.array([0, 1, 0, 1, 1, 0], dtype=np.int8)
     >>> whole = file_folds(y, FileRows(("a", "b"), (4, 2)), 2, 7)
@@ -75,10 +111,22 @@ def file_folds(strata: npt.ArrayLike, files: FileRows, folds: int, seed: int
     out = np.empty(labels.shape[0], dtype=np.int8)
     start = 0
     for name, count in zip(files.names, files.counts):
-        part = slice(start, start + count)
-        out[part] = stratified_folds(labels[part], folds, file_seed(seed, name), rotate=True)
+        part = labels[start:start + count]
+        own = out[start:start + count]
+        rng = np.random.default_rng(file_seed(seed, name))
+        for cls in _classes(part):
+            rows = np.flatnonzero(part == cls)
+            own[rows] = class_deal(rows.shape[0], folds, rng)
         start += count
     return out
+
+
+def _classes(labels: npt.NDArray[np.generic]) -> npt.NDArray[np.generic]:
+    """The classes present in ``labels``, in increasing order (byte labels by one count)."""
+    if labels.dtype in (np.bool_, np.int8, np.uint8) and labels.shape[0]:
+        return np.flatnonzero(np.bincount(labels.view(np.uint8), minlength=2)).astype(
+            labels.dtype)
+    return np.unique(labels)
 
 
 def file_deal(negatives: int, positives: int, relative: str, folds: int, seed: int
@@ -93,6 +141,5 @@ def file_deal(negatives: int, positives: int, relative: str, folds: int, seed: i
     >>> whole[y == 0].tolist() == neg.tolist() and whole[y == 1].tolist() == pos.tolist()
     True
     """
-    classes = np.repeat(np.array([0, 1], dtype=np.int8), [negatives, positives])
-    deal = stratified_folds(classes, folds, file_seed(seed, relative), rotate=True)
-    return deal[:negatives], deal[negatives:]
+    rng = np.random.default_rng(file_seed(seed, relative))
+    return class_deal(negatives, folds, rng), class_deal(positives, folds, rng)

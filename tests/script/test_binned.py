@@ -141,7 +141,9 @@ def test_binned_path_is_finer_with_more_bins(
         tmp_path: str, nonlinear: tuple[np.ndarray, np.ndarray],
         monkeypatch: pytest.MonkeyPatch, no_plot: list[int]) -> None:
     """The approximation shrinks as the bins narrow: at 65,536 bins (the default) the metrics
-    are within 2e-5 (ECE) and 1e-7 (Brier, log loss) of the exact ones on these rows."""
+    are within 5e-5 (ECE) and 1e-7 (Brier, log loss) of the exact ones on these rows (the ECE
+    moves with a few rows crossing a bin's edge: over CALIBRATION_SEED 0-5 up to 3.7e-5, and
+    2.3e-5 with the fold deal before the deal by blocks)."""
     inp = _write(os.path.join(tmp_path, "in"), *nonlinear)
     env = {"CALIBRATION_METHOD": "platt"}
     exact, _, _ = _run(tmp_path, "exact", inp, env, False, monkeypatch)
@@ -149,7 +151,7 @@ def test_binned_path_is_finer_with_more_bins(
     monkeypatch.setattr(rowbins, "ROW_BINS", 1 << 16)
     out = run_main(inp, os.path.join(tmp_path, "fine"), env)
     fine = read_json(os.path.join(out[ModelCalibrationOutput.METRICS_OUTPUT.value], METRICS_FILE))
-    for key, tol in (("ece_equal_width", 2e-5), ("ece_equal_mass", 2e-5), ("brier", 1e-7),
+    for key, tol in (("ece_equal_width", 5e-5), ("ece_equal_mass", 5e-5), ("brier", 1e-7),
                      ("log_loss", 1e-7), ("auc", 1e-6), ("calibration_slope", 1e-5)):
         _close(_block(exact, "calibrated"), _block(fine, "calibrated"), key, tol)
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from calibration_step.script.model_calibration.reading import Shard
-from calibration_step.script.model_calibration.rowfolds import FileRows, file_folds
+from calibration_step.script.model_calibration.rowfolds import FileRows, file_deal, file_folds
 
 
 def _labels(rng: np.random.Generator, sizes: list[int]) -> list[np.ndarray]:
@@ -62,3 +62,26 @@ def test_kept_rows_are_counted_per_file_and_must_match_the_labels() -> None:
     assert files == FileRows(("a.csv", "b.csv", "c.csv"), (2, 0, 1))
     with pytest.raises(ValueError, match="3 rows in the files, 4 labels"):
         file_folds(np.zeros(4, dtype=np.int8), files, 2, 0)
+
+
+@pytest.mark.parametrize("folds", [5, 12])  # a table of permutations; a shuffle per block
+def test_each_block_of_a_class_holds_every_fold_once(folds: int) -> None:
+    labels = np.array([0, 1, 2] * 100 + [2] * 7, dtype=np.int8)  # three classes
+    dealt = file_folds(labels, FileRows(("f.parquet",), (labels.shape[0],)), folds, 3)
+    for cls in (0, 1, 2):
+        own = dealt[labels == cls]
+        whole = own.shape[0] // folds * folds
+        blocks = np.sort(own[:whole].reshape(-1, folds), axis=1)
+        np.testing.assert_array_equal(blocks, np.tile(np.arange(folds), (whole // folds, 1)))
+        assert len(set(own[whole:].tolist())) == own.shape[0] - whole  # the rest: distinct
+
+
+@pytest.mark.parametrize("folds", [5, 12])
+def test_a_files_deal_per_class_is_its_folds_even_without_one_class(folds: int) -> None:
+    for labels in (np.ones(23, dtype=np.int8), np.zeros(23, dtype=np.int8),
+                   (np.arange(23) % 3 == 0).astype(np.int8)):
+        whole = file_folds(labels, FileRows(("f",), (23,)), folds, 9)
+        negatives, positives = file_deal(int((labels == 0).sum()), int(labels.sum()), "f",
+                                         folds, 9)
+        np.testing.assert_array_equal(whole[labels == 0], negatives)
+        np.testing.assert_array_equal(whole[labels == 1], positives)

@@ -207,6 +207,12 @@ def test_parquet_shards_are_written_batch_by_batch_as_one_table_would_be(
         assert pq.read_table(ours).column_names == ["prob_class_1", "label", "w", "row_id",
                                                     "calibrated_prob_class_1"]
     assert pq.ParquetFile(os.path.join(batched[DATA_OUT], "a.parquet")).num_row_groups == 4
+    # a dictionary only for the columns of few distinct values (dictionary_columns)
+    group = pq.ParquetFile(os.path.join(batched[DATA_OUT], "a.parquet")).metadata.row_group(0)
+    assert {group.column(j).path_in_schema: group.column(j).has_dictionary_page
+            for j in range(group.num_columns)} == {
+        "prob_class_1": False, "label": True, "w": False, "row_id": False,
+        "calibrated_prob_class_1": False}
 
 
 def _multitask_files(folder: str) -> str:
