@@ -195,3 +195,34 @@ def test_weighted_aggregate_equals_repeated_rows() -> None:
     repeated = fit_calibrator(aggregate(np.repeat(s, w.astype(int)),
                                         np.repeat(y, w.astype(int))), FORCED)
     assert weighted.coef[0] == pytest.approx(repeated.coef[0], rel=1e-12)
+
+
+@pytest.mark.parametrize("method", ["temperature", "auto"])
+def test_the_binned_fit_is_close_to_the_exact_one(tmp_path: str, method: str,
+                                                  monkeypatch: pytest.MonkeyPatch,
+                                                  no_plot: list[int]) -> None:
+    from calibration_step.script.model_calibration import limits, rowbins
+
+    rng = np.random.default_rng(8)
+    true = rng.uniform(0.01, 0.99, 30_000)
+    y = (rng.uniform(size=true.shape[0]) < true).astype(float)
+    write_csv(os.path.join(tmp_path, "in", "d.csv"), sigmoid(1.8 * logit(true)), y)
+    scales = []
+    for name, binned in (("exact", False), ("binned", True)):
+        monkeypatch.setattr(limits, "BINNED_MIN_ROWS", 1 if binned else 1 << 40)
+        monkeypatch.setattr(rowbins, "ROW_BINS", 2048)
+        monkeypatch.setattr(rowbins, "ROW_BIN_MAX_WIDTH", 0.05)  # coarse bins on purpose
+        env = {"CALIBRATION_METHOD": method, "AUTO_CANDIDATES": '["temperature", "identity"]'} \
+            if method == "auto" else {"CALIBRATION_METHOD": method}
+        out = run_main(os.path.join(tmp_path, "in"), os.path.join(tmp_path, name), env)
+        content = read_json(os.path.join(out[ModelCalibrationOutput.CALIBRATION_OUTPUT.value],
+                                         CALIBRATOR_FILE))
+        assert content["method"] == "temperature"
+        fit = content["fit"]
+        assert isinstance(fit, dict) and ("row_bins" in fit) == binned
+        params = content["params"]
+        assert isinstance(params, dict)
+        assert params["scale_penalty"] == (COMMON_SCALE_PENALTY if method == "auto" else 0.0)
+        scales.append(params["scale"])
+    assert scales[0] == pytest.approx(1.0 / 1.8, rel=0.03)
+    assert scales[1] == pytest.approx(scales[0], rel=1e-3)
