@@ -120,12 +120,13 @@ JobType = Literal["training", "calibration", "validation", "testing"]
 """``--job_type``: ``training``/``calibration`` fit and evaluate; ``validation``/``testing`` apply
 the calibrator given on ``calibration_model`` and only evaluate."""
 
-BinaryMethod = Literal["isotonic", "platt", "gam", "beta", "venn_abers", "identity"]
-"""Methods that fit one binary calibrator (per task, or per class one-vs-rest)."""
+BinaryMethod = Literal["isotonic", "platt", "gam", "beta", "venn_abers", "identity", "temperature"]
+"""Methods that fit one binary calibrator (per task, or per class one-vs-rest; temperature is
+one softmax over the class log-scores on multi-class data)."""
 
-MulticlassOnlyMethod = Literal["temperature", "vector", "dirichlet"]
-"""Multi-class methods of one softmax over the class log-scores: temperature, vector scaling and
-Dirichlet calibration."""
+MulticlassOnlyMethod = Literal["vector", "dirichlet"]
+"""Multi-class methods of one softmax over the class log-scores: vector scaling and Dirichlet
+calibration."""
 
 ConcreteMethod = Literal[BinaryMethod, MulticlassOnlyMethod]
 """Methods that fit one calibrator; :data:`MulticlassOnlyMethod` ones are multi-class only."""

@@ -7,9 +7,9 @@ only, Python 3.10, like the interface it reads).
 
 Examples
 --------
->>> settings = CalibrationSettings(calibration_method="temperature")
+>>> settings = CalibrationSettings(calibration_method="vector")
 >>> [(c.script_code, c.message) for c in setting_conflicts(settings)]
-[('MC-E105-MODE-CONFLICT', "CALIBRATION_METHOD may be 'temperature' only when IS_BINARY is false.")]
+[('MC-E105-MODE-CONFLICT', "CALIBRATION_METHOD may be 'vector' only when IS_BINARY is false.")]
 """
 
 from __future__ import annotations
@@ -67,6 +67,8 @@ def mode_methods(mode: Mode) -> tuple[str, ...]:
     --------
     >>> mode_methods("multiclass")
     ('isotonic', 'platt', 'gam', 'beta', 'venn_abers', 'identity', 'temperature', 'vector', 'dirichlet')
+    >>> mode_methods("binary")[-1]
+    'temperature'
     """
     return MULTICLASS_METHODS if mode == "multiclass" else BINARY_METHODS
 

@@ -166,9 +166,9 @@ def test_a_nested_bad_value_keeps_its_index() -> None:
 
 def test_a_cross_field_conflict_is_rejected_at_the_field_to_change() -> None:
     document = _two()
-    _specific(document)["calibrate"]["calibration_method"] = "temperature"
+    _specific(document)["calibrate"]["calibration_method"] = "vector"
     _shared(document).pop("calibration_method")
-    with pytest.raises(SerializationError, match=r"'temperature' only when is_binary is false") as exc:
+    with pytest.raises(SerializationError, match=r"'vector' only when is_binary is false") as exc:
         loads(_text(document), classes=CLASSES)
     assert _paths(exc) == ["$.configuration.specific.calibrate.calibration_method"]
 

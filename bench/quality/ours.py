@@ -45,7 +45,7 @@ LABEL = "label"
 OUTPUTS = ("calibration_output", "metrics_output", "calibrated_data")
 # Calibrator name -> CALIBRATION_METHOD, per mode (multi-class isotonic .. beta are one-vs-rest).
 BINARY_METHODS = {"ours_isotonic": "isotonic", "ours_platt": "platt", "ours_gam": "gam",
-                  "ours_beta": "beta", "ours_auto": "auto"}
+                  "ours_beta": "beta", "ours_temperature": "temperature", "ours_auto": "auto"}
 MULTICLASS_METHODS = {"ours_temperature": "temperature", "ours_vector": "vector",
                       "ours_dirichlet": "dirichlet", "ours_ovr_isotonic": "isotonic",
                       "ours_ovr_platt": "platt", "ours_ovr_gam": "gam", "ours_ovr_beta": "beta",

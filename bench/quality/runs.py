@@ -7,8 +7,8 @@ peers. A calibrator that raises is recorded as failed with its error, never fata
 computes the agreement checks: ours isotonic against scikit-learn's ``IsotonicRegression``
 (binary; recording whether the calibration scores have near ties, which scikit-learn pools) and
 ours temperature against scikit-learn's temperature scaling on the same probabilities
-(multi-class, only when no probability is below ``TEMPERATURE_MIN_PROBABILITY``, where the two
-take different logarithms).
+(binary: always, both take ``ln(p + 1e-12)``; multi-class only when no probability is below
+``TEMPERATURE_MIN_PROBABILITY``, where the two take different logarithms).
 
 Examples
 --------
@@ -30,7 +30,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from bench.quality import ours, peers
-from bench.quality.datasets import BINARY, MULTICLASS, RunData, prepare
+from bench.quality.datasets import BINARY, RunData, prepare
 from bench.quality.metrics import (Figures, FloatArray, ScoreShape, binary_matrix, figures,
                                    score_shape)
 
@@ -177,9 +177,10 @@ def execute(spec: RunSpec, calibrators: Sequence[str] | None = None) -> RunResul
     if run.mode == BINARY and _ok(results, "ours_isotonic"):
         reference = peers.sklearn_isotonic_reference(run.calibration, run.test)
         isotonic = _max_abs(predictions["ours_isotonic"], reference)
-    if run.mode == MULTICLASS and _ok(results, "ours_temperature"):
-        tiny = int(np.sum(run.calibration.scores < TEMPERATURE_MIN_PROBABILITY) +
-                   np.sum(run.test.scores < TEMPERATURE_MIN_PROBABILITY))
+    if _ok(results, "ours_temperature"):
+        tiny = 0 if run.mode == BINARY else int(
+            np.sum(run.calibration.scores < TEMPERATURE_MIN_PROBABILITY) +
+            np.sum(run.test.scores < TEMPERATURE_MIN_PROBABILITY))
         if tiny:
             skipped = f"{tiny} probabilities below {TEMPERATURE_MIN_PROBABILITY:g}"
         else:

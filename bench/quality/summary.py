@@ -105,7 +105,7 @@ class ModeSummary:
     # binary only: runs without near ties (skipped: runs with them), and every run
     isotonic_vs_sklearn: Agreement | None
     isotonic_vs_sklearn_all: Agreement | None
-    temperature_vs_sklearn: Agreement | None  # multi-class only
+    temperature_vs_sklearn: Agreement | None
     auto_choices: dict[str, int]
 
 
@@ -174,6 +174,6 @@ def summarize(results: Sequence[RunResult], mode: str) -> ModeSummary:
         _agreement([r.isotonic_vs_sklearn for r in runs if not r.isotonic_near_ties],
                    sum(1 for r in runs if r.isotonic_near_ties)) if binary else None,
         _agreement([r.isotonic_vs_sklearn for r in runs]) if binary else None,
-        None if binary else _agreement([r.temperature_vs_sklearn for r in runs],
-                                       sum(1 for r in runs if r.temperature_skipped)),
+        _agreement([r.temperature_vs_sklearn for r in runs],
+                   sum(1 for r in runs if r.temperature_skipped)),
         dict(sorted(choices.items())))

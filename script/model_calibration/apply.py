@@ -1,7 +1,8 @@
 """Applying a calibrator: calibrated probabilities for scores, vectorised (no per-row Python).
 
 Scores are checked first (``MC-E404-INVALID-SCORES`` for NaN, infinite or out-of-space
-values). A binary ``mixture`` is the weighted sum of its members' outputs. Multi-class
+values). A binary ``mixture`` is the weighted sum of its members' outputs; a binary
+``temperature`` is ``sigmoid(scale * z)`` of the log-odds ``z`` (``binarytemperature``). Multi-class
 one-vs-rest outputs are divided by their row sum, and a row whose outputs
 are all 0 becomes uniform; temperature is ``softmax(scale * l + bias)`` of the class log-scores
 ``l``, vector ``softmax(scales * l + bias)`` (a scale per class) and dirichlet
@@ -22,8 +23,9 @@ import numpy.typing as npt
 
 from ..errors import CalibrationScriptError, Code
 from .artifact import MIXTURE_METHOD
+from .binarytemperature import temperature_logits
 from .knots import interpolate_knots
-from .numerics import (CLIP_EPSILON, LOGIT_LIMIT, FloatArray, beta_features, logit, row_reduce,
+from .numerics import (CLIP_EPSILON, LOG_OFFSET, LOGIT_LIMIT, FloatArray, beta_features, logit, row_reduce,
                        sigmoid)
 from .venn_abers import venn_abers_probabilities
 
@@ -102,6 +104,13 @@ def _calibrated(calibrator: Calibrator, s: FloatArray) -> FloatArray:
             return sigmoid(s)
         out: FloatArray = np.clip(s, eps, 1.0 - eps)
         return out
+    if calibrator.method == "temperature":
+        offset = calibrator.extra_params.get("log_offset", LOG_OFFSET)
+        z = temperature_logits(s, calibrator.score_space,
+                               float(offset) if isinstance(offset, float) else LOG_OFFSET)
+        with np.errstate(over="ignore"):  # as platt: an overflow is +-inf, sigmoid 1 or 0
+            z *= calibrator.coef[0]
+        return sigmoid(z)
     if calibrator.method == "platt":
         a, b = calibrator.coef
         z = logit(s, eps) if calibrator.score_space == "probability" else s.copy()

@@ -3,7 +3,8 @@ checksum (the loaders that verify it: :mod:`.artifactreader`).
 
 A binary calibrator (:class:`Calibrator`, kind ``calibration_step.calibrator``) holds its method,
 score space, clip epsilon and parameters (isotonic/gam: knots ``x``, ``y``; platt: ``a``, ``b``;
-beta: ``a``, ``b``, ``c``; venn_abers: the group scores ``x`` and the step functions ``p0``,
+beta: ``a``, ``b``, ``c``; temperature: ``scale`` and ``temperature = 1 / scale``, with
+``log_offset`` on probabilities and ``scale_penalty`` (0: scikit-learn's fit); venn_abers: the group scores ``x`` and the step functions ``p0``,
 ``p1`` of ``2 len(x) + 1`` positions (:mod:`.venn_abers`); identity: none; mixture: the
 ``members`` (binary calibrators, without checksum) and their ``weights``), with descriptive
 ``fit``, ``rows``, ``input_fingerprint`` and ``producer``. Multi-class and multi-task
@@ -17,8 +18,9 @@ Files are schema version 1, except those using a method added in version 2 (``ve
 are version 2, and those holding an ``auto`` mixture (``mixture``, :mod:`.mixture`), which are
 version 3, as are multi-class files holding a mixture of multi-class calibrators
 (:mod:`.multiclassmixture`) or a vector or dirichlet calibrator mixed with the uniform
-distribution (``uniform_share``): a file of version 1 or 2 written before them loads and applies
-as it always did.
+distribution (``uniform_share``), and those holding a binary ``temperature`` calibrator (as the
+calibrator, a member or a mixture's member), which are version 4: a file of version 1, 2 or 3
+written before them loads and applies as it always did.
 """
 
 from __future__ import annotations
@@ -42,6 +44,9 @@ MIXTURE_METHOD = "mixture"
 """``auto``'s stacked mixture of binary calibrators (:mod:`.mixture`): ``params.weights`` and
 ``params.members``; a file holding one (as method or member method) is schema version 3."""
 MIXTURE_SCHEMA_VERSION = 3
+BINARY_TEMPERATURE_SCHEMA_VERSION = 4
+"""The schema version of a file holding a binary ``temperature`` calibrator (as the calibrator,
+a member or a mixture's member); multi-class temperature is older (versions 1 and 2)."""
 UNIFORM_SHARE = "uniform_share"
 """``params.uniform_share`` of vector and dirichlet: the share ``u`` of the uniform distribution
 in their output ``(1 - u) softmax(...) + u / classes`` (schema version 3)."""
@@ -57,7 +62,7 @@ class Calibrator:
     """A fitted calibrator, exactly what ``calibrator.json`` holds.
 
     ``knots_x``/``knots_y`` (isotonic, gam) are interpolated in the score space; ``coef``
-    holds ``(a, b)`` for platt and ``(a, b, c)`` for beta; venn_abers keeps its group scores in
+    holds ``(a, b)`` for platt, ``(a, b, c)`` for beta and ``(scale,)`` for temperature; venn_abers keeps its group scores in
     ``knots_x`` and its step functions ``(p0, p1)`` in ``p0_p1``. ``extra_params``, ``fit``, ``rows``,
     ``input_fingerprint`` and ``producer`` are descriptive JSON values. ``score_field`` is the score
     column it was fitted on, written when known (a file without it loads and applies as before),
@@ -95,6 +100,9 @@ class Calibrator:
             params["x"] = [float(v) for v in self.knots_x]
             params["p0"] = [float(v) for v in self.p0_p1[0]]
             params["p1"] = [float(v) for v in self.p0_p1[1]]
+        elif self.method == "temperature":
+            params["scale"] = float(self.coef[0])
+            params["temperature"] = 1.0 / float(self.coef[0])
         else:
             for name, value in zip("abc", self.coef):
                 params[name] = float(value)
@@ -170,7 +178,7 @@ class MultiCalibrator:
         if self.method == MIXTURE_METHOD:
             return {"weights": [float(w) for w in self.weights],
                     "components": [c.component_dict() for c in self.components]}
-        if self.method == "temperature":
+        if self.method == "temperature" and self.mode == "multiclass":
             params = {"scale": float(self.scale), "temperature": 1.0 / float(self.scale)}
         elif self.method == "vector":
             params = {"scale": [float(v) for v in self.class_scales]}
@@ -239,8 +247,25 @@ def named_methods(content: Mapping[str, object]) -> list[object]:
         if isinstance(member, dict)]
 
 
+def holds_binary_temperature(content: Mapping[str, object]) -> bool:
+    """Whether calibrator JSON content holds a binary ``temperature`` calibrator: as itself (no
+    ``mode``: multi-class and multi-task content has one), a member or a mixture's member.
+
+    >>> holds_binary_temperature({"method": "temperature"}), holds_binary_temperature(
+    ...     {"mode": "multiclass", "method": "temperature", "members": []})
+    (True, False)
+    """
+    if "mode" not in content and content.get("method") == "temperature":
+        return True
+    params = content.get("params")
+    nested = content.get("members"), params.get("members") if isinstance(params, dict) else None
+    return any(holds_binary_temperature(part) for parts in nested if isinstance(parts, list)
+               for part in parts if isinstance(part, dict))
+
+
 def required_schema_version(content: Mapping[str, object]) -> int:
-    """The schema version of calibrator JSON content: 3 where it holds a ``mixture``, 2 where it
+    """The schema version of calibrator JSON content: 4 where it holds a binary temperature
+    (:func:`holds_binary_temperature`), 3 where it holds a ``mixture``, 2 where it
     uses a method of :data:`SCHEMA_2_METHODS`, the class log-scores ``ln(p +
     params.log_offset)`` or a bounded output ``params.probability_floor``, else
     :data:`CALIBRATOR_SCHEMA_VERSION`.
@@ -250,6 +275,8 @@ def required_schema_version(content: Mapping[str, object]) -> int:
     ...     {"method": "mixture"})
     (1, 2, 3)
     """
+    if holds_binary_temperature(content):
+        return BINARY_TEMPERATURE_SCHEMA_VERSION
     params = content.get("params")
     if MIXTURE_METHOD in named_methods(content) or (isinstance(params, dict)
                                                     and UNIFORM_SHARE in params):

@@ -129,14 +129,14 @@ def verified_content(source: Union[str, os.PathLike[str], Mapping[str, object]]
     version = content.get("schema_version")
     required = required_schema_version(content)
     if version != required or isinstance(version, bool):
-        uses = f" for methods {', '.join(map(str, named_methods(content)))}" if version in (1, 2, 3) \
+        uses = f" for methods {', '.join(map(str, named_methods(content)))}" if version in (1, 2, 3, 4) \
             and not isinstance(version, bool) else ""
         raise CalibrationScriptError(
             Code.MC_E403_SCHEMA_VERSION,
             f"calibrator schema_version {version!r} is not supported{uses}",
             f"this script reads schema_version {CALIBRATOR_SCHEMA_VERSION} (2 for calibrators "
             f"using {' or '.join(SCHEMA_2_METHODS)} or a log_offset, 3 for an auto "
-            f"{MIXTURE_METHOD}); refit with a matching "
+            f"{MIXTURE_METHOD}, 4 for a binary temperature); refit with a matching "
             "script version")
     stated = content.get("checksum")
     try:
@@ -191,6 +191,8 @@ def _parse_member(content: Mapping[str, object], where: str, nested: bool = Fals
         return Calibrator(method, space, eps, extra_params=dict(params), fit=common["fit"],
                           rows=common["rows"], input_fingerprint=common["input_fingerprint"],
                           producer=common["producer"])
+    if method == "temperature":
+        return _parse_temperature(params, space, eps, common, where)
     names = "ab" if method == "platt" else "abc"
     coef = tuple(_number(params.get(name), f"{where}.params.{name}") for name in names)
     if method == "beta":
@@ -200,6 +202,39 @@ def _parse_member(content: Mapping[str, object], where: str, nested: bool = Fals
                                f"got {value!r}")
     return Calibrator(method, space, eps, coef=coef, extra_params=bound, fit=common["fit"],
                       rows=common["rows"],
+                      input_fingerprint=common["input_fingerprint"], producer=common["producer"])
+
+
+def _parse_temperature(params: Mapping[str, object], space: str, eps: float,
+                       common: Mapping[str, Mapping[str, object]], where: str) -> Calibrator:
+    """A binary temperature calibrator: ``params.scale > 0``, on probabilities the
+    ``params.log_offset`` in ``(0, 0.5)`` of its log-odds, and an optional bound
+    ``probability_floor`` and ``scale_penalty >= 0`` (descriptive).
+
+    >>> cal = Calibrator("temperature", "probability", 1e-15, coef=(0.5,),
+    ...                  extra_params={"log_offset": 1e-12, "scale_penalty": 0.0})
+    >>> load_calibrator(cal.to_json_dict()).coef
+    (0.5,)
+    """
+    scale = _number(params.get("scale"), f"{where}.params.scale")
+    if not scale > 0.0:
+        raise _invalid(f"{where}: temperature needs params.scale > 0; got {scale!r}")
+    extra: JsonDict = {}
+    if space == "probability" or "log_offset" in params:
+        offset = _number(params.get("log_offset"), f"{where}.params.log_offset")
+        if not 0.0 < offset < 0.5:
+            raise _invalid(f"{where}.params.log_offset must lie strictly between 0 and 0.5; "
+                           f"got {offset!r}")
+        extra["log_offset"] = offset
+    if "scale_penalty" in params:
+        penalty = _number(params["scale_penalty"], f"{where}.params.scale_penalty")
+        if penalty < 0.0:
+            raise _invalid(f"{where}.params.scale_penalty must be >= 0; got {penalty!r}")
+        extra["scale_penalty"] = penalty
+    if "probability_floor" in params:
+        extra["probability_floor"] = _probability_floor(params, where)
+    return Calibrator("temperature", space, eps, coef=(scale,), extra_params=extra,
+                      fit=common["fit"], rows=common["rows"],
                       input_fingerprint=common["input_fingerprint"], producer=common["producer"])
 
 
@@ -327,7 +362,7 @@ def _parsed_model(content: Mapping[str, object]) -> AnyCalibrator:
                     for i, item in enumerate(raw_members))
     member_names = [_mapping(item, "member").get("name") for item in raw_members]
     params = _mapping(content.get("params"), "params")
-    scaling = method in ("temperature", "vector", "dirichlet")
+    scaling = mode == "multiclass" and method in ("temperature", "vector", "dirichlet")
     if scaling and members:
         raise _invalid(f"{method} holds no members")
     if not scaling and member_names != list(names):

@@ -3,7 +3,8 @@
 Folds fit on the other folds' bins and predict their own bins at their mean logit; ``auto`` uses
 the folds as its inner folds; both metric blocks record ``row_bins``. isotonic, platt and beta
 still ship their exact fit (from the sorted rows, or refitted on every row from the bins' fit);
-gam ships its fit on the bins.
+gam and temperature ship their fit on the bins (temperature's one scale, fitted at the bins'
+mean log-odds, is within the bins' width of the fit on every row).
 """
 
 from __future__ import annotations
@@ -55,7 +56,8 @@ def fit_on_bins(train: Aggregated, settings: Settings, method: str, context: str
     reported as too few rows for the folds (``MC-E301``), as ``crossfit.cross_fit`` does."""
     try:
         return fit_calibrator(train, dataclasses.replace(settings, method=method), context,
-                              clip_epsilon=clip_epsilon, weighted_rows=rows)
+                              clip_epsilon=clip_epsilon, weighted_rows=rows,
+                              scale_prior=settings.method == "auto")
     except CalibrationScriptError as exc:
         if exc.code != Code.MC_E301_SINGLE_CLASS:
             raise
@@ -333,7 +335,8 @@ def full_fit_binned(rb: RowBins, rows: RowPasses, settings: Settings, context: s
     else:
         calibrator = fit_calibrator(all_rows, chosen, f"{context}: full fit",
                                     row_bins=rb.describe(), clipped_rows=rb.clipped_rows,
-                                    clip_epsilon=clip_epsilon, weighted_rows=rows.rows)
+                                    clip_epsilon=clip_epsilon, weighted_rows=rows.rows,
+                                    scale_prior=settings.method == "auto")
         exact = calibrator
         if method in ("platt", "beta"):
             exact = polish_on_rows(calibrator, rows)

@@ -1,4 +1,4 @@
-"""Fitting one binary calibrator on aggregated rows: isotonic, platt, beta or gam.
+"""Fitting one binary calibrator on aggregated rows: isotonic, platt, beta, gam or temperature.
 
 - ``isotonic``: pool-adjacent-violators on the scores aggregated by value, near-ties merged as
   scikit-learn merges them (``ties``), shipped as knots: identical to scikit-learn's
@@ -15,13 +15,17 @@
   ``probability_floor`` (stored as ``params.probability_floor``).
 - ``gam``: the penalised spline of ``gam``, tabulated as knots.
 - ``venn_abers``: inductive Venn-ABERS (:mod:`.venn_abers`), its step functions ``p0``, ``p1``.
+- ``temperature``: ``sigmoid(scale * z)`` of the log-odds ``z`` (:mod:`.binarytemperature`):
+  scikit-learn's binary temperature scaling, or under ``auto`` (``scale_prior``) the same fit
+  under the prior on the scale that vector scaling's common scale has.
 - ``identity``: the scores as they are (probabilities clipped to ``[eps, 1 - eps]``, logits
   through the sigmoid): no fit, the uncalibrated baseline ``auto`` compares with.
 
 platt and gam fit Platt's (1999) smoothed targets; platt, beta and gam clip probabilities at
 the data-adaptive ``adaptive_clip_epsilon`` (counting the clipped rows), and are checked
 (``fitchecks``): a fit that did not converge or is degenerate is never returned quietly. identity clips at the same
-``adaptive_clip_epsilon``; isotonic and venn_abers use the scores as they are.
+``adaptive_clip_epsilon``; isotonic, venn_abers and temperature use the scores as they are
+(temperature takes ``ln(p + 1e-12)`` as scikit-learn does).
 """
 
 from __future__ import annotations
@@ -34,12 +38,13 @@ import numpy as np
 
 from .aggregation import Aggregated, sort_with_labels
 from .artifact import Calibrator
+from .binarytemperature import fit_binary_temperature, temperature_logits
 from ..errors import CalibrationScriptError, Code
 from .gam import GAM_LAMBDA, GAM_TABLE_POINTS, fit_gam, gam_predict_logit
 from .jsonvalues import JsonDict
 from .knots import merge_close_knots
 from .fitchecks import check_fit
-from .numerics import (CLIP_EPSILON, LOGIT_LIMIT, PRIOR_INTERCEPT_SCALE, PRIOR_SLOPE_SCALE,
+from .numerics import (CLIP_EPSILON, LOG_OFFSET, LOGIT_LIMIT, PRIOR_INTERCEPT_SCALE, PRIOR_SLOPE_SCALE,
                        BoolArray, FloatArray, IntArray, LogisticFit, adaptive_clip_epsilon,
                        beta_features, fit_logistic_line, fit_logistic_prior, logit, sigmoid,
                        smoothed_positives)
@@ -79,7 +84,7 @@ def check_two_classes(agg: Aggregated, context: str) -> None:
             "provide evaluation data with both label values")
 
 
-_AS_THEY_ARE: Final = ("isotonic", "venn_abers")
+_AS_THEY_ARE: Final = ("isotonic", "venn_abers", "temperature")
 """Methods that fit the scores as they are: no clip, no smoothed targets."""
 SMOOTHED_METHODS: Final = ("platt", "beta", "gam")
 """Methods fitted to Platt's smoothed targets and checked by ``check_fit``."""
@@ -89,7 +94,8 @@ def fit_calibrator(agg: Aggregated, settings: Settings, context: str = "fit",
                    row_bins: Optional[JsonDict] = None,
                    clipped_rows: Optional[int] = None,
                    clip_epsilon: Optional[float] = None,
-                   weighted_rows: Optional[int] = None) -> Calibrator:
+                   weighted_rows: Optional[int] = None, scale_prior: bool = False
+                   ) -> Calibrator:
     """Fit the configured method on aggregated rows (counts with zero rows are ignored).
 
     platt, beta and gam fit Platt's smoothed targets (:func:`smoothed_positives`) and, for
@@ -97,6 +103,8 @@ def fit_calibrator(agg: Aggregated, settings: Settings, context: str = "fit",
     ``clip_epsilon``); isotonic fits the labels as they are. ``weighted_rows``: the number of
     rows whose weights ``agg`` sums (None: unweighted), for the targets' totals. A fit that
     did not converge or is degenerate raises ``MC-E304``/``MC-E305`` (:func:`check_fit`).
+    ``scale_prior``: temperature's scale under its prior (``auto``'s candidate), not
+    scikit-learn's unpenalised fit.
 
     ``row_bins`` (a :meth:`RowBins.describe`) says ``agg`` holds logit bins of the rows, not
     their distinct scores: the fit statistics then record it instead of ``unique_scores``, with
@@ -132,6 +140,8 @@ def fit_calibrator(agg: Aggregated, settings: Settings, context: str = "fit",
                                        "test_row_weight": TEST_ROW_WEIGHT})
     elif method == "identity":
         cal = Calibrator("identity", space, eps, fit=fit)
+    elif method == "temperature":
+        cal = _fit_temperature(agg, space, fit, weighted_rows, scale_prior)
     else:
         if space == "probability":
             fit["clip_rule"] = CLIP_RULE
@@ -198,6 +208,26 @@ def with_probability_floor(cal: Calibrator, rows: float) -> Calibrator:
     """
     return dataclasses.replace(cal, extra_params={**cal.extra_params,
                                                   "probability_floor": probability_floor(rows)})
+
+
+def _fit_temperature(agg: Aggregated, space: str, fit: JsonDict, weighted_rows: Optional[int],
+                     scale_prior: bool) -> Calibrator:
+    """Binary temperature on ``agg`` (its labels as they are), the fit statistics added to
+    ``fit``; with ``scale_prior`` under the prior on the scale, of ``weighted_rows`` (else the
+    rows ``agg`` counts) rows, recorded in ``params.scale_penalty``."""
+    rows = float(agg.n.sum()) if weighted_rows is None else float(weighted_rows)
+    scale, info = fit_binary_temperature(temperature_logits(agg.values, space), agg.n, agg.k,
+                                         space, rows if scale_prior else None)
+    fit.update(info)
+    if info["converged"] is not True:
+        raise CalibrationScriptError(
+            Code.MC_E304_FIT_NOT_CONVERGED, f"temperature's scale did not converge ({scale:g} "
+            f"after {info['iterations']} steps)", "check the score column, or choose auto")
+    extra: JsonDict = {"scale_penalty": info["scale_penalty"]}
+    if space == "probability":
+        extra["log_offset"] = LOG_OFFSET
+    return Calibrator("temperature", space, CLIP_EPSILON, coef=(scale,), extra_params=extra,
+                      fit=fit)
 
 
 def _fit_logit_method(agg: Aggregated, settings: Settings, eps: float, fit: JsonDict,

@@ -131,15 +131,16 @@ class BinaryProblem:
     def fit(self, method: str, mask: Optional[BoolArray], context: str) -> Calibrator:
         """``method`` fitted on the rows of ``mask``; its outputs bounded
         (:func:`~.fitting.with_probability_floor`) under ``auto`` (every candidate, fold and the
-        shipped fit) but identity, and as a one-vs-rest member of platt or gam (a member far
+        shipped fit; temperature's scale under its prior there too) but identity, and as a one-vs-rest member of platt or gam (a member far
         below the floor for a row's own class would be a confident miss after the
         renormalisation: digits / RBF SVM, 539 rows)."""
         count = int(self.scores.shape[0] if mask is None else np.count_nonzero(mask))
         rows = None if self.weights is None else count
+        automatic = self.settings.method == "auto"
         cal = fit_calibrator(self.aggregated(mask), dataclasses.replace(self.settings,
                                                                         method=method), context,
-                             weighted_rows=rows)
-        bound = method != "identity" and (self.settings.method == "auto" or (
+                             weighted_rows=rows, scale_prior=automatic)
+        bound = method != "identity" and (automatic or (
             self.settings.mode == "multiclass" and method in ONE_VS_REST_BOUNDED))
         return with_probability_floor(cal, count) if bound else cal
 

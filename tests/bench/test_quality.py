@@ -71,7 +71,9 @@ def test_agreement_checks_are_reported(smoke: tuple[dict[str, Any], str]) -> Non
         (multiclass["temperature_skipped"] is not None)
     isotonic = payload["summary"][BINARY]["isotonic_vs_sklearn_all"]
     assert isotonic["runs"] == 1 and isotonic["max_abs_diff"] == binary["isotonic_vs_sklearn"]
-    assert payload["summary"][BINARY]["temperature_vs_sklearn"] is None
+    # binary temperature takes scikit-learn's ln(p + 1e-12): compared on every binary run
+    temperature = payload["summary"][BINARY]["temperature_vs_sklearn"]
+    assert temperature["runs"] == 1 and binary["temperature_vs_sklearn"] <= 1e-6
     assert payload["summary"][MULTICLASS]["isotonic_vs_sklearn"] is None
     assert not multiclass["isotonic_near_ties"]
     assert "ours isotonic vs IsotonicRegression(out_of_bounds='clip')" in text

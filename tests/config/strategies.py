@@ -130,7 +130,6 @@ def calibration_configs(draw: st.DrawFn) -> ModelCalibrationConfig:
             "multiclass_categories": tuple(categories) if use_categories else (),
             "num_classes": len(categories) if use_count else None,
         }
-        methods.append("temperature")
         fields["temperature_bias"] = draw(st.booleans())
     if mode != "multiclass":
         fields["negative_sampling_rate"] = draw(st.floats(min_value=1e-6, max_value=1.0))

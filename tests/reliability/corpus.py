@@ -586,8 +586,8 @@ CORPUS: tuple[BadInput, ...] = (
     _case("label_equals_score", BAD_ENV, E["env"], _frames({"d.csv": frame}), env={"LABEL_FIELD": "prob_class_1"}),
     _case("categories_not_json", BAD_ENV, E["env"], _frames({"d.csv": frame}),
           env={"IS_BINARY": "false", "MULTICLASS_CATEGORIES": "a,b"}),
-    _case("temperature_for_binary", BAD_ENV, E["conflict"], _frames({"d.csv": frame}),
-          env={"CALIBRATION_METHOD": "temperature"}),
+    _case("vector_for_binary", BAD_ENV, E["conflict"], _frames({"d.csv": frame}),
+          env={"CALIBRATION_METHOD": "vector"}),
     _case("tasks_without_labels", BAD_ENV, E["conflict"], _frames({"d.csv": frame}),
           env={"SCORE_FIELDS": '["prob_class_1"]'}),
     # Invalid paths, job type or output folders.

@@ -372,6 +372,10 @@ def _monotone_calibrators(draw: st.DrawFn) -> mc.Calibrator:
         return mc.Calibrator(method, space, CLIP_EPSILON, knots_x=xs, p0_p1=(p0, p1))
     if method == "identity":
         return mc.Calibrator(method, space, CLIP_EPSILON)
+    if method == "temperature":  # a positive scale; probabilities take ln(p + log_offset)
+        offset = {"log_offset": 1e-12} if space == "probability" else {}
+        return mc.Calibrator(method, space, CLIP_EPSILON, coef=(draw(st.floats(1e-300, 1e6)),),
+                             extra_params=offset)
     slopes = st.floats(min_value=0.0, max_value=1e3)
     coef = ((draw(slopes), draw(finite)) if method == "platt" else (draw(slopes), draw(slopes), draw(finite)))
     return mc.Calibrator(method, space, CLIP_EPSILON, coef=coef)

@@ -20,7 +20,7 @@ from calibration_step.script.model_calibration.numerics import CLIP_EPSILON, Flo
 from tests.script.synthetic import logit, scenario
 
 TOLERANCE = {"isotonic": 1e-12, "platt": 1e-12, "beta": 1e-12, "gam": 1e-6, "venn_abers": 0.0,
-             "identity": 0.0}
+             "identity": 0.0, "temperature": 0.0}
 
 
 @pytest.mark.parametrize("space", SCORE_SPACE_CHOICES)

@@ -131,7 +131,7 @@ def test_each_outer_fold_chooses_on_its_training_rows_only(
 
 @pytest.mark.parametrize("env,match", [
     ({"AUTO_CANDIDATES": '["platt"]', "CALIBRATION_METHOD": "gam"}, "CALIBRATION_METHOD=auto"),
-    ({"AUTO_CANDIDATES": '["temperature"]', "CALIBRATION_METHOD": "auto"}, "temperature"),
+    ({"AUTO_CANDIDATES": '["vector"]', "CALIBRATION_METHOD": "auto"}, "vector"),
     ({"AUTO_CANDIDATES": '["sigmoid"]', "CALIBRATION_METHOD": "auto"}, "sigmoid"),
 ])
 def test_auto_candidates_are_checked(env: dict[str, str], match: str) -> None:
@@ -143,7 +143,8 @@ def test_auto_candidates_default_to_every_method_of_the_mode() -> None:
     assert mc.read_settings({"CALIBRATION_METHOD": "auto"}).auto_candidates == BINARY_METHODS
     multi = mc.read_settings({"CALIBRATION_METHOD": "auto", "IS_BINARY": "false"})
     # but one-vs-rest isotonic (exact 0/1 outputs) and unpenalised temperature, unless named
-    assert multi.auto_candidates == tuple(m for m in BINARY_METHODS if m != "isotonic") + (
+    assert multi.auto_candidates == tuple(m for m in BINARY_METHODS
+                                          if m not in ("isotonic", "temperature")) + (
         "vector", "dirichlet")
     named = mc.read_settings({"CALIBRATION_METHOD": "auto", "IS_BINARY": "false",
                               "AUTO_CANDIDATES": '["isotonic", "temperature"]'})

@@ -49,11 +49,13 @@ def test_bad_values_name_the_variable_and_accepted_values(name: str, value: str,
     assert accepted in info.value.hint
 
 
-def test_temperature_needs_multiclass_mode_conflict_code() -> None:
-    with pytest.raises(mc.CalibrationScriptError, match="MC-E105-MODE-CONFLICT.*temperature"):
-        mc.read_settings({"CALIBRATION_METHOD": "temperature"})
-    assert mc.read_settings({"CALIBRATION_METHOD": "temperature", "IS_BINARY": "false"}).mode \
+def test_vector_needs_multiclass_mode_conflict_code() -> None:
+    with pytest.raises(mc.CalibrationScriptError, match="MC-E105-MODE-CONFLICT.*vector"):
+        mc.read_settings({"CALIBRATION_METHOD": "vector"})
+    assert mc.read_settings({"CALIBRATION_METHOD": "vector", "IS_BINARY": "false"}).mode \
         == "multiclass"
+    # temperature fits either mode
+    assert mc.read_settings({"CALIBRATION_METHOD": "temperature"}).mode == "binary"
 
 
 def test_settings_are_frozen() -> None:

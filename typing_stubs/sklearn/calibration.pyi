@@ -1,4 +1,4 @@
-# Narrow stubs: what bench/quality/ uses.
+# Narrow stubs: what bench/quality/ and tests/script/ use.
 from typing import Literal
 
 import numpy as np
@@ -13,5 +13,6 @@ class CalibratedClassifierCV(ClassifierMixin, BaseEstimator):
         *,
         method: Literal["sigmoid", "isotonic", "temperature"] = ...,
     ) -> None: ...
-    def fit(self, X: npt.ArrayLike, y: npt.ArrayLike) -> CalibratedClassifierCV: ...
+    def fit(self, X: npt.ArrayLike, y: npt.ArrayLike,
+            sample_weight: npt.ArrayLike | None = ...) -> CalibratedClassifierCV: ...
     def predict_proba(self, X: npt.ArrayLike) -> npt.NDArray[np.float64]: ...

@@ -157,10 +157,10 @@ def test_an_invalid_field_is_refused_with_its_name(field: str, value: object, co
         ({"temperature_bias": True}, "temperature_bias", r"temperature_bias applies to multi-class"),
         ({"is_binary": False, "num_classes": 2, "weight_field": "prob_class_1"}, "weight_field",
          r"weight_field must not be a label or score column"),
-        ({"calibration_method": "temperature"}, "calibration_method", r"calibration_method may be 'temperature' only when is_binary is false"),
+        ({"calibration_method": "vector"}, "calibration_method", r"calibration_method may be 'vector' only when is_binary is false"),
         ({"auto_candidates": ("platt",)}, "auto_candidates", r"must be empty unless calibration_method is 'auto'"),
-        ({"calibration_method": "auto", "auto_candidates": ("temperature",)}, "auto_candidates",
-         r"auto_candidates may name only methods of binary calibration; got \['temperature'\]"),
+        ({"calibration_method": "auto", "auto_candidates": ("dirichlet",)}, "auto_candidates",
+         r"auto_candidates may name only methods of binary calibration; got \['dirichlet'\]"),
         ({"is_binary": False, "multiclass_categories": ("a",)}, "multiclass_categories",
          r"multiclass_categories holds fewer than two categories: \['a'\]"),
         ({"weight_field": "label"}, "weight_field", r"weight_field must not be a label or score column"),
@@ -175,7 +175,7 @@ def test_contradicting_fields_are_refused(changes: dict[str, object], field: str
 
 def test_every_conflict_is_listed_at_once() -> None:
     with pytest.raises(ConfigError, match=r"has 2 conflicting settings") as exc:
-        calibration_config(score_field="label", calibration_method="temperature")
+        calibration_config(score_field="label", calibration_method="vector")
     assert sorted(problem.location for problem in exc.value.problems) == ["calibration_method", "score_field"]
 
 

@@ -1,0 +1,228 @@
+"""Binary temperature: scikit-learn's fit when named, a bounded candidate under ``auto``, its
+file and its binned fit."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+import sklearn
+
+from calibration_step.script import model_calibration as mc
+from calibration_step.script.interface import CALIBRATOR_FILE, ModelCalibrationOutput
+from calibration_step.script.model_calibration.aggregation import aggregate
+from calibration_step.script.model_calibration.artifact import checksum
+from calibration_step.script.model_calibration.binarytemperature import (
+    fit_binary_temperature, scale_bounds, temperature_logits)
+from calibration_step.script.model_calibration.classscaling import COMMON_SCALE_PENALTY
+from calibration_step.script.model_calibration.fitting import fit_calibrator, probability_floor
+from calibration_step.script.model_calibration.problems import BinaryProblem
+from tests.script.real_data import real_split
+from tests.script.synthetic import logit, read_json, run_main, sigmoid, write_csv
+
+FORCED = mc.read_settings({"CALIBRATION_METHOD": "temperature"})
+AUTO = mc.read_settings({"CALIBRATION_METHOD": "auto"})
+NEW_SKLEARN = tuple(int(v) for v in sklearn.__version__.split(".")[:2]) >= (1, 8)
+
+
+def _temperature(scores: np.ndarray, labels: np.ndarray, space: str = "probability",
+                 weights: np.ndarray | None = None) -> mc.Calibrator:
+    settings = mc.read_settings({"CALIBRATION_METHOD": "temperature", "SCORE_SPACE": space})
+    return fit_calibrator(aggregate(scores, labels, weights), settings)
+
+
+@pytest.mark.skipif(not NEW_SKLEARN, reason="scikit-learn has temperature scaling from 1.8")
+@pytest.mark.parametrize("dataset,model", [("breast_cancer", "naive_bayes"),
+                                           ("breast_cancer", "random_forest"),
+                                           ("digits", "logistic_c0.005"),
+                                           ("iris", "naive_bayes")])
+def test_named_temperature_equals_scikit_learns_on_probabilities(dataset: str,
+                                                                 model: str) -> None:
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.frozen import FrozenEstimator
+
+    split = real_split(dataset, model, 60, seed=0)
+    weights = np.linspace(0.5, 2.0, split.y_cal.shape[0])[::-1].copy()
+    for w in (None, weights):
+        theirs = CalibratedClassifierCV(FrozenEstimator(split.model), method="temperature")
+        theirs.fit(split.x_cal, split.y_cal, sample_weight=w)
+        ours = _temperature(split.cal_scores, split.y_cal, weights=w)
+        assert ours.fit["converged"] is True and ours.extra_params["scale_penalty"] == 0.0
+        for x, scores in ((split.x_cal, split.cal_scores), (split.x_test, split.test_scores)):
+            np.testing.assert_allclose(mc.apply_calibrator(ours, scores),
+                                       theirs.predict_proba(x)[:, 1], rtol=0, atol=1e-6)
+
+
+@pytest.mark.skipif(not NEW_SKLEARN, reason="scikit-learn has temperature scaling from 1.8")
+def test_named_temperature_equals_scikit_learns_on_margins() -> None:
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.frozen import FrozenEstimator
+    from sklearn.svm import SVC
+
+    split = real_split("breast_cancer", "naive_bayes", 90, seed=1)
+    svm = SVC(kernel="rbf", gamma="scale").fit(split.x_test[:150], split.y_test[:150])
+    theirs = CalibratedClassifierCV(FrozenEstimator(svm), method="temperature")
+    theirs.fit(split.x_cal, split.y_cal)
+    ours = _temperature(svm.decision_function(split.x_cal), split.y_cal, space="logit")
+    assert "log_offset" not in ours.extra_params
+    probe = split.x_test[150:]
+    np.testing.assert_allclose(mc.apply_calibrator(ours, svm.decision_function(probe)),
+                               theirs.predict_proba(probe)[:, 1], rtol=0, atol=1e-6)
+
+
+def test_separable_rows_reach_the_bound_when_named_and_stay_finite_under_auto() -> None:
+    s = np.array([0.1, 0.2, 0.3, 0.7, 0.8, 0.9])
+    y = np.array([0.0, 0.0, 0.0, 1.0, 1.0, 1.0])
+    named = _temperature(s, y)
+    assert named.coef == (scale_bounds("probability")[1],)  # scikit-learn's bound
+    problem = BinaryProblem(s, y, None, AUTO)
+    candidate = problem.fit("temperature", None, "test")
+    assert 1.0 < candidate.coef[0] < 100.0
+    assert candidate.extra_params["scale_penalty"] == COMMON_SCALE_PENALTY
+    floor = probability_floor(6.0)
+    assert candidate.extra_params["probability_floor"] == floor
+    out = mc.apply_calibrator(candidate, np.array([0.0, 1e-300, 0.5, 1.0]))
+    assert out.min() >= floor and out.max() <= 1.0 - floor
+
+
+def test_the_prior_vanishes_as_rows_grow() -> None:
+    rng = np.random.default_rng(4)
+    z = rng.normal(0.0, 2.0, 200_000)
+    y = (rng.uniform(size=z.shape[0]) < sigmoid(0.6 * z)).astype(float)
+    agg = aggregate(z, y)
+    exact, info = fit_binary_temperature(agg.values, agg.n, agg.k, "logit")
+    prior, _ = fit_binary_temperature(agg.values, agg.n, agg.k, "logit", prior_rows=2e5)
+    assert info["converged"] is True and abs(exact - 0.6) < 0.02
+    assert 0.0 < exact - prior < 1e-5
+
+
+def test_over_confident_scores_are_tempered() -> None:
+    rng = np.random.default_rng(5)
+    true = rng.uniform(0.02, 0.98, 40_000)
+    y = (rng.uniform(size=true.shape[0]) < true).astype(float)
+    scores = sigmoid(2.5 * logit(true))  # over-confident: the true scale is 1 / 2.5
+    cal = _temperature(scores, y)
+    assert abs(cal.coef[0] - 0.4) < 0.02
+    before = float(np.mean(np.abs(scores - true)))
+    after = float(np.mean(np.abs(mc.apply_calibrator(cal, scores) - true)))
+    assert after * 5 <= before, (before, after)
+
+
+def test_scores_of_exactly_0_and_1_take_scikit_learns_offset() -> None:
+    z = temperature_logits(np.array([0.0, 1.0]), "probability")
+    np.testing.assert_allclose(z, [np.log(1e-12) - np.log(1.0 + 1e-12),
+                                   np.log(1.0 + 1e-12) - np.log(1e-12)], rtol=1e-15)
+
+
+def test_the_file_is_version_4_and_reproduces_the_calibrator(tmp_path: str) -> None:
+    s = np.random.default_rng(6).uniform(0.0, 1.0, 500)
+    y = (np.random.default_rng(7).uniform(size=500) < s).astype(float)
+    cal = _temperature(s, y)
+    content = cal.to_json_dict()
+    assert content["schema_version"] == 4
+    params = content["params"]
+    assert isinstance(params, dict) and params["temperature"] == 1.0 / params["scale"]
+    assert params["log_offset"] == 1e-12
+    loaded = mc.load_calibrator(content)
+    probe = np.linspace(0.0, 1.0, 101)
+    np.testing.assert_array_equal(mc.apply_calibrator(loaded, probe),
+                                  mc.apply_calibrator(cal, probe))
+
+
+def _resealed(content: dict[str, object], **params: object) -> dict[str, object]:
+    body = dict(content)
+    old = body["params"]
+    assert isinstance(old, dict)
+    body["params"] = {key: value for key, value in {**old, **params}.items()
+                      if value is not None}
+    body["checksum"] = checksum(body)
+    return body
+
+
+@pytest.mark.parametrize("params,match", [
+    ({"scale": 0.0}, "temperature needs params.scale > 0"),
+    ({"log_offset": None}, "params.log_offset"),
+    ({"log_offset": 0.7}, "log_offset must lie strictly between 0 and 0.5"),
+    ({"scale_penalty": -1.0}, "scale_penalty must be >= 0"),
+])
+def test_malformed_binary_temperature_files_are_refused(params: dict[str, object],
+                                                        match: str) -> None:
+    cal = _temperature(np.array([0.2, 0.4, 0.6, 0.8]), np.array([0.0, 1.0, 0.0, 1.0]))
+    with pytest.raises(mc.CalibrationScriptError, match=f"MC-E401.*{match}"):
+        mc.load_calibrator(_resealed(cal.to_json_dict(), **params))
+
+
+def test_a_version_3_file_naming_binary_temperature_is_refused() -> None:
+    cal = _temperature(np.array([0.2, 0.4, 0.6, 0.8]), np.array([0.0, 1.0, 0.0, 1.0]))
+    content = dict(cal.to_json_dict(), schema_version=3)
+    content["checksum"] = checksum(content)
+    with pytest.raises(mc.CalibrationScriptError, match="MC-E403.*schema_version 3"):
+        mc.load_calibrator(content)
+
+
+def test_named_temperature_end_to_end_binary_and_multitask(tmp_path: str,
+                                                           no_plot: list[int]) -> None:
+    split = real_split("breast_cancer", "random_forest", 120, seed=2)
+    write_csv(os.path.join(tmp_path, "in", "d.csv"), split.cal_scores, split.y_cal)
+    out = run_main(os.path.join(tmp_path, "in"), os.path.join(tmp_path, "out"),
+                   {"CALIBRATION_METHOD": "temperature"})
+    path = os.path.join(out[ModelCalibrationOutput.CALIBRATION_OUTPUT.value], CALIBRATOR_FILE)
+    written = mc.load_calibrator(path)
+    direct = _temperature(split.cal_scores, split.y_cal)
+    assert written.method == "temperature" and read_json(path)["schema_version"] == 4
+    assert written.coef == pytest.approx(direct.coef, rel=1e-12)
+    frame = {"p_a": split.cal_scores, "y_a": split.y_cal,
+             "p_b": split.cal_scores[::-1].copy(), "y_b": split.y_cal[::-1].copy()}
+    import pandas as pd
+    os.makedirs(os.path.join(tmp_path, "multi"))
+    pd.DataFrame(frame).to_csv(os.path.join(tmp_path, "multi", "d.csv"), index=False)
+    out = run_main(os.path.join(tmp_path, "multi"), os.path.join(tmp_path, "out_multi"),
+                   {"CALIBRATION_METHOD": "temperature", "SCORE_FIELDS": '["p_a", "p_b"]',
+                    "TASK_LABEL_NAMES": '["y_a", "y_b"]'})
+    path = os.path.join(out[ModelCalibrationOutput.CALIBRATION_OUTPUT.value], CALIBRATOR_FILE)
+    model = mc.load_calibration_model(path)
+    assert isinstance(model, mc.MultiCalibrator) and read_json(path)["schema_version"] == 4
+    assert [m.method for m in model.members] == ["temperature", "temperature"]
+    assert model.members[0].coef == pytest.approx(direct.coef, rel=1e-12)
+
+
+def test_weighted_aggregate_equals_repeated_rows() -> None:
+    s = np.array([0.1, 0.3, 0.6, 0.9, 0.4])
+    y = np.array([0.0, 1.0, 0.0, 1.0, 1.0])
+    w = np.array([1.0, 2.0, 3.0, 1.0, 2.0])
+    weighted = _temperature(s, y, weights=w)
+    repeated = fit_calibrator(aggregate(np.repeat(s, w.astype(int)),
+                                        np.repeat(y, w.astype(int))), FORCED)
+    assert weighted.coef[0] == pytest.approx(repeated.coef[0], rel=1e-12)
+
+
+@pytest.mark.parametrize("method", ["temperature", "auto"])
+def test_the_binned_fit_is_close_to_the_exact_one(tmp_path: str, method: str,
+                                                  monkeypatch: pytest.MonkeyPatch,
+                                                  no_plot: list[int]) -> None:
+    from calibration_step.script.model_calibration import limits, rowbins
+
+    rng = np.random.default_rng(8)
+    true = rng.uniform(0.01, 0.99, 30_000)
+    y = (rng.uniform(size=true.shape[0]) < true).astype(float)
+    write_csv(os.path.join(tmp_path, "in", "d.csv"), sigmoid(1.8 * logit(true)), y)
+    scales = []
+    for name, binned in (("exact", False), ("binned", True)):
+        monkeypatch.setattr(limits, "BINNED_MIN_ROWS", 1 if binned else 1 << 40)
+        monkeypatch.setattr(rowbins, "ROW_BINS", 2048)
+        monkeypatch.setattr(rowbins, "ROW_BIN_MAX_WIDTH", 0.05)  # coarse bins on purpose
+        env = {"CALIBRATION_METHOD": method, "AUTO_CANDIDATES": '["temperature", "identity"]'} \
+            if method == "auto" else {"CALIBRATION_METHOD": method}
+        out = run_main(os.path.join(tmp_path, "in"), os.path.join(tmp_path, name), env)
+        content = read_json(os.path.join(out[ModelCalibrationOutput.CALIBRATION_OUTPUT.value],
+                                         CALIBRATOR_FILE))
+        assert content["method"] == "temperature"
+        fit = content["fit"]
+        assert isinstance(fit, dict) and ("row_bins" in fit) == binned
+        params = content["params"]
+        assert isinstance(params, dict)
+        assert params["scale_penalty"] == (COMMON_SCALE_PENALTY if method == "auto" else 0.0)
+        scales.append(params["scale"])
+    assert scales[0] == pytest.approx(1.0 / 1.8, rel=0.03)
+    assert scales[1] == pytest.approx(scales[0], rel=1e-3)
