@@ -126,13 +126,10 @@ def skipped_candidate(method: str, rows: int, candidates: Sequence[str]) -> Opti
     return None
 
 
-def stratified_folds(labels: npt.ArrayLike, folds: int, seed: int, rotate: bool = False
-                     ) -> npt.NDArray[np.int8]:
+def stratified_folds(labels: npt.ArrayLike, folds: int, seed: int) -> npt.NDArray[np.int8]:
     """Fold index per row (int8: at most 100 folds): each class's rows get the fold ids
     ``0, 1, ..., folds - 1, 0, 1, ...`` in a seeded random order (so every fold holds each
-    class's rows within one of an equal share). With ``rotate`` each class's ids start at a
-    seeded random fold, so that the folds that get one row more vary between calls (between the
-    files of :func:`~.rowfolds.file_folds`).
+    class's rows within one of an equal share).
 
     >>> stratified_folds(np.array([0.0, 1.0, 0.0, 1.0]), 2, 0).tolist()
     [0, 0, 1, 1]
@@ -149,9 +146,7 @@ def stratified_folds(labels: npt.ArrayLike, folds: int, seed: int, rotate: bool 
         rows = y == cls
         # shuffling the dealt ids (one byte each) costs less than permuting row indices
         count = int(np.count_nonzero(rows))
-        first = int(rng.integers(folds)) if rotate else 0
-        deal = np.tile(np.arange(folds, dtype=np.int8), -(-(count + first) // folds))[
-            first:first + count]
+        deal = np.tile(np.arange(folds, dtype=np.int8), -(-count // folds))[:count]
         rng.shuffle(deal)
         out[rows] = deal
     return out
