@@ -39,7 +39,7 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Optional
 
 import numpy as np
@@ -50,7 +50,7 @@ from .jsonvalues import JsonDict, json_get, json_number
 from .logs import logger
 from .mixture import (HONEST_MAX_ITERATIONS, MIXTURE_MAX_ITERATIONS, MIXTURE_MIN_WEIGHT,
                       MIXTURE_PRIOR_ROWS, em_weights, kept_weights)
-from .numerics import CLIP_EPSILON, FloatArray, IntArray
+from .numerics import CLIP_EPSILON, BoolArray, FloatArray, IntArray
 
 MULTICLASS_MIXTURE_SMOOTHING = 0.0
 """The label smoothing of the multi-class weights: none (measured: docs/methods.md)."""
@@ -131,20 +131,30 @@ def class_honest_log_loss(held: FloatArray, labels: IntArray, row_weights: Float
     ...                             np.array([[0, 1, 0, 1]]), ["vector", "identity"]), 4)
     0.2373
     """
-    repeats = folds.shape[0]
     mixed = np.empty(held.shape[1:])
-    for r in range(repeats):
-        for g in np.unique(folds[r]):
-            test = folds[r] == g
-            raw, _ = class_stacking_weights(held[:, r, ~test], labels[~test], row_weights[~test],
-                                            0.0, start=start,
-                                            max_iterations=HONEST_MAX_ITERATIONS)
-            weights = kept_weights(methods, raw)
-            kept = np.array([weights.get(m, 0.0) for m in methods])
-            mixed[r, test] = np.einsum("k,kic->ic", kept, held[:, r, test])
+    for r, test in _inner_folds(folds):
+        fitted, _ = class_stacking_weights(held[:, r, ~test], labels[~test], row_weights[~test],
+                                           0.0, start=start, max_iterations=HONEST_MAX_ITERATIONS)
+        mixed[r, test] = np.einsum("k,kic->ic", _kept(methods, fitted), held[:, r, test])
+    repeats = folds.shape[0]
     return class_mixture_log_loss(mixed.reshape(1, -1, held.shape[-1]),
                                   np.tile(labels, repeats), np.tile(row_weights, repeats), 0.0,
                                   np.ones(1))
+
+
+def _inner_folds(folds: npt.NDArray[np.int8]) -> Iterator[tuple[int, BoolArray]]:
+    """Each repeat's index and each of its inner folds' rows (a mask), of ``folds`` (each row's
+    inner fold per repeat)."""
+    for r in range(folds.shape[0]):
+        for g in np.unique(folds[r]):
+            yield r, folds[r] == g
+
+
+def _kept(methods: Sequence[str], fitted: FloatArray) -> FloatArray:
+    """The weights ``fitted`` to ``methods`` as :func:`~.mixture.kept_weights` keeps them, 0
+    for a dropped one, in the order of ``methods``."""
+    weights = kept_weights(methods, fitted)
+    return np.array([weights.get(m, 0.0) for m in methods])
 
 
 def stack_classes(choice: Mapping[str, object], held: Mapping[str, FloatArray],
@@ -173,8 +183,7 @@ def stack_classes(choice: Mapping[str, object], held: Mapping[str, FloatArray],
     eps = MULTICLASS_MIXTURE_SMOOTHING
     raw, _ = class_stacking_weights(stacked, all_labels, all_weights, eps, repeats=repeats)
     weights = kept_weights(methods, raw)
-    kept = np.array([weights.get(m, 0.0) for m in methods])
-    loss = class_mixture_log_loss(stacked, all_labels, all_weights, eps, kept)
+    loss = class_mixture_log_loss(stacked, all_labels, all_weights, eps, _kept(methods, raw))
     selected = str(choice["selected"])
     ceiling = class_mixture_log_loss(stacked, all_labels, all_weights, eps, np.array(
         [float(m == "identity") for m in methods])) if "identity" in held else math.inf
