@@ -21,12 +21,13 @@ their own bounds (every one-vs-rest member is bounded under ``auto``; vector and
 in a uniform share), so only identity (and temperature, when named) can give a class next to
 nothing, and it takes weight only where its held-out predictions earn it.
 
-As the binary one, the mixture ships in place of the rule's pick (identity included) when two
-or more candidates keep weight and its honest held-out log loss (:func:`class_honest_log_loss`:
-each inner fold's rows scored by weights fitted on the other folds' held-out predictions) is at
-most identity's, at every size up to ``MIXTURE_MAX_ROWS``: the weights fitted to the same
-predictions they are judged on flatter the mixture on a few dozen rows (iris and wine: 45-54),
-the honest estimate does not (measured: docs/methods.md).
+As the binary one, the mixture ships on an honest held-out log loss
+(:func:`class_honest_log_loss`: each inner fold's rows scored by weights fitted on the other
+folds' held-out predictions), at every size up to ``MIXTURE_MAX_ROWS``: the weights fitted to
+the same predictions they are judged on flatter the mixture on a few dozen rows (iris and wine:
+45-54), the honest estimate does not. It ships in place of the rule's pick (identity included)
+when two or more candidates keep weight and that loss is at most identity's and the pick's own
+held-out loss (unlike the binary rule, which asks identity's only: measured, docs/methods.md).
 
 Examples
 --------
@@ -164,11 +165,11 @@ def stack_classes(choice: Mapping[str, object], held: Mapping[str, FloatArray],
     the candidates' held-out class probabilities ``held`` (``(repeats, rows, classes)`` each;
     ``labels`` and ``row_weights`` per row; ``folds`` each row's inner fold per repeat): its
     record under ``mixture`` and, when it ships (two or more members, and an honest held-out
-    loss, :func:`class_honest_log_loss`, at most identity's), ``selected: mixture`` with the
-    rule's own pick kept as ``rule_selected``.
+    loss, :func:`class_honest_log_loss`, at most identity's and the pick's), ``selected:
+    mixture`` with the rule's own pick kept as ``rule_selected``.
 
     >>> choice = {"selected": "vector", "reason": "r",
-    ...           "candidates": {"vector": {"log_loss": 0.4}, "dirichlet": {"log_loss": 0.41}}}
+    ...           "candidates": {"vector": {"log_loss": 0.9}, "dirichlet": {"log_loss": 0.95}}}
     >>> held = {"vector": np.array([[[0.9, 0.1], [0.3, 0.7], [0.6, 0.4], [0.2, 0.8]]]),
     ...         "dirichlet": np.array([[[0.6, 0.4], [0.1, 0.9], [0.7, 0.3], [0.4, 0.6]]])}
     >>> out = stack_classes(choice, held, np.array([0, 1, 1, 0]), np.ones(4),
@@ -189,7 +190,8 @@ def stack_classes(choice: Mapping[str, object], held: Mapping[str, FloatArray],
         [float(m == "identity") for m in methods])) if "identity" in held else math.inf
     honest = class_honest_log_loss(np.stack([held[m] for m in methods]), labels, row_weights,
                                    folds, methods, raw)
-    ships = len(weights) >= 2 and honest <= ceiling
+    pick = json_number(json_get(choice, "candidates", selected)["log_loss"])
+    ships = len(weights) >= 2 and honest <= min(ceiling, pick)
     out: JsonDict = dict(choice)
     out["mixture"] = {
         "weights": weights, "log_loss": loss, "honest_log_loss": honest, "shipped": ships,
@@ -200,7 +202,7 @@ def stack_classes(choice: Mapping[str, object], held: Mapping[str, FloatArray],
                 f"{MIXTURE_PRIOR_ROWS:g} pseudo-rows per candidate; weights below "
                 f"{MIXTURE_MIN_WEIGHT:g} dropped; shipped when two or more members remain and "
                 "its honest held-out log loss (each inner fold's weights fitted on the other "
-                "folds) is at most identity's"}
+                "folds) is at most identity's and the rule's pick's"}
     if ships:
         out.update(rule_selected=selected, selected=MIXTURE_METHOD,
                    reason=_shipped_reason(choice, weights, honest))

@@ -98,17 +98,29 @@ def test_the_mixture_ships_on_its_honest_loss_in_place_of_any_pick() -> None:
     scores, labels, truth = multiclass_scenario(120, seed=2)
     folds = (np.arange(120) % 5)[None, :].astype(np.int8)
     held = {"identity": scores[None], "vector": truth[None],
-            "dirichlet": (0.9 * truth + 0.1 * scores)[None]}
-    for rule in ("dirichlet", "identity"):  # the rule's pick, identity included, gives way
+            "dirichlet": (0.5 * truth + 0.5 * scores)[None]}
+    for rule in ("dirichlet", "identity"):  # a pick the mixture beats, identity included
         shipped = stack_classes({**_record(held, labels), "selected": rule}, held, labels,
                                 np.ones(120), folds)
         mixture = json_get(shipped, "mixture")
         assert shipped["selected"] == "mixture" and shipped["rule_selected"] == rule
         assert len(json_get(mixture, "weights")) >= 2 and mixture["shipped"] is True
-        assert json_number(mixture["honest_log_loss"]) <= json_number(
-            json_get(shipped, "candidates", "identity")["log_loss"])
+        honest = json_number(mixture["honest_log_loss"])
+        assert honest <= json_number(json_get(shipped, "candidates", "identity")["log_loss"])
+        assert honest <= json_number(json_get(shipped, "candidates", rule)["log_loss"])
         assert mixture["label_smoothing"] == 0.0
         assert f"in place of the rule's pick {rule}" in str(shipped["reason"])
+
+
+def test_the_mixture_does_not_replace_a_pick_its_honest_loss_does_not_beat() -> None:
+    scores, labels, truth = multiclass_scenario(120, seed=2)
+    folds = (np.arange(120) % 5)[None, :].astype(np.int8)
+    held = {"identity": scores[None], "vector": truth[None],
+            "dirichlet": (0.5 * truth + 0.5 * scores)[None]}
+    record = _record(held, labels)
+    json_get(record, "candidates", "vector")["log_loss"] = 0.01  # a pick no mixture beats
+    kept = stack_classes({**record, "selected": "vector"}, held, labels, np.ones(120), folds)
+    assert kept["selected"] == "vector" and json_get(kept, "mixture")["shipped"] is False
 
 
 def test_the_honest_loss_keeps_out_a_mixture_that_only_fits_its_own_weights() -> None:
