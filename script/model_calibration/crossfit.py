@@ -35,8 +35,8 @@ candidates (:mod:`.mixture`), its weights fitted on the same held-out prediction
 of the rule's pick (identity included) when its honest held-out loss (each inner fold's weights
 fitted on the other folds) is at most identity's: it rarely loses much to the best candidate,
 where a single pick on a few hundred rows often does. A multi-class ``auto`` mixes the
-candidates' class-probability vectors (:mod:`.multiclassmixture`) in place of the rule's pick
-unless that pick is identity.
+candidates' class-probability vectors (:mod:`.multiclassmixture`), shipped on an honest held-out
+loss too, at most identity's and the rule's pick's.
 """
 
 from __future__ import annotations
@@ -222,7 +222,8 @@ def select_method(problem: Problem[ModelT], settings: Settings, mask: Optional[B
         chosen = stack(chosen, held_predictions, problem.strata[rows] == 1, w, eps,
                        np.stack([inner[rows] for inner in splits]))
     elif stacking:  # multi-class: its own smoothing, over the other classes
-        chosen = stack_classes(chosen, held_predictions, problem.strata[rows], w)
+        chosen = stack_classes(chosen, held_predictions, problem.strata[rows], w,
+                               np.stack([inner[rows] for inner in splits]))
     return {"criterion": "inner cross-validated log loss (weighted mean over held-out rows, "
                          "each row's loss averaged over the repeats; binary: against labels "
                          "smoothed by label_smoothing = 1 / (2 (effective rows + 1)), every "

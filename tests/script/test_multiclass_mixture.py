@@ -22,9 +22,10 @@ from calibration_step.script.model_calibration.artifact import (MULTICLASS_KIND,
 from calibration_step.script.model_calibration.artifactreader import load_calibration_model
 from calibration_step.script.model_calibration.crossfit import select_method
 from calibration_step.script.model_calibration.jsonvalues import json_get, json_number
-from calibration_step.script.model_calibration.mixture import fit_selection
+from calibration_step.script.model_calibration.mixture import HONEST_MAX_ITERATIONS, fit_selection
 from calibration_step.script.model_calibration.multiclassmixture import (
-    class_mixture_calibrator, class_mixture_log_loss, class_stacking_weights, stack_classes)
+    class_honest_log_loss, class_mixture_calibrator, class_mixture_log_loss,
+    class_stacking_weights, stack_classes)
 from calibration_step.script.model_calibration.problems import MulticlassProblem
 from tests.script.synthetic import multiclass_scenario, read_csv_exact, read_json, run_main, \
     write_multiclass
@@ -86,23 +87,76 @@ def test_smoothing_takes_weight_from_a_candidate_that_gives_other_classes_nothin
     assert plain[0] > 0.99 and smoothed[1] > 0.3
 
 
-def test_the_mixture_ships_unless_the_rule_keeps_the_scores_or_the_rows_are_few() -> None:
+def _record(held: dict[str, FloatArray], labels: npt.NDArray[np.int64]) -> dict[str, object]:
+    """A rule's record of ``held``'s candidates: each one's held-out log loss."""
+    return {"reason": "the rule", "candidates": {
+        m: {"log_loss": class_mixture_log_loss(p, labels, np.ones(labels.shape[0]), 0.0,
+                                               np.ones(1))} for m, p in held.items()}}
+
+
+def test_the_mixture_ships_on_its_honest_loss_in_place_of_any_pick() -> None:
     scores, labels, truth = multiclass_scenario(120, seed=2)
+    folds = (np.arange(120) % 5)[None, :].astype(np.int8)
     held = {"identity": scores[None], "vector": truth[None],
-            "dirichlet": (0.9 * truth + 0.1 * scores)[None]}
-    record = {"reason": "the rule", "candidates": {
-        m: {"log_loss": class_mixture_log_loss(p, labels, np.ones(120), 0.0, np.ones(1))}
-        for m, p in held.items()}}
-    shipped = stack_classes({**record, "selected": "dirichlet"}, held, labels, np.ones(120))
-    mixture = json_get(shipped, "mixture")
-    assert shipped["selected"] == "mixture" and shipped["rule_selected"] == "dirichlet"
-    assert len(json_get(mixture, "weights")) >= 2 and mixture["shipped"] is True
-    assert mixture["label_smoothing"] == 0.0
-    kept = stack_classes({**record, "selected": "identity"}, held, labels, np.ones(120))
-    assert kept["selected"] == "identity" and json_get(kept, "mixture")["shipped"] is False
-    few = {m: p[:, :60] for m, p in held.items()}
-    recorded = stack_classes({**record, "selected": "dirichlet"}, few, labels[:60], np.ones(60))
-    assert recorded["selected"] == "dirichlet" and json_get(recorded, "mixture")["shipped"] is False
+            "dirichlet": (0.5 * truth + 0.5 * scores)[None]}
+    for rule in ("dirichlet", "identity"):  # a pick the mixture beats, identity included
+        shipped = stack_classes({**_record(held, labels), "selected": rule}, held, labels,
+                                np.ones(120), folds)
+        mixture = json_get(shipped, "mixture")
+        assert shipped["selected"] == "mixture" and shipped["rule_selected"] == rule
+        assert len(json_get(mixture, "weights")) >= 2 and mixture["shipped"] is True
+        honest = json_number(mixture["honest_log_loss"])
+        assert honest <= json_number(json_get(shipped, "candidates", "identity")["log_loss"])
+        assert honest <= json_number(json_get(shipped, "candidates", rule)["log_loss"])
+        assert mixture["label_smoothing"] == 0.0
+        assert f"in place of the rule's pick {rule}" in str(shipped["reason"])
+
+
+def test_the_mixture_does_not_replace_a_pick_its_honest_loss_does_not_beat() -> None:
+    scores, labels, truth = multiclass_scenario(120, seed=2)
+    folds = (np.arange(120) % 5)[None, :].astype(np.int8)
+    held = {"identity": scores[None], "vector": truth[None],
+            "dirichlet": (0.5 * truth + 0.5 * scores)[None]}
+    record = _record(held, labels)
+    candidates = {**json_get(record, "candidates"), "vector": {"log_loss": 0.01}}  # unbeatable
+    kept = stack_classes({**record, "candidates": candidates, "selected": "vector"}, held, labels,
+                         np.ones(120), folds)
+    assert kept["selected"] == "vector" and json_get(kept, "mixture")["shipped"] is False
+
+
+def test_the_honest_loss_keeps_out_a_mixture_that_only_fits_its_own_weights() -> None:
+    rng = np.random.default_rng(4)
+    labels = rng.integers(0, 3, 45)
+    folds = (np.arange(45) % 5)[None, :].astype(np.int8)
+    # identity is right (uniform); two candidates are noise that their weights fit by luck
+    held = {"identity": np.full((1, 45, 3), 1.0 / 3),
+            "vector": rng.dirichlet(np.ones(3), (1, 45)),
+            "dirichlet": rng.dirichlet(np.ones(3), (1, 45))}
+    out = stack_classes({**_record(held, labels), "selected": "identity"}, held, labels,
+                        np.ones(45), folds)
+    flattered, honest, identity = (json_number(json_get(out, "mixture")["log_loss"]),
+                                   json_number(json_get(out, "mixture")["honest_log_loss"]),
+                                   json_number(json_get(out, "candidates", "identity")["log_loss"]))
+    assert (out["selected"], json_get(out, "mixture")["shipped"]) == ("identity", False)
+    assert "rule_selected" not in out and flattered <= honest and honest > identity
+
+
+def test_the_honest_loss_fits_each_folds_weights_without_it() -> None:
+    rng = np.random.default_rng(5)
+    labels = rng.integers(0, 3, 40)
+    held = rng.dirichlet(np.ones(3), (2, 2, 40))  # 2 candidates, 2 repeats
+    folds = np.stack([np.arange(40) % 4, (np.arange(40) // 10) % 4]).astype(np.int8)
+    mixed = np.empty((2, 40, 3))
+    for r in range(2):
+        for g in range(4):
+            test = folds[r] == g
+            weights, _ = class_stacking_weights(held[:, r, ~test], labels[~test], np.ones(30),
+                                                0.0, max_iterations=HONEST_MAX_ITERATIONS)
+            mixed[r, test] = np.einsum("k,kic->ic", weights, held[:, r, test])
+    expected = class_mixture_log_loss(mixed.reshape(1, 80, 3), np.tile(labels, 2), np.ones(80),
+                                      0.0, np.ones(1))
+    assert class_honest_log_loss(held, labels, np.ones(40), folds, ["a", "b"]) == \
+        pytest.approx(expected, rel=1e-12)
 
 
 def test_a_mixture_applies_as_the_weighted_sum_of_its_components_and_round_trips() -> None:
