@@ -2,7 +2,8 @@
 
 Scores are checked first (``MC-E404-INVALID-SCORES`` for NaN, infinite or out-of-space
 values). A binary ``mixture`` is the weighted sum of its members' outputs; a binary
-``temperature`` is ``sigmoid(scale * z)`` of the log-odds ``z`` (``binarytemperature``). Multi-class
+``temperature`` is ``sigmoid(scale * z)`` of the log-odds ``z`` (``binarytemperature``), ``scale * z``
+bounded to ``+-SOFTMAX_LOG_RANGE`` as the multi-class softmax is. Multi-class
 one-vs-rest outputs are divided by their row sum, and a row whose outputs
 are all 0 becomes uniform; temperature is ``softmax(scale * l + bias)`` of the class log-scores
 ``l``, vector ``softmax(scales * l + bias)`` (a scale per class) and dirichlet
@@ -108,8 +109,11 @@ def _calibrated(calibrator: Calibrator, s: FloatArray) -> FloatArray:
         offset = calibrator.extra_params.get("log_offset", LOG_OFFSET)
         z = temperature_logits(s, calibrator.score_space,
                                float(offset) if isinstance(offset, float) else LOG_OFFSET)
-        with np.errstate(over="ignore"):  # as platt: an overflow is +-inf, sigmoid 1 or 0
+        with np.errstate(over="ignore"):  # an overflow is +-inf, bounded next
             z *= calibrator.coef[0]
+        # the two-class bounded softmax: scikit-learn's scale bound saturates a separable set's
+        # outputs to exactly 0 or 1; bounded, every output stays within [1e-15, 1 - 1e-15]
+        np.clip(z, -SOFTMAX_LOG_RANGE, SOFTMAX_LOG_RANGE, out=z)
         return sigmoid(z)
     if calibrator.method == "platt":
         a, b = calibrator.coef

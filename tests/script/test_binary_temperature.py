@@ -76,6 +76,9 @@ def test_separable_rows_reach_the_bound_when_named_and_stay_finite_under_auto() 
     y = np.array([0.0, 0.0, 0.0, 1.0, 1.0, 1.0])
     named = _temperature(s, y)
     assert named.coef == (scale_bounds("probability")[1],)  # scikit-learn's bound
+    bounded = mc.apply_calibrator(named, np.array([0.0, 0.1, 0.45, 0.55, 0.9, 1.0]))
+    assert bounded.min() == pytest.approx(1e-15, rel=1e-6) and bounded.max() < 1.0
+    assert bounded.max() == pytest.approx(1.0 - 1e-15, abs=2e-16)
     problem = BinaryProblem(s, y, None, AUTO)
     candidate = problem.fit("temperature", None, "test")
     assert 1.0 < candidate.coef[0] < 100.0
