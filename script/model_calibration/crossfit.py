@@ -59,6 +59,7 @@ from .mixture import MIXTURE_MAX_ROWS, fit_selection, stack
 from .multiclassmixture import stack_classes
 from .numerics import BoolArray, FloatArray
 from .problems import ModelT, Problem
+from .rowfolds import present_classes
 from .settings import Settings
 
 # auto prefers the simplest candidate within one standard error of the best (this order).
@@ -137,12 +138,7 @@ def stratified_folds(labels: npt.ArrayLike, folds: int, seed: int) -> npt.NDArra
     y = np.asarray(labels)
     rng = np.random.default_rng(seed)
     out = np.empty(y.shape[0], dtype=np.int8)
-    if y.dtype in (np.bool_, np.int8, np.uint8) and y.shape[0]:
-        # a byte per label: the classes present from one count, not a sort of every label
-        classes = np.flatnonzero(np.bincount(y.view(np.uint8), minlength=2)).astype(y.dtype)
-    else:
-        classes = np.unique(y)
-    for cls in classes:
+    for cls in present_classes(y):
         rows = y == cls
         # shuffling the dealt ids (one byte each) costs less than permuting row indices
         count = int(np.count_nonzero(rows))

@@ -114,15 +114,20 @@ def file_folds(strata: npt.ArrayLike, files: FileRows, folds: int, seed: int
         part = labels[start:start + count]
         own = out[start:start + count]
         rng = np.random.default_rng(file_seed(seed, name))
-        for cls in _classes(part):
+        for cls in present_classes(part):
             rows = np.flatnonzero(part == cls)
             own[rows] = class_deal(rows.shape[0], folds, rng)
         start += count
     return out
 
 
-def _classes(labels: npt.NDArray[np.generic]) -> npt.NDArray[np.generic]:
-    """The classes present in ``labels``, in increasing order (byte labels by one count)."""
+def present_classes(labels: npt.NDArray[np.generic]) -> npt.NDArray[np.generic]:
+    """The classes present in ``labels``, in increasing order: of byte labels from one count,
+    not a sort of every label.
+
+    >>> present_classes(np.array([1, 0, 1], dtype=np.int8)).tolist()
+    [0, 1]
+    """
     if labels.dtype in (np.bool_, np.int8, np.uint8) and labels.shape[0]:
         return np.flatnonzero(np.bincount(labels.view(np.uint8), minlength=2)).astype(
             labels.dtype)
