@@ -20,7 +20,6 @@ from calibration_step.script.model_calibration.fitting import fit_calibrator, pr
 from calibration_step.script.model_calibration.jsonvalues import json_number
 from calibration_step.script.model_calibration.numerics import (adaptive_clip_epsilon,
                                                                 beta_features,
-                                                                fit_logistic_line,
                                                                 fit_logistic_prior, logit,
                                                                 smoothed_positives)
 
@@ -125,10 +124,12 @@ def test_gam_converges_on_the_inner_folds_of_a_tiny_set() -> None:
             assert cal.fit["converged"] is True
 
 
-def test_a_line_on_a_narrow_column_converges() -> None:
-    """Margins spanning 6e-5 (the slope near -3e3): Newton's 2x2 system on the column itself
-    rounds the slope by more than the stopping rule allows; on the stretched column it stops."""
-    z = np.array([0.0, 2.73076007e-177, 2.0 ** -14])
-    fit = fit_logistic_line(z, np.array([3.0, 1.0, 2.0]), np.array([1.4, 0.8, 1.0]))
-    assert fit.converged and fit.iterations < 20
-    assert -3.4e3 < float(fit.coef[0]) < -3.2e3
+def test_platt_on_a_narrow_column_converges() -> None:
+    """Margins spanning 6e-5 with no signal: Newton's 2x2 system on the column itself rounded
+    the slope by more than the stopping rule allows (MC-E304 after 100 steps); on the stretched
+    column it stops, at a constant output (degenerate, MC-E305)."""
+    scores = np.array([2.0 ** -14, 0.0, 0.0, 0.0, 2.73076007e-177, 2.0 ** -14])
+    labels = np.array([0.0, 0.0, 0.0, 1.0, 1.0, 1.0])
+    settings = mc.read_settings({"CALIBRATION_METHOD": "platt", "SCORE_SPACE": "logit"})
+    with pytest.raises(mc.CalibrationScriptError, match="MC-E305-FIT-DEGENERATE"):
+        fit_calibrator(aggregate(scores, labels), settings)
