@@ -57,7 +57,7 @@ def fit_on_bins(train: Aggregated, settings: Settings, method: str, context: str
     try:
         return fit_calibrator(train, dataclasses.replace(settings, method=method), context,
                               clip_epsilon=clip_epsilon, weighted_rows=rows,
-                              scale_prior=settings.method == "auto")
+                              scale_prior=settings.method == "auto", at_scale=True)
     except CalibrationScriptError as exc:
         if exc.code != Code.MC_E301_SINGLE_CLASS:
             raise

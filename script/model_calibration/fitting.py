@@ -2,7 +2,8 @@
 
 - ``isotonic``: pool-adjacent-violators on the scores aggregated by value, near-ties merged as
   scikit-learn merges them (``ties``), shipped as knots: identical to scikit-learn's
-  ``IsotonicRegression(out_of_bounds='clip')``.
+  ``IsotonicRegression(out_of_bounds='clip')`` (from ``BINNED_MIN_ROWS`` rows pooled by the
+  script's own :func:`~.pav.pav_increasing`: the same fit up to rounding).
 - ``platt``: ``sigmoid(a * logit(s) + b)``, maximum likelihood of the smoothed targets (margins
   are used as they are in logit space).
 - ``beta``: ``sigmoid(a * ln(s) - b * ln(1 - s) + c)`` with ``a, b >= 0`` (monotone): where the
@@ -44,6 +45,7 @@ from .gam import GAM_LAMBDA, GAM_TABLE_POINTS, fit_gam, gam_predict_logit
 from .jsonvalues import JsonDict
 from .knots import merge_close_knots
 from .fitchecks import check_fit
+from .pav import pav_increasing
 from .numerics import (CLIP_EPSILON, LOG_OFFSET, LOGIT_LIMIT, PRIOR_INTERCEPT_SCALE, PRIOR_SLOPE_SCALE,
                        BoolArray, FloatArray, IntArray, LogisticFit, adaptive_clip_epsilon,
                        beta_features, fit_logistic_line, fit_logistic_prior, logit, sigmoid,
@@ -94,8 +96,8 @@ def fit_calibrator(agg: Aggregated, settings: Settings, context: str = "fit",
                    row_bins: Optional[JsonDict] = None,
                    clipped_rows: Optional[int] = None,
                    clip_epsilon: Optional[float] = None,
-                   weighted_rows: Optional[int] = None, scale_prior: bool = False
-                   ) -> Calibrator:
+                   weighted_rows: Optional[int] = None, scale_prior: bool = False,
+                   at_scale: bool = False) -> Calibrator:
     """Fit the configured method on aggregated rows (counts with zero rows are ignored).
 
     platt, beta and gam fit Platt's smoothed targets (:func:`smoothed_positives`) and, for
@@ -108,7 +110,9 @@ def fit_calibrator(agg: Aggregated, settings: Settings, context: str = "fit",
 
     ``row_bins`` (a :meth:`RowBins.describe`) says ``agg`` holds logit bins of the rows, not
     their distinct scores: the fit statistics then record it instead of ``unique_scores``, with
-    the ``clipped_rows`` counted on the rows.
+    the ``clipped_rows`` counted on the rows. ``at_scale`` (implied by ``row_bins``): ``agg``
+    holds the bins of at least ``BINNED_MIN_ROWS`` rows, and isotonic pools with the script's
+    own :func:`~.pav.pav_increasing`, not scikit-learn's.
     """
     keep = agg.n > 0
     if not np.all(keep):
@@ -130,7 +134,8 @@ def fit_calibrator(agg: Aggregated, settings: Settings, context: str = "fit",
         fit["clipped_rows"] = 0 if method in _AS_THEY_ARE else \
             int(agg.n[clipped].sum()) if clipped_rows is None else clipped_rows
     if method == "isotonic":
-        xs, ys = isotonic_knots(agg.values, agg.n, agg.k)
+        xs, ys = isotonic_knots(agg.values, agg.n, agg.k,
+                                at_scale=at_scale or row_bins is not None)
         cal = Calibrator("isotonic", space, eps, knots_x=xs, knots_y=ys, fit=fit)
     elif method == "venn_abers":
         xs, p0, p1 = venn_abers_steps(agg)
@@ -275,7 +280,7 @@ def _fit_logit_method(agg: Aggregated, settings: Settings, eps: float, fit: Json
     return Calibrator("gam", space, eps, knots_x=xs, knots_y=ys, extra_params=extra, fit=fit)
 
 
-def isotonic_knots(values: FloatArray, n: FloatArray, k: FloatArray
+def isotonic_knots(values: FloatArray, n: FloatArray, k: FloatArray, at_scale: bool = False
                    ) -> tuple[FloatArray, FloatArray]:
     """The exact isotonic fit of the rates ``k / n`` at ascending ``values`` (weights ``n``),
     as knots: the first and last value of each constant block. Values closer than
@@ -287,6 +292,7 @@ def isotonic_knots(values: FloatArray, n: FloatArray, k: FloatArray
     values whose rate does not rise lies inside one block: the runs are pooled first and the
     pool-adjacent-violators fit runs on them (about 4x fewer points for continuous scores with
     0/1 labels). The optimum is unique, so this is the fit on every value, up to rounding.
+    ``at_scale``: pooled by :func:`~.pav.pav_increasing` (the binned path), not scikit-learn.
 
     >>> xs, ys = isotonic_knots(np.array([0.1, 0.2, 0.3, 0.4]), np.ones(4),
     ...                         np.array([0.0, 1.0, 0.0, 1.0]))
@@ -300,8 +306,9 @@ def isotonic_knots(values: FloatArray, n: FloatArray, k: FloatArray
     del rate
     starts = np.flatnonzero(np.r_[True, rise])
     del rise
-    fitted = pav_aggregated(values[starts], np.add.reduceat(n, starts),
-                            np.add.reduceat(k, starts))
+    run_n, run_k = np.add.reduceat(n, starts), np.add.reduceat(k, starts)
+    fitted = pav_increasing(run_n, run_k) if at_scale else \
+        pav_aggregated(values[starts], run_n, run_k)
     return _block_knots(values, starts, fitted)
 
 
@@ -329,7 +336,9 @@ def isotonic_rows(scores: FloatArray, positive: BoolArray
     (``sort_with_labels``) and no aggregate: with every score distinct, a block can only end
     between a negative and the positive after it, so the rows between such pairs are pooled
     straight from the sorted labels. None when two rows share a score or lie closer than
-    ``TIE_RESOLUTION`` (the caller then aggregates, and near-ties are merged there).
+    ``TIE_RESOLUTION`` (the caller then aggregates, and near-ties are merged there). Used from
+    ``BINNED_MIN_ROWS`` rows: pooled by :func:`~.pav.pav_increasing` (scikit-learn's fit up to
+    rounding).
     """
     m = scores.shape[0]
     keys, label = sort_with_labels(scores, positive)
@@ -340,7 +349,7 @@ def isotonic_rows(scores: FloatArray, positive: BoolArray
     n = np.diff(starts, append=m).astype(np.float64)
     k = np.add.reduceat(label, starts, dtype=np.float64)
     del label
-    fitted = pav_aggregated(ordered[starts], n, k)
+    fitted = pav_increasing(n, k)
     return _block_knots(ordered, starts, fitted)
 
 

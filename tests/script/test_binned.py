@@ -111,7 +111,8 @@ def test_binned_metrics_agree_with_the_exact_path(
             {k: b_fold[k] for k in ("fold", "n_train", "n_test", "positives_test")}
         _close(e_fold, b_fold, "log_loss", 2e-4)
         _close(e_fold, b_fold, "auc", 5e-4)
-    # isotonic keeps its exact full fit, platt and beta are refitted on every row from their
+    # isotonic keeps its exact full fit (pooled by the script's own PAV: scikit-learn's values up
+    # to rounding, the same knots), platt and beta are refitted on every row from their
     # fit on the bins (all three still equal their exact fits); gam's full fit runs on the bins,
     # which it would have binned more coarsely itself.
     if method == "gam":
@@ -124,7 +125,10 @@ def test_binned_metrics_agree_with_the_exact_path(
         assert isinstance(fit, dict) and "unique_scores" not in fit
         assert fit["row_bins"] == _block(binned, "calibrated")["row_bins"]
     elif method == "isotonic":
-        assert exact_cal["params"] == binned_cal["params"]
+        exact_params, binned_params = exact_cal["params"], binned_cal["params"]
+        assert isinstance(exact_params, dict) and isinstance(binned_params, dict)
+        assert exact_params["x"] == binned_params["x"]
+        np.testing.assert_allclose(binned_params["y"], exact_params["y"], rtol=1e-14, atol=0)
     else:
         exact_params, binned_params = exact_cal["params"], binned_cal["params"]
         assert isinstance(exact_params, dict) and isinstance(binned_params, dict)
@@ -318,8 +322,14 @@ def test_isotonic_rows_equals_the_aggregate_fit_and_declines_ties() -> None:
     positive = y == 1.0
     knots = isotonic_rows(s, positive)
     assert knots is not None
-    xs, ys = isotonic_knots(*(lambda a: (a.values, a.n, a.k))(aggregate(s, positive)))
+    agg = aggregate(s, positive)
+    xs, ys = isotonic_knots(agg.values, agg.n, agg.k, at_scale=True)
     assert knots[0].tolist() == xs.tolist() and knots[1].tolist() == ys.tolist()
+    # scikit-learn's pooling (the exact path below BINNED_MIN_ROWS): the same knots, the same
+    # values up to rounding
+    sk_xs, sk_ys = isotonic_knots(agg.values, agg.n, agg.k)
+    assert sk_xs.tolist() == xs.tolist()
+    np.testing.assert_allclose(ys, sk_ys, rtol=1e-14, atol=0)
     tied = np.round(s, 3)
     assert isotonic_rows(tied, positive) is None
 
