@@ -35,10 +35,13 @@ import traceback
 from collections.abc import Sequence
 from typing import Optional
 
-from bench import data
-from bench.run import _size
-
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+if __name__ == "__main__":  # one thread: set before numpy is imported (below, by bench.data),
+    for _name in THREAD_VARIABLES:  # whose BLAS reads these once, when it loads
+        os.environ[_name] = "1"
+
+from bench import data  # noqa: E402  # after the thread variables
+from bench.run import _size  # noqa: E402
 
 
 def build_parser() -> argparse.ArgumentParser:

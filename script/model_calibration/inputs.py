@@ -211,13 +211,22 @@ def load_multiclass(shards: list[Shard], settings: Settings) -> MulticlassData:
     require_columns(shards, fields + [settings.label_field],
                     "set SCORE_FIELD_PREFIX / MULTICLASS_CATEGORIES (or NUM_CLASSES) / "
                     "LABEL_FIELD to existing columns")
-    scores = np.empty((sum(len(s.fitting[fields[0]]) for s in shards), len(fields)), order="F")
-    for j, f in enumerate(fields):  # column-major: each class's scores contiguous
-        np.concatenate([parse_scores(s.fitting[f], f, settings.score_space) for s in shards],
-                       out=scores[:, j])
-    labels = np.concatenate([parse_class_labels(s.fitting[settings.label_field],
-                                                settings.label_field, settings.categories)
-                             for s in shards])
+    n = sum(len(s.fitting[fields[0]]) for s in shards)
+    scores = np.empty((n, len(fields)), order="F")  # column-major: each class contiguous
+    labels = np.empty(n)
+    # shard by shard, each shard's parsed columns dropped at once (not the weights): the
+    # reader's frames are freed while the matrix fills, so the peak holds one shard's frame
+    parsed = set(fields + [settings.label_field]) - {settings.weight_field}
+    start = 0
+    for shard in shards:
+        rows = slice(start, start + len(shard.fitting[fields[0]]))
+        for j, f in enumerate(fields):
+            scores[rows, j] = parse_scores(shard.fitting[f], f, settings.score_space)
+        labels[rows] = parse_class_labels(shard.fitting[settings.label_field],
+                                          settings.label_field, settings.categories)
+        for f in parsed:
+            del shard.fitting[f]
+        start = rows.stop
     missing_score = np.isnan(scores[:, 0])
     for j in range(1, scores.shape[1]):  # column by column: no n x classes temporary
         missing_score |= np.isnan(scores[:, j])
@@ -237,7 +246,8 @@ def load_multiclass(shards: list[Shard], settings: Settings) -> MulticlassData:
                 "with missing label, %d with missing weight; %d rows kept", len(shards),
                 data.rows_read, len(fields), data.dropped_missing_score,
                 data.dropped_missing_label, missing_weight, int(keep.sum()))
-    if not keep.any() or not float(data.kept_weights().sum()) > 0.0:
+    # (unweighted rows with one kept have a positive weight sum: no array of ones for it)
+    if not keep.any() or (weights is not None and not float(data.kept_weights().sum()) > 0.0):
         raise CalibrationScriptError(
             Code.MC_E210_NO_ROWS, "no row has every class score, a label and a weight",
             "check the score columns, LABEL_FIELD and missing values")

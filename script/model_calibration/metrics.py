@@ -297,15 +297,18 @@ ClassColumn = Callable[[int, slice], FloatArray]
 """Class ``j``'s probabilities of the rows ``part`` (an array the caller does not change)."""
 
 
-def renormalised_columns(scores: FloatArray) -> tuple[ClassColumn, int]:
+def renormalised_columns(scores: FloatArray, sums: Optional[FloatArray] = None
+                         ) -> tuple[ClassColumn, int]:
     """The columns of ``renormalise(scores)`` computed for the rows asked for (the same values,
-    with no n x classes matrix), and the number of rows summing to 0 (uniform).
+    with no n x classes matrix), and the number of rows summing to 0 (uniform). ``sums``: the
+    rows' sums (``row_reduce(np.add, scores)``) when the caller has them (then changed here).
 
     >>> column, zero = renormalised_columns(np.array([[0.2, 0.6], [0.0, 0.0]]))
     >>> column(1, slice(None)).round(3).tolist(), zero
     ([0.75, 0.5], 1)
     """
-    sums = row_reduce(np.add, scores)
+    if sums is None:
+        sums = row_reduce(np.add, scores)
     zero = ~(sums > 0.0)
     sums[zero] = 1.0
     count = int(zero.sum())

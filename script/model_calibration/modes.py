@@ -78,11 +78,13 @@ def _uncalibrated_metrics(scores: FloatArray, labels: IntArray, weights: FloatAr
     if settings.score_space == "logit":
         return multiclass_metrics(softmax(scores.astype(np.float64, copy=True)), labels,
                                   weights, settings.categories, settings.bins), 0
-    off = int(np.count_nonzero(np.abs(row_reduce(np.add, scores) - 1.0) > 1e-6))
+    sums = row_reduce(np.add, scores)  # once, for the check and the renormalised columns
+    off = sum(int(np.count_nonzero(np.abs(sums[start:start + limits.BIN_CHUNK_ROWS] - 1.0) > 1e-6))
+              for start in range(0, sums.shape[0], limits.BIN_CHUNK_ROWS))
     if off:
         logger.warning("%d rows' class probabilities do not sum to 1 (tolerance 1e-6); the "
                        "uncalibrated figures use them renormalised", off)
-    column, zero_rows = renormalised_columns(scores)
+    column, zero_rows = renormalised_columns(scores, sums)
     return multiclass_metrics_of(column, labels, weights, settings.categories,
                                  settings.bins), zero_rows
 
