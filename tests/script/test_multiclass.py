@@ -14,6 +14,7 @@ from calibration_step.script.model_calibration.apply import class_logits, renorm
 from calibration_step.script.model_calibration.artifact import MULTICLASS_KIND, checksum
 from calibration_step.script.model_calibration.columns import parse_class_labels
 from calibration_step.script.interface import CALIBRATOR_FILE, METRICS_FILE, ModelCalibrationOutput
+from calibration_step.script.model_calibration.metrics import multiclass_metrics
 from calibration_step.script.model_calibration.numerics import CLIP_EPSILON
 from calibration_step.script.model_calibration.temperature import (_temperature_lbfgs,
                                                                    fit_temperature)
@@ -269,3 +270,25 @@ def test_temperature_on_a_row_mask_equals_the_fit_on_those_rows(
     np.testing.assert_allclose(masked[1], copied[1], atol=1e-8)
     assert masked[2]["neg_log_likelihood"] == pytest.approx(copied[2]["neg_log_likelihood"],
                                                             rel=1e-12)
+
+
+def test_scores_off_one_are_counted_and_renormalised_over_several_shards(
+        tmp_path: str, no_plot: list[int], caplog: pytest.LogCaptureFixture) -> None:
+    scores, labels, _ = multiclass_scenario(3000, seed=4)
+    scores[:700] *= 0.5  # 700 rows sum to 0.5
+    for i, part in enumerate(np.array_split(np.arange(3000), 3)):  # three shards
+        write_multiclass(os.path.join(tmp_path, "in", f"d{i}.parquet"), scores[part],
+                         labels[part])
+    with caplog.at_level("WARNING", logger="model_calibration"):
+        out = run_main(os.path.join(tmp_path, "in"), os.path.join(tmp_path, "out"),
+                       {**MULTICLASS, "CALIBRATION_METHOD": "temperature"})
+    assert "700 rows' class probabilities do not sum to 1" in caplog.text
+    metrics = read_json(os.path.join(out[ModelCalibrationOutput.METRICS_OUTPUT.value],
+                                     METRICS_FILE))
+    uncal = metrics["uncalibrated"]
+    assert isinstance(uncal, dict) and uncal["n"] == 3000
+    # the figures are those of the renormalised scores, read across the shards in order
+    expected = multiclass_metrics(renormalise(scores)[0], labels, np.ones(3000), ["0", "1", "2"],
+                                     15)
+    assert uncal["log_loss"] == pytest.approx(expected["log_loss"], rel=1e-12)
+    assert uncal["ece_equal_width"] == pytest.approx(expected["ece_equal_width"], rel=1e-12)
