@@ -3,7 +3,8 @@
 - ``isotonic``: pool-adjacent-violators on the scores aggregated by value, near-ties merged as
   scikit-learn merges them (``ties``), shipped as knots: identical to scikit-learn's
   ``IsotonicRegression(out_of_bounds='clip')`` (from ``BINNED_MIN_ROWS`` rows pooled by the
-  script's own :func:`~.pav.pav_increasing`: the same fit up to rounding).
+  script's own :func:`~.corp.pav`, which the CORP curves use: the same fit up to rounding,
+  without importing scikit-learn).
 - ``platt``: ``sigmoid(a * logit(s) + b)``, maximum likelihood of the smoothed targets (margins
   are used as they are in logit space).
 - ``beta``: ``sigmoid(a * ln(s) - b * ln(1 - s) + c)`` with ``a, b >= 0`` (monotone): where the
@@ -45,7 +46,7 @@ from .gam import GAM_LAMBDA, GAM_TABLE_POINTS, fit_gam, gam_predict_logit
 from .jsonvalues import JsonDict
 from .knots import merge_close_knots
 from .fitchecks import check_fit
-from .pav import pav_increasing
+from .corp import pav
 from .numerics import (CLIP_EPSILON, LOG_OFFSET, LOGIT_LIMIT, PRIOR_INTERCEPT_SCALE, PRIOR_SLOPE_SCALE,
                        BoolArray, FloatArray, IntArray, LogisticFit, adaptive_clip_epsilon,
                        beta_features, fit_logistic_line, fit_logistic_prior, logit, sigmoid,
@@ -112,7 +113,7 @@ def fit_calibrator(agg: Aggregated, settings: Settings, context: str = "fit",
     their distinct scores: the fit statistics then record it instead of ``unique_scores``, with
     the ``clipped_rows`` counted on the rows. ``at_scale`` (implied by ``row_bins``): ``agg``
     holds the bins of at least ``BINNED_MIN_ROWS`` rows, and isotonic pools with the script's
-    own :func:`~.pav.pav_increasing`, not scikit-learn's.
+    own :func:`~.corp.pav`, not scikit-learn's.
     """
     keep = agg.n > 0
     if not np.all(keep):
@@ -292,7 +293,7 @@ def isotonic_knots(values: FloatArray, n: FloatArray, k: FloatArray, at_scale: b
     values whose rate does not rise lies inside one block: the runs are pooled first and the
     pool-adjacent-violators fit runs on them (about 4x fewer points for continuous scores with
     0/1 labels). The optimum is unique, so this is the fit on every value, up to rounding.
-    ``at_scale``: pooled by :func:`~.pav.pav_increasing` (the binned path), not scikit-learn.
+    ``at_scale``: pooled by :func:`~.corp.pav` (the binned path), not scikit-learn.
 
     >>> xs, ys = isotonic_knots(np.array([0.1, 0.2, 0.3, 0.4]), np.ones(4),
     ...                         np.array([0.0, 1.0, 0.0, 1.0]))
@@ -307,7 +308,7 @@ def isotonic_knots(values: FloatArray, n: FloatArray, k: FloatArray, at_scale: b
     starts = np.flatnonzero(np.r_[True, rise])
     del rise
     run_n, run_k = np.add.reduceat(n, starts), np.add.reduceat(k, starts)
-    fitted = pav_increasing(run_n, run_k) if at_scale else \
+    fitted = pav(run_n, run_k) if at_scale else \
         pav_aggregated(values[starts], run_n, run_k)
     return _block_knots(values, starts, fitted)
 
@@ -337,7 +338,7 @@ def isotonic_rows(scores: FloatArray, positive: BoolArray
     between a negative and the positive after it, so the rows between such pairs are pooled
     straight from the sorted labels. None when two rows share a score or lie closer than
     ``TIE_RESOLUTION`` (the caller then aggregates, and near-ties are merged there). Used from
-    ``BINNED_MIN_ROWS`` rows: pooled by :func:`~.pav.pav_increasing` (scikit-learn's fit up to
+    ``BINNED_MIN_ROWS`` rows: pooled by :func:`~.corp.pav` (scikit-learn's fit up to
     rounding).
     """
     m = scores.shape[0]
@@ -349,7 +350,7 @@ def isotonic_rows(scores: FloatArray, positive: BoolArray
     n = np.diff(starts, append=m).astype(np.float64)
     k = np.add.reduceat(label, starts, dtype=np.float64)
     del label
-    fitted = pav_increasing(n, k)
+    fitted = pav(n, k)
     return _block_knots(ordered, starts, fitted)
 
 

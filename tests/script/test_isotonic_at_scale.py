@@ -1,5 +1,5 @@
-"""The script's own pool-adjacent-violators fit (``pav.pav_increasing``) against scikit-learn's,
-and the binned isotonic path running without scikit-learn."""
+"""Isotonic from ``BINNED_MIN_ROWS`` rows: pooled by the script's own pool-adjacent-violators
+(``corp.pav``) as scikit-learn pools (to rounding), and the binned path without scikit-learn."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from sklearn.isotonic import isotonic_regression
 
 from calibration_step.script.model_calibration import limits, rowbins
-from calibration_step.script.model_calibration.pav import pav_increasing
+from calibration_step.script.model_calibration.corp import pav
 from tests.script.synthetic import multiclass_scenario, write_multiclass
 from tests.script.test_binned import _run
 
@@ -27,31 +27,31 @@ def test_equals_scikit_learn_on_counts_and_on_weights(seed: int) -> None:
     s = np.sort(rng.random(m))
     n = rng.integers(1, 5, size=m).astype(np.float64)
     k = rng.binomial(n.astype(np.int64), s).astype(np.float64)
-    fitted = pav_increasing(n, k)
+    fitted = pav(n, k)
     expected = _sklearn(n, k)
     np.testing.assert_allclose(fitted, expected, rtol=1e-13, atol=1e-15)
     assert np.unique(fitted).shape == np.unique(expected).shape  # the same blocks
     assert bool(np.all(np.diff(fitted) >= 0.0))
     w = rng.uniform(0.1, 3.0, size=m)
-    np.testing.assert_allclose(pav_increasing(w * n, w * k), _sklearn(w * n, w * k),
+    np.testing.assert_allclose(pav(w * n, w * k), _sklearn(w * n, w * k),
                                rtol=1e-12, atol=1e-15)
 
 
-def test_long_cascades_finish_on_the_stack() -> None:
-    # Rising rates broken by rare deep drops: few merges per vectorised round, so the loop over
-    # the stack does most of the pooling (each drop pools a long run behind it).
+def test_long_cascades_past_the_vectorised_passes() -> None:
+    # Rising rates broken by rare deep drops: each vectorised pass pools one more point into
+    # each drop's block, so the stack finishes the long runs.
     m = 5_000
     k = np.linspace(0.0, 1.0, m)
     k[::500] = 0.0
     n = np.ones(m)
-    np.testing.assert_allclose(pav_increasing(n, k), _sklearn(n, k), rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(pav(n, k), _sklearn(n, k), rtol=1e-13, atol=1e-15)
 
 
 def test_decreasing_rates_pool_into_one_block_and_one_point_stays() -> None:
     n = np.array([1.0, 2.0, 1.0, 4.0])
     k = np.array([1.0, 1.0, 0.0, 0.0])
-    assert pav_increasing(n, k).tolist() == [0.25] * 4
-    assert pav_increasing(np.array([3.0]), np.array([1.0])).tolist() == [1.0 / 3.0]
+    assert pav(n, k).tolist() == [0.25] * 4
+    assert pav(np.array([3.0]), np.array([1.0])).tolist() == [1.0 / 3.0]
 
 
 def test_binned_one_vs_rest_isotonic_does_not_need_scikit_learn(
