@@ -70,8 +70,9 @@ def interpolate_knots(s: FloatArray, knots_x: FloatArray, knots_y: FloatArray) -
 class KnotSearch:
     """``np.searchsorted(knots_x, values, side="right")``, exactly, in a quarter of its time on
     many values: a table over equal-width buckets of ``[knots_x[0], knots_x[-1]]`` gives the
-    knots before each value's bucket, and a branch-free binary search over the few knots in
-    the bucket finishes (a plain binary search is slow from mispredicted branches).
+    knots before each value's bucket; a value whose bucket holds at most one knot needs one
+    comparison, and a branch-free binary search over the knots of a fuller bucket finishes for
+    the values there (a plain binary search is slow from mispredicted branches).
 
     Exact because the bucket of a value, ``floor((v - x0) * scale)`` clipped, never decreases
     as v grows, in floating point too, and the knots' buckets are computed the same way: a
@@ -105,7 +106,8 @@ class KnotSearch:
         knot_buckets = self._bucket(knots_x)
         every = np.arange(self.buckets)
         self.first = np.searchsorted(knot_buckets, every, side="left")
-        most = int((np.searchsorted(knot_buckets, every, side="right") - self.first).max())
+        self.count = np.searchsorted(knot_buckets, every, side="right") - self.first
+        most = int(self.count.max())
         self.steps = [1 << k for k in reversed(range(max(1, most.bit_length())))]
         # +inf after the last knot: a step past a bucket's knots compares False, in bounds.
         self.padded = np.concatenate([knots_x, np.full(2 * self.steps[0], np.inf)])
@@ -121,9 +123,19 @@ class KnotSearch:
         """Per value, the number of knots at or below it (``side="right"``)."""
         if self.first is None:
             return np.searchsorted(self.knots_x, values, side="right")
-        j = self.first.take(self._bucket(values))
-        for step in self.steps:  # j + step knots at or below the value: j moves there
-            j += (self.padded.take(j + (step - 1)) <= values) * step
+        bucket = self._bucket(values)
+        j = self.first.take(bucket)
+        if self.steps[0] > 1:
+            # Most buckets hold at most one knot (one comparison): the binary search runs
+            # only for the values in fuller ones (knots crowd where the fit is steep).
+            full = np.flatnonzero(self.count.take(bucket) > 1)
+            j_full, v_full = j[full], values[full]
+            for step in self.steps:  # j + step knots at or below the value: j moves there
+                j_full += (self.padded.take(j_full + (step - 1)) <= v_full) * step
+        # the knot after j is the value's bucket's only one (or the next bucket's first)
+        j += self.padded.take(j) <= values
+        if self.steps[0] > 1:
+            j[full] = j_full
         return j
 
 

@@ -152,6 +152,8 @@ def _between(lo: float, hi: float, u: np.ndarray) -> np.ndarray:
 
 KNOT_SETS = {
     "logit grid": 1.0 / (1.0 + np.exp(-np.linspace(-7.0, 7.0, 2049))),
+    # a fit on fine logit bins: knots crowd near 0 and 1, most buckets hold one knot or none
+    "wide logit grid": 1.0 / (1.0 + np.exp(-np.linspace(-16.0, 15.0, 3001))),
     "steps": np.array([0.0, 0.1, 0.1, 0.1, 0.5, 0.5, 1.0]),
     "dense at one end": np.r_[np.geomspace(1e-300, 1e-3, 500), [0.5, 1.0]],
     "wide": np.array([-1e308, -1.0, 0.0, 1.0, 1e308]),
