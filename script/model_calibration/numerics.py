@@ -186,11 +186,11 @@ def row_reduce(ufunc: np.ufunc, values: FloatArray) -> FloatArray:
 
 
 def class_major_chunks(values: FloatArray, labels: IntArray, weights: FloatArray,
-                       rows: Optional[BoolArray]) -> Iterator[tuple[FloatArray, IntArray,
-                                                                    FloatArray]]:
+                       rows: Optional[BoolArray], chunk_values: Optional[int] = None
+                       ) -> Iterator[tuple[FloatArray, IntArray, FloatArray]]:
     """An ``(n, classes)`` matrix as class-major chunks (classes x rows, always a new array the
     caller may change in place) with their labels and weights: the rows of the mask ``rows``
-    (every row when None), ``BIN_CHUNK_ROWS`` values at a time. Class-major, the per-row
+    (every row when None), ``chunk_values`` (default ``BIN_CHUNK_ROWS``) values at a time. Class-major, the per-row
     reductions over a few classes run along contiguous rows instead of numpy's slow short inner
     axis. A column-major (Fortran-ordered) matrix gives them by contiguous copies.
 
@@ -199,7 +199,7 @@ def class_major_chunks(values: FloatArray, labels: IntArray, weights: FloatArray
     [[[1.0, 3.0], [2.0, 4.0]]]
     """
     n, k = values.shape
-    step = max(1, limits.BIN_CHUNK_ROWS // k)
+    step = max(1, (limits.BIN_CHUNK_ROWS if chunk_values is None else chunk_values) // k)
     for begin in range(0, n, step):
         part = slice(begin, begin + step)
         chunk, y, wi = values[part].T, labels[part], weights[part]
