@@ -57,6 +57,10 @@ row only (the value and gradient over every row): the Hessian sets the steps, no
 so the fit converges to the same optimum (at a linear rate near it, of about the sampled
 Hessian's relative error), at a fraction of a full Hessian pass's cost."""
 
+NEWTON_STEP_TOLERANCE = 1e-8
+"""Newton's steps stop once a step moves no parameter by more than this (relative to
+``1 + max |theta|``)."""
+
 SUBSAMPLE_START_ROWS = 200_000
 """Above this many rows a fit without a ``start`` starts from the fit on every 64th row."""
 
@@ -225,7 +229,7 @@ def _minimise(features: FloatArray, labels: IntArray, weights: FloatArray, metho
                 hess[np.diag_indices_from(hess)] += 2.0 * prior
             return value, grad, hess
 
-        res = newton_minimize(evaluate, start, 100, 1e-10, 1e-15)
+        res = newton_minimize(evaluate, start, 100, NEWTON_STEP_TOLERANCE, 1e-15)
         theta, value, gradient, iterations = res.theta, res.value, res.gradient, res.iterations
         if not res.converged:
             start = theta

@@ -109,9 +109,10 @@ def auto_repeats(rows: int) -> int:
     return max(1, min(AUTO_MAX_REPEATS, -(-AUTO_TARGET_HELD_OUT_ROWS // max(rows, 1))))
 
 
-def skipped_candidate(method: str, rows: int, candidates: Sequence[str]) -> Optional[JsonDict]:
-    """The record of a candidate ``auto`` does not fit on ``rows`` rows among ``candidates``, or
-    None.
+def skipped_candidate(method: str, rows: int, candidates: Sequence[str],
+                      sampled: bool = False) -> Optional[JsonDict]:
+    """The record of a candidate ``auto`` does not fit on ``rows`` rows among ``candidates``
+    (``sampled``: a subsample of many more rows, :func:`selection_sample`), or None.
 
     >>> every = ("isotonic", "venn_abers")
     >>> skipped_candidate("venn_abers", 10**6, every)["status"]
@@ -119,7 +120,15 @@ def skipped_candidate(method: str, rows: int, candidates: Sequence[str]) -> Opti
     >>> skipped_candidate("venn_abers", 10**6, ("venn_abers",)), skipped_candidate(
     ...     "venn_abers", 10**4, every)
     (None, None)
+    >>> skipped_candidate("venn_abers", 10**5, ("venn_abers",), sampled=True)["status"]
+    'skipped'
     """
+    if method == "venn_abers" and rows > AUTO_VENN_ABERS_MAX_ROWS and sampled:
+        return {"status": "skipped",
+                "reason": f"chosen on a subsample of many rows: {rows} rows > "
+                          f"{AUTO_VENN_ABERS_MAX_ROWS}, where venn_abers' p0-p1 interval is "
+                          "narrow and its fit a Python pass over the distinct scores (name it "
+                          "in CALIBRATION_METHOD to fit it)"}
     if method == "venn_abers" and rows > AUTO_VENN_ABERS_MAX_ROWS and "isotonic" in candidates:
         return {"status": "skipped",
                 "reason": f"{rows} rows > {AUTO_VENN_ABERS_MAX_ROWS}: venn_abers is isotonic's "
@@ -181,7 +190,7 @@ def _select_on_sample(problem: Problem[ModelT], settings: Settings, rows: npt.ND
     picked = rows[selection_sample(problem.strata[rows], limits.AUTO_SELECTION_ROWS, seed)]
     logger.info("%s: auto chooses on a stratified subsample of %d of %d rows", context,
                 picked.shape[0], rows.shape[0])
-    choice = select_method(problem.subset(picked), settings, None, seed, context)
+    choice = select_method(problem.subset(picked), settings, None, seed, context, sampled=True)
     choice["subsample"] = {
         "rows": int(picked.shape[0]), "of_rows": int(rows.shape[0]), "seed": seed,
         "sample": "each class's rows in row order in blocks of ceil(of_rows / "
@@ -207,7 +216,7 @@ AUTO_RULE = ("simplest candidate within one standard error of the lowest log los
 
 
 def select_method(problem: Problem[ModelT], settings: Settings, mask: Optional[BoolArray],
-                  seed: int, context: str) -> JsonDict:
+                  seed: int, context: str, sampled: bool = False) -> JsonDict:
     """Choose among ``settings.auto_candidates`` by inner cross-validated log loss on ``mask``.
 
     Every candidate is fitted on K-1 inner folds and scored on the held-out one, for each of
@@ -219,7 +228,8 @@ def select_method(problem: Problem[ModelT], settings: Settings, mask: Optional[B
     fails, does not converge or is degenerate in an inner fold (``FIT_FAILURE_CODES``) is
     dropped: its record holds ``status: failed``, the ``code`` and the ``error``. From
     ``limits.AUTO_SUBSAMPLE_MIN_ROWS`` rows all this runs on a stratified subsample
-    (:func:`selection_sample`), recorded under ``subsample``.
+    (:func:`selection_sample`, ``sampled``), recorded under ``subsample``, without venn_abers
+    (:func:`skipped_candidate`).
     """
     n = problem.strata.shape[0]
     rows = np.arange(n) if mask is None else np.flatnonzero(mask)
@@ -241,7 +251,8 @@ def select_method(problem: Problem[ModelT], settings: Settings, mask: Optional[B
         rows.shape[0] <= MIXTURE_MAX_ROWS
     held_predictions: dict[str, FloatArray] = {}
     for method in settings.auto_candidates:
-        skipped = skipped_candidate(method, int(rows.shape[0]), settings.auto_candidates)
+        skipped = skipped_candidate(method, int(rows.shape[0]), settings.auto_candidates,
+                                    sampled)
         if skipped is not None:
             record[method] = skipped
             continue

@@ -40,6 +40,8 @@ AUTO_SUBSAMPLE_MIN_ROWS = 1 << 21
 ``AUTO_SELECTION_ROWS`` of them (``crossfit.selection_sample``; a multi-class job: binary and
 multi-task tasks this large select on their row bins) and fits the choice on every row."""
 
-AUTO_SELECTION_ROWS = 1 << 18
+AUTO_SELECTION_ROWS = 1 << 16
 """About this many rows make the subsample ``auto`` chooses on from ``AUTO_SUBSAMPLE_MIN_ROWS``
-rows."""
+rows: each of the 6 selections of a run (the shipped fit's and each outer fold's) fits every
+candidate in 5 inner folds, the one-vs-rest candidates on aggregated distinct scores, so its
+cost grows with this size (docs/performance.md measures the choice against one on every row)."""

@@ -9,11 +9,12 @@ import numpy as np
 import pytest
 
 from calibration_step.script.interface import METRICS_FILE, ModelCalibrationOutput
-from calibration_step.script.model_calibration import classscaling, limits
+from calibration_step.script.model_calibration import classscaling, crossfit, limits
 from calibration_step.script.model_calibration.apply import class_logits
 from calibration_step.script.model_calibration.classscaling import (fit_class_scaling,
                                                                     scaling_start)
 from calibration_step.script.model_calibration.crossfit import selection_sample, select_method
+from calibration_step.script.model_calibration.jsonvalues import json_get, json_number
 from calibration_step.script.model_calibration.numerics import CLIP_EPSILON, LOG_OFFSET
 from calibration_step.script.model_calibration.problems import MulticlassProblem
 from calibration_step.script.model_calibration.settings import read_settings
@@ -71,21 +72,21 @@ def test_a_fold_started_from_the_full_fit_reaches_its_own_optimum(method: str) -
     fewer steps."""
     logits, labels, weights = _logits(5000, 5)
     full = fit_class_scaling(logits, labels, weights, method)
-    start = scaling_start(full[0], full[1], float(full[2]["common_scale"]))
+    start = scaling_start(full[0], full[1], json_number(full[2]["common_scale"]))
     train = np.arange(5000) % 5 != 2
     warm = fit_class_scaling(logits, labels, weights, method, train, start)
     cold = fit_class_scaling(logits, labels, weights, method, train)
     np.testing.assert_allclose(warm[0], cold[0], atol=1e-8, rtol=0)
     np.testing.assert_allclose(warm[1], cold[1], atol=1e-8, rtol=0)
     assert warm[2]["converged"] is True
-    assert int(warm[2]["iterations"]) < int(cold[2]["iterations"])
+    assert json_number(warm[2]["iterations"]) < json_number(cold[2]["iterations"])
 
 
 def test_scaling_start_round_trips_the_parameters() -> None:
     """The ``theta`` of a fit gives back its matrix and intercept."""
     logits, labels, weights = _logits(2000, 6)
     matrix, bias, info = fit_class_scaling(logits, labels, weights, "dirichlet")
-    theta = scaling_start(matrix, bias, float(info["common_scale"]))
+    theta = scaling_start(matrix, bias, json_number(info["common_scale"]))
     again, again_bias = classscaling._unpack(theta, 3, "dirichlet")
     np.testing.assert_allclose(again, matrix, atol=1e-15, rtol=0)
     np.testing.assert_allclose(again_bias, bias, atol=0, rtol=0)
@@ -114,21 +115,27 @@ def test_auto_on_many_rows_chooses_on_the_subsample_and_records_it(
     """From AUTO_SUBSAMPLE_MIN_ROWS rows the selection is the one on the subsample's rows."""
     monkeypatch.setattr(limits, "AUTO_SUBSAMPLE_MIN_ROWS", 3000)
     monkeypatch.setattr(limits, "AUTO_SELECTION_ROWS", 1000)
+    monkeypatch.setattr(crossfit, "AUTO_VENN_ABERS_MAX_ROWS", 100)
     scores, labels, _ = multiclass_scenario(4000, 7)
     settings = read_settings({"IS_BINARY": "false", "NUM_CLASSES": "3",
-                                  "CALIBRATION_METHOD": "auto", "CALIBRATION_FOLDS": "3",
-                                  "AUTO_CANDIDATES": "[\"identity\", \"temperature\", \"vector\"]"})
+                              "CALIBRATION_METHOD": "auto", "CALIBRATION_FOLDS": "3",
+                              "AUTO_CANDIDATES": '["identity", "temperature", "vector", '
+                                                 '"venn_abers"]'})
     problem = MulticlassProblem(np.asfortranarray(scores), labels, None, settings)
     mask = np.arange(4000) % 4 != 0
     choice = select_method(problem, settings, mask, 5, "test")
     picked = np.flatnonzero(mask)[selection_sample(labels[mask], 1000, 5)]
-    assert choice["subsample"]["rows"] == picked.shape[0] == choice["rows"]
-    assert choice["subsample"]["of_rows"] == 3000
-    direct = select_method(problem.subset(picked), settings, None, 5, "test")
+    subsample = json_get(choice, "subsample")
+    assert subsample["rows"] == picked.shape[0] == choice["rows"]
+    assert subsample["of_rows"] == 3000
+    direct = select_method(problem.subset(picked), settings, None, 5, "test", sampled=True)
     assert choice["selected"] == direct["selected"]
     assert choice["candidates"] == direct["candidates"]
+    # on the subsample of many rows venn_abers is skipped, not below them
+    assert json_get(json_get(choice, "candidates"), "venn_abers")["status"] == "skipped"
     small = select_method(problem, settings, np.arange(4000) < 2999, 5, "test")
     assert "subsample" not in small and small["rows"] == 2999
+    assert json_get(json_get(small, "candidates"), "venn_abers")["status"] == "ok"
 
 
 def test_auto_at_scale_end_to_end_records_the_subsample(
