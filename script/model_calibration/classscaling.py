@@ -58,8 +58,10 @@ so the fit converges to the same optimum (at a linear rate near it, of about the
 Hessian's relative error), at a fraction of a full Hessian pass's cost."""
 
 NEWTON_STEP_TOLERANCE = 1e-8
-"""Newton's steps stop once a step moves no parameter by more than this (relative to
-``1 + max |theta|``)."""
+"""Newton's steps stop with a step that moves no parameter by more than this (relative to
+``1 + max |theta|``), taken without another pass over the rows (near the optimum the error
+after it is of the order of its square, or of its size times the sampled Hessian's relative
+error from ``2 * HESSIAN_ROWS`` rows)."""
 
 SUBSAMPLE_START_ROWS = 200_000
 """Above this many rows a fit without a ``start`` starts from the fit on every 64th row."""
@@ -229,7 +231,8 @@ def _minimise(features: FloatArray, labels: IntArray, weights: FloatArray, metho
                 hess[np.diag_indices_from(hess)] += 2.0 * prior
             return value, grad, hess
 
-        res = newton_minimize(evaluate, start, 100, NEWTON_STEP_TOLERANCE, 1e-15)
+        res = newton_minimize(evaluate, start, 100, NEWTON_STEP_TOLERANCE, 1e-15,
+                              evaluate_last=False)
         theta, value, gradient, iterations = res.theta, res.value, res.gradient, res.iterations
         if not res.converged:
             start = theta
@@ -255,7 +258,9 @@ def _curvature_rows(features: FloatArray, labels: IntArray, weights: FloatArray,
     total = float(sampled.sum() if mask is None else sampled[mask].sum())
     if not total > 0.0:
         return None
-    return features[::stride], labels[::stride], sampled / total, mask
+    # compact copies: each step then reads them contiguously, not strided across every row
+    return (np.asfortranarray(features[::stride]), np.ascontiguousarray(labels[::stride]),
+            sampled / total, None if mask is None else np.ascontiguousarray(mask))
 
 
 def _lbfgs(features: FloatArray, labels: IntArray, w: FloatArray, method: str,

@@ -233,7 +233,7 @@ def select_method(problem: Problem[ModelT], settings: Settings, mask: Optional[B
     """
     n = problem.strata.shape[0]
     rows = np.arange(n) if mask is None else np.flatnonzero(mask)
-    if rows.shape[0] >= limits.AUTO_SUBSAMPLE_MIN_ROWS:
+    if not sampled and rows.shape[0] >= limits.AUTO_SUBSAMPLE_MIN_ROWS:
         return _select_on_sample(problem, settings, rows, seed, context)
     repeats = auto_repeats(int(rows.shape[0]))
     w = problem.row_weights(rows)
