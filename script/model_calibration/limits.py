@@ -37,8 +37,9 @@ held (when every task keeps at least ``BINNED_MIN_ROWS`` of them)."""
 
 AUTO_SUBSAMPLE_MIN_ROWS = 1 << 21
 """From this many rows ``auto`` chooses its method on a stratified subsample of about
-``AUTO_SELECTION_ROWS`` of them (``crossfit.selection_sample``; a multi-class job: binary and
-multi-task tasks this large select on their row bins) and fits the choice on every row."""
+``AUTO_SELECTION_ROWS`` of them (``crossfit.selection_sample``: a multi-class job, or a binary
+task whose rows the binned path declines; other binary and multi-task tasks this large select
+on their row bins) and fits the choice on every row."""
 
 AUTO_SELECTION_ROWS = 1 << 16
 """About this many rows make the subsample ``auto`` chooses on from ``AUTO_SUBSAMPLE_MIN_ROWS``
