@@ -11,18 +11,23 @@ squared diagonal of ``D`` (the class scales shrink toward the common one),
 ``INTERCEPT_PENALTY`` (ODIR's mu) on the squared intercepts. On the mean log-likelihood the
 penalties weigh ``1 / n`` (``n`` effective rows), so their effect vanishes as rows grow, while a
 handful of rows or a separable set cannot drive the parameters to infinity (no 0/1
-probabilities). L-BFGS-B (scipy) on the exact gradient, summed over chunks of rows.
+probabilities). Newton's method on the exact Hessian (one pass over the rows per step: the
+parameters are few), summed over chunks of rows; L-BFGS-B (scipy) for many classes.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Optional
 
 import numpy as np
+import numpy.typing as npt
 
 from ..errors import CalibrationScriptError, Code
+from . import limits
 from .jsonvalues import JsonDict
-from .numerics import BoolArray, FloatArray, IntArray, class_major_chunks
+from .numerics import (BoolArray, Evaluation, FloatArray, IntArray, class_major_chunks,
+                       newton_minimize)
 
 COMMON_SCALE_PENALTY = 0.01
 """Prior weight on the squared common scale ``s``, centred at 0 (uniform outputs): a separable
@@ -39,6 +44,27 @@ INTERCEPT_PENALTY = 0.5
 
 DIRICHLET_MAX_CLASSES = 100
 """``dirichlet`` fits ``k (k + 1) + 1`` parameters; beyond this many classes it is refused."""
+
+
+NEWTON_MAX_PARAMETERS = 120
+"""Up to this many natural parameters (``W``'s entries or diagonal, and ``b``: dirichlet up to
+10 classes, vector up to 60) the fit is Newton's; above it the Hessian's pass costs more than
+L-BFGS-B's extra passes on the gradient."""
+
+HESSIAN_ROWS = 1 << 18
+"""From ``2 * HESSIAN_ROWS`` rows Newton's Hessian is summed over every ``rows // HESSIAN_ROWS``-th
+row only (the value and gradient over every row): the Hessian sets the steps, not the optimum,
+so the fit converges to the same optimum (at a linear rate near it, of about the sampled
+Hessian's relative error), at a fraction of a full Hessian pass's cost."""
+
+NEWTON_STEP_TOLERANCE = 1e-8
+"""Newton's steps stop with a step that moves no parameter by more than this (relative to
+``1 + max |theta|``), taken without another pass over the rows (near the optimum the error
+after it is of the order of its square, or of its size times the sampled Hessian's relative
+error from ``2 * HESSIAN_ROWS`` rows)."""
+
+SUBSAMPLE_START_ROWS = 200_000
+"""Above this many rows a fit without a ``start`` starts from the fit on every 64th row."""
 
 
 def _unpack(theta: FloatArray, k: int, method: str) -> tuple[FloatArray, FloatArray]:
@@ -69,66 +95,212 @@ def penalty_weights(k: int, method: str, effective_rows: float) -> FloatArray:
     return out
 
 
+def _natural_order(k: int, method: str) -> npt.NDArray[np.intp]:
+    """Where each class's coefficients sit among the natural parameters (``W`` row by row, or
+    its diagonal, then ``b``), class by class: per class ``j`` its log-score features'
+    (dirichlet: every class's log-score, vector: its own), then its intercept's."""
+    if method == "dirichlet":
+        return np.concatenate([np.append(np.arange(j * k, j * k + k), k * k + j)
+                               for j in range(k)])
+    return np.concatenate([np.array([j, k + j]) for j in range(k)])
+
+
+def _class_hessian(x: FloatArray, p: FloatArray, wi: FloatArray, method: str) -> FloatArray:
+    """The chunk's Hessian of the weighted negative log-likelihood in the natural parameters,
+    class by class (:func:`_natural_order`): ``sum_i Z_i' (diag(w_i p_i) - w_i p_i p_i') Z_i``
+    with ``Z_i`` row ``i``'s design (class ``j``'s features and a 1 in class ``j``'s block),
+    as ``k + 1`` matrix products over the chunk (``x``, ``p``: class-major)."""
+    k, m = x.shape
+    ones = np.ones((1, m))
+    shared = np.vstack([x, ones]) if method == "dirichlet" else None
+    features = [shared if shared is not None else np.vstack([x[j:j + 1], ones])
+                for j in range(k)]
+    q = features[0].shape[0]
+    weighted = np.vstack([f * (p[j] * wi) for j, f in enumerate(features)])
+    plain = np.vstack([f * p[j] for j, f in enumerate(features)])
+    out: FloatArray = -(weighted @ plain.T)
+    for j, f in enumerate(features):
+        out[j * q:(j + 1) * q, j * q:(j + 1) * q] += weighted[j * q:(j + 1) * q] @ f.T
+    return out
+
+
 def _scaling_sums(theta: FloatArray, features: FloatArray, labels: IntArray, w: FloatArray,
-                  method: str, rows: Optional[BoolArray]) -> tuple[float, FloatArray]:
-    """Weighted negative log-likelihood of ``softmax(W l + b)`` and its gradient, summed over
-    chunks of the rows of the mask ``rows`` (every row when None)."""
+                  method: str, rows: Optional[BoolArray], hessian: bool = False
+                  ) -> tuple[float, FloatArray, Optional[FloatArray]]:
+    """Weighted negative log-likelihood of ``softmax(W l + b)``, its gradient and
+    (``hessian``) its Hessian in ``theta``, summed over chunks of the rows of the mask ``rows``
+    (every row when None)."""
     k = features.shape[1]
     matrix, bias = _unpack(theta, k, method)
     grad_matrix = np.zeros_like(matrix)
     grad_bias = np.zeros(k)
+    natural = matrix.size + k
+    by_class = np.zeros((natural, natural)) if hessian else None
     loss = 0.0
-    for x, y, wi in class_major_chunks(features, labels, w, rows):
-        index = np.arange(x.shape[1])
+    for x, y, wi in class_major_chunks(features, labels, w, rows, limits.CLASS_CHUNK_VALUES):
+        rows_index = np.arange(x.shape[1])
         eta = matrix @ x if method == "dirichlet" else matrix[:, None] * x
         eta += bias[:, None]
         eta -= eta.max(axis=0)
         p = np.exp(eta)
         sums = p.sum(axis=0)
-        loss += float(np.dot(wi, np.log(sums) - eta[y, index]))
-        p *= wi / sums  # the weighted residual p - onehot(y), in place
-        p[y, index] -= wi
+        loss += float(np.dot(wi, np.log(sums) - eta[y, rows_index]))
+        p /= sums
+        if by_class is not None:
+            by_class += _class_hessian(x, p, wi, method)
+        p *= wi  # the weighted residual p - onehot(y), in place
+        p[y, rows_index] -= wi
         grad_bias += p.sum(axis=1)
         grad_matrix += p @ x.T if method == "dirichlet" else (p * x).sum(axis=1)
-    grad_common = np.trace(grad_matrix) if method == "dirichlet" else grad_matrix.sum()
-    return loss, np.concatenate([[grad_common], grad_matrix.ravel(), grad_bias])
+    # theta = (s, D, b) and W = s I + D: the common scale moves every diagonal entry
+    diagonal = np.zeros(natural)
+    diagonal[np.arange(k) * (k + 1) if method == "dirichlet" else np.arange(k)] = 1.0
+    grad_natural = np.concatenate([grad_matrix.ravel(), grad_bias])
+    grad = np.concatenate([[float(diagonal @ grad_natural)], grad_natural])
+    if by_class is None:
+        return loss, grad, None
+    hess = np.empty_like(by_class)
+    order = _natural_order(k, method)
+    hess[np.ix_(order, order)] = by_class
+    along = hess @ diagonal
+    full = np.empty((natural + 1, natural + 1))
+    full[0, 0] = float(diagonal @ along)
+    full[0, 1:] = along
+    full[1:, 0] = along
+    full[1:, 1:] = hess
+    return loss, grad, full
+
+
+def _penalised(theta: FloatArray, features: FloatArray, labels: IntArray, w: FloatArray,
+               method: str, rows: Optional[BoolArray], prior: FloatArray, hessian: bool
+               ) -> tuple[float, FloatArray, Optional[FloatArray]]:
+    """:func:`_scaling_sums` plus the priors' ``prior . theta**2``."""
+    loss, grad, hess = _scaling_sums(theta, features, labels, w, method, rows, hessian)
+    if hess is not None:
+        hess[np.diag_indices_from(hess)] += 2.0 * prior
+    return loss + float(np.dot(prior, theta * theta)), grad + 2.0 * prior * theta, hess
+
+
+@dataclasses.dataclass(frozen=True)
+class _Minimum:
+    """The penalised fit: its ``theta``, the prior weights, the rows' total weight and
+    effective number (``sum(w) ** 2 / sum(w ** 2)``), the solver and its iterations, and the
+    mean negative log-likelihood (no prior) and the penalised gradient at ``theta``."""
+
+    theta: FloatArray
+    prior: FloatArray
+    total: float
+    effective_rows: float
+    solver: str
+    iterations: int
+    loss: float
+    gradient: FloatArray
 
 
 def _minimise(features: FloatArray, labels: IntArray, weights: FloatArray, method: str,
-              rows: Optional[BoolArray]) -> tuple[FloatArray, FloatArray, float, float, int]:
-    """The penalised fit's ``theta``, the prior weights, the rows' total weight, their
-    effective number (``sum(w) ** 2 / sum(w ** 2)``) and the iterations; from the identity map (the scores unchanged), or above 200,000 rows from the
-    fit on every 64th row."""
-    from scipy.optimize import minimize
-
+              rows: Optional[BoolArray], start: Optional[FloatArray]) -> _Minimum:
+    """The penalised fit from ``start`` (a fit on nearby rows), else from the identity map (the
+    scores unchanged) or, above ``SUBSAMPLE_START_ROWS`` rows, from the fit on every 64th row.
+    Newton's method up to ``NEWTON_MAX_PARAMETERS`` natural parameters (one pass over the rows
+    per step; the Hessian on at most about ``2 * HESSIAN_ROWS`` of them), else (or when its
+    steps stall) L-BFGS-B (scipy)."""
     k = features.shape[1]
     used = weights if rows is None else weights[rows]
     total = float(used.sum())
     effective_rows = total ** 2 / float(np.dot(used, used))
     prior = penalty_weights(k, method, effective_rows)
     w = weights / total
-    if used.shape[0] > 200_000:
+    if start is None and used.shape[0] > SUBSAMPLE_START_ROWS:
         start = _minimise(features[::64], labels[::64], weights[::64], method,
-                          None if rows is None else rows[::64])[0]
-    else:
+                          None if rows is None else rows[::64], None).theta
+    elif start is None:
         start = np.concatenate([[1.0], np.zeros(k * k if method == "dirichlet" else k),
                                 np.zeros(k)])
+    solver, iterations = "newton", 0
+    if start.shape[0] - 1 <= NEWTON_MAX_PARAMETERS:
+        curvature = _curvature_rows(features, labels, weights, rows)
+
+        def evaluate(theta: FloatArray) -> Evaluation:
+            value, grad, hess = _penalised(theta, features, labels, w, method, rows, prior,
+                                           curvature is None)
+            if hess is None:
+                assert curvature is not None
+                x, y, sampled_w, sampled_rows = curvature
+                hess = _scaling_sums(theta, x, y, sampled_w, method, sampled_rows, True)[2]
+                assert hess is not None
+                hess[np.diag_indices_from(hess)] += 2.0 * prior
+            return value, grad, hess
+
+        res = newton_minimize(evaluate, start, 100, NEWTON_STEP_TOLERANCE, 1e-15,
+                              evaluate_last=False)
+        theta, value, gradient, iterations = res.theta, res.value, res.gradient, res.iterations
+        if not res.converged:
+            start = theta
+    if start.shape[0] - 1 > NEWTON_MAX_PARAMETERS or not res.converged:
+        theta, lbfgs_iterations = _lbfgs(features, labels, w, method, rows, prior, start)
+        solver, iterations = "L-BFGS-B", iterations + lbfgs_iterations
+        value, gradient, _ = _penalised(theta, features, labels, w, method, rows, prior, False)
+    return _Minimum(theta, prior, total, effective_rows, solver, iterations,
+                    value - float(np.dot(prior, theta * theta)), gradient)
+
+
+def _curvature_rows(features: FloatArray, labels: IntArray, weights: FloatArray,
+                    rows: Optional[BoolArray]
+                    ) -> Optional[tuple[FloatArray, IntArray, FloatArray, Optional[BoolArray]]]:
+    """Every ``stride``-th row (``stride = rows // HESSIAN_ROWS``) with its weights scaled to
+    sum to 1 over the mask, where Newton's Hessian is summed; None (every row) up to
+    ``2 * HESSIAN_ROWS`` rows or when those rows weigh nothing."""
+    stride = features.shape[0] // HESSIAN_ROWS
+    if stride < 2:
+        return None
+    sampled = weights[::stride]
+    mask = None if rows is None else rows[::stride]
+    total = float(sampled.sum() if mask is None else sampled[mask].sum())
+    if not total > 0.0:
+        return None
+    # compact copies: each step then reads them contiguously, not strided across every row
+    return (np.asfortranarray(features[::stride]), np.ascontiguousarray(labels[::stride]),
+            sampled / total, None if mask is None else np.ascontiguousarray(mask))
+
+
+def _lbfgs(features: FloatArray, labels: IntArray, w: FloatArray, method: str,
+           rows: Optional[BoolArray], prior: FloatArray, start: FloatArray
+           ) -> tuple[FloatArray, int]:
+    """The penalised fit by L-BFGS-B (scipy) on the exact gradient: ``theta`` and the
+    iterations."""
+    from scipy.optimize import minimize
 
     def objective(theta: FloatArray) -> tuple[float, FloatArray]:
-        loss, grad = _scaling_sums(theta, features, labels, w, method, rows)
-        return loss + float(np.dot(prior, theta * theta)), grad + 2.0 * prior * theta
+        value, grad, _ = _penalised(theta, features, labels, w, method, rows, prior, False)
+        return value, grad
 
     result = minimize(objective, start, jac=True, method="L-BFGS-B",
                       options={"maxiter": 2000, "maxcor": 20, "ftol": 1e-15, "gtol": 1e-10})
-    return np.asarray(result.x, dtype=np.float64), prior, total, effective_rows, int(result.nit)
+    return np.asarray(result.x, dtype=np.float64), int(result.nit)
+
+
+def scaling_start(params: FloatArray, intercept: FloatArray, common_scale: float) -> FloatArray:
+    """A fit's ``theta`` (``s``, ``D``, ``b``) from what :func:`fit_class_scaling` returns:
+    where another fit on nearby rows starts (a fold's from the fit on every row).
+
+    >>> scaling_start(np.array([1.5, 2.0]), np.array([0.1, -0.1]), 1.0).tolist()
+    [1.0, 0.5, 1.0, 0.1, -0.1]
+    """
+    deviations = np.array(params, dtype=np.float64)
+    if deviations.ndim == 2:
+        deviations[np.diag_indices(deviations.shape[0])] -= common_scale
+    else:
+        deviations -= common_scale
+    return np.concatenate([[common_scale], deviations.ravel(), intercept])
 
 
 def fit_class_scaling(features: FloatArray, labels: IntArray, weights: FloatArray, method: str,
-                      rows: Optional[BoolArray] = None
+                      rows: Optional[BoolArray] = None, start: Optional[FloatArray] = None
                       ) -> tuple[FloatArray, FloatArray, JsonDict]:
     """The penalised weighted maximum likelihood ``vector`` or ``dirichlet`` fit on the rows of
     the mask ``rows`` (every row when None; the rows are not copied): the class scales
-    (``k``) or the matrix ``W`` (``k x k``), the intercept and a record of the fit.
+    (``k``) or the matrix ``W`` (``k x k``), the intercept and a record of the fit. ``start``
+    (:func:`scaling_start`) is a fit on nearby rows to start from.
 
     Raises ``MC-E303-FIT-FAILED`` for dirichlet beyond ``DIRICHLET_MAX_CLASSES`` classes or
     non-finite parameters, ``MC-E302-MISSING-LIBRARY`` without scipy.
@@ -136,8 +308,8 @@ def fit_class_scaling(features: FloatArray, labels: IntArray, weights: FloatArra
     >>> features = np.log(np.array([[0.9, 0.1], [0.2, 0.8], [0.7, 0.3], [0.4, 0.6]]))
     >>> scales, bias, info = fit_class_scaling(features, np.array([0, 1, 1, 0]), np.ones(4),
     ...                                        "vector")
-    >>> info["converged"], bool(np.all(np.abs(scales) < 1.0))
-    (True, True)
+    >>> info["converged"], info["solver"], bool(np.all(np.abs(scales) < 1.0))
+    (True, 'newton', True)
     """
     k = features.shape[1]
     if method == "dirichlet" and k > DIRICHLET_MAX_CLASSES:
@@ -146,26 +318,24 @@ def fit_class_scaling(features: FloatArray, labels: IntArray, weights: FloatArra
             f"dirichlet fits k (k + 1) + 1 parameters; {k} classes exceed its limit of "
             f"{DIRICHLET_MAX_CLASSES}", "choose vector or temperature for this many classes")
     try:
-        theta, prior, total, effective_rows, iterations = _minimise(features, labels, weights,
-                                                                    method, rows)
+        fit = _minimise(features, labels, weights, method, rows, start)
     except ImportError as exc:  # pragma: no cover - scipy ships with scikit-learn
         raise CalibrationScriptError(
             Code.MC_E302_MISSING_LIBRARY, f"scipy is required for {method} ({exc})",
             "install scipy (a scikit-learn dependency)") from exc
-    if not np.all(np.isfinite(theta)):
+    if not np.all(np.isfinite(fit.theta)):
         raise CalibrationScriptError(
             Code.MC_E303_FIT_FAILED, f"{method} fit produced non-finite parameters",
             "check the class scores")
-    loss, grad = _scaling_sums(theta, features, labels, weights / total, method, rows)
-    grad_max = float(np.max(np.abs(grad + 2.0 * prior * theta)))
+    grad_max = float(np.max(np.abs(fit.gradient)))
     penalties: JsonDict = {"common_scale": COMMON_SCALE_PENALTY, "class_scale": SCALE_PENALTY,
                            "intercept": INTERCEPT_PENALTY,
-                           "effective_rows": effective_rows}
+                           "effective_rows": fit.effective_rows}
     if method == "dirichlet":
         penalties["off_diagonal"] = OFF_DIAGONAL_PENALTY
-    info: JsonDict = {"iterations": iterations, "solver": "L-BFGS-B",
+    info: JsonDict = {"iterations": fit.iterations, "solver": fit.solver,
                       "converged": grad_max <= 1e-6, "max_abs_gradient": grad_max,
-                      "neg_log_likelihood": loss * total, "common_scale": float(theta[0]),
-                      "penalty": penalties}
-    matrix, bias = _unpack(theta, k, method)
+                      "neg_log_likelihood": fit.loss * fit.total,
+                      "common_scale": float(fit.theta[0]), "penalty": penalties}
+    matrix, bias = _unpack(fit.theta, k, method)
     return matrix.copy(), bias.copy(), info

@@ -51,6 +51,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import CalibrationScriptError, Code
+from . import limits
 from .artifact import MIXTURE_METHOD
 from .fitchecks import FIT_FAILURE_CODES
 from .jsonvalues import JsonDict, json_get, json_number
@@ -108,9 +109,10 @@ def auto_repeats(rows: int) -> int:
     return max(1, min(AUTO_MAX_REPEATS, -(-AUTO_TARGET_HELD_OUT_ROWS // max(rows, 1))))
 
 
-def skipped_candidate(method: str, rows: int, candidates: Sequence[str]) -> Optional[JsonDict]:
-    """The record of a candidate ``auto`` does not fit on ``rows`` rows among ``candidates``, or
-    None.
+def skipped_candidate(method: str, rows: int, candidates: Sequence[str],
+                      sampled: bool = False) -> Optional[JsonDict]:
+    """The record of a candidate ``auto`` does not fit on ``rows`` rows among ``candidates``
+    (``sampled``: a subsample of many more rows, :func:`selection_sample`), or None.
 
     >>> every = ("isotonic", "venn_abers")
     >>> skipped_candidate("venn_abers", 10**6, every)["status"]
@@ -118,7 +120,15 @@ def skipped_candidate(method: str, rows: int, candidates: Sequence[str]) -> Opti
     >>> skipped_candidate("venn_abers", 10**6, ("venn_abers",)), skipped_candidate(
     ...     "venn_abers", 10**4, every)
     (None, None)
+    >>> skipped_candidate("venn_abers", 10**5, ("venn_abers",), sampled=True)["status"]
+    'skipped'
     """
+    if method == "venn_abers" and rows > AUTO_VENN_ABERS_MAX_ROWS and sampled:
+        return {"status": "skipped",
+                "reason": f"chosen on a subsample of many rows: {rows} rows > "
+                          f"{AUTO_VENN_ABERS_MAX_ROWS}, where venn_abers' p0-p1 interval is "
+                          "narrow and its fit a Python pass over the distinct scores (name it "
+                          "in CALIBRATION_METHOD to fit it)"}
     if method == "venn_abers" and rows > AUTO_VENN_ABERS_MAX_ROWS and "isotonic" in candidates:
         return {"status": "skipped",
                 "reason": f"{rows} rows > {AUTO_VENN_ABERS_MAX_ROWS}: venn_abers is isotonic's "
@@ -148,6 +158,47 @@ def stratified_folds(labels: npt.ArrayLike, folds: int, seed: int) -> npt.NDArra
     return out
 
 
+def selection_sample(labels: npt.NDArray[np.generic], size: int, seed: int
+                     ) -> npt.NDArray[np.intp]:
+    """The rows (increasing positions in ``labels``) of the stratified subsample ``auto``
+    chooses on from ``limits.AUTO_SUBSAMPLE_MIN_ROWS`` rows: each class's rows, in row order,
+    in blocks of ``stride = ceil(rows / size)`` (the last block shorter), one row of each block
+    at a place drawn by a generator seeded with ``seed`` (classes in increasing order). Each
+    class keeps ``ceil(its rows / stride)`` rows, spread evenly over the input: the sample is
+    at most ``size`` plus one row per class.
+
+    >>> y = np.array([0, 1] * 10)
+    >>> picked = selection_sample(y, 5, 0)
+    >>> np.bincount(y[picked]).tolist(), bool(np.all(np.diff(picked) > 0))
+    ([3, 3], True)
+    """
+    stride = max(1, -(-labels.shape[0] // max(size, 1)))
+    rng = np.random.default_rng(seed)
+    parts = []
+    for cls in present_classes(labels):
+        rows = np.flatnonzero(labels == cls)
+        blocks = -(-rows.shape[0] // stride)
+        begin = np.arange(blocks) * stride
+        parts.append(rows[begin + rng.integers(np.minimum(stride, rows.shape[0] - begin))])
+    return np.sort(np.concatenate(parts))
+
+
+def _select_on_sample(problem: Problem[ModelT], settings: Settings, rows: npt.NDArray[np.intp],
+                      seed: int, context: str) -> JsonDict:
+    """:func:`select_method` on the subsample :func:`selection_sample` of ``rows``, its
+    record naming the subsample."""
+    picked = rows[selection_sample(problem.strata[rows], limits.AUTO_SELECTION_ROWS, seed)]
+    logger.info("%s: auto chooses on a stratified subsample of %d of %d rows", context,
+                picked.shape[0], rows.shape[0])
+    choice = select_method(problem.subset(picked), settings, None, seed, context, sampled=True)
+    choice["subsample"] = {
+        "rows": int(picked.shape[0]), "of_rows": int(rows.shape[0]), "seed": seed,
+        "sample": "each class's rows in row order in blocks of ceil(of_rows / "
+                  f"{limits.AUTO_SELECTION_ROWS}), one row per block at a seeded random place; "
+                  "the chosen method (or the mixture's members) then fitted on every row"}
+    return choice
+
+
 @dataclasses.dataclass(frozen=True)
 class CrossFit:
     """Held-out predictions of every row and the per-fold records of :func:`cross_fit`."""
@@ -165,7 +216,7 @@ AUTO_RULE = ("simplest candidate within one standard error of the lowest log los
 
 
 def select_method(problem: Problem[ModelT], settings: Settings, mask: Optional[BoolArray],
-                  seed: int, context: str) -> JsonDict:
+                  seed: int, context: str, sampled: bool = False) -> JsonDict:
     """Choose among ``settings.auto_candidates`` by inner cross-validated log loss on ``mask``.
 
     Every candidate is fitted on K-1 inner folds and scored on the held-out one, for each of
@@ -175,10 +226,15 @@ def select_method(problem: Problem[ModelT], settings: Settings, mask: Optional[B
     per-row difference) of the lowest and at most identity's; the record names every
     candidate's score and why the winner won (:func:`choose_by_log_loss`). A candidate whose fit
     fails, does not converge or is degenerate in an inner fold (``FIT_FAILURE_CODES``) is
-    dropped: its record holds ``status: failed``, the ``code`` and the ``error``.
+    dropped: its record holds ``status: failed``, the ``code`` and the ``error``. From
+    ``limits.AUTO_SUBSAMPLE_MIN_ROWS`` rows all this runs on a stratified subsample
+    (:func:`selection_sample`, ``sampled``), recorded under ``subsample``, without venn_abers
+    (:func:`skipped_candidate`).
     """
     n = problem.strata.shape[0]
     rows = np.arange(n) if mask is None else np.flatnonzero(mask)
+    if not sampled and rows.shape[0] >= limits.AUTO_SUBSAMPLE_MIN_ROWS:
+        return _select_on_sample(problem, settings, rows, seed, context)
     repeats = auto_repeats(int(rows.shape[0]))
     w = problem.row_weights(rows)
     n_eff = float(w.sum()) ** 2 / float(np.dot(w, w))
@@ -195,7 +251,8 @@ def select_method(problem: Problem[ModelT], settings: Settings, mask: Optional[B
         rows.shape[0] <= MIXTURE_MAX_ROWS
     held_predictions: dict[str, FloatArray] = {}
     for method in settings.auto_candidates:
-        skipped = skipped_candidate(method, int(rows.shape[0]), settings.auto_candidates)
+        skipped = skipped_candidate(method, int(rows.shape[0]), settings.auto_candidates,
+                                    sampled)
         if skipped is not None:
             record[method] = skipped
             continue
@@ -374,7 +431,7 @@ def cross_fit(problem: Problem[ModelT], settings: Settings, fold: npt.NDArray[np
 
 def fold_selection(choice: Mapping[str, object]) -> JsonDict:
     """What a fold's record keeps of its ``auto`` selection: the method, every candidate's log
-    loss and, when some were dropped, their records.
+    loss, when some were dropped their records, and on a subsample its row count.
 
     >>> fold_selection({"selected": "platt", "candidates": {
     ...     "platt": {"status": "ok", "log_loss": 0.5},
@@ -392,6 +449,8 @@ def fold_selection(choice: Mapping[str, object]) -> JsonDict:
     dropped = {m: c for m, c in candidates.items() if c.get("status") == "failed"}
     if dropped:
         out["dropped_candidates"] = dropped
+    if "subsample" in choice:
+        out["selection_rows"] = json_get(choice, "subsample")["rows"]
     return out
 
 

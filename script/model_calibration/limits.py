@@ -18,6 +18,11 @@ BIN_CHUNK_ROWS = 1 << 20
 """Rows per chunk of the passes over every row: binning, the temperature sums, the logistic fit
 on every row and the count of rows whose one-vs-rest outputs are all 0."""
 
+CLASS_CHUNK_VALUES = 1 << 14
+"""Class scores per chunk of the vector and dirichlet passes (rows x classes): their dozen
+temporaries of that size then stay in the processor's cache (2 to 5 times faster here than
+chunks of ``BIN_CHUNK_ROWS``)."""
+
 WRITE_CHUNK_ROWS = 1 << 20
 """Rows of a csv/tsv shard read, calibrated and written at a time when the outputs are written."""
 
@@ -29,3 +34,15 @@ STREAM_MIN_ROWS = 1 << 21
 """A binary or multi-task job whose input files are all parquet and hold at least this many rows
 is run streamed (``streaming.run_streamed``): its rows are read in chunks, twice, and never
 held (when every task keeps at least ``BINNED_MIN_ROWS`` of them)."""
+
+AUTO_SUBSAMPLE_MIN_ROWS = 1 << 21
+"""From this many rows ``auto`` chooses its method on a stratified subsample of about
+``AUTO_SELECTION_ROWS`` of them (``crossfit.selection_sample``: a multi-class job, or a binary
+task whose rows the binned path declines; other binary and multi-task tasks this large select
+on their row bins) and fits the choice on every row."""
+
+AUTO_SELECTION_ROWS = 1 << 16
+"""About this many rows make the subsample ``auto`` chooses on from ``AUTO_SUBSAMPLE_MIN_ROWS``
+rows: each of the 6 selections of a run (the shipped fit's and each outer fold's) fits every
+candidate in 5 inner folds, the one-vs-rest candidates on aggregated distinct scores, so its
+cost grows with this size (docs/performance.md measures the choice against one on every row)."""

@@ -186,11 +186,11 @@ def row_reduce(ufunc: np.ufunc, values: FloatArray) -> FloatArray:
 
 
 def class_major_chunks(values: FloatArray, labels: IntArray, weights: FloatArray,
-                       rows: Optional[BoolArray]) -> Iterator[tuple[FloatArray, IntArray,
-                                                                    FloatArray]]:
+                       rows: Optional[BoolArray], chunk_values: Optional[int] = None
+                       ) -> Iterator[tuple[FloatArray, IntArray, FloatArray]]:
     """An ``(n, classes)`` matrix as class-major chunks (classes x rows, always a new array the
     caller may change in place) with their labels and weights: the rows of the mask ``rows``
-    (every row when None), ``BIN_CHUNK_ROWS`` values at a time. Class-major, the per-row
+    (every row when None), ``chunk_values`` (default ``BIN_CHUNK_ROWS``) values at a time. Class-major, the per-row
     reductions over a few classes run along contiguous rows instead of numpy's slow short inner
     axis. A column-major (Fortran-ordered) matrix gives them by contiguous copies.
 
@@ -199,7 +199,7 @@ def class_major_chunks(values: FloatArray, labels: IntArray, weights: FloatArray
     [[[1.0, 3.0], [2.0, 4.0]]]
     """
     n, k = values.shape
-    step = max(1, limits.BIN_CHUNK_ROWS // k)
+    step = max(1, (limits.BIN_CHUNK_ROWS if chunk_values is None else chunk_values) // k)
     for begin in range(0, n, step):
         part = slice(begin, begin + step)
         chunk, y, wi = values[part].T, labels[part], weights[part]
@@ -258,12 +258,15 @@ class NewtonResult:
 
 def newton_minimize(evaluate: Callable[[FloatArray], Evaluation], start: FloatArray,
                     max_iter: int = 100, tol: float = 1e-12, rel_decrease: float = 1e-12,
-                    allowed: Optional[Callable[[FloatArray], bool]] = None) -> NewtonResult:
+                    allowed: Optional[Callable[[FloatArray], bool]] = None,
+                    evaluate_last: bool = True) -> NewtonResult:
     """Newton's method with step halving for a smooth convex objective: ``evaluate(theta)``
     gives its value, gradient and Hessian. A step is halved until the value does not rise
     (above ``rel_decrease`` of itself); the iterations stop when a step moves no coordinate by
     more than ``tol * (1 + max |theta|)`` (converged), after ``max_iter`` steps, when halving
     reaches ``1e-10``, or when the full step leaves the region ``allowed`` (not converged).
+    Without ``evaluate_last`` a full step that small is taken without evaluating its end
+    (one evaluation fewer: the value and gradient returned are then those before it).
 
     >>> res = newton_minimize(lambda t: (float((t[0] - 3.0) ** 2), 2.0 * (t - 3.0),
     ...                                  np.array([[2.0]])), np.array([0.0]))
@@ -280,6 +283,10 @@ def newton_minimize(evaluate: Callable[[FloatArray], Evaluation], start: FloatAr
         except np.linalg.LinAlgError:
             step = np.asarray(np.linalg.lstsq(hess, grad, rcond=None)[0], dtype=np.float64)
         if allowed is not None and not allowed(theta - step):
+            break
+        if not evaluate_last and \
+                float(np.max(np.abs(step))) <= tol * (1.0 + float(np.max(np.abs(theta)))):
+            theta, converged = theta - step, True
             break
         t = 1.0
         while True:

@@ -24,10 +24,10 @@ from .apply import (CLASS_SCALING_METHODS, apply_calibrator, class_logits,
                     class_scaling_probabilities, mix_class_probabilities, renormalise)
 from .artifact import MIXTURE_METHOD, Calibrator, MultiCalibrator
 from .fitting import fit_calibrator, probability_floor, with_probability_floor
-from .jsonvalues import JsonDict, int_if_integral
+from .jsonvalues import JsonDict, int_if_integral, json_number
 from .logs import logger
 from .metrics import auc_aggregated, row_figures
-from .classscaling import fit_class_scaling
+from .classscaling import fit_class_scaling, scaling_start
 from .mixture import mixture_calibrator
 from .multiclassmixture import class_mixture_calibrator
 from .numerics import (CLIP_EPSILON, LOG_OFFSET, BoolArray, FloatArray, IntArray, LabelArray,
@@ -66,6 +66,10 @@ class Problem(Protocol[ModelT]):
     def held_out_summary(self, predictions: FloatArray, mask: BoolArray) -> JsonDict: ...
 
     def mixed(self, members: Sequence[ModelT], weights: Sequence[float]) -> ModelT: ...
+
+    def subset(self, rows: npt.NDArray[np.intp]) -> Problem[ModelT]:
+        """The problem on the rows ``rows`` only (copies of them)."""
+        ...
 
 
 class BinaryProblem:
@@ -158,6 +162,10 @@ class BinaryProblem:
         return dataclasses.replace(mixture, extra_params={**mixture.extra_params,
                                                           "probability_floor": max(floors)})
 
+    def subset(self, rows: npt.NDArray[np.intp]) -> BinaryProblem:
+        return BinaryProblem(self.scores[rows], self.labels[rows],
+                             None if self.weights is None else self.weights[rows], self.settings)
+
     def row_loss(self, predictions: FloatArray, rows: Optional[BoolArray] = None
                  ) -> FloatArray:
         return _binary_row_loss(predictions, self.labels if rows is None else self.labels[rows])
@@ -210,6 +218,8 @@ class MulticlassProblem:
         self._logits: Optional[FloatArray] = None
         # the temperature fit on every row, where each fold's fit starts
         self._temperature: Optional[tuple[float, tuple[float, ...]]] = None
+        # the vector and dirichlet fits on every row, where each fold's fit starts
+        self._scalings: dict[str, FloatArray] = {}
 
     @property
     def logits(self) -> FloatArray:
@@ -267,8 +277,12 @@ class MulticlassProblem:
                 self._temperature = (scale, bias)
             model = dataclasses.replace(base, scale=scale, bias=bias)
         else:
-            params, intercept, info = fit_class_scaling(self.logits, self.labels, self.weights,
-                                                        base.method, mask)
+            params, intercept, info = fit_class_scaling(
+                self.logits, self.labels, self.weights, base.method, mask,
+                None if mask is None else self._scalings.get(base.method))
+            if mask is None:
+                self._scalings[base.method] = scaling_start(params, intercept,
+                                                            json_number(info["common_scale"]))
             penalty = info["penalty"]
             assert isinstance(penalty, dict)
             share = probability_floor(float(penalty["effective_rows"])) / len(self.names)
@@ -285,6 +299,10 @@ class MulticlassProblem:
 
     def predict(self, model: MultiCalibrator, rows: Optional[BoolArray] = None) -> FloatArray:
         return self.predict_counted(model, rows)[0]
+
+    def subset(self, rows: npt.NDArray[np.intp]) -> MulticlassProblem:
+        return MulticlassProblem(np.asfortranarray(self.scores[rows]), self.labels[rows],
+                                 None if self.unit_weights else self.weights[rows], self.settings)
 
     def mixed(self, members: Sequence[MultiCalibrator], weights: Sequence[float]
               ) -> MultiCalibrator:
