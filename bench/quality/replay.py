@@ -17,6 +17,8 @@ Usage::
 
     python -m bench.quality.replay capture --results RESULTS.json --cache DIR
     python -m bench.quality.replay judge --results RESULTS.json --cache DIR
+    python -m bench.quality.replay judge --results RESULTS.json --cache DIR \
+        --without isotonic --below 100    # as if auto skipped isotonic below 100 rows
 
 Examples
 --------
@@ -153,6 +155,28 @@ def current_rule(run: Replay) -> dict[str, float]:
     return {str(out["selected"]): 1.0}
 
 
+def without(run: Replay, dropped: set[str]) -> Replay:
+    """``run`` as ``auto`` would have seen it without the candidates ``dropped``: their
+    predictions removed and the selection rule's record recomputed from the others' held-out
+    predictions (each row's smoothed loss averaged over the repeats, as the script scores
+    them)."""
+    from calibration_step.script.model_calibration.crossfit import (AUTO_SIMPLICITY_ORDER,
+                                                                    choose_by_log_loss,
+                                                                    smoothed_loss)
+    from calibration_step.script.model_calibration.numerics import CLIP_EPSILON
+
+    keep = [k for k, m in enumerate(run.methods) if m not in dropped]
+    methods = tuple(run.methods[k] for k in keep)
+    p = np.clip(run.held[keep], CLIP_EPSILON, 1.0 - CLIP_EPSILON)
+    own = np.where(run.labels, p, 1.0 - p)
+    losses = smoothed_loss(-np.log(own), -np.log1p(-own), run.eps).mean(axis=1)
+    n_eff = float(run.w.sum()) ** 2 / float(np.dot(run.w, run.w))
+    choice = choose_by_log_loss(dict(zip(methods, losses)), run.w, n_eff, {},
+                                [m for m in AUTO_SIMPLICITY_ORDER if m in methods], "replay")
+    return dataclasses.replace(run, methods=methods, held=run.held[keep], choice=choice,
+                               test=run.test[keep])
+
+
 def shipped_predictions(run: Replay, weights: Mapping[str, float]) -> FloatArray:
     """The test probabilities of the mixture ``weights`` of the candidates' full fits, bounded
     as the script bounds what it ships (by the floor, unless identity ships alone)."""
@@ -258,6 +282,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("action", choices=("capture", "judge"))
     parser.add_argument("--results", required=True, help="a results .json of bench.quality")
     parser.add_argument("--cache", required=True, help="the cache folder")
+    parser.add_argument("--without", nargs="*", default=[], metavar="METHOD",
+                        help="judge: replay as if these candidates were not fitted (on runs "
+                             "of fewer than --below calibration rows)")
+    parser.add_argument("--below", type=int, default=sys.maxsize, metavar="ROWS")
     args = parser.parse_args(argv)
     os.makedirs(args.cache, exist_ok=True)
     losses = binary_losses(args.results)
@@ -267,10 +295,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 capture(run_id, by_name, args.cache)
             print(f"[{k + 1}/{len(losses)}] {run_id}", flush=True)
         return 0
-    runs = load_all(args.results, args.cache)
+    runs = [without(r, set(args.without)) if r.labels.shape[0] < args.below else r
+            for r in load_all(args.results, args.cache)]
     recorded = [r.losses[AUTO] for r in runs]
     replayed = [shipped_log_loss(r, current_rule(r)) for r in runs]
-    print(f"current rule reproduces ours_auto within "
+    print(f"the script's rule replayed against the recorded ours_auto: largest difference "
           f"{max(abs(a - b) for a, b in zip(recorded, replayed)):.2e} nats")
     print(judge(current_rule, runs).line())
     return 0

@@ -71,3 +71,16 @@ def test_extra_data_sets_run_only_when_named() -> None:
     assert {s.dataset for s in cli.specs_of(cli.build_parser().parse_args([]))} == set(DATASETS)
     run = prepare("wine_0_vs_rest", "naive_bayes", 0)
     assert run.classes == 2 and run.calibration.rows == 54
+
+
+def test_without_a_candidate_the_rule_chooses_among_the_others() -> None:
+    run = replay.synthetic_replay(2)
+    alone = replay.without(run, {"platt"})
+    assert alone.methods == ("identity",) and alone.test.shape[0] == 1
+    assert replay.current_rule(alone) == {"identity": 1.0}
+    kept = replay.without(run, set())
+    # the record recomputed from the held-out predictions: the smoothed per-row losses' mean
+    own = np.where(run.labels, run.held[1], 1.0 - run.held[1])
+    expected = np.mean((1.0 - run.eps) * -np.log(own) + run.eps * -np.log1p(-own))
+    assert kept.choice["candidates"]["platt"]["log_loss"] == pytest.approx(expected)
+    assert set(kept.choice["candidates"]) == {"identity", "platt"}
