@@ -6,7 +6,8 @@ only needs, per run, what the script's inner cross-validation saw and what each 
 predicts on the test split. ``capture`` computes that once per binary run (the script's
 ``select_method`` on the calibration split, every candidate's held-out predictions of every
 inner repeat and fold, each candidate fitted on every row and applied to the test split) and
-``load`` reads it back; replaying a rule over a hundred runs then takes seconds.
+``load`` reads it back; replaying a rule over a hundred runs then takes seconds to a minute
+(the honest held-out loss of the stacked mixture is the slow part).
 
 A rule is a function of a :class:`Replay` to mixture weights by method (one method with weight
 1 ships that candidate). ``current_rule`` is the script's own (``mixture.stack``): replayed, it
@@ -22,11 +23,11 @@ Usage::
 
 Examples
 --------
->>> run = synthetic_replay(0)
->>> sorted(current_rule(run)) == sorted(set(current_rule(run)) & set(run.methods))
-True
->>> round(shipped_log_loss(run, {"identity": 1.0}), 3) == round(run.losses["uncalibrated"], 3)
-True
+>>> run = synthetic_replay(0)  # calibrated scores and an over-confident candidate
+>>> current_rule(run)
+{'identity': 1.0}
+>>> round(shipped_log_loss(run, {"identity": 1.0}), 4), round(run.losses["uncalibrated"], 4)
+(0.5405, 0.5405)
 """
 
 from __future__ import annotations
