@@ -30,7 +30,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from bench.quality import peers, report
-from bench.quality.datasets import BINARY, DATASETS, MODELS, MULTICLASS
+from bench.quality.datasets import BINARY, DATASETS, KNOWN_DATASETS, MODELS, MULTICLASS
 from bench.quality.runs import RunResult, RunSpec, calibrators_of, execute
 from bench.quality.summary import summarize
 from bench.report import machine_description
@@ -47,8 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--quick", action="store_true",
                         help=f"data sets {' '.join(QUICK_DATASETS)}, model kinds "
                              f"{' '.join(QUICK_MODELS)}, seed 0 (each overridable)")
-    parser.add_argument("--datasets", nargs="+", choices=list(DATASETS), metavar="DATASET",
-                        help=f"default: all ({', '.join(DATASETS)})")
+    parser.add_argument("--datasets", nargs="+", choices=list(KNOWN_DATASETS),
+                        metavar="DATASET", help=f"default: all ({', '.join(DATASETS)}); also "
+                        f"{', '.join(n for n in KNOWN_DATASETS if n not in DATASETS)}")
     parser.add_argument("--models", nargs="+", choices=list(MODELS), metavar="MODEL",
                         help=f"default: all ({', '.join(MODELS)})")
     parser.add_argument("--seeds", nargs="+", type=int, help="default: 0 1 2 (--quick: 0)")
@@ -101,7 +102,7 @@ def run_all(specs: Sequence[RunSpec], calibrators: Sequence[str] | None, jobs: i
         for spec in specs:
             report_progress(execute_quietly(spec, calibrators))
     else:
-        classes = {d: int(DATASETS[d].load()[1].max()) + 1 for d in {s.dataset for s in specs}}
+        classes = {d: int(KNOWN_DATASETS[d].load()[1].max()) + 1 for d in {s.dataset for s in specs}}
         context = multiprocessing.get_context("spawn")
         with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context) as pool:
             futures = [pool.submit(execute_quietly, spec, calibrators)

@@ -77,6 +77,12 @@ AUTO_VENN_ABERS_MAX_ROWS = 20_000
 Python pass over the distinct scores (a second a hundred thousand), and on that many rows its
 ``p0``-``p1`` interval is narrow, so it is isotonic's fit within about one row's share;
 CALIBRATION_METHOD=venn_abers fits it at any size."""
+AUTO_ISOTONIC_MIN_ROWS = 100
+"""``auto`` skips isotonic below this many rows when venn_abers is a candidate too: on a few
+dozen rows isotonic's steps fit the rows' noise, take the stacked mixture's weight by luck in
+the inner folds and lose on new rows; venn_abers, isotonic's fit with its small-sample interval,
+stands in for it (measured: docs/methods.md); CALIBRATION_METHOD=isotonic fits it at any
+size."""
 
 
 def miss_rate(n_eff: float) -> float:
@@ -109,10 +115,11 @@ def auto_repeats(rows: int) -> int:
     return max(1, min(AUTO_MAX_REPEATS, -(-AUTO_TARGET_HELD_OUT_ROWS // max(rows, 1))))
 
 
-def skipped_candidate(method: str, rows: int, candidates: Sequence[str],
+def skipped_candidate(method: str, rows: int, candidates: Sequence[str], binary: bool = True,
                       sampled: bool = False) -> Optional[JsonDict]:
     """The record of a candidate ``auto`` does not fit on ``rows`` rows among ``candidates``
-    (``sampled``: a subsample of many more rows, :func:`selection_sample`), or None.
+    (``sampled``: a subsample of many more rows, :func:`selection_sample`), or None; a
+    multi-class selection (``binary`` False) skips no isotonic.
 
     >>> every = ("isotonic", "venn_abers")
     >>> skipped_candidate("venn_abers", 10**6, every)["status"]
@@ -122,6 +129,11 @@ def skipped_candidate(method: str, rows: int, candidates: Sequence[str],
     (None, None)
     >>> skipped_candidate("venn_abers", 10**5, ("venn_abers",), sampled=True)["status"]
     'skipped'
+    >>> skipped_candidate("isotonic", 45, every)["status"], skipped_candidate(
+    ...     "isotonic", 45, ("isotonic",)), skipped_candidate("isotonic", 171, every)
+    ('skipped', None, None)
+    >>> skipped_candidate("isotonic", 45, every, binary=False) is None
+    True
     """
     if method == "venn_abers" and rows > AUTO_VENN_ABERS_MAX_ROWS and sampled:
         return {"status": "skipped",
@@ -133,6 +145,12 @@ def skipped_candidate(method: str, rows: int, candidates: Sequence[str],
         return {"status": "skipped",
                 "reason": f"{rows} rows > {AUTO_VENN_ABERS_MAX_ROWS}: venn_abers is isotonic's "
                           "fit within about one row's share there (name it in "
+                          "CALIBRATION_METHOD to fit it)"}
+    if method == "isotonic" and binary and rows < AUTO_ISOTONIC_MIN_ROWS and \
+            "venn_abers" in candidates:
+        return {"status": "skipped",
+                "reason": f"{rows} rows < {AUTO_ISOTONIC_MIN_ROWS}: isotonic's steps fit the "
+                          "rows' noise there; venn_abers stands in for it (name isotonic in "
                           "CALIBRATION_METHOD to fit it)"}
     return None
 
@@ -252,7 +270,7 @@ def select_method(problem: Problem[ModelT], settings: Settings, mask: Optional[B
     held_predictions: dict[str, FloatArray] = {}
     for method in settings.auto_candidates:
         skipped = skipped_candidate(method, int(rows.shape[0]), settings.auto_candidates,
-                                    sampled)
+                                    settings.mode != "multiclass", sampled)
         if skipped is not None:
             record[method] = skipped
             continue

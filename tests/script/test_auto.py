@@ -199,3 +199,32 @@ def test_venn_abers_is_skipped_beside_isotonic_on_many_rows_and_the_split_is_not
                               "AUTO_CANDIDATES": '["identity", "venn_abers"]'})
     choice = select_method(BinaryProblem(s, y, None, alone), alone, None, 0, "test")
     assert choice["selected"] == "venn_abers"
+
+
+def test_isotonic_is_skipped_beside_venn_abers_on_few_binary_rows_only() -> None:
+    s, y = family_scenario("isotonic", 45, seed=4)
+    both = mc.read_settings({"CALIBRATION_METHOD": "auto",
+                             "AUTO_CANDIDATES": '["identity", "isotonic", "venn_abers"]'})
+    choice = select_method(BinaryProblem(s, y, None, both), both, None, 0, "test")
+    candidates = json_get(choice, "candidates")
+    assert json_get(candidates, "isotonic")["status"] == "skipped"
+    assert "45 rows < 100" in str(json_get(candidates, "isotonic")["reason"])
+    assert json_get(candidates, "venn_abers")["status"] == "ok"
+    assert "isotonic" not in json_get(choice, "mixture", "fitted_weights")
+    alone = mc.read_settings({"CALIBRATION_METHOD": "auto",
+                              "AUTO_CANDIDATES": '["identity", "isotonic"]'})
+    choice = select_method(BinaryProblem(s, y, None, alone), alone, None, 0, "test")
+    assert json_get(choice, "candidates", "isotonic")["status"] == "ok"
+    s, y = family_scenario("isotonic", 120, seed=4)
+    choice = select_method(BinaryProblem(s, y, None, both), both, None, 0, "test")
+    assert json_get(choice, "candidates", "isotonic")["status"] == "ok"
+
+
+def test_a_multiclass_auto_keeps_isotonic_on_few_rows() -> None:
+    scores, labels, _ = multiclass_scenario(45, seed=5)
+    settings = mc.read_settings({"IS_BINARY": "false", "NUM_CLASSES": "3",
+                                 "CALIBRATION_METHOD": "auto",
+                                 "AUTO_CANDIDATES": '["identity", "isotonic", "venn_abers"]'})
+    problem = MulticlassProblem(scores, labels, None, settings)
+    choice = select_method(problem, settings, None, seed=0, context="test")
+    assert json_get(choice, "candidates", "isotonic")["status"] == "ok"

@@ -1,0 +1,310 @@
+"""Replay binary ``auto``'s shipping rule on cached candidate predictions.
+
+``python -m bench.quality`` runs the whole script per run; comparing two rules that way costs
+minutes each. A rule that decides what ``auto`` ships (a single candidate, or mixture weights)
+only needs, per run, what the script's inner cross-validation saw and what each candidate
+predicts on the test split. ``capture`` computes that once per binary run (the script's
+``select_method`` on the calibration split, every candidate's held-out predictions of every
+inner repeat and fold, each candidate fitted on every row and applied to the test split) and
+``load`` reads it back; replaying a rule over a hundred runs then takes seconds to a minute
+(the honest held-out loss of the stacked mixture is the slow part).
+
+A rule is a function of a :class:`Replay` to mixture weights by method (one method with weight
+1 ships that candidate). ``current_rule`` is the script's own (``mixture.stack``): replayed, it
+reproduces ``ours_auto``'s test log loss of a results file. ``judge`` compares a rule's test
+losses with every calibrator's of a results file (``python -m bench.quality --out ...``).
+
+Usage::
+
+    python -m bench.quality.replay capture --results RESULTS.json --cache DIR
+    python -m bench.quality.replay judge --results RESULTS.json --cache DIR
+    python -m bench.quality.replay judge --results RESULTS.json --cache DIR \
+        --without isotonic --below 100    # as if auto skipped isotonic below 100 rows
+
+Examples
+--------
+>>> run = synthetic_replay(0)  # calibrated scores and an over-confident candidate
+>>> current_rule(run)
+{'identity': 1.0}
+>>> round(shipped_log_loss(run, {"identity": 1.0}), 4), round(run.losses["uncalibrated"], 4)
+(0.5405, 0.5405)
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from bench.quality.datasets import BINARY
+from bench.quality.metrics import CLIP
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+Rule = Callable[["Replay"], Mapping[str, float]]
+PEERS = ("sklearn_sigmoid", "sklearn_isotonic", "sklearn_temperature", "betacal",
+         "venn_abers", "splinecalib", "probcal")
+UNCALIBRATED = "uncalibrated"
+AUTO = "ours_auto"
+
+
+@dataclasses.dataclass(frozen=True)
+class Replay:
+    """One binary run as ``auto`` saw it: the candidates ``methods`` (those that fitted), their
+    held-out predictions ``held`` (``(methods, repeats, rows)``), the calibration ``labels``,
+    row weights ``w``, the label smoothing ``eps``, each row's inner fold per repeat ``folds``,
+    the selection record ``choice`` (:func:`~crossfit.choose_by_log_loss`'s), each candidate's
+    full fit on the test split ``test`` (``(methods, test rows)``, each bounded as the script
+    bounds it; ``floor`` the bound of a mixture),
+    the test labels, and every calibrator's test log loss of the results file (``losses``)."""
+
+    run_id: str
+    methods: tuple[str, ...]
+    held: FloatArray
+    labels: BoolArray
+    w: FloatArray
+    eps: float
+    folds: npt.NDArray[np.int8]
+    choice: dict[str, Any]
+    test: FloatArray
+    test_labels: BoolArray
+    floor: float
+    losses: dict[str, float]
+
+
+def _file(cache: str, run_id: str) -> str:
+    return os.path.join(cache, run_id.replace("/", "__"))
+
+
+def _captured_selection(problem: Any, settings: Any) -> dict[str, Any]:
+    """The script's shipped ``auto`` selection on ``problem``, with the arguments its stacking
+    step saw (``held``, ``labels``, ``w``, ``eps``, ``folds``)."""
+    from calibration_step.script.model_calibration import crossfit
+
+    seen: dict[str, Any] = {}
+    original = getattr(crossfit, "stack")
+
+    def capturing(choice: Any, held: Any, labels: Any, w: Any, eps: float, folds: Any) -> Any:
+        seen.update(choice=dict(choice), held=held, labels=labels, w=w, eps=eps, folds=folds)
+        return original(choice, held, labels, w, eps, folds)
+
+    setattr(crossfit, "stack", capturing)  # restored below
+    try:
+        seen["selection"] = crossfit.select_method(problem, settings, None, settings.seed,
+                                                   "replay")
+    finally:
+        setattr(crossfit, "stack", original)
+    return seen
+
+
+def capture(run_id: str, losses: Mapping[str, float], cache: str) -> None:
+    """Compute and store the :class:`Replay` of binary run ``run_id`` (``dataset/model/seed``)."""
+    from bench.quality.datasets import prepare
+    from bench.quality.ours import environment
+    from calibration_step.script.model_calibration.apply import apply_calibrator
+    from calibration_step.script.model_calibration.problems import BinaryProblem
+    from calibration_step.script.model_calibration.settings import read_settings
+
+    dataset, model, seed = run_id.split("/")
+    run = prepare(dataset, model, int(seed))
+    settings = read_settings(environment("auto", 2))
+    problem = BinaryProblem(run.calibration.scores[:, 1], run.calibration.labels == 1, None,
+                            settings)
+    seen = _captured_selection(problem, settings)
+    methods = tuple(seen["held"])
+    fitted = [problem.fit(m, None, "replay: full fit") for m in methods]
+    test = np.stack([apply_calibrator(c, run.test.scores[:, 1]) for c in fitted])
+    floors = [f for c in fitted if isinstance(f := c.extra_params.get("probability_floor"), float)]
+    np.savez(_file(cache, run_id) + ".npz", held=np.stack([seen["held"][m] for m in methods]),
+             labels=seen["labels"], w=seen["w"], folds=seen["folds"], test=test,
+             test_labels=run.test.labels == 1)
+    meta = {"run_id": run_id, "methods": methods, "eps": seen["eps"], "choice": seen["choice"],
+            "selection": seen["selection"], "floor": max(floors, default=0.0),
+            "losses": dict(losses)}
+    with open(_file(cache, run_id) + ".json", "w", encoding="utf-8") as handle:
+        json.dump(meta, handle, default=float)
+
+
+def load(cache: str, run_id: str) -> Replay:
+    """The cached :class:`Replay` of ``run_id``."""
+    arrays = np.load(_file(cache, run_id) + ".npz")
+    with open(_file(cache, run_id) + ".json", encoding="utf-8") as handle:
+        meta = json.load(handle)
+    return Replay(run_id, tuple(meta["methods"]), arrays["held"], arrays["labels"],
+                  arrays["w"], float(meta["eps"]), arrays["folds"], meta["choice"],
+                  arrays["test"], arrays["test_labels"], float(meta["floor"]),
+                  {k: float(v) for k, v in meta["losses"].items()})
+
+
+def current_rule(run: Replay) -> dict[str, float]:
+    """The script's rule: the stacked mixture where it ships, else the selection rule's pick."""
+    from calibration_step.script.model_calibration.jsonvalues import json_get, json_number
+    from calibration_step.script.model_calibration.mixture import stack
+
+    held = {m: run.held[k] for k, m in enumerate(run.methods)}
+    out = stack(run.choice, held, run.labels, run.w, run.eps, run.folds)
+    if out["selected"] == "mixture":
+        return {str(m): json_number(v)
+                for m, v in json_get(out, "mixture", "weights").items()}
+    return {str(out["selected"]): 1.0}
+
+
+def without(run: Replay, dropped: set[str]) -> Replay:
+    """``run`` as ``auto`` would have seen it without the candidates ``dropped``: their
+    predictions removed and the selection rule's record recomputed from the others' held-out
+    predictions (each row's smoothed loss averaged over the repeats, as the script scores
+    them)."""
+    from calibration_step.script.model_calibration.crossfit import (AUTO_SIMPLICITY_ORDER,
+                                                                    choose_by_log_loss,
+                                                                    smoothed_loss)
+    from calibration_step.script.model_calibration.numerics import CLIP_EPSILON
+
+    keep = [k for k, m in enumerate(run.methods) if m not in dropped]
+    methods = tuple(run.methods[k] for k in keep)
+    p = np.clip(run.held[keep], CLIP_EPSILON, 1.0 - CLIP_EPSILON)
+    own = np.where(run.labels, p, 1.0 - p)
+    losses = smoothed_loss(-np.log(own), -np.log1p(-own), run.eps).mean(axis=1)
+    n_eff = float(run.w.sum()) ** 2 / float(np.dot(run.w, run.w))
+    choice = choose_by_log_loss(dict(zip(methods, losses)), run.w, n_eff, {},
+                                [m for m in AUTO_SIMPLICITY_ORDER if m in methods], "replay")
+    return dataclasses.replace(run, methods=methods, held=run.held[keep], choice=choice,
+                               test=run.test[keep])
+
+
+def shipped_predictions(run: Replay, weights: Mapping[str, float]) -> FloatArray:
+    """The test probabilities of the mixture ``weights`` of the candidates' full fits, bounded
+    as the script bounds what it ships (by the floor, unless identity ships alone)."""
+    p = sum(w * run.test[run.methods.index(m)] for m, w in weights.items())
+    out = np.clip(np.asarray(p, dtype=np.float64), 0.0, 1.0)
+    if set(weights) != {"identity"} and run.floor > 0.0:
+        out = np.clip(out, run.floor, 1.0 - run.floor)
+    return out
+
+
+def shipped_log_loss(run: Replay, weights: Mapping[str, float]) -> float:
+    """The test log loss (clipped at ``CLIP``, as the benchmark's) of the mixture ``weights``."""
+    p = np.clip(shipped_predictions(run, weights), CLIP, 1.0 - CLIP)
+    return -float(np.mean(np.where(run.test_labels, np.log(p), np.log1p(-p))))
+
+
+def lost_to(loss: float, peer_loss: float) -> bool:
+    """Whether ``loss`` is beyond ``max(1%, 0.005 nats)`` of ``peer_loss``.
+
+    >>> lost_to(0.206, 0.2), lost_to(0.104, 0.1)
+    (True, False)
+    """
+    return loss > peer_loss + max(0.01 * peer_loss, 0.005)
+
+
+@dataclasses.dataclass(frozen=True)
+class Judgement:
+    """A rule over runs: runs lost per peer, runs worse than uncalibrated by more than 0.005
+    nats, the mean rank among every calibrator of the results and the mean test log loss."""
+
+    lost: dict[str, int]
+    worse_than_uncalibrated: int
+    mean_rank: float
+    mean_log_loss: float
+    runs: int
+
+    def line(self) -> str:
+        lost = " ".join(f"{p}:{n}" for p, n in self.lost.items())
+        return (f"runs {self.runs}; lost {lost} (max {max(self.lost.values(), default=0)}); "
+                f"worse than uncalibrated {self.worse_than_uncalibrated}; mean rank "
+                f"{self.mean_rank:.2f}; mean log loss {self.mean_log_loss:.4f}")
+
+
+def judge(rule: Rule, runs: Sequence[Replay]) -> Judgement:
+    """``rule``'s test losses against every calibrator of the runs' results."""
+    lost = {p: 0 for p in PEERS}
+    worse, ranks, total = 0, [], 0.0
+    for run in runs:
+        loss = shipped_log_loss(run, rule(run))
+        total += loss
+        for peer in PEERS:
+            if peer in run.losses and lost_to(loss, run.losses[peer]):
+                lost[peer] += 1
+        worse += loss > run.losses[UNCALIBRATED] + 0.005
+        others = [v for k, v in run.losses.items() if k != AUTO]
+        ranks.append(1.0 + sum(v < loss for v in others) + 0.5 * sum(v == loss for v in others))
+    return Judgement(lost, worse, float(np.mean(ranks)) if ranks else 0.0,
+                     total / max(len(runs), 1), len(runs))
+
+
+def binary_losses(results: str) -> dict[str, dict[str, float]]:
+    """Every binary run's calibrators' test log loss in a results file, by run id."""
+    with open(results, encoding="utf-8") as handle:
+        content = json.load(handle)
+    out: dict[str, dict[str, float]] = {}
+    for r in content["runs"]:
+        if r["mode"] != BINARY:
+            continue
+        spec = r["spec"]
+        out[f"{spec['dataset']}/{spec['model']}/{spec['seed']}"] = {
+            name: float(c["figures"]["log_loss"]) for name, c in r["calibrators"].items()
+            if c["status"] == "ok"}
+    return out
+
+
+def load_all(results: str, cache: str) -> list[Replay]:
+    """The cached replays of every binary run of ``results``."""
+    return [load(cache, run_id) for run_id in binary_losses(results)]
+
+
+def synthetic_replay(seed: int, rows: int = 60, repeats: int = 2) -> Replay:
+    """A small made-up :class:`Replay` (identity and a sharper candidate; for the examples and
+    tests)."""
+    rng = np.random.default_rng(seed)
+    p = rng.uniform(0.1, 0.9, rows + 200)
+    y = rng.uniform(size=p.shape[0]) < p
+    sharp = 1.0 / (1.0 + np.exp(-2.0 * np.log(p / (1.0 - p))))
+    folds = np.stack([np.arange(rows) % 5 for _ in range(repeats)]).astype(np.int8)
+    held = np.stack([np.tile(p[:rows], (repeats, 1)), np.tile(sharp[:rows], (repeats, 1))])
+    losses = {UNCALIBRATED: -float(np.mean(np.where(y[rows:], np.log(p[rows:]),
+                                                     np.log1p(-p[rows:])))), "sklearn_sigmoid": 0.5}
+    eps = 0.5 / (rows + 1.0)
+    choice = {"selected": "identity", "reason": "made up", "candidates": {
+        m: {"log_loss": float(np.mean(-np.where(y[:rows], np.log(q), np.log1p(-q))))}
+        for m, q in (("identity", p[:rows]), ("platt", sharp[:rows]))}}
+    return Replay(f"synthetic/{seed}", ("identity", "platt"), held, y[:rows], np.ones(rows),
+                  eps, folds, choice, np.stack([p[rows:], sharp[rows:]]), y[rows:], eps, losses)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.quality.replay",
+                                     description=__doc__.split("\n\n")[0])
+    parser.add_argument("action", choices=("capture", "judge"))
+    parser.add_argument("--results", required=True, help="a results .json of bench.quality")
+    parser.add_argument("--cache", required=True, help="the cache folder")
+    parser.add_argument("--without", nargs="*", default=[], metavar="METHOD",
+                        help="judge: replay as if these candidates were not fitted (on runs "
+                             "of fewer than --below calibration rows)")
+    parser.add_argument("--below", type=int, default=sys.maxsize, metavar="ROWS")
+    args = parser.parse_args(argv)
+    os.makedirs(args.cache, exist_ok=True)
+    losses = binary_losses(args.results)
+    if args.action == "capture":
+        for k, (run_id, by_name) in enumerate(losses.items()):
+            if not os.path.exists(_file(args.cache, run_id) + ".json"):
+                capture(run_id, by_name, args.cache)
+            print(f"[{k + 1}/{len(losses)}] {run_id}", flush=True)
+        return 0
+    runs = [without(r, set(args.without)) if r.labels.shape[0] < args.below else r
+            for r in load_all(args.results, args.cache)]
+    recorded = [r.losses[AUTO] for r in runs]
+    replayed = [shipped_log_loss(r, current_rule(r)) for r in runs]
+    print(f"the script's rule replayed against the recorded ours_auto: largest difference "
+          f"{max(abs(a - b) for a, b in zip(recorded, replayed)):.2e} nats")
+    print(judge(current_rule, runs).line())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

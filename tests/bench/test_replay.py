@@ -1,0 +1,86 @@
+"""The replay of binary ``auto``'s shipping rule (bench.quality.replay) on cached predictions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bench.quality import cli, ours, replay
+from bench.quality.datasets import DATASETS, EXTRA_DATASETS, prepare
+from bench.quality.metrics import log_loss
+
+RUN_ID = "iris_versicolor_vs_rest/logistic_c0005/0"
+
+
+def test_the_script_rule_replayed_reproduces_what_the_script_ships(tmp_path: Path) -> None:
+    run = prepare("iris_versicolor_vs_rest", "logistic_c0005", 0)
+    fit = ours.fit_and_apply("auto", run.calibration.scores, run.calibration.labels,
+                             run.test.scores, str(tmp_path))
+    shipped = log_loss(fit.probabilities, run.test.labels)
+    replay.capture(RUN_ID, {replay.AUTO: shipped, replay.UNCALIBRATED: 1.0}, str(tmp_path))
+    cached = replay.load(str(tmp_path), RUN_ID)
+    assert cached.held.shape[:2] == (len(cached.methods), 10)  # 45 rows: 10 inner repeats
+    assert cached.test.shape == (len(cached.methods), run.test.rows)
+    assert replay.shipped_log_loss(cached, replay.current_rule(cached)) == pytest.approx(
+        shipped, abs=1e-12)
+
+
+def test_each_candidate_alone_is_its_own_test_loss() -> None:
+    run = replay.synthetic_replay(1)
+    p = run.test[run.methods.index("platt")]
+    expected = -np.mean(np.where(run.test_labels, np.log(p), np.log1p(-p)))
+    assert replay.shipped_log_loss(run, {"platt": 1.0}) == pytest.approx(expected)
+    half = replay.shipped_predictions(run, {"platt": 0.5, "identity": 0.5})
+    np.testing.assert_allclose(half, 0.5 * (p + run.test[0]))
+
+
+def test_judge_counts_the_runs_a_rule_loses() -> None:
+    runs = [replay.synthetic_replay(seed) for seed in range(3)]
+    kept = replay.judge(lambda run: {"identity": 1.0}, runs)
+    assert kept.worse_than_uncalibrated == 0 and kept.runs == 3
+    # the made-up peer sklearn_sigmoid has loss 0.5: the identity loses where it is above 0.505
+    assert kept.lost["sklearn_sigmoid"] == sum(r.losses[replay.UNCALIBRATED] > 0.505
+                                               for r in runs)
+    assert "worse than uncalibrated 0" in kept.line()
+
+
+def test_lost_to_is_the_benchmark_tolerance() -> None:
+    assert replay.lost_to(0.5051, 0.5) and not replay.lost_to(0.5049, 0.5)
+    assert replay.lost_to(0.0051, 0.0) and not replay.lost_to(0.0049, 0.0)
+
+
+def test_binary_losses_read_the_binary_runs_of_a_results_file(tmp_path: Path) -> None:
+    figures = {"figures": {"log_loss": 0.25}, "status": "ok"}
+    content = {"runs": [
+        {"mode": "binary", "spec": {"dataset": "d", "model": "m", "seed": 0},
+         "calibrators": {"ours_auto": figures, "probcal": {"status": "failed"}}},
+        {"mode": "multiclass", "spec": {"dataset": "e", "model": "m", "seed": 0},
+         "calibrators": {"ours_auto": figures}}]}
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(content), encoding="utf-8")
+    assert replay.binary_losses(str(path)) == {"d/m/0": {"ours_auto": 0.25}}
+
+
+def test_extra_data_sets_run_only_when_named() -> None:
+    assert not set(EXTRA_DATASETS) & set(DATASETS)
+    args = cli.build_parser().parse_args(["--datasets", "wine_0_vs_rest"])
+    assert [s.dataset for s in cli.specs_of(args)][0] == "wine_0_vs_rest"
+    assert {s.dataset for s in cli.specs_of(cli.build_parser().parse_args([]))} == set(DATASETS)
+    run = prepare("wine_0_vs_rest", "naive_bayes", 0)
+    assert run.classes == 2 and run.calibration.rows == 54
+
+
+def test_without_a_candidate_the_rule_chooses_among_the_others() -> None:
+    run = replay.synthetic_replay(2)
+    alone = replay.without(run, {"platt"})
+    assert alone.methods == ("identity",) and alone.test.shape[0] == 1
+    assert replay.current_rule(alone) == {"identity": 1.0}
+    kept = replay.without(run, set())
+    # the record recomputed from the held-out predictions: the smoothed per-row losses' mean
+    own = np.where(run.labels, run.held[1], 1.0 - run.held[1])
+    expected = np.mean((1.0 - run.eps) * -np.log(own) + run.eps * -np.log1p(-own))
+    assert kept.choice["candidates"]["platt"]["log_loss"] == pytest.approx(expected)
+    assert set(kept.choice["candidates"]) == {"identity", "platt"}
