@@ -39,7 +39,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bench.quality import ours, peers
-from bench.quality.datasets import DATASETS, MODELS, MULTICLASS, prepare
+from bench.quality.datasets import MODELS, MULTICLASS, prepare
 from bench.quality.metrics import CLIP, FloatArray, IntArray, log_loss
 from bench.quality.runs import RunSpec
 
@@ -266,7 +266,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                                      description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
-    parser.add_argument("--datasets", nargs="+", choices=list(DATASETS))
+    parser.add_argument("--datasets", nargs="+", choices=MULTICLASS_DATASETS)
     parser.add_argument("--cache", required=True, help="cache folder (created)")
     args = parser.parse_args(argv)
     caches = cached(multiclass_specs(args.seeds, args.datasets), args.cache)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from bench.quality import replay_multiclass as rm
+from bench.quality.datasets import MODELS
 from bench.quality.runs import RunSpec
 
 
@@ -75,3 +77,12 @@ def test_collect_keeps_the_script_selection_inputs() -> None:
     np.testing.assert_allclose(cache.held["vector"].sum(axis=2), 1.0)
     assert set(cache.peer_log_loss) == {"sklearn_sigmoid"}
     assert rm.multiclass_specs([0], ["iris"])[0] == RunSpec("iris", "naive_bayes", 0)
+
+
+def test_the_command_replays_the_cached_runs_without_refitting(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for model in MODELS:
+        _cache(f"iris/{model}/0").save(str(tmp_path))
+    rm.main(["--seeds", "0", "--datasets", "iris", "--cache", str(tmp_path)])
+    out = json.loads(capsys.readouterr().out)
+    assert out["runs"] == len(MODELS) and out["lost"] == {"sklearn_isotonic": len(MODELS)}
