@@ -1,0 +1,277 @@
+"""Replay multi-class ``auto``'s selection rules on cached candidate predictions.
+
+A rule of multi-class ``auto`` (which candidate or mixture it ships) is a function of each
+candidate's inner cross-validated held-out class probabilities and its fit on every
+calibration row. ``collect`` runs the script's own selection once per run (data set, model
+kind, seed) with every multi-class method as a candidate and keeps, per candidate, the held-out
+class probabilities of every inner repeat and fold, and the test split's probabilities of its
+fit on all calibration rows; beside them the labels, the inner folds, and the test log loss of
+the uncalibrated scores and of every multi-class peer. A rule is then replayed over many runs
+in seconds (``replay``), without refitting anything.
+
+Usage (from the repository root)::
+
+    python -m bench.quality.replay_multiclass --seeds 0 1 2 --cache /tmp/replay
+    python -m bench.quality.replay_multiclass --seeds 3 4 5 --cache /tmp/replay
+
+Examples
+--------
+>>> cache = collect(RunSpec("iris", "logistic_c0005", 0), ["sklearn_sigmoid"],
+...                 ["identity", "vector"])
+>>> sorted(cache.held), cache.held["vector"].shape, cache.test_labels.shape[0]
+(['identity', 'vector'], (10, 45, 3), 45)
+>>> outcome = replay(script_rule(), [cache])[0]
+>>> outcome.run_id, sorted(outcome.weights), list(outcome.lost_to)
+('iris/logistic_c0005/0', ['vector'], [])
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from bench.quality import ours, peers
+from bench.quality.datasets import MODELS, MULTICLASS, prepare
+from bench.quality.metrics import CLIP, FloatArray, IntArray, log_loss
+from bench.quality.runs import RunSpec
+
+EVERY_CANDIDATE = ("identity", "platt", "gam", "beta", "venn_abers", "isotonic", "temperature",
+                   "vector", "dirichlet")
+"""The candidates cached: every multi-class method (``auto``'s defaults and the two it leaves
+out)."""
+DEFAULT_CANDIDATES = ("identity", "platt", "gam", "beta", "venn_abers", "vector", "dirichlet")
+MULTICLASS_PEERS = tuple(name for name, p in peers.PEERS.items() if MULTICLASS in p.modes)
+MULTICLASS_DATASETS = ("digits", "wine", "iris", "synthetic_5_classes",
+                       "synthetic_8_classes_small")
+WITHIN_RELATIVE = 0.01
+WITHIN_NATS = 0.005
+"""``auto`` loses a run to a peer when its test log loss exceeds the peer's by more than
+``max(WITHIN_RELATIVE * peer, WITHIN_NATS)``; it is worse than uncalibrated by more than
+``WITHIN_NATS``."""
+
+
+@dataclasses.dataclass(frozen=True)
+class RunCache:
+    """One run's cached predictions: per candidate the held-out class probabilities
+    (``(repeats, rows, classes)``) and the test probabilities of its fit on every row; the
+    calibration labels, the inner folds (``(repeats, rows)``), the test labels, the
+    uncalibrated test probabilities and the peers' test log loss."""
+
+    run_id: str
+    labels: IntArray
+    folds: IntArray
+    test_labels: IntArray
+    uncalibrated: FloatArray
+    held: dict[str, FloatArray]
+    test: dict[str, FloatArray]
+    peer_log_loss: dict[str, float]
+
+    def save(self, folder: str) -> None:
+        """Write the cache as ``<folder>/<run id with _>.npz`` and a ``.json``."""
+        stem = os.path.join(folder, self.run_id.replace("/", "_"))
+        arrays: dict[str, npt.NDArray[np.generic]] = {f"held_{m}": p
+                                                       for m, p in self.held.items()}
+        arrays.update({f"test_{m}": p for m, p in self.test.items()})
+        arrays.update(labels=self.labels, folds=self.folds, test_labels=self.test_labels,
+                      uncalibrated=self.uncalibrated)
+        write: Callable[..., None] = np.savez_compressed
+        write(stem + ".npz", **arrays)
+        with open(stem + ".json", "w", encoding="utf-8") as handle:
+            json.dump({"run_id": self.run_id, "peer_log_loss": self.peer_log_loss}, handle)
+
+    @staticmethod
+    def load(folder: str, run_id: str) -> RunCache:
+        stem = os.path.join(folder, run_id.replace("/", "_"))
+        with open(stem + ".json", encoding="utf-8") as handle:
+            meta = json.load(handle)
+        with np.load(stem + ".npz") as data:
+            arrays = {name: data[name] for name in data.files}
+        return RunCache(run_id, arrays["labels"], arrays["folds"], arrays["test_labels"],
+                        arrays["uncalibrated"],
+                        {n[5:]: a for n, a in arrays.items() if n.startswith("held_")},
+                        {n[5:]: a for n, a in arrays.items() if n.startswith("test_")},
+                        meta["peer_log_loss"])
+
+
+@contextmanager
+def _captured_stacking(found: dict[str, Any]) -> Iterator[None]:
+    """Keep the arguments of the selection's call of ``stack_classes`` in ``found``."""
+    from calibration_step.script.model_calibration import crossfit
+    from calibration_step.script.model_calibration.multiclassmixture import stack_classes
+
+    def capture(choice: Mapping[str, object], held: Mapping[str, FloatArray], labels: IntArray,
+                row_weights: FloatArray, folds: npt.NDArray[np.int8]) -> dict[str, Any]:
+        found.update(held=dict(held), labels=labels, folds=folds)
+        return dict(stack_classes(choice, held, labels, row_weights, folds))
+
+    setattr(crossfit, "stack_classes", capture)  # the name crossfit calls
+    try:
+        yield
+    finally:
+        setattr(crossfit, "stack_classes", stack_classes)
+
+
+def _problem(scores: FloatArray, labels: IntArray, candidates: Sequence[str]) -> Any:
+    """The script's multi-class problem and settings of ``auto`` among ``candidates``."""
+    from calibration_step.script.model_calibration.problems import MulticlassProblem
+    from calibration_step.script.model_calibration.settings import read_settings
+
+    env = ours.environment("auto", scores.shape[1])
+    env["AUTO_CANDIDATES"] = json.dumps(list(candidates))
+    settings = read_settings(env)
+    return MulticlassProblem(np.asfortranarray(scores), labels.astype(np.int8), None,
+                             settings), settings
+
+
+def collect(spec: RunSpec, peer_names: Sequence[str] = MULTICLASS_PEERS,
+            candidates: Sequence[str] = EVERY_CANDIDATE) -> RunCache:
+    """Fit ``candidates`` on ``spec``'s run as multi-class ``auto`` does, judge ``peer_names``
+    on its test split, and cache both."""
+    from calibration_step.script.model_calibration.apply import apply_multiclass
+    from calibration_step.script.model_calibration.crossfit import select_method
+
+    run = prepare(spec.dataset, spec.model, spec.seed)
+    calibration, test = run.calibration, run.test
+    problem, settings = _problem(calibration.scores, calibration.labels, candidates)
+    found: dict[str, Any] = {}
+    with _captured_stacking(found):
+        select_method(problem, settings, None, settings.seed, "replay")
+    fitted = {m: problem.fit(m, None, "replay: full fit") for m in found["held"]}
+    data = peers.PeerInput(run.fitted.estimator, calibration, test, run.classes)
+    peer_loss = {name: log_loss(peers.PEERS[name].fit_predict(data), test.labels)
+                 for name in peer_names if peers.unavailable(peers.PEERS[name]) is None}
+    return RunCache(spec.run_id, calibration.labels, np.asarray(found["folds"], dtype=np.int64),
+                    test.labels, test.scores,
+                    {m: np.asarray(p) for m, p in found["held"].items()},
+                    {m: np.asarray(apply_multiclass(model, test.scores), dtype=np.float64)
+                     for m, model in fitted.items()},
+                    peer_loss)
+
+
+Rule = Callable[[RunCache], Mapping[str, float]]
+"""A selection rule: a run's cache to the shipped calibrator's weights per candidate (one
+candidate with weight 1 for a single pick)."""
+
+
+def script_rule(candidates: Sequence[str] = DEFAULT_CANDIDATES) -> Rule:
+    """The script's own rule (``choose_by_log_loss``, then ``stack_classes``) among
+    ``candidates`` (default: ``auto``'s multi-class defaults)."""
+    from calibration_step.script.model_calibration.crossfit import choose_by_log_loss
+    from calibration_step.script.model_calibration.jsonvalues import json_get, json_number
+    from calibration_step.script.model_calibration.multiclassmixture import stack_classes
+
+    def rule(cache: RunCache) -> Mapping[str, float]:
+        held = {m: cache.held[m] for m in candidates if m in cache.held}
+        losses = {m: held_out_losses(p, cache.labels) for m, p in held.items()}
+        w = np.ones(cache.labels.shape[0])
+        choice = choose_by_log_loss(losses, w, float(w.shape[0]), {}, list(held), "replay")
+        choice = stack_classes(choice, held, cache.labels, w, cache.folds.astype(np.int8))
+        if choice["selected"] == "mixture":
+            return {m: json_number(w) for m, w in json_get(choice, "mixture", "weights").items()}
+        return {str(choice["selected"]): 1.0}
+
+    return rule
+
+
+def held_out_losses(held: FloatArray, labels: IntArray) -> FloatArray:
+    """Each row's held-out log loss averaged over the repeats (``held``: ``(repeats, rows,
+    classes)``), as ``auto`` scores a candidate.
+
+    >>> held_out_losses(np.array([[[0.5, 0.5]], [[0.25, 0.75]]]), np.array([0])).round(4)
+    array([1.0397])
+    """
+    p = np.clip(held[:, np.arange(labels.shape[0]), labels], CLIP, 1.0)
+    out: FloatArray = -np.log(p).mean(axis=0)
+    return out
+
+
+def mixture_probabilities(cache: RunCache, weights: Mapping[str, float]) -> FloatArray:
+    """The test probabilities of the mixture ``weights`` of the cached candidates."""
+    total = sum(weights.values())
+    mixed: FloatArray = sum(w / total * cache.test[m] for m, w in weights.items())  # type: ignore[assignment]  # a sum of arrays
+    return mixed
+
+
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+    """A rule on one run: its test log loss, the uncalibrated one, the peers it loses to."""
+
+    run_id: str
+    weights: Mapping[str, float]
+    log_loss: float
+    uncalibrated: float
+    lost_to: tuple[str, ...]
+
+    @property
+    def worse_than_uncalibrated(self) -> bool:
+        return self.log_loss > self.uncalibrated + WITHIN_NATS
+
+
+def replay(rule: Rule, caches: Sequence[RunCache]) -> list[Outcome]:
+    """``rule`` on every cached run."""
+    out = []
+    for cache in caches:
+        weights = rule(cache)
+        loss = log_loss(mixture_probabilities(cache, weights), cache.test_labels)
+        lost = tuple(p for p, peer in cache.peer_log_loss.items()
+                     if loss > peer + max(WITHIN_RELATIVE * peer, WITHIN_NATS))
+        out.append(Outcome(cache.run_id, dict(weights), loss,
+                           log_loss(cache.uncalibrated, cache.test_labels), lost))
+    return out
+
+
+def summary(outcomes: Sequence[Outcome]) -> dict[str, object]:
+    """Runs lost per peer, runs worse than uncalibrated, and the mean test log loss.
+
+    >>> summary([Outcome("a", {"vector": 1.0}, 0.5, 0.6, ("sklearn_sigmoid",))])
+    {'runs': 1, 'lost': {'sklearn_sigmoid': 1}, 'worse_than_uncalibrated': 0, 'mean_log_loss': 0.5}
+    """
+    lost: dict[str, int] = {}
+    for outcome in outcomes:
+        for peer in outcome.lost_to:
+            lost[peer] = lost.get(peer, 0) + 1
+    return {"runs": len(outcomes), "lost": dict(sorted(lost.items())),
+            "worse_than_uncalibrated": sum(o.worse_than_uncalibrated for o in outcomes),
+            "mean_log_loss": round(float(np.mean([o.log_loss for o in outcomes])), 6)}
+
+
+def multiclass_specs(seeds: Sequence[int], datasets: Sequence[str] | None = None
+                     ) -> list[RunSpec]:
+    """Every multi-class run of ``seeds`` (of ``datasets``, default every multi-class one)."""
+    names = list(MULTICLASS_DATASETS if datasets is None else datasets)
+    return [RunSpec(d, m, s) for d in names for m in MODELS for s in seeds]
+
+
+def cached(specs: Sequence[RunSpec], folder: str) -> list[RunCache]:
+    """Each run's cache from ``folder``, collected (and written) where missing."""
+    os.makedirs(folder, exist_ok=True)
+    out = []
+    for spec in specs:
+        if not os.path.exists(os.path.join(folder, spec.run_id.replace("/", "_") + ".json")):
+            collect(spec).save(folder)
+        out.append(RunCache.load(folder, spec.run_id))
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.quality.replay_multiclass",
+                                     description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    parser.add_argument("--datasets", nargs="+", choices=MULTICLASS_DATASETS)
+    parser.add_argument("--cache", required=True, help="cache folder (created)")
+    args = parser.parse_args(argv)
+    caches = cached(multiclass_specs(args.seeds, args.datasets), args.cache)
+    print(json.dumps(summary(replay(script_rule(), caches)), indent=1))
+
+
+if __name__ == "__main__":
+    main()
