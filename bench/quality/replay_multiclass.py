@@ -194,10 +194,13 @@ def held_out_losses(held: FloatArray, labels: IntArray) -> FloatArray:
 
 
 def mixture_probabilities(cache: RunCache, weights: Mapping[str, float]) -> FloatArray:
-    """The test probabilities of the mixture ``weights`` of the cached candidates."""
+    """The test probabilities of the mixture ``weights`` of the cached candidates, as the
+    shipped mixture gives them (``mix_class_probabilities``)."""
+    from calibration_step.script.model_calibration.apply import mix_class_probabilities
+
     total = sum(weights.values())
-    mixed: FloatArray = sum(w / total * cache.test[m] for m, w in weights.items())  # type: ignore[assignment]  # a sum of arrays
-    return mixed
+    return mix_class_probabilities([w / total for w in weights.values()],
+                                   (cache.test[m] for m in weights))
 
 
 @dataclasses.dataclass(frozen=True)

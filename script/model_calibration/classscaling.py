@@ -216,7 +216,7 @@ def _minimise(features: FloatArray, labels: IntArray, weights: FloatArray, metho
     elif start is None:
         start = np.concatenate([[1.0], np.zeros(k * k if method == "dirichlet" else k),
                                 np.zeros(k)])
-    solver, iterations = "newton", 0
+    solver, iterations, newton_converged = "newton", 0, False
     if start.shape[0] - 1 <= NEWTON_MAX_PARAMETERS:
         curvature = _curvature_rows(features, labels, weights, rows)
 
@@ -234,9 +234,9 @@ def _minimise(features: FloatArray, labels: IntArray, weights: FloatArray, metho
         res = newton_minimize(evaluate, start, 100, NEWTON_STEP_TOLERANCE, 1e-15,
                               evaluate_last=False)
         theta, value, gradient, iterations = res.theta, res.value, res.gradient, res.iterations
-        if not res.converged:
-            start = theta
-    if start.shape[0] - 1 > NEWTON_MAX_PARAMETERS or not res.converged:
+        newton_converged = res.converged
+        start = theta
+    if not newton_converged:
         theta, lbfgs_iterations = _lbfgs(features, labels, w, method, rows, prior, start)
         solver, iterations = "L-BFGS-B", iterations + lbfgs_iterations
         value, gradient, _ = _penalised(theta, features, labels, w, method, rows, prior, False)
