@@ -277,11 +277,9 @@ def row_figures(probs: FloatArray, labels: IntArray) -> tuple[FloatArray, BoolAr
     """
     n, k = probs.shape
     top = probs[:, 0].copy()
-    first = np.zeros(n, dtype=np.int8 if k <= 127 else labels.dtype)
+    hit = labels == 0
     for j in range(1, k):
-        column = probs[:, j]
-        first[column > top] = j
-        np.maximum(top, column, out=top)
+        _update_top(j, probs[:, j], labels, top, hit)
     if k > 32:
         p_true: FloatArray = probs[np.arange(n), labels]
     elif labels.dtype == np.intp:
@@ -290,7 +288,20 @@ def row_figures(probs: FloatArray, labels: IntArray) -> tuple[FloatArray, BoolAr
         p_true = probs[:, 0].copy()
         for j in range(1, k):
             np.copyto(p_true, probs[:, j], where=labels == j)
-    return top, first == labels, p_true
+    return top, hit, p_true
+
+
+def _update_top(j: int, probs: FloatArray, labels: IntArray, top: FloatArray,
+                hit: BoolArray) -> None:
+    """Class ``j``'s probabilities ``probs`` taken into the highest so far ``top`` and the
+    rows whose first highest class is the label ``hit`` (both changed in place): a row's first
+    highest class becomes ``j`` where ``probs`` is strictly higher, as ``argmax`` picks it
+    (boolean updates, several times faster than storing the class index by a mask)."""
+    higher = probs > top
+    hit &= ~higher
+    higher &= labels == j
+    hit |= higher
+    np.maximum(top, probs, out=top)
 
 
 ClassColumn = Callable[[int, slice], FloatArray]
@@ -353,19 +364,18 @@ class _RowSums:
             float(np.dot(weights, hit.astype(np.float64)))
 
 
-def _top_label_step(j: int, k: int, probs: FloatArray, labels: IntArray,
-                    state: Optional[tuple[FloatArray, IntArray, FloatArray]]
-                    ) -> tuple[FloatArray, IntArray, FloatArray]:
-    """The highest probability so far, its class (the first of equal highest, as ``argmax``)
-    and the label's probability, after class ``j``'s probabilities ``probs`` (of ``k``)."""
+def _top_label_step(j: int, probs: FloatArray, labels: IntArray,
+                    state: Optional[tuple[FloatArray, BoolArray, FloatArray]]
+                    ) -> tuple[FloatArray, BoolArray, FloatArray]:
+    """The highest probability so far, whether its class (the first of equal highest, as
+    ``argmax``) is the label, and the label's probability, after class ``j``'s probabilities
+    ``probs``."""
     if state is None:
-        first = np.zeros(probs.shape[0], dtype=np.int8 if k <= 127 else labels.dtype)
-        return probs.copy(), first, probs.copy()
-    top, first, p_true = state
-    first[probs > top] = j
-    np.maximum(top, probs, out=top)
+        return probs.copy(), labels == j, probs.copy()
+    top, hit, p_true = state
+    _update_top(j, probs, labels, top, hit)
     np.copyto(p_true, probs, where=labels == j)
-    return top, first, p_true
+    return top, hit, p_true
 
 
 def _exact_figures(column: ClassColumn, labels: IntArray, weights: FloatArray,
@@ -376,18 +386,17 @@ def _exact_figures(column: ClassColumn, labels: IntArray, weights: FloatArray,
     blocks: list[JsonDict] = []
     sums = _RowSums()
     square = np.empty(labels.shape[0])
-    state: Optional[tuple[FloatArray, IntArray, FloatArray]] = None
+    state: Optional[tuple[FloatArray, BoolArray, FloatArray]] = None
     for j in range(k):
         probs = np.ascontiguousarray(column(j, slice(None)))
         blocks.append(binary_metrics_of(probs, labels == j, agg_weights, bins))
-        state = _top_label_step(j, k, probs, labels, state)
+        state = _top_label_step(j, probs, labels, state)
         sums.squares += float(np.dot(weights, np.square(probs, out=square)))
         del probs
     del square
     assert state is not None
-    top, first, p_true = state
-    hit = first == labels
-    del first, state
+    top, hit, p_true = state
+    del state
     top_block = binary_metrics_of(top, hit, agg_weights, bins)
     del top
     sums.add(weights, p_true, hit, agg_weights is None)
@@ -436,15 +445,14 @@ def _binned_figures(column: ClassColumn, labels: IntArray, weights: FloatArray,
     for part in _chunks(n):
         part_labels, part_weights = labels[part], weights[part]
         part_agg = None if agg_weights is None else agg_weights[part]
-        state: Optional[tuple[FloatArray, IntArray, FloatArray]] = None
+        state: Optional[tuple[FloatArray, BoolArray, FloatArray]] = None
         for j in range(k):
             probs = column(j, part)
             binners[j].add(probs, part_labels == j, part_agg, None)
-            state = _top_label_step(j, k, probs, part_labels, state)
+            state = _top_label_step(j, probs, part_labels, state)
             sums.squares += float(np.dot(part_weights, probs * probs))
         assert state is not None
-        top, first, p_true = state
-        hit = first == part_labels
+        top, hit, p_true = state
         binners[k].add(top, hit, part_agg, None)
         sums.add(part_weights, p_true, hit, agg_weights is None)
     blocks = [_row_bins_block(binner.result(), n, bins) for binner in binners]

@@ -1,4 +1,5 @@
-"""Temperature scaling and its cross-fitting folds on many rows, from two passes over the rows.
+"""Temperature scaling and its cross-fitting folds on many rows, from one or two passes over the
+rows.
 
 On ``BINNED_MIN_ROWS`` rows or more (without ``TEMPERATURE_BIAS``), the shipped temperature
 and every fold's are fitted together. The objective of a set of rows is a smooth function of the
@@ -7,11 +8,13 @@ class log-scores under its softmax probabilities (the first: the expected log-sc
 label's). One pass at a scale ``s0`` sums those of orders 1 to 6 per fold (:func:`fold_moments`),
 which gives the Taylor expansion of every fold's objective, and of every row's, around ``s0``;
 each fit is Newton's method on its expansion to the fifth order (:func:`taylor_minimum`), the
-sixth-order term bounding its error. The passes: one at the fit on every 64th row (the start
-``fit_temperature`` itself uses), one at the scale found from it; the shipped fit and every
-fold's come from the second. A fit whose error bound is above ``TAYLOR_TOLERANCE`` (a fold far
-from the full fit) is refitted exactly by ``fit_temperature`` from there. The held-out rows are
-then scored in one pass, in chunks (:func:`held_out_predictions`).
+sixth-order term bounding its error. The first pass is at the fit on every 64th row (the start
+``fit_temperature`` itself uses); when every fit's error bound from it is within
+``TAYLOR_TOLERANCE`` (on many rows the start is close: at 1e7 rows the bounds were about
+``1e-16``), the shipped fit and every fold's come from it; otherwise a second pass at the scale
+found from the first gives them. A fit whose error bound is still above ``TAYLOR_TOLERANCE`` (a
+fold far from the full fit) is refitted exactly by ``fit_temperature`` from there. The held-out
+rows are then scored in one pass, in chunks (:func:`held_out_predictions`).
 
 The fits agree with ``fit_temperature``'s to about ``1e-12`` of the scale (Newton's own
 stopping rule there is a step of ``1e-10``); a fold's ``fit_seconds`` is its own solve (the
@@ -36,6 +39,7 @@ from .artifact import MultiCalibrator
 from .jsonvalues import JsonDict
 from .logs import logger
 from .numerics import CLIP_EPSILON, LOG_OFFSET, FloatArray, IntArray
+from .ovrbinned import held_out_sums
 from .problems import MulticlassProblem
 from .settings import Settings
 from .temperature import fit_temperature
@@ -206,27 +210,31 @@ def _fit_info(fit: TaylorFit, total: float, passes: int) -> JsonDict:
 def _scales(problem: MulticlassProblem, fold: npt.NDArray[np.int8], folds: int
             ) -> Optional[tuple[float, JsonDict, list[Optional[float]]]]:
     """The shipped scale, its record and each fold's scale (None: to be refitted exactly) from
-    two passes; None when the start's expansion does not reach a scale."""
+    one pass at the start, or two when an expansion around the start is not exact enough; None
+    when no expansion reaches a scale."""
     logits, labels, weights = ChunkedLogScores(problem), problem.labels, problem.weights
-    start, _, _ = fit_temperature(logits[::64], labels[::64], weights[::64], False)
-    first = fold_moments(logits, labels, weights, fold, folds, start).sum(axis=1)
+    centre, _, _ = fit_temperature(logits[::64], labels[::64], weights[::64], False)
     total = float(weights.sum())
-    fit = taylor_minimum(first / total)
-    if fit is None or not start + fit.step >= 1e-6:
-        return None
-    centre = start + fit.step
-    moments = fold_moments(logits, labels, weights, fold, folds, centre)
     weight = np.bincount(fold, weights=weights, minlength=folds)
-    full = _solve(moments.sum(axis=1), total, centre)
-    if full is None:
-        return None
-    scale, shipped = full
-    fold_scales: list[Optional[float]] = []
-    for f in range(folds):
-        train = moments.sum(axis=1) - moments[:, f]
-        solved = _solve(train, total - float(weight[f]), centre)
-        fold_scales.append(None if solved is None else solved[0])
-    return scale, _fit_info(shipped, total, 2), fold_scales
+    for passes in (1, 2):
+        moments = fold_moments(logits, labels, weights, fold, folds, centre)
+        every = moments.sum(axis=1)
+        full = _solve(every, total, centre)
+        fold_scales: list[Optional[float]] = []
+        for f in range(folds):
+            solved = _solve(every - moments[:, f], total - float(weight[f]), centre)
+            fold_scales.append(None if solved is None else solved[0])
+        if full is not None and (passes == 2 or None not in fold_scales):
+            scale, shipped = full
+            return scale, _fit_info(shipped, total, passes), fold_scales
+        if passes == 2:
+            return None
+        # the start too far for every fit's expansion: a second pass at the step it gives
+        fit = taylor_minimum(every / total)
+        if fit is None or not centre + fit.step >= 1e-6:
+            return None
+        centre += fit.step
+    return None
 
 
 def held_out_predictions(problem: MulticlassProblem, fold: npt.NDArray[np.int8],
@@ -241,18 +249,13 @@ def held_out_predictions(problem: MulticlassProblem, fold: npt.NDArray[np.int8],
     predictions = np.empty((n, k), order="F")
     sums = np.zeros((3, folds))
     for part, x, y, w, g in _chunks(logits, problem.labels, problem.weights, fold):
-        index = np.arange(x.shape[1])
         x *= scales[g]
         x -= x.max(axis=0)
         np.maximum(x, -SOFTMAX_LOG_RANGE, out=x)
         np.exp(x, out=x)
         x /= x.sum(axis=0)
         predictions[part] = x.T
-        loss = -np.log(np.clip(x[y, index], CLIP_EPSILON, 1.0))
-        hit = (np.argmax(x, axis=0) == y).astype(np.float64)
-        sums[0] += np.bincount(g, weights=w * loss, minlength=folds)
-        sums[1] += np.bincount(g, weights=w * hit, minlength=folds)
-        sums[2] += np.bincount(g, weights=w, minlength=folds)
+        sums += held_out_sums(x.T, y, w, g, folds)
     return predictions, sums
 
 
@@ -273,8 +276,8 @@ def fit_temperature_folds(problem: MulticlassProblem, settings: Settings,
         return None
     scale, info, fold_scales = found
     info["seconds"] = round(time.perf_counter() - begin, 6)
-    logger.info("multiclass: fitted temperature on %d rows in %.3fs (two passes)", n,
-                time.perf_counter() - begin)
+    logger.info("multiclass: fitted temperature on %d rows in %.3fs (%s passes)", n,
+                time.perf_counter() - begin, info["iterations"])
     counts = np.bincount(fold, minlength=settings.folds)
     scales = np.ones(settings.folds)
     seconds = np.zeros(settings.folds)

@@ -1,5 +1,5 @@
 """Temperature scaling with many rows (``temperaturefolds``): the shipped scale and every fold's
-from two passes over the rows, against the exact Newton fits on the same rows.
+from one or two passes over the rows, against the exact Newton fits on the same rows.
 
 ``BINNED_MIN_ROWS`` is lowered so that both paths run on the same rows (and ``ROW_BINS``, for
 the binned metrics it brings, so that they take less time).
@@ -90,6 +90,36 @@ def test_two_pass_temperature_equals_the_exact_fits(
                                                          rel=1e-9)
     # the start (every 64th row); the folds refused: each one's exact fit too
     assert len(solves) == (6 if folds_far else 1)
+
+
+def test_a_start_close_to_every_fit_takes_one_pass(
+        tmp_path: str, monkeypatch: pytest.MonkeyPatch, no_plot: list[int]) -> None:
+    scores, labels, _ = multiclass_scenario(20_000, seed=5)
+    write_multiclass(os.path.join(tmp_path, "in", "d.parquet"), scores, labels)
+    env = {"IS_BINARY": "false", "NUM_CLASSES": "3", "CALIBRATION_METHOD": "temperature"}
+    exact, exact_cal = _run(tmp_path, "exact", env, False, monkeypatch)
+    scale = _number(_dict(exact_cal["params"])["scale"])
+    passes: list[float] = []
+    moments = temperaturefolds.fold_moments
+
+    def counted(*args: object) -> np.ndarray:
+        passes.append(float(args[-1]))  # type: ignore[arg-type]  # the scale, last
+        return moments(*args)  # type: ignore[arg-type]  # the same arguments
+
+    # the start (on many rows, the fit on every 64th row is this close): the full fit's scale
+    monkeypatch.setattr(temperaturefolds, "fit_temperature",
+                        lambda *args: (scale * (1.0 + 1e-4), (0.0,) * 3, {}))
+    monkeypatch.setattr(temperaturefolds, "fold_moments", counted)
+    fast, fast_cal = _run(tmp_path, "fast", env, True, monkeypatch)
+    assert passes == [scale * (1.0 + 1e-4)]
+    fit = _dict(fast_cal["fit"])
+    assert fit["iterations"] == 1 and _number(fit["expansion_error_bound"]) <= 1e-12
+    assert _number(_dict(fast_cal["params"])["scale"]) == pytest.approx(scale, rel=1e-10)
+    exact_folds, fast_folds = exact["folds"], fast["folds"]
+    assert isinstance(exact_folds, list) and isinstance(fast_folds, list)
+    for e, f in zip(exact_folds, fast_folds):
+        assert _number(_dict(f)["log_loss"]) == pytest.approx(_number(_dict(e)["log_loss"]),
+                                                              rel=1e-9)
 
 
 def test_few_rows_far_from_the_start_take_the_exact_fits(
