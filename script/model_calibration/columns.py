@@ -294,10 +294,36 @@ def parse_class_labels(series: pd.Series, name: str, categories: Sequence[str]) 
     [1.0, 0.0, nan]
     """
     index = {category: float(i) for i, category in enumerate(categories)}
+    dtype = series.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "iu" and dtype.itemsize < 8 + (
+            dtype.kind == "i") and len(series):
+        values = series.to_numpy()
+        low, high = int(values.min()), int(values.max())
+        if high - low < INTEGER_LABEL_SPAN:  # one lookup a row, not a hash table
+            offsets = values - low if low else values
+            present = np.flatnonzero(np.bincount(offsets))
+            by_offset = np.full(high - low + 1, math.nan)
+            by_offset[present] = _class_table((present + low).tolist(), name, categories, index)
+            result: FloatArray = by_offset.take(offsets)
+            return result
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    mapped = np.empty(len(uniques) + 1, dtype=np.float64)
+    mapped = np.append(_class_table(list(uniques), name, categories, index), math.nan)
+    result = mapped[codes]
+    return result
+
+
+INTEGER_LABEL_SPAN = 1 << 16
+"""Integer labels spanning fewer values than this are mapped to class indices by a table over
+their span (one lookup a row) instead of by hashing every row."""
+
+
+def _class_table(uniques: Sequence[object], name: str, categories: Sequence[str],
+                 index: dict[str, float]) -> FloatArray:
+    """The class index of each distinct label value (NaN where missing); ``MC-E208`` naming
+    the values that are not categories."""
+    mapped = np.empty(len(uniques), dtype=np.float64)
     bad: list[str] = []
-    for i, value in enumerate(list(uniques)):
+    for i, value in enumerate(uniques):
         category = _category_name(value)
         if category is None:
             mapped[i] = math.nan
@@ -314,6 +340,4 @@ def parse_class_labels(series: pd.Series, name: str, categories: Sequence[str]) 
             f"column {name!r} holds labels that are not categories: "
             f"{', '.join(sorted(bad)[:5])}; categories are {list(categories)[:20]}",
             "set MULTICLASS_CATEGORIES (or NUM_CLASSES) to every label value")
-    mapped[-1] = math.nan
-    result: FloatArray = mapped[codes]
-    return result
+    return mapped

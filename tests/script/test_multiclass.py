@@ -124,6 +124,36 @@ def test_categories_compare_as_strings_and_integral_floats_read_as_integers(
     assert parsed.tolist() == [2.0, 2.0, 2.0, 1.0, 0.0]
 
 
+@pytest.mark.parametrize("dtype", ["int64", "int32", "uint8", "int8", "uint64"])
+def test_integer_labels_by_table_equal_the_hashed_labels(
+        dtype: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from calibration_step.script.model_calibration import columns
+
+    values = np.random.default_rng(4).integers(0, 3, 5000).astype(dtype)
+    values[7] = 100  # a value far from the others: the table spans it, absent values between
+    names = ["0", "1", "2", "100"]
+    by_table = parse_class_labels(pd.Series(values), "y", names)
+    monkeypatch.setattr(columns, "INTEGER_LABEL_SPAN", 0)  # every column hashed
+    assert np.array_equal(by_table, parse_class_labels(pd.Series(values), "y", names))
+    assert by_table[7] == 3.0
+
+
+def test_integer_labels_out_of_the_categories_are_an_error_by_table_too(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from calibration_step.script.model_calibration import columns
+
+    series = pd.Series(np.array([-3, 5, 9, 5], dtype=np.int64))
+    messages = []
+    for span in (columns.INTEGER_LABEL_SPAN, 0):
+        monkeypatch.setattr(columns, "INTEGER_LABEL_SPAN", span)
+        with pytest.raises(mc.CalibrationScriptError,
+                           match=r"MC-E208-INVALID-LABEL.*not categories: 9;") as raised:
+            parse_class_labels(series, "y", ["-3", "5"])
+        messages.append(str(raised.value))
+    assert messages[0] == messages[1]
+    assert parse_class_labels(series[series != 9], "y", ["5", "-3"]).tolist() == [1.0, 0.0, 0.0]
+
+
 def test_unknown_label_is_an_error_that_names_it(tmp_path: str) -> None:
     scores, labels, _ = multiclass_scenario(300, seed=6)
     values: list[object] = [int(c) for c in labels]
