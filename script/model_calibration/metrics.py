@@ -334,9 +334,10 @@ def renormalised_columns(scores: FloatArray, sums: Optional[FloatArray] = None
     return column, count
 
 
-def multiclass_metrics(probs: FloatArray, labels: IntArray, weights: FloatArray,
+def multiclass_metrics(probs: FloatArray, labels: IntArray, weights: Optional[FloatArray],
                        names: Sequence[str], bins: int) -> JsonDict:
-    """Multi-class metrics: top-label, per-class (one-vs-rest) and macro figures, all weighted.
+    """Multi-class metrics: top-label, per-class (one-vs-rest) and macro figures, all weighted
+    (``weights`` None: each row weighs 1, the same figures as weights of 1).
 
     ``ece_equal_width`` is the top-label ECE (confidence = the highest class probability,
     outcome = whether that class is the label): the figure the gate compares with the threshold.
@@ -355,13 +356,26 @@ class _RowSums:
     clipped: int = 0
     correct: float = 0.0
 
-    def add(self, weights: FloatArray, p_true: FloatArray, hit: BoolArray, unit: bool) -> None:
-        """Add the rows' label probabilities ``p_true`` and top-label hits ``hit``."""
-        self.p_true += float(np.dot(weights, p_true))
+    def add(self, weights: Optional[FloatArray], p_true: FloatArray, hit: BoolArray) -> None:
+        """Add the rows' label probabilities ``p_true`` and top-label hits ``hit`` (``weights``
+        None: each row weighs 1)."""
         self.clipped += int(np.count_nonzero(p_true < CLIP_EPSILON))
-        self.log_p_true += float(np.dot(weights, np.log(np.clip(p_true, CLIP_EPSILON, 1.0))))
-        self.correct += float(np.count_nonzero(hit)) if unit else \
-            float(np.dot(weights, hit.astype(np.float64)))
+        log_p_true = np.log(np.clip(p_true, CLIP_EPSILON, 1.0))
+        if weights is None:
+            self.p_true += float(np.sum(p_true))
+            self.log_p_true += float(np.sum(log_p_true))
+            self.correct += float(np.count_nonzero(hit))
+            return
+        self.p_true += float(np.dot(weights, p_true))
+        self.log_p_true += float(np.dot(weights, log_p_true))
+        self.correct += float(np.dot(weights, hit.astype(np.float64)))
+
+    def add_squares(self, weights: Optional[FloatArray], probs: FloatArray,
+                    out: FloatArray) -> None:
+        """Add the rows' squared probabilities of a class ``probs`` (squared into ``out``, of
+        their length)."""
+        np.square(probs, out=out)
+        self.squares += float(np.sum(out) if weights is None else np.dot(weights, out))
 
 
 def _top_label_step(j: int, probs: FloatArray, labels: IntArray,
@@ -378,9 +392,8 @@ def _top_label_step(j: int, probs: FloatArray, labels: IntArray,
     return top, hit, p_true
 
 
-def _exact_figures(column: ClassColumn, labels: IntArray, weights: FloatArray,
-                   agg_weights: Optional[FloatArray], k: int, bins: int
-                   ) -> tuple[list[JsonDict], JsonDict, _RowSums]:
+def _exact_figures(column: ClassColumn, labels: IntArray, weights: Optional[FloatArray],
+                   k: int, bins: int) -> tuple[list[JsonDict], JsonDict, _RowSums]:
     """Each class's block, the top-label block and the row sums, each class's probabilities
     asked for once, whole (every per-row figure accumulated class by class)."""
     blocks: list[JsonDict] = []
@@ -389,17 +402,17 @@ def _exact_figures(column: ClassColumn, labels: IntArray, weights: FloatArray,
     state: Optional[tuple[FloatArray, BoolArray, FloatArray]] = None
     for j in range(k):
         probs = np.ascontiguousarray(column(j, slice(None)))
-        blocks.append(binary_metrics_of(probs, labels == j, agg_weights, bins))
+        blocks.append(binary_metrics_of(probs, labels == j, weights, bins))
         state = _top_label_step(j, probs, labels, state)
-        sums.squares += float(np.dot(weights, np.square(probs, out=square)))
+        sums.add_squares(weights, probs, square)
         del probs
     del square
     assert state is not None
     top, hit, p_true = state
     del state
-    top_block = binary_metrics_of(top, hit, agg_weights, bins)
+    top_block = binary_metrics_of(top, hit, weights, bins)
     del top
-    sums.add(weights, p_true, hit, agg_weights is None)
+    sums.add(weights, p_true, hit)
     return blocks, top_block, sums
 
 
@@ -429,9 +442,8 @@ def _class_grids(column: ClassColumn, n: int, k: int) -> Optional[list[BinGrid]]
         [grid for grid in grids if grid is not None]
 
 
-def _binned_figures(column: ClassColumn, labels: IntArray, weights: FloatArray,
-                    agg_weights: Optional[FloatArray], k: int, bins: int
-                    ) -> Optional[tuple[list[JsonDict], JsonDict, _RowSums]]:
+def _binned_figures(column: ClassColumn, labels: IntArray, weights: Optional[FloatArray],
+                    k: int, bins: int) -> Optional[tuple[list[JsonDict], JsonDict, _RowSums]]:
     """:func:`_exact_figures` on row bins, in chunks of ``BIN_CHUNK_ROWS`` rows: a pass for the
     bins' extremes, then one that bins every class and the top label and sums the row figures
     (no n-length array). The blocks equal :func:`binary_metrics_of`'s (the same chunks); the
@@ -440,39 +452,42 @@ def _binned_figures(column: ClassColumn, labels: IntArray, weights: FloatArray,
     grids = _class_grids(column, n, k)
     if grids is None:
         return None
-    binners = [RowBinner(grid, 1, weighted=agg_weights is not None) for grid in grids]
+    binners = [RowBinner(grid, 1, weighted=weights is not None) for grid in grids]
     sums = _RowSums()
+    square = np.empty(min(n, limits.BIN_CHUNK_ROWS))
     for part in _chunks(n):
-        part_labels, part_weights = labels[part], weights[part]
-        part_agg = None if agg_weights is None else agg_weights[part]
+        part_labels = labels[part]
+        part_weights = None if weights is None else weights[part]
         state: Optional[tuple[FloatArray, BoolArray, FloatArray]] = None
         for j in range(k):
             probs = column(j, part)
-            binners[j].add(probs, part_labels == j, part_agg, None)
+            binners[j].add(probs, part_labels == j, part_weights, None)
             state = _top_label_step(j, probs, part_labels, state)
-            sums.squares += float(np.dot(part_weights, probs * probs))
+            sums.add_squares(part_weights, probs, square[:probs.shape[0]])
         assert state is not None
         top, hit, p_true = state
-        binners[k].add(top, hit, part_agg, None)
-        sums.add(part_weights, p_true, hit, agg_weights is None)
+        binners[k].add(top, hit, part_weights, None)
+        sums.add(part_weights, p_true, hit)
     blocks = [_row_bins_block(binner.result(), n, bins) for binner in binners]
     return blocks[:k], blocks[k], sums
 
 
-def multiclass_metrics_of(column: ClassColumn, labels: IntArray, weights: FloatArray,
+def multiclass_metrics_of(column: ClassColumn, labels: IntArray, weights: Optional[FloatArray],
                           names: Sequence[str], bins: int) -> JsonDict:
     """:func:`multiclass_metrics` of the class probabilities ``column(j, rows)``, asked for one
     class at a time (from ``BINNED_MIN_ROWS`` rows: in chunks of rows, every block on row
-    bins; below: once each, whole, every block exact)."""
+    bins; below: once each, whole, every block exact). Weights all 1 are taken as None (the
+    same figures): unit weights aggregate by one sort of bool-labelled keys, not by
+    ``np.unique``, and sum without products."""
     n = labels.shape[0]
     k = len(names)
-    total = float(weights.sum())
-    # unit weights aggregate by one sort of bool-labelled keys, not by np.unique
-    agg_weights = None if bool(np.all(weights == 1.0)) else weights
-    found = _binned_figures(column, labels, weights, agg_weights, k, bins) \
+    if weights is not None and bool(np.all(weights == 1.0)):
+        weights = None
+    total = float(n if weights is None else weights.sum())
+    found = _binned_figures(column, labels, weights, k, bins) \
         if n >= limits.BINNED_MIN_ROWS else None
     blocks, top_block, sums = found if found is not None else \
-        _exact_figures(column, labels, weights, agg_weights, k, bins)
+        _exact_figures(column, labels, weights, k, bins)
     per_class: JsonDict = dict(zip(names, blocks))
     aucs: dict[str, Optional[float]] = {}
     reasons: dict[str, str] = {}
@@ -482,7 +497,8 @@ def multiclass_metrics_of(column: ClassColumn, labels: IntArray, weights: FloatA
         if auc is None:
             reasons[name] = f"class {name!r} is absent or is every row's label"
     defined = [a for a in aucs.values() if a is not None]
-    class_weight = weighted_count(labels, weights, len(names))
+    class_weight = np.bincount(labels, minlength=k) if weights is None else \
+        weighted_count(labels, weights, k)
     return {
         "n": n, "weight_sum": total, "classes": list(names),
         "class_counts": {name: int_if_integral(float(v)) for name, v in zip(names, class_weight)},

@@ -71,7 +71,7 @@ class Outcome:
     score_columns: tuple[str, ...]
 
 
-def _uncalibrated_metrics(scores: FloatArray, labels: IntArray, weights: FloatArray,
+def _uncalibrated_metrics(scores: FloatArray, labels: IntArray, weights: Optional[FloatArray],
                           settings: Settings) -> tuple[JsonDict, int]:
     """The metrics of the class scores as probabilities (softmax of margins, or probabilities
     renormalised one class at a time) and the rows whose probabilities sum to 0."""
@@ -286,7 +286,7 @@ def run_multiclass(shards: list[Shard], settings: Settings, given: Optional[AnyC
     fold = None if given is not None else file_folds(
         labels, FileRows.of(data.shards, data.keep), settings.folds, settings.seed)
     del data  # its float labels and masks: the kept rows' are made
-    weights = problem.weights  # the kept rows' weights (ones without weights), made once
+    weights = problem.given_weights  # the kept rows' weights (None: each row weighs 1)
     uncal, zero_rows = _uncalibrated_metrics(scores, labels, weights, settings)
     rows["uncalibrated_zero_sum_rows"] = zero_rows
     selection: Optional[JsonDict] = None

@@ -153,16 +153,18 @@ def held_out_predictions(problem: MulticlassProblem, fold: npt.NDArray[np.int8],
             for j, (model, column) in enumerate(zip(models, problem.columns)):
                 q[:, j].put(index, apply_calibrator(model, column.scores[part].take(index)))
         predictions[part] = renormalise(q)[0]
-        sums += held_out_sums(predictions[part], problem.labels[part], problem.weights[part],
-                              groups, len(fold_models))
+        sums += held_out_sums(predictions[part], problem.labels[part],
+                              None if problem.given_weights is None else
+                              problem.given_weights[part], groups, len(fold_models))
     return predictions, sums
 
 
-def held_out_sums(predictions: FloatArray, labels: IntArray, weights: FloatArray,
+def held_out_sums(predictions: FloatArray, labels: IntArray, weights: Optional[FloatArray],
                   fold: npt.NDArray[np.int8], folds: int) -> FloatArray:
     """Per fold, the weighted sums of the held-out log loss (clipped as the metrics clip), of
-    the correct top labels and of the weights (rows 0, 1, 2), in one pass over the rows in
-    chunks of ``BIN_CHUNK_ROWS`` (the figures of ``MulticlassProblem.held_out_summary``).
+    the correct top labels and of the weights (rows 0, 1, 2; ``weights`` None: each row weighs
+    1), in one pass over the rows in chunks of ``BIN_CHUNK_ROWS`` (the figures of
+    ``MulticlassProblem.held_out_summary``).
 
     >>> held_out_sums(np.array([[0.5, 0.5], [0.2, 0.8], [0.9, 0.1]]), np.array([1, 1, 0]),
     ...               np.ones(3), np.array([0, 0, 1], dtype=np.int8), 2).round(4).tolist()
@@ -171,9 +173,16 @@ def held_out_sums(predictions: FloatArray, labels: IntArray, weights: FloatArray
     sums = np.zeros((3, folds))
     for start in range(0, labels.shape[0], limits.BIN_CHUNK_ROWS):
         part = slice(start, start + limits.BIN_CHUNK_ROWS)
-        w, g = weights[part], fold[part]
+        g = fold[part]
         _, hit, p_true = row_figures(predictions[part], labels[part])
-        sums[0] += np.bincount(g, weights=w * class_row_loss(p_true), minlength=folds)
+        loss = class_row_loss(p_true)
+        if weights is None:  # the same sums: a weight of 1 multiplies exactly
+            sums[0] += np.bincount(g, weights=loss, minlength=folds)
+            sums[1] += np.bincount(g, weights=hit, minlength=folds)
+            sums[2] += np.bincount(g, minlength=folds)
+            continue
+        w = weights[part]
+        sums[0] += np.bincount(g, weights=w * loss, minlength=folds)
         sums[1] += np.bincount(g, weights=w * hit, minlength=folds)
         sums[2] += np.bincount(g, weights=w, minlength=folds)
     return sums

@@ -211,7 +211,9 @@ class MulticlassProblem:
                         for c in range(scores.shape[1])]
         self.labels = labels
         self.unit_weights = weights is None
-        self.weights: FloatArray = np.ones(labels.shape[0]) if weights is None else weights
+        # the kept rows' weights; None: every row weighs 1 (an array of ones made if asked for)
+        self.given_weights = weights
+        self._weights = weights
         self.strata: LabelArray = labels
         self.prediction_shape: tuple[int, ...] = (int(scores.shape[1]),)
         self.settings = settings
@@ -220,6 +222,13 @@ class MulticlassProblem:
         self._temperature: Optional[tuple[float, tuple[float, ...]]] = None
         # the vector and dirichlet fits on every row, where each fold's fit starts
         self._scalings: dict[str, FloatArray] = {}
+
+    @property
+    def weights(self) -> FloatArray:
+        """The rows' weights (ones without weights: made when first asked for)."""
+        if self._weights is None:
+            self._weights = np.ones(self.labels.shape[0])
+        return self._weights
 
     @property
     def logits(self) -> FloatArray:

@@ -87,15 +87,17 @@ class ChunkedLogScores:
         return class_logits(self.scores[rows], self.space, CLIP_EPSILON, LOG_OFFSET)
 
 
-def _chunks(logits: RowSlices, labels: IntArray, weights: FloatArray,
-            fold: npt.NDArray[np.int8]) -> Iterator[tuple[slice, FloatArray, IntArray,
-                                                         FloatArray, npt.NDArray[np.int8]]]:
+def _chunks(logits: RowSlices, labels: IntArray, weights: Optional[FloatArray],
+            fold: npt.NDArray[np.int8]
+            ) -> Iterator[tuple[slice, FloatArray, IntArray, Optional[FloatArray],
+                                npt.NDArray[np.int8]]]:
     """The rows in chunks of ``FOLD_CHUNK_ROWS``: their slice, class-major log-scores (a new
-    array), labels, weights and folds."""
+    array), labels, weights (None: each row weighs 1) and folds."""
     n = logits.shape[0]
     for begin in range(0, n, FOLD_CHUNK_ROWS):
         part = slice(begin, begin + FOLD_CHUNK_ROWS)
-        yield part, np.array(logits[part].T, order="C"), labels[part], weights[part], fold[part]
+        yield part, np.array(logits[part].T, order="C"), labels[part], \
+            None if weights is None else weights[part], fold[part]
 
 
 def _cumulants(x: FloatArray, p: FloatArray) -> list[FloatArray]:
@@ -114,11 +116,12 @@ def _cumulants(x: FloatArray, p: FloatArray) -> list[FloatArray]:
             m6 - 15.0 * m4 * m2 - 10.0 * m3 * m3 + 30.0 * m2 ** 3]
 
 
-def fold_moments(logits: RowSlices, labels: IntArray, weights: FloatArray,
+def fold_moments(logits: RowSlices, labels: IntArray, weights: Optional[FloatArray],
                  fold: npt.NDArray[np.int8], folds: int, scale: float) -> FloatArray:
     """Per fold (columns), the weighted sums over its rows of the temperature objective at
     ``scale`` (row 0: ``logsumexp(s l) - s l[label]``) and of its derivatives in ``s`` of orders
-    1 to ``ORDERS`` (rows 1 to 6): one pass over the rows.
+    1 to ``ORDERS`` (rows 1 to 6): one pass over the rows (``weights`` None: each row weighs
+    1, the same sums as weights of 1).
 
     >>> logits = np.log(np.array([[0.7, 0.3], [0.4, 0.6]]))
     >>> m = fold_moments(logits, np.array([0, 1]), np.ones(2), np.array([0, 1], dtype=np.int8),
@@ -139,7 +142,8 @@ def fold_moments(logits: RowSlices, labels: IntArray, weights: FloatArray,
         terms = [top + np.log(sums) - scale * chosen, (eta * x).sum(axis=0) - chosen]
         terms += _cumulants(x, eta)
         for order, term in enumerate(terms):
-            term *= w
+            if w is not None:
+                term *= w
             out[order] += np.bincount(g, weights=term, minlength=folds)
     return out
 
@@ -212,10 +216,11 @@ def _scales(problem: MulticlassProblem, fold: npt.NDArray[np.int8], folds: int
     """The shipped scale, its record and each fold's scale (None: to be refitted exactly) from
     one pass at the start, or two when an expansion around the start is not exact enough; None
     when no expansion reaches a scale."""
-    logits, labels, weights = ChunkedLogScores(problem), problem.labels, problem.weights
-    centre, _, _ = fit_temperature(logits[::64], labels[::64], weights[::64], False)
-    total = float(weights.sum())
-    weight = np.bincount(fold, weights=weights, minlength=folds)
+    logits, labels, weights = ChunkedLogScores(problem), problem.labels, problem.given_weights
+    every_64th = np.ones(labels[::64].shape[0]) if weights is None else weights[::64]
+    centre, _, _ = fit_temperature(logits[::64], labels[::64], every_64th, False)
+    total = float(labels.shape[0] if weights is None else weights.sum())
+    weight = np.bincount(fold, weights=weights, minlength=folds).astype(np.float64)
     for passes in (1, 2):
         moments = fold_moments(logits, labels, weights, fold, folds, centre)
         every = moments.sum(axis=1)
@@ -248,7 +253,7 @@ def held_out_predictions(problem: MulticlassProblem, fold: npt.NDArray[np.int8],
     folds = scales.shape[0]
     predictions = np.empty((n, k), order="F")
     sums = np.zeros((3, folds))
-    for part, x, y, w, g in _chunks(logits, problem.labels, problem.weights, fold):
+    for part, x, y, w, g in _chunks(logits, problem.labels, problem.given_weights, fold):
         x *= scales[g]
         x -= x.max(axis=0)
         np.maximum(x, -SOFTMAX_LOG_RANGE, out=x)

@@ -289,3 +289,29 @@ def test_multiclass_metrics_of_renormalised_columns_equal_those_of_the_matrix() 
     assert multiclass_metrics_of(column, labels, weights, names, 10) == \
         multiclass_metrics(matrix, labels, weights, names, 10)
     assert np.array_equal(scores, before)  # the columns are computed, not changed in place
+
+
+@pytest.mark.parametrize("many", [False, True])
+def test_multiclass_metrics_without_weights_equal_those_of_equal_weights(
+        monkeypatch: pytest.MonkeyPatch, many: bool) -> None:
+    """No weights (None) and weights of 1 give the same figures (one path: sums, no products);
+    equal weights of 2 (the weighted path, dot products) give them to 1e-12, both on the whole
+    columns and on row bins in chunks."""
+    rng = np.random.default_rng(12)
+    n = 2000
+    probs = rng.dirichlet(np.ones(3), n)
+    labels = rng.integers(0, 3, n).astype(np.int8)
+    if many:
+        monkeypatch.setattr(limits, "BINNED_MIN_ROWS", 1000)
+        monkeypatch.setattr(limits, "BIN_CHUNK_ROWS", 700)
+    names = ("a", "b", "c")
+    unit = multiclass_metrics(probs, labels, None, names, 10)
+    assert unit == multiclass_metrics(probs, labels, np.ones(n), names, 10)
+    assert (_sub(unit, "top_label")["row_bins"] is None) == (not many)
+    doubled = multiclass_metrics(probs, labels, np.full(n, 2.0), names, 10)
+    assert doubled["weight_sum"] == 2.0 * n and unit["weight_sum"] == n
+    for key in ("brier", "log_loss", "accuracy", "ece_equal_width", "ece_equal_mass"):
+        assert unit[key] == pytest.approx(doubled[key], rel=1e-12, abs=1e-15), key
+    assert unit["class_counts"] == {name: int(np.count_nonzero(labels == j))
+                                    for j, name in enumerate(names)}
+    assert unit["accuracy"] == float(np.mean(probs.argmax(axis=1) == labels))
