@@ -300,7 +300,7 @@ def test_multiclass_metrics_without_weights_equal_those_of_equal_weights(
     rng = np.random.default_rng(12)
     n = 2000
     probs = rng.dirichlet(np.ones(3), n)
-    labels = rng.integers(0, 3, n).astype(np.int8)
+    labels = rng.integers(0, 3, n)
     if many:
         monkeypatch.setattr(limits, "BINNED_MIN_ROWS", 1000)
         monkeypatch.setattr(limits, "BIN_CHUNK_ROWS", 700)
