@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from typing import Optional
+from typing import Optional, Union
 
 import numpy as np
 
@@ -20,7 +20,7 @@ from .columns import (label_values, parse_class_labels, parse_scores, parse_weig
 from ..errors import CalibrationScriptError, Code, WarningEntry, warning_entry
 from .jsonvalues import JsonDict, json_get
 from .logs import logger
-from .numerics import BoolArray, FloatArray
+from .numerics import BoolArray, FloatArray, LabelArray
 from .reading import Shard, read_shards
 from .settings import Settings
 
@@ -36,7 +36,7 @@ class KeptRows:
 
     shards: list[Shard]
     scores: FloatArray
-    labels: FloatArray
+    labels: Union[FloatArray, LabelArray]
     keep: BoolArray
     rows_read: int
     dropped_missing_score: int
@@ -180,8 +180,8 @@ def load_tasks(shards: list[Shard], settings: Settings) -> list[InputData]:
 
 @dataclasses.dataclass(frozen=True)
 class MulticlassData(KeptRows):
-    """Multi-class rows: an ``(n, classes)`` column-major score matrix and class indices (NaN
-    where missing)."""
+    """Multi-class rows: an ``(n, classes)`` column-major score matrix and class indices (one
+    byte a row up to 127 classes; -1 where missing)."""
 
     def kept_scores(self) -> FloatArray:
         """The kept rows' score matrix, column-major (the matrix itself when every row is
@@ -213,7 +213,8 @@ def load_multiclass(shards: list[Shard], settings: Settings) -> MulticlassData:
                     "LABEL_FIELD to existing columns")
     n = sum(len(s.fitting[fields[0]]) for s in shards)
     scores = np.empty((n, len(fields)), order="F")  # column-major: each class contiguous
-    labels = np.empty(n)
+    labels: LabelArray = np.empty(n, dtype=np.int8 if len(settings.categories) <= 127 else
+                                  np.int64)
     # shard by shard, each shard's parsed columns dropped at once (not the weights): the
     # reader's frames are freed while the matrix fills, so the peak holds one shard's frame
     parsed = set(fields + [settings.label_field]) - {settings.weight_field}
@@ -222,16 +223,19 @@ def load_multiclass(shards: list[Shard], settings: Settings) -> MulticlassData:
         rows = slice(start, start + len(shard.fitting[fields[0]]))
         for j, f in enumerate(fields):
             scores[rows, j] = parse_scores(shard.fitting[f], f, settings.score_space)
-        labels[rows] = parse_class_labels(shard.fitting[settings.label_field],
-                                          settings.label_field, settings.categories)
+        indices = parse_class_labels(shard.fitting[settings.label_field],
+                                     settings.label_field, settings.categories)
+        indices[np.isnan(indices)] = -1.0
+        labels[rows] = indices
         for f in parsed:
             del shard.fitting[f]
         start = rows.stop
     missing_score = np.isnan(scores[:, 0])
     for j in range(1, scores.shape[1]):  # column by column: no n x classes temporary
         missing_score |= np.isnan(scores[:, j])
-    missing_label = np.isnan(labels) & ~missing_score
-    keep = ~(missing_score | np.isnan(labels))
+    keep = labels >= 0
+    missing_label = ~keep & ~missing_score
+    keep &= ~missing_score
     weights = parse_weights(shards, settings)
     missing_weight = 0
     if weights is not None:
@@ -240,7 +244,8 @@ def load_multiclass(shards: list[Shard], settings: Settings) -> MulticlassData:
         keep &= ~lost
         weights = rescale_weights(weights, keep)
     data = MulticlassData(shards, scores, labels, keep, int(labels.shape[0]),
-                          int(missing_score.sum()), int(missing_label.sum()), weights,
+                          int(np.count_nonzero(missing_score)),
+                          int(np.count_nonzero(missing_label)), weights,
                           missing_weight)
     logger.info("read %d files, %d rows, %d classes; dropped %d with a missing class score, %d "
                 "with missing label, %d with missing weight; %d rows kept", len(shards),

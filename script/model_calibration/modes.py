@@ -277,9 +277,9 @@ def run_multiclass(shards: list[Shard], settings: Settings, given: Optional[AnyC
     release_fitting(shards)
     assert given is None or isinstance(given, MultiCalibrator)  # check_given
     scores = data.kept_scores()
-    # class indices as one byte a row (up to 127 classes); no copy of every row's float labels
-    labels: IntArray = (data.labels if bool(data.keep.all()) else data.labels[data.keep]).astype(
-        np.int8 if len(settings.categories) <= 127 else np.int64)
+    # class indices as one byte a row (up to 127 classes), as read
+    kept_labels = data.labels if bool(data.keep.all()) else data.labels[data.keep]
+    labels: IntArray = kept_labels.astype(kept_labels.dtype, copy=False)
     problem = MulticlassProblem(scores, labels, None if data.weights is None else
                                 data.kept_weights(), settings)
     rows = data.rows_block()
