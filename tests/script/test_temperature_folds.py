@@ -49,13 +49,18 @@ def _number(value: object) -> float:
     return float(value)
 
 
+def _temperature_input(tmp_path: str, rows: int) -> dict[str, str]:
+    """``rows`` synthetic 3-class rows written to ``tmp_path/in``; a temperature run's settings."""
+    scores, labels, _ = multiclass_scenario(rows, seed=5)
+    write_multiclass(os.path.join(tmp_path, "in", "d.parquet"), scores, labels)
+    return {"IS_BINARY": "false", "NUM_CLASSES": "3", "CALIBRATION_METHOD": "temperature"}
+
+
 @pytest.mark.parametrize("folds_far", [False, True])
 def test_two_pass_temperature_equals_the_exact_fits(
         tmp_path: str, folds_far: bool, monkeypatch: pytest.MonkeyPatch,
         no_plot: list[int]) -> None:
-    scores, labels, _ = multiclass_scenario(40_000, seed=5)
-    write_multiclass(os.path.join(tmp_path, "in", "d.parquet"), scores, labels)
-    env = {"IS_BINARY": "false", "NUM_CLASSES": "3", "CALIBRATION_METHOD": "temperature"}
+    env = _temperature_input(tmp_path, 40_000)
     solves: list[int] = []
     exact_fit, solve = fit_temperature, temperaturefolds._solve
 
@@ -94,9 +99,7 @@ def test_two_pass_temperature_equals_the_exact_fits(
 
 def test_a_start_close_to_every_fit_takes_one_pass(
         tmp_path: str, monkeypatch: pytest.MonkeyPatch, no_plot: list[int]) -> None:
-    scores, labels, _ = multiclass_scenario(20_000, seed=5)
-    write_multiclass(os.path.join(tmp_path, "in", "d.parquet"), scores, labels)
-    env = {"IS_BINARY": "false", "NUM_CLASSES": "3", "CALIBRATION_METHOD": "temperature"}
+    env = _temperature_input(tmp_path, 20_000)
     exact, exact_cal = _run(tmp_path, "exact", env, False, monkeypatch)
     scale = _number(_dict(exact_cal["params"])["scale"])
     passes: list[float] = []
@@ -124,9 +127,7 @@ def test_a_start_close_to_every_fit_takes_one_pass(
 
 def test_few_rows_far_from_the_start_take_the_exact_fits(
         tmp_path: str, monkeypatch: pytest.MonkeyPatch, no_plot: list[int]) -> None:
-    scores, labels, _ = multiclass_scenario(200, seed=5)
-    write_multiclass(os.path.join(tmp_path, "in", "d.parquet"), scores, labels)
-    env = {"IS_BINARY": "false", "NUM_CLASSES": "3", "CALIBRATION_METHOD": "temperature"}
+    env = _temperature_input(tmp_path, 200)
     _, exact_cal = _run(tmp_path, "exact", env, False, monkeypatch)
     _, fast_cal = _run(tmp_path, "fast", env, True, monkeypatch)
     assert "expansion_error_bound" not in _dict(fast_cal["fit"])
