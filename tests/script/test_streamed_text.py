@@ -13,33 +13,28 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Callable, Mapping
+from typing import Optional
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from bench.sharded import without_timings
 from calibration_step.script import model_calibration as mc
 from calibration_step.script.errors import CalibrationScriptError
-from calibration_step.script.interface import (CALIBRATOR_FILE, METRICS_FILE,
-                                               ModelCalibrationOutput)
-from calibration_step.script.model_calibration import limits, reading, rowbins
+from calibration_step.script.interface import ModelCalibrationOutput
+from calibration_step.script.model_calibration import limits
 from calibration_step.script.model_calibration.settings import Settings
 from calibration_step.script.model_calibration.streaming import may_stream
 from calibration_step.script.model_calibration.textbatches import rows_at_most
-from tests.script.synthetic import assert_json_close, read_json, scenario
-from tests.script.test_sharded_phases import CAL_OUT, DATA_OUT, EVAL, METRICS_OUT
+from tests.script.synthetic import scenario
+from tests.script.test_sharded_phases import DATA_OUT, EVAL
+from tests.script.test_streamed_fit import _run as run_script
+from tests.script.test_streamed_fit import _small_limits
+from tests.script.test_streamed_fit import assert_same_json, recorded_fields
 
+__all__ = ["_small_limits"]  # the autouse fixture: small bins and chunks
 SIZES = [("a", 2500), ("b/c", 3100), ("d", 1700), ("e", 2900)]
 Edit = Callable[[str, pd.DataFrame], None]
-
-
-@pytest.fixture(autouse=True)
-def _small_limits(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(limits, "BINNED_MIN_ROWS", 1)
-    monkeypatch.setattr(limits, "BIN_CHUNK_ROWS", 1000)
-    monkeypatch.setattr(rowbins, "ROW_BINS", 256)
-    monkeypatch.setattr(rowbins, "ROW_BIN_MAX_WIDTH", 1.0)
 
 
 def _cells(values: np.ndarray, missing_every: int) -> np.ndarray:
@@ -88,28 +83,16 @@ def _files(folder: str, fmt: str, edit: Edit = _mixed, logit: bool = False) -> s
 
 
 def _run(data: str, root: str, env: Mapping[str, str], streamed: bool,
-         monkeypatch: pytest.MonkeyPatch, expect_streamed: bool | None = None) -> dict[str, str]:
-    monkeypatch.setattr(limits, "STREAM_MIN_ROWS", 1 if streamed else 1 << 40)
-    outputs = {o.value: os.path.join(root, o.value) for o in ModelCalibrationOutput}
-    mc.main({EVAL: data}, outputs, dict(env), argparse.Namespace(job_type="calibration"))
-    metrics = read_json(os.path.join(outputs[METRICS_OUT], METRICS_FILE))
-    timings = metrics["timings"]
-    assert isinstance(timings, dict)
-    assert timings.get("streamed", False) is (streamed if expect_streamed is None
-                                              else expect_streamed)
-    return outputs
+         monkeypatch: pytest.MonkeyPatch, expect_streamed: Optional[bool] = None
+         ) -> dict[str, str]:
+    return run_script({EVAL: data}, root, env, streamed, monkeypatch,
+                      expect_streamed=expect_streamed)
 
 
 def _assert_same(ours: Mapping[str, str], theirs: Mapping[str, str], fmt: str) -> None:
     """Equal outputs (weight sums summed chunk by chunk: 1e-12 relative), the calibrated files
     byte for byte."""
-    a, b = (without_timings(read_json(os.path.join(out[CAL_OUT], CALIBRATOR_FILE)))
-            for out in (ours, theirs))
-    assert isinstance(a, dict) and isinstance(b, dict)
-    assert_json_close(a.pop("rows"), b.pop("rows"))
-    assert a == b
-    assert_json_close(without_timings(read_json(os.path.join(ours[METRICS_OUT], METRICS_FILE))),
-                      without_timings(read_json(os.path.join(theirs[METRICS_OUT], METRICS_FILE))))
+    assert_same_json(ours, theirs)
     for name, _ in SIZES:
         texts = []
         for out in (ours, theirs):
@@ -159,14 +142,7 @@ def test_a_multitask_text_run_streamed_equals_the_run_holding_the_rows(
 def test_text_files_are_counted_in_chunks_and_never_read_whole(
         tmp_path: str, monkeypatch: pytest.MonkeyPatch, no_plot: list[int]) -> None:
     data = _files(os.path.join(tmp_path, "data"), "csv")
-    asked: list[object] = []
-    read_frame = reading.read_frame
-
-    def recording(path: str, fmt: str, fields: object = None) -> object:
-        asked.append(fields)
-        return read_frame(path, fmt, fields)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(reading, "read_frame", recording)
+    asked = recorded_fields(monkeypatch)
     whole = pd.read_csv
     lengths: list[int] = []
 
@@ -192,24 +168,21 @@ def test_small_text_inputs_are_read_once_whole(
     monkeypatch.setattr(limits, "STREAM_MIN_ROWS", lines + 1)
     assert not may_stream(files, Settings())
     assert not may_stream(files + [("/x.json", "x.json", "json")], Settings())
-    asked: list[object] = []
-    read_frame = reading.read_frame
-
-    def recording(path: str, fmt: str, fields: object = None) -> object:
-        asked.append(fields)
-        return read_frame(path, fmt, fields)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(reading, "read_frame", recording)
+    asked = recorded_fields(monkeypatch)
     outputs = {o.value: os.path.join(tmp_path, "out", o.value) for o in ModelCalibrationOutput}
     mc.main({EVAL: data}, outputs, {}, argparse.Namespace(job_type="calibration"))
     assert [] not in asked  # not counted first: fewer lines than STREAM_MIN_ROWS
 
 
-def _failure(data: str, root: str, env: Mapping[str, str], streamed: bool,
-             monkeypatch: pytest.MonkeyPatch, match: str) -> str:
-    with pytest.raises(CalibrationScriptError, match=match) as caught:
-        _run(data, root, env, streamed, monkeypatch)
-    return str(caught.value)
+def _assert_fails_as_held(data: str, root: str, monkeypatch: pytest.MonkeyPatch,
+                          match: str) -> None:
+    """The streamed run fails with the error of the run holding the rows, ``match``."""
+    messages = []
+    for streamed in (False, True):
+        with pytest.raises(CalibrationScriptError, match=match) as caught:
+            _run(data, os.path.join(root, str(streamed)), {}, streamed, monkeypatch)
+        messages.append(str(caught.value))
+    assert messages[0] == messages[1]
 
 
 def test_a_row_with_too_many_fields_fails_as_when_the_rows_are_held(
@@ -225,9 +198,7 @@ def test_a_row_with_too_many_fields_fails_as_when_the_rows_are_held(
         handle.write(text)
     match = r"MC-E203-READ-FAILED: cannot read c\.csv as csv: ParserError: .*Expected 5 " \
             r"fields in line 2502, saw 6"
-    held = _failure(data, os.path.join(tmp_path, "held"), {}, False, monkeypatch, match)
-    streamed = _failure(data, os.path.join(tmp_path, "streamed"), {}, True, monkeypatch, match)
-    assert streamed == held
+    _assert_fails_as_held(data, tmp_path, monkeypatch, match)
 
 
 def test_an_invalid_label_in_a_later_chunk_fails_as_when_the_rows_are_held(
@@ -237,9 +208,7 @@ def test_an_invalid_label_in_a_later_chunk_fails_as_when_the_rows_are_held(
             frame.loc[[1200, 1500], "label"] = ["2", "yes"]
     data = _files(os.path.join(tmp_path, "data"), "csv", bad_labels)
     match = "MC-E208-INVALID-LABEL: column 'label' holds non-binary labels"
-    held = _failure(data, os.path.join(tmp_path, "held"), {}, False, monkeypatch, match)
-    streamed = _failure(data, os.path.join(tmp_path, "streamed"), {}, True, monkeypatch, match)
-    assert streamed == held
+    _assert_fails_as_held(data, tmp_path, monkeypatch, match)
 
 
 def test_a_chunk_of_text_labels_leaves_the_job_to_the_run_holding_the_rows(
