@@ -4,7 +4,8 @@
 pandas infers a column's type chunk by chunk. A number or boolean column parses to the same
 values whatever the chunk (an integer is the float64 a float column would hold, exactly, and a
 boolean or 0/1 label the same 0.0/1.0), so a chunk of these types is what the whole-file read
-gives for its rows. A chunk whose fitting column holds text could parse differently in the
+gives for its rows; so is a chunk of booleans with empty cells (an object column of
+``True``, ``False`` and NaN, which the label parser reads as it reads a boolean column). A chunk whose fitting column holds text could parse differently in the
 whole-file read (pandas there infers over other rows: ``01`` is the number 1 or the text
 "01"), so such a chunk is refused (``MC-E203``): the first pass of a streamed run then leaves
 the job to the run holding its rows (:func:`~.streaming.run_streamed`). The file's structure
@@ -57,6 +58,19 @@ def rows_at_most(path: str) -> int:
     return lines
 
 
+def _number_column(series: pd.Series) -> bool:
+    """Whether a chunk's column parses as the whole file's would: numbers, booleans, or
+    booleans with missing cells.
+
+    >>> _number_column(pd.Series([True, None])), _number_column(pd.Series(["1", None]))
+    (True, False)
+    """
+    dtype = series.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in _NUMBER_KINDS:
+        return True
+    return dtype == object and pd.api.types.infer_dtype(series, skipna=True) == "boolean"
+
+
 def text_batches(shard: Shard, fields: Sequence[str]) -> Iterator[dict[str, pd.Series]]:
     """The csv/tsv shard's ``fields`` in chunks of ``BIN_CHUNK_ROWS`` rows, as pandas columns of
     numbers or booleans; a read error, or a chunk whose column holds text (the module's
@@ -76,7 +90,7 @@ def text_batches(shard: Shard, fields: Sequence[str]) -> Iterator[dict[str, pd.S
             for chunk in chunks:
                 for name in fields:
                     dtype = chunk[name].dtype
-                    if not isinstance(dtype, np.dtype) or dtype.kind not in _NUMBER_KINDS:
+                    if not _number_column(chunk[name]):
                         raise CalibrationScriptError(
                             Code.MC_E203_READ_FAILED,
                             f"column {quoted(name)} of {shard.relative} parses as {dtype} in "

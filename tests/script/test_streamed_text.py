@@ -47,12 +47,16 @@ def _cells(values: np.ndarray, missing_every: int) -> np.ndarray:
 def _mixed(name: str, frame: pd.DataFrame) -> None:
     """Columns whose chunks pandas types differently: the first 1,000 labels of ``a`` as
     true/false (a bool chunk), the rest 0/1 (int chunks) or 0.0/1.0 with empty cells (float
-    chunks); in ``b/c`` the scores of rows 1,000 to 1,999 integers (an int chunk) and the
+    chunks), the first 1,000 of ``e`` true/false with empty cells (an object chunk of
+    booleans and NaN); in ``b/c`` the scores of rows 1,000 to 1,999 integers (an int chunk) and the
     weights of rows 2,000 on integers (int chunks), none of them missing."""
     labels = frame["label"].to_numpy(dtype=object)
     if name == "a":
         labels[:1000] = np.where(labels[:1000] == "1.0", "true", "false")
         labels[1000:2000] = np.where(labels[1000:2000] == "1.0", "1", "0")
+    if name == "e":
+        labels[:1000] = np.where(labels[:1000] == "1.0", "true",
+                                 np.where(labels[:1000] == "", "", "false"))
     frame["label"] = labels
     if name == "b/c":
         scores = frame["prob_class_1"].to_numpy(dtype=object)
@@ -121,8 +125,10 @@ def test_the_test_files_mix_the_types_of_their_chunks(tmp_path: str) -> None:
     data = _files(os.path.join(tmp_path, "data"), "csv")
     kinds = [[chunk[column].dtype.kind for chunk in
               pd.read_csv(os.path.join(data, f"{name}.csv"), chunksize=1000)]
-             for name, column in (("a", "label"), ("b/c", "prob_class_1"), ("b/c", "w"))]
-    assert kinds == [["b", "i", "f"], ["f", "i", "f", "f"], ["f", "f", "i", "i"]]
+             for name, column in (("a", "label"), ("b/c", "prob_class_1"), ("b/c", "w"),
+                                  ("e", "label"))]
+    assert kinds == [["b", "i", "f"], ["f", "i", "f", "f"], ["f", "f", "i", "i"],
+                     ["O", "f", "f"]]
 
 
 def test_a_multitask_text_run_streamed_equals_the_run_holding_the_rows(
