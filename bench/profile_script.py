@@ -146,7 +146,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     mib = 1024 * 1024
-    print(f"{args.scenario} {args.size:,} rows ({args.format}), {args.method}: {seconds:.2f} s; "
+    shards = "" if args.format == "parquet" else f" ({args.format})"
+    print(f"{args.scenario} {args.size:,} rows{shards}, {args.method}: {seconds:.2f} s; "
           f"stages {timings}")
     print(f"peak {(sampler.peak - sampler.base) / mib:.0f} MiB above the interpreter, at "
           f"{' > '.join(sampler.where)}")
