@@ -11,6 +11,7 @@ hot spot.
     python -m bench.profile_script --size 1e7 --method gam
     python -m bench.profile_script --size 1e7 --method isotonic --profile 30
     python -m bench.profile_script --size 1e6 --timeline 150
+    python -m bench.profile_script --size 1e7 --format csv --timeline 250
     python -m bench.profile_script --scenario multiclass --size 1e7 --method temperature
 
 Examples
@@ -50,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--size", type=_size, default=10_000_000, help="rows (default 1e7)")
     parser.add_argument("--scenario", choices=data.ALL_SCENARIOS, default="nonlinear")
     parser.add_argument("--method", default="gam", help="CALIBRATION_METHOD (default gam)")
+    parser.add_argument("--format", choices=data.FORMATS, default="parquet",
+                        help="the training shards' format (csv: data.prepare_csv)")
     parser.add_argument("--profile", type=int, default=0, metavar="N",
                         help="print the N most expensive functions (cumulative time)")
     parser.add_argument("--timeline", type=float, default=0.0, metavar="MIB",
@@ -119,6 +122,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 )
 
     dataset = data.prepare(args.cache_dir, args.scenario, args.size)
+    if args.format == "csv":
+        dataset = data.prepare_csv(dataset)
     scratch = tempfile.mkdtemp(prefix="bench-profile-", dir=args.cache_dir)
     outputs = {o.value: os.path.join(scratch, o.value) for o in ModelCalibrationOutput}
     environ = {ModelCalibrationEnv.CALIBRATION_METHOD.value: args.method,
@@ -141,7 +146,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     mib = 1024 * 1024
-    print(f"{args.scenario} {args.size:,} rows, {args.method}: {seconds:.2f} s; stages {timings}")
+    shards = "" if args.format == "parquet" else f" ({args.format})"
+    print(f"{args.scenario} {args.size:,} rows{shards}, {args.method}: {seconds:.2f} s; "
+          f"stages {timings}")
     print(f"peak {(sampler.peak - sampler.base) / mib:.0f} MiB above the interpreter, at "
           f"{' > '.join(sampler.where)}")
     last: tuple[str, ...] = ()

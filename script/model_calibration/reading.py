@@ -24,14 +24,18 @@ import stat
 import sys
 import tempfile
 from collections.abc import Iterable, Sequence
-from typing import Literal, Optional
+from typing import TYPE_CHECKING, Literal, Optional
 
 import numpy as np
 import pandas as pd
 
 from ..errors import CalibrationScriptError, Code, bounded, quoted
+from . import limits
 from .extraction import safe_extract
 from .logs import logger
+
+if TYPE_CHECKING:
+    from pandas.io.parsers import TextFileReader
 
 DATA_EXTENSIONS = (".csv", ".tsv", ".parquet", ".pq", ".jsonl", ".json")
 ARCHIVE_EXTENSIONS = (".tar.gz", ".tgz")
@@ -242,6 +246,28 @@ def _header_duplicates(path: str, sep: str) -> list[str]:
     return repeated(n for n in names if n)
 
 
+def text_chunks(path: str, sep: str, fields: Optional[Sequence[str]] = None
+                ) -> TextFileReader:
+    """The csv/tsv file's rows (its ``fields`` columns, or every column) in chunks of
+    ``BIN_CHUNK_ROWS`` rows, each value parsed as the whole-file read parses it (a column's type
+    is inferred chunk by chunk)."""
+    return pd.read_csv(path, sep=sep, float_precision=CSV_FLOAT_PRECISION,
+                       chunksize=limits.BIN_CHUNK_ROWS,
+                       usecols=None if fields is None else list(fields))
+
+
+def _text_shape(path: str, sep: str) -> tuple[list[str], int]:
+    """The csv/tsv file's column names and row count, from a parse of every column chunk by
+    chunk (each row's field count checked as the whole-file read checks it), none kept."""
+    names: list[str] = []
+    rows = 0
+    with text_chunks(path, sep) as chunks:
+        for chunk in chunks:
+            names = [str(c) for c in chunk.columns]
+            rows += len(chunk)
+    return names, rows
+
+
 def _parquet_schema(path: str) -> tuple[list[str], list[str], int, set[str]]:
     """The columns pandas would give (index columns of pandas metadata excluded), the names the
     schema repeats (pandas cannot read such a file), the row count and the decimal columns,
@@ -288,7 +314,8 @@ def read_frame(path: str, fmt: str, fields: Optional[Sequence[str]] = None
     (``MC-E204-SCHEMA-MISMATCH``): the readers would rename or drop one of the two columns.
     CSV/TSV floats are parsed exactly (``CSV_FLOAT_PRECISION``). A parquet file is read for the
     requested columns only; a csv/tsv or JSON file is parsed whole (which validates its
-    structure) and the other columns are dropped at once.
+    structure) and the other columns are dropped at once; a csv/tsv file read for no field
+    (``fields=[]``) is parsed in chunks, for its names and rows only.
     """
     try:
         array = False
@@ -297,10 +324,13 @@ def read_frame(path: str, fmt: str, fields: Optional[Sequence[str]] = None
             duplicates = _header_duplicates(path, sep)
             # Every column is parsed (``usecols`` would skip the check that each row has as
             # many fields as the header); only the fitting ones are kept.
-            frame = pd.read_csv(path, sep=sep, float_precision=CSV_FLOAT_PRECISION) \
-                if not duplicates else pd.DataFrame()
-            names = [str(c) for c in frame.columns]
-            rows = len(frame)
+            if fields is not None and not fields and not duplicates:
+                frame, (names, rows) = pd.DataFrame(), _text_shape(path, sep)
+            else:
+                frame = pd.read_csv(path, sep=sep, float_precision=CSV_FLOAT_PRECISION) \
+                    if not duplicates else pd.DataFrame()
+                names = [str(c) for c in frame.columns]
+                rows = len(frame)
             if fields is not None:
                 kept = set(fields)
                 frame = frame[[c for c in frame.columns if str(c) in kept]]

@@ -46,7 +46,7 @@ from .report import render_report
 from .settings import Settings, misspelt_env_warnings, read_settings
 from .staging import Staging, stage_reached
 from .statistics import load_statistics
-from .streaming import run_streamed, streams
+from .streaming import may_stream, run_streamed, streams
 from .writing import write_calibrated_shard, write_failed, write_json
 
 METRICS_SCHEMA_VERSION = 2
@@ -124,14 +124,14 @@ def _fit_warnings(outcome: Outcome, applies: bool) -> list[WarningEntry]:
 def _read_and_run(path: str, scratch: str, settings: Settings, given: Optional[AnyCalibrator],
                   phase: str) -> tuple[list[Shard], Outcome, JsonDict]:
     """Read the shards (the fit phase: the statistics phase's) and run the job's mode on them;
-    the two stages' timings. A binary or multi-task run over many parquet rows is streamed
-    (:mod:`.streaming`: its reading is part of fitting, ``timings.streamed``)."""
+    the two stages' timings. A binary or multi-task run over many parquet, csv or tsv rows is
+    streamed (:mod:`.streaming`: its reading is part of fitting, ``timings.streamed``)."""
     timings: JsonDict = {}
     t0 = time.perf_counter()
     fit_phase = phase == "fit"
     files = [] if fit_phase else discover_files(path, scratch)
-    streamable = settings.mode in ("binary", "multitask") and (fit_phase or bool(files) and all(
-        fmt == "parquet" for _, _, fmt in files))
+    streamable = settings.mode in ("binary", "multitask") and (
+        fit_phase or may_stream(files, settings))
     shards = load_statistics(path, settings, columns=not streamable) if fit_phase else \
         read_files(files, [] if streamable else fitting_fields(settings))
     preload_plotting()  # overlaps fitting, which spends its time in numpy

@@ -1,9 +1,12 @@
-"""The streamed run of a binary or multi-task job with many rows: passes over the parquet files
-in chunks, in memory bounded by the row bins and a chunk, whatever the number of rows.
+"""The streamed run of a binary or multi-task job with many rows: passes over the parquet, csv
+or tsv files in chunks, in memory bounded by the row bins and a chunk, whatever the number of
+rows.
 
-A binary or multi-task job (the whole run, ``--phase all``) whose input files are all parquet
-and hold at least ``STREAM_MIN_ROWS`` rows never holds its rows. Each task (the binary job's
-one, or each of a multi-task job's) is read on its own columns (score, label, weight):
+A binary or multi-task job (the whole run, ``--phase all``) whose input files are all parquet,
+csv or tsv and hold at least ``STREAM_MIN_ROWS`` rows never holds its rows (a csv/tsv file is
+counted by a chunked parse of every column first; its passes parse its fitting columns chunk
+by chunk, :mod:`.textbatches`). Each task (the binary job's one, or each of a multi-task job's)
+is read on its own columns (score, label, weight):
 
 1. a first pass reads the task's columns in record batches of
    ``BIN_CHUNK_ROWS`` rows, parses them with the parsers of every run, and keeps only counts
@@ -24,7 +27,8 @@ one, or each of a multi-task job's) is read on its own columns (score, label, we
 The calibrated files are then written one at a time, as in every run. A job with a task keeping
 fewer than ``BINNED_MIN_ROWS`` rows, or whose margins spread too wide for the bins, is not
 streamed (:func:`run_streamed` returns None after the first passes and the run reads its rows
-as usual).
+as usual); nor is a csv/tsv job whose first pass meets a chunk it cannot parse as the
+whole-file read would, or an invalid value (the run holding the rows reports it).
 """
 
 from __future__ import annotations
@@ -54,6 +58,7 @@ from .rowbins import BinGrid, RowBinner
 from .rowfolds import file_deal
 from .rowpasses import Chunk, aligned_chunks
 from .settings import Settings
+from .textbatches import TEXT_FORMATS, rows_at_most, text_batches
 
 @dataclasses.dataclass(frozen=True)
 class StreamedTask:
@@ -81,25 +86,50 @@ def job_tasks(settings: Settings) -> list[StreamedTask]:
     return [StreamedTask(settings.score_field, settings.label_field, "binary task")]
 
 
+STREAMED_FORMATS = ("parquet", *TEXT_FORMATS)
+
+
+def may_stream(files: Sequence[tuple[str, str, str]], settings: Settings) -> bool:
+    """Whether a whole binary or multi-task run over ``files`` (``discover_files``' absolute
+    path, relative name and format) may be streamed, before any file is read: every file
+    parquet, csv or tsv, and csv/tsv files (when no parquet file is among them) with at least
+    ``STREAM_MIN_ROWS`` lines (:func:`~.textbatches.rows_at_most`): fewer rows are read
+    whole at once, with no pass to count them first.
+
+    >>> may_stream([("/a.json", "a.json", "json")], Settings())
+    False
+    """
+    if settings.mode not in ("binary", "multitask") or not files or \
+            any(fmt not in STREAMED_FORMATS for _, _, fmt in files):
+        return False
+    if any(fmt == "parquet" for _, _, fmt in files):
+        return True
+    return sum(rows_at_most(path) for path, _, _ in files) >= limits.STREAM_MIN_ROWS
+
+
 def streams(shards: Sequence[Shard], settings: Settings, statistics: bool = False) -> bool:
     """Whether a whole binary or multi-task run over ``shards`` (read without their columns) is
-    streamed: at least ``STREAM_MIN_ROWS`` rows in all, every file parquet (or the shards of
-    the ``statistics`` files of a sharded run's fit phase).
+    streamed: at least ``STREAM_MIN_ROWS`` rows in all, every file parquet, csv or tsv (or
+    the shards of the ``statistics`` files of a sharded run's fit phase).
 
     >>> streams([Shard("a.pq", "parquet", "/a.pq", ("s",), 10, 99)], Settings())
     False
     """
     return settings.mode in ("binary", "multitask") and bool(shards) and \
-        (statistics or all(s.fmt == "parquet" for s in shards)) and \
+        (statistics or all(s.fmt in STREAMED_FORMATS for s in shards)) and \
         sum(s.rows for s in shards) >= limits.STREAM_MIN_ROWS
 
 
 def _batches(shard: Shard, fields: Sequence[str]) -> Iterator[dict[str, pd.Series]]:
     """The shard's ``fields`` in record batches of at most ``BIN_CHUNK_ROWS`` rows (decimals as
     float64), as pandas columns: its file's rows from ``first_row`` on (only the row groups
-    holding them are read); a read error is ``MC-E203``."""
+    holding them are read); a read error is ``MC-E203``. A csv/tsv shard is read in chunks
+    of as many rows (:func:`~.textbatches.text_batches`)."""
     import pyarrow.parquet as pq  # type: ignore[import-untyped]  # no stubs
 
+    if shard.fmt in TEXT_FORMATS:
+        yield from text_batches(shard, fields)
+        return
     try:
         parquet = pq.ParquetFile(shard.path, memory_map=True)
         decimals = decimal_columns(parquet.schema_arrow)
@@ -247,9 +277,9 @@ def _described_file(shard: Shard, settings: Settings, task: StreamedTask
                     ) -> Optional[tuple[int, float, float]]:
     """The positives and the score extremes of a whole file whose footer describes its score
     column (:func:`~.footers.score_range`) and whose labels (read alone) are none missing; None
-    for a file the first pass reads (weights, part of a file, a footer without statistics, a
-    missing or saturated score, a missing label)."""
-    if settings.weight_field or shard.first_row != 0:
+    for a file the first pass reads (weights, part of a file, a csv/tsv file, a footer without
+    statistics, a missing or saturated score, a missing label)."""
+    if settings.weight_field or shard.first_row != 0 or shard.fmt != "parquet":
         return None
     try:
         extremes = score_range(shard.path, task.score_field, settings.score_space, shard.rows)
@@ -486,7 +516,15 @@ def _run_streamed(shards: Sequence[Shard], settings: Settings, given: Optional[A
         members = list(given.members)
     elif isinstance(given, Calibrator):
         members = [given]
-    counts = [_first_pass(shards, settings, task, footers) for task in tasks]
+    try:
+        counts = [_first_pass(shards, settings, task, footers) for task in tasks]
+    except CalibrationScriptError as exc:
+        if not any(shard.fmt in TEXT_FORMATS for shard in shards):
+            raise
+        # a chunk's text column, or a value error naming one chunk's values: the whole-file
+        # read parses the column over every row, as it always did, and reports any error
+        logger.info("%s; not streamed: the rows are read", exc)
+        return None
     grids = [_grid(c, settings) for c in counts]
     for task, c, grid in zip(tasks, counts, grids):
         if grid is None:

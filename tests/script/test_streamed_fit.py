@@ -11,6 +11,7 @@ import argparse
 import glob
 import os
 from collections.abc import Mapping
+from typing import Optional
 
 import numpy as np
 import pandas as pd
@@ -59,19 +60,24 @@ def _save(frame: pd.DataFrame, path: str, missing_every: Mapping[str, int]) -> N
 
 
 def _run(inputs: Mapping[str, str], root: str, env: Mapping[str, str], streamed: bool,
-         monkeypatch: pytest.MonkeyPatch, job_type: str = "calibration") -> dict[str, str]:
+         monkeypatch: pytest.MonkeyPatch, job_type: str = "calibration",
+         expect_streamed: Optional[bool] = None) -> dict[str, str]:
+    """The script's outputs, streamed from 1 row or never; the run streamed as ``streamed``
+    says unless ``expect_streamed`` says otherwise."""
     monkeypatch.setattr(limits, "STREAM_MIN_ROWS", 1 if streamed else 1 << 40)
     outputs = {o.value: os.path.join(root, o.value) for o in ModelCalibrationOutput}
     mc.main(dict(inputs), outputs, dict(env), argparse.Namespace(job_type=job_type))
     metrics = read_json(os.path.join(outputs[METRICS_OUT], METRICS_FILE))
     timings = metrics["timings"]
-    assert isinstance(timings, dict) and timings.get("streamed", False) is streamed
+    expected = streamed if expect_streamed is None else expect_streamed
+    assert isinstance(timings, dict) and timings.get("streamed", False) is expected
     return outputs
 
 
-def _assert_same(ours: Mapping[str, str], theirs: Mapping[str, str]) -> None:
-    """Equal outputs; weight sums (``rows``) are summed chunk by chunk when streamed, so they may
-    differ in the last bits (1e-12 relative), every fitted figure equal to the bit."""
+def assert_same_json(ours: Mapping[str, str], theirs: Mapping[str, str]) -> None:
+    """Equal calibrators and metrics; weight sums (``rows``) are summed chunk by chunk when
+    streamed, so they may differ in the last bits (1e-12 relative), every fitted figure equal
+    to the bit."""
     a, b = (without_timings(read_json(os.path.join(out[CAL_OUT], CALIBRATOR_FILE)))
             for out in (ours, theirs))
     assert isinstance(a, dict) and isinstance(b, dict)
@@ -79,9 +85,27 @@ def _assert_same(ours: Mapping[str, str], theirs: Mapping[str, str]) -> None:
     assert a == b
     assert_json_close(without_timings(read_json(os.path.join(ours[METRICS_OUT], METRICS_FILE))),
                       without_timings(read_json(os.path.join(theirs[METRICS_OUT], METRICS_FILE))))
+
+
+def _assert_same(ours: Mapping[str, str], theirs: Mapping[str, str]) -> None:
+    """Equal outputs (:func:`assert_same_json`, and the calibrated files)."""
+    assert_same_json(ours, theirs)
     for name, _ in SIZES:
         pd.testing.assert_frame_equal(pd.read_parquet(os.path.join(ours[DATA_OUT], name)),
                                       pd.read_parquet(os.path.join(theirs[DATA_OUT], name)))
+
+
+def recorded_fields(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The ``fields`` of every ``read_frame`` call from now on."""
+    asked: list[object] = []
+    read_frame = reading.read_frame
+
+    def recording(path: str, fmt: str, fields: object = None) -> object:
+        asked.append(fields)
+        return read_frame(path, fmt, fields)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(reading, "read_frame", recording)
+    return asked
 
 
 @pytest.mark.parametrize("env", [
@@ -148,14 +172,7 @@ def test_streamed_isotonic_ships_its_fit_on_the_bins(
 def test_the_streamed_run_never_reads_a_fitting_column_whole(
         tmp_path: str, monkeypatch: pytest.MonkeyPatch, no_plot: list[int]) -> None:
     data = _files(os.path.join(tmp_path, "data"))
-    asked: list[object] = []
-    read_frame = reading.read_frame
-
-    def recording(path: str, fmt: str, fields: object = None) -> object:
-        asked.append(fields)
-        return read_frame(path, fmt, fields)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(reading, "read_frame", recording)
+    asked = recorded_fields(monkeypatch)
     _run({EVAL: data}, os.path.join(tmp_path, "out"), {}, True, monkeypatch)
     assert asked == [[]] * len(SIZES)  # footers only; the columns come in batches
 
