@@ -13,6 +13,8 @@ Usage (from the repository root)::
 
     python -m bench.quality.replay_multiclass --seeds 0 1 2 --cache /tmp/replay
     python -m bench.quality.replay_multiclass --seeds 3 4 5 --cache /tmp/replay
+    python -m bench.quality.replay_multiclass --seeds 3 4 5 --cache /tmp/replay \
+        --rules script shrunk_toward_identity first_5_repeats
 
 Examples
 --------
@@ -97,7 +99,8 @@ class RunCache:
         return RunCache(run_id, arrays["labels"], arrays["folds"], arrays["test_labels"],
                         arrays["uncalibrated"],
                         {n[5:]: a for n, a in arrays.items() if n.startswith("held_")},
-                        {n[5:]: a for n, a in arrays.items() if n.startswith("test_")},
+                        {n[5:]: a for n, a in arrays.items()
+                         if n.startswith("test_") and n != "test_labels"},
                         meta["peer_log_loss"])
 
 
@@ -161,24 +164,146 @@ Rule = Callable[[RunCache], Mapping[str, float]]
 candidate with weight 1 for a single pick)."""
 
 
-def script_rule(candidates: Sequence[str] = DEFAULT_CANDIDATES) -> Rule:
-    """The script's own rule (``choose_by_log_loss``, then ``stack_classes``) among
-    ``candidates`` (default: ``auto``'s multi-class defaults)."""
-    from calibration_step.script.model_calibration.crossfit import choose_by_log_loss
+def script_rule(candidates: Sequence[str] = DEFAULT_CANDIDATES,
+                pick_only: Sequence[str] | None = None) -> Rule:
+    """The script's own rule among ``candidates`` (default: ``auto``'s multi-class defaults):
+    ``choose_by_log_loss`` among them and the ``pick_only`` ones; a pick-only one picked ships
+    alone, otherwise ``choose_by_log_loss`` and ``stack_classes`` among ``candidates`` alone. ``pick_only`` defaults
+    to the script's (``crossfit.AUTO_MULTICLASS_PICK_ONLY``, on at most ``MIXTURE_MAX_ROWS``
+    rows) for the default candidates, none for others; ``()`` replays the rule before them."""
+    from calibration_step.script.model_calibration.crossfit import AUTO_MULTICLASS_PICK_ONLY
     from calibration_step.script.model_calibration.jsonvalues import json_get, json_number
+    from calibration_step.script.model_calibration.mixture import MIXTURE_MAX_ROWS
     from calibration_step.script.model_calibration.multiclassmixture import stack_classes
 
+    if pick_only is None:
+        pick_only = AUTO_MULTICLASS_PICK_ONLY if set(candidates) == set(DEFAULT_CANDIDATES) else ()
+
     def rule(cache: RunCache) -> Mapping[str, float]:
-        held = {m: cache.held[m] for m in candidates if m in cache.held}
-        losses = {m: held_out_losses(p, cache.labels) for m, p in held.items()}
+        extra = [m for m in pick_only if m not in candidates and m in cache.held
+                 and cache.labels.shape[0] <= MIXTURE_MAX_ROWS]
+        choice, _, _ = _picked(cache, [*candidates, *extra])
+        if choice["selected"] in extra:
+            return {str(choice["selected"]): 1.0}
+        choice, held, _ = _picked(cache, candidates)
         w = np.ones(cache.labels.shape[0])
-        choice = choose_by_log_loss(losses, w, float(w.shape[0]), {}, list(held), "replay")
         choice = stack_classes(choice, held, cache.labels, w, cache.folds.astype(np.int8))
         if choice["selected"] == "mixture":
             return {m: json_number(w) for m, w in json_get(choice, "mixture", "weights").items()}
         return {str(choice["selected"]): 1.0}
 
     return rule
+
+
+def _picked(cache: RunCache, candidates: Sequence[str]
+            ) -> tuple[dict[str, Any], dict[str, FloatArray], dict[str, FloatArray]]:
+    """The script's single pick among ``candidates`` (``choose_by_log_loss``'s record), their
+    held-out predictions and each one's per-row held-out losses."""
+    from calibration_step.script.model_calibration.crossfit import choose_by_log_loss
+
+    held = {m: cache.held[m] for m in candidates if m in cache.held}
+    losses = {m: held_out_losses(p, cache.labels) for m, p in held.items()}
+    w = np.ones(cache.labels.shape[0])
+    return (dict(choose_by_log_loss(losses, w, float(w.shape[0]), {}, list(held), "replay")),
+            held, losses)
+
+
+def shrunk_rule(candidates: Sequence[str] = DEFAULT_CANDIDATES) -> Rule:
+    """The script's rule; where it ships a single candidate other than identity, that pick
+    shrunk toward identity: the two-member mixture of the pick and identity, its weight fitted
+    and shipped as the script's mixture (``stack_classes``: EM on the held-out predictions,
+    shipped on its honest held-out loss at most the pick's)."""
+    from calibration_step.script.model_calibration.jsonvalues import json_get, json_number
+    from calibration_step.script.model_calibration.multiclassmixture import stack_classes
+
+    script = script_rule(candidates)
+
+    def rule(cache: RunCache) -> Mapping[str, float]:
+        shipped = script(cache)
+        pick = next(iter(shipped))
+        if len(shipped) > 1 or pick == "identity" or "identity" not in cache.held:
+            return shipped
+        choice, _, _ = _picked(cache, candidates)
+        pair = {m: cache.held[m] for m in (pick, "identity")}
+        w = np.ones(cache.labels.shape[0])
+        choice = stack_classes(choice, pair, cache.labels, w, cache.folds.astype(np.int8))
+        if choice["selected"] != "mixture":
+            return shipped
+        return {m: json_number(v) for m, v in json_get(choice, "mixture", "weights").items()}
+
+    return rule
+
+
+def _paired_gap(losses: Mapping[str, FloatArray], method: str, others: Sequence[str]
+                ) -> tuple[float, float]:
+    """``method``'s mean held-out loss minus the lowest of ``others``', and the standard error
+    of that paired per-row difference.
+
+    >>> gap, se = _paired_gap({"a": np.array([0.1, 0.2]), "b": np.array([0.2, 0.2])}, "a",
+    ...                       ["b"])
+    >>> round(gap, 6), round(se, 6)
+    (-0.05, 0.035355)
+    """
+    best = min(others, key=lambda m: float(losses[m].mean()))
+    diff = losses[method] - losses[best]
+    return float(diff.mean()), float(diff.std() / np.sqrt(diff.shape[0]))
+
+
+def identity_within_rule(z: float, candidates: Sequence[str] = DEFAULT_CANDIDATES) -> Rule:
+    """identity wherever its held-out loss is within ``z`` standard errors (of the paired
+    per-row difference) of the best candidate's; the script's rule elsewhere (``z = 1`` is
+    about the script's own one-standard-error preference for identity)."""
+    script = script_rule(candidates)
+
+    def rule(cache: RunCache) -> Mapping[str, float]:
+        _, _, losses = _picked(cache, candidates)
+        gap, se = _paired_gap(losses, "identity", list(losses))
+        return {"identity": 1.0} if gap <= z * se else script(cache)
+
+    return rule
+
+
+def gated_rule(method: str, z: float, candidates: Sequence[str] = DEFAULT_CANDIDATES) -> Rule:
+    """``method`` (a cached candidate outside ``candidates``: bounded one-vs-rest isotonic,
+    bounded temperature) shipped alone where its held-out loss is below the best of
+    ``candidates``' by more than ``z`` standard errors of the paired difference; the script's
+    rule without its pick-only candidates elsewhere."""
+    script = script_rule(candidates, pick_only=())
+
+    def rule(cache: RunCache) -> Mapping[str, float]:
+        _, _, losses = _picked(cache, [*candidates, method])
+        gap, se = _paired_gap(losses, method, [m for m in losses if m != method])
+        return {method: 1.0} if gap < -z * se else script(cache)
+
+    return rule
+
+
+def repeats_rule(repeats: int, candidates: Sequence[str] = DEFAULT_CANDIDATES) -> Rule:
+    """The script's rule on the first ``repeats`` inner repeats only (what fewer repeats would
+    have chosen; more cannot be replayed from the cache)."""
+    script = script_rule(candidates)
+
+    def rule(cache: RunCache) -> Mapping[str, float]:
+        return script(dataclasses.replace(
+            cache, held={m: p[:repeats] for m, p in cache.held.items()},
+            folds=cache.folds[:repeats]))
+
+    return rule
+
+
+RULES: dict[str, Callable[[], Rule]] = {
+    "script": script_rule,
+    "before_isotonic_pick": lambda: script_rule(pick_only=()),
+    "shrunk_toward_identity": shrunk_rule,
+    "identity_within_1.5_se": lambda: identity_within_rule(1.5),
+    "identity_within_2_se": lambda: identity_within_rule(2.0),
+    "isotonic_beyond_1_se": lambda: gated_rule("isotonic", 1.0),
+    "temperature_beyond_1_se": lambda: gated_rule("temperature", 1.0),
+    "first_5_repeats": lambda: repeats_rule(5),
+    "first_2_repeats": lambda: repeats_rule(2),
+}
+"""The rules the command replays, by name (``--rules``): the script's and the variants measured
+(docs/methods.md)."""
 
 
 def held_out_losses(held: FloatArray, labels: IntArray) -> FloatArray:
@@ -271,9 +396,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--datasets", nargs="+", choices=MULTICLASS_DATASETS)
     parser.add_argument("--cache", required=True, help="cache folder (created)")
+    parser.add_argument("--rules", nargs="+", choices=sorted(RULES), default=["script"],
+                        help="rules to replay (default: the script's)")
     args = parser.parse_args(argv)
     caches = cached(multiclass_specs(args.seeds, args.datasets), args.cache)
-    print(json.dumps(summary(replay(script_rule(), caches)), indent=1))
+    results = {name: summary(replay(RULES[name](), caches)) for name in args.rules}
+    print(json.dumps(results["script"] if args.rules == ["script"] else results, indent=1))
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -66,6 +67,71 @@ def test_a_cache_saves_and_loads_unchanged(tmp_path: Path) -> None:
         np.testing.assert_array_equal(loaded.held[name], cache.held[name])
         np.testing.assert_array_equal(loaded.test[name], cache.test[name])
     np.testing.assert_array_equal(loaded.folds, cache.folds)
+    assert set(loaded.test) == {"identity", "vector"}  # the test labels are no candidate
+
+
+def _overconfident_cache() -> rm.RunCache:
+    """Twenty rows, 2 repeats of 2 folds: vector is right at 0.95 on all but 4 rows (one in
+    each fold), which it misses at 0.05; identity is a coin. On the 4 test rows vector misses
+    one at 0.05."""
+    rows = 20
+    labels = np.arange(rows) % 2
+    folds = np.array([np.arange(rows) % 4 // 2, (np.arange(rows) + 1) % 4 // 2])
+    sharp = np.where(labels[:, None] == np.arange(2), 0.95, 0.05)
+    sharp[[3, 6, 13, 16]] = sharp[[3, 6, 13, 16], ::-1]
+    test_labels = np.array([0, 1, 0, 1])
+    test_sharp = np.where(test_labels[:, None] == np.arange(2), 0.95, 0.05)
+    test_sharp[0] = test_sharp[0, ::-1]
+    return rm.RunCache("toy/overconfident/0", labels, folds, test_labels, np.full((4, 2), 0.5),
+                       {"identity": np.full((2, rows, 2), 0.5),
+                        "vector": np.stack([sharp] * 2)},
+                       {"identity": np.full((4, 2), 0.5), "vector": test_sharp},
+                       {"sklearn_sigmoid": 0.3})
+
+
+def test_the_shrunk_rule_mixes_a_lone_pick_with_identity_on_its_honest_loss() -> None:
+    cache = _overconfident_cache()
+    assert rm.script_rule(["vector"])(cache) == {"vector": 1.0}
+    shrunk = rm.shrunk_rule(["vector"])(cache)
+    assert sorted(shrunk) == ["identity", "vector"] and 0.2 < shrunk["identity"] < 0.5
+    assert sum(shrunk.values()) == pytest.approx(1.0)
+    alone, mixed = rm.replay(rm.script_rule(["vector"]), [cache])[0], rm.replay(
+        rm.shrunk_rule(["vector"]), [cache])[0]
+    assert mixed.log_loss < alone.log_loss  # the missed test row is hedged
+    # a pick the script ships with no room to shrink (identity keeps no weight) stays alone
+    assert rm.shrunk_rule()(_cache()) == {"vector": 1.0}
+
+
+def test_identity_within_z_standard_errors_overrides_the_pick() -> None:
+    cache = _overconfident_cache()
+    assert rm.identity_within_rule(0.0, ["identity", "vector"])(cache) != {"identity": 1.0}
+    assert rm.identity_within_rule(100.0, ["identity", "vector"])(cache) == {"identity": 1.0}
+
+
+def test_a_gated_or_pick_only_candidate_ships_alone() -> None:
+    base = _cache()
+    sure = np.where(np.arange(6) % 3 == 0, 0.97, 0.99)[:, None]
+    perfect = np.where(base.labels[:, None] == np.arange(2), sure, 1.0 - sure)
+    held = {**base.held, "isotonic": np.stack([perfect] * 2)}
+    cache = dataclasses.replace(base, held=held, test={**base.test, "isotonic": base.test[
+        "vector"]})
+    assert rm.gated_rule("isotonic", 0.0)(cache) == {"isotonic": 1.0}
+    assert rm.gated_rule("isotonic", 1e9)(cache) == rm.script_rule(pick_only=())(cache) == {
+        "vector": 1.0}
+    # the script's rule: isotonic a candidate for the single pick, shipped alone when picked
+    assert rm.script_rule()(cache) == {"isotonic": 1.0}
+    assert rm.script_rule(["identity", "vector"])(cache) == {"vector": 1.0}
+
+
+def test_the_repeats_rule_sees_only_the_first_repeats() -> None:
+    cache = _cache()
+    # the second repeat alone makes identity the better candidate
+    held = {"identity": cache.held["identity"],
+            "vector": np.stack([cache.held["vector"][0], 1.0 - cache.held["vector"][1]])}
+    flipped = dataclasses.replace(cache, held=held)
+    assert rm.repeats_rule(1)(flipped) == {"vector": 1.0}
+    both = rm.script_rule()(flipped)
+    assert max(both, key=lambda m: both[m]) == "identity"
 
 
 def test_collect_keeps_the_script_selection_inputs() -> None:
@@ -86,3 +152,7 @@ def test_the_command_replays_the_cached_runs_without_refitting(
     rm.main(["--seeds", "0", "--datasets", "iris", "--cache", str(tmp_path)])
     out = json.loads(capsys.readouterr().out)
     assert out["runs"] == len(MODELS) and out["lost"] == {"sklearn_isotonic": len(MODELS)}
+    rm.main(["--seeds", "0", "--datasets", "iris", "--cache", str(tmp_path), "--rules",
+             "script", "first_2_repeats"])
+    both = json.loads(capsys.readouterr().out)
+    assert sorted(both) == ["first_2_repeats", "script"] and both["script"] == out
