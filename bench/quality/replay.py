@@ -20,6 +20,8 @@ Usage::
     python -m bench.quality.replay judge --results RESULTS.json --cache DIR
     python -m bench.quality.replay judge --results RESULTS.json --cache DIR \
         --without isotonic --below 100    # as if auto skipped isotonic below 100 rows
+    python -m bench.quality.replay capture --results RESULTS.json --cache DIR2 \
+        --max-repeats 25    # as if auto repeated its inner split up to 25 times
     python -m bench.quality.replay judge --results RESULTS.json --cache DIR \
         --floor-divisor 10    # as if the mixture shipped were bounded by a tenth of the floor
 
@@ -121,8 +123,21 @@ def _captured_selection(problem: Any, settings: Any, floored: bool = True) -> di
     return seen
 
 
-def capture(run_id: str, losses: Mapping[str, float], cache: str) -> None:
-    """Compute and store the :class:`Replay` of binary run ``run_id`` (``dataset/model/seed``)."""
+def capture(run_id: str, losses: Mapping[str, float], cache: str,
+            max_repeats: Optional[int] = None) -> None:
+    """Compute and store the :class:`Replay` of binary run ``run_id`` (``dataset/model/seed``);
+    with ``max_repeats``, as if ``crossfit.AUTO_MAX_REPEATS`` were that many inner repeats."""
+    from calibration_step.script.model_calibration import crossfit
+
+    default = crossfit.AUTO_MAX_REPEATS
+    crossfit.AUTO_MAX_REPEATS = default if max_repeats is None else max_repeats
+    try:
+        _capture(run_id, losses, cache)
+    finally:
+        crossfit.AUTO_MAX_REPEATS = default
+
+
+def _capture(run_id: str, losses: Mapping[str, float], cache: str) -> None:
     from bench.quality.datasets import prepare
     from bench.quality.ours import environment
     from calibration_step.script.model_calibration.apply import apply_calibrator
@@ -328,6 +343,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="judge: replay as if these candidates were not fitted (on runs "
                              "of fewer than --below calibration rows)")
     parser.add_argument("--below", type=int, default=sys.maxsize, metavar="ROWS")
+    parser.add_argument("--max-repeats", type=int, default=None, metavar="N",
+                        help="capture: as if auto ran at most N repeats of its inner split")
     parser.add_argument("--floor-divisor", type=float, default=None, metavar="D",
                         help="judge: bound what the rule ships by the probability floor "
                              "divided by D (the same weights; caches that hold the unbounded "
@@ -338,7 +355,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.action == "capture":
         for k, (run_id, by_name) in enumerate(losses.items()):
             if not os.path.exists(_file(args.cache, run_id) + ".json"):
-                capture(run_id, by_name, args.cache)
+                capture(run_id, by_name, args.cache, args.max_repeats)
             print(f"[{k + 1}/{len(losses)}] {run_id}", flush=True)
         return 0
     runs = [without(r, set(args.without)) if r.labels.shape[0] < args.below else r

@@ -112,3 +112,12 @@ def test_without_a_candidate_the_rule_chooses_among_the_others() -> None:
     expected = np.mean((1.0 - run.eps) * -np.log(own) + run.eps * -np.log1p(-own))
     assert kept.choice["candidates"]["platt"]["log_loss"] == pytest.approx(expected)
     assert set(kept.choice["candidates"]) == {"identity", "platt"}
+
+
+def test_a_capture_can_repeat_the_inner_split_more_often(tmp_path: Path) -> None:
+    from calibration_step.script.model_calibration import crossfit
+
+    replay.capture(RUN_ID, {replay.AUTO: 0.5, replay.UNCALIBRATED: 1.0}, str(tmp_path), 12)
+    assert crossfit.AUTO_MAX_REPEATS == 10  # restored
+    cached = replay.load(str(tmp_path), RUN_ID)
+    assert cached.held.shape[1] == cached.folds.shape[0] == 12  # 45 rows: 12 of the 23 wanted
