@@ -20,6 +20,10 @@ Usage::
     python -m bench.quality.replay judge --results RESULTS.json --cache DIR
     python -m bench.quality.replay judge --results RESULTS.json --cache DIR \
         --without isotonic --below 100    # as if auto skipped isotonic below 100 rows
+    python -m bench.quality.replay capture --results RESULTS.json --cache DIR2 \
+        --max-repeats 25    # as if auto repeated its inner split up to 25 times
+    python -m bench.quality.replay judge --results RESULTS.json --cache DIR \
+        --floor-divisor 10    # as if the mixture shipped were bounded by a tenth of the floor
 
 Examples
 --------
@@ -38,7 +42,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, Optional
 
 import numpy as np
 import numpy.typing as npt
@@ -63,7 +67,9 @@ class Replay:
     the selection record ``choice`` (:func:`~crossfit.choose_by_log_loss`'s), each candidate's
     full fit on the test split ``test`` (``(methods, test rows)``, each bounded as the script
     bounds it; ``floor`` the bound of a mixture),
-    the test labels, and every calibrator's test log loss of the results file (``losses``)."""
+    the test labels, every calibrator's test log loss of the results file (``losses``), and
+    the same held-out and test predictions without the probability floor (``held_raw``,
+    ``test_raw``; None in caches captured before they were stored), to replay other floors."""
 
     run_id: str
     methods: tuple[str, ...]
@@ -77,19 +83,31 @@ class Replay:
     test_labels: BoolArray
     floor: float
     losses: dict[str, float]
+    held_raw: Optional[FloatArray] = None
+    test_raw: Optional[FloatArray] = None
 
 
 def _file(cache: str, run_id: str) -> str:
     return os.path.join(cache, run_id.replace("/", "__"))
 
 
-def _captured_selection(problem: Any, settings: Any) -> dict[str, Any]:
+def _unfloored(cal: Any, rows: float) -> Any:
+    """Stands in for ``problems.with_probability_floor`` where the capture wants predictions
+    without the floor."""
+    return cal
+
+
+def _captured_selection(problem: Any, settings: Any, floored: bool = True) -> dict[str, Any]:
     """The script's shipped ``auto`` selection on ``problem``, with the arguments its stacking
-    step saw (``held``, ``labels``, ``w``, ``eps``, ``folds``)."""
-    from calibration_step.script.model_calibration import crossfit
+    step saw (``held``, ``labels``, ``w``, ``eps``, ``folds``); with ``floored`` False, every
+    candidate's outputs left unbounded by the probability floor (the same fits and folds)."""
+    from calibration_step.script.model_calibration import crossfit, problems
 
     seen: dict[str, Any] = {}
     original = getattr(crossfit, "stack")
+    bound = getattr(problems, "with_probability_floor")
+    if not floored:
+        setattr(problems, "with_probability_floor", _unfloored)  # restored below
 
     def capturing(choice: Any, held: Any, labels: Any, w: Any, eps: float, folds: Any) -> Any:
         seen.update(choice=dict(choice), held=held, labels=labels, w=w, eps=eps, folds=folds)
@@ -101,11 +119,25 @@ def _captured_selection(problem: Any, settings: Any) -> dict[str, Any]:
                                                    "replay")
     finally:
         setattr(crossfit, "stack", original)
+        setattr(problems, "with_probability_floor", bound)
     return seen
 
 
-def capture(run_id: str, losses: Mapping[str, float], cache: str) -> None:
-    """Compute and store the :class:`Replay` of binary run ``run_id`` (``dataset/model/seed``)."""
+def capture(run_id: str, losses: Mapping[str, float], cache: str,
+            max_repeats: Optional[int] = None) -> None:
+    """Compute and store the :class:`Replay` of binary run ``run_id`` (``dataset/model/seed``);
+    with ``max_repeats``, as if ``crossfit.AUTO_MAX_REPEATS`` were that many inner repeats."""
+    from calibration_step.script.model_calibration import crossfit
+
+    default = crossfit.AUTO_MAX_REPEATS
+    crossfit.AUTO_MAX_REPEATS = default if max_repeats is None else max_repeats
+    try:
+        _capture(run_id, losses, cache)
+    finally:
+        crossfit.AUTO_MAX_REPEATS = default
+
+
+def _capture(run_id: str, losses: Mapping[str, float], cache: str) -> None:
     from bench.quality.datasets import prepare
     from bench.quality.ours import environment
     from calibration_step.script.model_calibration.apply import apply_calibrator
@@ -122,9 +154,15 @@ def capture(run_id: str, losses: Mapping[str, float], cache: str) -> None:
     fitted = [problem.fit(m, None, "replay: full fit") for m in methods]
     test = np.stack([apply_calibrator(c, run.test.scores[:, 1]) for c in fitted])
     floors = [f for c in fitted if isinstance(f := c.extra_params.get("probability_floor"), float)]
+    raw = _captured_selection(problem, settings, floored=False)["held"]
+    unbounded = [dataclasses.replace(c, extra_params={k: v for k, v in c.extra_params.items()
+                                                      if k != "probability_floor"})
+                 for c in fitted]
     np.savez(_file(cache, run_id) + ".npz", held=np.stack([seen["held"][m] for m in methods]),
              labels=seen["labels"], w=seen["w"], folds=seen["folds"], test=test,
-             test_labels=run.test.labels == 1)
+             test_labels=run.test.labels == 1,
+             held_raw=np.stack([raw[m] for m in methods]),
+             test_raw=np.stack([apply_calibrator(c, run.test.scores[:, 1]) for c in unbounded]))
     meta = {"run_id": run_id, "methods": methods, "eps": seen["eps"], "choice": seen["choice"],
             "selection": seen["selection"], "floor": max(floors, default=0.0),
             "losses": dict(losses)}
@@ -137,10 +175,13 @@ def load(cache: str, run_id: str) -> Replay:
     arrays = np.load(_file(cache, run_id) + ".npz")
     with open(_file(cache, run_id) + ".json", encoding="utf-8") as handle:
         meta = json.load(handle)
+    stored = set(arrays.files)
     return Replay(run_id, tuple(meta["methods"]), arrays["held"], arrays["labels"],
                   arrays["w"], float(meta["eps"]), arrays["folds"], meta["choice"],
                   arrays["test"], arrays["test_labels"], float(meta["floor"]),
-                  {k: float(v) for k, v in meta["losses"].items()})
+                  {k: float(v) for k, v in meta["losses"].items()},
+                  arrays["held_raw"] if "held_raw" in stored else None,
+                  arrays["test_raw"] if "test_raw" in stored else None)
 
 
 def current_rule(run: Replay) -> dict[str, float]:
@@ -178,19 +219,30 @@ def without(run: Replay, dropped: set[str]) -> Replay:
                                test=run.test[keep])
 
 
-def shipped_predictions(run: Replay, weights: Mapping[str, float]) -> FloatArray:
+def shipped_predictions(run: Replay, weights: Mapping[str, float],
+                        floor: Optional[float] = None) -> FloatArray:
     """The test probabilities of the mixture ``weights`` of the candidates' full fits, bounded
-    as the script bounds what it ships (by the floor, unless identity ships alone)."""
-    p = sum(w * run.test[run.methods.index(m)] for m, w in weights.items())
+    as the script bounds what it ships (by the floor, unless identity ships alone); with
+    ``floor``, the unbounded fits (``test_raw``) mixed and bounded by ``floor`` instead."""
+    if floor is None:
+        test, bound = run.test, run.floor
+    elif run.test_raw is None:
+        raise ValueError(f"{run.run_id}: the cache holds no unbounded predictions; capture "
+                         "it again to replay another floor")
+    else:
+        test, bound = run.test_raw, floor
+    p = sum(w * test[run.methods.index(m)] for m, w in weights.items())
     out = np.clip(np.asarray(p, dtype=np.float64), 0.0, 1.0)
-    if set(weights) != {"identity"} and run.floor > 0.0:
-        out = np.clip(out, run.floor, 1.0 - run.floor)
+    if set(weights) != {"identity"} and bound > 0.0:
+        out = np.clip(out, bound, 1.0 - bound)
     return out
 
 
-def shipped_log_loss(run: Replay, weights: Mapping[str, float]) -> float:
-    """The test log loss (clipped at ``CLIP``, as the benchmark's) of the mixture ``weights``."""
-    p = np.clip(shipped_predictions(run, weights), CLIP, 1.0 - CLIP)
+def shipped_log_loss(run: Replay, weights: Mapping[str, float],
+                     floor: Optional[float] = None) -> float:
+    """The test log loss (clipped at ``CLIP``, as the benchmark's) of the mixture ``weights``
+    (bounded by ``floor`` where given: :func:`shipped_predictions`)."""
+    p = np.clip(shipped_predictions(run, weights, floor), CLIP, 1.0 - CLIP)
     return -float(np.mean(np.where(run.test_labels, np.log(p), np.log1p(-p))))
 
 
@@ -221,12 +273,15 @@ class Judgement:
                 f"{self.mean_rank:.2f}; mean log loss {self.mean_log_loss:.4f}")
 
 
-def judge(rule: Rule, runs: Sequence[Replay]) -> Judgement:
-    """``rule``'s test losses against every calibrator of the runs' results."""
+def judge(rule: Rule, runs: Sequence[Replay], floor_divisor: Optional[float] = None
+          ) -> Judgement:
+    """``rule``'s test losses against every calibrator of the runs' results; with
+    ``floor_divisor``, what it ships bounded by the run's floor divided by it instead."""
     lost = {p: 0 for p in PEERS}
     worse, ranks, total = 0, [], 0.0
     for run in runs:
-        loss = shipped_log_loss(run, rule(run))
+        floor = None if floor_divisor is None else run.floor / floor_divisor
+        loss = shipped_log_loss(run, rule(run), floor)
         total += loss
         for peer in PEERS:
             if peer in run.losses and lost_to(loss, run.losses[peer]):
@@ -273,8 +328,9 @@ def synthetic_replay(seed: int, rows: int = 60, repeats: int = 2) -> Replay:
     choice = {"selected": "identity", "reason": "made up", "candidates": {
         m: {"log_loss": float(np.mean(-np.where(y[:rows], np.log(q), np.log1p(-q))))}
         for m, q in (("identity", p[:rows]), ("platt", sharp[:rows]))}}
+    test = np.stack([p[rows:], sharp[rows:]])
     return Replay(f"synthetic/{seed}", ("identity", "platt"), held, y[:rows], np.ones(rows),
-                  eps, folds, choice, np.stack([p[rows:], sharp[rows:]]), y[rows:], eps, losses)
+                  eps, folds, choice, test, y[rows:], eps, losses, held, test)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -287,13 +343,19 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="judge: replay as if these candidates were not fitted (on runs "
                              "of fewer than --below calibration rows)")
     parser.add_argument("--below", type=int, default=sys.maxsize, metavar="ROWS")
+    parser.add_argument("--max-repeats", type=int, default=None, metavar="N",
+                        help="capture: as if auto ran at most N repeats of its inner split")
+    parser.add_argument("--floor-divisor", type=float, default=None, metavar="D",
+                        help="judge: bound what the rule ships by the probability floor "
+                             "divided by D (the same weights; caches that hold the unbounded "
+                             "predictions)")
     args = parser.parse_args(argv)
     os.makedirs(args.cache, exist_ok=True)
     losses = binary_losses(args.results)
     if args.action == "capture":
         for k, (run_id, by_name) in enumerate(losses.items()):
             if not os.path.exists(_file(args.cache, run_id) + ".json"):
-                capture(run_id, by_name, args.cache)
+                capture(run_id, by_name, args.cache, args.max_repeats)
             print(f"[{k + 1}/{len(losses)}] {run_id}", flush=True)
         return 0
     runs = [without(r, set(args.without)) if r.labels.shape[0] < args.below else r
@@ -303,6 +365,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"the script's rule replayed against the recorded ours_auto: largest difference "
           f"{max(abs(a - b) for a, b in zip(recorded, replayed)):.2e} nats")
     print(judge(current_rule, runs).line())
+    if args.floor_divisor is not None:
+        print(f"bounded by the floor / {args.floor_divisor:g}: "
+              f"{judge(current_rule, runs, args.floor_divisor).line()}")
     return 0
 
 

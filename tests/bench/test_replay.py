@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -26,6 +27,33 @@ def test_the_script_rule_replayed_reproduces_what_the_script_ships(tmp_path: Pat
     assert cached.test.shape == (len(cached.methods), run.test.rows)
     assert replay.shipped_log_loss(cached, replay.current_rule(cached)) == pytest.approx(
         shipped, abs=1e-12)
+    assert cached.held_raw is not None and cached.test_raw is not None
+    assert cached.held_raw.shape == cached.held.shape
+    assert cached.test_raw.shape == cached.test.shape
+    inside = (cached.held_raw > 0.1) & (cached.held_raw < 0.9)  # where no floor binds
+    np.testing.assert_array_equal(cached.held[inside], cached.held_raw[inside])
+    floored = cached.methods.index("platt")
+    assert np.min(cached.held[floored]) >= 0.5 / 46.0  # each fold's floor: 36 training rows
+    # replayed at the script's own floor, the unbounded predictions give the shipped loss
+    assert replay.shipped_log_loss(cached, replay.current_rule(cached),
+                                   cached.floor) == pytest.approx(shipped, abs=1e-3)
+
+
+def test_a_replay_bounds_what_it_ships_by_another_floor() -> None:
+    run = replay.synthetic_replay(2)
+    sharp = replay.shipped_predictions(run, {"platt": 1.0}, floor=0.2)
+    assert np.min(sharp) == pytest.approx(0.2) and np.max(sharp) == pytest.approx(0.8)
+    assert replay.shipped_predictions(run, {"identity": 1.0}, floor=0.2).min() < 0.2
+    def platt(r: replay.Replay) -> dict[str, float]:
+        return {"platt": 1.0}
+
+    coarse = replay.judge(platt, [run], floor_divisor=0.1)  # a floor 10x the run's
+    assert coarse.mean_log_loss == pytest.approx(
+        replay.shipped_log_loss(run, {"platt": 1.0}, 10.0 * run.floor))
+    assert coarse.mean_log_loss != pytest.approx(replay.judge(platt, [run]).mean_log_loss)
+    old = dataclasses.replace(run, test_raw=None)  # a cache captured before
+    with pytest.raises(ValueError, match="no unbounded predictions; capture it again"):
+        replay.shipped_log_loss(old, {"platt": 1.0}, 0.01)
 
 
 def test_each_candidate_alone_is_its_own_test_loss() -> None:
@@ -84,3 +112,12 @@ def test_without_a_candidate_the_rule_chooses_among_the_others() -> None:
     expected = np.mean((1.0 - run.eps) * -np.log(own) + run.eps * -np.log1p(-own))
     assert kept.choice["candidates"]["platt"]["log_loss"] == pytest.approx(expected)
     assert set(kept.choice["candidates"]) == {"identity", "platt"}
+
+
+def test_a_capture_can_repeat_the_inner_split_more_often(tmp_path: Path) -> None:
+    from calibration_step.script.model_calibration import crossfit
+
+    replay.capture(RUN_ID, {replay.AUTO: 0.5, replay.UNCALIBRATED: 1.0}, str(tmp_path), 12)
+    assert crossfit.AUTO_MAX_REPEATS == 10  # restored
+    cached = replay.load(str(tmp_path), RUN_ID)
+    assert cached.held.shape[1] == cached.folds.shape[0] == 12  # 45 rows: 12 of the 23 wanted
