@@ -38,6 +38,7 @@ from .plotting import Panel, metrics_panels
 from .problems import BinaryProblem, ModelT, MulticlassProblem, Problem
 from .reading import Shard, release_fitting
 from .rowfolds import FileRows, file_folds
+from .scalingfolds import fit_scaling_folds
 from .settings import Settings
 from .temperaturefolds import fit_temperature_folds
 
@@ -295,6 +296,8 @@ def run_multiclass(shards: list[Shard], settings: Settings, given: Optional[AnyC
         binned = fit_ovr_binned(problem, settings, fold, "multiclass")
         if binned is None:
             binned = fit_temperature_folds(problem, settings, fold)
+        if binned is None:
+            binned = fit_scaling_folds(problem, settings, fold)
         if binned is not None:
             calibrator, crossed = binned
         else:

@@ -283,15 +283,7 @@ class MulticlassProblem:
             if mask is None:
                 self._scalings[base.method] = scaling_start(params, intercept,
                                                             json_number(info["common_scale"]))
-            penalty = info["penalty"]
-            assert isinstance(penalty, dict)
-            share = probability_floor(float(penalty["effective_rows"])) / len(self.names)
-            model = dataclasses.replace(base, bias=tuple(float(b) for b in intercept),
-                                        uniform_share=share)
-            if base.method == "vector":
-                model = dataclasses.replace(model, class_scales=tuple(float(v) for v in params))
-            else:
-                model = dataclasses.replace(model, matrix=params)
+            model = scaling_calibrator(base, params, intercept, info)
         info["seconds"] = round(time.perf_counter() - start, 6)
         if info["converged"] is False:
             logger.warning("%s: %s fit did not converge", context, base.method)
@@ -362,6 +354,21 @@ class MulticlassProblem:
         loss = class_row_loss(p_true)
         return {"log_loss": float(np.dot(w, loss) / w.sum()),
                 "accuracy": float(np.dot(w, correct) / w.sum())}
+
+
+def scaling_calibrator(base: MultiCalibrator, params: FloatArray, intercept: FloatArray,
+                       info: JsonDict) -> MultiCalibrator:
+    """``base`` (vector or dirichlet) with the fitted class scales or matrix ``params`` and
+    ``intercept``, mixed with the uniform distribution by the ``probability_floor`` of the fit's
+    effective rows (``info``'s) over the classes."""
+    penalty = info["penalty"]
+    assert isinstance(penalty, dict)
+    share = probability_floor(float(penalty["effective_rows"])) / len(base.names)
+    model = dataclasses.replace(base, bias=tuple(float(b) for b in intercept),
+                                uniform_share=share)
+    if base.method == "vector":
+        return dataclasses.replace(model, class_scales=tuple(float(v) for v in params))
+    return dataclasses.replace(model, matrix=params)
 
 
 def class_row_loss(p_true: FloatArray) -> FloatArray:
