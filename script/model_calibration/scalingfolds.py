@@ -54,23 +54,28 @@ class FoldSums:
     squared_weight: FloatArray
 
 
-def _pieces(logits: ChunkedLogScores, labels: IntArray, weights: FloatArray,
+def _chunks(logits: ChunkedLogScores, labels: IntArray, weights: FloatArray,
             fold: npt.NDArray[np.int8], folds: int
-            ) -> Iterator[tuple[int, npt.NDArray[np.intp], FloatArray, IntArray, FloatArray]]:
-    """The rows in chunks, each split by fold: the fold, the rows' positions, their class-major
-    log-scores (classes x rows, a new array), labels and weights. A chunk holds about
-    ``CLASS_CHUNK_VALUES`` class scores per fold, so each piece's temporaries stay in cache."""
+            ) -> Iterator[tuple[slice, FloatArray, IntArray, FloatArray, npt.NDArray[np.int8]]]:
+    """The rows in chunks of about ``CLASS_CHUNK_VALUES`` class scores per fold: their slice,
+    class-major log-scores (classes x rows, a new array), labels, weights and folds."""
     n, k = logits.shape
     step = max(1, limits.CLASS_CHUNK_VALUES * folds // k)
     for begin in range(0, n, step):
         part = slice(begin, begin + step)
-        x = np.ascontiguousarray(logits[part].T)
-        y, w, g = labels[part], weights[part], fold[part]
-        for f in range(folds):
-            index = np.flatnonzero(g == f)
-            if index.shape[0]:
-                # take, not x[:, index]: that would lay the piece out row by row
-                yield f, begin + index, x.take(index, axis=1), y[index], w[index]
+        yield (part, np.ascontiguousarray(logits[part].T), labels[part], weights[part],
+               fold[part])
+
+
+def _by_fold(x: FloatArray, y: IntArray, w: FloatArray, g: npt.NDArray[np.int8], folds: int
+             ) -> Iterator[tuple[int, npt.NDArray[np.intp], FloatArray, IntArray, FloatArray]]:
+    """A chunk's rows split by fold: the fold, the rows' places in the chunk, their class-major
+    log-scores (a new array), labels and weights; each piece's temporaries stay in cache."""
+    for f in range(folds):
+        index = np.flatnonzero(g == f)
+        if index.shape[0]:
+            # take, not x[:, index]: that would lay the piece out row by row
+            yield f, index, x.take(index, axis=1), y[index], w[index]
 
 
 def fold_sums(logits: ChunkedLogScores, labels: IntArray, weights: FloatArray,
@@ -98,7 +103,10 @@ def fold_sums(logits: ChunkedLogScores, labels: IntArray, weights: FloatArray,
     by_class = np.zeros((folds, natural, natural))
     weight = np.zeros(folds)
     squared = np.zeros(folds)
-    for f, _, x, y, w in _pieces(logits, labels, weights, fold, folds):
+    pieces = (piece for _, x_chunk, y_chunk, w_chunk, g in _chunks(logits, labels, weights,
+                                                                    fold, folds)
+              for piece in _by_fold(x_chunk, y_chunk, w_chunk, g, folds))
+    for f, _, x, y, w in pieces:
         part_loss, part_matrix, part_bias, part_hessian = chunk_sums(x, y, w, matrix, bias,
                                                                      method, True)
         assert part_hessian is not None
@@ -241,16 +249,20 @@ def held_out_predictions(problem: MulticlassProblem, fold: npt.NDArray[np.int8],
     folds = len(models)
     predictions = np.empty((n, k), order="F")
     sums = np.zeros((3, folds))
-    for f, index, x, y, w in _pieces(logits, problem.labels, problem.weights, fold, folds):
-        model = models[f]
-        assert model is not None  # a fold with rows has its fit
-        p = class_scaling_probabilities(model, x.T)
-        for j in range(k):
-            predictions[:, j].put(index, p[:, j])
-        _, correct, p_true = row_figures(p, y)
-        sums[0, f] += float(np.dot(w, class_row_loss(p_true)))
-        sums[1, f] += float(np.dot(w, correct))
-        sums[2, f] += float(w.sum())
+    for part, chunk, labels, weights, g in _chunks(logits, problem.labels, problem.weights,
+                                                    fold, folds):
+        # the chunk's predictions gathered in row order, then written as whole columns
+        block = np.empty_like(chunk)
+        for f, index, x, y, w in _by_fold(chunk, labels, weights, g, folds):
+            model = models[f]
+            assert model is not None  # a fold with rows has its fit
+            p = class_scaling_probabilities(model, x.T)
+            block[:, index] = p.T
+            _, correct, p_true = row_figures(p, y)
+            sums[0, f] += float(np.dot(w, class_row_loss(p_true)))
+            sums[1, f] += float(np.dot(w, correct))
+            sums[2, f] += float(w.sum())
+        predictions[part] = block.T
     return predictions, sums
 
 
