@@ -31,8 +31,8 @@ from .artifact import MultiCalibrator
 from .classscaling import (NEWTON_STEP_TOLERANCE, ScalingFit, chunk_sums, fit_class_scaling,
                            in_theta, penalty_weights, scaling_record, scaling_start,
                            unpack_theta)
-from .crossfit import CrossFit, selection_sample
-from .jsonvalues import JsonDict, json_number
+from .crossfit import CrossFit, held_out_records, selection_sample
+from .jsonvalues import json_number
 from .logs import logger
 from .metrics import row_figures
 from .numerics import (CLIP_EPSILON, LOG_OFFSET, Evaluation, FloatArray, IntArray,
@@ -40,6 +40,9 @@ from .numerics import (CLIP_EPSILON, LOG_OFFSET, Evaluation, FloatArray, IntArra
 from .problems import MulticlassProblem, class_row_loss, scaling_calibrator
 from .settings import Settings
 from .temperaturefolds import ChunkedLogScores
+
+FOLD_FITS = "one Newton step each from the full fit's last pass"
+"""How the folds' fits were found, in the shipped fit's record."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -150,8 +153,9 @@ def objective(sums: FoldSums, left_out: Optional[int], theta: FloatArray, method
 
     >>> sums = FoldSums(np.zeros(2), np.array([[1.0], [3.0]]), np.array([[[2.0]], [[2.0]]]),
     ...                 np.array([1.0, 1.0]), np.array([1.0, 1.0]))
-    >>> float(objective(sums, 0, np.zeros(1), "vector").newton_step()[0])  # 3 / 2
-    1.5
+    >>> # fold 1's gradient 3 and curvature 2, plus the common scale's prior on 1 row (0.01)
+    >>> round(float(objective(sums, 0, np.zeros(1), "vector").newton_step()[0]), 6)
+    1.485149
     """
     keep = np.ones(sums.loss.shape[0], dtype=np.bool_)
     if left_out is not None:
@@ -285,7 +289,7 @@ def fit_scaling_folds(problem: MulticlassProblem, settings: Settings,
     unfitted = problem.unfitted(method)
     calibrator = _calibrator(unfitted, found.shipped)
     info = dict(calibrator.fit)
-    info["fold_fits"] = "one Newton step each from the full fit's last pass"
+    info["fold_fits"] = FOLD_FITS
     info["seconds"] = round(time.perf_counter() - begin, 6)
     calibrator = dataclasses.replace(calibrator, fit=info)
     logger.info("multiclass: fitted %s and its %d folds on %d rows in %.3fs (%d Newton steps)",
@@ -293,17 +297,8 @@ def fit_scaling_folds(problem: MulticlassProblem, settings: Settings,
                 found.shipped.iterations)
     models = [None if f is None else _calibrator(unfitted, f) for f in found.folds]
     predictions, sums = held_out_predictions(problem, fold, models)
-    counts = np.bincount(fold, minlength=settings.folds)
-    records: list[JsonDict] = []
-    for f in range(settings.folds):
-        if counts[f] == 0:
-            logger.info("fold %d holds no row (CALIBRATION_FOLDS=%d); skipped", f,
-                        settings.folds)
-            continue
-        records.append({"fold": f, "n_train": n - int(counts[f]), "n_test": int(counts[f]),
-                        "fit_seconds": round(found.fold_seconds[f], 6),
-                        "log_loss": float(sums[0, f] / sums[2, f]),
-                        "accuracy": float(sums[1, f] / sums[2, f])})
+    records = held_out_records(np.bincount(fold, minlength=settings.folds),
+                               found.fold_seconds, sums)
     return calibrator, CrossFit(predictions, records)
 
 
@@ -313,3 +308,59 @@ def _calibrator(unfitted: MultiCalibrator, fit: ScalingFit) -> MultiCalibrator:
     matrix, bias = unpack_theta(fit.theta, len(unfitted.names), unfitted.method)
     return dataclasses.replace(scaling_calibrator(unfitted, matrix.copy(), bias.copy(), info),
                                fit=info)
+
+
+class SharedFoldFits:
+    """``auto``'s vector and dirichlet fits on many rows (its shipped fit, or a mixture's
+    member, and each fold's) from the shared passes of :func:`fit_with_folds`, computed for a
+    method when first asked; None (the exact fit then) for another method, below
+    ``limits.SCALING_FOLDS_MIN_ROWS`` rows or where those passes fail.
+
+    >>> from calibration_step.script.model_calibration.settings import read_settings
+    >>> problem = MulticlassProblem(np.array([[0.2, 0.8], [0.6, 0.4]]), np.array([1, 0]), None,
+    ...                             read_settings({"IS_BINARY": "false", "NUM_CLASSES": "2"}))
+    >>> shared = SharedFoldFits(problem, np.array([0, 1], dtype=np.int8), 2, 0)
+    >>> shared.shipped("vector") is None, shared.fold_model("platt", 0) is None  # 2 rows
+    (True, True)
+    """
+
+    def __init__(self, problem: MulticlassProblem, fold: npt.NDArray[np.int8], folds: int,
+                 seed: int) -> None:
+        self.problem = problem
+        self.fold = fold
+        self.folds = folds
+        self.seed = seed
+        self._fits: dict[str, Optional[tuple[MultiCalibrator, list[Optional[MultiCalibrator]]]]]
+        self._fits = {}
+
+    def _models(self, method: str
+                ) -> Optional[tuple[MultiCalibrator, list[Optional[MultiCalibrator]]]]:
+        if method not in ("vector", "dirichlet") or \
+                self.problem.labels.shape[0] < limits.SCALING_FOLDS_MIN_ROWS:
+            return None
+        if method not in self._fits:
+            begin = time.perf_counter()
+            found = fit_with_folds(self.problem, method, self.fold, self.folds, self.seed)
+            unfitted = self.problem.unfitted(method)
+            if found is None or not all(np.all(np.isfinite(f.theta))
+                                        for f in [found.shipped, *found.folds]
+                                        if f is not None):
+                self._fits[method] = None
+            else:
+                shipped = _calibrator(unfitted, found.shipped)
+                info = {**shipped.fit, "fold_fits": FOLD_FITS,
+                        "seconds": round(time.perf_counter() - begin, 6)}
+                self._fits[method] = (dataclasses.replace(shipped, fit=info),
+                                      [None if f is None else _calibrator(unfitted, f)
+                                       for f in found.folds])
+        return self._fits[method]
+
+    def shipped(self, method: str) -> Optional[MultiCalibrator]:
+        """``method`` fitted on every row, or None."""
+        models = self._models(method)
+        return None if models is None else models[0]
+
+    def fold_model(self, method: str, fold: int) -> Optional[MultiCalibrator]:
+        """``method`` fitted on every fold but ``fold``, or None."""
+        models = self._models(method)
+        return None if models is None else models[1][fold]

@@ -5,6 +5,7 @@ against the exact path (each fold fitted to convergence)."""
 from __future__ import annotations
 
 import os
+from typing import Optional
 
 import numpy as np
 import pytest
@@ -12,13 +13,15 @@ import pytest
 from calibration_step.script.interface import (CALIBRATOR_FILE, METRICS_FILE,
                                                ModelCalibrationOutput)
 from calibration_step.script.model_calibration import classscaling, limits, scalingfolds
+from calibration_step.script.model_calibration.artifact import MultiCalibrator
 from calibration_step.script.model_calibration.classscaling import (fit_class_scaling,
                                                                     scaling_start)
 from calibration_step.script.model_calibration.crossfit import cross_fit, stratified_folds
 from calibration_step.script.model_calibration.jsonvalues import json_number
 from calibration_step.script.model_calibration.numerics import NewtonResult
 from calibration_step.script.model_calibration.problems import MulticlassProblem
-from calibration_step.script.model_calibration.scalingfolds import (fit_scaling_folds,
+from calibration_step.script.model_calibration.scalingfolds import (SharedFoldFits,
+                                                                    fit_scaling_folds,
                                                                     fit_with_folds, fold_sums)
 from calibration_step.script.model_calibration.settings import read_settings
 from calibration_step.script.model_calibration.temperaturefolds import ChunkedLogScores
@@ -159,19 +162,64 @@ def test_a_fold_without_rows_is_skipped(small_bound: None) -> None:
     assert np.all(np.isfinite(found[1].predictions))
 
 
+def _script_outputs(root: str, seed: int, env: dict[str, str]
+                    ) -> tuple[dict[str, object], dict[str, object]]:
+    """The calibrator and metrics of the script on 3,000 multi-class rows (parquet)."""
+    scores, labels, _ = multiclass_scenario(3000, seed)
+    write_multiclass(os.path.join(root, "in", "d.parquet"), scores, labels)
+    out = run_main(os.path.join(root, "in"), os.path.join(root, "out"),
+                   {"IS_BINARY": "false", "NUM_CLASSES": "3", **env})
+    return (read_json(os.path.join(out[ModelCalibrationOutput.CALIBRATION_OUTPUT.value],
+                                   CALIBRATOR_FILE)),
+            read_json(os.path.join(out[ModelCalibrationOutput.METRICS_OUTPUT.value],
+                                   METRICS_FILE)))
+
+
 def test_the_script_takes_the_shared_passes_from_the_bound(
         tmp_path: str, no_plot: list[int], small_bound: None) -> None:
     """End to end: the shipped fit records its fold fits, every fold its held-out figures."""
-    scores, labels, _ = multiclass_scenario(3000, 8)
-    write_multiclass(os.path.join(tmp_path, "in", "d.parquet"), scores, labels)
-    out = run_main(os.path.join(tmp_path, "in"), os.path.join(tmp_path, "out"),
-                   {"IS_BINARY": "false", "NUM_CLASSES": "3", "CALIBRATION_METHOD": "vector"})
-    metrics = read_json(os.path.join(out[ModelCalibrationOutput.METRICS_OUTPUT.value],
-                                     METRICS_FILE))
-    calibrator = read_json(os.path.join(out[ModelCalibrationOutput.CALIBRATION_OUTPUT.value],
-                                        CALIBRATOR_FILE))
-    assert "one Newton step each from the full fit's last pass" in str(calibrator)
+    calibrator, metrics = _script_outputs(tmp_path, 8, {"CALIBRATION_METHOD": "vector"})
+    assert scalingfolds.FOLD_FITS in str(calibrator)
     folds = metrics["folds"]
     assert isinstance(folds, list) and len(folds) == 5
     assert sum(f["n_test"] for f in folds) == 3000
     assert all(0.0 < f["log_loss"] < 1.5 for f in folds)
+
+
+def test_cross_fit_takes_the_fold_models_it_is_given(small_bound: None) -> None:
+    """``cross_fit`` scores each fold's rows with the model ``fold_model`` gives (here the
+    shared passes'), fitting only what it does not give."""
+    problem, fold = _problem(4000, 9, "vector")
+    shared = SharedFoldFits(problem, fold, 5, 0)
+    asked: list[tuple[str, int]] = []
+
+    def fold_model(method: str, f: int) -> Optional[MultiCalibrator]:
+        asked.append((method, f))
+        return shared.fold_model(method, f)
+
+    crossed = cross_fit(problem, problem.settings, fold, fold_model)
+    assert asked == [("vector", f) for f in range(5)]
+    for f in range(5):
+        model = shared.fold_model("vector", f)
+        assert model is not None
+        np.testing.assert_array_equal(crossed.predictions[fold == f],
+                                      problem.predict(model, fold == f))
+    shipped = shared.shipped("vector")
+    assert shipped is not None and shipped.fit["fold_fits"] == scalingfolds.FOLD_FITS
+    assert shared.shipped("temperature") is None
+
+
+def test_auto_at_scale_fits_its_class_scaling_choice_from_shared_passes(
+        tmp_path: str, no_plot: list[int], small_bound: None,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """auto chooses on the subsample, then its vector fits (shipped and folds) come from the
+    shared passes: the shipped calibrator records them."""
+    monkeypatch.setattr(limits, "AUTO_SUBSAMPLE_MIN_ROWS", 1900)
+    monkeypatch.setattr(limits, "AUTO_SELECTION_ROWS", 800)
+    calibrator, metrics = _script_outputs(tmp_path, 10, {
+        "CALIBRATION_METHOD": "auto", "AUTO_CANDIDATES": '["identity", "vector"]'})
+    assert calibrator["method"] == "vector"
+    assert scalingfolds.FOLD_FITS in str(calibrator)
+    folds = metrics["folds"]
+    assert isinstance(folds, list) and len(folds) == 5
+    assert all(fold["selected_method"] == "vector" for fold in folds)
