@@ -316,10 +316,13 @@ class MulticlassProblem:
         return renormalise(q)
 
     def _class_logits(self, model: MultiCalibrator, rows: Optional[BoolArray]) -> FloatArray:
-        """The class log-scores ``model`` takes: the problem's own unless ``model`` was written
-        with another log offset (a given calibrator), then recomputed from the scores."""
-        if model.score_space == "logit" or model.log_offset == LOG_OFFSET:
-            return self.logits if rows is None else self.logits[rows]
+        """The class log-scores ``model`` takes: the problem's own (once a fit has computed
+        them) unless ``model`` was written with another log offset (a given calibrator), else
+        computed from the scores of ``rows`` (no log-scores of every row held for a fit that
+        did not need them: ``auto``'s shared passes on many rows)."""
+        own = model.score_space == "logit" or model.log_offset == LOG_OFFSET
+        if own and self._logits is not None:
+            return self._logits if rows is None else self._logits[rows]
         scores = self.scores if rows is None else self.scores[rows]
         return class_logits(scores, model.score_space, model.clip_epsilon, model.log_offset)
 
