@@ -28,9 +28,9 @@ import numpy.typing as npt
 from . import limits
 from .apply import class_logits, class_scaling_probabilities
 from .artifact import MultiCalibrator
-from .classscaling import (NEWTON_STEP_TOLERANCE, ScalingFit, chunk_sums, fit_class_scaling,
-                           in_theta, penalty_weights, scaling_record, scaling_start,
-                           unpack_theta)
+from .classscaling import (NEWTON_MAX_PARAMETERS, NEWTON_STEP_TOLERANCE, ScalingFit,
+                           chunk_sums, fit_class_scaling, in_theta, penalty_weights,
+                           scaling_record, scaling_start, unpack_theta)
 from .crossfit import CrossFit, held_out_records, selection_sample
 from .jsonvalues import json_number
 from .logs import logger
@@ -270,16 +270,33 @@ def held_out_predictions(problem: MulticlassProblem, fold: npt.NDArray[np.int8],
     return predictions, sums
 
 
+def shared_passes_apply(problem: MulticlassProblem, method: str) -> bool:
+    """Whether ``method`` on ``problem`` is fitted with its folds from shared passes: vector or
+    dirichlet on at least ``limits.SCALING_FOLDS_MIN_ROWS`` rows, with at most
+    ``NEWTON_MAX_PARAMETERS`` natural parameters (beyond them the exact fit takes L-BFGS-B, and
+    five folds' Hessians would grow with their square).
+
+    >>> from calibration_step.script.model_calibration.settings import read_settings
+    >>> problem = MulticlassProblem(np.array([[0.2, 0.8], [0.6, 0.4]]), np.array([1, 0]), None,
+    ...                             read_settings({"IS_BINARY": "false", "NUM_CLASSES": "2"}))
+    >>> shared_passes_apply(problem, "vector")  # 2 rows
+    False
+    """
+    k = int(problem.scores.shape[1])
+    natural = k * k + k if method == "dirichlet" else 2 * k
+    return method in ("vector", "dirichlet") and natural <= NEWTON_MAX_PARAMETERS and \
+        problem.labels.shape[0] >= limits.SCALING_FOLDS_MIN_ROWS
+
+
 def fit_scaling_folds(problem: MulticlassProblem, settings: Settings,
                       fold: npt.NDArray[np.int8]
                       ) -> Optional[tuple[MultiCalibrator, CrossFit]]:
     """The shipped vector or dirichlet calibrator and the cross-fitted predictions with the
     fold records (as :func:`~.crossfit.cross_fit` gives them), or None where the exact path
-    applies (fewer than ``limits.SCALING_FOLDS_MIN_ROWS`` rows, another method, or Newton's
-    steps not converging)."""
+    applies (:func:`shared_passes_apply`, or Newton's steps not converging)."""
     n = int(problem.labels.shape[0])
     method = settings.method
-    if method not in ("vector", "dirichlet") or n < limits.SCALING_FOLDS_MIN_ROWS:
+    if not shared_passes_apply(problem, method):
         return None
     begin = time.perf_counter()
     found = fit_with_folds(problem, method, fold, settings.folds, settings.seed)
@@ -313,8 +330,8 @@ def _calibrator(unfitted: MultiCalibrator, fit: ScalingFit) -> MultiCalibrator:
 class SharedFoldFits:
     """``auto``'s vector and dirichlet fits on many rows (its shipped fit, or a mixture's
     member, and each fold's) from the shared passes of :func:`fit_with_folds`, computed for a
-    method when first asked; None (the exact fit then) for another method, below
-    ``limits.SCALING_FOLDS_MIN_ROWS`` rows or where those passes fail.
+    method when first asked; None (the exact fit then) where :func:`shared_passes_apply` says
+    no or those passes fail.
 
     >>> from calibration_step.script.model_calibration.settings import read_settings
     >>> problem = MulticlassProblem(np.array([[0.2, 0.8], [0.6, 0.4]]), np.array([1, 0]), None,
@@ -335,8 +352,7 @@ class SharedFoldFits:
 
     def _models(self, method: str
                 ) -> Optional[tuple[MultiCalibrator, list[Optional[MultiCalibrator]]]]:
-        if method not in ("vector", "dirichlet") or \
-                self.problem.labels.shape[0] < limits.SCALING_FOLDS_MIN_ROWS:
+        if not shared_passes_apply(self.problem, method):
             return None
         if method not in self._fits:
             begin = time.perf_counter()

@@ -137,6 +137,13 @@ def test_below_the_bound_or_for_other_methods_the_exact_path_fits(
     assert fit_scaling_folds(problem, problem.settings, fold) is not None
     other, _ = _problem(3000, 5, "temperature", weighted=False)
     assert fit_scaling_folds(other, other.settings, fold) is None
+    # more natural parameters than Newton's bound: the exact fit (L-BFGS-B) instead
+    monkeypatch.setattr(classscaling, "NEWTON_MAX_PARAMETERS", 6)
+    monkeypatch.setattr(scalingfolds, "NEWTON_MAX_PARAMETERS", 6)
+    assert fit_scaling_folds(problem, problem.settings, fold) is not None  # vector: 6
+    dirichlet, _ = _problem(3000, 5, "dirichlet", weighted=False)
+    assert fit_scaling_folds(dirichlet, dirichlet.settings, fold) is None  # 12
+    assert SharedFoldFits(dirichlet, fold, 5, 0).shipped("dirichlet") is None
 
 
 def test_newton_steps_that_do_not_converge_leave_it_to_the_exact_path(
