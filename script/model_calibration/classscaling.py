@@ -67,7 +67,7 @@ SUBSAMPLE_START_ROWS = 200_000
 """Above this many rows a fit without a ``start`` starts from the fit on every 64th row."""
 
 
-def _unpack(theta: FloatArray, k: int, method: str) -> tuple[FloatArray, FloatArray]:
+def unpack_theta(theta: FloatArray, k: int, method: str) -> tuple[FloatArray, FloatArray]:
     """``W`` (dirichlet, ``k x k``) or its diagonal (vector, ``k``), and the intercept, from
     ``theta = (s, D, b)``."""
     if method == "dirichlet":
@@ -124,41 +124,42 @@ def _class_hessian(x: FloatArray, p: FloatArray, wi: FloatArray, method: str) ->
     return out
 
 
-def _scaling_sums(theta: FloatArray, features: FloatArray, labels: IntArray, w: FloatArray,
-                  method: str, rows: Optional[BoolArray], hessian: bool = False
-                  ) -> tuple[float, FloatArray, Optional[FloatArray]]:
-    """Weighted negative log-likelihood of ``softmax(W l + b)``, its gradient and
-    (``hessian``) its Hessian in ``theta``, summed over chunks of the rows of the mask ``rows``
-    (every row when None)."""
-    k = features.shape[1]
-    matrix, bias = _unpack(theta, k, method)
-    grad_matrix = np.zeros_like(matrix)
-    grad_bias = np.zeros(k)
-    natural = matrix.size + k
-    by_class = np.zeros((natural, natural)) if hessian else None
-    loss = 0.0
-    for x, y, wi in class_major_chunks(features, labels, w, rows, limits.CLASS_CHUNK_VALUES):
-        rows_index = np.arange(x.shape[1])
-        eta = matrix @ x if method == "dirichlet" else matrix[:, None] * x
-        eta += bias[:, None]
-        eta -= eta.max(axis=0)
-        p = np.exp(eta)
-        sums = p.sum(axis=0)
-        loss += float(np.dot(wi, np.log(sums) - eta[y, rows_index]))
-        p /= sums
-        if by_class is not None:
-            by_class += _class_hessian(x, p, wi, method)
-        p *= wi  # the weighted residual p - onehot(y), in place
-        p[y, rows_index] -= wi
-        grad_bias += p.sum(axis=1)
-        grad_matrix += p @ x.T if method == "dirichlet" else (p * x).sum(axis=1)
-    # theta = (s, D, b) and W = s I + D: the common scale moves every diagonal entry
+def chunk_sums(x: FloatArray, y: IntArray, wi: FloatArray, matrix: FloatArray, bias: FloatArray,
+               method: str, hessian: bool
+               ) -> tuple[float, FloatArray, FloatArray, Optional[FloatArray]]:
+    """One class-major chunk's (``x``: classes x rows; changed in place) weighted negative
+    log-likelihood of ``softmax(W l + b)``, its gradient in ``W`` (or its diagonal) and in
+    ``b``, and (``hessian``) its Hessian in the natural parameters, class by class
+    (:func:`_natural_order`)."""
+    rows_index = np.arange(x.shape[1])
+    eta = matrix @ x if method == "dirichlet" else matrix[:, None] * x
+    eta += bias[:, None]
+    eta -= eta.max(axis=0)
+    p = np.exp(eta)
+    sums = p.sum(axis=0)
+    loss = float(np.dot(wi, np.log(sums) - eta[y, rows_index]))
+    p /= sums
+    by_class = _class_hessian(x, p, wi, method) if hessian else None
+    p *= wi  # the weighted residual p - onehot(y), in place
+    p[y, rows_index] -= wi
+    grad_matrix: FloatArray = p @ x.T if method == "dirichlet" else (p * x).sum(axis=1)
+    grad_bias: FloatArray = p.sum(axis=1)
+    return loss, grad_matrix, grad_bias, by_class
+
+
+def in_theta(grad_matrix: FloatArray, grad_bias: FloatArray, by_class: Optional[FloatArray],
+             method: str) -> tuple[FloatArray, Optional[FloatArray]]:
+    """The gradient and Hessian in ``theta = (s, D, b)`` from those in the natural parameters
+    (the Hessian class by class, as :func:`chunk_sums` sums it): ``W = s I + D``, so the
+    common scale moves every diagonal entry."""
+    k = grad_bias.shape[0]
+    natural = grad_matrix.size + k
     diagonal = np.zeros(natural)
     diagonal[np.arange(k) * (k + 1) if method == "dirichlet" else np.arange(k)] = 1.0
     grad_natural = np.concatenate([grad_matrix.ravel(), grad_bias])
     grad = np.concatenate([[float(diagonal @ grad_natural)], grad_natural])
     if by_class is None:
-        return loss, grad, None
+        return grad, None
     hess = np.empty_like(by_class)
     order = _natural_order(k, method)
     hess[np.ix_(order, order)] = by_class
@@ -168,7 +169,33 @@ def _scaling_sums(theta: FloatArray, features: FloatArray, labels: IntArray, w: 
     full[0, 1:] = along
     full[1:, 0] = along
     full[1:, 1:] = hess
-    return loss, grad, full
+    return grad, full
+
+
+def _scaling_sums(theta: FloatArray, features: FloatArray, labels: IntArray, w: FloatArray,
+                  method: str, rows: Optional[BoolArray], hessian: bool = False
+                  ) -> tuple[float, FloatArray, Optional[FloatArray]]:
+    """Weighted negative log-likelihood of ``softmax(W l + b)``, its gradient and
+    (``hessian``) its Hessian in ``theta``, summed over chunks of the rows of the mask ``rows``
+    (every row when None)."""
+    k = features.shape[1]
+    matrix, bias = unpack_theta(theta, k, method)
+    grad_matrix = np.zeros_like(matrix)
+    grad_bias = np.zeros(k)
+    natural = matrix.size + k
+    by_class = np.zeros((natural, natural)) if hessian else None
+    loss = 0.0
+    for x, y, wi in class_major_chunks(features, labels, w, rows, limits.CLASS_CHUNK_VALUES):
+        part_loss, part_matrix, part_bias, part_hessian = chunk_sums(x, y, wi, matrix, bias,
+                                                                     method, hessian)
+        loss += part_loss
+        grad_matrix += part_matrix
+        grad_bias += part_bias
+        if by_class is not None:
+            assert part_hessian is not None
+            by_class += part_hessian
+    grad, hess = in_theta(grad_matrix, grad_bias, by_class, method)
+    return loss, grad, hess
 
 
 def _penalised(theta: FloatArray, features: FloatArray, labels: IntArray, w: FloatArray,
@@ -182,7 +209,7 @@ def _penalised(theta: FloatArray, features: FloatArray, labels: IntArray, w: Flo
 
 
 @dataclasses.dataclass(frozen=True)
-class _Minimum:
+class ScalingFit:
     """The penalised fit: its ``theta``, the prior weights, the rows' total weight and
     effective number (``sum(w) ** 2 / sum(w ** 2)``), the solver and its iterations, and the
     mean negative log-likelihood (no prior) and the penalised gradient at ``theta``."""
@@ -198,7 +225,7 @@ class _Minimum:
 
 
 def _minimise(features: FloatArray, labels: IntArray, weights: FloatArray, method: str,
-              rows: Optional[BoolArray], start: Optional[FloatArray]) -> _Minimum:
+              rows: Optional[BoolArray], start: Optional[FloatArray]) -> ScalingFit:
     """The penalised fit from ``start`` (a fit on nearby rows), else from the identity map (the
     scores unchanged) or, above ``SUBSAMPLE_START_ROWS`` rows, from the fit on every 64th row.
     Newton's method up to ``NEWTON_MAX_PARAMETERS`` natural parameters (one pass over the rows
@@ -240,7 +267,7 @@ def _minimise(features: FloatArray, labels: IntArray, weights: FloatArray, metho
         theta, lbfgs_iterations = _lbfgs(features, labels, w, method, rows, prior, start)
         solver, iterations = "L-BFGS-B", iterations + lbfgs_iterations
         value, gradient, _ = _penalised(theta, features, labels, w, method, rows, prior, False)
-    return _Minimum(theta, prior, total, effective_rows, solver, iterations,
+    return ScalingFit(theta, prior, total, effective_rows, solver, iterations,
                     value - float(np.dot(prior, theta * theta)), gradient)
 
 
@@ -327,15 +354,22 @@ def fit_class_scaling(features: FloatArray, labels: IntArray, weights: FloatArra
         raise CalibrationScriptError(
             Code.MC_E303_FIT_FAILED, f"{method} fit produced non-finite parameters",
             "check the class scores")
+    info = scaling_record(fit, method)
+    matrix, bias = unpack_theta(fit.theta, k, method)
+    return matrix.copy(), bias.copy(), info
+
+
+def scaling_record(fit: ScalingFit, method: str) -> JsonDict:
+    """The record of a ``vector`` or ``dirichlet`` fit: its solver and iterations, whether it
+    converged (the largest absolute penalised gradient at most ``1e-6``), its negative
+    log-likelihood, common scale and priors."""
     grad_max = float(np.max(np.abs(fit.gradient)))
     penalties: JsonDict = {"common_scale": COMMON_SCALE_PENALTY, "class_scale": SCALE_PENALTY,
                            "intercept": INTERCEPT_PENALTY,
                            "effective_rows": fit.effective_rows}
     if method == "dirichlet":
         penalties["off_diagonal"] = OFF_DIAGONAL_PENALTY
-    info: JsonDict = {"iterations": fit.iterations, "solver": fit.solver,
-                      "converged": grad_max <= 1e-6, "max_abs_gradient": grad_max,
-                      "neg_log_likelihood": fit.loss * fit.total,
-                      "common_scale": float(fit.theta[0]), "penalty": penalties}
-    matrix, bias = _unpack(fit.theta, k, method)
-    return matrix.copy(), bias.copy(), info
+    return {"iterations": fit.iterations, "solver": fit.solver,
+            "converged": grad_max <= 1e-6, "max_abs_gradient": grad_max,
+            "neg_log_likelihood": fit.loss * fit.total,
+            "common_scale": float(fit.theta[0]), "penalty": penalties}

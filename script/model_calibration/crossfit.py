@@ -44,7 +44,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Optional
 
 import numpy as np
@@ -256,6 +256,30 @@ class CrossFit:
     folds: list[JsonDict]
 
 
+def held_out_records(counts: npt.NDArray[np.intp], seconds: Sequence[float], sums: FloatArray
+                     ) -> list[JsonDict]:
+    """The per-fold records :func:`cross_fit` gives, from each fold's rows (``counts``), fit
+    seconds and weighted sums of the held-out log loss, correct top labels and weights (rows
+    0, 1, 2 of ``sums``); a fold holding no row is skipped (and logged).
+
+    >>> held_out_records(np.array([2, 0]), [0.5, 0.0], np.array([[1.0, 0.0], [1.0, 0.0],
+    ...                                                          [2.0, 0.0]]))
+    [{'fold': 0, 'n_train': 0, 'n_test': 2, 'fit_seconds': 0.5, 'log_loss': 0.5, 'accuracy': 0.5}]
+    """
+    n = int(counts.sum())
+    records: list[JsonDict] = []
+    for f, count in enumerate(counts):
+        if count == 0:
+            logger.info("fold %d holds no row (CALIBRATION_FOLDS=%d); skipped", f,
+                        counts.shape[0])
+            continue
+        records.append({"fold": f, "n_train": n - int(count), "n_test": int(count),
+                        "fit_seconds": round(float(seconds[f]), 6),
+                        "log_loss": float(sums[0, f] / sums[2, f]),
+                        "accuracy": float(sums[1, f] / sums[2, f])})
+    return records
+
+
 def _weighted_mean(weights: FloatArray, values: FloatArray) -> float:
     return float(np.dot(weights, values) / weights.sum())
 
@@ -436,7 +460,17 @@ def _fit_fold(problem: Problem[ModelT], method: str, train: BoolArray, rows: Boo
             "rows or lower CALIBRATION_FOLDS") from exc
 
 
-def cross_fit(problem: Problem[ModelT], settings: Settings, fold: npt.NDArray[np.int8]
+def _given_or_fitted(given: Optional[ModelT], fit: Callable[[], ModelT]) -> ModelT:
+    """``given`` when there is one, else ``fit()``.
+
+    >>> _given_or_fitted(None, lambda: "fitted"), _given_or_fitted("given", lambda: "fitted")
+    ('fitted', 'given')
+    """
+    return given if given is not None else fit()
+
+
+def cross_fit(problem: Problem[ModelT], settings: Settings, fold: npt.NDArray[np.int8],
+              fold_model: Optional[Callable[[str, int], Optional[ModelT]]] = None
               ) -> CrossFit:
     """Held-out predictions: each row scored by a calibrator fitted without its fold (``fold``:
     each row's fold, from :func:`~.rowfolds.file_folds`).
@@ -445,7 +479,8 @@ def cross_fit(problem: Problem[ModelT], settings: Settings, fold: npt.NDArray[np
     by :func:`select_method` on that fold's training rows only, so the reported figures include
     the cost of choosing. A fold
     that holds no row (CALIBRATION_FOLDS above the largest class's row count) is skipped: every
-    row is still scored once, by the calibrator of its own fold.
+    row is still scored once, by the calibrator of its own fold. ``fold_model(method, f)``,
+    when given, may supply fold ``f``'s fit of ``method`` (None: fitted here).
     """
     predictions: Optional[FloatArray] = None
     info: list[JsonDict] = []
@@ -460,9 +495,10 @@ def cross_fit(problem: Problem[ModelT], settings: Settings, fold: npt.NDArray[np
         if settings.method == "auto":  # the fold's own choice: a method or a mixture
             choice = select_method(problem, settings, train, settings.seed + 1 + f, f"fold {f}")
             entry.update(fold_selection(choice))
-        model = fit_selection(choice, lambda method: _fit_fold(
-            problem, method, train, np.ones_like(train), settings.folds, f"fold {f}"),
-            problem.mixed)
+        model = fit_selection(choice, lambda method: _given_or_fitted(
+            None if fold_model is None else fold_model(method, f),
+            lambda: _fit_fold(problem, method, train, np.ones_like(train), settings.folds,
+                              f"fold {f}")), problem.mixed)
         fit_seconds = time.perf_counter() - start
         held = ~train
         pred = problem.predict(model, held)  # the held-out rows only

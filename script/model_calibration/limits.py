@@ -47,3 +47,14 @@ AUTO_SELECTION_ROWS = 1 << 16
 rows: each of the 6 selections of a run (the shipped fit's and each outer fold's) fits every
 candidate in 5 inner folds, the one-vs-rest candidates on aggregated distinct scores, so its
 cost grows with this size (docs/performance.md measures the choice against one on every row)."""
+
+SCALING_FOLDS_MIN_ROWS = 1 << 21
+"""From this many kept rows ``vector`` and ``dirichlet`` fit the shipped calibrator and every
+cross-fitting fold's from shared passes over the rows (``scalingfolds.fit_scaling_folds``: each
+fold's fit one Newton step from the full fit's last pass, its error measured in
+docs/methods.md); below, each fold is fitted to convergence on its own rows."""
+
+SCALING_START_ROWS = 1 << 17
+"""About this many rows make the stratified subsample whose fit starts the full ``vector`` or
+``dirichlet`` fit from ``SCALING_FOLDS_MIN_ROWS`` rows (Newton's method then needs about three
+passes over every row)."""

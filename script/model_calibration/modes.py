@@ -38,6 +38,7 @@ from .plotting import Panel, metrics_panels
 from .problems import BinaryProblem, ModelT, MulticlassProblem, Problem
 from .reading import Shard, release_fitting
 from .rowfolds import FileRows, file_folds
+from .scalingfolds import SharedFoldFits, fit_scaling_folds
 from .settings import Settings
 from .temperaturefolds import fit_temperature_folds
 
@@ -89,15 +90,21 @@ def _uncalibrated_metrics(scores: FloatArray, labels: IntArray, weights: Optiona
                                  settings.bins), zero_rows
 
 
-def _choose_and_fit(problem: Problem[ModelT], settings: Settings, context: str
+def _choose_and_fit(problem: Problem[ModelT], settings: Settings, context: str,
+                    shipped: Optional[Callable[[str], Optional[ModelT]]] = None
                     ) -> tuple[ModelT, Optional[JsonDict], str]:
+    """The method chosen (``auto``) or set, fitted on every row (by ``shipped(method)`` where
+    it gives one), the selection record and the method."""
     selection: Optional[JsonDict] = None
     choice: JsonDict = {"selected": settings.method}
     if settings.method == "auto":  # a method, or binary auto's stacked mixture
         selection = choice = select_method(problem, settings, None, settings.seed, context)
-    model = fit_selection(choice, lambda method: problem.fit(method, None,
-                                                             f"{context}: full fit"),
-                          problem.mixed)
+
+    def fit(method: str) -> ModelT:
+        given = None if shipped is None else shipped(method)
+        return given if given is not None else problem.fit(method, None, f"{context}: full fit")
+
+    model = fit_selection(choice, fit, problem.mixed)
     return model, selection, str(choice["selected"])
 
 
@@ -295,17 +302,25 @@ def run_multiclass(shards: list[Shard], settings: Settings, given: Optional[AnyC
         binned = fit_ovr_binned(problem, settings, fold, "multiclass")
         if binned is None:
             binned = fit_temperature_folds(problem, settings, fold)
+        if binned is None:
+            binned = fit_scaling_folds(problem, settings, fold)
         if binned is not None:
             calibrator, crossed = binned
         else:
             start = time.perf_counter()
-            calibrator, selection, method = _choose_and_fit(problem, settings, "multiclass")
+            # auto's vector and dirichlet fits on many rows: from shared passes
+            shared = SharedFoldFits(problem, fold, settings.folds, settings.seed) \
+                if settings.method == "auto" else None
+            calibrator, selection, method = _choose_and_fit(
+                problem, settings, "multiclass", None if shared is None else shared.shipped)
             logger.info("multiclass: fitted %s on %d rows, %d classes in %.3fs", method,
                         scores.shape[0], scores.shape[1], time.perf_counter() - start)
             if selection is not None:
                 calibrator = dataclasses.replace(calibrator, fit={
                     **calibrator.fit, "auto": auto_summary(selection)})
-            crossed = cross_fit(problem, settings, fold)
+            crossed = cross_fit(problem, settings, fold,
+                                None if shared is None else shared.fold_model)
+            del shared
         predictions, folds = crossed.predictions, crossed.folds
         del crossed, fold
     else:

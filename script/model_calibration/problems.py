@@ -292,15 +292,7 @@ class MulticlassProblem:
             if mask is None:
                 self._scalings[base.method] = scaling_start(params, intercept,
                                                             json_number(info["common_scale"]))
-            penalty = info["penalty"]
-            assert isinstance(penalty, dict)
-            share = probability_floor(float(penalty["effective_rows"])) / len(self.names)
-            model = dataclasses.replace(base, bias=tuple(float(b) for b in intercept),
-                                        uniform_share=share)
-            if base.method == "vector":
-                model = dataclasses.replace(model, class_scales=tuple(float(v) for v in params))
-            else:
-                model = dataclasses.replace(model, matrix=params)
+            model = scaling_calibrator(base, params, intercept, info)
         info["seconds"] = round(time.perf_counter() - start, 6)
         if info["converged"] is False:
             logger.warning("%s: %s fit did not converge", context, base.method)
@@ -333,10 +325,13 @@ class MulticlassProblem:
         return renormalise(q)
 
     def _class_logits(self, model: MultiCalibrator, rows: Optional[BoolArray]) -> FloatArray:
-        """The class log-scores ``model`` takes: the problem's own unless ``model`` was written
-        with another log offset (a given calibrator), then recomputed from the scores."""
-        if model.score_space == "logit" or model.log_offset == LOG_OFFSET:
-            return self.logits if rows is None else self.logits[rows]
+        """The class log-scores ``model`` takes: the problem's own (once a fit has computed
+        them) unless ``model`` was written with another log offset (a given calibrator), else
+        computed from the scores of ``rows`` (no log-scores of every row held for a fit that
+        did not need them: ``auto``'s shared passes on many rows)."""
+        own = model.score_space == "logit" or model.log_offset == LOG_OFFSET
+        if own and self._logits is not None:
+            return self._logits if rows is None else self._logits[rows]
         scores = self.scores if rows is None else self.scores[rows]
         return class_logits(scores, model.score_space, model.clip_epsilon, model.log_offset)
 
@@ -371,6 +366,21 @@ class MulticlassProblem:
         loss = class_row_loss(p_true)
         return {"log_loss": float(np.dot(w, loss) / w.sum()),
                 "accuracy": float(np.dot(w, correct) / w.sum())}
+
+
+def scaling_calibrator(base: MultiCalibrator, params: FloatArray, intercept: FloatArray,
+                       info: JsonDict) -> MultiCalibrator:
+    """``base`` (vector or dirichlet) with the fitted class scales or matrix ``params`` and
+    ``intercept``, mixed with the uniform distribution by the ``probability_floor`` of the fit's
+    effective rows (``info``'s) over the classes."""
+    penalty = info["penalty"]
+    assert isinstance(penalty, dict)
+    share = probability_floor(float(penalty["effective_rows"])) / len(base.names)
+    model = dataclasses.replace(base, bias=tuple(float(b) for b in intercept),
+                                uniform_share=share)
+    if base.method == "vector":
+        return dataclasses.replace(model, class_scales=tuple(float(v) for v in params))
+    return dataclasses.replace(model, matrix=params)
 
 
 def class_row_loss(p_true: FloatArray) -> FloatArray:

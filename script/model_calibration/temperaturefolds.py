@@ -34,7 +34,7 @@ import numpy.typing as npt
 
 from . import limits
 from .apply import SOFTMAX_LOG_RANGE, class_logits
-from .crossfit import CrossFit
+from .crossfit import CrossFit, held_out_records
 from .artifact import MultiCalibrator
 from .jsonvalues import JsonDict
 from .logs import logger
@@ -297,16 +297,7 @@ def fit_temperature_folds(problem: MulticlassProblem, settings: Settings,
         scales[f] = fold_scale
         seconds[f] = time.perf_counter() - start
     predictions, sums = held_out_predictions(problem, fold, scales)
-    records: list[JsonDict] = []
-    for f in range(settings.folds):
-        if counts[f] == 0:
-            logger.info("fold %d holds no row (CALIBRATION_FOLDS=%d); skipped", f,
-                        settings.folds)
-            continue
-        records.append({"fold": f, "n_train": n - int(counts[f]), "n_test": int(counts[f]),
-                        "fit_seconds": round(float(seconds[f]), 6),
-                        "log_loss": float(sums[0, f] / sums[2, f]),
-                        "accuracy": float(sums[1, f] / sums[2, f])})
+    records = held_out_records(counts, seconds.tolist(), sums)
     k = problem.scores.shape[1]
     calibrator = dataclasses.replace(problem.unfitted("temperature"), scale=scale,
                                      bias=(0.0,) * k, fit=info)

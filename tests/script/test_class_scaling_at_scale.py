@@ -87,7 +87,7 @@ def test_scaling_start_round_trips_the_parameters() -> None:
     logits, labels, weights = _logits(2000, 6)
     matrix, bias, info = fit_class_scaling(logits, labels, weights, "dirichlet")
     theta = scaling_start(matrix, bias, json_number(info["common_scale"]))
-    again, again_bias = classscaling._unpack(theta, 3, "dirichlet")
+    again, again_bias = classscaling.unpack_theta(theta, 3, "dirichlet")
     np.testing.assert_allclose(again, matrix, atol=1e-15, rtol=0)
     np.testing.assert_allclose(again_bias, bias, atol=0, rtol=0)
 

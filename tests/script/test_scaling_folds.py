@@ -1,0 +1,232 @@
+"""vector and dirichlet with their folds from shared passes over many rows (``scalingfolds``):
+the per-fold sums, the shipped fit, each fold's one Newton step and the held-out predictions,
+against the exact path (each fold fitted to convergence)."""
+
+from __future__ import annotations
+
+import os
+from typing import Optional
+
+import numpy as np
+import pytest
+
+from calibration_step.script.interface import (CALIBRATOR_FILE, METRICS_FILE,
+                                               ModelCalibrationOutput)
+from calibration_step.script.model_calibration import classscaling, limits, scalingfolds
+from calibration_step.script.model_calibration.artifact import MultiCalibrator
+from calibration_step.script.model_calibration.classscaling import (fit_class_scaling,
+                                                                    scaling_start)
+from calibration_step.script.model_calibration.crossfit import cross_fit, stratified_folds
+from calibration_step.script.model_calibration.jsonvalues import json_number
+from calibration_step.script.model_calibration.numerics import NewtonResult
+from calibration_step.script.model_calibration.problems import MulticlassProblem
+from calibration_step.script.model_calibration.scalingfolds import (SharedFoldFits,
+                                                                    fit_scaling_folds,
+                                                                    fit_with_folds, fold_sums)
+from calibration_step.script.model_calibration.settings import read_settings
+from calibration_step.script.model_calibration.temperaturefolds import ChunkedLogScores
+from tests.script.synthetic import multiclass_scenario, read_json, run_main, write_multiclass
+
+METHODS = ("vector", "dirichlet")
+
+
+def _problem(n: int, seed: int, method: str, weighted: bool = True
+             ) -> tuple[MulticlassProblem, np.ndarray]:
+    scores, labels, _ = multiclass_scenario(n, seed)
+    weights = np.random.default_rng(seed).uniform(0.5, 2.0, n) if weighted else None
+    settings = read_settings({"IS_BINARY": "false", "NUM_CLASSES": "3",
+                              "CALIBRATION_METHOD": method})
+    problem = MulticlassProblem(np.asfortranarray(scores), labels.astype(np.int8), weights,
+                                settings)
+    return problem, stratified_folds(labels, 5, 0)
+
+
+@pytest.fixture
+def small_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shared passes from 1,000 rows, started from a subsample of 2,000."""
+    monkeypatch.setattr(limits, "SCALING_FOLDS_MIN_ROWS", 1000)
+    monkeypatch.setattr(limits, "SCALING_START_ROWS", 2000)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_each_fold_s_sums_are_the_exact_sums_on_its_rows(method: str) -> None:
+    """A fold's value, gradient and Hessian are ``_scaling_sums`` on its rows; its weights'
+    sums too."""
+    problem, fold = _problem(3000, 1, method)
+    k = 3
+    theta = np.random.default_rng(2).normal(size=1 + (k * k if method == "dirichlet" else k)
+                                            + k) * 0.3
+    sums = fold_sums(ChunkedLogScores(problem), problem.labels, problem.weights, fold, 5, theta,
+                     method)
+    for f in range(5):
+        rows = fold == f
+        loss, grad, hess = classscaling._scaling_sums(theta, problem.logits, problem.labels,
+                                                      problem.weights, method, rows, True)
+        assert hess is not None
+        assert sums.loss[f] == pytest.approx(loss, rel=1e-12)
+        np.testing.assert_allclose(sums.gradient[f], grad, rtol=1e-11, atol=1e-9)
+        np.testing.assert_allclose(sums.hessian[f], hess, rtol=1e-11, atol=1e-9)
+        assert sums.weight[f] == pytest.approx(float(problem.weights[rows].sum()), rel=1e-12)
+        assert sums.squared_weight[f] == pytest.approx(
+            float(np.dot(problem.weights[rows], problem.weights[rows])), rel=1e-12)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_shipped_and_fold_fits_match_the_exact_fits(method: str, small_bound: None) -> None:
+    """The shipped fit is the exact one; each fold's one Newton step lands within the square
+    of its length of the fold's converged fit, and closer with four times the rows."""
+    errors = []
+    for n in (20_000, 80_000):
+        problem, fold = _problem(n, 3, method)
+        found = fit_with_folds(problem, method, fold, 5, 0)
+        assert found is not None
+        params, bias, info = fit_class_scaling(problem.logits, problem.labels, problem.weights,
+                                               method)
+        exact = scaling_start(params, bias, json_number(info["common_scale"]))
+        np.testing.assert_allclose(found.shipped.theta, exact, atol=1e-8, rtol=0)
+        assert found.shipped.iterations <= 5
+        worst = 0.0
+        for f, fit in enumerate(found.folds):
+            assert fit is not None
+            params, bias, info = fit_class_scaling(problem.logits, problem.labels,
+                                                   problem.weights, method, fold != f, exact)
+            converged = scaling_start(params, bias, json_number(info["common_scale"]))
+            step = float(np.max(np.abs(fit.theta - found.shipped.theta)))
+            error = float(np.max(np.abs(fit.theta - converged)))
+            assert error <= 10.0 * step ** 2 + 1e-9
+            worst = max(worst, error)
+        errors.append(worst)
+    assert errors[1] < errors[0] / 2.0
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_the_cross_fit_matches_the_exact_cross_fit(method: str, small_bound: None) -> None:
+    """The held-out predictions and fold records of the shared passes equal those of
+    ``cross_fit`` (each fold fitted to convergence) to the one step's error."""
+    problem, fold = _problem(40_000, 4, method)
+    settings = problem.settings
+    found = fit_scaling_folds(problem, settings, fold)
+    assert found is not None
+    calibrator, crossed = found
+    shipped = problem.fit(method, None, "shipped")
+    exact = cross_fit(problem, settings, fold)
+    np.testing.assert_allclose(crossed.predictions, exact.predictions, atol=5e-4, rtol=0)
+    assert crossed.predictions.flags.f_contiguous
+    assert calibrator.uniform_share == shipped.uniform_share
+    assert calibrator.fit["converged"] is True and calibrator.fit["solver"] == "newton"
+    assert calibrator.fit["fold_fits"] == "one Newton step each from the full fit's last pass"
+    if method == "vector":
+        np.testing.assert_allclose(calibrator.class_scales, shipped.class_scales, atol=1e-8)
+    else:
+        assert calibrator.matrix is not None and shipped.matrix is not None
+        np.testing.assert_allclose(calibrator.matrix, shipped.matrix, atol=1e-8)
+    np.testing.assert_allclose(calibrator.bias, shipped.bias, atol=1e-8)
+    assert len(crossed.folds) == len(exact.folds) == 5
+    for ours, theirs in zip(crossed.folds, exact.folds):
+        assert (ours["fold"], ours["n_train"], ours["n_test"]) == \
+            (theirs["fold"], theirs["n_train"], theirs["n_test"])
+        assert ours["log_loss"] == pytest.approx(theirs["log_loss"], abs=1e-5)
+        assert ours["accuracy"] == pytest.approx(theirs["accuracy"], abs=1e-3)
+
+
+def test_below_the_bound_or_for_other_methods_the_exact_path_fits(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    problem, fold = _problem(3000, 5, "vector", weighted=False)
+    assert fit_scaling_folds(problem, problem.settings, fold) is None  # below 2**21 rows
+    monkeypatch.setattr(limits, "SCALING_FOLDS_MIN_ROWS", 1000)
+    assert fit_scaling_folds(problem, problem.settings, fold) is not None
+    other, _ = _problem(3000, 5, "temperature", weighted=False)
+    assert fit_scaling_folds(other, other.settings, fold) is None
+    # more natural parameters than Newton's bound: the exact fit (L-BFGS-B) instead
+    monkeypatch.setattr(classscaling, "NEWTON_MAX_PARAMETERS", 6)
+    monkeypatch.setattr(scalingfolds, "NEWTON_MAX_PARAMETERS", 6)
+    assert fit_scaling_folds(problem, problem.settings, fold) is not None  # vector: 6
+    dirichlet, _ = _problem(3000, 5, "dirichlet", weighted=False)
+    assert fit_scaling_folds(dirichlet, dirichlet.settings, fold) is None  # 12
+    assert SharedFoldFits(dirichlet, fold, 5, 0).shipped("dirichlet") is None
+
+
+def test_newton_steps_that_do_not_converge_leave_it_to_the_exact_path(
+        small_bound: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    problem, fold = _problem(3000, 6, "dirichlet")
+
+    def stalled(evaluate: object, start: np.ndarray, *args: object, **kwargs: object
+                ) -> NewtonResult:
+        return NewtonResult(start, 0.0, np.zeros_like(start), 50, False)
+
+    monkeypatch.setattr(scalingfolds, "newton_minimize", stalled)
+    assert fit_with_folds(problem, "dirichlet", fold, 5, 0) is None
+    assert fit_scaling_folds(problem, problem.settings, fold) is None
+
+
+def test_a_fold_without_rows_is_skipped(small_bound: None) -> None:
+    """Folds beyond the rows' deal hold no row: no fit, no record; every row still scored."""
+    problem, fold = _problem(3000, 7, "vector")
+    fold = np.where(fold == 4, 3, fold).astype(np.int8)
+    found = fit_scaling_folds(problem, problem.settings, fold)
+    assert found is not None
+    assert [r["fold"] for r in found[1].folds] == [0, 1, 2, 3]
+    assert np.all(np.isfinite(found[1].predictions))
+
+
+def _script_outputs(root: str, seed: int, env: dict[str, str]
+                    ) -> tuple[dict[str, object], dict[str, object]]:
+    """The calibrator and metrics of the script on 3,000 multi-class rows (parquet)."""
+    scores, labels, _ = multiclass_scenario(3000, seed)
+    write_multiclass(os.path.join(root, "in", "d.parquet"), scores, labels)
+    out = run_main(os.path.join(root, "in"), os.path.join(root, "out"),
+                   {"IS_BINARY": "false", "NUM_CLASSES": "3", **env})
+    return (read_json(os.path.join(out[ModelCalibrationOutput.CALIBRATION_OUTPUT.value],
+                                   CALIBRATOR_FILE)),
+            read_json(os.path.join(out[ModelCalibrationOutput.METRICS_OUTPUT.value],
+                                   METRICS_FILE)))
+
+
+def test_the_script_takes_the_shared_passes_from_the_bound(
+        tmp_path: str, no_plot: list[int], small_bound: None) -> None:
+    """End to end: the shipped fit records its fold fits, every fold its held-out figures."""
+    calibrator, metrics = _script_outputs(tmp_path, 8, {"CALIBRATION_METHOD": "vector"})
+    assert scalingfolds.FOLD_FITS in str(calibrator)
+    folds = metrics["folds"]
+    assert isinstance(folds, list) and len(folds) == 5
+    assert sum(f["n_test"] for f in folds) == 3000
+    assert all(0.0 < f["log_loss"] < 1.5 for f in folds)
+
+
+def test_cross_fit_takes_the_fold_models_it_is_given(small_bound: None) -> None:
+    """``cross_fit`` scores each fold's rows with the model ``fold_model`` gives (here the
+    shared passes'), fitting only what it does not give."""
+    problem, fold = _problem(4000, 9, "vector")
+    shared = SharedFoldFits(problem, fold, 5, 0)
+    asked: list[tuple[str, int]] = []
+
+    def fold_model(method: str, f: int) -> Optional[MultiCalibrator]:
+        asked.append((method, f))
+        return shared.fold_model(method, f)
+
+    crossed = cross_fit(problem, problem.settings, fold, fold_model)
+    assert asked == [("vector", f) for f in range(5)]
+    for f in range(5):
+        model = shared.fold_model("vector", f)
+        assert model is not None
+        np.testing.assert_array_equal(crossed.predictions[fold == f],
+                                      problem.predict(model, fold == f))
+    shipped = shared.shipped("vector")
+    assert shipped is not None and shipped.fit["fold_fits"] == scalingfolds.FOLD_FITS
+    assert shared.shipped("temperature") is None
+
+
+def test_auto_at_scale_fits_its_class_scaling_choice_from_shared_passes(
+        tmp_path: str, no_plot: list[int], small_bound: None,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """auto chooses on the subsample, then its vector fits (shipped and folds) come from the
+    shared passes: the shipped calibrator records them."""
+    monkeypatch.setattr(limits, "AUTO_SUBSAMPLE_MIN_ROWS", 1900)
+    monkeypatch.setattr(limits, "AUTO_SELECTION_ROWS", 800)
+    calibrator, metrics = _script_outputs(tmp_path, 10, {
+        "CALIBRATION_METHOD": "auto", "AUTO_CANDIDATES": '["identity", "vector"]'})
+    assert calibrator["method"] == "vector"
+    assert scalingfolds.FOLD_FITS in str(calibrator)
+    folds = metrics["folds"]
+    assert isinstance(folds, list) and len(folds) == 5
+    assert all(fold["selected_method"] == "vector" for fold in folds)
