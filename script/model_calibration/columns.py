@@ -295,8 +295,9 @@ def parse_class_labels(series: pd.Series, name: str, categories: Sequence[str]) 
     """
     index = {category: float(i) for i, category in enumerate(categories)}
     dtype = series.dtype
-    if isinstance(dtype, np.dtype) and dtype.kind in "iu" and dtype.itemsize < 8 + (
-            dtype.kind == "i") and len(series):
+    # signed integers of any width, unsigned below 64 bits (whose span fits an int64)
+    if isinstance(dtype, np.dtype) and (dtype.kind == "i" or (
+            dtype.kind == "u" and dtype.itemsize < 8)) and len(series):
         values = series.to_numpy()
         low, high = int(values.min()), int(values.max())
         if high - low < INTEGER_LABEL_SPAN:  # one lookup a row, not a hash table
