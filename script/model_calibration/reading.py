@@ -38,6 +38,17 @@ if TYPE_CHECKING:
     from pandas.io.parsers import TextFileReader
 
 DATA_EXTENSIONS = (".csv", ".tsv", ".parquet", ".pq", ".jsonl", ".json")
+
+
+def text_separator(fmt: str) -> str:
+    """The field separator of a csv or tsv file.
+
+    >>> text_separator("tsv")
+    '\\t'
+    """
+    return "," if fmt == "csv" else "\t"
+
+
 ARCHIVE_EXTENSIONS = (".tar.gz", ".tgz")
 
 
@@ -320,7 +331,7 @@ def read_frame(path: str, fmt: str, fields: Optional[Sequence[str]] = None
     try:
         array = False
         if fmt in ("csv", "tsv"):
-            sep = "," if fmt == "csv" else "\t"
+            sep = text_separator(fmt)
             duplicates = _header_duplicates(path, sep)
             # Every column is parsed (``usecols`` would skip the check that each row has as
             # many fields as the header); only the fitting ones are kept.

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import CalibrationScriptError, Code, bounded, quoted
-from .reading import Shard, text_chunks
+from .reading import Shard, text_chunks, text_separator
 
 TEXT_FORMATS = ("csv", "tsv")
 
@@ -29,15 +29,6 @@ _NUMBER_KINDS = "biuf"
 """numpy kinds of the columns every chunk parses as the whole file does (bool, int, float)."""
 
 _BLOCK_BYTES = 1 << 24
-
-
-def text_separator(fmt: str) -> str:
-    """The field separator of a csv or tsv file.
-
-    >>> text_separator("tsv")
-    '\\t'
-    """
-    return "," if fmt == "csv" else "\t"
 
 
 def rows_at_most(path: str) -> int:

@@ -21,7 +21,7 @@ from .csvwriter import write_csv_frame
 from ..errors import CalibrationScriptError, Code
 from .numerics import FloatArray
 from .reading import (CSV_FLOAT_PRECISION, Shard, decimal_columns, decimals_as_floats,
-                      pandas_index_columns, read_frame)
+                      pandas_index_columns, read_frame, text_separator)
 
 
 def write_failed(path: str, exc: Exception) -> CalibrationScriptError:
@@ -84,7 +84,7 @@ def write_calibrated_shard(shard: Shard, target: str,
         if shard.fmt == "parquet":
             return _write_parquet_shard(shard, target, columns, score_columns)
         if shard.fmt in ("csv", "tsv"):
-            sep = "," if shard.fmt == "csv" else "\t"
+            sep = text_separator(shard.fmt)
             rows = 0
             chunks = pd.read_csv(shard.path, sep=sep, chunksize=limits.WRITE_CHUNK_ROWS,
                                  float_precision=CSV_FLOAT_PRECISION)
