@@ -17,13 +17,14 @@ from __future__ import annotations
 import collections
 import csv
 import dataclasses
+import io
 import itertools
 import json
 import os
 import stat
 import sys
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Literal, Optional
 
 import numpy as np
@@ -74,6 +75,9 @@ class Shard:
     first_row: int = 0
     """Where the shard's rows start in the parquet file at ``path`` (a statistics file holds
     the rows of several shards, one after the other)."""
+    counted: bool = True
+    """False for a csv/tsv file read for no field (its header only): ``rows`` is 0 until the
+    first pass of a streamed run counts them (:func:`~.streaming.run_streamed`)."""
 
 
 def _format_of(name: str) -> Optional[str]:
@@ -200,7 +204,8 @@ def discover_files(path: str, scratch: str) -> list[tuple[str, str, str]]:
     return result
 
 
-def _json_is_array(path: str) -> bool:
+def json_is_array(path: str) -> bool:
+    """Whether a JSON file holds one array of records (else JSON lines)."""
     with open(path, "rb") as handle:
         while True:
             chunk = handle.read(1)
@@ -224,18 +229,71 @@ def _json_duplicate_keys(path: str, array: bool) -> list[str]:
     JSON lines are decoded in batches of lines as one array: a Python call per object, no
     object built.
     """
+    return _json_scan(path, array)[0]
+
+
+def _json_scan(path: str, array: bool,
+               each_batch: Optional[Callable[[list[object]], None]] = None
+               ) -> tuple[list[str], int]:
+    """The keys an object of the JSON file repeats (``_json_duplicate_keys``) and the records
+    of a JSON-lines file (its non-blank lines); with ``each_batch``, each batch of records
+    decoded by the scan is passed to it, every object as the tuple of its key and value
+    pairs."""
+    hook = _no_duplicate_keys if each_batch is None else _pairs_without_duplicates
+    records = 0
     try:
         with open(path, encoding="utf-8") as handle:
             if array:
                 json.load(handle, object_pairs_hook=_no_duplicate_keys)
-                return []
+                return [], 0
             while True:
                 lines = [line for line in itertools.islice(handle, 65536) if line.strip()]
                 if not lines:
-                    return []
-                json.loads("[" + ",".join(lines) + "]", object_pairs_hook=_no_duplicate_keys)
+                    return [], records
+                records += len(lines)
+                batch = json.loads("[" + ",".join(lines) + "]", object_pairs_hook=hook)
+                if each_batch is not None:
+                    each_batch(batch)
     except _DuplicateKey as exc:
-        return list(exc.args[0])
+        return list(exc.args[0]), records
+
+
+def _pairs_without_duplicates(pairs: list[tuple[str, object]]) -> tuple[tuple[str, object], ...]:
+    _no_duplicate_keys(pairs)
+    return tuple(pairs)
+
+
+def _json_lines_shape(path: str) -> tuple[list[str], Optional[tuple[list[str], int]]]:
+    """The keys an object of the JSON-lines file repeats, and (none repeated) the column names
+    and rows pandas' read of the file gives, from the duplicate-key scan (no frame built): the
+    union of the records' keys in their order of first appearance, as pandas names them (a
+    frame of one record with every key: pandas turns keys that are all numbers into numbers),
+    and the non-blank lines. The names and rows are None when a line is not an object, or no
+    record has a key: the whole read says what pandas makes of that file.
+
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "a.jsonl")
+    >>> with open(path, "w") as handle:
+    ...     _ = handle.write('{"s": 0.5, "y": 1}\\n\\n{"id": "a", "s": 0.25}\\n')
+    >>> _json_lines_shape(path)
+    ([], (['s', 'y', 'id'], 2))
+    """
+    keys: dict[str, None] = {}
+    objects = True
+
+    def collect(batch: list[object]) -> None:
+        nonlocal objects
+        for record in batch:
+            if not isinstance(record, tuple):
+                objects = False
+                return
+            keys.update((key, None) for key, _ in record)
+
+    duplicates, records = _json_scan(path, False, collect)
+    if duplicates or not objects or not keys:
+        return duplicates, None
+    header = pd.read_json(io.StringIO(json.dumps(keys)), lines=True, orient="records")
+    return [], ([str(c) for c in header.columns], records)
 
 
 CSV_FLOAT_PRECISION: Optional[Literal["round_trip"]] = (
@@ -267,16 +325,9 @@ def text_chunks(path: str, sep: str, fields: Optional[Sequence[str]] = None
                        usecols=None if fields is None else list(fields))
 
 
-def _text_shape(path: str, sep: str) -> tuple[list[str], int]:
-    """The csv/tsv file's column names and row count, from a parse of every column chunk by
-    chunk (each row's field count checked as the whole-file read checks it), none kept."""
-    names: list[str] = []
-    rows = 0
-    with text_chunks(path, sep) as chunks:
-        for chunk in chunks:
-            names = [str(c) for c in chunk.columns]
-            rows += len(chunk)
-    return names, rows
+def _text_header(path: str, sep: str) -> list[str]:
+    """The csv/tsv file's column names as pandas reads them (its header only)."""
+    return [str(c) for c in pd.read_csv(path, sep=sep, nrows=0).columns]
 
 
 def _parquet_schema(path: str) -> tuple[list[str], list[str], int, set[str]]:
@@ -325,8 +376,10 @@ def read_frame(path: str, fmt: str, fields: Optional[Sequence[str]] = None
     (``MC-E204-SCHEMA-MISMATCH``): the readers would rename or drop one of the two columns.
     CSV/TSV floats are parsed exactly (``CSV_FLOAT_PRECISION``). A parquet file is read for the
     requested columns only; a csv/tsv or JSON file is parsed whole (which validates its
-    structure) and the other columns are dropped at once; a csv/tsv file read for no field
-    (``fields=[]``) is parsed in chunks, for its names and rows only.
+    structure) and the other columns are dropped at once. Read for no field (``fields=[]``),
+    a csv/tsv file gives its header's names only (0 rows: the first pass of a streamed run
+    parses and counts them), a JSON-lines file the names and rows of its duplicate-key scan
+    (no frame built).
     """
     try:
         array = False
@@ -336,7 +389,7 @@ def read_frame(path: str, fmt: str, fields: Optional[Sequence[str]] = None
             # Every column is parsed (``usecols`` would skip the check that each row has as
             # many fields as the header); only the fitting ones are kept.
             if fields is not None and not fields and not duplicates:
-                frame, (names, rows) = pd.DataFrame(), _text_shape(path, sep)
+                frame, names, rows = pd.DataFrame(), _text_header(path, sep), 0
             else:
                 frame = pd.read_csv(path, sep=sep, float_precision=CSV_FLOAT_PRECISION) \
                     if not duplicates else pd.DataFrame()
@@ -351,17 +404,22 @@ def read_frame(path: str, fmt: str, fields: Optional[Sequence[str]] = None
             frame = decimals_as_floats(pd.read_parquet(path, columns=wanted), decimals) \
                 if not duplicates else pd.DataFrame()
         else:
-            array = fmt == "json" and _json_is_array(path)
-            duplicates = _json_duplicate_keys(path, array)
+            array = fmt == "json" and json_is_array(path)
+            duplicates, shape = _json_lines_shape(path) if fields == [] and not array else \
+                (_json_duplicate_keys(path, array), None)
             frame = pd.DataFrame()
-            if not duplicates:
-                frame = pd.read_json(path, lines=not array, orient="records", precise_float=True)
-                if frame.shape[1] == 0:  # as pandas says of an empty csv
-                    raise ValueError("no records, so no columns to parse from file")
-            names = [str(c) for c in frame.columns]
-            rows = len(frame)
-            if fields is not None:
-                frame = frame[[c for c in frame.columns if str(c) in fields]]
+            if shape is not None:
+                names, rows = shape
+            else:
+                if not duplicates:
+                    frame = pd.read_json(path, lines=not array, orient="records",
+                                         precise_float=True)
+                    if frame.shape[1] == 0:  # as pandas says of an empty csv
+                        raise ValueError("no records, so no columns to parse from file")
+                names = [str(c) for c in frame.columns]
+                rows = len(frame)
+                if fields is not None:
+                    frame = frame[[c for c in frame.columns if str(c) in fields]]
     except Exception as exc:  # pandas raises many types for malformed files
         raise CalibrationScriptError(
             Code.MC_E203_READ_FAILED,
@@ -386,7 +444,7 @@ def read_shards(path: str, scratch: str, fields: Optional[Sequence[str]] = None)
 def read_files(files: Sequence[tuple[str, str, str]], fields: Optional[Sequence[str]] = None
                ) -> list[Shard]:
     """:func:`read_shards` of the files :func:`discover_files` found (a parquet file read for
-    no field reads its footer only)."""
+    no field reads its footer only, a csv/tsv file its header: ``Shard.counted``)."""
     shards: list[Shard] = []
     columns: Optional[list[str]] = None
     for absolute, relative, fmt in files:
@@ -401,9 +459,11 @@ def read_files(files: Sequence[tuple[str, str, str]], fields: Optional[Sequence[
                 "all shards must share one schema")
         fitting = {str(c): frame[c] for c in frame.columns}
         del frame
+        counted = fields != [] or fmt not in ("csv", "tsv")
         shards.append(Shard(relative, fmt, absolute, tuple(names), rows,
-                            os.path.getsize(absolute), json_array, fitting))
-        logger.info("read %s (%s): %d rows", relative, fmt, rows)
+                            os.path.getsize(absolute), json_array, fitting, counted=counted))
+        if counted:
+            logger.info("read %s (%s): %d rows", relative, fmt, rows)
     release_arrow_memory()
     return shards
 

@@ -124,8 +124,8 @@ def _fit_warnings(outcome: Outcome, applies: bool) -> list[WarningEntry]:
 def _read_and_run(path: str, scratch: str, settings: Settings, given: Optional[AnyCalibrator],
                   phase: str) -> tuple[list[Shard], Outcome, JsonDict]:
     """Read the shards (the fit phase: the statistics phase's) and run the job's mode on them;
-    the two stages' timings. A binary or multi-task run over many parquet, csv or tsv rows is
-    streamed (:mod:`.streaming`: its reading is part of fitting, ``timings.streamed``)."""
+    the two stages' timings. A binary or multi-task run over many parquet, csv, tsv or JSON-lines
+    rows is streamed (:mod:`.streaming`: its reading is part of fitting, ``timings.streamed``)."""
     timings: JsonDict = {}
     t0 = time.perf_counter()
     fit_phase = phase == "fit"
@@ -142,7 +142,7 @@ def _read_and_run(path: str, scratch: str, settings: Settings, given: Optional[A
         if streamed is not None:
             timings["streamed"] = True
             timings["fit_and_evaluate_seconds"] = round(time.perf_counter() - t0, 6)
-            return shards, streamed, timings
+            return streamed[0], streamed[1], timings
     if streamable:
         shards = load_statistics(path, settings) if fit_phase else \
             read_files(files, fitting_fields(settings))

@@ -53,12 +53,14 @@ from .jsonvalues import JsonDict
 from .logs import logger
 from .modes import Outcome, TaskResult, binary_outcome, multitask_outcome
 from .numerics import BoolArray, FloatArray, adaptive_clip_epsilon
-from .reading import Shard, decimal_columns, decimals_as_floats, release_arrow_memory
+from .reading import (Shard, decimal_columns, decimals_as_floats, json_is_array,
+                      release_arrow_memory)
 from .rowbins import BinGrid, RowBinner
 from .rowfolds import file_deal
 from .rowpasses import Chunk, aligned_chunks
 from .settings import Settings
-from .textbatches import TEXT_FORMATS, rows_at_most, text_batches
+from .textbatches import (JSON_LINES_FORMATS, TEXT_FORMATS, date_like, json_lines_batches,
+                          rows_at_most, text_batches)
 
 @dataclasses.dataclass(frozen=True)
 class StreamedTask:
@@ -86,21 +88,28 @@ def job_tasks(settings: Settings) -> list[StreamedTask]:
     return [StreamedTask(settings.score_field, settings.label_field, "binary task")]
 
 
-STREAMED_FORMATS = ("parquet", *TEXT_FORMATS)
+STREAMED_FORMATS = ("parquet", *TEXT_FORMATS, *JSON_LINES_FORMATS)
+"""The formats a streamed run reads in passes (a ``.json`` file holding JSON lines, not an
+array)."""
 
 
 def may_stream(files: Sequence[tuple[str, str, str]], settings: Settings) -> bool:
     """Whether a whole binary or multi-task run over ``files`` (``discover_files``' absolute
     path, relative name and format) may be streamed, before any file is read: every file
-    parquet, csv or tsv, and csv/tsv files (when no parquet file is among them) with at least
-    ``STREAM_MIN_ROWS`` lines (:func:`~.textbatches.rows_at_most`): fewer rows are read
-    whole at once, with no pass to count them first.
+    parquet, csv, tsv or JSON lines (no JSON array, and no fitting column a JSON file could
+    hold dates in: :func:`~.textbatches.date_like`), and text files (when no parquet file is
+    among them) with at least ``STREAM_MIN_ROWS`` lines (:func:`~.textbatches.rows_at_most`):
+    fewer rows are read whole at once, with no pass to count them first.
 
-    >>> may_stream([("/a.json", "a.json", "json")], Settings())
-    False
+    >>> may_stream([("/a.parquet", "a.parquet", "parquet")], Settings())
+    True
     """
     if settings.mode not in ("binary", "multitask") or not files or \
             any(fmt not in STREAMED_FORMATS for _, _, fmt in files):
+        return False
+    if any(fmt in JSON_LINES_FORMATS for _, _, fmt in files) and (
+            any(date_like(f) for task in job_tasks(settings) for f in task.fields(settings)) or
+            any(fmt == "json" and json_is_array(path) for path, _, fmt in files)):
         return False
     if any(fmt == "parquet" for _, _, fmt in files):
         return True
@@ -109,26 +118,34 @@ def may_stream(files: Sequence[tuple[str, str, str]], settings: Settings) -> boo
 
 def streams(shards: Sequence[Shard], settings: Settings, statistics: bool = False) -> bool:
     """Whether a whole binary or multi-task run over ``shards`` (read without their columns) is
-    streamed: at least ``STREAM_MIN_ROWS`` rows in all, every file parquet, csv or tsv (or
-    the shards of the ``statistics`` files of a sharded run's fit phase).
+    streamed: at least ``STREAM_MIN_ROWS`` rows in all (a csv/tsv file not counted yet: its
+    lines), every file parquet, csv, tsv or JSON lines (or the shards of the ``statistics``
+    files of a sharded run's fit phase).
 
     >>> streams([Shard("a.pq", "parquet", "/a.pq", ("s",), 10, 99)], Settings())
     False
     """
     return settings.mode in ("binary", "multitask") and bool(shards) and \
-        (statistics or all(s.fmt in STREAMED_FORMATS for s in shards)) and \
-        sum(s.rows for s in shards) >= limits.STREAM_MIN_ROWS
+        (statistics or all(s.fmt in STREAMED_FORMATS and not s.json_array for s in shards)) and \
+        sum(s.rows if s.counted else rows_at_most(s.path) for s in shards) >= \
+        limits.STREAM_MIN_ROWS
 
 
-def _batches(shard: Shard, fields: Sequence[str]) -> Iterator[dict[str, pd.Series]]:
+def _batches(shard: Shard, fields: Sequence[str], every_column: bool = False
+             ) -> Iterator[dict[str, pd.Series]]:
     """The shard's ``fields`` in record batches of at most ``BIN_CHUNK_ROWS`` rows (decimals as
     float64), as pandas columns: its file's rows from ``first_row`` on (only the row groups
     holding them are read); a read error is ``MC-E203``. A csv/tsv shard is read in chunks
-    of as many rows (:func:`~.textbatches.text_batches`)."""
+    of as many rows (:func:`~.textbatches.text_batches`; ``every_column``: parsing its other
+    columns too), a JSON-lines one in chunks of as many records
+    (:func:`~.textbatches.json_lines_batches`)."""
     import pyarrow.parquet as pq  # type: ignore[import-untyped]  # no stubs
 
     if shard.fmt in TEXT_FORMATS:
-        yield from text_batches(shard, fields)
+        yield from text_batches(shard, fields, every_column)
+        return
+    if shard.fmt in JSON_LINES_FORMATS:
+        yield from json_lines_batches(shard, fields)
         return
     try:
         parquet = pq.ParquetFile(shard.path, memory_map=True)
@@ -209,6 +226,8 @@ class _FirstPass:
     nearest_edge: float = math.inf
     top_raw: float = 0.0
     top_kept: tuple[float, float] = (0.0, 0.0)  # the largest kept raw weight: negative, positive
+    file_rows: list[int] = dataclasses.field(default_factory=list)
+    """Each file's rows as this pass read them (a csv/tsv file not counted before: its rows)."""
     described: dict[int, tuple[float, float]] = dataclasses.field(default_factory=dict)
     """The files counted from their footer (``add_described``) and the score extremes it
     gives, which no pass has read yet: the second pass checks that no score is NaN and that
@@ -299,19 +318,24 @@ def _described_file(shard: Shard, settings: Settings, task: StreamedTask
 def _first_pass(shards: Sequence[Shard], settings: Settings, task: StreamedTask,
                 footers: bool) -> _FirstPass:
     """The first pass over a task's columns (the module's docstring); with ``footers``, a file
-    whose footer describes its scores is counted from it and its labels."""
+    whose footer describes its scores is counted from it and its labels. A csv/tsv file not
+    counted yet (``Shard.counted``) is parsed with every column (as the whole-file read checks
+    each row's field count) and its rows counted."""
     counts = _FirstPass()
     for shard in shards:
         described = _described_file(shard, settings, task) if footers else None
         if described is not None:
             counts.add_described(shard.rows, *described)
+            counts.file_rows.append(shard.rows)
             continue
         negatives = positives = 0
-        for batch in _batches(shard, task.fields(settings)):
+        read = counts.read
+        for batch in _batches(shard, task.fields(settings), every_column=not shard.counted):
             n, p = counts.add(_parse(shard, batch, settings, task))
             negatives += n
             positives += p
         counts.per_file.append((negatives, positives))
+        counts.file_rows.append(counts.read - read)
     release_arrow_memory()
     return counts
 
@@ -481,12 +505,14 @@ def _stream_task(rows: StreamedRows, grid: BinGrid, given: Optional[Calibrator])
                       result.selection, block)
 
 
-def run_streamed(shards: Sequence[Shard], settings: Settings,
-                 given: Optional[AnyCalibrator]) -> Optional[Outcome]:
+def run_streamed(shards: Sequence[Shard], settings: Settings, given: Optional[AnyCalibrator]
+                 ) -> Optional[tuple[list[Shard], Outcome]]:
     """The binary or multi-task mode on ``shards`` (read without their columns) in passes over
-    the files (the module's docstring); None when the job is not streamed after the first
-    passes (a task with fewer than ``BINNED_MIN_ROWS`` kept rows, margins too wide for the
-    bins, or weights summing to 0): the caller then reads the rows.
+    the files (the module's docstring): the shards, every one counted (``Shard.counted``),
+    and the outcome; None when the job is not streamed after the first passes (a task with
+    fewer than ``BINNED_MIN_ROWS`` kept rows, margins too wide for the bins, or weights summing
+    to 0; a text file the passes cannot parse as the whole-file read would): the caller then
+    reads the rows.
 
     The first passes take what the files' footers say of their scores
     (:func:`~.footers.score_range`); should one of those files hold a NaN score after all (or
@@ -502,7 +528,7 @@ def run_streamed(shards: Sequence[Shard], settings: Settings,
 
 
 def _run_streamed(shards: Sequence[Shard], settings: Settings, given: Optional[AnyCalibrator],
-                  footers: bool) -> Optional[Outcome]:
+                  footers: bool) -> Optional[tuple[list[Shard], Outcome]]:
     tasks = job_tasks(settings)
     require_columns(shards, [t.score_field for t in tasks] + [t.label_field for t in tasks],
                     "set SCORE_FIELDS / TASK_LABEL_NAMES to existing columns"
@@ -517,9 +543,12 @@ def _run_streamed(shards: Sequence[Shard], settings: Settings, given: Optional[A
     elif isinstance(given, Calibrator):
         members = [given]
     try:
-        counts = [_first_pass(shards, settings, task, footers) for task in tasks]
+        counts = [_first_pass(shards, settings, tasks[0], footers)]
+        shards = [s if s.counted else dataclasses.replace(s, rows=rows, counted=True)
+                  for s, rows in zip(shards, counts[0].file_rows)]
+        counts += [_first_pass(shards, settings, task, footers) for task in tasks[1:]]
     except CalibrationScriptError as exc:
-        if not any(shard.fmt in TEXT_FORMATS for shard in shards):
+        if not any(shard.fmt in TEXT_FORMATS + JSON_LINES_FORMATS for shard in shards):
             raise
         # a chunk's text column, or a value error naming one chunk's values: the whole-file
         # read parses the column over every row, as it always did, and reports any error
@@ -537,5 +566,5 @@ def _run_streamed(shards: Sequence[Shard], settings: Settings, given: Optional[A
         rows = StreamedRows(tuple(shards), settings, task, c, _Weighting.of(c, settings))
         results.append(_stream_task(rows, grid, member))
     if settings.mode == "multitask":
-        return multitask_outcome(results, counts[0].read, settings, given)
-    return binary_outcome(results[0], settings)
+        return list(shards), multitask_outcome(results, counts[0].read, settings, given)
+    return list(shards), binary_outcome(results[0], settings)

@@ -1,16 +1,31 @@
-"""The passes of a streamed run over csv/tsv files: their fitting columns in chunks of
-``BIN_CHUNK_ROWS`` rows, each value parsed as the whole-file read parses it.
+"""The passes of a streamed run over csv/tsv and JSON-lines files: their fitting columns in
+chunks of ``BIN_CHUNK_ROWS`` rows, each value parsed as the whole-file read parses it.
 
-pandas infers a column's type chunk by chunk. A number or boolean column parses to the same
+pandas infers a csv column's type chunk by chunk. A number or boolean column parses to the same
 values whatever the chunk (an integer is the float64 a float column would hold, exactly, and a
 boolean or 0/1 label the same 0.0/1.0), so a chunk of these types is what the whole-file read
 gives for its rows; so is a chunk of booleans with empty cells (an object column of
-``True``, ``False`` and NaN, which the label parser reads as it reads a boolean column). A chunk whose fitting column holds text could parse differently in the
-whole-file read (pandas there infers over other rows: ``01`` is the number 1 or the text
-"01"), so such a chunk is refused (``MC-E203``): the first pass of a streamed run then leaves
-the job to the run holding its rows (:func:`~.streaming.run_streamed`). The file's structure
-(every row's field count) was checked when its rows were counted (``reading.read_frame`` for
-no field); these passes read only the fitting columns.
+``True``, ``False`` and NaN, which the label parser reads as it reads a boolean column). A
+chunk whose fitting column holds text could parse differently in the whole-file read (pandas
+there infers over other rows: ``01`` is the number 1 or the text "01"), so such a chunk is
+refused (``MC-E203``): the first pass of a streamed run then leaves the job to the run holding
+its rows (:func:`~.streaming.run_streamed`). That first pass parses every column of a csv/tsv
+file (each row's field count checked as the whole-file read checks it) and counts its rows;
+the later passes read only the fitting columns.
+
+A JSON-lines chunk is decoded by pandas' reader as the whole file is (the same decoder, the
+same floats), its columns built from the decoded values with no conversion (``dtype=False``):
+a column of JSON numbers (and nulls) is a number column, one of JSON booleans (and nulls) a
+boolean one. The whole-file read converts its columns over every row (numbers to integers
+when all are whole, text of numbers to numbers, booleans and nulls to 1.0, 0.0 and NaN), which
+changes no number of a file whose column holds numbers in every chunk, nor a label of one whose
+column holds booleans in every chunk. So a chunk is refused when its column holds anything else
+(text, an integer beyond int64), when its column's kind (number or boolean) differs from an
+earlier chunk's of the file, when no record of the chunk has the column (its name may be one
+pandas converted, a number), and a column whose name pandas reads as a date's (its default
+``keep_default_dates``: ``*_at``, ``*_time``, ``timestamp*``, ``modified``, ``date``,
+``datetime``) is never streamed. The duplicate-key scan counted the file's rows
+(``reading.read_frame``) before these passes. A JSON array (``[...]``) is read whole.
 """
 
 from __future__ import annotations
@@ -21,9 +36,11 @@ import numpy as np
 import pandas as pd
 
 from ..errors import CalibrationScriptError, Code, bounded, quoted
+from . import limits
 from .reading import Shard, text_chunks, text_separator
 
 TEXT_FORMATS = ("csv", "tsv")
+JSON_LINES_FORMATS = ("json", "jsonl")
 
 _NUMBER_KINDS = "biuf"
 """numpy kinds of the columns every chunk parses as the whole file does (bool, int, float)."""
@@ -62,9 +79,11 @@ def _number_column(series: pd.Series) -> bool:
     return dtype == object and pd.api.types.infer_dtype(series, skipna=True) == "boolean"
 
 
-def text_batches(shard: Shard, fields: Sequence[str]) -> Iterator[dict[str, pd.Series]]:
+def text_batches(shard: Shard, fields: Sequence[str], every_column: bool = False
+                 ) -> Iterator[dict[str, pd.Series]]:
     """The csv/tsv shard's ``fields`` in chunks of ``BIN_CHUNK_ROWS`` rows, as pandas columns of
-    numbers or booleans; a read error, or a chunk whose column holds text (the module's
+    numbers or booleans (``every_column``: parsed with every other column, as the whole-file
+    read parses them); a read error, or a chunk whose column holds text (the module's
     docstring), is ``MC-E203``.
 
     >>> import os, tempfile
@@ -77,22 +96,103 @@ def text_batches(shard: Shard, fields: Sequence[str]) -> Iterator[dict[str, pd.S
     """
     start = 0
     try:
-        with text_chunks(shard.path, text_separator(shard.fmt), fields) as chunks:
+        with text_chunks(shard.path, text_separator(shard.fmt),
+                         None if every_column else fields) as chunks:
             for chunk in chunks:
                 for name in fields:
-                    dtype = chunk[name].dtype
                     if not _number_column(chunk[name]):
-                        raise CalibrationScriptError(
-                            Code.MC_E203_READ_FAILED,
-                            f"column {quoted(name)} of {shard.relative} parses as {dtype} in "
-                            f"rows {start} to {start + len(chunk) - 1}",
-                            "keep the input files unchanged until the job ends")
+                        raise _refused(shard, name, f"parses as {chunk[name].dtype}", start,
+                                       len(chunk))
                 start += len(chunk)
                 yield {name: chunk[name] for name in fields}
     except (OSError, ValueError) as exc:
-        raise CalibrationScriptError(
-            Code.MC_E203_READ_FAILED,
-            f"cannot read {shard.relative} as {shard.fmt}: {type(exc).__name__}: "
-            f"{bounded(str(exc))}",
-            "check the file's format and content (and that it did not change during the run)"
-        ) from exc
+        raise _read_failed(shard, exc) from exc
+
+
+def _refused(shard: Shard, name: str, what: str, start: int, rows: int
+             ) -> CalibrationScriptError:
+    """``MC-E203`` of a chunk whose column ``name`` the whole-file read may parse otherwise."""
+    return CalibrationScriptError(
+        Code.MC_E203_READ_FAILED,
+        f"column {quoted(name)} of {shard.relative} {what} in rows {start} to {start + rows - 1}",
+        "keep the input files unchanged until the job ends")
+
+
+def _read_failed(shard: Shard, exc: Exception) -> CalibrationScriptError:
+    return CalibrationScriptError(
+        Code.MC_E203_READ_FAILED,
+        f"cannot read {shard.relative} as {shard.fmt}: {type(exc).__name__}: "
+        f"{bounded(str(exc))}",
+        "check the file's format and content (and that it did not change during the run)")
+
+
+_DATE_NAME_ENDS = ("_at", "_time")
+_DATE_NAMES = ("modified", "date", "datetime")
+
+
+def date_like(name: str) -> bool:
+    """Whether pandas' JSON reader converts a column of this name to dates when its values
+    look like dates (``keep_default_dates``).
+
+    >>> date_like("created_at"), date_like("Timestamp_ms"), date_like("score")
+    (True, True, False)
+    """
+    lower = name.lower()
+    return lower.endswith(_DATE_NAME_ENDS) or lower in _DATE_NAMES or \
+        lower.startswith("timestamp")
+
+
+def _json_kind(series: pd.Series) -> str:
+    """The kind of values of a JSON-lines chunk's column built with no conversion: "number",
+    "boolean", "missing" (every value null) or "other".
+
+    >>> [_json_kind(pd.Series(v)) for v in ([1, None], [True, None], [None, None], ["1"])]
+    ['number', 'boolean', 'missing', 'other']
+    """
+    dtype = series.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "if":
+        return "missing" if bool(series.isna().all()) else "number"
+    if isinstance(dtype, np.dtype) and dtype.kind == "b":
+        return "boolean"
+    if dtype != object:
+        return "other"
+    inferred = pd.api.types.infer_dtype(series, skipna=True)
+    return {"boolean": "boolean", "empty": "missing"}.get(inferred, "other")
+
+
+def json_lines_batches(shard: Shard, fields: Sequence[str]) -> Iterator[dict[str, pd.Series]]:
+    """The JSON-lines shard's ``fields`` in chunks of ``BIN_CHUNK_ROWS`` records, as pandas
+    columns of numbers or booleans (a column of nulls only as float64 NaN); a read error, or a
+    chunk the whole-file read may parse otherwise (the module's docstring), is ``MC-E203``.
+
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "a.jsonl")
+    >>> with open(path, "w") as handle:
+    ...     _ = handle.write('{"s": 0.5, "y": true}\\n{"s": 1, "y": null, "id": "b"}\\n')
+    >>> shard = Shard("a.jsonl", "jsonl", path, ("s", "y", "id"), 2, 0)
+    >>> [batch["y"].tolist() for batch in json_lines_batches(shard, ["s", "y"])]
+    [[True, nan]]
+    """
+    kinds: dict[str, str] = {}
+    start = 0
+    try:
+        with pd.read_json(shard.path, lines=True, orient="records", precise_float=True,
+                          dtype=False, convert_axes=False,
+                          chunksize=limits.BIN_CHUNK_ROWS) as chunks:
+            for chunk in chunks:
+                batch: dict[str, pd.Series] = {}
+                for name in fields:
+                    if name not in chunk.columns:
+                        raise _refused(shard, name, "is in no record", start, len(chunk))
+                    series = chunk[name]
+                    kind = _json_kind(series)
+                    if kind == "missing":
+                        series = pd.Series(np.full(len(chunk), np.nan), index=chunk.index)
+                    elif kind == "other" or kinds.setdefault(name, kind) != kind:
+                        raise _refused(shard, name, f"holds {pd.api.types.infer_dtype(series)} "
+                                       "values", start, len(chunk))
+                    batch[name] = series
+                start += len(chunk)
+                yield batch
+    except (OSError, ValueError) as exc:
+        raise _read_failed(shard, exc) from exc

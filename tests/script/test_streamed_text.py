@@ -145,22 +145,27 @@ def test_a_multitask_text_run_streamed_equals_the_run_holding_the_rows(
     _assert_same(streamed, held, "csv")
 
 
-def test_text_files_are_counted_in_chunks_and_never_read_whole(
+def test_text_files_are_parsed_twice_in_chunks_and_never_read_whole(
         tmp_path: str, monkeypatch: pytest.MonkeyPatch, no_plot: list[int]) -> None:
     data = _files(os.path.join(tmp_path, "data"), "csv")
     asked = recorded_fields(monkeypatch)
     whole = pd.read_csv
-    lengths: list[int] = []
+    parses: list[tuple[object, object]] = []
 
     def chunked_only(*args: object, **kwargs: object) -> object:
-        assert kwargs.get("chunksize") is not None  # no csv/tsv file parsed whole
-        lengths.append(int(kwargs["chunksize"]))  # type: ignore[call-overload]
+        if kwargs.get("nrows") != 0:  # the header alone is read whole
+            assert kwargs.get("chunksize") is not None  # no csv/tsv file parsed whole
+            parses.append((kwargs["chunksize"], kwargs.get("usecols")))
         return whole(*args, **kwargs)  # type: ignore[call-overload]
 
     monkeypatch.setattr(pd, "read_csv", chunked_only)
     _run(data, os.path.join(tmp_path, "out"), {}, True, monkeypatch)
-    assert asked == [[]] * len(SIZES)  # names and rows only; the columns come in chunks
-    assert set(lengths) == {1000, limits.WRITE_CHUNK_ROWS}
+    assert asked == [[]] * len(SIZES)  # names only; the first pass counts the rows
+    fitting = ["prob_class_1", "label"]
+    # before writing, two parses of each file: the first pass's of every column (each row's
+    # field count checked, the rows counted), the second pass's of the fitting columns
+    assert parses == [(1000, None)] * len(SIZES) + [(1000, fitting)] * len(SIZES) + \
+        [(limits.WRITE_CHUNK_ROWS, None)] * len(SIZES)
 
 
 def test_small_text_inputs_are_read_once_whole(
@@ -173,7 +178,10 @@ def test_small_text_inputs_are_read_once_whole(
     assert may_stream(files, Settings())
     monkeypatch.setattr(limits, "STREAM_MIN_ROWS", lines + 1)
     assert not may_stream(files, Settings())
-    assert not may_stream(files + [("/x.json", "x.json", "json")], Settings())
+    array = os.path.join(tmp_path, "x.json")
+    with open(array, "w", encoding="utf-8") as handle:
+        handle.write('[{"prob_class_1": 0.5, "label": 1}]')
+    assert not may_stream(files + [(array, "x.json", "json")], Settings())  # an array: whole
     asked = recorded_fields(monkeypatch)
     outputs = {o.value: os.path.join(tmp_path, "out", o.value) for o in ModelCalibrationOutput}
     mc.main({EVAL: data}, outputs, {}, argparse.Namespace(job_type="calibration"))
