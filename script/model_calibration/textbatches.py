@@ -30,6 +30,8 @@ pandas converted, a number), and a column whose name pandas reads as a date's (i
 
 from __future__ import annotations
 
+import functools
+import os
 from collections.abc import Iterator, Sequence
 
 import numpy as np
@@ -49,8 +51,10 @@ _BLOCK_BYTES = 1 << 24
 
 
 def rows_at_most(path: str) -> int:
-    """An upper bound on the rows of a csv/tsv file without parsing it: its line ends plus
-    one (the header takes a line, a quoted field may span several, blank lines are no rows).
+    """An upper bound on the rows of a csv/tsv or JSON-lines file without parsing it: its line
+    ends plus one (a header takes a line, a quoted field may span several, blank lines are no
+    rows). Counted once per version of the file (its size and modification time): the
+    decision to stream and the check of the shards read for no field ask for it.
 
     >>> import os, tempfile
     >>> path = os.path.join(tempfile.mkdtemp(), "a.csv")
@@ -59,7 +63,14 @@ def rows_at_most(path: str) -> int:
     >>> rows_at_most(path)
     3
     """
-    lines = 1
+    status = os.stat(path)
+    return _line_ends(path, status.st_size, status.st_mtime_ns) + 1
+
+
+@functools.lru_cache(maxsize=1024)
+def _line_ends(path: str, size: int, modified: int) -> int:
+    """The line ends of the file at ``path`` of that ``size`` and modification time."""
+    lines = 0
     with open(path, "rb") as handle:
         while block := handle.read(_BLOCK_BYTES):
             lines += block.count(b"\n")

@@ -11,7 +11,7 @@ import itertools
 import json
 import os
 from collections.abc import Callable, Collection, Mapping, Sequence
-from typing import Any
+from typing import Any, Optional, TextIO
 
 import pandas as pd
 
@@ -52,15 +52,59 @@ def write_frame(frame: pd.DataFrame, path: str, fmt: str, json_array: bool) -> N
         frame.to_csv(path, index=False, sep="\t")
     elif fmt == "parquet":
         frame.to_parquet(path, index=False)
-    else:
-        records = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
+    elif json_array:
         with open(path, "w", encoding="utf-8") as handle:
-            if json_array:
-                json.dump(records, handle, allow_nan=False, default=str)
-            else:
-                for record in records:
-                    handle.write(json.dumps(record, allow_nan=False, default=str))
-                    handle.write("\n")
+            json.dump(_records(frame), handle, allow_nan=False, default=str)
+    else:
+        with open(path, "w", encoding="utf-8") as handle:
+            _write_json_lines(frame, handle)
+
+
+def _records(frame: pd.DataFrame) -> list[dict[Any, Any]]:
+    """The frame's rows as JSON records (missing values None)."""
+    records: list[dict[Any, Any]] = frame.astype(object).where(frame.notna(), None).to_dict(
+        orient="records")
+    return records
+
+
+def _write_json_lines(frame: pd.DataFrame, handle: TextIO) -> None:
+    for record in _records(frame):
+        handle.write(json.dumps(record, allow_nan=False, default=str))
+        handle.write("\n")
+
+
+def _write_json_lines_shard(shard: Shard, target: str,
+                            columns: Callable[[pd.DataFrame], dict[str, FloatArray]]
+                            ) -> Optional[int]:
+    """A JSON-lines shard calibrated in chunks of ``WRITE_CHUNK_ROWS`` records, read as the
+    whole file is read, and written as the whole file's frame is; its rows. pandas converts a
+    chunk's column over that chunk's rows (integers, numbers from text, dates), so the chunks
+    are written only while each holds every column of the file in the types of the first
+    chunk's: each conversion then was the whole read's. None (the target is then written from
+    the whole read) when a chunk's columns differ, a column is dates (pandas picks their
+    unit over the rows it reads), or a value error.
+    """
+    rows = 0
+    types: Optional[dict[str, Any]] = None
+    try:
+        with open(target, "w", encoding="utf-8") as handle, \
+                pd.read_json(shard.path, lines=True, orient="records", precise_float=True,
+                             chunksize=limits.WRITE_CHUNK_ROWS) as chunks:
+            for chunk in chunks:
+                labels = {str(c): c for c in chunk.columns}
+                if sorted(labels) != sorted(shard.columns) or len(labels) != chunk.shape[1]:
+                    return None
+                chunk = chunk[[labels[name] for name in shard.columns]]
+                chunk_types = {name: chunk[labels[name]].dtype for name in shard.columns}
+                if types is None:
+                    types = chunk_types
+                if chunk_types != types or any(t.kind == "M" for t in chunk_types.values()):
+                    return None
+                _write_json_lines(chunk.assign(**columns(chunk)), handle)
+                rows += len(chunk)
+    except ValueError:
+        return None  # the whole read and write raise it as every run does
+    return rows
 
 
 def write_calibrated_shard(shard: Shard, target: str,
@@ -68,14 +112,17 @@ def write_calibrated_shard(shard: Shard, target: str,
                            score_columns: Sequence[str]) -> int:
     """Read ``shard`` again in full (every column), add the calibrated columns and write it to
     ``target`` in its format; returns the rows written. One chunk of ``WRITE_CHUNK_ROWS`` rows
-    of a parquet or csv/tsv shard (a JSON shard: the shard) is in memory at a time.
+    of a parquet, csv/tsv or JSON-lines shard (a JSON array: the shard) is in memory at a
+    time.
 
     parquet goes through pyarrow record batches of ``WRITE_CHUNK_ROWS`` rows (columns keep
     their Arrow types; a pandas index column is dropped, as ``to_parquet(index=False)`` did;
     the calibrated columns, and numeric columns of nearly distinct values
     (:func:`dictionary_columns`), are written without a dictionary page);
     csv/tsv through pandas' reader in chunks of as many rows, written as pandas' ``to_csv``
-    writes them (:func:`~.csvwriter.write_csv_frame`); JSON is read and written whole. An OS
+    writes them (:func:`~.csvwriter.write_csv_frame`); JSON lines in chunks of as many
+    records when their types are the whole read's (:func:`_write_json_lines_shard`), else, and
+    a JSON array, read and written whole. An OS
     error or a value JSON cannot hold is ``MC-E502``; a file that
     changed since it was read is ``MC-E203``.
     """
@@ -94,6 +141,10 @@ def write_calibrated_shard(shard: Shard, target: str,
                     write_csv_frame(out, target, sep, first=i == 0)
                     rows += len(out)
             return rows
+        if not shard.json_array:
+            written = _write_json_lines_shard(shard, target, columns)
+            if written is not None:
+                return written
         frame = read_frame(shard.path, shard.fmt)[0]
         out = frame.assign(**columns(frame))
         write_frame(out, target, shard.fmt, shard.json_array)

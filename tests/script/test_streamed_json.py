@@ -21,6 +21,7 @@ import pandas as pd
 import pytest
 
 from calibration_step.script.errors import CalibrationScriptError
+from calibration_step.script.model_calibration import limits, reading, writing
 from calibration_step.script.model_calibration.reading import read_frame
 from tests.script.synthetic import scenario
 from tests.script.test_sharded_phases import DATA_OUT, EVAL
@@ -240,3 +241,31 @@ def test_the_scan_gives_the_names_and_rows_of_the_whole_read(tmp_path: str) -> N
         assert (names, rows) == (whole_names, whole_rows)
     assert read_frame(os.path.join(tmp_path, "keys.jsonl"), "jsonl", [])[2:] == (
         ["b", "a", "c"], 3)
+
+
+def test_json_lines_are_written_in_chunks_when_their_types_are_the_whole_reads(
+        tmp_path: str, monkeypatch: pytest.MonkeyPatch, no_plot: list[int]) -> None:
+    """``a.jsonl``'s row ids are integers in every chunk: written in chunks; ``b/c.json``'s
+    are floats in one chunk only (the whole read makes them floats): written from the whole
+    read; both as the run holding the rows writes them."""
+    def float_ids(name: str, records: list[Record]) -> None:
+        if name == "b/c.json":
+            for record in records[1400:2100]:
+                record["row_id"] = float(str(record["row_id"])) + 0.5
+
+    data = _files(os.path.join(tmp_path, "data"), float_ids)
+    held = _run(data, os.path.join(tmp_path, "held"), {}, False, monkeypatch)
+    monkeypatch.setattr(limits, "WRITE_CHUNK_ROWS", 700)
+    read_whole: list[str] = []
+    whole = reading.read_frame
+
+    def recording(path: str, fmt: str, fields: object = None) -> object:
+        read_whole.append(os.path.basename(path))
+        return whole(path, fmt, fields)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(writing, "read_frame", recording)
+    streamed = _run(data, os.path.join(tmp_path, "streamed"), {}, True, monkeypatch)
+    _assert_same(streamed, held)
+    assert read_whole == ["c.json"]
+    with open(os.path.join(streamed[DATA_OUT], "a.jsonl"), encoding="utf-8") as handle:
+        assert '"row_id": 2499, ' in handle.read()
