@@ -5,7 +5,8 @@ Every comparison of the benchmark reads the same files: per scenario and size, a
 columns, the input of the whole script) and a held-out test set of ``min(n, TEST_ROWS_MAX)``
 rows (score and label) drawn from the same generator with another seed. ``prepare_csv`` writes
 the same training shards once more as CSV (pandas ``to_csv``), beside the parquet ones, for the
-whole-script runs with ``--script-format csv``.
+whole-script runs with ``--script-format csv``; ``prepare_jsonl`` as JSON lines, for
+``--script-format jsonl``.
 
 Scenarios (scores ~ Beta(2, 2), continuous float64, so almost every score is unique: the worst
 case for aggregation by unique score):
@@ -45,7 +46,8 @@ import dataclasses
 import json
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -73,11 +75,13 @@ MULTITASK_LABEL_FIELDS = tuple(f"label_task_{t}" for t in range(NUM_TASKS))
 PASSTHROUGH_FIELDS = ("row_id", "segment", "feature_a")
 TRAIN_SHARDS = 10
 TEST_ROWS_MAX = 1_000_000
-FORMATS = ("parquet", "csv")
+FORMATS = ("parquet", "csv", "jsonl")
 # Bump when the generator changes: cached files of another version are not reused.
 GENERATOR_VERSION = 1
 # Bump when the CSV writing changes (it derives the CSV shards from the parquet ones).
 CSV_VERSION = 1
+# Bump when the JSON-lines writing changes (it derives those shards from the parquet ones).
+JSONL_VERSION = 1
 _SEGMENTS = np.array(["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel"])
 _SCENARIO_SEED = {"linear": 11, "nonlinear": 23, MULTICLASS: 37, MULTITASK: 41}
 
@@ -243,24 +247,47 @@ def prepare_csv(dataset: Dataset) -> Dataset:
     ``train-csv-v<CSV_VERSION>`` beside ``train``, reused when its ``_COMPLETE_CSV_v<version>``
     marker exists; the test file stays parquet (only the whole script reads CSV).
     """
+    return _derived(dataset, "csv", CSV_VERSION,
+                    lambda frame, path: frame.to_csv(path, index=False))
+
+
+def prepare_jsonl(dataset: Dataset) -> Dataset:
+    """The training shards of a parquet ``dataset`` as JSON lines, written once beside them.
+
+    Each parquet shard is read with pandas and written with ``DataFrame.to_json(orient=
+    "records", lines=True, double_precision=15)`` (15 significant digits, the most pandas
+    writes: the script reads the values written, not the parquet ones). The folder is
+    ``train-jsonl-v<JSONL_VERSION>`` beside ``train``, reused when its
+    ``_COMPLETE_JSONL_v<version>`` marker exists.
+    """
+    return _derived(dataset, "jsonl", JSONL_VERSION,
+                    lambda frame, path: frame.to_json(path, orient="records", lines=True,
+                                                      double_precision=15))
+
+
+def _derived(dataset: Dataset, fmt: str, version: int, write: Callable[[Any, str], None]
+             ) -> Dataset:
+    """The training shards of a parquet ``dataset`` in ``fmt``, each written by ``write``
+    (pandas frame, path) into ``train-<fmt>-v<version>`` beside ``train`` once: reused when its
+    ``_COMPLETE_<FMT>_v<version>`` marker exists."""
     import pandas as pd
 
     if dataset.fmt != "parquet":
-        raise ValueError(f"prepare_csv needs the parquet dataset; got {dataset.fmt!r}.")
+        raise ValueError(f"prepare_{fmt} needs the parquet dataset; got {dataset.fmt!r}.")
     root = os.path.dirname(dataset.train_dir)
-    csv = dataclasses.replace(dataset, train_dir=os.path.join(root, f"train-csv-v{CSV_VERSION}"),
-                              fmt="csv")
-    marker = os.path.join(root, f"_COMPLETE_CSV_v{CSV_VERSION}")
+    derived = dataclasses.replace(
+        dataset, train_dir=os.path.join(root, f"train-{fmt}-v{version}"), fmt=fmt)
+    marker = os.path.join(root, f"_COMPLETE_{fmt.upper()}_v{version}")
     if os.path.exists(marker):
-        return csv
-    shutil.rmtree(csv.train_dir, ignore_errors=True)
-    os.makedirs(csv.train_dir)
+        return derived
+    shutil.rmtree(derived.train_dir, ignore_errors=True)
+    os.makedirs(derived.train_dir)
     for path in dataset.shard_paths():
         stem = os.path.splitext(os.path.basename(path))[0]
-        pd.read_parquet(path).to_csv(os.path.join(csv.train_dir, f"{stem}.csv"), index=False)
+        write(pd.read_parquet(path), os.path.join(derived.train_dir, f"{stem}.{fmt}"))
     with open(marker, "w", encoding="utf-8") as handle:
         handle.write(f"ok (pandas {pd.__version__})\n")
-    return csv
+    return derived
 
 
 def read_columns(paths: Sequence[str]) -> tuple[FloatArray, FloatArray]:

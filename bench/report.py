@@ -177,6 +177,8 @@ def _format(m: Mapping[str, object] | None) -> str:
 def _floor_note(floor: Mapping[str, object] | None) -> str:
     if _format(floor) == "csv":
         return "pandas read_csv + to_csv of the same csv shards"
+    if _format(floor) == "jsonl":
+        return "pandas read_json + to_json of the same JSON-lines shards"
     return "pyarrow read + write of the same shards"
 
 

@@ -310,11 +310,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"[{time.perf_counter() - started:7.1f}s] data {scenario} n={n} ready in "
                   f"{time.perf_counter() - t0:.1f}s", flush=True)
             script_data = dataset
-            if n in script_sizes and args.script_format == "csv":
+            if n in script_sizes and args.script_format != "parquet":
                 t0 = time.perf_counter()
-                script_data = data.prepare_csv(dataset)
-                print(f"[{time.perf_counter() - started:7.1f}s] csv {scenario} n={n} ready in "
-                      f"{time.perf_counter() - t0:.1f}s", flush=True)
+                prepare = {"csv": data.prepare_csv, "jsonl": data.prepare_jsonl}
+                script_data = prepare[args.script_format](dataset)
+                print(f"[{time.perf_counter() - started:7.1f}s] {args.script_format} {scenario} "
+                      f"n={n} ready in {time.perf_counter() - t0:.1f}s", flush=True)
             for spec in _specs(dataset, labels, n in script_sizes, preds_dir, work,
                                args.script_methods, script_data):
                 if spec["kind"] in ("script", "io_floor"):

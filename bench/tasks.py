@@ -16,8 +16,9 @@ kind's keys:
   against (``fit_columns``, default score and label, against the largest shard's other
   columns). Floors (``FLOORS``): ``parquet`` (pyarrow ``read_table`` + ``write_table``, Arrow
   sizes), ``csv`` (pandas ``read_csv`` + ``to_csv(index=False)``, the reader and writer the
-  script uses, pandas sizes with ``memory_usage(deep=True)``) and ``csv_pyarrow`` (pyarrow's
-  CSV reader and writer, Arrow sizes: a faster floor than the script's pandas I/O can reach).
+  script uses, pandas sizes with ``memory_usage(deep=True)``), ``csv_pyarrow`` (pyarrow's
+  CSV reader and writer, Arrow sizes: a faster floor than the script's pandas I/O can reach), and
+  ``jsonl`` (pandas ``read_json(lines=True)`` + ``to_json(lines=True)``).
 
 Examples
 --------
@@ -190,9 +191,21 @@ def copy_csv_pandas(source: str, target: str) -> tuple[int, dict[str, int]]:
     return len(frame), {str(name): int(size) for name, size in usage.items()}
 
 
+def copy_jsonl_pandas(source: str, target: str) -> tuple[int, dict[str, int]]:
+    """Read a JSON-lines file with pandas (as the script reads a whole file) and write it back
+    with ``to_json(orient="records", lines=True)``: rows and in-memory bytes per column."""
+    import pandas as pd
+
+    frame = pd.read_json(source, lines=True, orient="records", precise_float=True)
+    frame.to_json(target, orient="records", lines=True)
+    usage = frame.memory_usage(index=False, deep=True)
+    return len(frame), {str(name): int(size) for name, size in usage.items()}
+
+
 FLOORS: dict[str, tuple[Callable[[str, str], tuple[int, dict[str, int]]], str, str]] = {
     "parquet": (copy_parquet, "parquet", "pyarrow read_table + write_table"),
     "csv": (copy_csv_pandas, "csv", "pandas read_csv + to_csv"),
+    "jsonl": (copy_jsonl_pandas, "jsonl", "pandas read_json + to_json (lines)"),
     "csv_pyarrow": (copy_csv, "csv", "pyarrow.csv read_csv + write_csv"),
 }
 """Floor format -> (copy function, file extension, description)."""
@@ -205,7 +218,7 @@ def io_floor_task(spec: Mapping[str, object]) -> JsonDict:
     copy, extension, description = FLOORS[floor]
     fit_cols = tuple(_paths(spec, "fit_columns")) if "fit_columns" in spec else (
         data.SCORE_FIELD, data.LABEL_FIELD)
-    if floor == "csv":
+    if floor in ("csv", "jsonl"):
         import pandas  # noqa: F401  # imported before the baseline, as the script's child does
 
     scratch = tempfile.mkdtemp(prefix="bench-io-", dir=_str(spec, "scratch"))

@@ -20,14 +20,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from calibration_step.script.errors import CalibrationScriptError
 from calibration_step.script.model_calibration import limits, reading, writing
 from calibration_step.script.model_calibration.reading import read_frame
 from tests.script.synthetic import scenario
-from tests.script.test_sharded_phases import DATA_OUT, EVAL
-from tests.script.test_streamed_fit import _run as run_script
+from tests.script.test_sharded_phases import DATA_OUT
 from tests.script.test_streamed_fit import _small_limits
 from tests.script.test_streamed_fit import assert_same_json
+from tests.script.test_streamed_text import _assert_fails_as_held, _run
 
 __all__ = ["_small_limits"]  # the autouse fixture: small bins and chunks
 SIZES = [("a.jsonl", 2500), ("b/c.json", 3100), ("d.jsonl", 1700), ("e.jsonl", 2900)]
@@ -80,13 +79,6 @@ def _files(folder: str, edit: Optional[Edit] = None, logit: bool = False) -> str
         with open(path, "w", encoding="utf-8") as handle:
             handle.write("\n".join(lines) + "\n")
     return folder
-
-
-def _run(data: str, root: str, env: Mapping[str, str], streamed: bool,
-         monkeypatch: pytest.MonkeyPatch, expect_streamed: Optional[bool] = None
-         ) -> dict[str, str]:
-    return run_script({EVAL: data}, root, env, streamed, monkeypatch,
-                      expect_streamed=expect_streamed)
 
 
 def _assert_same(ours: Mapping[str, str], theirs: Mapping[str, str]) -> None:
@@ -157,17 +149,6 @@ def test_a_chunk_the_whole_read_may_parse_otherwise_leaves_the_job_to_the_run_ho
     fallen_back = _run(data, os.path.join(tmp_path, "streamed"), {}, True, monkeypatch,
                        expect_streamed=False)
     _assert_same(fallen_back, held)
-
-
-def _assert_fails_as_held(data: str, root: str, monkeypatch: pytest.MonkeyPatch,
-                          match: str) -> None:
-    """The streamed run fails with the error of the run holding the rows, ``match``."""
-    messages = []
-    for streamed in (False, True):
-        with pytest.raises(CalibrationScriptError, match=match) as caught:
-            _run(data, os.path.join(root, str(streamed)), {}, streamed, monkeypatch)
-        messages.append(str(caught.value))
-    assert messages[0] == messages[1]
 
 
 def _rewrite_line(path: str, index: int, text: str) -> None:
