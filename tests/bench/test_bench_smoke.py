@@ -208,6 +208,29 @@ def test_csv_shards_and_floors(dataset: data.Dataset, tmp_path: Path) -> None:
     assert "| nonlinear | 1e3 | csv | io_floor_pyarrow_csv | ok |" in text
 
 
+def test_jsonl_shards_and_floor(dataset: data.Dataset, tmp_path: Path) -> None:
+    import pandas as pd
+
+    lines = data.prepare_jsonl(dataset)
+    assert lines.fmt == "jsonl" and len(lines.shard_paths()) == data.TRAIN_SHARDS
+    assert data.prepare_jsonl(dataset) == lines  # reused
+    first = pd.read_json(lines.shard_paths()[0], lines=True, precise_float=True)
+    original = pd.read_parquet(dataset.shard_paths()[0])
+    assert list(first.columns) == list(original.columns)
+    assert np.allclose(first[data.SCORE_FIELD], original[data.SCORE_FIELD], rtol=1e-14)
+    specs = run._specs(dataset, [], True, str(tmp_path), str(tmp_path), ["gam"], lines)
+    assert [s["label"] for s in specs] == ["script_gam", "io_floor"]
+    found = [{"scenario": dataset.scenario, "rows": ROWS, "kind": s["kind"],
+              "label": s["label"], "format": "jsonl", "status": "ok", "max_rss_bytes": 1,
+              "result": tasks.run_task(s)} for s in specs]
+    for m in found:
+        result = m["result"]
+        assert isinstance(result, dict) and result["rows"] == ROWS, m["label"]
+    checks = report.targets(found, [], [dataset.scenario], [ROWS], [ROWS])
+    floor_check = [c for c in checks if c["target"] == "script gam time / I/O floor"]
+    assert "read_json" in str(floor_check[0]["note"])
+
+
 def test_run_main_with_opt_in_flags(tmp_path: Path) -> None:
     """The whole runner (children included) on the multiclass scenario with CSV input."""
     out = tmp_path / "out"
