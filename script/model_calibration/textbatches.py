@@ -172,7 +172,8 @@ def _json_kind(series: pd.Series) -> str:
 
 
 def json_lines_batches(shard: Shard, fields: Sequence[str]) -> Iterator[dict[str, pd.Series]]:
-    """The JSON-lines shard's ``fields`` in chunks of ``BIN_CHUNK_ROWS`` records, as pandas
+    """The JSON-lines shard's ``fields`` in chunks of ``BIN_CHUNK_ROWS`` records (at most
+    ``JSON_CHUNK_RECORDS``), as pandas
     columns of numbers or booleans (a column of nulls only as float64 NaN); a read error, or a
     chunk the whole-file read may parse otherwise (the module's docstring), is ``MC-E203``.
 
@@ -189,7 +190,8 @@ def json_lines_batches(shard: Shard, fields: Sequence[str]) -> Iterator[dict[str
     try:
         with pd.read_json(shard.path, lines=True, orient="records", precise_float=True,
                           dtype=False, convert_axes=False,
-                          chunksize=limits.BIN_CHUNK_ROWS) as chunks:
+                          chunksize=min(limits.BIN_CHUNK_ROWS, limits.JSON_CHUNK_RECORDS)
+                          ) as chunks:
             for chunk in chunks:
                 batch: dict[str, pd.Series] = {}
                 for name in fields:

@@ -68,15 +68,18 @@ def _records(frame: pd.DataFrame) -> list[dict[Any, Any]]:
 
 
 def _write_json_lines(frame: pd.DataFrame, handle: TextIO) -> None:
-    for record in _records(frame):
-        handle.write(json.dumps(record, allow_nan=False, default=str))
-        handle.write("\n")
+    """The frame's rows as JSON lines, ``JSON_CHUNK_RECORDS`` records built at a time."""
+    for start in range(0, len(frame), limits.JSON_CHUNK_RECORDS):
+        for record in _records(frame.iloc[start:start + limits.JSON_CHUNK_RECORDS]):
+            handle.write(json.dumps(record, allow_nan=False, default=str))
+            handle.write("\n")
 
 
 def _write_json_lines_shard(shard: Shard, target: str,
                             columns: Callable[[pd.DataFrame], dict[str, FloatArray]]
                             ) -> Optional[int]:
-    """A JSON-lines shard calibrated in chunks of ``WRITE_CHUNK_ROWS`` records, read as the
+    """A JSON-lines shard calibrated in chunks of ``WRITE_CHUNK_ROWS`` records (at most
+    ``JSON_CHUNK_RECORDS``), read as the
     whole file is read, and written as the whole file's frame is; its rows. pandas converts a
     chunk's column over that chunk's rows (integers, numbers from text, dates), so the chunks
     are written only while each holds every column of the file in the types of the first
@@ -89,7 +92,8 @@ def _write_json_lines_shard(shard: Shard, target: str,
     try:
         with open(target, "w", encoding="utf-8") as handle, \
                 pd.read_json(shard.path, lines=True, orient="records", precise_float=True,
-                             chunksize=limits.WRITE_CHUNK_ROWS) as chunks:
+                             chunksize=min(limits.WRITE_CHUNK_ROWS,
+                                           limits.JSON_CHUNK_RECORDS)) as chunks:
             for chunk in chunks:
                 labels = {str(c): c for c in chunk.columns}
                 if sorted(labels) != sorted(shard.columns) or len(labels) != chunk.shape[1]:
