@@ -36,10 +36,10 @@ BINNED_MIN_ROWS = 1 << 21
 (``rowbins.RowBins``, see ``binned.run_task_binned``)."""
 
 STREAM_MIN_ROWS = 1 << 21
-"""A binary or multi-task job whose input files are all parquet, csv or tsv and hold at least
-this many rows is run streamed (``streaming.run_streamed``): its rows are read in chunks, twice
-(csv/tsv files are counted by a chunked parse first), and never held (when every task keeps at
-least ``BINNED_MIN_ROWS`` of them)."""
+"""A binary or multi-task job whose input files are all parquet, csv, tsv or JSON lines and hold
+at least this many rows is run streamed (``streaming.run_streamed``): its rows are read in
+chunks, twice (the first pass also counts a csv/tsv file's rows), and never held (when every
+task keeps at least ``BINNED_MIN_ROWS`` of them)."""
 
 AUTO_SUBSAMPLE_MIN_ROWS = 1 << 21
 """From this many rows ``auto`` chooses its method on a stratified subsample of about

@@ -1,11 +1,11 @@
-"""The streamed run of a binary or multi-task job with many rows: passes over the parquet, csv
-or tsv files in chunks, in memory bounded by the row bins and a chunk, whatever the number of
-rows.
+"""The streamed run of a binary or multi-task job with many rows: passes over the parquet, csv,
+tsv or JSON-lines files in chunks, in memory bounded by the row bins and a chunk, whatever the
+number of rows.
 
 A binary or multi-task job (the whole run, ``--phase all``) whose input files are all parquet,
-csv or tsv and hold at least ``STREAM_MIN_ROWS`` rows never holds its rows (a csv/tsv file is
-counted by a chunked parse of every column first; its passes parse its fitting columns chunk
-by chunk, :mod:`.textbatches`). Each task (the binary job's one, or each of a multi-task job's)
+csv, tsv or JSON lines and hold at least ``STREAM_MIN_ROWS`` rows never holds its rows (a
+csv/tsv file's rows are counted by the first pass, which parses every column; the passes parse
+the fitting columns of csv/tsv and JSON-lines files chunk by chunk, :mod:`.textbatches`). Each task (the binary job's one, or each of a multi-task job's)
 is read on its own columns (score, label, weight):
 
 1. a first pass reads the task's columns in record batches of
@@ -27,8 +27,8 @@ is read on its own columns (score, label, weight):
 The calibrated files are then written one at a time, as in every run. A job with a task keeping
 fewer than ``BINNED_MIN_ROWS`` rows, or whose margins spread too wide for the bins, is not
 streamed (:func:`run_streamed` returns None after the first passes and the run reads its rows
-as usual); nor is a csv/tsv job whose first pass meets a chunk it cannot parse as the
-whole-file read would, or an invalid value (the run holding the rows reports it).
+as usual); nor is a csv/tsv or JSON-lines job whose first pass meets a chunk it cannot parse
+as the whole-file read would, or an invalid value (the run holding the rows reports it).
 """
 
 from __future__ import annotations
