@@ -1,6 +1,6 @@
 """A binary or multi-task run streamed over csv/tsv files (``textbatches``) gives the outputs of
-the run holding the rows: the files counted in chunks, their fitting columns parsed chunk by
-chunk, with columns whose type pandas infers differently from chunk to chunk; a malformed
+the run holding the rows: the files' rows counted by the first pass (which parses every column
+chunk by chunk), their fitting columns parsed chunk by chunk, with columns whose type pandas infers differently from chunk to chunk; a malformed
 row or an invalid value fails as when the rows are held, and a chunk whose fitting column
 parses as text leaves the job to the run holding the rows.
 
