@@ -173,9 +173,9 @@ def _json_kind(series: pd.Series) -> str:
 
 def json_lines_batches(shard: Shard, fields: Sequence[str]) -> Iterator[dict[str, pd.Series]]:
     """The JSON-lines shard's ``fields`` in chunks of ``BIN_CHUNK_ROWS`` records (at most
-    ``JSON_CHUNK_RECORDS``), as pandas
-    columns of numbers or booleans (a column of nulls only as float64 NaN); a read error, or a
-    chunk the whole-file read may parse otherwise (the module's docstring), is ``MC-E203``.
+    ``JSON_CHUNK_RECORDS``), as pandas columns of numbers or booleans (a column of nulls only
+    as float64 NaN); a read error, or a chunk the whole-file read may parse otherwise (the
+    module's docstring), is ``MC-E203``.
 
     >>> import os, tempfile
     >>> path = os.path.join(tempfile.mkdtemp(), "a.jsonl")
