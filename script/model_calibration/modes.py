@@ -26,6 +26,7 @@ from .binned import run_task_binned
 from .columns import parse_scores, parse_weights, require_columns
 from .crossfit import auto_summary, cross_fit, select_method
 from .fitting import check_two_classes
+from .heldoutchunks import HeldOutChunks
 from .inputs import InputData, load_multiclass, load_tasks, task_data
 from .jsonvalues import JsonDict, json_number
 from .logs import logger
@@ -298,13 +299,16 @@ def run_multiclass(shards: list[Shard], settings: Settings, given: Optional[AnyC
     rows["uncalibrated_zero_sum_rows"] = zero_rows
     selection: Optional[JsonDict] = None
     folds: list[JsonDict] = []
+    held_out: Optional[HeldOutChunks] = None  # the held-out predictions, chunk by chunk
     if fold is not None:
-        binned = fit_ovr_binned(problem, settings, fold, "multiclass")
-        if binned is None:
-            binned = fit_temperature_folds(problem, settings, fold)
-        if binned is None:
-            binned = fit_scaling_folds(problem, settings, fold)
-        if binned is not None:
+        chunked = fit_ovr_binned(problem, settings, fold, "multiclass")
+        if chunked is None:
+            chunked = fit_temperature_folds(problem, settings, fold)
+        binned = None if chunked is not None else fit_scaling_folds(problem, settings, fold)
+        if chunked is not None:
+            calibrator, held_out = chunked
+            folds = held_out.folds
+        elif binned is not None:
             calibrator, crossed = binned
         else:
             start = time.perf_counter()
@@ -321,16 +325,24 @@ def run_multiclass(shards: list[Shard], settings: Settings, given: Optional[AnyC
             crossed = cross_fit(problem, settings, fold,
                                 None if shared is None else shared.fold_model)
             del shared
-        predictions, folds = crossed.predictions, crossed.folds
-        del crossed, fold
+        if held_out is None:
+            predictions, folds = crossed.predictions, crossed.folds
+            del crossed
+        del fold
     else:
         assert given is not None
         calibrator = given
         predictions = problem.predict(given)
     zero = problem.zero_sum_rows(calibrator)
-    del problem, scores  # the metrics' temporaries need the room
-    cal = multiclass_metrics(predictions, labels, weights, settings.categories, settings.bins)
-    del predictions
+    if held_out is not None:  # scored from the score matrix again, no predictions matrix
+        cal = multiclass_metrics_of(held_out.column(), labels, weights, settings.categories,
+                                    settings.bins, held_out.extremes)
+        del held_out, problem, scores
+    else:
+        del problem, scores  # the metrics' temporaries need the room
+        cal = multiclass_metrics(predictions, labels, weights, settings.categories,
+                                 settings.bins)
+        del predictions
     rows["ovr_zero_sum_rows"] = zero
     if zero:
         logger.warning("%d rows' one-vs-rest outputs are all 0 under the %s calibrator; they "
