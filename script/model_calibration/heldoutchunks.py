@@ -13,16 +13,9 @@ predictions is made: the predictions are computed twice, to the same values (eac
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
-from typing import Optional
 
 from .jsonvalues import JsonDict
-from .metrics import ClassColumn, ClassExtremes
-from .numerics import FloatArray
-
-ChunkScorer = Callable[[slice], FloatArray]
-"""The held-out class probabilities of the rows of a slice: a new ``(rows, classes)`` array
-(column-major or not)."""
+from .metrics import ClassColumn, ClassExtremes, ClassRows, columns_of
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,19 +32,11 @@ class HeldOutChunks:
     ([0.8, 0.4], [0.5])
     """
 
-    score: ChunkScorer
+    score: ClassRows
     extremes: ClassExtremes
     folds: list[JsonDict]
 
     def column(self) -> ClassColumn:
-        """A :data:`~.metrics.ClassColumn` of the held-out probabilities: each slice scored
-        once for all its classes (the metrics ask for a slice's classes one after another)."""
-        last: list[tuple[Optional[int], Optional[int], Optional[int], FloatArray]] = []
-
-        def column(j: int, part: slice) -> FloatArray:
-            key = (part.start, part.stop, part.step)
-            if not last or last[0][:3] != key:
-                last[:] = [(*key, self.score(part))]
-            return last[0][3][:, j]
-
-        return column
+        """A :data:`~.metrics.ClassColumn` of the held-out probabilities (each slice scored
+        once for all its classes)."""
+        return columns_of(self.score)

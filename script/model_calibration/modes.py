@@ -31,9 +31,9 @@ from .inputs import InputData, load_multiclass, load_tasks, task_data
 from .jsonvalues import JsonDict, json_number
 from .logs import logger
 from .mixture import fit_selection
-from .metrics import (binary_metrics, multiclass_metrics, multiclass_metrics_of,
+from .metrics import (binary_metrics, columns_of, multiclass_metrics, multiclass_metrics_of,
                       multitask_metrics, renormalised_columns)
-from .numerics import CLIP_EPSILON, FloatArray, IntArray, row_reduce, sigmoid, softmax
+from .numerics import CLIP_EPSILON, FloatArray, IntArray, sigmoid, softmax
 from .ovrbinned import fit_ovr_binned
 from .plotting import Panel, metrics_panels
 from .problems import BinaryProblem, ModelT, MulticlassProblem, Problem
@@ -76,17 +76,15 @@ class Outcome:
 def _uncalibrated_metrics(scores: FloatArray, labels: IntArray, weights: Optional[FloatArray],
                           settings: Settings) -> tuple[JsonDict, int]:
     """The metrics of the class scores as probabilities (softmax of margins, or probabilities
-    renormalised one class at a time) and the rows whose probabilities sum to 0."""
+    renormalised), computed for the rows the metrics ask for (no n x classes matrix), and the
+    rows whose probabilities sum to 0."""
     if settings.score_space == "logit":
-        return multiclass_metrics(softmax(scores.astype(np.float64, copy=True)), labels,
-                                  weights, settings.categories, settings.bins), 0
-    sums = row_reduce(np.add, scores)  # once, for the check and the renormalised columns
-    off = sum(int(np.count_nonzero(np.abs(sums[start:start + limits.BIN_CHUNK_ROWS] - 1.0) > 1e-6))
-              for start in range(0, sums.shape[0], limits.BIN_CHUNK_ROWS))
+        return multiclass_metrics_of(columns_of(lambda part: softmax(scores[part])), labels,
+                                     weights, settings.categories, settings.bins), 0
+    column, zero_rows, off = renormalised_columns(scores)
     if off:
         logger.warning("%d rows' class probabilities do not sum to 1 (tolerance 1e-6); the "
                        "uncalibrated figures use them renormalised", off)
-    column, zero_rows = renormalised_columns(scores, sums)
     return multiclass_metrics_of(column, labels, weights, settings.categories,
                                  settings.bins), zero_rows
 

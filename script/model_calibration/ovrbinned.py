@@ -27,10 +27,10 @@ from . import limits
 from .apply import CLASS_SCALING_METHODS, apply_calibrator, renormalise
 from .artifact import Calibrator, MultiCalibrator
 from .binned import fit_on_bins, full_fit_binned
-from .heldoutchunks import ChunkScorer, HeldOutChunks
+from .heldoutchunks import HeldOutChunks
 from .jsonvalues import JsonDict, json_number
 from .logs import logger
-from .metrics import ClassExtremes, row_figures
+from .metrics import ClassExtremes, ClassRows, row_figures
 from .numerics import FloatArray, IntArray, adaptive_clip_epsilon
 from .problems import MulticlassProblem, class_row_loss
 from .rowbins import RowBins, bin_rows
@@ -122,7 +122,7 @@ def fit_ovr_binned(problem: MulticlassProblem, settings: Settings, fold: npt.NDA
 
 
 def held_out_scorer(problem: MulticlassProblem, fold: npt.NDArray[np.int8],
-                    fold_models: Sequence[Optional[Sequence[Calibrator]]]) -> ChunkScorer:
+                    fold_models: Sequence[Optional[Sequence[Calibrator]]]) -> ClassRows:
     """The renormalised one-vs-rest outputs of the rows of a slice, each row under its fold's
     members (``fold_models[fold]``, one a class; None for a fold without rows), column-major:
     each fold's rows gathered and stored by index, class by class (boolean masks and 2-D
@@ -155,7 +155,7 @@ def held_out_scorer(problem: MulticlassProblem, fold: npt.NDArray[np.int8],
     return score
 
 
-def held_out_pass(problem: MulticlassProblem, fold: npt.NDArray[np.int8], score: ChunkScorer,
+def held_out_pass(problem: MulticlassProblem, fold: npt.NDArray[np.int8], score: ClassRows,
                   folds: int) -> tuple[FloatArray, ClassExtremes]:
     """The folds' :func:`held_out_sums` and the :class:`~.metrics.ClassExtremes` of the
     held-out predictions ``score`` gives, in one pass in chunks of ``BIN_CHUNK_ROWS`` rows,

@@ -36,11 +36,11 @@ import numpy.typing as npt
 from . import limits
 from .apply import SOFTMAX_LOG_RANGE, class_logits
 from .crossfit import held_out_records
-from .heldoutchunks import ChunkScorer, HeldOutChunks
+from .heldoutchunks import HeldOutChunks
 from .artifact import MultiCalibrator
 from .jsonvalues import JsonDict
 from .logs import logger
-from .metrics import ClassExtremes
+from .metrics import ClassExtremes, ClassRows
 from .numerics import CLIP_EPSILON, LOG_OFFSET, FloatArray, IntArray
 from .ovrbinned import held_out_sums
 from .problems import MulticlassProblem
@@ -258,7 +258,7 @@ def _softmax_at(x: FloatArray, scales: FloatArray) -> FloatArray:
 
 
 def held_out_scorer(problem: MulticlassProblem, fold: npt.NDArray[np.int8],
-                    scales: FloatArray) -> ChunkScorer:
+                    scales: FloatArray) -> ClassRows:
     """The held-out class probabilities of the rows of a slice, each row under its fold's
     scale (``scales[fold]``), computed in chunks of ``FOLD_CHUNK_ROWS`` into a column-major
     array (each row's values as :func:`held_out_pass` computes them)."""
