@@ -524,6 +524,15 @@ def _binned_figures(column: ClassColumn, labels: IntArray, weights: Optional[Flo
     return blocks[:k], blocks[k], sums
 
 
+def _class_counts(labels: IntArray, k: int) -> IntArray:
+    """Each class's rows, counted a chunk at a time (``np.bincount`` of all byte labels at once
+    would widen them to an n-length array of indices first)."""
+    counts: IntArray = np.zeros(k, dtype=np.int64)
+    for part in _chunks(labels.shape[0]):
+        counts += np.bincount(labels[part], minlength=k)
+    return counts
+
+
 def multiclass_metrics_of(column: ClassColumn, labels: IntArray, weights: Optional[FloatArray],
                           names: Sequence[str], bins: int,
                           extremes: Optional[ClassExtremes] = None) -> JsonDict:
@@ -551,7 +560,7 @@ def multiclass_metrics_of(column: ClassColumn, labels: IntArray, weights: Option
         if auc is None:
             reasons[name] = f"class {name!r} is absent or is every row's label"
     defined = [a for a in aucs.values() if a is not None]
-    class_weight = np.bincount(labels, minlength=k) if weights is None else \
+    class_weight = _class_counts(labels, k) if weights is None else \
         weighted_count(labels, weights, k)
     return {
         "n": n, "weight_sum": total, "classes": list(names),
