@@ -21,7 +21,7 @@ from ..errors import CalibrationScriptError, Code, WarningEntry, warning_entry
 from .jsonvalues import JsonDict, json_get
 from .logs import logger
 from .numerics import BoolArray, FloatArray, LabelArray
-from .reading import Shard, read_shards
+from .reading import Shard, read_shards, release_arrow_memory
 from .settings import Settings
 
 
@@ -215,8 +215,9 @@ def load_multiclass(shards: list[Shard], settings: Settings) -> MulticlassData:
     scores = np.empty((n, len(fields)), order="F")  # column-major: each class contiguous
     labels: LabelArray = np.empty(n, dtype=np.int8 if len(settings.categories) <= 127 else
                                   np.int64)
-    # shard by shard, each shard's parsed columns dropped at once (not the weights): the
-    # reader's frames are freed while the matrix fills, so the peak holds one shard's frame
+    # shard by shard, each shard's parsed columns dropped at once (not the weights) and their
+    # memory handed back by Arrow's pool (which allocated the frames), so the matrix fills
+    # pages just freed and the peak holds one shard's frame beside the matrix
     parsed = set(fields + [settings.label_field]) - {settings.weight_field}
     start = 0
     for shard in shards:
@@ -229,6 +230,7 @@ def load_multiclass(shards: list[Shard], settings: Settings) -> MulticlassData:
         labels[rows] = indices
         for f in parsed:
             del shard.fitting[f]
+        release_arrow_memory()
         start = rows.stop
     missing_score = np.isnan(scores[:, 0])
     for j in range(1, scores.shape[1]):  # column by column: no n x classes temporary

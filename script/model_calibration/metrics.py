@@ -307,31 +307,57 @@ def _update_top(j: int, probs: FloatArray, labels: IntArray, top: FloatArray,
 ClassColumn = Callable[[int, slice], FloatArray]
 """Class ``j``'s probabilities of the rows ``part`` (an array the caller does not change)."""
 
+ClassRows = Callable[[slice], FloatArray]
+"""The class probabilities of the rows of a slice: a new ``(rows, classes)`` array."""
 
-def renormalised_columns(scores: FloatArray, sums: Optional[FloatArray] = None
-                         ) -> tuple[ClassColumn, int]:
-    """The columns of ``renormalise(scores)`` computed for the rows asked for (the same values,
-    with no n x classes matrix), and the number of rows summing to 0 (uniform). ``sums``: the
-    rows' sums (``row_reduce(np.add, scores)``) when the caller has them (then changed here).
 
-    >>> column, zero = renormalised_columns(np.array([[0.2, 0.6], [0.0, 0.0]]))
-    >>> column(1, slice(None)).round(3).tolist(), zero
-    ([0.75, 0.5], 1)
+def columns_of(rows: ClassRows) -> ClassColumn:
+    """The :data:`ClassColumn` of ``rows``: each slice computed once for all its classes (the
+    metrics ask for a slice's classes one after another; the last slice's are kept).
+
+    >>> calls = []
+    >>> column = columns_of(lambda part: calls.append(part) or np.ones((2, 3))[part] * 0.5)
+    >>> column(0, slice(0, 2)).tolist(), column(2, slice(0, 2)).tolist(), len(calls)
+    ([0.5, 0.5], [0.5, 0.5], 1)
     """
-    if sums is None:
-        sums = row_reduce(np.add, scores)
-    zero = ~(sums > 0.0)
-    sums[zero] = 1.0
-    count = int(zero.sum())
-    k = scores.shape[1]
+    last: list[tuple[tuple[Optional[int], Optional[int], Optional[int]], FloatArray]] = []
 
     def column(j: int, part: slice) -> FloatArray:
-        out: FloatArray = scores[part, j] / sums[part]
-        if count:
-            out[zero[part]] = 1.0 / k
+        key = (part.start, part.stop, part.step)
+        if not last or last[0][0] != key:
+            last[:] = [(key, rows(part))]
+        return last[0][1][:, j]
+
+    return column
+
+
+def renormalised_columns(scores: FloatArray) -> tuple[ClassColumn, int, int]:
+    """The columns of ``renormalise(scores)`` computed for the rows asked for (the same values,
+    with no n x classes matrix and no n-length array of row sums), the number of rows summing
+    to 0 (uniform) and the number whose sum is off 1 by more than ``1e-6``, counted in one
+    pass in chunks of ``BIN_CHUNK_ROWS`` rows.
+
+    >>> column, zero, off = renormalised_columns(np.array([[0.2, 0.6], [0.0, 0.0]]))
+    >>> column(1, slice(None)).round(3).tolist(), zero, off
+    ([0.75, 0.5], 1, 2)
+    """
+    k = scores.shape[1]
+    zero = off = 0
+    for part in _chunks(scores.shape[0]):
+        sums = row_reduce(np.add, scores[part])
+        zero += int(np.count_nonzero(~(sums > 0.0)))
+        off += int(np.count_nonzero(np.abs(sums - 1.0) > 1e-6))
+
+    def rows(part: slice) -> FloatArray:
+        sums = row_reduce(np.add, scores[part])
+        empty = ~(sums > 0.0)
+        sums[empty] = 1.0
+        out: FloatArray = scores[part] / sums[:, None]
+        if zero:
+            out[empty] = 1.0 / k
         return out
 
-    return column, count
+    return columns_of(rows), zero, off
 
 
 def multiclass_metrics(probs: FloatArray, labels: IntArray, weights: Optional[FloatArray],
@@ -421,35 +447,61 @@ def _chunks(n: int) -> list[slice]:
             for start in range(0, n, limits.BIN_CHUNK_ROWS)]
 
 
-def _class_grids(column: ClassColumn, n: int, k: int) -> Optional[list[BinGrid]]:
-    """The row-bin grids of each class's probabilities and of the highest probability (last),
-    from one pass over the rows; None when one cannot be binned."""
-    lows: list[list[float]] = [[] for _ in range(k + 1)]
-    highs: list[list[float]] = [[] for _ in range(k + 1)]
-    for part in _chunks(n):
+class ClassExtremes:
+    """The lowest and highest probability of each class and of the highest class probability
+    of a row (last), over the chunks of rows added: the span of the metrics' row-bin grids.
+
+    >>> extremes = ClassExtremes(2)
+    >>> extremes.add([np.array([0.2, 0.7]), np.array([0.8, 0.3])])
+    >>> extremes.low.tolist(), extremes.high.tolist()
+    ([0.2, 0.3, 0.7], [0.7, 0.8, 0.8])
+    """
+
+    def __init__(self, k: int) -> None:
+        self.low: FloatArray = np.full(k + 1, np.inf)
+        self.high: FloatArray = np.full(k + 1, -np.inf)
+
+    def add(self, columns: Sequence[FloatArray]) -> None:
+        """Take in a chunk of rows given as its class columns (NaN propagates, as a grid of
+        NaN is refused)."""
         top: Optional[FloatArray] = None
-        for j in range(k):
-            probs = column(j, part)
-            lows[j].append(float(np.min(probs)))
-            highs[j].append(float(np.max(probs)))
+        for j, probs in enumerate(columns):
+            self._take(j, probs)
             top = probs.copy() if top is None else np.maximum(top, probs, out=top)
         assert top is not None
-        lows[k].append(float(np.min(top)))
-        highs[k].append(float(np.max(top)))
-    grids = [BinGrid.spanning(float(np.min(low)), float(np.max(high)), "probability")
-             for low, high in zip(lows, highs)]
-    return None if any(grid is None for grid in grids) else \
-        [grid for grid in grids if grid is not None]
+        self._take(len(columns), top)
+
+    def _take(self, j: int, values: FloatArray) -> None:
+        self.low[j] = np.minimum(self.low[j], np.min(values))
+        self.high[j] = np.maximum(self.high[j], np.max(values))
+
+    def grids(self) -> Optional[list[BinGrid]]:
+        """Each class's row-bin grid and the highest probability's (last); None when one
+        cannot be binned."""
+        grids = [BinGrid.spanning(float(low), float(high), "probability")
+                 for low, high in zip(self.low, self.high)]
+        return None if any(grid is None for grid in grids) else \
+            [grid for grid in grids if grid is not None]
+
+
+def _class_extremes(column: ClassColumn, n: int, k: int) -> ClassExtremes:
+    """:class:`ClassExtremes` of the probabilities ``column`` gives, from one pass over the
+    rows."""
+    extremes = ClassExtremes(k)
+    for part in _chunks(n):
+        extremes.add([column(j, part) for j in range(k)])
+    return extremes
 
 
 def _binned_figures(column: ClassColumn, labels: IntArray, weights: Optional[FloatArray],
-                    k: int, bins: int) -> Optional[tuple[list[JsonDict], JsonDict, _RowSums]]:
+                    k: int, bins: int, extremes: Optional[ClassExtremes]
+                    ) -> Optional[tuple[list[JsonDict], JsonDict, _RowSums]]:
     """:func:`_exact_figures` on row bins, in chunks of ``BIN_CHUNK_ROWS`` rows: a pass for the
-    bins' extremes, then one that bins every class and the top label and sums the row figures
-    (no n-length array). The blocks equal :func:`binary_metrics_of`'s (the same chunks); the
-    row sums are added chunk by chunk. None when a class cannot be binned."""
+    bins' extremes (unless given), then one that bins every class and the top label and sums
+    the row figures (no n-length array). The blocks equal :func:`binary_metrics_of`'s (the same
+    chunks); the row sums are added chunk by chunk. None when a class cannot be binned."""
     n = labels.shape[0]
-    grids = _class_grids(column, n, k)
+    grids = (extremes if extremes is not None else _class_extremes(column, n, k)).grids()
     if grids is None:
         return None
     binners = [RowBinner(grid, 1, weighted=weights is not None) for grid in grids]
@@ -472,19 +524,30 @@ def _binned_figures(column: ClassColumn, labels: IntArray, weights: Optional[Flo
     return blocks[:k], blocks[k], sums
 
 
+def _class_counts(labels: IntArray, k: int) -> IntArray:
+    """Each class's rows, counted a chunk at a time (``np.bincount`` of all byte labels at once
+    would widen them to an n-length array of indices first)."""
+    counts: IntArray = np.zeros(k, dtype=np.int64)
+    for part in _chunks(labels.shape[0]):
+        counts += np.bincount(labels[part], minlength=k)
+    return counts
+
+
 def multiclass_metrics_of(column: ClassColumn, labels: IntArray, weights: Optional[FloatArray],
-                          names: Sequence[str], bins: int) -> JsonDict:
+                          names: Sequence[str], bins: int,
+                          extremes: Optional[ClassExtremes] = None) -> JsonDict:
     """:func:`multiclass_metrics` of the class probabilities ``column(j, rows)``, asked for one
     class at a time (from ``BINNED_MIN_ROWS`` rows: in chunks of rows, every block on row
-    bins; below: once each, whole, every block exact). Weights all 1 are taken as None (the
-    same figures): unit weights aggregate by one sort of bool-labelled keys, not by
-    ``np.unique``, and sum without products."""
+    bins, whose spans are ``extremes`` when the caller has them, else a first pass finds them;
+    below: once each, whole, every block exact). Weights all 1 are taken as None (the same
+    figures): unit weights aggregate by one sort of bool-labelled keys, not by ``np.unique``,
+    and sum without products."""
     n = labels.shape[0]
     k = len(names)
     if weights is not None and bool(np.all(weights == 1.0)):
         weights = None
     total = float(n if weights is None else weights.sum())
-    found = _binned_figures(column, labels, weights, k, bins) \
+    found = _binned_figures(column, labels, weights, k, bins, extremes) \
         if n >= limits.BINNED_MIN_ROWS else None
     blocks, top_block, sums = found if found is not None else \
         _exact_figures(column, labels, weights, k, bins)
@@ -497,7 +560,7 @@ def multiclass_metrics_of(column: ClassColumn, labels: IntArray, weights: Option
         if auc is None:
             reasons[name] = f"class {name!r} is absent or is every row's label"
     defined = [a for a in aucs.values() if a is not None]
-    class_weight = np.bincount(labels, minlength=k) if weights is None else \
+    class_weight = _class_counts(labels, k) if weights is None else \
         weighted_count(labels, weights, k)
     return {
         "n": n, "weight_sum": total, "classes": list(names),

@@ -26,13 +26,14 @@ from .binned import run_task_binned
 from .columns import parse_scores, parse_weights, require_columns
 from .crossfit import auto_summary, cross_fit, select_method
 from .fitting import check_two_classes
+from .heldoutchunks import HeldOutChunks
 from .inputs import InputData, load_multiclass, load_tasks, task_data
 from .jsonvalues import JsonDict, json_number
 from .logs import logger
 from .mixture import fit_selection
-from .metrics import (binary_metrics, multiclass_metrics, multiclass_metrics_of,
+from .metrics import (binary_metrics, columns_of, multiclass_metrics, multiclass_metrics_of,
                       multitask_metrics, renormalised_columns)
-from .numerics import CLIP_EPSILON, FloatArray, IntArray, row_reduce, sigmoid, softmax
+from .numerics import CLIP_EPSILON, FloatArray, IntArray, sigmoid, softmax
 from .ovrbinned import fit_ovr_binned
 from .plotting import Panel, metrics_panels
 from .problems import BinaryProblem, ModelT, MulticlassProblem, Problem
@@ -75,17 +76,15 @@ class Outcome:
 def _uncalibrated_metrics(scores: FloatArray, labels: IntArray, weights: Optional[FloatArray],
                           settings: Settings) -> tuple[JsonDict, int]:
     """The metrics of the class scores as probabilities (softmax of margins, or probabilities
-    renormalised one class at a time) and the rows whose probabilities sum to 0."""
+    renormalised), computed for the rows the metrics ask for (no n x classes matrix), and the
+    rows whose probabilities sum to 0."""
     if settings.score_space == "logit":
-        return multiclass_metrics(softmax(scores.astype(np.float64, copy=True)), labels,
-                                  weights, settings.categories, settings.bins), 0
-    sums = row_reduce(np.add, scores)  # once, for the check and the renormalised columns
-    off = sum(int(np.count_nonzero(np.abs(sums[start:start + limits.BIN_CHUNK_ROWS] - 1.0) > 1e-6))
-              for start in range(0, sums.shape[0], limits.BIN_CHUNK_ROWS))
+        return multiclass_metrics_of(columns_of(lambda part: softmax(scores[part])), labels,
+                                     weights, settings.categories, settings.bins), 0
+    column, zero_rows, off = renormalised_columns(scores)
     if off:
         logger.warning("%d rows' class probabilities do not sum to 1 (tolerance 1e-6); the "
                        "uncalibrated figures use them renormalised", off)
-    column, zero_rows = renormalised_columns(scores, sums)
     return multiclass_metrics_of(column, labels, weights, settings.categories,
                                  settings.bins), zero_rows
 
@@ -298,13 +297,16 @@ def run_multiclass(shards: list[Shard], settings: Settings, given: Optional[AnyC
     rows["uncalibrated_zero_sum_rows"] = zero_rows
     selection: Optional[JsonDict] = None
     folds: list[JsonDict] = []
+    held_out: Optional[HeldOutChunks] = None  # the held-out predictions, chunk by chunk
     if fold is not None:
-        binned = fit_ovr_binned(problem, settings, fold, "multiclass")
-        if binned is None:
-            binned = fit_temperature_folds(problem, settings, fold)
-        if binned is None:
-            binned = fit_scaling_folds(problem, settings, fold)
-        if binned is not None:
+        chunked = fit_ovr_binned(problem, settings, fold, "multiclass")
+        if chunked is None:
+            chunked = fit_temperature_folds(problem, settings, fold)
+        binned = None if chunked is not None else fit_scaling_folds(problem, settings, fold)
+        if chunked is not None:
+            calibrator, held_out = chunked
+            folds = held_out.folds
+        elif binned is not None:
             calibrator, crossed = binned
         else:
             start = time.perf_counter()
@@ -321,16 +323,24 @@ def run_multiclass(shards: list[Shard], settings: Settings, given: Optional[AnyC
             crossed = cross_fit(problem, settings, fold,
                                 None if shared is None else shared.fold_model)
             del shared
-        predictions, folds = crossed.predictions, crossed.folds
-        del crossed, fold
+        if held_out is None:
+            predictions, folds = crossed.predictions, crossed.folds
+            del crossed
+        del fold
     else:
         assert given is not None
         calibrator = given
         predictions = problem.predict(given)
     zero = problem.zero_sum_rows(calibrator)
-    del problem, scores  # the metrics' temporaries need the room
-    cal = multiclass_metrics(predictions, labels, weights, settings.categories, settings.bins)
-    del predictions
+    if held_out is not None:  # scored from the score matrix again, no predictions matrix
+        cal = multiclass_metrics_of(held_out.column(), labels, weights, settings.categories,
+                                    settings.bins, held_out.extremes)
+        del held_out, problem, scores
+    else:
+        del problem, scores  # the metrics' temporaries need the room
+        cal = multiclass_metrics(predictions, labels, weights, settings.categories,
+                                 settings.bins)
+        del predictions
     rows["ovr_zero_sum_rows"] = zero
     if zero:
         logger.warning("%d rows' one-vs-rest outputs are all 0 under the %s calibrator; they "

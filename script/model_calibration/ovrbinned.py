@@ -27,10 +27,10 @@ from . import limits
 from .apply import CLASS_SCALING_METHODS, apply_calibrator, renormalise
 from .artifact import Calibrator, MultiCalibrator
 from .binned import fit_on_bins, full_fit_binned
-from .crossfit import CrossFit
+from .heldoutchunks import HeldOutChunks
 from .jsonvalues import JsonDict, json_number
 from .logs import logger
-from .metrics import row_figures
+from .metrics import ClassExtremes, ClassRows, row_figures
 from .numerics import FloatArray, IntArray, adaptive_clip_epsilon
 from .problems import MulticlassProblem, class_row_loss
 from .rowbins import RowBins, bin_rows
@@ -65,9 +65,9 @@ def _class_bins(problem: MulticlassProblem, settings: Settings, fold: npt.NDArra
 
 
 def fit_ovr_binned(problem: MulticlassProblem, settings: Settings, fold: npt.NDArray[np.int8],
-                   context: str) -> Optional[tuple[MultiCalibrator, CrossFit]]:
-    """The shipped one-vs-rest calibrator and the cross-fitted predictions on row bins, or
-    None where the exact path applies (fewer than ``BINNED_MIN_ROWS`` rows, ``auto``, a class
+                   context: str) -> Optional[tuple[MultiCalibrator, HeldOutChunks]]:
+    """The shipped one-vs-rest calibrator and the cross-fitted predictions (computed chunk by
+    chunk when asked for, :mod:`.heldoutchunks`) on row bins, or None where the exact path applies (fewer than ``BINNED_MIN_ROWS`` rows, ``auto``, a class
     scaling, or scores too spread to bin).
 
     The fold records are those of :func:`~.crossfit.cross_fit` (their fit seconds cover the
@@ -111,39 +111,36 @@ def fit_ovr_binned(problem: MulticlassProblem, settings: Settings, fold: npt.NDA
                      "fit_seconds": round(fit_seconds, 6)})
         logger.info("fold %d: trained on %d rows, scored %d held-out rows in %.3fs", f,
                     n - n_test, n_test, fit_seconds)
-    predictions, sums = held_out_predictions(problem, fold, fold_models)
+    score = held_out_scorer(problem, fold, fold_models)
+    sums, extremes = held_out_pass(problem, fold, score, settings.folds)
     for entry in info:
         f = int(json_number(entry["fold"]))
         entry.update({"log_loss": float(sums[0, f] / sums[2, f]),
                       "accuracy": float(sums[1, f] / sums[2, f])})
     return dataclasses.replace(problem.unfitted(method), members=members), \
-        CrossFit(predictions, info)
+        HeldOutChunks(score, extremes, info)
 
 
-def held_out_predictions(problem: MulticlassProblem, fold: npt.NDArray[np.int8],
-                         fold_models: Sequence[Optional[Sequence[Calibrator]]]
-                         ) -> tuple[FloatArray, FloatArray]:
-    """Each row's renormalised one-vs-rest outputs under its fold's members
-    (``fold_models[fold]``, one a class; None for a fold without rows), column-major, and the
-    folds' :func:`held_out_sums`, in one pass in chunks of ``BIN_CHUNK_ROWS`` rows: each
-    fold's rows of a chunk gathered and stored by index, class by class (boolean masks and
-    2-D masked assignments cost several times as much), and renormalised with the chunk.
+def held_out_scorer(problem: MulticlassProblem, fold: npt.NDArray[np.int8],
+                    fold_models: Sequence[Optional[Sequence[Calibrator]]]) -> ClassRows:
+    """The renormalised one-vs-rest outputs of the rows of a slice, each row under its fold's
+    members (``fold_models[fold]``, one a class; None for a fold without rows), column-major:
+    each fold's rows gathered and stored by index, class by class (boolean masks and 2-D
+    masked assignments cost several times as much), and renormalised together.
 
     >>> from calibration_step.script.model_calibration.settings import read_settings
     >>> problem = MulticlassProblem(np.array([[0.2, 0.6], [0.3, 0.1]]), np.array([1, 0]), None,
     ...                             read_settings({"IS_BINARY": "false", "NUM_CLASSES": "2"}))
     >>> same = Calibrator("gam", "probability", 1e-15, knots_x=np.array([0.0, 1.0]),
     ...                   knots_y=np.array([0.0, 1.0]))
-    >>> predictions, sums = held_out_predictions(problem, np.array([0, 1], dtype=np.int8),
-    ...                                          [[same, same], [same, same]])
-    >>> predictions.round(3).tolist(), sums[2].tolist()
-    ([[0.25, 0.75], [0.75, 0.25]], [1.0, 1.0])
+    >>> score = held_out_scorer(problem, np.array([0, 1], dtype=np.int8),
+    ...                         [[same, same], [same, same]])
+    >>> score(slice(None)).round(3).tolist()
+    [[0.25, 0.75], [0.75, 0.25]]
     """
-    n, k = problem.labels.shape[0], len(problem.columns)
-    predictions = np.empty((n, k), order="F")
-    sums = np.zeros((3, len(fold_models)))
-    for start in range(0, n, limits.BIN_CHUNK_ROWS):
-        part = slice(start, start + limits.BIN_CHUNK_ROWS)
+    k = len(problem.columns)
+
+    def score(part: slice) -> FloatArray:
         groups = fold[part]
         q = np.empty((groups.shape[0], k), order="F")
         for f, models in enumerate(fold_models):
@@ -152,11 +149,38 @@ def held_out_predictions(problem: MulticlassProblem, fold: npt.NDArray[np.int8],
                 continue
             for j, (model, column) in enumerate(zip(models, problem.columns)):
                 q[:, j].put(index, apply_calibrator(model, column.scores[part].take(index)))
-        predictions[part] = renormalise(q)[0]
-        sums += held_out_sums(predictions[part], problem.labels[part],
+        probs: FloatArray = renormalise(q)[0]
+        return probs
+
+    return score
+
+
+def held_out_pass(problem: MulticlassProblem, fold: npt.NDArray[np.int8], score: ClassRows,
+                  folds: int) -> tuple[FloatArray, ClassExtremes]:
+    """The folds' :func:`held_out_sums` and the :class:`~.metrics.ClassExtremes` of the
+    held-out predictions ``score`` gives, in one pass in chunks of ``BIN_CHUNK_ROWS`` rows,
+    none of the predictions kept.
+
+    >>> from calibration_step.script.model_calibration.settings import read_settings
+    >>> problem = MulticlassProblem(np.array([[0.2, 0.6], [0.3, 0.1]]), np.array([1, 0]), None,
+    ...                             read_settings({"IS_BINARY": "false", "NUM_CLASSES": "2"}))
+    >>> probs = np.array([[0.25, 0.75], [0.75, 0.25]])
+    >>> sums, extremes = held_out_pass(problem, np.array([0, 1], dtype=np.int8),
+    ...                                lambda rows: probs[rows], 2)
+    >>> sums[2].tolist(), extremes.high.tolist()
+    ([1.0, 1.0], [0.75, 0.75, 0.75])
+    """
+    n, k = problem.labels.shape[0], len(problem.columns)
+    sums = np.zeros((3, folds))
+    extremes = ClassExtremes(k)
+    for start in range(0, n, limits.BIN_CHUNK_ROWS):
+        part = slice(start, start + limits.BIN_CHUNK_ROWS)
+        probs = score(part)
+        sums += held_out_sums(probs, problem.labels[part],
                               None if problem.given_weights is None else
-                              problem.given_weights[part], groups, len(fold_models))
-    return predictions, sums
+                              problem.given_weights[part], fold[part], folds)
+        extremes.add([probs[:, j] for j in range(k)])
+    return sums, extremes
 
 
 def held_out_sums(predictions: FloatArray, labels: IntArray, weights: Optional[FloatArray],

@@ -11,6 +11,7 @@ distribution by ``fitting.probability_floor`` of the rows over the classes, thei
 from __future__ import annotations
 
 import dataclasses
+import functools
 import time
 from collections.abc import Sequence
 from typing import Any, Optional, Protocol, TypeVar, Union
@@ -207,8 +208,6 @@ class MulticlassProblem:
                  settings: Settings) -> None:
         self.names = settings.categories
         self.scores = scores
-        self.columns = [BinaryProblem(scores[:, c], labels == c, weights, settings)
-                        for c in range(scores.shape[1])]
         self.labels = labels
         self.unit_weights = weights is None
         # the kept rows' weights; None: every row weighs 1 (an array of ones made if asked for)
@@ -222,6 +221,13 @@ class MulticlassProblem:
         self._temperature: Optional[tuple[float, tuple[float, ...]]] = None
         # the vector and dirichlet fits on every row, where each fold's fit starts
         self._scalings: dict[str, FloatArray] = {}
+
+    @functools.cached_property
+    def columns(self) -> list[BinaryProblem]:
+        """One-vs-rest: each class's scores against whether it is the label (made when first
+        asked for: a temperature or class-scaling run never holds its masks)."""
+        return [BinaryProblem(self.scores[:, c], self.labels == c, self.given_weights,
+                              self.settings) for c in range(self.scores.shape[1])]
 
     @property
     def weights(self) -> FloatArray:

@@ -14,7 +14,8 @@ sixth-order term bounding its error. The first pass is at the fit on every 64th 
 ``1e-16``), the shipped fit and every fold's come from it; otherwise a second pass at the scale
 found from the first gives them. A fit whose error bound is still above ``TAYLOR_TOLERANCE`` (a
 fold far from the full fit) is refitted exactly by ``fit_temperature`` from there. The held-out
-rows are then scored in one pass, in chunks (:func:`held_out_predictions`).
+rows are then scored in one pass, in chunks (:func:`held_out_pass`: the folds' held-out figures;
+the metrics score them again, :mod:`.heldoutchunks`).
 
 The fits agree with ``fit_temperature``'s to about ``1e-12`` of the scale (Newton's own
 stopping rule there is a step of ``1e-10``); a fold's ``fit_seconds`` is its own solve (the
@@ -34,10 +35,12 @@ import numpy.typing as npt
 
 from . import limits
 from .apply import SOFTMAX_LOG_RANGE, class_logits
-from .crossfit import CrossFit, held_out_records
+from .crossfit import held_out_records
+from .heldoutchunks import HeldOutChunks
 from .artifact import MultiCalibrator
 from .jsonvalues import JsonDict
 from .logs import logger
+from .metrics import ClassExtremes, ClassRows
 from .numerics import CLIP_EPSILON, LOG_OFFSET, FloatArray, IntArray
 from .ovrbinned import held_out_sums
 from .problems import MulticlassProblem
@@ -242,33 +245,62 @@ def _scales(problem: MulticlassProblem, fold: npt.NDArray[np.int8], folds: int
     return None
 
 
-def held_out_predictions(problem: MulticlassProblem, fold: npt.NDArray[np.int8],
-                         scales: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Each row's class probabilities under its fold's scale (``scales[fold]``, no bias), as
-    ``class_scaling_probabilities`` computes them, in one pass; and per fold the weighted sums
-    of the held-out log loss (clipped as the metrics clip), of the correct top labels and of the
-    weights (rows 0, 1, 2)."""
+def _softmax_at(x: FloatArray, scales: FloatArray) -> FloatArray:
+    """The class-major log-scores ``x`` of some rows (changed in place) turned into their class
+    probabilities under the rows' ``scales`` (no bias), as ``class_scaling_probabilities``
+    computes them."""
+    x *= scales
+    x -= x.max(axis=0)
+    np.maximum(x, -SOFTMAX_LOG_RANGE, out=x)
+    np.exp(x, out=x)
+    x /= x.sum(axis=0)
+    return x
+
+
+def held_out_scorer(problem: MulticlassProblem, fold: npt.NDArray[np.int8],
+                    scales: FloatArray) -> ClassRows:
+    """The held-out class probabilities of the rows of a slice, each row under its fold's
+    scale (``scales[fold]``), computed in chunks of ``FOLD_CHUNK_ROWS`` into a column-major
+    array (each row's values as :func:`held_out_pass` computes them)."""
     logits = ChunkedLogScores(problem)
     n, k = logits.shape
+
+    def score(rows: slice) -> FloatArray:
+        start, stop, step = rows.indices(n)
+        assert step == 1
+        out = np.empty((max(stop - start, 0), k), order="F")
+        for begin in range(start, stop, FOLD_CHUNK_ROWS):
+            part = slice(begin, min(begin + FOLD_CHUNK_ROWS, stop))
+            x = np.array(logits[part].T, order="C")
+            out[begin - start:part.stop - start] = _softmax_at(x, scales[fold[part]]).T
+        return out
+
+    return score
+
+
+def held_out_pass(problem: MulticlassProblem, fold: npt.NDArray[np.int8], scales: FloatArray
+                  ) -> tuple[FloatArray, ClassExtremes]:
+    """Per fold the weighted sums of the held-out log loss (clipped as the metrics clip), of
+    the correct top labels and of the weights (rows 0, 1, 2), and the
+    :class:`~.metrics.ClassExtremes` of the held-out probabilities, from one pass over the
+    rows (each under its fold's scale, ``scales[fold]``), none of the probabilities kept."""
+    logits = ChunkedLogScores(problem)
     folds = scales.shape[0]
-    predictions = np.empty((n, k), order="F")
     sums = np.zeros((3, folds))
-    for part, x, y, w, g in _chunks(logits, problem.labels, problem.given_weights, fold):
-        x *= scales[g]
-        x -= x.max(axis=0)
-        np.maximum(x, -SOFTMAX_LOG_RANGE, out=x)
-        np.exp(x, out=x)
-        x /= x.sum(axis=0)
-        predictions[part] = x.T
+    extremes = ClassExtremes(logits.shape[1])
+    for _, x, y, w, g in _chunks(logits, problem.labels, problem.given_weights, fold):
+        _softmax_at(x, scales[g])
         sums += held_out_sums(x.T, y, w, g, folds)
-    return predictions, sums
+        extremes.add(list(x))
+    return sums, extremes
 
 
 def fit_temperature_folds(problem: MulticlassProblem, settings: Settings,
                           fold: npt.NDArray[np.int8]
-                          ) -> Optional[tuple[MultiCalibrator, CrossFit]]:
-    """The shipped temperature calibrator and the cross-fitted predictions with the fold
-    records (as :func:`~.crossfit.cross_fit` gives them), or None where the exact path applies
+                          ) -> Optional[tuple[MultiCalibrator, HeldOutChunks]]:
+    """The shipped temperature calibrator and the cross-fitted predictions, computed chunk by
+    chunk when asked for, with the fold records (as :func:`~.crossfit.cross_fit` gives them),
+    or None where the exact path applies
     (fewer than ``BINNED_MIN_ROWS`` rows, ``TEMPERATURE_BIAS``, another method, or no expansion
     reaching a scale)."""
     n = int(problem.labels.shape[0])
@@ -296,9 +328,9 @@ def fit_temperature_folds(problem: MulticlassProblem, settings: Settings,
                                                (scale, ()))
         scales[f] = fold_scale
         seconds[f] = time.perf_counter() - start
-    predictions, sums = held_out_predictions(problem, fold, scales)
+    sums, extremes = held_out_pass(problem, fold, scales)
     records = held_out_records(counts, seconds.tolist(), sums)
     k = problem.scores.shape[1]
     calibrator = dataclasses.replace(problem.unfitted("temperature"), scale=scale,
                                      bias=(0.0,) * k, fit=info)
-    return calibrator, CrossFit(predictions, records)
+    return calibrator, HeldOutChunks(held_out_scorer(problem, fold, scales), extremes, records)

@@ -150,10 +150,12 @@ def test_held_out_sums_in_chunks_equal_each_folds_figures(
 
 def test_held_out_predictions_in_chunks_equal_each_folds_members_on_its_rows(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    """The chunked pass scores each row by its own fold's members and renormalises it: the
-    same values as each fold's members applied to all of its rows at once."""
+    """The chunked scorer scores each row by its own fold's members and renormalises it: the
+    same values as each fold's members applied to all of its rows at once, whatever the rows
+    asked for; the pass's sums count each fold's rows and its extremes are the predictions'."""
     from calibration_step.script.model_calibration.apply import renormalise
-    from calibration_step.script.model_calibration.ovrbinned import held_out_predictions
+    from calibration_step.script.model_calibration.ovrbinned import (held_out_pass,
+                                                                     held_out_scorer)
     from calibration_step.script.model_calibration.problems import MulticlassProblem
 
     scores, labels, _ = multiclass_scenario(3000, seed=22)
@@ -166,7 +168,14 @@ def test_held_out_predictions_in_chunks_equal_each_folds_members_on_its_rows(
     models = [problem.fit("platt", fold != f, f"fold {f}").members for f in range(3)]
     fold_models = [models[0], models[1], None, models[2]]
     monkeypatch.setattr(limits, "BIN_CHUNK_ROWS", 700)  # chunks with a shorter last one
-    predictions, sums = held_out_predictions(problem, fold, fold_models)
+    score = held_out_scorer(problem, fold, fold_models)
+    sums, extremes = held_out_pass(problem, fold, score, len(fold_models))
+    predictions = score(slice(None))
+    np.testing.assert_array_equal(np.vstack([score(slice(s, s + 700))
+                                             for s in range(0, 3000, 700)]), predictions)
+    top = predictions.max(axis=1)
+    assert extremes.low.tolist() == [*predictions.min(axis=0), top.min()]
+    assert extremes.high.tolist() == [*predictions.max(axis=0), top.max()]
     for f, members in enumerate(fold_models):
         held = fold == f
         if members is None:
