@@ -325,9 +325,12 @@ def run_multiclass(shards: list[Shard], settings: Settings, given: Optional[AnyC
             if selection is not None:
                 calibrator = dataclasses.replace(calibrator, fit={
                     **calibrator.fit, "auto": auto_summary(selection)})
-            crossed = cross_fit(problem, settings, fold,
-                                None if shared is None else shared.fold_model,
-                                None if sampled is None else sampled.fold_choice)
+            # every fold's choice the same shared vector or dirichlet fit: one chunked pass
+            scored = None if shared is None or sampled is None else \
+                shared.cross_fit(sampled.folds)
+            crossed = scored if scored is not None else cross_fit(
+                problem, settings, fold, None if shared is None else shared.fold_model,
+                None if sampled is None else sampled.fold_choice)
             del shared
         predictions, folds = crossed.predictions, crossed.folds
         del crossed, fold

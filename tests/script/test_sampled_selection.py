@@ -11,7 +11,8 @@ import pytest
 
 from calibration_step.script.errors import CalibrationScriptError, Code
 from calibration_step.script.interface import METRICS_FILE, ModelCalibrationOutput
-from calibration_step.script.model_calibration import crossfit, limits, sampledselection
+from calibration_step.script.model_calibration import (crossfit, limits, sampledselection,
+                                                      scalingfolds)
 from calibration_step.script.model_calibration.artifact import MultiCalibrator
 from calibration_step.script.model_calibration.crossfit import selection_sample, stratified_folds
 from calibration_step.script.model_calibration.jsonvalues import json_get, json_number
@@ -136,3 +137,52 @@ def test_the_script_records_the_shared_selections(
     assert isinstance(folds, list) and len(folds) == 5
     for record in folds:  # about 4/5 of the subsample (2,001 rows: one in ceil(4000 / 2400))
         assert 1500 <= record["selection_rows"] <= 1700 < record["n_train"]
+
+
+def _auto_metrics(root: str, seed: int) -> dict[str, object]:
+    scores, labels, _ = multiclass_scenario(4000, seed)
+    write_multiclass(os.path.join(root, "in", "d.parquet"), scores, labels)
+    out = run_main(os.path.join(root, "in"), os.path.join(root, "out"),
+                   {"IS_BINARY": "false", "NUM_CLASSES": "3", "CALIBRATION_METHOD": "auto",
+                    "AUTO_CANDIDATES": '["identity", "vector"]'})
+    return read_json(os.path.join(out[ModelCalibrationOutput.METRICS_OUTPUT.value],
+                                  METRICS_FILE))
+
+
+def test_folds_that_all_chose_the_shared_scaling_are_scored_in_one_pass(
+        tmp_path: str, no_plot: list[int], small_limits: None,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every fold choosing vector from the shared passes: the held-out rows scored in one
+    chunked pass give the fold records and calibrated metrics of the fold by fold scoring."""
+    monkeypatch.setattr(limits, "SCALING_FOLDS_MIN_ROWS", 1000)
+    monkeypatch.setattr(limits, "SCALING_START_ROWS", 2000)
+    calls: list[int] = []
+    one_pass = scalingfolds.SharedFoldFits.cross_fit
+
+    def counted(self: scalingfolds.SharedFoldFits,
+                choices: dict[int, dict[str, object]]) -> Optional[crossfit.CrossFit]:
+        found = one_pass(self, choices)
+        calls.append(int(found is not None))
+        return found
+
+    monkeypatch.setattr(scalingfolds.SharedFoldFits, "cross_fit", counted)
+    fast = _auto_metrics(os.path.join(tmp_path, "a"), 10)
+    assert calls == [1]
+    monkeypatch.setattr(scalingfolds.SharedFoldFits, "cross_fit",
+                        lambda self, choices: None)
+    slow = _auto_metrics(os.path.join(tmp_path, "b"), 10)
+    fast_folds, slow_folds = fast["folds"], slow["folds"]
+    assert isinstance(fast_folds, list) and isinstance(slow_folds, list)
+    assert len(fast_folds) == 5 and all(f["selected_method"] == "vector" for f in fast_folds)
+    for a, b in zip(fast_folds, slow_folds):
+        assert list(a) == list(b)
+        for key in a:
+            if key in ("log_loss", "accuracy"):
+                assert a[key] == pytest.approx(b[key], rel=1e-12)
+            elif key != "fit_seconds":
+                assert a[key] == b[key]
+    calibrated_a, calibrated_b = json_get(fast, "calibrated"), json_get(slow, "calibrated")
+    assert calibrated_a.keys() == calibrated_b.keys()
+    for key, value in calibrated_a.items():
+        if isinstance(value, float):
+            assert value == pytest.approx(calibrated_b[key], rel=1e-12, abs=1e-15)
