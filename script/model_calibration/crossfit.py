@@ -358,16 +358,28 @@ def select_method(problem: Problem[ModelT], settings: Settings, mask: Optional[B
     elif stacking and chosen["selected"] not in pick_only:  # multi-class: its own smoothing
         chosen = stack_classes(chosen, held_predictions, problem.strata[rows], w,
                                np.stack([inner[rows] for inner in splits]))
+    return selection_record(eps, settings.folds, seed, repeats,
+                            "stratified folds of the rows, seeded by inner_seed; repeat r by "
+                            f"inner_seed + {AUTO_REPEAT_SEED_STEP} r", int(rows.shape[0]),
+                            chosen)
+
+
+def selection_record(eps: float, inner_folds: int, seed: int, repeats: int, split: str,
+                     rows: int, chosen: JsonDict) -> JsonDict:
+    """The record of a selection on ``rows`` rows: its criterion, label smoothing ``eps``,
+    rule, inner folds, seed, repeats and ``split`` (how the inner folds were made), and the
+    rule's outcome ``chosen`` (:func:`choose_by_log_loss`).
+
+    >>> selection_record(0.0, 5, 0, 1, "split", 10, {"selected": "vector"})["inner_folds"]
+    5
+    """
     return {"criterion": "inner cross-validated log loss (weighted mean over held-out rows, "
                          "each row's loss averaged over the repeats; binary: against labels "
                          "smoothed by label_smoothing = 1 / (2 (effective rows + 1)), every "
                          "candidate but identity bounded by probability_floor)",
             "label_smoothing": eps,
-            "rule": AUTO_RULE, "inner_folds": settings.folds, "inner_seed": seed,
-            "inner_repeats": repeats,
-            "inner_split": "stratified folds of the rows, seeded by inner_seed; repeat r by "
-                           f"inner_seed + {AUTO_REPEAT_SEED_STEP} r",
-            "rows": int(rows.shape[0]), **chosen}
+            "rule": AUTO_RULE, "inner_folds": inner_folds, "inner_seed": seed,
+            "inner_repeats": repeats, "inner_split": split, "rows": rows, **chosen}
 
 
 def _held_out_loss(problem: Problem[ModelT], method: str, inner: npt.NDArray[np.int8],
@@ -378,7 +390,7 @@ def _held_out_loss(problem: Problem[ModelT], method: str, inner: npt.NDArray[np.
     kept in ``kept`` when given (for the stacked mixture)."""
     held = np.zeros(inner.shape[0])
     for g in range(folds):
-        model = _fit_fold(problem, method, (inner >= 0) & (inner != g), inner >= 0, folds,
+        model = fit_fold(problem, method, (inner >= 0) & (inner != g), inner >= 0, folds,
                           f"{context}, inner fold {g}")
         test = inner == g
         pred = problem.predict(model, test)
@@ -441,7 +453,7 @@ def choose_by_log_loss(losses: Mapping[str, FloatArray], w: FloatArray, n_eff: f
             "best": best, "selected": winner, "reason": reason}
 
 
-def _fit_fold(problem: Problem[ModelT], method: str, train: BoolArray, rows: BoolArray,
+def fit_fold(problem: Problem[ModelT], method: str, train: BoolArray, rows: BoolArray,
               folds: int, context: str) -> ModelT:
     """``problem.fit`` on a fold's training rows; a single class there while ``rows`` (the rows
     the folds divide) hold more is reported as too few rows for the folds (``MC-E301``)."""
@@ -470,8 +482,8 @@ def _given_or_fitted(given: Optional[ModelT], fit: Callable[[], ModelT]) -> Mode
 
 
 def cross_fit(problem: Problem[ModelT], settings: Settings, fold: npt.NDArray[np.int8],
-              fold_model: Optional[Callable[[str, int], Optional[ModelT]]] = None
-              ) -> CrossFit:
+              fold_model: Optional[Callable[[str, int], Optional[ModelT]]] = None,
+              fold_choice: Optional[Callable[[int], JsonDict]] = None) -> CrossFit:
     """Held-out predictions: each row scored by a calibrator fitted without its fold (``fold``:
     each row's fold, from :func:`~.rowfolds.file_folds`).
 
@@ -480,7 +492,8 @@ def cross_fit(problem: Problem[ModelT], settings: Settings, fold: npt.NDArray[np
     the cost of choosing. A fold
     that holds no row (CALIBRATION_FOLDS above the largest class's row count) is skipped: every
     row is still scored once, by the calibrator of its own fold. ``fold_model(method, f)``,
-    when given, may supply fold ``f``'s fit of ``method`` (None: fitted here).
+    when given, may supply fold ``f``'s fit of ``method`` (None: fitted here), and
+    ``fold_choice(f)`` fold ``f``'s ``auto`` selection (made here when not given).
     """
     predictions: Optional[FloatArray] = None
     info: list[JsonDict] = []
@@ -493,11 +506,12 @@ def cross_fit(problem: Problem[ModelT], settings: Settings, fold: npt.NDArray[np
         entry: JsonDict = {"fold": f}
         choice: JsonDict = {"selected": settings.method}
         if settings.method == "auto":  # the fold's own choice: a method or a mixture
-            choice = select_method(problem, settings, train, settings.seed + 1 + f, f"fold {f}")
+            choice = fold_choice(f) if fold_choice is not None else \
+                select_method(problem, settings, train, settings.seed + 1 + f, f"fold {f}")
             entry.update(fold_selection(choice))
         model = fit_selection(choice, lambda method: _given_or_fitted(
             None if fold_model is None else fold_model(method, f),
-            lambda: _fit_fold(problem, method, train, np.ones_like(train), settings.folds,
+            lambda: fit_fold(problem, method, train, np.ones_like(train), settings.folds,
                               f"fold {f}")), problem.mixed)
         fit_seconds = time.perf_counter() - start
         held = ~train

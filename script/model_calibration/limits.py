@@ -49,9 +49,10 @@ on their row bins) and fits the choice on every row."""
 
 AUTO_SELECTION_ROWS = 1 << 16
 """About this many rows make the subsample ``auto`` chooses on from ``AUTO_SUBSAMPLE_MIN_ROWS``
-rows: each of the 6 selections of a run (the shipped fit's and each outer fold's) fits every
-candidate in 5 inner folds, the one-vs-rest candidates on aggregated distinct scores, so its
-cost grows with this size (docs/performance.md measures the choice against one on every row)."""
+rows: a multi-class run's 6 selections (the shipped fit's and each outer fold's) share one such
+subsample of every row (``sampledselection``: 15 fits per candidate at 5 folds, the one-vs-rest
+candidates on aggregated distinct scores), so their cost grows with this size
+(docs/performance.md measures the choice against one on every row)."""
 
 SCALING_FOLDS_MIN_ROWS = 1 << 21
 """From this many kept rows ``vector`` and ``dirichlet`` fit the shipped calibrator and every

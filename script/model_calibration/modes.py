@@ -39,6 +39,7 @@ from .plotting import Panel, metrics_panels
 from .problems import BinaryProblem, ModelT, MulticlassProblem, Problem
 from .reading import Shard, release_fitting
 from .rowfolds import FileRows, file_folds
+from .sampledselection import select_on_shared_sample
 from .scalingfolds import SharedFoldFits, fit_scaling_folds
 from .settings import Settings
 from .temperaturefolds import fit_temperature_folds
@@ -90,14 +91,17 @@ def _uncalibrated_metrics(scores: FloatArray, labels: IntArray, weights: Optiona
 
 
 def _choose_and_fit(problem: Problem[ModelT], settings: Settings, context: str,
-                    shipped: Optional[Callable[[str], Optional[ModelT]]] = None
+                    shipped: Optional[Callable[[str], Optional[ModelT]]] = None,
+                    chosen: Optional[JsonDict] = None
                     ) -> tuple[ModelT, Optional[JsonDict], str]:
-    """The method chosen (``auto``) or set, fitted on every row (by ``shipped(method)`` where
-    it gives one), the selection record and the method."""
+    """The method chosen (``auto``: ``chosen`` when given, else selected here) or set, fitted
+    on every row (by ``shipped(method)`` where it gives one), the selection record and the
+    method."""
     selection: Optional[JsonDict] = None
     choice: JsonDict = {"selected": settings.method}
     if settings.method == "auto":  # a method, or binary auto's stacked mixture
-        selection = choice = select_method(problem, settings, None, settings.seed, context)
+        selection = choice = chosen if chosen is not None else \
+            select_method(problem, settings, None, settings.seed, context)
 
     def fit(method: str) -> ModelT:
         given = None if shipped is None else shipped(method)
@@ -313,15 +317,22 @@ def run_multiclass(shards: list[Shard], settings: Settings, given: Optional[AnyC
             # auto's vector and dirichlet fits on many rows: from shared passes
             shared = SharedFoldFits(problem, fold, settings.folds, settings.seed) \
                 if settings.method == "auto" else None
+            # auto's selections on many rows: from one shared subsample
+            sampled = select_on_shared_sample(problem, fold, settings.folds)
             calibrator, selection, method = _choose_and_fit(
-                problem, settings, "multiclass", None if shared is None else shared.shipped)
+                problem, settings, "multiclass", None if shared is None else shared.shipped,
+                None if sampled is None else sampled.shipped)
             logger.info("multiclass: fitted %s on %d rows, %d classes in %.3fs", method,
                         scores.shape[0], scores.shape[1], time.perf_counter() - start)
             if selection is not None:
                 calibrator = dataclasses.replace(calibrator, fit={
                     **calibrator.fit, "auto": auto_summary(selection)})
-            crossed = cross_fit(problem, settings, fold,
-                                None if shared is None else shared.fold_model)
+            # every fold's choice the same shared vector or dirichlet fit: one chunked pass
+            scored = None if shared is None or sampled is None else \
+                shared.cross_fit(sampled.folds)
+            crossed = scored if scored is not None else cross_fit(
+                problem, settings, fold, None if shared is None else shared.fold_model,
+                None if sampled is None else sampled.fold_choice)
             del shared
         if held_out is None:
             predictions, folds = crossed.predictions, crossed.folds

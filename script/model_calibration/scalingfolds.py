@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Optional
 
 import numpy as np
@@ -32,8 +32,8 @@ from .artifact import MultiCalibrator
 from .classscaling import (NEWTON_MAX_PARAMETERS, NEWTON_STEP_TOLERANCE, ScalingFit,
                            chunk_sums, fit_class_scaling, in_theta, penalty_weights,
                            scaling_record, scaling_start, unpack_theta)
-from .crossfit import CrossFit, held_out_records, selection_sample
-from .jsonvalues import json_number
+from .crossfit import CrossFit, fold_selection, held_out_records, selection_sample
+from .jsonvalues import JsonDict, json_number
 from .logs import logger
 from .metrics import row_figures
 from .numerics import (CLIP_EPSILON, LOG_OFFSET, Evaluation, FloatArray, IntArray,
@@ -381,3 +381,29 @@ class SharedFoldFits:
         """``method`` fitted on every fold but ``fold``, or None."""
         models = self._models(method)
         return None if models is None else models[1][fold]
+
+    def cross_fit(self, choices: Mapping[int, JsonDict]) -> Optional[CrossFit]:
+        """The held-out predictions and fold records of ``auto`` whose every fold chose the
+        same vector or dirichlet fit (``choices``: each fold's selection record) from these
+        shared passes, in one chunked pass (:func:`held_out_predictions`, as
+        :func:`fit_scaling_folds` scores them); None otherwise (``cross_fit`` then scores each
+        fold)."""
+        counts = np.bincount(self.fold, minlength=self.folds)
+        chosen = {str(choices[int(f)]["selected"]) if int(f) in choices else "" for f in
+                  np.flatnonzero(counts)}
+        if len(chosen) != 1:
+            return None
+        (method,) = chosen
+        begin = time.perf_counter()
+        models = [None if counts[f] == 0 else self.fold_model(method, f)
+                  for f in range(self.folds)]
+        if any(m is None for f, m in enumerate(models) if counts[f]):
+            return None
+        seconds = [0.0] * self.folds  # each fold's fit is the shared passes' (recorded there)
+        predictions, sums = held_out_predictions(self.problem, self.fold, models)
+        records = [{"fold": int(f), **fold_selection(choices[int(f)]), **r}
+                   for f, r in zip(np.flatnonzero(counts),
+                                   held_out_records(counts, seconds, sums))]
+        logger.info("multiclass: every fold chose %s; held-out rows scored in one pass in "
+                    "%.3fs", method, time.perf_counter() - begin)
+        return CrossFit(predictions, records)
