@@ -167,21 +167,21 @@ def kept_weights(methods: Sequence[str], weights: FloatArray) -> dict[str, float
     return {m: float(w) / total for m, w, k in zip(methods, weights, keep) if k}
 
 
-def honest_log_loss(held: FloatArray, labels: BoolArray, row_weights: FloatArray, eps: float,
-                    folds: npt.NDArray[np.int8], methods: Sequence[str],
-                    start: Optional[FloatArray] = None) -> float:
-    """The held-out log loss of the stacked mixture, its weights for each inner fold fitted on
-    the other folds' held-out predictions: ``held`` is ``(candidates, repeats, rows)`` and
-    ``folds`` each row's inner fold in each repeat (``(repeats, rows)``); the weights are
-    fitted as :func:`stacking_weights` (one repeat; from ``start``, the weights fitted on
-    every fold, whose maximum is near; at most ``HONEST_MAX_ITERATIONS`` steps) and kept as
+def honest_predictions(held: FloatArray, labels: BoolArray, row_weights: FloatArray,
+                       eps: float, folds: npt.NDArray[np.int8], methods: Sequence[str],
+                       start: Optional[FloatArray] = None) -> FloatArray:
+    """The stacked mixture's honest held-out predictions (``(repeats, rows)``), its weights for
+    each inner fold fitted on the other folds' held-out predictions: ``held`` is
+    ``(candidates, repeats, rows)`` and ``folds`` each row's inner fold in each repeat
+    (``(repeats, rows)``); the weights are fitted as :func:`stacking_weights` against labels
+    smoothed by ``eps`` (one repeat; from ``start``, the weights fitted on every fold, whose
+    maximum is near; at most ``HONEST_MAX_ITERATIONS`` steps) and kept as
     :func:`kept_weights`.
 
     >>> held = np.array([[[0.9, 0.8, 0.2, 0.3]], [[0.6, 0.6, 0.4, 0.4]]])
-    >>> labels = np.array([True, True, False, False])
-    >>> round(honest_log_loss(held, labels, np.ones(4), 0.0, np.array([[0, 1, 0, 1]]),
-    ...                       ["platt", "identity"]), 4)
-    0.2373
+    >>> honest_predictions(held, np.array([True, True, False, False]), np.ones(4), 0.0,
+    ...                    np.array([[0, 1, 0, 1]]), ["platt", "identity"]).round(2).tolist()
+    [[0.89, 0.79, 0.21, 0.3]]
     """
     repeats = folds.shape[0]
     mixed = np.empty(held.shape[1:])
@@ -193,6 +193,23 @@ def honest_log_loss(held: FloatArray, labels: BoolArray, row_weights: FloatArray
             weights = kept_weights(methods, raw)
             kept = np.array([weights.get(m, 0.0) for m in methods])
             mixed[r, test] = kept @ held[:, r, test]
+    return mixed
+
+
+def honest_log_loss(held: FloatArray, labels: BoolArray, row_weights: FloatArray, eps: float,
+                    folds: npt.NDArray[np.int8], methods: Sequence[str],
+                    start: Optional[FloatArray] = None) -> float:
+    """The held-out log loss, against labels smoothed by ``eps``, of the stacked mixture's
+    honest predictions (:func:`honest_predictions`, the same arguments).
+
+    >>> held = np.array([[[0.9, 0.8, 0.2, 0.3]], [[0.6, 0.6, 0.4, 0.4]]])
+    >>> labels = np.array([True, True, False, False])
+    >>> round(honest_log_loss(held, labels, np.ones(4), 0.0, np.array([[0, 1, 0, 1]]),
+    ...                       ["platt", "identity"]), 4)
+    0.2373
+    """
+    repeats = folds.shape[0]
+    mixed = honest_predictions(held, labels, row_weights, eps, folds, methods, start)
     return mixture_log_loss(mixed.reshape(1, -1), np.tile(labels, repeats),
                             np.tile(row_weights, repeats), eps, np.ones(1))
 
