@@ -279,15 +279,28 @@ def beats_by_one_se(better: FloatArray, other: FloatArray, w: FloatArray,
     return mean > margin * math.sqrt(max(variance, 0.0) / n_eff)
 
 
+def separated(run: Replay) -> bool:
+    """Whether some candidate's held-out predictions put every row (of every repeat) on its own
+    class's side of 1/2: the calibration rows are separable as the inner cross-validation sees
+    them.
+
+    >>> separated(synthetic_replay(0)), separated(synthetic_replay(0, rows=8))
+    (False, True)
+    """
+    own = np.where(run.labels, run.held, 1.0 - run.held)
+    return bool(np.any(np.all(own > 0.5, axis=(1, 2))))
+
+
 def stacking_rule(weight_smoothing: float = 1.0, single: Sequence[str] = (),
-                  margin: float = 1.0) -> Rule:
+                  margin: float = 1.0, where_separated: bool = False) -> Rule:
     """The script's stacked mixture with its weights (on every fold, and on each inner fold's
     others behind the honest loss) fitted against labels smoothed by ``weight_smoothing`` times
     the selection's rate (0: the labels as they are; whether it ships is still judged on the
     selection's smoothing); with ``single``, the first of those candidates that the mixture's
     honest per-row losses do not beat by more than ``margin`` standard errors
     (:func:`beats_by_one_se`), and whose inner held-out loss is at most identity's, ships
-    alone in its place. ``stacking_rule()`` is
+    alone in its place; with ``where_separated``, ``weight_smoothing`` applies only to runs
+    :func:`separated` (the others keep the selection's rate). ``stacking_rule()`` is
     :func:`current_rule`.
 
     >>> run = synthetic_replay(0, repeats=3)
@@ -302,7 +315,8 @@ def stacking_rule(weight_smoothing: float = 1.0, single: Sequence[str] = (),
     def rule(run: Replay) -> dict[str, float]:
         methods = list(run.methods)
         repeats = run.held.shape[1]
-        eps = weight_smoothing * run.eps
+        smoothing = 1.0 if where_separated and not separated(run) else weight_smoothing
+        eps = smoothing * run.eps
         raw, _ = stacking_weights(run.held.reshape(len(methods), -1),
                                   np.tile(run.labels, repeats), np.tile(run.w, repeats), eps,
                                   repeats=repeats)
@@ -327,6 +341,7 @@ RULES: dict[str, Callable[[], Rule]] = {
     "script": lambda: current_rule,
     "unsmoothed_weights": lambda: stacking_rule(0.0),
     "half_smoothed_weights": lambda: stacking_rule(0.5),
+    "unsmoothed_weights_where_separated": lambda: stacking_rule(0.0, where_separated=True),
     "temperature_within_1_se": lambda: stacking_rule(single=("temperature",)),
     "temperature_or_platt_within_1_se": lambda: stacking_rule(single=("temperature", "platt")),
     "temperature_or_platt_within_0.5_se": lambda: stacking_rule(
