@@ -280,28 +280,28 @@ def beats_by_one_se(better: FloatArray, other: FloatArray, w: FloatArray,
 
 
 def separated(run: Replay) -> bool:
-    """Whether some candidate's held-out predictions put every row (of every repeat) on its own
-    class's side of 1/2: the calibration rows are separable as the inner cross-validation sees
-    them.
+    """Whether the script fits ``run``'s mixture weights on the labels as they are
+    (``mixture.separated`` of its held-out predictions).
 
     >>> separated(synthetic_replay(0)), separated(synthetic_replay(0, rows=8))
     (False, True)
     """
-    own = np.where(run.labels, run.held, 1.0 - run.held)
-    return bool(np.any(np.all(own > 0.5, axis=(1, 2))))
+    from calibration_step.script.model_calibration.mixture import separated as split
+
+    repeats = run.held.shape[1]
+    return split(run.held.reshape(len(run.methods), -1), np.tile(run.labels, repeats))
 
 
-def stacking_rule(weight_smoothing: float = 1.0, single: Sequence[str] = (),
-                  margin: float = 1.0, where_separated: bool = False) -> Rule:
+def stacking_rule(weight_smoothing: float = 1.0, separated_smoothing: Optional[float] = 0.0,
+                  single: Sequence[str] = (), margin: float = 1.0) -> Rule:
     """The script's stacked mixture with its weights (on every fold, and on each inner fold's
     others behind the honest loss) fitted against labels smoothed by ``weight_smoothing`` times
-    the selection's rate (0: the labels as they are; whether it ships is still judged on the
-    selection's smoothing); with ``single``, the first of those candidates that the mixture's
-    honest per-row losses do not beat by more than ``margin`` standard errors
+    the selection's rate, ``separated_smoothing`` times it on runs :func:`separated` (None: no
+    exception; 0: the labels as they are; whether it ships is still judged on the selection's
+    smoothing); with ``single``, the first of those candidates that the mixture's honest
+    per-row losses do not beat by more than ``margin`` standard errors
     (:func:`beats_by_one_se`), and whose inner held-out loss is at most identity's, ships
-    alone in its place; with ``where_separated``, ``weight_smoothing`` applies only to runs
-    :func:`separated` (the others keep the selection's rate). ``stacking_rule()`` is
-    :func:`current_rule`.
+    alone in its place. ``stacking_rule()`` is :func:`current_rule`.
 
     >>> run = synthetic_replay(0, repeats=3)
     >>> stacking_rule()(run) == current_rule(run)
@@ -315,7 +315,8 @@ def stacking_rule(weight_smoothing: float = 1.0, single: Sequence[str] = (),
     def rule(run: Replay) -> dict[str, float]:
         methods = list(run.methods)
         repeats = run.held.shape[1]
-        smoothing = 1.0 if where_separated and not separated(run) else weight_smoothing
+        smoothing = separated_smoothing if separated_smoothing is not None and \
+            separated(run) else weight_smoothing
         eps = smoothing * run.eps
         raw, _ = stacking_weights(run.held.reshape(len(methods), -1),
                                   np.tile(run.labels, repeats), np.tile(run.w, repeats), eps,
@@ -339,16 +340,18 @@ def stacking_rule(weight_smoothing: float = 1.0, single: Sequence[str] = (),
 
 RULES: dict[str, Callable[[], Rule]] = {
     "script": lambda: current_rule,
-    "unsmoothed_weights": lambda: stacking_rule(0.0),
-    "half_smoothed_weights": lambda: stacking_rule(0.5),
-    "unsmoothed_weights_where_separated": lambda: stacking_rule(0.0, where_separated=True),
-    "temperature_within_1_se": lambda: stacking_rule(single=("temperature",)),
-    "temperature_or_platt_within_1_se": lambda: stacking_rule(single=("temperature", "platt")),
+    "smoothed_weights": lambda: stacking_rule(1.0, None),
+    "unsmoothed_weights": lambda: stacking_rule(0.0, None),
+    "half_smoothed_weights": lambda: stacking_rule(0.5, None),
+    "temperature_within_1_se": lambda: stacking_rule(1.0, None, ("temperature",)),
+    "temperature_or_platt_within_1_se": lambda: stacking_rule(1.0, None,
+                                                              ("temperature", "platt")),
     "temperature_or_platt_within_0.5_se": lambda: stacking_rule(
-        single=("temperature", "platt"), margin=0.5),
+        1.0, None, ("temperature", "platt"), 0.5),
 }
-"""The rules ``judge --rules`` replays, by name: the script's and the variants measured
-(docs/methods.md)."""
+"""The rules ``judge --rules`` replays, by name: the script's, the one before it
+(``smoothed_weights``: the weights against the smoothed labels on every run) and the variants
+measured (docs/methods.md)."""
 
 
 def shipped_predictions(run: Replay, weights: Mapping[str, float],

@@ -167,6 +167,20 @@ def kept_weights(methods: Sequence[str], weights: FloatArray) -> dict[str, float
     return {m: float(w) / total for m, w, k in zip(methods, weights, keep) if k}
 
 
+def separated(held: FloatArray, labels: BoolArray) -> bool:
+    """Whether some candidate's held-out predictions ``held`` (``(candidates, predictions)``)
+    put every row on its own class's side of 1/2: the rows are separable as the inner
+    cross-validation sees them.
+
+    >>> labels = np.array([True, False, True])
+    >>> separated(np.array([[0.9, 0.2, 0.6], [0.4, 0.3, 0.6]]), labels), separated(
+    ...     np.array([[0.9, 0.6, 0.6]]), labels)
+    (True, False)
+    """
+    own = np.where(labels, held, 1.0 - held)
+    return bool(np.any(np.all(own > 0.5, axis=1)))
+
+
 def honest_predictions(held: FloatArray, labels: BoolArray, row_weights: FloatArray,
                        eps: float, folds: npt.NDArray[np.int8], methods: Sequence[str],
                        start: Optional[FloatArray] = None) -> FloatArray:
@@ -198,9 +212,11 @@ def honest_predictions(held: FloatArray, labels: BoolArray, row_weights: FloatAr
 
 def honest_log_loss(held: FloatArray, labels: BoolArray, row_weights: FloatArray, eps: float,
                     folds: npt.NDArray[np.int8], methods: Sequence[str],
-                    start: Optional[FloatArray] = None) -> float:
+                    start: Optional[FloatArray] = None, weight_eps: Optional[float] = None
+                    ) -> float:
     """The held-out log loss, against labels smoothed by ``eps``, of the stacked mixture's
-    honest predictions (:func:`honest_predictions`, the same arguments).
+    honest predictions (:func:`honest_predictions`, the same arguments; its weights fitted
+    against labels smoothed by ``weight_eps``, ``eps`` when None).
 
     >>> held = np.array([[[0.9, 0.8, 0.2, 0.3]], [[0.6, 0.6, 0.4, 0.4]]])
     >>> labels = np.array([True, True, False, False])
@@ -209,7 +225,8 @@ def honest_log_loss(held: FloatArray, labels: BoolArray, row_weights: FloatArray
     0.2373
     """
     repeats = folds.shape[0]
-    mixed = honest_predictions(held, labels, row_weights, eps, folds, methods, start)
+    mixed = honest_predictions(held, labels, row_weights, eps if weight_eps is None
+                               else weight_eps, folds, methods, start)
     return mixture_log_loss(mixed.reshape(1, -1), np.tile(labels, repeats),
                             np.tile(row_weights, repeats), eps, np.ones(1))
 
@@ -240,11 +257,13 @@ def stack(choice: Mapping[str, object], held: Mapping[str, FloatArray], labels: 
     stacked = by_repeat.reshape(len(methods), -1)
     all_labels = np.tile(labels, repeats)
     all_weights = np.tile(row_weights, repeats)
-    raw, _ = stacking_weights(stacked, all_labels, all_weights, eps, repeats=repeats)
+    weight_eps = 0.0 if separated(stacked, all_labels) else eps
+    raw, _ = stacking_weights(stacked, all_labels, all_weights, weight_eps, repeats=repeats)
     weights = kept_weights(methods, raw)
     kept = np.array([weights.get(m, 0.0) for m in methods])
     loss = mixture_log_loss(stacked, all_labels, all_weights, eps, kept)
-    honest = honest_log_loss(by_repeat, labels, row_weights, eps, folds, methods, raw)
+    honest = honest_log_loss(by_repeat, labels, row_weights, eps, folds, methods, raw,
+                             weight_eps)
     selected = str(choice["selected"])
     candidates = choice["candidates"]
     assert isinstance(candidates, dict)
@@ -254,8 +273,11 @@ def stack(choice: Mapping[str, object], held: Mapping[str, FloatArray], labels: 
     record: JsonDict = {
         "weights": weights, "log_loss": loss, "honest_log_loss": honest, "shipped": ships,
         "fitted_weights": {m: float(w) for m, w in zip(methods, raw)},
+        "weight_label_smoothing": weight_eps,
         "rule": f"EM on the held-out predictions, Dirichlet prior of {MIXTURE_PRIOR_ROWS:g} "
-                f"pseudo-rows per candidate; weights below {MIXTURE_MIN_WEIGHT:g} dropped; "
+                f"pseudo-rows per candidate, against the smoothed labels (the labels as they "
+                f"are where a candidate's held-out predictions separate the rows); weights "
+                f"below {MIXTURE_MIN_WEIGHT:g} dropped; "
                 "shipped when two or more members remain and its honest held-out log loss "
                 "(each inner fold's weights fitted on the other folds) is at most identity's"}
     out["mixture"] = record

@@ -132,10 +132,10 @@ def test_the_stacking_rule_with_the_script_smoothing_is_the_script_rule() -> Non
 
 def test_unsmoothed_weights_are_the_script_weights_of_unsmoothed_labels() -> None:
     run = replay.synthetic_replay(3, repeats=2, scores_scale=0.5)
-    unsmoothed = replay.stacking_rule(0.0)(run)
+    unsmoothed = replay.stacking_rule(0.0, None)(run)
     assert unsmoothed == replay.current_rule(dataclasses.replace(run, eps=0.0))
     assert unsmoothed["platt"] > replay.current_rule(run)["platt"]  # smoothing favours the
-    assert replay.stacking_rule(40.0)(run) == {"identity": 1.0}  # less confident scores
+    assert replay.stacking_rule(40.0, None)(run) == {"identity": 1.0}  # less confident scores
 
 
 def test_a_single_candidate_ships_where_the_mixture_does_not_beat_it_by_a_standard_error() -> None:
@@ -168,3 +168,12 @@ def test_a_capture_can_standardise_the_temperature_prior(tmp_path: Path) -> None
     assert not np.allclose(plain.held[k], std.held[k])  # the logits' sd is not 1 here
     others = [i for i, m in enumerate(plain.methods) if m != "temperature"]
     np.testing.assert_array_equal(plain.held[others], std.held[others])
+
+
+def test_the_script_fits_unsmoothed_weights_where_a_candidate_separates_the_rows() -> None:
+    run = replay.synthetic_replay(0, rows=8, scores_scale=0.5)
+    assert replay.separated(run)
+    assert replay.current_rule(run) == replay.stacking_rule(0.0, None)(run)
+    smoothed = dataclasses.replace(run, eps=0.1)  # a rate whose smoothing shows
+    assert replay.current_rule(smoothed) == replay.stacking_rule(0.0, None)(smoothed)
+    assert replay.current_rule(smoothed) != replay.stacking_rule(1.0, None)(smoothed)
