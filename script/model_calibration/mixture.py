@@ -12,7 +12,11 @@ it gives weight, and identity (a candidate) keeps ``auto`` near the uncalibrated
 calibrator helps.
 
 The weights maximise the held-out log-likelihood (against the same smoothed labels as the
-selection, :func:`~.crossfit.miss_rate`) under a light Dirichlet prior toward uniform of
+selection, :func:`~.crossfit.miss_rate`; against the labels as they are where some
+candidate's held-out predictions put every row on its own side of 1/2, :func:`separated`:
+there every member but identity is already bounded by the same rate, and the smoothing would
+only discount the gain of the members right beyond the bound) under a light Dirichlet prior
+toward uniform of
 ``MIXTURE_PRIOR_ROWS`` pseudo-rows per candidate (maximum a posteriori by EM: Dempster, Laird
 and Rubin 1977); the repeated inner splits and the smoothed labels are what keep a candidate
 lucky in one split from taking every weight, and a heavier prior pulls weight toward the
@@ -235,7 +239,9 @@ def stack(choice: Mapping[str, object], held: Mapping[str, FloatArray], labels: 
           row_weights: FloatArray, eps: float, folds: npt.NDArray[np.int8]) -> JsonDict:
     """``choice`` (:func:`~.crossfit.choose_by_log_loss`'s record) with the stacked mixture of
     the candidates' held-out predictions ``held`` (``(repeats, rows)`` each; ``row_weights``
-    per row; ``folds`` each row's inner fold per repeat): its record under ``mixture`` and,
+    per row; ``folds`` each row's inner fold per repeat; weights fitted against labels smoothed
+    by ``eps``, or as they are where the predictions are :func:`separated`): its record under
+    ``mixture`` and,
     when it ships (two or more members, and an honest held-out loss, :func:`honest_log_loss`,
     at most identity's), ``selected: mixture`` with the rule's own pick kept as
     ``rule_selected``.
