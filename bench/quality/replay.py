@@ -24,6 +24,10 @@ Usage::
         --max-repeats 25    # as if auto repeated its inner split up to 25 times
     python -m bench.quality.replay judge --results RESULTS.json --cache DIR \
         --floor-divisor 10    # as if the mixture shipped were bounded by a tenth of the floor
+    python -m bench.quality.replay judge --results RESULTS.json --cache DIR \
+        --rules unsmoothed_weights temperature_within_1_se    # other shipping rules (RULES)
+    python -m bench.quality.replay capture --results RESULTS.json --cache DIR3 \
+        --standardised-scale-prior    # as if temperature's prior were on scale * sd(log-odds)
 
 Examples
 --------
@@ -39,6 +43,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import math
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -124,17 +129,43 @@ def _captured_selection(problem: Any, settings: Any, floored: bool = True) -> di
 
 
 def capture(run_id: str, losses: Mapping[str, float], cache: str,
-            max_repeats: Optional[int] = None) -> None:
+            max_repeats: Optional[int] = None, standardised_scale_prior: bool = False) -> None:
     """Compute and store the :class:`Replay` of binary run ``run_id`` (``dataset/model/seed``);
-    with ``max_repeats``, as if ``crossfit.AUTO_MAX_REPEATS`` were that many inner repeats."""
-    from calibration_step.script.model_calibration import crossfit
+    with ``max_repeats``, as if ``crossfit.AUTO_MAX_REPEATS`` were that many inner repeats;
+    with ``standardised_scale_prior``, as if ``auto``'s temperature put its prior on the scale
+    times the log-odds' standard deviation (:func:`standardised_prior`)."""
+    from calibration_step.script.model_calibration import crossfit, fitting
 
     default = crossfit.AUTO_MAX_REPEATS
     crossfit.AUTO_MAX_REPEATS = default if max_repeats is None else max_repeats
+    fit = getattr(fitting, "fit_binary_temperature")
+    if standardised_scale_prior:
+        setattr(fitting, "fit_binary_temperature", standardised_prior(fit))  # restored below
     try:
         _capture(run_id, losses, cache)
     finally:
         crossfit.AUTO_MAX_REPEATS = default
+        setattr(fitting, "fit_binary_temperature", fit)
+
+
+def standardised_prior(fit: Callable[..., Any]) -> Callable[..., Any]:
+    """``binarytemperature.fit_binary_temperature`` with its prior on ``scale * sd(z)`` (the
+    scale of standardised log-odds, as Gelman et al. 2008 rescale inputs) instead of the scale:
+    ``prior_rows`` divided by the weighted variance of ``z``.
+
+    >>> seen = standardised_prior(lambda z, n, k, space, prior_rows=None: prior_rows)
+    >>> seen(np.array([-2.0, 2.0]), np.ones(2), np.ones(2), "logit", 8.0)
+    2.0
+    """
+    def fitted(z: FloatArray, n: FloatArray, k: FloatArray, space: str,
+               prior_rows: Optional[float] = None) -> Any:
+        if prior_rows is not None:
+            mean = float(np.dot(n, z)) / float(n.sum())
+            variance = float(np.dot(n, (z - mean) ** 2)) / float(n.sum())
+            prior_rows = prior_rows / max(variance, 1e-24)
+        return fit(z, n, k, space, prior_rows)
+
+    return fitted
 
 
 def _capture(run_id: str, losses: Mapping[str, float], cache: str) -> None:
@@ -203,20 +234,124 @@ def without(run: Replay, dropped: set[str]) -> Replay:
     predictions (each row's smoothed loss averaged over the repeats, as the script scores
     them)."""
     from calibration_step.script.model_calibration.crossfit import (AUTO_SIMPLICITY_ORDER,
-                                                                    choose_by_log_loss,
-                                                                    smoothed_loss)
-    from calibration_step.script.model_calibration.numerics import CLIP_EPSILON
+                                                                    choose_by_log_loss)
 
     keep = [k for k, m in enumerate(run.methods) if m not in dropped]
     methods = tuple(run.methods[k] for k in keep)
-    p = np.clip(run.held[keep], CLIP_EPSILON, 1.0 - CLIP_EPSILON)
-    own = np.where(run.labels, p, 1.0 - p)
-    losses = smoothed_loss(-np.log(own), -np.log1p(-own), run.eps).mean(axis=1)
+    losses = [row_losses(run.held[k], run.labels, run.eps) for k in keep]
     n_eff = float(run.w.sum()) ** 2 / float(np.dot(run.w, run.w))
     choice = choose_by_log_loss(dict(zip(methods, losses)), run.w, n_eff, {},
                                 [m for m in AUTO_SIMPLICITY_ORDER if m in methods], "replay")
     return dataclasses.replace(run, methods=methods, held=run.held[keep], choice=choice,
                                test=run.test[keep])
+
+
+def row_losses(held: FloatArray, labels: BoolArray, eps: float) -> FloatArray:
+    """Each row's held-out log loss against labels smoothed by ``eps``, averaged over the
+    repeats (``held``: ``(repeats, rows)`` probabilities), as the script scores a candidate.
+
+    >>> row_losses(np.array([[0.5, 0.5], [0.25, 0.75]]), np.array([True, True]), 0.0).round(4)
+    array([1.0397, 0.4904])
+    """
+    from calibration_step.script.model_calibration.crossfit import smoothed_loss
+    from calibration_step.script.model_calibration.numerics import CLIP_EPSILON
+
+    p = np.clip(held, CLIP_EPSILON, 1.0 - CLIP_EPSILON)
+    own = np.where(labels, p, 1.0 - p)
+    out: FloatArray = smoothed_loss(-np.log(own), -np.log1p(-own), eps).mean(axis=0)
+    return out
+
+
+def beats_by_one_se(better: FloatArray, other: FloatArray, w: FloatArray,
+                    margin: float = 1.0) -> bool:
+    """Whether the per-row losses ``better`` have a weighted mean below ``other``'s by more than
+    ``margin`` standard errors of their paired difference (on the effective rows of ``w``).
+
+    >>> beats_by_one_se(np.array([0.1, 0.2, 0.1]), np.array([0.3, 0.4, 0.3]), np.ones(3))
+    True
+    >>> beats_by_one_se(np.array([0.1, 0.5, 0.1]), np.array([0.3, 0.1, 0.3]), np.ones(3))
+    False
+    """
+    n_eff = float(w.sum()) ** 2 / float(np.dot(w, w))
+    diff = other - better
+    mean = float(np.dot(w, diff)) / float(w.sum())
+    variance = float(np.dot(w, (diff - mean) ** 2)) / float(w.sum())
+    return mean > margin * math.sqrt(max(variance, 0.0) / n_eff)
+
+
+def separated(run: Replay) -> bool:
+    """Whether the script fits ``run``'s mixture weights on the labels as they are
+    (``mixture.separated`` of its held-out predictions).
+
+    >>> separated(synthetic_replay(0)), separated(synthetic_replay(0, rows=8))
+    (False, True)
+    """
+    from calibration_step.script.model_calibration.mixture import separated as split
+
+    repeats = run.held.shape[1]
+    return split(run.held.reshape(len(run.methods), -1), np.tile(run.labels, repeats))
+
+
+def stacking_rule(weight_smoothing: float = 1.0, separated_smoothing: Optional[float] = 0.0,
+                  single: Sequence[str] = (), margin: float = 1.0) -> Rule:
+    """The script's stacked mixture with its weights (on every fold, and on each inner fold's
+    others behind the honest loss) fitted against labels smoothed by ``weight_smoothing`` times
+    the selection's rate, ``separated_smoothing`` times it on runs :func:`separated` (None: no
+    exception; 0: the labels as they are; whether it ships is still judged on the selection's
+    smoothing); with ``single``, the first of those candidates that the mixture's honest
+    per-row losses do not beat by more than ``margin`` standard errors
+    (:func:`beats_by_one_se`), and whose inner held-out loss is at most identity's, ships
+    alone in its place. ``stacking_rule()`` is :func:`current_rule`.
+
+    >>> run = synthetic_replay(0, repeats=3)
+    >>> stacking_rule()(run) == current_rule(run)
+    True
+    """
+    from calibration_step.script.model_calibration.jsonvalues import json_number
+    from calibration_step.script.model_calibration.mixture import (honest_predictions,
+                                                                   kept_weights,
+                                                                   stacking_weights)
+
+    def rule(run: Replay) -> dict[str, float]:
+        methods = list(run.methods)
+        repeats = run.held.shape[1]
+        smoothing = separated_smoothing if separated_smoothing is not None and \
+            separated(run) else weight_smoothing
+        eps = smoothing * run.eps
+        raw, _ = stacking_weights(run.held.reshape(len(methods), -1),
+                                  np.tile(run.labels, repeats), np.tile(run.w, repeats), eps,
+                                  repeats=repeats)
+        weights = kept_weights(methods, raw)
+        honest = row_losses(honest_predictions(run.held, run.labels, run.w, eps, run.folds,
+                                               methods, raw), run.labels, run.eps)
+        identity = run.choice["candidates"].get("identity", {}).get("log_loss")
+        ceiling = math.inf if "identity" not in methods else json_number(identity)
+        if len(weights) < 2 or float(np.dot(run.w, honest)) / float(run.w.sum()) > ceiling:
+            return {str(run.choice["selected"]): 1.0}
+        for method in (m for m in single if m in methods):
+            alone = row_losses(run.held[methods.index(method)], run.labels, run.eps)
+            if not beats_by_one_se(honest, alone, run.w, margin) and \
+                    float(np.dot(run.w, alone)) / float(run.w.sum()) <= ceiling:
+                return {method: 1.0}
+        return weights
+
+    return rule
+
+
+RULES: dict[str, Callable[[], Rule]] = {
+    "script": lambda: current_rule,
+    "smoothed_weights": lambda: stacking_rule(1.0, None),
+    "unsmoothed_weights": lambda: stacking_rule(0.0, None),
+    "half_smoothed_weights": lambda: stacking_rule(0.5, None),
+    "temperature_within_1_se": lambda: stacking_rule(1.0, None, ("temperature",)),
+    "temperature_or_platt_within_1_se": lambda: stacking_rule(1.0, None,
+                                                              ("temperature", "platt")),
+    "temperature_or_platt_within_0.5_se": lambda: stacking_rule(
+        1.0, None, ("temperature", "platt"), 0.5),
+}
+"""The rules ``judge --rules`` replays, by name: the script's, the one before it
+(``smoothed_weights``: the weights against the smoothed labels on every run) and the variants
+measured (docs/methods.md)."""
 
 
 def shipped_predictions(run: Replay, weights: Mapping[str, float],
@@ -313,13 +448,17 @@ def load_all(results: str, cache: str) -> list[Replay]:
     return [load(cache, run_id) for run_id in binary_losses(results)]
 
 
-def synthetic_replay(seed: int, rows: int = 60, repeats: int = 2) -> Replay:
+def synthetic_replay(seed: int, rows: int = 60, repeats: int = 2, scores_scale: float = 1.0
+                     ) -> Replay:
     """A small made-up :class:`Replay` (identity and a sharper candidate; for the examples and
-    tests)."""
+    tests): labels drawn from ``p``, the scores ``sigmoid(scores_scale logit(p))`` (calibrated
+    at 1), the candidate ``sigmoid(2 logit(p))``."""
     rng = np.random.default_rng(seed)
-    p = rng.uniform(0.1, 0.9, rows + 200)
-    y = rng.uniform(size=p.shape[0]) < p
-    sharp = 1.0 / (1.0 + np.exp(-2.0 * np.log(p / (1.0 - p))))
+    true = rng.uniform(0.1, 0.9, rows + 200)
+    y = rng.uniform(size=true.shape[0]) < true
+    logit = np.log(true / (1.0 - true))
+    p = 1.0 / (1.0 + np.exp(-scores_scale * logit))
+    sharp = 1.0 / (1.0 + np.exp(-2.0 * logit))
     folds = np.stack([np.arange(rows) % 5 for _ in range(repeats)]).astype(np.int8)
     held = np.stack([np.tile(p[:rows], (repeats, 1)), np.tile(sharp[:rows], (repeats, 1))])
     losses = {UNCALIBRATED: -float(np.mean(np.where(y[rows:], np.log(p[rows:]),
@@ -345,6 +484,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--below", type=int, default=sys.maxsize, metavar="ROWS")
     parser.add_argument("--max-repeats", type=int, default=None, metavar="N",
                         help="capture: as if auto ran at most N repeats of its inner split")
+    parser.add_argument("--standardised-scale-prior", action="store_true",
+                        help="capture: as if auto's temperature put its prior on the scale "
+                             "times the log-odds' standard deviation")
+    parser.add_argument("--rules", nargs="+", choices=sorted(RULES), default=[],
+                        help="judge: replay these rules too (each in turn)")
     parser.add_argument("--floor-divisor", type=float, default=None, metavar="D",
                         help="judge: bound what the rule ships by the probability floor "
                              "divided by D (the same weights; caches that hold the unbounded "
@@ -355,7 +499,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.action == "capture":
         for k, (run_id, by_name) in enumerate(losses.items()):
             if not os.path.exists(_file(args.cache, run_id) + ".json"):
-                capture(run_id, by_name, args.cache, args.max_repeats)
+                capture(run_id, by_name, args.cache, args.max_repeats,
+                        args.standardised_scale_prior)
             print(f"[{k + 1}/{len(losses)}] {run_id}", flush=True)
         return 0
     runs = [without(r, set(args.without)) if r.labels.shape[0] < args.below else r
@@ -368,6 +513,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.floor_divisor is not None:
         print(f"bounded by the floor / {args.floor_divisor:g}: "
               f"{judge(current_rule, runs, args.floor_divisor).line()}")
+    for name in args.rules:
+        print(f"{name}: {judge(RULES[name](), runs).line()}", flush=True)
     return 0
 
 

@@ -12,7 +12,11 @@ it gives weight, and identity (a candidate) keeps ``auto`` near the uncalibrated
 calibrator helps.
 
 The weights maximise the held-out log-likelihood (against the same smoothed labels as the
-selection, :func:`~.crossfit.miss_rate`) under a light Dirichlet prior toward uniform of
+selection, :func:`~.crossfit.miss_rate`; against the labels as they are where some
+candidate's held-out predictions put every row on its own side of 1/2, :func:`separated`:
+there every member but identity is already bounded by the same rate, and the smoothing would
+only discount the gain of the members right beyond the bound) under a light Dirichlet prior
+toward uniform of
 ``MIXTURE_PRIOR_ROWS`` pseudo-rows per candidate (maximum a posteriori by EM: Dempster, Laird
 and Rubin 1977); the repeated inner splits and the smoothed labels are what keep a candidate
 lucky in one split from taking every weight, and a heavier prior pulls weight toward the
@@ -167,21 +171,35 @@ def kept_weights(methods: Sequence[str], weights: FloatArray) -> dict[str, float
     return {m: float(w) / total for m, w, k in zip(methods, weights, keep) if k}
 
 
-def honest_log_loss(held: FloatArray, labels: BoolArray, row_weights: FloatArray, eps: float,
-                    folds: npt.NDArray[np.int8], methods: Sequence[str],
-                    start: Optional[FloatArray] = None) -> float:
-    """The held-out log loss of the stacked mixture, its weights for each inner fold fitted on
-    the other folds' held-out predictions: ``held`` is ``(candidates, repeats, rows)`` and
-    ``folds`` each row's inner fold in each repeat (``(repeats, rows)``); the weights are
-    fitted as :func:`stacking_weights` (one repeat; from ``start``, the weights fitted on
-    every fold, whose maximum is near; at most ``HONEST_MAX_ITERATIONS`` steps) and kept as
+def separated(held: FloatArray, labels: BoolArray) -> bool:
+    """Whether some candidate's held-out predictions ``held`` (``(candidates, predictions)``)
+    put every row on its own class's side of 1/2: the rows are separable as the inner
+    cross-validation sees them.
+
+    >>> labels = np.array([True, False, True])
+    >>> separated(np.array([[0.9, 0.2, 0.6], [0.4, 0.3, 0.6]]), labels), separated(
+    ...     np.array([[0.9, 0.6, 0.6]]), labels)
+    (True, False)
+    """
+    own = np.where(labels, held, 1.0 - held)
+    return bool(np.any(np.all(own > 0.5, axis=1)))
+
+
+def honest_predictions(held: FloatArray, labels: BoolArray, row_weights: FloatArray,
+                       eps: float, folds: npt.NDArray[np.int8], methods: Sequence[str],
+                       start: Optional[FloatArray] = None) -> FloatArray:
+    """The stacked mixture's honest held-out predictions (``(repeats, rows)``), its weights for
+    each inner fold fitted on the other folds' held-out predictions: ``held`` is
+    ``(candidates, repeats, rows)`` and ``folds`` each row's inner fold in each repeat
+    (``(repeats, rows)``); the weights are fitted as :func:`stacking_weights` against labels
+    smoothed by ``eps`` (one repeat; from ``start``, the weights fitted on every fold, whose
+    maximum is near; at most ``HONEST_MAX_ITERATIONS`` steps) and kept as
     :func:`kept_weights`.
 
     >>> held = np.array([[[0.9, 0.8, 0.2, 0.3]], [[0.6, 0.6, 0.4, 0.4]]])
-    >>> labels = np.array([True, True, False, False])
-    >>> round(honest_log_loss(held, labels, np.ones(4), 0.0, np.array([[0, 1, 0, 1]]),
-    ...                       ["platt", "identity"]), 4)
-    0.2373
+    >>> honest_predictions(held, np.array([True, True, False, False]), np.ones(4), 0.0,
+    ...                    np.array([[0, 1, 0, 1]]), ["platt", "identity"]).round(2).tolist()
+    [[0.89, 0.79, 0.21, 0.3]]
     """
     repeats = folds.shape[0]
     mixed = np.empty(held.shape[1:])
@@ -193,6 +211,26 @@ def honest_log_loss(held: FloatArray, labels: BoolArray, row_weights: FloatArray
             weights = kept_weights(methods, raw)
             kept = np.array([weights.get(m, 0.0) for m in methods])
             mixed[r, test] = kept @ held[:, r, test]
+    return mixed
+
+
+def honest_log_loss(held: FloatArray, labels: BoolArray, row_weights: FloatArray, eps: float,
+                    folds: npt.NDArray[np.int8], methods: Sequence[str],
+                    start: Optional[FloatArray] = None, weight_eps: Optional[float] = None
+                    ) -> float:
+    """The held-out log loss, against labels smoothed by ``eps``, of the stacked mixture's
+    honest predictions (:func:`honest_predictions`, the same arguments; its weights fitted
+    against labels smoothed by ``weight_eps``, ``eps`` when None).
+
+    >>> held = np.array([[[0.9, 0.8, 0.2, 0.3]], [[0.6, 0.6, 0.4, 0.4]]])
+    >>> labels = np.array([True, True, False, False])
+    >>> round(honest_log_loss(held, labels, np.ones(4), 0.0, np.array([[0, 1, 0, 1]]),
+    ...                       ["platt", "identity"]), 4)
+    0.2373
+    """
+    repeats = folds.shape[0]
+    mixed = honest_predictions(held, labels, row_weights, eps if weight_eps is None
+                               else weight_eps, folds, methods, start)
     return mixture_log_loss(mixed.reshape(1, -1), np.tile(labels, repeats),
                             np.tile(row_weights, repeats), eps, np.ones(1))
 
@@ -201,7 +239,9 @@ def stack(choice: Mapping[str, object], held: Mapping[str, FloatArray], labels: 
           row_weights: FloatArray, eps: float, folds: npt.NDArray[np.int8]) -> JsonDict:
     """``choice`` (:func:`~.crossfit.choose_by_log_loss`'s record) with the stacked mixture of
     the candidates' held-out predictions ``held`` (``(repeats, rows)`` each; ``row_weights``
-    per row; ``folds`` each row's inner fold per repeat): its record under ``mixture`` and,
+    per row; ``folds`` each row's inner fold per repeat; weights fitted against labels smoothed
+    by ``eps``, or as they are where the predictions are :func:`separated`): its record under
+    ``mixture`` and,
     when it ships (two or more members, and an honest held-out loss, :func:`honest_log_loss`,
     at most identity's), ``selected: mixture`` with the rule's own pick kept as
     ``rule_selected``.
@@ -223,11 +263,13 @@ def stack(choice: Mapping[str, object], held: Mapping[str, FloatArray], labels: 
     stacked = by_repeat.reshape(len(methods), -1)
     all_labels = np.tile(labels, repeats)
     all_weights = np.tile(row_weights, repeats)
-    raw, _ = stacking_weights(stacked, all_labels, all_weights, eps, repeats=repeats)
+    weight_eps = 0.0 if separated(stacked, all_labels) else eps
+    raw, _ = stacking_weights(stacked, all_labels, all_weights, weight_eps, repeats=repeats)
     weights = kept_weights(methods, raw)
     kept = np.array([weights.get(m, 0.0) for m in methods])
     loss = mixture_log_loss(stacked, all_labels, all_weights, eps, kept)
-    honest = honest_log_loss(by_repeat, labels, row_weights, eps, folds, methods, raw)
+    honest = honest_log_loss(by_repeat, labels, row_weights, eps, folds, methods, raw,
+                             weight_eps)
     selected = str(choice["selected"])
     candidates = choice["candidates"]
     assert isinstance(candidates, dict)
@@ -237,8 +279,11 @@ def stack(choice: Mapping[str, object], held: Mapping[str, FloatArray], labels: 
     record: JsonDict = {
         "weights": weights, "log_loss": loss, "honest_log_loss": honest, "shipped": ships,
         "fitted_weights": {m: float(w) for m, w in zip(methods, raw)},
+        "weight_label_smoothing": weight_eps,
         "rule": f"EM on the held-out predictions, Dirichlet prior of {MIXTURE_PRIOR_ROWS:g} "
-                f"pseudo-rows per candidate; weights below {MIXTURE_MIN_WEIGHT:g} dropped; "
+                f"pseudo-rows per candidate, against the smoothed labels (the labels as they "
+                f"are where a candidate's held-out predictions separate the rows); weights "
+                f"below {MIXTURE_MIN_WEIGHT:g} dropped; "
                 "shipped when two or more members remain and its honest held-out log loss "
                 "(each inner fold's weights fitted on the other folds) is at most identity's"}
     out["mixture"] = record

@@ -121,3 +121,59 @@ def test_a_capture_can_repeat_the_inner_split_more_often(tmp_path: Path) -> None
     assert crossfit.AUTO_MAX_REPEATS == 10  # restored
     cached = replay.load(str(tmp_path), RUN_ID)
     assert cached.held.shape[1] == cached.folds.shape[0] == 12  # 45 rows: 12 of the 23 wanted
+
+
+def test_the_stacking_rule_with_the_script_smoothing_is_the_script_rule() -> None:
+    for seed in range(4):
+        run = replay.synthetic_replay(seed, repeats=3, scores_scale=0.5)  # the mixture ships
+        assert set(replay.current_rule(run)) == {"identity", "platt"}
+        assert replay.stacking_rule()(run) == replay.current_rule(run)
+
+
+def test_unsmoothed_weights_are_the_script_weights_of_unsmoothed_labels() -> None:
+    run = replay.synthetic_replay(3, repeats=2, scores_scale=0.5)
+    unsmoothed = replay.stacking_rule(0.0, None)(run)
+    assert unsmoothed == replay.current_rule(dataclasses.replace(run, eps=0.0))
+    assert unsmoothed["platt"] > replay.current_rule(run)["platt"]  # smoothing favours the
+    assert replay.stacking_rule(40.0, None)(run) == {"identity": 1.0}  # less confident scores
+
+
+def test_a_single_candidate_ships_where_the_mixture_does_not_beat_it_by_a_standard_error() -> None:
+    run = replay.synthetic_replay(0, scores_scale=0.5)
+    weights = replay.stacking_rule()(run)
+    assert set(weights) == {"identity", "platt"}  # the mixture ships
+    assert replay.stacking_rule(single=("platt",))(run) == {"platt": 1.0}
+    # a margin no difference reaches: platt within it; a negative margin: the mixture wins
+    assert replay.stacking_rule(single=("platt",), margin=-10.0)(run) == weights
+
+
+def test_beats_by_one_se_weighs_the_rows() -> None:
+    better, other = np.array([0.1, 0.5]), np.array([0.3, 0.2])
+    assert replay.beats_by_one_se(better, other, np.array([1.0, 0.0001]))
+    assert not replay.beats_by_one_se(better, other, np.array([0.0001, 1.0]))
+
+
+def test_a_capture_can_standardise_the_temperature_prior(tmp_path: Path) -> None:
+    from calibration_step.script.model_calibration import fitting
+
+    original = getattr(fitting, "fit_binary_temperature")
+    losses = {replay.AUTO: 0.5, replay.UNCALIBRATED: 1.0}
+    for folder in ("plain", "std"):
+        (tmp_path / folder).mkdir()
+    replay.capture(RUN_ID, losses, str(tmp_path / "plain"))
+    replay.capture(RUN_ID, losses, str(tmp_path / "std"), standardised_scale_prior=True)
+    assert getattr(fitting, "fit_binary_temperature") is original  # restored
+    plain, std = (replay.load(str(tmp_path / d), RUN_ID) for d in ("plain", "std"))
+    k = plain.methods.index("temperature")
+    assert not np.allclose(plain.held[k], std.held[k])  # the logits' sd is not 1 here
+    others = [i for i, m in enumerate(plain.methods) if m != "temperature"]
+    np.testing.assert_array_equal(plain.held[others], std.held[others])
+
+
+def test_the_script_fits_unsmoothed_weights_where_a_candidate_separates_the_rows() -> None:
+    run = replay.synthetic_replay(0, rows=8, scores_scale=0.5)
+    assert replay.separated(run)
+    assert replay.current_rule(run) == replay.stacking_rule(0.0, None)(run)
+    smoothed = dataclasses.replace(run, eps=0.1)  # a rate whose smoothing shows
+    assert replay.current_rule(smoothed) == replay.stacking_rule(0.0, None)(smoothed)
+    assert replay.current_rule(smoothed) != replay.stacking_rule(1.0, None)(smoothed)

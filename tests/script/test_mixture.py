@@ -262,3 +262,17 @@ def test_the_written_mixture_reproduces_the_fit_and_the_apply_command(
                  "--output", str(target)]) == 0
     applied = read_csv_exact(str(target))["calibrated_prob_class_1"].to_numpy()
     np.testing.assert_allclose(applied, mc.apply_calibrator(written, scores), rtol=1e-12)
+
+
+@pytest.mark.parametrize("positive, separable", [(0, True), (1, False)])
+def test_auto_fits_the_weights_on_the_labels_as_they_are_where_a_candidate_separates_them(
+        positive: int, separable: bool) -> None:
+    # iris setosa vs rest: the scores separate the calibration rows; versicolor: they do not
+    split = real_split("iris", "logistic_c0.005", 45, 0, positive=positive)
+    choice = select_method(BinaryProblem(split.cal_scores, split.y_cal == 1.0, None, AUTO),
+                           AUTO, None, 0, "test")
+    record = json_get(choice, "mixture")
+    eps = json_number(choice["label_smoothing"])
+    assert eps > 0.0
+    assert json_number(record["weight_label_smoothing"]) == (0.0 if separable else eps)
+    assert "as they are where a candidate's held-out predictions separate" in str(record["rule"])
