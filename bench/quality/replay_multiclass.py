@@ -15,6 +15,11 @@ Usage (from the repository root)::
     python -m bench.quality.replay_multiclass --seeds 3 4 5 --cache /tmp/replay
     python -m bench.quality.replay_multiclass --seeds 3 4 5 --cache /tmp/replay \
         --rules script shrunk_toward_identity first_5_repeats
+    python -m bench.quality.replay_multiclass --seeds 0 1 2 --cache /tmp/replay --odir \
+        --rules script dirichlet_odir_by_inner_cv fixed_dirichlet_500_0.5
+
+``--odir`` adds dirichlet fitted under each of ``ODIR_STRENGTHS`` to the cache (in the cached
+inner folds and on every calibration row), which the ``*odir*`` rules replay.
 
 Examples
 --------
@@ -31,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import json
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -291,6 +297,169 @@ def repeats_rule(repeats: int, candidates: Sequence[str] = DEFAULT_CANDIDATES) -
     return rule
 
 
+def uniform_share(p_true: FloatArray, classes: int) -> float:
+    """The share ``u`` that maximises the log-likelihood of ``(1 - u) p + u / k`` given each
+    row's probability of its own class ``p_true`` (``k`` = ``classes``): the likelihood is
+    concave in ``u``, so bisection on its derivative.
+
+    >>> uniform_share(np.array([0.99, 0.99, 0.99, 1e-6]), 3) > 0.1, uniform_share(np.ones(4), 3)
+    (True, 0.0)
+    """
+    def slope(u: float) -> float:
+        return float(np.sum((1.0 / classes - p_true) / ((1.0 - u) * p_true + u / classes)))
+
+    if slope(0.0) <= 0.0:
+        return 0.0
+    low, high = 0.0, 1.0
+    for _ in range(60):
+        mid = 0.5 * (low + high)
+        low, high = (mid, high) if slope(mid) > 0.0 else (low, mid)
+    return low
+
+
+def _own_class(p: FloatArray, labels: IntArray) -> FloatArray:
+    out: FloatArray = p[np.arange(labels.shape[0]), labels]
+    return out
+
+
+def _floored(p: FloatArray, u: float) -> FloatArray:
+    out: FloatArray = (1.0 - u) * p + u / p.shape[-1]
+    return out
+
+
+FLOORED_IDENTITY = "floored_identity"
+"""The name a rule's weights give :func:`floored_identity`'s identity (its test predictions
+derived from the cache's, :func:`candidate_test_predictions`)."""
+
+
+def floored_identity(cache: RunCache) -> RunCache:
+    """``cache`` with identity replaced by identity mixed with the uniform distribution, its
+    share fitted by maximum likelihood (:func:`uniform_share`) on each inner fold's training
+    rows for the held-out predictions and on every calibration row for the test ones."""
+    scores = cache.held["identity"]
+    k = scores.shape[-1]
+    held = np.empty_like(scores)
+    for r in range(scores.shape[0]):
+        for g in np.unique(cache.folds[r]):
+            test = cache.folds[r] == g
+            u = uniform_share(_own_class(scores[r, ~test], cache.labels[~test]), k)
+            held[r, test] = _floored(scores[r, test], u)
+    u_all = uniform_share(_own_class(scores[0], cache.labels), k)
+    return dataclasses.replace(cache, held={**cache.held, "identity": held},
+                               test={**cache.test,
+                                     "identity": _floored(cache.test["identity"], u_all)})
+
+
+def floored_identity_rule(candidates: Sequence[str] = DEFAULT_CANDIDATES) -> Rule:
+    """The script's rule with identity replaced by :func:`floored_identity` (shipped as
+    :data:`FLOORED_IDENTITY`): the baseline it is never worse than (in its own estimate)
+    hedges the scores' confident misses."""
+    script = script_rule(candidates)
+
+    def rule(cache: RunCache) -> Mapping[str, float]:
+        shipped = script(floored_identity(cache))
+        return {FLOORED_IDENTITY if m == "identity" else m: w for m, w in shipped.items()}
+
+    return rule
+
+
+def identity_beaten_rule(z: float, candidates: Sequence[str] = DEFAULT_CANDIDATES) -> Rule:
+    """The script's rule; where it ships anything but identity, identity instead unless the
+    shipped calibrator's held-out loss (a mixture's: its weights on the held-out predictions)
+    is below identity's by more than ``z`` standard errors of their paired per-row
+    difference."""
+    script = script_rule(candidates)
+
+    def rule(cache: RunCache) -> Mapping[str, float]:
+        shipped = script(cache)
+        if "identity" in shipped or "identity" not in cache.held:
+            return shipped
+        total = sum(shipped.values())
+        mixed = sum(w / total * cache.held[m] for m, w in shipped.items())
+        losses = {"shipped": held_out_losses(np.asarray(mixed), cache.labels),
+                  "identity": held_out_losses(cache.held["identity"], cache.labels)}
+        gap, se = _paired_gap(losses, "shipped", ["identity"])
+        return shipped if gap < -z * se else {"identity": 1.0}
+
+    return rule
+
+
+ODIR_STRENGTHS = ((50.0, 0.5), (500.0, 0.5), (5000.0, 0.5), (500.0, 5.0), (50.0, 0.05))
+"""Dirichlet calibration's ODIR strengths replayed (off-diagonal, intercept): ``auto``'s are
+``problems.AUTO_OFF_DIAGONAL_PENALTY`` and ``classscaling.INTERCEPT_PENALTY`` (50 and 0.5),
+``CALIBRATION_METHOD=dirichlet``'s ``classscaling.OFF_DIAGONAL_PENALTY`` (500) and the same
+intercept's."""
+
+
+def odir_name(strength: tuple[float, float]) -> str:
+    """The cached name of dirichlet fitted under the ODIR ``strength``.
+
+    >>> odir_name((50.0, 0.5))
+    'dirichlet_50_0.5'
+    """
+    return f"dirichlet_{strength[0]:g}_{strength[1]:g}"
+
+
+@contextmanager
+def _odir_strength(strength: tuple[float, float]) -> Iterator[None]:
+    """``auto``'s ODIR strengths set to ``strength`` (off-diagonal, intercept)."""
+    from calibration_step.script.model_calibration import classscaling, problems
+
+    kept = problems.AUTO_OFF_DIAGONAL_PENALTY, classscaling.INTERCEPT_PENALTY
+    setattr(problems, "AUTO_OFF_DIAGONAL_PENALTY", strength[0])
+    setattr(classscaling, "INTERCEPT_PENALTY", strength[1])
+    try:
+        yield
+    finally:
+        setattr(problems, "AUTO_OFF_DIAGONAL_PENALTY", kept[0])
+        setattr(classscaling, "INTERCEPT_PENALTY", kept[1])
+
+
+def with_odir_strengths(spec: RunSpec, cache: RunCache,
+                        strengths: Sequence[tuple[float, float]] = ODIR_STRENGTHS) -> RunCache:
+    """``cache`` with dirichlet fitted under each ODIR strength in the cached inner folds (held
+    out) and on every calibration row (test), as :func:`odir_name`."""
+    from calibration_step.script.model_calibration.apply import apply_multiclass
+
+    run = prepare(spec.dataset, spec.model, spec.seed)
+    problem, _ = _problem(run.calibration.scores, run.calibration.labels, ["dirichlet"])
+    held, test = dict(cache.held), dict(cache.test)
+    for strength in strengths:
+        name = odir_name(strength)
+        out = np.empty_like(cache.held["dirichlet"])
+        with _odir_strength(strength):
+            for r, folds in enumerate(cache.folds):
+                for g in np.unique(folds):
+                    rows = folds == g
+                    model = problem.fit("dirichlet", ~rows, "replay: odir")
+                    out[r, rows] = problem.predict(model, rows)
+            full = problem.fit("dirichlet", None, "replay: odir")
+        held[name] = out
+        test[name] = np.asarray(apply_multiclass(full, run.test.scores), dtype=np.float64)
+    return dataclasses.replace(cache, held=held, test=test)
+
+
+def odir_rule(strengths: Sequence[tuple[float, float]] = ODIR_STRENGTHS,
+              candidates: Sequence[str] = DEFAULT_CANDIDATES) -> Rule:
+    """The script's rule with dirichlet's held-out and test predictions those of the ODIR
+    strength of ``strengths`` with the lowest inner held-out loss (the strengths as candidates
+    in dirichlet's place; its weight goes to that strength's :func:`odir_name`)."""
+    script = script_rule(candidates)
+
+    def rule(cache: RunCache) -> Mapping[str, float]:
+        names = [odir_name(s) for s in strengths if odir_name(s) in cache.held]
+        if not names:
+            return script(cache)
+        best = min(names, key=lambda n: float(held_out_losses(cache.held[n],
+                                                              cache.labels).mean()))
+        shipped = script(dataclasses.replace(
+            cache, held={**cache.held, "dirichlet": cache.held[best]},
+            test={**cache.test, "dirichlet": cache.test[best]}))
+        return {best if m == "dirichlet" else m: w for m, w in shipped.items()}
+
+    return rule
+
+
 RULES: dict[str, Callable[[], Rule]] = {
     "script": script_rule,
     "before_isotonic_pick": lambda: script_rule(pick_only=()),
@@ -301,6 +470,11 @@ RULES: dict[str, Callable[[], Rule]] = {
     "temperature_beyond_1_se": lambda: gated_rule("temperature", 1.0),
     "first_5_repeats": lambda: repeats_rule(5),
     "first_2_repeats": lambda: repeats_rule(2),
+    "floored_identity": floored_identity_rule,
+    "identity_unless_beaten_by_1_se": lambda: identity_beaten_rule(1.0),
+    "identity_unless_beaten_by_1.5_se": lambda: identity_beaten_rule(1.5),
+    "dirichlet_odir_by_inner_cv": odir_rule,
+    **{f"fixed_{odir_name(s)}": functools.partial(odir_rule, [s]) for s in ODIR_STRENGTHS},
 }
 """The rules the command replays, by name (``--rules``): the script's and the variants measured
 (docs/methods.md)."""
@@ -325,7 +499,15 @@ def mixture_probabilities(cache: RunCache, weights: Mapping[str, float]) -> Floa
 
     total = sum(weights.values())
     return mix_class_probabilities([w / total for w in weights.values()],
-                                   (cache.test[m] for m in weights))
+                                   (candidate_test_predictions(cache, m) for m in weights))
+
+
+def candidate_test_predictions(cache: RunCache, name: str) -> FloatArray:
+    """The test probabilities of the cached candidate ``name``, or of one derived from them
+    (:data:`FLOORED_IDENTITY`)."""
+    if name == FLOORED_IDENTITY:
+        return floored_identity(cache).test["identity"]
+    return cache.test[name]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -378,14 +560,20 @@ def multiclass_specs(seeds: Sequence[int], datasets: Sequence[str] | None = None
     return [RunSpec(d, m, s) for d in names for m in MODELS for s in seeds]
 
 
-def cached(specs: Sequence[RunSpec], folder: str) -> list[RunCache]:
-    """Each run's cache from ``folder``, collected (and written) where missing."""
+def cached(specs: Sequence[RunSpec], folder: str, odir: bool = False) -> list[RunCache]:
+    """Each run's cache from ``folder``, collected (and written) where missing; with ``odir``
+    holding dirichlet under every :data:`ODIR_STRENGTHS` too (added where missing)."""
     os.makedirs(folder, exist_ok=True)
     out = []
     for spec in specs:
         if not os.path.exists(os.path.join(folder, spec.run_id.replace("/", "_") + ".json")):
             collect(spec).save(folder)
-        out.append(RunCache.load(folder, spec.run_id))
+        cache = RunCache.load(folder, spec.run_id)
+        missing = [s for s in ODIR_STRENGTHS if odir_name(s) not in cache.held]
+        if odir and missing:
+            cache = with_odir_strengths(spec, cache, missing)
+            cache.save(folder)
+        out.append(cache)
     return out
 
 
@@ -398,8 +586,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--cache", required=True, help="cache folder (created)")
     parser.add_argument("--rules", nargs="+", choices=sorted(RULES), default=["script"],
                         help="rules to replay (default: the script's)")
+    parser.add_argument("--odir", action="store_true",
+                        help="cache dirichlet under every ODIR_STRENGTHS too (the "
+                             "dirichlet_odir rules need them)")
     args = parser.parse_args(argv)
-    caches = cached(multiclass_specs(args.seeds, args.datasets), args.cache)
+    caches = cached(multiclass_specs(args.seeds, args.datasets), args.cache, args.odir)
     results = {name: summary(replay(RULES[name](), caches)) for name in args.rules}
     print(json.dumps(results["script"] if args.rules == ["script"] else results, indent=1))
 

@@ -77,15 +77,18 @@ def unpack_theta(theta: FloatArray, k: int, method: str) -> tuple[FloatArray, Fl
     return theta[1:1 + k] + theta[0], theta[1 + k:]
 
 
-def penalty_weights(k: int, method: str, effective_rows: float) -> FloatArray:
+def penalty_weights(k: int, method: str, effective_rows: float,
+                    off_diagonal_penalty: Optional[float] = None) -> FloatArray:
     """Each parameter's prior weight divided by the effective rows (the layout of ``theta``:
-    ``s``, then ``D`` (its diagonal for vector) row by row, then ``b``).
+    ``s``, then ``D`` (its diagonal for vector) row by row, then ``b``); dirichlet's
+    off-diagonal entries weigh ``off_diagonal_penalty`` (None: ``OFF_DIAGONAL_PENALTY``).
 
     >>> (penalty_weights(2, "vector", 100.0) * 100).round(6).tolist()
     [0.01, 10.0, 10.0, 0.5, 0.5]
     """
     if method == "dirichlet":
-        deviations = np.full((k, k), OFF_DIAGONAL_PENALTY)
+        deviations = np.full((k, k), OFF_DIAGONAL_PENALTY if off_diagonal_penalty is None
+                             else off_diagonal_penalty)
         np.fill_diagonal(deviations, SCALE_PENALTY)
         middle = deviations.ravel()
     else:
@@ -225,7 +228,8 @@ class ScalingFit:
 
 
 def _minimise(features: FloatArray, labels: IntArray, weights: FloatArray, method: str,
-              rows: Optional[BoolArray], start: Optional[FloatArray]) -> ScalingFit:
+              rows: Optional[BoolArray], start: Optional[FloatArray],
+              off_diagonal_penalty: Optional[float] = None) -> ScalingFit:
     """The penalised fit from ``start`` (a fit on nearby rows), else from the identity map (the
     scores unchanged) or, above ``SUBSAMPLE_START_ROWS`` rows, from the fit on every 64th row.
     Newton's method up to ``NEWTON_MAX_PARAMETERS`` natural parameters (one pass over the rows
@@ -235,11 +239,12 @@ def _minimise(features: FloatArray, labels: IntArray, weights: FloatArray, metho
     used = weights if rows is None else weights[rows]
     total = float(used.sum())
     effective_rows = total ** 2 / float(np.dot(used, used))
-    prior = penalty_weights(k, method, effective_rows)
+    prior = penalty_weights(k, method, effective_rows, off_diagonal_penalty)
     w = weights / total
     if start is None and used.shape[0] > SUBSAMPLE_START_ROWS:
         start = _minimise(features[::64], labels[::64], weights[::64], method,
-                          None if rows is None else rows[::64], None).theta
+                          None if rows is None else rows[::64], None,
+                          off_diagonal_penalty).theta
     elif start is None:
         start = np.concatenate([[1.0], np.zeros(k * k if method == "dirichlet" else k),
                                 np.zeros(k)])
@@ -322,12 +327,15 @@ def scaling_start(params: FloatArray, intercept: FloatArray, common_scale: float
 
 
 def fit_class_scaling(features: FloatArray, labels: IntArray, weights: FloatArray, method: str,
-                      rows: Optional[BoolArray] = None, start: Optional[FloatArray] = None
+                      rows: Optional[BoolArray] = None, start: Optional[FloatArray] = None,
+                      off_diagonal_penalty: Optional[float] = None
                       ) -> tuple[FloatArray, FloatArray, JsonDict]:
     """The penalised weighted maximum likelihood ``vector`` or ``dirichlet`` fit on the rows of
     the mask ``rows`` (every row when None; the rows are not copied): the class scales
     (``k``) or the matrix ``W`` (``k x k``), the intercept and a record of the fit. ``start``
-    (:func:`scaling_start`) is a fit on nearby rows to start from.
+    (:func:`scaling_start`) is a fit on nearby rows to start from; ``off_diagonal_penalty`` is
+    dirichlet's ODIR lambda (the prior weight on each squared off-diagonal entry; None:
+    ``OFF_DIAGONAL_PENALTY``).
 
     Raises ``MC-E303-FIT-FAILED`` for dirichlet beyond ``DIRICHLET_MAX_CLASSES`` classes or
     non-finite parameters, ``MC-E302-MISSING-LIBRARY`` without scipy.
@@ -345,7 +353,7 @@ def fit_class_scaling(features: FloatArray, labels: IntArray, weights: FloatArra
             f"dirichlet fits k (k + 1) + 1 parameters; {k} classes exceed its limit of "
             f"{DIRICHLET_MAX_CLASSES}", "choose vector or temperature for this many classes")
     try:
-        fit = _minimise(features, labels, weights, method, rows, start)
+        fit = _minimise(features, labels, weights, method, rows, start, off_diagonal_penalty)
     except ImportError as exc:  # pragma: no cover - scipy ships with scikit-learn
         raise CalibrationScriptError(
             Code.MC_E302_MISSING_LIBRARY, f"scipy is required for {method} ({exc})",
@@ -354,12 +362,13 @@ def fit_class_scaling(features: FloatArray, labels: IntArray, weights: FloatArra
         raise CalibrationScriptError(
             Code.MC_E303_FIT_FAILED, f"{method} fit produced non-finite parameters",
             "check the class scores")
-    info = scaling_record(fit, method)
+    info = scaling_record(fit, method, off_diagonal_penalty)
     matrix, bias = unpack_theta(fit.theta, k, method)
     return matrix.copy(), bias.copy(), info
 
 
-def scaling_record(fit: ScalingFit, method: str) -> JsonDict:
+def scaling_record(fit: ScalingFit, method: str,
+                   off_diagonal_penalty: Optional[float] = None) -> JsonDict:
     """The record of a ``vector`` or ``dirichlet`` fit: its solver and iterations, whether it
     converged (the largest absolute penalised gradient at most ``1e-6``), its negative
     log-likelihood, common scale and priors."""
@@ -368,7 +377,8 @@ def scaling_record(fit: ScalingFit, method: str) -> JsonDict:
                            "intercept": INTERCEPT_PENALTY,
                            "effective_rows": fit.effective_rows}
     if method == "dirichlet":
-        penalties["off_diagonal"] = OFF_DIAGONAL_PENALTY
+        penalties["off_diagonal"] = OFF_DIAGONAL_PENALTY if off_diagonal_penalty is None \
+            else off_diagonal_penalty
     return {"iterations": fit.iterations, "solver": fit.solver,
             "converged": grad_max <= 1e-6, "max_abs_gradient": grad_max,
             "neg_log_likelihood": fit.loss * fit.total,

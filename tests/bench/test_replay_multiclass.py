@@ -156,3 +156,81 @@ def test_the_command_replays_the_cached_runs_without_refitting(
              "script", "first_2_repeats"])
     both = json.loads(capsys.readouterr().out)
     assert sorted(both) == ["first_2_repeats", "script"] and both["script"] == out
+
+
+def test_the_uniform_share_maximises_the_likelihood_of_the_mixed_rows() -> None:
+    p_true = np.array([0.99] * 9 + [1e-6])
+    u = rm.uniform_share(p_true, 3)
+
+    def likelihood(share: float) -> float:
+        return float(np.log((1.0 - share) * p_true + share / 3).sum())
+
+    assert 0.0 < u < 1.0
+    assert likelihood(u) > max(likelihood(u - 1e-3), likelihood(u + 1e-3))
+    assert rm.uniform_share(np.full(4, 0.9), 3) == 0.0  # no miss: the scores as they are
+
+
+def test_floored_identity_hedges_the_scores_by_the_share_of_the_training_rows() -> None:
+    cache = _overconfident_cache()
+    cache = dataclasses.replace(cache, held={**cache.held, "identity": cache.held["vector"]},
+                                test={**cache.test, "identity": cache.test["vector"]})
+    floored = rm.floored_identity(cache)
+    # 2 of the 10 training rows of each fold are misses at 0.05: a share near 0.2 is fitted
+    share = 2 * (floored.test["identity"][1, 0] - 0.0)  # a 0.05 miss becomes 0.05 (1 - u) + u/2
+    assert floored.test["identity"][1, 1] == pytest.approx(1.0 - floored.test["identity"][1, 0])
+    assert floored.test["identity"][0, 0] > 0.05 and share > 0.1
+    np.testing.assert_allclose(floored.held["identity"].sum(axis=2), 1.0)
+    assert np.all(floored.held["identity"].min(axis=2) > 0.05)
+    np.testing.assert_array_equal(floored.held["vector"], cache.held["vector"])
+
+
+def test_identity_unless_beaten_by_z_standard_errors() -> None:
+    cache = _overconfident_cache()  # identity a coin, vector right at 0.95 on 16 of 20 rows
+    assert rm.script_rule(["vector"])(cache) == {"vector": 1.0}
+    assert rm.identity_beaten_rule(0.0, ["vector"])(cache) == {"vector": 1.0}
+    assert rm.identity_beaten_rule(100.0, ["vector"])(cache) == {"identity": 1.0}
+
+
+def test_the_odir_rule_puts_the_strength_with_the_lowest_inner_loss_in_dirichlet_place() -> None:
+    base = _cache()
+    weak, strong = rm.odir_name((50.0, 0.05)), rm.odir_name((500.0, 0.5))
+    cache = dataclasses.replace(
+        base, held={"identity": base.held["identity"], "dirichlet": 1.0 - base.held["vector"],
+                    weak: base.held["vector"], strong: 1.0 - base.held["vector"]},
+        test={"identity": base.test["identity"], "dirichlet": 1.0 - base.test["vector"],
+              weak: base.test["vector"], strong: 1.0 - base.test["vector"]})
+    assert rm.script_rule(["identity", "dirichlet"])(cache) == {"identity": 1.0}
+    rule = rm.odir_rule([(50.0, 0.05), (500.0, 0.5)], ["identity", "dirichlet"])
+    assert rule(cache) == {weak: 1.0}
+    outcome, = rm.replay(rule, [cache])
+    assert outcome.log_loss == pytest.approx(-np.log(0.8))  # the weak strength's test rows
+
+
+def test_with_odir_strengths_refits_dirichlet_in_the_cached_folds() -> None:
+    from calibration_step.script.model_calibration import classscaling, problems
+
+    spec = RunSpec("iris", "logistic_c0005", 0)
+    cache = rm.collect(spec, [], ["identity", "dirichlet"])
+    out = rm.with_odir_strengths(spec, cache, [(50.0, 0.5), (5000.0, 5.0)])
+    today, strong = out.held["dirichlet_50_0.5"], out.held["dirichlet_5000_5"]
+    # auto's own strengths reproduce its dirichlet; a stronger prior moves it
+    np.testing.assert_allclose(today, cache.held["dirichlet"], atol=1e-6)
+    np.testing.assert_allclose(out.test["dirichlet_50_0.5"], cache.test["dirichlet"],
+                               atol=1e-6)
+    assert np.abs(strong - today).max() > 1e-3
+    np.testing.assert_allclose(strong.sum(axis=2), 1.0)
+    assert (problems.AUTO_OFF_DIAGONAL_PENALTY, classscaling.INTERCEPT_PENALTY) == (50.0, 0.5)
+
+
+def test_the_floored_identity_rule_is_judged_on_the_floored_test_predictions() -> None:
+    cache = _overconfident_cache()
+    cache = dataclasses.replace(cache, held={"identity": cache.held["vector"]},
+                                test={"identity": cache.test["vector"]})
+    rule = rm.floored_identity_rule(["identity"])
+    assert rule(cache) == {rm.FLOORED_IDENTITY: 1.0}
+    floored, = rm.replay(rule, [cache])
+    plain, = rm.replay(rm.script_rule(["identity"]), [cache])
+    # the test split's miss at 0.05 is hedged: better than the scores as they are
+    assert floored.log_loss < plain.log_loss
+    np.testing.assert_allclose(rm.candidate_test_predictions(cache, rm.FLOORED_IDENTITY),
+                               rm.floored_identity(cache).test["identity"])
