@@ -31,8 +31,9 @@ from .inputs import InputData, load_multiclass, load_tasks, task_data
 from .jsonvalues import JsonDict, json_number
 from .logs import logger
 from .mixture import fit_selection
+from .metricblocks import multitask_metrics
 from .metrics import (binary_metrics, columns_of, multiclass_metrics, multiclass_metrics_of,
-                      multitask_metrics, renormalised_columns)
+                      renormalised_columns)
 from .numerics import CLIP_EPSILON, FloatArray, IntArray, sigmoid, softmax
 from .ovrbinned import fit_ovr_binned
 from .plotting import Panel, metrics_panels

@@ -32,7 +32,7 @@ from .locking import OutputLock
 from .jsonvalues import JsonDict, json_number
 from .logs import logger
 from .given import load_given
-from .metrics import uninformative_gate_warnings
+from .metricblocks import uninformative_gate_warnings
 from .modes import Outcome, run_binary, run_multiclass, run_multitask
 from .outputpaths import check_output_paths
 from ..interface import (APPLY_JOB_TYPES, CALIBRATOR_FILE, DEFAULT_JOB_TYPE, DEFAULT_PHASE,
