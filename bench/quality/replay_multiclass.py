@@ -49,6 +49,7 @@ import numpy.typing as npt
 from bench.quality import ours, peers
 from bench.quality.datasets import MODELS, MULTICLASS, prepare
 from bench.quality.metrics import CLIP, FloatArray, IntArray, log_loss
+from bench.quality.refits import held_out_refits
 from bench.quality.runs import RunSpec
 
 EVERY_CANDIDATE = ("identity", "platt", "gam", "beta", "venn_abers", "isotonic", "temperature",
@@ -178,9 +179,7 @@ def script_rule(candidates: Sequence[str] = DEFAULT_CANDIDATES,
     to the script's (``crossfit.AUTO_MULTICLASS_PICK_ONLY``, on at most ``MIXTURE_MAX_ROWS``
     rows) for the default candidates, none for others; ``()`` replays the rule before them."""
     from calibration_step.script.model_calibration.crossfit import AUTO_MULTICLASS_PICK_ONLY
-    from calibration_step.script.model_calibration.jsonvalues import json_get, json_number
     from calibration_step.script.model_calibration.mixture import MIXTURE_MAX_ROWS
-    from calibration_step.script.model_calibration.multiclassmixture import stack_classes
 
     if pick_only is None:
         pick_only = AUTO_MULTICLASS_PICK_ONLY if set(candidates) == set(DEFAULT_CANDIDATES) else ()
@@ -192,13 +191,23 @@ def script_rule(candidates: Sequence[str] = DEFAULT_CANDIDATES,
         if choice["selected"] in extra:
             return {str(choice["selected"]): 1.0}
         choice, held, _ = _picked(cache, candidates)
-        w = np.ones(cache.labels.shape[0])
-        choice = stack_classes(choice, held, cache.labels, w, cache.folds.astype(np.int8))
-        if choice["selected"] == "mixture":
-            return {m: json_number(w) for m, w in json_get(choice, "mixture", "weights").items()}
-        return {str(choice["selected"]): 1.0}
+        return stacked_weights(choice, held, cache) or {str(choice["selected"]): 1.0}
 
     return rule
+
+
+def stacked_weights(choice: Mapping[str, object], held: Mapping[str, FloatArray],
+                    cache: RunCache) -> dict[str, float] | None:
+    """The weights of the script's stacked mixture (``stack_classes``) of the candidates
+    ``held`` after the pick ``choice``, or None where it ships the pick instead."""
+    from calibration_step.script.model_calibration.jsonvalues import json_get, json_number
+    from calibration_step.script.model_calibration.multiclassmixture import stack_classes
+
+    w = np.ones(cache.labels.shape[0])
+    mixed = stack_classes(choice, held, cache.labels, w, cache.folds.astype(np.int8))
+    if mixed["selected"] != "mixture":
+        return None
+    return {m: json_number(v) for m, v in json_get(mixed, "mixture", "weights").items()}
 
 
 def _picked(cache: RunCache, candidates: Sequence[str]
@@ -219,9 +228,6 @@ def shrunk_rule(candidates: Sequence[str] = DEFAULT_CANDIDATES) -> Rule:
     shrunk toward identity: the two-member mixture of the pick and identity, its weight fitted
     and shipped as the script's mixture (``stack_classes``: EM on the held-out predictions,
     shipped on its honest held-out loss at most the pick's)."""
-    from calibration_step.script.model_calibration.jsonvalues import json_get, json_number
-    from calibration_step.script.model_calibration.multiclassmixture import stack_classes
-
     script = script_rule(candidates)
 
     def rule(cache: RunCache) -> Mapping[str, float]:
@@ -231,11 +237,7 @@ def shrunk_rule(candidates: Sequence[str] = DEFAULT_CANDIDATES) -> Rule:
             return shipped
         choice, _, _ = _picked(cache, candidates)
         pair = {m: cache.held[m] for m in (pick, "identity")}
-        w = np.ones(cache.labels.shape[0])
-        choice = stack_classes(choice, pair, cache.labels, w, cache.folds.astype(np.int8))
-        if choice["selected"] != "mixture":
-            return shipped
-        return {m: json_number(v) for m, v in json_get(choice, "mixture", "weights").items()}
+        return stacked_weights(choice, pair, cache) or shipped
 
     return rule
 
@@ -426,15 +428,9 @@ def with_odir_strengths(spec: RunSpec, cache: RunCache,
     held, test = dict(cache.held), dict(cache.test)
     for strength in strengths:
         name = odir_name(strength)
-        out = np.empty_like(cache.held["dirichlet"])
         with _odir_strength(strength):
-            for r, folds in enumerate(cache.folds):
-                for g in np.unique(folds):
-                    rows = folds == g
-                    model = problem.fit("dirichlet", ~rows, "replay: odir")
-                    out[r, rows] = problem.predict(model, rows)
+            held[name] = held_out_refits(problem, "dirichlet", cache.folds)
             full = problem.fit("dirichlet", None, "replay: odir")
-        held[name] = out
         test[name] = np.asarray(apply_multiclass(full, run.test.scores), dtype=np.float64)
     return dataclasses.replace(cache, held=held, test=test)
 
@@ -577,13 +573,18 @@ def cached(specs: Sequence[RunSpec], folder: str, odir: bool = False) -> list[Ru
     return out
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.quality.replay_multiclass",
-                                     description=__doc__,
+def replay_parser(module: str, doc: str | None) -> argparse.ArgumentParser:
+    """The command line of a replay module: its runs (``--seeds``, ``--datasets``) and cache."""
+    parser = argparse.ArgumentParser(prog=f"python -m {module}", description=doc,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--datasets", nargs="+", choices=MULTICLASS_DATASETS)
     parser.add_argument("--cache", required=True, help="cache folder (created)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = replay_parser("bench.quality.replay_multiclass", __doc__)
     parser.add_argument("--rules", nargs="+", choices=sorted(RULES), default=["script"],
                         help="rules to replay (default: the script's)")
     parser.add_argument("--odir", action="store_true",
