@@ -12,9 +12,10 @@ import pytest
 from calibration_step.script.errors import CalibrationScriptError, Code
 from calibration_step.script.interface import METRICS_FILE, ModelCalibrationOutput
 from calibration_step.script.model_calibration import (crossfit, limits, sampledselection,
-                                                      scalingfolds)
+                                                      sharedfolds)
 from calibration_step.script.model_calibration.artifact import MultiCalibrator
 from calibration_step.script.model_calibration.crossfit import selection_sample, stratified_folds
+from calibration_step.script.model_calibration.heldoutchunks import HeldOutChunks
 from calibration_step.script.model_calibration.jsonvalues import json_get, json_number
 from calibration_step.script.model_calibration.numerics import BoolArray
 from calibration_step.script.model_calibration.problems import MulticlassProblem
@@ -157,18 +158,18 @@ def test_folds_that_all_chose_the_shared_scaling_are_scored_in_one_pass(
     monkeypatch.setattr(limits, "SCALING_FOLDS_MIN_ROWS", 1000)
     monkeypatch.setattr(limits, "SCALING_START_ROWS", 2000)
     calls: list[int] = []
-    one_pass = scalingfolds.SharedFoldFits.cross_fit
+    one_pass = sharedfolds.SharedFoldFits.cross_fit
 
-    def counted(self: scalingfolds.SharedFoldFits,
-                choices: dict[int, dict[str, object]]) -> Optional[crossfit.CrossFit]:
+    def counted(self: sharedfolds.SharedFoldFits,
+                choices: dict[int, dict[str, object]]) -> Optional[HeldOutChunks]:
         found = one_pass(self, choices)
         calls.append(int(found is not None))
         return found
 
-    monkeypatch.setattr(scalingfolds.SharedFoldFits, "cross_fit", counted)
+    monkeypatch.setattr(sharedfolds.SharedFoldFits, "cross_fit", counted)
     fast = _auto_metrics(os.path.join(tmp_path, "a"), 10)
     assert calls == [1]
-    monkeypatch.setattr(scalingfolds.SharedFoldFits, "cross_fit",
+    monkeypatch.setattr(sharedfolds.SharedFoldFits, "cross_fit",
                         lambda self, choices: None)
     slow = _auto_metrics(os.path.join(tmp_path, "b"), 10)
     fast_folds, slow_folds = fast["folds"], slow["folds"]
