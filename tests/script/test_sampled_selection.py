@@ -33,6 +33,7 @@ def small_limits(monkeypatch: pytest.MonkeyPatch) -> None:
     row limits."""
     monkeypatch.setattr(limits, "AUTO_SUBSAMPLE_MIN_ROWS", 3000)
     monkeypatch.setattr(limits, "AUTO_SELECTION_ROWS", 2400)
+    monkeypatch.setattr(limits, "AUTO_SHARED_SELECTION_ROWS", 2400)
     monkeypatch.setattr(sampledselection, "MIXTURE_MAX_ROWS", 1000)
     monkeypatch.setattr(sampledselection, "AUTO_VENN_ABERS_MAX_ROWS", 1000)
     monkeypatch.setattr(crossfit, "AUTO_VENN_ABERS_MAX_ROWS", 1000)
