@@ -1,8 +1,9 @@
 """``auto``'s six selections on many multi-class rows (the shipped calibrator's and each
-cross-fitting fold's): made one by one, each on its own subsample
-(``crossfit.select_method``), against the six from one shared subsample whose inner folds are
-the cross-fitting folds (``sampledselection.select_on_shared_sample``): the methods each
-chooses and the seconds both take, for some sizes and seeds. One thread.
+cross-fitting fold's): made one by one, each on its own subsample of about
+``limits.AUTO_SELECTION_ROWS`` rows (``crossfit.select_method``), against the six from one
+shared subsample of about ``limits.AUTO_SHARED_SELECTION_ROWS`` rows whose inner folds are the
+cross-fitting folds (``sampledselection.select_on_shared_sample``): the methods each chooses and
+the CPU seconds both take, for some sizes and seeds. One thread.
 
 Two kinds of rows: ``temperature`` (the benchmark's multi-class data, ``data.generate_multiclass``:
 labels drawn from a temperature-scaled softmax of the scores' logits, so vector scaling holds

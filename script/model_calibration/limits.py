@@ -49,10 +49,15 @@ on their row bins) and fits the choice on every row."""
 
 AUTO_SELECTION_ROWS = 1 << 16
 """About this many rows make the subsample ``auto`` chooses on from ``AUTO_SUBSAMPLE_MIN_ROWS``
-rows: a multi-class run's 6 selections (the shipped fit's and each outer fold's) share one such
-subsample of every row (``sampledselection``: 15 fits per candidate at 5 folds, the one-vs-rest
-candidates on aggregated distinct scores), so their cost grows with this size
-(docs/performance.md measures the choice against one on every row)."""
+rows (a multi-class run's 6 selections share one of ``AUTO_SHARED_SELECTION_ROWS`` instead,
+where ``sampledselection`` applies), so its cost grows with this size (docs/performance.md
+measures the choice against one on every row)."""
+
+AUTO_SHARED_SELECTION_ROWS = 1 << 15
+"""About this many rows make the one subsample that a multi-class run's 6 selections share
+from ``AUTO_SUBSAMPLE_MIN_ROWS`` rows (``sampledselection``; half of ``AUTO_SELECTION_ROWS``,
+its 4/5 in a fold's selection still above ``AUTO_VENN_ABERS_MAX_ROWS``): their cost grows with
+it (docs/performance.md measures the choices against those on ``AUTO_SELECTION_ROWS``)."""
 
 SCALING_FOLDS_MIN_ROWS = 1 << 21
 """From this many kept rows ``vector`` and ``dirichlet`` fit the shipped calibrator and every

@@ -41,8 +41,9 @@ from .problems import BinaryProblem, ModelT, MulticlassProblem, Problem
 from .reading import Shard, release_fitting
 from .rowfolds import FileRows, file_folds
 from .sampledselection import select_on_shared_sample
-from .scalingfolds import SharedFoldFits, fit_scaling_folds
+from .scalingfolds import fit_scaling_folds
 from .settings import Settings
+from .sharedfolds import SharedFoldFits
 from .temperaturefolds import fit_temperature_folds
 
 
@@ -307,12 +308,10 @@ def run_multiclass(shards: list[Shard], settings: Settings, given: Optional[AnyC
         chunked = fit_ovr_binned(problem, settings, fold, "multiclass")
         if chunked is None:
             chunked = fit_temperature_folds(problem, settings, fold)
-        binned = None if chunked is not None else fit_scaling_folds(problem, settings, fold)
+        if chunked is None:
+            chunked = fit_scaling_folds(problem, settings, fold)
         if chunked is not None:
             calibrator, held_out = chunked
-            folds = held_out.folds
-        elif binned is not None:
-            calibrator, crossed = binned
         else:
             start = time.perf_counter()
             # auto's vector and dirichlet fits on many rows: from shared passes
@@ -329,15 +328,19 @@ def run_multiclass(shards: list[Shard], settings: Settings, given: Optional[AnyC
                 calibrator = dataclasses.replace(calibrator, fit={
                     **calibrator.fit, "auto": auto_summary(selection)})
             # every fold's choice the same shared vector or dirichlet fit: one chunked pass
-            scored = None if shared is None or sampled is None else \
+            held_out = None if shared is None or sampled is None else \
                 shared.cross_fit(sampled.folds)
-            crossed = scored if scored is not None else cross_fit(
-                problem, settings, fold, None if shared is None else shared.fold_model,
-                None if sampled is None else sampled.fold_choice)
+            if held_out is None:
+                crossed = cross_fit(problem, settings, fold,
+                                    None if shared is None else shared.fold_model,
+                                    None if sampled is None else sampled.fold_choice)
+                predictions, folds = crossed.predictions, crossed.folds
+                del crossed
+            if shared is not None:  # its shipped fit settled by the held-out pass's sums
+                calibrator = shared.settled(calibrator)
             del shared
-        if held_out is None:
-            predictions, folds = crossed.predictions, crossed.folds
-            del crossed
+        if held_out is not None:
+            folds = held_out.folds
         del fold
     else:
         assert given is not None

@@ -3,9 +3,10 @@ cross-fitting folds.
 
 From ``limits.AUTO_SUBSAMPLE_MIN_ROWS`` rows a multi-class ``auto`` chooses its method on a
 stratified subsample (:func:`~.crossfit.selection_sample`), once for the shipped calibrator and
-once in each cross-fitting fold. Here the six selections share one subsample of every row and
-their fits: the shipped selection's inner folds are the cross-fitting folds' rows in the
-subsample (each candidate fitted without one fold, scored on it), and fold ``f``'s selection is
+once in each cross-fitting fold. Here the six selections share one subsample of every row (of
+about ``limits.AUTO_SHARED_SELECTION_ROWS`` rows, half the per-selection one) and their fits:
+the shipped selection's inner folds are the cross-fitting folds' rows in the subsample (each
+candidate fitted without one fold, scored on it), and fold ``f``'s selection is
 the same on the subsample without fold ``f``'s rows, its inner folds the other folds (fitted
 without folds ``f`` and ``g``, scored on ``g``). A fit without folds ``f`` and ``g`` scores the
 rows of ``g`` for fold ``f``'s selection and those of ``f`` for fold ``g``'s, so each candidate
@@ -78,7 +79,7 @@ def select_on_shared_sample(problem: MulticlassProblem, fold: npt.NDArray[np.int
     n = int(problem.labels.shape[0])
     if settings.method != "auto" or n < limits.AUTO_SUBSAMPLE_MIN_ROWS:
         return None
-    picked = selection_sample(problem.strata, limits.AUTO_SELECTION_ROWS, settings.seed)
+    picked = selection_sample(problem.strata, limits.AUTO_SHARED_SELECTION_ROWS, settings.seed)
     groups = fold[picked]
     counts = np.bincount(groups, minlength=folds)
     present = [int(g) for g in np.flatnonzero(counts)]
@@ -156,5 +157,5 @@ def _choose(sample: MulticlassProblem, groups: npt.NDArray[np.int8], left_out: O
                            "the cross-fitting folds' rows in the subsample"
                            f" (folds {', '.join(str(g) for g in inner)})", rows, chosen)
     out["subsample"] = {"rows": rows, "of_rows": of_rows, "seed": settings.seed,
-                        "sample": SHARED_SAMPLE.format(size=limits.AUTO_SELECTION_ROWS)}
+                        "sample": SHARED_SAMPLE.format(size=limits.AUTO_SHARED_SELECTION_ROWS)}
     return out

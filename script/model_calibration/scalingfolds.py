@@ -11,16 +11,20 @@ fold's own priors): ``theta - (H - H_k)^-1 (g - g_k)``. A fold fit on most of th
 ``O(1 / sqrt(n))`` from the full fit, and the error of that one step is of the order of the
 square of its length (docs/methods.md measures it: within ``1.5e-6`` of the converged fold
 fits' parameters, relative, at 2**21 and 1e7 rows, the folds' held-out log losses within
-``4e-9``). A last pass
-scores each row under its fold's fit. The class log-scores are computed chunk by chunk, never
-held for every row.
+``4e-9``). Newton's last step, once it moves no parameter by more than ``UNCONFIRMED_STEP``, is
+taken without a pass of its own: the folds' steps start from the pass before it, and the
+held-out pass, which scores each row under its fold's fit, also sums the gradient at the
+shipped fit's ``theta``, where one more step within ``NEWTON_STEP_TOLERANCE`` settles it
+(:func:`settle`; a larger one, not seen in practice, resumes Newton's passes). The held-out
+probabilities are not kept: the metrics score each chunk again (:mod:`.heldoutchunks`). The
+class log-scores are computed chunk by chunk, never held for every row.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from typing import Optional
 
 import numpy as np
@@ -32,43 +36,63 @@ from .artifact import MultiCalibrator
 from .classscaling import (NEWTON_MAX_PARAMETERS, NEWTON_STEP_TOLERANCE, ScalingFit,
                            chunk_sums, fit_class_scaling, in_theta, penalty_weights,
                            scaling_record, scaling_start, unpack_theta)
-from .crossfit import CrossFit, fold_selection, held_out_records, selection_sample
-from .jsonvalues import JsonDict, json_number
+from .crossfit import held_out_records, selection_sample
+from .heldoutchunks import HeldOutChunks
+from .jsonvalues import json_number
 from .logs import logger
-from .metrics import row_figures
-from .numerics import (CLIP_EPSILON, LOG_OFFSET, Evaluation, FloatArray, IntArray,
-                       newton_minimize)
-from .problems import MulticlassProblem, class_row_loss, scaling_calibrator
+from .metrics import ClassExtremes, ClassRows
+from .numerics import CLIP_EPSILON, LOG_OFFSET, Evaluation, FloatArray, IntArray, newton_minimize
+from .ovrbinned import held_out_sums
+from .problems import MulticlassProblem, scaling_calibrator
 from .settings import Settings
 from .temperaturefolds import ChunkedLogScores
 
 FOLD_FITS = "one Newton step each from the full fit's last pass"
 """How the folds' fits were found, in the shipped fit's record."""
 
+UNCONFIRMED_STEP = 1e-4
+"""Newton's step of the shared passes that moves no parameter by more than this (relative to
+``1 + max |theta|``) is taken without a pass of its own: near the optimum the next step is of
+the order of its square. The held-out pass checks it (:func:`settle`)."""
+
+Chunk = tuple[slice, FloatArray, IntArray, FloatArray, npt.NDArray[np.int8]]
+"""A chunk of rows: its slice, class-major log-scores (a new array), labels, weights, folds."""
+
 
 @dataclasses.dataclass(frozen=True)
 class FoldSums:
     """Per fold (the first axis), sums over its rows at one ``theta``: the weighted negative
-    log-likelihood, its gradient and Hessian in ``theta``, the weights and squared weights."""
+    log-likelihood, its gradient and Hessian in ``theta``, the weights, squared weights and
+    rows."""
 
     loss: FloatArray
     gradient: FloatArray
     hessian: FloatArray
     weight: FloatArray
     squared_weight: FloatArray
+    rows: npt.NDArray[np.intp]
 
 
-def _chunks(logits: ChunkedLogScores, labels: IntArray, weights: FloatArray,
-            fold: npt.NDArray[np.int8], folds: int
-            ) -> Iterator[tuple[slice, FloatArray, IntArray, FloatArray, npt.NDArray[np.int8]]]:
-    """The rows in chunks of about ``CLASS_CHUNK_VALUES`` class scores per fold: their slice,
-    class-major log-scores (classes x rows, a new array), labels, weights and folds."""
+def _chunk_rows(k: int, folds: int) -> int:
+    """Rows per chunk: about ``CLASS_CHUNK_VALUES`` class scores per fold."""
+    return max(1, limits.CLASS_CHUNK_VALUES * folds // k)
+
+
+def _unit_or(weights: Optional[FloatArray], part: slice, rows: int) -> FloatArray:
+    """The weights of the rows of ``part`` (None: each of the ``rows`` weighs 1, an array made
+    for the chunk only)."""
+    return np.ones(rows) if weights is None else weights[part]
+
+
+def _chunks(logits: ChunkedLogScores, labels: IntArray, weights: Optional[FloatArray],
+            fold: npt.NDArray[np.int8], folds: int) -> Iterator[Chunk]:
+    """The rows in chunks of :func:`_chunk_rows` rows."""
     n, k = logits.shape
-    step = max(1, limits.CLASS_CHUNK_VALUES * folds // k)
+    step = _chunk_rows(k, folds)
     for begin in range(0, n, step):
         part = slice(begin, begin + step)
-        yield (part, np.ascontiguousarray(logits[part].T), labels[part], weights[part],
-               fold[part])
+        x = np.ascontiguousarray(logits[part].T)
+        yield part, x, labels[part], _unit_or(weights, part, x.shape[1]), fold[part]
 
 
 def _by_fold(x: FloatArray, y: IntArray, w: FloatArray, g: npt.NDArray[np.int8], folds: int
@@ -82,18 +106,19 @@ def _by_fold(x: FloatArray, y: IntArray, w: FloatArray, g: npt.NDArray[np.int8],
             yield f, index, x.take(index, axis=1), y[index], w[index]
 
 
-def fold_sums(logits: ChunkedLogScores, labels: IntArray, weights: FloatArray,
+def fold_sums(logits: ChunkedLogScores, labels: IntArray, weights: Optional[FloatArray],
               fold: npt.NDArray[np.int8], folds: int, theta: FloatArray, method: str
               ) -> FoldSums:
     """The per-fold sums of :class:`FoldSums` at ``theta`` (``s``, ``D``, ``b`` as
-    :func:`~.classscaling.fit_class_scaling` fits them): one pass over the rows.
+    :func:`~.classscaling.fit_class_scaling` fits them; ``weights`` None: each row weighs 1):
+    one pass over the rows.
 
     >>> from calibration_step.script.model_calibration.settings import read_settings
     >>> problem = MulticlassProblem(np.array([[0.2, 0.8], [0.6, 0.4], [0.7, 0.3]]),
     ...                             np.array([1, 0, 1]), None,
     ...                             read_settings({"IS_BINARY": "false", "NUM_CLASSES": "2"}))
     >>> theta = np.array([1.0, 0.0, 0.0, 0.0, 0.0])  # the scores unchanged
-    >>> sums = fold_sums(ChunkedLogScores(problem), problem.labels, problem.weights,
+    >>> sums = fold_sums(ChunkedLogScores(problem), problem.labels, None,
     ...                  np.array([0, 1, 1], dtype=np.int8), 2, theta, "vector")
     >>> np.round(sums.loss, 6).tolist(), sums.weight.tolist()  # -ln 0.8, -ln 0.6 - ln 0.3
     ([0.223144, 1.714798], [1.0, 2.0])
@@ -107,10 +132,11 @@ def fold_sums(logits: ChunkedLogScores, labels: IntArray, weights: FloatArray,
     by_class = np.zeros((folds, natural, natural))
     weight = np.zeros(folds)
     squared = np.zeros(folds)
+    rows = np.zeros(folds, dtype=np.intp)
     pieces = (piece for _, x_chunk, y_chunk, w_chunk, g in _chunks(logits, labels, weights,
                                                                     fold, folds)
               for piece in _by_fold(x_chunk, y_chunk, w_chunk, g, folds))
-    for f, _, x, y, w in pieces:
+    for f, index, x, y, w in pieces:
         part_loss, part_matrix, part_bias, part_hessian = chunk_sums(x, y, w, matrix, bias,
                                                                      method, True)
         assert part_hessian is not None
@@ -120,13 +146,39 @@ def fold_sums(logits: ChunkedLogScores, labels: IntArray, weights: FloatArray,
         by_class[f] += part_hessian
         weight[f] += float(w.sum())
         squared[f] += float(np.dot(w, w))
+        rows[f] += index.shape[0]
     gradient = np.empty((folds, theta.shape[0]))
     hessian = np.empty((folds, theta.shape[0], theta.shape[0]))
     for f in range(folds):
         grad, hess = in_theta(grad_matrix[f], grad_bias[f], by_class[f], method)
         assert hess is not None
         gradient[f], hessian[f] = grad, hess
-    return FoldSums(loss, gradient, hessian, weight, squared)
+    return FoldSums(loss, gradient, hessian, weight, squared, rows)
+
+
+class GradientSums:
+    """The weighted negative log-likelihood and its gradient in ``theta`` at one ``theta``,
+    summed chunk by chunk (no Hessian)."""
+
+    def __init__(self, theta: FloatArray, k: int, method: str) -> None:
+        self.theta = theta
+        self.method = method
+        self.matrix, self.bias = unpack_theta(theta, k, method)
+        self.loss = 0.0
+        self.grad_matrix = np.zeros_like(self.matrix)
+        self.grad_bias = np.zeros(k)
+
+    def add(self, x: FloatArray, y: IntArray, w: FloatArray) -> None:
+        """Add a class-major chunk's sums."""
+        loss, grad_matrix, grad_bias, _ = chunk_sums(x, y, w, self.matrix, self.bias,
+                                                     self.method, False)
+        self.loss += loss
+        self.grad_matrix += grad_matrix
+        self.grad_bias += grad_bias
+
+    def gradient(self) -> FloatArray:
+        """The summed gradient in ``theta``."""
+        return in_theta(self.grad_matrix, self.grad_bias, None, self.method)[0]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -153,7 +205,7 @@ def objective(sums: FoldSums, left_out: Optional[int], theta: FloatArray, method
     when None), from the sums at ``theta``; the priors are those of its rows' effective number.
 
     >>> sums = FoldSums(np.zeros(2), np.array([[1.0], [3.0]]), np.array([[[2.0]], [[2.0]]]),
-    ...                 np.array([1.0, 1.0]), np.array([1.0, 1.0]))
+    ...                 np.array([1.0, 1.0]), np.array([1.0, 1.0]), np.array([1, 1]))
     >>> # fold 1's gradient 3 and curvature 2, plus the common scale's prior on 1 row (0.01)
     >>> round(float(objective(sums, 0, np.zeros(1), "vector").newton_step()[0]), 6)
     1.485149
@@ -185,26 +237,25 @@ def _classes(parameters: int, method: str) -> int:
 
 @dataclasses.dataclass(frozen=True)
 class FoldedFit:
-    """The shipped fit, each fold's (None for a fold holding no row; its gradient the one at the
-    last pass's ``theta``, before its step) and the seconds of each fold's step."""
+    """The shipped fit before it is settled (:func:`settle`: its ``theta`` the last pass's
+    minus Newton's step from there, its other fields the last pass's), each fold's (None for a
+    fold holding no row; its gradient the one at the last pass's ``theta``, before its step),
+    the seconds of each fold's step, each fold's rows, and the penalised objective's Hessian at
+    the last pass (the check's)."""
 
     shipped: ScalingFit
     folds: list[Optional[ScalingFit]]
     fold_seconds: list[float]
+    rows: npt.NDArray[np.intp]
+    curvature: FloatArray
 
 
-def fit_with_folds(problem: MulticlassProblem, method: str, fold: npt.NDArray[np.int8],
-                   folds: int, seed: int) -> Optional[FoldedFit]:
-    """The shipped fit by Newton's method over every row from the fit on a stratified
-    subsample (of ``limits.SCALING_START_ROWS`` rows, drawn with ``seed``), and every fold's
-    fit as one Newton step from the last pass's ``theta`` on the other folds' sums; None when
-    Newton's steps do not converge or a Hessian is singular (the exact path then fits)."""
-    logits, labels, weights = ChunkedLogScores(problem), problem.labels, problem.weights
-    picked = selection_sample(labels, limits.SCALING_START_ROWS, seed)
-    params, intercept, info = fit_class_scaling(
-        class_logits(problem.scores[picked], problem.settings.score_space, CLIP_EPSILON,
-                     LOG_OFFSET), labels[picked], weights[picked], method)
-    start = scaling_start(params, intercept, json_number(info["common_scale"]))
+def _newton_passes(problem: MulticlassProblem, method: str, fold: npt.NDArray[np.int8],
+                   folds: int, start: FloatArray, tolerance: float
+                   ) -> Optional[tuple[FloatArray, FoldSums, int]]:
+    """Newton's method over every row from ``start`` until a step within ``tolerance``: the
+    last pass's ``theta`` and sums, and the passes; None when the steps do not converge."""
+    logits, labels, weights = ChunkedLogScores(problem), problem.labels, problem.given_weights
     last: list[tuple[FloatArray, FoldSums]] = []
 
     def evaluate(theta: FloatArray) -> Evaluation:
@@ -213,25 +264,44 @@ def fit_with_folds(problem: MulticlassProblem, method: str, fold: npt.NDArray[np
         full = objective(sums, None, theta, method)
         return full.value, full.gradient, full.hessian
 
+    res = newton_minimize(evaluate, start, 50, tolerance, 1e-15, evaluate_last=False)
+    if not res.converged or not last:
+        return None
+    return last[0][0], last[0][1], res.iterations
+
+
+def fit_with_folds(problem: MulticlassProblem, method: str, fold: npt.NDArray[np.int8],
+                   folds: int, seed: int) -> Optional[FoldedFit]:
+    """The shipped fit by Newton's method over every row from the fit on a stratified
+    subsample (of ``limits.SCALING_START_ROWS`` rows, drawn with ``seed``), its last step (of at
+    most ``UNCONFIRMED_STEP``) taken without a pass, and every fold's fit as one Newton step
+    from the last pass's ``theta`` on the other folds' sums; None when Newton's steps do not
+    converge or a Hessian is singular (the exact path then fits)."""
+    labels, weights = problem.labels, problem.given_weights
+    picked = selection_sample(labels, limits.SCALING_START_ROWS, seed)
+    params, intercept, info = fit_class_scaling(
+        class_logits(problem.scores[picked], problem.settings.score_space, CLIP_EPSILON,
+                     LOG_OFFSET), labels[picked],
+        np.ones(picked.shape[0]) if weights is None else weights[picked], method)
+    start = scaling_start(params, intercept, json_number(info["common_scale"]))
     try:
-        res = newton_minimize(evaluate, start, 50, NEWTON_STEP_TOLERANCE, 1e-15,
-                              evaluate_last=False)
-        if not res.converged:
+        found = _newton_passes(problem, method, fold, folds, start, UNCONFIRMED_STEP)
+        if found is None:
             return None
-        centre, sums = last[0]
+        centre, sums, passes = found
         full = objective(sums, None, centre, method)
-        counts = np.bincount(fold, minlength=folds)
         fits: list[Optional[ScalingFit]] = []
         seconds: list[float] = []
         for f in range(folds):
             begin = time.perf_counter()
-            fits.append(None if counts[f] == 0 else _fold_fit(sums, f, centre, method))
+            fits.append(None if sums.rows[f] == 0 else _fold_fit(sums, f, centre, method))
             seconds.append(time.perf_counter() - begin)
+        theta = centre - full.newton_step()
     except np.linalg.LinAlgError:
         return None
-    shipped = ScalingFit(res.theta, full.prior, full.total, full.effective_rows, "newton",
-                         res.iterations, float(sums.loss.sum()) / full.total, res.gradient)
-    return FoldedFit(shipped, fits, seconds)
+    shipped = ScalingFit(theta, full.prior, full.total, full.effective_rows, "newton", passes,
+                         float(sums.loss.sum()) / full.total, full.gradient)
+    return FoldedFit(shipped, fits, seconds, sums.rows, full.hessian)
 
 
 def _fold_fit(sums: FoldSums, left_out: int, centre: FloatArray, method: str) -> ScalingFit:
@@ -242,33 +312,122 @@ def _fold_fit(sums: FoldSums, left_out: int, centre: FloatArray, method: str) ->
                       "newton", 1, float(sums.loss[keep].sum()) / fold.total, fold.gradient)
 
 
-def held_out_predictions(problem: MulticlassProblem, fold: npt.NDArray[np.int8],
-                         models: list[Optional[MultiCalibrator]]
-                         ) -> tuple[FloatArray, FloatArray]:
-    """Each row's class probabilities under its fold's calibrator (``models[fold]``) in one
-    pass (column-major, as the metrics read them); and per fold the weighted sums of the
-    held-out log loss, of the correct top labels and of the weights (rows 0, 1, 2), as
-    ``MulticlassProblem.held_out_summary`` computes them."""
+def settle(problem: MulticlassProblem, method: str, fold: npt.NDArray[np.int8],
+           found: FoldedFit, at_shipped: Optional[GradientSums]) -> Optional[ScalingFit]:
+    """The shipped fit of ``found``: at its ``theta`` the penalised gradient (from
+    ``at_shipped``, the held-out pass's sums there, else from a pass of its own, without the
+    Hessian) gives Newton's next step on the last pass's Hessian; within
+    ``NEWTON_STEP_TOLERANCE`` it is taken (as ``newton_minimize`` takes its last), else
+    Newton's passes resume from there (None when they do not converge)."""
+    fit = found.shipped
+    sums = at_shipped if at_shipped is not None else shipped_sums(problem, fit.theta, method)
+    gradient = sums.gradient() / fit.total + 2.0 * fit.prior * fit.theta
+    try:
+        step = np.asarray(np.linalg.solve(found.curvature, gradient), dtype=np.float64)
+    except np.linalg.LinAlgError:
+        return None
+    if float(np.max(np.abs(step))) <= NEWTON_STEP_TOLERANCE * (
+            1.0 + float(np.max(np.abs(fit.theta)))):
+        return dataclasses.replace(fit, theta=fit.theta - step, iterations=fit.iterations + 1,
+                                   loss=sums.loss / fit.total, gradient=gradient)
+    logger.info("multiclass: %s's unconfirmed step left a step of %.3g; Newton's passes "
+                "resume", method, float(np.max(np.abs(step))))
+    folds = found.rows.shape[0]
+    try:
+        resumed = _newton_passes(problem, method, fold, folds, fit.theta,
+                                 NEWTON_STEP_TOLERANCE)
+        if resumed is None:
+            return None
+        centre, last, passes = resumed
+        full = objective(last, None, centre, method)
+        theta = centre - full.newton_step()
+    except np.linalg.LinAlgError:
+        return None
+    return ScalingFit(theta, full.prior, full.total, full.effective_rows, "newton",
+                      fit.iterations + 1 + passes, float(last.loss.sum()) / full.total,
+                      full.gradient)
+
+
+def shipped_sums(problem: MulticlassProblem, theta: FloatArray, method: str) -> GradientSums:
+    """The value and gradient sums at ``theta`` over every row: one pass without the
+    Hessian."""
     logits = ChunkedLogScores(problem)
-    n, k = logits.shape
-    folds = len(models)
-    predictions = np.empty((n, k), order="F")
-    sums = np.zeros((3, folds))
-    for part, chunk, labels, weights, g in _chunks(logits, problem.labels, problem.weights,
-                                                    fold, folds):
-        # the chunk's predictions gathered in row order, then written as whole columns
-        block = np.empty_like(chunk)
-        for f, index, x, y, w in _by_fold(chunk, labels, weights, g, folds):
+    k = logits.shape[1]
+    sums = GradientSums(theta, k, method)
+    weights = problem.given_weights
+    for begin in range(0, logits.shape[0], _chunk_rows(k, 1)):
+        part = slice(begin, begin + _chunk_rows(k, 1))
+        x = np.ascontiguousarray(logits[part].T)
+        sums.add(x, problem.labels[part], _unit_or(weights, part, x.shape[1]))
+    return sums
+
+
+def _scored(x: FloatArray, g: npt.NDArray[np.int8], models: list[Optional[MultiCalibrator]]
+            ) -> FloatArray:
+    """A class-major chunk's held-out class probabilities (class-major), each row under its
+    fold's calibrator (``models[fold]``)."""
+    block = np.empty_like(x)
+    for f in range(len(models)):
+        index = np.flatnonzero(g == f)
+        if index.shape[0]:
             model = models[f]
             assert model is not None  # a fold with rows has its fit
-            p = class_scaling_probabilities(model, x.T)
-            block[:, index] = p.T
-            _, correct, p_true = row_figures(p, y)
-            sums[0, f] += float(np.dot(w, class_row_loss(p_true)))
-            sums[1, f] += float(np.dot(w, correct))
-            sums[2, f] += float(w.sum())
-        predictions[part] = block.T
-    return predictions, sums
+            block[:, index] = class_scaling_probabilities(model, x.take(index, axis=1).T).T
+    return block
+
+
+def held_out_pass(problem: MulticlassProblem, fold: npt.NDArray[np.int8],
+                  models: list[Optional[MultiCalibrator]],
+                  shipped: Optional[tuple[FloatArray, str]]
+                  ) -> tuple[FloatArray, ClassExtremes, Optional[GradientSums]]:
+    """Per fold the weighted sums of the held-out log loss, of the correct top labels and of
+    the weights (rows 0, 1, 2, as ``MulticlassProblem.held_out_summary`` computes them), the
+    :class:`~.metrics.ClassExtremes` of the held-out probabilities (none of them kept) and,
+    for ``shipped`` (a ``theta`` and its method), the value and gradient sums there: one pass
+    over the rows."""
+    logits = ChunkedLogScores(problem)
+    k = logits.shape[1]
+    folds = len(models)
+    sums = np.zeros((3, folds))
+    extremes = ClassExtremes(k)
+    at_shipped = None if shipped is None else GradientSums(shipped[0], k, shipped[1])
+    weights = problem.given_weights
+    for part, x, y, w, g in _chunks(logits, problem.labels, weights, fold, folds):
+        block = _scored(x, g, models)
+        sums += held_out_sums(block.T, y, None if weights is None else w, g, folds)
+        extremes.add(list(block))
+        if at_shipped is not None:
+            at_shipped.add(x, y, w)
+    return sums, extremes, at_shipped
+
+
+def held_out_scorer(problem: MulticlassProblem, fold: npt.NDArray[np.int8],
+                    models: list[Optional[MultiCalibrator]]) -> ClassRows:
+    """The held-out class probabilities of the rows of a slice (column-major), computed in
+    the chunks of :func:`held_out_pass` (so to the same values; the last chunk is kept for
+    the next slice)."""
+    logits = ChunkedLogScores(problem)
+    n, k = logits.shape
+    step = _chunk_rows(k, len(models))
+    kept: dict[int, FloatArray] = {}
+
+    def block(c: int) -> FloatArray:
+        if c not in kept:
+            kept.clear()
+            part = slice(c * step, (c + 1) * step)
+            kept[c] = _scored(np.ascontiguousarray(logits[part].T), fold[part], models)
+        return kept[c]
+
+    def score(rows: slice) -> FloatArray:
+        start, stop, stride = rows.indices(n)
+        assert stride == 1
+        out = np.empty((max(stop - start, 0), k), order="F")
+        for c in range(start // step, -(-stop // step)):
+            low, high = max(start, c * step), min(stop, (c + 1) * step)
+            out[low - start:high - start] = block(c)[:, low - c * step:high - c * step].T
+        return out
+
+    return score
 
 
 def shared_passes_apply(problem: MulticlassProblem, method: str) -> bool:
@@ -291,119 +450,44 @@ def shared_passes_apply(problem: MulticlassProblem, method: str) -> bool:
 
 def fit_scaling_folds(problem: MulticlassProblem, settings: Settings,
                       fold: npt.NDArray[np.int8]
-                      ) -> Optional[tuple[MultiCalibrator, CrossFit]]:
-    """The shipped vector or dirichlet calibrator and the cross-fitted predictions with the
-    fold records (as :func:`~.crossfit.cross_fit` gives them), or None where the exact path
-    applies (:func:`shared_passes_apply`, or Newton's steps not converging)."""
-    n = int(problem.labels.shape[0])
+                      ) -> Optional[tuple[MultiCalibrator, HeldOutChunks]]:
+    """The shipped vector or dirichlet calibrator and the cross-fitted predictions, computed
+    chunk by chunk when asked for, with the fold records (as :func:`~.crossfit.cross_fit`
+    gives them), or None where the exact path applies (:func:`shared_passes_apply`, or
+    Newton's steps not converging)."""
     method = settings.method
     if not shared_passes_apply(problem, method):
         return None
     begin = time.perf_counter()
     found = fit_with_folds(problem, method, fold, settings.folds, settings.seed)
-    if found is None or not all(np.all(np.isfinite(f.theta))
-                                for f in [found.shipped, *found.folds] if f is not None):
+    if found is None or not finite_fits(found.folds):
         return None
     unfitted = problem.unfitted(method)
-    calibrator = _calibrator(unfitted, found.shipped)
-    info = dict(calibrator.fit)
-    info["fold_fits"] = FOLD_FITS
-    info["seconds"] = round(time.perf_counter() - begin, 6)
-    calibrator = dataclasses.replace(calibrator, fit=info)
-    logger.info("multiclass: fitted %s and its %d folds on %d rows in %.3fs (%d Newton steps)",
-                method, settings.folds, n, time.perf_counter() - begin,
-                found.shipped.iterations)
-    models = [None if f is None else _calibrator(unfitted, f) for f in found.folds]
-    predictions, sums = held_out_predictions(problem, fold, models)
-    records = held_out_records(np.bincount(fold, minlength=settings.folds),
-                               found.fold_seconds, sums)
-    return calibrator, CrossFit(predictions, records)
+    models = [None if f is None else calibrator_of(unfitted, f) for f in found.folds]
+    sums, extremes, at_shipped = held_out_pass(problem, fold, models,
+                                               (found.shipped.theta, method))
+    shipped = settle(problem, method, fold, found, at_shipped)
+    if shipped is None or not finite_fits([shipped]):
+        return None
+    calibrator = calibrator_of(unfitted, shipped)
+    seconds = time.perf_counter() - begin
+    calibrator = dataclasses.replace(calibrator, fit={**calibrator.fit, "fold_fits": FOLD_FITS,
+                                                      "seconds": round(seconds, 6)})
+    logger.info("multiclass: fitted %s and its %d folds on %d rows, held-out rows scored, in "
+                "%.3fs (%d Newton steps)", method, settings.folds, problem.labels.shape[0],
+                seconds, shipped.iterations)
+    records = held_out_records(found.rows, found.fold_seconds, sums)
+    return calibrator, HeldOutChunks(held_out_scorer(problem, fold, models), extremes, records)
 
 
-def _calibrator(unfitted: MultiCalibrator, fit: ScalingFit) -> MultiCalibrator:
+def finite_fits(fits: list[Optional[ScalingFit]]) -> bool:
+    """Whether every fit's parameters are finite."""
+    return all(bool(np.all(np.isfinite(f.theta))) for f in fits if f is not None)
+
+
+def calibrator_of(unfitted: MultiCalibrator, fit: ScalingFit) -> MultiCalibrator:
     """``unfitted`` with the parameters and record of ``fit``."""
     info = scaling_record(fit, unfitted.method)
     matrix, bias = unpack_theta(fit.theta, len(unfitted.names), unfitted.method)
     return dataclasses.replace(scaling_calibrator(unfitted, matrix.copy(), bias.copy(), info),
                                fit=info)
-
-
-class SharedFoldFits:
-    """``auto``'s vector and dirichlet fits on many rows (its shipped fit, or a mixture's
-    member, and each fold's) from the shared passes of :func:`fit_with_folds`, computed for a
-    method when first asked; None (the exact fit then) where :func:`shared_passes_apply` says
-    no or those passes fail.
-
-    >>> from calibration_step.script.model_calibration.settings import read_settings
-    >>> problem = MulticlassProblem(np.array([[0.2, 0.8], [0.6, 0.4]]), np.array([1, 0]), None,
-    ...                             read_settings({"IS_BINARY": "false", "NUM_CLASSES": "2"}))
-    >>> shared = SharedFoldFits(problem, np.array([0, 1], dtype=np.int8), 2, 0)
-    >>> shared.shipped("vector") is None, shared.fold_model("platt", 0) is None  # 2 rows
-    (True, True)
-    """
-
-    def __init__(self, problem: MulticlassProblem, fold: npt.NDArray[np.int8], folds: int,
-                 seed: int) -> None:
-        self.problem = problem
-        self.fold = fold
-        self.folds = folds
-        self.seed = seed
-        self._fits: dict[str, Optional[tuple[MultiCalibrator, list[Optional[MultiCalibrator]]]]]
-        self._fits = {}
-
-    def _models(self, method: str
-                ) -> Optional[tuple[MultiCalibrator, list[Optional[MultiCalibrator]]]]:
-        if not shared_passes_apply(self.problem, method):
-            return None
-        if method not in self._fits:
-            begin = time.perf_counter()
-            found = fit_with_folds(self.problem, method, self.fold, self.folds, self.seed)
-            unfitted = self.problem.unfitted(method)
-            if found is None or not all(np.all(np.isfinite(f.theta))
-                                        for f in [found.shipped, *found.folds]
-                                        if f is not None):
-                self._fits[method] = None
-            else:
-                shipped = _calibrator(unfitted, found.shipped)
-                info = {**shipped.fit, "fold_fits": FOLD_FITS,
-                        "seconds": round(time.perf_counter() - begin, 6)}
-                self._fits[method] = (dataclasses.replace(shipped, fit=info),
-                                      [None if f is None else _calibrator(unfitted, f)
-                                       for f in found.folds])
-        return self._fits[method]
-
-    def shipped(self, method: str) -> Optional[MultiCalibrator]:
-        """``method`` fitted on every row, or None."""
-        models = self._models(method)
-        return None if models is None else models[0]
-
-    def fold_model(self, method: str, fold: int) -> Optional[MultiCalibrator]:
-        """``method`` fitted on every fold but ``fold``, or None."""
-        models = self._models(method)
-        return None if models is None else models[1][fold]
-
-    def cross_fit(self, choices: Mapping[int, JsonDict]) -> Optional[CrossFit]:
-        """The held-out predictions and fold records of ``auto`` whose every fold chose the
-        same vector or dirichlet fit (``choices``: each fold's selection record) from these
-        shared passes, in one chunked pass (:func:`held_out_predictions`, as
-        :func:`fit_scaling_folds` scores them); None otherwise (``cross_fit`` then scores each
-        fold)."""
-        counts = np.bincount(self.fold, minlength=self.folds)
-        chosen = {str(choices[int(f)]["selected"]) if int(f) in choices else "" for f in
-                  np.flatnonzero(counts)}
-        if len(chosen) != 1:
-            return None
-        (method,) = chosen
-        begin = time.perf_counter()
-        models = [None if counts[f] == 0 else self.fold_model(method, f)
-                  for f in range(self.folds)]
-        if any(m is None for f, m in enumerate(models) if counts[f]):
-            return None
-        seconds = [0.0] * self.folds  # each fold's fit is the shared passes' (recorded there)
-        predictions, sums = held_out_predictions(self.problem, self.fold, models)
-        records = [{"fold": int(f), **fold_selection(choices[int(f)]), **r}
-                   for f, r in zip(np.flatnonzero(counts),
-                                   held_out_records(counts, seconds, sums))]
-        logger.info("multiclass: every fold chose %s; held-out rows scored in one pass in "
-                    "%.3fs", method, time.perf_counter() - begin)
-        return CrossFit(predictions, records)

@@ -12,6 +12,7 @@ def test_prints_both_paths_choices_for_each_kind(capsys: pytest.CaptureFixture[s
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(limits, "AUTO_SUBSAMPLE_MIN_ROWS", 2000)
     monkeypatch.setattr(limits, "AUTO_SELECTION_ROWS", 1600)
+    monkeypatch.setattr(limits, "AUTO_SHARED_SELECTION_ROWS", 1600)
     for module in (sampledselection, crossfit):
         monkeypatch.setattr(module, "AUTO_VENN_ABERS_MAX_ROWS", 500)
     monkeypatch.setattr(sampledselection, "MIXTURE_MAX_ROWS", 500)

@@ -4,7 +4,7 @@ folds are the cross-fitting folds (``sampledselection``)."""
 from __future__ import annotations
 
 import os
-from typing import Optional
+from typing import Any, Optional
 
 import numpy as np
 import pytest
@@ -12,9 +12,10 @@ import pytest
 from calibration_step.script.errors import CalibrationScriptError, Code
 from calibration_step.script.interface import METRICS_FILE, ModelCalibrationOutput
 from calibration_step.script.model_calibration import (crossfit, limits, sampledselection,
-                                                      scalingfolds)
+                                                      scalingfolds, sharedfolds)
 from calibration_step.script.model_calibration.artifact import MultiCalibrator
 from calibration_step.script.model_calibration.crossfit import selection_sample, stratified_folds
+from calibration_step.script.model_calibration.heldoutchunks import HeldOutChunks
 from calibration_step.script.model_calibration.jsonvalues import json_get, json_number
 from calibration_step.script.model_calibration.numerics import BoolArray
 from calibration_step.script.model_calibration.problems import MulticlassProblem
@@ -32,6 +33,7 @@ def small_limits(monkeypatch: pytest.MonkeyPatch) -> None:
     row limits."""
     monkeypatch.setattr(limits, "AUTO_SUBSAMPLE_MIN_ROWS", 3000)
     monkeypatch.setattr(limits, "AUTO_SELECTION_ROWS", 2400)
+    monkeypatch.setattr(limits, "AUTO_SHARED_SELECTION_ROWS", 2400)
     monkeypatch.setattr(sampledselection, "MIXTURE_MAX_ROWS", 1000)
     monkeypatch.setattr(sampledselection, "AUTO_VENN_ABERS_MAX_ROWS", 1000)
     monkeypatch.setattr(crossfit, "AUTO_VENN_ABERS_MAX_ROWS", 1000)
@@ -157,20 +159,29 @@ def test_folds_that_all_chose_the_shared_scaling_are_scored_in_one_pass(
     monkeypatch.setattr(limits, "SCALING_FOLDS_MIN_ROWS", 1000)
     monkeypatch.setattr(limits, "SCALING_START_ROWS", 2000)
     calls: list[int] = []
-    one_pass = scalingfolds.SharedFoldFits.cross_fit
+    one_pass = sharedfolds.SharedFoldFits.cross_fit
 
-    def counted(self: scalingfolds.SharedFoldFits,
-                choices: dict[int, dict[str, object]]) -> Optional[crossfit.CrossFit]:
+    def counted(self: sharedfolds.SharedFoldFits,
+                choices: dict[int, dict[str, object]]) -> Optional[HeldOutChunks]:
         found = one_pass(self, choices)
         calls.append(int(found is not None))
         return found
 
-    monkeypatch.setattr(scalingfolds.SharedFoldFits, "cross_fit", counted)
+    monkeypatch.setattr(sharedfolds.SharedFoldFits, "cross_fit", counted)
+    own_passes: list[int] = []  # passes that settle the shipped fit on their own
+    own_pass = scalingfolds.shipped_sums
+
+    def counted_pass(*args: Any) -> scalingfolds.GradientSums:
+        own_passes.append(1)
+        return own_pass(*args)
+
+    monkeypatch.setattr(scalingfolds, "shipped_sums", counted_pass)
     fast = _auto_metrics(os.path.join(tmp_path, "a"), 10)
-    assert calls == [1]
-    monkeypatch.setattr(scalingfolds.SharedFoldFits, "cross_fit",
+    assert calls == [1] and own_passes == []  # settled by the held-out pass's sums
+    monkeypatch.setattr(sharedfolds.SharedFoldFits, "cross_fit",
                         lambda self, choices: None)
     slow = _auto_metrics(os.path.join(tmp_path, "b"), 10)
+    assert own_passes == [1]  # the folds scored one by one: a pass of its own
     fast_folds, slow_folds = fast["folds"], slow["folds"]
     assert isinstance(fast_folds, list) and isinstance(slow_folds, list)
     assert len(fast_folds) == 5 and all(f["selected_method"] == "vector" for f in fast_folds)

@@ -4,6 +4,7 @@ against the exact path (each fold fitted to convergence)."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from typing import Optional
 
@@ -20,10 +21,11 @@ from calibration_step.script.model_calibration.crossfit import cross_fit, strati
 from calibration_step.script.model_calibration.jsonvalues import json_number
 from calibration_step.script.model_calibration.numerics import NewtonResult
 from calibration_step.script.model_calibration.problems import MulticlassProblem
-from calibration_step.script.model_calibration.scalingfolds import (SharedFoldFits,
-                                                                    fit_scaling_folds,
-                                                                    fit_with_folds, fold_sums)
+from calibration_step.script.model_calibration.scalingfolds import (fit_scaling_folds,
+                                                                    fit_with_folds, fold_sums,
+                                                                    settle)
 from calibration_step.script.model_calibration.settings import read_settings
+from calibration_step.script.model_calibration.sharedfolds import SharedFoldFits
 from calibration_step.script.model_calibration.temperaturefolds import ChunkedLogScores
 from tests.script.synthetic import multiclass_scenario, read_json, run_main, write_multiclass
 
@@ -83,8 +85,12 @@ def test_shipped_and_fold_fits_match_the_exact_fits(method: str, small_bound: No
         params, bias, info = fit_class_scaling(problem.logits, problem.labels, problem.weights,
                                                method)
         exact = scaling_start(params, bias, json_number(info["common_scale"]))
-        np.testing.assert_allclose(found.shipped.theta, exact, atol=1e-8, rtol=0)
-        assert found.shipped.iterations <= 5
+        shipped = settle(problem, method, fold, found, None)
+        assert shipped is not None
+        np.testing.assert_allclose(shipped.theta, exact, atol=1e-8, rtol=0)
+        assert shipped.iterations <= 5 and shipped.iterations == found.shipped.iterations + 1
+        # before it is settled: the last step taken unconfirmed, about its square from there
+        np.testing.assert_allclose(found.shipped.theta, exact, atol=1e-6, rtol=0)
         worst = 0.0
         for f, fit in enumerate(found.folds):
             assert fit is not None
@@ -110,8 +116,9 @@ def test_the_cross_fit_matches_the_exact_cross_fit(method: str, small_bound: Non
     calibrator, crossed = found
     shipped = problem.fit(method, None, "shipped")
     exact = cross_fit(problem, settings, fold)
-    np.testing.assert_allclose(crossed.predictions, exact.predictions, atol=5e-4, rtol=0)
-    assert crossed.predictions.flags.f_contiguous
+    predictions = crossed.score(slice(None))
+    np.testing.assert_allclose(predictions, exact.predictions, atol=5e-4, rtol=0)
+    assert predictions.flags.f_contiguous
     assert calibrator.uniform_share == shipped.uniform_share
     assert calibrator.fit["converged"] is True and calibrator.fit["solver"] == "newton"
     assert calibrator.fit["fold_fits"] == "one Newton step each from the full fit's last pass"
@@ -166,7 +173,7 @@ def test_a_fold_without_rows_is_skipped(small_bound: None) -> None:
     found = fit_scaling_folds(problem, problem.settings, fold)
     assert found is not None
     assert [r["fold"] for r in found[1].folds] == [0, 1, 2, 3]
-    assert np.all(np.isfinite(found[1].predictions))
+    assert np.all(np.isfinite(found[1].score(slice(None))))
 
 
 def _script_outputs(root: str, seed: int, env: dict[str, str]
@@ -214,6 +221,15 @@ def test_cross_fit_takes_the_fold_models_it_is_given(small_bound: None) -> None:
     shipped = shared.shipped("vector")
     assert shipped is not None and shipped.fit["fold_fits"] == scalingfolds.FOLD_FITS
     assert shared.shipped("temperature") is None
+    # no held-out pass of the shared passes: settling the shipped fit takes a pass of its own
+    settled = shared.settled(dataclasses.replace(shipped, fit={**shipped.fit, "auto": {}}))
+    exact = problem.fit("vector", None, "exact")
+    np.testing.assert_allclose(settled.class_scales, exact.class_scales, atol=1e-8)
+    np.testing.assert_allclose(settled.bias, exact.bias, atol=1e-8)
+    assert settled.fit["converged"] is True and settled.fit["auto"] == {}
+    assert settled.fit["fold_fits"] == scalingfolds.FOLD_FITS
+    other = problem.fit("identity", None, "identity")  # no shared passes of its own
+    assert shared.settled(other) is other
 
 
 def test_auto_at_scale_fits_its_class_scaling_choice_from_shared_passes(
@@ -230,3 +246,46 @@ def test_auto_at_scale_fits_its_class_scaling_choice_from_shared_passes(
     folds = metrics["folds"]
     assert isinstance(folds, list) and len(folds) == 5
     assert all(fold["selected_method"] == "vector" for fold in folds)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_step_too_long_to_take_unconfirmed_resumes_newton_s_passes(
+        method: str, small_bound: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every step taken without its pass: the held-out pass's check finds the shipped fit
+    short of the optimum and Newton's passes resume from there to the exact fit."""
+    monkeypatch.setattr(scalingfolds, "UNCONFIRMED_STEP", 10.0)
+    problem, fold = _problem(20_000, 11, method)
+    found = fit_with_folds(problem, method, fold, 5, 0)
+    assert found is not None and found.shipped.iterations == 1  # the start's pass only
+    found_again = scalingfolds.fit_scaling_folds(problem, problem.settings, fold)
+    assert found_again is not None
+    calibrator = found_again[0]
+    exact = problem.fit(method, None, "exact")
+    np.testing.assert_allclose(calibrator.bias, exact.bias, atol=1e-8)
+    assert calibrator.fit["converged"] is True
+    assert int(json_number(calibrator.fit["iterations"])) > 2  # resumed
+
+
+def test_the_held_out_scorer_gives_the_pass_s_values_for_any_slices(
+        small_bound: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The metrics' slices, whatever their bounds, get the held-out pass's probabilities to
+    the bit (chunks of 1,000 rows here): its extremes are theirs, its sums those of the
+    predictions."""
+    monkeypatch.setattr(limits, "CLASS_CHUNK_VALUES", 600)
+    problem, fold = _problem(5000, 12, "dirichlet")
+    found = fit_scaling_folds(problem, problem.settings, fold)
+    assert found is not None
+    held = found[1]
+    every = held.score(slice(None))
+    pieces = np.concatenate([held.score(slice(s, min(s + 777, 5000)))
+                             for s in range(0, 5000, 777)])
+    np.testing.assert_array_equal(pieces, every)
+    top = every.max(axis=1)
+    assert held.extremes.low.tolist() == [*every.min(axis=0), top.min()]
+    assert held.extremes.high.tolist() == [*every.max(axis=0), top.max()]
+    for record in held.folds:
+        rows = fold == record["fold"]
+        truth = every[rows, problem.labels[rows]]
+        w = problem.weights[rows]
+        assert record["log_loss"] == pytest.approx(float(np.dot(w, -np.log(truth)) / w.sum()),
+                                                   rel=1e-12)
