@@ -3,14 +3,17 @@ a chunk exactly as Python's ``json`` (the duplicate-key scan) and pandas' reader
 
 Arrow parses a chunk in C, several times faster than a decode into Python objects, but it is
 more lenient than Python's ``json`` in places: it reads several objects on one line, ``Inf``,
-a byte-order mark, and an integer beyond int64 as a float. So a chunk's table is used only when
-the chunk is UTF-8 with no byte-order mark, holds no lone carriage return (Python reads one as a
-line end), holds exactly one record per non-blank line, and every column is a number (finite;
-one of magnitude 2**63 or more only where no 19 digits follow each other: it may have been an
-integer Python keeps whole), boolean,
-text or null column (no nested value, which Arrow checks less than Python). Arrow refuses a
-repeated key, a malformed line and a column mixing kinds (a number and a text) by an error.
-Any other chunk (:func:`arrow_table` returns None) is read as before, by Python or pandas.
+a byte-order mark, and an integer beyond int64 as a float; and pandas' reader fails on a number
+below float64's normal range, which Arrow reads. So a chunk's table is used only when the chunk
+is UTF-8 with no byte-order mark, holds no lone carriage return (Python reads one as a line
+end), holds exactly one record per non-blank line, and every column is a number (finite; none
+below 1e-290 but 0, and a 0 only where the chunk holds no exponent of -100 or less nor 200
+zeros in a row: it may have been a number pandas finds too small; one of magnitude 2**63 or
+more only where no 19 digits follow each other but after a point: it may have been an integer
+Python keeps whole), boolean, text or null column (no nested value, which Arrow checks less than
+Python). Arrow refuses a repeated key, a malformed line and a column mixing kinds (a number and
+a text) by an error. Any other chunk (:func:`arrow_table` returns None) is read as before, by
+Python or pandas.
 
 Examples
 --------
@@ -36,9 +39,12 @@ _MAX_CHUNK_BYTES = 1 << 30
 """A chunk larger than this is left to Python (Arrow's block is one chunk, at most 2**31)."""
 _LARGEST_NUMBER = 2.0 ** 63
 _BLANK_LINE = re.compile(rb"\n(?=[ \t\r]*\n)")
-_LONG_INTEGER = re.compile(rb"\d{19}")
-"""19 digits in a row: perhaps an integer beyond int64, which Arrow reads as a float (searched
-only in a chunk with a float of magnitude 2**63 or more)."""
+_FIRST_BLANK = re.compile(rb"[ \t\r]*\n")
+_TINY = 1e-290
+_UNDERFLOW = re.compile(rb"[eE]-\d{3}|0{200}")
+_LONG_INTEGER = re.compile(rb"(?<![.\d])\d{19}")
+"""19 digits in a row, not after a point: perhaps an integer beyond int64, which Arrow reads as
+a float (searched only in a chunk with a float of magnitude 2**63 or more)."""
 _PRIMITIVE = ("int64", "double", "bool", "string", "null")
 
 
@@ -79,17 +85,49 @@ def lone_carriage_return(chunk: bytes) -> bool:
     >>> lone_carriage_return(b'{"a": 1}\\r\\n'), lone_carriage_return(b'{"a": 1}\\r{"a": 2}')
     (False, True)
     """
-    return chunk.count(b"\r") != chunk.count(b"\r\n")
+    return b"\r" in chunk and chunk.count(b"\r") != chunk.count(b"\r\n")
 
 
 def _records(chunk: bytes) -> int:
     """The non-blank lines of the chunk (a blank one holds only spaces, tabs and carriage
-    returns: any other character Python strips is no JSON and fails Arrow's parse)."""
-    padded = b"\n" + chunk if chunk.endswith(b"\n") or not chunk else b"\n" + chunk + b"\n"
-    lines = padded.count(b"\n") - 1
-    if _BLANK_LINE.search(padded) is None:
-        return lines
-    return lines - len(_BLANK_LINE.findall(padded))
+    returns: any other character Python strips is no JSON and fails Arrow's parse).
+
+    >>> _records(b'{"a": 1}\\n\\n \\n{"a": 2}\\n'), _records(b'\\n{"a": 1}\\n  '), _records(b'')
+    (2, 1, 0)
+    """
+    tail = chunk[chunk.rfind(b"\n") + 1:]
+    lines = chunk.count(b"\n") + (1 if tail else 0)
+    blank = len(_BLANK_LINE.findall(chunk)) if _BLANK_LINE.search(chunk) else 0
+    if _FIRST_BLANK.match(chunk) and chunk.find(b"\n") >= 0:
+        blank += 1
+    if tail and not tail.strip(b" \t\r"):
+        blank += 1
+    return lines - blank
+
+
+def _python_floats(column: Any, chunk: bytes) -> bool:
+    """Whether a float column of the chunk's Arrow table holds the numbers Python's ``json``
+    and pandas' reader read: none infinite or NaN (Arrow reads ``Inf``, ``NaN``), none that
+    may have been an integer beyond int64 (2**63 or more, and 19 digits in a row in the
+    chunk), and none below float64's normal range (pandas' reader fails on one: a value below
+    1e-290 but 0, or a 0 where the chunk holds an exponent of -100 or less or 200 zeros in a
+    row)."""
+    import pyarrow.compute as pc  # type: ignore[import-untyped]  # no stubs
+
+    if pc.any(pc.invert(pc.is_finite(column))).as_py():
+        return False
+    size = pc.abs(column)
+    extremes = pc.min_max(size)
+    low, high = extremes["min"].as_py(), extremes["max"].as_py()
+    if low is None:
+        return True
+    if high >= _LARGEST_NUMBER and _LONG_INTEGER.search(chunk) is not None:
+        return False
+    if low < _TINY:
+        if pc.any(pc.and_(pc.less(size, _TINY), pc.greater(size, 0.0))).as_py():
+            return False
+        return _UNDERFLOW.search(chunk) is None
+    return True
 
 
 def _plain_text(chunk: bytes) -> bool:
@@ -112,7 +150,6 @@ def arrow_table(chunk: bytes) -> Optional[Any]:
     number that is not finite or may have been an integer beyond int64, more than one record
     on a line."""
     import pyarrow as pa  # type: ignore[import-untyped]  # no stubs
-    import pyarrow.compute as pc  # type: ignore[import-untyped]  # no stubs
     import pyarrow.json as pj  # type: ignore[import-untyped]  # no stubs
 
     if len(chunk) > _MAX_CHUNK_BYTES or lone_carriage_return(chunk) or not _plain_text(chunk):
@@ -125,12 +162,8 @@ def arrow_table(chunk: bytes) -> Optional[Any]:
     if table.num_rows != _records(chunk):
         return None
     for column in table.columns:
-        if str(column.type) not in _PRIMITIVE:
-            return None
-        if str(column.type) == "double" and (
-                pc.any(pc.invert(pc.is_finite(column))).as_py() or
-                (pc.max(pc.abs(column)).as_py() or 0.0) >= _LARGEST_NUMBER and
-                _LONG_INTEGER.search(chunk) is not None):
+        if str(column.type) not in _PRIMITIVE or \
+                str(column.type) == "double" and not _python_floats(column, chunk):
             return None
     return table
 

@@ -13,8 +13,11 @@ its rows (:func:`~.streaming.run_streamed`). That first pass parses every column
 file (each row's field count checked as the whole-file read checks it) and counts its rows;
 the later passes read only the fitting columns.
 
-A JSON-lines chunk is decoded by pandas' reader as the whole file is (the same decoder, the
-same floats), its columns built from the decoded values with no conversion (``dtype=False``):
+A JSON-lines chunk (``\\n`` cuts the file's lines into chunks as pandas' chunked reader does) is
+parsed by Arrow where Arrow reads it as Python's ``json`` and pandas do
+(:func:`~.jsonchunks.arrow_table`), else decoded by pandas' reader as the whole file is (the
+same decoder, the same floats); either way its columns are those pandas builds from the decoded
+values with no conversion (``dtype=False``):
 a column of JSON numbers (and nulls) is a number column, one of JSON booleans (and nulls) a
 boolean one. The whole-file read converts its columns over every row (numbers to integers
 when all are whole, text of numbers to numbers, booleans and nulls to 1.0, 0.0 and NaN), which
@@ -25,7 +28,9 @@ earlier chunk's of the file, when no record of the chunk has the column (its nam
 pandas converted, a number), and a column whose name pandas reads as a date's (its default
 ``keep_default_dates``: ``*_at``, ``*_time``, ``timestamp*``, ``modified``, ``date``,
 ``datetime``) is never streamed. The duplicate-key scan counted the file's rows
-(``reading.read_frame``) before these passes. A JSON array (``[...]``) is read whole.
+(``reading.read_frame``) before these passes. A JSON array (``[...]``) is read whole; a file
+ending a line by a carriage return alone (Python's and pandas' line end, not Arrow's) is not
+streamed.
 """
 
 from __future__ import annotations
