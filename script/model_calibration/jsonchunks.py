@@ -149,7 +149,7 @@ def arrow_table(chunk: bytes) -> Optional[Any]:
     module's docstring): malformed, a repeated key, a lone carriage return, a nested value, a
     number that is not finite or may have been an integer beyond int64, more than one record
     on a line."""
-    import pyarrow as pa  # type: ignore[import-untyped]  # no stubs
+    import pyarrow as pa
     import pyarrow.json as pj  # type: ignore[import-untyped]  # no stubs
 
     if len(chunk) > _MAX_CHUNK_BYTES or lone_carriage_return(chunk) or not _plain_text(chunk):

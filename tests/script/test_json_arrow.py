@@ -46,7 +46,7 @@ def _float(rng: random.Random) -> float:
     if pick < 0.7:
         return rng.choice([1e-5, 1e16, 1e-4, 9.999e15, 1e10, 0.1, -0.0, 1e-99, 2.0 ** 63,
                            1.7976931348623157e308, 123456789012345678.0])
-    return rng.random() * 10 ** rng.randint(-30, 30)
+    return rng.random() * 10.0 ** rng.randint(-30, 30)
 
 
 def _text(rng: random.Random) -> str:
@@ -234,7 +234,8 @@ def test_what_arrow_reads_otherwise_fails_as_python_s_scan_says(
     with open(path, "w", encoding="utf-8") as handle:
         handle.write('{"s": 0.25}\n' * 100 + text)
     assert json_lines_keys(path, 64) is None
-    for fields in ([], None):
+    fields: Optional[list[str]]
+    for fields in ([], None):  # the scan for the names and rows, or the whole read
         with pytest.raises(CalibrationScriptError, match=code):
             read_frame(path, "jsonl", fields)
 
