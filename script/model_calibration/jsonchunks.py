@@ -63,17 +63,19 @@ def line_chunks(path: str, lines: int) -> Iterator[bytes]:
     have = 0
     with open(path, "rb") as handle:
         while block := handle.read(_READ_BYTES):
+            start = 0
             while True:
-                count = block.count(b"\n")
+                count = block.count(b"\n", start)
                 if have + count < lines:
-                    parts.append(block)
+                    parts.append(block[start:] if start else block)
                     have += count
                     break
-                ends = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == ord("\n"))
-                cut = int(ends[lines - have - 1]) + 1
-                parts.append(block[:cut])
-                yield b"".join(parts)
-                parts, have, block = [], 0, block[cut:]
+                ends = np.flatnonzero(np.frombuffer(block, dtype=np.uint8, offset=start)
+                                      == ord("\n"))
+                cut = start + int(ends[lines - have - 1]) + 1
+                parts.append(block[start:cut])
+                yield parts[0] if len(parts) == 1 else b"".join(parts)
+                parts, have, start = [], 0, cut
     if any(parts):
         yield b"".join(parts)
 
@@ -97,7 +99,9 @@ def _records(chunk: bytes) -> int:
     """
     tail = chunk[chunk.rfind(b"\n") + 1:]
     lines = chunk.count(b"\n") + (1 if tail else 0)
-    blank = len(_BLANK_LINE.findall(chunk)) if _BLANK_LINE.search(chunk) else 0
+    blank = 0
+    if any(pair in chunk for pair in (b"\n\n", b"\n ", b"\n\t", b"\n\r")):
+        blank = len(_BLANK_LINE.findall(chunk))
     if _FIRST_BLANK.match(chunk) and chunk.find(b"\n") >= 0:
         blank += 1
     if tail and not tail.strip(b" \t\r"):

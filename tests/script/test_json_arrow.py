@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from calibration_step.script.model_calibration import limits, textbatches, writing
+from calibration_step.script.model_calibration import jsonchunks, limits, textbatches, writing
 from calibration_step.script.errors import CalibrationScriptError
 from calibration_step.script.model_calibration.jsonchunks import (arrow_table, json_lines_keys,
                                                                   line_chunks)
@@ -248,7 +248,10 @@ def test_a_file_arrow_reads_otherwise_is_scanned_by_python(tmp_path: str) -> Non
     assert read_frame(path, "jsonl", [])[2:] == (["s", "n", "m"], 2)
 
 
-def test_line_chunks_cut_after_every_nth_line_end(tmp_path: str) -> None:
+@pytest.mark.parametrize("block", [7, 64, 1 << 24])
+def test_line_chunks_cut_after_every_nth_line_end(tmp_path: str, block: int,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(jsonchunks, "_READ_BYTES", block)
     path = os.path.join(tmp_path, "a.jsonl")
     text = "".join(f'{{"i": {i}}}\n' for i in range(1000)) + '{"i": 1000}'
     with open(path, "w", encoding="utf-8") as handle:
