@@ -3,17 +3,18 @@ a chunk exactly as Python's ``json`` (the duplicate-key scan) and pandas' reader
 
 Arrow parses a chunk in C, several times faster than a decode into Python objects, but it is
 more lenient than Python's ``json`` in places: it reads several objects on one line, ``Inf``,
-a byte-order mark, and an integer beyond int64 as a float; and pandas' reader fails on a number
-below float64's normal range, which Arrow reads. So a chunk's table is used only when the chunk
-is UTF-8 with no byte-order mark, holds no lone carriage return (Python reads one as a line
-end), holds exactly one record per non-blank line, and every column is a number (finite; none
-below 1e-290 but 0, and a 0 only where the chunk holds no exponent of -100 or less nor 200
-zeros in a row: it may have been a number pandas finds too small; one of magnitude 2**63 or
-more only where no 19 digits follow each other but after a point: it may have been an integer
-Python keeps whole), boolean, text or null column (no nested value, which Arrow checks less than
-Python). Arrow refuses a repeated key, a malformed line and a column mixing kinds (a number and
-a text) by an error. Any other chunk (:func:`arrow_table` returns None) is read as before, by
-Python or pandas.
+a byte-order mark, a line ``null`` as a record of nulls (and fails, pyarrow 17 to 25, on one
+before any record), and an integer beyond int64 as a float; and pandas' reader fails on a
+number below float64's normal range, which Arrow reads. So a chunk's table is used only when
+the chunk is UTF-8 with no byte-order mark, holds no lone carriage return (Python reads one as
+a line end) and no line ``null``, holds exactly one record per non-blank line, and every column
+is a number (finite; none below 1e-290 but 0, and a 0 only where the chunk holds no exponent of
+-100 or less nor 200 zeros in a row: it may have been a number pandas finds too small; one of
+magnitude 2**63 or more only where no 19 digits follow each other but after a point: it may
+have been an integer Python keeps whole), boolean, text or null column (no nested value, which
+Arrow checks less than Python). Arrow refuses a repeated key, a malformed line and a column
+mixing kinds (a number and a text) by an error. Any other chunk (:func:`arrow_table` returns
+None) is read as before, by Python or pandas.
 
 Examples
 --------
@@ -40,6 +41,7 @@ _MAX_CHUNK_BYTES = 1 << 30
 _LARGEST_NUMBER = 2.0 ** 63
 _BLANK_LINE = re.compile(rb"\n(?=[ \t\r]*\n)")
 _FIRST_BLANK = re.compile(rb"[ \t\r]*\n")
+_NULL_LINE = re.compile(rb"\n[ \t\r]*null")
 _TINY = 1e-290
 _UNDERFLOW = re.compile(rb"[eE]-\d{3}|0{200}")
 _LONG_INTEGER = re.compile(rb"(?<![.\d])\d{19}")
@@ -109,6 +111,16 @@ def _records(chunk: bytes) -> int:
     return lines - blank
 
 
+def _null_record(chunk: bytes) -> bool:
+    """Whether a line of the chunk is ``null`` (no object: Arrow reads a record of nulls).
+
+    >>> _null_record(b'{"a": null}\\n'), _null_record(b'{"a": 1}\\n null\\n')
+    (False, True)
+    """
+    return _NULL_LINE.search(b"\n" + chunk[:16]) is not None or \
+        _NULL_LINE.search(chunk) is not None
+
+
 def _python_floats(column: Any, chunk: bytes) -> bool:
     """Whether a float column of the chunk's Arrow table holds the numbers Python's ``json``
     and pandas' reader read: none infinite or NaN (Arrow reads ``Inf``, ``NaN``), none that
@@ -156,8 +168,9 @@ def arrow_table(chunk: bytes) -> Optional[Any]:
     import pyarrow as pa
     import pyarrow.json as pj  # type: ignore[import-untyped]  # no stubs
 
-    if len(chunk) > _MAX_CHUNK_BYTES or lone_carriage_return(chunk) or not _plain_text(chunk):
-        return None
+    if len(chunk) > _MAX_CHUNK_BYTES or lone_carriage_return(chunk) or \
+            not _plain_text(chunk) or b"null" in chunk and _null_record(chunk):
+        return None  # (a null before any record crashes Arrow's reader)
     try:
         table = pj.read_json(io.BytesIO(chunk), read_options=pj.ReadOptions(
             use_threads=False, block_size=max(len(chunk), 1)))

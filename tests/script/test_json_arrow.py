@@ -319,6 +319,16 @@ def _arrow_reads(text: str) -> Optional[list[Record]]:
     return None if table is None else list(table.to_pylist())
 
 
+@pytest.mark.parametrize("text", ['null\n{"s": 1}\n', '{"s": 1}\n  null\n', '\n\nnull\n'])
+def test_a_line_null_is_left_to_python(text: str, tmp_path: str) -> None:
+    # Arrow reads it as a record of nulls, and crashes on one before any record
+    assert _arrow_reads(text) is None
+    path = os.path.join(tmp_path, "a.jsonl")
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    assert json_lines_keys(path, 64) is None
+
+
 def test_arrow_reads_large_floats_but_no_integer_beyond_int64() -> None:
     assert _arrow_reads('{"s": 1e300}\n{"s": 1.5e19}\n') == [{"s": 1e300}, {"s": 1.5e19}]
     assert _arrow_reads('{"s": 1e300}\n{"s": 15000000000000000000}\n') is None
