@@ -185,6 +185,8 @@ def write_json_lines_arrow(shard: Shard, target: str,
     """The JSON-lines shard calibrated into ``target`` in chunks of ``WRITE_CHUNK_ROWS`` lines
     (at most ``JSON_CHUNK_RECORDS``) parsed by Arrow, written as the per-record writer writes
     them; its rows, or None (the module's docstring: the caller writes the file again)."""
+    import pyarrow as pa
+
     names = list(shard.columns)
     if any(date_like(name) for name in names) or all(_number_text(name) for name in names):
         return None
@@ -205,6 +207,10 @@ def write_json_lines_arrow(shard: Shard, target: str,
             added = columns(scores)
             if any(v.dtype != np.float64 or bool(np.isinf(v).any()) for v in added.values()):
                 return None  # the per-record writer fails on it (no JSON number)
-            handle.write(json_lines_text(table, names, added, first))
+            try:
+                text = json_lines_text(table, names, added, first)
+            except pa.ArrowCapacityError:  # more text than one string array holds
+                return None
+            handle.write(text)
             rows += int(table.num_rows)
     return rows if first is not None else None
