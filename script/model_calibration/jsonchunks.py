@@ -42,6 +42,7 @@ _LARGEST_NUMBER = 2.0 ** 63
 _BLANK_LINE = re.compile(rb"\n(?=[ \t\r]*\n)")
 _FIRST_BLANK = re.compile(rb"[ \t\r]*\n")
 _NULL_LINE = re.compile(rb"\n[ \t\r]*null")
+_LEADING_NULL = re.compile(rb"[ \t\r\n]*null")
 _TINY = 1e-290
 _UNDERFLOW = re.compile(rb"[eE]-\d{3}|0{200}")
 _LONG_INTEGER = re.compile(rb"(?<![.\d])\d{19}")
@@ -117,8 +118,7 @@ def _null_record(chunk: bytes) -> bool:
     >>> _null_record(b'{"a": null}\\n'), _null_record(b'{"a": 1}\\n null\\n')
     (False, True)
     """
-    return _NULL_LINE.search(b"\n" + chunk[:16]) is not None or \
-        _NULL_LINE.search(chunk) is not None
+    return _LEADING_NULL.match(chunk) is not None or _NULL_LINE.search(chunk) is not None
 
 
 def _python_floats(column: Any, chunk: bytes) -> bool:

@@ -319,7 +319,8 @@ def _arrow_reads(text: str) -> Optional[list[Record]]:
     return None if table is None else list(table.to_pylist())
 
 
-@pytest.mark.parametrize("text", ['null\n{"s": 1}\n', '{"s": 1}\n  null\n', '\n\nnull\n'])
+@pytest.mark.parametrize("text", ['null\n{"s": 1}\n', '{"s": 1}\n  null\n', '\n\nnull\n',
+                                  " " * 40 + 'null\n{"s": 1}\n'])
 def test_a_line_null_is_left_to_python(text: str, tmp_path: str) -> None:
     # Arrow reads it as a record of nulls, and crashes on one before any record
     assert _arrow_reads(text) is None
