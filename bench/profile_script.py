@@ -52,7 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--scenario", choices=data.ALL_SCENARIOS, default="nonlinear")
     parser.add_argument("--method", default="gam", help="CALIBRATION_METHOD (default gam)")
     parser.add_argument("--format", choices=data.FORMATS, default="parquet",
-                        help="the training shards' format (csv: data.prepare_csv)")
+                        help="the training shards' format (csv: data.prepare_csv, jsonl: "
+                             "data.prepare_jsonl)")
     parser.add_argument("--profile", type=int, default=0, metavar="N",
                         help="print the N most expensive functions (cumulative time)")
     parser.add_argument("--timeline", type=float, default=0.0, metavar="MIB",
@@ -124,6 +125,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     dataset = data.prepare(args.cache_dir, args.scenario, args.size)
     if args.format == "csv":
         dataset = data.prepare_csv(dataset)
+    elif args.format == "jsonl":
+        dataset = data.prepare_jsonl(dataset)
     scratch = tempfile.mkdtemp(prefix="bench-profile-", dir=args.cache_dir)
     outputs = {o.value: os.path.join(scratch, o.value) for o in ModelCalibrationOutput}
     environ = {ModelCalibrationEnv.CALIBRATION_METHOD.value: args.method,

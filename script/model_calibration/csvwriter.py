@@ -49,14 +49,19 @@ float (and every float32) is formatted by numpy."""
 
 
 def _holding(text: Any, chars: str) -> npt.NDArray[np.bool_]:
-    """Which strings of the Arrow string array ``text`` hold one of ``chars`` (ASCII): a scan
-    of its character buffer and a search of the hits' strings, instead of a kernel call per
-    string."""
+    """Which strings of the Arrow string array ``text`` hold one of ``chars`` (ASCII)."""
     wanted = np.zeros(256, dtype=np.bool_)
     wanted[[ord(c) for c in chars]] = True
+    return holding_bytes(text, wanted)
+
+
+def holding_bytes(text: Any, wanted: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
+    """Which strings of the Arrow string array ``text`` hold a byte ``b`` with ``wanted[b]``
+    (256 flags): a scan of its character buffer and a search of the hits' strings, instead of
+    a kernel call per string."""
     found = [np.zeros(0, dtype=np.bool_)]
     for chunk in getattr(text, "chunks", [text]):
-        offsets, characters = _characters(chunk)
+        offsets, characters = string_bytes(chunk)
         hits = np.flatnonzero(wanted[characters])  # one pass, whatever the number of chars
         holding = np.zeros(len(chunk), dtype=np.bool_)
         if hits.shape[0]:
@@ -66,7 +71,7 @@ def _holding(text: Any, chars: str) -> npt.NDArray[np.bool_]:
     return np.concatenate(found)
 
 
-def _characters(text: Any) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.uint8]]:
+def string_bytes(text: Any) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.uint8]]:
     """The offsets of a (not chunked) Arrow string array's strings in its character buffer
     (one more than strings: the end of the last), and the strings' bytes, one after the
     other."""
@@ -78,7 +83,7 @@ def _characters(text: Any) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.uint8]
     return offsets, np.frombuffer(data, dtype=np.uint8)[int(offsets[0]):int(offsets[-1])]
 
 
-def _float_texts(values: npt.NDArray[np.floating[Any]]) -> Any:
+def float_texts(values: npt.NDArray[np.floating[Any]]) -> Any:
     """Arrow strings of a float column as pandas writes them (missing: null)."""
     import pyarrow as pa  # type: ignore[import-untyped]  # no stubs
     import pyarrow.compute as pc  # type: ignore[import-untyped]  # no stubs
@@ -125,7 +130,7 @@ def _column_texts(column: pd.Series, sep: str) -> Optional[Any]:
     dtype = column.dtype
     if isinstance(dtype, np.dtype):
         if dtype.kind == "f" and dtype.itemsize in (4, 8):
-            return _float_texts(column.to_numpy())
+            return float_texts(column.to_numpy())
         if dtype.kind in "iu":
             return pc.cast(pa.array(column.to_numpy()), pa.string())
         if dtype.kind == "b":
@@ -189,7 +194,7 @@ def _csv_parts(frame: pd.DataFrame, sep: str, header: bool
         return None
     if isinstance(lines, pa.ChunkedArray):
         lines = lines.combine_chunks()
-    return head, _characters(lines)[1].data
+    return head, string_bytes(lines)[1].data
 
 
 def write_csv_frame(frame: pd.DataFrame, path: str, sep: str, first: bool) -> None:

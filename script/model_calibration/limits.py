@@ -27,9 +27,10 @@ WRITE_CHUNK_ROWS = 1 << 20
 """Rows of a csv/tsv shard read, calibrated and written at a time when the outputs are written."""
 
 JSON_CHUNK_RECORDS = 1 << 17
-"""At most this many records of a JSON-lines file are decoded at a time (a streamed pass's chunk,
-or one read, calibrated and written; at most ``BIN_CHUNK_ROWS`` or ``WRITE_CHUNK_ROWS``): each
-is a Python object of several hundred bytes until its frame is built."""
+"""At most this many lines of a JSON-lines file are parsed at a time (the duplicate-key scan's
+chunk, a streamed pass's, or one read, calibrated and written; at most ``BIN_CHUNK_ROWS`` or
+``WRITE_CHUNK_ROWS``): Arrow's table of them, or, for a chunk left to Python or pandas, a
+Python object of several hundred bytes a record until its frame is built."""
 
 BINNED_MIN_ROWS = 1 << 21
 """Binary tasks with at least this many kept rows are cross-fitted and evaluated on row bins

@@ -33,6 +33,7 @@ import pandas as pd
 from ..errors import CalibrationScriptError, Code, bounded, quoted
 from . import limits
 from .extraction import safe_extract
+from .jsonchunks import json_lines_keys
 from .logs import logger
 
 if TYPE_CHECKING:
@@ -226,9 +227,12 @@ def _json_duplicate_keys(path: str, array: bool) -> list[str]:
     """Keys an object of the JSON file repeats (the JSON readers keep only the last value),
     checked before pandas parses the file.
 
-    JSON lines are decoded in batches of lines as one array: a Python call per object, no
-    object built.
+    JSON lines are parsed by Arrow in chunks (:func:`~.jsonchunks.json_lines_keys`: a repeated
+    key fails its parse) and, should a chunk not be Arrow's to read, decoded in batches of lines
+    as one array: a Python call per object, no object built.
     """
+    if not array and json_lines_keys(path, limits.JSON_CHUNK_RECORDS) is not None:
+        return []
     return _json_scan(path, array)[0]
 
 
@@ -278,6 +282,9 @@ def _json_lines_shape(path: str) -> tuple[list[str], Optional[tuple[list[str], i
     >>> _json_lines_shape(path)
     ([], (['s', 'y', 'id'], 2))
     """
+    fast = json_lines_keys(path, limits.JSON_CHUNK_RECORDS)
+    if fast is not None:
+        return [], (pandas_names(fast[0]), fast[1]) if fast[0] else None
     keys: dict[str, None] = {}
     objects = True
 
@@ -292,8 +299,19 @@ def _json_lines_shape(path: str) -> tuple[list[str], Optional[tuple[list[str], i
     duplicates, records = _json_scan(path, False, collect)
     if duplicates or not objects or not keys:
         return duplicates, None
-    header = pd.read_json(io.StringIO(json.dumps(keys)), lines=True, orient="records")
-    return [], ([str(c) for c in header.columns], records)
+    return [], (pandas_names(list(keys)), records)
+
+
+def pandas_names(keys: list[str]) -> list[str]:
+    """The column names pandas' JSON reader gives records with these keys (a frame of one
+    record with every key: pandas turns keys that are all numbers into numbers).
+
+    >>> pandas_names(["s", "y"]), pandas_names(["01", "2"])
+    (['s', 'y'], ['1', '2'])
+    """
+    header = pd.read_json(io.StringIO(json.dumps(dict.fromkeys(keys))), lines=True,
+                          orient="records")
+    return [str(c) for c in header.columns]
 
 
 CSV_FLOAT_PRECISION: Optional[Literal["round_trip"]] = (

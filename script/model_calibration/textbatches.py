@@ -13,8 +13,11 @@ its rows (:func:`~.streaming.run_streamed`). That first pass parses every column
 file (each row's field count checked as the whole-file read checks it) and counts its rows;
 the later passes read only the fitting columns.
 
-A JSON-lines chunk is decoded by pandas' reader as the whole file is (the same decoder, the
-same floats), its columns built from the decoded values with no conversion (``dtype=False``):
+A JSON-lines chunk (``\\n`` cuts the file's lines into chunks as pandas' chunked reader does) is
+parsed by Arrow where Arrow reads it as Python's ``json`` and pandas do
+(:func:`~.jsonchunks.arrow_table`), else decoded by pandas' reader as the whole file is (the
+same decoder, the same floats); either way its columns are those pandas builds from the decoded
+values with no conversion (``dtype=False``):
 a column of JSON numbers (and nulls) is a number column, one of JSON booleans (and nulls) a
 boolean one. The whole-file read converts its columns over every row (numbers to integers
 when all are whole, text of numbers to numbers, booleans and nulls to 1.0, 0.0 and NaN), which
@@ -25,20 +28,25 @@ earlier chunk's of the file, when no record of the chunk has the column (its nam
 pandas converted, a number), and a column whose name pandas reads as a date's (its default
 ``keep_default_dates``: ``*_at``, ``*_time``, ``timestamp*``, ``modified``, ``date``,
 ``datetime``) is never streamed. The duplicate-key scan counted the file's rows
-(``reading.read_frame``) before these passes. A JSON array (``[...]``) is read whole.
+(``reading.read_frame``) before these passes. A JSON array (``[...]``) is read whole; a file
+ending a line by a carriage return alone (Python's and pandas' line end, not Arrow's) is not
+streamed.
 """
 
 from __future__ import annotations
 
 import functools
+import io
 import os
 from collections.abc import Iterator, Sequence
+from typing import Any, Optional
 
 import numpy as np
 import pandas as pd
 
 from ..errors import CalibrationScriptError, Code, bounded, quoted
 from . import limits
+from .jsonchunks import arrow_table, line_chunks, lone_carriage_return
 from .reading import Shard, text_chunks, text_separator
 
 TEXT_FORMATS = ("csv", "tsv")
@@ -172,10 +180,12 @@ def _json_kind(series: pd.Series) -> str:
 
 
 def json_lines_batches(shard: Shard, fields: Sequence[str]) -> Iterator[dict[str, pd.Series]]:
-    """The JSON-lines shard's ``fields`` in chunks of ``BIN_CHUNK_ROWS`` records (at most
+    """The JSON-lines shard's ``fields`` in chunks of ``BIN_CHUNK_ROWS`` lines (at most
     ``JSON_CHUNK_RECORDS``), as pandas columns of numbers or booleans (a column of nulls only
     as float64 NaN); a read error, or a chunk the whole-file read may parse otherwise (the
-    module's docstring), is ``MC-E203``.
+    module's docstring), is ``MC-E203``. Each chunk is parsed by Arrow
+    (:func:`~.jsonchunks.arrow_table`) or, where Arrow may read it otherwise, by pandas' reader;
+    a lone carriage return (pandas' chunks would then be other lines) is ``MC-E203`` too.
 
     >>> import os, tempfile
     >>> path = os.path.join(tempfile.mkdtemp(), "a.jsonl")
@@ -188,24 +198,60 @@ def json_lines_batches(shard: Shard, fields: Sequence[str]) -> Iterator[dict[str
     kinds: dict[str, str] = {}
     start = 0
     try:
-        with pd.read_json(shard.path, lines=True, orient="records", precise_float=True,
-                          dtype=False, convert_axes=False,
-                          chunksize=min(limits.BIN_CHUNK_ROWS, limits.JSON_CHUNK_RECORDS)
-                          ) as chunks:
-            for chunk in chunks:
-                batch: dict[str, pd.Series] = {}
-                for name in fields:
-                    if name not in chunk.columns:
-                        raise _refused(shard, name, "is in no record", start, len(chunk))
-                    series = chunk[name]
-                    kind = _json_kind(series)
-                    if kind == "missing":
-                        series = pd.Series(np.full(len(chunk), np.nan), index=chunk.index)
-                    elif kind == "other" or kinds.setdefault(name, kind) != kind:
-                        raise _refused(shard, name, f"holds {pd.api.types.infer_dtype(series)} "
-                                       "values", start, len(chunk))
-                    batch[name] = series
-                start += len(chunk)
-                yield batch
+        for chunk in line_chunks(shard.path, min(limits.BIN_CHUNK_ROWS,
+                                                 limits.JSON_CHUNK_RECORDS)):
+            if lone_carriage_return(chunk):
+                raise CalibrationScriptError(
+                    Code.MC_E203_READ_FAILED, f"{shard.relative} ends a line by a carriage "
+                    f"return alone after record {start}", "end lines by \\n or \\r\\n")
+            parsed = _arrow_columns(arrow_table(chunk), fields)
+            rows, columns = parsed if parsed is not None else _pandas_columns(chunk, fields)
+            batch: dict[str, pd.Series] = {}
+            for name in fields:
+                if name not in columns:
+                    raise _refused(shard, name, "is in no record", start, rows)
+                kind, series = columns[name]
+                series.index = pd.RangeIndex(start, start + rows)
+                if kind == "missing":
+                    series = pd.Series(np.full(rows, np.nan), index=series.index)
+                elif kind == "other" or kinds.setdefault(name, kind) != kind:
+                    raise _refused(shard, name, f"holds {pd.api.types.infer_dtype(series)} "
+                                   "values", start, rows)
+                batch[name] = series
+            start += rows
+            yield batch
     except (OSError, ValueError) as exc:
         raise _read_failed(shard, exc) from exc
+
+
+Columns = dict[str, tuple[str, pd.Series]]
+"""A chunk's fitting columns present in it: each one's kind (:func:`_json_kind`) and values."""
+
+_ARROW_KINDS = {"int64": "number", "double": "number", "bool": "boolean", "null": "missing",
+                "string": "other"}
+
+
+def _arrow_columns(table: Optional[Any], fields: Sequence[str]) -> Optional[tuple[int, Columns]]:
+    """The rows and fitting columns of a chunk Arrow parsed (None: not Arrow's to read), as
+    pandas builds them from the decoded records with no conversion: integers as int64 (float64
+    with NaN where missing), booleans as bool (objects with None where missing)."""
+    if table is None:
+        return None
+    columns: Columns = {}
+    for name in fields:
+        if name in table.column_names:
+            column = table.column(name)
+            kind = _ARROW_KINDS[str(column.type)]
+            series = column.to_pandas()
+            if kind == "boolean" and column.null_count:
+                series = series.where(series.notna(), np.nan)  # as pandas builds it
+            columns[name] = (kind, series)
+    return int(table.num_rows), columns
+
+
+def _pandas_columns(chunk: bytes, fields: Sequence[str]) -> tuple[int, Columns]:
+    """The rows and fitting columns of a chunk decoded by pandas' reader with no conversion."""
+    frame = pd.read_json(io.BytesIO(chunk), lines=True, orient="records", precise_float=True,
+                         dtype=False, convert_axes=False)
+    return len(frame), {name: (_json_kind(frame[name]), frame[name]) for name in fields
+                        if name in frame.columns}

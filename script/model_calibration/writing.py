@@ -18,6 +18,7 @@ import pandas as pd
 from . import limits
 from ..interface import CALIBRATED_COLUMN_PREFIX
 from .csvwriter import write_csv_frame
+from .jsonwriter import write_json_lines_arrow
 from ..errors import CalibrationScriptError, Code
 from .numerics import FloatArray
 from .reading import (CSV_FLOAT_PRECISION, Shard, decimal_columns, decimals_as_floats,
@@ -126,7 +127,8 @@ def write_calibrated_shard(shard: Shard, target: str,
     csv/tsv through pandas' reader in chunks of as many rows, written as pandas' ``to_csv``
     writes them (:func:`~.csvwriter.write_csv_frame`); JSON lines in chunks of as many
     records when their types are the whole read's (:func:`_write_json_lines_shard`), else, and
-    a JSON array, read and written whole. An OS
+    a JSON array, read and written whole; a JSON-lines file whose chunks Arrow parses as pandas
+would is written from Arrow's parse (:func:`~.jsonwriter.write_json_lines_arrow`). An OS
     error or a value JSON cannot hold is ``MC-E502``; a file that
     changed since it was read is ``MC-E203``.
     """
@@ -146,7 +148,9 @@ def write_calibrated_shard(shard: Shard, target: str,
                     rows += len(out)
             return rows
         if not shard.json_array:
-            written = _write_json_lines_shard(shard, target, columns)
+            written = write_json_lines_arrow(shard, target, columns, score_columns)
+            if written is None:
+                written = _write_json_lines_shard(shard, target, columns)
             if written is not None:
                 return written
         frame = read_frame(shard.path, shard.fmt)[0]

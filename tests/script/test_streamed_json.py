@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from calibration_step.script.model_calibration import limits, reading, writing
+from calibration_step.script.model_calibration import (jsonchunks, jsonwriter, limits, reading,
+                                                    textbatches, writing)
 from calibration_step.script.model_calibration.reading import read_frame
 from tests.script.synthetic import scenario
 from tests.script.test_sharded_phases import DATA_OUT
@@ -250,3 +251,16 @@ def test_json_lines_are_written_in_chunks_when_their_types_are_the_whole_reads(
     assert read_whole == ["c.json"]
     with open(os.path.join(streamed[DATA_OUT], "a.jsonl"), encoding="utf-8") as handle:
         assert '"row_id": 2499, ' in handle.read()
+
+
+@pytest.mark.parametrize("streamed", [True, False], ids=["streamed", "held"])
+def test_a_run_reading_json_lines_through_arrow_gives_the_outputs_of_one_without_it(
+        tmp_path: str, streamed: bool, monkeypatch: pytest.MonkeyPatch, no_plot: list[int]
+) -> None:
+    data = _files(os.path.join(tmp_path, "data"))
+    env = {"CALIBRATION_METHOD": "platt", "WEIGHT_FIELD": "w"}
+    with_arrow = _run(data, os.path.join(tmp_path, "arrow"), env, streamed, monkeypatch)
+    for module in (jsonchunks, textbatches, jsonwriter):  # every chunk left to Python, pandas
+        monkeypatch.setattr(module, "arrow_table", lambda chunk: None)
+    without = _run(data, os.path.join(tmp_path, "python"), env, streamed, monkeypatch)
+    _assert_same(with_arrow, without)
