@@ -351,7 +351,8 @@ RULES: dict[str, Callable[[], Rule]] = {
 }
 """The rules ``judge --rules`` replays, by name: the script's, the one before it
 (``smoothed_weights``: the weights against the smoothed labels on every run) and the variants
-measured (docs/methods.md)."""
+measured (docs/methods.md); ``judge --rules`` also takes those of
+:mod:`bench.quality.replay_rules`."""
 
 
 def shipped_predictions(run: Replay, weights: Mapping[str, float],
@@ -473,6 +474,9 @@ def synthetic_replay(seed: int, rows: int = 60, repeats: int = 2, scores_scale: 
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from bench.quality.replay_rules import RULES as SHRINKING_RULES
+
+    rules = {**RULES, **SHRINKING_RULES}
     parser = argparse.ArgumentParser(prog="python -m bench.quality.replay",
                                      description=__doc__.split("\n\n")[0])
     parser.add_argument("action", choices=("capture", "judge"))
@@ -487,7 +491,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--standardised-scale-prior", action="store_true",
                         help="capture: as if auto's temperature put its prior on the scale "
                              "times the log-odds' standard deviation")
-    parser.add_argument("--rules", nargs="+", choices=sorted(RULES), default=[],
+    parser.add_argument("--rules", nargs="+", choices=sorted(rules), default=[],
                         help="judge: replay these rules too (each in turn)")
     parser.add_argument("--floor-divisor", type=float, default=None, metavar="D",
                         help="judge: bound what the rule ships by the probability floor "
@@ -514,7 +518,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"bounded by the floor / {args.floor_divisor:g}: "
               f"{judge(current_rule, runs, args.floor_divisor).line()}")
     for name in args.rules:
-        print(f"{name}: {judge(RULES[name](), runs).line()}", flush=True)
+        print(f"{name}: {judge(rules[name](), runs).line()}", flush=True)
     return 0
 
 
