@@ -21,7 +21,7 @@ Usage::
     python -m bench.quality.replay judge --results RESULTS.json --cache DIR \
         --without isotonic --below 100    # as if auto skipped isotonic below 100 rows
     python -m bench.quality.replay capture --results RESULTS.json --cache DIR2 \
-        --max-repeats 25    # as if auto repeated its inner split up to 25 times
+        --max-repeats 10    # as if auto repeated its inner split up to 10 times
     python -m bench.quality.replay judge --results RESULTS.json --cache DIR \
         --floor-divisor 10    # as if the mixture shipped were bounded by a tenth of the floor
     python -m bench.quality.replay judge --results RESULTS.json --cache DIR \
@@ -131,20 +131,21 @@ def _captured_selection(problem: Any, settings: Any, floored: bool = True) -> di
 def capture(run_id: str, losses: Mapping[str, float], cache: str,
             max_repeats: Optional[int] = None, standardised_scale_prior: bool = False) -> None:
     """Compute and store the :class:`Replay` of binary run ``run_id`` (``dataset/model/seed``);
-    with ``max_repeats``, as if ``crossfit.AUTO_MAX_REPEATS`` were that many inner repeats;
+    with ``max_repeats``, as if ``crossfit.AUTO_BINARY_MAX_REPEATS`` were that many inner
+    repeats;
     with ``standardised_scale_prior``, as if ``auto``'s temperature put its prior on the scale
     times the log-odds' standard deviation (:func:`standardised_prior`)."""
     from calibration_step.script.model_calibration import crossfit, fitting
 
-    default = crossfit.AUTO_MAX_REPEATS
-    crossfit.AUTO_MAX_REPEATS = default if max_repeats is None else max_repeats
+    default = crossfit.AUTO_BINARY_MAX_REPEATS
+    crossfit.AUTO_BINARY_MAX_REPEATS = default if max_repeats is None else max_repeats
     fit = getattr(fitting, "fit_binary_temperature")
     if standardised_scale_prior:
         setattr(fitting, "fit_binary_temperature", standardised_prior(fit))  # restored below
     try:
         _capture(run_id, losses, cache)
     finally:
-        crossfit.AUTO_MAX_REPEATS = default
+        crossfit.AUTO_BINARY_MAX_REPEATS = default
         setattr(fitting, "fit_binary_temperature", fit)
 
 
