@@ -21,7 +21,7 @@ Usage::
     python -m bench.quality.replay judge --results RESULTS.json --cache DIR \
         --without isotonic --below 100    # as if auto skipped isotonic below 100 rows
     python -m bench.quality.replay capture --results RESULTS.json --cache DIR2 \
-        --max-repeats 25    # as if auto repeated its inner split up to 25 times
+        --max-repeats 10    # as if auto repeated its inner split up to 10 times
     python -m bench.quality.replay judge --results RESULTS.json --cache DIR \
         --floor-divisor 10    # as if the mixture shipped were bounded by a tenth of the floor
     python -m bench.quality.replay judge --results RESULTS.json --cache DIR \
@@ -131,20 +131,21 @@ def _captured_selection(problem: Any, settings: Any, floored: bool = True) -> di
 def capture(run_id: str, losses: Mapping[str, float], cache: str,
             max_repeats: Optional[int] = None, standardised_scale_prior: bool = False) -> None:
     """Compute and store the :class:`Replay` of binary run ``run_id`` (``dataset/model/seed``);
-    with ``max_repeats``, as if ``crossfit.AUTO_MAX_REPEATS`` were that many inner repeats;
+    with ``max_repeats``, as if ``crossfit.AUTO_BINARY_MAX_REPEATS`` were that many inner
+    repeats;
     with ``standardised_scale_prior``, as if ``auto``'s temperature put its prior on the scale
     times the log-odds' standard deviation (:func:`standardised_prior`)."""
     from calibration_step.script.model_calibration import crossfit, fitting
 
-    default = crossfit.AUTO_MAX_REPEATS
-    crossfit.AUTO_MAX_REPEATS = default if max_repeats is None else max_repeats
+    default = crossfit.AUTO_BINARY_MAX_REPEATS
+    crossfit.AUTO_BINARY_MAX_REPEATS = default if max_repeats is None else max_repeats
     fit = getattr(fitting, "fit_binary_temperature")
     if standardised_scale_prior:
         setattr(fitting, "fit_binary_temperature", standardised_prior(fit))  # restored below
     try:
         _capture(run_id, losses, cache)
     finally:
-        crossfit.AUTO_MAX_REPEATS = default
+        crossfit.AUTO_BINARY_MAX_REPEATS = default
         setattr(fitting, "fit_binary_temperature", fit)
 
 
@@ -351,7 +352,8 @@ RULES: dict[str, Callable[[], Rule]] = {
 }
 """The rules ``judge --rules`` replays, by name: the script's, the one before it
 (``smoothed_weights``: the weights against the smoothed labels on every run) and the variants
-measured (docs/methods.md)."""
+measured (docs/methods.md); ``judge --rules`` also takes those of
+:mod:`bench.quality.replay_rules`."""
 
 
 def shipped_predictions(run: Replay, weights: Mapping[str, float],
@@ -473,6 +475,9 @@ def synthetic_replay(seed: int, rows: int = 60, repeats: int = 2, scores_scale: 
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from bench.quality.replay_rules import RULES as SHRINKING_RULES
+
+    rules = {**RULES, **SHRINKING_RULES}
     parser = argparse.ArgumentParser(prog="python -m bench.quality.replay",
                                      description=__doc__.split("\n\n")[0])
     parser.add_argument("action", choices=("capture", "judge"))
@@ -487,7 +492,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--standardised-scale-prior", action="store_true",
                         help="capture: as if auto's temperature put its prior on the scale "
                              "times the log-odds' standard deviation")
-    parser.add_argument("--rules", nargs="+", choices=sorted(RULES), default=[],
+    parser.add_argument("--rules", nargs="+", choices=sorted(rules), default=[],
                         help="judge: replay these rules too (each in turn)")
     parser.add_argument("--floor-divisor", type=float, default=None, metavar="D",
                         help="judge: bound what the rule ships by the probability floor "
@@ -514,7 +519,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"bounded by the floor / {args.floor_divisor:g}: "
               f"{judge(current_rule, runs, args.floor_divisor).line()}")
     for name in args.rules:
-        print(f"{name}: {judge(RULES[name](), runs).line()}", flush=True)
+        print(f"{name}: {judge(rules[name](), runs).line()}", flush=True)
     return 0
 
 

@@ -10,8 +10,9 @@ shipped calibrator.
 On few rows one split into inner folds is a noisy estimate: a candidate that separates the
 classes in one split can win by luck, and a confident miss may fall in no held-out fold.
 So the inner cross-validation is repeated with ``auto_repeats`` different seeded splits (up
-to ``AUTO_MAX_REPEATS``, until about ``AUTO_TARGET_HELD_OUT_ROWS`` held-out predictions), each
-row's loss averaged over the repeats; from that many rows on it runs once, as before.
+to ``AUTO_BINARY_MAX_REPEATS`` or, multi-class, ``AUTO_MAX_REPEATS``, until about
+``AUTO_TARGET_HELD_OUT_ROWS`` held-out predictions), each row's loss averaged over the
+repeats; from that many rows on it runs once, as before.
 
 Nor can a few rows show a rare confident miss: a candidate that separates 45 rows predicts 0
 and 1 and pays nothing in the folds, then ``ln(1e-15) = -34.5`` on a test row it misses. So a
@@ -70,7 +71,11 @@ AUTO_SIMPLICITY_ORDER = ("identity", "temperature", "vector", "platt", "beta", "
 AUTO_TARGET_HELD_OUT_ROWS = 1000
 """Inner cross-validation is repeated until about this many held-out predictions."""
 AUTO_MAX_REPEATS = 10
-"""The most repeats of the inner cross-validation (45 rows: 10 repeats)."""
+"""The most repeats of a multi-class inner cross-validation (45 rows: 10 repeats)."""
+AUTO_BINARY_MAX_REPEATS = 25
+"""The most repeats of a binary inner cross-validation: every binary set of 40 rows or more
+reaches ``AUTO_TARGET_HELD_OUT_ROWS`` (45 rows: 23 repeats); the stacked mixture's weights
+are fitted on those repeats' held-out predictions (measured: docs/methods.md)."""
 AUTO_REPEAT_SEED_STEP = 1000
 """Repeat ``r`` splits with seed ``inner_seed + r * AUTO_REPEAT_SEED_STEP``."""
 AUTO_VENN_ABERS_MAX_ROWS = 20_000
@@ -137,13 +142,17 @@ def smoothed_loss(loss: FloatArray, other: FloatArray, eps: float) -> FloatArray
     return out
 
 
-def auto_repeats(rows: int) -> int:
-    """How many times ``auto`` repeats its inner cross-validation on ``rows`` rows.
+def auto_repeats(rows: int, binary: bool = False) -> int:
+    """How many times ``auto`` repeats its inner cross-validation on ``rows`` rows (of a binary
+    problem or task: up to ``AUTO_BINARY_MAX_REPEATS``, else ``AUTO_MAX_REPEATS``).
 
     >>> auto_repeats(45), auto_repeats(400), auto_repeats(1000), auto_repeats(10**6)
     (10, 3, 1, 1)
+    >>> auto_repeats(45, binary=True), auto_repeats(20, binary=True), auto_repeats(400, True)
+    (23, 25, 3)
     """
-    return max(1, min(AUTO_MAX_REPEATS, -(-AUTO_TARGET_HELD_OUT_ROWS // max(rows, 1))))
+    most = AUTO_BINARY_MAX_REPEATS if binary else AUTO_MAX_REPEATS
+    return max(1, min(most, -(-AUTO_TARGET_HELD_OUT_ROWS // max(rows, 1))))
 
 
 def skipped_candidate(method: str, rows: int, candidates: Sequence[str], binary: bool = True,
@@ -308,7 +317,7 @@ def select_method(problem: Problem[ModelT], settings: Settings, mask: Optional[B
     rows = np.arange(n) if mask is None else np.flatnonzero(mask)
     if not sampled and rows.shape[0] >= limits.AUTO_SUBSAMPLE_MIN_ROWS:
         return _select_on_sample(problem, settings, rows, seed, context)
-    repeats = auto_repeats(int(rows.shape[0]))
+    repeats = auto_repeats(int(rows.shape[0]), settings.mode != "multiclass")
     w = problem.row_weights(rows)
     n_eff = float(w.sum()) ** 2 / float(np.dot(w, w))
     eps = miss_rate(n_eff) if settings.mode != "multiclass" else 0.0

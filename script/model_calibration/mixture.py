@@ -88,7 +88,7 @@ def _true_class_probabilities(held: FloatArray, labels: BoolArray) -> tuple[Floa
 
 
 def stacking_weights(held: FloatArray, labels: BoolArray, row_weights: FloatArray, eps: float,
-                     prior_rows: float = MIXTURE_PRIOR_ROWS, repeats: int = 1,
+                     prior_rows: float | FloatArray = MIXTURE_PRIOR_ROWS, repeats: int = 1,
                      start: Optional[FloatArray] = None,
                      max_iterations: int = MIXTURE_MAX_ITERATIONS) -> tuple[FloatArray, float]:
     """The mixture weights of the candidates' held-out predictions ``held`` (``(candidates,
@@ -98,8 +98,9 @@ def stacking_weights(held: FloatArray, labels: BoolArray, row_weights: FloatArra
     Maximises ``sum_i v_i [(1 - eps) ln m_i(y_i) + eps ln m_i(1 - y_i)] + prior_rows sum_k ln
     w_k`` over the simplex, ``m_i = sum_k w_k p_ki`` and ``v_i`` the weights scaled to sum to
     the effective row count of the rows (not of their repeats: a repeat adds no row), so the
-    prior weighs as ``prior_rows`` rows per candidate whatever the weights' unit; by
-    :func:`em_weights` from ``start``, for at most ``max_iterations`` steps.
+    prior weighs as ``prior_rows`` rows per candidate (or candidate ``k`` as ``prior_rows[k]``)
+    whatever the weights' unit; by :func:`em_weights` from ``start``, for at most
+    ``max_iterations`` steps.
 
     >>> held = np.array([[0.9, 0.2], [0.6, 0.4]])
     >>> w, loss = stacking_weights(held, np.array([True, False]), np.ones(2), 0.0, 1.0)
@@ -118,17 +119,21 @@ def stacking_weights(held: FloatArray, labels: BoolArray, row_weights: FloatArra
     return weights, mixture_log_loss(held, labels, row_weights, eps, weights)
 
 
-def em_weights(observed: FloatArray, shares: FloatArray, prior_rows: float,
+def em_weights(observed: FloatArray, shares: FloatArray, prior_rows: float | FloatArray,
                start: Optional[FloatArray] = None,
                max_iterations: int = MIXTURE_MAX_ITERATIONS) -> FloatArray:
     """The mixture weights on the simplex maximising ``sum_j shares_j ln (w @ observed[:, j]) +
-    prior_rows sum_k ln w_k`` (``observed``: each candidate's probability of each observation),
-    by EM from ``start`` (uniform when None) until no weight moves by more than
+    prior_rows sum_k ln w_k`` (``observed``: each candidate's probability of each observation;
+    ``prior_rows`` one count for every candidate, or one per candidate: ``sum_k prior_rows[k] ln
+    w_k``), by EM from ``start`` (uniform when None) until no weight moves by more than
     ``MIXTURE_TOLERANCE``, at most ``max_iterations`` steps; each step raises the objective,
     which is concave in the weights, so every start leads to its one maximum.
 
     >>> em_weights(np.array([[0.9, 0.8], [0.5, 0.5]]), np.ones(2), 0.0).round(3).tolist()
     [1.0, 0.0]
+    >>> em_weights(np.array([[0.9, 0.8], [0.5, 0.5]]), np.ones(2),
+    ...            np.array([0.0, 1.0])).round(3).tolist()  # a prior row on the second
+    [0.189, 0.811]
     """
     candidates = observed.shape[0]
     weights = np.full(candidates, 1.0 / candidates) if start is None else start
@@ -187,14 +192,15 @@ def separated(held: FloatArray, labels: BoolArray) -> bool:
 
 def honest_predictions(held: FloatArray, labels: BoolArray, row_weights: FloatArray,
                        eps: float, folds: npt.NDArray[np.int8], methods: Sequence[str],
-                       start: Optional[FloatArray] = None) -> FloatArray:
+                       start: Optional[FloatArray] = None,
+                       prior_rows: float | FloatArray = MIXTURE_PRIOR_ROWS) -> FloatArray:
     """The stacked mixture's honest held-out predictions (``(repeats, rows)``), its weights for
     each inner fold fitted on the other folds' held-out predictions: ``held`` is
     ``(candidates, repeats, rows)`` and ``folds`` each row's inner fold in each repeat
     (``(repeats, rows)``); the weights are fitted as :func:`stacking_weights` against labels
     smoothed by ``eps`` (one repeat; from ``start``, the weights fitted on every fold, whose
-    maximum is near; at most ``HONEST_MAX_ITERATIONS`` steps) and kept as
-    :func:`kept_weights`.
+    maximum is near; at most ``HONEST_MAX_ITERATIONS`` steps; under the Dirichlet prior of
+    ``prior_rows``) and kept as :func:`kept_weights`.
 
     >>> held = np.array([[[0.9, 0.8, 0.2, 0.3]], [[0.6, 0.6, 0.4, 0.4]]])
     >>> honest_predictions(held, np.array([True, True, False, False]), np.ones(4), 0.0,
@@ -207,7 +213,8 @@ def honest_predictions(held: FloatArray, labels: BoolArray, row_weights: FloatAr
         for g in np.unique(folds[r]):
             test = folds[r] == g
             raw, _ = stacking_weights(held[:, r, ~test], labels[~test], row_weights[~test], eps,
-                                      start=start, max_iterations=HONEST_MAX_ITERATIONS)
+                                      prior_rows, start=start,
+                                      max_iterations=HONEST_MAX_ITERATIONS)
             weights = kept_weights(methods, raw)
             kept = np.array([weights.get(m, 0.0) for m in methods])
             mixed[r, test] = kept @ held[:, r, test]

@@ -23,7 +23,7 @@ def test_the_script_rule_replayed_reproduces_what_the_script_ships(tmp_path: Pat
     shipped = log_loss(fit.probabilities, run.test.labels)
     replay.capture(RUN_ID, {replay.AUTO: shipped, replay.UNCALIBRATED: 1.0}, str(tmp_path))
     cached = replay.load(str(tmp_path), RUN_ID)
-    assert cached.held.shape[:2] == (len(cached.methods), 10)  # 45 rows: 10 inner repeats
+    assert cached.held.shape[:2] == (len(cached.methods), 23)  # 45 rows: 23 inner repeats
     assert cached.test.shape == (len(cached.methods), run.test.rows)
     assert replay.shipped_log_loss(cached, replay.current_rule(cached)) == pytest.approx(
         shipped, abs=1e-12)
@@ -118,7 +118,7 @@ def test_a_capture_can_repeat_the_inner_split_more_often(tmp_path: Path) -> None
     from calibration_step.script.model_calibration import crossfit
 
     replay.capture(RUN_ID, {replay.AUTO: 0.5, replay.UNCALIBRATED: 1.0}, str(tmp_path), 12)
-    assert crossfit.AUTO_MAX_REPEATS == 10  # restored
+    assert crossfit.AUTO_BINARY_MAX_REPEATS == 25  # restored
     cached = replay.load(str(tmp_path), RUN_ID)
     assert cached.held.shape[1] == cached.folds.shape[0] == 12  # 45 rows: 12 of the 23 wanted
 

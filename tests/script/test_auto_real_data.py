@@ -16,7 +16,7 @@ pytest.importorskip("sklearn.frozen", reason="the comparison needs FrozenEstimat
 from sklearn.frozen import FrozenEstimator  # noqa: E402  (after the skip: the image's scikit-learn lacks it)
 
 from calibration_step.script import model_calibration as mc
-from calibration_step.script.model_calibration.crossfit import (AUTO_MAX_REPEATS, cross_fit,
+from calibration_step.script.model_calibration.crossfit import (auto_repeats, cross_fit,
                                                                 miss_rate, select_method)
 from calibration_step.script.model_calibration.jsonvalues import json_get, json_number
 from calibration_step.script.model_calibration.mixture import fit_selection
@@ -74,7 +74,7 @@ def test_auto_is_never_worse_than_the_scores_in_its_own_estimate(
             else candidates[str(record["selected"])]
         chosen = json_number(shipped["log_loss"])
         assert chosen <= json_number(candidates["identity"]["log_loss"]), case
-        assert record["inner_repeats"] == AUTO_MAX_REPEATS
+        assert record["inner_repeats"] == auto_repeats(CAL_ROWS, binary=True) == 23
         assert record["label_smoothing"] == miss_rate(CAL_ROWS)
         assert "no worse than identity" in str(record["reason"])
 
