@@ -1,0 +1,118 @@
+"""Multi-class shortcuts on many rows give the figures of the plain computation, exactly.
+
+- the metrics' top-label bins take the highest probability's logit from its class's logit (no
+  logit of their own): the top-label and class blocks equal ``binary_metrics_of`` of the
+  highest probability and of each class, row-binned the same way;
+- ``MulticlassProblem.zero_sum_rows`` scores only the rows below every member's first positive
+  knot: the count equals that of every row scored.
+
+``BINNED_MIN_ROWS`` and ``BIN_CHUNK_ROWS`` are lowered so that a few thousand rows take the
+many-rows paths, in several chunks with a shorter last one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Optional
+
+import numpy as np
+import pytest
+
+from calibration_step.script import model_calibration as mc
+from calibration_step.script.model_calibration import limits
+from calibration_step.script.model_calibration.apply import apply_calibrator
+from calibration_step.script.model_calibration.artifact import Calibrator
+from calibration_step.script.model_calibration.metrics import (
+    binary_metrics_of, multiclass_metrics,
+)
+from calibration_step.script.model_calibration.problems import MulticlassProblem
+
+ROWS = 3000
+NAMES = ("a", "b", "c")
+
+
+def _probabilities(seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Class probabilities with exact ties between classes, rows at 0 and 1 (clipped logits)
+    and repeated values, and labels."""
+    rng = np.random.default_rng(seed)
+    probs = rng.dirichlet(np.full(3, 0.7), ROWS)
+    probs[:50] = [0.4, 0.4, 0.2]  # a tie for the highest: the first class is the top label
+    probs[50:60] = [1.0, 0.0, 0.0]
+    probs[60:70] = [0.0, 0.0, 1.0]
+    probs[70:400] = probs[70]
+    labels = rng.integers(0, 3, ROWS).astype(np.int8)
+    return np.asfortranarray(probs), labels
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_top_label_bins_from_the_class_logits(seed: int, weighted: bool,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(limits, "BINNED_MIN_ROWS", 1000)
+    monkeypatch.setattr(limits, "BIN_CHUNK_ROWS", 700)
+    probs, labels = _probabilities(seed)
+    weights = np.random.default_rng(seed + 9).uniform(0.5, 2.0, ROWS) if weighted else None
+    figures = multiclass_metrics(probs, labels, weights, NAMES, 10)
+    top = probs.max(axis=1)
+    hit = probs.argmax(axis=1) == labels
+    expected_top = binary_metrics_of(top, hit, weights, 10)
+    assert expected_top["row_bins"] is not None  # the binned path on both sides
+    assert figures["top_label"] == expected_top
+    per_class = figures["per_class"]
+    assert isinstance(per_class, dict)
+    for j, name in enumerate(NAMES):
+        assert per_class[name] == binary_metrics_of(np.ascontiguousarray(probs[:, j]),
+                                                    labels == j, weights, 10)
+
+
+def _knot_member(xs: list[float], ys: list[float]) -> Calibrator:
+    return Calibrator("isotonic", "probability", 1e-15, knots_x=np.array(xs),
+                      knots_y=np.array(ys))
+
+
+def _problem(scores: np.ndarray) -> MulticlassProblem:
+    settings = mc.read_settings({"CALIBRATION_METHOD": "isotonic", "IS_BINARY": "false",
+                                 "NUM_CLASSES": "3"})
+    labels = np.random.default_rng(4).integers(0, 3, scores.shape[0]).astype(np.int8)
+    return MulticlassProblem(np.asfortranarray(scores), labels, None, settings)
+
+
+def _every_row_scored(scores: np.ndarray, members: list[Calibrator]) -> int:
+    sums = np.zeros(scores.shape[0])
+    for j, member in enumerate(members):
+        sums += apply_calibrator(member, scores[:, j])
+    return int(np.count_nonzero(~(sums > 0.0)))
+
+
+@pytest.mark.parametrize("third", [
+    _knot_member([0.0, 0.3, 0.3, 1.0], [0.0, 0.0, 0.5, 1.0]),  # a step to its first positive
+    _knot_member([0.1, 0.9], [0.0, 0.0]),  # 0 everywhere: every row a candidate
+    _knot_member([0.0, 0.5, 1.0], [0.0, 0.6, 0.2]),  # not monotone: every row scored
+    Calibrator("platt", "probability", 1e-15, coef=(1.0, -800.0)),  # 0 where it underflows
+])
+def test_zero_sum_rows_equal_every_row_scored(third: Calibrator,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(limits, "BIN_CHUNK_ROWS", 700)
+    rng = np.random.default_rng(8)
+    scores = rng.uniform(0.0, 1.0, (ROWS, 3))
+    scores[:300] *= 0.3  # many rows below the first two members' first positive knots
+    scores[:40, 2] = 0.0
+    scores[300:310] = [0.2, 0.25, 0.0]  # at the first two members' cuts: positive
+    members = [_knot_member([0.0, 0.1, 0.2, 0.6], [0.0, 0.0, 0.1, 0.9]),
+               _knot_member([0.05, 0.25, 0.25, 0.8], [0.0, 0.0, 0.3, 0.7]), third]
+    problem = _problem(scores)
+    model = dataclasses.replace(problem.unfitted("isotonic"), members=tuple(members))
+    expected = _every_row_scored(scores, members)
+    assert expected > 0
+    assert problem.zero_sum_rows(model) == expected
+
+
+def test_zero_sum_rows_none_below_the_cuts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every row at or above a member's first positive knot: no row is scored, none is 0."""
+    monkeypatch.setattr(limits, "BIN_CHUNK_ROWS", 700)
+    scores = np.random.default_rng(2).uniform(0.5, 1.0, (ROWS, 3))
+    members: list[Optional[Calibrator]] = [_knot_member([0.0, 0.5, 1.0], [0.0, 0.2, 0.9])] * 3
+    problem = _problem(scores)
+    model = dataclasses.replace(problem.unfitted("isotonic"), members=tuple(members))
+    assert problem.zero_sum_rows(model) == 0 == _every_row_scored(
+        scores, [m for m in members if m is not None])
