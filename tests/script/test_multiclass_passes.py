@@ -4,7 +4,9 @@
   logit of their own): the top-label and class blocks equal ``binary_metrics_of`` of the
   highest probability and of each class, row-binned the same way;
 - ``MulticlassProblem.zero_sum_rows`` scores only the rows below every member's first positive
-  knot: the count equals that of every row scored.
+  knot: the count equals that of every row scored;
+- the held-out predictions stored over the score matrix in the held-out pass (the script's
+  run) are those scored again from the scores, with the same records and metrics.
 
 ``BINNED_MIN_ROWS`` and ``BIN_CHUNK_ROWS`` are lowered so that a few thousand rows take the
 many-rows paths, in several chunks with a shorter last one.
@@ -20,12 +22,16 @@ import pytest
 
 from calibration_step.script import model_calibration as mc
 from calibration_step.script.model_calibration import limits
-from calibration_step.script.model_calibration.apply import apply_calibrator
-from calibration_step.script.model_calibration.artifact import Calibrator
+from calibration_step.script.model_calibration.apply import apply_calibrator, apply_multiclass
+from calibration_step.script.model_calibration.artifact import Calibrator, MultiCalibrator
+from calibration_step.script.model_calibration.heldoutchunks import HeldOutChunks
 from calibration_step.script.model_calibration.metrics import (
-    binary_metrics_of, multiclass_metrics,
+    binary_metrics_of, multiclass_metrics, multiclass_metrics_of,
 )
+from calibration_step.script.model_calibration.ovrbinned import fit_ovr_binned
 from calibration_step.script.model_calibration.problems import MulticlassProblem
+from calibration_step.script.model_calibration.temperaturefolds import fit_temperature_folds
+from tests.script.synthetic import multiclass_scenario
 
 ROWS = 3000
 NAMES = ("a", "b", "c")
@@ -116,3 +122,52 @@ def test_zero_sum_rows_none_below_the_cuts(monkeypatch: pytest.MonkeyPatch) -> N
     model = dataclasses.replace(problem.unfitted("isotonic"), members=tuple(members))
     assert problem.zero_sum_rows(model) == 0 == _every_row_scored(
         scores, [m for m in members if m is not None])
+
+
+def _fitted(method: str, weights: Optional[np.ndarray], store: bool
+            ) -> tuple[np.ndarray, object, HeldOutChunks]:
+    """``method``'s many-rows fit on a fresh copy of the synthetic rows (its score matrix, the
+    shipped calibrator and the held-out chunks)."""
+    scores, labels, _ = multiclass_scenario(ROWS, seed=17)
+    settings = mc.read_settings({"CALIBRATION_METHOD": method, "IS_BINARY": "false",
+                                 "NUM_CLASSES": "3", "CALIBRATION_FOLDS": "4"})
+    matrix = np.asfortranarray(scores)
+    problem = MulticlassProblem(matrix, labels.astype(np.int8), weights, settings)
+    fold = (np.random.default_rng(5).permutation(ROWS) % 4).astype(np.int8)
+    fitted = fit_temperature_folds(problem, settings, fold, store=store) \
+        if method == "temperature" else fit_ovr_binned(problem, settings, fold, "mc", store=store)
+    assert fitted is not None
+    return matrix, fitted[0], fitted[1]
+
+
+def _records(held: HeldOutChunks) -> list[dict[str, object]]:
+    return [{k: v for k, v in record.items() if k != "fit_seconds"} for record in held.folds]
+
+
+@pytest.mark.parametrize("method,weighted", [("temperature", False), ("temperature", True),
+                                             ("isotonic", False), ("gam", True)])
+def test_held_out_predictions_stored_over_the_scores(method: str, weighted: bool,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stored over the score matrix in the held-out pass, the predictions are those scored
+    again from the scores, and give the same calibrator, fold records, zero rows and metrics."""
+    monkeypatch.setattr(limits, "BINNED_MIN_ROWS", 1000)
+    monkeypatch.setattr(limits, "BIN_CHUNK_ROWS", 700)
+    weights = np.random.default_rng(3).uniform(0.5, 2.0, ROWS) if weighted else None
+    scores, calibrator, held = _fitted(method, weights, store=False)
+    assert isinstance(calibrator, MultiCalibrator)
+    stored, stored_calibrator, stored_held = _fitted(method, weights, store=True)
+    assert isinstance(stored_calibrator, MultiCalibrator)
+    fresh = np.asfortranarray(multiclass_scenario(ROWS, seed=17)[0])
+    np.testing.assert_array_equal(apply_multiclass(stored_calibrator, fresh),
+                                  apply_multiclass(calibrator, fresh))
+    predictions = held.score(slice(None))
+    assert not np.array_equal(predictions, scores)
+    np.testing.assert_array_equal(stored, predictions)  # the scores overwritten
+    np.testing.assert_array_equal(stored_held.score(slice(700, 1400)), predictions[700:1400])
+    assert _records(stored_held) == _records(held)
+    assert stored_held.zero_rows == held.zero_rows
+    np.testing.assert_array_equal(stored_held.extremes.high, held.extremes.high)
+    labels = multiclass_scenario(ROWS, seed=17)[1].astype(np.int8)
+    assert multiclass_metrics_of(stored_held.column(), labels, weights, NAMES, 10,
+                                 stored_held.extremes) == \
+        multiclass_metrics_of(held.column(), labels, weights, NAMES, 10, held.extremes)
