@@ -6,7 +6,8 @@
 - ``MulticlassProblem.zero_sum_rows`` scores only the rows below every member's first positive
   knot: the count equals that of every row scored;
 - the held-out predictions stored over the score matrix in the held-out pass (the script's
-  run) are those scored again from the scores, with the same records and metrics.
+  run) are those scored again from the scores, with the same records and metrics;
+- ``adaptive_clip_epsilon`` takes a chunk without a score at 0 or 1 from its extremes.
 
 ``BINNED_MIN_ROWS`` and ``BIN_CHUNK_ROWS`` are lowered so that a few thousand rows take the
 many-rows paths, in several chunks with a shorter last one.
@@ -21,7 +22,7 @@ import numpy as np
 import pytest
 
 from calibration_step.script import model_calibration as mc
-from calibration_step.script.model_calibration import limits
+from calibration_step.script.model_calibration import limits, numerics
 from calibration_step.script.model_calibration.apply import apply_calibrator, apply_multiclass
 from calibration_step.script.model_calibration.artifact import Calibrator, MultiCalibrator
 from calibration_step.script.model_calibration.heldoutchunks import HeldOutChunks
@@ -171,3 +172,22 @@ def test_held_out_predictions_stored_over_the_scores(method: str, weighted: bool
     assert multiclass_metrics_of(stored_held.column(), labels, weights, NAMES, 10,
                                  stored_held.extremes) == \
         multiclass_metrics_of(held.column(), labels, weights, NAMES, 10, held.extremes)
+
+
+@pytest.mark.parametrize("edges", [(), (0.0,), (1.0,), (0.0, 1.0)])
+def test_adaptive_clip_from_chunk_extremes(edges: tuple[float, ...],
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunks without a score at 0 or 1 give their nearest distance from their extremes: the
+    clip equals the one from every score's distance."""
+    monkeypatch.setattr(numerics, "_CLIP_CHUNK", 700)
+    scores = np.random.default_rng(12).uniform(1e-4, 1.0 - 3e-4, ROWS)
+    scores[2100] = 2e-5  # the nearest, in a chunk of its own without 0 or 1
+    for i, edge in enumerate(edges):
+        scores[100 + 800 * i] = edge
+    edge_distance = np.minimum(scores, 1.0 - scores)
+    inside = edge_distance > 0.0
+    expected = numerics.CLIP_EPSILON if inside.all() else min(max(
+        0.5 * float(edge_distance[inside].min()), numerics.CLIP_EPSILON),
+        numerics.CLIP_EPSILON_MAX)
+    assert numerics.adaptive_clip_epsilon(scores) == expected
+    assert (expected == 1e-5) == bool(edges)
