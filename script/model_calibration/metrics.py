@@ -506,7 +506,6 @@ def _binned_figures(column: ClassColumn, labels: IntArray, weights: Optional[Flo
         return None
     binners = [RowBinner(grid, 1, weighted=weights is not None) for grid in grids]
     sums = _RowSums()
-    square = np.empty(min(n, limits.BIN_CHUNK_ROWS))
     for part in _chunks(n):
         part_labels = labels[part]
         part_weights = None if weights is None else weights[part]
@@ -514,6 +513,8 @@ def _binned_figures(column: ClassColumn, labels: IntArray, weights: Optional[Flo
         top_z = np.empty(0)  # the highest probability's logit: its class's (no logit of its own)
         for j in range(k):
             probs = column(j, part)
+            if j == 0:  # squared before the chunk's other temporaries are made
+                sums.add_squares(part_weights, probs, np.empty(probs.shape[0]))
             z = logit(probs, CLIP_EPSILON)
             binners[j].add_logits(z, clipped_rows(probs), part_labels == j, part_weights, None)
             if state is None:
@@ -521,7 +522,8 @@ def _binned_figures(column: ClassColumn, labels: IntArray, weights: Optional[Flo
             else:
                 np.copyto(top_z, z, where=probs > state[0])
             state = _top_label_step(j, probs, part_labels, state)
-            sums.add_squares(part_weights, probs, square[:probs.shape[0]])
+            if j > 0:  # the class's logits are done with: their room takes the squares
+                sums.add_squares(part_weights, probs, z)
         assert state is not None
         top, hit, p_true = state
         binners[k].add_logits(top_z, clipped_rows(top), hit, part_weights, None)

@@ -191,3 +191,36 @@ def test_adaptive_clip_from_chunk_extremes(edges: tuple[float, ...],
         numerics.CLIP_EPSILON_MAX)
     assert numerics.adaptive_clip_epsilon(scores) == expected
     assert (expected == 1e-5) == bool(edges)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_binned_row_sums_chunk_by_chunk(weighted: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``brier``, ``log_loss`` and ``accuracy`` on the binned path are the sums of each chunk's
+    class by class (squares) and row figures, added in that order."""
+    monkeypatch.setattr(limits, "BINNED_MIN_ROWS", 1000)
+    monkeypatch.setattr(limits, "BIN_CHUNK_ROWS", 700)
+    probs, labels = _probabilities(3)
+    weights = np.random.default_rng(4).uniform(0.5, 2.0, ROWS) if weighted else None
+    figures = multiclass_metrics(probs, labels, weights, NAMES, 10)
+    squares = p_true = log_p_true = correct = 0.0
+    for start in range(0, ROWS, 700):
+        part = slice(start, start + 700)
+        w = None if weights is None else weights[part]
+        for j in range(3):
+            sq = np.square(probs[part, j])
+            squares += float(np.sum(sq) if w is None else np.dot(w, sq))
+        chunk_true = np.choose(labels[part].astype(np.intp), [probs[part, j] for j in range(3)])
+        hit = probs[part].argmax(axis=1) == labels[part]
+        logs = np.log(np.clip(chunk_true, 1e-15, 1.0))
+        if w is None:
+            p_true += float(np.sum(chunk_true))
+            log_p_true += float(np.sum(logs))
+            correct += float(np.count_nonzero(hit))
+        else:
+            p_true += float(np.dot(w, chunk_true))
+            log_p_true += float(np.dot(w, logs))
+            correct += float(np.dot(w, hit.astype(np.float64)))
+    total = float(ROWS if weights is None else weights.sum())
+    assert figures["brier"] == (squares - 2.0 * p_true + total) / total
+    assert figures["log_loss"] == -log_p_true / total
+    assert figures["accuracy"] == correct / total
