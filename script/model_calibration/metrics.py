@@ -506,24 +506,21 @@ def _binned_figures(column: ClassColumn, labels: IntArray, weights: Optional[Flo
         return None
     binners = [RowBinner(grid, 1, weighted=weights is not None) for grid in grids]
     sums = _RowSums()
+    # the highest probability's logit, its class's (no logit of its own), in one buffer
+    top_logits = np.empty(min(n, limits.BIN_CHUNK_ROWS))
     for part in _chunks(n):
         part_labels = labels[part]
         part_weights = None if weights is None else weights[part]
         state: Optional[tuple[FloatArray, BoolArray, FloatArray]] = None
-        top_z = np.empty(0)  # the highest probability's logit: its class's (no logit of its own)
+        top_z = top_logits[:part_labels.shape[0]]
         for j in range(k):
             probs = column(j, part)
-            if j == 0:  # squared before the chunk's other temporaries are made
-                sums.add_squares(part_weights, probs, np.empty(probs.shape[0]))
             z = logit(probs, CLIP_EPSILON)
             binners[j].add_logits(z, clipped_rows(probs), part_labels == j, part_weights, None)
-            if state is None:
-                top_z = z
-            else:
-                np.copyto(top_z, z, where=probs > state[0])
+            np.copyto(top_z, z, where=True if state is None else probs > state[0])
             state = _top_label_step(j, probs, part_labels, state)
-            if j > 0:  # the class's logits are done with: their room takes the squares
-                sums.add_squares(part_weights, probs, z)
+            sums.add_squares(part_weights, probs, z)  # the logits done with: their room
+            del z
         assert state is not None
         top, hit, p_true = state
         binners[k].add_logits(top_z, clipped_rows(top), hit, part_weights, None)
