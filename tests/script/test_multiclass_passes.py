@@ -16,7 +16,7 @@ many-rows paths, in several chunks with a shorter last one.
 from __future__ import annotations
 
 import dataclasses
-from typing import Optional
+from typing import Any, Optional
 
 import numpy as np
 import pytest
@@ -80,7 +80,7 @@ def _knot_member(xs: list[float], ys: list[float]) -> Calibrator:
 def _problem(scores: np.ndarray) -> MulticlassProblem:
     settings = mc.read_settings({"CALIBRATION_METHOD": "isotonic", "IS_BINARY": "false",
                                  "NUM_CLASSES": "3"})
-    labels = np.random.default_rng(4).integers(0, 3, scores.shape[0]).astype(np.int8)
+    labels: Any = np.random.default_rng(4).integers(0, 3, scores.shape[0]).astype(np.int8)
     return MulticlassProblem(np.asfortranarray(scores), labels, None, settings)
 
 
@@ -118,11 +118,10 @@ def test_zero_sum_rows_none_below_the_cuts(monkeypatch: pytest.MonkeyPatch) -> N
     """Every row at or above a member's first positive knot: no row is scored, none is 0."""
     monkeypatch.setattr(limits, "BIN_CHUNK_ROWS", 700)
     scores = np.random.default_rng(2).uniform(0.5, 1.0, (ROWS, 3))
-    members: list[Optional[Calibrator]] = [_knot_member([0.0, 0.5, 1.0], [0.0, 0.2, 0.9])] * 3
+    members = [_knot_member([0.0, 0.5, 1.0], [0.0, 0.2, 0.9])] * 3
     problem = _problem(scores)
     model = dataclasses.replace(problem.unfitted("isotonic"), members=tuple(members))
-    assert problem.zero_sum_rows(model) == 0 == _every_row_scored(
-        scores, [m for m in members if m is not None])
+    assert problem.zero_sum_rows(model) == 0 == _every_row_scored(scores, members)
 
 
 def _fitted(method: str, weights: Optional[np.ndarray], store: bool
@@ -168,7 +167,7 @@ def test_held_out_predictions_stored_over_the_scores(method: str, weighted: bool
     assert _records(stored_held) == _records(held)
     assert stored_held.zero_rows == held.zero_rows
     np.testing.assert_array_equal(stored_held.extremes.high, held.extremes.high)
-    labels = multiclass_scenario(ROWS, seed=17)[1].astype(np.int8)
+    labels: Any = multiclass_scenario(ROWS, seed=17)[1].astype(np.int8)
     assert multiclass_metrics_of(stored_held.column(), labels, weights, NAMES, 10,
                                  stored_held.extremes) == \
         multiclass_metrics_of(held.column(), labels, weights, NAMES, 10, held.extremes)
