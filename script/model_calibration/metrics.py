@@ -24,7 +24,7 @@ from .corp import corp_block
 from .jsonvalues import JsonDict, int_if_integral, json_number
 from .numerics import (CLIP_EPSILON, BoolArray, FloatArray, IntArray, fit_logistic_line, logit,
                        row_reduce, weighted_count)
-from .rowbins import BinGrid, RowBinner, RowBins, bin_rows
+from .rowbins import BinGrid, RowBinner, RowBins, bin_rows, clipped_rows
 from .smoothece import smooth_ece
 
 SLOPE_BINS = 1 << 16
@@ -506,19 +506,24 @@ def _binned_figures(column: ClassColumn, labels: IntArray, weights: Optional[Flo
         return None
     binners = [RowBinner(grid, 1, weighted=weights is not None) for grid in grids]
     sums = _RowSums()
-    square = np.empty(min(n, limits.BIN_CHUNK_ROWS))
+    # the highest probability's logit, its class's (no logit of its own), in one buffer
+    top_logits = np.empty(min(n, limits.BIN_CHUNK_ROWS))
     for part in _chunks(n):
         part_labels = labels[part]
         part_weights = None if weights is None else weights[part]
         state: Optional[tuple[FloatArray, BoolArray, FloatArray]] = None
+        top_z = top_logits[:part_labels.shape[0]]
         for j in range(k):
             probs = column(j, part)
-            binners[j].add(probs, part_labels == j, part_weights, None)
+            z = logit(probs, CLIP_EPSILON)
+            binners[j].add_logits(z, clipped_rows(probs), part_labels == j, part_weights, None)
+            np.copyto(top_z, z, where=True if state is None else probs > state[0])
             state = _top_label_step(j, probs, part_labels, state)
-            sums.add_squares(part_weights, probs, square[:probs.shape[0]])
+            sums.add_squares(part_weights, probs, z)  # the logits done with: their room
+            del z
         assert state is not None
         top, hit, p_true = state
-        binners[k].add(top, hit, part_weights, None)
+        binners[k].add_logits(top_z, clipped_rows(top), hit, part_weights, None)
         sums.add(part_weights, p_true, hit)
     blocks = [_row_bins_block(binner.result(), n, bins) for binner in binners]
     return blocks[:k], blocks[k], sums

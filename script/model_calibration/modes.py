@@ -305,9 +305,10 @@ def run_multiclass(shards: list[Shard], settings: Settings, given: Optional[AnyC
     folds: list[JsonDict] = []
     held_out: Optional[HeldOutChunks] = None  # the held-out predictions, chunk by chunk
     if fold is not None:
-        chunked = fit_ovr_binned(problem, settings, fold, "multiclass")
+        # on many rows the held-out predictions take the place of the scores (no later use)
+        chunked = fit_ovr_binned(problem, settings, fold, "multiclass", store=True)
         if chunked is None:
-            chunked = fit_temperature_folds(problem, settings, fold)
+            chunked = fit_temperature_folds(problem, settings, fold, store=True)
         if chunked is None:
             chunked = fit_scaling_folds(problem, settings, fold)
         if chunked is not None:
@@ -346,8 +347,8 @@ def run_multiclass(shards: list[Shard], settings: Settings, given: Optional[AnyC
         assert given is not None
         calibrator = given
         predictions = problem.predict(given)
-    zero = problem.zero_sum_rows(calibrator)
-    if held_out is not None:  # scored from the score matrix again, no predictions matrix
+    zero = held_out.zero_rows if held_out is not None else problem.zero_sum_rows(calibrator)
+    if held_out is not None:  # stored over the score matrix, no predictions matrix of its own
         cal = multiclass_metrics_of(held_out.column(), labels, weights, settings.categories,
                                     settings.bins, held_out.extremes)
         del held_out, problem, scores

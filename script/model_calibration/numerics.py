@@ -55,6 +55,10 @@ def adaptive_clip_epsilon(scores: FloatArray) -> float:
     nearest = 0.5
     for begin in range(0, scores.shape[0], _CLIP_CHUNK):
         s = scores[begin:begin + _CLIP_CHUNK]
+        low, high = float(s.min()), float(s.max())
+        if low > 0.0 and high < 1.0:  # no score at 0 or 1: the nearest from the extremes
+            nearest = min(nearest, low, 1.0 - high)
+            continue
         edge = np.minimum(s, 1.0 - s)
         inside = edge > 0.0
         if not bool(inside.all()):

@@ -27,7 +27,7 @@ from . import limits
 from .apply import CLASS_SCALING_METHODS, apply_calibrator, renormalise
 from .artifact import Calibrator, MultiCalibrator
 from .binned import fit_on_bins, full_fit_binned
-from .heldoutchunks import HeldOutChunks
+from .heldoutchunks import HeldOutChunks, stored_rows
 from .jsonvalues import JsonDict, json_number
 from .logs import logger
 from .metrics import ClassExtremes, ClassRows, row_figures
@@ -65,10 +65,14 @@ def _class_bins(problem: MulticlassProblem, settings: Settings, fold: npt.NDArra
 
 
 def fit_ovr_binned(problem: MulticlassProblem, settings: Settings, fold: npt.NDArray[np.int8],
-                   context: str) -> Optional[tuple[MultiCalibrator, HeldOutChunks]]:
+                   context: str, store: bool = False
+                   ) -> Optional[tuple[MultiCalibrator, HeldOutChunks]]:
     """The shipped one-vs-rest calibrator and the cross-fitted predictions (computed chunk by
-    chunk when asked for, :mod:`.heldoutchunks`) on row bins, or None where the exact path applies (fewer than ``BINNED_MIN_ROWS`` rows, ``auto``, a class
-    scaling, or scores too spread to bin).
+    chunk when asked for, :mod:`.heldoutchunks`) on row bins, or None where the exact path
+    applies (fewer than ``BINNED_MIN_ROWS`` rows, ``auto``, a class scaling, or scores too
+    spread to bin). ``store``: the held-out predictions are stored over ``problem.scores`` in
+    the held-out pass (the problem's scores are then gone: for a caller that has done with
+    them).
 
     The fold records are those of :func:`~.crossfit.cross_fit` (their fit seconds cover the
     fold's members of every class); a fold without rows is skipped as there.
@@ -111,14 +115,17 @@ def fit_ovr_binned(problem: MulticlassProblem, settings: Settings, fold: npt.NDA
                      "fit_seconds": round(fit_seconds, 6)})
         logger.info("fold %d: trained on %d rows, scored %d held-out rows in %.3fs", f,
                     n - n_test, n_test, fit_seconds)
+    shipped = dataclasses.replace(problem.unfitted(method), members=members)
+    zero = problem.zero_sum_rows(shipped)  # before the scores are overwritten
     score = held_out_scorer(problem, fold, fold_models)
-    sums, extremes = held_out_pass(problem, fold, score, settings.folds)
+    matrix = problem.scores if store else None
+    sums, extremes = held_out_pass(problem, fold, score, settings.folds, matrix)
     for entry in info:
         f = int(json_number(entry["fold"]))
         entry.update({"log_loss": float(sums[0, f] / sums[2, f]),
                       "accuracy": float(sums[1, f] / sums[2, f])})
-    return dataclasses.replace(problem.unfitted(method), members=members), \
-        HeldOutChunks(score, extremes, info)
+    return shipped, HeldOutChunks(score if matrix is None else stored_rows(matrix), extremes,
+                                  info, zero)
 
 
 def held_out_scorer(problem: MulticlassProblem, fold: npt.NDArray[np.int8],
@@ -156,10 +163,12 @@ def held_out_scorer(problem: MulticlassProblem, fold: npt.NDArray[np.int8],
 
 
 def held_out_pass(problem: MulticlassProblem, fold: npt.NDArray[np.int8], score: ClassRows,
-                  folds: int) -> tuple[FloatArray, ClassExtremes]:
+                  folds: int, store: Optional[FloatArray] = None
+                  ) -> tuple[FloatArray, ClassExtremes]:
     """The folds' :func:`held_out_sums` and the :class:`~.metrics.ClassExtremes` of the
     held-out predictions ``score`` gives, in one pass in chunks of ``BIN_CHUNK_ROWS`` rows,
-    none of the predictions kept.
+    none of the predictions kept unless ``store`` is given (then each chunk's are written to
+    its rows there once scored: it may be the score matrix ``score`` reads).
 
     >>> from calibration_step.script.model_calibration.settings import read_settings
     >>> problem = MulticlassProblem(np.array([[0.2, 0.6], [0.3, 0.1]]), np.array([1, 0]), None,
@@ -180,6 +189,8 @@ def held_out_pass(problem: MulticlassProblem, fold: npt.NDArray[np.int8], score:
                               None if problem.given_weights is None else
                               problem.given_weights[part], fold[part], folds)
         extremes.add([probs[:, j] for j in range(k)])
+        if store is not None:
+            store[part] = probs
     return sums, extremes
 
 

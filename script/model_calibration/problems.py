@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 import time
 from collections.abc import Sequence
 from typing import Any, Optional, Protocol, TypeVar, Union
@@ -352,19 +353,26 @@ class MulticlassProblem:
         """Rows whose one-vs-rest outputs under ``model`` are all 0 (``renormalise`` makes them
         uniform), counted in chunks of ``BIN_CHUNK_ROWS`` rows; 0 for the class scalings, and
         with no pass over the rows when a member is positive everywhere; a mixture's: the most
-        of any component's."""
+        of any component's. Only the rows below every member's :func:`_zero_cut` are scored
+        (the others have a positive output)."""
         if model.method == MIXTURE_METHOD:
             return max(self.zero_sum_rows(c) for c in model.components)
         if model.method in CLASS_SCALING_METHODS or any(_positive_everywhere(m)
                                                          for m in model.members):
             return 0
+        cuts = [_zero_cut(member) for member in model.members]
         n = self.labels.shape[0]
         zero = 0
         for begin in range(0, n, limits.BIN_CHUNK_ROWS):
             part = slice(begin, begin + limits.BIN_CHUNK_ROWS)
-            sums = np.zeros(min(limits.BIN_CHUNK_ROWS, n - begin))
+            low = np.ones(min(limits.BIN_CHUNK_ROWS, n - begin), dtype=np.bool_)
+            for problem, cut in zip(self.columns, cuts):
+                if cut < math.inf:
+                    low &= problem.scores[part] < cut
+            rows = np.flatnonzero(low)
+            sums = np.zeros(rows.shape[0])
             for problem, member in zip(self.columns, model.members):
-                sums += apply_calibrator(member, problem.scores[part])
+                sums += apply_calibrator(member, problem.scores[part].take(rows))
             zero += int(np.count_nonzero(~(sums > 0.0)))
         return zero
 
@@ -401,6 +409,26 @@ def class_row_loss(p_true: FloatArray) -> FloatArray:
     ``CLIP_EPSILON``)."""
     out: FloatArray = -np.log(np.clip(p_true, CLIP_EPSILON, 1.0))
     return out
+
+
+def _zero_cut(member: Calibrator) -> float:
+    """A score from which ``member`` is positive: the first knot with a positive value, for
+    non-decreasing knot values (``interpolate_knots`` keeps each output at or above the lower
+    of its segment's two knot values, and every segment from that knot on has positive ones);
+    infinity for any other member (no score is known to give a positive output).
+
+    >>> _zero_cut(Calibrator("isotonic", "probability", 1e-15, knots_x=np.array([0.1, 0.4, 0.9]),
+    ...                      knots_y=np.array([0.0, 0.0, 0.8])))
+    0.9
+    >>> _zero_cut(Calibrator("platt", "probability", 1e-15, coef=(1.0, 0.0)))
+    inf
+    """
+    xs, ys = member.knots_x, member.knots_y
+    if xs is None or ys is None or not bool(np.all(np.diff(ys) >= 0.0)) or \
+            not float(ys[0]) >= 0.0:
+        return math.inf
+    positive = np.flatnonzero(ys > 0.0)
+    return float(xs[positive[0]]) if positive.size else math.inf
 
 
 def _positive_everywhere(member: Calibrator) -> bool:

@@ -162,14 +162,27 @@ class RowBinner:
     def add(self, scores: FloatArray, positive: BoolArray, weights: Optional[FloatArray],
             groups: Optional[npt.NDArray[np.int8]]) -> None:
         """Add one chunk of rows (``groups``: each row's group, None for one group)."""
+        if self.grid.space == "probability":
+            self.add_logits(logit(scores, CLIP_EPSILON), clipped_rows(scores), positive,
+                            weights, groups)
+        else:
+            self.add_logits(scores, 0, positive, weights, groups)
+
+    def add_logits(self, z: FloatArray, clipped: int, positive: BoolArray,
+                   weights: Optional[FloatArray], groups: Optional[npt.NDArray[np.int8]]
+                   ) -> None:
+        """:meth:`add` of rows given by their logits ``z`` (for probability scores
+        ``logit(scores, CLIP_EPSILON)``, of which ``clipped`` were clipped:
+        :func:`clipped_rows`), the same sums.
+
+        >>> binner = RowBinner(BinGrid(2, 0.0, 1.0, "probability"), 1, weighted=False)
+        >>> binner.add_logits(np.array([0.2, 0.9]), 0, np.array([True, False]), None, None)
+        >>> binner.result().k.tolist()
+        [[1.0, 0.0]]
+        """
         grid = self.grid
         size = self._n.shape[0]
-        if grid.space == "probability":
-            z = logit(scores, CLIP_EPSILON)
-            self._clipped += int(np.count_nonzero(scores < CLIP_EPSILON)) + \
-                int(np.count_nonzero(scores > 1.0 - CLIP_EPSILON))
-        else:
-            z = scores
+        self._clipped += clipped
         t = z - grid.lo
         t *= grid.bins / (grid.hi - grid.lo)
         idx = t.astype(np.intp)
@@ -179,7 +192,7 @@ class RowBinner:
             idx += groups.astype(np.intp) * grid.bins
             self._rows += np.bincount(groups, minlength=self.n_groups)
         else:
-            self._rows[0] += scores.shape[0]
+            self._rows[0] += z.shape[0]
         # the positive rows by their positions: a boolean index of a mixed mask is several
         # times slower (the same rows, in the same order)
         rows = np.flatnonzero(positive)
@@ -205,6 +218,17 @@ class RowBinner:
         return RowBins(grid.bins, grid.lo, grid.hi, self._n.reshape(shape),
                        self._k.reshape(shape), self._sum_z.reshape(shape), self._rows.copy(),
                        sum_w2, self._clipped)
+
+
+def clipped_rows(scores: FloatArray) -> int:
+    """The probability scores outside ``[CLIP_EPSILON, 1 - CLIP_EPSILON]`` (their logits are
+    clipped).
+
+    >>> clipped_rows(np.array([0.0, 0.5, 1.0]))
+    2
+    """
+    return int(np.count_nonzero(scores < CLIP_EPSILON)) + \
+        int(np.count_nonzero(scores > 1.0 - CLIP_EPSILON))
 
 
 def bin_rows(scores: FloatArray, positive: BoolArray, weights: Optional[FloatArray],

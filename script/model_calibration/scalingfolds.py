@@ -477,7 +477,7 @@ def fit_scaling_folds(problem: MulticlassProblem, settings: Settings,
                 "%.3fs (%d Newton steps)", method, settings.folds, problem.labels.shape[0],
                 seconds, shipped.iterations)
     records = held_out_records(found.rows, found.fold_seconds, sums)
-    return calibrator, HeldOutChunks(held_out_scorer(problem, fold, models), extremes, records)
+    return calibrator, HeldOutChunks(held_out_scorer(problem, fold, models), extremes, records, 0)
 
 
 def finite_fits(fits: list[Optional[ScalingFit]]) -> bool:

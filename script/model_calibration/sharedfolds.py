@@ -137,4 +137,4 @@ class SharedFoldFits:
         logger.info("multiclass: every fold chose %s; held-out rows scored in one pass in "
                     "%.3fs", method, time.perf_counter() - begin)
         return HeldOutChunks(held_out_scorer(self.problem, self.fold, shared.models), extremes,
-                             records)
+                             records, 0)

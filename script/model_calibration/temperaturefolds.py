@@ -15,7 +15,8 @@ sixth-order term bounding its error. The first pass is at the fit on every 64th 
 found from the first gives them. A fit whose error bound is still above ``TAYLOR_TOLERANCE`` (a
 fold far from the full fit) is refitted exactly by ``fit_temperature`` from there. The held-out
 rows are then scored in one pass, in chunks (:func:`held_out_pass`: the folds' held-out figures;
-the metrics score them again, :mod:`.heldoutchunks`).
+the metrics score them again, or read them where the pass stored them over the scores,
+:mod:`.heldoutchunks`).
 
 The fits agree with ``fit_temperature``'s to about ``1e-12`` of the scale (Newton's own
 stopping rule there is a step of ``1e-10``); a fold's ``fit_seconds`` is its own solve (the
@@ -36,7 +37,7 @@ import numpy.typing as npt
 from . import limits
 from .apply import SOFTMAX_LOG_RANGE, class_logits
 from .crossfit import held_out_records
-from .heldoutchunks import HeldOutChunks
+from .heldoutchunks import HeldOutChunks, stored_rows
 from .artifact import MultiCalibrator
 from .jsonvalues import JsonDict
 from .logs import logger
@@ -278,31 +279,36 @@ def held_out_scorer(problem: MulticlassProblem, fold: npt.NDArray[np.int8],
     return score
 
 
-def held_out_pass(problem: MulticlassProblem, fold: npt.NDArray[np.int8], scales: FloatArray
-                  ) -> tuple[FloatArray, ClassExtremes]:
+def held_out_pass(problem: MulticlassProblem, fold: npt.NDArray[np.int8], scales: FloatArray,
+                  store: Optional[FloatArray] = None) -> tuple[FloatArray, ClassExtremes]:
     """Per fold the weighted sums of the held-out log loss (clipped as the metrics clip), of
     the correct top labels and of the weights (rows 0, 1, 2), and the
     :class:`~.metrics.ClassExtremes` of the held-out probabilities, from one pass over the
-    rows (each under its fold's scale, ``scales[fold]``), none of the probabilities kept."""
+    rows (each under its fold's scale, ``scales[fold]``), none of the probabilities kept
+    unless ``store`` is given (then each chunk's are written to its rows there once computed:
+    it may be the problem's score matrix)."""
     logits = ChunkedLogScores(problem)
     folds = scales.shape[0]
     sums = np.zeros((3, folds))
     extremes = ClassExtremes(logits.shape[1])
-    for _, x, y, w, g in _chunks(logits, problem.labels, problem.given_weights, fold):
+    for part, x, y, w, g in _chunks(logits, problem.labels, problem.given_weights, fold):
         _softmax_at(x, scales[g])
         sums += held_out_sums(x.T, y, w, g, folds)
         extremes.add(list(x))
+        if store is not None:
+            store[part] = x.T
     return sums, extremes
 
 
 def fit_temperature_folds(problem: MulticlassProblem, settings: Settings,
-                          fold: npt.NDArray[np.int8]
+                          fold: npt.NDArray[np.int8], store: bool = False
                           ) -> Optional[tuple[MultiCalibrator, HeldOutChunks]]:
     """The shipped temperature calibrator and the cross-fitted predictions, computed chunk by
     chunk when asked for, with the fold records (as :func:`~.crossfit.cross_fit` gives them),
     or None where the exact path applies
     (fewer than ``BINNED_MIN_ROWS`` rows, ``TEMPERATURE_BIAS``, another method, or no expansion
-    reaching a scale)."""
+    reaching a scale). ``store``: the held-out predictions are stored over ``problem.scores``
+    in the held-out pass (the problem's scores are then gone)."""
     n = int(problem.labels.shape[0])
     if settings.method != "temperature" or settings.temperature_bias or \
             n < limits.BINNED_MIN_ROWS:
@@ -328,9 +334,11 @@ def fit_temperature_folds(problem: MulticlassProblem, settings: Settings,
                                                (scale, ()))
         scales[f] = fold_scale
         seconds[f] = time.perf_counter() - start
-    sums, extremes = held_out_pass(problem, fold, scales)
+    matrix = problem.scores if store else None
+    sums, extremes = held_out_pass(problem, fold, scales, matrix)
     records = held_out_records(counts, seconds.tolist(), sums)
     k = problem.scores.shape[1]
     calibrator = dataclasses.replace(problem.unfitted("temperature"), scale=scale,
                                      bias=(0.0,) * k, fit=info)
-    return calibrator, HeldOutChunks(held_out_scorer(problem, fold, scales), extremes, records)
+    score = held_out_scorer(problem, fold, scales) if matrix is None else stored_rows(matrix)
+    return calibrator, HeldOutChunks(score, extremes, records, 0)
