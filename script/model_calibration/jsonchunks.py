@@ -28,12 +28,15 @@ True
 from __future__ import annotations
 
 import codecs
+import functools
 import io
 import re
 from collections.abc import Iterator
 from typing import Any, Optional
 
 import numpy as np
+
+from .jsonarrays import ArrayLayoutError, array_lines
 
 _READ_BYTES = 1 << 24
 _MAX_CHUNK_BYTES = 1 << 30
@@ -62,23 +65,36 @@ def line_chunks(path: str, lines: int) -> Iterator[bytes]:
     >>> list(line_chunks(path, 2))
     [b'{"a": 1}\\n{"a": 2}\\n', b'{"a": 3}']
     """
+    with open(path, "rb") as handle:
+        yield from _cut(iter(functools.partial(handle.read, _READ_BYTES), b""), lines)
+
+
+def record_chunks(path: str, records: int, array: bool) -> Iterator[bytes]:
+    """The records of the JSON file at ``path`` in chunks of ``records`` lines: its lines, or
+    (``array``) its array's records one a line (:func:`~.jsonarrays.array_lines`: a file not
+    laid out as an array of records is :class:`~.jsonarrays.ArrayLayoutError`, raised when the
+    chunks reach it)."""
+    return _cut(array_lines(path), records) if array else line_chunks(path, records)
+
+
+def _cut(blocks: Iterator[bytes], lines: int) -> Iterator[bytes]:
+    """The bytes of ``blocks`` in chunks of ``lines`` lines (:func:`line_chunks`)."""
     parts: list[bytes] = []
     have = 0
-    with open(path, "rb") as handle:
-        while block := handle.read(_READ_BYTES):
-            start = 0
-            while True:
-                count = block.count(b"\n", start)
-                if have + count < lines:
-                    parts.append(block[start:] if start else block)
-                    have += count
-                    break
-                ends = np.flatnonzero(np.frombuffer(block, dtype=np.uint8, offset=start)
-                                      == ord("\n"))
-                cut = start + int(ends[lines - have - 1]) + 1
-                parts.append(block[start:cut])
-                yield parts[0] if len(parts) == 1 else b"".join(parts)
-                parts, have, start = [], 0, cut
+    for block in blocks:
+        start = 0
+        while True:
+            count = block.count(b"\n", start)
+            if have + count < lines:
+                parts.append(block[start:] if start else block)
+                have += count
+                break
+            ends = np.flatnonzero(np.frombuffer(block, dtype=np.uint8, offset=start)
+                                  == ord("\n"))
+            cut = start + int(ends[lines - have - 1]) + 1
+            parts.append(block[start:cut])
+            yield parts[0] if len(parts) == 1 else b"".join(parts)
+            parts, have, start = [], 0, cut
     if any(parts):
         yield b"".join(parts)
 
@@ -185,11 +201,13 @@ def arrow_table(chunk: bytes) -> Optional[Any]:
     return table
 
 
-def json_lines_keys(path: str, lines: int) -> Optional[tuple[list[str], int]]:
-    """The keys of the JSON-lines file's records in the order they first appear, and its
-    records (non-blank lines), read by Arrow in chunks of ``lines`` lines; None when a chunk is
-    not Arrow's to read (:func:`arrow_table`: Python's scan then reads the file, and finds any
-    repeated key or malformed line).
+def json_lines_keys(path: str, lines: int, array: bool = False
+                    ) -> Optional[tuple[list[str], int]]:
+    """The keys of the JSON-lines file's records (``array``: the JSON array's,
+    :func:`record_chunks`) in the order they first appear, and its records (non-blank lines),
+    read by Arrow in chunks of ``lines`` records; None when a chunk is not Arrow's to read
+    (:func:`arrow_table`: Python's scan then reads the file, and finds any repeated key or
+    malformed line), or the array is not laid out as the scan reads it.
 
     >>> import os, tempfile
     >>> path = os.path.join(tempfile.mkdtemp(), "a.jsonl")
@@ -200,10 +218,13 @@ def json_lines_keys(path: str, lines: int) -> Optional[tuple[list[str], int]]:
     """
     keys: dict[str, None] = {}
     records = 0
-    for chunk in line_chunks(path, lines):
-        table = arrow_table(chunk)
-        if table is None:
-            return None
-        keys.update(dict.fromkeys(str(name) for name in table.column_names))
-        records += int(table.num_rows)
+    try:
+        for chunk in record_chunks(path, lines, array):
+            table = arrow_table(chunk)
+            if table is None:
+                return None
+            keys.update(dict.fromkeys(str(name) for name in table.column_names))
+            records += int(table.num_rows)
+    except ArrayLayoutError:
+        return None
     return list(keys), records

@@ -15,7 +15,9 @@ value cannot be a number's. A file is written here only when every chunk is Arro
 kind of the first chunk's (pandas then converts each chunk as the whole file), no key could be
 a number or a date's column (pandas would convert it or its values), and the score columns hold
 numbers; :func:`write_json_lines_arrow` returns None otherwise (the caller then writes the file
-as before, from its first line).
+as before, from its first line). A JSON array is read as the JSON lines of its records
+(:func:`~.jsonchunks.record_chunks`) and written as ``json.dump`` writes the list of records:
+``[``, the records joined by ``", "``, ``]``.
 
 Examples
 --------
@@ -39,7 +41,8 @@ import pandas as pd
 
 from . import limits
 from .csvwriter import float_texts, holding_bytes, string_bytes
-from .jsonchunks import arrow_table, line_chunks
+from .jsonarrays import ArrayLayoutError
+from .jsonchunks import arrow_table, record_chunks
 from .numerics import FloatArray
 from .reading import Shard
 from .textbatches import date_like
@@ -182,9 +185,10 @@ def _score_frame(table: Any, kinds: Mapping[str, str], score_columns: Sequence[s
 def write_json_lines_arrow(shard: Shard, target: str,
                            columns: Callable[[pd.DataFrame], dict[str, FloatArray]],
                            score_columns: Sequence[str]) -> Optional[int]:
-    """The JSON-lines shard calibrated into ``target`` in chunks of ``WRITE_CHUNK_ROWS`` lines
-    (at most ``JSON_CHUNK_RECORDS``) parsed by Arrow, written as the per-record writer writes
-    them; its rows, or None (the module's docstring: the caller writes the file again)."""
+    """The JSON-lines (or JSON array) shard calibrated into ``target`` in chunks of
+    ``WRITE_CHUNK_ROWS`` records (at most ``JSON_CHUNK_RECORDS``) parsed by Arrow, written as
+    the per-record writer writes them; its rows, or None (the module's docstring: the caller
+    writes the file again)."""
     import pyarrow as pa
 
     names = list(shard.columns)
@@ -193,24 +197,35 @@ def write_json_lines_arrow(shard: Shard, target: str,
     first: Optional[dict[str, str]] = None
     rows = 0
     with open(target, "wb") as handle:
-        for chunk in line_chunks(shard.path, min(limits.WRITE_CHUNK_ROWS,
-                                                 limits.JSON_CHUNK_RECORDS)):
-            table = arrow_table(chunk)
-            if table is None or sorted(table.column_names) != sorted(names):
-                return None
-            kinds = {name: column_kind(table.column(name)) for name in names}
-            if first is None:
-                first = {name: kind for name, kind in kinds.items() if kind is not None}
-            scores = _score_frame(table, first, score_columns)
-            if kinds != first or scores is None:
-                return None  # a kind left to pandas, or one pandas' chunk would differ in
-            added = columns(scores)
-            if any(v.dtype != np.float64 or bool(np.isinf(v).any()) for v in added.values()):
-                return None  # the per-record writer fails on it (no JSON number)
-            try:
-                text = json_lines_text(table, names, added, first)
-            except pa.ArrowCapacityError:  # more text than one string array holds
-                return None
-            handle.write(text)
-            rows += int(table.num_rows)
+        try:
+            for chunk in record_chunks(shard.path, min(limits.WRITE_CHUNK_ROWS,
+                                                       limits.JSON_CHUNK_RECORDS),
+                                       shard.json_array):
+                table = arrow_table(chunk)
+                if table is None or sorted(table.column_names) != sorted(names):
+                    return None
+                kinds = {name: column_kind(table.column(name)) for name in names}
+                if first is None:
+                    first = {name: kind for name, kind in kinds.items() if kind is not None}
+                scores = _score_frame(table, first, score_columns)
+                if kinds != first or scores is None:
+                    return None  # a kind left to pandas, or one pandas' chunk would differ in
+                added = columns(scores)
+                if any(v.dtype != np.float64 or bool(np.isinf(v).any())
+                       for v in added.values()):
+                    return None  # the per-record writer fails on it (no JSON number)
+                try:
+                    text = json_lines_text(table, names, added, first)
+                except pa.ArrowCapacityError:  # more text than one string array holds
+                    return None
+                if shard.json_array:  # (a line end is a record's end: json.dumps escapes)
+                    handle.write(b"[" if not rows else b", ")
+                    handle.write(bytes(text[:-1]).replace(b"\n", b", "))
+                else:
+                    handle.write(text)
+                rows += int(table.num_rows)
+        except ArrayLayoutError:
+            return None
+        if shard.json_array and rows:
+            handle.write(b"]")
     return rows if first is not None else None

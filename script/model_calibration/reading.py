@@ -267,9 +267,11 @@ def _pairs_without_duplicates(pairs: list[tuple[str, object]]) -> tuple[tuple[st
     return tuple(pairs)
 
 
-def _json_lines_shape(path: str) -> tuple[list[str], Optional[tuple[list[str], int]]]:
-    """The keys an object of the JSON-lines file repeats, and (none repeated) the column names
-    and rows pandas' read of the file gives, from the duplicate-key scan (no frame built): the
+def _json_lines_shape(path: str, array: bool = False
+                      ) -> tuple[list[str], Optional[tuple[list[str], int]]]:
+    """The keys an object of the JSON-lines file (``array``: JSON array) repeats, and (none
+    repeated) the column names and rows pandas' read of the file gives, from the duplicate-key
+    scan (no frame built; an array only when Arrow reads all its records): the
     union of the records' keys in their order of first appearance, as pandas names them (a
     frame of one record with every key: pandas turns keys that are all numbers into numbers),
     and the non-blank lines. The names and rows are None when a line is not an object, or no
@@ -282,9 +284,11 @@ def _json_lines_shape(path: str) -> tuple[list[str], Optional[tuple[list[str], i
     >>> _json_lines_shape(path)
     ([], (['s', 'y', 'id'], 2))
     """
-    fast = json_lines_keys(path, limits.JSON_CHUNK_RECORDS)
+    fast = json_lines_keys(path, limits.JSON_CHUNK_RECORDS, array)
     if fast is not None:
         return [], (pandas_names(fast[0]), fast[1]) if fast[0] else None
+    if array:  # (a JSON array Arrow does not read is read whole)
+        return _json_duplicate_keys(path, array), None
     keys: dict[str, None] = {}
     objects = True
 
@@ -423,7 +427,7 @@ def read_frame(path: str, fmt: str, fields: Optional[Sequence[str]] = None
                 if not duplicates else pd.DataFrame()
         else:
             array = fmt == "json" and json_is_array(path)
-            duplicates, shape = _json_lines_shape(path) if fields == [] and not array else \
+            duplicates, shape = _json_lines_shape(path, array) if fields == [] else \
                 (_json_duplicate_keys(path, array), None)
             frame = pd.DataFrame()
             if shape is not None:

@@ -53,8 +53,7 @@ from .jsonvalues import JsonDict
 from .logs import logger
 from .modes import Outcome, TaskResult, binary_outcome, multitask_outcome
 from .numerics import BoolArray, FloatArray, adaptive_clip_epsilon
-from .reading import (Shard, decimal_columns, decimals_as_floats, json_is_array,
-                      release_arrow_memory)
+from .reading import Shard, decimal_columns, decimals_as_floats, release_arrow_memory
 from .rowbins import BinGrid, RowBinner
 from .rowfolds import file_deal
 from .rowpasses import Chunk, aligned_chunks
@@ -89,14 +88,14 @@ def job_tasks(settings: Settings) -> list[StreamedTask]:
 
 
 STREAMED_FORMATS = ("parquet", *TEXT_FORMATS, *JSON_LINES_FORMATS)
-"""The formats a streamed run reads in passes (a ``.json`` file holding JSON lines, not an
-array)."""
+"""The formats a streamed run reads in passes (a ``.json`` file holding JSON lines or an array
+of records)."""
 
 
 def may_stream(files: Sequence[tuple[str, str, str]], settings: Settings) -> bool:
     """Whether a whole binary or multi-task run over ``files`` (``discover_files``' absolute
     path, relative name and format) may be streamed, before any file is read: every file
-    parquet, csv, tsv or JSON lines (no JSON array, and no fitting column a JSON file could
+    parquet, csv, tsv or JSON (no fitting column a JSON file could
     hold dates in: :func:`~.textbatches.date_like`), and text files (when no parquet file is
     among them) with at least ``STREAM_MIN_ROWS`` lines (:func:`~.textbatches.rows_at_most`):
     fewer rows are read whole at once, with no pass to count them first.
@@ -107,9 +106,8 @@ def may_stream(files: Sequence[tuple[str, str, str]], settings: Settings) -> boo
     if settings.mode not in ("binary", "multitask") or not files or \
             any(fmt not in STREAMED_FORMATS for _, _, fmt in files):
         return False
-    if any(fmt in JSON_LINES_FORMATS for _, _, fmt in files) and (
-            any(date_like(f) for task in job_tasks(settings) for f in task.fields(settings)) or
-            any(fmt == "json" and json_is_array(path) for path, _, fmt in files)):
+    if any(fmt in JSON_LINES_FORMATS for _, _, fmt in files) and \
+            any(date_like(f) for task in job_tasks(settings) for f in task.fields(settings)):
         return False
     if any(fmt == "parquet" for _, _, fmt in files):
         return True
@@ -126,7 +124,7 @@ def streams(shards: Sequence[Shard], settings: Settings, statistics: bool = Fals
     False
     """
     return settings.mode in ("binary", "multitask") and bool(shards) and \
-        (statistics or all(s.fmt in STREAMED_FORMATS and not s.json_array for s in shards)) and \
+        (statistics or all(s.fmt in STREAMED_FORMATS for s in shards)) and \
         sum(s.rows if s.counted else rows_at_most(s.path) for s in shards) >= \
         limits.STREAM_MIN_ROWS
 

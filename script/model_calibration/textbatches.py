@@ -28,9 +28,10 @@ earlier chunk's of the file, when no record of the chunk has the column (its nam
 pandas converted, a number), and a column whose name pandas reads as a date's (its default
 ``keep_default_dates``: ``*_at``, ``*_time``, ``timestamp*``, ``modified``, ``date``,
 ``datetime``) is never streamed. The duplicate-key scan counted the file's rows
-(``reading.read_frame``) before these passes. A JSON array (``[...]``) is read whole; a file
-ending a line by a carriage return alone (Python's and pandas' line end, not Arrow's) is not
-streamed.
+(``reading.read_frame``) before these passes. A JSON array (``[...]``) is read as the JSON
+lines of its records (:func:`~.jsonchunks.record_chunks`; an array not laid out as the scan
+reads it is ``MC-E203``, the job then left to the run holding the rows); a file ending a line
+by a carriage return alone (Python's and pandas' line end, not Arrow's) is not streamed.
 """
 
 from __future__ import annotations
@@ -46,8 +47,8 @@ import pandas as pd
 
 from ..errors import CalibrationScriptError, Code, bounded, quoted
 from . import limits
-from .jsonchunks import arrow_table, line_chunks, lone_carriage_return
-from .reading import Shard, text_chunks, text_separator
+from .jsonchunks import arrow_table, lone_carriage_return, record_chunks
+from .reading import Shard, json_is_array, text_chunks, text_separator
 
 TEXT_FORMATS = ("csv", "tsv")
 JSON_LINES_FORMATS = ("json", "jsonl")
@@ -59,10 +60,11 @@ _BLOCK_BYTES = 1 << 24
 
 
 def rows_at_most(path: str) -> int:
-    """An upper bound on the rows of a csv/tsv or JSON-lines file without parsing it: its line
-    ends plus one (a header takes a line, a quoted field may span several, blank lines are no
-    rows). Counted once per version of the file (its size and modification time): the
-    decision to stream and the check of the shards read for no field ask for it.
+    """An upper bound on the rows of a csv/tsv or JSON file without parsing it: its line ends
+    plus one (a header takes a line, a quoted field may span several, blank lines are no
+    rows), or for a JSON array its opening braces plus one (each record opens with one).
+    Counted once per version of the file (its size and modification time): the decision to
+    stream and the check of the shards read for no field ask for it.
 
     >>> import os, tempfile
     >>> path = os.path.join(tempfile.mkdtemp(), "a.csv")
@@ -72,17 +74,18 @@ def rows_at_most(path: str) -> int:
     3
     """
     status = os.stat(path)
-    return _line_ends(path, status.st_size, status.st_mtime_ns) + 1
+    mark = b"{" if path.lower().endswith(".json") and json_is_array(path) else b"\n"
+    return _marks(path, status.st_size, status.st_mtime_ns, mark) + 1
 
 
 @functools.lru_cache(maxsize=1024)
-def _line_ends(path: str, size: int, modified: int) -> int:
-    """The line ends of the file at ``path`` of that ``size`` and modification time."""
-    lines = 0
+def _marks(path: str, size: int, modified: int, mark: bytes) -> int:
+    """The ``mark`` bytes of the file at ``path`` of that ``size`` and modification time."""
+    count = 0
     with open(path, "rb") as handle:
         while block := handle.read(_BLOCK_BYTES):
-            lines += block.count(b"\n")
-    return lines
+            count += block.count(mark)
+    return count
 
 
 def _number_column(series: pd.Series) -> bool:
@@ -180,7 +183,8 @@ def _json_kind(series: pd.Series) -> str:
 
 
 def json_lines_batches(shard: Shard, fields: Sequence[str]) -> Iterator[dict[str, pd.Series]]:
-    """The JSON-lines shard's ``fields`` in chunks of ``BIN_CHUNK_ROWS`` lines (at most
+    """The JSON-lines shard's (or JSON array's records') ``fields`` in chunks of
+    ``BIN_CHUNK_ROWS`` lines (at most
     ``JSON_CHUNK_RECORDS``), as pandas columns of numbers or booleans (a column of nulls only
     as float64 NaN); a read error, or a chunk the whole-file read may parse otherwise (the
     module's docstring), is ``MC-E203``. Each chunk is parsed by Arrow
@@ -198,8 +202,8 @@ def json_lines_batches(shard: Shard, fields: Sequence[str]) -> Iterator[dict[str
     kinds: dict[str, str] = {}
     start = 0
     try:
-        for chunk in line_chunks(shard.path, min(limits.BIN_CHUNK_ROWS,
-                                                 limits.JSON_CHUNK_RECORDS)):
+        for chunk in record_chunks(shard.path, min(limits.BIN_CHUNK_ROWS,
+                                                   limits.JSON_CHUNK_RECORDS), shard.json_array):
             if lone_carriage_return(chunk):
                 raise CalibrationScriptError(
                     Code.MC_E203_READ_FAILED, f"{shard.relative} ends a line by a carriage "

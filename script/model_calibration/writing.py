@@ -127,8 +127,9 @@ def write_calibrated_shard(shard: Shard, target: str,
     csv/tsv through pandas' reader in chunks of as many rows, written as pandas' ``to_csv``
     writes them (:func:`~.csvwriter.write_csv_frame`); JSON lines in chunks of as many
     records when their types are the whole read's (:func:`_write_json_lines_shard`), else, and
-    a JSON array, read and written whole; a JSON-lines file whose chunks Arrow parses as pandas
-would is written from Arrow's parse (:func:`~.jsonwriter.write_json_lines_arrow`). An OS
+    a JSON array, read and written whole; a JSON-lines file or JSON array whose chunks Arrow
+    parses as pandas would is written from Arrow's parse
+    (:func:`~.jsonwriter.write_json_lines_arrow`). An OS
     error or a value JSON cannot hold is ``MC-E502``; a file that
     changed since it was read is ``MC-E203``.
     """
@@ -147,12 +148,11 @@ would is written from Arrow's parse (:func:`~.jsonwriter.write_json_lines_arrow`
                     write_csv_frame(out, target, sep, first=i == 0)
                     rows += len(out)
             return rows
-        if not shard.json_array:
-            written = write_json_lines_arrow(shard, target, columns, score_columns)
-            if written is None:
-                written = _write_json_lines_shard(shard, target, columns)
-            if written is not None:
-                return written
+        written = write_json_lines_arrow(shard, target, columns, score_columns)
+        if written is None and not shard.json_array:
+            written = _write_json_lines_shard(shard, target, columns)
+        if written is not None:
+            return written
         frame = read_frame(shard.path, shard.fmt)[0]
         out = frame.assign(**columns(frame))
         write_frame(out, target, shard.fmt, shard.json_array)

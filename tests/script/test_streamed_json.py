@@ -3,7 +3,8 @@ gives the outputs of the run holding the rows: labels as booleans, integers or f
 nulls and missing keys, scores some of whose chunks are integers; a malformed line, a repeated
 key or an invalid value fails as when the rows are held; a chunk whose fitting column holds
 text, or changes kind from one chunk to the next, leaves the job to the run holding the rows;
-a JSON array, or a fitting column pandas may read as dates, is never streamed.
+a JSON array is streamed as its records (a malformed one fails as when the rows are held); a
+fitting column pandas may read as dates is never streamed.
 
 The thresholds are lowered so that both run on a few thousand rows, with chunks of 1,000 rows
 (files of other sizes, so that chunks span files) and coarse bins.
@@ -66,15 +67,21 @@ def _records(name: str, rows: int, seed: int, logit: bool) -> list[Record]:
     return records
 
 
-def _files(folder: str, edit: Optional[Edit] = None, logit: bool = False) -> str:
-    """JSON-lines files (``.jsonl``, and ``.json`` holding lines) of :func:`_records`, edited by
-    ``edit`` (name, records) before being written, a blank line among them."""
+def _files(folder: str, edit: Optional[Edit] = None, logit: bool = False,
+           array: bool = False) -> str:
+    """JSON-lines files (``.jsonl``, and ``.json`` holding lines, or with ``array`` an array
+    laid out over lines) of :func:`_records`, edited by ``edit`` (name, records) before being
+    written, a blank line among them."""
     for i, (name, rows) in enumerate(SIZES):
         records = _records(name, rows, 20 + i, logit)
         if edit is not None:
             edit(name, records)
         path = os.path.join(folder, name)
         os.makedirs(os.path.dirname(path), exist_ok=True)
+        if array and name.endswith(".json"):
+            with open(path, "w", encoding="utf-8") as handle:
+                json.dump(records, handle, indent=1)
+            continue
         lines = [json.dumps(r) for r in records]
         lines.insert(len(lines) // 2, "")
         with open(path, "w", encoding="utf-8") as handle:
@@ -94,17 +101,20 @@ def _assert_same(ours: Mapping[str, str], theirs: Mapping[str, str]) -> None:
         assert texts[0] == texts[1]
 
 
-@pytest.mark.parametrize("env, logit", [
-    ({"CALIBRATION_METHOD": "gam"}, False),
-    ({"CALIBRATION_METHOD": "platt", "WEIGHT_FIELD": "w"}, False),
+@pytest.mark.parametrize("env, logit, array", [
+    ({"CALIBRATION_METHOD": "gam"}, False, False),
+    ({"CALIBRATION_METHOD": "platt", "WEIGHT_FIELD": "w"}, False, False),
     ({"CALIBRATION_METHOD": "beta", "NEGATIVE_SAMPLING_RATE": "0.25", "WEIGHT_FIELD": "w"},
-     False),
-    ({"CALIBRATION_METHOD": "gam", "SCORE_SPACE": "logit"}, True),
-], ids=["gam", "platt-weighted", "beta-weighted-sampled", "gam-logit"])
+     False, False),
+    ({"CALIBRATION_METHOD": "gam", "SCORE_SPACE": "logit"}, True, False),
+    ({"CALIBRATION_METHOD": "gam"}, False, True),
+    ({"CALIBRATION_METHOD": "platt", "WEIGHT_FIELD": "w"}, False, True),
+], ids=["gam", "platt-weighted", "beta-weighted-sampled", "gam-logit", "gam-array",
+        "platt-weighted-array"])
 def test_a_streamed_json_lines_run_equals_the_run_holding_the_rows(
-        tmp_path: str, env: dict[str, str], logit: bool, monkeypatch: pytest.MonkeyPatch,
-        no_plot: list[int]) -> None:
-    data = _files(os.path.join(tmp_path, "data"), logit=logit)
+        tmp_path: str, env: dict[str, str], logit: bool, array: bool,
+        monkeypatch: pytest.MonkeyPatch, no_plot: list[int]) -> None:
+    data = _files(os.path.join(tmp_path, "data"), logit=logit, array=array)
     held = _run(data, os.path.join(tmp_path, "held"), env, False, monkeypatch)
     streamed = _run(data, os.path.join(tmp_path, "streamed"), env, True, monkeypatch)
     _assert_same(streamed, held)
@@ -187,19 +197,27 @@ def test_an_invalid_label_in_a_later_chunk_fails_as_when_the_rows_are_held(
                           "MC-E208-INVALID-LABEL: column 'label' holds non-binary labels")
 
 
-def test_a_json_array_or_a_date_like_fitting_column_is_never_streamed(
-        tmp_path: str, monkeypatch: pytest.MonkeyPatch, no_plot: list[int]) -> None:
-    data = _files(os.path.join(tmp_path, "data"))
+@pytest.mark.parametrize("edit, match", [
+    (lambda text: text[:-40], r"MC-E203-READ-FAILED: cannot read c\.json as json"),
+    (lambda text: text + "x", r"MC-E203-READ-FAILED: cannot read c\.json as json"),
+    (lambda text: text[:-1] + ", 3]", r"MC-E203-READ-FAILED: cannot read c\.json as json"),
+    (lambda text: text.replace('"label": ', '"label": 1, "label": ', 1),
+     r"MC-E204-SCHEMA-MISMATCH: c\.json repeats the column names \['label'\]"),
+], ids=["truncated", "trailing-text", "number-element", "repeated-key"])
+def test_a_malformed_json_array_fails_as_when_the_rows_are_held(
+        tmp_path: str, edit: Callable[[str], str], match: str,
+        monkeypatch: pytest.MonkeyPatch, no_plot: list[int]) -> None:
+    data = _files(os.path.join(tmp_path, "data"), array=True)
     path = os.path.join(data, "b/c.json")
     with open(path, encoding="utf-8") as handle:
-        records = [json.loads(line) for line in handle if line.strip()]
+        text = edit(handle.read())
     with open(path, "w", encoding="utf-8") as handle:
-        json.dump(records, handle)
-    held = _run(data, os.path.join(tmp_path, "held"), {}, False, monkeypatch)
-    array = _run(data, os.path.join(tmp_path, "array"), {}, True, monkeypatch,
-                 expect_streamed=False)
-    _assert_same(array, held)
+        handle.write(text)
+    _assert_fails_as_held(data, tmp_path, monkeypatch, match)
 
+
+def test_a_date_like_fitting_column_is_never_streamed(
+        tmp_path: str, monkeypatch: pytest.MonkeyPatch, no_plot: list[int]) -> None:
     def date_like_weights(name: str, records: list[Record]) -> None:
         for record in records:
             if "w" in record:
