@@ -6,7 +6,8 @@ columns, the input of the whole script) and a held-out test set of ``min(n, TEST
 rows (score and label) drawn from the same generator with another seed. ``prepare_csv`` writes
 the same training shards once more as CSV (pandas ``to_csv``), beside the parquet ones, for the
 whole-script runs with ``--script-format csv``; ``prepare_jsonl`` as JSON lines, for
-``--script-format jsonl``.
+``--script-format jsonl``; ``prepare_json`` as one JSON array of records a shard, for
+``--script-format json``.
 
 Scenarios (scores ~ Beta(2, 2), continuous float64, so almost every score is unique: the worst
 case for aggregation by unique score):
@@ -75,13 +76,15 @@ MULTITASK_LABEL_FIELDS = tuple(f"label_task_{t}" for t in range(NUM_TASKS))
 PASSTHROUGH_FIELDS = ("row_id", "segment", "feature_a")
 TRAIN_SHARDS = 10
 TEST_ROWS_MAX = 1_000_000
-FORMATS = ("parquet", "csv", "jsonl")
+FORMATS = ("parquet", "csv", "jsonl", "json")
 # Bump when the generator changes: cached files of another version are not reused.
 GENERATOR_VERSION = 1
 # Bump when the CSV writing changes (it derives the CSV shards from the parquet ones).
 CSV_VERSION = 1
 # Bump when the JSON-lines writing changes (it derives those shards from the parquet ones).
 JSONL_VERSION = 1
+# Bump when the JSON-array writing changes (it derives those shards from the parquet ones).
+JSON_VERSION = 1
 _SEGMENTS = np.array(["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel"])
 _SCENARIO_SEED = {"linear": 11, "nonlinear": 23, MULTICLASS: 37, MULTITASK: 41}
 
@@ -262,6 +265,15 @@ def prepare_jsonl(dataset: Dataset) -> Dataset:
     """
     return _derived(dataset, "jsonl", JSONL_VERSION,
                     lambda frame, path: frame.to_json(path, orient="records", lines=True,
+                                                      double_precision=15))
+
+
+def prepare_json(dataset: Dataset) -> Dataset:
+    """The training shards of a parquet ``dataset`` as JSON arrays of records (``[{...},
+    {...}]``, one line a shard), written once beside them by ``DataFrame.to_json(orient=
+    "records", double_precision=15)``, into ``train-json-v<JSON_VERSION>``."""
+    return _derived(dataset, "json", JSON_VERSION,
+                    lambda frame, path: frame.to_json(path, orient="records",
                                                       double_precision=15))
 
 

@@ -179,6 +179,8 @@ def _floor_note(floor: Mapping[str, object] | None) -> str:
         return "pandas read_csv + to_csv of the same csv shards"
     if _format(floor) == "jsonl":
         return "pandas read_json + to_json of the same JSON-lines shards"
+    if _format(floor) == "json":
+        return "pandas read_json + to_json of the same JSON-array shards"
     return "pyarrow read + write of the same shards"
 
 

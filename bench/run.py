@@ -312,7 +312,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             script_data = dataset
             if n in script_sizes and args.script_format != "parquet":
                 t0 = time.perf_counter()
-                prepare = {"csv": data.prepare_csv, "jsonl": data.prepare_jsonl}
+                prepare = {"csv": data.prepare_csv, "jsonl": data.prepare_jsonl,
+                           "json": data.prepare_json}
                 script_data = prepare[args.script_format](dataset)
                 print(f"[{time.perf_counter() - started:7.1f}s] {args.script_format} {scenario} "
                       f"n={n} ready in {time.perf_counter() - t0:.1f}s", flush=True)

@@ -202,10 +202,22 @@ def copy_jsonl_pandas(source: str, target: str) -> tuple[int, dict[str, int]]:
     return len(frame), {str(name): int(size) for name, size in usage.items()}
 
 
+def copy_json_pandas(source: str, target: str) -> tuple[int, dict[str, int]]:
+    """Read a JSON-array file with pandas (as the script reads a whole file) and write it back
+    with ``to_json(orient="records")``: rows and in-memory bytes per column."""
+    import pandas as pd
+
+    frame = pd.read_json(source, orient="records", precise_float=True)
+    frame.to_json(target, orient="records")
+    usage = frame.memory_usage(index=False, deep=True)
+    return len(frame), {str(name): int(size) for name, size in usage.items()}
+
+
 FLOORS: dict[str, tuple[Callable[[str, str], tuple[int, dict[str, int]]], str, str]] = {
     "parquet": (copy_parquet, "parquet", "pyarrow read_table + write_table"),
     "csv": (copy_csv_pandas, "csv", "pandas read_csv + to_csv"),
     "jsonl": (copy_jsonl_pandas, "jsonl", "pandas read_json + to_json (lines)"),
+    "json": (copy_json_pandas, "json", "pandas read_json + to_json (array)"),
     "csv_pyarrow": (copy_csv, "csv", "pyarrow.csv read_csv + write_csv"),
 }
 """Floor format -> (copy function, file extension, description)."""
@@ -218,7 +230,7 @@ def io_floor_task(spec: Mapping[str, object]) -> JsonDict:
     copy, extension, description = FLOORS[floor]
     fit_cols = tuple(_paths(spec, "fit_columns")) if "fit_columns" in spec else (
         data.SCORE_FIELD, data.LABEL_FIELD)
-    if floor in ("csv", "jsonl"):
+    if floor in ("csv", "jsonl", "json"):
         import pandas  # noqa: F401  # imported before the baseline, as the script's child does
 
     scratch = tempfile.mkdtemp(prefix="bench-io-", dir=_str(spec, "scratch"))
