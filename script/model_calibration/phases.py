@@ -2,7 +2,8 @@
 shards of one instance.
 
 ``statistics`` writes the parsed fitting columns of the instance's shards
-(:mod:`.statistics`) into ``calibration_output``; ``apply`` writes the instance's shards
+(:mod:`.statistics`; batch by batch where a single-instance run would stream the files) into
+``calibration_output``; ``apply`` writes the instance's shards
 calibrated by the calibrator on ``calibration_model`` (the fit phase's ``calibration_output``)
 into ``calibrated_data``. Each also writes ``<phase>-<hash of its shards>.json`` into
 ``metrics_output`` (its files, rows and seconds), last, as its completion marker; the hash keeps
@@ -19,6 +20,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Optional
 
+from ..errors import CalibrationScriptError, Code
 from ..interface import ModelCalibrationInput, ModelCalibrationOutput
 from .artifact import AnyCalibrator
 from .columns import require_columns
@@ -26,10 +28,12 @@ from .inputs import fitting_fields
 from .jsonvalues import JsonDict
 from .logs import logger
 from .modes import calibrated_columns
-from .reading import Shard, read_shards, release_arrow_memory, release_fitting, walk_files
+from .reading import (Shard, discover_files, read_files, release_arrow_memory, release_fitting,
+                      walk_files)
 from .settings import Settings
 from .staging import Staging
-from .statistics import input_digest, statistics_table
+from .statistics import input_digest, statistics_name, statistics_table, write_streamed
+from .streaming import may_stream
 from .writing import write_calibrated_shard, write_failed, write_json
 
 
@@ -37,18 +41,38 @@ def _has_data(path: str) -> bool:
     return os.path.isfile(path) or (os.path.isdir(path) and bool(walk_files(path)))
 
 
-def _write_statistics(staging: Staging, shards: list[Shard], settings: Settings) -> int:
+def _write_statistics(staging: Staging, files: list[tuple[str, str, str]], settings: Settings,
+                      scratch: str) -> list[Shard]:
+    """The statistics file of the instance's ``files`` (batch by batch where a single-instance
+    run would stream them, else from their parsed columns); the shards."""
     import pyarrow.parquet as pq  # type: ignore[import-untyped]  # no stubs
 
+    if may_stream(files, settings):
+        streamed = None
+        try:
+            shards = read_files(files, [])
+            target = staging.path(ModelCalibrationOutput.CALIBRATION_OUTPUT.value,
+                                  statistics_name(shards))
+            try:
+                streamed = write_streamed(shards, settings, target, scratch)
+            except OSError as exc:
+                raise write_failed(target, exc) from exc
+        except CalibrationScriptError as exc:
+            if exc.code == Code.MC_E502_WRITE_FAILED:
+                raise
+            logger.info("%s; the files are read whole", exc)
+        if streamed is not None:
+            return streamed
+    shards = read_files(files, fitting_fields(settings))
     if not shards:
-        return 0
+        return shards
     name, table = statistics_table(shards, settings)
     target = staging.path(ModelCalibrationOutput.CALIBRATION_OUTPUT.value, name)
     try:
         pq.write_table(table, target)
     except OSError as exc:
         raise write_failed(target, exc) from exc
-    return sum(s.rows for s in shards)
+    return shards
 
 
 def _write_calibrated(staging: Staging, shards: list[Shard], settings: Settings,
@@ -78,13 +102,15 @@ def run_map_phase(phase: str, input_paths: Mapping[str, str], outputs: Mapping[s
     published = False
     try:
         with tempfile.TemporaryDirectory(prefix="calibration-") as scratch:
-            # apply re-reads each file whole when it writes it: no column is kept before
-            fields = fitting_fields(settings) if phase == "statistics" else []
-            shards = read_shards(path, scratch, fields) if _has_data(path) else []
-            staging.open()
+            files = discover_files(path, scratch) if _has_data(path) else []
             if phase == "statistics":
-                rows = _write_statistics(staging, shards, settings)
+                staging.open()
+                shards = _write_statistics(staging, files, settings, scratch) if files else []
+                rows = sum(s.rows for s in shards)
             else:
+                # apply re-reads each file whole when it writes it: no column is kept before
+                shards = read_files(files, [])
+                staging.open()
                 assert calibrator is not None  # main loads it for the apply phase
                 release_fitting(shards)
                 rows = _write_calibrated(staging, shards, settings, calibrator)

@@ -9,14 +9,24 @@ instances of one step never write the same name. The fit phase reads every such 
 shards by relative name (the order a single-instance run reads them in) and hands the modes shards
 whose fitting columns are the parsed values: the parsers give them back unchanged, so the
 calibrator and the metrics are those of a single-instance run over the same files.
+
+A binary or multi-task instance whose files a single-instance run would stream
+(:func:`~.streaming.may_stream`) parses them batch by batch (:func:`write_streamed`): each
+batch's parsed columns go to a scratch Arrow file, then into the statistics file in row groups
+of the rows :func:`pyarrow.parquet.write_table` puts in one, so the file is the same to the
+byte; memory is a batch and a row group of parsed values. An error there (or a chunk the
+whole-file read may parse otherwise, :mod:`.textbatches`) leaves the instance to the read of
+the whole files, which reports what it always did.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Optional
 
 import numpy as np
 import numpy.typing as npt
@@ -27,10 +37,13 @@ from .columns import label_values, parse_class_labels, parse_scores, parse_weigh
 from .logs import logger
 from .reading import Shard, walk_files
 from .settings import Settings
+from .streaming import _batches as shard_batches
 
 STATISTICS_FORMAT = 1
 """Version of the statistics file's layout (its ``calibration_statistics`` metadata)."""
 METADATA_KEY = b"calibration_statistics"
+ROW_GROUP_ROWS = 1 << 20
+"""The rows :func:`pyarrow.parquet.write_table` puts in a row group (its default)."""
 
 Parser = Callable[[Shard], npt.NDArray[np.generic]]
 
@@ -99,23 +112,100 @@ def field_parsers(settings: Settings) -> dict[str, Parser]:
     return parsers
 
 
+def _checked_parsers(shards: Sequence[Shard], settings: Settings) -> dict[str, Parser]:
+    """The mode's parsers (:func:`field_parsers`), the shards checked for their columns."""
+    parsers = field_parsers(settings)
+    if shards:  # (an instance may be given no file)
+        require_columns(shards, list(parsers), "set the score, label and weight settings to "
+                                               "existing columns")
+    return parsers
+
+
+def statistics_name(shards: Sequence[Shard]) -> str:
+    """The statistics file's name for these shards."""
+    return f"{STATISTICS_FILE_PREFIX}{input_digest(shards)}.parquet"
+
+
+def _metadata(shards: Sequence[Shard], fields: Sequence[str]) -> dict[bytes, bytes]:
+    """The schema metadata of the statistics file: the fields and the shards' descriptions."""
+    described = [{"relative": s.relative, "fmt": s.fmt, "columns": list(s.columns),
+                  "rows": s.rows, "size": s.size, "json_array": s.json_array} for s in shards]
+    meta = {"format": STATISTICS_FORMAT, "fields": list(fields), "shards": described}
+    return {METADATA_KEY: json.dumps(meta).encode("utf-8")}
+
+
 def statistics_table(shards: Sequence[Shard], settings: Settings) -> tuple[str, object]:
     """The statistics file's name and its Arrow table (the parsed fitting columns of every
     shard, in shard order; the shards' descriptions in the schema's metadata)."""
     import pyarrow as pa  # type: ignore[import-untyped]  # no stubs
 
-    parsers = field_parsers(settings)
-    if shards:  # (an instance may be given no file)
-        require_columns(shards, list(parsers), "set the score, label and weight settings to "
-                                               "existing columns")
+    parsers = _checked_parsers(shards, settings)
     columns = {name: np.concatenate([parse(s) for s in shards]) if shards else np.empty(0)
                for name, parse in parsers.items()}
-    described = [{"relative": s.relative, "fmt": s.fmt, "columns": list(s.columns),
-                  "rows": s.rows, "size": s.size, "json_array": s.json_array} for s in shards]
-    meta = {"format": STATISTICS_FORMAT, "fields": list(parsers), "shards": described}
     table = pa.table({name: pa.array(values) for name, values in columns.items()})
-    table = table.replace_schema_metadata({METADATA_KEY: json.dumps(meta).encode("utf-8")})
-    return f"{STATISTICS_FILE_PREFIX}{input_digest(shards)}.parquet", table
+    table = table.replace_schema_metadata(_metadata(shards, list(parsers)))
+    return statistics_name(shards), table
+
+
+def write_streamed(shards: Sequence[Shard], settings: Settings, target: str, scratch: str
+                   ) -> Optional[list[Shard]]:
+    """Write the statistics file of ``shards`` (read for no field: their rows counted here) to
+    ``target``, parsing them batch by batch (the module's docstring); the shards with their
+    rows, or None (nothing written) when they hold no row. Raises what the batches' reads and
+    parsers raise."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]  # no stubs
+
+    parsers = _checked_parsers(shards, settings)
+    fields = list(parsers)
+    parsed_path = os.path.join(scratch, "parsed.arrow")
+    counted: list[Shard] = []
+    schema = None
+    with pa.OSFile(parsed_path, "wb") as sink:
+        writer = None
+        for shard in shards:
+            rows = 0
+            for batch in shard_batches(shard, fields, every_column=True):
+                held = dataclasses.replace(shard, fitting=batch)
+                record = pa.record_batch([pa.array(parse(held)) for parse in parsers.values()],
+                                         names=fields)
+                if writer is None:
+                    schema = record.schema
+                    writer = pa.ipc.new_file(sink, schema)
+                writer.write_batch(record)
+                rows += int(record.num_rows)
+            counted.append(dataclasses.replace(shard, rows=rows, counted=True))
+        if writer is not None:
+            writer.close()
+    if schema is None:
+        return None
+    with pa.OSFile(parsed_path, "rb") as source, pq.ParquetWriter(
+            target, schema.with_metadata(_metadata(counted, fields))) as parquet:
+        for group in _row_groups(pa.ipc.open_file(source)):
+            parquet.write_table(group, row_group_size=ROW_GROUP_ROWS)
+    os.remove(parsed_path)
+    return counted
+
+
+def _row_groups(reader: Any) -> Iterator[Any]:
+    """The record batches of an Arrow file reader as tables of ``ROW_GROUP_ROWS`` rows (the
+    last one what is left)."""
+    import pyarrow as pa
+
+    held: list[Any] = []
+    rows = 0
+    for i in range(reader.num_record_batches):
+        batch = reader.get_batch(i)
+        while batch.num_rows:
+            take = min(ROW_GROUP_ROWS - rows, int(batch.num_rows))
+            held.append(batch.slice(0, take))
+            rows += take
+            batch = batch.slice(take)
+            if rows == ROW_GROUP_ROWS:
+                yield pa.Table.from_batches(held).combine_chunks()
+                held, rows = [], 0
+    if held:
+        yield pa.Table.from_batches(held).combine_chunks()
 
 
 def _invalid(message: str) -> CalibrationScriptError:
@@ -127,7 +217,7 @@ def _invalid(message: str) -> CalibrationScriptError:
 def _read_statistics(path: str, fields: Sequence[str], columns: bool) -> list[Shard]:
     """The shards one statistics file describes, their fitting columns filled from it (or, when
     not ``columns``, where their rows start in it: ``Shard.first_row``)."""
-    import pyarrow.parquet as pq  # type: ignore[import-untyped]  # no stubs
+    import pyarrow.parquet as pq
 
     try:
         schema = pq.read_schema(path)
