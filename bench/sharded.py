@@ -11,7 +11,8 @@ than instances they share the cores), and whether the fit step's calibrator and 
 single step's (floats within 1e-12, counts exactly). Then, one instance at a time (``alone``):
 each instance's statistics and apply phase run by the shipped zipapp in a fresh process, one
 thread, over the files ``ShardedByS3Key`` gives it (round robin over the sorted keys), its wall
-time (interpreter start included) recorded. Results: ``bench/results/<name>.json`` and ``.md``.
+time (interpreter start included) and peak resident memory (``wait4``'s ``ru_maxrss`` of that
+process) recorded. Results: ``bench/results/<name>.json`` and ``.md``.
 """
 
 from __future__ import annotations
@@ -127,8 +128,8 @@ def _run(instances: int | None, dataset: data.Dataset, work: Path) -> dict[str, 
             "artifacts": artifacts}
 
 
-def _phase_alone(script: str, phase: str, inputs: Mapping[str, str], root: Path) -> float:
-    """Wall seconds of one phase of one instance, run alone in a fresh process."""
+def _phase_alone(script: str, phase: str, inputs: Mapping[str, str], root: Path) -> tuple[float, float]:
+    """Wall seconds and peak resident MB of one phase of one instance, run alone in a fresh process."""
     from calibration_step.script.interface import ModelCalibrationOutput
 
     argv = [sys.executable, script, "--phase", phase]
@@ -139,8 +140,12 @@ def _phase_alone(script: str, phase: str, inputs: Mapping[str, str], root: Path)
     env = pinned_environment(os.environ)
     env["CALIBRATION_METHOD"] = "gam"
     start = time.perf_counter()
-    subprocess.run(argv, check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start
+    child = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode:
+        raise subprocess.CalledProcessError(child.returncode, argv)
+    return time.perf_counter() - start, usage.ru_maxrss / 1024  # (kilobytes on Linux)
 
 
 def _alone(dataset: data.Dataset, counts: Sequence[int], scratch: Path) -> dict[str, object]:
@@ -162,17 +167,20 @@ def _alone(dataset: data.Dataset, counts: Sequence[int], scratch: Path) -> dict[
     _phase_alone(os.fspath(script), "fit", {"evaluation_data": os.fspath(statistics)}, fit)
     out: dict[str, object] = {}
     for count in counts:
-        seconds: dict[str, list[float]] = {"statistics": [], "apply": []}
+        seconds: dict[str, list[float]] = {"statistics": [], "apply": [], "statistics_peak_mb": [],
+                                           "apply_peak_mb": []}
         for index in range(count):
             own = scratch / f"n{count}-i{index}"
             (own / "input").mkdir(parents=True)
             for path in files[index::count]:
                 os.symlink(path, own / "input" / os.path.basename(path))
             sources = {"evaluation_data": os.fspath(own / "input")}
-            seconds["statistics"].append(round(_phase_alone(os.fspath(script), "statistics", sources,
-                                                            own / "statistics"), 3))
-            sources["calibration_model"] = os.fspath(fit / "calibration_output")
-            seconds["apply"].append(round(_phase_alone(os.fspath(script), "apply", sources, own / "apply"), 3))
+            for phase in ("statistics", "apply"):
+                if phase == "apply":
+                    sources["calibration_model"] = os.fspath(fit / "calibration_output")
+                took, peak = _phase_alone(os.fspath(script), phase, sources, own / phase)
+                seconds[phase].append(round(took, 3))
+                seconds[f"{phase}_peak_mb"].append(round(peak, 1))
             shutil.rmtree(own)
         out[str(count)] = seconds
         print(json.dumps({"alone": count, **seconds}), flush=True)
@@ -201,13 +209,15 @@ def _markdown(rows: Sequence[Mapping[str, object]], size: int) -> str:
 
 def _alone_markdown(alone: Mapping[str, object]) -> str:
     lines = ["", "One instance at a time (fresh process, one thread; seconds per instance, interpreter start "
-             "included):", "", "| instances | statistics | apply | largest statistics | largest apply |",
-             "|---|---|---|---|---|"]
+             "included; peak resident MB of each process):", "",
+             "| instances | statistics | apply | largest statistics | largest apply | statistics peak MB | "
+             "apply peak MB |", "|---|---|---|---|---|---|---|"]
     for count, seconds in alone.items():
         assert isinstance(seconds, dict)
         lines.append(f"| {count} | {', '.join(map(str, seconds['statistics']))} | "
                      f"{', '.join(map(str, seconds['apply']))} | {max(seconds['statistics'])} | "
-                     f"{max(seconds['apply'])} |")
+                     f"{max(seconds['apply'])} | {', '.join(map(str, seconds.get('statistics_peak_mb', [])))} | "
+                     f"{', '.join(map(str, seconds.get('apply_peak_mb', [])))} |")
     return "\n".join(lines) + "\n"
 
 
