@@ -23,15 +23,16 @@ from calibration_step.script.errors import CalibrationScriptError
 from calibration_step.script.model_calibration import limits, phases, statistics
 from tests.script.synthetic import scenario
 from tests.script.test_sharded_phases import CAL_OUT, EVAL, _run
+from tests.script.test_streamed_fit import _small_limits
 
+__all__ = ["_small_limits"]  # the autouse fixture: chunks of 1,000 rows
 Edit = Callable[[str, pd.DataFrame], None]
 FILES = [("a.csv", 2300), ("b/c.parquet", 1700), ("d.jsonl", 1200), ("e.json", 2100)]
 
 
 @pytest.fixture(autouse=True)
-def _small_limits(monkeypatch: pytest.MonkeyPatch) -> None:
+def _few_rows_stream(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(limits, "STREAM_MIN_ROWS", 1000)
-    monkeypatch.setattr(limits, "BIN_CHUNK_ROWS", 1000)
     monkeypatch.setattr(limits, "JSON_CHUNK_RECORDS", 400)
 
 
