@@ -2,9 +2,10 @@
 record on a line of its own, so the JSON-lines machinery (:mod:`.jsonchunks`, :mod:`.jsonwriter`,
 :mod:`.textbatches`) reads the array in chunks of whole records.
 
-The scan reads the file in blocks of ``_BLOCK_BYTES`` and finds, with array operations, the
-strings (a quote after an odd run of backslashes is escaped; runs and strings carry over block
-ends), the brackets outside them and so each byte's depth. It accepts only this layout, which
+The scan reads the file in blocks of ``_BLOCK_BYTES`` and finds, with array operations on the
+positions of quotes, brackets, commas and line ends only, the strings (a quote after an odd run
+of backslashes is escaped; runs, strings and depth carry over block ends), the brackets and
+commas outside them and their depth. It accepts only this layout, which
 JSON reads as the array of the records: JSON whitespace, ``[``, records separated by commas
 (each an object, ``{`` to its ``}``, with JSON whitespace around it), ``]`` and JSON whitespace,
 with no line end inside a string (Python's ``json`` refuses one). Anything else (a truncated
@@ -42,7 +43,7 @@ import numpy as np
 import numpy.typing as npt
 
 _BLOCK_BYTES = 1 << 21
-"""Bytes scanned at a time (the scan's arrays take about 12 bytes a byte)."""
+"""Bytes scanned at a time (held with a copy of them and the positions of their marks)."""
 
 _QUOTE, _BACKSLASH, _COMMA = ord('"'), ord("\\"), ord(",")
 _SPACE = np.zeros(256, dtype=np.bool_)
