@@ -181,7 +181,8 @@ def test_small_text_inputs_are_read_once_whole(
     array = os.path.join(tmp_path, "x.json")
     with open(array, "w", encoding="utf-8") as handle:
         handle.write('[{"prob_class_1": 0.5, "label": 1}]')
-    assert not may_stream(files + [(array, "x.json", "json")], Settings())  # an array: whole
+    assert rows_at_most(array) == 2  # an array: its opening braces plus one
+    assert may_stream(files + [(array, "x.json", "json")], Settings())
     asked = recorded_fields(monkeypatch)
     outputs = {o.value: os.path.join(tmp_path, "out", o.value) for o in ModelCalibrationOutput}
     mc.main({EVAL: data}, outputs, {}, argparse.Namespace(job_type="calibration"))
