@@ -24,8 +24,7 @@ from .numerics import CLIP_EPSILON, BoolArray, FloatArray, IntArray, logit, sigm
 class RowBins:
     """The kept rows' sufficient statistics per (group, logit bin): ``(groups, bins)`` arrays.
 
-    The score's logit (``logit(clip(s, CLIP_EPSILON))`` for probabilities, the score itself in
-    logit space) is cut into ``bins`` equal-width bins between its minimum ``lo`` and maximum
+    The score's logit (:func:`bin_logits` for probabilities, the score itself in logit space) is cut into ``bins`` equal-width bins between its minimum ``lo`` and maximum
     ``hi``; a group is a cross-fitting fold (one group when there are no folds). ``n`` is each
     group and bin's weight (its row count without weights), ``k`` its positive weight and
     ``sum_z`` its weighted sum of logits, so ``sum_z / n`` is the bin's weighted mean logit:
@@ -163,8 +162,8 @@ class RowBinner:
             groups: Optional[npt.NDArray[np.int8]]) -> None:
         """Add one chunk of rows (``groups``: each row's group, None for one group)."""
         if self.grid.space == "probability":
-            self.add_logits(logit(scores, CLIP_EPSILON), clipped_rows(scores), positive,
-                            weights, groups)
+            self.add_logits(bin_logits(scores), clipped_rows(scores), positive, weights,
+                            groups)
         else:
             self.add_logits(scores, 0, positive, weights, groups)
 
@@ -218,6 +217,24 @@ class RowBinner:
         return RowBins(grid.bins, grid.lo, grid.hi, self._n.reshape(shape),
                        self._k.reshape(shape), self._sum_z.reshape(shape), self._rows.copy(),
                        sum_w2, self._clipped)
+
+
+def bin_logits(scores: FloatArray) -> FloatArray:
+    """The logits of probability scores as the row bins take them: ``ln(t / (1 - t))`` of the
+    scores clipped to ``t`` in ``[CLIP_EPSILON, 1 - CLIP_EPSILON]``. The same function as
+    :func:`~.numerics.logit` to a few ulps (``7e-15`` absolute at most, where the logit
+    nears its clip of 34.5), with one ``log`` where that has a ``log`` and a ``log1p`` (numpy's ``log1p`` takes 2-3 times a ``log``): a row's
+    logit is most of the cost of binning it.
+
+    >>> bin_logits(np.array([0.5, 0.8, 0.0])).round(6).tolist()
+    [0.0, 1.386294, -34.538776]
+    """
+    t = np.clip(scores, CLIP_EPSILON, 1.0 - CLIP_EPSILON)
+    odds = np.subtract(1.0, t)
+    np.divide(t, odds, out=odds)
+    del t
+    out: FloatArray = np.log(odds, out=odds)
+    return out
 
 
 def clipped_rows(scores: FloatArray) -> int:
