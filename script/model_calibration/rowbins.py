@@ -171,8 +171,8 @@ class RowBinner:
                    weights: Optional[FloatArray], groups: Optional[npt.NDArray[np.int8]]
                    ) -> None:
         """:meth:`add` of rows given by their logits ``z`` (for probability scores
-        ``logit(scores, CLIP_EPSILON)``, of which ``clipped`` were clipped:
-        :func:`clipped_rows`), the same sums.
+        ``bin_logits(scores)``, of which ``clipped`` were clipped: :func:`clipped_rows`), the
+        same sums.
 
         >>> binner = RowBinner(BinGrid(2, 0.0, 1.0, "probability"), 1, weighted=False)
         >>> binner.add_logits(np.array([0.2, 0.9]), 0, np.array([True, False]), None, None)
