@@ -127,7 +127,7 @@ def _label_rows(x: FloatArray, labels: IntArray) -> FloatArray:
     >>> _label_rows(np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]), np.array([1, 0, 1])).tolist()
     [4.0, 2.0, 6.0]
     """
-    out = x[0].copy()
+    out: FloatArray = x[0].copy()
     for j in range(1, x.shape[0]):
         np.copyto(out, x[j], where=labels == j)
     return out
