@@ -24,7 +24,7 @@ from .corp import corp_block
 from .jsonvalues import JsonDict, int_if_integral, json_number
 from .numerics import (CLIP_EPSILON, BoolArray, FloatArray, IntArray, fit_logistic_line, logit,
                        row_reduce, weighted_count)
-from .rowbins import BinGrid, RowBinner, RowBins, bin_rows, clipped_rows
+from .rowbins import BinGrid, RowBinner, RowBins, bin_logits, bin_rows, clipped_rows
 from .smoothece import smooth_ece
 
 SLOPE_BINS = 1 << 16
@@ -251,7 +251,7 @@ def binary_metrics_of(p: FloatArray, positive: BoolArray, weights: Optional[Floa
     0.04
     """
     if p.shape[0] >= limits.BINNED_MIN_ROWS:
-        rb = bin_rows(p, positive, weights, None, 1, "probability")
+        rb = bin_rows(p, positive, weights, None, 1, "probability", exact_logits=False)
         if rb is not None:
             return _row_bins_block(rb, int(p.shape[0]), bins)
     block = binary_metrics(aggregate(p, positive, weights), bins, rows=int(p.shape[0]))
@@ -515,7 +515,7 @@ def _binned_figures(column: ClassColumn, labels: IntArray, weights: Optional[Flo
         top_z = top_logits[:part_labels.shape[0]]
         for j in range(k):
             probs = column(j, part)
-            z = logit(probs, CLIP_EPSILON)
+            z = bin_logits(probs)
             binners[j].add_logits(z, clipped_rows(probs), part_labels == j, part_weights, None)
             np.copyto(top_z, z, where=True if state is None else probs > state[0])
             state = _top_label_step(j, probs, part_labels, state)

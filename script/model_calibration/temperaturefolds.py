@@ -104,10 +104,10 @@ def _chunks(logits: RowSlices, labels: IntArray, weights: Optional[FloatArray],
             None if weights is None else weights[part], fold[part]
 
 
-def _cumulants(x: FloatArray, p: FloatArray) -> list[FloatArray]:
+def _cumulants(x: FloatArray, p: FloatArray, mean: FloatArray) -> list[FloatArray]:
     """Per row (columns of the class-major ``x``, ``p``): the cumulants of orders 2 to 6 of the
-    log-scores ``x`` under the probabilities ``p``, from their central moments."""
-    mean = (p * x).sum(axis=0)
+    log-scores ``x`` under the probabilities ``p``, whose mean is ``mean``
+    (``(p * x).sum(axis=0)``), from their central moments."""
     d = x - mean
     power = d * d
     moments = {}
@@ -118,6 +118,19 @@ def _cumulants(x: FloatArray, p: FloatArray) -> list[FloatArray]:
     m2, m3, m4, m5, m6 = (moments[o] for o in range(2, ORDERS + 1))
     return [m2, m3, m4 - 3.0 * m2 * m2, m5 - 10.0 * m3 * m2,
             m6 - 15.0 * m4 * m2 - 10.0 * m3 * m3 + 30.0 * m2 ** 3]
+
+
+def _label_rows(x: FloatArray, labels: IntArray) -> FloatArray:
+    """Each row's value of its label's class in the class-major ``x`` (``x[labels, rows]``,
+    by a masked copy a class: no index arrays).
+
+    >>> _label_rows(np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]), np.array([1, 0, 1])).tolist()
+    [4.0, 2.0, 6.0]
+    """
+    out: FloatArray = x[0].copy()
+    for j in range(1, x.shape[0]):
+        np.copyto(out, x[j], where=labels == j)
+    return out
 
 
 def fold_moments(logits: RowSlices, labels: IntArray, weights: Optional[FloatArray],
@@ -135,16 +148,16 @@ def fold_moments(logits: RowSlices, labels: IntArray, weights: Optional[FloatArr
     """
     out = np.zeros((ORDERS + 1, folds))
     for _, x, y, w, g in _chunks(logits, labels, weights, fold):
-        index = np.arange(x.shape[1])
-        chosen = x[y, index]
+        chosen = _label_rows(x, y)
         eta = scale * x
         top = eta.max(axis=0)
         eta -= top
         np.exp(eta, out=eta)
         sums = eta.sum(axis=0)
         eta /= sums  # the softmax probabilities
-        terms = [top + np.log(sums) - scale * chosen, (eta * x).sum(axis=0) - chosen]
-        terms += _cumulants(x, eta)
+        mean = (eta * x).sum(axis=0)
+        terms = [top + np.log(sums) - scale * chosen, mean - chosen]
+        terms += _cumulants(x, eta, mean)
         for order, term in enumerate(terms):
             if w is not None:
                 term *= w
