@@ -25,7 +25,7 @@ from .aggregation import Aggregated, aggregate
 from .apply import (CLASS_SCALING_METHODS, apply_calibrator, class_logits,
                     class_scaling_probabilities, mix_class_probabilities, renormalise)
 from .artifact import MIXTURE_METHOD, Calibrator, MultiCalibrator
-from .fitting import fit_calibrator, probability_floor, with_probability_floor
+from .fitting import STARTED_METHODS, fit_calibrator, probability_floor, with_probability_floor
 from .jsonvalues import JsonDict, int_if_integral, json_number
 from .logs import logger
 from .metrics import auc_aggregated, row_figures
@@ -84,14 +84,17 @@ class BinaryProblem:
     """One binary task: its kept rows' scores, labels (0/1, held as bool) and weights.
 
     ``weights`` None means every row weighs 1 (no all-ones array is made): a fit's rows are
-    then aggregated by sorting (``aggregate``). With weights, the rows are indexed once by
+    then aggregated by sorting (``aggregate``). With ``warm_starts``, a fit of beta or gam on a
+    row mask starts from the fit of the same method on every row, once there is one (many fits
+    on subsets of the same rows: fewer Newton or PIRLS steps). With weights, the rows are indexed once by
     unique score (int32 when it fits) and every fit is a weighted bincount. The aggregate of all
     rows is computed once and shared (uncalibrated metrics, the class check, the full fit) until
     ``forget_all_rows``.
     """
 
     def __init__(self, scores: FloatArray, labels: npt.NDArray[np.generic],
-                 weights: Optional[FloatArray], settings: Settings) -> None:
+                 weights: Optional[FloatArray], settings: Settings, *,
+                 warm_starts: bool = False) -> None:
         self.scores = scores
         self.labels: BoolArray = np.asarray(labels, dtype=np.bool_) if labels.dtype == np.bool_ \
             else np.asarray(labels, dtype=np.float64) > 0.5
@@ -101,6 +104,9 @@ class BinaryProblem:
         self.settings = settings
         self._index: Optional[tuple[FloatArray, npt.NDArray[np.signedinteger[Any]]]] = None
         self._all_rows: Optional[Aggregated] = None
+        self._warm_starts = warm_starts
+        # with warm_starts: the fits on every row, where the fits on a row mask start
+        self._starts: dict[str, Calibrator] = {}
 
     def row_weights(self, rows: npt.NDArray[np.intp]) -> FloatArray:
         if self.weights is None:
@@ -151,10 +157,14 @@ class BinaryProblem:
         automatic = self.settings.method == "auto"
         cal = fit_calibrator(self.aggregated(mask), dataclasses.replace(self.settings,
                                                                         method=method), context,
-                             weighted_rows=rows, scale_prior=automatic)
+                             weighted_rows=rows, scale_prior=automatic,
+                             nearby_fit=None if mask is None else self._starts.get(method))
         bound = method != "identity" and (automatic or (
             self.settings.mode == "multiclass" and method in ONE_VS_REST_BOUNDED))
-        return with_probability_floor(cal, count) if bound else cal
+        out = with_probability_floor(cal, count) if bound else cal
+        if mask is None and self._warm_starts and method in STARTED_METHODS:
+            self._starts[method] = out
+        return out
 
     def predict(self, model: Calibrator, rows: Optional[BoolArray] = None) -> FloatArray:
         return apply_calibrator(model, self.scores if rows is None else self.scores[rows])
@@ -212,7 +222,7 @@ class MulticlassProblem:
     """
 
     def __init__(self, scores: FloatArray, labels: IntArray, weights: Optional[FloatArray],
-                 settings: Settings) -> None:
+                 settings: Settings, *, warm_starts: bool = False) -> None:
         self.names = settings.categories
         self.scores = scores
         self.labels = labels
@@ -228,13 +238,14 @@ class MulticlassProblem:
         self._temperature: Optional[tuple[float, tuple[float, ...]]] = None
         # the vector and dirichlet fits on every row, where each fold's fit starts
         self._scalings: dict[str, FloatArray] = {}
+        self._warm_starts = warm_starts
 
     @functools.cached_property
     def columns(self) -> list[BinaryProblem]:
         """One-vs-rest: each class's scores against whether it is the label (made when first
         asked for: a temperature or class-scaling run never holds its masks)."""
         return [BinaryProblem(self.scores[:, c], self.labels == c, self.given_weights,
-                              self.settings) for c in range(self.scores.shape[1])]
+                              self.settings, warm_starts=self._warm_starts) for c in range(self.scores.shape[1])]
 
     @property
     def weights(self) -> FloatArray:
@@ -315,9 +326,14 @@ class MulticlassProblem:
     def predict(self, model: MultiCalibrator, rows: Optional[BoolArray] = None) -> FloatArray:
         return self.predict_counted(model, rows)[0]
 
-    def subset(self, rows: npt.NDArray[np.intp]) -> MulticlassProblem:
+    def subset(self, rows: npt.NDArray[np.intp], warm_starts: bool = False
+               ) -> MulticlassProblem:
+        """The problem on the rows ``rows`` only (copies of them); ``warm_starts``: its
+        one-vs-rest members' fits on a row mask start from their fits on every row
+        (:class:`BinaryProblem`)."""
         return MulticlassProblem(np.asfortranarray(self.scores[rows]), self.labels[rows],
-                                 None if self.unit_weights else self.weights[rows], self.settings)
+                                 None if self.unit_weights else self.weights[rows], self.settings,
+                                 warm_starts=warm_starts)
 
     def mixed(self, members: Sequence[MultiCalibrator], weights: Sequence[float]
               ) -> MultiCalibrator:

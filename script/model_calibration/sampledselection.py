@@ -31,9 +31,11 @@ import numpy.typing as npt
 
 from ..errors import CalibrationScriptError
 from . import limits
+from .apply import CLASS_SCALING_METHODS
 from .crossfit import (AUTO_TARGET_HELD_OUT_ROWS, AUTO_VENN_ABERS_MAX_ROWS, choose_by_log_loss, fit_fold, selection_record,
                        selection_sample, skipped_candidate)
 from .fitchecks import FIT_FAILURE_CODES
+from .fitting import STARTED_METHODS
 from .jsonvalues import JsonDict
 from .logs import logger
 from .mixture import MIXTURE_MAX_ROWS
@@ -89,7 +91,7 @@ def select_on_shared_sample(problem: MulticlassProblem, fold: npt.NDArray[np.int
         return None
     logger.info("multiclass: auto chooses on one stratified subsample of %d of %d rows, its "
                 "inner folds the cross-fitting folds", picked.shape[0], n)
-    sample = problem.subset(picked)
+    sample = problem.subset(picked, warm_starts=True)
     held = _held_out_losses(sample, groups, present)
     train_rows = n - np.bincount(fold, minlength=folds)
     shipped = _choose(sample, groups, None, present, held, n, "multiclass")
@@ -112,6 +114,8 @@ def _held_out_losses(sample: MulticlassProblem, groups: npt.NDArray[np.int8],
             continue
         for s in selections:
             held.losses[s][method] = np.full(n, np.nan)
+        if method in CLASS_SCALING_METHODS or method in STARTED_METHODS:
+            _start_fit(sample, method)
         for left_out in [(g,) for g in present] + list(itertools.combinations(present, 2)):
             # the shipped selection's fit (one fold left out), or folds f's and g's (two)
             users = [None] if len(left_out) == 1 else list(left_out)
@@ -133,6 +137,20 @@ def _held_out_losses(sample: MulticlassProblem, groups: npt.NDArray[np.int8],
                 held.losses[s][method][test] = sample.row_loss(sample.predict(model, test),
                                                                test)
     return held
+
+
+def _start_fit(sample: MulticlassProblem, method: str) -> None:
+    """``method`` (a class scaling, or one-vs-rest beta or gam) fitted on the whole subsample,
+    where its fits without one or two folds then start (``MulticlassProblem.fit`` on every
+    row): fewer Newton or PIRLS steps. A fit that fails is logged and its fits start as
+    without it."""
+    try:
+        sample.fit(method, None, f"auto, candidate {method}, start on the subsample")
+    except CalibrationScriptError as exc:
+        if exc.code not in FIT_FAILURE_CODES:
+            raise
+        logger.info("auto, candidate %s: no fit on the whole subsample to start from (%s)",
+                    method, exc.message)
 
 
 def _choose(sample: MulticlassProblem, groups: npt.NDArray[np.int8], left_out: Optional[int],

@@ -39,11 +39,12 @@ def small_limits(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(crossfit, "AUTO_VENN_ABERS_MAX_ROWS", 1000)
 
 
-def _problem(n: int, folds: int = 5) -> tuple[MulticlassProblem, np.ndarray]:
+def _problem(n: int, folds: int = 5, candidates: str = CANDIDATES
+             ) -> tuple[MulticlassProblem, np.ndarray]:
     scores, labels, _ = multiclass_scenario(n, 4)
     settings = read_settings({"IS_BINARY": "false", "NUM_CLASSES": "3",
                               "CALIBRATION_METHOD": "auto", "CALIBRATION_FOLDS": str(folds),
-                              "AUTO_CANDIDATES": CANDIDATES})
+                              "AUTO_CANDIDATES": candidates})
     problem = MulticlassProblem(np.asfortranarray(scores), labels.astype(np.int8), None, settings)
     return problem, stratified_folds(problem.labels, folds, 3)
 
@@ -83,6 +84,25 @@ def test_each_selection_scores_the_candidates_without_its_own_fold(small_limits:
         assert subsample["of_rows"] == (4000 if left_out is None else
                                         int(np.count_nonzero(fold != left_out)))
     assert sorted(shared.folds) == [0, 1, 2, 3, 4]
+
+
+def test_fits_started_from_the_whole_subsample_score_as_fits_from_scratch(
+        small_limits: None) -> None:
+    """beta, gam, vector and dirichlet without one or two folds start from their fit on the
+    whole subsample: every selection's held-out log loss equals the direct fits' (from their
+    usual starts) to their convergence tolerance."""
+    problem, fold = _problem(4000, candidates='["identity", "beta", "gam", "vector", '
+                                              '"dirichlet"]')
+    shared = select_on_shared_sample(problem, fold, 5)
+    assert shared is not None
+    picked = selection_sample(problem.strata, 2400, problem.settings.seed)
+    sample, groups = problem.subset(picked), fold[picked]
+    for left_out, choice in [(None, shared.shipped), *shared.folds.items()]:
+        candidates = json_get(choice, "candidates")
+        for method in ("beta", "gam", "vector", "dirichlet"):
+            direct = _held_out_log_loss(sample, groups, method, left_out)
+            assert json_number(json_get(candidates, method)["log_loss"]) == \
+                pytest.approx(direct, rel=1e-8)
 
 
 def test_a_failed_fit_drops_the_candidate_from_the_selections_that_use_it(
