@@ -84,9 +84,10 @@ class BinaryProblem:
     """One binary task: its kept rows' scores, labels (0/1, held as bool) and weights.
 
     ``weights`` None means every row weighs 1 (no all-ones array is made): a fit's rows are
-    then aggregated by sorting (``aggregate``). With ``warm_starts``, a fit of beta or gam on a
-    row mask starts from the fit of the same method on every row, once there is one (many fits
-    on subsets of the same rows: fewer Newton or PIRLS steps). With weights, the rows are indexed once by
+    then aggregated by sorting (``aggregate``). ``repeated_fits`` (many fits on subsets of the
+    same rows): a fit of beta or gam on a row mask starts from the fit of the same method on
+    every row, once there is one (fewer Newton or PIRLS steps), and the aggregate of the last
+    row mask is kept for the next fit on the same mask. With weights, the rows are indexed once by
     unique score (int32 when it fits) and every fit is a weighted bincount. The aggregate of all
     rows is computed once and shared (uncalibrated metrics, the class check, the full fit) until
     ``forget_all_rows``.
@@ -94,7 +95,7 @@ class BinaryProblem:
 
     def __init__(self, scores: FloatArray, labels: npt.NDArray[np.generic],
                  weights: Optional[FloatArray], settings: Settings, *,
-                 warm_starts: bool = False) -> None:
+                 repeated_fits: bool = False) -> None:
         self.scores = scores
         self.labels: BoolArray = np.asarray(labels, dtype=np.bool_) if labels.dtype == np.bool_ \
             else np.asarray(labels, dtype=np.float64) > 0.5
@@ -104,9 +105,11 @@ class BinaryProblem:
         self.settings = settings
         self._index: Optional[tuple[FloatArray, npt.NDArray[np.signedinteger[Any]]]] = None
         self._all_rows: Optional[Aggregated] = None
-        self._warm_starts = warm_starts
-        # with warm_starts: the fits on every row, where the fits on a row mask start
+        self._repeated_fits = repeated_fits
+        # with repeated_fits: the fits on every row, where the fits on a row mask start, and
+        # the last row mask with its aggregate
         self._starts: dict[str, Calibrator] = {}
+        self._last_mask: Optional[tuple[BoolArray, Aggregated]] = None
 
     def row_weights(self, rows: npt.NDArray[np.intp]) -> FloatArray:
         if self.weights is None:
@@ -124,6 +127,9 @@ class BinaryProblem:
     def aggregated(self, mask: Optional[BoolArray] = None) -> Aggregated:
         if mask is None and self._all_rows is not None:
             return self._all_rows
+        if mask is not None and self._last_mask is not None and \
+                np.array_equal(self._last_mask[0], mask):
+            return self._last_mask[1]
         if self.weights is None:
             if mask is None:
                 agg = aggregate(self.scores, self.labels)
@@ -139,6 +145,8 @@ class BinaryProblem:
                              weighted_count(inv[y], w[y], u))
         if mask is None:
             self._all_rows = agg
+        elif self._repeated_fits:
+            self._last_mask = (mask, agg)
         return agg
 
     def forget_all_rows(self) -> None:
@@ -162,7 +170,7 @@ class BinaryProblem:
         bound = method != "identity" and (automatic or (
             self.settings.mode == "multiclass" and method in ONE_VS_REST_BOUNDED))
         out = with_probability_floor(cal, count) if bound else cal
-        if mask is None and self._warm_starts and method in STARTED_METHODS:
+        if mask is None and self._repeated_fits and method in STARTED_METHODS:
             self._starts[method] = out
         return out
 
@@ -222,7 +230,7 @@ class MulticlassProblem:
     """
 
     def __init__(self, scores: FloatArray, labels: IntArray, weights: Optional[FloatArray],
-                 settings: Settings, *, warm_starts: bool = False) -> None:
+                 settings: Settings, *, repeated_fits: bool = False) -> None:
         self.names = settings.categories
         self.scores = scores
         self.labels = labels
@@ -238,14 +246,14 @@ class MulticlassProblem:
         self._temperature: Optional[tuple[float, tuple[float, ...]]] = None
         # the vector and dirichlet fits on every row, where each fold's fit starts
         self._scalings: dict[str, FloatArray] = {}
-        self._warm_starts = warm_starts
+        self._repeated_fits = repeated_fits
 
     @functools.cached_property
     def columns(self) -> list[BinaryProblem]:
         """One-vs-rest: each class's scores against whether it is the label (made when first
         asked for: a temperature or class-scaling run never holds its masks)."""
         return [BinaryProblem(self.scores[:, c], self.labels == c, self.given_weights,
-                              self.settings, warm_starts=self._warm_starts) for c in range(self.scores.shape[1])]
+                              self.settings, repeated_fits=self._repeated_fits) for c in range(self.scores.shape[1])]
 
     @property
     def weights(self) -> FloatArray:
@@ -326,14 +334,13 @@ class MulticlassProblem:
     def predict(self, model: MultiCalibrator, rows: Optional[BoolArray] = None) -> FloatArray:
         return self.predict_counted(model, rows)[0]
 
-    def subset(self, rows: npt.NDArray[np.intp], warm_starts: bool = False
+    def subset(self, rows: npt.NDArray[np.intp], repeated_fits: bool = False
                ) -> MulticlassProblem:
-        """The problem on the rows ``rows`` only (copies of them); ``warm_starts``: its
-        one-vs-rest members' fits on a row mask start from their fits on every row
-        (:class:`BinaryProblem`)."""
+        """The problem on the rows ``rows`` only (copies of them); ``repeated_fits``: its
+        one-vs-rest members are fitted many times on subsets of them (:class:`BinaryProblem`)."""
         return MulticlassProblem(np.asfortranarray(self.scores[rows]), self.labels[rows],
                                  None if self.unit_weights else self.weights[rows], self.settings,
-                                 warm_starts=warm_starts)
+                                 repeated_fits=repeated_fits)
 
     def mixed(self, members: Sequence[MultiCalibrator], weights: Sequence[float]
               ) -> MultiCalibrator:

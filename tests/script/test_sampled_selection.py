@@ -11,8 +11,10 @@ import pytest
 
 from calibration_step.script.errors import CalibrationScriptError, Code
 from calibration_step.script.interface import METRICS_FILE, ModelCalibrationOutput
-from calibration_step.script.model_calibration import (crossfit, limits, sampledselection,
-                                                      scalingfolds, sharedfolds)
+from calibration_step.script.model_calibration import (crossfit, limits, problems,
+                                                      sampledselection, scalingfolds,
+                                                      sharedfolds)
+from calibration_step.script.model_calibration.aggregation import Aggregated, aggregate
 from calibration_step.script.model_calibration.artifact import MultiCalibrator
 from calibration_step.script.model_calibration.crossfit import selection_sample, stratified_folds
 from calibration_step.script.model_calibration.heldoutchunks import HeldOutChunks
@@ -103,6 +105,22 @@ def test_fits_started_from_the_whole_subsample_score_as_fits_from_scratch(
             direct = _held_out_log_loss(sample, groups, method, left_out)
             assert json_number(json_get(candidates, method)["log_loss"]) == \
                 pytest.approx(direct, rel=1e-8)
+
+
+def test_the_candidates_without_the_same_folds_share_each_class_s_aggregate(
+        small_limits: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """identity and platt fitted without each fold and each pair of folds (15 row masks): each
+    class's rows of a mask are aggregated once for both candidates."""
+    calls: list[int] = []
+
+    def counted(*args: Any) -> Aggregated:
+        calls.append(1)
+        return aggregate(*args)
+
+    monkeypatch.setattr(problems, "aggregate", counted)
+    problem, fold = _problem(4000)
+    assert select_on_shared_sample(problem, fold, 5) is not None
+    assert len(calls) == 3 * 15
 
 
 def test_a_failed_fit_drops_the_candidate_from_the_selections_that_use_it(
