@@ -65,46 +65,32 @@ def _held_out_log_loss(sample: MulticlassProblem, groups: np.ndarray, method: st
     return total / int(rows.sum())
 
 
-def test_each_selection_scores_the_candidates_without_its_own_fold(small_limits: None) -> None:
+@pytest.mark.parametrize("candidates, compared, rel", [
+    (CANDIDATES, ("platt", "vector", "dirichlet"), 1e-12),
+    ('["identity", "beta", "gam", "vector", "dirichlet"]', ("beta", "gam"), 1e-8)])
+def test_each_selection_scores_the_candidates_without_its_own_fold(
+        small_limits: None, candidates: str, compared: tuple[str, ...], rel: float) -> None:
     """The shipped selection's inner folds are the cross-fitting folds in the subsample; fold
     f's leave out fold f's rows and use the other folds: every candidate's log loss equals the
-    direct fits'."""
-    problem, fold = _problem(4000)
+    direct fits' (those from their usual starts: beta's, gam's, vector's and dirichlet's fits
+    there start from their fit on the whole subsample, the same fits to their tolerance)."""
+    problem, fold = _problem(4000, candidates=candidates)
     shared = select_on_shared_sample(problem, fold, 5)
     assert shared is not None
     picked = selection_sample(problem.strata, 2400, problem.settings.seed)
     sample, groups = problem.subset(picked), fold[picked]
     for left_out, choice in [(None, shared.shipped), *shared.folds.items()]:
-        candidates = json_get(choice, "candidates")
-        for method in ("platt", "vector", "dirichlet"):
+        records = json_get(choice, "candidates")
+        for method in compared:
             direct = _held_out_log_loss(sample, groups, method, left_out)
-            assert json_number(json_get(candidates, method)["log_loss"]) == \
-                pytest.approx(direct, rel=1e-12)
+            assert json_number(json_get(records, method)["log_loss"]) == \
+                pytest.approx(direct, rel=rel)
         assert choice["inner_folds"] == (5 if left_out is None else 4)
         subsample = json_get(choice, "subsample")
         assert subsample["rows"] == choice["rows"] == int(np.count_nonzero(groups != left_out))
         assert subsample["of_rows"] == (4000 if left_out is None else
                                         int(np.count_nonzero(fold != left_out)))
     assert sorted(shared.folds) == [0, 1, 2, 3, 4]
-
-
-def test_fits_started_from_the_whole_subsample_score_as_fits_from_scratch(
-        small_limits: None) -> None:
-    """beta, gam, vector and dirichlet without one or two folds start from their fit on the
-    whole subsample: every selection's held-out log loss equals the direct fits' (from their
-    usual starts) to their convergence tolerance."""
-    problem, fold = _problem(4000, candidates='["identity", "beta", "gam", "vector", '
-                                              '"dirichlet"]')
-    shared = select_on_shared_sample(problem, fold, 5)
-    assert shared is not None
-    picked = selection_sample(problem.strata, 2400, problem.settings.seed)
-    sample, groups = problem.subset(picked), fold[picked]
-    for left_out, choice in [(None, shared.shipped), *shared.folds.items()]:
-        candidates = json_get(choice, "candidates")
-        for method in ("beta", "gam", "vector", "dirichlet"):
-            direct = _held_out_log_loss(sample, groups, method, left_out)
-            assert json_number(json_get(candidates, method)["log_loss"]) == \
-                pytest.approx(direct, rel=1e-8)
 
 
 def test_the_candidates_without_the_same_folds_share_each_class_s_aggregate(
