@@ -253,7 +253,8 @@ class MulticlassProblem:
         """One-vs-rest: each class's scores against whether it is the label (made when first
         asked for: a temperature or class-scaling run never holds its masks)."""
         return [BinaryProblem(self.scores[:, c], self.labels == c, self.given_weights,
-                              self.settings, repeated_fits=self._repeated_fits) for c in range(self.scores.shape[1])]
+                              self.settings, repeated_fits=self._repeated_fits)
+                for c in range(self.scores.shape[1])]
 
     @property
     def weights(self) -> FloatArray:
