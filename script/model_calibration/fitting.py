@@ -43,7 +43,7 @@ from .artifact import Calibrator
 from .binarytemperature import fit_binary_temperature, temperature_logits
 from ..errors import CalibrationScriptError, Code
 from .gam import GAM_LAMBDA, GAM_TABLE_POINTS, fit_gam, gam_predict_logit
-from .jsonvalues import JsonDict
+from .jsonvalues import JsonDict, json_number
 from .knots import merge_close_knots
 from .fitchecks import check_fit
 from .corp import pav
@@ -93,12 +93,18 @@ SMOOTHED_METHODS: Final = ("platt", "beta", "gam")
 """Methods fitted to Platt's smoothed targets and checked by ``check_fit``."""
 
 
+STARTED_METHODS = ("beta", "gam")
+"""The binary methods whose fit can start from a fit on nearby rows (``fit_calibrator``'s
+``nearby_fit``)."""
+
+
 def fit_calibrator(agg: Aggregated, settings: Settings, context: str = "fit",
                    row_bins: Optional[JsonDict] = None,
                    clipped_rows: Optional[int] = None,
                    clip_epsilon: Optional[float] = None,
                    weighted_rows: Optional[int] = None, scale_prior: bool = False,
-                   at_scale: bool = False) -> Calibrator:
+                   at_scale: bool = False, nearby_fit: Optional[Calibrator] = None
+                   ) -> Calibrator:
     """Fit the configured method on aggregated rows (counts with zero rows are ignored).
 
     platt, beta and gam fit Platt's smoothed targets (:func:`smoothed_positives`) and, for
@@ -113,7 +119,8 @@ def fit_calibrator(agg: Aggregated, settings: Settings, context: str = "fit",
     their distinct scores: the fit statistics then record it instead of ``unique_scores``, with
     the ``clipped_rows`` counted on the rows. ``at_scale`` (implied by ``row_bins``): ``agg``
     holds the bins of at least ``BINNED_MIN_ROWS`` rows, and isotonic pools with the script's
-    own :func:`~.corp.pav`, not scikit-learn's.
+    own :func:`~.corp.pav`, not scikit-learn's. ``nearby_fit``: a fit of beta or gam on nearby rows
+    (the same settings), where its Newton or PIRLS steps start; other methods ignore it.
     """
     keep = agg.n > 0
     if not np.all(keep):
@@ -159,7 +166,7 @@ def fit_calibrator(agg: Aggregated, settings: Settings, context: str = "fit",
             fit.update(targets=TARGETS_RULE, target_positive=targets[0],
                        target_negative=targets[1])
             fitted = Aggregated(agg.values, agg.n, targets_k)
-        cal = _fit_logit_method(fitted, settings, eps, fit, weighted_rows)
+        cal = _fit_logit_method(fitted, settings, eps, fit, weighted_rows, nearby_fit)
     fit["seconds"] = round(time.perf_counter() - start, 6)
     if method in SMOOTHED_METHODS:
         warnings = check_fit(cal, agg, context)
@@ -237,10 +244,11 @@ def _fit_temperature(agg: Aggregated, space: str, fit: JsonDict, weighted_rows: 
 
 
 def _fit_logit_method(agg: Aggregated, settings: Settings, eps: float, fit: JsonDict,
-                      weighted_rows: Optional[int]) -> Calibrator:
+                      weighted_rows: Optional[int], nearby_fit: Optional[Calibrator]
+                      ) -> Calibrator:
     """platt, beta or gam on ``agg`` (platt's and gam's ``k`` the smoothed targets' counts,
-    beta's the labels'), the fit statistics added to ``fit``; margins beyond ``LOGIT_LIMIT``
-    are ``MC-E303``."""
+    beta's the labels'), the fit statistics added to ``fit``, beta's and gam's from ``nearby_fit``
+    (a fit on nearby rows) when given; margins beyond ``LOGIT_LIMIT`` are ``MC-E303``."""
     space = settings.score_space
     largest = float(np.max(np.abs(agg.values))) if space == "logit" and agg.values.size else 0.0
     if largest > LOGIT_LIMIT:
@@ -256,14 +264,16 @@ def _fit_logit_method(agg: Aggregated, settings: Settings, eps: float, fit: Json
         return Calibrator("platt", space, eps, coef=(float(res.coef[0]), float(res.coef[1])),
                           fit=fit)
     if settings.method == "beta":
-        coef, res = _fit_beta(agg, space, eps, weighted_rows)
+        coef, res = _fit_beta(agg, space, eps, weighted_rows,
+                              () if nearby_fit is None else nearby_fit.coef)
         fit.update(iterations=res.iterations, converged=res.converged,
                    neg_log_likelihood=res.neg_log_lik)
         rows = float(agg.n.sum()) if weighted_rows is None else float(weighted_rows)
         return Calibrator("beta", space, eps, coef=coef, fit=fit,
                           extra_params={"probability_floor": probability_floor(rows)})
     z = logit(agg.values, eps) if space == "probability" else agg.values
-    gam = fit_gam(z, agg.n, agg.k, settings.gam_splines, settings.monotonic)
+    gam = fit_gam(z, agg.n, agg.k, settings.gam_splines, settings.monotonic,
+                  start=None if nearby_fit is None else _gam_coefficients(nearby_fit))
     grid = np.linspace(gam.edge_knots[0], gam.edge_knots[1], GAM_TABLE_POINTS)
     eta = gam_predict_logit(gam, grid)
     table = sigmoid(eta)
@@ -375,10 +385,19 @@ def fit_isotonic_rows(scores: FloatArray, positive: BoolArray, settings: Setting
                       knots_y=knots[1], fit=fit)
 
 
-def _fit_beta(agg: Aggregated, space: str, eps: float, weighted_rows: Optional[int]
-              ) -> tuple[tuple[float, float, float], LogisticFit]:
+def _gam_coefficients(cal: Calibrator) -> tuple[FloatArray, float]:
+    """A gam calibrator's spline coefficients and intercept."""
+    spline = cal.extra_params["spline_coef"]
+    assert isinstance(spline, list)
+    return (np.array([json_number(v) for v in spline], dtype=np.float64),
+            json_number(cal.extra_params["intercept"]))
+
+
+def _fit_beta(agg: Aggregated, space: str, eps: float, weighted_rows: Optional[int],
+              start: tuple[float, ...] = ()) -> tuple[tuple[float, float, float], LogisticFit]:
     """beta's coefficients ``(a, b, c)`` under its prior (:func:`fit_logistic_prior`), the
-    best sub-model with ``a, b >= 0``."""
+    best sub-model with ``a, b >= 0``; each sub-model's Newton steps from ``start`` (the
+    ``(a, b, c)`` of a fit on nearby rows) when given."""
     ln_s, ln_1ms = beta_features(agg.values, space, eps)
     features = {"a": ln_s, "b": -ln_1ms}
     lo, hi = float(ln_s.min()), float(ln_s.max())
@@ -391,7 +410,10 @@ def _fit_beta(agg: Aggregated, space: str, eps: float, weighted_rows: Optional[i
     best: Optional[tuple[tuple[float, float, float], LogisticFit]] = None
     for active in ((("a", "b"),) if three else ()) + (("a",), ("b",), ()):
         cols = [features[name] for name in active] + [np.ones_like(ln_s)]
-        res = fit_logistic_prior(np.column_stack(cols), agg.n, agg.k, weighted_rows)
+        initial = None if not start else np.array(
+            [start[0 if name == "a" else 1] for name in active] + [start[2]])
+        res = fit_logistic_prior(np.column_stack(cols), agg.n, agg.k, weighted_rows,
+                                 start=initial)
         values = dict(zip(active, (float(v) for v in res.coef)))
         a, b = values.get("a", 0.0), values.get("b", 0.0)
         if a < 0.0 or b < 0.0:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from typing import Optional
 
 import numpy as np
 
@@ -176,8 +177,11 @@ def _pirls_proposal(objective: _Objective, beta: FloatArray, eta: FloatArray) ->
 
 
 def fit_gam(z: FloatArray, n: FloatArray, k: FloatArray, n_splines: int, monotonic: bool,
-            lam: float = GAM_LAMBDA, max_iter: int = 100) -> GamFit:
-    """Penalised logistic B-spline by PIRLS (pygam's LogisticGAM objective) on aggregated rows."""
+            lam: float = GAM_LAMBDA, max_iter: int = 100,
+            start: Optional[tuple[FloatArray, float]] = None) -> GamFit:
+    """Penalised logistic B-spline by PIRLS (pygam's LogisticGAM objective) on aggregated rows.
+    ``start``: the spline coefficients and intercept of a fit on nearby rows (knots over about
+    the same range), where PIRLS starts (else from the base rate)."""
     zf, nf, kf, binned = _aggregate_for_gam(z, n, k)
     lo, hi = float(zf.min()), float(zf.max())
     scale = hi - lo if hi > lo else 1.0
@@ -194,6 +198,8 @@ def fit_gam(z: FloatArray, n: FloatArray, k: FloatArray, n_splines: int, monoton
     beta = np.zeros(m)
     rate = min(max(float(kf.sum() / nf.sum()), 1e-6), 1.0 - 1e-6)
     beta[n_splines] = math.log(rate / (1.0 - rate))
+    if start is not None:
+        beta[:n_splines], beta[n_splines] = start
     converged = False
     iterations = 0
     for iterations in range(1, max_iter + 1):

@@ -25,7 +25,7 @@ from .aggregation import Aggregated, aggregate
 from .apply import (CLASS_SCALING_METHODS, apply_calibrator, class_logits,
                     class_scaling_probabilities, mix_class_probabilities, renormalise)
 from .artifact import MIXTURE_METHOD, Calibrator, MultiCalibrator
-from .fitting import fit_calibrator, probability_floor, with_probability_floor
+from .fitting import STARTED_METHODS, fit_calibrator, probability_floor, with_probability_floor
 from .jsonvalues import JsonDict, int_if_integral, json_number
 from .logs import logger
 from .metrics import auc_aggregated, row_figures
@@ -84,14 +84,18 @@ class BinaryProblem:
     """One binary task: its kept rows' scores, labels (0/1, held as bool) and weights.
 
     ``weights`` None means every row weighs 1 (no all-ones array is made): a fit's rows are
-    then aggregated by sorting (``aggregate``). With weights, the rows are indexed once by
+    then aggregated by sorting (``aggregate``). ``repeated_fits`` (many fits on subsets of the
+    same rows): a fit of beta or gam on a row mask starts from the fit of the same method on
+    every row, once there is one (fewer Newton or PIRLS steps), and the aggregate of the last
+    row mask is kept for the next fit on the same mask. With weights, the rows are indexed once by
     unique score (int32 when it fits) and every fit is a weighted bincount. The aggregate of all
     rows is computed once and shared (uncalibrated metrics, the class check, the full fit) until
     ``forget_all_rows``.
     """
 
     def __init__(self, scores: FloatArray, labels: npt.NDArray[np.generic],
-                 weights: Optional[FloatArray], settings: Settings) -> None:
+                 weights: Optional[FloatArray], settings: Settings, *,
+                 repeated_fits: bool = False) -> None:
         self.scores = scores
         self.labels: BoolArray = np.asarray(labels, dtype=np.bool_) if labels.dtype == np.bool_ \
             else np.asarray(labels, dtype=np.float64) > 0.5
@@ -101,6 +105,11 @@ class BinaryProblem:
         self.settings = settings
         self._index: Optional[tuple[FloatArray, npt.NDArray[np.signedinteger[Any]]]] = None
         self._all_rows: Optional[Aggregated] = None
+        self._repeated_fits = repeated_fits
+        # with repeated_fits: the fits on every row, where the fits on a row mask start, and
+        # the last row mask with its aggregate
+        self._starts: dict[str, Calibrator] = {}
+        self._last_mask: Optional[tuple[BoolArray, Aggregated]] = None
 
     def row_weights(self, rows: npt.NDArray[np.intp]) -> FloatArray:
         if self.weights is None:
@@ -118,6 +127,9 @@ class BinaryProblem:
     def aggregated(self, mask: Optional[BoolArray] = None) -> Aggregated:
         if mask is None and self._all_rows is not None:
             return self._all_rows
+        if mask is not None and self._last_mask is not None and \
+                np.array_equal(self._last_mask[0], mask):
+            return self._last_mask[1]
         if self.weights is None:
             if mask is None:
                 agg = aggregate(self.scores, self.labels)
@@ -133,6 +145,8 @@ class BinaryProblem:
                              weighted_count(inv[y], w[y], u))
         if mask is None:
             self._all_rows = agg
+        elif self._repeated_fits:
+            self._last_mask = (mask, agg)
         return agg
 
     def forget_all_rows(self) -> None:
@@ -151,10 +165,14 @@ class BinaryProblem:
         automatic = self.settings.method == "auto"
         cal = fit_calibrator(self.aggregated(mask), dataclasses.replace(self.settings,
                                                                         method=method), context,
-                             weighted_rows=rows, scale_prior=automatic)
+                             weighted_rows=rows, scale_prior=automatic,
+                             nearby_fit=None if mask is None else self._starts.get(method))
         bound = method != "identity" and (automatic or (
             self.settings.mode == "multiclass" and method in ONE_VS_REST_BOUNDED))
-        return with_probability_floor(cal, count) if bound else cal
+        out = with_probability_floor(cal, count) if bound else cal
+        if mask is None and self._repeated_fits and method in STARTED_METHODS:
+            self._starts[method] = out
+        return out
 
     def predict(self, model: Calibrator, rows: Optional[BoolArray] = None) -> FloatArray:
         return apply_calibrator(model, self.scores if rows is None else self.scores[rows])
@@ -212,7 +230,7 @@ class MulticlassProblem:
     """
 
     def __init__(self, scores: FloatArray, labels: IntArray, weights: Optional[FloatArray],
-                 settings: Settings) -> None:
+                 settings: Settings, *, repeated_fits: bool = False) -> None:
         self.names = settings.categories
         self.scores = scores
         self.labels = labels
@@ -228,13 +246,15 @@ class MulticlassProblem:
         self._temperature: Optional[tuple[float, tuple[float, ...]]] = None
         # the vector and dirichlet fits on every row, where each fold's fit starts
         self._scalings: dict[str, FloatArray] = {}
+        self._repeated_fits = repeated_fits
 
     @functools.cached_property
     def columns(self) -> list[BinaryProblem]:
         """One-vs-rest: each class's scores against whether it is the label (made when first
         asked for: a temperature or class-scaling run never holds its masks)."""
         return [BinaryProblem(self.scores[:, c], self.labels == c, self.given_weights,
-                              self.settings) for c in range(self.scores.shape[1])]
+                              self.settings, repeated_fits=self._repeated_fits)
+                for c in range(self.scores.shape[1])]
 
     @property
     def weights(self) -> FloatArray:
@@ -315,9 +335,13 @@ class MulticlassProblem:
     def predict(self, model: MultiCalibrator, rows: Optional[BoolArray] = None) -> FloatArray:
         return self.predict_counted(model, rows)[0]
 
-    def subset(self, rows: npt.NDArray[np.intp]) -> MulticlassProblem:
+    def subset(self, rows: npt.NDArray[np.intp], repeated_fits: bool = False
+               ) -> MulticlassProblem:
+        """The problem on the rows ``rows`` only (copies of them); ``repeated_fits``: its
+        one-vs-rest members are fitted many times on subsets of them (:class:`BinaryProblem`)."""
         return MulticlassProblem(np.asfortranarray(self.scores[rows]), self.labels[rows],
-                                 None if self.unit_weights else self.weights[rows], self.settings)
+                                 None if self.unit_weights else self.weights[rows], self.settings,
+                                 repeated_fits=repeated_fits)
 
     def mixed(self, members: Sequence[MultiCalibrator], weights: Sequence[float]
               ) -> MultiCalibrator:

@@ -31,9 +31,11 @@ import numpy.typing as npt
 
 from ..errors import CalibrationScriptError
 from . import limits
+from .apply import CLASS_SCALING_METHODS
 from .crossfit import (AUTO_TARGET_HELD_OUT_ROWS, AUTO_VENN_ABERS_MAX_ROWS, choose_by_log_loss, fit_fold, selection_record,
                        selection_sample, skipped_candidate)
 from .fitchecks import FIT_FAILURE_CODES
+from .fitting import STARTED_METHODS
 from .jsonvalues import JsonDict
 from .logs import logger
 from .mixture import MIXTURE_MAX_ROWS
@@ -89,7 +91,7 @@ def select_on_shared_sample(problem: MulticlassProblem, fold: npt.NDArray[np.int
         return None
     logger.info("multiclass: auto chooses on one stratified subsample of %d of %d rows, its "
                 "inner folds the cross-fitting folds", picked.shape[0], n)
-    sample = problem.subset(picked)
+    sample = problem.subset(picked, repeated_fits=True)
     held = _held_out_losses(sample, groups, present)
     train_rows = n - np.bincount(fold, minlength=folds)
     shipped = _choose(sample, groups, None, present, held, n, "multiclass")
@@ -107,15 +109,18 @@ def _held_out_losses(sample: MulticlassProblem, groups: npt.NDArray[np.int8],
     selections: list[Optional[int]] = [None, *present]
     held = _Held({s: {} for s in selections}, {s: {} for s in selections})
     every = np.ones(n, dtype=np.bool_)
-    for method in settings.auto_candidates:
-        if skipped_candidate(method, n, settings.auto_candidates, False, True) is not None:
-            continue
+    methods = [m for m in settings.auto_candidates
+               if skipped_candidate(m, n, settings.auto_candidates, False, True) is None]
+    for method in methods:
         for s in selections:
             held.losses[s][method] = np.full(n, np.nan)
-        for left_out in [(g,) for g in present] + list(itertools.combinations(present, 2)):
-            # the shipped selection's fit (one fold left out), or folds f's and g's (two)
-            users = [None] if len(left_out) == 1 else list(left_out)
-            train = ~np.isin(groups, left_out)
+        if method in CLASS_SCALING_METHODS or method in STARTED_METHODS:
+            _start_fit(sample, method)
+    for left_out in [(g,) for g in present] + list(itertools.combinations(present, 2)):
+        # the shipped selection's fit (one fold left out), or folds f's and g's (two)
+        users = [None] if len(left_out) == 1 else list(left_out)
+        train = ~np.isin(groups, left_out)
+        for method in methods:  # one after another on the same rows: one aggregate per class
             try:
                 model = fit_fold(sample, method, train, every, settings.folds,
                                  f"auto, candidate {method}, without fold(s) "
@@ -135,6 +140,20 @@ def _held_out_losses(sample: MulticlassProblem, groups: npt.NDArray[np.int8],
     return held
 
 
+def _start_fit(sample: MulticlassProblem, method: str) -> None:
+    """``method`` (a class scaling, or one-vs-rest beta or gam) fitted on the whole subsample,
+    where its fits without one or two folds then start (``MulticlassProblem.fit`` on every
+    row): fewer Newton or PIRLS steps. A fit that fails is logged and its fits start as
+    without it."""
+    try:
+        sample.fit(method, None, f"auto, candidate {method}, start on the subsample")
+    except CalibrationScriptError as exc:
+        if exc.code not in FIT_FAILURE_CODES:
+            raise
+        logger.info("auto, candidate %s: no fit on the whole subsample to start from (%s)",
+                    method, exc.message)
+
+
 def _choose(sample: MulticlassProblem, groups: npt.NDArray[np.int8], left_out: Optional[int],
             present: list[int], held: _Held, of_rows: int, context: str) -> JsonDict:
     """The selection record without fold ``left_out``'s rows (None: the shipped one), as
@@ -145,7 +164,8 @@ def _choose(sample: MulticlassProblem, groups: npt.NDArray[np.int8], left_out: O
     rows = int(index.shape[0])
     w = sample.row_weights(index)
     n_eff = float(w.sum()) ** 2 / float(np.dot(w, w))
-    record: dict[str, JsonDict] = dict(held.failed[left_out])
+    failed = held.failed[left_out]
+    record: dict[str, JsonDict] = {m: failed[m] for m in settings.auto_candidates if m in failed}
     for method in settings.auto_candidates:
         skipped = skipped_candidate(method, rows, settings.auto_candidates, False, True)
         if skipped is not None:

@@ -12,6 +12,7 @@ from sklearn.naive_bayes import GaussianNB
 from sklearn.ensemble import RandomForestClassifier
 
 from bench.quality.datasets import prepare
+from tests.script.synthetic import multiclass_scenario
 from calibration_step.script import model_calibration as mc
 from calibration_step.script.model_calibration import gam
 from calibration_step.script.model_calibration.aggregation import aggregate
@@ -133,3 +134,26 @@ def test_platt_on_a_narrow_column_converges() -> None:
     settings = mc.read_settings({"CALIBRATION_METHOD": "platt", "SCORE_SPACE": "logit"})
     with pytest.raises(mc.CalibrationScriptError, match="MC-E305-FIT-DEGENERATE"):
         fit_calibrator(aggregate(scores, labels), settings)
+
+
+@pytest.mark.parametrize("method", ["beta", "gam"])
+def test_a_fit_from_a_nearby_fit_is_the_fit_in_fewer_steps(method: str) -> None:
+    """beta and gam on each fold's training rows, started from the fit on every row: the same
+    calibrator as from their usual start, to the fit's tolerance, in fewer steps."""
+    scores, labels, _ = multiclass_scenario(3000, 5)
+    s, y = scores[:, 0], labels == 0
+    settings = mc.read_settings({"CALIBRATION_METHOD": method})
+    every = fit_calibrator(aggregate(s, y), settings)
+    folds = stratified_folds(y, 5, 0)
+    steps = {"usual": 0, "nearby": 0}
+    for f in range(5):
+        agg = aggregate(s[folds != f], y[folds != f])
+        usual = fit_calibrator(agg, settings, f"fold {f}")
+        nearby = fit_calibrator(agg, settings, f"fold {f}", nearby_fit=every)
+        assert nearby.fit["converged"] is True
+        steps["usual"] += int(json_number(usual.fit["iterations"]))
+        steps["nearby"] += int(json_number(nearby.fit["iterations"]))
+        grid = np.linspace(0.001, 0.999, 999)
+        np.testing.assert_allclose(mc.apply_calibrator(nearby, grid),
+                                   mc.apply_calibrator(usual, grid), rtol=1e-7)
+    assert steps["nearby"] < steps["usual"], steps

@@ -7,6 +7,7 @@ import importlib.util
 import os
 import warnings
 from collections.abc import Callable
+from typing import Optional
 
 import numpy as np
 import pytest
@@ -198,8 +199,9 @@ def _warnings(metrics: dict[str, object]) -> list[dict[str, object]]:
 def test_a_forced_fit_that_does_not_converge_fails_and_auto_drops_it(
         tmp_path: str, no_plot: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
     def one_iteration(z: np.ndarray, n: np.ndarray, k: np.ndarray, n_splines: int,
-                      monotonic: bool) -> GamFit:
-        return fit_gam(z, n, k, n_splines, monotonic, max_iter=1)
+                      monotonic: bool, start: Optional[tuple[np.ndarray, float]] = None
+                      ) -> GamFit:
+        return fit_gam(z, n, k, n_splines, monotonic, max_iter=1, start=start)
 
     monkeypatch.setattr(fitting, "fit_gam", one_iteration)
     s, y, _ = scenario("nonlinear", 2000, seed=23)

@@ -11,8 +11,10 @@ import pytest
 
 from calibration_step.script.errors import CalibrationScriptError, Code
 from calibration_step.script.interface import METRICS_FILE, ModelCalibrationOutput
-from calibration_step.script.model_calibration import (crossfit, limits, sampledselection,
-                                                      scalingfolds, sharedfolds)
+from calibration_step.script.model_calibration import (crossfit, limits, problems,
+                                                      sampledselection, scalingfolds,
+                                                      sharedfolds)
+from calibration_step.script.model_calibration.aggregation import Aggregated, aggregate
 from calibration_step.script.model_calibration.artifact import MultiCalibrator
 from calibration_step.script.model_calibration.crossfit import selection_sample, stratified_folds
 from calibration_step.script.model_calibration.heldoutchunks import HeldOutChunks
@@ -39,11 +41,12 @@ def small_limits(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(crossfit, "AUTO_VENN_ABERS_MAX_ROWS", 1000)
 
 
-def _problem(n: int, folds: int = 5) -> tuple[MulticlassProblem, np.ndarray]:
+def _problem(n: int, folds: int = 5, candidates: str = CANDIDATES
+             ) -> tuple[MulticlassProblem, np.ndarray]:
     scores, labels, _ = multiclass_scenario(n, 4)
     settings = read_settings({"IS_BINARY": "false", "NUM_CLASSES": "3",
                               "CALIBRATION_METHOD": "auto", "CALIBRATION_FOLDS": str(folds),
-                              "AUTO_CANDIDATES": CANDIDATES})
+                              "AUTO_CANDIDATES": candidates})
     problem = MulticlassProblem(np.asfortranarray(scores), labels.astype(np.int8), None, settings)
     return problem, stratified_folds(problem.labels, folds, 3)
 
@@ -62,27 +65,48 @@ def _held_out_log_loss(sample: MulticlassProblem, groups: np.ndarray, method: st
     return total / int(rows.sum())
 
 
-def test_each_selection_scores_the_candidates_without_its_own_fold(small_limits: None) -> None:
+@pytest.mark.parametrize("candidates, compared, rel", [
+    (CANDIDATES, ("platt", "vector", "dirichlet"), 1e-12),
+    ('["identity", "beta", "gam", "vector", "dirichlet"]', ("beta", "gam"), 1e-8)])
+def test_each_selection_scores_the_candidates_without_its_own_fold(
+        small_limits: None, candidates: str, compared: tuple[str, ...], rel: float) -> None:
     """The shipped selection's inner folds are the cross-fitting folds in the subsample; fold
     f's leave out fold f's rows and use the other folds: every candidate's log loss equals the
-    direct fits'."""
-    problem, fold = _problem(4000)
+    direct fits' (those from their usual starts: beta's, gam's, vector's and dirichlet's fits
+    there start from their fit on the whole subsample, the same fits to their tolerance)."""
+    problem, fold = _problem(4000, candidates=candidates)
     shared = select_on_shared_sample(problem, fold, 5)
     assert shared is not None
     picked = selection_sample(problem.strata, 2400, problem.settings.seed)
     sample, groups = problem.subset(picked), fold[picked]
     for left_out, choice in [(None, shared.shipped), *shared.folds.items()]:
-        candidates = json_get(choice, "candidates")
-        for method in ("platt", "vector", "dirichlet"):
+        records = json_get(choice, "candidates")
+        for method in compared:
             direct = _held_out_log_loss(sample, groups, method, left_out)
-            assert json_number(json_get(candidates, method)["log_loss"]) == \
-                pytest.approx(direct, rel=1e-12)
+            assert json_number(json_get(records, method)["log_loss"]) == \
+                pytest.approx(direct, rel=rel)
         assert choice["inner_folds"] == (5 if left_out is None else 4)
         subsample = json_get(choice, "subsample")
         assert subsample["rows"] == choice["rows"] == int(np.count_nonzero(groups != left_out))
         assert subsample["of_rows"] == (4000 if left_out is None else
                                         int(np.count_nonzero(fold != left_out)))
     assert sorted(shared.folds) == [0, 1, 2, 3, 4]
+
+
+def test_the_candidates_without_the_same_folds_share_each_class_s_aggregate(
+        small_limits: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """identity and platt fitted without each fold and each pair of folds (15 row masks): each
+    class's rows of a mask are aggregated once for both candidates."""
+    calls: list[int] = []
+
+    def counted(*args: Any) -> Aggregated:
+        calls.append(1)
+        return aggregate(*args)
+
+    monkeypatch.setattr(problems, "aggregate", counted)
+    problem, fold = _problem(4000)
+    assert select_on_shared_sample(problem, fold, 5) is not None
+    assert len(calls) == 3 * 15
 
 
 def test_a_failed_fit_drops_the_candidate_from_the_selections_that_use_it(
