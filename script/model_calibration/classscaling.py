@@ -276,6 +276,24 @@ def _scaling_sums(theta: FloatArray, features: FloatArray, labels: IntArray, w: 
     return loss, grad, hess
 
 
+def mean_hessian(theta: FloatArray, features: FloatArray, labels: IntArray, weights: FloatArray,
+                 method: str) -> FloatArray:
+    """The Hessian in ``theta`` of the weighted mean negative log-likelihood of
+    ``softmax(W l + b)`` on every row (no prior): where the Hessian of many rows is not summed,
+    the one of a subsample of them stands in for it.
+
+    >>> features = np.log(np.array([[0.9, 0.1], [0.2, 0.8]]))
+    >>> hess = mean_hessian(np.array([1.0, 0.0, 0.0, 0.0, 0.0]), features, np.array([0, 1]),
+    ...                     np.ones(2), "vector")
+    >>> hess.shape, bool(np.allclose(hess, hess.T))
+    ((5, 5), True)
+    """
+    hess = _scaling_sums(theta, features, labels, weights / float(weights.sum()), method, None,
+                         True)[2]
+    assert hess is not None
+    return hess
+
+
 def _penalised(theta: FloatArray, features: FloatArray, labels: IntArray, w: FloatArray,
                method: str, rows: Optional[BoolArray], prior: FloatArray, hessian: bool
                ) -> tuple[float, FloatArray, Optional[FloatArray]]:
