@@ -31,6 +31,7 @@ from typing import Optional
 import numpy as np
 import numpy.typing as npt
 
+from ..errors import CalibrationScriptError, Code
 from . import limits
 from .apply import class_logits, class_scaling_probabilities
 from .artifact import MultiCalibrator
@@ -38,7 +39,7 @@ from .classscaling import (NEWTON_MAX_PARAMETERS, NEWTON_STEP_TOLERANCE, Scaling
                            chunk_sums, fit_class_scaling, in_theta, mean_hessian,
                            penalty_weights, scaling_record, scaling_start, unpack_theta)
 from .crossfit import held_out_records, selection_sample
-from .heldoutchunks import HeldOutChunks
+from .heldoutchunks import HeldOutChunks, stored_rows
 from .jsonvalues import json_number
 from .logs import logger
 from .metrics import ClassExtremes, ClassRows
@@ -342,22 +343,39 @@ def _fold_fit(sums: FoldSums, left_out: int, centre: FloatArray, method: str) ->
 
 
 def settle(problem: MulticlassProblem, method: str, fold: npt.NDArray[np.int8],
-           found: FoldedFit, at_shipped: Optional[GradientSums]) -> Optional[ScalingFit]:
+           found: FoldedFit, at_shipped: Optional[GradientSums], resume: bool = True
+           ) -> Optional[ScalingFit]:
     """The shipped fit of ``found``: at its ``theta`` the penalised gradient (from
     ``at_shipped``, the held-out pass's sums there, else from a pass of its own, without the
     Hessian) gives Newton's next step on the last pass's Hessian; within ``SETTLE_STEP`` it
-    is taken (as ``newton_minimize`` takes its last), else
-    Newton's passes resume from there (None when they do not converge)."""
+    is taken (as ``newton_minimize`` takes its last), else Newton's passes resume from there
+    (None when they do not converge). Without ``resume`` (the rows' scores are gone) a step
+    within ``UNCONFIRMED_STEP`` is taken with a warning, a longer one raises
+    ``MC-E303-FIT-FAILED``."""
     fit = found.shipped
     sums = at_shipped if at_shipped is not None else shipped_sums(problem, fit.theta, method)
     gradient = sums.gradient() / fit.total + 2.0 * fit.prior * fit.theta
     try:
         step = np.asarray(np.linalg.solve(found.curvature, gradient), dtype=np.float64)
+        size = float(np.max(np.abs(step))) / (1.0 + float(np.max(np.abs(fit.theta))))
     except np.linalg.LinAlgError:
+        step, size = gradient, float("inf")
+    settled = dataclasses.replace(fit, theta=fit.theta - step, iterations=fit.iterations + 1,
+                                  loss=sums.loss / fit.total, gradient=gradient)
+    if size <= SETTLE_STEP:
+        return settled
+    if not resume and size <= UNCONFIRMED_STEP:
+        logger.warning("multiclass: %s's unconfirmed step left a step of %.3g (relative), "
+                       "taken without another pass: the scores are gone", method, size)
+        return settled
+    if not resume:
+        raise CalibrationScriptError(
+            Code.MC_E303_FIT_FAILED,
+            f"{method}'s Newton steps over the rows did not settle (a step of {size:.3g} "
+            f"after the held-out predictions replaced the scores)",
+            "check the class scores; temperature scaling fits without these passes")
+    if not np.isfinite(size):
         return None
-    if float(np.max(np.abs(step))) <= SETTLE_STEP * (1.0 + float(np.max(np.abs(fit.theta)))):
-        return dataclasses.replace(fit, theta=fit.theta - step, iterations=fit.iterations + 1,
-                                   loss=sums.loss / fit.total, gradient=gradient)
     logger.info("multiclass: %s's unconfirmed step left a step of %.3g; Newton's passes "
                 "resume", method, float(np.max(np.abs(step))))
     folds = found.rows.shape[0]
@@ -406,13 +424,15 @@ def _scored(x: FloatArray, g: npt.NDArray[np.int8], models: list[Optional[MultiC
 
 def held_out_pass(problem: MulticlassProblem, fold: npt.NDArray[np.int8],
                   models: list[Optional[MultiCalibrator]],
-                  shipped: Optional[tuple[FloatArray, str]]
+                  shipped: Optional[tuple[FloatArray, str]],
+                  store: Optional[FloatArray] = None
                   ) -> tuple[FloatArray, ClassExtremes, Optional[GradientSums]]:
     """Per fold the weighted sums of the held-out log loss, of the correct top labels and of
     the weights (rows 0, 1, 2, as ``MulticlassProblem.held_out_summary`` computes them), the
-    :class:`~.metrics.ClassExtremes` of the held-out probabilities (none of them kept) and,
-    for ``shipped`` (a ``theta`` and its method), the value and gradient sums there: one pass
-    over the rows."""
+    :class:`~.metrics.ClassExtremes` of the held-out probabilities (none of them kept unless
+    ``store`` is given: then each chunk's are written to its rows there once its sums are
+    taken; it may be the problem's score matrix) and, for ``shipped`` (a ``theta`` and its
+    method), the value and gradient sums there: one pass over the rows."""
     logits = ChunkedLogScores(problem)
     k = logits.shape[1]
     folds = len(models)
@@ -426,6 +446,8 @@ def held_out_pass(problem: MulticlassProblem, fold: npt.NDArray[np.int8],
         extremes.add(list(block))
         if at_shipped is not None:
             at_shipped.add(x, y, w)
+        if store is not None:
+            store[part] = block.T
     return sums, extremes, at_shipped
 
 
@@ -477,12 +499,14 @@ def shared_passes_apply(problem: MulticlassProblem, method: str) -> bool:
 
 
 def fit_scaling_folds(problem: MulticlassProblem, settings: Settings,
-                      fold: npt.NDArray[np.int8]
+                      fold: npt.NDArray[np.int8], store: bool = False
                       ) -> Optional[tuple[MultiCalibrator, HeldOutChunks]]:
     """The shipped vector or dirichlet calibrator and the cross-fitted predictions, computed
     chunk by chunk when asked for, with the fold records (as :func:`~.crossfit.cross_fit`
     gives them), or None where the exact path applies (:func:`shared_passes_apply`, or
-    Newton's steps not converging)."""
+    Newton's steps not converging before the held-out pass). ``store``: the held-out
+    predictions are stored over ``problem.scores`` in the held-out pass (the problem's scores
+    are then gone: the shipped fit is settled without more passes, :func:`settle`)."""
     method = settings.method
     if not shared_passes_apply(problem, method):
         return None
@@ -492,10 +516,15 @@ def fit_scaling_folds(problem: MulticlassProblem, settings: Settings,
         return None
     unfitted = problem.unfitted(method)
     models = [None if f is None else calibrator_of(unfitted, f) for f in found.folds]
+    matrix = problem.scores if store else None
     sums, extremes, at_shipped = held_out_pass(problem, fold, models,
-                                               (found.shipped.theta, method))
-    shipped = settle(problem, method, fold, found, at_shipped)
+                                               (found.shipped.theta, method), matrix)
+    shipped = settle(problem, method, fold, found, at_shipped, matrix is None)
     if shipped is None or not finite_fits([shipped]):
+        if matrix is not None:
+            raise CalibrationScriptError(
+                Code.MC_E303_FIT_FAILED, f"{method}'s fit on every row is not finite",
+                "check the class scores")
         return None
     calibrator = calibrator_of(unfitted, shipped)
     seconds = time.perf_counter() - begin
@@ -505,7 +534,8 @@ def fit_scaling_folds(problem: MulticlassProblem, settings: Settings,
                 "%.3fs (%d Newton steps)", method, settings.folds, problem.labels.shape[0],
                 seconds, shipped.iterations)
     records = held_out_records(found.rows, found.fold_seconds, sums)
-    return calibrator, HeldOutChunks(held_out_scorer(problem, fold, models), extremes, records, 0)
+    score = held_out_scorer(problem, fold, models) if matrix is None else stored_rows(matrix)
+    return calibrator, HeldOutChunks(score, extremes, records, 0)
 
 
 def finite_fits(fits: list[Optional[ScalingFit]]) -> bool:
