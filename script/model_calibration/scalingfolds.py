@@ -17,7 +17,8 @@ taken without a pass of its own: the folds' steps start from the pass before it,
 held-out pass, which scores each row under its fold's fit, also sums the gradient at the
 shipped fit's ``theta``, where one more step within ``SETTLE_STEP`` settles it
 (:func:`settle`; a larger one, not seen in practice, resumes Newton's passes). The held-out
-probabilities are not kept: the metrics score each chunk again (:mod:`.heldoutchunks`). The
+probabilities are not kept: the metrics score each chunk again (:mod:`.heldoutchunks`), or, in
+the script's run, read them where the held-out pass stored them over the scores. The
 class log-scores are computed chunk by chunk, never held for every row.
 """
 
