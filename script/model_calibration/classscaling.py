@@ -203,12 +203,14 @@ def _block_hessian(x: FloatArray, p: FloatArray, wi: FloatArray, method: str) ->
 
 
 def chunk_sums(x: FloatArray, y: IntArray, wi: FloatArray, matrix: FloatArray, bias: FloatArray,
-               method: str, hessian: bool
+               method: str, hessian: bool, pairs: bool = False
                ) -> tuple[float, FloatArray, FloatArray, Optional[FloatArray]]:
     """One class-major chunk's (``x``: classes x rows; changed in place) weighted negative
     log-likelihood of ``softmax(W l + b)``, its gradient in ``W`` (or its diagonal) and in
     ``b``, and (``hessian``) its Hessian in the natural parameters, class by class
-    (:func:`_natural_order`)."""
+    (:func:`_natural_order`), summed by class pairs where that is cheaper (``pairs``:
+    :func:`_class_hessian`; the shared passes over many rows) or by class blocks (the exact
+    fit's, :func:`_block_hessian`: its rounding, and so its outputs, as they were)."""
     rows_index = np.arange(x.shape[1])
     eta = matrix @ x if method == "dirichlet" else matrix[:, None] * x
     eta += bias[:, None]
@@ -217,7 +219,8 @@ def chunk_sums(x: FloatArray, y: IntArray, wi: FloatArray, matrix: FloatArray, b
     sums = p.sum(axis=0)
     loss = float(np.dot(wi, np.log(sums) - eta[y, rows_index]))
     p /= sums
-    by_class = _class_hessian(x, p, wi, method) if hessian else None
+    by_class = None if not hessian else _class_hessian(x, p, wi, method) if pairs else \
+        _block_hessian(x, p, wi, method)
     p *= wi  # the weighted residual p - onehot(y), in place
     p[y, rows_index] -= wi
     grad_matrix: FloatArray = p @ x.T if method == "dirichlet" else (p * x).sum(axis=1)

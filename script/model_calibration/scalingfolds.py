@@ -147,7 +147,7 @@ def fold_sums(logits: ChunkedLogScores, labels: IntArray, weights: Optional[Floa
               for piece in _by_fold(x_chunk, y_chunk, w_chunk, g, folds))
     for f, index, x, y, w in pieces:
         part_loss, part_matrix, part_bias, part_hessian = chunk_sums(x, y, w, matrix, bias,
-                                                                     method, True)
+                                                                     method, True, True)
         assert part_hessian is not None
         loss[f] += part_loss
         grad_matrix[f] += part_matrix
