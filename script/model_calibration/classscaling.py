@@ -18,6 +18,7 @@ parameters are few), summed over chunks of rows; L-BFGS-B (scipy) for many class
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import Optional
 
 import numpy as np
@@ -108,11 +109,85 @@ def _natural_order(k: int, method: str) -> npt.NDArray[np.intp]:
     return np.concatenate([np.array([j, k + j]) for j in range(k)])
 
 
+@dataclasses.dataclass(frozen=True)
+class _PairLayout:
+    """Where the Hessian's entries come from when it is summed by class pairs: the classes
+    ``first <= second`` of each pair, the log-scores ``left <= right`` of each product of two,
+    and for each entry (natural parameters, class by class) its pair and its product of
+    features (the products of two log-scores, then each log-score, then the constant 1)."""
+
+    first: npt.NDArray[np.intp]
+    second: npt.NDArray[np.intp]
+    left: npt.NDArray[np.intp]
+    right: npt.NDArray[np.intp]
+    pair: npt.NDArray[np.intp]
+    product: npt.NDArray[np.intp]
+
+
+@functools.lru_cache(maxsize=None)
+def _pair_layout(k: int, method: str) -> Optional[_PairLayout]:
+    """The :class:`_PairLayout` of ``k`` classes, or None where summing by class pairs takes
+    more products a row than the ``k + 1`` matrix products of :func:`_block_hessian` (vector
+    beyond 3 classes; dirichlet never).
+
+    >>> _pair_layout(3, "vector").pair.shape, _pair_layout(4, "vector") is None
+    ((6, 6), True)
+    """
+    pairs = {(j, l): r for r, (j, l) in enumerate(
+        (j, l) for j in range(k) for l in range(j, k))}
+    twos = [(a, b) for a in range(k) for b in range(a, k)]
+    products = {**{ab: r for r, ab in enumerate(twos)},
+                **{(a, k): len(twos) + a for a in range(k)}, (k, k): len(twos) + k}
+    q = k + 1 if method == "dirichlet" else 2
+    natural = k * q
+    if len(pairs) * len(products) > 2 * natural * natural:
+        return None
+    pair = np.empty((natural, natural), dtype=np.intp)
+    product = np.empty((natural, natural), dtype=np.intp)
+    for j in range(k):
+        for l in range(k):
+            left_features = range(k + 1) if method == "dirichlet" else (j, k)
+            right_features = range(k + 1) if method == "dirichlet" else (l, k)
+            for a, fa in enumerate(left_features):
+                for b, fb in enumerate(right_features):
+                    pair[j * q + a, l * q + b] = pairs[(min(j, l), max(j, l))]
+                    product[j * q + a, l * q + b] = products[(min(fa, fb), max(fa, fb))]
+    return _PairLayout(np.array([j for j, _ in pairs], dtype=np.intp),
+                       np.array([l for _, l in pairs], dtype=np.intp),
+                       np.array([a for a, _ in twos], dtype=np.intp),
+                       np.array([b for _, b in twos], dtype=np.intp), pair, product)
+
+
 def _class_hessian(x: FloatArray, p: FloatArray, wi: FloatArray, method: str) -> FloatArray:
     """The chunk's Hessian of the weighted negative log-likelihood in the natural parameters,
     class by class (:func:`_natural_order`): ``sum_i Z_i' (diag(w_i p_i) - w_i p_i p_i') Z_i``
-    with ``Z_i`` row ``i``'s design (class ``j``'s features and a 1 in class ``j``'s block),
-    as ``k + 1`` matrix products over the chunk (``x``, ``p``: class-major)."""
+    with ``Z_i`` row ``i``'s design (class ``j``'s features and a 1 in class ``j``'s block;
+    ``x``, ``p``: class-major). Its entry for classes ``j``, ``l`` and features ``a``, ``b`` is
+    the sum of ``w (delta_jl p_j - p_j p_l)`` times ``a b``: one matrix product of those
+    coefficients (a row per class pair) with the products of two features (a row per pair of
+    log-scores, then the log-scores and 1), or (:func:`_pair_layout` None: many classes'
+    vector) ``k + 1`` matrix products by class (:func:`_block_hessian`)."""
+    k, m = x.shape
+    layout = _pair_layout(k, method)
+    if layout is None:
+        return _block_hessian(x, p, wi, method)
+    coefficients = p[layout.first]
+    coefficients *= p[layout.second]
+    np.negative(coefficients, out=coefficients)
+    coefficients[layout.first == layout.second] += p
+    coefficients *= wi
+    twos = layout.left.shape[0]
+    features = np.empty((twos + k + 1, m))
+    np.multiply(x[layout.left], x[layout.right], out=features[:twos])
+    features[twos:twos + k] = x
+    features[twos + k] = 1.0
+    out: FloatArray = (coefficients @ features.T)[layout.pair, layout.product]
+    return out
+
+
+def _block_hessian(x: FloatArray, p: FloatArray, wi: FloatArray, method: str) -> FloatArray:
+    """:func:`_class_hessian` as ``k + 1`` matrix products over the chunk (``x``, ``p``:
+    class-major)."""
     k, m = x.shape
     ones = np.ones((1, m))
     shared = np.vstack([x, ones]) if method == "dirichlet" else None
@@ -128,12 +203,14 @@ def _class_hessian(x: FloatArray, p: FloatArray, wi: FloatArray, method: str) ->
 
 
 def chunk_sums(x: FloatArray, y: IntArray, wi: FloatArray, matrix: FloatArray, bias: FloatArray,
-               method: str, hessian: bool
+               method: str, hessian: bool, pairs: bool = False
                ) -> tuple[float, FloatArray, FloatArray, Optional[FloatArray]]:
     """One class-major chunk's (``x``: classes x rows; changed in place) weighted negative
     log-likelihood of ``softmax(W l + b)``, its gradient in ``W`` (or its diagonal) and in
     ``b``, and (``hessian``) its Hessian in the natural parameters, class by class
-    (:func:`_natural_order`)."""
+    (:func:`_natural_order`), summed by class pairs where that is cheaper (``pairs``:
+    :func:`_class_hessian`; the shared passes over many rows) or by class blocks (the exact
+    fit's, :func:`_block_hessian`: its rounding, and so its outputs, as they were)."""
     rows_index = np.arange(x.shape[1])
     eta = matrix @ x if method == "dirichlet" else matrix[:, None] * x
     eta += bias[:, None]
@@ -142,7 +219,8 @@ def chunk_sums(x: FloatArray, y: IntArray, wi: FloatArray, matrix: FloatArray, b
     sums = p.sum(axis=0)
     loss = float(np.dot(wi, np.log(sums) - eta[y, rows_index]))
     p /= sums
-    by_class = _class_hessian(x, p, wi, method) if hessian else None
+    by_class = None if not hessian else _class_hessian(x, p, wi, method) if pairs else \
+        _block_hessian(x, p, wi, method)
     p *= wi  # the weighted residual p - onehot(y), in place
     p[y, rows_index] -= wi
     grad_matrix: FloatArray = p @ x.T if method == "dirichlet" else (p * x).sum(axis=1)
@@ -199,6 +277,24 @@ def _scaling_sums(theta: FloatArray, features: FloatArray, labels: IntArray, w: 
             by_class += part_hessian
     grad, hess = in_theta(grad_matrix, grad_bias, by_class, method)
     return loss, grad, hess
+
+
+def mean_hessian(theta: FloatArray, features: FloatArray, labels: IntArray, weights: FloatArray,
+                 method: str) -> FloatArray:
+    """The Hessian in ``theta`` of the weighted mean negative log-likelihood of
+    ``softmax(W l + b)`` on every row (no prior): where the Hessian of many rows is not summed,
+    the one of a subsample of them stands in for it.
+
+    >>> features = np.log(np.array([[0.9, 0.1], [0.2, 0.8]]))
+    >>> hess = mean_hessian(np.array([1.0, 0.0, 0.0, 0.0, 0.0]), features, np.array([0, 1]),
+    ...                     np.ones(2), "vector")
+    >>> hess.shape, bool(np.allclose(hess, hess.T))
+    ((5, 5), True)
+    """
+    hess = _scaling_sums(theta, features, labels, weights / float(weights.sum()), method, None,
+                         True)[2]
+    assert hess is not None
+    return hess
 
 
 def _penalised(theta: FloatArray, features: FloatArray, labels: IntArray, w: FloatArray,

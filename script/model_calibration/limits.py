@@ -68,5 +68,5 @@ docs/methods.md); below, each fold is fitted to convergence on its own rows."""
 
 SCALING_START_ROWS = 1 << 17
 """About this many rows make the stratified subsample whose fit starts the full ``vector`` or
-``dirichlet`` fit from ``SCALING_FOLDS_MIN_ROWS`` rows (Newton's method then needs about three
-passes over every row)."""
+``dirichlet`` fit from ``SCALING_FOLDS_MIN_ROWS`` rows (and whose Hessian takes its first step:
+Newton's method then needs a pass for the gradient and one or two with the Hessian)."""

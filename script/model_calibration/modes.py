@@ -310,7 +310,7 @@ def run_multiclass(shards: list[Shard], settings: Settings, given: Optional[AnyC
         if chunked is None:
             chunked = fit_temperature_folds(problem, settings, fold, store=True)
         if chunked is None:
-            chunked = fit_scaling_folds(problem, settings, fold)
+            chunked = fit_scaling_folds(problem, settings, fold, store=True)
         if chunked is not None:
             calibrator, held_out = chunked
         else:

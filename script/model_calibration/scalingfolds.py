@@ -3,8 +3,9 @@
 From ``limits.SCALING_FOLDS_MIN_ROWS`` rows the shipped ``vector`` or ``dirichlet`` fit and
 every fold's come from the same passes over the rows. The shipped fit is Newton's method
 (:func:`~.classscaling.fit_class_scaling`'s objective) started from the fit on a stratified
-subsample of ``limits.SCALING_START_ROWS`` rows, each pass summing the value, gradient and exact
-Hessian per fold (:func:`fold_sums`: every row adds to its own fold only, so a row costs one
+subsample of ``limits.SCALING_START_ROWS`` rows and its first step taken on the subsample's
+Hessian (:func:`_first_step`: a pass for the gradient only), each later pass summing the value,
+gradient and exact Hessian per fold (:func:`fold_sums`: every row adds to its own fold only, so a row costs one
 softmax whatever the folds). Their total is the full fit's; a fold's fit leaves its own rows
 out, so it is one Newton step from the last pass's parameters on the other folds' sums (and the
 fold's own priors): ``theta - (H - H_k)^-1 (g - g_k)``. A fold fit on most of the rows lies
@@ -14,9 +15,10 @@ fits' parameters, relative, at 2**21 and 1e7 rows, the folds' held-out log losse
 ``4e-9``). Newton's last step, once it moves no parameter by more than ``UNCONFIRMED_STEP``, is
 taken without a pass of its own: the folds' steps start from the pass before it, and the
 held-out pass, which scores each row under its fold's fit, also sums the gradient at the
-shipped fit's ``theta``, where one more step within ``NEWTON_STEP_TOLERANCE`` settles it
+shipped fit's ``theta``, where one more step within ``SETTLE_STEP`` settles it
 (:func:`settle`; a larger one, not seen in practice, resumes Newton's passes). The held-out
-probabilities are not kept: the metrics score each chunk again (:mod:`.heldoutchunks`). The
+probabilities are not kept: the metrics score each chunk again (:mod:`.heldoutchunks`), or, in
+the script's run, read them where the held-out pass stored them over the scores. The
 class log-scores are computed chunk by chunk, never held for every row.
 """
 
@@ -30,14 +32,15 @@ from typing import Optional
 import numpy as np
 import numpy.typing as npt
 
+from ..errors import CalibrationScriptError, Code
 from . import limits
 from .apply import class_logits, class_scaling_probabilities
 from .artifact import MultiCalibrator
 from .classscaling import (NEWTON_MAX_PARAMETERS, NEWTON_STEP_TOLERANCE, ScalingFit,
-                           chunk_sums, fit_class_scaling, in_theta, penalty_weights,
-                           scaling_record, scaling_start, unpack_theta)
+                           chunk_sums, fit_class_scaling, in_theta, mean_hessian,
+                           penalty_weights, scaling_record, scaling_start, unpack_theta)
 from .crossfit import held_out_records, selection_sample
-from .heldoutchunks import HeldOutChunks
+from .heldoutchunks import HeldOutChunks, stored_rows
 from .jsonvalues import json_number
 from .logs import logger
 from .metrics import ClassExtremes, ClassRows
@@ -50,10 +53,16 @@ from .temperaturefolds import ChunkedLogScores
 FOLD_FITS = "one Newton step each from the full fit's last pass"
 """How the folds' fits were found, in the shipped fit's record."""
 
-UNCONFIRMED_STEP = 1e-4
+UNCONFIRMED_STEP = 2e-4
 """Newton's step of the shared passes that moves no parameter by more than this (relative to
 ``1 + max |theta|``) is taken without a pass of its own: near the optimum the next step is of
 the order of its square. The held-out pass checks it (:func:`settle`)."""
+
+SETTLE_STEP = 1e-7
+"""The held-out pass's step (:func:`settle`, relative to ``1 + max |theta|``) that is taken
+without another pass: on the last pass's Hessian, at most ``UNCONFIRMED_STEP`` away, it lands
+within about its length times that distance of the optimum (``2e-11``), as close as the exact
+fit gets with its step of ``NEWTON_STEP_TOLERANCE`` on a sampled Hessian."""
 
 Chunk = tuple[slice, FloatArray, IntArray, FloatArray, npt.NDArray[np.int8]]
 """A chunk of rows: its slice, class-major log-scores (a new array), labels, weights, folds."""
@@ -138,7 +147,7 @@ def fold_sums(logits: ChunkedLogScores, labels: IntArray, weights: Optional[Floa
               for piece in _by_fold(x_chunk, y_chunk, w_chunk, g, folds))
     for f, index, x, y, w in pieces:
         part_loss, part_matrix, part_bias, part_hessian = chunk_sums(x, y, w, matrix, bias,
-                                                                     method, True)
+                                                                     method, True, True)
         assert part_hessian is not None
         loss[f] += part_loss
         grad_matrix[f] += part_matrix
@@ -273,22 +282,26 @@ def _newton_passes(problem: MulticlassProblem, method: str, fold: npt.NDArray[np
 def fit_with_folds(problem: MulticlassProblem, method: str, fold: npt.NDArray[np.int8],
                    folds: int, seed: int) -> Optional[FoldedFit]:
     """The shipped fit by Newton's method over every row from the fit on a stratified
-    subsample (of ``limits.SCALING_START_ROWS`` rows, drawn with ``seed``), its last step (of at
-    most ``UNCONFIRMED_STEP``) taken without a pass, and every fold's fit as one Newton step
+    subsample (of ``limits.SCALING_START_ROWS`` rows, drawn with ``seed``), its first step on
+    that subsample's Hessian (:func:`_first_step`), its last (of at most ``UNCONFIRMED_STEP``)
+    taken without a pass, and every fold's fit as one Newton step
     from the last pass's ``theta`` on the other folds' sums; None when Newton's steps do not
     converge or a Hessian is singular (the exact path then fits)."""
     labels, weights = problem.labels, problem.given_weights
     picked = selection_sample(labels, limits.SCALING_START_ROWS, seed)
-    params, intercept, info = fit_class_scaling(
-        class_logits(problem.scores[picked], problem.settings.score_space, CLIP_EPSILON,
-                     LOG_OFFSET), labels[picked],
-        np.ones(picked.shape[0]) if weights is None else weights[picked], method)
+    sample = class_logits(problem.scores[picked], problem.settings.score_space, CLIP_EPSILON,
+                          LOG_OFFSET)
+    sample_weights = np.ones(picked.shape[0]) if weights is None else weights[picked]
+    params, intercept, info = fit_class_scaling(sample, labels[picked], sample_weights, method)
     start = scaling_start(params, intercept, json_number(info["common_scale"]))
     try:
+        start = _first_step(problem, method, start,
+                            mean_hessian(start, sample, labels[picked], sample_weights, method))
         found = _newton_passes(problem, method, fold, folds, start, UNCONFIRMED_STEP)
         if found is None:
             return None
         centre, sums, passes = found
+        passes += 1  # the first step's pass
         full = objective(sums, None, centre, method)
         fits: list[Optional[ScalingFit]] = []
         seconds: list[float] = []
@@ -304,6 +317,24 @@ def fit_with_folds(problem: MulticlassProblem, method: str, fold: npt.NDArray[np
     return FoldedFit(shipped, fits, seconds, sums.rows, full.hessian)
 
 
+def _first_step(problem: MulticlassProblem, method: str, start: FloatArray,
+                curvature: FloatArray) -> FloatArray:
+    """``start`` moved by Newton's step with the penalised gradient over every row (a pass
+    without the Hessian) on ``curvature``, the Hessian of the mean log-likelihood on the
+    subsample ``start`` was fitted on, plus the priors of every row: from a subsample's fit
+    the error after it is about the step's length times the subsample Hessian's relative
+    error, near the square of the step that Newton's exact Hessian would leave."""
+    weights = problem.given_weights
+    rows = float(problem.labels.shape[0])
+    total = rows if weights is None else float(weights.sum())
+    effective_rows = rows if weights is None else total ** 2 / float(np.dot(weights, weights))
+    prior = penalty_weights(_classes(start.shape[0], method), method, effective_rows)
+    gradient = shipped_sums(problem, start, method).gradient() / total + 2.0 * prior * start
+    hessian = curvature.copy()
+    hessian[np.diag_indices_from(hessian)] += 2.0 * prior
+    return start - np.asarray(np.linalg.solve(hessian, gradient), dtype=np.float64)
+
+
 def _fold_fit(sums: FoldSums, left_out: int, centre: FloatArray, method: str) -> ScalingFit:
     """The fit on every fold but ``left_out``: one Newton step from ``centre``."""
     fold = objective(sums, left_out, centre, method)
@@ -313,23 +344,39 @@ def _fold_fit(sums: FoldSums, left_out: int, centre: FloatArray, method: str) ->
 
 
 def settle(problem: MulticlassProblem, method: str, fold: npt.NDArray[np.int8],
-           found: FoldedFit, at_shipped: Optional[GradientSums]) -> Optional[ScalingFit]:
+           found: FoldedFit, at_shipped: Optional[GradientSums], resume: bool = True
+           ) -> Optional[ScalingFit]:
     """The shipped fit of ``found``: at its ``theta`` the penalised gradient (from
     ``at_shipped``, the held-out pass's sums there, else from a pass of its own, without the
-    Hessian) gives Newton's next step on the last pass's Hessian; within
-    ``NEWTON_STEP_TOLERANCE`` it is taken (as ``newton_minimize`` takes its last), else
-    Newton's passes resume from there (None when they do not converge)."""
+    Hessian) gives Newton's next step on the last pass's Hessian; within ``SETTLE_STEP`` it
+    is taken (as ``newton_minimize`` takes its last), else Newton's passes resume from there
+    (None when they do not converge). Without ``resume`` (the rows' scores are gone) a step
+    within ``UNCONFIRMED_STEP`` is taken with a warning, a longer one raises
+    ``MC-E303-FIT-FAILED``."""
     fit = found.shipped
     sums = at_shipped if at_shipped is not None else shipped_sums(problem, fit.theta, method)
     gradient = sums.gradient() / fit.total + 2.0 * fit.prior * fit.theta
     try:
         step = np.asarray(np.linalg.solve(found.curvature, gradient), dtype=np.float64)
+        size = float(np.max(np.abs(step))) / (1.0 + float(np.max(np.abs(fit.theta))))
     except np.linalg.LinAlgError:
+        step, size = gradient, float("inf")
+    settled = dataclasses.replace(fit, theta=fit.theta - step, iterations=fit.iterations + 1,
+                                  loss=sums.loss / fit.total, gradient=gradient)
+    if size <= SETTLE_STEP:
+        return settled
+    if not resume and size <= UNCONFIRMED_STEP:
+        logger.warning("multiclass: %s's unconfirmed step left a step of %.3g (relative), "
+                       "taken without another pass: the scores are gone", method, size)
+        return settled
+    if not resume:
+        raise CalibrationScriptError(
+            Code.MC_E303_FIT_FAILED,
+            f"{method}'s Newton steps over the rows did not settle (a step of {size:.3g} "
+            f"after the held-out predictions replaced the scores)",
+            "check the class scores; temperature scaling fits without these passes")
+    if not np.isfinite(size):
         return None
-    if float(np.max(np.abs(step))) <= NEWTON_STEP_TOLERANCE * (
-            1.0 + float(np.max(np.abs(fit.theta)))):
-        return dataclasses.replace(fit, theta=fit.theta - step, iterations=fit.iterations + 1,
-                                   loss=sums.loss / fit.total, gradient=gradient)
     logger.info("multiclass: %s's unconfirmed step left a step of %.3g; Newton's passes "
                 "resume", method, float(np.max(np.abs(step))))
     folds = found.rows.shape[0]
@@ -378,13 +425,15 @@ def _scored(x: FloatArray, g: npt.NDArray[np.int8], models: list[Optional[MultiC
 
 def held_out_pass(problem: MulticlassProblem, fold: npt.NDArray[np.int8],
                   models: list[Optional[MultiCalibrator]],
-                  shipped: Optional[tuple[FloatArray, str]]
+                  shipped: Optional[tuple[FloatArray, str]],
+                  store: Optional[FloatArray] = None
                   ) -> tuple[FloatArray, ClassExtremes, Optional[GradientSums]]:
     """Per fold the weighted sums of the held-out log loss, of the correct top labels and of
     the weights (rows 0, 1, 2, as ``MulticlassProblem.held_out_summary`` computes them), the
-    :class:`~.metrics.ClassExtremes` of the held-out probabilities (none of them kept) and,
-    for ``shipped`` (a ``theta`` and its method), the value and gradient sums there: one pass
-    over the rows."""
+    :class:`~.metrics.ClassExtremes` of the held-out probabilities (none of them kept unless
+    ``store`` is given: then each chunk's are written to its rows there once its sums are
+    taken; it may be the problem's score matrix) and, for ``shipped`` (a ``theta`` and its
+    method), the value and gradient sums there: one pass over the rows."""
     logits = ChunkedLogScores(problem)
     k = logits.shape[1]
     folds = len(models)
@@ -398,6 +447,8 @@ def held_out_pass(problem: MulticlassProblem, fold: npt.NDArray[np.int8],
         extremes.add(list(block))
         if at_shipped is not None:
             at_shipped.add(x, y, w)
+        if store is not None:
+            store[part] = block.T
     return sums, extremes, at_shipped
 
 
@@ -449,12 +500,14 @@ def shared_passes_apply(problem: MulticlassProblem, method: str) -> bool:
 
 
 def fit_scaling_folds(problem: MulticlassProblem, settings: Settings,
-                      fold: npt.NDArray[np.int8]
+                      fold: npt.NDArray[np.int8], store: bool = False
                       ) -> Optional[tuple[MultiCalibrator, HeldOutChunks]]:
     """The shipped vector or dirichlet calibrator and the cross-fitted predictions, computed
     chunk by chunk when asked for, with the fold records (as :func:`~.crossfit.cross_fit`
     gives them), or None where the exact path applies (:func:`shared_passes_apply`, or
-    Newton's steps not converging)."""
+    Newton's steps not converging before the held-out pass). ``store``: the held-out
+    predictions are stored over ``problem.scores`` in the held-out pass (the problem's scores
+    are then gone: the shipped fit is settled without more passes, :func:`settle`)."""
     method = settings.method
     if not shared_passes_apply(problem, method):
         return None
@@ -464,10 +517,15 @@ def fit_scaling_folds(problem: MulticlassProblem, settings: Settings,
         return None
     unfitted = problem.unfitted(method)
     models = [None if f is None else calibrator_of(unfitted, f) for f in found.folds]
+    matrix = problem.scores if store else None
     sums, extremes, at_shipped = held_out_pass(problem, fold, models,
-                                               (found.shipped.theta, method))
-    shipped = settle(problem, method, fold, found, at_shipped)
+                                               (found.shipped.theta, method), matrix)
+    shipped = settle(problem, method, fold, found, at_shipped, matrix is None)
     if shipped is None or not finite_fits([shipped]):
+        if matrix is not None:
+            raise CalibrationScriptError(
+                Code.MC_E303_FIT_FAILED, f"{method}'s fit on every row is not finite",
+                "check the class scores")
         return None
     calibrator = calibrator_of(unfitted, shipped)
     seconds = time.perf_counter() - begin
@@ -477,7 +535,8 @@ def fit_scaling_folds(problem: MulticlassProblem, settings: Settings,
                 "%.3fs (%d Newton steps)", method, settings.folds, problem.labels.shape[0],
                 seconds, shipped.iterations)
     records = held_out_records(found.rows, found.fold_seconds, sums)
-    return calibrator, HeldOutChunks(held_out_scorer(problem, fold, models), extremes, records, 0)
+    score = held_out_scorer(problem, fold, models) if matrix is None else stored_rows(matrix)
+    return calibrator, HeldOutChunks(score, extremes, records, 0)
 
 
 def finite_fits(fits: list[Optional[ScalingFit]]) -> bool:

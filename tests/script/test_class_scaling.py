@@ -318,3 +318,30 @@ def test_the_fits_leave_a_column_major_score_matrix_unchanged(method: str) -> No
     else:
         fit_class_scaling(features, labels, weights, method)
     np.testing.assert_array_equal(features, before)
+
+
+@pytest.mark.parametrize("method, k", [("vector", 2), ("vector", 3), ("vector", 5),
+                                       ("dirichlet", 2), ("dirichlet", 3), ("dirichlet", 4)])
+def test_the_class_pair_hessian_is_the_one_of_the_design(method: str, k: int) -> None:
+    """Summed by class pairs or by class blocks, the chunk's Hessian is
+    ``sum_i Z_i' (diag(w_i p_i) - w_i p_i p_i') Z_i`` of each row's design ``Z_i``."""
+    rng = np.random.default_rng(k)
+    m = 40
+    x = rng.normal(size=(k, m))
+    e = np.exp(rng.normal(size=(k, m)))
+    p = e / e.sum(axis=0)
+    w = rng.uniform(0.5, 2.0, m)
+    q = k + 1 if method == "dirichlet" else 2
+    expected = np.zeros((k * q, k * q))
+    for i in range(m):
+        design = np.zeros((k, k * q))
+        for j in range(k):
+            features = np.append(x[:, i], 1.0) if method == "dirichlet" else [x[j, i], 1.0]
+            design[j, j * q:(j + 1) * q] = features
+        curvature = w[i] * (np.diag(p[:, i]) - np.outer(p[:, i], p[:, i]))
+        expected += design.T @ curvature @ design
+    assert (classscaling._pair_layout(k, method) is None) == (method == "vector" and k > 3)
+    np.testing.assert_allclose(classscaling._class_hessian(x, p, w, method), expected,
+                               rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(classscaling._block_hessian(x, p, w, method), expected,
+                               rtol=1e-12, atol=1e-12)

@@ -11,6 +11,7 @@ from typing import Optional
 import numpy as np
 import pytest
 
+from calibration_step.script.errors import CalibrationScriptError
 from calibration_step.script.interface import (CALIBRATOR_FILE, METRICS_FILE,
                                                ModelCalibrationOutput)
 from calibration_step.script.model_calibration import classscaling, limits, scalingfolds
@@ -256,7 +257,8 @@ def test_a_step_too_long_to_take_unconfirmed_resumes_newton_s_passes(
     monkeypatch.setattr(scalingfolds, "UNCONFIRMED_STEP", 10.0)
     problem, fold = _problem(20_000, 11, method)
     found = fit_with_folds(problem, method, fold, 5, 0)
-    assert found is not None and found.shipped.iterations == 1  # the start's pass only
+    # the first step's pass (no Hessian) and the pass after it, whose step is not confirmed
+    assert found is not None and found.shipped.iterations == 2
     found_again = scalingfolds.fit_scaling_folds(problem, problem.settings, fold)
     assert found_again is not None
     calibrator = found_again[0]
@@ -289,3 +291,46 @@ def test_the_held_out_scorer_gives_the_pass_s_values_for_any_slices(
         w = problem.weights[rows]
         assert record["log_loss"] == pytest.approx(float(np.dot(w, -np.log(truth)) / w.sum()),
                                                    rel=1e-12)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_stored_held_out_predictions_are_the_scored_ones(method: str, small_bound: None) -> None:
+    """Stored over the score matrix in the held-out pass, the held-out predictions, their
+    extremes and fold records and the shipped calibrator are those scored chunk by chunk."""
+    problem, fold = _problem(6000, 13, method)
+    scored = fit_scaling_folds(problem, problem.settings, fold)
+    assert scored is not None
+    expected = scored[1].score(slice(None))
+    stored = fit_scaling_folds(problem, problem.settings, fold, store=True)
+    assert stored is not None
+    np.testing.assert_array_equal(problem.scores, expected)  # the scores are gone
+    np.testing.assert_array_equal(stored[1].score(slice(1000, 2500)), expected[1000:2500])
+    timeless = [{key: value for key, value in record.items() if key != "fit_seconds"}
+                for record in (*stored[1].folds, *scored[1].folds)]
+    assert timeless[:5] == timeless[5:]
+    assert stored[1].extremes.low.tolist() == scored[1].extremes.low.tolist()
+    assert stored[1].extremes.high.tolist() == scored[1].extremes.high.tolist()
+    assert stored[0].bias == scored[0].bias
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_without_the_scores_a_step_too_long_is_taken_or_raises(
+        method: str, small_bound: None, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """With the scores gone Newton's passes cannot resume: the check's step is taken (with a
+    warning) within ``UNCONFIRMED_STEP``, beyond it the fit fails."""
+    problem, fold = _problem(20_000, 11, method)
+    monkeypatch.setattr(scalingfolds, "UNCONFIRMED_STEP", 10.0)
+    found = fit_with_folds(problem, method, fold, 5, 0)
+    assert found is not None
+    settled = settle(problem, method, fold, found, None)  # resumes: the exact fit
+    assert settled is not None and settled.iterations > found.shipped.iterations + 1
+    taken = settle(problem, method, fold, found, None, resume=False)
+    assert taken is not None and taken.iterations == found.shipped.iterations + 1
+    assert "taken without another pass" in caplog.text
+    # one Newton step on the last pass's Hessian: nearer the exact fit than before it
+    before = float(np.max(np.abs(found.shipped.theta - settled.theta)))
+    assert float(np.max(np.abs(taken.theta - settled.theta))) < before / 10.0
+    monkeypatch.setattr(scalingfolds, "UNCONFIRMED_STEP", 1e-12)
+    with pytest.raises(CalibrationScriptError, match="did not settle"):
+        settle(problem, method, fold, found, None, resume=False)
