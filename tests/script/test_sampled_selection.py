@@ -16,6 +16,7 @@ from calibration_step.script.model_calibration import (crossfit, limits, problem
                                                       sharedfolds)
 from calibration_step.script.model_calibration.aggregation import Aggregated, aggregate
 from calibration_step.script.model_calibration.artifact import MultiCalibrator
+from calibration_step.script.model_calibration.classscaling import ScalingFit
 from calibration_step.script.model_calibration.crossfit import selection_sample, stratified_folds
 from calibration_step.script.model_calibration.heldoutchunks import HeldOutChunks
 from calibration_step.script.model_calibration.jsonvalues import json_get, json_number
@@ -193,13 +194,23 @@ def test_folds_that_all_chose_the_shared_scaling_are_scored_in_one_pass(
 
     monkeypatch.setattr(sharedfolds.SharedFoldFits, "cross_fit", counted)
     own_passes: list[int] = []  # passes that settle the shipped fit on their own
-    own_pass = scalingfolds.shipped_sums
+    settling: list[bool] = [False]  # the first step's gradient pass is not a settling pass
+    own_pass, own_settle = scalingfolds.shipped_sums, scalingfolds.settle
 
     def counted_pass(*args: Any) -> scalingfolds.GradientSums:
-        own_passes.append(1)
+        if settling[0]:
+            own_passes.append(1)
         return own_pass(*args)
 
+    def counted_settle(*args: Any, **kwargs: Any) -> Optional[ScalingFit]:
+        settling[0] = True
+        try:
+            return own_settle(*args, **kwargs)
+        finally:
+            settling[0] = False
+
     monkeypatch.setattr(scalingfolds, "shipped_sums", counted_pass)
+    monkeypatch.setattr(sharedfolds, "settle", counted_settle)
     fast = _auto_metrics(os.path.join(tmp_path, "a"), 10)
     assert calls == [1] and own_passes == []  # settled by the held-out pass's sums
     monkeypatch.setattr(sharedfolds.SharedFoldFits, "cross_fit",
