@@ -353,7 +353,7 @@ RULES: dict[str, Callable[[], Rule]] = {
 """The rules ``judge --rules`` replays, by name: the script's, the one before it
 (``smoothed_weights``: the weights against the smoothed labels on every run) and the variants
 measured (docs/methods.md); ``judge --rules`` also takes those of
-:mod:`bench.quality.replay_rules`."""
+:mod:`bench.quality.replay_rules` and :mod:`bench.quality.replay_weights`."""
 
 
 def shipped_predictions(run: Replay, weights: Mapping[str, float],
@@ -476,8 +476,9 @@ def synthetic_replay(seed: int, rows: int = 60, repeats: int = 2, scores_scale: 
 
 def main(argv: Sequence[str] | None = None) -> int:
     from bench.quality.replay_rules import RULES as SHRINKING_RULES
+    from bench.quality.replay_weights import RULES as WEIGHT_RULES
 
-    rules = {**RULES, **SHRINKING_RULES}
+    rules = {**RULES, **SHRINKING_RULES, **WEIGHT_RULES}
     parser = argparse.ArgumentParser(prog="python -m bench.quality.replay",
                                      description=__doc__.split("\n\n")[0])
     parser.add_argument("action", choices=("capture", "judge"))
