@@ -158,6 +158,7 @@ RULES: Mapping[str, Callable[[], Rule]] = {
     "bootstrap_stacking": lambda: bootstrap_stacking_rule(20),
     "bootstrap_stacking_below_200": lambda: bootstrap_stacking_rule(20, 200),
     "bootstrap_stacking_below_100": lambda: bootstrap_stacking_rule(20, 100),
+    "bootstrap_stacking_50_draws_below_100": lambda: bootstrap_stacking_rule(50, 100),
     "pseudo_bma_below_200": lambda: pseudo_bma_rule(100, 200),
     "pseudo_bma_below_100": lambda: pseudo_bma_rule(100, 100),
     "identity_margin_1_se": lambda: identity_margin_rule(1.0),
