@@ -353,7 +353,7 @@ RULES: dict[str, Callable[[], Rule]] = {
 """The rules ``judge --rules`` replays, by name: the script's, the one before it
 (``smoothed_weights``: the weights against the smoothed labels on every run) and the variants
 measured (docs/methods.md); ``judge --rules`` also takes those of
-:mod:`bench.quality.replay_rules`."""
+:mod:`bench.quality.replay_rules` and :mod:`bench.quality.replay_weights`."""
 
 
 def shipped_predictions(run: Replay, weights: Mapping[str, float],
@@ -476,8 +476,9 @@ def synthetic_replay(seed: int, rows: int = 60, repeats: int = 2, scores_scale: 
 
 def main(argv: Sequence[str] | None = None) -> int:
     from bench.quality.replay_rules import RULES as SHRINKING_RULES
+    from bench.quality.replay_weights import RULES as WEIGHT_RULES
 
-    rules = {**RULES, **SHRINKING_RULES}
+    rules = {**RULES, **SHRINKING_RULES, **WEIGHT_RULES}
     parser = argparse.ArgumentParser(prog="python -m bench.quality.replay",
                                      description=__doc__.split("\n\n")[0])
     parser.add_argument("action", choices=("capture", "judge"))
@@ -510,10 +511,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     runs = [without(r, set(args.without)) if r.labels.shape[0] < args.below else r
             for r in load_all(args.results, args.cache)]
-    recorded = [r.losses[AUTO] for r in runs]
-    replayed = [shipped_log_loss(r, current_rule(r)) for r in runs]
-    print(f"the script's rule replayed against the recorded ours_auto: largest difference "
-          f"{max(abs(a - b) for a, b in zip(recorded, replayed)):.2e} nats")
+    recorded = [abs(r.losses[AUTO] - shipped_log_loss(r, current_rule(r))) for r in runs
+                if AUTO in r.losses]  # a results file of the peers alone has no ours_auto
+    if recorded:
+        print(f"the script's rule replayed against the recorded ours_auto: largest difference "
+              f"{max(recorded):.2e} nats")
     print(judge(current_rule, runs).line())
     if args.floor_divisor is not None:
         print(f"bounded by the floor / {args.floor_divisor:g}: "
