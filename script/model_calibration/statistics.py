@@ -37,7 +37,7 @@ from .columns import label_values, parse_class_labels, parse_scores, parse_weigh
 from .logs import logger
 from .reading import Shard, walk_files
 from .settings import Settings
-from .streaming import _batches as shard_batches
+from .streaming import shard_batches
 
 STATISTICS_FORMAT = 1
 """Version of the statistics file's layout (its ``calibration_statistics`` metadata)."""

@@ -129,8 +129,8 @@ def streams(shards: Sequence[Shard], settings: Settings, statistics: bool = Fals
         limits.STREAM_MIN_ROWS
 
 
-def _batches(shard: Shard, fields: Sequence[str], every_column: bool = False
-             ) -> Iterator[dict[str, pd.Series]]:
+def shard_batches(shard: Shard, fields: Sequence[str], every_column: bool = False
+                  ) -> Iterator[dict[str, pd.Series]]:
     """The shard's ``fields`` in record batches of at most ``BIN_CHUNK_ROWS`` rows (decimals as
     float64), as pandas columns: its file's rows from ``first_row`` on (only the row groups
     holding them are read); a read error is ``MC-E203``. A csv/tsv shard is read in chunks
@@ -305,7 +305,7 @@ def _described_file(shard: Shard, settings: Settings, task: StreamedTask
     if extremes is None:
         return None
     positives = 0
-    for batch in _batches(shard, [task.label_field]):
+    for batch in shard_batches(shard, [task.label_field]):
         labels = np.asarray(label_values(batch[task.label_field], task.label_field))
         if labels.dtype.kind == "f" and bool(np.isnan(labels).any()):
             return None
@@ -328,7 +328,7 @@ def _first_pass(shards: Sequence[Shard], settings: Settings, task: StreamedTask,
             continue
         negatives = positives = 0
         read = counts.read
-        for batch in _batches(shard, task.fields(settings), every_column=not shard.counted):
+        for batch in shard_batches(shard, task.fields(settings), every_column=not shard.counted):
             n, p = counts.add(_parse(shard, batch, settings, task))
             negatives += n
             positives += p
@@ -421,7 +421,7 @@ class StreamedRows:
             dealt = [0, 0]
             footer = self.counts.described.get(i)
             extremes = (math.inf, -math.inf)
-            for batch in _batches(shard, fields):
+            for batch in shard_batches(shard, fields):
                 parsed = _parse(shard, batch, self.settings, self.task)
                 if footer is not None:
                     if parsed.missing_score:
