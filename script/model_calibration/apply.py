@@ -152,17 +152,19 @@ def class_logits(scores: FloatArray, score_space: str, eps: float,
     return out
 
 
-def scaled_class_logits(calibrator: MultiCalibrator, logits: FloatArray) -> FloatArray:
+def scaled_class_logits(calibrator: MultiCalibrator, logits: FloatArray,
+                        overwrite: bool = False) -> FloatArray:
     """The softmax argument of a temperature, vector or dirichlet calibrator for the class
-    log-scores ``logits`` (a new array)."""
+    log-scores ``logits`` (a new array; with ``overwrite``, a temperature's or vector's is
+    ``logits`` itself, changed in place)."""
     bias = np.asarray(calibrator.bias)
     if calibrator.method == "dirichlet":
         assert calibrator.matrix is not None
         out: FloatArray = logits @ calibrator.matrix.T
-    elif calibrator.method == "vector":
-        out = logits * np.asarray(calibrator.class_scales)
     else:
-        out = logits * calibrator.scale
+        factor = np.asarray(calibrator.class_scales) if calibrator.method == "vector" \
+            else np.float64(calibrator.scale)
+        out = np.multiply(logits, factor, out=logits if overwrite else None)
     out += bias
     return out
 
@@ -175,26 +177,30 @@ and ``1 - exp(-37)`` rounds to 1). Outputs change only where a class's probabili
 the top class is below ``CLIP_EPSILON`` (the metrics clip there too)."""
 
 
-def bounded_softmax(eta: FloatArray) -> FloatArray:
-    """Row-wise softmax of ``eta`` (a new array) with every gap below the row's largest bounded
-    by ``SOFTMAX_LOG_RANGE``.
+def bounded_softmax(eta: FloatArray, overwrite: bool = False) -> FloatArray:
+    """Row-wise softmax of ``eta`` (a new array; with ``overwrite``, ``eta`` itself, changed in
+    place) with every gap below the row's largest bounded by ``SOFTMAX_LOG_RANGE``.
 
     >>> p = bounded_softmax(np.array([[0.0, -50.0, -2000.0], [0.0, 0.0, 0.0]]))
     >>> bool(np.all((p > 0.0) & (p < 1.0))), p[1].tolist()
     (True, [0.3333333333333333, 0.3333333333333333, 0.3333333333333333])
     """
-    out: FloatArray = eta - row_reduce(np.maximum, eta)[:, None]
+    out: FloatArray = np.subtract(eta, row_reduce(np.maximum, eta)[:, None],
+                                  out=eta if overwrite else None)
     np.maximum(out, -SOFTMAX_LOG_RANGE, out=out)
     np.exp(out, out=out)
     out /= row_reduce(np.add, out)[:, None]
     return out
 
 
-def class_scaling_probabilities(calibrator: MultiCalibrator, logits: FloatArray) -> FloatArray:
+def class_scaling_probabilities(calibrator: MultiCalibrator, logits: FloatArray,
+                                overwrite: bool = False) -> FloatArray:
     """The class probabilities of a temperature, vector or dirichlet calibrator for the class
     log-scores ``logits``: :func:`bounded_softmax` of :func:`scaled_class_logits`, mixed with
-    the uniform distribution by ``uniform_share`` ``u``: ``(1 - u) p + u / classes``."""
-    out = bounded_softmax(scaled_class_logits(calibrator, logits))
+    the uniform distribution by ``uniform_share`` ``u``: ``(1 - u) p + u / classes`` (a new
+    array; with ``overwrite``, a temperature's or vector's is ``logits`` itself, changed in
+    place: no temporary of their shape)."""
+    out = bounded_softmax(scaled_class_logits(calibrator, logits, overwrite), overwrite=True)
     share = calibrator.uniform_share
     if share:
         out *= 1.0 - share
@@ -273,8 +279,8 @@ def _multiclass_checked(calibrator: MultiCalibrator, s: FloatArray) -> FloatArra
             _multiclass_checked(component, s) for component in calibrator.components))
     if calibrator.method in CLASS_SCALING_METHODS:
         logits = class_logits(s, calibrator.score_space, calibrator.clip_epsilon,
-                              calibrator.log_offset)
-        return class_scaling_probabilities(calibrator, logits)
+                              calibrator.log_offset)  # a new array: the probabilities take it
+        return class_scaling_probabilities(calibrator, logits, overwrite=True)
     q = np.empty(s.shape, order="F")
     for c, member in enumerate(calibrator.members):
         q[:, c] = apply_calibrator(member, s[:, c])

@@ -21,7 +21,9 @@ from sklearn.preprocessing import StandardScaler
 
 from calibration_step.script import model_calibration as mc
 from calibration_step.script.model_calibration import classscaling
-from calibration_step.script.model_calibration.apply import class_logits, scaled_class_logits
+from calibration_step.script.model_calibration.apply import (bounded_softmax, class_logits,
+                                                              class_scaling_probabilities,
+                                                              scaled_class_logits)
 from calibration_step.script.model_calibration.artifact import checksum
 from calibration_step.script.model_calibration.classscaling import fit_class_scaling
 from calibration_step.script.model_calibration.numerics import (CLIP_EPSILON, LOG_OFFSET,
@@ -232,6 +234,24 @@ def test_the_file_reproduces_the_calibrator_and_rows_sum_to_one(method: str) -> 
                                atol=10 * CLIP_EPSILON)
     assert bool(np.all((q > 0.0) & (q < 1.0)))
 
+
+
+@pytest.mark.parametrize("method", ["temperature", "vector", "dirichlet"])
+def test_probabilities_in_place_are_the_new_arrays_values(method: str) -> None:
+    """``overwrite`` changes where the probabilities are written, never their bits."""
+    cal = _multicalibrator("vector" if method == "temperature" else method)
+    if method == "temperature":
+        cal = dataclasses.replace(cal, method="temperature", scale=0.7, class_scales=())
+    scores = np.random.default_rng(4).dirichlet(np.full(10, 0.3), size=5000)
+    logits = np.asfortranarray(np.log(scores + LOG_OFFSET))
+    kept = logits.copy()
+    expected = class_scaling_probabilities(cal, logits)
+    np.testing.assert_array_equal(logits, kept)  # the new array: logits untouched
+    q = class_scaling_probabilities(cal, logits, overwrite=True)
+    np.testing.assert_array_equal(q, expected)
+    assert (q is logits) == (method != "dirichlet")  # dirichlet's matrix product is new
+    np.testing.assert_array_equal(bounded_softmax(kept.copy(), overwrite=True),
+                                  bounded_softmax(kept))
 
 def _resealed(content: dict[str, object], **params: object) -> dict[str, object]:
     old = content["params"]

@@ -14,6 +14,7 @@ import pytest
 from calibration_step.script import model_calibration as mc
 from calibration_step.script.model_calibration import binned, problems
 from calibration_step.script.model_calibration.inputs import InputData, load_input
+from calibration_step.script.model_calibration.reading import read_frame
 from calibration_step.script.interface import METRICS_FILE, ModelCalibrationOutput
 from tests.script.synthetic import (read_csv_exact, read_json, run_main, scenario, visible,
                                     write_csv)
@@ -224,3 +225,24 @@ def test_empty_folder_and_unknown_single_file_have_codes(tmp_path: str) -> None:
     with pytest.raises(mc.CalibrationScriptError, match="MC-E210-NO-ROWS"):
         _load(os.path.join(tmp_path, "all_missing"))
     assert visible(tmp_path) == ["all_missing", "d.xlsx", "empty"]
+
+
+def test_a_parquet_file_is_read_as_pandas_reads_it(tmp_path: str) -> None:
+    """From a memory map of the file, the frame of ``pd.read_parquet`` (types from the pandas
+    metadata, text labels, decimals as floats), whose columns outlive the map."""
+    from decimal import Decimal
+
+    path = os.path.join(tmp_path, "d.parquet")
+    frame = _frame(6)
+    frame["name"] = ["a", "b", None, "c", "a", "b"]
+    frame["count"] = pd.array([1, None, 3, 4, 5, 6], dtype="Int64")
+    frame["amount"] = pd.Series([Decimal("0.25"), Decimal("1.50"), None, Decimal("2.00"),
+                                 Decimal("0.10"), Decimal("3.75")], dtype=object)
+    frame.to_parquet(path, index=False)
+    wanted = ["prob_class_1", "name", "count", "amount"]
+    read, array, names, rows = read_frame(path, "parquet", wanted)
+    expected = pd.read_parquet(path, columns=wanted)
+    expected["amount"] = expected["amount"].astype(np.float64)
+    pd.testing.assert_frame_equal(read, expected)
+    assert (array, names, rows) == (False, list(frame.columns), 6)
+    assert read["prob_class_1"].sum() == pytest.approx(float(frame["prob_class_1"].sum()))
