@@ -230,8 +230,9 @@ def mix_class_probabilities(weights: Sequence[float], parts: Iterable[FloatArray
     return mixed
 
 
-def renormalise(q: FloatArray) -> tuple[FloatArray, int]:
-    """Rows divided by their sum; rows summing to 0 become uniform (never a division by zero).
+def renormalise(q: FloatArray, overwrite: bool = False) -> tuple[FloatArray, int]:
+    """Rows divided by their sum (a new array; with ``overwrite``, ``q`` itself, changed in
+    place); rows summing to 0 become uniform (never a division by zero).
 
     >>> out, zero = renormalise(np.array([[0.2, 0.6], [0.0, 0.0]]))
     >>> out.round(3).tolist(), zero
@@ -240,7 +241,8 @@ def renormalise(q: FloatArray) -> tuple[FloatArray, int]:
     sums = row_reduce(np.add, q)
     zero = ~(sums > 0.0)
     sums[zero] = 1.0
-    out: FloatArray = np.empty_like(q)  # q's layout; filled column by column
+    # q's layout; filled column by column
+    out: FloatArray = q if overwrite else np.empty_like(q)
     for j in range(q.shape[1]):
         np.divide(q[:, j], sums, out=out[:, j])
     out[zero] = 1.0 / q.shape[1]
@@ -284,4 +286,4 @@ def _multiclass_checked(calibrator: MultiCalibrator, s: FloatArray) -> FloatArra
     q = np.empty(s.shape, order="F")
     for c, member in enumerate(calibrator.members):
         q[:, c] = apply_calibrator(member, s[:, c])
-    return renormalise(q)[0]
+    return renormalise(q, overwrite=True)[0]

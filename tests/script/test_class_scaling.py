@@ -23,7 +23,7 @@ from calibration_step.script import model_calibration as mc
 from calibration_step.script.model_calibration import classscaling
 from calibration_step.script.model_calibration.apply import (bounded_softmax, class_logits,
                                                               class_scaling_probabilities,
-                                                              scaled_class_logits)
+                                                              renormalise, scaled_class_logits)
 from calibration_step.script.model_calibration.artifact import checksum
 from calibration_step.script.model_calibration.classscaling import fit_class_scaling
 from calibration_step.script.model_calibration.numerics import (CLIP_EPSILON, LOG_OFFSET,
@@ -252,6 +252,15 @@ def test_probabilities_in_place_are_the_new_arrays_values(method: str) -> None:
     assert (q is logits) == (method != "dirichlet")  # dirichlet's matrix product is new
     np.testing.assert_array_equal(bounded_softmax(kept.copy(), overwrite=True),
                                   bounded_softmax(kept))
+
+
+def test_renormalised_in_place_are_the_new_arrays_values() -> None:
+    q = np.asfortranarray(np.random.default_rng(5).uniform(size=(1000, 4)))
+    q[:3] = 0.0  # rows summing to 0 become uniform
+    expected, zero = renormalise(q)
+    out, zero_in_place = renormalise(q, overwrite=True)
+    assert out is q and zero == zero_in_place == 3
+    np.testing.assert_array_equal(out, expected)
 
 def _resealed(content: dict[str, object], **params: object) -> dict[str, object]:
     old = content["params"]
