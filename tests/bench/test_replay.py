@@ -92,6 +92,24 @@ def test_binary_losses_read_the_binary_runs_of_a_results_file(tmp_path: Path) ->
     assert replay.binary_losses(str(path)) == {"d/m/0": {"ours_auto": 0.25}}
 
 
+def test_a_cache_is_judged_against_the_results_file_given(tmp_path: Path) -> None:
+    run = replay.synthetic_replay(0)
+    base = str(tmp_path / "d__m__0")
+    np.savez(base + ".npz", held=run.held, labels=run.labels, w=run.w, folds=run.folds,
+             test=run.test, test_labels=run.test_labels)
+    meta = {"run_id": "d/m/0", "methods": list(run.methods), "eps": run.eps,
+            "choice": run.choice, "floor": run.floor, "losses": {"ours_auto": 9.0}}
+    Path(base + ".json").write_text(json.dumps(meta), encoding="utf-8")
+    results = tmp_path / "r.json"
+    results.write_text(json.dumps({"runs": [
+        {"mode": "binary", "spec": {"dataset": "d", "model": "m", "seed": 0},
+         "calibrators": {"ours_auto": {"figures": {"log_loss": 0.25}, "status": "ok"}}}]}),
+        encoding="utf-8")
+    assert replay.load(str(tmp_path), "d/m/0").losses == {"ours_auto": 9.0}  # as captured
+    assert [r.losses for r in replay.load_all(str(results), str(tmp_path))] == [
+        {"ours_auto": 0.25}]
+
+
 def test_extra_data_sets_run_only_when_named() -> None:
     assert not set(EXTRA_DATASETS) & set(DATASETS)
     args = cli.build_parser().parse_args(["--datasets", "wine_0_vs_rest"])
