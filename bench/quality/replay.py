@@ -554,5 +554,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+if __name__ == "__main__":  # run the imported module's main: the rules of the other replay
+    from bench.quality import replay  # modules return its classes (LogitWeights), not __main__'s
+
+    sys.exit(replay.main())

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from bench.quality import replay, replay_pools, replay_rules, replay_weights
+from tests.bench.test_replay import write_cache
 from tests.bench.test_replay_rules import three_members
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _pool_loss(held: np.ndarray, labels: np.ndarray, w: float) -> float:
@@ -74,3 +81,18 @@ def test_the_judge_takes_the_pool_rules() -> None:
     for make in replay_pools.RULES.values():
         judged = replay.judge(make(), runs)
         assert judged.runs == 2 and np.isfinite(judged.mean_log_loss)
+
+
+def test_the_command_line_pools_logit_weights_in_log_odds(tmp_path: Path) -> None:
+    run = three_members(0)
+    results = write_cache(run, tmp_path, {replay.UNCALIBRATED: 0.7, "sklearn_sigmoid": 0.5})
+    weights = replay_pools.logit_pool_rule()(run)
+    assert isinstance(weights, replay.LogitWeights)
+    assert replay.shipped_log_loss(run, weights) != pytest.approx(
+        replay.shipped_log_loss(run, dict(weights)), abs=1e-6)
+    expected = replay.judge(replay_pools.logit_pool_rule(),
+                            replay.load_all(str(results), str(tmp_path))).line()
+    out = subprocess.run([sys.executable, "-m", "bench.quality.replay", "judge", "--results",
+                          str(results), "--cache", str(tmp_path), "--rules", "logit_pool"],
+                         cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert f"logit_pool: {expected}" in out.splitlines()
