@@ -19,20 +19,14 @@ held-out predictions, against the smoothed labels, or the labels as they are whe
 honest held-out loss with each inner fold's weights fitted on the other folds) and ships it
 where two or more members keep weight and that honest loss is at most identity's, from a count
 of calibration rows on; elsewhere the script's own rule ships. ``RULES`` names them for
-``python -m bench.quality.replay judge --rules``.
+``judge --rules`` (``python -m bench.quality.replay judge --results RESULTS.json --cache DIR
+--rules logit_pool logit_pool_from_100``); the judge mixes the weights of a
+:class:`~bench.quality.replay.LogitWeights` in log-odds.
 
-Usage::
-
-    python -m bench.quality.replay judge --results RESULTS.json --cache DIR \
-        --rules logit_pool logit_pool_from_100
-
-Examples
---------
 >>> from bench.quality.replay import synthetic_replay
->>> run = synthetic_replay(0, scores_scale=0.5)
->>> weights = logit_pool_rule()(run)
->>> type(weights).__name__, sorted(weights)
-('LogitWeights', ['identity', 'platt'])
+>>> pooled = logit_pool_rule()(synthetic_replay(0, scores_scale=0.5))
+>>> isinstance(pooled, LogitWeights), sorted(pooled)
+(True, ['identity', 'platt'])
 """
 
 from __future__ import annotations
