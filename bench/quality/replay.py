@@ -98,6 +98,16 @@ class LogitWeights(dict[str, float]):
     :func:`shipped_predictions` mixes in log-odds."""
 
 
+class SharpenedWeights(dict[str, float]):
+    """A rule's weights of the script's linear mixture whose log-odds :func:`shipped_predictions`
+    then multiplies by ``scale`` (a beta-transformed linear pool with one parameter,
+    :mod:`bench.quality.replay_pools`)."""
+
+    def __init__(self, weights: Mapping[str, float], scale: float) -> None:
+        super().__init__(weights)
+        self.scale = scale
+
+
 def logits(p: FloatArray) -> FloatArray:
     """The log-odds of probabilities ``p``, clipped as the log loss clips them.
 
@@ -379,7 +389,8 @@ measured (docs/methods.md); ``judge --rules`` also takes those of
 def shipped_predictions(run: Replay, weights: Mapping[str, float],
                         floor: Optional[float] = None) -> FloatArray:
     """The test probabilities of the mixture ``weights`` of the candidates' full fits (mixed in
-    log-odds where they are :class:`LogitWeights`), bounded
+    log-odds where they are :class:`LogitWeights`; its log-odds scaled where they are
+    :class:`SharpenedWeights`), bounded
     as the script bounds what it ships (by the floor, unless identity ships alone); with
     ``floor``, the unbounded fits (``test_raw``) mixed and bounded by ``floor`` instead."""
     if floor is None:
@@ -395,6 +406,8 @@ def shipped_predictions(run: Replay, weights: Mapping[str, float],
     else:
         p = sum(w * test[run.methods.index(m)] for m, w in weights.items())
         out = np.clip(np.asarray(p, dtype=np.float64), 0.0, 1.0)
+        if isinstance(weights, SharpenedWeights):
+            out = 1.0 / (1.0 + np.exp(-weights.scale * logits(out)))
     if set(weights) != {"identity"} and bound > 0.0:
         out = np.clip(out, bound, 1.0 - bound)
     return out

@@ -37,8 +37,8 @@ from typing import Any, Optional
 
 import numpy as np
 
-from bench.quality.replay import (FloatArray, LogitWeights, Replay, Rule, current_rule, logits,
-                                  row_losses, separated)
+from bench.quality.replay import (FloatArray, LogitWeights, Replay, Rule, SharpenedWeights,
+                                  current_rule, logits, row_losses, separated)
 
 
 def logit_pool_weights(held: FloatArray, labels: Any, row_weights: FloatArray, eps: float,
@@ -124,8 +124,44 @@ def logit_pool_rule(from_rows: int = 0) -> Rule:
     return rule
 
 
+SHARPENING_SCALES = np.exp(np.linspace(math.log(0.5), math.log(3.0), 61))
+"""The scales of the mixture's log-odds :func:`sharpened_pool_rule` chooses among."""
+
+
+def sharpened_pool_rule(weights_smoothing: bool = False) -> Rule:
+    """The script's mixture with its log-odds multiplied by the scale (of
+    ``SHARPENING_SCALES``) whose honest held-out predictions (each inner fold's weights fitted
+    on the other folds) have the least log loss against the run's smoothed labels, or with
+    ``weights_smoothing`` against the labels the weights saw (as they are where the run is
+    :func:`separated`): Ranjan and Gneiting's beta-transformed linear pool (2010) with one
+    parameter; where the script ships no mixture, its rule."""
+    from calibration_step.script.model_calibration.mixture import (honest_predictions,
+                                                                   stacking_weights)
+
+    def rule(run: Replay) -> Mapping[str, float]:
+        shipped = current_rule(run)
+        if len(shipped) < 2:
+            return shipped
+        methods = list(run.methods)
+        repeats = run.held.shape[1]
+        eps = 0.0 if separated(run) else run.eps
+        raw, _ = stacking_weights(run.held.reshape(len(methods), -1),
+                                  np.tile(run.labels, repeats), np.tile(run.w, repeats), eps,
+                                  repeats=repeats)
+        z = logits(honest_predictions(run.held, run.labels, run.w, eps, run.folds, methods,
+                                      raw))
+        smoothing = eps if weights_smoothing else run.eps
+        losses = [float(np.dot(run.w, row_losses(1.0 / (1.0 + np.exp(-a * z)), run.labels,
+                                                 smoothing))) for a in SHARPENING_SCALES]
+        return SharpenedWeights(shipped, float(SHARPENING_SCALES[int(np.argmin(losses))]))
+
+    return rule
+
+
 RULES: Mapping[str, Callable[[], Rule]] = {
     "logit_pool": lambda: logit_pool_rule(),
     "logit_pool_from_100": lambda: logit_pool_rule(100),
+    "sharpened_pool": lambda: sharpened_pool_rule(),
+    "sharpened_pool_weights_smoothing": lambda: sharpened_pool_rule(True),
 }
 """The rules measured, by name (docs/methods.md)."""

@@ -96,3 +96,19 @@ def test_the_command_line_pools_logit_weights_in_log_odds(tmp_path: Path) -> Non
                           str(results), "--cache", str(tmp_path), "--rules", "logit_pool"],
                          cwd=ROOT, capture_output=True, text=True, check=True).stdout
     assert f"logit_pool: {expected}" in out.splitlines()
+
+
+def test_the_sharpened_pool_scales_the_script_mixture_log_odds() -> None:
+    run = three_members(0)
+    script = replay.current_rule(run)
+    sharpened = replay_pools.sharpened_pool_rule()(run)
+    assert isinstance(sharpened, replay.SharpenedWeights) and dict(sharpened) == script
+    assert sharpened.scale in replay_pools.SHARPENING_SCALES
+    linear = replay.shipped_predictions(run, script)
+    z = sharpened.scale * replay.logits(linear)
+    np.testing.assert_allclose(replay.shipped_predictions(run, sharpened),
+                               np.clip(1.0 / (1.0 + np.exp(-z)), run.floor, 1.0 - run.floor),
+                               rtol=1e-12)
+    single = replay.synthetic_replay(0, rows=200)  # the script ships identity alone
+    assert replay.current_rule(single) == {"identity": 1.0}
+    assert not isinstance(replay_pools.sharpened_pool_rule()(single), replay.SharpenedWeights)
