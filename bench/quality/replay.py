@@ -92,6 +92,35 @@ class Replay:
     test_raw: Optional[FloatArray] = None
 
 
+class LogitWeights(dict[str, float]):
+    """A rule's weights of a logarithmic pool (``sigmoid(sum_k w_k logit p_k)``,
+    :mod:`bench.quality.replay_pools`) rather than the script's linear mixture: what
+    :func:`shipped_predictions` mixes in log-odds."""
+
+
+class SharpenedWeights(dict[str, float]):
+    """A rule's weights of the script's linear mixture whose log-odds :func:`shipped_predictions`
+    then multiplies by ``scale`` (a beta-transformed linear pool with one parameter,
+    :mod:`bench.quality.replay_pools`)."""
+
+    def __init__(self, weights: Mapping[str, float], scale: float) -> None:
+        super().__init__(weights)
+        self.scale = scale
+
+
+def logits(p: FloatArray) -> FloatArray:
+    """The log-odds of probabilities ``p``, clipped as the log loss clips them.
+
+    >>> logits(np.array([0.5, 0.75])).round(4).tolist()
+    [0.0, 1.0986]
+    """
+    from calibration_step.script.model_calibration.numerics import CLIP_EPSILON
+
+    q = np.clip(p, CLIP_EPSILON, 1.0 - CLIP_EPSILON)
+    out: FloatArray = np.log(q) - np.log1p(-q)
+    return out
+
+
 def _file(cache: str, run_id: str) -> str:
     return os.path.join(cache, run_id.replace("/", "__"))
 
@@ -353,12 +382,15 @@ RULES: dict[str, Callable[[], Rule]] = {
 """The rules ``judge --rules`` replays, by name: the script's, the one before it
 (``smoothed_weights``: the weights against the smoothed labels on every run) and the variants
 measured (docs/methods.md); ``judge --rules`` also takes those of
-:mod:`bench.quality.replay_rules` and :mod:`bench.quality.replay_weights`."""
+:mod:`bench.quality.replay_rules`, :mod:`bench.quality.replay_weights` and
+:mod:`bench.quality.replay_pools`."""
 
 
 def shipped_predictions(run: Replay, weights: Mapping[str, float],
                         floor: Optional[float] = None) -> FloatArray:
-    """The test probabilities of the mixture ``weights`` of the candidates' full fits, bounded
+    """The test probabilities of the mixture ``weights`` of the candidates' full fits (mixed in
+    log-odds where they are :class:`LogitWeights`; its log-odds scaled where they are
+    :class:`SharpenedWeights`), bounded
     as the script bounds what it ships (by the floor, unless identity ships alone); with
     ``floor``, the unbounded fits (``test_raw``) mixed and bounded by ``floor`` instead."""
     if floor is None:
@@ -368,8 +400,14 @@ def shipped_predictions(run: Replay, weights: Mapping[str, float],
                          "it again to replay another floor")
     else:
         test, bound = run.test_raw, floor
-    p = sum(w * test[run.methods.index(m)] for m, w in weights.items())
-    out = np.clip(np.asarray(p, dtype=np.float64), 0.0, 1.0)
+    if isinstance(weights, LogitWeights):
+        z = sum(w * logits(test[run.methods.index(m)]) for m, w in weights.items())
+        out = 1.0 / (1.0 + np.exp(-np.asarray(z, dtype=np.float64)))
+    else:
+        p = sum(w * test[run.methods.index(m)] for m, w in weights.items())
+        out = np.clip(np.asarray(p, dtype=np.float64), 0.0, 1.0)
+        if isinstance(weights, SharpenedWeights):
+            out = 1.0 / (1.0 + np.exp(-weights.scale * logits(out)))
     if set(weights) != {"identity"} and bound > 0.0:
         out = np.clip(out, bound, 1.0 - bound)
     return out
@@ -446,8 +484,11 @@ def binary_losses(results: str) -> dict[str, dict[str, float]]:
 
 
 def load_all(results: str, cache: str) -> list[Replay]:
-    """The cached replays of every binary run of ``results``."""
-    return [load(cache, run_id) for run_id in binary_losses(results)]
+    """The cached replays of every binary run of ``results``, each judged against the test log
+    losses of ``results`` (not those stored when it was captured: a cache captured against one
+    results file serves another of the same runs)."""
+    return [dataclasses.replace(load(cache, run_id), losses=losses)
+            for run_id, losses in binary_losses(results).items()]
 
 
 def synthetic_replay(seed: int, rows: int = 60, repeats: int = 2, scores_scale: float = 1.0
@@ -475,10 +516,11 @@ def synthetic_replay(seed: int, rows: int = 60, repeats: int = 2, scores_scale: 
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from bench.quality.replay_pools import RULES as POOL_RULES
     from bench.quality.replay_rules import RULES as SHRINKING_RULES
     from bench.quality.replay_weights import RULES as WEIGHT_RULES
 
-    rules = {**RULES, **SHRINKING_RULES, **WEIGHT_RULES}
+    rules = {**RULES, **SHRINKING_RULES, **WEIGHT_RULES, **POOL_RULES}
     parser = argparse.ArgumentParser(prog="python -m bench.quality.replay",
                                      description=__doc__.split("\n\n")[0])
     parser.add_argument("action", choices=("capture", "judge"))
@@ -525,5 +567,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+if __name__ == "__main__":  # run the imported module's main: the rules of the other replay
+    from bench.quality import replay  # modules return its classes (LogitWeights), not __main__'s
+
+    sys.exit(replay.main())

@@ -92,6 +92,33 @@ def test_binary_losses_read_the_binary_runs_of_a_results_file(tmp_path: Path) ->
     assert replay.binary_losses(str(path)) == {"d/m/0": {"ours_auto": 0.25}}
 
 
+def write_cache(run: replay.Replay, directory: Path, losses: dict[str, float]) -> Path:
+    """``run`` stored in ``directory`` as the replay cache of run ``d/m/0`` (captured against
+    ``losses``), and a results file of that run with ``losses``; returns the results file."""
+    base = str(directory / "d__m__0")
+    np.savez(base + ".npz", held=run.held, labels=run.labels, w=run.w, folds=run.folds,
+             test=run.test, test_labels=run.test_labels)
+    meta = {"run_id": "d/m/0", "methods": list(run.methods), "eps": run.eps,
+            "choice": run.choice, "floor": run.floor, "losses": losses}
+    Path(base + ".json").write_text(json.dumps(meta), encoding="utf-8")
+    results = directory / "r.json"
+    results.write_text(json.dumps({"runs": [
+        {"mode": "binary", "spec": {"dataset": "d", "model": "m", "seed": 0},
+         "calibrators": {k: {"figures": {"log_loss": v}, "status": "ok"}
+                         for k, v in losses.items()}}]}), encoding="utf-8")
+    return results
+
+
+def test_a_cache_is_judged_against_the_results_file_given(tmp_path: Path) -> None:
+    results = write_cache(replay.synthetic_replay(0), tmp_path, {"ours_auto": 0.25})
+    meta = json.loads((tmp_path / "d__m__0.json").read_text(encoding="utf-8"))
+    meta["losses"] = {"ours_auto": 9.0}  # captured against another results file
+    (tmp_path / "d__m__0.json").write_text(json.dumps(meta), encoding="utf-8")
+    assert replay.load(str(tmp_path), "d/m/0").losses == {"ours_auto": 9.0}
+    assert [r.losses for r in replay.load_all(str(results), str(tmp_path))] == [
+        {"ours_auto": 0.25}]
+
+
 def test_extra_data_sets_run_only_when_named() -> None:
     assert not set(EXTRA_DATASETS) & set(DATASETS)
     args = cli.build_parser().parse_args(["--datasets", "wine_0_vs_rest"])
