@@ -389,19 +389,6 @@ def pandas_index_columns(schema: object) -> set[str]:
     return {c for c in metadata.get("index_columns", []) if isinstance(c, str)}
 
 
-def _read_parquet_mapped(path: str, columns: Sequence[str]) -> pd.DataFrame:
-    """``pd.read_parquet(path, columns=columns)`` from a memory map of the file: its pages are
-    decoded from the page cache instead of being read first into memory new to the process
-    (which costs more than the decoding here), and pandas versions that open a local path as
-    a Python file (pandas 2) read it through Arrow's own file all the same. The frame's
-    columns are pandas' copies, as from the path."""
-    import pyarrow
-
-    with pyarrow.memory_map(path) as source:
-        frame: pd.DataFrame = pd.read_parquet(source, columns=list(columns))
-    return frame
-
-
 def read_frame(path: str, fmt: str, fields: Optional[Sequence[str]] = None
                ) -> tuple[pd.DataFrame, bool, list[str], int]:
     """The file's rows (only the columns of ``fields`` it has, or all when None), whether it is
@@ -436,7 +423,7 @@ def read_frame(path: str, fmt: str, fields: Optional[Sequence[str]] = None
         elif fmt == "parquet":
             names, duplicates, rows, decimals = _parquet_schema(path)
             wanted = names if fields is None else [n for n in names if n in fields]
-            frame = decimals_as_floats(_read_parquet_mapped(path, wanted), decimals) \
+            frame = decimals_as_floats(pd.read_parquet(path, columns=wanted), decimals) \
                 if not duplicates else pd.DataFrame()
         else:
             array = fmt == "json" and json_is_array(path)

@@ -228,8 +228,8 @@ def test_empty_folder_and_unknown_single_file_have_codes(tmp_path: str) -> None:
 
 
 def test_a_parquet_file_is_read_as_pandas_reads_it(tmp_path: str) -> None:
-    """From a memory map of the file, the frame of ``pd.read_parquet`` (types from the pandas
-    metadata, text labels, decimals as floats), whose columns outlive the map."""
+    """The frame of ``pd.read_parquet`` (types from the pandas metadata, text labels, decimals
+    as floats)."""
     from decimal import Decimal
 
     path = os.path.join(tmp_path, "d.parquet")
