@@ -108,19 +108,6 @@ class SharpenedWeights(dict[str, float]):
         self.scale = scale
 
 
-def logits(p: FloatArray) -> FloatArray:
-    """The log-odds of probabilities ``p``, clipped as the log loss clips them.
-
-    >>> logits(np.array([0.5, 0.75])).round(4).tolist()
-    [0.0, 1.0986]
-    """
-    from calibration_step.script.model_calibration.numerics import CLIP_EPSILON
-
-    q = np.clip(p, CLIP_EPSILON, 1.0 - CLIP_EPSILON)
-    out: FloatArray = np.log(q) - np.log1p(-q)
-    return out
-
-
 def _file(cache: str, run_id: str) -> str:
     return os.path.join(cache, run_id.replace("/", "__"))
 
@@ -400,14 +387,17 @@ def shipped_predictions(run: Replay, weights: Mapping[str, float],
                          "it again to replay another floor")
     else:
         test, bound = run.test_raw, floor
+    from calibration_step.script.model_calibration.numerics import CLIP_EPSILON, logit, sigmoid
+
     if isinstance(weights, LogitWeights):
-        z = sum(w * logits(test[run.methods.index(m)]) for m, w in weights.items())
-        out = 1.0 / (1.0 + np.exp(-np.asarray(z, dtype=np.float64)))
+        z = sum(w * logit(test[run.methods.index(m)], CLIP_EPSILON)
+                for m, w in weights.items())
+        out = sigmoid(np.asarray(z, dtype=np.float64))
     else:
         p = sum(w * test[run.methods.index(m)] for m, w in weights.items())
         out = np.clip(np.asarray(p, dtype=np.float64), 0.0, 1.0)
         if isinstance(weights, SharpenedWeights):
-            out = 1.0 / (1.0 + np.exp(-weights.scale * logits(out)))
+            out = sigmoid(weights.scale * logit(out, CLIP_EPSILON))
     if set(weights) != {"identity"} and bound > 0.0:
         out = np.clip(out, bound, 1.0 - bound)
     return out

@@ -38,7 +38,8 @@ from typing import Any, Optional
 import numpy as np
 
 from bench.quality.replay import (FloatArray, LogitWeights, Replay, Rule, SharpenedWeights,
-                                  current_rule, logits, row_losses, separated)
+                                  current_rule, row_losses, separated)
+from calibration_step.script.model_calibration.numerics import CLIP_EPSILON, logit, sigmoid
 
 
 def logit_pool_weights(held: FloatArray, labels: Any, row_weights: FloatArray, eps: float,
@@ -54,7 +55,7 @@ def logit_pool_weights(held: FloatArray, labels: Any, row_weights: FloatArray, e
     """
     from scipy.optimize import LinearConstraint, minimize
 
-    z = logits(held)
+    z = logit(held, CLIP_EPSILON)
     sign = np.where(labels, 1.0, -1.0)
     total = float(row_weights.sum())
 
@@ -88,14 +89,14 @@ def honest_logit_losses(run: Replay, eps: float, start: FloatArray) -> FloatArra
     get the pool whose weights (against labels smoothed by ``eps``, kept as the script keeps
     its mixture's) were fitted on the other folds' held-out predictions."""
     methods = list(run.methods)
-    z = logits(run.held)
+    z = logit(run.held, CLIP_EPSILON)
     mixed = np.empty(run.held.shape[1:])
     for r in range(run.held.shape[1]):
         for g in np.unique(run.folds[r]):
             test = run.folds[r] == g
             raw = logit_pool_weights(run.held[:, r, ~test], run.labels[~test], run.w[~test],
                                      eps, start)
-            mixed[r, test] = 1.0 / (1.0 + np.exp(-(_kept(methods, raw) @ z[:, r, test])))
+            mixed[r, test] = sigmoid(_kept(methods, raw) @ z[:, r, test])
     return row_losses(mixed, run.labels, run.eps)
 
 
@@ -148,10 +149,10 @@ def sharpened_pool_rule(weights_smoothing: bool = False) -> Rule:
         raw, _ = stacking_weights(run.held.reshape(len(methods), -1),
                                   np.tile(run.labels, repeats), np.tile(run.w, repeats), eps,
                                   repeats=repeats)
-        z = logits(honest_predictions(run.held, run.labels, run.w, eps, run.folds, methods,
-                                      raw))
+        z = logit(honest_predictions(run.held, run.labels, run.w, eps, run.folds, methods, raw),
+                  CLIP_EPSILON)
         smoothing = eps if weights_smoothing else run.eps
-        losses = [float(np.dot(run.w, row_losses(1.0 / (1.0 + np.exp(-a * z)), run.labels,
+        losses = [float(np.dot(run.w, row_losses(sigmoid(a * z), run.labels,
                                                  smoothing))) for a in SHARPENING_SCALES]
         return SharpenedWeights(shipped, float(SHARPENING_SCALES[int(np.argmin(losses))]))
 

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from bench.quality import replay, replay_pools, replay_rules, replay_weights
+from calibration_step.script.model_calibration.numerics import CLIP_EPSILON, logit
 from tests.bench.test_replay import write_cache
 from tests.bench.test_replay_rules import three_members
 
@@ -17,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _pool_loss(held: np.ndarray, labels: np.ndarray, w: float) -> float:
-    z = w * replay.logits(held[0]) + (1.0 - w) * replay.logits(held[1])
+    z = w * logit(held[0], CLIP_EPSILON) + (1.0 - w) * logit(held[1], CLIP_EPSILON)
     p = 1.0 / (1.0 + np.exp(-z))
     return -float(np.mean(np.where(labels, np.log(p), np.log1p(-p))))
 
@@ -42,7 +43,7 @@ def test_logit_weights_are_mixed_in_log_odds_and_bounded_by_the_floor() -> None:
     linear = replay.shipped_predictions(run, weights)
     pooled = replay.shipped_predictions(run, replay.LogitWeights(weights))
     k, j = run.methods.index("platt"), run.methods.index("isotonic")
-    z = 0.5 * replay.logits(run.test[k]) + 0.5 * replay.logits(run.test[j])
+    z = 0.5 * logit(run.test[k], CLIP_EPSILON) + 0.5 * logit(run.test[j], CLIP_EPSILON)
     expected = np.clip(1.0 / (1.0 + np.exp(-z)), run.floor, 1.0 - run.floor)
     np.testing.assert_allclose(pooled, expected, rtol=1e-12)
     assert not np.allclose(pooled, linear)
@@ -105,7 +106,7 @@ def test_the_sharpened_pool_scales_the_script_mixture_log_odds() -> None:
     assert isinstance(sharpened, replay.SharpenedWeights) and dict(sharpened) == script
     assert sharpened.scale in replay_pools.SHARPENING_SCALES
     linear = replay.shipped_predictions(run, script)
-    z = sharpened.scale * replay.logits(linear)
+    z = sharpened.scale * logit(linear, CLIP_EPSILON)
     np.testing.assert_allclose(replay.shipped_predictions(run, sharpened),
                                np.clip(1.0 / (1.0 + np.exp(-z)), run.floor, 1.0 - run.floor),
                                rtol=1e-12)
