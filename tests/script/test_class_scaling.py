@@ -235,7 +235,6 @@ def test_the_file_reproduces_the_calibrator_and_rows_sum_to_one(method: str) -> 
     assert bool(np.all((q > 0.0) & (q < 1.0)))
 
 
-
 @pytest.mark.parametrize("method", ["temperature", "vector", "dirichlet"])
 def test_probabilities_in_place_are_the_new_arrays_values(method: str) -> None:
     """``overwrite`` changes where the probabilities are written, never their bits."""
@@ -261,6 +260,7 @@ def test_renormalised_in_place_are_the_new_arrays_values() -> None:
     out, zero_in_place = renormalise(q, overwrite=True)
     assert out is q and zero == zero_in_place == 3
     np.testing.assert_array_equal(out, expected)
+
 
 def _resealed(content: dict[str, object], **params: object) -> dict[str, object]:
     old = content["params"]
