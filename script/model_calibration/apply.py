@@ -132,24 +132,26 @@ def _calibrated(calibrator: Calibrator, s: FloatArray) -> FloatArray:
 
 
 def class_logits(scores: FloatArray, score_space: str, eps: float,
-                 log_offset: Optional[float] = None) -> FloatArray:
+                 log_offset: Optional[float] = None, out: Optional[FloatArray] = None
+                 ) -> FloatArray:
     """Per-class log-scores: for probabilities ``ln(p + log_offset)``, or ``ln(max(p, eps))``
     when ``log_offset`` is None (calibrators written before the offset); the margins for logits,
     clipped to ``[-LOGIT_LIMIT, LOGIT_LIMIT]`` (the softmax is saturated beyond, and a scale or
-    matrix times them stays finite).
+    matrix times them stays finite). A new array, or ``out`` (of ``scores``' shape) filled.
 
     >>> class_logits(np.array([[0.0, 1.0]]), "probability", 1e-15, 1e-12).round(4).tolist()
     [[-27.631, 0.0]]
     """
     if score_space == "logit":
-        clipped: FloatArray = np.clip(scores, -LOGIT_LIMIT, LOGIT_LIMIT, dtype=np.float64)
+        clipped: FloatArray = np.clip(scores, -LOGIT_LIMIT, LOGIT_LIMIT, dtype=np.float64,
+                                      out=out)
         return clipped
     if log_offset is None:
-        out: FloatArray = np.log(np.clip(scores, eps, 1.0))
-        return out
-    out = scores + log_offset
-    np.log(out, out=out)
-    return out
+        logs: FloatArray = np.clip(scores, eps, 1.0, out=out)
+    else:
+        logs = np.add(scores, log_offset, out=out)
+    np.log(logs, out=logs)
+    return logs
 
 
 def scaled_class_logits(calibrator: MultiCalibrator, logits: FloatArray,
@@ -287,3 +289,22 @@ def _multiclass_checked(calibrator: MultiCalibrator, s: FloatArray) -> FloatArra
     for c, member in enumerate(calibrator.members):
         q[:, c] = apply_calibrator(member, s[:, c])
     return renormalise(q, overwrite=True)[0]
+
+
+def class_scaling_columns(calibrator: MultiCalibrator, columns: Sequence[FloatArray]
+                          ) -> FloatArray:
+    """The class probabilities of a temperature or vector calibrator for its classes' score
+    columns ``columns`` (checked, as :func:`~.columns.parse_scores` gives them: NaN where a
+    score is missing), as a new column-major matrix: each column's log-scores written straight
+    into it and the softmax computed there in place (no score matrix). Every step is row by
+    row and NaN goes through each, so a row missing a score is NaN in every class and every
+    other row is :func:`apply_multiclass`'s, to the bit.
+    """
+    assert calibrator.method in ("temperature", "vector") and \
+        len(columns) == len(calibrator.names), "a temperature or vector calibrator, a column a class"
+    rows = columns[0].shape[0] if columns else 0
+    logits: FloatArray = np.empty((rows, len(columns)), order="F")
+    for j, column in enumerate(columns):
+        class_logits(column, calibrator.score_space, calibrator.clip_epsilon,
+                     calibrator.log_offset, out=logits[:, j])
+    return class_scaling_probabilities(calibrator, logits, overwrite=True)

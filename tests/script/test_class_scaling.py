@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 import pytest
 import sklearn
 from sklearn.datasets import load_digits, load_iris, load_wine
@@ -22,10 +23,12 @@ from sklearn.preprocessing import StandardScaler
 from calibration_step.script import model_calibration as mc
 from calibration_step.script.model_calibration import classscaling
 from calibration_step.script.model_calibration.apply import (bounded_softmax, class_logits,
+                                                              class_scaling_columns,
                                                               class_scaling_probabilities,
                                                               renormalise, scaled_class_logits)
 from calibration_step.script.model_calibration.artifact import checksum
 from calibration_step.script.model_calibration.classscaling import fit_class_scaling
+from calibration_step.script.model_calibration.modes import calibrated_columns
 from calibration_step.script.model_calibration.numerics import (CLIP_EPSILON, LOG_OFFSET,
                                                                 FloatArray, softmax)
 from calibration_step.script.model_calibration.temperature import fit_temperature
@@ -251,6 +254,42 @@ def test_probabilities_in_place_are_the_new_arrays_values(method: str) -> None:
     assert (q is logits) == (method != "dirichlet")  # dirichlet's matrix product is new
     np.testing.assert_array_equal(bounded_softmax(kept.copy(), overwrite=True),
                                   bounded_softmax(kept))
+
+
+@pytest.mark.parametrize("method", ["temperature", "vector"])
+@pytest.mark.parametrize("space,log_offset", [("probability", LOG_OFFSET), ("probability", None),
+                                              ("logit", LOG_OFFSET)])
+def test_probabilities_from_columns_equal_the_matrix_path_and_nan_rows_stay_nan(
+        method: str, space: str, log_offset: float | None) -> None:
+    """The calibrated columns from the score columns: the bits of ``apply_multiclass`` on the
+    complete rows, NaN in every class of a row missing a score."""
+    cal = dataclasses.replace(_multicalibrator("vector"), score_space=space,
+                              log_offset=log_offset, uniform_share=0.01)
+    if method == "temperature":
+        cal = dataclasses.replace(cal, method="temperature", scale=0.7, class_scales=(),
+                                  uniform_share=None)
+    scores = np.random.default_rng(6).dirichlet(np.full(10, 0.3), size=3000)
+    scores[:40, 0] = 0.0
+    if space == "logit":
+        scores = np.log(scores + 1e-300) * 3.0
+    missing = np.zeros(scores.shape[0], dtype=np.bool_)
+    missing[[3, 100, 2999]] = True
+    scores[3, 0] = scores[100, 9] = np.nan
+    scores[2999] = np.nan
+    columns = [np.ascontiguousarray(scores[:, j]) for j in range(scores.shape[1])]
+    q = class_scaling_columns(cal, columns)
+    assert q.flags.f_contiguous and q.shape == scores.shape
+    np.testing.assert_array_equal(q[~missing], mc.apply_multiclass(cal, scores[~missing]))
+    assert bool(np.isnan(q[missing]).all())
+    frame = pd.DataFrame({f: c for f, c in zip(cal.score_fields, columns)})
+    settings = mc.read_settings({"IS_BINARY": "false", "NUM_CLASSES": "10",
+                                 "SCORE_FIELD_PREFIX": "prob_class_",
+                                 "SCORE_SPACE": space})
+    written, fields = calibrated_columns(cal, settings)
+    assert fields == cal.score_fields
+    for j, (name, values) in enumerate(written(frame).items()):
+        assert name == "calibrated_" + cal.score_fields[j]
+        np.testing.assert_array_equal(values, q[:, j])
 
 
 def test_renormalised_in_place_are_the_new_arrays_values() -> None:
