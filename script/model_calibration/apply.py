@@ -291,20 +291,46 @@ def _multiclass_checked(calibrator: MultiCalibrator, s: FloatArray) -> FloatArra
     return renormalise(q, overwrite=True)[0]
 
 
-def class_scaling_columns(calibrator: MultiCalibrator, columns: Sequence[FloatArray]
-                          ) -> FloatArray:
-    """The class probabilities of a temperature or vector calibrator for its classes' score
-    columns ``columns`` (checked, as :func:`~.columns.parse_scores` gives them: NaN where a
-    score is missing), as a new column-major matrix: each column's log-scores written straight
-    into it and the softmax computed there in place (no score matrix). Every step is row by
-    row and NaN goes through each, so a row missing a score is NaN in every class and every
-    other row is :func:`apply_multiclass`'s, to the bit.
+def apply_multiclass_columns(calibrator: MultiCalibrator, columns: Sequence[FloatArray]
+                             ) -> FloatArray:
+    """Calibrated class probabilities (a new matrix) for a column of scores a class
+    (``columns``, as :func:`~.columns.parse_scores` gives them under the calibrator's score
+    space: checked, NaN where a score is missing): a row missing a score is NaN in every class,
+    every other row :func:`apply_multiclass`'s, to the bit.
+
+    No score matrix is made, and no score checked again, unless a score is missing and the
+    calibrator is not a temperature or vector one: their class log-scores are written straight
+    into the matrix and the softmax computed there, each step row by row with NaN going
+    through; the others then apply to the score matrix of the complete rows.
     """
-    assert calibrator.method in ("temperature", "vector") and \
-        len(columns) == len(calibrator.names), "a temperature or vector calibrator, a column a class"
-    rows = columns[0].shape[0] if columns else 0
-    logits: FloatArray = np.empty((rows, len(columns)), order="F")
+    assert len(columns) == len(calibrator.names), "a column of scores a class"
+    if calibrator.method in ("temperature", "vector") or \
+            not any(c.size and math.isnan(float(np.min(c))) for c in columns):
+        return _multiclass_columns(calibrator, columns)
+    raw = np.empty((columns[0].shape[0], len(columns)), order="F")  # as the fit's
+    valid = np.ones(raw.shape[0], dtype=np.bool_)
     for j, column in enumerate(columns):
-        class_logits(column, calibrator.score_space, calibrator.clip_epsilon,
-                     calibrator.log_offset, out=logits[:, j])
-    return class_scaling_probabilities(calibrator, logits, overwrite=True)
+        raw[:, j] = column
+        valid &= ~np.isnan(column)
+    out: FloatArray = np.full(raw.shape, np.nan, order="F")
+    if valid.any():
+        out[valid] = apply_multiclass(calibrator, raw[valid])
+    return out
+
+
+def _multiclass_columns(calibrator: MultiCalibrator, columns: Sequence[FloatArray]
+                        ) -> FloatArray:
+    """:func:`apply_multiclass_columns` when no score is missing, or for a temperature or
+    vector calibrator."""
+    if calibrator.method == MIXTURE_METHOD:
+        return mix_class_probabilities(calibrator.weights, (
+            _multiclass_columns(component, columns) for component in calibrator.components))
+    out: FloatArray = np.empty((columns[0].shape[0], len(columns)), order="F")
+    if calibrator.method in CLASS_SCALING_METHODS:
+        for j, column in enumerate(columns):
+            class_logits(column, calibrator.score_space, calibrator.clip_epsilon,
+                         calibrator.log_offset, out=out[:, j])
+        return class_scaling_probabilities(calibrator, out, overwrite=True)
+    for j, (member, column) in enumerate(zip(calibrator.members, columns)):
+        out[:, j] = _apply_checked(member, column)
+    return renormalise(out, overwrite=True)[0]
