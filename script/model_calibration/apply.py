@@ -298,10 +298,11 @@ def apply_multiclass_columns(calibrator: MultiCalibrator, columns: Sequence[Floa
     space: checked, NaN where a score is missing): a row missing a score is NaN in every class,
     every other row :func:`apply_multiclass`'s, to the bit.
 
-    No score matrix is made, and no score checked again, unless a score is missing and the
-    calibrator is not a temperature or vector one: their class log-scores are written straight
-    into the matrix and the softmax computed there, each step row by row with NaN going
-    through; the others then apply to the score matrix of the complete rows.
+    A temperature or vector calibrator writes each column's class log-scores straight into the
+    result and computes the softmax there in place: each step is row by row and NaN goes
+    through it, so no row needs masking. The others apply to the columns as they are when no
+    score is missing (each column's minimum tells), else to a score matrix of the complete
+    rows, checked again by :func:`apply_multiclass`.
     """
     assert len(columns) == len(calibrator.names), "a column of scores a class"
     if calibrator.method in ("temperature", "vector") or \
