@@ -132,24 +132,26 @@ def _calibrated(calibrator: Calibrator, s: FloatArray) -> FloatArray:
 
 
 def class_logits(scores: FloatArray, score_space: str, eps: float,
-                 log_offset: Optional[float] = None) -> FloatArray:
+                 log_offset: Optional[float] = None, out: Optional[FloatArray] = None
+                 ) -> FloatArray:
     """Per-class log-scores: for probabilities ``ln(p + log_offset)``, or ``ln(max(p, eps))``
     when ``log_offset`` is None (calibrators written before the offset); the margins for logits,
     clipped to ``[-LOGIT_LIMIT, LOGIT_LIMIT]`` (the softmax is saturated beyond, and a scale or
-    matrix times them stays finite).
+    matrix times them stays finite). A new array, or ``out`` (of ``scores``' shape) filled.
 
     >>> class_logits(np.array([[0.0, 1.0]]), "probability", 1e-15, 1e-12).round(4).tolist()
     [[-27.631, 0.0]]
     """
     if score_space == "logit":
-        clipped: FloatArray = np.clip(scores, -LOGIT_LIMIT, LOGIT_LIMIT, dtype=np.float64)
+        clipped: FloatArray = np.clip(scores, -LOGIT_LIMIT, LOGIT_LIMIT, dtype=np.float64,
+                                      out=out)
         return clipped
     if log_offset is None:
-        out: FloatArray = np.log(np.clip(scores, eps, 1.0))
-        return out
-    out = scores + log_offset
-    np.log(out, out=out)
-    return out
+        logs: FloatArray = np.clip(scores, eps, 1.0, out=out)
+    else:
+        logs = np.add(scores, log_offset, out=out)
+    np.log(logs, out=logs)
+    return logs
 
 
 def scaled_class_logits(calibrator: MultiCalibrator, logits: FloatArray,
@@ -287,3 +289,49 @@ def _multiclass_checked(calibrator: MultiCalibrator, s: FloatArray) -> FloatArra
     for c, member in enumerate(calibrator.members):
         q[:, c] = apply_calibrator(member, s[:, c])
     return renormalise(q, overwrite=True)[0]
+
+
+def apply_multiclass_columns(calibrator: MultiCalibrator, columns: Sequence[FloatArray]
+                             ) -> FloatArray:
+    """Calibrated class probabilities (a new matrix) for a column of scores a class
+    (``columns``, as :func:`~.columns.parse_scores` gives them under the calibrator's score
+    space: checked, NaN where a score is missing): a row missing a score is NaN in every class,
+    every other row :func:`apply_multiclass`'s, to the bit.
+
+    A temperature or vector calibrator writes each column's class log-scores straight into the
+    result and computes the softmax there in place: each step is row by row and NaN goes
+    through it, so no row needs masking. The others apply to the columns as they are when no
+    score is missing (each column's minimum tells), else to a score matrix of the complete
+    rows, checked again by :func:`apply_multiclass`.
+    """
+    assert len(columns) == len(calibrator.names), "a column of scores a class"
+    if calibrator.method in ("temperature", "vector") or \
+            not any(c.size and math.isnan(float(np.min(c))) for c in columns):
+        return _multiclass_columns(calibrator, columns)
+    raw = np.empty((columns[0].shape[0], len(columns)), order="F")  # as the fit's
+    valid = np.ones(raw.shape[0], dtype=np.bool_)
+    for j, column in enumerate(columns):
+        raw[:, j] = column
+        valid &= ~np.isnan(column)
+    out: FloatArray = np.full(raw.shape, np.nan, order="F")
+    if valid.any():
+        out[valid] = apply_multiclass(calibrator, raw[valid])
+    return out
+
+
+def _multiclass_columns(calibrator: MultiCalibrator, columns: Sequence[FloatArray]
+                        ) -> FloatArray:
+    """:func:`apply_multiclass_columns` when no score is missing, or for a temperature or
+    vector calibrator."""
+    if calibrator.method == MIXTURE_METHOD:
+        return mix_class_probabilities(calibrator.weights, (
+            _multiclass_columns(component, columns) for component in calibrator.components))
+    out: FloatArray = np.empty((columns[0].shape[0], len(columns)), order="F")
+    if calibrator.method in CLASS_SCALING_METHODS:
+        for j, column in enumerate(columns):
+            class_logits(column, calibrator.score_space, calibrator.clip_epsilon,
+                         calibrator.log_offset, out=out[:, j])
+        return class_scaling_probabilities(calibrator, out, overwrite=True)
+    for j, (member, column) in enumerate(zip(calibrator.members, columns)):
+        out[:, j] = _apply_checked(member, column)
+    return renormalise(out, overwrite=True)[0]

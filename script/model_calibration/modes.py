@@ -20,7 +20,7 @@ import pandas as pd
 from . import limits
 from ..interface import CALIBRATED_COLUMN_PREFIX
 from .aggregation import aggregate
-from .apply import apply_calibrator, apply_multiclass
+from .apply import apply_calibrator, apply_multiclass_columns
 from .artifact import AnyCalibrator, Calibrator, MultiCalibrator
 from .binned import run_task_binned
 from .columns import parse_scores, parse_weights, require_columns
@@ -228,17 +228,8 @@ def calibrated_columns(calibrator: AnyCalibrator, settings: Settings
     fields = tuple(settings.score_field_prefix + c for c in settings.categories)
 
     def multiclass(frame: pd.DataFrame) -> dict[str, FloatArray]:
-        raw = np.empty((len(frame), len(fields)), order="F")  # column-major, as the fit's
-        valid = np.ones(len(frame), dtype=np.bool_)
-        for j, f in enumerate(fields):
-            raw[:, j] = parse_scores(frame[f], f, space)
-            valid &= ~np.isnan(raw[:, j])
-        if valid.all():
-            out = apply_multiclass(calibrator, raw)
-        else:
-            out = np.full(raw.shape, np.nan, order="F")
-            if valid.any():
-                out[valid] = apply_multiclass(calibrator, raw[valid])
+        out = apply_multiclass_columns(calibrator, [parse_scores(frame[f], f, space)
+                                                    for f in fields])
         return {CALIBRATED_COLUMN_PREFIX + f: out[:, j] for j, f in enumerate(fields)}
     return multiclass, fields
 

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 import pytest
 import sklearn
 from sklearn.datasets import load_digits, load_iris, load_wine
@@ -21,11 +22,13 @@ from sklearn.preprocessing import StandardScaler
 
 from calibration_step.script import model_calibration as mc
 from calibration_step.script.model_calibration import classscaling
-from calibration_step.script.model_calibration.apply import (bounded_softmax, class_logits,
+from calibration_step.script.model_calibration.apply import (apply_multiclass_columns,
+                                                              bounded_softmax, class_logits,
                                                               class_scaling_probabilities,
                                                               renormalise, scaled_class_logits)
 from calibration_step.script.model_calibration.artifact import checksum
 from calibration_step.script.model_calibration.classscaling import fit_class_scaling
+from calibration_step.script.model_calibration.modes import calibrated_columns
 from calibration_step.script.model_calibration.numerics import (CLIP_EPSILON, LOG_OFFSET,
                                                                 FloatArray, softmax)
 from calibration_step.script.model_calibration.temperature import fit_temperature
@@ -251,6 +254,64 @@ def test_probabilities_in_place_are_the_new_arrays_values(method: str) -> None:
     assert (q is logits) == (method != "dirichlet")  # dirichlet's matrix product is new
     np.testing.assert_array_equal(bounded_softmax(kept.copy(), overwrite=True),
                                   bounded_softmax(kept))
+
+
+def _columns_calibrator(method: str, space: str, log_offset: float | None
+                        ) -> mc.MultiCalibrator:
+    """A calibrator of ten classes for the column tests: a class scaling, one-vs-rest platt,
+    or a mixture of temperature and one-vs-rest."""
+    if method in ("platt", "mixture"):
+        rng = np.random.default_rng(3)
+        ovr = dataclasses.replace(_multicalibrator("vector"), method="platt", score_space=space,
+                                  bias=(), log_offset=None, members=tuple(
+            mc.Calibrator("platt", space, CLIP_EPSILON, coef=(float(a), float(b)))
+            for a, b in rng.uniform(0.5, 1.5, size=(10, 2))))
+        if method == "platt":
+            return ovr
+        return dataclasses.replace(ovr, method="mixture", members=(), weights=(0.25, 0.75),
+                                   components=(_columns_calibrator("temperature", space,
+                                                                   log_offset), ovr))
+    cal = dataclasses.replace(_multicalibrator("vector" if method == "temperature" else method),
+                              score_space=space, log_offset=log_offset)
+    if method == "temperature":
+        return dataclasses.replace(cal, method="temperature", scale=0.7, class_scales=())
+    return dataclasses.replace(cal, uniform_share=0.01)
+
+
+@pytest.mark.parametrize("method", ["temperature", "vector", "dirichlet", "platt", "mixture"])
+@pytest.mark.parametrize("space,log_offset", [("probability", LOG_OFFSET), ("probability", None),
+                                              ("logit", LOG_OFFSET)])
+@pytest.mark.parametrize("missing_rows", [(), (3, 100, 2999)])
+def test_probabilities_from_columns_equal_the_matrix_path_and_nan_rows_stay_nan(
+        method: str, space: str, log_offset: float | None, missing_rows: tuple[int, ...]
+) -> None:
+    """The calibrated columns from the score columns (``calibrated_columns``): the bits of
+    ``apply_multiclass`` on the complete rows, NaN in every class of a row missing a score."""
+    cal = _columns_calibrator(method, space, log_offset)
+    scores = np.random.default_rng(6).dirichlet(np.full(10, 0.3), size=3000)
+    scores[:40, 0] = 0.0
+    if space == "logit":
+        scores = np.log(scores + 1e-300) * 3.0
+    missing = np.zeros(scores.shape[0], dtype=np.bool_)
+    missing[list(missing_rows)] = True
+    for row in missing_rows:
+        scores[row, row % 10] = np.nan
+    if missing_rows:
+        scores[missing_rows[-1]] = np.nan  # a row missing every score
+    columns = [np.ascontiguousarray(scores[:, j]) for j in range(scores.shape[1])]
+    q = apply_multiclass_columns(cal, columns)
+    assert q.shape == scores.shape
+    np.testing.assert_array_equal(q[~missing], mc.apply_multiclass(cal, scores[~missing]))
+    assert bool(np.isnan(q[missing]).all())
+    frame = pd.DataFrame({f: c for f, c in zip(cal.score_fields, columns)})
+    settings = mc.read_settings({"IS_BINARY": "false", "NUM_CLASSES": "10",
+                                 "SCORE_FIELD_PREFIX": "prob_class_",
+                                 "SCORE_SPACE": space})
+    written, fields = calibrated_columns(cal, settings)
+    assert fields == cal.score_fields
+    for j, (name, values) in enumerate(written(frame).items()):
+        assert name == "calibrated_" + cal.score_fields[j]
+        np.testing.assert_array_equal(values, q[:, j])
 
 
 def test_renormalised_in_place_are_the_new_arrays_values() -> None:
