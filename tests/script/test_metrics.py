@@ -333,7 +333,7 @@ def test_select_takes_the_values_bit_for_bit_where_asked() -> None:
     special = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 5e-324, -1.5])
     into = np.concatenate([rng.normal(size=50), special, special[::-1]])
     values = np.concatenate([rng.normal(size=50), special[::-1], special])
-    where = rng.uniform(size=into.shape[0]) < 0.5
+    where = np.asarray(rng.uniform(size=into.shape[0]) < 0.5, dtype=np.bool_)
     expected = into.copy()
     np.copyto(expected, values, where=where)
     _select(into, values, where, np.empty(into.shape[0]))
