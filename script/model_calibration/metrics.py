@@ -331,39 +331,51 @@ def columns_of(rows: ClassRows) -> ClassColumn:
     return column
 
 
-def renormalised_columns(scores: FloatArray) -> tuple[ClassColumn, int, int]:
+def renormalised_columns(scores: FloatArray
+                         ) -> tuple[ClassColumn, int, int, Optional[ClassExtremes]]:
     """The columns of ``renormalise(scores)`` computed for the rows asked for (the same values,
     with no n x classes matrix and no n-length array of row sums), the number of rows summing
-    to 0 (uniform) and the number whose sum is off 1 by more than ``1e-6``, counted in one
-    pass in chunks of ``BIN_CHUNK_ROWS`` rows.
+    to 0 (uniform), the number whose sum is off 1 by more than ``1e-6`` and, from
+    ``BINNED_MIN_ROWS`` rows, the columns' :class:`ClassExtremes` (for the metrics' row bins),
+    found in one pass in chunks of ``BIN_CHUNK_ROWS`` rows.
 
-    >>> column, zero, off = renormalised_columns(np.array([[0.2, 0.6], [0.0, 0.0]]))
-    >>> column(1, slice(None)).round(3).tolist(), zero, off
-    ([0.75, 0.5], 1, 2)
+    >>> column, zero, off, extremes = renormalised_columns(np.array([[0.2, 0.6], [0.0, 0.0]]))
+    >>> column(1, slice(None)).round(3).tolist(), zero, off, extremes
+    ([0.75, 0.5], 1, 2, None)
     """
     k = scores.shape[1]
+
+    def renormalised(part: slice) -> tuple[FloatArray, FloatArray]:
+        """The rows' renormalised probabilities, class-major (each class's column contiguous:
+        the metrics' work on a strided column takes several times longer), and their sums."""
+        block = scores[part]
+        sums = row_reduce(np.add, block)
+        empty = ~(sums > 0.0)
+        divisors = np.where(empty, 1.0, sums)
+        out: FloatArray = np.empty((k, block.shape[0]))
+        for j in range(k):
+            np.divide(block[:, j], divisors, out=out[j])
+        out[:, empty] = 1.0 / k
+        return out, sums
+
+    n = scores.shape[0]
+    extremes = ClassExtremes(k) if n >= limits.BINNED_MIN_ROWS else None
     zero = off = 0
-    for part in _chunks(scores.shape[0]):
-        sums = row_reduce(np.add, scores[part])
+    for part in _chunks(n):
+        if extremes is None:
+            sums = row_reduce(np.add, scores[part])
+        else:
+            out, sums = renormalised(part)
+            extremes.add(list(out))
+            del out
         zero += int(np.count_nonzero(~(sums > 0.0)))
         off += int(np.count_nonzero(np.abs(sums - 1.0) > 1e-6))
 
     def rows(part: slice) -> FloatArray:
-        block = scores[part]
-        sums = row_reduce(np.add, block)
-        empty = ~(sums > 0.0)
-        sums[empty] = 1.0
-        # class-major: each class's column contiguous (the metrics' work on a strided column
-        # takes several times longer)
-        out: FloatArray = np.empty((k, block.shape[0]))
-        for j in range(k):
-            np.divide(block[:, j], sums, out=out[j])
-        if zero:
-            out[:, empty] = 1.0 / k
-        by_row: FloatArray = out.T
+        by_row: FloatArray = renormalised(part)[0].T
         return by_row
 
-    return columns_of(rows), zero, off
+    return columns_of(rows), zero, off, extremes
 
 
 def multiclass_metrics(probs: FloatArray, labels: IntArray, weights: Optional[FloatArray],

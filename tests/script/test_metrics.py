@@ -234,7 +234,7 @@ def test_multiclass_metrics_of_many_rows_bin_in_chunks_as_each_class_alone(
     labels = rng.integers(0, 3, n)
     weights = rng.uniform(0.5, 2.0, n) if weighted else np.ones(n)
     names = ("a", "b", "c")
-    column, _, _ = renormalised_columns(scores)
+    column, _, _, _ = renormalised_columns(scores)
     exact = multiclass_metrics_of(column, labels, weights, names, 10)
     monkeypatch.setattr(limits, "BINNED_MIN_ROWS", 1000)
     monkeypatch.setattr(limits, "BIN_CHUNK_ROWS", 700)  # chunks with a shorter last one
@@ -289,14 +289,21 @@ def test_multiclass_metrics_of_renormalised_columns_equal_those_of_the_matrix(
     scores[7] = 0.0  # a row summing to 0: uniform in both
     labels = rng.integers(0, 3, 500)
     weights = rng.uniform(0.5, 2.0, 500)
-    column, zero, _ = renormalised_columns(scores)
+    column, zero, _, extremes = renormalised_columns(scores)
     matrix, zero_matrix = renormalise(scores)
     assert zero == zero_matrix == 1
     before = scores.copy()
     names = ("a", "b", "c")
     found = multiclass_metrics_of(column, labels, weights, names, 10)
     assert found == multiclass_metrics(matrix, labels, weights, names, 10)
+    assert found == multiclass_metrics_of(column, labels, weights, names, 10, extremes)
     assert (_sub(found, "top_label")["row_bins"] is not None) == many
+    if extremes is None:
+        assert not many
+    else:  # the span of each class, then of the highest probability
+        spans = [matrix[:, j] for j in range(3)] + [matrix.max(axis=1)]
+        assert extremes.low.tolist() == [float(v.min()) for v in spans]
+        assert extremes.high.tolist() == [float(v.max()) for v in spans]
     assert np.array_equal(scores, before)  # the columns are computed, not changed in place
 
 
