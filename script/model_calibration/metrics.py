@@ -325,10 +325,19 @@ def columns_of(rows: ClassRows) -> ClassColumn:
     def column(j: int, part: slice) -> FloatArray:
         key = (part.start, part.stop, part.step)
         if not last or last[0][0] != key:
-            last[:] = [(key, rows(part))]
+            last.clear()  # the previous slice's rows let go before the next are computed
+            last.append((key, rows(part)))
         return last[0][1][:, j]
 
     return column
+
+
+def _sum_counts(sums: FloatArray) -> tuple[int, int]:
+    """The rows whose class scores sum to 0 (or less, or NaN) and those whose sum is off 1 by
+    more than ``1e-6``."""
+    gap = sums - 1.0
+    np.abs(gap, out=gap)
+    return int(np.count_nonzero(~(sums > 0.0))), int(np.count_nonzero(gap > 1e-6))
 
 
 def renormalised_columns(scores: FloatArray
@@ -345,34 +354,36 @@ def renormalised_columns(scores: FloatArray
     """
     k = scores.shape[1]
 
-    def renormalised(part: slice) -> tuple[FloatArray, FloatArray]:
+    def renormalised(part: slice, count: bool) -> tuple[FloatArray, tuple[int, int]]:
         """The rows' renormalised probabilities, class-major (each class's column contiguous:
-        the metrics' work on a strided column takes several times longer), and their sums."""
+        the metrics' work on a strided column takes several times longer), and their
+        :func:`_sum_counts` when ``count`` (else zeros)."""
         block = scores[part]
         sums = row_reduce(np.add, block)
+        counts = _sum_counts(sums) if count else (0, 0)
         empty = ~(sums > 0.0)
-        divisors = np.where(empty, 1.0, sums)
+        sums[empty] = 1.0
         out: FloatArray = np.empty((k, block.shape[0]))
         for j in range(k):
-            np.divide(block[:, j], divisors, out=out[j])
+            np.divide(block[:, j], sums, out=out[j])
         out[:, empty] = 1.0 / k
-        return out, sums
+        return out, counts
 
     n = scores.shape[0]
     extremes = ClassExtremes(k) if n >= limits.BINNED_MIN_ROWS else None
     zero = off = 0
     for part in _chunks(n):
         if extremes is None:
-            sums = row_reduce(np.add, scores[part])
+            counts = _sum_counts(row_reduce(np.add, scores[part]))
         else:
-            out, sums = renormalised(part)
+            out, counts = renormalised(part, True)
             extremes.add(list(out))
             del out
-        zero += int(np.count_nonzero(~(sums > 0.0)))
-        off += int(np.count_nonzero(np.abs(sums - 1.0) > 1e-6))
+        zero += counts[0]
+        off += counts[1]
 
     def rows(part: slice) -> FloatArray:
-        by_row: FloatArray = renormalised(part)[0].T
+        by_row: FloatArray = renormalised(part, False)[0].T
         return by_row
 
     return columns_of(rows), zero, off, extremes
@@ -591,6 +602,7 @@ def _binned_figures(column: ClassColumn, labels: IntArray, weights: Optional[Flo
                 _update_top(probs, is_label, top, hit, higher)
                 _select(p_true, probs, is_label, scratch)
             sums.add_squares(part_weights, probs, z)  # the logits done with: their room
+            del probs  # a view of the chunk's rows, which the next chunk's replace
         binners[k].add_logits(top_z, clipped_rows(top), hit, part_weights, None, scratch)
         sums.add(part_weights, p_true, hit)
     blocks = [_row_bins_block(binner.result(), n, bins) for binner in binners]
