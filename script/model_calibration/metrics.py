@@ -415,7 +415,8 @@ class _RowSums:
         """Add the rows' label probabilities ``p_true`` and top-label hits ``hit`` (``weights``
         None: each row weighs 1)."""
         self.clipped += int(np.count_nonzero(p_true < CLIP_EPSILON))
-        log_p_true = np.log(np.clip(p_true, CLIP_EPSILON, 1.0))
+        log_p_true = np.clip(p_true, CLIP_EPSILON, 1.0)
+        np.log(log_p_true, out=log_p_true)
         if weights is None:
             self.p_true += float(np.sum(p_true))
             self.log_p_true += float(np.sum(log_p_true))
