@@ -84,12 +84,12 @@ def _uncalibrated_metrics(scores: FloatArray, labels: IntArray, weights: Optiona
     if settings.score_space == "logit":
         return multiclass_metrics_of(columns_of(lambda part: softmax(scores[part])), labels,
                                      weights, settings.categories, settings.bins), 0
-    column, zero_rows, off = renormalised_columns(scores)
+    column, zero_rows, off, extremes = renormalised_columns(scores)
     if off:
         logger.warning("%d rows' class probabilities do not sum to 1 (tolerance 1e-6); the "
                        "uncalibrated figures use them renormalised", off)
-    return multiclass_metrics_of(column, labels, weights, settings.categories,
-                                 settings.bins), zero_rows
+    return multiclass_metrics_of(column, labels, weights, settings.categories, settings.bins,
+                                 extremes), zero_rows
 
 
 def _choose_and_fit(problem: Problem[ModelT], settings: Settings, context: str,

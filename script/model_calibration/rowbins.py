@@ -176,11 +176,12 @@ class RowBinner:
             self.add_logits(scores, 0, positive, weights, groups)
 
     def add_logits(self, z: FloatArray, clipped: int, positive: BoolArray,
-                   weights: Optional[FloatArray], groups: Optional[npt.NDArray[np.int8]]
-                   ) -> None:
+                   weights: Optional[FloatArray], groups: Optional[npt.NDArray[np.int8]],
+                   scratch: Optional[FloatArray] = None) -> None:
         """:meth:`add` of rows given by their logits ``z`` (for probability scores
         ``logit(scores, CLIP_EPSILON)`` or ``bin_logits(scores)``, of which ``clipped`` were
-        clipped: :func:`clipped_rows`), the same sums.
+        clipped: :func:`clipped_rows`), the same sums; ``scratch``, an array of ``z``'s
+        length to compute in (else a new one).
 
         >>> binner = RowBinner(BinGrid(2, 0.0, 1.0, "probability"), 1, weighted=False)
         >>> binner.add_logits(np.array([0.2, 0.9]), 0, np.array([True, False]), None, None)
@@ -190,7 +191,7 @@ class RowBinner:
         grid = self.grid
         size = self._n.shape[0]
         self._clipped += clipped
-        t = z - grid.lo
+        t = np.subtract(z, grid.lo, out=scratch)
         t *= grid.bins / (grid.hi - grid.lo)
         idx = t.astype(np.intp)
         del t
@@ -227,23 +228,24 @@ class RowBinner:
                        sum_w2, self._clipped)
 
 
-def bin_logits(scores: FloatArray) -> FloatArray:
+def bin_logits(scores: FloatArray, out: Optional[FloatArray] = None,
+               scratch: Optional[FloatArray] = None) -> FloatArray:
     """The logits of probability scores as the row bins take them: ``ln(t / (1 - t))`` of the
     scores clipped to ``t`` in ``[CLIP_EPSILON, 1 - CLIP_EPSILON]``. The same function as
     :func:`~.numerics.logit` to a few ulps (``7e-15`` absolute at most, where the logit
     nears its clip of 34.5), with one ``log`` where that has a ``log`` and a ``log1p``
     (numpy's ``log1p`` takes 2-3 times a ``log``): a row's logit is most of the cost of
-    binning it. The metrics' row bins take these; the fits' take ``logit``'s.
+    binning it. The metrics' row bins take these; the fits' take ``logit``'s. ``out`` and
+    ``scratch`` (arrays of the scores' length, not the scores) are computed in when given.
 
     >>> bin_logits(np.array([0.5, 0.8, 0.0])).round(6).tolist()
     [0.0, 1.386294, -34.538776]
     """
-    t = np.clip(scores, CLIP_EPSILON, 1.0 - CLIP_EPSILON)
-    odds = np.subtract(1.0, t)
-    np.divide(t, odds, out=odds)
-    del t
-    out: FloatArray = np.log(odds, out=odds)
-    return out
+    t = np.clip(scores, CLIP_EPSILON, 1.0 - CLIP_EPSILON, out=out)
+    odds = np.subtract(1.0, t, out=scratch)
+    np.divide(t, odds, out=t)
+    logits: FloatArray = np.log(t, out=t)
+    return logits
 
 
 def clipped_rows(scores: FloatArray) -> int:

@@ -16,8 +16,9 @@ from calibration_step.script.model_calibration.limits import METRICS_CHUNK_ROWS
 from calibration_step.script.model_calibration.apply import renormalise
 from calibration_step.script.model_calibration.metrics import (
     SLOPE_BINS, binary_metrics, binary_metrics_of, multiclass_metrics, multiclass_metrics_of,
-    renormalised_columns,
+    _select, renormalised_columns,
 )
+from calibration_step.script.model_calibration.rowbins import bin_logits
 from calibration_step.script.model_calibration.rowfolds import FileRows, file_folds
 from calibration_step.script.interface import METRICS_FILE, ModelCalibrationOutput
 from calibration_step.script.model_calibration.numerics import (CLIP_EPSILON, fit_logistic_line,
@@ -233,7 +234,7 @@ def test_multiclass_metrics_of_many_rows_bin_in_chunks_as_each_class_alone(
     labels = rng.integers(0, 3, n)
     weights = rng.uniform(0.5, 2.0, n) if weighted else np.ones(n)
     names = ("a", "b", "c")
-    column, _, _ = renormalised_columns(scores)
+    column, _, _, _ = renormalised_columns(scores)
     exact = multiclass_metrics_of(column, labels, weights, names, 10)
     monkeypatch.setattr(limits, "BINNED_MIN_ROWS", 1000)
     monkeypatch.setattr(limits, "BIN_CHUNK_ROWS", 700)  # chunks with a shorter last one
@@ -275,19 +276,34 @@ def test_multiclass_metrics_of_unbinnable_classes_take_the_whole_columns(
                                                           labels == 1, None, 10)
 
 
-def test_multiclass_metrics_of_renormalised_columns_equal_those_of_the_matrix() -> None:
+@pytest.mark.parametrize("many", [False, True])
+def test_multiclass_metrics_of_renormalised_columns_equal_those_of_the_matrix(
+        monkeypatch: pytest.MonkeyPatch, many: bool) -> None:
+    """The renormalised columns (each class's contiguous) and the matrix's (strided) give the
+    same figures, on the whole columns and on row bins in chunks."""
+    if many:
+        monkeypatch.setattr(limits, "BINNED_MIN_ROWS", 300)
+        monkeypatch.setattr(limits, "BIN_CHUNK_ROWS", 120)  # chunks with a shorter last one
     rng = np.random.default_rng(4)
     scores = rng.dirichlet(np.ones(3), 500) * rng.uniform(0.9, 1.1, (500, 1))
     scores[7] = 0.0  # a row summing to 0: uniform in both
     labels = rng.integers(0, 3, 500)
     weights = rng.uniform(0.5, 2.0, 500)
-    column, zero, _ = renormalised_columns(scores)
+    column, zero, _, extremes = renormalised_columns(scores)
     matrix, zero_matrix = renormalise(scores)
     assert zero == zero_matrix == 1
     before = scores.copy()
     names = ("a", "b", "c")
-    assert multiclass_metrics_of(column, labels, weights, names, 10) == \
-        multiclass_metrics(matrix, labels, weights, names, 10)
+    found = multiclass_metrics_of(column, labels, weights, names, 10)
+    assert found == multiclass_metrics(matrix, labels, weights, names, 10)
+    assert found == multiclass_metrics_of(column, labels, weights, names, 10, extremes)
+    assert (_sub(found, "top_label")["row_bins"] is not None) == many
+    if extremes is None:
+        assert not many
+    else:  # the span of each class, then of the highest probability
+        spans = [matrix[:, j] for j in range(3)] + [matrix.max(axis=1)]
+        assert extremes.low.tolist() == [float(v.min()) for v in spans]
+        assert extremes.high.tolist() == [float(v.max()) for v in spans]
     assert np.array_equal(scores, before)  # the columns are computed, not changed in place
 
 
@@ -315,3 +331,27 @@ def test_multiclass_metrics_without_weights_equal_those_of_equal_weights(
     assert unit["class_counts"] == {name: int(np.count_nonzero(labels == j))
                                     for j, name in enumerate(names)}
     assert unit["accuracy"] == float(np.mean(probs.argmax(axis=1) == labels))
+
+
+def test_select_takes_the_values_bit_for_bit_where_asked() -> None:
+    """_select equals np.copyto with a mask to the bit, signed zeros, infinities and NaN
+    included, and leaves the other rows as they were."""
+    rng = np.random.default_rng(21)
+    special = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 5e-324, -1.5])
+    into = np.concatenate([rng.normal(size=50), special, special[::-1]])
+    values = np.concatenate([rng.normal(size=50), special[::-1], special])
+    where = np.asarray(rng.uniform(size=into.shape[0]) < 0.5, dtype=np.bool_)
+    expected = into.copy()
+    np.copyto(expected, values, where=where)
+    _select(into, values, where, np.empty(into.shape[0]))
+    assert np.array_equal(into.view(np.uint64), expected.view(np.uint64))
+    assert not np.array_equal(into.view(np.uint64), values.view(np.uint64))
+
+
+def test_bin_logits_in_given_arrays_equal_the_new_ones() -> None:
+    scores = np.random.default_rng(22).uniform(size=1000)
+    scores[:3] = [0.0, 1.0, 0.5]
+    out, scratch = np.empty(1000), np.empty(1000)
+    given = bin_logits(scores, out, scratch)
+    assert given is out
+    assert np.array_equal(given, bin_logits(scores))
