@@ -30,6 +30,7 @@ from .numerics import FloatArray
 
 if TYPE_CHECKING:  # matplotlib is imported lazily, by plot_reliability only
     from matplotlib.axes import Axes
+    from matplotlib.axis import Axis
 
 Panel = tuple[str, Mapping[str, object], Mapping[str, object]]
 MAX_PLOT_PANELS = 36
@@ -40,6 +41,8 @@ SKEWED_COUNTS = 20.0
 """The count histogram takes a log scale when its largest bin holds this many times the rows
 of its smallest non-empty one."""
 _COLOURS = {"uncalibrated": "tab:blue", "calibrated": "tab:orange"}
+PNG_COMPRESS_LEVEL = 1
+"""zlib's fastest level: about a tenth of the drawing's CPU saved for a larger file."""
 MIN_BAR_WIDTH = 0.006
 """The narrowest bar of an equal-mass bin (its range can be one tied value): it still shows."""
 
@@ -130,35 +133,40 @@ def reliability_png(panels: Sequence[Panel], evaluation: str,
     """The diagram as PNG bytes (``PLOT_DPI``): at most ``MAX_PLOT_PANELS`` panels in a grid,
     each drawing its blocks' ``bins`` binning (``equal_width`` or ``equal_mass``)."""
     _import_plotting()
-    import matplotlib.pyplot as plt
+    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
     shown = list(panels)[:MAX_PLOT_PANELS]
     cols = max(1, math.ceil(math.sqrt(len(shown))))
     grid_rows = max(1, math.ceil(len(shown) / cols))
     width, height = (7.0, 8.4) if len(shown) <= 1 else (5.2, 6.4)
-    fig = plt.figure(figsize=(width * cols, height * grid_rows + 0.9))
-    inch = 1.0 / fig.get_figheight()
-    outer = fig.add_gridspec(grid_rows, cols, top=1.0 - 1.25 * inch, bottom=0.5 * inch,
-                             left=0.09 if cols == 1 else 0.06, right=0.97, hspace=0.3,
-                             wspace=0.28)
-    try:
+    # the ticks are made as the figure is drawn, so the style holds until the PNG is written;
+    # the titles at a fixed height, not each placed above its axes' measured tick labels
+    with matplotlib.rc_context({"axes.titlesize": 9, "axes.labelsize": 8, "xtick.labelsize": 7,
+                                "ytick.labelsize": 7, "legend.fontsize": 8, "axes.titley": 1.0}):
+        fig = Figure(figsize=(width * cols, height * grid_rows + 0.9))
+        FigureCanvasAgg(fig)  # no pyplot: no figure manager to register and close
+        inch = 1.0 / fig.get_figheight()
+        outer = fig.add_gridspec(grid_rows, cols, top=1.0 - 1.25 * inch, bottom=0.5 * inch,
+                                 left=0.09 if cols == 1 else 0.06, right=0.97, hspace=0.3,
+                                 wspace=0.28)
         for i, (title, uncalibrated, calibrated) in enumerate(shown):
             pair = outer[i // cols, i % cols].subgridspec(2, 1, height_ratios=[3, 1],
                                                          hspace=0.3)
             top, bottom = fig.add_subplot(pair[0]), fig.add_subplot(pair[1])
             _reliability_panel(top, bottom, uncalibrated, calibrated, bins)
-            top.set_title(_panel_title(title, uncalibrated, calibrated, bins), fontsize=9)
+            top.set_title(_panel_title(title, uncalibrated, calibrated, bins))
         more = f" (first {len(shown)} of {len(panels)} panels)" if len(panels) > len(shown) else ""
         fig.suptitle(f"Reliability diagram: {evaluation}{more}", y=1.0 - 0.15 * inch)
         if shown:  # one legend for every panel, above them: never over the data
             handles, labels = fig.axes[0].get_legend_handles_labels()
-            fig.legend(handles, labels, loc="upper center", ncol=3, fontsize=8, frameon=False,
+            fig.legend(handles, labels, loc="upper center", ncol=3, frameon=False,
                        bbox_to_anchor=(0.5, 1.0 - 0.4 * inch))
         buffer = io.BytesIO()
-        fig.savefig(buffer, dpi=PLOT_DPI, format="png")
-        return buffer.getvalue()
-    finally:
-        plt.close(fig)
+        fig.savefig(buffer, dpi=PLOT_DPI, format="png", metadata={"Software": None},
+                    pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL})
+    return buffer.getvalue()
 
 
 def plot_reliability(path: str, panels: Sequence[Panel],
@@ -231,10 +239,11 @@ def _reliability_panel(top_ax: Axes, bottom_ax: Axes, uncalibrated: Mapping[str,
         bins_by_label[label] = bins
     top_ax.set_xlim(-0.02, 1.02)
     top_ax.set_ylim(-0.02, 1.02)
-    top_ax.set_xlabel("predicted probability", fontsize=8)
-    top_ax.set_ylabel("observed positive rate", fontsize=8)
-    top_ax.tick_params(labelsize=7)
+    top_ax.set_xlabel("predicted probability")
+    top_ax.set_ylabel("observed positive rate")
     _count_histogram(bottom_ax, bins_by_label, bins_name)
+    for axis in (top_ax.xaxis, top_ax.yaxis, bottom_ax.xaxis, bottom_ax.yaxis):
+        _ticks_in_view(axis)
 
 
 def _count_histogram(ax: Axes, bins_by_label: Mapping[str, Mapping[str, object]],
@@ -248,17 +257,20 @@ def _count_histogram(ax: Axes, bins_by_label: Mapping[str, Mapping[str, object]]
     for offset, (label, counts) in enumerate(counts_by_label.items()):
         if bins_name == "equal_width":
             n_bins = counts.shape[0]
-            ax.bar(np.arange(n_bins) / n_bins + offset * 0.5 / n_bins, counts, width=0.5 / n_bins,
-                   align="edge", color=_COLOURS[label], alpha=0.7)
+            _add_bars(ax, np.arange(n_bins) / n_bins + offset * 0.5 / n_bins,
+                      np.full(n_bins, 0.5 / n_bins), counts, facecolor=_COLOURS[label],
+                      edgecolor="none", alpha=0.7)
             continue
         low = _json_floats(bins_by_label[label].get("lower"))
         high = _json_floats(bins_by_label[label].get("upper"))
         keep = ~(np.isnan(low) | np.isnan(high))
         width = np.maximum(high[keep] - low[keep], MIN_BAR_WIDTH)
         # the first prediction's bars filled, the second's hatched: where they overlap both show
-        ax.bar((low[keep] + high[keep] - width) / 2.0, counts[keep], width=width, align="edge",
-               color=_COLOURS[label], alpha=0.45 if offset == 0 else 0.9, fill=offset == 0,
-               hatch=None if offset == 0 else "////", edgecolor=_COLOURS[label], linewidth=0.6)
+        _add_bars(ax, (low[keep] + high[keep] - width) / 2.0, width, counts[keep],
+                  facecolor=_COLOURS[label] if offset == 0 else "none",
+                  edgecolor=_COLOURS[label], alpha=0.45 if offset == 0 else 0.9,
+                  linewidth=0.6, hatch=None if offset == 0 else "////")
+    ax.autoscale_view()
     skewed = positive.size > 0 and float(positive.max()) >= SKEWED_COUNTS * float(positive.min())
     if skewed:
         from matplotlib.ticker import FuncFormatter, NullLocator
@@ -272,9 +284,38 @@ def _count_histogram(ax: Axes, bins_by_label: Mapping[str, Mapping[str, object]]
     ax.set_xlim(-0.02, 1.02)
     ax.set_xlabel("predicted probability (bars: uncalibrated | calibrated)"
                   if bins_name == "equal_width" else
-                  "predicted probability (bin ranges: uncal. filled, cal. hatched)", fontsize=8)
-    ax.set_ylabel("rows per bin" + (" (log)" if skewed else ""), fontsize=8)
-    ax.tick_params(labelsize=7)
+                  "predicted probability (bin ranges: uncal. filled, cal. hatched)")
+    ax.set_ylabel("rows per bin" + (" (log)" if skewed else ""))
+
+
+def _ticks_in_view(axis: Axis) -> None:
+    """Fix ``axis``'s major ticks at the locations its locator gives within the view: a tick
+    is a handful of artists, made for every location whether drawn or not, and the locators
+    add locations beyond both ends of the view."""
+    from matplotlib.ticker import FixedLocator
+
+    low, high = sorted(axis.get_view_interval())
+    slack = 1e-9 * (high - low)
+    axis.set_major_locator(FixedLocator([loc for loc in axis.get_majorticklocs()
+                                         if low - slack <= loc <= high + slack]))
+
+
+def _add_bars(ax: Axes, left: FloatArray, width: FloatArray, height: FloatArray, *,
+              facecolor: str, edgecolor: str, alpha: float, linewidth: float = 0.0,
+              hatch: Optional[str] = None) -> None:
+    """Bars from 0 to ``height`` over ``left`` to ``left + width``, as one collection (as
+    ``Axes.bar`` draws them, which makes an artist of each bar)."""
+    from matplotlib.collections import PolyCollection
+
+    right = left + width
+    zero = np.zeros_like(height)
+    corners = np.stack([np.stack([left, zero], axis=1), np.stack([left, height], axis=1),
+                        np.stack([right, height], axis=1), np.stack([right, zero], axis=1)],
+                       axis=1)
+    bars = PolyCollection(list(corners), facecolors=facecolor, edgecolors=edgecolor,
+                          alpha=alpha, linewidths=linewidth, hatch=hatch)
+    bars.sticky_edges.y.append(0.0)  # as a bar's: the count axis starts at 0, no margin below
+    ax.add_collection(bars)
 
 
 _SUPERSCRIPTS = str.maketrans("-0123456789", "\u207b\u2070\u00b9\u00b2\u00b3\u2074\u2075"
