@@ -145,7 +145,7 @@ def reliability_png(panels: Sequence[Panel], evaluation: str,
     # the ticks are made as the figure is drawn, so the style holds until the PNG is written;
     # the titles at a fixed height, not each placed above its axes' measured tick labels
     with matplotlib.rc_context({"axes.titlesize": 9, "axes.labelsize": 8, "xtick.labelsize": 7,
-                                "ytick.labelsize": 7, "legend.fontsize": 8, "axes.titley": 1.0}):
+                                "ytick.labelsize": 7, "legend.fontsize": 8, "axes.titley": 1.0, "text.hinting": "none"}):
         fig = Figure(figsize=(width * cols, height * grid_rows + 0.9), dpi=PLOT_DPI)
         canvas = FigureCanvasAgg(fig)  # no pyplot: no figure manager to register and close
         inch = 1.0 / fig.get_figheight()
