@@ -142,12 +142,14 @@ def reliability_png(panels: Sequence[Panel], evaluation: str,
     cols = max(1, math.ceil(math.sqrt(len(shown))))
     grid_rows = max(1, math.ceil(len(shown) / cols))
     width, height = (7.0, 8.4) if len(shown) <= 1 else (5.2, 6.4)
-    # the ticks are made as the figure is drawn, so the style holds until the PNG is written;
-    # the titles at a fixed height, not each placed above its axes' measured tick labels
+    # the ticks are made as the figure is drawn, so the style holds until it is drawn; the
+    # titles at a fixed height, not each placed above its axes' measured tick labels; the
+    # text unhinted (as readable at this dpi, its glyphs cheaper to render)
     with matplotlib.rc_context({"axes.titlesize": 9, "axes.labelsize": 8, "xtick.labelsize": 7,
-                                "ytick.labelsize": 7, "legend.fontsize": 8, "axes.titley": 1.0, "text.hinting": "none"}):
+                                "ytick.labelsize": 7, "legend.fontsize": 8, "axes.titley": 1.0,
+                                "text.hinting": "none"}):
         fig = Figure(figsize=(width * cols, height * grid_rows + 0.9), dpi=PLOT_DPI)
-        canvas = FigureCanvasAgg(fig)  # no pyplot: no figure manager to register and close
+        FigureCanvasAgg(fig)  # no pyplot: no figure manager to register and close
         inch = 1.0 / fig.get_figheight()
         outer = fig.add_gridspec(grid_rows, cols, top=1.0 - 1.25 * inch, bottom=0.5 * inch,
                                  left=0.09 if cols == 1 else 0.06, right=0.97, hspace=0.3,
@@ -164,14 +166,14 @@ def reliability_png(panels: Sequence[Panel], evaluation: str,
             handles, labels = fig.axes[0].get_legend_handles_labels()
             fig.legend(handles, labels, loc="upper center", ncol=3, frameon=False,
                        bbox_to_anchor=(0.5, 1.0 - 0.4 * inch))
-        canvas.draw()
-    # opaque, so RGB: a quarter less to compress than the RGBA savefig would write
-    image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw",
+        pixels = io.BytesIO()
+        fig.savefig(pixels, format="raw")  # RGBA, as drawn
+    # opaque, so RGB: a quarter less to compress than the RGBA PNG savefig would write
+    image = Image.frombuffer("RGBA", fig.canvas.get_width_height(), pixels.getvalue(), "raw",
                              "RGBA", 0, 1).convert("RGB")
-    buffer = io.BytesIO()
-    image.save(buffer, format="png", compress_level=PNG_COMPRESS_LEVEL,
-               dpi=(PLOT_DPI, PLOT_DPI))
-    return buffer.getvalue()
+    png = io.BytesIO()
+    image.save(png, format="png", compress_level=PNG_COMPRESS_LEVEL, dpi=(PLOT_DPI, PLOT_DPI))
+    return png.getvalue()
 
 
 def plot_reliability(path: str, panels: Sequence[Panel],
