@@ -14,7 +14,6 @@ in ``metrics.plot`` by the caller, never fatal.
 
 from __future__ import annotations
 
-import io
 import math
 import struct
 import sys
@@ -46,6 +45,8 @@ of its smallest non-empty one."""
 _COLOURS = {"uncalibrated": "tab:blue", "calibrated": "tab:orange"}
 PNG_COMPRESS_LEVEL = 1
 """zlib's fastest level (:func:`png_bytes`)."""
+_PNG_ROWS = 256
+""":func:`png_bytes` filters and compresses this many rows at a time."""
 MIN_BAR_WIDTH = 0.006
 """The narrowest bar of an equal-mass bin (its range can be one tied value): it still shows."""
 
@@ -158,7 +159,7 @@ def reliability_png(panels: Sequence[Panel], evaluation: str,
                                 "ytick.labelsize": 7, "legend.fontsize": 8, "axes.titley": 1.0,
                                 "text.hinting": "none"}):
         fig = Figure(figsize=(width * cols, height * grid_rows + 0.9), dpi=PLOT_DPI)
-        FigureCanvasAgg(fig)  # no pyplot: no figure manager to register and close
+        canvas = FigureCanvasAgg(fig)  # no pyplot: no figure manager to register and close
         inch = 1.0 / fig.get_figheight()
         outer = fig.add_gridspec(grid_rows, cols, top=1.0 - 1.25 * inch, bottom=0.5 * inch,
                                  left=0.09 if cols == 1 else 0.06, right=0.97, hspace=0.3,
@@ -175,11 +176,9 @@ def reliability_png(panels: Sequence[Panel], evaluation: str,
             handles, labels = fig.axes[0].get_legend_handles_labels()
             fig.legend(handles, labels, loc="upper center", ncol=3, frameon=False,
                        bbox_to_anchor=(0.5, 1.0 - 0.4 * inch))
-        pixels = io.BytesIO()
-        fig.savefig(pixels, format="raw")  # RGBA, as drawn
-    columns, rows = fig.canvas.get_width_height()
-    return png_bytes(np.frombuffer(pixels.getbuffer(), dtype=np.uint8).reshape(rows, columns, 4),
-                     PLOT_DPI)
+        canvas.draw()  # type: ignore[no-untyped-call]  # matplotlib's Agg canvas is unannotated
+    rgba = np.asarray(canvas.buffer_rgba())  # type: ignore[no-untyped-call]  # as draw's
+    return png_bytes(rgba, PLOT_DPI)
 
 
 def png_bytes(rgba: npt.NDArray[np.uint8], dpi: int) -> bytes:
@@ -193,16 +192,24 @@ def png_bytes(rgba: npt.NDArray[np.uint8], dpi: int) -> bytes:
     (b'\\x89PNG\\r\\n\\x1a\\n', b'IHDR', (3, 2))
     """
     height, width = rgba.shape[:2]
-    rgb = rgba[:, :, :3].reshape(height, 3 * width)
-    rows = np.empty((height, 1 + 3 * width), dtype=np.uint8)
-    rows[:, 0] = 2  # the filter type "up"; above the first row are zeros
-    rows[0, 1:] = rgb[0]
-    np.subtract(rgb[1:], rgb[:-1], out=rows[1:, 1:])  # modulo 256, as PNG's filters are
+    compressor = zlib.compressobj(PNG_COMPRESS_LEVEL)
+    compressed = []
+    above = np.zeros(3 * width, dtype=np.uint8)  # above the first row are zeros
+    for start in range(0, height, _PNG_ROWS):  # in blocks of rows: no copy of the whole image
+        rgb = rgba[start:start + _PNG_ROWS, :, :3].reshape(-1, 3 * width)
+        rows = np.empty((rgb.shape[0], 1 + 3 * width), dtype=np.uint8)
+        rows[:, 0] = 2  # the filter type "up"
+        # modulo 256, as PNG's filters are
+        np.subtract(rgb[0], above, out=rows[0, 1:])
+        np.subtract(rgb[1:], rgb[:-1], out=rows[1:, 1:])
+        compressed.append(compressor.compress(rows.data))
+        above = rgb[-1]
+    compressed.append(compressor.flush())
     per_metre = round(dpi / 0.0254)
     return b"".join([b"\x89PNG\r\n\x1a\n",
                      _png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)),
                      _png_chunk(b"pHYs", struct.pack(">IIB", per_metre, per_metre, 1)),
-                     _png_chunk(b"IDAT", zlib.compress(rows.tobytes(), PNG_COMPRESS_LEVEL)),
+                     _png_chunk(b"IDAT", b"".join(compressed)),
                      _png_chunk(b"IEND", b"")])
 
 

@@ -16,13 +16,14 @@ from calibration_step.script.model_calibration.plotting import (PLOT_DPI, metric
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "script"
 
 
-def test_png_bytes_decode_to_the_pixels_and_the_dpi() -> None:
-    rng = np.random.default_rng(3)
-    rgba = rng.integers(0, 256, size=(37, 53, 4), dtype=np.uint8)
-    rgba[5:20] = rgba[4]  # repeated rows, as a chart's are
+@pytest.mark.parametrize("rows", [1, 37, 600])  # 600: blocks of rows, each filtered from the last
+def test_png_bytes_decode_to_the_pixels_and_the_dpi(rows: int) -> None:
+    rng = np.random.default_rng(rows)
+    rgba = rng.integers(0, 256, size=(rows, 53, 4), dtype=np.uint8)
+    rgba[5:300] = rgba[min(4, rows - 1)]  # repeated rows, as a chart's are
     with Image.open(io.BytesIO(png_bytes(rgba, 150))) as image:
         image.load()
-        assert image.mode == "RGB" and image.size == (53, 37)
+        assert image.mode == "RGB" and image.size == (53, rows)
         assert np.array_equal(np.asarray(image), rgba[:, :, :3])
         assert image.info["dpi"] == pytest.approx((150, 150), abs=0.05)
 
