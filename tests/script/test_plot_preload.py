@@ -13,7 +13,7 @@ from calibration_step.script.model_calibration.plotting import (_import_plotting
 
 def test_preload_imports_matplotlib_with_the_agg_backend(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[str] = []
-    monkeypatch.delitem(sys.modules, "matplotlib.pyplot", raising=False)
+    monkeypatch.delitem(sys.modules, plotting._PLOTTING_MODULE, raising=False)
     monkeypatch.setattr(plotting, "_import_plotting", lambda: calls.append("imported"))
     thread = preload_plotting()
     assert thread is not None and thread.daemon
@@ -34,7 +34,7 @@ def test_a_failed_preload_is_left_to_the_plot(monkeypatch: pytest.MonkeyPatch) -
     def broken() -> None:
         raise ImportError("no matplotlib here")
 
-    monkeypatch.delitem(sys.modules, "matplotlib.pyplot", raising=False)
+    monkeypatch.delitem(sys.modules, plotting._PLOTTING_MODULE, raising=False)
     monkeypatch.setattr(plotting, "_import_plotting", broken)
     thread = preload_plotting()
     assert thread is not None

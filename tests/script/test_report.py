@@ -152,15 +152,21 @@ def test_the_panel_draws_the_chosen_bins_points_and_ranges(tmp_path: Path, bins:
     fig, (top, bottom) = plt.subplots(2, 1)
     try:
         _reliability_panel(top, bottom, uncalibrated, calibrated, bins)
-        # one errorbar container and one bar container per prediction, uncalibrated first
+        # one errorbar container and one collection of bars per prediction, uncalibrated first
+        assert len(top.containers) == len(bottom.collections) == 2
         for block, points, bars in zip((uncalibrated, calibrated), top.containers,
-                                       bottom.containers):
+                                       bottom.collections):
             stored = block["bins"][bins]  # type: ignore[index]
             means = [v for v in stored["mean_predicted"] if v is not None]
             xs, _ = points.lines[0].get_data()
             assert np.allclose(xs, means)
-            lefts = np.array([patch.get_x() for patch in bars.patches])
-            rights = lefts + np.array([patch.get_width() for patch in bars.patches])
+            # a bar of each bin's rows: every equal-width bin, each equal-mass bin with a range
+            counts = [n for n, low in zip(stored["count"], stored["lower"])
+                      if bins == "equal_width" or low is not None]
+            corners = [path.vertices for path in bars.get_paths()]
+            assert np.allclose([c[:, 1].max() for c in corners], counts)
+            lefts = np.array([c[:, 0].min() for c in corners])
+            rights = np.array([c[:, 0].max() for c in corners])
             if bins == "equal_mass":  # each bar over its bin's range of predictions
                 lows = np.array([v for v in stored["lower"] if v is not None])
                 highs = np.array([v for v in stored["upper"] if v is not None])
