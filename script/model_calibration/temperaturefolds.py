@@ -16,7 +16,8 @@ found from the first gives them. A fit whose error bound is still above ``TAYLOR
 fold far from the full fit) is refitted exactly by ``fit_temperature`` from there. The held-out
 rows are then scored in one pass, in chunks (:func:`held_out_pass`: the folds' held-out figures;
 the metrics score them again, or read them where the pass stored them over the scores,
-:mod:`.heldoutchunks`).
+:mod:`.heldoutchunks`). In the script's run the first pass writes the class log-scores over the
+scores, and the later passes read them there (:class:`ChunkedLogScores`).
 
 The fits agree with ``fit_temperature``'s to about ``1e-12`` of the scale (Newton's own
 stopping rule there is a step of ``1e-10``); a fold's ``fit_seconds`` is its own solve (the
