@@ -263,3 +263,20 @@ def test_a_pass_stopped_part_way_leaves_the_rest_to_be_stored_when_read() -> Non
     np.testing.assert_array_equal(problem.scores, expected)
     # stored in full: a store read neither logs again nor moves anything
     np.testing.assert_array_equal(problem.logit_rows(slice(0, 10), store=True), expected[:10])
+
+
+def test_the_script_falls_back_to_the_exact_fits_on_the_stored_log_scores(
+        tmp_path: str, monkeypatch: pytest.MonkeyPatch, no_plot: list[int]) -> None:
+    """No expansion reaching a scale in the script's run, whose first pass stored the
+    log-scores over the scores: the exact fits (on them) give the exact path's calibrator and
+    fold records."""
+    env = _temperature_input(tmp_path, 3000)
+    exact, exact_cal = _run(tmp_path, "exact", env, False, monkeypatch)
+    monkeypatch.setattr(temperaturefolds, "_solve", lambda *args: None)
+    fallen, fallen_cal = _run(tmp_path, "fallen", env, True, monkeypatch)
+    assert fallen_cal["params"] == exact_cal["params"]
+    exact_folds, fallen_folds = exact["folds"], fallen["folds"]
+    assert isinstance(exact_folds, list) and isinstance(fallen_folds, list)
+    timeless = [{key: value for key, value in _dict(record).items() if key != "fit_seconds"}
+                for record in (*exact_folds, *fallen_folds)]
+    assert len(timeless) == 10 and timeless[:5] == timeless[5:]
