@@ -227,6 +227,12 @@ class MulticlassProblem:
     A column-major (Fortran-ordered) score matrix keeps each class's scores contiguous: the
     one-vs-rest members then read them without a copy, and the class log-scores (of the same
     layout) give class-major chunks by plain copies.
+
+    A fit that reads only the class log-scores (temperature, vector or dirichlet on many rows)
+    may have its first pass write them over the scores (:meth:`logit_rows` with ``store``);
+    from then on the score matrix holds the log-scores, every later read of them takes it as
+    it is (no ``log`` of it again), and the one-vs-rest members, whose scores are gone,
+    cannot be asked for.
     """
 
     def __init__(self, scores: FloatArray, labels: IntArray, weights: Optional[FloatArray],
@@ -242,6 +248,8 @@ class MulticlassProblem:
         self.prediction_shape: tuple[int, ...] = (int(scores.shape[1]),)
         self.settings = settings
         self._logits: Optional[FloatArray] = None
+        # the leading rows of the score matrix that hold their class log-scores instead
+        self._stored_logits = 0
         # the temperature fit on every row, where each fold's fit starts
         self._temperature: Optional[tuple[float, tuple[float, ...]]] = None
         # the vector and dirichlet fits on every row, where each fold's fit starts
@@ -252,6 +260,9 @@ class MulticlassProblem:
     def columns(self) -> list[BinaryProblem]:
         """One-vs-rest: each class's scores against whether it is the label (made when first
         asked for: a temperature or class-scaling run never holds its masks)."""
+        if self._stored_logits:
+            raise RuntimeError("the one-vs-rest members' scores were replaced by the class "
+                               "log-scores")
         return [BinaryProblem(self.scores[:, c], self.labels == c, self.given_weights,
                               self.settings, repeated_fits=self._repeated_fits)
                 for c in range(self.scores.shape[1])]
@@ -265,11 +276,49 @@ class MulticlassProblem:
 
     @property
     def logits(self) -> FloatArray:
-        """The class log-scores of every row (computed once, in the scores' layout)."""
+        """The class log-scores of every row (computed once, in the scores' layout; the score
+        matrix itself once a pass has begun to store them over it, the rest then stored)."""
+        if self._stored_logits:
+            if self._stored_logits < self.labels.shape[0]:
+                self._store_logits(slice(self._stored_logits, self.labels.shape[0]))
+            return self.scores
         if self._logits is None:
             self._logits = class_logits(self.scores, self.settings.score_space, CLIP_EPSILON,
                                         LOG_OFFSET)
         return self._logits
+
+    def logit_rows(self, rows: slice, store: bool = False) -> FloatArray:
+        """The class log-scores of the rows ``rows``: a new array, or, with ``store`` and
+        ``rows`` the next rows in order (step 1 from the first row not stored), their scores'
+        place in the matrix, overwritten by them. Once any are stored, every read gets the
+        stored values (the rest stored first).
+
+        >>> from calibration_step.script.model_calibration.settings import read_settings
+        >>> problem = MulticlassProblem(np.array([[0.2, 0.8], [0.6, 0.4]]), np.array([1, 0]),
+        ...                             None, read_settings({"IS_BINARY": "false",
+        ...                                                  "NUM_CLASSES": "2"}))
+        >>> first = problem.logit_rows(slice(0, 1), store=True)
+        >>> bool(np.shares_memory(first, problem.scores)), problem.scores[1].tolist()
+        (True, [0.6, 0.4])
+        >>> np.round(problem.logit_rows(slice(0, 2)), 4).tolist()  # the second row stored now
+        [[-1.6094, -0.2231], [-0.5108, -0.9163]]
+        """
+        n = int(self.labels.shape[0])
+        start, stop, step = rows.indices(n)
+        if store and step == 1 and start == self._stored_logits < n:
+            return self._store_logits(slice(start, max(start, stop)))
+        if self._stored_logits:
+            logits: FloatArray = self.logits[rows]
+            return logits
+        return class_logits(self.scores[rows], self.settings.score_space, CLIP_EPSILON,
+                            LOG_OFFSET)
+
+    def _store_logits(self, rows: slice) -> FloatArray:
+        """The class log-scores of ``rows`` (from the first not stored) over their scores."""
+        view: FloatArray = self.scores[rows]
+        class_logits(view, self.settings.score_space, CLIP_EPSILON, LOG_OFFSET, out=view)
+        self._stored_logits = int(rows.stop)
+        return view
 
     def row_weights(self, rows: npt.NDArray[np.intp]) -> FloatArray:
         out: FloatArray = self.weights[rows]
@@ -339,6 +388,8 @@ class MulticlassProblem:
                ) -> MulticlassProblem:
         """The problem on the rows ``rows`` only (copies of them); ``repeated_fits``: its
         one-vs-rest members are fitted many times on subsets of them (:class:`BinaryProblem`)."""
+        if self._stored_logits:
+            raise RuntimeError("the scores were replaced by the class log-scores")
         return MulticlassProblem(np.asfortranarray(self.scores[rows]), self.labels[rows],
                                  None if self.unit_weights else self.weights[rows], self.settings,
                                  repeated_fits=repeated_fits)
@@ -368,8 +419,12 @@ class MulticlassProblem:
         computed from the scores of ``rows`` (no log-scores of every row held for a fit that
         did not need them: ``auto``'s shared passes on many rows)."""
         own = model.score_space == "logit" or model.log_offset == LOG_OFFSET
-        if own and self._logits is not None:
-            return self._logits if rows is None else self._logits[rows]
+        if own and (self._logits is not None or self._stored_logits):
+            logits = self.logits
+            return logits if rows is None else logits[rows]
+        if self._stored_logits:
+            raise RuntimeError("the scores were replaced by the class log-scores of another "
+                               "log offset")
         scores = self.scores if rows is None else self.scores[rows]
         return class_logits(scores, model.score_space, model.clip_epsilon, model.log_offset)
 

@@ -19,7 +19,9 @@ shipped fit's ``theta``, where one more step within ``SETTLE_STEP`` settles it
 (:func:`settle`; a larger one, not seen in practice, resumes Newton's passes). The held-out
 probabilities are not kept: the metrics score each chunk again (:mod:`.heldoutchunks`), or, in
 the script's run, read them where the held-out pass stored them over the scores. The
-class log-scores are computed chunk by chunk, never held for every row.
+class log-scores are computed chunk by chunk, never held for every row apart from the scores;
+in the script's run the first pass writes them over the scores, where the later passes read
+them.
 """
 
 from __future__ import annotations
@@ -280,13 +282,15 @@ def _newton_passes(problem: MulticlassProblem, method: str, fold: npt.NDArray[np
 
 
 def fit_with_folds(problem: MulticlassProblem, method: str, fold: npt.NDArray[np.int8],
-                   folds: int, seed: int) -> Optional[FoldedFit]:
+                   folds: int, seed: int, store: bool = False) -> Optional[FoldedFit]:
     """The shipped fit by Newton's method over every row from the fit on a stratified
     subsample (of ``limits.SCALING_START_ROWS`` rows, drawn with ``seed``), its first step on
     that subsample's Hessian (:func:`_first_step`), its last (of at most ``UNCONFIRMED_STEP``)
     taken without a pass, and every fold's fit as one Newton step
     from the last pass's ``theta`` on the other folds' sums; None when Newton's steps do not
-    converge or a Hessian is singular (the exact path then fits)."""
+    converge or a Hessian is singular (the exact path then fits). ``store``: the first pass
+    writes the class log-scores over the problem's scores (:class:`ChunkedLogScores`; the
+    later passes and an exact fit after a None read them there)."""
     labels, weights = problem.labels, problem.given_weights
     picked = selection_sample(labels, limits.SCALING_START_ROWS, seed)
     sample = class_logits(problem.scores[picked], problem.settings.score_space, CLIP_EPSILON,
@@ -296,7 +300,8 @@ def fit_with_folds(problem: MulticlassProblem, method: str, fold: npt.NDArray[np
     start = scaling_start(params, intercept, json_number(info["common_scale"]))
     try:
         start = _first_step(problem, method, start,
-                            mean_hessian(start, sample, labels[picked], sample_weights, method))
+                            mean_hessian(start, sample, labels[picked], sample_weights, method),
+                            store)
         found = _newton_passes(problem, method, fold, folds, start, UNCONFIRMED_STEP)
         if found is None:
             return None
@@ -318,18 +323,19 @@ def fit_with_folds(problem: MulticlassProblem, method: str, fold: npt.NDArray[np
 
 
 def _first_step(problem: MulticlassProblem, method: str, start: FloatArray,
-                curvature: FloatArray) -> FloatArray:
+                curvature: FloatArray, store: bool = False) -> FloatArray:
     """``start`` moved by Newton's step with the penalised gradient over every row (a pass
     without the Hessian) on ``curvature``, the Hessian of the mean log-likelihood on the
     subsample ``start`` was fitted on, plus the priors of every row: from a subsample's fit
     the error after it is about the step's length times the subsample Hessian's relative
-    error, near the square of the step that Newton's exact Hessian would leave."""
+    error, near the square of the step that Newton's exact Hessian would leave (``store``: as
+    :func:`shipped_sums` takes it)."""
     weights = problem.given_weights
     rows = float(problem.labels.shape[0])
     total = rows if weights is None else float(weights.sum())
     effective_rows = rows if weights is None else total ** 2 / float(np.dot(weights, weights))
     prior = penalty_weights(_classes(start.shape[0], method), method, effective_rows)
-    gradient = shipped_sums(problem, start, method).gradient() / total + 2.0 * prior * start
+    gradient = shipped_sums(problem, start, method, store).gradient() / total + 2.0 * prior * start
     hessian = curvature.copy()
     hessian[np.diag_indices_from(hessian)] += 2.0 * prior
     return start - np.asarray(np.linalg.solve(hessian, gradient), dtype=np.float64)
@@ -395,10 +401,11 @@ def settle(problem: MulticlassProblem, method: str, fold: npt.NDArray[np.int8],
                       full.gradient)
 
 
-def shipped_sums(problem: MulticlassProblem, theta: FloatArray, method: str) -> GradientSums:
+def shipped_sums(problem: MulticlassProblem, theta: FloatArray, method: str,
+                 store: bool = False) -> GradientSums:
     """The value and gradient sums at ``theta`` over every row: one pass without the
-    Hessian."""
-    logits = ChunkedLogScores(problem)
+    Hessian (``store``: the class log-scores written over the scores as it reads them)."""
+    logits = ChunkedLogScores(problem, store)
     k = logits.shape[1]
     sums = GradientSums(theta, k, method)
     weights = problem.given_weights
@@ -505,14 +512,15 @@ def fit_scaling_folds(problem: MulticlassProblem, settings: Settings,
     """The shipped vector or dirichlet calibrator and the cross-fitted predictions, computed
     chunk by chunk when asked for, with the fold records (as :func:`~.crossfit.cross_fit`
     gives them), or None where the exact path applies (:func:`shared_passes_apply`, or
-    Newton's steps not converging before the held-out pass). ``store``: the held-out
-    predictions are stored over ``problem.scores`` in the held-out pass (the problem's scores
-    are then gone: the shipped fit is settled without more passes, :func:`settle`)."""
+    Newton's steps not converging before the held-out pass). ``store``: the class log-scores
+    are stored over ``problem.scores`` by the first pass over the rows (:func:`fit_with_folds`),
+    and the held-out predictions over them in the held-out pass (the problem's scores are then
+    gone: the shipped fit is settled without more passes, :func:`settle`)."""
     method = settings.method
     if not shared_passes_apply(problem, method):
         return None
     begin = time.perf_counter()
-    found = fit_with_folds(problem, method, fold, settings.folds, settings.seed)
+    found = fit_with_folds(problem, method, fold, settings.folds, settings.seed, store)
     if found is None or not finite_fits(found.folds):
         return None
     unfitted = problem.unfitted(method)

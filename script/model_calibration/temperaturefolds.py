@@ -16,7 +16,8 @@ found from the first gives them. A fit whose error bound is still above ``TAYLOR
 fold far from the full fit) is refitted exactly by ``fit_temperature`` from there. The held-out
 rows are then scored in one pass, in chunks (:func:`held_out_pass`: the folds' held-out figures;
 the metrics score them again, or read them where the pass stored them over the scores,
-:mod:`.heldoutchunks`).
+:mod:`.heldoutchunks`). In the script's run the first pass writes the class log-scores over the
+scores, and the later passes read them there (:class:`ChunkedLogScores`).
 
 The fits agree with ``fit_temperature``'s to about ``1e-12`` of the scale (Newton's own
 stopping rule there is a step of ``1e-10``); a fold's ``fit_seconds`` is its own solve (the
@@ -70,7 +71,9 @@ class RowSlices(Protocol):
 
 class ChunkedLogScores:
     """A problem's class log-scores (the values of ``MulticlassProblem.logits``) computed for
-    the rows asked for, so that no n x classes matrix of them is made.
+    the rows asked for, so that no n x classes matrix of them is made; with ``store``, each
+    slice read in order is written over its scores (:meth:`MulticlassProblem.logit_rows`), so
+    that later passes read the log-scores instead of computing them again.
 
     >>> from calibration_step.script.model_calibration.settings import read_settings
     >>> problem = MulticlassProblem(np.array([[0.2, 0.8], [0.6, 0.4]]), np.array([1, 0]), None,
@@ -79,16 +82,16 @@ class ChunkedLogScores:
     True
     """
 
-    def __init__(self, problem: MulticlassProblem) -> None:
-        self.scores = problem.scores
-        self.space = problem.settings.score_space
+    def __init__(self, problem: MulticlassProblem, store: bool = False) -> None:
+        self.problem = problem
+        self.store = store
 
     @property
     def shape(self) -> tuple[int, ...]:
-        return tuple(self.scores.shape)
+        return tuple(self.problem.scores.shape)
 
     def __getitem__(self, rows: slice, /) -> FloatArray:
-        return class_logits(self.scores[rows], self.space, CLIP_EPSILON, LOG_OFFSET)
+        return self.problem.logit_rows(rows, self.store)
 
 
 def _chunks(logits: RowSlices, labels: IntArray, weights: Optional[FloatArray],
@@ -228,18 +231,20 @@ def _fit_info(fit: TaylorFit, total: float, passes: int) -> JsonDict:
             "bias": False, "expansion_error_bound": fit.error_bound}
 
 
-def _scales(problem: MulticlassProblem, fold: npt.NDArray[np.int8], folds: int
-            ) -> Optional[tuple[float, JsonDict, list[Optional[float]]]]:
+def _scales(problem: MulticlassProblem, fold: npt.NDArray[np.int8], folds: int,
+            store: bool = False) -> Optional[tuple[float, JsonDict, list[Optional[float]]]]:
     """The shipped scale, its record and each fold's scale (None: to be refitted exactly) from
     one pass at the start, or two when an expansion around the start is not exact enough; None
-    when no expansion reaches a scale."""
+    when no expansion reaches a scale. ``store``: the first pass writes the class log-scores
+    over the problem's scores (:class:`ChunkedLogScores`)."""
     logits, labels, weights = ChunkedLogScores(problem), problem.labels, problem.given_weights
     every_64th = np.ones(labels[::64].shape[0]) if weights is None else weights[::64]
     centre, _, _ = fit_temperature(logits[::64], labels[::64], every_64th, False)
     total = float(labels.shape[0] if weights is None else weights.sum())
     weight = np.bincount(fold, weights=weights, minlength=folds).astype(np.float64)
     for passes in (1, 2):
-        moments = fold_moments(logits, labels, weights, fold, folds, centre)
+        moments = fold_moments(ChunkedLogScores(problem, store and passes == 1), labels, weights,
+                               fold, folds, centre)
         every = moments.sum(axis=1)
         full = _solve(every, total, centre)
         fold_scales: list[Optional[float]] = []
@@ -320,14 +325,16 @@ def fit_temperature_folds(problem: MulticlassProblem, settings: Settings,
     chunk when asked for, with the fold records (as :func:`~.crossfit.cross_fit` gives them),
     or None where the exact path applies
     (fewer than ``BINNED_MIN_ROWS`` rows, ``TEMPERATURE_BIAS``, another method, or no expansion
-    reaching a scale). ``store``: the held-out predictions are stored over ``problem.scores``
-    in the held-out pass (the problem's scores are then gone)."""
+    reaching a scale). ``store``: the class log-scores are stored over ``problem.scores`` by
+    the first pass over the rows (the later passes, and the exact fits that follow a None,
+    read them there), and the held-out predictions over them in the held-out pass (the
+    problem's scores are then gone)."""
     n = int(problem.labels.shape[0])
     if settings.method != "temperature" or settings.temperature_bias or \
             n < limits.BINNED_MIN_ROWS:
         return None
     begin = time.perf_counter()
-    found = _scales(problem, fold, settings.folds)
+    found = _scales(problem, fold, settings.folds, store)
     if found is None:
         return None
     scale, info, fold_scales = found

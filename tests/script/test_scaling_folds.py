@@ -14,7 +14,9 @@ import pytest
 from calibration_step.script.errors import CalibrationScriptError
 from calibration_step.script.interface import (CALIBRATOR_FILE, METRICS_FILE,
                                                ModelCalibrationOutput)
-from calibration_step.script.model_calibration import classscaling, limits, scalingfolds
+from calibration_step.script.model_calibration import (classscaling, limits, problems,
+                                                       scalingfolds)
+from calibration_step.script.model_calibration.apply import class_logits
 from calibration_step.script.model_calibration.artifact import MultiCalibrator
 from calibration_step.script.model_calibration.classscaling import (fit_class_scaling,
                                                                     scaling_start)
@@ -334,3 +336,53 @@ def test_without_the_scores_a_step_too_long_is_taken_or_raises(
     monkeypatch.setattr(scalingfolds, "UNCONFIRMED_STEP", 1e-12)
     with pytest.raises(CalibrationScriptError, match="did not settle"):
         settle(problem, method, fold, found, None, resume=False)
+
+
+def _parameters(model: MultiCalibrator) -> tuple[object, ...]:
+    """A vector's or dirichlet's fitted parameters, comparable by ``==``."""
+    matrix = None if model.matrix is None else model.matrix.tolist()
+    return model.class_scales, model.bias, model.uniform_share, matrix
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_the_first_pass_stores_the_log_scores_the_later_passes_read(
+        method: str, small_bound: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With ``store`` every row's class log-scores are taken once, by the first pass (the
+    start's subsample apart), for the same calibrator as the run that takes them in every
+    pass."""
+    problem, fold = _problem(6000, 14, method)
+    scored = fit_scaling_folds(problem, problem.settings, fold)
+    assert scored is not None
+    rows_logged: list[int] = []
+
+    def counted(scores: np.ndarray, *args: object, **kwargs: object) -> np.ndarray:
+        rows_logged.append(int(scores.shape[0]))
+        return class_logits(scores, *args, **kwargs)  # type: ignore[arg-type]  # as given
+
+    monkeypatch.setattr(problems, "class_logits", counted)
+    again, _ = _problem(6000, 14, method)
+    stored = fit_scaling_folds(again, again.settings, fold, store=True)
+    assert stored is not None
+    assert sum(rows_logged) == 6000
+    assert _parameters(stored[0]) == _parameters(scored[0])
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_after_stored_passes_fail_the_exact_fit_reads_the_log_scores(
+        method: str, small_bound: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Newton's passes not converging after the first stored the log-scores over the scores:
+    the exact fit and its predictions equal a fresh problem's."""
+    problem, fold = _problem(3000, 15, method)
+    fresh, _ = _problem(3000, 15, method)
+
+    def stalled(evaluate: object, start: np.ndarray, *args: object, **kwargs: object
+                ) -> NewtonResult:
+        return NewtonResult(start, 0.0, np.zeros_like(start), 50, False)
+
+    monkeypatch.setattr(scalingfolds, "newton_minimize", stalled)
+    assert fit_scaling_folds(problem, problem.settings, fold, store=True) is None
+    assert np.shares_memory(problem.logits, problem.scores)
+    model, expected = problem.fit(method, fold != 1, "s"), fresh.fit(method, fold != 1, "s")
+    assert _parameters(model) == _parameters(expected)
+    np.testing.assert_array_equal(problem.predict(model, fold == 1),
+                                  fresh.predict(expected, fold == 1))

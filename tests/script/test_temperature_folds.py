@@ -16,10 +16,17 @@ import pytest
 from calibration_step.script.interface import (
     CALIBRATOR_FILE, METRICS_FILE, ModelCalibrationOutput,
 )
-from calibration_step.script.model_calibration import limits, rowbins, temperaturefolds
+from calibration_step.script.model_calibration import (
+    limits, problems, rowbins, temperaturefolds,
+)
+from calibration_step.script.model_calibration.apply import class_logits
+from calibration_step.script.model_calibration.crossfit import stratified_folds
+from calibration_step.script.model_calibration.numerics import CLIP_EPSILON, LOG_OFFSET
+from calibration_step.script.model_calibration.problems import MulticlassProblem
+from calibration_step.script.model_calibration.settings import read_settings
 from calibration_step.script.model_calibration.temperature import fit_temperature
 from calibration_step.script.model_calibration.temperaturefolds import (
-    fold_moments, taylor_minimum,
+    fit_temperature_folds, fold_moments, taylor_minimum,
 )
 from tests.script.synthetic import multiclass_scenario, read_json, run_main, write_multiclass
 
@@ -179,3 +186,97 @@ def test_two_pass_temperature_with_weights_equals_the_exact_fit(
     for e, f in zip(exact_folds, fast_folds):
         assert _number(_dict(f)["log_loss"]) == pytest.approx(_number(_dict(e)["log_loss"]),
                                                               rel=1e-9)
+
+
+def _temperature_problem(n: int, seed: int) -> tuple[MulticlassProblem, np.ndarray]:
+    scores, labels, _ = multiclass_scenario(n, seed)
+    settings = read_settings({"IS_BINARY": "false", "NUM_CLASSES": "3",
+                              "CALIBRATION_METHOD": "temperature"})
+    problem = MulticlassProblem(np.asfortranarray(scores), labels.astype(np.int8), None,
+                                settings)
+    return problem, stratified_folds(labels, 5, 0)
+
+
+def test_stored_log_scores_give_the_same_fits_and_are_taken_once(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """With ``store`` the first pass writes the class log-scores over the scores: the calibrator,
+    the fold records and the held-out predictions are those of the run that computes them in
+    every pass, and every row's log-scores are taken once (the start's every 64th row apart)."""
+    monkeypatch.setattr(limits, "BINNED_MIN_ROWS", 1)
+    scored_problem, fold = _temperature_problem(5000, 21)
+    scored = fit_temperature_folds(scored_problem, scored_problem.settings, fold)
+    assert scored is not None
+    expected = scored[1].score(slice(None))
+    rows_logged: list[int] = []
+
+    def counted(scores: np.ndarray, *args: object, **kwargs: object) -> np.ndarray:
+        rows_logged.append(int(scores.shape[0]))
+        return class_logits(scores, *args, **kwargs)  # type: ignore[arg-type]  # as given
+
+    monkeypatch.setattr(problems, "class_logits", counted)
+    problem, _ = _temperature_problem(5000, 21)
+    stored = fit_temperature_folds(problem, problem.settings, fold, store=True)
+    assert stored is not None
+    assert sum(rows_logged) == 5000 + len(range(0, 5000, 64))
+    assert (stored[0].scale, stored[0].bias) == (scored[0].scale, scored[0].bias)
+    assert {**stored[0].fit, "seconds": 0} == {**scored[0].fit, "seconds": 0}
+    np.testing.assert_array_equal(problem.scores, expected)  # the held-out predictions
+    timeless = [{key: value for key, value in record.items() if key != "fit_seconds"}
+                for record in (*stored[1].folds, *scored[1].folds)]
+    assert timeless[:5] == timeless[5:]
+
+
+def test_after_a_failed_expansion_the_exact_fits_read_the_stored_log_scores(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """No expansion reaching a scale after the first pass stored the log-scores: the problem's
+    log-scores are the stored ones (equal to those of the scores), the exact fit on them
+    equals a fresh problem's, and the one-vs-rest members, whose scores are gone, are refused."""
+    monkeypatch.setattr(limits, "BINNED_MIN_ROWS", 1)
+    monkeypatch.setattr(temperaturefolds, "_solve", lambda *args: None)
+    problem, fold = _temperature_problem(3000, 22)
+    fresh, _ = _temperature_problem(3000, 22)
+    assert fit_temperature_folds(problem, problem.settings, fold, store=True) is None
+    assert np.shares_memory(problem.logits, problem.scores)
+    np.testing.assert_array_equal(problem.logits, class_logits(
+        fresh.scores, "probability", CLIP_EPSILON, LOG_OFFSET))
+    mask = fold != 2
+    assert problem.fit("temperature", None, "t").scale == fresh.fit("temperature", None,
+                                                                        "t").scale
+    model = problem.fit("temperature", mask, "t")
+    assert model.scale == fresh.fit("temperature", mask, "t").scale
+    np.testing.assert_array_equal(problem.predict(model, ~mask), fresh.predict(model, ~mask))
+    with pytest.raises(RuntimeError, match="replaced by the class log-scores"):
+        _ = problem.columns
+    with pytest.raises(RuntimeError, match="replaced by the class log-scores"):
+        problem.subset(np.arange(10))
+
+
+def test_a_pass_stopped_part_way_leaves_the_rest_to_be_stored_when_read() -> None:
+    """Log-scores stored over the first rows only: any later read stores the rest first, so
+    the matrix never mixes scores and log-scores for a reader."""
+    problem, _ = _temperature_problem(1000, 23)
+    expected = class_logits(problem.scores, "probability", CLIP_EPSILON, LOG_OFFSET)
+    first = problem.logit_rows(slice(0, 400), store=True)
+    assert np.shares_memory(first, problem.scores)
+    np.testing.assert_array_equal(problem.scores[:400], expected[:400])
+    np.testing.assert_array_equal(problem.logit_rows(slice(0, 1000, 64)), expected[::64])
+    np.testing.assert_array_equal(problem.scores, expected)
+    # stored in full: a store read neither logs again nor moves anything
+    np.testing.assert_array_equal(problem.logit_rows(slice(0, 10), store=True), expected[:10])
+
+
+def test_the_script_falls_back_to_the_exact_fits_on_the_stored_log_scores(
+        tmp_path: str, monkeypatch: pytest.MonkeyPatch, no_plot: list[int]) -> None:
+    """No expansion reaching a scale in the script's run, whose first pass stored the
+    log-scores over the scores: the exact fits (on them) give the exact path's calibrator and
+    fold records."""
+    env = _temperature_input(tmp_path, 3000)
+    exact, exact_cal = _run(tmp_path, "exact", env, False, monkeypatch)
+    monkeypatch.setattr(temperaturefolds, "_solve", lambda *args: None)
+    fallen, fallen_cal = _run(tmp_path, "fallen", env, True, monkeypatch)
+    assert fallen_cal["params"] == exact_cal["params"]
+    exact_folds, fallen_folds = exact["folds"], fallen["folds"]
+    assert isinstance(exact_folds, list) and isinstance(fallen_folds, list)
+    timeless = [{key: value for key, value in _dict(record).items() if key != "fit_seconds"}
+                for record in (*exact_folds, *fallen_folds)]
+    assert len(timeless) == 10 and timeless[:5] == timeless[5:]
