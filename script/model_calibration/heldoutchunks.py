@@ -4,9 +4,9 @@ On many rows the one-vs-rest (:mod:`.ovrbinned`) and temperature (:mod:`.tempera
 fits score each held-out row by its fold's calibrator: a row's prediction depends on its own
 scores and fold only, so the rows of any slice are scored on their own. One pass over the rows
 sums the folds' held-out figures and finds the extremes of each class's probabilities and of
-the highest (:class:`~.metrics.ClassExtremes`, the spans of the metrics' row bins); the
+the highest (:class:`~.multiclassmetrics.ClassExtremes`, the spans of the metrics' row bins); the
 calibrated metrics then ask for the probabilities again, chunk by chunk
-(:func:`~.metrics.multiclass_metrics_of` with those extremes). No n x classes matrix of
+(:func:`~.multiclassmetrics.multiclass_metrics_of` with those extremes). No n x classes matrix of
 predictions is made: the predictions are computed twice, to the same values (each row alone),
 or, where the caller has no further use for the score matrix (the script's run), stored over
 the scores, chunk by chunk as the pass goes (each chunk's scores read before it is
@@ -18,14 +18,14 @@ from __future__ import annotations
 import dataclasses
 
 from .jsonvalues import JsonDict
-from .metrics import ClassColumn, ClassExtremes, ClassRows, columns_of
+from .multiclassmetrics import ClassColumn, ClassExtremes, ClassRows, columns_of
 from .numerics import FloatArray
 
 
 @dataclasses.dataclass(frozen=True)
 class HeldOutChunks:
     """Every row's held-out class probabilities as ``score`` computes them for a slice of rows,
-    their :class:`~.metrics.ClassExtremes`, the per-fold records of
+    their :class:`~.multiclassmetrics.ClassExtremes`, the per-fold records of
     :func:`~.crossfit.cross_fit` and the rows whose one-vs-rest outputs under the shipped
     calibrator are all 0 (``MulticlassProblem.zero_sum_rows``, counted before the pass).
 
@@ -43,7 +43,7 @@ class HeldOutChunks:
     zero_rows: int
 
     def column(self) -> ClassColumn:
-        """A :data:`~.metrics.ClassColumn` of the held-out probabilities (each slice scored
+        """A :data:`~.multiclassmetrics.ClassColumn` of the held-out probabilities (each slice scored
         once for all its classes)."""
         return columns_of(self.score)
 

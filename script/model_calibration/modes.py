@@ -32,8 +32,9 @@ from .jsonvalues import JsonDict, json_number
 from .logs import logger
 from .mixture import fit_selection
 from .metricblocks import multitask_metrics
-from .metrics import (binary_metrics, columns_of, multiclass_metrics, multiclass_metrics_of,
-                      renormalised_columns)
+from .metrics import binary_metrics
+from .multiclassmetrics import (columns_of, multiclass_metrics, multiclass_metrics_of,
+                                renormalised_columns)
 from .numerics import CLIP_EPSILON, FloatArray, IntArray, sigmoid, softmax
 from .ovrbinned import fit_ovr_binned
 from .plotting import Panel, metrics_panels

@@ -30,7 +30,7 @@ from .binned import fit_on_bins, full_fit_binned
 from .heldoutchunks import HeldOutChunks, stored_rows
 from .jsonvalues import JsonDict, json_number
 from .logs import logger
-from .metrics import ClassExtremes, ClassRows, row_figures
+from .multiclassmetrics import ClassExtremes, ClassRows, row_figures
 from .numerics import FloatArray, IntArray, adaptive_clip_epsilon
 from .problems import MulticlassProblem, class_row_loss
 from .rowbins import RowBins, bin_rows
@@ -165,7 +165,7 @@ def held_out_scorer(problem: MulticlassProblem, fold: npt.NDArray[np.int8],
 def held_out_pass(problem: MulticlassProblem, fold: npt.NDArray[np.int8], score: ClassRows,
                   folds: int, store: Optional[FloatArray] = None
                   ) -> tuple[FloatArray, ClassExtremes]:
-    """The folds' :func:`held_out_sums` and the :class:`~.metrics.ClassExtremes` of the
+    """The folds' :func:`held_out_sums` and the :class:`~.multiclassmetrics.ClassExtremes` of the
     held-out predictions ``score`` gives, in one pass in chunks of ``BIN_CHUNK_ROWS`` rows,
     none of the predictions kept unless ``store`` is given (then each chunk's are written to
     its rows there once scored: it may be the score matrix ``score`` reads).

@@ -28,7 +28,8 @@ from .artifact import MIXTURE_METHOD, Calibrator, MultiCalibrator
 from .fitting import STARTED_METHODS, fit_calibrator, probability_floor, with_probability_floor
 from .jsonvalues import JsonDict, int_if_integral, json_number
 from .logs import logger
-from .metrics import auc_aggregated, row_figures
+from .metrics import auc_aggregated
+from .multiclassmetrics import row_figures
 from .classscaling import fit_class_scaling, scaling_start
 from .mixture import mixture_calibrator
 from .multiclassmixture import class_mixture_calibrator

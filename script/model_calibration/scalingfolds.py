@@ -45,7 +45,7 @@ from .crossfit import held_out_records, selection_sample
 from .heldoutchunks import HeldOutChunks, stored_rows
 from .jsonvalues import json_number
 from .logs import logger
-from .metrics import ClassExtremes, ClassRows
+from .multiclassmetrics import ClassExtremes, ClassRows
 from .numerics import CLIP_EPSILON, LOG_OFFSET, Evaluation, FloatArray, IntArray, newton_minimize
 from .ovrbinned import held_out_sums
 from .problems import MulticlassProblem, scaling_calibrator
@@ -437,7 +437,7 @@ def held_out_pass(problem: MulticlassProblem, fold: npt.NDArray[np.int8],
                   ) -> tuple[FloatArray, ClassExtremes, Optional[GradientSums]]:
     """Per fold the weighted sums of the held-out log loss, of the correct top labels and of
     the weights (rows 0, 1, 2, as ``MulticlassProblem.held_out_summary`` computes them), the
-    :class:`~.metrics.ClassExtremes` of the held-out probabilities (none of them kept unless
+    :class:`~.multiclassmetrics.ClassExtremes` of the held-out probabilities (none of them kept unless
     ``store`` is given: then each chunk's are written to its rows there once its sums are
     taken; it may be the problem's score matrix) and, for ``shipped`` (a ``theta`` and its
     method), the value and gradient sums there: one pass over the rows."""

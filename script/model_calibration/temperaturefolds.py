@@ -42,7 +42,7 @@ from .heldoutchunks import HeldOutChunks, stored_rows
 from .artifact import MultiCalibrator
 from .jsonvalues import JsonDict
 from .logs import logger
-from .metrics import ClassExtremes, ClassRows
+from .multiclassmetrics import ClassExtremes, ClassRows
 from .numerics import CLIP_EPSILON, LOG_OFFSET, FloatArray, IntArray
 from .ovrbinned import held_out_sums
 from .problems import MulticlassProblem
@@ -301,7 +301,7 @@ def held_out_pass(problem: MulticlassProblem, fold: npt.NDArray[np.int8], scales
                   store: Optional[FloatArray] = None) -> tuple[FloatArray, ClassExtremes]:
     """Per fold the weighted sums of the held-out log loss (clipped as the metrics clip), of
     the correct top labels and of the weights (rows 0, 1, 2), and the
-    :class:`~.metrics.ClassExtremes` of the held-out probabilities, from one pass over the
+    :class:`~.multiclassmetrics.ClassExtremes` of the held-out probabilities, from one pass over the
     rows (each under its fold's scale, ``scales[fold]``), none of the probabilities kept
     unless ``store`` is given (then each chunk's are written to its rows there once computed:
     it may be the problem's score matrix)."""

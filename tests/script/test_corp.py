@@ -15,8 +15,8 @@ from calibration_step.script.model_calibration import limits
 from calibration_step.script.model_calibration.aggregation import Aggregated, aggregate
 from calibration_step.script.model_calibration.corp import (BAND_RESAMPLING_MAX_ROWS,
                                                             CURVE_POINTS, corp_block, pav)
-from calibration_step.script.model_calibration.metrics import (binary_metrics_of,
-                                                               multiclass_metrics)
+from calibration_step.script.model_calibration.metrics import binary_metrics_of
+from calibration_step.script.model_calibration.multiclassmetrics import multiclass_metrics
 from calibration_step.script.model_calibration.numerics import FloatArray
 from calibration_step.script.model_calibration.smoothece import smooth_ece
 from tests.script.real_data import real_split

@@ -15,7 +15,7 @@ import pytest
 from calibration_step.script import model_calibration as mc
 from calibration_step.script.model_calibration import limits
 from calibration_step.script.model_calibration.heldoutchunks import HeldOutChunks
-from calibration_step.script.model_calibration.metrics import (
+from calibration_step.script.model_calibration.multiclassmetrics import (
     ClassExtremes, multiclass_metrics, multiclass_metrics_of,
 )
 from calibration_step.script.model_calibration.ovrbinned import fit_ovr_binned

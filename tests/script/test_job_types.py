@@ -14,7 +14,8 @@ import pytest
 from calibration_step.script import model_calibration as mc
 from calibration_step.script.model_calibration import binned, problems
 from calibration_step.script.model_calibration.aggregation import aggregate
-from calibration_step.script.model_calibration.metrics import binary_metrics, multiclass_metrics
+from calibration_step.script.model_calibration.metrics import binary_metrics
+from calibration_step.script.model_calibration.multiclassmetrics import multiclass_metrics
 from calibration_step.script.interface import (
     CALIBRATOR_FILE, METRICS_FILE, SUMMARY_FILE, ModelCalibrationInput, ModelCalibrationOutput,
 )

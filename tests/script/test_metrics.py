@@ -15,8 +15,10 @@ from calibration_step.script.model_calibration.crossfit import stratified_folds
 from calibration_step.script.model_calibration.limits import METRICS_CHUNK_ROWS
 from calibration_step.script.model_calibration.apply import renormalise
 from calibration_step.script.model_calibration.metrics import (
-    SLOPE_BINS, binary_metrics, binary_metrics_of, multiclass_metrics, multiclass_metrics_of,
-    _select, renormalised_columns,
+    SLOPE_BINS, binary_metrics, binary_metrics_of,
+)
+from calibration_step.script.model_calibration.multiclassmetrics import (
+    _select, multiclass_metrics, multiclass_metrics_of, renormalised_columns,
 )
 from calibration_step.script.model_calibration.rowbins import bin_logits
 from calibration_step.script.model_calibration.rowfolds import FileRows, file_folds

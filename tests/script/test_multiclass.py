@@ -14,7 +14,7 @@ from calibration_step.script.model_calibration.apply import class_logits, renorm
 from calibration_step.script.model_calibration.artifact import MULTICLASS_KIND, checksum
 from calibration_step.script.model_calibration.columns import parse_class_labels
 from calibration_step.script.interface import CALIBRATOR_FILE, METRICS_FILE, ModelCalibrationOutput
-from calibration_step.script.model_calibration.metrics import multiclass_metrics
+from calibration_step.script.model_calibration.multiclassmetrics import multiclass_metrics
 from calibration_step.script.model_calibration.numerics import CLIP_EPSILON
 from calibration_step.script.model_calibration.temperature import (_temperature_lbfgs,
                                                                    fit_temperature)

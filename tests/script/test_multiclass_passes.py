@@ -26,8 +26,9 @@ from calibration_step.script.model_calibration import limits, numerics
 from calibration_step.script.model_calibration.apply import apply_calibrator, apply_multiclass
 from calibration_step.script.model_calibration.artifact import Calibrator, MultiCalibrator
 from calibration_step.script.model_calibration.heldoutchunks import HeldOutChunks
-from calibration_step.script.model_calibration.metrics import (
-    binary_metrics_of, multiclass_metrics, multiclass_metrics_of,
+from calibration_step.script.model_calibration.metrics import binary_metrics_of
+from calibration_step.script.model_calibration.multiclassmetrics import (
+    multiclass_metrics, multiclass_metrics_of,
 )
 from calibration_step.script.model_calibration.ovrbinned import fit_ovr_binned
 from calibration_step.script.model_calibration.problems import MulticlassProblem

@@ -12,8 +12,8 @@ from calibration_step.script import model_calibration as mc
 from calibration_step.script.model_calibration.aggregation import Aggregated, aggregate
 from calibration_step.script.model_calibration.columns import rescale_weights
 from calibration_step.script.model_calibration.fitting import fit_calibrator
-from calibration_step.script.model_calibration.metrics import (auc_aggregated, binary_metrics,
-                                                               multiclass_metrics)
+from calibration_step.script.model_calibration.metrics import auc_aggregated, binary_metrics
+from calibration_step.script.model_calibration.multiclassmetrics import multiclass_metrics
 from calibration_step.script.interface import (
     BINARY_METHODS, CALIBRATOR_FILE, METRICS_FILE, ModelCalibrationOutput,
 )
