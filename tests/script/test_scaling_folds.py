@@ -386,3 +386,29 @@ def test_after_stored_passes_fail_the_exact_fit_reads_the_log_scores(
     assert _parameters(model) == _parameters(expected)
     np.testing.assert_array_equal(problem.predict(model, fold == 1),
                                   fresh.predict(expected, fold == 1))
+
+
+@pytest.mark.parametrize("method", ["vector", "dirichlet"])
+def test_the_script_falls_back_to_the_exact_fits_on_the_stored_log_scores(
+        method: str, tmp_path: str, no_plot: list[int], small_bound: None,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """End to end: Newton's shared passes not converging after the first stored the
+    log-scores over the scores, the script's exact fits (on them) give the calibrator and fold
+    records of a run that took the exact path from the start."""
+    env = {"CALIBRATION_METHOD": method}
+    with monkeypatch.context() as exact_path:
+        exact_path.setattr(limits, "SCALING_FOLDS_MIN_ROWS", 1 << 40)
+        exact_cal, exact = _script_outputs(os.path.join(tmp_path, "exact"), 16, env)
+
+    def stalled(evaluate: object, start: np.ndarray, *args: object, **kwargs: object
+                ) -> NewtonResult:
+        return NewtonResult(start, 0.0, np.zeros_like(start), 50, False)
+
+    monkeypatch.setattr(scalingfolds, "newton_minimize", stalled)
+    fallen_cal, fallen = _script_outputs(os.path.join(tmp_path, "fallen"), 16, env)
+    assert scalingfolds.FOLD_FITS not in str(fallen_cal)
+    assert fallen_cal["params"] == exact_cal["params"]
+    timeless = [{k: v for k, v in record.items() if k != "fit_seconds"}
+                for folds in (exact["folds"], fallen["folds"]) if isinstance(folds, list)
+                for record in folds if isinstance(record, dict)]
+    assert len(timeless) == 10 and timeless[:5] == timeless[5:]
