@@ -156,15 +156,17 @@ def test_below_the_bound_or_for_other_methods_the_exact_path_fits(
     assert SharedFoldFits(dirichlet, fold, 5, 0).shipped("dirichlet") is None
 
 
+def _stalled(evaluate: object, start: np.ndarray, *args: object, **kwargs: object
+             ) -> NewtonResult:
+    """Stands in for ``newton_minimize``: Newton's steps that do not converge."""
+    return NewtonResult(start, 0.0, np.zeros_like(start), 50, False)
+
+
 def test_newton_steps_that_do_not_converge_leave_it_to_the_exact_path(
         small_bound: None, monkeypatch: pytest.MonkeyPatch) -> None:
     problem, fold = _problem(3000, 6, "dirichlet")
 
-    def stalled(evaluate: object, start: np.ndarray, *args: object, **kwargs: object
-                ) -> NewtonResult:
-        return NewtonResult(start, 0.0, np.zeros_like(start), 50, False)
-
-    monkeypatch.setattr(scalingfolds, "newton_minimize", stalled)
+    monkeypatch.setattr(scalingfolds, "newton_minimize", _stalled)
     assert fit_with_folds(problem, "dirichlet", fold, 5, 0) is None
     assert fit_scaling_folds(problem, problem.settings, fold) is None
 
@@ -375,11 +377,7 @@ def test_after_stored_passes_fail_the_exact_fit_reads_the_log_scores(
     problem, fold = _problem(3000, 15, method)
     fresh, _ = _problem(3000, 15, method)
 
-    def stalled(evaluate: object, start: np.ndarray, *args: object, **kwargs: object
-                ) -> NewtonResult:
-        return NewtonResult(start, 0.0, np.zeros_like(start), 50, False)
-
-    monkeypatch.setattr(scalingfolds, "newton_minimize", stalled)
+    monkeypatch.setattr(scalingfolds, "newton_minimize", _stalled)
     assert fit_scaling_folds(problem, problem.settings, fold, store=True) is None
     assert np.shares_memory(problem.logits, problem.scores)
     model, expected = problem.fit(method, fold != 1, "s"), fresh.fit(method, fold != 1, "s")
@@ -400,11 +398,7 @@ def test_the_script_falls_back_to_the_exact_fits_on_the_stored_log_scores(
         exact_path.setattr(limits, "SCALING_FOLDS_MIN_ROWS", 1 << 40)
         exact_cal, exact = _script_outputs(os.path.join(tmp_path, "exact"), 16, env)
 
-    def stalled(evaluate: object, start: np.ndarray, *args: object, **kwargs: object
-                ) -> NewtonResult:
-        return NewtonResult(start, 0.0, np.zeros_like(start), 50, False)
-
-    monkeypatch.setattr(scalingfolds, "newton_minimize", stalled)
+    monkeypatch.setattr(scalingfolds, "newton_minimize", _stalled)
     fallen_cal, fallen = _script_outputs(os.path.join(tmp_path, "fallen"), 16, env)
     assert scalingfolds.FOLD_FITS not in str(fallen_cal)
     assert fallen_cal["params"] == exact_cal["params"]
