@@ -13,15 +13,19 @@ Examples
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import json
 import os
+import sys
 from collections.abc import Mapping, Sequence
+
+import cattrs
 
 from bench.quality.datasets import BINARY, MULTICLASS
 from bench.quality.runs import AUTO, RunResult, calibrators_of
 from bench.quality.summary import (WITHIN_ABSOLUTE, WITHIN_RELATIVE, WORSE_THAN_UNCALIBRATED,
-                                   ModeSummary)
+                                   ModeSummary, PeerComparison, summarize)
 from bench.report import cell
 
 TITLES = {BINARY: "Binary", MULTICLASS: "Multi-class"}
@@ -44,6 +48,13 @@ def headline(summary: ModeSummary) -> list[str]:
         lines.append(f"  - auto: mean rank {cell(auto.mean_rank, 2)} of "
                      f"{len(summary.calibrators)}, {auto.confident_misses} confident misses, "
                      f"{auto.runs_with_exact_01} runs with exact 0/1, {auto.failed} failed")
+    peers = {c.peer for c in summary.auto_vs_peers}
+    best = max(((min((c.fraction for c in row if c.peer != name and c.fraction is not None),
+                     default=1.0), name) for name, row in summary.within_matrix.items()
+                if name in peers), default=None)
+    if best is not None:
+        lines.append(f"  - the best peer's lowest share within tolerance of another peer: "
+                     f"{best[0]:.0%} ({best[1]}); every calibrator's in the summary below")
     lines.append(f"  - auto worse than uncalibrated by > {WORSE_THAN_UNCALIBRATED} nats: "
                  f"{_percent(len(summary.auto_worse_than_uncalibrated), summary.runs)}; shipped "
                  f"unconverged fits: {summary.unconverged_fits}; " + _agreements(summary))
@@ -69,6 +80,7 @@ def _summary_tables(summary: ModeSummary) -> list[str]:
              "|---|---|---|---|"]
     lines += [f"| {c.peer} | {c.runs} | {c.within} | {cell(c.fraction, 3)} |"
               for c in summary.auto_vs_peers]
+    lines += [""] + within_matrix_table(summary.within_matrix)
     lines += ["", "| calibrator | mean rank | runs | failed | mean log loss | mean Brier | "
               "mean ECE | confident misses (rows / runs) | runs with exact 0/1 | "
               "unconverged shipped fits | mean s (CPU s) |",
@@ -104,6 +116,40 @@ def _summary_tables(summary: ModeSummary) -> list[str]:
                      f"probabilities, max abs difference of test predictions: "
                      f"{cell(temp.max_abs_diff)} over {temp.runs} runs ({temp.skipped} "
                      f"multi-class runs with a probability below 1e-6 skipped)")
+    return lines
+
+
+def within_matrix_table(matrix: Mapping[str, Sequence[PeerComparison]]) -> list[str]:
+    """Every calibrator's share of runs within tolerance of each peer (its own column left
+    out), with the lowest share of its row: the target asks auto for 0.9 in every column, and
+    this shows how often each peer itself meets that bar against the others.
+
+    >>> row = [PeerComparison("betacal", 4, 3, 0.75), PeerComparison("probcal", 4, 4, 1.0)]
+    >>> print("\\n".join(within_matrix_table({"ours_auto": row, "betacal": row})[2:]))
+    | calibrator | betacal | probcal | lowest |
+    |---|---|---|---|
+    | betacal | - | 1.000 | 1.000 |
+    | ours_auto | 0.750 | 1.000 | 0.750 |
+    """
+    if not matrix:
+        return []
+    peers = [c.peer for c in next(iter(matrix.values()))]
+
+    def shares(name: str) -> list[float | None]:
+        return [None if c.peer == name else c.fraction for c in matrix[name]]
+
+    def lowest(name: str) -> float:
+        found = [f for f in shares(name) if f is not None]
+        return min(found) if found else 1.0
+
+    lines = ["Every calibrator within tolerance of each peer (share of the runs where the peer "
+             "ran; each row's lowest share last):", "",
+             "| calibrator | " + " | ".join(peers) + " | lowest |",
+             "|---|" + "---|" * (len(peers) + 1)]
+    for name in sorted(matrix, key=lowest, reverse=True):
+        row = shares(name)
+        lines.append(f"| {name} | " + " | ".join(cell(f, 3) for f in row)
+                     + f" | {cell(lowest(name), 3)} |")
     return lines
 
 
@@ -168,3 +214,35 @@ def write(folder: str, name: str, meta: Mapping[str, object],
     with open(paths[1], "w", encoding="utf-8") as handle:
         handle.write(markdown(meta, summaries, results))
     return paths
+
+
+def results_of(path: str) -> tuple[dict[str, object], list[RunResult]]:
+    """The metadata and the runs of a results file that :func:`write` wrote."""
+    with open(path, encoding="utf-8") as handle:
+        content = json.load(handle)
+    runs = [cattrs.structure({k: v for k, v in run.items() if k != "run_id"}, RunResult)
+            for run in content["runs"]]
+    return dict(content["meta"]), runs
+
+
+def rewrite(path: str) -> tuple[str, str]:
+    """Write a results file and its markdown again from its runs, with the summaries of the
+    current code (``python -m bench.quality.report RESULTS.json``); their paths."""
+    meta, runs = results_of(path)
+    folder, name = os.path.split(os.path.abspath(path))
+    summaries = [summarize(runs, mode) for mode in (BINARY, MULTICLASS)
+                 if any(r.mode == mode for r in runs)]
+    return write(folder, os.path.splitext(name)[0], meta, summaries, runs)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.quality.report",
+                                     description=rewrite.__doc__)
+    parser.add_argument("results", nargs="+", help="results files (<name>.json)")
+    for path in parser.parse_args(argv).results:
+        print("\n".join(rewrite(path)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -4,7 +4,9 @@ These are the targets of the calibration-quality work:
 
 - for each peer, the share of runs where ``ours_auto``'s held-out log loss is within
   ``max(WITHIN_RELATIVE * peer's, WITHIN_ABSOLUTE)`` nats of the peer's (or below it); runs
-  where the peer failed are left out, runs where auto failed count as not within;
+  where the peer failed are left out, runs where auto failed count as not within; the same
+  share for every other calibrator against every peer (``within_matrix``), which says how
+  demanding the target is: how often each peer is within the tolerance of the others;
 - each calibrator's mean rank by held-out log loss among every calibrator of the run (ours,
   peers and the uncalibrated scores; ties share their mean rank, failures share the last ranks);
 - confident misses (rows whose true class got p < 1e-6) and runs with exact 0/1 outputs, per
@@ -107,6 +109,8 @@ class ModeSummary:
     isotonic_vs_sklearn_all: Agreement | None
     temperature_vs_sklearn: Agreement | None
     auto_choices: dict[str, int]
+    # every calibrator (auto included) against each peer, as ``auto_vs_peers`` is for auto
+    within_matrix: dict[str, list[PeerComparison]]
 
 
 def _mean(values: Sequence[float]) -> float | None:
@@ -129,16 +133,18 @@ def _calibrator(name: str, runs: Sequence[RunResult],
         unconverged, _mean([c.seconds for c in ok]), _mean([c.cpu_seconds for c in ok]))
 
 
-def _comparison(peer: str, runs: Sequence[RunResult]) -> PeerComparison:
+def _comparison(peer: str, runs: Sequence[RunResult], ours: str = AUTO) -> PeerComparison:
+    """``ours`` (a calibrator of the runs) against ``peer``: runs where the peer ran, and
+    where ``ours`` ran and was within tolerance of it."""
     compared = hits = 0
     for run in runs:
         theirs = run.calibrators.get(peer)
         if theirs is None or theirs.log_loss is None:
             continue
         compared += 1
-        auto = run.calibrators.get(AUTO)
-        hits += int(auto is not None and auto.log_loss is not None and
-                    within(auto.log_loss, theirs.log_loss))
+        mine = run.calibrators.get(ours)
+        hits += int(mine is not None and mine.log_loss is not None and
+                    within(mine.log_loss, theirs.log_loss))
     return PeerComparison(peer, compared, hits, hits / compared if compared else None)
 
 
@@ -176,4 +182,5 @@ def summarize(results: Sequence[RunResult], mode: str) -> ModeSummary:
         _agreement([r.isotonic_vs_sklearn for r in runs]) if binary else None,
         _agreement([r.temperature_vs_sklearn for r in runs],
                    sum(1 for r in runs if r.temperature_skipped)),
-        dict(sorted(choices.items())))
+        dict(sorted(choices.items())),
+        {n: [_comparison(p, runs, n) for p in peers] for n in names})

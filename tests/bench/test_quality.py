@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from bench.quality import cli, metrics, ours, peers, runs, summary
+from bench.quality import cli, metrics, ours, peers, report, runs, summary
 from bench.quality.datasets import BINARY, MULTICLASS, prepare
 from bench.quality.runs import CalibratorResult, RunResult, RunSpec
 
@@ -184,7 +184,24 @@ def test_summarize_counts_tolerance_failures_and_unconverged_fits() -> None:
     # c: betacal 1, uncal 2, auto 3 (failed); d: auto 1, uncal 2, betacal 3 (failed)
     assert by_name["ours_auto"].mean_rank == pytest.approx((2 + 3 + 3 + 1) / 4)
     assert by_name["betacal"].mean_rank == pytest.approx((1 + 1 + 1 + 3) / 4)
+    assert found.within_matrix["ours_auto"] == found.auto_vs_peers
+    # betacal is within of itself wherever it ran; the baseline is within in none of its runs
+    assert found.within_matrix["betacal"] == [summary.PeerComparison("betacal", 3, 3, 1.0)]
+    assert found.within_matrix["uncalibrated"] == [summary.PeerComparison("betacal", 3, 0, 0.0)]
     assert summary.summarize(results, MULTICLASS).runs == 0
+
+
+def test_a_results_file_is_rewritten_with_the_same_runs(tmp_path: Path) -> None:
+    results = [_result({"uncalibrated": 0.50, "ours_auto": 0.300, "betacal": 0.296}, "a/m/0"),
+               _result({"uncalibrated": 0.30, "ours_auto": None, "betacal": 0.280}, "c/m/1")]
+    summaries = [summary.summarize(results, BINARY)]
+    json_path, md_path = report.write(str(tmp_path), "q", {"command": "x"}, summaries, results)
+    before = Path(md_path).read_text()
+    Path(md_path).write_text("")
+    report.rewrite(json_path)
+    assert report.results_of(json_path) == ({"command": "x"}, results)
+    assert Path(md_path).read_text() == before
+    assert "| ours_auto | 0.500 | 0.500 |" in before  # within matrix: auto, then the lowest
 
 
 def test_ours_reports_the_shipped_method_and_warnings(tmp_path: Path) -> None:
