@@ -83,14 +83,15 @@ def _summary_tables(summary: ModeSummary) -> list[str]:
     lines += [""] + within_matrix_table(summary.within_matrix)
     lines += ["", "| calibrator | mean rank | runs | failed | mean log loss | mean Brier | "
               "mean ECE | confident misses (rows / runs) | runs with exact 0/1 | "
-              "unconverged shipped fits | mean s (CPU s) |",
-              "|---|---|---|---|---|---|---|---|---|---|---|"]
+              "unconverged shipped fits | worse than uncalibrated | mean s (CPU s) |",
+              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for c in sorted(summary.calibrators, key=lambda c: (c.mean_rank is None, c.mean_rank)):
         lines.append(
             f"| {c.name} | {cell(c.mean_rank, 2)} | {c.runs} | {c.failed} | "
             f"{cell(c.mean_log_loss, 4)} | {cell(c.mean_brier, 4)} | {cell(c.mean_ece, 4)} | "
             f"{c.confident_misses} / {c.runs_with_confident_misses} | {c.runs_with_exact_01} | "
             f"{'-' if c.unconverged_runs is None else c.unconverged_runs} | "
+            f"{c.worse_than_uncalibrated} | "
             f"{cell(c.mean_seconds, 3)} ({cell(c.mean_cpu_seconds, 3)}) |")
     iso, every = summary.isotonic_vs_sklearn, summary.isotonic_vs_sklearn_all
     temp = summary.temperature_vs_sklearn

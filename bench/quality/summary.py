@@ -71,6 +71,9 @@ class CalibratorSummary:
     runs_with_confident_misses: int
     runs_with_exact_01: int
     unconverged_runs: int | None  # ours only: runs whose shipped fit did not converge
+    # runs where it ran and its log loss exceeds the uncalibrated scores' by more than
+    # WORSE_THAN_UNCALIBRATED (the target asks auto for none)
+    worse_than_uncalibrated: int
     mean_seconds: float | None
     mean_cpu_seconds: float | None
 
@@ -130,7 +133,18 @@ def _calibrator(name: str, runs: Sequence[RunResult],
         _mean([f.log_loss for f in figures]), _mean([f.brier for f in figures]),
         _mean([f.ece for f in figures]), sum(f.confident_misses for f in figures),
         sum(1 for f in figures if f.confident_misses), sum(1 for f in figures if f.exact_01),
-        unconverged, _mean([c.seconds for c in ok]), _mean([c.cpu_seconds for c in ok]))
+        unconverged, _worse_than_uncalibrated(name, runs), _mean([c.seconds for c in ok]),
+        _mean([c.cpu_seconds for c in ok]))
+
+
+def _worse_than_uncalibrated(name: str, runs: Sequence[RunResult]) -> int:
+    worse = 0
+    for run in runs:
+        mine, base = run.calibrators.get(name), run.calibrators.get(UNCALIBRATED)
+        if mine is not None and mine.log_loss is not None and base is not None and \
+                base.log_loss is not None:
+            worse += int(mine.log_loss > base.log_loss + WORSE_THAN_UNCALIBRATED)
+    return worse
 
 
 def _comparison(peer: str, runs: Sequence[RunResult], ours: str = AUTO) -> PeerComparison:

@@ -180,6 +180,8 @@ def test_summarize_counts_tolerance_failures_and_unconverged_fits() -> None:
     assert found.unconverged_fits == 1 and found.auto_choices == {"gam": 1, "platt": 2}
     by_name = {c.name: c for c in found.calibrators}
     assert by_name["ours_auto"].failed == 1 and by_name["ours_auto"].runs == 4
+    assert by_name["ours_auto"].worse_than_uncalibrated == 1  # run b
+    assert by_name["betacal"].worse_than_uncalibrated == 0
     # ranks: a: betacal 1, auto 2, uncal 3; b: betacal 1, uncal 2, auto 3;
     # c: betacal 1, uncal 2, auto 3 (failed); d: auto 1, uncal 2, betacal 3 (failed)
     assert by_name["ours_auto"].mean_rank == pytest.approx((2 + 3 + 3 + 1) / 4)
