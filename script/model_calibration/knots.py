@@ -46,9 +46,13 @@ def interpolate_knots(s: FloatArray, knots_x: FloatArray, knots_y: FloatArray) -
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         slope = np.where(steps, 0.0, np.r_[np.diff(knots_y), 0.0] / np.where(steps, 1.0, dx))
     base = knots_y
-    low = np.r_[np.minimum(knots_y[:-1], knots_y[1:]), last]
+    # Non-decreasing knots (isotonic, a monotonic gam): a segment's lower y is its first, the
+    # base already gathered, so one gather fewer.
+    rising = bool(np.all(knots_y[1:] >= knots_y[:-1]))
+    low = None if rising else np.r_[np.minimum(knots_y[:-1], knots_y[1:]), last]
     high = np.r_[np.maximum(knots_y[:-1], knots_y[1:]), last]
     out = np.empty_like(s)
+    based = np.empty(min(s.shape[0], limits.APPLY_CHUNK_ROWS))
     search = KnotSearch(knots_x, s)
     with np.errstate(invalid="ignore", over="ignore"):
         for start in range(0, s.shape[0], limits.APPLY_CHUNK_ROWS):
@@ -57,12 +61,15 @@ def interpolate_knots(s: FloatArray, knots_x: FloatArray, knots_y: FloatArray) -
             j -= 1
             np.maximum(j, 0, out=j)  # below the first knot: segment 0, clipped to its y
             chunk = out[start:start + limits.APPLY_CHUNK_ROWS]
+            # No bound by the segment's width: x[j] <= s < x[j + 1] (or s below the first knot,
+            # or on the last, constant segment), and rounding never reverses an order, so
+            # s - x[j] never exceeds the rounded width x[j + 1] - x[j].
             np.subtract(part, knots_x.take(j), out=chunk)
-            np.minimum(chunk, dx.take(j), out=chunk)
             chunk *= slope.take(j)
-            chunk += base.take(j)
+            y0 = base.take(j, out=based[:j.shape[0]])
+            chunk += y0
             # fmax/fmin, not clip: 0 * inf (an infinite gap or slope) is NaN, and becomes a bound
-            np.fmax(chunk, low.take(j), out=chunk)
+            np.fmax(chunk, y0 if low is None else low.take(j), out=chunk)
             np.fmin(chunk, high.take(j), out=chunk)
     return out
 

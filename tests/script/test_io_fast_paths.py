@@ -195,3 +195,31 @@ def test_interpolation_through_the_bucketed_search_stays_monotone_and_equal() ->
                            for i in range(0, s.shape[0], 100)])  # too few rows: searchsorted
     assert np.array_equal(fast, slow)
     assert (np.diff(fast) >= 0.0).all()
+
+
+def _bounded_interp(s: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``np.interp``'s formula with its bounds written out: each score's offset in its segment
+    capped at the segment's width, the value clipped to the y of the segment's two knots."""
+    j = np.maximum(np.searchsorted(x, s, side="right") - 1, 0)
+    dx = np.r_[np.diff(x), 0.0]
+    ends = np.r_[y[1:], y[-1:]]
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        slope = np.where(dx > 0.0, (ends - y) / np.where(dx > 0.0, dx, 1.0), 0.0)
+        value = y[j] + slope[j] * np.minimum(s - x[j], dx[j])
+    bounded: np.ndarray = np.fmin(np.fmax(value, np.minimum(y, ends)[j]), np.maximum(y, ends)[j])
+    return bounded
+
+
+@pytest.mark.parametrize("name", list(KNOT_SETS))
+@pytest.mark.parametrize("order", ["rising", "falling", "mixed"])
+def test_interpolation_is_the_bounded_formula_to_the_bit(name: str, order: str) -> None:
+    knots_x = KNOT_SETS[name]
+    rng = np.random.default_rng(11)
+    knots_y = rng.uniform(0.0, 1.0, knots_x.shape[0])
+    if order != "mixed":
+        knots_y = np.sort(knots_y)[::1 if order == "rising" else -1].copy()
+    s = np.concatenate([_around(knots_x), _between(knots_x[0], knots_x[-1],
+                                                   rng.uniform(0.0, 1.0, 100_000))])
+    s = s[np.isfinite(s)]
+    ours = interpolate_knots(s, knots_x, knots_y)
+    assert np.array_equal(ours.view(np.uint64), _bounded_interp(s, knots_x, knots_y).view(np.uint64))
