@@ -16,7 +16,7 @@ probabilities, divided by its row sum.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Optional
 
 import numpy as np
@@ -25,7 +25,7 @@ import numpy.typing as npt
 from ..errors import CalibrationScriptError, Code
 from .artifact import MIXTURE_METHOD
 from .binarytemperature import temperature_logits
-from .knots import interpolate_knots
+from .knots import KnotTable, interpolate_knots
 from .numerics import (CLIP_EPSILON, LOG_OFFSET, LOGIT_LIMIT, FloatArray, beta_features, logit, row_reduce,
                        sigmoid)
 from .venn_abers import venn_abers_probabilities
@@ -74,10 +74,39 @@ def apply_calibrator(calibrator: Calibrator, scores: npt.ArrayLike) -> FloatArra
     return _apply_checked(calibrator, s)
 
 
+def calibrator_function(calibrator: Calibrator) -> Callable[[FloatArray], FloatArray]:
+    """:func:`apply_calibrator` of ``calibrator`` for many arrays of scores, the same values:
+    a knot calibrator's knots prepared once (:class:`~.knots.KnotTable`), not for each array.
+
+    >>> from calibration_step.script.model_calibration.artifact import Calibrator
+    >>> iso = Calibrator("isotonic", "probability", 1e-15,
+    ...                  knots_x=np.array([0.2, 0.8]), knots_y=np.array([0.1, 0.9]))
+    >>> calibrate = calibrator_function(iso)
+    >>> calibrate(np.array([0.0, 0.5])).tolist(), calibrate(np.array([1.0])).tolist()
+    ([0.1, 0.5], [0.9])
+    """
+    knots_x, knots_y = calibrator.knots_x, calibrator.knots_y
+    if calibrator.method == MIXTURE_METHOD or knots_x is None or knots_y is None:
+        return lambda s: apply_calibrator(calibrator, s)
+    table = KnotTable(knots_x, knots_y)
+
+    def calibrate(scores: FloatArray) -> FloatArray:
+        s = np.asarray(scores, dtype=np.float64).ravel()
+        _check_scores(s, calibrator.score_space)  # finite, as the table asks
+        return _bounded(calibrator, table(s))
+
+    return calibrate
+
+
 def _apply_checked(calibrator: Calibrator, s: FloatArray) -> FloatArray:
     """:func:`apply_calibrator` on checked 1-d float scores ``s``, bounded by the calibrator's
     ``probability_floor`` where it holds one (older files hold none)."""
-    out = _calibrated(calibrator, s)
+    return _bounded(calibrator, _calibrated(calibrator, s))
+
+
+def _bounded(calibrator: Calibrator, out: FloatArray) -> FloatArray:
+    """A calibrator's outputs ``out`` bounded (in place) by its ``probability_floor`` where it
+    holds one."""
     floor = calibrator.extra_params.get("probability_floor")
     if isinstance(floor, (int, float)) and floor > 0.0:
         np.clip(out, floor, 1.0 - floor, out=out)

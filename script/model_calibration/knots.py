@@ -36,42 +36,72 @@ def interpolate_knots(s: FloatArray, knots_x: FloatArray, knots_y: FloatArray) -
     ...                   np.array([0.0, 0.2, 0.6, 1.0])).round(6).tolist()
     [0.066667, 0.6, 0.714286]
     """
-    n_knots = knots_x.shape[0]
-    if n_knots == 1:
-        return np.full(s.shape, float(knots_y[0]))
-    # Segment j runs from knot j to knot j + 1; one more, from the last knot on, is constant.
-    last = knots_y[-1:]
-    dx = np.r_[np.diff(knots_x), 0.0]
-    steps = ~(dx > 0.0)  # equal x: a step, only reached by scores below the first knot
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        slope = np.where(steps, 0.0, np.r_[np.diff(knots_y), 0.0] / np.where(steps, 1.0, dx))
-    base = knots_y
-    # Non-decreasing knots (isotonic, a monotonic gam): a segment's lower y is its first, the
-    # base already gathered, so one gather fewer.
-    rising = bool(np.all(knots_y[1:] >= knots_y[:-1]))
-    low = None if rising else np.r_[np.minimum(knots_y[:-1], knots_y[1:]), last]
-    high = np.r_[np.maximum(knots_y[:-1], knots_y[1:]), last]
-    out = np.empty_like(s)
-    based = np.empty(min(s.shape[0], limits.APPLY_CHUNK_ROWS))
-    search = KnotSearch(knots_x, s)
-    with np.errstate(invalid="ignore", over="ignore"):
-        for start in range(0, s.shape[0], limits.APPLY_CHUNK_ROWS):
-            part = s[start:start + limits.APPLY_CHUNK_ROWS]
-            j = search.right(part)
-            j -= 1
-            np.maximum(j, 0, out=j)  # below the first knot: segment 0, clipped to its y
-            chunk = out[start:start + limits.APPLY_CHUNK_ROWS]
-            # No bound by the segment's width: x[j] <= s < x[j + 1] (or s below the first knot,
-            # or on the last, constant segment), and rounding never reverses an order, so
-            # s - x[j] never exceeds the rounded width x[j + 1] - x[j].
-            np.subtract(part, knots_x.take(j), out=chunk)
-            chunk *= slope.take(j)
-            y0 = base.take(j, out=based[:j.shape[0]])
-            chunk += y0
-            # fmax/fmin, not clip: 0 * inf (an infinite gap or slope) is NaN, and becomes a bound
-            np.fmax(chunk, y0 if low is None else low.take(j), out=chunk)
-            np.fmin(chunk, high.take(j), out=chunk)
-    return out
+    return KnotTable(knots_x, knots_y, s)(s)
+
+
+class KnotTable:
+    """Knots prepared for :func:`interpolate_knots`: each segment's slope and bounds and the
+    segment search (:class:`KnotSearch`), made once and applied to any number of arrays of
+    scores (each fold's rows of each chunk of a held-out pass), the same values as
+    :func:`interpolate_knots` gives for each.
+
+    ``values``: the scores the table will be applied to, when known (the search then builds
+    its buckets only if they pay off for them, as :class:`KnotSearch` decides); None: the
+    buckets are built whenever the knots allow, and every array of scores given must be
+    finite (checked scores).
+
+    >>> table = KnotTable(np.array([0.0, 1.0]), np.array([0.2, 0.4]))
+    >>> table(np.array([-1.0, 0.5])).tolist(), table(np.array([2.0])).tolist()
+    ([0.2, 0.30000000000000004], [0.4])
+    """
+
+    def __init__(self, knots_x: FloatArray, knots_y: FloatArray,
+                 values: Optional[FloatArray] = None) -> None:
+        self.knots_x = knots_x
+        self.base = knots_y
+        if knots_x.shape[0] == 1:
+            return
+        # Segment j runs from knot j to knot j + 1; one more, from the last knot on, is constant.
+        last = knots_y[-1:]
+        dx = np.r_[np.diff(knots_x), 0.0]
+        steps = ~(dx > 0.0)  # equal x: a step, only reached by scores below the first knot
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            self.slope = np.where(steps, 0.0,
+                                  np.r_[np.diff(knots_y), 0.0] / np.where(steps, 1.0, dx))
+        # Non-decreasing knots (isotonic, a monotonic gam): a segment's lower y is its first,
+        # the base already gathered, so one gather fewer.
+        rising = bool(np.all(knots_y[1:] >= knots_y[:-1]))
+        self.low = None if rising else np.r_[np.minimum(knots_y[:-1], knots_y[1:]), last]
+        self.high = np.r_[np.maximum(knots_y[:-1], knots_y[1:]), last]
+        self.search = KnotSearch(knots_x, values)
+
+    def __call__(self, s: FloatArray) -> FloatArray:
+        """The interpolated values of the scores ``s`` (a new array)."""
+        knots_x, base = self.knots_x, self.base
+        if knots_x.shape[0] == 1:
+            return np.full(s.shape, float(base[0]))
+        slope, low, high, search = self.slope, self.low, self.high, self.search
+        out = np.empty_like(s)
+        based = np.empty(min(s.shape[0], limits.APPLY_CHUNK_ROWS))
+        with np.errstate(invalid="ignore", over="ignore"):
+            for start in range(0, s.shape[0], limits.APPLY_CHUNK_ROWS):
+                part = s[start:start + limits.APPLY_CHUNK_ROWS]
+                j = search.right(part)
+                j -= 1
+                np.maximum(j, 0, out=j)  # below the first knot: segment 0, clipped to its y
+                chunk = out[start:start + limits.APPLY_CHUNK_ROWS]
+                # No bound by the segment's width: x[j] <= s < x[j + 1] (or s below the first
+                # knot, or on the last, constant segment), and rounding never reverses an
+                # order, so s - x[j] never exceeds the rounded width x[j + 1] - x[j].
+                np.subtract(part, knots_x.take(j), out=chunk)
+                chunk *= slope.take(j)
+                y0 = base.take(j, out=based[:j.shape[0]])
+                chunk += y0
+                # fmax/fmin, not clip: 0 * inf (an infinite gap or slope) is NaN, and becomes
+                # a bound
+                np.fmax(chunk, y0 if low is None else low.take(j), out=chunk)
+                np.fmin(chunk, high.take(j), out=chunk)
+        return out
 
 
 class KnotSearch:
@@ -85,7 +115,9 @@ class KnotSearch:
     as v grows, in floating point too, and the knots' buckets are computed the same way: a
     knot in an earlier bucket is below the value, one in a later bucket above it. Used for
     ``values`` with at least as many rows as buckets and no NaN or infinity; otherwise (and for
-    knots spanning no or an infinite width) ``right`` is ``np.searchsorted``.
+    knots spanning no or an infinite width) ``right`` is ``np.searchsorted``. ``values`` None:
+    the buckets are built whenever the knots allow, for values given later, which must then be
+    finite.
 
     >>> knots = np.array([0.0, 0.1, 0.1, 0.5, 2.0])
     >>> values = np.linspace(-1.0, 3.0, 40001)
@@ -94,7 +126,7 @@ class KnotSearch:
     True
     """
 
-    def __init__(self, knots_x: FloatArray, values: FloatArray,
+    def __init__(self, knots_x: FloatArray, values: Optional[FloatArray],
                  buckets: Optional[int] = None) -> None:
         self.knots_x = knots_x
         self.buckets = buckets if buckets is not None else min(
@@ -103,11 +135,12 @@ class KnotSearch:
         x0, x1 = float(knots_x[0]), float(knots_x[-1])
         with np.errstate(over="ignore"):
             width = x1 - x0
-        if values.shape[0] < self.buckets or not (0.0 < width < math.inf):
+        if not (0.0 < width < math.inf) or (values is not None and
+                                             values.shape[0] < self.buckets):
             return
         scale = self.buckets / width
-        lo, hi = float(values.min()), float(values.max())
-        if not (0.0 < scale < math.inf and math.isfinite(lo) and math.isfinite(hi)):
+        if not 0.0 < scale < math.inf or (values is not None and not (
+                math.isfinite(float(values.min())) and math.isfinite(float(values.max())))):
             return
         self.x0, self.scale = x0, scale
         knot_buckets = self._bucket(knots_x)

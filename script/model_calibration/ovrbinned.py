@@ -24,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import limits
-from .apply import CLASS_SCALING_METHODS, apply_calibrator, renormalise
+from .apply import CLASS_SCALING_METHODS, calibrator_function, renormalise
 from .artifact import Calibrator, MultiCalibrator
 from .binned import fit_on_bins, full_fit_binned
 from .heldoutchunks import HeldOutChunks, stored_rows
@@ -146,16 +146,19 @@ def held_out_scorer(problem: MulticlassProblem, fold: npt.NDArray[np.int8],
     [[0.25, 0.75], [0.75, 0.25]]
     """
     k = len(problem.columns)
+    # each member prepared once for every chunk (a knot calibrator's segment search)
+    calibrate = [None if models is None else [calibrator_function(m) for m in models]
+                 for models in fold_models]
 
     def score(part: slice) -> FloatArray:
         groups = fold[part]
         q = np.empty((groups.shape[0], k), order="F")
-        for f, models in enumerate(fold_models):
+        for f, members in enumerate(calibrate):
             index = np.flatnonzero(groups == f)
-            if models is None or index.size == 0:
+            if members is None or index.size == 0:
                 continue
-            for j, (model, column) in enumerate(zip(models, problem.columns)):
-                q[:, j].put(index, apply_calibrator(model, column.scores[part].take(index)))
+            for j, (member, column) in enumerate(zip(members, problem.columns)):
+                q[:, j].put(index, member(column.scores[part].take(index)))
         probs: FloatArray = renormalise(q)[0]
         return probs
 
