@@ -15,7 +15,8 @@ from calibration_step.script.model_calibration.columns import (_checked_scores, 
                                                                label_values, parse_labels,
                                                                parse_weights)
 from calibration_step.script.model_calibration.inputs import task_data
-from calibration_step.script.model_calibration.knots import KnotSearch, interpolate_knots
+from calibration_step.script.model_calibration.knots import (KnotSearch, KnotTable,
+                                                              interpolate_knots)
 from calibration_step.script.model_calibration.reading import Shard
 
 
@@ -223,3 +224,18 @@ def test_interpolation_is_the_bounded_formula_to_the_bit(name: str, order: str) 
     s = s[np.isfinite(s)]
     ours = interpolate_knots(s, knots_x, knots_y)
     assert np.array_equal(ours.view(np.uint64), _bounded_interp(s, knots_x, knots_y).view(np.uint64))
+
+
+@pytest.mark.parametrize("name", ["logit grid", "steps", "dense at one end", "subnormal width"])
+def test_a_knot_table_made_once_gives_each_arrays_interpolation(name: str) -> None:
+    """A table made without the scores (its buckets built for any number of them) gives, for
+    arrays of a few scores and of many, what ``interpolate_knots`` gives for each."""
+    knots_x = KNOT_SETS[name]
+    rng = np.random.default_rng(5)
+    knots_y = np.sort(rng.uniform(0.0, 1.0, knots_x.shape[0]))
+    table = KnotTable(knots_x, knots_y)
+    many = np.concatenate([_around(knots_x), _between(knots_x[0], knots_x[-1],
+                                                      rng.uniform(0.0, 1.0, 100_000))])
+    for s in (many[:7], many[-3:], many, many[::-1].copy()):
+        assert np.array_equal(table(s).view(np.uint64),
+                              interpolate_knots(s, knots_x, knots_y).view(np.uint64))

@@ -148,8 +148,9 @@ def test_held_out_sums_in_chunks_equal_each_folds_figures(
         assert sums[2, f] == pytest.approx(w.sum(), rel=1e-12)
 
 
+@pytest.mark.parametrize("method", ["platt", "isotonic", "gam"])
 def test_held_out_predictions_in_chunks_equal_each_folds_members_on_its_rows(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch: pytest.MonkeyPatch, method: str) -> None:
     """The chunked scorer scores each row by its own fold's members and renormalises it: the
     same values as each fold's members applied to all of its rows at once, whatever the rows
     asked for; the pass's sums count each fold's rows and its extremes are the predictions'."""
@@ -159,13 +160,13 @@ def test_held_out_predictions_in_chunks_equal_each_folds_members_on_its_rows(
     from calibration_step.script.model_calibration.problems import MulticlassProblem
 
     scores, labels, _ = multiclass_scenario(3000, seed=22)
-    settings = mc.read_settings({"CALIBRATION_METHOD": "platt", "IS_BINARY": "false",
+    settings = mc.read_settings({"CALIBRATION_METHOD": method, "IS_BINARY": "false",
                                  "NUM_CLASSES": "3"})
     problem = MulticlassProblem(np.asfortranarray(scores), labels.astype(np.int8), None,
                                 settings)
     fold = (np.arange(3000) % 3).astype(np.int8)
     fold[fold == 2] = 3  # fold 2 holds no row
-    models = [problem.fit("platt", fold != f, f"fold {f}").members for f in range(3)]
+    models = [problem.fit(method, fold != f, f"fold {f}").members for f in range(3)]
     fold_models = [models[0], models[1], None, models[2]]
     monkeypatch.setattr(limits, "BIN_CHUNK_ROWS", 700)  # chunks with a shorter last one
     score = held_out_scorer(problem, fold, fold_models)
