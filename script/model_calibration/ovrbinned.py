@@ -96,7 +96,9 @@ def fit_ovr_binned(problem: MulticlassProblem, settings: Settings, fold: npt.NDA
     info: list[JsonDict] = []
     fold_models: list[Optional[list[Calibrator]]] = []
     folds = range(settings.folds)
-    counts = np.bincount(fold, minlength=settings.folds)
+    # each fold's rows as the bins counted them: np.bincount of the fold bytes would first
+    # widen them to an array of n indices (8 bytes a row, at the peak of the run)
+    counts = binned[0].rows
     for f in folds:
         n_test = int(counts[f])
         fold_models.append(None)
