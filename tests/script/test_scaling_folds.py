@@ -237,6 +237,43 @@ def test_cross_fit_takes_the_fold_models_it_is_given(small_bound: None) -> None:
     assert shared.settled(other) is other
 
 
+def _vector_choices() -> dict[int, dict[str, object]]:
+    """Every fold's selection record naming vector."""
+    return {f: {"selected": "vector", "candidates": {"vector": {"status": "ok",
+                                                                "log_loss": 0.5}}}
+            for f in range(5)}
+
+
+def test_auto_s_one_pass_stores_the_held_out_predictions_once_the_scores_are_done_with(
+        small_bound: None) -> None:
+    """The shipped calibrator and every fold vector's: the held-out pass writes the held-out
+    predictions over the scores (those of a pass that does not store, to the bit) and the
+    shipped fit is settled from its sums; with dirichlet's shipped fit still to settle (a
+    pass over the scores) the scores are kept."""
+    problem, fold = _problem(4000, 9, "auto")
+    scores = problem.scores.copy()
+    shared = SharedFoldFits(problem, fold, 5, 0)
+    shipped = shared.shipped("vector")
+    assert shipped is not None
+    held = shared.cross_fit(_vector_choices())
+    assert held is not None
+    assert not np.array_equal(problem.scores, scores)  # the predictions in their place
+    kept, kept_fold = _problem(4000, 9, "auto")
+    other = SharedFoldFits(kept, kept_fold, 5, 0)
+    dirichlet = other.shipped("dirichlet")
+    assert other.shipped("vector") is not None and dirichlet is not None
+    scored = other.cross_fit(_vector_choices())
+    assert scored is not None
+    np.testing.assert_array_equal(kept.scores, scores)  # dirichlet's settling reads them
+    np.testing.assert_array_equal(held.score(slice(0, 4000)), scored.score(slice(0, 4000)))
+    assert held.folds == scored.folds
+    settled = shared.settled(shipped)
+    again = other.settled(shipped)
+    np.testing.assert_array_equal(settled.class_scales, again.class_scales)
+    np.testing.assert_array_equal(settled.bias, again.bias)
+    assert other.settled(dirichlet).method == "dirichlet"
+
+
 def test_auto_at_scale_fits_its_class_scaling_choice_from_shared_passes(
         tmp_path: str, no_plot: list[int], small_bound: None,
         monkeypatch: pytest.MonkeyPatch) -> None:
