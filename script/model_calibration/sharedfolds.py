@@ -45,18 +45,23 @@ class SharedFoldFits:
     method when first asked; None (the exact fit then) where :func:`shared_passes_apply` says
     no or those passes fail. The shipped fit is handed out before it is settled
     (:func:`settle`): :meth:`settled` gives the calibrator to ship, after the held-out pass.
+    ``unanimous``: the method that the shipped selection and every fold's chose (None: they
+    differ, or not known): its first pass stores the class log-scores over the problem's
+    scores (:func:`fit_with_folds`), as the method's own run does, for the later passes to read
+    (nothing else then needs the scores).
 
     >>> from calibration_step.script.model_calibration.settings import read_settings
     >>> problem = MulticlassProblem(np.array([[0.2, 0.8], [0.6, 0.4]]), np.array([1, 0]), None,
     ...                             read_settings({"IS_BINARY": "false", "NUM_CLASSES": "2"}))
-    >>> shared = SharedFoldFits(problem, np.array([0, 1], dtype=np.int8), 2, 0)
+    >>> shared = SharedFoldFits(problem, np.array([0, 1], dtype=np.int8), 2, 0, None)
     >>> shared.shipped("vector") is None, shared.fold_model("platt", 0) is None  # 2 rows
     (True, True)
     """
 
     def __init__(self, problem: MulticlassProblem, fold: npt.NDArray[np.int8], folds: int,
-                 seed: int) -> None:
+                 seed: int, unanimous: Optional[str]) -> None:
         self.problem = problem
+        self.unanimous = unanimous
         self.fold = fold
         self.folds = folds
         self.seed = seed
@@ -69,7 +74,8 @@ class SharedFoldFits:
             return None
         if method not in self._fits:
             begin = time.perf_counter()
-            found = fit_with_folds(self.problem, method, self.fold, self.folds, self.seed)
+            found = fit_with_folds(self.problem, method, self.fold, self.folds, self.seed,
+                                   method == self.unanimous)
             unfitted = self.problem.unfitted(method)
             if found is None or not finite_fits([found.shipped, *found.folds]):
                 self._fits[method] = None
