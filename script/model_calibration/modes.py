@@ -307,11 +307,12 @@ def run_multiclass(shards: list[Shard], settings: Settings, given: Optional[AnyC
             calibrator, held_out = chunked
         else:
             start = time.perf_counter()
-            # auto's vector and dirichlet fits on many rows: from shared passes
-            shared = SharedFoldFits(problem, fold, settings.folds, settings.seed) \
-                if settings.method == "auto" else None
             # auto's selections on many rows: from one shared subsample
             sampled = select_on_shared_sample(problem, fold, settings.folds)
+            # auto's vector and dirichlet fits on many rows: from shared passes
+            shared = SharedFoldFits(problem, fold, settings.folds, settings.seed,
+                                    None if sampled is None else sampled.unanimous()) \
+                if settings.method == "auto" else None
             calibrator, selection, method = _choose_and_fit(
                 problem, settings, "multiclass", None if shared is None else shared.shipped,
                 None if sampled is None else sampled.shipped)

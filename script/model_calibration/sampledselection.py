@@ -61,6 +61,15 @@ class SampledSelections:
         """Fold ``fold``'s selection record."""
         return self.folds[fold]
 
+    def unanimous(self) -> Optional[str]:
+        """The method the shipped selection and every fold's chose, or None where they differ.
+
+        >>> SampledSelections({"selected": "vector"}, {0: {"selected": "vector"}}).unanimous()
+        'vector'
+        """
+        chosen = {str(self.shipped["selected"])} | {str(c["selected"]) for c in self.folds.values()}
+        return chosen.pop() if len(chosen) == 1 else None
+
 
 @dataclasses.dataclass
 class _Held:

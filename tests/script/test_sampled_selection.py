@@ -20,7 +20,7 @@ from calibration_step.script.model_calibration.classscaling import ScalingFit
 from calibration_step.script.model_calibration.crossfit import selection_sample, stratified_folds
 from calibration_step.script.model_calibration.heldoutchunks import HeldOutChunks
 from calibration_step.script.model_calibration.jsonvalues import json_get, json_number
-from calibration_step.script.model_calibration.numerics import BoolArray
+from calibration_step.script.model_calibration.numerics import BoolArray, NewtonResult
 from calibration_step.script.model_calibration.problems import MulticlassProblem
 from calibration_step.script.model_calibration.sampledselection import select_on_shared_sample
 from calibration_step.script.model_calibration.settings import read_settings
@@ -232,3 +232,48 @@ def test_folds_that_all_chose_the_shared_scaling_are_scored_in_one_pass(
     for key, value in calibrated_a.items():
         if isinstance(value, float):
             assert value == pytest.approx(calibrated_b[key], rel=1e-12, abs=1e-15)
+
+
+def _timeless(value: object) -> object:
+    """``value`` without its timings (``seconds`` and ``fit_seconds`` entries) and the
+    checksum that covers them."""
+    if isinstance(value, dict):
+        return {k: _timeless(v) for k, v in value.items()
+                if k not in ("seconds", "fit_seconds", "checksum")}
+    if isinstance(value, list):
+        return [_timeless(v) for v in value]
+    return value
+
+
+def test_a_unanimous_choice_whose_shared_passes_fail_fits_exactly_on_the_stored_log_scores(
+        tmp_path: str, no_plot: list[int], small_limits: None,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every selection chose vector, so the first shared pass stored the class log-scores over
+    the scores; Newton's passes then not converging, the exact fits on them give the
+    calibrator, fold records and calibrated metrics of a run that took the exact path from the
+    start."""
+    with monkeypatch.context() as exact_path:
+        exact_path.setattr(limits, "SCALING_FOLDS_MIN_ROWS", 1 << 40)
+        exact = _auto_metrics(os.path.join(tmp_path, "exact"), 10)
+    monkeypatch.setattr(limits, "SCALING_FOLDS_MIN_ROWS", 1000)
+    monkeypatch.setattr(limits, "SCALING_START_ROWS", 2000)
+    stored: list[int] = []
+    own_store = problems.MulticlassProblem.logit_rows
+
+    def logit_rows(self: MulticlassProblem, rows: slice, store: bool = False) -> np.ndarray:
+        stored.append(int(store))
+        return own_store(self, rows, store)
+
+    def stalled(evaluate: object, start: np.ndarray, *args: object, **kwargs: object
+                ) -> NewtonResult:
+        return NewtonResult(start, 0.0, np.zeros_like(start), 50, False)
+
+    monkeypatch.setattr(problems.MulticlassProblem, "logit_rows", logit_rows)
+    monkeypatch.setattr(scalingfolds, "newton_minimize", stalled)
+    fallen = _auto_metrics(os.path.join(tmp_path, "fallen"), 10)
+    assert any(stored)  # the first shared pass stored the log-scores
+    folds = fallen["folds"]
+    assert isinstance(folds, list) and all(f["selected_method"] == "vector" for f in folds)
+    assert scalingfolds.FOLD_FITS not in str(fallen["calibrator"])
+    for key in ("calibrator", "folds", "calibrated"):
+        assert _timeless(fallen[key]) == _timeless(exact[key])

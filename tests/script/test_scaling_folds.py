@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from typing import Optional
+from typing import Any, Optional
 
 import numpy as np
 import pytest
@@ -153,7 +153,7 @@ def test_below_the_bound_or_for_other_methods_the_exact_path_fits(
     assert fit_scaling_folds(problem, problem.settings, fold) is not None  # vector: 6
     dirichlet, _ = _problem(3000, 5, "dirichlet", weighted=False)
     assert fit_scaling_folds(dirichlet, dirichlet.settings, fold) is None  # 12
-    assert SharedFoldFits(dirichlet, fold, 5, 0).shipped("dirichlet") is None
+    assert SharedFoldFits(dirichlet, fold, 5, 0, None).shipped("dirichlet") is None
 
 
 def _stalled(evaluate: object, start: np.ndarray, *args: object, **kwargs: object
@@ -209,7 +209,7 @@ def test_cross_fit_takes_the_fold_models_it_is_given(small_bound: None) -> None:
     """``cross_fit`` scores each fold's rows with the model ``fold_model`` gives (here the
     shared passes'), fitting only what it does not give."""
     problem, fold = _problem(4000, 9, "vector")
-    shared = SharedFoldFits(problem, fold, 5, 0)
+    shared = SharedFoldFits(problem, fold, 5, 0, None)
     asked: list[tuple[str, int]] = []
 
     def fold_model(method: str, f: int) -> Optional[MultiCalibrator]:
@@ -235,6 +235,75 @@ def test_cross_fit_takes_the_fold_models_it_is_given(small_bound: None) -> None:
     assert settled.fit["fold_fits"] == scalingfolds.FOLD_FITS
     other = problem.fit("identity", None, "identity")  # no shared passes of its own
     assert shared.settled(other) is other
+
+
+def _vector_choices() -> dict[int, dict[str, object]]:
+    """Every fold's selection record naming vector."""
+    return {f: {"selected": "vector", "candidates": {"vector": {"status": "ok",
+                                                                "log_loss": 0.5}}}
+            for f in range(5)}
+
+
+def test_auto_s_one_pass_stores_the_held_out_predictions_once_the_scores_are_done_with(
+        small_bound: None) -> None:
+    """The shipped calibrator and every fold vector's: the held-out pass writes the held-out
+    predictions over the scores (those of a pass that does not store, to the bit) and the
+    shipped fit is settled from its sums; with dirichlet's shipped fit still to settle (a
+    pass over the scores) the scores are kept."""
+    problem, fold = _problem(4000, 9, "auto")
+    scores = problem.scores.copy()
+    shared = SharedFoldFits(problem, fold, 5, 0, None)
+    shipped = shared.shipped("vector")
+    assert shipped is not None
+    held = shared.cross_fit(_vector_choices())
+    assert held is not None
+    assert not np.array_equal(problem.scores, scores)  # the predictions in their place
+    kept, kept_fold = _problem(4000, 9, "auto")
+    other = SharedFoldFits(kept, kept_fold, 5, 0, None)
+    dirichlet = other.shipped("dirichlet")
+    assert other.shipped("vector") is not None and dirichlet is not None
+    scored = other.cross_fit(_vector_choices())
+    assert scored is not None
+    np.testing.assert_array_equal(kept.scores, scores)  # dirichlet's settling reads them
+    np.testing.assert_array_equal(held.score(slice(0, 4000)), scored.score(slice(0, 4000)))
+    assert held.folds == scored.folds
+    settled = shared.settled(shipped)
+    again = other.settled(shipped)
+    np.testing.assert_array_equal(settled.class_scales, again.class_scales)
+    np.testing.assert_array_equal(settled.bias, again.bias)
+    assert other.settled(dirichlet).method == "dirichlet"
+
+
+def test_a_unanimous_choice_s_passes_read_the_stored_log_scores(
+        small_bound: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every selection chose vector: its first pass stores the class log-scores over the
+    scores, the later passes read them there (each row's taken once, where each pass took
+    them again), and the calibrator, fold records and held-out predictions are those of
+    passes that do not store, to the bit."""
+    logged: list[int] = []
+    own = class_logits  # the function problems calls
+
+    def counted(scores: np.ndarray, *args: Any, **kwargs: Any) -> np.ndarray:
+        logged.append(int(scores.shape[0]))
+        return own(scores, *args, **kwargs)
+
+    monkeypatch.setattr(problems, "class_logits", counted)
+    outcomes = []
+    for unanimous in (None, "vector"):
+        problem, fold = _problem(4000, 9, "auto")
+        shared = SharedFoldFits(problem, fold, 5, 0, unanimous)
+        shipped = shared.shipped("vector")
+        assert shipped is not None
+        held = shared.cross_fit(_vector_choices())
+        assert held is not None
+        outcomes.append((shared.settled(shipped), held.folds, held.score(slice(0, 4000))))
+        assert sum(logged) == 4000 if unanimous else sum(logged) >= 3 * 4000  # 3+ passes
+        logged.clear()
+    (plain, plain_folds, plain_held), (stored, stored_folds, stored_held) = outcomes
+    np.testing.assert_array_equal(plain.class_scales, stored.class_scales)
+    np.testing.assert_array_equal(plain.bias, stored.bias)
+    assert plain_folds == stored_folds
+    np.testing.assert_array_equal(plain_held, stored_held)
 
 
 def test_auto_at_scale_fits_its_class_scaling_choice_from_shared_passes(
