@@ -45,7 +45,13 @@ POSITIONAL_HIGH = 1e10
 positional (it switches to the exponent form from 1e10 on, numpy from 1e16) with the shortest
 round-trip digits, as numpy's (and Python's repr), missing only the ``.0`` of integral values
 (pyarrow 17 to 25, checked on every magnitude's neighbours and millions of values); every other
-float (and every float32) is formatted by numpy."""
+float is formatted by numpy."""
+POSITIONAL_HIGH_FLOAT32 = 1e6
+"""The same bound for float32, whose text numpy writes in exponent form from 1e6 on (and
+below 1e-4, compared in float64: ``float32(1e-4)`` is ``1e-04``); in between Arrow's text of a
+float32 is numpy's (the shortest digits that round-trip as float32) but for the ``.0`` of
+integral values (checked on every float32 of ``[6e4, 1.1e6)`` and ``[5e-5, 2e-4)``, and
+millions of others)."""
 
 
 def _holding(text: Any, chars: str) -> npt.NDArray[np.bool_]:
@@ -83,58 +89,82 @@ def string_bytes(text: Any) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.uint8
     return offsets, np.frombuffer(data, dtype=np.uint8)[int(offsets[0]):int(offsets[-1])]
 
 
-def float_texts(values: npt.NDArray[np.floating[Any]]) -> Any:
-    """Arrow strings of a float column as pandas writes them (missing: null)."""
+def float_fields(values: npt.NDArray[np.floating[Any]]) -> Any:
+    """An Arrow array of a float column whose text (Arrow's cast, or its CSV writer) is the
+    text pandas writes (missing: null): the floats themselves when every field's Arrow text
+    is numpy's, else the strings with the differing fields patched."""
     import pyarrow as pa  # type: ignore[import-untyped]  # no stubs
     import pyarrow.compute as pc  # type: ignore[import-untyped]  # no stubs
 
     missing = np.isnan(values)
-    if values.dtype != np.float64:  # float32: numpy's text throughout (its own thresholds)
-        return pa.array(values.astype(str), mask=missing)
-    text = pc.cast(pa.array(values, mask=missing if missing.any() else None), pa.string())
+    high = POSITIONAL_HIGH if values.dtype == np.float64 else POSITIONAL_HIGH_FLOAT32
+    fields = pa.array(values, mask=missing if missing.any() else None)
+    # float64 bounds: a float32 compared with Python floats would be compared in float32
     size = np.abs(values)
-    positional = (size >= POSITIONAL_LOW) & (size < POSITIONAL_HIGH)  # never a missing value
+    positional = (size >= np.float64(POSITIONAL_LOW)) & (size < np.float64(high))
     other = ~(positional | missing)
     # an integral value in positional form lacks the ".0" numpy writes
     integral = positional & (values == np.trunc(values, out=size))
-    if integral.any():
-        text = pc.if_else(pa.array(integral), pc.binary_join_element_wise(text, ".0", ""), text)
-    if other.any():
-        replacements = pa.array(values[other].astype(str))
-        text = pc.replace_with_mask(text, pa.array(other), replacements)
-    return text
+    integral_at, other_at = np.flatnonzero(integral), np.flatnonzero(other)
+    if not (integral_at.shape[0] or other_at.shape[0]):
+        return fields
+    text = pc.cast(fields, pa.string())
+    # the patched fields' texts appended to Arrow's, then one take puts each in its place
+    index = np.arange(len(text))
+    index[integral_at] = len(text) + np.arange(integral_at.shape[0])
+    index[other_at] = len(text) + integral_at.shape[0] + np.arange(other_at.shape[0])
+    return pa.concat_arrays([
+        text, pc.binary_join_element_wise(text.take(pa.array(integral_at)), ".0", ""),
+        pa.array(values[other_at].astype(str), type=pa.string())]).take(pa.array(index))
 
 
-def _quoted(text: Any, sep: str) -> Any:
-    """Strings quoted as ``csv.QUOTE_MINIMAL`` quotes them (separator, quote or line break);
-    None when one holds a carriage return (left to pandas)."""
+def float_texts(values: npt.NDArray[np.floating[Any]]) -> Any:
+    """Arrow strings of a float column as pandas writes them (missing: null)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    if _holding(text, "\r").any():
-        return None
-    special = _holding(text, sep + '"\n')
-    if not special.any():
-        return text
+    fields = float_fields(values)
+    return fields if pa.types.is_string(fields.type) else pc.cast(fields, pa.string())
+
+
+_QUOTED = np.zeros(256, dtype=np.bool_)
+_QUOTED[[ord(c) for c in '"\n\r']] = True
+
+
+def _quoted(text: Any, sep: str) -> tuple[Any, bool]:
+    """Strings quoted as ``csv.QUOTE_MINIMAL`` quotes them (separator, quote or line break),
+    and whether one is; None for the strings when one holds a carriage return (left to
+    pandas)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    characters = string_bytes(text)[1].tobytes()
+    if not any(c in characters for c in (sep.encode("utf-8"), b'"', b"\n", b"\r")):
+        return text, False  # a search of the bytes: most text needs no quotes
+    if b"\r" in characters:
+        return None, False
+    wanted = _QUOTED.copy()
+    wanted[[ord(c) for c in sep]] = True
+    special = holding_bytes(text, wanted)
     escaped = pc.binary_join_element_wise(
         '"', pc.replace_substring(text, '"', '""'), '"', "")
-    return pc.if_else(pa.array(special), escaped, text)
+    return pc.if_else(pa.array(special), escaped, text), True
 
 
-def _column_texts(column: pd.Series, sep: str) -> Optional[Any]:
-    """One column's field texts (Arrow strings, null where empty), or None for a type left
-    to pandas."""
+def _column_fields(column: pd.Series, sep: str) -> Optional[tuple[Any, bool]]:
+    """One column's fields as an Arrow array whose text (Arrow's cast) is pandas' (null
+    where empty) and whether a field is quoted, or None for a type left to pandas."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     dtype = column.dtype
     if isinstance(dtype, np.dtype):
         if dtype.kind == "f" and dtype.itemsize in (4, 8):
-            return float_texts(column.to_numpy())
+            return float_fields(column.to_numpy()), False
         if dtype.kind in "iu":
-            return pc.cast(pa.array(column.to_numpy()), pa.string())
+            return pa.array(column.to_numpy()), False
         if dtype.kind == "b":
-            return pc.if_else(pa.array(column.to_numpy()), "True", "False")
+            return pc.if_else(pa.array(column.to_numpy()), "True", "False"), False
         if dtype.kind != "O":
             return None  # float16, complex, dates, durations, bytes: pandas' own text
     elif not isinstance(dtype, pd.StringDtype):
@@ -148,7 +178,8 @@ def _column_texts(column: pd.Series, sep: str) -> Optional[Any]:
     text = text.cast(pa.string())  # one string type for the joins
     if isinstance(text, pa.ChunkedArray):  # (pyarrow-backed text) the lines in one array
         text = text.combine_chunks()
-    return _quoted(text, sep)
+    quoted, any_quoted = _quoted(text, sep)
+    return None if quoted is None else (quoted, any_quoted)
 
 
 def _header(frame: pd.DataFrame, sep: str) -> str:
@@ -161,49 +192,80 @@ def _header(frame: pd.DataFrame, sep: str) -> str:
 def to_csv_text(frame: pd.DataFrame, sep: str, header: bool) -> Optional[bytes]:
     """The UTF-8 text ``frame.to_csv(index=False, sep=sep, header=header)`` writes, or None
     when a column (or the frame's shape) is left to pandas."""
-    parts = _csv_parts(frame, sep, header)
-    return None if parts is None else b"".join(parts)
-
-
-def _csv_parts(frame: pd.DataFrame, sep: str, header: bool
-               ) -> Optional[tuple[bytes, memoryview]]:
-    """:func:`to_csv_text`'s text in two parts, the header and the lines (a view of Arrow's
-    buffer, not copied), or None."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
-    if frame.shape[1] < 2 or len(set(frame.columns)) != frame.shape[1] or \
-            isinstance(frame.columns, pd.MultiIndex):
+    sink = pa.BufferOutputStream()
+    if not _write(frame, sep, header, sink):
         return None
-    head = _header(frame, sep).encode("utf-8") if header else b""
-    if len(frame) == 0:
-        return head, memoryview(b"")
-    try:
-        columns = []
-        for name in frame.columns:
-            texts = _column_texts(frame[name], sep)
-            if texts is None:
-                return None
-            columns.append(texts)
-        # the line break joined to the last field (one column, not every line, copied again)
-        columns[-1] = pc.binary_join_element_wise(pc.fill_null(columns[-1], ""), "",
-                                                  os.linesep)
-        lines = pc.binary_join_element_wise(*columns, sep, null_handling="replace",
-                                            null_replacement="")
-    except (pa.ArrowInvalid, pa.ArrowCapacityError):  # more text than one string array holds
-        return None
-    if isinstance(lines, pa.ChunkedArray):
-        lines = lines.combine_chunks()
-    return head, string_bytes(lines)[1].data
+    text: bytes = sink.getvalue().to_pybytes()
+    return text
 
 
 def write_csv_frame(frame: pd.DataFrame, path: str, sep: str, first: bool) -> None:
     """Write ``frame`` to ``path`` as ``to_csv(index=False, sep=sep)`` would; ``first``: a new
     file with the header, else appended without it."""
-    parts = _csv_parts(frame, sep, header=first)
-    if parts is None:
+    import pyarrow as pa
+
+    fields = _fields(frame, sep)
+    if fields is None:
         frame.to_csv(path, index=False, sep=sep, mode="w" if first else "a", header=first)
         return
-    with open(path, "wb" if first else "ab") as handle:
-        for part in parts:
-            handle.write(part)
+    with pa.OSFile(path, "wb" if first else "ab") as sink:
+        _write_fields(frame, sep, first, fields, sink)
+
+
+def _write(frame: pd.DataFrame, sep: str, header: bool, sink: Any) -> bool:
+    """Write :func:`to_csv_text`'s text to the Arrow stream ``sink``; False (nothing
+    written) when it is left to pandas."""
+    fields = _fields(frame, sep)
+    if fields is None:
+        return False
+    _write_fields(frame, sep, header, fields, sink)
+    return True
+
+
+def _fields(frame: pd.DataFrame, sep: str) -> Optional[tuple[list[Any], bool]]:
+    """Every column's fields (:func:`_column_fields`) and whether a field is quoted, or None
+    when a column (or the frame's shape) is left to pandas."""
+    if frame.shape[1] < 2 or len(set(frame.columns)) != frame.shape[1] or \
+            isinstance(frame.columns, pd.MultiIndex):
+        return None
+    columns, quoted = [], False
+    for name in frame.columns:
+        fields = _column_fields(frame[name], sep)
+        if fields is None:
+            return None
+        columns.append(fields[0])
+        quoted = quoted or fields[1]
+    return columns, quoted
+
+
+def _write_fields(frame: pd.DataFrame, sep: str, header: bool,
+                  fields: tuple[list[Any], bool], sink: Any) -> None:
+    """The header (if ``header``) and the lines of ``fields`` (:func:`_fields`) written to
+    the Arrow stream ``sink``: by Arrow's CSV writer, told to quote nothing, when no field is
+    quoted (no field then holds the separator, a quote or a line break), else joined by
+    Arrow's kernels (the quotes are already in the fields)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pcsv  # type: ignore[import-untyped]  # no stubs
+
+    if header:
+        sink.write(_header(frame, sep).encode("utf-8"))
+    if len(frame) == 0:
+        return
+    columns, quoted = fields
+    if not quoted and os.linesep == "\n":  # Arrow's writer ends its lines with "\n"
+        table = pa.table(columns, names=[str(i) for i in range(len(columns))])
+        pcsv.write_csv(table, sink, pcsv.WriteOptions(
+            include_header=False, delimiter=sep, quoting_style="none"))
+        return
+    texts = [c if pa.types.is_string(c.type) else pc.cast(c, pa.string()) for c in columns]
+    # the line break joined to the last field (one column, not every line, copied again)
+    texts[-1] = pc.binary_join_element_wise(texts[-1], "", os.linesep,
+                                            null_handling="replace", null_replacement="")
+    lines = pc.binary_join_element_wise(*texts, sep, null_handling="replace",
+                                        null_replacement="")
+    if isinstance(lines, pa.ChunkedArray):
+        lines = lines.combine_chunks()
+    sink.write(string_bytes(lines)[1].data)
