@@ -31,6 +31,7 @@ True
 from __future__ import annotations
 
 import csv
+import enum
 import io
 import os
 from typing import Any, Optional
@@ -113,13 +114,23 @@ def float_fields(values: npt.NDArray[np.floating[Any]]) -> Any:
     if not (integral_at.shape[0] or other_at.shape[0]):
         return fields
     text = pc.cast(fields, pa.string())
-    # the patched fields' texts appended to Arrow's, then one take puts each in its place
+    return _spliced(text, [integral_at, other_at], [
+        pc.binary_join_element_wise(text.take(pa.array(integral_at)), ".0", ""),
+        pa.array(values[other_at].astype(str), type=pa.string())])
+
+
+def _spliced(text: Any, positions: list[npt.NDArray[np.intp]], replacements: list[Any]) -> Any:
+    """The Arrow strings ``text`` with those at each array of ``positions`` replaced by the
+    strings of the same rank in ``replacements``: appended to them, then each put in its
+    place by one take (one copy of the column, whatever the number of fields replaced)."""
+    import pyarrow as pa
+
     index = np.arange(len(text))
-    index[integral_at] = len(text) + np.arange(integral_at.shape[0])
-    index[other_at] = len(text) + integral_at.shape[0] + np.arange(other_at.shape[0])
-    return pa.concat_arrays([
-        text, pc.binary_join_element_wise(text.take(pa.array(integral_at)), ".0", ""),
-        pa.array(values[other_at].astype(str), type=pa.string())]).take(pa.array(index))
+    end = len(text)
+    for at in positions:
+        index[at] = end + np.arange(at.shape[0])
+        end += at.shape[0]
+    return pa.concat_arrays([text, *replacements]).take(pa.array(index))
 
 
 def float_texts(values: npt.NDArray[np.floating[Any]]) -> Any:
@@ -133,42 +144,79 @@ def float_texts(values: npt.NDArray[np.floating[Any]]) -> Any:
 
 _QUOTED = np.zeros(256, dtype=np.bool_)
 _QUOTED[[ord(c) for c in '"\n\r']] = True
+MARKS = {'"': "\x01", "separator": "\x02", "\n": "\x03"}
+"""Bytes standing for a quoted field's quote, separator and line break while Arrow's CSV
+writer (which quotes nothing) writes the lines, put back in its text afterwards; a frame
+whose text holds one of them has its lines joined instead."""
+_UNMARKED = np.arange(256, dtype=np.uint8)
+MARKED_ROWS = 65_536
+"""Rows whose marked text is written to memory, then unmarked, at a time."""
 
 
-def _quoted(text: Any, sep: str) -> tuple[Any, bool]:
-    """Strings quoted as ``csv.QUOTE_MINIMAL`` quotes them (separator, quote or line break),
-    and whether one is; None for the strings when one holds a carriage return (left to
-    pandas)."""
+class Quoting(enum.IntEnum):
+    """How a frame's lines are written: by Arrow's CSV writer (``PLAIN``: no field quoted;
+    ``MARKED``: quoted fields spelt with :data:`MARKS`, replaced in its text), or joined by
+    Arrow's kernels (``JOINED``: the quotes in the fields)."""
+
+    PLAIN = 0
+    MARKED = 1
+    JOINED = 2
+
+
+def _quoted(text: Any, sep: str) -> Optional[tuple[Any, Quoting]]:
+    """Strings quoted as ``csv.QUOTE_MINIMAL`` quotes them (separator, quote or line break)
+    and how the lines holding them are written; None when one holds a carriage return (left
+    to pandas)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     characters = string_bytes(text)[1].tobytes()
     if not any(c in characters for c in (sep.encode("utf-8"), b'"', b"\n", b"\r")):
-        return text, False  # a search of the bytes: most text needs no quotes
+        return text, Quoting.PLAIN  # a search of the bytes: most text needs no quotes
     if b"\r" in characters:
-        return None, False
+        return None
     wanted = _QUOTED.copy()
     wanted[[ord(c) for c in sep]] = True
-    special = holding_bytes(text, wanted)
+    special = np.flatnonzero(holding_bytes(text, wanted))
+    fields = text.take(pa.array(special))
+    marked = os.linesep == "\n" and not any(c.encode() in characters for c in MARKS.values())
+    quote = '"'
+    if marked:
+        quote = MARKS['"']
+        for char, mark in ((sep, MARKS["separator"]), ("\n", MARKS["\n"])):
+            fields = pc.replace_substring(fields, char, mark)
     escaped = pc.binary_join_element_wise(
-        '"', pc.replace_substring(text, '"', '""'), '"', "")
-    return pc.if_else(pa.array(special), escaped, text), True
+        quote, pc.replace_substring(fields, '"', quote * 2), quote, "")
+    return _spliced(text, [special], [escaped]), Quoting.MARKED if marked else Quoting.JOINED
 
 
-def _column_fields(column: pd.Series, sep: str) -> Optional[tuple[Any, bool]]:
+def _unmarked(text: Any, sep: str) -> Any:
+    """The Arrow buffer ``text`` (mutable) with :data:`MARKS` put back as the characters they
+    stand for, in place."""
+    table = _UNMARKED.copy()
+    for char, mark in MARKS.items():
+        table[ord(mark)] = ord(sep if char == "separator" else char)
+    characters = np.frombuffer(text, dtype=np.uint8)
+    at = np.flatnonzero(characters <= max(ord(mark) for mark in MARKS.values()))
+    characters[at] = table[characters[at]]
+    return text
+
+
+def _column_fields(column: pd.Series, sep: str) -> Optional[tuple[Any, Quoting]]:
     """One column's fields as an Arrow array whose text (Arrow's cast) is pandas' (null
-    where empty) and whether a field is quoted, or None for a type left to pandas."""
+    where empty) and how lines holding them are written, or None for a type left to
+    pandas."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     dtype = column.dtype
     if isinstance(dtype, np.dtype):
         if dtype.kind == "f" and dtype.itemsize in (4, 8):
-            return float_fields(column.to_numpy()), False
+            return float_fields(column.to_numpy()), Quoting.PLAIN
         if dtype.kind in "iu":
-            return pa.array(column.to_numpy()), False
+            return pa.array(column.to_numpy()), Quoting.PLAIN
         if dtype.kind == "b":
-            return pc.if_else(pa.array(column.to_numpy()), "True", "False"), False
+            return pc.if_else(pa.array(column.to_numpy()), "True", "False"), Quoting.PLAIN
         if dtype.kind != "O":
             return None  # float16, complex, dates, durations, bytes: pandas' own text
     elif not isinstance(dtype, pd.StringDtype):
@@ -182,8 +230,7 @@ def _column_fields(column: pd.Series, sep: str) -> Optional[tuple[Any, bool]]:
     text = text.cast(pa.string())  # one string type for the joins
     if isinstance(text, pa.ChunkedArray):  # (pyarrow-backed text) the lines in one array
         text = text.combine_chunks()
-    quoted, any_quoted = _quoted(text, sep)
-    return None if quoted is None else (quoted, any_quoted)
+    return _quoted(text, sep)
 
 
 def _header(frame: pd.DataFrame, sep: str) -> str:
@@ -198,8 +245,9 @@ def to_csv_text(frame: pd.DataFrame, sep: str, header: bool) -> Optional[bytes]:
     when a column (or the frame's shape) is left to pandas."""
     import pyarrow as pa
 
+    fields = _fields(frame, sep)
     sink = pa.BufferOutputStream()
-    if not _write(frame, sep, header, sink):
+    if fields is None or not _write_fields(frame, sep, header, fields, sink):
         return None
     text: bytes = sink.getvalue().to_pybytes()
     return text
@@ -211,66 +259,71 @@ def write_csv_frame(frame: pd.DataFrame, path: str, sep: str, first: bool) -> No
     import pyarrow as pa
 
     fields = _fields(frame, sep)
-    if fields is None:
-        frame.to_csv(path, index=False, sep=sep, mode="w" if first else "a", header=first)
-        return
-    with pa.OSFile(path, "wb" if first else "ab") as sink:
-        _write_fields(frame, sep, first, fields, sink)
+    if fields is not None:
+        with pa.OSFile(path, "wb" if first else "ab") as sink:
+            if _write_fields(frame, sep, first, fields, sink):
+                return
+    frame.to_csv(path, index=False, sep=sep, mode="w" if first else "a", header=first)
 
 
-def _write(frame: pd.DataFrame, sep: str, header: bool, sink: Any) -> bool:
-    """Write :func:`to_csv_text`'s text to the Arrow stream ``sink``; False (nothing
-    written) when it is left to pandas."""
-    fields = _fields(frame, sep)
-    if fields is None:
-        return False
-    _write_fields(frame, sep, header, fields, sink)
-    return True
-
-
-def _fields(frame: pd.DataFrame, sep: str) -> Optional[tuple[list[Any], bool]]:
-    """Every column's fields (:func:`_column_fields`) and whether a field is quoted, or None
+def _fields(frame: pd.DataFrame, sep: str) -> Optional[tuple[list[Any], Quoting]]:
+    """Every column's fields (:func:`_column_fields`) and how the lines are written, or None
     when a column (or the frame's shape) is left to pandas."""
     if frame.shape[1] < 2 or len(set(frame.columns)) != frame.shape[1] or \
             isinstance(frame.columns, pd.MultiIndex):
         return None
-    columns, quoted = [], False
+    columns, quoting = [], Quoting.PLAIN
     for name in frame.columns:
         fields = _column_fields(frame[name], sep)
         if fields is None:
             return None
         columns.append(fields[0])
-        quoted = quoted or fields[1]
-    return columns, quoted
+        quoting = max(quoting, fields[1])
+    if os.linesep != "\n":  # Arrow's writer ends its lines with "\n"
+        quoting = Quoting.JOINED
+    return columns, quoting
 
 
 def _write_fields(frame: pd.DataFrame, sep: str, header: bool,
-                  fields: tuple[list[Any], bool], sink: Any) -> None:
-    """The header (if ``header``) and the lines of ``fields`` (:func:`_fields`) written to
-    the Arrow stream ``sink``: by Arrow's CSV writer, told to quote nothing, when no field is
-    quoted (no field then holds the separator, a quote or a line break), else joined by
-    Arrow's kernels (the quotes are already in the fields)."""
+                  fields: tuple[list[Any], Quoting], sink: Any) -> bool:
+    """Write the header (if ``header``) and the lines of ``fields`` (:func:`_fields`) to the
+    Arrow stream ``sink``: by Arrow's CSV writer, told to quote nothing (no field then holds
+    the separator, a quote or a line break; quoted fields' are marked, the marks replaced in
+    its text), or joined by Arrow's kernels. False, nothing written, when the joined lines
+    are more text than one string array holds."""
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.csv as pcsv  # type: ignore[import-untyped]  # no stubs
 
-    if header:
-        sink.write(_header(frame, sep).encode("utf-8"))
+    columns, quoting = fields
+    head = _header(frame, sep).encode("utf-8") if header else b""
+    if len(frame) == 0 or quoting != Quoting.JOINED:
+        sink.write(head)
     if len(frame) == 0:
-        return
-    columns, quoted = fields
-    if not quoted and os.linesep == "\n":  # Arrow's writer ends its lines with "\n"
+        return True
+    if quoting != Quoting.JOINED:
         table = pa.table(columns, names=[str(i) for i in range(len(columns))])
-        pcsv.write_csv(table, sink, pcsv.WriteOptions(
-            include_header=False, delimiter=sep, quoting_style="none",
-            batch_size=WRITER_BATCH_ROWS))
-        return
+        options = pcsv.WriteOptions(include_header=False, delimiter=sep, quoting_style="none",
+                                    batch_size=WRITER_BATCH_ROWS)
+        if quoting == Quoting.PLAIN:
+            pcsv.write_csv(table, sink, options)
+            return True
+        for start in range(0, len(frame), MARKED_ROWS):  # a few MB in memory at a time
+            marked = pa.BufferOutputStream()
+            pcsv.write_csv(table.slice(start, MARKED_ROWS), marked, options)
+            sink.write(_unmarked(marked.getvalue(), sep))
+        return True
     texts = [c if pa.types.is_string(c.type) else pc.cast(c, pa.string()) for c in columns]
-    # the line break joined to the last field (one column, not every line, copied again)
-    texts[-1] = pc.binary_join_element_wise(texts[-1], "", os.linesep,
-                                            null_handling="replace", null_replacement="")
-    lines = pc.binary_join_element_wise(*texts, sep, null_handling="replace",
-                                        null_replacement="")
+    try:
+        # the line break joined to the last field (one column, not every line, copied again)
+        texts[-1] = pc.binary_join_element_wise(texts[-1], "", os.linesep,
+                                                null_handling="replace", null_replacement="")
+        lines = pc.binary_join_element_wise(*texts, sep, null_handling="replace",
+                                            null_replacement="")
+    except pa.ArrowCapacityError:
+        return False
     if isinstance(lines, pa.ChunkedArray):
         lines = lines.combine_chunks()
+    sink.write(head)
     sink.write(string_bytes(lines)[1].data)
+    return True

@@ -179,3 +179,21 @@ def test_lines_without_quotes_are_pandas_text_whatever_share_of_floats_is_patche
     write_csv_frame(frame.iloc[12_345:], path, ",", first=False)
     with open(path, "rb") as handle:
         assert handle.read() == frame.to_csv(index=False).encode("utf-8")
+
+
+def test_quoted_fields_are_marked_in_chunks_or_joined_when_text_holds_a_mark(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from calibration_step.script.model_calibration import csvwriter
+
+    rng = np.random.default_rng(8)
+    rows = 1_000
+    frame = pd.DataFrame({"text": rng.choice(np.array(TEXTS, dtype=object), rows),
+                          "x": rng.random(rows), "n": np.arange(rows)})
+    monkeypatch.setattr(csvwriter, "MARKED_ROWS", 7)  # many chunks, one ending mid-text
+    for sep in (",", "\t"):
+        assert to_csv_text(frame, sep, header=True) == \
+            frame.to_csv(index=False, sep=sep).encode("utf-8")
+    for mark in csvwriter.MARKS.values():  # text holding a mark: its lines are joined
+        marked = frame.assign(text=frame["text"].where(frame.index != 3, "a" + mark))
+        assert to_csv_text(marked, ",", header=True) == \
+            marked.to_csv(index=False).encode("utf-8")
