@@ -10,11 +10,15 @@ The header is written by the ``csv`` module itself. A frame with a column of any
 (dates, categories, nullable integers, mixed objects), text with a carriage return, or a single
 column is left to pandas (``to_csv_text`` returns None), so the output is always pandas'.
 
-The float text is Arrow's cast (the formatter of pyarrow's own CSV writer); the few fields
-whose text differs from numpy's (integral values, and magnitudes outside
-``[POSITIONAL_LOW, POSITIONAL_HIGH)``) are patched, text fields needing quotes are found by one
-scan of the text's bytes (not a kernel call per string), and the lines are joined once and
-written from Arrow's buffer without a copy, so a chunk costs about what pyarrow's
+The lines are written by pyarrow's own CSV writer, told to quote nothing, from Arrow arrays
+whose text is pandas': a float column whose every field Arrow formats as numpy does is handed
+to it as floats (Arrow's text is numpy's but for integral values, which lack the ``.0``, and
+magnitudes outside ``[POSITIONAL_LOW, POSITIONAL_HIGH)``, ``POSITIONAL_HIGH_FLOAT32`` for
+float32); another float column as Arrow's text with those few fields patched (spliced in by
+one take); text fields needing quotes (found by a search of the text's bytes, then one scan)
+quoted with :data:`MARKS` standing for the quote, separator and line break, replaced in the
+writer's text chunk by chunk. Text holding a mark, or a line break other than a line feed,
+has its lines joined by Arrow's kernels instead. A chunk so costs about what pyarrow's
 ``write_csv`` takes for it.
 
 Examples
@@ -57,13 +61,6 @@ millions of others)."""
 
 WRITER_BATCH_ROWS = 4096
 """Rows Arrow's CSV writer formats at a time (its default, 1024, took about 5 % more CPU)."""
-
-
-def _holding(text: Any, chars: str) -> npt.NDArray[np.bool_]:
-    """Which strings of the Arrow string array ``text`` hold one of ``chars`` (ASCII)."""
-    wanted = np.zeros(256, dtype=np.bool_)
-    wanted[[ord(c) for c in chars]] = True
-    return holding_bytes(text, wanted)
 
 
 def holding_bytes(text: Any, wanted: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
