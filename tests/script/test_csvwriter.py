@@ -7,8 +7,10 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pytest
 
@@ -128,9 +130,9 @@ def test_integral_and_exponent_floats_are_found_among_many(tmp_path: str) -> Non
         frame.to_csv(index=False, sep="\t", header=False).encode("utf-8")
 
 
-def _neighbours(points: list[float], dtype: type) -> np.ndarray:
+def _neighbours(points: list[float], dtype: type) -> npt.NDArray[Any]:
     """Each point in ``dtype``, its two neighbours either side, and their negatives."""
-    values = np.array(points, dtype=dtype)
+    values: npt.NDArray[Any] = np.array(points, dtype=dtype)
     up, down = np.nextafter(values, dtype(np.inf)), np.nextafter(values, dtype(-np.inf))
     around = np.concatenate([values, up, down, np.nextafter(up, dtype(np.inf)),
                              np.nextafter(down, dtype(-np.inf))])
@@ -149,8 +151,8 @@ def test_floats_around_every_switch_of_form_are_pandas_text(dtype: type, sep: st
                   np.finfo(dtype).max, np.finfo(dtype).tiny], dtype=dtype)])
     rng = np.random.default_rng(11)
     with np.errstate(over="ignore"):
-        spread = (10.0 ** rng.uniform(-8, 20, 20_000)).astype(dtype)
-    integral = np.round(rng.random(20_000) * 1e6).astype(dtype)
+        spread: npt.NDArray[Any] = (10.0 ** rng.uniform(-8, 20, 20_000)).astype(dtype)
+    integral: npt.NDArray[Any] = np.round(rng.random(20_000) * 1e6).astype(dtype)
     column = np.concatenate([values, spread, integral, rng.random(20_000).astype(dtype)])
     frame = pd.DataFrame({"x": column, "n": np.arange(column.shape[0]),
                           "ok": np.arange(column.shape[0]) % 3 == 0})
