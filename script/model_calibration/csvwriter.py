@@ -55,8 +55,8 @@ POSITIONAL_HIGH_FLOAT32 = 1e6
 """The same bound for float32, whose text numpy writes in exponent form from 1e6 on (and
 below 1e-4, compared in float64: ``float32(1e-4)`` is ``1e-04``); in between Arrow's text of a
 float32 is numpy's (the shortest digits that round-trip as float32) but for the ``.0`` of
-integral values (checked on every float32 of ``[6e4, 1.1e6)`` and ``[5e-5, 2e-4)``, and
-millions of others)."""
+integral values (checked on every float32 of ``[6e4, 1.1e6)`` and ``[5e-5, 2e-4)``, and on
+8e6 others of either sign, uniform over the bit patterns in between)."""
 
 
 WRITER_BATCH_ROWS = 4096
