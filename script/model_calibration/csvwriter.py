@@ -257,8 +257,9 @@ def write_csv_frame(frame: pd.DataFrame, path: str, sep: str, first: bool) -> No
 
     fields = _fields(frame, sep)
     if fields is not None:
-        with pa.OSFile(path, "wb" if first else "ab") as sink:
-            if _write_fields(frame, sep, first, fields, sink):
+        # Python's file (pyarrow's OSFile appends only from pyarrow 15), Arrow's stream on it
+        with open(path, "wb" if first else "ab") as handle:
+            if _write_fields(frame, sep, first, fields, pa.PythonFile(handle, mode="w")):
                 return
     frame.to_csv(path, index=False, sep=sep, mode="w" if first else "a", header=first)
 
