@@ -7,8 +7,10 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pytest
 
@@ -126,3 +128,74 @@ def test_integral_and_exponent_floats_are_found_among_many(tmp_path: str) -> Non
     frame = pd.DataFrame({"a": values, "b": values[::-1].copy()})
     assert to_csv_text(frame, "\t", header=False) == \
         frame.to_csv(index=False, sep="\t", header=False).encode("utf-8")
+
+
+def _neighbours(points: list[float], dtype: type) -> npt.NDArray[Any]:
+    """Each point in ``dtype``, its two neighbours either side, and their negatives."""
+    values: npt.NDArray[Any] = np.array(points, dtype=dtype)
+    up, down = np.nextafter(values, dtype(np.inf)), np.nextafter(values, dtype(-np.inf))
+    around = np.concatenate([values, up, down, np.nextafter(up, dtype(np.inf)),
+                             np.nextafter(down, dtype(-np.inf))])
+    return np.concatenate([around, -around])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("sep", [",", "\t"])
+def test_floats_around_every_switch_of_form_are_pandas_text(dtype: type, sep: str) -> None:
+    # numpy's exponent form below 1e-4, and from 1e16 (float64) or 1e6 (float32) on; Arrow's
+    # from 1e10 on; integral values lack Arrow's ".0"
+    values = np.concatenate([
+        _neighbours([1e-4, 1e6, 1e10, 1e16, 1.0, 2.0, 123.0, 999999.0, 16777216.0,
+                     9007199254740992.0, 5e-5, 0.5], dtype),
+        np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 1e-45, 1e-320,
+                  np.finfo(dtype).max, np.finfo(dtype).tiny], dtype=dtype)])
+    rng = np.random.default_rng(11)
+    with np.errstate(over="ignore"):
+        spread: npt.NDArray[Any] = (10.0 ** rng.uniform(-8, 20, 20_000)).astype(dtype)
+    integral: npt.NDArray[Any] = np.round(rng.random(20_000) * 1e6).astype(dtype)
+    column = np.concatenate([values, spread, integral, rng.random(20_000).astype(dtype)])
+    frame = pd.DataFrame({"x": column, "n": np.arange(column.shape[0]),
+                          "ok": np.arange(column.shape[0]) % 3 == 0})
+    assert to_csv_text(frame, sep, header=True) == \
+        frame.to_csv(index=False, sep=sep).encode("utf-8")
+
+
+@pytest.mark.parametrize("share", [0.0, 1e-4, 0.5, 1.0])
+def test_lines_without_quotes_are_pandas_text_whatever_share_of_floats_is_patched(
+        share: float, tmp_path: str) -> None:
+    # no field to quote: the lines are written by Arrow's CSV writer, the floats handed to it
+    # as floats when none needs a patch, else as text with the patched fields spliced in
+    rng = np.random.default_rng(int(share * 1e4))
+    rows = 30_000
+    floats = rng.random(rows)
+    patched = rng.random(rows) < share
+    floats[patched] = np.where(rng.random(int(patched.sum())) < 0.5,
+                               np.round(floats[patched] * 100), floats[patched] * 1e-6)
+    frame = pd.DataFrame({
+        "score": floats, "f32": rng.random(rows).astype(np.float32),
+        "calibrated": np.where(rng.random(rows) < 0.1, np.nan, rng.random(rows)),
+        "n": rng.integers(-5, 5, rows), "text": rng.choice(np.array(
+            ["a", "b c", "", None, "ü é"], dtype=object), rows)})
+    path = os.path.join(tmp_path, "out.csv")
+    write_csv_frame(frame.iloc[:12_345], path, ",", first=True)
+    write_csv_frame(frame.iloc[12_345:], path, ",", first=False)
+    with open(path, "rb") as handle:
+        assert handle.read() == frame.to_csv(index=False).encode("utf-8")
+
+
+def test_quoted_fields_are_marked_in_chunks_or_joined_when_text_holds_a_mark(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from calibration_step.script.model_calibration import csvwriter
+
+    rng = np.random.default_rng(8)
+    rows = 1_000
+    frame = pd.DataFrame({"text": rng.choice(np.array(TEXTS, dtype=object), rows),
+                          "x": rng.random(rows), "n": np.arange(rows)})
+    monkeypatch.setattr(csvwriter, "MARKED_ROWS", 7)  # many chunks, one ending mid-text
+    for sep in (",", "\t"):
+        assert to_csv_text(frame, sep, header=True) == \
+            frame.to_csv(index=False, sep=sep).encode("utf-8")
+    for mark in csvwriter.MARKS.values():  # text holding a mark: its lines are joined
+        marked = frame.assign(text=frame["text"].where(frame.index != 3, "a" + mark))
+        assert to_csv_text(marked, ",", header=True) == \
+            marked.to_csv(index=False).encode("utf-8")
