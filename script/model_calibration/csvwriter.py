@@ -218,6 +218,8 @@ def _column_fields(column: pd.Series, sep: str) -> Optional[tuple[Any, Quoting]]
             return None  # float16, complex, dates, durations, bytes: pandas' own text
     elif not isinstance(dtype, pd.StringDtype):
         return None
+    if len(column) == 0:  # no field to write (Arrow types an empty object column as null)
+        return pa.array([], type=pa.string()), Quoting.PLAIN
     try:
         text = pa.array(column, from_pandas=True)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
