@@ -4,6 +4,7 @@ Usage (from the repository root)::
 
     python -m bench.ab --kind fit --fitter ours_platt --sizes 1e6 1e7
     python -m bench.ab --kind script --sizes 1e6 1e7 --rounds 3
+    python -m bench.ab --kind script --sizes 1e6 --format csv   # the script reading CSV shards
     python -m bench.ab --kind fit --fitter sklearn_logistic_lbfgs --sizes 1e6   # a peer
     python -m bench.ab --kind outputs --base db6853b --sizes 1e5 3e6 \
         --method isotonic platt gam beta auto --fixtures
@@ -69,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--sizes", type=_size, nargs="+", default=[1_000_000, 10_000_000])
     parser.add_argument("--scenario", choices=data.ALL_SCENARIOS, default="nonlinear",
                         help="multiclass: --kind script and outputs only (the fitters are binary)")
+    parser.add_argument("--format", choices=data.FORMATS, default="parquet",
+                        help="--kind script: the file format of the script's input (the "
+                        "parquet shards written once in it, as bench.run's --script-format)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--base", default="HEAD")
     parser.add_argument("--patched", default="worktree")
@@ -150,6 +154,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     methods = [args.fitter] if args.kind == "fit" else args.method
     for n in sorted(args.sizes):
         dataset = data.prepare(args.cache_dir, args.scenario, n)
+        if args.kind == "script":
+            dataset = data.in_format(dataset, args.format)
         for method in methods:
             _measure(args, work, dataset, n, method, sides, memory_name)
     return 0

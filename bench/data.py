@@ -277,6 +277,16 @@ def prepare_json(dataset: Dataset) -> Dataset:
                                                       double_precision=15))
 
 
+def in_format(dataset: Dataset, fmt: str) -> Dataset:
+    """The training shards of a parquet ``dataset`` in ``fmt`` (one of ``FORMATS``): the
+    dataset itself for parquet, else :func:`prepare_csv`, :func:`prepare_jsonl` or
+    :func:`prepare_json`'s copy."""
+    if fmt == "parquet":
+        return dataset
+    writers = {"csv": prepare_csv, "jsonl": prepare_jsonl, "json": prepare_json}
+    return writers[fmt](dataset)
+
+
 def _derived(dataset: Dataset, fmt: str, version: int, write: Callable[[Any, str], None]
              ) -> Dataset:
     """The training shards of a parquet ``dataset`` in ``fmt``, each written by ``write``

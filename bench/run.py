@@ -312,9 +312,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             script_data = dataset
             if n in script_sizes and args.script_format != "parquet":
                 t0 = time.perf_counter()
-                prepare = {"csv": data.prepare_csv, "jsonl": data.prepare_jsonl,
-                           "json": data.prepare_json}
-                script_data = prepare[args.script_format](dataset)
+                script_data = data.in_format(dataset, args.script_format)
                 print(f"[{time.perf_counter() - started:7.1f}s] {args.script_format} {scenario} "
                       f"n={n} ready in {time.perf_counter() - t0:.1f}s", flush=True)
             for spec in _specs(dataset, labels, n in script_sizes, preds_dir, work,

@@ -185,6 +185,7 @@ def test_csv_shards_and_floors(dataset: data.Dataset, tmp_path: Path) -> None:
     csv = data.prepare_csv(dataset)
     assert csv.fmt == "csv" and len(csv.shard_paths()) == data.TRAIN_SHARDS
     assert data.prepare_csv(dataset) == csv  # reused
+    assert data.in_format(dataset, "csv") == csv and data.in_format(dataset, "parquet") == dataset
     first = pd.read_csv(csv.shard_paths()[0])
     original = pd.read_parquet(dataset.shard_paths()[0])
     assert list(first.columns) == list(original.columns)
