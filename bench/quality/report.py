@@ -68,9 +68,11 @@ def _agreements(summary: ModeSummary) -> str:
         parts.append(f"isotonic vs scikit-learn max |diff| "
                      f"{cell(summary.isotonic_vs_sklearn.max_abs_diff)} (without near ties), "
                      f"{cell(summary.isotonic_vs_sklearn_all.max_abs_diff)} (all)")
-    if summary.temperature_vs_sklearn is not None:
-        parts.append(f"temperature vs scikit-learn max |diff| "
-                     f"{cell(summary.temperature_vs_sklearn.max_abs_diff)}")
+    temp, every = summary.temperature_vs_sklearn, summary.temperature_vs_sklearn_all
+    if temp is not None and every is not None:
+        parts.append(f"temperature vs scikit-learn max |diff| {cell(temp.max_abs_diff)}"
+                     + (f" (without separable sets), {cell(every.max_abs_diff)} (all)"
+                        if summary.mode == BINARY else ""))
     return "; ".join(parts)
 
 
@@ -112,11 +114,17 @@ def _summary_tables(summary: ModeSummary) -> list[str]:
                      f"{iso.runs} runs without near ties (distinct calibration scores closer "
                      f"than 1e-15, which scikit-learn pools); {cell(every.max_abs_diff)} over "
                      f"all {every.runs} runs")
-    if temp is not None:
+    every_temp = summary.temperature_vs_sklearn_all
+    if temp is not None and every_temp is not None:
+        left_out = ("binary runs whose calibration scores separate the classes (no finite "
+                    "maximum-likelihood scale: each fit stops where its solver does)"
+                    if summary.mode == BINARY else
+                    "multi-class runs with a probability below 1e-6")
         lines.append(f"- ours temperature vs scikit-learn's temperature on the same "
                      f"probabilities, max abs difference of test predictions: "
                      f"{cell(temp.max_abs_diff)} over {temp.runs} runs ({temp.skipped} "
-                     f"multi-class runs with a probability below 1e-6 skipped)")
+                     f"{left_out} left out); {cell(every_temp.max_abs_diff)} over all "
+                     f"{every_temp.runs} runs compared")
     return lines
 
 

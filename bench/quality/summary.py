@@ -110,7 +110,12 @@ class ModeSummary:
     # binary only: runs without near ties (skipped: runs with them), and every run
     isotonic_vs_sklearn: Agreement | None
     isotonic_vs_sklearn_all: Agreement | None
+    # runs without a separable binary calibration set (skipped: those and the multi-class runs
+    # the comparison leaves out), and every run compared: where the binary scores separate
+    # the rows the scale's maximum likelihood is at infinity, so each fit stops where its
+    # solver does (ours at the bound e^10, scikit-learn's where its gradient is small)
     temperature_vs_sklearn: Agreement | None
+    temperature_vs_sklearn_all: Agreement | None
     auto_choices: dict[str, int]
     # every calibrator (auto included) against each peer, as ``auto_vs_peers`` is for auto
     within_matrix: dict[str, list[PeerComparison]]
@@ -167,6 +172,11 @@ def _agreement(values: Sequence[float | None], skipped: int = 0) -> Agreement:
     return Agreement(len(found), max(found) if found else None, skipped)
 
 
+def _separable(run: RunResult) -> bool:
+    """A binary run whose calibration scores separate its classes."""
+    return run.mode == BINARY and run.calibration_scores.separable
+
+
 def summarize(results: Sequence[RunResult], mode: str) -> ModeSummary:
     """Every summary figure of the runs of ``mode``."""
     runs = [r for r in results if r.mode == mode]
@@ -194,7 +204,9 @@ def summarize(results: Sequence[RunResult], mode: str) -> ModeSummary:
         _agreement([r.isotonic_vs_sklearn for r in runs if not r.isotonic_near_ties],
                    sum(1 for r in runs if r.isotonic_near_ties)) if binary else None,
         _agreement([r.isotonic_vs_sklearn for r in runs]) if binary else None,
-        _agreement([r.temperature_vs_sklearn for r in runs],
-                   sum(1 for r in runs if r.temperature_skipped)),
+        _agreement([r.temperature_vs_sklearn for r in runs if not _separable(r)],
+                   sum(1 for r in runs if r.temperature_skipped or (
+                       _separable(r) and r.temperature_vs_sklearn is not None))),
+        _agreement([r.temperature_vs_sklearn for r in runs]),
         dict(sorted(choices.items())),
         {n: [_comparison(p, runs, n) for p in peers] for n in names})

@@ -72,7 +72,7 @@ def test_agreement_checks_are_reported(smoke: tuple[dict[str, Any], str]) -> Non
     isotonic = payload["summary"][BINARY]["isotonic_vs_sklearn_all"]
     assert isotonic["runs"] == 1 and isotonic["max_abs_diff"] == binary["isotonic_vs_sklearn"]
     # binary temperature takes scikit-learn's ln(p + 1e-12): compared on every binary run
-    temperature = payload["summary"][BINARY]["temperature_vs_sklearn"]
+    temperature = payload["summary"][BINARY]["temperature_vs_sklearn_all"]
     assert temperature["runs"] == 1 and binary["temperature_vs_sklearn"] <= 1e-6
     assert payload["summary"][MULTICLASS]["isotonic_vs_sklearn"] is None
     assert not multiclass["isotonic_near_ties"]
@@ -220,3 +220,13 @@ def test_ours_reports_the_shipped_method_and_warnings(tmp_path: Path) -> None:
 def test_unknown_calibrator_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["--quick", "--calibrators", "ours_magic"]) == 2
     assert "unknown calibrator(s) ours_magic; choose from" in capsys.readouterr().err
+
+
+def test_temperature_agreement_leaves_out_separable_binary_sets() -> None:
+    losses: dict[str, float | None] = {"uncalibrated": 0.5, "ours_auto": 0.3}
+    usual = dataclasses.replace(_result(losses, "a/m/0"), temperature_vs_sklearn=1e-9)
+    separable = dataclasses.replace(_result(losses, "b/m/0"), temperature_vs_sklearn=3e-3,
+                                    calibration_scores=metrics.ScoreShape(0.0, 1.0, True))
+    found = summary.summarize([usual, separable], BINARY)
+    assert found.temperature_vs_sklearn == summary.Agreement(1, 1e-9, 1)
+    assert found.temperature_vs_sklearn_all == summary.Agreement(2, 3e-3, 0)
