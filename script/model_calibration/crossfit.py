@@ -45,7 +45,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Optional
 
 import numpy as np
@@ -543,6 +543,17 @@ def cross_fit(problem: Problem[ModelT], settings: Settings, fold: npt.NDArray[np
                     int(train.sum()), int(held.sum()), fit_seconds)
     assert predictions is not None  # folds >= 2
     return CrossFit(predictions, info)
+
+
+def sole_selection(choices: Iterable[Mapping[str, object]]) -> Optional[str]:
+    """The method every one of the ``auto`` selection records ``choices`` chose, or None where
+    they differ.
+
+    >>> sole_selection([{"selected": "vector"}, {"selected": "vector"}])
+    'vector'
+    """
+    chosen = {str(choice["selected"]) for choice in choices}
+    return chosen.pop() if len(chosen) == 1 else None
 
 
 def fold_selection(choice: Mapping[str, object]) -> JsonDict:

@@ -33,7 +33,7 @@ from ..errors import CalibrationScriptError
 from . import limits
 from .apply import CLASS_SCALING_METHODS
 from .crossfit import (AUTO_TARGET_HELD_OUT_ROWS, AUTO_VENN_ABERS_MAX_ROWS, choose_by_log_loss, fit_fold, selection_record,
-                       selection_sample, skipped_candidate)
+                       selection_sample, skipped_candidate, sole_selection)
 from .fitchecks import FIT_FAILURE_CODES
 from .fitting import STARTED_METHODS
 from .jsonvalues import JsonDict
@@ -67,8 +67,7 @@ class SampledSelections:
         >>> SampledSelections({"selected": "vector"}, {0: {"selected": "vector"}}).unanimous()
         'vector'
         """
-        chosen = {str(self.shipped["selected"])} | {str(c["selected"]) for c in self.folds.values()}
-        return chosen.pop() if len(chosen) == 1 else None
+        return sole_selection([self.shipped, *self.folds.values()])
 
 
 @dataclasses.dataclass

@@ -16,7 +16,7 @@ import numpy.typing as npt
 
 from ..errors import CalibrationScriptError, Code
 from .artifact import MultiCalibrator
-from .crossfit import fold_selection, held_out_records
+from .crossfit import fold_selection, held_out_records, sole_selection
 from .heldoutchunks import HeldOutChunks, stored_rows
 from .jsonvalues import JsonDict
 from .logs import logger
@@ -135,8 +135,7 @@ class SharedFoldFits:
         calibrator is that method's, or was fitted already), the pass stores the held-out
         predictions over the problem's scores, where the metrics read them (no second scoring;
         the scores are gone then: :meth:`settled` settles without more passes)."""
-        chosen = {str(choice["selected"]) for choice in choices.values()}
-        method = chosen.pop() if len(chosen) == 1 else ""
+        method = sole_selection(choices.values()) or ""
         shared = self._shared(method) if method else None
         if shared is None or any(rows and (f not in choices or shared.models[f] is None)
                                  for f, rows in enumerate(shared.found.rows)):
