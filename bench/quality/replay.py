@@ -175,12 +175,13 @@ def standardised_prior(fit: Callable[..., Any]) -> Callable[..., Any]:
     2.0
     """
     def fitted(z: FloatArray, n: FloatArray, k: FloatArray, space: str,
-               prior_rows: Optional[float] = None) -> Any:
+               prior_rows: Optional[float] = None, values: Optional[FloatArray] = None) -> Any:
         if prior_rows is not None:
             mean = float(np.dot(n, z)) / float(n.sum())
             variance = float(np.dot(n, (z - mean) ** 2)) / float(n.sum())
             prior_rows = prior_rows / max(variance, 1e-24)
-        return fit(z, n, k, space, prior_rows)
+        return fit(z, n, k, space, prior_rows) if values is None else \
+            fit(z, n, k, space, prior_rows, values)
 
     return fitted
 

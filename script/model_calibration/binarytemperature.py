@@ -25,25 +25,33 @@ from typing import Optional
 
 import numpy as np
 
+from .boundedscale import LOG_BETA_BOUND, binary_mean_loss, search_log_beta
 from .classscaling import COMMON_SCALE_PENALTY
 from .jsonvalues import JsonDict
 from .numerics import LOG_OFFSET, FloatArray, log_sigmoid, sigmoid
-
-LOG_BETA_BOUND = 10.0
-"""scikit-learn bounds the logarithm of its inverse temperature to ``[-10, 10]``."""
 
 MAX_ITERATIONS = 200
 """Newton or bisection steps of :func:`fit_binary_temperature` (bisection alone needs ~70)."""
 
 
+def beta_factor(score_space: str) -> float:
+    """The scale over scikit-learn's ``beta``: 1 on probabilities, 2 on margins (its class
+    logits ``(-d, d)`` differ by ``2 d``).
+
+    >>> beta_factor("probability"), beta_factor("logit")
+    (1.0, 2.0)
+    """
+    return 1.0 if score_space == "probability" else 2.0
+
+
 def scale_bounds(score_space: str) -> tuple[float, float]:
-    """The bounds of the scale: scikit-learn's ``[exp(-10), exp(10)]`` on ``beta``, times 2 on
-    margins (its class logits ``(-d, d)`` differ by ``2 d``).
+    """The bounds of the scale: scikit-learn's ``[exp(-10), exp(10)]`` on ``beta``, times
+    :func:`beta_factor`.
 
     >>> [round(v, 6) for v in scale_bounds("probability")], scale_bounds("logit")[0] > 9e-5
     ([4.5e-05, 22026.465795], True)
     """
-    factor = 1.0 if score_space == "probability" else 2.0
+    factor = beta_factor(score_space)
     return factor * math.exp(-LOG_BETA_BOUND), factor * math.exp(LOG_BETA_BOUND)
 
 
@@ -62,6 +70,21 @@ def temperature_logits(scores: FloatArray, score_space: str, log_offset: float =
     return out
 
 
+def sklearn_class_logits(values: FloatArray, score_space: str
+                         ) -> tuple[FloatArray, FloatArray]:
+    """The two class logits scikit-learn's temperature scaling takes of binary scores: of
+    probabilities ``ln((1 - p) + LOG_OFFSET)`` and ``ln(p + LOG_OFFSET)``, of margins
+    ``(-d, d)``; their difference is :func:`temperature_logits` times :func:`beta_factor`.
+
+    >>> [v.tolist() for v in sklearn_class_logits(np.array([-1.5, 2.0]), "logit")]
+    [[1.5, -2.0], [-1.5, 2.0]]
+    """
+    if score_space != "probability":
+        margins = np.array(values, dtype=np.float64)
+        return -margins, margins
+    return np.log((1.0 - values) + LOG_OFFSET), np.log(values + LOG_OFFSET)
+
+
 def _derivatives(scale: float, z: FloatArray, n: FloatArray, k: FloatArray, total: float,
                  penalty: float) -> tuple[float, float]:
     """The first and second derivative in the scale of the penalised mean negative
@@ -73,7 +96,8 @@ def _derivatives(scale: float, z: FloatArray, n: FloatArray, k: FloatArray, tota
 
 
 def fit_binary_temperature(z: FloatArray, n: FloatArray, k: FloatArray, score_space: str,
-                           prior_rows: Optional[float] = None) -> tuple[float, JsonDict]:
+                           prior_rows: Optional[float] = None,
+                           values: Optional[FloatArray] = None) -> tuple[float, JsonDict]:
     """The scale of ``sigmoid(scale * z)`` on aggregated rows (``n`` rows, ``k`` of them
     positive, at log-odds ``z``: :func:`temperature_logits`) and a record of the fit: the
     weighted maximum likelihood within :func:`scale_bounds`, under the prior
@@ -87,9 +111,16 @@ def fit_binary_temperature(z: FloatArray, n: FloatArray, k: FloatArray, score_sp
     (0.4196, True)
     >>> separable = fit_binary_temperature(z, np.ones(4), np.array([0.0, 0.0, 1.0, 1.0]),
     ...                                    "logit", prior_rows=4.0)[0]
-    >>> 1.0 < separable < 100.0, fit_binary_temperature(z, np.ones(4), np.array(
-    ...     [0.0, 0.0, 1.0, 1.0]), "logit")[0] == scale_bounds("logit")[1]
-    (True, True)
+    >>> unpenalised, record = fit_binary_temperature(z, np.ones(4), np.array(
+    ...     [0.0, 0.0, 1.0, 1.0]), "logit")
+    >>> 1.0 < separable < 100.0, 10.0 < unpenalised < scale_bounds("logit")[1], record["solver"]
+    (True, True, 'bounded search')
+
+    Unpenalised, where the likelihood still rises at the upper bound (a separable set), the
+    scale is where scikit-learn's bounded search stops (:mod:`.boundedscale`), on the class
+    logits of ``values`` (the scores ``z`` was taken from: :func:`sklearn_class_logits`; of
+    probabilities without them, ``(0, z)``, whose loss differs from scikit-learn's in its last
+    digits).
     """
     total = float(n.sum())
     penalty = 0.0 if prior_rows is None else COMMON_SCALE_PENALTY / prior_rows
@@ -100,7 +131,15 @@ def fit_binary_temperature(z: FloatArray, n: FloatArray, k: FloatArray, score_sp
         info["prior_rows"] = prior_rows
     scale, iterations, converged = 1.0, 0, True
     if np.any(z != 0.0):
-        scale, iterations, converged = _root(z, n, k, total, penalty, low, high)
+        if penalty == 0.0 and _derivatives(high, z, n, k, total, penalty)[0] <= 0.0:
+            low_logit, high_logit = (np.zeros_like(z), z) if values is None and \
+                score_space == "probability" else \
+                sklearn_class_logits(z if values is None else values, score_space)
+            beta, iterations = search_log_beta(binary_mean_loss(low_logit, high_logit, n, k))
+            scale = beta_factor(score_space) * beta
+            info["solver"] = "bounded search"
+        else:
+            scale, iterations, converged = _root(z, n, k, total, penalty, low, high)
     eta = scale * z
     nll = -float(np.dot(k, log_sigmoid(eta)) + np.dot(n - k, log_sigmoid(-eta)))
     info.update(iterations=iterations, converged=converged, neg_log_likelihood=nll)

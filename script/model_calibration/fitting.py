@@ -230,7 +230,7 @@ def _fit_temperature(agg: Aggregated, space: str, fit: JsonDict, weighted_rows: 
     rows ``agg`` counts) rows, recorded in ``params.scale_penalty``."""
     rows = float(agg.n.sum()) if weighted_rows is None else float(weighted_rows)
     scale, info = fit_binary_temperature(temperature_logits(agg.values, space), agg.n, agg.k,
-                                         space, rows if scale_prior else None)
+                                         space, rows if scale_prior else None, agg.values)
     fit.update(info)
     if info["converged"] is not True:
         raise CalibrationScriptError(

@@ -6,16 +6,21 @@ with ``bias[0] = 0`` (all 0 unless ``TEMPERATURE_BIAS``); weighted maximum likel
 Newton's method on the exact Hessian, L-BFGS-B from scipy when the scale reaches its bound
 ``1e-6``. Without bias the fit is scikit-learn's (``CalibratedClassifierCV(...,
 method="temperature")``, 1.8 and later), which has no bias and bounds ``scale`` to
-``[exp(-10), exp(10)]``.
+``[exp(-10), exp(10)]``: where the likelihood has no maximum inside them (it still rises at
+``exp(10)``: every row's own class ranked first; or falls from ``exp(-10)``: the scores ranked
+against the labels), the scale is where scikit-learn's bounded search stops
+(:mod:`.boundedscale`).
 """
 
 from __future__ import annotations
 
+import math
 from typing import Optional
 
 import numpy as np
 
 from ..errors import CalibrationScriptError, Code
+from .boundedscale import LOG_BETA_BOUND, multiclass_mean_loss, search_log_beta
 from .jsonvalues import JsonDict
 from .numerics import (BoolArray, Evaluation, FloatArray, IntArray, class_major_chunks,
                        newton_minimize)
@@ -75,17 +80,29 @@ def fit_temperature(logits: FloatArray, labels: IntArray, weights: FloatArray,
 
     Newton's method with step halving on the exact Hessian (a convex problem in the scale and
     the biases), summed over chunks of rows; ``scale >= 1e-6``: a step that would cross the bound
-    (scores ranked against the labels) hands over to L-BFGS-B (scipy) with the bound.
+    (scores ranked against the labels) hands over to L-BFGS-B (scipy) with the bound. Without
+    bias, where the maximum is outside scikit-learn's bounds, their bounded search
+    (:mod:`.boundedscale`).
 
     >>> logits = np.array([[2.0, 0.0], [0.0, 2.0], [2.0, 0.0], [0.0, 2.0]])
-    >>> scale, bias, info = fit_temperature(logits, np.array([0, 1, 1, 0]), np.ones(4), False)
+    >>> scale, bias, info = fit_temperature(logits, np.array([0, 1, 1, 0]), np.ones(4), True)
     >>> info["converged"], info["solver"], scale
     (True, 'L-BFGS-B', 1e-06)
+    >>> scale, bias, info = fit_temperature(logits, np.array([0, 1, 1, 0]), np.ones(4), False)
+    >>> info["solver"], abs(scale / math.exp(-10.0) - 1.0) < 1e-6
+    ('bounded search', True)
     """
     c = logits.shape[1]
     n = logits.shape[0] if rows is None else int(np.count_nonzero(rows))
     total = float(weights.sum() if rows is None else weights[rows].sum())
     w = weights / total
+    if not bias and n and _outside_bounds(logits, labels, w, rows):
+        scale, evaluations = search_log_beta(multiclass_mean_loss(logits, labels, weights,
+                                                                  rows))
+        loss = _temperature_sums(np.array([scale]), logits, labels, w, False, False, rows)[0]
+        return scale, tuple(0.0 for _ in range(c)), {
+            "iterations": evaluations, "solver": "bounded search", "converged": True,
+            "max_abs_gradient": 0.0, "neg_log_likelihood": loss * total, "bias": False}
     n_free = c - 1 if bias else 0
     theta = np.zeros(1 + n_free)
     theta[0] = 1.0
@@ -129,6 +146,18 @@ def fit_temperature(logits: FloatArray, labels: IntArray, weights: FloatArray,
                       "max_abs_gradient": grad_max,
                       "neg_log_likelihood": loss * total, "bias": bias}
     return float(theta[0]), tuple(float(v) for v in b_out), info
+
+
+def _outside_bounds(logits: FloatArray, labels: IntArray, w: FloatArray,
+                    rows: Optional[BoolArray]) -> bool:
+    """Whether the likelihood of ``softmax(scale * logits)`` has no maximum inside
+    scikit-learn's bounds ``[exp(-10), exp(10)]``: it still rises (or is flat) at the upper
+    one, or already falls at the lower one (scores ranked against the labels)."""
+    def slope(log_scale: float) -> float:
+        at = np.array([math.exp(log_scale)])
+        return float(_temperature_sums(at, logits, labels, w, False, False, rows)[1][0])
+
+    return slope(LOG_BETA_BOUND) <= 0.0 or slope(-LOG_BETA_BOUND) >= 0.0
 
 
 def _temperature_lbfgs(logits: FloatArray, labels: IntArray, w: FloatArray, bias: bool,

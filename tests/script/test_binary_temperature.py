@@ -18,6 +18,7 @@ from calibration_step.script.model_calibration.binarytemperature import (
 from calibration_step.script.model_calibration.classscaling import COMMON_SCALE_PENALTY
 from calibration_step.script.model_calibration.fitting import fit_calibrator, probability_floor
 from calibration_step.script.model_calibration.problems import BinaryProblem
+from tests.script.given_scores import GivenMargins, GivenScores
 from tests.script.real_data import real_split
 from tests.script.synthetic import logit, read_json, run_main, sigmoid, write_csv
 
@@ -71,11 +72,13 @@ def test_named_temperature_equals_scikit_learns_on_margins() -> None:
                                theirs.predict_proba(probe)[:, 1], rtol=0, atol=1e-6)
 
 
-def test_separable_rows_reach_the_bound_when_named_and_stay_finite_under_auto() -> None:
+def test_separable_rows_stop_below_the_bound_when_named_and_stay_finite_under_auto() -> None:
     s = np.array([0.1, 0.2, 0.3, 0.7, 0.8, 0.9])
     y = np.array([0.0, 0.0, 0.0, 1.0, 1.0, 1.0])
     named = _temperature(s, y)
-    assert named.coef == (scale_bounds("probability")[1],)  # scikit-learn's bound
+    # scikit-learn's search stops where its loss first rounds to 0, far below its bound
+    assert 10.0 < named.coef[0] < scale_bounds("probability")[1] / 10.0
+    assert named.fit["solver"] == "bounded search" and named.fit["converged"] is True
     bounded = mc.apply_calibrator(named, np.array([0.0, 0.1, 0.45, 0.55, 0.9, 1.0]))
     assert bounded.min() == pytest.approx(1e-15, rel=1e-6) and bounded.max() < 1.0
     assert bounded.max() == pytest.approx(1.0 - 1e-15, abs=2e-16)
@@ -87,6 +90,37 @@ def test_separable_rows_reach_the_bound_when_named_and_stay_finite_under_auto() 
     assert candidate.extra_params["probability_floor"] == floor
     out = mc.apply_calibrator(candidate, np.array([0.0, 1e-300, 0.5, 1.0]))
     assert out.min() >= floor and out.max() <= 1.0 - floor
+
+
+def _separable_binary(seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(40, 300))
+    y = rng.integers(0, 2, n).astype(float)
+    margins = (rng.exponential(1.0, n) + rng.uniform(0.001, 0.5)) * rng.uniform(0.01, 3.0)
+    return np.where(y == 1.0, margins, -margins), y
+
+
+@pytest.mark.skipif(not NEW_SKLEARN, reason="scikit-learn has temperature scaling from 1.8")
+@pytest.mark.parametrize("seed", range(6))
+def test_named_temperature_on_separable_rows_is_scikit_learns(seed: int) -> None:
+    """Every row on its own class's side: the likelihood has no maximum, and the named fit is
+    where scikit-learn's bounded search stops (on probabilities and on margins)."""
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.frozen import FrozenEstimator
+
+    margins, y = _separable_binary(seed)
+    probe = np.random.default_rng(100 + seed).normal(0.0, 0.3, 500)
+    for space, scores, probe_scores in (("probability", sigmoid(margins), sigmoid(probe)),
+                                        ("logit", margins, probe)):
+        model = (GivenScores() if space == "probability" else GivenMargins()).fit(
+            scores[:, None], y)
+        theirs = CalibratedClassifierCV(FrozenEstimator(model), method="temperature")
+        theirs.fit(scores[:, None], y)
+        ours = _temperature(scores, y, space)
+        assert ours.fit["solver"] == "bounded search"
+        np.testing.assert_allclose(mc.apply_calibrator(ours, probe_scores),
+                                   theirs.predict_proba(probe_scores[:, None])[:, 1],
+                                   rtol=0, atol=1e-6)
 
 
 def test_the_prior_vanishes_as_rows_grow() -> None:

@@ -7,6 +7,7 @@ import os
 import numpy as np
 import pandas as pd
 import pytest
+import sklearn
 
 from calibration_step.script import model_calibration as mc
 from calibration_step.script.model_calibration import limits
@@ -15,9 +16,10 @@ from calibration_step.script.model_calibration.artifact import MULTICLASS_KIND, 
 from calibration_step.script.model_calibration.columns import parse_class_labels
 from calibration_step.script.interface import CALIBRATOR_FILE, METRICS_FILE, ModelCalibrationOutput
 from calibration_step.script.model_calibration.multiclassmetrics import multiclass_metrics
-from calibration_step.script.model_calibration.numerics import CLIP_EPSILON
+from calibration_step.script.model_calibration.numerics import CLIP_EPSILON, LOG_OFFSET
 from calibration_step.script.model_calibration.temperature import (_temperature_lbfgs,
                                                                    fit_temperature)
+from tests.script.given_scores import GivenScores
 from tests.script.synthetic import (
     multiclass_log_loss,
     multiclass_scenario,
@@ -274,16 +276,52 @@ def test_temperature_newton_reaches_the_bounded_quasi_newton_optimum(bias: bool)
         np.testing.assert_allclose(offsets[1:], theta[1:], atol=1e-6)
 
 
-@pytest.mark.parametrize("bias", [True, False])
-def test_temperature_at_the_scale_bound_hands_over_to_the_bounded_fit(bias: bool) -> None:
-    """Scores ranked against the labels: the likelihood wants a negative scale, so the scale
-    sits at its bound and the biases are fitted given it (their gradient vanishes)."""
+def test_temperature_at_the_scale_bound_hands_over_to_the_bounded_fit() -> None:
+    """Scores ranked against the labels: the likelihood wants a negative scale, so with biases
+    the scale sits at its bound and the biases are fitted given it (their gradient vanishes);
+    without them the scale is scikit-learn's lower bound ``exp(-10)``, where its bounded
+    search ends."""
     scores, labels, _ = multiclass_scenario(3000, seed=6)
     logits = -class_logits(scores, "probability", CLIP_EPSILON)
-    scale, _, info = fit_temperature(logits, labels, np.ones(len(labels)), bias)
+    scale, _, info = fit_temperature(logits, labels, np.ones(len(labels)), True)
     assert scale == 1e-6
     assert info["solver"] == "L-BFGS-B" and info["converged"] is True
     assert isinstance(info["max_abs_gradient"], float) and info["max_abs_gradient"] <= 1e-6
+    scale, bias, info = fit_temperature(logits, labels, np.ones(len(labels)), False)
+    assert info["solver"] == "bounded search" and info["converged"] is True
+    assert scale == pytest.approx(np.exp(-10.0), rel=1e-6) and bias == (0.0, 0.0, 0.0)
+
+
+@pytest.mark.skipif(tuple(int(v) for v in sklearn.__version__.split(".")[:2]) < (1, 8),
+                    reason="scikit-learn has temperature scaling from 1.8")
+@pytest.mark.parametrize("seed", range(4))
+def test_named_temperature_on_separable_rows_is_scikit_learns(seed: int) -> None:
+    """Every row's own class ranked first (all but one of these sets): the likelihood has no
+    maximum, and the fit is where scikit-learn's bounded search stops, on the same mean loss
+    to the last digit."""
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.frozen import FrozenEstimator
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(40, 300))
+    labels = rng.integers(0, 3, n)
+    margins = rng.normal(0.0, 1.0, (n, 3))
+    margins[np.arange(n), labels] += rng.uniform(3.0, 10.0)
+    scores = np.exp(margins * rng.uniform(0.01, 2.0))
+    scores /= scores.sum(axis=1, keepdims=True)
+    theirs = CalibratedClassifierCV(FrozenEstimator(GivenScores().fit(scores, labels)),
+                                    method="temperature").fit(scores, labels)
+    logits = np.log(scores + LOG_OFFSET)
+    scale, _, info = fit_temperature(logits, labels, np.ones(n), False)
+    separable = bool(np.all(np.argmax(scores, axis=1) == labels))
+    assert (info["solver"] == "bounded search") == separable
+    probe = rng.dirichlet([1.0, 1.0, 1.0], 500)
+    cal = mc.MultiCalibrator(mode="multiclass", method="temperature", score_space="probability",
+                             clip_epsilon=CLIP_EPSILON, names=("a", "b", "c"),
+                             score_fields=("p_a", "p_b", "p_c"), label_fields=("y",),
+                             scale=scale, bias=(0.0, 0.0, 0.0))
+    ours = mc.apply_multiclass(cal, probe)
+    np.testing.assert_allclose(ours, theirs.predict_proba(probe), rtol=0, atol=1e-6)
 
 
 @pytest.mark.parametrize("bias", [True, False])
