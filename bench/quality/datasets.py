@@ -49,10 +49,10 @@ class DataSet:
     load: Callable[[], tuple[FloatArray, IntArray]]
 
 
-def _bundled(name: str, positive: int | None = None
+def _bundled(name: str, positive: int | None = None, odd: bool = False
              ) -> Callable[[], tuple[FloatArray, IntArray]]:
     """A data set bundled with scikit-learn, or with ``positive`` its binary task "class
-    ``positive`` vs the rest"."""
+    ``positive`` vs the rest" (with ``odd``: odd classes vs even ones)."""
     def load() -> tuple[FloatArray, IntArray]:
         from sklearn import datasets
 
@@ -61,6 +61,8 @@ def _bundled(name: str, positive: int | None = None
         features, labels = loader(return_X_y=True)
         if positive is not None:
             labels = (labels == positive).astype(np.int64)
+        if odd:
+            labels = labels % 2
         return np.asarray(features, dtype=np.float64), np.asarray(labels, dtype=np.int64)
 
     return load
@@ -123,9 +125,18 @@ EXTRA_DATASETS: dict[str, DataSet] = {d.name: d for d in (
             "positive)", _bundled("digits", positive=3)),
     DataSet("iris_virginica_vs_rest", "scikit-learn iris, virginica vs the rest (150 rows: 45 "
             "calibration rows)", _bundled("iris", positive=2)),
+    DataSet("digits_odd_vs_even", "scikit-learn digits, odd vs even digits (1,797 rows, about "
+            "half positive)", _bundled("digits", odd=True)),
+    DataSet("synthetic_large", "20,000 rows (6,000 calibration rows), 20 features, 2% label "
+            "noise", _synthetic(20000, 20, 8, redundant=4, class_sep=0.8, flip_y=0.02,
+                                seed=107)),
+    DataSet("synthetic_large_4_classes", "20,000 rows (6,000 calibration rows), 4 classes, "
+            "20 features", _synthetic(20000, 20, 8, redundant=4, classes=4, class_sep=0.8,
+                                      seed=108)),
 )}
-"""Binary sets run only when named (``--datasets``): held-out checks of binary ``auto``'s
-rules, beyond the default sets the rules were measured on."""
+"""Sets run only when named (``--datasets``): held-out checks of ``auto``'s rules beyond the
+default sets the rules were measured on (other binary tasks of the bundled sets, and
+calibration sets of 6,000 rows)."""
 KNOWN_DATASETS: dict[str, DataSet] = {**DATASETS, **EXTRA_DATASETS}
 
 
