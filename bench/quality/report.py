@@ -117,11 +117,14 @@ def _summary_tables(summary: ModeSummary) -> list[str]:
     every_temp = summary.temperature_vs_sklearn_all
     if temp is not None and every_temp is not None:
         left_out = ("binary runs whose calibration scores separate the classes (no finite "
-                    "maximum-likelihood scale: each fit stops where its solver does)"
+                    "maximum-likelihood scale: the scale is where scikit-learn's bounded "
+                    "search stops)"
                     if summary.mode == BINARY else
                     "multi-class runs with a probability below 1e-6")
+        bounded = (" (scikit-learn's bounded to [1e-6, 1 - 1e-6] as ours are)"
+                   if summary.mode == BINARY else "")
         lines.append(f"- ours temperature vs scikit-learn's temperature on the same "
-                     f"probabilities, max abs difference of test predictions: "
+                     f"probabilities, max abs difference of test predictions{bounded}: "
                      f"{cell(temp.max_abs_diff)} over {temp.runs} runs ({temp.skipped} "
                      f"{left_out} left out); {cell(every_temp.max_abs_diff)} over all "
                      f"{every_temp.runs} runs compared")

@@ -30,6 +30,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from bench.quality import ours, peers
+from calibration_step.script.model_calibration.binarytemperature import NAMED_OUTPUT_BOUND
 from bench.quality.datasets import BINARY, RunData, prepare
 from bench.quality.metrics import (Figures, FloatArray, ScoreShape, binary_matrix, figures,
                                    score_shape)
@@ -185,6 +186,8 @@ def execute(spec: RunSpec, calibrators: Sequence[str] | None = None) -> RunResul
             skipped = f"{tiny} probabilities below {TEMPERATURE_MIN_PROBABILITY:g}"
         else:
             reference = peers.sklearn_temperature_reference(run.calibration, run.test)
+            if run.mode == BINARY:  # ours bounded to [1e-6, 1 - 1e-6]; compare likewise
+                np.clip(reference, NAMED_OUTPUT_BOUND, 1.0 - NAMED_OUTPUT_BOUND, out=reference)
             temperature = _max_abs(predictions["ours_temperature"], reference)
     rows = {"train": run.train_rows, "calibration": run.calibration.rows,
             "test": run.test.rows}

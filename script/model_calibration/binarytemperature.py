@@ -30,6 +30,11 @@ from .classscaling import COMMON_SCALE_PENALTY
 from .jsonvalues import JsonDict
 from .numerics import LOG_OFFSET, FloatArray, log_sigmoid, sigmoid
 
+NAMED_OUTPUT_BOUND = 1e-6
+"""The named fit's outputs lie in ``[1e-6, 1 - 1e-6]`` (its ``probability_floor``): no class
+gets less than one in a million (no confident miss), and an output differs from
+scikit-learn's only where scikit-learn's is beyond the bound, by less than the bound."""
+
 MAX_ITERATIONS = 200
 """Newton or bisection steps of :func:`fit_binary_temperature` (bisection alone needs ~70)."""
 

@@ -40,7 +40,7 @@ import numpy as np
 
 from .aggregation import Aggregated, sort_with_labels
 from .artifact import Calibrator
-from .binarytemperature import fit_binary_temperature, temperature_logits
+from .binarytemperature import NAMED_OUTPUT_BOUND, fit_binary_temperature, temperature_logits
 from ..errors import CalibrationScriptError, Code
 from .gam import GAM_LAMBDA, GAM_TABLE_POINTS, fit_gam, gam_predict_logit
 from .jsonvalues import JsonDict, json_number
@@ -239,6 +239,8 @@ def _fit_temperature(agg: Aggregated, space: str, fit: JsonDict, weighted_rows: 
     extra: JsonDict = {"scale_penalty": info["scale_penalty"]}
     if space == "probability":
         extra["log_offset"] = LOG_OFFSET
+    if not scale_prior:  # auto bounds its candidates by the rows' own floor
+        extra["probability_floor"] = NAMED_OUTPUT_BOUND
     return Calibrator("temperature", space, CLIP_EPSILON, coef=(scale,), extra_params=extra,
                       fit=fit)
 
