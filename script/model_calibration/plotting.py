@@ -366,7 +366,10 @@ def _ticks_in_view(axis: Axis) -> None:
     the labels), from one line of marks and a text a label: a matplotlib tick is a handful of
     artists, made, placed and measured several times a draw (and the locators add locations
     beyond both ends of the view). An axis whose formatter shows an offset or a multiplier
-    (large linear counts) keeps matplotlib's ticks at those locations."""
+    (large linear counts), or whose ticks are not outward (``xtick.direction``), keeps
+    matplotlib's ticks at those locations."""
+    import matplotlib
+    from matplotlib.axis import XAxis
     from matplotlib.ticker import FixedLocator, NullLocator
 
     low, high = sorted(axis.get_view_interval())
@@ -374,7 +377,10 @@ def _ticks_in_view(axis: Axis) -> None:
     locations = [loc for loc in axis.get_majorticklocs() if low - slack <= loc <= high + slack]
     formatter = axis.get_major_formatter()
     labels = formatter.format_ticks(locations)
-    if formatter.get_offset():
+    params = matplotlib.rcParams
+    outward = (params["xtick.direction"] if isinstance(axis, XAxis) else
+               params["ytick.direction"]) == "out"
+    if formatter.get_offset() or not outward:
         axis.set_major_locator(FixedLocator(locations))
         return
     axis.set_major_locator(NullLocator())
@@ -382,8 +388,9 @@ def _ticks_in_view(axis: Axis) -> None:
 
 
 def _draw_ticks(axis: Axis, locations: Sequence[float], labels: Sequence[str]) -> None:
-    """The marks, labels and axis label of :func:`_ticks_in_view` (rcParams' tick size, width,
-    colours, pad and label size; the axis label ``axes.labelpad`` past the labels' extent)."""
+    """The outward marks, labels and axis label of :func:`_ticks_in_view` (rcParams' tick size,
+    width, colours, pad and label size; the axis label ``axes.labelpad`` past the labels'
+    extent)."""
     import matplotlib
     from matplotlib.axis import XAxis
     from matplotlib.font_manager import FontProperties
@@ -397,15 +404,12 @@ def _draw_ticks(axis: Axis, locations: Sequence[float], labels: Sequence[str]) -
     assert figure is not None, "the axes are in a figure"
     x = isinstance(axis, XAxis)
     params = matplotlib.rcParams
-    size, width, base_pad, direction, colour, label_colour, label_size = (
+    size, width, base_pad, colour, label_colour, label_size = (
         params["xtick.major.size"], params["xtick.major.width"], params["xtick.major.pad"],
-        params["xtick.direction"], params["xtick.color"], params["xtick.labelcolor"],
-        params["xtick.labelsize"]) if x else (
+        params["xtick.color"], params["xtick.labelcolor"], params["xtick.labelsize"]) if x else (
         params["ytick.major.size"], params["ytick.major.width"], params["ytick.major.pad"],
-        params["ytick.direction"], params["ytick.color"], params["ytick.labelcolor"],
-        params["ytick.labelsize"])
-    # an outward tick's label sits its size plus its pad away from the axis
-    pad = float(size) + float(base_pad) if direction == "out" else float(base_pad)
+        params["ytick.color"], params["ytick.labelcolor"], params["ytick.labelsize"])
+    pad = float(size) + float(base_pad)  # an outward tick's label: its size and its pad away
     font = FontProperties(size=label_size)
     along = np.asarray(locations, dtype=np.float64)
     across = np.zeros_like(along)

@@ -103,3 +103,18 @@ def test_an_axis_whose_labels_need_an_offset_keeps_matplotlibs_ticks() -> None:
     locations = ax.yaxis.get_majorticklocs()
     assert len(locations) > 2 and max(locations) <= 3.5e6 and not ax.texts
     assert ax.yaxis.get_offset_text().get_text() == "1e6"
+
+
+def test_inward_ticks_are_left_to_matplotlib() -> None:
+    import matplotlib
+
+    from calibration_step.script.model_calibration.plotting import _ticks_in_view
+
+    with matplotlib.rc_context({"ytick.direction": "in"}):
+        canvas, ax = _drawn_axes((0.0, 350.0))
+        _ticks_in_view(ax.xaxis)
+        _ticks_in_view(ax.yaxis)
+        canvas.draw()  # type: ignore[no-untyped-call]  # matplotlib's Agg canvas is unannotated
+    assert len(ax.yaxis.get_majorticklocs()) > 2 and len(ax.xaxis.get_majorticklocs()) == 0
+    # the x axis's labels only: 0.0, 0.2, ..., 1.0
+    assert [t.get_text() for t in ax.texts] == ["0.0", "0.2", "0.4", "0.6", "0.8", "1.0"]
