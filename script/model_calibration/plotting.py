@@ -361,15 +361,80 @@ def _count_histogram(ax: Axes, bins_by_label: Mapping[str, Mapping[str, object]]
 
 
 def _ticks_in_view(axis: Axis) -> None:
-    """Fix ``axis``'s major ticks at the locations its locator gives within the view: a tick
-    is a handful of artists, made for every location whether drawn or not, and the locators
-    add locations beyond both ends of the view."""
-    from matplotlib.ticker import FixedLocator
+    """Draw ``axis``'s major ticks at the locations its locator gives within the view, as
+    matplotlib draws them (an outward mark, the formatter's label past it, the axis label past
+    the labels), from one line of marks and a text a label: a matplotlib tick is a handful of
+    artists, made, placed and measured several times a draw (and the locators add locations
+    beyond both ends of the view). An axis whose formatter shows an offset or a multiplier
+    (large linear counts), or whose ticks are not outward (``xtick.direction``), keeps
+    matplotlib's ticks at those locations."""
+    import matplotlib
+    from matplotlib.axis import XAxis
+    from matplotlib.ticker import FixedLocator, NullLocator
 
     low, high = sorted(axis.get_view_interval())
     slack = 1e-9 * (high - low)
-    axis.set_major_locator(FixedLocator([loc for loc in axis.get_majorticklocs()
-                                         if low - slack <= loc <= high + slack]))
+    locations = [loc for loc in axis.get_majorticklocs() if low - slack <= loc <= high + slack]
+    formatter = axis.get_major_formatter()
+    labels = formatter.format_ticks(locations)
+    params = matplotlib.rcParams
+    outward = (params["xtick.direction"] if isinstance(axis, XAxis) else
+               params["ytick.direction"]) == "out"
+    if formatter.get_offset() or not outward:
+        axis.set_major_locator(FixedLocator(locations))
+        return
+    axis.set_major_locator(NullLocator())
+    _draw_ticks(axis, locations, labels)
+
+
+def _draw_ticks(axis: Axis, locations: Sequence[float], labels: Sequence[str]) -> None:
+    """The outward marks, labels and axis label of :func:`_ticks_in_view` (rcParams' tick size,
+    width, colours, pad and label size; the axis label ``axes.labelpad`` past the labels'
+    extent)."""
+    import matplotlib
+    from matplotlib.axis import XAxis
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.lines import Line2D
+    from matplotlib.markers import TICKDOWN, TICKLEFT, MarkerStyle
+    from matplotlib.textpath import text_to_path
+    from matplotlib.transforms import ScaledTranslation
+
+    ax = axis.axes
+    figure = ax.get_figure(root=True)
+    assert figure is not None, "the axes are in a figure"
+    x = isinstance(axis, XAxis)
+    params = matplotlib.rcParams
+    size, width, base_pad, colour, label_colour, label_size = (
+        params["xtick.major.size"], params["xtick.major.width"], params["xtick.major.pad"],
+        params["xtick.color"], params["xtick.labelcolor"], params["xtick.labelsize"]) if x else (
+        params["ytick.major.size"], params["ytick.major.width"], params["ytick.major.pad"],
+        params["ytick.color"], params["ytick.labelcolor"], params["ytick.labelsize"])
+    pad = float(size) + float(base_pad)  # an outward tick's label: its size and its pad away
+    font = FontProperties(size=label_size)
+    along = np.asarray(locations, dtype=np.float64)
+    across = np.zeros_like(along)
+    marks = Line2D(along if x else across, across if x else along, linestyle="none",
+                   marker=MarkerStyle(TICKDOWN if x else TICKLEFT), markersize=size,
+                   markeredgewidth=width, color=colour, zorder=2.5, clip_on=False,
+                   transform=ax.get_xaxis_transform() if x else ax.get_yaxis_transform())
+    ax.add_artist(marks)
+    transform, valign, halign = ax.get_xaxis_text1_transform(pad) if x else \
+        ax.get_yaxis_text1_transform(pad)
+    for location, label in zip(along, labels):
+        ax.text(location if x else 0.0, 0.0 if x else location, label, transform=transform,
+                va=valign, ha=halign, fontproperties=font,
+                color=colour if label_colour == "inherit" else label_colour, clip_on=False)
+    # the labels' extent across the axis, in points (a text's box is at least as high as "lp",
+    # as matplotlib lays a line out): the axis label goes ``labelpad`` beyond it
+    extents = [text_to_path.get_text_width_height_descent(text, font, ismath=False)
+               for text in labels]
+    extent = max([h for _, h, _ in extents] + [
+        text_to_path.get_text_width_height_descent("lp", font, ismath=False)[1]]) if x else \
+        max([w for w, _, _ in extents] + [0.0])
+    offset = (pad + extent + float(axis.labelpad)) / 72.0
+    shift = ScaledTranslation(0.0, -offset, figure.dpi_scale_trans) if x else \
+        ScaledTranslation(-offset, 0.0, figure.dpi_scale_trans)
+    axis.set_label_coords(0.5 if x else 0.0, 0.0 if x else 0.5, transform=ax.transAxes + shift)
 
 
 def _add_bars(ax: Axes, left: FloatArray, width: FloatArray, height: FloatArray, *,
