@@ -46,7 +46,8 @@ from .heldoutchunks import HeldOutChunks, stored_rows
 from .jsonvalues import json_number
 from .logs import logger
 from .multiclassmetrics import ClassExtremes, ClassRows
-from .numerics import CLIP_EPSILON, LOG_OFFSET, Evaluation, FloatArray, IntArray, newton_minimize
+from .numerics import (CLIP_EPSILON, LOG_OFFSET, Evaluation, FloatArray, IntArray, Scratch,
+                       newton_minimize)
 from .ovrbinned import held_out_sums
 from .problems import MulticlassProblem, scaling_calibrator
 from .settings import Settings
@@ -89,32 +90,48 @@ def _chunk_rows(k: int, folds: int) -> int:
     return max(1, limits.CLASS_CHUNK_VALUES * folds // k)
 
 
-def _unit_or(weights: Optional[FloatArray], part: slice, rows: int) -> FloatArray:
-    """The weights of the rows of ``part`` (None: each of the ``rows`` weighs 1, an array made
-    for the chunk only)."""
-    return np.ones(rows) if weights is None else weights[part]
+def _unit_or(weights: Optional[FloatArray], part: slice, rows: int,
+             scratch: Scratch) -> FloatArray:
+    """The weights of the rows of ``part`` (None: each of the ``rows`` weighs 1, ``scratch``'s
+    ones)."""
+    return scratch.ones(rows) if weights is None else weights[part]
+
+
+def _class_major(logits: ChunkedLogScores, part: slice, scratch: Scratch) -> FloatArray:
+    """The class log-scores of the rows of ``part``, class-major, in ``scratch``'s array
+    ``"chunk"`` (valid until the next chunk)."""
+    rows = logits[part]
+    x = scratch.floats("chunk", (rows.shape[1], rows.shape[0]))
+    np.copyto(x, rows.T)
+    return x
 
 
 def _chunks(logits: ChunkedLogScores, labels: IntArray, weights: Optional[FloatArray],
-            fold: npt.NDArray[np.int8], folds: int) -> Iterator[Chunk]:
-    """The rows in chunks of :func:`_chunk_rows` rows."""
+            fold: npt.NDArray[np.int8], folds: int, scratch: Scratch) -> Iterator[Chunk]:
+    """The rows in chunks of :func:`_chunk_rows` rows (each chunk's log-scores and unit
+    weights ``scratch``'s arrays, valid until the next chunk)."""
     n, k = logits.shape
     step = _chunk_rows(k, folds)
     for begin in range(0, n, step):
         part = slice(begin, begin + step)
-        x = np.ascontiguousarray(logits[part].T)
-        yield part, x, labels[part], _unit_or(weights, part, x.shape[1]), fold[part]
+        x = _class_major(logits, part, scratch)
+        yield part, x, labels[part], _unit_or(weights, part, x.shape[1], scratch), fold[part]
 
 
-def _by_fold(x: FloatArray, y: IntArray, w: FloatArray, g: npt.NDArray[np.int8], folds: int
+def _by_fold(x: FloatArray, y: IntArray, w: Optional[FloatArray], g: npt.NDArray[np.int8],
+             folds: int, scratch: Scratch
              ) -> Iterator[tuple[int, npt.NDArray[np.intp], FloatArray, IntArray, FloatArray]]:
     """A chunk's rows split by fold: the fold, the rows' places in the chunk, their class-major
-    log-scores (a new array), labels and weights; each piece's temporaries stay in cache."""
+    log-scores, labels and weights (``w`` None: ``scratch``'s ones; the log-scores
+    ``scratch``'s array ``"piece"``, valid until the next piece); each piece's temporaries
+    stay in cache."""
     for f in range(folds):
         index = np.flatnonzero(g == f)
-        if index.shape[0]:
+        m = index.shape[0]
+        if m:
             # take, not x[:, index]: that would lay the piece out row by row
-            yield f, index, x.take(index, axis=1), y[index], w[index]
+            piece = np.take(x, index, axis=1, out=scratch.floats("piece", (x.shape[0], m)))
+            yield f, index, piece, y[index], scratch.ones(m) if w is None else w[index]
 
 
 def fold_sums(logits: ChunkedLogScores, labels: IntArray, weights: Optional[FloatArray],
@@ -144,12 +161,15 @@ def fold_sums(logits: ChunkedLogScores, labels: IntArray, weights: Optional[Floa
     weight = np.zeros(folds)
     squared = np.zeros(folds)
     rows = np.zeros(folds, dtype=np.intp)
+    scratch = Scratch()
+    unit = weights is None
     pieces = (piece for _, x_chunk, y_chunk, w_chunk, g in _chunks(logits, labels, weights,
-                                                                    fold, folds)
-              for piece in _by_fold(x_chunk, y_chunk, w_chunk, g, folds))
+                                                                    fold, folds, scratch)
+              for piece in _by_fold(x_chunk, y_chunk, None if unit else w_chunk, g, folds,
+                                    scratch))
     for f, index, x, y, w in pieces:
-        part_loss, part_matrix, part_bias, part_hessian = chunk_sums(x, y, w, matrix, bias,
-                                                                     method, True, True)
+        part_loss, part_matrix, part_bias, part_hessian = chunk_sums(
+            x, y, w, matrix, bias, method, True, True, scratch, unit)
         assert part_hessian is not None
         loss[f] += part_loss
         grad_matrix[f] += part_matrix
@@ -171,18 +191,21 @@ class GradientSums:
     """The weighted negative log-likelihood and its gradient in ``theta`` at one ``theta``,
     summed chunk by chunk (no Hessian)."""
 
-    def __init__(self, theta: FloatArray, k: int, method: str) -> None:
+    def __init__(self, theta: FloatArray, k: int, method: str, unit: bool = False) -> None:
         self.theta = theta
         self.method = method
+        self.unit = unit
+        self.scratch = Scratch()
         self.matrix, self.bias = unpack_theta(theta, k, method)
         self.loss = 0.0
         self.grad_matrix = np.zeros_like(self.matrix)
         self.grad_bias = np.zeros(k)
 
     def add(self, x: FloatArray, y: IntArray, w: FloatArray) -> None:
-        """Add a class-major chunk's sums."""
+        """Add a class-major chunk's sums (``unit``: every weight of ``w`` is 1)."""
         loss, grad_matrix, grad_bias, _ = chunk_sums(x, y, w, self.matrix, self.bias,
-                                                     self.method, False)
+                                                     self.method, False, False, self.scratch,
+                                                     self.unit)
         self.loss += loss
         self.grad_matrix += grad_matrix
         self.grad_bias += grad_bias
@@ -407,12 +430,13 @@ def shipped_sums(problem: MulticlassProblem, theta: FloatArray, method: str,
     Hessian (``store``: the class log-scores written over the scores as it reads them)."""
     logits = ChunkedLogScores(problem, store)
     k = logits.shape[1]
-    sums = GradientSums(theta, k, method)
     weights = problem.given_weights
+    sums = GradientSums(theta, k, method, weights is None)
+    scratch = Scratch()
     for begin in range(0, logits.shape[0], _chunk_rows(k, 1)):
         part = slice(begin, begin + _chunk_rows(k, 1))
-        x = np.ascontiguousarray(logits[part].T)
-        sums.add(x, problem.labels[part], _unit_or(weights, part, x.shape[1]))
+        x = _class_major(logits, part, scratch)
+        sums.add(x, problem.labels[part], _unit_or(weights, part, x.shape[1], scratch))
     return sums
 
 
@@ -446,9 +470,10 @@ def held_out_pass(problem: MulticlassProblem, fold: npt.NDArray[np.int8],
     folds = len(models)
     sums = np.zeros((3, folds))
     extremes = ClassExtremes(k)
-    at_shipped = None if shipped is None else GradientSums(shipped[0], k, shipped[1])
     weights = problem.given_weights
-    for part, x, y, w, g in _chunks(logits, problem.labels, weights, fold, folds):
+    at_shipped = None if shipped is None else GradientSums(shipped[0], k, shipped[1],
+                                                           weights is None)
+    for part, x, y, w, g in _chunks(logits, problem.labels, weights, fold, folds, Scratch()):
         block = _scored(x, g, models)
         sums += held_out_sums(block.T, y, None if weights is None else w, g, folds)
         extremes.add(list(block))
