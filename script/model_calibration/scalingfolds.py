@@ -36,7 +36,7 @@ import numpy.typing as npt
 
 from ..errors import CalibrationScriptError, Code
 from . import limits
-from .apply import class_logits, class_scaling_probabilities
+from .apply import class_logits
 from .artifact import MultiCalibrator
 from .classscaling import (NEWTON_MAX_PARAMETERS, NEWTON_STEP_TOLERANCE, ScalingFit,
                            chunk_sums, fit_class_scaling, in_theta, mean_hessian,
@@ -51,7 +51,7 @@ from .numerics import (CLIP_EPSILON, LOG_OFFSET, Evaluation, FloatArray, IntArra
 from .ovrbinned import held_out_sums
 from .problems import MulticlassProblem, scaling_calibrator
 from .settings import Settings
-from .temperaturefolds import ChunkedLogScores
+from .temperaturefolds import ChunkedLogScores, class_major_softmax
 
 FOLD_FITS = "one Newton step each from the full fit's last pass"
 """How the folds' fits were found, in the shipped fit's record."""
@@ -440,18 +440,55 @@ def shipped_sums(problem: MulticlassProblem, theta: FloatArray, method: str,
     return sums
 
 
-def _scored(x: FloatArray, g: npt.NDArray[np.int8], models: list[Optional[MultiCalibrator]]
-            ) -> FloatArray:
-    """A class-major chunk's held-out class probabilities (class-major), each row under its
-    fold's calibrator (``models[fold]``)."""
-    block = np.empty_like(x)
+def _scored(x: FloatArray, g: npt.NDArray[np.int8], models: list[Optional[MultiCalibrator]],
+            scratch: Optional[Scratch] = None) -> FloatArray:
+    """A class-major chunk's held-out class probabilities (class-major; ``scratch``'s array
+    ``"block"`` when given, valid until the next chunk, else a new array), each row under its
+    fold's calibrator (``models[fold]``), by :func:`class_major_probabilities`."""
+    block = np.empty_like(x) if scratch is None else scratch.floats("block", x.shape)
     for f in range(len(models)):
         index = np.flatnonzero(g == f)
-        if index.shape[0]:
+        m = index.shape[0]
+        if m:
             model = models[f]
             assert model is not None  # a fold with rows has its fit
-            block[:, index] = class_scaling_probabilities(model, x.take(index, axis=1).T).T
+            piece = np.take(x, index, axis=1,
+                            out=None if scratch is None else scratch.floats("piece",
+                                                                            (x.shape[0], m)))
+            scored = class_major_probabilities(model, piece)
+            for j in range(x.shape[0]):  # a class at a time: 2-D fancy assignment is slower
+                block[j][index] = scored[j]
     return block
+
+
+def class_major_probabilities(calibrator: MultiCalibrator, x: FloatArray) -> FloatArray:
+    """``class_scaling_probabilities`` of a vector or dirichlet calibrator for the class-major
+    log-scores ``x`` (classes x rows; changed in place for vector, its result returned
+    class-major): the same operations, so the same values, on contiguous class rows.
+
+    >>> from calibration_step.script.model_calibration.apply import class_scaling_probabilities
+    >>> model = MultiCalibrator(mode="multiclass", method="vector", score_space="probability",
+    ...                         clip_epsilon=1e-15, names=("a", "b"),
+    ...                         score_fields=("p_a", "p_b"), label_fields=("y",),
+    ...                         class_scales=(2.0, 1.0), bias=(0.0, 0.5))
+    >>> x = np.log(np.array([[0.2, 0.6], [0.8, 0.4]]))
+    >>> expected = class_scaling_probabilities(model, x.T.copy()).T
+    >>> bool(np.array_equal(class_major_probabilities(model, x), expected))
+    True
+    """
+    if calibrator.method == "dirichlet":
+        assert calibrator.matrix is not None
+        eta: FloatArray = np.asarray(calibrator.matrix) @ x
+    else:
+        eta = x
+        eta *= np.asarray(calibrator.class_scales)[:, None]
+    eta += np.asarray(calibrator.bias)[:, None]
+    out = class_major_softmax(eta)
+    share = calibrator.uniform_share
+    if share:
+        out *= 1.0 - share
+        out += share / out.shape[0]
+    return out
 
 
 def held_out_pass(problem: MulticlassProblem, fold: npt.NDArray[np.int8],
@@ -473,8 +510,9 @@ def held_out_pass(problem: MulticlassProblem, fold: npt.NDArray[np.int8],
     weights = problem.given_weights
     at_shipped = None if shipped is None else GradientSums(shipped[0], k, shipped[1],
                                                            weights is None)
-    for part, x, y, w, g in _chunks(logits, problem.labels, weights, fold, folds, Scratch()):
-        block = _scored(x, g, models)
+    scratch = Scratch()
+    for part, x, y, w, g in _chunks(logits, problem.labels, weights, fold, folds, scratch):
+        block = _scored(x, g, models, scratch)
         sums += held_out_sums(block.T, y, None if weights is None else w, g, folds)
         extremes.add(list(block))
         if at_shipped is not None:
