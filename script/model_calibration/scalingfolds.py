@@ -51,7 +51,7 @@ from .numerics import (CLIP_EPSILON, LOG_OFFSET, Evaluation, FloatArray, IntArra
 from .ovrbinned import held_out_sums
 from .problems import MulticlassProblem, scaling_calibrator
 from .settings import Settings
-from .temperaturefolds import ChunkedLogScores, class_major_softmax
+from .temperaturefolds import ChunkedLogScores, class_major_copy, class_major_softmax
 
 FOLD_FITS = "one Newton step each from the full fit's last pass"
 """How the folds' fits were found, in the shipped fit's record."""
@@ -97,15 +97,6 @@ def _unit_or(weights: Optional[FloatArray], part: slice, rows: int,
     return scratch.ones(rows) if weights is None else weights[part]
 
 
-def _class_major(logits: ChunkedLogScores, part: slice, scratch: Scratch) -> FloatArray:
-    """The class log-scores of the rows of ``part``, class-major, in ``scratch``'s array
-    ``"chunk"`` (valid until the next chunk)."""
-    rows = logits[part]
-    x = scratch.floats("chunk", (rows.shape[1], rows.shape[0]))
-    np.copyto(x, rows.T)
-    return x
-
-
 def _chunks(logits: ChunkedLogScores, labels: IntArray, weights: Optional[FloatArray],
             fold: npt.NDArray[np.int8], folds: int, scratch: Scratch) -> Iterator[Chunk]:
     """The rows in chunks of :func:`_chunk_rows` rows (each chunk's log-scores and unit
@@ -114,7 +105,7 @@ def _chunks(logits: ChunkedLogScores, labels: IntArray, weights: Optional[FloatA
     step = _chunk_rows(k, folds)
     for begin in range(0, n, step):
         part = slice(begin, begin + step)
-        x = _class_major(logits, part, scratch)
+        x = class_major_copy(logits[part], scratch)
         yield part, x, labels[part], _unit_or(weights, part, x.shape[1], scratch), fold[part]
 
 
@@ -435,7 +426,7 @@ def shipped_sums(problem: MulticlassProblem, theta: FloatArray, method: str,
     scratch = Scratch()
     for begin in range(0, logits.shape[0], _chunk_rows(k, 1)):
         part = slice(begin, begin + _chunk_rows(k, 1))
-        x = _class_major(logits, part, scratch)
+        x = class_major_copy(logits[part], scratch)
         sums.add(x, problem.labels[part], _unit_or(weights, part, x.shape[1], scratch))
     return sums
 
