@@ -456,4 +456,4 @@ def test_row_bins_from_a_kept_index_array_are_the_same_sums() -> None:
     a, b = fresh.result(), kept.result()
     for name in ("n", "k", "sum_z", "sum_w2"):
         assert np.array_equal(getattr(a, name), getattr(b, name))
-    assert a.n.sum() == pytest.approx(b.n.sum()) and b.rows.tolist() == [1400]
+    assert b.rows.tolist() == [1400]
