@@ -192,9 +192,9 @@ def row_reduce(ufunc: np.ufunc, values: FloatArray) -> FloatArray:
 class Scratch:
     """Arrays kept from one chunk of a pass to the next, by name, each grown to the largest
     shape asked for (a little beyond, as chunks of rows vary in length): on this machine
-    memory new to the process costs more than the arithmetic on it, and a temporary of more
-    than 128 KiB is new memory at every chunk. An array given out holds its values until its
-    name is asked for again.
+    memory new to the process costs more than the arithmetic on it, and a temporary beyond
+    glibc's mmap threshold (128 KiB unless it has raised it) may be new memory at every chunk.
+    An array given out holds its values until its name is asked for again.
 
     >>> scratch = Scratch()
     >>> a = scratch.floats("a", (2, 3))

@@ -182,8 +182,7 @@ class RowBinner:
         """:meth:`add` of rows given by their logits ``z`` (for probability scores
         ``logit(scores, CLIP_EPSILON)`` or ``bin_logits(scores)``, of which ``clipped`` were
         clipped: :func:`clipped_rows`), the same sums; ``scratch`` and ``indices``, a float
-        and an index array of ``z``'s length to compute in (else new ones: an n-length
-        temporary new to the process costs more than its arithmetic).
+        and an index array of ``z``'s length to compute in (else new ones).
 
         >>> binner = RowBinner(BinGrid(2, 0.0, 1.0, "probability"), 1, weighted=False)
         >>> binner.add_logits(np.array([0.2, 0.9]), 0, np.array([True, False]), None, None)
