@@ -515,7 +515,7 @@ def test_chunk_sums_in_kept_arrays_are_the_sums_written_out_to_the_bit(method: s
     scratch = Scratch()
     for m in (5000, 5461, 137, 4999):  # the kept arrays grow, then serve shorter chunks
         x = np.ascontiguousarray(np.log(rng.dirichlet(np.ones(k), m) + 1e-12).T)
-        y = rng.integers(0, k, m).astype(np.int8)
+        y = rng.integers(0, k, m)
         for wi, unit in ((np.ones(m), True), (rng.uniform(0.5, 2.0, m), False)):
             expected = _chunk_sums_written_out(x, y, wi, matrix, bias, method)
             kept = classscaling.chunk_sums(x, y, wi, matrix, bias, method, True, True, scratch,
