@@ -27,8 +27,8 @@ import numpy.typing as npt
 from ..errors import CalibrationScriptError, Code
 from . import limits
 from .jsonvalues import JsonDict
-from .numerics import (BoolArray, Evaluation, FloatArray, IntArray, class_major_chunks,
-                       newton_minimize)
+from .numerics import (BoolArray, Evaluation, FloatArray, IntArray, Scratch,
+                       class_major_chunks, newton_minimize)
 
 COMMON_SCALE_PENALTY = 0.01
 """Prior weight on the squared common scale ``s``, centred at 0 (uniform outputs): a separable
@@ -158,27 +158,35 @@ def _pair_layout(k: int, method: str) -> Optional[_PairLayout]:
                        np.array([b for _, b in twos], dtype=np.intp), pair, product)
 
 
-def _class_hessian(x: FloatArray, p: FloatArray, wi: FloatArray, method: str) -> FloatArray:
+def _class_hessian(x: FloatArray, p: FloatArray, wi: Optional[FloatArray], method: str,
+                   scratch: Optional[Scratch] = None) -> FloatArray:
     """The chunk's Hessian of the weighted negative log-likelihood in the natural parameters,
     class by class (:func:`_natural_order`): ``sum_i Z_i' (diag(w_i p_i) - w_i p_i p_i') Z_i``
     with ``Z_i`` row ``i``'s design (class ``j``'s features and a 1 in class ``j``'s block;
-    ``x``, ``p``: class-major). Its entry for classes ``j``, ``l`` and features ``a``, ``b`` is
-    the sum of ``w (delta_jl p_j - p_j p_l)`` times ``a b``: one matrix product of those
-    coefficients (a row per class pair) with the products of two features (a row per pair of
-    log-scores, then the log-scores and 1), or (:func:`_pair_layout` None: many classes'
-    vector) ``k + 1`` matrix products by class (:func:`_block_hessian`)."""
+    ``x``, ``p``: class-major; ``wi`` None: each row weighs 1). Its entry for classes ``j``,
+    ``l`` and features ``a``, ``b`` is the sum of ``w (delta_jl p_j - p_j p_l)`` times ``a b``:
+    one matrix product of those coefficients (a row per class pair) with the products of two
+    features (a row per pair of log-scores, then the log-scores and 1), or
+    (:func:`_pair_layout` None: many classes' vector) ``k + 1`` matrix products by class
+    (:func:`_block_hessian`). Its arrays are ``scratch``'s (else new)."""
     k, m = x.shape
     layout = _pair_layout(k, method)
     if layout is None:
-        return _block_hessian(x, p, wi, method)
-    coefficients = p[layout.first]
-    coefficients *= p[layout.second]
+        return _block_hessian(x, p, np.ones(m) if wi is None else wi, method)
+    work = scratch if scratch is not None else Scratch()
+    coefficients = work.floats("coefficients", (layout.first.shape[0], m))
+    for r, (j, l) in enumerate(zip(layout.first.tolist(), layout.second.tolist())):
+        np.multiply(p[j], p[l], out=coefficients[r])
     np.negative(coefficients, out=coefficients)
-    coefficients[layout.first == layout.second] += p
-    coefficients *= wi
+    for r, (j, l) in enumerate(zip(layout.first.tolist(), layout.second.tolist())):
+        if j == l:
+            coefficients[r] += p[j]
+    if wi is not None:
+        coefficients *= wi
     twos = layout.left.shape[0]
-    features = np.empty((twos + k + 1, m))
-    np.multiply(x[layout.left], x[layout.right], out=features[:twos])
+    features = work.floats("features", (twos + k + 1, m))
+    for r, (a, b) in enumerate(zip(layout.left.tolist(), layout.right.tolist())):
+        np.multiply(x[a], x[b], out=features[r])
     features[twos:twos + k] = x
     features[twos + k] = 1.0
     out: FloatArray = (coefficients @ features.T)[layout.pair, layout.product]
@@ -203,33 +211,56 @@ def _block_hessian(x: FloatArray, p: FloatArray, wi: FloatArray, method: str) ->
 
 
 def chunk_sums(x: FloatArray, y: IntArray, wi: FloatArray, matrix: FloatArray, bias: FloatArray,
-               method: str, hessian: bool, pairs: bool = False
+               method: str, hessian: bool, pairs: bool = False,
+               scratch: Optional[Scratch] = None, unit: bool = False
                ) -> tuple[float, FloatArray, FloatArray, Optional[FloatArray]]:
-    """One class-major chunk's (``x``: classes x rows; changed in place) weighted negative
-    log-likelihood of ``softmax(W l + b)``, its gradient in ``W`` (or its diagonal) and in
-    ``b``, and (``hessian``) its Hessian in the natural parameters, class by class
+    """One class-major chunk's (``x``: classes x rows) weighted negative log-likelihood of
+    ``softmax(W l + b)``, its gradient in ``W`` (or its diagonal) and in ``b``, and
+    (``hessian``) its Hessian in the natural parameters, class by class
     (:func:`_natural_order`), summed by class pairs where that is cheaper (``pairs``:
     :func:`_class_hessian`; the shared passes over many rows) or by class blocks (the exact
-    fit's, :func:`_block_hessian`: its rounding, and so its outputs, as they were)."""
-    m = x.shape[1]
+    fit's, :func:`_block_hessian`: its rounding, and so its outputs, as they were). Its
+    temporaries are ``scratch``'s arrays (a pass's, kept from chunk to chunk; else new);
+    ``unit``: every weight ``wi`` is 1, so no product by them is taken (the same values)."""
+    k, m = x.shape
+    work = scratch if scratch is not None else Scratch()
     # each row's label entry as a place in the flattened class-major arrays: a 1-D take and
     # subtraction there cost a third of indexing by (label, row) pairs
-    labelled = y.astype(np.intp)
+    labelled = work.indices("labelled", m)
+    np.copyto(labelled, y)
     labelled *= m
-    labelled += np.arange(m)
-    eta = np.ascontiguousarray(matrix @ x if method == "dirichlet" else matrix[:, None] * x)
+    labelled += work.places(m)
+    eta = work.floats("eta", (k, m))
+    if method == "dirichlet":
+        np.matmul(matrix, x, out=eta)
+    else:
+        np.multiply(matrix[:, None], x, out=eta)
     eta += bias[:, None]
-    eta -= eta.max(axis=0)
-    p = np.exp(eta)
-    sums = p.sum(axis=0)
-    loss = float(np.dot(wi, np.log(sums) - eta.reshape(-1).take(labelled)))
+    row = work.floats("row", (3, m))
+    np.maximum.reduce(eta, axis=0, out=row[0])
+    eta -= row[0]
+    chosen = np.take(eta.reshape(-1), labelled, out=row[0])
+    p = np.exp(eta, out=eta)
+    sums = np.add.reduce(p, axis=0, out=row[1])
+    logs = np.log(sums, out=row[2])
+    logs -= chosen
+    loss = float(np.dot(wi, logs))
     p /= sums
-    by_class = None if not hessian else _class_hessian(x, p, wi, method) if pairs else \
+    by_class = None if not hessian else \
+        _class_hessian(x, p, None if unit else wi, method, work) if pairs else \
         _block_hessian(x, p, wi, method)
-    p *= wi  # the weighted residual p - onehot(y), in place
-    p.reshape(-1)[labelled] -= wi  # a view: p is a new C-contiguous array
-    grad_matrix: FloatArray = p @ x.T if method == "dirichlet" else (p * x).sum(axis=1)
-    grad_bias: FloatArray = p.sum(axis=1)
+    if not unit:
+        p *= wi  # the weighted residual p - onehot(y), in place
+    flat = p.reshape(-1)  # a view: p is C-contiguous
+    residual = np.take(flat, labelled, out=row[0])
+    residual -= wi
+    flat[labelled] = residual
+    if method == "dirichlet":
+        grad_matrix: FloatArray = p @ x.T
+    else:
+        grad_matrix = np.add.reduce(np.multiply(p, x, out=work.floats("product", (k, m))),
+                                    axis=1)
+    grad_bias: FloatArray = np.add.reduce(p, axis=1)
     return loss, grad_matrix, grad_bias, by_class
 
 

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import Optional
 
 import numpy as np
+import numpy.typing as npt
 
 from . import limits
 from .aggregation import aggregate
@@ -245,17 +246,22 @@ def _select(into: FloatArray, values: FloatArray, where: BoolArray, scratch: Flo
 
 class _ChunkBuffers:
     """The arrays :func:`_binned_figures` computes a chunk's rows in, made once for every chunk:
-    five of floats, three of booleans and, when a class's probabilities come strided, one to
-    copy them into."""
+    five of floats, one of bin indices, three of booleans and, when a class's probabilities
+    come strided, one to copy them into."""
 
     def __init__(self, size: int) -> None:
         self._floats: FloatArray = np.empty((5, size))
+        self._indices: npt.NDArray[np.intp] = np.empty(size, dtype=np.intp)
         self._flags: BoolArray = np.empty((3, size), dtype=bool)
         self._column: Optional[FloatArray] = None
 
     def floats(self, m: int) -> tuple[FloatArray, ...]:
         """The five float buffers' first ``m`` rows."""
         return tuple(self._floats[:, :m])
+
+    def indices(self, m: int) -> npt.NDArray[np.intp]:
+        """The index buffer's first ``m`` entries."""
+        return self._indices[:m]
 
     def flags(self, m: int) -> tuple[BoolArray, ...]:
         """The three boolean buffers' first ``m`` rows."""
@@ -347,7 +353,8 @@ def _binned_figures(column: ClassColumn, labels: IntArray, weights: Optional[Flo
             probs = chunk.contiguous(column(j, part))
             np.equal(part_labels, j, out=is_label)
             bin_logits(probs, z, scratch)
-            binners[j].add_logits(z, clipped_rows(probs), is_label, part_weights, None, scratch)
+            binners[j].add_logits(z, clipped_rows(probs), is_label, part_weights, None, scratch,
+                                  chunk.indices(part_labels.shape[0]))
             if j == 0:
                 for first, value in ((top, probs), (top_z, z), (p_true, probs), (hit, is_label)):
                     np.copyto(first, value)
@@ -358,7 +365,8 @@ def _binned_figures(column: ClassColumn, labels: IntArray, weights: Optional[Flo
                 _select(p_true, probs, is_label, scratch)
             sums.add_squares(part_weights, probs, z)  # the logits done with: their room
             del probs  # a view of the chunk's rows, which the next chunk's replace
-        binners[k].add_logits(top_z, clipped_rows(top), hit, part_weights, None, scratch)
+        binners[k].add_logits(top_z, clipped_rows(top), hit, part_weights, None, scratch,
+                              chunk.indices(part_labels.shape[0]))
         sums.add(part_weights, p_true, hit)
     blocks = [row_bins_block(binner.result(), n, bins) for binner in binners]
     return blocks[:k], blocks[k], sums

@@ -177,11 +177,12 @@ class RowBinner:
 
     def add_logits(self, z: FloatArray, clipped: int, positive: BoolArray,
                    weights: Optional[FloatArray], groups: Optional[npt.NDArray[np.int8]],
-                   scratch: Optional[FloatArray] = None) -> None:
+                   scratch: Optional[FloatArray] = None,
+                   indices: Optional[npt.NDArray[np.intp]] = None) -> None:
         """:meth:`add` of rows given by their logits ``z`` (for probability scores
         ``logit(scores, CLIP_EPSILON)`` or ``bin_logits(scores)``, of which ``clipped`` were
-        clipped: :func:`clipped_rows`), the same sums; ``scratch``, an array of ``z``'s
-        length to compute in (else a new one).
+        clipped: :func:`clipped_rows`), the same sums; ``scratch`` and ``indices``, a float
+        and an index array of ``z``'s length to compute in (else new ones).
 
         >>> binner = RowBinner(BinGrid(2, 0.0, 1.0, "probability"), 1, weighted=False)
         >>> binner.add_logits(np.array([0.2, 0.9]), 0, np.array([True, False]), None, None)
@@ -193,7 +194,11 @@ class RowBinner:
         self._clipped += clipped
         t = np.subtract(z, grid.lo, out=scratch)
         t *= grid.bins / (grid.hi - grid.lo)
-        idx = t.astype(np.intp)
+        if indices is None:
+            idx = t.astype(np.intp)
+        else:  # the same conversion, into the array given
+            idx = indices
+            np.copyto(idx, t, casting="unsafe")
         del t
         np.clip(idx, 0, grid.bins - 1, out=idx)
         if groups is not None:

@@ -36,7 +36,7 @@ import numpy.typing as npt
 
 from ..errors import CalibrationScriptError, Code
 from . import limits
-from .apply import class_logits, class_scaling_probabilities
+from .apply import class_logits
 from .artifact import MultiCalibrator
 from .classscaling import (NEWTON_MAX_PARAMETERS, NEWTON_STEP_TOLERANCE, ScalingFit,
                            chunk_sums, fit_class_scaling, in_theta, mean_hessian,
@@ -46,11 +46,12 @@ from .heldoutchunks import HeldOutChunks, stored_rows
 from .jsonvalues import json_number
 from .logs import logger
 from .multiclassmetrics import ClassExtremes, ClassRows
-from .numerics import CLIP_EPSILON, LOG_OFFSET, Evaluation, FloatArray, IntArray, newton_minimize
+from .numerics import (CLIP_EPSILON, LOG_OFFSET, Evaluation, FloatArray, IntArray, Scratch,
+                       newton_minimize)
 from .ovrbinned import held_out_sums
 from .problems import MulticlassProblem, scaling_calibrator
 from .settings import Settings
-from .temperaturefolds import ChunkedLogScores
+from .temperaturefolds import ChunkedLogScores, class_major_copy, class_major_softmax
 
 FOLD_FITS = "one Newton step each from the full fit's last pass"
 """How the folds' fits were found, in the shipped fit's record."""
@@ -89,32 +90,39 @@ def _chunk_rows(k: int, folds: int) -> int:
     return max(1, limits.CLASS_CHUNK_VALUES * folds // k)
 
 
-def _unit_or(weights: Optional[FloatArray], part: slice, rows: int) -> FloatArray:
-    """The weights of the rows of ``part`` (None: each of the ``rows`` weighs 1, an array made
-    for the chunk only)."""
-    return np.ones(rows) if weights is None else weights[part]
+def _unit_or(weights: Optional[FloatArray], part: slice, rows: int,
+             scratch: Scratch) -> FloatArray:
+    """The weights of the rows of ``part`` (None: each of the ``rows`` weighs 1, ``scratch``'s
+    ones)."""
+    return scratch.ones(rows) if weights is None else weights[part]
 
 
 def _chunks(logits: ChunkedLogScores, labels: IntArray, weights: Optional[FloatArray],
-            fold: npt.NDArray[np.int8], folds: int) -> Iterator[Chunk]:
-    """The rows in chunks of :func:`_chunk_rows` rows."""
+            fold: npt.NDArray[np.int8], folds: int, scratch: Scratch) -> Iterator[Chunk]:
+    """The rows in chunks of :func:`_chunk_rows` rows (each chunk's log-scores and unit
+    weights ``scratch``'s arrays, valid until the next chunk)."""
     n, k = logits.shape
     step = _chunk_rows(k, folds)
     for begin in range(0, n, step):
         part = slice(begin, begin + step)
-        x = np.ascontiguousarray(logits[part].T)
-        yield part, x, labels[part], _unit_or(weights, part, x.shape[1]), fold[part]
+        x = class_major_copy(logits[part], scratch)
+        yield part, x, labels[part], _unit_or(weights, part, x.shape[1], scratch), fold[part]
 
 
-def _by_fold(x: FloatArray, y: IntArray, w: FloatArray, g: npt.NDArray[np.int8], folds: int
+def _by_fold(x: FloatArray, y: IntArray, w: Optional[FloatArray], g: npt.NDArray[np.int8],
+             folds: int, scratch: Scratch
              ) -> Iterator[tuple[int, npt.NDArray[np.intp], FloatArray, IntArray, FloatArray]]:
     """A chunk's rows split by fold: the fold, the rows' places in the chunk, their class-major
-    log-scores (a new array), labels and weights; each piece's temporaries stay in cache."""
+    log-scores, labels and weights (``w`` None: ``scratch``'s ones; the log-scores
+    ``scratch``'s array ``"piece"``, valid until the next piece); each piece's temporaries
+    stay in cache."""
     for f in range(folds):
         index = np.flatnonzero(g == f)
-        if index.shape[0]:
+        m = index.shape[0]
+        if m:
             # take, not x[:, index]: that would lay the piece out row by row
-            yield f, index, x.take(index, axis=1), y[index], w[index]
+            piece = np.take(x, index, axis=1, out=scratch.floats("piece", (x.shape[0], m)))
+            yield f, index, piece, y[index], scratch.ones(m) if w is None else w[index]
 
 
 def fold_sums(logits: ChunkedLogScores, labels: IntArray, weights: Optional[FloatArray],
@@ -144,12 +152,15 @@ def fold_sums(logits: ChunkedLogScores, labels: IntArray, weights: Optional[Floa
     weight = np.zeros(folds)
     squared = np.zeros(folds)
     rows = np.zeros(folds, dtype=np.intp)
+    scratch = Scratch()
+    unit = weights is None
     pieces = (piece for _, x_chunk, y_chunk, w_chunk, g in _chunks(logits, labels, weights,
-                                                                    fold, folds)
-              for piece in _by_fold(x_chunk, y_chunk, w_chunk, g, folds))
+                                                                    fold, folds, scratch)
+              for piece in _by_fold(x_chunk, y_chunk, None if unit else w_chunk, g, folds,
+                                    scratch))
     for f, index, x, y, w in pieces:
-        part_loss, part_matrix, part_bias, part_hessian = chunk_sums(x, y, w, matrix, bias,
-                                                                     method, True, True)
+        part_loss, part_matrix, part_bias, part_hessian = chunk_sums(
+            x, y, w, matrix, bias, method, True, True, scratch, unit)
         assert part_hessian is not None
         loss[f] += part_loss
         grad_matrix[f] += part_matrix
@@ -171,18 +182,21 @@ class GradientSums:
     """The weighted negative log-likelihood and its gradient in ``theta`` at one ``theta``,
     summed chunk by chunk (no Hessian)."""
 
-    def __init__(self, theta: FloatArray, k: int, method: str) -> None:
+    def __init__(self, theta: FloatArray, k: int, method: str, unit: bool = False) -> None:
         self.theta = theta
         self.method = method
+        self.unit = unit
+        self.scratch = Scratch()
         self.matrix, self.bias = unpack_theta(theta, k, method)
         self.loss = 0.0
         self.grad_matrix = np.zeros_like(self.matrix)
         self.grad_bias = np.zeros(k)
 
     def add(self, x: FloatArray, y: IntArray, w: FloatArray) -> None:
-        """Add a class-major chunk's sums."""
+        """Add a class-major chunk's sums (``unit``: every weight of ``w`` is 1)."""
         loss, grad_matrix, grad_bias, _ = chunk_sums(x, y, w, self.matrix, self.bias,
-                                                     self.method, False)
+                                                     self.method, False, False, self.scratch,
+                                                     self.unit)
         self.loss += loss
         self.grad_matrix += grad_matrix
         self.grad_bias += grad_bias
@@ -407,27 +421,65 @@ def shipped_sums(problem: MulticlassProblem, theta: FloatArray, method: str,
     Hessian (``store``: the class log-scores written over the scores as it reads them)."""
     logits = ChunkedLogScores(problem, store)
     k = logits.shape[1]
-    sums = GradientSums(theta, k, method)
     weights = problem.given_weights
+    sums = GradientSums(theta, k, method, weights is None)
+    scratch = Scratch()
     for begin in range(0, logits.shape[0], _chunk_rows(k, 1)):
         part = slice(begin, begin + _chunk_rows(k, 1))
-        x = np.ascontiguousarray(logits[part].T)
-        sums.add(x, problem.labels[part], _unit_or(weights, part, x.shape[1]))
+        x = class_major_copy(logits[part], scratch)
+        sums.add(x, problem.labels[part], _unit_or(weights, part, x.shape[1], scratch))
     return sums
 
 
-def _scored(x: FloatArray, g: npt.NDArray[np.int8], models: list[Optional[MultiCalibrator]]
-            ) -> FloatArray:
-    """A class-major chunk's held-out class probabilities (class-major), each row under its
-    fold's calibrator (``models[fold]``)."""
-    block = np.empty_like(x)
+def _scored(x: FloatArray, g: npt.NDArray[np.int8], models: list[Optional[MultiCalibrator]],
+            scratch: Optional[Scratch] = None) -> FloatArray:
+    """A class-major chunk's held-out class probabilities (class-major; ``scratch``'s array
+    ``"block"`` when given, valid until the next chunk, else a new array), each row under its
+    fold's calibrator (``models[fold]``), by :func:`class_major_probabilities`."""
+    block = np.empty_like(x) if scratch is None else scratch.floats("block", x.shape)
     for f in range(len(models)):
         index = np.flatnonzero(g == f)
-        if index.shape[0]:
+        m = index.shape[0]
+        if m:
             model = models[f]
             assert model is not None  # a fold with rows has its fit
-            block[:, index] = class_scaling_probabilities(model, x.take(index, axis=1).T).T
+            piece = np.take(x, index, axis=1,
+                            out=None if scratch is None else scratch.floats("piece",
+                                                                            (x.shape[0], m)))
+            scored = class_major_probabilities(model, piece)
+            for j in range(x.shape[0]):  # a class at a time: 2-D fancy assignment is slower
+                block[j][index] = scored[j]
     return block
+
+
+def class_major_probabilities(calibrator: MultiCalibrator, x: FloatArray) -> FloatArray:
+    """``class_scaling_probabilities`` of a vector or dirichlet calibrator for the class-major
+    log-scores ``x`` (classes x rows; changed in place for vector, its result returned
+    class-major): the same operations, so the same values, on contiguous class rows.
+
+    >>> from calibration_step.script.model_calibration.apply import class_scaling_probabilities
+    >>> model = MultiCalibrator(mode="multiclass", method="vector", score_space="probability",
+    ...                         clip_epsilon=1e-15, names=("a", "b"),
+    ...                         score_fields=("p_a", "p_b"), label_fields=("y",),
+    ...                         class_scales=(2.0, 1.0), bias=(0.0, 0.5))
+    >>> x = np.log(np.array([[0.2, 0.6], [0.8, 0.4]]))
+    >>> expected = class_scaling_probabilities(model, x.T.copy()).T
+    >>> bool(np.array_equal(class_major_probabilities(model, x), expected))
+    True
+    """
+    if calibrator.method == "dirichlet":
+        assert calibrator.matrix is not None
+        eta: FloatArray = np.asarray(calibrator.matrix) @ x
+    else:
+        eta = x
+        eta *= np.asarray(calibrator.class_scales)[:, None]
+    eta += np.asarray(calibrator.bias)[:, None]
+    out = class_major_softmax(eta)
+    share = calibrator.uniform_share
+    if share:
+        out *= 1.0 - share
+        out += share / out.shape[0]
+    return out
 
 
 def held_out_pass(problem: MulticlassProblem, fold: npt.NDArray[np.int8],
@@ -446,10 +498,12 @@ def held_out_pass(problem: MulticlassProblem, fold: npt.NDArray[np.int8],
     folds = len(models)
     sums = np.zeros((3, folds))
     extremes = ClassExtremes(k)
-    at_shipped = None if shipped is None else GradientSums(shipped[0], k, shipped[1])
     weights = problem.given_weights
-    for part, x, y, w, g in _chunks(logits, problem.labels, weights, fold, folds):
-        block = _scored(x, g, models)
+    at_shipped = None if shipped is None else GradientSums(shipped[0], k, shipped[1],
+                                                           weights is None)
+    scratch = Scratch()
+    for part, x, y, w, g in _chunks(logits, problem.labels, weights, fold, folds, scratch):
+        block = _scored(x, g, models, scratch)
         sums += held_out_sums(block.T, y, None if weights is None else w, g, folds)
         extremes.add(list(block))
         if at_shipped is not None:

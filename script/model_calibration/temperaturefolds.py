@@ -43,7 +43,7 @@ from .artifact import MultiCalibrator
 from .jsonvalues import JsonDict
 from .logs import logger
 from .multiclassmetrics import ClassExtremes, ClassRows
-from .numerics import CLIP_EPSILON, LOG_OFFSET, FloatArray, IntArray
+from .numerics import CLIP_EPSILON, LOG_OFFSET, FloatArray, IntArray, Scratch
 from .ovrbinned import held_out_sums
 from .problems import MulticlassProblem
 from .settings import Settings
@@ -94,30 +94,41 @@ class ChunkedLogScores:
         return self.problem.logit_rows(rows, self.store)
 
 
+def class_major_copy(rows: FloatArray, scratch: Scratch) -> FloatArray:
+    """``rows`` (rows x classes) copied class-major into ``scratch``'s array ``"chunk"``
+    (valid until the next chunk's copy)."""
+    x = scratch.floats("chunk", (rows.shape[1], rows.shape[0]))
+    np.copyto(x, rows.T)
+    return x
+
+
 def _chunks(logits: RowSlices, labels: IntArray, weights: Optional[FloatArray],
-            fold: npt.NDArray[np.int8]
+            fold: npt.NDArray[np.int8], scratch: Scratch
             ) -> Iterator[tuple[slice, FloatArray, IntArray, Optional[FloatArray],
                                 npt.NDArray[np.int8]]]:
-    """The rows in chunks of ``FOLD_CHUNK_ROWS``: their slice, class-major log-scores (a new
-    array), labels, weights (None: each row weighs 1) and folds."""
+    """The rows in chunks of ``FOLD_CHUNK_ROWS``: their slice, class-major log-scores
+    (:func:`class_major_copy`), labels, weights (None: each row weighs 1) and folds."""
     n = logits.shape[0]
     for begin in range(0, n, FOLD_CHUNK_ROWS):
         part = slice(begin, begin + FOLD_CHUNK_ROWS)
-        yield part, np.array(logits[part].T, order="C"), labels[part], \
+        yield part, class_major_copy(logits[part], scratch), labels[part], \
             None if weights is None else weights[part], fold[part]
 
 
-def _cumulants(x: FloatArray, p: FloatArray, mean: FloatArray) -> list[FloatArray]:
+def _cumulants(x: FloatArray, p: FloatArray, mean: FloatArray,
+               scratch: Scratch) -> list[FloatArray]:
     """Per row (columns of the class-major ``x``, ``p``): the cumulants of orders 2 to 6 of the
     log-scores ``x`` under the probabilities ``p``, whose mean is ``mean``
-    (``(p * x).sum(axis=0)``), from their central moments."""
-    d = x - mean
-    power = d * d
+    (``(p * x).sum(axis=0)``), from their central moments (computed in ``scratch``'s arrays
+    ``"d"``, ``"power"`` and ``"product"``)."""
+    d = np.subtract(x, mean, out=scratch.floats("d", x.shape))
+    power = np.multiply(d, d, out=scratch.floats("power", x.shape))
+    product = scratch.floats("product", x.shape)
     moments = {}
     for order in range(2, ORDERS + 1):
         if order > 2:
             power *= d
-        moments[order] = (p * power).sum(axis=0)
+        moments[order] = np.multiply(p, power, out=product).sum(axis=0)
     m2, m3, m4, m5, m6 = (moments[o] for o in range(2, ORDERS + 1))
     return [m2, m3, m4 - 3.0 * m2 * m2, m5 - 10.0 * m3 * m2,
             m6 - 15.0 * m4 * m2 - 10.0 * m3 * m3 + 30.0 * m2 ** 3]
@@ -150,17 +161,18 @@ def fold_moments(logits: RowSlices, labels: IntArray, weights: Optional[FloatArr
     [[0.356675, 0.510826], [-0.254189, -0.162186]]
     """
     out = np.zeros((ORDERS + 1, folds))
-    for _, x, y, w, g in _chunks(logits, labels, weights, fold):
+    scratch = Scratch()
+    for _, x, y, w, g in _chunks(logits, labels, weights, fold, scratch):
         chosen = _label_rows(x, y)
-        eta = scale * x
+        eta = np.multiply(x, scale, out=scratch.floats("eta", x.shape))
         top = eta.max(axis=0)
         eta -= top
         np.exp(eta, out=eta)
         sums = eta.sum(axis=0)
         eta /= sums  # the softmax probabilities
-        mean = (eta * x).sum(axis=0)
+        mean = np.multiply(eta, x, out=scratch.floats("product", x.shape)).sum(axis=0)
         terms = [top + np.log(sums) - scale * chosen, mean - chosen]
-        terms += _cumulants(x, eta, mean)
+        terms += _cumulants(x, eta, mean, scratch)
         for order, term in enumerate(terms):
             if w is not None:
                 term *= w
@@ -269,11 +281,22 @@ def _softmax_at(x: FloatArray, scales: FloatArray) -> FloatArray:
     probabilities under the rows' ``scales`` (no bias), as ``class_scaling_probabilities``
     computes them."""
     x *= scales
-    x -= x.max(axis=0)
-    np.maximum(x, -SOFTMAX_LOG_RANGE, out=x)
-    np.exp(x, out=x)
-    x /= x.sum(axis=0)
-    return x
+    return class_major_softmax(x)
+
+
+def class_major_softmax(eta: FloatArray) -> FloatArray:
+    """``apply.bounded_softmax`` of the class-major ``eta`` (classes x rows; changed in place
+    and returned): the same operations in the same order, so the same values, on contiguous
+    rows where that takes numpy's slow short ones.
+
+    >>> class_major_softmax(np.array([[0.0, 0.0], [np.log(3.0), -2000.0]])).round(6).tolist()
+    [[0.25, 1.0], [0.75, 0.0]]
+    """
+    eta -= eta.max(axis=0)
+    np.maximum(eta, -SOFTMAX_LOG_RANGE, out=eta)
+    np.exp(eta, out=eta)
+    eta /= eta.sum(axis=0)
+    return eta
 
 
 def held_out_scorer(problem: MulticlassProblem, fold: npt.NDArray[np.int8],
@@ -309,7 +332,8 @@ def held_out_pass(problem: MulticlassProblem, fold: npt.NDArray[np.int8], scales
     folds = scales.shape[0]
     sums = np.zeros((3, folds))
     extremes = ClassExtremes(logits.shape[1])
-    for part, x, y, w, g in _chunks(logits, problem.labels, problem.given_weights, fold):
+    for part, x, y, w, g in _chunks(logits, problem.labels, problem.given_weights, fold,
+                                    Scratch()):
         _softmax_at(x, scales[g])
         sums += held_out_sums(x.T, y, w, g, folds)
         extremes.add(list(x))

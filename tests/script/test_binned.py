@@ -439,3 +439,21 @@ def test_multiclass_metrics_of_many_rows_on_bins_agree_with_the_exact_ones(
             assert e_block["row_bins"] is None and isinstance(b_block["row_bins"], dict), label
             for key, tol in (("ece_equal_width", 2e-3), ("brier", 2e-5), ("auc", 5e-4)):
                 _close(e_block, b_block, key, tol)
+
+
+def test_row_bins_from_a_kept_index_array_are_the_same_sums() -> None:
+    rng = np.random.default_rng(3)
+    grid = rowbins.BinGrid(64, -3.0, 3.0, "logit")
+    fresh = rowbins.RowBinner(grid, 1, weighted=True)
+    kept = rowbins.RowBinner(grid, 1, weighted=True)
+    indices = np.full(1000, -1, dtype=np.intp)
+    for m in (1000, 400):  # a longer chunk's indices left in the array, then a shorter one
+        z = rng.uniform(-3.5, 3.5, m)  # some beyond the grid: the clip of the indices
+        positive = rng.uniform(size=m) < 0.3
+        weights = rng.uniform(0.5, 2.0, m)
+        fresh.add_logits(z, 0, positive, weights, None)
+        kept.add_logits(z, 0, positive, weights, None, np.empty(m), indices[:m])
+    a, b = fresh.result(), kept.result()
+    for name in ("n", "k", "sum_z", "sum_w2"):
+        assert np.array_equal(getattr(a, name), getattr(b, name))
+    assert b.rows.tolist() == [1400]

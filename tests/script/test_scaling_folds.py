@@ -16,13 +16,14 @@ from calibration_step.script.interface import (CALIBRATOR_FILE, METRICS_FILE,
                                                ModelCalibrationOutput)
 from calibration_step.script.model_calibration import (classscaling, limits, problems,
                                                        scalingfolds)
-from calibration_step.script.model_calibration.apply import class_logits
+from calibration_step.script.model_calibration.apply import (class_logits,
+                                                             class_scaling_probabilities)
 from calibration_step.script.model_calibration.artifact import MultiCalibrator
 from calibration_step.script.model_calibration.classscaling import (fit_class_scaling,
                                                                     scaling_start)
 from calibration_step.script.model_calibration.crossfit import cross_fit, stratified_folds
 from calibration_step.script.model_calibration.jsonvalues import json_number
-from calibration_step.script.model_calibration.numerics import NewtonResult
+from calibration_step.script.model_calibration.numerics import NewtonResult, Scratch
 from calibration_step.script.model_calibration.problems import MulticlassProblem
 from calibration_step.script.model_calibration.scalingfolds import (fit_scaling_folds,
                                                                     fit_with_folds, fold_sums,
@@ -475,3 +476,81 @@ def test_the_script_falls_back_to_the_exact_fits_on_the_stored_log_scores(
                 for folds in (exact["folds"], fallen["folds"]) if isinstance(folds, list)
                 for record in folds if isinstance(record, dict)]
     assert len(timeless) == 10 and timeless[:5] == timeless[5:]
+
+
+def _chunk_sums_written_out(x: np.ndarray, y: np.ndarray, wi: np.ndarray, matrix: np.ndarray,
+                            bias: np.ndarray, method: str
+                            ) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
+    """The chunk's sums as they were computed before the kept arrays, each a new array."""
+    m = x.shape[1]
+    labelled = y.astype(np.intp) * m + np.arange(m)
+    eta = np.ascontiguousarray(matrix @ x if method == "dirichlet" else matrix[:, None] * x)
+    eta += bias[:, None]
+    eta -= eta.max(axis=0)
+    p = np.exp(eta)
+    sums = p.sum(axis=0)
+    loss = float(np.dot(wi, np.log(sums) - eta.reshape(-1).take(labelled)))
+    p /= sums
+    layout = classscaling._pair_layout(x.shape[0], method)
+    assert layout is not None
+    coefficients = p[layout.first] * p[layout.second]
+    np.negative(coefficients, out=coefficients)
+    coefficients[layout.first == layout.second] += p
+    coefficients *= wi
+    features = np.vstack([x[layout.left] * x[layout.right], x, np.ones((1, m))])
+    hessian = (coefficients @ features.T)[layout.pair, layout.product]
+    p *= wi
+    p.reshape(-1)[labelled] -= wi
+    grad_matrix = p @ x.T if method == "dirichlet" else (p * x).sum(axis=1)
+    return loss, grad_matrix, p.sum(axis=1), hessian
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_chunk_sums_in_kept_arrays_are_the_sums_written_out_to_the_bit(method: str) -> None:
+    rng = np.random.default_rng(7)
+    k = 3
+    theta = np.concatenate([[1.2], rng.normal(0.0, 0.2, k * k if method == "dirichlet" else k),
+                            rng.normal(0.0, 0.3, k)])
+    matrix, bias = classscaling.unpack_theta(theta, k, method)
+    scratch = Scratch()
+    for m in (5000, 5461, 137, 4999):  # the kept arrays grow, then serve shorter chunks
+        x = np.ascontiguousarray(np.log(rng.dirichlet(np.ones(k), m) + 1e-12).T)
+        y = rng.integers(0, k, m)
+        for wi, unit in ((np.ones(m), True), (rng.uniform(0.5, 2.0, m), False)):
+            expected = _chunk_sums_written_out(x, y, wi, matrix, bias, method)
+            kept = classscaling.chunk_sums(x, y, wi, matrix, bias, method, True, True, scratch,
+                                           unit)
+            assert kept[0] == expected[0]
+            for got, want in zip(kept[1:], expected[1:]):
+                assert got is not None and np.array_equal(got, want)
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("share", [None, 0.01])
+def test_class_major_scoring_gives_the_apply_s_probabilities_to_the_bit(
+        method: str, share: Optional[float]) -> None:
+    rng = np.random.default_rng(8)
+    k = 3
+    scores = rng.dirichlet(np.ones(k), 4000)
+    logits = class_logits(scores, "probability", 1e-15, 1e-12)
+    fold = rng.integers(0, 5, 4000).astype(np.int8)
+    models: list[Optional[MultiCalibrator]] = []
+    for _ in range(5):
+        if method == "dirichlet":
+            parameters: dict[str, Any] = {"matrix": np.eye(k) + rng.normal(0.0, 0.3, (k, k))}
+        else:
+            parameters = {"class_scales": tuple(rng.uniform(0.5, 2.0, k))}
+        models.append(MultiCalibrator(mode="multiclass", method=method,
+                                      score_space="probability", clip_epsilon=1e-15,
+                                      names=("a", "b", "c"), score_fields=("a", "b", "c"),
+                                      label_fields=("y",), bias=tuple(rng.normal(0.0, 1.0, k)),
+                                      uniform_share=share, **parameters))
+    x = np.ascontiguousarray(logits.T)
+    expected = np.empty_like(logits)
+    for f, model in enumerate(models):
+        rows = fold == f
+        assert model is not None
+        expected[rows] = class_scaling_probabilities(model, logits[rows])
+    scratch = Scratch()
+    for kept in (None, scratch, scratch):
+        assert np.array_equal(scalingfolds._scored(x, fold, models, kept).T, expected)
