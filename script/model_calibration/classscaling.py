@@ -27,8 +27,9 @@ import numpy.typing as npt
 from ..errors import CalibrationScriptError, Code
 from . import limits
 from .jsonvalues import JsonDict
-from .numerics import (BoolArray, Evaluation, FloatArray, IntArray, Scratch,
-                       class_major_chunks, newton_minimize)
+from .numerics import (BoolArray, Evaluation, FloatArray, IntArray, class_major_chunks,
+                       newton_minimize)
+from .scratch import Scratch
 
 COMMON_SCALE_PENALTY = 0.01
 """Prior weight on the squared common scale ``s``, centred at 0 (uniform outputs): a separable

@@ -46,12 +46,13 @@ from .heldoutchunks import HeldOutChunks, stored_rows
 from .jsonvalues import json_number
 from .logs import logger
 from .multiclassmetrics import ClassExtremes, ClassRows
-from .numerics import (CLIP_EPSILON, LOG_OFFSET, Evaluation, FloatArray, IntArray, Scratch,
-                       newton_minimize)
+from .classmajor import class_major_probabilities
+from .numerics import CLIP_EPSILON, LOG_OFFSET, Evaluation, FloatArray, IntArray, newton_minimize
 from .ovrbinned import held_out_sums
 from .problems import MulticlassProblem, scaling_calibrator
 from .settings import Settings
-from .temperaturefolds import ChunkedLogScores, class_major_copy, class_major_softmax
+from .scratch import Scratch
+from .temperaturefolds import ChunkedLogScores, class_major_copy
 
 FOLD_FITS = "one Newton step each from the full fit's last pass"
 """How the folds' fits were found, in the shipped fit's record."""
@@ -450,36 +451,6 @@ def _scored(x: FloatArray, g: npt.NDArray[np.int8], models: list[Optional[MultiC
             for j in range(x.shape[0]):  # a class at a time: 2-D fancy assignment is slower
                 block[j][index] = scored[j]
     return block
-
-
-def class_major_probabilities(calibrator: MultiCalibrator, x: FloatArray) -> FloatArray:
-    """``class_scaling_probabilities`` of a vector or dirichlet calibrator for the class-major
-    log-scores ``x`` (classes x rows; changed in place for vector, its result returned
-    class-major): the same operations, so the same values, on contiguous class rows.
-
-    >>> from calibration_step.script.model_calibration.apply import class_scaling_probabilities
-    >>> model = MultiCalibrator(mode="multiclass", method="vector", score_space="probability",
-    ...                         clip_epsilon=1e-15, names=("a", "b"),
-    ...                         score_fields=("p_a", "p_b"), label_fields=("y",),
-    ...                         class_scales=(2.0, 1.0), bias=(0.0, 0.5))
-    >>> x = np.log(np.array([[0.2, 0.6], [0.8, 0.4]]))
-    >>> expected = class_scaling_probabilities(model, x.T.copy()).T
-    >>> bool(np.array_equal(class_major_probabilities(model, x), expected))
-    True
-    """
-    if calibrator.method == "dirichlet":
-        assert calibrator.matrix is not None
-        eta: FloatArray = np.asarray(calibrator.matrix) @ x
-    else:
-        eta = x
-        eta *= np.asarray(calibrator.class_scales)[:, None]
-    eta += np.asarray(calibrator.bias)[:, None]
-    out = class_major_softmax(eta)
-    share = calibrator.uniform_share
-    if share:
-        out *= 1.0 - share
-        out += share / out.shape[0]
-    return out
 
 
 def held_out_pass(problem: MulticlassProblem, fold: npt.NDArray[np.int8],

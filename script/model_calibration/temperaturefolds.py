@@ -36,14 +36,16 @@ import numpy as np
 import numpy.typing as npt
 
 from . import limits
-from .apply import SOFTMAX_LOG_RANGE, class_logits
+from .apply import class_logits
 from .crossfit import held_out_records
 from .heldoutchunks import HeldOutChunks, stored_rows
 from .artifact import MultiCalibrator
 from .jsonvalues import JsonDict
 from .logs import logger
 from .multiclassmetrics import ClassExtremes, ClassRows
-from .numerics import CLIP_EPSILON, LOG_OFFSET, FloatArray, IntArray, Scratch
+from .classmajor import class_major_softmax
+from .numerics import CLIP_EPSILON, LOG_OFFSET, FloatArray, IntArray
+from .scratch import Scratch
 from .ovrbinned import held_out_sums
 from .problems import MulticlassProblem
 from .settings import Settings
@@ -282,21 +284,6 @@ def _softmax_at(x: FloatArray, scales: FloatArray) -> FloatArray:
     computes them."""
     x *= scales
     return class_major_softmax(x)
-
-
-def class_major_softmax(eta: FloatArray) -> FloatArray:
-    """``apply.bounded_softmax`` of the class-major ``eta`` (classes x rows; changed in place
-    and returned): the same operations in the same order, so the same values, on contiguous
-    rows where that takes numpy's slow short ones.
-
-    >>> class_major_softmax(np.array([[0.0, 0.0], [np.log(3.0), -2000.0]])).round(6).tolist()
-    [[0.25, 1.0], [0.75, 0.0]]
-    """
-    eta -= eta.max(axis=0)
-    np.maximum(eta, -SOFTMAX_LOG_RANGE, out=eta)
-    np.exp(eta, out=eta)
-    eta /= eta.sum(axis=0)
-    return eta
 
 
 def held_out_scorer(problem: MulticlassProblem, fold: npt.NDArray[np.int8],

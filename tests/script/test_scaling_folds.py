@@ -23,7 +23,8 @@ from calibration_step.script.model_calibration.classscaling import (fit_class_sc
                                                                     scaling_start)
 from calibration_step.script.model_calibration.crossfit import cross_fit, stratified_folds
 from calibration_step.script.model_calibration.jsonvalues import json_number
-from calibration_step.script.model_calibration.numerics import NewtonResult, Scratch
+from calibration_step.script.model_calibration.numerics import NewtonResult
+from calibration_step.script.model_calibration.scratch import Scratch
 from calibration_step.script.model_calibration.problems import MulticlassProblem
 from calibration_step.script.model_calibration.scalingfolds import (fit_scaling_folds,
                                                                     fit_with_folds, fold_sums,
