@@ -26,8 +26,8 @@ from ..errors import CalibrationScriptError, Code
 from .artifact import MIXTURE_METHOD
 from .binarytemperature import temperature_logits
 from .knots import KnotTable, interpolate_knots
-from .numerics import (CLIP_EPSILON, LOG_OFFSET, LOGIT_LIMIT, FloatArray, beta_features, logit, row_reduce,
-                       sigmoid)
+from .numerics import (CLIP_EPSILON, LOG_OFFSET, LOGIT_LIMIT, ROW_REDUCE_COLUMNS, FloatArray,
+                       beta_features, logit, row_reduce, sigmoid)
 from .venn_abers import venn_abers_probabilities
 
 if TYPE_CHECKING:  # annotations only
@@ -239,6 +239,54 @@ def class_scaling_probabilities(calibrator: MultiCalibrator, logits: FloatArray,
     return out
 
 
+def class_major_softmax(eta: FloatArray) -> FloatArray:
+    """:func:`bounded_softmax` of the class-major ``eta`` (classes x rows; changed in place
+    and returned): the same operations in the same order, so the same values, on contiguous
+    rows where that takes numpy's slow short ones.
+
+    >>> class_major_softmax(np.array([[0.0, 0.0], [np.log(3.0), -2000.0]])).round(6).tolist()
+    [[0.25, 1.0], [0.75, 0.0]]
+    """
+    eta -= eta.max(axis=0)
+    np.maximum(eta, -SOFTMAX_LOG_RANGE, out=eta)
+    np.exp(eta, out=eta)
+    eta /= eta.sum(axis=0)
+    return eta
+
+
+def class_major_probabilities(calibrator: MultiCalibrator, x: FloatArray) -> FloatArray:
+    """:func:`class_scaling_probabilities` of a temperature, vector or dirichlet calibrator for
+    the class-major log-scores ``x`` (classes x rows; changed in place for temperature and
+    vector, its result returned class-major): the same operations, so the same values (for at
+    most ``ROW_REDUCE_COLUMNS`` classes, which ``row_reduce`` sums in order too), on
+    contiguous class rows.
+
+    >>> from calibration_step.script.model_calibration.artifact import MultiCalibrator
+    >>> model = MultiCalibrator(mode="multiclass", method="vector", score_space="probability",
+    ...                         clip_epsilon=1e-15, names=("a", "b"),
+    ...                         score_fields=("p_a", "p_b"), label_fields=("y",),
+    ...                         class_scales=(2.0, 1.0), bias=(0.0, 0.5))
+    >>> x = np.log(np.array([[0.2, 0.6], [0.8, 0.4]]))
+    >>> expected = class_scaling_probabilities(model, x.T.copy()).T
+    >>> bool(np.array_equal(class_major_probabilities(model, x), expected))
+    True
+    """
+    if calibrator.method == "dirichlet":
+        assert calibrator.matrix is not None
+        eta: FloatArray = np.asarray(calibrator.matrix) @ x
+    else:
+        eta = x
+        eta *= np.asarray(calibrator.class_scales)[:, None] if calibrator.method == "vector" \
+            else np.float64(calibrator.scale)
+    eta += np.asarray(calibrator.bias)[:, None]
+    out = class_major_softmax(eta)
+    share = calibrator.uniform_share
+    if share:
+        out *= 1.0 - share
+        out += share / out.shape[0]
+    return out
+
+
 def mix_class_probabilities(weights: Sequence[float], parts: Iterable[FloatArray]
                             ) -> FloatArray:
     """The weighted sum of the class-probability matrices ``parts`` (a multi-class mixture's
@@ -360,7 +408,11 @@ def _multiclass_columns(calibrator: MultiCalibrator, columns: Sequence[FloatArra
         for j, column in enumerate(columns):
             class_logits(column, calibrator.score_space, calibrator.clip_epsilon,
                          calibrator.log_offset, out=out[:, j])
-        return class_scaling_probabilities(calibrator, out, overwrite=True)
+        if len(columns) > ROW_REDUCE_COLUMNS:
+            return class_scaling_probabilities(calibrator, out, overwrite=True)
+        # class-major: out.T is contiguous class rows, and a dirichlet's product keeps them
+        probabilities: FloatArray = class_major_probabilities(calibrator, out.T).T
+        return probabilities
     for j, (member, column) in enumerate(zip(calibrator.members, columns)):
         out[:, j] = _apply_checked(member, column)
     return renormalise(out, overwrite=True)[0]

@@ -173,14 +173,19 @@ def beta_features(s: FloatArray, score_space: str, eps: float) -> tuple[FloatArr
     return log_sigmoid(s), log_sigmoid(-s)
 
 
+ROW_REDUCE_COLUMNS = 32
+"""Up to this many columns :func:`row_reduce` combines them one after another (numpy's
+reduction over the first axis of a class-major array does the same)."""
+
+
 def row_reduce(ufunc: np.ufunc, values: FloatArray) -> FloatArray:
-    """``ufunc.reduce(values, axis=1)``; for a few columns, column by column (numpy reduces a
-    short inner axis far slower than it combines whole columns).
+    """``ufunc.reduce(values, axis=1)``; for up to ``ROW_REDUCE_COLUMNS`` columns, column by
+    column (numpy reduces a short inner axis far slower than it combines whole columns).
 
     >>> row_reduce(np.add, np.array([[1.0, 2.0], [3.0, 4.0]])).tolist()
     [3.0, 7.0]
     """
-    if values.shape[1] > 32 or values.shape[1] == 0:
+    if values.shape[1] > ROW_REDUCE_COLUMNS or values.shape[1] == 0:
         out: FloatArray = ufunc.reduce(values, axis=1)
         return out
     out = values[:, 0].copy()

@@ -36,7 +36,7 @@ import numpy.typing as npt
 
 from ..errors import CalibrationScriptError, Code
 from . import limits
-from .apply import class_logits
+from .apply import class_logits, class_major_probabilities
 from .artifact import MultiCalibrator
 from .classscaling import (NEWTON_MAX_PARAMETERS, NEWTON_STEP_TOLERANCE, ScalingFit,
                            chunk_sums, fit_class_scaling, in_theta, mean_hessian,
@@ -46,7 +46,6 @@ from .heldoutchunks import HeldOutChunks, stored_rows
 from .jsonvalues import json_number
 from .logs import logger
 from .multiclassmetrics import ClassExtremes, ClassRows
-from .classmajor import class_major_probabilities
 from .numerics import CLIP_EPSILON, LOG_OFFSET, Evaluation, FloatArray, IntArray, newton_minimize
 from .ovrbinned import held_out_sums
 from .problems import MulticlassProblem, scaling_calibrator

@@ -36,14 +36,13 @@ import numpy as np
 import numpy.typing as npt
 
 from . import limits
-from .apply import class_logits
+from .apply import class_logits, class_major_softmax
 from .crossfit import held_out_records
 from .heldoutchunks import HeldOutChunks, stored_rows
 from .artifact import MultiCalibrator
 from .jsonvalues import JsonDict
 from .logs import logger
 from .multiclassmetrics import ClassExtremes, ClassRows
-from .classmajor import class_major_softmax
 from .numerics import CLIP_EPSILON, LOG_OFFSET, FloatArray, IntArray
 from .scratch import Scratch
 from .ovrbinned import held_out_sums
