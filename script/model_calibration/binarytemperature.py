@@ -90,6 +90,15 @@ def sklearn_class_logits(values: FloatArray, score_space: str
     return np.log((1.0 - values) + LOG_OFFSET), np.log(values + LOG_OFFSET)
 
 
+def _class_logit_pair(z: FloatArray, values: Optional[FloatArray], score_space: str
+                      ) -> tuple[FloatArray, FloatArray]:
+    """The two class logits of :func:`sklearn_class_logits` of ``values``; without them, of
+    margins ``z`` itself, of probabilities ``(0, z)`` (the same difference)."""
+    if values is not None or score_space != "probability":
+        return sklearn_class_logits(z if values is None else values, score_space)
+    return np.zeros_like(z), z
+
+
 def _derivatives(scale: float, z: FloatArray, n: FloatArray, k: FloatArray, total: float,
                  penalty: float) -> tuple[float, float]:
     """The first and second derivative in the scale of the penalised mean negative
@@ -137,10 +146,8 @@ def fit_binary_temperature(z: FloatArray, n: FloatArray, k: FloatArray, score_sp
     scale, iterations, converged = 1.0, 0, True
     if np.any(z != 0.0):
         if penalty == 0.0 and _derivatives(high, z, n, k, total, penalty)[0] <= 0.0:
-            low_logit, high_logit = (np.zeros_like(z), z) if values is None and \
-                score_space == "probability" else \
-                sklearn_class_logits(z if values is None else values, score_space)
-            beta, iterations = search_log_beta(binary_mean_loss(low_logit, high_logit, n, k))
+            beta, iterations = search_log_beta(binary_mean_loss(
+                *_class_logit_pair(z, values, score_space), n, k))
             scale = beta_factor(score_space) * beta
             info["solver"] = "bounded search"
         else:
