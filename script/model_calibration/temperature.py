@@ -6,9 +6,9 @@ with ``bias[0] = 0`` (all 0 unless ``TEMPERATURE_BIAS``); weighted maximum likel
 Newton's method on the exact Hessian, L-BFGS-B from scipy when the scale reaches its bound
 ``1e-6``. Without bias the fit is scikit-learn's (``CalibratedClassifierCV(...,
 method="temperature")``, 1.8 and later), which has no bias and bounds ``scale`` to
-``[exp(-10), exp(10)]``: where the likelihood has no maximum inside them (it still rises at
-``exp(10)``: every row's own class ranked first; or falls from ``exp(-10)``: the scores ranked
-against the labels), the scale is where scikit-learn's bounded search stops
+``[exp(-10), exp(10)]``: where the likelihood has no maximum inside them (every row ranks its
+own class first, so it never falls as the scale grows; or Newton's fit lies beyond a bound, as
+for scores ranked against the labels), the scale is where scikit-learn's bounded search stops
 (:mod:`.boundedscale`).
 """
 
@@ -23,7 +23,7 @@ from ..errors import CalibrationScriptError, Code
 from .boundedscale import LOG_BETA_BOUND, multiclass_mean_loss, search_log_beta
 from .jsonvalues import JsonDict
 from .numerics import (BoolArray, Evaluation, FloatArray, IntArray, class_major_chunks,
-                       newton_minimize)
+                       newton_minimize, row_reduce)
 
 
 def _temperature_sums(theta: FloatArray, logits: FloatArray, labels: IntArray,
@@ -96,13 +96,8 @@ def fit_temperature(logits: FloatArray, labels: IntArray, weights: FloatArray,
     n = logits.shape[0] if rows is None else int(np.count_nonzero(rows))
     total = float(weights.sum() if rows is None else weights[rows].sum())
     w = weights / total
-    if not bias and n and _outside_bounds(logits, labels, w, rows):
-        scale, evaluations = search_log_beta(multiclass_mean_loss(logits, labels, weights,
-                                                                  rows))
-        loss = _temperature_sums(np.array([scale]), logits, labels, w, False, False, rows)[0]
-        return scale, tuple(0.0 for _ in range(c)), {
-            "iterations": evaluations, "solver": "bounded search", "converged": True,
-            "max_abs_gradient": 0.0, "neg_log_likelihood": loss * total, "bias": False}
+    if not bias and n and _ranked_first(logits, labels, rows):
+        return _searched(logits, labels, weights, rows)
     n_free = c - 1 if bias else 0
     theta = np.zeros(1 + n_free)
     theta[0] = 1.0
@@ -135,6 +130,8 @@ def fit_temperature(logits: FloatArray, labels: IntArray, weights: FloatArray,
         raise CalibrationScriptError(
             Code.MC_E303_FIT_FAILED, "temperature fit produced non-finite parameters",
             "check the class scores")
+    if not bias and not math.exp(-LOG_BETA_BOUND) <= theta[0] <= math.exp(LOG_BETA_BOUND):
+        return _searched(logits, labels, weights, rows)  # its maximum beyond those bounds
     b_out = np.zeros(c)
     if bias:
         b_out[1:] = theta[1:]
@@ -148,16 +145,24 @@ def fit_temperature(logits: FloatArray, labels: IntArray, weights: FloatArray,
     return float(theta[0]), tuple(float(v) for v in b_out), info
 
 
-def _outside_bounds(logits: FloatArray, labels: IntArray, w: FloatArray,
-                    rows: Optional[BoolArray]) -> bool:
-    """Whether the likelihood of ``softmax(scale * logits)`` has no maximum inside
-    scikit-learn's bounds ``[exp(-10), exp(10)]``: it still rises (or is flat) at the upper
-    one, or already falls at the lower one (scores ranked against the labels)."""
-    def slope(log_scale: float) -> float:
-        at = np.array([math.exp(log_scale)])
-        return float(_temperature_sums(at, logits, labels, w, False, False, rows)[1][0])
+def _ranked_first(logits: FloatArray, labels: IntArray, rows: Optional[BoolArray]) -> bool:
+    """Whether every row (of the mask ``rows``) ranks its own class's log-score first, ties
+    included: the likelihood of ``softmax(scale * logits)`` then never falls as the scale
+    grows, so it has no maximum inside scikit-learn's bounds."""
+    own = logits[np.arange(logits.shape[0]), labels] >= row_reduce(np.maximum, logits)
+    return bool(np.all(own if rows is None else own[rows]))
 
-    return slope(LOG_BETA_BOUND) <= 0.0 or slope(-LOG_BETA_BOUND) >= 0.0
+
+def _searched(logits: FloatArray, labels: IntArray, weights: FloatArray,
+              rows: Optional[BoolArray]) -> tuple[float, tuple[float, ...], JsonDict]:
+    """The unbiased fit where scikit-learn's bounded search stops (:mod:`.boundedscale`)."""
+    scale, evaluations = search_log_beta(multiclass_mean_loss(logits, labels, weights, rows))
+    total = float(weights.sum() if rows is None else weights[rows].sum())
+    loss = _temperature_sums(np.array([scale]), logits, labels, weights / total, False, False,
+                             rows)[0]
+    return scale, tuple(0.0 for _ in range(logits.shape[1])), {
+        "iterations": evaluations, "solver": "bounded search", "converged": True,
+        "max_abs_gradient": 0.0, "neg_log_likelihood": loss * total, "bias": False}
 
 
 def _temperature_lbfgs(logits: FloatArray, labels: IntArray, w: FloatArray, bias: bool,
