@@ -145,13 +145,12 @@ def fit_binary_temperature(z: FloatArray, n: FloatArray, k: FloatArray, score_sp
         info["prior_rows"] = prior_rows
     scale, iterations, converged = 1.0, 0, True
     if np.any(z != 0.0):
-        if penalty == 0.0 and _derivatives(high, z, n, k, total, penalty)[0] <= 0.0:
+        scale, iterations, converged = _root(z, n, k, total, penalty, low, high)
+        if penalty == 0.0 and scale == high and iterations == 0:  # still rising at the bound
             beta, iterations = search_log_beta(binary_mean_loss(
                 *_class_logit_pair(z, values, score_space), n, k))
             scale = beta_factor(score_space) * beta
             info["solver"] = "bounded search"
-        else:
-            scale, iterations, converged = _root(z, n, k, total, penalty, low, high)
     eta = scale * z
     nll = -float(np.dot(k, log_sigmoid(eta)) + np.dot(n - k, log_sigmoid(-eta)))
     info.update(iterations=iterations, converged=converged, neg_log_likelihood=nll)
