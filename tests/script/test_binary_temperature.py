@@ -18,7 +18,7 @@ from calibration_step.script.model_calibration.binarytemperature import (
 from calibration_step.script.model_calibration.classscaling import COMMON_SCALE_PENALTY
 from calibration_step.script.model_calibration.fitting import fit_calibrator, probability_floor
 from calibration_step.script.model_calibration.problems import BinaryProblem
-from tests.script.given_scores import GivenMargins, GivenScores
+from tests.script.given_scores import GivenMargins
 from tests.script.real_data import real_split
 from tests.script.synthetic import logit, read_json, run_main, sigmoid, write_csv
 
@@ -117,19 +117,25 @@ def test_named_temperature_on_separable_rows_is_scikit_learns(seed: int) -> None
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.frozen import FrozenEstimator
 
+    from bench.quality.peers import GivenProbabilities
+
+    def features(scores: np.ndarray, space: str) -> np.ndarray:
+        return np.column_stack([1.0 - scores, scores]) if space == "probability" else \
+            scores[:, None]
+
     margins, y = _separable_binary(seed)
     probe = np.random.default_rng(100 + seed).normal(0.0, 0.3, 500)
     for space, scores, probe_scores in (("probability", sigmoid(margins), sigmoid(probe)),
                                         ("logit", margins, probe)):
-        model = (GivenScores() if space == "probability" else GivenMargins()).fit(
+        model = GivenProbabilities(2) if space == "probability" else GivenMargins().fit(
             scores[:, None], y)
         theirs = CalibratedClassifierCV(FrozenEstimator(model), method="temperature")
-        theirs.fit(scores[:, None], y)
+        theirs.fit(features(scores, space), y)
         ours = _temperature(scores, y, space)
         assert ours.fit["solver"] == "bounded search"
         _assert_scikit_learns_within_the_bound(
             mc.apply_calibrator(ours, probe_scores),
-            theirs.predict_proba(probe_scores[:, None])[:, 1])
+            theirs.predict_proba(features(probe_scores, space))[:, 1])
 
 
 def test_the_prior_vanishes_as_rows_grow() -> None:

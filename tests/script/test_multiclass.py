@@ -19,7 +19,6 @@ from calibration_step.script.model_calibration.multiclassmetrics import multicla
 from calibration_step.script.model_calibration.numerics import CLIP_EPSILON, LOG_OFFSET
 from calibration_step.script.model_calibration.temperature import (_temperature_lbfgs,
                                                                    fit_temperature)
-from tests.script.given_scores import GivenScores
 from tests.script.synthetic import (
     multiclass_log_loss,
     multiclass_scenario,
@@ -309,7 +308,9 @@ def test_named_temperature_on_separable_rows_is_scikit_learns(seed: int) -> None
     margins[np.arange(n), labels] += rng.uniform(3.0, 10.0)
     scores = np.exp(margins * rng.uniform(0.01, 2.0))
     scores /= scores.sum(axis=1, keepdims=True)
-    theirs = CalibratedClassifierCV(FrozenEstimator(GivenScores().fit(scores, labels)),
+    from bench.quality.peers import GivenProbabilities
+
+    theirs = CalibratedClassifierCV(FrozenEstimator(GivenProbabilities(3)),
                                     method="temperature").fit(scores, labels)
     logits = np.log(scores + LOG_OFFSET)
     scale, _, info = fit_temperature(logits, labels, np.ones(n), False)
