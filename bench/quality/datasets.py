@@ -70,16 +70,19 @@ def _bundled(name: str, positive: int | None = None, odd: bool = False
 
 def _synthetic(rows: int, features: int, informative: int, redundant: int = 0, classes: int = 2,
                class_sep: float = 1.0, flip_y: float = 0.01, round_to_integers: bool = False,
-               seed: int = 0) -> Callable[[], tuple[FloatArray, IntArray]]:
+               weights: tuple[float, ...] | None = None, seed: int = 0
+               ) -> Callable[[], tuple[FloatArray, IntArray]]:
     """``make_classification`` with fixed parameters (the population; runs vary the split and
     the model's seed); ``round_to_integers`` puts every feature on the integer grid, so that
-    every model gives few distinct (heavily tied) scores."""
+    every model gives few distinct (heavily tied) scores; ``weights`` are the classes' shares
+    before the label noise (default: equal)."""
     def load() -> tuple[FloatArray, IntArray]:
         from sklearn.datasets import make_classification
 
         x, y = make_classification(rows, features, n_informative=informative,
                                    n_redundant=redundant, n_classes=classes,
                                    n_clusters_per_class=1, class_sep=class_sep, flip_y=flip_y,
+                                   weights=None if weights is None else list(weights),
                                    random_state=seed)
         if round_to_integers:
             x = np.round(x)
@@ -133,10 +136,18 @@ EXTRA_DATASETS: dict[str, DataSet] = {d.name: d for d in (
     DataSet("synthetic_large_4_classes", "20,000 rows (6,000 calibration rows), 4 classes, "
             "20 features", _synthetic(20000, 20, 8, redundant=4, classes=4, class_sep=0.8,
                                       seed=108)),
+    DataSet("synthetic_rare_positives", "10,000 rows (3,000 calibration rows, about 60 "
+            "positive), 2% positive, 20 features: the rare-event regime of fraud and click "
+            "models", _synthetic(10000, 20, 8, redundant=4, class_sep=1.0, flip_y=0.005,
+                                 weights=(0.98, 0.02), seed=109)),
+    DataSet("synthetic_rare_class", "6,000 rows (1,800 calibration rows), 3 classes of 80%, "
+            "17% and 3%, 20 features", _synthetic(6000, 20, 8, redundant=4, classes=3,
+                                                  class_sep=1.0, weights=(0.8, 0.17, 0.03),
+                                                  seed=110)),
 )}
 """Sets run only when named (``--datasets``): held-out checks of ``auto``'s rules beyond the
-default sets the rules were measured on (other binary tasks of the bundled sets, and
-calibration sets of 6,000 rows)."""
+default sets the rules were measured on (other binary tasks of the bundled sets, calibration
+sets of 6,000 rows, and a rare positive class or a rare class among three)."""
 KNOWN_DATASETS: dict[str, DataSet] = {**DATASETS, **EXTRA_DATASETS}
 
 

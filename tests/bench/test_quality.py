@@ -116,6 +116,14 @@ def test_the_synthetic_data_sets_have_their_failure_modes() -> None:
     assert set(small.calibration.labels.tolist()) == set(range(8))
 
 
+def test_the_rare_class_sets_are_as_rare_as_described() -> None:
+    rare = prepare("synthetic_rare_positives", "naive_bayes", 0).calibration
+    assert rare.rows == 3000 and 0.015 < float(np.mean(rare.labels)) < 0.03
+    three = prepare("synthetic_rare_class", "naive_bayes", 0).calibration
+    shares = np.bincount(three.labels) / three.rows
+    assert abs(three.rows - 1800) <= 1 and 0.02 < shares[2] < 0.045 and shares[0] > 0.75
+
+
 def test_a_failing_calibrator_is_recorded_not_raised(monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(data: peers.PeerInput) -> metrics.FloatArray:
         raise RuntimeError("no fit today")

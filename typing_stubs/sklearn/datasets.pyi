@@ -24,6 +24,7 @@ def make_classification(
     n_redundant: int = ...,
     n_classes: int = ...,
     n_clusters_per_class: int = ...,
+    weights: list[float] | None = ...,
     flip_y: float = ...,
     class_sep: float = ...,
     random_state: int | None = ...,
