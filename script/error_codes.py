@@ -576,7 +576,7 @@ class Code:
     # warnings recorded in metrics.json (MC-W<stage><nn>): 3xx fitting
     MC_W301_CONSTANT_SCORES: Final = _code("MC-W301-CONSTANT-SCORES", _WARNING, "every score to fit is the same, so the platt, beta or gam calibrator is the constant base rate",
         "check the score column; a constant score carries no ranking")
-    MC_W302_CANDIDATE_DROPPED: Final = _code("MC-W302-CANDIDATE-DROPPED", _WARNING, "auto dropped a candidate whose fit failed, did not converge or was degenerate (its code is in the message and in the selection)",
+    MC_W302_CANDIDATE_DROPPED: Final = _code("MC-W302-CANDIDATE-DROPPED", _WARNING, "auto dropped a candidate whose fit failed, did not converge or was degenerate, or, multi-class, a one-vs-rest candidate one of whose classes had no row (or every row) among its training rows (its code is in the message and in the selection)",
         "none needed; name other AUTO_CANDIDATES to avoid it")
 
 

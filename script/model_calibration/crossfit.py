@@ -55,7 +55,7 @@ from ..errors import CalibrationScriptError, Code
 from ..setting_rules import auto_default_candidates
 from . import limits
 from .artifact import MIXTURE_METHOD
-from .fitchecks import FIT_FAILURE_CODES
+from .fitchecks import dropped_under_auto
 from .jsonvalues import JsonDict, json_get, json_number
 from .logs import logger
 from .mixture import MIXTURE_MAX_ROWS, fit_selection, stack
@@ -307,8 +307,9 @@ def select_method(problem: Problem[ModelT], settings: Settings, mask: Optional[B
     (``AUTO_SIMPLICITY_ORDER``) whose mean log loss is within one standard error (of its paired
     per-row difference) of the lowest and at most identity's; the record names every
     candidate's score and why the winner won (:func:`choose_by_log_loss`). A candidate whose fit
-    fails, does not converge or is degenerate in an inner fold (``FIT_FAILURE_CODES``) is
-    dropped: its record holds ``status: failed``, the ``code`` and the ``error``. From
+    fails, does not converge or is degenerate in an inner fold, or a multi-class one-vs-rest
+    candidate whose member meets a single class there (:func:`~.fitchecks.dropped_under_auto`),
+    is dropped: its record holds ``status: failed``, the ``code`` and the ``error``. From
     ``limits.AUTO_SUBSAMPLE_MIN_ROWS`` rows all this runs on a stratified subsample
     (:func:`selection_sample`, ``sampled``), recorded under ``subsample``, without venn_abers
     (:func:`skipped_candidate`).
@@ -347,7 +348,7 @@ def select_method(problem: Problem[ModelT], settings: Settings, mask: Optional[B
                                       None if kept is None else kept[r])
                        for r, inner in enumerate(splits))
         except CalibrationScriptError as exc:
-            if exc.code not in FIT_FAILURE_CODES:
+            if not dropped_under_auto(exc, settings.mode == "multiclass"):
                 raise
             record[method] = {"status": "failed", "code": exc.code, "error": exc.message}
             continue

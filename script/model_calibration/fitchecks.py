@@ -34,6 +34,21 @@ FIT_FAILURE_CODES = (Code.MC_E303_FIT_FAILED, Code.MC_E304_FIT_NOT_CONVERGED,
 """The codes of a fit that cannot be used: ``auto`` drops such a candidate."""
 
 
+def dropped_under_auto(exc: CalibrationScriptError, multiclass: bool) -> bool:
+    """Whether ``auto`` drops a candidate whose fit raised ``exc`` (recording why) rather than
+    failing the job: its fit failed, did not converge or is degenerate (``FIT_FAILURE_CODES``),
+    or, multi-class, a one-vs-rest member met a single class (``MC-E301``: a class with no row,
+    or every row, among the candidate's training rows), which the class scalings and the
+    identity still calibrate. Binary, a single class leaves no candidate to fit: it fails.
+
+    >>> single = CalibrationScriptError(Code.MC_E301_SINGLE_CLASS, "no row of class '3'", "add")
+    >>> dropped_under_auto(single, True), dropped_under_auto(single, False)
+    (True, False)
+    """
+    return exc.code in FIT_FAILURE_CODES or (multiclass and
+                                             exc.code == Code.MC_E301_SINGLE_CLASS)
+
+
 def check_fit(cal: Calibrator, agg: Aggregated, context: str) -> list[WarningEntry]:
     """Raise ``MC-E304-FIT-NOT-CONVERGED`` or ``MC-E305-FIT-DEGENERATE`` for a platt, beta or gam
     fit on ``agg`` that cannot be shipped; returns the fit's warnings (constant scores).

@@ -27,6 +27,7 @@ from .apply import (CLASS_SCALING_METHODS, apply_calibrator, class_logits,
 from .artifact import MIXTURE_METHOD, Calibrator, MultiCalibrator
 from .fitting import STARTED_METHODS, fit_calibrator, probability_floor, with_probability_floor
 from .jsonvalues import JsonDict, int_if_integral, json_number
+from ..errors import CalibrationScriptError, Code
 from .logs import logger
 from .metrics import auc_aggregated
 from .multiclassmetrics import row_figures
@@ -337,21 +338,33 @@ class MulticlassProblem:
         base = self.unfitted(method)
         if method in CLASS_SCALING_METHODS:
             return self._fit_scaling(base, mask, context)
-        members = tuple(problem.fit(method, mask, f"{context}, class {name!r}")
-                        for name, problem in zip(self.names, self.columns))
         if method == "identity":
-            members = tuple(self._scores_as_they_are(member, problem.scores, mask)
-                            for member, problem in zip(members, self.columns))
+            members = tuple(self._scores_as_they_are(problem, mask, f"{context}, class {name!r}")
+                            for name, problem in zip(self.names, self.columns))
+        else:
+            members = tuple(problem.fit(method, mask, f"{context}, class {name!r}")
+                            for name, problem in zip(self.names, self.columns))
         return dataclasses.replace(base, members=members)
 
-    def _scores_as_they_are(self, member: Calibrator, scores: FloatArray,
-                            mask: Optional[BoolArray]) -> Calibrator:
+    def _scores_as_they_are(self, problem: BinaryProblem, mask: Optional[BoolArray],
+                            context: str) -> Calibrator:
         """An identity member clipped at ``CLIP_EPSILON`` (the metrics' clip), not at the
         binary fit's data-adaptive clip: renormalised, the classes' identity members are then
         the uncalibrated class probabilities, the baseline ``auto`` compares with (the
-        adaptive clip moves a saturated score only for a fit that can use it)."""
+        adaptive clip moves a saturated score only for a fit that can use it). A class with no
+        row, or every row, among ``mask``'s still has one: the scores need no second class."""
+        try:
+            member = problem.fit("identity", mask, context)
+        except CalibrationScriptError as exc:
+            if exc.code != Code.MC_E301_SINGLE_CLASS:
+                raise
+            labels = problem.labels if mask is None else problem.labels[mask]
+            member = Calibrator("identity", self.settings.score_space, CLIP_EPSILON,
+                                fit={"rows": int(labels.shape[0]),
+                                     "positives": int(np.count_nonzero(labels))})
         if member.score_space != "probability":
             return member
+        scores = problem.scores
         used = scores if mask is None else scores[mask]
         clipped = int(np.count_nonzero((used < CLIP_EPSILON) | (used > 1.0 - CLIP_EPSILON)))
         return dataclasses.replace(member, clip_epsilon=CLIP_EPSILON,

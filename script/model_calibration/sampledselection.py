@@ -34,7 +34,7 @@ from . import limits
 from .apply import CLASS_SCALING_METHODS
 from .crossfit import (AUTO_TARGET_HELD_OUT_ROWS, AUTO_VENN_ABERS_MAX_ROWS, choose_by_log_loss, fit_fold, selection_record,
                        selection_sample, skipped_candidate, sole_selection)
-from .fitchecks import FIT_FAILURE_CODES
+from .fitchecks import dropped_under_auto
 from .fitting import STARTED_METHODS
 from .jsonvalues import JsonDict
 from .logs import logger
@@ -134,7 +134,7 @@ def _held_out_losses(sample: MulticlassProblem, groups: npt.NDArray[np.int8],
                                  f"auto, candidate {method}, without fold(s) "
                                  f"{', '.join(str(g) for g in left_out)}")
             except CalibrationScriptError as exc:
-                if exc.code not in FIT_FAILURE_CODES:
+                if not dropped_under_auto(exc, True):
                     raise
                 for s in users:
                     held.failed[s][method] = {"status": "failed", "code": exc.code,
@@ -156,7 +156,7 @@ def _start_fit(sample: MulticlassProblem, method: str) -> None:
     try:
         sample.fit(method, None, f"auto, candidate {method}, start on the subsample")
     except CalibrationScriptError as exc:
-        if exc.code not in FIT_FAILURE_CODES:
+        if not dropped_under_auto(exc, True):
             raise
         logger.info("auto, candidate %s: no fit on the whole subsample to start from (%s)",
                     method, exc.message)
