@@ -20,6 +20,7 @@ from typing import Any, Optional, Protocol, TypeVar, Union
 import numpy as np
 import numpy.typing as npt
 
+from ..errors import CalibrationScriptError, Code
 from . import limits
 from .aggregation import Aggregated, aggregate
 from .apply import (CLASS_SCALING_METHODS, apply_calibrator, class_logits,
@@ -27,7 +28,6 @@ from .apply import (CLASS_SCALING_METHODS, apply_calibrator, class_logits,
 from .artifact import MIXTURE_METHOD, Calibrator, MultiCalibrator
 from .fitting import STARTED_METHODS, fit_calibrator, probability_floor, with_probability_floor
 from .jsonvalues import JsonDict, int_if_integral, json_number
-from ..errors import CalibrationScriptError, Code
 from .logs import logger
 from .metrics import auc_aggregated
 from .multiclassmetrics import row_figures
