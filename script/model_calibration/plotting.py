@@ -70,7 +70,7 @@ def preload_plotting() -> Optional[threading.Thread]:
     """Start importing matplotlib on a background thread, so that its ~0.3 s import overlaps
     reading and fitting instead of adding to the run (the reliability diagram is drawn last).
     Any failure is left for :func:`plot_reliability` to meet and report; None when matplotlib
-    is imported already.
+    is imported already. A run that ends early exits once the import is done.
     """
     if _PLOTTING_MODULE in sys.modules:
         return None
@@ -81,7 +81,11 @@ def preload_plotting() -> Optional[threading.Thread]:
         except Exception:  # plot_reliability imports again and records the error
             logger.debug("preloading matplotlib failed", exc_info=True)
 
-    thread = threading.Thread(target=run, name="preload-matplotlib", daemon=True)
+    # Not a daemon: the interpreter waits for it before finalising. A daemon thread still
+    # inside matplotlib's C++ extension imports when a run stops early (an error, SIGTERM) is
+    # ended by a forced unwind through those frames, which aborts the process (SIGABRT,
+    # "terminate called without an active exception") instead of exiting with the run's code.
+    thread = threading.Thread(target=run, name="preload-matplotlib", daemon=False)
     thread.start()
     return thread
 
