@@ -112,14 +112,15 @@ def _degeneracy(cal: Calibrator) -> str | None:
 
 def fit_warnings(calibrator: AnyCalibrator, records: object) -> list[JsonDict]:
     """The warnings a run records of its fits: the ``fit.warnings`` of the calibrator (or of
-    its members) and one ``MC-W302-CANDIDATE-DROPPED`` per ``auto`` candidate dropped in
-    ``records`` (the selection and fold records: any ``{method: {"status": "failed", ...}}``).
+    its members) and one ``MC-W302-CANDIDATE-DROPPED`` per ``auto`` candidate and cause dropped
+    in ``records`` (the selection and fold records: any ``{method: {"status": "failed", ...}}``),
+    saying in how many of the selections it was dropped and the first one's message.
 
     >>> cal = Calibrator("platt", "probability", 1e-15, coef=(1.0, 0.0))
     >>> dropped = {"candidates": {"gam": {"status": "failed", "code": "MC-E305-FIT-DEGENERATE",
     ...                                   "error": "runaway"}}}
-    >>> [w["code"] for w in fit_warnings(cal, [dropped])]
-    ['MC-W302-CANDIDATE-DROPPED']
+    >>> [w["message"] for w in fit_warnings(cal, [dropped, [dropped, dropped]])]
+    ['auto dropped candidate gam (MC-E305-FIT-DEGENERATE) in 3 selections; the first: runaway']
     """
     members = calibrator.members if isinstance(calibrator, MultiCalibrator) else (calibrator,)
     out: list[JsonDict] = []
@@ -127,10 +128,15 @@ def fit_warnings(calibrator: AnyCalibrator, records: object) -> list[JsonDict]:
         recorded = member.fit.get("warnings", [])
         if isinstance(recorded, list):
             out += [dict(w) for w in recorded if isinstance(w, dict)]
+    dropped: dict[tuple[str, object], list[dict[str, object]]] = {}
     for method, record in _failed_candidates(records):
+        dropped.setdefault((method, record.get("code")), []).append(record)
+    for (method, code), found in dropped.items():
+        where = "in 1 selection" if len(found) == 1 else f"in {len(found)} selections"
         out.append(dict(warning_entry(
             Code.MC_W302_CANDIDATE_DROPPED,
-            f"auto dropped candidate {method} ({record.get('code')}): {record.get('error')}")))
+            f"auto dropped candidate {method} ({code}) {where}; the first: "
+            f"{found[0].get('error')}")))
     return out
 
 
