@@ -247,7 +247,7 @@ def binary_metrics_of(p: FloatArray, positive: BoolArray, weights: Optional[Floa
     0.04
     """
     if p.shape[0] >= limits.BINNED_MIN_ROWS:
-        rb = bin_rows(p, positive, weights, None, 1, "probability", exact_logits=False)
+        rb = bin_rows(p, positive, weights, None, 1, "probability")
         if rb is not None:
             return row_bins_block(rb, int(p.shape[0]), bins)
     block = binary_metrics(aggregate(p, positive, weights), bins, rows=int(p.shape[0]))

@@ -18,7 +18,7 @@ from .jsonvalues import JsonDict, int_if_integral, json_number
 from .metrics import binary_metrics_of, row_bins_block
 from .numerics import (CLIP_EPSILON, BoolArray, FloatArray, IntArray, logit, row_reduce,
                        weighted_count)
-from .rowbins import BinGrid, RowBinner, bin_logits, clipped_rows
+from .rowbins import BinGrid, RowBinner, clipped_rows
 
 
 def row_figures(probs: FloatArray, labels: IntArray) -> tuple[FloatArray, BoolArray, FloatArray]:
@@ -352,7 +352,7 @@ def _binned_figures(column: ClassColumn, labels: IntArray, weights: Optional[Flo
         for j in range(k):
             probs = chunk.contiguous(column(j, part))
             np.equal(part_labels, j, out=is_label)
-            bin_logits(probs, z, scratch)
+            logit(probs, CLIP_EPSILON, z, scratch)
             binners[j].add_logits(z, clipped_rows(probs), is_label, part_weights, None, scratch,
                                   chunk.indices(part_labels.shape[0]))
             if j == 0:

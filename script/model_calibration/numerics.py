@@ -138,17 +138,24 @@ def sigmoid(z: FloatArray) -> FloatArray:
     return out
 
 
-def logit(p: FloatArray, eps: float) -> FloatArray:
-    """``ln(t / (1 - t))`` of the probabilities ``p`` clipped to ``[eps, 1 - eps]``.
+def logit(p: FloatArray, eps: float, out: Optional[FloatArray] = None,
+          scratch: Optional[FloatArray] = None) -> FloatArray:
+    """``ln(t / (1 - t))`` of the probabilities ``p`` clipped to ``[eps, 1 - eps]``, computed
+    in ``out`` and ``scratch`` when given (arrays of ``p``'s length, not ``p``).
+
+    One ``log`` of the odds: within an ulp of the result plus ``2e-16`` of the exact logit
+    (``ln(t) - log1p(-t)`` is off by up to twice that, and numpy's ``log1p`` takes 2-3 times
+    a ``log``). Every logit-space fit, its row bins, its ``apply`` and the metrics' bins take
+    this one function.
 
     >>> logit(np.array([0.5, 0.0]), 0.25).round(6).tolist()
     [0.0, -1.098612]
     """
-    t = np.clip(p, eps, 1.0 - eps)
-    out = np.log(t)
-    np.negative(t, out=t)  # in place: two n-length buffers, the same arithmetic
-    out -= np.log1p(t, out=t)
-    return out
+    t = np.clip(p, eps, 1.0 - eps, out=out)
+    odds = np.subtract(1.0, t, out=scratch)
+    np.divide(t, odds, out=t)
+    logits: FloatArray = np.log(t, out=t)
+    return logits
 
 
 def log_sigmoid(z: FloatArray) -> FloatArray:

@@ -24,8 +24,8 @@ from .numerics import CLIP_EPSILON, BoolArray, FloatArray, IntArray, logit, sigm
 class RowBins:
     """The kept rows' sufficient statistics per (group, logit bin): ``(groups, bins)`` arrays.
 
-    The score's logit (``logit(clip(s, CLIP_EPSILON))`` or :func:`bin_logits` for
-    probabilities, the score itself in logit space) is cut into ``bins`` equal-width bins
+    The score's logit (``logit(s, CLIP_EPSILON)`` for probabilities, the score itself in logit
+    space) is cut into ``bins`` equal-width bins
     between its minimum ``lo`` and maximum ``hi``; a group is a cross-fitting fold (one group
     when there are no folds). ``n`` is each group and bin's weight (its row count without
     weights), ``k`` its positive weight and ``sum_z`` its weighted sum of logits, so
@@ -142,9 +142,7 @@ class RowBinner:
     cut them) give the same sums, to the last bit, whether they come from one array or from a
     pass over the files.
 
-    Probability scores are binned by their :func:`~.numerics.logit` (``exact_logits``: the
-    bins of the fits, whose calibrators would move with the bins' last bits) or by the faster
-    :func:`bin_logits` (the bins of the metrics, whose figures move by a few ulps only).
+    Probability scores are binned by their :func:`~.numerics.logit`.
 
     >>> binner = RowBinner(BinGrid(2, 0.0, 1.0, "logit"), 1, weighted=False)
     >>> binner.add(np.array([0.2, 0.9]), np.array([True, False]), None, None)
@@ -152,12 +150,10 @@ class RowBinner:
     [[1.0, 1.0]]
     """
 
-    def __init__(self, grid: BinGrid, n_groups: int, weighted: bool,
-                 exact_logits: bool = True) -> None:
+    def __init__(self, grid: BinGrid, n_groups: int, weighted: bool) -> None:
         self.grid = grid
         self.n_groups = n_groups
         self.weighted = weighted
-        self.exact_logits = exact_logits
         size = n_groups * grid.bins
         self._n = np.zeros(size)
         self._k = np.zeros(size)
@@ -170,8 +166,7 @@ class RowBinner:
             groups: Optional[npt.NDArray[np.int8]]) -> None:
         """Add one chunk of rows (``groups``: each row's group, None for one group)."""
         if self.grid.space == "probability":
-            z = logit(scores, CLIP_EPSILON) if self.exact_logits else bin_logits(scores)
-            self.add_logits(z, clipped_rows(scores), positive, weights, groups)
+            self.add_logits(logit(scores, CLIP_EPSILON), clipped_rows(scores), positive, weights, groups)
         else:
             self.add_logits(scores, 0, positive, weights, groups)
 
@@ -180,7 +175,7 @@ class RowBinner:
                    scratch: Optional[FloatArray] = None,
                    indices: Optional[npt.NDArray[np.intp]] = None) -> None:
         """:meth:`add` of rows given by their logits ``z`` (for probability scores
-        ``logit(scores, CLIP_EPSILON)`` or ``bin_logits(scores)``, of which ``clipped`` were
+        ``logit(scores, CLIP_EPSILON)``, of which ``clipped`` were
         clipped: :func:`clipped_rows`), the same sums; ``scratch`` and ``indices``, a float
         and an index array of ``z``'s length to compute in (else new ones).
 
@@ -206,14 +201,19 @@ class RowBinner:
             self._rows += np.bincount(groups, minlength=self.n_groups)
         else:
             self._rows[0] += z.shape[0]
-        # the positive rows by their positions: a boolean index of a mixed mask is several
-        # times slower (the same rows, in the same order)
-        rows = np.flatnonzero(positive)
         if weights is None:
-            self._n += np.bincount(idx, minlength=size)
-            self._k += np.bincount(idx[rows], minlength=size)
             self._sum_z += weighted_count(idx, z, size)
+            # one count of (bin, outcome) pairs gives both the rows and the positives of a bin
+            # (counting the positive rows apart took a gather of their bins and a second count)
+            idx *= 2
+            idx += positive
+            pairs = np.bincount(idx, minlength=2 * size).reshape(size, 2)
+            self._n += np.add.reduce(pairs, axis=1)
+            self._k += pairs[:, 1]
         else:
+            # the positive rows by their positions: a boolean index of a mixed mask is several
+            # times slower (the same rows, in the same order)
+            rows = np.flatnonzero(positive)
             self._n += weighted_count(idx, weights, size)
             self._k += weighted_count(idx[rows], weights[rows], size)
             self._sum_z += weighted_count(idx, z * weights, size)
@@ -233,26 +233,6 @@ class RowBinner:
                        sum_w2, self._clipped)
 
 
-def bin_logits(scores: FloatArray, out: Optional[FloatArray] = None,
-               scratch: Optional[FloatArray] = None) -> FloatArray:
-    """The logits of probability scores as the row bins take them: ``ln(t / (1 - t))`` of the
-    scores clipped to ``t`` in ``[CLIP_EPSILON, 1 - CLIP_EPSILON]``. The same function as
-    :func:`~.numerics.logit` to a few ulps (``7e-15`` absolute at most, where the logit
-    nears its clip of 34.5), with one ``log`` where that has a ``log`` and a ``log1p``
-    (numpy's ``log1p`` takes 2-3 times a ``log``): a row's logit is most of the cost of
-    binning it. The metrics' row bins take these; the fits' take ``logit``'s. ``out`` and
-    ``scratch`` (arrays of the scores' length, not the scores) are computed in when given.
-
-    >>> bin_logits(np.array([0.5, 0.8, 0.0])).round(6).tolist()
-    [0.0, 1.386294, -34.538776]
-    """
-    t = np.clip(scores, CLIP_EPSILON, 1.0 - CLIP_EPSILON, out=out)
-    odds = np.subtract(1.0, t, out=scratch)
-    np.divide(t, odds, out=t)
-    logits: FloatArray = np.log(t, out=t)
-    return logits
-
-
 def clipped_rows(scores: FloatArray) -> int:
     """The probability scores outside ``[CLIP_EPSILON, 1 - CLIP_EPSILON]`` (their logits are
     clipped).
@@ -266,10 +246,10 @@ def clipped_rows(scores: FloatArray) -> int:
 
 def bin_rows(scores: FloatArray, positive: BoolArray, weights: Optional[FloatArray],
              groups: Optional[npt.NDArray[np.int8]], n_groups: int, space: str,
-             bins: Optional[int] = None, exact_logits: bool = True) -> Optional[RowBins]:
+             bins: Optional[int] = None) -> Optional[RowBins]:
     """:class:`RowBins` of the rows in one pass, in chunks of ``BIN_CHUNK_ROWS`` (no n-length
     temporary); ``groups`` gives each row's group (None: one group); ``bins`` defaults to
-    ``ROW_BINS``; ``exact_logits`` as :class:`RowBinner` takes it. None when the logit is
+    ``ROW_BINS``. None when the logit is
     constant or its bins would be wider than ``ROW_BIN_MAX_WIDTH``.
 
     >>> rb = bin_rows(np.array([0.0, 0.0005, 0.001, 0.001]),
@@ -283,7 +263,7 @@ def bin_rows(scores: FloatArray, positive: BoolArray, weights: Optional[FloatArr
     grid = BinGrid.spanning(float(np.min(scores)), float(np.max(scores)), space, bins)
     if grid is None:
         return None
-    binner = RowBinner(grid, n_groups, weighted=weights is not None, exact_logits=exact_logits)
+    binner = RowBinner(grid, n_groups, weighted=weights is not None)
     for start in range(0, m, limits.BIN_CHUNK_ROWS):
         part = slice(start, start + limits.BIN_CHUNK_ROWS)
         binner.add(scores[part], positive[part], None if weights is None else weights[part],

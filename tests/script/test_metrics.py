@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 import math
 import os
 
@@ -20,7 +21,6 @@ from calibration_step.script.model_calibration.metrics import (
 from calibration_step.script.model_calibration.multiclassmetrics import (
     _select, multiclass_metrics, multiclass_metrics_of, renormalised_columns,
 )
-from calibration_step.script.model_calibration.rowbins import bin_logits
 from calibration_step.script.model_calibration.rowfolds import FileRows, file_folds
 from calibration_step.script.interface import METRICS_FILE, ModelCalibrationOutput
 from calibration_step.script.model_calibration.numerics import (CLIP_EPSILON, fit_logistic_line,
@@ -350,10 +350,23 @@ def test_select_takes_the_values_bit_for_bit_where_asked() -> None:
     assert not np.array_equal(into.view(np.uint64), values.view(np.uint64))
 
 
-def test_bin_logits_in_given_arrays_equal_the_new_ones() -> None:
+def test_logits_in_given_arrays_equal_the_new_ones() -> None:
     scores = np.random.default_rng(22).uniform(size=1000)
     scores[:3] = [0.0, 1.0, 0.5]
     out, scratch = np.empty(1000), np.empty(1000)
-    given = bin_logits(scores, out, scratch)
+    given = logit(scores, CLIP_EPSILON, out, scratch)
     assert given is out
-    assert np.array_equal(given, bin_logits(scores))
+    assert np.array_equal(given, logit(scores, CLIP_EPSILON))
+
+
+def test_logits_are_within_an_ulp_and_2e_16_of_the_exact_ones() -> None:
+    rng = np.random.default_rng(23)
+    scores = np.concatenate([rng.uniform(size=300), 10.0 ** rng.uniform(-15, 0, 300),
+                             1.0 - 10.0 ** rng.uniform(-15, 0, 300), [0.5, 1e-15, 1 - 1e-15]])
+    scores = np.clip(scores, CLIP_EPSILON, 1.0 - CLIP_EPSILON)
+    with decimal.localcontext() as context:
+        context.prec = 50
+        exact = np.array([float((decimal.Decimal(s) / (1 - decimal.Decimal(s))).ln())
+                          for s in scores.tolist()])
+    error = np.abs(logit(scores, CLIP_EPSILON) - exact)
+    assert np.all(error <= np.spacing(np.abs(exact)) + 2e-16)
