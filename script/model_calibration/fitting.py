@@ -208,10 +208,35 @@ CLIP_RULE = ("exact 0/1 scores clipped to half the smallest distance of another 
 """``fit.clip_rule`` of platt, beta and gam on probabilities (``adaptive_clip_epsilon``)."""
 
 
-def with_probability_floor(cal: Calibrator, rows: float) -> Calibrator:
+def uniform_share(rows: float, classes: int) -> float:
+    """The share of the uniform distribution a multi-class calibrator of ``auto`` is mixed with
+    (vector and dirichlet) or bounded by (the identity's members: :func:`class_floor`):
+    :func:`probability_floor` of ``rows`` shared out over the ``classes``.
+
+    >>> uniform_share(45.0, 3) == probability_floor(45.0) / 3
+    True
+    """
+    return probability_floor(rows) / classes
+
+
+def class_floor(rows: float, classes: int) -> float:
+    """The least probability a class keeps under the :func:`uniform_share` of ``rows`` and
+    ``classes``: ``u / classes``. Multi-class ``auto`` bounds its identity's one-vs-rest
+    members by it, so the scores kept as they are give no confident miss, at a cost of about
+    ``(classes - 1) / classes * u`` nats on a row they get right, as the mixing costs vector
+    and dirichlet.
+
+    >>> round(class_floor(45.0, 3), 6)
+    0.001208
+    """
+    return uniform_share(rows, classes) / classes
+
+
+def with_probability_floor(cal: Calibrator, rows: float,
+                           floor: Optional[float] = None) -> Calibrator:
     """``cal`` with its outputs bounded by :func:`probability_floor` of ``rows`` (what ``auto``
     does to every candidate but identity and to what it ships: a confident fit then never
-    gives a confident miss or an exact 0 or 1).
+    gives a confident miss or an exact 0 or 1), or by ``floor`` when given.
 
     >>> iso = Calibrator("isotonic", "probability", 1e-15, knots_x=np.array([0.2, 0.8]),
     ...                  knots_y=np.array([0.0, 1.0]))
@@ -219,8 +244,9 @@ def with_probability_floor(cal: Calibrator, rows: float) -> Calibrator:
     >>> apply_calibrator(with_probability_floor(iso, 9.0), np.array([0.0, 1.0])).tolist()
     [0.05, 0.95]
     """
+    bound = probability_floor(rows) if floor is None else floor
     return dataclasses.replace(cal, extra_params={**cal.extra_params,
-                                                  "probability_floor": probability_floor(rows)})
+                                                  "probability_floor": bound})
 
 
 def _fit_temperature(agg: Aggregated, space: str, fit: JsonDict, weighted_rows: Optional[int],

@@ -26,7 +26,8 @@ from .aggregation import Aggregated, aggregate
 from .apply import (CLASS_SCALING_METHODS, apply_calibrator, class_logits,
                     class_scaling_probabilities, mix_class_probabilities, renormalise)
 from .artifact import MIXTURE_METHOD, Calibrator, MultiCalibrator
-from .fitting import STARTED_METHODS, fit_calibrator, probability_floor, with_probability_floor
+from .fitting import (STARTED_METHODS, class_floor, fit_calibrator, uniform_share,
+                      with_probability_floor)
 from .jsonvalues import JsonDict, int_if_integral, json_number
 from .logs import logger
 from .metrics import auc_aggregated
@@ -350,18 +351,24 @@ class MulticlassProblem:
                             context: str) -> Calibrator:
         """An identity member clipped at ``CLIP_EPSILON`` (the metrics' clip), not at the
         binary fit's data-adaptive clip: renormalised, the classes' identity members are then
-        the uncalibrated class probabilities, the baseline ``auto`` compares with (the
-        adaptive clip moves a saturated score only for a fit that can use it). A class with no
-        row, or every row, among ``mask``'s still has one: the scores need no second class."""
+        the uncalibrated class probabilities (the adaptive clip moves a saturated score only
+        for a fit that can use it). Under ``auto`` its outputs are bounded by the
+        :func:`~.fitting.class_floor` of the rows and classes, as every candidate of ``auto``
+        is bounded: a class the scores give 0 (a random forest's) keeps that share, so
+        keeping the scores gives no confident miss. A class with no row, or every row, among
+        ``mask``'s still has one: the scores need no second class."""
+        labels = problem.labels if mask is None else problem.labels[mask]
         try:
             member = problem.fit("identity", mask, context)
         except CalibrationScriptError as exc:
             if exc.code != Code.MC_E301_SINGLE_CLASS:
                 raise
-            labels = problem.labels if mask is None else problem.labels[mask]
             member = Calibrator("identity", self.settings.score_space, CLIP_EPSILON,
                                 fit={"rows": int(labels.shape[0]),
                                      "positives": int(np.count_nonzero(labels))})
+        if self.settings.method == "auto":
+            rows = float(labels.shape[0])
+            member = with_probability_floor(member, rows, class_floor(rows, len(self.names)))
         if member.score_space != "probability":
             return member
         scores = problem.scores
@@ -489,7 +496,7 @@ def scaling_calibrator(base: MultiCalibrator, params: FloatArray, intercept: Flo
     effective rows (``info``'s) over the classes."""
     penalty = info["penalty"]
     assert isinstance(penalty, dict)
-    share = probability_floor(float(penalty["effective_rows"])) / len(base.names)
+    share = uniform_share(float(penalty["effective_rows"]), len(base.names))
     model = dataclasses.replace(base, bias=tuple(float(b) for b in intercept),
                                 uniform_share=share)
     if base.method == "vector":
