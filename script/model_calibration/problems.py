@@ -160,9 +160,11 @@ class BinaryProblem:
     def fit(self, method: str, mask: Optional[BoolArray], context: str) -> Calibrator:
         """``method`` fitted on the rows of ``mask``; its outputs bounded
         (:func:`~.fitting.with_probability_floor`) under ``auto`` (every candidate, fold and the
-        shipped fit; temperature's scale under its prior there too) but identity, and as a one-vs-rest member of platt or gam (a member far
-        below the floor for a row's own class would be a confident miss after the
-        renormalisation: digits / RBF SVM, 539 rows)."""
+        shipped fit; temperature's scale under its prior there too; a binary or multi-task
+        identity by the smaller :func:`~.fitting.class_floor` of two classes, a multi-class
+        one's members as :class:`MulticlassProblem` bounds them), and as a one-vs-rest member
+        of platt or gam (a member far below the floor for a row's own class would be a
+        confident miss after the renormalisation: digits / RBF SVM, 539 rows)."""
         count = int(self.scores.shape[0] if mask is None else np.count_nonzero(mask))
         rows = None if self.weights is None else count
         automatic = self.settings.method == "auto"
@@ -170,9 +172,15 @@ class BinaryProblem:
                                                                         method=method), context,
                              weighted_rows=rows, scale_prior=automatic,
                              nearby_fit=None if mask is None else self._starts.get(method))
-        bound = method != "identity" and (automatic or (
-            self.settings.mode == "multiclass" and method in ONE_VS_REST_BOUNDED))
-        out = with_probability_floor(cal, count) if bound else cal
+        if method == "identity":
+            # the scores kept: bounded under auto as every candidate is, by the floor that
+            # costs a row they get right about a quarter of the other candidates' bound
+            bound = automatic and self.settings.mode != "multiclass"
+            out = with_probability_floor(cal, count, class_floor(count, 2)) if bound else cal
+        else:
+            bound = automatic or (self.settings.mode == "multiclass"
+                                  and method in ONE_VS_REST_BOUNDED)
+            out = with_probability_floor(cal, count) if bound else cal
         if mask is None and self._repeated_fits and method in STARTED_METHODS:
             self._starts[method] = out
         return out

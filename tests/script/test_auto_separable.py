@@ -18,7 +18,8 @@ from calibration_step.script.model_calibration.artifact import (Calibrator, chec
                                                                 required_schema_version)
 from calibration_step.script.model_calibration.artifactreader import load_calibrator
 from calibration_step.script.model_calibration.crossfit import miss_rate, select_method
-from calibration_step.script.model_calibration.fitting import fit_calibrator, probability_floor
+from calibration_step.script.model_calibration.fitting import (class_floor, fit_calibrator,
+                                                               probability_floor)
 from calibration_step.script.model_calibration.mixture import fit_selection
 from calibration_step.script.model_calibration.numerics import (beta_features, fit_logistic,
                                                                 fit_logistic_prior)
@@ -140,10 +141,17 @@ def test_a_bound_outside_its_range_is_refused(floor: object) -> None:
         load_calibrator(content)
 
 
-def test_auto_leaves_identity_unbounded() -> None:
+def test_auto_bounds_identity_by_the_class_floor_of_two_classes() -> None:
     s, y = _separable(60, seed=4)
     problem = BinaryProblem(s, y, None, AUTO)
-    assert "probability_floor" not in problem.fit("identity", None, "test").extra_params
+    identity = problem.fit("identity", None, "test")
+    assert identity.extra_params["probability_floor"] == class_floor(60.0, 2)
+    assert class_floor(60.0, 2) == probability_floor(60.0) / 4
+    out = mc.apply_calibrator(identity, np.array([0.0, 1e-9, 0.5, 1.0]))
+    assert out.tolist() == [class_floor(60.0, 2), class_floor(60.0, 2), 0.5,
+                            1.0 - class_floor(60.0, 2)]
+    named = BinaryProblem(s, y, None, mc.read_settings({"CALIBRATION_METHOD": "identity"}))
+    assert "probability_floor" not in named.fit("identity", None, "test").extra_params
     bounded = problem.fit("isotonic", None, "test")
     assert bounded.extra_params["probability_floor"] == probability_floor(60.0)
     named = BinaryProblem(s, y, None, mc.read_settings({"CALIBRATION_METHOD": "isotonic"}))
