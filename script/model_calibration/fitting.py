@@ -190,7 +190,7 @@ PRIOR_RULE = (f"Cauchy(0, {PRIOR_SLOPE_SCALE:g}) on each slope, Cauchy(0, "
 
 def probability_floor(rows: float) -> float:
     """The bound of a beta calibrator's outputs, and of every calibrator ``auto`` fits but
-    identity: ``1 / (2 (rows + 1))`` on ``rows`` calibration rows, the Krichevsky-Trofimov
+    identity (bounded by :func:`class_floor`): ``1 / (2 (rows + 1))`` on ``rows`` calibration rows, the Krichevsky-Trofimov
     estimate of a miss rate after ``rows`` rows without a miss (the posterior mean under
     Jeffreys' prior ``Beta(1/2, 1/2)``; Laplace's rule gives ``1 / (rows + 2)``). A miss then
     costs at most ``ln(2 (rows + 1))`` nats instead of the metrics' ``ln(1e15) = 34.5``, no
@@ -221,10 +221,11 @@ def uniform_share(rows: float, classes: int) -> float:
 
 def class_floor(rows: float, classes: int) -> float:
     """The least probability a class keeps under the :func:`uniform_share` of ``rows`` and
-    ``classes``: ``u / classes``. Multi-class ``auto`` bounds its identity's one-vs-rest
-    members by it, so the scores kept as they are give no confident miss, at a cost of about
-    ``(classes - 1) / classes * u`` nats on a row they get right, as the mixing costs vector
-    and dirichlet.
+    ``classes``: ``u / classes``. ``auto`` bounds its identity by it (a multi-class one's
+    one-vs-rest members; a binary one's with two classes: a quarter of
+    :func:`probability_floor`), so the scores kept as they are give no confident miss, at a
+    cost of about ``(classes - 1) / classes * u`` nats on a row they get right, as the mixing
+    costs vector and dirichlet.
 
     >>> round(class_floor(45.0, 3), 6)
     0.001208
@@ -236,7 +237,8 @@ def with_probability_floor(cal: Calibrator, rows: float,
                            floor: Optional[float] = None) -> Calibrator:
     """``cal`` with its outputs bounded by :func:`probability_floor` of ``rows`` (what ``auto``
     does to every candidate but identity and to what it ships: a confident fit then never
-    gives a confident miss or an exact 0 or 1), or by ``floor`` when given.
+    gives a confident miss or an exact 0 or 1), or by ``floor`` when given (identity's
+    :func:`class_floor`).
 
     >>> iso = Calibrator("isotonic", "probability", 1e-15, knots_x=np.array([0.2, 0.8]),
     ...                  knots_y=np.array([0.0, 1.0]))

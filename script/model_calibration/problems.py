@@ -189,8 +189,9 @@ class BinaryProblem:
         return apply_calibrator(model, self.scores if rows is None else self.scores[rows])
 
     def mixed(self, members: Sequence[Calibrator], weights: Sequence[float]) -> Calibrator:
-        """The stacked mixture of fitted ``members`` (:mod:`.mixture`), bounded by their
-        ``probability_floor`` (an identity member is not, so neither would the mixture be)."""
+        """The stacked mixture of fitted ``members`` (:mod:`.mixture`), bounded by the largest
+        ``probability_floor`` of theirs (an identity member's is the smaller class floor, so
+        the weighted sum alone could fall below the others' bound)."""
         mixture = mixture_calibrator(members, weights)
         floors = [f for m in members
                   if isinstance(f := m.extra_params.get("probability_floor"), float)]
