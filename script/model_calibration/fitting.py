@@ -190,12 +190,12 @@ PRIOR_RULE = (f"Cauchy(0, {PRIOR_SLOPE_SCALE:g}) on each slope, Cauchy(0, "
 
 def probability_floor(rows: float) -> float:
     """The bound of a beta calibrator's outputs, and of every calibrator ``auto`` fits but
-    identity (bounded by :func:`class_floor`): ``1 / (2 (rows + 1))`` on ``rows`` calibration rows, the Krichevsky-Trofimov
-    estimate of a miss rate after ``rows`` rows without a miss (the posterior mean under
-    Jeffreys' prior ``Beta(1/2, 1/2)``; Laplace's rule gives ``1 / (rows + 2)``). A miss then
-    costs at most ``ln(2 (rows + 1))`` nats instead of the metrics' ``ln(1e15) = 34.5``, no
-    output is below ``1e-6`` up to half a million rows (no confident miss), and the bound
-    vanishes as rows grow.
+    identity (bounded by :func:`class_floor`): ``1 / (2 (rows + 1))`` on ``rows`` calibration
+    rows, the Krichevsky-Trofimov estimate of a miss rate after ``rows`` rows without a miss
+    (the posterior mean under Jeffreys' prior ``Beta(1/2, 1/2)``; Laplace's rule gives
+    ``1 / (rows + 2)``). A miss then costs at most ``ln(2 (rows + 1))`` nats instead of the
+    metrics' ``ln(1e15) = 34.5``, no output is below ``1e-6`` up to half a million rows (no
+    confident miss), and the bound vanishes as rows grow.
 
     >>> probability_floor(45.0) > 1e-6 > probability_floor(1e6)
     True
