@@ -112,9 +112,9 @@ def _file(cache: str, run_id: str) -> str:
     return os.path.join(cache, run_id.replace("/", "__"))
 
 
-def _unfloored(cal: Any, rows: float, floor: Optional[float] = None) -> Any:
+def _unfloored(cal: Any, floor: float) -> Any:
     """Stands in for ``problems.with_probability_floor`` where the capture wants predictions
-    without the floor (the identity's class floor included)."""
+    without the floor."""
     return cal
 
 

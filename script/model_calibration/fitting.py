@@ -233,22 +233,21 @@ def class_floor(rows: float, classes: int) -> float:
     return uniform_share(rows, classes) / classes
 
 
-def with_probability_floor(cal: Calibrator, rows: float,
-                           floor: Optional[float] = None) -> Calibrator:
-    """``cal`` with its outputs bounded by :func:`probability_floor` of ``rows`` (what ``auto``
-    does to every candidate but identity and to what it ships: a confident fit then never
-    gives a confident miss or an exact 0 or 1), or by ``floor`` when given (identity's
-    :func:`class_floor`).
+def with_probability_floor(cal: Calibrator, floor: float) -> Calibrator:
+    """``cal`` with its outputs bounded to ``[floor, 1 - floor]``: what ``auto`` does to every
+    candidate and to what it ships, with :func:`probability_floor` of the rows (identity with
+    the smaller :func:`class_floor`), so that a confident fit never gives a confident miss or
+    an exact 0 or 1.
 
     >>> iso = Calibrator("isotonic", "probability", 1e-15, knots_x=np.array([0.2, 0.8]),
     ...                  knots_y=np.array([0.0, 1.0]))
     >>> from calibration_step.script.model_calibration.apply import apply_calibrator
-    >>> apply_calibrator(with_probability_floor(iso, 9.0), np.array([0.0, 1.0])).tolist()
+    >>> apply_calibrator(with_probability_floor(iso, probability_floor(9.0)),
+    ...                  np.array([0.0, 1.0])).tolist()
     [0.05, 0.95]
     """
-    bound = probability_floor(rows) if floor is None else floor
     return dataclasses.replace(cal, extra_params={**cal.extra_params,
-                                                  "probability_floor": bound})
+                                                  "probability_floor": floor})
 
 
 def _fit_temperature(agg: Aggregated, space: str, fit: JsonDict, weighted_rows: Optional[int],

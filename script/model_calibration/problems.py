@@ -26,8 +26,8 @@ from .aggregation import Aggregated, aggregate
 from .apply import (CLASS_SCALING_METHODS, apply_calibrator, class_logits,
                     class_scaling_probabilities, mix_class_probabilities, renormalise)
 from .artifact import MIXTURE_METHOD, Calibrator, MultiCalibrator
-from .fitting import (STARTED_METHODS, class_floor, fit_calibrator, uniform_share,
-                      with_probability_floor)
+from .fitting import (STARTED_METHODS, class_floor, fit_calibrator, probability_floor,
+                      uniform_share, with_probability_floor)
 from .jsonvalues import JsonDict, int_if_integral, json_number
 from .logs import logger
 from .metrics import auc_aggregated
@@ -176,11 +176,11 @@ class BinaryProblem:
             # the scores kept: bounded under auto as every candidate is, by the floor that
             # costs a row they get right about a quarter of the other candidates' bound
             bound = automatic and self.settings.mode != "multiclass"
-            out = with_probability_floor(cal, count, class_floor(count, 2)) if bound else cal
+            out = with_probability_floor(cal, class_floor(count, 2)) if bound else cal
         else:
             bound = automatic or (self.settings.mode == "multiclass"
                                   and method in ONE_VS_REST_BOUNDED)
-            out = with_probability_floor(cal, count) if bound else cal
+            out = with_probability_floor(cal, probability_floor(count)) if bound else cal
         if mask is None and self._repeated_fits and method in STARTED_METHODS:
             self._starts[method] = out
         return out
@@ -377,7 +377,7 @@ class MulticlassProblem:
                                      "positives": int(np.count_nonzero(labels))})
         if self.settings.method == "auto":
             rows = float(labels.shape[0])
-            member = with_probability_floor(member, rows, class_floor(rows, len(self.names)))
+            member = with_probability_floor(member, class_floor(rows, len(self.names)))
         if member.score_space != "probability":
             return member
         scores = problem.scores
