@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import shutil
 import subprocess
@@ -128,8 +129,10 @@ def _run(instances: int | None, dataset: data.Dataset, work: Path) -> dict[str, 
             "artifacts": artifacts}
 
 
-def _phase_alone(script: str, phase: str, inputs: Mapping[str, str], root: Path) -> tuple[float, float]:
-    """Wall seconds and peak resident MB of one phase of one instance, run alone in a fresh process."""
+def _phase_alone(script: str, phase: str, inputs: Mapping[str, str], root: Path
+                 ) -> tuple[float, float, float]:
+    """Wall seconds, the phase's own seconds (its record's: past interpreter start and imports)
+    and peak resident MB of one phase of one instance, run alone in a fresh process."""
     from calibration_step.script.interface import ModelCalibrationOutput
 
     argv = [sys.executable, script, "--phase", phase]
@@ -145,7 +148,21 @@ def _phase_alone(script: str, phase: str, inputs: Mapping[str, str], root: Path)
     child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode:
         raise subprocess.CalledProcessError(child.returncode, argv)
-    return time.perf_counter() - start, usage.ru_maxrss / 1024  # (kilobytes on Linux)
+    wall = time.perf_counter() - start
+    records = sorted((root / "metrics_output").glob(f"{phase}-*.json"))
+    own = float(json.loads(records[0].read_text())["seconds"]) if records else math.nan
+    return wall, own, usage.ru_maxrss / 1024  # (kilobytes on Linux)
+
+
+def _place(path: Path, folder: Path) -> None:
+    """``path`` in ``folder`` as a hard link (no copy), or a copy across file systems: the script
+    reads regular files inside its input folder only, so a symbolic link is refused
+    (``MC-E215``)."""
+    target = folder / path.name
+    try:
+        os.link(path, target)
+    except OSError:
+        shutil.copyfile(path, target)
 
 
 def _alone(dataset: data.Dataset, counts: Sequence[int], scratch: Path) -> dict[str, object]:
@@ -167,19 +184,22 @@ def _alone(dataset: data.Dataset, counts: Sequence[int], scratch: Path) -> dict[
     _phase_alone(os.fspath(script), "fit", {"evaluation_data": os.fspath(statistics)}, fit)
     out: dict[str, object] = {}
     for count in counts:
-        seconds: dict[str, list[float]] = {"statistics": [], "apply": [], "statistics_peak_mb": [],
+        seconds: dict[str, list[float]] = {"statistics": [], "apply": [], "statistics_own": [],
+                                           "apply_own": [], "statistics_peak_mb": [],
                                            "apply_peak_mb": []}
         for index in range(count):
             own = scratch / f"n{count}-i{index}"
             (own / "input").mkdir(parents=True)
             for path in files[index::count]:
-                os.symlink(path, own / "input" / os.path.basename(path))
+                _place(Path(path), own / "input")
             sources = {"evaluation_data": os.fspath(own / "input")}
             for phase in ("statistics", "apply"):
                 if phase == "apply":
                     sources["calibration_model"] = os.fspath(fit / "calibration_output")
-                took, peak = _phase_alone(os.fspath(script), phase, sources, own / phase)
+                took, own_seconds, peak = _phase_alone(os.fspath(script), phase, sources,
+                                                       own / phase)
                 seconds[phase].append(round(took, 3))
+                seconds[f"{phase}_own"].append(round(own_seconds, 3))
                 seconds[f"{phase}_peak_mb"].append(round(peak, 1))
             shutil.rmtree(own)
         out[str(count)] = seconds
@@ -208,15 +228,27 @@ def _markdown(rows: Sequence[Mapping[str, object]], size: int) -> str:
 
 
 def _alone_markdown(alone: Mapping[str, object]) -> str:
-    lines = ["", "One instance at a time (fresh process, one thread; seconds per instance, interpreter start "
-             "included; peak resident MB of each process):", "",
-             "| instances | statistics | apply | largest statistics | largest apply | statistics peak MB | "
-             "apply peak MB |", "|---|---|---|---|---|---|---|"]
+    """The one-at-a-time table: per instance count, each instance's wall seconds (interpreter
+    start included), the slowest instance's wall and own seconds (its record's, past the start)
+    and its own seconds as a share of one instance's (1/N where the phase scales), and peaks."""
+    lines = ["", "One instance at a time (fresh process, one thread; wall seconds per instance, "
+             "interpreter start included; own: the phase's record, past start and imports; "
+             "share: the slowest instance's own seconds over one instance's; peak resident MB of "
+             "each process):", "",
+             "| instances | statistics | apply | slowest statistics, wall / own (share) | "
+             "slowest apply, wall / own (share) | statistics peak MB | apply peak MB |",
+             "|---|---|---|---|---|---|---|"]
+    single: dict[str, float] = {}
     for count, seconds in alone.items():
         assert isinstance(seconds, dict)
+        cells = []
+        for phase in ("statistics", "apply"):
+            own = seconds.get(f"{phase}_own") or [math.nan]
+            single.setdefault(phase, max(own))
+            cells.append(f"{max(seconds[phase])} / {max(own)} ({max(own) / single[phase]:.2f})")
         lines.append(f"| {count} | {', '.join(map(str, seconds['statistics']))} | "
-                     f"{', '.join(map(str, seconds['apply']))} | {max(seconds['statistics'])} | "
-                     f"{max(seconds['apply'])} | {', '.join(map(str, seconds.get('statistics_peak_mb', [])))} | "
+                     f"{', '.join(map(str, seconds['apply']))} | {cells[0]} | {cells[1]} | "
+                     f"{', '.join(map(str, seconds.get('statistics_peak_mb', [])))} | "
                      f"{', '.join(map(str, seconds.get('apply_peak_mb', [])))} |")
     return "\n".join(lines) + "\n"
 
