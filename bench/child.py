@@ -31,6 +31,7 @@ import resource
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Mapping
 
@@ -47,10 +48,48 @@ def pinned_environment(base: Mapping[str, str]) -> dict[str, str]:
     return env
 
 
-def _status_kib(field: str) -> int:
-    with open("/proc/self/status", encoding="ascii") as handle:
+def _status_kib(field: str, pid: int | str = "self") -> int:
+    """A ``/proc/<pid>/status`` field in KiB; 0 where it is absent (a process that has exited)."""
+    with open(f"/proc/{pid}/status", encoding="ascii") as handle:
         match = re.search(rf"^{field}:\s+(\d+) kB", handle.read(), re.MULTILINE)
     return int(match.group(1)) if match else 0
+
+
+class PeakWatch:
+    """The peak resident memory of another process: its ``VmHWM`` read every ``interval``
+    seconds on a thread until it exits or :meth:`stop` is called. ``wait4``'s ``ru_maxrss`` of a
+    child that ``subprocess`` starts by ``vfork`` counts the parent's memory before ``exec``;
+    ``VmHWM`` is the child's own (a peak in its last ``interval`` can be missed).
+
+    >>> import subprocess, sys
+    >>> child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(0.2)"])
+    >>> watch = PeakWatch(child.pid)
+    >>> _ = child.wait()
+    >>> 0 < watch.stop() < peak_rss_bytes()
+    True
+    """
+
+    def __init__(self, pid: int, interval: float = 0.005) -> None:
+        self._pid = pid
+        self._interval = interval
+        self._peak_kib = 0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name=f"peak-{pid}", daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        while not self._done.is_set():
+            try:
+                self._peak_kib = max(self._peak_kib, _status_kib("VmHWM", self._pid))
+            except OSError:  # the process has exited and been reaped
+                return
+            self._done.wait(self._interval)
+
+    def stop(self) -> int:
+        """Stop watching; the largest ``VmHWM`` seen, in bytes."""
+        self._done.set()
+        self._thread.join()
+        return self._peak_kib * 1024
 
 
 def rss_bytes() -> int:

@@ -13,7 +13,7 @@ each instance's statistics and apply phase run by the shipped zipapp in a fresh 
 thread, over the files ``ShardedByS3Key`` gives it (round robin over the sorted keys, each placed
 as a hard link: the script refuses symbolic links), ``--repeats`` times: the fastest wall time
 (interpreter start included) and the fastest own seconds (the phase's record: what falls as 1/N),
-and the largest peak resident memory (``wait4``'s ``ru_maxrss`` of that process) recorded.
+and the largest peak resident memory (``child.PeakWatch``: that process's own ``VmHWM``) recorded.
 Results: ``bench/results/<name>.json`` and ``.md``.
 """
 
@@ -34,7 +34,7 @@ from pathlib import Path
 import attrs
 
 from bench import data
-from bench.child import pinned_environment
+from bench.child import PeakWatch, pinned_environment
 
 TIMING_KEYS = frozenset({"timings", "fit_seconds", "seconds", "checksum"})
 """What differs between two runs on the same data: timings (and the calibrator's checksum, which
@@ -146,14 +146,16 @@ def _phase_alone(script: str, phase: str, inputs: Mapping[str, str], root: Path
     env["CALIBRATION_METHOD"] = "gam"
     start = time.perf_counter()
     child = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(child.pid, 0)
+    watch = PeakWatch(child.pid)
+    _, status, _ = os.wait4(child.pid, 0)
+    peak = watch.stop()
     child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode:
         raise subprocess.CalledProcessError(child.returncode, argv)
     wall = time.perf_counter() - start
     records = sorted((root / "metrics_output").glob(f"{phase}-*.json"))
     own = float(json.loads(records[0].read_text())["seconds"]) if records else math.nan
-    return wall, own, usage.ru_maxrss / 1024  # (kilobytes on Linux)
+    return wall, own, peak / 2**20
 
 
 def _place(path: Path, folder: Path) -> None:

@@ -42,6 +42,7 @@ def test_each_instance_runs_alone_on_its_share_of_the_files(tmp_path: Path) -> N
     assert len(seconds["statistics"]) == len(seconds["apply"]) == 2
     assert all(s > 0 for s in seconds["statistics"] + seconds["apply"])
     assert all(0 < own < wall for own, wall in zip(seconds["statistics_own"], seconds["statistics"]))
+    assert all(mb > 0 for mb in seconds["statistics_peak_mb"] + seconds["apply_peak_mb"])
 
 
 def test_a_share_is_placed_as_a_regular_file_the_script_reads(tmp_path: Path) -> None:
