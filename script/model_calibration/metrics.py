@@ -256,7 +256,8 @@ def binary_metrics_of(p: FloatArray, positive: BoolArray, weights: Optional[Floa
 
 
 def row_bins_block(rb: RowBins, rows: int, bins: int) -> JsonDict:
-    """``binary_metrics`` of ``rows`` rows binned in one group ``rb`` (in ``row_bins``)."""
-    block = binary_metrics(rb.aggregated((0,), "probability"), bins, rows=rows)
+    """``binary_metrics`` of ``rows`` rows binned in ``rb`` (every group's bins together; in
+    ``row_bins``)."""
+    block = binary_metrics(rb.aggregated(range(rb.n.shape[0]), "probability"), bins, rows=rows)
     block["row_bins"] = rb.describe()
     return block

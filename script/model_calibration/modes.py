@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Optional
 
 import numpy as np
@@ -36,10 +36,11 @@ from .metrics import binary_metrics
 from .multiclassmetrics import (columns_of, multiclass_metrics, multiclass_metrics_of,
                                 renormalised_columns)
 from .numerics import CLIP_EPSILON, FloatArray, IntArray, sigmoid, softmax
-from .ovrbinned import fit_ovr_binned
+from .ovrbinned import fit_ovr_binned, ovr_class_bins
 from .plotting import Panel, metrics_panels
 from .problems import BinaryProblem, ModelT, MulticlassProblem, Problem
 from .reading import Shard, release_fitting
+from .rowbins import RowBins
 from .rowfolds import FileRows, file_folds
 from .sampledselection import select_on_shared_sample
 from .scalingfolds import fit_scaling_folds
@@ -78,10 +79,14 @@ class Outcome:
 
 
 def _uncalibrated_metrics(scores: FloatArray, labels: IntArray, weights: Optional[FloatArray],
-                          settings: Settings) -> tuple[JsonDict, int]:
+                          settings: Settings, class_bins: Optional[Sequence[RowBins]] = None
+                          ) -> tuple[JsonDict, int]:
     """The metrics of the class scores as probabilities (softmax of margins, or probabilities
     renormalised), computed for the rows the metrics ask for (no n x classes matrix), and the
-    rows whose probabilities sum to 0."""
+    rows whose probabilities sum to 0. ``class_bins``: each class's scores binned by fold for
+    a one-vs-rest fit on many rows (``ovrbinned.ovr_class_bins``), which its per-class blocks
+    take where every row's probabilities sum to 1 (within 1e-6: the renormalised ones would
+    differ from them in the last digits only) instead of binning the classes again."""
     if settings.score_space == "logit":
         return multiclass_metrics_of(columns_of(lambda part: softmax(scores[part])), labels,
                                      weights, settings.categories, settings.bins), 0
@@ -90,7 +95,7 @@ def _uncalibrated_metrics(scores: FloatArray, labels: IntArray, weights: Optiona
         logger.warning("%d rows' class probabilities do not sum to 1 (tolerance 1e-6); the "
                        "uncalibrated figures use them renormalised", off)
     return multiclass_metrics_of(column, labels, weights, settings.categories, settings.bins,
-                                 extremes), zero_rows
+                                 extremes, None if off or zero_rows else class_bins), zero_rows
 
 
 def _choose_and_fit(problem: Problem[ModelT], settings: Settings, context: str,
@@ -291,14 +296,18 @@ def run_multiclass(shards: list[Shard], settings: Settings, given: Optional[AnyC
         labels, FileRows.of(data.shards, data.keep), settings.folds, settings.seed)
     del data  # its float labels and masks: the kept rows' are made
     weights = problem.given_weights  # the kept rows' weights (None: each row weighs 1)
-    uncal, zero_rows = _uncalibrated_metrics(scores, labels, weights, settings)
+    # a one-vs-rest fit's class bins, made once for its fits and the uncalibrated blocks
+    binned = None if fold is None else ovr_class_bins(problem, settings, fold)
+    uncal, zero_rows = _uncalibrated_metrics(scores, labels, weights, settings, binned)
     rows["uncalibrated_zero_sum_rows"] = zero_rows
     selection: Optional[JsonDict] = None
     folds: list[JsonDict] = []
     held_out: Optional[HeldOutChunks] = None  # the held-out predictions, chunk by chunk
     if fold is not None:
         # on many rows the held-out predictions take the place of the scores (no later use)
-        chunked = fit_ovr_binned(problem, settings, fold, "multiclass", store=True)
+        chunked = fit_ovr_binned(problem, settings, fold, "multiclass", store=True,
+                                 binned=binned)
+        del binned
         if chunked is None:
             chunked = fit_temperature_folds(problem, settings, fold, store=True)
         if chunked is None:

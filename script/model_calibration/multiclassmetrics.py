@@ -18,7 +18,7 @@ from .jsonvalues import JsonDict, int_if_integral, json_number
 from .metrics import binary_metrics_of, row_bins_block
 from .numerics import (CLIP_EPSILON, BoolArray, FloatArray, IntArray, logit, row_reduce,
                        weighted_count)
-from .rowbins import BinGrid, RowBinner, clipped_rows
+from .rowbins import BinGrid, RowBinner, RowBins, clipped_rows
 
 
 def row_figures(probs: FloatArray, labels: IntArray) -> tuple[FloatArray, BoolArray, FloatArray]:
@@ -331,17 +331,21 @@ def _class_extremes(column: ClassColumn, n: int, k: int) -> ClassExtremes:
 
 
 def _binned_figures(column: ClassColumn, labels: IntArray, weights: Optional[FloatArray],
-                    k: int, bins: int, extremes: Optional[ClassExtremes]
+                    k: int, bins: int, extremes: Optional[ClassExtremes],
+                    class_bins: Optional[Sequence[RowBins]] = None
                     ) -> Optional[tuple[list[JsonDict], JsonDict, _RowSums]]:
     """:func:`_exact_figures` on row bins, in chunks of ``BIN_CHUNK_ROWS`` rows: a pass for the
-    bins' extremes (unless given), then one that bins every class and the top label and sums
-    the row figures (no n-length array). The blocks equal :func:`binary_metrics_of`'s (the same
-    chunks); the row sums are added chunk by chunk. None when a class cannot be binned."""
+    bins' extremes (unless given), then one that bins every class (unless ``class_bins`` has
+    them) and the top label and sums the row figures (no n-length array). The blocks equal
+    :func:`binary_metrics_of`'s (the same chunks); the row sums are added chunk by chunk. None
+    when a class cannot be binned."""
     n = labels.shape[0]
     grids = (extremes if extremes is not None else _class_extremes(column, n, k)).grids()
     if grids is None:
         return None
-    binners = [RowBinner(grid, 1, weighted=weights is not None) for grid in grids]
+    binners = [RowBinner(grid, 1, weighted=weights is not None)
+               for grid in (grids if class_bins is None else grids[k:])]
+    top_binner = binners[-1]
     sums = _RowSums()
     chunk = _ChunkBuffers(min(n, limits.BIN_CHUNK_ROWS))
     for part in _chunks(n):
@@ -352,24 +356,31 @@ def _binned_figures(column: ClassColumn, labels: IntArray, weights: Optional[Flo
         for j in range(k):
             probs = chunk.contiguous(column(j, part))
             np.equal(part_labels, j, out=is_label)
-            logit(probs, CLIP_EPSILON, z, scratch)
-            binners[j].add_logits(z, clipped_rows(probs), is_label, part_weights, None, scratch,
-                                  chunk.indices(part_labels.shape[0]))
+            if class_bins is None:
+                logit(probs, CLIP_EPSILON, z, scratch)
+                binners[j].add_logits(z, clipped_rows(probs), is_label, part_weights, None,
+                                      scratch, chunk.indices(part_labels.shape[0]))
             if j == 0:
-                for first, value in ((top, probs), (top_z, z), (p_true, probs), (hit, is_label)):
+                for first, value in ((top, probs), (p_true, probs), (hit, is_label)):
                     np.copyto(first, value)
+                if class_bins is None:
+                    np.copyto(top_z, z)
             else:
                 np.greater(probs, top, out=higher)
-                _select(top_z, z, higher, scratch)  # the highest probability's logit: its class's
+                if class_bins is None:  # the highest probability's logit: its class's
+                    _select(top_z, z, higher, scratch)
                 _update_top(probs, is_label, top, hit, higher)
                 _select(p_true, probs, is_label, scratch)
             sums.add_squares(part_weights, probs, z)  # the logits done with: their room
             del probs  # a view of the chunk's rows, which the next chunk's replace
-        binners[k].add_logits(top_z, clipped_rows(top), hit, part_weights, None, scratch,
+        if class_bins is not None:  # the same bits as the top class's own logit
+            logit(top, CLIP_EPSILON, top_z, scratch)
+        top_binner.add_logits(top_z, clipped_rows(top), hit, part_weights, None, scratch,
                               chunk.indices(part_labels.shape[0]))
         sums.add(part_weights, p_true, hit)
-    blocks = [row_bins_block(binner.result(), n, bins) for binner in binners]
-    return blocks[:k], blocks[k], sums
+    blocks = [row_bins_block(rb, n, bins) for rb in
+              [*(b.result() for b in binners[:-1]), *(class_bins or [])]]
+    return blocks, row_bins_block(top_binner.result(), n, bins), sums
 
 
 def _class_counts(labels: IntArray, k: int) -> IntArray:
@@ -383,10 +394,12 @@ def _class_counts(labels: IntArray, k: int) -> IntArray:
 
 def multiclass_metrics_of(column: ClassColumn, labels: IntArray, weights: Optional[FloatArray],
                           names: Sequence[str], bins: int,
-                          extremes: Optional[ClassExtremes] = None) -> JsonDict:
+                          extremes: Optional[ClassExtremes] = None,
+                          class_bins: Optional[Sequence[RowBins]] = None) -> JsonDict:
     """:func:`multiclass_metrics` of the class probabilities ``column(j, rows)``, asked for one
     class at a time (from ``BINNED_MIN_ROWS`` rows: in chunks of rows, every block on row
-    bins, whose spans are ``extremes`` when the caller has them, else a first pass finds them;
+    bins, whose spans are ``extremes`` when the caller has them, else a first pass finds them,
+    each class's block from its bins in ``class_bins`` when given, every group together;
     below: once each, whole, every block exact). Weights all 1 are taken as None (the same
     figures): unit weights aggregate by one sort of bool-labelled keys, not by ``np.unique``,
     and sum without products."""
@@ -395,7 +408,7 @@ def multiclass_metrics_of(column: ClassColumn, labels: IntArray, weights: Option
     if weights is not None and bool(np.all(weights == 1.0)):
         weights = None
     total = float(n if weights is None else weights.sum())
-    found = _binned_figures(column, labels, weights, k, bins, extremes) \
+    found = _binned_figures(column, labels, weights, k, bins, extremes, class_bins) \
         if n >= limits.BINNED_MIN_ROWS else None
     blocks, top_block, sums = found if found is not None else \
         _exact_figures(column, labels, weights, k, bins)

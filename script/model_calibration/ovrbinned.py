@@ -51,9 +51,14 @@ class PassRows(ArrayRows):
         return None
 
 
-def _class_bins(problem: MulticlassProblem, settings: Settings, fold: npt.NDArray[np.int8]
-                ) -> Optional[list[RowBins]]:
-    """Each class's row bins by fold, or None when a class's scores cannot be binned."""
+def ovr_class_bins(problem: MulticlassProblem, settings: Settings, fold: npt.NDArray[np.int8]
+               ) -> Optional[list[RowBins]]:
+    """Each class's row bins by fold where :func:`fit_ovr_binned` fits on them (its rows,
+    method and space), else None, as when a class's scores cannot be binned."""
+    n = int(problem.labels.shape[0])
+    method = settings.method
+    if n < limits.BINNED_MIN_ROWS or method == "auto" or method in CLASS_SCALING_METHODS:
+        return None
     binned: list[RowBins] = []
     for column in problem.columns:
         rb = bin_rows(column.scores, column.labels, column.weights, fold, settings.folds,
@@ -65,10 +70,12 @@ def _class_bins(problem: MulticlassProblem, settings: Settings, fold: npt.NDArra
 
 
 def fit_ovr_binned(problem: MulticlassProblem, settings: Settings, fold: npt.NDArray[np.int8],
-                   context: str, store: bool = False
+                   context: str, store: bool = False,
+                   binned: Optional[Sequence[RowBins]] = None
                    ) -> Optional[tuple[MultiCalibrator, HeldOutChunks]]:
     """The shipped one-vs-rest calibrator and the cross-fitted predictions (computed chunk by
-    chunk when asked for, :mod:`.heldoutchunks`) on row bins, or None where the exact path
+    chunk when asked for, :mod:`.heldoutchunks`) on row bins (``binned``: the
+    :func:`ovr_class_bins` the caller has made, else made here), or None where the exact path
     applies (fewer than ``BINNED_MIN_ROWS`` rows, ``auto``, a class scaling, or scores too
     spread to bin). ``store``: the held-out predictions are stored over ``problem.scores`` in
     the held-out pass (the problem's scores are then gone: for a caller that has done with
@@ -79,9 +86,8 @@ def fit_ovr_binned(problem: MulticlassProblem, settings: Settings, fold: npt.NDA
     """
     n = int(problem.labels.shape[0])
     method = settings.method
-    if n < limits.BINNED_MIN_ROWS or method == "auto" or method in CLASS_SCALING_METHODS:
-        return None
-    binned = _class_bins(problem, settings, fold)
+    if binned is None:
+        binned = ovr_class_bins(problem, settings, fold)
     if binned is None:
         return None
     start = time.perf_counter()

@@ -186,3 +186,37 @@ def test_held_out_predictions_in_chunks_equal_each_folds_members_on_its_rows(
                              for j, m in enumerate(members)])
         np.testing.assert_array_equal(predictions[held], renormalise(q)[0])
         assert sums[2, f] == float(np.count_nonzero(held))
+
+
+def _uncalibrated(tmp_path: str, name: str, method: str,
+                  monkeypatch: pytest.MonkeyPatch) -> Json:
+    env = {"IS_BINARY": "false", "NUM_CLASSES": "3", "CALIBRATION_METHOD": method}
+    return _dict(_run(tmp_path, name, env, True, monkeypatch)[0]["uncalibrated"])
+
+
+@pytest.mark.parametrize("off", [False, True])
+def test_uncalibrated_class_blocks_come_from_the_fits_bins_where_rows_sum_to_one(
+        tmp_path: str, rows: tuple[np.ndarray, np.ndarray], off: bool,
+        monkeypatch: pytest.MonkeyPatch, no_plot: list[int]) -> None:
+    scores, labels = rows
+    # rows off 1 by more than 1e-6 are renormalised: the scores' own bins no longer apply
+    write_multiclass(os.path.join(tmp_path, "in", "d.parquet"), scores * (0.99 if off else 1.0),
+                     labels)
+    ovr = _uncalibrated(tmp_path, "gam", "gam", monkeypatch)
+    own = _uncalibrated(tmp_path, "temperature", "temperature", monkeypatch)  # bins its own
+    assert ovr["top_label"] == own["top_label"]
+    for key in ("log_loss", "brier", "accuracy"):
+        assert ovr[key] == own[key]
+    for name, block in _dict(ovr["per_class"]).items():
+        theirs = _dict(_dict(own["per_class"])[name])
+        block = _dict(block)
+        # the fit's bins are by fold (5 groups), the metrics' own in one
+        assert _dict(block["row_bins"])["groups"] == (1 if off else 5)
+        assert _dict(theirs["row_bins"])["groups"] == 1
+        for key in ("ece_equal_width", "ece_equal_mass", "brier", "log_loss", "auc"):
+            a, b = block[key], theirs[key]
+            assert isinstance(a, float) and isinstance(b, float)
+            if off:
+                assert a == b
+            else:  # the scores as read against their renormalised copies: the last digits
+                assert abs(a - b) <= 1e-9 * max(1.0, abs(b)), f"{name} {key}: {a} {b}"
