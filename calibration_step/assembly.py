@@ -66,7 +66,9 @@ if TYPE_CHECKING:
 __all__ = [
     "CALIBRATION_STEP",
     "CalibrationDag",
+    "EVALUATION_DATA_PARAMETER",
     "EVALUATION_STEP",
+    "MODEL_ARTIFACTS_PARAMETER",
     "PACKAGE_STEP",
     "ResolvedInputs",
     "calibration_dag_definition",
@@ -78,9 +80,9 @@ __all__ = [
 EVALUATION_STEP: Final = "XGBoostModelEval-Calibration"
 CALIBRATION_STEP: Final = "ModelCalibration-Calibration"
 PACKAGE_STEP: Final = "Package"
-_MODEL_ARTIFACTS_PARAMETER: Final = "ModelArtifacts"
+MODEL_ARTIFACTS_PARAMETER: Final = "ModelArtifacts"
 """Pipeline parameter: S3 URI of the trained model (read by evaluation and packaging)."""
-_EVALUATION_DATA_PARAMETER: Final = "EvaluationData"
+EVALUATION_DATA_PARAMETER: Final = "EvaluationData"
 """Pipeline parameter: S3 URI of the rows the model scores."""
 
 
@@ -170,8 +172,8 @@ def _calibration_dag_parameters(dag: CalibrationDag) -> tuple[StringParameter, .
     bucket = f"s3://{dag.calibration.bucket}"
     return (
         default_execution_prefix(dag.calibration),
-        StringParameter(name=_MODEL_ARTIFACTS_PARAMETER, default_value=f"{bucket}/model/"),
-        StringParameter(name=_EVALUATION_DATA_PARAMETER, default_value=f"{bucket}/data/calibration/"),
+        StringParameter(name=MODEL_ARTIFACTS_PARAMETER, default_value=f"{bucket}/model/"),
+        StringParameter(name=EVALUATION_DATA_PARAMETER, default_value=f"{bucket}/data/calibration/"),
     )
 
 

@@ -9,7 +9,12 @@
    built offline (assembled by the resolver: the calibration reads the ``EvaluationData``
    parameter, the Package step runs under the condition on ``threshold.passed`` and a Fail step
    on its else branch), with the config file beside it. Every step of it runs code that
-   ``upload_script`` uploads, so ``calibration-step pipeline run-local`` runs it whole.
+   ``upload_script`` uploads.
+4. A local S3 folder ``<output>/s3/`` is staged for ``calibration-step pipeline run-local``: the
+   objects ``upload_script`` would upload (``code_objects``), the scores at ``EvaluationData``'s
+   default and a stand-in model archive at ``ModelArtifacts``' default (the demo trains no model;
+   the Package step packs it with the calibrator), so the printed command runs the definition
+   whole.
 
 The metrics table (uncalibrated vs calibrated), every file written and the path of the HTML report
 are printed. The output folder (``--output``, default ``./calibration-demo-<timestamp>``) must be
@@ -37,7 +42,7 @@ import os
 import time
 from collections.abc import Mapping, Set
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from calibration_step.errors import Code, ConfigError
 from calibration_step.script.interface import (
@@ -49,6 +54,9 @@ from calibration_step.script.interface import (
     ModelCalibrationOutput,
 )
 
+if TYPE_CHECKING:
+    from calibration_step.steps.model_calibration.config import ModelCalibrationConfig
+
 __all__ = ["CONFIG_FILE", "DATA_FILE", "DEFINITION_FILE", "HELP", "add_arguments", "run"]
 
 HELP = "run the whole story offline on generated data: fit, metrics, artifacts, pipeline definition"
@@ -59,6 +67,14 @@ DEFINITION_FILE: Final = "pipeline_definition.json"
 """The calibration DAG's pipeline definition, in ``<output>/``."""
 CONFIG_FILE: Final = "calibration-config.json"
 """The demo's config file (``calibration-step definition`` turns it into the definition again)."""
+S3_FOLDER: Final = "s3"
+"""The local S3 folder staged for ``calibration-step pipeline run-local``, in ``<output>/``."""
+MODEL_ARCHIVE: Final = "model.tar.gz"
+"""The stand-in model archive under ``ModelArtifacts``' default URI."""
+STAND_IN_MODEL: Final = {"demo-model.txt": b"The demo trains no model: this file stands in for one.\n"}
+"""The stand-in model archive's members."""
+LOCAL_RUNS: Final = "pipeline-local"
+"""The ``--work-dir`` the printed ``pipeline run-local`` command names, in ``<output>/``."""
 _PREFIX: Final = "calibration-demo-"
 
 
@@ -112,6 +128,27 @@ def _truth_line(calibrated_data: Path) -> str:
     return f"mean |probability - true probability|: scores {before:.4f}, calibrated {after:.4f}"
 
 
+def _stage_local_s3(root: Path, definition: Mapping[str, object], config: ModelCalibrationConfig,
+                    scores: Path) -> None:
+    """Put into the local S3 folder ``root`` what the steps of ``definition`` read: the shipped
+    code, the ``scores`` file at ``EvaluationData``'s default and the stand-in model archive at
+    ``ModelArtifacts``' default."""
+    from calibration_step.assembly import EVALUATION_DATA_PARAMETER, MODEL_ARTIFACTS_PARAMETER
+    from calibration_step.local import LocalS3Store
+    from calibration_step.script.model_packaging.packing import archive_bytes
+    from calibration_step.steps.model_calibration.upload import code_objects
+
+    parameters = definition["Parameters"]
+    assert isinstance(parameters, list)
+    defaults = {p["Name"]: str(p["DefaultValue"]) for p in parameters}
+    store = LocalS3Store(root)
+    for uri, body in code_objects(config):
+        store.put_bytes(uri, body)
+    store.put_bytes(defaults[EVALUATION_DATA_PARAMETER].rstrip("/") + "/" + DATA_FILE, scores.read_bytes())
+    store.put_bytes(defaults[MODEL_ARTIFACTS_PARAMETER].rstrip("/") + "/" + MODEL_ARCHIVE,
+                    archive_bytes(STAND_IN_MODEL))
+
+
 def run(args: argparse.Namespace) -> int:
     """Generate, calibrate locally, build the definition; print the table and the files."""
     import attrs
@@ -128,7 +165,7 @@ def run(args: argparse.Namespace) -> int:
 
     output = _output_folder(args.output)
     config = attrs.evolve(example_config(), calibration_method=args.method, calibration_seed=args.seed)
-    progress = Progress(total=3, quiet=bool(getattr(args, "quiet", False)))
+    progress = Progress(total=4, quiet=bool(getattr(args, "quiet", False)))
     data_folder = output / ModelCalibrationInput.EVALUATION_DATA.value
     with progress.stage(f"generating {args.rows} scored rows with a known miscalibration"):
         data_folder.mkdir()
@@ -142,6 +179,9 @@ def run(args: argparse.Namespace) -> int:
     with progress.stage("building the pipeline definition ModelCalibration -> gate -> Package offline"):
         write_new_file(output / CONFIG_FILE, dumps(configs, classes=config_classes()), overwrite=False)
         write_new_file(output / DEFINITION_FILE, definition_text(dag_from_configs(configs)), overwrite=False)
+    with progress.stage(f"staging the steps' code and inputs in {S3_FOLDER}/ for pipeline run-local"):
+        _stage_local_s3(output / S3_FOLDER, json.loads((output / DEFINITION_FILE).read_text()), config,
+                        data_folder / DATA_FILE)
     metrics = json.loads((Path(outputs[ModelCalibrationOutput.METRICS_OUTPUT.value]) / METRICS_FILE).read_text())
     print(f"data: {DESCRIPTION}")
     print(f"method: {metrics.get('selected_method', args.method)}; calibrated metrics are cross-fitted "
@@ -153,4 +193,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"  {file}")
     report = Path(outputs[ModelCalibrationOutput.METRICS_OUTPUT.value]) / REPORT_FILE
     print(f"\nreport (open it in a browser): {report}")
+    print("run the pipeline definition locally (its code, the scores and a stand-in model are staged in "
+          f"{S3_FOLDER}/):\n  calibration-step pipeline run-local {output / DEFINITION_FILE} "
+          f"--s3-root {output / S3_FOLDER} --work-dir {output / LOCAL_RUNS}")
     return 0

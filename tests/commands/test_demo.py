@@ -19,13 +19,14 @@ import shutil
 import site
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from calibration_step.cli import main
-from calibration_step.commands.demo import CONFIG_FILE, DATA_FILE, DEFINITION_FILE
+from calibration_step.commands.demo import CONFIG_FILE, DATA_FILE, DEFINITION_FILE, MODEL_ARCHIVE, S3_FOLDER
 from calibration_step.commands._configs import dag_from_configs, load_configs
 from calibration_step.script import model_calibration as mc
 from tests.pipeline_example import REPO_ROOT, schema_errors
@@ -54,9 +55,15 @@ socket.socket.connect = _refuse
 '''
 
 
+STAGED_FILES = sorted([DATA_FILE, MODEL_ARCHIVE, "model_calibration.pyz", "requirements.txt",
+                       "model_packaging.pyz"])
+"""The objects staged in the demo's local S3 folder (their names)."""
+
+
 def check_demo_folder(folder: Path, listed: list[str]) -> dict[str, object]:
     """Every listed file exists and is valid; returns metrics.json."""
-    assert listed == EXPECTED_FILES
+    assert [name for name in listed if not name.startswith(S3_FOLDER + "/")] == EXPECTED_FILES
+    assert sorted(name.rsplit("/", 1)[-1] for name in listed if name.startswith(S3_FOLDER + "/")) == STAGED_FILES
     for name in listed:
         path = folder / name
         assert path.is_file() and path.stat().st_size > 0, name
@@ -78,6 +85,22 @@ def check_demo_folder(folder: Path, listed: list[str]) -> dict[str, object]:
     return metrics
 
 
+def _run_local_arguments(stdout: str) -> list[str]:
+    """The arguments of the ``calibration-step pipeline run-local`` command the demo prints."""
+    match = re.search(r"^  calibration-step (pipeline run-local .+)$", stdout, flags=re.MULTILINE)
+    assert match is not None, stdout
+    return match[1].split()
+
+
+def _check_packaged(s3_root: Path) -> None:
+    """One local execution wrote, in the local S3 folder ``s3_root``, the Package step's archive:
+    the stand-in model with the calibrator and its metrics."""
+    [archive] = list(s3_root.rglob("packaged_model/model.tar.gz"))
+    with tarfile.open(archive, mode="r:gz") as packed:
+        assert sorted(packed.getnames()) == ["calibration/calibrator.json", "calibration/metrics.json",
+                                             "demo-model.txt"]
+
+
 def _listed(stdout: str) -> tuple[Path, list[str]]:
     match = re.search(r"^wrote (.+):\n((?:  .+\n?)+)", stdout, flags=re.MULTILINE)
     assert match is not None, stdout
@@ -95,6 +118,10 @@ def test_demo_in_process(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     calibrated, uncalibrated = metrics["calibrated"], metrics["uncalibrated"]
     assert isinstance(calibrated, dict) and isinstance(uncalibrated, dict)
     assert calibrated["ece_equal_width"] < uncalibrated["ece_equal_width"]
+    # the printed command runs the definition whole on what the demo staged
+    arguments = _run_local_arguments(stdout)
+    assert main(["--quiet", *arguments]) == 0
+    _check_packaged(out / S3_FOLDER)
 
 
 def test_demo_never_writes_into_a_non_empty_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -152,5 +179,11 @@ def test_readme_demo_after_a_wheel_install_from_an_empty_folder(tmp_path: Path) 
     assert folder.parent == empty.resolve() and folder.name.startswith("calibration-demo-")
     metrics = check_demo_folder(folder, listed)
     assert isinstance(metrics["threshold"], dict) and metrics["threshold"]["passed"] is True
-    assert "[3/3] building the pipeline definition" in done.stderr
+    assert "[3/4] building the pipeline definition" in done.stderr
+    assert f"[4/4] staging the steps' code and inputs in {S3_FOLDER}/" in done.stderr
+    # the command the demo prints, as a user pastes it: the definition runs whole, offline
+    ran = subprocess.run([str(command), *_run_local_arguments(done.stdout)], cwd=empty, env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    _check_packaged(folder / S3_FOLDER)
     assert not network_log.exists(), network_log.read_text()

@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     import boto3
     from boto3 import S3Client  # only in typing_stubs/boto3: the client's static shape
 
-__all__ = ["package_files", "shipped_files", "upload_script"]
+__all__ = ["code_objects", "package_files", "shipped_files", "upload_script"]
 
 SCRIPT_PACKAGE: Final = "calibration_step.script"
 """The package that ships the script package ``model_calibration`` and ``requirements.txt``."""
@@ -134,6 +134,30 @@ def upload_script(
         ``BUILD-SCRIPT-URI-OVERRIDDEN`` when ``config.script_uri`` points at the user's own script
         (it is never overwritten with the shipped one).
     """
+    objects = code_objects(config, install_requirements=install_requirements, package=package)
+    if session is None:
+        import boto3
+
+        session = boto3.Session(region_name=config.region)
+    client = session.client("s3")
+    for uri, body in objects:
+        _put(client, uri, body, config.output_kms_key)
+    return tuple(uri for uri, _ in objects)
+
+
+def code_objects(
+    config: ModelCalibrationConfig,
+    *,
+    install_requirements: bool | None = None,
+    package: PackageConfig | None = None,
+) -> tuple[tuple[str, bytes], ...]:
+    """The objects :func:`upload_script` puts, as ``(S3 URI, body)`` pairs (the same arguments;
+    nothing is uploaded): for a local S3 folder of ``calibration-step pipeline run-local``.
+
+    >>> from calibration_step.steps.model_calibration.config import example_config
+    >>> [uri.rsplit("/", 1)[-1] for uri, _ in code_objects(example_config())]
+    ['model_calibration.pyz', 'requirements.txt', 'model_packaging.pyz']
+    """
     if config.script_uri is not None:
         raise BuildError(
             Code.BUILD_SCRIPT_URI_OVERRIDDEN,
@@ -148,11 +172,4 @@ def upload_script(
     if package_config.script_uri is None:
         targets.append(PACKAGE.script_code(package_config).script_uri)
         files += package_files()
-    if session is None:
-        import boto3
-
-        session = boto3.Session(region_name=config.region)
-    client = session.client("s3")
-    for (_name, body), uri in zip(files, targets, strict=True):
-        _put(client, uri, body, config.output_kms_key)
-    return tuple(targets)
+    return tuple((uri, body) for (_name, body), uri in zip(files, targets, strict=True))
