@@ -70,9 +70,9 @@ def _agreements(summary: ModeSummary) -> str:
                      f"{cell(summary.isotonic_vs_sklearn_all.max_abs_diff)} (all)")
     temp, every = summary.temperature_vs_sklearn, summary.temperature_vs_sklearn_all
     if temp is not None and every is not None:
+        aside = "separable sets" if summary.mode == BINARY else "exact zeros"
         parts.append(f"temperature vs scikit-learn max |diff| {cell(temp.max_abs_diff)}"
-                     + (f" (without separable sets), {cell(every.max_abs_diff)} (all)"
-                        if summary.mode == BINARY else ""))
+                     f" (without {aside}), {cell(every.max_abs_diff)} (all)")
     return "; ".join(parts)
 
 
@@ -120,7 +120,7 @@ def _summary_tables(summary: ModeSummary) -> list[str]:
                     "maximum-likelihood scale: the scale is where scikit-learn's bounded "
                     "search stops)"
                     if summary.mode == BINARY else
-                    "multi-class runs with a probability below 1e-6")
+                    "multi-class runs whose calibration or test scores hold an exact 0")
         bounded = (" (scikit-learn's bounded to [1e-6, 1 - 1e-6] as ours are)"
                    if summary.mode == BINARY else "")
         lines.append(f"- ours temperature vs scikit-learn's temperature on the same "

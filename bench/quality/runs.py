@@ -6,9 +6,8 @@ uncalibrated scores (the baseline), ours (the script, one run per method) and th
 peers. A calibrator that raises is recorded as failed with its error, never fatal. It also
 computes the agreement checks: ours isotonic against scikit-learn's ``IsotonicRegression``
 (binary; recording whether the calibration scores have near ties, which scikit-learn pools) and
-ours temperature against scikit-learn's temperature scaling on the same probabilities
-(binary: always, both take ``ln(p + 1e-12)``; multi-class only when no probability is below
-``TEMPERATURE_MIN_PROBABILITY``, where the two take different logarithms).
+ours temperature against scikit-learn's temperature scaling on the same probabilities on
+every run (both take ``ln(p + 1e-12)``), recording whether the scores hold an exact 0.
 
 Examples
 --------
@@ -40,9 +39,6 @@ AUTO = "ours_auto"
 # scikit-learn's IsotonicRegression pools scores closer than float64 resolution (1e-15); ours
 # keeps every distinct score: the isotonic comparison is exact only without such near ties.
 NEAR_TIE = 1e-15
-# scikit-learn's temperature takes log(p + 1e-12), ours log(max(p, 1e-15)): they see the same
-# logits (to 1e-6) only when every probability is at least this.
-TEMPERATURE_MIN_PROBABILITY = 1e-6
 
 
 @dataclasses.dataclass(frozen=True)
@@ -92,6 +88,9 @@ class RunResult:
     temperature_skipped: str | None  # why the temperature comparison was not made
     seconds: float
     cpu_seconds: float
+    # the calibration or test scores hold an exact 0 (the agreement target is on inputs
+    # without zeros); results written before it was recorded read as False
+    temperature_input_zeros: bool = False
 
 
 def calibrators_of(mode: str) -> list[str]:
@@ -179,23 +178,18 @@ def execute(spec: RunSpec, calibrators: Sequence[str] | None = None) -> RunResul
         reference = peers.sklearn_isotonic_reference(run.calibration, run.test)
         isotonic = _max_abs(predictions["ours_isotonic"], reference)
     if _ok(results, "ours_temperature"):
-        tiny = 0 if run.mode == BINARY else int(
-            np.sum(run.calibration.scores < TEMPERATURE_MIN_PROBABILITY) +
-            np.sum(run.test.scores < TEMPERATURE_MIN_PROBABILITY))
-        if tiny:
-            skipped = f"{tiny} probabilities below {TEMPERATURE_MIN_PROBABILITY:g}"
-        else:
-            reference = peers.sklearn_temperature_reference(run.calibration, run.test)
-            if run.mode == BINARY:  # ours bounded to [1e-6, 1 - 1e-6]; compare likewise
-                np.clip(reference, NAMED_OUTPUT_BOUND, 1.0 - NAMED_OUTPUT_BOUND, out=reference)
-            temperature = _max_abs(predictions["ours_temperature"], reference)
+        reference = peers.sklearn_temperature_reference(run.calibration, run.test)
+        if run.mode == BINARY:  # ours bounded to [1e-6, 1 - 1e-6]; compare likewise
+            np.clip(reference, NAMED_OUTPUT_BOUND, 1.0 - NAMED_OUTPUT_BOUND, out=reference)
+        temperature = _max_abs(predictions["ours_temperature"], reference)
     rows = {"train": run.train_rows, "calibration": run.calibration.rows,
             "test": run.test.rows}
     return RunResult(spec, run.mode, run.classes, rows,
                      score_shape(run.calibration.scores, run.calibration.labels), results,
                      isotonic, run.mode == BINARY and near_ties(run.calibration.scores[:, 1]),
                      temperature, skipped,
-                     time.perf_counter() - started, time.process_time() - cpu)
+                     time.perf_counter() - started, time.process_time() - cpu,
+                     bool(np.any(run.calibration.scores == 0.0) or np.any(run.test.scores == 0.0)))
 
 
 def _ok(results: dict[str, CalibratorResult], name: str) -> bool:

@@ -17,7 +17,8 @@ These are the targets of the calibration-quality work:
 - the largest difference between ours isotonic and ``IsotonicRegression(out_of_bounds='clip')``
   (over the runs whose calibration scores have no near ties, which scikit-learn pools, and over
   all runs) and between ours temperature and scikit-learn's temperature scaling (over the runs
-  without probabilities below 1e-6), on the test predictions.
+  without a separable binary calibration set or, multi-class, without an exact 0 among the
+  scores, and over all runs), on the test predictions.
 
 Examples
 --------
@@ -110,10 +111,8 @@ class ModeSummary:
     # binary only: runs without near ties (skipped: runs with them), and every run
     isotonic_vs_sklearn: Agreement | None
     isotonic_vs_sklearn_all: Agreement | None
-    # runs without a separable binary calibration set (skipped: those and the multi-class runs
-    # the comparison leaves out), and every run compared: where the binary scores separate
-    # the rows the scale's maximum likelihood is at infinity, so each fit stops where its
-    # solver does (ours at the bound e^10, scikit-learn's where its gradient is small)
+    # runs the first figure keeps (``_temperature_aside``; skipped: the others, and runs of
+    # earlier results whose comparison was not made), and every run compared
     temperature_vs_sklearn: Agreement | None
     temperature_vs_sklearn_all: Agreement | None
     auto_choices: dict[str, int]
@@ -172,9 +171,13 @@ def _agreement(values: Sequence[float | None], skipped: int = 0) -> Agreement:
     return Agreement(len(found), max(found) if found else None, skipped)
 
 
-def _separable(run: RunResult) -> bool:
-    """A binary run whose calibration scores separate its classes."""
-    return run.mode == BINARY and run.calibration_scores.separable
+def _temperature_aside(run: RunResult) -> bool:
+    """A run the first temperature agreement figure leaves out: a binary run whose calibration
+    scores separate its classes (the scale's maximum likelihood is at infinity, so each fit
+    stops where its search does), or a multi-class run whose scores hold an exact 0."""
+    if run.mode == BINARY:
+        return run.calibration_scores.separable
+    return run.temperature_input_zeros
 
 
 def summarize(results: Sequence[RunResult], mode: str) -> ModeSummary:
@@ -204,9 +207,9 @@ def summarize(results: Sequence[RunResult], mode: str) -> ModeSummary:
         _agreement([r.isotonic_vs_sklearn for r in runs if not r.isotonic_near_ties],
                    sum(1 for r in runs if r.isotonic_near_ties)) if binary else None,
         _agreement([r.isotonic_vs_sklearn for r in runs]) if binary else None,
-        _agreement([r.temperature_vs_sklearn for r in runs if not _separable(r)],
+        _agreement([r.temperature_vs_sklearn for r in runs if not _temperature_aside(r)],
                    sum(1 for r in runs if r.temperature_skipped or (
-                       _separable(r) and r.temperature_vs_sklearn is not None))),
+                       _temperature_aside(r) and r.temperature_vs_sklearn is not None))),
         _agreement([r.temperature_vs_sklearn for r in runs]),
         dict(sorted(choices.items())),
         {n: [_comparison(p, runs, n) for p in peers] for n in names})

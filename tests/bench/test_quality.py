@@ -67,8 +67,12 @@ def test_agreement_checks_are_reported(smoke: tuple[dict[str, Any], str]) -> Non
     binary, multiclass = payload["runs"]
     assert isinstance(binary["isotonic_vs_sklearn"], float)
     assert binary["isotonic_vs_sklearn"] <= 1e-9 or binary["isotonic_near_ties"]
-    assert (multiclass["temperature_vs_sklearn"] is None) == \
-        (multiclass["temperature_skipped"] is not None)
+    # multi-class temperature takes scikit-learn's ln(p + 1e-12) too: compared on every run,
+    # the runs whose scores hold an exact 0 marked (the first summary figure leaves them out)
+    assert multiclass["temperature_skipped"] is None and multiclass["temperature_vs_sklearn"] <= 1e-6
+    assert multiclass["temperature_input_zeros"] is False
+    every = payload["summary"][MULTICLASS]["temperature_vs_sklearn_all"]
+    assert every["runs"] == 1 and every["max_abs_diff"] == multiclass["temperature_vs_sklearn"]
     isotonic = payload["summary"][BINARY]["isotonic_vs_sklearn_all"]
     assert isotonic["runs"] == 1 and isotonic["max_abs_diff"] == binary["isotonic_vs_sklearn"]
     # binary temperature takes scikit-learn's ln(p + 1e-12): compared on every binary run
@@ -171,6 +175,18 @@ def _result(losses: dict[str, float | None], run_id: str = "d/m/0",
     return RunResult(RunSpec(dataset, model, int(seed)), BINARY, 2, {"calibration": 10},
                      metrics.ScoreShape(0.0, 1.0, False), calibrators, 0.0, False, None, None,
                      1.0, 1.0)
+
+
+def test_the_first_temperature_figure_leaves_out_multiclass_runs_with_exact_zeros() -> None:
+    clean = dataclasses.replace(_result({"uncalibrated": 0.5}, "a/m/0"), mode=MULTICLASS,
+                                temperature_vs_sklearn=1e-9)
+    zeros = dataclasses.replace(clean, spec=RunSpec("b", "m", 0), temperature_vs_sklearn=3e-8,
+                                temperature_input_zeros=True)
+    found = summary.summarize([clean, zeros], MULTICLASS)
+    assert found.temperature_vs_sklearn is not None and found.temperature_vs_sklearn_all is not None
+    assert (found.temperature_vs_sklearn.runs, found.temperature_vs_sklearn.skipped) == (1, 1)
+    assert found.temperature_vs_sklearn.max_abs_diff == 1e-9
+    assert found.temperature_vs_sklearn_all.max_abs_diff == 3e-8
 
 
 def test_summarize_counts_tolerance_failures_and_unconverged_fits() -> None:
