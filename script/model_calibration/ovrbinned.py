@@ -51,8 +51,8 @@ class PassRows(ArrayRows):
         return None
 
 
-def ovr_class_bins(problem: MulticlassProblem, settings: Settings, fold: npt.NDArray[np.int8]
-               ) -> Optional[list[RowBins]]:
+def ovr_class_bins(problem: MulticlassProblem, settings: Settings,
+                   fold: npt.NDArray[np.int8]) -> Optional[list[RowBins]]:
     """Each class's row bins by fold where :func:`fit_ovr_binned` fits on them (its rows,
     method and space), else None, as when a class's scores cannot be binned."""
     n = int(problem.labels.shape[0])
