@@ -8,11 +8,12 @@ The parent starts ``python -m bench.worker SPEC RESULT`` with:
   reads ``OMP_NUM_THREADS`` too), so figures are per core;
 - a wall-clock timeout after which the child's process group is killed.
 
-The child's peak resident set size comes from ``os.wait4`` (``ru_maxrss`` of that child alone),
-so it is known even when the child was killed; the worker also reports per-phase peaks read from
-``/proc/self/status`` (``VmHWM``, reset between phases through ``/proc/self/clear_refs``). A reset
-also lowers what the kernel later reports as ``ru_maxrss``, so the child's peak is the larger of
-``ru_maxrss`` and the worker's ``peak_rss_bytes`` (the largest phase peak).
+The child's peak resident set size is its ``VmHWM``, watched from the parent while it runs
+(:class:`PeakWatch`), so it is known even when the child was killed (``wait4``'s ``ru_maxrss``
+would count the parent's resident memory too: the forked child's before ``exec``); the worker
+also reports per-phase peaks read from ``/proc/self/status`` (``VmHWM``, reset between phases
+through ``/proc/self/clear_refs``, which the watch can miss), so the child's peak is the larger
+of the watched one and the worker's ``peak_rss_bytes`` (the largest phase peak).
 
 Examples
 --------
@@ -151,20 +152,21 @@ def run_child(spec: Mapping[str, object], workdir: str, timeout_seconds: float,
         proc = subprocess.Popen([sys.executable, "-m", "bench.worker", spec_path, result_path],
                                 cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
                                 preexec_fn=lambda: _limit(memory_bytes))
+        watch = PeakWatch(proc.pid, interval=0.02)
         timed_out = False
         while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            pid, status, _ = os.wait4(proc.pid, os.WNOHANG)
             if pid == proc.pid:
                 break
             if time.perf_counter() - started > timeout_seconds:
                 timed_out = True
                 os.killpg(proc.pid, signal.SIGKILL)
-                pid, status, usage = os.wait4(proc.pid, 0)
+                pid, status, _ = os.wait4(proc.pid, 0)
                 break
             time.sleep(0.05)
         proc.returncode = os.waitstatus_to_exitcode(status)  # Popen must not wait again
     seconds = time.perf_counter() - started
-    max_rss = int(usage.ru_maxrss) * 1024
+    max_rss = watch.stop()
     result: JsonDict = {}
     if os.path.exists(result_path):
         with open(result_path, encoding="utf-8") as handle:
@@ -174,7 +176,7 @@ def run_child(spec: Mapping[str, object], workdir: str, timeout_seconds: float,
         tail = handle.read()[-2000:]
     reported = result.get("peak_rss_bytes")
     if isinstance(reported, int):
-        # The worker resets VmHWM between phases, which also resets ru_maxrss.
+        # The worker resets VmHWM between phases, between two reads of the watch.
         max_rss = max(max_rss, reported)
     if timed_out:
         return ChildOutcome("timeout", seconds, max_rss, result,
