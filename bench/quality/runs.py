@@ -36,8 +36,8 @@ from bench.quality.metrics import (Figures, FloatArray, ScoreShape, binary_matri
 
 UNCALIBRATED = "uncalibrated"
 AUTO = "ours_auto"
-# scikit-learn's IsotonicRegression pools scores closer than float64 resolution (1e-15); ours
-# keeps every distinct score: the isotonic comparison is exact only without such near ties.
+# scikit-learn's IsotonicRegression pools scores closer than float64 resolution (1e-15), as ours
+# does: runs with such near ties are recorded, so the agreement is reported with and without them.
 NEAR_TIE = 1e-15
 
 
@@ -85,7 +85,7 @@ class RunResult:
     isotonic_vs_sklearn: float | None
     isotonic_near_ties: bool  # distinct calibration scores closer than NEAR_TIE (binary)
     temperature_vs_sklearn: float | None
-    temperature_skipped: str | None  # why the temperature comparison was not made
+    temperature_skipped: str | None  # why it was not compared (results from before every run was)
     seconds: float
     cpu_seconds: float
     # the calibration or test scores hold an exact 0 (the agreement target is on inputs
@@ -173,7 +173,6 @@ def execute(spec: RunSpec, calibrators: Sequence[str] | None = None) -> RunResul
             fit_predict = peers.PEERS[name].fit_predict
             results[name], predictions[name] = _judge(run, lambda: fit_predict(data))
     isotonic = temperature = None
-    skipped = None
     if run.mode == BINARY and _ok(results, "ours_isotonic"):
         reference = peers.sklearn_isotonic_reference(run.calibration, run.test)
         isotonic = _max_abs(predictions["ours_isotonic"], reference)
@@ -187,7 +186,7 @@ def execute(spec: RunSpec, calibrators: Sequence[str] | None = None) -> RunResul
     return RunResult(spec, run.mode, run.classes, rows,
                      score_shape(run.calibration.scores, run.calibration.labels), results,
                      isotonic, run.mode == BINARY and near_ties(run.calibration.scores[:, 1]),
-                     temperature, skipped,
+                     temperature, None,
                      time.perf_counter() - started, time.process_time() - cpu,
                      bool(np.any(run.calibration.scores == 0.0) or np.any(run.test.scores == 0.0)))
 

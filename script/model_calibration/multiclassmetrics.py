@@ -363,18 +363,13 @@ def _binned_figures(column: ClassColumn, labels: IntArray, weights: Optional[Flo
             if j == 0:
                 for first, value in ((top, probs), (p_true, probs), (hit, is_label)):
                     np.copyto(first, value)
-                if class_bins is None:
-                    np.copyto(top_z, z)
             else:
                 np.greater(probs, top, out=higher)
-                if class_bins is None:  # the highest probability's logit: its class's
-                    _select(top_z, z, higher, scratch)
                 _update_top(probs, is_label, top, hit, higher)
                 _select(p_true, probs, is_label, scratch)
             sums.add_squares(part_weights, probs, z)  # the logits done with: their room
             del probs  # a view of the chunk's rows, which the next chunk's replace
-        if class_bins is not None:  # the same bits as the top class's own logit
-            logit(top, CLIP_EPSILON, top_z, scratch)
+        logit(top, CLIP_EPSILON, top_z, scratch)  # the same bits as the top class's own logit
         top_binner.add_logits(top_z, clipped_rows(top), hit, part_weights, None, scratch,
                               chunk.indices(part_labels.shape[0]))
         sums.add(part_weights, p_true, hit)
