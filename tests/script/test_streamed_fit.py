@@ -230,6 +230,11 @@ def test_parquet_shards_are_written_batch_by_batch_as_one_table_would_be(
             for j in range(group.num_columns)} == {
         "prob_class_1": False, "label": True, "w": False, "row_id": False,
         "calibrated_prob_class_1": False}
+    # compressed only where snappy pays (column_compression): not the continuous floats
+    assert {group.column(j).path_in_schema: group.column(j).compression
+            for j in range(group.num_columns)} == {
+        "prob_class_1": "UNCOMPRESSED", "label": "SNAPPY", "w": "UNCOMPRESSED",
+        "row_id": "SNAPPY", "calibrated_prob_class_1": "UNCOMPRESSED"}
 
 
 def _multitask_files(folder: str) -> str:
