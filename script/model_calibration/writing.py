@@ -233,13 +233,11 @@ def dictionary_columns(table: Any, continuous: Collection[str]) -> list[str]:
     ['flag', 's']
     """
     import pyarrow.compute as pc  # type: ignore[import-untyped]  # no stubs
-    import pyarrow.types as types  # type: ignore[import-untyped]  # no stubs
 
     sample = table.slice(0, DICTIONARY_SAMPLE_ROWS)
 
     def distinct(name: str) -> bool:
-        kind = sample.schema.field(name).type
-        if not bool(types.is_integer(kind) or types.is_float32(kind) or types.is_float64(kind)):
+        if not _numeric(sample.schema.field(name).type):
             return False
         return 2 * int(pc.count_distinct(sample.column(name)).as_py()) > int(sample.num_rows)
 
@@ -267,13 +265,12 @@ def column_compression(table: Any) -> dict[str, str]:
     {'p': 'none', 'step': 'snappy', 's': 'snappy'}
     """
     import pyarrow
-    import pyarrow.types as types
 
     sample = table.slice(0, DICTIONARY_SAMPLE_ROWS)
 
     def pays(name: str) -> bool:
         kind = sample.schema.field(name).type
-        if not bool(types.is_integer(kind) or types.is_float32(kind) or types.is_float64(kind)):
+        if not _numeric(kind):
             return True
         values = sample.column(name).combine_chunks()
         width = kind.bit_width // 8
@@ -284,3 +281,10 @@ def column_compression(table: Any) -> dict[str, str]:
             (1.0 - COMPRESSION_MIN_SAVING) * int(data.size)
 
     return {name: "snappy" if pays(name) else "none" for name in table.schema.names}
+
+
+def _numeric(kind: Any) -> bool:
+    """Whether the Arrow type ``kind`` is an integer, float32 or float64."""
+    import pyarrow.types as types  # type: ignore[import-untyped]  # no stubs
+
+    return bool(types.is_integer(kind) or types.is_float32(kind) or types.is_float64(kind))
