@@ -36,8 +36,7 @@ candidates (:mod:`.mixture`), its weights fitted on the same held-out prediction
 of the rule's pick (identity included) when its honest held-out loss (each inner fold's weights
 fitted on the other folds) is at most identity's: it rarely loses much to the best candidate,
 where a single pick on a few hundred rows often does. A multi-class ``auto`` mixes the
-candidates' class-probability vectors (:mod:`.multiclassmixture`), shipped on an honest held-out
-loss too, at most identity's and the rule's pick's.
+candidates' class-probability vectors (:mod:`.multiclassmixture`), shipped on the same test.
 """
 
 from __future__ import annotations
