@@ -128,6 +128,15 @@ def test_the_rare_class_sets_are_as_rare_as_described() -> None:
     assert abs(three.rows - 1800) <= 1 and 0.02 < shares[2] < 0.045 and shares[0] > 0.75
 
 
+def test_the_diabetes_sets_cut_the_target_at_its_quantiles() -> None:
+    above = prepare("diabetes_above_median", "logistic_c0005", 0)
+    assert above.classes == 2 and abs(above.calibration.rows - 133) <= 1  # 30% of 442
+    assert 0.4 < float(np.mean(above.calibration.labels)) < 0.6
+    thirds = prepare("diabetes_terciles", "naive_bayes", 0)
+    shares = np.bincount(thirds.calibration.labels) / thirds.calibration.rows
+    assert thirds.classes == 3 and np.all(np.abs(shares - 1.0 / 3.0) < 0.05)
+
+
 def test_a_failing_calibrator_is_recorded_not_raised(monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(data: peers.PeerInput) -> metrics.FloatArray:
         raise RuntimeError("no fit today")
