@@ -16,6 +16,9 @@ def load_iris(
 def load_wine(
     *, return_X_y: Literal[True]
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]: ...
+def load_diabetes(
+    *, return_X_y: Literal[True]
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
 def make_classification(
     n_samples: int = ...,
     n_features: int = ...,
