@@ -27,9 +27,9 @@ folds' held-out predictions), at every size up to ``MIXTURE_MAX_ROWS``: the weig
 the same predictions they are judged on flatter the mixture on a few dozen rows (iris and wine:
 45-54), the honest estimate does not. It ships in place of the rule's pick (identity included)
 when two or more candidates keep weight and that loss is at most identity's, as the binary
-mixture does. (It used to be held to the pick's own held-out loss as well: a selected
-candidate's loss is the lowest of several noisy estimates, so that test kept the pick where the
-mixture was better held out; measured, docs/methods.md.)
+mixture does. It is not held to the pick's own held-out loss: a selected candidate's loss is the
+lowest of several noisy estimates, and that test kept the pick where the mixture was better on
+data the rules were not tuned on (docs/methods.md).
 
 Examples
 --------
