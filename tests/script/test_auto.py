@@ -11,7 +11,7 @@ import pytest
 from calibration_step.script import model_calibration as mc
 from calibration_step.script.model_calibration import crossfit, modes
 from calibration_step.script.model_calibration.crossfit import choose_by_log_loss, select_method
-from calibration_step.script.model_calibration.jsonvalues import json_get, json_number
+from calibration_step.script.model_calibration.jsonvalues import json_get
 from calibration_step.script.interface import (
     BINARY_METHODS, CALIBRATOR_FILE, METRICS_FILE, ModelCalibrationOutput,
 )
