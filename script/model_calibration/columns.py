@@ -20,7 +20,7 @@ import pandas as pd
 from ..errors import CalibrationScriptError, Code, quoted
 from ..setting_rules import label_key
 from .logs import logger
-from .numerics import BoolArray, FloatArray
+from .numerics import BoolArray, FloatArray, LabelArray
 from .reading import Shard
 from .settings import Settings
 
@@ -287,13 +287,30 @@ def _category_name(value: object) -> Optional[str]:
     return str(value)
 
 
-def parse_class_labels(series: pd.Series, name: str, categories: Sequence[str]) -> FloatArray:
-    """Class indices (NaN where missing); labels compare to categories as strings, ``1.0`` as 1.
+MISSING_CLASS = -1
+"""The class index of a row whose label is missing."""
+
+
+def class_index_dtype(classes: int) -> type[np.signedinteger[Any]]:
+    """The integer type of class indices: one byte a row up to 127 classes (with
+    :data:`MISSING_CLASS`), else eight.
+
+    >>> class_index_dtype(3).__name__, class_index_dtype(200).__name__
+    ('int8', 'int64')
+    """
+    return np.int8 if classes <= 127 else np.int64
+
+
+def parse_class_labels(series: pd.Series, name: str, categories: Sequence[str]
+                       ) -> LabelArray:
+    """Class indices (:func:`class_index_dtype` of the categories; :data:`MISSING_CLASS` where
+    missing); labels compare to categories as strings, ``1.0`` as 1.
 
     >>> parse_class_labels(pd.Series([2.0, "a", None]), "y", ["a", "2"]).tolist()
-    [1.0, 0.0, nan]
+    [1, 0, -1]
     """
-    index = {category: float(i) for i, category in enumerate(categories)}
+    index = {category: i for i, category in enumerate(categories)}
+    kind = class_index_dtype(len(categories))
     dtype = series.dtype
     # signed integers of any width, unsigned below 64 bits (whose span fits an int64)
     if isinstance(dtype, np.dtype) and (dtype.kind == "i" or (
@@ -303,14 +320,16 @@ def parse_class_labels(series: pd.Series, name: str, categories: Sequence[str]) 
         if high - low < INTEGER_LABEL_SPAN:  # one lookup a row, not a hash table
             offsets = values - low if low else values
             present = np.flatnonzero(np.bincount(offsets))
-            by_offset = np.full(high - low + 1, math.nan)
+            by_offset = np.full(high - low + 1, MISSING_CLASS, dtype=kind)
             by_offset[present] = _class_table((present + low).tolist(), name, categories, index)
-            result: FloatArray = by_offset.take(offsets)
+            result: LabelArray = by_offset.take(offsets)
             return result
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    mapped = np.append(_class_table(list(uniques), name, categories, index), math.nan)
-    result = mapped[codes]
-    return result
+    # the sentinel -1 takes the last entry: the missing class
+    mapped = np.append(_class_table(list(uniques), name, categories, index),
+                       MISSING_CLASS).astype(kind)
+    out: LabelArray = mapped[codes]
+    return out
 
 
 INTEGER_LABEL_SPAN = 1 << 16
@@ -319,22 +338,22 @@ their span (one lookup a row) instead of by hashing every row."""
 
 
 def _class_table(uniques: Sequence[object], name: str, categories: Sequence[str],
-                 index: dict[str, float]) -> FloatArray:
-    """The class index of each distinct label value (NaN where missing); ``MC-E208`` naming
-    the values that are not categories."""
-    mapped = np.empty(len(uniques), dtype=np.float64)
+                 index: dict[str, int]) -> npt.NDArray[np.int64]:
+    """The class index of each distinct label value (:data:`MISSING_CLASS` where missing);
+    ``MC-E208`` naming the values that are not categories."""
+    mapped = np.empty(len(uniques), dtype=np.int64)
     bad: list[str] = []
     for i, value in enumerate(uniques):
         category = _category_name(value)
         if category is None:
-            mapped[i] = math.nan
+            mapped[i] = MISSING_CLASS
         elif category in index:
             mapped[i] = index[category]
         elif label_key(category) in index:
             mapped[i] = index[label_key(category)]
         else:
             bad.append(quoted(value))
-            mapped[i] = math.nan
+            mapped[i] = MISSING_CLASS
     if bad:
         raise CalibrationScriptError(
             Code.MC_E208_INVALID_LABEL,

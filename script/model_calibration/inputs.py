@@ -15,8 +15,8 @@ from typing import Optional, Union
 
 import numpy as np
 
-from .columns import (label_values, parse_class_labels, parse_scores, parse_weights,
-                      require_columns, rescale_weights, sampling_weights)
+from .columns import (class_index_dtype, label_values, parse_class_labels, parse_scores,
+                      parse_weights, require_columns, rescale_weights, sampling_weights)
 from ..errors import CalibrationScriptError, Code, WarningEntry, warning_entry
 from .jsonvalues import JsonDict, json_get
 from .logs import logger
@@ -180,8 +180,8 @@ def load_tasks(shards: list[Shard], settings: Settings) -> list[InputData]:
 
 @dataclasses.dataclass(frozen=True)
 class MulticlassData(KeptRows):
-    """Multi-class rows: an ``(n, classes)`` column-major score matrix and class indices (one
-    byte a row up to 127 classes; -1 where missing)."""
+    """Multi-class rows: an ``(n, classes)`` column-major score matrix and class indices
+    (``columns.class_index_dtype``; ``columns.MISSING_CLASS`` where missing)."""
 
     def kept_scores(self) -> FloatArray:
         """The kept rows' score matrix, column-major (the matrix itself when every row is
@@ -213,8 +213,7 @@ def load_multiclass(shards: list[Shard], settings: Settings) -> MulticlassData:
                     "LABEL_FIELD to existing columns")
     n = sum(len(s.fitting[fields[0]]) for s in shards)
     scores = np.empty((n, len(fields)), order="F")  # column-major: each class contiguous
-    labels: LabelArray = np.empty(n, dtype=np.int8 if len(settings.categories) <= 127 else
-                                  np.int64)
+    labels: LabelArray = np.empty(n, dtype=class_index_dtype(len(settings.categories)))
     # shard by shard, each shard's parsed columns dropped at once (not the weights) and their
     # memory handed back by Arrow's pool (which allocated the frames), so the matrix fills
     # pages just freed and the peak holds one shard's frame beside the matrix
@@ -224,10 +223,8 @@ def load_multiclass(shards: list[Shard], settings: Settings) -> MulticlassData:
         rows = slice(start, start + len(shard.fitting[fields[0]]))
         for j, f in enumerate(fields):
             scores[rows, j] = parse_scores(shard.fitting[f], f, settings.score_space)
-        indices = parse_class_labels(shard.fitting[settings.label_field],
-                                     settings.label_field, settings.categories)
-        indices[np.isnan(indices)] = -1.0
-        labels[rows] = indices
+        labels[rows] = parse_class_labels(shard.fitting[settings.label_field],
+                                          settings.label_field, settings.categories)
         for f in parsed:
             del shard.fitting[f]
         release_arrow_memory()

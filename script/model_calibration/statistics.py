@@ -66,8 +66,7 @@ def _class_names(settings: Settings) -> Parser:
     def parse(shard: Shard) -> npt.NDArray[np.generic]:
         index = parse_class_labels(shard.fitting[settings.label_field], settings.label_field,
                                    settings.categories)
-        out: npt.NDArray[np.generic] = names[np.where(np.isnan(index), len(names) - 1,
-                                                      index).astype(np.intp)]
+        out: npt.NDArray[np.generic] = names[index]  # MISSING_CLASS (-1): the last, None
         return out
     return parse
 

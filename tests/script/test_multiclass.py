@@ -122,7 +122,17 @@ def test_categories_compare_as_strings_and_integral_floats_read_as_integers(
     calibrated = metrics["calibrated"]
     assert isinstance(calibrated, dict) and calibrated["classes"] == names
     parsed = parse_class_labels(pd.Series([7.0, "7", 7, "dog", " cat "]), "label", names)
-    assert parsed.tolist() == [2.0, 2.0, 2.0, 1.0, 0.0]
+    assert parsed.tolist() == [2, 2, 2, 1, 0]
+
+
+@pytest.mark.parametrize("values", [[2, 0, 1, 0], ["2", None, "0", "1"]])
+def test_class_indices_are_one_byte_with_missing_labels_minus_one(values: list[object]) -> None:
+    parsed = parse_class_labels(pd.Series(values), "y", ["0", "1", "2"])
+    assert parsed.dtype == np.int8
+    assert parsed.tolist() == ([2, 0, 1, 0] if None not in values else [2, -1, 0, 1])
+    many = [str(c) for c in range(200)]
+    wide = parse_class_labels(pd.Series([199, 3]), "y", many)
+    assert wide.dtype == np.int64 and wide.tolist() == [199, 3]
 
 
 @pytest.mark.parametrize("dtype", ["int64", "int32", "uint8", "int8", "uint64"])
@@ -136,7 +146,7 @@ def test_integer_labels_by_table_equal_the_hashed_labels(
     by_table = parse_class_labels(pd.Series(values), "y", names)
     monkeypatch.setattr(columns, "INTEGER_LABEL_SPAN", 0)  # every column hashed
     assert np.array_equal(by_table, parse_class_labels(pd.Series(values), "y", names))
-    assert by_table[7] == 3.0
+    assert by_table[7] == 3
 
 
 def test_integer_labels_out_of_the_categories_are_an_error_by_table_too(
@@ -152,7 +162,7 @@ def test_integer_labels_out_of_the_categories_are_an_error_by_table_too(
             parse_class_labels(series, "y", ["-3", "5"])
         messages.append(str(raised.value))
     assert messages[0] == messages[1]
-    assert parse_class_labels(series[series != 9], "y", ["5", "-3"]).tolist() == [1.0, 0.0, 0.0]
+    assert parse_class_labels(series[series != 9], "y", ["5", "-3"]).tolist() == [1, 0, 0]
 
 
 def test_unknown_label_is_an_error_that_names_it(tmp_path: str) -> None:
