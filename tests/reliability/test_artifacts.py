@@ -195,7 +195,7 @@ def test_a_file_that_is_not_a_calibrator_object_is_refused(text: str, tmp_path: 
 
 
 def test_a_run_writes_only_json_and_data_never_a_pickle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tests.reliability.corpus import frame
+    from tests.reliability.builders import frame
     from tests.script.synthetic import run_main
 
     (tmp_path / "in").mkdir()

@@ -29,7 +29,7 @@ from calibration_step.script.interface import (
 from calibration_step.script.model_calibration import extraction, reading, runner, staging
 from calibration_step.script.model_calibration.locking import OutputLock
 from calibration_step.script.model_calibration.staging import RUN_LOCK, STAGING_PREFIX
-from tests.reliability.corpus import frame
+from tests.reliability.builders import frame
 
 DATA = ModelCalibrationInput.EVALUATION_DATA.value
 METRICS = ModelCalibrationOutput.METRICS_OUTPUT.value

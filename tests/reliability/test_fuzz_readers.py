@@ -33,7 +33,7 @@ from hypothesis import strategies as st
 from calibration_step.script import model_calibration as mc
 from calibration_step.script.interface import ModelCalibrationInput, ModelCalibrationOutput
 from calibration_step.script.model_calibration import runner
-from tests.reliability.corpus import frame
+from tests.reliability.builders import frame
 
 ENV = {"CALIBRATION_METHOD": "platt", "CALIBRATION_FOLDS": "2"}
 

@@ -34,7 +34,8 @@ from calibration_step.script.model_calibration.numerics import CLIP_EPSILON, LOG
 from calibration_step.script.setting_rules import MIN_NEGATIVE_SAMPLING_RATE
 from calibration_step.script.strict_json import MAX_JSON_DEPTH
 from calibration_step.steps.model_calibration import ModelCalibrationConfig
-from tests.reliability.corpus import frame, run_case
+from tests.reliability.builders import frame
+from tests.reliability.corpus import run_case
 from tests.reliability.test_properties import CONTENTS
 from tests.reliability.value_corpus import VALUE_CASES, ValueCase, edit_content
 from tests.script.conftest import no_plot  # noqa: F401  # the fixture, for every full run below

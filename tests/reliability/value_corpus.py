@@ -21,7 +21,8 @@ from calibration_step.script import model_calibration as mc
 from calibration_step.script.interface import CALIBRATOR_FILE
 from calibration_step.script.model_calibration.artifact import checksum
 from calibration_step.script.model_calibration.numerics import CLIP_EPSILON
-from tests.reliability.corpus import BAD_ENV, BAD_MODEL, BAD_SCORE, SINGLE_CLASS, BadInput, frame, platt_content
+from tests.reliability.builders import frame, platt_content
+from tests.reliability.corpus import BAD_ENV, BAD_MODEL, BAD_SCORE, SINGLE_CLASS, BadInput
 
 E401, E407, E101, E303 = ("MC-E401-CALIBRATOR-INVALID", "MC-E407-CALIBRATOR-OUTPUTS", "MC-E101-INVALID-ENV",
                           "MC-E303-FIT-FAILED")
