@@ -157,8 +157,9 @@ def auto_repeats(rows: int, binary: bool = False) -> int:
 def skipped_candidate(method: str, rows: int, candidates: Sequence[str], binary: bool = True,
                       sampled: bool = False) -> Optional[JsonDict]:
     """The record of a candidate ``auto`` does not fit on ``rows`` rows among ``candidates``
-    (``sampled``: a subsample of many more rows, :func:`selection_sample`), or None; a
-    multi-class selection (``binary`` False) skips no isotonic.
+    (``sampled``: a subsample of many more rows, :func:`selection_sample`, which skips
+    venn_abers whatever its size), or None; a multi-class selection (``binary`` False) skips no
+    isotonic.
 
     >>> every = ("isotonic", "venn_abers")
     >>> skipped_candidate("venn_abers", 10**6, every)["status"]
@@ -166,7 +167,7 @@ def skipped_candidate(method: str, rows: int, candidates: Sequence[str], binary:
     >>> skipped_candidate("venn_abers", 10**6, ("venn_abers",)), skipped_candidate(
     ...     "venn_abers", 10**4, every)
     (None, None)
-    >>> skipped_candidate("venn_abers", 10**5, ("venn_abers",), sampled=True)["status"]
+    >>> skipped_candidate("venn_abers", 10**4, ("venn_abers",), sampled=True)["status"]
     'skipped'
     >>> skipped_candidate("isotonic", 45, every)["status"], skipped_candidate(
     ...     "isotonic", 45, ("isotonic",)), skipped_candidate("isotonic", 171, every)
@@ -174,12 +175,12 @@ def skipped_candidate(method: str, rows: int, candidates: Sequence[str], binary:
     >>> skipped_candidate("isotonic", 45, every, binary=False) is None
     True
     """
-    if method == "venn_abers" and rows > AUTO_VENN_ABERS_MAX_ROWS and sampled:
+    if method == "venn_abers" and sampled:
         return {"status": "skipped",
-                "reason": f"chosen on a subsample of many rows: {rows} rows > "
-                          f"{AUTO_VENN_ABERS_MAX_ROWS}, where venn_abers' p0-p1 interval is "
-                          "narrow and its fit a Python pass over the distinct scores (name it "
-                          "in CALIBRATION_METHOD to fit it)"}
+                "reason": "chosen on a subsample of many rows, the choice then fitted on every "
+                          "row: there venn_abers' p0-p1 interval is narrow and its fit a Python "
+                          "pass over the distinct scores (name it in CALIBRATION_METHOD to fit "
+                          "it)"}
     if method == "venn_abers" and rows > AUTO_VENN_ABERS_MAX_ROWS and "isotonic" in candidates:
         return {"status": "skipped",
                 "reason": f"{rows} rows > {AUTO_VENN_ABERS_MAX_ROWS}: venn_abers is isotonic's "

@@ -54,11 +54,12 @@ rows (a multi-class run's 6 selections share one of ``AUTO_SHARED_SELECTION_ROWS
 where ``sampledselection`` applies), so its cost grows with this size (docs/performance.md
 measures the choice against one on every row)."""
 
-AUTO_SHARED_SELECTION_ROWS = 1 << 15
+AUTO_SHARED_SELECTION_ROWS = 1 << 14
 """About this many rows make the one subsample that a multi-class run's 6 selections share
-from ``AUTO_SUBSAMPLE_MIN_ROWS`` rows (``sampledselection``; half of ``AUTO_SELECTION_ROWS``,
-its 4/5 in a fold's selection still above ``AUTO_VENN_ABERS_MAX_ROWS``): their cost grows with
-it (docs/performance.md measures the choices against those on ``AUTO_SELECTION_ROWS``)."""
+from ``AUTO_SUBSAMPLE_MIN_ROWS`` rows (``sampledselection``; a quarter of
+``AUTO_SELECTION_ROWS``, its 4/5 in a fold's selection still above ``MIXTURE_MAX_ROWS``): their
+cost grows with it (docs/performance.md measures the choices against those on
+``AUTO_SELECTION_ROWS``)."""
 
 SCALING_FOLDS_MIN_ROWS = 1 << 21
 """From this many kept rows ``vector`` and ``dirichlet`` fit the shipped calibrator and every

@@ -4,7 +4,8 @@ cross-fitting folds.
 From ``limits.AUTO_SUBSAMPLE_MIN_ROWS`` rows a multi-class ``auto`` chooses its method on a
 stratified subsample (:func:`~.crossfit.selection_sample`), once for the shipped calibrator and
 once in each cross-fitting fold. Here the six selections share one subsample of every row (of
-about ``limits.AUTO_SHARED_SELECTION_ROWS`` rows, half the per-selection one) and their fits:
+about ``limits.AUTO_SHARED_SELECTION_ROWS`` rows, a quarter of the per-selection one) and their
+fits:
 the shipped selection's inner folds are the cross-fitting folds' rows in the subsample (each
 candidate fitted without one fold, scored on it), and fold ``f``'s selection is
 the same on the subsample without fold ``f``'s rows, its inner folds the other folds (fitted
@@ -16,8 +17,8 @@ binned binary path chooses the same way on its row bins (``binned.select_method_
 
 It applies where the per-selection path (:func:`~.crossfit.select_method`) would run its
 inner cross-validation once and ship no stacked mixture: at least 3 folds holding rows of the
-subsample and more than ``MIXTURE_MAX_ROWS`` and ``AUTO_VENN_ABERS_MAX_ROWS`` subsample rows in
-every selection (so every selection skips the same candidates).
+subsample and more than ``MIXTURE_MAX_ROWS`` subsample rows in every selection (so every
+selection skips the same candidates: venn_abers in each, as on any subsample of many rows).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ import numpy.typing as npt
 from ..errors import CalibrationScriptError
 from . import limits
 from .apply import CLASS_SCALING_METHODS
-from .crossfit import (AUTO_TARGET_HELD_OUT_ROWS, AUTO_VENN_ABERS_MAX_ROWS, choose_by_log_loss, fit_fold, selection_record,
+from .crossfit import (AUTO_TARGET_HELD_OUT_ROWS, choose_by_log_loss, fit_fold, selection_record,
                        selection_sample, skipped_candidate, sole_selection)
 from .fitchecks import dropped_under_auto
 from .fitting import STARTED_METHODS
@@ -84,7 +85,7 @@ def select_on_shared_sample(problem: MulticlassProblem, fold: npt.NDArray[np.int
     """The shipped selection and every fold's from one shared subsample (module docstring), or
     None where they are made one by one (``auto`` not set, fewer than
     ``AUTO_SUBSAMPLE_MIN_ROWS`` rows, fewer than 3 folds with rows in the subsample, or a
-    selection of at most ``MIXTURE_MAX_ROWS`` or ``AUTO_VENN_ABERS_MAX_ROWS`` rows)."""
+    selection of at most ``MIXTURE_MAX_ROWS`` rows)."""
     settings = problem.settings
     n = int(problem.labels.shape[0])
     if settings.method != "auto" or n < limits.AUTO_SUBSAMPLE_MIN_ROWS:
@@ -94,8 +95,7 @@ def select_on_shared_sample(problem: MulticlassProblem, fold: npt.NDArray[np.int
     counts = np.bincount(groups, minlength=folds)
     present = [int(g) for g in np.flatnonzero(counts)]
     smallest = picked.shape[0] - int(counts.max())
-    if len(present) < 3 or smallest <= max(MIXTURE_MAX_ROWS, AUTO_VENN_ABERS_MAX_ROWS,
-                                           AUTO_TARGET_HELD_OUT_ROWS):
+    if len(present) < 3 or smallest <= max(MIXTURE_MAX_ROWS, AUTO_TARGET_HELD_OUT_ROWS):
         return None
     logger.info("multiclass: auto chooses on one stratified subsample of %d of %d rows, its "
                 "inner folds the cross-fitting folds", picked.shape[0], n)

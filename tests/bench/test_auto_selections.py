@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bench import auto_selections
-from calibration_step.script.model_calibration import crossfit, limits, sampledselection
+from calibration_step.script.model_calibration import limits, sampledselection
 
 
 def test_prints_both_paths_choices_for_each_kind(capsys: pytest.CaptureFixture[str],
@@ -13,8 +13,6 @@ def test_prints_both_paths_choices_for_each_kind(capsys: pytest.CaptureFixture[s
     monkeypatch.setattr(limits, "AUTO_SUBSAMPLE_MIN_ROWS", 2000)
     monkeypatch.setattr(limits, "AUTO_SELECTION_ROWS", 1600)
     monkeypatch.setattr(limits, "AUTO_SHARED_SELECTION_ROWS", 1600)
-    for module in (sampledselection, crossfit):
-        monkeypatch.setattr(module, "AUTO_VENN_ABERS_MAX_ROWS", 500)
     monkeypatch.setattr(sampledselection, "MIXTURE_MAX_ROWS", 500)
     auto_selections.main(["--sizes", "3000", "--seeds", "0"])
     rows = [line.strip("| ").split(" | ") for line in capsys.readouterr().out.splitlines()

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from calibration_step.script.interface import METRICS_FILE, ModelCalibrationOutput
-from calibration_step.script.model_calibration import classscaling, crossfit, limits
+from calibration_step.script.model_calibration import classscaling, limits
 from calibration_step.script.model_calibration.apply import class_logits
 from calibration_step.script.model_calibration.classscaling import (fit_class_scaling,
                                                                     scaling_start)
@@ -115,7 +115,6 @@ def test_auto_on_many_rows_chooses_on_the_subsample_and_records_it(
     """From AUTO_SUBSAMPLE_MIN_ROWS rows the selection is the one on the subsample's rows."""
     monkeypatch.setattr(limits, "AUTO_SUBSAMPLE_MIN_ROWS", 3000)
     monkeypatch.setattr(limits, "AUTO_SELECTION_ROWS", 1000)
-    monkeypatch.setattr(crossfit, "AUTO_VENN_ABERS_MAX_ROWS", 100)
     scores, labels, _ = multiclass_scenario(4000, 7)
     settings = read_settings({"IS_BINARY": "false", "NUM_CLASSES": "3",
                               "CALIBRATION_METHOD": "auto", "CALIBRATION_FOLDS": "3",

@@ -11,9 +11,8 @@ import pytest
 
 from calibration_step.script.errors import CalibrationScriptError, Code
 from calibration_step.script.interface import METRICS_FILE, ModelCalibrationOutput
-from calibration_step.script.model_calibration import (crossfit, limits, problems,
-                                                      sampledselection, scalingfolds,
-                                                      sharedfolds)
+from calibration_step.script.model_calibration import (limits, problems, sampledselection,
+                                                      scalingfolds, sharedfolds)
 from calibration_step.script.model_calibration.aggregation import Aggregated, aggregate
 from calibration_step.script.model_calibration.artifact import MultiCalibrator
 from calibration_step.script.model_calibration.classscaling import ScalingFit
@@ -32,14 +31,11 @@ CANDIDATES = '["identity", "platt", "vector", "dirichlet"]'
 @pytest.fixture
 def small_limits(monkeypatch: pytest.MonkeyPatch) -> None:
     """The shared path on a few thousand rows: a subsample of about 2,400 rows (one row in
-    ceil(rows / 2400)) from 3,000 rows, every selection above the mixture's and venn_abers'
-    row limits."""
+    ceil(rows / 2400)) from 3,000 rows, every selection above the mixture's row limit."""
     monkeypatch.setattr(limits, "AUTO_SUBSAMPLE_MIN_ROWS", 3000)
     monkeypatch.setattr(limits, "AUTO_SELECTION_ROWS", 2400)
     monkeypatch.setattr(limits, "AUTO_SHARED_SELECTION_ROWS", 2400)
     monkeypatch.setattr(sampledselection, "MIXTURE_MAX_ROWS", 1000)
-    monkeypatch.setattr(sampledselection, "AUTO_VENN_ABERS_MAX_ROWS", 1000)
-    monkeypatch.setattr(crossfit, "AUTO_VENN_ABERS_MAX_ROWS", 1000)
 
 
 def _problem(n: int, folds: int = 5, candidates: str = CANDIDATES
