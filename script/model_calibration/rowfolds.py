@@ -121,16 +121,26 @@ def file_folds(strata: npt.ArrayLike, files: FileRows, folds: int, seed: int
     return out
 
 
+PRESENT_SCAN_SPAN = 16
+"""Byte labels spanning fewer values than this are looked for value by value
+(:func:`present_classes`): ``np.bincount`` widens every label to an index first."""
+
+
 def present_classes(labels: npt.NDArray[np.generic]) -> npt.NDArray[np.generic]:
-    """The classes present in ``labels``, in increasing order: of byte labels from one count,
-    not a sort of every label.
+    """The classes present in ``labels``, in increasing order (of their bytes for byte labels,
+    found from their span, not a sort of every label).
 
     >>> present_classes(np.array([1, 0, 1], dtype=np.int8)).tolist()
     [0, 1]
     """
     if labels.dtype in (np.bool_, np.int8, np.uint8) and labels.shape[0]:
-        return np.flatnonzero(np.bincount(labels.view(np.uint8), minlength=2)).astype(
-            labels.dtype)
+        codes = labels.view(np.uint8)  # in the byte order of the count below
+        low, high = int(codes.min()), int(codes.max())
+        if high - low < PRESENT_SCAN_SPAN:  # a few compares of bytes, not a count of intp
+            present = [c for c in range(low, high + 1)
+                       if c in (low, high) or bool(np.any(codes == c))]
+            return np.array(present).astype(labels.dtype)
+        return np.flatnonzero(np.bincount(codes, minlength=2)).astype(labels.dtype)
     return np.unique(labels)
 
 

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from calibration_step.script.model_calibration.reading import Shard
-from calibration_step.script.model_calibration.rowfolds import FileRows, file_deal, file_folds
+from calibration_step.script.model_calibration.rowfolds import (FileRows, file_deal, file_folds,
+                                                                  present_classes)
 
 
 def _labels(rng: np.random.Generator, sizes: list[int]) -> list[np.ndarray]:
@@ -85,3 +86,23 @@ def test_a_files_deal_per_class_is_its_folds_even_without_one_class(folds: int) 
                                          folds, 9)
         np.testing.assert_array_equal(whole[labels == 0], negatives)
         np.testing.assert_array_equal(whole[labels == 1], positives)
+
+
+@pytest.mark.parametrize("dtype", ["bool", "int8", "uint8"])
+@pytest.mark.parametrize("values", [[0, 1], [0, 2, 5], [3, -1, 0], list(range(0, 40, 3))])
+def test_present_byte_classes_are_those_a_count_of_their_bytes_finds(
+        dtype: str, values: list[int]) -> None:
+    """Spans under ``PRESENT_SCAN_SPAN`` are scanned value by value, wider ones counted: both
+    give the classes in the order of their bytes (a missing class -1 last)."""
+    if dtype == "bool" and max(values) > 1:
+        pytest.skip("bool holds 0 and 1 only")
+    rng = np.random.default_rng(len(values))
+    labels = np.array(values, dtype=np.int64)[rng.integers(0, len(values), 500)].astype(dtype)
+    labels[:len(values)] = np.array(values).astype(dtype)  # every value present
+    by_count = np.flatnonzero(np.bincount(labels.view(np.uint8))).astype(dtype)
+    found = present_classes(labels)
+    assert found.dtype == labels.dtype
+    np.testing.assert_array_equal(found, by_count)
+    # a value inside the span that no row holds is not a class
+    np.testing.assert_array_equal(present_classes(labels[labels != labels[1]]),
+                                  by_count[by_count != labels[1]])
