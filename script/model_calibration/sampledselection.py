@@ -5,10 +5,9 @@ From ``limits.AUTO_SUBSAMPLE_MIN_ROWS`` rows a multi-class ``auto`` chooses its 
 stratified subsample (:func:`~.crossfit.selection_sample`), once for the shipped calibrator and
 once in each cross-fitting fold. Here the six selections share one subsample of every row (of
 about ``limits.AUTO_SHARED_SELECTION_ROWS`` rows, a quarter of the per-selection one) and their
-fits:
-the shipped selection's inner folds are the cross-fitting folds' rows in the subsample (each
-candidate fitted without one fold, scored on it), and fold ``f``'s selection is
-the same on the subsample without fold ``f``'s rows, its inner folds the other folds (fitted
+fits: the shipped selection's inner folds are the cross-fitting folds' rows in the subsample
+(each candidate fitted without one fold, scored on it), and fold ``f``'s selection is the same
+on the subsample without fold ``f``'s rows, its inner folds the other folds (fitted
 without folds ``f`` and ``g``, scored on ``g``). A fit without folds ``f`` and ``g`` scores the
 rows of ``g`` for fold ``f``'s selection and those of ``f`` for fold ``g``'s, so each candidate
 takes ``K + K (K - 1) / 2`` fits (15 at 5 folds) where six separate selections took ``K (K +
