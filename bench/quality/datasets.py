@@ -68,14 +68,13 @@ def _bundled(name: str, positive: int | None = None, odd: bool = False
     return load
 
 
-def _binned_target(name: str, classes: int) -> Callable[[], tuple[FloatArray, IntArray]]:
-    """A regression set bundled with scikit-learn as a classification task: its target cut
+def _diabetes_binned(classes: int) -> Callable[[], tuple[FloatArray, IntArray]]:
+    """scikit-learn's bundled diabetes regression set as a classification task: its target cut
     at its ``classes``-quantiles (2: above the median or not), class 0 the lowest."""
     def load() -> tuple[FloatArray, IntArray]:
         from sklearn import datasets
 
-        loader = {"diabetes": datasets.load_diabetes}[name]
-        features, target = loader(return_X_y=True)
+        features, target = datasets.load_diabetes(return_X_y=True)
         edges = np.quantile(target, np.linspace(0.0, 1.0, classes + 1)[1:-1])
         labels = np.searchsorted(edges, target, side="right")
         return np.asarray(features, dtype=np.float64), np.asarray(labels, dtype=np.int64)
@@ -145,10 +144,10 @@ EXTRA_DATASETS: dict[str, DataSet] = {d.name: d for d in (
             "calibration rows)", _bundled("iris", positive=2)),
     DataSet("diabetes_above_median", "scikit-learn diabetes (442 rows: 133 calibration "
             "rows), disease progression above its median: a regression set's target, "
-            "noisy and far from separable", _binned_target("diabetes", 2)),
+            "noisy and far from separable", _diabetes_binned(2)),
     DataSet("diabetes_terciles", "scikit-learn diabetes (442 rows: 133 calibration rows), "
             "disease progression in its lower, middle or upper third (3 ordered classes)",
-            _binned_target("diabetes", 3)),
+            _diabetes_binned(3)),
     DataSet("digits_odd_vs_even", "scikit-learn digits, odd vs even digits (1,797 rows, about "
             "half positive)", _bundled("digits", odd=True)),
     DataSet("synthetic_large", "20,000 rows (6,000 calibration rows), 20 features, 2% label "
