@@ -7,7 +7,9 @@ peers. A calibrator that raises is recorded as failed with its error, never fata
 computes the agreement checks: ours isotonic against scikit-learn's ``IsotonicRegression``
 (binary; recording whether the calibration scores have near ties, which scikit-learn pools) and
 ours temperature against scikit-learn's temperature scaling on the same probabilities on
-every run (both take ``ln(p + 1e-12)``), recording whether the scores hold an exact 0.
+every run (both take ``ln(p + 1e-12)``; scikit-learn's bounded as ours is, binary to
+``[1e-6, 1 - 1e-6]``, multi-class with every class lifted to ``1e-6``), recording whether the
+scores hold an exact 0.
 
 Examples
 --------
@@ -29,6 +31,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from bench.quality import ours, peers
+from calibration_step.script.model_calibration.apply import lift_to_class_floor, named_class_floor
 from calibration_step.script.model_calibration.binarytemperature import NAMED_OUTPUT_BOUND
 from bench.quality.datasets import BINARY, RunData, prepare
 from bench.quality.metrics import (Figures, FloatArray, ScoreShape, binary_matrix, figures,
@@ -180,6 +183,8 @@ def execute(spec: RunSpec, calibrators: Sequence[str] | None = None) -> RunResul
         reference = peers.sklearn_temperature_reference(run.calibration, run.test)
         if run.mode == BINARY:  # ours bounded to [1e-6, 1 - 1e-6]; compare likewise
             np.clip(reference, NAMED_OUTPUT_BOUND, 1.0 - NAMED_OUTPUT_BOUND, out=reference)
+        else:  # ours lifts every class to 1e-6 from the top class; compare likewise
+            lift_to_class_floor(reference, named_class_floor(run.classes), 1)
         temperature = _max_abs(predictions["ours_temperature"], reference)
     rows = {"train": run.train_rows, "calibration": run.calibration.rows,
             "test": run.test.rows}

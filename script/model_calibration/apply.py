@@ -9,7 +9,8 @@ are all 0 becomes uniform; temperature is ``softmax(scale * l + bias)`` of the c
 ``l``, vector ``softmax(scales * l + bias)`` (a scale per class) and dirichlet
 ``softmax(l @ matrix.T + bias)``, each bounded (:func:`bounded_softmax`) so that no output is
 exactly 0 or 1, vector and dirichlet then mixed with the uniform distribution by their
-``uniform_share``. A multi-class ``mixture`` is the weighted sum of its components' class
+``uniform_share``, a named temperature's classes lifted to its ``probability_floor``
+(:func:`lift_to_class_floor`). A multi-class ``mixture`` is the weighted sum of its components' class
 probabilities, divided by its row sum.
 """
 
@@ -24,7 +25,7 @@ import numpy.typing as npt
 
 from ..errors import CalibrationScriptError, Code
 from .artifact import MIXTURE_METHOD
-from .binarytemperature import temperature_logits
+from .binarytemperature import NAMED_OUTPUT_BOUND, temperature_logits
 from .knots import KnotTable, interpolate_knots
 from .numerics import (CLIP_EPSILON, LOG_OFFSET, LOGIT_LIMIT, ROW_REDUCE_COLUMNS, FloatArray,
                        beta_features, logit, row_reduce, sigmoid)
@@ -224,6 +225,46 @@ def bounded_softmax(eta: FloatArray, overwrite: bool = False) -> FloatArray:
     return out
 
 
+def named_class_floor(classes: int) -> float:
+    """The least probability a named multi-class temperature gives a class:
+    ``binarytemperature.NAMED_OUTPUT_BOUND`` (``1e-6``: no confident miss), or ``1 / classes**2``
+    beyond a thousand classes, so that the top class, which gives up the lifted mass, keeps
+    at least as much (:func:`lift_to_class_floor`).
+
+    >>> named_class_floor(10), named_class_floor(2000)
+    (1e-06, 2.5e-07)
+    """
+    return min(NAMED_OUTPUT_BOUND, 1.0 / classes ** 2)
+
+
+def lift_to_class_floor(p: FloatArray, floor: float, class_axis: int) -> FloatArray:
+    """Class probabilities ``p`` (rows along the other axis; changed in place and returned)
+    with every class below ``floor`` lifted to it and the lifted mass taken from its row's
+    most probable class: rows keep their sum, a row with no class below ``floor`` is
+    unchanged, and each changed probability moves by less than ``floor``, the top class by
+    their sum (less than ``(classes - 1) floor``). With ``floor <= 1 / classes**2`` the top
+    class keeps at least ``floor``.
+
+    >>> lift_to_class_floor(np.array([[0.9999995, 2e-7, 3e-7], [0.5, 0.3, 0.2]]), 1e-6,
+    ...                     1).tolist()
+    [[0.999998, 1e-06, 1e-06], [0.5, 0.3, 0.2]]
+    """
+    below = np.flatnonzero((p < floor).any(axis=class_axis))
+    if below.size == 0:
+        return p
+    rows = p[:, below] if class_axis == 0 else p[below]
+    lifted = np.maximum(rows, floor)
+    top = np.argmax(rows, axis=class_axis)
+    gained = (lifted - rows).sum(axis=class_axis)
+    if class_axis == 0:
+        lifted[top, np.arange(below.size)] -= gained
+        p[:, below] = lifted
+    else:
+        lifted[np.arange(below.size), top] -= gained
+        p[below] = lifted
+    return p
+
+
 def class_scaling_probabilities(calibrator: MultiCalibrator, logits: FloatArray,
                                 overwrite: bool = False) -> FloatArray:
     """The class probabilities of a temperature, vector or dirichlet calibrator for the class
@@ -236,6 +277,8 @@ def class_scaling_probabilities(calibrator: MultiCalibrator, logits: FloatArray,
     if share:
         out *= 1.0 - share
         out += share / out.shape[1]
+    if calibrator.probability_floor:
+        lift_to_class_floor(out, calibrator.probability_floor, 1)
     return out
 
 
@@ -284,6 +327,8 @@ def class_major_probabilities(calibrator: MultiCalibrator, x: FloatArray) -> Flo
     if share:
         out *= 1.0 - share
         out += share / out.shape[0]
+    if calibrator.probability_floor:
+        lift_to_class_floor(out, calibrator.probability_floor, 0)
     return out
 
 

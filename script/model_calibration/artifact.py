@@ -19,8 +19,10 @@ are version 2, and those holding an ``auto`` mixture (``mixture``, :mod:`.mixtur
 version 3, as are multi-class files holding a mixture of multi-class calibrators
 (:mod:`.multiclassmixture`) or a vector or dirichlet calibrator mixed with the uniform
 distribution (``uniform_share``), and those holding a binary ``temperature`` calibrator (as the
-calibrator, a member or a mixture's member), which are version 4: a file of version 1, 2 or 3
-written before them loads and applies as it always did.
+calibrator, a member or a mixture's member), which are version 4, and multi-class files holding
+a temperature whose classes are lifted to a ``probability_floor`` (:data:`CLASS_FLOOR`), which
+are version 5: a file of version 1, 2, 3 or 4 written before them loads and applies as it
+always did.
 """
 
 from __future__ import annotations
@@ -50,6 +52,11 @@ a member or a mixture's member); multi-class temperature is older (versions 1 an
 UNIFORM_SHARE = "uniform_share"
 """``params.uniform_share`` of vector and dirichlet: the share ``u`` of the uniform distribution
 in their output ``(1 - u) softmax(...) + u / classes`` (schema version 3)."""
+CLASS_FLOOR = "probability_floor"
+"""``params.probability_floor`` of a multi-class temperature: the least probability of a class,
+the mass lifted to it taken from the row's top class (``apply.lift_to_class_floor``). A file
+holding one is schema version 5 (:data:`CLASS_FLOOR_SCHEMA_VERSION`)."""
+CLASS_FLOOR_SCHEMA_VERSION = 5
 CALIBRATOR_KIND = "calibration_step.calibrator"
 MULTICLASS_KIND = "calibration_step.multiclass_calibrator"
 MULTITASK_KIND = "calibration_step.multitask_calibrator"
@@ -135,7 +142,8 @@ class MultiCalibrator:
     (one-vs-rest, renormalised) or nothing for ``temperature``, which keeps ``scale`` (1/T) and
     ``bias`` (one per class; zeros without TEMPERATURE_BIAS), ``vector`` (``class_scales`` and
     ``bias``) and ``dirichlet`` (the ``k x k`` ``matrix`` and ``bias``; these two mixed with
-    the uniform distribution by ``uniform_share`` when it is not None). These three take the
+    the uniform distribution by ``uniform_share`` when it is not None; a temperature's classes
+    lifted to ``probability_floor`` when it is not None). These three take the
     log-scores ``ln(p + log_offset)`` of probabilities; ``log_offset`` None (temperature files
     written before it) is ``ln(max(p, clip_epsilon))``. ``mode="multitask"``: ``names`` are
     the tasks (their score columns), ``label_fields`` one per task, ``members`` one per task.
@@ -166,6 +174,7 @@ class MultiCalibrator:
     matrix: Optional[FloatArray] = None
     log_offset: Optional[float] = None
     uniform_share: Optional[float] = None
+    probability_floor: Optional[float] = None
     components: tuple[MultiCalibrator, ...] = ()
     weights: tuple[float, ...] = ()
     fit: Mapping[str, object] = dataclasses.field(default_factory=dict)
@@ -191,6 +200,8 @@ class MultiCalibrator:
                 params["log_offset"] = float(self.log_offset)
             if self.uniform_share is not None:
                 params[UNIFORM_SHARE] = float(self.uniform_share)
+            if self.probability_floor is not None:
+                params[CLASS_FLOOR] = float(self.probability_floor)
             return params
         if self.mode == "multiclass":
             return {"renormalisation": RENORMALISATION}
@@ -263,8 +274,29 @@ def holds_binary_temperature(content: Mapping[str, object]) -> bool:
                for part in parts if isinstance(part, dict))
 
 
+def holds_class_floor(content: Mapping[str, object], component: bool = False) -> bool:
+    """Whether multi-class calibrator JSON content (or, with ``component``, a multi-class
+    mixture's component, which states no mode) or a component of it has a class floor
+    (``params.probability_floor`` of a multi-class temperature, :data:`CLASS_FLOOR`); a binary
+    temperature's bound of the same name is not one.
+
+    >>> floored = {"method": "temperature", "params": {"scale": 1.0, "probability_floor": 1e-6}}
+    >>> holds_class_floor({"mode": "multiclass", **floored}), holds_class_floor(floored)
+    (True, False)
+    """
+    params = content.get("params")
+    if not isinstance(params, dict) or not (component or content.get("mode") == "multiclass"):
+        return False
+    if content.get("method") == "temperature" and CLASS_FLOOR in params:
+        return True
+    parts = params.get("components")
+    return isinstance(parts, list) and any(
+        isinstance(part, dict) and holds_class_floor(part, component=True) for part in parts)
+
+
 def required_schema_version(content: Mapping[str, object]) -> int:
-    """The schema version of calibrator JSON content: 4 where it holds a binary temperature
+    """The schema version of calibrator JSON content: 5 where it holds a multi-class
+    temperature's class floor (:func:`holds_class_floor`), 4 where it holds a binary temperature
     (:func:`holds_binary_temperature`), 3 where it holds a ``mixture``, 2 where it
     uses a method of :data:`SCHEMA_2_METHODS`, the class log-scores ``ln(p +
     params.log_offset)`` or a bounded output ``params.probability_floor``, else
@@ -275,9 +307,11 @@ def required_schema_version(content: Mapping[str, object]) -> int:
     ...     {"method": "mixture"})
     (1, 2, 3)
     """
+    params = content.get("params")
+    if holds_class_floor(content):
+        return CLASS_FLOOR_SCHEMA_VERSION
     if holds_binary_temperature(content):
         return BINARY_TEMPERATURE_SCHEMA_VERSION
-    params = content.get("params")
     if MIXTURE_METHOD in named_methods(content) or (isinstance(params, dict)
                                                     and UNIFORM_SHARE in params):
         return MIXTURE_SCHEMA_VERSION

@@ -16,7 +16,7 @@ import numpy as np
 from ..errors import CalibrationScriptError, Code
 from ..interface import BINARY_METHODS, CALIBRATION_METHOD_CHOICES, MULTICLASS_METHODS, SCORE_SPACE_CHOICES
 from ..strict_json import JsonRefused, check_json_value, strict_loads
-from .artifact import (CALIBRATOR_KIND, CALIBRATOR_SCHEMA_VERSION, MIXTURE_METHOD, MULTICLASS_KIND,
+from .artifact import (CALIBRATOR_KIND, CALIBRATOR_SCHEMA_VERSION, CLASS_FLOOR, MIXTURE_METHOD, MULTICLASS_KIND,
                        MULTITASK_KIND, SCHEMA_2_METHODS, UNIFORM_SHARE, AnyCalibrator, Calibrator, MultiCalibrator,
                        checksum, named_methods, required_schema_version)
 from .jsonvalues import JsonDict
@@ -129,14 +129,15 @@ def verified_content(source: Union[str, os.PathLike[str], Mapping[str, object]]
     version = content.get("schema_version")
     required = required_schema_version(content)
     if version != required or isinstance(version, bool):
-        uses = f" for methods {', '.join(map(str, named_methods(content)))}" if version in (1, 2, 3, 4) \
+        uses = f" for methods {', '.join(map(str, named_methods(content)))}" if version in (1, 2, 3, 4, 5) \
             and not isinstance(version, bool) else ""
         raise CalibrationScriptError(
             Code.MC_E403_SCHEMA_VERSION,
             f"calibrator schema_version {version!r} is not supported{uses}",
             f"this script reads schema_version {CALIBRATOR_SCHEMA_VERSION} (2 for calibrators "
             f"using {' or '.join(SCHEMA_2_METHODS)} or a log_offset, 3 for an auto "
-            f"{MIXTURE_METHOD}, 4 for a binary temperature); refit with a matching "
+            f"{MIXTURE_METHOD}, 4 for a binary temperature, 5 for a multi-class temperature's "
+            "class floor); refit with a matching "
             "script version")
     stated = content.get("checksum")
     try:
@@ -418,7 +419,7 @@ def _parse_class_mixture(content: Mapping[str, object]) -> MultiCalibrator:
     assert isinstance(first, MultiCalibrator)
     return dataclasses.replace(
         first, method=MIXTURE_METHOD, members=(), scale=1.0, bias=(), class_scales=(),
-        matrix=None, log_offset=None, uniform_share=None,
+        matrix=None, log_offset=None, uniform_share=None, probability_floor=None,
         clip_epsilon=_clip_epsilon(content.get("clip_epsilon"), "clip_epsilon"),
         components=tuple(c for c in components if isinstance(c, MultiCalibrator)),
         weights=weights, fit=_mapping(content.get("fit", {}), "fit"),
@@ -429,7 +430,8 @@ def _parse_class_mixture(content: Mapping[str, object]) -> MultiCalibrator:
 
 def _with_class_scaling(base: MultiCalibrator, params: Mapping[str, object]) -> MultiCalibrator:
     """``base`` with the parameters of its temperature, vector or dirichlet ``params``: the
-    scale(s) or matrix, one bias per class and the optional ``log_offset``."""
+    scale(s) or matrix, one bias per class, the optional ``log_offset`` and (temperature)
+    ``probability_floor``."""
     method, classes = base.method, len(base.names)
     bias = tuple(float(b) for b in _float_list(params.get("bias"), "bias"))
     if len(bias) != classes:
@@ -445,7 +447,14 @@ def _with_class_scaling(base: MultiCalibrator, params: Mapping[str, object]) -> 
         share = _number(params[UNIFORM_SHARE], f"params.{UNIFORM_SHARE}")
         if not 0.0 <= share < 1.0:
             raise _invalid(f"params.{UNIFORM_SHARE} must lie in [0, 1); got {share!r}")
-    out = dataclasses.replace(base, bias=bias, log_offset=offset, uniform_share=share)
+    floor: Optional[float] = None
+    if CLASS_FLOOR in params and method == "temperature":
+        floor = _number(params[CLASS_FLOOR], f"params.{CLASS_FLOOR}")
+        if not 0.0 <= floor <= 1.0 / classes ** 2:
+            raise _invalid(f"params.{CLASS_FLOOR} must lie in [0, 1 / classes**2] "
+                           f"({1.0 / classes ** 2:g}); got {floor!r}")
+    out = dataclasses.replace(base, bias=bias, log_offset=offset, uniform_share=share,
+                              probability_floor=floor)
     if method == "temperature":
         scale = _number(params.get("scale"), "params.scale")
         if scale <= 0.0:

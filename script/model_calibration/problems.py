@@ -24,7 +24,8 @@ from ..errors import CalibrationScriptError, Code
 from . import limits
 from .aggregation import Aggregated, aggregate
 from .apply import (CLASS_SCALING_METHODS, apply_calibrator, class_logits,
-                    class_scaling_probabilities, mix_class_probabilities, renormalise)
+                    class_scaling_probabilities, mix_class_probabilities, named_class_floor,
+                    renormalise)
 from .artifact import MIXTURE_METHOD, Calibrator, MultiCalibrator
 from .fitting import (STARTED_METHODS, class_floor, fit_calibrator, probability_floor,
                       uniform_share, with_probability_floor)
@@ -337,12 +338,15 @@ class MulticlassProblem:
         return out
 
     def unfitted(self, method: str) -> MultiCalibrator:
-        """A calibrator of ``method`` for these classes, without its fitted parameters."""
+        """A calibrator of ``method`` for these classes, without its fitted parameters (a
+        temperature's classes lifted to :func:`~.apply.named_class_floor`: no confident miss)."""
         s = self.settings
+        floor = named_class_floor(len(self.names)) if method == "temperature" else None
         return MultiCalibrator(mode="multiclass", method=method, score_space=s.score_space,
                                clip_epsilon=CLIP_EPSILON, names=self.names,
                                score_fields=tuple(s.score_field_prefix + c for c in self.names),
-                               label_fields=(s.label_field,), log_offset=LOG_OFFSET)
+                               label_fields=(s.label_field,), log_offset=LOG_OFFSET,
+                               probability_floor=floor)
 
     def fit(self, method: str, mask: Optional[BoolArray], context: str) -> MultiCalibrator:
         base = self.unfitted(method)

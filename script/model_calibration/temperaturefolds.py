@@ -36,7 +36,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import limits
-from .apply import class_logits, class_major_softmax
+from .apply import class_logits, class_major_softmax, lift_to_class_floor, named_class_floor
 from .crossfit import held_out_records
 from .heldoutchunks import HeldOutChunks, stored_rows
 from .artifact import MultiCalibrator
@@ -280,9 +280,9 @@ def _scales(problem: MulticlassProblem, fold: npt.NDArray[np.int8], folds: int,
 def _softmax_at(x: FloatArray, scales: FloatArray) -> FloatArray:
     """The class-major log-scores ``x`` of some rows (changed in place) turned into their class
     probabilities under the rows' ``scales`` (no bias), as ``class_scaling_probabilities``
-    computes them."""
+    computes them (the classes lifted to the named fit's floor)."""
     x *= scales
-    return class_major_softmax(x)
+    return lift_to_class_floor(class_major_softmax(x), named_class_floor(x.shape[0]), 0)
 
 
 def held_out_scorer(problem: MulticlassProblem, fold: npt.NDArray[np.int8],
