@@ -189,8 +189,10 @@ def calibrated_batches(calibrator: Path, source: Path, *, score_field: str | Non
     """
     fmt = _format(source, "input")
     make_columns = _column_maker(calibrator, score_field)
+    from calibration_step.script.model_calibration.writing import with_columns
+
     for frame in _read_batches(source, fmt, batch_rows):
-        yield frame.assign(**make_columns(frame))
+        yield with_columns(frame, make_columns(frame))
 
 
 class _Writer:

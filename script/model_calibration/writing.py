@@ -34,6 +34,21 @@ def write_failed(path: str, exc: Exception) -> CalibrationScriptError:
         "a value that is not finite is a bug of the script: report it with the input")
 
 
+def with_columns(frame: pd.DataFrame, columns: Mapping[str, Any]) -> pd.DataFrame:
+    """``frame.assign(**columns)`` in one step: the new columns joined at once (``assign``
+    inserts them one by one, which fragments a frame given a calibrated column for each of
+    many classes, and pandas warns); a name ``frame`` already has is replaced where it stands,
+    as ``assign`` replaces it.
+
+    >>> with_columns(pd.DataFrame({"s": [0.2]}), {"a": [1.0], "b": [2.0]}).columns.tolist()
+    ['s', 'a', 'b']
+    """
+    if any(name in frame.columns for name in columns):
+        return frame.assign(**columns)
+    added = pd.DataFrame(dict(columns), index=frame.index)
+    return pd.concat([frame, added], axis=1)
+
+
 def write_json(path: str, content: Mapping[str, object]) -> None:
     """Write ``content`` as JSON; NaN or infinity (never valid JSON) or an OS error: MC-E502."""
     try:
@@ -105,7 +120,7 @@ def _write_json_lines_shard(shard: Shard, target: str,
                     types = chunk_types
                 if chunk_types != types or any(t.kind == "M" for t in chunk_types.values()):
                     return None
-                _write_json_lines(chunk.assign(**columns(chunk)), handle)
+                _write_json_lines(with_columns(chunk, columns(chunk)), handle)
                 rows += len(chunk)
     except ValueError:
         return None  # the whole read and write raise it as every run does
@@ -144,7 +159,7 @@ def write_calibrated_shard(shard: Shard, target: str,
                                  float_precision=CSV_FLOAT_PRECISION)
             with chunks:
                 for i, chunk in enumerate(chunks):
-                    out = chunk.assign(**columns(chunk))
+                    out = with_columns(chunk, columns(chunk))
                     write_csv_frame(out, target, sep, first=i == 0)
                     rows += len(out)
             return rows
@@ -154,7 +169,7 @@ def write_calibrated_shard(shard: Shard, target: str,
         if written is not None:
             return written
         frame = read_frame(shard.path, shard.fmt)[0]
-        out = frame.assign(**columns(frame))
+        out = with_columns(frame, columns(frame))
         write_frame(out, target, shard.fmt, shard.json_array)
         return len(out)
     except CalibrationScriptError:

@@ -18,7 +18,7 @@ from calibration_step.script.interface import (
 )
 from calibration_step.script.model_calibration.staging import (PUBLISH_JOURNAL, STAGING_PREFIX,
                                                                Staging)
-from calibration_step.script.model_calibration.writing import write_json
+from calibration_step.script.model_calibration.writing import with_columns, write_json
 from tests.script.synthetic import read_csv_exact, read_json, run_main, scenario, visible
 
 
@@ -173,3 +173,19 @@ def test_an_unreadable_journal_is_ignored_and_removed(tmp_path: str) -> None:
     _journal(folder, "\x00 not json")
     Staging({ModelCalibrationOutput.METRICS_OUTPUT.value: folder}).prepare()
     assert os.listdir(folder) == []
+
+
+def test_calibrated_columns_of_many_classes_join_at_once_as_assign_would() -> None:
+    """A column per class for 150 classes: ``assign`` inserts them one by one and pandas warns
+    of a fragmented frame; joined at once, the same frame and no warning."""
+    import warnings
+
+    frame = pd.DataFrame({"label": np.arange(5), "prob_class_0": np.linspace(0.1, 0.5, 5)})
+    columns = {f"calibrated_prob_class_{c}": np.full(5, c / 150.0) for c in range(150)}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pd.errors.PerformanceWarning)
+        joined = with_columns(frame, columns)
+    pd.testing.assert_frame_equal(joined, frame.assign(**columns))
+    replaced = with_columns(frame, {"prob_class_0": np.zeros(5), "new": np.ones(5)})
+    pd.testing.assert_frame_equal(replaced, frame.assign(prob_class_0=np.zeros(5),
+                                                         new=np.ones(5)))
