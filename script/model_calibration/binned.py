@@ -20,8 +20,9 @@ import numpy.typing as npt
 from .aggregation import Aggregated
 from .apply import apply_calibrator
 from .artifact import Calibrator
+from .candidateskips import skipped_candidate
 from .crossfit import (AUTO_RULE, auto_summary, choose_by_log_loss, fold_selection, miss_rate,
-                       skipped_candidate, smoothed_loss)
+                       smoothed_loss)
 from ..errors import CalibrationScriptError, Code
 from .fitting import check_two_classes, fit_calibrator, fit_isotonic_rows
 from .fitchecks import FIT_FAILURE_CODES

@@ -54,6 +54,7 @@ from ..errors import CalibrationScriptError, Code
 from ..setting_rules import auto_default_candidates
 from . import limits
 from .artifact import MIXTURE_METHOD
+from .candidateskips import skipped_candidate
 from .fitchecks import dropped_under_auto
 from .jsonvalues import JsonDict, json_get, json_number
 from .logs import logger
@@ -77,19 +78,6 @@ reaches ``AUTO_TARGET_HELD_OUT_ROWS`` (45 rows: 23 repeats); the stacked mixture
 are fitted on those repeats' held-out predictions (measured: docs/methods.md)."""
 AUTO_REPEAT_SEED_STEP = 1000
 """Repeat ``r`` splits with seed ``inner_seed + r * AUTO_REPEAT_SEED_STEP``."""
-AUTO_VENN_ABERS_MAX_ROWS = 20_000
-"""``auto`` skips venn_abers above this many rows when isotonic is a candidate too: its fit is a
-Python pass over the distinct scores (a second a hundred thousand), and on that many rows its
-``p0``-``p1`` interval is narrow, so it is isotonic's fit within about one row's share;
-CALIBRATION_METHOD=venn_abers fits it at any size."""
-AUTO_ISOTONIC_MIN_ROWS = 100
-"""``auto`` skips isotonic below this many rows when venn_abers is a candidate too: on a few
-dozen rows isotonic's steps fit the rows' noise, take the stacked mixture's weight by luck in
-the inner folds and lose on new rows; venn_abers, isotonic's fit with its small-sample interval,
-stands in for it (measured: docs/methods.md); CALIBRATION_METHOD=isotonic fits it at any
-size."""
-
-
 AUTO_MULTICLASS_PICK_ONLY = ("isotonic",)
 """Multi-class methods a multi-class ``auto`` with its default candidates scores beside them on
 at most ``MIXTURE_MAX_ROWS`` rows as candidates for its single pick only (bounded, as every
@@ -152,47 +140,6 @@ def auto_repeats(rows: int, binary: bool = False) -> int:
     """
     most = AUTO_BINARY_MAX_REPEATS if binary else AUTO_MAX_REPEATS
     return max(1, min(most, -(-AUTO_TARGET_HELD_OUT_ROWS // max(rows, 1))))
-
-
-def skipped_candidate(method: str, rows: int, candidates: Sequence[str], binary: bool = True,
-                      sampled: bool = False) -> Optional[JsonDict]:
-    """The record of a candidate ``auto`` does not fit on ``rows`` rows among ``candidates``
-    (``sampled``: a subsample of many more rows, :func:`selection_sample`, which skips
-    venn_abers whatever its size), or None; a multi-class selection (``binary`` False) skips no
-    isotonic.
-
-    >>> every = ("isotonic", "venn_abers")
-    >>> skipped_candidate("venn_abers", 10**6, every)["status"]
-    'skipped'
-    >>> skipped_candidate("venn_abers", 10**6, ("venn_abers",)), skipped_candidate(
-    ...     "venn_abers", 10**4, every)
-    (None, None)
-    >>> skipped_candidate("venn_abers", 10**4, ("venn_abers",), sampled=True)["status"]
-    'skipped'
-    >>> skipped_candidate("isotonic", 45, every)["status"], skipped_candidate(
-    ...     "isotonic", 45, ("isotonic",)), skipped_candidate("isotonic", 171, every)
-    ('skipped', None, None)
-    >>> skipped_candidate("isotonic", 45, every, binary=False) is None
-    True
-    """
-    if method == "venn_abers" and sampled:
-        return {"status": "skipped",
-                "reason": "chosen on a subsample of many rows, the choice then fitted on every "
-                          "row: there venn_abers' p0-p1 interval is narrow and its fit a Python "
-                          "pass over the distinct scores (name it in CALIBRATION_METHOD to fit "
-                          "it)"}
-    if method == "venn_abers" and rows > AUTO_VENN_ABERS_MAX_ROWS and "isotonic" in candidates:
-        return {"status": "skipped",
-                "reason": f"{rows} rows > {AUTO_VENN_ABERS_MAX_ROWS}: venn_abers is isotonic's "
-                          "fit within about one row's share there (name it in "
-                          "CALIBRATION_METHOD to fit it)"}
-    if method == "isotonic" and binary and rows < AUTO_ISOTONIC_MIN_ROWS and \
-            "venn_abers" in candidates:
-        return {"status": "skipped",
-                "reason": f"{rows} rows < {AUTO_ISOTONIC_MIN_ROWS}: isotonic's steps fit the "
-                          "rows' noise there; venn_abers stands in for it (name isotonic in "
-                          "CALIBRATION_METHOD to fit it)"}
-    return None
 
 
 def stratified_folds(labels: npt.ArrayLike, folds: int, seed: int) -> npt.NDArray[np.int8]:
@@ -336,7 +283,8 @@ def select_method(problem: Problem[ModelT], settings: Settings, mask: Optional[B
     pick_only = pick_only_candidates(settings, int(rows.shape[0]))
     for method in (*settings.auto_candidates, *pick_only):
         skipped = skipped_candidate(method, int(rows.shape[0]), settings.auto_candidates,
-                                    settings.mode != "multiclass", sampled)
+                                    settings.mode != "multiclass", sampled,
+                                    (*problem.prediction_shape, 2)[0])
         if skipped is not None:
             record[method] = skipped
             continue

@@ -32,8 +32,9 @@ import numpy.typing as npt
 from ..errors import CalibrationScriptError
 from . import limits
 from .apply import CLASS_SCALING_METHODS
+from .candidateskips import skipped_candidate
 from .crossfit import (AUTO_TARGET_HELD_OUT_ROWS, choose_by_log_loss, fit_fold, selection_record,
-                       selection_sample, skipped_candidate, sole_selection)
+                       selection_sample, sole_selection)
 from .fitchecks import dropped_under_auto
 from .fitting import STARTED_METHODS
 from .jsonvalues import JsonDict
@@ -117,7 +118,8 @@ def _held_out_losses(sample: MulticlassProblem, groups: npt.NDArray[np.int8],
     held = _Held({s: {} for s in selections}, {s: {} for s in selections})
     every = np.ones(n, dtype=np.bool_)
     methods = [m for m in settings.auto_candidates
-               if skipped_candidate(m, n, settings.auto_candidates, False, True) is None]
+               if skipped_candidate(m, n, settings.auto_candidates, False, True,
+                                    len(sample.names)) is None]
     for method in methods:
         for s in selections:
             held.losses[s][method] = np.full(n, np.nan)
@@ -174,7 +176,8 @@ def _choose(sample: MulticlassProblem, groups: npt.NDArray[np.int8], left_out: O
     failed = held.failed[left_out]
     record: dict[str, JsonDict] = {m: failed[m] for m in settings.auto_candidates if m in failed}
     for method in settings.auto_candidates:
-        skipped = skipped_candidate(method, rows, settings.auto_candidates, False, True)
+        skipped = skipped_candidate(method, rows, settings.auto_candidates, False, True,
+                                    len(sample.names))
         if skipped is not None:
             record[method] = skipped
     losses = {m: loss[index] for m, loss in held.losses[left_out].items() if m not in record}

@@ -137,23 +137,48 @@ def test_auto_on_many_rows_chooses_on_the_subsample_and_records_it(
     assert json_get(json_get(small, "candidates"), "venn_abers")["status"] == "ok"
 
 
+def _auto_metrics(tmp_path: str, rows: int, seed: int, classes: int, candidates: str
+                  ) -> dict[str, object]:
+    """metrics.json of a 3-fold ``auto`` run on ``rows`` synthetic rows of ``classes`` classes
+    with the ``candidates`` (a JSON list)."""
+    scores, labels, _ = multiclass_scenario(rows, seed, classes=classes)
+    write_multiclass(os.path.join(tmp_path, "in", "d.csv"), scores, labels)
+    out = run_main(os.path.join(tmp_path, "in"), os.path.join(tmp_path, "out"),
+                   {"IS_BINARY": "false", "NUM_CLASSES": str(classes), "CALIBRATION_FOLDS": "3",
+                    "CALIBRATION_METHOD": "auto", "AUTO_CANDIDATES": candidates})
+    return read_json(os.path.join(out[ModelCalibrationOutput.METRICS_OUTPUT.value],
+                                  METRICS_FILE))
+
+
 def test_auto_at_scale_end_to_end_records_the_subsample(
         tmp_path: str, no_plot: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
     """The script's selection record and every fold's name the subsample; the shipped
     calibrator is fitted on every row."""
     monkeypatch.setattr(limits, "AUTO_SUBSAMPLE_MIN_ROWS", 1900)
     monkeypatch.setattr(limits, "AUTO_SELECTION_ROWS", 800)
-    scores, labels, _ = multiclass_scenario(3000, 8)
-    write_multiclass(os.path.join(tmp_path, "in", "d.csv"), scores, labels)
-    out = run_main(os.path.join(tmp_path, "in"), os.path.join(tmp_path, "out"),
-                   {"IS_BINARY": "false", "NUM_CLASSES": "3", "CALIBRATION_FOLDS": "3",
-                    "CALIBRATION_METHOD": "auto",
-                    "AUTO_CANDIDATES": "[\"identity\", \"temperature\", \"vector\", \"dirichlet\"]"})
-    metrics = read_json(os.path.join(out[ModelCalibrationOutput.METRICS_OUTPUT.value],
-                                     METRICS_FILE))
+    metrics = _auto_metrics(tmp_path, 3000, 8, 3, '["identity", "temperature", "vector", '
+                                                  '"dirichlet"]')
     text = str(metrics)
     assert "'subsample'" in text and "'of_rows': 3000" in text
     folds = metrics["folds"]
     assert isinstance(folds, list) and len(folds) == 3
     for fold in folds:  # each outer fold chose on a subsample of its training rows
         assert 600 <= fold["selection_rows"] <= 700 < fold["n_train"]
+
+
+def test_auto_skips_dirichlet_beside_vector_above_32_classes_in_every_selection(
+        tmp_path: str, no_plot: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+    """40 classes: the shipped selection records dirichlet as skipped, vector as fitted, and
+    no outer fold's selection (on the shared subsample) scores dirichlet."""
+    monkeypatch.setattr(limits, "AUTO_SUBSAMPLE_MIN_ROWS", 1500)
+    monkeypatch.setattr(limits, "AUTO_SELECTION_ROWS", 1000)
+    metrics = _auto_metrics(tmp_path, 2000, 9, 40, '["identity", "vector", "dirichlet"]')
+    candidates = json_get(json_get(metrics, "selection"), "candidates")
+    assert json_get(candidates, "dirichlet")["status"] == "skipped"
+    assert "40 classes > 32" in str(json_get(candidates, "dirichlet")["reason"])
+    assert json_get(candidates, "vector")["status"] == "ok"
+    folds = metrics["folds"]
+    assert isinstance(folds, list) and len(folds) == 3
+    for fold in folds:
+        scored = json_get(fold, "candidate_log_loss")
+        assert scored["dirichlet"] is None and isinstance(scored["vector"], float)
