@@ -44,9 +44,11 @@ def with_columns(frame: pd.DataFrame, columns: Mapping[str, Any]) -> pd.DataFram
     ['s', 'a', 'b']
     """
     if any(name in frame.columns for name in columns):
-        return frame.assign(**columns)
+        assigned: pd.DataFrame = frame.assign(**columns)
+        return assigned
     added = pd.DataFrame(dict(columns), index=frame.index)
-    return pd.concat([frame, added], axis=1)
+    joined: pd.DataFrame = pd.concat([frame, added], axis=1)
+    return joined
 
 
 def write_json(path: str, content: Mapping[str, object]) -> None:
