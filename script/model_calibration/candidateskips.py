@@ -30,8 +30,8 @@ AUTO_DIRICHLET_MAX_CLASSES = 32
 """``auto`` skips dirichlet above this many classes when vector is a candidate too: its
 ``k x k`` matrix is fitted by L-BFGS-B from 11 classes on, about 1 CPU second a fit on 3,000
 rows at 20-30 classes, 7-12 s at 40-64 and minutes at 100, and ``auto`` fits each candidate
-some 30 times (inner folds of six selections), so 100 classes took an ``auto`` run from 1.5
-minutes to more than 15; vector scaling, its diagonal, stands in for it (measured:
+some 30 times (inner folds of six selections): at 100 classes an ``auto`` run took more than
+15 minutes with it and 1.5 without; vector scaling, its diagonal, stands in for it (measured:
 docs/methods.md); CALIBRATION_METHOD=dirichlet fits it up to ``DIRICHLET_MAX_CLASSES``."""
 
 
@@ -82,8 +82,8 @@ def skipped_candidate(method: str, rows: int, candidates: Sequence[str], binary:
     if method == "dirichlet" and classes > AUTO_DIRICHLET_MAX_CLASSES and "vector" in candidates:
         return {"status": "skipped",
                 "reason": f"{classes} classes > {AUTO_DIRICHLET_MAX_CLASSES}: dirichlet's "
-                          f"{classes} x {classes} matrix takes minutes a fit there, and auto "
-                          "fits each candidate in every inner fold; vector scaling, its "
-                          "diagonal, stands in for it (name dirichlet in CALIBRATION_METHOD to "
-                          "fit it)"}
+                          f"{classes} x {classes} matrix takes seconds to minutes a fit there, "
+                          "and auto fits each candidate in every inner fold; vector scaling, "
+                          "its diagonal, stands in for it (name dirichlet in "
+                          "CALIBRATION_METHOD to fit it)"}
     return None
