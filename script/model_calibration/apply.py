@@ -10,8 +10,8 @@ are all 0 becomes uniform; temperature is ``softmax(scale * l + bias)`` of the c
 ``softmax(l @ matrix.T + bias)``, each bounded (:func:`bounded_softmax`) so that no output is
 exactly 0 or 1, vector and dirichlet then mixed with the uniform distribution by their
 ``uniform_share``, a named temperature's classes lifted to its ``probability_floor``
-(:func:`lift_to_class_floor`). A multi-class ``mixture`` is the weighted sum of its components' class
-probabilities, divided by its row sum.
+(:func:`lift_to_class_floor`). A multi-class ``mixture`` is the weighted sum of its
+components' class probabilities, divided by its row sum.
 """
 
 from __future__ import annotations
@@ -241,8 +241,8 @@ def lift_to_class_floor(p: FloatArray, floor: float, class_axis: int) -> FloatAr
     """Class probabilities ``p`` (rows along the other axis; changed in place and returned)
     with every class below ``floor`` lifted to it and the lifted mass taken from its row's
     most probable class: rows keep their sum, a row with no class below ``floor`` is
-    unchanged, and each changed probability moves by less than ``floor``, the top class by
-    their sum (less than ``(classes - 1) floor``). With ``floor <= 1 / classes**2`` the top
+    unchanged, and each lifted probability moves by at most ``floor``, the top class by their
+    sum (at most ``(classes - 1) floor``). With ``floor <= 1 / classes**2`` the top
     class keeps at least ``floor``.
 
     >>> lift_to_class_floor(np.array([[0.9999995, 2e-7, 3e-7], [0.5, 0.3, 0.2]]), 1e-6,

@@ -36,7 +36,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import limits
-from .apply import class_logits, class_major_softmax, lift_to_class_floor, named_class_floor
+from .apply import class_logits, class_major_softmax, lift_to_class_floor
 from .crossfit import held_out_records
 from .heldoutchunks import HeldOutChunks, stored_rows
 from .artifact import MultiCalibrator
@@ -277,12 +277,13 @@ def _scales(problem: MulticlassProblem, fold: npt.NDArray[np.int8], folds: int,
     return None
 
 
-def _softmax_at(x: FloatArray, scales: FloatArray) -> FloatArray:
+def _softmax_at(x: FloatArray, scales: FloatArray, floor: Optional[float]) -> FloatArray:
     """The class-major log-scores ``x`` of some rows (changed in place) turned into their class
     probabilities under the rows' ``scales`` (no bias), as ``class_scaling_probabilities``
-    computes them (the classes lifted to the named fit's floor)."""
+    computes them (the classes lifted to the calibrator's ``floor`` where it has one)."""
     x *= scales
-    return lift_to_class_floor(class_major_softmax(x), named_class_floor(x.shape[0]), 0)
+    out = class_major_softmax(x)
+    return lift_to_class_floor(out, floor, 0) if floor else out
 
 
 def held_out_scorer(problem: MulticlassProblem, fold: npt.NDArray[np.int8],
@@ -292,6 +293,7 @@ def held_out_scorer(problem: MulticlassProblem, fold: npt.NDArray[np.int8],
     array (each row's values as :func:`held_out_pass` computes them)."""
     logits = ChunkedLogScores(problem)
     n, k = logits.shape
+    floor = problem.unfitted("temperature").probability_floor
 
     def score(rows: slice) -> FloatArray:
         start, stop, step = rows.indices(n)
@@ -300,7 +302,7 @@ def held_out_scorer(problem: MulticlassProblem, fold: npt.NDArray[np.int8],
         for begin in range(start, stop, FOLD_CHUNK_ROWS):
             part = slice(begin, min(begin + FOLD_CHUNK_ROWS, stop))
             x = np.array(logits[part].T, order="C")
-            out[begin - start:part.stop - start] = _softmax_at(x, scales[fold[part]]).T
+            out[begin - start:part.stop - start] = _softmax_at(x, scales[fold[part]], floor).T
         return out
 
     return score
@@ -316,11 +318,12 @@ def held_out_pass(problem: MulticlassProblem, fold: npt.NDArray[np.int8], scales
     it may be the problem's score matrix)."""
     logits = ChunkedLogScores(problem)
     folds = scales.shape[0]
+    floor = problem.unfitted("temperature").probability_floor
     sums = np.zeros((3, folds))
     extremes = ClassExtremes(logits.shape[1])
     for part, x, y, w, g in _chunks(logits, problem.labels, problem.given_weights, fold,
                                     Scratch()):
-        _softmax_at(x, scales[g])
+        _softmax_at(x, scales[g], floor)
         sums += held_out_sums(x.T, y, w, g, folds)
         extremes.add(list(x))
         if store is not None:
