@@ -249,7 +249,10 @@ def lift_to_class_floor(p: FloatArray, floor: float, class_axis: int) -> FloatAr
     ...                     1).tolist()
     [[0.999998, 1e-06, 1e-06], [0.5, 0.3, 0.2]]
     """
-    below = np.flatnonzero((p < floor).any(axis=class_axis))
+    # class-major: one comparison of contiguous class rows; row-major: the row minima by
+    # row_reduce, not numpy's slow reduction over a short inner axis
+    low = (p < floor).any(axis=0) if class_axis == 0 else row_reduce(np.minimum, p) < floor
+    below = np.flatnonzero(low)
     if below.size == 0:
         return p
     rows = p[:, below] if class_axis == 0 else p[below]
