@@ -31,8 +31,9 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from bench.quality import ours, peers
-from calibration_step.script.model_calibration.apply import lift_to_class_floor, named_class_floor
+from calibration_step.script.model_calibration.apply import lift_to_class_floor
 from calibration_step.script.model_calibration.binarytemperature import NAMED_OUTPUT_BOUND
+from calibration_step.script.model_calibration.temperature import named_class_floor
 from bench.quality.datasets import BINARY, RunData, prepare
 from bench.quality.metrics import (Figures, FloatArray, ScoreShape, binary_matrix, figures,
                                    score_shape)

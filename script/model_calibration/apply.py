@@ -25,7 +25,7 @@ import numpy.typing as npt
 
 from ..errors import CalibrationScriptError, Code
 from .artifact import MIXTURE_METHOD
-from .binarytemperature import NAMED_OUTPUT_BOUND, temperature_logits
+from .binarytemperature import temperature_logits
 from .knots import KnotTable, interpolate_knots
 from .numerics import (CLIP_EPSILON, LOG_OFFSET, LOGIT_LIMIT, ROW_REDUCE_COLUMNS, FloatArray,
                        beta_features, logit, row_reduce, sigmoid)
@@ -223,18 +223,6 @@ def bounded_softmax(eta: FloatArray, overwrite: bool = False) -> FloatArray:
     np.exp(out, out=out)
     out /= row_reduce(np.add, out)[:, None]
     return out
-
-
-def named_class_floor(classes: int) -> float:
-    """The least probability a named multi-class temperature gives a class:
-    ``binarytemperature.NAMED_OUTPUT_BOUND`` (``1e-6``: no confident miss), or ``1 / classes**2``
-    beyond a thousand classes, so that the top class, which gives up the lifted mass, keeps
-    at least as much (:func:`lift_to_class_floor`).
-
-    >>> named_class_floor(10), named_class_floor(2000)
-    (1e-06, 2.5e-07)
-    """
-    return min(NAMED_OUTPUT_BOUND, 1.0 / classes ** 2)
 
 
 def lift_to_class_floor(p: FloatArray, floor: float, class_axis: int) -> FloatArray:

@@ -24,8 +24,7 @@ from ..errors import CalibrationScriptError, Code
 from . import limits
 from .aggregation import Aggregated, aggregate
 from .apply import (CLASS_SCALING_METHODS, apply_calibrator, class_logits,
-                    class_scaling_probabilities, mix_class_probabilities, named_class_floor,
-                    renormalise)
+                    class_scaling_probabilities, mix_class_probabilities, renormalise)
 from .artifact import MIXTURE_METHOD, Calibrator, MultiCalibrator
 from .fitting import (STARTED_METHODS, class_floor, fit_calibrator, probability_floor,
                       uniform_share, with_probability_floor)
@@ -39,7 +38,7 @@ from .multiclassmixture import class_mixture_calibrator
 from .numerics import (CLIP_EPSILON, LOG_OFFSET, BoolArray, FloatArray, IntArray, LabelArray,
                        weighted_count)
 from .settings import Settings
-from .temperature import fit_temperature
+from .temperature import fit_temperature, named_class_floor
 
 ONE_VS_REST_BOUNDED = ("platt", "gam")
 """One-vs-rest members bounded by ``fitting.probability_floor`` whatever the method setting
@@ -339,7 +338,7 @@ class MulticlassProblem:
 
     def unfitted(self, method: str) -> MultiCalibrator:
         """A calibrator of ``method`` for these classes, without its fitted parameters (a
-        temperature's classes lifted to :func:`~.apply.named_class_floor`: no confident miss)."""
+        temperature's classes lifted to :func:`~.temperature.named_class_floor`)."""
         s = self.settings
         floor = named_class_floor(len(self.names)) if method == "temperature" else None
         return MultiCalibrator(mode="multiclass", method=method, score_space=s.score_space,

@@ -20,10 +20,23 @@ from typing import Optional
 import numpy as np
 
 from ..errors import CalibrationScriptError, Code
+from .binarytemperature import NAMED_OUTPUT_BOUND
 from .boundedscale import LOG_BETA_BOUND, multiclass_mean_loss, search_log_beta
 from .jsonvalues import JsonDict
 from .numerics import (BoolArray, Evaluation, FloatArray, IntArray, class_major_chunks,
                        newton_minimize, row_reduce)
+
+
+def named_class_floor(classes: int) -> float:
+    """The least probability a named multi-class temperature gives a class:
+    ``binarytemperature.NAMED_OUTPUT_BOUND`` (``1e-6``: no confident miss), or ``1 / classes**2``
+    beyond a thousand classes, so that the top class, which gives up the lifted mass, keeps
+    at least as much (:func:`~.apply.lift_to_class_floor`).
+
+    >>> named_class_floor(10), named_class_floor(2000)
+    (1e-06, 2.5e-07)
+    """
+    return min(NAMED_OUTPUT_BOUND, 1.0 / classes ** 2)
 
 
 def _temperature_sums(theta: FloatArray, logits: FloatArray, labels: IntArray,

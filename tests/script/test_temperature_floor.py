@@ -11,13 +11,12 @@ import pytest
 import sklearn
 
 from calibration_step.script import model_calibration as mc
-from calibration_step.script.model_calibration.apply import (
-    lift_to_class_floor, named_class_floor,
-)
+from calibration_step.script.model_calibration.apply import lift_to_class_floor
 from calibration_step.script.model_calibration.artifact import checksum
 from calibration_step.script.model_calibration.artifactreader import load_calibration_model
 from calibration_step.script.model_calibration.problems import MulticlassProblem
 from calibration_step.script.model_calibration.settings import read_settings
+from calibration_step.script.model_calibration.temperature import named_class_floor
 from tests.script.test_class_scaling import _real_split
 
 FLOOR = 1e-6
