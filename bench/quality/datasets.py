@@ -105,6 +105,31 @@ def _synthetic(rows: int, features: int, informative: int, redundant: int = 0, c
     return load
 
 
+def _statsmodels(name: str, target: str, edges: tuple[float, ...] = (),
+                 drop: tuple[str, ...] = (), share_of: str | None = None
+                 ) -> Callable[[], tuple[FloatArray, IntArray]]:
+    """A real data set bundled with statsmodels (the ``bench`` extra): column ``target`` as the
+    labels, cut at ``edges`` when given (class 0 below the first edge), the other columns but
+    ``drop`` as the features. With ``share_of``, the target is ``target / (target +
+    share_of)`` cut at its median (1: above it)."""
+    def load() -> tuple[FloatArray, IntArray]:
+        import importlib
+
+        table = importlib.import_module(f"statsmodels.datasets.{name}").load_pandas().data
+        values = np.asarray(table[target], dtype=np.float64)
+        if share_of is not None:
+            values = values / (values + np.asarray(table[share_of], dtype=np.float64))
+            labels = (values > np.median(values)).astype(np.int64)
+        elif edges:
+            labels = np.searchsorted(np.asarray(edges), values, side="right").astype(np.int64)
+        else:
+            labels = values.astype(np.int64)
+        features = table.drop(columns=[target, *drop])
+        return np.asarray(features, dtype=np.float64), labels
+
+    return load
+
+
 DATASETS: dict[str, DataSet] = {d.name: d for d in (
     DataSet("breast_cancer", "scikit-learn breast cancer (569 rows, binary)",
             _bundled("breast_cancer")),
@@ -148,6 +173,27 @@ EXTRA_DATASETS: dict[str, DataSet] = {d.name: d for d in (
     DataSet("diabetes_terciles", "scikit-learn diabetes (442 rows: 133 calibration rows), "
             "disease progression in its lower, middle or upper third (3 ordered classes)",
             _diabetes_binned(3)),
+    DataSet("fair_affairs", "statsmodels fair, 1974 survey of women (6,366 rows: 1,910 "
+            "calibration rows, a third positive): any extramarital affair; 8 coarse, heavily "
+            "tied survey answers", _statsmodels("fair", "affairs", edges=(1e-9,))),
+    DataSet("anes96_vote", "statsmodels anes96, 1996 US election survey (944 rows: 283 "
+            "calibration rows): voted Dole rather than Clinton", _statsmodels("anes96", "vote")),
+    DataSet("anes96_party_7", "statsmodels anes96 (944 rows: 283 calibration rows): party "
+            "identification on its 7-point scale, strong Democrat to strong Republican (the "
+            "middle class, independent, 4%)", _statsmodels("anes96", "PID")),
+    DataSet("anes96_party_3", "statsmodels anes96 (944 rows: 283 calibration rows): party "
+            "identification as Democrat, independent-leaning or Republican (3 ordered classes)",
+            _statsmodels("anes96", "PID", edges=(1.5, 4.5))),
+    DataSet("randhie_any_visit", "statsmodels randhie, RAND health insurance experiment "
+            "(20,190 rows: 6,057 calibration rows): any visit to a doctor in the year",
+            _statsmodels("randhie", "mdvis", edges=(0.5,))),
+    DataSet("randhie_visits_3", "statsmodels randhie (20,190 rows: 6,057 calibration rows): "
+            "no visit, 1-3 or 4 and more visits to a doctor (3 ordered classes)",
+            _statsmodels("randhie", "mdvis", edges=(0.5, 3.5))),
+    DataSet("star98_above_median", "statsmodels star98, California school districts (303 "
+            "rows: 91 calibration rows): share of pupils above the national median in maths "
+            "above its median", _statsmodels("star98", "NABOVE", drop=("NBELOW",),
+                                             share_of="NBELOW")),
     DataSet("digits_odd_vs_even", "scikit-learn digits, odd vs even digits (1,797 rows, about "
             "half positive)", _bundled("digits", odd=True)),
     DataSet("synthetic_large", "20,000 rows (6,000 calibration rows), 20 features, 2% label "
@@ -167,8 +213,9 @@ EXTRA_DATASETS: dict[str, DataSet] = {d.name: d for d in (
 )}
 """Sets run only when named (``--datasets``): held-out checks of ``auto``'s rules beyond the
 default sets the rules were measured on (other binary tasks of the bundled sets, a bundled
-regression set's target cut into two or three classes, calibration sets of 6,000 rows, and a
-rare positive class or a rare class among three)."""
+regression set's target cut into two or three classes, calibration sets of 6,000 rows, a rare
+positive class or a rare class among three, and real survey and study data bundled with
+statsmodels, which needs the ``bench`` extra)."""
 KNOWN_DATASETS: dict[str, DataSet] = {**DATASETS, **EXTRA_DATASETS}
 
 

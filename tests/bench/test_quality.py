@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from bench.quality import cli, metrics, ours, peers, report, runs, summary
-from bench.quality.datasets import BINARY, MULTICLASS, prepare
+from bench.quality.datasets import BINARY, EXTRA_DATASETS, MULTICLASS, prepare
 from bench.quality.runs import CalibratorResult, RunResult, RunSpec
 
 SMOKE_RUNS = ("iris_versicolor_vs_rest/logistic_c0005/0", "iris/logistic_c0005/0")
@@ -135,6 +135,33 @@ def test_the_diabetes_sets_cut_the_target_at_its_quantiles() -> None:
     thirds = prepare("diabetes_terciles", "naive_bayes", 0)
     shares = np.bincount(thirds.calibration.labels) / thirds.calibration.rows
     assert thirds.classes == 3 and np.all(np.abs(shares - 1.0 / 3.0) < 0.05)
+
+
+@pytest.mark.parametrize(("name", "rows", "classes"), [
+    ("fair_affairs", 6366, 2), ("anes96_vote", 944, 2), ("anes96_party_7", 944, 7),
+    ("anes96_party_3", 944, 3), ("randhie_any_visit", 20190, 2), ("randhie_visits_3", 20190, 3),
+    ("star98_above_median", 303, 2)])
+def test_the_statsmodels_sets_are_labelled_as_described(name: str, rows: int,
+                                                         classes: int) -> None:
+    pytest.importorskip("statsmodels")
+    features, labels = EXTRA_DATASETS[name].load()
+    assert features.shape[0] == labels.shape[0] == rows and np.all(np.isfinite(features))
+    assert np.bincount(labels).shape[0] == classes and np.bincount(labels).min() > 0
+    assert features.shape[1] >= 3  # the target (and ``drop``) left out, the rest kept
+
+
+def test_the_statsmodels_targets_are_cut_where_described() -> None:
+    sets = pytest.importorskip("statsmodels.datasets")
+    visits = np.asarray(sets.randhie.load_pandas().data["mdvis"])
+    _, three = EXTRA_DATASETS["randhie_visits_3"].load()
+    assert np.array_equal(three, (visits > 0).astype(int) + (visits >= 4).astype(int))
+    _, anyvisit = EXTRA_DATASETS["randhie_any_visit"].load()
+    assert np.array_equal(anyvisit, (visits > 0).astype(int))
+    party = np.asarray(sets.anes96.load_pandas().data["PID"])
+    _, party3 = EXTRA_DATASETS["anes96_party_3"].load()
+    assert np.array_equal(party3, np.select([party <= 1, party <= 4], [0, 1], 2))
+    _, above = EXTRA_DATASETS["star98_above_median"].load()
+    assert abs(float(np.mean(above)) - 0.5) < 0.01
 
 
 def test_a_failing_calibrator_is_recorded_not_raised(monkeypatch: pytest.MonkeyPatch) -> None:
