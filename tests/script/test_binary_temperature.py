@@ -3,6 +3,7 @@ file and its binned fit."""
 
 from __future__ import annotations
 
+import math
 import os
 
 import numpy as np
@@ -43,6 +44,9 @@ def _assert_scikit_learns_within_the_bound(ours: np.ndarray, theirs: np.ndarray)
 
 
 @pytest.mark.skipif(not NEW_SKLEARN, reason="scikit-learn has temperature scaling from 1.8")
+# The frozen model takes no weights, which scikit-learn warns of; only the calibration's are
+# compared here.
+@pytest.mark.filterwarnings("ignore:Since FrozenEstimator does not appear to accept:UserWarning")
 @pytest.mark.parametrize("dataset,model", [("breast_cancer", "naive_bayes"),
                                            ("breast_cancer", "random_forest"),
                                            ("digits", "logistic_c0.005"),
@@ -147,6 +151,20 @@ def test_the_prior_vanishes_as_rows_grow() -> None:
     prior, _ = fit_binary_temperature(agg.values, agg.n, agg.k, "logit", prior_rows=2e5)
     assert info["converged"] is True and abs(exact - 0.6) < 0.02
     assert 0.0 < exact - prior < 1e-5
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+@pytest.mark.parametrize("prior_rows", [None, 200.0])
+def test_margins_near_the_float_limit_fit_the_least_scale_without_overflow(
+        prior_rows: float | None) -> None:
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 2, 200).astype(float)
+    agree = rng.uniform(size=200) < 0.8  # a fifth of the rows on the wrong side, saturated
+    z = np.where(agree, 2.0 * y - 1.0, 1.0 - 2.0 * y) * rng.uniform(0.1, 1.0, 200) * 1e308
+    scale, info = fit_binary_temperature(z, np.ones(200), y, "logit", prior_rows=prior_rows)
+    assert scale == scale_bounds("logit")[0] and info["converged"] is True
+    nll = info["neg_log_likelihood"]
+    assert isinstance(nll, float) and math.isfinite(nll)
 
 
 def test_over_confident_scores_are_tempered() -> None:
