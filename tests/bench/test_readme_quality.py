@@ -1,0 +1,72 @@
+"""The README's Quality table and claims are the committed ``bench/results/quality_*.json``'s.
+
+Each table row names its results files; the runs, ``auto``'s lowest and highest share within
+tolerance of a peer, its mean rank and the runs where it is worse than the scores are read from
+the files' summaries (binary from the file holding binary runs, multi-class likewise) and must
+be what the row says, so that a results file run again cannot leave the README behind it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any, Final
+
+import pytest
+
+from tests.typecheck import REPO_ROOT
+
+README: Final = REPO_ROOT / "README.md"
+RESULTS: Final = REPO_ROOT / "bench" / "results"
+BOUNDED: Final = {"binary": ("ours_auto", "ours_platt", "ours_beta", "ours_gam", "ours_temperature"),
+                  "multiclass": ("ours_auto", "ours_ovr_platt", "ours_ovr_beta", "ours_ovr_gam",
+                                 "ours_temperature", "ours_vector", "ours_dirichlet")}
+
+
+def _quality_rows() -> list[list[str]]:
+    """The cells of each row of the README's Quality table."""
+    section = README.read_text(encoding="utf-8").split("## Quality\n", 1)[1].split("\n## ", 1)[0]
+    return [[cell.strip() for cell in line.strip("|").split("|")]
+            for line in section.splitlines() if line.startswith("| `quality_")]
+
+
+def _summaries(cell: str) -> dict[str, dict[str, Any]]:
+    """The summary of each mode of the results files a row's first cell names."""
+    found: dict[str, dict[str, Any]] = {}
+    for name in re.findall(r"`(quality_\w+)`", cell):
+        summary = json.loads((RESULTS / f"{name}.json").read_text(encoding="utf-8"))["summary"]
+        found.update(summary)
+    return found
+
+
+def _stated(summary: dict[str, Any]) -> tuple[str, str, str, str]:
+    """Runs, share range, auto's mean rank and its runs worse than the scores, as written."""
+    shares = [100.0 * peer["fraction"] for peer in summary["auto_vs_peers"]]
+    auto = next(c for c in summary["calibrators"] if c["name"] == "ours_auto")
+    return (str(summary["runs"]), f"{min(shares):.0f}-{max(shares):.0f} %",
+            f"{auto['mean_rank']:.2f}", str(len(summary["auto_worse_than_uncalibrated"])))
+
+
+@pytest.mark.parametrize("row", _quality_rows(), ids=lambda row: row[0].split(":")[0])
+def test_each_quality_row_is_its_results_files(row: list[str]) -> None:
+    summaries = _summaries(row[0])
+    binary, multiclass = (_stated(summaries[mode]) for mode in ("binary", "multiclass"))
+    runs, shares, ranks, worse = row[1:5]
+    assert runs == f"{binary[0]} / {multiclass[0]}"
+    assert shares == f"{binary[1]} / {multiclass[1]}"
+    assert re.match(rf"{re.escape(binary[2])}\b.* / {re.escape(multiclass[2])}\b", ranks), ranks
+    assert worse == f"{binary[3]} / {multiclass[3]}"
+
+
+def test_the_quality_claims_hold_in_every_row() -> None:
+    rows = _quality_rows()
+    assert len(rows) >= 4
+    for row in rows:
+        for mode, summary in _summaries(row[0]).items():
+            figures = {c["name"]: c for c in summary["calibrators"]}
+            assert all(figures[name]["confident_misses"] == 0 for name in BOUNDED[mode])
+            assert summary["unconverged_fits"] == 0
+            assert summary["temperature_vs_sklearn_all"]["max_abs_diff"] <= 4e-8
+            if mode == "binary":
+                assert summary["isotonic_vs_sklearn_all"]["max_abs_diff"] <= 1e-15
