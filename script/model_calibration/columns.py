@@ -343,6 +343,7 @@ def _class_table(uniques: Sequence[object], name: str, categories: Sequence[str]
     ``MC-E208`` naming the values that are not categories."""
     mapped = np.empty(len(uniques), dtype=np.int64)
     bad: list[str] = []
+    bad_keys: list[str] = []
     for i, value in enumerate(uniques):
         category = _category_name(value)
         if category is None:
@@ -353,11 +354,31 @@ def _class_table(uniques: Sequence[object], name: str, categories: Sequence[str]
             mapped[i] = index[label_key(category)]
         else:
             bad.append(quoted(value))
+            bad_keys.append(label_key(category))
             mapped[i] = MISSING_CLASS
     if bad:
         raise CalibrationScriptError(
             Code.MC_E208_INVALID_LABEL,
             f"column {name!r} holds labels that are not categories: "
             f"{', '.join(sorted(bad)[:5])}; categories are {list(categories)[:20]}",
-            "set MULTICLASS_CATEGORIES (or NUM_CLASSES) to every label value")
+            _unknown_labels_hint(categories, bad_keys))
     return mapped
+
+
+def _unknown_labels_hint(categories: Sequence[str], bad_keys: Sequence[str]) -> str:
+    """How to fix labels outside the categories: where the categories are ``NUM_CLASSES``'
+    ``0 .. K-1`` and with the labels outside them fill ``0 .. top``, ``NUM_CLASSES=top + 1``.
+
+    >>> _unknown_labels_hint(["0", "1"], ["6", "2", "3", "4", "5"])
+    'set NUM_CLASSES=7 (the labels run from 0 to 6), or MULTICLASS_CATEGORIES to every label value'
+    >>> _unknown_labels_hint(["0", "1"], ["6"])
+    'set MULTICLASS_CATEGORIES (or NUM_CLASSES) to every label value'
+    """
+    numbered = list(categories) == [str(c) for c in range(len(categories))]
+    labels = {*categories, *bad_keys}
+    if numbered and all(key.isdigit() for key in bad_keys):
+        top = max(int(key) for key in labels)
+        if len({int(key) for key in labels}) == top + 1:
+            return (f"set NUM_CLASSES={top + 1} (the labels run from 0 to {top}), or "
+                    "MULTICLASS_CATEGORIES to every label value")
+    return "set MULTICLASS_CATEGORIES (or NUM_CLASSES) to every label value"
