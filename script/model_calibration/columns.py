@@ -376,7 +376,7 @@ def _unknown_labels_hint(categories: Sequence[str], bad_keys: Sequence[str]) -> 
     """
     numbered = list(categories) == [str(c) for c in range(len(categories))]
     labels = {*categories, *bad_keys}
-    if numbered and all(key.isdigit() for key in bad_keys):
+    if numbered and all(key.isascii() and key.isdecimal() for key in bad_keys):  # not '²'
         top = max(int(key) for key in labels)
         if len({int(key) for key in labels}) == top + 1:
             return (f"set NUM_CLASSES={top + 1} (the labels run from 0 to {top}), or "

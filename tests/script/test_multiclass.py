@@ -167,7 +167,7 @@ def test_integer_labels_out_of_the_categories_are_an_error_by_table_too(
 
 
 def test_labels_beyond_num_classes_get_the_num_classes_they_need() -> None:
-    def hint(labels: Sequence[float], categories: list[str]) -> str:
+    def hint(labels: Sequence[object], categories: list[str]) -> str:
         with pytest.raises(mc.CalibrationScriptError, match="MC-E208-INVALID-LABEL") as raised:
             parse_class_labels(pd.Series(labels), "label", categories)
         return raised.value.hint
@@ -175,7 +175,7 @@ def test_labels_beyond_num_classes_get_the_num_classes_they_need() -> None:
     assert hint([0, 1, 2, 3, 4, 5, 6, 6], ["0", "1"]).startswith("set NUM_CLASSES=7 ")
     assert hint([0.0, 1.0, 2.0], ["0", "1"]).startswith("set NUM_CLASSES=3 ")  # as a csv reads them
     for labels, categories in (([0, 1, 9], ["0", "1"]), ([0, 1, 2], ["1", "0"]),
-                               ([-1, 0, 1], ["0", "1"])):
+                               ([-1, 0, 1], ["0", "1"]), ([0, 1, "²"], ["0", "1"])):
         assert hint(labels, categories).startswith("set MULTICLASS_CATEGORIES"), labels
 
 
