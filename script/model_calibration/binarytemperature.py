@@ -99,18 +99,17 @@ def _class_logit_pair(z: FloatArray, values: Optional[FloatArray], score_space: 
     return np.zeros_like(z), z
 
 
-def _derivatives(scale: float, z: FloatArray, size: float, n: FloatArray, k: FloatArray,
-                 total: float, penalty: float) -> tuple[float, float]:
+def _derivatives(scale: float, z: FloatArray, unit: FloatArray, size: float, n: FloatArray,
+                 k: FloatArray, total: float, penalty: float) -> tuple[float, float]:
     """The first and second derivative in the scale of the penalised mean negative
-    log-likelihood; ``size`` is ``max|z|``.
+    log-likelihood; ``size`` is ``max|z|`` and ``unit`` is ``z / size``.
 
-    The sums run over ``z / size``: on margins near the float limit (``1e308``) ``z * z``
+    The sums run over ``unit``: on margins near the float limit (``1e308``) ``z * z``
     overflows, and times a saturated row's zero weight ``p (1 - p)`` gives NaN (numpy's
     overflow and invalid-value warnings in the job's log); scaled, a derivative at worst
     becomes an infinity of its sign, and an infinite curvature makes the root search bisect.
     """
     p = sigmoid(scale * z)
-    unit = z / size
     grad = float(np.dot(unit, n * p - k)) / total * size + 2.0 * penalty * scale
     curve = float(np.dot(unit * unit, n * p * (1.0 - p))) / total * size * size + 2.0 * penalty
     return grad, curve
@@ -169,13 +168,14 @@ def _root(z: FloatArray, n: FloatArray, k: FloatArray, total: float, penalty: fl
     """The root of the increasing derivative inside ``[low, high]`` (a bound where the
     derivative does not change sign there), the steps taken and whether it converged."""
     size = float(np.max(np.abs(z)))
-    if _derivatives(low, z, size, n, k, total, penalty)[0] >= 0.0:
+    unit = z / size
+    if _derivatives(low, z, unit, size, n, k, total, penalty)[0] >= 0.0:
         return low, 0, True
-    if _derivatives(high, z, size, n, k, total, penalty)[0] <= 0.0:
+    if _derivatives(high, z, unit, size, n, k, total, penalty)[0] <= 0.0:
         return high, 0, True
     scale = min(max(1.0, low), high)
     for iteration in range(1, MAX_ITERATIONS + 1):
-        grad, curve = _derivatives(scale, z, size, n, k, total, penalty)
+        grad, curve = _derivatives(scale, z, unit, size, n, k, total, penalty)
         if abs(grad) <= 1e-14 * (1.0 + scale) or high - low <= 1e-14 * high:
             return scale, iteration, True
         if grad > 0.0:
