@@ -375,10 +375,9 @@ def _unknown_labels_hint(categories: Sequence[str], bad_keys: Sequence[str]) -> 
     'set MULTICLASS_CATEGORIES (or NUM_CLASSES) to every label value'
     """
     numbered = list(categories) == [str(c) for c in range(len(categories))]
-    labels = {*categories, *bad_keys}
     if numbered and all(key.isascii() and key.isdecimal() for key in bad_keys):  # not '²'
-        top = max(int(key) for key in labels)
-        if len({int(key) for key in labels}) == top + 1:
-            return (f"set NUM_CLASSES={top + 1} (the labels run from 0 to {top}), or "
-                    "MULTICLASS_CATEGORIES to every label value")
+        labels = {int(key) for key in (*categories, *bad_keys)}
+        if len(labels) == max(labels) + 1:
+            return (f"set NUM_CLASSES={len(labels)} (the labels run from 0 to "
+                    f"{len(labels) - 1}), or MULTICLASS_CATEGORIES to every label value")
     return "set MULTICLASS_CATEGORIES (or NUM_CLASSES) to every label value"
