@@ -54,22 +54,23 @@ def _run(stage: str, root: Path, extra_env: dict[str, str] | None = None) -> sub
     args = ["--job_type", "calibration", "--evaluation_data", str(root / "in")]
     for name, folder in _outputs(root).items():
         args += [f"--{name}", folder]
+    # a SIGKILL leaves the run's temporary folder behind: keep it inside the test's own folder
+    scratch = root / "tmp"
+    scratch.mkdir(exist_ok=True)
     return subprocess.run([sys.executable, "-m", "tests.reliability.kill_runner", stage, *args],
                           capture_output=True, text=True, timeout=120, cwd=ROOT,
-                          env={**os.environ, **ENV, **(extra_env or {})})
+                          env={**os.environ, **ENV, "TMPDIR": str(scratch), **(extra_env or {})})
 
 
 @pytest.mark.parametrize("stage", ["before_staging", "during_staging", "during_publish"])
 def test_sigterm_cleans_up_like_an_error_and_exits_with_its_code(tmp_path: Path, stage: str) -> None:
     # SageMaker stops a job with SIGTERM: the run must remove its staging and temporary folders.
     _inputs(tmp_path / "in")
-    scratch = tmp_path / "tmp"
-    scratch.mkdir()
-    done = _run(stage, tmp_path, {"KILL_SIGNAL": "SIGTERM", "TMPDIR": str(scratch)})
+    done = _run(stage, tmp_path, {"KILL_SIGNAL": "SIGTERM"})
     assert done.returncode == 2, done.stderr
     assert "MC-E106-STOPPED" in done.stderr and "Traceback" not in done.stderr
     assert all(_split(folder) == ([], []) for folder in _outputs(tmp_path).values())
-    assert os.listdir(scratch) == []
+    assert os.listdir(tmp_path / "tmp") == []
 
 
 def _split(folder: str) -> tuple[list[str], list[str]]:
