@@ -500,7 +500,7 @@ class Code:
     MC_E207_SCORE_OUT_OF_RANGE: Final = _code("MC-E207-SCORE-OUT-OF-RANGE", _SCRIPT, "a score is outside [0, 1] (probability space) or infinite",
         "set SCORE_SPACE=logit for raw margins, or fix the scores")
     MC_E208_INVALID_LABEL: Final = _code("MC-E208-INVALID-LABEL", _SCRIPT, "a label is not binary, or (multi-class) not one of the categories",
-        "use 0/1 labels, or list every label value in MULTICLASS_CATEGORIES (or NUM_CLASSES)")
+        "map a binary task's two labels (-1/1, yes/no) to 0/1 upstream; for multi-class, list every label value in MULTICLASS_CATEGORIES (or NUM_CLASSES)")
     MC_E209_UNSAFE_ARCHIVE: Final = _code("MC-E209-UNSAFE-ARCHIVE", _SCRIPT, "an archive member is absolute, has .., or is a link or special file",
         "rebuild the archive with relative paths and regular files only")
     MC_E210_NO_ROWS: Final = _code("MC-E210-NO-ROWS", _SCRIPT, "no row is left after dropping missing values, or the kept rows weigh 0",

@@ -18,12 +18,16 @@ import numpy.typing as npt
 import pandas as pd
 
 from ..errors import CalibrationScriptError, Code, quoted
+from ..interface import ModelCalibrationEnv
 from ..setting_rules import label_key
 from .logs import logger
 from .numerics import BoolArray, FloatArray, LabelArray
 from .reading import Shard
 from .settings import Settings
 
+_MULTICLASS_HINT_LABELS = 100
+"""Up to this many distinct labels, binary labels that are not 0/1 are taken for a multi-class
+task's in ``MC-E208``'s hint; beyond it, for a column that holds no labels."""
 _LABEL_WORDS = {"0": 0.0, "1": 1.0, "0.0": 0.0, "1.0": 1.0, "true": 1.0, "false": 0.0}
 
 
@@ -60,13 +64,42 @@ def _factorized_labels(series: pd.Series, name: str) -> FloatArray:
             parsed = math.nan
         mapped[i] = parsed
     if bad:
+        present = sorted({quoted(value) for i, value in enumerate(list(uniques))
+                          if not math.isnan(mapped[i]) or quoted(value) in bad})
         raise CalibrationScriptError(
             Code.MC_E208_INVALID_LABEL,
             f"column {name!r} holds non-binary labels: {', '.join(sorted(bad)[:5])}",
-            "labels must be 0/1, true/false or their strings")
+            _binary_labels_hint(present))
     mapped[-1] = math.nan
     result: FloatArray = mapped[codes]
     return result
+
+
+def _binary_labels_hint(present: Sequence[str]) -> str:
+    """How to fix binary labels that are not 0/1 or true/false, given the distinct labels
+    present (missing ones left out): two labels are a binary task coded otherwise (-1/1,
+    yes/no), a few more a multi-class task run as binary, many more not labels at all.
+
+    >>> _binary_labels_hint(["'-1'", "'1'"])
+    "labels must be 0/1, true/false or their strings: map '-1' and '1' to 0 and 1 upstream (1 for the positive class)"
+    >>> _binary_labels_hint(["'0'", "'1'", "'2'"])
+    'labels must be 0/1, true/false or their strings; 3 distinct labels are a multi-class task: set IS_BINARY=false and NUM_CLASSES=3 (or MULTICLASS_CATEGORIES to every label value), with one score column per class'
+    >>> _binary_labels_hint([str(i / 1000) for i in range(1000)])
+    'labels must be 0/1, true/false or their strings; the column holds 1000 distinct values: check that LABEL_FIELD names the label column'
+    """
+    rule = "labels must be 0/1, true/false or their strings"
+    if len(present) == 2:
+        return f"{rule}: map {present[0]} and {present[1]} to 0 and 1 upstream (1 for the positive class)"
+    if 2 < len(present) <= _MULTICLASS_HINT_LABELS:
+        return (f"{rule}; {len(present)} distinct labels are a multi-class task: set "
+                f"{ModelCalibrationEnv.IS_BINARY.value}=false and "
+                f"{ModelCalibrationEnv.NUM_CLASSES.value}={len(present)} (or "
+                f"{ModelCalibrationEnv.MULTICLASS_CATEGORIES.value} to every label value), with "
+                "one score column per class")
+    if len(present) > _MULTICLASS_HINT_LABELS:
+        return (f"{rule}; the column holds {len(present)} distinct values: check that "
+                f"{ModelCalibrationEnv.LABEL_FIELD.value} names the label column")
+    return rule
 
 
 def _binary_label_values(series: pd.Series) -> Optional[npt.NDArray[Any]]:

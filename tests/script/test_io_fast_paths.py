@@ -78,6 +78,20 @@ def test_numeric_label_errors_name_the_bad_values() -> None:
         parse_labels(pd.Series([0, 2, 1]), "label")
 
 
+def test_label_errors_say_how_the_labels_they_found_are_fixed() -> None:
+    def hint(labels: list[object]) -> str:
+        with pytest.raises(mc.CalibrationScriptError, match="MC-E208-INVALID-LABEL") as raised:
+            parse_labels(pd.Series(labels), "label")
+        return raised.value.hint
+
+    assert "map -1 and 1 to 0 and 1 upstream" in hint([-1, 1, 1, -1])
+    assert "map 'no' and 'yes' to 0 and 1 upstream" in hint(["yes", "no", "", "yes"])
+    assert "3 distinct labels are a multi-class task: set IS_BINARY=false and NUM_CLASSES=3" in \
+        hint([0, 1, 2, 1])
+    assert "holds 500 distinct values: check that LABEL_FIELD" in hint(
+        list(np.linspace(0.0, 1.0, 500)))
+
+
 @pytest.mark.parametrize("space", ["probability", "logit"])
 @pytest.mark.parametrize("series", SCORE_COLUMNS, ids=lambda s: f"{s.dtype}:{s.tolist()}")
 def test_numeric_scores_parse_as_the_general_path_does(series: pd.Series, space: str) -> None:
