@@ -46,6 +46,7 @@ def _factorized_labels(series: pd.Series, name: str) -> FloatArray:
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
     mapped = np.empty(len(uniques) + 1, dtype=np.float64)
     bad: list[str] = []
+    labelled: list[str] = []  # every value that is not a missing label, quoted
     for i, value in enumerate(list(uniques)):
         parsed: Optional[float]
         if isinstance(value, (bool, np.bool_)):
@@ -61,15 +62,16 @@ def _factorized_labels(series: pd.Series, name: str) -> FloatArray:
             parsed = None
         if parsed is None:
             bad.append(quoted(value))
+            labelled.append(bad[-1])
             parsed = math.nan
+        elif not math.isnan(parsed):
+            labelled.append(quoted(value))
         mapped[i] = parsed
     if bad:
-        present = sorted({quoted(value) for i, value in enumerate(list(uniques))
-                          if not math.isnan(mapped[i]) or quoted(value) in bad})
         raise CalibrationScriptError(
             Code.MC_E208_INVALID_LABEL,
             f"column {name!r} holds non-binary labels: {', '.join(sorted(bad)[:5])}",
-            _binary_labels_hint(present))
+            _binary_labels_hint(sorted(labelled)))
     mapped[-1] = math.nan
     result: FloatArray = mapped[codes]
     return result
