@@ -71,7 +71,7 @@ def _factorized_labels(series: pd.Series, name: str) -> FloatArray:
         raise CalibrationScriptError(
             Code.MC_E208_INVALID_LABEL,
             f"column {name!r} holds non-binary labels: {', '.join(sorted(bad)[:5])}",
-            _binary_labels_hint(sorted(labelled)))
+            _binary_labels_hint(labelled))
     mapped[-1] = math.nan
     result: FloatArray = mapped[codes]
     return result
@@ -79,7 +79,7 @@ def _factorized_labels(series: pd.Series, name: str) -> FloatArray:
 
 def _binary_labels_hint(present: Sequence[str]) -> str:
     """How to fix binary labels that are not 0/1 or true/false, given the distinct labels
-    present (missing ones left out): two labels are a binary task coded otherwise (-1/1,
+    present (missing ones left out, in any order): two labels are a binary task coded otherwise (-1/1,
     yes/no), a few more a multi-class task run as binary, many more not labels at all.
 
     >>> _binary_labels_hint(["'-1'", "'1'"])
@@ -91,7 +91,8 @@ def _binary_labels_hint(present: Sequence[str]) -> str:
     """
     rule = "labels must be 0/1, true/false or their strings"
     if len(present) == 2:
-        return f"{rule}: map {present[0]} and {present[1]} to 0 and 1 upstream (1 for the positive class)"
+        first, second = sorted(present)
+        return f"{rule}: map {first} and {second} to 0 and 1 upstream (1 for the positive class)"
     if 2 < len(present) <= _MULTICLASS_HINT_LABELS:
         return (f"{rule}; {len(present)} distinct labels are a multi-class task: set "
                 f"{ModelCalibrationEnv.IS_BINARY.value}=false and "
@@ -413,6 +414,8 @@ def _unknown_labels_hint(categories: Sequence[str], bad_keys: Sequence[str]) -> 
     if numbered and all(key.isascii() and key.isdecimal() for key in bad_keys):  # not '²'
         labels = {int(key) for key in (*categories, *bad_keys)}
         if len(labels) == max(labels) + 1:
-            return (f"set NUM_CLASSES={len(labels)} (the labels run from 0 to "
-                    f"{len(labels) - 1}), or MULTICLASS_CATEGORIES to every label value")
-    return "set MULTICLASS_CATEGORIES (or NUM_CLASSES) to every label value"
+            return (f"set {ModelCalibrationEnv.NUM_CLASSES.value}={len(labels)} (the labels run "
+                    f"from 0 to {len(labels) - 1}), or "
+                    f"{ModelCalibrationEnv.MULTICLASS_CATEGORIES.value} to every label value")
+    return (f"set {ModelCalibrationEnv.MULTICLASS_CATEGORIES.value} (or "
+            f"{ModelCalibrationEnv.NUM_CLASSES.value}) to every label value")
