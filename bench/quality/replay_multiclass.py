@@ -47,7 +47,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bench.quality import ours, peers
-from bench.quality.datasets import MODELS, MULTICLASS, prepare
+from bench.quality.datasets import KNOWN_DATASETS, MODELS, MULTICLASS, prepare
 from bench.quality.metrics import CLIP, FloatArray, IntArray, log_loss
 from bench.quality.refits import held_out_refits
 from bench.quality.runs import RunSpec
@@ -578,7 +578,7 @@ def replay_parser(module: str, doc: str | None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=f"python -m {module}", description=doc,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
-    parser.add_argument("--datasets", nargs="+", choices=MULTICLASS_DATASETS)
+    parser.add_argument("--datasets", nargs="+", choices=sorted(KNOWN_DATASETS), help="multi-class sets")
     parser.add_argument("--cache", required=True, help="cache folder (created)")
     return parser
 
