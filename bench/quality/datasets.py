@@ -30,13 +30,11 @@ import dataclasses
 from collections.abc import Callable
 
 import numpy as np
-import numpy.typing as npt
 from sklearn.base import BaseEstimator
 
+from bench.quality.metrics import FloatArray, IntArray
 from bench.quality.rdata import r_table
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 BINARY = "binary"
 MULTICLASS = "multiclass"
 TRAIN_FRACTION, CALIBRATION_FRACTION = 0.4, 0.3  # the test split is the remaining 0.3

@@ -36,10 +36,8 @@ import numpy as np
 import numpy.typing as npt
 
 from bench.arrow import write_parquet
-from bench.quality.metrics import binary_matrix
+from bench.quality.metrics import FloatArray, IntArray, binary_matrix
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 SCORE_PREFIX = "prob_class_"
 LABEL = "label"
 OUTPUTS = ("calibration_output", "metrics_output", "calibrated_data")

@@ -29,14 +29,11 @@ from collections.abc import Callable
 from typing import Literal
 
 import numpy as np
-import numpy.typing as npt
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 from bench.quality.datasets import BINARY, MULTICLASS, Part
-from bench.quality.metrics import binary_matrix
+from bench.quality.metrics import FloatArray, IntArray, binary_matrix
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 SklearnMethod = Literal["sigmoid", "isotonic", "temperature"]
 
 

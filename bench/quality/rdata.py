@@ -22,10 +22,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-import numpy.typing as npt
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
+from bench.quality.metrics import FloatArray, IntArray
 
 
 def r_table(package: str, name: str, target: str, positive: str | None = None,

@@ -53,9 +53,8 @@ import numpy as np
 import numpy.typing as npt
 
 from bench.quality.datasets import BINARY
-from bench.quality.metrics import CLIP
+from bench.quality.metrics import CLIP, FloatArray
 
-FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 Rule = Callable[["Replay"], Mapping[str, float]]
 PEERS = ("sklearn_sigmoid", "sklearn_isotonic", "sklearn_temperature", "betacal",

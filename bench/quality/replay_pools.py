@@ -37,7 +37,8 @@ from typing import Any, Optional
 
 import numpy as np
 
-from bench.quality.replay import (FloatArray, LogitWeights, Replay, Rule, SharpenedWeights,
+from bench.quality.metrics import FloatArray
+from bench.quality.replay import (LogitWeights, Replay, Rule, SharpenedWeights,
                                   current_rule, row_losses, separated)
 from calibration_step.script.model_calibration.numerics import CLIP_EPSILON, logit, sigmoid
 

@@ -47,8 +47,8 @@ from typing import Optional
 
 import numpy as np
 
-from bench.quality.metrics import CLIP
-from bench.quality.replay import (FloatArray, Replay, Rule, beats_by_one_se, current_rule,
+from bench.quality.metrics import CLIP, FloatArray
+from bench.quality.replay import (Replay, Rule, beats_by_one_se, current_rule,
                                   load, row_losses, separated, shipped_predictions)
 from calibration_step.script.model_calibration.crossfit import AUTO_SIMPLICITY_ORDER
 

@@ -42,7 +42,8 @@ from typing import Optional
 
 import numpy as np
 
-from bench.quality.replay import (FloatArray, Replay, Rule, beats_by_one_se, current_rule,
+from bench.quality.metrics import FloatArray
+from bench.quality.replay import (Replay, Rule, beats_by_one_se, current_rule,
                                   row_losses, separated)
 
 SEED = 20180917

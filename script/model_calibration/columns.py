@@ -26,8 +26,8 @@ from .reading import Shard
 from .settings import Settings
 
 _MULTICLASS_HINT_LABELS = 100
-"""Up to this many distinct labels, binary labels that are not 0/1 are taken for a multi-class
-task's in ``MC-E208``'s hint; beyond it, for a column that holds no labels."""
+"""Up to this many distinct values, ``MC-E208``'s hint takes binary labels that are not 0/1
+for a multi-class task's labels; beyond it, for a column that holds no labels at all."""
 _LABEL_WORDS = {"0": 0.0, "1": 1.0, "0.0": 0.0, "1.0": 1.0, "true": 1.0, "false": 0.0}
 
 
@@ -79,8 +79,9 @@ def _factorized_labels(series: pd.Series, name: str) -> FloatArray:
 
 def _binary_labels_hint(present: Sequence[str]) -> str:
     """How to fix binary labels that are not 0/1 or true/false, given the distinct labels
-    present (missing ones left out, in any order): two labels are a binary task coded otherwise (-1/1,
-    yes/no), a few more a multi-class task run as binary, many more not labels at all.
+    present (missing ones left out, in any order): two labels are a binary task coded
+    otherwise (-1/1, yes/no), a few more a multi-class task run as binary, many more not
+    labels at all.
 
     >>> _binary_labels_hint(["'-1'", "'1'"])
     "labels must be 0/1, true/false or their strings: map '-1' and '1' to 0 and 1 upstream (1 for the positive class)"
