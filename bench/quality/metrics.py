@@ -11,6 +11,10 @@ Every calibrator's output is a class probability matrix (``n x K``; binary outpu
 - ``confident_misses``: rows whose true class got a probability below ``CONFIDENT_MISS``;
 - ``exact_01``: whether any output probability is exactly 0 or 1.
 
+Two calibrators on the same test rows are compared row by row as well
+(:func:`paired_difference`): the mean of their per-row log-loss differences and its standard
+error, so that a difference can be told from the noise of a few hundred test rows.
+
 Examples
 --------
 >>> p = binary_matrix(np.array([0.9, 0.2, 0.0]))
@@ -47,8 +51,45 @@ def true_class(probabilities: FloatArray, labels: IntArray) -> FloatArray:
     return out
 
 
+def row_log_losses(probabilities: FloatArray, labels: IntArray) -> FloatArray:
+    """Each row's ``-ln`` of its true class's probability, clipped to ``[1e-15, 1 - 1e-15]``."""
+    out: FloatArray = -np.log(np.clip(true_class(probabilities, labels), CLIP, 1.0 - CLIP))
+    return out
+
+
 def log_loss(probabilities: FloatArray, labels: IntArray) -> float:
-    return -float(np.mean(np.log(np.clip(true_class(probabilities, labels), CLIP, 1.0 - CLIP))))
+    return float(np.mean(row_log_losses(probabilities, labels)))
+
+
+@dataclasses.dataclass(frozen=True)
+class PairedDifference:
+    """One calibrator's test log loss minus another's on the same rows: the mean of the per-row
+    differences and its standard error (the differences' sample standard deviation over the
+    square root of the rows; 0 on a single row)."""
+
+    mean: float
+    se: float
+
+    def beyond(self, z: float) -> int:
+        """+1 where the mean is more than ``z`` standard errors above 0, -1 where below, else 0.
+
+        >>> PairedDifference(0.03, 0.01).beyond(2.0), PairedDifference(-0.01, 0.01).beyond(2.0)
+        (1, 0)
+        """
+        if self.mean > z * self.se:
+            return 1
+        return -1 if self.mean < -z * self.se else 0
+
+
+def paired_difference(first: FloatArray, second: FloatArray) -> PairedDifference:
+    """The paired difference of per-row losses ``first - second`` (:func:`row_log_losses`).
+
+    >>> paired_difference(np.array([0.5, 0.7, 0.9]), np.array([0.4, 0.4, 0.4]))
+    PairedDifference(mean=0.3, se=0.11547005383792516)
+    """
+    d = np.asarray(first, dtype=np.float64) - np.asarray(second, dtype=np.float64)
+    se = float(np.std(d, ddof=1) / np.sqrt(d.shape[0])) if d.shape[0] > 1 else 0.0
+    return PairedDifference(float(np.mean(d)), se)
 
 
 def brier(probabilities: FloatArray, labels: IntArray) -> float:

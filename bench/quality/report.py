@@ -24,8 +24,9 @@ import cattrs
 
 from bench.quality.datasets import BINARY, MULTICLASS
 from bench.quality.runs import AUTO, RunResult, calibrators_of
-from bench.quality.summary import (WITHIN_ABSOLUTE, WITHIN_RELATIVE, WORSE_THAN_UNCALIBRATED,
-                                   ModeSummary, PeerComparison, summarize)
+from bench.quality.summary import (PAIRED_Z, WITHIN_ABSOLUTE, WITHIN_RELATIVE,
+                                   WORSE_THAN_UNCALIBRATED, ModeSummary, PeerComparison,
+                                   summarize)
 from bench.report import cell
 
 TITLES = {BINARY: "Binary", MULTICLASS: "Multi-class"}
@@ -48,6 +49,11 @@ def headline(summary: ModeSummary) -> list[str]:
         lines.append(f"  - auto: mean rank {cell(auto.mean_rank, 2)} of "
                      f"{len(summary.calibrators)}, {auto.confident_misses} confident misses, "
                      f"{auto.runs_with_exact_01} runs with exact 0/1, {auto.failed} failed")
+    paired = [c for c in summary.auto_vs_peers_paired if c.runs]
+    if paired:
+        lines.append(f"  - runs auto lost / won beyond noise (the tolerance and {PAIRED_Z} paired "
+                     "standard errors): " + ", ".join(f"{c.peer} {c.lost} / {c.won}"
+                                                      for c in paired))
     peers = {c.peer for c in summary.auto_vs_peers}
     best = max(((min((c.fraction for c in row if c.peer != name and c.fraction is not None),
                      default=1.0), name) for name, row in summary.within_matrix.items()
@@ -77,11 +83,21 @@ def _agreements(summary: ModeSummary) -> str:
 
 
 def _summary_tables(summary: ModeSummary) -> list[str]:
+    paired = {c.peer: c for c in summary.auto_vs_peers_paired if c.runs}
     lines = [f"## {TITLES[summary.mode]}: summary ({summary.runs} runs)", "",
-             "| auto vs peer | runs (peer ran) | auto within tolerance | share |",
-             "|---|---|---|---|"]
-    lines += [f"| {c.peer} | {c.runs} | {c.within} | {cell(c.fraction, 3)} |"
-              for c in summary.auto_vs_peers]
+             "| auto vs peer | runs (peer ran) | auto within tolerance | share |"
+             + (" lost beyond noise | won beyond noise |" if paired else ""),
+             "|---|---|---|---|" + ("---|---|" if paired else "")]
+    for peer in summary.auto_vs_peers:
+        row = f"| {peer.peer} | {peer.runs} | {peer.within} | {cell(peer.fraction, 3)} |"
+        if paired:
+            found = paired.get(peer.peer)
+            row += " - | - |" if found is None else \
+                f" {found.lost}/{found.runs} | {found.won}/{found.runs} |"
+        lines.append(row)
+    if paired:
+        lines += ["", f"Beyond noise: beyond the tolerance and more than {PAIRED_Z} standard "
+                  "errors of the paired per-row difference of test log losses from 0."]
     lines += [""] + within_matrix_table(summary.within_matrix)
     lines += ["", "| calibrator | mean rank | runs | failed | mean log loss | mean Brier | "
               "mean ECE | confident misses (rows / runs) | runs with exact 0/1 | "

@@ -35,7 +35,8 @@ from calibration_step.script.model_calibration.apply import lift_to_class_floor
 from calibration_step.script.model_calibration.binarytemperature import NAMED_OUTPUT_BOUND
 from calibration_step.script.model_calibration.temperature import named_class_floor
 from bench.quality.datasets import BINARY, RunData, prepare
-from bench.quality.metrics import (Figures, FloatArray, ScoreShape, binary_matrix, figures,
+from bench.quality.metrics import (Figures, FloatArray, IntArray, PairedDifference, ScoreShape,
+                                   binary_matrix, figures, paired_difference, row_log_losses,
                                    score_shape)
 
 UNCALIBRATED = "uncalibrated"
@@ -95,6 +96,9 @@ class RunResult:
     # the calibration or test scores hold an exact 0 (the agreement target is on inputs
     # without zeros); results written before it was recorded read as False
     temperature_input_zeros: bool = False
+    # ours_auto's per-row test log loss minus each other calibrator's that ran (None where auto
+    # failed, and in results written before it was recorded)
+    auto_paired: dict[str, PairedDifference] | None = None
 
 
 def calibrators_of(mode: str) -> list[str]:
@@ -194,7 +198,18 @@ def execute(spec: RunSpec, calibrators: Sequence[str] | None = None) -> RunResul
                      isotonic, run.mode == BINARY and near_ties(run.calibration.scores[:, 1]),
                      temperature, None,
                      time.perf_counter() - started, time.process_time() - cpu,
-                     bool(np.any(run.calibration.scores == 0.0) or np.any(run.test.scores == 0.0)))
+                     bool(np.any(run.calibration.scores == 0.0) or np.any(run.test.scores == 0.0)),
+                     _auto_paired(results, predictions, run.test.labels))
+
+
+def _auto_paired(results: dict[str, CalibratorResult], predictions: dict[str, FloatArray],
+                 labels: IntArray) -> dict[str, PairedDifference] | None:
+    """``ours_auto``'s per-row test log loss against every other calibrator that ran."""
+    if not _ok(results, AUTO):
+        return None
+    mine = row_log_losses(predictions[AUTO], labels)
+    return {name: paired_difference(mine, row_log_losses(predictions[name], labels))
+            for name in results if name != AUTO and _ok(results, name)}
 
 
 def _ok(results: dict[str, CalibratorResult], name: str) -> bool:

@@ -11,6 +11,10 @@ These are the targets of the calibration-quality work:
   peers and the uncalibrated scores; ties share their mean rank, failures share the last ranks);
 - confident misses (rows whose true class got p < 1e-6) and runs with exact 0/1 outputs, per
   calibrator;
+- for each peer, the runs auto lost beyond the tolerance *and* by more than ``PAIRED_Z`` standard
+  errors of the paired per-row difference of test log losses (a difference the test rows can
+  tell from noise), and the runs it won likewise (``auto_vs_peers_paired``; runs of results
+  written before the paired differences were recorded are left out);
 - runs where auto is worse than the uncalibrated scores by more than ``WORSE_THAN_UNCALIBRATED``
   nats;
 - shipped fits that the script's calibrator.json says did not converge;
@@ -41,6 +45,9 @@ from bench.quality.runs import AUTO, UNCALIBRATED, RunResult, calibrators_of
 WITHIN_RELATIVE = 0.01
 WITHIN_ABSOLUTE = 0.005
 WORSE_THAN_UNCALIBRATED = 0.005
+PAIRED_Z = 1.96
+"""A difference counts as beyond noise when its mean is this many paired standard errors from 0
+(a two-sided 95 % normal interval that excludes 0)."""
 
 
 def within(ours: float, peer: float) -> bool:
@@ -90,6 +97,19 @@ class PeerComparison:
 
 
 @dataclasses.dataclass(frozen=True)
+class PairedComparison:
+    """Auto against one peer on the runs with paired per-row differences: ``lost``, runs where
+    auto is beyond the tolerance of the peer and its mean per-row excess is more than
+    ``PAIRED_Z`` standard errors above 0; ``won``, the reverse (the peer beyond the tolerance
+    of auto, by more than ``PAIRED_Z`` standard errors)."""
+
+    peer: str
+    runs: int
+    lost: int
+    won: int
+
+
+@dataclasses.dataclass(frozen=True)
 class Agreement:
     """Max abs difference of ours and a scikit-learn reference over ``runs`` runs (``skipped``
     runs had inputs the comparison excludes)."""
@@ -118,6 +138,7 @@ class ModeSummary:
     auto_choices: dict[str, int]
     # every calibrator (auto included) against each peer, as ``auto_vs_peers`` is for auto
     within_matrix: dict[str, list[PeerComparison]]
+    auto_vs_peers_paired: list[PairedComparison] = dataclasses.field(default_factory=list)
 
 
 def _mean(values: Sequence[float]) -> float | None:
@@ -166,6 +187,22 @@ def _comparison(peer: str, runs: Sequence[RunResult], ours: str = AUTO) -> PeerC
     return PeerComparison(peer, compared, hits, hits / compared if compared else None)
 
 
+def _paired(peer: str, runs: Sequence[RunResult]) -> PairedComparison:
+    """Auto against ``peer`` on the runs whose paired differences with it were recorded."""
+    compared = lost = won = 0
+    for run in runs:
+        difference = None if run.auto_paired is None else run.auto_paired.get(peer)
+        mine, theirs = run.calibrators.get(AUTO), run.calibrators.get(peer)
+        if difference is None or mine is None or mine.log_loss is None or theirs is None or \
+                theirs.log_loss is None:
+            continue
+        compared += 1
+        side = difference.beyond(PAIRED_Z)
+        lost += int(side > 0 and not within(mine.log_loss, theirs.log_loss))
+        won += int(side < 0 and not within(theirs.log_loss, mine.log_loss))
+    return PairedComparison(peer, compared, lost, won)
+
+
 def _agreement(values: Sequence[float | None], skipped: int = 0) -> Agreement:
     found = [v for v in values if v is not None]
     return Agreement(len(found), max(found) if found else None, skipped)
@@ -212,4 +249,5 @@ def summarize(results: Sequence[RunResult], mode: str) -> ModeSummary:
                        _temperature_aside(r) and r.temperature_vs_sklearn is not None))),
         _agreement([r.temperature_vs_sklearn for r in runs]),
         dict(sorted(choices.items())),
-        {n: [_comparison(p, runs, n) for p in peers] for n in names})
+        {n: [_comparison(p, runs, n) for p in peers] for n in names},
+        [_paired(p, runs) for p in peers])
