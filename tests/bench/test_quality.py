@@ -96,6 +96,20 @@ def test_summary_figures_are_consistent(smoke: tuple[dict[str, Any], str]) -> No
         assert sum(block["auto_choices"].values()) == 1
 
 
+def test_paired_differences_agree_with_the_log_losses(
+        smoke: tuple[dict[str, Any], str]) -> None:
+    payload, text = smoke
+    for run in payload["runs"]:
+        losses = {name: c["figures"]["log_loss"] for name, c in run["calibrators"].items()
+                  if c["status"] == "ok"}
+        assert sorted(run["auto_paired"]) == sorted(set(losses) - {"ours_auto"})
+        for name, paired in run["auto_paired"].items():
+            assert paired["mean"] == pytest.approx(losses["ours_auto"] - losses[name],
+                                                   abs=1e-12)
+            assert paired["se"] >= 0.0
+    assert "| lost beyond noise | won beyond noise |" in text
+
+
 @pytest.mark.parametrize("name", sorted(peers.PEERS))
 def test_each_installed_peer_ran(name: str, smoke: tuple[dict[str, Any], str]) -> None:
     peer = peers.PEERS[name]
@@ -253,8 +267,34 @@ def test_summarize_counts_tolerance_failures_and_unconverged_fits() -> None:
     assert summary.summarize(results, MULTICLASS).runs == 0
 
 
+def test_runs_lost_and_won_beyond_noise_need_the_tolerance_and_the_paired_errors() -> None:
+    def paired(run_id: str, auto: float, mean: float, se: float) -> RunResult:
+        result = _result({"uncalibrated": 0.5, "ours_auto": auto, "betacal": 0.3}, run_id)
+        return dataclasses.replace(result, auto_paired={
+            "betacal": metrics.PairedDifference(mean, se)})
+
+    results = [
+        paired("a/m/0", 0.32, 0.02, 0.005),  # lost: beyond tolerance and 4 errors
+        paired("b/m/0", 0.32, 0.02, 0.02),  # beyond tolerance, within 1 error: noise
+        paired("c/m/0", 0.302, 0.002, 0.0001),  # 20 errors, but within tolerance
+        paired("d/m/0", 0.25, -0.05, 0.01),  # won: betacal beyond tolerance of auto
+        _result({"uncalibrated": 0.5, "ours_auto": 0.4, "betacal": 0.3}, "e/m/0"),  # unpaired
+    ]
+    found = summary.summarize(results, BINARY)
+    assert found.auto_vs_peers_paired == [summary.PairedComparison("betacal", 4, 1, 1)]
+    assert found.auto_vs_peers == [summary.PeerComparison("betacal", 5, 2, 0.4)]
+    lines = "\n".join(report.headline(found))
+    assert "runs auto lost / won beyond noise (the tolerance and 1.96 paired standard " \
+        "errors): betacal 1 / 1" in lines
+    unpaired = summary.summarize(results[-1:], BINARY)
+    assert unpaired.auto_vs_peers_paired == [summary.PairedComparison("betacal", 0, 0, 0)]
+    assert "beyond noise" not in "\n".join(report.headline(unpaired))
+
+
 def test_a_results_file_is_rewritten_with_the_same_runs(tmp_path: Path) -> None:
-    results = [_result({"uncalibrated": 0.50, "ours_auto": 0.300, "betacal": 0.296}, "a/m/0"),
+    results = [dataclasses.replace(
+        _result({"uncalibrated": 0.50, "ours_auto": 0.300, "betacal": 0.296}, "a/m/0"),
+        auto_paired={"betacal": metrics.PairedDifference(0.004, 0.001)}),
                _result({"uncalibrated": 0.30, "ours_auto": None, "betacal": 0.280}, "c/m/1")]
     summaries = [summary.summarize(results, BINARY)]
     json_path, md_path = report.write(str(tmp_path), "q", {"command": "x"}, summaries, results)
