@@ -62,9 +62,20 @@ def headline(summary: ModeSummary) -> list[str]:
         lines.append(f"  - the best peer's lowest share within tolerance of another peer: "
                      f"{best[0]:.0%} ({best[1]}); every calibrator's in the summary below")
     lines.append(f"  - auto worse than uncalibrated by > {WORSE_THAN_UNCALIBRATED} nats: "
-                 f"{_percent(len(summary.auto_worse_than_uncalibrated), summary.runs)}; shipped "
+                 f"{_percent(len(summary.auto_worse_than_uncalibrated), summary.runs)}"
+                 f"{_noise_aside(summary, named=False)}; shipped "
                  f"unconverged fits: {summary.unconverged_fits}; " + _agreements(summary))
     return lines
+
+
+def _noise_aside(summary: ModeSummary, named: bool = True) -> str:
+    """How many of the runs auto is worse than the scores in are beyond noise (where the runs
+    hold paired differences); with ``named``, which."""
+    if not any(c.runs for c in summary.auto_vs_peers_paired):
+        return ""
+    beyond = summary.auto_worse_than_uncalibrated_beyond_noise
+    return f" ({len(beyond)} beyond {PAIRED_Z} paired standard errors" + \
+        (f": {', '.join(beyond)})" if named and beyond else ")")
 
 
 def _agreements(summary: ModeSummary) -> str:
@@ -118,7 +129,7 @@ def _summary_tables(summary: ModeSummary) -> list[str]:
         f"- auto worse than uncalibrated by > {WORSE_THAN_UNCALIBRATED} nats: "
         f"{_percent(len(summary.auto_worse_than_uncalibrated), summary.runs)}"
         + (f": {', '.join(summary.auto_worse_than_uncalibrated)}"
-           if summary.auto_worse_than_uncalibrated else ""),
+           if summary.auto_worse_than_uncalibrated else "") + _noise_aside(summary),
         f"- auto failed: {len(summary.auto_failed)}"
         + (f": {', '.join(summary.auto_failed)}" if summary.auto_failed else ""),
         f"- auto's choices: {', '.join(f'{k} {v}' for k, v in summary.auto_choices.items())}",

@@ -139,6 +139,10 @@ class ModeSummary:
     # every calibrator (auto included) against each peer, as ``auto_vs_peers`` is for auto
     within_matrix: dict[str, list[PeerComparison]]
     auto_vs_peers_paired: list[PairedComparison] = dataclasses.field(default_factory=list)
+    # the runs of auto_worse_than_uncalibrated whose paired per-row excess over the scores is
+    # more than PAIRED_Z standard errors above 0 (of the runs with paired differences)
+    auto_worse_than_uncalibrated_beyond_noise: list[str] = dataclasses.field(
+        default_factory=list)
 
 
 def _mean(values: Sequence[float]) -> float | None:
@@ -203,6 +207,12 @@ def _paired(peer: str, runs: Sequence[RunResult]) -> PairedComparison:
     return PairedComparison(peer, compared, lost, won)
 
 
+def _beyond_noise(run: RunResult, other: str) -> bool:
+    """Whether auto's paired per-row excess over ``other`` on ``run`` is beyond noise."""
+    difference = None if run.auto_paired is None else run.auto_paired.get(other)
+    return difference is not None and difference.beyond(PAIRED_Z) > 0
+
+
 def _agreement(values: Sequence[float | None], skipped: int = 0) -> Agreement:
     found = [v for v in values if v is not None]
     return Agreement(len(found), max(found) if found else None, skipped)
@@ -250,4 +260,6 @@ def summarize(results: Sequence[RunResult], mode: str) -> ModeSummary:
         _agreement([r.temperature_vs_sklearn for r in runs]),
         dict(sorted(choices.items())),
         {n: [_comparison(p, runs, n) for p in peers] for n in names},
-        [_paired(p, runs) for p in peers])
+        [_paired(p, runs) for p in peers],
+        [r.spec.run_id for r in runs
+         if r.spec.run_id in worse and _beyond_noise(r, UNCALIBRATED)])

@@ -268,22 +268,30 @@ def test_summarize_counts_tolerance_failures_and_unconverged_fits() -> None:
 
 
 def test_runs_lost_and_won_beyond_noise_need_the_tolerance_and_the_paired_errors() -> None:
-    def paired(run_id: str, auto: float, mean: float, se: float) -> RunResult:
-        result = _result({"uncalibrated": 0.5, "ours_auto": auto, "betacal": 0.3}, run_id)
+    def paired(run_id: str, auto: float, differences: dict[str, tuple[float, float]],
+               uncalibrated: float = 0.5) -> RunResult:
+        result = _result({"uncalibrated": uncalibrated, "ours_auto": auto, "betacal": 0.3},
+                         run_id)
         return dataclasses.replace(result, auto_paired={
-            "betacal": metrics.PairedDifference(mean, se)})
+            name: metrics.PairedDifference(*d) for name, d in differences.items()})
 
     results = [
-        paired("a/m/0", 0.32, 0.02, 0.005),  # lost: beyond tolerance and 4 errors
-        paired("b/m/0", 0.32, 0.02, 0.02),  # beyond tolerance, within 1 error: noise
-        paired("c/m/0", 0.302, 0.002, 0.0001),  # 20 errors, but within tolerance
-        paired("d/m/0", 0.25, -0.05, 0.01),  # won: betacal beyond tolerance of auto
-        _result({"uncalibrated": 0.5, "ours_auto": 0.4, "betacal": 0.3}, "e/m/0"),  # unpaired
+        paired("a/m/0", 0.32, {"betacal": (0.02, 0.005)}),  # lost: beyond tolerance, 4 errors
+        paired("b/m/0", 0.32, {"betacal": (0.02, 0.02)}),  # beyond tolerance, 1 error: noise
+        paired("c/m/0", 0.302, {"betacal": (0.002, 0.0001)}),  # 20 errors, within tolerance
+        paired("d/m/0", 0.25, {"betacal": (-0.05, 0.01)}),  # won: betacal beyond tolerance
+        # worse than the scores (the noise decides), its paired difference with betacal unknown
+        paired("e/m/0", 0.32, {"uncalibrated": (0.02, 0.005)}, uncalibrated=0.3),
+        paired("f/m/0", 0.32, {"uncalibrated": (0.02, 0.02)}, uncalibrated=0.3),
+        _result({"uncalibrated": 0.5, "ours_auto": 0.4, "betacal": 0.3}, "g/m/0"),  # unpaired
     ]
     found = summary.summarize(results, BINARY)
     assert found.auto_vs_peers_paired == [summary.PairedComparison("betacal", 4, 1, 1)]
-    assert found.auto_vs_peers == [summary.PeerComparison("betacal", 5, 2, 0.4)]
+    assert found.auto_vs_peers == [summary.PeerComparison("betacal", 7, 2, 2 / 7)]
+    assert found.auto_worse_than_uncalibrated == ["e/m/0", "f/m/0"]
+    assert found.auto_worse_than_uncalibrated_beyond_noise == ["e/m/0"]
     lines = "\n".join(report.headline(found))
+    assert "worse than uncalibrated by > 0.005 nats: 2/7 (29%) (1 beyond 1.96 paired" in lines
     assert "runs auto lost / won beyond noise (the tolerance and 1.96 paired standard " \
         "errors): betacal 1 / 1" in lines
     unpaired = summary.summarize(results[-1:], BINARY)
