@@ -40,6 +40,7 @@ import math
 from collections.abc import Mapping, Sequence
 
 from bench.quality.datasets import BINARY
+from bench.quality.metrics import PairedDifference
 from bench.quality.runs import AUTO, UNCALIBRATED, RunResult, calibrators_of
 
 WITHIN_RELATIVE = 0.01
@@ -191,11 +192,16 @@ def _comparison(peer: str, runs: Sequence[RunResult], ours: str = AUTO) -> PeerC
     return PeerComparison(peer, compared, hits, hits / compared if compared else None)
 
 
+def _auto_minus(run: RunResult, other: str) -> PairedDifference | None:
+    """Auto's paired per-row difference with ``other`` on ``run``, where it was recorded."""
+    return None if run.auto_paired is None else run.auto_paired.get(other)
+
+
 def _paired(peer: str, runs: Sequence[RunResult]) -> PairedComparison:
     """Auto against ``peer`` on the runs whose paired differences with it were recorded."""
     compared = lost = won = 0
     for run in runs:
-        difference = None if run.auto_paired is None else run.auto_paired.get(peer)
+        difference = _auto_minus(run, peer)
         mine, theirs = run.calibrators.get(AUTO), run.calibrators.get(peer)
         if difference is None or mine is None or mine.log_loss is None or theirs is None or \
                 theirs.log_loss is None:
@@ -209,7 +215,7 @@ def _paired(peer: str, runs: Sequence[RunResult]) -> PairedComparison:
 
 def _beyond_noise(run: RunResult, other: str) -> bool:
     """Whether auto's paired per-row excess over ``other`` on ``run`` is beyond noise."""
-    difference = None if run.auto_paired is None else run.auto_paired.get(other)
+    difference = _auto_minus(run, other)
     return difference is not None and difference.beyond(PAIRED_Z) > 0
 
 
