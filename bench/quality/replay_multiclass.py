@@ -578,7 +578,7 @@ def replay_parser(module: str, doc: str | None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=f"python -m {module}", description=doc,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
-    parser.add_argument("--datasets", nargs="+", choices=sorted(KNOWN_DATASETS), help="multi-class sets")
+    parser.add_argument("--datasets", nargs="+", choices=sorted(KNOWN_DATASETS), help="multi-class")
     parser.add_argument("--cache", required=True, help="cache folder (created)")
     return parser
 
