@@ -24,6 +24,7 @@ import os
 import stat
 import sys
 import tempfile
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Literal, Optional
 
@@ -306,6 +307,23 @@ def _json_lines_shape(path: str, array: bool = False
     return [], (pandas_names(list(keys)), records)
 
 
+_AXIS_DATES_WARNING = r"The behavior of 'to_datetime' with 'unit' when parsing strings"
+"""pandas 2.2 warns so when its JSON reader tries axis labels mixing numbers and text as dates;
+it keeps them as they are, as later versions do."""
+
+
+def read_json_records(source: str | io.StringIO, lines: bool) -> pd.DataFrame:
+    """pandas' JSON reader on records, floats parsed exactly, without pandas 2.2's warning
+    about a future parse of axis labels (the frame is the same in every pandas we support).
+
+    >>> read_json_records(io.StringIO('{"1": 0.5, "x": 1}'), lines=True).columns.tolist()
+    ['1', 'x']
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", _AXIS_DATES_WARNING, FutureWarning)
+        return pd.read_json(source, lines=lines, orient="records", precise_float=True)
+
+
 def pandas_names(keys: list[str]) -> list[str]:
     """The column names pandas' JSON reader gives records with these keys (a frame of one
     record with every key: pandas turns keys that are all numbers into numbers).
@@ -313,8 +331,7 @@ def pandas_names(keys: list[str]) -> list[str]:
     >>> pandas_names(["s", "y"]), pandas_names(["01", "2"])
     (['s', 'y'], ['1', '2'])
     """
-    header = pd.read_json(io.StringIO(json.dumps(dict.fromkeys(keys))), lines=True,
-                          orient="records")
+    header = read_json_records(io.StringIO(json.dumps(dict.fromkeys(keys))), lines=True)
     return [str(c) for c in header.columns]
 
 
@@ -434,8 +451,7 @@ def read_frame(path: str, fmt: str, fields: Optional[Sequence[str]] = None
                 names, rows = shape
             else:
                 if not duplicates:
-                    frame = pd.read_json(path, lines=not array, orient="records",
-                                         precise_float=True)
+                    frame = read_json_records(path, lines=not array)
                     if frame.shape[1] == 0:  # as pandas says of an empty csv
                         raise ValueError("no records, so no columns to parse from file")
                 names = [str(c) for c in frame.columns]
