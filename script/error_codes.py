@@ -528,7 +528,7 @@ class Code:
         "check the score distribution, or choose another method or AUTO_CANDIDATES")
     MC_E304_FIT_NOT_CONVERGED: Final = _code("MC-E304-FIT-NOT-CONVERGED", _SCRIPT, "a platt, beta or gam fit did not converge (auto drops such a candidate and records it)",
         "choose another method (isotonic needs no iterations), or CALIBRATION_METHOD=auto")
-    MC_E305_FIT_DEGENERATE: Final = _code("MC-E305-FIT-DEGENERATE", _SCRIPT, "a platt, beta or gam fit is degenerate: runaway parameters (a slope or gam logit beyond 1e3) or a constant output on non-constant scores (auto drops such a candidate and records it)",
+    MC_E305_FIT_DEGENERATE: Final = _code("MC-E305-FIT-DEGENERATE", _SCRIPT, "a platt, beta or gam fit is degenerate: runaway parameters (log-odds beyond 1e3 on the fitted scores, from a slope beyond 1e3 or a gam curve) or a constant output on non-constant scores (auto drops such a candidate and records it)",
         "choose isotonic, or CALIBRATION_METHOD=auto; check that the scores carry signal and do not separate the labels")
     # 4xx calibrator files
     MC_E401_CALIBRATOR_INVALID: Final = _code("MC-E401-CALIBRATOR-INVALID", _SCRIPT, "a calibrator JSON is malformed, of the wrong kind, or holds a value outside its range",

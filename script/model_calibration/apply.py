@@ -145,20 +145,33 @@ def _calibrated(calibrator: Calibrator, s: FloatArray) -> FloatArray:
         # outputs to exactly 0 or 1; bounded, every output stays within [1e-15, 1 - 1e-15]
         np.clip(z, -SOFTMAX_LOG_RANGE, SOFTMAX_LOG_RANGE, out=z)
         return sigmoid(z)
+    return sigmoid(platt_or_beta_logits(calibrator, s))
+
+
+def platt_or_beta_logits(calibrator: Calibrator, s: FloatArray) -> FloatArray:
+    """The log-odds a platt or beta calibrator gives the scores ``s`` (its output before the
+    sigmoid and the bound).
+
+    >>> from .artifact import Calibrator
+    >>> platt = Calibrator("platt", "logit", 1e-15, coef=(2.0, -1.0))
+    >>> platt_or_beta_logits(platt, np.array([0.0, 1.0])).tolist()
+    [-1.0, 1.0]
+    """
+    eps = calibrator.clip_epsilon
     if calibrator.method == "platt":
         a, b = calibrator.coef
         z = logit(s, eps) if calibrator.score_space == "probability" else s.copy()
         with np.errstate(over="ignore"):  # a huge slope times a margin is +-inf: sigmoid 1 or 0
             z *= a
         z += b
-        return sigmoid(z)
+        return z
     a, b, c = calibrator.coef
     ln_s, ln_1ms = beta_features(s, calibrator.score_space, eps)
     with np.errstate(over="ignore"):  # as platt: an overflow is +-inf, which sigmoid takes to 1 or 0
         eta = a * ln_s
         eta -= b * ln_1ms
         eta += c
-    return sigmoid(eta)
+    return eta
 
 
 def class_logits(scores: FloatArray, score_space: str, eps: float,

@@ -3,9 +3,11 @@ degenerate. A failing fit raises its own code, which fails a job with a named me
 the candidate under ``auto`` (recorded in the selection and in the run's warnings).
 
 Degenerate means: a non-finite parameter; a slope beyond ``FIT_MAX_SLOPE`` (platt's ``a``,
-beta's ``a`` or ``b``) or, for gam, a linear predictor beyond ``FIT_MAX_SLOPE`` in magnitude on
-its fitted range (runaway parameters: the fit has found no finite optimum); or a constant output
-on scores that are not constant. Constant scores (after the clip) legitimately give a constant
+beta's ``a`` or ``b``) that takes the fit's log-odds beyond ``FIT_MAX_SLOPE`` in magnitude on the
+fitted scores, or, for gam, such log-odds alone (runaway parameters: the fit has found no finite
+optimum); or a constant output on scores that are not constant. A large slope alone is not
+refused: scores squeezed into a narrow range (AdaBoost's multi-class probabilities span about
+0.003) need one, and their log-odds stay moderate. Constant scores (after the clip) legitimately give a constant
 calibrator: that is recorded as a warning in the fit block (``fit.warnings``), not refused.
 """
 
@@ -20,11 +22,12 @@ from ..error_codes import Code
 from .aggregation import Aggregated
 from .artifact import AnyCalibrator, Calibrator, MultiCalibrator
 from .jsonvalues import JsonDict
+from .numerics import FloatArray
 
 FIT_MAX_SLOPE = 1e3
-"""The largest slope a platt or beta fit may have, and the largest ``|logit|`` of a gam's curve
-on its fitted range: beyond it the fit has run away (the smoothed targets keep a sound fit far
-below it)."""
+"""The largest slope a platt or beta fit may have where it takes its log-odds beyond this on the
+fitted scores, and the largest ``|logit|`` of a gam's curve on its fitted range: beyond it the
+fit has run away (the smoothed targets keep a sound fit far below it)."""
 
 CONSTANT_OUTPUT = 1e-12
 """Fitted probabilities spanning at most this over the fitted scores are a constant output."""
@@ -68,9 +71,9 @@ def check_fit(cal: Calibrator, agg: Aggregated, context: str) -> list[WarningEnt
             f"{context}: the {method} fit did not converge in {cal.fit.get('iterations')} "
             "iterations", "choose another method (isotonic needs no iterations), or "
             "CALIBRATION_METHOD=auto, which drops such a candidate")
-    problem = _degeneracy(cal)
     values = agg.values if cal.score_space == "logit" else \
         np.clip(agg.values, cal.clip_epsilon, 1.0 - cal.clip_epsilon)
+    problem = _degeneracy(cal, agg.values)
     constant_scores = bool(np.all(values == values[0]))
     if problem is None and not constant_scores:
         from .apply import apply_calibrator  # apply imports nothing of the fitting modules
@@ -92,8 +95,9 @@ def check_fit(cal: Calibrator, agg: Aggregated, context: str) -> list[WarningEnt
                           "rate")]
 
 
-def _degeneracy(cal: Calibrator) -> str | None:
-    """What makes the fitted parameters unusable (non-finite or runaway), or None."""
+def _degeneracy(cal: Calibrator, scores: FloatArray) -> str | None:
+    """What makes the fitted parameters unusable (non-finite or runaway) on the fitted
+    ``scores``, or None."""
     if cal.method == "gam":
         logit_max = cal.fit.get("max_abs_logit")
         assert isinstance(logit_max, float)
@@ -103,11 +107,16 @@ def _degeneracy(cal: Calibrator) -> str | None:
         return None
     if not all(math.isfinite(v) for v in cal.coef):
         return f"non-finite parameters {cal.coef}"
-    slopes = cal.coef[:-1]
-    if max(abs(v) for v in slopes) > FIT_MAX_SLOPE:
-        return (f"a slope of {max(abs(v) for v in slopes):.3g} exceeds the bound "
-                f"{FIT_MAX_SLOPE:g}: the scores (nearly) separate the labels")
-    return None
+    slope = max(abs(v) for v in cal.coef[:-1])
+    if slope <= FIT_MAX_SLOPE:
+        return None
+    from .apply import platt_or_beta_logits
+
+    reach = float(np.max(np.abs(platt_or_beta_logits(cal, scores))))
+    if reach <= FIT_MAX_SLOPE:
+        return None
+    return (f"a slope of {slope:.3g} takes its log-odds to {reach:.3g} on the fitted scores "
+            f"(bound {FIT_MAX_SLOPE:g} for both): the scores (nearly) separate the labels")
 
 
 def fit_warnings(calibrator: AnyCalibrator, records: object) -> list[JsonDict]:

@@ -20,6 +20,7 @@ from sklearn.naive_bayes import GaussianNB
 from calibration_step.script import model_calibration as mc
 from calibration_step.script.model_calibration import fitting, limits
 from calibration_step.script.model_calibration.aggregation import aggregate
+from calibration_step.script.model_calibration.fitchecks import FIT_MAX_SLOPE, check_fit
 from calibration_step.script.model_calibration.fitting import fit_calibrator
 from calibration_step.script.model_calibration.gam import GamFit, fit_gam
 from calibration_step.script.model_calibration.jsonvalues import json_number
@@ -223,12 +224,34 @@ def test_a_forced_fit_that_does_not_converge_fails_and_auto_drops_it(
     assert "gam (MC-E304-FIT-NOT-CONVERGED) in 6 selections" in message  # full and 5 folds'
 
 
-def test_a_runaway_platt_slope_is_degenerate() -> None:
+def test_a_steep_platt_on_tiny_margins_is_kept_and_a_runaway_one_refused() -> None:
     z = np.r_[np.full(20, -1e-4), np.full(20, 1e-4)]  # margins separating the labels, tiny
     y = np.r_[np.zeros(20), np.ones(20)]
     settings = mc.read_settings({"CALIBRATION_METHOD": "platt", "SCORE_SPACE": "logit"})
-    with pytest.raises(mc.CalibrationScriptError, match="MC-E305-FIT-DEGENERATE.*slope"):
-        fit_calibrator(aggregate(z, y), settings)
+    steep = fit_calibrator(aggregate(z, y), settings)
+    assert steep.coef[0] > FIT_MAX_SLOPE  # Platt's targets 1/22 and 21/22, reached steeply
+    np.testing.assert_allclose(mc.apply_calibrator(steep, np.array([-1e-4, 1e-4])),
+                               [1 / 22, 21 / 22], atol=1e-6)
+    runaway = mc.Calibrator("platt", "logit", 1e-15, coef=(1e8, 0.0), fit={"converged": True})
+    with pytest.raises(mc.CalibrationScriptError,
+                       match="MC-E305-FIT-DEGENERATE.*slope of 1e\\+08 takes its log-odds to 1e\\+04"):
+        check_fit(runaway, aggregate(z, y), "test")
+
+
+@pytest.mark.parametrize("method", ["platt", "beta"])
+def test_scores_squeezed_into_a_narrow_range_are_calibrated(method: str) -> None:
+    # AdaBoost's multi-class probabilities span a few thousandths: the slope a fit needs there
+    # is far beyond FIT_MAX_SLOPE, its log-odds are not
+    rng = np.random.default_rng(5)
+    s, s_test = rng.uniform(0.0998, 0.1002, (2, 2000))
+    def truth(v: np.ndarray) -> np.ndarray:
+        return np.asarray(1.0 / (1.0 + np.exp(-(v - 0.1) * 4e4)))
+
+    y, y_test = ((rng.uniform(size=(2, 2000)) < truth(np.stack([s, s_test]))).astype(float))
+    cal = fit_calibrator(aggregate(s, y), mc.read_settings({"CALIBRATION_METHOD": method}))
+    assert max(abs(v) for v in cal.coef[:-1]) > FIT_MAX_SLOPE
+    assert _log_loss(mc.apply_calibrator(cal, s_test), y_test) < _log_loss(truth(s_test),
+                                                                            y_test) + 0.01
 
 
 def test_constant_scores_give_the_base_rate_with_a_warning(tmp_path: str,
