@@ -30,7 +30,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from bench.quality import peers, report
-from bench.quality.datasets import BINARY, DATASETS, KNOWN_DATASETS, MODELS, MULTICLASS
+from bench.quality.datasets import (BINARY, DATASETS, EXTRA_MODELS, KNOWN_DATASETS, KNOWN_MODELS,
+                                    MODELS, MULTICLASS)
 from bench.quality.runs import RunResult, RunSpec, calibrators_of, execute
 from bench.quality.summary import summarize
 from bench.report import machine_description
@@ -50,8 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--datasets", nargs="+", choices=list(KNOWN_DATASETS),
                         metavar="DATASET", help=f"default: all ({', '.join(DATASETS)}); also "
                         f"{', '.join(n for n in KNOWN_DATASETS if n not in DATASETS)}")
-    parser.add_argument("--models", nargs="+", choices=list(MODELS), metavar="MODEL",
-                        help=f"default: all ({', '.join(MODELS)})")
+    parser.add_argument("--models", nargs="+", choices=list(KNOWN_MODELS), metavar="MODEL",
+                        help=f"default: all ({', '.join(MODELS)}); also "
+                             f"{', '.join(EXTRA_MODELS)}")
     parser.add_argument("--seeds", nargs="+", type=int, help="default: 0 1 2 (--quick: 0)")
     parser.add_argument("--calibrators", nargs="+", metavar="NAME",
                         help="only these calibrators (default: every one of the run's mode)")

@@ -134,6 +134,23 @@ def test_the_synthetic_data_sets_have_their_failure_modes() -> None:
     assert set(small.calibration.labels.tolist()) == set(range(8))
 
 
+def test_the_other_model_kinds_have_the_score_shapes_described() -> None:
+    def calibration(model: str, dataset: str = "breast_cancer") -> Any:
+        return prepare(dataset, model, 0).calibration
+
+    knn = calibration("knn")
+    assert set(np.round(knn.scores[:, 1] * 15, 9).tolist()) <= set(map(float, range(16)))
+    assert metrics.score_shape(knn.scores, knn.labels).saturated > 0.3
+    tree = calibration("tree")
+    assert metrics.score_shape(tree.scores, tree.labels).distinct < 0.2
+    squeezed = calibration("adaboost", "digits").scores
+    assert float(np.ptp(squeezed)) < 0.1 and squeezed.shape[1] == 10
+    confident = calibration("mlp", "digits").scores
+    assert np.allclose(confident.sum(axis=1), 1.0) and np.median(confident.max(axis=1)) > 0.99
+    saturated = calibration("qda", "digits")
+    assert metrics.score_shape(saturated.scores, saturated.labels).saturated > 0.9
+
+
 def test_the_rare_class_sets_are_as_rare_as_described() -> None:
     rare = prepare("synthetic_rare_positives", "naive_bayes", 0).calibration
     assert rare.rows == 3000 and 0.015 < float(np.mean(rare.labels)) < 0.03
