@@ -1,18 +1,18 @@
 """The multi-class ``vector`` and ``dirichlet`` fits: ``softmax(W l + b)`` of the class log-scores.
 
-``l`` holds the class log-scores (``ln(p + LOG_OFFSET)`` of probabilities, the margins of
-logits). ``dirichlet`` (Dirichlet calibration, Kull et al., NeurIPS 2019) fits a full ``k x k``
-matrix ``W`` and an intercept ``b``; ``vector`` (vector scaling) a diagonal ``W`` (one scale per
-class) and ``b``. ``W = s I + D``: a common scale ``s`` (temperature scaling's) and the
-deviations ``D``. Both maximise the weighted multinomial log-likelihood plus fixed Gaussian
-priors (a MAP fit) of weights ``COMMON_SCALE_PENALTY`` on ``s**2``, ``SCALE_PENALTY`` on the
-squared diagonal of ``D`` (the class scales shrink toward the common one),
-``OFF_DIAGONAL_PENALTY`` (ODIR's lambda) on the squared off-diagonal entries and
-``INTERCEPT_PENALTY`` (ODIR's mu) on the squared intercepts. On the mean log-likelihood the
+``l`` holds the class log-scores (``ln(p + LOG_OFFSET)`` of probabilities, the margins of logits).
+``dirichlet`` (Dirichlet calibration, Kull et al., NeurIPS 2019) fits a full ``k x k`` matrix ``W``
+and an intercept ``b``; ``vector`` (vector scaling) a diagonal ``W`` (one scale per class) and
+``b``. ``W = s I + D``: a common scale ``s`` (temperature scaling's) and the deviations ``D``. Both
+maximise the weighted multinomial log-likelihood plus fixed Gaussian priors (a MAP fit) of weights
+``COMMON_SCALE_PENALTY`` on ``s**2``, ``SCALE_PENALTY`` on the squared diagonal of ``D`` (the class
+scales shrink toward the common one), ``OFF_DIAGONAL_PENALTY`` (ODIR's lambda) on the squared
+off-diagonal entries and ``INTERCEPT_PENALTY`` (ODIR's mu) on the squared intercepts (those on
+``W`` in the unit of squeezed scores: ``SQUEEZED_SPREAD``). On the mean log-likelihood the
 penalties weigh ``1 / n`` (``n`` effective rows), so their effect vanishes as rows grow, while a
-handful of rows or a separable set cannot drive the parameters to infinity (no 0/1
-probabilities). Newton's method on the exact Hessian (one pass over the rows per step: the
-parameters are few), summed over chunks of rows; L-BFGS-B (scipy) for many classes.
+handful of rows or a separable set cannot drive the parameters to infinity (no 0/1 probabilities).
+Newton's method on the exact Hessian (one pass over the rows per step: the parameters are few),
+summed over chunks of rows; L-BFGS-B (scipy) for many classes.
 """
 
 from __future__ import annotations
@@ -44,9 +44,14 @@ OFF_DIAGONAL_PENALTY = 500.0
 INTERCEPT_PENALTY = 0.5
 """ODIR's mu: prior weight on each squared intercept."""
 
+SQUEEZED_SPREAD = 0.1
+"""The spread of the class log-scores (root mean square about each row's mean) below which the
+priors on ``W`` weigh ``(spread / SQUEEZED_SPREAD) ** 2`` times as much, in the scores' own unit
+(Gelman et al. 2008 scale inputs so): AdaBoost's multi-class scores spread 0.007-0.2 and need
+scales in the hundreds; the benchmark's default models' spread 0.17 and more."""
+
 DIRICHLET_MAX_CLASSES = 100
 """``dirichlet`` fits ``k (k + 1) + 1`` parameters; beyond this many classes it is refused."""
-
 
 NEWTON_MAX_PARAMETERS = 120
 """Up to this many natural parameters (``W``'s entries or diagonal, and ``b``: dirichlet up to
@@ -79,14 +84,41 @@ def unpack_theta(theta: FloatArray, k: int, method: str) -> tuple[FloatArray, Fl
     return theta[1:1 + k] + theta[0], theta[1 + k:]
 
 
+def log_score_unit(features: FloatArray, weights: FloatArray,
+                   rows: Optional[BoolArray] = None) -> float:
+    """The unit of the class log-scores the priors on ``W`` are in: their spread over the rows
+    of the mask ``rows`` over ``SQUEEZED_SPREAD`` where it is below that (and not 0), else 1.
+
+    >>> spread = np.log(np.array([[0.499, 0.501], [0.501, 0.499]]))  # about 0.002
+    >>> round(log_score_unit(spread, np.ones(2)), 4), log_score_unit(np.log([[0.2, 0.8]]),
+    ...                                                               np.ones(1))
+    (0.02, 1.0)
+    """
+    squares = total = 0.0
+    step = limits.CLASS_CHUNK_VALUES // max(1, features.shape[1])
+    for begin in range(0, features.shape[0], step):
+        part = slice(begin, begin + step) if rows is None else \
+            np.flatnonzero(rows[begin:begin + step]) + begin
+        x, w = features[part], weights[part]
+        centred = x - x.mean(axis=1, keepdims=True)
+        squares += float(np.dot(w, np.mean(centred * centred, axis=1)))
+        total += float(w.sum())
+    spread = float(np.sqrt(squares / total)) if total > 0.0 else 0.0
+    return spread / SQUEEZED_SPREAD if 0.0 < spread < SQUEEZED_SPREAD else 1.0
+
+
 def penalty_weights(k: int, method: str, effective_rows: float,
-                    off_diagonal_penalty: Optional[float] = None) -> FloatArray:
+                    off_diagonal_penalty: Optional[float] = None, unit: float = 1.0
+                    ) -> FloatArray:
     """Each parameter's prior weight divided by the effective rows (the layout of ``theta``:
     ``s``, then ``D`` (its diagonal for vector) row by row, then ``b``); dirichlet's
-    off-diagonal entries weigh ``off_diagonal_penalty`` (None: ``OFF_DIAGONAL_PENALTY``).
+    off-diagonal entries weigh ``off_diagonal_penalty`` (None: ``OFF_DIAGONAL_PENALTY``); the
+    weights on ``W`` times ``unit ** 2`` (:func:`log_score_unit`).
 
     >>> (penalty_weights(2, "vector", 100.0) * 100).round(6).tolist()
     [0.01, 10.0, 10.0, 0.5, 0.5]
+    >>> (penalty_weights(2, "vector", 100.0, unit=0.1) * 100).round(6).tolist()
+    [0.0001, 0.1, 0.1, 0.5, 0.5]
     """
     if method == "dirichlet":
         deviations = np.full((k, k), OFF_DIAGONAL_PENALTY if off_diagonal_penalty is None
@@ -97,6 +129,8 @@ def penalty_weights(k: int, method: str, effective_rows: float,
         middle = np.full(k, SCALE_PENALTY)
     out: FloatArray = np.concatenate([[COMMON_SCALE_PENALTY], middle,
                                       np.full(k, INTERCEPT_PENALTY)]) / effective_rows
+    if unit != 1.0:
+        out[:-k] *= unit * unit
     return out
 
 
@@ -348,7 +382,8 @@ def _penalised(theta: FloatArray, features: FloatArray, labels: IntArray, w: Flo
 class ScalingFit:
     """The penalised fit: its ``theta``, the prior weights, the rows' total weight and
     effective number (``sum(w) ** 2 / sum(w ** 2)``), the solver and its iterations, and the
-    mean negative log-likelihood (no prior) and the penalised gradient at ``theta``."""
+    mean negative log-likelihood (no prior) and the penalised gradient at ``theta``, and the
+    unit of the log-scores its priors on ``W`` are in (:func:`log_score_unit`)."""
 
     theta: FloatArray
     prior: FloatArray
@@ -358,26 +393,31 @@ class ScalingFit:
     iterations: int
     loss: float
     gradient: FloatArray
+    unit: float = 1.0
 
 
 def _minimise(features: FloatArray, labels: IntArray, weights: FloatArray, method: str,
               rows: Optional[BoolArray], start: Optional[FloatArray],
-              off_diagonal_penalty: Optional[float] = None) -> ScalingFit:
+              off_diagonal_penalty: Optional[float] = None, unit: Optional[float] = None
+              ) -> ScalingFit:
     """The penalised fit from ``start`` (a fit on nearby rows), else from the identity map (the
     scores unchanged) or, above ``SUBSAMPLE_START_ROWS`` rows, from the fit on every 64th row.
     Newton's method up to ``NEWTON_MAX_PARAMETERS`` natural parameters (one pass over the rows
     per step; the Hessian on at most about ``2 * HESSIAN_ROWS`` of them), else (or when its
-    steps stall) L-BFGS-B (scipy)."""
+    steps stall) L-BFGS-B (scipy). ``unit``: the priors' (None: :func:`log_score_unit` of the
+    rows)."""
     k = features.shape[1]
     used = weights if rows is None else weights[rows]
     total = float(used.sum())
     effective_rows = total ** 2 / float(np.dot(used, used))
-    prior = penalty_weights(k, method, effective_rows, off_diagonal_penalty)
+    if unit is None:
+        unit = log_score_unit(features, weights, rows)
+    prior = penalty_weights(k, method, effective_rows, off_diagonal_penalty, unit)
     w = weights / total
     if start is None and used.shape[0] > SUBSAMPLE_START_ROWS:
         start = _minimise(features[::64], labels[::64], weights[::64], method,
                           None if rows is None else rows[::64], None,
-                          off_diagonal_penalty).theta
+                          off_diagonal_penalty, unit).theta
     elif start is None:
         start = np.concatenate([[1.0], np.zeros(k * k if method == "dirichlet" else k),
                                 np.zeros(k)])
@@ -406,7 +446,7 @@ def _minimise(features: FloatArray, labels: IntArray, weights: FloatArray, metho
         solver, iterations = "L-BFGS-B", iterations + lbfgs_iterations
         value, gradient, _ = _penalised(theta, features, labels, w, method, rows, prior, False)
     return ScalingFit(theta, prior, total, effective_rows, solver, iterations,
-                    value - float(np.dot(prior, theta * theta)), gradient)
+                      value - float(np.dot(prior, theta * theta)), gradient, unit)
 
 
 def _curvature_rows(features: FloatArray, labels: IntArray, weights: FloatArray,
@@ -552,6 +592,8 @@ def scaling_record(fit: ScalingFit, method: str,
     if method == "dirichlet":
         penalties["off_diagonal"] = OFF_DIAGONAL_PENALTY if off_diagonal_penalty is None \
             else off_diagonal_penalty
+    if fit.unit != 1.0:
+        penalties["log_score_unit"] = fit.unit
     return {"iterations": fit.iterations, "solver": fit.solver,
             "converged": grad_max <= 1e-6, "max_abs_gradient": grad_max,
             "neg_log_likelihood": fit.loss * fit.total,

@@ -39,8 +39,9 @@ from . import limits
 from .apply import class_logits, class_major_probabilities
 from .artifact import MultiCalibrator
 from .classscaling import (NEWTON_MAX_PARAMETERS, NEWTON_STEP_TOLERANCE, ScalingFit,
-                           chunk_sums, fit_class_scaling, in_theta, mean_hessian,
-                           penalty_weights, scaling_record, scaling_start, unpack_theta)
+                           chunk_sums, fit_class_scaling, in_theta, log_score_unit,
+                           mean_hessian, penalty_weights, scaling_record, scaling_start,
+                           unpack_theta)
 from .crossfit import held_out_records, selection_sample
 from .heldoutchunks import HeldOutChunks, stored_rows
 from .jsonvalues import json_number
@@ -224,10 +225,11 @@ class Objective:
         return np.asarray(np.linalg.solve(self.hessian, self.gradient), dtype=np.float64)
 
 
-def objective(sums: FoldSums, left_out: Optional[int], theta: FloatArray, method: str
-              ) -> Objective:
+def objective(sums: FoldSums, left_out: Optional[int], theta: FloatArray, method: str,
+              unit: float = 1.0) -> Objective:
     """The penalised objective at ``theta`` on every fold's rows but ``left_out``'s (every row
-    when None), from the sums at ``theta``; the priors are those of its rows' effective number.
+    when None), from the sums at ``theta``; the priors are those of its rows' effective number
+    in the log-scores' ``unit`` (:func:`~.classscaling.log_score_unit`).
 
     >>> sums = FoldSums(np.zeros(2), np.array([[1.0], [3.0]]), np.array([[[2.0]], [[2.0]]]),
     ...                 np.array([1.0, 1.0]), np.array([1.0, 1.0]), np.array([1, 1]))
@@ -240,7 +242,7 @@ def objective(sums: FoldSums, left_out: Optional[int], theta: FloatArray, method
         keep[left_out] = False
     total = float(sums.weight[keep].sum())
     effective_rows = total ** 2 / float(sums.squared_weight[keep].sum())
-    prior = penalty_weights(_classes(theta.shape[0], method), method, effective_rows)
+    prior = penalty_weights(_classes(theta.shape[0], method), method, effective_rows, unit=unit)
     gradient = sums.gradient[keep].sum(axis=0) / total + 2.0 * prior * theta
     hessian = sums.hessian[keep].sum(axis=0) / total
     hessian[np.diag_indices_from(hessian)] += 2.0 * prior
@@ -276,7 +278,7 @@ class FoldedFit:
 
 
 def _newton_passes(problem: MulticlassProblem, method: str, fold: npt.NDArray[np.int8],
-                   folds: int, start: FloatArray, tolerance: float
+                   folds: int, start: FloatArray, tolerance: float, unit: float
                    ) -> Optional[tuple[FloatArray, FoldSums, int]]:
     """Newton's method over every row from ``start`` until a step within ``tolerance``: the
     last pass's ``theta`` and sums, and the passes; None when the steps do not converge."""
@@ -286,7 +288,7 @@ def _newton_passes(problem: MulticlassProblem, method: str, fold: npt.NDArray[np
     def evaluate(theta: FloatArray) -> Evaluation:
         sums = fold_sums(logits, labels, weights, fold, folds, theta, method)
         last[:] = [(theta, sums)]
-        full = objective(sums, None, theta, method)
+        full = objective(sums, None, theta, method, unit)
         return full.value, full.gradient, full.hessian
 
     res = newton_minimize(evaluate, start, 50, tolerance, 1e-15, evaluate_last=False)
@@ -310,34 +312,35 @@ def fit_with_folds(problem: MulticlassProblem, method: str, fold: npt.NDArray[np
     sample = class_logits(problem.scores[picked], problem.settings.score_space, CLIP_EPSILON,
                           LOG_OFFSET)
     sample_weights = np.ones(picked.shape[0]) if weights is None else weights[picked]
+    unit = log_score_unit(sample, sample_weights)
     params, intercept, info = fit_class_scaling(sample, labels[picked], sample_weights, method)
     start = scaling_start(params, intercept, json_number(info["common_scale"]))
     try:
         start = _first_step(problem, method, start,
                             mean_hessian(start, sample, labels[picked], sample_weights, method),
-                            store)
-        found = _newton_passes(problem, method, fold, folds, start, UNCONFIRMED_STEP)
+                            unit, store)
+        found = _newton_passes(problem, method, fold, folds, start, UNCONFIRMED_STEP, unit)
         if found is None:
             return None
         centre, sums, passes = found
         passes += 1  # the first step's pass
-        full = objective(sums, None, centre, method)
+        full = objective(sums, None, centre, method, unit)
         fits: list[Optional[ScalingFit]] = []
         seconds: list[float] = []
         for f in range(folds):
             begin = time.perf_counter()
-            fits.append(None if sums.rows[f] == 0 else _fold_fit(sums, f, centre, method))
+            fits.append(None if sums.rows[f] == 0 else _fold_fit(sums, f, centre, method, unit))
             seconds.append(time.perf_counter() - begin)
         theta = centre - full.newton_step()
     except np.linalg.LinAlgError:
         return None
     shipped = ScalingFit(theta, full.prior, full.total, full.effective_rows, "newton", passes,
-                         float(sums.loss.sum()) / full.total, full.gradient)
+                         float(sums.loss.sum()) / full.total, full.gradient, unit)
     return FoldedFit(shipped, fits, seconds, sums.rows, full.hessian)
 
 
 def _first_step(problem: MulticlassProblem, method: str, start: FloatArray,
-                curvature: FloatArray, store: bool = False) -> FloatArray:
+                curvature: FloatArray, unit: float, store: bool = False) -> FloatArray:
     """``start`` moved by Newton's step with the penalised gradient over every row (a pass
     without the Hessian) on ``curvature``, the Hessian of the mean log-likelihood on the
     subsample ``start`` was fitted on, plus the priors of every row: from a subsample's fit
@@ -348,19 +351,21 @@ def _first_step(problem: MulticlassProblem, method: str, start: FloatArray,
     rows = float(problem.labels.shape[0])
     total = rows if weights is None else float(weights.sum())
     effective_rows = rows if weights is None else total ** 2 / float(np.dot(weights, weights))
-    prior = penalty_weights(_classes(start.shape[0], method), method, effective_rows)
+    prior = penalty_weights(_classes(start.shape[0], method), method, effective_rows, unit=unit)
     gradient = shipped_sums(problem, start, method, store).gradient() / total + 2.0 * prior * start
     hessian = curvature.copy()
     hessian[np.diag_indices_from(hessian)] += 2.0 * prior
     return start - np.asarray(np.linalg.solve(hessian, gradient), dtype=np.float64)
 
 
-def _fold_fit(sums: FoldSums, left_out: int, centre: FloatArray, method: str) -> ScalingFit:
+def _fold_fit(sums: FoldSums, left_out: int, centre: FloatArray, method: str, unit: float
+              ) -> ScalingFit:
     """The fit on every fold but ``left_out``: one Newton step from ``centre``."""
-    fold = objective(sums, left_out, centre, method)
+    fold = objective(sums, left_out, centre, method, unit)
     keep = np.arange(sums.loss.shape[0]) != left_out
     return ScalingFit(centre - fold.newton_step(), fold.prior, fold.total, fold.effective_rows,
-                      "newton", 1, float(sums.loss[keep].sum()) / fold.total, fold.gradient)
+                      "newton", 1, float(sums.loss[keep].sum()) / fold.total, fold.gradient,
+                      unit)
 
 
 def settle(problem: MulticlassProblem, method: str, fold: npt.NDArray[np.int8],
@@ -402,17 +407,17 @@ def settle(problem: MulticlassProblem, method: str, fold: npt.NDArray[np.int8],
     folds = found.rows.shape[0]
     try:
         resumed = _newton_passes(problem, method, fold, folds, fit.theta,
-                                 NEWTON_STEP_TOLERANCE)
+                                 NEWTON_STEP_TOLERANCE, fit.unit)
         if resumed is None:
             return None
         centre, last, passes = resumed
-        full = objective(last, None, centre, method)
+        full = objective(last, None, centre, method, fit.unit)
         theta = centre - full.newton_step()
     except np.linalg.LinAlgError:
         return None
     return ScalingFit(theta, full.prior, full.total, full.effective_rows, "newton",
                       fit.iterations + 1 + passes, float(last.loss.sum()) / full.total,
-                      full.gradient)
+                      full.gradient, fit.unit)
 
 
 def shipped_sums(problem: MulticlassProblem, theta: FloatArray, method: str,

@@ -109,6 +109,31 @@ def test_vector_and_dirichlet_on_real_data(data: str, rows: int, model: str) -> 
         assert misses == KNOWN_CONFIDENT_MISSES.get((data, rows, model), 0)
 
 
+@pytest.mark.parametrize("method", ["vector", "dirichlet"])
+def test_squeezed_scores_get_priors_in_their_own_unit(method: str,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A model's digit probabilities squeezed toward 0.1 as AdaBoost's multi-class ones are
+    (their log-scores times 0.003, renormalised): the scales they need are in the hundreds,
+    which priors in log-probabilities held near 0, worse than temperature scaling (no prior)."""
+    p_cal, y_cal, p_test, y_test = _real_split("digits", "logistic_c0.005", 300)
+
+    def squeezed(p: FloatArray) -> FloatArray:
+        return softmax(0.003 * np.log(p))
+
+    split = (squeezed(p_cal), y_cal, squeezed(p_test), y_test)
+    features = class_logits(split[0], "probability", CLIP_EPSILON, LOG_OFFSET)
+    unit = classscaling.log_score_unit(features, np.ones(y_cal.shape[0]))
+    assert 0.0 < unit < 0.1
+    penalty = fit_class_scaling(features, y_cal, np.ones(y_cal.shape[0]), method)[2]["penalty"]
+    assert isinstance(penalty, dict) and penalty["log_score_unit"] == unit
+    loss = multiclass_log_loss(_calibrate(method, split), y_test)
+    temperature = multiclass_log_loss(_calibrate("temperature", split), y_test)
+    monkeypatch.setattr(classscaling, "SQUEEZED_SPREAD", 0.0)  # priors in log-probabilities
+    in_log_probabilities = multiclass_log_loss(_calibrate(method, split), y_test)
+    assert loss < temperature + 0.02 and temperature < in_log_probabilities - 0.2, (
+        loss, temperature, in_log_probabilities)
+
+
 def test_naive_bayes_confident_misses_vanish_on_digits() -> None:
     split = _real_split("digits", "naive_bayes", 60)
     assert _confident_misses(split[2], split[3]) > 50  # naive Bayes: hundreds of 1e-100 misses
