@@ -6,8 +6,8 @@ Degenerate means: a non-finite parameter; a slope beyond ``FIT_MAX_SLOPE`` (plat
 beta's ``a`` or ``b``) that takes the fit's log-odds beyond ``FIT_MAX_SLOPE`` in magnitude on the
 fitted scores, or, for gam, such log-odds alone (runaway parameters: the fit has found no finite
 optimum); or a constant output on scores that are not constant. A large slope alone is not
-refused: scores squeezed into a narrow range (AdaBoost's multi-class probabilities span about
-0.003) need one, and their log-odds stay moderate. Constant scores (after the clip)
+refused: scores squeezed into a narrow range (AdaBoost's multi-class probabilities on digits
+span 0.003) need one, and their log-odds stay moderate. Constant scores (after the clip)
 legitimately give a constant calibrator: that is recorded as a warning in the fit block
 (``fit.warnings``), not refused.
 """

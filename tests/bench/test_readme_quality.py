@@ -75,7 +75,7 @@ def test_the_quality_claims_hold_in_every_row() -> None:
             figures = {c["name"]: c for c in summary["calibrators"]}
             assert all(figures[name]["confident_misses"] == 0 for name in BOUNDED[mode])
             assert summary["unconverged_fits"] == 0
-            assert summary["temperature_vs_sklearn_all"]["max_abs_diff"] <= 4e-8
+            assert summary["temperature_vs_sklearn_all"]["max_abs_diff"] <= 5e-8
             # "auto wins more runs than it loses beyond noise against every peer in every
             # results file but the binary runs of quality_diabetes"
             if "`quality_diabetes`" not in row[0] or mode != "binary":
@@ -98,7 +98,8 @@ def test_the_share_of_lost_runs_within_noise_is_the_readmes() -> None:
     real = [_within_noise_share(name, mode) for name, mode in (
         ("quality_statsmodels", "binary"), ("quality_statsmodels", "multiclass"),
         ("quality_r_binary", "binary"), ("quality_r_multiclass", "multiclass"),
-        ("quality_diabetes", "binary"), ("quality_diabetes", "multiclass"))]
-    assert f"diabetes) {min(real):.0f}-{max(real):.0f} % of the runs lost to a peer" in text
+        ("quality_diabetes", "binary"), ("quality_diabetes", "multiclass"),
+        ("quality_models", "binary"), ("quality_models", "multiclass"))]
+    assert f"kinds of model) {min(real):.0f}-{max(real):.0f} % of the runs lost to a peer" in text
     assert f"on `quality_mc` {_within_noise_share('quality_mc', 'multiclass'):.0f} %" in text
     assert f"binary runs {_within_noise_share('quality_bin', 'binary'):.0f} %," in text
