@@ -381,11 +381,10 @@ EXTRA_MODELS: dict[str, ModelKind] = {m.name: m for m in (
     ModelKind("knn", "standardised KNeighborsClassifier(15): scores k/15, exact 0/1", _knn),
     ModelKind("tree", "DecisionTreeClassifier(min_samples_leaf=3): few distinct scores, mostly "
               "exact 0/1", _tree),
-    ModelKind("adaboost", "AdaBoostClassifier (defaults): scores squeezed toward the middle",
-              _adaboost),
+    ModelKind("adaboost", "AdaBoostClassifier (defaults): multi-class scores squeezed toward "
+              "1/k", _adaboost),
     ModelKind("mlp", "standardised MLPClassifier(64 units, almost no penalty): top probabilities "
-              "near 1",
-              _mlp),
+              "near 1", _mlp),
     ModelKind("qda", "standardised QuadraticDiscriminantAnalysis (shrinkage 0.1): saturated "
               "scores", _qda),
 )}
