@@ -215,7 +215,9 @@ def polish_on_rows(binned: Calibrator, rows: RowPasses) -> Optional[Calibrator]:
         unit = 1.0
         if rows.weighted:  # the prior's unit is the mean weight: one more pass
             unit = sum(float(w.sum()) for _, _, w in rows.chunks() if w is not None) / rows.rows
-        res = fit_logistic_rows(design_chunks, start, prior=cauchy_prior(len(start), unit))
+        scale = binned.fit.get("prior_slope_scale")
+        assert isinstance(scale, float)  # fit_calibrator's beta block
+        res = fit_logistic_rows(design_chunks, start, prior=cauchy_prior(len(start), unit, scale))
     else:
         t_pos, t_neg = binned.fit.get("target_positive"), binned.fit.get("target_negative")
         assert isinstance(t_pos, float) and isinstance(t_neg, float)  # fit_calibrator's block

@@ -33,6 +33,7 @@ the data-adaptive ``adaptive_clip_epsilon`` (counting the clipped rows), and are
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
 from typing import Final, Optional
 
@@ -181,11 +182,40 @@ TARGETS_RULE = "platt_smoothed"
 PRIOR_TARGETS_RULE = "labels"
 """``fit.targets`` of beta: the labels as they are (its prior keeps it finite)."""
 
-PRIOR_RULE = (f"Cauchy(0, {PRIOR_SLOPE_SCALE:g}) on each slope, Cauchy(0, "
+PRIOR_INPUT_SPREAD = 0.5
+"""The spread (standard deviation) of the log-odds below which beta's slopes are in the scores'
+own unit: Gelman et al. (2008) scale every input to this standard deviation before their
+``Cauchy(0, 2.5)``."""
+
+PRIOR_RULE = (f"Cauchy(0, {PRIOR_SLOPE_SCALE:g}) on each slope (in units of the log-odds' "
+              f"standard deviation over {PRIOR_INPUT_SPREAD:g} where it is below "
+              f"{PRIOR_INPUT_SPREAD:g}: fit.prior_slope_scale), Cauchy(0, "
               f"{PRIOR_INTERCEPT_SCALE:g}) on the intercept (Gelman et al. 2008); outputs "
               "within [probability_floor, 1 - probability_floor], probability_floor = "
               "1 / (2 (rows + 1))")
 """``fit.prior`` of beta: its weakly informative prior and bounded output."""
+
+
+def prior_slope_scale(log_odds: FloatArray, weights: FloatArray) -> float:
+    """The Cauchy scale on beta's slopes for scores of these ``log_odds`` (each weighing
+    ``weights``): ``PRIOR_SLOPE_SCALE`` where their standard deviation is at least
+    ``PRIOR_INPUT_SPREAD`` (log-probabilities keep their unit: a slope of 1 keeps the scores),
+    else ``PRIOR_SLOPE_SCALE * PRIOR_INPUT_SPREAD / deviation``: Gelman et al.'s prior on the
+    scores scaled to that deviation. Squeezed scores (AdaBoost's, or an over-regularised
+    model's near the base rate) need slopes far above 2.5, which the prior in log-probability
+    units held near 0: the fit was then about the base rate.
+
+    >>> prior_slope_scale(np.array([-2.0, 2.0]), np.ones(2))
+    2.5
+    >>> prior_slope_scale(np.array([-0.05, 0.05]), np.ones(2))
+    25.0
+    """
+    total = float(weights.sum())
+    mean = float(weights @ log_odds) / total
+    deviation = math.sqrt(max(0.0, float(weights @ (log_odds - mean) ** 2) / total))
+    if deviation >= PRIOR_INPUT_SPREAD or deviation == 0.0:
+        return PRIOR_SLOPE_SCALE
+    return PRIOR_SLOPE_SCALE * PRIOR_INPUT_SPREAD / deviation
 
 
 def probability_floor(rows: float) -> float:
@@ -293,10 +323,12 @@ def _fit_logit_method(agg: Aggregated, settings: Settings, eps: float, fit: Json
         return Calibrator("platt", space, eps, coef=(float(res.coef[0]), float(res.coef[1])),
                           fit=fit)
     if settings.method == "beta":
+        ln_s, ln_1ms = beta_features(agg.values, space, eps)
+        scale = prior_slope_scale(ln_s - ln_1ms, agg.n)
         coef, res = _fit_beta(agg, space, eps, weighted_rows,
-                              () if nearby_fit is None else nearby_fit.coef)
+                              () if nearby_fit is None else nearby_fit.coef, scale)
         fit.update(iterations=res.iterations, converged=res.converged,
-                   neg_log_likelihood=res.neg_log_lik)
+                   neg_log_likelihood=res.neg_log_lik, prior_slope_scale=scale)
         rows = float(agg.n.sum()) if weighted_rows is None else float(weighted_rows)
         return Calibrator("beta", space, eps, coef=coef, fit=fit,
                           extra_params={"probability_floor": probability_floor(rows)})
@@ -423,10 +455,12 @@ def _gam_coefficients(cal: Calibrator) -> tuple[FloatArray, float]:
 
 
 def _fit_beta(agg: Aggregated, space: str, eps: float, weighted_rows: Optional[int],
-              start: tuple[float, ...] = ()) -> tuple[tuple[float, float, float], LogisticFit]:
-    """beta's coefficients ``(a, b, c)`` under its prior (:func:`fit_logistic_prior`), the
-    best sub-model with ``a, b >= 0``; each sub-model's Newton steps from ``start`` (the
-    ``(a, b, c)`` of a fit on nearby rows) when given."""
+              start: tuple[float, ...] = (), slope_scale: float = PRIOR_SLOPE_SCALE
+              ) -> tuple[tuple[float, float, float], LogisticFit]:
+    """beta's coefficients ``(a, b, c)`` under its prior (:func:`fit_logistic_prior`, the
+    Cauchy scale ``slope_scale`` on each slope), the best sub-model with ``a, b >= 0``; each
+    sub-model's Newton steps from ``start`` (the ``(a, b, c)`` of a fit on nearby rows) when
+    given."""
     ln_s, ln_1ms = beta_features(agg.values, space, eps)
     features = {"a": ln_s, "b": -ln_1ms}
     lo, hi = float(ln_s.min()), float(ln_s.max())
@@ -442,7 +476,7 @@ def _fit_beta(agg: Aggregated, space: str, eps: float, weighted_rows: Optional[i
         initial = None if not start else np.array(
             [start[0 if name == "a" else 1] for name in active] + [start[2]])
         res = fit_logistic_prior(np.column_stack(cols), agg.n, agg.k, weighted_rows,
-                                 start=initial)
+                                 start=initial, slope_scale=slope_scale)
         values = dict(zip(active, (float(v) for v in res.coef)))
         a, b = values.get("a", 0.0), values.get("b", 0.0)
         if a < 0.0 or b < 0.0:

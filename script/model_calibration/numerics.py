@@ -490,10 +490,10 @@ CauchyPrior = Callable[[FloatArray, Evaluation], Evaluation]
 """Adds a prior to a likelihood's evaluation at the coefficients (:func:`cauchy_prior`)."""
 
 
-def cauchy_prior(d: int, weight: float) -> CauchyPrior:
+def cauchy_prior(d: int, weight: float, slope_scale: float = PRIOR_SLOPE_SCALE) -> CauchyPrior:
     """A weakly informative prior (Gelman et al. 2008) on ``d`` logistic coefficients (the
-    intercept last), times ``weight``: independent Cauchy priors with scale
-    ``PRIOR_SLOPE_SCALE`` on each slope and ``PRIOR_INTERCEPT_SCALE`` on the intercept. The
+    intercept last), times ``weight``: independent Cauchy priors with scale ``slope_scale`` on
+    each slope and ``PRIOR_INTERCEPT_SCALE`` on the intercept. The
     returned function adds its negative log-density (up to a constant), gradient and curvature
     to a negative log-likelihood's evaluation at the coefficients; the curvature is the prior's
     own where the sum stays positive definite (Newton's method then converges quadratically),
@@ -503,14 +503,15 @@ def cauchy_prior(d: int, weight: float) -> CauchyPrior:
 
     The features of the calibration fits are log-odds or log-probabilities: their unit is
     already common and meaningful (a slope of 1 keeps the model's scores), so the slopes are
-    taken as they are where Gelman et al. first scale raw inputs to a standard deviation of 0.5.
+    taken as they are where Gelman et al. first scale raw inputs to a standard deviation of 0.5,
+    unless the scores spread less than that (beta's ``fitting.prior_slope_scale``).
 
     >>> zero = (0.0, np.zeros(2), np.zeros((2, 2)))
     >>> value, grad, hess = cauchy_prior(2, 1.0)(np.array([2.5, 0.0]), zero)
     >>> round(value, 6), grad.round(6).tolist(), hess.round(6).tolist()
     (0.693147, [0.4, 0.0], [[0.02, 0.0], [0.0, 0.02]])
     """
-    scales = np.full(d, PRIOR_SLOPE_SCALE)
+    scales = np.full(d, slope_scale)
     scales[d - 1] = PRIOR_INTERCEPT_SCALE
     s2 = scales ** 2
 
@@ -543,9 +544,10 @@ of a 45-row set) before it settles; each step costs a pass over the aggregated r
 
 def fit_logistic_prior(x: FloatArray, n: FloatArray, k: FloatArray, rows: Optional[float] = None,
                        max_iter: int = PRIOR_MAX_ITERATIONS, tol: float = 1e-10,
-                       start: Optional[FloatArray] = None) -> LogisticFit:
+                       start: Optional[FloatArray] = None,
+                       slope_scale: float = PRIOR_SLOPE_SCALE) -> LogisticFit:
     """Logistic regression on aggregated rows under Gelman et al.'s (2008) weakly informative
-    Cauchy prior (:func:`cauchy_prior`), its maximum a posteriori by Newton's method
+    Cauchy prior (:func:`cauchy_prior`, ``slope_scale`` on each slope), its maximum a posteriori by Newton's method
     with step halving: finite coefficients where the rows are separable (the unpenalised fit
     has none), far rows then confident and rows near the boundary not; the prior is one fixed
     term against the summed log-likelihood, so its effect vanishes as rows grow.
@@ -564,7 +566,7 @@ def fit_logistic_prior(x: FloatArray, n: FloatArray, k: FloatArray, rows: Option
     d = x.shape[1]
     total = float(n.sum())
     weight = 1.0 if rows is None else total / rows
-    prior = cauchy_prior(d, weight)
+    prior = cauchy_prior(d, weight, slope_scale)
     beta = np.zeros(d)
     rate = min(max(float(k.sum()) / total, 1e-6), 1.0 - 1e-6)
     beta[d - 1] = math.log(rate / (1.0 - rate))
@@ -576,7 +578,8 @@ def fit_logistic_prior(x: FloatArray, n: FloatArray, k: FloatArray, rows: Option
         stride = slice(None, None, 64)
         if 0.0 < float(k[stride].sum()) < float(n[stride].sum()):
             beta = fit_logistic_prior(x[stride], n[stride], k[stride],
-                                      None if rows is None else rows / 64.0, max_iter, 1e-8).coef
+                                      None if rows is None else rows / 64.0, max_iter, 1e-8,
+                                      slope_scale=slope_scale).coef
 
     def evaluate(b: FloatArray) -> Evaluation:
         eta = x @ b

@@ -26,8 +26,10 @@ from calibration_step.script.model_calibration.gam import GamFit, fit_gam
 from calibration_step.script.model_calibration.jsonvalues import json_number
 from calibration_step.script.model_calibration.problems import BinaryProblem
 from calibration_step.script.interface import CALIBRATOR_FILE, METRICS_FILE, ModelCalibrationOutput
-from calibration_step.script.model_calibration.numerics import (CLIP_EPSILON, adaptive_clip_epsilon,
+from calibration_step.script.model_calibration.numerics import (CLIP_EPSILON, PRIOR_SLOPE_SCALE,
+                                                                adaptive_clip_epsilon,
                                                                 fit_logistic_line, logit)
+from tests.script.real_data import real_split
 from tests.script.synthetic import read_json, run_main, scenario, write_csv
 
 Split = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
@@ -252,6 +254,36 @@ def test_scores_squeezed_into_a_narrow_range_are_calibrated(method: str) -> None
     assert max(abs(v) for v in cal.coef[:-1]) > FIT_MAX_SLOPE
     assert _log_loss(mc.apply_calibrator(cal, s_test), y_test) < _log_loss(truth(s_test),
                                                                             y_test) + 0.01
+
+
+@pytest.mark.parametrize("positive", [3, 8])
+def test_beta_on_squeezed_scores_has_its_prior_in_their_unit(
+        positive: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A real model's digit-vs-rest probabilities squeezed toward the base rate as AdaBoost's
+    are (log-odds times 0.003): beta needs slopes in the hundreds, which a Cauchy(0, 2.5) prior
+    in log-probability units held near 0, i.e. the base rate."""
+    split = real_split("digits", "logistic_c0.005", 300, seed=0, positive=positive)
+
+    def squeezed(p: np.ndarray) -> np.ndarray:
+        return np.asarray(1.0 / (1.0 + np.exp(-0.003 * np.log(p / (1.0 - p)))))
+
+    s, s_test = squeezed(split.cal_scores), squeezed(split.test_scores)
+    losses = {}
+    for method in ("beta", "platt"):
+        cal = fit_calibrator(aggregate(s, split.y_cal),
+                             mc.read_settings({"CALIBRATION_METHOD": method}))
+        losses[method] = _log_loss(mc.apply_calibrator(cal, s_test), split.y_test)
+        if method == "beta":
+            assert json_number(cal.fit["prior_slope_scale"]) > 10.0 * PRIOR_SLOPE_SCALE
+    unsqueezed = fit_calibrator(aggregate(split.cal_scores, split.y_cal),
+                                mc.read_settings({"CALIBRATION_METHOD": "beta"}))
+    assert json_number(unsqueezed.fit["prior_slope_scale"]) == PRIOR_SLOPE_SCALE
+    as_before = _log_loss(mc.apply_calibrator(unsqueezed, split.test_scores), split.y_test)
+    monkeypatch.setattr(fitting, "PRIOR_INPUT_SPREAD", 0.0)  # the prior in log-probabilities
+    held = fit_calibrator(aggregate(s, split.y_cal), mc.read_settings({"CALIBRATION_METHOD": "beta"}))
+    base_rate_like = _log_loss(mc.apply_calibrator(held, s_test), split.y_test)
+    assert losses["beta"] < min(losses["platt"], as_before) + 0.01 < base_rate_like - 0.2, (
+        losses, as_before, base_rate_like)
 
 
 def test_constant_scores_give_the_base_rate_with_a_warning(tmp_path: str,
