@@ -10,8 +10,10 @@ is ``scale / 2`` here and ``z = d``. scikit-learn bounds ``ln(beta)`` to ``[-10,
 ``CALIBRATION_METHOD=temperature`` is scikit-learn's fit (the weighted maximum likelihood,
 unpenalised). As an ``auto`` candidate or mixture member (``prior_rows`` given), the mean
 negative log-likelihood gets ``COMMON_SCALE_PENALTY * scale ** 2 / prior_rows``, the prior
-vector scaling puts on its common scale: a separable set then gets a finite scale, and the
-penalty vanishes as rows grow; ``auto`` also bounds the outputs by ``probability_floor``.
+vector scaling puts on its common scale, in the same unit (times ``unit ** 2`` where the two
+class log-scores spread less than ``SQUEEZED_SPREAD``: ``classscaling.log_score_unit``): a
+separable set then gets a finite scale, and the penalty vanishes as rows grow; ``auto`` also
+bounds the outputs by ``probability_floor``.
 
 The objective is convex in the scale, so the fit is the root of its derivative inside the
 bounds, found by Newton's method kept inside a shrinking bracket (a step leaving it bisects
@@ -26,7 +28,7 @@ from typing import Optional
 import numpy as np
 
 from .boundedscale import LOG_BETA_BOUND, binary_mean_loss, search_log_beta
-from .classscaling import COMMON_SCALE_PENALTY
+from .classscaling import COMMON_SCALE_PENALTY, log_score_unit
 from .jsonvalues import JsonDict
 from .numerics import LOG_OFFSET, FloatArray, log_sigmoid, sigmoid
 
@@ -122,7 +124,8 @@ def fit_binary_temperature(z: FloatArray, n: FloatArray, k: FloatArray, score_sp
     positive, at log-odds ``z``: :func:`temperature_logits`) and a record of the fit: the
     weighted maximum likelihood within :func:`scale_bounds`, under the prior
     ``COMMON_SCALE_PENALTY * scale ** 2 / prior_rows`` on the mean negative log-likelihood
-    when ``prior_rows`` is given. Every ``z`` 0 (scores of 0.5) leaves the scale at 1.
+    when ``prior_rows`` is given (in the class log-scores' unit: ``log_score_unit``, recorded
+    where it is not 1). Every ``z`` 0 (scores of 0.5) leaves the scale at 1.
 
     >>> z = np.array([-2.0, -1.0, 1.0, 2.0])
     >>> scale, info = fit_binary_temperature(z, np.ones(4), np.array([0.0, 1.0, 0.0, 1.0]),
@@ -143,12 +146,17 @@ def fit_binary_temperature(z: FloatArray, n: FloatArray, k: FloatArray, score_sp
     digits).
     """
     total = float(n.sum())
-    penalty = 0.0 if prior_rows is None else COMMON_SCALE_PENALTY / prior_rows
+    weight = 0.0
     low, high = scale_bounds(score_space)
-    info: JsonDict = {"solver": "bracketed newton", "scale_bounds": [low, high],
-                      "scale_penalty": COMMON_SCALE_PENALTY if prior_rows is not None else 0.0}
+    info: JsonDict = {"solver": "bracketed newton", "scale_bounds": [low, high]}
     if prior_rows is not None:
+        unit = log_score_unit(np.column_stack(_class_logit_pair(z, values, score_space)), n)
+        weight = COMMON_SCALE_PENALTY * unit * unit
         info["prior_rows"] = prior_rows
+        if unit != 1.0:
+            info["log_score_unit"] = unit
+    info["scale_penalty"] = weight
+    penalty = weight / prior_rows if prior_rows is not None else 0.0
     scale, iterations, converged = 1.0, 0, True
     if np.any(z != 0.0):
         scale, iterations, converged = _root(z, n, k, total, penalty, low, high)

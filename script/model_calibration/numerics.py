@@ -547,10 +547,11 @@ def fit_logistic_prior(x: FloatArray, n: FloatArray, k: FloatArray, rows: Option
                        start: Optional[FloatArray] = None,
                        slope_scale: float = PRIOR_SLOPE_SCALE) -> LogisticFit:
     """Logistic regression on aggregated rows under Gelman et al.'s (2008) weakly informative
-    Cauchy prior (:func:`cauchy_prior`, ``slope_scale`` on each slope), its maximum a posteriori by Newton's method
-    with step halving: finite coefficients where the rows are separable (the unpenalised fit
-    has none), far rows then confident and rows near the boundary not; the prior is one fixed
-    term against the summed log-likelihood, so its effect vanishes as rows grow.
+    Cauchy prior (:func:`cauchy_prior`, ``slope_scale`` on each slope), its maximum a
+    posteriori by Newton's method with step halving: finite coefficients where the rows are
+    separable (the unpenalised fit has none), far rows then confident and rows near the
+    boundary not; the prior is one fixed term against the summed log-likelihood, so its effect
+    vanishes as rows grow.
 
     ``x`` is the (m, d) design with its intercept column last, ``n`` the row counts and ``k``
     the positive counts; with weights, ``rows`` is the number of rows they sum (the prior then

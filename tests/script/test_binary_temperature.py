@@ -16,6 +16,7 @@ from calibration_step.script.model_calibration.aggregation import aggregate
 from calibration_step.script.model_calibration.artifact import checksum
 from calibration_step.script.model_calibration.binarytemperature import (
     NAMED_OUTPUT_BOUND, fit_binary_temperature, scale_bounds, temperature_logits)
+from calibration_step.script.model_calibration import classscaling
 from calibration_step.script.model_calibration.classscaling import COMMON_SCALE_PENALTY
 from calibration_step.script.model_calibration.fitting import fit_calibrator, probability_floor
 from calibration_step.script.model_calibration.problems import BinaryProblem
@@ -151,6 +152,37 @@ def test_the_prior_vanishes_as_rows_grow() -> None:
     prior, _ = fit_binary_temperature(agg.values, agg.n, agg.k, "logit", prior_rows=2e5)
     assert info["converged"] is True and abs(exact - 0.6) < 0.02
     assert 0.0 < exact - prior < 1e-5
+
+
+def test_auto_s_prior_is_in_the_unit_of_scores_squeezed_near_one_half(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A real model's probabilities squeezed toward 0.5 (log-odds times 0.001): the scale they
+    need is above a thousand, which the prior in log-probability units held near 14; in the
+    squeezed scores' unit (their spread taken as ``SQUEEZED_SPREAD``, as vector scaling takes
+    it) the prior lets it reach hundreds."""
+    split = real_split("breast_cancer", "logistic_c0.005", 100, seed=0)
+
+    def squeezed(p: np.ndarray) -> np.ndarray:
+        return np.asarray(sigmoid(0.001 * logit(p)))
+
+    z, z_test = (temperature_logits(squeezed(p), "probability")
+                 for p in (split.cal_scores, split.test_scores))
+    agg = aggregate(z, split.y_cal)
+
+    def held_out(scale: float) -> float:
+        q = np.clip(sigmoid(scale * z_test), 1e-15, 1.0 - 1e-15)
+        return float(-np.mean(np.where(split.y_test == 1.0, np.log(q), np.log1p(-q))))
+
+    named, _ = fit_binary_temperature(agg.values, agg.n, agg.k, "logit")
+    under_prior, info = fit_binary_temperature(agg.values, agg.n, agg.k, "logit", prior_rows=100.0)
+    unit = info["log_score_unit"]
+    assert isinstance(unit, float) and 0.0 < unit < 0.1
+    assert info["scale_penalty"] == pytest.approx(COMMON_SCALE_PENALTY * unit * unit)
+    monkeypatch.setattr(classscaling, "SQUEEZED_SPREAD", 0.0)  # the prior in log-probabilities
+    as_before, _ = fit_binary_temperature(agg.values, agg.n, agg.k, "logit", prior_rows=100.0)
+    assert named > 1000.0 > under_prior > 10.0 * as_before
+    assert held_out(named) < held_out(under_prior) < held_out(as_before) - 0.3, (
+        named, under_prior, as_before)
 
 
 @pytest.mark.filterwarnings("error::RuntimeWarning")
