@@ -53,9 +53,11 @@ UNIFORM_SHARE = "uniform_share"
 """``params.uniform_share`` of vector and dirichlet: the share ``u`` of the uniform distribution
 in their output ``(1 - u) softmax(...) + u / classes`` (schema version 3)."""
 CLASS_FLOOR = "probability_floor"
-"""``params.probability_floor`` of a multi-class temperature: the least probability of a class,
-the mass lifted to it taken from the row's top class (``apply.lift_to_class_floor``). A file
-holding one is schema version 5 (:data:`CLASS_FLOOR_SCHEMA_VERSION`)."""
+"""``params.probability_floor`` of a multi-class temperature, vector or dirichlet calibrator:
+the least probability of a class, the mass lifted to it taken from the row's top class
+(``apply.lift_to_class_floor``). A file holding one is schema version 5
+(:data:`CLASS_FLOOR_SCHEMA_VERSION`; a vector or dirichlet holds one only where its
+``uniform_share`` leaves a class less)."""
 CLASS_FLOOR_SCHEMA_VERSION = 5
 CALIBRATOR_KIND = "calibration_step.calibrator"
 MULTICLASS_KIND = "calibration_step.multiclass_calibrator"
@@ -277,8 +279,8 @@ def holds_binary_temperature(content: Mapping[str, object]) -> bool:
 def holds_class_floor(content: Mapping[str, object], component: bool = False) -> bool:
     """Whether multi-class calibrator JSON content (or, with ``component``, a multi-class
     mixture's component, which states no mode) or a component of it has a class floor
-    (``params.probability_floor`` of a multi-class temperature, :data:`CLASS_FLOOR`); a binary
-    temperature's bound of the same name is not one.
+    (``params.probability_floor`` of a multi-class temperature, vector or dirichlet,
+    :data:`CLASS_FLOOR`); a binary temperature's bound of the same name is not one.
 
     >>> floored = {"method": "temperature", "params": {"scale": 1.0, "probability_floor": 1e-6}}
     >>> holds_class_floor({"mode": "multiclass", **floored}), holds_class_floor(floored)
@@ -287,7 +289,7 @@ def holds_class_floor(content: Mapping[str, object], component: bool = False) ->
     params = content.get("params")
     if not isinstance(params, dict) or not (component or content.get("mode") == "multiclass"):
         return False
-    if content.get("method") == "temperature" and CLASS_FLOOR in params:
+    if content.get("method") in ("temperature", "vector", "dirichlet") and CLASS_FLOOR in params:
         return True
     parts = params.get("components")
     return isinstance(parts, list) and any(
@@ -296,7 +298,7 @@ def holds_class_floor(content: Mapping[str, object], component: bool = False) ->
 
 def required_schema_version(content: Mapping[str, object]) -> int:
     """The schema version of calibrator JSON content: 5 where it holds a multi-class
-    temperature's class floor (:func:`holds_class_floor`), 4 where it holds a binary temperature
+    class floor (:func:`holds_class_floor`), 4 where it holds a binary temperature
     (:func:`holds_binary_temperature`), 3 where it holds a ``mixture``, 2 where it
     uses a method of :data:`SCHEMA_2_METHODS`, the class log-scores ``ln(p +
     params.log_offset)`` or a bounded output ``params.probability_floor``, else

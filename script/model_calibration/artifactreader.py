@@ -136,8 +136,8 @@ def verified_content(source: Union[str, os.PathLike[str], Mapping[str, object]]
             f"calibrator schema_version {version!r} is not supported{uses}",
             f"this script reads schema_version {CALIBRATOR_SCHEMA_VERSION} (2 for calibrators "
             f"using {' or '.join(SCHEMA_2_METHODS)} or a log_offset, 3 for an auto "
-            f"{MIXTURE_METHOD}, 4 for a binary temperature, 5 for a multi-class temperature's "
-            "class floor); refit with a matching "
+            f"{MIXTURE_METHOD}, 4 for a binary temperature, 5 for a multi-class class "
+            "floor); refit with a matching "
             "script version")
     stated = content.get("checksum")
     try:
@@ -430,8 +430,8 @@ def _parse_class_mixture(content: Mapping[str, object]) -> MultiCalibrator:
 
 def _with_class_scaling(base: MultiCalibrator, params: Mapping[str, object]) -> MultiCalibrator:
     """``base`` with the parameters of its temperature, vector or dirichlet ``params``: the
-    scale(s) or matrix, one bias per class, the optional ``log_offset`` and (temperature)
-    ``probability_floor``."""
+    scale(s) or matrix, one bias per class, the optional ``log_offset``, ``uniform_share``
+    (vector, dirichlet) and ``probability_floor``."""
     method, classes = base.method, len(base.names)
     bias = tuple(float(b) for b in _float_list(params.get("bias"), "bias"))
     if len(bias) != classes:
@@ -448,7 +448,7 @@ def _with_class_scaling(base: MultiCalibrator, params: Mapping[str, object]) -> 
         if not 0.0 <= share < 1.0:
             raise _invalid(f"params.{UNIFORM_SHARE} must lie in [0, 1); got {share!r}")
     floor: Optional[float] = None
-    if CLASS_FLOOR in params and method == "temperature":
+    if CLASS_FLOOR in params:
         floor = _number(params[CLASS_FLOOR], f"params.{CLASS_FLOOR}")
         if not 0.0 <= floor <= 1.0 / classes ** 2:
             raise _invalid(f"params.{CLASS_FLOOR} must lie in [0, 1 / classes**2] "

@@ -505,15 +505,32 @@ def scaling_calibrator(base: MultiCalibrator, params: FloatArray, intercept: Flo
                        info: JsonDict) -> MultiCalibrator:
     """``base`` (vector or dirichlet) with the fitted class scales or matrix ``params`` and
     ``intercept``, mixed with the uniform distribution by the ``probability_floor`` of the fit's
-    effective rows (``info``'s) over the classes."""
+    effective rows (``info``'s) over the classes; where that leaves a class less than
+    :func:`least_class_probability`, its classes lifted to it (``probability_floor``)."""
     penalty = info["penalty"]
     assert isinstance(penalty, dict)
-    share = uniform_share(float(penalty["effective_rows"]), len(base.names))
+    rows, classes = float(penalty["effective_rows"]), len(base.names)
+    share = uniform_share(rows, classes)
+    least = least_class_probability(rows, classes)
     model = dataclasses.replace(base, bias=tuple(float(b) for b in intercept),
-                                uniform_share=share)
+                                uniform_share=share,
+                                probability_floor=least if share / classes < least else None)
     if base.method == "vector":
         return dataclasses.replace(model, class_scales=tuple(float(v) for v in params))
     return dataclasses.replace(model, matrix=params)
+
+
+def least_class_probability(rows: float, classes: int) -> float:
+    """The least probability vector and dirichlet give a class on ``rows`` effective rows:
+    the named temperature's floor (``1e-6``: no confident miss) up to half a million rows, as
+    binary outputs' ``probability_floor`` is, then that bound, vanishing as rows grow. Their
+    mixing with the uniform distribution alone leaves ``uniform_share / classes``, below
+    ``1e-6`` from ``classes ** 2 * (rows + 1) > 5e5`` (30 classes, 555 rows).
+
+    >>> least_class_probability(900.0, 30), least_class_probability(1e7, 30) < 1e-7
+    (1e-06, True)
+    """
+    return min(named_class_floor(classes), probability_floor(rows))
 
 
 def class_row_loss(p_true: FloatArray) -> FloatArray:
