@@ -367,7 +367,8 @@ class MulticlassProblem:
         for a fit that can use it). Under ``auto`` its outputs are bounded by the
         :func:`~.fitting.class_floor` of the rows and classes, as every candidate of ``auto``
         is bounded: a class the scores give 0 (a random forest's) keeps that share, so
-        keeping the scores gives no confident miss. A class with no row, or every row, among
+        keeping the scores gives no confident miss; with many classes and rows, by enough
+        that the renormalised class keeps :func:`least_class_probability`. A class with no row, or every row, among
         ``mask``'s still has one: the scores need no second class."""
         labels = problem.labels if mask is None else problem.labels[mask]
         try:
@@ -379,8 +380,10 @@ class MulticlassProblem:
                                 fit={"rows": int(labels.shape[0]),
                                      "positives": int(np.count_nonzero(labels))})
         if self.settings.method == "auto":
-            rows = float(labels.shape[0])
-            member = with_probability_floor(member, class_floor(rows, len(self.names)))
+            rows, classes = float(labels.shape[0]), len(self.names)
+            least = least_class_probability(rows, classes)  # where class_floor is below it
+            bound = max(class_floor(rows, classes), least / (1.0 - classes * least))
+            member = with_probability_floor(member, bound)
         if member.score_space != "probability":
             return member
         scores = problem.scores

@@ -68,3 +68,18 @@ def test_a_few_classes_keep_the_uniform_share_alone_and_their_file_version() -> 
         assert cal.probability_floor is None and cal.uniform_share is not None
         assert cal.uniform_share / 3 > FLOOR
         assert cal.to_json_dict()["schema_version"] == 3
+
+
+def test_auto_s_identity_on_thirty_classes_keeps_every_class_above_one_in_a_million() -> None:
+    p_cal, y_cal, p_test, y_test = _thirty_classes()
+    problem = MulticlassProblem(np.asfortranarray(p_cal), y_cal.astype(np.int64), None,
+                                read_settings({"IS_BINARY": "false", "NUM_CLASSES": "30",
+                                               "CALIBRATION_METHOD": "auto"}))
+    identity = problem.fit("identity", None, "test")
+    q = mc.apply_multiclass(identity, p_test)
+    rows = np.arange(y_test.shape[0])
+    assert float(np.min(p_test[rows, y_test])) == 0.0  # the forest gave some true classes nothing
+    assert float(q.min()) >= FLOOR and np.allclose(q.sum(axis=1), 1.0, rtol=0, atol=1e-12)
+    voted = p_test > 1e-3  # the scores as they are, renormalised by under 1e-4
+    assert int(np.count_nonzero(voted)) > 900
+    np.testing.assert_allclose(q[voted], p_test[voted], rtol=1e-4)
