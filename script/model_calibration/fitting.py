@@ -323,10 +323,8 @@ def _fit_logit_method(agg: Aggregated, settings: Settings, eps: float, fit: Json
         return Calibrator("platt", space, eps, coef=(float(res.coef[0]), float(res.coef[1])),
                           fit=fit)
     if settings.method == "beta":
-        ln_s, ln_1ms = beta_features(agg.values, space, eps)
-        scale = prior_slope_scale(ln_s - ln_1ms, agg.n)
-        coef, res = _fit_beta(agg, space, eps, weighted_rows,
-                              () if nearby_fit is None else nearby_fit.coef, scale)
+        coef, res, scale = _fit_beta(agg, space, eps, weighted_rows,
+                                     () if nearby_fit is None else nearby_fit.coef)
         fit.update(iterations=res.iterations, converged=res.converged,
                    neg_log_likelihood=res.neg_log_lik, prior_slope_scale=scale)
         rows = float(agg.n.sum()) if weighted_rows is None else float(weighted_rows)
@@ -455,18 +453,19 @@ def _gam_coefficients(cal: Calibrator) -> tuple[FloatArray, float]:
 
 
 def _fit_beta(agg: Aggregated, space: str, eps: float, weighted_rows: Optional[int],
-              start: tuple[float, ...] = (), slope_scale: float = PRIOR_SLOPE_SCALE
-              ) -> tuple[tuple[float, float, float], LogisticFit]:
-    """beta's coefficients ``(a, b, c)`` under its prior (:func:`fit_logistic_prior`, the
-    Cauchy scale ``slope_scale`` on each slope), the best sub-model with ``a, b >= 0``; each
-    sub-model's Newton steps from ``start`` (the ``(a, b, c)`` of a fit on nearby rows) when
-    given."""
+              start: tuple[float, ...] = ()
+              ) -> tuple[tuple[float, float, float], LogisticFit, float]:
+    """beta's coefficients ``(a, b, c)`` under its prior (:func:`fit_logistic_prior`), the
+    best sub-model with ``a, b >= 0``, and the prior's scale on the slopes
+    (:func:`prior_slope_scale`); each sub-model's Newton steps from ``start`` (the ``(a, b, c)``
+    of a fit on nearby rows) when given."""
     ln_s, ln_1ms = beta_features(agg.values, space, eps)
+    slope_scale = prior_slope_scale(ln_s - ln_1ms, agg.n)
     features = {"a": ln_s, "b": -ln_1ms}
     lo, hi = float(ln_s.min()), float(ln_s.max())
     if lo == hi:  # one clipped value: the base rate only
         res = fit_logistic_line(ln_s, agg.n, agg.k)
-        return (0.0, 0.0, float(res.coef[1])), res
+        return (0.0, 0.0, float(res.coef[1])), res, slope_scale
     # Two clipped values (scores piled within the clip of 0 and 1) determine two parameters
     # only: the three-parameter fit is singular there, so the one-feature sub-models decide.
     three = bool(np.any((ln_s > lo) & (ln_s < hi)))
@@ -487,4 +486,4 @@ def _fit_beta(agg: Aggregated, space: str, eps: float, weighted_rows: Optional[i
         if len(active) == 2:
             break
     assert best is not None  # the intercept-only model is always feasible
-    return best
+    return best[0], best[1], slope_scale

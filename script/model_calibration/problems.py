@@ -368,8 +368,8 @@ class MulticlassProblem:
         :func:`~.fitting.class_floor` of the rows and classes, as every candidate of ``auto``
         is bounded: a class the scores give 0 (a random forest's) keeps that share, so
         keeping the scores gives no confident miss; with many classes and rows, by enough
-        that the renormalised class keeps :func:`least_class_probability`. A class with no row, or every row, among
-        ``mask``'s still has one: the scores need no second class."""
+        that the renormalised class keeps :func:`least_class_probability`. A class with no
+        row, or every row, among ``mask``'s still has one: the scores need no second class."""
         labels = problem.labels if mask is None else problem.labels[mask]
         try:
             member = problem.fit("identity", mask, context)
