@@ -21,6 +21,7 @@ import numpy as np
 from ..errors import CalibrationScriptError, WarningEntry, warning_entry
 from ..error_codes import Code
 from .aggregation import Aggregated
+from .apply import platt_or_beta_logits
 from .artifact import AnyCalibrator, Calibrator, MultiCalibrator
 from .jsonvalues import JsonDict
 from .numerics import FloatArray
@@ -111,8 +112,6 @@ def _degeneracy(cal: Calibrator, scores: FloatArray) -> str | None:
     slope = max(abs(v) for v in cal.coef[:-1])
     if slope <= FIT_MAX_SLOPE:
         return None
-    from .apply import platt_or_beta_logits
-
     reach = float(np.max(np.abs(platt_or_beta_logits(cal, scores))))
     if reach <= FIT_MAX_SLOPE:
         return None

@@ -210,9 +210,8 @@ def prior_slope_scale(log_odds: FloatArray, weights: FloatArray) -> float:
     >>> prior_slope_scale(np.array([-0.05, 0.05]), np.ones(2))
     25.0
     """
-    total = float(weights.sum())
-    mean = float(weights @ log_odds) / total
-    deviation = math.sqrt(max(0.0, float(weights @ (log_odds - mean) ** 2) / total))
+    mean = np.average(log_odds, weights=weights)
+    deviation = math.sqrt(float(np.average((log_odds - mean) ** 2, weights=weights)))
     if deviation >= PRIOR_INPUT_SPREAD or deviation == 0.0:
         return PRIOR_SLOPE_SCALE
     return PRIOR_SLOPE_SCALE * PRIOR_INPUT_SPREAD / deviation
