@@ -528,7 +528,7 @@ class Code:
         "check the score distribution, or choose another method or AUTO_CANDIDATES")
     MC_E304_FIT_NOT_CONVERGED: Final = _code("MC-E304-FIT-NOT-CONVERGED", _SCRIPT, "a platt, beta or gam fit did not converge (auto drops such a candidate and records it)",
         "choose another method (isotonic needs no iterations), or CALIBRATION_METHOD=auto")
-    MC_E305_FIT_DEGENERATE: Final = _code("MC-E305-FIT-DEGENERATE", _SCRIPT, "a platt, beta or gam fit is degenerate: runaway parameters (log-odds beyond 1e3 on the fitted scores, from a slope beyond 1e3 or a gam curve) or a constant output on non-constant scores (auto drops such a candidate and records it)",
+    MC_E305_FIT_DEGENERATE: Final = _code("MC-E305-FIT-DEGENERATE", _SCRIPT, "a platt, beta or gam fit is degenerate: runaway parameters (log-odds beyond 1e3 on the fitted scores, from a slope beyond 1e3 or a gam curve) or a constant output on scores that rank significantly against the labels (auto drops such a candidate and records it)",
         "choose isotonic, or CALIBRATION_METHOD=auto; check that the scores carry signal and do not separate the labels")
     # 4xx calibrator files
     MC_E401_CALIBRATOR_INVALID: Final = _code("MC-E401-CALIBRATOR-INVALID", _SCRIPT, "a calibrator JSON is malformed, of the wrong kind, or holds a value outside its range",
@@ -578,6 +578,8 @@ class Code:
         "check the score column; a constant score carries no ranking")
     MC_W302_CANDIDATE_DROPPED: Final = _code("MC-W302-CANDIDATE-DROPPED", _WARNING, "auto dropped a candidate whose fit failed, did not converge or was degenerate, or, multi-class, a one-vs-rest candidate one of whose classes had no row (or every row) among its training rows (its code is in the message and in the selection)",
         "none needed; name other AUTO_CANDIDATES to avoid it")
+    MC_W303_NO_MONOTONE_SIGNAL: Final = _code("MC-W303-NO-MONOTONE-SIGNAL", _WARNING, "the platt, beta or gam fit found no increasing relation between the scores and the labels (the scores' rank AUC is not significantly below 0.5), so the calibrator is the constant base rate",
+        "check that the score column is the model's score for this label; where the scores carry no signal the base rate is the calibrated answer")
 
 
 CODES: Final[tuple[CodeEntry, ...]] = tuple(_ENTRIES)

@@ -344,7 +344,7 @@ def full_fit_binned(rb: RowBins, rows: RowPasses, settings: Settings, context: s
         if method in ("platt", "beta"):
             exact = polish_on_rows(calibrator, rows)
             if exact is not None:
-                check_fit(exact, all_rows, f"{context}: full fit on every row")
+                check_fit(exact, all_rows, f"{context}: full fit on every row", rows.rows)
             elif in_memory is None:
                 exact = calibrator
     del all_rows

@@ -170,7 +170,7 @@ def fit_calibrator(agg: Aggregated, settings: Settings, context: str = "fit",
         cal = _fit_logit_method(fitted, settings, eps, fit, weighted_rows, nearby_fit)
     fit["seconds"] = round(time.perf_counter() - start, 6)
     if method in SMOOTHED_METHODS:
-        warnings = check_fit(cal, agg, context)
+        warnings = check_fit(cal, agg, context, weighted_rows)
         if warnings:
             fit["warnings"] = [dict(w) for w in warnings]
     return cal
