@@ -232,6 +232,48 @@ EXTRA_DATASETS: dict[str, DataSet] = {d.name: d for d in (
     DataSet("cardata_womenlf_3", "R carData Womenlf, Canadian women's work: full-time, "
             "part-time or none (263 rows: 79 calibration rows)",
             r_table("carData", "Womenlf", "partic")),
+    DataSet("islr_smarket", "R ISLR Smarket, the S&P 500's daily direction from the year, "
+            "the five previous days' returns and the volume, 2001-2005 (1,250 rows: 375 calibration "
+            "rows): a real table without signal", r_table("ISLR", "Smarket", "Direction", "Up",
+                                                          drop=("Today",))),
+    DataSet("islr_oj", "R ISLR OJ, orange juice purchases: Minute Maid rather than Citrus Hill "
+            "(1,070 rows: 321 calibration rows)", r_table("ISLR", "OJ", "Purchase", "MM")),
+    DataSet("mass_birthwt", "R MASS birthwt, low birth weight from the mother's data (189 "
+            "rows: 57 calibration rows; the weight itself left out)",
+            r_table("MASS", "birthwt", "low", above=0.5, drop=("bwt",))),
+    DataSet("cardata_titanic", "R carData TitanicSurvival, survival of the Titanic's "
+            "passengers from sex, age and class (1,046 complete rows: 314 calibration rows)",
+            r_table("carData", "TitanicSurvival", "survived", "yes")),
+    DataSet("aer_swisslabor", "R AER SwissLabor, Swiss women's labour-force participation "
+            "(872 rows: 262 calibration rows)",
+            r_table("AER", "SwissLabor", "participation", "yes")),
+    DataSet("aer_creditcard", "R AER CreditCard, credit card applications accepted (1,319 "
+            "rows: 396 calibration rows; the share and expenditure, known only after "
+            "acceptance, left out)", r_table("AER", "CreditCard", "card", "yes",
+                                             drop=("share", "expenditure"))),
+    DataSet("aer_hmda", "R AER HMDA, mortgage applications denied, Boston 1990 (2,380 rows: "
+            "714 calibration rows, 12% positive)", r_table("AER", "HMDA", "deny", "yes")),
+    DataSet("modeldata_two_class", "R modeldata two_class_dat, two predictors (791 rows: 238 "
+            "calibration rows)", r_table("modeldata", "two_class_dat", "Class", "Class2")),
+    DataSet("modeldata_parabolic", "R modeldata parabolic, a parabolic class boundary in two "
+            "predictors (500 rows: 150 calibration rows)",
+            r_table("modeldata", "parabolic", "class", "Class2")),
+    DataSet("islr_wage_jobclass", "R ISLR Wage, Mid-Atlantic men's job class, information "
+            "rather than industrial (3,000 rows: 901 calibration rows; the wage left out)",
+            r_table("ISLR", "Wage", "jobclass", "2. Information", drop=("wage", "logwage"))),
+    DataSet("islr_auto_origin_3", "R ISLR Auto, a car's origin, American, European or "
+            "Japanese, from its specification (392 rows: 118 calibration rows)",
+            r_table("ISLR", "Auto", "origin", drop=("name",))),
+    DataSet("cardata_chile_4", "R carData Chile, the 1988 plebiscite's vote intention: "
+            "abstain, no, undecided or yes (2,431 complete rows: 729 calibration rows)",
+            r_table("carData", "Chile", "vote")),
+    DataSet("modeldata_penguins_3", "R modeldata penguins, the Palmer penguins' species (333 "
+            "complete rows: 100 calibration rows)", r_table("modeldata", "penguins", "species")),
+    DataSet("islr_wage_education_5", "R ISLR Wage, education in 5 levels (3,000 rows: 901 "
+            "calibration rows; the wage left out)",
+            r_table("ISLR", "Wage", "education", drop=("wage", "logwage"))),
+    DataSet("ecdat_car_6", "R Ecdat Car, a stated choice among 6 cars from 93 feature "
+            "columns (4,654 rows: 1,396 calibration rows)", r_table("Ecdat", "Car", "choice")),
     DataSet("digits_odd_vs_even", "scikit-learn digits, odd vs even digits (1,797 rows, about "
             "half positive)", _bundled("digits", odd=True)),
     DataSet("synthetic_large", "20,000 rows (6,000 calibration rows), 20 features, 2% label "

