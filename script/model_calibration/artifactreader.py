@@ -135,10 +135,9 @@ def verified_content(source: Union[str, os.PathLike[str], Mapping[str, object]]
             Code.MC_E403_SCHEMA_VERSION,
             f"calibrator schema_version {version!r} is not supported{uses}",
             f"this script reads schema_version {CALIBRATOR_SCHEMA_VERSION} (2 for calibrators "
-            f"using {' or '.join(SCHEMA_2_METHODS)} or a log_offset, 3 for an auto "
-            f"{MIXTURE_METHOD}, 4 for a binary temperature, 5 for a multi-class class "
-            "floor); refit with a matching "
-            "script version")
+            f"using {' or '.join(SCHEMA_2_METHODS)} or a log_offset or a probability_floor, 3 "
+            f"for an auto {MIXTURE_METHOD}, 4 for a binary temperature, 5 for a multi-class "
+            "class floor); refit with a matching script version")
     stated = content.get("checksum")
     try:
         expected = checksum(content)

@@ -306,8 +306,13 @@ def _fit_logit_method(agg: Aggregated, settings: Settings, eps: float, fit: Json
                       ) -> Calibrator:
     """platt, beta or gam on ``agg`` (platt's and gam's ``k`` the smoothed targets' counts,
     beta's the labels'), the fit statistics added to ``fit``, beta's and gam's from ``nearby_fit``
-    (a fit on nearby rows) when given; margins beyond ``LOGIT_LIMIT`` are ``MC-E303``."""
+    (a fit on nearby rows) when given; margins beyond ``LOGIT_LIMIT`` are ``MC-E303``. Each
+    bounds its outputs by :func:`probability_floor` of the rows (``params.probability_floor``):
+    a score beyond the fitted ones (a naive Bayes score of 1e-10 where the calibration rows
+    reach 1e-3) extrapolates no further than that, so it gives no confident miss."""
     space = settings.score_space
+    rows = float(agg.n.sum()) if weighted_rows is None else float(weighted_rows)
+    bound: JsonDict = {"probability_floor": probability_floor(rows)}
     largest = float(np.max(np.abs(agg.values))) if space == "logit" and agg.values.size else 0.0
     if largest > LOGIT_LIMIT:
         raise CalibrationScriptError(
@@ -320,15 +325,13 @@ def _fit_logit_method(agg: Aggregated, settings: Settings, eps: float, fit: Json
         fit.update(iterations=res.iterations, converged=res.converged,
                    neg_log_likelihood=res.neg_log_lik)
         return Calibrator("platt", space, eps, coef=(float(res.coef[0]), float(res.coef[1])),
-                          fit=fit)
+                          fit=fit, extra_params=bound)
     if settings.method == "beta":
         coef, res, scale = _fit_beta(agg, space, eps, weighted_rows,
                                      () if nearby_fit is None else nearby_fit.coef)
         fit.update(iterations=res.iterations, converged=res.converged,
                    neg_log_likelihood=res.neg_log_lik, prior_slope_scale=scale)
-        rows = float(agg.n.sum()) if weighted_rows is None else float(weighted_rows)
-        return Calibrator("beta", space, eps, coef=coef, fit=fit,
-                          extra_params={"probability_floor": probability_floor(rows)})
+        return Calibrator("beta", space, eps, coef=coef, fit=fit, extra_params=bound)
     z = logit(agg.values, eps) if space == "probability" else agg.values
     gam = fit_gam(z, agg.n, agg.k, settings.gam_splines, settings.monotonic,
                   start=None if nearby_fit is None else _gam_coefficients(nearby_fit))
@@ -344,7 +347,7 @@ def _fit_logit_method(agg: Aggregated, settings: Settings, eps: float, fit: Json
     extra: JsonDict = {"spline_coef": [float(v) for v in gam.spline_coef],
                        "intercept": gam.intercept, "edge_knots": list(gam.edge_knots),
                        "n_splines": settings.gam_splines, "lam": GAM_LAMBDA,
-                       "monotonic": settings.monotonic, "knot_space": "logit grid"}
+                       "monotonic": settings.monotonic, "knot_space": "logit grid", **bound}
     xs, ys = merge_close_knots(xs, table[unique_idx])
     return Calibrator("gam", space, eps, knots_x=xs, knots_y=ys, extra_params=extra, fit=fit)
 

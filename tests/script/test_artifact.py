@@ -47,16 +47,17 @@ def _content() -> dict[str, object]:
 
 def test_checksum_and_schema_version_are_verified() -> None:
     content = _content()
-    assert content["schema_version"] == CALIBRATOR_SCHEMA_VERSION
-    assert isinstance(content["checksum"], str) and content["checksum"].startswith("sha256:")
     params = content["params"]
-    assert isinstance(params, dict)
+    assert isinstance(params, dict) and 0.0 < float(params["probability_floor"]) < 1e-3
+    assert content["schema_version"] == CALIBRATOR_SCHEMA_VERSION + 1  # a bounded output
+    assert isinstance(content["checksum"], str) and content["checksum"].startswith("sha256:")
     tampered = {**content, "params": {**params, "a": float(params["a"]) + 1e-9}}
     with pytest.raises(mc.CalibrationScriptError, match="MC-E402-CHECKSUM-MISMATCH"):
         mc.load_calibrator(tampered)
     with pytest.raises(mc.CalibrationScriptError, match="MC-E403-SCHEMA-VERSION"):
         mc.load_calibrator({**content, "schema_version": 99})
     broken = {key: value for key, value in content.items() if key != "params"}
+    broken["schema_version"] = CALIBRATOR_SCHEMA_VERSION  # a platt without its bound's params
     broken["checksum"] = checksum(broken)
     with pytest.raises(mc.CalibrationScriptError, match="MC-E401-CALIBRATOR-INVALID"):
         mc.load_calibrator(broken)
