@@ -40,10 +40,6 @@ from .numerics import (CLIP_EPSILON, LOG_OFFSET, BoolArray, FloatArray, IntArray
 from .settings import Settings
 from .temperature import fit_temperature, named_class_floor
 
-ONE_VS_REST_BOUNDED = ("platt", "gam")
-"""One-vs-rest members bounded by ``fitting.probability_floor`` whatever the method setting
-(beta's fit always is; isotonic stays scikit-learn's; venn_abers' outputs are bounded by its
-construction)."""
 
 AUTO_OFF_DIAGONAL_PENALTY = 50.0
 """Dirichlet's ODIR lambda under ``auto`` (its candidate, mixture member and shipped fit):
@@ -162,9 +158,8 @@ class BinaryProblem:
         (:func:`~.fitting.with_probability_floor`) under ``auto`` (every candidate, fold and the
         shipped fit; temperature's scale under its prior there too; a binary or multi-task
         identity by the smaller :func:`~.fitting.class_floor` of two classes, a multi-class
-        one's members as :class:`MulticlassProblem` bounds them), and as a one-vs-rest member
-        of platt or gam (a member far below the floor for a row's own class would be a
-        confident miss after the renormalisation: digits / RBF SVM, 539 rows)."""
+        one's members as :class:`MulticlassProblem` bounds them). platt, beta and gam bound their
+        outputs by the same floor whatever the method setting (:func:`~.fitting.fit_calibrator`)."""
         count = int(self.scores.shape[0] if mask is None else np.count_nonzero(mask))
         rows = None if self.weights is None else count
         automatic = self.settings.method == "auto"
@@ -178,9 +173,7 @@ class BinaryProblem:
             bound = automatic and self.settings.mode != "multiclass"
             out = with_probability_floor(cal, class_floor(count, 2)) if bound else cal
         else:
-            bound = automatic or (self.settings.mode == "multiclass"
-                                  and method in ONE_VS_REST_BOUNDED)
-            out = with_probability_floor(cal, probability_floor(count)) if bound else cal
+            out = with_probability_floor(cal, probability_floor(count)) if automatic else cal
         if mask is None and self._repeated_fits and method in STARTED_METHODS:
             self._starts[method] = out
         return out
