@@ -76,3 +76,22 @@ def test_a_fit_constant_on_its_narrow_scores_alone_is_still_refused() -> None:
     settings = mc.read_settings({"CALIBRATION_METHOD": "platt", "SCORE_SPACE": "logit"})
     with pytest.raises(mc.CalibrationScriptError, match="on the fitted scores only"):
         fit_calibrator(aggregate(scores, labels), settings)
+
+
+def test_auto_keeps_the_base_rate_candidates_and_reports_them(tmp_path: str,
+                                                              no_plot: list[int]) -> None:
+    scores, labels = _smarket_scores()
+    write_csv(os.path.join(tmp_path, "in", "d.csv"), scores, labels)
+    out = run_main(os.path.join(tmp_path, "in"), os.path.join(tmp_path, "out"),
+                   {"CALIBRATION_METHOD": "auto"})
+    metrics = read_json(os.path.join(out[ModelCalibrationOutput.METRICS_OUTPUT.value],
+                                     METRICS_FILE))
+    recorded = metrics["warnings"]
+    assert isinstance(recorded, list)
+    codes = [w["code"] for w in recorded if isinstance(w, dict)]
+    assert NO_SIGNAL in codes and "MC-W302-CANDIDATE-DROPPED" not in codes, codes
+    selection = metrics["selection"]
+    assert isinstance(selection, dict)
+    candidates = selection["candidates"]
+    assert isinstance(candidates, dict)
+    assert candidates["beta"]["status"] == candidates["gam"]["status"] == "ok"
